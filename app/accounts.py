@@ -1,0 +1,202 @@
+"""Accounts: log-in with throttling, users, password changes and resets."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from app import audit
+from app.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
+from app.i18n import _
+from app.principal import Principal
+from app.security import hash_password, verify_password
+from app.stores import increment, peek
+from app.tables import ROLES, School, User
+
+# Per account: after MAX_FAILURES wrong passwords in a row the account is locked for
+# LOCK_MINUTES (doubling with each further failure, capped at MAX_LOCK_MINUTES).
+MAX_FAILURES = 5
+LOCK_MINUTES = 5
+MAX_LOCK_MINUTES = 60
+# Per address: deliberately loose, a whole venue shares one address.
+ADDRESS_MAX_FAILURES = 200
+ADDRESS_WINDOW_SECONDS = 15 * 60
+MIN_PASSWORD_LENGTH = 8
+
+ROLE_LABELS = {
+    "organizer": "组委会",
+    "city": "市县科协",
+    "school": "学校管理员",
+    "judge": "评委",
+    "referee": "裁判",
+    "staff": "签到员",
+}
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def principal_of(row: dict) -> Principal:
+    """Build a :class:`Principal` from a ``User`` row dict (``school`` is the school id)."""
+    return Principal(
+        id=row["id"],
+        username=row["username"],
+        role=row["role"],
+        display_name=row.get("display_name") or row["username"],
+        school_id=row.get("school"),
+        city=row.get("city"),
+        must_change_password=bool(row.get("must_change_password")),
+    )
+
+
+async def authenticate(username: str, password: str, address: str | None) -> Principal:
+    """Check a log-in.
+
+    Returns the :class:`Principal`. Raises :class:`TooManyRequests` (429) while the
+    account is locked after repeated failures or the address exceeds its loose limit,
+    and :class:`Forbidden` (401-style message) for a wrong user name or password.
+    """
+    username = (username or "").strip()
+    address_key = f"login-fail:{address or '-'}"
+    if await peek(address_key) >= ADDRESS_MAX_FAILURES:
+        raise TooManyRequests(_("此网络地址登录失败次数过多，请 15 分钟后再试。"))
+    user = await User.objects().where(User.username == username).first()
+    if user is not None and user.locked_until and user.locked_until > now():
+        minutes = max(1, int((user.locked_until - now()).total_seconds() // 60) + 1)
+        raise TooManyRequests(
+            _("密码连续输错次数过多，账号已暂时锁定，请 {minutes} 分钟后再试，或请组委会重置密码。", minutes=minutes)
+        )
+    if user is None or not user.is_active or not verify_password(user.password_hash, password or ""):
+        await increment(address_key, ADDRESS_WINDOW_SECONDS)
+        if user is not None:
+            failures = user.failed_logins + 1
+            values = {User.failed_logins: failures}
+            if failures >= MAX_FAILURES:
+                minutes = min(LOCK_MINUTES * 2 ** (failures - MAX_FAILURES), MAX_LOCK_MINUTES)
+                values[User.locked_until] = now() + dt.timedelta(minutes=minutes)
+            await User.update(values).where(User.id == user.id)
+        raise Forbidden(_("用户名或密码不正确。"))
+    await User.update({User.failed_logins: 0, User.locked_until: None, User.last_login_at: now()}).where(
+        User.id == user.id
+    )
+    return principal_of(user.to_dict())
+
+
+async def load_principal(user_id: int) -> Principal | None:
+    row = await User.select().where((User.id == user_id) & (User.is_active == True)).first()  # noqa: E712
+    return principal_of(row) if row else None
+
+
+def _check_password_strength(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(_("密码至少需要 {n} 个字符。", n=MIN_PASSWORD_LENGTH))
+
+
+async def create_user(
+    actor: Principal | None,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    school_code: str | None = None,
+    city: str | None = None,
+    display_name: str | None = None,
+    must_change_password: bool = False,
+) -> dict:
+    """Create an account. School accounts need an existing ``school_code``; city accounts
+    a ``city``. Returns ``{"id", "username", "role", "display_name", "school_code", "city"}``.
+
+    Raises :class:`ValidationFailed` for a bad role, missing school/city or weak password,
+    :class:`Conflict` if the user name is taken.
+    """
+    username = (username or "").strip()
+    if not username or len(username) > 64:
+        raise ValidationFailed(_("请填写用户名（不超过 64 个字符）。"))
+    if role not in ROLES:
+        raise ValidationFailed(_("角色“{role}”无效，可选：{roles}。", role=role, roles=", ".join(ROLES)))
+    _check_password_strength(password)
+    school_id = None
+    if role == "school":
+        if not school_code:
+            raise ValidationFailed(_("学校管理员账号必须指定学校代码。"))
+        school = await School.select(School.id, School.city).where(School.code == school_code.strip()).first()
+        if not school:
+            raise ValidationFailed(_("找不到代码为“{code}”的学校，请先创建该学校。", code=school_code))
+        school_id = school["id"]
+    if role == "city":
+        city = (city or "").strip()
+        if not city:
+            raise ValidationFailed(_("市县科协账号必须指定所属市县。"))
+    else:
+        city = (city or "").strip() or None
+    if await User.exists().where(User.username == username):
+        raise Conflict(_("用户名“{username}”已被使用，请换一个。", username=username))
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        display_name=(display_name or "").strip() or username,
+        school=school_id,
+        city=city,
+        must_change_password=must_change_password,
+    )
+    await user.save()
+    await audit.record(actor, "user.create", "user", user.id, summary=f"{username} ({role})")
+    return {
+        "id": user.id,
+        "username": username,
+        "role": role,
+        "display_name": user.display_name,
+        "school_code": school_code if role == "school" else None,
+        "city": city,
+    }
+
+
+async def list_users() -> list[dict]:
+    """All accounts with their school: ``[{"id", "username", "role", "display_name", "school_code", "school_name", "city", "is_active", "must_change_password", "locked"}]``."""
+    rows = await User.select(
+        User.id, User.username, User.role, User.display_name, User.city, User.is_active,
+        User.must_change_password, User.locked_until,
+        User.school.code.as_alias("school_code"), User.school.name.as_alias("school_name"),
+    ).order_by(User.role).order_by(User.username)
+    for row in rows:
+        locked_until = row.pop("locked_until")
+        row["locked"] = bool(locked_until and locked_until > now())
+    return rows
+
+
+async def change_password(actor: Principal, current_password: str, new_password: str) -> None:
+    """The caller changes their own password (also clears a forced change)."""
+    user = await User.objects().where(User.id == actor.id).first()
+    if user is None:
+        raise NotFound(_("账号不存在。"))
+    if not verify_password(user.password_hash, current_password or ""):
+        raise ValidationFailed(_("当前密码不正确。"))
+    if new_password == current_password:
+        raise ValidationFailed(_("新密码不能与当前密码相同。"))
+    _check_password_strength(new_password)
+    await User.update(
+        {User.password_hash: hash_password(new_password), User.must_change_password: False}
+    ).where(User.id == actor.id)
+    await audit.record(actor, "user.password_change", "user", actor.id, summary=actor.username)
+
+
+async def reset_password(actor: Principal, user_id: int) -> str:
+    """An organizer resets a user's password. Returns the new temporary password; the
+    user must change it at the next log-in. Also lifts a log-in lock."""
+    if not actor.is_organizer:
+        raise Forbidden(_("只有组委会可以重置密码。"))
+    user = await User.objects().where(User.id == user_id).first()
+    if user is None:
+        raise NotFound(_("账号不存在。"))
+    temporary = secrets.token_urlsafe(9)
+    await User.update(
+        {
+            User.password_hash: hash_password(temporary),
+            User.must_change_password: True,
+            User.failed_logins: 0,
+            User.locked_until: None,
+        }
+    ).where(User.id == user_id)
+    await audit.record(actor, "user.password_reset", "user", user_id, summary=user.username)
+    return temporary

@@ -1,0 +1,149 @@
+"""Database engine selection, migrations and write transactions.
+
+SQLite (the default) runs in WAL mode with a 30 s busy timeout, and every write goes
+through :func:`write_transaction`, which on SQLite takes the write lock at ``BEGIN
+IMMEDIATE`` and retries the whole unit of work if the lock is still busy, so
+"database is locked" never reaches a user. PostgreSQL uses a connection pool.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
+from urllib.parse import unquote, urlparse
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+T = TypeVar("T")
+os.environ.setdefault("PICCOLO_CONF", "app.piccolo_conf")
+
+SQLITE_TIMEOUT_SECONDS = 30
+
+
+def engine_from_url(url: str) -> Engine:
+    """Build a Piccolo engine for ``sqlite:///path`` or ``postgresql://user@host:port/db``.
+
+    Raises ``ValueError`` for any other scheme.
+    """
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SQLiteEngine(
+            path=str(path),
+            timeout=SQLITE_TIMEOUT_SECONDS,
+            isolation_level=None,
+        )
+    parsed = urlparse(url)
+    if parsed.scheme in {"postgres", "postgresql"}:
+        config: dict[str, Any] = {
+            "host": parsed.hostname or "127.0.0.1",
+            "port": parsed.port or 5432,
+            "user": unquote(parsed.username) if parsed.username else "postgres",
+            "database": parsed.path.lstrip("/") or "postgres",
+        }
+        if parsed.password:
+            config["password"] = unquote(parsed.password)
+        return PostgresEngine(config=config, log_queries=False)
+    raise ValueError(f"unsupported database URL: {url!r}")
+
+
+def is_sqlite(engine: Engine | None = None) -> bool:
+    return isinstance(engine or current_engine(), SQLiteEngine)
+
+
+def current_engine() -> Engine:
+    from app import piccolo_conf
+
+    return piccolo_conf.DB
+
+
+def all_tables() -> list[type]:
+    """Every Piccolo table of the registered apps, plus Piccolo's migration table."""
+    from piccolo.apps.migrations.tables import Migration
+    from piccolo.conf.apps import Finder
+
+    return [*Finder().get_table_classes(), Migration]
+
+
+def configure_database(url: str) -> Engine:
+    """Point ``piccolo_conf.DB`` and every table at a new engine for ``url``.
+
+    On SQLite this also switches the file to WAL mode (a persistent file setting).
+    """
+    from app import piccolo_conf
+
+    engine = engine_from_url(url)
+    piccolo_conf.DB = engine
+    for table in all_tables():
+        table._meta.db = engine
+    if isinstance(engine, SQLiteEngine):
+        with sqlite3.connect(engine.path, timeout=SQLITE_TIMEOUT_SECONDS) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+    return engine
+
+
+async def migrate() -> None:
+    """Apply every pending migration of every app (``xinmiao db upgrade``)."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        sqlite3.connect(engine.path, timeout=SQLITE_TIMEOUT_SECONDS).close()
+    response = await run_forwards(app_name="all", migration_id="all", fake=False)
+    if not response.success:
+        raise RuntimeError(f"migrations failed: {response.message}")
+
+
+async def start_pool() -> None:
+    engine = current_engine()
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=10)
+
+
+async def close_pool() -> None:
+    engine = current_engine()
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+@asynccontextmanager
+async def _transaction() -> AsyncIterator[Any]:
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        async with engine.transaction(transaction_type=TransactionType.immediate) as tx:
+            yield tx
+    else:
+        async with engine.transaction() as tx:
+            yield tx
+
+
+def _is_busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "locked" in str(exc) or "busy" in str(exc)
+    )
+
+
+async def write_transaction(work: Callable[[], Awaitable[T]], attempts: int = 8) -> T:
+    """Run ``work()`` inside one write transaction and return its result.
+
+    On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (the write lock is taken up
+    front, waiting up to the busy timeout) and is retried with back-off if SQLite still
+    reports the database busy/locked. Any other exception rolls back and propagates.
+    """
+    delay = 0.05
+    for attempt in range(attempts):
+        try:
+            async with _transaction():
+                return await work()
+        except Exception as exc:  # noqa: BLE001 - filtered below
+            if not _is_busy(exc) or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+    raise AssertionError("unreachable")

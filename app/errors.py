@@ -1,0 +1,46 @@
+"""Errors raised by services; the web layer turns them into JSON or a page.
+
+Every ``message`` is already translated (services call :func:`app.i18n._`) and says what
+is wrong and how to fix it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    """Base class. ``status_code`` is the HTTP status the API answers with; ``errors``
+    is an optional list of ``{"row", "column", "message"}`` (imports) or
+    ``{"field", "message"}`` (forms)."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None, extra: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+        self.extra = extra
+
+
+class ValidationFailed(ServiceError):
+    status_code = 422
+
+
+class NotFound(ServiceError):
+    status_code = 404
+
+
+class Forbidden(ServiceError):
+    status_code = 403
+
+
+class Conflict(ServiceError):
+    status_code = 409
+
+
+class TooLarge(ServiceError):
+    status_code = 413
+
+
+class TooManyRequests(ServiceError):
+    status_code = 429

@@ -1,0 +1,81 @@
+"""Translation layer.
+
+Message ids are written in Simplified Chinese (the default language); English
+translations live in gettext ``.po`` catalogs, one per package, at
+``<package>/locale/en/*.po``, read with Babel. The current locale is a context
+variable set per request from the ``lang`` cookie or ``Accept-Language``.
+
+``_("第 {row} 行", row=3)`` translates, then fills ``{name}`` placeholders.
+"""
+from __future__ import annotations
+
+import contextvars
+from functools import lru_cache
+
+from babel.messages.pofile import read_po
+
+from app.settings import PROJECT_ROOT
+
+DEFAULT_LOCALE = "zh"
+LOCALES = ("zh", "en")
+_locale: contextvars.ContextVar[str] = contextvars.ContextVar("xinmiao_locale", default=DEFAULT_LOCALE)
+
+
+@lru_cache(maxsize=None)
+def _catalog(locale: str) -> dict[str, str]:
+    messages: dict[str, str] = {}
+    if locale == DEFAULT_LOCALE:
+        return messages
+    for path in sorted(PROJECT_ROOT.glob(f"*/locale/{locale}/*.po")):
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=locale)
+        for message in catalog:
+            if message.id and message.string and not message.fuzzy:
+                messages[str(message.id)] = str(message.string)
+    return messages
+
+
+def get_locale() -> str:
+    return _locale.get()
+
+
+def set_locale(locale: str) -> contextvars.Token:
+    """Set the locale for the current context; unknown values fall back to Chinese."""
+    return _locale.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+
+
+def negotiate_locale(cookie: str | None, accept_language: str | None) -> str:
+    """Pick ``zh`` or ``en``: the ``lang`` cookie wins, then ``Accept-Language``, else ``zh``."""
+    if cookie in LOCALES:
+        return cookie
+    if accept_language:
+        for part in accept_language.split(","):
+            tag = part.split(";")[0].strip().lower()
+            if tag.startswith("zh"):
+                return "zh"
+            if tag.startswith("en"):
+                return "en"
+    return DEFAULT_LOCALE
+
+
+def gettext(message: str, **params: object) -> str:
+    """Translate ``message`` into the current locale and fill ``{placeholders}``."""
+    text = _catalog(get_locale()).get(message, message)
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return message.format(**params)
+    return text
+
+
+_ = gettext
+
+
+def translate_for(locale: str, message: str, **params: object) -> str:
+    """Translate for an explicit locale (tests, CLI)."""
+    token = set_locale(locale)
+    try:
+        return gettext(message, **params)
+    finally:
+        _locale.reset(token)

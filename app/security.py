@@ -1,0 +1,129 @@
+"""Secrets derived from the service key: encryption of personal data, keyed hashes,
+password hashing, signed API tokens, and masking for display.
+
+Personal data of minors (ID numbers, phones) is encrypted with Fernet (AES-128-CBC +
+HMAC-SHA256, from ``cryptography``); duplicate checks use an HMAC-SHA256 "keyed hash"
+so equal numbers can be found without decrypting. Keys are derived from the secret key
+with HKDF-SHA256 and a distinct ``info`` per purpose.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from functools import lru_cache
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from app.settings import get_settings
+
+_hasher = PasswordHasher()
+
+
+def derive_key(purpose: str, length: int = 32, secret: str | None = None) -> bytes:
+    """Derive ``length`` bytes for ``purpose`` from the service secret (HKDF-SHA256)."""
+    return _derive(secret or get_settings().secret_key, purpose, length)
+
+
+@lru_cache(maxsize=64)
+def _derive(secret: str, purpose: str, length: int) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=b"xinmiao", info=purpose.encode()).derive(
+        secret.encode()
+    )
+
+
+@lru_cache(maxsize=8)
+def _fernet(secret: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_derive(secret, "pii-encryption", 32)))
+
+
+def encrypt_pii(value: str | None) -> str | None:
+    """Encrypt an ID number or phone for storage; ``None``/empty stays ``None``."""
+    if not value:
+        return None
+    return _fernet(get_settings().secret_key).encrypt(value.encode()).decode("ascii")
+
+
+def decrypt_pii(token: str | None) -> str | None:
+    """Decrypt a value written by :func:`encrypt_pii`; returns ``None`` for ``None``.
+
+    Raises ``ValueError`` if the ciphertext was not made with this service's key.
+    """
+    if not token:
+        return None
+    try:
+        return _fernet(get_settings().secret_key).decrypt(token.encode("ascii")).decode()
+    except InvalidToken as exc:  # pragma: no cover - key mismatch is an operator error
+        raise ValueError("personal data cannot be decrypted with the configured key") from exc
+
+
+def keyed_hash(value: str) -> str:
+    """HMAC-SHA256 of ``value`` (hex, 64 chars) for duplicate checks of ID numbers."""
+    key = _derive(get_settings().secret_key, "pii-lookup", 32)
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def mask_id_number(value: str | None) -> str:
+    """Mask an ID number for lists and logs: first 3 and last 4 characters kept.
+
+    ``"46010220100101123X"`` -> ``"460***********123X"``; short values keep only the last 2.
+    """
+    if not value:
+        return ""
+    if len(value) <= 7:
+        return "*" * (len(value) - 2) + value[-2:] if len(value) > 2 else "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_phone(value: str | None) -> str:
+    """Mask a phone number: ``"13812345678"`` -> ``"138****5678"``."""
+    if not value:
+        return ""
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def hash_password(password: str) -> str:
+    """Argon2id hash of ``password`` (argon2-cffi defaults)."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True if ``password`` matches ``password_hash``; never raises for a bad hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+TOKEN_ALGORITHM = "HS256"
+
+
+def issue_access_token(claims: dict, lifetime_seconds: int | None = None) -> str:
+    """A signed (HS256 JWT), expiring API access token carrying ``claims``.
+
+    Checking it needs no database query: the claims hold user id, role, school and city.
+    """
+    settings = get_settings()
+    now = int(time.time())
+    payload = {**claims, "iat": now, "exp": now + (lifetime_seconds or settings.token_lifetime_seconds)}
+    return jwt.encode(payload, derive_key("api-token"), algorithm=TOKEN_ALGORITHM)
+
+
+def read_access_token(token: str) -> dict | None:
+    """Claims of a valid, unexpired token, or ``None`` if forged, malformed or expired."""
+    try:
+        return jwt.decode(token, derive_key("api-token"), algorithms=[TOKEN_ALGORITHM])
+    except jwt.PyJWTError:
+        return None

@@ -1,0 +1,92 @@
+"""Settings read once from the environment (see CONTRACT.md, "Configuration")."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Service configuration.
+
+    ``database_url`` is ``sqlite:///path`` or ``postgresql://user@host:port/db``;
+    ``secret_key`` signs sessions, tokens, credentials and certificate numbers and
+    derives the encryption key for ID numbers and phones.
+    """
+
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    redis_url: str | None = None
+    token_lifetime_seconds: int = 12 * 3600
+    session_lifetime_seconds: int = 12 * 3600
+    max_upload_bytes: int = 5 * 1024 * 1024
+    max_document_bytes: int = 20 * 1024 * 1024
+    max_workbook_uncompressed_bytes: int = 60 * 1024 * 1024
+    debug: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+
+def _load_or_create_key(data_dir: Path) -> str:
+    """Return the secret kept in ``<data dir>/secret.key``, creating it (0600) once."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret.key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from ``XINMIAO_*`` environment variables.
+
+    The secret key comes from ``XINMIAO_SECRET_KEY`` or else from a key file beside
+    (not inside) the database, generated on first use.
+    """
+    env = dict(os.environ if env is None else env)
+    data_dir = Path(env.get("XINMIAO_DATA_DIR", "./xinmiao-data")).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    database_url = env.get("XINMIAO_DATABASE_URL") or f"sqlite:///{data_dir / 'xinmiao.sqlite3'}"
+    if database_url.startswith("sqlite:///"):
+        key_dir = Path(database_url[len("sqlite:///"):]).resolve().parent
+    else:
+        key_dir = data_dir
+    secret = env.get("XINMIAO_SECRET_KEY") or _load_or_create_key(key_dir)
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=secret,
+        redis_url=env.get("XINMIAO_REDIS_URL") or None,
+        debug=env.get("XINMIAO_DEBUG", "") in {"1", "true", "yes"},
+    )
+
+
+_current: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The process-wide settings (loaded from the environment on first call)."""
+    global _current
+    if _current is None:
+        _current = load_settings()
+    return _current
+
+
+def set_settings(settings: Settings) -> None:
+    """Replace the process-wide settings (the CLI and tests call this)."""
+    global _current
+    _current = settings

@@ -1,0 +1,61 @@
+"""Platform tables: schools, user accounts, audit trail, one-time log-in codes."""
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+ROLES = ("organizer", "city", "school", "judge", "referee", "staff")
+
+
+class School(Table, tablename="school"):
+    """A school; ``city`` is its city/county (one of the province's 19 in the demo)."""
+
+    code = Varchar(length=32, unique=True, index=True)
+    name = Varchar(length=200, index=True)
+    city = Varchar(length=64, index=True)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class User(Table, tablename="app_user"):
+    """An account. ``role`` is one of :data:`ROLES`; school accounts carry ``school``,
+    city accounts carry ``city``."""
+
+    username = Varchar(length=64, unique=True, index=True)
+    password_hash = Varchar(length=200)
+    role = Varchar(length=16, index=True)
+    display_name = Varchar(length=100, default="")
+    school = ForeignKey(references=School, null=True, default=None)
+    city = Varchar(length=64, null=True, default=None)
+    is_active = Boolean(default=True)
+    must_change_password = Boolean(default=False)
+    failed_logins = Integer(default=0)
+    locked_until = Timestamptz(null=True, default=None)
+    last_login_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class AuditLog(Table, tablename="audit_log"):
+    """Who did what, when: ``changes`` maps field -> [old, new] with ID numbers and phones
+    already masked; ``reason`` holds the stated reason where one is required."""
+
+    at = Timestamptz(index=True)
+    actor = ForeignKey(references=User, null=True, default=None)
+    actor_name = Varchar(length=100, default="")
+    action = Varchar(length=64, index=True)
+    object_type = Varchar(length=32, index=True)
+    object_id = Integer(null=True, default=None, index=True)
+    event_id = Integer(null=True, default=None, index=True)
+    entry_id = Integer(null=True, default=None, index=True)
+    school_id = Integer(null=True, default=None, index=True)
+    summary = Text(default="")
+    changes = JSON(default={})
+    reason = Text(default="")

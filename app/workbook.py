@@ -1,0 +1,270 @@
+"""Reading and writing untrusted workbooks (openpyxl + defusedxml).
+
+Shared by every import (schools, registrations): recognising files that are not .xlsx,
+refusing oversized or decompression-bomb files, finding the header row by name under
+an optional title row, and cleaning what real rosters contain (full-width characters,
+non-breaking and zero-width spaces, middle-dot look-alikes, numbers where text belongs).
+"""
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
+
+import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from app.errors import TooLarge, ValidationFailed
+from app.i18n import _
+from app.settings import get_settings
+
+if not openpyxl.DEFUSEDXML:  # pragma: no cover - guarded by the dependency list
+    raise ImportError("defusedxml must be installed so openpyxl refuses XML entity expansion")
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAX_ROWS = 20000
+MAX_COMPRESSION_RATIO = 200
+HEADER_SCAN_ROWS = 10
+
+# zero-width and invisible characters removed everywhere
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"), None)
+# characters people type where a name needs the middle dot U+00B7 (after NFKC)
+_CJK = r"[\u3400-\u9fff\U00020000-\U0003134f]"
+_MIDDLE_DOT_LOOKALIKES = re.compile(
+    rf"[•‧∙⋅･●\u2027\u0387\u16eb\u2219\u22c5\u30fb\uff65\u00b7]|(?<={_CJK})\s*\.\s*(?={_CJK})"
+)
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<={_CJK})\s+(?={_CJK})")
+_SCIENTIFIC = re.compile(r"^\d+(\.\d+)?E\+?\d+$", re.IGNORECASE)
+
+
+def normalize_header(value: Any) -> str:
+    """Header text for matching: NFKC (full-width -> half-width), invisible characters,
+    BOM and every space removed. ``" 身份证号\ufeff"`` -> ``"身份证号"``."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE)
+    return re.sub(r"\s+", "", text)
+
+
+def clean_text(value: Any) -> str:
+    """A cell as clean text: NFKC, invisible characters removed, every kind of space
+    (including NBSP and the ideographic space) collapsed to one and trimmed.
+    Integral floats print without ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def clean_name(value: Any) -> str:
+    """A person's name: :func:`clean_text`, spaces between Chinese characters removed,
+    and look-alike dots (``•``, ``・``, ``．``, ``‧`` ...) replaced by the middle dot ``·``
+    with no spaces around it. ``" 阿依古丽 • 买买提\u200b"`` -> ``"阿依古丽·买买提"``."""
+    text = clean_text(value)
+    text = _SPACE_BETWEEN_CJK.sub("", text)
+    text = _MIDDLE_DOT_LOOKALIKES.sub("·", text)
+    return re.sub(r"\s*·\s*", "·", text).strip("·").strip() if "·" in text else text
+
+
+class LostDigits(ValueError):
+    """A number column that Excel stored as a number with digits lost (15 significant digits)."""
+
+
+def digits_text(value: Any) -> str:
+    """Text of an ID-number-like cell (``身份证号``): NFKC, all spaces removed, upper case.
+
+    Numbers are accepted only while exact: an ``int``, or a float holding an integer below
+    10**15. Raises :class:`LostDigits` for a float of 16+ digits or text in scientific
+    notation (``4.60102E+17``): Excel already dropped digits and they must never be guessed.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        raise LostDigits(str(value))
+    text = re.sub(r"\s+", "", clean_text(value)).upper()
+    if _SCIENTIFIC.match(text):
+        raise LostDigits(text)
+    return text
+
+
+def phone_text(value: Any) -> str:
+    """A phone cell as digits: numbers (``13812345678`` or ``1.3812345678E10``) become
+    their digits; spaces, hyphens and a leading ``+86`` are removed."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not value.is_integer():
+            return clean_text(value)
+        return str(int(value))
+    text = re.sub(r"[\s\-()（）]", "", clean_text(value))
+    if text.startswith("+86"):
+        text = text[3:]
+    return text
+
+
+def _reject_not_xlsx(data: bytes) -> None:
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if data.startswith(OLE2_MAGIC):
+        raise ValidationFailed(
+            _("这是旧版 Excel（.xls）或 Word（.doc）文件，不是 .xlsx。请用 Excel 打开后“另存为”Excel 工作簿（*.xlsx），再上传。")
+        )
+    if head.startswith((b"<!doctype", b"<html", b"<table", b"<?xml", b"<head", b"<meta", b"<")):
+        raise ValidationFailed(
+            _("这是网页（HTML/XML）文件，只是扩展名被改成了 .xlsx。请用 Excel 打开后“另存为”Excel 工作簿（*.xlsx），再上传。")
+        )
+    if data.startswith(b"%PDF"):
+        raise ValidationFailed(_("这是 PDF 文件，不是 Excel 工作簿。请下载报名模板，在 Excel 中填写后上传 .xlsx 文件。"))
+    if data.startswith(b"{\\rtf"):
+        raise ValidationFailed(_("这是 RTF/Word 文档，不是 Excel 工作簿。请下载报名模板，在 Excel 中填写后上传 .xlsx 文件。"))
+    raise ValidationFailed(
+        _("无法识别的文件格式（可能是 CSV 或文本文件）。请用 Excel 打开后“另存为”Excel 工作簿（*.xlsx），再上传。")
+    )
+
+
+def open_workbook(data: bytes) -> openpyxl.Workbook:
+    """Open uploaded bytes as a read-only workbook after checking what they are.
+
+    Raises :class:`TooLarge` (413) over the upload limit or when the unpacked parts would
+    exceed the uncompressed limit or compression ratio (a decompression bomb), and
+    :class:`ValidationFailed` (422) for .xls, HTML, Word, PDF, CSV or corrupt files, each
+    with a message that says how to save the file correctly.
+    """
+    settings = get_settings()
+    if len(data) > settings.max_upload_bytes:
+        raise TooLarge(
+            _("文件大小 {size} MB 超过上限 {limit} MB。请删除多余的工作表、图片和空行后再上传。",
+              size=f"{len(data) / 1048576:.1f}", limit=settings.max_upload_bytes // 1048576)
+        )
+    if not data:
+        raise ValidationFailed(_("上传的文件是空的，请重新选择文件。"))
+    if not data.startswith(b"PK\x03\x04"):
+        _reject_not_xlsx(data)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+        infos = archive.infolist()
+    except zipfile.BadZipFile:
+        raise ValidationFailed(_("文件已损坏，无法作为 Excel 工作簿打开。请在 Excel 中重新保存为 .xlsx 后上传。")) from None
+    if "xl/workbook.xml" not in names:
+        if "word/document.xml" in names:
+            raise ValidationFailed(_("这是 Word 文档（.docx），只是扩展名被改成了 .xlsx。请把名单复制到报名模板中，保存为 .xlsx 后上传。"))
+        if any(n.startswith("ppt/") for n in names):
+            raise ValidationFailed(_("这是 PowerPoint 文件，不是 Excel 工作簿。请下载报名模板，填写后上传 .xlsx 文件。"))
+        raise ValidationFailed(_("这个压缩文件不是 Excel 工作簿。请下载报名模板，在 Excel 中填写后上传 .xlsx 文件。"))
+    total = sum(info.file_size for info in infos)
+    packed = sum(info.compress_size for info in infos) or 1
+    if total > settings.max_workbook_uncompressed_bytes or total / packed > MAX_COMPRESSION_RATIO and total > 10 * 1048576:
+        raise TooLarge(
+            _("工作簿解压后有 {size} MB，超过上限 {limit} MB（可能含有大量空白格式或异常内容）。请只保留名单数据后另存为新文件再上传。",
+              size=total // 1048576, limit=settings.max_workbook_uncompressed_bytes // 1048576)
+        )
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for malformed parts
+        if type(exc).__name__ in {"EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden"}:
+            raise ValidationFailed(_("工作簿含有不安全的 XML 内容，已拒绝。请把数据复制到新的报名模板中再上传。")) from None
+        raise ValidationFailed(_("文件已损坏，无法作为 Excel 工作簿打开。请在 Excel 中重新保存为 .xlsx 后上传。")) from None
+
+
+@dataclass
+class Sheet:
+    """A located table: ``columns`` maps the canonical header to its 0-based index;
+    ``rows`` yields ``(excel_row_number, values)`` below the header, skipping blank rows."""
+
+    title: str
+    header_row: int
+    columns: dict[str, int]
+    rows: Iterator[tuple[int, tuple[Any, ...]]]
+
+
+def find_table(wb: openpyxl.Workbook, required: Iterable[str], optional: Iterable[str] = ()) -> Sheet:
+    """Find the first sheet whose first :data:`HEADER_SCAN_ROWS` rows hold every ``required``
+    header (matched with :func:`normalize_header`). Raises :class:`ValidationFailed`
+    naming the missing columns of the best candidate."""
+    required = list(required)
+    wanted = {normalize_header(h): h for h in [*required, *optional]}
+    best: tuple[int, str, list[str]] | None = None
+    for ws in wb.worksheets:
+        iterator = ws.iter_rows(values_only=True)
+        for index, values in enumerate(iterator, start=1):
+            if index > HEADER_SCAN_ROWS:
+                break
+            columns: dict[str, int] = {}
+            for col, value in enumerate(values or ()):
+                key = normalize_header(value)
+                if key in wanted and wanted[key] not in columns:
+                    columns[wanted[key]] = col
+            missing = [h for h in required if h not in columns]
+            if not missing:
+                return Sheet(ws.title, index, columns, _data_rows(iterator, index))
+            found = len(required) - len(missing)
+            if found and (best is None or found > best[0]):
+                best = (found, ws.title, missing)
+    if best:
+        raise ValidationFailed(
+            _("工作表“{sheet}”缺少列：{columns}。请使用最新的报名模板，不要修改表头文字。", sheet=best[1], columns="、".join(best[2])),
+            errors=[{"row": None, "column": c, "message": _("缺少“{column}”列。", column=c)} for c in best[2]],
+        )
+    raise ValidationFailed(
+        _("没有找到表头行（需要包含：{columns}）。请使用报名模板，表头放在前 {n} 行内。", columns="、".join(required), n=HEADER_SCAN_ROWS)
+    )
+
+
+def _data_rows(iterator: Iterator[tuple[Any, ...]], header_row: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    for number, values in enumerate(iterator, start=header_row + 1):
+        if number - header_row > MAX_ROWS:
+            raise TooLarge(_("工作表超过 {n} 行，请分成几个文件上传。", n=MAX_ROWS))
+        if not values or all(v is None or (isinstance(v, str) and not clean_text(v)) for v in values):
+            continue
+        yield number, values
+
+
+def safe_cell(value: Any) -> Any:
+    """Make an untrusted value safe to write: strings starting with ``=``, ``+``, ``-`` or
+    ``@`` get a leading apostrophe-like quote prefix so no spreadsheet runs them as a formula,
+    and characters XML cannot hold are dropped."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value
+    return value
+
+
+def write_table(ws, headers: list[str], rows: Iterable[Iterable[Any]], *, text_columns: Iterable[str] = (), widths: dict[str, int] | None = None) -> None:
+    """Write a header row (bold, frozen) and ``rows`` into ``ws``; ``text_columns`` are
+    formatted as text (``@``) so IDs and phones stay exact; every value goes through
+    :func:`safe_cell`."""
+    text_idx = {headers.index(h) for h in text_columns if h in headers}
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(horizontal="center")
+    for row in rows:
+        ws.append([safe_cell(v) for v in row])
+    for idx in text_idx:
+        letter = get_column_letter(idx + 1)
+        for cell in ws[letter]:
+            cell.number_format = "@"
+    for idx, header in enumerate(headers):
+        ws.column_dimensions[get_column_letter(idx + 1)].width = (widths or {}).get(header, max(10, len(header) * 2 + 4))
+    ws.freeze_panes = "A2"
+
+
+def workbook_bytes(wb: openpyxl.Workbook) -> bytes:
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,1 @@
+"""What is run and who takes part: events, categories, registration, entries, members."""

@@ -1,0 +1,1 @@
+"""How entries are evaluated: rubrics, panels, assignment, scores, rankings, awards, certificates."""

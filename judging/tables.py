@@ -1,0 +1,1 @@
+"""Judging tables (issue 3 onwards)."""
