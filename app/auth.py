@@ -1,0 +1,73 @@
+"""Authentication for pages (server-side session) and API (bearer token), and guards.
+
+A single ASGI middleware puts the caller in ``scope["user"]``: a :class:`Principal` or
+``None``. API paths (``/api/``) accept only ``Authorization: Bearer`` tokens, which are
+signed and expiring and checked without a database query; pages accept only the session
+cookie, so CSRF protection (Litestar's CSRF middleware) covers every page form.
+"""
+from __future__ import annotations
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from app.i18n import _, negotiate_locale, set_locale
+from app.principal import Principal
+from app.security import read_access_token
+
+SESSION_KEY = "principal"
+# pages a user who must change their password may still open
+PASSWORD_CHANGE_PATHS = ("/password", "/logout", "/static", "/lang", "/api/v1/auth")
+
+
+class LocaleAndUserMiddleware(ASGIMiddleware):
+    """Sets the request's locale (``lang`` cookie, then Accept-Language) and ``scope["user"]``."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        cookies = {}
+        for part in headers.get("cookie", "").split(";"):
+            if "=" in part:
+                key, value = part.strip().split("=", 1)
+                cookies[key] = value
+        set_locale(negotiate_locale(cookies.get("lang"), headers.get("accept-language")))
+        user = None
+        if scope["path"].startswith("/api/"):
+            auth = headers.get("authorization", "")
+            if auth[:7].lower() == "bearer ":
+                claims = read_access_token(auth[7:].strip())
+                if claims:
+                    user = Principal.from_claims(claims)
+        else:
+            session = scope.get("session") or {}
+            data = session.get(SESSION_KEY) if isinstance(session, dict) else None
+            if data:
+                user = Principal.from_claims(data)
+        scope["user"] = user
+        await next_app(scope, receive, send)
+
+
+def current_user(connection: ASGIConnection) -> Principal | None:
+    return connection.scope.get("user")
+
+
+def requires(*roles: str):
+    """Guard factory: the caller must be logged in and, if ``roles`` are given, hold one
+    of them. A user who must change their password is refused everything else."""
+
+    def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+        user = current_user(connection)
+        if user is None:
+            raise NotAuthorizedException(_("请先登录。"))
+        if user.must_change_password and not connection.scope["path"].startswith(PASSWORD_CHANGE_PATHS):
+            raise PermissionDeniedException(_("请先修改初始密码后再继续。"))
+        if roles and user.role not in roles:
+            raise PermissionDeniedException(_("您的账号（{role}）无权进行此操作。", role=user.role))
+
+    return guard
+
+
+logged_in = requires()
+organizer_only = requires("organizer")

@@ -1,0 +1,147 @@
+"""The ``xinmiao`` command (CONTRACT.md, "Install and run")."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+
+def _prepare(migrate: bool = True):
+    from app import db
+    from app.settings import get_settings
+
+    settings = get_settings()
+    db.configure_database(settings.database_url)
+    if migrate:
+        asyncio.run(db.migrate())
+    return settings
+
+
+def _serve(host: str, port: int, workers: int = 1, certfile: str | None = None, keyfile: str | None = None) -> None:
+    import uvicorn
+
+    kwargs = {}
+    if certfile or keyfile:
+        if not (certfile and keyfile):
+            sys.exit("--certfile and --keyfile go together")
+        kwargs.update(ssl_certfile=certfile, ssl_keyfile=keyfile)
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level="info", proxy_headers=False, **kwargs)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    _prepare()
+    scheme = "https" if args.certfile else "http"
+    print(f"Xinmiao serving on {scheme}://{args.host}:{args.port}/", flush=True)
+    _serve(args.host, args.port, args.workers, args.certfile, args.keyfile)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from app.settings import load_settings, set_settings
+
+    data_dir = Path(os.environ.get("XINMIAO_DATA_DIR", "./xinmiao-data")).resolve()
+    demo_db = data_dir / "demo.sqlite3"
+    os.environ.setdefault("XINMIAO_DATABASE_URL", f"sqlite:///{demo_db}")
+    set_settings(load_settings())
+    _prepare()
+    from competitions.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
+
+    created = asyncio.run(build_demo())
+    print("Demo data " + ("created." if created else "already present (reused)."))
+    print(f"\n  Open http://{args.host}:{args.port}/ and log in with one of (password: {DEMO_PASSWORD}):")
+    for username, role, note in DEMO_USERS:
+        print(f"    {username:<12} {role:<10} {note}")
+    print(flush=True)
+    _serve(args.host, args.port)
+
+
+def cmd_db(args: argparse.Namespace) -> None:
+    if args.action == "upgrade":
+        _prepare()
+        print("Database is up to date.")
+
+
+def cmd_users(args: argparse.Namespace) -> None:
+    if args.action != "create":
+        sys.exit("usage: xinmiao users create USERNAME --role ROLE [--school CODE] [--city NAME] --password-stdin")
+    _prepare()
+    if not args.password_stdin:
+        sys.exit("--password-stdin is required: pass the password on standard input")
+    password = sys.stdin.readline().rstrip("\r\n")
+    from app import accounts
+    from app.errors import ServiceError
+
+    try:
+        user = asyncio.run(accounts.create_user(None, username=args.username, password=password, role=args.role,
+                                                school_code=args.school, city=args.city, display_name=args.display_name))
+    except ServiceError as exc:
+        sys.exit(exc.message)
+    print(f"created user {user['username']} ({user['role']}) id={user['id']}")
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    settings = _prepare(migrate=False)
+    target = Path(args.path).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    url = settings.database_url
+    if url.startswith("sqlite:///"):
+        source = sqlite3.connect(url[len("sqlite:///"):], timeout=30)
+        dest = sqlite3.connect(target)
+        with dest:
+            source.backup(dest)  # SQLite online backup API: consistent while the service runs
+        dest.close()
+        source.close()
+    else:
+        pg_dump = shutil.which("pg_dump")
+        if not pg_dump:
+            sys.exit("pg_dump is needed to back up a PostgreSQL database")
+        import subprocess
+
+        subprocess.run([pg_dump, "--format=custom", "--file", str(target), url], check=True)
+    print(f"backup written to {target}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="xinmiao", description="Xinmiao 新苗 youth science programme service")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="serve the configured database")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--certfile")
+    p.add_argument("--keyfile")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="create (or reuse) a demo province and serve it")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("db", help="database maintenance")
+    p.add_argument("action", choices=["upgrade"])
+    p.set_defaults(func=cmd_db)
+
+    p = sub.add_parser("users", help="manage accounts")
+    p.add_argument("action", choices=["create"])
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=["organizer", "city", "school", "judge", "referee", "staff"])
+    p.add_argument("--school")
+    p.add_argument("--city")
+    p.add_argument("--display-name")
+    p.add_argument("--password-stdin", action="store_true")
+    p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("backup", help="consistent copy of the database while the service runs")
+    p.add_argument("path")
+    p.set_defaults(func=cmd_backup)
+
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""The application factory: the one place that wires settings, database, sessions,
+CSRF, templates, error handling and the domains' routes together."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Litestar, MediaType, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, ValidationException
+from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from app import db
+from app.auth import LocaleAndUserMiddleware
+from app.errors import ServiceError
+from app.i18n import _, get_locale
+from app.security import derive_key
+from app.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings, set_settings
+from app.stores import sessions
+
+log = logging.getLogger("xinmiao")
+
+_HTTP_MESSAGES = {
+    400: "请求格式不正确。",
+    401: "请先登录。",
+    403: "您无权进行此操作。",
+    404: "页面或数据不存在。",
+    405: "不支持此请求方法。",
+    409: "操作与当前状态冲突。",
+    413: "上传的内容超过大小上限，请压缩或拆分后再上传。",
+    429: "请求过于频繁，请稍后再试。",
+    500: "服务器内部错误，请稍后重试；如果问题持续，请联系组委会。",
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    from app.web import render
+
+    return render(request, "error.html", status_code=status, status=status, message=message)  # type: ignore[return-value]
+
+
+def service_error_handler(request: Request, exc: ServiceError) -> Response:
+    """Service errors: JSON ``{"status_code", "detail", "extra", "errors"?}`` for the API, a page otherwise."""
+    if _is_api(request):
+        body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.message, "extra": exc.extra}
+        if exc.errors:
+            body["errors"] = exc.errors
+        return Response(body, status_code=exc.status_code, media_type=MediaType.JSON)
+    return _error_page(request, exc.status_code, exc.message)
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
+    """Framework errors with translated details; pages get a log-in redirect on 401."""
+    status = exc.status_code
+    detail = exc.detail
+    if status == 400 and detail == "Request Entity Too Large":
+        status = 413
+    if status == 413 or not detail or detail.isascii():
+        detail = _(_HTTP_MESSAGES.get(status, "请求无法处理。"))
+        if status == 413:
+            limit = get_settings().max_upload_bytes // 1048576
+            detail = _("上传的文件超过 {limit} MB 上限。请删除多余的工作表、图片和空行，或拆分后再上传。", limit=limit)
+    if isinstance(exc, ValidationException):
+        detail = _("请求数据格式不正确：{detail}", detail=exc.detail)
+    if _is_api(request):
+        return Response({"status_code": status, "detail": detail, "extra": exc.extra}, status_code=status, media_type=MediaType.JSON)
+    if isinstance(exc, NotAuthorizedException):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        from urllib.parse import quote
+
+        return Redirect(path=f"/login?next={quote(target)}", status_code=303)
+    return _error_page(request, status, detail)
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    message = _(_HTTP_MESSAGES[500])
+    if _is_api(request):
+        return Response({"status_code": 500, "detail": message, "extra": None}, status_code=500, media_type=MediaType.JSON)
+    return _error_page(request, 500, message)
+
+
+def _template_engine(engine: JinjaTemplateEngine) -> None:
+    from app.i18n import gettext
+    from competitions.registration import format_time
+
+    env = engine.engine
+    env.globals.update(_=gettext, get_locale=get_locale, format_time=format_time)
+    env.policies["ext.i18n.trimmed"] = True
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the Litestar application for ``settings`` (default: from the environment).
+
+    Points Piccolo at the configured database but does not migrate: the CLI (``serve``,
+    ``demo``, ``db upgrade``) applies migrations before serving.
+    """
+    if settings is not None:
+        set_settings(settings)
+    settings = get_settings()
+    db.configure_database(settings.database_url)
+
+    from app.controllers import app_routes
+    from competitions.controllers import competition_routes
+
+    route_handlers: list[Any] = [
+        *app_routes(),
+        *competition_routes(),
+        create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+    ]
+    try:
+        from judging.controllers import judging_routes
+
+        route_handlers.extend(judging_routes())
+    except ImportError:
+        pass
+
+    session_config = ServerSideSessionConfig(
+        key="xinmiao_session", max_age=settings.session_lifetime_seconds, httponly=True, samesite="lax",
+        store="sessions", renew_on_access=True,
+    )
+    csrf = CSRFConfig(
+        secret=derive_key("csrf").hex(), cookie_name="xinmiao_csrf", header_name="x-csrftoken",
+        exclude=["/api/"], cookie_samesite="lax",
+    )
+    return Litestar(
+        route_handlers=route_handlers,
+        middleware=[session_config.middleware, LocaleAndUserMiddleware()],
+        csrf_config=csrf,
+        stores={"sessions": sessions()},
+        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=_template_engine),
+        exception_handlers={
+            ServiceError: service_error_handler,
+            HTTPException: http_error_handler,
+            Exception: internal_error_handler,
+        },
+        openapi_config=OpenAPIConfig(title="Xinmiao 新苗 API", version="1.0.0", path="/schema"),
+        on_startup=[db.start_pool],
+        on_shutdown=[db.close_pool],
+        request_max_body_size=settings.max_document_bytes + 1024 * 1024,
+        debug=settings.debug,
+    )

@@ -1,0 +1,246 @@
+"""JSON API of events, categories, entries, members, review and registration workbooks.
+Thin: parse, call a service in :mod:`competitions`, serialize."""
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.params import Parameter
+
+from app.auth import logged_in, organizer_only, requires
+from app.errors import ValidationFailed
+from app.i18n import _
+from app.settings import get_settings
+from app.web import user_of
+from competitions import events, registration, roster
+from competitions.members import MemberInput
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+registrars = requires("organizer", "school")
+reviewers = requires("organizer", "city")
+viewers = requires("organizer", "city", "school", "judge")
+
+
+class EventIn(msgspec.Struct, omit_defaults=True):
+    name: str
+    kind: str
+    year: int
+    registration_opens_at: str | None = None
+    registration_closes_at: str | None = None
+    divisions: list[str] | None = None
+    min_team_size: int | None = None
+    max_team_size: int | None = None
+    max_advisers: int | None = None
+    city_review_required: bool | None = None
+    default_categories: bool = True
+
+
+class CategoryIn(msgspec.Struct, omit_defaults=True):
+    code: str
+    name: str
+    school_quota: int | None = None
+    city_quota: int | None = None
+
+
+class MemberIn(msgspec.Struct, omit_defaults=True):
+    role: str
+    name: str
+    gender: str = ""
+    id_type: str = ""
+    id_number: str = ""
+    grade: str = ""
+    phone: str = ""
+    consent_participation: bool = False
+    consent_publication: bool = False
+
+
+class EntryIn(msgspec.Struct, omit_defaults=True):
+    title: str
+    category_code: str
+    division: str
+    summary: str = ""
+    school_code: str | None = None
+    members: list[MemberIn] = []
+    submit: bool = False
+
+
+class EntryPatch(msgspec.Struct, omit_defaults=True):
+    title: str | None = None
+    category_code: str | None = None
+    division: str | None = None
+    summary: str | None = None
+
+
+class ReviewIn(msgspec.Struct):
+    decision: str
+    reason: str | None = None
+
+
+class ReasonIn(msgspec.Struct):
+    reason: str = ""
+
+
+def _member_input(data: MemberIn) -> MemberInput:
+    return MemberInput(**msgspec.structs.asdict(data))
+
+
+def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not None}
+
+
+class EventApi(Controller):
+    path = "/api/v1/events"
+    tags = ["events"]
+
+    @post("/", guards=[organizer_only], status_code=201)
+    async def create(self, request: Request, data: EventIn) -> dict[str, Any]:
+        """Create an event; innovation contests get CASTIC-style categories unless ``default_categories`` is false."""
+        body = _drop_none(msgspec.structs.asdict(data))
+        default_categories = body.pop("default_categories", True)
+        return await events.create_event(user_of(request), body, default_categories=default_categories)
+
+    @get("/", guards=[logged_in])
+    async def list(self) -> list[dict[str, Any]]:
+        return await events.list_events()
+
+    @get("/{event_id:int}", guards=[logged_in])
+    async def detail(self, event_id: int) -> dict[str, Any]:
+        event = await events.get_event(event_id)
+        event["categories"] = await events.list_categories(event_id)
+        return event
+
+    @patch("/{event_id:int}", guards=[organizer_only])
+    async def update(self, request: Request, event_id: int) -> dict[str, Any]:
+        """Change settings; quotas in ``award_quotas`` are read exactly from the JSON text."""
+        import json
+        from decimal import Decimal
+
+        try:
+            body = json.loads(await request.body(), parse_float=Decimal)
+        except ValueError:
+            raise ValidationFailed(_("请求正文不是有效的 JSON。")) from None
+        if not isinstance(body, dict):
+            raise ValidationFailed(_("请求正文必须是 JSON 对象。"))
+        return await events.update_event(user_of(request), event_id, body)
+
+    @post("/{event_id:int}/categories", guards=[organizer_only], status_code=201)
+    async def add_category(self, request: Request, event_id: int, data: CategoryIn) -> dict[str, Any]:
+        return await events.add_category(user_of(request), event_id, msgspec.structs.asdict(data))
+
+    @get("/{event_id:int}/categories", guards=[logged_in])
+    async def categories(self, event_id: int) -> list[dict[str, Any]]:
+        return await events.list_categories(event_id)
+
+    @patch("/{event_id:int}/categories/{category_id:int}", guards=[organizer_only])
+    async def update_category(self, request: Request, event_id: int, category_id: int) -> dict[str, Any]:
+        body = await request.json()
+        return await events.update_category(user_of(request), event_id, category_id, body if isinstance(body, dict) else {})
+
+    @get("/{event_id:int}/entries", guards=[viewers])
+    async def entries(
+        self, request: Request, event_id: int,
+        category: str | None = None, division: str | None = None, city: str | None = None,
+        school: str | None = None, status: str | None = None, q: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Entries the caller may see, with optional filters."""
+        filters = {"category": category, "division": division, "city": city, "school": school, "status": status, "q": q}
+        return await registration.list_entries(user_of(request), event_id, filters)
+
+    @post("/{event_id:int}/entries", guards=[registrars], status_code=201)
+    async def create_entry(self, request: Request, event_id: int, data: EntryIn) -> dict[str, Any]:
+        """Create an entry with members; a school's entry is a draft unless ``submit`` is true."""
+        user = user_of(request)
+        body = msgspec.structs.asdict(data)
+        members = [_member_input(m) for m in body.pop("members")]
+        submit = body.pop("submit")
+        entry = await registration.create_entry(user, event_id, body, members)
+        if submit and entry["status"] == "draft":
+            entry = await registration.submit_entry(user, entry["id"])
+        return entry
+
+    @get("/{event_id:int}/counts", guards=[requires("organizer", "city", "school")])
+    async def counts(self, request: Request, event_id: int) -> dict[str, Any]:
+        return await registration.counts(user_of(request), event_id)
+
+    @get("/{event_id:int}/registration-template", guards=[registrars])
+    async def template(self, request: Request, event_id: int) -> Response:
+        """The registration workbook for this event (columns per the contract)."""
+        data = await roster.registration_template(user_of(request), event_id)
+        return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="registration-template-{event_id}.xlsx"'})
+
+    @post("/{event_id:int}/registrations/import", guards=[registrars], status_code=201,
+          request_max_body_size=get_settings().max_upload_bytes + 256 * 1024)
+    async def import_(self, request: Request, event_id: int) -> dict[str, int]:
+        """Multipart field ``file`` (.xlsx). All-or-nothing; 422 lists every error with row and column."""
+        from app.controllers import _upload_bytes
+
+        return await roster.import_registrations(user_of(request), event_id, await _upload_bytes(request))
+
+    @post("/{event_id:int}/registrations/export", guards=[organizer_only], status_code=200)
+    async def export(self, request: Request, event_id: int, data: ReasonIn) -> Response:
+        """Full export with ID numbers and phones: organizer only, needs a reason, logged."""
+        content = await roster.export_registrations(user_of(request), event_id, data.reason)
+        return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="registrations-{event_id}.xlsx"'})
+
+
+class EntryApi(Controller):
+    path = "/api/v1/entries"
+    tags = ["entries"]
+
+    @get("/{entry_id:int}", guards=[viewers])
+    async def detail(self, request: Request, entry_id: int) -> dict[str, Any]:
+        return await registration.get_entry(user_of(request), entry_id)
+
+    @patch("/{entry_id:int}", guards=[registrars])
+    async def update(self, request: Request, entry_id: int, data: EntryPatch) -> dict[str, Any]:
+        return await registration.update_entry(user_of(request), entry_id, _drop_none(msgspec.structs.asdict(data)))
+
+    @post("/{entry_id:int}/submit", guards=[registrars], status_code=200)
+    async def submit(self, request: Request, entry_id: int) -> dict[str, Any]:
+        return await registration.submit_entry(user_of(request), entry_id)
+
+    @post("/{entry_id:int}/withdraw", guards=[registrars], status_code=200)
+    async def withdraw(self, request: Request, entry_id: int, data: ReasonIn | None = None) -> dict[str, Any]:
+        return await registration.withdraw_entry(user_of(request), entry_id, data.reason if data else "")
+
+    @post("/{entry_id:int}/review", guards=[reviewers], status_code=200)
+    async def review(self, request: Request, entry_id: int, data: ReviewIn) -> dict[str, Any]:
+        """形式审查: approve, or return with a reason the school sees."""
+        return await registration.review_entry(user_of(request), entry_id, data.decision, data.reason)
+
+    @post("/{entry_id:int}/members", guards=[registrars], status_code=201)
+    async def add_member(self, request: Request, entry_id: int, data: MemberIn) -> dict[str, Any]:
+        return await registration.add_member(user_of(request), entry_id, _member_input(data))
+
+    @get("/{entry_id:int}/history", guards=[requires("organizer", "city", "school")])
+    async def history(self, request: Request, entry_id: int) -> list[dict[str, Any]]:
+        """The entry's audit trail (ID numbers and phones masked)."""
+        from app.audit import entry_history
+
+        await registration.visible_entry_row(user_of(request), entry_id)
+        rows = await entry_history(entry_id)
+        return [{**r, "at": r["at"].isoformat()} for r in rows]
+
+
+class MemberApi(Controller):
+    path = "/api/v1/members"
+    tags = ["entries"]
+    guards = [registrars]
+
+    @put("/{member_id:int}")
+    async def update(self, request: Request, member_id: int, data: MemberIn) -> dict[str, Any]:
+        return await registration.update_member(user_of(request), member_id, _member_input(data))
+
+    @delete("/{member_id:int}", status_code=204)
+    async def remove(self, request: Request, member_id: int) -> None:
+        await registration.remove_member(user_of(request), member_id)
+
+
+def competition_routes() -> list[Any]:
+    routes: list[Any] = [EventApi, EntryApi, MemberApi]
+    try:
+        from competitions.pages import page_routes
+    except ImportError:
+        return routes
+    return routes + page_routes()

@@ -1,0 +1,298 @@
+"""Events and their categories: creation, settings, registration window."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from app import audit
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import _
+from app.principal import Principal
+from competitions.tables import DIVISIONS, EVENT_KINDS, Category, Event
+
+AGGREGATIONS = ("mean", "trimmed_mean", "zscore")
+KIND_LABELS = {"innovation": "科技创新大赛", "robotics": "机器人竞赛", "camp": "科学营"}
+DIVISION_LETTERS = {"小学": "P", "初中": "J", "高中": "S"}
+
+# CASTIC-style 学科 offered for a new innovation contest
+DEFAULT_INNOVATION_CATEGORIES = (
+    ("MA", "数学"),
+    ("PH", "物理与天文学"),
+    ("CH", "化学"),
+    ("LS", "生命科学"),
+    ("BM", "生物医学"),
+    ("EV", "环境科学与工程"),
+    ("EN", "工程学"),
+    ("CS", "计算机科学"),
+    ("SB", "行为与社会科学"),
+)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def event_dict(row: dict) -> dict[str, Any]:
+    """Public shape of an event row (times ISO 8601 with offset, quotas as strings)."""
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "kind": row["kind"],
+        "year": row["year"],
+        "divisions": row["divisions"] if isinstance(row["divisions"], list) else list(DIVISIONS),
+        "registration_opens_at": row["registration_opens_at"].isoformat() if row.get("registration_opens_at") else None,
+        "registration_closes_at": row["registration_closes_at"].isoformat() if row.get("registration_closes_at") else None,
+        "min_team_size": row["min_team_size"],
+        "max_team_size": row["max_team_size"],
+        "max_advisers": row["max_advisers"],
+        "city_review_required": row["city_review_required"],
+        "aggregation": row["aggregation"],
+        "trim_min_scores": row["trim_min_scores"],
+        "score_decimals": row["score_decimals"],
+        "award_quotas": {"first": row["award_first"], "second": row["award_second"], "third": row["award_third"]},
+    }
+
+
+def parse_time(value: Any, field: str) -> dt.datetime | None:
+    """Parse an ISO 8601 time; a time without offset is read as Asia/Shanghai.
+    ``""``/``None`` -> ``None``. Raises :class:`ValidationFailed`."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        parsed = value
+    else:
+        try:
+            parsed = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationFailed(_("“{field}”的时间格式不正确，请使用 2026-03-31 18:00 这样的格式。", field=field)) from None
+    if parsed.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        parsed = parsed.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    return parsed.astimezone(dt.timezone.utc)
+
+
+def _quota_decimal(value: Any, name: str) -> Decimal:
+    try:
+        # read exactly as written: str() of a JSON number keeps its digits when parsed as Decimal
+        quota = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed(_("获奖比例“{name}”必须是 0 到 1 之间的小数。", name=name)) from None
+    if not quota.is_finite() or quota < 0 or quota > 1:
+        raise ValidationFailed(_("获奖比例“{name}”必须在 0 到 1 之间，现在是 {value}。", name=name, value=value))
+    return quota
+
+
+def _validated_settings(data: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Validate settable event fields; returns column-name -> value. Raises ValidationFailed."""
+    values: dict[str, Any] = {}
+    if "name" in data:
+        name = (data["name"] or "").strip()
+        if not name:
+            raise ValidationFailed(_("请填写赛事名称。"))
+        values["name"] = name[:200]
+    if "kind" in data:
+        if data["kind"] not in EVENT_KINDS:
+            raise ValidationFailed(_("赛事类型必须是 innovation（科技创新大赛）、robotics（机器人竞赛）或 camp（科学营）。"))
+        values["kind"] = data["kind"]
+    if "year" in data:
+        try:
+            year = int(data["year"])
+        except (TypeError, ValueError):
+            raise ValidationFailed(_("年份必须是四位数字，例如 2026。")) from None
+        if not 2000 <= year <= 2100:
+            raise ValidationFailed(_("年份必须是四位数字，例如 2026。"))
+        values["year"] = year
+    for key, label in (("registration_opens_at", _("报名开始时间")), ("registration_closes_at", _("报名截止时间"))):
+        if key in data:
+            values[key] = parse_time(data[key], label)
+    opens = values.get("registration_opens_at", (current or {}).get("registration_opens_at"))
+    closes = values.get("registration_closes_at", (current or {}).get("registration_closes_at"))
+    if opens and closes and closes <= opens:
+        raise ValidationFailed(_("报名截止时间必须晚于开始时间。"))
+    if "divisions" in data:
+        divisions = [d for d in DIVISIONS if d in (data["divisions"] or [])]
+        unknown = [d for d in (data["divisions"] or []) if d not in DIVISIONS]
+        if unknown or not divisions:
+            raise ValidationFailed(_("组别只能是 小学、初中、高中，至少选一个。"))
+        values["divisions"] = divisions
+    for key, low, high in (("min_team_size", 1, 10), ("max_team_size", 1, 10), ("max_advisers", 0, 5)):
+        if key in data:
+            try:
+                number = int(data[key])
+            except (TypeError, ValueError):
+                raise ValidationFailed(_("人数限制必须是整数。")) from None
+            if not low <= number <= high:
+                raise ValidationFailed(_("人数限制 {value} 超出范围 {low}–{high}。", value=number, low=low, high=high))
+            values[key] = number
+    low = values.get("min_team_size", (current or {}).get("min_team_size", 1))
+    high = values.get("max_team_size", (current or {}).get("max_team_size", 3))
+    if low > high:
+        raise ValidationFailed(_("每队最少人数不能大于最多人数。"))
+    if "city_review_required" in data:
+        values["city_review_required"] = bool(data["city_review_required"])
+    if "aggregation" in data:
+        if data["aggregation"] not in AGGREGATIONS:
+            raise ValidationFailed(_("汇总方法必须是 mean、trimmed_mean 或 zscore。"))
+        values["aggregation"] = data["aggregation"]
+    if "trim_min_scores" in data:
+        try:
+            trim = int(data["trim_min_scores"])
+        except (TypeError, ValueError):
+            trim = 0
+        if trim < 3:
+            raise ValidationFailed(_("去掉最高分和最低分所需的最少评分数必须是不小于 3 的整数。"))
+        values["trim_min_scores"] = trim
+    if "score_decimals" in data:
+        try:
+            decimals = int(data["score_decimals"])
+        except (TypeError, ValueError):
+            decimals = -1
+        if not 0 <= decimals <= 4:
+            raise ValidationFailed(_("分数保留的小数位数必须是 0 到 4 的整数。"))
+        values["score_decimals"] = decimals
+    if "award_quotas" in data:
+        quotas = data["award_quotas"] or {}
+        if not isinstance(quotas, dict):
+            raise ValidationFailed(_("获奖比例必须写成 {\"first\": 0.15, \"second\": 0.25, \"third\": 0.35}。"))
+        merged = {
+            "first": (current or {}).get("award_first", "0.15"),
+            "second": (current or {}).get("award_second", "0.25"),
+            "third": (current or {}).get("award_third", "0.35"),
+        }
+        unknown = set(quotas) - set(merged)
+        if unknown:
+            raise ValidationFailed(_("获奖比例只能设置 first、second、third。"))
+        merged.update(quotas)
+        parsed = {k: _quota_decimal(v, k) for k, v in merged.items()}
+        if sum(parsed.values()) > 1:
+            raise ValidationFailed(_("一、二、三等奖比例之和不能超过 1，现在是 {total}。", total=sum(parsed.values())))
+        values.update({f"award_{k}": str(v) for k, v in parsed.items()})
+    return values
+
+
+async def create_event(actor: Principal, data: dict[str, Any], *, default_categories: bool = True) -> dict[str, Any]:
+    """Create an event from ``{"name", "kind", "year", ...settings}``; an innovation
+    contest gets the CASTIC-style categories unless ``default_categories`` is false.
+    Returns :func:`event_dict`. Raises :class:`ValidationFailed`."""
+    for required in ("name", "kind", "year"):
+        if data.get(required) in (None, ""):
+            raise ValidationFailed(_("请填写{field}。", field={"name": _("赛事名称"), "kind": _("赛事类型"), "year": _("年份")}[required]))
+    values = _validated_settings(data)
+    event = Event(**values)
+    await event.save()
+    if default_categories and event.kind == "innovation":
+        await Category.insert(
+            *[Category(event=event.id, code=code, name=name, position=i) for i, (code, name) in enumerate(DEFAULT_INNOVATION_CATEGORIES)]
+        )
+    await audit.record(actor, "event.create", "event", event.id, event_id=event.id, summary=event.name)
+    return await get_event(event.id)
+
+
+async def get_event(event_id: int) -> dict[str, Any]:
+    """One event as :func:`event_dict`; raises :class:`NotFound`."""
+    row = await Event.select().where(Event.id == event_id).first()
+    if row is None:
+        raise NotFound(_("赛事不存在（编号 {id}）。", id=event_id))
+    return event_dict(row)
+
+
+async def get_event_row(event_id: int) -> dict[str, Any]:
+    row = await Event.select().where(Event.id == event_id).first()
+    if row is None:
+        raise NotFound(_("赛事不存在（编号 {id}）。", id=event_id))
+    return row
+
+
+async def update_event(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Change event settings (any subset of the fields :func:`create_event` takes).
+    Raises :class:`ValidationFailed` (422) for invalid settings, :class:`NotFound`."""
+    current = await get_event_row(event_id)
+    values = _validated_settings(data, current)
+    if values:
+        values["updated_at"] = now()
+        await Event.update({getattr(Event, k): v for k, v in values.items()}).where(Event.id == event_id)
+        await audit.record(
+            actor, "event.update", "event", event_id, event_id=event_id,
+            changes=audit.diff({k: current.get(k) for k in values}, values),
+        )
+    return await get_event(event_id)
+
+
+async def list_events() -> list[dict[str, Any]]:
+    """All events, newest first, as :func:`event_dict`."""
+    return [event_dict(r) for r in await Event.select().order_by(Event.year, ascending=False).order_by(Event.id, ascending=False)]
+
+
+async def list_categories(event_id: int) -> list[dict[str, Any]]:
+    """``[{"id", "code", "name", "school_quota", "city_quota"}]`` in display order."""
+    return await Category.select(
+        Category.id, Category.code, Category.name, Category.school_quota, Category.city_quota
+    ).where(Category.event == event_id).order_by(Category.position).order_by(Category.id)
+
+
+def _quota_value(value: Any, label: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("{label}必须是非负整数，留空表示不限。", label=label)) from None
+    if number < 0:
+        raise ValidationFailed(_("{label}必须是非负整数，留空表示不限。", label=label))
+    return number
+
+
+async def add_category(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Add a category ``{"code", "name", "school_quota"?, "city_quota"?}``. Raises
+    :class:`ValidationFailed` for blanks, :class:`Conflict` for a duplicate code."""
+    await get_event_row(event_id)
+    code = (data.get("code") or "").strip().upper()
+    name = (data.get("name") or "").strip()
+    if not code or not name:
+        raise ValidationFailed(_("请填写类别代码和名称。"))
+    if len(code) > 32 or len(name) > 100:
+        raise ValidationFailed(_("类别代码不超过 32 个字符，名称不超过 100 个字符。"))
+    if await Category.exists().where((Category.event == event_id) & (Category.code == code)):
+        raise Conflict(_("本赛事已有代码为“{code}”的类别。", code=code))
+    position = await Category.count().where(Category.event == event_id)
+    category = Category(
+        event=event_id, code=code, name=name, position=position,
+        school_quota=_quota_value(data.get("school_quota"), _("每校名额")),
+        city_quota=_quota_value(data.get("city_quota"), _("每个市县推荐名额")),
+    )
+    await category.save()
+    await audit.record(actor, "category.create", "category", category.id, event_id=event_id, summary=f"{code} {name}")
+    return {"id": category.id, "code": code, "name": name, "school_quota": category.school_quota, "city_quota": category.city_quota}
+
+
+async def update_category(actor: Principal, event_id: int, category_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Rename a category or change its quotas (``None``/blank = no limit)."""
+    row = await Category.select().where((Category.id == category_id) & (Category.event == event_id)).first()
+    if row is None:
+        raise NotFound(_("类别不存在。"))
+    values: dict[str, Any] = {}
+    if "name" in data and (data["name"] or "").strip():
+        values["name"] = data["name"].strip()[:100]
+    if "school_quota" in data:
+        values["school_quota"] = _quota_value(data["school_quota"], _("每校名额"))
+    if "city_quota" in data:
+        values["city_quota"] = _quota_value(data["city_quota"], _("每个市县推荐名额"))
+    if values:
+        await Category.update({getattr(Category, k): v for k, v in values.items()}).where(Category.id == category_id)
+        await audit.record(actor, "category.update", "category", category_id, event_id=event_id,
+                           changes=audit.diff({k: row.get(k) for k in values}, values))
+    row.update(values)
+    return {k: row[k] for k in ("id", "code", "name", "school_quota", "city_quota")}
+
+
+def registration_is_open(event: dict[str, Any], at: dt.datetime | None = None) -> bool:
+    """True between ``registration_opens_at`` and ``registration_closes_at`` (either may be unset)."""
+    at = at or now()
+    opens, closes = event.get("registration_opens_at"), event.get("registration_closes_at")
+    if isinstance(opens, str):
+        opens = dt.datetime.fromisoformat(opens)
+    if isinstance(closes, str):
+        closes = dt.datetime.fromisoformat(closes)
+    return (opens is None or at >= opens) and (closes is None or at < closes)
