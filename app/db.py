@@ -95,9 +95,14 @@ async def migrate() -> None:
     engine = current_engine()
     if isinstance(engine, SQLiteEngine):
         sqlite3.connect(engine.path, timeout=SQLITE_TIMEOUT_SECONDS).close()
-    response = await run_forwards(app_name="all", migration_id="all", fake=False)
+    import contextlib
+    import io
+
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):  # Piccolo prints a banner per app
+        response = await run_forwards(app_name="all", migration_id="all", fake=False)
     if not response.success:
-        raise RuntimeError(f"migrations failed: {response.message}")
+        raise RuntimeError(f"migrations failed: {response.message}\n{output.getvalue()}")
 
 
 async def start_pool() -> None:

@@ -1,0 +1,161 @@
+"""``xinmiao demo``: a realistic demo province (Hainan's 19 cities and counties, about 60
+schools, the 2026 innovation contest with CASTIC-style categories, about 600 entries with
+students and advisers, one account per role). Deterministic (seeded) and idempotent."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from app import accounts
+from app.db import write_transaction
+from app.principal import Principal
+from app.schools import HAINAN_CITIES
+from app.tables import School, User
+from competitions import events
+from competitions.idnumbers import check_character
+from competitions.members import MemberInput, clean_member
+from competitions.registration import allocate_codes
+from competitions.tables import Category, Entry, Member
+
+DEMO_PASSWORD = "xinmiao2026"
+# (username, role, what it shows)
+DEMO_USERS = (
+    ("org", "organizer", "省组委会：赛事设置、形式审查、导出"),
+    ("haikou", "city", "海口市科协：本市学校的作品"),
+    ("hk-school", "school", "海口市第一中学：报名、导入、提交"),
+    ("judge1", "judge", "评委"),
+    ("referee1", "referee", "裁判"),
+    ("staff1", "staff", "签到员"),
+)
+REGION_CODES = dict(zip(HAINAN_CITIES, (
+    "460100", "460200", "460300", "460400", "469001", "469002", "469005", "469006", "469007",
+    "469021", "469022", "469023", "469024", "469025", "469026", "469027", "469028", "469029", "469030",
+)))
+SCHOOL_PATTERNS = ("{short}第一中学", "{short}实验中学", "{short}第二小学", "{short}中学", "{short}民族中学", "{short}实验小学")
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾符云邢吉羊"
+GIVEN = ("子涵", "欣怡", "梓轩", "浩然", "雨桐", "宇轩", "思远", "佳怡", "俊杰", "诗涵", "一诺", "天佑", "若曦",
+         "明哲", "语嫣", "嘉懿", "晨阳", "家乐", "海洋", "椰林", "晓峰", "志强", "美玲", "文博", "睿", "琳", "博文")
+MINORITY_NAMES = ("阿依古丽·买买提", "古丽娜尔·艾力", "扎西·次仁", "热依拉·吐尔逊")
+TOPICS = {
+    "MA": ("校园最短路径的图论模型", "折纸中的数学规律", "基于概率的台风路径估计"),
+    "PH": ("椰壳纤维的隔热性能研究", "简易地震波演示装置", "太阳能海水淡化蒸发效率"),
+    "CH": ("红树林土壤重金属检测", "槟榔废料制备活性炭", "海盐结晶条件的探究"),
+    "LS": ("海南坡鹿栖息地调查", "火龙果花期与传粉昆虫", "珊瑚白化与水温的关系"),
+    "BM": ("中学生近视与用眼习惯调查", "椰子水电解质成分分析", "校园常见过敏原调查"),
+    "EV": ("万泉河水质季节变化监测", "海滩微塑料分布调查", "台风后城市内涝点分析"),
+    "EN": ("智能橡胶割胶辅助装置", "防台风自动收折晾衣架", "太阳能驱鸟稻田装置"),
+    "CS": ("黎锦纹样识别小程序", "校园垃圾分类识别系统", "基于传感器的教室空气监测"),
+    "SB": ("海南方言传承现状调查", "留守儿童课外阅读调查", "黎族船型屋保护意识调查"),
+}
+GRADES = {"小学": ("四年级", "五年级", "六年级"), "初中": ("初一", "初二", "初三"), "高中": ("高一", "高二", "高三")}
+BIRTH_YEARS = {"小学": (2015, 2017), "初中": (2011, 2013), "高中": (2008, 2010)}
+
+
+def _id_number(rng: random.Random, region: str, division: str, gender: str, seq: int) -> str:
+    year = rng.randint(*BIRTH_YEARS[division])
+    birth = dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(0, 364))
+    order = (seq % 50) * 10 + rng.randint(0, 4) * 2 + (1 if gender == "男" else 0)
+    first17 = f"{region}{birth:%Y%m%d}{order:03d}"
+    return first17 + check_character(first17)
+
+
+def _phone(rng: random.Random) -> str:
+    return f"1{rng.choice('3578')}{rng.randint(0, 9)}{rng.randint(0, 99999999):08d}"
+
+
+async def build_demo(seed: int = 2026) -> bool:
+    """Create the demo data unless it exists. Returns ``True`` if it was created."""
+    if await User.exists().where(User.username == "org"):
+        return False
+    rng = random.Random(seed)
+    for username, role, _note in DEMO_USERS:
+        if role in ("school", "city"):
+            continue
+        await accounts.create_user(None, username=username, password=DEMO_PASSWORD, role=role,
+                                   display_name={"org": "省青少年科技创新大赛组委会"}.get(username, username))
+    org_row = await User.select().where(User.username == "org").first()
+    org = accounts.principal_of(org_row)
+
+    schools: list[dict[str, Any]] = []
+    rows = []
+    for c_index, city in enumerate(HAINAN_CITIES):
+        short = city.replace("黎族苗族自治县", "").replace("黎族自治县", "").replace("市", "").replace("县", "")
+        count = 6 if city == "海口市" else 4 if city in ("三亚市", "儋州市") else 3 if city != "三沙市" else 1
+        for s_index in range(count):
+            name = SCHOOL_PATTERNS[s_index % len(SCHOOL_PATTERNS)].format(short=short if city != "海口市" else "海口市")
+            code = f"{REGION_CODES[city][2:]}{s_index + 1:02d}"
+            rows.append(School(code=code, name=name, city=city))
+            schools.append({"code": code, "name": name, "city": city})
+    await School.insert(*rows)
+    by_code = {r["code"]: r for r in await School.select()}
+    haikou_first = next(s for s in schools if s["name"] == "海口市第一中学")
+    await accounts.create_user(None, username="hk-school", password=DEMO_PASSWORD, role="school",
+                               school_code=haikou_first["code"], display_name="海口市第一中学 王老师")
+    await accounts.create_user(None, username="haikou", password=DEMO_PASSWORD, role="city", city="海口市",
+                               display_name="海口市科协")
+
+    now = dt.datetime.now(dt.timezone.utc)
+    event = await events.create_event(org, {
+        "name": "2026年海南省青少年科技创新大赛", "kind": "innovation", "year": 2026,
+        "registration_opens_at": (now - dt.timedelta(days=30)).isoformat(),
+        "registration_closes_at": (now + dt.timedelta(days=30)).isoformat(),
+    })
+    event_id = event["id"]
+    categories = await Category.select().where(Category.event == event_id).order_by(Category.position)
+    await Category.update({Category.school_quota: 6}).where(Category.event == event_id)
+
+    plan = []
+    seq = 0
+    for school in schools:
+        n_entries = 10 if school["city"] != "三沙市" else 3
+        for i in range(n_entries):
+            category = categories[(seq + i) % len(categories)]
+            division = ("小学" if "小学" in school["name"] else rng.choice(("初中", "高中")))
+            topic = rng.choice(TOPICS[category["code"]])
+            plan.append((school, category, division, f"{topic}（{school['name'][:6]}{i + 1}）"))
+            seq += 1
+
+    async def work() -> None:
+        members_rows = []
+        statuses = ("approved",) * 6 + ("submitted",) * 2 + ("returned", "draft")
+        entries_by_cat: dict[int, list[tuple]] = {}
+        for item in plan:
+            entries_by_cat.setdefault(item[1]["id"], []).append(item)
+        counter = 0
+        for category_id, items in entries_by_cat.items():
+            codes = await allocate_codes(event_id, items[0][1]["code"], [i[2] for i in items])
+            entry_rows = []
+            for (school, category, division, title), code in zip(items, codes):
+                status = rng.choice(statuses)
+                entry_rows.append(Entry(
+                    event=event_id, code=code, title=title, school=by_code[school["code"]]["id"], category=category_id,
+                    division=division, status=status, created_by=org.id,
+                    return_reason="申报书缺少指导教师签字，请补充后重新提交。" if status == "returned" else "",
+                    summary="本项目结合海南本地实际开展调查与实验。",
+                    submitted_at=now if status != "draft" else None,
+                ))
+            ids = [r["id"] for r in await Entry.insert(*entry_rows).returning(Entry.id)]
+            for entry_id, (school, category, division, title) in zip(ids, items):
+                region = REGION_CODES[school["city"]]
+                for position in range(rng.choice((1, 1, 2, 3))):
+                    counter += 1
+                    gender = rng.choice("男女")
+                    name = rng.choice(MINORITY_NAMES) if counter % 97 == 0 else rng.choice(SURNAMES) + rng.choice(GIVEN)
+                    member, errors = clean_member(MemberInput(
+                        role="student", name=name, gender=gender, id_number=_id_number(rng, region, division, gender, counter),
+                        grade=rng.choice(GRADES[division]), phone=_phone(rng), consent_participation=True,
+                        consent_publication=rng.random() < 0.85), division)
+                    assert not errors, errors
+                    members_rows.append(Member(entry=entry_id, event=event_id, position=position, consent_recorded_by=org.id,
+                                               consent_recorded_at=now, **member.columns()))
+                for position in range(rng.choice((1, 1, 2))):
+                    member, errors = clean_member(MemberInput(
+                        role="adviser", name=rng.choice(SURNAMES) + rng.choice(GIVEN) + "老师"[:0], phone=_phone(rng)), division)
+                    assert not errors, errors
+                    members_rows.append(Member(entry=entry_id, event=event_id, position=10 + position, **member.columns()))
+        for start in range(0, len(members_rows), 300):
+            await Member.insert(*members_rows[start:start + 300])
+
+    await write_transaction(work)
+    return True
