@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from functools import lru_cache
 
 from app import audit
-from app.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
+from app.errors import Conflict, Forbidden, NotAuthenticated, NotFound, TooManyRequests, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
 from app.security import hash_password, verify_password
@@ -32,6 +33,11 @@ ROLE_LABELS = {
 }
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -54,7 +60,7 @@ async def authenticate(username: str, password: str, address: str | None) -> Pri
 
     Returns the :class:`Principal`. Raises :class:`TooManyRequests` (429) while the
     account is locked after repeated failures or the address exceeds its loose limit,
-    and :class:`Forbidden` (401-style message) for a wrong user name or password.
+    and :class:`NotAuthenticated` (401) for a wrong user name or password.
     """
     username = (username or "").strip()
     address_key = f"login-fail:{address or '-'}"
@@ -66,7 +72,9 @@ async def authenticate(username: str, password: str, address: str | None) -> Pri
         raise TooManyRequests(
             _("密码连续输错次数过多，账号已暂时锁定，请 {minutes} 分钟后再试，或请组委会重置密码。", minutes=minutes)
         )
-    if user is None or not user.is_active or not verify_password(user.password_hash, password or ""):
+    # an unknown user name costs the same hash check, so timing does not reveal which names exist
+    valid = verify_password(user.password_hash if user is not None else _dummy_hash(), password or "")
+    if user is None or not user.is_active or not valid:
         await increment(address_key, ADDRESS_WINDOW_SECONDS)
         if user is not None:
             failures = user.failed_logins + 1
@@ -75,7 +83,7 @@ async def authenticate(username: str, password: str, address: str | None) -> Pri
                 minutes = min(LOCK_MINUTES * 2 ** (failures - MAX_FAILURES), MAX_LOCK_MINUTES)
                 values[User.locked_until] = now() + dt.timedelta(minutes=minutes)
             await User.update(values).where(User.id == user.id)
-        raise Forbidden(_("用户名或密码不正确。"))
+        raise NotAuthenticated(_("用户名或密码不正确。"))
     await User.update({User.failed_logins: 0, User.locked_until: None, User.last_login_at: now()}).where(
         User.id == user.id
     )

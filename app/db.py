@@ -106,14 +106,16 @@ async def migrate() -> None:
 
 
 async def start_pool() -> None:
+    from app.settings import get_settings
+
     engine = current_engine()
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PostgresEngine) and get_settings().database_pool:
         await engine.start_connection_pool(min_size=1, max_size=10)
 
 
 async def close_pool() -> None:
     engine = current_engine()
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
 
 

@@ -26,6 +26,12 @@ class ValidationFailed(ServiceError):
     status_code = 422
 
 
+class NotAuthenticated(ServiceError):
+    """Wrong user name or password (401)."""
+
+    status_code = 401
+
+
 class NotFound(ServiceError):
     status_code = 404
 

@@ -67,7 +67,11 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     if status == 413 or not detail or detail.isascii():
         detail = _(_HTTP_MESSAGES.get(status, "请求无法处理。"))
         if status == 413:
-            limit = get_settings().max_upload_bytes // 1048576
+            # the limit of the route that refused the body: document uploads allow more than workbooks
+            settings = get_settings()
+            route_limit = getattr(request.scope.get("route_handler"), "request_max_body_size", None)
+            limit_bytes = settings.max_document_bytes if isinstance(route_limit, int) and route_limit >= settings.max_document_bytes else settings.max_upload_bytes
+            limit = limit_bytes // 1048576
             detail = _("上传的文件超过 {limit} MB 上限。请删除多余的工作表、图片和空行，或拆分后再上传。", limit=limit)
     if isinstance(exc, ValidationException):
         detail = _("请求数据格式不正确：{detail}", detail=exc.detail)

@@ -31,6 +31,7 @@ class Settings:
     max_document_bytes: int = 20 * 1024 * 1024
     max_workbook_uncompressed_bytes: int = 60 * 1024 * 1024
     debug: bool = False
+    database_pool: bool = True  # PostgreSQL connection pool (tests turn it off: several event loops)
     extra: dict = field(default_factory=dict)
 
     @property

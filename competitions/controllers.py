@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.params import Parameter
+from litestar.response import File
 
 from app.auth import logged_in, organizer_only, requires
 from app.errors import ValidationFailed
@@ -238,9 +239,55 @@ class MemberApi(Controller):
 
 
 def competition_routes() -> list[Any]:
-    routes: list[Any] = [EventApi, EntryApi, MemberApi]
+    routes: list[Any] = [EventApi, EntryApi, MemberApi, DocumentApi]
     try:
         from competitions.pages import page_routes
     except ImportError:
         return routes
     return routes + page_routes()
+
+
+class DocumentApi(Controller):
+    """Entry documents (申报书, 研究报告, 查新报告, photos): upload, list, download, delete."""
+
+    path = "/api/v1"
+    tags = ["documents"]
+
+    @post("/entries/{entry_id:int}/documents", guards=[registrars], status_code=201,
+          request_max_body_size=get_settings().max_document_bytes + 256 * 1024)
+    async def upload(self, request: Request, entry_id: int) -> dict[str, Any]:
+        """Multipart fields ``kind`` (application_form|research_report|novelty_report|photo|other) and ``file``."""
+        from competitions import documents
+
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise ValidationFailed(_("请选择要上传的文件（表单字段 {field}）。", field="file"))
+        kind = form.get("kind")
+        return await documents.upload_document(user_of(request), entry_id, kind if isinstance(kind, str) else "",
+                                               upload.filename or "", await upload.read())
+
+    @get("/entries/{entry_id:int}/documents", guards=[viewers])
+    async def list(self, request: Request, entry_id: int) -> list[dict[str, Any]]:
+        from competitions import documents
+
+        return await documents.list_documents(user_of(request), entry_id)
+
+    @get("/documents/{document_id:int}", guards=[viewers])
+    async def download(self, request: Request, document_id: int, inline: bool = False) -> File:
+        """The file itself; ``?inline=true`` shows PDFs and photos in the browser."""
+        from competitions import documents
+
+        meta, path = await documents.open_document(user_of(request), document_id)
+        return File(path=path, media_type=meta["content_type"], headers={
+            "content-disposition": documents.content_disposition(meta["filename"], inline=inline),
+            "x-content-type-options": "nosniff",
+            "content-security-policy": "sandbox",
+            "cache-control": "private, no-store",
+        })
+
+    @delete("/documents/{document_id:int}", guards=[registrars], status_code=204)
+    async def remove(self, request: Request, document_id: int) -> None:
+        from competitions import documents
+
+        await documents.delete_document(user_of(request), document_id)

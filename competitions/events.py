@@ -33,6 +33,21 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def divisions_of(value: Any) -> list[str]:
+    """An event's divisions from its JSON column (a list, or JSON text as SQLite and
+    PostgreSQL return it); all divisions when unset or unreadable."""
+    if isinstance(value, str):
+        import json
+
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = None
+    if isinstance(value, list) and value:
+        return [d for d in DIVISIONS if d in value]
+    return list(DIVISIONS)
+
+
 def event_dict(row: dict) -> dict[str, Any]:
     """Public shape of an event row (times ISO 8601 with offset, quotas as strings)."""
     return {
@@ -40,7 +55,7 @@ def event_dict(row: dict) -> dict[str, Any]:
         "name": row["name"],
         "kind": row["kind"],
         "year": row["year"],
-        "divisions": row["divisions"] if isinstance(row["divisions"], list) else list(DIVISIONS),
+        "divisions": divisions_of(row["divisions"]),
         "registration_opens_at": row["registration_opens_at"].isoformat() if row.get("registration_opens_at") else None,
         "registration_closes_at": row["registration_closes_at"].isoformat() if row.get("registration_closes_at") else None,
         "min_team_size": row["min_team_size"],

@@ -17,7 +17,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
 from app.tables import School
-from competitions.events import DIVISION_LETTERS, get_event_row, registration_is_open
+from competitions.events import DIVISION_LETTERS, divisions_of, get_event_row, registration_is_open
 from competitions.members import CleanMember, MemberInput, clean_member, team_problems
 from competitions.tables import Category, Entry, Event, Member
 
@@ -256,7 +256,7 @@ async def resolve_category(event_id: int, value: Any) -> dict[str, Any]:
 
 def check_division(event: dict[str, Any], division: Any) -> str:
     text = str(division or "").strip()
-    divisions = event["divisions"] if isinstance(event["divisions"], list) else ["小学", "初中", "高中"]
+    divisions = divisions_of(event["divisions"])
     if text not in divisions:
         raise ValidationFailed(_("组别“{value}”无效，本赛事的组别为：{divisions}。", value=text, divisions="、".join(divisions)),
                                errors=[{"field": "division", "message": _("请选择组别。")}])

@@ -113,7 +113,7 @@ def settings(database_template, tmp_path: Path) -> Settings:
         asyncio.run(_pg_exec(PG_URL, f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
         url = _with_db(PG_URL, name)
         drop = name
-    value = Settings(data_dir=data_dir, database_url=url, secret_key=TEST_SECRET)
+    value = Settings(data_dir=data_dir, database_url=url, secret_key=TEST_SECRET, database_pool=False)
     yield value
     if drop:
         asyncio.run(_pg_exec(PG_URL, f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))

@@ -1,0 +1,708 @@
+"""Registration web pages: dashboard, events and categories, entries and their members,
+documents, review, workbook import and export.
+
+Thin controllers: parse the form, call the same services as the JSON API
+(:mod:`competitions.events`, :mod:`competitions.registration`, :mod:`competitions.roster`,
+:mod:`competitions.documents`), render a template. What a page *shows* (which buttons,
+how times and audit changes read) is decided here; what is *allowed* is decided by the
+services, which check every action again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+from typing import Any
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
+from litestar.response import File
+
+from app import schools
+from app.audit import entry_history
+from app.auth import logged_in, organizer_only, requires
+from app.errors import ServiceError, ValidationFailed
+from app.i18n import _
+from app.settings import get_settings
+from app.web import flash, form_bool, form_value, redirect, render, user_of
+from competitions import events, registration, roster
+from competitions.idnumbers import ID_TYPES
+from competitions.members import MemberInput
+from competitions.tables import DIVISIONS, EVENT_KINDS
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+registrars = requires("organizer", "school")
+viewers = requires("organizer", "city", "school")
+
+GRADES = ("一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "初一", "初二", "初三", "高一", "高二", "高三")
+MEMBER_FIELDS = ("name", "gender", "id_type", "id_number", "grade", "phone")
+ENTRY_FIELDS = ("title", "category", "division", "summary", "school_code")
+
+# audit trail: how actions and changed fields read on the entry page
+ACTION_LABELS = {
+    "entry.create": "创建作品",
+    "entry.update": "修改作品信息",
+    "entry.submit": "提交审查",
+    "entry.withdraw": "撤回作品",
+    "entry.review.approve": "审查通过",
+    "entry.review.return": "退回修改",
+    "entry.import": "通过 Excel 导入",
+    "member.add": "添加成员",
+    "member.update": "修改成员信息",
+    "member.remove": "删除成员",
+    "document.upload": "上传材料",
+    "document.delete": "删除材料",
+}
+CHANGE_LABELS = {
+    "status": "状态",
+    "title": "作品名称",
+    "category": "类别",
+    "division": "组别",
+    "summary": "简介",
+    "member": "成员",
+    "members": "成员",
+    "name": "姓名",
+    "gender": "性别",
+    "id_type": "证件类型",
+    "id_masked": "证件号码",
+    "grade": "年级",
+    "phone_masked": "联系电话",
+    "consent_participation": "监护人同意参赛",
+    "consent_publication": "同意公开姓名",
+    "role": "角色",
+    "kind": "材料类型",
+    "filename": "文件名",
+    "document": "材料",
+    "size": "大小",
+}
+ROLE_LABELS = {"student": "学生", "adviser": "辅导教师"}
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    try:
+        parsed = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def show_time(value: Any) -> str:
+    """``2026-03-31 18:00`` in Asia/Shanghai for a datetime or an ISO string."""
+    parsed = _parse_time(value)
+    return registration.format_time(parsed) if parsed else ""
+
+
+def local_input(value: Any) -> str:
+    """The value of an ``<input type=datetime-local>`` (Asia/Shanghai wall time)."""
+    parsed = _parse_time(value)
+    return parsed.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M") if parsed else ""
+
+
+def size_text(size: Any) -> str:
+    try:
+        n = int(size)
+    except (TypeError, ValueError):
+        return ""
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 1048576:.1f} MB"
+
+
+def event_view(event: dict[str, Any]) -> dict[str, Any]:
+    """An event with its times ready for display and for datetime-local inputs."""
+    return {
+        **event,
+        "kind_label": _(events.KIND_LABELS.get(event["kind"], event["kind"])),
+        "opens_text": show_time(event.get("registration_opens_at")),
+        "closes_text": show_time(event.get("registration_closes_at")),
+        "opens_input": local_input(event.get("registration_opens_at")),
+        "closes_input": local_input(event.get("registration_closes_at")),
+        "is_open": events.registration_is_open(event),
+    }
+
+
+def field_errors(exc: ServiceError) -> dict[str, list[str]]:
+    """``{field: [message, ...]}`` from a service error's ``errors``."""
+    result: dict[str, list[str]] = {}
+    for error in exc.errors or []:
+        if error.get("field"):
+            result.setdefault(error["field"], []).append(error.get("message", ""))
+    return result
+
+
+def _documents_module() -> Any:
+    """:mod:`competitions.documents` if it offers the document service, else ``None``."""
+    try:
+        from competitions import documents
+
+        for name in ("upload_document", "list_documents", "open_document", "delete_document", "DOCUMENT_KIND_LABELS"):
+            getattr(documents, name)
+    except (ImportError, AttributeError):
+        return None
+    return documents
+
+
+def _attachment(content: bytes, ascii_name: str, display_name: str) -> Response:
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(display_name)}"
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": disposition})
+
+
+async def _upload(request: Request, field: str = "file") -> tuple[str, bytes]:
+    form = await request.form()
+    upload = form.get(field)
+    if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
+        raise ValidationFailed(_("请先选择要上传的文件。"), errors=[{"field": field, "message": _("请先选择要上传的文件。")}])
+    return upload.filename, await upload.read()
+
+
+def _value_text(key: str, value: Any, categories: dict[int, str]) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if key == "status":
+        return _(registration.STATUS_LABELS.get(value, value))
+    if key == "category" and isinstance(value, int):
+        return categories.get(value, str(value))
+    if key == "role":
+        return _(ROLE_LABELS.get(value, value))
+    if key == "kind":
+        docs = _documents_module()
+        return _(docs.DOCUMENT_KIND_LABELS.get(value, value)) if docs else str(value)
+    if key == "size":
+        return size_text(value)
+    if isinstance(value, dict):
+        if "name" in value:  # a member, shown as one line with masked personal data
+            parts = [_(ROLE_LABELS.get(value.get("role"), value.get("role") or "")), value.get("name"), value.get("gender"),
+                     value.get("grade"), value.get("id_masked"), value.get("phone_masked")]
+            return "，".join(str(p) for p in parts if p)
+        return "；".join(f"{_(CHANGE_LABELS.get(k, k))}：{_value_text(k, v, categories)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "；".join(_value_text(key, v, categories) for v in value) or "—"
+    return str(value)
+
+
+def history_view(rows: list[dict[str, Any]], categories: dict[int, str]) -> list[dict[str, Any]]:
+    """Audit rows as the entry page shows them (values were masked when recorded)."""
+    result = []
+    for row in rows:
+        changes = row.get("changes") or {}
+        if isinstance(changes, str):
+            import json
+
+            try:
+                changes = json.loads(changes)
+            except ValueError:
+                changes = {}
+        lines = []
+        for key, value in (changes.items() if isinstance(changes, dict) else []):
+            if isinstance(value, list) and len(value) == 2:
+                old, new = value
+                lines.append({"field": _(CHANGE_LABELS.get(key, key)), "old": None if old is None else _value_text(key, old, categories),
+                              "new": None if new is None else _value_text(key, new, categories)})
+            else:
+                lines.append({"field": _(CHANGE_LABELS.get(key, key)), "old": None, "new": _value_text(key, value, categories)})
+        result.append({
+            "at": show_time(row["at"]),
+            "actor": row.get("actor_name") or "",
+            "action": _(ACTION_LABELS[row["action"]]) if row["action"] in ACTION_LABELS else row["action"],
+            "summary": row.get("summary") or "",
+            "reason": row.get("reason") or "",
+            "changes": lines,
+        })
+    return result
+
+
+def entry_actions(user: Any, entry: dict[str, Any], event: dict[str, Any]) -> dict[str, bool]:
+    """Which buttons the entry page offers (the services check every action again)."""
+    status = entry["status"]
+    manage = user.role in ("organizer", "school")  # a school sees only its own entries
+    editable = manage and status != "withdrawn" and (
+        user.is_organizer or (event["is_open"] and status in registration.SCHOOL_EDITABLE))
+    city_reviews = user.role == "city" and event["city_review_required"]
+    return {
+        "edit": editable,
+        "submit": editable and status in ("draft", "returned"),
+        "withdraw": editable,
+        "approve": (user.is_organizer and status in ("submitted", "recommended", "returned", "draft"))
+        or (city_reviews and status == "submitted"),
+        "return": (user.is_organizer and status in ("submitted", "recommended", "approved"))
+        or (city_reviews and status in ("submitted", "recommended")),
+        "history": user.role in ("organizer", "city", "school"),
+        "private": user.role in ("organizer", "city", "school"),
+        "closed_for_school": user.role == "school" and not event["is_open"],
+    }
+
+
+def _filters_query(**filters: Any) -> str:
+    return urlencode({k: v for k, v in filters.items() if v not in (None, "")})
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+class DashboardPages(Controller):
+    include_in_schema = False
+
+    @get("/", guards=[logged_in])
+    async def index(self, request: Request) -> Any:
+        user = user_of(request)
+        all_events = [event_view(e) for e in await events.list_events()]
+        if user.is_organizer:
+            blocks = []
+            for event in all_events:
+                counts = await registration.counts(user, event["id"])
+                categories = await events.list_categories(event["id"])
+                by_name = {c["name"]: c["code"] for c in categories}
+                status_counts = counts["status"]
+                blocks.append({
+                    "event": event,
+                    "total": sum(n for s, n in status_counts.items() if s != "withdrawn"),
+                    "to_review": status_counts.get("submitted", 0) + status_counts.get("recommended", 0),
+                    "approved": status_counts.get("approved", 0),
+                    "returned": status_counts.get("returned", 0),
+                    "categories": [(name, by_name.get(name, ""), n) for name, n in
+                                   sorted(counts["category"].items(), key=lambda kv: list(by_name).index(kv[0]) if kv[0] in by_name else 999)],
+                    "divisions": [(d, counts["division"][d]) for d in DIVISIONS if d in counts["division"]],
+                    "cities": sorted(counts["city"].items(), key=lambda kv: _city_order(kv[0])),
+                    "statuses": [(s, _(registration.STATUS_LABELS[s]), status_counts[s]) for s in registration.STATUS_LABELS if s in status_counts],
+                })
+            return render(request, "competitions/dashboard_organizer.html", blocks=blocks)
+        if user.role == "city":
+            blocks = []
+            for event in all_events:
+                waiting = await registration.list_entries(user, event["id"], {"status": "submitted"})
+                counts = await registration.counts(user, event["id"])
+                blocks.append({"event": event, "waiting": waiting, "status": counts["status"],
+                               "total": sum(n for s, n in counts["status"].items() if s != "withdrawn")})
+            return render(request, "competitions/dashboard_city.html", blocks=blocks, status_labels=registration.STATUS_LABELS)
+        if user.role == "school":
+            blocks = []
+            for event in all_events:
+                entries = await registration.list_entries(user, event["id"])
+                blocks.append({"event": event, "entries": entries,
+                               "returned": [e for e in entries if e["status"] == "returned"]})
+            return render(request, "competitions/dashboard_school.html", blocks=blocks)
+        return render(request, "competitions/dashboard_other.html", events=all_events)
+
+
+def _city_order(city: str) -> tuple[int, str]:
+    order = schools.HAINAN_CITIES
+    return (order.index(city), city) if city in order else (len(order), city)
+
+
+# --------------------------------------------------------------------------- events
+
+
+class EventPages(Controller):
+    path = "/events"
+    include_in_schema = False
+
+    async def _list_page(self, request: Request, status_code: int = 200, **context: Any) -> Any:
+        all_events = [event_view(e) for e in await events.list_events()]
+        context.setdefault("form", {"kind": "innovation", "year": str(dt.datetime.now(SHANGHAI).year)})
+        return render(request, "competitions/events.html", status_code=status_code, events=all_events, kinds=EVENT_KINDS,
+                      kind_labels=events.KIND_LABELS, **context)
+
+    @get("/", guards=[logged_in])
+    async def index(self, request: Request) -> Any:
+        return await self._list_page(request)
+
+    @post("/", guards=[organizer_only])
+    async def create(self, request: Request) -> Any:
+        form = await request.form()
+        data = {k: form_value(form, k) for k in ("name", "kind", "year", "registration_opens_at", "registration_closes_at")}
+        data["city_review_required"] = form_bool(form, "city_review_required")
+        try:
+            event = await events.create_event(user_of(request), data)
+        except ServiceError as exc:
+            return await self._list_page(request, status_code=exc.status_code, form=data, error=exc.message)
+        flash(request, _("已创建赛事“{name}”。请检查类别、组别和名额设置。", name=event["name"]))
+        return redirect(f"/events/{event['id']}/settings")
+
+    async def _settings_page(self, request: Request, event_id: int, status_code: int = 200, **context: Any) -> Any:
+        event = event_view(await events.get_event(event_id))
+        categories = await events.list_categories(event_id)
+        return render(request, "competitions/event_settings.html", status_code=status_code, event=event, categories=categories,
+                      kinds=EVENT_KINDS, kind_labels=events.KIND_LABELS, divisions=DIVISIONS,
+                      form=context.pop("form", None) or event, **context)
+
+    @get("/{event_id:int}/settings", guards=[organizer_only])
+    async def settings_form(self, request: Request, event_id: int) -> Any:
+        return await self._settings_page(request, event_id)
+
+    @post("/{event_id:int}/settings", guards=[organizer_only])
+    async def settings(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        data: dict[str, Any] = {k: form_value(form, k) for k in (
+            "name", "kind", "year", "registration_opens_at", "registration_closes_at", "min_team_size", "max_team_size", "max_advisers")}
+        data["city_review_required"] = form_bool(form, "city_review_required")
+        data["divisions"] = [d for d in form.getall("divisions", []) if isinstance(d, str)]
+        try:
+            await events.update_event(user_of(request), event_id, data)
+        except ServiceError as exc:
+            typed = {**data, "opens_input": data["registration_opens_at"], "closes_input": data["registration_closes_at"]}
+            return await self._settings_page(request, event_id, status_code=exc.status_code, form=typed, error=exc.message)
+        flash(request, _("赛事设置已保存。"))
+        return redirect(f"/events/{event_id}/settings")
+
+    @post("/{event_id:int}/categories", guards=[organizer_only])
+    async def add_category(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        data = {k: form_value(form, k) for k in ("code", "name", "school_quota", "city_quota")}
+        try:
+            category = await events.add_category(user_of(request), event_id, data)
+        except ServiceError as exc:
+            return await self._settings_page(request, event_id, status_code=exc.status_code, category_form=data, category_error=exc.message)
+        flash(request, _("已添加类别 {code} {name}。", code=category["code"], name=category["name"]))
+        return redirect(f"/events/{event_id}/settings#categories")
+
+    @post("/{event_id:int}/categories/{category_id:int}", guards=[organizer_only])
+    async def update_category(self, request: Request, event_id: int, category_id: int) -> Any:
+        form = await request.form()
+        data = {k: form_value(form, k) for k in ("name", "school_quota", "city_quota")}
+        try:
+            category = await events.update_category(user_of(request), event_id, category_id, data)
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            flash(request, _("类别 {code} 已保存。", code=category["code"]))
+        return redirect(f"/events/{event_id}/settings#categories")
+
+    # ------------------------------------------------------------------ entries of an event
+
+    @get("/{event_id:int}/entries", guards=[viewers])
+    async def entries(
+        self, request: Request, event_id: int,
+        category: str | None = None, division: str | None = None, city: str | None = None,
+        school: str | None = None, status: str | None = None, q: str | None = None,
+    ) -> Any:
+        user = user_of(request)
+        event = event_view(await events.get_event(event_id))
+        filters = {"category": category or "", "division": division or "", "city": city or "", "school": school or "",
+                   "status": status or "", "q": (q or "").strip()}
+        rows = await registration.list_entries(user, event_id, filters)
+        school_options = await schools.list_schools(user, city=filters["city"] or None) if user.role in ("organizer", "city") else []
+        return render(request, "competitions/entries.html", event=event, entries=rows, filters=filters,
+                      categories=await events.list_categories(event_id), cities=await schools.cities() if user.is_organizer else [],
+                      school_options=school_options, statuses=registration.STATUS_LABELS,
+                      filtered=any(filters.values()), query=_filters_query(**filters))
+
+    async def _entry_form(self, request: Request, event_id: int, status_code: int = 200, **context: Any) -> Any:
+        user = user_of(request)
+        event = event_view(await events.get_event(event_id))
+        school_options = await schools.list_schools(user) if user.is_organizer else []
+        return render(request, "competitions/entry_form.html", status_code=status_code, event=event,
+                      categories=await events.list_categories(event_id), school_options=school_options,
+                      action=f"/events/{event_id}/entries/new", creating=True, **context)
+
+    @get("/{event_id:int}/entries/new", guards=[registrars])
+    async def new_entry_form(self, request: Request, event_id: int, school: str | None = None) -> Any:
+        return await self._entry_form(request, event_id, form={"school_code": school or ""}, errors={})
+
+    @post("/{event_id:int}/entries/new", guards=[registrars])
+    async def create_entry(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        data = {k: form_value(form, k) for k in ENTRY_FIELDS}
+        try:
+            entry = await registration.create_entry(user_of(request), event_id, data)
+        except ServiceError as exc:
+            return await self._entry_form(request, event_id, status_code=exc.status_code, form=data, errors=field_errors(exc),
+                                          error=exc.message)
+        flash(request, _("作品“{title}”已创建（编号 {code}）。请添加学生和辅导教师，然后提交审查。", title=entry["title"], code=entry["code"])
+              if entry["status"] == "draft" else _("作品“{title}”已创建（编号 {code}）。", title=entry["title"], code=entry["code"]))
+        return redirect(f"/entries/{entry['id']}")
+
+    # ------------------------------------------------------------------ workbooks
+
+    @get("/{event_id:int}/registration-template", guards=[registrars])
+    async def template(self, request: Request, event_id: int) -> Response:
+        event = await events.get_event(event_id)
+        content = await roster.registration_template(user_of(request), event_id)
+        return _attachment(content, f"registration-template-{event_id}.xlsx", f"{event['name']}-报名表.xlsx")
+
+    async def _import_page(self, request: Request, event_id: int, status_code: int = 200, **context: Any) -> Any:
+        event = event_view(await events.get_event(event_id))
+        return render(request, "competitions/import.html", status_code=status_code, event=event,
+                      max_mb=get_settings().max_upload_bytes // 1048576, **context)
+
+    @get("/{event_id:int}/import", guards=[registrars])
+    async def import_form(self, request: Request, event_id: int) -> Any:
+        return await self._import_page(request, event_id)
+
+    @post("/{event_id:int}/import", guards=[registrars], request_max_body_size=get_settings().max_upload_bytes + 256 * 1024)
+    async def import_(self, request: Request, event_id: int) -> Any:
+        try:
+            filename, data = await _upload(request)
+            result = await roster.import_registrations(user_of(request), event_id, data)
+        except ServiceError as exc:
+            return await self._import_page(request, event_id, status_code=exc.status_code, error=exc.message,
+                                           errors=[e for e in exc.errors if "row" in e or "column" in e])
+        flash(request, _("导入完成：新增作品 {entries} 个、学生 {students} 名、辅导教师 {advisers} 名。",
+                         entries=result.get("entries_created", 0), students=result.get("participants_created", 0),
+                         advisers=result.get("advisers_created", 0)))
+        return redirect(f"/events/{event_id}/entries")
+
+    @get("/{event_id:int}/export", guards=[organizer_only])
+    async def export_form(self, request: Request, event_id: int) -> Any:
+        event = event_view(await events.get_event(event_id))
+        return render(request, "competitions/export.html", event=event, reason="")
+
+    @post("/{event_id:int}/export", guards=[organizer_only], status_code=200)
+    async def export(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        reason = form_value(form, "reason")
+        event = await events.get_event(event_id)
+        try:
+            content = await roster.export_registrations(user_of(request), event_id, reason)
+        except ServiceError as exc:
+            return render(request, "competitions/export.html", status_code=exc.status_code, event=event_view(event),
+                          reason=reason, error=exc.message)
+        stamp = dt.datetime.now(SHANGHAI).strftime("%Y%m%d-%H%M")
+        return _attachment(content, f"registrations-{event_id}-{stamp}.xlsx", f"{event['name']}-报名数据-{stamp}.xlsx")
+
+
+# --------------------------------------------------------------------------- entries
+
+
+class EntryPages(Controller):
+    path = "/entries"
+    include_in_schema = False
+
+    @get("/{entry_id:int}", guards=[requires("organizer", "city", "school", "judge")])
+    async def detail(self, request: Request, entry_id: int) -> Any:
+        user = user_of(request)
+        entry = await registration.get_entry(user, entry_id)
+        event = event_view(await events.get_event(entry["event_id"]))
+        actions = entry_actions(user, entry, event)
+        history: list[dict[str, Any]] = []
+        if actions["history"]:
+            categories = {c["id"]: f"{c['code']} {c['name']}" for c in await events.list_categories(event["id"])}
+            history = history_view(await entry_history(entry_id), categories)
+        docs = _documents_module()
+        documents: list[dict[str, Any]] = []
+        kinds: dict[str, str] = {}
+        if docs is not None:
+            try:
+                documents = [{**d, "size_text": size_text(d.get("size")), "uploaded_text": show_time(d.get("uploaded_at"))}
+                             for d in await docs.list_documents(user, entry_id)]
+                kinds = dict(docs.DOCUMENT_KIND_LABELS)
+            except NotImplementedError:
+                docs = None
+        students = [m for m in entry["members"] if m["role"] == "student"]
+        advisers = [m for m in entry["members"] if m["role"] == "adviser"]
+        return render(request, "competitions/entry.html", entry=entry, event=event, can=actions, students=students,
+                      advisers=advisers, history=history, documents=documents, document_kinds=kinds,
+                      documents_enabled=docs is not None, updated_text=show_time(entry.get("updated_at")), max_document_mb=get_settings().max_document_bytes // 1048576)
+
+    async def _edit_page(self, request: Request, entry_id: int, status_code: int = 200, **context: Any) -> Any:
+        user = user_of(request)
+        entry = await registration.get_entry(user, entry_id)
+        event = event_view(await events.get_event(entry["event_id"]))
+        context.setdefault("form", {"title": entry["title"], "category": entry["category_code"], "division": entry["division"],
+                                    "summary": entry["summary"]})
+        return render(request, "competitions/entry_form.html", status_code=status_code, event=event, entry=entry,
+                      categories=await events.list_categories(event["id"]), school_options=[],
+                      action=f"/entries/{entry_id}/edit", creating=False, **context)
+
+    @get("/{entry_id:int}/edit", guards=[registrars])
+    async def edit_form(self, request: Request, entry_id: int) -> Any:
+        return await self._edit_page(request, entry_id, errors={})
+
+    @post("/{entry_id:int}/edit", guards=[registrars])
+    async def edit(self, request: Request, entry_id: int) -> Any:
+        form = await request.form()
+        data = {k: form_value(form, k) for k in ("title", "category", "division", "summary")}
+        try:
+            await registration.update_entry(user_of(request), entry_id, data)
+        except ServiceError as exc:
+            return await self._edit_page(request, entry_id, status_code=exc.status_code, form=data, errors=field_errors(exc),
+                                         error=exc.message)
+        flash(request, _("作品信息已保存。"))
+        return redirect(f"/entries/{entry_id}")
+
+    @post("/{entry_id:int}/submit", guards=[registrars])
+    async def submit(self, request: Request, entry_id: int) -> Any:
+        try:
+            entry = await registration.submit_entry(user_of(request), entry_id)
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            flash(request, _("已提交审查，当前状态：{status}。", status=entry["status_label"]))
+        return redirect(f"/entries/{entry_id}")
+
+    @post("/{entry_id:int}/withdraw", guards=[registrars])
+    async def withdraw(self, request: Request, entry_id: int) -> Any:
+        form = await request.form()
+        try:
+            await registration.withdraw_entry(user_of(request), entry_id, form_value(form, "reason"))
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            flash(request, _("作品已撤回。其中的学生可以改报其他作品。"))
+        return redirect(f"/entries/{entry_id}")
+
+    @post("/{entry_id:int}/review", guards=[requires("organizer", "city")])
+    async def review(self, request: Request, entry_id: int) -> Any:
+        form = await request.form()
+        decision = form_value(form, "decision")
+        try:
+            entry = await registration.review_entry(user_of(request), entry_id, decision, form_value(form, "reason"))
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            flash(request, _("审查结果已保存，当前状态：{status}。", status=entry["status_label"]))
+        return redirect(f"/entries/{entry_id}")
+
+    # ------------------------------------------------------------------ members
+
+    async def _member_page(self, request: Request, entry_id: int, role: str, status_code: int = 200, **context: Any) -> Any:
+        entry = await registration.get_entry(user_of(request), entry_id)
+        context.setdefault("form", {"id_type": ID_TYPES[0]})
+        context.setdefault("errors", {})
+        return render(request, "competitions/member_form.html", status_code=status_code, entry=entry, role=role,
+                      id_types=ID_TYPES, grades=GRADES, action=f"/entries/{entry_id}/members/new", **context)
+
+    @get("/{entry_id:int}/members/new", guards=[registrars])
+    async def new_member_form(self, request: Request, entry_id: int, role: str = "student") -> Any:
+        return await self._member_page(request, entry_id, "adviser" if role == "adviser" else "student")
+
+    @post("/{entry_id:int}/members/new", guards=[registrars])
+    async def add_member(self, request: Request, entry_id: int) -> Any:
+        form = await request.form()
+        role = "adviser" if form_value(form, "role") == "adviser" else "student"
+        member = _member_input(form, role)
+        try:
+            added = await registration.add_member(user_of(request), entry_id, member)
+        except ServiceError as exc:
+            return await self._member_page(request, entry_id, role, status_code=exc.status_code, form=_typed(form),
+                                           errors=field_errors(exc), error=exc.message)
+        flash(request, _("已添加{role}“{name}”。", role=_(ROLE_LABELS[role]), name=added["name"]))
+        return redirect(f"/entries/{entry_id}#members")
+
+    # ------------------------------------------------------------------ documents
+
+    @post("/{entry_id:int}/documents", guards=[registrars],
+          request_max_body_size=get_settings().max_document_bytes + 256 * 1024)
+    async def upload_document(self, request: Request, entry_id: int) -> Any:
+        docs = _documents_module()
+        if docs is None:
+            flash(request, _("材料上传功能尚未开放。"), "error")
+            return redirect(f"/entries/{entry_id}")
+        try:
+            form = await request.form()
+            filename, data = await _upload(request)
+            document = await docs.upload_document(user_of(request), entry_id, form_value(form, "kind"), filename, data)
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            flash(request, _("已上传“{filename}”。", filename=document.get("filename", filename)))
+        return redirect(f"/entries/{entry_id}#documents")
+
+
+def _member_input(form: Any, role: str) -> MemberInput:
+    return MemberInput(role=role, **{k: form_value(form, k) for k in MEMBER_FIELDS},
+                       consent_participation=form_bool(form, "consent_participation"),
+                       consent_publication=form_bool(form, "consent_publication"))
+
+
+def _typed(form: Any) -> dict[str, Any]:
+    """The values the user typed, to show again with the error messages."""
+    data: dict[str, Any] = {k: form_value(form, k) for k in MEMBER_FIELDS}
+    data["consent_participation"] = form_bool(form, "consent_participation")
+    data["consent_publication"] = form_bool(form, "consent_publication")
+    return data
+
+
+class MemberPages(Controller):
+    path = "/members"
+    include_in_schema = False
+    guards = [registrars]
+
+    async def _page(self, request: Request, member_id: int, status_code: int = 200, **context: Any) -> Any:
+        member = await registration.member_for_edit(user_of(request), member_id)
+        entry = await registration.get_entry(user_of(request), member["entry_id"])
+        context.setdefault("form", member)
+        context.setdefault("errors", {})
+        return render(request, "competitions/member_form.html", status_code=status_code, entry=entry, role=member["role"],
+                      member=member, id_types=ID_TYPES, grades=GRADES, action=f"/members/{member_id}/edit", **context)
+
+    @get("/{member_id:int}/edit")
+    async def edit_form(self, request: Request, member_id: int) -> Any:
+        return await self._page(request, member_id)
+
+    @post("/{member_id:int}/edit")
+    async def edit(self, request: Request, member_id: int) -> Any:
+        form = await request.form()
+        current = await registration.member_for_edit(user_of(request), member_id)
+        try:
+            await registration.update_member(user_of(request), member_id, _member_input(form, current["role"]))
+        except ServiceError as exc:
+            return await self._page(request, member_id, status_code=exc.status_code, form=_typed(form), errors=field_errors(exc),
+                                    error=exc.message)
+        flash(request, _("“{name}”的信息已保存。", name=form_value(form, "name")))
+        return redirect(f"/entries/{current['entry_id']}#members")
+
+    @post("/{member_id:int}/remove")
+    async def remove(self, request: Request, member_id: int) -> Any:
+        current = await registration.member_for_edit(user_of(request), member_id)
+        try:
+            await registration.remove_member(user_of(request), member_id)
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            flash(request, _("已删除“{name}”。", name=current["name"]))
+        return redirect(f"/entries/{current['entry_id']}#members")
+
+
+class DocumentPages(Controller):
+    path = "/documents"
+    include_in_schema = False
+
+    @get("/{document_id:int}", guards=[requires("organizer", "city", "school", "judge")])
+    async def download(self, request: Request, document_id: int) -> Any:
+        docs = _documents_module()
+        if docs is None:
+            from app.errors import NotFound
+
+            raise NotFound(_("材料不存在或您无权查看。"))
+        meta, path = await docs.open_document(user_of(request), document_id)
+        filename = meta.get("filename") or path.name
+        media_type = meta.get("content_type") or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        inline = media_type.startswith("image/") or media_type == "application/pdf"  # viewable on a tablet
+        if hasattr(docs, "content_disposition"):
+            disposition = docs.content_disposition(filename, inline=inline)
+        else:
+            disposition = f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(filename)}"
+        return File(path=path, media_type=media_type, headers={
+            "content-disposition": disposition, "x-content-type-options": "nosniff",
+            "content-security-policy": "sandbox", "cache-control": "private, no-store",
+        })
+
+    @post("/{document_id:int}/delete", guards=[registrars])
+    async def delete(self, request: Request, document_id: int, entry_id: int | None = Parameter(query="entry", default=None)) -> Any:
+        docs = _documents_module()
+        if docs is None:
+            return redirect("/")
+        try:
+            await docs.delete_document(user_of(request), document_id)
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            flash(request, _("材料已删除。"))
+        return redirect(f"/entries/{entry_id}#documents" if entry_id else "/")
+
+
+def page_routes() -> list[Any]:
+    return [DashboardPages, EventPages, EntryPages, MemberPages, DocumentPages]
