@@ -68,4 +68,4 @@ async def entry_history(entry_id: int) -> list[dict[str, Any]]:
     """Audit rows of one entry, oldest first: ``[{"at", "actor_name", "action", "summary", "changes", "reason"}]``."""
     return await AuditLog.select(
         AuditLog.at, AuditLog.actor_name, AuditLog.action, AuditLog.summary, AuditLog.changes, AuditLog.reason
-    ).where(AuditLog.entry_id == entry_id).order_by(AuditLog.at).order_by(AuditLog.id)
+    ).where(AuditLog.entry_id == entry_id).order_by(AuditLog.at).order_by(AuditLog.id).output(load_json=True)

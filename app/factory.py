@@ -3,6 +3,7 @@ CSRF, templates, error handling and the domains' routes together."""
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response
@@ -18,7 +19,7 @@ from litestar.template.config import TemplateConfig
 from app import db
 from app.auth import LocaleAndUserMiddleware
 from app.errors import ServiceError
-from app.i18n import _, get_locale
+from app.i18n import DEFAULT_LOCALE, _, get_locale, negotiate_locale, set_locale
 from app.security import derive_key
 from app.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings, set_settings
 from app.stores import sessions
@@ -58,13 +59,34 @@ def service_error_handler(request: Request, exc: ServiceError) -> Response:
     return _error_page(request, exc.status_code, exc.message)
 
 
+def _framework_detail(detail: str | None, status: int) -> bool:
+    """True for Litestar's own untranslated details ("Not Found", ...), which are replaced by
+    a translated message. Our guards' messages are kept: in Chinese they are never ASCII, and
+    in English they are recognised by not being the bare HTTP reason phrase."""
+    if not detail:
+        return True
+    if get_locale() == DEFAULT_LOCALE:
+        return detail.isascii()
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = ""
+    return detail in (phrase, "Request Entity Too Large")
+
+
+def _request_locale(request: Request) -> None:
+    """Set the locale again: for unknown paths no route middleware ran to set it."""
+    set_locale(negotiate_locale(request.cookies.get("lang"), request.headers.get("accept-language")))
+
+
 def http_error_handler(request: Request, exc: HTTPException) -> Response:
     """Framework errors with translated details; pages get a log-in redirect on 401."""
+    _request_locale(request)
     status = exc.status_code
     detail = exc.detail
     if status == 400 and detail == "Request Entity Too Large":
         status = 413
-    if status == 413 or not detail or detail.isascii():
+    if status == 413 or _framework_detail(detail, status):
         detail = _(_HTTP_MESSAGES.get(status, "请求无法处理。"))
         if status == 413:
             # the limit of the route that refused the body: document uploads allow more than workbooks
@@ -87,6 +109,7 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
+    _request_locale(request)
     message = _(_HTTP_MESSAGES[500])
     if _is_api(request):
         return Response({"status_code": 500, "detail": message, "extra": None}, status_code=500, media_type=MediaType.JSON)

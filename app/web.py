@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
+from litestar import MediaType, Request
 from litestar.response import Redirect, Template
 
 from app.i18n import _, get_locale
@@ -22,6 +22,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         template_name=template,
         context={"user": request.scope.get("user"), "lang": get_locale(), "flashes": flashes, "request": request, **context},
         status_code=status_code,
+        media_type=MediaType.HTML,  # handlers annotated ``-> Any`` would otherwise answer application/json
     )
 
 

@@ -139,15 +139,16 @@ def build_roster(rows: int, schools: list[tuple[str, str]], categories: list[str
     return out.getvalue(), {"rows": written, "entries_created": entries, "participants_created": students, "advisers_created": advisers}
 
 
-def openpyxl_read(data: bytes) -> float:
-    start = time.perf_counter()
+def openpyxl_read(data: bytes) -> tuple[float, float]:
+    """Wall and CPU seconds for openpyxl alone: read-only, every value of every row."""
+    start, cpu = time.perf_counter(), time.process_time()
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     cells = 0
     for ws in wb.worksheets:
         for row in ws.iter_rows(values_only=True):
             cells += len(row)
     wb.close()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 async def prepare(url: str, data_dir: Path) -> dict:
@@ -177,7 +178,8 @@ async def prepare(url: str, data_dir: Path) -> dict:
         await db.close_pool()
 
 
-async def timed_import(url: str, data_dir: Path, event_id: int, data: bytes, *, trace: bool = False, profile: bool = False) -> tuple[float, dict, int]:
+async def timed_import(url: str, data_dir: Path, event_id: int, data: bytes, *, trace: bool = False,
+                       profile: bool = False) -> tuple[tuple[float, float], dict, int]:
     from app import db
     from app.accounts import load_principal
     from competitions.roster import import_registrations
@@ -196,9 +198,9 @@ async def timed_import(url: str, data_dir: Path, event_id: int, data: bytes, *, 
             profiler.enable()
         if trace:
             tracemalloc.start()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = await import_registrations(org, event_id, data)
-        elapsed = time.perf_counter() - start
+        elapsed = (time.perf_counter() - start, time.process_time() - cpu)  # CPU of every thread of the process
         peak = 0
         if trace:
             peak = tracemalloc.get_traced_memory()[1]
@@ -216,7 +218,7 @@ async def timed_import(url: str, data_dir: Path, event_id: int, data: bytes, *, 
         await db.close_pool()
 
 
-def sqlite_runs(args, data: bytes, expected: dict, work: Path) -> list[float]:
+def sqlite_runs(args, data: bytes, expected: dict, work: Path) -> list[tuple[float, float]]:
     base = work / "base.sqlite3"
     info = asyncio.run(prepare(f"sqlite:///{base}", work))
     times = []
@@ -249,7 +251,7 @@ async def _pg_admin(url: str, sql: str) -> None:
         await conn.close()
 
 
-def postgres_runs(args, url: str, data: bytes, work: Path) -> list[float]:
+def postgres_runs(args, url: str, data: bytes, work: Path) -> list[tuple[float, float]]:
     from urllib.parse import urlparse, urlunparse
 
     template = f"xm_bench_tpl_{uuid.uuid4().hex[:6]}"
@@ -291,20 +293,25 @@ def main() -> None:
         print(f"roster: {expected['rows']} rows, {expected['entries_created']} entries, {expected['participants_created']} students, "
               f"{expected['advisers_created']} advisers, {len(data) / 1024:.0f} KiB")
         reads = [openpyxl_read(data) for _ in range(args.runs)]
-        read = min(reads)
         imports = sqlite_runs(args, data, expected, work)
-        best = min(imports)
-        print(f"openpyxl read (best of {args.runs}):      {read:.3f} s   (all: {', '.join(f'{t:.3f}' for t in reads)})")
-        print(f"import, SQLite (best of {args.runs}):     {best:.3f} s   (median {statistics.median(imports):.3f}; all: "
-              f"{', '.join(f'{t:.3f}' for t in imports)})")
-        print(f"ratio import/openpyxl:             {best / read:.2f}   (median {statistics.median(imports) / statistics.median(reads):.2f}; target <= 3)")
+        read, best = min(w for w, _c in reads), min(w for w, _c in imports)
+        read_cpu, best_cpu = min(c for _w, c in reads), min(c for _w, c in imports)
+
+        def listing(times):
+            return ", ".join(f"{w:.3f}" for w, _c in times)
+
+        print(f"openpyxl read (best of {args.runs}):      {read:.3f} s wall, {read_cpu:.3f} s CPU   (all wall: {listing(reads)})")
+        print(f"import, SQLite (best of {args.runs}):     {best:.3f} s wall, {best_cpu:.3f} s CPU   (all wall: {listing(imports)})")
+        print(f"ratio import/openpyxl:             {best / read:.2f} wall, {best_cpu / read_cpu:.2f} CPU   "
+              f"(median wall {statistics.median(w for w, _c in imports) / statistics.median(w for w, _c in reads):.2f}; target <= 3)")
         print(f"peak Python allocations in import: {sqlite_runs.peak / 1048576:.1f} MiB (tracemalloc)")
         print(f"peak RSS of the whole process:     {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MiB (target < 300)")
         pg_url = os.environ.get("XINMIAO_BENCH_DATABASE_URL")
         if pg_url:
             pg = postgres_runs(args, pg_url, data, work)
-            print(f"import, PostgreSQL (best of {args.runs}): {min(pg):.3f} s   (ratio {min(pg) / read:.2f}; all: "
-                  f"{', '.join(f'{t:.3f}' for t in pg)})")
+            pg_best = min(w for w, _c in pg)
+            print(f"import, PostgreSQL (best of {args.runs}): {pg_best:.3f} s wall, {min(c for _w, c in pg):.3f} s CPU   "
+                  f"(ratio {pg_best / read:.2f}; all wall: {listing(pg)})")
         ok = best <= 5 and best / read <= 3 and resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 < 300
         print("targets met" if ok else "TARGETS MISSED")
 

@@ -43,10 +43,10 @@ ENTRY_FIELDS = ("title", "category", "division", "summary", "school_code")
 # audit trail: how actions and changed fields read on the entry page
 ACTION_LABELS = {
     "entry.create": "创建作品",
-    "entry.update": "修改作品信息",
-    "entry.submit": "提交审查",
-    "entry.withdraw": "撤回作品",
-    "entry.review.approve": "审查通过",
+    "entry.update": "已修改作品信息",
+    "entry.submit": "已提交审查",
+    "entry.withdraw": "作品已撤回",
+    "entry.review.approve": "已通过审查",
     "entry.review.return": "退回修改",
     "entry.import": "通过 Excel 导入",
     "member.add": "添加成员",

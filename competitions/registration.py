@@ -243,7 +243,7 @@ async def counts(actor: Principal, event_id: int) -> dict[str, dict[str, int]]:
 
 async def resolve_category(event_id: int, value: Any) -> dict[str, Any]:
     """A category of the event by id, code or name; raises :class:`ValidationFailed`."""
-    categories = await Category.select().where(Category.event == event_id)
+    categories = await Category.select().where(Category.event == event_id).order_by(Category.position).order_by(Category.id)
     text = str(value or "").strip()
     for cat in categories:
         if text and (str(cat["id"]) == text or cat["code"].upper() == text.upper() or cat["name"] == text):
@@ -297,6 +297,17 @@ async def allocate_codes(event_id: int, category_code: str, divisions: list[str]
     result = await Event.update({Event.next_entry_seq: Event.next_entry_seq + n}).where(Event.id == event_id).returning(Event.next_entry_seq)
     end = result[0]["next_entry_seq"]
     return [f"{category_code}-{DIVISION_LETTERS.get(d, 'X')}{seq:04d}" for d, seq in zip(divisions, range(end - n, end))]
+
+
+async def lock_event(event_id: int) -> None:
+    """Serialise registration writes of one event. Call first inside a write transaction,
+    then re-check what counts existing rows (quotas, duplicate students, team size): the
+    checks then see every committed change. On SQLite ``BEGIN IMMEDIATE`` already
+    serialises writers; on PostgreSQL this locks the event row until commit."""
+    from app.db import is_sqlite
+
+    if not is_sqlite():
+        await Event.select(Event.id).where(Event.id == event_id).lock_rows()
 
 
 async def duplicate_students(event_id: int, hashes: Iterable[str], exclude_entry_ids: Iterable[int] = ()) -> dict[str, dict[str, Any]]:
@@ -377,6 +388,16 @@ async def create_entry(
     status = "approved" if actor.is_organizer else "draft"
 
     async def work() -> int:
+        # checked again under the event lock: concurrent requests must not pass the quota
+        # or register one student twice
+        await lock_event(event_id)
+        problem = await quota_problem(event_id, school_id, category)
+        if problem:
+            raise ValidationFailed(problem, errors=[{"field": "category", "message": problem}])
+        dupes = await duplicate_students(event_id, [m.id_hash for m in cleaned if m.role == "student"])
+        for m in cleaned:
+            if m.role == "student" and m.id_hash in dupes:
+                raise ValidationFailed(_duplicate_message(m.name, dupes[m.id_hash]))
         code = (await allocate_codes(event_id, category["code"], [division]))[0]
         entry = Entry(
             event=event_id, code=code, title=title, school=school_id, category=category["id"], division=division,
@@ -455,6 +476,11 @@ async def update_entry(actor: Principal, entry_id: int, data: dict[str, Any]) ->
     values["updated_at"] = now()
 
     async def work() -> None:
+        if "category" in values:  # quota re-checked under the event lock
+            await lock_event(row["event"])
+            problem = await quota_problem(row["event"], row["school"], category, exclude_entry=entry_id)
+            if problem:
+                raise ValidationFailed(problem)
         await Entry.update({getattr(Entry, k): v for k, v in values.items()}).where(Entry.id == entry_id)
         await audit.record(actor, "entry.update", "entry", entry_id, event_id=row["event"], entry_id=entry_id, school_id=row["school"],
                            changes=audit.diff({k: row.get(k) for k in values if k != "updated_at"}, {k: v for k, v in values.items() if k != "updated_at"}))
@@ -526,15 +552,7 @@ async def review_entry(actor: Principal, entry_id: int, decision: str, reason: s
             raise Conflict(_("作品状态为“{status}”，市县不能审查。", status=_(STATUS_LABELS[current])))
         new_status = "recommended" if decision == "approve" else "returned"
         if new_status == "recommended" and current != "recommended":
-            category = await Category.select().where(Category.id == row["category"]).first()
-            if category["city_quota"] is not None:
-                used = await Entry.count().where(
-                    (Entry.event == row["event"]) & (Entry.category == row["category"]) & (Entry.school.city == row["city"])
-                    & Entry.status.is_in(["recommended", "approved"])
-                )
-                if used >= category["city_quota"]:
-                    raise ValidationFailed(_("“{category}”类别每个市县最多推荐 {quota} 个作品，{city}已推荐 {used} 个。",
-                                             category=category["name"], quota=category["city_quota"], city=row["city"], used=used))
+            await _check_city_quota(row)
     elif actor.is_organizer:
         allowed = ("submitted", "recommended", "returned", "draft") if decision == "approve" else ("submitted", "recommended", "approved")
         if current not in allowed:
@@ -551,12 +569,30 @@ async def review_entry(actor: Principal, entry_id: int, decision: str, reason: s
         values[Entry.reviewed_at] = stamp
 
     async def work() -> None:
+        if actor.role == "city" and new_status == "recommended" and current != "recommended":
+            await lock_event(row["event"])
+            await _check_city_quota(row)  # again under the lock: concurrent recommendations
         await Entry.update(values).where(Entry.id == entry_id)
         await audit.record(actor, f"entry.review.{decision}", "entry", entry_id, event_id=row["event"], entry_id=entry_id,
                            school_id=row["school"], changes={"status": [current, new_status]}, reason=reason)
 
     await write_transaction(work)
     return await get_entry(actor, entry_id)
+
+
+async def _check_city_quota(row: dict[str, Any]) -> None:
+    """Raise :class:`ValidationFailed` if the entry's city has used its recommendation
+    quota in the entry's category (``None`` = no limit)."""
+    category = await Category.select().where(Category.id == row["category"]).first()
+    if category["city_quota"] is None:
+        return
+    used = await Entry.count().where(
+        (Entry.event == row["event"]) & (Entry.category == row["category"]) & (Entry.school.city == row["city"])
+        & Entry.status.is_in(["recommended", "approved"])
+    )
+    if used >= category["city_quota"]:
+        raise ValidationFailed(_("“{category}”类别每个市县最多推荐 {quota} 个作品，{city}已推荐 {used} 个。",
+                                 category=category["name"], quota=category["city_quota"], city=row["city"], used=used))
 
 
 # --------------------------------------------------------------------------- members
@@ -577,7 +613,15 @@ async def add_member(actor: Principal, entry_id: int, member: MemberInput) -> di
             raise ValidationFailed(_duplicate_message(cleaned.name, dupes[cleaned.id_hash]))
 
     async def work() -> int:
-        ids = await _insert_members(actor, row["event"], entry_id, [cleaned], start=len(existing))
+        # team size and duplicates again under the event lock (concurrent additions)
+        await lock_event(row["event"])
+        current = (await _members_by_entry([entry_id]))[entry_id]
+        _check_team_limits(event, [*current, {"role": cleaned.role}], final=False)
+        if cleaned.role == "student":
+            found = await duplicate_students(row["event"], [cleaned.id_hash])
+            if cleaned.id_hash in found:
+                raise ValidationFailed(_duplicate_message(cleaned.name, found[cleaned.id_hash]))
+        ids = await _insert_members(actor, row["event"], entry_id, [cleaned], start=len(current))
         await Entry.update({Entry.updated_at: now()}).where(Entry.id == entry_id)
         await audit.record(actor, "member.add", "member", ids[0], event_id=row["event"], entry_id=entry_id, school_id=row["school"],
                            summary=cleaned.name, changes={"member": [None, cleaned.audit_view()]})
@@ -627,6 +671,11 @@ async def update_member(actor: Principal, member_id: int, member: MemberInput) -
         columns.update(consent_recorded_by=actor.id, consent_recorded_at=now())
 
     async def work() -> None:
+        if cleaned.role == "student":  # again under the event lock (concurrent registrations)
+            await lock_event(row["event"])
+            found = await duplicate_students(row["event"], [cleaned.id_hash], exclude_entry_ids=[row["id"]])
+            if cleaned.id_hash in found:
+                raise ValidationFailed(_duplicate_message(cleaned.name, found[cleaned.id_hash]))
         await Member.update({getattr(Member, k): v for k, v in columns.items()}).where(Member.id == member_id)
         await Entry.update({Entry.updated_at: now()}).where(Entry.id == row["id"])
         await audit.record(actor, "member.update", "member", member_id, event_id=row["event"], entry_id=row["id"], school_id=row["school"],

@@ -318,6 +318,25 @@ def _memo(function: Any) -> Any:
     return get
 
 
+# what coordinators type that the shared member rules do not know
+_ROLE_ALIASES = {"辅导老师": "adviser", "指导老师": "adviser", "老师": "adviser", "教师": "adviser", "学生队员": "student"}
+
+
+def _role(value: Any) -> str | None:
+    return normalize_role(value) or _ROLE_ALIASES.get(re.sub(r"\s+", "", clean_text(value)))
+
+
+def _gender(value: Any) -> Any:
+    text = clean_text(value)
+    return text[0] if text in ("男性", "女性") else value
+
+
+def _id_text(value: Any) -> str:
+    """:func:`app.workbook.digits_text` without a leading apostrophe or quote left over from
+    a text export (raises :class:`LostDigits` like it)."""
+    return digits_text(value).strip("'‘’`\"")
+
+
 def _consent(value: Any) -> bool | None:
     text = clean_text(value).upper()
     if text in _YES:
@@ -405,30 +424,32 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
         errors.append({"row": row, "column": column, "message": message})
 
     # the same few values repeat on thousands of rows: clean and look each up once
-    role_of = _memo(normalize_role)
+    role_of = _memo(_role)
     text_of = _memo(clean_text)
     division_of = _memo(_division_text)
     consent_of = _memo(_consent)
+    gender_of = _memo(_gender)
+    id_of = _id_text
     school_of = _memo(lambda v: (lambda t: (t, lookup.school(t) if t else None))(clean_text(v)))
     category_of = _memo(lambda v: (lambda t: (t, lookup.category(t) if t else None))(clean_text(v)))
+
+    width = max(idx.values()) + 1
 
     count = 0
     for number, values in table.rows:
         count += 1
-        width = len(values)
-
-        def cell(i: int | None) -> Any:
-            return values[i] if i is not None and i < width else None
+        if len(values) < width:  # read-only rows stop at their last filled cell
+            values = (*values, *(None,) * (width - len(values)))
 
         # role decides which columns are needed
-        role_raw = cell(i_role)
+        role_raw = values[i_role]
         role = role_of(role_raw)
         if role is None:
             text = clean_text(role_raw)
             err(number, ROLE, _("请填写角色：“学生”或“辅导教师”。") if not text
                 else _("角色“{value}”无效，请填写“学生”或“辅导教师”。", value=text))
         # school
-        school_text, school = school_of(cell(i_school))
+        school_text, school = school_of(values[i_school])
         if not school_text:
             err(number, SCHOOL, _("请填写学校（学校代码或系统中登记的学校全称）。"))
         else:
@@ -443,13 +464,13 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
             elif school is None:
                 err(number, SCHOOL, _("学校“{value}”不在系统中。请填写学校代码或系统中登记的学校全称。", value=school_text))
         # entry columns
-        title = text_of(cell(i_title))
+        title = text_of(values[i_title])
         if not title:
             err(number, title_column, _("请填写{column}。同一学校{column}相同的行属于同一个{label}。", column=title_column, label=label))
         elif len(title) > MAX_TITLE_LENGTH:
             err(number, title_column, _("{column}不能超过 {n} 个字符，请缩短。", column=title_column, n=MAX_TITLE_LENGTH))
             title = ""
-        category_text, category = category_of(cell(i_cat))
+        category_text, category = category_of(values[i_cat])
         category_ok = division_ok = True
         if category_text:
             if category is None:
@@ -460,7 +481,7 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
         elif role != "adviser":
             category_ok = False
             err(number, CATEGORY, _("请填写类别（从下拉列表中选择）。"))
-        division_text = division_of(cell(i_div))
+        division_text = division_of(values[i_div])
         division = None
         if division_text:
             if division_text in divisions:
@@ -471,20 +492,21 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
         elif role != "adviser":
             division_ok = False
             err(number, DIVISION, _("请填写组别：{divisions}。", divisions="、".join(divisions)))
-        consent = consent_of(cell(i_consent))
+        consent_raw = values[i_consent] if i_consent is not None else None
+        consent = consent_of(consent_raw)
         if consent is None:
-            err(number, CONSENT, _("“同意公开姓名”只能填“是”或“否”，这里是“{value}”。", value=clean_text(cell(i_consent))))
+            err(number, CONSENT, _("“同意公开姓名”只能填“是”或“否”，这里是“{value}”。", value=clean_text(consent_raw)))
         # the person
         member = None
         if role is not None:
             lost = None
             try:
-                id_text = digits_text(cell(i_id))
+                id_text = id_of(values[i_id])
             except LostDigits as exc:
                 lost, id_text = str(exc), ""
             member, problems = clean_member(
-                MemberInput(role=role, name=cell(i_name), gender=cell(i_gender), id_type=cell(i_type) or "", id_number=id_text,
-                            grade=cell(i_grade), phone=cell(i_phone), consent_participation=True, consent_publication=bool(consent)),
+                MemberInput(role=role, name=values[i_name], gender=gender_of(values[i_gender]), id_type=(values[i_type] if i_type is not None else None) or "", id_number=id_text,
+                            grade=values[i_grade], phone=values[i_phone], consent_participation=True, consent_publication=bool(consent)),
                 division,
             )
             if lost is not None:
@@ -708,16 +730,25 @@ async def import_registrations(actor: Principal, event_id: int, data: bytes) -> 
     parsed = await asyncio.to_thread(_parse_workbook, data, event, lookup, actor)
     if parsed.rows == 0:
         raise ValidationFailed(_("报名表中没有数据。请在表头下面每行填写一名学生或辅导教师后再上传。"))
-    replaced, db_errors = await _check_against_database(event_id, parsed, event["kind"])
+    members_job = None
+    if not parsed.errors:  # encrypt while the database is asked (wasted only if it finds a problem)
+        members_job = asyncio.ensure_future(asyncio.to_thread(_member_rows, parsed))
+    try:
+        replaced, db_errors = await _check_against_database(event_id, parsed, event["kind"])
+    except BaseException:
+        if members_job is not None:
+            members_job.cancel()
+        raise
     errors = parsed.errors + db_errors
     if errors:
         order = {c: i for i, c in enumerate(template_columns(event["kind"]))}
         errors.sort(key=lambda e: (e["row"] or 0, order.get(e["column"], 99)))
+        if members_job is not None:
+            members_job.cancel()
         raise ValidationFailed(_("报名表有 {n} 处错误，没有导入任何数据。请按提示修改后重新上传。", n=len(errors)), errors=errors)
 
-    members = await asyncio.to_thread(_member_rows, parsed)
-    result = await _write(actor, event, parsed, replaced, members)
-    return result
+    assert members_job is not None
+    return await _write(actor, event, parsed, replaced, await members_job)
 
 
 async def _write(actor: Principal, event: dict[str, Any], parsed: _Parsed, replaced: dict[tuple[int, str], list[dict[str, Any]]],

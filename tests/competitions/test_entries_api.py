@@ -43,6 +43,11 @@ def adviser(name: str, phone: str = "13900002222", **extra) -> dict:
     return {"role": "adviser", "name": name, "phone": phone, **extra}
 
 
+def cn(i: int) -> str:
+    """Digits as Chinese numerals (names may not contain digits): 12 -> 一二."""
+    return "".join("零一二三四五六七八九"[int(d)] for d in str(i))
+
+
 def hdr(world, username):
     return world.headers(username) if username else {}
 
@@ -454,7 +459,7 @@ def test_team_size_and_advisers(world):
 def test_per_school_quota_per_category(world):
     # without a quota a school registers as many entries as it likes
     for i in range(3):
-        new_entry(world, "hk01", f"化学{i}", [student(f"化{i}")], category="CH")
+        new_entry(world, "hk01", f"化学{i}", [student(f"化{cn(i)}")], category="CH")
     set_quota(world, "PH", school_quota=1)
     first = new_entry(world, "hk01", "物理一", [student("物甲")])
     second = new_entry(world, "hk01", "物理二", [student("物乙")], expect=422)
@@ -695,7 +700,7 @@ def test_twenty_concurrent_entry_creations(world, settings):
     users = ["hk01", "hk02", "sy01", "org"] * 5
 
     def create(i: int):
-        body = {"title": f"并发作品{i:02d}", "category_code": "CS", "division": "初中", "members": [student(f"并发{i:02d}")]}
+        body = {"title": f"并发作品{i:02d}", "category_code": "CS", "division": "初中", "members": [student(f"并发{cn(i)}")]}
         if users[i] == "org":
             body["school_code"] = "HK02"
         return world.client.post(f"/api/v1/events/{world.event_id}/entries", json=body, headers=headers[users[i]])
@@ -716,7 +721,7 @@ def test_concurrent_creations_respect_quota_and_duplicates(world):
     shared = student_id()
 
     def create(i: int):
-        body = {"title": f"名额{i:02d}", "category_code": "EN", "division": "初中", "members": [student(f"名额{i:02d}")]}
+        body = {"title": f"名额{i:02d}", "category_code": "EN", "division": "初中", "members": [student(f"名额{cn(i)}")]}
         return world.client.post(f"/api/v1/events/{world.event_id}/entries", json=body, headers=headers)
 
     def duplicate(i: int):
@@ -744,7 +749,7 @@ def test_concurrent_service_calls_on_one_loop(world):
     async def many():
         return await asyncio.gather(*[
             registration.create_entry(school, world.event_id, {"title": f"协程{i}", "category_code": "MA", "division": "高中"},
-                                      [MemberInput(role="student", name=f"协程{i}", gender="男", id_number=student_id(), grade="高二",
+                                      [MemberInput(role="student", name=f"协程{cn(i)}", gender="男", id_number=student_id(), grade="高二",
                                                    phone="13800001111", consent_participation=True)])
             for i in range(20)
         ])

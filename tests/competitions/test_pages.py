@@ -84,6 +84,7 @@ def test_school_registers_entry_adds_members_and_submits(world):
                                   {"title": "海水淡化小装置", "category": "PH", "division": "初中", "summary": "利用太阳能"}))
     page = client.get(f"/entries/{entry_id}")
     assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
     text = text_of(page)
     assert "海水淡化小装置" in text and "草稿" in text and "海口市第一中学" in text
     assert "PH-J0001" in text  # code from the service: category, division letter, sequence
@@ -109,7 +110,7 @@ def test_school_registers_entry_adds_members_and_submits(world):
     assert id_number not in page.text and typed not in page.text
     assert "139****5678" in text and "13912345678" not in page.text
     assert "136****5432" in text  # adviser's phone, masked
-    assert "王小明" in text and "李老师" in text and "已同意" in text
+    assert "王小明" in text and "李老师" in text and "✓ 同意参赛" in text and "✓ 同意公开姓名" in text
 
     # submit for review: the badge now says 待审查
     response = post(client, f"/entries/{entry_id}/submit")
@@ -124,7 +125,7 @@ def test_school_registers_entry_adds_members_and_submits(world):
 
     # the history shows who did what, with masked values only
     history = page.text[page.text.index('id="history"'):]
-    assert "创建作品" in history and "添加成员" in history and "提交审查" in history
+    assert "创建作品" in history and "添加成员" in history and "已提交审查" in history
     assert expected in html.unescape(history) and id_number not in history
 
 
@@ -191,7 +192,7 @@ def test_remove_member_and_withdraw(world):
     assert post(client, f"/entries/{entry['id']}/withdraw", {"reason": "改报其他作品"}).status_code == 303
     page = client.get(f"/entries/{entry['id']}")
     assert '<span class="badge withdrawn">已撤回</span>' in page.text
-    assert "撤回作品" in text_of(page) and "改报其他作品" in text_of(page)  # history with the reason
+    assert "作品已撤回" in text_of(page) and "改报其他作品" in text_of(page)  # history with the reason
     assert "/withdraw" not in page.text  # no more actions
 
 
@@ -435,9 +436,9 @@ def test_import_page_lists_every_error_and_stores_nothing(world):
                            files={"file": ("roster.xlsx", data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
                            follow_redirects=False)
     assert response.status_code == 422
-    assert "本次没有导入任何数据" in response.text
+    assert "导入失败，本次没有导入任何数据" in response.text and "处错误" in response.text
     table = response.text[response.text.index("errors-table"):]
-    rows = re.findall(r'<tr><td data-label="行" class="num">(\d+)</td><td data-label="列">([^<]*)</td>', table)
+    rows = re.findall(r'<tr><td data-label="行" class="num">(\d+)</td><td data-label="列" class="nowrap">([^<]*)</td>', table)
     assert ("3", "身份证号") in rows and ("4", "联系电话") in rows
     assert world.run(registration.list_entries(world.org, world.event_id)) == []
 
@@ -465,7 +466,7 @@ def test_import_page_refuses_a_file_that_is_not_xlsx(world):
                            files={"file": ("roster.xlsx", b"<html><table><tr><td>x</td></tr></table></html>", "text/html")},
                            follow_redirects=False)
     assert response.status_code in (400, 415, 422)
-    assert "本次没有导入任何数据" in response.text
+    assert "导入失败，本次没有导入任何数据" in response.text
 
 
 def test_template_download_and_export_with_reason(world):
@@ -545,4 +546,9 @@ def test_every_page_string_has_an_english_translation():
             message = a or b
             if re.search(r"[\u4e00-\u9fff]", message) and message not in catalog:
                 missing.add(f"{path.name}: {message}")
+    from competitions import pages
+
+    for label in [*pages.ACTION_LABELS.values(), *pages.CHANGE_LABELS.values(), *pages.ROLE_LABELS.values()]:
+        if label not in catalog:
+            missing.add(f"pages.py label: {label}")
     assert not missing, sorted(missing)
