@@ -15,11 +15,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import zipfile
-import zlib
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
-from xml.etree.ElementTree import ParseError
+from typing import Any, Iterable, Iterator, Sequence
 
 import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -28,7 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from app import audit
 from app.db import current_engine, is_sqlite, write_transaction
-from app.errors import Conflict, Forbidden, ValidationFailed
+from app.errors import Conflict, Forbidden, ServiceError, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
 from app.security import decrypt_pii
@@ -368,15 +365,41 @@ def _parse_workbook(data: bytes, event: dict[str, Any], lookup: _Lookup, actor: 
         raise
     try:
         return _parse_rows(wb, event, lookup, actor)
-    except (ParseError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError) as exc:
-        # sheets are parsed lazily in read-only mode: their problems surface while iterating
-        if _unsafe_xml(exc):
+    except _Unreadable as exc:
+        if _unsafe_xml(exc.__cause__):
             raise ValidationFailed(_unsafe_xml_message()) from None
-        if isinstance(exc, ValueError) and not isinstance(exc.__cause__ or exc.__context__, (ParseError, zlib.error)):
-            raise
         raise ValidationFailed(_("文件已损坏，无法作为 Excel 工作簿打开。请在 Excel 中重新保存为 .xlsx 后上传。")) from None
     finally:
         wb.close()
+
+
+class _Unreadable(Exception):
+    """openpyxl failed while reading the workbook (its cause says why)."""
+
+
+def _read_safely(read: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``read`` (openpyxl work); any failure but our own service errors becomes :class:`_Unreadable`."""
+    try:
+        return read(*args, **kwargs)
+    except ServiceError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - malformed parts raise many kinds of errors
+        raise _Unreadable() from exc
+
+
+def _rows_safely(rows: Iterator[tuple[int, tuple[Any, ...]]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Sheets are parsed lazily in read-only mode: wrap the row iterator so a malformed or
+    unsafe part met half-way is reported as such (and bugs in our own row code are not)."""
+    while True:
+        try:
+            item = next(rows)
+        except StopIteration:
+            return
+        except ServiceError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise _Unreadable() from exc
+        yield item
 
 
 _DEFUSED = {"EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden", "NotSupportedError", "DefusedXmlException"}
@@ -402,7 +425,7 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
     own_title = title_header(kind)
     other_title = TITLE_INNOVATION if own_title == TITLE_ROBOTICS else TITLE_ROBOTICS
     required = [NAME, GENDER, ID_NUMBER, GRADE, SCHOOL, PHONE, ROLE, CATEGORY, DIVISION]
-    table = find_table(wb, required, optional=[ID_TYPE, CONSENT, own_title, other_title])
+    table = _read_safely(find_table, wb, required, optional=[ID_TYPE, CONSENT, own_title, other_title])
     title_column = own_title if own_title in table.columns else other_title if other_title in table.columns else None
     if title_column is None:
         raise ValidationFailed(
@@ -436,7 +459,7 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
     width = max(idx.values()) + 1
 
     count = 0
-    for number, values in table.rows:
+    for number, values in _rows_safely(table.rows):
         count += 1
         if len(values) < width:  # read-only rows stop at their last filled cell
             values = (*values, *(None,) * (width - len(values)))
@@ -688,6 +711,29 @@ async def _executemany(sql: str, rows: list[tuple[Any, ...]]) -> None:
         await transaction.connection.executemany(sql, list(chunk))
 
 
+async def _bulk_insert(table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]], pg: bool) -> None:
+    """Insert ``rows`` (values for ``columns``) into ``table``; any other column of the
+    table gets its Piccolo default, so a column added later needs no change here."""
+    from piccolo.columns.column_types import JSON, JSONB
+    from piccolo.columns.defaults.base import Default
+
+    extra_columns, extra_values = [], []
+    for column in table._meta.non_default_columns:
+        if column._meta.name in columns:
+            continue
+        value = column.get_default_value()
+        if isinstance(value, Default):
+            value = value.python()
+        if isinstance(column, (JSON, JSONB)) and not isinstance(value, str):
+            value = json.dumps(value, ensure_ascii=False)
+        extra_columns.append(column._meta.name)
+        extra_values.append(value)
+    if extra_columns:
+        tail = tuple(extra_values)
+        rows = [row + tail for row in rows]
+    await _executemany(_insert_sql(table, [*columns, *extra_columns], pg), rows)
+
+
 def _member_rows(parsed: _Parsed) -> dict[tuple[int, str], list[dict[str, Any]]]:
     """Encrypted, masked column values of every member, per entry (CPU work: thread)."""
     return {key: [p.member.columns() for p in group.people] for key, group in parsed.groups.items()}
@@ -807,11 +853,11 @@ async def _write(actor: Principal, event: dict[str, Any], parsed: _Parsed, repla
 
         # new entries
         new_keys = [key for key in groups if key not in reuse]
-        await _executemany(_insert_sql(Entry, ENTRY_COLUMNS, pg), [
+        await _bulk_insert(Entry, ENTRY_COLUMNS, [
             (event_id, codes[key], groups[key].title, groups[key].school["id"], groups[key].category["id"], groups[key].division,
              status, "", "", actor.id, stamp, stamp, stamp, reviewed_at, None)
             for key in new_keys
-        ])
+        ], pg)
         entry_ids = {key: keep["id"] for key, keep in reuse.items()}
         by_code = {codes[key]: key for key in new_keys}
         for chunk in _chunks(list(by_code)):
@@ -832,7 +878,7 @@ async def _write(actor: Principal, event: dict[str, Any], parsed: _Parsed, repla
                     c["student_key"], c["birth_date"], c["grade"], c["phone_enc"], c["phone_masked"], c["consent_participation"],
                     c["consent_publication"], actor.id if is_student else None, stamp if is_student else None, position,
                 ))
-        await _executemany(_insert_sql(Member, MEMBER_COLUMNS, pg), member_rows)
+        await _bulk_insert(Member, MEMBER_COLUMNS, member_rows, pg)
 
         # audit: each entry's history, then one row for the import
         audit_rows = []
@@ -846,7 +892,7 @@ async def _write(actor: Principal, event: dict[str, Any], parsed: _Parsed, repla
             audit_rows.append((stamp, actor.id, actor_name, "entry.import.replace" if old else "entry.import", "entry", entry_ids[key],
                                event_id, entry_ids[key], group.school["id"], f"{codes[key]} {group.title}",
                                json.dumps(changes, ensure_ascii=False), ""))
-        await _executemany(_insert_sql(AuditLog, AUDIT_COLUMNS, pg), audit_rows)
+        await _bulk_insert(AuditLog, AUDIT_COLUMNS, audit_rows, pg)
         school_ids = sorted({k[0] for k in groups})
         await audit.record(
             actor, "registration.import", "event", event_id, event_id=event_id,

@@ -431,6 +431,11 @@ def test_xml_entity_expansion_is_refused(world):
         poisoned = declaration + "?>" + LAUGHS + rest.replace("李明", "&lol9;").replace("报名表", "&lol9;")
         body = refused(world, upload(world, "hk01", _rezip(data, {part: poisoned.encode()})))
         assert body["detail"] == "工作簿含有不安全的 XML 内容，已拒绝。请把数据复制到新的报名模板中再上传。", part
+    # a sheet that breaks off half-way is found while the rows are read (read-only mode is lazy)
+    sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    broken = sheet[:sheet.index("</row>", sheet.index("</row>") + 1)] + "<row r=\"3\"><c r=\"A3\" t=\"inlineStr\"><is><t>李"
+    body = refused(world, upload(world, "hk01", _rezip(data, {"xl/worksheets/sheet1.xml": broken.encode()})))
+    assert body["detail"] == "文件已损坏，无法作为 Excel 工作簿打开。请在 Excel 中重新保存为 .xlsx 后上传。"
 
 
 # --------------------------------------------------------------------------- re-upload, window, organizer
@@ -438,6 +443,7 @@ def test_xml_entity_expansion_is_refused(world):
 
 def test_reupload_replaces_draft_returned_and_submitted_entries(world):
     from competitions import registration
+    from competitions.members import MemberInput
     from competitions.tables import Entry
 
     first = [stu("李明", sid(1)), stu("王芳", sid(2, False), gender="女"), stu("陈静", sid(3, False), gender="女", title=TITLE_B)]
@@ -445,14 +451,23 @@ def test_reupload_replaces_draft_returned_and_submitted_entries(world):
     entry_a, _members = members_of(world, TITLE_A)
     entry_b, _members = members_of(world, TITLE_B)
     world.run(registration.review_entry(world.org, entry_a["id"], "return", "请补充一名辅导教师"))
+    # a draft made on the web form, with a student who moves to it in the workbook
+    draft = world.run(registration.create_entry(world.principal("hk01"), world.event_id, {"title": "草稿作品", "category": "CH", "division": "初中"},
+                                                [MemberInput(role="student", name="周伟", gender="男", id_number=sid(6), grade="初二", phone="13812345670")]))
+    assert draft["status"] == "draft"
 
-    # corrected: 王芳 moves from A to B, an adviser joins A, a third entry appears
+    # corrected: 王芳 moves from A to B, an adviser joins A, the draft gets 赵雷 instead of 周伟, 周伟 joins a new entry
     corrected = [stu("李明", sid(1)), adv("张老师"), stu("陈静", sid(3, False), gender="女", title=TITLE_B),
-                 stu("王芳", sid(2, False), gender="女", title=TITLE_B), stu("赵雷", sid(4), title="新作品", category="CH")]
+                 stu("王芳", sid(2, False), gender="女", title=TITLE_B), stu("赵雷", sid(4), title="草稿作品", category="CH"),
+                 stu("周伟", sid(6), title="新作品", category="MA")]
     response = upload(world, "hk01", workbook(corrected))
     assert response.status_code == 201, response.text
-    assert response.json() == {"entries_created": 3, "participants_created": 4, "advisers_created": 1, "entries_replaced": 2}
-    assert stored(world) == (3, 5)
+    assert response.json() == {"entries_created": 4, "participants_created": 5, "advisers_created": 1, "entries_replaced": 3}
+    assert stored(world) == (4, 6)
+    again_draft, members_draft = members_of(world, "草稿作品")
+    assert (again_draft["id"], again_draft["code"], again_draft["status"]) == (draft["id"], draft["code"], "submitted")
+    assert [m["name"] for m in members_draft] == ["赵雷"]
+    assert members_of(world, "新作品")[0]["code"] == "MA-J0004"
     again_a, members_a = members_of(world, TITLE_A)
     again_b, members_b = members_of(world, TITLE_B)
     assert (again_a["id"], again_a["code"], again_a["status"]) == (entry_a["id"], entry_a["code"], "submitted")

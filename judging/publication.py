@@ -1,0 +1,203 @@
+"""Publication (公示), objections (异议), finalization and unlocking; advancing entries
+to a final round; recommendations to the national contest; the results workbook."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import openpyxl
+
+from app import audit
+from app.db import write_transaction
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import _
+from app.principal import Principal
+from app.workbook import workbook_bytes, write_table
+from competitions.events import get_event_row
+from competitions.tables import Entry, Member
+from judging.results import AWARD_LABELS, compute_results
+from judging.rounds import current_round, require_not_finalized
+from judging.rules import round_half_up
+from judging.tables import Objection, Recommendation, Round, RoundEntry
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+async def _set_state(actor: Principal, event_id: int, state: str, action: str, reason: str = "") -> dict[str, Any]:
+    round_row = await current_round(event_id)
+    values: dict[Any, Any] = {Round.state: state}
+    if state == "published":
+        values[Round.published_at] = now()
+    if state == "finalized":
+        values[Round.finalized_at] = now()
+
+    async def work() -> None:
+        await Round.update(values).where(Round.id == round_row["id"])
+        await audit.record(actor, action, "event", event_id, event_id=event_id, changes={"state": [round_row["state"], state]}, reason=reason)
+
+    await write_transaction(work)
+    return {"event_id": event_id, "round_id": round_row["id"], "state": state}
+
+
+async def publish(actor: Principal, event_id: int) -> dict[str, Any]:
+    """Publish results for the public notice period (公示): visible to the public, judges'
+    scores locked. Raises :class:`Conflict` once finalized."""
+    await get_event_row(event_id)
+    round_row = await current_round(event_id)
+    require_not_finalized(round_row)
+    return await _set_state(actor, event_id, "published", "results.publish")
+
+
+async def finalize(actor: Principal, event_id: int) -> dict[str, Any]:
+    """Finalize: everything locked (any score change answers 409). Publishing first is not required."""
+    await get_event_row(event_id)
+    round_row = await current_round(event_id)
+    if round_row["state"] == "finalized":
+        raise Conflict(_("结果已经定稿。"))
+    return await _set_state(actor, event_id, "finalized", "results.finalize")
+
+
+async def unlock(actor: Principal, event_id: int, reason: str) -> dict[str, Any]:
+    """Unlock finalized results back to the public-notice state; needs a reason, audited."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("解锁定稿结果必须写明理由。"))
+    round_row = await current_round(event_id)
+    if round_row["state"] != "finalized":
+        raise Conflict(_("结果尚未定稿，无需解锁。"))
+    return await _set_state(actor, event_id, "published", "results.unlock", reason)
+
+
+async def is_published(event_id: int) -> bool:
+    round_row = await current_round(event_id)
+    return round_row["state"] in ("published", "finalized")
+
+
+async def record_objection(actor: Principal, event_id: int, entry_id: int | None, raised_by: str, content: str) -> dict[str, Any]:
+    """Record an objection (异议) received during the notice period."""
+    content = (content or "").strip()
+    if not content:
+        raise ValidationFailed(_("请填写异议内容。"))
+    if entry_id is not None and not await Entry.exists().where((Entry.id == entry_id) & (Entry.event == event_id)):
+        raise NotFound(_("作品不存在。"))
+    row = Objection(event=event_id, entry=entry_id, raised_by=(raised_by or "").strip()[:100], content=content, recorded_by=actor.id)
+    await row.save()
+    await audit.record(actor, "objection.record", "objection", row.id, event_id=event_id, entry_id=entry_id, summary=content[:200])
+    return {"id": row.id, "entry_id": entry_id, "status": "open", "content": content}
+
+
+async def resolve_objection(actor: Principal, objection_id: int, handling: str, status: str = "resolved") -> dict[str, Any]:
+    """Record how an objection was handled (``resolved`` or ``rejected``)."""
+    if status not in ("resolved", "rejected"):
+        raise ValidationFailed(_("处理结果必须是 resolved（已处理）或 rejected（不予支持）。"))
+    handling = (handling or "").strip()
+    if not handling:
+        raise ValidationFailed(_("请填写处理情况。"))
+    row = await Objection.select().where(Objection.id == objection_id).first()
+    if row is None:
+        raise NotFound(_("异议不存在。"))
+    await Objection.update({Objection.status: status, Objection.handling: handling, Objection.resolved_at: now()}).where(Objection.id == objection_id)
+    await audit.record(actor, "objection.resolve", "objection", objection_id, event_id=row["event"], entry_id=row["entry"],
+                       changes={"status": [row["status"], status]}, reason=handling)
+    return {"id": objection_id, "status": status, "handling": handling}
+
+
+async def list_objections(event_id: int) -> list[dict[str, Any]]:
+    rows = await Objection.select(Objection.all_columns(), Objection.entry.code.as_alias("entry_code")).where(
+        Objection.event == event_id).order_by(Objection.created_at)
+    return [{**r, "created_at": r["created_at"].isoformat(), "resolved_at": r["resolved_at"].isoformat() if r["resolved_at"] else None}
+            for r in rows]
+
+
+async def advance_to_final(actor: Principal, event_id: int, top_n: int | None = None, top_share: Any = None) -> dict[str, Any]:
+    """Close the current (preliminary) round and open a final round (终评/答辩) with the top
+    ``top_n`` or top ``top_share`` (cutoff ``round_half_up(N*share)``) complete entries of each
+    category and division; entries tied at the cutoff all advance."""
+    if (top_n is None) == (top_share is None):
+        raise ValidationFailed(_("请只填写一项：晋级名额（每组前 N 名）或晋级比例。"))
+    round_row = await current_round(event_id)
+    if round_row["kind"] == "final":
+        raise Conflict(_("已经是终评轮次。"))
+    require_not_finalized(round_row)
+    if top_share is not None:
+        share = Decimal(str(top_share))
+        if not share.is_finite() or share <= 0 or share > 1:
+            raise ValidationFailed(_("晋级比例必须在 0 到 1 之间。"))
+    elif not isinstance(top_n, int) or top_n < 1:
+        raise ValidationFailed(_("晋级名额必须是正整数。"))
+    results = await compute_results(event_id)
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in results["entries"]:
+        if r["status"] == "complete":
+            groups.setdefault((r["category_code"], r["division"]), []).append(r)
+    advancing = []
+    for rows in groups.values():
+        cutoff = top_n if top_n is not None else int(round_half_up(Decimal(len(rows)) * share, 0))
+        advancing += [r["entry_id"] for r in rows if r["rank"] <= cutoff]
+
+    async def work() -> int:
+        await Round.update({Round.is_current: False, Round.kind: "preliminary", Round.name: "初评"}).where(Round.id == round_row["id"])
+        final = Round(event=event_id, kind="final", name="终评", position=round_row["position"] + 1, is_current=True)
+        await final.save()
+        if advancing:
+            await RoundEntry.insert(*[RoundEntry(round=final.id, entry=e) for e in advancing])
+        await audit.record(actor, "round.advance", "event", event_id, event_id=event_id,
+                           summary=_("{n} 个作品晋级终评", n=len(advancing)))
+        return final.id
+
+    final_id = await write_transaction(work)
+    return {"round_id": final_id, "advanced": len(advancing), "entry_ids": sorted(advancing)}
+
+
+async def set_recommendations(actor: Principal, event_id: int, entry_ids: list[int]) -> dict[str, Any]:
+    """Mark the entries recommended to the national contest (replacing the previous set),
+    within the event's ``national_quota``; only complete, awarded entries qualify."""
+    event = await get_event_row(event_id)
+    ids = sorted(set(int(i) for i in entry_ids))
+    if event.get("national_quota") is not None and len(ids) > event["national_quota"]:
+        raise ValidationFailed(_("推荐名额为 {quota} 个，现在选了 {n} 个。", quota=event["national_quota"], n=len(ids)))
+    results = {r["entry_id"]: r for r in (await compute_results(event_id))["entries"]}
+    bad = [i for i in ids if i not in results or results[i]["status"] != "complete"]
+    if bad:
+        raise ValidationFailed(_("只能推荐已完成评分的作品。"))
+
+    async def work() -> None:
+        await Recommendation.delete().where(Recommendation.event == event_id)
+        if ids:
+            await Recommendation.insert(*[Recommendation(event=event_id, entry=i, by=actor.id, at=now()) for i in ids])
+        await audit.record(actor, "recommendation.set", "event", event_id, event_id=event_id, changes={"entries": [None, ids]})
+
+    await write_transaction(work)
+    return {"recommended": ids}
+
+
+RESULT_COLUMNS = ["类别", "组别", "名次", "作品编号", "作品名称", "学校", "市县", "学生", "辅导教师", "得分", "奖项", "推荐全国赛", "状态"]
+
+
+async def results_workbook(event_id: int) -> bytes:
+    """The organizer's results workbook: frozen header, sized columns, no ID numbers,
+    every text cell written so no spreadsheet treats it as a formula."""
+    event = await get_event_row(event_id)
+    results = await compute_results(event_id)
+    ids = [r["entry_id"] for r in results["entries"]]
+    people: dict[int, dict[str, list[str]]] = {}
+    for start in range(0, len(ids), 900):
+        for m in await Member.select(Member.entry, Member.name, Member.role).where(Member.entry.is_in(ids[start:start + 900])).order_by(Member.position):
+            people.setdefault(m["entry"], {"student": [], "adviser": []})[m["role"]].append(m["name"])
+    rows = []
+    for r in results["entries"]:
+        names = people.get(r["entry_id"], {"student": [], "adviser": []})
+        rows.append([r["category_name"], r["division"], r["rank"], r["code"], r["title"], r["school_name"], r["city"],
+                     "、".join(names["student"]), "、".join(names["adviser"]),
+                     Decimal(r["score"]) if r["score"] is not None else None, AWARD_LABELS.get(r["award"] or "", ""),
+                     "是" if r["recommended"] else "", "评分完成" if r["status"] == "complete" else "评分未完成"])
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "评审结果"
+    write_table(ws, RESULT_COLUMNS, rows, widths={"作品名称": 40, "学校": 24, "学生": 24, "辅导教师": 18, "类别": 16, "市县": 14})
+    for cell in ws["J"][1:]:
+        cell.number_format = "0." + "0" * event["score_decimals"] if event["score_decimals"] else "0"
+    return workbook_bytes(wb)

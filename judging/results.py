@@ -1,0 +1,239 @@
+"""Rankings and awards of the current round, the judge consistency report and progress.
+
+Follows CONTRACT.md "Scoring and award rules": judge scores are recomputed from the
+points with the current rubric; an entry missing a complete score from any assigned
+judge is ``incomplete`` (no rank, score or award, not counted in N); complete entries
+are aggregated by the event's method, rounded half-up once, ranked within category and
+division (ties share a rank) and given award tiers by quota cutoffs. An organizer's
+award adjustment (with its reason) overrides the computed tier.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from app.db import write_transaction
+from app import audit
+from app.errors import ValidationFailed
+from app.i18n import _
+from app.principal import Principal
+from competitions.tables import Category, Entry, Event, Member
+from judging.rounds import current_round, round_entry_ids
+from judging.rubric import rubrics_by_category, rules_of
+from judging.rules import aggregate, award_cutoffs, award_for, competition_ranks, judge_score, population_sd, mean, round_half_up
+from judging.tables import Assignment, AwardAdjustment, Recommendation, Score
+
+DIVISION_ORDER = {"小学": 0, "初中": 1, "高中": 2}
+AWARD_LABELS = {"first": "一等奖", "second": "二等奖", "third": "三等奖"}
+
+
+def mask_name(name: str) -> str:
+    """A name for public pages without publication consent: the first character and
+    asterisks (``张三丰`` -> ``张**``; ``阿依古丽·买买提`` -> ``阿*******``)."""
+    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+
+
+async def _load(event_id: int, round_row: dict[str, Any]) -> dict[str, Any]:
+    entry_ids = await round_entry_ids(round_row)
+    entries = []
+    for start in range(0, len(entry_ids), 900):
+        entries += await Entry.select(
+            Entry.id, Entry.code, Entry.title, Entry.division, Entry.category, Entry.school,
+            Entry.school.name.as_alias("school_name"), Entry.school.city.as_alias("city"),
+            Entry.category.code.as_alias("category_code"), Entry.category.name.as_alias("category_name"),
+            Entry.category.position.as_alias("category_position"),
+        ).where(Entry.id.is_in(entry_ids[start:start + 900]))
+    assignments = await Assignment.select(Assignment.entry, Assignment.judge).where(Assignment.round == round_row["id"])
+    scores = await Score.select(Score.id, Score.entry, Score.judge, Score.points).where(Score.round == round_row["id"]).output(load_json=True)
+    return {"entries": entries, "assignments": assignments, "scores": scores}
+
+
+def judge_scores(data: dict[str, Any], rubrics: dict[int, list[dict[str, Any]]]) -> tuple[dict[int, dict[int, Decimal]], set[int]]:
+    """``({entry_id: {judge_id: raw score}}, complete entry ids)`` from loaded rows."""
+    category_of = {e["id"]: e["category"] for e in data["entries"]}
+    assigned: dict[int, set[int]] = defaultdict(set)
+    for a in data["assignments"]:
+        if a["entry"] in category_of:
+            assigned[a["entry"]].add(a["judge"])
+    rules_cache = {cid: rules_of(criteria) for cid, criteria in rubrics.items()}
+    raw: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for s in data["scores"]:
+        category = category_of.get(s["entry"])
+        if category is None or s["judge"] not in assigned[s["entry"]]:
+            continue
+        rules = rules_cache[category]
+        if all(r.code in s["points"] for r in rules):
+            raw[s["entry"]][s["judge"]] = judge_score({r.code: Decimal(s["points"][r.code]) for r in rules}, rules)
+    complete = {e for e, judges in assigned.items() if judges and len(raw.get(e, {})) == len(judges)}
+    return raw, complete
+
+
+async def compute_results(event_id: int, method: str | None = None) -> dict[str, Any]:
+    """Results of the current round: ``{"event_id", "round", "method", "state",
+    "entries": [{"entry_id", "code", "title", "school_name", "city", "category_code",
+    "category_name", "division", "status", "rank", "score", "award", "computed_award",
+    "adjustment_reason", "recommended", "judges", "scores"}]}`` sorted by category,
+    division, then rank (incomplete entries last). ``score`` is a string (``"85.60"``).
+    ``method`` overrides the event's aggregation (for comparing methods)."""
+    event = await Event.select().where(Event.id == event_id).first()
+    if event is None:
+        from app.errors import NotFound
+
+        raise NotFound(_("赛事不存在（编号 {id}）。", id=event_id))
+    round_row = await current_round(event_id)
+    data = await _load(event_id, round_row)
+    rubrics = await rubrics_by_category(event_id)
+    raw, complete = judge_scores(data, rubrics)
+    method = method or event["aggregation"]
+    aggregated = aggregate(method, {e: raw[e] for e in complete}, event["trim_min_scores"])
+    decimals = event["score_decimals"]
+    rounded = {e: round_half_up(v, decimals) for e, v in aggregated.items()}
+    quotas = {"first": Decimal(event["award_first"]), "second": Decimal(event["award_second"]), "third": Decimal(event["award_third"])}
+    min_score = Decimal(event["award_min_score"]) if event.get("award_min_score") else None
+    adjustments = {}
+    for adj in await AwardAdjustment.select().where(AwardAdjustment.round == round_row["id"]).order_by(AwardAdjustment.at).order_by(AwardAdjustment.id):
+        adjustments[adj["entry"]] = adj
+    recommended = {r["entry"] for r in await Recommendation.select(Recommendation.entry).where(Recommendation.event == event_id)}
+    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for e in data["entries"]:
+        if e["id"] in rounded:
+            groups[(e["category"], e["division"])].append(e["id"])
+    ranks: dict[int, int] = {}
+    awards: dict[int, str | None] = {}
+    for ids in groups.values():
+        group_ranks = competition_ranks([(i, rounded[i]) for i in ids])
+        cutoffs = award_cutoffs(len(ids), quotas)
+        for i, rank in group_ranks.items():
+            ranks[i] = rank
+            awards[i] = award_for(rank, cutoffs, rounded[i], min_score)
+    rows = []
+    for e in data["entries"]:
+        done = e["id"] in rounded
+        adjustment = adjustments.get(e["id"]) if done else None
+        rows.append({
+            "entry_id": e["id"], "code": e["code"], "title": e["title"], "school_name": e["school_name"], "city": e["city"],
+            "category_code": e["category_code"], "category_name": e["category_name"], "division": e["division"],
+            "status": "complete" if done else "incomplete",
+            "rank": ranks.get(e["id"]), "score": str(rounded[e["id"]]) if done else None,
+            "award": (adjustment["award"] if adjustment else awards.get(e["id"])) if done else None,
+            "computed_award": awards.get(e["id"]), "adjustment_reason": adjustment["reason"] if adjustment else None,
+            "recommended": e["id"] in recommended,
+            "judges": len([a for a in data["assignments"] if a["entry"] == e["id"]]) if not done else len(raw[e["id"]]),
+            "_sort": (e["category_position"], e["category_code"], DIVISION_ORDER.get(e["division"], 9), 0 if done else 1,
+                      ranks.get(e["id"], 0), e["code"]),
+        })
+    rows.sort(key=lambda r: r.pop("_sort"))
+    return {"event_id": event_id, "round": {"id": round_row["id"], "kind": round_row["kind"], "name": round_row["name"]},
+            "method": method, "state": round_row["state"], "entries": rows}
+
+
+async def public_results(event_id: int) -> list[dict[str, Any]]:
+    """Results for the public page: rank, award, entry title, school and students' names,
+    each name masked unless the guardian consented to publication."""
+    results = await compute_results(event_id)
+    ids = [r["entry_id"] for r in results["entries"] if r["status"] == "complete"]
+    names: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(ids), 900):
+        for m in await Member.select(Member.entry, Member.name, Member.consent_publication, Member.role).where(
+                Member.entry.is_in(ids[start:start + 900]) & (Member.role == "student")).order_by(Member.position):
+            names[m["entry"]].append(m["name"] if m["consent_publication"] else mask_name(m["name"]))
+    return [{**{k: r[k] for k in ("entry_id", "code", "title", "school_name", "category_code", "category_name", "division", "rank", "score", "award")},
+             "students": names[r["entry_id"]]} for r in results["entries"] if r["status"] == "complete"]
+
+
+async def adjust_award(actor: Principal, event_id: int, entry_id: int, award: str | None, reason: str) -> dict[str, Any]:
+    """An organizer sets an entry's award by hand with a written reason (shown in the audit trail)."""
+    from judging.rounds import require_not_finalized
+
+    if award not in (None, "first", "second", "third"):
+        raise ValidationFailed(_("奖项必须是 first、second、third 或空（无奖）。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("调整奖项必须写明理由。"))
+    round_row = await current_round(event_id)
+    require_not_finalized(round_row)
+    if not await Entry.exists().where((Entry.id == entry_id) & (Entry.event == event_id)):
+        from app.errors import NotFound
+
+        raise NotFound(_("作品不存在。"))
+
+    async def work() -> None:
+        await AwardAdjustment.insert(AwardAdjustment(round=round_row["id"], entry=entry_id, award=award, reason=reason, by=actor.id))
+        await audit.record(actor, "award.adjust", "entry", entry_id, event_id=event_id, entry_id=entry_id,
+                           changes={"award": [None, award]}, reason=reason)
+
+    await write_transaction(work)
+    return {"entry_id": entry_id, "award": award, "reason": reason}
+
+
+async def consistency_report(event_id: int) -> dict[str, Any]:
+    """Per judge: ``{"judge_id", "name", "scored", "mean", "sd", "panel_mean", "difference",
+    "flags"}`` (decimal strings, 2 places) with flags ``all_equal`` (every score the same),
+    ``far_from_panel`` (mean differs from the other judges on the same entries by at
+    least one population SD of all scores) and ``few_scores`` (< 5, z-score unreliable);
+    and ``rank_changes``: entries whose rank differs between raw mean and z-score."""
+    from judging.tables import EventJudge
+
+    round_row = await current_round(event_id)
+    data = await _load(event_id, round_row)
+    raw, complete = judge_scores(data, await rubrics_by_category(event_id))
+    by_judge: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for entry_id, judges in raw.items():
+        for judge_id, value in judges.items():
+            by_judge[judge_id][entry_id] = value
+    all_values = [v for js in raw.values() for v in js.values()]
+    global_sd = population_sd(all_values) if all_values else Decimal(0)
+    names = {r["user"]: r["name"] or r["username"] for r in await EventJudge.select(
+        EventJudge.user, EventJudge.user.display_name.as_alias("name"), EventJudge.user.username.as_alias("username")).where(EventJudge.event == event_id)}
+    two = lambda v: str(round_half_up(v, 2))  # noqa: E731
+    judges = []
+    for judge_id, entries in sorted(by_judge.items()):
+        values = list(entries.values())
+        others = [v for e in entries for j, v in raw[e].items() if j != judge_id]
+        judge_mean = mean(values)
+        panel_mean = mean(others) if others else None
+        flags = []
+        if len(values) >= 2 and len(set(values)) == 1:
+            flags.append("all_equal")
+        if panel_mean is not None and global_sd > 0 and abs(judge_mean - panel_mean) >= global_sd:
+            flags.append("far_from_panel")
+        if len(values) < 5:
+            flags.append("few_scores")
+        judges.append({"judge_id": judge_id, "name": names.get(judge_id, str(judge_id)), "scored": len(values),
+                       "mean": two(judge_mean), "sd": two(population_sd(values)),
+                       "panel_mean": two(panel_mean) if panel_mean is not None else None,
+                       "difference": two(judge_mean - panel_mean) if panel_mean is not None else None, "flags": flags})
+    by_mean = await compute_results(event_id, "mean")
+    by_z = await compute_results(event_id, "zscore")
+    z_rank = {r["entry_id"]: r for r in by_z["entries"]}
+    changes = [{"entry_id": r["entry_id"], "code": r["code"], "title": r["title"], "category_code": r["category_code"],
+                "division": r["division"], "rank_mean": r["rank"], "rank_zscore": z_rank[r["entry_id"]]["rank"],
+                "score_mean": r["score"], "score_zscore": z_rank[r["entry_id"]]["score"]}
+               for r in by_mean["entries"] if r["status"] == "complete" and r["rank"] != z_rank[r["entry_id"]]["rank"]]
+    return {"judges": judges, "rank_changes": changes}
+
+
+async def progress(event_id: int) -> dict[str, Any]:
+    """Scored / assigned per judge and per category for the current round."""
+    round_row = await current_round(event_id)
+    rows = await Assignment.select(
+        Assignment.id, Assignment.judge, Assignment.judge.display_name.as_alias("name"), Assignment.judge.username.as_alias("username"),
+        Assignment.entry.category.code.as_alias("category_code"), Assignment.entry.category.name.as_alias("category_name"),
+    ).where(Assignment.round == round_row["id"])
+    done = {s["assignment"] for s in await Score.select(Score.assignment).where((Score.round == round_row["id"]) & (Score.complete == True))}  # noqa: E712
+    judges: dict[int, dict[str, Any]] = {}
+    categories: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        j = judges.setdefault(r["judge"], {"judge_id": r["judge"], "name": r["name"] or r["username"], "assigned": 0, "scored": 0})
+        c = categories.setdefault(r["category_code"], {"category_code": r["category_code"], "category_name": r["category_name"], "assigned": 0, "scored": 0})
+        for bucket in (j, c):
+            bucket["assigned"] += 1
+            bucket["scored"] += r["id"] in done
+    return {"round_state": round_row["state"], "assigned": len(rows), "scored": len(done),
+            "judges": sorted(judges.values(), key=lambda j: (j["scored"] / j["assigned"] if j["assigned"] else 1, j["name"])),
+            "categories": sorted(categories.values(), key=lambda c: c["category_code"])}
+
+
+async def category_ids(event_id: int) -> dict[str, int]:
+    return {r["code"]: r["id"] for r in await Category.select(Category.id, Category.code).where(Category.event == event_id)}
