@@ -146,7 +146,7 @@ def open_workbook(data: bytes) -> openpyxl.Workbook:
     if len(data) > settings.max_upload_bytes:
         raise TooLarge(
             _("文件大小 {size} MB 超过上限 {limit} MB。请删除多余的工作表、图片和空行后再上传。",
-              size=f"{len(data) / 1048576:.1f}", limit=settings.max_upload_bytes // 1048576)
+              size=f"{len(data) / 1048576:.1f}", limit=f"{settings.max_upload_bytes / 1048576:g}")
         )
     if not data:
         raise ValidationFailed(_("上传的文件是空的，请重新选择文件。"))
@@ -174,7 +174,11 @@ def open_workbook(data: bytes) -> openpyxl.Workbook:
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for malformed parts
-        if type(exc).__name__ in {"EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden"}:
+        chain, seen = [], exc
+        while seen is not None and len(chain) < 5:  # openpyxl wraps defusedxml's refusal in a ValueError
+            chain.append(type(seen).__name__)
+            seen = seen.__cause__ or seen.__context__
+        if {"EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden"} & set(chain):
             raise ValidationFailed(_("工作簿含有不安全的 XML 内容，已拒绝。请把数据复制到新的报名模板中再上传。")) from None
         raise ValidationFailed(_("文件已损坏，无法作为 Excel 工作簿打开。请在 Excel 中重新保存为 .xlsx 后上传。")) from None
 

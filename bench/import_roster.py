@@ -278,6 +278,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the first import")
+    parser.add_argument("--postgres", metavar="URL", help=argparse.SUPPRESS)  # internal: the PostgreSQL part, in its own process
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="xinmiao-bench-") as tmp:
@@ -290,30 +291,39 @@ def main() -> None:
         rng = random.Random(7)
         categories = [name if rng.random() < 0.5 else code for code, name in DEFAULT_INNOVATION_CATEGORIES]
         data, expected = build_roster(args.rows, schools, categories)
-        print(f"roster: {expected['rows']} rows, {expected['entries_created']} entries, {expected['participants_created']} students, "
-              f"{expected['advisers_created']} advisers, {len(data) / 1024:.0f} KiB")
-        reads = [openpyxl_read(data) for _ in range(args.runs)]
-        imports = sqlite_runs(args, data, expected, work)
-        read, best = min(w for w, _c in reads), min(w for w, _c in imports)
-        read_cpu, best_cpu = min(c for _w, c in reads), min(c for _w, c in imports)
 
         def listing(times):
             return ", ".join(f"{w:.3f}" for w, _c in times)
 
+        reads = [openpyxl_read(data) for _ in range(args.runs)]
+        read, read_cpu = min(w for w, _c in reads), min(c for _w, c in reads)
+        if args.postgres:
+            pg = postgres_runs(args, args.postgres, data, work)
+            pg_best = min(w for w, _c in pg)
+            print(f"import, PostgreSQL (best of {args.runs}): {pg_best:.3f} s wall, {min(c for _w, c in pg):.3f} s CPU   "
+                  f"(all wall: {listing(pg)})")
+            print(f"ratio import/openpyxl on PostgreSQL: {pg_best / read:.2f} wall   (openpyxl in that process: {read:.3f} s)")
+            return
+
+        print(f"roster: {expected['rows']} rows, {expected['entries_created']} entries, {expected['participants_created']} students, "
+              f"{expected['advisers_created']} advisers, {len(data) / 1024:.0f} KiB")
+        imports = sqlite_runs(args, data, expected, work)
+        best, best_cpu = min(w for w, _c in imports), min(c for _w, c in imports)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"openpyxl read (best of {args.runs}):      {read:.3f} s wall, {read_cpu:.3f} s CPU   (all wall: {listing(reads)})")
         print(f"import, SQLite (best of {args.runs}):     {best:.3f} s wall, {best_cpu:.3f} s CPU   (all wall: {listing(imports)})")
         print(f"ratio import/openpyxl:             {best / read:.2f} wall, {best_cpu / read_cpu:.2f} CPU   "
               f"(median wall {statistics.median(w for w, _c in imports) / statistics.median(w for w, _c in reads):.2f}; target <= 3)")
         print(f"peak Python allocations in import: {sqlite_runs.peak / 1048576:.1f} MiB (tracemalloc)")
-        print(f"peak RSS of the whole process:     {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MiB (target < 300)")
-        pg_url = os.environ.get("XINMIAO_BENCH_DATABASE_URL")
-        if pg_url:
-            pg = postgres_runs(args, pg_url, data, work)
-            pg_best = min(w for w, _c in pg)
-            print(f"import, PostgreSQL (best of {args.runs}): {pg_best:.3f} s wall, {min(c for _w, c in pg):.3f} s CPU   "
-                  f"(ratio {pg_best / read:.2f}; all wall: {listing(pg)})")
-        ok = best <= 5 and best / read <= 3 and resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 < 300
-        print("targets met" if ok else "TARGETS MISSED")
+        print(f"peak RSS of the whole process:     {rss:.1f} MiB (target < 300)")
+        print("targets met" if best <= 5 and best / read <= 3 and rss < 300 else "TARGETS MISSED")
+    pg_url = os.environ.get("XINMIAO_BENCH_DATABASE_URL")
+    if pg_url:
+        # a fresh process: Piccolo binds tables defined inside migration modules to the engine of
+        # the first migration run, so one process cannot migrate two databases
+        import subprocess
+
+        subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--runs", str(args.runs), "--postgres", pg_url], check=True)
 
 
 sqlite_runs.peak = 0

@@ -66,6 +66,9 @@ def event_dict(row: dict) -> dict[str, Any]:
         "trim_min_scores": row["trim_min_scores"],
         "score_decimals": row["score_decimals"],
         "award_quotas": {"first": row["award_first"], "second": row["award_second"], "third": row["award_third"]},
+        "judge_city_conflict": bool(row.get("judge_city_conflict")),
+        "national_quota": row.get("national_quota"),
+        "award_min_score": row.get("award_min_score"),
     }
 
 
@@ -184,6 +187,36 @@ def _validated_settings(data: dict[str, Any], current: dict[str, Any] | None = N
         if sum(parsed.values()) > 1:
             raise ValidationFailed(_("一、二、三等奖比例之和不能超过 1，现在是 {total}。", total=sum(parsed.values())))
         values.update({f"award_{k}": str(v) for k, v in parsed.items()})
+    if "judge_city_conflict" in data:
+        # judges also avoid every entry of their own city/county (回避同市县)
+        flag = data["judge_city_conflict"]
+        if isinstance(flag, str):
+            flag = flag.strip().lower() not in ("", "0", "false", "off", "no", "否")
+        values["judge_city_conflict"] = bool(flag)
+    if "national_quota" in data:
+        value = data["national_quota"]
+        if value in (None, ""):
+            values["national_quota"] = None
+        else:
+            try:
+                quota = int(str(value).strip())
+            except (TypeError, ValueError):
+                quota = -1
+            if quota < 0:
+                raise ValidationFailed(_("推荐全国赛名额必须是非负整数，留空表示不限。"))
+            values["national_quota"] = quota
+    if "award_min_score" in data:
+        value = data["award_min_score"]
+        if value in (None, ""):
+            values["award_min_score"] = None
+        else:
+            try:
+                minimum = Decimal(str(value).strip())
+            except (InvalidOperation, ValueError):
+                minimum = Decimal(-1)
+            if not minimum.is_finite() or minimum < 0 or minimum > 1000:
+                raise ValidationFailed(_("获奖最低分必须是 0 到 1000 之间的数，留空表示不设最低分。"))
+            values["award_min_score"] = str(minimum)
     return values
 
 

@@ -49,6 +49,7 @@ ACTION_LABELS = {
     "entry.review.approve": "已通过审查",
     "entry.review.return": "退回修改",
     "entry.import": "通过 Excel 导入",
+    "entry.import.replace": "重新上传 Excel 替换",
     "member.add": "添加成员",
     "member.update": "修改成员信息",
     "member.remove": "删除成员",
@@ -75,6 +76,7 @@ CHANGE_LABELS = {
     "kind": "材料类型",
     "filename": "文件名",
     "document": "材料",
+    "code": "编号",
     "size": "大小",
 }
 ROLE_LABELS = {"student": "学生", "adviser": "辅导教师"}

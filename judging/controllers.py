@@ -10,6 +10,7 @@ from app.auth import organizer_only, requires
 from app.errors import NotFound, ValidationFailed
 from app.i18n import _
 from app.web import user_of
+from competitions.events import get_event_row
 from judging import assignments, panels, publication, results, rubric, scoring
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -95,6 +96,7 @@ class JudgingEventApi(Controller):
 
     @get("/rubric")
     async def get_rubric(self, event_id: int, category_code: str | None = None) -> dict[str, Any]:
+        await get_event_row(event_id)
         category_id = (await results.category_ids(event_id)).get((category_code or "").upper()) if category_code else None
         return {"criteria": await rubric.get_rubric(event_id, category_id)}
 
@@ -208,6 +210,12 @@ class JudgeApi(Controller):
     @put("/scores/{score_id:int}", guards=[organizer_only])
     async def organizer_score(self, request: Request, score_id: int, data: OrganizerScoreIn) -> dict[str, Any]:
         return await scoring.organizer_change_score(user_of(request), score_id, data.criteria, data.reason)
+
+    @get("/entries/{entry_id:int}/score-sheets", guards=[organizer_only])
+    async def score_sheets(self, entry_id: int) -> list[dict[str, Any]]:
+        """Every assigned judge's sheet for the entry in the current round, with the
+        ``score_id`` an organizer's change (``PUT /scores/{score_id}``) needs."""
+        return await scoring.entry_scores(entry_id)
 
     @get("/entries/{entry_id:int}/score-history", guards=[organizer_only])
     async def score_history(self, entry_id: int) -> list[dict[str, Any]]:

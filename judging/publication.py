@@ -65,6 +65,7 @@ async def unlock(actor: Principal, event_id: int, reason: str) -> dict[str, Any]
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("解锁定稿结果必须写明理由。"))
+    await get_event_row(event_id)
     round_row = await current_round(event_id)
     if round_row["state"] != "finalized":
         raise Conflict(_("结果尚未定稿，无需解锁。"))
@@ -72,6 +73,8 @@ async def unlock(actor: Principal, event_id: int, reason: str) -> dict[str, Any]
 
 
 async def is_published(event_id: int) -> bool:
+    """True once the current round is published or finalized; :class:`NotFound` for an unknown event."""
+    await get_event_row(event_id)
     round_row = await current_round(event_id)
     return round_row["state"] in ("published", "finalized")
 
@@ -81,6 +84,7 @@ async def record_objection(actor: Principal, event_id: int, entry_id: int | None
     content = (content or "").strip()
     if not content:
         raise ValidationFailed(_("请填写异议内容。"))
+    await get_event_row(event_id)
     if entry_id is not None and not await Entry.exists().where((Entry.id == entry_id) & (Entry.event == event_id)):
         raise NotFound(_("作品不存在。"))
     row = Objection(event=event_id, entry=entry_id, raised_by=(raised_by or "").strip()[:100], content=content, recorded_by=actor.id)
@@ -118,15 +122,19 @@ async def advance_to_final(actor: Principal, event_id: int, top_n: int | None = 
     category and division; entries tied at the cutoff all advance."""
     if (top_n is None) == (top_share is None):
         raise ValidationFailed(_("请只填写一项：晋级名额（每组前 N 名）或晋级比例。"))
+    await get_event_row(event_id)
     round_row = await current_round(event_id)
     if round_row["kind"] == "final":
         raise Conflict(_("已经是终评轮次。"))
     require_not_finalized(round_row)
     if top_share is not None:
-        share = Decimal(str(top_share))
+        try:
+            share = Decimal(repr(top_share) if isinstance(top_share, float) else str(top_share).strip())
+        except (ArithmeticError, ValueError):
+            share = Decimal(0)
         if not share.is_finite() or share <= 0 or share > 1:
             raise ValidationFailed(_("晋级比例必须在 0 到 1 之间。"))
-    elif not isinstance(top_n, int) or top_n < 1:
+    elif not isinstance(top_n, int) or isinstance(top_n, bool) or top_n < 1:
         raise ValidationFailed(_("晋级名额必须是正整数。"))
     results = await compute_results(event_id)
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -163,6 +171,9 @@ async def set_recommendations(actor: Principal, event_id: int, entry_ids: list[i
     bad = [i for i in ids if i not in results or results[i]["status"] != "complete"]
     if bad:
         raise ValidationFailed(_("只能推荐已完成评分的作品。"))
+    unawarded = [results[i]["code"] for i in ids if not results[i]["award"]]
+    if unawarded:
+        raise ValidationFailed(_("只能推荐获奖作品；未获奖：{codes}。", codes="、".join(unawarded)))
 
     async def work() -> None:
         await Recommendation.delete().where(Recommendation.event == event_id)

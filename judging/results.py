@@ -18,6 +18,7 @@ from app import audit
 from app.errors import ValidationFailed
 from app.i18n import _
 from app.principal import Principal
+from competitions.events import get_event_row
 from competitions.tables import Category, Entry, Event, Member
 from judging.rounds import current_round, round_entry_ids
 from judging.rubric import rubrics_by_category, rules_of
@@ -151,17 +152,23 @@ async def adjust_award(actor: Principal, event_id: int, entry_id: int, award: st
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("调整奖项必须写明理由。"))
+    await get_event_row(event_id)
     round_row = await current_round(event_id)
     require_not_finalized(round_row)
     if not await Entry.exists().where((Entry.id == entry_id) & (Entry.event == event_id)):
         from app.errors import NotFound
 
         raise NotFound(_("作品不存在。"))
+    current = next((r for r in (await compute_results(event_id))["entries"] if r["entry_id"] == entry_id), None)
+    if current is None or current["status"] != "complete":
+        raise ValidationFailed(_("只能调整本轮已完成评分的作品的奖项。"))
 
     async def work() -> None:
         await AwardAdjustment.insert(AwardAdjustment(round=round_row["id"], entry=entry_id, award=award, reason=reason, by=actor.id))
         await audit.record(actor, "award.adjust", "entry", entry_id, event_id=event_id, entry_id=entry_id,
-                           changes={"award": [None, award]}, reason=reason)
+                           summary=_("奖项调整：{old} → {new}", old=_(AWARD_LABELS.get(current["award"] or "", "无")),
+                                     new=_(AWARD_LABELS.get(award or "", "无"))),
+                           changes={"award": [current["award"], award]}, reason=reason)
 
     await write_transaction(work)
     return {"entry_id": entry_id, "award": award, "reason": reason}
@@ -175,6 +182,7 @@ async def consistency_report(event_id: int) -> dict[str, Any]:
     and ``rank_changes``: entries whose rank differs between raw mean and z-score."""
     from judging.tables import EventJudge
 
+    await get_event_row(event_id)
     round_row = await current_round(event_id)
     data = await _load(event_id, round_row)
     raw, complete = judge_scores(data, await rubrics_by_category(event_id))
@@ -216,6 +224,7 @@ async def consistency_report(event_id: int) -> dict[str, Any]:
 
 async def progress(event_id: int) -> dict[str, Any]:
     """Scored / assigned per judge and per category for the current round."""
+    await get_event_row(event_id)
     round_row = await current_round(event_id)
     rows = await Assignment.select(
         Assignment.id, Assignment.judge, Assignment.judge.display_name.as_alias("name"), Assignment.judge.username.as_alias("username"),

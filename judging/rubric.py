@@ -12,7 +12,7 @@ from app.i18n import _
 from app.principal import Principal
 from competitions.events import get_event_row
 from competitions.tables import Category
-from judging.rules import CriterionRule
+from judging.rules import CriterionRule, plain
 from judging.tables import Criterion
 
 # CASTIC-style criteria offered for a new event (weights add to 100, 10 points each)
@@ -33,12 +33,15 @@ def _decimal(value: Any, label: str, code: str) -> Decimal:
         raise ValidationFailed(_("评分项“{code}”的{label}必须是正数。", code=code, label=label)) from None
     if not number.is_finite() or number <= 0:
         raise ValidationFailed(_("评分项“{code}”的{label}必须是正数。", code=code, label=label))
+    # stored as NUMERIC(8, 3): more places would be rounded away by PostgreSQL (not by SQLite)
+    if number >= 100000 or number != number.quantize(Decimal("0.001")):
+        raise ValidationFailed(_("评分项“{code}”的{label}最多保留三位小数，且小于 100000。", code=code, label=label))
     return number
 
 
 def criterion_out(row: dict[str, Any]) -> dict[str, Any]:
     return {"code": row["code"], "name": row["name"], "description": row.get("description") or "",
-            "weight": str(Decimal(row["weight"]).normalize()), "max_points": str(Decimal(row["max_points"]).normalize())}
+            "weight": plain(Decimal(str(row["weight"]))), "max_points": plain(Decimal(str(row["max_points"])))}
 
 
 async def get_rubric(event_id: int, category_id: int | None = None) -> list[dict[str, Any]]:
@@ -124,3 +127,10 @@ async def set_rubric(actor: Principal, event_id: int, criteria: list[dict[str, A
 
     await write_transaction(work)
     return await get_rubric(event_id, category_id)
+
+
+async def stored_scopes(event_id: int) -> set[int | None]:
+    """Which rubrics the event has stored: ``None`` for the event's own rubric, and the
+    ids of categories with an override (the rubric editor shows which ones exist)."""
+    rows = await Criterion.select(Criterion.category).where((Criterion.event == event_id) & (Criterion.active == True))  # noqa: E712
+    return {r["category"] for r in rows}

@@ -23,8 +23,28 @@ class CriterionRule:
     max_points: Decimal
 
 
+_CONTEXT = Context(prec=PRECISION, rounding=ROUND_HALF_UP)
+
+
 def _ctx() -> Context:
-    return Context(prec=PRECISION, rounding=ROUND_HALF_UP)
+    return _CONTEXT  # localcontext() works on a copy
+
+
+def exact(value: Decimal | str | int | float) -> Decimal:
+    """``value`` as the decimal it is written as: a float is read through its shortest
+    repr (``0.15`` -> ``Decimal("0.15")``, not ``0.1499999999999999944...``)."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(str(value).strip() if isinstance(value, str) else value)
+
+
+def plain(value: Decimal) -> str:
+    """A decimal as plain text without exponent or trailing zeros: ``Decimal("40.000")``
+    -> ``"40"`` (``str(Decimal("40.000").normalize())`` would give ``"4E+1"``)."""
+    value = value.normalize()
+    return "0" if value.is_zero() else format(value, "f")
 
 
 def judge_score(points: Mapping[str, Decimal], criteria: Sequence[CriterionRule]) -> Decimal:
@@ -39,7 +59,8 @@ def judge_score(points: Mapping[str, Decimal], criteria: Sequence[CriterionRule]
 
 def round_half_up(value: Decimal, decimals: int) -> Decimal:
     """Round half-up to ``decimals`` places: ``round_half_up(Decimal("85.605"), 2)`` -> ``85.61``."""
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    with localcontext(_ctx()):
+        return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 def mean(values: Sequence[Decimal]) -> Decimal:
@@ -49,8 +70,9 @@ def mean(values: Sequence[Decimal]) -> Decimal:
 
 def trimmed_mean(values: Sequence[Decimal], trim_min_scores: int) -> Decimal:
     """Drop exactly one highest and one lowest score when there are at least
-    ``trim_min_scores`` (去掉最高分和最低分); otherwise the plain mean."""
-    if len(values) >= trim_min_scores:
+    ``trim_min_scores`` (去掉最高分和最低分); otherwise the plain mean. A setting below 3
+    is treated as 3 (trimming two scores must leave at least one)."""
+    if len(values) >= max(trim_min_scores, 3):
         ordered = sorted(values)
         return mean(ordered[1:-1])
     return mean(values)
@@ -116,11 +138,12 @@ def competition_ranks(scored: Iterable[tuple[int, Decimal]]) -> dict[int, int]:
 
 def award_cutoffs(n: int, quotas: Mapping[str, Decimal]) -> dict[str, int]:
     """Rank cutoffs for a group of ``n`` ranked entries: ``round_half_up(n*first)``,
-    ``round_half_up(n*(first+second))``, ``round_half_up(n*(first+second+third))``."""
+    ``round_half_up(n*(first+second))``, ``round_half_up(n*(first+second+third))``.
+    Quotas are read exactly as written (see :func:`exact`), never through binary floats."""
     cumulative = Decimal(0)
     cutoffs = {}
     for tier in AWARD_TIERS:
-        cumulative += Decimal(quotas[tier])
+        cumulative += exact(quotas[tier])
         cutoffs[tier] = int(round_half_up(Decimal(n) * cumulative, 0))
     return cutoffs
 

@@ -20,8 +20,8 @@ from app.principal import Principal
 from competitions.tables import Entry
 from judging.rounds import current_round, require_not_finalized, require_open_for_judges
 from judging.rubric import get_rubric, rules_of
-from judging.rules import judge_score
-from judging.tables import Assignment, Score, ScoreChange
+from judging.rules import judge_score, plain
+from judging.tables import Assignment, Round, Score, ScoreChange
 
 
 def now() -> dt.datetime:
@@ -46,9 +46,9 @@ def _points(criteria: list[dict[str, Any]], values: dict[str, Any]) -> dict[str,
         maximum = Decimal(by_code[code]["max_points"])
         if not value.is_finite() or value < 0 or value > maximum:
             raise ValidationFailed(_("“{name}”的分数必须在 0 到 {max} 之间，现在是 {value}。", name=by_code[code]["name"], max=maximum, value=raw))
-        if value.as_tuple().exponent < -2:
+        if value != value.quantize(Decimal("0.01")):
             raise ValidationFailed(_("“{name}”的分数最多保留两位小数。", name=by_code[code]["name"]))
-        cleaned[code] = str(value)
+        cleaned[code] = plain(value)  # canonical text: 8, 8.0 and "8.00" are the same points
     return cleaned
 
 
@@ -56,7 +56,7 @@ def total_of(criteria: list[dict[str, Any]], points: dict[str, str]) -> tuple[st
     """``(total, complete)``: the weighted total as a decimal string when every criterion
     is scored, else ``("", False)``."""
     if all(c["code"] in points for c in criteria):
-        return str(judge_score({k: Decimal(v) for k, v in points.items()}, rules_of(criteria)).normalize()), True
+        return plain(judge_score({k: Decimal(v) for k, v in points.items()}, rules_of(criteria))), True
     return "", False
 
 
@@ -100,10 +100,16 @@ async def put_score(actor: Principal, entry_id: int, criteria: dict[str, Any], c
     require_open_for_judges(ctx)
     rubric = await get_rubric(ctx["event"], ctx["entry"]["category"])
     points = _points(rubric, criteria)
-    comment = (comment or "").strip()[:2000]
+    given_comment = None if comment is None else comment.strip()[:2000]
 
     async def work() -> dict[str, Any]:
+        # one writer per sheet at a time (a tablet's retry may race its first request), and the
+        # lock state read again inside the transaction (publication may have just happened)
+        await _lock_assignment(assignment["id"])
+        require_open_for_judges(await Round.select().where(Round.id == assignment["round"]).first())
         existing = await Score.select().where(Score.assignment == assignment["id"]).output(load_json=True).first()
+        # a request without a comment keeps the stored one (it only sends points)
+        comment = given_comment if given_comment is not None else (existing["comment"] if existing else "")
         if existing is None:
             if version not in (None, 0):
                 raise Conflict(_("评分版本已过期，请刷新后再提交。"), extra={"current_version": 0})
@@ -122,6 +128,16 @@ async def put_score(actor: Principal, entry_id: int, criteria: dict[str, Any], c
         return await _write_change(actor, existing, rubric, merged, comment, "")
 
     return await write_transaction(work)
+
+
+async def _lock_assignment(assignment_id: int) -> None:
+    """Serialise writes to one score sheet. On SQLite ``BEGIN IMMEDIATE`` already does; on
+    PostgreSQL this locks the assignment row until commit, so a concurrent first PUT waits
+    and then sees the sheet the other one stored (instead of a unique-key error)."""
+    from app.db import is_sqlite
+
+    if not is_sqlite():
+        await Assignment.select(Assignment.id).where(Assignment.id == assignment_id).lock_rows()
 
 
 async def _write_change(actor: Principal, existing: dict[str, Any], rubric: list[dict[str, Any]], points: dict[str, str],
@@ -143,22 +159,24 @@ async def organizer_change_score(actor: Principal, score_id: int, criteria: dict
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("修改评分必须说明理由（对应的异议）。"))
+    if not isinstance(criteria, dict):
+        raise ValidationFailed(_("criteria 必须是 {评分项代码: 分数} 的对象。"))
     score = await Score.select().where(Score.id == score_id).output(load_json=True).first()
     if score is None:
         raise NotFound(_("评分不存在。"))
-    from judging.rounds import current_round as _cr  # noqa: F401
-    from judging.tables import Round
-
-    round_row = await Round.select().where(Round.id == score["round"]).first()
-    require_not_finalized(round_row)
+    require_not_finalized(await Round.select().where(Round.id == score["round"]).first())
     entry = await Entry.select(Entry.event, Entry.category).where(Entry.id == score["entry"]).first()
     rubric = await get_rubric(entry["event"], entry["category"])
-    points = {**score["points"], **_points(rubric, criteria)}
+    given = _points(rubric, criteria)
 
     async def work() -> dict[str, Any]:
-        result = await _write_change(actor, score, rubric, points, score["comment"], reason)
+        await _lock_assignment(score["assignment"])
+        require_not_finalized(await Round.select().where(Round.id == score["round"]).first())
+        current = await Score.select().where(Score.id == score_id).output(load_json=True).first()
+        points = {**current["points"], **given}
+        result = await _write_change(actor, current, rubric, points, current["comment"], reason)
         await audit.record(actor, "score.organizer_change", "score", score_id, event_id=entry["event"], entry_id=score["entry"],
-                           changes={"points": [score["points"], points]}, reason=reason)
+                           changes={"points": [current["points"], points]}, reason=reason)
         return result
 
     return await write_transaction(work)
@@ -171,3 +189,27 @@ async def score_history(entry_id: int) -> list[dict[str, Any]]:
         ScoreChange.score.judge.display_name.as_alias("judge"), ScoreChange.changed_by.display_name.as_alias("changed_by"),
     ).where(ScoreChange.score.entry == entry_id).order_by(ScoreChange.at).order_by(ScoreChange.id).output(load_json=True)
     return [{**r, "at": r["at"].isoformat()} for r in rows]
+
+
+async def entry_scores(entry_id: int) -> list[dict[str, Any]]:
+    """Every assigned judge's sheet for an entry in the current round (organizer view):
+    ``[{"assignment_id", "judge_id", "judge", "score_id", "criteria", "total", "comment",
+    "complete", "version", "updated_at"}]``; ``score_id`` is ``None`` for a judge who has
+    not scored yet."""
+    entry = await Entry.select(Entry.id, Entry.event).where(Entry.id == entry_id).first()
+    if entry is None:
+        raise NotFound(_("作品不存在。"))
+    round_row = await current_round(entry["event"])
+    rows = await Assignment.select(
+        Assignment.id, Assignment.judge, Assignment.judge.display_name.as_alias("name"), Assignment.judge.username.as_alias("username"),
+    ).where((Assignment.round == round_row["id"]) & (Assignment.entry == entry_id)).order_by(Assignment.id)
+    sheets = {s["assignment"]: s for s in await Score.select().where(
+        (Score.round == round_row["id"]) & (Score.entry == entry_id)).output(load_json=True)}
+    result = []
+    for a in rows:
+        s = sheets.get(a["id"])
+        result.append({"assignment_id": a["id"], "judge_id": a["judge"], "judge": a["name"] or a["username"],
+                       "score_id": s["id"] if s else None, "criteria": s["points"] if s else {}, "total": s["total"] if s else "",
+                       "comment": s["comment"] if s else "", "complete": bool(s and s["complete"]),
+                       "version": s["version"] if s else 0, "updated_at": s["updated_at"].isoformat() if s and s["updated_at"] else None})
+    return result

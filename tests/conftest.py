@@ -81,6 +81,16 @@ def _migrate(url: str, data_dir: Path) -> None:
         asyncio.run(db.migrate())
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """Argon2 at its default cost takes ~0.1 s a hash; tests create many accounts."""
+    from argon2 import PasswordHasher
+
+    from app import security
+
+    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory: pytest.TempPathFactory):
     """A migrated database to copy for each test: ("sqlite", path) or ("postgres", name)."""

@@ -22,10 +22,16 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="competitions", description=DESCRIPTION)
 
     async def create_indexes():
+        from piccolo.engine.finder import engine_finder
+
+        RawSQL._meta.db = engine_finder()  # the database being migrated, not the first one used
         for sql in UNIQUE_INDEXES:
             await RawSQL.raw(sql)
 
     async def drop_indexes():
+        from piccolo.engine.finder import engine_finder
+
+        RawSQL._meta.db = engine_finder()
         for name in ("member_event_student_key_uq", "category_event_code_uq", "entry_event_code_uq"):
             await RawSQL.raw(f"DROP INDEX {name}")
 

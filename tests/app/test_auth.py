@@ -355,52 +355,42 @@ def test_login_page_sets_a_session_and_forced_change_redirects(world):
     assert response.status_code == 303
     assert response.headers["location"] == "/password"
     # without the CSRF token the log-in form is refused
-    fresh = type(client)(app=client.app)
-    with fresh:
-        refused = fresh.post("/login", data={"username": "sy01", "password": temporary}, follow_redirects=False)
-        assert refused.status_code == 403
+    client.cookies.clear()
+    refused = client.post("/login", data={"username": "sy01", "password": temporary}, follow_redirects=False)
+    assert refused.status_code == 403
 
 
 def test_users_page_is_for_organizers_and_forced_change_blocks_pages(world):
-    from litestar.testing import TestClient
+    client = world.client
 
-    def browser(username, password=PASSWORD):
-        client = TestClient(app=world.client.app, raise_server_exceptions=False)
-        client.__enter__()
+    def browse_as(username, password=PASSWORD):
+        client.cookies.clear()
         client.get("/login")
         response = client.post("/login", data={"username": username, "password": password, "next": "/",
                                                "_csrf_token": client.cookies.get("xinmiao_csrf")}, follow_redirects=False)
         assert response.status_code == 303, response.text
-        return client, response
+        return response
 
-    opened = []
-    try:
-        org, _r = browser("org")
-        opened.append(org)
-        page = org.get("/users/")
-        assert page.status_code == 200 and "haikou" in page.text and "$argon2" not in page.text
-        for username in ("haikou", "hk01", "judge", "referee", "staff"):
-            client, _r = browser(username)
-            opened.append(client)
-            assert client.get("/users/").status_code == 403, username
-        # a forced password change keeps the user on the password page
-        temporary = world.client.post(f"/api/v1/users/{user_id(world, 'judge')}/reset-password",
-                                      headers=world.headers("org")).json()["temporary_password"]
-        judge, response = browser("judge", temporary)
-        opened.append(judge)
-        assert response.headers["location"] == "/password"
-        assert judge.get("/password").status_code == 200
-        blocked = judge.get("/schools/")
-        assert blocked.status_code == 403 and "请先修改初始密码后再继续。" in blocked.text
-        changed = judge.post("/password", data={"current_password": temporary, "new_password": "judge-new-pass",
-                                                "confirm_password": "judge-new-pass", "_csrf_token": judge.cookies.get("xinmiao_csrf")},
-                             follow_redirects=False)
-        assert changed.status_code == 303
-        assert judge.get("/schools/").status_code == 403  # a judge has no schools page, but no longer the forced-change refusal
-        assert "请先修改初始密码" not in judge.get("/schools/").text
-    finally:
-        for client in opened:
-            client.__exit__(None, None, None)
+    browse_as("org")
+    page = client.get("/users/")
+    assert page.status_code == 200 and "haikou" in page.text and "$argon2" not in page.text
+    for username in ("haikou", "hk01", "judge", "referee", "staff"):
+        browse_as(username)
+        assert client.get("/users/").status_code == 403, username
+    # a forced password change keeps the user on the password page
+    temporary = client.post(f"/api/v1/users/{user_id(world, 'judge')}/reset-password",
+                            headers=world.headers("org")).json()["temporary_password"]
+    assert browse_as("judge", temporary).headers["location"] == "/password"
+    assert client.get("/password").status_code == 200
+    blocked = client.get("/users/")
+    assert blocked.status_code == 403 and "请先修改初始密码后再继续。" in blocked.text
+    changed = client.post("/password", data={"current_password": temporary, "new_password": "judge-new-pass",
+                                             "confirm_password": "judge-new-pass", "_csrf_token": client.cookies.get("xinmiao_csrf")},
+                          follow_redirects=False)
+    assert changed.status_code == 303
+    after = client.get("/users/")
+    assert after.status_code == 403 and "请先修改初始密码" not in after.text  # judges never see users; the forced change is gone
+    client.cookies.clear()
 
 
 def test_anonymous_password_change_is_refused(world):

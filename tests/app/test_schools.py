@@ -182,53 +182,45 @@ def test_import_schools_without_title_row_and_bad_files(world):
 # --------------------------------------------------------------------------- pages
 
 
-def page_client(world, username):
-    """A separate browser (cookie jar) logged in as ``username`` through the log-in page."""
-    from litestar.testing import TestClient
-
-    client = TestClient(app=world.client.app, raise_server_exceptions=False)
-    client.__enter__()
-    world.login_page(username, client)
-    return client
+def browse_as(world, username):
+    """The test client with a fresh cookie jar, logged in as ``username`` through the log-in page."""
+    world.client.cookies.clear()
+    return world.login_page(username, world.client)
 
 
 def test_school_pages_access(world):
     hk01 = world.schools["HK01"]["id"]
-    clients = {}
-    try:
-        for username in ("org", "haikou", "sanya", "hk01", "judge", "staff"):
-            clients[username] = page_client(world, username)
-        listing = {u: c.get("/schools/") for u, c in clients.items()}
-        assert listing["org"].status_code == 200
-        assert all(name in listing["org"].text for name in ("海口市第一中学", "海南华侨中学", "三亚市第一中学"))
-        assert listing["haikou"].status_code == 200
-        assert "海口市第一中学" in listing["haikou"].text and "三亚市第一中学" not in listing["haikou"].text
-        assert "添加学校" not in listing["haikou"].text  # no create form for cities
-        assert listing["sanya"].status_code == 200 and "海口市第一中学" not in listing["sanya"].text
-        for username in ("hk01", "judge", "staff"):
-            assert listing[username].status_code == 403, username
-            assert "三亚市第一中学" not in listing[username].text
-        # editing is for organizers
-        assert clients["org"].get(f"/schools/{hk01}/edit").status_code == 200
-        for username in ("haikou", "hk01", "judge"):
-            assert clients[username].get(f"/schools/{hk01}/edit").status_code == 403, username
-        # a city cannot create a school even with a valid CSRF token
-        csrf = clients["haikou"].cookies.get("xinmiao_csrf")
-        response = clients["haikou"].post("/schools/", data={"code": "X1", "name": "冒充学校", "city": "海口市", "_csrf_token": csrf},
-                                          follow_redirects=False)
-        assert response.status_code == 403
-        # the organizer creates one through the page; without the CSRF token the form is refused
-        org = clients["org"]
-        refused = org.post("/schools/", data={"code": "WC01", "name": "文昌中学", "city": "文昌市"}, follow_redirects=False)
-        assert refused.status_code == 403
-        created = org.post("/schools/", data={"code": "WC01", "name": "文昌中学", "city": "文昌市",
-                                              "_csrf_token": org.cookies.get("xinmiao_csrf")}, follow_redirects=False)
-        assert created.status_code == 303 and created.headers["location"] == "/schools/"
-        assert "已添加学校 文昌中学。" in org.get("/schools/").text
-        assert school_count(world) == 4
-    finally:
-        for client in clients.values():
-            client.__exit__(None, None, None)
+    listing = {}
+    for username in ("org", "haikou", "sanya", "hk01", "judge", "staff"):
+        listing[username] = browse_as(world, username).get("/schools/")
+    assert listing["org"].status_code == 200
+    assert all(name in listing["org"].text for name in ("海口市第一中学", "海南华侨中学", "三亚市第一中学"))
+    assert listing["haikou"].status_code == 200
+    assert "海口市第一中学" in listing["haikou"].text and "三亚市第一中学" not in listing["haikou"].text
+    assert "添加学校" not in listing["haikou"].text  # no create form for cities
+    assert listing["sanya"].status_code == 200 and "海口市第一中学" not in listing["sanya"].text
+    for username in ("hk01", "judge", "staff"):
+        assert listing[username].status_code == 403, username
+        assert "三亚市第一中学" not in listing[username].text
+    # editing is for organizers
+    assert browse_as(world, "org").get(f"/schools/{hk01}/edit").status_code == 200
+    for username in ("haikou", "hk01", "judge"):
+        assert browse_as(world, username).get(f"/schools/{hk01}/edit").status_code == 403, username
+    # a city cannot create a school even with a valid CSRF token
+    city = browse_as(world, "haikou")
+    response = city.post("/schools/", data={"code": "X1", "name": "冒充学校", "city": "海口市", "_csrf_token": city.cookies.get("xinmiao_csrf")},
+                         follow_redirects=False)
+    assert response.status_code == 403
+    # the organizer creates one through the page; without the CSRF token the form is refused
+    org = browse_as(world, "org")
+    refused = org.post("/schools/", data={"code": "WC01", "name": "文昌中学", "city": "文昌市"}, follow_redirects=False)
+    assert refused.status_code == 403
+    created = org.post("/schools/", data={"code": "WC01", "name": "文昌中学", "city": "文昌市",
+                                          "_csrf_token": org.cookies.get("xinmiao_csrf")}, follow_redirects=False)
+    assert created.status_code == 303 and created.headers["location"] == "/schools/"
+    assert "已添加学校 文昌中学。" in org.get("/schools/").text
+    assert school_count(world) == 4
     # anonymous visitors are sent to the log-in page
+    world.client.cookies.clear()
     anonymous = world.client.get("/schools/", follow_redirects=False)
-    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/login?next=/schools/"
+    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/login?next=/schools"

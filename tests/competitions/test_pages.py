@@ -458,6 +458,10 @@ def test_import_page_success_redirects_to_entries(world):
     listing = client.get(response.headers["location"])
     assert "导入完成：新增作品 1 个、学生 2 名、辅导教师 1 名" in listing.text
     assert "潮汐发电" in listing.text
+    entry = world.run(registration.list_entries(world.org, world.event_id))[0]
+    page = client.get(f"/entries/{entry['id']}")
+    history = html.unescape(page.text[page.text.index('id="history"'):])
+    assert "通过 Excel 导入" in history and masked(valid_id()) in history and valid_id() not in page.text
 
 
 def test_import_page_refuses_a_file_that_is_not_xlsx(world):

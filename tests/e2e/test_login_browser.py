@@ -5,7 +5,7 @@ from tests.e2e.conftest import PHONE, TABLET
 
 def test_school_logs_in_and_sees_dashboard(world, live_server, browser):
     for viewport in (TABLET, PHONE):
-        page = browser.new_page(viewport=viewport)
+        page = browser.new_page(viewport=viewport, locale="zh-CN")
         page.goto(f"{live_server}/events/")
         assert "/login" in page.url  # not logged in: sent to the log-in page
         page.fill("input[name=username]", "hk01")

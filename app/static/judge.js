@@ -1,0 +1,539 @@
+/* Xinmiao judge pages: the tablet scoring page and the judge's entry list.
+ *
+ * Scores survive a dropped connection. Every edit is written to localStorage under
+ * "xinmiao:score:<user>:<entry>" together with the version of the server's sheet it was
+ * based on, then sent with PUT /judging/entries/<entry>/score (session cookie plus the
+ * x-csrftoken header). The server's PUT is idempotent and versioned: a replay of what is
+ * stored answers 200, a stale version answers 409 with the server's current sheet, so a
+ * late replay never overwrites a newer edit. The queue is sent again on the "online"
+ * event, every 10 seconds, and on every judge page load.
+ *
+ * The live total is computed exactly like the server: sum(points / max * weight) with
+ * exact decimal fractions (BigInt), rounded half-up to 2 decimals for display.
+ */
+(function () {
+  "use strict";
+
+  var PREFIX = "xinmiao:score:";
+  var RETRY_MS = 10000;
+  var REQUEST_TIMEOUT_MS = 15000;
+
+  // ------------------------------------------------------------------ storage
+
+  function storageKey(userId, entryId) { return PREFIX + userId + ":" + entryId; }
+  function readItem(key) {
+    try { var text = window.localStorage.getItem(key); return text ? JSON.parse(text) : null; } catch (e) { return null; }
+  }
+  function writeItem(key, item) {
+    try { window.localStorage.setItem(key, JSON.stringify(item)); return true; } catch (e) { return false; }
+  }
+  function removeItem(key) { try { window.localStorage.removeItem(key); } catch (e) { /* private mode */ } }
+  function userKeys(userId) {
+    var keys = [], prefix = PREFIX + userId + ":";
+    try {
+      for (var i = 0; i < window.localStorage.length; i++) {
+        var k = window.localStorage.key(i);
+        if (k && k.indexOf(prefix) === 0) keys.push(k);
+      }
+    } catch (e) { /* storage unavailable */ }
+    return keys;
+  }
+
+  function csrfToken() {
+    var m = document.cookie.match(/(?:^|;\s*)xinmiao_csrf=([^;]*)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+  function fmt(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, function (all, k) { return values[k] !== undefined ? values[k] : all; });
+  }
+
+  // ------------------------------------------------------------------ exact decimals
+
+  var HAS_BIGINT = typeof BigInt === "function";
+  var B0 = HAS_BIGINT ? BigInt(0) : 0, B1 = HAS_BIGINT ? BigInt(1) : 1, B2 = HAS_BIGINT ? BigInt(2) : 2;
+  var B10 = HAS_BIGINT ? BigInt(10) : 10, B100 = HAS_BIGINT ? BigInt(100) : 100;
+
+  function pow10(n) { var r = B1; for (var i = 0; i < n; i++) r = r * B10; return r; }
+  function gcd(a, b) { if (a < B0) a = -a; if (b < B0) b = -b; while (b !== B0) { var t = a % b; a = b; b = t; } return a; }
+  function reduce(f) { var g = gcd(f.num, f.den); return g > B1 ? {num: f.num / g, den: f.den / g} : f; }
+
+  /* "7.5" -> {num: 75, den: 10}; also "4E+1" (Python Decimal's normalized form); null if not a number. */
+  function parseDecimal(text) {
+    var m = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(String(text == null ? "" : text));
+    if (!m || (m[2] === "" && !m[3])) return null;
+    var frac = m[3] || "";
+    var scale = frac.length - (m[4] ? parseInt(m[4], 10) : 0);
+    if (!HAS_BIGINT) {
+      var x = parseFloat((m[1] || "") + (m[2] || "0") + "." + (frac || "0") + (m[4] ? "e" + m[4] : ""));
+      return isFinite(x) ? {num: x, den: 1, float: true} : null;
+    }
+    var digits = BigInt((m[2] || "0") + frac);
+    if (m[1] === "-") digits = -digits;
+    if (scale < 0) return {num: digits * pow10(-scale), den: B1};
+    return {num: digits, den: pow10(scale)};
+  }
+  /* Round a non-negative fraction to `prec` significant digits, half-up (or half-even),
+   * as Python's decimal module does after every operation in a context of that precision. */
+  function roundSig(f, prec, halfEven) {
+    if (!HAS_BIGINT || !prec || f.num === B0) return f;
+    var e = f.num.toString().length - f.den.toString().length;  // 10^(e-1) <= f < 10^(e+1)
+    var low = e >= 0 ? {num: pow10(e), den: B1} : {num: B1, den: pow10(-e)};
+    if (compare(f, low) < 0) e -= 1;
+    var scale = prec - 1 - e;
+    var num = scale >= 0 ? f.num * pow10(scale) : f.num, den = scale >= 0 ? f.den : f.den * pow10(-scale);
+    var q = num / den, twice = (num % den) * B2;
+    if (twice > den || (twice === den && (!halfEven || q % B2 === B1))) q = q + B1;
+    return reduce(scale >= 0 ? {num: q, den: pow10(scale)} : {num: q * pow10(-scale), den: B1});
+  }
+  // judging.rules.PRECISION: the server computes each points / max * weight and the sum in a
+  // decimal context of 50 digits, ROUND_HALF_UP; 0 here would mean exact arithmetic.
+  var PRECISION = 50;
+  function add(a, b) {
+    if (!HAS_BIGINT) return {num: a.num / a.den + b.num / b.den, den: 1};
+    return roundSig(reduce({num: a.num * b.den + b.num * a.den, den: a.den * b.den}), PRECISION);
+  }
+  /* points / max * weight, each operation rounded like the server's Decimal context */
+  function term(points, weight, max) {
+    if (!HAS_BIGINT) return {num: points.num / points.den / (max.num / max.den) * (weight.num / weight.den), den: 1};
+    var quotient = roundSig(reduce({num: points.num * max.den, den: points.den * max.num}), PRECISION);
+    return roundSig(reduce({num: quotient.num * weight.num, den: quotient.den * weight.den}), PRECISION);
+  }
+  /* The judge's total as the server stores it: str(total.normalize()) rounds to 28 digits, half-even. */
+  function stored(total) { return roundSig(total, 28, true); }
+  function compare(a, b) {  // -1, 0, 1
+    if (!HAS_BIGINT) { var d = a.num / a.den - b.num / b.den; return d < 0 ? -1 : d > 0 ? 1 : 0; }
+    var l = a.num * b.den, r = b.num * a.den;
+    return l < r ? -1 : l > r ? 1 : 0;
+  }
+  /* Half-up rounding to 2 decimals, as text ("85.60"). */
+  function text2(f) {
+    if (!HAS_BIGINT) return (Math.round((f.num / f.den) * 100 + 1e-9) / 100).toFixed(2);
+    var negative = f.num < B0, num = negative ? -f.num : f.num;
+    var q = (num * B100 * B2 + f.den) / (B2 * f.den);
+    var s = q.toString();
+    while (s.length < 3) s = "0" + s;
+    return (negative && q !== B0 ? "-" : "") + s.slice(0, -2) + "." + s.slice(-2);
+  }
+  /* Canonical text of a points value: "7.50" -> "7.5", "08" -> "8"; null if not a plain decimal. */
+  function canonical(text) {
+    var m = /^\s*(\d*)(?:\.(\d*))?\s*$/.exec(String(text == null ? "" : text));
+    if (!m || (m[1] === "" && !m[2])) return null;
+    var whole = (m[1] || "0").replace(/^0+(?=\d)/, ""), frac = (m[2] || "").replace(/0+$/, "");
+    return frac ? whole + "." + frac : whole;
+  }
+  function decimalsOf(text) { var i = text.indexOf("."); return i < 0 ? 0 : text.length - i - 1; }
+  function sameNumber(a, b) {
+    var x = parseDecimal(a), y = parseDecimal(b);
+    return x !== null && y !== null && compare(x, y) === 0;
+  }
+  function sameSheet(a, b) {
+    var ca = a.criteria || {}, cb = b.criteria || {}, k;
+    for (k in ca) { if (Object.prototype.hasOwnProperty.call(ca, k) && !(k in cb && sameNumber(ca[k], cb[k]))) return false; }
+    for (k in cb) { if (Object.prototype.hasOwnProperty.call(cb, k) && !(k in ca)) return false; }
+    return String(a.comment || "").trim() === String(b.comment || "").trim();
+  }
+
+  // ------------------------------------------------------------------ sending
+
+  /* PUT one queued sheet. Resolves to {kind, body}: saved | conflict | locked | rejected | auth | offline. */
+  function send(item, keepalive) {
+    var body = JSON.stringify({criteria: item.criteria, comment: item.comment, version: item.baseVersion});
+    var options = {
+      method: "PUT", credentials: "same-origin", redirect: "manual", cache: "no-store", body: body,
+      headers: {"content-type": "application/json", "accept": "application/json", "x-csrftoken": csrfToken()}
+    };
+    if (keepalive && body.length < 60000) options.keepalive = true;
+    var controller = !options.keepalive && window.AbortController ? new AbortController() : null, timer = null;
+    if (controller) {  // weak venue Wi-Fi: a request that hangs counts as not sent
+      options.signal = controller.signal;
+      timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
+    }
+    return window.fetch(item.url, options).then(function (r) {
+      clearTimeout(timer);
+      if (r.type === "opaqueredirect" || r.status === 0) return {kind: "auth"};
+      var type = r.headers.get("content-type") || "";
+      if (type.indexOf("json") < 0) return {kind: r.status >= 500 ? "offline" : "auth"};
+      return r.json().then(function (data) {
+        if (r.ok) return {kind: "saved", body: data};
+        if (r.status === 409) {
+          var stale = data && data.extra && data.extra.current_version !== undefined && data.server;
+          return {kind: stale ? "conflict" : "locked", body: data};
+        }
+        if (r.status >= 500) return {kind: "offline", body: data};
+        if (r.status === 401) return {kind: "auth", body: data};
+        return {kind: "rejected", body: data};
+      });
+    }).catch(function () { clearTimeout(timer); return {kind: "offline"}; });
+  }
+
+  /* Send every queued sheet of the user except `skipKey`; `report(entryId, kind)` per result. */
+  function flushOthers(userId, skipKey, report) {
+    var keys = userKeys(userId).filter(function (k) { return k !== skipKey; });
+    var chain = Promise.resolve();
+    keys.forEach(function (key) {
+      chain = chain.then(function () {
+        var item = readItem(key);
+        if (!item || !item.url || item.rejected) return;
+        if (navigator.onLine === false) { if (report) report(item.entryId, "offline"); return; }
+        return send(item).then(function (res) {
+          if (res.kind === "saved") {
+            var now = readItem(key);
+            if (now && sameSheet(now, item)) removeItem(key);
+            else if (now) { now.baseVersion = res.body.version; writeItem(key, now); }
+          } else if (res.kind === "rejected" || res.kind === "locked") {
+            item.rejected = true;
+            writeItem(key, item);
+          }
+          if (report) report(item.entryId, res.kind);
+        });
+      });
+    });
+    return chain;
+  }
+
+  // ------------------------------------------------------------------ the scoring page
+
+  function scoringPage(root, data) {
+    var M = data.messages;
+    var key = storageKey(data.userId, data.entryId);
+    var server = data.server;                       // the server's sheet as last known
+    var version = server.version;                   // version our edits are based on
+    var values = {criteria: Object.assign({}, server.criteria), comment: server.comment || ""};
+    var locked = !!server.locked;
+    var state = "new", timer = null, inFlight = false, again = false, memoryItem = null, conflictSheet = null;
+    var rubric = {};
+    data.rubric.forEach(function (c) { rubric[c.code] = {weight: parseDecimal(c.weight), max: parseDecimal(c.max_points), name: c.name}; });
+
+    var stateEl = document.getElementById("save-state");
+    var totalEl = document.getElementById("total");
+    var noteEl = document.getElementById("total-note");
+    var conflictEl = document.getElementById("conflict");
+    var localNotice = document.getElementById("local-notice");
+    var comment = document.getElementById("comment");
+    var fieldsets = Array.prototype.slice.call(root.querySelectorAll("fieldset.criterion"));
+
+    function setState(name, extra) {
+      state = name;
+      var text;
+      switch (name) {
+        case "saved": text = extra ? fmt(M.savedAt, {time: extra}) : M.saved; break;
+        case "saving": text = M.saving; break;
+        case "pending": text = M.pending; break;
+        case "queued": text = M.queued; break;
+        case "queuedAuth": text = M.queuedAuth; break;
+        case "conflict": text = M.conflict + (extra !== undefined ? "（" + fmt(M.serverVersion, {version: extra}) + "）" : ""); break;
+        case "locked": text = M.locked + (extra ? "：" + extra : ""); break;
+        case "error": text = M.error + (extra ? "：" + extra : ""); break;
+        default: text = M["new"];
+      }
+      stateEl.setAttribute("data-state", name);
+      stateEl.textContent = text;
+      if (name === "queuedAuth") {
+        var link = document.createElement("a");
+        link.href = "/login?next=" + encodeURIComponent(location.pathname);
+        link.textContent = " " + M.login;
+        stateEl.appendChild(link);
+      }
+      root.setAttribute("data-save-state", name);
+    }
+
+    function currentItem() { return readItem(key) || memoryItem; }
+    function storeItem(item) { memoryItem = item; writeItem(key, item); }
+    function clearItem() { memoryItem = null; removeItem(key); }
+
+    // --- rendering
+    function renderCriterion(fs, updateInput) {
+      var code = fs.getAttribute("data-code"), value = values.criteria[code];
+      fs.querySelectorAll("button.pt").forEach(function (b) {
+        b.setAttribute("aria-pressed", value !== undefined && sameNumber(b.getAttribute("data-value"), value) ? "true" : "false");
+      });
+      var input = fs.querySelector("input.pts-input");
+      if (updateInput) input.value = value !== undefined ? value : "";
+      var r = rubric[code], out = fs.querySelector(".contrib-value"), p = value !== undefined ? parseDecimal(value) : null;
+      out.textContent = p && r ? text2(term(p, r.weight, r.max)) : "—";
+      fs.classList.toggle("scored", value !== undefined);
+    }
+    function renderTotal() {
+      var sum = parseDecimal("0"), missing = 0;
+      data.rubric.forEach(function (c) {
+        var v = values.criteria[c.code], p = v !== undefined ? parseDecimal(v) : null, r = rubric[c.code];
+        if (p && r) sum = add(sum, term(p, r.weight, r.max)); else missing++;
+      });
+      totalEl.textContent = missing === data.rubric.length ? "—" : text2(stored(sum));
+      totalEl.classList.toggle("partial", missing > 0);
+      noteEl.textContent = missing ? fmt(M.incomplete, {n: missing}) : M.complete;
+    }
+    function renderAll() {
+      fieldsets.forEach(function (fs) { renderCriterion(fs, true); showError(fs, ""); });
+      if (comment) comment.value = values.comment;
+      renderTotal();
+    }
+    function showError(fs, message) {
+      var el = fs.querySelector(".field-error");
+      el.textContent = message;
+      el.hidden = !message;
+      fs.querySelector("input.pts-input").classList.toggle("invalid", !!message);
+    }
+
+    // --- editing
+    function validPoints(fs, text) {
+      var value = canonical(text), r = rubric[fs.getAttribute("data-code")];
+      if (value === null || decimalsOf(value) > 2) return null;
+      var p = parseDecimal(value);
+      if (!p || compare(p, parseDecimal("0")) < 0 || compare(p, r.max) > 0) return null;
+      return value;
+    }
+    function setPoints(fs, value, fromInput) {
+      values.criteria[fs.getAttribute("data-code")] = value;
+      showError(fs, "");
+      renderCriterion(fs, !fromInput);
+      renderTotal();
+      edited(fromInput ? 900 : 400);
+    }
+    function edited(delay) {
+      if (locked) return;
+      var previous = currentItem();
+      var item = {
+        entryId: data.entryId, userId: data.userId, url: data.url,
+        criteria: Object.assign({}, values.criteria), comment: values.comment,
+        // while a conflict is open the edits stay based on the old version until the judge chooses
+        baseVersion: state === "conflict" && previous ? previous.baseVersion : version,
+        queuedAt: new Date().toISOString()
+      };
+      if (previous && previous.unsure) item.unsure = previous.unsure;
+      storeItem(item);
+      if (state === "conflict") return;
+      setState("pending");
+      clearTimeout(timer);
+      timer = setTimeout(flush, delay);
+    }
+
+    fieldsets.forEach(function (fs) {
+      var input = fs.querySelector("input.pts-input");
+      var step = parseFloat(fs.getAttribute("data-step")) || 1;
+      var max = parseFloat(fs.getAttribute("data-max"));
+      fs.querySelectorAll("button.pt").forEach(function (b) {
+        b.addEventListener("click", function () { if (!locked) setPoints(fs, canonical(b.getAttribute("data-value")), false); });
+      });
+      function bump(sign) {
+        if (locked) return;
+        var current = values.criteria[fs.getAttribute("data-code")];
+        var base = current !== undefined ? parseFloat(current) : (sign > 0 ? 0 : 0);
+        var next = current === undefined && sign > 0 ? step : Math.round((base + sign * step) * 100) / 100;
+        next = Math.min(max, Math.max(0, next));
+        setPoints(fs, canonical(String(next)), false);
+      }
+      fs.querySelector("button.minus").addEventListener("click", function () { bump(-1); });
+      fs.querySelector("button.plus").addEventListener("click", function () { bump(1); });
+      input.addEventListener("input", function () {
+        if (locked) return;
+        if (input.value.trim() === "") { showError(fs, ""); return; }
+        var value = validPoints(fs, input.value);
+        if (value === null) { showError(fs, fmt(M.invalid, {max: fs.getAttribute("data-max")})); return; }
+        setPoints(fs, value, true);
+      });
+      input.addEventListener("blur", function () {
+        var value = values.criteria[fs.getAttribute("data-code")];
+        if (input.value.trim() === "" || validPoints(fs, input.value) === null) { input.value = value !== undefined ? value : ""; showError(fs, ""); }
+      });
+    });
+    if (comment) {
+      comment.addEventListener("input", function () { values.comment = comment.value; edited(1200); });
+    }
+    var saveButton = document.getElementById("save-button");
+    if (saveButton) saveButton.addEventListener("click", function () { flush(); });
+
+    // --- sending
+    function flush(keepalive) {
+      clearTimeout(timer);
+      if (locked) return;
+      if (inFlight) { again = true; return; }
+      var item = currentItem();
+      if (!item) { if (state === "pending") setState("saved"); return; }
+      if (state === "conflict" || item.rejected) return;
+      if (navigator.onLine === false) { setState("queued"); return; }
+      inFlight = true;
+      setState("saving");
+      send(item, keepalive === true).then(function (res) {
+        inFlight = false;
+        handle(res, item);
+        if (again) { again = false; flush(); }
+      });
+    }
+
+    function handle(res, item) {
+      var detail = res.body && res.body.detail;
+      var now = currentItem();
+      if (res.kind === "saved") {
+        version = res.body.version;
+        server = {criteria: Object.assign({}, item.criteria), comment: item.comment, version: version};
+        if (now && !sameSheet(now, item)) {          // edited while the request was on its way
+          now.baseVersion = version;
+          delete now.unsure;
+          storeItem(now);
+          setState("pending");
+          timer = setTimeout(flush, 300);
+        } else {
+          clearItem();
+          setState("saved", res.body.saved_at);
+        }
+      } else if (res.kind === "conflict") {
+        var newer = res.body.server;
+        if (now && now.unsure && sameSheet(now.unsure, newer)) {
+          // the newer version on the server is our own earlier save whose answer was lost
+          version = newer.version;
+          now.baseVersion = version;
+          delete now.unsure;
+          storeItem(now);
+          setState("pending");
+          timer = setTimeout(flush, 100);
+        } else {
+          showConflict(newer);
+        }
+      } else if (res.kind === "locked") {
+        lock(detail);
+      } else if (res.kind === "rejected") {
+        item.rejected = true;
+        storeItem(item);
+        setState("error", detail);
+      } else if (res.kind === "auth") {
+        setState("queuedAuth");
+      } else {
+        // not answered: the server may or may not have stored it; remember what was sent
+        if (now) { now.unsure = {criteria: item.criteria, comment: item.comment}; storeItem(now); }
+        setState("queued");
+      }
+    }
+
+    function showConflict(sheet) {
+      conflictSheet = sheet;
+      setState("conflict", sheet.version);
+      document.getElementById("conflict-text").textContent = fmt(M.conflictDetail, {version: sheet.version});
+      var body = document.querySelector("#conflict-values tbody");
+      body.innerHTML = "";
+      function row(label, theirs, mine, differs) {
+        var tr = document.createElement("tr");
+        [label, theirs, mine].forEach(function (text, i) {
+          var cell = document.createElement(i ? "td" : "th");
+          cell.textContent = text;
+          if (i && differs) cell.className = "differs";
+          tr.appendChild(cell);
+        });
+        body.appendChild(tr);
+      }
+      data.rubric.forEach(function (c) {
+        var mine = values.criteria[c.code], theirs = sheet.criteria[c.code];
+        var differs = !(mine === undefined ? theirs === undefined : theirs !== undefined && sameNumber(mine, theirs));
+        row(c.name, theirs !== undefined ? theirs : "—", mine !== undefined ? mine : "—", differs);
+      });
+      if ((sheet.comment || "").trim() !== (values.comment || "").trim()) row(M.comment, sheet.comment || "—", values.comment || "—", true);
+      conflictEl.hidden = false;
+      if (conflictEl.scrollIntoView) conflictEl.scrollIntoView({block: "center", behavior: "smooth"});
+    }
+    document.getElementById("use-server").addEventListener("click", function () {
+      if (!conflictSheet) return;
+      values = {criteria: Object.assign({}, conflictSheet.criteria), comment: conflictSheet.comment || ""};
+      version = conflictSheet.version;
+      server = conflictSheet;
+      clearItem();
+      conflictEl.hidden = true;
+      conflictSheet = null;
+      renderAll();
+      setState("saved");
+    });
+    document.getElementById("keep-mine").addEventListener("click", function () {
+      if (!conflictSheet) return;
+      version = conflictSheet.version;
+      var item = currentItem() || {entryId: data.entryId, userId: data.userId, url: data.url};
+      item.criteria = Object.assign({}, values.criteria);
+      item.comment = values.comment;
+      item.baseVersion = version;
+      delete item.rejected;
+      storeItem(item);
+      conflictEl.hidden = true;
+      conflictSheet = null;
+      state = "pending";
+      flush();
+    });
+
+    function lock(detail) {
+      locked = true;
+      root.classList.add("locked");
+      root.querySelectorAll("button.pt, button.step, input.pts-input, #comment, #save-button").forEach(function (el) { el.disabled = true; });
+      setState("locked", detail);
+      if (currentItem()) { localNotice.textContent = M.unsent + "：" + (detail || M.locked); localNotice.hidden = false; }
+    }
+
+    // --- start: show what is queued on this device and send it
+    var queued = readItem(key);
+    if (locked) {
+      if (queued && !sameSheet(queued, server)) { localNotice.textContent = M.unsent + "：" + M.locked; localNotice.hidden = false; }
+      setState("locked");
+      renderAll();
+    } else if (queued && sameSheet(queued, server)) {
+      removeItem(key);
+      renderAll();
+      setState(server.version ? "saved" : "new");
+    } else if (queued) {
+      memoryItem = queued;
+      values = {criteria: Object.assign({}, server.criteria, queued.criteria), comment: queued.comment || ""};
+      renderAll();
+      setState(queued.rejected ? "error" : "queued");
+      flush();
+    } else {
+      renderAll();
+      setState(server.version ? "saved" : "new");
+    }
+
+    window.addEventListener("online", function () { flush(); flushOthers(data.userId, key); });
+    window.addEventListener("offline", function () { if (currentItem() && state !== "conflict" && !locked) setState("queued"); });
+    setInterval(function () {
+      if (!locked && state !== "conflict" && currentItem() && !inFlight) flush();
+    }, RETRY_MS);
+    document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden" && state === "pending") flush(true); });
+    window.addEventListener("pagehide", function () { if (state === "pending") flush(true); });
+    flushOthers(data.userId, key);
+
+    // for tests and the curious: the page's view of things
+    root.xinmiao = {state: function () { return state; }, version: function () { return version; }, flush: flush};
+  }
+
+  // ------------------------------------------------------------------ the judge's entry list
+
+  function listPage(root) {
+    var userId = root.getAttribute("data-user-id");
+    var messagesEl = document.getElementById("judge-messages");
+    var M = messagesEl ? JSON.parse(messagesEl.textContent) : {};
+    function mark(entryId, text, kind) {
+      var card = root.querySelector('[data-entry-id="' + entryId + '"] .local-state');
+      if (!card) return;
+      card.textContent = text;
+      card.className = "local-state badge local-" + kind;
+      card.hidden = !text;
+    }
+    function run() {
+      userKeys(userId).forEach(function (k) {
+        var item = readItem(k);
+        if (item) mark(item.entryId, M.unsent, "queued");
+      });
+      flushOthers(userId, null, function (entryId, kind) {
+        if (kind === "saved") mark(entryId, M.sentNow, "saved");
+        else if (kind === "conflict") mark(entryId, M.conflictShort, "conflict");
+        else if (kind === "offline" || kind === "auth") mark(entryId, M.queued, "queued");
+      });
+    }
+    run();
+    window.addEventListener("online", run);
+    setInterval(function () { if (userKeys(userId).length) run(); }, RETRY_MS);
+  }
+
+  // ------------------------------------------------------------------ start
+
+  var dataEl = document.getElementById("score-data");
+  var page = document.getElementById("score-page");
+  if (dataEl && page) scoringPage(page, JSON.parse(dataEl.textContent));
+  var list = document.getElementById("judge-list");
+  if (list) listPage(list);
+
+  window.XinmiaoJudge = {parseDecimal: parseDecimal, term: term, add: add, stored: stored, text2: text2, canonical: canonical};
+})();

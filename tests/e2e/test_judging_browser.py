@@ -1,0 +1,297 @@
+"""A judge scores on a tablet-sized browser window through a dropped connection; the
+organizer assigns, publishes and finalizes in the browser.
+
+Set ``XINMIAO_SCREENSHOTS=/some/dir`` to also save screenshots of the judging pages at
+tablet (portrait and landscape) and phone sizes.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from judging import assignments, scoring
+from judging.tables import Score, ScoreChange
+from tests.conftest import PASSWORD, skip_or_fail
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, TABLET
+from tests.judging.test_pages import assigned_to, build_panel, score_all
+
+PORTRAIT = {"width": 800, "height": 1280}
+LANDSCAPE = {"width": 1280, "height": 800}
+SHOTS = os.environ.get("XINMIAO_SCREENSHOTS")
+
+
+@pytest.fixture
+def browser(live_server):
+    """A browser per test, started after the test's database exists. (The session-wide
+    ``browser`` of tests/e2e/conftest.py starts Playwright's event loop before the
+    function-scoped ``settings`` fixture runs, whose ``asyncio.run`` then fails on PostgreSQL.)"""
+    if not os.path.exists(CHROMIUM):
+        skip_or_fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("playwright is not installed")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def log_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "/login" not in page.url
+
+
+def sheet(world, entry_id: int, judge_id: int) -> dict:
+    return world.run(Score.select().where((Score.entry == entry_id) & (Score.judge == judge_id)).output(load_json=True).first())
+
+
+def changes(world, score_id: int) -> int:
+    return world.run(ScoreChange.count().where(ScoreChange.score == score_id))
+
+
+def wait_saved(page, version: int) -> None:
+    page.wait_for_function(
+        "v => { const p = document.getElementById('score-page'); return p.xinmiao && p.xinmiao.version() === v && p.xinmiao.state() === 'saved'; }",
+        arg=version, timeout=10000)
+
+
+def tap_points(page, code: str, value: str) -> None:
+    page.locator(f'fieldset[data-code="{code}"] button.pt[data-value="{value}"]').tap()
+
+
+def shoot(page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def test_judge_scores_on_a_tablet_through_a_dropped_connection(world, live_server, browser):
+    panel = build_panel(world)
+    world.run(assignments.generate(world.org, world.event_id, 2))
+    judge_id = panel.judges["judge"]
+    mine = assigned_to(world, judge_id)
+    entry_id = mine[0]
+    context = browser.new_context(viewport=TABLET, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, live_server, "judge")
+
+    page.goto(f"{live_server}/judging/")
+    assert f"已评 0 / {len(mine)}" in page.inner_text("main")
+    page.locator(f'a[href="/judging/entries/{entry_id}"]').tap()
+    page.wait_for_selector("#score-page")
+    assert page.get_attribute("#save-state", "data-state") == "new"
+
+    # tap points: the live total is computed in the browser exactly like the server
+    tap_points(page, "innovation", "8")
+    assert page.inner_text("#total") == "32.00"
+    wait_saved(page, 1)
+    tap_points(page, "scientific", "7")
+    assert page.inner_text("#total") == "53.00"
+    wait_saved(page, 2)
+    tap_points(page, "practical", "6")
+    assert page.inner_text("#total") == "71.00"
+    wait_saved(page, 3)
+    page.locator('fieldset[data-code="scientific"] button.plus').tap()  # 7 -> 7.5
+    assert page.input_value("#points-scientific") == "7.5"
+    assert page.inner_text("#total") == "72.50"
+    wait_saved(page, 4)
+    assert "已保存" in page.inner_text("#save-state")
+    row = sheet(world, entry_id, judge_id)
+    assert row["version"] == 4 and row["points"] == {"innovation": "8", "scientific": "7.5", "practical": "6"}
+    assert row["complete"] is True and row["total"] in ("72.5", "72.50")
+
+    # the connection drops: the change is kept on the tablet and shown as not sent
+    context.set_offline(True)
+    tap_points(page, "innovation", "9")
+    assert page.inner_text("#total") == "76.50"
+    page.wait_for_selector('#save-state[data-state="queued"]', timeout=10000)
+    assert "未发送，联网后自动提交" in page.inner_text("#save-state")
+    stored = json.loads(page.evaluate(f"localStorage.getItem('xinmiao:score:{judge_id}:{entry_id}')"))
+    assert stored["criteria"]["innovation"] == "9" and stored["baseVersion"] == 4
+    assert sheet(world, entry_id, judge_id)["version"] == 4  # nothing reached the server
+
+    # back online: sent once, exactly the last values
+    context.set_offline(False)
+    wait_saved(page, 5)
+    assert page.evaluate(f"localStorage.getItem('xinmiao:score:{judge_id}:{entry_id}')") is None
+    page.wait_for_timeout(1500)  # no second send
+    row = sheet(world, entry_id, judge_id)
+    assert row["version"] == 5 and row["points"] == {"innovation": "9", "scientific": "7.5", "practical": "6"}
+    assert changes(world, row["id"]) == 5
+
+    # an answer lost on the way back: the server stored the edit but the tablet never heard;
+    # the next save's 409 is recognised as the tablet's own write, and the edit goes on top
+    url = f"**/judging/entries/{entry_id}/score"
+    dropped: list[int] = []
+
+    def drop_answer(route):
+        if dropped:
+            route.continue_()
+            return
+        dropped.append(route.fetch().status)  # it reaches the server ...
+        route.abort("failed")                 # ... but the answer never arrives
+
+    page.route(url, drop_answer)
+    tap_points(page, "practical", "7")
+    page.wait_for_selector('#save-state[data-state="queued"]', timeout=10000)
+    assert dropped == [200] and sheet(world, entry_id, judge_id)["version"] == 6
+    tap_points(page, "practical", "8")
+    wait_saved(page, 7)
+    page.unroute(url)
+    assert not page.is_visible("#conflict")
+    row = sheet(world, entry_id, judge_id)
+    assert row["points"] == {"innovation": "9", "scientific": "7.5", "practical": "8"} and changes(world, row["id"]) == 7
+    assert page.inner_text("#total") == "82.50"
+
+    # a late replay of an old edit (queued before version 7) never overwrites the newer sheet
+    stale = {"entryId": entry_id, "userId": judge_id, "url": f"/judging/entries/{entry_id}/score",
+             "criteria": {"innovation": "2", "scientific": "7.5", "practical": "6"}, "comment": "", "baseVersion": 3}
+    page.evaluate("([k, v]) => localStorage.setItem(k, v)", [f"xinmiao:score:{judge_id}:{entry_id}", json.dumps(stale)])
+    page.reload()
+    page.wait_for_selector('#save-state[data-state="conflict"]', timeout=10000)
+    assert "冲突：已在别处更新" in page.inner_text("#save-state") and "7" in page.inner_text("#save-state")
+    assert page.is_visible("#conflict") and re.search(r"创新性\s+9\s+2", page.inner_text("#conflict-values"))
+    assert sheet(world, entry_id, judge_id)["version"] == 7
+    page.locator("#use-server").tap()
+    assert page.get_attribute("#save-state", "data-state") == "saved"
+    assert page.input_value("#points-innovation") == "9" and page.inner_text("#total") == "82.50"
+    assert page.evaluate(f"localStorage.getItem('xinmiao:score:{judge_id}:{entry_id}')") is None
+
+    # the same judge changed the sheet on another device: the page's next save is a 409;
+    # the judge sees the server's values and re-applies their own
+    world.run(scoring.put_score(world.principal("judge"), entry_id, {"practical": "3"}, None, 7))
+    tap_points(page, "scientific", "10")
+    page.wait_for_selector('#save-state[data-state="conflict"]', timeout=10000)
+    assert re.search(r"实用性\s+3\s+8", page.inner_text("#conflict-values"))
+    assert sheet(world, entry_id, judge_id)["points"]["scientific"] == "7.5"
+    page.locator("#keep-mine").tap()
+    wait_saved(page, 9)
+    row = sheet(world, entry_id, judge_id)
+    assert row["points"] == {"innovation": "9", "scientific": "10", "practical": "8"}
+    assert row["version"] == 9 and changes(world, row["id"]) == 9
+    assert page.inner_text("#total") == "90.00"
+
+    # the list shows the progress
+    page.goto(f"{live_server}/judging/")
+    assert f"已评 1 / {len(mine)}" in page.inner_text("main")
+    assert errors == []
+    context.close()
+
+
+def test_organizer_runs_the_judging_day_in_the_browser(world, live_server, browser):
+    panel = build_panel(world)
+    context = browser.new_context(viewport=TABLET, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "org")
+    base = f"{live_server}/events/{world.event_id}/judging"
+
+    page.goto(f"{base}/assignments")
+    page.fill("input[name=judges_per_entry]", "2")
+    page.click("text=生成分配")
+    page.wait_for_load_state()
+    assert "已生成分配" in page.inner_text(".flash")
+    assert "共 10 条分配" in page.inner_text("main")
+
+    score_all(world, panel)
+    page.goto(f"{base}/progress")
+    assert "10 / 10" in page.inner_text("#progress-live")
+    page.goto(f"{base}/results")
+    assert "一等奖" in page.inner_text("main") and "评分未完成" not in page.inner_text("main")
+
+    # publish: the confirmation box must be ticked
+    page.goto(f"{base}/publication")
+    page.click("summary:has-text('发布公示')")
+    page.check("form[action$='/publish'] input[name=confirm]")
+    page.click("form[action$='/publish'] button")
+    page.wait_for_load_state()
+    assert "结果已公示" in page.inner_text(".flash")
+    public = context.new_page()
+    public.goto(f"{live_server}/results/{world.event_id}")
+    assert "公示中" in public.inner_text("main") and "李*" in public.inner_text("main")
+
+    page.click("summary:has-text('公示结束，定稿')")
+    page.check("form[action$='/finalize'] input[name=confirm]")
+    page.click("form[action$='/finalize'] button")
+    page.wait_for_load_state()
+    assert "结果已定稿" in page.inner_text(".flash")
+    public.reload()
+    assert "已定稿" in public.inner_text("main")
+    context.close()
+
+
+@pytest.mark.skipif(not SHOTS, reason="set XINMIAO_SCREENSHOTS=<dir> to save screenshots")
+def test_judging_screenshots(world, live_server, browser):
+    panel = build_panel(world)
+    world.run(assignments.generate(world.org, world.event_id, 2))
+    judge_id = panel.judges["judge"]
+    mine = assigned_to(world, judge_id)
+    world.run(scoring.put_score(world.principal("judge"), mine[1], {"innovation": 7, "scientific": 8, "practical": 6}))
+    world.run(scoring.put_score(world.principal("judge"), mine[2], {"innovation": 5}))
+    for name, viewport in (("portrait", PORTRAIT), ("landscape", LANDSCAPE), ("phone", PHONE)):
+        context = browser.new_context(viewport=viewport, has_touch=True, locale="zh-CN")
+        page = context.new_page()
+        log_in(page, live_server, "judge")
+        page.goto(f"{live_server}/judging/")
+        shoot(page, f"judge-list-{name}")
+        page.goto(f"{live_server}/judging/entries/{mine[0]}")
+        tap_points(page, "innovation", "8")
+        tap_points(page, "scientific", "7")
+        page.wait_for_function("() => document.getElementById('score-page').xinmiao.state() === 'saved'")
+        page.screenshot(path=str(Path(SHOTS) / f"score-online-{name}.png"))
+        shoot(page, f"score-online-{name}-full")
+        context.set_offline(True)
+        tap_points(page, "practical", "6")
+        page.wait_for_selector('#save-state[data-state="queued"]')
+        page.screenshot(path=str(Path(SHOTS) / f"score-queued-{name}.png"))
+        context.set_offline(False)
+        page.wait_for_function("() => document.getElementById('score-page').xinmiao.state() === 'saved'")
+        current = sheet(world, mine[0], judge_id)
+        world.run(scoring.put_score(world.principal("judge"), mine[0], {"innovation": "4"}, None, current["version"]))
+        tap_points(page, "scientific", "9")
+        page.wait_for_selector('#save-state[data-state="conflict"]')
+        page.screenshot(path=str(Path(SHOTS) / f"score-conflict-{name}.png"))
+        page.locator("#use-server").tap()
+        context.close()
+    context = browser.new_context(viewport=PORTRAIT, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "org")
+    page.goto(f"{live_server}/events/{world.event_id}/judging/progress")
+    shoot(page, "org-progress-partial-portrait")
+    page.goto(f"{live_server}/events/{world.event_id}/judging/results")
+    shoot(page, "org-results-partial-portrait")
+    context.close()
+    score_all(world, panel)
+    for name, viewport in (("portrait", PORTRAIT), ("landscape", LANDSCAPE), ("phone", PHONE)):
+        context = browser.new_context(viewport=viewport, locale="zh-CN")
+        page = context.new_page()
+        log_in(page, live_server, "org")
+        base = f"{live_server}/events/{world.event_id}/judging"
+        for path in ("progress", "results", "assignments", "publication", "consistency", "", "rubric", "judges", "assignments/print"):
+            page.goto(f"{base}/{path}")
+            shoot(page, f"org-{path.replace('/', '-') or 'overview'}-{name}")
+        page.emulate_media(media="print")
+        shoot(page, f"org-print-media-{name}")
+        context.close()
+    from judging import publication
+
+    world.run(publication.publish(world.org, world.event_id))
+    for name, viewport in (("portrait", PORTRAIT), ("phone", PHONE)):
+        context = browser.new_context(viewport=viewport, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{live_server}/results/{world.event_id}")
+        shoot(page, f"public-results-{name}")
+        log_in(page, live_server, "judge")
+        page.goto(f"{live_server}/judging/entries/{mine[0]}")
+        shoot(page, f"score-locked-{name}")
+        context.close()
