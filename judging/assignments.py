@@ -4,9 +4,10 @@ Every approved entry of the current round gets ``k`` judges of its category, nev
 conflicted one (:func:`judging.panels.conflict_reason`). Entries are placed most
 constrained first, each taking the eligible judges with the lowest load (ties broken
 by a seeded shuffle so judges' sets of entries overlap, which per-judge normalization
-needs); a repair pass then moves unscored assignments from the busiest to the least
-busy eligible judge until loads differ by at most one where conflicts allow.
-Assignments that already have a score are always kept.
+needs); a repair pass then moves unscored assignments along chains of eligible judges
+(X hands an entry to Y, Y another to Z) from busier to less busy judges until no such
+chain can even the loads further: loads differ by at most one where conflicts allow.
+Assignments that already have a score (or a draft) are always kept.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from app.principal import Principal
 from competitions.events import get_event_row
 from competitions.tables import Entry, Member
 from judging.panels import EntryProfile, JudgeProfile, conflict_reason, eligible, judge_profiles
-from judging.rounds import current_round, require_not_finalized, round_entry_ids
+from judging.rounds import current_round, round_entry_ids
 from judging.tables import Assignment, Score
 
 CONFLICT_LABELS = {
@@ -277,9 +278,19 @@ async def move_assignment(actor: Principal, assignment_id: int, judge_user_id: i
         raise ValidationFailed(_("不能分配：{reason}。", reason=_(CONFLICT_LABELS[reason])))
     if await Assignment.exists().where((Assignment.round == row["round"]) & (Assignment.entry == row["entry"]) & (Assignment.judge == judge_user_id)):
         raise Conflict(_("该评委已分配到这个作品。"))
-    await Assignment.update({Assignment.judge: judge_user_id}).where(Assignment.id == assignment_id)
-    await audit.record(actor, "assignment.move", "assignment", assignment_id, event_id=round_row["event"], entry_id=row["entry"],
-                       changes={"judge": [row["judge"], judge_user_id]})
+
+    async def work() -> None:
+        # checked again under the row lock: the judge may be storing a first score right now
+        query = Assignment.select(Assignment.id).where(Assignment.id == assignment_id)
+        if not await (query if is_sqlite() else query.lock_rows()):
+            raise NotFound(_("分配记录不存在。"))
+        if await Score.exists().where(Score.assignment == assignment_id):
+            raise Conflict(_("该评委已经评分，不能改派（否则会丢失评分）。"))
+        await Assignment.update({Assignment.judge: judge_user_id}).where(Assignment.id == assignment_id)
+        await audit.record(actor, "assignment.move", "assignment", assignment_id, event_id=round_row["event"], entry_id=row["entry"],
+                           changes={"judge": [row["judge"], judge_user_id]})
+
+    await write_transaction(work)
     return {"id": assignment_id, "entry_id": row["entry"], "judge_id": judge_user_id}
 
 

@@ -13,6 +13,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from app.db import write_transaction
 from app import audit
 from app.errors import ValidationFailed
@@ -22,7 +24,7 @@ from competitions.events import get_event_row
 from competitions.tables import Category, Entry, Event, Member
 from judging.rounds import current_round, round_entry_ids
 from judging.rubric import rubrics_by_category, rules_of
-from judging.rules import aggregate, award_cutoffs, award_for, competition_ranks, judge_score, population_sd, mean, round_half_up
+from judging.rules import aggregate, award_cutoffs, award_for, competition_ranks, judge_scorer, mean, population_sd, round_half_up
 from judging.tables import Assignment, AwardAdjustment, Recommendation, Score
 
 DIVISION_ORDER = {"小学": 0, "初中": 1, "高中": 2}
@@ -35,46 +37,78 @@ def mask_name(name: str) -> str:
     return name[:1] + "*" * max(1, len(name) - 1) if name else ""
 
 
+ENTRY_COLUMNS = (Entry.id, Entry.code, Entry.title, Entry.division, Entry.category, Entry.school,
+                 Entry.school.name.as_alias("school_name"), Entry.school.city.as_alias("city"),
+                 Entry.category.code.as_alias("category_code"), Entry.category.name.as_alias("category_name"),
+                 Entry.category.position.as_alias("category_position"))
+
+
 async def _load(event_id: int, round_row: dict[str, Any]) -> dict[str, Any]:
-    entry_ids = await round_entry_ids(round_row)
-    entries = []
-    for start in range(0, len(entry_ids), 900):
-        entries += await Entry.select(
-            Entry.id, Entry.code, Entry.title, Entry.division, Entry.category, Entry.school,
-            Entry.school.name.as_alias("school_name"), Entry.school.city.as_alias("city"),
-            Entry.category.code.as_alias("category_code"), Entry.category.name.as_alias("category_name"),
-            Entry.category.position.as_alias("category_position"),
-        ).where(Entry.id.is_in(entry_ids[start:start + 900]))
-    assignments = await Assignment.select(Assignment.entry, Assignment.judge).where(Assignment.round == round_row["id"])
-    scores = await Score.select(Score.id, Score.entry, Score.judge, Score.points).where(Score.round == round_row["id"]).output(load_json=True)
-    return {"entries": entries, "assignments": assignments, "scores": scores}
+    """The round's entries and every assignment with its judge's points (``None`` when no
+    sheet is stored): ``{"entries": [...], "sheets": [(entry_id, judge_id, points | None)]}``.
+    Three queries for a single or preliminary round, whatever the size."""
+    if round_row["kind"] == "final":
+        entry_ids = await round_entry_ids(round_row)
+        entries = []
+        for start in range(0, len(entry_ids), 900):
+            entries += await Entry.select(*ENTRY_COLUMNS).where(Entry.id.is_in(entry_ids[start:start + 900]))
+    else:
+        entries = await Entry.select(*ENTRY_COLUMNS).where((Entry.event == event_id) & (Entry.status == "approved"))
+    # an assignment is complete when its own sheet holds every criterion (a sheet belongs to
+    # one assignment; assignments with a sheet are never moved or deleted)
+    rows = await Assignment.raw(
+        "SELECT a.entry AS entry, a.judge AS judge, s.points AS points FROM assignment a "
+        "LEFT JOIN score s ON s.assignment = a.id WHERE a.round = {}", round_row["id"])
+    decode = msgspec.json.decode
+    sheets = []
+    for r in rows:
+        points = r["points"]
+        if isinstance(points, (str, bytes)):
+            points = decode(points)
+        sheets.append((r["entry"], r["judge"], points))
+    return {"entries": entries, "sheets": sheets}
 
 
-def judge_scores(data: dict[str, Any], rubrics: dict[int, list[dict[str, Any]]]) -> tuple[dict[int, dict[int, Decimal]], set[int]]:
-    """``({entry_id: {judge_id: raw score}}, complete entry ids)`` from loaded rows."""
+def judge_scores(data: dict[str, Any], rubrics: dict[int, list[dict[str, Any]]]) -> tuple[dict[int, dict[int, Decimal]], set[int], dict[int, int]]:
+    """``({entry_id: {judge_id: raw score}}, complete entry ids, {entry_id: assigned judges})``
+    from :func:`_load`'s rows. Judge scores are recomputed from the points with the current
+    rubric; a sheet lacking a criterion (a draft, or a criterion added since) is not a score."""
     category_of = {e["id"]: e["category"] for e in data["entries"]}
-    assigned: dict[int, set[int]] = defaultdict(set)
-    for a in data["assignments"]:
-        if a["entry"] in category_of:
-            assigned[a["entry"]].add(a["judge"])
-    rules_cache = {cid: rules_of(criteria) for cid, criteria in rubrics.items()}
+    # one scorer per distinct rubric, with a cache: judges give many identical point sets
+    scorers: dict[int, tuple[Any, tuple[str, ...], dict[tuple[str, ...], Decimal]]] = {}
+    by_rubric: dict[tuple, tuple[Any, tuple[str, ...], dict[tuple[str, ...], Decimal]]] = {}
+    for cid, criteria in rubrics.items():
+        key = tuple((c["code"], c["weight"], c["max_points"]) for c in criteria)
+        if key not in by_rubric:
+            by_rubric[key] = (judge_scorer(rules_of(criteria)), tuple(c["code"] for c in criteria), {})
+        scorers[cid] = by_rubric[key]
+    assigned: dict[int, int] = defaultdict(int)
     raw: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for s in data["scores"]:
-        category = category_of.get(s["entry"])
-        if category is None or s["judge"] not in assigned[s["entry"]]:
+    for entry_id, judge_id, points in data["sheets"]:
+        category = category_of.get(entry_id)
+        if category is None:
             continue
-        rules = rules_cache[category]
-        if all(r.code in s["points"] for r in rules):
-            raw[s["entry"]][s["judge"]] = judge_score({r.code: Decimal(s["points"][r.code]) for r in rules}, rules)
-    complete = {e for e, judges in assigned.items() if judges and len(raw.get(e, {})) == len(judges)}
-    return raw, complete
+        assigned[entry_id] += 1
+        if not points:
+            continue
+        scorer, codes, cache = scorers[category]
+        try:
+            given = tuple(str(points[code]) for code in codes)
+        except KeyError:
+            continue  # a draft, or a criterion added since: not a score
+        value = cache.get(given)
+        if value is None:
+            value = cache[given] = scorer({code: Decimal(text) for code, text in zip(codes, given)})
+        raw[entry_id][judge_id] = value
+    complete = {e for e, n in assigned.items() if n and len(raw.get(e, ())) == n}
+    return raw, complete, assigned
 
 
 async def compute_results(event_id: int, method: str | None = None) -> dict[str, Any]:
     """Results of the current round: ``{"event_id", "round", "method", "state",
     "entries": [{"entry_id", "code", "title", "school_name", "city", "category_code",
     "category_name", "division", "status", "rank", "score", "award", "computed_award",
-    "adjustment_reason", "recommended", "judges", "scores"}]}`` sorted by category,
+    "adjustment_reason", "recommended", "judges", "scored"}]}`` sorted by category,
     division, then rank (incomplete entries last). ``score`` is a string (``"85.60"``).
     ``method`` overrides the event's aggregation (for comparing methods)."""
     event = await Event.select().where(Event.id == event_id).first()
@@ -85,7 +119,7 @@ async def compute_results(event_id: int, method: str | None = None) -> dict[str,
     round_row = await current_round(event_id)
     data = await _load(event_id, round_row)
     rubrics = await rubrics_by_category(event_id)
-    raw, complete = judge_scores(data, rubrics)
+    raw, complete, assigned = judge_scores(data, rubrics)
     method = method or event["aggregation"]
     aggregated = aggregate(method, {e: raw[e] for e in complete}, event["trim_min_scores"])
     decimals = event["score_decimals"]
@@ -120,7 +154,7 @@ async def compute_results(event_id: int, method: str | None = None) -> dict[str,
             "award": (adjustment["award"] if adjustment else awards.get(e["id"])) if done else None,
             "computed_award": awards.get(e["id"]), "adjustment_reason": adjustment["reason"] if adjustment else None,
             "recommended": e["id"] in recommended,
-            "judges": len([a for a in data["assignments"] if a["entry"] == e["id"]]) if not done else len(raw[e["id"]]),
+            "judges": assigned.get(e["id"], 0), "scored": len(raw.get(e["id"], ())),
             "_sort": (e["category_position"], e["category_code"], DIVISION_ORDER.get(e["division"], 9), 0 if done else 1,
                       ranks.get(e["id"], 0), e["code"]),
         })
@@ -185,7 +219,7 @@ async def consistency_report(event_id: int) -> dict[str, Any]:
     await get_event_row(event_id)
     round_row = await current_round(event_id)
     data = await _load(event_id, round_row)
-    raw, complete = judge_scores(data, await rubrics_by_category(event_id))
+    raw, _complete, _assigned = judge_scores(data, await rubrics_by_category(event_id))
     by_judge: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for entry_id, judges in raw.items():
         for judge_id, value in judges.items():

@@ -7,13 +7,14 @@ from typing import Any
 
 from app import audit
 from app.db import write_transaction
-from app.errors import ValidationFailed
+from app.errors import Conflict, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
 from competitions.events import get_event_row
 from competitions.tables import Category
-from judging.rules import CriterionRule, plain
-from judging.tables import Criterion
+from judging.rules import CriterionRule, judge_scorer, plain
+from judging.rounds import current_round
+from judging.tables import Criterion, Score
 
 # CASTIC-style criteria offered for a new event (weights add to 100, 10 points each)
 DEFAULT_CRITERIA = (
@@ -81,10 +82,17 @@ async def set_rubric(actor: Principal, event_id: int, criteria: list[dict[str, A
     ``[{"code", "name", "weight", "max_points", "description"?}]``.
 
     Never drops recorded scores: criteria left out are deactivated, not deleted, and
-    scores keep their points per criterion code. Raises :class:`ValidationFailed` for an
-    empty list, duplicate codes, blank names or non-positive numbers.
+    scores keep their points per criterion code; the current round's sheets get their
+    total and completeness recomputed with the new rubric (a criterion added makes them
+    drafts again, re-adding a dropped one restores them). Raises :class:`ValidationFailed`
+    for an empty list, duplicate codes, blank names or non-positive numbers, and
+    :class:`Conflict` once the current round's results are published or finalized (the
+    rubric would silently change them).
     """
     await get_event_row(event_id)
+    round_row = await current_round(event_id)
+    if round_row["state"] != "open":
+        raise Conflict(_("结果已公示或定稿，不能修改评分标准（否则会改变已公布的成绩）。"))
     category_id = None
     if category_code:
         category = await Category.select(Category.id).where((Category.event == event_id) & (Category.code == category_code.upper())).first()
@@ -124,9 +132,33 @@ async def set_rubric(actor: Principal, event_id: int, criteria: list[dict[str, A
             await Criterion.update({Criterion.active: False}).where(scope & Criterion.code.is_in(dropped))
         await audit.record(actor, "rubric.update", "event", event_id, event_id=event_id,
                            summary=category_code or "", changes={"criteria": [sorted(existing), [c["code"] for c in cleaned]]})
+        await refresh_sheets(event_id, round_row["id"])
 
     await write_transaction(work)
     return await get_rubric(event_id, category_id)
+
+
+async def refresh_sheets(event_id: int, round_id: int) -> int:
+    """Recompute ``total`` and ``complete`` of a round's score sheets with the current
+    rubrics (points are never touched). Returns the number of sheets changed."""
+    rubrics = await rubrics_by_category(event_id)
+    scorers = {cid: (judge_scorer(rules_of(criteria)), [c["code"] for c in criteria]) for cid, criteria in rubrics.items()}
+    rows = await Score.select(Score.id, Score.points, Score.total, Score.complete, Score.entry.category.as_alias("category")).where(
+        Score.round == round_id).output(load_json=True)
+    changed: dict[tuple[str, bool], list[int]] = {}
+    for r in rows:
+        scorer, codes = scorers[r["category"]]
+        points = r["points"] or {}
+        if all(code in points for code in codes):
+            value = (plain(scorer({code: Decimal(str(points[code])) for code in codes})), True)
+        else:
+            value = ("", False)
+        if value != (r["total"], r["complete"]):
+            changed.setdefault(value, []).append(r["id"])
+    for (total, complete), ids in changed.items():
+        for start in range(0, len(ids), 500):
+            await Score.update({Score.total: total, Score.complete: complete}).where(Score.id.is_in(ids[start:start + 500]))
+    return sum(len(ids) for ids in changed.values())
 
 
 async def stored_scopes(event_id: int) -> set[int | None]:

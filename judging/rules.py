@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 PRECISION = 50
 AWARD_TIERS = ("first", "second", "third")
@@ -47,14 +47,36 @@ def plain(value: Decimal) -> str:
     return "0" if value.is_zero() else format(value, "f")
 
 
+def judge_scorer(criteria: Sequence[CriterionRule]) -> Callable[[Mapping[str, Decimal]], Decimal]:
+    """A function computing :func:`judge_score` for this rubric, prepared once for many
+    score sheets: ``sum(points_c / max_c * weight_c)`` is evaluated as
+    ``sum(points_c * weight_c * (D / max_c)) / D`` with ``D`` the product of the distinct
+    maxima, so every step is an exact multiplication and the only division (the one that
+    may not terminate) comes last, at :data:`PRECISION` digits."""
+    with localcontext(_ctx()):
+        denominator = Decimal(1)
+        for maximum in sorted({c.max_points for c in criteria}):
+            denominator *= maximum
+        factors = [(c.code, c.weight * (denominator / c.max_points)) for c in criteria]
+
+    def score(points: Mapping[str, Decimal]) -> Decimal:
+        """``points`` maps every criterion code to a Decimal (or int)."""
+        with localcontext(_ctx()):
+            total = Decimal(0)
+            for code, factor in factors:
+                total += points[code] * factor
+            return total / denominator
+
+    return score
+
+
 def judge_score(points: Mapping[str, Decimal], criteria: Sequence[CriterionRule]) -> Decimal:
     """One judge's score: ``sum(points_c / max_points_c * weight_c)`` over ``criteria``.
 
     ``points`` must hold every criterion code (``KeyError`` otherwise). With weights adding
-    to 100 the result is out of 100. Not rounded.
+    to 100 the result is out of 100. Not rounded (see :func:`judge_scorer`).
     """
-    with localcontext(_ctx()):
-        return sum((Decimal(points[c.code]) / c.max_points * c.weight for c in criteria), Decimal(0))
+    return judge_scorer(criteria)({c.code: exact(points[c.code]) for c in criteria})
 
 
 def round_half_up(value: Decimal, decimals: int) -> Decimal:
@@ -88,8 +110,9 @@ def population_sd(values: Sequence[Decimal]) -> Decimal:
 def zscore_normalize(scores: Mapping[tuple[int, int], Decimal]) -> dict[tuple[int, int], Decimal]:
     """Per-judge z-score normalization of ``{(entry_id, judge_id): raw}`` (complete entries
     of one round): each judge's scores are standardized with that judge's mean and
-    population SD, then mapped back onto the mean and population SD of all the raw scores.
-    A judge whose scores are all equal contributes the global mean."""
+    population SD, then mapped back onto the mean and population SD of all the raw scores:
+    ``g_mean + (raw - j_mean) / j_sd * g_sd``. A judge whose scores are all equal
+    contributes the global mean."""
     if not scores:
         return {}
     by_judge: dict[int, list[Decimal]] = {}
@@ -98,11 +121,15 @@ def zscore_normalize(scores: Mapping[tuple[int, int], Decimal]) -> dict[tuple[in
     all_values = list(scores.values())
     with localcontext(_ctx()):
         g_mean, g_sd = mean(all_values), population_sd(all_values)
-        stats = {j: (mean(v), population_sd(v)) for j, v in by_judge.items()}
+        # per judge: (mean, g_sd / sd) or None when the SD is 0
+        scale: dict[int, tuple[Decimal, Decimal] | None] = {}
+        for judge, values in by_judge.items():
+            j_sd = population_sd(values)
+            scale[judge] = None if j_sd == 0 else (mean(values), g_sd / j_sd)
         result = {}
         for key, value in scores.items():
-            j_mean, j_sd = stats[key[1]]
-            result[key] = g_mean if j_sd == 0 else g_mean + (value - j_mean) / j_sd * g_sd
+            factor = scale[key[1]]
+            result[key] = g_mean if factor is None else g_mean + (value - factor[0]) * factor[1]
         return result
 
 

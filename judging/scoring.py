@@ -133,11 +133,14 @@ async def put_score(actor: Principal, entry_id: int, criteria: dict[str, Any], c
 async def _lock_assignment(assignment_id: int) -> None:
     """Serialise writes to one score sheet. On SQLite ``BEGIN IMMEDIATE`` already does; on
     PostgreSQL this locks the assignment row until commit, so a concurrent first PUT waits
-    and then sees the sheet the other one stored (instead of a unique-key error)."""
+    and then sees the sheet the other one stored (instead of a unique-key error), and a
+    regeneration of assignments cannot delete the row under a score being stored.
+    Raises :class:`Forbidden` when the assignment is gone (moved or regenerated meanwhile)."""
     from app.db import is_sqlite
 
-    if not is_sqlite():
-        await Assignment.select(Assignment.id).where(Assignment.id == assignment_id).lock_rows()
+    query = Assignment.select(Assignment.id).where(Assignment.id == assignment_id)
+    if not await (query if is_sqlite() else query.lock_rows()):
+        raise Forbidden(_("这个作品已不再分配给您（评委分配刚刚调整），不能评分。"))
 
 
 async def _write_change(actor: Principal, existing: dict[str, Any], rubric: list[dict[str, Any]], points: dict[str, str],

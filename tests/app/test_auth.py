@@ -14,15 +14,6 @@ from tests.conftest import PASSWORD, TEST_SECRET
 ROLE_USERS = ("org", "haikou", "sanya", "hk01", "hk02", "sy01", "judge", "referee", "staff")
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """Cheap argon2 parameters for tests (still argon2id hashes): the defaults cost ~0.3 s each."""
-    from argon2 import PasswordHasher
-
-    from app import security
-
-    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
 
 def login(client, username, password=PASSWORD):
     return client.post("/api/v1/auth/login", json={"username": username, "password": password})

@@ -13,15 +13,6 @@ from tests.competitions.test_entries_api import adviser, check_matrix, new_entry
 EVERYONE = ("org", "haikou", "sanya", "hk01", "hk02", "sy01", "judge", "referee", "staff", None)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """Cheap argon2 parameters for tests (still argon2id hashes): the defaults cost ~0.3 s each."""
-    from argon2 import PasswordHasher
-
-    from app import security
-
-    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
 
 # --------------------------------------------------------------------------- files built here
 

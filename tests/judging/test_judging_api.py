@@ -191,10 +191,24 @@ def test_editing_the_rubric_never_loses_a_recorded_score(world):
     put_rubric(world, [*CASTIC, {"code": "team", "name": "团队", "weight": "10", "max_points": "10"}])
     row = results(world)[0]
     assert (row["status"], row["score"], row["rank"], row["award"]) == ("incomplete", None, None, None)
-    score(world, "j1", entry, {"team": 5}, version=1)  # completes it: 32 + 21 + 27 + 5 = 85
-    assert results(world)[0]["score"] == "85.00"
+    # ... and the judge's list and the progress board say so too
+    mine = ok(world.client.get("/api/v1/judging/assignments", headers=world.headers("j1")))
+    assert [(a["entry_id"], a["status"], a["total"]) for a in mine] == [(entry, "draft", "")]
+    assert ok(world.client.get(ev(world, "/progress"), headers=org(world)))["scored"] == 0
+    # weights 50/30/30/10 from here on: 8/10*50 + 7/10*30 + 9/10*30 + 5/10*10 = 40 + 21 + 27 + 5 = 93
+    score(world, "j1", entry, {"team": 5}, version=1)
+    assert results(world)[0]["score"] == "93.00"
+    assert ok(world.client.get(ev(world, "/progress"), headers=org(world)))["scored"] == 1
     history = ok(world.client.get(f"/api/v1/entries/{entry}/score-history", headers=org(world)))
-    assert [h["new_total"] for h in history] == ["80", "85"]
+    assert [h["new_total"] for h in history] == ["80", "93"]
+    # dropping 'team' again: complete again with 40 + 21 + 27 = 88, on the judge's list as well
+    put_rubric(world, [dict(CASTIC[0], weight="50"), *CASTIC[1:]])
+    mine = ok(world.client.get("/api/v1/judging/assignments", headers=world.headers("j1")))
+    assert [(a["status"], a["total"]) for a in mine] == [("scored", "88")]
+    # once results are published the rubric is frozen (it would change published scores)
+    ok(world.client.post(ev(world, "/publish"), headers=org(world)))
+    assert "公示" in put_rubric(world, CASTIC, expect=409)["detail"]
+    assert results(world)[0]["score"] == "88.00"
     assert judge
 
 
@@ -305,6 +319,15 @@ def test_generate_gives_k_judges_never_conflicted_with_even_loads(world):
     ma_judges = (j1, j2, j3, j4, j5, j6)
     shared = sum(1 for a, b in itertools.combinations(ma_judges, 2) if entries_of[a] & entries_of[b])
     assert shared >= 12  # of 15 pairs
+    # the rows read back normally (they are bulk-inserted)
+    from judging.tables import Assignment
+
+    stamps = world.run(Assignment.select(Assignment.created_at))
+    assert len(stamps) == 41 and all(r["created_at"].tzinfo is not None for r in stamps)
+    # a sheet per judge to print
+    sheets = ok(world.client.get(ev(world, "/assignments/sheets"), headers=org(world)))
+    assert sorted((s["judge_id"], len(s["entries"])) for s in sheets) == sorted(load.items())
+    assert all(e["category_code"] in ("MA", "PH") for s in sheets for e in s["entries"])
     # only organizers generate
     assert world.client.post(ev(world, "/assignments/generate"), json={"judges_per_entry": 3}, headers=world.headers("j1")).status_code == 403
     generate(world, 0, expect=422)
