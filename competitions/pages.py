@@ -296,6 +296,8 @@ class DashboardPages(Controller):
                 blocks.append({"event": event, "entries": entries,
                                "returned": [e for e in entries if e["status"] == "returned"]})
             return render(request, "competitions/dashboard_school.html", blocks=blocks)
+        if user.role == "judge":
+            return redirect("/judging/")  # a judge's work is scoring
         return render(request, "competitions/dashboard_other.html", events=all_events)
 
 

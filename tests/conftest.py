@@ -50,6 +50,15 @@ def _pg_admin_conn_args(url: str) -> tuple[dict[str, Any], str]:
     )
 
 
+def pg_exec(url: str, *statements: str) -> None:
+    """Run admin statements on PostgreSQL from sync code, even while another event loop
+    (Playwright's) runs in this thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _pg_exec(url, *statements)).result()
+
+
 async def _pg_exec(url: str, *statements: str) -> None:
     import asyncpg
 
@@ -77,8 +86,10 @@ def _migrate(url: str, data_dir: Path) -> None:
     import contextlib
     import io
 
-    with contextlib.redirect_stdout(io.StringIO()):
-        asyncio.run(db.migrate())
+    from concurrent.futures import ThreadPoolExecutor
+
+    with contextlib.redirect_stdout(io.StringIO()), ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, db.migrate()).result()  # in a thread: Playwright may run a loop here
 
 
 @pytest.fixture(autouse=True)
@@ -97,10 +108,10 @@ def database_template(tmp_path_factory: pytest.TempPathFactory):
     base = tmp_path_factory.mktemp("template")
     if PG_URL:
         name = f"xm_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        asyncio.run(_pg_exec(PG_URL, f'CREATE DATABASE "{name}"'))
+        pg_exec(PG_URL, f'CREATE DATABASE "{name}"')
         _migrate(_with_db(PG_URL, name), base)
         yield ("postgres", name)
-        asyncio.run(_pg_exec(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        pg_exec(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
         path = base / "template.sqlite3"
         _migrate(f"sqlite:///{path}", base)
@@ -120,13 +131,13 @@ def settings(database_template, tmp_path: Path) -> Settings:
         drop = None
     else:
         name = f"xm_t_{os.getpid()}_{next(_counter)}_{uuid.uuid4().hex[:4]}"
-        asyncio.run(_pg_exec(PG_URL, f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+        pg_exec(PG_URL, f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
         url = _with_db(PG_URL, name)
         drop = name
     value = Settings(data_dir=data_dir, database_url=url, secret_key=TEST_SECRET, database_pool=False)
     yield value
     if drop:
-        asyncio.run(_pg_exec(PG_URL, f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
+        pg_exec(PG_URL, f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')
 
 
 @pytest.fixture

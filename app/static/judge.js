@@ -85,21 +85,21 @@
     if (twice > den || (twice === den && (!halfEven || q % B2 === B1))) q = q + B1;
     return reduce(scale >= 0 ? {num: q, den: pow10(scale)} : {num: q * pow10(-scale), den: B1});
   }
-  // judging.rules.PRECISION: the server computes each points / max * weight and the sum in a
-  // decimal context of 50 digits, ROUND_HALF_UP; 0 here would mean exact arithmetic.
+  // The server (judging.rules.judge_scorer) sums points * weight * (D / max) exactly and
+  // divides by D once, at PRECISION (50) significant digits, ROUND_HALF_UP; the sheet's
+  // stored total is then that value normalized (28 digits, half-even) by rules.plain.
   var PRECISION = 50;
   function add(a, b) {
     if (!HAS_BIGINT) return {num: a.num / a.den + b.num / b.den, den: 1};
-    return roundSig(reduce({num: a.num * b.den + b.num * a.den, den: a.den * b.den}), PRECISION);
+    return reduce({num: a.num * b.den + b.num * a.den, den: a.den * b.den});
   }
-  /* points / max * weight, each operation rounded like the server's Decimal context */
+  /* points / max * weight, exactly */
   function term(points, weight, max) {
     if (!HAS_BIGINT) return {num: points.num / points.den / (max.num / max.den) * (weight.num / weight.den), den: 1};
-    var quotient = roundSig(reduce({num: points.num * max.den, den: points.den * max.num}), PRECISION);
-    return roundSig(reduce({num: quotient.num * weight.num, den: quotient.den * weight.den}), PRECISION);
+    return reduce({num: points.num * max.den * weight.num, den: points.den * max.num * weight.den});
   }
-  /* The judge's total as the server stores it: str(total.normalize()) rounds to 28 digits, half-even. */
-  function stored(total) { return roundSig(total, 28, true); }
+  /* The judge's total as the server stores it. */
+  function stored(total) { return roundSig(roundSig(total, PRECISION, false), 28, true); }
   function compare(a, b) {  // -1, 0, 1
     if (!HAS_BIGINT) { var d = a.num / a.den - b.num / b.den; return d < 0 ? -1 : d > 0 ? 1 : 0; }
     var l = a.num * b.den, r = b.num * a.den;

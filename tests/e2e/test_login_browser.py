@@ -15,6 +15,6 @@ def test_school_logs_in_and_sees_dashboard(world, live_server, browser):
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_load_state()
-        assert page.url.startswith(f"{live_server}/events/")
+        assert page.url.startswith(f"{live_server}/events")
         assert "/login" not in page.url
         page.close()

@@ -195,13 +195,13 @@ def test_editing_the_rubric_never_loses_a_recorded_score(world):
     mine = ok(world.client.get("/api/v1/judging/assignments", headers=world.headers("j1")))
     assert [(a["entry_id"], a["status"], a["total"]) for a in mine] == [(entry, "draft", "")]
     assert ok(world.client.get(ev(world, "/progress"), headers=org(world)))["scored"] == 0
-    # weights 50/30/30/10 from here on: 8/10*50 + 7/10*30 + 9/10*30 + 5/10*10 = 40 + 21 + 27 + 5 = 93
+    # weights 40/30/30/10 now: 8/10*40 + 7/10*30 + 9/10*30 + 5/10*10 = 32 + 21 + 27 + 5 = 85
     score(world, "j1", entry, {"team": 5}, version=1)
-    assert results(world)[0]["score"] == "93.00"
+    assert results(world)[0]["score"] == "85.00"
     assert ok(world.client.get(ev(world, "/progress"), headers=org(world)))["scored"] == 1
     history = ok(world.client.get(f"/api/v1/entries/{entry}/score-history", headers=org(world)))
-    assert [h["new_total"] for h in history] == ["80", "93"]
-    # dropping 'team' again: complete again with 40 + 21 + 27 = 88, on the judge's list as well
+    assert [h["new_total"] for h in history] == ["80", "85"]
+    # 50/30/30 without 'team' again: complete with 40 + 21 + 27 = 88, on the judge's list as well
     put_rubric(world, [dict(CASTIC[0], weight="50"), *CASTIC[1:]])
     mine = ok(world.client.get("/api/v1/judging/assignments", headers=world.headers("j1")))
     assert [(a["status"], a["total"]) for a in mine] == [("scored", "88")]
@@ -891,3 +891,36 @@ def test_advance_top_share(world):
     # share 0.3 (read exactly): MA N = 5 -> 1.5 -> 2: ranks <= 2 -> 90, 85, 85; PH N = 4 -> 1.2 -> 1: 80
     answer = ok(world.client.post(ev(world, "/rounds/advance"), json={"top_share": 0.3}, headers=org(world)))
     assert answer["entry_ids"] == sorted(ma[:3] + ph[:1])
+
+
+def test_objections_are_recorded_and_handled(world):
+    e1 = new_entry(world, "HK01")
+    url = ev(world, "/objections")
+    assert world.client.post(url, json={"content": "  "}, headers=org(world)).status_code == 422
+    assert world.client.post(url, json={"content": "x", "entry_id": 999999}, headers=org(world)).status_code == 404
+    assert world.client.post("/api/v1/events/999999/objections", json={"content": "x"}, headers=org(world)).status_code == 404
+    assert world.client.post(url, json={"content": "x"}, headers=world.headers("hk01")).status_code == 403
+    made = ok(world.client.post(url, json={"content": "该作品与往届作品雷同", "entry_id": e1, "raised_by": "某校家长"}, headers=org(world)), 201)
+    assert made["status"] == "open"
+    resolve = f"/api/v1/objections/{made['id']}/resolve"
+    assert world.client.post(resolve, json={"handling": ""}, headers=org(world)).status_code == 422
+    assert world.client.post(resolve, json={"handling": "核查", "status": "maybe"}, headers=org(world)).status_code == 422
+    assert world.client.post("/api/v1/objections/999999/resolve", json={"handling": "核查"}, headers=org(world)).status_code == 404
+    ok(world.client.post(resolve, json={"handling": "经专家组核查，不属雷同", "status": "rejected"}, headers=org(world)))
+    listed = ok(world.client.get(url, headers=org(world)))
+    assert [(o["entry_id"] if "entry_id" in o else o["entry"], o["status"], o["handling"], o["raised_by"]) for o in listed] == [
+        (e1, "rejected", "经专家组核查，不属雷同", "某校家长")]
+    assert listed[0]["resolved_at"] is not None
+
+
+def test_unknown_event_answers_404_everywhere(world):
+    base = "/api/v1/events/999999"
+    for method, path, body in (("get", "/results", None), ("get", "/progress", None), ("get", "/consistency", None),
+                               ("get", "/assignments/sheets", None), ("get", "/rubric", None), ("post", "/publish", None),
+                               ("post", "/finalize", None), ("post", "/unlock", {"reason": "x"}),
+                               ("post", "/assignments/generate", {"judges_per_entry": 1}),
+                               ("post", "/awards/adjust", {"entry_id": 1, "award": None, "reason": "x"}),
+                               ("post", "/rounds/advance", {"top_n": 1}), ("get", "/results.xlsx", None)):
+        response = getattr(world.client, method)(base + path, headers=org(world), **({"json": body} if body is not None else {}))
+        assert response.status_code == 404, (path, response.text)
+    assert world.client.get(base + "/results").status_code == 404
