@@ -500,7 +500,7 @@ async def submit_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
     _check_team_limits(event, members, final=True)
     missing = [m["name"] for m in members if m["role"] == "student" and not m["consent_participation"]]
     if missing:
-        raise ValidationFailed(_("以下学生尚未确认监护人同意参赛：{names}。请在学生信息中勾选“监护人已同意参赛”。", names="、".join(missing)))
+        raise ValidationFailed(_("以下学生尚未确认监护人同意参赛：{names}。请在学生信息中勾选“监护人已同意参加本次活动”。", names="、".join(missing)))
     new_status = "approved" if actor.is_organizer else "submitted"
 
     async def work() -> None:

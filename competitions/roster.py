@@ -121,7 +121,9 @@ async def registration_template(actor: Principal, event_id: int) -> bytes:
 
 
 def _divisions(event: dict[str, Any]) -> list[str]:
-    return event["divisions"] if isinstance(event.get("divisions"), list) and event["divisions"] else list(DIVISIONS)
+    from competitions.events import divisions_of
+
+    return divisions_of(event.get("divisions"))
 
 
 def _build_template(event: dict[str, Any], categories: list[dict[str, Any]], school: dict[str, Any] | None) -> bytes:

@@ -24,7 +24,9 @@ from competitions.events import get_event_row
 from competitions.tables import Category, Entry, Event, Member
 from judging.rounds import current_round, round_entry_ids
 from judging.rubric import rubrics_by_category, rules_of
-from judging.rules import aggregate, award_cutoffs, award_for, competition_ranks, judge_scorer, mean, population_sd, round_half_up
+from judging.rules import (
+    JudgeScorer, aggregate, award_cutoffs, award_for, competition_ranks, judge_scorer, mean, population_sd, round_half_up,
+)
 from judging.tables import Assignment, AwardAdjustment, Recommendation, Score
 
 DIVISION_ORDER = {"小学": 0, "初中": 1, "高中": 2}
@@ -74,16 +76,16 @@ def judge_scores(data: dict[str, Any], rubrics: dict[int, list[dict[str, Any]]])
     from :func:`_load`'s rows. Judge scores are recomputed from the points with the current
     rubric; a sheet lacking a criterion (a draft, or a criterion added since) is not a score."""
     category_of = {e["id"]: e["category"] for e in data["entries"]}
-    # one scorer per distinct rubric, with a cache: judges give many identical point sets
-    scorers: dict[int, tuple[Any, tuple[str, ...], dict[tuple[str, ...], Decimal]]] = {}
-    by_rubric: dict[tuple, tuple[Any, tuple[str, ...], dict[tuple[str, ...], Decimal]]] = {}
+    # one scorer per distinct rubric; identical point sets are scored once
+    scorers: dict[int, JudgeScorer] = {}
+    by_rubric: dict[tuple, JudgeScorer] = {}
     for cid, criteria in rubrics.items():
         key = tuple((c["code"], c["weight"], c["max_points"]) for c in criteria)
         if key not in by_rubric:
-            by_rubric[key] = (judge_scorer(rules_of(criteria)), tuple(c["code"] for c in criteria), {})
+            by_rubric[key] = judge_scorer(rules_of(criteria))
         scorers[cid] = by_rubric[key]
     assigned: dict[int, int] = defaultdict(int)
-    raw: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    pending: list[tuple[int, int, JudgeScorer, tuple[str, ...]]] = []
     for entry_id, judge_id, points in data["sheets"]:
         category = category_of.get(entry_id)
         if category is None:
@@ -91,15 +93,19 @@ def judge_scores(data: dict[str, Any], rubrics: dict[int, list[dict[str, Any]]])
         assigned[entry_id] += 1
         if not points:
             continue
-        scorer, codes, cache = scorers[category]
+        scorer = scorers[category]
         try:
-            given = tuple(str(points[code]) for code in codes)
+            given = tuple([str(points[code]) for code in scorer.codes])
         except KeyError:
             continue  # a draft, or a criterion added since: not a score
-        value = cache.get(given)
-        if value is None:
-            value = cache[given] = scorer({code: Decimal(text) for code, text in zip(codes, given)})
-        raw[entry_id][judge_id] = value
+        pending.append((entry_id, judge_id, scorer, given))
+    values: dict[tuple[int, tuple[str, ...]], Decimal] = {}
+    for scorer in {id(s): s for s in scorers.values()}.values():
+        todo = list({given for _e, _j, s, given in pending if s is scorer})
+        values.update(zip(((id(scorer), given) for given in todo), scorer.many(todo)))
+    raw: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for entry_id, judge_id, scorer, given in pending:
+        raw[entry_id][judge_id] = values[(id(scorer), given)]
     complete = {e for e, n in assigned.items() if n and len(raw.get(e, ())) == n}
     return raw, complete, assigned
 

@@ -47,27 +47,42 @@ def plain(value: Decimal) -> str:
     return "0" if value.is_zero() else format(value, "f")
 
 
-def judge_scorer(criteria: Sequence[CriterionRule]) -> Callable[[Mapping[str, Decimal]], Decimal]:
-    """A function computing :func:`judge_score` for this rubric, prepared once for many
-    score sheets: ``sum(points_c / max_c * weight_c)`` is evaluated as
-    ``sum(points_c * weight_c * (D / max_c)) / D`` with ``D`` the product of the distinct
-    maxima, so every step is an exact multiplication and the only division (the one that
-    may not terminate) comes last, at :data:`PRECISION` digits."""
-    with localcontext(_ctx()):
-        denominator = Decimal(1)
-        for maximum in sorted({c.max_points for c in criteria}):
-            denominator *= maximum
-        factors = [(c.code, c.weight * (denominator / c.max_points)) for c in criteria]
+class JudgeScorer:
+    """:func:`judge_score` for one rubric, prepared once for many score sheets:
+    ``sum(points_c / max_c * weight_c)`` is evaluated as ``sum(points_c * weight_c * (D / max_c)) / D``
+    with ``D`` the product of the distinct maxima, so every step is an exact
+    multiplication and the only division (the one that may not terminate) comes last,
+    at :data:`PRECISION` digits."""
 
-    def score(points: Mapping[str, Decimal]) -> Decimal:
-        """``points`` maps every criterion code to a Decimal (or int)."""
+    def __init__(self, criteria: Sequence[CriterionRule]):
         with localcontext(_ctx()):
-            total = Decimal(0)
-            for code, factor in factors:
-                total += points[code] * factor
-            return total / denominator
+            denominator = Decimal(1)
+            for maximum in sorted({c.max_points for c in criteria}):
+                denominator *= maximum
+            self.codes = tuple(c.code for c in criteria)
+            self.factors = tuple(c.weight * (denominator / c.max_points) for c in criteria)
+            self.denominator = denominator
 
-    return score
+    def __call__(self, points: Mapping[str, Decimal | str | int | float]) -> Decimal:
+        """The score of ``{code: points}`` (every criterion code required, ``KeyError`` otherwise)."""
+        return self.many([[exact(points[code]) for code in self.codes]])[0]
+
+    def many(self, rows: Iterable[Sequence[Decimal | str]]) -> list[Decimal]:
+        """Scores of many sheets, each given as its points in criterion order (Decimals
+        or decimal strings, never floats), in one decimal context."""
+        factors, denominator = self.factors, self.denominator
+        out = []
+        with localcontext(_ctx()):
+            for row in rows:
+                total = Decimal(0)
+                for value, factor in zip(row, factors):
+                    total += Decimal(value) * factor
+                out.append(total / denominator)
+        return out
+
+
+def judge_scorer(criteria: Sequence[CriterionRule]) -> JudgeScorer:
+    return JudgeScorer(criteria)
 
 
 def judge_score(points: Mapping[str, Decimal], criteria: Sequence[CriterionRule]) -> Decimal:
@@ -76,7 +91,7 @@ def judge_score(points: Mapping[str, Decimal], criteria: Sequence[CriterionRule]
     ``points`` must hold every criterion code (``KeyError`` otherwise). With weights adding
     to 100 the result is out of 100. Not rounded (see :func:`judge_scorer`).
     """
-    return judge_scorer(criteria)({c.code: exact(points[c.code]) for c in criteria})
+    return JudgeScorer(criteria)({c.code: exact(points[c.code]) for c in criteria})
 
 
 def round_half_up(value: Decimal, decimals: int) -> Decimal:

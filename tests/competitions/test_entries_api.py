@@ -482,7 +482,7 @@ def test_submit_requires_guardian_consent_for_every_student(world):
     entry = new_entry(world, "hk01", "同意书", [student("甲同学"), student("乙同学", consent=False), student("丙同学", consent=False)])
     response = world.client.post(f"/api/v1/entries/{entry['id']}/submit", headers=world.headers("hk01"))
     assert response.status_code == 422
-    assert response.json()["detail"] == "以下学生尚未确认监护人同意参赛：乙同学、丙同学。请在学生信息中勾选“监护人已同意参赛”。"
+    assert response.json()["detail"] == "以下学生尚未确认监护人同意参赛：乙同学、丙同学。请在学生信息中勾选“监护人已同意参加本次活动”。"
     for member in entry["members"][1:]:
         edit = world.run(_member_for_edit(world, member["id"]))
         body = {**edit, "consent_participation": True}

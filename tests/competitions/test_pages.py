@@ -516,10 +516,16 @@ def test_document_upload_list_and_download(world):
 # --------------------------------------------------------------------------- other roles, language
 
 
-def test_judge_dashboard_points_to_events(world):
-    client = world.login_page("judge")
+def test_referee_and_staff_dashboard_points_to_events(world):
+    client = world.login_page("referee")
     page = client.get("/")
     assert page.status_code == 200 and 'href="/events/"' in page.text and "评审、裁判和签到工具" in page.text
+    assert client.get(f"/events/{world.event_id}/entries").status_code == 403
+    world.login_page("staff")
+    assert "评审、裁判和签到工具" in client.get("/").text
+    world.login_page("judge")  # a judge's home is the scoring page
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/judging/"
     assert client.get(f"/events/{world.event_id}/entries").status_code == 403
 
 
