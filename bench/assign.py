@@ -31,17 +31,18 @@ async def main(args: argparse.Namespace) -> None:
     times = []
     for run in range(args.runs):
         profiler = cProfile.Profile() if args.profile and run == 0 else None
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         if profiler:
             profiler.enable()
         answer = await assignments.generate(organizer, event_id, args.k, seed=run + 1)
         if profiler:
             profiler.disable()
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() - start_cpu
         times.append(elapsed)
         rows = await Assignment.select(Assignment.entry, Assignment.judge)
         load = Counter(r["judge"] for r in rows)
-        print(f"run {run + 1}: {elapsed:6.2f} s  assignments {answer['assignments']}  "
+        print(f"run {run + 1}: {elapsed:6.2f} s (CPU {cpu:.2f} s)  assignments {answer['assignments']}  "
               f"load min {min(load.values())} max {max(load.values())} spread {max(load.values()) - min(load.values())}  "
               f"unassigned entries {len(answer['unassigned_entries'])}")
         if profiler:

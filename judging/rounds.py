@@ -21,10 +21,20 @@ def now() -> dt.datetime:
 async def current_round(event_id: int) -> dict[str, Any]:
     """The event's current round, creating the default ``single`` round on first use."""
     row = await Round.select().where((Round.event == event_id) & (Round.is_current == True)).first()  # noqa: E712
-    if row is None:
-        await Round.insert(Round(event=event_id, kind="single", name="评审", position=0, is_current=True))
-        row = await Round.select().where((Round.event == event_id) & (Round.is_current == True)).first()  # noqa: E712
-    return row
+    if row is not None:
+        return row
+    from app.db import write_transaction
+    from competitions.registration import lock_event
+
+    async def create() -> dict[str, Any]:
+        await lock_event(event_id)  # two first requests at once must not create two rounds
+        existing = await Round.select().where((Round.event == event_id) & (Round.is_current == True)).first()  # noqa: E712
+        if existing is None:
+            await Round.insert(Round(event=event_id, kind="single", name="评审", position=0, is_current=True))
+            existing = await Round.select().where((Round.event == event_id) & (Round.is_current == True)).first()  # noqa: E712
+        return existing
+
+    return await write_transaction(create)
 
 
 async def round_entry_ids(round_row: dict[str, Any]) -> list[int]:
