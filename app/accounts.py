@@ -95,9 +95,18 @@ async def load_principal(user_id: int) -> Principal | None:
     return principal_of(row) if row else None
 
 
-def _check_password_strength(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+COMMON_PASSWORDS = {"password", "password1", "passw0rd", "qwerty123", "qwertyui", "abc12345", "abcd1234", "1qaz2wsx",
+                    "admin123", "admin888", "woaini1314", "iloveyou", "a1234567", "aa123456", "xinmiao2026", "12345678a"}
+
+
+def _check_password_strength(password: str, username: str = "") -> None:
+    """At least 8 characters, not only digits, not one repeated character, not the user
+    name (with or without trailing digits), not a well-known password. Raises :class:`ValidationFailed`."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(_("密码至少需要 {n} 个字符。", n=MIN_PASSWORD_LENGTH))
+    if password.isdigit() or len(set(password)) <= 2 or password.lower() in COMMON_PASSWORDS or (username and password.lower().rstrip("0123456789") == username.lower()):
+        raise ValidationFailed(_("密码太容易被猜中：请不要只用数字、重复字符、常见密码或用户名，建议字母、数字混合。"))
 
 
 async def create_user(
@@ -122,7 +131,7 @@ async def create_user(
         raise ValidationFailed(_("请填写用户名（不超过 64 个字符）。"))
     if role not in ROLES:
         raise ValidationFailed(_("角色“{role}”无效，可选：{roles}。", role=role, roles=", ".join(ROLES)))
-    _check_password_strength(password)
+    _check_password_strength(password, username)
     school_id = None
     if role == "school":
         if not school_code:
@@ -182,7 +191,7 @@ async def change_password(actor: Principal, current_password: str, new_password:
         raise ValidationFailed(_("当前密码不正确。"))
     if new_password == current_password:
         raise ValidationFailed(_("新密码不能与当前密码相同。"))
-    _check_password_strength(new_password)
+    _check_password_strength(new_password, actor.username)
     await User.update(
         {User.password_hash: hash_password(new_password), User.must_change_password: False}
     ).where(User.id == actor.id)

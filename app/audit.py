@@ -64,8 +64,18 @@ async def record(
     )
 
 
-async def entry_history(entry_id: int) -> list[dict[str, Any]]:
-    """Audit rows of one entry, oldest first: ``[{"at", "actor_name", "action", "summary", "changes", "reason"}]``."""
-    return await AuditLog.select(
+# audit actions about judging (judges' scores, objections, awards) that only organizers see
+ORGANIZER_ONLY_PREFIXES = ("score.", "objection.", "award.", "assignment.", "recommendation.", "results.", "round.")
+
+
+async def entry_history(entry_id: int, *, organizer: bool = True) -> list[dict[str, Any]]:
+    """Audit rows of one entry, oldest first: ``[{"at", "actor_name", "action", "summary",
+    "changes", "reason"}]``. Without ``organizer``, judging records (individual judges'
+    scores, objections, award adjustments) are left out: schools and cities see only
+    registration history."""
+    rows = await AuditLog.select(
         AuditLog.at, AuditLog.actor_name, AuditLog.action, AuditLog.summary, AuditLog.changes, AuditLog.reason
     ).where(AuditLog.entry_id == entry_id).order_by(AuditLog.at).order_by(AuditLog.id).output(load_json=True)
+    if organizer:
+        return rows
+    return [r for r in rows if not r["action"].startswith(ORGANIZER_ONLY_PREFIXES)]

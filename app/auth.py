@@ -41,7 +41,11 @@ class LocaleAndUserMiddleware(ASGIMiddleware):
                 if claims:
                     user = Principal.from_claims(claims)
         else:
-            session = scope.get("session") or {}
+            session = scope.get("session")
+            if isinstance(session, dict) and not session:
+                from litestar.types import Empty
+
+                scope["session"] = Empty  # an anonymous visit stores no session on the server
             data = session.get(SESSION_KEY) if isinstance(session, dict) else None
             if data:
                 user = Principal.from_claims(data)

@@ -104,10 +104,15 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
         from urllib.parse import quote
 
         return Redirect(path=f"/login?next={quote(target)}", status_code=303)
+    user = request.scope.get("user")
+    if status == 403 and user is not None and user.must_change_password:
+        return Redirect(path="/password", status_code=303)  # a temporary password: set one first
     return _error_page(request, status, detail)
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, OverflowError):  # an id too large for the database cannot exist
+        return http_error_handler(request, NotFoundException())
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     _request_locale(request)
     message = _(_HTTP_MESSAGES[500])

@@ -36,7 +36,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\
 # characters people type where a name needs the middle dot U+00B7 (after NFKC)
 _CJK = r"[\u3400-\u9fff\U00020000-\U0003134f]"
 _MIDDLE_DOT_LOOKALIKES = re.compile(
-    rf"[•‧∙⋅･●\u2027\u0387\u16eb\u2219\u22c5\u30fb\uff65\u00b7]|(?<={_CJK})\s*\.\s*(?={_CJK})"
+    rf"[•‧∙⋅･●\u2027\u0387\u16eb\u2219\u22c5\u30fb\uff65\u00b7]|(?<={_CJK})\s*[.\uff0e]\s*(?={_CJK})"
 )
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<={_CJK})\s+(?={_CJK})")
 _SCIENTIFIC = re.compile(r"^\d+(\.\d+)?E\+?\d+$", re.IGNORECASE)
@@ -51,15 +51,20 @@ def normalize_header(value: Any) -> str:
     return re.sub(r"\s+", "", text)
 
 
+# full-width letters, digits, "+" and "-" fold to ASCII; Chinese punctuation （）：，、 is kept
+_FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for cp in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B), 0xFF0B, 0xFF0D]}
+
+
 def clean_text(value: Any) -> str:
-    """A cell as clean text: NFKC, invisible characters removed, every kind of space
-    (including NBSP and the ideographic space) collapsed to one and trimmed.
+    """A cell as clean text: full-width letters and digits folded to ASCII (Chinese
+    punctuation such as （）：， kept as typed), invisible characters removed, every kind of
+    space (including NBSP and the ideographic space) collapsed to one and trimmed.
     Integral floats print without ``.0``."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE)
+    text = str(value).translate(_FULLWIDTH_ALNUM).translate(_INVISIBLE)
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -220,7 +220,7 @@ class EntryApi(Controller):
         from app.audit import entry_history
 
         await registration.visible_entry_row(user_of(request), entry_id)
-        rows = await entry_history(entry_id)
+        rows = await entry_history(entry_id, organizer=user_of(request).is_organizer)
         return [{**r, "at": r["at"].isoformat()} for r in rows]
 
 

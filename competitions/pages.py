@@ -55,6 +55,11 @@ ACTION_LABELS = {
     "member.remove": "删除成员",
     "document.upload": "上传材料",
     "document.delete": "删除材料",
+    "score.organizer_change": "组委会修改评分",
+    "objection.record": "登记异议",
+    "objection.resolve": "异议已处理",
+    "award.adjust": "调整奖项",
+    "assignment.move": "改派评委",
 }
 CHANGE_LABELS = {
     "status": "状态",
@@ -78,6 +83,10 @@ CHANGE_LABELS = {
     "document": "材料",
     "code": "编号",
     "size": "大小",
+    "content_type": "文件类型",
+    "points": "评分",
+    "award": "奖项",
+    "judge": "评委",
 }
 ROLE_LABELS = {"student": "学生", "adviser": "辅导教师"}
 
@@ -493,7 +502,7 @@ class EntryPages(Controller):
         history: list[dict[str, Any]] = []
         if actions["history"]:
             categories = {c["id"]: f"{c['code']} {c['name']}" for c in await events.list_categories(event["id"])}
-            history = history_view(await entry_history(entry_id), categories)
+            history = history_view(await entry_history(entry_id, organizer=user.is_organizer), categories)
         docs = _documents_module()
         documents: list[dict[str, Any]] = []
         kinds: dict[str, str] = {}

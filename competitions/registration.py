@@ -498,9 +498,7 @@ async def submit_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
         raise Conflict(_("作品状态为“{status}”，不需要再提交。", status=_(STATUS_LABELS[row["status"]])))
     members = (await _members_by_entry([entry_id]))[entry_id]
     _check_team_limits(event, members, final=True)
-    missing = [m["name"] for m in members if m["role"] == "student" and not m["consent_participation"]]
-    if missing:
-        raise ValidationFailed(_("以下学生尚未确认监护人同意参赛：{names}。请在学生信息中勾选“监护人已同意参加本次活动”。", names="、".join(missing)))
+    _require_consent(members)
     new_status = "approved" if actor.is_organizer else "submitted"
 
     async def work() -> None:
@@ -561,6 +559,8 @@ async def review_entry(actor: Principal, entry_id: int, decision: str, reason: s
         new_status = "approved" if decision == "approve" else "returned"
     else:
         raise Forbidden(_("只有组委会或市县科协可以审查作品。"))
+    if decision == "approve":
+        _require_consent((await _members_by_entry([entry_id]))[entry_id])
     stamp = now()
     values = {Entry.status: new_status, Entry.updated_at: stamp, Entry.return_reason: reason if decision == "return" else ""}
     if actor.role == "city":
@@ -598,6 +598,21 @@ async def _check_city_quota(row: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- members
 
 
+def _require_consent(members: list[dict[str, Any]]) -> None:
+    """Every student's guardian consent to take part must be recorded (submission and approval)."""
+    missing = [m["name"] for m in members if m["role"] == "student" and not m["consent_participation"]]
+    if missing:
+        raise ValidationFailed(_("以下学生尚未确认监护人同意参赛：{names}。请在学生信息中勾选“监护人已同意参加本次活动”。", names="、".join(missing)))
+
+
+def _consent_for_submitted(row: dict[str, Any], member: CleanMember) -> None:
+    """A student added to or changed in an entry already under review or approved needs
+    the guardian's consent at once (submission checked it only for the students then)."""
+    if member.role == "student" and row["status"] not in ("draft", "returned") and not member.consent_participation:
+        raise ValidationFailed(_("作品已提交审查，新加入或修改的学生必须先确认监护人同意参赛：请勾选“监护人已同意参加本次活动”。"),
+                               errors=[{"field": "consent_participation", "message": _("请确认监护人已同意参加本次活动。")}])
+
+
 async def add_member(actor: Principal, entry_id: int, member: MemberInput) -> dict[str, Any]:
     """Add a student or adviser to an entry. Raises :class:`ValidationFailed` for bad
     fields, a full team or a student already in another entry of the event."""
@@ -605,6 +620,7 @@ async def add_member(actor: Principal, entry_id: int, member: MemberInput) -> di
     cleaned, errors = clean_member(member, row["division"])
     if errors:
         raise _member_errors(errors)
+    _consent_for_submitted(row, cleaned)
     existing = (await _members_by_entry([entry_id]))[entry_id]
     _check_team_limits(event, [*existing, {"role": cleaned.role}], final=False)
     if cleaned.role == "student":
@@ -660,6 +676,7 @@ async def update_member(actor: Principal, member_id: int, member: MemberInput) -
     cleaned, errors = clean_member(member, row["division"])
     if errors:
         raise _member_errors(errors)
+    _consent_for_submitted(row, cleaned)
     if cleaned.role == "student":
         dupes = await duplicate_students(row["event"], [cleaned.id_hash], exclude_entry_ids=[row["id"]])
         if cleaned.id_hash in dupes:

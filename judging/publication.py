@@ -57,6 +57,9 @@ async def finalize(actor: Principal, event_id: int) -> dict[str, Any]:
     round_row = await current_round(event_id)
     if round_row["state"] == "finalized":
         raise Conflict(_("结果已经定稿。"))
+    open_objections = await Objection.count().where((Objection.event == event_id) & (Objection.status == "open"))
+    if open_objections:
+        raise Conflict(_("还有 {n} 条异议未处理，请先记录处理结果再定稿。", n=open_objections))
     return await _set_state(actor, event_id, "finalized", "results.finalize")
 
 
