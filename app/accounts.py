@@ -96,7 +96,7 @@ async def load_principal(user_id: int) -> Principal | None:
 
 
 COMMON_PASSWORDS = {"password", "password1", "passw0rd", "qwerty123", "qwertyui", "abc12345", "abcd1234", "1qaz2wsx",
-                    "admin123", "admin888", "woaini1314", "iloveyou", "a1234567", "aa123456", "xinmiao2026", "12345678a"}
+                    "admin123", "admin888", "woaini1314", "iloveyou", "a1234567", "aa123456", "12345678a"}
 
 
 def _check_password_strength(password: str, username: str = "") -> None:

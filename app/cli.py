@@ -49,7 +49,14 @@ def cmd_demo(args: argparse.Namespace) -> None:
     _prepare()
     from competitions.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
 
-    created = asyncio.run(build_demo())
+    from judging.demo import build_judging_demo
+
+    async def build() -> bool:
+        created = await build_demo()
+        await build_judging_demo(DEMO_PASSWORD)
+        return created
+
+    created = asyncio.run(build())
     print("Demo data " + ("created." if created else "already present (reused)."))
     print(f"\n  Open http://{args.host}:{args.port}/ and log in with one of (password: {DEMO_PASSWORD}):")
     for username, role, note in DEMO_USERS:

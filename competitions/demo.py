@@ -24,7 +24,7 @@ DEMO_USERS = (
     ("org", "organizer", "省组委会：赛事设置、形式审查、导出"),
     ("haikou", "city", "海口市科协：本市学校的作品"),
     ("hk-school", "school", "海口市第一中学：报名、导入、提交"),
-    ("judge1", "judge", "评委"),
+    ("judge1", "judge", "评委：有待评分的作品（另有 judge02–judge19 已评分）"),
     ("referee1", "referee", "裁判"),
     ("staff1", "staff", "签到员"),
 )
