@@ -11,7 +11,7 @@ from app.i18n import _
 from app.principal import Principal
 from app.security import hash_password, verify_password
 from app.stores import increment, peek
-from app.tables import ROLES, School, User
+from app.tables import ROLES, LoginCode, School, User
 
 # Per account: after MAX_FAILURES wrong passwords in a row the account is locked for
 # LOCK_MINUTES (doubling with each further failure, capped at MAX_LOCK_MINUTES).
@@ -217,3 +217,47 @@ async def reset_password(actor: Principal, user_id: int) -> str:
     ).where(User.id == user_id)
     await audit.record(actor, "user.password_reset", "user", user_id, summary=user.username)
     return temporary
+
+
+LOGIN_CODE_MINUTES = 10
+LOGIN_CODE_ROLES = ("judge", "referee", "staff")
+
+
+def _code_hash(code: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+async def issue_login_code(actor: Principal, user_id: int) -> dict:
+    """An organizer makes a single-use log-in code for a judge, referee or check-in
+    staff account (shown as a QR code), valid :data:`LOGIN_CODE_MINUTES` minutes.
+    Returns ``{"code", "expires_at", "username", "display_name"}``; only the code's hash is stored."""
+    if not actor.is_organizer:
+        raise Forbidden(_("只有组委会可以生成登录二维码。"))
+    user = await User.select(User.id, User.username, User.display_name, User.role, User.is_active).where(User.id == user_id).first()
+    if user is None or not user["is_active"]:
+        raise NotFound(_("账号不存在。"))
+    if user["role"] not in LOGIN_CODE_ROLES:
+        raise ValidationFailed(_("登录二维码只用于评委、裁判和签到员账号。"))
+    code = secrets.token_urlsafe(24)
+    expires_at = now() + dt.timedelta(minutes=LOGIN_CODE_MINUTES)
+    await LoginCode.insert(LoginCode(code_hash=_code_hash(code), user=user_id, created_by=actor.id, expires_at=expires_at))
+    await audit.record(actor, "user.login_code", "user", user_id, summary=user["username"])
+    return {"code": code, "expires_at": expires_at, "username": user["username"], "display_name": user["display_name"]}
+
+
+async def redeem_login_code(code: str) -> Principal:
+    """Log in with a code from :func:`issue_login_code`: works once, within its validity.
+    Spending it is one atomic UPDATE, so two scans cannot both succeed. Raises
+    :class:`Forbidden` for an unknown, used or expired code."""
+    rows = await LoginCode.update({LoginCode.used_at: now()}).where(
+        (LoginCode.code_hash == _code_hash(code or "")) & LoginCode.used_at.is_null() & (LoginCode.expires_at > now())
+    ).returning(LoginCode.user)
+    if not rows:
+        raise Forbidden(_("登录二维码无效、已使用或已超过 {n} 分钟有效期，请组委会重新生成。", n=LOGIN_CODE_MINUTES))
+    principal = await load_principal(rows[0]["user"])
+    if principal is None:
+        raise Forbidden(_("账号已停用。"))
+    await User.update({User.last_login_at: now()}).where(User.id == principal.id)
+    return principal

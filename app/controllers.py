@@ -203,6 +203,20 @@ class AuthPages(Controller):
         flash(request, _("密码已修改。"))
         return redirect("/")
 
+    @get("/login/code/{code:str}")
+    async def code_form(self, request: Request, code: str) -> Any:
+        """Opened by scanning a log-in QR: a confirmation page (link previews must not spend the code)."""
+        return render(request, "auth/login_code.html", code=code)
+
+    @post("/login/code/{code:str}")
+    async def code_login(self, request: Request, code: str) -> Any:
+        try:
+            principal = await accounts.redeem_login_code(code)
+        except ServiceError as exc:
+            return render(request, "auth/login_code.html", status_code=exc.status_code, code=code, error=exc.message)
+        request.set_session({SESSION_KEY: principal.to_claims()})
+        return redirect("/")
+
     @get("/lang/{code:str}")
     async def language(self, request: Request, code: str, next_: str | None = Parameter(query="next", default=None)) -> Response:
         response = redirect(_safe_next(next_ or request.headers.get("referer", "/").split(request.base_url.netloc, 1)[-1]))
@@ -283,6 +297,24 @@ class UserPages(Controller):
         else:
             flash(request, _("已创建账号 {username}，首次登录时须修改密码。", username=data["username"]))
         return redirect("/users/")
+
+    @get("/{user_id:int}/login-qr")
+    async def login_qr(self, request: Request, user_id: int) -> Any:
+        """A single-use log-in QR code for a judge, referee or staff account (10 minutes)."""
+        import qrcode
+        import qrcode.image.svg
+
+        try:
+            issued = await accounts.issue_login_code(user_of(request), user_id)
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+            return redirect("/users/")
+        url = f"{str(request.base_url).rstrip('/')}/login/code/{issued['code']}"
+        svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2).to_string(encoding="unicode")
+        from competitions.registration import format_time
+
+        return render(request, "users/login_qr.html", issued=issued, url=url, svg=svg, expires=format_time(issued["expires_at"]),
+                      minutes=accounts.LOGIN_CODE_MINUTES)
 
     @post("/{user_id:int}/reset-password")
     async def reset(self, request: Request, user_id: int) -> Any:

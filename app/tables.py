@@ -59,3 +59,14 @@ class AuditLog(Table, tablename="audit_log"):
     summary = Text(default="")
     changes = JSON(default={})
     reason = Text(default="")
+
+
+class LoginCode(Table, tablename="login_code"):
+    """A single-use log-in code (a judge scans it as a QR from the organizer): only its
+    SHA-256 is stored; valid until ``expires_at``, spent when ``used_at`` is set."""
+
+    code_hash = Varchar(length=64, unique=True)
+    user = ForeignKey(references=User)
+    created_by = ForeignKey(references=User, null=True, default=None)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
