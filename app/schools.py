@@ -37,6 +37,15 @@ def _clean(data: dict[str, Any]) -> tuple[str, str, str]:
     return code, name, city
 
 
+async def check_city(city: str) -> None:
+    """A school's city must be one of the province's cities/counties (or one already in
+    use), so a typo cannot hide a school from its city association."""
+    if city in HAINAN_CITIES or await School.exists().where(School.city == city):
+        return
+    raise ValidationFailed(_("“{city}”不是本省的市县，请从列表中选择（例如：{examples}）。", city=city, examples="、".join(HAINAN_CITIES[:4])),
+                           errors=[{"field": "city", "message": _("请从列表中选择市县。")}])
+
+
 def school_out(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": row["id"], "code": row["code"], "name": row["name"], "city": row["city"]}
 
@@ -47,6 +56,7 @@ async def create_school(actor: Principal, data: dict[str, Any]) -> dict[str, Any
     if not actor.is_organizer:
         raise Forbidden(_("只有组委会可以添加学校。"))
     code, name, city = _clean(data)
+    await check_city(city)
     if await School.exists().where(School.code == code):
         raise Conflict(_("学校代码“{code}”已存在。", code=code))
     school = School(code=code, name=name, city=city)
@@ -63,6 +73,8 @@ async def update_school(actor: Principal, school_id: int, data: dict[str, Any]) 
     if row is None:
         raise NotFound(_("学校不存在。"))
     code, name, city = _clean({**row, **{k: v for k, v in data.items() if v not in (None, "")}})
+    if city != row["city"]:
+        await check_city(city)
     if code != row["code"] and await School.exists().where(School.code == code):
         raise Conflict(_("学校代码“{code}”已存在。", code=code))
     await School.update({School.code: code, School.name: name, School.city: city, School.updated_at: dt.datetime.now(dt.timezone.utc)}).where(School.id == school_id)
@@ -123,6 +135,11 @@ async def import_schools(actor: Principal, data: bytes) -> dict[str, int]:
                 parsed[code] = (number, name, city)
     finally:
         wb.close()
+    known = set(HAINAN_CITIES) | {r["city"] for r in await School.select(School.city).distinct()}
+    for code, (number, _name, city) in parsed.items():
+        if city not in known:
+            errors.append({"row": number, "column": "所属市县", "message": _("“{city}”不是本省的市县，请从列表中选择（例如：{examples}）。", city=city, examples="、".join(HAINAN_CITIES[:4]))})
+    errors.sort(key=lambda e: (e["row"] or 0))
     if errors:
         raise ValidationFailed(_("学校名单有 {n} 处错误，未导入任何学校。请按提示修改后重新上传。", n=len(errors)), errors=errors)
     if not parsed:

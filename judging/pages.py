@@ -593,10 +593,11 @@ class JudgePages(Controller):
             if block is None:
                 event = await events.get_event(a["event_id"])
                 block = by_event[a["event_id"]] = {"event": event, "entries": [], "scored": 0, "locked": a["round_state"] != "open",
+                                                   "state": a["round_state"],
                                                    "state_label": _(rounds.STATE_LABELS.get(a["round_state"], a["round_state"]))}
             block["entries"].append({**a, "total_text": two(a["total"]), "status_label": _(SHEET_STATUS_LABELS[a["status"]])})
             block["scored"] += a["status"] == "scored"
-        return render(request, "judging/my_entries.html", blocks=list(by_event.values()))
+        return render(request, "judging/my_entries.html", blocks=list(by_event.values()), status_labels=_status_labels())
 
     @get("/entries/{entry_id:int}", guards=[judge_only])
     async def entry(self, request: Request, entry_id: int) -> Any:
@@ -623,8 +624,10 @@ class JudgePages(Controller):
                        for c in sheet["rubric"]],
             "server": _score_view(sheet),
             "messages": _judge_messages(),
+            "eventId": entry["event_id"],
         }
         return render(request, "judging/score.html", entry=entry, event=event, sheet=sheet, criteria=criteria, data=data,
+                      round_state=(await rounds.current_round(entry["event_id"]))["state"],
                       max_total=max_total, total_text=two(sheet["total"]), documents=documents, documents_enabled=docs is not None,
                       students=[m for m in entry["members"] if m["role"] == "student"],
                       position=position + 1, count=len(mine), scored=sum(1 for a in mine if a["status"] == "scored"),
@@ -662,11 +665,28 @@ class JudgePages(Controller):
             if isinstance(exc, Conflict):
                 try:
                     payload["server"] = _score_view(await scoring.get_my_score(user, entry_id))
+                    payload["progress"] = await _my_progress(user, entry_id)
                 except ServiceError:
                     pass
             return json_response(payload, exc.status_code)
         saved["saved_at"] = dt.datetime.now(SHANGHAI).strftime("%H:%M:%S")
+        saved["progress"] = await _my_progress(user, entry_id)
         return json_response(saved)
+
+
+async def _my_progress(user: Any, entry_id: int) -> dict[str, Any] | None:
+    """The judge's progress in the entry's event after a save, so the pages update their
+    "已评 x / y" counts from the answer: ``{"event_id", "scored", "assigned"}``."""
+    mine = await assignments.my_assignments(user)
+    event_id = next((a["event_id"] for a in mine if a["entry_id"] == entry_id), None)
+    if event_id is None:
+        return None
+    in_event = [a for a in mine if a["event_id"] == event_id]
+    return {"event_id": event_id, "scored": sum(1 for a in in_event if a["status"] == "scored"), "assigned": len(in_event)}
+
+
+def _status_labels() -> dict[str, str]:
+    return {key: _(label) for key, label in SHEET_STATUS_LABELS.items()}
 
 
 def _judge_messages() -> dict[str, str]:
@@ -693,6 +713,7 @@ def _judge_messages() -> dict[str, str]:
         "sentNow": _("已补发"),
         "conflictShort": _("冲突，请打开处理"),
         "login": _("重新登录"),
+        "scoredCount": _("已评 {done}"),
     }
 
 

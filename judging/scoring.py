@@ -9,6 +9,7 @@ citing the objection it answers; after finalization nothing changes (409).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -39,8 +40,10 @@ def _points(criteria: list[dict[str, Any]], values: dict[str, Any]) -> dict[str,
     for code, raw in values.items():
         if raw is None or raw == "":
             continue
+        if isinstance(raw, bool) or (isinstance(raw, str) and not re.fullmatch(r"\s*\d+(\.\d+)?\s*", raw)):
+            raise ValidationFailed(_("“{name}”的分数必须是数字。", name=by_code[code]["name"]))
         try:
-            value = Decimal(str(raw))
+            value = Decimal(str(raw).strip())
         except (InvalidOperation, ValueError):
             raise ValidationFailed(_("“{name}”的分数必须是数字。", name=by_code[code]["name"])) from None
         maximum = Decimal(by_code[code]["max_points"])

@@ -166,7 +166,8 @@
     }).catch(function () { clearTimeout(timer); return {kind: "offline"}; });
   }
 
-  /* Send every queued sheet of the user except `skipKey`; `report(entryId, kind)` per result. */
+  /* Send every queued sheet of the user except `skipKey`; `report(entryId, kind, body)` per result
+   * (body: the server's answer; a save's and a 409's carry "progress", a 409's the stored sheet). */
   function flushOthers(userId, skipKey, report) {
     var keys = userKeys(userId).filter(function (k) { return k !== skipKey; });
     var chain = Promise.resolve();
@@ -184,7 +185,7 @@
             item.rejected = true;
             writeItem(key, item);
           }
-          if (report) report(item.entryId, res.kind);
+          if (report) report(item.entryId, res.kind, res.body);
         });
       });
     });
@@ -235,6 +236,15 @@
         stateEl.appendChild(link);
       }
       root.setAttribute("data-save-state", name);
+    }
+
+    // the header's "已评 x" count, from the server's answer (a save may complete or un-complete a sheet)
+    var scoredEl = document.getElementById("scored-count");
+    function showProgress(body) {
+      var p = body && body.progress;
+      if (!scoredEl || !p || p.event_id !== data.eventId) return;
+      scoredEl.setAttribute("data-scored", p.scored);
+      scoredEl.textContent = fmt(M.scoredCount, {done: p.scored});
     }
 
     function currentItem() { return readItem(key) || memoryItem; }
@@ -364,6 +374,7 @@
     function handle(res, item) {
       var detail = res.body && res.body.detail;
       var now = currentItem();
+      if (res.kind === "saved" || res.kind === "conflict") showProgress(res.body);
       if (res.kind === "saved") {
         version = res.body.version;
         server = {criteria: Object.assign({}, item.criteria), comment: item.comment, version: version};
@@ -485,14 +496,15 @@
       setState(server.version ? "saved" : "new");
     }
 
-    window.addEventListener("online", function () { flush(); flushOthers(data.userId, key); });
+    function others() { return flushOthers(data.userId, key, function (entryId, kind, body) { showProgress(body); }); }
+    window.addEventListener("online", function () { flush(); others(); });
     window.addEventListener("offline", function () { if (currentItem() && state !== "conflict" && !locked) setState("queued"); });
     setInterval(function () {
       if (!locked && state !== "conflict" && currentItem() && !inFlight) flush();
     }, RETRY_MS);
     document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden" && state === "pending") flush(true); });
     window.addEventListener("pagehide", function () { if (state === "pending") flush(true); });
-    flushOthers(data.userId, key);
+    others();
 
     // for tests and the curious: the page's view of things
     root.xinmiao = {state: function () { return state; }, version: function () { return version; }, flush: flush};
@@ -511,14 +523,40 @@
       card.className = "local-state badge local-" + kind;
       card.hidden = !text;
     }
+    /* Show what the server stored for an entry (a save's answer, or the sheet a 409 sends back),
+     * never the total rendered before the queued sheet was sent. */
+    function showStored(entryId, sheet) {
+      var card = root.querySelector('a[data-entry-id="' + entryId + '"]');
+      if (!card || !sheet) return;
+      var status = sheet.complete ? "scored" : (sheet.version ? "draft" : "pending");
+      card.className = card.className.replace(/\bstatus-\w+/, "status-" + status);
+      var badge = card.querySelector(".badge[class*='sheet-']");
+      if (badge) {
+        badge.className = badge.className.replace(/\bsheet-\w+/, "sheet-" + status);
+        if (M.status && M.status[status]) badge.textContent = M.status[status];
+      }
+      var total = card.querySelector(".total"), value = sheet.complete ? parseDecimal(sheet.total) : null;
+      if (total) { total.textContent = value ? text2(value) : ""; total.hidden = !value; }
+    }
+    function showProgress(p) {
+      var block = p && root.querySelector('[data-event-id="' + p.event_id + '"].judge-event');
+      if (!block) return;
+      var count = block.querySelector(".scored-count"), bar = block.querySelector(".judge-progress .bar"), fill = bar && bar.querySelector(".bar-fill");
+      if (count && M.progress) count.textContent = fmt(M.progress, {done: p.scored, total: p.assigned});
+      if (bar) bar.setAttribute("aria-valuenow", p.scored);
+      if (fill) {
+        fill.style.width = (p.assigned ? 100 * p.scored / p.assigned : 0).toFixed(1) + "%";
+        fill.classList.toggle("full", p.assigned > 0 && p.scored >= p.assigned);
+      }
+    }
     function run() {
       userKeys(userId).forEach(function (k) {
         var item = readItem(k);
         if (item) mark(item.entryId, M.unsent, "queued");
       });
-      flushOthers(userId, null, function (entryId, kind) {
-        if (kind === "saved") mark(entryId, M.sentNow, "saved");
-        else if (kind === "conflict") mark(entryId, M.conflictShort, "conflict");
+      flushOthers(userId, null, function (entryId, kind, body) {
+        if (kind === "saved") { showStored(entryId, body); showProgress(body && body.progress); mark(entryId, M.sentNow, "saved"); }
+        else if (kind === "conflict") { showStored(entryId, body && body.server); showProgress(body && body.progress); mark(entryId, M.conflictShort, "conflict"); }
         else if (kind === "offline" || kind === "auth") mark(entryId, M.queued, "queued");
       });
     }

@@ -214,3 +214,11 @@ def test_school_pages_access(world):
     world.client.cookies.clear()
     anonymous = world.client.get("/schools/", follow_redirects=False)
     assert anonymous.status_code == 303 and anonymous.headers["location"] == "/login?next=/schools"
+
+
+def test_school_city_must_be_a_city_of_the_province(world):
+    response = world.client.post("/api/v1/schools", json={"code": "MX01", "name": "火星中学", "city": "火星市"}, headers=world.headers("org"))
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "city", "message": "请从列表中选择市县。"}]
+    ok = world.client.post("/api/v1/schools", json={"code": "WN01", "name": "万宁中学", "city": "万宁市"}, headers=world.headers("org"))
+    assert ok.status_code == 201 and ok.json()["city"] == "万宁市"

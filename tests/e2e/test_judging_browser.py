@@ -91,6 +91,7 @@ def test_judge_scores_on_a_tablet_through_a_dropped_connection(world, live_serve
     page.locator(f'a[href="/judging/entries/{entry_id}"]').tap()
     page.wait_for_selector("#score-page")
     assert page.get_attribute("#save-state", "data-state") == "new"
+    assert page.inner_text("#scored-count") == "已评 0"
 
     # tap points: the live total is computed in the browser exactly like the server
     tap_points(page, "innovation", "8")
@@ -102,6 +103,8 @@ def test_judge_scores_on_a_tablet_through_a_dropped_connection(world, live_serve
     tap_points(page, "practical", "6")
     assert page.inner_text("#total") == "71.00"
     wait_saved(page, 3)
+    # the sheet is now complete: the header count follows the save's answer, without a reload
+    page.wait_for_function("() => document.getElementById('scored-count').textContent === '已评 1'", timeout=5000)
     page.locator('fieldset[data-code="scientific"] button.plus').tap()  # 7 -> 7.5
     assert page.input_value("#points-scientific") == "7.5"
     assert page.inner_text("#total") == "72.50"
@@ -185,6 +188,32 @@ def test_judge_scores_on_a_tablet_through_a_dropped_connection(world, live_serve
     # the list shows the progress
     page.goto(f"{live_server}/judging/")
     assert f"已评 1 / {len(mine)}" in page.inner_text("main")
+    card = f'a[data-entry-id="{entry_id}"]'
+    assert page.inner_text(f"{card} .total") == "90.00"
+
+    # sheets queued on the tablet (e.g. by a scoring page closed offline) are sent by the list
+    # page: it then shows what the server stored, never the total rendered before the send
+    other = mine[1]
+    queued = {entry_id: {"innovation": "10", "scientific": "10", "practical": "8"}, other: {"innovation": "7", "scientific": "6", "practical": "5"}}
+    page.goto(f"{live_server}/static/app.css")  # same origin, no page script
+    for eid, base in ((entry_id, 9), (other, 0)):
+        item = {"entryId": eid, "userId": judge_id, "url": f"/judging/entries/{eid}/score", "criteria": queued[eid], "comment": "",
+                "baseVersion": base}
+        page.evaluate("([k, v]) => localStorage.setItem(k, v)", [f"xinmiao:score:{judge_id}:{eid}", json.dumps(item)])
+    page.goto(f"{live_server}/judging/")
+    other_card = f'a[data-entry-id="{other}"]'
+    for c in (card, other_card):
+        page.wait_for_selector(f"{c} .local-state.local-saved", timeout=10000)
+        assert page.inner_text(f"{c} .local-state") == "已补发"
+    assert sheet(world, entry_id, judge_id)["version"] == 10 and sheet(world, other, judge_id)["version"] == 1
+    # 10/10*40 + 10/10*30 + 8/10*30 = 94.00; 7/10*40 + 6/10*30 + 5/10*30 = 61.00
+    assert page.inner_text(f"{card} .total") == "94.00"
+    assert page.inner_text(f"{other_card} .total") == "61.00" and page.is_visible(f"{other_card} .total")
+    assert page.inner_text(f"{other_card} .badge.sheet-scored") == "已评"
+    assert f"已评 2 / {len(mine)}" in page.inner_text("main")
+    page.reload()  # and the server agrees
+    assert page.inner_text(f"{card} .total") == "94.00" and page.inner_text(f"{other_card} .total") == "61.00"
+    assert f"已评 2 / {len(mine)}" in page.inner_text("main")
     assert errors == []
     context.close()
 

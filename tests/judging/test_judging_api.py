@@ -924,3 +924,16 @@ def test_unknown_event_answers_404_everywhere(world):
         response = getattr(world.client, method)(base + path, headers=org(world), **({"json": body} if body is not None else {}))
         assert response.status_code == 404, (path, response.text)
     assert world.client.get(base + "/results").status_code == 404
+
+
+def test_points_in_scientific_notation_or_booleans_are_refused():
+    from judging.scoring import _points
+    from app.errors import ValidationFailed
+    import pytest
+
+    criteria = [{"code": "innovation", "name": "创新性", "weight": "40", "max_points": "10"}]
+    assert _points(criteria, {"innovation": "7.5"}) == {"innovation": "7.5"}
+    assert _points(criteria, {"innovation": 8}) == {"innovation": "8"}
+    for bad in ("1e1", True, "八"):
+        with pytest.raises(ValidationFailed):
+            _points(criteria, {"innovation": bad})

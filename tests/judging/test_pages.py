@@ -287,20 +287,27 @@ def test_saving_through_the_page_endpoint_is_versioned_and_needs_csrf(world):
 
     body = {"criteria": {"innovation": "8", "scientific": "7.5"}, "comment": "数据扎实", "version": 0}
     assert put_score(client, entry_id, body, with_csrf=False).status_code == 403
+    mine = world.run(assignments.my_assignments(world.principal("judge")))
     response = put_score(client, entry_id, body)
     assert response.status_code == 200, response.text
     assert response.json()["version"] == 1 and response.json()["complete"] is False
+    # the answer carries the judge's progress in the event, for the pages' "已评" counts
+    assert response.json()["progress"] == {"event_id": world.event_id, "scored": 0, "assigned": len(mine)}
     # a replay of the same sheet (the tablet did not hear the answer) changes nothing
     response = put_score(client, entry_id, body)
     assert response.status_code == 200 and response.json()["version"] == 1
     # the next edit is based on version 1
     response = put_score(client, entry_id, {"criteria": {"practical": "6"}, "comment": "数据扎实", "version": 1})
     assert response.status_code == 200 and response.json()["version"] == 2 and response.json()["complete"] is True
+    assert response.json()["progress"] == {"event_id": world.event_id, "scored": 1, "assigned": len(mine)}
+    # the scoring page's header count is rendered in an element the page script updates
+    assert re.search(r'<span id="scored-count" data-scored="1">已评 1</span>', client.get(f"/judging/entries/{entry_id}").text)
     # a late replay of an older edit with other values: 409 with the server's sheet, nothing overwritten
     response = put_score(client, entry_id, {"criteria": {"innovation": "3"}, "comment": "数据扎实", "version": 1})
     assert response.status_code == 409
     data = response.json()
     assert data["extra"]["current_version"] == 2 and data["server"]["version"] == 2
+    assert data["progress"]["scored"] == 1 and data["server"]["total"] and data["server"]["complete"] is True
     assert data["server"]["criteria"] == {"innovation": "8", "scientific": "7.5", "practical": "6"}
     assert "版本" in data["detail"]
     score = world.run(Score.select().where((Score.entry == entry_id) & (Score.judge == judge_id)).output(load_json=True).first())
@@ -338,6 +345,23 @@ def test_scores_are_read_only_after_publication(world):
     assert response.status_code == 409 and "公示" in response.json()["detail"]
     assert "current_version" not in (response.json()["extra"] or {})
     assert "评分已锁定" in text_of(client.get("/judging/"))
+    # published: both pages say so (not "final")
+    listing, scoring_page = text_of(client.get("/judging/")), text_of(client.get(f"/judging/entries/{entry_id}"))
+    for text in (listing, scoring_page):
+        assert "结果已公示，评分已锁定" in text and "已定稿" not in text
+    assert "公示中" in listing
+
+    # finalized: the notices say the results are final, not that they are on public notice
+    world.run(publication.finalize(world.org, world.event_id))
+    listing, scoring_page = text_of(client.get("/judging/")), text_of(client.get(f"/judging/entries/{entry_id}"))
+    for text in (listing, scoring_page):
+        assert "结果已定稿，评分已锁定，只能查看。" in text and "结果已公示" not in text
+    assert "已定稿" in listing and "公示中" not in listing
+    assert 'class="badge state-finalized"' in client.get("/judging/").text
+    response = put_score(client, entry_id, {"criteria": {"innovation": "9"}, "version": 1})
+    assert response.status_code == 409 and "定稿" in response.json()["detail"]
+    client.cookies.set("lang", "en")
+    assert "Results are final: scores are locked and read-only." in text_of(client.get("/judging/"))
 
 
 # --------------------------------------------------------------------------- results, progress, publication
