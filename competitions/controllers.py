@@ -6,7 +6,6 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
-from litestar.params import Parameter
 from litestar.response import File
 
 from app.auth import logged_in, organizer_only, requires

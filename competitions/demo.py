@@ -9,7 +9,6 @@ from typing import Any
 
 from app import accounts
 from app.db import write_transaction
-from app.principal import Principal
 from app.schools import HAINAN_CITIES
 from app.tables import School, User
 from competitions import events

@@ -47,15 +47,20 @@ def can_manage_school(actor: Principal, school_id: int) -> bool:
     return actor.is_organizer or (actor.role == "school" and actor.school_id == school_id)
 
 
-async def _entry_row(entry_id: int) -> dict[str, Any]:
-    row = await Entry.select(
+def _entry_columns() -> list[Any]:
+    """An entry's columns with its school's and category's codes and names."""
+    return [
         Entry.all_columns(),
         Entry.school.code.as_alias("school_code"),
         Entry.school.name.as_alias("school_name"),
         Entry.school.city.as_alias("city"),
         Entry.category.code.as_alias("category_code"),
         Entry.category.name.as_alias("category_name"),
-    ).where(Entry.id == entry_id).first()
+    ]
+
+
+async def _entry_row(entry_id: int) -> dict[str, Any]:
+    row = await Entry.select(*_entry_columns()).where(Entry.id == entry_id).first()
     if row is None:
         raise NotFound(_("作品不存在或您无权查看。"))
     return row
@@ -208,15 +213,7 @@ async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] 
     if "q" in filters:
         text = f"%{str(filters['q']).strip()}%"
         where &= Entry.title.like(text) | Entry.code.like(text)
-    rows = await Entry.select(
-        Entry.all_columns(),
-        Entry.school.code.as_alias("school_code"),
-        Entry.school.name.as_alias("school_name"),
-        Entry.school.city.as_alias("city"),
-        Entry.category.code.as_alias("category_code"),
-        Entry.category.name.as_alias("category_name"),
-        Entry.category.position.as_alias("category_position"),
-    ).where(where)
+    rows = await Entry.select(*_entry_columns(), Entry.category.position.as_alias("category_position")).where(where)
     rows.sort(key=lambda r: (r["category_position"], ["小学", "初中", "高中"].index(r["division"]) if r["division"] in ("小学", "初中", "高中") else 9, r["code"]))
     members = await _members_by_entry([r["id"] for r in rows])
     private = actor.role in ("organizer", "city", "school")

@@ -15,30 +15,13 @@ import pytest
 
 from judging import assignments, scoring
 from judging.tables import Score, ScoreChange
-from tests.conftest import PASSWORD, skip_or_fail
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, TABLET
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import PHONE, TABLET
 from tests.judging.test_pages import assigned_to, build_panel, score_all
 
 PORTRAIT = {"width": 800, "height": 1280}
 LANDSCAPE = {"width": 1280, "height": 800}
 SHOTS = os.environ.get("XINMIAO_SCREENSHOTS")
-
-
-@pytest.fixture
-def browser(live_server):
-    """A browser per test, started after the test's database exists. (The session-wide
-    ``browser`` of tests/e2e/conftest.py starts Playwright's event loop before the
-    function-scoped ``settings`` fixture runs, whose ``asyncio.run`` then fails on PostgreSQL.)"""
-    if not os.path.exists(CHROMIUM):
-        skip_or_fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail("playwright is not installed")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def log_in(page, base: str, username: str) -> None:

@@ -927,9 +927,8 @@ def test_unknown_event_answers_404_everywhere(world):
 
 
 def test_points_in_scientific_notation_or_booleans_are_refused():
-    from judging.scoring import _points
     from app.errors import ValidationFailed
-    import pytest
+    from judging.scoring import _points
 
     criteria = [{"code": "innovation", "name": "创新性", "weight": "40", "max_points": "10"}]
     assert _points(criteria, {"innovation": "7.5"}) == {"innovation": "7.5"}
