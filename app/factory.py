@@ -130,6 +130,12 @@ def _template_engine(engine: JinjaTemplateEngine) -> None:
     env.policies["ext.i18n.trimmed"] = True
 
 
+async def _close_scan_stores() -> None:
+    from competitions.scanstore import close_scan_stores
+
+    await close_scan_stores()
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the Litestar application for ``settings`` (default: from the environment).
 
@@ -177,7 +183,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         openapi_config=OpenAPIConfig(title="Xinmiao 新苗 API", version="1.0.0", path="/schema"),
         on_startup=[db.start_pool],
-        on_shutdown=[db.close_pool],
+        on_shutdown=[_close_scan_stores, db.close_pool],
         request_max_body_size=settings.max_document_bytes + 1024 * 1024,
         debug=settings.debug,
     )

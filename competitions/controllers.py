@@ -238,7 +238,9 @@ class MemberApi(Controller):
 
 
 def competition_routes() -> list[Any]:
-    routes: list[Any] = [EventApi, EntryApi, MemberApi, DocumentApi]
+    from competitions.checkin_controllers import checkin_routes
+
+    routes: list[Any] = [EventApi, EntryApi, MemberApi, DocumentApi, *checkin_routes()]
     try:
         from competitions.pages import page_routes
     except ImportError:

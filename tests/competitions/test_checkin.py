@@ -1,0 +1,431 @@
+"""Credentials, badges and check-in through the JSON API and the services: signed
+credentials (forged, revoked, garbled, scanner suffixes and case), one check-in per member
+and session under concurrency, queued scans with their own id and time, live view and
+attendance workbook, badges PDF."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import io
+import shutil
+import subprocess
+import itertools
+
+import openpyxl
+import pytest
+
+from tests.conftest import PASSWORD, gb11643, skip_or_fail
+
+_seq = itertools.count(1)
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def ok(response, status: int = 200):
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def new_entry(world, school: str, students, advisers=(), title=None, event_id=None, category="MA", division="初中") -> dict:
+    """An approved entry created by the organizer; returns {"id", "members": {name: id}}."""
+    from competitions.members import MemberInput
+    from competitions.registration import create_entry
+
+    members = [MemberInput(role="student", name=name, gender="男", id_number=gb11643(f"46010020100101{(next(_seq) * 2 + 1) % 1000:03d}"),
+                           grade="初二", phone="13800001111", consent_participation=True) for name in students]
+    members += [MemberInput(role="adviser", name=name, phone="13900002222") for name in advisers]
+    entry = world.run(create_entry(world.org, event_id or world.event_id, {
+        "title": title or f"作品{next(_seq)}", "category": category, "division": division, "school_code": school}, members))
+    return {"id": entry["id"], "code": entry["code"], "members": {m["name"]: m["id"] for m in entry["members"]}}
+
+
+def session(world, name="报到", **extra) -> int:
+    body = ok(world.client.post(f"/api/v1/events/{world.event_id}/checkin-sessions", json={"name": name, **extra},
+                                headers=world.headers("org")), 201)
+    return body["id"]
+
+
+def token_of(world, member_id: int, username="org") -> str:
+    response = world.client.get(f"/api/v1/participants/{member_id}/credential", headers=world.headers(username))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "image/png"
+    assert response.content[:8] == b"\x89PNG\r\n\x1a\n"
+    return response.headers["x-credential"]
+
+
+def scan(world, session_id: int, token: str, expect=200, username="staff", **extra):
+    response = world.client.post("/api/v1/checkin/scan", json={"session_id": session_id, "token": token, **extra},
+                                 headers=world.headers(username))
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+def checkin_rows(world, session_id: int) -> list[dict]:
+    from competitions.tables import Checkin
+
+    return world.run(Checkin.select().where(Checkin.checkin_session == session_id).order_by(Checkin.id))
+
+
+# --------------------------------------------------------------------------- credential text
+
+
+def test_credential_text_is_short_signed_ascii_and_survives_scanners(settings):
+    from competitions.credentials import InvalidCredential, credential_for, read_credential
+
+    text = credential_for(1234, 3)
+    # "XM" + Base32 of 4-byte id + 2-byte generation + 9-byte MAC = 2 + 24 characters
+    assert len(text) == 26 and text.startswith("XM")
+    assert set(text[2:]) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+    # the first 8 Base32 characters hold the id and generation: 00 00 04 D2 00 03 ...
+    assert base64.b32decode(text[2:])[:6] == bytes([0, 0, 4, 0xD2, 0, 3])
+    for variant in (text.lower(), text + "\r\n", text + "\t", f"  {text[:10]}-{text[10:]} ", text.swapcase()):
+        ref = read_credential(variant)
+        assert (ref.member_id, ref.generation) == (1234, 3)
+    # a digit 0/1/8 typed for O/I/B still reads (never produced, so no ambiguity)
+    if "O" in text:
+        assert read_credential(text.replace("O", "0")).member_id == 1234
+    # forged: any single changed character breaks the signature
+    for position in (2, 5, 10, 25):
+        changed = text[:position] + ("A" if text[position] != "A" else "B") + text[position + 1:]
+        with pytest.raises(InvalidCredential):
+            read_credential(changed)
+    # garbled: wrong length, wrong prefix, characters outside Base32, empty, Chinese IME output
+    for garbled in (text[:-1], "YY" + text[2:], text[:20] + "999999", "", "ＸＭ签到", "https://example.com/" + text):
+        with pytest.raises(InvalidCredential):
+            read_credential(garbled)
+
+
+def test_credential_signed_with_the_service_secret(settings):
+    from app.settings import get_settings, set_settings
+    from competitions.credentials import InvalidCredential, credential_for, read_credential
+
+    text = credential_for(7)
+    original = get_settings()
+    import dataclasses
+
+    set_settings(dataclasses.replace(original, secret_key="another-secret"))
+    try:
+        with pytest.raises(InvalidCredential):
+            read_credential(text)
+    finally:
+        set_settings(original)
+    assert read_credential(text).member_id == 7
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+def test_scan_checks_in_once_and_reports_the_first_time(world):
+    entry = new_entry(world, "HK01", ["李明", "王芳"], advisers=["陈老师"])
+    sid = session(world, "报到", starts_at="2026-05-01T07:00", ends_at="2026-05-01T12:00")
+    token = token_of(world, entry["members"]["李明"])
+    first = scan(world, sid, token.lower() + "\r", client_scan_id="dev1-0001", scanned_at="2026-05-01T08:15:30+08:00",
+                 device="门口1")
+    assert first["result"] == "checked_in"
+    assert first["participant"] == {"id": entry["members"]["李明"], "name": "李明", "school_name": "海口市第一中学",
+                                    "role": "student", "entry_code": entry["code"], "entry_title": first["participant"]["entry_title"]}
+    assert first["first_checked_in_at"] == "2026-05-01T08:15:30+08:00"
+    assert first["first_checked_in_time"] == "08:15"
+    assert first["outside_window"] is False
+    # the same badge again, from another device, later: already checked in at the first time
+    again = scan(world, sid, token, client_scan_id="dev2-0001", scanned_at="2026-05-01T08:20:00+08:00", device="门口2")
+    assert again["result"] == "already_checked_in"
+    assert again["first_checked_in_at"] == "2026-05-01T08:15:30+08:00"
+    assert again["message"] == "已签到（08:15 首次签到）"
+    # a replay of the first scan (its response was lost) is answered as before
+    replay = scan(world, sid, token, client_scan_id="dev1-0001", scanned_at="2026-05-01T08:15:30+08:00", device="门口1")
+    assert replay["result"] == "checked_in" and replay["first_checked_in_at"] == "2026-05-01T08:15:30+08:00"
+    rows = checkin_rows(world, sid)
+    assert len(rows) == 1
+    assert (rows[0]["device"], rows[0]["client_scan_id"], rows[0]["method"]) == ("门口1", "dev1-0001", "qr")
+    assert rows[0]["checked_in_at"] == dt.datetime(2026, 5, 1, 0, 15, 30, tzinfo=dt.timezone.utc)
+    staff_id = world.principal("staff").id
+    assert rows[0]["staff"] == staff_id
+    # an adviser checks in with their own credential; the other student is not yet here
+    adviser = scan(world, sid, token_of(world, entry["members"]["陈老师"]))
+    assert adviser["result"] == "checked_in" and adviser["participant"]["role"] == "adviser"
+    assert len(checkin_rows(world, sid)) == 2
+    # the same credential checks in separately at another session
+    other = session(world, "开幕式")
+    assert scan(world, other, token)["result"] == "checked_in"
+
+
+def test_scan_time_in_the_future_is_replaced_by_the_server_time(world):
+    entry = new_entry(world, "HK01", ["李明"])
+    sid = session(world)
+    before = dt.datetime.now(dt.timezone.utc)
+    answer = scan(world, sid, token_of(world, entry["members"]["李明"]), scanned_at="2099-01-01T00:00:00+08:00")
+    stored = checkin_rows(world, sid)[0]["checked_in_at"]
+    assert before <= stored <= dt.datetime.now(dt.timezone.utc)
+    assert answer["first_checked_in_at"].startswith(stored.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M"))
+
+
+def test_forged_garbled_unknown_and_wrong_session(world):
+    from competitions.credentials import credential_for
+
+    entry = new_entry(world, "HK01", ["李明"])
+    sid = session(world)
+    token = token_of(world, entry["members"]["李明"])
+    forged = token[:-3] + ("AAA" if token[-3:] != "AAA" else "BBB")
+    body = scan(world, sid, forged, expect=422)
+    assert body["detail"] == "凭证签名无效：此二维码是伪造或被改动过的。"
+    assert scan(world, sid, "ＸＭ１２３", expect=422)["detail"] == "这不是新苗的参赛凭证二维码。"
+    assert scan(world, sid, "hello world", expect=422)["detail"] == "这不是新苗的参赛凭证二维码。"
+    # well signed, but no such member (deleted)
+    assert scan(world, sid, credential_for(987654), expect=404)["detail"] == "凭证无效：找不到这个参赛人员，可能已被删除。"
+    assert scan(world, 999999, token, expect=404)["detail"] == "找不到这个签到场次。"
+    assert checkin_rows(world, sid) == []
+    # refused scans are kept for the live view
+    live = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/live", headers=world.headers("org")))
+    assert live["rejected"] == {"forged": 3, "unknown": 1}
+
+
+def test_reissue_revokes_the_old_credential(world):
+    entry = new_entry(world, "HK01", ["李明"])
+    member_id = entry["members"]["李明"]
+    sid = session(world)
+    old = token_of(world, member_id)
+    response = world.client.post(f"/api/v1/participants/{member_id}/credential/reissue", json={"reason": ""},
+                                 headers=world.headers("org"))
+    assert response.status_code == 422
+    new = ok(world.client.post(f"/api/v1/participants/{member_id}/credential/reissue", json={"reason": "参赛证丢失"},
+                               headers=world.headers("org")))["credential"]
+    assert new != old and new == token_of(world, member_id)
+    assert world.client.post(f"/api/v1/participants/{member_id}/credential/reissue", json={"reason": "x"},
+                             headers=world.headers("hk01")).status_code == 403
+    revoked = scan(world, sid, old, client_scan_id="q-1")
+    assert revoked["result"] == "revoked" and revoked["participant"]["name"] == "李明"
+    assert revoked["first_checked_in_at"] is None
+    assert checkin_rows(world, sid) == []
+    assert scan(world, sid, new)["result"] == "checked_in"
+    # the old one stays revoked even after the member checked in with the new one
+    assert scan(world, sid, old)["result"] == "revoked"
+    from app.tables import AuditLog
+
+    log = world.run(AuditLog.select(AuditLog.action, AuditLog.reason).where(AuditLog.object_id == member_id)
+                    .where(AuditLog.action == "credential.reissue"))
+    assert log == [{"action": "credential.reissue", "reason": "参赛证丢失"}]
+
+
+def test_wrong_event_and_withdrawn_entry(world):
+    from competitions import events, registration
+
+    other_event = world.run(events.create_event(world.org, {"name": "2026年海南省青少年机器人竞赛", "kind": "robotics", "year": 2026}))
+    ok(world.client.post(f"/api/v1/events/{other_event['id']}/categories", json={"code": "FLL", "name": "机器人挑战赛"},
+                         headers=world.headers("org")), 201)
+    stranger = new_entry(world, "HK02", ["赵六"], event_id=other_event["id"], category="FLL")
+    mine = new_entry(world, "HK01", ["李明"])
+    sid = session(world)
+    answer = scan(world, sid, token_of(world, stranger["members"]["赵六"]))
+    assert answer["result"] == "wrong_event" and answer["message"] == "不是本活动的凭证"
+    world.run(registration.withdraw_entry(world.org, mine["id"], "学生生病"))
+    assert scan(world, sid, token_of(world, mine["members"]["李明"]))["result"] == "revoked"
+    assert checkin_rows(world, sid) == []
+
+
+def test_who_may_scan_and_see_credentials(world):
+    entry = new_entry(world, "HK01", ["李明"])
+    member_id = entry["members"]["李明"]
+    sid = session(world)
+    token = token_of(world, member_id)
+    # the member's own school gets the QR (PNG and SVG), another school and judges do not
+    assert token_of(world, member_id, "hk01") == token
+    svg = world.client.get(f"/api/v1/participants/{member_id}/credential?format=svg", headers=world.headers("hk01"))
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml") and b"<svg" in svg.content
+    assert world.client.get(f"/api/v1/participants/{member_id}/credential", headers=world.headers("hk02")).status_code == 404
+    assert world.client.get(f"/api/v1/participants/{member_id}/credential", headers=world.headers("judge")).status_code == 403
+    assert world.client.get(f"/api/v1/participants/{member_id}/credential?format=gif",
+                            headers=world.headers("org")).status_code == 422
+    for username in ("hk01", "judge", "haikou", "referee"):
+        scan(world, sid, token, expect=403, username=username)
+    assert world.client.post("/api/v1/checkin/scan", json={"session_id": sid, "token": token}).status_code == 401
+    assert world.client.post(f"/api/v1/events/{world.event_id}/checkin-sessions", json={"name": "x"},
+                             headers=world.headers("staff")).status_code == 403
+    # organizers scan too
+    assert scan(world, sid, token, username="org")["result"] == "checked_in"
+    # the credential holds no personal data: only the member id, generation and signature
+    assert "李明" not in token and "460100" not in token
+
+
+def test_session_validation(world):
+    response = world.client.post(f"/api/v1/events/{world.event_id}/checkin-sessions",
+                                 json={"name": "开幕式", "starts_at": "2026-05-01T10:00", "ends_at": "2026-05-01T09:00"},
+                                 headers=world.headers("org"))
+    assert response.status_code == 422 and response.json()["detail"] == "结束时间必须晚于开始时间。"
+    response = world.client.post(f"/api/v1/events/{world.event_id}/checkin-sessions",
+                                 json={"name": "开幕式", "starts_at": "五月一日"}, headers=world.headers("org"))
+    assert response.status_code == 422 and "开始时间" in response.json()["detail"]
+    assert world.client.post(f"/api/v1/events/{world.event_id}/checkin-sessions", json={"name": "  "},
+                             headers=world.headers("org")).status_code == 422
+    assert world.client.post("/api/v1/events/99999/checkin-sessions", json={"name": "报到"},
+                             headers=world.headers("org")).status_code == 404
+    sid = session(world, "开幕式", starts_at="2026-05-01T09:00", ends_at="2026-05-01T10:30", location="大礼堂")
+    body = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}", headers=world.headers("staff")))
+    assert (body["starts_at"], body["ends_at"], body["location"]) == (
+        "2026-05-01T09:00:00+08:00", "2026-05-01T10:30:00+08:00", "大礼堂")
+    assert body["window"] == "2026-05-01 09:00 – 10:30"
+
+
+def test_fifty_concurrent_scans_of_one_credential_give_one_checkin(world):
+    from competitions import checkin
+
+    entry = new_entry(world, "HK01", ["李明"])
+    sid = session(world)
+    token = token_of(world, entry["members"]["李明"])
+    staff = world.principal("staff")
+
+    async def burst():
+        return await asyncio.gather(*[
+            checkin.scan(staff, sid, token, client_scan_id=f"phone{i}-1", device=f"phone{i}") for i in range(50)
+        ])
+
+    answers = world.run(burst())
+    results = sorted(a["result"] for a in answers)
+    assert results == ["already_checked_in"] * 49 + ["checked_in"]
+    assert len({a["first_checked_in_at"] for a in answers}) == 1
+    rows = checkin_rows(world, sid)
+    assert len(rows) == 1
+    winner = next(a for a in answers if a["result"] == "checked_in")
+    assert rows[0]["client_scan_id"] == winner["client_scan_id"]
+
+
+def test_fifty_concurrent_http_scans_give_one_checkin(world):
+    from concurrent.futures import ThreadPoolExecutor
+
+    entry = new_entry(world, "HK01", ["李明"])
+    sid = session(world)
+    token = token_of(world, entry["members"]["李明"])
+    headers = world.headers("staff")
+
+    def one(i):
+        return world.client.post("/api/v1/checkin/scan", json={"session_id": sid, "token": token, "client_scan_id": f"c{i}"},
+                                 headers=headers)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        responses = list(pool.map(one, range(50)))
+    assert [r.status_code for r in responses] == [200] * 50
+    assert sorted(r.json()["result"] for r in responses) == ["already_checked_in"] * 49 + ["checked_in"]
+    assert len(checkin_rows(world, sid)) == 1
+
+
+def test_the_database_refuses_a_second_checkin(world):
+    """The rule lives in the database (unique index), not only in the service."""
+    from competitions.tables import Checkin
+
+    entry = new_entry(world, "HK01", ["李明"])
+    sid = session(world)
+    member_id = entry["members"]["李明"]
+    now = dt.datetime.now(dt.timezone.utc)
+    world.run(Checkin.insert(Checkin(checkin_session=sid, member=member_id, checked_in_at=now, recorded_at=now)))
+    with pytest.raises(Exception) as caught:
+        world.run(Checkin.insert(Checkin(checkin_session=sid, member=member_id, checked_in_at=now, recorded_at=now)))
+    assert "unique" in str(caught.value).lower()
+
+
+def test_search_manual_checkin_live_view_and_workbook(world):
+    a = new_entry(world, "HK01", ["李明", "王芳"], advisers=["陈老师"], title="校园雨水回收装置")
+    b = new_entry(world, "HK02", ["阿依古丽·买买提"], title="椰子壳活性炭")
+    sid = session(world, "报到")
+    staff = world.headers("staff")
+    found = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q=阿依古丽", headers=staff))
+    assert [(m["name"], m["school_name"], m["checked_in_at"]) for m in found] == [("阿依古丽·买买提", "海南华侨中学", None)]
+    by_title = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q=雨水", headers=staff))
+    assert [m["name"] for m in by_title] == ["李明", "王芳", "陈老师"]
+    manual = ok(world.client.post("/api/v1/checkin/manual", json={"session_id": sid, "member_id": found[0]["id"], "device": "服务台"},
+                                  headers=staff))
+    assert manual["result"] == "checked_in"
+    assert scan(world, sid, token_of(world, a["members"]["李明"]), device="门口1")["result"] == "checked_in"
+    found = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q=阿依古丽", headers=staff))
+    assert found[0]["checked_in_time"] == manual["first_checked_in_time"]
+    live = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/live", headers=world.headers("org")))
+    assert (live["expected"], live["arrived"], live["arrived_expected"]) == (4, 2, 2)
+    # fewest arrived share first: 海口一中 1 of 3, then 华侨中学 1 of 1
+    assert [(s["code"], s["arrived"], s["expected"]) for s in live["schools"]] == [("HK01", 1, 3), ("HK02", 1, 1)]
+    assert [m["name"] for m in live["missing"]] == ["王芳", "陈老师"]
+    assert [(r["name"], r["method"], r["device"]) for r in live["recent"]] == [
+        ("李明", "qr", "门口1"), ("阿依古丽·买买提", "manual", "服务台")]
+    # the workbook: one row per expected person, sorted by school and entry, no ID numbers or phones
+    response = world.client.get(f"/api/v1/checkin-sessions/{sid}/attendance.xlsx", headers=world.headers("org"))
+    assert response.status_code == 200
+    assert world.client.get(f"/api/v1/checkin-sessions/{sid}/attendance.xlsx", headers=staff).status_code == 403
+    ws = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert rows[0] == ["学校代码", "学校", "作品编号", "作品名称", "姓名", "角色", "签到", "签到时间", "设备", "签到员", "方式"]
+    assert [(r[0], r[4], r[5], r[6], r[8], r[9], r[10]) for r in rows[1:]] == [
+        ("HK01", "李明", "学生", "已到", "门口1", "staff", "扫码"),
+        ("HK01", "王芳", "学生", "未到", None, None, None),
+        ("HK01", "陈老师", "辅导教师", "未到", None, None, None),
+        ("HK02", "阿依古丽·买买提", "学生", "已到", "服务台", "staff", "按姓名"),
+    ]
+    assert ws.freeze_panes == "A2"
+    flat = " ".join(str(c) for r in rows for c in r if c)
+    assert "1380000" not in flat and "460100" not in flat
+
+
+def test_session_delete_only_before_checkins(world):
+    entry = new_entry(world, "HK01", ["李明"])
+    empty = session(world, "闭幕式")
+    assert world.client.delete(f"/api/v1/checkin-sessions/{empty}", headers=world.headers("org")).status_code == 204
+    used = session(world, "报到")
+    scan(world, used, token_of(world, entry["members"]["李明"]))
+    assert world.client.delete(f"/api/v1/checkin-sessions/{used}", headers=world.headers("org")).status_code == 409
+
+
+# --------------------------------------------------------------------------- badges
+
+
+def _pdftotext(data: bytes, tmp_path) -> str:
+    if not shutil.which("pdftotext"):
+        skip_or_fail("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "badges.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_badges_pdf_for_a_school_and_the_event(world, tmp_path):
+    a = new_entry(world, "HK01", ["李明", "王芳"], advisers=["陈老师"], title="校园雨水回收装置")
+    new_entry(world, "HK02", ["阿依古丽·买买提"], title="椰子壳活性炭")
+    names = ["张一", "张二", "张三", "林一", "林二", "林三", "吴一", "吴二", "吴三"]
+    for i in range(3):
+        new_entry(world, "SY01", names[i * 3:i * 3 + 3])
+    # 3 + 1 + 9 = 13 badges -> two A4 sheets of eight
+    response = world.client.get(f"/api/v1/events/{world.event_id}/badges.pdf", headers=world.headers("org"))
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    text = _pdftotext(response.content, tmp_path)
+    pages = text.split("\f")
+    assert len([p for p in pages if p.strip()]) == 2
+    for name in ("李明", "王芳", "陈老师", "阿依古丽·买买提", "张一", "吴三"):
+        assert name in text
+    # sorted by school: HK01 before HK02 before SY01
+    assert text.index("李明") < text.index("阿依古丽·买买提") < text.index("张一")
+    assert "460100" not in text and "1380000" not in text and "1390000" not in text
+    # the credential text printed under the QR is the member's current credential
+    token = token_of(world, a["members"]["李明"])
+    assert token[:13] in text and token[13:] in text
+    path = tmp_path / "badges.pdf"
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    font_lines = fonts.splitlines()[2:]
+    assert font_lines and all(" yes " in line for line in font_lines)  # every font embedded
+    # a school gets only its own badges, whatever it asks for
+    own = world.client.get(f"/api/v1/events/{world.event_id}/badges.pdf?school_code=SY01", headers=world.headers("hk01"))
+    own_text = _pdftotext(own.content, tmp_path)
+    assert "李明" in own_text and "张一" not in own_text and "阿依古丽" not in own_text
+    one_school = world.client.get(f"/api/v1/events/{world.event_id}/badges.pdf?school_code=HK02", headers=world.headers("org"))
+    assert "阿依古丽·买买提" in _pdftotext(one_school.content, tmp_path)
+    assert world.client.get(f"/api/v1/events/{world.event_id}/badges.pdf", headers=world.headers("staff")).status_code == 403
+    # nothing approved -> 409 with a reason
+    empty = world.client.get(f"/api/v1/events/{world.event_id}/badges.pdf", headers=world.headers("sy01"))
+    assert empty.status_code == 200  # SY01 has three approved entries
+
+
+def test_badge_with_a_character_the_font_cannot_draw_is_listed_not_printed(world, tmp_path):
+    from competitions.badges import badge_rows, render_badges
+
+    new_entry(world, "HK01", ["𠮷田"], title="测试")
+    new_entry(world, "HK01", ["李明"], title="测试二")
+    rows = world.run(badge_rows(world.org, world.event_id))
+    data, left_out = render_badges(rows)
+    assert [(r["characters"]) for r in left_out] == ["𠮷"]
+    text = _pdftotext(data, tmp_path)
+    assert "李明" in text and "田" not in text.replace("未打印", "")
+    assert f"人员编号 {left_out[0]['id']}" in text
