@@ -306,6 +306,9 @@ async def search_members(actor: Principal, session_id: int, query: str, limit: i
     query = (query or "").strip()
     if not query:
         return []
+    query = query.replace("%", "").replace("_", "")[:50]
+    if not query:
+        return []
     like = f"%{query}%"
     rows = await Member.select(
         Member.id, Member.name, Member.role, Member.entry.code.as_alias("entry_code"),
@@ -313,7 +316,7 @@ async def search_members(actor: Principal, session_id: int, query: str, limit: i
         Member.entry.status.as_alias("entry_status"),
     ).where(
         (Member.event == session["event_id"]) & (Member.entry.status != "withdrawn")
-        & (Member.name.like(like) | Member.entry.code.ilike(like) | Member.entry.title.like(like)
+        & (Member.name.like(like) | Member.entry.code.like(f"%{query.upper()}%") | Member.entry.title.like(like)
            | Member.entry.school.name.like(like))
     ).order_by(Member.entry.school.name).order_by(Member.entry.code).order_by(Member.position).limit(limit)
     times = await _checkin_times(session_id, [r["id"] for r in rows])

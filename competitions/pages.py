@@ -307,6 +307,8 @@ class DashboardPages(Controller):
             return render(request, "competitions/dashboard_school.html", blocks=blocks)
         if user.role == "judge":
             return redirect("/judging/")  # a judge's work is scoring
+        if user.role == "staff":
+            return redirect("/checkin/")  # check-in staff scan badges
         return render(request, "competitions/dashboard_other.html", events=all_events)
 
 
