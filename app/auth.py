@@ -61,7 +61,8 @@ def requires(*roles: str):
     """Guard factory: the caller must be logged in and, if ``roles`` are given, hold one
     of them. A user who must change their password is refused everything else."""
 
-    def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+        # async on purpose: Litestar runs a sync guard in a worker thread on every request
         user = current_user(connection)
         if user is None:
             raise NotAuthorizedException(_("请先登录。"))

@@ -165,6 +165,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     session_config = ServerSideSessionConfig(
         key="xinmiao_session", max_age=settings.session_lifetime_seconds, httponly=True, samesite="lax",
         store="sessions", renew_on_access=True,
+        exclude=["^/api/"],  # the API authenticates with bearer tokens only; no session store round trip
     )
     csrf = CSRFConfig(
         secret=derive_key("csrf").hex(), cookie_name="xinmiao_csrf", header_name="x-csrftoken",

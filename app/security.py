@@ -9,6 +9,7 @@ with HKDF-SHA256 and a distinct ``info`` per purpose.
 from __future__ import annotations
 
 import base64
+from collections import OrderedDict
 import hashlib
 import hmac
 import time
@@ -121,9 +122,28 @@ def issue_access_token(claims: dict, lifetime_seconds: int | None = None) -> str
     return jwt.encode(payload, derive_key("api-token"), algorithm=TOKEN_ALGORITHM)
 
 
+_verified_tokens: "OrderedDict[tuple[str, str], dict]" = OrderedDict()
+_VERIFIED_TOKENS_MAX = 4096
+
+
 def read_access_token(token: str) -> dict | None:
-    """Claims of a valid, unexpired token, or ``None`` if forged, malformed or expired."""
+    """Claims of a valid, unexpired token, or ``None`` if forged, malformed or expired.
+
+    A token whose signature was verified is remembered (up to 4,096, keyed by the token and
+    the service secret) so that a scanner sending hundreds of requests with one token pays
+    for the HMAC check once; its expiry is still checked on every call."""
+    key = (token, get_settings().secret_key)
+    claims = _verified_tokens.get(key)
+    if claims is not None:
+        if claims.get("exp", 0) > time.time():
+            return claims
+        _verified_tokens.pop(key, None)
+        return None
     try:
-        return jwt.decode(token, derive_key("api-token"), algorithms=[TOKEN_ALGORITHM])
+        claims = jwt.decode(token, derive_key("api-token"), algorithms=[TOKEN_ALGORITHM])
     except jwt.PyJWTError:
         return None
+    _verified_tokens[key] = claims
+    if len(_verified_tokens) > _VERIFIED_TOKENS_MAX:
+        _verified_tokens.popitem(last=False)
+    return claims

@@ -521,8 +521,9 @@ def test_referee_and_staff_dashboard_points_to_events(world):
     page = client.get("/")
     assert page.status_code == 200 and 'href="/events/"' in page.text and "评审、裁判和签到工具" in page.text
     assert client.get(f"/events/{world.event_id}/entries").status_code == 403
-    world.login_page("staff")
-    assert "评审、裁判和签到工具" in client.get("/").text
+    world.login_page("staff")  # check-in staff start at the check-in sessions
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/checkin/"
     world.login_page("judge")  # a judge's home is the scoring page
     response = client.get("/", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/judging/"
@@ -547,7 +548,9 @@ def test_every_page_string_has_an_english_translation():
     from app.i18n import _catalog
 
     root = Path(__file__).resolve().parents[2]
-    sources = [root / "competitions" / "pages.py", *sorted((root / "templates" / "competitions").glob("*.html"))]
+    sources = [root / "competitions" / "pages.py", *sorted((root / "competitions").glob("checkin*.py")),
+               root / "competitions" / "credentials.py", root / "competitions" / "badges.py",
+               *sorted((root / "templates" / "competitions").glob("*.html"))]
     literal = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
     catalog = _catalog("en")
     missing = set()
