@@ -47,22 +47,33 @@ def cmd_demo(args: argparse.Namespace) -> None:
     os.environ.setdefault("XINMIAO_DATABASE_URL", f"sqlite:///{demo_db}")
     set_settings(load_settings())
     _prepare()
-    from competitions.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
+    from competitions.demo import DEMO_PASSWORD, DEMO_USERS, build_checkin_demo, build_demo
 
     from judging.demo import build_judging_demo
 
     async def build() -> bool:
         created = await build_demo()
         await build_judging_demo(DEMO_PASSWORD)
+        await build_checkin_demo()
         return created
 
     created = asyncio.run(build())
     print("Demo data " + ("created." if created else "already present (reused)."))
-    print(f"\n  Open http://{args.host}:{args.port}/ and log in with one of (password: {DEMO_PASSWORD}):")
+    scheme = "https" if args.certfile else "http"
+    print(f"\n  Open {scheme}://{args.host}:{args.port}/ and log in with one of (password: {DEMO_PASSWORD}):")
     for username, role, note in DEMO_USERS:
         print(f"    {username:<12} {role:<10} {note}")
     print(flush=True)
-    _serve(args.host, args.port)
+    _serve(args.host, args.port, certfile=args.certfile, keyfile=args.keyfile)
+
+
+def cmd_cert(args: argparse.Namespace) -> None:
+    """Write a self-signed certificate and key for serving HTTPS on a venue network."""
+    from app.tls import write_self_signed
+
+    cert, key = write_self_signed(Path(args.out), args.host, days=args.days)
+    print(f"certificate: {cert}\nkey:         {key}")
+    print(f"serve with:  xinmiao serve --host 0.0.0.0 --port 8443 --certfile {cert} --keyfile {key}")
 
 
 def cmd_db(args: argparse.Namespace) -> None:
@@ -126,7 +137,16 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("demo", help="create (or reuse) a demo province and serve it")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--certfile")
+    p.add_argument("--keyfile")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("cert", help="make a self-signed HTTPS certificate for a venue laptop (phone cameras need HTTPS)")
+    p.add_argument("--host", action="append", default=[],
+                   help="IP address or host name phones will open (repeatable), e.g. --host 192.168.1.10")
+    p.add_argument("--out", default=".", help="folder for xinmiao-cert.pem and xinmiao-key.pem")
+    p.add_argument("--days", type=int, default=365)
+    p.set_defaults(func=cmd_cert)
 
     p = sub.add_parser("db", help="database maintenance")
     p.add_argument("action", choices=["upgrade"])

@@ -158,3 +158,29 @@ async def build_demo(seed: int = 2026) -> bool:
 
     await write_transaction(work)
     return True
+
+
+async def build_checkin_demo(seed: int = 2026) -> bool:
+    """Two check-in sessions (报到, 开幕式) for the demo contest, with part of the arrivals
+    already scanned so the live view has something to show. Skipped if sessions exist.
+    Returns ``True`` if it created them."""
+    from app.tables import User as UserTable
+    from competitions import checkin
+    from competitions.tables import CheckinSession, Event
+
+    if await CheckinSession.exists():
+        return False
+    event = await Event.select(Event.id).where(Event.kind == "innovation").order_by(Event.id).first()
+    if event is None:
+        return False
+    organizer = await accounts.load_principal((await UserTable.select(UserTable.id).where(UserTable.username == "org").first())["id"])
+    staff_row = await UserTable.select(UserTable.id).where(UserTable.username == "staff1").first()
+    staff = await accounts.load_principal(staff_row["id"]) if staff_row else organizer
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    arrival = await checkin.create_session(organizer, event["id"], "报到", f"{today}T07:30", f"{today}T11:30", "体育馆东门")
+    await checkin.create_session(organizer, event["id"], "开幕式", f"{today}T14:00", f"{today}T15:30", "大礼堂")
+    rng = random.Random(seed)
+    members = await Member.select(Member.id).where((Member.event == event["id"]) & (Member.entry.status == "approved"))
+    for row in rng.sample(members, k=len(members) // 3):
+        await checkin.check_in_member(staff, arrival["id"], row["id"], device="门口1")
+    return True
