@@ -124,7 +124,7 @@ async def _member_for(actor: Principal, member_id: int) -> dict[str, Any]:
     """The member row with its entry's school; 404 unless the actor is an organizer or the
     member's own school (others must not learn that the member exists)."""
     rows = await Member.select(
-        Member.id, Member.name, Member.role, Member.event, Member.credential_generation,
+        Member.id, Member.name, Member.role, Member.event, Member.entry, Member.credential_generation,
         Member.entry.school.as_alias("school_id"), Member.entry.code.as_alias("entry_code"),
     ).where(Member.id == member_id)
     if not rows:
@@ -166,8 +166,8 @@ async def reissue_credential(actor: Principal, member_id: int, reason: str) -> s
         )
         fresh = await Member.select(Member.credential_generation).where(Member.id == member_id).first()
         await audit.record(
-            actor, "credential.reissue", "member", member_id, summary=_("补发凭证"), reason=reason,
-            event_id=row["event"], school_id=row["school_id"],
+            actor, "credential.reissue", "member", member_id, summary=row["name"], reason=reason,
+            event_id=row["event"], entry_id=row["entry"], school_id=row["school_id"],
             changes={"generation": [row["credential_generation"], fresh["credential_generation"]]},
         )
         return fresh["credential_generation"]

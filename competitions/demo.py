@@ -166,6 +166,7 @@ async def build_checkin_demo(seed: int = 2026) -> bool:
     Returns ``True`` if it created them."""
     from app.tables import User as UserTable
     from competitions import checkin
+    from competitions.credentials import credential_for
     from competitions.tables import CheckinSession, Event
 
     if await CheckinSession.exists():
@@ -176,11 +177,15 @@ async def build_checkin_demo(seed: int = 2026) -> bool:
     organizer = await accounts.load_principal((await UserTable.select(UserTable.id).where(UserTable.username == "org").first())["id"])
     staff_row = await UserTable.select(UserTable.id).where(UserTable.username == "staff1").first()
     staff = await accounts.load_principal(staff_row["id"]) if staff_row else organizer
-    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
-    arrival = await checkin.create_session(organizer, event["id"], "报到", f"{today}T07:30", f"{today}T11:30", "体育馆东门")
-    await checkin.create_session(organizer, event["id"], "开幕式", f"{today}T14:00", f"{today}T15:30", "大礼堂")
+    now = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+    opens = now - dt.timedelta(minutes=60)
+    arrival = await checkin.create_session(organizer, event["id"], "报到", opens, now + dt.timedelta(hours=3), "体育馆东门")
+    await checkin.create_session(organizer, event["id"], "开幕式", now + dt.timedelta(hours=4),
+                                 now + dt.timedelta(hours=5, minutes=30), "大礼堂")
     rng = random.Random(seed)
     members = await Member.select(Member.id).where((Member.event == event["id"]) & (Member.entry.status == "approved"))
     for row in rng.sample(members, k=len(members) // 3):
-        await checkin.check_in_member(staff, arrival["id"], row["id"], device="门口1")
+        scanned = opens + dt.timedelta(seconds=rng.randint(0, 3600))
+        await checkin.scan(staff, arrival["id"], credential_for(row["id"], 1), device=rng.choice(("门口1", "门口2")),
+                           scanned_at=scanned, client_scan_id=f"demo-{row['id']}")
     return True

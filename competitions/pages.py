@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "member.remove": "删除成员",
     "document.upload": "上传材料",
     "document.delete": "删除材料",
+    "credential.reissue": "补发凭证（旧二维码作废）",
     "score.organizer_change": "组委会修改评分",
     "objection.record": "登记异议",
     "objection.resolve": "异议已处理",
