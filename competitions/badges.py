@@ -75,6 +75,24 @@ def _fit(pdf: FPDF, text: str, width: float, size: float, minimum: float = 6.0) 
     return size
 
 
+def _wrap(pdf: FPDF, text: str, width: float, size: float, lines: int = 2, minimum: float = 5.5) -> tuple[float, list[str]]:
+    """Break ``text`` into at most ``lines`` lines of ``width`` mm at the largest font size
+    <= ``size`` (pt) that allows it (character by character: Chinese has no spaces)."""
+    while True:
+        pdf.set_font_size(size)
+        out, current = [], ""
+        for ch in text:
+            if current and pdf.get_string_width(current + ch) > width:
+                out.append(current)
+                current = ch
+            else:
+                current += ch
+        out.append(current)
+        if len(out) <= lines or size <= minimum:
+            return size, out[:lines]
+        size -= 0.5
+
+
 def _cut_marks(pdf: FPDF) -> None:
     pdf.set_draw_color(120, 120, 120)
     pdf.set_line_width(0.2)
@@ -113,7 +131,6 @@ def _badge(pdf: FPDF, row: dict[str, Any], x: float, y: float, role_names: dict[
     lines = [
         (row["school_name"], 9.5),
         (f'{row["entry_code"]}  {row["category"]} · {row["division"]}', 8),
-        (row["entry_title"], 8),
     ]
     cy = y + 27
     for text, size in lines:
@@ -121,8 +138,13 @@ def _badge(pdf: FPDF, row: dict[str, Any], x: float, y: float, role_names: dict[
         _fit(pdf, text, left_w, size, 5.5)
         pdf.cell(left_w, 5, text)
         cy += 6
+    size, title_lines = _wrap(pdf, row["entry_title"], left_w, 8)
+    for text in title_lines:
+        pdf.set_xy(x + 4, cy)
+        pdf.cell(left_w, size * 0.45, text)
+        cy += size * 0.45 + 0.6
     # QR code (one pixel per module, scaled) and its text
-    code = qr_code(row["credential"], box_size=1)
+    code = qr_code(row["credential"], box_size=6)  # pre-scaled: printers and viewers smooth tiny images
     image = code.make_image().get_image().convert("L")
     qx, qy = x + BADGE_W - QR_SIZE - 3, y + 13
     pdf.image(image, qx, qy, QR_SIZE, QR_SIZE)
