@@ -429,3 +429,36 @@ def test_badge_with_a_character_the_font_cannot_draw_is_listed_not_printed(world
     text = _pdftotext(data, tmp_path)
     assert "李明" in text and "田" not in text.replace("未打印", "")
     assert f"人员编号 {left_out[0]['id']}" in text
+
+
+def test_sqlite_scan_waits_for_another_writer_without_blocking(world, settings):
+    """While another connection holds SQLite's write lock, a scan is not refused: it waits
+    on a worker thread (the event loop keeps serving) and succeeds once the lock is free."""
+    import sqlite3
+    import threading
+
+    from app import db
+
+    if not db.is_sqlite():
+        pytest.skip("SQLite only")
+    entry = new_entry(world, "HK01", ["李明"])
+    sid = session(world)
+    token = token_of(world, entry["members"]["李明"])
+    path = settings.database_url[len("sqlite:///"):]
+    blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")
+    released = threading.Event()
+
+    def release():
+        import time
+
+        time.sleep(0.5)
+        blocker.execute("COMMIT")
+        released.set()
+
+    threading.Thread(target=release).start()
+    answer = scan(world, sid, token)
+    assert released.is_set()  # the scan finished only after the other writer let go
+    assert answer["result"] == "checked_in"
+    assert len(checkin_rows(world, sid)) == 1
+    blocker.close()
