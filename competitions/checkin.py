@@ -5,8 +5,8 @@ The scan itself goes through :mod:`competitions.scanstore` (one database round t
 rest uses Piccolo.
 
 Scan results (CONTRACT.md): ``checked_in``, ``already_checked_in`` (with the first time),
-``revoked`` (an earlier credential of a member whose credential was reissued, or a member of a
-withdrawn entry) and ``wrong_event`` (a credential of another event's participant). Forged or
+``revoked`` (an earlier credential of a member whose credential was reissued, or a member of an
+entry that is not approved: withdrawn, returned or still under review; ``reason`` says which) and ``wrong_event`` (a credential of another event's participant). Forged or
 garbled text is 422, a well-signed credential of a member that no longer exists 404.
 """
 from __future__ import annotations
@@ -31,6 +31,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = dt.timezone.utc
 SCANNERS = ("organizer", "staff")
 CLOCK_SKEW = dt.timedelta(minutes=2)
+MAX_QUEUE_AGE = dt.timedelta(days=2)  # a queued scan older than this has a wrong device clock
+CLIENT_SCAN_ID_MAX = 64
 EXPECTED_STATUSES = ("approved",)
 
 
@@ -54,7 +56,10 @@ def parse_time(value: Any, field: str) -> dt.datetime | None:
             raise ValidationFailed(_("{field} 不是有效的时间，例如 2026-05-01T08:30。", field=field)) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=SHANGHAI)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValidationFailed(_("{field} 不是有效的时间，例如 2026-05-01T08:30。", field=field)) from exc
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -74,14 +79,32 @@ def _require_organizer(actor: Principal) -> None:
 # --------------------------------------------------------------------------- sessions
 
 
+OPENS_EARLY = dt.timedelta(minutes=30)  # a session counts as open this long before it starts
+
+
+def session_state(starts_at: dt.datetime | None, ends_at: dt.datetime | None, now: dt.datetime | None = None) -> str | None:
+    """``"upcoming"`` (more than 30 minutes before the start), ``"open"``, ``"closed"`` (after
+    the end), or None for a session without a window."""
+    if starts_at is None and ends_at is None:
+        return None
+    now = now or _now()
+    if starts_at and now < starts_at - OPENS_EARLY:
+        return "upcoming"
+    if ends_at and now > ends_at:
+        return "closed"
+    return "open"
+
+
 def session_out(row: dict[str, Any]) -> dict[str, Any]:
-    """API shape of a session: ``{"id", "event_id", "name", "location", "starts_at", "ends_at"}``
-    with times in ISO 8601 (+08:00)."""
+    """API shape of a session: ``{"id", "event_id", "event_name", "name", "location",
+    "starts_at", "ends_at", "window", "state"}`` with times in ISO 8601 (+08:00), ``window``
+    as display text and ``state`` from :func:`session_state`."""
     return {
         "id": row["id"], "event_id": row["event"], "name": row["name"], "location": row.get("location", ""),
         "starts_at": _iso(row.get("starts_at")), "ends_at": _iso(row.get("ends_at")),
         "event_name": row.get("event_name"),
         "window": _window_text(row.get("starts_at"), row.get("ends_at")),
+        "state": session_state(row.get("starts_at"), row.get("ends_at")),
     }
 
 
@@ -116,8 +139,10 @@ async def create_session(actor: Principal, event_id: int, name: str, starts_at: 
 
 def _session_values(name: str, starts_at: Any, ends_at: Any, location: str) -> dict[str, Any]:
     name = (name or "").strip()
-    if not name or len(name) > 100:
-        raise ValidationFailed(_("请填写场次名称（不超过 100 个字）。"), errors=[{"field": "name", "message": _("必填")}])
+    if not name:
+        raise ValidationFailed(_("请填写场次名称。"), errors=[{"field": "name", "message": _("必填")}])
+    if len(name) > 100:
+        raise ValidationFailed(_("场次名称最长 100 个字。"), errors=[{"field": "name", "message": _("太长")}])
     start = parse_time(starts_at, _("开始时间"))
     end = parse_time(ends_at, _("结束时间"))
     if start and end and end <= start:
@@ -125,12 +150,21 @@ def _session_values(name: str, starts_at: Any, ends_at: Any, location: str) -> d
     return {"name": name, "starts_at": start, "ends_at": end, "location": (location or "").strip()[:100]}
 
 
-async def update_session(actor: Principal, session_id: int, name: str, starts_at: Any = None, ends_at: Any = None,
-                         location: str = "") -> dict[str, Any]:
-    """Change a session's name, window or location (organizers); same checks as creating."""
+KEEP: Any = object()  # update_session: leave this field as it is
+
+
+async def update_session(actor: Principal, session_id: int, name: Any = KEEP, starts_at: Any = KEEP, ends_at: Any = KEEP,
+                         location: Any = KEEP) -> dict[str, Any]:
+    """Change a session's name, window or location (organizers); fields left as :data:`KEEP`
+    stay as they are; same checks as creating (an empty ``starts_at`` clears it)."""
     _require_organizer(actor)
-    await get_session(actor, session_id)
-    values = _session_values(name, starts_at, ends_at, location)
+    current = await get_session(actor, session_id)
+    values = _session_values(
+        current["name"] if name is KEEP else name,
+        current["starts_at"] if starts_at is KEEP else starts_at,
+        current["ends_at"] if ends_at is KEEP else ends_at,
+        current["location"] if location is KEEP else location,
+    )
 
     async def work() -> None:
         await CheckinSession.update(values).where(CheckinSession.id == session_id)
@@ -197,35 +231,36 @@ async def _record(actor: Principal, session_id: int, member_id: int, generation:
                   token_prefix: str = "") -> dict[str, Any]:
     at = parse_time(scanned_at, "scanned_at") or _now()
     now = _now()
-    if at > now + CLOCK_SKEW:  # a device clock running fast: the server's time is better
-        at = now
+    if at > now + CLOCK_SKEW or at < now - MAX_QUEUE_AGE:
+        at = now  # a device clock that is clearly wrong: the server's time is better
     device = (device or "").strip()[:64]
-    client_scan_id = (client_scan_id or "").strip()[:64] or None
+    client_scan_id = (client_scan_id or "").strip() or None
+    if client_scan_id and len(client_scan_id) > CLIENT_SCAN_ID_MAX:
+        raise ValidationFailed(_("client_scan_id 最长 {n} 个字符。", n=CLIENT_SCAN_ID_MAX))
     row = await scan_store().record(session_id, member_id, generation, at, device, actor.id, client_scan_id, method)
     if row.session_event is None:
         raise NotFound(_("找不到这个签到场次。"))
     if row.member_id is None:
         await _reject(actor, session_id, None, "unknown", token_prefix, at, device, client_scan_id)
         raise NotFound(_("凭证无效：找不到这个参赛人员，可能已被删除。"))
-    answer: dict[str, Any] = {"participant": _participant(row), "session_id": session_id, "client_scan_id": client_scan_id}
+    answer: dict[str, Any] = {"participant": _participant(row), "session_id": session_id, "client_scan_id": client_scan_id,
+                              "reason": None}
+    first = row.inserted_at or row.first_at
     if row.member_event != row.session_event:
         result = "wrong_event"
-    elif (generation is not None and generation != row.generation) or row.entry_status == "withdrawn":
-        result = "revoked"
+    elif generation is not None and generation != row.generation:
+        result, answer["reason"] = "revoked", "reissued"
+    elif row.entry_status != "approved":
+        result, answer["reason"] = "revoked", ("withdrawn" if row.entry_status == "withdrawn" else "not_approved")
     elif row.inserted_at is not None:
         result = "checked_in"
-        answer["first_checked_in_at"] = _iso(row.inserted_at)
     elif client_scan_id and row.first_client_scan_id == client_scan_id:
         result = "checked_in"  # a replay of the scan that checked them in: answered as before
-        answer["first_checked_in_at"] = _iso(row.first_at)
     else:
         result = "already_checked_in"
-        answer["first_checked_in_at"] = _iso(row.first_at)
     answer["result"] = result
-    answer.setdefault("first_checked_in_at", None)
-    answer["first_checked_in_time"] = (
-        row_time.astimezone(SHANGHAI).strftime("%H:%M") if (row_time := row.inserted_at or row.first_at) else None
-    )
+    answer["first_checked_in_at"] = _iso(first) if result != "wrong_event" else None
+    answer["first_checked_in_time"] = first.astimezone(SHANGHAI).strftime("%H:%M") if first and result != "wrong_event" else None
     answer["outside_window"] = result == "checked_in" and _outside_window(row, at)
     answer["message"] = _result_message(result, answer)
     if result in ("wrong_event", "revoked"):
@@ -239,7 +274,13 @@ def _result_message(result: str, answer: dict[str, Any]) -> str:
     if result == "already_checked_in":
         return _("已签到（{time} 首次签到）", time=answer["first_checked_in_time"] or "")
     if result == "revoked":
-        return _("凭证已作废：请到服务台补发")
+        if answer["reason"] == "withdrawn":
+            return _("作品已撤回，不能签到")
+        if answer["reason"] == "not_approved":
+            return _("作品未通过审查，不能签到：请到服务台")
+        if answer["first_checked_in_time"]:
+            return _("旧凭证已作废（本人已于 {time} 用新凭证签到）", time=answer["first_checked_in_time"])
+        return _("凭证已作废（已补发新凭证）：请使用新参赛证或到服务台")
     return _("不是本活动的凭证")
 
 
@@ -297,11 +338,43 @@ async def check_in_member(actor: Principal, session_id: int, member_id: int, *, 
                          device=device, method="manual")
 
 
+async def undo_checkin(actor: Principal, session_id: int, member_id: int, reason: str = "") -> dict[str, Any]:
+    """Take back a check-in made by mistake (wrong person picked by name, scanned at the wrong
+    session) so the member counts as not arrived again (staff/organizer). Recorded in the audit
+    trail with who made the check-in, when, and ``reason``. Returns ``{"member_id",
+    "session_id", "undone_checked_in_at"}``; 404 when the member is not checked in there."""
+    from app import audit
+
+    _require_scanner(actor)
+    session = await get_session(actor, session_id)
+    row = await Checkin.select(
+        Checkin.id, Checkin.checked_in_at, Checkin.device, Checkin.method, Checkin.staff.username.as_alias("staff"),
+        Checkin.member.name.as_alias("name"), Checkin.member.entry.as_alias("entry_id"),
+        Checkin.member.entry.school.as_alias("school_id"),
+    ).where((Checkin.checkin_session == session_id) & (Checkin.member == member_id)).first()
+    if row is None:
+        raise NotFound(_("此人在这个场次还没有签到。"))
+
+    async def work() -> None:
+        await Checkin.delete().where(Checkin.id == row["id"])
+        await audit.record(
+            actor, "checkin.undo", "member", member_id, summary=f'{row["name"]} · {session["name"]}',
+            reason=(reason or "").strip()[:200], event_id=session["event_id"], entry_id=row["entry_id"],
+            school_id=row["school_id"],
+            changes={"checked_in_at": [format_time(row["checked_in_at"]), ""], "device": [row["device"], ""]},
+        )
+
+    await write_transaction(work)
+    return {"member_id": member_id, "session_id": session_id, "undone_checked_in_at": _iso(row["checked_in_at"])}
+
+
 async def search_members(actor: Principal, session_id: int, query: str, limit: int = 20) -> list[dict[str, Any]]:
     """Members of the session's event whose name, entry code or title, or school name
     contains ``query`` (at least 1 character), with their check-in time at this session.
     Shapes: ``[{"id", "name", "role", "school_name", "entry_code", "entry_title",
-    "checked_in_at", "checked_in_time"}]``; never ID numbers or phones."""
+    "entry_status", "can_check_in", "checked_in_at", "checked_in_time"}]`` (at most ``limit``;
+    ask for one more to learn whether there are more); never ID numbers or phones. Members of
+    entries that are not approved are listed with ``can_check_in`` false so staff see why."""
     session = await get_session(actor, session_id)
     query = (query or "").strip()
     if not query:
@@ -318,11 +391,12 @@ async def search_members(actor: Principal, session_id: int, query: str, limit: i
         (Member.event == session["event_id"]) & (Member.entry.status != "withdrawn")
         & (Member.name.like(like) | Member.entry.code.like(f"%{query.upper()}%") | Member.entry.title.like(like)
            | Member.entry.school.name.like(like))
-    ).order_by(Member.entry.school.name).order_by(Member.entry.code).order_by(Member.position).limit(limit)
+    ).order_by(Member.entry.school.code).order_by(Member.entry.code).order_by(Member.position).limit(limit)
     times = await _checkin_times(session_id, [r["id"] for r in rows])
     return [{
         "id": r["id"], "name": r["name"], "role": r["role"], "school_name": r["school_name"],
-        "entry_code": r["entry_code"], "entry_title": r["entry_title"],
+        "entry_code": r["entry_code"], "entry_title": r["entry_title"], "entry_status": r["entry_status"],
+        "can_check_in": r["entry_status"] == "approved",
         "checked_in_at": _iso(times.get(r["id"])),
         "checked_in_time": times[r["id"]].astimezone(SHANGHAI).strftime("%H:%M") if r["id"] in times else None,
     } for r in rows]

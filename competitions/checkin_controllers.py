@@ -13,6 +13,7 @@ from competitions import badges, checkin, credentials
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SCANNER_ROLES = ("organizer", "staff")
+SCAN_BODY_MAX = 16 * 1024  # a scan is a few hundred bytes
 scanners = requires(*SCANNER_ROLES)
 credential_viewers = requires("organizer", "school")
 
@@ -22,6 +23,13 @@ class SessionIn(msgspec.Struct, omit_defaults=True):
     starts_at: str | None = None
     ends_at: str | None = None
     location: str = ""
+
+
+class SessionPatch(msgspec.Struct, omit_defaults=True):
+    name: str | None = None
+    starts_at: str | None = None
+    ends_at: str | None = None
+    location: str | None = None
 
 
 class ScanIn(msgspec.Struct, omit_defaults=True):
@@ -65,15 +73,21 @@ class CheckinApi(Controller):
         return await checkin.get_session(user_of(request), session_id)
 
     @patch("/checkin-sessions/{session_id:int}", guards=[organizer_only])
-    async def update_session(self, request: Request, session_id: int, data: SessionIn) -> dict[str, Any]:
-        return await checkin.update_session(user_of(request), session_id, data.name, data.starts_at, data.ends_at,
-                                            data.location)
+    async def update_session(self, request: Request, session_id: int, data: SessionPatch) -> dict[str, Any]:
+        """Change any of name, starts_at, ends_at, location (``""`` clears a time)."""
+        given = {f: getattr(data, f) for f in ("name", "starts_at", "ends_at", "location") if getattr(data, f) is not None}
+        return await checkin.update_session(user_of(request), session_id, **given)
+
+    @delete("/checkin-sessions/{session_id:int}/checkins/{member_id:int}", guards=[scanners], status_code=200)
+    async def undo(self, request: Request, session_id: int, member_id: int, reason: str = "") -> dict[str, Any]:
+        """Take back a mistaken check-in (audited; ``?reason=``)."""
+        return await checkin.undo_checkin(user_of(request), session_id, member_id, reason)
 
     @delete("/checkin-sessions/{session_id:int}", guards=[organizer_only], status_code=204)
     async def delete_session(self, request: Request, session_id: int) -> None:
         await checkin.delete_session(user_of(request), session_id)
 
-    @post("/checkin/scan", status_code=200)
+    @post("/checkin/scan", status_code=200, request_max_body_size=SCAN_BODY_MAX)
     async def scan(self, request: Request, data: ScanIn) -> dict[str, Any]:
         """Check in by credential text (staff, organizers). Results: checked_in,
         already_checked_in, revoked, wrong_event; 422 forged/garbled, 404 unknown. A repeated
@@ -82,7 +96,7 @@ class CheckinApi(Controller):
         return await checkin.scan(actor, data.session_id, data.token, client_scan_id=data.client_scan_id,
                                   scanned_at=data.scanned_at, device=data.device or "")
 
-    @post("/checkin/manual", guards=[scanners], status_code=200)
+    @post("/checkin/manual", guards=[scanners], status_code=200, request_max_body_size=SCAN_BODY_MAX)
     async def manual(self, request: Request, data: ManualIn) -> dict[str, Any]:
         """Check in by member id (found by name when the QR is lost); same answer as scan."""
         return await checkin.check_in_member(user_of(request), data.session_id, data.member_id,
@@ -90,8 +104,9 @@ class CheckinApi(Controller):
                                              device=data.device or "")
 
     @get("/checkin-sessions/{session_id:int}/search", guards=[scanners])
-    async def search(self, request: Request, session_id: int, q: str = "") -> list[dict[str, Any]]:
-        return await checkin.search_members(user_of(request), session_id, q)
+    async def search(self, request: Request, session_id: int, q: str = "", limit: int = 20) -> list[dict[str, Any]]:
+        """Members by name, entry code/title or school (at most ``limit``, 1–100)."""
+        return await checkin.search_members(user_of(request), session_id, q, max(1, min(limit, 100)))
 
     @get("/checkin-sessions/{session_id:int}/live", guards=[scanners])
     async def live(self, request: Request, session_id: int) -> dict[str, Any]:

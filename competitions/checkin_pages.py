@@ -19,6 +19,8 @@ from competitions import badges, checkin, credentials, events
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 scanners = requires("organizer", "staff")
+SCAN_BODY_MAX = 16 * 1024
+SEARCH_LIMIT = 20
 credential_viewers = requires("organizer", "school")
 
 
@@ -110,9 +112,9 @@ class CheckinPages(Controller):
         base = f"/checkin/{session_id}"
         return render(request, "competitions/checkin_scan.html", session=session, secure=_is_secure(request),
                       urls={"scan": f"{base}/scan", "manual": f"{base}/manual", "search": f"{base}/search",
-                            "live": f"{base}/live"})
+                            "live": f"{base}/live", "undo": f"{base}/undo"})
 
-    @post("/{session_id:int}/scan", guards=[scanners], status_code=200)
+    @post("/{session_id:int}/scan", guards=[scanners], status_code=200, request_max_body_size=SCAN_BODY_MAX)
     async def scan(self, request: Request, session_id: int) -> Any:
         """JSON for the scan page: ``{"token", "client_scan_id"?, "scanned_at"?, "device"?}``;
         answers as ``POST /api/v1/checkin/scan``."""
@@ -121,7 +123,7 @@ class CheckinPages(Controller):
                                            client_scan_id=body.get("client_scan_id"), scanned_at=body.get("scanned_at"),
                                            device=str(body.get("device") or "")))
 
-    @post("/{session_id:int}/manual", guards=[scanners], status_code=200)
+    @post("/{session_id:int}/manual", guards=[scanners], status_code=200, request_max_body_size=SCAN_BODY_MAX)
     async def manual(self, request: Request, session_id: int) -> Any:
         """JSON for the scan page: ``{"member_id", "client_scan_id"?, "scanned_at"?, "device"?}``."""
         body = await _json_body(request)
@@ -137,7 +139,24 @@ class CheckinPages(Controller):
 
     @get("/{session_id:int}/search", guards=[scanners])
     async def search(self, request: Request, session_id: int, q: str = "") -> Any:
-        return await _as_json(checkin.search_members(user_of(request), session_id, q))
+        """JSON for the scan page: ``{"results": [...20 at most], "more": bool}``."""
+        try:
+            rows = await checkin.search_members(user_of(request), session_id, q, SEARCH_LIMIT + 1)
+        except ServiceError as exc:
+            return _error_json(exc)
+        return {"results": rows[:SEARCH_LIMIT], "more": len(rows) > SEARCH_LIMIT}
+
+    @post("/{session_id:int}/undo", guards=[scanners], status_code=200, request_max_body_size=SCAN_BODY_MAX)
+    async def undo(self, request: Request, session_id: int) -> Any:
+        """JSON for the scan page: ``{"member_id", "reason"?}`` takes back a mistaken check-in."""
+        body = await _json_body(request)
+        try:
+            member_id = int(body.get("member_id"))
+        except (TypeError, ValueError):
+            from app.errors import ValidationFailed
+
+            return _error_json(ValidationFailed(_("请选择要撤销签到的人。")))
+        return await _as_json(checkin.undo_checkin(user_of(request), session_id, member_id, str(body.get("reason") or "")))
 
     @get("/{session_id:int}/live", guards=[scanners])
     async def live(self, request: Request, session_id: int) -> Any:

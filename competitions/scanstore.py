@@ -74,7 +74,7 @@ _DETAIL_COLUMNS = """
     m.id AS member_id, m.event AS member_event, m.credential_generation, m.name, m.role,
     e.code AS entry_code, e.title AS entry_title, e.status AS entry_status, sc.name AS school_name"""
 
-# Members of withdrawn entries are not checked in (their credentials count as revoked).
+# Only members of approved entries are checked in (others' credentials count as revoked).
 PG_SCAN_SQL = f"""
 WITH s AS (SELECT id, event, starts_at, ends_at FROM checkin_session WHERE id = $1),
 m AS (SELECT id, event, entry, credential_generation, name, role FROM member WHERE id = $2),
@@ -82,7 +82,7 @@ ins AS (
     INSERT INTO checkin (checkin_session, member, checked_in_at, recorded_at, device, staff, client_scan_id, method)
     SELECT s.id, m.id, $4, now(), $5, $6, $7, $8
     FROM s JOIN m ON m.event = s.event JOIN entry e ON e.id = m.entry
-    WHERE ($3::integer IS NULL OR m.credential_generation = $3::integer) AND e.status <> 'withdrawn'
+    WHERE ($3::integer IS NULL OR m.credential_generation = $3::integer) AND e.status = 'approved'
     ON CONFLICT (checkin_session, member) DO NOTHING
     RETURNING checked_in_at
 )
@@ -103,7 +103,7 @@ SQLITE_INSERT_SQL = """
 INSERT INTO checkin (checkin_session, member, checked_in_at, recorded_at, device, staff, client_scan_id, method)
 SELECT s.id, m.id, ?, ?, ?, ?, ?, ?
 FROM checkin_session s JOIN member m ON m.event = s.event JOIN entry e ON e.id = m.entry
-WHERE s.id = ? AND m.id = ? AND (? IS NULL OR m.credential_generation = ?) AND e.status <> 'withdrawn'
+WHERE s.id = ? AND m.id = ? AND (? IS NULL OR m.credential_generation = ?) AND e.status = 'approved'
 ON CONFLICT DO NOTHING
 RETURNING checked_in_at
 """

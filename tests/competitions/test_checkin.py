@@ -117,28 +117,32 @@ def test_credential_signed_with_the_service_secret(settings):
 
 def test_scan_checks_in_once_and_reports_the_first_time(world):
     entry = new_entry(world, "HK01", ["李明", "王芳"], advisers=["陈老师"])
-    sid = session(world, "报到", starts_at="2026-05-01T07:00", ends_at="2026-05-01T12:00")
+    # a queued scan made 40 minutes ago (within the 2-day limit for device times)
+    now = dt.datetime.now(SHANGHAI).replace(microsecond=0)
+    at = now - dt.timedelta(minutes=40)
+    later = now - dt.timedelta(minutes=35)
+    sid = session(world, "报到", starts_at=(now - dt.timedelta(hours=1)).isoformat(), ends_at=(now + dt.timedelta(hours=3)).isoformat())
     token = token_of(world, entry["members"]["李明"])
-    first = scan(world, sid, token.lower() + "\r", client_scan_id="dev1-0001", scanned_at="2026-05-01T08:15:30+08:00",
+    first = scan(world, sid, token.lower() + "\r", client_scan_id="dev1-0001", scanned_at=at.isoformat(),
                  device="门口1")
     assert first["result"] == "checked_in"
     assert first["participant"] == {"id": entry["members"]["李明"], "name": "李明", "school_name": "海口市第一中学",
                                     "role": "student", "entry_code": entry["code"], "entry_title": first["participant"]["entry_title"]}
-    assert first["first_checked_in_at"] == "2026-05-01T08:15:30+08:00"
-    assert first["first_checked_in_time"] == "08:15"
+    assert first["first_checked_in_at"] == at.isoformat()
+    assert first["first_checked_in_time"] == at.strftime("%H:%M")
     assert first["outside_window"] is False
     # the same badge again, from another device, later: already checked in at the first time
-    again = scan(world, sid, token, client_scan_id="dev2-0001", scanned_at="2026-05-01T08:20:00+08:00", device="门口2")
+    again = scan(world, sid, token, client_scan_id="dev2-0001", scanned_at=later.isoformat(), device="门口2")
     assert again["result"] == "already_checked_in"
-    assert again["first_checked_in_at"] == "2026-05-01T08:15:30+08:00"
-    assert again["message"] == "已签到（08:15 首次签到）"
+    assert again["first_checked_in_at"] == at.isoformat()
+    assert again["message"] == f"已签到（{at:%H:%M} 首次签到）"
     # a replay of the first scan (its response was lost) is answered as before
-    replay = scan(world, sid, token, client_scan_id="dev1-0001", scanned_at="2026-05-01T08:15:30+08:00", device="门口1")
-    assert replay["result"] == "checked_in" and replay["first_checked_in_at"] == "2026-05-01T08:15:30+08:00"
+    replay = scan(world, sid, token, client_scan_id="dev1-0001", scanned_at=at.isoformat(), device="门口1")
+    assert replay["result"] == "checked_in" and replay["first_checked_in_at"] == at.isoformat()
     rows = checkin_rows(world, sid)
     assert len(rows) == 1
     assert (rows[0]["device"], rows[0]["client_scan_id"], rows[0]["method"]) == ("门口1", "dev1-0001", "qr")
-    assert rows[0]["checked_in_at"] == dt.datetime(2026, 5, 1, 0, 15, 30, tzinfo=dt.timezone.utc)
+    assert rows[0]["checked_in_at"] == at.astimezone(dt.timezone.utc)
     staff_id = world.principal("staff").id
     assert rows[0]["staff"] == staff_id
     # an adviser checks in with their own credential; the other student is not yet here
@@ -150,14 +154,29 @@ def test_scan_checks_in_once_and_reports_the_first_time(world):
     assert scan(world, other, token)["result"] == "checked_in"
 
 
-def test_scan_time_in_the_future_is_replaced_by_the_server_time(world):
+@pytest.mark.parametrize("device_time", ["2099-01-01T00:00:00+08:00", "2020-01-01T08:00:00+08:00"])
+def test_scan_time_from_a_wrong_device_clock_is_replaced_by_the_server_time(world, device_time):
+    """Future times, and times more than 2 days old, come from a wrong device clock."""
     entry = new_entry(world, "HK01", ["李明"])
     sid = session(world)
     before = dt.datetime.now(dt.timezone.utc)
-    answer = scan(world, sid, token_of(world, entry["members"]["李明"]), scanned_at="2099-01-01T00:00:00+08:00")
+    answer = scan(world, sid, token_of(world, entry["members"]["李明"]), scanned_at=device_time)
     stored = checkin_rows(world, sid)[0]["checked_in_at"]
     assert before <= stored <= dt.datetime.now(dt.timezone.utc)
     assert answer["first_checked_in_at"].startswith(stored.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M"))
+
+
+def test_unreadable_scan_fields_are_refused_with_a_reason(world):
+    entry = new_entry(world, "HK01", ["李明"])
+    sid = session(world)
+    token = token_of(world, entry["members"]["李明"])
+    body = scan(world, sid, token, expect=422, scanned_at="0001-01-01T00:00:00+14:00")
+    assert body["detail"] == "scanned_at 不是有效的时间，例如 2026-05-01T08:30。"
+    assert scan(world, sid, token, expect=422, client_scan_id="x" * 65)["detail"] == "client_scan_id 最长 64 个字符。"
+    huge = world.client.post("/api/v1/checkin/scan", json={"session_id": sid, "token": "A" * 20000},
+                             headers=world.headers("staff"))
+    assert huge.status_code == 413
+    assert checkin_rows(world, sid) == []
 
 
 def test_forged_garbled_unknown_and_wrong_session(world):
@@ -462,3 +481,83 @@ def test_sqlite_scan_waits_for_another_writer_without_blocking(world, settings):
     assert answer["result"] == "checked_in"
     assert len(checkin_rows(world, sid)) == 1
     blocker.close()
+
+
+def test_members_of_entries_not_approved_are_not_checked_in(world):
+    """Badges exist only for approved entries; a draft/returned/withdrawn entry's member is
+    refused with a reason, by QR and by name, and is listed by search as not checkable."""
+    from competitions import registration
+    from competitions.members import MemberInput
+
+    school = world.principal("hk01")
+    draft = world.run(registration.create_entry(school, world.event_id, {"title": "草稿作品", "category": "MA", "division": "初中"}, [
+        MemberInput(role="student", name="高家乐", gender="男", id_number=gb11643("46010020100101991"), grade="初二",
+                    phone="13800001111", consent_participation=True)]))
+    assert draft["status"] == "draft"
+    member_id = draft["members"][0]["id"]
+    sid = session(world)
+    answer = scan(world, sid, token_of(world, member_id))
+    assert (answer["result"], answer["reason"], answer["message"]) == ("revoked", "not_approved", "作品未通过审查，不能签到：请到服务台")
+    manual = ok(world.client.post("/api/v1/checkin/manual", json={"session_id": sid, "member_id": member_id},
+                                  headers=world.headers("staff")))
+    assert manual["result"] == "revoked" and manual["reason"] == "not_approved"
+    found = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q=高家乐", headers=world.headers("staff")))
+    assert [(m["name"], m["entry_status"], m["can_check_in"]) for m in found] == [("高家乐", "draft", False)]
+    withdrawn = new_entry(world, "HK02", ["吉天佑"])
+    world.run(registration.withdraw_entry(world.org, withdrawn["id"], "退赛"))
+    answer = scan(world, sid, token_of(world, withdrawn["members"]["吉天佑"]))
+    assert (answer["result"], answer["reason"], answer["message"]) == ("revoked", "withdrawn", "作品已撤回，不能签到")
+    assert checkin_rows(world, sid) == []
+
+
+def test_old_credential_after_checking_in_with_the_new_one_says_when(world):
+    entry = new_entry(world, "HK01", ["李明"])
+    member_id = entry["members"]["李明"]
+    sid = session(world)
+    old = token_of(world, member_id)
+    new = ok(world.client.post(f"/api/v1/participants/{member_id}/credential/reissue", json={"reason": "丢失"},
+                               headers=world.headers("org")))["credential"]
+    first = scan(world, sid, new)
+    answer = scan(world, sid, old)
+    assert (answer["result"], answer["reason"]) == ("revoked", "reissued")
+    assert answer["first_checked_in_at"] == first["first_checked_in_at"]
+    assert answer["message"] == f"旧凭证已作废（本人已于 {first['first_checked_in_time']} 用新凭证签到）"
+
+
+def test_undo_a_mistaken_checkin(world):
+    from app.tables import AuditLog
+
+    entry = new_entry(world, "HK01", ["李明"])
+    member_id = entry["members"]["李明"]
+    sid = session(world, "开幕式")
+    token = token_of(world, member_id)
+    scan(world, sid, token, device="门口1")
+    undone = world.client.delete(f"/api/v1/checkin-sessions/{sid}/checkins/{member_id}?reason=扫错场次",
+                                 headers=world.headers("staff"))
+    assert undone.status_code == 200 and undone.json()["member_id"] == member_id
+    assert checkin_rows(world, sid) == []
+    again = world.client.delete(f"/api/v1/checkin-sessions/{sid}/checkins/{member_id}", headers=world.headers("staff"))
+    assert again.status_code == 404 and again.json()["detail"] == "此人在这个场次还没有签到。"
+    assert world.client.delete(f"/api/v1/checkin-sessions/{sid}/checkins/{member_id}",
+                               headers=world.headers("hk01")).status_code == 403
+    log = world.run(AuditLog.select(AuditLog.action, AuditLog.reason, AuditLog.summary)
+                    .where(AuditLog.action == "checkin.undo"))
+    assert log == [{"action": "checkin.undo", "reason": "扫错场次", "summary": "李明 · 开幕式"}]
+    # checked in again afterwards: a fresh check-in
+    assert scan(world, sid, token)["result"] == "checked_in"
+
+
+def test_session_patch_changes_only_given_fields_and_reports_state(world):
+    now = dt.datetime.now(SHANGHAI).replace(microsecond=0)
+    sid = session(world, "开幕式", starts_at=(now + dt.timedelta(hours=2)).isoformat(),
+                  ends_at=(now + dt.timedelta(hours=3)).isoformat(), location="大礼堂")
+    body = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}", headers=world.headers("staff")))
+    assert body["state"] == "upcoming"
+    body = ok(world.client.patch(f"/api/v1/checkin-sessions/{sid}", json={"starts_at": (now - dt.timedelta(minutes=10)).isoformat()},
+                                 headers=world.headers("org")))
+    assert (body["name"], body["location"], body["state"]) == ("开幕式", "大礼堂", "open")
+    body = ok(world.client.patch(f"/api/v1/checkin-sessions/{sid}", json={"ends_at": (now - dt.timedelta(minutes=5)).isoformat()},
+                                 headers=world.headers("org")))
+    assert body["state"] == "closed"
+    long_name = world.client.patch(f"/api/v1/checkin-sessions/{sid}", json={"name": "长" * 101}, headers=world.headers("org"))
+    assert long_name.status_code == 422 and long_name.json()["detail"] == "场次名称最长 100 个字。"

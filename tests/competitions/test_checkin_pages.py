@@ -52,6 +52,8 @@ def test_organizer_creates_sessions_and_staff_scans_through_the_page(world, app)
                             headers=headers)
         assert forged.status_code == 422 and forged.json()["detail"] == "凭证签名无效：此二维码是伪造或被改动过的。"
         found = staff.get(f"/checkin/{sid}/search?q=王芳").json()
+        assert found["more"] is False
+        found = found["results"]
         assert [m["name"] for m in found] == ["王芳"]
         manual = staff.post(f"/checkin/{sid}/manual", json={"member_id": found[0]["id"], "device": "服务台"}, headers=headers)
         assert manual.json()["result"] == "checked_in"
