@@ -327,5 +327,11 @@ class UserPages(Controller):
         return redirect("/users/")
 
 
+@get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Redirect:
+    """Browsers ask for /favicon.ico whatever the page links; send them to the SVG icon."""
+    return Redirect("/static/favicon.svg", status_code=301)
+
+
 def app_routes() -> list[Any]:
-    return [AuthApi, SchoolApi, UserApi, AuthPages, SchoolPages, UserPages]
+    return [AuthApi, SchoolApi, UserApi, AuthPages, SchoolPages, UserPages, favicon]

@@ -32,14 +32,27 @@ MARGIN_Y = (PAGE_H - ROWS * BADGE_H) / 2
 CUT_MARK = 5.0  # mm, drawn outside the badge grid
 QR_SIZE = 30.0  # mm including the quiet zone
 BADGE_STATUSES = ("approved",)
+NO_LINE_START = set("）)」』】〕〉》，。、；：？！,.;:?!·")
 
 
-async def badge_rows(actor: Principal, event_id: int, school_code: str | None = None) -> list[dict[str, Any]]:
+async def approved_entries(event_id: int, school_id: int | None = None) -> int:
+    """How many entries of the event (of one school) have badges: the approved ones."""
+    from competitions.tables import Entry
+
+    where = (Entry.event == event_id) & Entry.status.is_in(list(BADGE_STATUSES))
+    if school_id is not None:
+        where &= Entry.school == school_id
+    return await Entry.count().where(where)
+
+
+async def badge_rows(actor: Principal, event_id: int, school_code: str | None = None,
+                     member_id: int | None = None) -> list[dict[str, Any]]:
     """The people to print badges for: members of the event's approved entries, for the
     whole event (organizers) or one school (organizers with ``school_code``; a school
     coordinator always gets only its own school). Each row: ``{"id", "name", "role",
     "school_code", "school_name", "entry_code", "entry_title", "category", "division",
-    "credential"}``. Raises 404 for an unknown event or school, 403 for other roles."""
+    "credential"}``; ``member_id`` narrows it to one person (a reissued badge). Raises 404
+    for an unknown event or school, 403 for other roles."""
     if actor.role not in ("organizer", "school"):
         raise Forbidden(_("只有组委会和学校可以打印参赛证。"))
     event = await Event.select(Event.id, Event.name).where(Event.id == event_id).first()
@@ -53,6 +66,8 @@ async def badge_rows(actor: Principal, event_id: int, school_code: str | None = 
         if school is None:
             raise NotFound(_("找不到学校 {code}。", code=school_code))
         where &= Member.entry.school == school["id"]
+    if member_id is not None:
+        where &= Member.id == member_id
     rows = await Member.select(
         Member.id, Member.name, Member.role, Member.credential_generation,
         Member.entry.code.as_alias("entry_code"), Member.entry.title.as_alias("entry_title"),
@@ -82,7 +97,8 @@ def _wrap(pdf: FPDF, text: str, width: float, size: float, lines: int = 2, minim
         pdf.set_font_size(size)
         out, current = [], ""
         for ch in text:
-            if current and pdf.get_string_width(current + ch) > width:
+            # closing punctuation never starts a line (it hangs past the margin instead)
+            if current and ch not in NO_LINE_START and pdf.get_string_width(current + ch) > width:
                 out.append(current)
                 current = ch
             else:
@@ -204,14 +220,17 @@ def render_badges(rows: list[dict[str, Any]], font_path: str | None = None) -> t
     return out.getvalue(), left_out
 
 
-async def badges_pdf(actor: Principal, event_id: int, school_code: str | None = None) -> tuple[bytes, str]:
-    """Badges of an event or a school as one PDF (see :func:`badge_rows` for who may print
-    what). Returns (pdf bytes, file name). Raises 409 when there is nobody to print."""
-    rows = await badge_rows(actor, event_id, school_code)
+async def badges_pdf(actor: Principal, event_id: int, school_code: str | None = None,
+                     member_id: int | None = None) -> tuple[bytes, str]:
+    """Badges of an event, a school or one member as one PDF (see :func:`badge_rows` for who
+    may print what). Returns (pdf bytes, file name). Raises 409 when there is nobody to print."""
+    rows = await badge_rows(actor, event_id, school_code, member_id)
     if not rows:
         raise Conflict(_("没有可打印的参赛证：只有审核通过的作品才有参赛证。"))
     import asyncio
 
     data, _left_out = await asyncio.to_thread(render_badges, rows)
     suffix = f"-{rows[0]['school_code']}" if actor.role == "school" or school_code else ""
+    if member_id is not None:
+        suffix = f"-{rows[0]['entry_code']}-{member_id}"
     return data, f"badges-{event_id}{suffix}.pdf"

@@ -453,14 +453,14 @@ async def live_view(actor: Principal, session_id: int) -> dict[str, Any]:
             school["arrived"] += 1
             arrived_expected += expected
         elif expected:
-            missing.append({k: m[k] for k in ("id", "name", "role", "school_name", "entry_code", "entry_title")})
+            missing.append({k: m[k] for k in ("id", "name", "role", "school_code", "school_name", "entry_code", "entry_title")})
     recent = []
     for c in checkins[:20]:
         m = by_id.get(c["member"], {})
         recent.append({
             "member_id": c["member"], "name": m.get("name"), "school_name": m.get("school_name"),
             "entry_code": m.get("entry_code"), "checked_in_at": _iso(c["checked_in_at"]),
-            "time": c["checked_in_at"].astimezone(SHANGHAI).strftime("%H:%M:%S"), "device": c["device"],
+            "time": _short_time(c["checked_in_at"]), "device": c["device"],
             "method": c["method"], "staff": c["staff"],
         })
     rejected_rows = await RejectedScan.select(RejectedScan.result).where(RejectedScan.checkin_session == session_id)
@@ -475,11 +475,20 @@ async def live_view(actor: Principal, session_id: int) -> dict[str, Any]:
     }
 
 
+def _short_time(value: dt.datetime) -> str:
+    """``HH:MM:SS`` for today (Asia/Shanghai), ``MM-DD HH:MM`` for another day."""
+    local = value.astimezone(SHANGHAI)
+    if local.date() == _now().astimezone(SHANGHAI).date():
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%m-%d %H:%M")
+
+
 async def attendance_workbook(actor: Principal, session_id: int) -> tuple[bytes, str]:
     """The session's attendance as .xlsx (organizers): one row per expected person or
     person who checked in, sorted by school and entry; columns 学校代码, 学校, 作品编号,
-    作品名称, 姓名, 角色, 签到, 签到时间, 设备, 签到员, 方式. No ID numbers or phones.
-    Returns (bytes, file name)."""
+    作品名称, 姓名, 角色, 签到, 签到时间 (a real date-time cell, Asia/Shanghai), 设备, 签到员,
+    方式; header frozen, filters on. No ID numbers or phones. Returns (bytes, file name
+    ``签到-<event>-<session>.xlsx``)."""
     _require_organizer(actor)
     view = await live_view(actor, session_id)
     session = view["session"]
@@ -491,7 +500,8 @@ async def attendance_workbook(actor: Principal, session_id: int) -> tuple[bytes,
     ).where(Member.event == session["event_id"]).order_by(Member.entry.school.code).order_by(
         Member.entry.code).order_by(Member.position)
     checkins = await Checkin.select(
-        Checkin.member, Checkin.checked_in_at, Checkin.device, Checkin.method, Checkin.staff.username.as_alias("staff"),
+        Checkin.member, Checkin.checked_in_at, Checkin.device, Checkin.method,
+        Checkin.staff.username.as_alias("staff"), Checkin.staff.display_name.as_alias("staff_name"),
     ).where(Checkin.checkin_session == session_id)
     arrived = {c["member"]: c for c in checkins}
     role_names = {"student": _("学生"), "adviser": _("辅导教师")}
@@ -504,8 +514,9 @@ async def attendance_workbook(actor: Principal, session_id: int) -> tuple[bytes,
         rows.append([
             m["school_code"], m["school_name"], m["entry_code"], m["entry_title"], m["name"],
             role_names.get(m["role"], m["role"]), _("已到") if c else _("未到"),
-            c["checked_in_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if c else "",
-            c["device"] if c else "", (c["staff"] or "") if c else "", method_names.get(c["method"], "") if c else "",
+            c["checked_in_at"].astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0) if c else None,
+            c["device"] if c else "", (c["staff_name"] or c["staff"] or "") if c else "",
+            method_names.get(c["method"], "") if c else "",
         ])
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -514,8 +525,11 @@ async def attendance_workbook(actor: Principal, session_id: int) -> tuple[bytes,
                _("设备"), _("签到员"), _("方式")]
     write_table(ws, headers, rows, text_columns=[_("学校代码"), _("作品编号")],
                 widths={_("学校"): 28, _("作品名称"): 36, _("签到时间"): 20, _("作品编号"): 12, _("设备"): 16})
-    name = f"checkin-{session_id}.xlsx"
-    return workbook_bytes(wb), name
+    for cell in ws["H"][1:]:
+        cell.number_format = "yyyy-mm-dd hh:mm:ss"
+    ws.auto_filter.ref = ws.dimensions
+    safe = lambda text: "".join(ch for ch in text if ch not in '\\/:*?"<>|').strip()  # noqa: E731 - file name
+    return workbook_bytes(wb), f"{_('签到')}-{safe(session['event_name'] or '')}-{safe(session['name'])}.xlsx"
 
 
 __all__ = [

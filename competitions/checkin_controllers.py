@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
@@ -116,7 +117,8 @@ class CheckinApi(Controller):
     @get("/checkin-sessions/{session_id:int}/attendance.xlsx", guards=[organizer_only])
     async def attendance(self, request: Request, session_id: int) -> Response:
         data, name = await checkin.attendance_workbook(user_of(request), session_id)
-        return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        disposition = f"attachment; filename=\"checkin-{session_id}.xlsx\"; filename*=UTF-8''{quote(name, safe='')}"
+        return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
 
 
 class CredentialApi(Controller):
@@ -141,9 +143,11 @@ class CredentialApi(Controller):
         return {"member_id": member_id, "credential": text}
 
     @get("/events/{event_id:int}/badges.pdf", guards=[credential_viewers])
-    async def badges(self, request: Request, event_id: int, school_code: str | None = None) -> Response:
-        """Badges (参赛证), several per A4 sheet with cut marks, sorted by school; a school gets its own."""
-        data, name = await badges.badges_pdf(user_of(request), event_id, school_code=school_code)
+    async def badges(self, request: Request, event_id: int, school_code: str | None = None,
+                     member_id: int | None = None) -> Response:
+        """Badges (参赛证), eight per A4 sheet with cut marks, sorted by school; a school gets
+        its own; ``member_id`` prints one person's (after a reissue)."""
+        data, name = await badges.badges_pdf(user_of(request), event_id, school_code=school_code, member_id=member_id)
         return Response(data, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 

@@ -8,6 +8,7 @@ services as the JSON API.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 
@@ -65,7 +66,12 @@ class CheckinPages(Controller):
         by_event: dict[int, list[dict[str, Any]]] = {}
         for s in sessions:
             by_event.setdefault(s["event_id"], []).append(s)
-        blocks = [{"event": e, "sessions": by_event.get(e["id"], [])} for e in all_events]
+        blocks = []
+        for e in all_events:
+            approved = 0
+            if user.is_organizer:
+                approved = await badges.approved_entries(e["id"])
+            blocks.append({"event": e, "sessions": by_event.get(e["id"], []), "approved": approved})
         if not user.is_organizer:
             blocks = [b for b in blocks if b["sessions"]]
         return render(request, "competitions/checkin_sessions.html", blocks=blocks)
@@ -104,6 +110,23 @@ class CheckinPages(Controller):
         except ServiceError as exc:
             flash(request, exc.message, "error")
         return redirect("/checkin/")
+
+    @get("/sw.js")
+    async def service_worker(self) -> Response:
+        """The scan page's service worker (``app/static/checkin-sw.js``, scope ``/checkin/``):
+        the page still opens after an offline reload. Public like ``/static``; its cache
+        version is a digest of the static files, so a new deployment replaces the cached ones."""
+        import hashlib
+
+        from app.settings import STATIC_DIR
+
+        digest = hashlib.sha256()
+        for path in sorted(STATIC_DIR.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(STATIC_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+        script = (STATIC_DIR / "checkin-sw.js").read_text(encoding="utf-8")
+        return Response(script.replace("__ASSETS_VERSION__", digest.hexdigest()[:16]),
+                        media_type="application/javascript", headers={"Cache-Control": "no-cache"})
 
     @get("/{session_id:int}/scan", guards=[scanners])
     async def scan_page(self, request: Request, session_id: int) -> Any:
@@ -167,12 +190,15 @@ class CheckinPages(Controller):
     @get("/{session_id:int}/attendance.xlsx", guards=[organizer_only])
     async def attendance(self, request: Request, session_id: int) -> Response:
         data, name = await checkin.attendance_workbook(user_of(request), session_id)
-        return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        disposition = f"attachment; filename=\"checkin-{session_id}.xlsx\"; filename*=UTF-8''{quote(name, safe='')}"
+        return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
 
     @get("/badges/{event_id:int}", guards=[credential_viewers])
-    async def badges(self, request: Request, event_id: int, school_code: str | None = None) -> Response:
+    async def badges(self, request: Request, event_id: int, school_code: str | None = None,
+                     member_id: int | None = None) -> Response:
         """Badges PDF for the page's session-cookie users (the API has the same)."""
-        data, name = await badges.badges_pdf(user_of(request), event_id, school_code=school_code or None)
+        data, name = await badges.badges_pdf(user_of(request), event_id, school_code=school_code or None,
+                                             member_id=member_id)
         return Response(data, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
     @get("/credentials/{member_id:int}", guards=[credential_viewers])

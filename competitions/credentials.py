@@ -168,7 +168,6 @@ async def reissue_credential(actor: Principal, member_id: int, reason: str) -> s
         await audit.record(
             actor, "credential.reissue", "member", member_id, summary=row["name"], reason=reason,
             event_id=row["event"], entry_id=row["entry"], school_id=row["school_id"],
-            changes={"generation": [row["credential_generation"], fresh["credential_generation"]]},
         )
         return fresh["credential_generation"]
 

@@ -239,7 +239,7 @@ def test_token_is_checked_without_a_database_query(world, monkeypatch):
     # the school is refused by the role guard before any handler runs: no query at all
     response = world.client.get("/api/v1/users", headers=bearer(token))
     assert response.status_code == 403
-    assert response.json()["detail"] == "您的账号（school）无权进行此操作。"
+    assert response.json()["detail"] == "您的账号（学校管理员）无权进行此操作。"
     assert queries == []
 
 

@@ -367,6 +367,10 @@ def test_search_manual_checkin_live_view_and_workbook(world):
     response = world.client.get(f"/api/v1/checkin-sessions/{sid}/attendance.xlsx", headers=world.headers("org"))
     assert response.status_code == 200
     assert world.client.get(f"/api/v1/checkin-sessions/{sid}/attendance.xlsx", headers=staff).status_code == 403
+    from urllib.parse import quote
+
+    assert response.headers["content-disposition"] == (
+        f"attachment; filename=\"checkin-{sid}.xlsx\"; filename*=UTF-8''{quote('签到-2026年海南省青少年科技创新大赛-报到.xlsx')}")
     ws = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     assert rows[0] == ["学校代码", "学校", "作品编号", "作品名称", "姓名", "角色", "签到", "签到时间", "设备", "签到员", "方式"]
@@ -376,7 +380,12 @@ def test_search_manual_checkin_live_view_and_workbook(world):
         ("HK01", "陈老师", "辅导教师", "未到", None, None, None),
         ("HK02", "阿依古丽·买买提", "学生", "已到", "服务台", "staff", "按姓名"),
     ]
-    assert ws.freeze_panes == "A2"
+    # the check-in time is a real date-time cell in Beijing time, to the second
+    stored = checkin_rows(world, sid)
+    li_ming = next(r for r in stored if r["member"] == a["members"]["李明"])
+    assert rows[1][7] == li_ming["checked_in_at"].astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0)
+    assert ws["H2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:K5"
     flat = " ".join(str(c) for r in rows for c in r if c)
     assert "1380000" not in flat and "460100" not in flat
 

@@ -372,7 +372,7 @@ def test_english_messages(world, entry):
         assert anonymous.json()["detail"] == "Please log in first."
         guard = world.client.post(f"/api/v1/entries/{entry['id']}/documents", data={"kind": "photo"},
                                   files={"file": ("a.png", png(), "image/png")}, headers=world.headers("haikou"))
-        assert (guard.status_code, guard.json()["detail"]) == (403, "Your account (city) may not do this.")
+        assert (guard.status_code, guard.json()["detail"]) == (403, "Your account (City/county association) may not do this.")
         unknown = world.client.get("/api/v1/no-such-thing", headers=world.headers("org"))
         assert (unknown.status_code, unknown.json()["detail"]) == (404, "The page or data does not exist.")
         wrong = world.client.post("/api/v1/auth/login", json={"username": "hk01", "password": "nope"})
