@@ -164,8 +164,9 @@ class JudgingEventApi(Controller):
         return await publication.set_recommendations(user_of(request), event_id, data.entry_ids)
 
     @get("/results.xlsx")
-    async def results_xlsx(self, event_id: int) -> Response:
-        content = await publication.results_workbook(event_id)
+    async def results_xlsx(self, event_id: int, school_code: str | None = None) -> Response:
+        """The results workbook (``?school_code=`` for one school's results)."""
+        content = await publication.results_workbook(event_id, school_code)
         return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="results-{event_id}.xlsx"'})
 
 
@@ -231,7 +232,9 @@ class JudgeApi(Controller):
 
 
 def judging_routes() -> list[Any]:
-    routes: list[Any] = [JudgingEventApi, ResultsApi, JudgeApi]
+    from judging.certificate_controllers import certificate_api_routes
+
+    routes: list[Any] = [JudgingEventApi, ResultsApi, JudgeApi, *certificate_api_routes()]
     try:
         from judging.pages import page_routes
     except ImportError:

@@ -58,6 +58,7 @@ TABS = (
     ("consistency", "一致性", "/consistency"),
     ("results", "结果", "/results"),
     ("publication", "公示与定稿", "/publication"),
+    ("certificates", "证书", "/certificates/"),
 )
 
 
@@ -743,5 +744,7 @@ class PublicResultsPages(Controller):
 
 
 def page_routes() -> list[Any]:
-    return [JudgingPages, JudgePages, PublicResultsPages]
+    from judging.certificate_pages import certificate_page_routes
+
+    return [JudgingPages, JudgePages, PublicResultsPages, *certificate_page_routes()]
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 
 from app import audit
 from app.db import write_transaction
@@ -191,27 +192,54 @@ async def set_recommendations(actor: Principal, event_id: int, entry_ids: list[i
 RESULT_COLUMNS = ["类别", "组别", "名次", "作品编号", "作品名称", "学校", "市县", "学生", "辅导教师", "得分", "奖项", "推荐全国赛", "状态"]
 
 
-async def results_workbook(event_id: int) -> bytes:
+async def results_workbook(event_id: int, school_code: str | None = None) -> bytes:
     """The organizer's results workbook: frozen header, sized columns, no ID numbers,
-    every text cell written so no spreadsheet treats it as a formula."""
+    every text cell written so no spreadsheet treats it as a formula. The first sheet
+    is in results order (category, division, rank); the second, ``按学校``, in school
+    order, for sending each school its results. With ``school_code`` only that
+    school's entries are included (one sheet)."""
     event = await get_event_row(event_id)
     results = await compute_results(event_id)
-    ids = [r["entry_id"] for r in results["entries"]]
+    entries = results["entries"]
+    school_name = None
+    if school_code:
+        from app.tables import School
+
+        school = await School.select(School.id, School.name).where(School.code == school_code.strip().upper()).first()
+        if school is None:
+            raise NotFound(_("学校不存在：{code}", code=school_code))
+        school_name = school["name"]
+        ids_of_school = {e["id"] for e in await Entry.select(Entry.id).where((Entry.event == event_id) & (Entry.school == school["id"]))}
+        entries = [r for r in entries if r["entry_id"] in ids_of_school]
+    ids = [r["entry_id"] for r in entries]
     people: dict[int, dict[str, list[str]]] = {}
     for start in range(0, len(ids), 900):
         for m in await Member.select(Member.entry, Member.name, Member.role).where(Member.entry.is_in(ids[start:start + 900])).order_by(Member.position):
             people.setdefault(m["entry"], {"student": [], "adviser": []})[m["role"]].append(m["name"])
     rows = []
-    for r in results["entries"]:
+    for r in entries:
         names = people.get(r["entry_id"], {"student": [], "adviser": []})
         rows.append([r["category_name"], r["division"], r["rank"], r["code"], r["title"], r["school_name"], r["city"],
                      "、".join(names["student"]), "、".join(names["adviser"]),
                      Decimal(r["score"]) if r["score"] is not None else None, AWARD_LABELS.get(r["award"] or "", ""),
                      "是" if r["recommended"] else "", "评分完成" if r["status"] == "complete" else "评分未完成"])
+    widths = {"作品名称": 40, "学校": 24, "学生": 24, "辅导教师": 18, "类别": 16, "市县": 14}
+    number_format = "0." + "0" * event["score_decimals"] if event["score_decimals"] else "0"
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = "评审结果"
-    write_table(ws, RESULT_COLUMNS, rows, widths={"作品名称": 40, "学校": 24, "学生": 24, "辅导教师": 18, "类别": 16, "市县": 14})
+    ws.title = "评审结果" if school_name is None else school_name[:31]
+    write_table(ws, RESULT_COLUMNS, rows, widths=widths)
     for cell in ws["J"][1:]:
-        cell.number_format = "0." + "0" * event["score_decimals"] if event["score_decimals"] else "0"
+        cell.number_format = number_format
+    if school_name is None:
+        by_school = wb.create_sheet("按学校")
+        school_columns = ["学校", "市县", *[c for c in RESULT_COLUMNS if c not in ("学校", "市县")]]
+        index = {c: i for i, c in enumerate(RESULT_COLUMNS)}
+        award_order = {"一等奖": 0, "二等奖": 1, "三等奖": 2}
+        ordered = sorted(rows, key=lambda row: (row[index["市县"]] or "", row[index["学校"]] or "", award_order.get(row[index["奖项"]], 3),
+                                               row[index["类别"]] or "", row[index["作品编号"]] or ""))
+        write_table(by_school, school_columns, [[row[index[c]] for c in school_columns] for row in ordered], widths=widths)
+        score_col = get_column_letter(school_columns.index("得分") + 1)
+        for cell in by_school[score_col][1:]:
+            cell.number_format = number_format
     return workbook_bytes(wb)

@@ -7,7 +7,9 @@ import subprocess
 
 import pytest
 from fpdf import FPDF
+import qrcode
 from PIL import Image
+from qrcode.constants import ERROR_CORRECT_Q
 
 from app import pdf
 from tests.conftest import skip_or_fail
@@ -105,7 +107,12 @@ def _format_bits(matrix: list[list[bool]]) -> int:
 def test_qr_uses_fixed_mask_and_level_q_and_png_matches_matrix():
     text = "https://example.org/verify/XM2026-ABCD-EFGH-JKLM"
     matrix = pdf.qr_matrix(text)
-    assert len(matrix) == 33  # version 4 (48 bytes at level Q)
+    assert len(matrix) == 33  # version 4: "XM2026-ABCD-..." goes in alphanumeric mode
+    reference = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, border=0, mask_pattern=pdf.QR_MASK_PATTERN)
+    reference.add_data(text, optimize=4)
+    reference.make(fit=True)
+    assert matrix == reference.get_matrix()
+    assert pdf.qr_matrix(text) == matrix  # the second time the remembered version is used
     assert _format_bits(matrix) == (0b11 << 3) | pdf.QR_MASK_PATTERN  # Q = 0b11 in the format field
     # finder pattern in the top-left corner: 7 dark modules on the top row, light separator after
     assert matrix[0][:8] == [True] * 7 + [False]
@@ -118,3 +125,5 @@ def test_qr_uses_fixed_mask_and_level_q_and_png_matches_matrix():
             assert (pixel == 0) == matrix[r][c]
     small = pdf.qr_image(text, border=2)
     assert small.size == (37, 37) and small.getpixel((0, 0)) == 255 and small.getpixel((2, 2)) == 0
+    big = pdf.qr_image(text, border=2, scale=4)
+    assert big.size == (148, 148) and big.resize((37, 37), Image.NEAREST).tobytes() == small.tobytes()

@@ -1,0 +1,315 @@
+"""Certificate pages.
+
+- Organizer, under ``/events/{event_id}/judging/certificates``: the overview per kind
+  (coverage check, batches with a progress bar, issued certificates with revoke and
+  reissue), the designer (page, background image, fonts, fields in millimetres, a
+  layout sketch and a preview with real data).
+- School coordinator: ``/certificates/`` lists the finalized events of the school and
+  downloads its own certificates.
+- Public: ``/verify`` (a form) and ``/verify/{number}`` (where the QR code points), made
+  for phones.
+
+Thin controllers: they parse forms and call :mod:`judging.certificates`, the same
+services the JSON API uses.
+"""
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+
+from app.auth import organizer_only, requires
+from app.errors import ServiceError, TooManyRequests
+from app.i18n import _
+from app.web import flash, form_bool, form_int, form_value, redirect, render, user_of
+from competitions import events
+from judging import certificates
+from judging.certificate_controllers import base_url_of, client_address, pdf_response
+from judging.pages import _event_context, json_response, show_time
+from judging.render import FIELD_TYPES, PAGE_SIZES, page_size
+from judging.results import AWARD_LABELS
+
+school_only = requires("school")
+BATCH_STATUS_LABELS = {"queued": "排队中", "running": "生成中", "done": "已完成", "failed": "失败"}
+ALIGN_LABELS = {"L": "左对齐", "C": "居中", "R": "右对齐"}
+ORIENTATION_LABELS = {"L": "横向", "P": "纵向"}
+FIELD_COLUMNS = ("type", "x", "y", "w", "h", "size", "align", "font", "color", "prefix", "suffix", "text")
+
+
+def _kind(kind: str | None) -> str:
+    return kind if kind in certificates.KINDS else "award"
+
+
+async def _ctx(event_id: int, kind: str) -> dict[str, Any]:
+    ctx = await _event_context(event_id)
+    return {**ctx, "tab": "certificates", "kind": kind, "kinds": certificates.KIND_LABELS,
+            "cbase": f"/events/{event_id}/judging/certificates"}
+
+
+def _back(event_id: int, kind: str, path: str = "") -> Any:
+    return redirect(f"/events/{event_id}/judging/certificates{path}?kind={kind}")
+
+
+def _fields_from_form(form: Any) -> list[dict[str, Any]]:
+    columns = {c: [v if isinstance(v, str) else "" for v in form.getall(f"f_{c}", [])] for c in FIELD_COLUMNS}
+    shrink = {v for v in form.getall("f_shrink", []) if isinstance(v, str)}
+    rows = []
+    for i, type_ in enumerate(columns["type"]):
+        if not type_.strip():
+            continue  # "remove" or an unused new row
+        row = {c: columns[c][i] if i < len(columns[c]) else "" for c in FIELD_COLUMNS}
+        for c in ("type", "x", "y", "w", "h", "size", "align", "font", "color"):
+            row[c] = row[c].strip()  # texts, prefixes and suffixes keep their spaces
+        row["shrink"] = str(i) in shrink
+        rows.append(row)
+    return rows
+
+
+def _sketch(template: dict[str, Any]) -> dict[str, Any]:
+    """Positions in percent of the page for the layout sketch on the designer page."""
+    width, height = page_size(template["page_format"], template["orientation"])
+    boxes = []
+    for i, f in enumerate(template["fields"]):
+        size_mm = float(f.get("size") or 0) * 25.4 / 72
+        w = float(f.get("w") or 0) or (width - float(f["x"]))
+        h = w if f["type"] == "qr" else (float(f.get("h") or 0) or size_mm * 1.4)
+        label = certificates.FIELD_LABELS[f["type"]] if f["type"] != "text" else (f.get("text") or "")
+        boxes.append({"n": i + 1, "type": f["type"], "label": label, "left": 100 * float(f["x"]) / width, "top": 100 * float(f["y"]) / height,
+                      "width": 100 * w / width, "height": 100 * h / height, "align": f.get("align") or "L",
+                      "font_vw": size_mm / width * 100})
+    return {"ratio": f"{width} / {height}", "boxes": boxes, "width": width, "height": height}
+
+
+class CertificatePages(Controller):
+    path = "/events/{event_id:int}/judging/certificates"
+    include_in_schema = False
+    guards = [organizer_only]
+
+    @get("/")
+    async def overview(self, request: Request, event_id: int, kind: str | None = None, q: str = "", status: str = "valid") -> Any:
+        kind = _kind(kind)
+        ctx = await _ctx(event_id, kind)
+        actor = user_of(request)
+        finalized = ctx["state"] == "finalized"
+        check = None
+        rows: list[dict[str, Any]] = []
+        error = ""
+        if finalized:
+            try:
+                check = await certificates.check(actor, event_id, kind)
+                rows = await certificates.list_certificates(event_id, kind, status=status if status in ("valid", "revoked") else None, search=q)
+            except ServiceError as exc:
+                error = exc.message
+        template = await certificates.get_template(event_id, kind)
+        for u in (check or {}).get("unprintable", []):
+            u["codes"] = [f"{ord(ch):04X}" for ch in u["characters"]]
+        field_labels = {**certificates.FIELD_LABELS, "template": "模板文字"}
+        return render(request, "judging/certificates.html", **ctx, field_labels=field_labels, finalized=finalized, check=check, rows=rows[:500], total_rows=len(rows),
+                      q=q, status=status, error=error, tpl=template, batches=await certificates.list_batches(actor, event_id),
+                      schools=await _schools(event_id), categories=await events.list_categories(event_id), award_labels=AWARD_LABELS,
+                      batch_labels=BATCH_STATUS_LABELS, show_time=show_time)
+
+    @get("/design")
+    async def design(self, request: Request, event_id: int, kind: str | None = None) -> Any:
+        kind = _kind(kind)
+        return await self._design_page(request, event_id, kind, await certificates.get_template(event_id, kind))
+
+    async def _design_page(self, request: Request, event_id: int, kind: str, template: dict[str, Any], status_code: int = 200,
+                           errors: list[dict[str, Any]] | None = None) -> Any:
+        ctx = await _ctx(event_id, kind)
+        fields = list(template["fields"]) + [{"type": "", "x": "", "y": "", "w": "", "h": "", "size": "", "align": "L", "shrink": True,
+                                              "font": "", "color": "#000000", "prefix": "", "suffix": "", "text": ""} for _i in range(2)]
+        return render(request, "judging/certificate_design.html", status_code=status_code, **ctx, tpl=template, fields=fields,
+                      fonts=await certificates.list_fonts(event_id), field_labels=certificates.FIELD_LABELS, field_types=FIELD_TYPES,
+                      page_sizes=PAGE_SIZES, aligns=ALIGN_LABELS, orientations=ORIENTATION_LABELS, sketch=_sketch(template),
+                      errors=errors or [], png_preview=bool(shutil.which("pdftoppm")))
+
+    @post("/design")
+    async def save_design(self, request: Request, event_id: int, kind: str | None = None) -> Any:
+        kind = _kind(kind)
+        form = await request.form()
+        data = {"page_format": form_value(form, "page_format"), "orientation": form_value(form, "orientation"),
+                "font": form_value(form, "font"), "fallback_font": form_value(form, "fallback_font"),
+                "date_text": form_value(form, "date_text"), "min_award": form_value(form, "min_award") or "first",
+                "verify_base_url": form_value(form, "verify_base_url"), "fields": _fields_from_form(form)}
+        if form_bool(form, "reset"):
+            try:
+                dims = page_size(data["page_format"].upper() or "A4", data["orientation"].upper() or "L")
+            except KeyError:
+                dims = (297.0, 210.0)
+            data["fields"] = certificates.default_fields(kind, *dims)
+        try:
+            await certificates.save_template(user_of(request), event_id, kind, data)
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+            current = await certificates.get_template(event_id, kind)
+            return await self._design_page(request, event_id, kind, {**current, **{k: v for k, v in data.items() if k != "fields"}},
+                                           status_code=422, errors=exc.errors)
+        flash(request, _("证书模板已保存。"))
+        return redirect(f"/events/{event_id}/judging/certificates/design?kind={kind}#preview")
+
+    @post("/background")
+    async def background(self, request: Request, event_id: int, kind: str | None = None) -> Any:
+        kind = _kind(kind)
+        form = await request.form()
+        try:
+            if form_bool(form, "remove"):
+                await certificates.remove_background(user_of(request), event_id, kind)
+                flash(request, _("背景图片已移除，将使用默认边框。"))
+            else:
+                upload = form.get("file")
+                if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
+                    raise ServiceError(_("请先选择要上传的文件。"))
+                await certificates.upload_background(user_of(request), event_id, kind, await upload.read())
+                flash(request, _("背景图片已上传。请看下面的预览，必要时调整各字段的位置。"))
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        return redirect(f"/events/{event_id}/judging/certificates/design?kind={kind}")
+
+    @post("/fonts")
+    async def font(self, request: Request, event_id: int, kind: str | None = None) -> Any:
+        kind = _kind(kind)
+        form = await request.form()
+        upload = form.get("file")
+        try:
+            if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
+                raise ServiceError(_("请先选择要上传的文件。"))
+            info = await certificates.upload_font(user_of(request), event_id, upload.filename, await upload.read())
+            flash(request, _("字体 {name} 已上传（{glyphs} 个字符）。在下面的“字体”中选择它即可使用。", name=info["family"], glyphs=info["glyphs"]))
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        return redirect(f"/events/{event_id}/judging/certificates/design?kind={kind}")
+
+    @get("/preview.pdf")
+    async def preview_pdf(self, request: Request, event_id: int, kind: str | None = None) -> Response:
+        kind = _kind(kind)
+        data = await certificates.preview(event_id, kind, base_url_of(request))
+        return pdf_response(data, f"preview-{kind}.pdf", f"preview-{kind}.pdf", inline=True)
+
+    @get("/preview.png")
+    async def preview_png(self, request: Request, event_id: int, kind: str | None = None) -> Response:
+        """The preview as a picture (needs ``pdftoppm``; the page offers the PDF otherwise)."""
+        kind = _kind(kind)
+        tool = shutil.which("pdftoppm")
+        if not tool:
+            return Response(b"", status_code=404)
+        data = await certificates.preview(event_id, kind, base_url_of(request))
+
+        def convert() -> bytes:
+            with tempfile.TemporaryDirectory() as tmp:
+                pdf = Path(tmp) / "p.pdf"
+                pdf.write_bytes(data)
+                subprocess.run([tool, "-png", "-r", "60", "-singlefile", str(pdf), str(Path(tmp) / "p")], check=True, timeout=60,
+                               capture_output=True)
+                return (Path(tmp) / "p.png").read_bytes()
+
+        return Response(await asyncio.to_thread(convert), media_type="image/png", headers={"Cache-Control": "no-store"})
+
+    @post("/issue")
+    async def issue(self, request: Request, event_id: int, kind: str | None = None) -> Any:
+        kind = _kind(kind)
+        try:
+            result = await certificates.ensure_certificates(event_id, kind, user_of(request))
+            flash(request, _("已颁发 {n} 张新证书；共 {valid} 张有效。", n=result["issued"], valid=result["valid"]))
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        return _back(event_id, kind)
+
+    @post("/batches")
+    async def start_batch(self, request: Request, event_id: int, kind: str | None = None) -> Any:
+        kind = _kind(kind)
+        form = await request.form()
+        try:
+            await certificates.start_batch(user_of(request), event_id, base_url_of(request), kind,
+                                           form_value(form, "school_code") or None, form_int(form, "category_id"))
+            flash(request, _("证书 PDF 开始生成，完成后可在下面下载。"))
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        return redirect(f"/events/{event_id}/judging/certificates/?kind={kind}#batches")
+
+    @get("/batches/{batch_id:int}/status")
+    async def batch_json(self, request: Request, event_id: int, batch_id: int) -> Response:
+        return json_response(await certificates.batch_status(user_of(request), batch_id))
+
+    @get("/batches/{batch_id:int}/file")
+    async def batch_file(self, request: Request, event_id: int, batch_id: int) -> Response:
+        row, path = await certificates.open_batch(user_of(request), batch_id)
+        return pdf_response(path.read_bytes(), f"certificates-{event_id}-{batch_id}.pdf", f"certificates-{event_id}-{batch_id}.pdf")
+
+    @post("/{certificate_id:int}/revoke")
+    async def revoke(self, request: Request, event_id: int, certificate_id: int, kind: str | None = None) -> Any:
+        form = await request.form()
+        try:
+            row = await certificates.revoke(user_of(request), certificate_id, form_value(form, "reason"))
+            flash(request, _("证书 {number} 已作废。", number=row["number"]), "warning")
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        return _back(event_id, _kind(kind))
+
+    @post("/{certificate_id:int}/reissue")
+    async def reissue(self, request: Request, event_id: int, certificate_id: int, kind: str | None = None) -> Any:
+        form = await request.form()
+        try:
+            row = await certificates.reissue(user_of(request), certificate_id, form_value(form, "reason"))
+            flash(request, _("已补发新证书 {number}，原证书已作废。", number=row["number"]))
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        return _back(event_id, _kind(kind))
+
+
+async def _schools(event_id: int) -> list[dict[str, Any]]:
+    from competitions.tables import Entry
+
+    rows = await Entry.select(Entry.school.code.as_alias("code"), Entry.school.name.as_alias("name")).where(
+        (Entry.event == event_id) & (Entry.status == "approved")).distinct()
+    return sorted(rows, key=lambda r: r["code"])
+
+
+class SchoolCertificatePages(Controller):
+    path = "/certificates"
+    include_in_schema = False
+    guards = [school_only]
+
+    @get("/")
+    async def index(self, request: Request) -> Any:
+        return render(request, "judging/school_certificates.html", events=await certificates.school_events(user_of(request)))
+
+    @get("/{event_id:int}/certificates.pdf")
+    async def download(self, request: Request, event_id: int) -> Response:
+        data, info = await certificates.certificates_pdf(user_of(request), event_id, base_url_of(request))
+        return pdf_response(data, f"certificates-{event_id}.pdf", f"certificates-{event_id}.pdf",
+                            **{"X-Unprintable": str(len(info["unprintable"]))})
+
+
+class VerifyPages(Controller):
+    path = "/verify"
+    include_in_schema = False
+
+    @get("/")
+    async def form(self, request: Request, number: str | None = None) -> Any:
+        if number and number.strip():
+            canonical = certificates.normalize_number(number) or number.strip()
+            return redirect(f"/verify/{canonical}")
+        return render(request, "judging/verify.html", result=None, number="", state="form")
+
+    @get("/{number:str}")
+    async def verify(self, request: Request, number: str) -> Any:
+        try:
+            result = await certificates.verify(number, client_address(request))
+        except TooManyRequests as exc:
+            return render(request, "judging/verify.html", result=None, number=number, state="limited", message=exc.message, status_code=429)
+        except ServiceError as exc:
+            return render(request, "judging/verify.html", result=None, number=number, state="unknown", message=exc.message,
+                          status_code=exc.status_code)
+        return render(request, "judging/verify.html", result=result, number=result["number"], state=result["status"],
+                      issued_text=show_time(result["issued_at"])[:10], revoked_text=show_time(result["revoked_at"]))
+
+
+def certificate_page_routes() -> list[Any]:
+    return [CertificatePages, SchoolCertificatePages, VerifyPages]
+

@@ -1,0 +1,323 @@
+"""Drawing certificates into one PDF with fpdf2 (no database here: plain data in, bytes out).
+
+A :class:`CertificateRenderer` is built once per batch from a template (page size,
+optional background image, fonts, fields in millimetres) and then draws certificates
+page by page. It is fast because everything shared is prepared once: fonts are added
+once (fpdf2 embeds one subset of each at the end), the background image is placed by
+its file path (fpdf2 keeps one image object and reuses it on every page), each QR code
+is one small image (four pixels per module, fixed mask pattern, see :mod:`app.pdf`), and
+texts are measured only when a field asks for shrink-to-fit.
+
+Coverage is checked before drawing (:meth:`CertificateRenderer.missing`): fpdf2 would
+only warn when writing the file and leave the character out, so a certificate whose
+texts a font cannot draw is never drawn at all.
+"""
+from __future__ import annotations
+
+import string
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+
+from app.pdf import cmap_of, qr_image, register_fonts
+
+# page sizes in millimetres, portrait (width, height)
+PAGE_SIZES = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "B5": (176.0, 250.0), "A3": (297.0, 420.0)}
+TEXT_TYPES = ("name", "school", "title", "category", "division", "award", "event", "date", "number", "text")
+FIELD_TYPES = TEXT_TYPES + ("qr",)
+MIN_SHRINK_SIZE = 6.0
+PT_TO_MM = 25.4 / 72
+QR_SCALE = 4  # pixels per module: viewers and printers that smooth enlarged images keep the edges sharp
+
+
+def page_size(page_format: str, orientation: str) -> tuple[float, float]:
+    """(width, height) in mm of a page format (A4, A5, B5, A3) in orientation ``L`` or ``P``."""
+    w, h = PAGE_SIZES[page_format]
+    return (h, w) if orientation == "L" else (w, h)
+
+
+def parse_color(value: str | None) -> tuple[int, int, int]:
+    """``#RRGGBB`` -> (r, g, b); anything else is black."""
+    text = (value or "").strip().lstrip("#")
+    if len(text) == 6:
+        try:
+            return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
+        except ValueError:
+            pass
+    return (0, 0, 0)
+
+
+class _SafeValues(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def field_text(spec: dict[str, Any], values: dict[str, str]) -> str:
+    """The text a field prints for one certificate (``""`` = nothing to draw).
+
+    ``values`` holds ``name, school, title, category, division, award, event, date,
+    number``; a ``text`` field fills those ``{placeholders}`` into its ``text``; other
+    fields print their value with ``prefix``/``suffix`` around it (only when the value
+    is not empty).
+    """
+    kind = spec["type"]
+    if kind == "qr":
+        return ""
+    if kind == "text":
+        template = spec.get("text") or ""
+        try:
+            return template.format_map(_SafeValues(values))
+        except (ValueError, IndexError, AttributeError):
+            return template
+    value = values.get(kind) or ""
+    if not value:
+        return ""
+    return f"{spec.get('prefix') or ''}{value}{spec.get('suffix') or ''}"
+
+
+def field_pieces(spec: dict[str, Any], values: dict[str, str]) -> list[tuple[str, str]]:
+    """The parts a field prints, each with where it comes from: ``[(value key, text)]``
+    for the values used and ``("template", text)`` for the field's own fixed text."""
+    kind = spec["type"]
+    if kind == "qr":
+        return []
+    if kind != "text":
+        value = values.get(kind) or ""
+        if not value:
+            return []
+        fixed = f"{spec.get('prefix') or ''}{spec.get('suffix') or ''}"
+        return [(kind, value)] + ([("template", fixed)] if fixed else [])
+    pieces: list[tuple[str, str]] = []
+    try:
+        parsed = list(string.Formatter().parse(spec.get("text") or ""))
+    except ValueError:
+        return [("template", spec.get("text") or "")]
+    fixed = ""
+    for literal, name, _spec, _conv in parsed:
+        fixed += literal
+        if name is None:
+            continue
+        if name in values:
+            if values[name]:
+                pieces.append((name, values[name]))
+        else:
+            fixed += "{" + name + "}"
+    if fixed:
+        pieces.append(("template", fixed))
+    return pieces
+
+
+def _missing(text: str, main: frozenset[int], fallback: frozenset[int] | None) -> list[str]:
+    chars: list[str] = []
+    for ch in text:
+        cp = ord(ch)
+        if cp in main or (fallback is not None and cp in fallback) or ch in chars or ch.isspace():
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cf"):
+            continue
+        chars.append(ch)
+    return chars
+
+
+@dataclass
+class RenderSettings:
+    """Everything the renderer needs about a template, already resolved to files.
+
+    ``fonts`` maps a font reference (``builtin:serif``, ``font:3``) to its file;
+    ``font`` is the template's main reference, ``fallback`` an optional one;
+    ``fields`` are dicts with ``type, x, y, w, h, size, align, shrink, font, color,
+    prefix, suffix, text`` (mm, points for ``size``). ``frame`` draws a simple border
+    when there is no background image.
+    """
+
+    page_format: str
+    orientation: str
+    fonts: dict[str, Path]
+    font: str
+    fields: list[dict[str, Any]]
+    fallback: str = ""
+    background: Path | None = None
+    frame: bool = True
+    verify_url: Callable[[str], str] = lambda number: number
+    title: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class CertificateRenderer:
+    """Draws certificates, one per page, into one PDF.
+
+    Use :meth:`missing` to test a certificate first, :meth:`add` to draw a list of
+    certificates (each a dict of field values, see :func:`field_text`), and
+    :meth:`output` for the PDF bytes. Not thread-safe; one renderer per PDF.
+    """
+
+    def __init__(self, settings: RenderSettings):
+        self.settings = settings
+        self.width, self.height = page_size(settings.page_format, settings.orientation)
+        # sizes in mm rather than fpdf2's format names (its A5 changed in 2.8.5 and it warns)
+        pdf = FPDF(orientation=settings.orientation, unit="mm", format=PAGE_SIZES[settings.page_format])
+        pdf.set_auto_page_break(False)
+        pdf.set_margin(0)
+        pdf.c_margin = 0
+        pdf.set_creator("Xinmiao")
+        if settings.title:
+            pdf.set_title(settings.title)
+        self.pdf = pdf
+        self.families: dict[str, str] = {}
+        fallback_families: list[str] = []
+        refs = [settings.font] + [f.get("font") or settings.font for f in settings.fields]
+        for ref in dict.fromkeys(refs):
+            family = f"f{len(self.families)}"
+            pdf.add_font(family, "", str(settings.fonts[ref]))
+            self.families[ref] = family
+        if settings.fallback:
+            fallback_families = register_fonts(pdf, [settings.fonts[settings.fallback]], family="fallback")
+        self._fallback_family = fallback_families[0] if fallback_families else None
+        self._maps = {ref: cmap_of(path) for ref, path in settings.fonts.items()}
+        self._fallback_map = self._maps.get(settings.fallback) if settings.fallback else None
+        # per family: (cmap, advance widths in 1/1000 em) for measuring and splitting runs
+        self._metrics: dict[str, tuple[frozenset[int], Any]] = {}
+        for ref, family in self.families.items():
+            self._metrics[family] = (self._maps[ref], pdf.fonts[family.lower()].cw)
+        if self._fallback_family:
+            self._metrics[self._fallback_family] = (self._fallback_map, pdf.fonts[self._fallback_family.lower()].cw)
+        self.pages = 0
+        self._run_cache: dict[tuple[str, str], list[tuple[str, str, float]]] = {}
+        self._font_state: tuple[str, float] | None = None
+        self._background = str(settings.background) if settings.background else None
+
+    # ------------------------------------------------------------------ coverage
+
+    def missing(self, values: dict[str, str]) -> list[dict[str, Any]]:
+        """What the fonts (each field's font, then the fallback) cannot draw on one
+        certificate: ``[{"field", "text", "characters"}]`` where ``field`` is the value
+        that holds the characters (``name``, ``title``, ...; ``template`` for a field's
+        own fixed text) and ``text`` is that value as stored, e.g. the name itself.
+        ``[]`` when everything can be drawn."""
+        problems: dict[tuple[str, str], list[str]] = {}
+        for spec in self.settings.fields:
+            if spec["type"] == "qr":
+                continue
+            main = self._maps[spec.get("font") or self.settings.font]
+            for key, text in field_pieces(spec, values):
+                chars = _missing(text, main, self._fallback_map)
+                if chars:
+                    found = problems.setdefault((key, text), [])
+                    found += [c for c in chars if c not in found]
+        return [{"field": key, "text": text, "characters": chars} for (key, text), chars in problems.items()]
+
+    # ------------------------------------------------------------------ drawing
+
+    def _runs(self, text: str, family: str) -> list[tuple[str, str, float]]:
+        """``[(family, text, width in 1/1000 em)]``: the text split where a character has
+        to come from the fallback font (fpdf2's ``text()`` knows no fallbacks)."""
+        key = (family, text)
+        cached = self._run_cache.get(key)
+        if cached is not None:
+            return cached
+        if len(self._run_cache) > 50_000:
+            self._run_cache.clear()
+        cmap, widths = self._metrics[family]
+        fallback = self._fallback_family
+        if fallback is None or all(ord(ch) in cmap for ch in text):
+            runs = self._run_cache[key] = [(family, text, sum(widths[ord(ch)] for ch in text))]
+            return runs
+        runs: list[tuple[str, str, float]] = []
+        for ch in text:
+            use = family if ord(ch) in cmap or ch.isspace() else fallback
+            width = self._metrics[use][1][ord(ch)]
+            if runs and runs[-1][0] == use:
+                runs[-1] = (use, runs[-1][1] + ch, runs[-1][2] + width)
+            else:
+                runs.append((use, ch, width))
+        self._run_cache[key] = runs
+        return runs
+
+    def _draw_text(self, spec: dict[str, Any], text: str) -> None:
+        """One text field: fitted into its box (shrunk if asked), aligned, vertically
+        centred like an fpdf2 cell, drawn run by run with ``FPDF.text`` (much cheaper
+        than ``cell``: no line breaking, no markdown)."""
+        pdf = self.pdf
+        family = self.families[spec.get("font") or self.settings.font]
+        size = float(spec.get("size") or 14)
+        x = float(spec["x"])
+        box = float(spec.get("w") or 0) or (self.width - x)
+        runs = self._runs(text, family)
+        width = sum(r[2] for r in runs) * size / 1000 / pdf.k
+        if spec.get("shrink") and width > box:
+            scale = box / width * 0.99
+            size, width = max(MIN_SHRINK_SIZE, size * scale), width * max(MIN_SHRINK_SIZE / size, scale)
+        align = spec.get("align") or "L"
+        if align == "C":
+            x += (box - width) / 2
+        elif align == "R":
+            x += box - width
+        height = float(spec.get("h") or 0) or size * PT_TO_MM * 1.4
+        baseline = float(spec["y"]) + height / 2 + 0.3 * size / pdf.k
+        for run_family, run_text, run_width in runs:
+            if (run_family, size) != self._font_state:
+                pdf.set_font(run_family, size=size)
+                self._font_state = (run_family, size)
+            pdf.text(x, baseline, run_text)
+            x += run_width * size / 1000 / pdf.k
+
+    def add(self, certificates: Iterable[dict[str, str]], progress: Callable[[int], None] | None = None) -> int:
+        """Draw each certificate on a new page; returns the number of pages drawn.
+
+        Callers check :meth:`missing` first; this draws whatever it is given.
+        """
+        pdf = self.pdf
+        s = self.settings
+        count = 0
+        current_color = (0, 0, 0)
+        fields = [(spec, parse_color(spec.get("color"))) for spec in s.fields]
+        for values in certificates:
+            pdf.add_page()
+            self._font_state = None  # a new page needs its font set again
+            if self._background:
+                pdf.image(self._background, 0, 0, self.width, self.height)
+            elif s.frame:
+                pdf.set_draw_color(178, 34, 34)
+                pdf.set_line_width(1.6)
+                pdf.rect(8, 8, self.width - 16, self.height - 16)
+                pdf.set_draw_color(201, 162, 39)
+                pdf.set_line_width(0.5)
+                pdf.rect(12, 12, self.width - 24, self.height - 24)
+            for spec, color in fields:
+                if spec["type"] == "qr":
+                    number = values.get("number") or ""
+                    if number:
+                        size = float(spec.get("w") or 25)
+                        image = qr_image(s.verify_url(number), border=2, scale=QR_SCALE)
+                        pdf.image(image, float(spec["x"]), float(spec["y"]), size, size)
+                    continue
+                text = field_text(spec, values)
+                if not text:
+                    continue
+                if color != current_color:
+                    pdf.set_text_color(*color)
+                    current_color = color
+                self._draw_text(spec, text)
+            count += 1
+            self.pages += 1
+            if progress is not None:
+                progress(1)
+        return count
+
+    def output(self) -> bytes:
+        """The PDF (fonts embedded as subsets). An empty renderer gives a one-page PDF
+        saying nothing is there to print, so a download never fails."""
+        if self.pages == 0:
+            self.pdf.add_page()
+        return bytes(self.pdf.output())
+
+
+def render(settings: RenderSettings, certificates: Sequence[dict[str, str]]) -> bytes:
+    """Draw ``certificates`` with ``settings`` and return the PDF (no coverage check)."""
+    renderer = CertificateRenderer(settings)
+    renderer.add(certificates)
+    return renderer.output()

@@ -1,0 +1,335 @@
+"""Certificates through the JSON API, checked on the PDF itself (pdffonts, pdftotext,
+pdfinfo): fonts embedded, exact names (middle dot included), page count and order,
+numbers that verify and ones that do not, revocation, the coverage check for a character
+no font has, 409 before finalization, a school sees only its own, the rate limit."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from judging import certificates
+from tests.conftest import gb11643, skip_or_fail
+from tests.judging.test_judging_api import SINGLE, add_judge, ev, generate, new_entry, ok, org, patch_event, put_rubric, score
+
+RARE = "𠮷田春"  # U+20BB7 is in neither Noto Sans SC nor Noto Serif SC
+
+
+def poppler(tool: str) -> str:
+    path = shutil.which(tool)
+    if not path:
+        skip_or_fail(f"{tool} (poppler-utils) is not installed")
+    return path
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run([poppler("pdftotext"), "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def pdf_pages(path: Path) -> int:
+    info = subprocess.run([poppler("pdfinfo"), str(path)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+def pdf_fonts(path: Path) -> list[list[str]]:
+    out = subprocess.run([poppler("pdffonts"), str(path)], capture_output=True, text=True, check=True).stdout
+    return [line.split() for line in out.splitlines()[2:] if line.strip()]
+
+
+def save(tmp_path: Path, content: bytes, name: str = "c.pdf") -> Path:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+def awarded(world, finalize: bool = True) -> dict:
+    """Four entries, all awarded (quotas 0.4/0.3/0.3), one with a student whose name has a
+    character the fonts lack; finalized unless told otherwise."""
+    put_rubric(world, SINGLE)
+    patch_event(world, {"award_quotas": {"first": "0.4", "second": "0.3", "third": "0.3"}})
+    add_judge(world, "j1", ["MA", "PH"])
+    ids = {
+        "team": new_entry(world, "HK01", title="校园雨水花园的设计", students=[("王小明", gb11643("46010220110315123"), True),
+                                                                     ("阿依古丽·买买提", gb11643("46010220110315131"), False)],
+                          advisers=["陈老师"]),
+        "li": new_entry(world, "HK02", title="红树林的秘密", students=[("李华", gb11643("46010220110315153"), True)]),
+        "rare": new_entry(world, "SY01", title="珊瑚白化的观察", students=[(RARE, gb11643("46010220110315173"), True)]),
+        "zhang": new_entry(world, "HK01", title="智能浇花器", category="PH", division="高中",
+                           students=[("张三", gb11643("46010220080315193"), True)]),
+    }
+    generate(world, 1)
+    for key, points in (("team", 90), ("li", 80), ("rare", 70), ("zhang", 85)):
+        score(world, "j1", ids[key], {"s": points})
+    if finalize:
+        ok(world.client.post(ev(world, "/finalize"), headers=org(world)))
+    return ids
+
+
+def test_nothing_before_finalization(world):
+    awarded(world, finalize=False)
+    for path in ("/certificates/check", "/certificates.pdf"):
+        response = world.client.get(ev(world, path), headers=org(world))
+        assert response.status_code == 409, response.text
+        assert response.json()["detail"] == "结果定稿后才能生成证书。"
+    assert world.client.get(ev(world, "/certificates.pdf"), headers=world.headers("hk01")).status_code == 409
+    assert world.run(certificates.Certificate.count()) == 0
+
+
+def test_check_reports_the_rare_character_and_pdf_leaves_it_out(world, tmp_path):
+    awarded(world)
+    check = ok(world.client.get(ev(world, "/certificates/check"), headers=org(world)))
+    assert check["certificates"] == 5
+    assert [(u["name"], u["characters"], u["field"], u["school_name"]) for u in check["unprintable"]] == [
+        (RARE, ["𠮷"], "name", "三亚市第一中学")]
+    number_rare = check["unprintable"][0]["number"]
+
+    response = world.client.get(ev(world, "/certificates.pdf"), headers=org(world))
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    assert response.headers["x-unprintable"] == "1"
+    path = save(tmp_path, response.content)
+    assert pdf_pages(path) == 4
+    fonts = pdf_fonts(path)
+    assert fonts and all(row[-5:-2] == ["yes", "yes", "yes"] for row in fonts)  # emb, sub, uni
+    assert {row[0].split("+", 1)[1] for row in fonts} == {"NotoSerifSC"}
+    text = pdf_text(path)
+    pages = text.split("\f")[:4]
+    # sorted by school code, then category, then award: HK01 (MA first: two students; PH), HK02
+    holders = [re.search(r"(\S+) 同学：", page).group(1) for page in pages]
+    assert holders == ["王小明", "阿依古丽·买买提", "张三", "李华"]
+    assert "你的作品《校园雨水花园的设计》" in pages[1] and "一等奖" in pages[1] and "数学 · 初中组" in pages[1]
+    assert "海口市第一中学" in pages[0] and "海南华侨中学" in pages[3]
+    assert "田春" not in text and number_rare not in text
+    numbers = re.findall(r"证书编号：(XM2026(?:-[0-9A-Z]{4}){4})", text)
+    assert len(numbers) == 4 and len(set(numbers)) == 4
+
+    # the numbers printed verify; the rare one exists too (issued, just not printable yet)
+    first = ok(world.client.get(f"/api/v1/certificates/{numbers[1]}"))
+    assert {k: first[k] for k in ("valid", "name", "event", "award", "status")} == {
+        "valid": True, "name": "阿依古丽·买买提", "event": "2026年海南省青少年科技创新大赛", "award": "first", "status": "valid"}
+    assert first["issued_at"].endswith("+00:00")
+    # typed in lowercase with spaces, or with O for 0: still found
+    typed = numbers[3].lower().replace("-", " ")
+    assert ok(world.client.get(f"/api/v1/certificates/{typed}"))["name"] == "李华"
+    assert ok(world.client.get(f"/api/v1/certificates/{numbers[3].replace('0', 'O')}"))["name"] == "李华"
+    # unknown
+    missing = world.client.get("/api/v1/certificates/XM2026-AAAA-BBBB-CCCC-DDDD")
+    assert missing.status_code == 404 and missing.json()["detail"] == "查无此证书编号，请核对后重新输入。"
+    assert world.client.get("/api/v1/certificates/hello").status_code == 404
+
+    # a second PDF prints the same numbers (certificates are issued once)
+    again = pdf_text(save(tmp_path, world.client.get(ev(world, "/certificates.pdf"), headers=org(world)).content, "again.pdf"))
+    assert re.findall(r"证书编号：(XM2026(?:-[0-9A-Z]{4}){4})", again) == numbers
+
+
+def test_revoke_and_reissue(world, tmp_path):
+    awarded(world)
+    assert ok(world.client.get(ev(world, "/certificates"), headers=org(world))) == []  # not issued until asked
+    ok(world.client.post(ev(world, "/certificates/issue"), headers=org(world)))
+    rows = ok(world.client.get(ev(world, "/certificates"), headers=org(world)))
+    li = next(r for r in rows if r["name"] == "李华")
+    bad = world.client.post(f"/api/v1/certificates/{li['id']}/revoke", json={"reason": " "}, headers=org(world))
+    assert bad.status_code == 422
+    assert world.client.post(f"/api/v1/certificates/{li['id']}/revoke", json={"reason": "x"}, headers=world.headers("hk02")).status_code == 403
+    new = ok(world.client.post(f"/api/v1/certificates/{li['id']}/reissue", json={"reason": "原证书遗失"}, headers=org(world)), 201)
+    assert new["number"] != li["number"] and new["name"] == "李华" and new["status"] == "valid"
+    old = ok(world.client.get(f"/api/v1/certificates/{li['number']}"))
+    assert (old["valid"], old["status"], old["revoked_reason"], old["name"]) == (False, "revoked", "原证书遗失", "李华")
+    assert ok(world.client.get(f"/api/v1/certificates/{new['number']}"))["valid"] is True
+    ok(world.client.post(f"/api/v1/certificates/{new['id']}/revoke", json={"reason": "获奖资格取消"}, headers=org(world)))
+    assert ok(world.client.get(f"/api/v1/certificates/{new['number']}"))["revoked_reason"] == "获奖资格取消"
+    # a revoked certificate is not printed, and the PDF does not issue a new one behind the organizer's back
+    text = pdf_text(save(tmp_path, world.client.get(ev(world, "/certificates.pdf"), headers=org(world)).content))
+    assert "李华" not in text
+    from app.tables import AuditLog
+
+    actions = [r["action"] for r in world.run(AuditLog.select(AuditLog.action).where(AuditLog.action.like("certificate.%")))]
+    assert actions.count("certificate.revoke") == 1 and actions.count("certificate.reissue") == 1
+
+
+def test_school_gets_only_its_own(world, tmp_path):
+    awarded(world)
+    response = world.client.get(ev(world, "/certificates.pdf"), headers=world.headers("hk01"))
+    assert response.status_code == 200
+    path = save(tmp_path, response.content)
+    assert pdf_pages(path) == 3
+    text = pdf_text(path)
+    assert "王小明" in text and "阿依古丽·买买提" in text and "张三" in text and "李华" not in text
+    assert world.client.get(ev(world, "/certificates.pdf?school_code=HK02"), headers=world.headers("hk01")).status_code == 403
+    assert world.client.get(ev(world, "/certificates.pdf"), headers=world.headers("haikou")).status_code == 403
+    assert world.client.get(ev(world, "/certificates.pdf")).status_code == 401
+    assert world.client.get(ev(world, "/certificates/check"), headers=world.headers("hk01")).status_code == 403
+    # the organizer may ask for one school
+    org_pdf = save(tmp_path, world.client.get(ev(world, "/certificates.pdf?school_code=hk02"), headers=org(world)).content, "o.pdf")
+    assert pdf_pages(org_pdf) == 1 and "李华" in pdf_text(org_pdf)
+
+
+def test_verification_is_rate_limited(world):
+    awarded(world)
+    ok(world.client.post(ev(world, "/certificates/issue"), headers=org(world)))
+    number = ok(world.client.get(ev(world, "/certificates"), headers=org(world)))[0]["number"]
+    codes = [world.client.get(f"/api/v1/certificates/{number}").status_code for _ in range(certificates.VERIFY_LIMIT_PER_MINUTE)]
+    assert codes == [200] * certificates.VERIFY_LIMIT_PER_MINUTE
+    refused = world.client.get(f"/api/v1/certificates/{number}")
+    assert refused.status_code == 429 and refused.json()["detail"] == "查询过于频繁，请一分钟后再试。"
+    assert world.client.get("/api/v1/certificates/XM2026-AAAA-BBBB-CCCC-DDDD").status_code == 429
+
+
+def test_numbers_are_random_and_normalized():
+    numbers = {certificates.new_number(2026) for _ in range(2000)}
+    assert len(numbers) == 2000
+    for n in list(numbers)[:50]:
+        assert re.fullmatch(r"XM2026(-[0-9A-HJKMNP-TV-Z]{4}){4}", n)
+        assert certificates.normalize_number(n.lower().replace("-", "  ")) == n
+    assert certificates.normalize_number("xm2026-oooo-iiii-llll-0000") == "XM2026-0000-1111-1111-0000"
+    assert certificates.normalize_number("XM2026-AAAA-BBBB-CCCC-DDD") is None
+    assert certificates.normalize_number("XM2026-AAAA-BBBB-CCCC-DDDU") is None
+    assert certificates.normalize_number("") is None
+
+
+def test_fallback_font_makes_a_name_printable(world, tmp_path):
+    """An organizer's font that lacks a character is completed by a configured fallback."""
+    from fontTools import subset
+
+    from app.pdf import default_font_path
+
+    awarded(world)
+    # an uploaded font with only the characters of the default texts but not 买 and 提
+    sans = default_font_path("sans")
+    font = subset.load_font(str(sans), subset.Options())
+    subsetter = subset.Subsetter(subset.Options())
+    keep = {ord(c) for c in "荣誉证书同学你的作品《》在中获一二三等奖特发此证以资鼓励组委会年月日扫码或输入编号验证：·・ "}
+    keep |= set(range(0x20, 0x7F)) | {ord(c) for c in "王小明阿依古丽李华张三校园雨水花园设计红树林秘密智能浇花器数学物理与天文初高海口市第一南华侨02615青少科技创新大赛"}
+    subsetter.populate(unicodes=keep)
+    subsetter.subset(font)
+    path = tmp_path / "mini.otf"
+    subset.save_font(font, str(path), subset.Options())
+    info = world.run(certificates.upload_font(world.org, world.event_id, "mini.otf", path.read_bytes()))
+    assert info["format"] == "otf" and info["glyphs"] == len(keep)
+    ok(world.client.put(ev(world, "/certificate-templates/award"), json={"font": info["ref"]}, headers=org(world)))
+    check = ok(world.client.get(ev(world, "/certificates/check"), headers=org(world)))
+    names = {(u["name"], "".join(u["characters"])) for u in check["unprintable"]}
+    assert ("阿依古丽·买买提", "买提") in names and (RARE, "𠮷田春") in names
+    ok(world.client.put(ev(world, "/certificate-templates/award"), json={"fallback_font": "builtin:sans"}, headers=org(world)))
+    check = ok(world.client.get(ev(world, "/certificates/check"), headers=org(world)))
+    assert [(u["name"], u["characters"]) for u in check["unprintable"]] == [(RARE, ["𠮷"])]
+    pdf = save(tmp_path, world.client.get(ev(world, "/certificates.pdf"), headers=org(world)).content)
+    assert "阿依古丽·买买提 同学：" in pdf_text(pdf)
+    used = sorted(row[0].split("+", 1)[1] for row in pdf_fonts(pdf))
+    assert used == ["NotoSansSC", "NotoSansSC"]  # the subset keeps the family name; two font objects
+
+
+def test_template_validation(world):
+    body = {"fields": [{"type": "name", "x": 400, "y": 10, "w": 50, "size": 20}]}
+    response = world.client.put(ev(world, "/certificate-templates/award"), json=body, headers=org(world))
+    assert response.status_code == 422
+    assert response.json()["detail"] == "第 1 个字段的横坐标必须在 0 到 297.0 之间。"
+    response = world.client.put(ev(world, "/certificate-templates/award"), json={"fields": [{"type": "qr", "x": 10, "y": 10, "w": 8}]},
+                                headers=org(world))
+    assert response.status_code == 422 and response.json()["detail"] == "二维码边长至少 12 毫米，手机才能可靠扫描。"
+    assert world.client.put(ev(world, "/certificate-templates/nope"), json={}, headers=org(world)).status_code == 422
+    assert world.client.put(ev(world, "/certificate-templates/award"), json={"font": "font:999"}, headers=org(world)).status_code == 422
+    saved = ok(world.client.put(ev(world, "/certificate-templates/award"), json={"orientation": "P", "fields": [
+        {"type": "name", "x": 20, "y": 100, "w": 170, "size": 30, "align": "C"}, {"type": "text", "x": 0, "y": 0, "text": "  "}]},
+        headers=org(world)))
+    assert saved["stored"] is True and saved["orientation"] == "P"
+    assert [(f["type"], f["x"], f["align"]) for f in saved["fields"]] == [("name", 20.0, "C")]
+
+
+def test_results_workbook_by_school_and_for_one_school(world):
+    import io
+
+    import openpyxl
+
+    awarded(world)
+    response = world.client.get(ev(world, "/results.xlsx"), headers=org(world))
+    wb = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert wb.sheetnames == ["评审结果", "按学校"]
+    sheet = wb["按学校"]
+    assert sheet.freeze_panes == "A2"
+    header = [c.value for c in sheet[1]]
+    assert header[:2] == ["学校", "市县"] and "身份证号" not in header
+    rows = [dict(zip(header, r)) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    # by city, then school, then award
+    assert [(r["市县"], r["学校"], r["奖项"], r["学生"]) for r in rows] == [
+        ("三亚市", "三亚市第一中学", "三等奖", RARE),
+        ("海口市", "海南华侨中学", "二等奖", "李华"),
+        ("海口市", "海口市第一中学", "一等奖", "王小明、阿依古丽·买买提"),
+        ("海口市", "海口市第一中学", "二等奖", "张三"),
+    ]
+    assert sheet.column_dimensions["A"].width == 24 and rows[0]["得分"] == 70
+    one = openpyxl.load_workbook(io.BytesIO(world.client.get(ev(world, "/results.xlsx?school_code=hk02"), headers=org(world)).content))
+    assert one.sheetnames == ["海南华侨中学"]
+    assert [r[7] for r in one.active.iter_rows(min_row=2, values_only=True)] == ["李华"]
+    assert world.client.get(ev(world, "/results.xlsx?school_code=NOPE"), headers=org(world)).status_code == 404
+
+
+def test_adviser_and_participation_certificates(world, tmp_path):
+    ids = awarded(world, finalize=False)
+    ok(world.client.post(ev(world, "/awards/adjust"), json={"entry_id": ids["li"], "award": None, "reason": "材料不符合要求"},
+                         headers=org(world)))
+    ok(world.client.post(ev(world, "/finalize"), headers=org(world)))
+    adviser = world.client.get(ev(world, "/certificates.pdf?kind=adviser"), headers=org(world))
+    assert adviser.status_code == 200 and adviser.headers["x-certificate-pages"] == "1"
+    text = pdf_text(save(tmp_path, adviser.content))
+    assert "陈老师 老师：" in text and "优秀辅导教师" in text and "您指导的学生作品《校园雨水花园的设计》" in text
+    number = re.search(r"证书编号：(XM2026(?:-[0-9A-Z]{4}){4})", text).group(1)
+    found = ok(world.client.get(f"/api/v1/certificates/{number}"))
+    assert (found["kind"], found["award"], found["award_label"], found["name"]) == ("adviser", "first", "优秀辅导教师", "陈老师")
+    # the entry whose award was taken away: a participation certificate, no award certificate
+    participation = world.client.get(ev(world, "/certificates.pdf?kind=participation"), headers=org(world))
+    assert participation.headers["x-certificate-pages"] == "1"
+    text = pdf_text(save(tmp_path, participation.content, "p.pdf"))
+    assert "参 赛 证 书" in text or "参赛证书" in text
+    assert "李华 同学：" in text and "参加2026年海南省青少年科技创新大赛（数学 · 初中组）" in text
+    award_text = pdf_text(save(tmp_path, world.client.get(ev(world, "/certificates.pdf"), headers=org(world)).content, "a.pdf"))
+    assert "李华" not in award_text and award_text.count("同学：") == 3
+    assert world.client.get(ev(world, "/certificates.pdf?kind=nope"), headers=org(world)).status_code == 422
+
+
+def test_changed_results_after_unlock_revoke_what_no_longer_holds(world):
+    ids = awarded(world)
+    ok(world.client.post(ev(world, "/certificates/issue"), headers=org(world)))
+    before = {r["name"]: r for r in ok(world.client.get(ev(world, "/certificates"), headers=org(world)))}
+    ok(world.client.post(ev(world, "/unlock"), json={"reason": "异议成立"}, headers=org(world)))
+    # while unlocked, nothing can be printed
+    assert world.client.get(ev(world, "/certificates.pdf"), headers=org(world)).status_code == 409
+    ok(world.client.post(ev(world, "/awards/adjust"), json={"entry_id": ids["li"], "award": "first", "reason": "复核后提高"}, headers=org(world)))
+    ok(world.client.post(ev(world, "/finalize"), headers=org(world)))
+    answer = ok(world.client.post(ev(world, "/certificates/issue"), headers=org(world)))
+    assert (answer["issued"], answer["revoked"], answer["valid"]) == (1, 1, 5)
+    old = ok(world.client.get(f"/api/v1/certificates/{before['李华']['number']}"))
+    assert (old["valid"], old["award"], old["revoked_reason"]) == (False, "second", "定稿结果已变更，此证书作废。")
+    after = {r["name"]: r for r in ok(world.client.get(ev(world, "/certificates"), headers=org(world)))}
+    assert after["李华"]["award"] == "first" and after["李华"]["number"] != before["李华"]["number"]
+    assert after["王小明"]["number"] == before["王小明"]["number"]  # unchanged results keep their numbers
+    again = ok(world.client.post(ev(world, "/certificates/issue"), headers=org(world)))
+    assert (again["issued"], again["revoked"]) == (0, 0)
+
+
+def test_background_batch_through_the_api(world, tmp_path):
+    import time
+
+    awarded(world)
+    mine = ok(world.client.post(ev(world, "/certificate-batches"), json={}, headers=world.headers("hk01")), 202)
+    assert mine["status"] in ("queued", "running", "done")
+    for _ in range(100):
+        status = ok(world.client.get(f"/api/v1/certificate-batches/{mine['id']}", headers=world.headers("hk01")))
+        if status["status"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    assert (status["status"], status["total"], status["done"], status["skipped"]) == ("done", 3, 3, [])
+    pdf = world.client.get(f"/api/v1/certificate-batches/{mine['id']}/file", headers=world.headers("hk01"))
+    assert pdf.status_code == 200 and pdf_pages(save(tmp_path, pdf.content)) == 3
+    # another school cannot see it; a school cannot ask for another school's batch
+    assert world.client.get(f"/api/v1/certificate-batches/{mine['id']}", headers=world.headers("hk02")).status_code == 404
+    assert world.client.post(ev(world, "/certificate-batches"), json={"school_code": "HK02"}, headers=world.headers("hk01")).status_code == 403
+    # the organizer's batch for one category
+    batch = ok(world.client.post(ev(world, "/certificate-batches"), json={"category_code": "ph"}, headers=org(world)), 202)
+    for _ in range(100):
+        status = ok(world.client.get(f"/api/v1/certificate-batches/{batch['id']}", headers=org(world)))
+        if status["status"] == "done":
+            break
+        time.sleep(0.1)
+    text = pdf_text(save(tmp_path, world.client.get(f"/api/v1/certificate-batches/{batch['id']}/file", headers=org(world)).content, "ph.pdf"))
+    assert status["total"] == 1 and "张三 同学：" in text
