@@ -15,6 +15,13 @@
  * keeps the queue and asks the operator to log in again.
  *
  * The last scans and their states are kept per session in "xinmiao:checkin:<session>:recent".
+ *
+ * Offline reload: the page registers the service worker /checkin/sw.js (app/static/checkin-sw.js),
+ * which keeps a copy of this page, this script, app.css and jsQR, so a phone that reloads the
+ * tab while the network is down still gets the scanner and its queue.
+ *
+ * Times: the recent list shows the server's time of a check-in when the server has answered,
+ * and the device's time (marked, in the event's time zone UTC+8) only for what it has not.
  */
 (function () {
   "use strict";
@@ -36,6 +43,8 @@
   var CREDENTIAL = /^XM[A-Z2-7018]{24}$/;   // the server also reads 0/1/8 as O/I/B
   var NON_ASCII = /[^\x00-\x7f]/;
   var BAD = {revoked: 1, wrong_event: 1, invalid: 1, ime: 1};
+  var EVENT_OFFSET_MIN = 8 * 60;   // Asia/Shanghai, no daylight saving time
+  var IME_QUIET_MS = 300;          // an input-method burst is over after this long without keys
 
   function $(id) { return document.getElementById(id); }
   function fmt(template, values) {
@@ -88,9 +97,18 @@
       pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + "." + pad(d.getMilliseconds(), 3) + sign +
       pad(Math.floor(off / 60)) + ":" + pad(off % 60);
   }
-  function clock(iso) {
+  /* "HH:MM" of a moment in the event's time zone (UTC+8), whatever the device's time zone. */
+  function eventClock(iso) {
     var d = new Date(iso);
-    return isNaN(d.getTime()) ? "" : pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+    if (isNaN(d.getTime())) return "";
+    var t = new Date(d.getTime() + EVENT_OFFSET_MIN * 60000);
+    return pad(t.getUTCHours()) + ":" + pad(t.getUTCMinutes());
+  }
+  /* "HH:MM" of a server time: "HH:MM" as given, or the time part of an ISO string (+08:00). */
+  function serverClock(hhmm, iso) {
+    if (hhmm) return hhmm;
+    var m = /T(\d\d:\d\d)/.exec(iso || "");
+    return m ? m[1] : "";
   }
   /* crypto.randomUUID exists only in secure contexts; getRandomValues everywhere. */
   function newId() {
@@ -161,15 +179,17 @@
 
   var panel = $("result");
   var panelId = null;
+  var undoing = {};  // recent entries whose undo is on its way
   function panelTitle(entry) {
     switch (entry.state) {
       case "checked_in": return M.checkedIn;
       case "already_checked_in": return entry.firstTime ? fmt(M.alreadyAt, {time: entry.firstTime}) : M.already;
-      case "revoked": return M.revoked;
+      case "revoked": return entry.message || M.revoked;   // the server says why (reissued, withdrawn, not approved)
       case "wrong_event": return M.wrongEvent;
       case "queued": return M.queued;
       case "sending": return M.sending;
       case "ime": return M.imeTitle;
+      case "undone": return M.undone;
       default: return M.invalid;
     }
   }
@@ -177,10 +197,11 @@
     if (entry.state === "queued") return authShown ? M.authDetail : M.queuedDetail;
     if (entry.state === "ime") return M.imeDetail;
     if (entry.state === "checked_in") return entry.outside ? M.outsideWindow : "";
-    if (entry.state === "already_checked_in") return "";
-    if (entry.state === "sending") return "";
+    if (entry.state === "undone") return entry.undoNote || fmt(M.undoneDetail, {name: entry.name || ""});
+    if (entry.state === "already_checked_in" || entry.state === "sending" || entry.state === "revoked") return "";
     return entry.message || "";
   }
+  function canUndo(entry) { return entry.state === "checked_in" && !!entry.memberId; }
   function showResult(entry, fresh) {
     panelId = entry.id;
     panel.setAttribute("data-result", entry.state);
@@ -194,14 +215,25 @@
     $("result-entry").textContent = entry.entry || "";
     $("result-detail").textContent = panelDetail(entry);
     panel.classList.toggle("outside", !!entry.outside);
+    var undoable = canUndo(entry);
+    $("result-actions").hidden = !(undoable || entry.undoError);
+    $("undo-button").hidden = !undoable;
+    $("undo-button").disabled = !!undoing[entry.id];
+    $("undo-button").textContent = undoing[entry.id] ? M.undoing : M.undo;
+    $("undo-error").textContent = entry.undoError || "";
     if (fresh) {  // the same colour twice in a row must still look like a new answer
       panel.classList.remove("fresh");
       void panel.offsetWidth;
       panel.classList.add("fresh");
     }
   }
+  /* Bring the big result into view (after a check-in by name far down the page). */
+  function revealResult() {
+    try { panel.scrollIntoView({block: "start", behavior: "smooth"}); } catch (e) { panel.scrollIntoView(true); }
+  }
 
   function recentList() { var list = readItem(RECENT_KEY); return Array.isArray(list) ? list : []; }
+  function recentEntry(id) { return recentList().filter(function (e) { return e.id === id; })[0] || null; }
   function saveRecent(entry) {
     var list = recentList().filter(function (e) { return e.id !== entry.id; });
     var old = recentList().filter(function (e) { return e.id === entry.id; })[0];
@@ -213,6 +245,12 @@
     writeItem(RECENT_KEY, list.slice(0, RECENT_MAX));
     renderRecent();
   }
+  /* The time shown for a recent scan: the server's check-in time once it has answered, else
+   * the device's time of the scan (marked: its clock may be wrong). */
+  function recentTime(e) {
+    if (e.serverTime) return {text: e.serverTime, device: false};
+    return {text: eventClock(e.time), device: true};
+  }
   function renderRecent() {
     var list = recentList(), ol = $("recent");
     ol.innerHTML = "";
@@ -221,9 +259,19 @@
       li.className = "recent-item state-" + e.state;
       li.setAttribute("data-id", e.id);
       li.setAttribute("data-state", e.state);
+      var t = recentTime(e);
       var time = document.createElement("span");
       time.className = "recent-time";
-      time.textContent = clock(e.time);
+      time.setAttribute("data-source", t.device ? "device" : "server");
+      time.textContent = t.text;
+      if (t.device) {
+        var mark = document.createElement("small");
+        mark.className = "device-time";
+        mark.textContent = M.deviceTime;
+        mark.title = M.deviceTimeTitle;
+        time.appendChild(document.createTextNode(" "));
+        time.appendChild(mark);
+      }
       var badge = document.createElement("span");
       badge.className = "recent-badge";
       badge.textContent = (M.state[e.state] || e.state) + (e.state === "already_checked_in" && e.firstTime ? " " + e.firstTime : "");
@@ -240,6 +288,27 @@
         who.appendChild(school);
       }
       li.appendChild(time); li.appendChild(badge); li.appendChild(who);
+      if (canUndo(e) || e.undoError) {
+        var actions = document.createElement("span");
+        actions.className = "recent-actions";
+        if (canUndo(e)) {
+          var button = document.createElement("button");
+          button.type = "button";
+          button.className = "undo-button";
+          button.setAttribute("data-undo", e.id);
+          button.disabled = !!undoing[e.id];
+          button.textContent = undoing[e.id] ? M.undoing : M.undo;
+          actions.appendChild(button);
+        }
+        if (e.undoError) {
+          var err = document.createElement("span");
+          err.className = "undo-error";
+          err.setAttribute("role", "alert");
+          err.textContent = e.undoError;
+          actions.appendChild(err);
+        }
+        li.appendChild(actions);
+      }
       ol.appendChild(li);
     });
     $("recent-empty").hidden = list.length > 0;
@@ -335,6 +404,8 @@
       entry.role = p.role || entry.role;
       entry.entry = entryText(p) || entry.entry;
       entry.firstTime = body.first_checked_in_time || "";
+      entry.serverTime = entry.state === "checked_in" || entry.state === "already_checked_in"
+        ? serverClock(body.first_checked_in_time, body.first_checked_in_at) : "";
       entry.message = body.message || "";
       entry.outside = !!body.outside_window;
       entry.memberId = p.id;
@@ -357,7 +428,7 @@
     saveRecent(entry);
     updateCounter();
     if (entry.memberId && (entry.state === "checked_in" || entry.state === "already_checked_in")) {
-      markSearchRow(entry.memberId, entry.firstTime || clock(item.scannedAt).slice(0, 5));
+      markSearchRow(entry.memberId, entry.serverTime);
     }
     if (panelId === item.id) {
       showResult(entry, wasFresh);
@@ -425,14 +496,14 @@
     feedback(state);
   }
 
+  /* Returns true when the text was taken as a credential (sent or queued). */
   function submitToken(raw, source) {
     var text = normalize(raw);
-    if (!text) return;
+    if (!text) return false;
     if (NON_ASCII.test(text)) {
-      composedThisScan = false;
-      showIme(true);
+      if (source === "scanner" && !manualMode) { imeDetected(); return false; }
       localReject("ime", "", "");
-      return;
+      return false;
     }
     if (source === "scanner") {
       if (!composedThisScan) showIme(false);   // an input method that let this scan through is still on
@@ -440,35 +511,130 @@
     }
     if (!CREDENTIAL.test(text)) {
       localReject("invalid", text.slice(0, 26), M.notCredential);
-      return;
+      return false;
     }
     start({id: newId(), kind: "qr", token: text, scannedAt: isoNow(), device: deviceName(), source: source});
+    return true;
   }
+
+  // ------------------------------------------------------------------ undo a mistaken check-in
+
+  function undo(id) {
+    var entry = recentEntry(id);
+    if (!entry || !canUndo(entry) || undoing[id]) return;
+    function update(changes) {
+      var current = recentEntry(id) || entry;
+      Object.keys(changes).forEach(function (k) { current[k] = changes[k]; });
+      saveRecent(current);
+      if (panelId === id) showResult(current, false);
+      return current;
+    }
+    if (!online()) { update({undoError: M.undoOffline}); return; }
+    if (!window.confirm(fmt(M.undoConfirm, {name: entry.name || "", school: entry.school || ""}))) return;
+    undoing[id] = true;
+    update({undoError: ""});
+    post(data.urls.undo, {member_id: entry.memberId, reason: fmt(M.undoReason, {device: deviceName()})}).then(function (res) {
+      delete undoing[id];
+      if (res.kind === "answer") {
+        update({state: "undone", undoError: "", undoNote: ""});
+        refreshSearch();
+      } else if (res.kind === "rejected" && res.status === 404) {   // not checked in (any more): nothing to undo
+        update({state: "undone", undoError: "", undoNote: (res.body && res.body.detail) || ""});
+        refreshSearch();
+      } else if (res.kind === "auth") {
+        setAuth(true);
+        update({undoError: M.authTitle});
+      } else if (res.kind === "offline") {
+        update({undoError: M.undoOffline});
+      } else {
+        update({undoError: fmt(M.undoFailed, {detail: (res.body && res.body.detail) || res.status})});
+      }
+    });
+  }
+  $("undo-button").addEventListener("click", function () { if (panelId) undo(panelId); });
+  $("recent").addEventListener("click", function (e) {
+    var button = e.target.closest ? e.target.closest("[data-undo]") : null;
+    if (button) undo(button.getAttribute("data-undo"));
+  });
 
   // ------------------------------------------------------------------ USB scanner input
 
   var input = $("scan-input");
   var imeEl = $("ime-warning");
   var autoTimer = null, composing = false, composedThisScan = false;
+  var imeTimer = null, imeBurst = false;
+  var manualMode = false;
   function showIme(on) { imeEl.hidden = !on; input.classList.toggle("invalid", on); }
 
-  input.addEventListener("compositionstart", function () { composing = true; composedThisScan = true; showIme(true); });
-  input.addEventListener("compositionend", function () { composing = false; });
+  /* An input method is turning the scanner's keystrokes into Chinese (or holding them in a
+   * composition). Everything that lands in the field during this burst is garbage: when the
+   * keys stop, the field and any half-finished composition are cleared, so the next scan
+   * (after switching to English input) starts on an empty field. */
+  function imeDetected() {
+    composedThisScan = true;
+    imeBurst = true;
+    showIme(true);
+    clearTimeout(autoTimer);
+    clearTimeout(imeTimer);
+    imeTimer = setTimeout(endImeBurst, IME_QUIET_MS);
+  }
+  function endImeBurst() {
+    imeBurst = false;           // first: ending the composition below must not start a new burst
+    composedThisScan = false;   // the warning stays until a clean scan goes through
+    clearScanner();
+    localReject("ime", "", "");
+  }
+  /* Empty the scanner field, ending a composition first (blurring commits or cancels it). */
+  function clearScanner() {
+    clearTimeout(autoTimer);
+    if (composing && document.activeElement === input) {
+      input.blur();
+      input.value = "";
+      setTimeout(function () { input.value = ""; focusScanner(); }, 0);
+    }
+    input.value = "";
+  }
+
+  input.addEventListener("compositionstart", function () {
+    composing = true;
+    if (!manualMode) imeDetected();   // typing by hand on a phone keyboard composes too
+  });
+  input.addEventListener("compositionend", function () {
+    composing = false;
+    if (imeBurst) imeDetected();   // the committed text is cleared when the burst ends
+  });
   input.addEventListener("keydown", function (e) {
-    if (e.isComposing || e.keyCode === 229) { composedThisScan = true; showIme(true); return; }
+    if (!manualMode && (e.isComposing || e.keyCode === 229)) { imeDetected(); return; }
     var enter = e.key === "Enter" || e.keyCode === 13, tab = e.key === "Tab" || e.keyCode === 9;
+    if (imeBurst) {   // the rest of a scan the input method swallowed
+      if (enter || tab) e.preventDefault();
+      imeDetected();
+      return;
+    }
     if (!enter && !tab) return;
     if (tab && (!input.value.trim() || e.shiftKey)) return;   // a person moving focus, not a scanner suffix
     e.preventDefault();
+    submitField();
+  });
+  function submitField() {
     clearTimeout(autoTimer);
     var value = input.value;
-    input.value = "";
+    if (manualMode) {
+      if (submitToken(value, "manual-entry")) { input.value = ""; setManual(false); }
+      else { try { input.select(); } catch (e) { /* keep the text to correct it */ } }
+      return;
+    }
+    input.value = "";   // whatever it held, the next scan starts on an empty field
     submitToken(value, "scanner");
-  });
+  }
   input.addEventListener("input", function () {
     var value = input.value;
     clearTimeout(autoTimer);
-    if (NON_ASCII.test(value)) { showIme(true); return; }
+    if (NON_ASCII.test(value)) {
+      if (!manualMode) imeDetected();
+      return;
+    }
+    if (imeBurst) { imeDetected(); return; }
     if (composing) return;
     if (/[a-z]/.test(value)) {  // Caps Lock off or on: always shown (and sent) upper-case
       var at = input.selectionStart;
@@ -478,14 +644,38 @@
     // scanners set up without a suffix: a complete credential is taken after a short pause
     if (CREDENTIAL.test(normalize(input.value))) {
       autoTimer = setTimeout(function () {
-        if (CREDENTIAL.test(normalize(input.value))) { var v = input.value; input.value = ""; submitToken(v, "scanner"); }
+        if (CREDENTIAL.test(normalize(input.value)) && !imeBurst) submitField();
       }, 600);
     }
   });
 
-  // Phones and tablets: no on-screen keyboard for the scanner field (a USB/Bluetooth scanner still types)
+  // Phones and tablets: no on-screen keyboard for the scanner field (a USB/Bluetooth scanner
+  // still types); 手动输入凭证 switches to a normal field with the keyboard and back.
   var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
-  if (coarse) input.setAttribute("inputmode", "none");
+  var manualToggle = $("manual-toggle");
+  function setManual(on) {
+    manualMode = !!on;
+    root.classList.toggle("manual-entry", manualMode);
+    manualToggle.textContent = manualMode ? M.manualOff : M.manualOn;
+    manualToggle.setAttribute("aria-pressed", manualMode ? "true" : "false");
+    $("manual-hint").hidden = !manualMode;
+    input.placeholder = manualMode ? M.manualPlaceholder : M.scanPlaceholder;
+    if (manualMode) {
+      input.setAttribute("inputmode", "text");
+      showIme(false);
+      input.blur();   // the keyboard comes up on the next focus, not on a focused field
+      input.focus();
+    } else {
+      if (coarse) input.setAttribute("inputmode", "none"); else input.removeAttribute("inputmode");
+      input.blur();   // hides the keyboard
+      if (!coarse) focusScanner();
+    }
+  }
+  if (coarse) {
+    input.setAttribute("inputmode", "none");
+    manualToggle.hidden = false;
+  }
+  manualToggle.addEventListener("click", function () { setManual(!manualMode); });
 
   function typingElsewhere() {
     var a = document.activeElement;
@@ -503,19 +693,22 @@
   var idleTimer = null;
   input.addEventListener("blur", function () {
     clearTimeout(idleTimer);
-    idleTimer = setTimeout(focusScanner, 5000);
+    if (!manualMode) idleTimer = setTimeout(focusScanner, 5000);   // never pops the keyboard up by itself
   });
-  window.addEventListener("focus", function () { setTimeout(focusScanner, 50); });
+  window.addEventListener("focus", function () { if (!manualMode) setTimeout(focusScanner, 50); });
   if (!coarse) focusScanner();
 
   // ------------------------------------------------------------------ search and check-in by name
 
   var searchInput = $("search-input"), resultsEl = $("search-results"), searchMsg = $("search-message");
+  var searchMore = $("search-more");
   var searchTimer = null, searchSeq = 0;
   function searchMessage(text) { searchMsg.textContent = text || ""; searchMsg.hidden = !text; }
+  function statusText(p) { return p.entry_status === "withdrawn" ? M.statusWithdrawn : M.statusNotApproved; }
   function markSearchRow(memberId, time) {
     var li = resultsEl.querySelector('[data-member-id="' + memberId + '"]');
     if (!li) return;
+    if (li.querySelector(".confirm-box")) closeConfirm();
     var action = li.querySelector(".search-action");
     action.innerHTML = "";
     var badge = document.createElement("span");
@@ -523,55 +716,82 @@
     badge.textContent = fmt(M.checkedInAt, {time: time || ""});
     action.appendChild(badge);
   }
-  function renderResults(list) {
+  function closeConfirm() {
+    var open = resultsEl.querySelector(".confirm-box");
+    if (open) open.parentNode.removeChild(open);
+    Array.prototype.forEach.call(resultsEl.querySelectorAll(".search-row.choosing"), function (li) { li.classList.remove("choosing"); });
+  }
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+  /* One tap on 签到 does not check anyone in: it opens a large confirmation in the row. */
+  function askConfirm(li, p) {
+    closeConfirm();
+    li.classList.add("choosing");
+    var box = el("div", "confirm-box");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", M.confirmTitle);
+    box.appendChild(el("p", "confirm-title", M.confirmTitle));
+    var who = el("p", "confirm-name", p.name);
+    if (roleName(p.role)) { who.appendChild(document.createTextNode(" ")); who.appendChild(el("span", "badge confirm-role", roleName(p.role))); }
+    box.appendChild(who);
+    box.appendChild(el("p", "confirm-school", p.school_name || ""));
+    box.appendChild(el("p", "confirm-entry", entryText(p)));
+    var buttons = el("div", "confirm-buttons");
+    var yes = el("button", "confirm-yes", M.confirmButton);
+    yes.type = "button";
+    var no = el("button", "confirm-no secondary", M.cancel);
+    no.type = "button";
+    buttons.appendChild(yes); buttons.appendChild(no);
+    box.appendChild(buttons);
+    li.appendChild(box);
+    yes.addEventListener("click", function () {
+      yes.disabled = true;
+      closeConfirm();
+      start({id: newId(), kind: "manual", memberId: p.id, scannedAt: isoNow(), device: deviceName(), source: "manual",
+             person: {id: p.id, name: p.name, school_name: p.school_name, role: p.role, entry_code: p.entry_code, entry_title: p.entry_title}});
+      revealResult();
+    });
+    no.addEventListener("click", function () { closeConfirm(); });
+    try { box.scrollIntoView({block: "nearest"}); } catch (e) { /* old browser */ }
+    try { yes.focus({preventScroll: true}); } catch (e) { /* old browser */ }
+  }
+  function renderResults(list, more) {
     resultsEl.innerHTML = "";
+    searchMore.hidden = !more;
     if (!list.length) { searchMessage(M.searchNone); return; }
     searchMessage("");
     list.forEach(function (p) {
-      var li = document.createElement("li");
-      li.className = "search-row";
+      var li = el("li", "search-row");
       li.setAttribute("data-member-id", p.id);
-      var who = document.createElement("div");
-      who.className = "search-who";
-      var name = document.createElement("strong");
-      name.className = "search-name";
-      name.textContent = p.name;
-      who.appendChild(name);
-      var role = document.createElement("span");
-      role.className = "badge";
-      role.textContent = roleName(p.role);
-      if (role.textContent) { who.appendChild(document.createTextNode(" ")); who.appendChild(role); }
-      var school = document.createElement("div");
-      school.className = "small";
-      school.textContent = p.school_name || "";
-      var entry = document.createElement("div");
-      entry.className = "small muted";
-      entry.textContent = entryText(p);
-      who.appendChild(school); who.appendChild(entry);
-      var action = document.createElement("div");
-      action.className = "search-action";
+      var who = el("div", "search-who");
+      who.appendChild(el("strong", "search-name", p.name));
+      if (roleName(p.role)) { who.appendChild(document.createTextNode(" ")); who.appendChild(el("span", "badge", roleName(p.role))); }
+      who.appendChild(el("div", "small", p.school_name || ""));
+      who.appendChild(el("div", "small muted", entryText(p)));
+      var action = el("div", "search-action");
       li.appendChild(who); li.appendChild(action);
       resultsEl.appendChild(li);
       if (p.checked_in_time) {
         markSearchRow(p.id, p.checked_in_time);
+      } else if (p.can_check_in === false) {
+        li.classList.add("not-allowed");
+        action.appendChild(el("span", "badge status-badge", statusText(p)));
+        action.appendChild(el("span", "status-note", M.cannotCheckIn));
       } else {
-        var button = document.createElement("button");
+        var button = el("button", "checkin-button", M.checkInButton);
         button.type = "button";
-        button.className = "checkin-button";
-        button.textContent = M.checkInButton;
-        button.addEventListener("click", function () {
-          button.disabled = true;
-          start({id: newId(), kind: "manual", memberId: p.id, scannedAt: isoNow(), device: deviceName(), source: "manual",
-                 person: {id: p.id, name: p.name, school_name: p.school_name, role: p.role, entry_code: p.entry_code, entry_title: p.entry_title}});
-          setTimeout(function () { button.disabled = false; }, 1500);
-        });
+        button.addEventListener("click", function () { askConfirm(li, p); });
         action.appendChild(button);
       }
     });
   }
   function search() {
     var q = searchInput.value.trim(), seq = ++searchSeq;
-    if (!q) { resultsEl.innerHTML = ""; searchMessage(""); return; }
+    if (!q) { resultsEl.innerHTML = ""; searchMore.hidden = true; searchMessage(""); return; }
     if (!online()) { searchMessage(M.searchOffline); return; }
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS * 2) : null;
@@ -584,11 +804,13 @@
       if (r.type === "opaqueredirect" || r.status === 401 || r.status === 403) { setAuth(true); searchMessage(M.authTitle); return; }
       return r.json().then(function (body) {
         if (seq !== searchSeq) return;
-        if (!r.ok || !Array.isArray(body)) { searchMessage(fmt(M.searchFailed, {detail: (body && body.detail) || r.status})); return; }
-        renderResults(body);
+        var list = body && Array.isArray(body.results) ? body.results : Array.isArray(body) ? body : null;
+        if (!r.ok || !list) { searchMessage(fmt(M.searchFailed, {detail: (body && body.detail) || r.status})); return; }
+        renderResults(list, !!body.more);
       });
     }).catch(function () { clearTimeout(timer); if (seq === searchSeq) searchMessage(M.searchOffline); });
   }
+  function refreshSearch() { if (searchInput.value.trim()) search(); }
   searchInput.addEventListener("input", function () { clearTimeout(searchTimer); searchTimer = setTimeout(search, 250); });
   searchInput.addEventListener("keydown", function (e) {
     var enter = e.key === "Enter" || e.keyCode === 13, tab = e.key === "Tab" || e.keyCode === 9;
@@ -599,6 +821,7 @@
       var value = searchInput.value;
       searchInput.value = "";
       resultsEl.innerHTML = "";
+      searchMore.hidden = true;
       searchMessage("");
       submitToken(value, "scanner");
       input.focus();
@@ -727,6 +950,42 @@
   window.addEventListener("pagehide", stopCamera);
   document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden" && camera.stream) stopCamera(); });
 
+  // ------------------------------------------------------------------ the session's time window
+
+  /* A banner when the session has not started yet or is over (the wrong session picked?).
+   * The server's state counts when the page is loaded; later (the page stays open for hours,
+   * or is a copy from the service worker's cache) it follows the clock, with the same rule:
+   * open from 30 minutes before the start to the end. */
+  var banner = $("window-banner"), S = data.session || {};
+  function isoMs(iso) { var t = iso ? new Date(iso).getTime() : NaN; return isNaN(t) ? null : t; }
+  function stateNow() {
+    var start = isoMs(S.startsAt), end = isoMs(S.endsAt), now = Date.now();
+    if (start === null && end === null) return null;
+    if (start !== null && now < start - 30 * 60000) return "upcoming";
+    if (end !== null && now > end) return "closed";
+    return "open";
+  }
+  /* "HH:MM" of the session's own time (its ISO string is in the event's zone), with the date
+   * in front when it is not today there. */
+  function windowTime(iso) {
+    var m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d:\d\d)/.exec(iso || "");
+    if (!m) return "";
+    var today = new Date(Date.now() + EVENT_OFFSET_MIN * 60000);
+    var same = +m[1] === today.getUTCFullYear() && +m[2] === today.getUTCMonth() + 1 && +m[3] === today.getUTCDate();
+    return same ? m[4] : fmt(M.dateTime, {month: +m[2], day: +m[3], time: m[4]});
+  }
+  function showBanner(state) {
+    if (!banner) return;
+    var text = state === "upcoming" ? fmt(M.windowUpcoming, {time: windowTime(S.startsAt)})
+      : state === "closed" ? fmt(M.windowClosed, {time: windowTime(S.endsAt)}) : "";
+    banner.hidden = !text;
+    banner.setAttribute("data-window", state || "");
+    if (text) $("window-text").textContent = text;
+  }
+  var cachedCopy = root.getAttribute("data-page-copy") === "cached";
+  showBanner(cachedCopy ? stateNow() : S.state);
+  setInterval(function () { showBanner(stateNow()); }, 60000);
+
   // ------------------------------------------------------------------ device name, network, start
 
   var deviceEl = $("device-name");
@@ -745,6 +1004,13 @@
   });
   setInterval(function () { if (queuedItems().length) flush(); }, RETRY_MS);
 
+  // the service worker keeps this page and its files for a reload without network (HTTPS or localhost)
+  if (data.sw && navigator.serviceWorker && window.isSecureContext !== false) {
+    try {
+      navigator.serviceWorker.register(data.sw, {scope: data.swScope}).catch(function () { /* no offline reload */ });
+    } catch (e) { /* no offline reload */ }
+  }
+
   // what a previous page load left on the device is queued (it may have been sent without an answer)
   queuedItems().forEach(function (item) {
     if (!item.queued) { item.queued = true; writeItem(QUEUE + item.id, item); }
@@ -757,6 +1023,7 @@
   // for tests and the curious
   root.xinmiao = {
     flush: flush, queued: function () { return queuedItems().length; }, submit: submitToken,
-    decoder: function () { return camera.decoderName || null; }
+    decoder: function () { return camera.decoderName || null; }, cachedCopy: cachedCopy,
+    windowState: stateNow
   };
 })();

@@ -1,7 +1,10 @@
 """Check-in staff scan badges on a phone-sized browser window: a USB scanner typing into the
 page (Enter or Tab, Caps Lock), forged and revoked credentials, a dropped connection with
-scans queued on the phone and sent once, the input-method warning, check-in by name, and
-the camera (Chromium's fake camera showing a badge's QR code).
+scans queued on the phone and sent once, a reload while offline (the service worker), the
+input-method warning and clearing, typing a code by hand on a touch screen, check-in by name
+with a confirmation (and members of entries that are not approved refused), undoing a
+mistaken check-in, the session's time window, and the camera (Chromium's fake camera showing
+a badge's QR code).
 
 Set ``XINMIAO_SCREENSHOTS=/some/dir`` to also save screenshots of the scan page at phone and
 tablet sizes.
@@ -9,6 +12,7 @@ tablet sizes.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import re
@@ -24,6 +28,7 @@ from tests.e2e.test_judging_browser import log_in
 from tests.judging.test_pages import build_panel
 
 SHOTS = os.environ.get("XINMIAO_SCREENSHOTS")
+_SEQ = itertools.count(301, 2)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -104,8 +109,25 @@ def queued_count(page) -> int:
     return int(page.get_attribute("#queue-count", "data-count"))
 
 
+def recent_times(page) -> list[tuple[str, str]]:
+    """(source, text) of the recent scans' times: "server" or "device" (marked 本机时间)."""
+    return [tuple(x) for x in page.evaluate("""() => Array.from(document.querySelectorAll('#recent li .recent-time')).map(
+        t => [t.dataset.source, t.textContent])""")]
+
+
 def first_time(row: dict) -> str:
     return row["checked_in_at"].astimezone(SHANGHAI).strftime("%H:%M")
+
+
+def add_entry(world, door: Door, school: str, title: str, students: list[str], actor=None) -> dict:
+    """Another entry of the event (approved when the organizer creates it, a draft when a
+    school does); its members are added to ``door.ids``."""
+    members = [MemberInput(role="student", name=name, gender="男", id_number=gb11643(f"46010020100102{next(_SEQ) % 1000:03d}"),
+                           grade="初二", phone="13800001111", consent_participation=True) for name in students]
+    entry = world.run(registration.create_entry(actor or world.org, world.event_id, {
+        "title": title, "category": "PH", "division": "初中", "school_code": school}, members))
+    door.ids.update({m["name"]: m["id"] for m in entry["members"] if m["role"] == "student"})
+    return entry
 
 
 def test_usb_scanner_enter_tab_caps_lock_repeat_and_forged(world, live_server, browser):
@@ -115,6 +137,7 @@ def test_usb_scanner_enter_tab_caps_lock_repeat_and_forged(world, live_server, b
     assert "2026年海南省青少年科技创新大赛" in page.inner_text(".checkin-meta") and "体育馆东门" in page.inner_text(".checkin-meta")
     assert page.evaluate("document.activeElement.id") == "scan-input"   # ready for the scanner
     assert page.inner_text("#queue-count") == "全部已上传" and queued_count(page) == 0
+    assert page.is_hidden("#window-banner")   # a session without a time window
     shoot(page, "phone-idle")
 
     # lower case (Caps Lock off on a scanner that sends lower case) + Enter
@@ -155,6 +178,7 @@ def test_usb_scanner_enter_tab_caps_lock_repeat_and_forged(world, live_server, b
     scan(page, "https://example.com/x")
     wait_result(page, "invalid")
     assert panel(page)["detail"] == "这不是新苗的参赛凭证二维码。"
+    assert page.input_value("#scan-input") == ""   # cleared: the next scan is not appended to it
 
     # a genuine badge of another event
     scan(page, door.credential(door.other_event_member()))
@@ -167,6 +191,12 @@ def test_usb_scanner_enter_tab_caps_lock_repeat_and_forged(world, live_server, b
     forged_rows = world.run(RejectedScan.select().where(RejectedScan.checkin_session == door.session["id"]))
     assert sorted(r["result"] for r in forged_rows) == ["forged", "wrong_event"]
     assert door.checkins()["张三丰"]["device"] == "门口1" and door.checkins()["张三丰"]["method"] == "qr"
+    # times: the server's check-in time where it answered with one, the device's (marked) otherwise
+    rows = door.checkins()
+    times = recent_times(page)
+    assert times[3:] == [("server", first_time(rows["张三丰"])), ("server", first_time(rows["李四"])),
+                         ("server", first_time(rows["张三丰"]))]
+    assert [src for src, _ in times[:3]] == ["device"] * 3 and all(t.endswith(" 本机时间") for _, t in times[:3])
     assert errors == []
     context.close()
 
@@ -186,6 +216,9 @@ def test_scans_queued_offline_are_sent_once_and_revoked_ones_reported(world, liv
         wait_result(page, "queued")
         assert panel(page)["title"] == "已排队，待联网确认"
     assert queued_count(page) == 3 and page.inner_text("#queue-count") == "待上传 3 条"
+    # not answered yet: the device's time, marked as such (in the event's time zone)
+    assert [src for src, _ in recent_times(page)] == ["device"] * 3
+    assert all(re.fullmatch(r"\d\d:\d\d 本机时间", t) for _, t in recent_times(page))
     assert page.evaluate("getComputedStyle(document.getElementById('result')).backgroundColor") == "rgb(245, 180, 0)"
     shoot(page, "phone-queued")
     # the same badge twice while offline, and a revoked credential
@@ -204,12 +237,16 @@ def test_scans_queued_offline_are_sent_once_and_revoked_ones_reported(world, liv
     context.set_offline(False)
     page.wait_for_function("() => document.getElementById('queue-count').dataset.count === '0'", timeout=15000)
     wait_result(page, "revoked", "孙八")
-    assert panel(page)["title"] == "凭证已作废" and panel(page)["detail"] == "凭证已作废：请到服务台补发"
+    # the server's reason is the main line
+    assert panel(page)["title"] == "凭证已作废（已补发新凭证）：请使用新参赛证或到服务台" and panel(page)["detail"] == ""
     assert recent(page) == [("revoked", "孙八"), ("already_checked_in", "王五"), ("checked_in", "钱七"),
                             ("checked_in", "赵小六"), ("checked_in", "王五")]
     assert page.inner_text("#queue-count") == "全部已上传"
     rows = door.checkins()
     assert sorted(rows) == sorted(["王五", "赵小六", "钱七"]) and door.count() == 3
+    # answered: the server's times (the revoked scan has none: it stays the device's)
+    assert recent_times(page)[1:] == [("server", first_time(rows[n])) for n in ("王五", "钱七", "赵小六", "王五")]
+    assert recent_times(page)[0][0] == "device"
     assert all(r["device"] == "东门2" for r in rows.values())
     # each check-in carries the phone's time of the scan, not the time it was sent
     stored_by_id = {s["id"]: s for s in stored}
@@ -263,54 +300,119 @@ def test_scans_queued_offline_are_sent_once_and_revoked_ones_reported(world, liv
     context.close()
 
 
-def test_chinese_input_method_is_detected(world, live_server, browser):
+def test_chinese_input_method_is_detected_and_its_leftovers_cleared(world, live_server, browser):
     door = Door(world)
     context, page, errors = open_scan_page(browser, live_server, door)
     assert page.is_hidden("#ime-warning")
     page.dispatch_event("#scan-input", "compositionstart")
     assert page.is_visible("#ime-warning")
     assert "按 Shift 或 Ctrl+空格 切换到英文输入法" in page.inner_text("#ime-warning")
-    # what an input method makes of the scanner's keystrokes
-    page.fill("#scan-input", "")
+    page.dispatch_event("#scan-input", "compositionend")
+    wait_result(page, "ime")
+    # what an input method makes of the scanner's keystrokes: Chinese text, then Enter
     scan(page, "学妈")
     wait_result(page, "ime")
     assert panel(page)["title"] == "无法识别：输入法拦截了扫码内容"
+    assert panel(page)["detail"] == "请切换到英文输入法后重新扫码。"
     assert page.is_visible("#ime-warning") and door.count() == 0
+    page.wait_for_function("() => document.getElementById('scan-input').value === ''")
     shoot(page, "phone-ime")
-    # switched to English input: the next scan goes through and the warning goes away
+
+    # a real composition (pinyin letters held by the input method), one part committed as
+    # Chinese and the rest left half-composed when the keys stop: all of it is cleared
+    cdp = context.new_cdp_session(page)
+    page.locator("#scan-input").focus()
+    cdp.send("Input.imeSetComposition", {"text": "xm", "selectionStart": 2, "selectionEnd": 2})
+    cdp.send("Input.insertText", {"text": "学"})
+    cdp.send("Input.imeSetComposition", {"text": "abcd", "selectionStart": 4, "selectionEnd": 4})
+    assert "学" in page.input_value("#scan-input")
+    page.wait_for_function("() => document.getElementById('scan-input').value === ''", timeout=5000)
+    assert page.evaluate("document.activeElement.id") == "scan-input"
+    # switched to English input: the next scan goes through on an empty field, the warning goes away
     scan(page, door.credential("王五"))
     wait_result(page, "checked_in", "王五")
-    assert page.is_hidden("#ime-warning")
+    assert page.is_hidden("#ime-warning") and page.input_value("#scan-input") == ""
+    assert door.count() == 1
+
+    # committed ASCII leftovers (an input method that commits the raw letters) are cleared too
+    page.locator("#scan-input").focus()
+    cdp.send("Input.imeSetComposition", {"text": "xmabc", "selectionStart": 5, "selectionEnd": 5})
+    cdp.send("Input.insertText", {"text": "xmabc"})
+    page.wait_for_function("() => document.getElementById('scan-input').value === ''", timeout=5000)
+    assert page.is_visible("#ime-warning")
+    scan(page, door.credential("钱七"))
+    wait_result(page, "checked_in", "钱七")
+    assert door.count() == 2
+    assert [st for st, _ in recent(page)] == ["checked_in", "ime", "checked_in", "ime", "ime", "ime"]
     assert errors == []
     context.close()
 
 
-def test_search_by_name_and_check_in_with_the_button(world, live_server, browser):
+def _search(page, text: str, rows: int) -> None:
+    page.fill("#search-input", text)
+    page.wait_for_function("n => document.querySelectorAll('#search-results li').length === n && "
+                           "document.getElementById('search-message').hidden", arg=rows)
+
+
+def _in_view(page, selector: str) -> bool:
+    return page.evaluate("""s => { const r = document.querySelector(s).getBoundingClientRect();
+        return r.top >= -1 && r.top < window.innerHeight && r.bottom > 0; }""", selector)
+
+
+def test_search_by_name_confirms_before_checking_in(world, live_server, browser):
     door = Door(world)
     world.run(checkin.scan(world.principal("staff"), door.session["id"], door.credential("张三丰"), device="门口2"))
     first = first_time(door.checkins()["张三丰"])
+    # another 钱七, at another school
+    other = add_entry(world, door, "SY01", "海岛淡水透镜", ["钱七"])
+    other_qian = other["members"][0]["id"]
     context, page, errors = open_scan_page(browser, live_server, door)
-    page.fill("#search-input", "钱七")
-    page.wait_for_selector('#search-results li[data-member-id="%d"]' % door.ids["钱七"])
-    row = page.locator("#search-results li")
-    assert row.count() == 1
-    assert "海南华侨中学" in row.inner_text() and "PH-J0004 台风路径的概率模型" in row.inner_text()
+    _search(page, "钱七", 2)
+    rows = page.locator("#search-results li")
+    texts = [rows.nth(i).inner_text() for i in range(2)]
+    assert any("海南华侨中学" in t and "PH-J0004 台风路径的概率模型" in t for t in texts)
+    assert any("三亚市第一中学" in t and "海岛淡水透镜" in t for t in texts)
     shoot(page, "phone-search")
+    row = page.locator(f'#search-results li[data-member-id="{other_qian}"]')
+    # one tap does not check in: it asks first, large, with school, entry and role
     row.locator("button.checkin-button").click()
+    box = row.locator(".confirm-box")
+    box.wait_for()
+    assert box.locator(".confirm-title").inner_text() == "确认为此人签到？"
+    assert box.locator(".confirm-name").inner_text() == "钱七 学生"
+    assert box.locator(".confirm-school").inner_text() == "三亚市第一中学"
+    assert box.locator(".confirm-entry").inner_text() == f"{other['code']} 海岛淡水透镜"
+    assert [b.inner_text() for b in box.locator("button").all()] == ["确认签到", "取消"]
+    assert page.locator(".confirm-box").count() == 1
+    shoot(page, "phone-confirm")
+    page.wait_for_timeout(500)
+    assert door.count() == 1 and page.get_attribute("#result", "data-result") == "idle"
+    box.locator("button.confirm-no").click()
+    assert page.locator(".confirm-box").count() == 0 and door.count() == 1
+    # confirmed: checked in, and the big result comes into view
+    row.locator("button.checkin-button").click()
+    page.click(".confirm-box button.confirm-yes")
     wait_result(page, "checked_in", "钱七")
-    assert panel(page)["school"] == "海南华侨中学 · 学生"
-    page.wait_for_selector("#search-results li .checked-badge")
-    rows = door.checkins()
-    assert page.inner_text("#search-results li .checked-badge") == f"{first_time(rows['钱七'])} 已签到"
-    assert rows["钱七"]["method"] == "manual" and door.count() == 2
+    assert panel(page)["school"] == "三亚市第一中学 · 学生" and panel(page)["entry"] == f"{other['code']} 海岛淡水透镜"
+    page.wait_for_function("""() => { const r = document.getElementById('result').getBoundingClientRect();
+        return scrollY > 0 && r.top >= -10 && r.top < 80; }""", timeout=5000)
+    shoot(page, "phone-confirmed")
+    rows_db = world.run(Checkin.select().where(Checkin.checkin_session == door.session["id"]))
+    assert sorted(r["member"] for r in rows_db) == sorted([door.ids["张三丰"], other_qian])
+    assert [r for r in rows_db if r["member"] == other_qian][0]["method"] == "manual"
+    checked = page.locator(f'#search-results li[data-member-id="{other_qian}"] .checked-badge')
+    checked.wait_for()
+    checkin_time = first_time([r for r in rows_db if r["member"] == other_qian][0])
+    assert checked.inner_text() == f"{checkin_time} 已签到"
+    assert recent_times(page) == [("server", checkin_time)]
 
     # someone already checked in shows the time instead of a button; a school finds its people
-    page.fill("#search-input", "海口市第一中学")
-    page.wait_for_function("() => document.querySelectorAll('#search-results li').length === 5")
+    _search(page, "海口市第一中学", 5)
     names = page.eval_on_selector_all("#search-results li .search-name", "els => els.map(e => e.textContent)")
     assert sorted(names) == sorted(["张三丰", "李四", "椰壳老师", "王五", "简易老师"])
     zhang = page.locator('#search-results li[data-member-id="%d"]' % door.ids["张三丰"])
     assert zhang.locator("button").count() == 0 and zhang.locator(".checked-badge").inner_text() == f"{first} 已签到"
+    assert page.is_hidden("#search-more")
     # a scanner fired while the search box has the focus: taken as a scan
     page.fill("#search-input", "")
     page.locator("#search-input").focus()
@@ -321,11 +423,113 @@ def test_search_by_name_and_check_in_with_the_button(world, live_server, browser
     page.fill("#search-input", "没有这个人")
     page.wait_for_selector("#search-message:not([hidden])")
     assert page.inner_text("#search-message") == "没有找到匹配的人。"
+    # more than 20 matches: the first 20 and a request to type more
+    for n in "一二三四五六":
+        add_entry(world, door, "HK02", f"椰林课题{n}", [f"椰林{n}{k}" for k in "甲乙丙"])
+    _search(page, "椰", 20)   # 6 entries x 3 students + 张三丰, 李四 and 椰壳老师 (椰壳纤维...): 21
+    assert page.is_visible("#search-more")
+    assert page.inner_text("#search-more") == "结果超过 20 条，请输入更完整的姓名、作品编号或学校"
+    _search(page, "椰林课题二", 3)
+    assert page.is_hidden("#search-more")
     # the tablet layout
     page.set_viewport_size(TABLET)
-    page.fill("#search-input", "海南华侨中学")
-    page.wait_for_function("() => document.querySelectorAll('#search-results li').length === 4")
+    _search(page, "海南华侨中学", 20)   # 4 + the 18 students added above
+    assert page.is_visible("#search-more")
     shoot(page, "tablet-search")
+    assert errors == []
+    context.close()
+
+
+def test_members_of_entries_not_approved_are_refused_by_search_and_scan(world, live_server, browser):
+    door = Door(world)
+    draft = add_entry(world, door, "HK01", "未提交的作品", ["高家乐"], actor=world.principal("hk01"))
+    assert draft["status"] == "draft"
+    withdrawn = add_entry(world, door, "HK02", "退赛的作品", ["吉天佑"])
+    world.run(registration.withdraw_entry(world.org, withdrawn["id"], "退赛"))
+    context, page, errors = open_scan_page(browser, live_server, door)
+    _search(page, "高家乐", 1)
+    row = page.locator("#search-results li")
+    assert row.locator("button").count() == 0
+    assert row.locator(".status-badge").inner_text() == "作品未通过审查"
+    assert row.locator(".status-note").inner_text() == "不能签到：请到服务台"
+    shoot(page, "phone-not-approved")
+    # a withdrawn entry's members are not listed at all
+    page.fill("#search-input", "吉天佑")
+    page.wait_for_selector("#search-message:not([hidden])")
+    assert page.inner_text("#search-message") == "没有找到匹配的人。" and page.locator("#search-results li").count() == 0
+    # their badges are refused with the server's reason as the main line
+    scan(page, door.credential("高家乐"))
+    wait_result(page, "revoked", "高家乐")
+    assert panel(page)["title"] == "作品未通过审查，不能签到：请到服务台"
+    assert page.is_hidden("#undo-button")
+    shoot(page, "phone-revoked-not-approved")
+    scan(page, door.credential("吉天佑"))
+    wait_result(page, "revoked", "吉天佑")
+    assert panel(page)["title"] == "作品已撤回，不能签到"
+    assert page.evaluate("getComputedStyle(document.getElementById('result')).backgroundColor") == "rgb(198, 40, 40)"
+    assert recent(page) == [("revoked", "吉天佑"), ("revoked", "高家乐")]
+    assert door.count() == 0
+    assert errors == []
+    context.close()
+
+
+def test_undo_a_mistaken_checkin(world, live_server, browser):
+    from app.tables import AuditLog
+
+    door = Door(world)
+    context, page, errors = open_scan_page(browser, live_server, door)
+    dialogs: list[str] = []
+    answer = {"accept": False}
+
+    def on_dialog(dialog):
+        dialogs.append(dialog.message)
+        dialog.accept() if answer["accept"] else dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    scan(page, door.credential("王五"))
+    wait_result(page, "checked_in", "王五")
+    assert page.is_visible("#undo-button") and page.inner_text("#undo-button") == "撤销"
+    # asked first; "cancel" keeps the check-in
+    page.click("#undo-button")
+    assert dialogs == ["撤销 王五 的签到？撤销后此人算作未到场。"]
+    page.wait_for_timeout(300)
+    assert door.count() == 1 and page.get_attribute("#result", "data-result") == "checked_in"
+    answer["accept"] = True
+    page.click("#undo-button")
+    wait_result(page, "undone", "王五")
+    assert panel(page)["title"] == "已撤销签到" and panel(page)["detail"] == "王五 已改回未签到。"
+    assert page.is_hidden("#undo-button")
+    assert recent(page) == [("undone", "王五")] and page.inner_text("#recent li .recent-badge") == "已撤销"
+    assert door.count() == 0
+    audit = world.run(AuditLog.select().where(AuditLog.action == "checkin.undo"))
+    assert len(audit) == 1 and audit[0]["reason"] == "签到页撤销（门口1）"
+    shoot(page, "phone-undone")
+    # scanned again: checked in again
+    scan(page, door.credential("王五"))
+    wait_result(page, "checked_in", "王五")
+    assert door.count() == 1
+    # an "already checked in" answer cannot be undone from here; the list offers undo only
+    # for check-ins made on this device
+    scan(page, door.credential("王五"))
+    wait_result(page, "already_checked_in", "王五")
+    assert page.is_hidden("#undo-button")
+    assert page.locator("#recent li[data-state=checked_in] .undo-button").count() == 1
+    assert page.locator("#recent li[data-state=already_checked_in] .undo-button").count() == 0
+    assert page.locator("#recent li[data-state=undone] .undo-button").count() == 0
+    # offline: undo needs the network
+    context.set_offline(True)
+    page.wait_for_selector("#net-state[data-online=false]")
+    page.click("#recent li[data-state=checked_in] .undo-button")
+    page.wait_for_selector("#recent li[data-state=checked_in] .undo-error")
+    assert page.inner_text("#recent li[data-state=checked_in] .undo-error") == "撤销需要联网，请联网后再试。"
+    assert door.count() == 1 and len(dialogs) == 2
+    context.set_offline(False)
+    page.wait_for_selector("#net-state[data-online=true]")
+    # from the recent list, online
+    page.click("#recent li[data-state=checked_in] .undo-button")
+    page.wait_for_function("() => document.querySelectorAll('#recent li[data-state=undone]').length === 2")
+    assert door.count() == 0 and len(dialogs) == 3
+    assert page.locator("#recent li .undo-error").count() == 0
     assert errors == []
     context.close()
 
@@ -346,6 +550,182 @@ def test_page_in_english_and_camera_needs_https_notice(world, live_server, brows
     world.login_page("staff")
     html = world.client.get(door.url, headers={"host": "192.168.1.20:8000"}).text
     assert "摄像头需要 HTTPS" in html and 'id="camera-button" class="camera-button wide" disabled' in html
+    context.close()
+
+
+def test_reload_while_offline_still_brings_up_the_scanner(world, live_server, browser):
+    """Phones reload background tabs: a reload without network is answered by the service
+    worker's copy of the page, the queue is shown and sent when the network is back."""
+    door = Door(world)
+    world.login_page("staff")
+    sw = world.client.get("/checkin/sw.js")
+    assert sw.status_code == 200 and sw.headers["content-type"].startswith("application/javascript")
+    assert sw.headers["cache-control"] == "no-cache" and "__ASSETS_VERSION__" not in sw.text
+    # a device whose clock is in another time zone: times are still shown in the event's
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="America/New_York")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, live_server, "staff")
+    page.goto(live_server + door.url)
+    page.wait_for_selector("#result[data-result=idle]")
+    # wait until the service worker controls the page (it caches the open page on activation)
+    page.evaluate("navigator.serviceWorker.ready")
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=10000)
+    assert page.evaluate("document.getElementById('checkin-page').xinmiao.cachedCopy") is False
+    cached = page.evaluate("""async () => {
+        const out = [];
+        for (const name of await caches.keys()) {
+            for (const r of await (await caches.open(name)).keys()) out.push(new URL(r.url).pathname);
+        }
+        return out.sort(); }""")
+    assert cached == sorted([door.url, "/static/app.css", "/static/checkin.js", "/static/vendor/jsqr/jsQR.js"])
+
+    context.set_offline(True)
+    page.wait_for_selector("#net-state[data-online=false]")
+    scan(page, door.credential("王五"))
+    wait_result(page, "queued")
+    response = page.reload()
+    assert response is not None and response.from_service_worker
+    page.wait_for_selector("#result[data-result=idle]")
+    assert page.evaluate("document.getElementById('checkin-page').xinmiao.cachedCopy") is True
+    assert page.inner_text("#net-state") == "离线：扫码先保存在本机"
+    assert queued_count(page) == 1 and recent(page)[0][0] == "queued"
+    # the scanner works on the offline copy
+    scan(page, door.credential("赵小六"))
+    wait_result(page, "queued")
+    assert queued_count(page) == 2 and page.inner_text("#queue-count") == "待上传 2 条"
+    shanghai_now = dt.datetime.now(SHANGHAI)
+    allowed = {(shanghai_now + dt.timedelta(minutes=d)).strftime("%H:%M") + " 本机时间" for d in (-1, 0, 1)}
+    assert all(src == "device" and text in allowed for src, text in recent_times(page))
+    shoot(page, "phone-offline-reload")
+    assert door.count() == 0
+
+    context.set_offline(False)
+    page.wait_for_function("() => document.getElementById('queue-count').dataset.count === '0'", timeout=15000)
+    assert recent(page) == [("checked_in", "赵小六"), ("checked_in", "王五")]
+    rows = door.checkins()
+    assert sorted(rows) == ["王五", "赵小六"] and door.count() == 2
+    assert recent_times(page) == [("server", first_time(rows["赵小六"])), ("server", first_time(rows["王五"]))]
+    # nothing else was cached: not the JSON endpoints, not other pages
+    page.fill("#search-input", "王五")
+    page.wait_for_selector("#search-results li")
+    page.goto(live_server + "/checkin/")
+    cached = page.evaluate("""async () => {
+        const out = [];
+        for (const name of await caches.keys()) {
+            for (const r of await (await caches.open(name)).keys()) out.push(new URL(r.url).pathname);
+        }
+        return out.sort(); }""")
+    assert cached == sorted([door.url, "/static/app.css", "/static/checkin.js", "/static/vendor/jsqr/jsQR.js"])
+    assert errors == []
+    context.close()
+
+
+def test_touch_screen_types_a_code_by_hand(world, live_server, browser):
+    door = Door(world)
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", has_touch=True, is_mobile=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, live_server, "staff")
+    page.goto(live_server + door.url)
+    page.wait_for_selector("#result[data-result=idle]")
+    assert page.evaluate("matchMedia('(pointer: coarse)').matches")
+    # a Bluetooth scanner types without the on-screen keyboard
+    assert page.get_attribute("#scan-input", "inputmode") == "none"
+    toggle = page.locator("#manual-toggle")
+    assert toggle.is_visible() and toggle.inner_text() == "手动输入凭证"
+    scan(page, door.credential("李四"))
+    wait_result(page, "checked_in", "李四")
+    # a damaged QR: type the code printed under it, in two lines as printed, lower case
+    toggle.click()
+    assert page.get_attribute("#scan-input", "inputmode") == "text"
+    assert page.evaluate("document.activeElement.id") == "scan-input"
+    assert toggle.inner_text() == "改回扫码枪" and toggle.get_attribute("aria-pressed") == "true"
+    assert page.is_visible("#manual-hint") and "XM 开头，共 26 位" in page.inner_text("#manual-hint")
+    shoot(page, "phone-manual-entry")
+    code = door.credential("王五")
+    page.keyboard.type(code[:13].lower() + " " + code[13:-1].lower())
+    page.keyboard.press("Enter")
+    wait_result(page, "invalid")   # a character missing: the text stays to be corrected
+    assert page.input_value("#scan-input") == (code[:13] + " " + code[13:-1]).upper()
+    page.keyboard.type(code.lower())   # selected: typing replaces it
+    page.keyboard.press("Enter")
+    wait_result(page, "checked_in", "王五")
+    # back to the scanner by itself after a code went through
+    assert page.get_attribute("#scan-input", "inputmode") == "none" and toggle.inner_text() == "手动输入凭证"
+    assert page.is_hidden("#manual-hint") and page.input_value("#scan-input") == ""
+    # and by the button
+    toggle.click()
+    assert page.get_attribute("#scan-input", "inputmode") == "text"
+    toggle.click()
+    assert page.get_attribute("#scan-input", "inputmode") == "none" and toggle.inner_text() == "手动输入凭证"
+    assert door.count() == 2
+    assert errors == []
+    context.close()
+    # with a mouse there is no toggle (the field takes typing anyway)
+    context, page, errors = open_scan_page(browser, live_server, door)
+    assert page.is_hidden("#manual-toggle") and page.get_attribute("#scan-input", "inputmode") is None
+    context.close()
+
+
+def _hhmm(iso: str) -> str:
+    return dt.datetime.fromisoformat(iso).astimezone(SHANGHAI).strftime("%H:%M")
+
+
+def _window_time(when: dt.datetime) -> str:
+    """As the page shows a session's time: HH:MM, with the date when it is not today."""
+    when = when.astimezone(SHANGHAI)
+    if when.date() == dt.datetime.now(SHANGHAI).date():
+        return when.strftime("%H:%M")
+    return f"{when.month}月{when.day}日 {when:%H:%M}"
+
+
+def test_session_window_banner(world, live_server, browser):
+    door = Door(world)
+    now = dt.datetime.now(SHANGHAI).replace(second=0, microsecond=0)
+    staff = world.principal("staff")
+    context, page, errors = open_scan_page(browser, live_server, door)
+    # upcoming: more than 30 minutes before the start
+    starts = now + dt.timedelta(hours=2)
+    later = world.run(checkin.create_session(world.org, world.event_id, "开幕式", starts_at=starts.isoformat(),
+                                             ends_at=(starts + dt.timedelta(hours=1)).isoformat()))
+    page.goto(f"{live_server}/checkin/{later['id']}/scan")
+    page.wait_for_selector("#window-banner:not([hidden])")
+    assert page.get_attribute("#window-banner", "data-window") == "upcoming"
+    assert page.inner_text("#window-text") == f"本场次 {_window_time(starts)} 开始"
+    assert page.get_attribute("#window-banner a", "href") == "/checkin/"
+    shoot(page, "phone-banner-upcoming")
+    # closed: after the end
+    ends = now - dt.timedelta(hours=1)
+    over = world.run(checkin.create_session(world.org, world.event_id, "闭幕式", starts_at=(ends - dt.timedelta(hours=2)).isoformat(),
+                                            ends_at=ends.isoformat()))
+    page.goto(f"{live_server}/checkin/{over['id']}/scan")
+    page.wait_for_selector("#window-banner:not([hidden])")
+    assert page.get_attribute("#window-banner", "data-window") == "closed"
+    assert page.inner_text("#window-text") == f"本场次已于 {_window_time(ends)} 结束，确认是否选错了场次"
+    shoot(page, "phone-banner-closed")
+    # scans still work (the banner only warns)
+    scan(page, door.credential("王五"))
+    wait_result(page, "checked_in", "王五")
+    page.click("#window-banner a")
+    page.wait_for_url(f"{live_server}/checkin/")
+    # open (within 30 minutes of the start): no banner
+    soon = world.run(checkin.create_session(world.org, world.event_id, "午餐", starts_at=(now + dt.timedelta(minutes=20)).isoformat()))
+    page.goto(f"{live_server}/checkin/{soon['id']}/scan")
+    page.wait_for_selector("#result[data-result=idle]")
+    assert page.is_hidden("#window-banner")
+    # in English
+    page.goto(f"{live_server}/lang/en?next=/checkin/{over['id']}/scan")
+    page.goto(f"{live_server}/checkin/{over['id']}/scan")
+    page.wait_for_selector("#window-banner:not([hidden])")
+    english = _window_time(ends)
+    if "月" in english:
+        english = f"{ends.month}/{ends.day} {ends:%H:%M}"
+    assert page.inner_text("#window-text") == f"This session ended at {english}. Is this the right session?"
+    assert staff.role == "staff"
+    assert errors == []
     context.close()
 
 
