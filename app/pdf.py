@@ -21,7 +21,6 @@ import os
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
-from itertools import compress
 from pathlib import Path
 
 import qrcode
@@ -177,189 +176,35 @@ def register_fonts(pdf: FPDF, font_paths: Sequence[str | os.PathLike], family: s
 
 # --------------------------------------------------------------------------- QR codes
 #
-# qrcode's own encoder spends ~1 ms per code in pure-Python polynomial arithmetic and
-# module-by-module placement. Certificates need thousands of codes, so the expensive
-# parts are done once per version here: the function patterns, format and version
-# information (fixed: level Q, mask :data:`QR_MASK_PATTERN`) and the data-module order
-# (qrcode's own placement walk); Reed-Solomon uses 256-entry tables per generator. Each
-# code then costs a bit string, a few table look-ups and flipping the modules whose
-# data bit is 1 (about 0.1 ms). The segments (numeric / alphanumeric / byte runs) are
-# qrcode's ``optimal_data_chunks``, so the result is the code qrcode would make with
-# ``add_data(text, optimize=4)`` and the same mask: the tests compare them module by module.
+# QR codes come from the ``qrcode`` library with a fixed mask pattern (its automatic mask
+# choice evaluates all eight masks, 5–7 ms per code; a fixed one about 1 ms) and are
+# handed to fpdf2 as one small raster image each instead of one rectangle per module.
 
 
-class _Layout:
-    """Everything fixed for one QR version at level Q with the fixed mask."""
-
-    __slots__ = ("version", "size", "blank", "positions", "blocks", "data_bytes", "total_bits")
-
-    def __init__(self, version: int):
-        from qrcode import base, util
-
-        n = version * 4 + 17
-        code = qrcode.QRCode(version=version, error_correction=ERROR_CORRECT_Q, mask_pattern=QR_MASK_PATTERN)
-        code.modules_count = n
-        code.modules = [[None] * n for _ in range(n)]
-        code.setup_position_probe_pattern(0, 0)
-        code.setup_position_probe_pattern(n - 7, 0)
-        code.setup_position_probe_pattern(0, n - 7)
-        code.setup_position_adjust_pattern()
-        code.setup_timing_pattern()
-        code.setup_type_info(False, QR_MASK_PATTERN)
-        if version >= 7:
-            code.setup_type_number(False)
-        mask = util.mask_func(QR_MASK_PATTERN)
-        modules = code.modules
-        positions: list[int] = []
-        row, inc = n - 1, -1
-        for col in range(n - 1, 0, -2):  # the same walk as qrcode's map_data
-            if col <= 6:
-                col -= 1
-            while True:
-                for c in (col, col - 1):
-                    if modules[row][c] is None:
-                        positions.append(row * n + c)
-                        modules[row][c] = bool(mask(row, c))  # a 0 bit, masked
-                row += inc
-                if row < 0 or n <= row:
-                    row -= inc
-                    inc = -inc
-                    break
-        self.version = version
-        self.size = n
-        self.blank = bytes(1 if modules[r][c] else 0 for r in range(n) for c in range(n))
-        self.positions = positions
-        self.blocks = [(b.data_count, b.total_count - b.data_count) for b in base.rs_blocks(version, ERROR_CORRECT_Q)]
-        self.data_bytes = sum(d for d, _e in self.blocks)
-        self.total_bits = sum(d + e for d, e in self.blocks) * 8
-
-
-_layouts: dict[int, _Layout] = {}
-_rs_tables: dict[int, list[int]] = {}
 _qr_versions: dict[tuple, int] = {}
-_ALNUM = {ch: i for i, ch in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")}
-
-
-def _layout(version: int) -> _Layout:
-    layout = _layouts.get(version)
-    if layout is None:
-        layout = _layouts[version] = _Layout(version)
-    return layout
-
-
-def _rs_table(ec: int) -> list[int]:
-    """For each byte value f: the generator polynomial times f, as an ``ec``-byte integer."""
-    table = _rs_tables.get(ec)
-    if table is None:
-        from qrcode import LUT, base
-
-        generator = list(LUT.rsPoly_LUT[ec])[1:] if ec in LUT.rsPoly_LUT else None
-        if generator is None:  # pragma: no cover - every level-Q size is in qrcode's table
-            poly = base.Polynomial([1], 0)
-            for i in range(ec):
-                poly = poly * base.Polynomial([1, base.gexp(i)], 0)
-            generator = [poly[i] for i in range(1, len(poly))]
-        table = [0] * 256
-        for f in range(1, 256):
-            lf = base.glog(f)
-            table[f] = int.from_bytes(bytes(base.gexp(lf + base.glog(g)) if g else 0 for g in generator), "big")
-        _rs_tables[ec] = table
-    return table
-
-
-def _version_for(chunks: list, key: tuple) -> int:
-    version = _qr_versions.get(key)
-    if version is None:
-        code = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, mask_pattern=QR_MASK_PATTERN)
-        for chunk in chunks:
-            code.add_data(chunk)
-        version = _qr_versions[key] = code.best_fit()
-    return version
-
-
-def _codewords(chunks: list, layout: _Layout) -> int:
-    """Data and error-correction codewords, interleaved, as one big integer of ``total_bits``."""
-    from qrcode import util
-
-    bits, nbits = 0, 0
-    for chunk in chunks:
-        mode, data = chunk.mode, chunk.data
-        count_bits = util.length_in_bits(mode, layout.version)
-        bits = (((bits << 4) | mode) << count_bits) | len(data)
-        nbits += 4 + count_bits
-        if mode == util.MODE_8BIT_BYTE:
-            bits = (bits << (8 * len(data))) | int.from_bytes(data, "big")
-            nbits += 8 * len(data)
-        elif mode == util.MODE_ALPHA_NUM:
-            text = data.decode("ascii")
-            for i in range(0, len(text) - 1, 2):
-                bits = (bits << 11) | (_ALNUM[text[i]] * 45 + _ALNUM[text[i + 1]])
-            nbits += 11 * (len(text) // 2)
-            if len(text) % 2:
-                bits = (bits << 6) | _ALNUM[text[-1]]
-                nbits += 6
-        else:  # numeric
-            text = data.decode("ascii")
-            for i in range(0, len(text), 3):
-                group = text[i:i + 3]
-                width = (4, 7, 10)[len(group) - 1]
-                bits = (bits << width) | int(group)
-                nbits += width
-    limit = layout.data_bytes * 8
-    if nbits > limit:  # pragma: no cover - _version_for chose a version that fits
-        raise qrcode.exceptions.DataOverflowError("QR data too long")
-    pad = min(limit - nbits, 4)
-    bits, nbits = bits << pad, nbits + pad
-    pad = (8 - nbits % 8) % 8
-    bits, nbits = bits << pad, nbits + pad
-    data = bytearray(bits.to_bytes(nbits // 8, "big"))
-    filler = (0xEC, 0x11)
-    data += bytes(filler[i % 2] for i in range(layout.data_bytes - len(data)))
-    blocks_data, blocks_ec = [], []
-    offset = 0
-    for dc, ec in layout.blocks:
-        block = data[offset:offset + dc]
-        offset += dc
-        table = _rs_table(ec)
-        shift, mask = 8 * (ec - 1), (1 << (8 * ec)) - 1
-        rem = 0
-        for byte in block:
-            rem = ((rem << 8) & mask) ^ table[byte ^ (rem >> shift)]
-        blocks_data.append(block)
-        blocks_ec.append(rem.to_bytes(ec, "big"))
-    out = bytearray()
-    for i in range(max(len(b) for b in blocks_data)):
-        out += bytes(b[i] for b in blocks_data if i < len(b))
-    for i in range(max(len(b) for b in blocks_ec)):
-        out += bytes(b[i] for b in blocks_ec if i < len(b))
-    return int.from_bytes(out, "big")
-
-
-_BIT_BYTES = bytes.maketrans(b"01", b"\x00\x01")
 
 
 def _qr_modules(text: str) -> tuple[int, bytearray]:
-    """``(size, modules)`` where ``modules`` is ``size*size`` bytes, 1 = dark, row by row."""
+    """``(size, modules)`` where ``modules`` is ``size*size`` bytes, 1 = dark, row by row.
+    Error correction Q, smallest version that fits, fixed mask, qrcode's optimal segments.
+    The smallest version is worked out once per shape of data (modes and lengths of the
+    segments: every certificate's verification URL has the same shape)."""
     chunks = list(qrcode.util.optimal_data_chunks(text))
     key = tuple((chunk.mode, len(chunk)) for chunk in chunks)
-    layout = _layout(_version_for(chunks, key))
-    value = _codewords(chunks, layout)
-    modules = bytearray(layout.blank)
-    flags = format(value, f"0{layout.total_bits}b").encode("ascii").translate(_BIT_BYTES)
-    for position in compress(layout.positions, flags):
-        modules[position] ^= 1
-    return layout.size, modules
+    version = _qr_versions.get(key)
+    code = qrcode.QRCode(version=version, error_correction=ERROR_CORRECT_Q, border=0, mask_pattern=QR_MASK_PATTERN)
+    for chunk in chunks:
+        code.add_data(chunk)
+    code.make(fit=version is None)
+    _qr_versions.setdefault(key, code.version)
+    size = code.modules_count
+    return size, bytearray(1 if dark else 0 for row in code.modules for dark in row)
 
 
 def qr_matrix(text: str) -> list[list[bool]]:
-    """The QR modules for ``text`` (True = dark), without the quiet zone.
-
-    Error correction Q, the smallest version that fits, fixed mask pattern
-    :data:`QR_MASK_PATTERN`; the text is split into qrcode's optimal segments (a
-    verification URL with an uppercase number fits version 4, 33 × 33). The same code
-    qrcode makes with ``add_data(text, optimize=4)``, built in about 0.1 ms. Raises
-    ``qrcode.exceptions.DataOverflowError`` for text too long for any version.
-    """
+    """The QR modules for ``text`` (True = dark), without the quiet zone: error correction
+    Q, the smallest version that fits, fixed mask pattern :data:`QR_MASK_PATTERN`.
+    Raises ``qrcode.exceptions.DataOverflowError`` for text too long for any version."""
     size, modules = _qr_modules(text)
     return [[bool(v) for v in modules[r * size:(r + 1) * size]] for r in range(size)]
 
@@ -370,8 +215,7 @@ def qr_image(text: str, border: int = 4, scale: int = 1) -> Image.Image:
     ``border`` is the quiet zone in modules (4 is what the standard asks for). The
     image is (n + 2·border)·scale pixels square; place it in a PDF at the wanted size in
     mm. Some viewers and printers smooth a tiny image when they enlarge it, so for print
-    use ``scale`` 4 or more (the edges then stay sharp). Cheap enough for every page
-    (about 0.2 ms, 0.35 ms at scale 4).
+    use ``scale`` 4 or more (the edges then stay sharp). About 1 ms per code.
     """
     image = _qr_image(text, border)
     if scale > 1:
