@@ -241,21 +241,33 @@ def _data_rows(iterator: Iterator[tuple[Any, ...]], header_row: int) -> Iterator
         yield number, values
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def safe_cell(value: Any) -> Any:
-    """Make an untrusted value safe to write: strings starting with ``=``, ``+``, ``-`` or
-    ``@`` get a leading apostrophe-like quote prefix so no spreadsheet runs them as a formula,
-    and characters XML cannot hold are dropped."""
+    """An untrusted value cleaned for a cell: characters XML cannot hold are dropped. Text
+    that looks like a formula is kept exactly; :func:`write_text_cell` stores it as text."""
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-            return "'" + value
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
+
+
+def write_text_cell(cell: Any, value: Any) -> None:
+    """Write ``value`` into ``cell``; text starting with ``=``, ``+``, ``-``, ``@`` (or a tab
+    or carriage return) is stored as a string cell with Excel's quote prefix, the same as
+    typing ``'`` in front of it: the text shows unchanged and no spreadsheet evaluates it
+    (OWASP "CSV/formula injection"; openpyxl would otherwise store ``=...`` as a formula)."""
+    value = safe_cell(value)
+    cell.value = value
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        cell.data_type = "s"
+        cell.quotePrefix = True
 
 
 def write_table(ws, headers: list[str], rows: Iterable[Iterable[Any]], *, text_columns: Iterable[str] = (), widths: dict[str, int] | None = None) -> None:
     """Write a header row (bold, frozen) and ``rows`` into ``ws``; ``text_columns`` are
     formatted as text (``@``) so IDs and phones stay exact; every value goes through
-    :func:`safe_cell`."""
+    :func:`safe_cell`, formula-like text through :func:`write_text_cell`."""
     text_idx = {headers.index(h) for h in text_columns if h in headers}
     ws.append(headers)
     for cell in ws[1]:
@@ -263,7 +275,12 @@ def write_table(ws, headers: list[str], rows: Iterable[Iterable[Any]], *, text_c
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(horizontal="center")
     for row in rows:
-        ws.append([safe_cell(v) for v in row])
+        values = [safe_cell(v) for v in row]
+        ws.append([None if isinstance(v, str) and v[:1] in FORMULA_STARTS else v for v in values])
+        line = ws.max_row
+        for index, v in enumerate(values):
+            if isinstance(v, str) and v[:1] in FORMULA_STARTS:
+                write_text_cell(ws.cell(row=line, column=index + 1), v)
     for idx in text_idx:
         letter = get_column_letter(idx + 1)
         for cell in ws[letter]:

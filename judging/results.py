@@ -34,9 +34,10 @@ AWARD_LABELS = {"first": "一等奖", "second": "二等奖", "third": "三等奖
 
 
 def mask_name(name: str) -> str:
-    """A name for public pages without publication consent: the first character and
-    asterisks (``张三丰`` -> ``张**``; ``阿依古丽·买买提`` -> ``阿*******``)."""
-    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+    """A name for public pages without publication consent: the first character and two
+    asterisks whatever the length, so the mask does not tell how long the name is
+    (``张三丰`` -> ``张**``, ``李四`` -> ``李**``, ``阿依古丽·买买提`` -> ``阿**``)."""
+    return name[:1] + "**" if name else ""
 
 
 ENTRY_COLUMNS = (Entry.id, Entry.code, Entry.title, Entry.division, Entry.category, Entry.school,

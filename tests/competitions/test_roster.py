@@ -619,11 +619,13 @@ def test_export_is_organizer_only_with_reason_and_full_ids_as_text(world):
     assert header == [*HEADER, "作品编号", "状态", "学校代码", "所属市县", "类别代码", "出生日期"]
     data = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     assert data == [
-        ["李明", "男", "居民身份证", sid_with_x(), "初二", "海口市第一中学", "13812345678", "学生", "'+1+2", "物理与天文学", "初中", "是",
+        ["李明", "男", "居民身份证", sid_with_x(), "初二", "海口市第一中学", "13812345678", "学生", "+1+2", "物理与天文学", "初中", "是",
          "PH-J0001", "待审查", "HK01", "海口市", "PH", "2012-03-15"],
-        ["张老师", None, "居民身份证", None, None, "海口市第一中学", "13900000001", "辅导教师", "'+1+2", "物理与天文学", "初中", None,
+        ["张老师", None, "居民身份证", None, None, "海口市第一中学", "13900000001", "辅导教师", "+1+2", "物理与天文学", "初中", None,
          "PH-J0001", "待审查", "HK01", "海口市", "PH", None],
     ]
     assert ws["D2"].number_format == "@" and ws["G2"].number_format == "@" and ws["G3"].number_format == "@"
+    # the formula-like title is text with Excel's quote prefix: shown as typed, never evaluated
+    assert ws["I2"].data_type == "s" and ws["I2"].quotePrefix is True and ws["J2"].quotePrefix is False
     logs = world.run(AuditLog.select().where(AuditLog.action == "registration.export"))
     assert [(log["reason"], log["event_id"]) for log in logs] == [("赛前资格复核", world.event_id)]

@@ -783,11 +783,14 @@ def test_public_results_and_the_workbook(world):
     assert header[:4] == ["类别", "组别", "名次", "作品编号"] and "得分" in header and "奖项" in header
     cells = [c for row in ws.iter_rows() for c in row]
     assert not any(c.data_type == "f" for c in cells)
-    assert not any(isinstance(c.value, str) and c.value.startswith("=") for c in cells)
+    # formula-like text is a string cell with Excel's quote prefix, never a formula
+    assert all(c.quotePrefix for c in cells if isinstance(c.value, str) and c.value[:1] in "=+-@")
     texts = " ".join(str(c.value) for c in cells if c.value is not None)
     assert id_number not in texts and not re.search(r"\d{15,}", texts)
     title_cell = next(c for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value)
-    assert title_cell.data_type == "s" and title_cell.value.lstrip("'").startswith("=HYPERLINK")
+    # kept exactly, stored as text with Excel's quote prefix (no literal apostrophe shown)
+    assert title_cell.data_type == "s" and title_cell.value == '=HYPERLINK("http://evil.example","点我")'
+    assert title_cell.quotePrefix is True
     rows = {r[header.index("作品名称")]: r for r in ws.iter_rows(min_row=2, values_only=True)}
     first = rows["校园雨水花园"]
     assert first[header.index("得分")] == 80 and first[header.index("奖项")] == "三等奖" and first[header.index("学生")] == "李四"

@@ -226,3 +226,10 @@ def test_minimum_score_for_any_award():
     assert award_for(1, cutoffs, D("60.00"), D(60)) == "first"
     assert award_for(3, cutoffs, D("75"), D(60)) == "third"
     assert award_for(3, cutoffs, D("75"), None) == "third"
+
+
+def test_mask_name_hides_the_length():
+    from judging.results import mask_name
+
+    assert [mask_name(n) for n in ("张三丰", "李四", "阿依古丽·买买提", "穆罕默德·阿卜杜拉·艾合买提江·买买提明", "")] == [
+        "张**", "李**", "阿**", "穆**", ""]
