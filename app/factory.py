@@ -3,6 +3,7 @@ CSRF, templates, error handling and the domains' routes together."""
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -92,11 +93,26 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
             # the limit of the route that refused the body: document uploads allow more than workbooks
             settings = get_settings()
             route_limit = getattr(request.scope.get("route_handler"), "request_max_body_size", None)
-            limit_bytes = settings.max_document_bytes if isinstance(route_limit, int) and route_limit >= settings.max_document_bytes else settings.max_upload_bytes
-            limit = limit_bytes // 1048576
-            detail = _("上传的文件超过 {limit} MB 上限。请删除多余的工作表、图片和空行，或拆分后再上传。", limit=limit)
+            if not isinstance(route_limit, int) or settings.max_upload_bytes <= route_limit < settings.max_document_bytes:
+                detail = _("上传的文件超过 {limit} MB 上限。请删除多余的工作表、图片和空行，或拆分后再上传。",
+                           limit=settings.max_upload_bytes // 1048576)
+            elif route_limit < 1048576:
+                detail = _("请求内容超过 {limit} KB 上限。", limit=route_limit // 1024)
+            else:
+                limit = settings.max_document_bytes if route_limit < settings.max_document_bytes + 2 * 1048576 else route_limit
+                detail = _("上传的文件超过 {limit} MB 上限。", limit=limit // 1048576)
     if isinstance(exc, ValidationException):
-        detail = _("请求数据格式不正确：{detail}", detail=exc.detail)
+        fields = []
+        for item in exc.extra if isinstance(exc.extra, list) else []:
+            if not isinstance(item, dict):
+                continue
+            # msgspec names the field in its message: "... field `token`" or "... - at `$.device`"
+            found = re.search(r"at `\$\.([^`]+)`|field `([^`]+)`", str(item.get("message", "")))
+            key = (found.group(1) or found.group(2)) if found else item.get("key")
+            if key and str(key) not in fields:
+                fields.append(str(key))
+        detail = (_("请求数据格式不正确，请检查这些字段：{fields}", fields="、".join(fields)) if fields
+                  else _("请求数据格式不正确，请对照 API 文档（/schema）检查请求内容。"))
     if _is_api(request):
         return Response({"status_code": status, "detail": detail, "extra": exc.extra}, status_code=status, media_type=MediaType.JSON)
     if isinstance(exc, NotAuthorizedException):

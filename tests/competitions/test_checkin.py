@@ -570,3 +570,16 @@ def test_session_patch_changes_only_given_fields_and_reports_state(world):
     assert body["state"] == "closed"
     long_name = world.client.patch(f"/api/v1/checkin-sessions/{sid}", json={"name": "长" * 101}, headers=world.headers("org"))
     assert long_name.status_code == 422 and long_name.json()["detail"] == "场次名称最长 100 个字。"
+
+
+def test_malformed_scan_requests_get_translated_reasons(world):
+    sid = session(world)
+    missing = world.client.post("/api/v1/checkin/scan", json={"session_id": sid}, headers=world.headers("staff"))
+    assert missing.status_code == 400
+    assert missing.json()["detail"] == "请求数据格式不正确，请检查这些字段：token"
+    huge = world.client.post("/api/v1/checkin/scan", json={"session_id": sid, "token": "A" * 20000},
+                             headers=world.headers("staff"))
+    assert huge.status_code == 413 and huge.json()["detail"] == "请求内容超过 16 KB 上限。"
+    wrong_type = world.client.post("/api/v1/checkin/scan", json={"session_id": sid, "token": "x", "device": 5},
+                                   headers=world.headers("staff"))
+    assert wrong_type.status_code == 400 and wrong_type.json()["detail"] == "请求数据格式不正确，请检查这些字段：device"
