@@ -29,18 +29,25 @@ class LocaleAndUserMiddleware(ASGIMiddleware):
     """Sets the request's locale (``lang`` cookie, then Accept-Language) and ``scope["user"]``."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        cookies = {}
-        for part in headers.get("cookie", "").split(";"):
-            if "=" in part:
-                key, value = part.strip().split("=", 1)
-                cookies[key] = value
-        set_locale(negotiate_locale(cookies.get("lang"), headers.get("accept-language")))
+        cookie_header = accept_language = authorization = ""
+        for key, value in scope.get("headers", ()):  # only the three headers this needs
+            if key == b"cookie":
+                cookie_header = value.decode("latin-1")
+            elif key == b"accept-language":
+                accept_language = value.decode("latin-1")
+            elif key == b"authorization":
+                authorization = value.decode("latin-1")
+        lang = None
+        if "lang=" in cookie_header:
+            for part in cookie_header.split(";"):
+                name, _sep, value = part.strip().partition("=")
+                if name == "lang":
+                    lang = value
+        set_locale(negotiate_locale(lang, accept_language))
         user = None
         if scope["path"].startswith("/api/"):
-            auth = headers.get("authorization", "")
-            if auth[:7].lower() == "bearer ":
-                claims = read_access_token(auth[7:].strip())
+            if authorization[:7].lower() == "bearer ":
+                claims = read_access_token(authorization[7:].strip())
                 if claims:
                     user = Principal.from_claims(claims)
         else:

@@ -19,7 +19,8 @@ the first check-in in the same round trip.
 - SQLite: one persistent ``sqlite3`` connection per process, used directly on the event loop
   with ``busy_timeout=0`` (microseconds per scan); if another writer holds the lock, the scan
   is retried on a second connection in a worker thread that waits up to 30 s, so the event
-  loop never blocks. Two autocommit statements (SQLite has no data-modifying CTEs); WAL
+  loop never blocks. One autocommit INSERT ... RETURNING (with the member, entry and school
+  read by subqueries) for a first scan, a second SELECT only when nobody was checked in; WAL
   checkpoints run on the worker thread every 200 scans instead of inside a scan.
 
 Everything else about check-in uses Piccolo (:mod:`competitions.checkin`).
@@ -105,7 +106,17 @@ SELECT s.id, m.id, ?, ?, ?, ?, ?, ?
 FROM checkin_session s JOIN member m ON m.event = s.event JOIN entry e ON e.id = m.entry
 WHERE s.id = ? AND m.id = ? AND (? IS NULL OR m.credential_generation = ?) AND e.status = 'approved'
 ON CONFLICT DO NOTHING
-RETURNING checked_in_at
+RETURNING checked_in_at, member,
+    (SELECT event FROM checkin_session WHERE id = checkin.checkin_session),
+    (SELECT starts_at FROM checkin_session WHERE id = checkin.checkin_session),
+    (SELECT ends_at FROM checkin_session WHERE id = checkin.checkin_session),
+    (SELECT name FROM member WHERE id = checkin.member),
+    (SELECT role FROM member WHERE id = checkin.member),
+    (SELECT credential_generation FROM member WHERE id = checkin.member),
+    (SELECT e.code FROM member m JOIN entry e ON e.id = m.entry WHERE m.id = checkin.member),
+    (SELECT e.title FROM member m JOIN entry e ON e.id = m.entry WHERE m.id = checkin.member),
+    (SELECT sc.name FROM member m JOIN entry e ON e.id = m.entry JOIN school sc ON sc.id = e.school
+     WHERE m.id = checkin.member)
 """
 
 SQLITE_DETAIL_SQL = f"""
@@ -155,23 +166,31 @@ class SQLiteScanStore:
     def _run(self, conn: sqlite3.Connection, args: tuple[Any, ...]) -> ScanRow:
         (session_id, member_id, generation, scanned_at, device, staff_id, client_scan_id, method) = args
         now = _sqlite_text(dt.datetime.now(UTC))
-        # two autocommit statements: the INSERT commits by itself (the unique index decides
-        # who was first), the SELECT then reads the member and the first check-in
+        # autocommit: the INSERT commits by itself (the unique index decides who was first)
+        # and, when it checked someone in, returns what the answer shows; otherwise a SELECT
+        # reads why not (already checked in, revoked, another event, unknown)
         inserted = conn.execute(
             SQLITE_INSERT_SQL,
             (_sqlite_text(scanned_at), now, device, staff_id, client_scan_id, method,
              session_id, member_id, generation, generation),
         ).fetchone()
-        row = conn.execute(SQLITE_DETAIL_SQL, (session_id, member_id)).fetchone()
         self._commits += 1
         if self._commits % CHECKPOINT_EVERY == 0:
             self._executor.submit(self._checkpoint)
+        if inserted is not None:
+            at = _sqlite_time(inserted[0])
+            return ScanRow(
+                session_event=inserted[2], starts_at=_sqlite_time(inserted[3]), ends_at=_sqlite_time(inserted[4]),
+                member_id=inserted[1], member_event=inserted[2], generation=inserted[7], name=inserted[5],
+                role=inserted[6], entry_code=inserted[8], entry_title=inserted[9], entry_status="approved",
+                school_name=inserted[10], inserted_at=at, first_at=at, first_client_scan_id=client_scan_id,
+            )
+        row = conn.execute(SQLITE_DETAIL_SQL, (session_id, member_id)).fetchone()
         return ScanRow(
             session_event=row[0], starts_at=_sqlite_time(row[1]), ends_at=_sqlite_time(row[2]),
             member_id=row[3], member_event=row[4], generation=row[5], name=row[6], role=row[7],
             entry_code=row[8], entry_title=row[9], entry_status=row[10], school_name=row[11],
-            inserted_at=_sqlite_time(inserted[0]) if inserted else None,
-            first_at=_sqlite_time(row[12]), first_client_scan_id=row[13],
+            inserted_at=None, first_at=_sqlite_time(row[12]), first_client_scan_id=row[13],
         )
 
     def _checkpoint(self) -> None:
