@@ -9,7 +9,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post, put
 
 from app.auth import organizer_only, requires
-from app.errors import NotFound
+from app.errors import NotFound, TooManyRequests
 from app.i18n import _
 from app.web import user_of
 from judging import certificates
@@ -72,18 +72,27 @@ class CertificateEventApi(Controller):
     @get("/certificates/check", guards=[organizer_only])
     async def check(self, request: Request, event_id: int, kind: str = "award", school_code: str | None = None,
                     category_code: str | None = None) -> dict[str, Any]:
-        """Names and titles the configured fonts cannot draw; 409 before finalization."""
-        return await certificates.check(user_of(request), event_id, kind, school_code, await _category_id(event_id, category_code))
+        """Names and titles the configured fonts cannot draw (``unprintable``, grouped by
+        character in ``missing_characters``), texts too long for their box (``overflow``),
+        and where the QR codes point (``verify_base_url``, ``verify_base_url_warning``).
+        Read-only; 409 before finalization."""
+        return await certificates.check(user_of(request), event_id, kind, school_code, await _category_id(event_id, category_code),
+                                        base_url=base_url_of(request))
 
     @get("/certificates.pdf", guards=[organizer_or_school])
     async def pdf(self, request: Request, event_id: int, kind: str = "award", school_code: str | None = None,
                   category_code: str | None = None) -> Response:
         """One certificate per page, sorted by school, category, award; fonts embedded;
-        unprintable ones left out (their count is in ``X-Unprintable``). A school gets its own."""
-        data, info = await certificates.certificates_pdf(user_of(request), event_id, base_url_of(request), kind, school_code,
-                                                         await _category_id(event_id, category_code))
-        return pdf_response(data, f"certificates-{event_id}.pdf", f"certificates-{event_id}.pdf",
-                            **{"X-Certificate-Pages": str(info["pages"]), "X-Unprintable": str(len(info["unprintable"]))})
+        certificates that cannot be printed are left out (their count is in
+        ``X-Unprintable``). A school gets its own. Award certificates due after
+        finalization are issued on the way; other kinds only as far as issued."""
+        actor = user_of(request)
+        category_id = await _category_id(event_id, category_code)
+        data, info = await certificates.certificates_pdf(actor, event_id, base_url_of(request), kind, school_code, category_id)
+        school_id = actor.school_id if actor.role == "school" else await certificates.school_id_for_code(school_code)
+        ascii_name, display = await certificates.file_names(event_id, kind, school_id, category_id)
+        return pdf_response(data, ascii_name, display,
+                            **{"X-Certificate-Pages": str(info["pages"]), "X-Unprintable": str(len(info["left_out"]))})
 
     @get("/certificates", guards=[organizer_only])
     async def list_(self, event_id: int, kind: str = "award", status: str | None = "valid", school_code: str | None = None) -> list[dict[str, Any]]:
@@ -94,7 +103,10 @@ class CertificateEventApi(Controller):
 
     @post("/certificates/issue", guards=[organizer_only], status_code=200)
     async def issue(self, request: Request, event_id: int, kind: str = "award") -> dict[str, Any]:
-        return await certificates.ensure_certificates(event_id, kind, user_of(request))
+        """Issue the certificates of ``kind`` the finalized results call for (the only way
+        participation, adviser and camp certificates are issued); 422 for camp
+        certificates of an event that is not a camp."""
+        return await certificates.issue_certificates(user_of(request), event_id, kind)
 
     @get("/certificate-templates/{kind:str}", guards=[organizer_only])
     async def get_template(self, event_id: int, kind: str) -> dict[str, Any]:
@@ -116,9 +128,13 @@ class CertificateApi(Controller):
     tags = ["certificates"]
 
     @get("/certificates/{number:str}")
-    async def verify(self, request: Request, number: str) -> dict[str, Any]:
+    async def verify(self, request: Request, number: str) -> Any:
         """Public, rate-limited: ``{"valid", "name", "event", "award", "issued_at", ...}``; 404 unknown."""
-        return await certificates.verify(number, client_address(request))
+        try:
+            return await certificates.verify(number, client_address(request), limited=not is_organizer(request))
+        except TooManyRequests as exc:
+            return Response({"status_code": 429, "detail": exc.message, "extra": None}, status_code=429,
+                            headers={"Retry-After": str(certificates.RETRY_AFTER_SECONDS)})
 
     @post("/certificates/{certificate_id:int}/revoke", guards=[organizer_only], status_code=200)
     async def revoke(self, request: Request, certificate_id: int, data: ReasonIn) -> dict[str, Any]:
@@ -134,8 +150,29 @@ class CertificateApi(Controller):
 
     @get("/certificate-batches/{batch_id:int}/file", guards=[organizer_or_school])
     async def batch_file(self, request: Request, batch_id: int) -> Response:
-        row, path = await certificates.open_batch(user_of(request), batch_id)
-        return pdf_response(path.read_bytes(), f"certificates-{row['event']}-{batch_id}.pdf", f"certificates-{row['event']}-{batch_id}.pdf")
+        return await batch_file_response(request, batch_id)
+
+    @get("/certificates/{certificate_id:int}/certificate.pdf", guards=[organizer_only])
+    async def one(self, request: Request, certificate_id: int) -> Response:
+        """One valid certificate as a one-page PDF; 409 for a revoked or unprintable one."""
+        return await one_certificate_response(request, certificate_id)
+
+
+async def batch_file_response(request: Request, batch_id: int) -> Response:
+    row, path = await certificates.open_batch(user_of(request), batch_id)
+    ascii_name, display = await certificates.file_names(row["event"], row["kind"], row["school"], row["category"], extra=f"batch{batch_id}")
+    return pdf_response(path.read_bytes(), ascii_name, display)
+
+
+async def one_certificate_response(request: Request, certificate_id: int) -> Response:
+    data, cert = await certificates.certificate_pdf(certificate_id, base_url_of(request))
+    ascii_name = f"certificate-{cert['number']}.pdf"
+    return pdf_response(data, ascii_name, f"{cert['name']}-{cert['number']}.pdf", inline=True)
+
+
+def is_organizer(request: Request) -> bool:
+    user = request.scope.get("user")
+    return user is not None and getattr(user, "role", None) == "organizer"
 
 
 def _certificate_out(row: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import HTTPException
 
 from app.auth import organizer_only, requires
 from app.errors import ServiceError, TooManyRequests
@@ -29,13 +30,14 @@ from app.i18n import _
 from app.web import flash, form_bool, form_int, form_value, redirect, render, user_of
 from competitions import events
 from judging import certificates
-from judging.certificate_controllers import base_url_of, client_address, pdf_response
+from judging.certificate_controllers import (base_url_of, batch_file_response, client_address, is_organizer, one_certificate_response,
+                                             pdf_response)
 from judging.pages import _event_context, json_response, show_time
 from judging.render import FIELD_TYPES, PAGE_SIZES, page_size
 from judging.results import AWARD_LABELS
 
 school_only = requires("school")
-BATCH_STATUS_LABELS = {"queued": "排队中", "running": "生成中", "done": "已完成", "failed": "失败"}
+BATCH_STATUS_LABELS = {"queued": "排队中", "running": "生成中", "done": "已完成", "failed": "失败", "stale": "已过期"}
 ALIGN_LABELS = {"L": "左对齐", "C": "居中", "R": "右对齐"}
 ORIENTATION_LABELS = {"L": "横向", "P": "纵向"}
 FIELD_COLUMNS = ("type", "x", "y", "w", "h", "size", "align", "font", "color", "prefix", "suffix", "text")
@@ -47,8 +49,27 @@ def _kind(kind: str | None) -> str:
 
 async def _ctx(event_id: int, kind: str) -> dict[str, Any]:
     ctx = await _event_context(event_id)
-    return {**ctx, "tab": "certificates", "kind": kind, "kinds": certificates.KIND_LABELS,
+    event_row = await events.get_event_row(event_id)
+    return {**ctx, "tab": "certificates", "kind": kind, "kinds": certificates.kinds_for_event(event_row),
             "cbase": f"/events/{event_id}/judging/certificates"}
+
+
+def today_text() -> str:
+    """Today in Asia/Shanghai, as certificates print dates (2026年11月30日)."""
+    today = certificates.now().astimezone(certificates.SHANGHAI)
+    return f"{today.year}年{today.month}月{today.day}日"
+
+
+def _font_too_large(request: Request, exc: HTTPException) -> Response:
+    """413 on the font upload: a font-specific message instead of the spreadsheet one."""
+    if exc.status_code == 413 or exc.detail == "Request Entity Too Large":
+        # (an exception handler cannot store a flash message: the designer shows it from the query)
+        event_id = request.path_params.get("event_id")
+        kind = _kind(request.query_params.get("kind"))
+        return redirect(f"/events/{event_id}/judging/certificates/design?kind={kind}&font_error=too_large")
+    from app.factory import http_error_handler
+
+    return http_error_handler(request, exc)
 
 
 def _back(event_id: int, kind: str, path: str = "") -> Any:
@@ -91,7 +112,8 @@ class CertificatePages(Controller):
     guards = [organizer_only]
 
     @get("/")
-    async def overview(self, request: Request, event_id: int, kind: str | None = None, q: str = "", status: str = "valid") -> Any:
+    async def overview(self, request: Request, event_id: int, kind: str | None = None, q: str = "", status: str = "valid",
+                       page: int | None = None) -> Any:
         kind = _kind(kind)
         ctx = await _ctx(event_id, kind)
         actor = user_of(request)
@@ -99,25 +121,41 @@ class CertificatePages(Controller):
         check = None
         rows: list[dict[str, Any]] = []
         error = ""
-        if finalized:
+        page = max(1, page or 1)
+        issued_before = 0
+        if kind not in ctx["kinds"]:
+            error = _("结营证书只适用于科学营，本赛事不是科学营。")
+        elif finalized:
             try:
-                check = await certificates.check(actor, event_id, kind)
+                check = await certificates.check(actor, event_id, kind, base_url=base_url_of(request))
                 rows = await certificates.list_certificates(event_id, kind, status=status if status in ("valid", "revoked") else None, search=q)
             except ServiceError as exc:
                 error = exc.message
+        else:
+            issued_before = len(await certificates.list_certificates(event_id, kind))
         template = await certificates.get_template(event_id, kind)
         for u in (check or {}).get("unprintable", []):
             u["codes"] = [f"{ord(ch):04X}" for ch in u["characters"]]
         field_labels = {**certificates.FIELD_LABELS, "template": "模板文字"}
-        return render(request, "judging/certificates.html", **ctx, field_labels=field_labels, finalized=finalized, check=check, rows=rows[:500], total_rows=len(rows),
-                      q=q, status=status, error=error, tpl=template, batches=await certificates.list_batches(actor, event_id),
+        pages = max(1, -(-len(rows) // certificates.LIST_PAGE_SIZE))
+        page = min(page, pages)
+        shown = rows[(page - 1) * certificates.LIST_PAGE_SIZE:page * certificates.LIST_PAGE_SIZE]
+        base = certificates.verify_base(template, base_url_of(request))
+        return render(request, "judging/certificates.html", **ctx, field_labels=field_labels, finalized=finalized, check=check, rows=shown,
+                      total_rows=len(rows), page=page, pages=pages, q=q, status=status, error=error, tpl=template,
+                      batches=await certificates.list_batches(actor, event_id), issued_before=issued_before,
+                      url_warning=certificates.base_url_warning(base), explicit=kind in certificates.EXPLICIT_KINDS,
                       schools=await _schools(event_id), categories=await events.list_categories(event_id), award_labels=AWARD_LABELS,
                       batch_labels=BATCH_STATUS_LABELS, show_time=show_time)
 
     @get("/design")
-    async def design(self, request: Request, event_id: int, kind: str | None = None) -> Any:
+    async def design(self, request: Request, event_id: int, kind: str | None = None, font_error: str | None = None) -> Any:
         kind = _kind(kind)
-        return await self._design_page(request, event_id, kind, await certificates.get_template(event_id, kind))
+        errors = []
+        if font_error == "too_large":
+            errors.append({"field": "file", "message": _("字体文件超过 {limit} MB 上限。请上传单个字体文件，或从字体集中只导出需要的字体。",
+                                                         limit=certificates.MAX_FONT_BYTES // 1048576)})
+        return await self._design_page(request, event_id, kind, await certificates.get_template(event_id, kind), errors=errors)
 
     async def _design_page(self, request: Request, event_id: int, kind: str, template: dict[str, Any], status_code: int = 200,
                            errors: list[dict[str, Any]] | None = None) -> Any:
@@ -127,7 +165,10 @@ class CertificatePages(Controller):
         return render(request, "judging/certificate_design.html", status_code=status_code, **ctx, tpl=template, fields=fields,
                       fonts=await certificates.list_fonts(event_id), field_labels=certificates.FIELD_LABELS, field_types=FIELD_TYPES,
                       page_sizes=PAGE_SIZES, aligns=ALIGN_LABELS, orientations=ORIENTATION_LABELS, sketch=_sketch(template),
-                      errors=errors or [], png_preview=bool(shutil.which("pdftoppm")))
+                      errors=errors or [], png_preview=bool(shutil.which("pdftoppm")), today=today_text(),
+                      url_warning=certificates.base_url_warning(certificates.verify_base(template, base_url_of(request))),
+                      background_warning=certificates.background_warning(template) if template.get("background_key") else None,
+                      placeholders=certificates.ALLOWED_PLACEHOLDERS)
 
     @post("/design")
     async def save_design(self, request: Request, event_id: int, kind: str | None = None) -> Any:
@@ -165,13 +206,17 @@ class CertificatePages(Controller):
                 upload = form.get("file")
                 if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
                     raise ServiceError(_("请先选择要上传的文件。"))
-                await certificates.upload_background(user_of(request), event_id, kind, await upload.read())
+                saved = await certificates.upload_background(user_of(request), event_id, kind, await upload.read())
                 flash(request, _("背景图片已上传。请看下面的预览，必要时调整各字段的位置。"))
+                warning = certificates.background_warning(saved)
+                if warning:
+                    flash(request, warning, "warning")
         except ServiceError as exc:
             flash(request, exc.message, "error")
         return redirect(f"/events/{event_id}/judging/certificates/design?kind={kind}")
 
-    @post("/fonts")
+    @post("/fonts", request_max_body_size=certificates.MAX_FONT_BYTES + 256 * 1024,
+          exception_handlers={HTTPException: _font_too_large})
     async def font(self, request: Request, event_id: int, kind: str | None = None) -> Any:
         kind = _kind(kind)
         form = await request.form()
@@ -179,7 +224,8 @@ class CertificatePages(Controller):
         try:
             if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
                 raise ServiceError(_("请先选择要上传的文件。"))
-            info = await certificates.upload_font(user_of(request), event_id, upload.filename, await upload.read())
+            index = form_int(form, "font_index") or 0
+            info = await certificates.upload_font(user_of(request), event_id, upload.filename, await upload.read(), index=index)
             flash(request, _("字体 {name} 已上传（{glyphs} 个字符）。在下面的“字体”中选择它即可使用。", name=info["family"], glyphs=info["glyphs"]))
         except ServiceError as exc:
             flash(request, exc.message, "error")
@@ -214,7 +260,7 @@ class CertificatePages(Controller):
     async def issue(self, request: Request, event_id: int, kind: str | None = None) -> Any:
         kind = _kind(kind)
         try:
-            result = await certificates.ensure_certificates(event_id, kind, user_of(request))
+            result = await certificates.issue_certificates(user_of(request), event_id, kind)
             flash(request, _("已颁发 {n} 张新证书；共 {valid} 张有效。", n=result["issued"], valid=result["valid"]))
         except ServiceError as exc:
             flash(request, exc.message, "error")
@@ -238,8 +284,13 @@ class CertificatePages(Controller):
 
     @get("/batches/{batch_id:int}/file")
     async def batch_file(self, request: Request, event_id: int, batch_id: int) -> Response:
-        row, path = await certificates.open_batch(user_of(request), batch_id)
-        return pdf_response(path.read_bytes(), f"certificates-{event_id}-{batch_id}.pdf", f"certificates-{event_id}-{batch_id}.pdf")
+        return await batch_file_response(request, batch_id)
+
+    @get("/{certificate_id:int}/certificate.pdf")
+    async def one(self, request: Request, event_id: int, certificate_id: int) -> Response:
+        """One certificate as a PDF for the office (the number links here, not to the
+        rate-limited public page)."""
+        return await one_certificate_response(request, certificate_id)
 
     @post("/{certificate_id:int}/revoke")
     async def revoke(self, request: Request, event_id: int, certificate_id: int, kind: str | None = None) -> Any:
@@ -277,13 +328,15 @@ class SchoolCertificatePages(Controller):
 
     @get("/")
     async def index(self, request: Request) -> Any:
-        return render(request, "judging/school_certificates.html", events=await certificates.school_events(user_of(request)))
+        return render(request, "judging/school_certificates.html", events=await certificates.school_overview(user_of(request)),
+                      kind_labels=certificates.KIND_LABELS)
 
     @get("/{event_id:int}/certificates.pdf")
-    async def download(self, request: Request, event_id: int) -> Response:
-        data, info = await certificates.certificates_pdf(user_of(request), event_id, base_url_of(request))
-        return pdf_response(data, f"certificates-{event_id}.pdf", f"certificates-{event_id}.pdf",
-                            **{"X-Unprintable": str(len(info["unprintable"]))})
+    async def download(self, request: Request, event_id: int, kind: str = "award") -> Response:
+        actor = user_of(request)
+        data, info = await certificates.certificates_pdf(actor, event_id, base_url_of(request), kind)
+        ascii_name, display = await certificates.file_names(event_id, kind, actor.school_id)
+        return pdf_response(data, ascii_name, display, **{"X-Unprintable": str(len(info["left_out"]))})
 
 
 class VerifyPages(Controller):
@@ -300,9 +353,11 @@ class VerifyPages(Controller):
     @get("/{number:str}")
     async def verify(self, request: Request, number: str) -> Any:
         try:
-            result = await certificates.verify(number, client_address(request))
+            result = await certificates.verify(number, client_address(request), limited=not is_organizer(request))
         except TooManyRequests as exc:
-            return render(request, "judging/verify.html", result=None, number=number, state="limited", message=exc.message, status_code=429)
+            response = render(request, "judging/verify.html", result=None, number=number, state="limited", message=exc.message, status_code=429)
+            response.headers["Retry-After"] = str(certificates.RETRY_AFTER_SECONDS)
+            return response
         except ServiceError as exc:
             return render(request, "judging/verify.html", result=None, number=number, state="unknown", message=exc.message,
                           status_code=exc.status_code)

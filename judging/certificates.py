@@ -11,13 +11,19 @@ revocation and reissue, and public verification.
   (:func:`ensure_certificates`, idempotent): one certificate per student of an awarded
   entry (``award``), per student without an award (``participation``), per adviser of
   entries with at least the template's ``min_award`` (``adviser``, 优秀辅导教师), per
-  student of a camp (``camp``). If the finalized results change after an unlock, the
-  certificates that no longer match are revoked and new ones issued.
+  student of a camp (``camp``, camps only). Award certificates follow finalization: the
+  first PDF or batch after it issues them. The other kinds are issued only when an
+  organizer asks (:func:`issue_certificates`). Looking (the page, :func:`check`, the
+  school's page) never issues anything. If the finalized results change after an
+  unlock, issuing again revokes the certificates that no longer match and issues new
+  ones. Any issue, revocation or reissue marks the batch PDFs made before it as out of
+  date (:func:`mark_batches_stale`); they are no longer handed out.
 - **Numbers** (:func:`new_number`) look like ``XM2026-7KQ4-M2ZD-H8WC-1RNB``: the event's
   year and 80 random bits in Crockford Base32 (no I, L, O, U), so they cannot be guessed;
   :func:`normalize_number` accepts lowercase, spaces and the usual confusions (O/0, I/1).
 - **Coverage**: before anything is printed, each text is checked against the fonts'
-  character maps; a certificate with a character no font can draw is listed by
+  character maps, then measured; a certificate with a character no font can draw, or a
+  text that does not fit its box even shrunk or on two lines, is listed by
   :func:`check` and left out of every PDF.
 """
 from __future__ import annotations
@@ -25,16 +31,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
+import ipaddress
 import logging
 import re
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from app import audit
 from app.db import write_transaction
-from app.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, ServiceError, TooLarge, TooManyRequests, ValidationFailed
 from app.i18n import _
 from app.pdf import FontError, default_font_path, font_info
 from app.principal import Principal
@@ -43,7 +51,7 @@ from app.stores import increment
 from app.tables import School
 from competitions.events import get_event_row
 from competitions.tables import Category, Entry, Member
-from judging.render import FIELD_TYPES, PAGE_SIZES, CertificateRenderer, RenderSettings, page_size
+from judging.render import FIELD_TYPES, PAGE_SIZES, PLACEHOLDERS, CertificateRenderer, RenderSettings, page_size, placeholder_errors
 from judging.results import AWARD_LABELS, compute_results
 from judging.rounds import current_round
 from judging.tables import Certificate, CertificateBatch, CertificateFont, CertificateTemplate
@@ -63,10 +71,15 @@ BUILTIN_FONTS = {"builtin:serif": "思源宋体（Noto Serif SC，内置）", "b
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford Base32
 NUMBER_RE = re.compile(r"XM(\d{4})([0-9A-Z]{16})")
 VERIFY_LIMIT_PER_MINUTE = 60
+RETRY_AFTER_SECONDS = 60
 BATCH_CHUNK = 200
 MAX_BACKGROUND_PIXELS = 40_000_000
 MAX_FIELDS = 40
 STALE_BATCH_SECONDS = 600
+ALLOWED_PLACEHOLDERS = " ".join("{" + p + "}" for p in PLACEHOLDERS)
+#: kinds issued only when an organizer asks (award certificates follow finalization)
+EXPLICIT_KINDS = ("participation", "adviser", "camp")
+LIST_PAGE_SIZE = 100
 
 
 def now() -> dt.datetime:
@@ -148,7 +161,7 @@ def _default_fields_a4(kind: str) -> list[dict[str, Any]]:
     fields = [_f("text", 20, 26, 257, 40, "C", text=heading, color=red, shrink=False)]
     if kind == "adviser":
         fields += [
-            _f("name", 40, 58, 217, 24, suffix=" 老师："),
+            _f("name", 40, 58, 217, 24, suffix="老师："),
             _f("text", 56, 76, 205, 16, text="您指导的学生作品《{title}》"),
             _f("text", 56, 88, 205, 16, text="在{event}中获得优异成绩，您被评为"),
             _f("award", 20, 106, 257, 30, "C", color=red),
@@ -156,7 +169,7 @@ def _default_fields_a4(kind: str) -> list[dict[str, Any]]:
         ]
     elif kind == "camp":
         fields += [
-            _f("name", 40, 58, 217, 24, suffix=" 同学："),
+            _f("name", 40, 58, 217, 24, suffix="同学："),
             _f("text", 56, 78, 205, 16, text="参加{event}，"),
             _f("text", 56, 92, 205, 16, text="完成全部营期活动，准予结营。"),
             _f("school", 56, 112, 205, 14, prefix="学校："),
@@ -164,7 +177,7 @@ def _default_fields_a4(kind: str) -> list[dict[str, Any]]:
         ]
     elif kind == "participation":
         fields += [
-            _f("name", 40, 58, 217, 24, suffix=" 同学："),
+            _f("name", 40, 58, 217, 24, suffix="同学："),
             _f("text", 56, 76, 205, 16, text="你的作品《{title}》"),
             _f("text", 56, 88, 205, 16, text="参加{event}（{category} · {division}组），"),
             _f("school", 56, 104, 205, 14, prefix="学校："),
@@ -173,7 +186,7 @@ def _default_fields_a4(kind: str) -> list[dict[str, Any]]:
     else:
         fields += [
             _f("school", 40, 50, 217, 14),
-            _f("name", 40, 60, 217, 24, suffix=" 同学："),
+            _f("name", 40, 60, 217, 24, suffix="同学："),
             _f("text", 56, 78, 205, 16, text="你的作品《{title}》"),
             _f("text", 56, 90, 205, 16, text="在{event}中荣获"),
             _f("text", 20, 104, 257, 18, "C", text="{category} · {division}组"),
@@ -285,15 +298,29 @@ async def save_template(actor: Principal, event_id: int, kind: str, data: dict[s
         field_font = str(spec.get("font") or "")
         if field_font and field_font not in refs:
             errors.append({"field": f"fields.{i}", "message": _("第 {n} 个字段所选字体不存在。", n=i + 1)})
-        color = str(spec.get("color") or "#000000")
+        color = str(spec.get("color") or "#000000").strip()
+        if re.fullmatch(r"#[0-9A-Fa-f]{3}", color):
+            color = "#" + "".join(c * 2 for c in color[1:])
         if not re.fullmatch(r"#[0-9A-Fa-f]{6}", color):
+            errors.append({"field": f"fields.{i}", "message": _("第 {n} 个字段的颜色“{color}”无效：请写成 #RRGGBB，例如 #B22222。",
+                                                              n=i + 1, color=color[:20])})
             color = "#000000"
         text = str(spec.get("text") or "")[:300]
         if type_ == "text" and not text.strip():
             continue  # an empty free-text row is simply dropped
+        if type_ == "text":
+            bad = placeholder_errors(text)
+            if bad == ["unbalanced"]:
+                errors.append({"field": f"fields.{i}", "message": _("第 {n} 个字段的文字中花括号不成对：占位符写成 {example}，文字里不要单独使用 {{ 或 }}。",
+                                                                  n=i + 1, example="{name}")})
+            elif bad:
+                errors.append({"field": f"fields.{i}", "message": _("第 {n} 个字段的文字中有无效的占位符 {placeholder}。可以使用：{allowed}。",
+                                                                  n=i + 1, placeholder=bad[0], allowed=ALLOWED_PLACEHOLDERS)})
         fields.append({"type": type_, "x": x, "y": y, "w": w, "h": h, "size": size, "align": align,
                        "shrink": bool(spec.get("shrink")), "font": field_font, "color": color.upper(),
                        "prefix": str(spec.get("prefix") or "")[:60], "suffix": str(spec.get("suffix") or "")[:60], "text": text})
+    if not fields and not errors:
+        errors.append({"field": "fields", "message": _("模板至少要有一个字段（例如姓名）。")})
     min_award = str(data.get("min_award", current["min_award"]) or "first")
     if min_award not in ("first", "second", "third"):
         errors.append({"field": "min_award", "message": _("优秀辅导教师的最低奖项必须是 first、second 或 third。")})
@@ -378,12 +405,65 @@ def background_path(template: dict[str, Any]) -> Path | None:
     return _stored("backgrounds", key) if key else None
 
 
-async def upload_font(actor: Principal, event_id: int, filename: str, data: bytes) -> dict[str, Any]:
+def background_warning(template: dict[str, Any]) -> str | None:
+    """A warning when the background image's proportions differ from the page's by more
+    than 2 % (it is stretched to fill the page), else ``None``."""
+    path = background_path(template)
+    if path is None or not path.exists():
+        return None
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            w, h = img.size
+    except Exception:  # noqa: BLE001 - checked on upload; a damaged file shows in the preview
+        return None
+    pw, ph = page_size(template["page_format"], template["orientation"])
+    if not w or not h or abs((w / h) / (pw / ph) - 1) <= 0.02:
+        return None
+    return _("背景图片的比例（{w}×{h} 像素）与纸张（{pw}×{ph} 毫米）不同，打印时会被拉伸铺满整页。请按纸张比例裁剪后重新上传，或改变纸张方向。",
+             w=w, h=h, pw=f"{pw:g}", ph=f"{ph:g}")
+
+
+MAX_FONT_BYTES = 40 * 1024 * 1024
+
+
+def _extract_from_collection(data: bytes, index: int) -> bytes:
+    """One font of a TrueType/OpenType collection (``.ttc``/``.otc``) as a plain font file
+    fpdf2 can embed; :class:`ValidationFailed` for a bad index or a damaged file."""
+    from fontTools.ttLib import TTCollection
+
+    try:
+        collection = TTCollection(io.BytesIO(data), lazy=False)
+    except Exception as exc:  # noqa: BLE001 - fontTools raises many kinds for damaged files
+        raise ValidationFailed(_("字体集文件已损坏或无法读取。")) from exc
+    count = len(collection.fonts)
+    if not 0 <= index < count:
+        raise ValidationFailed(_("字体集里有 {count} 个字体，序号必须在 0 到 {last} 之间。", count=count, last=count - 1))
+    out = io.BytesIO()
+    try:
+        collection.fonts[index].save(out)
+    except Exception as exc:  # noqa: BLE001
+        raise ValidationFailed(_("字体集文件已损坏或无法读取。")) from exc
+    finally:
+        collection.close()
+    return out.getvalue()
+
+
+async def upload_font(actor: Principal, event_id: int, filename: str, data: bytes, index: int = 0) -> dict[str, Any]:
     """Store an organizer's TTF/OTF font for the event's certificates, checked with
-    fontTools (a single TrueType/OpenType font with a Unicode character map)."""
+    fontTools (a single TrueType/OpenType font with a Unicode character map). From a
+    collection (``.ttc``) the font number ``index`` (0 = the first) is taken out and stored
+    as a plain font. At most :data:`MAX_FONT_BYTES`."""
     await get_event_row(event_id)
+    if len(data) > MAX_FONT_BYTES:
+        raise TooLarge(_("字体文件超过 {limit} MB 上限。", limit=MAX_FONT_BYTES // 1048576))
     if len(data) < 12:
-        raise ValidationFailed(_("字体文件无效：请上传 TTF 或 OTF 字体。"))
+        raise ValidationFailed(_("字体文件无效：请上传 TTF、OTF 或 TTC 字体。"))
+    collection_count = 0
+    if data[:4] == b"ttcf":
+        collection_count = int.from_bytes(data[8:12], "big")
+        data = await asyncio.to_thread(_extract_from_collection, data, index)
     token = secrets.token_hex(16)
     probe = _stored("fonts", token)
     probe.write_bytes(data)
@@ -391,10 +471,12 @@ async def upload_font(actor: Principal, event_id: int, filename: str, data: byte
         info = font_info(probe)
     except (FontError, OSError) as exc:
         probe.unlink(missing_ok=True)
-        raise ValidationFailed(_("字体文件无效：请上传 TTF 或 OTF 字体（不支持 TTC 字体集和 WOFF）。")) from exc
+        raise ValidationFailed(_("字体文件无效：请上传 TTF、OTF 或 TTC 字体（不支持 WOFF）。")) from exc
     key = f"{token}.{info['format']}"  # fpdf2 tells TTF from OTF by the extension
     probe.rename(_stored("fonts", key))
     name = re.sub(r"[^\w.\- ]+", "_", Path(filename or "font").name)[:200] or "font"
+    if collection_count:
+        name = f"{name}#{index}"[:200]
 
     async def work() -> int:
         row = CertificateFont(event=event_id, family=str(info["family"])[:100], filename=name, storage_key=key, format=info["format"],
@@ -406,7 +488,7 @@ async def upload_font(actor: Principal, event_id: int, filename: str, data: byte
 
     font_id = await write_transaction(work)
     return {"id": font_id, "ref": f"font:{font_id}", "family": info["family"], "filename": name, "glyphs": info["glyphs"],
-            "format": info["format"], "size": len(data)}
+            "format": info["format"], "size": len(data), "collection_fonts": collection_count, "index": index if collection_count else None}
 
 
 async def list_fonts(event_id: int) -> list[dict[str, Any]]:
@@ -467,15 +549,68 @@ async def _recipients(event_id: int, kind: str, template: dict[str, Any]) -> lis
     return out
 
 
+async def check_kind_for_event(event_id: int, kind: str) -> dict[str, Any]:
+    """The event, after checking that it can have certificates of ``kind``: camp
+    completion certificates (结营证书) only for camps (422 otherwise)."""
+    _check_kind(kind)
+    event = await get_event_row(event_id)
+    if kind == "camp" and event.get("kind") != "camp":
+        raise ValidationFailed(_("结营证书只适用于科学营，本赛事不是科学营。"))
+    return event
+
+
+def kinds_for_event(event: dict[str, Any]) -> dict[str, str]:
+    """The certificate kinds an event can have, ``{kind: label}`` (camp only for camps)."""
+    return {k: v for k, v in KIND_LABELS.items() if k != "camp" or event.get("kind") == "camp"}
+
+
+def _plan(event_year: int, event_id: int, kind: str, wanted: list[dict[str, Any]], rows: list[dict[str, Any]]
+          ) -> tuple[list[dict[str, Any]], list[int]]:
+    """What issuing would do: ``(new certificates, ids of valid ones to revoke)`` given who
+    should have one (``wanted``) and the certificates of the kind that exist (``rows``)."""
+    existing = {c["member"]: c for c in rows if c["status"] == "valid"}
+    # a certificate the organizer revoked stays revoked: it is not issued again on its own
+    ever = {(c["member"], c["entry"], c["award"]) for c in rows}
+    new_rows, stale = [], []
+    seen = set()
+    for w in wanted:
+        seen.add(w["member"])
+        old = existing.get(w["member"])
+        if (old is not None and old["entry"] == w["entry"] and old["award"] == w["award"]) or (
+                old is None and (w["member"], w["entry"], w["award"]) in ever):
+            continue
+        if old is not None:
+            stale.append(old["id"])
+        new_rows.append(dict(w))
+    stale += [c["id"] for m, c in existing.items() if m not in seen]
+    return new_rows, stale
+
+
+async def _existing(event_id: int, kind: str) -> list[dict[str, Any]]:
+    return await Certificate.select(Certificate.id, Certificate.member, Certificate.entry, Certificate.award, Certificate.status).where(
+        (Certificate.event == event_id) & (Certificate.kind == kind))
+
+
+async def mark_batches_stale(event_id: int, kind: str | None = None) -> None:
+    """Mark the event's batch PDFs (of ``kind``, or all) as out of date: their files no
+    longer match the valid certificates. Call inside the write transaction that changes them."""
+    where = (CertificateBatch.event == event_id) & (CertificateBatch.stale == False)  # noqa: E712
+    if kind:
+        where &= CertificateBatch.kind == kind
+    await CertificateBatch.update({CertificateBatch.stale: True}).where(where)
+
+
 async def ensure_certificates(event_id: int, kind: str = "award", actor: Principal | None = None) -> dict[str, int]:
     """Issue the certificates of ``kind`` that the finalized results call for and that do
     not exist yet; revoke valid ones the results no longer support (after an unlock and
     a new finalization). A certificate the organizer revoked is not issued again
-    (:func:`reissue` does that on purpose). Idempotent. Raises :class:`Conflict` before finalization.
-    Returns ``{"issued", "revoked", "valid"}``."""
-    _check_kind(kind)
+    (:func:`reissue` does that on purpose). Idempotent. Raises :class:`Conflict` before
+    finalization, :class:`ValidationFailed` for camp certificates of an event that is not
+    a camp. Award certificates are issued by this automatically when a PDF or batch is
+    made after finalization; the other kinds only when an organizer asks
+    (:func:`issue_certificates`). Returns ``{"issued", "revoked", "valid"}``."""
+    event = await check_kind_for_event(event_id, kind)
     await require_finalized(event_id)
-    event = await get_event_row(event_id)
     template = await get_template(event_id, kind)
     wanted = await _recipients(event_id, kind, template)
 
@@ -483,30 +618,17 @@ async def ensure_certificates(event_id: int, kind: str = "award", actor: Princip
         from competitions.registration import lock_event
 
         await lock_event(event_id)
-        rows = await Certificate.select(Certificate.id, Certificate.member, Certificate.entry, Certificate.award, Certificate.status).where(
-            (Certificate.event == event_id) & (Certificate.kind == kind))
-        existing = {c["member"]: c for c in rows if c["status"] == "valid"}
-        # a certificate the organizer revoked stays revoked: it is not issued again on its own
-        ever = {(c["member"], c["entry"], c["award"]) for c in rows}
+        new_rows, stale = _plan(event["year"], event_id, kind, wanted, await _existing(event_id, kind))
         stamp = now()
-        new_rows, stale = [], []
-        seen = set()
-        for w in wanted:
-            seen.add(w["member"])
-            old = existing.get(w["member"])
-            if (old is not None and old["entry"] == w["entry"] and old["award"] == w["award"]) or (
-                    old is None and (w["member"], w["entry"], w["award"]) in ever):
-                continue
-            if old is not None:
-                stale.append(old["id"])
-            new_rows.append(Certificate(number=new_number(event["year"]), event=event_id, kind=kind, issued_at=stamp, status="valid", **w))
-        stale += [c["id"] for m, c in existing.items() if m not in seen]
         if stale:
             await Certificate.update({Certificate.status: "revoked", Certificate.revoked_at: stamp,
                                       Certificate.revoked_reason: "定稿结果已变更，此证书作废。"}).where(Certificate.id.is_in(stale))
-        for start in range(0, len(new_rows), 500):
-            await Certificate.insert(*new_rows[start:start + 500])
+        rows = [Certificate(number=new_number(event["year"]), event=event_id, kind=kind, issued_at=stamp, status="valid", **w)
+                for w in new_rows]
+        for start in range(0, len(rows), 500):
+            await Certificate.insert(*rows[start:start + 500])
         if new_rows or stale:
+            await mark_batches_stale(event_id, kind)
             await audit.record(actor, "certificate.issue", "event", event_id, event_id=event_id,
                                summary=_("颁发{kind} {n} 张，作废 {m} 张", kind=_(KIND_LABELS[kind]), n=len(new_rows), m=len(stale)))
         return {"issued": len(new_rows), "revoked": len(stale), "valid": len(wanted)}
@@ -514,9 +636,27 @@ async def ensure_certificates(event_id: int, kind: str = "award", actor: Princip
     return await write_transaction(work)
 
 
+async def issue_certificates(actor: Principal, event_id: int, kind: str) -> dict[str, int]:
+    """An organizer's explicit request to issue (or bring up to date) the certificates of
+    ``kind``: the only way participation, adviser and camp certificates come to exist."""
+    if actor.role != "organizer":
+        raise Forbidden(_("只有组委会可以颁发证书。"))
+    return await ensure_certificates(event_id, kind, actor)
+
+
+async def pending(event_id: int, kind: str) -> tuple[list[dict[str, Any]], set[int]]:
+    """Read-only: ``(certificates the finalized results call for that are not issued yet,
+    ids of valid certificates that issuing would revoke)``. Nothing is written."""
+    template = await get_template(event_id, kind)
+    wanted = await _recipients(event_id, kind, template)
+    event = await get_event_row(event_id)
+    new_rows, stale = _plan(event["year"], event_id, kind, wanted, await _existing(event_id, kind))
+    return new_rows, set(stale)
+
+
 def _sort_key(c: dict[str, Any]) -> tuple:
     return (c["school_code"], c["category_position"], c["category_name"], AWARD_ORDER.get(c["award"], 3), c["division"],
-            c["title"], c["position"], c["id"])
+            c["title"], c["position"], c.get("id") or 0)
 
 
 async def list_certificates(event_id: int, kind: str | None = "award", school_id: int | None = None, category_id: int | None = None,
@@ -577,29 +717,135 @@ async def _renderer_settings(event_id: int, kind: str, template: dict[str, Any],
                           title=f"{event['name']} {KIND_LABELS[kind]}")
 
 
-async def _prepare(event_id: int, kind: str, school_id: int | None, category_id: int | None, base_url: str
-                   ) -> tuple[CertificateRenderer, list[dict[str, str]], list[dict[str, Any]], int]:
-    """Issue what is due, then split the certificates into printable values and
-    unprintable problems: ``(renderer, printable values, unprintable, total)``."""
+async def _prepare_certificates(event_id: int, kind: str, school_id: int | None, category_id: int | None, base_url: str, issue: bool,
+                   batch_id: int | None = None) -> dict[str, Any]:
+    """The certificates of a PDF or check, split into printable values and problems.
+
+    With ``issue`` (a PDF or batch) award certificates due after finalization are issued
+    first, then the valid certificates are used; the other kinds are printed only as far
+    as an organizer has issued them. Without ``issue`` (the check, the school's page)
+    nothing is written: what issuing would add or revoke is taken into account instead
+    (``pending`` counts the certificates not issued yet).
+
+    Returns ``{"renderer", "printable" (values), "unprintable" (missing characters),
+    "overflow" (texts that do not fit), "left_out" (one per certificate left out),
+    "total", "pending"}``."""
     round_row = await require_finalized(event_id)
-    await ensure_certificates(event_id, kind)
-    event = await get_event_row(event_id)
+    event = await check_kind_for_event(event_id, kind)
+    if issue and kind == "award":
+        await ensure_certificates(event_id, kind)
+    if batch_id is not None:
+        await _update_batch(batch_id, stale=False)  # what it prints is read now
     template = await get_template(event_id, kind)
     certs = await list_certificates(event_id, kind, school_id, category_id)
+    waiting = 0
+    if not issue:
+        new_rows, stale = await pending(event_id, kind)
+        certs = [c for c in certs if c["id"] not in stale]
+        extra = [{**w, "id": None, "number": "", "kind": kind} for w in new_rows
+                 if (school_id is None or w["school"] == school_id) and (category_id is None or w["category"] == category_id)]
+        waiting = len(extra)
+        certs = sorted(certs + extra, key=_sort_key)
     # loading the fonts takes ~0.5 s: off the event loop, like the drawing
     renderer = await asyncio.to_thread(CertificateRenderer, await _renderer_settings(event_id, kind, template, base_url))
     date = date_text(template, round_row.get("finalized_at"))
-    printable, unprintable = [], []
+    sample_number = f"XM{event['year']:04d}-0000-0000-0000-0000"  # same width as a real number
+    printable, unprintable, overflow, left_out = [], [], [], []
     for c in certs:
         values = certificate_values(c, event["name"], date)
+        who = {"holder": c["name"], "number": c["number"], "certificate_id": c["id"], "school_name": c["school_name"]}
         problems = renderer.missing(values)
         if problems:
             for p in problems:
-                unprintable.append({"name": p["text"], "characters": p["characters"], "field": p["field"], "holder": c["name"],
-                                    "number": c["number"], "certificate_id": c["id"], "school_name": c["school_name"]})
-        else:
-            printable.append(values)
-    return renderer, printable, unprintable, len(certs)
+                unprintable.append({"name": p["text"], "characters": p["characters"], "field": p["field"], **who, "reason": "missing"})
+            left_out.append({**who, "reason": "missing"})
+            continue
+        over = renderer.overflow({**values, "number": values["number"] or sample_number})
+        if over:
+            for p in over:
+                overflow.append({"name": p["text"], "characters": [], "field": p["field"], **who, "reason": "overflow"})
+            left_out.append({**who, "reason": "overflow"})
+            continue
+        printable.append(values)
+    return {"renderer": renderer, "printable": printable, "unprintable": unprintable, "overflow": overflow, "left_out": left_out,
+            "total": len(certs), "pending": waiting, "template": template}
+
+
+async def _prepare(event_id: int, kind: str, school_id: int | None, category_id: int | None, base_url: str
+                   ) -> tuple[CertificateRenderer, list[dict[str, str]], list[dict[str, Any]], int]:
+    """``(renderer, printable values, unprintable, total)`` as a PDF sees them (award
+    certificates due are issued first); kept for ``bench/certificates.py``."""
+    prepared = await _prepare_certificates(event_id, kind, school_id, category_id, base_url, issue=True)
+    return prepared["renderer"], prepared["printable"], prepared["unprintable"] + prepared["overflow"], prepared["total"]
+
+
+def group_missing(unprintable: list[dict[str, Any]], examples: int = 5) -> list[dict[str, Any]]:
+    """The coverage problems grouped by missing character, most frequent first:
+    ``[{"character", "code_point" ("U+20BB7"), "count" (certificates), "examples" (a few
+    texts)}]`` so that a font lacking most characters gives a short list."""
+    groups: dict[str, dict[str, Any]] = {}
+    for u in unprintable:
+        for ch in u["characters"]:
+            g = groups.setdefault(ch, {"character": ch, "code_point": f"U+{ord(ch):04X}", "count": 0, "examples": [], "_seen": set()})
+            key = u.get("certificate_id") or (u.get("holder"), u.get("number"))
+            if key not in g["_seen"]:
+                g["_seen"].add(key)
+                g["count"] += 1
+            if u["name"] not in g["examples"] and len(g["examples"]) < examples:
+                g["examples"].append(u["name"])
+    out = sorted(groups.values(), key=lambda g: (-g["count"], ord(g["character"])))
+    for g in out:
+        del g["_seen"]
+    return out
+
+
+def verify_base(template: dict[str, Any], base_url: str) -> str:
+    """The address QR codes point to: the template's verification URL, else the request's."""
+    return (template.get("verify_base_url") or base_url or "").rstrip("/")
+
+
+def base_url_warning(url: str) -> str | None:
+    """A warning when QR codes would point to an address phones elsewhere cannot open
+    (plain http, localhost, a loopback, private or link-local address, a name without a
+    dot), else ``None``."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    bad = parts.scheme != "https" or not host or host == "localhost" or host.endswith((".local", ".lan", ".localhost"))
+    try:
+        ip = ipaddress.ip_address(host)
+        bad = bad or ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified or ip.is_reserved
+    except ValueError:
+        bad = bad or "." not in host
+    if not bad:
+        return None
+    return _("证书二维码将指向 {url}，手机扫码可能无法打开；请在模板中填写公网验证网址。", url=url)
+
+
+async def file_names(event_id: int, kind: str, school_id: int | None = None, category_id: int | None = None,
+                     extra: str = "") -> tuple[str, str]:
+    """``(ASCII file name, UTF-8 file name)`` of a certificate PDF, naming the event, kind,
+    school and category, e.g. ``certificates-3-award-HK01.pdf`` and
+    ``2026年…大赛-获奖证书-海口市第一中学.pdf``."""
+    event = await get_event_row(event_id)
+    ascii_parts, parts = ["certificates", str(event_id), kind], [event["name"], KIND_LABELS.get(kind, kind)]
+    if school_id is not None:
+        school = await School.select(School.code, School.name).where(School.id == school_id).first()
+        if school:
+            ascii_parts.append(school["code"])
+            parts.append(school["name"])
+    if category_id is not None:
+        category = await Category.select(Category.code, Category.name).where(Category.id == category_id).first()
+        if category:
+            ascii_parts.append(category["code"])
+            parts.append(category["name"])
+    if extra:
+        ascii_parts.append(extra)
+        parts.append(extra)
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", "-".join(ascii_parts)).strip("_") + ".pdf"
+    display = re.sub(r'[\\/:*?"<>|\s]+', "_", "-".join(p for p in parts if p)) + ".pdf"
+    return ascii_name, display
 
 
 async def _school_scope(actor: Principal, school_code: str | None) -> int | None:
@@ -630,34 +876,69 @@ async def school_id_for_code(school_code: str | None) -> int | None:
 
 
 async def check(actor: Principal, event_id: int, kind: str = "award", school_code: str | None = None,
-                category_id: int | None = None) -> dict[str, Any]:
-    """The coverage check before printing: ``{"certificates": n, "printable": k,
-    "unprintable": [{"name": text, "characters": [...], "field", "holder", "number",
-    "certificate_id", "school_name"}]}``, where ``name`` is the name or title (as
-    stored) that the configured fonts, with the fallback, cannot draw, ``field`` says
-    which (``name``, ``title``, ..., ``template`` for the design's own text) and
-    ``holder`` is whose certificate it is. 409 before finalization."""
+                category_id: int | None = None, base_url: str = "") -> dict[str, Any]:
+    """The coverage check before printing (read-only: it issues nothing):
+    ``{"certificates": n, "printable": k, "unprintable": [{"name": text, "characters":
+    [...], "field", "holder", "number", "certificate_id", "school_name"}],
+    "missing_characters": [grouped, see :func:`group_missing`], "overflow": [{"name":
+    text, "field", "holder", ...}] (texts that do not fit their box), "left_out",
+    "pending" (due but not issued yet), "verify_base_url", "verify_base_url_warning"}``,
+    where ``name`` is the name or title (as stored) that the configured fonts, with the
+    fallback, cannot draw, ``field`` says which (``name``, ``title``, ..., ``template``
+    for the design's own text) and ``holder`` is whose certificate it is. 409 before
+    finalization."""
     _check_kind(kind)
     school_id = await _school_scope(actor, school_code)
-    _renderer, printable, unprintable, total = await _prepare(event_id, kind, school_id, category_id, "")
-    return {"certificates": total, "printable": len(printable), "unprintable": unprintable}
+    prepared = await _prepare_certificates(event_id, kind, school_id, category_id, base_url, issue=False)
+    base = verify_base(prepared["template"], base_url)
+    return {"certificates": prepared["total"], "printable": len(prepared["printable"]), "unprintable": prepared["unprintable"],
+            "missing_characters": group_missing(prepared["unprintable"]), "overflow": prepared["overflow"],
+            "left_out": prepared["left_out"], "pending": prepared["pending"], "verify_base_url": base,
+            "verify_base_url_warning": base_url_warning(base)}
 
 
 async def certificates_pdf(actor: Principal, event_id: int, base_url: str, kind: str = "award", school_code: str | None = None,
                            category_id: int | None = None) -> tuple[bytes, dict[str, Any]]:
     """One PDF, one certificate per page in print order, fonts embedded; certificates the
-    fonts cannot draw are left out. Returns ``(pdf bytes, {"pages", "unprintable"})``.
+    fonts cannot draw or whose texts do not fit are left out. Award certificates due
+    after finalization are issued first; other kinds are printed as far as issued.
+    Returns ``(pdf bytes, {"pages", "unprintable", "overflow", "left_out"})``.
     Drawing runs in a worker thread so the server keeps answering."""
     _check_kind(kind)
     school_id = await _school_scope(actor, school_code)
-    renderer, printable, unprintable, _total = await _prepare(event_id, kind, school_id, category_id, base_url)
+    prepared = await _prepare_certificates(event_id, kind, school_id, category_id, base_url, issue=True)
+    renderer, printable = prepared["renderer"], prepared["printable"]
 
     def draw() -> bytes:
         renderer.add(printable)
         return renderer.output()
 
     data = await asyncio.to_thread(draw)
-    return data, {"pages": len(printable), "unprintable": unprintable}
+    return data, {"pages": len(printable), "unprintable": prepared["unprintable"], "overflow": prepared["overflow"],
+                  "left_out": prepared["left_out"]}
+
+
+async def certificate_pdf(certificate_id: int, base_url: str) -> tuple[bytes, dict[str, Any]]:
+    """One valid certificate as a one-page PDF (for the office to print a single copy);
+    :class:`Conflict` for a revoked one or one that cannot be printed."""
+    cert = await _certificate(certificate_id)
+    if cert["status"] != "valid":
+        raise Conflict(_("这张证书已经作废，不能打印。"))
+    round_row = await current_round(cert["event"])
+    event = await get_event_row(cert["event"])
+    template = await get_template(cert["event"], cert["kind"])
+    renderer = await asyncio.to_thread(CertificateRenderer, await _renderer_settings(cert["event"], cert["kind"], template, base_url))
+    values = certificate_values(cert, event["name"], date_text(template, round_row.get("finalized_at")))
+    if renderer.missing(values):
+        raise Conflict(_("这张证书含有所选字体无法显示的字，不能打印。请先在“打印前检查”中处理。"))
+    if renderer.overflow(values):
+        raise Conflict(_("这张证书的文字超出版面，不能打印。请在模板中加宽字段或打开自动缩小。"))
+
+    def draw() -> bytes:
+        renderer.add([values])
+        return renderer.output()
+
+    return await asyncio.to_thread(draw), cert
 
 
 SAMPLE = {"name": "阿依古丽·买买提", "school_name": "海口市第一中学", "title": "基于物联网的校园垃圾分类智能回收装置",
@@ -724,6 +1005,7 @@ async def revoke(actor: Principal, certificate_id: int, reason: str) -> dict[str
     async def work() -> None:
         await Certificate.update({Certificate.status: "revoked", Certificate.revoked_at: now(), Certificate.revoked_reason: reason[:500],
                                   Certificate.revoked_by: actor.id}).where(Certificate.id == certificate_id)
+        await mark_batches_stale(cert["event"], cert["kind"])
         await audit.record(actor, "certificate.revoke", "certificate", certificate_id, event_id=cert["event"], entry_id=cert["entry"],
                            summary=_("证书 {number} 已作废", number=cert["number"]), reason=reason)
 
@@ -732,36 +1014,54 @@ async def revoke(actor: Principal, certificate_id: int, reason: str) -> dict[str
 
 
 async def reissue(actor: Principal, certificate_id: int, reason: str) -> dict[str, Any]:
-    """Revoke a certificate and issue a new number in its place, with the member's
-    current name and entry texts (e.g. after a misspelt name was corrected). Audited."""
+    """Issue a new number in place of a certificate, with the member's current name and
+    entry texts (e.g. after a misspelt name was corrected). A valid certificate is
+    revoked at the same time; a revoked one (revoked by mistake) stays revoked and may be
+    reissued only while its holder has no valid certificate of that kind and the
+    finalized results still call for it. Audited."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("补发证书必须写明理由。"))
     cert = await _certificate(certificate_id)
     await require_finalized(cert["event"])
-    if cert["status"] != "valid":
-        raise Conflict(_("只能补发有效的证书；已作废的证书请重新生成。"))
     event = await get_event_row(cert["event"])
     fresh: dict[str, Any] = {}
+    if cert["status"] != "valid":
+        if cert["member"] is None:
+            raise Conflict(_("这张证书的持有人已被删除，不能补发。"))
+        if await Certificate.exists().where((Certificate.event == cert["event"]) & (Certificate.kind == cert["kind"])
+                                            & (Certificate.member == cert["member"]) & (Certificate.status == "valid")):
+            raise Conflict(_("{name} 已有一张有效的{kind}，不能再补发。", name=cert["name"], kind=_(KIND_LABELS[cert["kind"]])))
+        template = await get_template(cert["event"], cert["kind"])
+        due = [w for w in await _recipients(cert["event"], cert["kind"], template) if w["member"] == cert["member"]]
+        if not due:
+            raise Conflict(_("按定稿结果，{name} 不再获得{kind}，不能补发。", name=cert["name"], kind=_(KIND_LABELS[cert["kind"]])))
+        fresh.update(due[0])
     if cert["member"] is not None:
         member = await Member.select(Member.name).where(Member.id == cert["member"]).first()
         if member:
             fresh["name"] = member["name"]
-    if cert["entry"] is not None:
+    if cert["entry"] is not None and "entry" not in fresh:
         entry = await Entry.select(Entry.title, Entry.division, Entry.category.name.as_alias("category_name"),
                                    Entry.school.name.as_alias("school_name")).where(Entry.id == cert["entry"]).first()
         if entry:
             fresh.update(entry)
     keep = ("event", "kind", "member", "entry", "school", "category", "award", "name", "school_name", "school_code", "title",
             "category_name", "category_position", "division", "position")
+    was_valid = cert["status"] == "valid"
 
     async def work() -> dict[str, Any]:
         stamp = now()
-        await Certificate.update({Certificate.status: "revoked", Certificate.revoked_at: stamp, Certificate.revoked_reason: reason[:500],
-                                  Certificate.revoked_by: actor.id}).where(Certificate.id == certificate_id)
+        if was_valid:
+            updated = await Certificate.update({Certificate.status: "revoked", Certificate.revoked_at: stamp,
+                                                Certificate.revoked_reason: reason[:500], Certificate.revoked_by: actor.id}).where(
+                (Certificate.id == certificate_id) & (Certificate.status == "valid")).returning(Certificate.id)
+            if not updated:
+                raise Conflict(_("这张证书刚刚被作废或补发，请刷新页面。"))
         row = Certificate(number=new_number(event["year"]), issued_at=stamp, status="valid", **{k: fresh.get(k, cert[k]) for k in keep})
         await row.save()
         await Certificate.update({Certificate.replaced_by: row.id}).where(Certificate.id == certificate_id)
+        await mark_batches_stale(cert["event"], cert["kind"])
         await audit.record(actor, "certificate.reissue", "certificate", row.id, event_id=cert["event"], entry_id=cert["entry"],
                            summary=_("证书 {old} 作废，补发 {new}", old=cert["number"], new=row.number), reason=reason)
         return await _certificate(row.id)
@@ -769,15 +1069,16 @@ async def reissue(actor: Principal, certificate_id: int, reason: str) -> dict[st
     return await write_transaction(work)
 
 
-async def verify(number: str, address: str | None) -> dict[str, Any]:
+async def verify(number: str, address: str | None, limited: bool = True) -> dict[str, Any]:
     """Public verification of a certificate number, rate-limited per address
-    (:data:`VERIFY_LIMIT_PER_MINUTE` look-ups a minute, then :class:`TooManyRequests`).
+    (:data:`VERIFY_LIMIT_PER_MINUTE` look-ups a minute, then :class:`TooManyRequests`);
+    ``limited=False`` for logged-in organizers, whose look-ups do not count.
 
     Returns ``{"valid", "status", "number", "name" (as printed), "event", "award"
     (first|second|third|null), "award_label", "kind", "kind_label", "title",
     "category", "division", "issued_at" (ISO 8601), "revoked_at", "revoked_reason"}``;
     :class:`NotFound` for an unknown number."""
-    count = await increment(f"certificate-verify:{address or '-'}", 60)
+    count = await increment(f"certificate-verify:{address or '-'}", 60) if limited else 0
     if count > VERIFY_LIMIT_PER_MINUTE:
         raise TooManyRequests(_("查询过于频繁，请一分钟后再试。"))
     canonical = normalize_number(number)
@@ -811,14 +1112,15 @@ def _batch_out(row: dict[str, Any]) -> dict[str, Any]:
             "status": row["status"], "total": row["total"], "done": row["done"], "skipped": skipped, "size": row["size"],
             "error": row["error"], "created_at": row["created_at"].isoformat(),
             "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
-            "percent": int(100 * row["done"] / row["total"]) if row["total"] else (100 if row["status"] == "done" else 0)}
+            "percent": int(100 * row["done"] / row["total"]) if row["total"] else (100 if row["status"] == "done" else 0),
+            "stale": bool(row.get("stale"))}
 
 
 async def start_batch(actor: Principal, event_id: int, base_url: str, kind: str = "award", school_code: str | None = None,
                       category_id: int | None = None) -> dict[str, Any]:
     """Queue a PDF of the event's (or one school's, or one category's) certificates,
     made in the background; follow it with :func:`batch_status`. 409 before finalization."""
-    _check_kind(kind)
+    await check_kind_for_event(event_id, kind)
     school_id = await _school_scope(actor, school_code)
     await require_finalized(event_id)
     if category_id is not None and not await Category.exists().where((Category.id == category_id) & (Category.event == event_id)):
@@ -854,8 +1156,9 @@ async def run_batch(batch_id: int) -> None:
         return
     try:
         await _update_batch(batch_id, status="running")
-        renderer, printable, unprintable, _total = await _prepare(row["event"], row["kind"], row["school"], row["category"], row["base_url"])
-        await _update_batch(batch_id, total=len(printable), skipped=unprintable)
+        prepared = await _prepare_certificates(row["event"], row["kind"], row["school"], row["category"], row["base_url"], issue=True, batch_id=batch_id)
+        renderer, printable = prepared["renderer"], prepared["printable"]
+        await _update_batch(batch_id, total=len(printable), skipped=prepared["unprintable"] + prepared["overflow"])
         done = 0
         for start in range(0, len(printable), BATCH_CHUNK):
             chunk = printable[start:start + BATCH_CHUNK]
@@ -875,12 +1178,24 @@ async def run_batch(batch_id: int) -> None:
             log.exception("could not record the failure of batch %s", batch_id)
 
 
+async def _finalized_at(event_id: int) -> dt.datetime | None:
+    round_row = await current_round(event_id)
+    return round_row.get("finalized_at")
+
+
+def _outdated(row: dict[str, Any], finalized_at: dt.datetime | None) -> bool:
+    """A finished batch is out of date once a certificate of its event and kind was issued,
+    revoked or reissued after it was made, or the results were finalized again since."""
+    return bool(row.get("stale")) or (finalized_at is not None and row["created_at"] < finalized_at)
+
+
 async def _batch_row(actor: Principal, batch_id: int) -> dict[str, Any]:
     row = await CertificateBatch.select().where(CertificateBatch.id == batch_id).output(load_json=True).first()
     if row is None or (actor.role != "organizer" and (actor.role != "school" or row["school"] != actor.school_id)):
         raise NotFound(_("证书批次不存在。"))
     if row["status"] in ("queued", "running") and (now() - row["updated_at"]).total_seconds() > STALE_BATCH_SECONDS:
         row = {**row, "status": "failed", "error": _("生成中断（服务重启），请重新生成。")}
+    row["stale"] = row["status"] == "done" and _outdated(row, await _finalized_at(row["event"]))
     return row
 
 
@@ -896,23 +1211,62 @@ async def list_batches(actor: Principal, event_id: int) -> list[dict[str, Any]]:
     if actor.role == "school":
         where &= CertificateBatch.school == actor.school_id
     rows = await CertificateBatch.select(CertificateBatch.all_columns(), CertificateBatch.school.name.as_alias("school_name"),
-                                         CertificateBatch.category.name.as_alias("category_name")).where(where).order_by(
+                                         CertificateBatch.school.code.as_alias("school_code"),
+                                         CertificateBatch.category.name.as_alias("category_name"),
+                                         CertificateBatch.category.code.as_alias("category_code")).where(where).order_by(
         CertificateBatch.id, ascending=False).output(load_json=True)
     out = []
+    finalized_at = await _finalized_at(event_id) if rows else None
     for r in rows:
         item = _batch_out(r)
         if r["status"] in ("queued", "running") and (now() - r["updated_at"]).total_seconds() > STALE_BATCH_SECONDS:
             item["status"] = "failed"
-        out.append({**item, "school_name": r["school_name"], "category_name": r["category_name"]})
+        item["stale"] = item["status"] == "done" and _outdated(r, finalized_at)
+        out.append({**item, "school_name": r["school_name"], "category_name": r["category_name"], "school_code": r["school_code"],
+                    "category_code": r["category_code"]})
     return out
 
 
 async def open_batch(actor: Principal, batch_id: int) -> tuple[dict[str, Any], Path]:
     """The finished batch and its file; :class:`Conflict` while it is still being made."""
     row = await _batch_row(actor, batch_id)
+    if row["status"] == "failed":
+        raise Conflict(row["error"] or _("这份证书 PDF 生成失败，请重新生成。"))
     if row["status"] != "done":
         raise Conflict(_("证书 PDF 还在生成中。"))
+    if row["stale"]:
+        raise Conflict(_("这份证书 PDF 已过期：生成之后有证书颁发、作废、补发或结果重新定稿。请重新生成一份。"))
+    school = await School.select(School.code, School.name).where(School.id == row["school"]).first() if row["school"] else None
+    category = await Category.select(Category.code, Category.name).where(Category.id == row["category"]).first() if row["category"] else None
+    row["school_code"], row["school_name"] = (school["code"], school["name"]) if school else ("", "")
+    row["category_code"], row["category_name"] = (category["code"], category["name"]) if category else ("", "")
     return row, _stored("batches", row["storage_key"])
+
+
+async def school_overview(actor: Principal) -> list[dict[str, Any]]:
+    """What ``actor``'s school should receive, per finalized event (read-only): each event
+    of :func:`school_events` with ``"kinds": [{"kind", "label", "total", "printable",
+    "left_out": [{"holder", "reason"}]}]`` for award certificates (always) and the other
+    kinds the organizers have issued to the school."""
+    out = []
+    for event in await school_events(actor):
+        kinds = []
+        for kind in KINDS:
+            if kind != "award" and not await Certificate.exists().where(
+                    (Certificate.event == event["event_id"]) & (Certificate.kind == kind) & (Certificate.school == actor.school_id)
+                    & (Certificate.status == "valid")):
+                continue
+            try:
+                prepared = await _prepare_certificates(event["event_id"], kind, actor.school_id, None, "", issue=False)
+            except ServiceError:
+                continue
+            if kind != "award":  # only what has been issued is printed for these kinds
+                prepared["total"] -= prepared["pending"]
+                prepared["left_out"] = [x for x in prepared["left_out"] if x["certificate_id"]]
+            kinds.append({"kind": kind, "label": KIND_LABELS[kind], "total": prepared["total"],
+                          "printable": prepared["total"] - len(prepared["left_out"]), "left_out": prepared["left_out"]})
+        out.append({**event, "kinds": kinds})
+    return out
 
 
 async def school_events(actor: Principal) -> list[dict[str, Any]]:

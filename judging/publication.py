@@ -61,7 +61,12 @@ async def finalize(actor: Principal, event_id: int) -> dict[str, Any]:
     open_objections = await Objection.count().where((Objection.event == event_id) & (Objection.status == "open"))
     if open_objections:
         raise Conflict(_("还有 {n} 条异议未处理，请先记录处理结果再定稿。", n=open_objections))
-    return await _set_state(actor, event_id, "finalized", "results.finalize")
+    state = await _set_state(actor, event_id, "finalized", "results.finalize")
+    # award certificates exist from finalization on (numbers issued once; other kinds only on request)
+    from judging import certificates
+
+    await certificates.ensure_certificates(event_id, "award", actor)
+    return state
 
 
 async def unlock(actor: Principal, event_id: int, reason: str) -> dict[str, Any]:

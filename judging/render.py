@@ -6,7 +6,9 @@ page by page. It is fast because everything shared is prepared once: fonts are a
 once (fpdf2 embeds one subset of each at the end), the background image is placed by
 its file path (fpdf2 keeps one image object and reuses it on every page), each QR code
 is one small image (four pixels per module, fixed mask pattern, see :mod:`app.pdf`), and
-texts are measured only when a field asks for shrink-to-fit.
+texts are measured once per text (cached); a text too wide for its box shrinks (not
+below 9 pt or 60 % of its size) or, for title-like fields, wraps onto a second line, and
+what still does not fit is reported by :meth:`CertificateRenderer.overflow`.
 
 Coverage is checked before drawing (:meth:`CertificateRenderer.missing`): fpdf2 would
 only warn when writing the file and leave the character out, so a certificate whose
@@ -14,6 +16,7 @@ texts a font cannot draw is never drawn at all.
 """
 from __future__ import annotations
 
+import logging
 import string
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -25,12 +28,15 @@ from fpdf import FPDF
 
 from app.pdf import cmap_of, qr_image, register_fonts
 
+# fpdf2 subsets fonts with fontTools, which logs every table it touches at INFO
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
 # page sizes in millimetres, portrait (width, height)
 PAGE_SIZES = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "B5": (176.0, 250.0), "A3": (297.0, 420.0)}
 TEXT_TYPES = ("name", "school", "title", "category", "division", "award", "event", "date", "number", "text")
 FIELD_TYPES = TEXT_TYPES + ("qr",)
-MIN_SHRINK_SIZE = 6.0
 PT_TO_MM = 25.4 / 72
+QR_BORDER = 4  # quiet zone in modules, as the QR standard asks
 QR_SCALE = 4  # pixels per module: viewers and printers that smooth enlarged images keep the edges sharp
 
 
@@ -51,9 +57,50 @@ def parse_color(value: str | None) -> tuple[int, int, int]:
     return (0, 0, 0)
 
 
-class _SafeValues(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+#: the placeholders a free-text field may use (checked when a template is saved)
+PLACEHOLDERS = ("name", "school", "title", "category", "division", "award", "event", "date", "number")
+#: fields whose text may wrap onto a second line when it does not fit on one
+WRAP_TYPES = ("title", "text", "event", "school", "category")
+MIN_FIT_SIZE = 9.0  # pt: shrink-to-fit goes no smaller than this (or 60 % of the set size)
+MIN_FIT_RATIO = 0.6
+LINE_SPACING = 1.25
+
+
+def fill_placeholders(template: str, values: dict[str, str]) -> str:
+    """``template`` with each ``{placeholder}`` of :data:`PLACEHOLDERS` replaced by its value;
+    anything else (attribute access, conversions, unknown names) stays as written. Never
+    calls ``str.format`` on organizer text."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError:
+        return template
+    out = []
+    for literal, name, spec, conv in parsed:
+        out.append(literal)
+        if name is None:
+            continue
+        if name in PLACEHOLDERS and not spec and conv is None:
+            out.append(values.get(name) or "")
+        else:
+            out.append("{" + name + ("!" + conv if conv else "") + (":" + spec if spec else "") + "}")
+    return "".join(out)
+
+
+def placeholder_errors(template: str) -> list[str]:
+    """Problems of a free text's placeholders: ``["unbalanced"]`` for braces that do not
+    pair up, else each placeholder that is not one of :data:`PLACEHOLDERS` (written as
+    in the text, e.g. ``{name.__class__}``). ``[]`` when all is well."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError:
+        return ["unbalanced"]
+    bad = []
+    for _literal, name, spec, conv in parsed:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS or spec or conv is not None:
+            bad.append("{" + name + ("!" + conv if conv else "") + (":" + spec if spec else "") + "}")
+    return bad
 
 
 def field_text(spec: dict[str, Any], values: dict[str, str]) -> str:
@@ -68,11 +115,7 @@ def field_text(spec: dict[str, Any], values: dict[str, str]) -> str:
     if kind == "qr":
         return ""
     if kind == "text":
-        template = spec.get("text") or ""
-        try:
-            return template.format_map(_SafeValues(values))
-        except (ValueError, IndexError, AttributeError):
-            return template
+        return fill_placeholders(spec.get("text") or "", values)
     value = values.get(kind) or ""
     if not value:
         return ""
@@ -101,7 +144,7 @@ def field_pieces(spec: dict[str, Any], values: dict[str, str]) -> list[tuple[str
         fixed += literal
         if name is None:
             continue
-        if name in values:
+        if name in PLACEHOLDERS and name in values and not _spec and _conv is None:
             if values[name]:
                 pieces.append((name, values[name]))
         else:
@@ -237,33 +280,110 @@ class CertificateRenderer:
         self._run_cache[key] = runs
         return runs
 
-    def _draw_text(self, spec: dict[str, Any], text: str) -> None:
-        """One text field: fitted into its box (shrunk if asked), aligned, vertically
-        centred like an fpdf2 cell, drawn run by run with ``FPDF.text`` (much cheaper
-        than ``cell``: no line breaking, no markdown)."""
-        pdf = self.pdf
+    def _char_widths(self, text: str, family: str) -> list[float]:
+        cmap, widths = self._metrics[family]
+        fallback = self._fallback_family
+        out = []
+        for ch in text:
+            use = family if ord(ch) in cmap or ch.isspace() or fallback is None else fallback
+            out.append(self._metrics[use][1][ord(ch)])
+        return out
+
+    def _split(self, text: str, family: str) -> tuple[str, str]:
+        """Two lines of about equal width, preferring a break at a space or after punctuation
+        and never inside a Latin word or number when another break is possible."""
+        widths = self._char_widths(text, family)
+        total = sum(widths)
+        best, best_score, left = 1, float("inf"), 0.0
+        for i in range(1, len(text)):
+            left += widths[i - 1]
+            score = max(left, total - left)
+            before, after = text[i - 1], text[i]
+            if before.isascii() and after.isascii() and before.isalnum() and after.isalnum():
+                score *= 1.5  # inside a word
+            elif before in " ，,、。；;：:）)》」』" or after in " 《（(「『":
+                score *= 0.9
+            if score <= best_score:  # on a tie the first line is the longer one
+                best, best_score = i, score
+        return text[:best].rstrip(), text[best:].lstrip()
+
+    def layout(self, spec: dict[str, Any], text: str) -> tuple[float, list[tuple[list[tuple[str, str, float]], float]]] | None:
+        """How a text field is set: ``(size in pt, [(runs, width in mm)])`` with one line, or
+        two for title-like fields (:data:`WRAP_TYPES`) that do not fit on one; ``None``
+        when the text does not fit its box even at the smallest size allowed (shrink-to-fit
+        stops at :data:`MIN_FIT_SIZE` or 60 % of the set size)."""
         family = self.families[spec.get("font") or self.settings.font]
-        size = float(spec.get("size") or 14)
+        set_size = float(spec.get("size") or 14)
         x = float(spec["x"])
-        box = float(spec.get("w") or 0) or (self.width - x)
+        box = (float(spec.get("w") or 0) or (self.width - x)) + 0.01
+        k = self.pdf.k
         runs = self._runs(text, family)
-        width = sum(r[2] for r in runs) * size / 1000 / pdf.k
-        if spec.get("shrink") and width > box:
-            scale = box / width * 0.99
-            size, width = max(MIN_SHRINK_SIZE, size * scale), width * max(MIN_SHRINK_SIZE / size, scale)
+        em = sum(r[2] for r in runs) / 1000 / k  # mm per pt of size
+        if em * set_size <= box:
+            return set_size, [(runs, em * set_size)]
+        floor = min(set_size, max(MIN_FIT_SIZE, set_size * MIN_FIT_RATIO))
+        shrink = bool(spec.get("shrink"))
+        if shrink and em and box / em * 0.99 >= floor:
+            size = box / em * 0.99
+            return size, [(runs, em * size)]
+        if spec["type"] not in WRAP_TYPES or len(text) < 2:
+            return None
+        lines = [self._runs(part, family) for part in self._split(text, family)]
+        longest = max(sum(r[2] for r in line) for line in lines) / 1000 / k
+        size = set_size if longest * set_size <= box else (box / longest * 0.99 if shrink and longest else 0)
+        if size < floor:
+            return None
+        height = float(spec.get("h") or 0) or set_size * PT_TO_MM * 1.4
+        if float(spec["y"]) + height / 2 + size * PT_TO_MM * LINE_SPACING / 2 + 0.3 * size / k > self.height:
+            return None  # the second line would leave the page
+        return size, [(line, sum(r[2] for r in line) / 1000 / k * size) for line in lines]
+
+    def overflow(self, values: dict[str, str]) -> list[dict[str, Any]]:
+        """Texts of one certificate that do not fit their boxes (see :meth:`layout`):
+        ``[{"field", "text"}]`` with the field type and the whole text as it would print.
+        Check :meth:`missing` first: widths of characters no font has are unknown."""
+        problems = []
+        for spec in self.settings.fields:
+            if spec["type"] == "qr":
+                continue
+            text = field_text(spec, values)
+            if text and self.layout(spec, text) is None:
+                problems.append({"field": spec["type"], "text": text})
+        return problems
+
+    def _draw_text(self, spec: dict[str, Any], text: str) -> None:
+        """One text field: fitted into its box (shrunk or wrapped, see :meth:`layout`),
+        aligned, vertically centred like an fpdf2 cell, drawn run by run with ``FPDF.text``
+        (much cheaper than ``cell``: no line breaking, no markdown). A text that cannot fit
+        is drawn at the smallest size (callers leave such certificates out)."""
+        pdf = self.pdf
+        set_size = float(spec.get("size") or 14)
+        laid = self.layout(spec, text)
+        if laid is None:
+            family = self.families[spec.get("font") or self.settings.font]
+            runs = self._runs(text, family)
+            size = min(set_size, max(MIN_FIT_SIZE, set_size * MIN_FIT_RATIO)) if spec.get("shrink") else set_size
+            laid = (size, [(runs, sum(r[2] for r in runs) * size / 1000 / pdf.k)])
+        size, lines = laid
+        box = float(spec.get("w") or 0) or (self.width - float(spec["x"]))
         align = spec.get("align") or "L"
-        if align == "C":
-            x += (box - width) / 2
-        elif align == "R":
-            x += box - width
-        height = float(spec.get("h") or 0) or size * PT_TO_MM * 1.4
-        baseline = float(spec["y"]) + height / 2 + 0.3 * size / pdf.k
-        for run_family, run_text, run_width in runs:
-            if (run_family, size) != self._font_state:
-                pdf.set_font(run_family, size=size)
-                self._font_state = (run_family, size)
-            pdf.text(x, baseline, run_text)
-            x += run_width * size / 1000 / pdf.k
+        height = float(spec.get("h") or 0) or set_size * PT_TO_MM * 1.4
+        centre = float(spec["y"]) + height / 2
+        step = size * PT_TO_MM * LINE_SPACING
+        first = centre - step * (len(lines) - 1) / 2
+        for n, (runs, width) in enumerate(lines):
+            x = float(spec["x"])
+            if align == "C":
+                x += (box - width) / 2
+            elif align == "R":
+                x += box - width
+            baseline = first + n * step + 0.3 * size / pdf.k
+            for run_family, run_text, run_width in runs:
+                if (run_family, size) != self._font_state:
+                    pdf.set_font(run_family, size=size)
+                    self._font_state = (run_family, size)
+                pdf.text(x, baseline, run_text)
+                x += run_width * size / 1000 / pdf.k
 
     def add(self, certificates: Iterable[dict[str, str]], progress: Callable[[int], None] | None = None) -> int:
         """Draw each certificate on a new page; returns the number of pages drawn.
@@ -292,7 +412,7 @@ class CertificateRenderer:
                     number = values.get("number") or ""
                     if number:
                         size = float(spec.get("w") or 25)
-                        image = qr_image(s.verify_url(number), border=2, scale=QR_SCALE)
+                        image = qr_image(s.verify_url(number), border=QR_BORDER, scale=QR_SCALE)
                         pdf.image(image, float(spec["x"]), float(spec["y"]), size, size)
                     continue
                 text = field_text(spec, values)

@@ -216,7 +216,8 @@ class Certificate(Table, tablename="certificate"):
 class CertificateBatch(Table, tablename="certificate_batch"):
     """A PDF of many certificates made in the background: ``done`` of ``total`` pages
     rendered so far; the finished file is stored under the data directory. ``skipped``
-    lists the certificates left out because their fonts cannot draw them."""
+    lists the certificates left out because their fonts cannot draw them (or their texts
+    do not fit); ``stale`` batches are out of date (see :mod:`judging.certificates`)."""
 
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=16, default="award")
@@ -234,3 +235,6 @@ class CertificateBatch(Table, tablename="certificate_batch"):
     created_at = Timestamptz()
     updated_at = Timestamptz()
     finished_at = Timestamptz(null=True, default=None)
+    #: set when a certificate of the event was issued, revoked or reissued after the batch
+    #: was started: its file no longer matches the valid certificates and is not handed out
+    stale = Boolean(default=False)

@@ -78,7 +78,7 @@ def test_designer_background_preview_and_layout(world, tmp_path):
     path = save(tmp_path, preview.content)
     text = pdf_text(path)
     assert pdf_pages(path) == 1
-    assert "王小明 同学：" in text and "2026年12月1日" in text and "证书编号：XM2026-0000-0000-0000-0000" in text
+    assert "王小明同学：" in text and "2026年12月1日" in text and "证书编号：XM2026-0000-0000-0000-0000" in text
     assert "第XM2026-0000-0000-0000-0000号" in text and "海口市第一中学" not in text
     png = client.get(f"{base}/preview.png?kind=award")
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
@@ -108,7 +108,7 @@ def test_overview_check_batch_revoke_and_school_download(world, tmp_path):
     pdf = client.get(f"{base}/batches/{batch_id}/file")
     path = save(tmp_path, pdf.content)
     assert pdf_pages(path) == 4
-    assert "阿依古丽·买买提 同学：" in pdf_text(path)
+    assert "阿依古丽·买买提同学：" in pdf_text(path)
     # one school's batch
     post(client, f"{base}/batches?kind=award", {"school_code": "HK02"})
     second = world.run(certificates.CertificateBatch.select(certificates.CertificateBatch.id).order_by(
@@ -140,7 +140,7 @@ def test_overview_check_batch_revoke_and_school_download(world, tmp_path):
         own = school.get(f"/certificates/{world.event_id}/certificates.pdf")
         assert own.status_code == 200
         text = pdf_text(save(tmp_path, own.content, "school.pdf"))
-        assert "王小明 同学：" in text and "阿依古丽·买买提 同学：" in text and "李华" not in text
+        assert "王小明同学：" in text and "阿依古丽·买买提同学：" in text and "李华" not in text
         assert school.get(f"{base}/?kind=award").status_code in (401, 403)
 
 
@@ -178,4 +178,114 @@ def test_reset_to_the_default_layout_on_a_portrait_page(world, tmp_path):
     pdf = save(tmp_path, client.get(f"{base}/preview.pdf?kind=award").content)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"Page size:\s+419\.53 x 595\.28 pts", info)  # A5 portrait
-    assert "王小明 同学：" in pdf_text(pdf)
+    assert "王小明同学：" in pdf_text(pdf)
+
+
+def wait_done(client, base: str, batch_id: int) -> dict:
+    for _ in range(200):
+        status = client.get(f"{base}/batches/{batch_id}/status").json()
+        if status["status"] in ("done", "failed"):
+            return status
+        time.sleep(0.05)
+    raise AssertionError(status)
+
+
+def test_overview_warnings_grouping_stale_batches_and_paging(world, tmp_path, monkeypatch):
+    awarded(world)
+    client = world.login_page("org")
+    base = f"/events/{world.event_id}/judging/certificates"
+    warning = "证书二维码将指向 http://testserver.local，手机扫码可能无法打开；请在模板中填写公网验证网址。"
+    # award certificates were issued at finalization; looking at the pages issues nothing more
+    issued = world.run(certificates.Certificate.count())
+    assert issued > 0 and world.run(certificates.Certificate.count().where(certificates.Certificate.kind != "award")) == 0
+    for kind in ("award", "participation", "adviser"):
+        assert client.get(f"{base}/?kind={kind}").status_code == 200
+    assert world.run(certificates.Certificate.count()) == issued
+    page = client.get(f"{base}/?kind=award")
+    text = text_of(page)
+    assert text.count(warning) == 2  # at the top and at the batch form
+    assert "结营证书" not in text  # no camp tab on an innovation contest
+    rows = re.findall(r'<tr class="missing-group">(.*?)</tr>', page.text, re.S)
+    assert len(rows) == 1 and "U+20BB7" in rows[0] and RARE in rows[0]
+    assert warning in text_of(client.get(f"{base}/design?kind=award"))
+    # a batch: who was skipped, by name; revoking one makes it out of date
+    post(client, f"{base}/batches?kind=award", {"school_code": "", "category_id": ""})
+    batch_id = world.run(certificates.CertificateBatch.select(certificates.CertificateBatch.id).first())["id"]
+    assert wait_done(client, base, batch_id)["status"] == "done"
+    cell = re.search(r'<td data-label="跳过" class="skipped">(.*?)</td>', client.get(f"{base}/?kind=award").text, re.S).group(1)
+    assert cell == f"1：{RARE}"
+    li = next(r for r in world.run(certificates.list_certificates(world.event_id, "award")) if r["name"] == "李华")
+    post(client, f"{base}/{li['id']}/revoke?kind=award", {"reason": "重复颁发"})
+    listing = client.get(f"{base}/?kind=award").text
+    row = re.search(r'<tr class="batch stale".*?</tr>', listing, re.S).group(0)
+    assert "已过期" in row and "download hidden" in row
+    refused = client.get(f"{base}/batches/{batch_id}/file")
+    assert refused.status_code == 409 and "这份证书 PDF 已过期" in text_of(refused)
+    # the office's links: a number opens that certificate's PDF; the public page does not count against the limit
+    wang = next(r for r in world.run(certificates.list_certificates(world.event_id, "award")) if r["name"] == "王小明")
+    assert f'href="{base}/{wang["id"]}/certificate.pdf"' in listing
+    one = client.get(f"{base}/{wang['id']}/certificate.pdf")
+    assert one.status_code == 200 and pdf_pages(save(tmp_path, one.content)) == 1
+    assert 'filename="certificate-' + wang["number"] + '.pdf"' in one.headers["content-disposition"]
+    for _ in range(certificates.VERIFY_LIMIT_PER_MINUTE + 5):
+        assert client.get(f"/verify/{wang['number']}").status_code == 200
+    # a revoked one (by mistake) can be reissued from the list
+    assert "重新补发" in text_of(client.get(f"{base}/?kind=award&status=revoked"))
+    post(client, f"{base}/{li['id']}/reissue?kind=award", {"reason": "误作废"})
+    assert len(world.run(certificates.list_certificates(world.event_id, "award", search="李华"))) == 1
+    # paging
+    monkeypatch.setattr(certificates, "LIST_PAGE_SIZE", 2)
+    first = text_of(client.get(f"{base}/?kind=award"))
+    assert "第 1 / 3 页" in first and "下一页" in first
+    last = client.get(f"{base}/?kind=award&page=3")
+    assert "第 3 / 3 页" in text_of(last) and len(re.findall(r'class="one-pdf"', last.text)) == 1
+    # while unlocked: certificates issued earlier stay valid
+    ok(world.client.post(ev(world, "/unlock"), json={"reason": "复核"}, headers=org(world)))
+    assert "结果已解锁：之前颁发的 5 张证书仍然有效；重新定稿后，结果有变化的证书才会作废并重新颁发。" in text_of(client.get(f"{base}/?kind=award"))
+
+
+def test_designer_date_background_ratio_and_font_uploads(world):
+    from judging.certificate_pages import today_text
+
+    awarded(world, finalize=False)
+    client = world.login_page("org")
+    base = f"/events/{world.event_id}/judging/certificates"
+    page = client.get(f"{base}/design?kind=award").text
+    assert f'placeholder="{today_text()}"' in page and re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", today_text())
+    # a square background on a landscape page: stretched, and said so
+    square = client.post(f"{base}/background?kind=award", data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
+                         files={"file": ("bg.png", background_png(800, 800), "image/png")}, follow_redirects=True)
+    message = "背景图片的比例（800×800 像素）与纸张（297×210 毫米）不同，打印时会被拉伸铺满整页。请按纸张比例裁剪后重新上传，或改变纸张方向。"
+    assert message in text_of(square)
+    assert message in text_of(client.get(f"{base}/design?kind=award"))
+    client.post(f"{base}/background?kind=award", data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
+                files={"file": ("bg.png", background_png(), "image/png")}, follow_redirects=True)
+    assert "背景图片的比例" not in text_of(client.get(f"{base}/design?kind=award"))
+    # a font larger than 40 MB: a message about fonts, not about spreadsheets
+    big = client.post(f"{base}/fonts?kind=award", data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
+                      files={"file": ("huge.ttf", b"\0" * (41 * 1024 * 1024), "font/ttf")}, follow_redirects=True)
+    text = text_of(big)
+    assert "字体文件超过 40 MB 上限。请上传单个字体文件，或从字体集中只导出需要的字体。" in text and "工作表" not in text
+    # 30 MB is under the limit: refused for what it is (not a font), not for its size
+    junk = client.post(f"{base}/fonts?kind=award", data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
+                       files={"file": ("big.ttf", b"\0" * (30 * 1024 * 1024), "font/ttf")}, follow_redirects=True)
+    assert "字体文件无效：请上传 TTF、OTF 或 TTC 字体（不支持 WOFF）。" in text_of(junk)
+
+
+def test_school_page_counts_and_names_who_is_left_out(world):
+    awarded(world)
+    ok(world.client.post(ev(world, "/certificates/issue?kind=participation"), headers=org(world)))  # nobody: all awarded
+    client = world.login_page("org")
+    fresh = lambda: type(client)(app=client.app, raise_server_exceptions=False)  # noqa: E731
+    school = world.login_page("sy01", client=fresh())
+    with school:
+        text = text_of(school.get("/certificates/"))
+        assert "本校应得 1 张，可下载 0 张。" in text and f"{RARE}（缺字）" in text
+        assert "下载获奖证书" not in text
+    school = world.login_page("hk01", client=fresh())
+    with school:
+        text = text_of(school.get("/certificates/"))
+        assert "本校应得 3 张，可下载 3 张。" in text and "下载获奖证书" in text and "无法打印" not in text
+        response = school.get(f"/certificates/{world.event_id}/certificates.pdf?kind=award")
+        assert response.headers["content-disposition"].startswith('attachment; filename="certificates-1-award-HK01.pdf"')
+        assert "%E6%B5%B7%E5%8F%A3%E5%B8%82%E7%AC%AC%E4%B8%80%E4%B8%AD%E5%AD%A6.pdf" in response.headers["content-disposition"]

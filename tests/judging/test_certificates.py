@@ -4,6 +4,7 @@ numbers that verify and ones that do not, revocation, the coverage check for a c
 no font has, 409 before finalization, a school sees only its own, the rate limit."""
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -82,7 +83,12 @@ def test_check_reports_the_rare_character_and_pdf_leaves_it_out(world, tmp_path)
     assert check["certificates"] == 5
     assert [(u["name"], u["characters"], u["field"], u["school_name"]) for u in check["unprintable"]] == [
         (RARE, ["𠮷"], "name", "三亚市第一中学")]
-    number_rare = check["unprintable"][0]["number"]
+    # award certificates were numbered at finalization; the check itself issues nothing
+    assert check["unprintable"][0]["number"].startswith("XM2026-") and check["pending"] == 0
+    assert world.run(certificates.Certificate.count()) == 5
+    assert check["missing_characters"] == [{"character": "𠮷", "code_point": "U+20BB7", "count": 1, "examples": [RARE]}]
+    assert check["overflow"] == [] and check["verify_base_url"] == "http://testserver.local"
+    assert check["verify_base_url_warning"] == "证书二维码将指向 http://testserver.local，手机扫码可能无法打开；请在模板中填写公网验证网址。"
 
     response = world.client.get(ev(world, "/certificates.pdf"), headers=org(world))
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
@@ -95,11 +101,16 @@ def test_check_reports_the_rare_character_and_pdf_leaves_it_out(world, tmp_path)
     text = pdf_text(path)
     pages = text.split("\f")[:4]
     # sorted by school code, then category, then award: HK01 (MA first: two students; PH), HK02
-    holders = [re.search(r"(\S+) 同学：", page).group(1) for page in pages]
+    holders = [re.search(r"(\S+)同学：", page).group(1) for page in pages]
     assert holders == ["王小明", "阿依古丽·买买提", "张三", "李华"]
     assert "你的作品《校园雨水花园的设计》" in pages[1] and "一等奖" in pages[1] and "数学 · 初中组" in pages[1]
     assert "海口市第一中学" in pages[0] and "海南华侨中学" in pages[3]
+    number_rare = next(r["number"] for r in world.run(certificates.list_certificates(world.event_id, "award")) if r["name"] == RARE)
     assert "田春" not in text and number_rare not in text
+    assert response.headers["content-disposition"] == (
+        "attachment; filename=\"certificates-1-award.pdf\"; filename*=UTF-8''"
+        "2026%E5%B9%B4%E6%B5%B7%E5%8D%97%E7%9C%81%E9%9D%92%E5%B0%91%E5%B9%B4%E7%A7%91%E6%8A%80%E5%88%9B%E6%96%B0%E5%A4%A7%E8%B5%9B-"
+        "%E8%8E%B7%E5%A5%96%E8%AF%81%E4%B9%A6.pdf")
     numbers = re.findall(r"证书编号：(XM2026(?:-[0-9A-Z]{4}){4})", text)
     assert len(numbers) == 4 and len(set(numbers)) == 4
 
@@ -124,8 +135,8 @@ def test_check_reports_the_rare_character_and_pdf_leaves_it_out(world, tmp_path)
 
 def test_revoke_and_reissue(world, tmp_path):
     awarded(world)
-    assert ok(world.client.get(ev(world, "/certificates"), headers=org(world))) == []  # not issued until asked
-    ok(world.client.post(ev(world, "/certificates/issue"), headers=org(world)))
+    assert len(ok(world.client.get(ev(world, "/certificates"), headers=org(world)))) == 5  # issued at finalization
+    assert ok(world.client.post(ev(world, "/certificates/issue"), headers=org(world)))["issued"] == 0  # nothing more
     rows = ok(world.client.get(ev(world, "/certificates"), headers=org(world)))
     li = next(r for r in rows if r["name"] == "李华")
     bad = world.client.post(f"/api/v1/certificates/{li['id']}/revoke", json={"reason": " "}, headers=org(world))
@@ -172,6 +183,9 @@ def test_verification_is_rate_limited(world):
     assert codes == [200] * certificates.VERIFY_LIMIT_PER_MINUTE
     refused = world.client.get(f"/api/v1/certificates/{number}")
     assert refused.status_code == 429 and refused.json()["detail"] == "查询过于频繁，请一分钟后再试。"
+    assert refused.headers["retry-after"] == "60"
+    page = world.client.get(f"/verify/{number}")
+    assert page.status_code == 429 and page.headers["retry-after"] == "60"
     assert world.client.get("/api/v1/certificates/XM2026-AAAA-BBBB-CCCC-DDDD").status_code == 429
 
 
@@ -214,7 +228,7 @@ def test_fallback_font_makes_a_name_printable(world, tmp_path):
     check = ok(world.client.get(ev(world, "/certificates/check"), headers=org(world)))
     assert [(u["name"], u["characters"]) for u in check["unprintable"]] == [(RARE, ["𠮷"])]
     pdf = save(tmp_path, world.client.get(ev(world, "/certificates.pdf"), headers=org(world)).content)
-    assert "阿依古丽·买买提 同学：" in pdf_text(pdf)
+    assert "阿依古丽·买买提同学：" in pdf_text(pdf)
     used = sorted(row[0].split("+", 1)[1] for row in pdf_fonts(pdf))
     assert used == ["NotoSansSC", "NotoSansSC"]  # the subset keeps the family name; two font objects
 
@@ -269,10 +283,31 @@ def test_adviser_and_participation_certificates(world, tmp_path):
     ok(world.client.post(ev(world, "/awards/adjust"), json={"entry_id": ids["li"], "award": None, "reason": "材料不符合要求"},
                          headers=org(world)))
     ok(world.client.post(ev(world, "/finalize"), headers=org(world)))
+    Certificate = certificates.Certificate
+    # reading never issues: the check, a GET of the PDF (organizer or school), the page
+    check = ok(world.client.get(ev(world, "/certificates/check?kind=adviser"), headers=org(world)))
+    assert (check["certificates"], check["pending"]) == (1, 1)
+    assert world.client.get(ev(world, "/certificates.pdf?kind=adviser"), headers=org(world)).headers["x-certificate-pages"] == "0"
+    assert world.client.get(ev(world, "/certificates.pdf?kind=participation"), headers=world.headers("hk02")).headers[
+        "x-certificate-pages"] == "0"
+    world.login_page("org").get(f"/events/{world.event_id}/judging/certificates/?kind=participation")
+    assert world.run(Certificate.count().where(Certificate.kind != "award")) == 0
+    # camp certificates only for camps: 422 for this innovation contest, by any route
+    for response in (world.client.get(ev(world, "/certificates.pdf?kind=camp"), headers=world.headers("hk01")),
+                     world.client.get(ev(world, "/certificates/check?kind=camp"), headers=org(world)),
+                     world.client.post(ev(world, "/certificates/issue?kind=camp"), headers=org(world)),
+                     world.client.post(ev(world, "/certificate-batches"), json={"kind": "camp"}, headers=org(world))):
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"] == "结营证书只适用于科学营，本赛事不是科学营。"
+    assert world.run(Certificate.count().where(Certificate.kind == "camp")) == 0
+    # a school cannot issue; the organizer does, explicitly
+    assert world.client.post(ev(world, "/certificates/issue?kind=adviser"), headers=world.headers("hk01")).status_code == 403
+    assert ok(world.client.post(ev(world, "/certificates/issue?kind=adviser"), headers=org(world)))["issued"] == 1
+    assert ok(world.client.post(ev(world, "/certificates/issue?kind=participation"), headers=org(world)))["issued"] == 1
     adviser = world.client.get(ev(world, "/certificates.pdf?kind=adviser"), headers=org(world))
     assert adviser.status_code == 200 and adviser.headers["x-certificate-pages"] == "1"
     text = pdf_text(save(tmp_path, adviser.content))
-    assert "陈老师 老师：" in text and "优秀辅导教师" in text and "您指导的学生作品《校园雨水花园的设计》" in text
+    assert "陈老师老师：" in text and "优秀辅导教师" in text and "您指导的学生作品《校园雨水花园的设计》" in text
     number = re.search(r"证书编号：(XM2026(?:-[0-9A-Z]{4}){4})", text).group(1)
     found = ok(world.client.get(f"/api/v1/certificates/{number}"))
     assert (found["kind"], found["award"], found["award_label"], found["name"]) == ("adviser", "first", "优秀辅导教师", "陈老师")
@@ -281,7 +316,7 @@ def test_adviser_and_participation_certificates(world, tmp_path):
     assert participation.headers["x-certificate-pages"] == "1"
     text = pdf_text(save(tmp_path, participation.content, "p.pdf"))
     assert "参 赛 证 书" in text or "参赛证书" in text
-    assert "李华 同学：" in text and "参加2026年海南省青少年科技创新大赛（数学 · 初中组）" in text
+    assert "李华同学：" in text and "参加2026年海南省青少年科技创新大赛（数学 · 初中组）" in text
     award_text = pdf_text(save(tmp_path, world.client.get(ev(world, "/certificates.pdf"), headers=org(world)).content, "a.pdf"))
     assert "李华" not in award_text and award_text.count("同学：") == 3
     assert world.client.get(ev(world, "/certificates.pdf?kind=nope"), headers=org(world)).status_code == 422
@@ -296,8 +331,9 @@ def test_changed_results_after_unlock_revoke_what_no_longer_holds(world):
     assert world.client.get(ev(world, "/certificates.pdf"), headers=org(world)).status_code == 409
     ok(world.client.post(ev(world, "/awards/adjust"), json={"entry_id": ids["li"], "award": "first", "reason": "复核后提高"}, headers=org(world)))
     ok(world.client.post(ev(world, "/finalize"), headers=org(world)))
+    # the new finalization already issued 李华's first-prize certificate and revoked the second-prize one
     answer = ok(world.client.post(ev(world, "/certificates/issue"), headers=org(world)))
-    assert (answer["issued"], answer["revoked"], answer["valid"]) == (1, 1, 5)
+    assert (answer["issued"], answer["revoked"], answer["valid"]) == (0, 0, 5)
     old = ok(world.client.get(f"/api/v1/certificates/{before['李华']['number']}"))
     assert (old["valid"], old["award"], old["revoked_reason"]) == (False, "second", "定稿结果已变更，此证书作废。")
     after = {r["name"]: r for r in ok(world.client.get(ev(world, "/certificates"), headers=org(world)))}
@@ -332,4 +368,166 @@ def test_background_batch_through_the_api(world, tmp_path):
             break
         time.sleep(0.1)
     text = pdf_text(save(tmp_path, world.client.get(f"/api/v1/certificate-batches/{batch['id']}/file", headers=org(world)).content, "ph.pdf"))
-    assert status["total"] == 1 and "张三 同学：" in text
+    assert status["total"] == 1 and "张三同学：" in text
+
+
+def wait_batch(world, batch_id: int, headers: dict) -> dict:
+    import time
+
+    for _ in range(200):
+        status = ok(world.client.get(f"/api/v1/certificate-batches/{batch_id}", headers=headers))
+        if status["status"] in ("done", "failed"):
+            return status
+        time.sleep(0.05)
+    raise AssertionError(status)
+
+
+def test_batches_made_before_a_change_are_out_of_date(world, tmp_path):
+    awarded(world)
+    first = wait_batch(world, ok(world.client.post(ev(world, "/certificate-batches"), json={}, headers=org(world)), 202)["id"], org(world))
+    assert (first["status"], first["stale"]) == ("done", False)
+    assert world.client.get(f"/api/v1/certificate-batches/{first['id']}/file", headers=org(world)).status_code == 200
+    # a school's batch made before the revoke, too
+    school = wait_batch(world, ok(world.client.post(ev(world, "/certificate-batches"), json={}, headers=world.headers("hk02")), 202)["id"],
+                        world.headers("hk02"))
+    li = next(r for r in ok(world.client.get(ev(world, "/certificates"), headers=org(world))) if r["name"] == "李华")
+    ok(world.client.post(f"/api/v1/certificates/{li['id']}/revoke", json={"reason": "重复颁发"}, headers=org(world)))
+    for batch_id, headers in ((first["id"], org(world)), (school["id"], world.headers("hk02"))):
+        assert ok(world.client.get(f"/api/v1/certificate-batches/{batch_id}", headers=headers))["stale"] is True
+        refused = world.client.get(f"/api/v1/certificate-batches/{batch_id}/file", headers=headers)
+        assert refused.status_code == 409
+        assert refused.json()["detail"] == "这份证书 PDF 已过期：生成之后有证书颁发、作废、补发或结果重新定稿。请重新生成一份。"
+    # a new batch is current and leaves the revoked one out
+    fresh = wait_batch(world, ok(world.client.post(ev(world, "/certificate-batches"), json={}, headers=org(world)), 202)["id"], org(world))
+    assert (fresh["stale"], fresh["total"]) == (False, 3)
+    response = world.client.get(f"/api/v1/certificate-batches/{fresh['id']}/file", headers=org(world))
+    assert response.status_code == 200 and "李华" not in pdf_text(save(tmp_path, response.content))
+    assert response.headers["content-disposition"].startswith('attachment; filename="certificates-1-award-batch3.pdf"')
+    # finalizing again makes it out of date as well (even before anything is reissued)
+    ok(world.client.post(ev(world, "/unlock"), json={"reason": "复核"}, headers=org(world)))
+    ok(world.client.post(ev(world, "/finalize"), headers=org(world)))
+    assert world.client.get(f"/api/v1/certificate-batches/{fresh['id']}/file", headers=org(world)).status_code == 409
+
+
+def test_reissue_a_certificate_revoked_by_mistake_and_print_one(world, tmp_path):
+    awarded(world)
+    ok(world.client.post(ev(world, "/certificates/issue"), headers=org(world)))
+    li = next(r for r in ok(world.client.get(ev(world, "/certificates"), headers=org(world))) if r["name"] == "李华")
+    one = world.client.get(f"/api/v1/certificates/{li['id']}/certificate.pdf", headers=org(world))
+    assert one.status_code == 200
+    path = save(tmp_path, one.content)
+    assert pdf_pages(path) == 1 and "李华同学：" in pdf_text(path) and li["number"] in pdf_text(path)
+    assert world.client.get(f"/api/v1/certificates/{li['id']}/certificate.pdf", headers=world.headers("hk02")).status_code == 403
+    ok(world.client.post(f"/api/v1/certificates/{li['id']}/revoke", json={"reason": "误操作"}, headers=org(world)))
+    refused = world.client.get(f"/api/v1/certificates/{li['id']}/certificate.pdf", headers=org(world))
+    assert refused.status_code == 409 and refused.json()["detail"] == "这张证书已经作废，不能打印。"
+    new = ok(world.client.post(f"/api/v1/certificates/{li['id']}/reissue", json={"reason": "误作废，恢复"}, headers=org(world)), 201)
+    assert new["number"] != li["number"] and (new["name"], new["award"], new["status"]) == ("李华", "second", "valid")
+    old = ok(world.client.get(f"/api/v1/certificates/{li['number']}"))
+    assert (old["valid"], old["revoked_reason"]) == (False, "误操作")  # the old number stays revoked
+    again = world.client.post(f"/api/v1/certificates/{li['id']}/reissue", json={"reason": "再来一张"}, headers=org(world))
+    assert again.status_code == 409 and again.json()["detail"] == "李华 已有一张有效的获奖证书，不能再补发。"
+
+
+def test_template_free_text_colours_and_empty_templates_are_checked(world):
+    def put(fields):
+        return world.client.put(ev(world, "/certificate-templates/award"), json={"fields": fields}, headers=org(world))
+
+    name = {"type": "name", "x": 20, "y": 60, "w": 200, "size": 24}
+    for text, detail in (
+            ("{name.__class__}", "第 2 个字段的文字中有无效的占位符 {name.__class__}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number}。"),
+            ("{name!r}", "第 2 个字段的文字中有无效的占位符 {name!r}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number}。"),
+            ("{holder}", "第 2 个字段的文字中有无效的占位符 {holder}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number}。"),
+            ("{0}", "第 2 个字段的文字中有无效的占位符 {0}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number}。"),
+            ("特发此证{", "第 2 个字段的文字中花括号不成对：占位符写成 {name}，文字里不要单独使用 { 或 }。"),
+            ("}{name}", "第 2 个字段的文字中花括号不成对：占位符写成 {name}，文字里不要单独使用 { 或 }。")):
+        response = put([name, {"type": "text", "x": 20, "y": 80, "w": 200, "size": 16, "text": text}])
+        assert response.status_code == 422, text
+        assert response.json()["detail"] == detail
+        assert response.json()["errors"][0]["field"] == "fields.1"
+    response = put([{**name, "color": "reddish"}])
+    assert response.status_code == 422 and response.json()["detail"] == "第 1 个字段的颜色“reddish”无效：请写成 #RRGGBB，例如 #B22222。"
+    response = put([])
+    assert response.status_code == 422 and response.json()["detail"] == "模板至少要有一个字段（例如姓名）。"
+    saved = ok(put([{**name, "color": "#b22"}, {"type": "text", "x": 20, "y": 80, "w": 200, "size": 16, "text": "《{title}》{{荣誉}}"}]))
+    assert saved["fields"][0]["color"] == "#BB2222" and saved["fields"][1]["text"] == "《{title}》{{荣誉}}"
+    from judging.render import field_text
+
+    assert field_text(saved["fields"][1], {"title": "红树林"}) == "《红树林》{荣誉}"
+    assert field_text({"type": "text", "text": "{name.__class__}{name}"}, {"name": "李华"}) == "{name.__class__}李华"
+
+
+def test_texts_that_do_not_fit_are_reported_and_long_titles_wrap(world, tmp_path):
+    awarded(world)
+    fields = [{"type": "name", "x": 20, "y": 40, "w": 30, "size": 24, "shrink": False},
+              {"type": "title", "x": 20, "y": 80, "w": 25, "size": 20, "shrink": True},
+              {"type": "number", "x": 20, "y": 180, "w": 200, "size": 9}]
+    ok(world.client.put(ev(world, "/certificate-templates/award"), json={"fields": fields}, headers=org(world)))
+    check = ok(world.client.get(ev(world, "/certificates/check"), headers=org(world)))
+    # 阿依古丽·买买提 needs about 60 mm at 24 pt: more than the 30 mm box, and shrinking is off
+    assert [(o["name"], o["field"], o["holder"]) for o in check["overflow"]] == [("阿依古丽·买买提", "name", "阿依古丽·买买提")]
+    assert (check["certificates"], check["printable"]) == (5, 3)
+    response = world.client.get(ev(world, "/certificates.pdf"), headers=org(world))
+    assert response.headers["x-unprintable"] == "2" and response.headers["x-certificate-pages"] == "3"
+    text = pdf_text(save(tmp_path, response.content))
+    assert "阿依古丽" not in text
+    # the 9-character title does not fit 25 mm on one line at 12 pt or more: two lines
+    lines = [line.strip() for line in text.split("\f")[0].splitlines() if line.strip()]
+    assert "校园雨水花" in lines and "园的设计" in lines
+    # with shrink-to-fit on, the name shrinks only to 60 % (14.4 pt): still too long, still reported
+    fields[0]["shrink"] = True
+    ok(world.client.put(ev(world, "/certificate-templates/award"), json={"fields": fields}, headers=org(world)))
+    check = ok(world.client.get(ev(world, "/certificates/check"), headers=org(world)))
+    assert [o["name"] for o in check["overflow"]] == ["阿依古丽·买买提"]
+    fields[0]["w"] = 45  # fits at about 17 pt
+    ok(world.client.put(ev(world, "/certificate-templates/award"), json={"fields": fields}, headers=org(world)))
+    assert ok(world.client.get(ev(world, "/certificates/check"), headers=org(world)))["overflow"] == []
+
+
+def test_verification_base_url_warning():
+    warn = certificates.base_url_warning
+    for url in ("http://127.0.0.1:8793", "https://127.0.0.1", "https://192.168.1.20:8443", "https://10.0.0.5", "https://localhost",
+                "https://xinmiao.local", "https://laptop", "http://xinmiao.example.org", "https://[::1]:8443"):
+        assert warn(url) == f"证书二维码将指向 {url}，手机扫码可能无法打开；请在模板中填写公网验证网址。", url
+    assert warn("https://xinmiao.example.org") is None and warn("https://zs.hainan.edu.cn/xm") is None
+
+
+def test_a_ttc_font_collection_is_accepted(world, tmp_path):
+    from fontTools import subset
+    from fontTools.ttLib import TTCollection, TTFont
+
+    from app.pdf import default_font_path
+
+    awarded(world)
+    members = []
+    for style, chars in (("sans", "王小明"), ("serif", "王小明李华张三")):
+        options = subset.Options()
+        font = subset.load_font(str(default_font_path(style)), options)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes={ord(c) for c in chars} | set(range(0x20, 0x7F)))
+        subsetter.subset(font)
+        buf = io.BytesIO()
+        font.save(buf)
+        buf.seek(0)
+        members.append(TTFont(buf))
+    collection = TTCollection()
+    collection.fonts = members
+    out = io.BytesIO()
+    collection.save(out)
+    data = out.getvalue()
+    assert data[:4] == b"ttcf"
+    info = world.run(certificates.upload_font(world.org, world.event_id, "two.ttc", data, index=1))
+    assert (info["format"], info["glyphs"], info["collection_fonts"], info["filename"]) == ("otf", 95 + 7, 2, "two.ttc#1")
+    first = world.run(certificates.upload_font(world.org, world.event_id, "two.ttc", data))
+    assert first["glyphs"] == 95 + 3
+    try:
+        world.run(certificates.upload_font(world.org, world.event_id, "two.ttc", data, index=2))
+        raise AssertionError("index 2 accepted")
+    except certificates.ValidationFailed as exc:
+        assert exc.message == "字体集里有 2 个字体，序号必须在 0 到 1 之间。"
+    # the extracted font is embedded by fpdf2: a name it has prints
+    ok(world.client.put(ev(world, "/certificate-templates/award"), json={
+        "font": info["ref"], "fields": [{"type": "name", "x": 20, "y": 60, "w": 200, "size": 24}]}, headers=org(world)))
+    path = save(tmp_path, world.client.get(ev(world, "/certificates.pdf?school_code=HK02"), headers=org(world)).content)
+    assert "李华" in pdf_text(path)
+    assert all(row[-5:-2] == ["yes", "yes", "yes"] for row in pdf_fonts(path))
