@@ -50,13 +50,26 @@ def _error_page(request: Request, status: int, message: str) -> Response:
     return render(request, "error.html", status_code=status, status=status, message=message)  # type: ignore[return-value]
 
 
-def service_error_handler(request: Request, exc: ServiceError) -> Response:
-    """Service errors: JSON ``{"status_code", "detail", "extra", "errors"?}`` for the API, a page otherwise."""
+def _wants_json(request: Request) -> bool:
+    """The API, and pages' own JSON endpoints called by their scripts (a JSON body, or an
+    ``Accept`` that asks for JSON and not HTML), get errors as JSON."""
     if _is_api(request):
+        return True
+    if request.headers.get("content-type", "").startswith("application/json"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def service_error_handler(request: Request, exc: ServiceError) -> Response:
+    """Service errors: JSON ``{"status_code", "detail", "extra", "errors"?}`` for the API and
+    for pages' JSON endpoints (see :func:`_wants_json`), a page otherwise."""
+    if _wants_json(request):
         body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.message, "extra": exc.extra}
         if exc.errors:
             body["errors"] = exc.errors
-        return Response(body, status_code=exc.status_code, media_type=MediaType.JSON)
+        return Response(body, status_code=exc.status_code, media_type=MediaType.JSON,
+                        headers={"cache-control": "no-store"})
     return _error_page(request, exc.status_code, exc.message)
 
 

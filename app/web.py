@@ -3,6 +3,7 @@ form parsing, redirects with flash messages."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from litestar import MediaType, Request
 from litestar.response import Redirect, Template
@@ -66,3 +67,13 @@ def form_int(form: Any, key: str) -> int | None:
 
 def error_message(exc: Exception) -> str:
     return getattr(exc, "message", None) or str(exc) or _("操作失败，请重试。")
+
+
+def content_disposition(filename: str, *, fallback: str | None = None, inline: bool = False) -> str:
+    """``Content-Disposition`` value: ``fallback`` (or ``filename`` with non-ASCII and
+    header-breaking characters replaced by ``_``) as the plain ``filename``, and the exact
+    name as RFC 5987 ``filename*=UTF-8''...`` for browsers that read it."""
+    plain = fallback or filename
+    plain = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\%;' else "_" for ch in plain)
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"

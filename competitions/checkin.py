@@ -425,6 +425,13 @@ async def live_view(actor: Principal, session_id: int) -> dict[str, Any]:
     "rejected": {result: count}}``.
     """
     session = await get_session(actor, session_id)
+    members, checkins = await _attendance_rows(session)
+    return _live(session, members, checkins, await _rejected_counts(session_id))
+
+
+async def _attendance_rows(session: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The event's members (by school code, entry code, position) and the session's
+    check-ins (latest first): two queries shared by the live view and the workbook."""
     members = await Member.select(
         Member.id, Member.name, Member.role, Member.entry.code.as_alias("entry_code"),
         Member.entry.title.as_alias("entry_title"), Member.entry.status.as_alias("entry_status"),
@@ -433,8 +440,22 @@ async def live_view(actor: Principal, session_id: int) -> dict[str, Any]:
     ).where(Member.event == session["event_id"]).order_by(Member.entry.school.code).order_by(
         Member.entry.code).order_by(Member.position)
     checkins = await Checkin.select(
-        Checkin.member, Checkin.checked_in_at, Checkin.device, Checkin.method, Checkin.staff.username.as_alias("staff"),
-    ).where(Checkin.checkin_session == session_id).order_by(Checkin.checked_in_at, ascending=False)
+        Checkin.member, Checkin.checked_in_at, Checkin.device, Checkin.method,
+        Checkin.staff.username.as_alias("staff"), Checkin.staff.display_name.as_alias("staff_name"),
+    ).where(Checkin.checkin_session == session["id"]).order_by(Checkin.checked_in_at, ascending=False)
+    return members, checkins
+
+
+async def _rejected_counts(session_id: int) -> dict[str, int]:
+    rows = await RejectedScan.select(RejectedScan.result).where(RejectedScan.checkin_session == session_id)
+    rejected: dict[str, int] = {}
+    for r in rows:
+        rejected[r["result"]] = rejected.get(r["result"], 0) + 1
+    return rejected
+
+
+def _live(session: dict[str, Any], members: list[dict[str, Any]], checkins: list[dict[str, Any]],
+          rejected: dict[str, int]) -> dict[str, Any]:
     arrived = {c["member"]: c for c in checkins}
     schools: dict[int, dict[str, Any]] = {}
     missing = []
@@ -463,10 +484,6 @@ async def live_view(actor: Principal, session_id: int) -> dict[str, Any]:
             "time": _short_time(c["checked_in_at"]), "device": c["device"],
             "method": c["method"], "staff": c["staff"],
         })
-    rejected_rows = await RejectedScan.select(RejectedScan.result).where(RejectedScan.checkin_session == session_id)
-    rejected: dict[str, int] = {}
-    for r in rejected_rows:
-        rejected[r["result"]] = rejected.get(r["result"], 0) + 1
     school_list = sorted(schools.values(), key=lambda s: (s["arrived"] / s["expected"] if s["expected"] else 1, s["code"]))
     return {
         "session": session, "expected": sum(s["expected"] for s in schools.values()), "arrived": len(arrived),
@@ -490,19 +507,9 @@ async def attendance_workbook(actor: Principal, session_id: int) -> tuple[bytes,
     方式; header frozen, filters on. No ID numbers or phones. Returns (bytes, file name
     ``签到-<event>-<session>.xlsx``)."""
     _require_organizer(actor)
-    view = await live_view(actor, session_id)
-    session = view["session"]
-    missing_ids = {m["id"] for m in view["missing"]}
-    members = await Member.select(
-        Member.id, Member.name, Member.role, Member.entry.code.as_alias("entry_code"),
-        Member.entry.title.as_alias("entry_title"), Member.entry.status.as_alias("entry_status"),
-        Member.entry.school.code.as_alias("school_code"), Member.entry.school.name.as_alias("school_name"),
-    ).where(Member.event == session["event_id"]).order_by(Member.entry.school.code).order_by(
-        Member.entry.code).order_by(Member.position)
-    checkins = await Checkin.select(
-        Checkin.member, Checkin.checked_in_at, Checkin.device, Checkin.method,
-        Checkin.staff.username.as_alias("staff"), Checkin.staff.display_name.as_alias("staff_name"),
-    ).where(Checkin.checkin_session == session_id)
+    session = await get_session(actor, session_id)
+    members, checkins = await _attendance_rows(session)
+    missing_ids = {m["id"] for m in _live(session, members, checkins, {})["missing"]}
     arrived = {c["member"]: c for c in checkins}
     role_names = {"student": _("学生"), "adviser": _("辅导教师")}
     method_names = {"qr": _("扫码"), "manual": _("按姓名")}

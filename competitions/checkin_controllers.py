@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 
 from app.auth import check_access, organizer_only, requires
-from app.web import user_of
+from app.web import content_disposition, user_of
 from competitions import badges, checkin, credentials
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -117,7 +116,7 @@ class CheckinApi(Controller):
     @get("/checkin-sessions/{session_id:int}/attendance.xlsx", guards=[organizer_only])
     async def attendance(self, request: Request, session_id: int) -> Response:
         data, name = await checkin.attendance_workbook(user_of(request), session_id)
-        disposition = f"attachment; filename=\"checkin-{session_id}.xlsx\"; filename*=UTF-8''{quote(name, safe='')}"
+        disposition = content_disposition(name, fallback=f"checkin-{session_id}.xlsx")
         return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
 
 
@@ -148,7 +147,7 @@ class CredentialApi(Controller):
         """Badges (参赛证), eight per A4 sheet with cut marks, sorted by school; a school gets
         its own; ``member_id`` prints one person's (after a reissue)."""
         data, name = await badges.badges_pdf(user_of(request), event_id, school_code=school_code, member_id=member_id)
-        return Response(data, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+        return Response(data, media_type="application/pdf", headers={"Content-Disposition": content_disposition(name, inline=True)})
 
 
 def checkin_routes() -> list[Any]:

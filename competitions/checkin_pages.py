@@ -8,14 +8,13 @@ services as the JSON API.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 
 from app.auth import organizer_only, requires
-from app.errors import ServiceError
+from app.errors import ServiceError, ValidationFailed
 from app.i18n import _
-from app.web import flash, form_value, redirect, render, user_of
+from app.web import content_disposition, flash, form_value, redirect, render, user_of
 from competitions import badges, checkin, credentials, events
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,18 +38,12 @@ async def _json_body(request: Request) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def _error_json(exc: ServiceError) -> Response:
-    """A service error as JSON (``{"status_code", "detail", "extra"}``) for the scan page's
-    script: the app's handler renders HTML error pages for non-API paths."""
-    return Response({"status_code": exc.status_code, "detail": exc.message, "extra": exc.extra},
-                    status_code=exc.status_code, media_type="application/json", headers={"cache-control": "no-store"})
-
-
-async def _as_json(call: Any) -> Any:
+def _member_id(body: dict[str, Any], message: str) -> int:
+    """``member_id`` from a JSON body; 422 with ``message`` when missing or not a number."""
     try:
-        return await call
-    except ServiceError as exc:
-        return _error_json(exc)
+        return int(body.get("member_id"))
+    except (TypeError, ValueError):
+        raise ValidationFailed(message) from None
 
 
 class CheckinPages(Controller):
@@ -142,44 +135,31 @@ class CheckinPages(Controller):
         """JSON for the scan page: ``{"token", "client_scan_id"?, "scanned_at"?, "device"?}``;
         answers as ``POST /api/v1/checkin/scan``."""
         body = await _json_body(request)
-        return await _as_json(checkin.scan(user_of(request), session_id, str(body.get("token") or ""),
-                                           client_scan_id=body.get("client_scan_id"), scanned_at=body.get("scanned_at"),
-                                           device=str(body.get("device") or "")))
+        return await checkin.scan(user_of(request), session_id, str(body.get("token") or ""),
+                                  client_scan_id=body.get("client_scan_id"), scanned_at=body.get("scanned_at"),
+                                  device=str(body.get("device") or ""))
 
     @post("/{session_id:int}/manual", guards=[scanners], status_code=200, request_max_body_size=SCAN_BODY_MAX)
     async def manual(self, request: Request, session_id: int) -> Any:
         """JSON for the scan page: ``{"member_id", "client_scan_id"?, "scanned_at"?, "device"?}``."""
         body = await _json_body(request)
-        try:
-            member_id = int(body.get("member_id"))
-        except (TypeError, ValueError):
-            from app.errors import ValidationFailed
-
-            return _error_json(ValidationFailed(_("请选择要签到的人。")))
-        return await _as_json(checkin.check_in_member(user_of(request), session_id, member_id,
-                                                      client_scan_id=body.get("client_scan_id"),
-                                                      scanned_at=body.get("scanned_at"), device=str(body.get("device") or "")))
+        member_id = _member_id(body, _("请选择要签到的人。"))
+        return await checkin.check_in_member(user_of(request), session_id, member_id,
+                                             client_scan_id=body.get("client_scan_id"),
+                                             scanned_at=body.get("scanned_at"), device=str(body.get("device") or ""))
 
     @get("/{session_id:int}/search", guards=[scanners])
     async def search(self, request: Request, session_id: int, q: str = "") -> Any:
         """JSON for the scan page: ``{"results": [...20 at most], "more": bool}``."""
-        try:
-            rows = await checkin.search_members(user_of(request), session_id, q, SEARCH_LIMIT + 1)
-        except ServiceError as exc:
-            return _error_json(exc)
+        rows = await checkin.search_members(user_of(request), session_id, q, SEARCH_LIMIT + 1)
         return {"results": rows[:SEARCH_LIMIT], "more": len(rows) > SEARCH_LIMIT}
 
     @post("/{session_id:int}/undo", guards=[scanners], status_code=200, request_max_body_size=SCAN_BODY_MAX)
     async def undo(self, request: Request, session_id: int) -> Any:
         """JSON for the scan page: ``{"member_id", "reason"?}`` takes back a mistaken check-in."""
         body = await _json_body(request)
-        try:
-            member_id = int(body.get("member_id"))
-        except (TypeError, ValueError):
-            from app.errors import ValidationFailed
-
-            return _error_json(ValidationFailed(_("请选择要撤销签到的人。")))
-        return await _as_json(checkin.undo_checkin(user_of(request), session_id, member_id, str(body.get("reason") or "")))
+        member_id = _member_id(body, _("请选择要撤销签到的人。"))
+        return await checkin.undo_checkin(user_of(request), session_id, member_id, str(body.get("reason") or ""))
 
     @get("/{session_id:int}/live", guards=[scanners])
     async def live(self, request: Request, session_id: int) -> Any:
@@ -190,7 +170,7 @@ class CheckinPages(Controller):
     @get("/{session_id:int}/attendance.xlsx", guards=[organizer_only])
     async def attendance(self, request: Request, session_id: int) -> Response:
         data, name = await checkin.attendance_workbook(user_of(request), session_id)
-        disposition = f"attachment; filename=\"checkin-{session_id}.xlsx\"; filename*=UTF-8''{quote(name, safe='')}"
+        disposition = content_disposition(name, fallback=f"checkin-{session_id}.xlsx")
         return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
 
     @get("/badges/{event_id:int}", guards=[credential_viewers])
@@ -199,7 +179,7 @@ class CheckinPages(Controller):
         """Badges PDF for the page's session-cookie users (the API has the same)."""
         data, name = await badges.badges_pdf(user_of(request), event_id, school_code=school_code or None,
                                              member_id=member_id)
-        return Response(data, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+        return Response(data, media_type="application/pdf", headers={"Content-Disposition": content_disposition(name, inline=True)})
 
     @get("/credentials/{member_id:int}", guards=[credential_viewers])
     async def credential(self, request: Request, member_id: int, format: str = "svg") -> Response:

@@ -27,11 +27,11 @@ import unicodedata
 import zipfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from app import audit
 from app.db import write_transaction
 from app.errors import NotFound, TooLarge, ValidationFailed
+from app import web
 from app.i18n import _
 from app.principal import Principal
 from app.settings import get_settings
@@ -129,11 +129,8 @@ def sanitize_filename(name: Any, content_type: str) -> str:
 
 
 def content_disposition(filename: str, *, inline: bool = False) -> str:
-    """``Content-Disposition`` value with an ASCII ``filename`` fallback and the exact name
-    as RFC 5987 ``filename*=UTF-8''...``."""
-    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\%;' else "_" for ch in filename)
-    kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    """``Content-Disposition`` for a stored document (see :func:`app.web.content_disposition`)."""
+    return web.content_disposition(filename, inline=inline)
 
 
 def storage_path(storage_key: str) -> Path:

@@ -25,7 +25,7 @@ from app.auth import logged_in, organizer_only, requires
 from app.errors import ServiceError, ValidationFailed
 from app.i18n import _
 from app.settings import get_settings
-from app.web import flash, form_bool, form_value, redirect, render, user_of
+from app.web import content_disposition, flash, form_bool, form_value, redirect, render, user_of
 from competitions import events, registration, roster
 from competitions.idnumbers import ID_TYPES
 from competitions.members import MemberInput
@@ -166,8 +166,8 @@ def _documents_module() -> Any:
 
 
 def _attachment(content: bytes, ascii_name: str, display_name: str) -> Response:
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(display_name)}"
-    return Response(content, media_type=XLSX, headers={"Content-Disposition": disposition})
+    return Response(content, media_type=XLSX,
+                    headers={"Content-Disposition": content_disposition(display_name, fallback=ascii_name)})
 
 
 async def _upload(request: Request, field: str = "file") -> tuple[str, bytes]:

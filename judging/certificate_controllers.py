@@ -3,7 +3,6 @@ verification, plus templates, batches, revocation and reissue for organizers."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
@@ -11,7 +10,7 @@ from litestar import Controller, Request, Response, get, post, put
 from app.auth import organizer_only, requires
 from app.errors import NotFound, TooManyRequests
 from app.i18n import _
-from app.web import user_of
+from app.web import content_disposition, user_of
 from judging import certificates
 from judging.results import category_ids
 
@@ -29,9 +28,8 @@ def client_address(request: Request) -> str:
 
 
 def pdf_response(content: bytes, ascii_name: str, display_name: str, inline: bool = False, **headers: str) -> Response:
-    disposition = "inline" if inline else "attachment"
     return Response(content, media_type=PDF, headers={
-        "Content-Disposition": f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(display_name)}",
+        "Content-Disposition": content_disposition(display_name, fallback=ascii_name, inline=inline),
         "Cache-Control": "no-store", **headers})
 
 
