@@ -12,8 +12,10 @@ the first check-in in the same round trip.
   (per event loop) whose sessions use ``synchronous_commit = off``: a commit returns before
   its WAL record is flushed, so a crash of the database server may lose the last fraction
   of a second of acknowledged check-ins (never corrupts anything; PostgreSQL's documented
-  "asynchronous commit"). That trade is right for a scan: it costs 2.5x throughput to wait
-  for the flush on this machine, and a lost check-in is repaired by scanning again. Every
+  "asynchronous commit"; at most three times ``wal_writer_delay``, 200 ms by default). That
+  trade is right for a scan: waiting for the flush cost a fifth of the scan rate on this
+  2-core machine (about 1,200 against 1,400 scans/s through HTTP, bench/checkin.py), and a
+  lost check-in is repaired by scanning again. Every
   other write of the service keeps synchronous commits. SQLite's equivalent is WAL with
   ``synchronous=NORMAL``, which the whole service uses.
 - SQLite: one persistent ``sqlite3`` connection per process, used directly on the event loop
@@ -42,6 +44,7 @@ from app.db import current_engine
 
 UTC = dt.timezone.utc
 CHECKPOINT_EVERY = 200  # scans between WAL checkpoints run on the worker thread
+SCAN_POOL_SIZE = 10  # PostgreSQL connections for scans, per process
 
 
 @dataclass(frozen=True)
@@ -76,26 +79,36 @@ _DETAIL_COLUMNS = """
     e.code AS entry_code, e.title AS entry_title, e.status AS entry_status, sc.name AS school_name"""
 
 # Only members of approved entries are checked in (others' credentials count as revoked).
-PG_SCAN_SQL = f"""
+# Every table is reached by primary key or by both columns of the unique index, written
+# with the parameters themselves, so the plan never depends on table statistics. Written
+# as joins, PostgreSQL's generic plan (used after five executions of the prepared statement)
+# scanned every approved entry, and every check-in of the session, whenever the statistics
+# were stale, e.g. an empty checkin table at the start of a session that then fills up.
+PG_SCAN_SQL = """
 WITH s AS (SELECT id, event, starts_at, ends_at FROM checkin_session WHERE id = $1),
-m AS (SELECT id, event, entry, credential_generation, name, role FROM member WHERE id = $2),
+m AS (
+    SELECT m.id, m.event, m.credential_generation, m.name, m.role,
+        e.code AS entry_code, e.title AS entry_title, e.status AS entry_status, sc.name AS school_name
+    FROM member m LEFT JOIN entry e ON e.id = m.entry LEFT JOIN school sc ON sc.id = e.school
+    WHERE m.id = $2
+),
 ins AS (
     INSERT INTO checkin (checkin_session, member, checked_in_at, recorded_at, device, staff, client_scan_id, method)
     SELECT s.id, m.id, $4, now(), $5, $6, $7, $8
-    FROM s JOIN m ON m.event = s.event JOIN entry e ON e.id = m.entry
-    WHERE ($3::integer IS NULL OR m.credential_generation = $3::integer) AND e.status = 'approved'
+    FROM s JOIN m ON m.event = s.event
+    WHERE ($3::integer IS NULL OR m.credential_generation = $3::integer) AND m.entry_status = 'approved'
     ON CONFLICT (checkin_session, member) DO NOTHING
     RETURNING checked_in_at
 )
-SELECT {_DETAIL_COLUMNS},
+SELECT s.event AS session_event, s.starts_at, s.ends_at,
+    m.id AS member_id, m.event AS member_event, m.credential_generation, m.name, m.role,
+    m.entry_code, m.entry_title, m.entry_status, m.school_name,
     (SELECT checked_in_at FROM ins) AS inserted_at,
     c.checked_in_at AS first_at, c.client_scan_id AS first_client_scan_id
 FROM (SELECT 1) AS one
 LEFT JOIN s ON true
 LEFT JOIN m ON true
-LEFT JOIN entry e ON e.id = m.entry
-LEFT JOIN school sc ON sc.id = e.school
-LEFT JOIN checkin c ON c.checkin_session = s.id AND c.member = m.id
+LEFT JOIN checkin c ON c.checkin_session = $1 AND c.member = $2
 """
 
 PG_FIRST_SQL = "SELECT checked_in_at, client_scan_id FROM checkin WHERE checkin_session = $1 AND member = $2"
@@ -239,13 +252,19 @@ class PostgresScanStore:
     def __init__(self, engine: PostgresEngine) -> None:
         self.engine = engine
         self._own_pool: Any = None
+        # asyncpg's pool hands a released connection to whichever task asks next, so under
+        # load a waiting scan can be overtaken again and again (asyncio.Queue lets a new
+        # caller take an item before the woken waiter runs): a 100+ ms tail. asyncio's
+        # Semaphore queues its waiters first come, first served; with no more holders than
+        # connections, pool.acquire() never waits.
+        self._gate = asyncio.Semaphore(SCAN_POOL_SIZE)
 
     async def _pool(self) -> Any:
         if self._own_pool is None:
             import asyncpg
 
             self._own_pool = await asyncpg.create_pool(
-                **self.engine.config, min_size=1, max_size=10, server_settings={"synchronous_commit": "off"},
+                **self.engine.config, min_size=1, max_size=SCAN_POOL_SIZE, server_settings={"synchronous_commit": "off"},
                 reset=_keep_session,
             )
         return self._own_pool
@@ -253,7 +272,7 @@ class PostgresScanStore:
     async def record(self, *args: Any) -> ScanRow:
         (session_id, member_id, generation, scanned_at, device, staff_id, client_scan_id, method) = args
         pool = await self._pool()
-        async with pool.acquire() as conn:
+        async with self._gate, pool.acquire() as conn:
             row = await conn.fetchrow(
                 PG_SCAN_SQL, session_id, member_id, generation, scanned_at, device, staff_id, client_scan_id, method
             )
