@@ -78,8 +78,15 @@ def cmd_cert(args: argparse.Namespace) -> None:
 
 def cmd_db(args: argparse.Namespace) -> None:
     if args.action == "upgrade":
-        _prepare()
-        print("Database is up to date.")
+        from app import db
+        from app.settings import get_settings
+
+        db.configure_database(get_settings().database_url)
+        applied = asyncio.run(db.migrate())
+        if applied:
+            print(f"Applied {applied} migration{'s' if applied != 1 else ''}; the database is up to date.")
+        else:
+            print("The database was already up to date.")
 
 
 def cmd_users(args: argparse.Namespace) -> None:

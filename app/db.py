@@ -88,8 +88,18 @@ def configure_database(url: str) -> Engine:
     return engine
 
 
-async def migrate() -> None:
-    """Apply every pending migration of every app (``xinmiao db upgrade``)."""
+async def _applied_migrations() -> int:
+    from piccolo.apps.migrations.tables import Migration
+
+    if not await Migration.table_exists():
+        return 0
+    return await Migration.count()
+
+
+async def migrate() -> int:
+    """Apply every pending migration of every app (``xinmiao db upgrade``); returns how
+    many were applied (0: the database was up to date). Raises RuntimeError with Piccolo's
+    output when one fails."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     engine = current_engine()
@@ -98,11 +108,13 @@ async def migrate() -> None:
     import contextlib
     import io
 
+    before = await _applied_migrations()
     output = io.StringIO()
     with contextlib.redirect_stdout(output):  # Piccolo prints a banner per app
         response = await run_forwards(app_name="all", migration_id="all", fake=False)
     if not response.success:
         raise RuntimeError(f"migrations failed: {response.message}\n{output.getvalue()}")
+    return await _applied_migrations() - before
 
 
 async def start_pool() -> None:

@@ -139,8 +139,20 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     return _error_page(request, status, detail)
 
 
+def _overflow(exc: BaseException | None) -> bool:
+    """True when ``exc`` is, or was raised from, an integer too large for a database column:
+    SQLite raises ``OverflowError`` beyond 64 bits, asyncpg a ``DataError`` caused by
+    ``OverflowError`` beyond the 32 bits of an ``integer`` id."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, OverflowError):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, OverflowError):  # an id too large for the database cannot exist
+    if _overflow(exc):  # an id too large for the database cannot exist
         return http_error_handler(request, NotFoundException())
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     _request_locale(request)

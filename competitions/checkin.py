@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import openpyxl
+from piccolo.columns.combination import WhereRaw
 
 from app.db import write_transaction
 from app.errors import Forbidden, NotFound, ValidationFailed
@@ -34,6 +35,7 @@ CLOCK_SKEW = dt.timedelta(minutes=2)
 MAX_QUEUE_AGE = dt.timedelta(days=2)  # a queued scan older than this has a wrong device clock
 CLIENT_SCAN_ID_MAX = 64
 EXPECTED_STATUSES = ("approved",)
+NAME_SEPARATORS = "·•・‧.． "  # typed for the middle dot of names such as 阿依古丽·买买提
 
 
 def _now() -> dt.datetime:
@@ -122,19 +124,32 @@ async def create_session(actor: Principal, event_id: int, name: str, starts_at: 
                          location: str = "") -> dict[str, Any]:
     """Create a check-in session of an event (organizers). ``starts_at``/``ends_at`` are ISO
     times (naive = Asia/Shanghai) or None. Raises 404 for an unknown event, 422 for an empty
-    name (max 100 characters) or an end before the start."""
+    name (max 100 characters), a name another session of the event has, or an end before
+    the start."""
     _require_organizer(actor)
     if not await Event.exists().where(Event.id == event_id):
         raise NotFound(_("找不到这个赛事。"))
     values = _session_values(name, starts_at, ends_at, location)
 
     async def work() -> dict[str, Any]:
+        await _refuse_duplicate_name(event_id, values["name"])
         row = await CheckinSession.insert(
             CheckinSession(event=event_id, created_by=actor.id, created_at=_now(), **values)
         ).returning(*CheckinSession.all_columns())
         return row[0]
 
     return session_out(await write_transaction(work))
+
+
+async def _refuse_duplicate_name(event_id: int, name: str, session_id: int | None = None) -> None:
+    """422 when another session of the event has this name: staff pick sessions by name, and
+    scans split between two 报到 could never be merged."""
+    query = CheckinSession.exists().where((CheckinSession.event == event_id) & (CheckinSession.name == name))
+    if session_id is not None:
+        query = query.where(CheckinSession.id != session_id)
+    if await query:
+        raise ValidationFailed(_("本赛事已有名为“{name}”的签到场次，请换一个名称（例如加上日期或地点）。", name=name),
+                               errors=[{"field": "name", "message": _("重名")}])
 
 
 def _session_values(name: str, starts_at: Any, ends_at: Any, location: str) -> dict[str, Any]:
@@ -167,6 +182,7 @@ async def update_session(actor: Principal, session_id: int, name: Any = KEEP, st
     )
 
     async def work() -> None:
+        await _refuse_duplicate_name(current["event_id"], values["name"], session_id)
         await CheckinSession.update(values).where(CheckinSession.id == session_id)
 
     await write_transaction(work)
@@ -370,11 +386,14 @@ async def undo_checkin(actor: Principal, session_id: int, member_id: int, reason
 
 async def search_members(actor: Principal, session_id: int, query: str, limit: int = 20) -> list[dict[str, Any]]:
     """Members of the session's event whose name, entry code or title, or school name
-    contains ``query`` (at least 1 character), with their check-in time at this session.
+    contains ``query`` (at least 1 character; in names, the middle dot of names such as
+    阿依古丽·买买提 and its look-alikes (. • ・ ‧ ． and spaces) may be typed or left out), with
+    their check-in time at this session.
     Shapes: ``[{"id", "name", "role", "school_name", "entry_code", "entry_title",
     "entry_status", "can_check_in", "checked_in_at", "checked_in_time"}]`` (at most ``limit``;
     ask for one more to learn whether there are more); never ID numbers or phones. Members of
-    entries that are not approved are listed with ``can_check_in`` false so staff see why."""
+    entries that are not approved (withdrawn included) are listed with ``can_check_in`` false
+    so staff see why."""
     session = await get_session(actor, session_id)
     query = (query or "").strip()
     if not query:
@@ -383,13 +402,21 @@ async def search_members(actor: Principal, session_id: int, query: str, limit: i
     if not query:
         return []
     like = f"%{query}%"
+    name_match = Member.name.like(like)
+    bare = "".join(ch for ch in query if ch not in NAME_SEPARATORS)
+    if bare:
+        # 阿依古丽·买买提 is found as 阿依古丽买买提, 阿依古丽.买买提 or 阿依古丽 买买提
+        stripped = '"member"."name"'
+        for ch in NAME_SEPARATORS:
+            stripped = f"REPLACE({stripped}, '{ch}', '')"
+        name_match = name_match | WhereRaw(f"{stripped} LIKE {{}}", f"%{bare}%")
     rows = await Member.select(
         Member.id, Member.name, Member.role, Member.entry.code.as_alias("entry_code"),
         Member.entry.title.as_alias("entry_title"), Member.entry.school.name.as_alias("school_name"),
         Member.entry.status.as_alias("entry_status"),
     ).where(
-        (Member.event == session["event_id"]) & (Member.entry.status != "withdrawn")
-        & (Member.name.like(like) | Member.entry.code.like(f"%{query.upper()}%") | Member.entry.title.like(like)
+        (Member.event == session["event_id"])
+        & (name_match | Member.entry.code.like(f"%{query.upper()}%") | Member.entry.title.like(like)
            | Member.entry.school.name.like(like))
     ).order_by(Member.entry.school.code).order_by(Member.entry.code).order_by(Member.position).limit(limit)
     times = await _checkin_times(session_id, [r["id"] for r in rows])
@@ -417,10 +444,12 @@ async def _checkin_times(session_id: int, member_ids: list[int]) -> dict[int, dt
 async def live_view(actor: Principal, session_id: int) -> dict[str, Any]:
     """Who has arrived at a session (organizers and staff).
 
-    Expected people are the students and advisers of the event's approved entries; people
-    of other entries who checked in anyway are counted as arrived. Returns
+    Expected people are the students and advisers of the event's approved entries. People
+    who checked in and whose entry was withdrawn or returned afterwards count in ``arrived``
+    (every check-in) but not in ``arrived_expected``; per school they are ``arrived_other``,
+    so a school's ``arrived`` never exceeds its ``expected``. Returns
     ``{"session", "expected", "arrived", "arrived_expected", "schools": [{"school_id", "code",
-    "name", "expected", "arrived"}] (fewest arrived share first), "missing": [{"id", "name",
+    "name", "expected", "arrived", "arrived_other"}] (fewest arrived share first), "missing": [{"id", "name",
     "role", "school_name", "entry_code", "entry_title"}], "recent": [last 20 check-ins],
     "rejected": {result: count}}``.
     """
@@ -467,12 +496,16 @@ def _live(session: dict[str, Any], members: list[dict[str, Any]], checkins: list
             continue
         school = schools.setdefault(m["school_id"], {
             "school_id": m["school_id"], "code": m["school_code"], "name": m["school_name"], "expected": 0, "arrived": 0,
+            "arrived_other": 0,
         })
         if expected:
             school["expected"] += 1
         if m["id"] in arrived:
-            school["arrived"] += 1
-            arrived_expected += expected
+            if expected:
+                school["arrived"] += 1
+                arrived_expected += 1
+            else:
+                school["arrived_other"] += 1
         elif expected:
             missing.append({k: m[k] for k in ("id", "name", "role", "school_code", "school_name", "entry_code", "entry_title")})
     recent = []
@@ -500,11 +533,23 @@ def _short_time(value: dt.datetime) -> str:
     return local.strftime("%m-%d %H:%M")
 
 
+def _arrival_text(arrived: bool, entry_status: str) -> str:
+    """The workbook's 签到 cell: 已到 / 未到 for the expected, and for someone whose entry was
+    withdrawn or returned after checking in a value of its own, so that counting 已到 in
+    Excel gives the live view's 已到 / 应到."""
+    if not arrived:
+        return _("未到")
+    if entry_status in EXPECTED_STATUSES:
+        return _("已到")
+    return _("已到（作品已撤回）") if entry_status == "withdrawn" else _("已到（作品未通过审查）")
+
+
 async def attendance_workbook(actor: Principal, session_id: int) -> tuple[bytes, str]:
     """The session's attendance as .xlsx (organizers): one row per expected person or
     person who checked in, sorted by school and entry; columns 学校代码, 学校, 作品编号,
-    作品名称, 姓名, 角色, 签到, 签到时间 (a real date-time cell, Asia/Shanghai), 设备, 签到员,
-    方式; header frozen, filters on. No ID numbers or phones. Returns (bytes, file name
+    作品名称, 姓名, 角色, 签到 (已到 / 未到, or 已到（作品已撤回） / 已到（作品未通过审查） for
+    someone whose entry left the list after checking in), 签到时间 (a real date-time cell,
+    Asia/Shanghai), 设备, 签到员, 方式; header frozen, filters on. No ID numbers or phones. Returns (bytes, file name
     ``签到-<event>-<session>.xlsx``)."""
     _require_organizer(actor)
     session = await get_session(actor, session_id)
@@ -520,7 +565,7 @@ async def attendance_workbook(actor: Principal, session_id: int) -> tuple[bytes,
             continue
         rows.append([
             m["school_code"], m["school_name"], m["entry_code"], m["entry_title"], m["name"],
-            role_names.get(m["role"], m["role"]), _("已到") if c else _("未到"),
+            role_names.get(m["role"], m["role"]), _arrival_text(c is not None, m["entry_status"]),
             c["checked_in_at"].astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0) if c else None,
             c["device"] if c else "", (c["staff_name"] or c["staff"] or "") if c else "",
             method_names.get(c["method"], "") if c else "",

@@ -632,3 +632,84 @@ def test_postgresql_scan_statement_reads_every_row_by_key_in_its_generic_plan(wo
     [checkin_read] = by_table["checkin"]
     assert checkin_read["Index Name"] == "checkin_session_member_uq"
     assert "checkin_session = $1" in checkin_read["Index Cond"] and "member = $2" in checkin_read["Index Cond"]
+
+
+@pytest.mark.parametrize("huge", [2**31, 2**63])
+def test_ids_too_large_for_the_database_are_not_found(world, huge):
+    """An id beyond the database's integer (32 bits on PostgreSQL, 64 on SQLite) cannot
+    exist: 404 like any unknown id, never a 500."""
+    entry = new_entry(world, "HK01", ["李明"])
+    sid = session(world)
+    token = token_of(world, entry["members"]["李明"])
+    staff, org = world.headers("staff"), world.headers("org")
+    answers = [
+        world.client.post("/api/v1/checkin/scan", json={"session_id": huge, "token": token}, headers=staff),
+        world.client.post("/api/v1/checkin/manual", json={"session_id": huge, "member_id": entry["members"]["李明"]},
+                          headers=staff),
+        world.client.post("/api/v1/checkin/manual", json={"session_id": sid, "member_id": huge}, headers=staff),
+        world.client.get(f"/api/v1/checkin-sessions/{huge}/search?q=李", headers=staff),
+        world.client.get(f"/api/v1/participants/{huge}/credential", headers=org),
+        world.client.get(f"/api/v1/entries/{huge}", headers=org),
+    ]
+    assert [(r.status_code, r.json()["status_code"]) for r in answers] == [(404, 404)] * len(answers)
+    assert checkin_rows(world, sid) == []
+
+
+def test_entry_withdrawn_after_checking_in_leaves_school_counts_and_workbook_consistent(world):
+    """Someone who checked in and whose entry is then withdrawn is not 'expected' any more:
+    the school row shows them apart (+1), never 2 / 1, and the workbook's 已到 count equals
+    the headline."""
+    from competitions import registration
+
+    stays = new_entry(world, "HK01", ["李明"], title="留下的作品")
+    leaves = new_entry(world, "HK01", ["王芳", "张伟"], title="撤回的作品")
+    sid = session(world)
+    for token in (token_of(world, stays["members"]["李明"]), token_of(world, leaves["members"]["王芳"])):
+        assert scan(world, sid, token)["result"] == "checked_in"
+    world.run(registration.withdraw_entry(world.org, leaves["id"], "学生生病"))
+    live = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/live", headers=world.headers("org")))
+    assert (live["expected"], live["arrived"], live["arrived_expected"]) == (1, 2, 1)
+    assert [(s["code"], s["arrived"], s["expected"], s["arrived_other"]) for s in live["schools"]] == [("HK01", 1, 1, 1)]
+    assert live["missing"] == []
+    page = world.login_page("org").get(f"/checkin/{sid}/live")
+    assert "1 / 1" in page.text and "+1" in page.text
+    response = world.client.get(f"/api/v1/checkin-sessions/{sid}/attendance.xlsx", headers=world.headers("org"))
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert [(r[4], r[6]) for r in rows[1:]] == [("李明", "已到"), ("王芳", "已到（作品已撤回）")]
+    assert sum(1 for r in rows[1:] if r[6] == "已到") == live["arrived_expected"]
+
+
+def test_two_sessions_of_an_event_cannot_share_a_name(world):
+    first = session(world, "报到")
+    other = session(world, "开幕式")
+    org = world.headers("org")
+    again = world.client.post(f"/api/v1/events/{world.event_id}/checkin-sessions", json={"name": " 报到 "}, headers=org)
+    assert again.status_code == 422
+    assert again.json()["detail"] == "本赛事已有名为“报到”的签到场次，请换一个名称（例如加上日期或地点）。"
+    renamed = world.client.patch(f"/api/v1/checkin-sessions/{other}", json={"name": "报到"}, headers=org)
+    assert renamed.status_code == 422
+    # keeping its own name while changing the window is fine, and so is a distinct name
+    assert ok(world.client.patch(f"/api/v1/checkin-sessions/{first}", json={"name": "报到", "location": "东门"},
+                                 headers=org))["location"] == "东门"
+    assert ok(world.client.post(f"/api/v1/events/{world.event_id}/checkin-sessions", json={"name": "报到（第二天）"},
+                                headers=org), 201)["name"] == "报到（第二天）"
+
+
+@pytest.mark.parametrize("typed", ["阿依古丽·买买提", "阿依古丽买买提", "阿依古丽.买买提", "阿依古丽 买买提", "阿依古丽•买买提", "丽买"])
+def test_search_finds_names_with_a_middle_dot_however_it_is_typed(world, typed):
+    from urllib.parse import quote
+
+    b = new_entry(world, "HK02", ["阿依古丽·买买提"], title="椰子壳活性炭")
+    sid = session(world)
+    found = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q={quote(typed)}", headers=world.headers("staff")))
+    assert [(m["id"], m["name"]) for m in found] == [(b["members"]["阿依古丽·买买提"], "阿依古丽·买买提")]
+
+
+def test_search_lists_members_of_a_withdrawn_entry_as_not_checkable(world):
+    from competitions import registration
+
+    gone = new_entry(world, "HK01", ["吉天佑"])
+    world.run(registration.withdraw_entry(world.org, gone["id"], "退赛"))
+    sid = session(world)
+    found = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q=吉天佑", headers=world.headers("staff")))
+    assert [(m["name"], m["entry_status"], m["can_check_in"]) for m in found] == [("吉天佑", "withdrawn", False)]
