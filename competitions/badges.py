@@ -45,6 +45,20 @@ async def approved_entries(event_id: int, school_id: int | None = None) -> int:
     return await Entry.count().where(where)
 
 
+async def schools_with_badges(event_id: int) -> list[dict[str, Any]]:
+    """Schools that have approved entries in the event, by school code, for choosing one
+    school's badges: ``[{"code", "name", "entries"}]``."""
+    from competitions.tables import Entry
+
+    rows = await Entry.select(Entry.school.code.as_alias("code"), Entry.school.name.as_alias("name")).where(
+        (Entry.event == event_id) & Entry.status.is_in(list(BADGE_STATUSES))
+    ).order_by(Entry.school.code)
+    schools: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        schools.setdefault(r["code"], {"code": r["code"], "name": r["name"], "entries": 0})["entries"] += 1
+    return list(schools.values())
+
+
 async def badge_rows(actor: Principal, event_id: int, school_code: str | None = None,
                      member_id: int | None = None) -> list[dict[str, Any]]:
     """The people to print badges for: members of the event's approved entries, for the

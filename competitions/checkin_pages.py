@@ -61,10 +61,11 @@ class CheckinPages(Controller):
             by_event.setdefault(s["event_id"], []).append(s)
         blocks = []
         for e in all_events:
-            approved = 0
+            approved, schools = 0, []
             if user.is_organizer:
-                approved = await badges.approved_entries(e["id"])
-            blocks.append({"event": e, "sessions": by_event.get(e["id"], []), "approved": approved})
+                schools = await badges.schools_with_badges(e["id"])
+                approved = sum(s["entries"] for s in schools)
+            blocks.append({"event": e, "sessions": by_event.get(e["id"], []), "approved": approved, "schools": schools})
         if not user.is_organizer:
             blocks = [b for b in blocks if b["sessions"]]
         return render(request, "competitions/checkin_sessions.html", blocks=blocks)

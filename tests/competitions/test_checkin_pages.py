@@ -103,3 +103,24 @@ def test_entry_page_shows_credentials_and_organizer_reissues(world, app):
     # an outside "next" is not followed
     response = post_form(org, f"/checkin/credentials/{member_id}/reissue", {"reason": "又丢了", "next": "//evil.example/"})
     assert response.headers["location"] == "/checkin/"
+
+
+def test_organizer_prints_one_schools_badges_from_the_sessions_page(world, app):
+    import re
+    import shutil
+    import subprocess
+
+    new_entry(world, "HK01", ["李明", "王芳"], title="校园雨水回收装置")
+    new_entry(world, "HK02", ["阿依古丽·买买提"], title="椰子壳活性炭")
+    org = world.login_page("org")
+    page = org.get("/checkin/").text
+    form = re.search(r'<form method="get" action="(/checkin/badges/\d+)".*?</form>', page, re.S)
+    assert form and form.group(1) == f"/checkin/badges/{world.event_id}"
+    options = re.findall(r'<option value="([^"]+)">([^<]+)</option>', form.group(0))
+    assert [(code, text.split()[0]) for code, text in options] == [("HK01", "HK01"), ("HK02", "HK02")]
+    assert "（1 个作品）" in options[0][1]
+    pdf = org.get(f"{form.group(1)}?school_code=HK02")
+    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True).stdout.decode()
+        assert "阿依古丽·买买提" in text and "李明" not in text
