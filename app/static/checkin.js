@@ -21,7 +21,22 @@
  * tab while the network is down still gets the scanner and its queue.
  *
  * Times: the recent list shows the server's time of a check-in when the server has answered,
- * and the device's time (marked, in the event's time zone UTC+8) only for what it has not.
+ * and the device's time (in the event's time zone UTC+8) otherwise, marked 本机时间 only while
+ * the server has still to answer (queued, sending); a refusal (by the server or on the spot)
+ * is final and shows the scan's time unmarked.
+ *
+ * Scanner in another field: a USB scanner types into whatever has the focus. When the search
+ * box, the device name or any other text field holds a credential right before its caret on
+ * Enter/Tab, the credential is cut out (the field gets its own text back, nothing is saved)
+ * and scanned as if typed into #scan-input.
+ *
+ * Stale panel: 8 s after a result the panel is dimmed and labelled as the previous scan, so a
+ * glance after a scan that went nowhere does not read the last person's green as a new answer.
+ *
+ * Offline repeats: a scan queued while this device already has the same credential (or person)
+ * in its queue, or saw it checked in (recent list), gets a local hint; it is still queued and
+ * sent, the server judges. The recent list keeps only a hash of a credential (key), never the
+ * credential itself.
  */
 (function () {
   "use strict";
@@ -45,6 +60,8 @@
   var BAD = {revoked: 1, wrong_event: 1, invalid: 1, ime: 1};
   var EVENT_OFFSET_MIN = 8 * 60;   // Asia/Shanghai, no daylight saving time
   var IME_QUIET_MS = 300;          // an input-method burst is over after this long without keys
+  var STALE_MS = 8000;             // the result panel then shows the previous scan, dimmed
+  var CREDENTIAL_BEFORE = /XM[A-Z2-7018]{24}$/i;   // a credential a scanner just typed (before the caret)
 
   function $(id) { return document.getElementById(id); }
   function fmt(template, values) {
@@ -98,11 +115,11 @@
       pad(Math.floor(off / 60)) + ":" + pad(off % 60);
   }
   /* "HH:MM" of a moment in the event's time zone (UTC+8), whatever the device's time zone. */
-  function eventClock(iso) {
+  function eventClock(iso, seconds) {
     var d = new Date(iso);
     if (isNaN(d.getTime())) return "";
     var t = new Date(d.getTime() + EVENT_OFFSET_MIN * 60000);
-    return pad(t.getUTCHours()) + ":" + pad(t.getUTCMinutes());
+    return pad(t.getUTCHours()) + ":" + pad(t.getUTCMinutes()) + (seconds ? ":" + pad(t.getUTCSeconds()) : "");
   }
   /* "HH:MM" of a server time: "HH:MM" as given, or the time part of an ISO string (+08:00). */
   function serverClock(hhmm, iso) {
@@ -124,7 +141,33 @@
   }
   /* What scanners and keyboards add or change: spaces, Enter/Tab, hyphens, lower case. */
   function normalize(text) { return String(text || "").replace(/[\s\-_.]+/g, "").toUpperCase(); }
-  function tokenHint(token) { return token ? token.slice(0, 2) + "…" + token.slice(-6) : ""; }
+  /* A credential as the server reads it: upper case, 0/1/8 after XM read as O/I/B. */
+  function canonical(token) {
+    var t = normalize(token);
+    return t.slice(0, 2) + t.slice(2).replace(/0/g, "O").replace(/1/g, "I").replace(/8/g, "B");
+  }
+  /* A credential as shown: XM and its last six characters (they tell badges apart). */
+  function tokenHint(token) { token = canonical(token); return token ? token.slice(0, 2) + "…" + token.slice(-6) : ""; }
+  /* Text that is no credential, as shown: whole when short, else its start (what it is) and end. */
+  function textHint(raw) {
+    var text = String(raw || "").replace(/\s+/g, " ").trim();
+    return text.length <= 28 ? text : text.slice(0, 16) + "…" + text.slice(-6);
+  }
+  /* The same credential whatever the scanner made of it (case, 0/1/8 for O/I/B), hashed: the
+   * recent list recognises a badge again without keeping the credential itself (cyrb53). */
+  function credentialKey(token) {
+    var t = canonical(token);
+    if (!t) return "";
+    var h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+    for (var i = 0; i < t.length; i++) {
+      var c = t.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+  }
   function csrfToken() {
     var m = document.cookie.match(/(?:^|;\s*)xinmiao_csrf=([^;]*)/);
     return m ? decodeURIComponent(m[1]) : "";
@@ -202,6 +245,23 @@
     return entry.message || "";
   }
   function canUndo(entry) { return entry.state === "checked_in" && !!entry.memberId; }
+  /* What this device knows about a queued scan's person (see localHint). */
+  function hintText(hint) {
+    if (!hint) return "";
+    var m = hint.kind === "checked" ? M.hintChecked : hint.kind === "seenPerson" ? M.hintSeenPerson : M.hintSeen;
+    return fmt(m, {time: hint.time || ""});
+  }
+  /* After STALE_MS the panel shows the previous scan: dimmed and labelled (everything it said
+   * stays readable), so it is not taken for the answer to a scan that went nowhere. */
+  var staleTimer = null, panelStale = false;
+  function setStale(on, entry) {
+    panelStale = !!on;
+    panel.classList.toggle("stale", panelStale);
+    panel.setAttribute("data-stale", panelStale ? "true" : "false");
+    var label = $("result-stale");
+    label.hidden = !panelStale;
+    label.textContent = panelStale ? fmt(M.staleLabel, {time: eventClock(entry && entry.time, true)}) : "";
+  }
   function showResult(entry, fresh) {
     panelId = entry.id;
     panel.setAttribute("data-result", entry.state);
@@ -214,6 +274,9 @@
     $("result-school").textContent = school;
     $("result-entry").textContent = entry.entry || "";
     $("result-detail").textContent = panelDetail(entry);
+    var hint = entry.state === "queued" ? hintText(entry.hint) : "";
+    $("result-hint").textContent = hint;
+    $("result-hint").hidden = !hint;
     panel.classList.toggle("outside", !!entry.outside);
     var undoable = canUndo(entry);
     $("result-actions").hidden = !(undoable || entry.undoError);
@@ -225,6 +288,11 @@
       panel.classList.remove("fresh");
       void panel.offsetWidth;
       panel.classList.add("fresh");
+      clearTimeout(staleTimer);
+      setStale(false);
+      staleTimer = setTimeout(function () { setStale(true, recentEntry(panelId) || entry); }, STALE_MS);
+    } else if (panelStale) {
+      setStale(true, entry);   // an answer to an old scan: updated, still the previous scan
     }
   }
   /* Bring the big result into view (after a check-in by name far down the page). */
@@ -245,11 +313,13 @@
     writeItem(RECENT_KEY, list.slice(0, RECENT_MAX));
     renderRecent();
   }
-  /* The time shown for a recent scan: the server's check-in time once it has answered, else
-   * the device's time of the scan (marked: its clock may be wrong). */
+  /* The time shown for a recent scan: the server's check-in time once it has answered with
+   * one, else the device's time of the scan, marked (its clock may be wrong, the server has
+   * still to answer) only while the scan waits for the server. */
+  function pending(e) { return e.state === "queued" || e.state === "sending"; }
   function recentTime(e) {
-    if (e.serverTime) return {text: e.serverTime, device: false};
-    return {text: eventClock(e.time), device: true};
+    if (e.serverTime) return {text: e.serverTime, source: "server"};
+    return {text: eventClock(e.time), source: pending(e) ? "device" : "scan"};
   }
   function renderRecent() {
     var list = recentList(), ol = $("recent");
@@ -262,9 +332,9 @@
       var t = recentTime(e);
       var time = document.createElement("span");
       time.className = "recent-time";
-      time.setAttribute("data-source", t.device ? "device" : "server");
+      time.setAttribute("data-source", t.source);
       time.textContent = t.text;
-      if (t.device) {
+      if (t.source === "device") {
         var mark = document.createElement("small");
         mark.className = "device-time";
         mark.textContent = M.deviceTime;
@@ -286,6 +356,13 @@
         school.className = "muted small";
         school.textContent = " " + e.school;
         who.appendChild(school);
+      }
+      var hint = e.state === "queued" ? hintText(e.hint) : "";
+      if (hint) {
+        var note = document.createElement("small");
+        note.className = "recent-hint";
+        note.textContent = hint;
+        who.appendChild(note);
       }
       li.appendChild(time); li.appendChild(badge); li.appendChild(who);
       if (canUndo(e) || e.undoError) {
@@ -374,7 +451,39 @@
   function baseEntry(item) {
     var p = item.person || {};
     return {id: item.id, time: item.scannedAt, token: item.token ? tokenHint(item.token) : "", name: p.name || "",
-            school: p.school_name || "", role: p.role || "", entry: entryText(p), kind: item.kind};
+            school: p.school_name || "", role: p.role || "", entry: entryText(p), kind: item.kind,
+            key: item.token ? credentialKey(item.token) : ""};
+  }
+
+  /* What this device knows about the person of a scan it cannot send now: it saw them checked
+   * in (a server answer in the recent list, not undone since), or it holds an earlier scan of
+   * the same credential (or check-in by name of the same person) in its queue. Only a hint:
+   * the scan is queued and sent all the same, and the server judges. */
+  function localHint(item) {
+    var manual = item.kind === "manual";
+    var key = manual ? "" : credentialKey(item.token), member = manual ? item.memberId : null;
+    var recent = recentList().filter(function (e) { return e.id !== item.id; });
+    if (!member) {   // whose badge it is, if the server said so for this credential before
+      recent.some(function (e) { if (key && e.key === key && e.memberId) { member = e.memberId; return true; } return false; });
+    }
+    function same(e) { return !!((key && e.key === key) || (member && e.memberId === member)); }
+    function ms(iso) { var t = Date.parse(iso || ""); return isNaN(t) ? 0 : t; }
+    var last = null, lastAt = -1;   // the latest word on this person: checked in, or undone
+    recent.forEach(function (e) {
+      if (!same(e)) return;
+      var at = e.state === "undone" ? ms(e.undoneAt || e.time)
+        : e.state === "checked_in" || e.state === "already_checked_in" ? ms(e.time) : -1;
+      if (at >= 0 && at >= lastAt) { last = e; lastAt = at; }
+    });
+    if (last && last.state !== "undone" && (last.serverTime || last.firstTime)) {
+      return {kind: "checked", time: last.serverTime || last.firstTime};
+    }
+    var earlier = queuedItems().filter(function (q) {
+      if (q.id === item.id) return false;
+      return q.kind === "manual" ? !!member && q.memberId === member : !!key && credentialKey(q.token) === key;
+    })[0];
+    if (earlier) return {kind: manual || earlier.kind === "manual" ? "seenPerson" : "seen", time: eventClock(earlier.scannedAt)};
+    return null;
   }
 
   function sendItem(item) {
@@ -420,9 +529,11 @@
       if (res.kind === "auth") setAuth(true);
       if (!item.queued) {
         item.queued = true;
+        item.hint = localHint(item);
         if (readItem(QUEUE + item.id)) writeItem(QUEUE + item.id, item);
       }
       entry.state = "queued";
+      entry.hint = item.hint || null;
       delete fresh[item.id];
     }
     saveRecent(entry);
@@ -431,8 +542,10 @@
       markSearchRow(entry.memberId, entry.serverTime);
     }
     if (panelId === item.id) {
+      var stale = panelStale;
       showResult(entry, wasFresh);
       if (wasFresh) feedback(entry.state);
+      else if (wasQueued && stale && BAD[entry.state]) noteBadSync();   // dimmed: say so as well
     } else if ((wasQueued || wasFresh) && BAD[entry.state]) {
       noteBadSync();   // answered while the panel shows a later scan: say so, never silently
       if (wasFresh) feedback(entry.state);
@@ -468,9 +581,11 @@
     var entry = baseEntry(item);
     if (!online()) {
       item.queued = true;
+      item.hint = localHint(item);
       writeItem(QUEUE + item.id, item);
       delete fresh[item.id];
       entry.state = "queued";
+      entry.hint = item.hint;
       saveRecent(entry);
       showResult(entry, true);
       updateCounter();
@@ -483,14 +598,16 @@
     sendItem(item);
   }
 
+  /* A device name as kept: never with a credential a scanner typed into the field, 64 at most. */
+  function cleanDevice(text) { return String(text || "").replace(/XM[A-Z2-7018]{24}/gi, "").trim().slice(0, 64); }
   function deviceName() {
-    var el = $("device-name"), v = el ? el.value.trim() : "";
-    return (v || M.defaultDevice).slice(0, 64);
+    var el = $("device-name");
+    return cleanDevice(el ? el.value : "") || M.defaultDevice;
   }
 
-  /* Local result for text that cannot be a credential (never sent). */
-  function localReject(state, token, message) {
-    var entry = {id: newId(), state: state, time: isoNow(), token: token ? tokenHint(token) : "", message: message || ""};
+  /* Local result for text that cannot be a credential (never sent); shown as given. */
+  function localReject(state, shown, message) {
+    var entry = {id: newId(), state: state, time: isoNow(), token: shown || "", message: message || ""};
     saveRecent(entry);
     showResult(entry, true);
     feedback(state);
@@ -510,7 +627,7 @@
       composedThisScan = false;
     }
     if (!CREDENTIAL.test(text)) {
-      localReject("invalid", text.slice(0, 26), M.notCredential);
+      localReject("invalid", textHint(raw), M.notCredential);
       return false;
     }
     start({id: newId(), kind: "qr", token: text, scannedAt: isoNow(), device: deviceName(), source: source});
@@ -522,11 +639,11 @@
   function undo(id) {
     var entry = recentEntry(id);
     if (!entry || !canUndo(entry) || undoing[id]) return;
-    function update(changes) {
+    function update(changes, done) {
       var current = recentEntry(id) || entry;
       Object.keys(changes).forEach(function (k) { current[k] = changes[k]; });
       saveRecent(current);
-      if (panelId === id) showResult(current, false);
+      if (panelId === id) showResult(current, !!done);   // the undo's outcome is a new answer
       return current;
     }
     if (!online()) { update({undoError: M.undoOffline}); return; }
@@ -536,10 +653,10 @@
     post(data.urls.undo, {member_id: entry.memberId, reason: fmt(M.undoReason, {device: deviceName()})}).then(function (res) {
       delete undoing[id];
       if (res.kind === "answer") {
-        update({state: "undone", undoError: "", undoNote: ""});
+        update({state: "undone", undoError: "", undoNote: "", undoneAt: isoNow()}, true);
         refreshSearch();
       } else if (res.kind === "rejected" && res.status === 404) {   // not checked in (any more): nothing to undo
-        update({state: "undone", undoError: "", undoNote: (res.body && res.body.detail) || ""});
+        update({state: "undone", undoError: "", undoNote: (res.body && res.body.detail) || "", undoneAt: isoNow()}, true);
         refreshSearch();
       } else if (res.kind === "auth") {
         setAuth(true);
@@ -698,6 +815,52 @@
   window.addEventListener("focus", function () { if (!manualMode) setTimeout(focusScanner, 50); });
   if (!coarse) focusScanner();
 
+  // ------------------------------------------------------------------ a scanner typing into another field
+
+  /* A text field of the page other than the scanner's (search box, device name, ...). */
+  function otherTextField(el) {
+    if (!el || el === input || el.readOnly || el.disabled) return false;
+    if (el.tagName === "TEXTAREA") return true;
+    return el.tagName === "INPUT" && /^(text|search|tel|url|email|number|)$/i.test(el.getAttribute("type") || "");
+  }
+  /* The credential a scanner just typed into ``field``: right before the caret (at the end of
+   * the field's text when the caret was there), after whatever the field held. Returns the
+   * credential and the field's text without it, or null. */
+  function credentialInField(field) {
+    var value = field.value, caret = null;
+    try { caret = field.selectionStart; } catch (e) { /* no selection on this kind of input */ }
+    if (typeof caret !== "number" || caret < 0 || caret > value.length) caret = value.length;
+    var before = value.slice(0, caret), m = CREDENTIAL_BEFORE.exec(before);
+    if (!m) {   // a caret we cannot trust: the end of the text
+      caret = value.length;
+      before = value;
+      m = CREDENTIAL_BEFORE.exec(before);
+    }
+    if (!m) return null;
+    var at = caret - m[0].length;
+    return {token: m[0], rest: value.slice(0, at) + value.slice(caret), at: at};
+  }
+  /* Enter or Tab (the scanner's suffix) in another text field right after a credential: the
+   * credential is cut out, the field gets its text back (its own handlers see that text, so
+   * the device name is not saved with it and the search shows what it showed), and the scan
+   * goes through as from the scanner field. Runs before the field's own keydown handlers. */
+  root.addEventListener("keydown", function (e) {
+    var field = e.target;
+    if (!otherTextField(field) || e.isComposing || e.keyCode === 229) return;
+    var enter = e.key === "Enter" || e.keyCode === 13, tab = e.key === "Tab" || e.keyCode === 9;
+    if (!(enter || tab) || e.shiftKey || e.ctrlKey || e.altKey || e.metaKey) return;
+    var found = credentialInField(field);
+    if (!found) return;
+    e.preventDefault();
+    e.stopPropagation();
+    field.value = found.rest;
+    try { field.setSelectionRange(found.at, found.at); } catch (err) { /* not a text input */ }
+    try { field.dispatchEvent(new Event("input", {bubbles: true})); } catch (err) { /* old browser */ }
+    if (manualMode) field.blur();
+    else { try { input.focus({preventScroll: true}); } catch (err) { input.focus(); } }
+    submitToken(found.token, "scanner");
+  }, true);
+
   // ------------------------------------------------------------------ search and check-in by name
 
   var searchInput = $("search-input"), resultsEl = $("search-results"), searchMsg = $("search-message");
@@ -813,21 +976,7 @@
   function refreshSearch() { if (searchInput.value.trim()) search(); }
   searchInput.addEventListener("input", function () { clearTimeout(searchTimer); searchTimer = setTimeout(search, 250); });
   searchInput.addEventListener("keydown", function (e) {
-    var enter = e.key === "Enter" || e.keyCode === 13, tab = e.key === "Tab" || e.keyCode === 9;
-    // a USB scanner fired while the search box had the focus: it is a scan, not a search
-    if ((enter || tab) && CREDENTIAL.test(normalize(searchInput.value))) {
-      e.preventDefault();
-      clearTimeout(searchTimer);
-      var value = searchInput.value;
-      searchInput.value = "";
-      resultsEl.innerHTML = "";
-      searchMore.hidden = true;
-      searchMessage("");
-      submitToken(value, "scanner");
-      input.focus();
-      return;
-    }
-    if (enter) { e.preventDefault(); clearTimeout(searchTimer); search(); }
+    if (e.key === "Enter" || e.keyCode === 13) { e.preventDefault(); clearTimeout(searchTimer); search(); }
   });
 
   // ------------------------------------------------------------------ camera
@@ -992,8 +1141,8 @@
   var savedDevice = readItem(DEVICE_KEY);
   deviceEl.value = typeof savedDevice === "string" && savedDevice ? savedDevice : M.defaultDevice;
   deviceEl.addEventListener("change", function () {
-    var v = deviceEl.value.trim();
-    if (!v) { v = M.defaultDevice; deviceEl.value = v; }
+    var v = cleanDevice(deviceEl.value) || M.defaultDevice;
+    if (v !== deviceEl.value) deviceEl.value = v;
     writeItem(DEVICE_KEY, v);
   });
 

@@ -71,8 +71,10 @@ class Door:
         return self.world.run(Checkin.count().where(Checkin.checkin_session == self.session["id"]))
 
 
-def open_scan_page(browser, base: str, door: Door, viewport=PHONE):
+def open_scan_page(browser, base: str, door: Door, viewport=PHONE, clock: bool = False):
     context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
+    if clock:   # the page's timers under the test's control (time still runs by itself)
+        context.clock.install()
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -110,7 +112,9 @@ def queued_count(page) -> int:
 
 
 def recent_times(page) -> list[tuple[str, str]]:
-    """(source, text) of the recent scans' times: "server" or "device" (marked 本机时间)."""
+    """(source, text) of the recent scans' times: "server", "device" (not answered yet, marked
+    本机时间) or "scan" (the device's time of a scan that is final without a server time:
+    refused by the server or on the spot)."""
     return [tuple(x) for x in page.evaluate("""() => Array.from(document.querySelectorAll('#recent li .recent-time')).map(
         t => [t.dataset.source, t.textContent])""")]
 
@@ -196,7 +200,11 @@ def test_usb_scanner_enter_tab_caps_lock_repeat_and_forged(world, live_server, b
     times = recent_times(page)
     assert times[3:] == [("server", first_time(rows["张三丰"])), ("server", first_time(rows["李四"])),
                          ("server", first_time(rows["张三丰"]))]
-    assert [src for src, _ in times[:3]] == ["device"] * 3 and all(t.endswith(" 本机时间") for _, t in times[:3])
+    # the server answered the forged and the other event's badge, the URL was refused on the
+    # spot: final, so none of them is marked as the device's unconfirmed time
+    assert [src for src, _ in times[:3]] == ["scan"] * 3
+    assert all(re.fullmatch(r"\d\d:\d\d", t) for _, t in times[:3])
+    assert page.locator("#recent li .device-time").count() == 0
     assert errors == []
     context.close()
 
@@ -246,7 +254,8 @@ def test_scans_queued_offline_are_sent_once_and_revoked_ones_reported(world, liv
     assert sorted(rows) == sorted(["王五", "赵小六", "钱七"]) and door.count() == 3
     # answered: the server's times (the revoked scan has none: it stays the device's)
     assert recent_times(page)[1:] == [("server", first_time(rows[n])) for n in ("王五", "钱七", "赵小六", "王五")]
-    assert recent_times(page)[0][0] == "device"
+    assert recent_times(page)[0][0] == "scan" and re.fullmatch(r"\d\d:\d\d", recent_times(page)[0][1])
+    assert page.locator("#recent li .device-time").count() == 0
     assert all(r["device"] == "东门2" for r in rows.values())
     # each check-in carries the phone's time of the scan, not the time it was sent
     stored_by_id = {s["id"]: s for s in stored}
@@ -453,10 +462,13 @@ def test_members_of_entries_not_approved_are_refused_by_search_and_scan(world, l
     assert row.locator(".status-badge").inner_text() == "作品未通过审查"
     assert row.locator(".status-note").inner_text() == "不能签到：请到服务台"
     shoot(page, "phone-not-approved")
-    # a withdrawn entry's members are not listed at all
+    # a withdrawn entry's members are listed as not checkable too, with the reason
     page.fill("#search-input", "吉天佑")
-    page.wait_for_selector("#search-message:not([hidden])")
-    assert page.inner_text("#search-message") == "没有找到匹配的人。" and page.locator("#search-results li").count() == 0
+    page.wait_for_function("() => Array.from(document.querySelectorAll('#search-results .search-name'))"
+                           ".map(e => e.textContent).join() === '吉天佑'")
+    assert row.locator("button").count() == 0
+    assert row.locator(".status-badge").inner_text() == "作品已撤回"
+    assert row.locator(".status-note").inner_text() == "不能签到：请到服务台"
     # their badges are refused with the server's reason as the main line
     scan(page, door.credential("高家乐"))
     wait_result(page, "revoked", "高家乐")
@@ -770,3 +782,241 @@ def test_camera_reads_a_badge_once_while_it_stays_in_view(world, live_server, br
             assert errors == []
         finally:
             camera_browser.close()
+
+
+def _variant(credential: str) -> str:
+    """The same credential as some scanners send it: lower case, O/I/B as 0/1/8 (the server
+    reads both)."""
+    return (credential[:2] + credential[2:].replace("O", "0").replace("I", "1").replace("B", "8")).lower()
+
+
+def _search_rows(page) -> list[str]:
+    return page.eval_on_selector_all("#search-results li .search-name", "els => els.map(e => e.textContent)")
+
+
+def test_scanner_typing_into_the_search_box_or_the_device_name_is_a_scan(world, live_server, browser):
+    """A USB scanner types into whatever field has the focus. In the search box or the device
+    name, Enter/Tab right after a credential is a scan: the credential is taken out of the
+    field (which gets its own text back) and checked in as from the scanner field."""
+    door = Door(world)
+    context, page, errors = open_scan_page(browser, live_server, door)
+    # someone was searching by name: the box holds 李 and its result
+    _search(page, "李", 1)
+    page.locator("#search-input").focus()
+    page.keyboard.type(door.credential("王五"))
+    page.keyboard.press("Enter")
+    wait_result(page, "checked_in", "王五")
+    assert page.input_value("#search-input") == "李"
+    page.wait_for_function("() => document.querySelectorAll('#search-results li').length === 1")
+    assert _search_rows(page) == ["李四"] and page.is_hidden("#search-message")
+    assert page.evaluate("document.activeElement.id") == "scan-input"   # ready for the next scan
+
+    # 马 (nobody), then a lower-case credential with 0/1/8 and a Tab suffix
+    page.fill("#search-input", "马")
+    page.wait_for_selector("#search-message:not([hidden])")
+    page.locator("#search-input").focus()
+    page.keyboard.type(_variant(door.credential("钱七")))
+    page.keyboard.press("Tab")
+    wait_result(page, "checked_in", "钱七")
+    assert page.input_value("#search-input") == "马"
+    assert page.inner_text("#search-message") == "没有找到匹配的人。"
+    assert page.evaluate("document.activeElement.id") == "scan-input"
+
+    # the caret at the start of the box: the credential lands before 李, and is taken out again
+    page.fill("#search-input", "李")
+    page.wait_for_function("() => document.querySelectorAll('#search-results li').length === 1")
+    page.locator("#search-input").focus()
+    page.keyboard.press("Home")
+    page.keyboard.type(door.credential("赵小六"))
+    page.keyboard.press("Enter")
+    wait_result(page, "checked_in", "赵小六")
+    assert page.input_value("#search-input") == "李"
+
+    # the device name: the scan is taken, the name keeps its value and is not saved with the credential
+    page.fill("#device-name", "东门2")
+    page.dispatch_event("#device-name", "change")
+    page.locator("#device-name").focus()
+    page.keyboard.press("End")
+    page.keyboard.type(door.credential("孙八"))
+    page.keyboard.press("Enter")
+    wait_result(page, "checked_in", "孙八")
+    assert page.input_value("#device-name") == "东门2"
+    page.locator("#device-name").focus()
+    page.keyboard.press("End")
+    page.keyboard.type(_variant(door.credential("张三丰")))
+    page.keyboard.press("Tab")
+    wait_result(page, "checked_in", "张三丰")
+    assert page.input_value("#device-name") == "东门2"
+    assert page.evaluate("document.activeElement.id") == "scan-input"
+    page.reload()
+    page.wait_for_selector("#result[data-result=idle]")
+    assert page.input_value("#device-name") == "东门2"
+    assert page.evaluate("localStorage.getItem('xinmiao:checkin:device')") == json.dumps("东门2", ensure_ascii=False)
+
+    # a long device name: the credential typed after it is not cut off by the field's length limit
+    long_name = "体育馆东门报到台" * 6   # 48 characters
+    page.fill("#device-name", long_name)
+    page.dispatch_event("#device-name", "change")
+    page.locator("#device-name").focus()
+    page.keyboard.press("End")
+    page.keyboard.type(door.credential("李四"))
+    page.keyboard.press("Enter")
+    wait_result(page, "checked_in", "李四")
+    assert page.input_value("#device-name") == long_name
+
+    rows = door.checkins()
+    assert {n: r["device"] for n, r in rows.items()} == {
+        "王五": "门口1", "钱七": "门口1", "赵小六": "门口1", "孙八": "东门2", "张三丰": "东门2", "李四": long_name}
+    assert all(r["method"] == "qr" for r in rows.values())
+    assert errors == []
+    context.close()
+
+
+def test_result_panel_goes_stale_after_a_few_seconds(world, live_server, browser):
+    """A volunteer glancing at the panel must not take the previous person's green for the
+    scan that just went nowhere: after 8 s the panel is dimmed and labelled as the previous
+    scan, with everything it said still readable."""
+    door = Door(world)
+    context, page, errors = open_scan_page(browser, live_server, door, clock=True)
+
+    def background() -> str:
+        return page.evaluate("getComputedStyle(document.getElementById('result')).backgroundColor")
+
+    def left_border() -> str:
+        return page.evaluate("getComputedStyle(document.getElementById('result')).borderLeftColor")
+
+    scan(page, door.credential("王五"))
+    wait_result(page, "checked_in", "王五")
+    assert page.get_attribute("#result", "data-stale") == "false" and page.is_hidden("#result-stale")
+    assert background() == "rgb(27, 127, 59)"
+    page.clock.run_for(5000)
+    assert page.get_attribute("#result", "data-stale") == "false" and background() == "rgb(27, 127, 59)"
+    page.clock.run_for(3500)
+    page.wait_for_selector("#result[data-stale=true]")
+    scanned = door.checkins()["王五"]["checked_in_at"].astimezone(SHANGHAI).strftime("%H:%M:%S")
+    assert page.is_visible("#result-stale")
+    assert page.inner_text("#result-stale") == f"上一次扫码（{scanned}）· 可扫下一张"
+    # dimmed: no longer the green of a check-in, which stays as a coloured edge
+    assert background() == "rgb(245, 247, 248)" and left_border() == "rgb(27, 127, 59)"
+    assert page.get_attribute("#result", "data-result") == "checked_in"
+    assert panel(page) == {"title": "签到成功", "name": "王五", "school": "海口市第一中学 · 学生",
+                           "entry": "PH-J0002 简易地震波演示装置", "detail": ""}
+    assert page.is_visible("#undo-button")
+    shoot(page, "phone-stale")
+
+    # the next scan is fresh again
+    scan(page, door.credential("王五"))
+    page.wait_for_selector("#result[data-result=already_checked_in][data-stale=false]")
+    assert page.is_hidden("#result-stale") and background() == "rgb(91, 60, 196)"
+
+    # queued: still plainly amber when it goes stale, and the counter still says it waits
+    context.set_offline(True)
+    page.wait_for_selector("#net-state[data-online=false]")
+    scan(page, door.credential("赵小六"))
+    wait_result(page, "queued")
+    assert background() == "rgb(245, 180, 0)"
+    page.clock.run_for(8500)
+    page.wait_for_selector("#result[data-result=queued][data-stale=true]")
+    assert background() == "rgb(255, 248, 225)" and left_border() == "rgb(245, 180, 0)"
+    assert panel(page)["title"] == "已排队，待联网确认"
+    assert panel(page)["detail"] == "网络恢复后自动上传，请让此人先进场。"
+    assert page.inner_text("#queue-count") == "待上传 1 条"
+    shoot(page, "phone-stale-queued")
+    # its answer arriving later updates the panel but does not make an old scan look new
+    context.set_offline(False)
+    page.wait_for_function("() => document.getElementById('queue-count').dataset.count === '0'", timeout=15000)
+    page.wait_for_selector("#result[data-result=checked_in][data-stale=true]")
+    assert panel(page)["name"] == "赵小六" and door.count() == 2
+    assert errors == []
+    context.close()
+
+
+def test_offline_repeat_scans_get_a_local_hint_and_are_still_sent(world, live_server, browser):
+    door = Door(world)
+    context, page, errors = open_scan_page(browser, live_server, door)
+    scan(page, door.credential("王五"))
+    wait_result(page, "checked_in", "王五")
+    first = first_time(door.checkins()["王五"])
+    assert page.is_hidden("#result-hint")
+    _search(page, "钱七", 1)   # found while online, checked in by name offline below
+
+    context.set_offline(True)
+    page.wait_for_selector("#net-state[data-online=false]")
+    # this device saw 王五 checked in while online
+    scan(page, door.credential("王五"))
+    page.wait_for_function("() => document.getElementById('queue-count').dataset.count === '1'")
+    wait_result(page, "queued")
+    assert panel(page)["title"] == "已排队，待联网确认"
+    assert page.is_visible("#result-hint") and page.inner_text("#result-hint") == f"本机记录：已于 {first} 签到"
+    # a badge first seen offline: no hint
+    scan(page, door.credential("赵小六"))
+    page.wait_for_function("() => document.getElementById('queue-count').dataset.count === '2'")
+    assert page.is_hidden("#result-hint")
+    # the same badge again (lower case, 0/1/8, Tab): the time of the first scan on this device
+    scan(page, _variant(door.credential("赵小六")), "Tab")
+    page.wait_for_function("() => document.getElementById('queue-count').dataset.count === '3'")
+    stored = page.evaluate("""() => Object.keys(localStorage).filter(k => k.indexOf(':q:') > 0)
+        .map(k => JSON.parse(localStorage.getItem(k)))""")
+    zhao_first = [s for s in stored if s["token"] == door.credential("赵小六")]
+    assert len(zhao_first) == 1
+    seen = f"本机已于 {_hhmm(zhao_first[0]['scannedAt'])} 扫过此证（待联网确认）"
+    assert page.get_attribute("#result", "data-result") == "queued"
+    assert page.inner_text("#result-hint") == seen
+    assert panel(page)["detail"] == "网络恢复后自动上传，请让此人先进场。"
+    # both rows name the badge alike (as the server reads it), whatever the scanner sent
+    assert [n for _, n in recent(page)[:2]] == ["XM…" + door.credential("赵小六")[-6:]] * 2
+    shoot(page, "phone-queued-again")
+    # checked in by name twice while offline
+    for count in ("4", "5"):
+        page.click("#search-results li button.checkin-button")
+        page.click(".confirm-box button.confirm-yes")
+        page.wait_for_function("n => document.getElementById('queue-count').dataset.count === n", arg=count)
+    qian = [s for s in page.evaluate("""() => Object.keys(localStorage).filter(k => k.indexOf(':q:') > 0)
+        .map(k => JSON.parse(localStorage.getItem(k)))""") if s["kind"] == "manual"]
+    qian_first = min(s["scannedAt"] for s in qian)
+    by_name = f"本机已于 {_hhmm(qian_first)} 为此人登记过签到（待联网确认）"
+    assert panel(page)["name"] == "钱七" and page.inner_text("#result-hint") == by_name
+    hints = page.evaluate("""() => Array.from(document.querySelectorAll('#recent li')).map(
+        li => { const h = li.querySelector('.recent-hint'); return h ? h.textContent : null; })""")
+    assert hints == [by_name, None, seen, None, f"本机记录：已于 {first} 签到", None]
+    assert door.count() == 1
+
+    # back online: the server judges; every scan is sent, each person stored once
+    context.set_offline(False)
+    page.wait_for_function("() => document.getElementById('queue-count').dataset.count === '0'", timeout=15000)
+    assert recent(page) == [("already_checked_in", "钱七"), ("checked_in", "钱七"),
+                            ("already_checked_in", "赵小六"), ("checked_in", "赵小六"),
+                            ("already_checked_in", "王五"), ("checked_in", "王五")]
+    rows = door.checkins()
+    assert sorted(rows) == ["王五", "赵小六", "钱七"] and door.count() == 3
+    assert rows["赵小六"]["client_scan_id"] == zhao_first[0]["id"]
+    assert rows["钱七"]["method"] == "manual"
+    assert page.locator("#recent li .recent-hint").count() == 0
+    wait_result(page, "already_checked_in", "钱七")
+    assert page.is_hidden("#result-hint")
+    assert errors == []
+    context.close()
+
+
+def test_garbled_scans_are_shown_whole_when_short(world, live_server, browser):
+    door = Door(world)
+    context, page, errors = open_scan_page(browser, live_server, door)
+    scan(page, "HELLO")
+    wait_result(page, "invalid", "HELLO")
+    assert panel(page)["detail"] == "这不是新苗的参赛凭证二维码。"
+    assert recent(page) == [("invalid", "HELLO")]
+    scan(page, "xmabc", "Tab")   # a credential cut short
+    wait_result(page, "invalid", "XMABC")
+    # a long one: its start (what it is) and its end
+    scan(page, "https://weixin.qq.com/r/abcdefghijklmnopqrstuvwxyz0123456789")
+    wait_result(page, "invalid", "HTTPS://WEIXIN.Q…456789")
+    # a forged credential answered by the server: XM and its last six characters
+    genuine = door.credential("王五")
+    forged = genuine[:-1] + ("A" if genuine[-1] != "A" else "B")
+    scan(page, forged)
+    wait_result(page, "invalid", "XM…" + forged[-6:])
+    assert recent(page) == [("invalid", "XM…" + forged[-6:]), ("invalid", "HTTPS://WEIXIN.Q…456789"),
+                            ("invalid", "XMABC"), ("invalid", "HELLO")]
+    assert door.count() == 0
+    assert errors == []
+    context.close()
