@@ -389,18 +389,17 @@ def test_anonymous_password_change_is_refused(world):
     assert response.status_code == 401
 
 
-def test_cli_db_upgrade_says_what_it_did(tmp_path, monkeypatch, capsys):
+def test_cli_db_upgrade_says_what_it_did(settings, tmp_path, monkeypatch, capsys):
     """On an empty database it applies every migration and says how many; the second time it
     says there was nothing to do."""
     from pathlib import Path
 
     from app import cli, db
-    from app.settings import get_settings, load_settings, set_settings
+    from app.settings import load_settings, set_settings
 
     root = Path(__file__).resolve().parents[2]
     migrations = [p for app in ("app", "competitions", "judging") for p in (root / app / "piccolo_migrations").glob("*.py")
                   if p.name != "__init__.py"]
-    previous = get_settings()
     monkeypatch.setenv("XINMIAO_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
     monkeypatch.setenv("XINMIAO_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("XINMIAO_SECRET_KEY", TEST_SECRET)
@@ -411,5 +410,5 @@ def test_cli_db_upgrade_says_what_it_did(tmp_path, monkeypatch, capsys):
         cli.main(["db", "upgrade"])
         assert capsys.readouterr().out == "The database was already up to date.\n"
     finally:
-        set_settings(previous)
-        db.configure_database(previous.database_url)
+        set_settings(settings)
+        db.configure_database(settings.database_url)
