@@ -35,16 +35,6 @@ BADGE_STATUSES = ("approved",)
 NO_LINE_START = set("）)」』】〕〉》，。、；：？！,.;:?!·")
 
 
-async def approved_entries(event_id: int, school_id: int | None = None) -> int:
-    """How many entries of the event (of one school) have badges: the approved ones."""
-    from competitions.tables import Entry
-
-    where = (Entry.event == event_id) & Entry.status.is_in(list(BADGE_STATUSES))
-    if school_id is not None:
-        where &= Entry.school == school_id
-    return await Entry.count().where(where)
-
-
 async def schools_with_badges(event_id: int) -> list[dict[str, Any]]:
     """Schools that have approved entries in the event, by school code, for choosing one
     school's badges: ``[{"code", "name", "entries"}]``."""

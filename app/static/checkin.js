@@ -35,8 +35,8 @@
  *
  * Offline repeats: a scan queued while this device already has the same credential (or person)
  * in its queue, or saw it checked in (recent list), gets a local hint; it is still queued and
- * sent, the server judges. The recent list keeps only a hash of a credential (key), never the
- * credential itself.
+ * sent, the server judges. The recent list keeps only what it shows of a credential (XM and its
+ * last six characters), never the credential itself.
  */
 (function () {
   "use strict";
@@ -55,13 +55,14 @@
   var RETRY_MS = 8000;
   var CAMERA_REPEAT_MS = 2500;
   var RECENT_MAX = 30;
-  var CREDENTIAL = /^XM[A-Z2-7018]{24}$/;   // the server also reads 0/1/8 as O/I/B
+  var CREDENTIAL_TEXT = "XM[A-Z2-7018]{24}";   // the server also reads 0/1/8 as O/I/B
+  var CREDENTIAL = new RegExp("^" + CREDENTIAL_TEXT + "$");
   var NON_ASCII = /[^\x00-\x7f]/;
   var BAD = {revoked: 1, wrong_event: 1, invalid: 1, ime: 1};
   var EVENT_OFFSET_MIN = 8 * 60;   // Asia/Shanghai, no daylight saving time
   var IME_QUIET_MS = 300;          // an input-method burst is over after this long without keys
   var STALE_MS = 8000;             // the result panel then shows the previous scan, dimmed
-  var CREDENTIAL_BEFORE = /XM[A-Z2-7018]{24}$/i;   // a credential a scanner just typed (before the caret)
+  var CREDENTIAL_BEFORE = new RegExp(CREDENTIAL_TEXT + "$", "i");   // a scanner just typed it (before the caret)
 
   function $(id) { return document.getElementById(id); }
   function fmt(template, values) {
@@ -153,21 +154,10 @@
     var text = String(raw || "").replace(/\s+/g, " ").trim();
     return text.length <= 28 ? text : text.slice(0, 16) + "…" + text.slice(-6);
   }
-  /* The same credential whatever the scanner made of it (case, 0/1/8 for O/I/B), hashed: the
-   * recent list recognises a badge again without keeping the credential itself (cyrb53). */
-  function credentialKey(token) {
-    var t = canonical(token);
-    if (!t) return "";
-    var h1 = 0xdeadbeef, h2 = 0x41c6ce57;
-    for (var i = 0; i < t.length; i++) {
-      var c = t.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 2654435761);
-      h2 = Math.imul(h2 ^ c, 1597334677);
-    }
-    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-    return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
-  }
+  /* The same credential whatever the scanner made of it (case, 0/1/8 for O/I/B), as the recent
+   * list keeps it: what it shows (XM and the last six characters, 30 bits of the signature),
+   * enough to recognise a badge again without keeping the credential itself. */
+  function credentialKey(token) { return token ? tokenHint(token) : ""; }
   function csrfToken() {
     var m = document.cookie.match(/(?:^|;\s*)xinmiao_csrf=([^;]*)/);
     return m ? decodeURIComponent(m[1]) : "";
@@ -599,7 +589,7 @@
   }
 
   /* A device name as kept: never with a credential a scanner typed into the field, 64 at most. */
-  function cleanDevice(text) { return String(text || "").replace(/XM[A-Z2-7018]{24}/gi, "").trim().slice(0, 64); }
+  function cleanDevice(text) { return String(text || "").replace(new RegExp(CREDENTIAL_TEXT, "gi"), "").trim().slice(0, 64); }
   function deviceName() {
     var el = $("device-name");
     return cleanDevice(el ? el.value : "") || M.defaultDevice;
