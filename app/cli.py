@@ -79,9 +79,8 @@ def cmd_cert(args: argparse.Namespace) -> None:
 def cmd_db(args: argparse.Namespace) -> None:
     if args.action == "upgrade":
         from app import db
-        from app.settings import get_settings
 
-        db.configure_database(get_settings().database_url)
+        _prepare(migrate=False)
         applied = asyncio.run(db.migrate())
         if applied:
             print(f"Applied {applied} migration{'s' if applied != 1 else ''}; the database is up to date.")
