@@ -1,0 +1,74 @@
+"""Signals: how one capability reacts to another's business action without importing it.
+
+A capability that acts *sends* a signal (``await results_finalized.send(event_id=..., actor=...)``);
+another capability *connects* a receiver once, when its plugin is set up. The sender never
+imports the receiver, so the dependency arrows keep pointing one way
+(``app`` <- ``competitions`` <- ``judging``) while reactions may run either way.
+
+Receivers are async callables taking keyword arguments. They run in connection order, inside
+the caller's task (and inside its transaction, if the sender holds one); an exception in a
+receiver propagates to the sender, because the reactions connected here are part of the
+action (finalizing results *is* numbering the award certificates). Fire-and-forget work
+(live screens) belongs in a receiver that swallows its own errors.
+
+The catalogue of signals lives in this module so every capability can name them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+Receiver = Callable[..., Awaitable[Any]]
+
+
+class Signal:
+    """A named hook: ``connect(receiver)`` once, ``await send(**kwargs)`` per action."""
+
+    def __init__(self, name: str, doc: str = "") -> None:
+        self.name = name
+        self.__doc__ = doc
+        self._receivers: list[Receiver] = []
+
+    def connect(self, receiver: Receiver) -> Receiver:
+        """Add ``receiver`` (idempotent: the same function is connected once). Usable as a decorator."""
+        if receiver not in self._receivers:
+            self._receivers.append(receiver)
+        return receiver
+
+    def disconnect(self, receiver: Receiver) -> None:
+        if receiver in self._receivers:
+            self._receivers.remove(receiver)
+
+    @property
+    def receivers(self) -> tuple[Receiver, ...]:
+        return tuple(self._receivers)
+
+    async def send(self, **kwargs: Any) -> list[Any]:
+        """Call every receiver with ``kwargs``; returns their results in connection order."""
+        return [await receiver(**kwargs) for receiver in list(self._receivers)]
+
+    def __repr__(self) -> str:
+        return f"<Signal {self.name}: {len(self._receivers)} receiver(s)>"
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+results_finalized = Signal(
+    "results_finalized",
+    "An event's results were finalized. kwargs: event_id (int), actor (Principal), round_id (int). "
+    "Sent inside the finalizing transaction.",
+)
+checkin_recorded = Signal(
+    "checkin_recorded",
+    "A scan or a manual check-in was answered. kwargs: event_id (int), session_id (int), result (str: "
+    "checked_in | already_checked_in | revoked | wrong_event | undone). Sent after the write.",
+)
+scores_changed = Signal(
+    "scores_changed",
+    "A judge's or organizer's score sheet was saved. kwargs: event_id (int), entry_id (int). Sent after the write.",
+)
+batch_progressed = Signal(
+    "batch_progressed",
+    "A certificate batch advanced. kwargs: batch_id (int), event_id (int), state (str), done (int), total (int).",
+)
