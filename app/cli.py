@@ -95,7 +95,7 @@ def cmd_users(args: argparse.Namespace) -> None:
     if not args.password_stdin:
         sys.exit("--password-stdin is required: pass the password on standard input")
     password = sys.stdin.readline().rstrip("\r\n")
-    from app import accounts
+    from app.accounts import services as accounts
     from app.errors import ServiceError
 
     try:

@@ -11,8 +11,9 @@ from litestar.datastructures import Cookie
 from litestar.params import Parameter
 from litestar.response import Redirect
 
-from app import accounts, schools
-from app.auth import SESSION_KEY, logged_in, organizer_only, requires
+from app.accounts import services as accounts
+from app.schools import services as schools
+from app.web.auth import SESSION_KEY, logged_in, organizer_only, requires
 from app.errors import ServiceError
 from app.i18n import LOCALES, _
 from app.security import issue_access_token
@@ -162,7 +163,7 @@ class AuthPages(Controller):
 
     @get("/login")
     async def login_form(self, request: Request, next_: str | None = Parameter(query="next", default=None)) -> Any:
-        return render(request, "auth/login.html", next=_safe_next(next_), username="")
+        return render(request, "app/accounts/login.html", next=_safe_next(next_), username="")
 
     @post("/login")
     async def login(self, request: Request) -> Any:
@@ -171,7 +172,7 @@ class AuthPages(Controller):
         try:
             principal = await accounts.authenticate(username, form.get("password") or "", _client_address(request))
         except ServiceError as exc:
-            return render(request, "auth/login.html", status_code=exc.status_code if exc.status_code != 403 else 401,
+            return render(request, "app/accounts/login.html", status_code=exc.status_code if exc.status_code != 403 else 401,
                           error=exc.message, next=target, username=username)
         request.set_session({SESSION_KEY: principal.to_claims()})
         if principal.must_change_password:
@@ -185,7 +186,7 @@ class AuthPages(Controller):
 
     @get("/password", guards=[logged_in])
     async def password_form(self, request: Request) -> Any:
-        return render(request, "auth/password.html")
+        return render(request, "app/accounts/password.html")
 
     @post("/password", guards=[logged_in])
     async def password(self, request: Request) -> Any:
@@ -193,11 +194,11 @@ class AuthPages(Controller):
         user = user_of(request)
         new = form.get("new_password") or ""
         if new != (form.get("confirm_password") or ""):
-            return render(request, "auth/password.html", status_code=422, error=_("两次输入的新密码不一致。"))
+            return render(request, "app/accounts/password.html", status_code=422, error=_("两次输入的新密码不一致。"))
         try:
             await accounts.change_password(user, form.get("current_password") or "", new)
         except ServiceError as exc:
-            return render(request, "auth/password.html", status_code=exc.status_code, error=exc.message)
+            return render(request, "app/accounts/password.html", status_code=exc.status_code, error=exc.message)
         principal = await accounts.load_principal(user.id)
         request.set_session({SESSION_KEY: principal.to_claims()})
         flash(request, _("密码已修改。"))
@@ -206,14 +207,14 @@ class AuthPages(Controller):
     @get("/login/code/{code:str}")
     async def code_form(self, request: Request, code: str) -> Any:
         """Opened by scanning a log-in QR: a confirmation page (link previews must not spend the code)."""
-        return render(request, "auth/login_code.html", code=code)
+        return render(request, "app/accounts/login_code.html", code=code)
 
     @post("/login/code/{code:str}")
     async def code_login(self, request: Request, code: str) -> Any:
         try:
             principal = await accounts.redeem_login_code(code)
         except ServiceError as exc:
-            return render(request, "auth/login_code.html", status_code=exc.status_code, code=code, error=exc.message)
+            return render(request, "app/accounts/login_code.html", status_code=exc.status_code, code=code, error=exc.message)
         request.set_session({SESSION_KEY: principal.to_claims()})
         return redirect("/")
 
@@ -234,7 +235,7 @@ class SchoolPages(Controller):
     async def index(self, request: Request, city: str | None = None, q: str | None = None) -> Any:
         user = user_of(request)
         rows = await schools.list_schools(user, city=city or None, q=q or None)
-        return render(request, "schools/list.html", schools=rows, cities=schools.HAINAN_CITIES, city=city or "", q=q or "")
+        return render(request, "app/schools/list.html", schools=rows, cities=schools.HAINAN_CITIES, city=city or "", q=q or "")
 
     @post("/", guards=[organizer_only])
     async def create(self, request: Request) -> Any:
@@ -250,7 +251,7 @@ class SchoolPages(Controller):
     @get("/{school_id:int}/edit", guards=[organizer_only])
     async def edit_form(self, request: Request, school_id: int) -> Any:
         school = await schools.get_school(user_of(request), school_id)
-        return render(request, "schools/edit.html", school=school, cities=schools.HAINAN_CITIES)
+        return render(request, "app/schools/edit.html", school=school, cities=schools.HAINAN_CITIES)
 
     @post("/{school_id:int}/edit", guards=[organizer_only])
     async def edit(self, request: Request, school_id: int) -> Any:
@@ -259,7 +260,7 @@ class SchoolPages(Controller):
         try:
             await schools.update_school(user_of(request), school_id, data)
         except ServiceError as exc:
-            return render(request, "schools/edit.html", status_code=exc.status_code, school={"id": school_id, **data},
+            return render(request, "app/schools/edit.html", status_code=exc.status_code, school={"id": school_id, **data},
                           cities=schools.HAINAN_CITIES, error=exc.message)
         flash(request, _("学校信息已保存。"))
         return redirect("/schools/")
@@ -270,7 +271,7 @@ class SchoolPages(Controller):
             result = await schools.import_schools(user_of(request), await _upload_bytes(request))
         except ServiceError as exc:
             rows = await schools.list_schools(user_of(request))
-            return render(request, "schools/list.html", status_code=exc.status_code, schools=rows, cities=schools.HAINAN_CITIES,
+            return render(request, "app/schools/list.html", status_code=exc.status_code, schools=rows, cities=schools.HAINAN_CITIES,
                           city="", q="", import_error=exc.message, import_errors=exc.errors)
         flash(request, _("导入完成：新增 {created} 所，更新 {updated} 所。", **result))
         return redirect("/schools/")
@@ -283,7 +284,7 @@ class UserPages(Controller):
 
     @get("/")
     async def index(self, request: Request) -> Any:
-        return render(request, "users/list.html", users=await accounts.list_users(), roles=ROLES,
+        return render(request, "app/accounts/users.html", users=await accounts.list_users(), roles=ROLES,
                       role_labels=accounts.ROLE_LABELS, cities=schools.HAINAN_CITIES)
 
     @post("/")
@@ -311,9 +312,9 @@ class UserPages(Controller):
             return redirect("/users/")
         url = f"{str(request.base_url).rstrip('/')}/login/code/{issued['code']}"
         svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2).to_string(encoding="unicode")
-        from competitions.registration import format_time
+        from competitions.registration.services import format_time
 
-        return render(request, "users/login_qr.html", issued=issued, url=url, svg=svg, expires=format_time(issued["expires_at"]),
+        return render(request, "app/accounts/login_qr.html", issued=issued, url=url, svg=svg, expires=format_time(issued["expires_at"]),
                       minutes=accounts.LOGIN_CODE_MINUTES)
 
     @post("/{user_id:int}/reset-password")

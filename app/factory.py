@@ -18,7 +18,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from app import db
-from app.auth import LocaleAndUserMiddleware
+from app.web.auth import LocaleAndUserMiddleware
 from app.errors import ServiceError
 from app.i18n import DEFAULT_LOCALE, _, get_locale, negotiate_locale, set_locale
 from app.security import derive_key
@@ -164,7 +164,7 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
 
 def _template_engine(engine: JinjaTemplateEngine) -> None:
     from app.i18n import gettext
-    from competitions.registration import format_time
+    from competitions.registration.services import format_time
 
     env = engine.engine
     env.globals.update(_=gettext, get_locale=get_locale, format_time=format_time)
@@ -172,7 +172,7 @@ def _template_engine(engine: JinjaTemplateEngine) -> None:
 
 
 async def _close_scan_stores() -> None:
-    from competitions.scanstore import close_scan_stores
+    from competitions.checkin.scanstore import close_scan_stores
 
     await close_scan_stores()
 

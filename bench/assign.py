@@ -3,7 +3,7 @@
     python bench/assign.py [--entries 3000] [--judges 150] [--k 5] [--runs 3] [--profile]
 
 Builds a temporary database (see ``bench/judging_data.py``), then times
-``judging.assignments.generate`` (k judges per entry, every conflict checked, loads
+``judging.panels.assignments.generate`` (k judges per entry, every conflict checked, loads
 balanced) and prints, per run: seconds, the number of assignments, the load spread
 (max - min over judges) and the number of entries that could not get k judges.
 Target on a 2-core machine: under 10 s. ``XINMIAO_BENCH_DATABASE_URL`` runs it on PostgreSQL.
@@ -21,10 +21,10 @@ from judging_data import Database, build
 
 
 async def main(args: argparse.Namespace) -> None:
-    from judging import assignments
-    from judging.panels import conflict_reason, judge_profiles
+    from judging.panels import assignments
+    from judging.panels.services import conflict_reason, judge_profiles
     from judging.tables import Assignment
-    from competitions.events import get_event_row
+    from competitions.events.services import get_event_row
 
     world = await build(args.entries, args.judges)
     event_id, organizer = world["event_id"], world["organizer"]

@@ -8,8 +8,8 @@ score sheet complete, award quotas covering every ranked entry, results finalize
 landscape background (3508 × 2480 px JPEG, 300 dpi) is uploaded to the award template.
 Then it times:
 
-- ``issue``: :func:`judging.certificates.ensure_certificates` (numbers for every student);
-- ``pdf``: :func:`judging.certificates.certificates_pdf`, the service behind
+- ``issue``: :func:`judging.certificates.services.ensure_certificates` (numbers for every student);
+- ``pdf``: :func:`judging.certificates.services.certificates_pdf`, the service behind
   ``GET /api/v1/events/{id}/certificates.pdf`` (results, coverage check, drawing, writing);
 - ``draw``/``write``: the renderer alone on the prepared certificates (background, QR, texts,
   shrink-to-fit) and fpdf2's output with font subsetting;
@@ -68,8 +68,9 @@ def background_jpeg() -> bytes:
 
 async def setup(args: argparse.Namespace) -> dict:
     from competitions.tables import Entry, Event, Member
-    from judging import assignments, publication
-    from judging.certificates import upload_background
+    from judging.panels import assignments
+    from judging.results import publication
+    from judging.certificates.services import upload_background
 
     world = await build(args.entries, judges=150)
     event_id = world["event_id"]
@@ -100,8 +101,8 @@ def floor(values: list[dict], font: Path) -> float:
     """fpdf2 alone: the same texts, font and layout per page, no background and no QR."""
     from fpdf import FPDF
 
-    from judging.certificates import default_fields
-    from judging.render import field_text
+    from judging.certificates.services import default_fields
+    from judging.certificates.render import field_text
 
     fields = [f for f in default_fields("award") if f["type"] != "qr"]
     start = time.perf_counter()
@@ -122,7 +123,7 @@ def floor(values: list[dict], font: Path) -> float:
 
 async def main(args: argparse.Namespace) -> None:
     from app.pdf import default_font_path
-    from judging import certificates
+    from judging.certificates import services as certificates
 
     t0 = time.perf_counter()
     world = await setup(args)

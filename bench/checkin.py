@@ -81,7 +81,7 @@ async def populate(members: int) -> dict:
 
     from app.security import hash_password
     from app.tables import User
-    from competitions.credentials import credential_for
+    from competitions.checkin.credentials import credential_for
     from competitions.tables import CheckinSession, Entry, Member
 
     world = await build(entries=3000, judges=1)

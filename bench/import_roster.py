@@ -9,7 +9,7 @@ with 1–2 advisers, some advisers on two teams; some phones stored as numbers; 
 row above the header), then prints:
 
 - openpyxl's own read of the file (read-only, every value of every row), best of runs;
-- ``competitions.roster.import_registrations`` on a fresh copy of the database, best of runs;
+- ``competitions.registration.roster.import_registrations`` on a fresh copy of the database, best of runs;
 - their ratio (target: import <= 5 s and <= 3x openpyxl);
 - peak memory: the process's peak RSS, and the peak of Python allocations during one
   import measured separately with tracemalloc (target < 300 MB).
@@ -153,9 +153,10 @@ def openpyxl_read(data: bytes) -> tuple[float, float]:
 
 async def prepare(url: str, data_dir: Path) -> dict:
     """Migrate and fill a database: schools, organizer, event. Returns ids and names."""
-    from app import accounts, db
+    from app import db
+    from app.accounts import services as accounts
     from app.tables import School
-    from competitions import events
+    from competitions.events import services as events
 
     set_settings(Settings(data_dir=data_dir, database_url=url, secret_key=SECRET))
     db.configure_database(url)
@@ -181,8 +182,8 @@ async def prepare(url: str, data_dir: Path) -> dict:
 async def timed_import(url: str, data_dir: Path, event_id: int, data: bytes, *, trace: bool = False,
                        profile: bool = False) -> tuple[tuple[float, float], dict, int]:
     from app import db
-    from app.accounts import load_principal
-    from competitions.roster import import_registrations
+    from app.accounts.services import load_principal
+    from competitions.registration.roster import import_registrations
     from competitions.tables import Entry, Member
 
     set_settings(Settings(data_dir=data_dir, database_url=url, secret_key=SECRET))
@@ -286,7 +287,7 @@ def main() -> None:
         set_settings(Settings(data_dir=work, database_url=f"sqlite:///{work / 'base.sqlite3'}", secret_key=SECRET))
         # schools and categories must match what prepare() creates
         schools = [(f"S{i + 1:03d}", f"{CITIES[i % len(CITIES)][:-1]}第{i + 1}中学") for i in range(60)]
-        from competitions.events import DEFAULT_INNOVATION_CATEGORIES
+        from competitions.events.services import DEFAULT_INNOVATION_CATEGORIES
 
         rng = random.Random(7)
         categories = [name if rng.random() < 0.5 else code for code, name in DEFAULT_INNOVATION_CATEGORIES]

@@ -97,7 +97,7 @@ async def build(entries: int = 3000, judges: int = 150, seed: int = 2026) -> dic
     """Fill the configured database; returns ``{"event_id", "organizer"}`` (a Principal)."""
     from app.principal import Principal
     from app.tables import School, User
-    from competitions.events import DEFAULT_INNOVATION_CATEGORIES
+    from competitions.events.services import DEFAULT_INNOVATION_CATEGORIES
     from competitions.tables import Category, Entry, Event, Member
     from judging.tables import EventJudge
 
@@ -147,9 +147,9 @@ async def build(entries: int = 3000, judges: int = 150, seed: int = 2026) -> dic
 async def complete_scores(event_id: int, seed: int = 7) -> int:
     """A complete score sheet (default CASTIC rubric) for every assignment of the current round;
     each judge has a personal leniency so normalization has something to do."""
-    from judging.rounds import current_round
-    from judging.rubric import get_rubric, rules_of
-    from judging.rules import judge_score, plain
+    from judging.scoring.rounds import current_round
+    from judging.scoring.rubric import get_rubric, rules_of
+    from judging.scoring.rules import judge_score, plain
     from judging.tables import Assignment, Score
 
     rng = random.Random(seed)

@@ -4,7 +4,7 @@
 
 Builds a temporary database (see ``bench/judging_data.py``), assigns k judges per entry,
 stores a complete score sheet for every assignment, then times
-``judging.results.compute_results`` with each aggregation method (mean, trimmed_mean,
+``judging.results.services.compute_results`` with each aggregation method (mean, trimmed_mean,
 zscore): loading, recomputing every judge score from the points, aggregating, rounding,
 ranking per category and division, and award tiers. Prints the best time per method.
 Target on a 2-core machine: under 1 s per method. ``XINMIAO_BENCH_DATABASE_URL`` runs it on PostgreSQL.
@@ -25,8 +25,8 @@ METHODS = ("mean", "trimmed_mean", "zscore")
 
 
 async def main(args: argparse.Namespace) -> None:
-    from judging import assignments
-    from judging.results import compute_results
+    from judging.panels import assignments
+    from judging.results.services import compute_results
 
     world = await build(args.entries, args.judges)
     event_id = world["event_id"]

@@ -8,13 +8,15 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.response import File
 
-from app.auth import logged_in, organizer_only, requires
+from app.web.auth import logged_in, organizer_only, requires
 from app.errors import ValidationFailed
 from app.i18n import _
 from app.settings import get_settings
 from app.web import user_of
-from competitions import events, registration, roster
-from competitions.members import MemberInput
+from competitions.events import services as events
+from competitions.registration import services as registration
+from competitions.registration import roster
+from competitions.registration.members import MemberInput
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 registrars = requires("organizer", "school")
@@ -238,7 +240,7 @@ class MemberApi(Controller):
 
 
 def competition_routes() -> list[Any]:
-    from competitions.checkin_controllers import checkin_routes
+    from competitions.checkin.controllers import checkin_routes
 
     routes: list[Any] = [EventApi, EntryApi, MemberApi, DocumentApi, *checkin_routes()]
     try:
@@ -258,7 +260,7 @@ class DocumentApi(Controller):
           request_max_body_size=get_settings().max_document_bytes + 256 * 1024)
     async def upload(self, request: Request, entry_id: int) -> dict[str, Any]:
         """Multipart fields ``kind`` (application_form|research_report|novelty_report|photo|other) and ``file``."""
-        from competitions import documents
+        from competitions.registration import documents
 
         form = await request.form()
         upload = form.get("file")
@@ -270,14 +272,14 @@ class DocumentApi(Controller):
 
     @get("/entries/{entry_id:int}/documents", guards=[viewers])
     async def list(self, request: Request, entry_id: int) -> list[dict[str, Any]]:
-        from competitions import documents
+        from competitions.registration import documents
 
         return await documents.list_documents(user_of(request), entry_id)
 
     @get("/documents/{document_id:int}", guards=[viewers])
     async def download(self, request: Request, document_id: int, inline: bool = False) -> File:
         """The file itself; ``?inline=true`` shows PDFs and photos in the browser."""
-        from competitions import documents
+        from competitions.registration import documents
 
         meta, path = await documents.open_document(user_of(request), document_id)
         return File(path=path, media_type=meta["content_type"], headers={
@@ -289,6 +291,6 @@ class DocumentApi(Controller):
 
     @delete("/documents/{document_id:int}", guards=[registrars], status_code=204)
     async def remove(self, request: Request, document_id: int) -> None:
-        from competitions import documents
+        from competitions.registration import documents
 
         await documents.delete_document(user_of(request), document_id)

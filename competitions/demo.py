@@ -7,14 +7,14 @@ import datetime as dt
 import random
 from typing import Any
 
-from app import accounts
+from app.accounts import services as accounts
 from app.db import write_transaction
-from app.schools import HAINAN_CITIES
+from app.schools.services import HAINAN_CITIES
 from app.tables import School, User
-from competitions import events
-from competitions.idnumbers import check_character
-from competitions.members import MemberInput, clean_member
-from competitions.registration import allocate_codes
+from competitions.events import services as events
+from competitions.registration.idnumbers import check_character
+from competitions.registration.members import MemberInput, clean_member
+from competitions.registration.services import allocate_codes
 from competitions.tables import Category, Entry, Member
 
 DEMO_PASSWORD = "xinmiao2026"
@@ -165,8 +165,8 @@ async def build_checkin_demo(seed: int = 2026) -> bool:
     already scanned so the live view has something to show. Skipped if sessions exist.
     Returns ``True`` if it created them."""
     from app.tables import User as UserTable
-    from competitions import checkin
-    from competitions.credentials import credential_for
+    from competitions.checkin import services as checkin
+    from competitions.checkin.credentials import credential_for
     from competitions.tables import CheckinSession, Event
 
     if await CheckinSession.exists():

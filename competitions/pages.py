@@ -2,8 +2,8 @@
 documents, review, workbook import and export.
 
 Thin controllers: parse the form, call the same services as the JSON API
-(:mod:`competitions.events`, :mod:`competitions.registration`, :mod:`competitions.roster`,
-:mod:`competitions.documents`), render a template. What a page *shows* (which buttons,
+(:mod:`competitions.events.services`, :mod:`competitions.registration.services`, :mod:`competitions.registration.roster`,
+:mod:`competitions.registration.documents`), render a template. What a page *shows* (which buttons,
 how times and audit changes read) is decided here; what is *allowed* is decided by the
 services, which check every action again.
 """
@@ -19,16 +19,18 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 from litestar.response import File
 
-from app import schools
+from app.schools import services as schools
 from app.audit import entry_history
-from app.auth import logged_in, organizer_only, requires
+from app.web.auth import logged_in, organizer_only, requires
 from app.errors import ServiceError, ValidationFailed
 from app.i18n import _
 from app.settings import get_settings
 from app.web import content_disposition, flash, form_bool, form_value, redirect, render, user_of
-from competitions import events, registration, roster
-from competitions.idnumbers import ID_TYPES
-from competitions.members import MemberInput
+from competitions.events import services as events
+from competitions.registration import services as registration
+from competitions.registration import roster
+from competitions.registration.idnumbers import ID_TYPES
+from competitions.registration.members import MemberInput
 from competitions.tables import DIVISIONS, EVENT_KINDS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -154,9 +156,9 @@ def field_errors(exc: ServiceError) -> dict[str, list[str]]:
 
 
 def _documents_module() -> Any:
-    """:mod:`competitions.documents` if it offers the document service, else ``None``."""
+    """:mod:`competitions.registration.documents` if it offers the document service, else ``None``."""
     try:
-        from competitions import documents
+        from competitions.registration import documents
 
         for name in ("upload_document", "list_documents", "open_document", "delete_document", "DOCUMENT_KIND_LABELS"):
             getattr(documents, name)
@@ -290,7 +292,7 @@ class DashboardPages(Controller):
                     "cities": sorted(counts["city"].items(), key=lambda kv: _city_order(kv[0])),
                     "statuses": [(s, _(registration.STATUS_LABELS[s]), status_counts[s]) for s in registration.STATUS_LABELS if s in status_counts],
                 })
-            return render(request, "competitions/dashboard_organizer.html", blocks=blocks)
+            return render(request, "competitions/events/dashboard_organizer.html", blocks=blocks)
         if user.role == "city":
             blocks = []
             for event in all_events:
@@ -298,19 +300,19 @@ class DashboardPages(Controller):
                 counts = await registration.counts(user, event["id"])
                 blocks.append({"event": event, "waiting": waiting, "status": counts["status"],
                                "total": sum(n for s, n in counts["status"].items() if s != "withdrawn")})
-            return render(request, "competitions/dashboard_city.html", blocks=blocks, status_labels=registration.STATUS_LABELS)
+            return render(request, "competitions/events/dashboard_city.html", blocks=blocks, status_labels=registration.STATUS_LABELS)
         if user.role == "school":
             blocks = []
             for event in all_events:
                 entries = await registration.list_entries(user, event["id"])
                 blocks.append({"event": event, "entries": entries,
                                "returned": [e for e in entries if e["status"] == "returned"]})
-            return render(request, "competitions/dashboard_school.html", blocks=blocks)
+            return render(request, "competitions/events/dashboard_school.html", blocks=blocks)
         if user.role == "judge":
             return redirect("/judging/")  # a judge's work is scoring
         if user.role == "staff":
             return redirect("/checkin/")  # check-in staff scan badges
-        return render(request, "competitions/dashboard_other.html", events=all_events)
+        return render(request, "competitions/events/dashboard_other.html", events=all_events)
 
 
 def _city_order(city: str) -> tuple[int, str]:
@@ -328,7 +330,7 @@ class EventPages(Controller):
     async def _list_page(self, request: Request, status_code: int = 200, **context: Any) -> Any:
         all_events = [event_view(e) for e in await events.list_events()]
         context.setdefault("form", {"kind": "innovation", "year": str(dt.datetime.now(SHANGHAI).year)})
-        return render(request, "competitions/events.html", status_code=status_code, events=all_events, kinds=EVENT_KINDS,
+        return render(request, "competitions/events/events.html", status_code=status_code, events=all_events, kinds=EVENT_KINDS,
                       kind_labels=events.KIND_LABELS, **context)
 
     @get("/", guards=[logged_in])
@@ -350,7 +352,7 @@ class EventPages(Controller):
     async def _settings_page(self, request: Request, event_id: int, status_code: int = 200, **context: Any) -> Any:
         event = event_view(await events.get_event(event_id))
         categories = await events.list_categories(event_id)
-        return render(request, "competitions/event_settings.html", status_code=status_code, event=event, categories=categories,
+        return render(request, "competitions/events/settings.html", status_code=status_code, event=event, categories=categories,
                       kinds=EVENT_KINDS, kind_labels=events.KIND_LABELS, divisions=DIVISIONS,
                       form=context.pop("form", None) or event, **context)
 
@@ -410,7 +412,7 @@ class EventPages(Controller):
                    "status": status or "", "q": (q or "").strip()}
         rows = await registration.list_entries(user, event_id, filters)
         school_options = await schools.list_schools(user, city=filters["city"] or None) if user.role in ("organizer", "city") else []
-        return render(request, "competitions/entries.html", event=event, entries=rows, filters=filters,
+        return render(request, "competitions/registration/entries.html", event=event, entries=rows, filters=filters,
                       categories=await events.list_categories(event_id), cities=await schools.cities() if user.is_organizer else [],
                       school_options=school_options, statuses=registration.STATUS_LABELS,
                       filtered=any(filters.values()), query=_filters_query(**filters))
@@ -419,7 +421,7 @@ class EventPages(Controller):
         user = user_of(request)
         event = event_view(await events.get_event(event_id))
         school_options = await schools.list_schools(user) if user.is_organizer else []
-        return render(request, "competitions/entry_form.html", status_code=status_code, event=event,
+        return render(request, "competitions/registration/entry_form.html", status_code=status_code, event=event,
                       categories=await events.list_categories(event_id), school_options=school_options,
                       action=f"/events/{event_id}/entries/new", creating=True, **context)
 
@@ -450,7 +452,7 @@ class EventPages(Controller):
 
     async def _import_page(self, request: Request, event_id: int, status_code: int = 200, **context: Any) -> Any:
         event = event_view(await events.get_event(event_id))
-        return render(request, "competitions/import.html", status_code=status_code, event=event,
+        return render(request, "competitions/registration/import.html", status_code=status_code, event=event,
                       max_mb=get_settings().max_upload_bytes // 1048576, **context)
 
     @get("/{event_id:int}/import", guards=[registrars])
@@ -473,7 +475,7 @@ class EventPages(Controller):
     @get("/{event_id:int}/export", guards=[organizer_only])
     async def export_form(self, request: Request, event_id: int) -> Any:
         event = event_view(await events.get_event(event_id))
-        return render(request, "competitions/export.html", event=event, reason="")
+        return render(request, "competitions/registration/export.html", event=event, reason="")
 
     @post("/{event_id:int}/export", guards=[organizer_only], status_code=200)
     async def export(self, request: Request, event_id: int) -> Any:
@@ -483,7 +485,7 @@ class EventPages(Controller):
         try:
             content = await roster.export_registrations(user_of(request), event_id, reason)
         except ServiceError as exc:
-            return render(request, "competitions/export.html", status_code=exc.status_code, event=event_view(event),
+            return render(request, "competitions/registration/export.html", status_code=exc.status_code, event=event_view(event),
                           reason=reason, error=exc.message)
         stamp = dt.datetime.now(SHANGHAI).strftime("%Y%m%d-%H%M")
         return _attachment(content, f"registrations-{event_id}-{stamp}.xlsx", f"{event['name']}-报名数据-{stamp}.xlsx")
@@ -518,7 +520,7 @@ class EntryPages(Controller):
                 docs = None
         students = [m for m in entry["members"] if m["role"] == "student"]
         advisers = [m for m in entry["members"] if m["role"] == "adviser"]
-        return render(request, "competitions/entry.html", entry=entry, event=event, can=actions, students=students,
+        return render(request, "competitions/registration/entry.html", entry=entry, event=event, can=actions, students=students,
                       advisers=advisers, history=history, documents=documents, document_kinds=kinds,
                       documents_enabled=docs is not None, updated_text=show_time(entry.get("updated_at")), max_document_mb=get_settings().max_document_bytes // 1048576)
 
@@ -528,7 +530,7 @@ class EntryPages(Controller):
         event = event_view(await events.get_event(entry["event_id"]))
         context.setdefault("form", {"title": entry["title"], "category": entry["category_code"], "division": entry["division"],
                                     "summary": entry["summary"]})
-        return render(request, "competitions/entry_form.html", status_code=status_code, event=event, entry=entry,
+        return render(request, "competitions/registration/entry_form.html", status_code=status_code, event=event, entry=entry,
                       categories=await events.list_categories(event["id"]), school_options=[],
                       action=f"/entries/{entry_id}/edit", creating=False, **context)
 
@@ -587,7 +589,7 @@ class EntryPages(Controller):
         entry = await registration.get_entry(user_of(request), entry_id)
         context.setdefault("form", {"id_type": ID_TYPES[0]})
         context.setdefault("errors", {})
-        return render(request, "competitions/member_form.html", status_code=status_code, entry=entry, role=role,
+        return render(request, "competitions/registration/member_form.html", status_code=status_code, entry=entry, role=role,
                       id_types=ID_TYPES, grades=GRADES, action=f"/entries/{entry_id}/members/new", **context)
 
     @get("/{entry_id:int}/members/new", guards=[registrars])
@@ -651,7 +653,7 @@ class MemberPages(Controller):
         entry = await registration.get_entry(user_of(request), member["entry_id"])
         context.setdefault("form", member)
         context.setdefault("errors", {})
-        return render(request, "competitions/member_form.html", status_code=status_code, entry=entry, role=member["role"],
+        return render(request, "competitions/registration/member_form.html", status_code=status_code, entry=entry, role=member["role"],
                       member=member, id_types=ID_TYPES, grades=GRADES, action=f"/members/{member_id}/edit", **context)
 
     @get("/{member_id:int}/edit")

@@ -6,12 +6,17 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
 
-from app.auth import organizer_only, requires
+from app.web.auth import organizer_only, requires
 from app.errors import NotFound, ValidationFailed
 from app.i18n import _
 from app.web import user_of
-from competitions.events import get_event_row
-from judging import assignments, panels, publication, results, rubric, scoring
+from competitions.events.services import get_event_row
+from judging.panels import assignments
+from judging.panels import services as panels
+from judging.results import publication
+from judging.results import services as results
+from judging.scoring import rubric
+from judging.scoring import services as scoring
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -232,7 +237,7 @@ class JudgeApi(Controller):
 
 
 def judging_routes() -> list[Any]:
-    from judging.certificate_controllers import certificate_api_routes
+    from judging.certificates.controllers import certificate_api_routes
 
     routes: list[Any] = [JudgingEventApi, ResultsApi, JudgeApi, *certificate_api_routes()]
     try:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import random
 
-from app import accounts
+from app.accounts import services as accounts
 from app.db import write_transaction
 from app.tables import School, User
 from competitions.tables import Category, Event
-from judging import assignments, panels, rubric
-from judging.rubric import DEFAULT_CRITERIA
-from judging.scoring import total_of
+from judging.panels import assignments
+from judging.panels import services as panels
+from judging.scoring import rubric
+from judging.scoring.rubric import DEFAULT_CRITERIA
+from judging.scoring.services import total_of
 from judging.tables import Assignment, EventJudge, Score
 
 JUDGE_NAMES = ("林教授", "陈研究员", "王工程师", "符老师", "吴教授", "李高工", "黄老师", "周博士", "郑研究员", "许教授",

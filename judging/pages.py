@@ -7,10 +7,10 @@
 - Judge pages under ``/judging/...``: the judge's entries with progress and the tablet
   scoring page. The page keeps unsent scores on the device (``app/static/judge.js``) and
   sends them with ``PUT /judging/entries/{id}/score`` (session cookie + ``x-csrftoken``),
-  which calls :func:`judging.scoring.put_score`: idempotent and versioned, so a late
+  which calls :func:`judging.scoring.services.put_score`: idempotent and versioned, so a late
   replay never overwrites a newer edit (409 with the server's current sheet).
 - The public results page ``/results/{event_id}`` (no log-in; only once published;
-  names masked without the guardian's consent, by :func:`judging.results.public_results`).
+  names masked without the guardian's consent, by :func:`judging.results.services.public_results`).
 
 Thin controllers: parse the form, call the judging services (the same ones the JSON API
 calls), render a template. The services check every action again.
@@ -24,15 +24,23 @@ from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, get, post, put
 
-from app import accounts, schools
-from app.auth import organizer_only, requires
+from app.accounts import services as accounts
+from app.schools import services as schools
+from app.web.auth import organizer_only, requires
 from app.errors import Conflict, NotFound, ServiceError
 from app.i18n import _
 from app.web import flash, form_int, form_value, redirect, render, user_of
-from competitions import events, registration
+from competitions.events import services as events
+from competitions.registration import services as registration
 from competitions.pages import SHANGHAI, _attachment, _documents_module, event_view, show_time, size_text
-from judging import assignments, panels, publication, results, rounds, rubric, scoring
-from judging.rules import round_half_up
+from judging.panels import assignments
+from judging.panels import services as panels
+from judging.results import publication
+from judging.results import services as results
+from judging.scoring import rounds
+from judging.scoring import rubric
+from judging.scoring import services as scoring
+from judging.scoring.rules import round_half_up
 
 judge_only = requires("judge")
 
@@ -168,7 +176,7 @@ class JudgingPages(Controller):
         base_stored = None in scopes
         rows = context.pop("rows", None) or [{**c, "weight": number_text(c["weight"]), "max_points": number_text(c["max_points"])}
                                              for c in criteria]
-        return await _page(request, event_id, "rubric.html", "rubric", status_code=status_code, categories=categories, category=category,
+        return await _page(request, event_id, "scoring/rubric.html", "rubric", status_code=status_code, categories=categories, category=category,
                            overrides=overrides, rows=rows, base_stored=base_stored,
                            uses_base=bool(category) and not overrides.get(category), **context)
 
@@ -221,7 +229,7 @@ class JudgingPages(Controller):
                     "conflict_schools": "、".join(editing["conflict_school_codes"]),
                     "conflict_advisers": "、".join(editing["conflict_advisers"] or [])}
         event_row = await events.get_event_row(event_id)
-        return await _page(request, event_id, "judges.html", "judges", judges=judges, categories=categories, schools=school_rows,
+        return await _page(request, event_id, "panels/judges.html", "judges", judges=judges, categories=categories, schools=school_rows,
                            cities=schools.HAINAN_CITIES, judge_accounts=accounts_, on_event=on_event, form=form, editing=editing,
                            city_conflict=event_row["judge_city_conflict"])
 
@@ -272,7 +280,7 @@ class JudgingPages(Controller):
         if selected is None and board["judges"]:
             selected = next((j for j in board["judges"] if j["assigned"]), None)
         rows = await assignments.judge_board(event_id, selected["judge_id"]) if selected else []
-        return await _page(request, event_id, "assignments.html", "assignments", board=board, k=k, selected=selected, rows=rows,
+        return await _page(request, event_id, "panels/assignments.html", "assignments", board=board, k=k, selected=selected, rows=rows,
                            conflict_labels=assignments.CONFLICT_LABELS, status_labels=SHEET_STATUS_LABELS)
 
     @post("/assignments/generate")
@@ -321,7 +329,7 @@ class JudgingPages(Controller):
             sheet["groups"] = list(groups.values())
         categories = {c["code"]: c["name"] for c in await events.list_categories(event_id)}
         ctx = await _event_context(event_id)
-        return render(request, "judging/sheets.html", sheets=sheets, categories=categories,
+        return render(request, "judging/scoring/sheets.html", sheets=sheets, categories=categories,
                       printed_at=dt.datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M"), number_text=number_text, **ctx)
 
     # ------------------------------------------------------------------ progress and consistency
@@ -332,8 +340,8 @@ class JudgingPages(Controller):
         now_text = dt.datetime.now(SHANGHAI).strftime("%H:%M:%S")
         if partial:
             ctx = await _event_context(event_id)
-            return render(request, "judging/_progress.html", progress=data, updated_text=now_text, **ctx)
-        return await _page(request, event_id, "progress.html", "progress", progress=data, updated_text=now_text)
+            return render(request, "judging/scoring/_progress.html", progress=data, updated_text=now_text, **ctx)
+        return await _page(request, event_id, "scoring/progress.html", "progress", progress=data, updated_text=now_text)
 
     @get("/progress.json")
     async def progress_json(self, event_id: int) -> Response:
@@ -342,7 +350,7 @@ class JudgingPages(Controller):
     @get("/consistency")
     async def consistency(self, request: Request, event_id: int) -> Any:
         report = await results.consistency_report(event_id)
-        return await _page(request, event_id, "consistency.html", "consistency", report=report, flag_labels=FLAG_LABELS)
+        return await _page(request, event_id, "scoring/consistency.html", "consistency", report=report, flag_labels=FLAG_LABELS)
 
     # ------------------------------------------------------------------ results
 
@@ -368,7 +376,7 @@ class JudgingPages(Controller):
         if method and method != event_row["aggregation"]:
             current = {r["entry_id"]: r for r in (await results.compute_results(event_id))["entries"]}
             compare = {eid: {"rank": r["rank"], "score": r["score"], "award": r["award"]} for eid, r in current.items()}
-        return await _page(request, event_id, "results.html", "results", data=data, groups=groups, method=data["method"],
+        return await _page(request, event_id, "results/results.html", "results", data=data, groups=groups, method=data["method"],
                            event_method=event_row["aggregation"], methods=METHOD_LABELS, award_labels=results.AWARD_LABELS,
                            compare=compare, categories=await events.list_categories(event_id), filters={"category": (category or "").upper(),
                            "division": division or ""}, event_row=event_row, share_text=share_text,
@@ -436,7 +444,7 @@ class JudgingPages(Controller):
         history = await scoring.score_history(entry_id)
         objections = [o for o in await publication.list_objections(event_id) if o["entry"] in (entry_id, None)]
         students = [m for m in entry["members"] if m["role"] == "student"]
-        return await _page(request, event_id, "entry_scores.html", "results", entry=entry, criteria=criteria, sheets=sheets,
+        return await _page(request, event_id, "scoring/entry_scores.html", "results", entry=entry, criteria=criteria, sheets=sheets,
                            history=[{**h, "at_text": show_time(h["at"])} for h in history], objections=objections,
                            students=students, two=two, number_text=number_text)
 
@@ -468,7 +476,7 @@ class JudgingPages(Controller):
         incomplete = sum(1 for r in data["entries"] if r["status"] != "complete")
         ctx = await _event_context(event_id)
         round_row = ctx["round"]
-        return await _page(request, event_id, "publication.html", "publication", objections=[
+        return await _page(request, event_id, "results/publication.html", "publication", objections=[
             {**o, "created_text": show_time(o["created_at"]), "resolved_text": show_time(o["resolved_at"])} for o in objections],
             objection_labels=OBJECTION_STATUS_LABELS, progress=prog, incomplete=incomplete,
             published_text=show_time(round_row.get("published_at")), finalized_text=show_time(round_row.get("finalized_at")),
@@ -586,7 +594,7 @@ class JudgePages(Controller):
                 blocks.append({"event": ctx["event"], "state": ctx["state"], "state_label": ctx["state_label"],
                                "round_label": ctx["round_label"], "progress": await results.progress(event["id"]),
                                "judges": len(await panels.list_judges(event["id"]))})
-            return render(request, "judging/events.html", blocks=blocks)
+            return render(request, "judging/scoring/events.html", blocks=blocks)
         mine = await assignments.my_assignments(user)
         by_event: dict[int, dict[str, Any]] = {}
         for a in mine:
@@ -598,7 +606,7 @@ class JudgePages(Controller):
                                                    "state_label": _(rounds.STATE_LABELS.get(a["round_state"], a["round_state"]))}
             block["entries"].append({**a, "total_text": two(a["total"]), "status_label": _(SHEET_STATUS_LABELS[a["status"]])})
             block["scored"] += a["status"] == "scored"
-        return render(request, "judging/my_entries.html", blocks=list(by_event.values()), status_labels=_status_labels())
+        return render(request, "judging/scoring/my_entries.html", blocks=list(by_event.values()), status_labels=_status_labels())
 
     @get("/entries/{entry_id:int}", guards=[judge_only])
     async def entry(self, request: Request, entry_id: int) -> Any:
@@ -627,7 +635,7 @@ class JudgePages(Controller):
             "messages": _judge_messages(),
             "eventId": entry["event_id"],
         }
-        return render(request, "judging/score.html", entry=entry, event=event, sheet=sheet, criteria=criteria, data=data,
+        return render(request, "judging/scoring/score.html", entry=entry, event=event, sheet=sheet, criteria=criteria, data=data,
                       round_state=(await rounds.current_round(entry["event_id"]))["state"],
                       max_total=max_total, total_text=two(sheet["total"]), documents=documents, documents_enabled=docs is not None,
                       students=[m for m in entry["members"] if m["role"] == "student"],
@@ -737,14 +745,14 @@ class PublicResultsPages(Controller):
                 groups.append({"category_code": r["category_code"], "category_name": r["category_name"], "division": r["division"], "rows": []})
             groups[-1]["rows"].append(r)
         round_row = await rounds.current_round(event_id)
-        return render(request, "judging/public_results.html", event=event, groups=groups, award_labels=results.AWARD_LABELS,
+        return render(request, "judging/results/public_results.html", event=event, groups=groups, award_labels=results.AWARD_LABELS,
                       state=round_row["state"], state_label=_(rounds.STATE_LABELS.get(round_row["state"], "")),
                       published_text=show_time(round_row.get("published_at")), finalized_text=show_time(round_row.get("finalized_at")),
                       objections_open=round_row["state"] == "published")
 
 
 def page_routes() -> list[Any]:
-    from judging.certificate_pages import certificate_page_routes
+    from judging.certificates.pages import certificate_page_routes
 
     return [JudgingPages, JudgePages, PublicResultsPages, *certificate_page_routes()]
 

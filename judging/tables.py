@@ -163,7 +163,7 @@ class CertificateTemplate(Table, tablename="certificate_template"):
     """The design of one kind of certificate of an event: page, optional background image
     (stored under the data directory), fonts (``builtin:serif``, ``builtin:sans`` or
     ``font:<CertificateFont id>``) and ``fields`` placed in millimetres (see
-    :mod:`judging.certificates`). One row per event and kind (unique index)."""
+    :mod:`judging.certificates.services`). One row per event and kind (unique index)."""
 
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=16)
@@ -183,7 +183,7 @@ class CertificateTemplate(Table, tablename="certificate_template"):
 
 class Certificate(Table, tablename="certificate"):
     """An issued certificate. ``number`` is unique and random (see
-    :func:`judging.certificates.new_number`); the printed texts (``name`` as printed,
+    :func:`judging.certificates.services.new_number`); the printed texts (``name`` as printed,
     school, title, category, award) are kept as issued, so a later change of the entry
     does not change what a verification shows. At most one ``valid`` certificate per
     event, kind and member (partial unique index); a revoked one keeps its reason and
@@ -217,7 +217,7 @@ class CertificateBatch(Table, tablename="certificate_batch"):
     """A PDF of many certificates made in the background: ``done`` of ``total`` pages
     rendered so far; the finished file is stored under the data directory. ``skipped``
     lists the certificates left out because their fonts cannot draw them (or their texts
-    do not fit); ``stale`` batches are out of date (see :mod:`judging.certificates`)."""
+    do not fit); ``stale`` batches are out of date (see :mod:`judging.certificates.services`)."""
 
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=16, default="award")

@@ -183,7 +183,7 @@ class World:
         return self._tokens[username]
 
     def principal(self, username: str) -> Principal:
-        from app.accounts import load_principal
+        from app.accounts.services import load_principal
         from app.tables import User
 
         user_id = self.run(User.select(User.id).where(User.username == username).first())["id"]
@@ -202,8 +202,9 @@ class World:
 
 @pytest.fixture
 def world(client, run) -> World:
-    from app import accounts, schools
-    from competitions import events
+    from app.accounts import services as accounts
+    from app.schools import services as schools
+    from competitions.events import services as events
 
     w = World(client, run)
     system = None
@@ -227,6 +228,6 @@ def world(client, run) -> World:
 
 def gb11643(first17: str) -> str:
     """A valid 18-character ID number from 17 digits (test helper)."""
-    from competitions.idnumbers import check_character
+    from competitions.registration.idnumbers import check_character
 
     return first17 + check_character(first17)

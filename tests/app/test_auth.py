@@ -141,7 +141,7 @@ def test_a_lock_expires_and_success_resets_the_failure_count(world):
 def test_many_users_failing_from_one_address_do_not_block_the_venue(world):
     """A whole venue shares one address: 10 users mistyping 4 times each (40 failures from
     one address) must not stop anyone from logging in."""
-    from app import accounts
+    from app.accounts import services as accounts
 
     org = world.principal("org")
     for i in range(10):
@@ -156,7 +156,7 @@ def test_many_users_failing_from_one_address_do_not_block_the_venue(world):
 
 
 def test_the_address_limit_exists_but_is_loose(world, monkeypatch):
-    from app import accounts
+    from app.accounts import services as accounts
 
     assert accounts.ADDRESS_MAX_FAILURES >= 100
     monkeypatch.setattr(accounts, "ADDRESS_MAX_FAILURES", 6)

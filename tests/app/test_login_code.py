@@ -28,7 +28,7 @@ def test_organizer_qr_logs_a_judge_in_once(world, client):
 
 
 def test_expired_code_and_roles(world, client, run):
-    from app import accounts
+    from app.accounts import services as accounts
 
     issued = run(accounts.issue_login_code(world.org, _judge_id(world)))
     run(LoginCode.update({LoginCode.expires_at: dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)}).where(LoginCode.id > 0))

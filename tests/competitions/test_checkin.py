@@ -28,8 +28,8 @@ def ok(response, status: int = 200):
 
 def new_entry(world, school: str, students, advisers=(), title=None, event_id=None, category="MA", division="初中") -> dict:
     """An approved entry created by the organizer; returns {"id", "members": {name: id}}."""
-    from competitions.members import MemberInput
-    from competitions.registration import create_entry
+    from competitions.registration.members import MemberInput
+    from competitions.registration.services import create_entry
 
     members = [MemberInput(role="student", name=name, gender="男", id_number=gb11643(f"46010020100101{(next(_seq) * 2 + 1) % 1000:03d}"),
                            grade="初二", phone="13800001111", consent_participation=True) for name in students]
@@ -70,7 +70,7 @@ def checkin_rows(world, session_id: int) -> list[dict]:
 
 
 def test_credential_text_is_short_signed_ascii_and_survives_scanners(settings):
-    from competitions.credentials import InvalidCredential, credential_for, read_credential
+    from competitions.checkin.credentials import InvalidCredential, credential_for, read_credential
 
     text = credential_for(1234, 3)
     # "XM" + Base32 of 4-byte id + 2-byte generation + 9-byte MAC = 2 + 24 characters
@@ -97,7 +97,7 @@ def test_credential_text_is_short_signed_ascii_and_survives_scanners(settings):
 
 def test_credential_signed_with_the_service_secret(settings):
     from app.settings import get_settings, set_settings
-    from competitions.credentials import InvalidCredential, credential_for, read_credential
+    from competitions.checkin.credentials import InvalidCredential, credential_for, read_credential
 
     text = credential_for(7)
     original = get_settings()
@@ -180,7 +180,7 @@ def test_unreadable_scan_fields_are_refused_with_a_reason(world):
 
 
 def test_forged_garbled_unknown_and_wrong_session(world):
-    from competitions.credentials import credential_for
+    from competitions.checkin.credentials import credential_for
 
     entry = new_entry(world, "HK01", ["李明"])
     sid = session(world)
@@ -227,7 +227,8 @@ def test_reissue_revokes_the_old_credential(world):
 
 
 def test_wrong_event_and_withdrawn_entry(world):
-    from competitions import events, registration
+    from competitions.events import services as events
+    from competitions.registration import services as registration
 
     other_event = world.run(events.create_event(world.org, {"name": "2026年海南省青少年机器人竞赛", "kind": "robotics", "year": 2026}))
     ok(world.client.post(f"/api/v1/events/{other_event['id']}/categories", json={"code": "FLL", "name": "机器人挑战赛"},
@@ -286,7 +287,7 @@ def test_session_validation(world):
 
 
 def test_fifty_concurrent_scans_of_one_credential_give_one_checkin(world):
-    from competitions import checkin
+    from competitions.checkin import services as checkin
 
     entry = new_entry(world, "HK01", ["李明"])
     sid = session(world)
@@ -447,7 +448,7 @@ def test_badges_pdf_for_a_school_and_the_event(world, tmp_path):
 
 
 def test_badge_with_a_character_the_font_cannot_draw_is_listed_not_printed(world, tmp_path):
-    from competitions.badges import badge_rows, render_badges
+    from competitions.checkin.badges import badge_rows, render_badges
 
     new_entry(world, "HK01", ["𠮷田"], title="测试")
     new_entry(world, "HK01", ["李明"], title="测试二")
@@ -495,8 +496,8 @@ def test_sqlite_scan_waits_for_another_writer_without_blocking(world, settings):
 def test_members_of_entries_not_approved_are_not_checked_in(world):
     """Badges exist only for approved entries; a draft/returned/withdrawn entry's member is
     refused with a reason, by QR and by name, and is listed by search as not checkable."""
-    from competitions import registration
-    from competitions.members import MemberInput
+    from competitions.registration import services as registration
+    from competitions.registration.members import MemberInput
 
     school = world.principal("hk01")
     draft = world.run(registration.create_entry(school, world.event_id, {"title": "草稿作品", "category": "MA", "division": "初中"}, [
@@ -601,7 +602,7 @@ def test_postgresql_scan_statement_reads_every_row_by_key_in_its_generic_plan(wo
     import asyncpg
 
     from app import db
-    from competitions.scanstore import PG_SCAN_SQL
+    from competitions.checkin.scanstore import PG_SCAN_SQL
 
     if db.is_sqlite():
         pytest.skip("PostgreSQL statement")
@@ -659,7 +660,7 @@ def test_entry_withdrawn_after_checking_in_leaves_school_counts_and_workbook_con
     """Someone who checked in and whose entry is then withdrawn is not 'expected' any more:
     the school row shows them apart (+1), never 2 / 1, and the workbook's 已到 count equals
     the headline."""
-    from competitions import registration
+    from competitions.registration import services as registration
 
     stays = new_entry(world, "HK01", ["李明"], title="留下的作品")
     leaves = new_entry(world, "HK01", ["王芳", "张伟"], title="撤回的作品")
@@ -706,7 +707,7 @@ def test_search_finds_names_with_a_middle_dot_however_it_is_typed(world, typed):
 
 
 def test_search_lists_members_of_a_withdrawn_entry_as_not_checkable(world):
-    from competitions import registration
+    from competitions.registration import services as registration
 
     gone = new_entry(world, "HK01", ["吉天佑"])
     world.run(registration.withdraw_entry(world.org, gone["id"], "退赛"))

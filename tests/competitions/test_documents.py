@@ -77,7 +77,7 @@ def stored_files(settings):
 
 
 def test_unit_type_sniffing_and_names():
-    from competitions import documents as d
+    from competitions.registration import documents as d
 
     assert d.sniff_content_type(pdf()) == "application/pdf"
     assert d.sniff_content_type(docx()) == d.DOCX
@@ -267,7 +267,7 @@ def test_document_access_on_every_endpoint(world, entry, settings, monkeypatch):
     assert (missing.status_code, missing.json()["detail"]) == (404, "文件不存在或您无权查看。")
 
     # an assigned judge reads the documents but cannot change them
-    from competitions import registration
+    from competitions.registration import services as registration
 
     async def assigned(actor, entry_id):
         return entry_id == eid
@@ -330,7 +330,7 @@ def test_uploads_and_deletions_are_audited(world, entry):
 
 def test_service_functions_directly(world, entry, settings):
     from app.errors import Conflict, NotFound, TooLarge, ValidationFailed
-    from competitions import documents
+    from competitions.registration import documents
 
     school, other = world.principal("hk01"), world.principal("sy01")
     doc = world.run(documents.upload_document(school, entry["id"], "photo", "合影.png", png()))

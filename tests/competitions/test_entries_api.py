@@ -344,7 +344,7 @@ def test_review_access(world, entries):
 
 
 def test_judge_sees_assigned_entries_without_personal_data(world, entries, monkeypatch):
-    from competitions import registration
+    from competitions.registration import services as registration
 
     e, f = entries["E"], entries["F"]
 
@@ -491,9 +491,9 @@ def test_submit_requires_guardian_consent_for_every_student(world):
 
 
 async def _member_for_edit(world, member_id):
-    from competitions import registration
+    from competitions.registration import services as registration
 
-    from app.accounts import load_principal
+    from app.accounts.services import load_principal
     from app.tables import User
 
     user = await User.select(User.id).where(User.username == "hk01").first()
@@ -668,7 +668,7 @@ def test_id_numbers_and_phones_are_encrypted_and_masked_everywhere(world, settin
 
 def test_full_numbers_only_for_the_school_and_organizer_edit_form(world):
     from app.errors import NotFound
-    from competitions import registration
+    from competitions.registration import services as registration
 
     sid = student_id()
     entry = new_entry(world, "hk01", "编辑表单", [student("表单生", id_number=sid)])
@@ -732,8 +732,8 @@ def test_concurrent_creations_respect_quota_and_duplicates(world):
 def test_concurrent_service_calls_on_one_loop(world):
     import asyncio
 
-    from competitions import registration
-    from competitions.members import MemberInput
+    from competitions.registration import services as registration
+    from competitions.registration.members import MemberInput
 
     school = world.principal("sy01")
 

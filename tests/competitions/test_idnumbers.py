@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from competitions.idnumbers import InvalidIdNumber, check_character, normalize_id_type, parse_id
-from competitions.members import MemberInput, clean_member, division_of_grade
+from competitions.registration.idnumbers import InvalidIdNumber, check_character, normalize_id_type, parse_id
+from competitions.registration.members import MemberInput, clean_member, division_of_grade
 
 
 def test_check_character_by_hand():

@@ -285,8 +285,8 @@ def test_same_student_twice_in_the_file(world):
 
 
 def test_student_already_registered_in_this_event(world):
-    from competitions import registration
-    from competitions.members import MemberInput
+    from competitions.registration import services as registration
+    from competitions.registration.members import MemberInput
 
     world.run(registration.create_entry(world.org, world.event_id, {"title": "已有作品", "category": "PH", "division": "初中", "school_code": "HK02"},
                                         [MemberInput(role="student", name="李明", gender="男", id_number=sid(1), grade="初二", phone="13812345678")]))
@@ -310,7 +310,8 @@ def test_school_may_only_register_its_own_students(world):
 
 
 def test_school_quota_per_category(world):
-    from competitions import events, registration
+    from competitions.events import services as events
+    from competitions.registration import services as registration
 
     categories = world.run(events.list_categories(world.event_id))
     ph = next(c for c in categories if c["code"] == "PH")
@@ -442,8 +443,8 @@ def test_xml_entity_expansion_is_refused(world):
 
 
 def test_reupload_replaces_draft_returned_and_submitted_entries(world):
-    from competitions import registration
-    from competitions.members import MemberInput
+    from competitions.registration import services as registration
+    from competitions.registration.members import MemberInput
     from competitions.tables import Entry
 
     first = [stu("李明", sid(1)), stu("王芳", sid(2, False), gender="女"), stu("陈静", sid(3, False), gender="女", title=TITLE_B)]
@@ -490,7 +491,7 @@ def test_reupload_replaces_draft_returned_and_submitted_entries(world):
 
 
 def test_registration_closed_for_schools_not_for_the_organizer(world):
-    from competitions import events
+    from competitions.events import services as events
 
     world.run(events.update_event(world.org, world.event_id, {"registration_closes_at": "2020-01-01T18:00:00+08:00"}))
     response = upload(world, "hk01", workbook([stu("李明", sid(1))]))
@@ -517,7 +518,7 @@ def test_organizer_import_is_approved_for_any_school(world):
 
 
 def test_robotics_event_uses_team_name(world):
-    from competitions import events
+    from competitions.events import services as events
 
     robotics = world.run(events.create_event(world.org, {"name": "2026年海南省青少年机器人竞赛", "kind": "robotics", "year": 2026}))
     world.run(events.add_category(world.org, robotics["id"], {"code": "FLL", "name": "工程挑战赛"}))
@@ -568,7 +569,7 @@ def test_template_header_dropdowns_and_text_columns(world):
 
 
 def test_template_for_robotics_and_camp(world):
-    from competitions import events
+    from competitions.events import services as events
 
     robotics = world.run(events.create_event(world.org, {"name": "机器人竞赛", "kind": "robotics", "year": 2026}))
     camp = world.run(events.create_event(world.org, {"name": "高校科学营", "kind": "camp", "year": 2026}))

@@ -19,8 +19,11 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from competitions import checkin, credentials, events, registration
-from competitions.members import MemberInput
+from competitions.checkin import services as checkin
+from competitions.checkin import credentials
+from competitions.events import services as events
+from competitions.registration import services as registration
+from competitions.registration.members import MemberInput
 from competitions.tables import Checkin, Member, RejectedScan
 from tests.conftest import gb11643
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, TABLET

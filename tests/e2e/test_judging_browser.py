@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from judging import assignments, scoring
+from judging.panels import assignments
+from judging.scoring import services as scoring
 from judging.tables import Score, ScoreChange
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import PHONE, TABLET
@@ -295,7 +296,7 @@ def test_judging_screenshots(world, live_server, browser):
         page.emulate_media(media="print")
         shoot(page, f"org-print-media-{name}")
         context.close()
-    from judging import publication
+    from judging.results import publication
 
     world.run(publication.publish(world.org, world.event_id))
     for name, viewport in (("portrait", PORTRAIT), ("phone", PHONE)):

@@ -11,7 +11,7 @@ import time
 
 from PIL import Image
 
-from judging import certificates
+from judging.certificates import services as certificates
 from tests.judging.test_certificates import RARE, awarded, pdf_pages, pdf_text, save
 from tests.judging.test_judging_api import ev, ok, org
 from tests.judging.test_pages import post, text_of
@@ -245,7 +245,7 @@ def test_overview_warnings_grouping_stale_batches_and_paging(world, tmp_path, mo
 
 
 def test_designer_date_background_ratio_and_font_uploads(world):
-    from judging.certificate_pages import today_text
+    from judging.certificates.pages import today_text
 
     awarded(world, finalize=False)
     client = world.login_page("org")

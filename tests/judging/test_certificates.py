@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from judging import certificates
+from judging.certificates import services as certificates
 from tests.conftest import gb11643, skip_or_fail
 from tests.judging.test_judging_api import SINGLE, add_judge, ev, generate, new_entry, ok, org, patch_event, put_rubric, score
 
@@ -451,7 +451,7 @@ def test_template_free_text_colours_and_empty_templates_are_checked(world):
     assert response.status_code == 422 and response.json()["detail"] == "模板至少要有一个字段（例如姓名）。"
     saved = ok(put([{**name, "color": "#b22"}, {"type": "text", "x": 20, "y": 80, "w": 200, "size": 16, "text": "《{title}》{{荣誉}}"}]))
     assert saved["fields"][0]["color"] == "#BB2222" and saved["fields"][1]["text"] == "《{title}》{{荣誉}}"
-    from judging.render import field_text
+    from judging.certificates.render import field_text
 
     assert field_text(saved["fields"][1], {"title": "红树林"}) == "《红树林》{荣誉}"
     assert field_text({"type": "text", "text": "{name.__class__}{name}"}, {"name": "李华"}) == "{name.__class__}李华"

@@ -57,14 +57,14 @@ def halves(total: int) -> dict:
 
 
 def add_school(world, code: str, name: str, city: str) -> None:
-    from app import schools
+    from app.schools import services as schools
 
     world.run(schools.create_school(world.org, {"code": code, "name": name, "city": city}))
 
 
 def add_judge(world, username: str, categories, expect: int = 201, create: bool = True, **extra) -> int | dict:
     """Create a judge account (unless ``create`` is false) and add it to the event; returns its user id."""
-    from app import accounts
+    from app.accounts import services as accounts
 
     if create:
         world.run(accounts.create_user(None, username=username, password=PASSWORD, role="judge", display_name=f"评委{username}"))
@@ -77,8 +77,8 @@ def add_judge(world, username: str, categories, expect: int = 201, create: bool 
 def new_entry(world, school: str, title: str | None = None, category: str = "MA", division: str = "初中",
               advisers=(), students=()) -> int:
     """An approved entry created by the organizer; ``students`` are (name, id_number, consent) tuples."""
-    from competitions.members import MemberInput
-    from competitions.registration import create_entry
+    from competitions.registration.members import MemberInput
+    from competitions.registration.services import create_entry
 
     grade = {"小学": "五年级", "初中": "初二", "高中": "高二"}[division]
     members = [MemberInput(role="student", name=name, gender="男", id_number=number, grade=grade, phone="13800001111",
@@ -232,7 +232,7 @@ def test_uneven_rubric_rounds_once_at_the_end(world):
 
 
 def test_add_judges(world):
-    from app import accounts
+    from app.accounts import services as accounts
 
     judge = add_judge(world, "prof", ["ma", "PH"], school_code="HK01", conflict_schools=["SY01"], conflict_advisers=["王老师"])
     listed = ok(world.client.get(ev(world, "/judges"), headers=org(world)))
@@ -280,7 +280,7 @@ def test_generate_gives_k_judges_never_conflicted_with_even_loads(world):
     # 3 PH entries: only j6 and j7 judge PH, and j7 may not judge HK02's
     ph = [new_entry(world, code, category="PH") for code in ("HK01", "HK02", "SY01")]
     # a draft of a school is not approved: never assigned
-    world.run(__import__("competitions.registration", fromlist=["x"]).create_entry(
+    world.run(__import__("competitions.registration.services", fromlist=["x"]).create_entry(
         world.principal("hk01"), world.event_id, {"title": "草稿作品", "category": "MA", "division": "初中"}))
 
     answer = generate(world, 3)
@@ -931,7 +931,7 @@ def test_unknown_event_answers_404_everywhere(world):
 
 def test_points_in_scientific_notation_or_booleans_are_refused():
     from app.errors import ValidationFailed
-    from judging.scoring import _points
+    from judging.scoring.services import _points
 
     criteria = [{"code": "innovation", "name": "创新性", "weight": "40", "max_points": "10"}]
     assert _points(criteria, {"innovation": "7.5"}) == {"innovation": "7.5"}

@@ -8,10 +8,14 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from app import accounts
-from competitions import registration
-from competitions.members import MemberInput
-from judging import assignments, panels, publication, results, scoring
+from app.accounts import services as accounts
+from competitions.registration import services as registration
+from competitions.registration.members import MemberInput
+from judging.panels import assignments
+from judging.panels import services as panels
+from judging.results import publication
+from judging.results import services as results
+from judging.scoring import services as scoring
 from judging.tables import Assignment, Score
 from tests.conftest import PASSWORD, gb11643
 
@@ -129,7 +133,7 @@ def test_organizer_sets_rubric_adds_judges_and_generates_assignments(world):
     })
     assert response.status_code == 303, text_of(response)
     assert "评分标准已保存" in flashes(client, f"{base}/rubric")
-    from judging.rubric import get_rubric
+    from judging.scoring.rubric import get_rubric
 
     saved = world.run(get_rubric(world.event_id))
     assert [(c["code"], c["weight"]) for c in saved] in ([("innovation", "50"), ("scientific", "30"), ("practical", "20")],
@@ -261,7 +265,7 @@ def test_judge_sees_only_assigned_entries_without_id_numbers_or_phones(world):
     assert "136" + "****" not in page.text and "13600000000" not in page.text  # the adviser's phone
 
     # uploaded documents are listed with download links the judge may follow
-    from competitions import documents
+    from competitions.registration import documents
 
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
     doc = world.run(documents.upload_document(world.org, entry["id"], "research_report", "研究报告.pdf", pdf))
@@ -481,7 +485,7 @@ def test_publication_objections_finalize_unlock_and_public_page(world):
     response = post(client, f"{base}/unlock", {"confirm": "yes", "reason": ""})
     assert "理由" in flashes(client, f"{base}/publication")
     assert world.run(publication.is_published(world.event_id)) is True
-    from judging.rounds import current_round
+    from judging.scoring.rounds import current_round
 
     assert world.run(current_round(world.event_id))["state"] == "finalized"
     response = post(client, f"{base}/unlock", {"confirm": "yes", "reason": "异议复核需要更正"})

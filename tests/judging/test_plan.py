@@ -1,4 +1,4 @@
-"""The pure assignment planner (judging.assignments.plan_assignments): conflicts, k
+"""The pure assignment planner (judging.panels.assignments.plan_assignments): conflicts, k
 judges per entry, reported shortfalls, kept pairs, and loads as even as eligibility
 allows, checked against every possible assignment of small random panels."""
 from __future__ import annotations
@@ -9,8 +9,8 @@ from collections import Counter
 
 import pytest
 
-from judging.assignments import plan_assignments
-from judging.panels import EntryProfile, JudgeProfile, conflict_reason
+from judging.panels.assignments import plan_assignments
+from judging.panels.services import EntryProfile, JudgeProfile, conflict_reason
 
 
 def entry(i: int, category: str = "MA", school: int = 1, city: str = "海口市", advisers=()) -> EntryProfile:

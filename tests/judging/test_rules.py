@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from judging.rules import (
+from judging.scoring.rules import (
     CriterionRule,
     aggregate,
     award_cutoffs,
@@ -229,7 +229,7 @@ def test_minimum_score_for_any_award():
 
 
 def test_mask_name_hides_the_length():
-    from judging.results import mask_name
+    from judging.results.services import mask_name
 
     assert [mask_name(n) for n in ("张三丰", "李四", "阿依古丽·买买提", "穆罕默德·阿卜杜拉·艾合买提江·买买提明", "")] == [
         "张**", "李**", "阿**", "穆**", ""]

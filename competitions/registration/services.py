@@ -1,0 +1,713 @@
+"""Registration: entries, their members and documents, submission, withdrawal and review
+(形式审查). One function per business action; pages and the JSON API both call these.
+
+Access rules (see DESIGN.md): organizers see and change everything; a city association
+sees its schools' entries and reviews them where the event asks for a city review; a
+school coordinator sees and changes only its own school's entries, and only while
+registration is open; anyone else gets 404 (an entry's existence is not revealed).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable
+
+from app import audit
+from app.db import write_transaction
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.i18n import _
+from app.principal import Principal
+from app.tables import School
+from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row, registration_is_open
+from competitions.registration.members import CleanMember, MemberInput, clean_member, team_problems
+from competitions.tables import Category, Entry, Event, Member
+
+STATUS_LABELS = {
+    "draft": "草稿",
+    "submitted": "待审查",
+    "recommended": "市县已推荐",
+    "returned": "已退回",
+    "approved": "已通过",
+    "withdrawn": "已撤回",
+}
+# statuses a school may still edit (approved entries are changed by the organizer only)
+SCHOOL_EDITABLE = ("draft", "submitted", "returned")
+# statuses that count against quotas
+ACTIVE_STATUSES = ("draft", "submitted", "recommended", "returned", "approved")
+MAX_TITLE_LENGTH = 200
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+# --------------------------------------------------------------------------- access
+
+
+def can_manage_school(actor: Principal, school_id: int) -> bool:
+    return actor.is_organizer or (actor.role == "school" and actor.school_id == school_id)
+
+
+def _entry_columns() -> list[Any]:
+    """An entry's columns with its school's and category's codes and names."""
+    return [
+        Entry.all_columns(),
+        Entry.school.code.as_alias("school_code"),
+        Entry.school.name.as_alias("school_name"),
+        Entry.school.city.as_alias("city"),
+        Entry.category.code.as_alias("category_code"),
+        Entry.category.name.as_alias("category_name"),
+    ]
+
+
+async def _entry_row(entry_id: int) -> dict[str, Any]:
+    row = await Entry.select(*_entry_columns()).where(Entry.id == entry_id).first()
+    if row is None:
+        raise NotFound(_("作品不存在或您无权查看。"))
+    return row
+
+
+async def visible_entry_row(actor: Principal, entry_id: int) -> dict[str, Any]:
+    """The entry row if ``actor`` may see it, else :class:`NotFound` (404, never 403,
+    so entry ids of other schools reveal nothing). Judges see their assigned entries."""
+    row = await _entry_row(entry_id)
+    if actor.can_see_school(row["school"], row["city"]):
+        return row
+    if actor.role == "judge" and await _judge_assigned(actor, entry_id):
+        return row
+    raise NotFound(_("作品不存在或您无权查看。"))
+
+
+async def _judge_assigned(actor: Principal, entry_id: int) -> bool:
+    try:
+        from judging.panels.assignments import is_assigned  # judging builds on registration
+    except ImportError:
+        return False
+    return await is_assigned(actor.id, entry_id)
+
+
+async def _editable_entry_row(actor: Principal, entry_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Entry and event rows if ``actor`` may change the entry now; raises NotFound/Forbidden/Conflict."""
+    row = await visible_entry_row(actor, entry_id)
+    if not can_manage_school(actor, row["school"]):
+        raise Forbidden(_("只有本校管理员或组委会可以修改作品。"))
+    event = await get_event_row(row["event"])
+    if not actor.is_organizer:
+        _require_open(event)
+        if row["status"] not in SCHOOL_EDITABLE:
+            raise Conflict(_("作品状态为“{status}”，学校不能再修改；如需更改请联系组委会。", status=_(STATUS_LABELS[row["status"]])))
+    elif row["status"] == "withdrawn":
+        raise Conflict(_("作品已撤回，不能修改。"))
+    return row, event
+
+
+def _require_open(event: dict[str, Any]) -> None:
+    if not registration_is_open(event):
+        closes = event.get("registration_closes_at")
+        if closes and now() >= closes:
+            raise Conflict(_("报名已于 {time} 截止，学校不能再修改报名；如需更改请联系组委会。", time=format_time(closes)))
+        raise Conflict(_("报名尚未开始，请在报名开始后再提交。"))
+
+
+def format_time(value: dt.datetime | None) -> str:
+    """A time as shown to people: Asia/Shanghai, ``2026-03-31 18:00``."""
+    if value is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    return value.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def member_out(row: dict[str, Any], *, private: bool) -> dict[str, Any]:
+    """A member for output. ``private`` (organizer, its city and school) adds gender,
+    grade, masked ID and phone and consents; judges and others get id, name and role only."""
+    data = {"id": row["id"], "name": row["name"], "role": row["role"]}
+    if private:
+        data.update(
+            gender=row["gender"], grade=row["grade"], id_type=row["id_type"], id_masked=row["id_masked"],
+            phone_masked=row["phone_masked"], consent_participation=row["consent_participation"],
+            consent_publication=row["consent_publication"],
+            birth_date=row["birth_date"].isoformat() if row.get("birth_date") else None,
+        )
+    return data
+
+
+def entry_out(row: dict[str, Any], members: list[dict[str, Any]], *, private: bool) -> dict[str, Any]:
+    """Contract shape ``{"id", "code", "title", "school_code", "category_code", "division",
+    "status", "members"}`` plus names, reason and times."""
+    return {
+        "id": row["id"],
+        "event_id": row["event"],
+        "code": row["code"],
+        "title": row["title"],
+        "school_code": row["school_code"],
+        "school_name": row["school_name"],
+        "city": row["city"],
+        "category_code": row["category_code"],
+        "category_name": row["category_name"],
+        "division": row["division"],
+        "status": row["status"],
+        "status_label": _(STATUS_LABELS.get(row["status"], row["status"])),
+        "return_reason": row["return_reason"] or None,
+        "summary": row.get("summary") or "",
+        "updated_at": row["updated_at"].isoformat() if row.get("updated_at") else None,
+        "members": [member_out(m, private=private) for m in members],
+    }
+
+
+async def _members_by_entry(entry_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    grouped: dict[int, list[dict[str, Any]]] = {i: [] for i in entry_ids}
+    if not entry_ids:
+        return grouped
+    rows = await Member.select(
+        Member.id, Member.entry, Member.role, Member.name, Member.gender, Member.grade, Member.id_type,
+        Member.id_masked, Member.phone_masked, Member.consent_participation, Member.consent_publication,
+        Member.birth_date, Member.position,
+    ).where(Member.entry.is_in(entry_ids)).order_by(Member.position).order_by(Member.id)
+    for row in rows:
+        grouped[row["entry"]].append(row)
+    for members in grouped.values():
+        members.sort(key=lambda m: (m["role"] != "student", m["position"], m["id"]))
+    return grouped
+
+
+async def get_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
+    """One entry as :func:`entry_out`, for organizers, its city and school, and its
+    assigned judges (names only). Raises :class:`NotFound` for anyone else."""
+    row = await visible_entry_row(actor, entry_id)
+    members = (await _members_by_entry([entry_id]))[entry_id]
+    return entry_out(row, members, private=actor.role in ("organizer", "city", "school"))
+
+
+async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Entries of an event that ``actor`` may see, filtered by any of ``category`` (code),
+    ``division``, ``city``, ``school`` (code), ``status``, ``q`` (title or code contains).
+    Sorted by category, division, code. Judges get their assigned entries only."""
+    await get_event_row(event_id)
+    filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    where = Entry.event == event_id
+    if actor.role == "school":
+        where &= Entry.school == actor.school_id
+    elif actor.role == "city":
+        where &= Entry.school.city == actor.city
+    elif actor.role == "judge":
+        try:
+            from judging.panels.assignments import assigned_entry_ids
+        except ImportError:
+            return []
+        where &= Entry.id.is_in(await assigned_entry_ids(actor.id, event_id) or [-1])
+    elif not actor.is_organizer:
+        raise Forbidden(_("您的角色不能查看报名作品。"))
+    if "category" in filters:
+        where &= Entry.category.code == str(filters["category"]).upper()
+    if "division" in filters:
+        where &= Entry.division == filters["division"]
+    if "city" in filters:
+        where &= Entry.school.city == filters["city"]
+    if "school" in filters:
+        where &= Entry.school.code == filters["school"]
+    if "status" in filters:
+        where &= Entry.status == filters["status"]
+    if "q" in filters:
+        text = f"%{str(filters['q']).strip()}%"
+        where &= Entry.title.like(text) | Entry.code.like(text)
+    rows = await Entry.select(*_entry_columns(), Entry.category.position.as_alias("category_position")).where(where)
+    rows.sort(key=lambda r: (r["category_position"], ["小学", "初中", "高中"].index(r["division"]) if r["division"] in ("小学", "初中", "高中") else 9, r["code"]))
+    members = await _members_by_entry([r["id"] for r in rows])
+    private = actor.role in ("organizer", "city", "school")
+    return [entry_out(r, members[r["id"]], private=private) for r in rows]
+
+
+async def counts(actor: Principal, event_id: int) -> dict[str, dict[str, int]]:
+    """Entry counts for the dashboard: ``{"category": {...}, "division": {...},
+    "city": {...}, "status": {...}}`` over the entries ``actor`` may see (withdrawn ones
+    only under status)."""
+    entries = await list_entries(actor, event_id)
+    result: dict[str, dict[str, int]] = {"category": {}, "division": {}, "city": {}, "status": {}}
+    for entry in entries:
+        result["status"][entry["status"]] = result["status"].get(entry["status"], 0) + 1
+        if entry["status"] == "withdrawn":
+            continue
+        for key, value in (("category", entry["category_name"]), ("division", entry["division"]), ("city", entry["city"])):
+            result[key][value] = result[key].get(value, 0) + 1
+    return result
+
+
+# --------------------------------------------------------------------------- validation helpers
+
+
+async def resolve_category(event_id: int, value: Any) -> dict[str, Any]:
+    """A category of the event by id, code or name; raises :class:`ValidationFailed`."""
+    categories = await Category.select().where(Category.event == event_id).order_by(Category.position).order_by(Category.id)
+    text = str(value or "").strip()
+    for cat in categories:
+        if text and (str(cat["id"]) == text or cat["code"].upper() == text.upper() or cat["name"] == text):
+            return cat
+    raise ValidationFailed(
+        _("类别“{value}”不存在，请从以下类别中选择：{names}。", value=text, names="、".join(f"{c['code']} {c['name']}" for c in categories)),
+        errors=[{"field": "category", "message": _("请选择类别。")}],
+    )
+
+
+def check_division(event: dict[str, Any], division: Any) -> str:
+    text = str(division or "").strip()
+    divisions = divisions_of(event["divisions"])
+    if text not in divisions:
+        raise ValidationFailed(_("组别“{value}”无效，本赛事的组别为：{divisions}。", value=text, divisions="、".join(divisions)),
+                               errors=[{"field": "division", "message": _("请选择组别。")}])
+    return text
+
+
+def clean_title(value: Any) -> str:
+    from app.exports.workbook import clean_text
+
+    title = clean_text(value)
+    if not title:
+        raise ValidationFailed(_("请填写作品名称。"), errors=[{"field": "title", "message": _("请填写作品名称。")}])
+    if len(title) > MAX_TITLE_LENGTH:
+        raise ValidationFailed(_("作品名称不能超过 {n} 个字符。", n=MAX_TITLE_LENGTH))
+    return title
+
+
+async def quota_problem(event_id: int, school_id: int, category: dict[str, Any], *, adding: int = 1, exclude_entry: int | None = None) -> str | None:
+    """A translated message if ``adding`` more entries of ``school_id`` in ``category``
+    would exceed the per-school quota (``None`` quota = no limit), else ``None``."""
+    quota = category.get("school_quota")
+    if quota is None:
+        return None
+    where = (Entry.event == event_id) & (Entry.school == school_id) & (Entry.category == category["id"]) & Entry.status.is_in(list(ACTIVE_STATUSES))
+    if exclude_entry:
+        where &= Entry.id != exclude_entry
+    existing = await Entry.count().where(where)
+    if existing + adding > quota:
+        return _("“{category}”类别每校最多 {quota} 个作品，本校已有 {existing} 个。请先撤回其他作品或改报其他类别。",
+                 category=category["name"], quota=quota, existing=existing)
+    return None
+
+
+async def allocate_codes(event_id: int, category_code: str, divisions: list[str]) -> list[str]:
+    """Reserve entry codes (``PH-J0007``: category, division letter, event-wide sequence)
+    for entries in ``divisions`` order; atomic under concurrency (UPDATE ... RETURNING)."""
+    n = len(divisions)
+    result = await Event.update({Event.next_entry_seq: Event.next_entry_seq + n}).where(Event.id == event_id).returning(Event.next_entry_seq)
+    end = result[0]["next_entry_seq"]
+    return [f"{category_code}-{DIVISION_LETTERS.get(d, 'X')}{seq:04d}" for d, seq in zip(divisions, range(end - n, end))]
+
+
+async def lock_event(event_id: int) -> None:
+    """Serialise registration writes of one event. Call first inside a write transaction,
+    then re-check what counts existing rows (quotas, duplicate students, team size): the
+    checks then see every committed change. On SQLite ``BEGIN IMMEDIATE`` already
+    serialises writers; on PostgreSQL this locks the event row until commit."""
+    from app.db import is_sqlite
+
+    if not is_sqlite():
+        await Event.select(Event.id).where(Event.id == event_id).lock_rows()
+
+
+async def duplicate_students(event_id: int, hashes: Iterable[str], exclude_entry_ids: Iterable[int] = ()) -> dict[str, dict[str, Any]]:
+    """Students of the event already registered with these keyed hashes:
+    ``{hash: {"entry_code", "entry_title", "school_name"}}`` (withdrawn entries excluded)."""
+    hashes = [h for h in hashes if h]
+    if not hashes:
+        return {}
+    rows = await Member.select(
+        Member.student_key, Member.entry, Member.entry.code.as_alias("entry_code"),
+        Member.entry.title.as_alias("entry_title"), Member.entry.school.name.as_alias("school_name"),
+    ).where((Member.event == event_id) & Member.student_key.is_in(hashes))
+    excluded = set(exclude_entry_ids)
+    return {r["student_key"]: r for r in rows if r["entry"] not in excluded}
+
+
+def _duplicate_message(name: str, found: dict[str, Any]) -> str:
+    return _("学生“{name}”已报名本赛事的作品“{title}”（{code}，{school}），每名学生只能参加一个作品。",
+             name=name, title=found["entry_title"], code=found["entry_code"], school=found["school_name"])
+
+
+def _member_errors(errors: list[tuple[str, str]]) -> ValidationFailed:
+    from competitions.registration.members import FIELD_LABELS
+
+    message = "；".join(f"{_(FIELD_LABELS.get(f, f))}：{m}" for f, m in errors)
+    return ValidationFailed(message, errors=[{"field": f, "message": m} for f, m in errors])
+
+
+# --------------------------------------------------------------------------- entries
+
+
+async def create_entry(
+    actor: Principal,
+    event_id: int,
+    data: dict[str, Any],
+    members: list[MemberInput] | None = None,
+) -> dict[str, Any]:
+    """Create an entry ``{"title", "category" (id/code/name), "division", "summary"?,
+    "school_code"? (organizers)}`` with optional members.
+
+    A school's entry starts as a draft (it submits with :func:`submit_entry`); an
+    organizer's entry is approved at once (CONTRACT.md). Raises :class:`ValidationFailed`
+    (bad field, quota, duplicate student, team size), :class:`Conflict` (registration
+    closed), :class:`Forbidden` (role).
+    """
+    event = await get_event_row(event_id)
+    if actor.role == "school":
+        school_id = actor.school_id
+        _require_open(event)
+    elif actor.is_organizer:
+        code = str(data.get("school_code") or "").strip()
+        school = await School.select(School.id).where(School.code == code).first() if code else None
+        if school is None:
+            raise ValidationFailed(_("请填写作品所属学校的代码。"), errors=[{"field": "school_code", "message": _("学校代码不存在。")}])
+        school_id = school["id"]
+    else:
+        raise Forbidden(_("只有学校管理员或组委会可以登记作品。"))
+    title = clean_title(data.get("title"))
+    category = await resolve_category(event_id, data.get("category") or data.get("category_code") or data.get("category_id"))
+    division = check_division(event, data.get("division"))
+    if await Entry.exists().where((Entry.event == event_id) & (Entry.school == school_id) & (Entry.title == title) & (Entry.status != "withdrawn")):
+        raise ValidationFailed(_("本校已有名为“{title}”的作品，请换一个名称，或直接修改原作品。", title=title),
+                               errors=[{"field": "title", "message": _("作品名称重复。")}])
+    problem = await quota_problem(event_id, school_id, category)
+    if problem:
+        raise ValidationFailed(problem, errors=[{"field": "category", "message": problem}])
+    cleaned: list[CleanMember] = []
+    for member in members or []:
+        result, errors = clean_member(member, division)
+        if errors:
+            raise _member_errors(errors)
+        cleaned.append(result)
+    _check_team_limits(event, cleaned, final=False)
+    dupes = await duplicate_students(event_id, [m.id_hash for m in cleaned if m.role == "student"])
+    for m in cleaned:
+        if m.role == "student" and m.id_hash in dupes:
+            raise ValidationFailed(_duplicate_message(m.name, dupes[m.id_hash]))
+    status = "approved" if actor.is_organizer else "draft"
+
+    async def work() -> int:
+        # checked again under the event lock: concurrent requests must not pass the quota
+        # or register one student twice
+        await lock_event(event_id)
+        problem = await quota_problem(event_id, school_id, category)
+        if problem:
+            raise ValidationFailed(problem, errors=[{"field": "category", "message": problem}])
+        dupes = await duplicate_students(event_id, [m.id_hash for m in cleaned if m.role == "student"])
+        for m in cleaned:
+            if m.role == "student" and m.id_hash in dupes:
+                raise ValidationFailed(_duplicate_message(m.name, dupes[m.id_hash]))
+        code = (await allocate_codes(event_id, category["code"], [division]))[0]
+        entry = Entry(
+            event=event_id, code=code, title=title, school=school_id, category=category["id"], division=division,
+            status=status, summary=str(data.get("summary") or "").strip()[:2000], created_by=actor.id,
+            reviewed_at=now() if status == "approved" else None,
+        )
+        await entry.save()
+        await _insert_members(actor, event_id, entry.id, cleaned)
+        await audit.record(actor, "entry.create", "entry", entry.id, event_id=event_id, entry_id=entry.id, school_id=school_id,
+                           summary=f"{code} {title}", changes={"status": [None, status], "members": [None, [m.audit_view() for m in cleaned]]})
+        return entry.id
+
+    entry_id = await write_transaction(work)
+    return await get_entry(actor, entry_id)
+
+
+def _check_team_limits(event: dict[str, Any], members: list[CleanMember] | list[dict[str, Any]], *, final: bool) -> None:
+    roles = [m.role if isinstance(m, CleanMember) else m["role"] for m in members]
+    students, advisers = roles.count("student"), roles.count("adviser")
+    problems = team_problems(students, advisers, event)
+    if not final:  # while drafting only the upper limits apply
+        problems = [p for p in problems if p not in team_problems(students, 0, {**event, "max_team_size": 99, "max_advisers": 99})]
+    if problems:
+        raise ValidationFailed("；".join(problems))
+
+
+async def _insert_members(actor: Principal, event_id: int, entry_id: int, members: list[CleanMember], start: int = 0) -> list[int]:
+    if not members:
+        return []
+    stamp = now()
+    rows = [
+        Member(entry=entry_id, event=event_id, position=start + i,
+               consent_recorded_by=actor.id if m.role == "student" else None,
+               consent_recorded_at=stamp if m.role == "student" else None, **m.columns())
+        for i, m in enumerate(members)
+    ]
+    result = await Member.insert(*rows).returning(Member.id)
+    return [r["id"] for r in result]
+
+
+async def update_entry(actor: Principal, entry_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Change title, category, division or summary of an entry (school while open and
+    not yet approved; organizer any time). Division changes re-check members' grades."""
+    row, event = await _editable_entry_row(actor, entry_id)
+    values: dict[str, Any] = {}
+    if "title" in data:
+        title = clean_title(data["title"])
+        if title != row["title"]:
+            if await Entry.exists().where((Entry.event == row["event"]) & (Entry.school == row["school"]) & (Entry.title == title)
+                                          & (Entry.status != "withdrawn") & (Entry.id != entry_id)):
+                raise ValidationFailed(_("本校已有名为“{title}”的作品，请换一个名称。", title=title))
+            values["title"] = title
+    if data.get("category") not in (None, "") or data.get("category_code") not in (None, ""):
+        category = await resolve_category(row["event"], data.get("category") or data.get("category_code"))
+        if category["id"] != row["category"]:
+            problem = await quota_problem(row["event"], row["school"], category, exclude_entry=entry_id)
+            if problem:
+                raise ValidationFailed(problem)
+            values["category"] = category["id"]
+    if data.get("division") not in (None, ""):
+        division = check_division(event, data["division"])
+        if division != row["division"]:
+            from competitions.registration.members import division_of_grade
+
+            grades = await Member.select(Member.name, Member.grade).where((Member.entry == entry_id) & (Member.role == "student"))
+            for m in grades:
+                grade_division = division_of_grade(m["grade"])
+                if grade_division and grade_division != division:
+                    raise ValidationFailed(_("学生“{name}”的年级“{grade}”属于{grade_division}，不能改为{division}组。",
+                                             name=m["name"], grade=m["grade"], grade_division=grade_division, division=division))
+            values["division"] = division
+    if "summary" in data:
+        values["summary"] = str(data["summary"] or "").strip()[:2000]
+    if not values:
+        return await get_entry(actor, entry_id)
+    values["updated_at"] = now()
+
+    async def work() -> None:
+        if "category" in values:  # quota re-checked under the event lock
+            await lock_event(row["event"])
+            problem = await quota_problem(row["event"], row["school"], category, exclude_entry=entry_id)
+            if problem:
+                raise ValidationFailed(problem)
+        await Entry.update({getattr(Entry, k): v for k, v in values.items()}).where(Entry.id == entry_id)
+        await audit.record(actor, "entry.update", "entry", entry_id, event_id=row["event"], entry_id=entry_id, school_id=row["school"],
+                           changes=audit.diff({k: row.get(k) for k in values if k != "updated_at"}, {k: v for k, v in values.items() if k != "updated_at"}))
+
+    await write_transaction(work)
+    return await get_entry(actor, entry_id)
+
+
+async def submit_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
+    """Submit a draft or returned entry for review. Checks team size, that every student's
+    guardian consent to take part is recorded, and the school quota. A school's entry
+    becomes ``submitted``; an organizer's goes straight to ``approved``."""
+    row, event = await _editable_entry_row(actor, entry_id)
+    if row["status"] not in ("draft", "returned") and not (actor.is_organizer and row["status"] == "submitted"):
+        raise Conflict(_("作品状态为“{status}”，不需要再提交。", status=_(STATUS_LABELS[row["status"]])))
+    members = (await _members_by_entry([entry_id]))[entry_id]
+    _check_team_limits(event, members, final=True)
+    _require_consent(members)
+    new_status = "approved" if actor.is_organizer else "submitted"
+
+    async def work() -> None:
+        await Entry.update({Entry.status: new_status, Entry.submitted_at: now(), Entry.updated_at: now()}).where(Entry.id == entry_id)
+        await audit.record(actor, "entry.submit", "entry", entry_id, event_id=row["event"], entry_id=entry_id, school_id=row["school"],
+                           changes={"status": [row["status"], new_status]})
+
+    await write_transaction(work)
+    return await get_entry(actor, entry_id)
+
+
+async def withdraw_entry(actor: Principal, entry_id: int, reason: str = "") -> dict[str, Any]:
+    """Withdraw an entry (school while open; organizer any time). Its students become
+    free to register in another entry; the entry and its history are kept."""
+    row, _event = await _editable_entry_row(actor, entry_id)
+
+    async def work() -> None:
+        await Entry.update({Entry.status: "withdrawn", Entry.updated_at: now()}).where(Entry.id == entry_id)
+        await Member.update({Member.student_key: None}).where(Member.entry == entry_id)
+        await audit.record(actor, "entry.withdraw", "entry", entry_id, event_id=row["event"], entry_id=entry_id, school_id=row["school"],
+                           changes={"status": [row["status"], "withdrawn"]}, reason=(reason or "").strip())
+
+    await write_transaction(work)
+    return await get_entry(actor, entry_id)
+
+
+async def review_entry(actor: Principal, entry_id: int, decision: str, reason: str | None = None) -> dict[str, Any]:
+    """形式审查. ``decision`` is ``approve`` or ``return``; a return needs a ``reason``
+    the school will see.
+
+    A city (for its own schools, where the event asks for a city review) moves a
+    ``submitted`` entry to ``recommended`` within the category's per-city quota, or
+    returns it. An organizer approves (from submitted, recommended, returned or draft) or
+    returns (from submitted, recommended or approved). Raises :class:`ValidationFailed`,
+    :class:`Conflict` for a status that does not allow the decision, :class:`NotFound`.
+    """
+    if decision not in ("approve", "return"):
+        raise ValidationFailed(_("审查结论必须是 approve（通过）或 return（退回）。"))
+    reason = (reason or "").strip()
+    if decision == "return" and not reason:
+        raise ValidationFailed(_("退回作品时必须填写原因，学校会看到这段说明。"), errors=[{"field": "reason", "message": _("请填写退回原因。")}])
+    row = await visible_entry_row(actor, entry_id)
+    event = await get_event_row(row["event"])
+    current = row["status"]
+    if actor.role == "city":
+        if not event["city_review_required"]:
+            raise Forbidden(_("本赛事不需要市县推荐，作品由组委会直接审查。"))
+        if current not in ("submitted", "recommended"):
+            raise Conflict(_("作品状态为“{status}”，市县不能审查。", status=_(STATUS_LABELS[current])))
+        new_status = "recommended" if decision == "approve" else "returned"
+        if new_status == "recommended" and current != "recommended":
+            await _check_city_quota(row)
+    elif actor.is_organizer:
+        allowed = ("submitted", "recommended", "returned", "draft") if decision == "approve" else ("submitted", "recommended", "approved")
+        if current not in allowed:
+            raise Conflict(_("作品状态为“{status}”，不能{action}。", status=_(STATUS_LABELS[current]),
+                             action=_("通过") if decision == "approve" else _("退回")))
+        new_status = "approved" if decision == "approve" else "returned"
+    else:
+        raise Forbidden(_("只有组委会或市县科协可以审查作品。"))
+    if decision == "approve":
+        _require_consent((await _members_by_entry([entry_id]))[entry_id])
+    stamp = now()
+    values = {Entry.status: new_status, Entry.updated_at: stamp, Entry.return_reason: reason if decision == "return" else ""}
+    if actor.role == "city":
+        values[Entry.city_reviewed_at] = stamp
+    else:
+        values[Entry.reviewed_at] = stamp
+
+    async def work() -> None:
+        if actor.role == "city" and new_status == "recommended" and current != "recommended":
+            await lock_event(row["event"])
+            await _check_city_quota(row)  # again under the lock: concurrent recommendations
+        await Entry.update(values).where(Entry.id == entry_id)
+        await audit.record(actor, f"entry.review.{decision}", "entry", entry_id, event_id=row["event"], entry_id=entry_id,
+                           school_id=row["school"], changes={"status": [current, new_status]}, reason=reason)
+
+    await write_transaction(work)
+    return await get_entry(actor, entry_id)
+
+
+async def _check_city_quota(row: dict[str, Any]) -> None:
+    """Raise :class:`ValidationFailed` if the entry's city has used its recommendation
+    quota in the entry's category (``None`` = no limit)."""
+    category = await Category.select().where(Category.id == row["category"]).first()
+    if category["city_quota"] is None:
+        return
+    used = await Entry.count().where(
+        (Entry.event == row["event"]) & (Entry.category == row["category"]) & (Entry.school.city == row["city"])
+        & Entry.status.is_in(["recommended", "approved"])
+    )
+    if used >= category["city_quota"]:
+        raise ValidationFailed(_("“{category}”类别每个市县最多推荐 {quota} 个作品，{city}已推荐 {used} 个。",
+                                 category=category["name"], quota=category["city_quota"], city=row["city"], used=used))
+
+
+# --------------------------------------------------------------------------- members
+
+
+def _require_consent(members: list[dict[str, Any]]) -> None:
+    """Every student's guardian consent to take part must be recorded (submission and approval)."""
+    missing = [m["name"] for m in members if m["role"] == "student" and not m["consent_participation"]]
+    if missing:
+        raise ValidationFailed(_("以下学生尚未确认监护人同意参赛：{names}。请在学生信息中勾选“监护人已同意参加本次活动”。", names="、".join(missing)))
+
+
+def _consent_for_submitted(row: dict[str, Any], member: CleanMember) -> None:
+    """A student added to or changed in an entry already under review or approved needs
+    the guardian's consent at once (submission checked it only for the students then)."""
+    if member.role == "student" and row["status"] not in ("draft", "returned") and not member.consent_participation:
+        raise ValidationFailed(_("作品已提交审查，新加入或修改的学生必须先确认监护人同意参赛：请勾选“监护人已同意参加本次活动”。"),
+                               errors=[{"field": "consent_participation", "message": _("请确认监护人已同意参加本次活动。")}])
+
+
+async def add_member(actor: Principal, entry_id: int, member: MemberInput) -> dict[str, Any]:
+    """Add a student or adviser to an entry. Raises :class:`ValidationFailed` for bad
+    fields, a full team or a student already in another entry of the event."""
+    row, event = await _editable_entry_row(actor, entry_id)
+    cleaned, errors = clean_member(member, row["division"])
+    if errors:
+        raise _member_errors(errors)
+    _consent_for_submitted(row, cleaned)
+    existing = (await _members_by_entry([entry_id]))[entry_id]
+    _check_team_limits(event, [*existing, {"role": cleaned.role}], final=False)
+    if cleaned.role == "student":
+        dupes = await duplicate_students(row["event"], [cleaned.id_hash])
+        if cleaned.id_hash in dupes:
+            raise ValidationFailed(_duplicate_message(cleaned.name, dupes[cleaned.id_hash]))
+
+    async def work() -> int:
+        # team size and duplicates again under the event lock (concurrent additions)
+        await lock_event(row["event"])
+        current = (await _members_by_entry([entry_id]))[entry_id]
+        _check_team_limits(event, [*current, {"role": cleaned.role}], final=False)
+        if cleaned.role == "student":
+            found = await duplicate_students(row["event"], [cleaned.id_hash])
+            if cleaned.id_hash in found:
+                raise ValidationFailed(_duplicate_message(cleaned.name, found[cleaned.id_hash]))
+        ids = await _insert_members(actor, row["event"], entry_id, [cleaned], start=len(current))
+        await Entry.update({Entry.updated_at: now()}).where(Entry.id == entry_id)
+        await audit.record(actor, "member.add", "member", ids[0], event_id=row["event"], entry_id=entry_id, school_id=row["school"],
+                           summary=cleaned.name, changes={"member": [None, cleaned.audit_view()]})
+        return ids[0]
+
+    member_id = await write_transaction(work)
+    return {"id": member_id, **cleaned.audit_view()}
+
+
+async def _member_row(actor: Principal, member_id: int) -> dict[str, Any]:
+    row = await Member.select().where(Member.id == member_id).first()
+    if row is None:
+        raise NotFound(_("成员不存在或您无权查看。"))
+    await visible_entry_row(actor, row["entry"])
+    return row
+
+
+async def member_for_edit(actor: Principal, member_id: int) -> dict[str, Any]:
+    """A member with the full ID number and phone, for the edit form of its school or an
+    organizer only (never judges or cities). Raises :class:`NotFound` otherwise."""
+    from app.security import decrypt_pii
+
+    row = await _member_row(actor, member_id)
+    entry = await _entry_row(row["entry"])
+    if not can_manage_school(actor, entry["school"]):
+        raise NotFound(_("成员不存在或您无权查看。"))
+    return {**member_out(row, private=True), "entry_id": row["entry"], "id_number": decrypt_pii(row["id_number_enc"]) or "",
+            "phone": decrypt_pii(row["phone_enc"]) or ""}
+
+
+async def update_member(actor: Principal, member_id: int, member: MemberInput) -> dict[str, Any]:
+    """Replace a member's details (same rules as :func:`add_member`); changes are audited with masked values."""
+    old = await _member_row(actor, member_id)
+    row, _event = await _editable_entry_row(actor, old["entry"])
+    member.role = old["role"]
+    cleaned, errors = clean_member(member, row["division"])
+    if errors:
+        raise _member_errors(errors)
+    _consent_for_submitted(row, cleaned)
+    if cleaned.role == "student":
+        dupes = await duplicate_students(row["event"], [cleaned.id_hash], exclude_entry_ids=[row["id"]])
+        if cleaned.id_hash in dupes:
+            raise ValidationFailed(_duplicate_message(cleaned.name, dupes[cleaned.id_hash]))
+    before = {k: old[k] for k in ("name", "gender", "id_type", "id_masked", "grade", "phone_masked", "consent_participation", "consent_publication")}
+    after = {k: v for k, v in cleaned.audit_view().items() if k in before}
+    columns = cleaned.columns()
+    if cleaned.consent_participation != old["consent_participation"] or cleaned.consent_publication != old["consent_publication"]:
+        columns.update(consent_recorded_by=actor.id, consent_recorded_at=now())
+
+    async def work() -> None:
+        if cleaned.role == "student":  # again under the event lock (concurrent registrations)
+            await lock_event(row["event"])
+            found = await duplicate_students(row["event"], [cleaned.id_hash], exclude_entry_ids=[row["id"]])
+            if cleaned.id_hash in found:
+                raise ValidationFailed(_duplicate_message(cleaned.name, found[cleaned.id_hash]))
+        await Member.update({getattr(Member, k): v for k, v in columns.items()}).where(Member.id == member_id)
+        await Entry.update({Entry.updated_at: now()}).where(Entry.id == row["id"])
+        await audit.record(actor, "member.update", "member", member_id, event_id=row["event"], entry_id=row["id"], school_id=row["school"],
+                           summary=cleaned.name, changes=audit.diff(before, after))
+
+    await write_transaction(work)
+    return {"id": member_id, **cleaned.audit_view()}
+
+
+async def remove_member(actor: Principal, member_id: int) -> None:
+    """Remove a member from its entry (audited)."""
+    old = await _member_row(actor, member_id)
+    row, _event = await _editable_entry_row(actor, old["entry"])
+
+    async def work() -> None:
+        await Member.delete().where(Member.id == member_id)
+        await Entry.update({Entry.updated_at: now()}).where(Entry.id == row["id"])
+        await audit.record(actor, "member.remove", "member", member_id, event_id=row["event"], entry_id=row["id"], school_id=row["school"],
+                           summary=old["name"], changes={"member": [{"name": old["name"], "role": old["role"], "id_masked": old["id_masked"]}, None]})
+
+    await write_transaction(work)

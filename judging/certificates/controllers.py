@@ -1,0 +1,192 @@
+"""JSON API of certificates (CONTRACT.md): the coverage check, the PDF, public
+verification, plus templates, batches, revocation and reissue for organizers."""
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post, put
+
+from app.web.auth import organizer_only, requires
+from app.errors import NotFound, TooManyRequests
+from app.i18n import _
+from app.web import content_disposition, user_of
+from judging.certificates import services as certificates
+from judging.results.services import category_ids
+
+PDF = "application/pdf"
+organizer_or_school = requires("organizer", "school")
+
+
+def base_url_of(request: Request) -> str:
+    """The service's own address as the caller reached it (``https://host``), for QR codes."""
+    return str(request.base_url).rstrip("/")
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def pdf_response(content: bytes, ascii_name: str, display_name: str, inline: bool = False, **headers: str) -> Response:
+    return Response(content, media_type=PDF, headers={
+        "Content-Disposition": content_disposition(display_name, fallback=ascii_name, inline=inline),
+        "Cache-Control": "no-store", **headers})
+
+
+async def _category_id(event_id: int, category_code: str | None) -> int | None:
+    if not category_code:
+        return None
+    found = (await category_ids(event_id)).get(category_code.strip().upper())
+    if found is None:
+        raise NotFound(_("类别不存在：{code}", code=category_code))
+    return found
+
+
+class TemplateIn(msgspec.Struct, omit_defaults=True):
+    page_format: str | None = None
+    orientation: str | None = None
+    font: str | None = None
+    fallback_font: str | None = None
+    fields: list[dict[str, Any]] | None = None
+    date_text: str | None = None
+    min_award: str | None = None
+    verify_base_url: str | None = None
+
+
+class ReasonIn(msgspec.Struct):
+    reason: str = ""
+
+
+class BatchIn(msgspec.Struct):
+    kind: str = "award"
+    school_code: str | None = None
+    category_code: str | None = None
+
+
+class CertificateEventApi(Controller):
+    path = "/api/v1/events/{event_id:int}"
+    tags = ["certificates"]
+
+    @get("/certificates/check", guards=[organizer_only])
+    async def check(self, request: Request, event_id: int, kind: str = "award", school_code: str | None = None,
+                    category_code: str | None = None) -> dict[str, Any]:
+        """Names and titles the configured fonts cannot draw (``unprintable``, grouped by
+        character in ``missing_characters``), texts too long for their box (``overflow``),
+        and where the QR codes point (``verify_base_url``, ``verify_base_url_warning``).
+        Read-only; 409 before finalization."""
+        return await certificates.check(user_of(request), event_id, kind, school_code, await _category_id(event_id, category_code),
+                                        base_url=base_url_of(request))
+
+    @get("/certificates.pdf", guards=[organizer_or_school])
+    async def pdf(self, request: Request, event_id: int, kind: str = "award", school_code: str | None = None,
+                  category_code: str | None = None) -> Response:
+        """One certificate per page, sorted by school, category, award; fonts embedded;
+        certificates that cannot be printed are left out (their count is in
+        ``X-Unprintable``). A school gets its own. Award certificates due after
+        finalization are issued on the way; other kinds only as far as issued."""
+        actor = user_of(request)
+        category_id = await _category_id(event_id, category_code)
+        data, info = await certificates.certificates_pdf(actor, event_id, base_url_of(request), kind, school_code, category_id)
+        school_id = actor.school_id if actor.role == "school" else await certificates.school_id_for_code(school_code)
+        ascii_name, display = await certificates.file_names(event_id, kind, school_id, category_id)
+        return pdf_response(data, ascii_name, display,
+                            **{"X-Certificate-Pages": str(info["pages"]), "X-Unprintable": str(len(info["left_out"]))})
+
+    @get("/certificates", guards=[organizer_only])
+    async def list_(self, event_id: int, kind: str = "award", status: str | None = "valid", school_code: str | None = None) -> list[dict[str, Any]]:
+        """Issued certificates in print order (``status=`` valid, revoked or empty for all)."""
+        school_id = await certificates.school_id_for_code(school_code)
+        rows = await certificates.list_certificates(event_id, kind, school_id, None, status or None)
+        return [_certificate_out(r) for r in rows]
+
+    @post("/certificates/issue", guards=[organizer_only], status_code=200)
+    async def issue(self, request: Request, event_id: int, kind: str = "award") -> dict[str, Any]:
+        """Issue the certificates of ``kind`` the finalized results call for (the only way
+        participation, adviser and camp certificates are issued); 422 for camp
+        certificates of an event that is not a camp."""
+        return await certificates.issue_certificates(user_of(request), event_id, kind)
+
+    @get("/certificate-templates/{kind:str}", guards=[organizer_only])
+    async def get_template(self, event_id: int, kind: str) -> dict[str, Any]:
+        return _template_out(await certificates.get_template(event_id, kind))
+
+    @put("/certificate-templates/{kind:str}", guards=[organizer_only])
+    async def put_template(self, request: Request, event_id: int, kind: str, data: TemplateIn) -> dict[str, Any]:
+        values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
+        return _template_out(await certificates.save_template(user_of(request), event_id, kind, values))
+
+    @post("/certificate-batches", guards=[organizer_or_school], status_code=202)
+    async def start_batch(self, request: Request, event_id: int, data: BatchIn) -> dict[str, Any]:
+        return await certificates.start_batch(user_of(request), event_id, base_url_of(request), data.kind, data.school_code,
+                                              await _category_id(event_id, data.category_code))
+
+
+class CertificateApi(Controller):
+    path = "/api/v1"
+    tags = ["certificates"]
+
+    @get("/certificates/{number:str}")
+    async def verify(self, request: Request, number: str) -> Any:
+        """Public, rate-limited: ``{"valid", "name", "event", "award", "issued_at", ...}``; 404 unknown."""
+        try:
+            return await certificates.verify(number, client_address(request), limited=not is_organizer(request))
+        except TooManyRequests as exc:
+            return Response({"status_code": 429, "detail": exc.message, "extra": None}, status_code=429,
+                            headers={"Retry-After": str(certificates.RETRY_AFTER_SECONDS)})
+
+    @post("/certificates/{certificate_id:int}/revoke", guards=[organizer_only], status_code=200)
+    async def revoke(self, request: Request, certificate_id: int, data: ReasonIn) -> dict[str, Any]:
+        return _certificate_out(await certificates.revoke(user_of(request), certificate_id, data.reason))
+
+    @post("/certificates/{certificate_id:int}/reissue", guards=[organizer_only], status_code=201)
+    async def reissue(self, request: Request, certificate_id: int, data: ReasonIn) -> dict[str, Any]:
+        return _certificate_out(await certificates.reissue(user_of(request), certificate_id, data.reason))
+
+    @get("/certificate-batches/{batch_id:int}", guards=[organizer_or_school])
+    async def batch(self, request: Request, batch_id: int) -> dict[str, Any]:
+        return await certificates.batch_status(user_of(request), batch_id)
+
+    @get("/certificate-batches/{batch_id:int}/file", guards=[organizer_or_school])
+    async def batch_file(self, request: Request, batch_id: int) -> Response:
+        return await batch_file_response(request, batch_id)
+
+    @get("/certificates/{certificate_id:int}/certificate.pdf", guards=[organizer_only])
+    async def one(self, request: Request, certificate_id: int) -> Response:
+        """One valid certificate as a one-page PDF; 409 for a revoked or unprintable one."""
+        return await one_certificate_response(request, certificate_id)
+
+
+async def batch_file_response(request: Request, batch_id: int) -> Response:
+    row, path = await certificates.open_batch(user_of(request), batch_id)
+    ascii_name, display = await certificates.file_names(row["event"], row["kind"], row["school"], row["category"], extra=f"batch{batch_id}")
+    return pdf_response(path.read_bytes(), ascii_name, display)
+
+
+async def one_certificate_response(request: Request, certificate_id: int) -> Response:
+    data, cert = await certificates.certificate_pdf(certificate_id, base_url_of(request))
+    ascii_name = f"certificate-{cert['number']}.pdf"
+    return pdf_response(data, ascii_name, f"{cert['name']}-{cert['number']}.pdf", inline=True)
+
+
+def is_organizer(request: Request) -> bool:
+    user = request.scope.get("user")
+    return user is not None and getattr(user, "role", None) == "organizer"
+
+
+def _certificate_out(row: dict[str, Any]) -> dict[str, Any]:
+    keep = ("id", "number", "kind", "status", "name", "school_name", "school_code", "title", "category_name", "division", "award",
+            "revoked_reason", "replaced_by")
+    out = {k: row.get(k) for k in keep}
+    out.update(event_id=row.get("event"), member_id=row.get("member"), entry_id=row.get("entry"),
+               issued_at=row["issued_at"].isoformat() if row.get("issued_at") else None,
+               revoked_at=row["revoked_at"].isoformat() if row.get("revoked_at") else None)
+    return out
+
+
+def _template_out(row: dict[str, Any]) -> dict[str, Any]:
+    keep = ("kind", "page_format", "orientation", "font", "fallback_font", "fields", "date_text", "min_award", "verify_base_url", "stored")
+    return {**{k: row.get(k) for k in keep}, "background": bool(row.get("background_key"))}
+
+
+def certificate_api_routes() -> list[Any]:
+    return [CertificateEventApi, CertificateApi]

@@ -1,0 +1,250 @@
+"""Publication (公示), objections (异议), finalization and unlocking; advancing entries
+to a final round; recommendations to the national contest; the results workbook."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+
+from app import audit
+from app.db import write_transaction
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import _
+from app.principal import Principal
+from app.exports.workbook import workbook_bytes, write_table
+from competitions.events.services import get_event_row
+from competitions.tables import Entry, Member
+from judging.results.services import AWARD_LABELS, compute_results
+from judging.scoring.rounds import current_round, require_not_finalized
+from judging.scoring.rules import round_half_up
+from judging.tables import Objection, Recommendation, Round, RoundEntry
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+async def _set_state(actor: Principal, event_id: int, state: str, action: str, reason: str = "") -> dict[str, Any]:
+    round_row = await current_round(event_id)
+    values: dict[Any, Any] = {Round.state: state}
+    if state == "published":
+        values[Round.published_at] = now()
+    if state == "finalized":
+        values[Round.finalized_at] = now()
+
+    async def work() -> None:
+        await Round.update(values).where(Round.id == round_row["id"])
+        await audit.record(actor, action, "event", event_id, event_id=event_id, changes={"state": [round_row["state"], state]}, reason=reason)
+
+    await write_transaction(work)
+    return {"event_id": event_id, "round_id": round_row["id"], "state": state}
+
+
+async def publish(actor: Principal, event_id: int) -> dict[str, Any]:
+    """Publish results for the public notice period (公示): visible to the public, judges'
+    scores locked. Raises :class:`Conflict` once finalized."""
+    await get_event_row(event_id)
+    round_row = await current_round(event_id)
+    require_not_finalized(round_row)
+    return await _set_state(actor, event_id, "published", "results.publish")
+
+
+async def finalize(actor: Principal, event_id: int) -> dict[str, Any]:
+    """Finalize: everything locked (any score change answers 409). Publishing first is not required."""
+    await get_event_row(event_id)
+    round_row = await current_round(event_id)
+    if round_row["state"] == "finalized":
+        raise Conflict(_("结果已经定稿。"))
+    open_objections = await Objection.count().where((Objection.event == event_id) & (Objection.status == "open"))
+    if open_objections:
+        raise Conflict(_("还有 {n} 条异议未处理，请先记录处理结果再定稿。", n=open_objections))
+    state = await _set_state(actor, event_id, "finalized", "results.finalize")
+    # award certificates exist from finalization on (numbers issued once; other kinds only on request)
+    from judging.certificates import services as certificates
+
+    await certificates.ensure_certificates(event_id, "award", actor)
+    return state
+
+
+async def unlock(actor: Principal, event_id: int, reason: str) -> dict[str, Any]:
+    """Unlock finalized results back to the public-notice state; needs a reason, audited."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("解锁定稿结果必须写明理由。"))
+    await get_event_row(event_id)
+    round_row = await current_round(event_id)
+    if round_row["state"] != "finalized":
+        raise Conflict(_("结果尚未定稿，无需解锁。"))
+    return await _set_state(actor, event_id, "published", "results.unlock", reason)
+
+
+async def is_published(event_id: int) -> bool:
+    """True once the current round is published or finalized; :class:`NotFound` for an unknown event."""
+    await get_event_row(event_id)
+    round_row = await current_round(event_id)
+    return round_row["state"] in ("published", "finalized")
+
+
+async def record_objection(actor: Principal, event_id: int, entry_id: int | None, raised_by: str, content: str) -> dict[str, Any]:
+    """Record an objection (异议) received during the notice period."""
+    content = (content or "").strip()
+    if not content:
+        raise ValidationFailed(_("请填写异议内容。"))
+    await get_event_row(event_id)
+    if entry_id is not None and not await Entry.exists().where((Entry.id == entry_id) & (Entry.event == event_id)):
+        raise NotFound(_("作品不存在。"))
+    row = Objection(event=event_id, entry=entry_id, raised_by=(raised_by or "").strip()[:100], content=content, recorded_by=actor.id)
+    await row.save()
+    await audit.record(actor, "objection.record", "objection", row.id, event_id=event_id, entry_id=entry_id, summary=content[:200])
+    return {"id": row.id, "entry_id": entry_id, "status": "open", "content": content}
+
+
+async def resolve_objection(actor: Principal, objection_id: int, handling: str, status: str = "resolved") -> dict[str, Any]:
+    """Record how an objection was handled (``resolved`` or ``rejected``)."""
+    if status not in ("resolved", "rejected"):
+        raise ValidationFailed(_("处理结果必须是 resolved（已处理）或 rejected（不予支持）。"))
+    handling = (handling or "").strip()
+    if not handling:
+        raise ValidationFailed(_("请填写处理情况。"))
+    row = await Objection.select().where(Objection.id == objection_id).first()
+    if row is None:
+        raise NotFound(_("异议不存在。"))
+    await Objection.update({Objection.status: status, Objection.handling: handling, Objection.resolved_at: now()}).where(Objection.id == objection_id)
+    await audit.record(actor, "objection.resolve", "objection", objection_id, event_id=row["event"], entry_id=row["entry"],
+                       changes={"status": [row["status"], status]}, reason=handling)
+    return {"id": objection_id, "status": status, "handling": handling}
+
+
+async def list_objections(event_id: int) -> list[dict[str, Any]]:
+    rows = await Objection.select(Objection.all_columns(), Objection.entry.code.as_alias("entry_code")).where(
+        Objection.event == event_id).order_by(Objection.created_at)
+    return [{**r, "created_at": r["created_at"].isoformat(), "resolved_at": r["resolved_at"].isoformat() if r["resolved_at"] else None}
+            for r in rows]
+
+
+async def advance_to_final(actor: Principal, event_id: int, top_n: int | None = None, top_share: Any = None) -> dict[str, Any]:
+    """Close the current (preliminary) round and open a final round (终评/答辩) with the top
+    ``top_n`` or top ``top_share`` (cutoff ``round_half_up(N*share)``) complete entries of each
+    category and division; entries tied at the cutoff all advance."""
+    if (top_n is None) == (top_share is None):
+        raise ValidationFailed(_("请只填写一项：晋级名额（每组前 N 名）或晋级比例。"))
+    await get_event_row(event_id)
+    round_row = await current_round(event_id)
+    if round_row["kind"] == "final":
+        raise Conflict(_("已经是终评轮次。"))
+    require_not_finalized(round_row)
+    if top_share is not None:
+        try:
+            share = Decimal(repr(top_share) if isinstance(top_share, float) else str(top_share).strip())
+        except (ArithmeticError, ValueError):
+            share = Decimal(0)
+        if not share.is_finite() or share <= 0 or share > 1:
+            raise ValidationFailed(_("晋级比例必须在 0 到 1 之间。"))
+    elif not isinstance(top_n, int) or isinstance(top_n, bool) or top_n < 1:
+        raise ValidationFailed(_("晋级名额必须是正整数。"))
+    results = await compute_results(event_id)
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in results["entries"]:
+        if r["status"] == "complete":
+            groups.setdefault((r["category_code"], r["division"]), []).append(r)
+    advancing = []
+    for rows in groups.values():
+        cutoff = top_n if top_n is not None else int(round_half_up(Decimal(len(rows)) * share, 0))
+        advancing += [r["entry_id"] for r in rows if r["rank"] <= cutoff]
+
+    async def work() -> int:
+        await Round.update({Round.is_current: False, Round.kind: "preliminary", Round.name: "初评"}).where(Round.id == round_row["id"])
+        final = Round(event=event_id, kind="final", name="终评", position=round_row["position"] + 1, is_current=True)
+        await final.save()
+        if advancing:
+            await RoundEntry.insert(*[RoundEntry(round=final.id, entry=e) for e in advancing])
+        await audit.record(actor, "round.advance", "event", event_id, event_id=event_id,
+                           summary=_("{n} 个作品晋级终评", n=len(advancing)))
+        return final.id
+
+    final_id = await write_transaction(work)
+    return {"round_id": final_id, "advanced": len(advancing), "entry_ids": sorted(advancing)}
+
+
+async def set_recommendations(actor: Principal, event_id: int, entry_ids: list[int]) -> dict[str, Any]:
+    """Mark the entries recommended to the national contest (replacing the previous set),
+    within the event's ``national_quota``; only complete, awarded entries qualify."""
+    event = await get_event_row(event_id)
+    ids = sorted(set(int(i) for i in entry_ids))
+    if event.get("national_quota") is not None and len(ids) > event["national_quota"]:
+        raise ValidationFailed(_("推荐名额为 {quota} 个，现在选了 {n} 个。", quota=event["national_quota"], n=len(ids)))
+    results = {r["entry_id"]: r for r in (await compute_results(event_id))["entries"]}
+    bad = [i for i in ids if i not in results or results[i]["status"] != "complete"]
+    if bad:
+        raise ValidationFailed(_("只能推荐已完成评分的作品。"))
+    unawarded = [results[i]["code"] for i in ids if not results[i]["award"]]
+    if unawarded:
+        raise ValidationFailed(_("只能推荐获奖作品；未获奖：{codes}。", codes="、".join(unawarded)))
+
+    async def work() -> None:
+        await Recommendation.delete().where(Recommendation.event == event_id)
+        if ids:
+            await Recommendation.insert(*[Recommendation(event=event_id, entry=i, by=actor.id, at=now()) for i in ids])
+        await audit.record(actor, "recommendation.set", "event", event_id, event_id=event_id, changes={"entries": [None, ids]})
+
+    await write_transaction(work)
+    return {"recommended": ids}
+
+
+RESULT_COLUMNS = ["类别", "组别", "名次", "作品编号", "作品名称", "学校", "市县", "学生", "辅导教师", "得分", "奖项", "推荐全国赛", "状态"]
+
+
+async def results_workbook(event_id: int, school_code: str | None = None) -> bytes:
+    """The organizer's results workbook: frozen header, sized columns, no ID numbers,
+    every text cell written so no spreadsheet treats it as a formula. The first sheet
+    is in results order (category, division, rank); the second, ``按学校``, in school
+    order, for sending each school its results. With ``school_code`` only that
+    school's entries are included (one sheet)."""
+    event = await get_event_row(event_id)
+    results = await compute_results(event_id)
+    entries = results["entries"]
+    school_name = None
+    if school_code:
+        from app.tables import School
+
+        school = await School.select(School.id, School.name).where(School.code == school_code.strip().upper()).first()
+        if school is None:
+            raise NotFound(_("学校不存在：{code}", code=school_code))
+        school_name = school["name"]
+        ids_of_school = {e["id"] for e in await Entry.select(Entry.id).where((Entry.event == event_id) & (Entry.school == school["id"]))}
+        entries = [r for r in entries if r["entry_id"] in ids_of_school]
+    ids = [r["entry_id"] for r in entries]
+    people: dict[int, dict[str, list[str]]] = {}
+    for start in range(0, len(ids), 900):
+        for m in await Member.select(Member.entry, Member.name, Member.role).where(Member.entry.is_in(ids[start:start + 900])).order_by(Member.position):
+            people.setdefault(m["entry"], {"student": [], "adviser": []})[m["role"]].append(m["name"])
+    rows = []
+    for r in entries:
+        names = people.get(r["entry_id"], {"student": [], "adviser": []})
+        rows.append([r["category_name"], r["division"], r["rank"], r["code"], r["title"], r["school_name"], r["city"],
+                     "、".join(names["student"]), "、".join(names["adviser"]),
+                     Decimal(r["score"]) if r["score"] is not None else None, AWARD_LABELS.get(r["award"] or "", ""),
+                     "是" if r["recommended"] else "", "评分完成" if r["status"] == "complete" else "评分未完成"])
+    widths = {"作品名称": 40, "学校": 24, "学生": 24, "辅导教师": 18, "类别": 16, "市县": 14}
+    number_format = "0." + "0" * event["score_decimals"] if event["score_decimals"] else "0"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "评审结果" if school_name is None else school_name[:31]
+    write_table(ws, RESULT_COLUMNS, rows, widths=widths)
+    for cell in ws["J"][1:]:
+        cell.number_format = number_format
+    if school_name is None:
+        by_school = wb.create_sheet("按学校")
+        school_columns = ["学校", "市县", *[c for c in RESULT_COLUMNS if c not in ("学校", "市县")]]
+        index = {c: i for i, c in enumerate(RESULT_COLUMNS)}
+        award_order = {"一等奖": 0, "二等奖": 1, "三等奖": 2}
+        ordered = sorted(rows, key=lambda row: (row[index["市县"]] or "", row[index["学校"]] or "", award_order.get(row[index["奖项"]], 3),
+                                               row[index["类别"]] or "", row[index["作品编号"]] or ""))
+        write_table(by_school, school_columns, [[row[index[c]] for c in school_columns] for row in ordered], widths=widths)
+        score_col = get_column_letter(school_columns.index("得分") + 1)
+        for cell in by_school[score_col][1:]:
+            cell.number_format = number_format
+    return workbook_bytes(wb)

@@ -1,0 +1,289 @@
+"""Rankings and awards of the current round, the judge consistency report and progress.
+
+Follows CONTRACT.md "Scoring and award rules": judge scores are recomputed from the
+points with the current rubric; an entry missing a complete score from any assigned
+judge is ``incomplete`` (no rank, score or award, not counted in N); complete entries
+are aggregated by the event's method, rounded half-up once, ranked within category and
+division (ties share a rank) and given award tiers by quota cutoffs. An organizer's
+award adjustment (with its reason) overrides the computed tier.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from app.db import write_transaction
+from app import audit
+from app.errors import ValidationFailed
+from app.i18n import _
+from app.principal import Principal
+from competitions.events.services import get_event_row
+from competitions.tables import Category, Entry, Event, Member
+from judging.scoring.rounds import current_round, round_entry_ids
+from judging.scoring.rubric import rubrics_by_category, rules_of
+from judging.scoring.rules import (
+    JudgeScorer, aggregate, award_cutoffs, award_for, competition_ranks, judge_scorer, mean, population_sd, round_half_up,
+)
+from judging.tables import Assignment, AwardAdjustment, Recommendation, Score
+
+DIVISION_ORDER = {"小学": 0, "初中": 1, "高中": 2}
+AWARD_LABELS = {"first": "一等奖", "second": "二等奖", "third": "三等奖"}
+
+
+def mask_name(name: str) -> str:
+    """A name for public pages without publication consent: the first character and two
+    asterisks whatever the length, so the mask does not tell how long the name is
+    (``张三丰`` -> ``张**``, ``李四`` -> ``李**``, ``阿依古丽·买买提`` -> ``阿**``)."""
+    return name[:1] + "**" if name else ""
+
+
+ENTRY_COLUMNS = (Entry.id, Entry.code, Entry.title, Entry.division, Entry.category, Entry.school,
+                 Entry.school.name.as_alias("school_name"), Entry.school.city.as_alias("city"),
+                 Entry.category.code.as_alias("category_code"), Entry.category.name.as_alias("category_name"),
+                 Entry.category.position.as_alias("category_position"))
+
+
+async def _load(event_id: int, round_row: dict[str, Any]) -> dict[str, Any]:
+    """The round's entries and every assignment with its judge's points (``None`` when no
+    sheet is stored): ``{"entries": [...], "sheets": [(entry_id, judge_id, points | None)]}``.
+    Three queries for a single or preliminary round, whatever the size."""
+    if round_row["kind"] == "final":
+        entry_ids = await round_entry_ids(round_row)
+        entries = []
+        for start in range(0, len(entry_ids), 900):
+            entries += await Entry.select(*ENTRY_COLUMNS).where(Entry.id.is_in(entry_ids[start:start + 900]))
+    else:
+        entries = await Entry.select(*ENTRY_COLUMNS).where((Entry.event == event_id) & (Entry.status == "approved"))
+    # an assignment is complete when its own sheet holds every criterion (a sheet belongs to
+    # one assignment; assignments with a sheet are never moved or deleted)
+    rows = await Assignment.raw(
+        "SELECT a.entry AS entry, a.judge AS judge, s.points AS points FROM assignment a "
+        "LEFT JOIN score s ON s.assignment = a.id WHERE a.round = {}", round_row["id"])
+    decode = msgspec.json.decode
+    sheets = []
+    for r in rows:
+        points = r["points"]
+        if isinstance(points, (str, bytes)):
+            points = decode(points)
+        sheets.append((r["entry"], r["judge"], points))
+    return {"entries": entries, "sheets": sheets}
+
+
+def judge_scores(data: dict[str, Any], rubrics: dict[int, list[dict[str, Any]]]) -> tuple[dict[int, dict[int, Decimal]], set[int], dict[int, int]]:
+    """``({entry_id: {judge_id: raw score}}, complete entry ids, {entry_id: assigned judges})``
+    from :func:`_load`'s rows. Judge scores are recomputed from the points with the current
+    rubric; a sheet lacking a criterion (a draft, or a criterion added since) is not a score."""
+    category_of = {e["id"]: e["category"] for e in data["entries"]}
+    # one scorer per distinct rubric; identical point sets are scored once
+    scorers: dict[int, JudgeScorer] = {}
+    by_rubric: dict[tuple, JudgeScorer] = {}
+    for cid, criteria in rubrics.items():
+        key = tuple((c["code"], c["weight"], c["max_points"]) for c in criteria)
+        if key not in by_rubric:
+            by_rubric[key] = judge_scorer(rules_of(criteria))
+        scorers[cid] = by_rubric[key]
+    assigned: dict[int, int] = defaultdict(int)
+    pending: list[tuple[int, int, JudgeScorer, tuple[str, ...]]] = []
+    for entry_id, judge_id, points in data["sheets"]:
+        category = category_of.get(entry_id)
+        if category is None:
+            continue
+        assigned[entry_id] += 1
+        if not points:
+            continue
+        scorer = scorers[category]
+        try:
+            given = tuple([str(points[code]) for code in scorer.codes])
+        except KeyError:
+            continue  # a draft, or a criterion added since: not a score
+        pending.append((entry_id, judge_id, scorer, given))
+    values: dict[tuple[int, tuple[str, ...]], Decimal] = {}
+    for scorer in {id(s): s for s in scorers.values()}.values():
+        todo = list({given for _e, _j, s, given in pending if s is scorer})
+        values.update(zip(((id(scorer), given) for given in todo), scorer.many(todo)))
+    raw: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for entry_id, judge_id, scorer, given in pending:
+        raw[entry_id][judge_id] = values[(id(scorer), given)]
+    complete = {e for e, n in assigned.items() if n and len(raw.get(e, ())) == n}
+    return raw, complete, assigned
+
+
+async def compute_results(event_id: int, method: str | None = None) -> dict[str, Any]:
+    """Results of the current round: ``{"event_id", "round", "method", "state",
+    "entries": [{"entry_id", "code", "title", "school_name", "city", "category_code",
+    "category_name", "division", "status", "rank", "score", "award", "computed_award",
+    "adjustment_reason", "recommended", "judges", "scored"}]}`` sorted by category,
+    division, then rank (incomplete entries last). ``score`` is a string (``"85.60"``).
+    ``method`` overrides the event's aggregation (for comparing methods)."""
+    event = await Event.select().where(Event.id == event_id).first()
+    if event is None:
+        from app.errors import NotFound
+
+        raise NotFound(_("赛事不存在（编号 {id}）。", id=event_id))
+    round_row = await current_round(event_id)
+    data = await _load(event_id, round_row)
+    rubrics = await rubrics_by_category(event_id)
+    raw, complete, assigned = judge_scores(data, rubrics)
+    method = method or event["aggregation"]
+    aggregated = aggregate(method, {e: raw[e] for e in complete}, event["trim_min_scores"])
+    decimals = event["score_decimals"]
+    rounded = {e: round_half_up(v, decimals) for e, v in aggregated.items()}
+    quotas = {"first": Decimal(event["award_first"]), "second": Decimal(event["award_second"]), "third": Decimal(event["award_third"])}
+    min_score = Decimal(event["award_min_score"]) if event.get("award_min_score") else None
+    adjustments = {}
+    for adj in await AwardAdjustment.select().where(AwardAdjustment.round == round_row["id"]).order_by(AwardAdjustment.at).order_by(AwardAdjustment.id):
+        adjustments[adj["entry"]] = adj
+    recommended = {r["entry"] for r in await Recommendation.select(Recommendation.entry).where(Recommendation.event == event_id)}
+    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for e in data["entries"]:
+        if e["id"] in rounded:
+            groups[(e["category"], e["division"])].append(e["id"])
+    ranks: dict[int, int] = {}
+    awards: dict[int, str | None] = {}
+    for ids in groups.values():
+        group_ranks = competition_ranks([(i, rounded[i]) for i in ids])
+        cutoffs = award_cutoffs(len(ids), quotas)
+        for i, rank in group_ranks.items():
+            ranks[i] = rank
+            awards[i] = award_for(rank, cutoffs, rounded[i], min_score)
+    rows = []
+    for e in data["entries"]:
+        done = e["id"] in rounded
+        adjustment = adjustments.get(e["id"]) if done else None
+        rows.append({
+            "entry_id": e["id"], "code": e["code"], "title": e["title"], "school_name": e["school_name"], "city": e["city"],
+            "category_code": e["category_code"], "category_name": e["category_name"], "division": e["division"],
+            "status": "complete" if done else "incomplete",
+            "rank": ranks.get(e["id"]), "score": str(rounded[e["id"]]) if done else None,
+            "award": (adjustment["award"] if adjustment else awards.get(e["id"])) if done else None,
+            "computed_award": awards.get(e["id"]), "adjustment_reason": adjustment["reason"] if adjustment else None,
+            "recommended": e["id"] in recommended,
+            "judges": assigned.get(e["id"], 0), "scored": len(raw.get(e["id"], ())),
+            "_sort": (e["category_position"], e["category_code"], DIVISION_ORDER.get(e["division"], 9), 0 if done else 1,
+                      ranks.get(e["id"], 0), e["code"]),
+        })
+    rows.sort(key=lambda r: r.pop("_sort"))
+    return {"event_id": event_id, "round": {"id": round_row["id"], "kind": round_row["kind"], "name": round_row["name"]},
+            "method": method, "state": round_row["state"], "entries": rows}
+
+
+async def public_results(event_id: int) -> list[dict[str, Any]]:
+    """Results for the public page: rank, award, entry title, school and students' names,
+    each name masked unless the guardian consented to publication."""
+    results = await compute_results(event_id)
+    ids = [r["entry_id"] for r in results["entries"] if r["status"] == "complete"]
+    names: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(ids), 900):
+        for m in await Member.select(Member.entry, Member.name, Member.consent_publication, Member.role).where(
+                Member.entry.is_in(ids[start:start + 900]) & (Member.role == "student")).order_by(Member.position):
+            names[m["entry"]].append(m["name"] if m["consent_publication"] else mask_name(m["name"]))
+    return [{**{k: r[k] for k in ("entry_id", "code", "title", "school_name", "category_code", "category_name", "division", "rank", "score", "award")},
+             "students": names[r["entry_id"]]} for r in results["entries"] if r["status"] == "complete"]
+
+
+async def adjust_award(actor: Principal, event_id: int, entry_id: int, award: str | None, reason: str) -> dict[str, Any]:
+    """An organizer sets an entry's award by hand with a written reason (shown in the audit trail)."""
+    from judging.scoring.rounds import require_not_finalized
+
+    if award not in (None, "first", "second", "third"):
+        raise ValidationFailed(_("奖项必须是 first、second、third 或空（无奖）。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("调整奖项必须写明理由。"))
+    await get_event_row(event_id)
+    round_row = await current_round(event_id)
+    require_not_finalized(round_row)
+    if not await Entry.exists().where((Entry.id == entry_id) & (Entry.event == event_id)):
+        from app.errors import NotFound
+
+        raise NotFound(_("作品不存在。"))
+    current = next((r for r in (await compute_results(event_id))["entries"] if r["entry_id"] == entry_id), None)
+    if current is None or current["status"] != "complete":
+        raise ValidationFailed(_("只能调整本轮已完成评分的作品的奖项。"))
+
+    async def work() -> None:
+        await AwardAdjustment.insert(AwardAdjustment(round=round_row["id"], entry=entry_id, award=award, reason=reason, by=actor.id))
+        await audit.record(actor, "award.adjust", "entry", entry_id, event_id=event_id, entry_id=entry_id,
+                           summary=_("奖项调整：{old} → {new}", old=_(AWARD_LABELS.get(current["award"] or "", "无")),
+                                     new=_(AWARD_LABELS.get(award or "", "无"))),
+                           changes={"award": [current["award"], award]}, reason=reason)
+
+    await write_transaction(work)
+    return {"entry_id": entry_id, "award": award, "reason": reason}
+
+
+async def consistency_report(event_id: int) -> dict[str, Any]:
+    """Per judge: ``{"judge_id", "name", "scored", "mean", "sd", "panel_mean", "difference",
+    "flags"}`` (decimal strings, 2 places) with flags ``all_equal`` (every score the same),
+    ``far_from_panel`` (mean differs from the other judges on the same entries by at
+    least one population SD of all scores) and ``few_scores`` (< 5, z-score unreliable);
+    and ``rank_changes``: entries whose rank differs between raw mean and z-score."""
+    from judging.tables import EventJudge
+
+    await get_event_row(event_id)
+    round_row = await current_round(event_id)
+    data = await _load(event_id, round_row)
+    raw, _complete, _assigned = judge_scores(data, await rubrics_by_category(event_id))
+    by_judge: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for entry_id, judges in raw.items():
+        for judge_id, value in judges.items():
+            by_judge[judge_id][entry_id] = value
+    all_values = [v for js in raw.values() for v in js.values()]
+    global_sd = population_sd(all_values) if all_values else Decimal(0)
+    names = {r["user"]: r["name"] or r["username"] for r in await EventJudge.select(
+        EventJudge.user, EventJudge.user.display_name.as_alias("name"), EventJudge.user.username.as_alias("username")).where(EventJudge.event == event_id)}
+    two = lambda v: str(round_half_up(v, 2))  # noqa: E731
+    judges = []
+    for judge_id, entries in sorted(by_judge.items()):
+        values = list(entries.values())
+        others = [v for e in entries for j, v in raw[e].items() if j != judge_id]
+        judge_mean = mean(values)
+        panel_mean = mean(others) if others else None
+        flags = []
+        if len(values) >= 2 and len(set(values)) == 1:
+            flags.append("all_equal")
+        if panel_mean is not None and global_sd > 0 and abs(judge_mean - panel_mean) >= global_sd:
+            flags.append("far_from_panel")
+        if len(values) < 5:
+            flags.append("few_scores")
+        judges.append({"judge_id": judge_id, "name": names.get(judge_id, str(judge_id)), "scored": len(values),
+                       "mean": two(judge_mean), "sd": two(population_sd(values)),
+                       "panel_mean": two(panel_mean) if panel_mean is not None else None,
+                       "difference": two(judge_mean - panel_mean) if panel_mean is not None else None, "flags": flags})
+    by_mean = await compute_results(event_id, "mean")
+    by_z = await compute_results(event_id, "zscore")
+    z_rank = {r["entry_id"]: r for r in by_z["entries"]}
+    changes = [{"entry_id": r["entry_id"], "code": r["code"], "title": r["title"], "category_code": r["category_code"],
+                "division": r["division"], "rank_mean": r["rank"], "rank_zscore": z_rank[r["entry_id"]]["rank"],
+                "score_mean": r["score"], "score_zscore": z_rank[r["entry_id"]]["score"]}
+               for r in by_mean["entries"] if r["status"] == "complete" and r["rank"] != z_rank[r["entry_id"]]["rank"]]
+    return {"judges": judges, "rank_changes": changes}
+
+
+async def progress(event_id: int) -> dict[str, Any]:
+    """Scored / assigned per judge and per category for the current round."""
+    await get_event_row(event_id)
+    round_row = await current_round(event_id)
+    rows = await Assignment.select(
+        Assignment.id, Assignment.judge, Assignment.judge.display_name.as_alias("name"), Assignment.judge.username.as_alias("username"),
+        Assignment.entry.category.code.as_alias("category_code"), Assignment.entry.category.name.as_alias("category_name"),
+    ).where(Assignment.round == round_row["id"])
+    done = {s["assignment"] for s in await Score.select(Score.assignment).where((Score.round == round_row["id"]) & (Score.complete == True))}  # noqa: E712
+    judges: dict[int, dict[str, Any]] = {}
+    categories: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        j = judges.setdefault(r["judge"], {"judge_id": r["judge"], "name": r["name"] or r["username"], "assigned": 0, "scored": 0})
+        c = categories.setdefault(r["category_code"], {"category_code": r["category_code"], "category_name": r["category_name"], "assigned": 0, "scored": 0})
+        for bucket in (j, c):
+            bucket["assigned"] += 1
+            bucket["scored"] += r["id"] in done
+    return {"round_state": round_row["state"], "assigned": len(rows), "scored": len(done),
+            "judges": sorted(judges.values(), key=lambda j: (j["scored"] / j["assigned"] if j["assigned"] else 1, j["name"])),
+            "categories": sorted(categories.values(), key=lambda c: c["category_code"])}
+
+
+async def category_ids(event_id: int) -> dict[str, int]:
+    return {r["code"]: r["id"] for r in await Category.select(Category.id, Category.code).where(Category.event == event_id)}
