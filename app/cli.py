@@ -47,21 +47,20 @@ def cmd_demo(args: argparse.Namespace) -> None:
     os.environ.setdefault("XINMIAO_DATABASE_URL", f"sqlite:///{demo_db}")
     set_settings(load_settings())
     _prepare()
-    from competitions.demo import DEMO_PASSWORD, DEMO_USERS, build_checkin_demo, build_demo
+    from app.factory import register_programmes
+    from app.plugins import DEMO_PASSWORD, registry
 
-    from judging.demo import build_judging_demo
+    register_programmes()
 
     async def build() -> bool:
-        created = await build_demo()
-        await build_judging_demo(DEMO_PASSWORD)
-        await build_checkin_demo()
-        return created
+        created = [await step() for _name, step in registry.demo_steps()]
+        return bool(created and created[0])  # the first step builds the province
 
     created = asyncio.run(build())
     print("Demo data " + ("created." if created else "already present (reused)."))
     scheme = "https" if args.certfile else "http"
     print(f"\n  Open {scheme}://{args.host}:{args.port}/ and log in with one of (password: {DEMO_PASSWORD}):")
-    for username, role, note in DEMO_USERS:
+    for username, role, note in registry.demo_logins:
         print(f"    {username:<12} {role:<10} {note}")
     print(flush=True)
     _serve(args.host, args.port, certfile=args.certfile, keyfile=args.keyfile)

@@ -26,7 +26,8 @@ def _catalog(locale: str) -> dict[str, str]:
     messages: dict[str, str] = {}
     if locale == DEFAULT_LOCALE:
         return messages
-    for path in sorted(PROJECT_ROOT.glob(f"*/locale/{locale}/*.po")):
+    paths = [p for package in ("app", "competitions", "judging") for p in (PROJECT_ROOT / package).rglob(f"locale/{locale}/*.po")]
+    for path in sorted(paths):
         with path.open("rb") as fh:
             catalog = read_po(fh, locale=locale)
         for message in catalog:

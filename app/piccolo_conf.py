@@ -2,7 +2,7 @@
 :func:`app.db.configure_database`, which replaces ``DB`` here and on every table."""
 from piccolo.conf.apps import AppRegistry
 
-from app.db import engine_from_url
+from app.engines import engine_from_url
 from app.settings import get_settings
 
 DB = engine_from_url(get_settings().database_url)

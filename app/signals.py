@@ -57,7 +57,7 @@ class Signal:
 results_finalized = Signal(
     "results_finalized",
     "An event's results were finalized. kwargs: event_id (int), actor (Principal), round_id (int). "
-    "Sent inside the finalizing transaction.",
+    "Sent after the state change; a receiver's error reaches the organizer who finalized.",
 )
 checkin_recorded = Signal(
     "checkin_recorded",

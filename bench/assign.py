@@ -23,7 +23,7 @@ from judging_data import Database, build
 async def main(args: argparse.Namespace) -> None:
     from judging.panels import assignments
     from judging.panels.services import conflict_reason, judge_profiles
-    from judging.tables import Assignment
+    from judging.scoring.tables import Assignment
     from competitions.events.services import get_event_row
 
     world = await build(args.entries, args.judges)

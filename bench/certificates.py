@@ -67,7 +67,8 @@ def background_jpeg() -> bytes:
 
 
 async def setup(args: argparse.Namespace) -> dict:
-    from competitions.tables import Entry, Event, Member
+    from competitions.events.tables import Event
+    from competitions.registration.tables import Entry, Member
     from judging.panels import assignments
     from judging.results import publication
     from judging.certificates.services import upload_background

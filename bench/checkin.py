@@ -82,7 +82,8 @@ async def populate(members: int) -> dict:
     from app.security import hash_password
     from app.tables import User
     from competitions.checkin.credentials import credential_for
-    from competitions.tables import CheckinSession, Entry, Member
+    from competitions.checkin.tables import CheckinSession
+    from competitions.registration.tables import Entry, Member
 
     world = await build(entries=3000, judges=1)
     event_id = world["event_id"]
@@ -145,7 +146,7 @@ def wrk(port: int, path: str, session_id: int, offset: int, token: str, tokens_f
 
 
 async def count_checkins(session_id: int) -> int:
-    from competitions.tables import Checkin
+    from competitions.checkin.tables import Checkin
 
     return await Checkin.count().where(Checkin.checkin_session == session_id)
 

@@ -184,7 +184,7 @@ async def timed_import(url: str, data_dir: Path, event_id: int, data: bytes, *, 
     from app import db
     from app.accounts.services import load_principal
     from competitions.registration.roster import import_registrations
-    from competitions.tables import Entry, Member
+    from competitions.registration.tables import Entry, Member
 
     set_settings(Settings(data_dir=data_dir, database_url=url, secret_key=SECRET))
     db.configure_database(url)

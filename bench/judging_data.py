@@ -98,8 +98,9 @@ async def build(entries: int = 3000, judges: int = 150, seed: int = 2026) -> dic
     from app.principal import Principal
     from app.tables import School, User
     from competitions.events.services import DEFAULT_INNOVATION_CATEGORIES
-    from competitions.tables import Category, Entry, Event, Member
-    from judging.tables import EventJudge
+    from competitions.events.tables import Category, Event
+    from competitions.registration.tables import Entry, Member
+    from judging.panels.tables import EventJudge
 
     rng = random.Random(seed)
     await School.insert(*[School(code=f"S{i:03d}", name=f"第{i}中学", city=CITIES[i % len(CITIES)]) for i in range(60)])
@@ -147,10 +148,11 @@ async def build(entries: int = 3000, judges: int = 150, seed: int = 2026) -> dic
 async def complete_scores(event_id: int, seed: int = 7) -> int:
     """A complete score sheet (default CASTIC rubric) for every assignment of the current round;
     each judge has a personal leniency so normalization has something to do."""
-    from judging.scoring.rounds import current_round
+    from judging.rounds.services import current_round
     from judging.scoring.rubric import get_rubric, rules_of
     from judging.scoring.rules import judge_score, plain
-    from judging.tables import Assignment, Score
+    from judging.scoring.tables import Assignment
+    from judging.scoring.tables import Score
 
     rng = random.Random(seed)
     round_row = await current_round(event_id)

@@ -9,15 +9,16 @@ from typing import Any
 
 from app.accounts import services as accounts
 from app.db import write_transaction
+from app.plugins import DEMO_PASSWORD
 from app.schools.services import HAINAN_CITIES
 from app.tables import School, User
 from competitions.events import services as events
 from competitions.registration.idnumbers import check_character
 from competitions.registration.members import MemberInput, clean_member
 from competitions.registration.services import allocate_codes
-from competitions.tables import Category, Entry, Member
+from competitions.events.tables import Category
+from competitions.registration.tables import Entry, Member
 
-DEMO_PASSWORD = "xinmiao2026"
 # (username, role, what it shows)
 DEMO_USERS = (
     ("org", "organizer", "省组委会：赛事设置、形式审查、导出"),
@@ -167,7 +168,8 @@ async def build_checkin_demo(seed: int = 2026) -> bool:
     from app.tables import User as UserTable
     from competitions.checkin import services as checkin
     from competitions.checkin.credentials import credential_for
-    from competitions.tables import CheckinSession, Event
+    from competitions.checkin.tables import CheckinSession
+    from competitions.events.tables import Event
 
     if await CheckinSession.exists():
         return False

@@ -12,6 +12,7 @@ from app.principal import Principal
 from app.security import hash_password, verify_password
 from app.stores import increment, peek
 from app.tables import ROLES, LoginCode, School, User
+from app.times import now
 
 # Per account: after MAX_FAILURES wrong passwords in a row the account is locked for
 # LOCK_MINUTES (doubling with each further failure, capped at MAX_LOCK_MINUTES).
@@ -36,10 +37,6 @@ ROLE_LABELS = {
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def principal_of(row: dict) -> Principal:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from litestar import MediaType, Request
+from litestar import MediaType, Request, Response
 from litestar.response import Redirect, Template
 
+from app.errors import ValidationFailed
 from app.i18n import _, get_locale
 from app.principal import Principal
 
@@ -77,3 +78,37 @@ def content_disposition(filename: str, *, fallback: str | None = None, inline: b
     plain = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\%;' else "_" for ch in plain)
     kind = "inline" if inline else "attachment"
     return f"{kind}; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def size_text(size: Any) -> str:
+    try:
+        n = int(size)
+    except (TypeError, ValueError):
+        return ""
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 1048576:.1f} MB"
+
+
+def xlsx_response(content: bytes, ascii_name: str, display_name: str) -> Response:
+    return Response(content, media_type=XLSX,
+                    headers={"Content-Disposition": content_disposition(display_name, fallback=ascii_name)})
+
+
+async def upload_bytes(request: Request, field: str = "file") -> bytes:
+    form = await request.form()
+    upload = form.get(field)
+    if upload is None or isinstance(upload, str):
+        raise ValidationFailed(_("请选择要上传的文件（表单字段 {field}）。", field=field))
+    return await upload.read()
+
+
+def client_address(request: Request) -> str:
+    """The peer address of ``request`` (``"-"`` when unknown): the key of per-address rate limits."""
+    return request.client.host if request.client else "-"
+

@@ -22,7 +22,8 @@ from app.pdf import default_font_path, missing_characters, register_fonts
 from app.principal import Principal
 from app.tables import School
 from competitions.checkin.credentials import credential_for, qr_code
-from competitions.tables import Event, Member
+from competitions.events.tables import Event
+from competitions.registration.tables import Member
 
 PAGE_W, PAGE_H = 210.0, 297.0  # A4 portrait, mm
 COLUMNS, ROWS = 2, 4
@@ -38,7 +39,7 @@ NO_LINE_START = set("）)」』】〕〉》，。、；：？！,.;:?!·")
 async def schools_with_badges(event_id: int) -> list[dict[str, Any]]:
     """Schools that have approved entries in the event, by school code, for choosing one
     school's badges: ``[{"code", "name", "entries"}]``."""
-    from competitions.tables import Entry
+    from competitions.registration.tables import Entry
 
     rows = await Entry.select(Entry.school.code.as_alias("code"), Entry.school.name.as_alias("name")).where(
         (Entry.event == event_id) & Entry.status.is_in(list(BADGE_STATUSES))

@@ -152,8 +152,5 @@ class CredentialApi(Controller):
         return Response(data, media_type="application/pdf", headers={"Content-Disposition": content_disposition(name, inline=True)})
 
 
-def checkin_routes() -> list[Any]:
-    """Controllers of this module and the check-in pages."""
-    from competitions.checkin.pages import checkin_page_routes
-
-    return [CheckinApi, CredentialApi, *checkin_page_routes()]
+def api_routes() -> list[Any]:
+    return [CheckinApi, CredentialApi]

@@ -33,7 +33,7 @@ from app.errors import Forbidden, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
 from app.security import derive_key
-from competitions.tables import Member
+from competitions.registration.tables import Member
 
 PREFIX = "XM"
 BODY_LENGTH = 24  # Base32 characters for 15 bytes

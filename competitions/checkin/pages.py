@@ -204,5 +204,5 @@ class CheckinPages(Controller):
         return redirect(back)
 
 
-def checkin_page_routes() -> list[Any]:
+def page_routes() -> list[Any]:
     return [CheckinPages]

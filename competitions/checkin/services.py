@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import openpyxl
 from piccolo.columns.combination import WhereRaw
@@ -24,11 +23,13 @@ from app.i18n import _
 from app.principal import Principal
 from app.exports.workbook import workbook_bytes, write_table
 from competitions.checkin.credentials import InvalidCredential, read_credential
-from competitions.registration.services import format_time
 from competitions.checkin.scanstore import ScanRow, scan_store
-from competitions.tables import Checkin, CheckinSession, Event, Member, RejectedScan
+from competitions.checkin.tables import Checkin, CheckinSession, RejectedScan
+from competitions.events.tables import Event
+from competitions.registration.tables import Member
+from app.times import SHANGHAI, format_time
+from app.times import now as _now
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = dt.timezone.utc
 SCANNERS = ("organizer", "staff")
 CLOCK_SKEW = dt.timedelta(minutes=2)
@@ -36,10 +37,6 @@ MAX_QUEUE_AGE = dt.timedelta(days=2)  # a queued scan older than this has a wron
 CLIENT_SCAN_ID_MAX = 64
 EXPECTED_STATUSES = ("approved",)
 NAME_SEPARATORS = "·•・‧.． "  # typed for the middle dot of names such as 阿依古丽·买买提
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(UTC)
 
 
 def parse_time(value: Any, field: str) -> dt.datetime | None:

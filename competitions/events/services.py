@@ -9,7 +9,8 @@ from app import audit
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
-from competitions.tables import DIVISIONS, EVENT_KINDS, Category, Event
+from competitions.events.tables import DIVISIONS, EVENT_KINDS, Category, Event
+from app.times import SHANGHAI, now
 
 AGGREGATIONS = ("mean", "trimmed_mean", "zscore")
 KIND_LABELS = {"innovation": "科技创新大赛", "robotics": "机器人竞赛", "camp": "科学营"}
@@ -27,10 +28,6 @@ DEFAULT_INNOVATION_CATEGORIES = (
     ("CS", "计算机科学"),
     ("SB", "行为与社会科学"),
 )
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def divisions_of(value: Any) -> list[str]:
@@ -85,9 +82,7 @@ def parse_time(value: Any, field: str) -> dt.datetime | None:
         except ValueError:
             raise ValidationFailed(_("“{field}”的时间格式不正确，请使用 2026-03-31 18:00 这样的格式。", field=field)) from None
     if parsed.tzinfo is None:
-        from zoneinfo import ZoneInfo
-
-        parsed = parsed.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+        parsed = parsed.replace(tzinfo=SHANGHAI)
     return parsed.astimezone(dt.timezone.utc)
 
 
@@ -344,3 +339,8 @@ def registration_is_open(event: dict[str, Any], at: dt.datetime | None = None) -
     if isinstance(closes, str):
         closes = dt.datetime.fromisoformat(closes)
     return (opens is None or at >= opens) and (closes is None or at < closes)
+
+
+async def category_ids(event_id: int) -> dict[str, int]:
+    """``{category code: category id}`` of an event."""
+    return {r["code"]: r["id"] for r in await Category.select(Category.id, Category.code).where(Category.event == event_id)}

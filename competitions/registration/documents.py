@@ -36,7 +36,7 @@ from app.i18n import _
 from app.principal import Principal
 from app.settings import get_settings
 from competitions.registration.services import _editable_entry_row, visible_entry_row
-from competitions.tables import DOCUMENT_KINDS, EntryDocument
+from competitions.registration.tables import DOCUMENT_KINDS, EntryDocument
 
 DOCUMENT_KIND_LABELS = {
     "application_form": "申报书",

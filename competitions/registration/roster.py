@@ -58,7 +58,8 @@ from competitions.registration.services import (
     duplicate_students,
     now,
 )
-from competitions.tables import DIVISIONS, Category, Entry, Member
+from competitions.events.tables import DIVISIONS, Category
+from competitions.registration.tables import Entry, Member
 
 # --------------------------------------------------------------------------- columns
 

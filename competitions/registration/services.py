@@ -8,7 +8,6 @@ registration is open; anyone else gets 404 (an entry's existence is not revealed
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Iterable
 
 from app import audit
@@ -18,8 +17,11 @@ from app.i18n import _
 from app.principal import Principal
 from app.tables import School
 from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row, registration_is_open
+from competitions.registration.access import entry_readers
 from competitions.registration.members import CleanMember, MemberInput, clean_member, team_problems
-from competitions.tables import Category, Entry, Event, Member
+from competitions.events.tables import Category, Event
+from competitions.registration.tables import Entry, Member
+from app.times import format_time, now
 
 STATUS_LABELS = {
     "draft": "草稿",
@@ -34,10 +36,6 @@ SCHOOL_EDITABLE = ("draft", "submitted", "returned")
 # statuses that count against quotas
 ACTIVE_STATUSES = ("draft", "submitted", "recommended", "returned", "approved")
 MAX_TITLE_LENGTH = 200
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 # --------------------------------------------------------------------------- access
@@ -78,11 +76,8 @@ async def visible_entry_row(actor: Principal, entry_id: int) -> dict[str, Any]:
 
 
 async def _judge_assigned(actor: Principal, entry_id: int) -> bool:
-    try:
-        from judging.panels.assignments import is_assigned  # judging builds on registration
-    except ImportError:
-        return False
-    return await is_assigned(actor.id, entry_id)
+    reader = entry_readers.for_role(actor.role)
+    return reader is not None and await reader.can_read(actor, entry_id)
 
 
 async def _editable_entry_row(actor: Principal, entry_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -106,15 +101,6 @@ def _require_open(event: dict[str, Any]) -> None:
         if closes and now() >= closes:
             raise Conflict(_("报名已于 {time} 截止，学校不能再修改报名；如需更改请联系组委会。", time=format_time(closes)))
         raise Conflict(_("报名尚未开始，请在报名开始后再提交。"))
-
-
-def format_time(value: dt.datetime | None) -> str:
-    """A time as shown to people: Asia/Shanghai, ``2026-03-31 18:00``."""
-    if value is None:
-        return ""
-    from zoneinfo import ZoneInfo
-
-    return value.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
 
 
 # --------------------------------------------------------------------------- reading
@@ -192,12 +178,8 @@ async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] 
         where &= Entry.school == actor.school_id
     elif actor.role == "city":
         where &= Entry.school.city == actor.city
-    elif actor.role == "judge":
-        try:
-            from judging.panels.assignments import assigned_entry_ids
-        except ImportError:
-            return []
-        where &= Entry.id.is_in(await assigned_entry_ids(actor.id, event_id) or [-1])
+    elif (reader := entry_readers.for_role(actor.role)) is not None:
+        where &= Entry.id.is_in(await reader.entry_ids(actor, event_id) or [-1])
     elif not actor.is_organizer:
         raise Forbidden(_("您的角色不能查看报名作品。"))
     if "category" in filters:

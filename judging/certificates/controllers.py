@@ -11,8 +11,10 @@ from app.web.auth import organizer_only, requires
 from app.errors import NotFound, TooManyRequests
 from app.i18n import _
 from app.web import content_disposition, user_of
+from app.web.schemas import ReasonIn
 from judging.certificates import services as certificates
-from judging.results.services import category_ids
+from competitions.events.services import category_ids
+from app.web import client_address
 
 PDF = "application/pdf"
 organizer_or_school = requires("organizer", "school")
@@ -21,10 +23,6 @@ organizer_or_school = requires("organizer", "school")
 def base_url_of(request: Request) -> str:
     """The service's own address as the caller reached it (``https://host``), for QR codes."""
     return str(request.base_url).rstrip("/")
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "-"
 
 
 def pdf_response(content: bytes, ascii_name: str, display_name: str, inline: bool = False, **headers: str) -> Response:
@@ -51,10 +49,6 @@ class TemplateIn(msgspec.Struct, omit_defaults=True):
     date_text: str | None = None
     min_award: str | None = None
     verify_base_url: str | None = None
-
-
-class ReasonIn(msgspec.Struct):
-    reason: str = ""
 
 
 class BatchIn(msgspec.Struct):
@@ -188,5 +182,5 @@ def _template_out(row: dict[str, Any]) -> dict[str, Any]:
     return {**{k: row.get(k) for k in keep}, "background": bool(row.get("background_key"))}
 
 
-def certificate_api_routes() -> list[Any]:
+def api_routes() -> list[Any]:
     return [CertificateEventApi, CertificateApi]

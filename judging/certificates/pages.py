@@ -30,9 +30,12 @@ from app.i18n import _
 from app.web import flash, form_bool, form_int, form_value, redirect, render, user_of
 from competitions.events import services as events
 from judging.certificates import services as certificates
-from judging.certificates.controllers import (base_url_of, batch_file_response, client_address, is_organizer, one_certificate_response,
+from app.web import client_address
+from judging.certificates.controllers import (base_url_of, batch_file_response, is_organizer, one_certificate_response,
                                              pdf_response)
-from judging.pages import _event_context, json_response, show_time
+from app.times import show_time
+from app.web.errors import http_error_handler
+from judging.scoring.views import event_context, json_response
 from judging.certificates.render import FIELD_TYPES, PAGE_SIZES, page_size
 from judging.results.services import AWARD_LABELS
 
@@ -48,7 +51,7 @@ def _kind(kind: str | None) -> str:
 
 
 async def _ctx(event_id: int, kind: str) -> dict[str, Any]:
-    ctx = await _event_context(event_id)
+    ctx = await event_context(event_id)
     event_row = await events.get_event_row(event_id)
     return {**ctx, "tab": "certificates", "kind": kind, "kinds": certificates.kinds_for_event(event_row),
             "cbase": f"/events/{event_id}/judging/certificates"}
@@ -67,12 +70,10 @@ def _font_too_large(request: Request, exc: HTTPException) -> Response:
         event_id = request.path_params.get("event_id")
         kind = _kind(request.query_params.get("kind"))
         return redirect(f"/events/{event_id}/judging/certificates/design?kind={kind}&font_error=too_large")
-    from app.factory import http_error_handler
-
     return http_error_handler(request, exc)
 
 
-def _back(event_id: int, kind: str, path: str = "") -> Any:
+def back_to(event_id: int, kind: str, path: str = "") -> Any:
     return redirect(f"/events/{event_id}/judging/certificates{path}?kind={kind}")
 
 
@@ -264,7 +265,7 @@ class CertificatePages(Controller):
             flash(request, _("已颁发 {n} 张新证书；共 {valid} 张有效。", n=result["issued"], valid=result["valid"]))
         except ServiceError as exc:
             flash(request, exc.message, "error")
-        return _back(event_id, kind)
+        return back_to(event_id, kind)
 
     @post("/batches")
     async def start_batch(self, request: Request, event_id: int, kind: str | None = None) -> Any:
@@ -300,7 +301,7 @@ class CertificatePages(Controller):
             flash(request, _("证书 {number} 已作废。", number=row["number"]), "warning")
         except ServiceError as exc:
             flash(request, exc.message, "error")
-        return _back(event_id, _kind(kind))
+        return back_to(event_id, _kind(kind))
 
     @post("/{certificate_id:int}/reissue")
     async def reissue(self, request: Request, event_id: int, certificate_id: int, kind: str | None = None) -> Any:
@@ -310,11 +311,11 @@ class CertificatePages(Controller):
             flash(request, _("已补发新证书 {number}，原证书已作废。", number=row["number"]))
         except ServiceError as exc:
             flash(request, exc.message, "error")
-        return _back(event_id, _kind(kind))
+        return back_to(event_id, _kind(kind))
 
 
 async def _schools(event_id: int) -> list[dict[str, Any]]:
-    from competitions.tables import Entry
+    from competitions.registration.tables import Entry
 
     rows = await Entry.select(Entry.school.code.as_alias("code"), Entry.school.name.as_alias("name")).where(
         (Entry.event == event_id) & (Entry.status == "approved")).distinct()
@@ -365,6 +366,6 @@ class VerifyPages(Controller):
                       issued_text=show_time(result["issued_at"])[:10], revoked_text=show_time(result["revoked_at"]))
 
 
-def certificate_page_routes() -> list[Any]:
+def page_routes() -> list[Any]:
     return [CertificatePages, SchoolCertificatePages, VerifyPages]
 

@@ -38,7 +38,6 @@ import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from app import audit
 from app.db import write_transaction
@@ -50,14 +49,16 @@ from app.settings import get_settings
 from app.stores import increment
 from app.tables import School
 from competitions.events.services import get_event_row
-from competitions.tables import Category, Entry, Member
+from competitions.events.tables import Category
+from competitions.registration.tables import Entry, Member
 from judging.certificates.render import FIELD_TYPES, PAGE_SIZES, PLACEHOLDERS, CertificateRenderer, RenderSettings, page_size, placeholder_errors
 from judging.results.services import AWARD_LABELS, compute_results
-from judging.scoring.rounds import current_round
-from judging.tables import Certificate, CertificateBatch, CertificateFont, CertificateTemplate
+from judging.rounds.services import current_round
+from judging.certificates.tables import Certificate, CertificateBatch, CertificateFont, CertificateTemplate
+from app.times import now
+from app.times import SHANGHAI
 
 log = logging.getLogger(__name__)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 KINDS = ("award", "participation", "adviser", "camp")
 KIND_LABELS = {"award": "获奖证书", "participation": "参赛证书", "adviser": "优秀辅导教师证书", "camp": "结营证书"}
@@ -80,10 +81,6 @@ ALLOWED_PLACEHOLDERS = " ".join("{" + p + "}" for p in PLACEHOLDERS)
 #: kinds issued only when an organizer asks (award certificates follow finalization)
 EXPLICIT_KINDS = ("participation", "adviser", "camp")
 LIST_PAGE_SIZE = 100
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 # --------------------------------------------------------------------------- storage
@@ -1273,7 +1270,7 @@ async def school_events(actor: Principal) -> list[dict[str, Any]]:
     """Events whose results are finalized and in which ``actor``'s school has entries:
     ``[{"event_id", "name", "year", "entries"}]``, newest first (the school's
     certificate downloads)."""
-    from judging.tables import Round
+    from judging.rounds.tables import Round
 
     if actor.school_id is None:
         return []
@@ -1285,3 +1282,9 @@ async def school_events(actor: Principal) -> list[dict[str, Any]]:
         if n:
             out.append({"event_id": r["event"], "name": r["name"], "year": r["year"], "entries": n})
     return out
+
+
+async def on_results_finalized(event_id: int, actor: Principal, **_signal: Any) -> None:
+    """Receiver of :data:`app.signals.results_finalized`: award certificates exist from finalization
+    on (numbers issued once; participation, adviser and camp certificates only on request)."""
+    await ensure_certificates(event_id, "award", actor)

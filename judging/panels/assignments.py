@@ -22,10 +22,11 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
 from competitions.events.services import get_event_row
-from competitions.tables import Entry, Member
+from competitions.registration.tables import Entry, Member
 from judging.panels.services import EntryProfile, JudgeProfile, conflict_reason, eligible, judge_profiles
-from judging.scoring.rounds import current_round, round_entry_ids
-from judging.tables import Assignment, Score
+from judging.rounds.services import current_round, round_entry_ids
+from judging.scoring.tables import Assignment
+from judging.scoring.tables import Score
 
 CONFLICT_LABELS = {
     "declared_entry": "评委申报回避该作品",
@@ -295,7 +296,7 @@ async def move_assignment(actor: Principal, assignment_id: int, judge_user_id: i
 
 
 async def current_round_for(round_id: int) -> dict[str, Any]:
-    from judging.tables import Round
+    from judging.rounds.tables import Round
 
     row = await Round.select().where(Round.id == round_id).first()
     if row is None:
@@ -311,6 +312,21 @@ async def is_assigned(judge_user_id: int, entry_id: int) -> bool:
 async def assigned_entry_ids(judge_user_id: int, event_id: int) -> list[int]:
     rows = await Assignment.select(Assignment.entry).where((Assignment.judge == judge_user_id) & (Assignment.round.event == event_id))
     return sorted({r["entry"] for r in rows})
+
+
+class JudgeEntryReader:
+    """Registration's reader for judges: a judge reads the entries assigned to them (any round)."""
+
+    role = "judge"
+
+    async def can_read(self, actor: Principal, entry_id: int) -> bool:
+        return await is_assigned(actor.id, entry_id)
+
+    async def entry_ids(self, actor: Principal, event_id: int) -> list[int]:
+        return await assigned_entry_ids(actor.id, event_id)
+
+
+entry_access_for_judge = JudgeEntryReader()
 
 
 async def my_assignments(actor: Principal) -> list[dict[str, Any]]:

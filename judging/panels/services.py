@@ -10,8 +10,8 @@ from app.i18n import _
 from app.principal import Principal
 from app.tables import School, User
 from competitions.events.services import get_event_row
-from competitions.tables import Category
-from judging.tables import EventJudge
+from competitions.events.tables import Category
+from judging.panels.tables import EventJudge
 
 
 @dataclass

@@ -2,29 +2,26 @@
 to a final round; recommendations to the national contest; the results workbook."""
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-from app import audit
+from app import audit, signals
 from app.db import write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
 from app.exports.workbook import workbook_bytes, write_table
 from competitions.events.services import get_event_row
-from competitions.tables import Entry, Member
+from competitions.registration.tables import Entry, Member
 from judging.results.services import AWARD_LABELS, compute_results
-from judging.scoring.rounds import current_round, require_not_finalized
+from judging.rounds.services import current_round, require_not_finalized
 from judging.scoring.rules import round_half_up
-from judging.tables import Objection, Recommendation, Round, RoundEntry
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+from judging.results.tables import Objection, Recommendation
+from judging.rounds.tables import Round, RoundEntry
+from app.times import now
 
 
 async def _set_state(actor: Principal, event_id: int, state: str, action: str, reason: str = "") -> dict[str, Any]:
@@ -62,10 +59,8 @@ async def finalize(actor: Principal, event_id: int) -> dict[str, Any]:
     if open_objections:
         raise Conflict(_("还有 {n} 条异议未处理，请先记录处理结果再定稿。", n=open_objections))
     state = await _set_state(actor, event_id, "finalized", "results.finalize")
-    # award certificates exist from finalization on (numbers issued once; other kinds only on request)
-    from judging.certificates import services as certificates
-
-    await certificates.ensure_certificates(event_id, "award", actor)
+    # reactions (award certificates are numbered from finalization on) are connected by their plugins
+    await signals.results_finalized.send(event_id=event_id, actor=actor, round_id=round_row["id"])
     return state
 
 

@@ -21,13 +21,15 @@ from app.errors import ValidationFailed
 from app.i18n import _
 from app.principal import Principal
 from competitions.events.services import get_event_row
-from competitions.tables import Category, Entry, Event, Member
-from judging.scoring.rounds import current_round, round_entry_ids
+from competitions.events.tables import Event
+from competitions.registration.tables import Entry, Member
+from judging.rounds.services import current_round, round_entry_ids
 from judging.scoring.rubric import rubrics_by_category, rules_of
 from judging.scoring.rules import (
     JudgeScorer, aggregate, award_cutoffs, award_for, competition_ranks, judge_scorer, mean, population_sd, round_half_up,
 )
-from judging.tables import Assignment, AwardAdjustment, Recommendation, Score
+from judging.scoring.tables import Assignment
+from judging.results.tables import AwardAdjustment, Recommendation
 
 DIVISION_ORDER = {"小学": 0, "初中": 1, "高中": 2}
 AWARD_LABELS = {"first": "一等奖", "second": "二等奖", "third": "三等奖"}
@@ -186,7 +188,7 @@ async def public_results(event_id: int) -> list[dict[str, Any]]:
 
 async def adjust_award(actor: Principal, event_id: int, entry_id: int, award: str | None, reason: str) -> dict[str, Any]:
     """An organizer sets an entry's award by hand with a written reason (shown in the audit trail)."""
-    from judging.scoring.rounds import require_not_finalized
+    from judging.rounds.services import require_not_finalized
 
     if award not in (None, "first", "second", "third"):
         raise ValidationFailed(_("奖项必须是 first、second、third 或空（无奖）。"))
@@ -221,7 +223,7 @@ async def consistency_report(event_id: int) -> dict[str, Any]:
     ``far_from_panel`` (mean differs from the other judges on the same entries by at
     least one population SD of all scores) and ``few_scores`` (< 5, z-score unreliable);
     and ``rank_changes``: entries whose rank differs between raw mean and z-score."""
-    from judging.tables import EventJudge
+    from judging.panels.tables import EventJudge
 
     await get_event_row(event_id)
     round_row = await current_round(event_id)
@@ -261,29 +263,3 @@ async def consistency_report(event_id: int) -> dict[str, Any]:
                 "score_mean": r["score"], "score_zscore": z_rank[r["entry_id"]]["score"]}
                for r in by_mean["entries"] if r["status"] == "complete" and r["rank"] != z_rank[r["entry_id"]]["rank"]]
     return {"judges": judges, "rank_changes": changes}
-
-
-async def progress(event_id: int) -> dict[str, Any]:
-    """Scored / assigned per judge and per category for the current round."""
-    await get_event_row(event_id)
-    round_row = await current_round(event_id)
-    rows = await Assignment.select(
-        Assignment.id, Assignment.judge, Assignment.judge.display_name.as_alias("name"), Assignment.judge.username.as_alias("username"),
-        Assignment.entry.category.code.as_alias("category_code"), Assignment.entry.category.name.as_alias("category_name"),
-    ).where(Assignment.round == round_row["id"])
-    done = {s["assignment"] for s in await Score.select(Score.assignment).where((Score.round == round_row["id"]) & (Score.complete == True))}  # noqa: E712
-    judges: dict[int, dict[str, Any]] = {}
-    categories: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        j = judges.setdefault(r["judge"], {"judge_id": r["judge"], "name": r["name"] or r["username"], "assigned": 0, "scored": 0})
-        c = categories.setdefault(r["category_code"], {"category_code": r["category_code"], "category_name": r["category_name"], "assigned": 0, "scored": 0})
-        for bucket in (j, c):
-            bucket["assigned"] += 1
-            bucket["scored"] += r["id"] in done
-    return {"round_state": round_row["state"], "assigned": len(rows), "scored": len(done),
-            "judges": sorted(judges.values(), key=lambda j: (j["scored"] / j["assigned"] if j["assigned"] else 1, j["name"])),
-            "categories": sorted(categories.values(), key=lambda c: c["category_code"])}
-
-
-async def category_ids(event_id: int) -> dict[str, int]:
-    return {r["code"]: r["id"] for r in await Category.select(Category.id, Category.code).where(Category.event == event_id)}

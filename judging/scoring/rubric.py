@@ -11,10 +11,10 @@ from app.errors import Conflict, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
 from competitions.events.services import get_event_row
-from competitions.tables import Category
+from competitions.events.tables import Category
 from judging.scoring.rules import CriterionRule, judge_scorer, plain
-from judging.scoring.rounds import current_round
-from judging.tables import Criterion, Score
+from judging.rounds.services import current_round
+from judging.scoring.tables import Criterion, Score
 
 # CASTIC-style criteria offered for a new event (weights add to 100, 10 points each)
 DEFAULT_CRITERIA = (

@@ -8,7 +8,6 @@ citing the objection it answers; after finalization nothing changes (409).
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,15 +17,15 @@ from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
-from competitions.tables import Entry
-from judging.scoring.rounds import current_round, require_not_finalized, require_open_for_judges
+from competitions.registration.tables import Entry
+from judging.rounds.services import current_round, require_not_finalized, require_open_for_judges
 from judging.scoring.rubric import get_rubric, rules_of
 from judging.scoring.rules import judge_score, plain
-from judging.tables import Assignment, Round, Score, ScoreChange
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+from judging.scoring.tables import Assignment
+from judging.rounds.tables import Round
+from judging.scoring.tables import Score, ScoreChange
+from app.times import now
+from competitions.events.services import get_event_row
 
 
 def _points(criteria: list[dict[str, Any]], values: dict[str, Any]) -> dict[str, str]:
@@ -219,3 +218,25 @@ async def entry_scores(entry_id: int) -> list[dict[str, Any]]:
                        "comment": s["comment"] if s else "", "complete": bool(s and s["complete"]),
                        "version": s["version"] if s else 0, "updated_at": s["updated_at"].isoformat() if s and s["updated_at"] else None})
     return result
+
+
+async def progress(event_id: int) -> dict[str, Any]:
+    """Scored / assigned per judge and per category for the current round."""
+    await get_event_row(event_id)
+    round_row = await current_round(event_id)
+    rows = await Assignment.select(
+        Assignment.id, Assignment.judge, Assignment.judge.display_name.as_alias("name"), Assignment.judge.username.as_alias("username"),
+        Assignment.entry.category.code.as_alias("category_code"), Assignment.entry.category.name.as_alias("category_name"),
+    ).where(Assignment.round == round_row["id"])
+    done = {s["assignment"] for s in await Score.select(Score.assignment).where((Score.round == round_row["id"]) & (Score.complete == True))}  # noqa: E712
+    judges: dict[int, dict[str, Any]] = {}
+    categories: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        j = judges.setdefault(r["judge"], {"judge_id": r["judge"], "name": r["name"] or r["username"], "assigned": 0, "scored": 0})
+        c = categories.setdefault(r["category_code"], {"category_code": r["category_code"], "category_name": r["category_name"], "assigned": 0, "scored": 0})
+        for bucket in (j, c):
+            bucket["assigned"] += 1
+            bucket["scored"] += r["id"] in done
+    return {"round_state": round_row["state"], "assigned": len(rows), "scored": len(done),
+            "judges": sorted(judges.values(), key=lambda j: (j["scored"] / j["assigned"] if j["assigned"] else 1, j["name"])),
+            "categories": sorted(categories.values(), key=lambda c: c["category_code"])}

@@ -15,7 +15,7 @@ import itertools
 import openpyxl
 import pytest
 
-from tests.conftest import PASSWORD, gb11643, skip_or_fail
+from tests.conftest import gb11643, skip_or_fail
 
 _seq = itertools.count(1)
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -61,7 +61,7 @@ def scan(world, session_id: int, token: str, expect=200, username="staff", **ext
 
 
 def checkin_rows(world, session_id: int) -> list[dict]:
-    from competitions.tables import Checkin
+    from competitions.checkin.tables import Checkin
 
     return world.run(Checkin.select().where(Checkin.checkin_session == session_id).order_by(Checkin.id))
 
@@ -330,7 +330,7 @@ def test_fifty_concurrent_http_scans_give_one_checkin(world):
 
 def test_the_database_refuses_a_second_checkin(world):
     """The rule lives in the database (unique index), not only in the service."""
-    from competitions.tables import Checkin
+    from competitions.checkin.tables import Checkin
 
     entry = new_entry(world, "HK01", ["李明"])
     sid = session(world)

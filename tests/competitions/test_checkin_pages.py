@@ -27,7 +27,7 @@ def test_organizer_creates_sessions_and_staff_scans_through_the_page(world, app)
     bad = post_form(org, f"/checkin/events/{world.event_id}/sessions", {"name": "开幕式", "starts_at": "2026-05-01T10:00",
                                                                        "ends_at": "2026-05-01T09:00"})
     assert bad.status_code == 303 and "结束时间必须晚于开始时间" in org.get("/checkin/").text
-    from competitions.tables import CheckinSession
+    from competitions.checkin.tables import CheckinSession
 
     sid = world.run(CheckinSession.select(CheckinSession.id).first())["id"]
     assert world.run(CheckinSession.count()) == 1

@@ -198,7 +198,7 @@ def test_storage_uses_random_keys_and_download_gives_the_bytes_back(world, entry
         assert path.resolve().is_relative_to(settings.uploads_dir.resolve())
         assert len(path.name) == 32 and all(c in "0123456789abcdef" for c in path.name)
         assert "红树林" not in str(path) and path.read_bytes() == data
-    from competitions.tables import EntryDocument
+    from competitions.registration.tables import EntryDocument
 
     keys = {r["storage_key"] for r in world.run(EntryDocument.select(EntryDocument.storage_key))}
     assert keys == {p.name for p in files}

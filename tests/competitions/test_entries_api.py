@@ -182,7 +182,7 @@ def test_award_quotas_are_read_exactly_as_decimals(world):
     response = client.patch(f"/api/v1/events/{eid}", content=raw, headers=headers)
     assert response.status_code == 200
     assert response.json()["award_quotas"] == {"first": "0.1", "second": "0.2", "third": "0.3"}
-    from competitions.tables import Event
+    from competitions.events.tables import Event
 
     stored = world.run(Event.select(Event.award_first, Event.award_second, Event.award_third).where(Event.id == eid).first())
     assert stored == {"award_first": "0.1", "award_second": "0.2", "award_third": "0.3"}
@@ -375,7 +375,7 @@ def test_id_number_rules_through_the_api(world):
     assert entry["members"][0]["id_masked"] == "460***********004X"
     assert entry["members"][0]["birth_date"] == "2011-03-15"
     from app.security import decrypt_pii
-    from competitions.tables import Member
+    from competitions.registration.tables import Member
 
     row = world.run(Member.select(Member.id_number_enc).where(Member.id == member_id).first())
     assert decrypt_pii(row["id_number_enc"]) == "46010220110315004X"
@@ -611,7 +611,7 @@ def test_city_review_flow_within_city_quota(world):
 def test_id_numbers_and_phones_are_encrypted_and_masked_everywhere(world, settings):
     from app import db
     from app.security import decrypt_pii, keyed_hash
-    from competitions.tables import Member
+    from competitions.registration.tables import Member
 
     sid = gb11643("46010220110315007")  # -> 460102201103150074
     phone = "13812345678"

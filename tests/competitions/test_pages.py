@@ -559,7 +559,7 @@ def test_every_page_string_has_an_english_translation():
             message = a or b
             if re.search(r"[\u4e00-\u9fff]", message) and message not in catalog:
                 missing.add(f"{path.name}: {message}")
-    from competitions import pages
+    from competitions.registration import pages
 
     for label in [*pages.ACTION_LABELS.values(), *pages.CHANGE_LABELS.values(), *pages.ROLE_LABELS.values()]:
         if label not in catalog:

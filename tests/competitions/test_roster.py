@@ -89,13 +89,13 @@ def upload(world, username, data, event_id=None, filename="x.xlsx", headers=None
 
 
 def stored(world):
-    from competitions.tables import Entry, Member
+    from competitions.registration.tables import Entry, Member
 
     return world.run(Entry.count()), world.run(Member.count())
 
 
 def members_of(world, title):
-    from competitions.tables import Entry, Member
+    from competitions.registration.tables import Entry, Member
 
     entry = world.run(Entry.select().where(Entry.title == title).first())
     rows = world.run(Member.select().where(Member.entry == entry["id"]).order_by(Member.position))
@@ -445,7 +445,7 @@ def test_xml_entity_expansion_is_refused(world):
 def test_reupload_replaces_draft_returned_and_submitted_entries(world):
     from competitions.registration import services as registration
     from competitions.registration.members import MemberInput
-    from competitions.tables import Entry
+    from competitions.registration.tables import Entry
 
     first = [stu("李明", sid(1)), stu("王芳", sid(2, False), gender="女"), stu("陈静", sid(3, False), gender="女", title=TITLE_B)]
     assert upload(world, "hk01", workbook(first)).status_code == 201

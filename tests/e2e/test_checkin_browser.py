@@ -24,7 +24,8 @@ from competitions.checkin import credentials
 from competitions.events import services as events
 from competitions.registration import services as registration
 from competitions.registration.members import MemberInput
-from competitions.tables import Checkin, Member, RejectedScan
+from competitions.checkin.tables import Checkin, RejectedScan
+from competitions.registration.tables import Member
 from tests.conftest import gb11643
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, TABLET
 from tests.e2e.test_judging_browser import log_in

@@ -15,7 +15,7 @@ import pytest
 
 from judging.panels import assignments
 from judging.scoring import services as scoring
-from judging.tables import Score, ScoreChange
+from judging.scoring.tables import Score, ScoreChange
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import PHONE, TABLET
 from tests.judging.test_pages import assigned_to, build_panel, score_all

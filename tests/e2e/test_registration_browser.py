@@ -4,7 +4,7 @@ import io
 
 import openpyxl
 
-from competitions.tables import Entry, Member
+from competitions.registration.tables import Entry, Member
 from tests.conftest import PASSWORD, gb11643
 from tests.e2e.conftest import PHONE, TABLET
 

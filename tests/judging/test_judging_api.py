@@ -98,7 +98,7 @@ def generate(world, k: int, seed: int = 0, expect: int = 200) -> dict:
 
 def pairs(world) -> list[tuple[int, int]]:
     """(entry, judge) of every assignment of the event's current round."""
-    from judging.tables import Assignment
+    from judging.scoring.tables import Assignment
 
     rows = world.run(Assignment.select(Assignment.entry, Assignment.judge).where(
         (Assignment.round.event == world.event_id) & (Assignment.round.is_current == True)))  # noqa: E712
@@ -106,7 +106,7 @@ def pairs(world) -> list[tuple[int, int]]:
 
 
 def assignment_id(world, entry_id: int, judge_id: int) -> int:
-    from judging.tables import Assignment
+    from judging.scoring.tables import Assignment
 
     row = world.run(Assignment.select(Assignment.id).where((Assignment.entry == entry_id) & (Assignment.judge == judge_id)
                                                            & (Assignment.round.is_current == True)).first())  # noqa: E712
@@ -320,7 +320,7 @@ def test_generate_gives_k_judges_never_conflicted_with_even_loads(world):
     shared = sum(1 for a, b in itertools.combinations(ma_judges, 2) if entries_of[a] & entries_of[b])
     assert shared >= 12  # of 15 pairs
     # the rows read back normally (they are bulk-inserted)
-    from judging.tables import Assignment
+    from judging.scoring.tables import Assignment
 
     stamps = world.run(Assignment.select(Assignment.created_at))
     assert len(stamps) == 41 and all(r["created_at"].tzinfo is not None for r in stamps)

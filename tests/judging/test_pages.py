@@ -16,7 +16,8 @@ from judging.panels import services as panels
 from judging.results import publication
 from judging.results import services as results
 from judging.scoring import services as scoring
-from judging.tables import Assignment, Score
+from judging.scoring.tables import Assignment
+from judging.scoring.tables import Score
 from tests.conftest import PASSWORD, gb11643
 
 
@@ -485,7 +486,7 @@ def test_publication_objections_finalize_unlock_and_public_page(world):
     response = post(client, f"{base}/unlock", {"confirm": "yes", "reason": ""})
     assert "理由" in flashes(client, f"{base}/publication")
     assert world.run(publication.is_published(world.event_id)) is True
-    from judging.scoring.rounds import current_round
+    from judging.rounds.services import current_round
 
     assert world.run(current_round(world.event_id))["state"] == "finalized"
     response = post(client, f"{base}/unlock", {"confirm": "yes", "reason": "异议复核需要更正"})

@@ -3,19 +3,14 @@ by a final round (终评/答辩) with the entries advanced to it. The current ro
 the judging, results, publication and finalization endpoints act on."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from app.errors import Conflict
 from app.i18n import _
-from competitions.tables import Entry
-from judging.tables import Round, RoundEntry
+from competitions.registration.tables import Entry
+from judging.rounds.tables import Round, RoundEntry
 
 STATE_LABELS = {"open": "评审中", "published": "公示中", "finalized": "已定稿"}
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 async def current_round(event_id: int) -> dict[str, Any]:

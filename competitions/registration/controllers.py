@@ -1,6 +1,6 @@
-"""JSON API of events, categories, entries, members, review and registration workbooks.
-Thin: parse, call a service in :mod:`competitions`, serialize."""
+"""JSON API of registration: an event's entries, counts and workbooks; entries, members, review, documents."""
 from __future__ import annotations
+
 
 from typing import Any
 
@@ -8,136 +8,39 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.response import File
 
-from app.web.auth import logged_in, organizer_only, requires
+from app.web.auth import organizer_only, requires
 from app.errors import ValidationFailed
 from app.i18n import _
 from app.settings import get_settings
-from app.web import user_of
-from competitions.events import services as events
+from app.web import upload_bytes, user_of
+from app.web.schemas import ReasonIn, given_fields
 from competitions.registration import services as registration
+from competitions.registration.schemas import EntryIn, EntryPatch, MemberIn, ReviewIn
 from competitions.registration import roster
 from competitions.registration.members import MemberInput
 
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 registrars = requires("organizer", "school")
+
+
 reviewers = requires("organizer", "city")
+
+
 viewers = requires("organizer", "city", "school", "judge")
-
-
-class EventIn(msgspec.Struct, omit_defaults=True):
-    name: str
-    kind: str
-    year: int
-    registration_opens_at: str | None = None
-    registration_closes_at: str | None = None
-    divisions: list[str] | None = None
-    min_team_size: int | None = None
-    max_team_size: int | None = None
-    max_advisers: int | None = None
-    city_review_required: bool | None = None
-    default_categories: bool = True
-
-
-class CategoryIn(msgspec.Struct, omit_defaults=True):
-    code: str
-    name: str
-    school_quota: int | None = None
-    city_quota: int | None = None
-
-
-class MemberIn(msgspec.Struct, omit_defaults=True):
-    role: str
-    name: str
-    gender: str = ""
-    id_type: str = ""
-    id_number: str = ""
-    grade: str = ""
-    phone: str = ""
-    consent_participation: bool = False
-    consent_publication: bool = False
-
-
-class EntryIn(msgspec.Struct, omit_defaults=True):
-    title: str
-    category_code: str
-    division: str
-    summary: str = ""
-    school_code: str | None = None
-    members: list[MemberIn] = []
-    submit: bool = False
-
-
-class EntryPatch(msgspec.Struct, omit_defaults=True):
-    title: str | None = None
-    category_code: str | None = None
-    division: str | None = None
-    summary: str | None = None
-
-
-class ReviewIn(msgspec.Struct):
-    decision: str
-    reason: str | None = None
-
-
-class ReasonIn(msgspec.Struct):
-    reason: str = ""
 
 
 def _member_input(data: MemberIn) -> MemberInput:
     return MemberInput(**msgspec.structs.asdict(data))
 
 
-def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v is not None}
+class EventRegistrationApi(Controller):
+    """An event's entries, counts and registration workbooks."""
 
-
-class EventApi(Controller):
     path = "/api/v1/events"
-    tags = ["events"]
-
-    @post("/", guards=[organizer_only], status_code=201)
-    async def create(self, request: Request, data: EventIn) -> dict[str, Any]:
-        """Create an event; innovation contests get CASTIC-style categories unless ``default_categories`` is false."""
-        body = _drop_none(msgspec.structs.asdict(data))
-        default_categories = body.pop("default_categories", True)
-        return await events.create_event(user_of(request), body, default_categories=default_categories)
-
-    @get("/", guards=[logged_in])
-    async def list(self) -> list[dict[str, Any]]:
-        return await events.list_events()
-
-    @get("/{event_id:int}", guards=[logged_in])
-    async def detail(self, event_id: int) -> dict[str, Any]:
-        event = await events.get_event(event_id)
-        event["categories"] = await events.list_categories(event_id)
-        return event
-
-    @patch("/{event_id:int}", guards=[organizer_only])
-    async def update(self, request: Request, event_id: int) -> dict[str, Any]:
-        """Change settings; quotas in ``award_quotas`` are read exactly from the JSON text."""
-        import json
-        from decimal import Decimal
-
-        try:
-            body = json.loads(await request.body(), parse_float=Decimal)
-        except ValueError:
-            raise ValidationFailed(_("请求正文不是有效的 JSON。")) from None
-        if not isinstance(body, dict):
-            raise ValidationFailed(_("请求正文必须是 JSON 对象。"))
-        return await events.update_event(user_of(request), event_id, body)
-
-    @post("/{event_id:int}/categories", guards=[organizer_only], status_code=201)
-    async def add_category(self, request: Request, event_id: int, data: CategoryIn) -> dict[str, Any]:
-        return await events.add_category(user_of(request), event_id, msgspec.structs.asdict(data))
-
-    @get("/{event_id:int}/categories", guards=[logged_in])
-    async def categories(self, event_id: int) -> list[dict[str, Any]]:
-        return await events.list_categories(event_id)
-
-    @patch("/{event_id:int}/categories/{category_id:int}", guards=[organizer_only])
-    async def update_category(self, request: Request, event_id: int, category_id: int) -> dict[str, Any]:
-        body = await request.json()
-        return await events.update_category(user_of(request), event_id, category_id, body if isinstance(body, dict) else {})
+    tags = ["registration"]
 
     @get("/{event_id:int}/entries", guards=[viewers])
     async def entries(
@@ -175,9 +78,7 @@ class EventApi(Controller):
           request_max_body_size=get_settings().max_upload_bytes + 256 * 1024)
     async def import_(self, request: Request, event_id: int) -> dict[str, int]:
         """Multipart field ``file`` (.xlsx). All-or-nothing; 422 lists every error with row and column."""
-        from app.controllers import _upload_bytes
-
-        return await roster.import_registrations(user_of(request), event_id, await _upload_bytes(request))
+        return await roster.import_registrations(user_of(request), event_id, await upload_bytes(request))
 
     @post("/{event_id:int}/registrations/export", guards=[organizer_only], status_code=200)
     async def export(self, request: Request, event_id: int, data: ReasonIn) -> Response:
@@ -196,7 +97,7 @@ class EntryApi(Controller):
 
     @patch("/{entry_id:int}", guards=[registrars])
     async def update(self, request: Request, entry_id: int, data: EntryPatch) -> dict[str, Any]:
-        return await registration.update_entry(user_of(request), entry_id, _drop_none(msgspec.structs.asdict(data)))
+        return await registration.update_entry(user_of(request), entry_id, given_fields(data))
 
     @post("/{entry_id:int}/submit", guards=[registrars], status_code=200)
     async def submit(self, request: Request, entry_id: int) -> dict[str, Any]:
@@ -239,15 +140,8 @@ class MemberApi(Controller):
         await registration.remove_member(user_of(request), member_id)
 
 
-def competition_routes() -> list[Any]:
-    from competitions.checkin.controllers import checkin_routes
-
-    routes: list[Any] = [EventApi, EntryApi, MemberApi, DocumentApi, *checkin_routes()]
-    try:
-        from competitions.pages import page_routes
-    except ImportError:
-        return routes
-    return routes + page_routes()
+def api_routes() -> list[Any]:
+    return [EventRegistrationApi, EntryApi, MemberApi, DocumentApi]
 
 
 class DocumentApi(Controller):
@@ -294,3 +188,4 @@ class DocumentApi(Controller):
         from competitions.registration import documents
 
         await documents.delete_document(user_of(request), document_id)
+

@@ -1,19 +1,14 @@
-"""Registration web pages: dashboard, events and categories, entries and their members,
-documents, review, workbook import and export.
+"""Registration pages: the role dashboards, an event's entries, the entry form, entries and their members and documents, review, workbook template / import / export.
 
-Thin controllers: parse the form, call the same services as the JSON API
-(:mod:`competitions.events.services`, :mod:`competitions.registration.services`, :mod:`competitions.registration.roster`,
-:mod:`competitions.registration.documents`), render a template. What a page *shows* (which buttons,
-how times and audit changes read) is decided here; what is *allowed* is decided by the
-services, which check every action again.
-"""
+Thin controllers: parse the form, call the same services as the JSON API, render a template. What a page
+*shows* is decided here; what is *allowed* is decided by the services, which check every action again."""
 from __future__ import annotations
+
 
 import datetime as dt
 import mimetypes
 from typing import Any
 from urllib.parse import quote, urlencode
-from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
@@ -25,22 +20,33 @@ from app.web.auth import logged_in, organizer_only, requires
 from app.errors import ServiceError, ValidationFailed
 from app.i18n import _
 from app.settings import get_settings
-from app.web import content_disposition, flash, form_bool, form_value, redirect, render, user_of
+from app.times import SHANGHAI, show_time
+from app.web import flash, form_bool, form_value, redirect, render, user_of
+from app.web import size_text, xlsx_response
+from competitions.events.tables import DIVISIONS
+from competitions.events.views import event_view
 from competitions.events import services as events
 from competitions.registration import services as registration
 from competitions.registration import roster
 from competitions.registration.idnumbers import ID_TYPES
 from competitions.registration.members import MemberInput
-from competitions.tables import DIVISIONS, EVENT_KINDS
+from competitions.registration import documents as entry_documents
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+
 registrars = requires("organizer", "school")
+
+
 viewers = requires("organizer", "city", "school")
 
+
 GRADES = ("一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "初一", "初二", "初三", "高一", "高二", "高三")
+
+
 MEMBER_FIELDS = ("name", "gender", "id_type", "id_number", "grade", "phone")
+
+
 ENTRY_FIELDS = ("title", "category", "division", "summary", "school_code")
+
 
 # audit trail: how actions and changed fields read on the entry page
 ACTION_LABELS = {
@@ -64,6 +70,8 @@ ACTION_LABELS = {
     "award.adjust": "调整奖项",
     "assignment.move": "改派评委",
 }
+
+
 CHANGE_LABELS = {
     "status": "状态",
     "title": "作品名称",
@@ -91,59 +99,9 @@ CHANGE_LABELS = {
     "award": "奖项",
     "judge": "评委",
 }
+
+
 ROLE_LABELS = {"student": "学生", "adviser": "辅导教师"}
-
-
-# --------------------------------------------------------------------------- small helpers
-
-
-def _parse_time(value: Any) -> dt.datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-    try:
-        parsed = dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-
-
-def show_time(value: Any) -> str:
-    """``2026-03-31 18:00`` in Asia/Shanghai for a datetime or an ISO string."""
-    parsed = _parse_time(value)
-    return registration.format_time(parsed) if parsed else ""
-
-
-def local_input(value: Any) -> str:
-    """The value of an ``<input type=datetime-local>`` (Asia/Shanghai wall time)."""
-    parsed = _parse_time(value)
-    return parsed.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M") if parsed else ""
-
-
-def size_text(size: Any) -> str:
-    try:
-        n = int(size)
-    except (TypeError, ValueError):
-        return ""
-    if n < 1024:
-        return f"{n} B"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.0f} KB"
-    return f"{n / 1048576:.1f} MB"
-
-
-def event_view(event: dict[str, Any]) -> dict[str, Any]:
-    """An event with its times ready for display and for datetime-local inputs."""
-    return {
-        **event,
-        "kind_label": _(events.KIND_LABELS.get(event["kind"], event["kind"])),
-        "opens_text": show_time(event.get("registration_opens_at")),
-        "closes_text": show_time(event.get("registration_closes_at")),
-        "opens_input": local_input(event.get("registration_opens_at")),
-        "closes_input": local_input(event.get("registration_closes_at")),
-        "is_open": events.registration_is_open(event),
-    }
 
 
 def field_errors(exc: ServiceError) -> dict[str, list[str]]:
@@ -153,23 +111,6 @@ def field_errors(exc: ServiceError) -> dict[str, list[str]]:
         if error.get("field"):
             result.setdefault(error["field"], []).append(error.get("message", ""))
     return result
-
-
-def _documents_module() -> Any:
-    """:mod:`competitions.registration.documents` if it offers the document service, else ``None``."""
-    try:
-        from competitions.registration import documents
-
-        for name in ("upload_document", "list_documents", "open_document", "delete_document", "DOCUMENT_KIND_LABELS"):
-            getattr(documents, name)
-    except (ImportError, AttributeError):
-        return None
-    return documents
-
-
-def _attachment(content: bytes, ascii_name: str, display_name: str) -> Response:
-    return Response(content, media_type=XLSX,
-                    headers={"Content-Disposition": content_disposition(display_name, fallback=ascii_name)})
 
 
 async def _upload(request: Request, field: str = "file") -> tuple[str, bytes]:
@@ -192,7 +133,7 @@ def _value_text(key: str, value: Any, categories: dict[int, str]) -> str:
     if key == "role":
         return _(ROLE_LABELS.get(value, value))
     if key == "kind":
-        docs = _documents_module()
+        docs = entry_documents
         return _(docs.DOCUMENT_KIND_LABELS.get(value, value)) if docs else str(value)
     if key == "size":
         return size_text(value)
@@ -263,142 +204,11 @@ def _filters_query(**filters: Any) -> str:
     return urlencode({k: v for k, v in filters.items() if v not in (None, "")})
 
 
-# --------------------------------------------------------------------------- dashboard
+class EventRegistrationPages(Controller):
+    """An event's entries, the entry form, the registration workbook (template, import, export)."""
 
-
-class DashboardPages(Controller):
-    include_in_schema = False
-
-    @get("/", guards=[logged_in])
-    async def index(self, request: Request) -> Any:
-        user = user_of(request)
-        all_events = [event_view(e) for e in await events.list_events()]
-        if user.is_organizer:
-            blocks = []
-            for event in all_events:
-                counts = await registration.counts(user, event["id"])
-                categories = await events.list_categories(event["id"])
-                by_name = {c["name"]: c["code"] for c in categories}
-                status_counts = counts["status"]
-                blocks.append({
-                    "event": event,
-                    "total": sum(n for s, n in status_counts.items() if s != "withdrawn"),
-                    "to_review": status_counts.get("submitted", 0) + status_counts.get("recommended", 0),
-                    "approved": status_counts.get("approved", 0),
-                    "returned": status_counts.get("returned", 0),
-                    "categories": [(name, by_name.get(name, ""), n) for name, n in
-                                   sorted(counts["category"].items(), key=lambda kv: list(by_name).index(kv[0]) if kv[0] in by_name else 999)],
-                    "divisions": [(d, counts["division"][d]) for d in DIVISIONS if d in counts["division"]],
-                    "cities": sorted(counts["city"].items(), key=lambda kv: _city_order(kv[0])),
-                    "statuses": [(s, _(registration.STATUS_LABELS[s]), status_counts[s]) for s in registration.STATUS_LABELS if s in status_counts],
-                })
-            return render(request, "competitions/events/dashboard_organizer.html", blocks=blocks)
-        if user.role == "city":
-            blocks = []
-            for event in all_events:
-                waiting = await registration.list_entries(user, event["id"], {"status": "submitted"})
-                counts = await registration.counts(user, event["id"])
-                blocks.append({"event": event, "waiting": waiting, "status": counts["status"],
-                               "total": sum(n for s, n in counts["status"].items() if s != "withdrawn")})
-            return render(request, "competitions/events/dashboard_city.html", blocks=blocks, status_labels=registration.STATUS_LABELS)
-        if user.role == "school":
-            blocks = []
-            for event in all_events:
-                entries = await registration.list_entries(user, event["id"])
-                blocks.append({"event": event, "entries": entries,
-                               "returned": [e for e in entries if e["status"] == "returned"]})
-            return render(request, "competitions/events/dashboard_school.html", blocks=blocks)
-        if user.role == "judge":
-            return redirect("/judging/")  # a judge's work is scoring
-        if user.role == "staff":
-            return redirect("/checkin/")  # check-in staff scan badges
-        return render(request, "competitions/events/dashboard_other.html", events=all_events)
-
-
-def _city_order(city: str) -> tuple[int, str]:
-    order = schools.HAINAN_CITIES
-    return (order.index(city), city) if city in order else (len(order), city)
-
-
-# --------------------------------------------------------------------------- events
-
-
-class EventPages(Controller):
     path = "/events"
     include_in_schema = False
-
-    async def _list_page(self, request: Request, status_code: int = 200, **context: Any) -> Any:
-        all_events = [event_view(e) for e in await events.list_events()]
-        context.setdefault("form", {"kind": "innovation", "year": str(dt.datetime.now(SHANGHAI).year)})
-        return render(request, "competitions/events/events.html", status_code=status_code, events=all_events, kinds=EVENT_KINDS,
-                      kind_labels=events.KIND_LABELS, **context)
-
-    @get("/", guards=[logged_in])
-    async def index(self, request: Request) -> Any:
-        return await self._list_page(request)
-
-    @post("/", guards=[organizer_only])
-    async def create(self, request: Request) -> Any:
-        form = await request.form()
-        data = {k: form_value(form, k) for k in ("name", "kind", "year", "registration_opens_at", "registration_closes_at")}
-        data["city_review_required"] = form_bool(form, "city_review_required")
-        try:
-            event = await events.create_event(user_of(request), data)
-        except ServiceError as exc:
-            return await self._list_page(request, status_code=exc.status_code, form=data, error=exc.message)
-        flash(request, _("已创建赛事“{name}”。请检查类别、组别和名额设置。", name=event["name"]))
-        return redirect(f"/events/{event['id']}/settings")
-
-    async def _settings_page(self, request: Request, event_id: int, status_code: int = 200, **context: Any) -> Any:
-        event = event_view(await events.get_event(event_id))
-        categories = await events.list_categories(event_id)
-        return render(request, "competitions/events/settings.html", status_code=status_code, event=event, categories=categories,
-                      kinds=EVENT_KINDS, kind_labels=events.KIND_LABELS, divisions=DIVISIONS,
-                      form=context.pop("form", None) or event, **context)
-
-    @get("/{event_id:int}/settings", guards=[organizer_only])
-    async def settings_form(self, request: Request, event_id: int) -> Any:
-        return await self._settings_page(request, event_id)
-
-    @post("/{event_id:int}/settings", guards=[organizer_only])
-    async def settings(self, request: Request, event_id: int) -> Any:
-        form = await request.form()
-        data: dict[str, Any] = {k: form_value(form, k) for k in (
-            "name", "kind", "year", "registration_opens_at", "registration_closes_at", "min_team_size", "max_team_size", "max_advisers")}
-        data["city_review_required"] = form_bool(form, "city_review_required")
-        data["divisions"] = [d for d in form.getall("divisions", []) if isinstance(d, str)]
-        try:
-            await events.update_event(user_of(request), event_id, data)
-        except ServiceError as exc:
-            typed = {**data, "opens_input": data["registration_opens_at"], "closes_input": data["registration_closes_at"]}
-            return await self._settings_page(request, event_id, status_code=exc.status_code, form=typed, error=exc.message)
-        flash(request, _("赛事设置已保存。"))
-        return redirect(f"/events/{event_id}/settings")
-
-    @post("/{event_id:int}/categories", guards=[organizer_only])
-    async def add_category(self, request: Request, event_id: int) -> Any:
-        form = await request.form()
-        data = {k: form_value(form, k) for k in ("code", "name", "school_quota", "city_quota")}
-        try:
-            category = await events.add_category(user_of(request), event_id, data)
-        except ServiceError as exc:
-            return await self._settings_page(request, event_id, status_code=exc.status_code, category_form=data, category_error=exc.message)
-        flash(request, _("已添加类别 {code} {name}。", code=category["code"], name=category["name"]))
-        return redirect(f"/events/{event_id}/settings#categories")
-
-    @post("/{event_id:int}/categories/{category_id:int}", guards=[organizer_only])
-    async def update_category(self, request: Request, event_id: int, category_id: int) -> Any:
-        form = await request.form()
-        data = {k: form_value(form, k) for k in ("name", "school_quota", "city_quota")}
-        try:
-            category = await events.update_category(user_of(request), event_id, category_id, data)
-        except ServiceError as exc:
-            flash(request, exc.message, "error")
-        else:
-            flash(request, _("类别 {code} 已保存。", code=category["code"]))
-        return redirect(f"/events/{event_id}/settings#categories")
-
-    # ------------------------------------------------------------------ entries of an event
 
     @get("/{event_id:int}/entries", guards=[viewers])
     async def entries(
@@ -448,7 +258,7 @@ class EventPages(Controller):
     async def template(self, request: Request, event_id: int) -> Response:
         event = await events.get_event(event_id)
         content = await roster.registration_template(user_of(request), event_id)
-        return _attachment(content, f"registration-template-{event_id}.xlsx", f"{event['name']}-报名表.xlsx")
+        return xlsx_response(content, f"registration-template-{event_id}.xlsx", f"{event['name']}-报名表.xlsx")
 
     async def _import_page(self, request: Request, event_id: int, status_code: int = 200, **context: Any) -> Any:
         event = event_view(await events.get_event(event_id))
@@ -488,10 +298,7 @@ class EventPages(Controller):
             return render(request, "competitions/registration/export.html", status_code=exc.status_code, event=event_view(event),
                           reason=reason, error=exc.message)
         stamp = dt.datetime.now(SHANGHAI).strftime("%Y%m%d-%H%M")
-        return _attachment(content, f"registrations-{event_id}-{stamp}.xlsx", f"{event['name']}-报名数据-{stamp}.xlsx")
-
-
-# --------------------------------------------------------------------------- entries
+        return xlsx_response(content, f"registrations-{event_id}-{stamp}.xlsx", f"{event['name']}-报名数据-{stamp}.xlsx")
 
 
 class EntryPages(Controller):
@@ -508,7 +315,7 @@ class EntryPages(Controller):
         if actions["history"]:
             categories = {c["id"]: f"{c['code']} {c['name']}" for c in await events.list_categories(event["id"])}
             history = history_view(await entry_history(entry_id, organizer=user.is_organizer), categories)
-        docs = _documents_module()
+        docs = entry_documents
         documents: list[dict[str, Any]] = []
         kinds: dict[str, str] = {}
         if docs is not None:
@@ -614,7 +421,7 @@ class EntryPages(Controller):
     @post("/{entry_id:int}/documents", guards=[registrars],
           request_max_body_size=get_settings().max_document_bytes + 256 * 1024)
     async def upload_document(self, request: Request, entry_id: int) -> Any:
-        docs = _documents_module()
+        docs = entry_documents
         if docs is None:
             flash(request, _("材料上传功能尚未开放。"), "error")
             return redirect(f"/entries/{entry_id}")
@@ -690,7 +497,7 @@ class DocumentPages(Controller):
 
     @get("/{document_id:int}", guards=[requires("organizer", "city", "school", "judge")])
     async def download(self, request: Request, document_id: int) -> Any:
-        docs = _documents_module()
+        docs = entry_documents
         if docs is None:
             from app.errors import NotFound
 
@@ -710,7 +517,7 @@ class DocumentPages(Controller):
 
     @post("/{document_id:int}/delete", guards=[registrars])
     async def delete(self, request: Request, document_id: int, entry_id: int | None = Parameter(query="entry", default=None)) -> Any:
-        docs = _documents_module()
+        docs = entry_documents
         if docs is None:
             return redirect("/")
         try:
@@ -722,5 +529,59 @@ class DocumentPages(Controller):
         return redirect(f"/entries/{entry_id}#documents" if entry_id else "/")
 
 
+class DashboardPages(Controller):
+    include_in_schema = False
+
+    @get("/", guards=[logged_in])
+    async def index(self, request: Request) -> Any:
+        user = user_of(request)
+        all_events = [event_view(e) for e in await events.list_events()]
+        if user.is_organizer:
+            blocks = []
+            for event in all_events:
+                counts = await registration.counts(user, event["id"])
+                categories = await events.list_categories(event["id"])
+                by_name = {c["name"]: c["code"] for c in categories}
+                status_counts = counts["status"]
+                blocks.append({
+                    "event": event,
+                    "total": sum(n for s, n in status_counts.items() if s != "withdrawn"),
+                    "to_review": status_counts.get("submitted", 0) + status_counts.get("recommended", 0),
+                    "approved": status_counts.get("approved", 0),
+                    "returned": status_counts.get("returned", 0),
+                    "categories": [(name, by_name.get(name, ""), n) for name, n in
+                                   sorted(counts["category"].items(), key=lambda kv: list(by_name).index(kv[0]) if kv[0] in by_name else 999)],
+                    "divisions": [(d, counts["division"][d]) for d in DIVISIONS if d in counts["division"]],
+                    "cities": sorted(counts["city"].items(), key=lambda kv: _city_order(kv[0])),
+                    "statuses": [(s, _(registration.STATUS_LABELS[s]), status_counts[s]) for s in registration.STATUS_LABELS if s in status_counts],
+                })
+            return render(request, "competitions/events/dashboard_organizer.html", blocks=blocks)
+        if user.role == "city":
+            blocks = []
+            for event in all_events:
+                waiting = await registration.list_entries(user, event["id"], {"status": "submitted"})
+                counts = await registration.counts(user, event["id"])
+                blocks.append({"event": event, "waiting": waiting, "status": counts["status"],
+                               "total": sum(n for s, n in counts["status"].items() if s != "withdrawn")})
+            return render(request, "competitions/events/dashboard_city.html", blocks=blocks, status_labels=registration.STATUS_LABELS)
+        if user.role == "school":
+            blocks = []
+            for event in all_events:
+                entries = await registration.list_entries(user, event["id"])
+                blocks.append({"event": event, "entries": entries,
+                               "returned": [e for e in entries if e["status"] == "returned"]})
+            return render(request, "competitions/events/dashboard_school.html", blocks=blocks)
+        if user.role == "judge":
+            return redirect("/judging/")  # a judge's work is scoring
+        if user.role == "staff":
+            return redirect("/checkin/")  # check-in staff scan badges
+        return render(request, "competitions/events/dashboard_other.html", events=all_events)
+
+
+def _city_order(city: str) -> tuple[int, str]:
+    order = schools.HAINAN_CITIES
+    return (order.index(city), city) if city in order else (len(order), city)
+
+
 def page_routes() -> list[Any]:
-    return [DashboardPages, EventPages, EntryPages, MemberPages, DocumentPages]
+    return [DashboardPages, EventRegistrationPages, EntryPages, MemberPages, DocumentPages]

@@ -1,0 +1,68 @@
+"""School pages: the list (organizers, cities), editing a school, the school workbook import."""
+from __future__ import annotations
+
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+
+from app.schools import services as schools
+from app.web.auth import organizer_only, requires
+from app.errors import ServiceError
+from app.i18n import _
+from app.web import upload_bytes, flash, form_value, redirect, render, user_of
+
+
+class SchoolPages(Controller):
+    path = "/schools"
+    include_in_schema = False
+    guards = [requires("organizer", "city")]
+
+    @get("/")
+    async def index(self, request: Request, city: str | None = None, q: str | None = None) -> Any:
+        user = user_of(request)
+        rows = await schools.list_schools(user, city=city or None, q=q or None)
+        return render(request, "app/schools/list.html", schools=rows, cities=schools.HAINAN_CITIES, city=city or "", q=q or "")
+
+    @post("/", guards=[organizer_only])
+    async def create(self, request: Request) -> Any:
+        form = await request.form()
+        try:
+            school = await schools.create_school(user_of(request), {k: form_value(form, k) for k in ("code", "name", "city")})
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            flash(request, _("已添加学校 {name}。", name=school["name"]))
+        return redirect("/schools/")
+
+    @get("/{school_id:int}/edit", guards=[organizer_only])
+    async def edit_form(self, request: Request, school_id: int) -> Any:
+        school = await schools.get_school(user_of(request), school_id)
+        return render(request, "app/schools/edit.html", school=school, cities=schools.HAINAN_CITIES)
+
+    @post("/{school_id:int}/edit", guards=[organizer_only])
+    async def edit(self, request: Request, school_id: int) -> Any:
+        form = await request.form()
+        data = {k: form_value(form, k) for k in ("code", "name", "city")}
+        try:
+            await schools.update_school(user_of(request), school_id, data)
+        except ServiceError as exc:
+            return render(request, "app/schools/edit.html", status_code=exc.status_code, school={"id": school_id, **data},
+                          cities=schools.HAINAN_CITIES, error=exc.message)
+        flash(request, _("学校信息已保存。"))
+        return redirect("/schools/")
+
+    @post("/import", guards=[organizer_only])
+    async def import_(self, request: Request) -> Any:
+        try:
+            result = await schools.import_schools(user_of(request), await upload_bytes(request))
+        except ServiceError as exc:
+            rows = await schools.list_schools(user_of(request))
+            return render(request, "app/schools/list.html", status_code=exc.status_code, schools=rows, cities=schools.HAINAN_CITIES,
+                          city="", q="", import_error=exc.message, import_errors=exc.errors)
+        flash(request, _("导入完成：新增 {created} 所，更新 {updated} 所。", **result))
+        return redirect("/schools/")
+
+
+def page_routes() -> list[Any]:
+    return [SchoolPages]

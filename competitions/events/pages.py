@@ -1,0 +1,97 @@
+"""Event pages: the list, creating an event, its settings and categories."""
+from __future__ import annotations
+
+
+import datetime as dt
+from typing import Any
+
+from litestar import Controller, Request, get, post
+
+from app.web.auth import logged_in, organizer_only
+from app.errors import ServiceError
+from app.i18n import _
+from app.times import SHANGHAI
+from app.web import flash, form_bool, form_value, redirect, render, user_of
+from competitions.events.views import event_view
+from competitions.events import services as events
+from competitions.events.tables import DIVISIONS, EVENT_KINDS
+
+
+class EventPages(Controller):
+    path = "/events"
+    include_in_schema = False
+
+    async def _list_page(self, request: Request, status_code: int = 200, **context: Any) -> Any:
+        all_events = [event_view(e) for e in await events.list_events()]
+        context.setdefault("form", {"kind": "innovation", "year": str(dt.datetime.now(SHANGHAI).year)})
+        return render(request, "competitions/events/events.html", status_code=status_code, events=all_events, kinds=EVENT_KINDS,
+                      kind_labels=events.KIND_LABELS, **context)
+
+    @get("/", guards=[logged_in])
+    async def index(self, request: Request) -> Any:
+        return await self._list_page(request)
+
+    @post("/", guards=[organizer_only])
+    async def create(self, request: Request) -> Any:
+        form = await request.form()
+        data = {k: form_value(form, k) for k in ("name", "kind", "year", "registration_opens_at", "registration_closes_at")}
+        data["city_review_required"] = form_bool(form, "city_review_required")
+        try:
+            event = await events.create_event(user_of(request), data)
+        except ServiceError as exc:
+            return await self._list_page(request, status_code=exc.status_code, form=data, error=exc.message)
+        flash(request, _("已创建赛事“{name}”。请检查类别、组别和名额设置。", name=event["name"]))
+        return redirect(f"/events/{event['id']}/settings")
+
+    async def _settings_page(self, request: Request, event_id: int, status_code: int = 200, **context: Any) -> Any:
+        event = event_view(await events.get_event(event_id))
+        categories = await events.list_categories(event_id)
+        return render(request, "competitions/events/settings.html", status_code=status_code, event=event, categories=categories,
+                      kinds=EVENT_KINDS, kind_labels=events.KIND_LABELS, divisions=DIVISIONS,
+                      form=context.pop("form", None) or event, **context)
+
+    @get("/{event_id:int}/settings", guards=[organizer_only])
+    async def settings_form(self, request: Request, event_id: int) -> Any:
+        return await self._settings_page(request, event_id)
+
+    @post("/{event_id:int}/settings", guards=[organizer_only])
+    async def settings(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        data: dict[str, Any] = {k: form_value(form, k) for k in (
+            "name", "kind", "year", "registration_opens_at", "registration_closes_at", "min_team_size", "max_team_size", "max_advisers")}
+        data["city_review_required"] = form_bool(form, "city_review_required")
+        data["divisions"] = [d for d in form.getall("divisions", []) if isinstance(d, str)]
+        try:
+            await events.update_event(user_of(request), event_id, data)
+        except ServiceError as exc:
+            typed = {**data, "opens_input": data["registration_opens_at"], "closes_input": data["registration_closes_at"]}
+            return await self._settings_page(request, event_id, status_code=exc.status_code, form=typed, error=exc.message)
+        flash(request, _("赛事设置已保存。"))
+        return redirect(f"/events/{event_id}/settings")
+
+    @post("/{event_id:int}/categories", guards=[organizer_only])
+    async def add_category(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        data = {k: form_value(form, k) for k in ("code", "name", "school_quota", "city_quota")}
+        try:
+            category = await events.add_category(user_of(request), event_id, data)
+        except ServiceError as exc:
+            return await self._settings_page(request, event_id, status_code=exc.status_code, category_form=data, category_error=exc.message)
+        flash(request, _("已添加类别 {code} {name}。", code=category["code"], name=category["name"]))
+        return redirect(f"/events/{event_id}/settings#categories")
+
+    @post("/{event_id:int}/categories/{category_id:int}", guards=[organizer_only])
+    async def update_category(self, request: Request, event_id: int, category_id: int) -> Any:
+        form = await request.form()
+        data = {k: form_value(form, k) for k in ("name", "school_quota", "city_quota")}
+        try:
+            category = await events.update_category(user_of(request), event_id, category_id, data)
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            flash(request, _("类别 {code} 已保存。", code=category["code"]))
+        return redirect(f"/events/{event_id}/settings#categories")
+
+
+def page_routes() -> list[Any]:
+    return [EventPages]

@@ -1,0 +1,46 @@
+"""The competitions programme: events, registration and check-in, plugged into the platform."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from app.plugins import NavItem, ProgrammePlugin
+from competitions import demo
+from competitions.checkin import controllers as checkin_api
+from competitions.checkin import pages as checkin_pages
+from competitions.checkin.scanstore import close_scan_stores
+from competitions.events import controllers as events_api
+from competitions.events import pages as events_pages
+from competitions.registration import controllers as registration_api
+from competitions.registration import pages as registration_pages
+from competitions.registration.pages import ACTION_LABELS
+
+
+class CompetitionsPlugin(ProgrammePlugin):
+    name = "competitions"
+
+    def route_handlers(self) -> Sequence[Any]:
+        return [
+            *events_api.api_routes(), *registration_api.api_routes(), *checkin_api.api_routes(),
+            *events_pages.page_routes(), *registration_pages.page_routes(), *checkin_pages.page_routes(),
+        ]
+
+    def nav_items(self) -> Sequence[NavItem]:
+        return [
+            NavItem("首页", "/", ("organizer", "city", "school", "judge", "referee", "staff"), order=0),
+            NavItem("赛事", "/events/", ("organizer", "city", "school", "judge", "referee", "staff"), order=10),
+            NavItem("签到", "/checkin/", ("organizer", "staff"), order=40),
+        ]
+
+    def demo_builders(self) -> Sequence[tuple[int, str, Any]]:
+        return [(10, "province", demo.build_demo), (30, "checkin", demo.build_checkin_demo)]
+
+    def demo_logins(self) -> Sequence[tuple[str, str, str]]:
+        return demo.DEMO_USERS
+
+    def shutdown_hooks(self) -> Sequence[Any]:
+        return [close_scan_stores]
+
+    def action_labels(self) -> dict[str, str]:
+        return dict(ACTION_LABELS)

@@ -1,0 +1,48 @@
+"""The judging programme: panels, scoring, results and certificates, plugged into the platform."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from app import signals
+from app.plugins import DEMO_PASSWORD, NavItem, ProgrammePlugin
+from competitions.registration import access
+from judging import demo
+from judging.certificates import controllers as certificates_api
+from judging.certificates import pages as certificates_pages
+from judging.certificates import services as certificates
+from judging.panels import assignments
+from judging.panels import controllers as panels_api
+from judging.panels import pages as panels_pages
+from judging.results import controllers as results_api
+from judging.results import pages as results_pages
+from judging.scoring import controllers as scoring_api
+from judging.scoring import pages as scoring_pages
+
+
+class JudgingPlugin(ProgrammePlugin):
+    name = "judging"
+
+    def route_handlers(self) -> Sequence[Any]:
+        return [
+            *scoring_api.api_routes(), *panels_api.api_routes(), *results_api.api_routes(), *certificates_api.api_routes(),
+            *scoring_pages.page_routes(), *panels_pages.page_routes(), *results_pages.page_routes(),
+            *certificates_pages.page_routes(),
+        ]
+
+    def nav_items(self) -> Sequence[NavItem]:
+        return [
+            NavItem("评审", "/judging/", ("organizer",), order=20),
+            NavItem("我的评审", "/judging/", ("judge",), order=20),
+            NavItem("证书", "/certificates/", ("school",), order=30),
+        ]
+
+    def demo_builders(self) -> Sequence[tuple[int, str, Any]]:
+        return [(20, "judging", lambda: demo.build_judging_demo(DEMO_PASSWORD))]
+
+    def setup(self) -> None:
+        # judges see the entries assigned to them (registration asks; judging answers)
+        access.entry_readers.connect(assignments.entry_access_for_judge)
+        # finalizing results numbers the award certificates
+        signals.results_finalized.connect(certificates.on_results_finalized)

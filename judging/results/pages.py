@@ -1,0 +1,299 @@
+"""Results pages: the judging area's overview and progress, consistency report, an entry's score sheets, results by method, awards, recommendations, publication (公示), objections, finalization, and the public results page."""
+from __future__ import annotations
+
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+
+from app.web.auth import organizer_only
+from app.errors import NotFound, ServiceError
+from app.i18n import _
+from app.web import flash, form_int, form_value, render, user_of
+from competitions.events import services as events
+from app.times import SHANGHAI, show_time
+from judging.results import publication
+from judging.results import services as results
+from judging.rounds import services as rounds
+from app.web import xlsx_response
+from judging.scoring.views import METHOD_LABELS, OBJECTION_STATUS_LABELS, back_to, entry_ids_by_code, event_context, judging_page, share_text
+from competitions.registration import services as registration
+from judging.panels import assignments
+from judging.panels import services as panels
+from judging.scoring import rubric
+from judging.scoring import services as scoring
+from judging.scoring.views import FLAG_LABELS, json_response, number_text, two
+
+
+class ResultsPages(Controller):
+    path = "/events/{event_id:int}/judging"
+    include_in_schema = False
+    guards = [organizer_only]
+
+    @get("/results")
+    async def results_page(self, request: Request, event_id: int, method: str | None = None, category: str | None = None,
+                           division: str | None = None) -> Any:
+        method = method if method in METHOD_LABELS else None
+        data = await results.compute_results(event_id, method)
+        rows = data["entries"]
+        if category:
+            rows = [r for r in rows if r["category_code"] == category.upper()]
+        if division:
+            rows = [r for r in rows if r["division"] == division]
+        groups: list[dict[str, Any]] = []
+        for r in rows:
+            if not groups or (groups[-1]["category_code"], groups[-1]["division"]) != (r["category_code"], r["division"]):
+                groups.append({"category_code": r["category_code"], "category_name": r["category_name"], "division": r["division"],
+                               "rows": [], "ranked": 0, "incomplete": 0})
+            groups[-1]["rows"].append(r)
+            groups[-1]["ranked" if r["status"] == "complete" else "incomplete"] += 1
+        event_row = await events.get_event_row(event_id)
+        compare = None
+        if method and method != event_row["aggregation"]:
+            current = {r["entry_id"]: r for r in (await results.compute_results(event_id))["entries"]}
+            compare = {eid: {"rank": r["rank"], "score": r["score"], "award": r["award"]} for eid, r in current.items()}
+        return await judging_page(request, event_id, "results/results.html", "results", data=data, groups=groups, method=data["method"],
+                           event_method=event_row["aggregation"], methods=METHOD_LABELS, award_labels=results.AWARD_LABELS,
+                           compare=compare, categories=await events.list_categories(event_id), filters={"category": (category or "").upper(),
+                           "division": division or ""}, event_row=event_row, share_text=share_text,
+                           recommended=sum(1 for r in data["entries"] if r["recommended"]))
+
+    @post("/settings")
+    async def settings(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        data: dict[str, Any] = {k: form_value(form, k) for k in ("aggregation", "trim_min_scores", "score_decimals") if form_value(form, k)}
+        quotas = {k: form_value(form, f"award_{k}") for k in ("first", "second", "third") if form_value(form, f"award_{k}")}
+        if quotas:
+            data["award_quotas"] = quotas
+        try:
+            await events.update_event(user_of(request), event_id, data)
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            flash(request, _("评审设置已保存，结果已按新设置重新计算。"))
+        return back_to(event_id, "/results")
+
+    @post("/awards")
+    async def adjust_award(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        entry_id = form_int(form, "entry_id")
+        award = form_value(form, "award") or None
+        try:
+            if entry_id is None:
+                raise NotFound(_("作品不存在。"))
+            await results.adjust_award(user_of(request), event_id, entry_id, award, form_value(form, "reason"))
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            flash(request, _("奖项已调整，理由已记入审计记录。"))
+        return back_to(event_id, "/results" + (f"#entry-{entry_id}" if entry_id else ""))
+
+    @post("/recommendations")
+    async def recommend(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        ids = [int(v) for v in form.getall("entry_ids", []) if isinstance(v, str) and v.isdigit()]
+        try:
+            result = await publication.set_recommendations(user_of(request), event_id, ids)
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            flash(request, _("已保存推荐名单：{n} 个作品推荐参加全国大赛。", n=len(result["recommended"])))
+        return back_to(event_id, "/results")
+
+    @get("/results.xlsx")
+    async def workbook(self, event_id: int) -> Response:
+        event = await events.get_event(event_id)
+        content = await publication.results_workbook(event_id)
+        stamp = dt.datetime.now(SHANGHAI).strftime("%Y%m%d-%H%M")
+        return xlsx_response(content, f"results-{event_id}-{stamp}.xlsx", f"{event['name']}-评审结果-{stamp}.xlsx")
+
+    @get("/publication")
+    async def publication_page(self, request: Request, event_id: int) -> Any:
+        objections = await publication.list_objections(event_id)
+        prog = await scoring.progress(event_id)
+        data = await results.compute_results(event_id)
+        incomplete = sum(1 for r in data["entries"] if r["status"] != "complete")
+        ctx = await event_context(event_id)
+        round_row = ctx["round"]
+        return await judging_page(request, event_id, "results/publication.html", "publication", objections=[
+            {**o, "created_text": show_time(o["created_at"]), "resolved_text": show_time(o["resolved_at"])} for o in objections],
+            objection_labels=OBJECTION_STATUS_LABELS, progress=prog, incomplete=incomplete,
+            published_text=show_time(round_row.get("published_at")), finalized_text=show_time(round_row.get("finalized_at")),
+            entries=[{"entry_id": r["entry_id"], "code": r["code"], "title": r["title"]} for r in data["entries"]])
+
+    async def _state_action(self, request: Request, event_id: int, action: str) -> Any:
+        form = await request.form()
+        if form_value(form, "confirm") != "yes":
+            flash(request, _("请先勾选确认框。"), "error")
+            return back_to(event_id, "/publication")
+        actor = user_of(request)
+        try:
+            if action == "publish":
+                await publication.publish(actor, event_id)
+                flash(request, _("结果已公示。公开页面已开放，评委评分已锁定。"))
+            elif action == "finalize":
+                await publication.finalize(actor, event_id)
+                flash(request, _("结果已定稿，所有评分和奖项都已锁定。"))
+            else:
+                await publication.unlock(actor, event_id, form_value(form, "reason"))
+                flash(request, _("已解锁定稿结果（回到公示状态），解锁理由已记入审计记录。"), "warning")
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        return back_to(event_id, "/publication")
+
+    @post("/publish")
+    async def publish(self, request: Request, event_id: int) -> Any:
+        return await self._state_action(request, event_id, "publish")
+
+    @post("/finalize")
+    async def finalize(self, request: Request, event_id: int) -> Any:
+        return await self._state_action(request, event_id, "finalize")
+
+    @post("/unlock")
+    async def unlock(self, request: Request, event_id: int) -> Any:
+        return await self._state_action(request, event_id, "unlock")
+
+    @post("/objections")
+    async def record_objection(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        code = form_value(form, "entry_code").upper()
+        entry_id = None
+        try:
+            if code:
+                entry_id = (await entry_ids_by_code(user_of(request), event_id)).get(code)
+                if entry_id is None:
+                    raise NotFound(_("找不到这些作品编号：{codes}。", codes=code))
+            await publication.record_objection(user_of(request), event_id, entry_id, form_value(form, "raised_by"),
+                                               form_value(form, "content"))
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            flash(request, _("异议已登记。"))
+        return back_to(event_id, "/publication#objections")
+
+    @post("/objections/{objection_id:int}/resolve")
+    async def resolve_objection(self, request: Request, event_id: int, objection_id: int) -> Any:
+        form = await request.form()
+        try:
+            await publication.resolve_objection(user_of(request), objection_id, form_value(form, "handling"),
+                                                form_value(form, "status") or "resolved")
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            flash(request, _("处理情况已保存。"))
+        return back_to(event_id, "/publication#objections")
+
+    @post("/advance")
+    async def advance(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        top_n = form_int(form, "top_n")
+        share_text_ = form_value(form, "top_share")
+        try:
+            share = None
+            if share_text_:
+                share = Decimal(share_text_.rstrip("%")) / (100 if share_text_.endswith("%") else 1)
+            result = await publication.advance_to_final(user_of(request), event_id, top_n, share)
+        except (InvalidOperation, ValueError):
+            flash(request, _("晋级比例必须在 0 到 1 之间。"), "error")
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            flash(request, _("已进入终评：{n} 个作品晋级。请为终评分配评委。", n=result["advanced"]))
+            return back_to(event_id, "/assignments")
+        return back_to(event_id, "/publication")
+
+
+class PublicResultsPages(Controller):
+    path = "/results"
+    include_in_schema = False
+
+    @get("/{event_id:int}")
+    async def public(self, request: Request, event_id: int) -> Any:
+        event = await events.get_event(event_id)
+        if not await publication.is_published(event_id):
+            raise NotFound(_("结果尚未公示。"))
+        rows = await results.public_results(event_id)
+        groups: list[dict[str, Any]] = []
+        for r in rows:
+            if not groups or (groups[-1]["category_code"], groups[-1]["division"]) != (r["category_code"], r["division"]):
+                groups.append({"category_code": r["category_code"], "category_name": r["category_name"], "division": r["division"], "rows": []})
+            groups[-1]["rows"].append(r)
+        round_row = await rounds.current_round(event_id)
+        return render(request, "judging/results/public_results.html", event=event, groups=groups, award_labels=results.AWARD_LABELS,
+                      state=round_row["state"], state_label=_(rounds.STATE_LABELS.get(round_row["state"], "")),
+                      published_text=show_time(round_row.get("published_at")), finalized_text=show_time(round_row.get("finalized_at")),
+                      objections_open=round_row["state"] == "published")
+
+
+class ProgressPages(Controller):
+    path = "/events/{event_id:int}/judging"
+    include_in_schema = False
+    guards = [organizer_only]
+
+    @get("/")
+    async def overview(self, request: Request, event_id: int) -> Any:
+        board = await assignments.assignment_board(event_id)
+        prog = await scoring.progress(event_id)
+        stored = None in await rubric.stored_scopes(event_id)
+        criteria = await rubric.get_rubric(event_id)
+        judges = await panels.list_judges(event_id)
+        objections = await publication.list_objections(event_id)
+        return await judging_page(request, event_id, "overview.html", "overview", board=board, progress=prog, criteria=criteria,
+                           rubric_stored=stored, judges=judges, open_objections=[o for o in objections if o["status"] == "open"])
+
+    @get("/progress")
+    async def progress(self, request: Request, event_id: int, partial: int | None = None) -> Any:
+        data = await scoring.progress(event_id)
+        now_text = dt.datetime.now(SHANGHAI).strftime("%H:%M:%S")
+        if partial:
+            ctx = await event_context(event_id)
+            return render(request, "judging/scoring/_progress.html", progress=data, updated_text=now_text, **ctx)
+        return await judging_page(request, event_id, "scoring/progress.html", "progress", progress=data, updated_text=now_text)
+
+    @get("/progress.json")
+    async def progress_json(self, event_id: int) -> Response:
+        return json_response(await scoring.progress(event_id))
+
+    @get("/consistency")
+    async def consistency(self, request: Request, event_id: int) -> Any:
+        report = await results.consistency_report(event_id)
+        return await judging_page(request, event_id, "scoring/consistency.html", "consistency", report=report, flag_labels=FLAG_LABELS)
+
+    @get("/entries/{entry_id:int}")
+    async def entry_scores(self, request: Request, event_id: int, entry_id: int) -> Any:
+        entry = await registration.get_entry(user_of(request), entry_id)
+        if entry["event_id"] != event_id:
+            raise NotFound(_("作品不存在。"))
+        category_ids = await events.category_ids(event_id)
+        criteria = await rubric.get_rubric(event_id, category_ids.get(entry["category_code"]))
+        sheets = await scoring.entry_scores(entry_id)
+        history = await scoring.score_history(entry_id)
+        objections = [o for o in await publication.list_objections(event_id) if o["entry"] in (entry_id, None)]
+        students = [m for m in entry["members"] if m["role"] == "student"]
+        return await judging_page(request, event_id, "scoring/entry_scores.html", "results", entry=entry, criteria=criteria, sheets=sheets,
+                           history=[{**h, "at_text": show_time(h["at"])} for h in history], objections=objections,
+                           students=students, two=two, number_text=number_text)
+
+    @post("/scores/{score_id:int}")
+    async def change_score(self, request: Request, event_id: int, score_id: int) -> Any:
+        form = await request.form()
+        entry_id = form_int(form, "entry_id")
+        criteria = {key[len("points_"):]: value.strip() for key, value in form.items()
+                    if key.startswith("points_") and isinstance(value, str) and value.strip()}
+        reason = form_value(form, "reason")
+        objection = form_value(form, "objection")
+        if objection:
+            reason = f"{_('异议')} #{objection}：{reason}" if reason else f"{_('异议')} #{objection}"
+        try:
+            await scoring.organizer_change_score(user_of(request), score_id, criteria, reason)
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            flash(request, _("评分已修改，修改记录已保存。"))
+        return back_to(event_id, f"/entries/{entry_id}" if entry_id else "/results")
+
+
+def page_routes() -> list[Any]:
+    return [ProgressPages, ResultsPages, PublicResultsPages]

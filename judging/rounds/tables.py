@@ -1,0 +1,38 @@
+"""Round tables: an event's judging rounds (single, or preliminary then final) with their state (open / published / finalized), and which entries each round judges."""
+from __future__ import annotations
+
+
+from piccolo.columns import Boolean, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+from competitions.events.tables import Event
+from competitions.registration.tables import Entry
+
+
+ROUND_KINDS = ("single", "preliminary", "final")
+
+
+RESULT_STATES = ("open", "published", "finalized")
+
+
+class Round(Table, tablename="judging_round"):
+    """A judging round: ``single`` (default), or ``preliminary`` (初评) then ``final`` (终评/答辩)."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=16, default="single")
+    name = Varchar(length=50, default="")
+    position = Integer(default=0)
+    is_current = Boolean(default=True)
+    state = Varchar(length=16, default="open")
+    published_at = Timestamptz(null=True, default=None)
+    finalized_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class RoundEntry(Table, tablename="round_entry"):
+    """Entries advanced to a final round (a single or preliminary round takes every approved entry)."""
+
+    round = ForeignKey(references=Round, on_delete=OnDelete.cascade, index=True)
+    entry = ForeignKey(references=Entry, on_delete=OnDelete.cascade, index=True)
+
