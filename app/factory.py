@@ -189,10 +189,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     db.configure_database(settings.database_url)
 
     from app.controllers import app_routes
+    from app.regions.controllers import region_routes
     from competitions.controllers import competition_routes
 
     route_handlers: list[Any] = [
         *app_routes(),
+        *region_routes(),
         *competition_routes(),
         create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
     ]
