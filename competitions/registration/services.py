@@ -147,7 +147,6 @@ def entry_out(row: dict[str, Any], members: list[dict[str, Any]], *, private: bo
         "school_code": row["school_code"],
         "school_name": row["school_name"],
         "city": row["city"],
-        "region_code": row.get("region_code"),
         "category_code": row["category_code"],
         "category_name": row["category_name"],
         "division": row["division"],
