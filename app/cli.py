@@ -85,6 +85,23 @@ def cmd_db(args: argparse.Namespace) -> None:
             print(f"Applied {applied} migration{'s' if applied != 1 else ''}; the database is up to date.")
         else:
             print("The database was already up to date.")
+        _report_without_region()
+
+
+def _report_without_region() -> None:
+    """After an upgrade: schools and city accounts whose old free-text city names no region."""
+    from app.regions.services import without_region
+
+    left = asyncio.run(without_region())
+    for kind, rows, show, fix in (
+        ("schools", left["schools"], lambda r: f"{r['code']} {r['name']}", "edit them on the schools page"),
+        ("city accounts", left["accounts"], lambda r: r["username"],
+         "they see no schools until replaced by an account created with a valid --city"),
+    ):
+        if rows:
+            print(f"{len(rows)} {kind} have a city that names no Hainan city/county ({fix}):")
+            for row in rows:
+                print(f"  {show(row)}: {row['city']!r}")
 
 
 def cmd_users(args: argparse.Namespace) -> None:

@@ -22,6 +22,7 @@ from app.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings, set_
 from app.accounts import controllers as accounts_api
 from app.accounts import pages as accounts_pages
 from app.plugins import ProgrammePlugin, registry
+from app.regions import controllers as regions_api
 from app.schools import controllers as schools_api
 from app.schools import pages as schools_pages
 from app.stores import sessions
@@ -39,7 +40,8 @@ def _template_engine(engine: JinjaTemplateEngine) -> None:
 
 def platform_routes() -> list[Any]:
     """The platform's own controllers and pages: log-in, accounts, schools."""
-    return [*accounts_api.api_routes(), *schools_api.api_routes(), *accounts_pages.page_routes(), *schools_pages.page_routes()]
+    return [*accounts_api.api_routes(), *schools_api.api_routes(), *regions_api.api_routes(), *accounts_pages.page_routes(),
+            *schools_pages.page_routes()]
 
 
 def programme_plugins() -> list[ProgrammePlugin]:

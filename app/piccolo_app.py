@@ -7,7 +7,7 @@ CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 APP_CONFIG = AppConfig(
     app_name="app",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=table_finder(modules=["app.tables"], exclude_imported=True),
+    table_classes=table_finder(modules=["app.tables", "app.regions.tables"], exclude_imported=True),
     migration_dependencies=[],
     commands=[],
 )

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from app.regions.data import region_code_of
+
 
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: ``role`` in organizer|city|school|judge|referee|staff;
-    ``school_id`` for school coordinators, ``city`` for city associations."""
+    ``school_id`` for school coordinators; ``region_code`` (GB/T 2260) and its name
+    ``city`` for city associations."""
 
     id: int
     username: str
@@ -16,17 +19,19 @@ class Principal:
     school_id: int | None = None
     city: str | None = None
     must_change_password: bool = False
+    region_code: str | None = None
 
     @property
     def is_organizer(self) -> bool:
         return self.role == "organizer"
 
-    def can_see_school(self, school_id: int, school_city: str | None) -> bool:
-        """Organizers see every school, a city its own schools, a school itself."""
+    def can_see_school(self, school_id: int, school_region: str | None) -> bool:
+        """Organizers see every school, a city its own schools (by region code: the
+        school's ``region``), a school itself."""
         if self.role == "organizer":
             return True
         if self.role == "city":
-            return school_city is not None and school_city == self.city
+            return school_region is not None and school_region == self.region_code
         if self.role == "school":
             return school_id == self.school_id
         return False
@@ -46,4 +51,6 @@ class Principal:
             school_id=claims.get("school_id"),
             city=claims.get("city"),
             must_change_password=bool(claims.get("must_change_password")),
+            # sessions and tokens issued before regions carry only the city's name
+            region_code=claims.get("region_code") or region_code_of(claims.get("city")),
         )

@@ -10,24 +10,30 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.base import OnDelete
 from piccolo.table import Table
+
+from app.regions.tables import Region
 
 ROLES = ("organizer", "city", "school", "judge", "referee", "staff")
 
 
 class School(Table, tablename="school"):
-    """A school; ``city`` is its city/county (one of the province's 19 in the demo)."""
+    """A school; ``region`` is its city/county (GB/T 2260 code), ``city`` that region's
+    name kept beside it for display (or the old free text where no region matched)."""
 
     code = Varchar(length=32, unique=True, index=True)
     name = Varchar(length=200, index=True)
     city = Varchar(length=64, index=True)
+    region = ForeignKey(references=Region, target_column="code", null=True, default=None, index=True,
+                        on_delete=OnDelete.restrict)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
 
 class User(Table, tablename="app_user"):
     """An account. ``role`` is one of :data:`ROLES`; school accounts carry ``school``,
-    city accounts carry ``city``."""
+    city accounts carry ``region`` (GB/T 2260 code) and its name in ``city``."""
 
     username = Varchar(length=64, unique=True, index=True)
     password_hash = Varchar(length=200)
@@ -35,6 +41,8 @@ class User(Table, tablename="app_user"):
     display_name = Varchar(length=100, default="")
     school = ForeignKey(references=School, null=True, default=None)
     city = Varchar(length=64, null=True, default=None)
+    region = ForeignKey(references=Region, target_column="code", null=True, default=None,
+                        on_delete=OnDelete.restrict)
     is_active = Boolean(default=True)
     must_change_password = Boolean(default=False)
     failed_logins = Integer(default=0)

@@ -10,6 +10,7 @@ from typing import Any
 from app.accounts import services as accounts
 from app.db import write_transaction
 from app.plugins import DEMO_PASSWORD
+from app.regions.data import REGIONS
 from app.schools.services import HAINAN_CITIES
 from app.tables import School, User
 from competitions.events import services as events
@@ -28,10 +29,7 @@ DEMO_USERS = (
     ("referee1", "referee", "裁判"),
     ("staff1", "staff", "签到员"),
 )
-REGION_CODES = dict(zip(HAINAN_CITIES, (
-    "460100", "460200", "460300", "460400", "469001", "469002", "469005", "469006", "469007",
-    "469021", "469022", "469023", "469024", "469025", "469026", "469027", "469028", "469029", "469030",
-)))
+REGION_CODES = {r.name: r.code for r in REGIONS}  # GB/T 2260
 SCHOOL_PATTERNS = ("{short}第一中学", "{short}实验中学", "{short}第二小学", "{short}中学", "{short}民族中学", "{short}实验小学")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾符云邢吉羊"
 GIVEN = ("子涵", "欣怡", "梓轩", "浩然", "雨桐", "宇轩", "思远", "佳怡", "俊杰", "诗涵", "一诺", "天佑", "若曦",
@@ -85,7 +83,7 @@ async def build_demo(seed: int = 2026) -> bool:
         for s_index in range(count):
             name = SCHOOL_PATTERNS[s_index % len(SCHOOL_PATTERNS)].format(short=short if city != "海口市" else "海口市")
             code = f"{REGION_CODES[city][2:]}{s_index + 1:02d}"
-            rows.append(School(code=code, name=name, city=city))
+            rows.append(School(code=code, name=name, city=city, region=REGION_CODES[city]))
             schools.append({"code": code, "name": name, "city": city})
     await School.insert(*rows)
     by_code = {r["code"]: r for r in await School.select()}

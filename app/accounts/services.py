@@ -9,6 +9,7 @@ from app import audit
 from app.errors import Conflict, Forbidden, NotAuthenticated, NotFound, TooManyRequests, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
+from app.regions.services import resolve_region
 from app.security import hash_password, verify_password
 from app.stores import increment, peek
 from app.tables import ROLES, LoginCode, School, User
@@ -49,6 +50,7 @@ def principal_of(row: dict) -> Principal:
         school_id=row.get("school"),
         city=row.get("city"),
         must_change_password=bool(row.get("must_change_password")),
+        region_code=row.get("region"),
     )
 
 
@@ -118,7 +120,8 @@ async def create_user(
     must_change_password: bool = False,
 ) -> dict:
     """Create an account. School accounts need an existing ``school_code``; city accounts
-    a ``city``. Returns ``{"id", "username", "role", "display_name", "school_code", "city"}``.
+    a ``city`` (a region's name, short name or GB/T 2260 code; stored as the region).
+    Returns ``{"id", "username", "role", "display_name", "school_code", "city", "region_code"}``.
 
     Raises :class:`ValidationFailed` for a bad role, missing school/city or weak password,
     :class:`Conflict` if the user name is taken.
@@ -137,12 +140,14 @@ async def create_user(
         if not school:
             raise ValidationFailed(_("找不到代码为“{code}”的学校，请先创建该学校。", code=school_code))
         school_id = school["id"]
-    if role == "city":
-        city = (city or "").strip()
-        if not city:
-            raise ValidationFailed(_("市县科协账号必须指定所属市县。"))
+    region_code = None
+    if role == "city" and not (city or "").strip():
+        raise ValidationFailed(_("市县科协账号必须指定所属市县。"), errors=[{"field": "city", "message": _("市县科协账号必须指定所属市县。")}])
+    if (city or "").strip():
+        region = await resolve_region(city, field="city")
+        city, region_code = region["name"], region["code"]
     else:
-        city = (city or "").strip() or None
+        city = None
     if await User.exists().where(User.username == username):
         raise Conflict(_("用户名“{username}”已被使用，请换一个。", username=username))
     user = User(
@@ -152,6 +157,7 @@ async def create_user(
         display_name=(display_name or "").strip() or username,
         school=school_id,
         city=city,
+        region=region_code,
         must_change_password=must_change_password,
     )
     await user.save()
@@ -163,13 +169,14 @@ async def create_user(
         "display_name": user.display_name,
         "school_code": school_code if role == "school" else None,
         "city": city,
+        "region_code": region_code,
     }
 
 
 async def list_users() -> list[dict]:
-    """All accounts with their school: ``[{"id", "username", "role", "display_name", "school_code", "school_name", "city", "is_active", "must_change_password", "locked"}]``."""
+    """All accounts with their school: ``[{"id", "username", "role", "display_name", "school_code", "school_name", "city", "region_code", "is_active", "must_change_password", "locked"}]``."""
     rows = await User.select(
-        User.id, User.username, User.role, User.display_name, User.city, User.is_active,
+        User.id, User.username, User.role, User.display_name, User.city, User.region.as_alias("region_code"), User.is_active,
         User.must_change_password, User.locked_until,
         User.school.code.as_alias("school_code"), User.school.name.as_alias("school_name"),
     ).order_by(User.role).order_by(User.username)

@@ -9,15 +9,14 @@ from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
+from app.regions.data import REGION_NAMES, region_code_of
+from app.regions.services import list_regions, match_region, region_error, resolve_region
 from app.tables import School
 from app.exports.workbook import clean_text, find_table, open_workbook
 
-# the 19 cities and counties of Hainan province (demo data and the city drop-down)
-HAINAN_CITIES = (
-    "海口市", "三亚市", "三沙市", "儋州市", "五指山市", "琼海市", "文昌市", "万宁市", "东方市",
-    "定安县", "屯昌县", "澄迈县", "临高县", "白沙黎族自治县", "昌江黎族自治县", "乐东黎族自治县",
-    "陵水黎族自治县", "保亭黎族苗族自治县", "琼中黎族苗族自治县",
-)
+# the 19 cities and counties of Hainan province (demo data and the city drop-down);
+# codes and the rest live in app.regions.data
+HAINAN_CITIES = REGION_NAMES
 SCHOOL_COLUMNS = ("学校代码", "学校名称", "所属市县")
 
 
@@ -37,17 +36,22 @@ def _clean(data: dict[str, Any]) -> tuple[str, str, str]:
     return code, name, city
 
 
-async def check_city(city: str) -> None:
-    """A school's city must be one of the province's cities/counties (or one already in
-    use), so a typo cannot hide a school from its city association."""
-    if city in HAINAN_CITIES or await School.exists().where(School.city == city):
-        return
-    raise ValidationFailed(_("“{city}”不是本省的市县，请从列表中选择（例如：{examples}）。", city=city, examples="、".join(HAINAN_CITIES[:4])),
-                           errors=[{"field": "city", "message": _("请从列表中选择市县。")}])
+async def check_city(city: str) -> dict[str, Any]:
+    """A school's city must name one of the province's cities/counties (name, short name
+    or code), so a typo cannot hide a school from its city association. Returns the
+    region row; raises :class:`ValidationFailed` (field ``city``) listing the valid names."""
+    return await resolve_region(city, field="city")
+
+
+def city_condition(city: str):
+    """A ``School`` filter for a city given as a region's name, short name or code (or,
+    for schools left without a region, their old text)."""
+    code = region_code_of(city)
+    return (School.region == code) if code else (School.city == city.strip())
 
 
 def school_out(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": row["id"], "code": row["code"], "name": row["name"], "city": row["city"]}
+    return {"id": row["id"], "code": row["code"], "name": row["name"], "city": row["city"], "region_code": row.get("region")}
 
 
 async def create_school(actor: Principal, data: dict[str, Any]) -> dict[str, Any]:
@@ -56,13 +60,14 @@ async def create_school(actor: Principal, data: dict[str, Any]) -> dict[str, Any
     if not actor.is_organizer:
         raise Forbidden(_("只有组委会可以添加学校。"))
     code, name, city = _clean(data)
-    await check_city(city)
+    region = await check_city(city)
+    city = region["name"]
     if await School.exists().where(School.code == code):
         raise Conflict(_("学校代码“{code}”已存在。", code=code))
-    school = School(code=code, name=name, city=city)
+    school = School(code=code, name=name, city=city, region=region["code"])
     await school.save()
     await audit.record(actor, "school.create", "school", school.id, school_id=school.id, summary=f"{code} {name}")
-    return {"id": school.id, "code": code, "name": name, "city": city}
+    return {"id": school.id, "code": code, "name": name, "city": city, "region_code": region["code"]}
 
 
 async def update_school(actor: Principal, school_id: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -73,36 +78,40 @@ async def update_school(actor: Principal, school_id: int, data: dict[str, Any]) 
     if row is None:
         raise NotFound(_("学校不存在。"))
     code, name, city = _clean({**row, **{k: v for k, v in data.items() if v not in (None, "")}})
-    if city != row["city"]:
-        await check_city(city)
+    region = await check_city(city)  # also for an unchanged city the old free text left without a region
+    city = region["name"]
     if code != row["code"] and await School.exists().where(School.code == code):
         raise Conflict(_("学校代码“{code}”已存在。", code=code))
-    await School.update({School.code: code, School.name: name, School.city: city, School.updated_at: dt.datetime.now(dt.timezone.utc)}).where(School.id == school_id)
+    await School.update({School.code: code, School.name: name, School.city: city, School.region: region["code"],
+                         School.updated_at: dt.datetime.now(dt.timezone.utc)}).where(School.id == school_id)
     await audit.record(actor, "school.update", "school", school_id, school_id=school_id,
                        changes=audit.diff({"code": row["code"], "name": row["name"], "city": row["city"]}, {"code": code, "name": name, "city": city}))
-    return {"id": school_id, "code": code, "name": name, "city": city}
+    return {"id": school_id, "code": code, "name": name, "city": city, "region_code": region["code"]}
 
 
 async def get_school(actor: Principal, school_id: int) -> dict[str, Any]:
     row = await School.select().where(School.id == school_id).first()
-    if row is None or not actor.can_see_school(row["id"], row["city"]):
+    if row is None or not actor.can_see_school(row["id"], row["region"]):
         raise NotFound(_("学校不存在。"))
     return school_out(row)
 
 
 async def list_schools(actor: Principal, city: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
     """Schools the caller may see (organizer: all; city: its own; school: itself),
-    optionally filtered by ``city`` and a name/code search ``q``; sorted by city, code."""
-    query = School.select().order_by(School.city).order_by(School.code)
+    optionally filtered by ``city`` (a region's name, short name or code) and a name/code
+    search ``q``; sorted by region (the province's order), code."""
+    query = School.select().order_by(School.region).order_by(School.city).order_by(School.code)
     where = None
     if actor.role == "city":
-        where = School.city == actor.city
+        if not actor.region_code:
+            return []
+        where = School.region == actor.region_code
     elif actor.role == "school":
         where = School.id == actor.school_id
     elif not actor.is_organizer:
         raise Forbidden(_("您的角色不能查看学校列表。"))
     if city:
-        where = (School.city == city) if where is None else where & (School.city == city)
+        where = city_condition(city) if where is None else where & city_condition(city)
     if q:
         cond = School.name.like(f"%{q.strip()}%") | School.code.like(f"%{q.strip().upper()}%")
         where = cond if where is None else where & cond
@@ -123,6 +132,8 @@ async def import_schools(actor: Principal, data: bytes) -> dict[str, int]:
         table = find_table(wb, SCHOOL_COLUMNS)
         errors: list[dict[str, Any]] = []
         parsed: dict[str, tuple[int, str, str]] = {}
+        regions = await list_regions()
+        region_of: dict[str, str] = {}
         for number, values in table.rows:
             cell = lambda h: values[table.columns[h]] if table.columns[h] < len(values) else None  # noqa: E731
             code, name, city = clean_text(cell("学校代码")).upper(), clean_text(cell("学校名称")), clean_text(cell("所属市县"))
@@ -132,13 +143,14 @@ async def import_schools(actor: Principal, data: bytes) -> dict[str, int]:
             if code and code in parsed:
                 errors.append({"row": number, "column": "学校代码", "message": _("学校代码“{code}”与第 {other} 行重复。", code=code, other=parsed[code][0])})
             elif code and name and city:
-                parsed[code] = (number, name, city)
+                region = match_region(city, regions)
+                if region is None:
+                    errors.append(region_error(city, row=number, column="所属市县"))
+                else:
+                    parsed[code] = (number, name, region["name"])
+                    region_of[code] = region["code"]
     finally:
         wb.close()
-    known = set(HAINAN_CITIES) | {r["city"] for r in await School.select(School.city).distinct()}
-    for code, (number, _name, city) in parsed.items():
-        if city not in known:
-            errors.append({"row": number, "column": "所属市县", "message": _("“{city}”不是本省的市县，请从列表中选择（例如：{examples}）。", city=city, examples="、".join(HAINAN_CITIES[:4]))})
     errors.sort(key=lambda e: (e["row"] or 0))
     if errors:
         raise ValidationFailed(_("学校名单有 {n} 处错误，未导入任何学校。请按提示修改后重新上传。", n=len(errors)), errors=errors)
@@ -147,12 +159,12 @@ async def import_schools(actor: Principal, data: bytes) -> dict[str, int]:
 
     async def work() -> dict[str, int]:
         existing = {r["code"]: r["id"] for r in await School.select(School.id, School.code).where(School.code.is_in(list(parsed)))}
-        new = [School(code=c, name=n, city=ci) for c, (_row, n, ci) in parsed.items() if c not in existing]
+        new = [School(code=c, name=n, city=ci, region=region_of[c]) for c, (_row, n, ci) in parsed.items() if c not in existing]
         if new:
             await School.insert(*new)
         for code, school_id in existing.items():
             _row, name, city = parsed[code]
-            await School.update({School.name: name, School.city: city}).where(School.id == school_id)
+            await School.update({School.name: name, School.city: city, School.region: region_of[code]}).where(School.id == school_id)
         await audit.record(actor, "school.import", "school", None, summary=_("导入学校：新增 {a}，更新 {b}", a=len(new), b=len(existing)))
         return {"created": len(new), "updated": len(existing)}
 

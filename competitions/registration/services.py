@@ -15,6 +15,7 @@ from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
+from app.regions.data import region_code_of
 from app.tables import School
 from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row, registration_is_open
 from competitions.registration.access import entry_readers
@@ -52,6 +53,7 @@ def _entry_columns() -> list[Any]:
         Entry.school.code.as_alias("school_code"),
         Entry.school.name.as_alias("school_name"),
         Entry.school.city.as_alias("city"),
+        Entry.school.region.as_alias("region_code"),
         Entry.category.code.as_alias("category_code"),
         Entry.category.name.as_alias("category_name"),
     ]
@@ -68,7 +70,7 @@ async def visible_entry_row(actor: Principal, entry_id: int) -> dict[str, Any]:
     """The entry row if ``actor`` may see it, else :class:`NotFound` (404, never 403,
     so entry ids of other schools reveal nothing). Judges see their assigned entries."""
     row = await _entry_row(entry_id)
-    if actor.can_see_school(row["school"], row["city"]):
+    if actor.can_see_school(row["school"], row["region_code"]):
         return row
     if actor.role == "judge" and await _judge_assigned(actor, entry_id):
         return row
@@ -177,7 +179,9 @@ async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] 
     if actor.role == "school":
         where &= Entry.school == actor.school_id
     elif actor.role == "city":
-        where &= Entry.school.city == actor.city
+        if not actor.region_code:
+            return []
+        where &= Entry.school.region == actor.region_code
     elif (reader := entry_readers.for_role(actor.role)) is not None:
         where &= Entry.id.is_in(await reader.entry_ids(actor, event_id) or [-1])
     elif not actor.is_organizer:
@@ -187,7 +191,8 @@ async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] 
     if "division" in filters:
         where &= Entry.division == filters["division"]
     if "city" in filters:
-        where &= Entry.school.city == filters["city"]
+        code = region_code_of(filters["city"])  # a region's name, short name or code
+        where &= (Entry.school.region == code) if code else (Entry.school.city == filters["city"])
     if "school" in filters:
         where &= Entry.school.code == filters["school"]
     if "status" in filters:
@@ -565,8 +570,9 @@ async def _check_city_quota(row: dict[str, Any]) -> None:
     category = await Category.select().where(Category.id == row["category"]).first()
     if category["city_quota"] is None:
         return
+    same_city = (Entry.school.region == row["region_code"]) if row.get("region_code") else (Entry.school.city == row["city"])
     used = await Entry.count().where(
-        (Entry.event == row["event"]) & (Entry.category == row["category"]) & (Entry.school.city == row["city"])
+        (Entry.event == row["event"]) & (Entry.category == row["category"]) & same_city
         & Entry.status.is_in(["recommended", "approved"])
     )
     if used >= category["city_quota"]:

@@ -8,6 +8,7 @@ from app import audit
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
+from app.regions.services import resolve_region
 from app.tables import School, User
 from competitions.events.services import get_event_row
 from competitions.events.tables import Category
@@ -78,6 +79,8 @@ async def add_judge(actor: Principal, event_id: int, data: dict[str, Any]) -> di
     if not codes or unknown:
         raise ValidationFailed(_("请为评委选择本赛事的类别；不存在的类别：{codes}。", codes="、".join(unknown) or "-"))
     school_id, city = None, (str(data.get("city") or "").strip() or None)
+    if city:  # the region's full name, as schools carry it, so 海口 and 海口市 are one city for conflicts
+        city = (await resolve_region(city, field="city"))["name"]
     if data.get("school_code"):
         school = await School.select(School.id, School.city).where(School.code == str(data["school_code"]).strip().upper()).first()
         if school is None:

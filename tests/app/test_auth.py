@@ -276,7 +276,7 @@ def test_organizer_creates_users_with_validation(world):
                                                  "school_code": "HK01", "display_name": "一中教务处"}, headers=headers)
     assert created.status_code == 201
     assert created.json() == {"id": created.json()["id"], "username": "hk01b", "role": "school", "display_name": "一中教务处",
-                              "school_code": "HK01", "city": None}
+                              "school_code": "HK01", "city": None, "region_code": None}
     token = login(client, "hk01b", "long-password")
     assert token.status_code == 200 and token.json()["role"] == "school"
 
