@@ -90,7 +90,7 @@ def cmd_db(args: argparse.Namespace) -> None:
 
 def _report_without_region() -> None:
     """After an upgrade: schools and city accounts whose old free-text city names no region."""
-    from app.regions.services import without_region
+    from app.schools.services import without_region
 
     left = asyncio.run(without_region())
     for kind, rows, show, fix in (

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from app.regions.data import region_code_of
+from app.region_codes import region_code_of
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 from app.accounts import services as accounts
 from app.db import write_transaction
 from app.plugins import DEMO_PASSWORD
-from app.regions.data import REGIONS
+from app.region_codes import REGIONS
 from app.schools.services import HAINAN_CITIES
 from app.tables import School, User
 from competitions.events import services as events

@@ -6,7 +6,7 @@ names shown everywhere agree. Values that name no region are left as they are wi
 ``region`` NULL and logged (logger ``xinmiao.migrations``); ``xinmiao db upgrade`` lists
 them afterwards so an organizer can correct them on the schools and users pages.
 
-The rows come from :data:`app.regions.data.REGIONS`; only missing codes are inserted, so a
+The rows come from :data:`app.region_codes.REGIONS`; only missing codes are inserted, so a
 later change of that list comes with a migration of its own.
 """
 import logging
@@ -26,7 +26,7 @@ class RawSQL(Table):
 
 
 async def _fill_regions() -> None:
-    from app.regions.data import REGIONS, find_region
+    from app.region_codes import REGIONS, find_region
 
     present = {row["code"] for row in await RawSQL.raw("SELECT code FROM region")}
     for r in REGIONS:

@@ -6,7 +6,7 @@ from typing import Any
 
 from app.errors import ValidationFailed
 from app.i18n import _
-from app.regions.data import REGION_NAMES, find_region, normalize
+from app.region_codes import REGION_NAMES, find_region, normalize
 from app.regions.tables import Region
 
 
@@ -45,15 +45,3 @@ async def resolve_region(text: object, field: str = "city") -> dict[str, Any]:
         error = region_error(text, field)
         raise ValidationFailed(error["message"], errors=[error])
     return found
-
-
-async def without_region() -> dict[str, list[dict[str, Any]]]:
-    """Schools and city accounts whose ``city`` names no region (``region`` is NULL):
-    ``{"schools": [{"code", "name", "city"}], "accounts": [{"username", "city"}]}``."""
-    from app.tables import School, User
-
-    schools = await School.select(School.code, School.name, School.city).where(School.region.is_null()).order_by(School.code)
-    accounts = await User.select(User.username, User.city).where(
-        (User.role == "city") & User.region.is_null()
-    ).order_by(User.username)
-    return {"schools": schools, "accounts": accounts}

@@ -9,13 +9,13 @@ from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
-from app.regions.data import REGION_NAMES, region_code_of
+from app.region_codes import REGION_NAMES, region_code_of
 from app.regions.services import list_regions, match_region, region_error, resolve_region
-from app.tables import School
+from app.tables import School, User
 from app.exports.workbook import clean_text, find_table, open_workbook
 
 # the 19 cities and counties of Hainan province (demo data and the city drop-down);
-# codes and the rest live in app.regions.data
+# codes and the rest live in app.region_codes
 HAINAN_CITIES = REGION_NAMES
 SCHOOL_COLUMNS = ("学校代码", "学校名称", "所属市县")
 
@@ -176,3 +176,13 @@ async def cities() -> list[str]:
     rows = await School.select(School.city).distinct()
     known = [c for c in HAINAN_CITIES if any(r["city"] == c for r in rows)]
     return known + sorted({r["city"] for r in rows} - set(known))
+
+
+async def without_region() -> dict[str, list[dict[str, Any]]]:
+    """Schools and city accounts whose ``city`` names no region (``region`` is NULL):
+    ``{"schools": [{"code", "name", "city"}], "accounts": [{"username", "city"}]}``."""
+    schools = await School.select(School.code, School.name, School.city).where(School.region.is_null()).order_by(School.code)
+    accounts = await User.select(User.username, User.city).where(
+        (User.role == "city") & User.region.is_null()
+    ).order_by(User.username)
+    return {"schools": schools, "accounts": accounts}

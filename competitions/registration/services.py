@@ -15,7 +15,7 @@ from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
-from app.regions.data import region_code_of
+from app.region_codes import region_code_of
 from app.tables import School
 from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row, registration_is_open
 from competitions.registration.access import entry_readers

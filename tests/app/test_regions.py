@@ -43,7 +43,7 @@ BEFORE_REGIONS = "2026-11-29T19:35:14:407421"
 
 
 def test_the_19_regions_their_codes_and_flags(world):
-    from app.regions.data import REGIONS
+    from app.region_codes import REGIONS
     from app.regions.services import list_regions
     from app.schools.services import HAINAN_CITIES
 
@@ -71,7 +71,7 @@ def test_the_19_regions_their_codes_and_flags(world):
     ("460000", None), (None, None),
 ])
 def test_find_region_accepts_codes_names_short_names_and_variants(text, code):
-    from app.regions.data import find_region, region_code_of
+    from app.region_codes import find_region, region_code_of
 
     assert region_code_of(text) == code
     found = find_region(text)
