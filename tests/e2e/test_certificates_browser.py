@@ -20,7 +20,7 @@ from app.pdf import qr_image
 from tests.conftest import skip_or_fail
 from tests.e2e.conftest import PHONE
 from tests.e2e.test_judging_browser import log_in
-from tests.judging.test_certificates import awarded
+from tests.judging.certificates.test_certificates import awarded
 
 SHOTS = os.environ.get("XINMIAO_SCREENSHOTS")
 DESKTOP = {"width": 1280, "height": 900}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.testing import TestClient
 
-from tests.competitions.test_checkin import new_entry, token_of
+from tests.competitions.checkin.test_checkin import new_entry, token_of
 
 
 def csrf(client) -> str:

@@ -548,7 +548,7 @@ def test_every_page_string_has_an_english_translation():
 
     from app.i18n import _catalog
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     sources = [*sorted((root / "competitions").rglob("pages.py")), *sorted((root / "competitions" / "checkin").glob("*.py")),
                *sorted((root / "templates" / "competitions").rglob("*.html"))]
     literal = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import openpyxl
 import pytest
 
-from tests.competitions.test_entries_api import new_entry, student
+from tests.competitions.registration.test_entries_api import new_entry, student
 from tests.conftest import PASSWORD, PG_URL, TEST_SECRET, _with_db, pg_exec
 
 # code, name, short name, level, autonomous
@@ -353,7 +353,7 @@ def test_region_strings_have_english_translations():
 
     from app.i18n import _catalog
 
-    root = Path(__file__).resolve().parents[2] / "app" / "regions"
+    root = Path(__file__).resolve().parents[3] / "app" / "regions"
     literal = re.compile(r"""_\(\s*"((?:[^"\\]|\\.)*)\"""")
     catalog = _catalog("en")
     messages = {m for path in root.glob("*.py") for m in literal.findall(path.read_text(encoding="utf-8"))}

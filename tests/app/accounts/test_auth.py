@@ -397,7 +397,7 @@ def test_cli_db_upgrade_says_what_it_did(settings, tmp_path, monkeypatch, capsys
     from app import cli, db
     from app.settings import load_settings, set_settings
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     migrations = [p for app in ("app", "competitions", "judging") for p in (root / app / "piccolo_migrations").glob("*.py")
                   if p.name != "__init__.py"]
     monkeypatch.setenv("XINMIAO_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.sqlite3'}")

@@ -12,7 +12,7 @@ import time
 from PIL import Image
 
 from judging.certificates import services as certificates
-from tests.judging.test_certificates import RARE, awarded, pdf_pages, pdf_text, save
+from tests.judging.certificates.test_certificates import RARE, awarded, pdf_pages, pdf_text, save
 from tests.judging.test_judging_api import ev, ok, org
 from tests.judging.test_pages import post, text_of
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.competitions.test_entries_api import adviser, check_matrix, new_entry, patch_event, student
+from tests.competitions.registration.test_entries_api import adviser, check_matrix, new_entry, patch_event, student
 
 EVERYONE = ("org", "haikou", "sanya", "hk01", "hk02", "sy01", "judge", "referee", "staff", None)
 
