@@ -29,7 +29,7 @@ from competitions.registration.tables import Member
 from tests.conftest import gb11643
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, TABLET
 from tests.e2e.test_judging_browser import log_in
-from tests.judging.test_pages import build_panel
+from tests.judging.pages import build_panel
 
 SHOTS = os.environ.get("XINMIAO_SCREENSHOTS")
 _SEQ = itertools.count(301, 2)

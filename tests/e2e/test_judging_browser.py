@@ -18,7 +18,7 @@ from judging.scoring import services as scoring
 from judging.scoring.tables import Score, ScoreChange
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import PHONE, TABLET
-from tests.judging.test_pages import assigned_to, build_panel, score_all
+from tests.judging.pages import assigned_to, build_panel, score_all
 
 PORTRAIT = {"width": 800, "height": 1280}
 LANDSCAPE = {"width": 1280, "height": 800}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from judging.certificates import services as certificates
 from tests.conftest import gb11643, skip_or_fail
-from tests.judging.test_judging_api import SINGLE, add_judge, ev, generate, new_entry, ok, org, patch_event, put_rubric, score
+from tests.judging.api import SINGLE, add_judge, ev, generate, new_entry, ok, org, patch_event, put_rubric, score
 
 RARE = "𠮷田春"  # U+20BB7 is in neither Noto Sans SC nor Noto Serif SC
 

@@ -12,9 +12,9 @@ import time
 from PIL import Image
 
 from judging.certificates import services as certificates
+from tests.judging.api import ev, ok, org
 from tests.judging.certificates.test_certificates import RARE, awarded, pdf_pages, pdf_text, save
-from tests.judging.test_judging_api import ev, ok, org
-from tests.judging.test_pages import post, text_of
+from tests.judging.pages import post, text_of
 
 
 def background_png(width: int = 1188, height: int = 840) -> bytes:

@@ -1,116 +1,18 @@
-"""Judging web pages: organizer pages drive the judging services through forms with CSRF,
-judges see only their entries (never ID numbers or phones) and save through the page
-endpoint (versioned, 409 for a stale version), and the public results page appears only
-once results are published, with names masked without the guardian's consent."""
+"""Judging pages of the panel: organizer pages set the rubric, add judges and assign through
+forms with CSRF; judges see only their entries (never ID numbers or phones) and save through
+the page endpoint (versioned, 409 for a stale version), read-only once results are published."""
 from __future__ import annotations
 
-import html
 import re
-from dataclasses import dataclass, field
 
 from app.accounts import services as accounts
-from competitions.registration import services as registration
-from competitions.registration.members import MemberInput
 from judging.panels import assignments
 from judging.panels import services as panels
 from judging.results import publication
-from judging.results import services as results
 from judging.scoring import services as scoring
-from judging.scoring.tables import Assignment
-from judging.scoring.tables import Score
-from tests.conftest import PASSWORD, gb11643
-
-
-def csrf(client) -> str:
-    return client.cookies.get("xinmiao_csrf")
-
-
-def post(client, url: str, data: dict | None = None, **kwargs):
-    return client.post(url, data={**(data or {}), "_csrf_token": csrf(client)}, follow_redirects=False, **kwargs)
-
-
-def put_score(client, entry_id: int, body: dict, with_csrf: bool = True):
-    headers = {"x-csrftoken": csrf(client)} if with_csrf else {}
-    return client.put(f"/judging/entries/{entry_id}/score", json=body, headers=headers)
-
-
-def text_of(response) -> str:
-    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", response.text, flags=re.S)
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
-
-
-def flashes(client, url: str) -> str:
-    return text_of(client.get(url))
-
-
-def id_number(seq: int) -> str:
-    return gb11643(f"46010520110315{seq:03d}")
-
-
-def masked(number: str) -> str:
-    return number[:3] + "*" * (len(number) - 7) + number[-4:]
-
-
-@dataclass
-class Panel:
-    """Five PH entries (two from HK01, two from HK02, one from SY01) and three PH judges:
-    ``judge`` (no school), ``judge_hk`` (of HK01: never scores HK01's entries) and ``judge_sy``."""
-
-    entries: list[dict] = field(default_factory=list)
-    ids: dict[str, str] = field(default_factory=dict)   # student name -> full ID number
-    phones: dict[str, str] = field(default_factory=dict)
-    judges: dict[str, int] = field(default_factory=dict)
-
-
-def build_panel(world, *, judges: bool = True) -> Panel:
-    run, org = world.run, world.org
-    panel = Panel()
-    specs = [
-        ("HK01", "椰壳纤维的隔热性能研究", ("张三丰", True), ("李四", False)),
-        ("HK01", "简易地震波演示装置", ("王五", True), None),
-        ("HK02", "太阳能海水淡化蒸发效率", ("赵小六", False), None),
-        ("HK02", "台风路径的概率模型", ("钱七", True), None),
-        ("SY01", "珊瑚白化与水温的关系", ("孙八", False), None),
-    ]
-    seq = 101  # odd 17th digit: male
-    for school, title, *students in specs:
-        members = []
-        for student in students:
-            if student is None:
-                continue
-            name, consent = student
-            seq += 2
-            panel.ids[name] = id_number(seq)
-            panel.phones[name] = f"139{seq:08d}"
-            members.append(MemberInput(role="student", name=name, gender="男", id_number=panel.ids[name], grade="初二",
-                                       phone=panel.phones[name], consent_participation=True, consent_publication=consent))
-        members.append(MemberInput(role="adviser", name=f"{title[:2]}老师", phone="13600000000"))
-        entry = run(registration.create_entry(org, world.event_id, {"title": title, "category": "PH", "division": "初中",
-                                                                     "school_code": school, "summary": "研究简介：" + title}, members))
-        assert entry["status"] == "approved"
-        panel.entries.append(entry)
-    if judges:
-        run(accounts.create_user(None, username="judge_hk", password=PASSWORD, role="judge", display_name="海口评委"))
-        run(accounts.create_user(None, username="judge_sy", password=PASSWORD, role="judge", display_name="三亚评委"))
-        for username, school in (("judge", None), ("judge_hk", "HK01"), ("judge_sy", "SY01")):
-            added = run(panels.add_judge(org, world.event_id, {"username": username, "category_codes": ["PH"], "school_code": school}))
-            panel.judges[username] = added["user_id"]
-    return panel
-
-
-def assigned_to(world, judge_id: int) -> list[int]:
-    return sorted(r["entry"] for r in world.run(Assignment.select(Assignment.entry).where(Assignment.judge == judge_id)))
-
-
-def score_all(world, panel: Panel, points: dict[str, dict[int, dict[str, int]]] | None = None) -> None:
-    """Every assigned judge scores every entry (default: points from the entry's position)."""
-    for username, judge_id in panel.judges.items():
-        actor = world.principal(username)
-        for entry_id in assigned_to(world, judge_id):
-            index = [e["id"] for e in panel.entries].index(entry_id)
-            values = (points or {}).get(username, {}).get(entry_id) or {"innovation": 9 - index, "scientific": 8, "practical": 7}
-            world.run(scoring.put_score(actor, entry_id, values))
-
+from judging.scoring.tables import Assignment, Score
+from tests.conftest import PASSWORD
+from tests.judging.pages import assigned_to, build_panel, flashes, masked, post, put_score, text_of
 
 # --------------------------------------------------------------------------- organizer: set up and assign
 
@@ -368,129 +270,6 @@ def test_scores_are_read_only_after_publication(world):
     client.cookies.set("lang", "en")
     assert "Results are final: scores are locked and read-only." in text_of(client.get("/judging/"))
 
-
-# --------------------------------------------------------------------------- results, progress, publication
-
-
-def test_results_progress_and_consistency_pages(world):
-    panel = build_panel(world)
-    world.run(assignments.generate(world.org, world.event_id, 2))
-    client = world.login_page("org")
-    base = f"/events/{world.event_id}/judging"
-
-    text = text_of(client.get(f"{base}/results"))
-    assert text.count("评分未完成") >= 5
-    progress = client.get(f"{base}/progress")
-    assert progress.status_code == 200 and "每 15 秒自动刷新" in progress.text and 'id="progress-live"' in progress.text
-    partial = client.get(f"{base}/progress?partial=1")
-    assert partial.status_code == 200 and partial.text.lstrip().startswith('<div id="progress-live"')
-    total = world.run(Assignment.count())
-    assert "<html" not in partial.text and f"0 / {total}" in text_of(partial)
-    assert client.get(f"{base}/progress.json").json()["assigned"] == total
-
-    score_all(world, panel)
-    assert f"{total} / {total}" in text_of(client.get(f"{base}/progress?partial=1"))
-    data = world.run(results.compute_results(world.event_id))
-    page = client.get(f"{base}/results")
-    text = text_of(page)
-    assert "评分未完成" not in text
-    top = next(r for r in data["entries"] if r["rank"] == 1)
-    assert top["score"] in text and top["title"] in text and "一等奖" in text
-    # comparing methods
-    page = client.get(f"{base}/results?method=zscore")
-    assert page.status_code == 200 and "正在比较" in page.text
-    # the consistency report
-    page = client.get(f"{base}/consistency")
-    assert page.status_code == 200 and "海口评委" in page.text and "评分少于 5 个" in page.text
-
-    # an award adjusted by hand, with its reason
-    last = max((r for r in data["entries"] if r["status"] == "complete"), key=lambda r: r["rank"])
-    response = post(client, f"{base}/awards", {"entry_id": str(last["entry_id"]), "award": "third", "reason": ""})
-    assert "理由" in flashes(client, f"{base}/results")
-    response = post(client, f"{base}/awards", {"entry_id": str(last["entry_id"]), "award": "third", "reason": "现场答辩表现突出"})
-    assert response.status_code == 303
-    text = text_of(client.get(f"{base}/results"))
-    assert "现场答辩表现突出" in text and "已调整" in text
-    assert next(r for r in world.run(results.compute_results(world.event_id))["entries"] if r["entry_id"] == last["entry_id"])["award"] == "third"
-
-    # recommendations
-    response = post(client, f"{base}/recommendations", {"entry_ids": [str(top["entry_id"])]})
-    assert response.status_code == 303
-    assert "1 个作品推荐" in flashes(client, f"{base}/results")
-    # settings: aggregation method and quotas through the event service
-    response = post(client, f"{base}/settings", {"aggregation": "trimmed_mean", "award_first": "0.2"})
-    assert response.status_code == 303
-    response = post(client, f"{base}/settings", {"award_first": "0.9", "award_second": "0.9"})
-    assert "不能超过 1" in flashes(client, f"{base}/results")
-    # the organizer's view of one entry's sheets and history
-    page = client.get(f"{base}/entries/{top['entry_id']}")
-    assert page.status_code == 200 and "各评委的评分表" in page.text and "评分修改记录" in page.text
-    # workbook
-    response = client.get(f"{base}/results.xlsx")
-    assert response.status_code == 200 and response.content[:2] == b"PK"
-    assert "spreadsheetml" in response.headers["content-type"]
-
-
-def test_publication_objections_finalize_unlock_and_public_page(world):
-    panel = build_panel(world)
-    world.run(assignments.generate(world.org, world.event_id, 2))
-    score_all(world, panel)
-    anonymous = world.client.__class__(app=world.client.app)
-    client = world.login_page("org")
-    base = f"/events/{world.event_id}/judging"
-
-    with anonymous:
-        response = anonymous.get(f"/results/{world.event_id}")
-        assert response.status_code == 404 and "尚未公示" in response.text
-
-    # publishing needs the confirmation box
-    response = post(client, f"{base}/publish")
-    assert response.status_code == 303 and world.run(publication.is_published(world.event_id)) is False
-    assert "请先勾选确认框" in flashes(client, f"{base}/publication")
-    response = post(client, f"{base}/publish", {"confirm": "yes"})
-    assert response.status_code == 303 and world.run(publication.is_published(world.event_id)) is True
-
-    with anonymous:
-        page = anonymous.get(f"/results/{world.event_id}")
-        assert page.status_code == 200
-        text = text_of(page)
-        # consent given: full name; not given: masked
-        assert "张三丰" in text and "王五" in text and "钱七" in text
-        assert "李*" in text and "李四" not in text
-        assert "赵**" in text and "赵小六" not in text
-        assert "孙*" in text and "孙八" not in text
-        assert panel.entries[0]["title"] in text and "公示中" in text
-        for number in panel.ids.values():
-            assert number not in page.text and masked(number) not in page.text
-
-    # an objection and its handling; an organizer change citing it
-    response = post(client, f"{base}/objections", {"entry_code": panel.entries[2]["code"], "raised_by": "海南华侨中学",
-                                                   "content": "对实用性评分有异议"})
-    assert response.status_code == 303
-    objection = world.run(publication.list_objections(world.event_id))[0]
-    assert objection["entry"] == panel.entries[2]["id"]
-    sheet = next(s for s in world.run(scoring.entry_scores(panel.entries[2]["id"])) if s["score_id"])
-    response = post(client, f"{base}/scores/{sheet['score_id']}", {"entry_id": str(panel.entries[2]["id"]), "points_practical": "9",
-                                                                    "objection": str(objection["id"]), "reason": "复核后更正"})
-    assert response.status_code == 303
-    page = text_of(client.get(f"{base}/entries/{panel.entries[2]['id']}"))
-    assert "复核后更正" in page and f"异议 #{objection['id']}" in page
-    response = post(client, f"{base}/objections/{objection['id']}/resolve", {"status": "resolved", "handling": "已复核并更正实用性得分"})
-    assert response.status_code == 303
-    assert "已复核并更正实用性得分" in text_of(client.get(f"{base}/publication"))
-
-    # finalize, then unlocking needs a reason
-    response = post(client, f"{base}/finalize", {"confirm": "yes"})
-    assert response.status_code == 303
-    assert "已定稿" in text_of(client.get(f"{base}/publication"))
-    response = post(client, f"{base}/unlock", {"confirm": "yes", "reason": ""})
-    assert "理由" in flashes(client, f"{base}/publication")
-    assert world.run(publication.is_published(world.event_id)) is True
-    from judging.rounds.services import current_round
-
-    assert world.run(current_round(world.event_id))["state"] == "finalized"
-    response = post(client, f"{base}/unlock", {"confirm": "yes", "reason": "异议复核需要更正"})
-    assert world.run(current_round(world.event_id))["state"] == "published"
 
 
 def test_pages_in_english(world):

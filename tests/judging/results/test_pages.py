@@ -1,0 +1,134 @@
+"""Results pages: results, progress and consistency for the organizer, publication,
+objections, finalization and unlocking, and the public results page that appears only once
+results are published, with names masked without the guardian's consent."""
+from __future__ import annotations
+
+from judging.panels import assignments
+from judging.results import publication
+from judging.results import services as results
+from judging.scoring import services as scoring
+from judging.scoring.tables import Assignment
+from tests.judging.pages import build_panel, flashes, masked, post, score_all, text_of
+
+# --------------------------------------------------------------------------- results, progress, publication
+
+
+def test_results_progress_and_consistency_pages(world):
+    panel = build_panel(world)
+    world.run(assignments.generate(world.org, world.event_id, 2))
+    client = world.login_page("org")
+    base = f"/events/{world.event_id}/judging"
+
+    text = text_of(client.get(f"{base}/results"))
+    assert text.count("评分未完成") >= 5
+    progress = client.get(f"{base}/progress")
+    assert progress.status_code == 200 and "每 15 秒自动刷新" in progress.text and 'id="progress-live"' in progress.text
+    partial = client.get(f"{base}/progress?partial=1")
+    assert partial.status_code == 200 and partial.text.lstrip().startswith('<div id="progress-live"')
+    total = world.run(Assignment.count())
+    assert "<html" not in partial.text and f"0 / {total}" in text_of(partial)
+    assert client.get(f"{base}/progress.json").json()["assigned"] == total
+
+    score_all(world, panel)
+    assert f"{total} / {total}" in text_of(client.get(f"{base}/progress?partial=1"))
+    data = world.run(results.compute_results(world.event_id))
+    page = client.get(f"{base}/results")
+    text = text_of(page)
+    assert "评分未完成" not in text
+    top = next(r for r in data["entries"] if r["rank"] == 1)
+    assert top["score"] in text and top["title"] in text and "一等奖" in text
+    # comparing methods
+    page = client.get(f"{base}/results?method=zscore")
+    assert page.status_code == 200 and "正在比较" in page.text
+    # the consistency report
+    page = client.get(f"{base}/consistency")
+    assert page.status_code == 200 and "海口评委" in page.text and "评分少于 5 个" in page.text
+
+    # an award adjusted by hand, with its reason
+    last = max((r for r in data["entries"] if r["status"] == "complete"), key=lambda r: r["rank"])
+    response = post(client, f"{base}/awards", {"entry_id": str(last["entry_id"]), "award": "third", "reason": ""})
+    assert "理由" in flashes(client, f"{base}/results")
+    response = post(client, f"{base}/awards", {"entry_id": str(last["entry_id"]), "award": "third", "reason": "现场答辩表现突出"})
+    assert response.status_code == 303
+    text = text_of(client.get(f"{base}/results"))
+    assert "现场答辩表现突出" in text and "已调整" in text
+    assert next(r for r in world.run(results.compute_results(world.event_id))["entries"] if r["entry_id"] == last["entry_id"])["award"] == "third"
+
+    # recommendations
+    response = post(client, f"{base}/recommendations", {"entry_ids": [str(top["entry_id"])]})
+    assert response.status_code == 303
+    assert "1 个作品推荐" in flashes(client, f"{base}/results")
+    # settings: aggregation method and quotas through the event service
+    response = post(client, f"{base}/settings", {"aggregation": "trimmed_mean", "award_first": "0.2"})
+    assert response.status_code == 303
+    response = post(client, f"{base}/settings", {"award_first": "0.9", "award_second": "0.9"})
+    assert "不能超过 1" in flashes(client, f"{base}/results")
+    # the organizer's view of one entry's sheets and history
+    page = client.get(f"{base}/entries/{top['entry_id']}")
+    assert page.status_code == 200 and "各评委的评分表" in page.text and "评分修改记录" in page.text
+    # workbook
+    response = client.get(f"{base}/results.xlsx")
+    assert response.status_code == 200 and response.content[:2] == b"PK"
+    assert "spreadsheetml" in response.headers["content-type"]
+
+
+def test_publication_objections_finalize_unlock_and_public_page(world):
+    panel = build_panel(world)
+    world.run(assignments.generate(world.org, world.event_id, 2))
+    score_all(world, panel)
+    anonymous = world.client.__class__(app=world.client.app)
+    client = world.login_page("org")
+    base = f"/events/{world.event_id}/judging"
+
+    with anonymous:
+        response = anonymous.get(f"/results/{world.event_id}")
+        assert response.status_code == 404 and "尚未公示" in response.text
+
+    # publishing needs the confirmation box
+    response = post(client, f"{base}/publish")
+    assert response.status_code == 303 and world.run(publication.is_published(world.event_id)) is False
+    assert "请先勾选确认框" in flashes(client, f"{base}/publication")
+    response = post(client, f"{base}/publish", {"confirm": "yes"})
+    assert response.status_code == 303 and world.run(publication.is_published(world.event_id)) is True
+
+    with anonymous:
+        page = anonymous.get(f"/results/{world.event_id}")
+        assert page.status_code == 200
+        text = text_of(page)
+        # consent given: full name; not given: masked
+        assert "张三丰" in text and "王五" in text and "钱七" in text
+        assert "李*" in text and "李四" not in text
+        assert "赵**" in text and "赵小六" not in text
+        assert "孙*" in text and "孙八" not in text
+        assert panel.entries[0]["title"] in text and "公示中" in text
+        for number in panel.ids.values():
+            assert number not in page.text and masked(number) not in page.text
+
+    # an objection and its handling; an organizer change citing it
+    response = post(client, f"{base}/objections", {"entry_code": panel.entries[2]["code"], "raised_by": "海南华侨中学",
+                                                   "content": "对实用性评分有异议"})
+    assert response.status_code == 303
+    objection = world.run(publication.list_objections(world.event_id))[0]
+    assert objection["entry"] == panel.entries[2]["id"]
+    sheet = next(s for s in world.run(scoring.entry_scores(panel.entries[2]["id"])) if s["score_id"])
+    response = post(client, f"{base}/scores/{sheet['score_id']}", {"entry_id": str(panel.entries[2]["id"]), "points_practical": "9",
+                                                                    "objection": str(objection["id"]), "reason": "复核后更正"})
+    assert response.status_code == 303
+    page = text_of(client.get(f"{base}/entries/{panel.entries[2]['id']}"))
+    assert "复核后更正" in page and f"异议 #{objection['id']}" in page
+    response = post(client, f"{base}/objections/{objection['id']}/resolve", {"status": "resolved", "handling": "已复核并更正实用性得分"})
+    assert response.status_code == 303
+    assert "已复核并更正实用性得分" in text_of(client.get(f"{base}/publication"))
+
+    # finalize, then unlocking needs a reason
+    response = post(client, f"{base}/finalize", {"confirm": "yes"})
+    assert response.status_code == 303
+    assert "已定稿" in text_of(client.get(f"{base}/publication"))
+    response = post(client, f"{base}/unlock", {"confirm": "yes", "reason": ""})
+    assert "理由" in flashes(client, f"{base}/publication")
+    assert world.run(publication.is_published(world.event_id)) is True
+    from judging.rounds.services import current_round
+
+    assert world.run(current_round(world.event_id))["state"] == "finalized"
+    response = post(client, f"{base}/unlock", {"confirm": "yes", "reason": "异议复核需要更正"})
+    assert world.run(current_round(world.event_id))["state"] == "published"
