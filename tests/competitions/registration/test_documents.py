@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.competitions.registration.test_entries_api import adviser, check_matrix, new_entry, patch_event, student
+from tests.competitions.api import check_matrix, patch_event
+from tests.competitions.registration.test_entries_api import adviser, new_entry, student
 
 EVERYONE = ("org", "haikou", "sanya", "hk01", "hk02", "sy01", "judge", "referee", "staff", None)
 
