@@ -12,7 +12,6 @@ tablet sizes.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import os
 import re
@@ -23,16 +22,15 @@ from competitions.checkin import services as checkin
 from competitions.checkin import credentials
 from competitions.events import services as events
 from competitions.registration import services as registration
-from competitions.registration.members import MemberInput
 from competitions.checkin.tables import Checkin, RejectedScan
 from competitions.registration.tables import Member
+from tests import factories
 from tests.conftest import gb11643
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, TABLET
 from tests.e2e.test_judging_browser import log_in
 from tests.judging.pages import build_panel
 
 SHOTS = os.environ.get("XINMIAO_SCREENSHOTS")
-_SEQ = itertools.count(301, 2)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -56,10 +54,8 @@ class Door:
     def other_event_member(self) -> str:
         """周九, a student of the previous year's contest: his badge is not for this event."""
         other = self.world.run(events.create_event(self.world.org, {"name": "2025年海南省青少年科技创新大赛", "kind": "innovation", "year": 2025}))
-        entry = self.world.run(registration.create_entry(self.world.org, other["id"], {
-            "title": "椰林防风结构", "category": "PH", "division": "初中", "school_code": "SY01"},
-            [MemberInput(role="student", name="周九", gender="男", id_number=gb11643("46020020110315121"), grade="初二",
-                         phone="13900000121", consent_participation=True, consent_publication=True)]))
+        entry = factories.entry(self.world, "SY01", event_id=other["id"], title="椰林防风结构", category="PH", students=[
+            factories.student("周九", id_number=gb11643("46020020110315121"), phone="13900000121", publication=True)])
         self.ids["周九"] = entry["members"][0]["id"]
         return "周九"
 
@@ -130,10 +126,7 @@ def first_time(row: dict) -> str:
 def add_entry(world, door: Door, school: str, title: str, students: list[str], actor=None) -> dict:
     """Another entry of the event (approved when the organizer creates it, a draft when a
     school does); its members are added to ``door.ids``."""
-    members = [MemberInput(role="student", name=name, gender="男", id_number=gb11643(f"46010020100102{next(_SEQ) % 1000:03d}"),
-                           grade="初二", phone="13800001111", consent_participation=True) for name in students]
-    entry = world.run(registration.create_entry(actor or world.org, world.event_id, {
-        "title": title, "category": "PH", "division": "初中", "school_code": school}, members))
+    entry = factories.entry(world, school, by=actor, title=title, category="PH", students=students)
     door.ids.update({m["name"]: m["id"] for m in entry["members"] if m["role"] == "student"})
     return entry
 

@@ -10,33 +10,19 @@ import datetime as dt
 import io
 import shutil
 import subprocess
-import itertools
 
 import openpyxl
 import pytest
 
+from tests import factories
 from tests.conftest import gb11643, skip_or_fail
 
-_seq = itertools.count(1)
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 def ok(response, status: int = 200):
     assert response.status_code == status, response.text
     return response.json()
-
-
-def new_entry(world, school: str, students, advisers=(), title=None, event_id=None, category="MA", division="初中") -> dict:
-    """An approved entry created by the organizer; returns {"id", "members": {name: id}}."""
-    from competitions.registration.members import MemberInput
-    from competitions.registration.services import create_entry
-
-    members = [MemberInput(role="student", name=name, gender="男", id_number=gb11643(f"46010020100101{(next(_seq) * 2 + 1) % 1000:03d}"),
-                           grade="初二", phone="13800001111", consent_participation=True) for name in students]
-    members += [MemberInput(role="adviser", name=name, phone="13900002222") for name in advisers]
-    entry = world.run(create_entry(world.org, event_id or world.event_id, {
-        "title": title or f"作品{next(_seq)}", "category": category, "division": division, "school_code": school}, members))
-    return {"id": entry["id"], "code": entry["code"], "members": {m["name"]: m["id"] for m in entry["members"]}}
 
 
 def session(world, name="报到", **extra) -> int:
@@ -116,17 +102,17 @@ def test_credential_signed_with_the_service_secret(settings):
 
 
 def test_scan_checks_in_once_and_reports_the_first_time(world):
-    entry = new_entry(world, "HK01", ["李明", "王芳"], advisers=["陈老师"])
+    entry = factories.entry(world, "HK01", students=["李明", "王芳"], advisers=["陈老师"])
     # a queued scan made 40 minutes ago (within the 2-day limit for device times)
     now = dt.datetime.now(SHANGHAI).replace(microsecond=0)
     at = now - dt.timedelta(minutes=40)
     later = now - dt.timedelta(minutes=35)
     sid = session(world, "报到", starts_at=(now - dt.timedelta(hours=1)).isoformat(), ends_at=(now + dt.timedelta(hours=3)).isoformat())
-    token = token_of(world, entry["members"]["李明"])
+    token = token_of(world, entry["member_ids"]["李明"])
     first = scan(world, sid, token.lower() + "\r", client_scan_id="dev1-0001", scanned_at=at.isoformat(),
                  device="门口1")
     assert first["result"] == "checked_in"
-    assert first["participant"] == {"id": entry["members"]["李明"], "name": "李明", "school_name": "海口市第一中学",
+    assert first["participant"] == {"id": entry["member_ids"]["李明"], "name": "李明", "school_name": "海口市第一中学",
                                     "role": "student", "entry_code": entry["code"], "entry_title": first["participant"]["entry_title"]}
     assert first["first_checked_in_at"] == at.isoformat()
     assert first["first_checked_in_time"] == at.strftime("%H:%M")
@@ -146,7 +132,7 @@ def test_scan_checks_in_once_and_reports_the_first_time(world):
     staff_id = world.principal("staff").id
     assert rows[0]["staff"] == staff_id
     # an adviser checks in with their own credential; the other student is not yet here
-    adviser = scan(world, sid, token_of(world, entry["members"]["陈老师"]))
+    adviser = scan(world, sid, token_of(world, entry["member_ids"]["陈老师"]))
     assert adviser["result"] == "checked_in" and adviser["participant"]["role"] == "adviser"
     assert len(checkin_rows(world, sid)) == 2
     # the same credential checks in separately at another session
@@ -157,19 +143,19 @@ def test_scan_checks_in_once_and_reports_the_first_time(world):
 @pytest.mark.parametrize("device_time", ["2099-01-01T00:00:00+08:00", "2020-01-01T08:00:00+08:00"])
 def test_scan_time_from_a_wrong_device_clock_is_replaced_by_the_server_time(world, device_time):
     """Future times, and times more than 2 days old, come from a wrong device clock."""
-    entry = new_entry(world, "HK01", ["李明"])
+    entry = factories.entry(world, "HK01", students=["李明"])
     sid = session(world)
     before = dt.datetime.now(dt.timezone.utc)
-    answer = scan(world, sid, token_of(world, entry["members"]["李明"]), scanned_at=device_time)
+    answer = scan(world, sid, token_of(world, entry["member_ids"]["李明"]), scanned_at=device_time)
     stored = checkin_rows(world, sid)[0]["checked_in_at"]
     assert before <= stored <= dt.datetime.now(dt.timezone.utc)
     assert answer["first_checked_in_at"].startswith(stored.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M"))
 
 
 def test_unreadable_scan_fields_are_refused_with_a_reason(world):
-    entry = new_entry(world, "HK01", ["李明"])
+    entry = factories.entry(world, "HK01", students=["李明"])
     sid = session(world)
-    token = token_of(world, entry["members"]["李明"])
+    token = token_of(world, entry["member_ids"]["李明"])
     body = scan(world, sid, token, expect=422, scanned_at="0001-01-01T00:00:00+14:00")
     assert body["detail"] == "scanned_at 不是有效的时间，例如 2026-05-01T08:30。"
     assert scan(world, sid, token, expect=422, client_scan_id="x" * 65)["detail"] == "client_scan_id 最长 64 个字符。"
@@ -182,9 +168,9 @@ def test_unreadable_scan_fields_are_refused_with_a_reason(world):
 def test_forged_garbled_unknown_and_wrong_session(world):
     from competitions.checkin.credentials import credential_for
 
-    entry = new_entry(world, "HK01", ["李明"])
+    entry = factories.entry(world, "HK01", students=["李明"])
     sid = session(world)
-    token = token_of(world, entry["members"]["李明"])
+    token = token_of(world, entry["member_ids"]["李明"])
     forged = token[:-3] + ("AAA" if token[-3:] != "AAA" else "BBB")
     body = scan(world, sid, forged, expect=422)
     assert body["detail"] == "凭证签名无效：此二维码是伪造或被改动过的。"
@@ -200,8 +186,8 @@ def test_forged_garbled_unknown_and_wrong_session(world):
 
 
 def test_reissue_revokes_the_old_credential(world):
-    entry = new_entry(world, "HK01", ["李明"])
-    member_id = entry["members"]["李明"]
+    entry = factories.entry(world, "HK01", students=["李明"])
+    member_id = entry["member_ids"]["李明"]
     sid = session(world)
     old = token_of(world, member_id)
     response = world.client.post(f"/api/v1/participants/{member_id}/credential/reissue", json={"reason": ""},
@@ -233,19 +219,19 @@ def test_wrong_event_and_withdrawn_entry(world):
     other_event = world.run(events.create_event(world.org, {"name": "2026年海南省青少年机器人竞赛", "kind": "robotics", "year": 2026}))
     ok(world.client.post(f"/api/v1/events/{other_event['id']}/categories", json={"code": "FLL", "name": "机器人挑战赛"},
                          headers=world.headers("org")), 201)
-    stranger = new_entry(world, "HK02", ["赵六"], event_id=other_event["id"], category="FLL")
-    mine = new_entry(world, "HK01", ["李明"])
+    stranger = factories.entry(world, "HK02", students=["赵六"], event_id=other_event["id"], category="FLL")
+    mine = factories.entry(world, "HK01", students=["李明"])
     sid = session(world)
-    answer = scan(world, sid, token_of(world, stranger["members"]["赵六"]))
+    answer = scan(world, sid, token_of(world, stranger["member_ids"]["赵六"]))
     assert answer["result"] == "wrong_event" and answer["message"] == "不是本活动的凭证"
     world.run(registration.withdraw_entry(world.org, mine["id"], "学生生病"))
-    assert scan(world, sid, token_of(world, mine["members"]["李明"]))["result"] == "revoked"
+    assert scan(world, sid, token_of(world, mine["member_ids"]["李明"]))["result"] == "revoked"
     assert checkin_rows(world, sid) == []
 
 
 def test_who_may_scan_and_see_credentials(world):
-    entry = new_entry(world, "HK01", ["李明"])
-    member_id = entry["members"]["李明"]
+    entry = factories.entry(world, "HK01", students=["李明"])
+    member_id = entry["member_ids"]["李明"]
     sid = session(world)
     token = token_of(world, member_id)
     # the member's own school gets the QR (PNG and SVG), another school and judges do not
@@ -289,9 +275,9 @@ def test_session_validation(world):
 def test_fifty_concurrent_scans_of_one_credential_give_one_checkin(world):
     from competitions.checkin import services as checkin
 
-    entry = new_entry(world, "HK01", ["李明"])
+    entry = factories.entry(world, "HK01", students=["李明"])
     sid = session(world)
-    token = token_of(world, entry["members"]["李明"])
+    token = token_of(world, entry["member_ids"]["李明"])
     staff = world.principal("staff")
 
     async def burst():
@@ -312,9 +298,9 @@ def test_fifty_concurrent_scans_of_one_credential_give_one_checkin(world):
 def test_fifty_concurrent_http_scans_give_one_checkin(world):
     from concurrent.futures import ThreadPoolExecutor
 
-    entry = new_entry(world, "HK01", ["李明"])
+    entry = factories.entry(world, "HK01", students=["李明"])
     sid = session(world)
-    token = token_of(world, entry["members"]["李明"])
+    token = token_of(world, entry["member_ids"]["李明"])
     headers = world.headers("staff")
 
     def one(i):
@@ -332,9 +318,9 @@ def test_the_database_refuses_a_second_checkin(world):
     """The rule lives in the database (unique index), not only in the service."""
     from competitions.checkin.tables import Checkin
 
-    entry = new_entry(world, "HK01", ["李明"])
+    entry = factories.entry(world, "HK01", students=["李明"])
     sid = session(world)
-    member_id = entry["members"]["李明"]
+    member_id = entry["member_ids"]["李明"]
     now = dt.datetime.now(dt.timezone.utc)
     world.run(Checkin.insert(Checkin(checkin_session=sid, member=member_id, checked_in_at=now, recorded_at=now)))
     with pytest.raises(Exception) as caught:
@@ -343,8 +329,8 @@ def test_the_database_refuses_a_second_checkin(world):
 
 
 def test_search_manual_checkin_live_view_and_workbook(world):
-    a = new_entry(world, "HK01", ["李明", "王芳"], advisers=["陈老师"], title="校园雨水回收装置")
-    b = new_entry(world, "HK02", ["阿依古丽·买买提"], title="椰子壳活性炭")
+    a = factories.entry(world, "HK01", students=["李明", "王芳"], advisers=["陈老师"], title="校园雨水回收装置")
+    b = factories.entry(world, "HK02", students=["阿依古丽·买买提"], title="椰子壳活性炭")
     sid = session(world, "报到")
     staff = world.headers("staff")
     found = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q=阿依古丽", headers=staff))
@@ -354,7 +340,7 @@ def test_search_manual_checkin_live_view_and_workbook(world):
     manual = ok(world.client.post("/api/v1/checkin/manual", json={"session_id": sid, "member_id": found[0]["id"], "device": "服务台"},
                                   headers=staff))
     assert manual["result"] == "checked_in"
-    assert scan(world, sid, token_of(world, a["members"]["李明"]), device="门口1")["result"] == "checked_in"
+    assert scan(world, sid, token_of(world, a["member_ids"]["李明"]), device="门口1")["result"] == "checked_in"
     found = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q=阿依古丽", headers=staff))
     assert found[0]["checked_in_time"] == manual["first_checked_in_time"]
     live = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/live", headers=world.headers("org")))
@@ -383,7 +369,7 @@ def test_search_manual_checkin_live_view_and_workbook(world):
     ]
     # the check-in time is a real date-time cell in Beijing time, to the second
     stored = checkin_rows(world, sid)
-    li_ming = next(r for r in stored if r["member"] == a["members"]["李明"])
+    li_ming = next(r for r in stored if r["member"] == a["member_ids"]["李明"])
     assert rows[1][7] == li_ming["checked_in_at"].astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0)
     assert ws["H2"].number_format == "yyyy-mm-dd hh:mm:ss"
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:K5"
@@ -392,11 +378,11 @@ def test_search_manual_checkin_live_view_and_workbook(world):
 
 
 def test_session_delete_only_before_checkins(world):
-    entry = new_entry(world, "HK01", ["李明"])
+    entry = factories.entry(world, "HK01", students=["李明"])
     empty = session(world, "闭幕式")
     assert world.client.delete(f"/api/v1/checkin-sessions/{empty}", headers=world.headers("org")).status_code == 204
     used = session(world, "报到")
-    scan(world, used, token_of(world, entry["members"]["李明"]))
+    scan(world, used, token_of(world, entry["member_ids"]["李明"]))
     assert world.client.delete(f"/api/v1/checkin-sessions/{used}", headers=world.headers("org")).status_code == 409
 
 
@@ -412,11 +398,11 @@ def _pdftotext(data: bytes, tmp_path) -> str:
 
 
 def test_badges_pdf_for_a_school_and_the_event(world, tmp_path):
-    a = new_entry(world, "HK01", ["李明", "王芳"], advisers=["陈老师"], title="校园雨水回收装置")
-    new_entry(world, "HK02", ["阿依古丽·买买提"], title="椰子壳活性炭")
+    a = factories.entry(world, "HK01", students=["李明", "王芳"], advisers=["陈老师"], title="校园雨水回收装置")
+    factories.entry(world, "HK02", students=["阿依古丽·买买提"], title="椰子壳活性炭")
     names = ["张一", "张二", "张三", "林一", "林二", "林三", "吴一", "吴二", "吴三"]
     for i in range(3):
-        new_entry(world, "SY01", names[i * 3:i * 3 + 3])
+        factories.entry(world, "SY01", students=names[i * 3:i * 3 + 3])
     # 3 + 1 + 9 = 13 badges -> two A4 sheets of eight
     response = world.client.get(f"/api/v1/events/{world.event_id}/badges.pdf", headers=world.headers("org"))
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
@@ -429,7 +415,7 @@ def test_badges_pdf_for_a_school_and_the_event(world, tmp_path):
     assert text.index("李明") < text.index("阿依古丽·买买提") < text.index("张一")
     assert "460100" not in text and "1380000" not in text and "1390000" not in text
     # the credential text printed under the QR is the member's current credential
-    token = token_of(world, a["members"]["李明"])
+    token = token_of(world, a["member_ids"]["李明"])
     assert token[:13] in text and token[13:] in text
     path = tmp_path / "badges.pdf"
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
@@ -450,8 +436,8 @@ def test_badges_pdf_for_a_school_and_the_event(world, tmp_path):
 def test_badge_with_a_character_the_font_cannot_draw_is_listed_not_printed(world, tmp_path):
     from competitions.checkin.badges import badge_rows, render_badges
 
-    new_entry(world, "HK01", ["𠮷田"], title="测试")
-    new_entry(world, "HK01", ["李明"], title="测试二")
+    factories.entry(world, "HK01", students=["𠮷田"], title="测试")
+    factories.entry(world, "HK01", students=["李明"], title="测试二")
     rows = world.run(badge_rows(world.org, world.event_id))
     data, left_out = render_badges(rows)
     assert [(r["characters"]) for r in left_out] == ["𠮷"]
@@ -470,9 +456,9 @@ def test_sqlite_scan_waits_for_another_writer_without_blocking(world, settings):
 
     if not db.is_sqlite():
         pytest.skip("SQLite only")
-    entry = new_entry(world, "HK01", ["李明"])
+    entry = factories.entry(world, "HK01", students=["李明"])
     sid = session(world)
-    token = token_of(world, entry["members"]["李明"])
+    token = token_of(world, entry["member_ids"]["李明"])
     path = settings.database_url[len("sqlite:///"):]
     blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     blocker.execute("BEGIN IMMEDIATE")
@@ -513,16 +499,16 @@ def test_members_of_entries_not_approved_are_not_checked_in(world):
     assert manual["result"] == "revoked" and manual["reason"] == "not_approved"
     found = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q=高家乐", headers=world.headers("staff")))
     assert [(m["name"], m["entry_status"], m["can_check_in"]) for m in found] == [("高家乐", "draft", False)]
-    withdrawn = new_entry(world, "HK02", ["吉天佑"])
+    withdrawn = factories.entry(world, "HK02", students=["吉天佑"])
     world.run(registration.withdraw_entry(world.org, withdrawn["id"], "退赛"))
-    answer = scan(world, sid, token_of(world, withdrawn["members"]["吉天佑"]))
+    answer = scan(world, sid, token_of(world, withdrawn["member_ids"]["吉天佑"]))
     assert (answer["result"], answer["reason"], answer["message"]) == ("revoked", "withdrawn", "作品已撤回，不能签到")
     assert checkin_rows(world, sid) == []
 
 
 def test_old_credential_after_checking_in_with_the_new_one_says_when(world):
-    entry = new_entry(world, "HK01", ["李明"])
-    member_id = entry["members"]["李明"]
+    entry = factories.entry(world, "HK01", students=["李明"])
+    member_id = entry["member_ids"]["李明"]
     sid = session(world)
     old = token_of(world, member_id)
     new = ok(world.client.post(f"/api/v1/participants/{member_id}/credential/reissue", json={"reason": "丢失"},
@@ -537,8 +523,8 @@ def test_old_credential_after_checking_in_with_the_new_one_says_when(world):
 def test_undo_a_mistaken_checkin(world):
     from app.tables import AuditLog
 
-    entry = new_entry(world, "HK01", ["李明"])
-    member_id = entry["members"]["李明"]
+    entry = factories.entry(world, "HK01", students=["李明"])
+    member_id = entry["member_ids"]["李明"]
     sid = session(world, "开幕式")
     token = token_of(world, member_id)
     scan(world, sid, token, device="门口1")
@@ -606,9 +592,9 @@ def test_postgresql_scan_statement_reads_every_row_by_key_in_its_generic_plan(wo
 
     if db.is_sqlite():
         pytest.skip("PostgreSQL statement")
-    entry = new_entry(world, "HK01", ["李明", "王芳"])
+    entry = factories.entry(world, "HK01", students=["李明", "王芳"])
     sid = session(world)
-    scan(world, sid, token_of(world, entry["members"]["李明"]))
+    scan(world, sid, token_of(world, entry["member_ids"]["李明"]))
 
     async def explain():
         conn = await asyncpg.connect(settings.database_url)
@@ -639,13 +625,13 @@ def test_postgresql_scan_statement_reads_every_row_by_key_in_its_generic_plan(wo
 def test_ids_too_large_for_the_database_are_not_found(world, huge):
     """An id beyond the database's integer (32 bits on PostgreSQL, 64 on SQLite) cannot
     exist: 404 like any unknown id, never a 500."""
-    entry = new_entry(world, "HK01", ["李明"])
+    entry = factories.entry(world, "HK01", students=["李明"])
     sid = session(world)
-    token = token_of(world, entry["members"]["李明"])
+    token = token_of(world, entry["member_ids"]["李明"])
     staff, org = world.headers("staff"), world.headers("org")
     answers = [
         world.client.post("/api/v1/checkin/scan", json={"session_id": huge, "token": token}, headers=staff),
-        world.client.post("/api/v1/checkin/manual", json={"session_id": huge, "member_id": entry["members"]["李明"]},
+        world.client.post("/api/v1/checkin/manual", json={"session_id": huge, "member_id": entry["member_ids"]["李明"]},
                           headers=staff),
         world.client.post("/api/v1/checkin/manual", json={"session_id": sid, "member_id": huge}, headers=staff),
         world.client.get(f"/api/v1/checkin-sessions/{huge}/search?q=李", headers=staff),
@@ -662,10 +648,10 @@ def test_entry_withdrawn_after_checking_in_leaves_school_counts_and_workbook_con
     the headline."""
     from competitions.registration import services as registration
 
-    stays = new_entry(world, "HK01", ["李明"], title="留下的作品")
-    leaves = new_entry(world, "HK01", ["王芳", "张伟"], title="撤回的作品")
+    stays = factories.entry(world, "HK01", students=["李明"], title="留下的作品")
+    leaves = factories.entry(world, "HK01", students=["王芳", "张伟"], title="撤回的作品")
     sid = session(world)
-    for token in (token_of(world, stays["members"]["李明"]), token_of(world, leaves["members"]["王芳"])):
+    for token in (token_of(world, stays["member_ids"]["李明"]), token_of(world, leaves["member_ids"]["王芳"])):
         assert scan(world, sid, token)["result"] == "checked_in"
     world.run(registration.withdraw_entry(world.org, leaves["id"], "学生生病"))
     live = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/live", headers=world.headers("org")))
@@ -700,16 +686,16 @@ def test_two_sessions_of_an_event_cannot_share_a_name(world):
 def test_search_finds_names_with_a_middle_dot_however_it_is_typed(world, typed):
     from urllib.parse import quote
 
-    b = new_entry(world, "HK02", ["阿依古丽·买买提"], title="椰子壳活性炭")
+    b = factories.entry(world, "HK02", students=["阿依古丽·买买提"], title="椰子壳活性炭")
     sid = session(world)
     found = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q={quote(typed)}", headers=world.headers("staff")))
-    assert [(m["id"], m["name"]) for m in found] == [(b["members"]["阿依古丽·买买提"], "阿依古丽·买买提")]
+    assert [(m["id"], m["name"]) for m in found] == [(b["member_ids"]["阿依古丽·买买提"], "阿依古丽·买买提")]
 
 
 def test_search_lists_members_of_a_withdrawn_entry_as_not_checkable(world):
     from competitions.registration import services as registration
 
-    gone = new_entry(world, "HK01", ["吉天佑"])
+    gone = factories.entry(world, "HK01", students=["吉天佑"])
     world.run(registration.withdraw_entry(world.org, gone["id"], "退赛"))
     sid = session(world)
     found = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q=吉天佑", headers=world.headers("staff")))

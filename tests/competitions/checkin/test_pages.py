@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from litestar.testing import TestClient
 
-from tests.competitions.checkin.test_checkin import new_entry, token_of
+from tests import factories
+from tests.competitions.checkin.test_checkin import token_of
 
 
 def csrf(client) -> str:
@@ -16,7 +17,7 @@ def post_form(client, url: str, data: dict | None = None):
 
 
 def test_organizer_creates_sessions_and_staff_scans_through_the_page(world, app):
-    entry = new_entry(world, "HK01", ["李明", "王芳"], title="校园雨水回收装置")
+    entry = factories.entry(world, "HK01", students=["李明", "王芳"], title="校园雨水回收装置")
     org = world.login_page("org")
     response = post_form(org, f"/checkin/events/{world.event_id}/sessions",
                          {"name": "报到", "starts_at": "2026-05-01T07:30", "ends_at": "2026-05-01T11:00", "location": "体育馆东门"})
@@ -38,7 +39,7 @@ def test_organizer_creates_sessions_and_staff_scans_through_the_page(world, app)
         assert home.status_code in (302, 303) and home.headers["location"] == "/checkin/"
         scan_page = staff.get(f"/checkin/{sid}/scan")
         assert scan_page.status_code == 200 and "报到" in scan_page.text
-        token = token_of(world, entry["members"]["李明"])
+        token = token_of(world, entry["member_ids"]["李明"])
         no_csrf = staff.post(f"/checkin/{sid}/scan", json={"token": token})
         assert no_csrf.status_code == 403
         headers = {"x-csrftoken": csrf(staff)}
@@ -67,7 +68,7 @@ def test_organizer_creates_sessions_and_staff_scans_through_the_page(world, app)
 
 
 def test_pages_are_closed_to_other_roles(world, app):
-    new_entry(world, "HK01", ["李明"])
+    factories.entry(world, "HK01", students=["李明"])
     with TestClient(app=app) as judge:
         world.login_page("judge", judge)
         assert judge.get("/checkin/").status_code == 403
@@ -77,8 +78,8 @@ def test_pages_are_closed_to_other_roles(world, app):
 
 
 def test_entry_page_shows_credentials_and_organizer_reissues(world, app):
-    entry = new_entry(world, "HK01", ["李明"], advisers=["陈老师"])
-    member_id = entry["members"]["李明"]
+    entry = factories.entry(world, "HK01", students=["李明"], advisers=["陈老师"])
+    member_id = entry["member_ids"]["李明"]
     old = token_of(world, member_id)
     with TestClient(app=app) as school:
         world.login_page("hk01", school)
@@ -110,8 +111,8 @@ def test_organizer_prints_one_schools_badges_from_the_sessions_page(world, app):
     import shutil
     import subprocess
 
-    new_entry(world, "HK01", ["李明", "王芳"], title="校园雨水回收装置")
-    new_entry(world, "HK02", ["阿依古丽·买买提"], title="椰子壳活性炭")
+    factories.entry(world, "HK01", students=["李明", "王芳"], title="校园雨水回收装置")
+    factories.entry(world, "HK02", students=["阿依古丽·买买提"], title="椰子壳活性炭")
     org = world.login_page("org")
     page = org.get("/checkin/").text
     form = re.search(r'<form method="get" action="(/checkin/badges/\d+)".*?</form>', page, re.S)

@@ -11,6 +11,7 @@ import pytest
 from competitions.events import services as events
 from competitions.registration import services as registration
 from competitions.registration.members import MemberInput
+from tests import factories
 from tests.conftest import gb11643
 
 
@@ -56,13 +57,6 @@ def masked(number: str) -> str:
 def student(name: str, id_number: str, gender: str = "男", grade: str = "初二", consent: bool = True) -> MemberInput:
     return MemberInput(role="student", name=name, gender=gender, id_number=id_number, grade=grade, phone="13800138000",
                        consent_participation=consent)
-
-
-def make_entry(world, username: str, title: str, category: str = "PH", division: str = "初中", members=(), school_code=None):
-    data = {"title": title, "category": category, "division": division}
-    if school_code:
-        data["school_code"] = school_code
-    return world.run(registration.create_entry(world.principal(username), world.event_id, data, list(members)))
 
 
 def entry_id_from(response) -> int:
@@ -131,7 +125,7 @@ def test_school_registers_entry_adds_members_and_submits(world):
 
 
 def test_member_form_shows_errors_next_to_fields_with_typed_values(world):
-    entry = make_entry(world, "hk01", "校园噪声地图")
+    entry = factories.entry(world, "HK01", by="hk01", title="校园噪声地图", category="PH")
     client = world.login_page("hk01")
     bad_id = valid_id()[:-1] + ("0" if not valid_id().endswith("0") else "1")  # wrong check character
     response = post(client, f"/entries/{entry['id']}/members/new", {
@@ -162,7 +156,7 @@ def test_new_entry_form_error_keeps_values(world):
 
 def test_member_edit_form_shows_full_id_to_its_school_only(world):
     id_number = valid_id()
-    entry = make_entry(world, "hk01", "雨水花园", members=[student("赵六", id_number)])
+    entry = factories.entry(world, "HK01", by="hk01", title="雨水花园", category="PH", students=[student("赵六", id_number)])
     member_id = entry["members"][0]["id"]
     client = world.login_page("hk01")
     page = client.get(f"/members/{member_id}/edit")
@@ -186,7 +180,7 @@ def test_member_edit_form_shows_full_id_to_its_school_only(world):
 
 
 def test_remove_member_and_withdraw(world):
-    entry = make_entry(world, "hk01", "自动浇花器", members=[student("钱七", valid_id())])
+    entry = factories.entry(world, "HK01", by="hk01", title="自动浇花器", category="PH", students=[student("钱七", valid_id())])
     client = world.login_page("hk01")
     assert post(client, f"/members/{entry['members'][0]['id']}/remove").status_code == 303
     assert "还没有学生" in text_of(client.get(f"/entries/{entry['id']}"))
@@ -201,7 +195,7 @@ def test_remove_member_and_withdraw(world):
 
 
 def test_organizer_returns_with_reason_and_school_sees_it(world):
-    entry = make_entry(world, "hk01", "智能垃圾分类箱", members=[student("孙八", valid_id())])
+    entry = factories.entry(world, "HK01", by="hk01", title="智能垃圾分类箱", category="PH", students=[student("孙八", valid_id())])
     world.run(registration.submit_entry(world.principal("hk01"), entry["id"]))
     client = world.login_page("org")
     page = client.get(f"/entries/{entry['id']}")
@@ -234,7 +228,7 @@ def test_organizer_returns_with_reason_and_school_sees_it(world):
 
 def test_city_recommends_when_the_event_asks(world):
     world.run(events.update_event(world.org, world.event_id, {"city_review_required": True}))
-    entry = make_entry(world, "hk01", "红树林监测", members=[student("周九", valid_id())])
+    entry = factories.entry(world, "HK01", by="hk01", title="红树林监测", category="PH", students=[student("周九", valid_id())])
     world.run(registration.submit_entry(world.principal("hk01"), entry["id"]))
     client = world.login_page("haikou")
     dash = text_of(client.get("/"))
@@ -250,8 +244,8 @@ def test_city_recommends_when_the_event_asks(world):
 
 
 def test_school_sees_only_its_own_entries(world):
-    own = make_entry(world, "hk01", "本校作品甲")
-    other = make_entry(world, "hk02", "华侨中学作品乙", members=[student("吴十", valid_id())])
+    own = factories.entry(world, "HK01", by="hk01", title="本校作品甲", category="PH")
+    other = factories.entry(world, "HK02", by="hk02", title="华侨中学作品乙", category="PH", students=[student("吴十", valid_id())])
     client = world.login_page("hk01")
     listing = client.get(f"/events/{world.event_id}/entries")
     assert "本校作品甲" in listing.text
@@ -271,9 +265,9 @@ def test_school_sees_only_its_own_entries(world):
 
 
 def test_city_sees_only_its_schools(world):
-    make_entry(world, "hk01", "海口一中作品")
-    make_entry(world, "hk02", "华侨中学作品")
-    sanya = make_entry(world, "sy01", "三亚一中作品")
+    factories.entry(world, "HK01", by="hk01", title="海口一中作品", category="PH")
+    factories.entry(world, "HK02", by="hk02", title="华侨中学作品", category="PH")
+    sanya = factories.entry(world, "SY01", by="sy01", title="三亚一中作品", category="PH")
     client = world.login_page("haikou")
     listing = client.get(f"/events/{world.event_id}/entries")
     assert "海口一中作品" in listing.text and "华侨中学作品" in listing.text
@@ -301,12 +295,12 @@ def test_anonymous_visitor_is_sent_to_login(world):
 
 
 def test_organizer_dashboard_counts_match_entries(world):
-    make_entry(world, "org", "物理一", "PH", "初中", school_code="HK01")
-    make_entry(world, "org", "物理二", "PH", "高中", school_code="SY01")
-    make_entry(world, "org", "化学一", "CH", "初中", school_code="HK02")
-    withdrawn = make_entry(world, "hk01", "撤回的", "CH", "初中")
+    factories.entry(world, "HK01", title="物理一", category="PH", division="初中")
+    factories.entry(world, "SY01", title="物理二", category="PH", division="高中")
+    factories.entry(world, "HK02", title="化学一", category="CH", division="初中")
+    withdrawn = factories.entry(world, "HK01", by="hk01", title="撤回的", category="CH", division="初中")
     world.run(registration.withdraw_entry(world.principal("hk01"), withdrawn["id"]))
-    make_entry(world, "hk01", "草稿一", "CS", "小学")
+    factories.entry(world, "HK01", by="hk01", title="草稿一", category="CS", division="小学")
     client = world.login_page("org")
     page = client.get("/")
     assert page.status_code == 200
@@ -475,7 +469,7 @@ def test_import_page_refuses_a_file_that_is_not_xlsx(world):
 
 
 def test_template_download_and_export_with_reason(world):
-    make_entry(world, "org", "导出测试", members=[student("郑一", valid_id())], school_code="HK01")
+    factories.entry(world, "HK01", title="导出测试", category="PH", students=[student("郑一", valid_id())])
     client = world.login_page("hk01")
     template = client.get(f"/events/{world.event_id}/registration-template")
     assert template.status_code == 200 and template.content[:2] == b"PK"
@@ -496,7 +490,7 @@ def test_template_download_and_export_with_reason(world):
 
 
 def test_document_upload_list_and_download(world):
-    entry = make_entry(world, "hk01", "带材料的作品")
+    entry = factories.entry(world, "HK01", by="hk01", title="带材料的作品", category="PH")
     client = world.login_page("hk01")
     page = client.get(f"/entries/{entry['id']}")
     if "材料上传功能尚未开放" in page.text:
