@@ -1,0 +1,93 @@
+"""Badges (competitions/checkin/badges.py) through the service: who is printed (members of
+approved entries only), in which order (school code, entry code, students before advisers),
+for whom (the organizer, one school, one member), eight to an A4 sheet."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.errors import Conflict, Forbidden, NotFound
+from competitions.checkin import badges
+from competitions.checkin.credentials import credential_for
+from competitions.registration import services as registration
+from tests import factories
+
+
+def pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+
+
+@pytest.fixture
+def printed(world):
+    """SY01: one entry (2 students); HK02: one entry (student + adviser), one withdrawn and one
+    draft; HK01: one entry (1 student), created last."""
+    sy = factories.entry(world, "SY01", students=["黎海", "符梅"], category="PH")
+    hk02 = factories.entry(world, "HK02", students=["王芳"], advisers=["陈老师"], category="CH")
+    gone = factories.entry(world, "HK02", students=["吉天佑"])
+    world.run(registration.withdraw_entry(world.org, gone["id"], "退赛"))
+    factories.entry(world, "HK02", students=["高家乐"], by="hk02")   # a draft
+    hk01 = factories.entry(world, "HK01", students=["李明"])
+    return {"SY01": sy, "HK02": hk02, "HK01": hk01}
+
+
+def test_only_approved_entries_in_school_entry_and_role_order(world, printed):
+    rows = world.run(badges.badge_rows(world.org, world.event_id))
+    # HK01 < HK02 < SY01 whatever the order of registration; the adviser after the student;
+    # neither the withdrawn entry's 吉天佑 nor the draft's 高家乐
+    assert [(r["school_code"], r["name"], r["role"]) for r in rows] == [
+        ("HK01", "李明", "student"), ("HK02", "王芳", "student"), ("HK02", "陈老师", "adviser"),
+        ("SY01", "黎海", "student"), ("SY01", "符梅", "student")]
+    first = rows[0]
+    assert (first["entry_code"], first["entry_title"], first["division"], first["category"]) == (
+        printed["HK01"]["code"], printed["HK01"]["title"], "初中", "数学")
+    assert first["event_name"] == "2026年海南省青少年科技创新大赛" and first["school_name"] == "海口市第一中学"
+    # the credential printed is the member's current one
+    assert all(r["credential"] == credential_for(r["id"], 1) for r in rows)
+    # no ID number or phone on a badge
+    assert not {"id_number", "id_masked", "phone", "phone_masked"} & set(first)
+    assert world.run(badges.schools_with_badges(world.event_id)) == [
+        {"code": "HK01", "name": "海口市第一中学", "entries": 1}, {"code": "HK02", "name": "海南华侨中学", "entries": 1},
+        {"code": "SY01", "name": "三亚市第一中学", "entries": 1}]
+
+
+def test_a_school_gets_its_own_whatever_it_asks_and_others_are_refused(world, printed):
+    own = world.run(badges.badge_rows(world.principal("hk02"), world.event_id, school_code="SY01"))
+    assert [r["name"] for r in own] == ["王芳", "陈老师"]
+    chosen = world.run(badges.badge_rows(world.org, world.event_id, school_code=" SY01 "))
+    assert [r["name"] for r in chosen] == ["黎海", "符梅"]
+    one = world.run(badges.badge_rows(world.org, world.event_id, member_id=printed["HK02"]["member_ids"]["陈老师"]))
+    assert [r["name"] for r in one] == ["陈老师"]
+    for username in ("haikou", "judge", "staff", "referee"):
+        with pytest.raises(Forbidden) as refused:
+            world.run(badges.badge_rows(world.principal(username), world.event_id))
+        assert refused.value.message == "只有组委会和学校可以打印参赛证。"
+    with pytest.raises(NotFound) as unknown:
+        world.run(badges.badge_rows(world.org, world.event_id, school_code="XX99"))
+    assert unknown.value.message == "找不到学校 XX99。"
+    with pytest.raises(NotFound):
+        world.run(badges.badge_rows(world.org, 999999))
+
+
+def test_eight_badges_a_sheet(world):
+    # 9 people: one full sheet of 8 and a second sheet with one
+    factories.entries(world, 3, students=3)
+    rows = world.run(badges.badge_rows(world.org, world.event_id))
+    data, left_out = badges.render_badges(rows)
+    assert (len(rows), pages(data), left_out) == (9, 2, [])
+    data, _left_out = badges.render_badges(rows[:8])
+    assert pages(data) == 1
+
+
+def test_pdf_file_names_and_nothing_to_print(world, printed):
+    _data, name = world.run(badges.badges_pdf(world.org, world.event_id))
+    assert name == f"badges-{world.event_id}.pdf"
+    _data, name = world.run(badges.badges_pdf(world.principal("hk01"), world.event_id))
+    assert name == f"badges-{world.event_id}-HK01.pdf"
+    member_id = printed["SY01"]["member_ids"]["符梅"]
+    _data, name = world.run(badges.badges_pdf(world.org, world.event_id, member_id=member_id))
+    assert name == f"badges-{world.event_id}-{printed['SY01']['code']}-{member_id}.pdf"
+    empty = factories.event(world, "空赛事")
+    with pytest.raises(Conflict) as nothing:
+        world.run(badges.badges_pdf(world.org, empty["id"]))
+    assert nothing.value.message == "没有可打印的参赛证：只有审核通过的作品才有参赛证。"
