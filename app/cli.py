@@ -29,7 +29,9 @@ def _serve(host: str, port: int, workers: int = 1, certfile: str | None = None, 
         if not (certfile and keyfile):
             sys.exit("--certfile and --keyfile go together")
         kwargs.update(ssl_certfile=certfile, ssl_keyfile=keyfile)
-    uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level="info", proxy_headers=False, **kwargs)
+    # open live pages (event streams) would otherwise hold a stop (Ctrl-C) until they end by themselves
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level="info", proxy_headers=False,
+                timeout_graceful_shutdown=5, **kwargs)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:

@@ -17,6 +17,7 @@ from app import db
 from app.web.auth import LocaleAndUserMiddleware
 from app.errors import ServiceError
 from app.i18n import get_locale
+from app.live import channels_plugin
 from app.security import derive_key
 from app.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings, set_settings
 from app.accounts import controllers as accounts_api
@@ -85,7 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     return Litestar(
         route_handlers=route_handlers,
-        plugins=programme_plugins(),
+        plugins=[channels_plugin(settings), *programme_plugins()],  # live updates (SSE) first, then the programmes
         middleware=[session_config.middleware, LocaleAndUserMiddleware()],
         csrf_config=csrf,
         stores={"sessions": sessions()},

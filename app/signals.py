@@ -61,8 +61,8 @@ results_finalized = Signal(
 )
 checkin_recorded = Signal(
     "checkin_recorded",
-    "A scan or a manual check-in was answered. kwargs: event_id (int), session_id (int), result (str: "
-    "checked_in | already_checked_in | revoked | wrong_event | undone). Sent after the write.",
+    "A scan or a manual check-in was answered. kwargs: event_id (int; None for a forged credential), session_id (int), "
+    "result (str: checked_in | already_checked_in | revoked | wrong_event | forged | unknown | undone). Sent after the write.",
 )
 scores_changed = Signal(
     "scores_changed",

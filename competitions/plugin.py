@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from app import signals
 from app.plugins import DashboardBlock, NavItem, ProgrammePlugin
 from competitions import demo
 from competitions.checkin import controllers as checkin_api
+from competitions.checkin import live as checkin_live
 from competitions.checkin import pages as checkin_pages
 from competitions.checkin.scanstore import close_scan_stores
 from competitions.events import controllers as events_api
@@ -25,6 +27,7 @@ class CompetitionsPlugin(ProgrammePlugin):
         return [
             *events_api.api_routes(), *registration_api.api_routes(), *checkin_api.api_routes(),
             *events_pages.page_routes(), *registration_pages.page_routes(), *checkin_pages.page_routes(),
+            checkin_live.live_events,
         ]
 
     def nav_items(self) -> Sequence[NavItem]:
@@ -52,6 +55,9 @@ class CompetitionsPlugin(ProgrammePlugin):
 
     def shutdown_hooks(self) -> Sequence[Any]:
         return [close_scan_stores]
+
+    def setup(self) -> None:
+        signals.checkin_recorded.connect(checkin_live.publish_checkin)  # the live view follows the door
 
     def action_labels(self) -> dict[str, str]:
         return dict(ACTION_LABELS)

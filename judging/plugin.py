@@ -10,12 +10,14 @@ from app.plugins import DEMO_PASSWORD, NavItem, ProgrammePlugin
 from competitions.registration import access
 from judging import demo
 from judging.certificates import controllers as certificates_api
+from judging.certificates import live as certificates_live
 from judging.certificates import pages as certificates_pages
 from judging.certificates import services as certificates
 from judging.panels import assignments
 from judging.panels import controllers as panels_api
 from judging.panels import pages as panels_pages
 from judging.results import controllers as results_api
+from judging.results import live as results_live
 from judging.results import pages as results_pages
 from judging.scoring import controllers as scoring_api
 from judging.scoring import pages as scoring_pages
@@ -28,7 +30,7 @@ class JudgingPlugin(ProgrammePlugin):
         return [
             *scoring_api.api_routes(), *panels_api.api_routes(), *results_api.api_routes(), *certificates_api.api_routes(),
             *scoring_pages.page_routes(), *panels_pages.page_routes(), *results_pages.page_routes(),
-            *certificates_pages.page_routes(),
+            *certificates_pages.page_routes(), *results_live.page_routes(), *certificates_live.page_routes(),
         ]
 
     def nav_items(self) -> Sequence[NavItem]:
@@ -49,3 +51,6 @@ class JudgingPlugin(ProgrammePlugin):
         access.entry_readers.connect(assignments.entry_access_for_judge)
         # finalizing results numbers the award certificates
         signals.results_finalized.connect(certificates.on_results_finalized)
+        # live pages: 评分进度 follows score sheets, the certificates page its batches
+        signals.scores_changed.connect(results_live.publish_scores)
+        signals.batch_progressed.connect(certificates_live.publish_batch)

@@ -10,7 +10,8 @@
  * "xinmiao:checkin:<session>:q:<client_scan_id>" BEFORE it is sent. It leaves the queue only
  * when the server has answered (a result, or 422/404 for a forged/unknown credential). A
  * network error, a timeout (4 s) or a 5xx keeps it queued (amber); the queue is sent again on
- * "online", every few seconds and on every page load. The server stores a repeated
+ * "online", every few seconds (longer while it keeps failing) and on every page load. The queue
+ * is the shared offline outbox (app/static/outbox.js, loaded before this script). The server stores a repeated
  * client_scan_id once and answers it as before, so replays are safe. A 401/403 (logged out)
  * keeps the queue and asks the operator to log in again.
  *
@@ -71,50 +72,15 @@
 
   // ------------------------------------------------------------------ storage
 
-  var memory = {};   // mirror, for browsers that refuse localStorage (private mode, quota)
-  function readItem(key) {
-    try {
-      var text = window.localStorage.getItem(key);
-      if (text) return JSON.parse(text);
-    } catch (e) { /* unavailable */ }
-    return Object.prototype.hasOwnProperty.call(memory, key) ? memory[key] : null;
-  }
-  function writeItem(key, value) {
-    memory[key] = value;
-    try { window.localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* memory only */ }
-  }
-  function removeItem(key) {
-    delete memory[key];
-    try { window.localStorage.removeItem(key); } catch (e) { /* memory only */ }
-  }
-  function queueKeys() {
-    var keys = {};
-    try {
-      for (var i = 0; i < window.localStorage.length; i++) {
-        var k = window.localStorage.key(i);
-        if (k && k.indexOf(QUEUE) === 0) keys[k] = 1;
-      }
-    } catch (e) { /* unavailable */ }
-    Object.keys(memory).forEach(function (k) { if (k.indexOf(QUEUE) === 0) keys[k] = 1; });
-    return Object.keys(keys);
-  }
-  function queuedItems() {
-    return queueKeys().map(readItem).filter(Boolean).sort(function (a, b) {
-      return a.scannedAt < b.scannedAt ? -1 : a.scannedAt > b.scannedAt ? 1 : 0;
-    });
-  }
+  // the device's own settings and recent list; the queue of scans is the outbox below
+  var local = XinmiaoOutbox.storage(true);   // localStorage, mirrored in memory (private mode, quota)
+  function readItem(key) { return local.read(key); }
+  function writeItem(key, value) { local.write(key, value); }
 
   // ------------------------------------------------------------------ small helpers
 
   function pad(n, width) { n = String(n); while (n.length < (width || 2)) n = "0" + n; return n; }
-  /* The device's time as ISO 8601 with its UTC offset: 2026-05-01T08:30:12.345+08:00 */
-  function isoNow() {
-    var d = new Date(), off = -d.getTimezoneOffset(), sign = off >= 0 ? "+" : "-";
-    off = Math.abs(off);
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + pad(d.getHours()) + ":" +
-      pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + "." + pad(d.getMilliseconds(), 3) + sign +
-      pad(Math.floor(off / 60)) + ":" + pad(off % 60);
-  }
+  var isoNow = XinmiaoOutbox.deviceTime;   // ISO 8601 with the device's offset: 2026-05-01T08:30:12.345+08:00
   /* "HH:MM" of a moment in the event's time zone (UTC+8), whatever the device's time zone. */
   function eventClock(iso, seconds) {
     var d = new Date(iso);
@@ -128,18 +94,7 @@
     var m = /T(\d\d:\d\d)/.exec(iso || "");
     return m ? m[1] : "";
   }
-  /* crypto.randomUUID exists only in secure contexts; getRandomValues everywhere. */
-  function newId() {
-    var c = window.crypto;
-    if (c && typeof c.randomUUID === "function") { try { return c.randomUUID(); } catch (e) { /* fall through */ } }
-    var b = new Array(16);
-    if (c && c.getRandomValues) { var u = new Uint8Array(16); c.getRandomValues(u); for (var i = 0; i < 16; i++) b[i] = u[i]; }
-    else { for (var j = 0; j < 16; j++) b[j] = Math.floor(Math.random() * 256); }
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var hex = b.map(function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
-    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
-  }
+  var newId = XinmiaoOutbox.newId;
   /* What scanners and keyboards add or change: spaces, Enter/Tab, hyphens, lower case. */
   function normalize(text) { return String(text || "").replace(/[\s\-_.]+/g, "").toUpperCase(); }
   /* A credential as the server reads it: upper case, 0/1/8 after XM read as O/I/B. */
@@ -158,10 +113,6 @@
    * list keeps it: what it shows (XM and the last six characters, 30 bits of the signature),
    * enough to recognise a badge again without keeping the credential itself. */
   function credentialKey(token) { return token ? tokenHint(token) : ""; }
-  function csrfToken() {
-    var m = document.cookie.match(/(?:^|;\s*)xinmiao_csrf=([^;]*)/);
-    return m ? decodeURIComponent(m[1]) : "";
-  }
   function roleName(role) { return role === "adviser" ? M.roleAdviser : role === "student" ? M.roleStudent : ""; }
   function entryText(p) { return [p.entry_code, p.entry_title].filter(Boolean).join(" "); }
   function online() { return navigator.onLine !== false; }
@@ -414,28 +365,35 @@
 
   /* POST JSON; resolves to {kind: "answer"|"rejected"|"auth"|"offline", status, body}. */
   function post(url, payload) {
-    var controller = window.AbortController ? new AbortController() : null, timer = null;
-    var options = {
-      method: "POST", credentials: "same-origin", redirect: "manual", cache: "no-store", body: JSON.stringify(payload),
-      headers: {"content-type": "application/json", "accept": "application/json", "x-csrftoken": csrfToken()}
-    };
-    if (controller) {
-      options.signal = controller.signal;
-      timer = setTimeout(function () { controller.abort(); }, TIMEOUT_MS);
-    }
-    return window.fetch(url, options).then(function (r) {
-      clearTimeout(timer);
-      if (r.type === "opaqueredirect" || r.status === 0 || r.status === 401 || r.status === 403) return {kind: "auth", status: r.status};
-      if (r.status >= 500 || r.status === 408 || r.status === 429) return {kind: "offline", status: r.status};
-      var type = r.headers.get("content-type") || "";
-      if (type.indexOf("json") < 0) return {kind: r.ok ? "offline" : "rejected", status: r.status, body: null};
-      return r.json().then(function (body) {
-        return {kind: r.ok ? "answer" : "rejected", status: r.status, body: body};
-      }, function () { return {kind: "offline", status: r.status}; });
-    }).catch(function () { clearTimeout(timer); return {kind: "offline"}; });
+    return XinmiaoOutbox.request(url, {method: "POST", body: payload, timeoutMs: TIMEOUT_MS}).then(function (a) {
+      if (a.network) return {kind: "offline"};
+      if (a.redirected || a.status === 401 || a.status === 403) return {kind: "auth", status: a.status};
+      if (a.status >= 500 || a.status === 408 || a.status === 429) return {kind: "offline", status: a.status};
+      if (a.unreadable) return {kind: "offline", status: a.status};
+      if (!a.json) return {kind: a.ok ? "offline" : "rejected", status: a.status, body: null};
+      return {kind: a.ok ? "answer" : "rejected", status: a.status, body: a.body};
+    });
   }
 
-  var inflight = {};
+  /* The queue of scans (app/static/outbox.js): each scan stored before it is sent, kept until
+   * the server has answered it (a result, or 422/404: a final answer too), sent again on
+   * "online", on a retry timer (8 s, longer while it keeps failing) and on every page load,
+   * oldest first, stopping at the first scan that gets no answer or a log-in page. */
+  var outbox = XinmiaoOutbox.create({
+    key: QUEUE, retryMs: RETRY_MS, maxRetryMs: 30000,
+    time: function (item) { return item.scannedAt; },
+    send: function (item) {
+      var payload = {client_scan_id: item.id, scanned_at: item.scannedAt, device: item.device};
+      var url = item.kind === "manual" ? data.urls.manual : data.urls.scan;
+      if (item.kind === "manual") payload.member_id = item.memberId; else payload.token = item.token;
+      return post(url, payload).then(function (res) {
+        return {kind: res.kind === "answer" || res.kind === "rejected" ? "sent" : res.kind, answer: res};
+      });
+    },
+    onState: function (item, kind, result) { if (result) handle(item, result.answer); }   // null: not tried (offline)
+  });
+  function queuedItems() { return outbox.items(); }
+
   var fresh = {};   // ids scanned on this page load whose first answer is still to come
 
   function baseEntry(item) {
@@ -476,25 +434,14 @@
     return null;
   }
 
-  function sendItem(item) {
-    if (inflight[item.id]) return Promise.resolve(null);
-    inflight[item.id] = true;
-    var payload = {client_scan_id: item.id, scanned_at: item.scannedAt, device: item.device};
-    var url = item.kind === "manual" ? data.urls.manual : data.urls.scan;
-    if (item.kind === "manual") payload.member_id = item.memberId; else payload.token = item.token;
-    return post(url, payload).then(function (res) {
-      delete inflight[item.id];
-      handle(item, res);
-      return res;
-    });
-  }
+  function sendItem(item) { return outbox.send(item); }
 
   function handle(item, res) {
     var wasFresh = !!fresh[item.id], wasQueued = !!item.queued;
     var entry = baseEntry(item);
     if (res.kind === "answer") {
       var body = res.body || {}, p = body.participant || {};
-      removeItem(QUEUE + item.id);
+      outbox.remove(item.id);
       delete fresh[item.id];
       setAuth(false);
       entry.state = body.result || "invalid";
@@ -509,7 +456,7 @@
       entry.outside = !!body.outside_window;
       entry.memberId = p.id;
     } else if (res.kind === "rejected") {
-      removeItem(QUEUE + item.id);
+      outbox.remove(item.id);
       delete fresh[item.id];
       setAuth(false);
       entry.state = "invalid";
@@ -520,7 +467,7 @@
       if (!item.queued) {
         item.queued = true;
         item.hint = localHint(item);
-        if (readItem(QUEUE + item.id)) writeItem(QUEUE + item.id, item);
+        if (outbox.get(item.id)) outbox.put(item);
       }
       entry.state = "queued";
       entry.hint = item.hint || null;
@@ -542,37 +489,18 @@
     }
   }
 
-  var flushing = false;
   /* Send the queue, oldest first; stop at the first scan that cannot be sent. */
-  function flush() {
-    if (flushing || !online()) return Promise.resolve();
-    var items = queuedItems().filter(function (i) { return !inflight[i.id]; });
-    if (!items.length) return Promise.resolve();
-    flushing = true;
-    var index = 0;
-    return new Promise(function (done) {
-      function next() {
-        if (index >= items.length) { flushing = false; done(); return; }
-        var item = items[index++];
-        if (!readItem(QUEUE + item.id)) { next(); return; }   // sent meanwhile by another tab
-        sendItem(item).then(function (res) {
-          if (res && (res.kind === "offline" || res.kind === "auth")) { flushing = false; done(); return; }
-          next();
-        });
-      }
-      next();
-    });
-  }
+  function flush() { return outbox.flush(); }
 
   /* A new scan or check-in by name: stored first, then sent. */
   function start(item) {
-    writeItem(QUEUE + item.id, item);
+    outbox.put(item);
     fresh[item.id] = true;
     var entry = baseEntry(item);
     if (!online()) {
       item.queued = true;
       item.hint = localHint(item);
-      writeItem(QUEUE + item.id, item);
+      outbox.put(item);
       delete fresh[item.id];
       entry.state = "queued";
       entry.hint = item.hint;
@@ -1136,12 +1064,11 @@
     writeItem(DEVICE_KEY, v);
   });
 
-  window.addEventListener("online", function () { updateNet(); flush(); });
+  window.addEventListener("online", updateNet);   // the outbox sends the queue itself
   window.addEventListener("offline", updateNet);
   window.addEventListener("storage", function (e) {  // another tab of this session
     if (!e.key || e.key.indexOf(PREFIX) === 0) { renderRecent(); updateCounter(); }
   });
-  setInterval(function () { if (queuedItems().length) flush(); }, RETRY_MS);
 
   // the service worker keeps this page and its files for a reload without network (HTTPS or localhost)
   if (data.sw && navigator.serviceWorker && window.isSecureContext !== false) {
@@ -1152,7 +1079,7 @@
 
   // what a previous page load left on the device is queued (it may have been sent without an answer)
   queuedItems().forEach(function (item) {
-    if (!item.queued) { item.queued = true; writeItem(QUEUE + item.id, item); }
+    if (!item.queued) { item.queued = true; outbox.put(item); }
   });
   updateNet();
   renderRecent();

@@ -6,7 +6,9 @@
  * x-csrftoken header). The server's PUT is idempotent and versioned: a replay of what is
  * stored answers 200, a stale version answers 409 with the server's current sheet, so a
  * late replay never overwrites a newer edit. The queue is sent again on the "online"
- * event, every 10 seconds, and on every judge page load.
+ * event, every 10 seconds (longer while it keeps failing), and on every judge page load. The
+ * queue is the shared offline outbox (app/static/outbox.js, loaded before this script); the
+ * sheet open on the scoring page is sent by the page itself, the others by the outbox.
  *
  * The live total is computed exactly like the server: sum(points / max * weight) with
  * exact decimal fractions (BigInt), rounded half-up to 2 decimals for display.
@@ -18,31 +20,35 @@
   var RETRY_MS = 10000;
   var REQUEST_TIMEOUT_MS = 15000;
 
-  // ------------------------------------------------------------------ storage
+  // ------------------------------------------------------------------ storage: the outbox
 
-  function storageKey(userId, entryId) { return PREFIX + userId + ":" + entryId; }
-  function readItem(key) {
-    try { var text = window.localStorage.getItem(key); return text ? JSON.parse(text) : null; } catch (e) { return null; }
-  }
-  function writeItem(key, item) {
-    try { window.localStorage.setItem(key, JSON.stringify(item)); return true; } catch (e) { return false; }
-  }
-  function removeItem(key) { try { window.localStorage.removeItem(key); } catch (e) { /* private mode */ } }
-  function userKeys(userId) {
-    var keys = [], prefix = PREFIX + userId + ":";
-    try {
-      for (var i = 0; i < window.localStorage.length; i++) {
-        var k = window.localStorage.key(i);
-        if (k && k.indexOf(prefix) === 0) keys.push(k);
+  /* The user's queued sheets ("xinmiao:score:<user>:<entry>"), one per entry. `current`: the
+   * entry the page sends itself; `report(item, kind, body)` after each attempt by the outbox. */
+  function outbox(userId, current, report) {
+    var box = XinmiaoOutbox.create({
+      key: PREFIX + userId + ":", retryMs: RETRY_MS,
+      id: function (item) { return item.entryId; },
+      same: sameSheet,
+      skip: function (item) { return !item.url || (current !== null && String(item.entryId) === String(current)); },
+      send: function (item, options) {
+        return send(item, options && options.keepalive).then(function (res) {
+          var kind = {saved: "sent", conflict: "conflict", locked: "rejected", rejected: "rejected", auth: "auth"}[res.kind] || "offline";
+          return {kind: kind, sheet: res};
+        });
+      },
+      onState: function (item, kind, result) {
+        if (current !== null && String(item.entryId) === String(current)) return;   // the page handles its own
+        var res = result ? result.sheet : {kind: "offline"};
+        if (res.kind === "saved") {   // edited meanwhile (another tab): the edit now builds on the saved version
+          var now = box.get(item.entryId);
+          if (now) { now.baseVersion = res.body.version; box.put(now); }
+        }
+        if (report) report(item.entryId, res.kind, res.body);
       }
-    } catch (e) { /* storage unavailable */ }
-    return keys;
+    });
+    return box;
   }
 
-  function csrfToken() {
-    var m = document.cookie.match(/(?:^|;\s*)xinmiao_csrf=([^;]*)/);
-    return m ? decodeURIComponent(m[1]) : "";
-  }
   function fmt(template, values) {
     return String(template).replace(/\{(\w+)\}/g, function (all, k) { return values[k] !== undefined ? values[k] : all; });
   }
@@ -114,6 +120,31 @@
     while (s.length < 3) s = "0" + s;
     return (negative && q !== B0 ? "-" : "") + s.slice(0, -2) + "." + s.slice(-2);
   }
+  /* A terminating fraction as plain decimal text without trailing zeros, like the server's
+   * rules.plain: {num: 725, den: 10} -> "72.5", 0 -> "0". */
+  function plainText(f) {
+    if (!HAS_BIGINT) return String(f.num / f.den);
+    var negative = f.num < B0, num = negative ? -f.num : f.num, scale = B1, k = 0;
+    while (scale % f.den !== B0) { scale = scale * B10; k++; if (k > 100) return null; }
+    var digits = (num * (scale / f.den)).toString();
+    while (digits.length <= k) digits = "0" + digits;
+    var text = k ? (digits.slice(0, -k) + "." + digits.slice(-k)).replace(/0+$/, "").replace(/\.$/, "") : digits;
+    return (negative && text !== "0" ? "-" : "") + text;
+  }
+  /* A judge's total for `rubric` ([{code, weight, max_points}]) and `points` ({code: text}),
+   * as the server computes it (judging.scoring.total_of): {stored: the server's stored text
+   * ("" until every criterion is scored), display: half-up to 2 decimals ("" when nothing is
+   * scored; the partial sum on a partial sheet), complete, missing: criteria not scored}. */
+  function total(rubric, points) {
+    var sum = parseDecimal("0"), missing = 0;
+    rubric.forEach(function (c) {
+      var v = points[c.code], p = v !== undefined && v !== null && v !== "" ? parseDecimal(v) : null;
+      if (p) sum = add(sum, term(p, parseDecimal(c.weight), parseDecimal(c.max_points))); else missing++;
+    });
+    var value = stored(sum);
+    return {stored: missing ? "" : plainText(value), display: missing === rubric.length ? "" : text2(value),
+            complete: missing === 0, missing: missing};
+  }
   /* Canonical text of a points value: "7.50" -> "7.5", "08" -> "8"; null if not a plain decimal. */
   function canonical(text) {
     var m = /^\s*(\d*)(?:\.(\d*))?\s*$/.exec(String(text == null ? "" : text));
@@ -137,71 +168,35 @@
 
   /* PUT one queued sheet. Resolves to {kind, body}: saved | conflict | locked | rejected | auth | offline. */
   function send(item, keepalive) {
-    var body = JSON.stringify({criteria: item.criteria, comment: item.comment, version: item.baseVersion});
-    var options = {
-      method: "PUT", credentials: "same-origin", redirect: "manual", cache: "no-store", body: body,
-      headers: {"content-type": "application/json", "accept": "application/json", "x-csrftoken": csrfToken()}
-    };
-    if (keepalive && body.length < 60000) options.keepalive = true;
-    var controller = !options.keepalive && window.AbortController ? new AbortController() : null, timer = null;
-    if (controller) {  // weak venue Wi-Fi: a request that hangs counts as not sent
-      options.signal = controller.signal;
-      timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
-    }
-    return window.fetch(item.url, options).then(function (r) {
-      clearTimeout(timer);
-      if (r.type === "opaqueredirect" || r.status === 0) return {kind: "auth"};
-      var type = r.headers.get("content-type") || "";
-      if (type.indexOf("json") < 0) return {kind: r.status >= 500 ? "offline" : "auth"};
-      return r.json().then(function (data) {
-        if (r.ok) return {kind: "saved", body: data};
-        if (r.status === 409) {
+    var body = {criteria: item.criteria, comment: item.comment, version: item.baseVersion};
+    return XinmiaoOutbox.request(item.url, {method: "PUT", body: body, keepalive: keepalive, timeoutMs: REQUEST_TIMEOUT_MS})
+      .then(function (a) {
+        if (a.network || a.unreadable) return {kind: "offline"};
+        if (a.redirected) return {kind: "auth"};
+        if (!a.json) return {kind: a.status >= 500 ? "offline" : "auth"};
+        var data = a.body;
+        if (a.ok) return {kind: "saved", body: data};
+        if (a.status === 409) {
           var stale = data && data.extra && data.extra.current_version !== undefined && data.server;
           return {kind: stale ? "conflict" : "locked", body: data};
         }
-        if (r.status >= 500) return {kind: "offline", body: data};
-        if (r.status === 401) return {kind: "auth", body: data};
+        if (a.status >= 500) return {kind: "offline", body: data};
+        if (a.status === 401) return {kind: "auth", body: data};
         return {kind: "rejected", body: data};
       });
-    }).catch(function () { clearTimeout(timer); return {kind: "offline"}; });
-  }
-
-  /* Send every queued sheet of the user except `skipKey`; `report(entryId, kind, body)` per result
-   * (body: the server's answer; a save's and a 409's carry "progress", a 409's the stored sheet). */
-  function flushOthers(userId, skipKey, report) {
-    var keys = userKeys(userId).filter(function (k) { return k !== skipKey; });
-    var chain = Promise.resolve();
-    keys.forEach(function (key) {
-      chain = chain.then(function () {
-        var item = readItem(key);
-        if (!item || !item.url || item.rejected) return;
-        if (navigator.onLine === false) { if (report) report(item.entryId, "offline"); return; }
-        return send(item).then(function (res) {
-          if (res.kind === "saved") {
-            var now = readItem(key);
-            if (now && sameSheet(now, item)) removeItem(key);
-            else if (now) { now.baseVersion = res.body.version; writeItem(key, now); }
-          } else if (res.kind === "rejected" || res.kind === "locked") {
-            item.rejected = true;
-            writeItem(key, item);
-          }
-          if (report) report(item.entryId, res.kind, res.body);
-        });
-      });
-    });
-    return chain;
   }
 
   // ------------------------------------------------------------------ the scoring page
 
   function scoringPage(root, data) {
     var M = data.messages;
-    var key = storageKey(data.userId, data.entryId);
+    // this sheet is sent by the page (below); the user's other queued sheets by the outbox
+    var box = outbox(data.userId, data.entryId, function (entryId, kind, body) { showProgress(body); });
     var server = data.server;                       // the server's sheet as last known
     var version = server.version;                   // version our edits are based on
     var values = {criteria: Object.assign({}, server.criteria), comment: server.comment || ""};
     var locked = !!server.locked;
-    var state = "new", timer = null, inFlight = false, again = false, memoryItem = null, conflictSheet = null;
+    var state = "new", timer = null, inFlight = false, again = false, conflictSheet = null;
     var rubric = {};
     data.rubric.forEach(function (c) { rubric[c.code] = {weight: parseDecimal(c.weight), max: parseDecimal(c.max_points), name: c.name}; });
 
@@ -247,9 +242,9 @@
       scoredEl.textContent = fmt(M.scoredCount, {done: p.scored});
     }
 
-    function currentItem() { return readItem(key) || memoryItem; }
-    function storeItem(item) { memoryItem = item; writeItem(key, item); }
-    function clearItem() { memoryItem = null; removeItem(key); }
+    function currentItem() { return box.get(data.entryId); }   // localStorage, or memory when it refuses
+    function storeItem(item) { box.put(item); }
+    function clearItem() { box.remove(data.entryId); }
 
     // --- rendering
     function renderCriterion(fs, updateInput) {
@@ -264,12 +259,8 @@
       fs.classList.toggle("scored", value !== undefined);
     }
     function renderTotal() {
-      var sum = parseDecimal("0"), missing = 0;
-      data.rubric.forEach(function (c) {
-        var v = values.criteria[c.code], p = v !== undefined ? parseDecimal(v) : null, r = rubric[c.code];
-        if (p && r) sum = add(sum, term(p, r.weight, r.max)); else missing++;
-      });
-      totalEl.textContent = missing === data.rubric.length ? "—" : text2(stored(sum));
+      var t = total(data.rubric, values.criteria), missing = t.missing;
+      totalEl.textContent = t.display || "—";
       totalEl.classList.toggle("partial", missing > 0);
       noteEl.textContent = missing ? fmt(M.incomplete, {n: missing}) : M.complete;
     }
@@ -364,9 +355,9 @@
       if (navigator.onLine === false) { setState("queued"); return; }
       inFlight = true;
       setState("saving");
-      send(item, keepalive === true).then(function (res) {
+      box.send(item, {keepalive: keepalive === true}).then(function (result) {
         inFlight = false;
-        handle(res, item);
+        if (result) handle(result.sheet || {kind: "offline"}, item);   // null: already on its way
         if (again) { again = false; flush(); }
       });
     }
@@ -476,17 +467,16 @@
     }
 
     // --- start: show what is queued on this device and send it
-    var queued = readItem(key);
+    var queued = box.get(data.entryId);
     if (locked) {
       if (queued && !sameSheet(queued, server)) { localNotice.textContent = M.unsent + "：" + M.locked; localNotice.hidden = false; }
       setState("locked");
       renderAll();
     } else if (queued && sameSheet(queued, server)) {
-      removeItem(key);
+      clearItem();
       renderAll();
       setState(server.version ? "saved" : "new");
     } else if (queued) {
-      memoryItem = queued;
       values = {criteria: Object.assign({}, server.criteria, queued.criteria), comment: queued.comment || ""};
       renderAll();
       setState(queued.rejected ? "error" : "queued");
@@ -496,8 +486,8 @@
       setState(server.version ? "saved" : "new");
     }
 
-    function others() { return flushOthers(data.userId, key, function (entryId, kind, body) { showProgress(body); }); }
-    window.addEventListener("online", function () { flush(); others(); });
+    function others() { return box.flush(); }
+    window.addEventListener("online", function () { flush(); });   // the outbox sends the others itself
     window.addEventListener("offline", function () { if (currentItem() && state !== "conflict" && !locked) setState("queued"); });
     setInterval(function () {
       if (!locked && state !== "conflict" && currentItem() && !inFlight) flush();
@@ -549,20 +539,18 @@
         fill.classList.toggle("full", p.assigned > 0 && p.scored >= p.assigned);
       }
     }
+    // the outbox sends the queued sheets (now, on "online", and on its retry timer)
+    var box = outbox(userId, null, function (entryId, kind, body) {
+      if (kind === "saved") { showStored(entryId, body); showProgress(body && body.progress); mark(entryId, M.sentNow, "saved"); }
+      else if (kind === "conflict") { showStored(entryId, body && body.server); showProgress(body && body.progress); mark(entryId, M.conflictShort, "conflict"); }
+      else if (kind === "offline" || kind === "auth") mark(entryId, M.queued, "queued");
+    });
     function run() {
-      userKeys(userId).forEach(function (k) {
-        var item = readItem(k);
-        if (item) mark(item.entryId, M.unsent, "queued");
-      });
-      flushOthers(userId, null, function (entryId, kind, body) {
-        if (kind === "saved") { showStored(entryId, body); showProgress(body && body.progress); mark(entryId, M.sentNow, "saved"); }
-        else if (kind === "conflict") { showStored(entryId, body && body.server); showProgress(body && body.progress); mark(entryId, M.conflictShort, "conflict"); }
-        else if (kind === "offline" || kind === "auth") mark(entryId, M.queued, "queued");
-      });
+      box.items().forEach(function (item) { mark(item.entryId, M.unsent, "queued"); });
+      box.flush();
     }
     run();
     window.addEventListener("online", run);
-    setInterval(function () { if (userKeys(userId).length) run(); }, RETRY_MS);
   }
 
   // ------------------------------------------------------------------ start
@@ -573,5 +561,6 @@
   var list = document.getElementById("judge-list");
   if (list) listPage(list);
 
-  window.XinmiaoJudge = {parseDecimal: parseDecimal, term: term, add: add, stored: stored, text2: text2, canonical: canonical};
+  window.XinmiaoJudge = {parseDecimal: parseDecimal, term: term, add: add, stored: stored, text2: text2, canonical: canonical,
+                         plainText: plainText, total: total};
 })();

@@ -19,6 +19,7 @@ from competitions.checkin import badges
 from competitions.checkin import services as checkin
 from competitions.checkin import credentials
 from competitions.events import services as events
+from app.settings import STATIC_DIR
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 scanners = requires("organizer", "staff")
@@ -115,7 +116,6 @@ class CheckinPages(Controller):
         version is a digest of the static files, so a new deployment replaces the cached ones."""
         import hashlib
 
-        from app.settings import STATIC_DIR
 
         digest = hashlib.sha256()
         for path in sorted(STATIC_DIR.rglob("*")):
@@ -131,6 +131,7 @@ class CheckinPages(Controller):
         session = await checkin.get_session(user_of(request), session_id)
         base = f"/checkin/{session_id}"
         return render(request, "competitions/checkin/scan.html", session=session, secure=_is_secure(request),
+                      outbox_js=(STATIC_DIR / "outbox.js").read_text(encoding="utf-8"),
                       urls={"scan": f"{base}/scan", "manual": f"{base}/manual", "search": f"{base}/search",
                             "live": f"{base}/live", "undo": f"{base}/undo"})
 

@@ -21,6 +21,7 @@ from app.db import write_transaction
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
+from app.signals import checkin_recorded
 from app.exports.workbook import workbook_bytes, write_table
 from competitions.checkin.credentials import InvalidCredential, read_credential
 from competitions.checkin.scanstore import ScanRow, scan_store
@@ -255,6 +256,7 @@ async def _record(actor: Principal, session_id: int, member_id: int, generation:
         raise NotFound(_("找不到这个签到场次。"))
     if row.member_id is None:
         await _reject(actor, session_id, None, "unknown", token_prefix, at, device, client_scan_id)
+        await checkin_recorded.send(event_id=row.session_event, session_id=session_id, result="unknown")
         raise NotFound(_("凭证无效：找不到这个参赛人员，可能已被删除。"))
     answer: dict[str, Any] = {"participant": _participant(row), "session_id": session_id, "client_scan_id": client_scan_id,
                               "reason": None}
@@ -278,6 +280,7 @@ async def _record(actor: Principal, session_id: int, member_id: int, generation:
     answer["message"] = _result_message(result, answer)
     if result in ("wrong_event", "revoked"):
         await _reject(actor, session_id, row.member_id, result, token_prefix, at, device, client_scan_id)
+    await checkin_recorded.send(event_id=row.session_event, session_id=session_id, result=result)
     return answer
 
 
@@ -337,6 +340,7 @@ async def scan(actor: Principal, session_id: int, token: str, *, client_scan_id:
         if await CheckinSession.exists().where(CheckinSession.id == session_id):
             await _reject(actor, session_id, None, "forged", prefix, parse_time(scanned_at, "scanned_at") or _now(),
                           (device or "")[:64], (client_scan_id or "")[:64] or None)
+            await checkin_recorded.send(event_id=None, session_id=session_id, result="forged")
         raise
     return await _record(actor, session_id, ref.member_id, ref.generation, client_scan_id=client_scan_id,
                          scanned_at=scanned_at, device=device, method="qr", token_prefix=prefix)
@@ -378,6 +382,7 @@ async def undo_checkin(actor: Principal, session_id: int, member_id: int, reason
         )
 
     await write_transaction(work)
+    await checkin_recorded.send(event_id=session["event_id"], session_id=session_id, result="undone")
     return {"member_id": member_id, "session_id": session_id, "undone_checked_in_at": _iso(row["checked_in_at"])}
 
 

@@ -46,6 +46,7 @@ from app.i18n import _
 from app.pdf import FontError, default_font_path, font_info
 from app.principal import Principal
 from app.settings import get_settings
+from app.signals import batch_progressed
 from app.stores import increment
 from app.tables import School
 from competitions.events.kinds import kind_of
@@ -1153,26 +1154,35 @@ async def run_batch(batch_id: int) -> None:
     row = await CertificateBatch.select().where(CertificateBatch.id == batch_id).first()
     if row is None:
         return
+    total = done = 0
+
+    async def progressed(state: str) -> None:  # live pages follow the batch (app.signals)
+        await batch_progressed.send(batch_id=batch_id, event_id=row["event"], state=state, done=done, total=total)
+
     try:
         await _update_batch(batch_id, status="running")
+        await progressed("running")
         prepared = await _prepare_certificates(row["event"], row["kind"], row["school"], row["category"], row["base_url"], issue=True, batch_id=batch_id)
         renderer, printable = prepared["renderer"], prepared["printable"]
-        await _update_batch(batch_id, total=len(printable), skipped=prepared["unprintable"] + prepared["overflow"])
-        done = 0
+        total = len(printable)
+        await _update_batch(batch_id, total=total, skipped=prepared["unprintable"] + prepared["overflow"])
         for start in range(0, len(printable), BATCH_CHUNK):
             chunk = printable[start:start + BATCH_CHUNK]
             await asyncio.to_thread(renderer.add, chunk)
             done += len(chunk)
             await _update_batch(batch_id, done=done)
+            await progressed("running")
         data = await asyncio.to_thread(renderer.output)
         key = f"{secrets.token_hex(16)}.pdf"
         await asyncio.to_thread(_stored("batches", key).write_bytes, data)
         await _update_batch(batch_id, status="done", storage_key=key, size=len(data), finished_at=now())
+        await progressed("done")
     except Exception as exc:  # noqa: BLE001 - the batch records the failure for the organizer
         log.exception("certificate batch %s failed", batch_id)
         message = getattr(exc, "message", None) or _("生成失败：{error}", error=type(exc).__name__)
         try:
             await _update_batch(batch_id, status="failed", error=str(message)[:500], finished_at=now())
+            await progressed("failed")
         except Exception:  # noqa: BLE001
             log.exception("could not record the failure of batch %s", batch_id)
 

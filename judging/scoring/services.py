@@ -17,6 +17,7 @@ from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
+from app.signals import scores_changed
 from competitions.registration.tables import Entry
 from judging.rounds.services import current_round, require_not_finalized, require_open_for_judges
 from judging.scoring.rubric import get_rubric, rules_of
@@ -129,7 +130,9 @@ async def put_score(actor: Principal, entry_id: int, criteria: dict[str, Any], c
                              current=existing["version"], version=version), extra={"current_version": existing["version"]})
         return await _write_change(actor, existing, rubric, merged, comment, "")
 
-    return await write_transaction(work)
+    saved = await write_transaction(work)
+    await scores_changed.send(event_id=ctx["entry"]["event"], entry_id=entry_id)
+    return saved
 
 
 async def _lock_assignment(assignment_id: int) -> None:
@@ -184,7 +187,9 @@ async def organizer_change_score(actor: Principal, score_id: int, criteria: dict
                            changes={"points": [current["points"], points]}, reason=reason)
         return result
 
-    return await write_transaction(work)
+    saved = await write_transaction(work)
+    await scores_changed.send(event_id=entry["event"], entry_id=score["entry"])
+    return saved
 
 
 async def score_history(entry_id: int) -> list[dict[str, Any]]:

@@ -330,7 +330,7 @@ def test_the_database_refuses_a_second_checkin(world):
 
 def test_search_manual_checkin_live_view_and_workbook(world):
     a = factories.entry(world, "HK01", students=["李明", "王芳"], advisers=["陈老师"], title="校园雨水回收装置")
-    b = factories.entry(world, "HK02", students=["阿依古丽·买买提"], title="椰子壳活性炭")
+    factories.entry(world, "HK02", students=["阿依古丽·买买提"], title="椰子壳活性炭")
     sid = session(world, "报到")
     staff = world.headers("staff")
     found = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q=阿依古丽", headers=staff))
