@@ -19,6 +19,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
 PNG = "image/png"
 SVG = "image/svg+xml"
+JPEG = "image/jpeg"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOC = "application/msword"
 
 ERROR_DESCRIPTIONS = {
     400: "The request cannot be read (malformed JSON, a value of the wrong type, a required field missing)",
