@@ -1,19 +1,25 @@
 """JSON API of accounts: log-in (bearer tokens), password change, users."""
 from __future__ import annotations
 
-
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
 
 from app.accounts import services as accounts
-from app.web.auth import logged_in, organizer_only
+from app.accounts.schemas import (
+    AccessTokenOut,
+    LoginIn,
+    PasswordIn,
+    TemporaryPasswordOut,
+    TokenOut,
+    UserIn,
+    UserListItem,
+    UserOut,
+)
 from app.security import issue_access_token
-from app.web import user_of
-from app.accounts.schemas import (AccessTokenOut, LoginIn, PasswordIn, TemporaryPasswordOut, TokenOut, UserIn,
-                                  UserListItem, UserOut)
-from app.web import client_address
+from app.web import client_address, user_of
+from app.web.auth import logged_in, organizer_only
 from app.web.openapi import responses
 from app.web.schemas import answer
 

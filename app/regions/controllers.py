@@ -13,7 +13,7 @@ class RegionApi(Controller):
     path = "/api/v1/regions"
     tags = ["regions"]
 
-    @get("/", guards=[logged_in], responses=responses(401))
+    @get("/", guards=[logged_in], responses=responses(401, 403))
     async def list(self) -> list[RegionOut]:
         """Hainan's 19 cities and counties in the province's order: ``level`` is
         ``prefecture_city`` (地级市), ``county_city`` (县级市) or ``county`` (县, 自治县);

@@ -1,16 +1,15 @@
 """JSON API of schools: create, list (organizer, city), edit, workbook import."""
 from __future__ import annotations
 
-
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
 
 from app.schools import services as schools
-from app.web.auth import organizer_only, requires
-from app.web import upload_bytes, user_of
 from app.schools.schemas import SchoolImportOut, SchoolIn, SchoolOut, SchoolPatch
+from app.web import upload_bytes, user_of
+from app.web.auth import organizer_only, requires
 from app.web.openapi import responses
 from app.web.schemas import answer, given_fields
 

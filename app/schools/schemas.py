@@ -1,7 +1,6 @@
 """API bodies and answers of schools."""
 from __future__ import annotations
 
-
 import msgspec
 
 

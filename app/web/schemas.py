@@ -22,7 +22,7 @@ class ReasonIn(msgspec.Struct):
     reason: str = ""
 
 
-class ErrorItem(msgspec.Struct, omit_defaults=True):
+class ErrorItem(msgspec.Struct):
     """One problem of an invalid request: ``field`` (forms, bodies) or ``row``/``column``
     (workbooks, ``row`` as Excel numbers it), and what is wrong."""
 
@@ -32,7 +32,7 @@ class ErrorItem(msgspec.Struct, omit_defaults=True):
     column: str | None | msgspec.UnsetType = msgspec.UNSET
 
 
-class ErrorOut(msgspec.Struct, omit_defaults=True):
+class ErrorOut(msgspec.Struct):
     """Every error answer of the API: ``detail`` is translated (``Accept-Language``), ``errors``
     lists the problems of invalid input, ``extra`` carries what the error adds (for example the
     ids of incomplete entries)."""

@@ -6,16 +6,25 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 
-from app.web.auth import check_access, organizer_only, requires
 from app.web import content_disposition, user_of
-from app.web.schemas import given_fields
-from competitions.checkin import badges
-from competitions.checkin import services as checkin
-from competitions.checkin import credentials
+from app.web.auth import check_access, organizer_only, requires
 from app.web.openapi import PDF, PNG, SVG, XLSX, file_operation, one_of, responses
-from app.web.schemas import answer
-from competitions.checkin.schemas import (CredentialOut, LiveOut, ManualIn, MemberFoundOut, ReissueIn, ScanIn, ScanOut,
-                                          SessionIn, SessionOut, SessionPatch, UndoOut)
+from app.web.schemas import answer, given_fields
+from competitions.checkin import badges, credentials
+from competitions.checkin import services as checkin
+from competitions.checkin.schemas import (
+    CredentialOut,
+    LiveOut,
+    ManualIn,
+    MemberFoundOut,
+    ReissueIn,
+    ScanIn,
+    ScanOut,
+    SessionIn,
+    SessionOut,
+    SessionPatch,
+    UndoOut,
+)
 from competitions.events.services import get_event_row
 
 SCANNER_ROLES = ("organizer", "staff")

@@ -1,21 +1,27 @@
 """JSON API of events: create, list, read, change settings; categories."""
 from __future__ import annotations
 
-
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
 
-from app.web.auth import logged_in, organizer_only
 from app.errors import ValidationFailed
 from app.i18n import _
 from app.web import user_of
+from app.web.auth import logged_in, organizer_only
 from app.web.openapi import body_operation, responses
 from app.web.schemas import answer, given_fields, sent_fields
 from competitions.events import services as events
-from competitions.events.schemas import (CategoryIn, CategoryOut, CategoryPatch, EventDetailOut, EventIn, EventOut,
-                                         EventPatch)
+from competitions.events.schemas import (
+    CategoryIn,
+    CategoryOut,
+    CategoryPatch,
+    EventDetailOut,
+    EventIn,
+    EventOut,
+    EventPatch,
+)
 
 
 class EventApi(Controller):
@@ -29,11 +35,11 @@ class EventApi(Controller):
         default_categories = body.pop("default_categories", True)
         return answer(EventOut, await events.create_event(user_of(request), body, default_categories=default_categories))
 
-    @get("/", guards=[logged_in], responses=responses(401))
+    @get("/", guards=[logged_in], responses=responses(401, 403))
     async def list(self) -> list[EventOut]:
         return answer(list[EventOut], await events.list_events())
 
-    @get("/{event_id:int}", guards=[logged_in], responses=responses(401, 404))
+    @get("/{event_id:int}", guards=[logged_in], responses=responses(401, 403, 404))
     async def detail(self, event_id: int) -> EventDetailOut:
         event = await events.get_event(event_id)
         event["categories"] = await events.list_categories(event_id)
@@ -58,7 +64,7 @@ class EventApi(Controller):
     async def add_category(self, request: Request, event_id: int, data: CategoryIn) -> CategoryOut:
         return answer(CategoryOut, await events.add_category(user_of(request), event_id, msgspec.structs.asdict(data)))
 
-    @get("/{event_id:int}/categories", guards=[logged_in], responses=responses(401, 404))
+    @get("/{event_id:int}/categories", guards=[logged_in], responses=responses(401, 403, 404))
     async def categories(self, event_id: int) -> list[CategoryOut]:
         await events.get_event_row(event_id)  # an unknown event is 404, not an empty list
         return answer(list[CategoryOut], await events.list_categories(event_id))

@@ -1,27 +1,35 @@
 """JSON API of registration: an event's entries, counts and workbooks; entries, members, review, documents."""
 from __future__ import annotations
 
-
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.response import File
 
-from app.web.auth import organizer_only, requires
 from app.errors import ValidationFailed
 from app.i18n import _
 from app.settings import get_settings
 from app.web import upload_bytes, user_of
-from app.web.schemas import ReasonIn, given_fields
-from competitions.registration import services as registration
+from app.web.auth import organizer_only, requires
 from app.web.openapi import DOC, DOCX, JPEG, PDF, PNG, XLSX, file_operation, responses
-from app.web.schemas import answer
-from competitions.registration.schemas import (CountsOut, DocumentOut, EntryIn, EntryOut, EntryPatch, EntryStatus, HistoryItem,
-                                               ImportOut, MemberIn, MemberSavedOut, ReviewIn)
+from app.web.schemas import ReasonIn, answer, given_fields
 from competitions.registration import roster
+from competitions.registration import services as registration
 from competitions.registration.members import MemberInput
-
+from competitions.registration.schemas import (
+    CountsOut,
+    DocumentOut,
+    EntryIn,
+    EntryOut,
+    EntryPatch,
+    EntryStatus,
+    HistoryItem,
+    ImportOut,
+    MemberIn,
+    MemberSavedOut,
+    ReviewIn,
+)
 
 registrars = requires("organizer", "school")
 

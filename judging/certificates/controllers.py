@@ -7,18 +7,25 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
 
-from app.web.auth import organizer_only, requires
 from app.errors import NotFound, TooManyRequests
 from app.i18n import _
-from app.web import content_disposition, user_of
+from app.web import client_address, content_disposition, user_of
+from app.web.auth import organizer_only, requires
 from app.web.openapi import PDF, file_operation, one_of, responses
 from app.web.schemas import ErrorOut, ReasonIn, answer
-from judging.certificates.schemas import (BatchIn, BatchOut, CertificateKind, CertificateOut, CheckOut, IssuedOut,
-                                          TemplateIn, TemplateOut, VerificationOut)
-from competitions.events.services import get_event_row
+from competitions.events.services import category_ids, get_event_row
 from judging.certificates import services as certificates
-from competitions.events.services import category_ids
-from app.web import client_address
+from judging.certificates.schemas import (
+    BatchIn,
+    BatchOut,
+    CertificateKind,
+    CertificateOut,
+    CheckOut,
+    IssuedOut,
+    TemplateIn,
+    TemplateOut,
+    VerificationOut,
+)
 
 organizer_or_school = requires("organizer", "school")
 

@@ -1,21 +1,28 @@
 """JSON API of panels: judges of an event, assignment generation and sheets, a judge's own assignments, moving an assignment."""
 from __future__ import annotations
 
-
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
 
-from app.web.auth import organizer_only, requires
 from app.web import user_of
+from app.web.auth import organizer_only, requires
 from app.web.openapi import responses
 from app.web.schemas import answer
 from competitions.events.services import get_event_row
 from judging.panels import assignments
 from judging.panels import services as panels
-from judging.panels.schemas import (GenerateIn, GenerateOut, JudgeIn, JudgeOut, JudgeSheetOut, MovedOut, MoveIn,
-                                    MyAssignmentOut)
+from judging.panels.schemas import (
+    GenerateIn,
+    GenerateOut,
+    JudgeIn,
+    JudgeOut,
+    JudgeSheetOut,
+    MovedOut,
+    MoveIn,
+    MyAssignmentOut,
+)
 
 
 class PanelEventApi(Controller):

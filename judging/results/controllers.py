@@ -1,23 +1,34 @@
 """JSON API of results: progress and consistency, publish / finalize / unlock, awards, rounds, objections, recommendations, the results workbook and the (public once published) results list."""
 from __future__ import annotations
 
-
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
 
-from app.web.auth import organizer_only
 from app.errors import NotFound, ValidationFailed
 from app.i18n import _
 from app.web import user_of
+from app.web.auth import organizer_only
 from app.web.openapi import XLSX, file_operation, one_of, responses
 from app.web.schemas import ReasonIn, answer
 from competitions.events.services import get_event_row
 from judging.results import publication
 from judging.results import services as results
-from judging.results.schemas import (AdjustedOut, AdjustIn, AdvancedOut, AdvanceIn, ConsistencyOut, ObjectionIn,
-                                     ObjectionListItem, ObjectionOut, RecommendedOut, RecommendIn, ResolveIn, ResultsOut,
-                                     RoundStateOut)
+from judging.results.schemas import (
+    AdjustedOut,
+    AdjustIn,
+    AdvancedOut,
+    AdvanceIn,
+    ConsistencyOut,
+    ObjectionIn,
+    ObjectionListItem,
+    ObjectionOut,
+    RecommendedOut,
+    RecommendIn,
+    ResolveIn,
+    ResultsOut,
+    RoundStateOut,
+)
 from judging.scoring import services as scoring
 from judging.scoring.schemas import ProgressOut
 

@@ -1,7 +1,6 @@
 """API bodies and answers of results: award adjustments, advancing to the final round, objections and their resolution, recommendations."""
 from __future__ import annotations
 
-
 from typing import Annotated, Any
 
 import msgspec

@@ -1,22 +1,32 @@
 """JSON API of scoring: the rubric, a judge's score sheet (PUT is idempotent and versioned), organizer corrections, score sheets and history."""
 from __future__ import annotations
 
-
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, put
 
-from app.web.auth import organizer_only, requires
+from app.errors import NotFound
+from app.i18n import _
 from app.web import user_of
+from app.web.auth import organizer_only, requires
 from app.web.openapi import responses
 from app.web.schemas import answer
+from competitions.events import services as events
 from competitions.events.services import get_event_row
+from competitions.registration.tables import Entry
 from judging.scoring import rubric
 from judging.scoring import services as scoring
-from judging.scoring.schemas import (MyScoreOut, OrganizerScoreIn, RubricIn, RubricOut, ScoreChangeOut, ScoreIn,
-                                     ScoreSavedOut, ScoreSheetOut)
-from competitions.events import services as events
+from judging.scoring.schemas import (
+    MyScoreOut,
+    OrganizerScoreIn,
+    RubricIn,
+    RubricOut,
+    ScoreChangeOut,
+    ScoreIn,
+    ScoreSavedOut,
+    ScoreSheetOut,
+)
 
 
 class ScoringEventApi(Controller):
@@ -63,6 +73,8 @@ class ScoringApi(Controller):
 
     @get("/entries/{entry_id:int}/score-history", guards=[organizer_only], responses=responses(401, 403, 404))
     async def score_history(self, entry_id: int) -> list[ScoreChangeOut]:
+        if not await Entry.exists().where(Entry.id == entry_id):  # an unknown entry is 404, not an empty list
+            raise NotFound(_("作品不存在。"))
         return answer(list[ScoreChangeOut], await scoring.score_history(entry_id))
 
 

@@ -1,7 +1,6 @@
 """API bodies and answers of scoring: a rubric's criteria, a judge's score sheet, an organizer's correction, progress."""
 from __future__ import annotations
 
-
 from typing import Annotated, Any
 
 import msgspec
