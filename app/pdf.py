@@ -1,18 +1,9 @@
 """PDF helpers shared by certificates and badges: fonts, glyph coverage and QR codes.
 
-fpdf2 embeds (subsets) TrueType/OpenType fonts, but it only *warns* about a missing
-glyph when the file is written and then leaves the character out. So before anything
-is printed, callers check the text against the fonts' character maps with
-:func:`missing_characters` and refuse (or leave out) what cannot be drawn.
-
-The default CJK fonts come with ``pip install`` from the ``pylopdf-fonts-zh-cn``
-package (Noto Sans SC / Noto Serif SC, SIL Open Font License).
-
-QR codes are built with ``qrcode`` using a fixed mask pattern (qrcode's automatic
-mask choice costs 5–7 ms per code) at error-correction level Q (25 % of the code can
-be damaged or covered and it still reads), and handed to fpdf2 as a tiny raster image,
-one pixel per module, scaled up in the PDF: one image object per code instead of one
-rectangle per module.
+Text is checked against the fonts' character maps (:func:`missing_characters`) before anything is
+printed, because fpdf2 only warns about a missing glyph and leaves it out. Default CJK fonts come with
+``pip install`` (``pylopdf-fonts-zh-cn``). QR codes: fixed mask, level Q, one small raster per code.
+Why: docs/decisions/0003-pdf-fonts-and-qr.md.
 """
 from __future__ import annotations
 

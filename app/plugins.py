@@ -8,6 +8,7 @@ through what they registered here:
 - routes (JSON API controllers and pages) — added to Litestar's ``AppConfig`` in ``on_app_init``
   (Litestar's ``InitPluginProtocol``, as litestar-fullstack's ``ApplicationCore`` does);
 - navigation items (:class:`NavItem`) shown in the page header per role;
+- home page blocks (:class:`DashboardBlock`) per role, and roles whose home is another page;
 - demo builders (``async def build(log) -> None``) run in order by ``xinmiao demo``;
 - audit action labels (how an entry's history reads);
 - signal receivers (:mod:`app.signals`), connected in :meth:`ProgrammePlugin.setup`.
@@ -37,6 +38,17 @@ class NavItem:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class DashboardBlock:
+    """A block of the home page for ``roles``: ``build(user)`` returns ``None`` (nothing to show) or
+    ``{"template": <fragment included by templates/app/home.html>, "blocks": [...], "status_labels"?: {...}}``."""
+
+    name: str
+    roles: tuple[str, ...]
+    build: Callable[[Any], Awaitable[dict[str, Any] | None]]
+    order: int = 100
+
+
 @dataclass
 class Registry:
     """What the plugins registered; read by the platform (nav, demo, entry history)."""
@@ -46,6 +58,11 @@ class Registry:
     demo_builders: list[tuple[int, str, DemoBuilder]] = field(default_factory=list)
     action_labels: dict[str, str] = field(default_factory=dict)
     demo_logins: list[tuple[str, str, str]] = field(default_factory=list)
+    dashboard_blocks: list[DashboardBlock] = field(default_factory=list)
+    home_redirects: dict[str, str] = field(default_factory=dict)
+
+    def blocks_for(self, role: str | None) -> list[DashboardBlock]:
+        return sorted((b for b in self.dashboard_blocks if role in b.roles), key=lambda b: (b.order, b.name))
 
     def nav_for(self, role: str | None) -> list[NavItem]:
         return sorted((n for n in self.nav if role in n.roles), key=lambda n: (n.order, n.href))
@@ -73,6 +90,14 @@ class ProgrammePlugin(InitPluginProtocol):
         """``(order, name, build)``: ``xinmiao demo`` runs every plugin's builders by ``order``."""
         return []
 
+    def dashboard_blocks(self) -> Sequence[DashboardBlock]:
+        """Blocks of the home page."""
+        return []
+
+    def home_redirects(self) -> dict[str, str]:
+        """Roles whose home is elsewhere (a judge's work is scoring): ``{role: path}``."""
+        return {}
+
     def demo_logins(self) -> Sequence[tuple[str, str, str]]:
         """``(username, role, note)`` of the demo accounts this plugin creates (printed by ``xinmiao demo``)."""
         return []
@@ -97,6 +122,8 @@ class ProgrammePlugin(InitPluginProtocol):
         into.demo_builders.extend(self.demo_builders())
         into.action_labels.update(self.action_labels())
         into.demo_logins.extend(self.demo_logins())
+        into.dashboard_blocks.extend(self.dashboard_blocks())
+        into.home_redirects.update(self.home_redirects())
         self.setup()
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:

@@ -287,7 +287,7 @@ def main() -> None:
         set_settings(Settings(data_dir=work, database_url=f"sqlite:///{work / 'base.sqlite3'}", secret_key=SECRET))
         # schools and categories must match what prepare() creates
         schools = [(f"S{i + 1:03d}", f"{CITIES[i % len(CITIES)][:-1]}第{i + 1}中学") for i in range(60)]
-        from competitions.events.services import DEFAULT_INNOVATION_CATEGORIES
+        from competitions.events.kinds import DEFAULT_INNOVATION_CATEGORIES
 
         rng = random.Random(7)
         categories = [name if rng.random() < 0.5 else code for code, name in DEFAULT_INNOVATION_CATEGORIES]

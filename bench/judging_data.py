@@ -97,7 +97,7 @@ async def build(entries: int = 3000, judges: int = 150, seed: int = 2026) -> dic
     """Fill the configured database; returns ``{"event_id", "organizer"}`` (a Principal)."""
     from app.principal import Principal
     from app.tables import School, User
-    from competitions.events.services import DEFAULT_INNOVATION_CATEGORIES
+    from competitions.events.kinds import DEFAULT_INNOVATION_CATEGORIES
     from competitions.events.tables import Category, Event
     from competitions.registration.tables import Entry, Member
     from judging.panels.tables import EventJudge

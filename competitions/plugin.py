@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app.plugins import NavItem, ProgrammePlugin
+from app.plugins import DashboardBlock, NavItem, ProgrammePlugin
 from competitions import demo
 from competitions.checkin import controllers as checkin_api
 from competitions.checkin import pages as checkin_pages
@@ -13,6 +13,7 @@ from competitions.checkin.scanstore import close_scan_stores
 from competitions.events import controllers as events_api
 from competitions.events import pages as events_pages
 from competitions.registration import controllers as registration_api
+from competitions.registration import dashboard
 from competitions.registration import pages as registration_pages
 from competitions.registration.pages import ACTION_LABELS
 
@@ -32,6 +33,16 @@ class CompetitionsPlugin(ProgrammePlugin):
             NavItem("赛事", "/events/", ("organizer", "city", "school", "judge", "referee", "staff"), order=10),
             NavItem("签到", "/checkin/", ("organizer", "staff"), order=40),
         ]
+
+    def dashboard_blocks(self) -> Sequence[DashboardBlock]:
+        return [
+            DashboardBlock("registration.organizer", ("organizer",), dashboard.organizer_block, order=10),
+            DashboardBlock("registration.city", ("city",), dashboard.city_block, order=10),
+            DashboardBlock("registration.school", ("school",), dashboard.school_block, order=10),
+        ]
+
+    def home_redirects(self) -> dict[str, str]:
+        return {"staff": "/checkin/"}  # check-in staff scan badges
 
     def demo_builders(self) -> Sequence[tuple[int, str, Any]]:
         return [(10, "province", demo.build_demo), (30, "checkin", demo.build_checkin_demo)]

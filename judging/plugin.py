@@ -38,6 +38,9 @@ class JudgingPlugin(ProgrammePlugin):
             NavItem("证书", "/certificates/", ("school",), order=30),
         ]
 
+    def home_redirects(self) -> dict[str, str]:
+        return {"judge": "/judging/"}  # a judge's work is scoring
+
     def demo_builders(self) -> Sequence[tuple[int, str, Any]]:
         return [(20, "judging", lambda: demo.build_judging_demo(DEMO_PASSWORD))]
 

@@ -27,13 +27,13 @@ def test_import_contracts_hold():
 
 
 def test_a_broken_contract_is_reported(tmp_path):
-    """The contract check can fail: a configuration forbidding app -> app.times (which app.web uses) breaks."""
+    """The contract check can fail: a configuration forbidding app.web -> app.i18n (which app.web uses) breaks."""
     from importlinter.cli import lint_imports
 
     config = tmp_path / "contract.toml"
     config.write_text('[tool.importlinter]\nroot_packages = ["app"]\n\n[[tool.importlinter.contracts]]\n'
-                      'name = "web may not tell time"\ntype = "forbidden"\nsource_modules = ["app.web"]\n'
-                      'forbidden_modules = ["app.times"]\n', encoding="utf-8")
+                      'name = "web may not translate"\ntype = "forbidden"\nsource_modules = ["app.web"]\n'
+                      'forbidden_modules = ["app.i18n"]\n', encoding="utf-8")
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:

@@ -18,6 +18,7 @@ from app.i18n import LOCALES, _
 from app.tables import ROLES
 from app.web import error_message, flash, form_value, redirect, render, user_of
 from app.web import client_address
+from app.plugins import registry
 
 
 def _safe_next(target: str | None) -> str:
@@ -148,6 +149,22 @@ class UserPages(Controller):
         return redirect("/users/")
 
 
+class HomePage(Controller):
+    """The home page: every programme's dashboard blocks for the user's role (app.plugins), or the
+    role's own home (judges: their entries to score; check-in staff: the scanner)."""
+
+    include_in_schema = False
+
+    @get("/", guards=[logged_in])
+    async def index(self, request: Request) -> Any:
+        user = user_of(request)
+        target = registry.home_redirects.get(user.role)
+        if target:
+            return redirect(target)
+        parts = [part for block in registry.blocks_for(user.role) if (part := await block.build(user)) is not None]
+        return render(request, "app/home.html", parts=parts)
+
+
 @get("/favicon.ico", include_in_schema=False)
 async def favicon() -> Redirect:
     """Browsers ask for /favicon.ico whatever the page links; send them to the SVG icon."""
@@ -155,4 +172,4 @@ async def favicon() -> Redirect:
 
 
 def page_routes() -> list[Any]:
-    return [AuthPages, UserPages, favicon]
+    return [HomePage, AuthPages, UserPages, favicon]

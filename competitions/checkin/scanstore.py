@@ -1,30 +1,11 @@
-"""The check-in scan's database path: one round trip per scan.
+"""The check-in scan's database path: one round trip per scan, outside the ORM.
 
-A scan is the hottest path of the service (hundreds of students at a door at once), so it
-does not go through Piccolo's per-query connections. It runs one statement that inserts the
-check-in only if the session and member belong to the same event and the credential
-generation is current, relying on the unique index ``checkin_session_member_uq`` (see the
-migration) so that concurrent scans of one credential give exactly one row
-(``INSERT ... ON CONFLICT DO NOTHING RETURNING``), and reads back the member, entry, school and
-the first check-in in the same round trip.
-
-- PostgreSQL: one statement (a data-modifying CTE) through a small asyncpg pool of its own
-  (per event loop) whose sessions use ``synchronous_commit = off``: a commit returns before
-  its WAL record is flushed, so a crash of the database server may lose the last fraction
-  of a second of acknowledged check-ins (never corrupts anything; PostgreSQL's documented
-  "asynchronous commit"; at most three times ``wal_writer_delay``, 200 ms by default). That
-  trade is right for a scan: waiting for the flush cost a fifth of the scan rate on this
-  2-core machine (about 1,200 against 1,400 scans/s through HTTP, bench/checkin.py), and a
-  lost check-in is repaired by scanning again. Every
-  other write of the service keeps synchronous commits. SQLite's equivalent is WAL with
-  ``synchronous=NORMAL``, which the whole service uses.
-- SQLite: one persistent ``sqlite3`` connection per process, used directly on the event loop
-  with ``busy_timeout=0`` (microseconds per scan); if another writer holds the lock, the scan
-  is retried on a second connection in a worker thread that waits up to 30 s, so the event
-  loop never blocks. One autocommit INSERT ... RETURNING (with the member, entry and school
-  read by subqueries) for a first scan, a second SELECT only when nobody was checked in; WAL
-  checkpoints run on the worker thread every 200 scans instead of inside a scan.
-
+One statement inserts the check-in only if session and member belong to the same event and the
+credential is current (``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on the unique index
+``checkin_session_member_uq``: concurrent scans give exactly one row) and reads back the answer's
+details. PostgreSQL: a data-modifying CTE on an asyncpg pool of its own with asynchronous commit;
+SQLite: a persistent connection on the event loop, a waiting worker-thread connection when another
+writer holds the lock. Why, and the figures: docs/decisions/0002-checkin-scan-path.md.
 Everything else about check-in uses Piccolo (:mod:`competitions.checkin.services`).
 """
 from __future__ import annotations

@@ -14,7 +14,8 @@ from app.times import SHANGHAI
 from app.web import flash, form_bool, form_value, redirect, render, user_of
 from competitions.events.views import event_view
 from competitions.events import services as events
-from competitions.events.tables import DIVISIONS, EVENT_KINDS
+from competitions.events.kinds import kind_codes, kind_labels
+from competitions.events.tables import DIVISIONS
 
 
 class EventPages(Controller):
@@ -24,8 +25,8 @@ class EventPages(Controller):
     async def _list_page(self, request: Request, status_code: int = 200, **context: Any) -> Any:
         all_events = [event_view(e) for e in await events.list_events()]
         context.setdefault("form", {"kind": "innovation", "year": str(dt.datetime.now(SHANGHAI).year)})
-        return render(request, "competitions/events/events.html", status_code=status_code, events=all_events, kinds=EVENT_KINDS,
-                      kind_labels=events.KIND_LABELS, **context)
+        return render(request, "competitions/events/events.html", status_code=status_code, events=all_events, kinds=kind_codes(),
+                      kind_labels=kind_labels(), **context)
 
     @get("/", guards=[logged_in])
     async def index(self, request: Request) -> Any:
@@ -47,7 +48,7 @@ class EventPages(Controller):
         event = event_view(await events.get_event(event_id))
         categories = await events.list_categories(event_id)
         return render(request, "competitions/events/settings.html", status_code=status_code, event=event, categories=categories,
-                      kinds=EVENT_KINDS, kind_labels=events.KIND_LABELS, divisions=DIVISIONS,
+                      kinds=kind_codes(), kind_labels=kind_labels(), divisions=DIVISIONS,
                       form=context.pop("form", None) or event, **context)
 
     @get("/{event_id:int}/settings", guards=[organizer_only])

@@ -9,26 +9,12 @@ from app import audit
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
-from competitions.events.tables import DIVISIONS, EVENT_KINDS, Category, Event
+from competitions.events.kinds import kind_codes, kind_of
+from competitions.events.tables import DIVISIONS, Category, Event
 from app.times import SHANGHAI, now
 
 AGGREGATIONS = ("mean", "trimmed_mean", "zscore")
-KIND_LABELS = {"innovation": "科技创新大赛", "robotics": "机器人竞赛", "camp": "科学营"}
 DIVISION_LETTERS = {"小学": "P", "初中": "J", "高中": "S"}
-
-# CASTIC-style 学科 offered for a new innovation contest
-DEFAULT_INNOVATION_CATEGORIES = (
-    ("MA", "数学"),
-    ("PH", "物理与天文学"),
-    ("CH", "化学"),
-    ("LS", "生命科学"),
-    ("BM", "生物医学"),
-    ("EV", "环境科学与工程"),
-    ("EN", "工程学"),
-    ("CS", "计算机科学"),
-    ("SB", "行为与社会科学"),
-)
-
 
 def divisions_of(value: Any) -> list[str]:
     """An event's divisions from its JSON column (a list, or JSON text as SQLite and
@@ -106,7 +92,7 @@ def _validated_settings(data: dict[str, Any], current: dict[str, Any] | None = N
             raise ValidationFailed(_("请填写赛事名称。"))
         values["name"] = name[:200]
     if "kind" in data:
-        if data["kind"] not in EVENT_KINDS:
+        if data["kind"] not in kind_codes():
             raise ValidationFailed(_("赛事类型必须是 innovation（科技创新大赛）、robotics（机器人竞赛）或 camp（科学营）。"))
         values["kind"] = data["kind"]
     if "year" in data:
@@ -225,9 +211,9 @@ async def create_event(actor: Principal, data: dict[str, Any], *, default_catego
     values = _validated_settings(data)
     event = Event(**values)
     await event.save()
-    if default_categories and event.kind == "innovation":
+    if default_categories and kind_of(event.kind).default_categories:
         await Category.insert(
-            *[Category(event=event.id, code=code, name=name, position=i) for i, (code, name) in enumerate(DEFAULT_INNOVATION_CATEGORIES)]
+            *[Category(event=event.id, code=code, name=name, position=i) for i, (code, name) in enumerate(kind_of(event.kind).default_categories)]
         )
     await audit.record(actor, "event.create", "event", event.id, event_id=event.id, summary=event.name)
     return await get_event(event.id)

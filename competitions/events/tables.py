@@ -14,7 +14,6 @@ from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 
-EVENT_KINDS = ("innovation", "robotics", "camp")
 
 
 DIVISIONS = ("小学", "初中", "高中")

@@ -16,14 +16,13 @@ from litestar.response import File
 
 from app.schools import services as schools
 from app.audit import entry_history
-from app.web.auth import logged_in, organizer_only, requires
+from app.web.auth import organizer_only, requires
 from app.errors import ServiceError, ValidationFailed
 from app.i18n import _
 from app.settings import get_settings
 from app.times import SHANGHAI, show_time
 from app.web import flash, form_bool, form_value, redirect, render, user_of
 from app.web import size_text, xlsx_response
-from competitions.events.tables import DIVISIONS
 from competitions.events.views import event_view
 from competitions.events import services as events
 from competitions.registration import services as registration
@@ -529,59 +528,5 @@ class DocumentPages(Controller):
         return redirect(f"/entries/{entry_id}#documents" if entry_id else "/")
 
 
-class DashboardPages(Controller):
-    include_in_schema = False
-
-    @get("/", guards=[logged_in])
-    async def index(self, request: Request) -> Any:
-        user = user_of(request)
-        all_events = [event_view(e) for e in await events.list_events()]
-        if user.is_organizer:
-            blocks = []
-            for event in all_events:
-                counts = await registration.counts(user, event["id"])
-                categories = await events.list_categories(event["id"])
-                by_name = {c["name"]: c["code"] for c in categories}
-                status_counts = counts["status"]
-                blocks.append({
-                    "event": event,
-                    "total": sum(n for s, n in status_counts.items() if s != "withdrawn"),
-                    "to_review": status_counts.get("submitted", 0) + status_counts.get("recommended", 0),
-                    "approved": status_counts.get("approved", 0),
-                    "returned": status_counts.get("returned", 0),
-                    "categories": [(name, by_name.get(name, ""), n) for name, n in
-                                   sorted(counts["category"].items(), key=lambda kv: list(by_name).index(kv[0]) if kv[0] in by_name else 999)],
-                    "divisions": [(d, counts["division"][d]) for d in DIVISIONS if d in counts["division"]],
-                    "cities": sorted(counts["city"].items(), key=lambda kv: _city_order(kv[0])),
-                    "statuses": [(s, _(registration.STATUS_LABELS[s]), status_counts[s]) for s in registration.STATUS_LABELS if s in status_counts],
-                })
-            return render(request, "competitions/events/dashboard_organizer.html", blocks=blocks)
-        if user.role == "city":
-            blocks = []
-            for event in all_events:
-                waiting = await registration.list_entries(user, event["id"], {"status": "submitted"})
-                counts = await registration.counts(user, event["id"])
-                blocks.append({"event": event, "waiting": waiting, "status": counts["status"],
-                               "total": sum(n for s, n in counts["status"].items() if s != "withdrawn")})
-            return render(request, "competitions/events/dashboard_city.html", blocks=blocks, status_labels=registration.STATUS_LABELS)
-        if user.role == "school":
-            blocks = []
-            for event in all_events:
-                entries = await registration.list_entries(user, event["id"])
-                blocks.append({"event": event, "entries": entries,
-                               "returned": [e for e in entries if e["status"] == "returned"]})
-            return render(request, "competitions/events/dashboard_school.html", blocks=blocks)
-        if user.role == "judge":
-            return redirect("/judging/")  # a judge's work is scoring
-        if user.role == "staff":
-            return redirect("/checkin/")  # check-in staff scan badges
-        return render(request, "competitions/events/dashboard_other.html", events=all_events)
-
-
-def _city_order(city: str) -> tuple[int, str]:
-    order = schools.HAINAN_CITIES
-    return (order.index(city), city) if city in order else (len(order), city)
-
-
 def page_routes() -> list[Any]:
-    return [DashboardPages, EventRegistrationPages, EntryPages, MemberPages, DocumentPages]
+    return [EventRegistrationPages, EntryPages, MemberPages, DocumentPages]

@@ -46,6 +46,7 @@ from app.exports.workbook import (
     workbook_bytes,
     write_table,
 )
+from competitions.events.kinds import kind_of
 from competitions.events.services import get_event_row
 from competitions.registration.idnumbers import ID_TYPES
 from competitions.registration.members import FIELD_LABELS, CleanMember, MemberInput, clean_member, normalize_role, team_problems
@@ -81,7 +82,7 @@ _NO = {"否", "不同意", "N", "NO", "FALSE", "0", "×", "✗"}
 
 def title_header(kind: str) -> str:
     """The entry column's header: ``队伍名称`` for robotics, ``作品名称`` otherwise."""
-    return TITLE_ROBOTICS if kind == "robotics" else TITLE_INNOVATION
+    return kind_of(kind).title_column
 
 
 def template_columns(kind: str) -> list[str]:
@@ -90,13 +91,13 @@ def template_columns(kind: str) -> list[str]:
     Innovation/robotics: 姓名 … 联系电话, 角色, 作品名称|队伍名称, 类别, 组别, 同意公开姓名;
     camps put 志愿1–志愿3 where the entry columns are."""
     people = [NAME, GENDER, ID_TYPE, ID_NUMBER, GRADE, SCHOOL, PHONE, ROLE]
-    if kind == "camp":
+    if kind_of(kind).applications:
         return [*people, *PREFERENCES, CONSENT]
     return [*people, title_header(kind), CATEGORY, DIVISION, CONSENT]
 
 
 def _entry_label(kind: str) -> str:
-    return _("队伍") if kind == "robotics" else _("作品")
+    return _(kind_of(kind).entry_noun)
 
 
 # --------------------------------------------------------------------------- template
@@ -170,7 +171,7 @@ def _build_template(event: dict[str, Any], categories: list[dict[str, Any]], sch
     add_list(ID_TYPE, '"' + ",".join(ID_TYPES) + '"', _("留空表示居民身份证"))
     add_list(ROLE, '"学生,辅导教师"', _("学生 或 辅导教师"))
     add_list(CONSENT, '"是,否"', _("监护人是否同意在公示页面显示学生姓名；留空表示“否”"))
-    if kind != "camp":
+    if not kind_of(kind).applications:
         add_list(DIVISION, '"' + ",".join(_divisions(event)) + '"', _("同一作品的各行组别必须相同"))
         if categories:
             lists = wb.create_sheet("选项")
@@ -774,7 +775,7 @@ async def import_registrations(actor: Principal, event_id: int, data: bytes) -> 
     event = await get_event_row(event_id)
     if actor.role == "school":
         _require_open(event)
-    if event["kind"] == "camp":
+    if kind_of(event["kind"]).applications:
         raise ValidationFailed(_("科学营的报名不能用作品报名表导入，请在科学营报名页面为学生填写志愿。"))
     schools = await School.select(School.id, School.code, School.name)
     categories = await Category.select(
@@ -969,7 +970,8 @@ async def export_registrations(actor: Principal, event_id: int, reason: str) -> 
 
 def _build_export(event: dict[str, Any], entries: list[dict[str, Any]], members: list[dict[str, Any]]) -> tuple[bytes, int]:
     kind = event["kind"]
-    headers = [*template_columns("innovation" if kind == "camp" else kind), *EXPORT_EXTRA]
+    # applications kinds export their members with the entry columns of a contest
+    headers = [*template_columns("innovation" if kind_of(kind).applications else kind), *EXPORT_EXTRA]
     division_order = {d: i for i, d in enumerate(DIVISIONS)}
     entries = sorted(entries, key=lambda e: (e["category_position"] or 0, division_order.get(e["division"], 9), e["code"]))
     by_entry: dict[int, list[dict[str, Any]]] = {}

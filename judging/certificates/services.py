@@ -48,6 +48,7 @@ from app.principal import Principal
 from app.settings import get_settings
 from app.stores import increment
 from app.tables import School
+from competitions.events.kinds import kind_of
 from competitions.events.services import get_event_row
 from competitions.events.tables import Category
 from competitions.registration.tables import Entry, Member
@@ -551,14 +552,15 @@ async def check_kind_for_event(event_id: int, kind: str) -> dict[str, Any]:
     completion certificates (结营证书) only for camps (422 otherwise)."""
     _check_kind(kind)
     event = await get_event_row(event_id)
-    if kind == "camp" and event.get("kind") != "camp":
+    if kind not in kind_of(event["kind"]).certificate_kinds:
         raise ValidationFailed(_("结营证书只适用于科学营，本赛事不是科学营。"))
     return event
 
 
 def kinds_for_event(event: dict[str, Any]) -> dict[str, str]:
     """The certificate kinds an event can have, ``{kind: label}`` (camp only for camps)."""
-    return {k: v for k, v in KIND_LABELS.items() if k != "camp" or event.get("kind") == "camp"}
+    allowed = kind_of(event["kind"]).certificate_kinds
+    return {k: v for k, v in KIND_LABELS.items() if k in allowed}
 
 
 def _plan(event_year: int, event_id: int, kind: str, wanted: list[dict[str, Any]], rows: list[dict[str, Any]]

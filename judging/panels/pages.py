@@ -31,6 +31,7 @@ from competitions.registration import services as registration
 from judging.rounds import services as rounds
 from judging.scoring import services as scoring
 from judging.scoring.views import json_response, judge_only, point_buttons, two
+from competitions.events.kinds import kind_of
 
 
 class PanelPages(Controller):
@@ -179,7 +180,7 @@ class JudgePages(Controller):
         if user.is_organizer:
             blocks = []
             for event in await events.list_events():
-                if event["kind"] == "camp":
+                if not kind_of(event["kind"]).judged:
                     continue
                 ctx = await event_context(event["id"])
                 blocks.append({"event": ctx["event"], "state": ctx["state"], "state_label": ctx["state_label"],
