@@ -5,6 +5,7 @@ the files an operation answers with."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import msgspec
@@ -46,18 +47,34 @@ def responses(*statuses: int) -> dict[int, ResponseSpec]:
 GUARDED = (401, 403)
 
 
-def one_of(*values: str) -> KwargDefinition:
+def one_of(*values: str | Callable[[], Iterable[str]]) -> KwargDefinition:
     """``Annotated[str, one_of("a", "b")]``: a text field or query parameter that takes one of
     ``values``. The OpenAPI document lists them as an enum; the service checks the value and
-    answers 422 with a translated message (so what the API accepts and says stays as it was)."""
-    return KwargDefinition(schema_extra=_Extra(enum=list(values)))
+    answers 422 with a translated message (so what the API accepts and says stays as it was).
+    A callable (``one_of(kind_codes)``) is asked when the document is made, so values that
+    plugins register later are listed too."""
+    return KwargDefinition(schema_extra=_Enum(values))
 
 
-class _Extra(dict):  # type: ignore[type-arg]
-    """``schema_extra`` that can sit in ``Annotated[...] | None`` (typing hashes the metadata)."""
+class _Enum(dict):  # type: ignore[type-arg]
+    """``schema_extra={"enum": [...]}`` whose values are read when the document is made; hashable,
+    so it can sit in ``Annotated[...] | None`` (typing hashes the metadata)."""
+
+    def __init__(self, values: tuple[str | Callable[[], Iterable[str]], ...]) -> None:
+        super().__init__(enum=None)
+        self._values = values
+
+    def items(self):  # type: ignore[override]
+        values: list[str] = []
+        for value in self._values:
+            values.extend(value() if callable(value) else [value])
+        return [("enum", values)]
 
     def __hash__(self) -> int:  # type: ignore[override]
-        return hash(repr(sorted(self.items())))
+        return hash(self._values)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Enum) and self._values == other._values
 
 
 def file_operation(*media_types: str, description: str = "The file") -> type[Operation]:
@@ -90,16 +107,23 @@ def _inline(schema: Any, components: dict[str, Any]) -> Any:
     return schema
 
 
-def body_operation(body: type[msgspec.Struct], description: str = "") -> type[Operation]:
+def body_operation(body: type[msgspec.Struct], description: str = "",
+                   enums: dict[str, Callable[[], Iterable[str]]] | None = None) -> type[Operation]:
     """``operation_class=`` for a handler that reads its JSON body itself (to keep how it parses
-    it, for example decimals exactly as written): documents ``body`` as the request body."""
-    (schema,), components = msgspec.json.schema_components([body], ref_template="#/$defs/{name}")
-    content = _inline(schema, components)
+    it, for example decimals exactly as written): documents ``body`` as the request body.
+    ``enums`` lists, for text fields, the values they take (asked when the document is made)."""
+
+    def content() -> dict[str, Any]:
+        (schema,), components = msgspec.json.schema_components([body], ref_template="#/$defs/{name}")
+        schema = _inline(schema, components)
+        for name, values in (enums or {}).items():
+            schema["properties"][name]["enum"] = list(values())
+        return schema  # type: ignore[no-any-return]
 
     @dataclasses.dataclass
     class BodyOperation(Operation):
         def __post_init__(self) -> None:
-            self.request_body = RequestBody(content={"application/json": OpenAPIMediaType(schema=content)},
+            self.request_body = RequestBody(content={"application/json": OpenAPIMediaType(schema=content())},  # type: ignore[arg-type]
                                             description=description or None, required=True)
 
     BodyOperation.__name__ = f"BodyOperation[{body.__name__}]"

@@ -13,6 +13,7 @@ from app.web.auth import logged_in, organizer_only
 from app.web.openapi import body_operation, responses
 from app.web.schemas import answer, given_fields, sent_fields
 from competitions.events import services as events
+from competitions.events.kinds import kind_codes
 from competitions.events.schemas import (
     CategoryIn,
     CategoryOut,
@@ -46,7 +47,7 @@ class EventApi(Controller):
         return answer(EventDetailOut, event)
 
     @patch("/{event_id:int}", guards=[organizer_only], responses=responses(401, 403, 404, 422),
-           operation_class=body_operation(EventPatch))
+           operation_class=body_operation(EventPatch, enums={"kind": kind_codes}))
     async def update(self, request: Request, event_id: int) -> EventOut:
         """Change settings; quotas in ``award_quotas`` are read exactly from the JSON text."""
         import json

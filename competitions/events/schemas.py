@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 import msgspec
 
 from app.web.openapi import one_of
-from competitions.events.tables import DIVISIONS, EVENT_KINDS
+from competitions.events.kinds import kind_codes
+from competitions.events.tables import DIVISIONS
 
 AGGREGATIONS = ("mean", "trimmed_mean", "zscore")  # as competitions.events.services.AGGREGATIONS
 
 # closed sets: the OpenAPI document lists them; the service checks them (422 with a translated message)
-Kind = Annotated[str, one_of(*EVENT_KINDS)]
+Kind = Annotated[str, one_of(kind_codes)]  # kinds registered by programmes included
 Aggregation = Annotated[str, one_of(*AGGREGATIONS)]
 Division = Annotated[str, one_of(*DIVISIONS)]
 
@@ -47,7 +48,7 @@ class EventPatch(msgspec.Struct, omit_defaults=True):
     documents the body."""
 
     name: str | msgspec.UnsetType = msgspec.UNSET
-    kind: Literal["innovation", "robotics", "camp"] | msgspec.UnsetType = msgspec.UNSET
+    kind: str | msgspec.UnsetType = msgspec.UNSET  # the registered kinds (listed in the OpenAPI document)
     year: int | msgspec.UnsetType = msgspec.UNSET
     registration_opens_at: str | None | msgspec.UnsetType = msgspec.UNSET
     registration_closes_at: str | None | msgspec.UnsetType = msgspec.UNSET

@@ -84,6 +84,7 @@ def test_enums_are_listed(openapi):
     assert event_in["properties"]["kind"]["enum"] == ["innovation", "robotics", "camp"]
     patch = _body_schema(openapi, "/api/v1/events/{event_id}", "patch")
     assert patch["properties"]["aggregation"]["enum"] == ["mean", "trimmed_mean", "zscore"]
+    assert patch["properties"]["kind"]["enum"] == ["innovation", "robotics", "camp"]
     assert set(patch["properties"]["award_quotas"]["properties"]) == {"first", "second", "third"}
     review = _body_schema(openapi, "/api/v1/entries/{entry_id}/review", "post")
     assert review["properties"]["decision"]["enum"] == ["approve", "return"]
