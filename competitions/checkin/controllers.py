@@ -128,7 +128,7 @@ class CredentialApi(Controller):
         text = await credentials.reissue_credential(user_of(request), member_id, data.reason)
         return CredentialOut(member_id=member_id, credential=text)
 
-    @get("/events/{event_id:int}/badges.pdf", guards=[credential_viewers], responses=responses(401, 403, 404),
+    @get("/events/{event_id:int}/badges.pdf", guards=[credential_viewers], responses=responses(401, 403, 404, 409),
          operation_class=file_operation(PDF, description="Badges, eight per A4 sheet (PDF)"))
     async def badges(self, request: Request, event_id: int, school_code: str | None = None,
                      member_id: int | None = None) -> Response:
