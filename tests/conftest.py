@@ -19,6 +19,7 @@ import pytest
 
 os.environ.setdefault("PICCOLO_CONF", "app.piccolo_conf")
 os.environ.setdefault("XINMIAO_DATA_DIR", str(Path(__file__).parent / ".." / "xinmiao-data" / "pytest"))
+os.environ.setdefault("XINMIAO_STRICT_ANSWERS", "1")  # answer Structs must hold every key a service returns
 
 from litestar.testing import TestClient  # noqa: E402
 

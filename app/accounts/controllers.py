@@ -1,27 +1,37 @@
 """JSON API of accounts: log-in (bearer tokens), password change, users."""
 from __future__ import annotations
 
-
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
 
 from app.accounts import services as accounts
-from app.web.auth import logged_in, organizer_only
+from app.accounts.schemas import (
+    AccessTokenOut,
+    LoginIn,
+    PasswordIn,
+    TemporaryPasswordOut,
+    TokenOut,
+    UserIn,
+    UserListItem,
+    UserOut,
+)
 from app.security import issue_access_token
-from app.web import user_of
-from app.accounts.schemas import LoginIn, PasswordIn, TokenOut, UserIn
-from app.web import client_address
+from app.web import client_address, user_of
+from app.web.auth import logged_in, organizer_only
+from app.web.openapi import responses
+from app.web.schemas import answer
 
 
 class AuthApi(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/login", status_code=200)
+    @post("/login", status_code=200, responses=responses(401, 429))
     async def login(self, request: Request, data: LoginIn) -> TokenOut:
-        """Exchange user name and password for a signed, expiring bearer token."""
+        """Exchange user name and password for a signed, expiring bearer token (401 wrong name
+        or password, 429 too many failed attempts)."""
         principal = await accounts.authenticate(data.username, data.password, client_address(request))
         from app.settings import get_settings
 
@@ -29,13 +39,13 @@ class AuthApi(Controller):
         return TokenOut(access_token=issue_access_token(principal.to_claims()), expires_in=lifetime, role=principal.role,
                         must_change_password=principal.must_change_password)
 
-    @post("/password", guards=[logged_in], status_code=200)
-    async def change_password(self, request: Request, data: PasswordIn) -> dict[str, Any]:
+    @post("/password", guards=[logged_in], status_code=200, responses=responses(401, 403, 404, 422))
+    async def change_password(self, request: Request, data: PasswordIn) -> AccessTokenOut:
         """Change the caller's password; returns a fresh token without the forced-change mark."""
         user = user_of(request)
         await accounts.change_password(user, data.current_password, data.new_password)
         principal = await accounts.load_principal(user.id)
-        return {"access_token": issue_access_token(principal.to_claims()), "token_type": "bearer"}
+        return AccessTokenOut(access_token=issue_access_token(principal.to_claims()), token_type="bearer")
 
 
 class UserApi(Controller):
@@ -43,18 +53,18 @@ class UserApi(Controller):
     tags = ["users"]
     guards = [organizer_only]
 
-    @post("/", status_code=201)
-    async def create(self, request: Request, data: UserIn) -> dict[str, Any]:
-        return await accounts.create_user(user_of(request), **msgspec.structs.asdict(data))
+    @post("/", status_code=201, responses=responses(401, 403, 409, 422))
+    async def create(self, request: Request, data: UserIn) -> UserOut:
+        return answer(UserOut, await accounts.create_user(user_of(request), **msgspec.structs.asdict(data)))
 
-    @get("/")
-    async def list(self) -> list[dict[str, Any]]:
-        return await accounts.list_users()
+    @get("/", responses=responses(401, 403))
+    async def list(self) -> list[UserListItem]:
+        return answer(list[UserListItem], await accounts.list_users())
 
-    @post("/{user_id:int}/reset-password", status_code=200)
-    async def reset(self, request: Request, user_id: int) -> dict[str, str]:
+    @post("/{user_id:int}/reset-password", status_code=200, responses=responses(401, 403, 404))
+    async def reset(self, request: Request, user_id: int) -> TemporaryPasswordOut:
         """Set a temporary password the user must change at the next log-in."""
-        return {"temporary_password": await accounts.reset_password(user_of(request), user_id)}
+        return TemporaryPasswordOut(temporary_password=await accounts.reset_password(user_of(request), user_id))
 
 
 def api_routes() -> list[Any]:

@@ -1,6 +1,5 @@
-"""API bodies of schools."""
+"""API bodies and answers of schools."""
 from __future__ import annotations
-
 
 import msgspec
 
@@ -12,7 +11,24 @@ class SchoolIn(msgspec.Struct):
 
 
 class SchoolPatch(msgspec.Struct, omit_defaults=True):
-    code: str | None = None
-    name: str | None = None
-    city: str | None = None
+    """Any of code, name, city; what is left out (or null, or empty) stays as it is."""
 
+    code: str | None | msgspec.UnsetType = msgspec.UNSET
+    name: str | None | msgspec.UnsetType = msgspec.UNSET
+    city: str | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class SchoolOut(msgspec.Struct):
+    """A school: ``city`` is its city/county's name, ``region_code`` its GB/T 2260 code (null for
+    a school whose free-text city matched no region)."""
+
+    id: int
+    code: str
+    name: str
+    city: str | None
+    region_code: str | None
+
+
+class SchoolImportOut(msgspec.Struct):
+    created: int
+    updated: int

@@ -1,27 +1,35 @@
 """JSON API of registration: an event's entries, counts and workbooks; entries, members, review, documents."""
 from __future__ import annotations
 
-
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.response import File
 
-from app.web.auth import organizer_only, requires
 from app.errors import ValidationFailed
 from app.i18n import _
 from app.settings import get_settings
 from app.web import upload_bytes, user_of
-from app.web.schemas import ReasonIn, given_fields
-from competitions.registration import services as registration
-from competitions.registration.schemas import EntryIn, EntryPatch, MemberIn, ReviewIn
+from app.web.auth import organizer_only, requires
+from app.web.openapi import DOC, DOCX, JPEG, PDF, PNG, XLSX, file_operation, responses
+from app.web.schemas import ReasonIn, answer, given_fields
 from competitions.registration import roster
+from competitions.registration import services as registration
 from competitions.registration.members import MemberInput
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
+from competitions.registration.schemas import (
+    CountsOut,
+    DocumentOut,
+    EntryIn,
+    EntryOut,
+    EntryPatch,
+    EntryStatus,
+    HistoryItem,
+    ImportOut,
+    MemberIn,
+    MemberSavedOut,
+    ReviewIn,
+)
 
 registrars = requires("organizer", "school")
 
@@ -42,18 +50,18 @@ class EventRegistrationApi(Controller):
     path = "/api/v1/events"
     tags = ["registration"]
 
-    @get("/{event_id:int}/entries", guards=[viewers])
+    @get("/{event_id:int}/entries", guards=[viewers], responses=responses(401, 403, 404))
     async def entries(
         self, request: Request, event_id: int,
         category: str | None = None, division: str | None = None, city: str | None = None,
-        school: str | None = None, status: str | None = None, q: str | None = None,
-    ) -> list[dict[str, Any]]:
+        school: str | None = None, status: EntryStatus | None = None, q: str | None = None,
+    ) -> list[EntryOut]:
         """Entries the caller may see, with optional filters."""
         filters = {"category": category, "division": division, "city": city, "school": school, "status": status, "q": q}
-        return await registration.list_entries(user_of(request), event_id, filters)
+        return answer(list[EntryOut], await registration.list_entries(user_of(request), event_id, filters))
 
-    @post("/{event_id:int}/entries", guards=[registrars], status_code=201)
-    async def create_entry(self, request: Request, event_id: int, data: EntryIn) -> dict[str, Any]:
+    @post("/{event_id:int}/entries", guards=[registrars], status_code=201, responses=responses(401, 403, 404, 409, 422))
+    async def create_entry(self, request: Request, event_id: int, data: EntryIn) -> EntryOut:
         """Create an entry with members; a school's entry is a draft unless ``submit`` is true."""
         user = user_of(request)
         body = msgspec.structs.asdict(data)
@@ -62,25 +70,27 @@ class EventRegistrationApi(Controller):
         entry = await registration.create_entry(user, event_id, body, members)
         if submit and entry["status"] == "draft":
             entry = await registration.submit_entry(user, entry["id"])
-        return entry
+        return answer(EntryOut, entry)
 
-    @get("/{event_id:int}/counts", guards=[requires("organizer", "city", "school")])
-    async def counts(self, request: Request, event_id: int) -> dict[str, Any]:
-        return await registration.counts(user_of(request), event_id)
+    @get("/{event_id:int}/counts", guards=[requires("organizer", "city", "school")], responses=responses(401, 403, 404))
+    async def counts(self, request: Request, event_id: int) -> CountsOut:
+        return answer(CountsOut, await registration.counts(user_of(request), event_id))
 
-    @get("/{event_id:int}/registration-template", guards=[registrars])
+    @get("/{event_id:int}/registration-template", guards=[registrars], responses=responses(401, 403, 404),
+         operation_class=file_operation(XLSX, description="The registration workbook (.xlsx)"))
     async def template(self, request: Request, event_id: int) -> Response:
         """The registration workbook for this event (columns per the contract)."""
         data = await roster.registration_template(user_of(request), event_id)
         return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="registration-template-{event_id}.xlsx"'})
 
     @post("/{event_id:int}/registrations/import", guards=[registrars], status_code=201,
-          request_max_body_size=get_settings().max_upload_bytes + 256 * 1024)
-    async def import_(self, request: Request, event_id: int) -> dict[str, int]:
+          request_max_body_size=get_settings().max_upload_bytes + 256 * 1024, responses=responses(401, 403, 404, 409, 413, 422))
+    async def import_(self, request: Request, event_id: int) -> ImportOut:
         """Multipart field ``file`` (.xlsx). All-or-nothing; 422 lists every error with row and column."""
-        return await roster.import_registrations(user_of(request), event_id, await upload_bytes(request))
+        return answer(ImportOut, await roster.import_registrations(user_of(request), event_id, await upload_bytes(request)))
 
-    @post("/{event_id:int}/registrations/export", guards=[organizer_only], status_code=200)
+    @post("/{event_id:int}/registrations/export", guards=[organizer_only], status_code=200, responses=responses(401, 403, 404, 422),
+          operation_class=file_operation(XLSX, description="Every registration with ID numbers and phones (.xlsx)"))
     async def export(self, request: Request, event_id: int, data: ReasonIn) -> Response:
         """Full export with ID numbers and phones: organizer only, needs a reason, logged."""
         content = await roster.export_registrations(user_of(request), event_id, data.reason)
@@ -91,39 +101,39 @@ class EntryApi(Controller):
     path = "/api/v1/entries"
     tags = ["entries"]
 
-    @get("/{entry_id:int}", guards=[viewers])
-    async def detail(self, request: Request, entry_id: int) -> dict[str, Any]:
-        return await registration.get_entry(user_of(request), entry_id)
+    @get("/{entry_id:int}", guards=[viewers], responses=responses(401, 403, 404))
+    async def detail(self, request: Request, entry_id: int) -> EntryOut:
+        return answer(EntryOut, await registration.get_entry(user_of(request), entry_id))
 
-    @patch("/{entry_id:int}", guards=[registrars])
-    async def update(self, request: Request, entry_id: int, data: EntryPatch) -> dict[str, Any]:
-        return await registration.update_entry(user_of(request), entry_id, given_fields(data))
+    @patch("/{entry_id:int}", guards=[registrars], responses=responses(401, 403, 404, 409, 422))
+    async def update(self, request: Request, entry_id: int, data: EntryPatch) -> EntryOut:
+        return answer(EntryOut, await registration.update_entry(user_of(request), entry_id, given_fields(data)))
 
-    @post("/{entry_id:int}/submit", guards=[registrars], status_code=200)
-    async def submit(self, request: Request, entry_id: int) -> dict[str, Any]:
-        return await registration.submit_entry(user_of(request), entry_id)
+    @post("/{entry_id:int}/submit", guards=[registrars], status_code=200, responses=responses(401, 403, 404, 409, 422))
+    async def submit(self, request: Request, entry_id: int) -> EntryOut:
+        return answer(EntryOut, await registration.submit_entry(user_of(request), entry_id))
 
-    @post("/{entry_id:int}/withdraw", guards=[registrars], status_code=200)
-    async def withdraw(self, request: Request, entry_id: int, data: ReasonIn | None = None) -> dict[str, Any]:
-        return await registration.withdraw_entry(user_of(request), entry_id, data.reason if data else "")
+    @post("/{entry_id:int}/withdraw", guards=[registrars], status_code=200, responses=responses(401, 403, 404, 409))
+    async def withdraw(self, request: Request, entry_id: int, data: ReasonIn | None = None) -> EntryOut:
+        return answer(EntryOut, await registration.withdraw_entry(user_of(request), entry_id, data.reason if data else ""))
 
-    @post("/{entry_id:int}/review", guards=[reviewers], status_code=200)
-    async def review(self, request: Request, entry_id: int, data: ReviewIn) -> dict[str, Any]:
+    @post("/{entry_id:int}/review", guards=[reviewers], status_code=200, responses=responses(401, 403, 404, 409, 422))
+    async def review(self, request: Request, entry_id: int, data: ReviewIn) -> EntryOut:
         """形式审查: approve, or return with a reason the school sees."""
-        return await registration.review_entry(user_of(request), entry_id, data.decision, data.reason)
+        return answer(EntryOut, await registration.review_entry(user_of(request), entry_id, data.decision, data.reason))
 
-    @post("/{entry_id:int}/members", guards=[registrars], status_code=201)
-    async def add_member(self, request: Request, entry_id: int, data: MemberIn) -> dict[str, Any]:
-        return await registration.add_member(user_of(request), entry_id, _member_input(data))
+    @post("/{entry_id:int}/members", guards=[registrars], status_code=201, responses=responses(401, 403, 404, 409, 422))
+    async def add_member(self, request: Request, entry_id: int, data: MemberIn) -> MemberSavedOut:
+        return answer(MemberSavedOut, await registration.add_member(user_of(request), entry_id, _member_input(data)))
 
-    @get("/{entry_id:int}/history", guards=[requires("organizer", "city", "school")])
-    async def history(self, request: Request, entry_id: int) -> list[dict[str, Any]]:
+    @get("/{entry_id:int}/history", guards=[requires("organizer", "city", "school")], responses=responses(401, 403, 404))
+    async def history(self, request: Request, entry_id: int) -> list[HistoryItem]:
         """The entry's audit trail (ID numbers and phones masked)."""
         from app.audit import entry_history
 
         await registration.visible_entry_row(user_of(request), entry_id)
         rows = await entry_history(entry_id, organizer=user_of(request).is_organizer)
-        return [{**r, "at": r["at"].isoformat()} for r in rows]
+        return answer(list[HistoryItem], [{**r, "at": r["at"].isoformat()} for r in rows])
 
 
 class MemberApi(Controller):
@@ -131,11 +141,11 @@ class MemberApi(Controller):
     tags = ["entries"]
     guards = [registrars]
 
-    @put("/{member_id:int}")
-    async def update(self, request: Request, member_id: int, data: MemberIn) -> dict[str, Any]:
-        return await registration.update_member(user_of(request), member_id, _member_input(data))
+    @put("/{member_id:int}", responses=responses(401, 403, 404, 409, 422))
+    async def update(self, request: Request, member_id: int, data: MemberIn) -> MemberSavedOut:
+        return answer(MemberSavedOut, await registration.update_member(user_of(request), member_id, _member_input(data)))
 
-    @delete("/{member_id:int}", status_code=204)
+    @delete("/{member_id:int}", status_code=204, responses=responses(401, 403, 404, 409))
     async def remove(self, request: Request, member_id: int) -> None:
         await registration.remove_member(user_of(request), member_id)
 
@@ -151,8 +161,8 @@ class DocumentApi(Controller):
     tags = ["documents"]
 
     @post("/entries/{entry_id:int}/documents", guards=[registrars], status_code=201,
-          request_max_body_size=get_settings().max_document_bytes + 256 * 1024)
-    async def upload(self, request: Request, entry_id: int) -> dict[str, Any]:
+          request_max_body_size=get_settings().max_document_bytes + 256 * 1024, responses=responses(401, 403, 404, 409, 413, 422))
+    async def upload(self, request: Request, entry_id: int) -> DocumentOut:
         """Multipart fields ``kind`` (application_form|research_report|novelty_report|photo|other) and ``file``."""
         from competitions.registration import documents
 
@@ -161,16 +171,17 @@ class DocumentApi(Controller):
         if upload is None or isinstance(upload, str):
             raise ValidationFailed(_("请选择要上传的文件（表单字段 {field}）。", field="file"))
         kind = form.get("kind")
-        return await documents.upload_document(user_of(request), entry_id, kind if isinstance(kind, str) else "",
-                                               upload.filename or "", await upload.read())
+        return answer(DocumentOut, await documents.upload_document(user_of(request), entry_id, kind if isinstance(kind, str) else "",
+                                                                   upload.filename or "", await upload.read()))
 
-    @get("/entries/{entry_id:int}/documents", guards=[viewers])
-    async def list(self, request: Request, entry_id: int) -> list[dict[str, Any]]:
+    @get("/entries/{entry_id:int}/documents", guards=[viewers], responses=responses(401, 403, 404))
+    async def list(self, request: Request, entry_id: int) -> list[DocumentOut]:
         from competitions.registration import documents
 
-        return await documents.list_documents(user_of(request), entry_id)
+        return answer(list[DocumentOut], await documents.list_documents(user_of(request), entry_id))
 
-    @get("/documents/{document_id:int}", guards=[viewers])
+    @get("/documents/{document_id:int}", guards=[viewers], responses=responses(401, 403, 404),
+         operation_class=file_operation(PDF, DOCX, DOC, JPEG, PNG, description="The document as uploaded"))
     async def download(self, request: Request, document_id: int, inline: bool = False) -> File:
         """The file itself; ``?inline=true`` shows PDFs and photos in the browser."""
         from competitions.registration import documents
@@ -183,7 +194,7 @@ class DocumentApi(Controller):
             "cache-control": "private, no-store",
         })
 
-    @delete("/documents/{document_id:int}", guards=[registrars], status_code=204)
+    @delete("/documents/{document_id:int}", guards=[registrars], status_code=204, responses=responses(401, 403, 404, 409))
     async def remove(self, request: Request, document_id: int) -> None:
         from competitions.registration import documents
 

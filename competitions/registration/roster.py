@@ -43,8 +43,10 @@ from app.exports.workbook import (
     find_table,
     normalize_header,
     open_workbook,
+    safe_cell,
     workbook_bytes,
     write_table,
+    write_text_cell,
 )
 from competitions.events.kinds import kind_of
 from competitions.events.services import get_event_row
@@ -129,6 +131,10 @@ def _divisions(event: dict[str, Any]) -> list[str]:
 
 
 def _build_template(event: dict[str, Any], categories: list[dict[str, Any]], school: dict[str, Any] | None) -> bytes:
+    # names typed by organizers and schools: characters a worksheet cannot hold are dropped
+    event = {**event, "name": safe_cell(event["name"])}
+    categories = [{**c, "code": safe_cell(c["code"]), "name": safe_cell(c["name"])} for c in categories]
+    school = {**school, "code": safe_cell(school["code"]), "name": safe_cell(school["name"])} if school else None
     kind = event["kind"]
     columns = template_columns(kind)
     optional = {ID_TYPE, CONSENT, *PREFERENCES[1:]}
@@ -176,8 +182,8 @@ def _build_template(event: dict[str, Any], categories: list[dict[str, Any]], sch
         if categories:
             lists = wb.create_sheet("选项")
             for i, cat in enumerate(categories, start=1):
-                lists.cell(row=i, column=1, value=cat["name"])
-                lists.cell(row=i, column=2, value=cat["code"])
+                write_text_cell(lists.cell(row=i, column=1), cat["name"])  # a name like "=..." stays text
+                write_text_cell(lists.cell(row=i, column=2), cat["code"])
             lists.sheet_state = "hidden"
             # a warning (not a stop) so category codes may be typed as well
             add_list(CATEGORY, f"'选项'!$A$1:$A${len(categories)}", _("从列表中选择，也可以填写类别代码"), strict=False)

@@ -1,11 +1,23 @@
-"""API bodies of registration: entries with members, entry patches, review decisions."""
+"""API bodies and answers of registration: entries with members, entry patches, review
+decisions, counts, the workbook import, documents and an entry's history."""
 from __future__ import annotations
 
+from typing import Annotated, Any
 
 import msgspec
 
+from app.web.openapi import one_of
+from competitions.events.schemas import Division
+from competitions.registration.tables import DOCUMENT_KINDS, ENTRY_STATUSES
+
+MemberRole = Annotated[str, one_of("student", "adviser")]
+EntryStatus = Annotated[str, one_of(*ENTRY_STATUSES)]
+DocumentKind = Annotated[str, one_of(*DOCUMENT_KINDS)]
+
 
 class MemberIn(msgspec.Struct, omit_defaults=True):
+    """A student or an adviser (``role`` also takes the workbook's words 学生, 辅导教师...)."""
+
     role: str
     name: str
     gender: str = ""
@@ -20,7 +32,7 @@ class MemberIn(msgspec.Struct, omit_defaults=True):
 class EntryIn(msgspec.Struct, omit_defaults=True):
     title: str
     category_code: str
-    division: str
+    division: Division
     summary: str = ""
     school_code: str | None = None
     members: list[MemberIn] = []
@@ -28,13 +40,110 @@ class EntryIn(msgspec.Struct, omit_defaults=True):
 
 
 class EntryPatch(msgspec.Struct, omit_defaults=True):
-    title: str | None = None
-    category_code: str | None = None
-    division: str | None = None
-    summary: str | None = None
+    """Any of title, category_code, division, summary; what is left out (or null) stays."""
+
+    title: str | None | msgspec.UnsetType = msgspec.UNSET
+    category_code: str | None | msgspec.UnsetType = msgspec.UNSET
+    division: Annotated[str, one_of("小学", "初中", "高中")] | None | msgspec.UnsetType = msgspec.UNSET
+    summary: str | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class ReviewIn(msgspec.Struct):
-    decision: str
+    """``approve``, or ``return`` with the ``reason`` the school sees."""
+
+    decision: Annotated[str, one_of("approve", "return")]
     reason: str | None = None
 
+
+class MemberOut(msgspec.Struct, omit_defaults=True):
+    """A member: judges and others get ``id``, ``name``, ``role``; the organizer, the entry's
+    city and school also the masked ID and phone, gender, grade, birth date and consents."""
+
+    id: int
+    name: str
+    role: MemberRole
+    gender: str | msgspec.UnsetType = msgspec.UNSET
+    grade: str | msgspec.UnsetType = msgspec.UNSET
+    id_type: str | msgspec.UnsetType = msgspec.UNSET
+    id_masked: str | msgspec.UnsetType = msgspec.UNSET
+    phone_masked: str | msgspec.UnsetType = msgspec.UNSET
+    consent_participation: bool | msgspec.UnsetType = msgspec.UNSET
+    consent_publication: bool | msgspec.UnsetType = msgspec.UNSET
+    birth_date: str | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class EntryOut(msgspec.Struct):
+    """An entry with its members (CONTRACT.md), its names, a return reason and when it changed."""
+
+    id: int
+    event_id: int
+    code: str
+    title: str
+    school_code: str
+    school_name: str
+    city: str | None
+    category_code: str
+    category_name: str
+    division: Division
+    status: EntryStatus
+    status_label: str
+    return_reason: str | None
+    summary: str
+    updated_at: str | None
+    members: list[MemberOut]
+
+
+class MemberSavedOut(msgspec.Struct):
+    """A member as stored (ID number and phone masked)."""
+
+    id: int
+    role: MemberRole
+    name: str
+    gender: str
+    id_type: str
+    id_masked: str
+    grade: str
+    phone_masked: str
+    consent_participation: bool
+    consent_publication: bool
+
+
+class CountsOut(msgspec.Struct):
+    """Entries per category name, division, city and status (withdrawn ones only under status)."""
+
+    category: dict[str, int]
+    division: dict[str, int]
+    city: dict[str, int]
+    status: dict[str, int]
+
+
+class ImportOut(msgspec.Struct):
+    """What a registration workbook created (``entries_replaced``: a school's earlier
+    uploads replaced by this one)."""
+
+    entries_created: int
+    participants_created: int
+    advisers_created: int
+    entries_replaced: int
+
+
+class DocumentOut(msgspec.Struct):
+    id: int
+    entry_id: int
+    kind: DocumentKind
+    kind_label: str
+    filename: str
+    content_type: str
+    size: int
+    uploaded_at: str | None
+
+
+class HistoryItem(msgspec.Struct):
+    """One audited change: ``changes`` maps a field to ``[before, after]`` (ID numbers and phones masked)."""
+
+    at: str
+    actor_name: str | None
+    action: str
+    summary: str | None
+    changes: Any
+    reason: str | None

@@ -2,21 +2,31 @@
 verification, plus templates, batches, revocation and reissue for organizers."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
 
-from app.web.auth import organizer_only, requires
 from app.errors import NotFound, TooManyRequests
 from app.i18n import _
-from app.web import content_disposition, user_of
-from app.web.schemas import ReasonIn
+from app.web import client_address, content_disposition, user_of
+from app.web.auth import organizer_only, requires
+from app.web.openapi import PDF, file_operation, one_of, responses
+from app.web.schemas import ErrorOut, ReasonIn, answer
+from competitions.events.services import category_ids, get_event_row
 from judging.certificates import services as certificates
-from competitions.events.services import category_ids
-from app.web import client_address
+from judging.certificates.schemas import (
+    BatchIn,
+    BatchOut,
+    CertificateKind,
+    CertificateOut,
+    CheckOut,
+    IssuedOut,
+    TemplateIn,
+    TemplateOut,
+    VerificationOut,
+)
 
-PDF = "application/pdf"
 organizer_or_school = requires("organizer", "school")
 
 
@@ -40,39 +50,23 @@ async def _category_id(event_id: int, category_code: str | None) -> int | None:
     return found
 
 
-class TemplateIn(msgspec.Struct, omit_defaults=True):
-    page_format: str | None = None
-    orientation: str | None = None
-    font: str | None = None
-    fallback_font: str | None = None
-    fields: list[dict[str, Any]] | None = None
-    date_text: str | None = None
-    min_award: str | None = None
-    verify_base_url: str | None = None
-
-
-class BatchIn(msgspec.Struct):
-    kind: str = "award"
-    school_code: str | None = None
-    category_code: str | None = None
-
-
 class CertificateEventApi(Controller):
     path = "/api/v1/events/{event_id:int}"
     tags = ["certificates"]
 
-    @get("/certificates/check", guards=[organizer_only])
-    async def check(self, request: Request, event_id: int, kind: str = "award", school_code: str | None = None,
-                    category_code: str | None = None) -> dict[str, Any]:
+    @get("/certificates/check", guards=[organizer_only], responses=responses(401, 403, 404, 409, 422))
+    async def check(self, request: Request, event_id: int, kind: CertificateKind = "award", school_code: str | None = None,
+                    category_code: str | None = None) -> CheckOut:
         """Names and titles the configured fonts cannot draw (``unprintable``, grouped by
         character in ``missing_characters``), texts too long for their box (``overflow``),
         and where the QR codes point (``verify_base_url``, ``verify_base_url_warning``).
         Read-only; 409 before finalization."""
-        return await certificates.check(user_of(request), event_id, kind, school_code, await _category_id(event_id, category_code),
-                                        base_url=base_url_of(request))
+        return answer(CheckOut, await certificates.check(user_of(request), event_id, kind, school_code,
+                                                         await _category_id(event_id, category_code), base_url=base_url_of(request)))
 
-    @get("/certificates.pdf", guards=[organizer_or_school])
-    async def pdf(self, request: Request, event_id: int, kind: str = "award", school_code: str | None = None,
+    @get("/certificates.pdf", guards=[organizer_or_school], responses=responses(401, 403, 404, 409, 422),
+         operation_class=file_operation(PDF, description="One certificate per page, fonts embedded (PDF)"))
+    async def pdf(self, request: Request, event_id: int, kind: CertificateKind = "award", school_code: str | None = None,
                   category_code: str | None = None) -> Response:
         """One certificate per page, sorted by school, category, award; fonts embedded;
         certificates that cannot be printed are left out (their count is in
@@ -86,65 +80,71 @@ class CertificateEventApi(Controller):
         return pdf_response(data, ascii_name, display,
                             **{"X-Certificate-Pages": str(info["pages"]), "X-Unprintable": str(len(info["left_out"]))})
 
-    @get("/certificates", guards=[organizer_only])
-    async def list_(self, event_id: int, kind: str = "award", status: str | None = "valid", school_code: str | None = None) -> list[dict[str, Any]]:
+    @get("/certificates", guards=[organizer_only], responses=responses(401, 403, 404, 422))
+    async def list_(self, event_id: int, kind: CertificateKind = "award",
+                    status: Annotated[str, one_of("valid", "revoked", "")] | None = "valid",
+                    school_code: str | None = None) -> list[CertificateOut]:
         """Issued certificates in print order (``status=`` valid, revoked or empty for all)."""
+        await get_event_row(event_id)  # an unknown event is 404, not an empty list
         school_id = await certificates.school_id_for_code(school_code)
         rows = await certificates.list_certificates(event_id, kind, school_id, None, status or None)
-        return [_certificate_out(r) for r in rows]
+        return answer(list[CertificateOut], [_certificate_out(r) for r in rows])
 
-    @post("/certificates/issue", guards=[organizer_only], status_code=200)
-    async def issue(self, request: Request, event_id: int, kind: str = "award") -> dict[str, Any]:
+    @post("/certificates/issue", guards=[organizer_only], status_code=200, responses=responses(401, 403, 404, 409, 422))
+    async def issue(self, request: Request, event_id: int, kind: CertificateKind = "award") -> IssuedOut:
         """Issue the certificates of ``kind`` the finalized results call for (the only way
         participation, adviser and camp certificates are issued); 422 for camp
         certificates of an event that is not a camp."""
-        return await certificates.issue_certificates(user_of(request), event_id, kind)
+        return answer(IssuedOut, await certificates.issue_certificates(user_of(request), event_id, kind))
 
-    @get("/certificate-templates/{kind:str}", guards=[organizer_only])
-    async def get_template(self, event_id: int, kind: str) -> dict[str, Any]:
-        return _template_out(await certificates.get_template(event_id, kind))
+    @get("/certificate-templates/{kind:str}", guards=[organizer_only], responses=responses(401, 403, 404, 422))
+    async def get_template(self, event_id: int, kind: CertificateKind) -> TemplateOut:
+        return answer(TemplateOut, _template_out(await certificates.get_template(event_id, kind)))
 
-    @put("/certificate-templates/{kind:str}", guards=[organizer_only])
-    async def put_template(self, request: Request, event_id: int, kind: str, data: TemplateIn) -> dict[str, Any]:
+    @put("/certificate-templates/{kind:str}", guards=[organizer_only], responses=responses(401, 403, 404, 422))
+    async def put_template(self, request: Request, event_id: int, kind: CertificateKind, data: TemplateIn) -> TemplateOut:
         values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
-        return _template_out(await certificates.save_template(user_of(request), event_id, kind, values))
+        return answer(TemplateOut, _template_out(await certificates.save_template(user_of(request), event_id, kind, values)))
 
-    @post("/certificate-batches", guards=[organizer_or_school], status_code=202)
-    async def start_batch(self, request: Request, event_id: int, data: BatchIn) -> dict[str, Any]:
-        return await certificates.start_batch(user_of(request), event_id, base_url_of(request), data.kind, data.school_code,
-                                              await _category_id(event_id, data.category_code))
+    @post("/certificate-batches", guards=[organizer_or_school], status_code=202, responses=responses(401, 403, 404, 409, 422))
+    async def start_batch(self, request: Request, event_id: int, data: BatchIn) -> BatchOut:
+        return answer(BatchOut, await certificates.start_batch(user_of(request), event_id, base_url_of(request), data.kind,
+                                                               data.school_code, await _category_id(event_id, data.category_code)))
 
 
 class CertificateApi(Controller):
     path = "/api/v1"
     tags = ["certificates"]
 
-    @get("/certificates/{number:str}")
-    async def verify(self, request: Request, number: str) -> Any:
-        """Public, rate-limited: ``{"valid", "name", "event", "award", "issued_at", ...}``; 404 unknown."""
+    @get("/certificates/{number:str}", responses=responses(404, 429))
+    async def verify(self, request: Request, number: str) -> VerificationOut:
+        """Public, rate-limited: ``{"valid", "name", "event", "award", "issued_at", ...}``; 404 unknown,
+        429 (with ``Retry-After``) beyond the look-ups an address may make in a minute."""
         try:
-            return await certificates.verify(number, client_address(request), limited=not is_organizer(request))
+            return answer(VerificationOut, await certificates.verify(number, client_address(request), limited=not is_organizer(request)))
         except TooManyRequests as exc:
-            return Response({"status_code": 429, "detail": exc.message, "extra": None}, status_code=429,
+            return Response(ErrorOut(status_code=429, detail=exc.message, extra=None), status_code=429,  # type: ignore[return-value]
                             headers={"Retry-After": str(certificates.RETRY_AFTER_SECONDS)})
 
-    @post("/certificates/{certificate_id:int}/revoke", guards=[organizer_only], status_code=200)
-    async def revoke(self, request: Request, certificate_id: int, data: ReasonIn) -> dict[str, Any]:
-        return _certificate_out(await certificates.revoke(user_of(request), certificate_id, data.reason))
+    @post("/certificates/{certificate_id:int}/revoke", guards=[organizer_only], status_code=200, responses=responses(401, 403, 404, 409, 422))
+    async def revoke(self, request: Request, certificate_id: int, data: ReasonIn) -> CertificateOut:
+        return answer(CertificateOut, _certificate_out(await certificates.revoke(user_of(request), certificate_id, data.reason)))
 
-    @post("/certificates/{certificate_id:int}/reissue", guards=[organizer_only], status_code=201)
-    async def reissue(self, request: Request, certificate_id: int, data: ReasonIn) -> dict[str, Any]:
-        return _certificate_out(await certificates.reissue(user_of(request), certificate_id, data.reason))
+    @post("/certificates/{certificate_id:int}/reissue", guards=[organizer_only], status_code=201, responses=responses(401, 403, 404, 409, 422))
+    async def reissue(self, request: Request, certificate_id: int, data: ReasonIn) -> CertificateOut:
+        return answer(CertificateOut, _certificate_out(await certificates.reissue(user_of(request), certificate_id, data.reason)))
 
-    @get("/certificate-batches/{batch_id:int}", guards=[organizer_or_school])
-    async def batch(self, request: Request, batch_id: int) -> dict[str, Any]:
-        return await certificates.batch_status(user_of(request), batch_id)
+    @get("/certificate-batches/{batch_id:int}", guards=[organizer_or_school], responses=responses(401, 403, 404))
+    async def batch(self, request: Request, batch_id: int) -> BatchOut:
+        return answer(BatchOut, await certificates.batch_status(user_of(request), batch_id))
 
-    @get("/certificate-batches/{batch_id:int}/file", guards=[organizer_or_school])
+    @get("/certificate-batches/{batch_id:int}/file", guards=[organizer_or_school], responses=responses(401, 403, 404, 409),
+         operation_class=file_operation(PDF, description="The batch's PDF"))
     async def batch_file(self, request: Request, batch_id: int) -> Response:
         return await batch_file_response(request, batch_id)
 
-    @get("/certificates/{certificate_id:int}/certificate.pdf", guards=[organizer_only])
+    @get("/certificates/{certificate_id:int}/certificate.pdf", guards=[organizer_only], responses=responses(401, 403, 404, 409),
+         operation_class=file_operation(PDF, description="One certificate (PDF)"))
     async def one(self, request: Request, certificate_id: int) -> Response:
         """One valid certificate as a one-page PDF; 409 for a revoked or unprintable one."""
         return await one_certificate_response(request, certificate_id)

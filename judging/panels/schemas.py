@@ -1,8 +1,11 @@
-"""API bodies of panels: a judge of an event, assignment generation, moving an assignment."""
+"""API bodies and answers of panels: a judge of an event, assignment generation, judges' sheets, a judge's assignments, moving an assignment."""
 from __future__ import annotations
 
+from typing import Annotated
 
 import msgspec
+
+from app.web.openapi import one_of
 
 
 class JudgeIn(msgspec.Struct):
@@ -23,3 +26,69 @@ class GenerateIn(msgspec.Struct):
 class MoveIn(msgspec.Struct):
     judge_id: int
 
+
+
+class JudgeOut(msgspec.Struct, omit_defaults=True):
+    """A judge of an event: the categories they score and what they must not judge (entries by
+    id, schools by id, advisers by name). ``school``/``school_name`` and ``city`` are their own."""
+
+    id: int
+    user_id: int
+    username: str
+    display_name: str | None
+    category_codes: list[str]
+    city: str | None
+    conflict_entries: list[int]
+    conflict_schools: list[int]
+    conflict_advisers: list[str]
+    school: int | None | msgspec.UnsetType = msgspec.UNSET
+    school_name: str | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class UnassignedEntry(msgspec.Struct):
+    entry_id: int
+    code: str
+    assigned: int
+    needed: int
+
+
+class GenerateOut(msgspec.Struct):
+    """Assignments in the round after generation, and entries left with fewer judges than asked."""
+
+    assignments: int
+    unassigned_entries: list[UnassignedEntry]
+
+
+class SheetEntry(msgspec.Struct):
+    code: str
+    title: str
+    category_code: str
+    division: str
+
+
+class JudgeSheetOut(msgspec.Struct):
+    judge_id: int
+    name: str
+    entries: list[SheetEntry]
+
+
+class MyAssignmentOut(msgspec.Struct):
+    """One of the caller's assignments (CONTRACT.md): ``status`` pending, draft (some criteria
+    scored) or scored; ``total`` the sheet's weighted sum (decimal string) once scored."""
+
+    entry_id: int
+    event_id: int
+    status: Annotated[str, one_of("pending", "draft", "scored")]
+    code: str
+    title: str
+    category_code: str
+    division: str
+    round_state: Annotated[str, one_of("open", "published", "finalized")]
+    version: int
+    total: str | None
+
+
+class MovedOut(msgspec.Struct):
+    id: int
+    entry_id: int
+    judge_id: int

@@ -1,15 +1,16 @@
-"""API bodies of results: award adjustments, advancing to the final round, objections and their resolution, recommendations."""
+"""API bodies and answers of results: award adjustments, advancing to the final round, objections and their resolution, recommendations."""
 from __future__ import annotations
 
-
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+
+from app.web.openapi import one_of
 
 
 class AdjustIn(msgspec.Struct):
     entry_id: int
-    award: str | None
+    award: Annotated[str, one_of("first", "second", "third")] | None
     reason: str
 
 
@@ -26,9 +27,132 @@ class ObjectionIn(msgspec.Struct):
 
 class ResolveIn(msgspec.Struct):
     handling: str
-    status: str = "resolved"
+    status: Annotated[str, one_of("resolved", "rejected")] = "resolved"
 
 
 class RecommendIn(msgspec.Struct):
     entry_ids: list[int]
 
+
+
+Award = Annotated[str, one_of("first", "second", "third")]
+RoundState = Annotated[str, one_of("open", "published", "finalized")]
+Aggregation = Annotated[str, one_of("mean", "trimmed_mean", "zscore")]
+
+
+class RoundOut(msgspec.Struct):
+    id: int
+    kind: Annotated[str, one_of("single", "preliminary", "final")]
+    name: str
+
+
+class ResultEntry(msgspec.Struct, omit_defaults=True):
+    """An entry's result (CONTRACT.md): ``score`` a decimal string rounded to the event's
+    places; ``rank``, ``score`` and ``award`` null while incomplete. The fields after ``award``
+    are the organizer's only (the public sees the contract's seven)."""
+
+    entry_id: int
+    category_code: str
+    division: str
+    status: Annotated[str, one_of("complete", "incomplete")]
+    rank: int | None
+    score: str | None
+    award: Award | None
+    code: str | msgspec.UnsetType = msgspec.UNSET
+    title: str | msgspec.UnsetType = msgspec.UNSET
+    school_name: str | None | msgspec.UnsetType = msgspec.UNSET
+    city: str | None | msgspec.UnsetType = msgspec.UNSET
+    category_name: str | msgspec.UnsetType = msgspec.UNSET
+    computed_award: Award | None | msgspec.UnsetType = msgspec.UNSET
+    adjustment_reason: str | None | msgspec.UnsetType = msgspec.UNSET
+    recommended: bool | msgspec.UnsetType = msgspec.UNSET
+    judges: int | msgspec.UnsetType = msgspec.UNSET
+    scored: int | msgspec.UnsetType = msgspec.UNSET
+
+
+class ResultsOut(msgspec.Struct):
+    """Results of the current round, sorted by category, division, then rank (incomplete last)."""
+
+    event_id: int
+    round: RoundOut
+    method: Aggregation
+    state: RoundState
+    entries: list[ResultEntry]
+
+
+class RoundStateOut(msgspec.Struct):
+    event_id: int
+    round_id: int
+    state: RoundState
+
+
+class AdjustedOut(msgspec.Struct):
+    entry_id: int
+    award: Award | None
+    reason: str
+
+
+class AdvancedOut(msgspec.Struct):
+    """The final round opened and the entries that advanced to it."""
+
+    round_id: int
+    advanced: int
+    entry_ids: list[int]
+
+
+class ObjectionOut(msgspec.Struct, omit_defaults=True):
+    """An objection (异议); the list adds who raised and recorded it, its handling and times."""
+
+    id: int
+    entry_id: int | None | msgspec.UnsetType = msgspec.UNSET
+    status: Annotated[str, one_of("open", "resolved", "rejected")] | msgspec.UnsetType = msgspec.UNSET
+    content: str | msgspec.UnsetType = msgspec.UNSET
+    handling: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class ObjectionListItem(msgspec.Struct):
+    id: int
+    event: int
+    entry: int | None
+    entry_code: str | None
+    raised_by: str
+    content: str
+    status: Annotated[str, one_of("open", "resolved", "rejected")]
+    handling: str
+    recorded_by: int | None
+    created_at: str
+    resolved_at: str | None
+
+
+class RecommendedOut(msgspec.Struct):
+    recommended: list[int]
+
+
+class ConsistencyJudge(msgspec.Struct):
+    """A judge's scores against the panel (decimal strings, 2 places)."""
+
+    judge_id: int
+    name: str
+    scored: int
+    mean: str
+    sd: str
+    panel_mean: str | None
+    difference: str | None
+    flags: list[Annotated[str, one_of("all_equal", "far_from_panel", "few_scores")]]
+
+
+class RankChange(msgspec.Struct):
+    entry_id: int
+    code: str
+    title: str
+    category_code: str
+    division: str
+    rank_mean: int | None
+    rank_zscore: int | None
+    score_mean: str | None
+    score_zscore: str | None
+
+
+class ConsistencyOut(msgspec.Struct):
+    judges: list[ConsistencyJudge]
+    rank_changes: list[RankChange]

@@ -630,3 +630,18 @@ def test_export_is_organizer_only_with_reason_and_full_ids_as_text(world):
     assert ws["I2"].data_type == "s" and ws["I2"].quotePrefix is True and ws["J2"].quotePrefix is False
     logs = world.run(AuditLog.select().where(AuditLog.action == "registration.export"))
     assert [(log["reason"], log["event_id"]) for log in logs] == [("赛前资格复核", world.event_id)]
+
+
+def test_template_with_names_a_worksheet_cannot_hold(world):
+    """Control characters in a category (or event) name are dropped and a name like ``=...``
+    stays text: the template is made, never a 500 (found by schemathesis)."""
+    headers = world.headers("org")
+    response = world.client.post(f"/api/v1/events/{world.event_id}/categories", headers=headers,
+                                 json={"code": "X\x01Y", "name": "=1+1\x0b类"})
+    assert response.status_code == 201, response.text
+    wb = _template(world, "org")
+    options = wb["选项"]
+    names = [options.cell(row=r, column=1).value for r in range(1, options.max_row + 1)]
+    codes = [options.cell(row=r, column=2).value for r in range(1, options.max_row + 1)]
+    assert "=1+1类" in names and "XY" in codes
+    assert options.cell(row=names.index("=1+1类") + 1, column=1).data_type == "s"
