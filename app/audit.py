@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from app import times
 from app.principal import Principal
 from app.tables import AuditLog
 
@@ -48,7 +49,7 @@ async def record(
         raise ValueError(f"audit changes must not carry raw personal data: {sorted(leaked)}")
     await AuditLog.insert(
         AuditLog(
-            at=dt.datetime.now(dt.timezone.utc),
+            at=times.now(),
             actor=actor.id if actor else None,
             actor_name=(actor.display_name or actor.username) if actor else "system",
             action=action,

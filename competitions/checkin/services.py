@@ -27,10 +27,9 @@ from competitions.checkin.scanstore import ScanRow, scan_store
 from competitions.checkin.tables import Checkin, CheckinSession, RejectedScan
 from competitions.events.tables import Event
 from competitions.registration.tables import Member
-from app.times import SHANGHAI, format_time
+from app.times import SHANGHAI, UTC, format_time
 from app.times import now as _now
 
-UTC = dt.timezone.utc
 SCANNERS = ("organizer", "staff")
 CLOCK_SKEW = dt.timedelta(minutes=2)
 MAX_QUEUE_AGE = dt.timedelta(days=2)  # a queued scan older than this has a wrong device clock

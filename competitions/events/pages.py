@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 
-import datetime as dt
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -10,7 +9,7 @@ from litestar import Controller, Request, get, post
 from app.web.auth import logged_in, organizer_only
 from app.errors import ServiceError
 from app.i18n import _
-from app.times import SHANGHAI
+from app.times import local_now
 from app.web import flash, form_bool, form_value, redirect, render, user_of
 from competitions.events.views import event_view
 from competitions.events import services as events
@@ -23,7 +22,7 @@ class EventPages(Controller):
 
     async def _list_page(self, request: Request, status_code: int = 200, **context: Any) -> Any:
         all_events = [event_view(e) for e in await events.list_events()]
-        context.setdefault("form", {"kind": "innovation", "year": str(dt.datetime.now(SHANGHAI).year)})
+        context.setdefault("form", {"kind": "innovation", "year": str(local_now().year)})
         return render(request, "competitions/events/events.html", status_code=status_code, events=all_events, kinds=EVENT_KINDS,
                       kind_labels=events.KIND_LABELS, **context)
 

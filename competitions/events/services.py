@@ -10,7 +10,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
 from competitions.events.tables import DIVISIONS, EVENT_KINDS, Category, Event
-from app.times import SHANGHAI, now
+from app.times import SHANGHAI, UTC, now
 
 AGGREGATIONS = ("mean", "trimmed_mean", "zscore")
 KIND_LABELS = {"innovation": "科技创新大赛", "robotics": "机器人竞赛", "camp": "科学营"}
@@ -83,7 +83,7 @@ def parse_time(value: Any, field: str) -> dt.datetime | None:
             raise ValidationFailed(_("“{field}”的时间格式不正确，请使用 2026-03-31 18:00 这样的格式。", field=field)) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=SHANGHAI)
-    return parsed.astimezone(dt.timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def _quota_decimal(value: Any, name: str) -> Decimal:

@@ -5,7 +5,6 @@ Thin controllers: parse the form, call the same services as the JSON API, render
 from __future__ import annotations
 
 
-import datetime as dt
 import mimetypes
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -20,7 +19,7 @@ from app.web.auth import logged_in, organizer_only, requires
 from app.errors import ServiceError, ValidationFailed
 from app.i18n import _
 from app.settings import get_settings
-from app.times import SHANGHAI, show_time
+from app.times import local_now, show_time
 from app.web import flash, form_bool, form_value, redirect, render, user_of
 from app.web import size_text, xlsx_response
 from competitions.events.tables import DIVISIONS
@@ -297,7 +296,7 @@ class EventRegistrationPages(Controller):
         except ServiceError as exc:
             return render(request, "competitions/registration/export.html", status_code=exc.status_code, event=event_view(event),
                           reason=reason, error=exc.message)
-        stamp = dt.datetime.now(SHANGHAI).strftime("%Y%m%d-%H%M")
+        stamp = local_now().strftime("%Y%m%d-%H%M")
         return xlsx_response(content, f"registrations-{event_id}-{stamp}.xlsx", f"{event['name']}-报名数据-{stamp}.xlsx")
 
 

@@ -11,12 +11,11 @@ Assignments that already have a score (or a draft) are always kept.
 """
 from __future__ import annotations
 
-import datetime as dt
 import random
 from collections import defaultdict, deque
 from typing import Any
 
-from app import audit
+from app import audit, times
 from app.db import is_sqlite, write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
@@ -247,7 +246,7 @@ async def generate(actor: Principal, event_id: int, judges_per_entry: int, seed:
 async def _insert_assignments(round_id: int, pairs: list[tuple[int, int]]) -> None:
     """Insert ``(entry, judge)`` assignments of a round, 500 rows a statement (one
     multi-row INSERT: building 15,000 Piccolo row objects costs seconds)."""
-    at = dt.datetime.now(dt.timezone.utc)
+    at = times.now()
     for start in range(0, len(pairs), 500):
         chunk = pairs[start:start + 500]
         values = ", ".join(["({}, {}, {}, {})"] * len(chunk))

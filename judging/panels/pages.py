@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 
-import datetime as dt
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -14,7 +13,7 @@ from app.errors import NotFound, ServiceError
 from app.i18n import _
 from app.web import flash, form_int, form_value, render, user_of
 from competitions.events import services as events
-from app.times import SHANGHAI
+from app.times import local_now
 from judging.panels import assignments
 from judging.panels import services as panels
 from judging.scoring import rubric
@@ -160,7 +159,7 @@ class PanelPages(Controller):
         categories = {c["code"]: c["name"] for c in await events.list_categories(event_id)}
         ctx = await event_context(event_id)
         return render(request, "judging/scoring/sheets.html", sheets=sheets, categories=categories,
-                      printed_at=dt.datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M"), number_text=number_text, **ctx)
+                      printed_at=local_now().strftime("%Y-%m-%d %H:%M"), number_text=number_text, **ctx)
 
 
 def _score_view(sheet: dict[str, Any]) -> dict[str, Any]:
@@ -269,7 +268,7 @@ class JudgePages(Controller):
                 except ServiceError:
                     pass
             return json_response(payload, exc.status_code)
-        saved["saved_at"] = dt.datetime.now(SHANGHAI).strftime("%H:%M:%S")
+        saved["saved_at"] = local_now().strftime("%H:%M:%S")
         saved["progress"] = await _my_progress(user, entry_id)
         return json_response(saved)
 

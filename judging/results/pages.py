@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -13,7 +12,7 @@ from app.errors import NotFound, ServiceError
 from app.i18n import _
 from app.web import flash, form_int, form_value, render, user_of
 from competitions.events import services as events
-from app.times import SHANGHAI, show_time
+from app.times import local_now, show_time
 from judging.results import publication
 from judging.results import services as results
 from judging.rounds import services as rounds
@@ -106,7 +105,7 @@ class ResultsPages(Controller):
     async def workbook(self, event_id: int) -> Response:
         event = await events.get_event(event_id)
         content = await publication.results_workbook(event_id)
-        stamp = dt.datetime.now(SHANGHAI).strftime("%Y%m%d-%H%M")
+        stamp = local_now().strftime("%Y%m%d-%H%M")
         return xlsx_response(content, f"results-{event_id}-{stamp}.xlsx", f"{event['name']}-评审结果-{stamp}.xlsx")
 
     @get("/publication")
@@ -246,7 +245,7 @@ class ProgressPages(Controller):
     @get("/progress")
     async def progress(self, request: Request, event_id: int, partial: int | None = None) -> Any:
         data = await scoring.progress(event_id)
-        now_text = dt.datetime.now(SHANGHAI).strftime("%H:%M:%S")
+        now_text = local_now().strftime("%H:%M:%S")
         if partial:
             ctx = await event_context(event_id)
             return render(request, "judging/scoring/_progress.html", progress=data, updated_text=now_text, **ctx)
