@@ -38,6 +38,7 @@ from app.web.errors import http_error_handler
 from judging.scoring.views import event_context, json_response
 from judging.certificates.render import FIELD_TYPES, PAGE_SIZES, page_size
 from judging.results.services import AWARD_LABELS
+from judging.rounds.states import RoundState
 
 school_only = requires("school")
 BATCH_STATUS_LABELS = {"queued": "排队中", "running": "生成中", "done": "已完成", "failed": "失败", "stale": "已过期"}
@@ -118,7 +119,7 @@ class CertificatePages(Controller):
         kind = _kind(kind)
         ctx = await _ctx(event_id, kind)
         actor = user_of(request)
-        finalized = ctx["state"] == "finalized"
+        finalized = RoundState.of(ctx["state"]) is RoundState.FINALIZED
         check = None
         rows: list[dict[str, Any]] = []
         error = ""

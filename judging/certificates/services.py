@@ -54,6 +54,7 @@ from competitions.registration.tables import Entry, Member
 from judging.certificates.render import FIELD_TYPES, PAGE_SIZES, PLACEHOLDERS, CertificateRenderer, RenderSettings, page_size, placeholder_errors
 from judging.results.services import AWARD_LABELS, compute_results
 from judging.rounds.services import current_round
+from judging.rounds.states import RoundState
 from judging.certificates.tables import Certificate, CertificateBatch, CertificateFont, CertificateTemplate
 from app.times import now
 from app.times import SHANGHAI
@@ -505,7 +506,7 @@ async def require_finalized(event_id: int) -> dict[str, Any]:
     """The current round, or :class:`Conflict` (409) unless its results are finalized."""
     await get_event_row(event_id)
     round_row = await current_round(event_id)
-    if round_row["state"] != "finalized":
+    if RoundState.of(round_row) is not RoundState.FINALIZED:
         raise Conflict(_("结果定稿后才能生成证书。"))
     return round_row
 
@@ -952,7 +953,7 @@ async def preview(event_id: int, kind: str, base_url: str, template: dict[str, A
     template = template or await get_template(event_id, kind)
     round_row = await current_round(event_id)
     cert: dict[str, Any] | None = None
-    if round_row["state"] == "finalized":
+    if RoundState.of(round_row) is RoundState.FINALIZED:
         rows = await list_certificates(event_id, kind)
         cert = rows[0] if rows else None
     if cert is None:
@@ -1275,7 +1276,7 @@ async def school_events(actor: Principal) -> list[dict[str, Any]]:
     if actor.school_id is None:
         return []
     finalized = await Round.select(Round.event, Round.event.name.as_alias("name"), Round.event.year.as_alias("year")).where(
-        (Round.is_current == True) & (Round.state == "finalized"))  # noqa: E712
+        (Round.is_current == True) & (Round.state == RoundState.FINALIZED.value))  # noqa: E712
     out = []
     for r in sorted(finalized, key=lambda r: -r["event"]):
         n = await Entry.count().where((Entry.event == r["event"]) & (Entry.school == actor.school_id) & (Entry.status == "approved"))

@@ -28,6 +28,7 @@ from app.web.auth import requires
 from competitions.registration import documents as entry_documents
 from competitions.registration import services as registration
 from judging.rounds import services as rounds
+from judging.rounds.states import RoundState
 from judging.scoring import services as scoring
 from judging.scoring.views import json_response, judge_only, point_buttons, two
 
@@ -191,9 +192,9 @@ class JudgePages(Controller):
             block = by_event.get(a["event_id"])
             if block is None:
                 event = await events.get_event(a["event_id"])
-                block = by_event[a["event_id"]] = {"event": event, "entries": [], "scored": 0, "locked": a["round_state"] != "open",
+                block = by_event[a["event_id"]] = {"event": event, "entries": [], "scored": 0, "locked": RoundState.of(a["round_state"]).scores_locked,
                                                    "state": a["round_state"],
-                                                   "state_label": _(rounds.STATE_LABELS.get(a["round_state"], a["round_state"]))}
+                                                   "state_label": _(RoundState.of(a["round_state"]).label)}
             block["entries"].append({**a, "total_text": two(a["total"]), "status_label": _(SHEET_STATUS_LABELS[a["status"]])})
             block["scored"] += a["status"] == "scored"
         return render(request, "judging/scoring/my_entries.html", blocks=list(by_event.values()), status_labels=_status_labels())

@@ -16,6 +16,7 @@ from app.times import local_now, show_time
 from judging.results import publication
 from judging.results import services as results
 from judging.rounds import services as rounds
+from judging.rounds.states import RoundState
 from app.web import xlsx_response
 from judging.scoring.views import METHOD_LABELS, OBJECTION_STATUS_LABELS, back_to, entry_ids_by_code, event_context, judging_page, share_text
 from competitions.registration import services as registration
@@ -221,9 +222,9 @@ class PublicResultsPages(Controller):
             groups[-1]["rows"].append(r)
         round_row = await rounds.current_round(event_id)
         return render(request, "judging/results/public_results.html", event=event, groups=groups, award_labels=results.AWARD_LABELS,
-                      state=round_row["state"], state_label=_(rounds.STATE_LABELS.get(round_row["state"], "")),
+                      state=round_row["state"], state_label=_(RoundState.of(round_row).label),
                       published_text=show_time(round_row.get("published_at")), finalized_text=show_time(round_row.get("finalized_at")),
-                      objections_open=round_row["state"] == "published")
+                      objections_open=RoundState.of(round_row) is RoundState.PUBLISHED)
 
 
 class ProgressPages(Controller):

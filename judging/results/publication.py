@@ -18,26 +18,42 @@ from competitions.events.services import get_event_row
 from competitions.registration.tables import Entry, Member
 from judging.results.services import AWARD_LABELS, compute_results
 from judging.rounds.services import current_round, require_not_finalized
+from judging.rounds.states import RoundAction, RoundState, transition
 from judging.scoring.rules import round_half_up
 from judging.results.tables import Objection, Recommendation
 from judging.rounds.tables import Round, RoundEntry
 from app.times import now
 
 
-async def _set_state(actor: Principal, event_id: int, state: str, action: str, reason: str = "") -> dict[str, Any]:
-    round_row = await current_round(event_id)
-    values: dict[Any, Any] = {Round.state: state}
-    if state == "published":
-        values[Round.published_at] = now()
-    if state == "finalized":
-        values[Round.finalized_at] = now()
+async def _set_state(actor: Principal, event_id: int, action: RoundAction, reason: str = "", *,
+                     round_row: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Take the transition ``action`` on the current round (``round_row`` when the caller has
+    loaded it) and audit it. Returns the round row as it now is."""
+    round_row = round_row if round_row is not None else await current_round(event_id)
+    old = RoundState.of(round_row)
+    step = transition(action, old)
+    if step.needs_reason and not reason.strip():
+        raise ValidationFailed(_("解锁定稿结果必须写明理由。"))
+    target = step.target
+    stamp = now()
+    values: dict[Any, Any] = {Round.state: target.value}
+    changed: dict[str, Any] = {"state": target.value}
+    if target is RoundState.PUBLISHED:
+        values[Round.published_at] = changed["published_at"] = stamp
+    if target is RoundState.FINALIZED:
+        values[Round.finalized_at] = changed["finalized_at"] = stamp
 
     async def work() -> None:
         await Round.update(values).where(Round.id == round_row["id"])
-        await audit.record(actor, action, "event", event_id, event_id=event_id, changes={"state": [round_row["state"], state]}, reason=reason)
+        await audit.record(actor, step.audit_action, "event", event_id, event_id=event_id,
+                           changes={"state": [old.value, target.value]}, reason=reason)
 
     await write_transaction(work)
-    return {"event_id": event_id, "round_id": round_row["id"], "state": state}
+    return {**round_row, **changed}
+
+
+def _state_out(event_id: int, round_row: dict[str, Any]) -> dict[str, Any]:
+    return {"event_id": event_id, "round_id": round_row["id"], "state": round_row["state"]}
 
 
 async def publish(actor: Principal, event_id: int) -> dict[str, Any]:
@@ -45,23 +61,23 @@ async def publish(actor: Principal, event_id: int) -> dict[str, Any]:
     scores locked. Raises :class:`Conflict` once finalized."""
     await get_event_row(event_id)
     round_row = await current_round(event_id)
-    require_not_finalized(round_row)
-    return await _set_state(actor, event_id, "published", "results.publish")
+    return _state_out(event_id, await _set_state(actor, event_id, RoundAction.PUBLISH, round_row=round_row))
 
 
 async def finalize(actor: Principal, event_id: int) -> dict[str, Any]:
-    """Finalize: everything locked (any score change answers 409). Publishing first is not required."""
-    await get_event_row(event_id)
+    """Finalize: everything locked (any score change answers 409). Publishing first is not required.
+    The event and its current round are read once here and handed on (to the state change and to
+    the receivers of :data:`app.signals.results_finalized`)."""
+    event = await get_event_row(event_id)
     round_row = await current_round(event_id)
-    if round_row["state"] == "finalized":
-        raise Conflict(_("结果已经定稿。"))
+    transition(RoundAction.FINALIZE, RoundState.of(round_row))
     open_objections = await Objection.count().where((Objection.event == event_id) & (Objection.status == "open"))
     if open_objections:
         raise Conflict(_("还有 {n} 条异议未处理，请先记录处理结果再定稿。", n=open_objections))
-    state = await _set_state(actor, event_id, "finalized", "results.finalize")
+    round_row = await _set_state(actor, event_id, RoundAction.FINALIZE, round_row=round_row)
     # reactions (award certificates are numbered from finalization on) are connected by their plugins
-    await signals.results_finalized.send(event_id=event_id, actor=actor, round_id=round_row["id"])
-    return state
+    await signals.results_finalized.send(event_id=event_id, actor=actor, round_id=round_row["id"], event=event, round=round_row)
+    return _state_out(event_id, round_row)
 
 
 async def unlock(actor: Principal, event_id: int, reason: str) -> dict[str, Any]:
@@ -71,16 +87,14 @@ async def unlock(actor: Principal, event_id: int, reason: str) -> dict[str, Any]
         raise ValidationFailed(_("解锁定稿结果必须写明理由。"))
     await get_event_row(event_id)
     round_row = await current_round(event_id)
-    if round_row["state"] != "finalized":
-        raise Conflict(_("结果尚未定稿，无需解锁。"))
-    return await _set_state(actor, event_id, "published", "results.unlock", reason)
+    return _state_out(event_id, await _set_state(actor, event_id, RoundAction.UNLOCK, reason, round_row=round_row))
 
 
 async def is_published(event_id: int) -> bool:
     """True once the current round is published or finalized; :class:`NotFound` for an unknown event."""
     await get_event_row(event_id)
     round_row = await current_round(event_id)
-    return round_row["state"] in ("published", "finalized")
+    return RoundState.of(round_row).is_public
 
 
 async def record_objection(actor: Principal, event_id: int, entry_id: int | None, raised_by: str, content: str) -> dict[str, Any]:

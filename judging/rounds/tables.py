@@ -8,12 +8,13 @@ from piccolo.table import Table
 
 from competitions.events.tables import Event
 from competitions.registration.tables import Entry
+from judging.rounds.states import RoundState
 
 
 ROUND_KINDS = ("single", "preliminary", "final")
 
 
-RESULT_STATES = ("open", "published", "finalized")
+RESULT_STATES = tuple(state.value for state in RoundState)
 
 
 class Round(Table, tablename="judging_round"):
@@ -24,7 +25,7 @@ class Round(Table, tablename="judging_round"):
     name = Varchar(length=50, default="")
     position = Integer(default=0)
     is_current = Boolean(default=True)
-    state = Varchar(length=16, default="open")
+    state = Varchar(length=16, default=RoundState.OPEN.value)
     published_at = Timestamptz(null=True, default=None)
     finalized_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()

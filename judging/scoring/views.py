@@ -29,6 +29,7 @@ from app.web import redirect, render
 from competitions.events import services as events
 from competitions.events.views import event_view
 from judging.rounds import services as rounds
+from judging.rounds.states import RoundState
 from judging.scoring.rules import round_half_up
 from competitions.registration import services as registration
 
@@ -119,7 +120,7 @@ async def event_context(event_id: int) -> dict[str, Any]:
     event = event_view(await events.get_event(event_id))
     round_row = await rounds.current_round(event_id)
     return {"event": event, "round": round_row, "state": round_row["state"],
-            "state_label": _(rounds.STATE_LABELS.get(round_row["state"], round_row["state"])),
+            "state_label": _(RoundState.of(round_row).label),
             "round_label": _(ROUND_KIND_LABELS[round_row["kind"]]) if round_row["kind"] in ("preliminary", "final") else "",
             "tabs": TABS, "base": f"/events/{event_id}/judging"}
 
