@@ -214,11 +214,12 @@ def _check_kind(kind: str) -> str:
     return kind
 
 
-async def get_template(event_id: int, kind: str = "award") -> dict[str, Any]:
+async def get_template(event_id: int, kind: str = "award", *, event: dict[str, Any] | None = None) -> dict[str, Any]:
     """The event's template for ``kind``: the stored one, else :func:`default_template`.
-    ``stored`` tells which."""
+    ``stored`` tells which. ``event``: the event row when the caller has loaded it."""
     _check_kind(kind)
-    await get_event_row(event_id)
+    if event is None:
+        await get_event_row(event_id)
     row = await CertificateTemplate.select().where(
         (CertificateTemplate.event == event_id) & (CertificateTemplate.kind == kind)).output(load_json=True).first()
     if row is None:
@@ -502,18 +503,21 @@ async def list_fonts(event_id: int) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- issuing
 
 
-async def require_finalized(event_id: int) -> dict[str, Any]:
-    """The current round, or :class:`Conflict` (409) unless its results are finalized."""
-    await get_event_row(event_id)
-    round_row = await current_round(event_id)
+async def require_finalized(event_id: int, *, round_row: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The current round (``round_row`` when the caller has loaded it), or :class:`Conflict` (409)
+    unless its results are finalized."""
+    if round_row is None:
+        await get_event_row(event_id)
+        round_row = await current_round(event_id)
     if RoundState.of(round_row) is not RoundState.FINALIZED:
         raise Conflict(_("结果定稿后才能生成证书。"))
     return round_row
 
 
-async def _recipients(event_id: int, kind: str, template: dict[str, Any]) -> list[dict[str, Any]]:
+async def _recipients(event_id: int, kind: str, template: dict[str, Any], *, event: dict[str, Any] | None = None,
+                      round_row: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Who gets a certificate of ``kind`` from the finalized results, with the texts to print."""
-    results = (await compute_results(event_id))["entries"]
+    results = (await compute_results(event_id, event=event, round_row=round_row))["entries"]
     if kind == "award":
         chosen = {r["entry_id"]: r for r in results if r["status"] == "complete" and r["award"]}
         role = "student"
@@ -547,11 +551,12 @@ async def _recipients(event_id: int, kind: str, template: dict[str, Any]) -> lis
     return out
 
 
-async def check_kind_for_event(event_id: int, kind: str) -> dict[str, Any]:
-    """The event, after checking that it can have certificates of ``kind``: camp
-    completion certificates (结营证书) only for camps (422 otherwise)."""
+async def check_kind_for_event(event_id: int, kind: str, *, event: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The event (``event`` when the caller has loaded it), after checking that it can have
+    certificates of ``kind``: camp completion certificates (结营证书) only for camps (422 otherwise)."""
     _check_kind(kind)
-    event = await get_event_row(event_id)
+    if event is None:
+        event = await get_event_row(event_id)
     if kind == "camp" and event.get("kind") != "camp":
         raise ValidationFailed(_("结营证书只适用于科学营，本赛事不是科学营。"))
     return event
@@ -598,7 +603,8 @@ async def mark_batches_stale(event_id: int, kind: str | None = None) -> None:
     await CertificateBatch.update({CertificateBatch.stale: True}).where(where)
 
 
-async def ensure_certificates(event_id: int, kind: str = "award", actor: Principal | None = None) -> dict[str, int]:
+async def ensure_certificates(event_id: int, kind: str = "award", actor: Principal | None = None, *,
+                              event: dict[str, Any] | None = None, round_row: dict[str, Any] | None = None) -> dict[str, int]:
     """Issue the certificates of ``kind`` that the finalized results call for and that do
     not exist yet; revoke valid ones the results no longer support (after an unlock and
     a new finalization). A certificate the organizer revoked is not issued again
@@ -606,11 +612,13 @@ async def ensure_certificates(event_id: int, kind: str = "award", actor: Princip
     finalization, :class:`ValidationFailed` for camp certificates of an event that is not
     a camp. Award certificates are issued by this automatically when a PDF or batch is
     made after finalization; the other kinds only when an organizer asks
-    (:func:`issue_certificates`). Returns ``{"issued", "revoked", "valid"}``."""
-    event = await check_kind_for_event(event_id, kind)
-    await require_finalized(event_id)
-    template = await get_template(event_id, kind)
-    wanted = await _recipients(event_id, kind, template)
+    (:func:`issue_certificates`). Returns ``{"issued", "revoked", "valid"}``. ``event`` and
+    ``round_row``: the event and its current round when the caller has loaded them (finalizing
+    hands them on), so they are read once per business action."""
+    event = await check_kind_for_event(event_id, kind, event=event)
+    round_row = await require_finalized(event_id, round_row=round_row)
+    template = await get_template(event_id, kind, event=event)
+    wanted = await _recipients(event_id, kind, template, event=event, round_row=round_row)
 
     async def work() -> dict[str, int]:
         from competitions.registration.services import lock_event
@@ -1285,7 +1293,9 @@ async def school_events(actor: Principal) -> list[dict[str, Any]]:
     return out
 
 
-async def on_results_finalized(event_id: int, actor: Principal, **_signal: Any) -> None:
+async def on_results_finalized(event_id: int, actor: Principal, *, event: dict[str, Any] | None = None,
+                               round: dict[str, Any] | None = None, **_signal: Any) -> None:
     """Receiver of :data:`app.signals.results_finalized`: award certificates exist from finalization
-    on (numbers issued once; participation, adviser and camp certificates only on request)."""
-    await ensure_certificates(event_id, "award", actor)
+    on (numbers issued once; participation, adviser and camp certificates only on request). Uses the
+    event and round rows the sender loaded, when it sends them."""
+    await ensure_certificates(event_id, "award", actor, event=event, round_row=round)
