@@ -19,7 +19,6 @@ replaced. Approved or recommended entries are refused with a row error.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence
@@ -30,12 +29,15 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from app import audit
-from app.db import current_engine, is_sqlite, write_transaction
+from app.db import bulk_insert as _bulk_insert
+from app.db import executemany as _executemany
+from app.db import is_sqlite, write_transaction
+from app.db import placeholders as _marks
 from app.errors import Conflict, Forbidden, ServiceError, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
 from app.security import decrypt_pii
-from app.tables import AuditLog, School
+from app.tables import School
 from app.exports.workbook import (
     LostDigits,
     clean_text,
@@ -693,54 +695,6 @@ MEMBER_COLUMNS = ("entry", "event", "role", "name", "gender", "id_type", "id_num
                   "consent_recorded_by", "consent_recorded_at", "position")
 ENTRY_COLUMNS = ("event", "code", "title", "school", "category", "division", "status", "return_reason", "summary", "created_by",
                  "created_at", "updated_at", "submitted_at", "reviewed_at", "city_reviewed_at")
-AUDIT_COLUMNS = ("at", "actor", "actor_name", "action", "object_type", "object_id", "event_id", "entry_id", "school_id",
-                 "summary", "changes", "reason")
-
-
-def _marks(n: int, pg: bool, start: int = 1) -> list[str]:
-    return [f"${i}" for i in range(start, start + n)] if pg else ["?"] * n
-
-
-def _insert_sql(table: Any, columns: Sequence[str], pg: bool) -> str:
-    names = ", ".join(f'"{getattr(table, c)._meta.db_column_name}"' for c in columns)
-    return f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES ({", ".join(_marks(len(columns), pg))})'
-
-
-async def _executemany(sql: str, rows: list[tuple[Any, ...]]) -> None:
-    """Run one statement for many parameter rows on the connection of the current write
-    transaction (sqlite3/asyncpg ``executemany``: no per-row query building, no
-    variable-count limit). Must be called inside :func:`app.db.write_transaction`."""
-    if not rows:
-        return
-    engine = current_engine()
-    transaction = engine.current_transaction.get()
-    if transaction is None:  # pragma: no cover - programming error
-        raise RuntimeError("bulk writes must run inside write_transaction")
-    for chunk in _chunks(rows, 2000):
-        await transaction.connection.executemany(sql, list(chunk))
-
-
-async def _bulk_insert(table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]], pg: bool) -> None:
-    """Insert ``rows`` (values for ``columns``) into ``table``; any other column of the
-    table gets its Piccolo default, so a column added later needs no change here."""
-    from piccolo.columns.column_types import JSON, JSONB
-    from piccolo.columns.defaults.base import Default
-
-    extra_columns, extra_values = [], []
-    for column in table._meta.non_default_columns:
-        if column._meta.name in columns:
-            continue
-        value = column.get_default_value()
-        if isinstance(value, Default):
-            value = value.python()
-        if isinstance(column, (JSON, JSONB)) and not isinstance(value, str):
-            value = json.dumps(value, ensure_ascii=False)
-        extra_columns.append(column._meta.name)
-        extra_values.append(value)
-    if extra_columns:
-        tail = tuple(extra_values)
-        rows = [row + tail for row in rows]
-    await _executemany(_insert_sql(table, [*columns, *extra_columns], pg), rows)
 
 
 def _member_rows(parsed: _Parsed) -> dict[tuple[int, str], list[dict[str, Any]]]:
@@ -812,7 +766,6 @@ async def _write(actor: Principal, event: dict[str, Any], parsed: _Parsed, repla
     status = "approved" if actor.is_organizer else "submitted"
     stamp = now()
     reviewed_at = stamp if status == "approved" else None
-    actor_name = actor.display_name or actor.username
     groups = parsed.groups
     pg = not is_sqlite()
     label_title = parsed.title_column
@@ -898,10 +851,10 @@ async def _write(actor: Principal, event: dict[str, Any], parsed: _Parsed, repla
                        "members": [old_members.get(old["id"], []) if old else None, view]}
             if old and old["code"] != codes[key]:
                 changes["code"] = [old["code"], codes[key]]
-            audit_rows.append((stamp, actor.id, actor_name, "entry.import.replace" if old else "entry.import", "entry", entry_ids[key],
-                               event_id, entry_ids[key], group.school["id"], f"{codes[key]} {group.title}",
-                               json.dumps(changes, ensure_ascii=False), ""))
-        await _bulk_insert(AuditLog, AUDIT_COLUMNS, audit_rows, pg)
+            audit_rows.append(audit.AuditRecord("entry.import.replace" if old else "entry.import", "entry", entry_ids[key],
+                                                summary=f"{codes[key]} {group.title}", changes=changes, event_id=event_id,
+                                                entry_id=entry_ids[key], school_id=group.school["id"]))
+        await audit.record_many(actor, audit_rows, at=stamp)
         school_ids = sorted({k[0] for k in groups})
         await audit.record(
             actor, "registration.import", "event", event_id, event_id=event_id,
