@@ -51,8 +51,8 @@ from app.exports.workbook import (
 from competitions.events.services import get_event_row
 from competitions.registration.idnumbers import ID_TYPES
 from competitions.registration.members import FIELD_LABELS, CleanMember, MemberInput, clean_member, normalize_role, team_problems
+from competitions.registration.quotas import ACTIVE_STATUSES, school_quota_excess
 from competitions.registration.services import (
-    ACTIVE_STATUSES,
     MAX_TITLE_LENGTH,
     STATUS_LABELS,
     _require_open,
@@ -679,12 +679,9 @@ async def _check_against_database(event_id: int, parsed: _Parsed, kind: str) -> 
             new_by_quota.setdefault((group.school["id"], group.category["id"]), []).append(group)
     for (school_id, _cat), new in new_by_quota.items():
         category = new[0].category
-        quota, have = category["school_quota"], active.get((school_id, category["id"]), 0)
-        if have + len(new) > quota:
-            for group in new[max(quota - have, 0):]:
-                errors.append({"row": group.first_row, "column": CATEGORY, "message": _(
-                    "“{category}”类别每校最多 {quota} 个作品：{school}已有 {existing} 个，本表又报了 {new} 个。请删去多余的作品或改报其他类别。",
-                    category=category["name"], quota=quota, school=group.school["name"], existing=have, new=len(new))})
+        excess = school_quota_excess(category, active.get((school_id, category["id"]), 0), len(new))
+        if excess:
+            errors += [excess.row_error(group.first_row, CATEGORY, group.school["name"]) for group in new[excess.allowed:]]
     return replaced, errors
 
 
