@@ -45,8 +45,10 @@ from app.exports.workbook import (
     find_table,
     normalize_header,
     open_workbook,
+    append_row,
     workbook_bytes,
     write_table,
+    write_text_cell,
 )
 from competitions.events.services import get_event_row
 from competitions.registration.idnumbers import ID_TYPES
@@ -137,7 +139,7 @@ def _build_template(event: dict[str, Any], categories: list[dict[str, Any]], sch
     wb.properties.title = f"{event['name']} 报名表"
     ws = wb.active
     ws.title = "报名表"
-    ws.append(columns)
+    append_row(ws, columns)
     required_fill = PatternFill("solid", fgColor="FCE4D6")
     optional_fill = PatternFill("solid", fgColor="EDEDED")
     for index, header in enumerate(columns, start=1):
@@ -177,8 +179,8 @@ def _build_template(event: dict[str, Any], categories: list[dict[str, Any]], sch
         if categories:
             lists = wb.create_sheet("选项")
             for i, cat in enumerate(categories, start=1):
-                lists.cell(row=i, column=1, value=cat["name"])
-                lists.cell(row=i, column=2, value=cat["code"])
+                write_text_cell(lists.cell(row=i, column=1), cat["name"])
+                write_text_cell(lists.cell(row=i, column=2), cat["code"])
             lists.sheet_state = "hidden"
             # a warning (not a stop) so category codes may be typed as well
             add_list(CATEGORY, f"'选项'!$A$1:$A${len(categories)}", _("从列表中选择，也可以填写类别代码"), strict=False)
@@ -197,14 +199,14 @@ def _instructions_sheet(ws, event: dict[str, Any], columns: list[str], categorie
     ws.column_dimensions["B"].width = 12
     ws.column_dimensions["C"].width = 70
     ws.column_dimensions["D"].width = 24
-    ws.append([_("{event} 报名表填写说明", event=event["name"])])
+    append_row(ws, [_("{event} 报名表填写说明", event=event["name"])])
     ws["A1"].font = Font(bold=True, size=14)
     if school:
-        ws.append([_("学校：{name}（代码 {code}）。“学校”列请填写本校名称或代码。", name=school["name"], code=school["code"])])
+        append_row(ws, [_("学校：{name}（代码 {code}）。“学校”列请填写本校名称或代码。", name=school["name"], code=school["code"])])
     else:
-        ws.append([_("组委会导入：“学校”列填写学校代码或系统中登记的学校全称。")])
-    ws.append([])
-    ws.append([_("列名"), _("是否必填"), _("说明"), _("示例")])
+        append_row(ws, [_("组委会导入：“学校”列填写学校代码或系统中登记的学校全称。")])
+    append_row(ws, [])
+    append_row(ws, [_("列名"), _("是否必填"), _("说明"), _("示例")])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     division_text = "、".join(_divisions(event))
@@ -227,11 +229,11 @@ def _instructions_sheet(ws, event: dict[str, Any], columns: list[str], categorie
         notes[pref] = (_("选填") if pref != PREFERENCES[0] else _("必填"), _("营地代码或名称，按志愿先后填写。"), "")
     for header in columns:
         required, text, example = notes.get(header, ("", "", ""))
-        ws.append([header, required, text, example])
+        append_row(ws, [header, required, text, example])
         for cell in ws[ws.max_row]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(row=ws.max_row, column=4).number_format = "@"
-    ws.append([])
+    append_row(ws, [])
     rules = [
         _("每行填写一个人（学生或辅导教师）。同一学校“{column}”相同的行组成一个{label}；同一位辅导教师指导两个{label}时，请填写两行。",
           column=title, label=_entry_label(kind)),
@@ -244,10 +246,10 @@ def _instructions_sheet(ws, event: dict[str, Any], columns: list[str], categorie
         _("上传报名表即表示学校已取得每名学生监护人的参赛同意。"),
         _("可以调整列的顺序，表头上方可以保留标题行，但不要修改表头文字。"),
     ]
-    ws.append([_("注意事项")])
+    append_row(ws, [_("注意事项")])
     ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
     for number, rule in enumerate(rules, start=1):
-        ws.append([f"{number}.", "", rule])
+        append_row(ws, [f"{number}.", "", rule])
         ws.cell(row=ws.max_row, column=3).alignment = Alignment(wrap_text=True, vertical="top")
 
 
