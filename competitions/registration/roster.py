@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from typing import Any, Iterable, Iterator, Sequence
 
 import openpyxl
@@ -38,6 +39,7 @@ from app.i18n import _
 from app.principal import Principal
 from app.security import decrypt_pii
 from app.tables import School
+from app.exports.exporters import ListExporter
 from app.exports.workbook import (
     LostDigits,
     clean_text,
@@ -47,7 +49,6 @@ from app.exports.workbook import (
     open_workbook,
     append_row,
     workbook_bytes,
-    write_table,
     write_text_cell,
 )
 from competitions.events.services import get_event_row
@@ -909,7 +910,9 @@ async def export_registrations(actor: Principal, event_id: int, reason: str) -> 
         Member.id, Member.entry, Member.role, Member.name, Member.gender, Member.id_type, Member.id_number_enc, Member.grade,
         Member.phone_enc, Member.consent_publication, Member.birth_date, Member.position,
     ).where(Member.event == event_id)
-    content, count = await asyncio.to_thread(_build_export, event, entries, members)
+    exporter = RegistrationsExporter(event, entries, members)
+    content = await exporter.workbook()
+    count = exporter.row_count
 
     async def log() -> None:
         await audit.record(actor, "registration.export", "event", event_id, event_id=event_id, reason=reason,
@@ -919,32 +922,50 @@ async def export_registrations(actor: Principal, event_id: int, reason: str) -> 
     return content
 
 
-def _build_export(event: dict[str, Any], entries: list[dict[str, Any]], members: list[dict[str, Any]]) -> tuple[bytes, int]:
-    kind = event["kind"]
-    headers = [*template_columns("innovation" if kind == "camp" else kind), *EXPORT_EXTRA]
-    division_order = {d: i for i, d in enumerate(DIVISIONS)}
-    entries = sorted(entries, key=lambda e: (e["category_position"] or 0, division_order.get(e["division"], 9), e["code"]))
-    by_entry: dict[int, list[dict[str, Any]]] = {}
-    for m in members:
-        by_entry.setdefault(m["entry"], []).append(m)
-    rows = []
-    for entry in entries:
-        people = sorted(by_entry.get(entry["id"], []), key=lambda m: (m["role"] != "student", m["position"], m["id"]))
-        for m in people:
-            student = m["role"] == "student"
-            rows.append([
-                m["name"], m["gender"], m["id_type"], decrypt_pii(m["id_number_enc"]) or "", m["grade"], entry["school_name"],
-                decrypt_pii(m["phone_enc"]) or "", "学生" if student else "辅导教师", entry["title"], entry["category_name"],
-                entry["division"], ("是" if m["consent_publication"] else "否") if student else "",
-                entry["code"], STATUS_LABELS.get(entry["status"], entry["status"]), entry["school_code"], entry["city"],
-                entry["category_code"], m["birth_date"].isoformat() if m["birth_date"] else "",
-            ])
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "报名信息"
-    write_table(ws, headers, rows, text_columns=[ID_NUMBER, PHONE, "作品编号", "学校代码", "出生日期"],
-                widths={ID_NUMBER: 22, PHONE: 15, SCHOOL: 24, title_header(kind): 30, CATEGORY: 16})
-    return workbook_bytes(wb), len(rows)
+class RegistrationsExporter(ListExporter):
+    """The full registration list (organizers only, with ID numbers and phones): one row per
+    person, entries in category, division and code order, students before advisers; the
+    template's columns, then 作品编号, 状态, 学校代码, 市县, 类别代码, 出生日期."""
+
+    identifier = "registrations"
+    verbose_name = "报名信息"
+    sheet_name = "报名信息"
+    text_columns = (ID_NUMBER, PHONE, "作品编号", "学校代码", "出生日期")
+
+    def __init__(self, event: dict[str, Any], entries: list[dict[str, Any]], members: list[dict[str, Any]]) -> None:
+        self.event, self.entries, self.members = event, entries, members
+        self.column_widths = {ID_NUMBER: 22, PHONE: 15, SCHOOL: 24, title_header(event["kind"]): 30, CATEGORY: 16}
+        self.row_count = 0
+
+    def header(self) -> list[str]:
+        kind = self.event["kind"]
+        return [*template_columns("innovation" if kind == "camp" else kind), *EXPORT_EXTRA]
+
+    async def rows(self) -> AsyncIterator[list[Any]]:
+        rows = await asyncio.to_thread(self._rows)  # decrypting every ID number and phone: CPU work
+        self.row_count = len(rows)
+        for row in rows:
+            yield row
+
+    def _rows(self) -> list[list[Any]]:
+        division_order = {d: i for i, d in enumerate(DIVISIONS)}
+        entries = sorted(self.entries, key=lambda e: (e["category_position"] or 0, division_order.get(e["division"], 9), e["code"]))
+        by_entry: dict[int, list[dict[str, Any]]] = {}
+        for m in self.members:
+            by_entry.setdefault(m["entry"], []).append(m)
+        rows = []
+        for entry in entries:
+            people = sorted(by_entry.get(entry["id"], []), key=lambda m: (m["role"] != "student", m["position"], m["id"]))
+            for m in people:
+                student = m["role"] == "student"
+                rows.append([
+                    m["name"], m["gender"], m["id_type"], decrypt_pii(m["id_number_enc"]) or "", m["grade"], entry["school_name"],
+                    decrypt_pii(m["phone_enc"]) or "", "学生" if student else "辅导教师", entry["title"], entry["category_name"],
+                    entry["division"], ("是" if m["consent_publication"] else "否") if student else "",
+                    entry["code"], STATUS_LABELS.get(entry["status"], entry["status"]), entry["school_code"], entry["city"],
+                    entry["category_code"], m["birth_date"].isoformat() if m["birth_date"] else "",
+                ])
+        return rows
 
 
-__all__ = ["registration_template", "import_registrations", "export_registrations", "template_columns", "title_header"]
+__all__ = ["RegistrationsExporter", "registration_template", "import_registrations", "export_registrations", "template_columns", "title_header"]
