@@ -8,10 +8,11 @@ IMMEDIATE`` and retries the whole unit of work if the lock is still busy, so
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
+from typing import Any, AsyncIterator, Awaitable, Callable, Sequence, TypeVar
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -136,3 +137,56 @@ async def write_transaction(work: Callable[[], Awaitable[T]], attempts: int = 8)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)
     raise AssertionError("unreachable")
+
+
+# --------------------------------------------------------------------------- bulk writes
+
+
+def placeholders(n: int, pg: bool, start: int = 1) -> list[str]:
+    """``n`` parameter marks: ``$1, $2, ...`` on PostgreSQL, ``?`` on SQLite."""
+    return [f"${i}" for i in range(start, start + n)] if pg else ["?"] * n
+
+
+def insert_sql(table: Any, columns: Sequence[str], pg: bool) -> str:
+    names = ", ".join(f'"{getattr(table, c)._meta.db_column_name}"' for c in columns)
+    return f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES ({", ".join(placeholders(len(columns), pg))})'
+
+
+async def executemany(sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """Run one statement for many parameter rows on the connection of the current write
+    transaction (sqlite3/asyncpg ``executemany``: no per-row query building, no
+    variable-count limit). Must be called inside :func:`write_transaction`."""
+    if not rows:
+        return
+    engine = current_engine()
+    transaction = engine.current_transaction.get()
+    if transaction is None:  # pragma: no cover - programming error
+        raise RuntimeError("bulk writes must run inside write_transaction")
+    for start in range(0, len(rows), 2000):
+        await transaction.connection.executemany(sql, rows[start:start + 2000])
+
+
+async def bulk_insert(table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]], pg: bool | None = None) -> None:
+    """Insert ``rows`` (values for ``columns``) into ``table`` inside the current write
+    transaction; any other column of the table gets its Piccolo default, so a column added
+    later needs no change here. JSON values in ``rows`` must already be text."""
+    from piccolo.columns.column_types import JSON, JSONB
+    from piccolo.columns.defaults.base import Default
+
+    if pg is None:
+        pg = not is_sqlite()
+    extra_columns, extra_values = [], []
+    for column in table._meta.non_default_columns:
+        if column._meta.name in columns:
+            continue
+        value = column.get_default_value()
+        if isinstance(value, Default):
+            value = value.python()
+        if isinstance(column, (JSON, JSONB)) and not isinstance(value, str):
+            value = json.dumps(value, ensure_ascii=False)
+        extra_columns.append(column._meta.name)
+        extra_values.append(value)
+    if extra_columns:
+        tail = tuple(extra_values)
+        rows = [row + tail for row in rows]
+    await executemany(insert_sql(table, [*columns, *extra_columns], pg), rows)

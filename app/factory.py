@@ -14,19 +14,19 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from app import db
-from app.web.auth import LocaleAndUserMiddleware
+from app.accounts import controllers as accounts_api
+from app.accounts import pages as accounts_pages
 from app.errors import ServiceError
 from app.i18n import get_locale
 from app.live import channels_plugin
-from app.security import derive_key
-from app.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings, set_settings
-from app.accounts import controllers as accounts_api
-from app.accounts import pages as accounts_pages
 from app.plugins import ProgrammePlugin, registry
 from app.regions import controllers as regions_api
 from app.schools import controllers as schools_api
 from app.schools import pages as schools_pages
+from app.security import derive_key
+from app.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings, set_settings
 from app.stores import sessions
+from app.web.auth import LocaleAndUserMiddleware
 from app.web.errors import http_error_handler, internal_error_handler, service_error_handler
 
 

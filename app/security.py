@@ -9,10 +9,10 @@ with HKDF-SHA256 and a distinct ``info`` per purpose.
 from __future__ import annotations
 
 import base64
-from collections import OrderedDict
 import hashlib
 import hmac
 import time
+from collections import OrderedDict
 from functools import lru_cache
 
 import jwt

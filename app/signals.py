@@ -56,7 +56,8 @@ class Signal:
 
 results_finalized = Signal(
     "results_finalized",
-    "An event's results were finalized. kwargs: event_id (int), actor (Principal), round_id (int). "
+    "An event's results were finalized. kwargs: event_id (int), actor (Principal), round_id (int), event (dict: the "
+    "event row, read once by the sender), round (dict: the finalized round row). "
     "Sent after the state change; a receiver's error reaches the organizer who finalized.",
 )
 checkin_recorded = Signal(

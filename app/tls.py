@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from app import times
+
 
 def write_self_signed(folder: Path, hosts: list[str], days: int = 365) -> tuple[Path, Path]:
     """Write ``xinmiao-cert.pem`` and ``xinmiao-key.pem`` (ECDSA P-256, SHA-256) into
@@ -41,7 +43,7 @@ def write_self_signed(folder: Path, hosts: list[str], days: int = 365) -> tuple[
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0] if hosts else "localhost"),
                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Xinmiao venue")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = times.now()
     cert = (
         x509.CertificateBuilder()
         .subject_name(subject).issuer_name(subject).public_key(key.public_key())

@@ -21,10 +21,10 @@ from judging_data import Database, build
 
 
 async def main(args: argparse.Namespace) -> None:
+    from competitions.events.services import get_event_row
     from judging.panels import assignments
     from judging.panels.services import conflict_reason, judge_profiles
     from judging.scoring.tables import Assignment
-    from competitions.events.services import get_event_row
 
     world = await build(args.entries, args.judges)
     event_id, organizer = world["event_id"], world["organizer"]

@@ -69,9 +69,9 @@ def background_jpeg() -> bytes:
 async def setup(args: argparse.Namespace) -> dict:
     from competitions.events.tables import Event
     from competitions.registration.tables import Entry, Member
+    from judging.certificates.services import upload_background
     from judging.panels import assignments
     from judging.results import publication
-    from judging.certificates.services import upload_background
 
     world = await build(args.entries, judges=150)
     event_id = world["event_id"]
@@ -102,8 +102,8 @@ def floor(values: list[dict], font: Path) -> float:
     """fpdf2 alone: the same texts, font and layout per page, no background and no QR."""
     from fpdf import FPDF
 
-    from judging.certificates.services import default_fields
     from judging.certificates.render import field_text
+    from judging.certificates.services import default_fields
 
     fields = [f for f in default_fields("award") if f["type"] != "qr"]
     start = time.perf_counter()

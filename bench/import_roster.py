@@ -240,8 +240,9 @@ def sqlite_runs(args, data: bytes, expected: dict, work: Path) -> list[tuple[flo
 
 
 async def _pg_admin(url: str, sql: str) -> None:
-    import asyncpg
     from urllib.parse import urlparse
+
+    import asyncpg
 
     p = urlparse(url)
     conn = await asyncpg.connect(host=p.hostname or "127.0.0.1", port=p.port or 5432, user=p.username or "postgres",

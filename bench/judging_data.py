@@ -72,8 +72,9 @@ class Database:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     async def _pg(self, sql: str) -> None:
-        import asyncpg
         from urllib.parse import urlparse
+
+        import asyncpg
 
         parsed = urlparse(self.pg_url)
         conn = await asyncpg.connect(host=parsed.hostname or "127.0.0.1", port=parsed.port or 5432,
@@ -151,8 +152,7 @@ async def complete_scores(event_id: int, seed: int = 7) -> int:
     from judging.rounds.services import current_round
     from judging.scoring.rubric import get_rubric, rules_of
     from judging.scoring.rules import judge_score, plain
-    from judging.scoring.tables import Assignment
-    from judging.scoring.tables import Score
+    from judging.scoring.tables import Assignment, Score
 
     rng = random.Random(seed)
     round_row = await current_round(event_id)

@@ -7,6 +7,7 @@ import datetime as dt
 import random
 from typing import Any
 
+from app import times
 from app.accounts import services as accounts
 from app.db import write_transaction
 from app.plugins import DEMO_PASSWORD
@@ -14,10 +15,10 @@ from app.region_codes import REGIONS
 from app.schools.services import HAINAN_CITIES
 from app.tables import School, User
 from competitions.events import services as events
+from competitions.events.tables import Category
 from competitions.registration.idnumbers import check_character
 from competitions.registration.members import MemberInput, clean_member
 from competitions.registration.services import allocate_codes
-from competitions.events.tables import Category
 from competitions.registration.tables import Entry, Member
 
 # (username, role, what it shows)
@@ -93,7 +94,7 @@ async def build_demo(seed: int = 2026) -> bool:
     await accounts.create_user(None, username="haikou", password=DEMO_PASSWORD, role="city", city="海口市",
                                display_name="海口市科协")
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = times.now()
     event = await events.create_event(org, {
         "name": "2026年海南省青少年科技创新大赛", "kind": "innovation", "year": 2026,
         "registration_opens_at": (now - dt.timedelta(days=30)).isoformat(),
@@ -177,7 +178,7 @@ async def build_checkin_demo(seed: int = 2026) -> bool:
     organizer = await accounts.load_principal((await UserTable.select(UserTable.id).where(UserTable.username == "org").first())["id"])
     staff_row = await UserTable.select(UserTable.id).where(UserTable.username == "staff1").first()
     staff = await accounts.load_principal(staff_row["id"]) if staff_row else organizer
-    now = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+    now = times.now().replace(second=0, microsecond=0)
     opens = now - dt.timedelta(minutes=60)
     arrival = await checkin.create_session(organizer, event["id"], "报到", opens, now + dt.timedelta(hours=3), "体育馆东门")
     await checkin.create_session(organizer, event["id"], "开幕式", now + dt.timedelta(hours=4),

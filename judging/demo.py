@@ -11,12 +11,11 @@ from app.tables import School, User
 from competitions.events.tables import Category, Event
 from judging.panels import assignments
 from judging.panels import services as panels
+from judging.panels.tables import EventJudge
 from judging.scoring import rubric
 from judging.scoring.rubric import DEFAULT_CRITERIA
 from judging.scoring.services import total_of
-from judging.panels.tables import EventJudge
-from judging.scoring.tables import Assignment
-from judging.scoring.tables import Score
+from judging.scoring.tables import Assignment, Score
 
 JUDGE_NAMES = ("林教授", "陈研究员", "王工程师", "符老师", "吴教授", "李高工", "黄老师", "周博士", "郑研究员", "许教授",
                "邢老师", "云工程师", "冯教授", "韩老师", "曾博士", "谢研究员", "唐老师", "罗教授")

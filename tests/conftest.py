@@ -86,7 +86,6 @@ def _migrate(url: str, data_dir: Path) -> None:
     db.configure_database(url)
     import contextlib
     import io
-
     from concurrent.futures import ThreadPoolExecutor
 
     with contextlib.redirect_stdout(io.StringIO()), ThreadPoolExecutor(max_workers=1) as pool:

@@ -1,7 +1,6 @@
 """Account pages: log-in (password or one-time code), password change, the organizer's user list, language switch, favicon."""
 from __future__ import annotations
 
-
 from typing import Any
 from urllib.parse import urlparse
 
@@ -11,14 +10,13 @@ from litestar.params import Parameter
 from litestar.response import Redirect
 
 from app.accounts import services as accounts
-from app.schools import services as schools
-from app.web.auth import SESSION_KEY, logged_in, organizer_only
 from app.errors import ServiceError
 from app.i18n import LOCALES, _
-from app.tables import ROLES
-from app.web import error_message, flash, form_value, redirect, render, user_of
-from app.web import client_address
 from app.plugins import registry
+from app.schools import services as schools
+from app.tables import ROLES
+from app.web import client_address, error_message, flash, form_value, redirect, render, user_of
+from app.web.auth import SESSION_KEY, logged_in, organizer_only
 
 
 def _safe_next(target: str | None) -> str:

@@ -264,23 +264,31 @@ def write_text_cell(cell: Any, value: Any) -> None:
         cell.quotePrefix = True
 
 
+def append_row(ws, row: Iterable[Any]) -> int:
+    """Append ``row`` to ``ws`` through the safe writer (:func:`safe_cell`; formula-like text
+    through :func:`write_text_cell`) and return its row number. Every row the service writes
+    into a workbook goes through here (or :func:`write_table`, which calls it)."""
+    values = [safe_cell(v) for v in row]
+    ws.append([None if isinstance(v, str) and v[:1] in FORMULA_STARTS else v for v in values])
+    line = ws.max_row
+    for index, v in enumerate(values):
+        if isinstance(v, str) and v[:1] in FORMULA_STARTS:
+            write_text_cell(ws.cell(row=line, column=index + 1), v)
+    return line
+
+
 def write_table(ws, headers: list[str], rows: Iterable[Iterable[Any]], *, text_columns: Iterable[str] = (), widths: dict[str, int] | None = None) -> None:
     """Write a header row (bold, frozen) and ``rows`` into ``ws``; ``text_columns`` are
     formatted as text (``@``) so IDs and phones stay exact; every value goes through
-    :func:`safe_cell`, formula-like text through :func:`write_text_cell`."""
+    :func:`append_row` (the safe writer)."""
     text_idx = {headers.index(h) for h in text_columns if h in headers}
-    ws.append(headers)
+    append_row(ws, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(horizontal="center")
     for row in rows:
-        values = [safe_cell(v) for v in row]
-        ws.append([None if isinstance(v, str) and v[:1] in FORMULA_STARTS else v for v in values])
-        line = ws.max_row
-        for index, v in enumerate(values):
-            if isinstance(v, str) and v[:1] in FORMULA_STARTS:
-                write_text_cell(ws.cell(row=line, column=index + 1), v)
+        append_row(ws, row)
     for idx in text_idx:
         letter = get_column_letter(idx + 1)
         for cell in ws[letter]:

@@ -1,16 +1,15 @@
 """School pages: the list (organizers, cities), editing a school, the school workbook import."""
 from __future__ import annotations
 
-
 from typing import Any
 
 from litestar import Controller, Request, get, post
 
-from app.schools import services as schools
-from app.web.auth import organizer_only, requires
 from app.errors import ServiceError
 from app.i18n import _
-from app.web import upload_bytes, flash, form_value, redirect, render, user_of
+from app.schools import services as schools
+from app.web import flash, form_value, redirect, render, upload_bytes, user_of
+from app.web.auth import organizer_only, requires
 
 
 class SchoolPages(Controller):

@@ -1,18 +1,17 @@
 """Schools: create, edit, list, and bulk import from a workbook (学校代码, 学校名称, 所属市县)."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from app import audit
+from app import audit, times
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.exports.workbook import clean_text, find_table, open_workbook
 from app.i18n import _
 from app.principal import Principal
 from app.region_codes import REGION_NAMES, region_code_of
 from app.regions.services import list_regions, match_region, region_error, resolve_region
 from app.tables import School, User
-from app.exports.workbook import clean_text, find_table, open_workbook
 
 # the 19 cities and counties of Hainan province (demo data and the city drop-down);
 # codes and the rest live in app.region_codes
@@ -83,7 +82,7 @@ async def update_school(actor: Principal, school_id: int, data: dict[str, Any]) 
     if code != row["code"] and await School.exists().where(School.code == code):
         raise Conflict(_("学校代码“{code}”已存在。", code=code))
     await School.update({School.code: code, School.name: name, School.city: city, School.region: region["code"],
-                         School.updated_at: dt.datetime.now(dt.timezone.utc)}).where(School.id == school_id)
+                         School.updated_at: times.now()}).where(School.id == school_id)
     await audit.record(actor, "school.update", "school", school_id, school_id=school_id,
                        changes=audit.diff({"code": row["code"], "name": row["name"], "city": row["city"]}, {"code": code, "name": name, "city": city}))
     return {"id": school_id, "code": code, "name": name, "city": city, "region_code": region["code"]}

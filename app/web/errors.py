@@ -2,7 +2,6 @@
 own JSON endpoints), as an error page or a log-in redirect for pages; never a bare 500."""
 from __future__ import annotations
 
-
 import logging
 import re
 from http import HTTPStatus
@@ -15,8 +14,6 @@ from litestar.response import Redirect
 from app.errors import ServiceError
 from app.i18n import DEFAULT_LOCALE, _, get_locale, negotiate_locale, set_locale
 from app.settings import get_settings
-
-
 
 log = logging.getLogger("xinmiao")
 

@@ -11,15 +11,14 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
-from app.web.auth import organizer_only, requires
 from app.errors import ServiceError, ValidationFailed
 from app.i18n import _
-from app.web import content_disposition, flash, form_value, redirect, render, user_of
-from competitions.checkin import badges
-from competitions.checkin import services as checkin
-from competitions.checkin import credentials
-from competitions.events import services as events
 from app.settings import STATIC_DIR
+from app.web import content_disposition, flash, form_value, redirect, render, user_of
+from app.web.auth import organizer_only, requires
+from competitions.checkin import badges, credentials
+from competitions.checkin import services as checkin
+from competitions.events import services as events
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 scanners = requires("organizer", "staff")

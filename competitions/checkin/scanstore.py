@@ -22,8 +22,9 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
 from app.db import current_engine
+from app.times import UTC
+from app.times import now as utc_now
 
-UTC = dt.timezone.utc
 CHECKPOINT_EVERY = 200  # scans between WAL checkpoints run on the worker thread
 SCAN_POOL_SIZE = 10  # PostgreSQL connections for scans, per process
 
@@ -159,7 +160,7 @@ class SQLiteScanStore:
 
     def _run(self, conn: sqlite3.Connection, args: tuple[Any, ...]) -> ScanRow:
         (session_id, member_id, generation, scanned_at, device, staff_id, client_scan_id, method) = args
-        now = _sqlite_text(dt.datetime.now(UTC))
+        now = _sqlite_text(utc_now())
         # autocommit: the INSERT commits by itself (the unique index decides who was first)
         # and, when it checked someone in, returns what the answer shows; otherwise a SELECT
         # reads why not (already checked in, revoked, another event, unknown)

@@ -12,26 +12,25 @@ garbled text is 422, a well-signed credential of a member that no longer exists 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
-import openpyxl
 from piccolo.columns.combination import WhereRaw
 
 from app.db import write_transaction
 from app.errors import Forbidden, NotFound, ValidationFailed
+from app.exports.exporters import ListExporter
 from app.i18n import _
 from app.principal import Principal
 from app.signals import checkin_recorded
-from app.exports.workbook import workbook_bytes, write_table
+from app.times import SHANGHAI, UTC, format_time
+from app.times import now as _now
 from competitions.checkin.credentials import InvalidCredential, read_credential
 from competitions.checkin.scanstore import ScanRow, scan_store
 from competitions.checkin.tables import Checkin, CheckinSession, RejectedScan
 from competitions.events.tables import Event
 from competitions.registration.tables import Member
-from app.times import SHANGHAI, format_time
-from app.times import now as _now
 
-UTC = dt.timezone.utc
 SCANNERS = ("organizer", "staff")
 CLOCK_SKEW = dt.timedelta(minutes=2)
 MAX_QUEUE_AGE = dt.timedelta(days=2)  # a queued scan older than this has a wrong device clock
@@ -546,47 +545,60 @@ def _arrival_text(arrived: bool, entry_status: str) -> str:
     return _("已到（作品已撤回）") if entry_status == "withdrawn" else _("已到（作品未通过审查）")
 
 
+class AttendanceExporter(ListExporter):
+    """A check-in session's attendance: one row per expected person or person who checked in,
+    sorted by school and entry. No ID numbers or phones."""
+
+    identifier = "attendance"
+    verbose_name = "签到表"
+    sheet_name = "签到"
+
+    def __init__(self, session: dict[str, Any]) -> None:
+        self.session = session
+        self.column_widths = {_("学校"): 28, _("作品名称"): 36, _("签到时间"): 20, _("作品编号"): 12, _("设备"): 16}
+        self.text_columns = (_("学校代码"), _("作品编号"))
+        self.number_formats = {_("签到时间"): "yyyy-mm-dd hh:mm:ss"}
+
+    def sheet_title(self) -> str:
+        return _("签到")
+
+    def header(self) -> list[str]:
+        return [_("学校代码"), _("学校"), _("作品编号"), _("作品名称"), _("姓名"), _("角色"), _("签到"), _("签到时间"),
+                _("设备"), _("签到员"), _("方式")]
+
+    async def rows(self) -> AsyncIterator[list[Any]]:
+        members, checkins = await _attendance_rows(self.session)
+        missing_ids = {m["id"] for m in _live(self.session, members, checkins, {})["missing"]}
+        arrived = {c["member"]: c for c in checkins}
+        role_names = {"student": _("学生"), "adviser": _("辅导教师")}
+        method_names = {"qr": _("扫码"), "manual": _("按姓名")}
+        for m in members:
+            c = arrived.get(m["id"])
+            if c is None and m["id"] not in missing_ids:
+                continue
+            yield [
+                m["school_code"], m["school_name"], m["entry_code"], m["entry_title"], m["name"],
+                role_names.get(m["role"], m["role"]), _arrival_text(c is not None, m["entry_status"]),
+                c["checked_in_at"].astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0) if c else None,
+                c["device"] if c else "", (c["staff_name"] or c["staff"] or "") if c else "",
+                method_names.get(c["method"], "") if c else "",
+            ]
+
+
 async def attendance_workbook(actor: Principal, session_id: int) -> tuple[bytes, str]:
-    """The session's attendance as .xlsx (organizers): one row per expected person or
-    person who checked in, sorted by school and entry; columns 学校代码, 学校, 作品编号,
-    作品名称, 姓名, 角色, 签到 (已到 / 未到, or 已到（作品已撤回） / 已到（作品未通过审查） for
+    """The session's attendance as .xlsx (organizers), :class:`AttendanceExporter`: columns 学校代码,
+    学校, 作品编号, 作品名称, 姓名, 角色, 签到 (已到 / 未到, or 已到（作品已撤回） / 已到（作品未通过审查） for
     someone whose entry left the list after checking in), 签到时间 (a real date-time cell,
     Asia/Shanghai), 设备, 签到员, 方式; header frozen, filters on. No ID numbers or phones. Returns (bytes, file name
     ``签到-<event>-<session>.xlsx``)."""
     _require_organizer(actor)
     session = await get_session(actor, session_id)
-    members, checkins = await _attendance_rows(session)
-    missing_ids = {m["id"] for m in _live(session, members, checkins, {})["missing"]}
-    arrived = {c["member"]: c for c in checkins}
-    role_names = {"student": _("学生"), "adviser": _("辅导教师")}
-    method_names = {"qr": _("扫码"), "manual": _("按姓名")}
-    rows = []
-    for m in members:
-        c = arrived.get(m["id"])
-        if c is None and m["id"] not in missing_ids:
-            continue
-        rows.append([
-            m["school_code"], m["school_name"], m["entry_code"], m["entry_title"], m["name"],
-            role_names.get(m["role"], m["role"]), _arrival_text(c is not None, m["entry_status"]),
-            c["checked_in_at"].astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0) if c else None,
-            c["device"] if c else "", (c["staff_name"] or c["staff"] or "") if c else "",
-            method_names.get(c["method"], "") if c else "",
-        ])
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = _("签到")
-    headers = [_("学校代码"), _("学校"), _("作品编号"), _("作品名称"), _("姓名"), _("角色"), _("签到"), _("签到时间"),
-               _("设备"), _("签到员"), _("方式")]
-    write_table(ws, headers, rows, text_columns=[_("学校代码"), _("作品编号")],
-                widths={_("学校"): 28, _("作品名称"): 36, _("签到时间"): 20, _("作品编号"): 12, _("设备"): 16})
-    for cell in ws["H"][1:]:
-        cell.number_format = "yyyy-mm-dd hh:mm:ss"
-    ws.auto_filter.ref = ws.dimensions
+    content = await AttendanceExporter(session).workbook()
     safe = lambda text: "".join(ch for ch in text if ch not in '\\/:*?"<>|').strip()  # noqa: E731 - file name
-    return workbook_bytes(wb), f"{_('签到')}-{safe(session['event_name'] or '')}-{safe(session['name'])}.xlsx"
+    return content, f"{_('签到')}-{safe(session['event_name'] or '')}-{safe(session['name'])}.xlsx"
 
 
 __all__ = [
-    "attendance_workbook", "check_in_member", "create_session", "delete_session", "get_session", "list_sessions",
+    "AttendanceExporter", "attendance_workbook", "check_in_member", "create_session", "delete_session", "get_session", "list_sessions",
     "live_view", "parse_time", "scan", "search_members", "session_out", "update_session",
 ]

@@ -1,7 +1,6 @@
 """Check-in tables: sessions with time windows, one check-in per member and session, refused scans."""
 from __future__ import annotations
 
-
 from piccolo.columns import (
     ForeignKey,
     Timestamptz,

@@ -1,21 +1,19 @@
 """Event pages: the list, creating an event, its settings and categories."""
 from __future__ import annotations
 
-
-import datetime as dt
 from typing import Any
 
 from litestar import Controller, Request, get, post
 
-from app.web.auth import logged_in, organizer_only
 from app.errors import ServiceError
 from app.i18n import _
-from app.times import SHANGHAI
+from app.times import local_now
 from app.web import flash, form_bool, form_value, redirect, render, user_of
-from competitions.events.views import event_view
+from app.web.auth import logged_in, organizer_only
 from competitions.events import services as events
 from competitions.events.kinds import kind_codes, kind_labels
 from competitions.events.tables import DIVISIONS
+from competitions.events.views import event_view
 
 
 class EventPages(Controller):
@@ -24,7 +22,7 @@ class EventPages(Controller):
 
     async def _list_page(self, request: Request, status_code: int = 200, **context: Any) -> Any:
         all_events = [event_view(e) for e in await events.list_events()]
-        context.setdefault("form", {"kind": "innovation", "year": str(dt.datetime.now(SHANGHAI).year)})
+        context.setdefault("form", {"kind": "innovation", "year": str(local_now().year)})
         return render(request, "competitions/events/events.html", status_code=status_code, events=all_events, kinds=kind_codes(),
                       kind_labels=kind_labels(), **context)
 

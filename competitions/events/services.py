@@ -9,9 +9,9 @@ from app import audit
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
+from app.times import SHANGHAI, UTC, now
 from competitions.events.kinds import kind_codes, kind_of
 from competitions.events.tables import DIVISIONS, Category, Event
-from app.times import SHANGHAI, now
 
 AGGREGATIONS = ("mean", "trimmed_mean", "zscore")
 DIVISION_LETTERS = {"小学": "P", "初中": "J", "高中": "S"}
@@ -69,7 +69,7 @@ def parse_time(value: Any, field: str) -> dt.datetime | None:
             raise ValidationFailed(_("“{field}”的时间格式不正确，请使用 2026-03-31 18:00 这样的格式。", field=field)) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=SHANGHAI)
-    return parsed.astimezone(dt.timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def _quota_decimal(value: Any, name: str) -> Decimal:

@@ -1,7 +1,6 @@
 """Event tables: events (kind, year, registration window, judging settings) and their categories (学科 / 赛项)."""
 from __future__ import annotations
 
-
 from piccolo.columns import (
     JSON,
     Boolean,
@@ -12,9 +11,6 @@ from piccolo.columns import (
 )
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
-
-
-
 
 DIVISIONS = ("小学", "初中", "高中")
 

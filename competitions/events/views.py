@@ -1,9 +1,7 @@
 """How an event reads on pages (times in Asia/Shanghai, kind label, open or not); used by every programme's pages."""
 from __future__ import annotations
 
-
 from typing import Any
-
 
 from app.i18n import _
 from app.times import local_input, show_time

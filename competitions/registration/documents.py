@@ -28,10 +28,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from app import audit
+from app import audit, times, web
 from app.db import write_transaction
 from app.errors import NotFound, TooLarge, ValidationFailed
-from app import web
 from app.i18n import _
 from app.principal import Principal
 from app.settings import get_settings
@@ -204,7 +203,7 @@ async def upload_document(actor: Principal, entry_id: int, kind: str, filename: 
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(temporary, path)
-    stamp = dt.datetime.now(dt.timezone.utc)
+    stamp = times.now()
 
     async def work() -> int:
         # counted again inside the write transaction so concurrent uploads cannot pass the limit

@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.exports.workbook import clean_name, clean_text
 from app.i18n import _
 from app.security import encrypt_pii, keyed_hash, mask_id_number, mask_phone
-from app.exports.workbook import clean_name, clean_text
 from competitions.registration.idnumbers import RESIDENT_ID, InvalidIdNumber, normalize_id_type, parse_id
 
 # column / field labels as they appear in the workbook and in messages

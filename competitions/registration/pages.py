@@ -4,8 +4,6 @@ Thin controllers: parse the form, call the same services as the JSON API, render
 *shows* is decided here; what is *allowed* is decided by the services, which check every action again."""
 from __future__ import annotations
 
-
-import datetime as dt
 import mimetypes
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -14,23 +12,21 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 from litestar.response import File
 
-from app.schools import services as schools
 from app.audit import entry_history
-from app.web.auth import organizer_only, requires
 from app.errors import ServiceError, ValidationFailed
 from app.i18n import _
+from app.schools import services as schools
 from app.settings import get_settings
-from app.times import SHANGHAI, show_time
-from app.web import flash, form_bool, form_value, redirect, render, user_of
-from app.web import size_text, xlsx_response
-from competitions.events.views import event_view
+from app.times import local_now, show_time
+from app.web import flash, form_bool, form_value, redirect, render, size_text, user_of, xlsx_response
+from app.web.auth import organizer_only, requires
 from competitions.events import services as events
-from competitions.registration import services as registration
+from competitions.events.views import event_view
+from competitions.registration import documents as entry_documents
 from competitions.registration import roster
+from competitions.registration import services as registration
 from competitions.registration.idnumbers import ID_TYPES
 from competitions.registration.members import MemberInput
-from competitions.registration import documents as entry_documents
-
 
 registrars = requires("organizer", "school")
 
@@ -296,7 +292,7 @@ class EventRegistrationPages(Controller):
         except ServiceError as exc:
             return render(request, "competitions/registration/export.html", status_code=exc.status_code, event=event_view(event),
                           reason=reason, error=exc.message)
-        stamp = dt.datetime.now(SHANGHAI).strftime("%Y%m%d-%H%M")
+        stamp = local_now().strftime("%Y%m%d-%H%M")
         return xlsx_response(content, f"registrations-{event_id}-{stamp}.xlsx", f"{event['name']}-报名数据-{stamp}.xlsx")
 
 

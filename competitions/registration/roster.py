@@ -19,8 +19,8 @@ replaced. Approved or recommended entries are refused with a row error.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -30,14 +30,15 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from app import audit
-from app.db import current_engine, is_sqlite, write_transaction
+from app.db import bulk_insert as _bulk_insert
+from app.db import executemany as _executemany
+from app.db import is_sqlite, write_transaction
+from app.db import placeholders as _marks
 from app.errors import Conflict, Forbidden, ServiceError, ValidationFailed
-from app.i18n import _
-from app.principal import Principal
-from app.security import decrypt_pii
-from app.tables import AuditLog, School
+from app.exports.exporters import ListExporter
 from app.exports.workbook import (
     LostDigits,
+    append_row,
     clean_text,
     digits_text,
     find_table,
@@ -45,15 +46,26 @@ from app.exports.workbook import (
     open_workbook,
     safe_cell,
     workbook_bytes,
-    write_table,
     write_text_cell,
 )
+from app.i18n import _
+from app.principal import Principal
+from app.security import decrypt_pii
+from app.tables import School
 from competitions.events.kinds import kind_of
 from competitions.events.services import get_event_row
+from competitions.events.tables import DIVISIONS, Category
 from competitions.registration.idnumbers import ID_TYPES
-from competitions.registration.members import FIELD_LABELS, CleanMember, MemberInput, clean_member, normalize_role, team_problems
+from competitions.registration.members import (
+    FIELD_LABELS,
+    CleanMember,
+    MemberInput,
+    clean_member,
+    normalize_role,
+    team_problems,
+)
+from competitions.registration.quotas import ACTIVE_STATUSES, school_quota_excess
 from competitions.registration.services import (
-    ACTIVE_STATUSES,
     MAX_TITLE_LENGTH,
     STATUS_LABELS,
     _require_open,
@@ -61,7 +73,6 @@ from competitions.registration.services import (
     duplicate_students,
     now,
 )
-from competitions.events.tables import DIVISIONS, Category
 from competitions.registration.tables import Entry, Member
 
 # --------------------------------------------------------------------------- columns
@@ -142,7 +153,7 @@ def _build_template(event: dict[str, Any], categories: list[dict[str, Any]], sch
     wb.properties.title = f"{event['name']} 报名表"
     ws = wb.active
     ws.title = "报名表"
-    ws.append(columns)
+    append_row(ws, columns)
     required_fill = PatternFill("solid", fgColor="FCE4D6")
     optional_fill = PatternFill("solid", fgColor="EDEDED")
     for index, header in enumerate(columns, start=1):
@@ -202,14 +213,14 @@ def _instructions_sheet(ws, event: dict[str, Any], columns: list[str], categorie
     ws.column_dimensions["B"].width = 12
     ws.column_dimensions["C"].width = 70
     ws.column_dimensions["D"].width = 24
-    ws.append([_("{event} 报名表填写说明", event=event["name"])])
+    append_row(ws, [_("{event} 报名表填写说明", event=event["name"])])
     ws["A1"].font = Font(bold=True, size=14)
     if school:
-        ws.append([_("学校：{name}（代码 {code}）。“学校”列请填写本校名称或代码。", name=school["name"], code=school["code"])])
+        append_row(ws, [_("学校：{name}（代码 {code}）。“学校”列请填写本校名称或代码。", name=school["name"], code=school["code"])])
     else:
-        ws.append([_("组委会导入：“学校”列填写学校代码或系统中登记的学校全称。")])
-    ws.append([])
-    ws.append([_("列名"), _("是否必填"), _("说明"), _("示例")])
+        append_row(ws, [_("组委会导入：“学校”列填写学校代码或系统中登记的学校全称。")])
+    append_row(ws, [])
+    append_row(ws, [_("列名"), _("是否必填"), _("说明"), _("示例")])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     division_text = "、".join(_divisions(event))
@@ -232,11 +243,11 @@ def _instructions_sheet(ws, event: dict[str, Any], columns: list[str], categorie
         notes[pref] = (_("选填") if pref != PREFERENCES[0] else _("必填"), _("营地代码或名称，按志愿先后填写。"), "")
     for header in columns:
         required, text, example = notes.get(header, ("", "", ""))
-        ws.append([header, required, text, example])
+        append_row(ws, [header, required, text, example])
         for cell in ws[ws.max_row]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(row=ws.max_row, column=4).number_format = "@"
-    ws.append([])
+    append_row(ws, [])
     rules = [
         _("每行填写一个人（学生或辅导教师）。同一学校“{column}”相同的行组成一个{label}；同一位辅导教师指导两个{label}时，请填写两行。",
           column=title, label=_entry_label(kind)),
@@ -249,10 +260,10 @@ def _instructions_sheet(ws, event: dict[str, Any], columns: list[str], categorie
         _("上传报名表即表示学校已取得每名学生监护人的参赛同意。"),
         _("可以调整列的顺序，表头上方可以保留标题行，但不要修改表头文字。"),
     ]
-    ws.append([_("注意事项")])
+    append_row(ws, [_("注意事项")])
     ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
     for number, rule in enumerate(rules, start=1):
-        ws.append([f"{number}.", "", rule])
+        append_row(ws, [f"{number}.", "", rule])
         ws.cell(row=ws.max_row, column=3).alignment = Alignment(wrap_text=True, vertical="top")
 
 
@@ -684,12 +695,9 @@ async def _check_against_database(event_id: int, parsed: _Parsed, kind: str) -> 
             new_by_quota.setdefault((group.school["id"], group.category["id"]), []).append(group)
     for (school_id, _cat), new in new_by_quota.items():
         category = new[0].category
-        quota, have = category["school_quota"], active.get((school_id, category["id"]), 0)
-        if have + len(new) > quota:
-            for group in new[max(quota - have, 0):]:
-                errors.append({"row": group.first_row, "column": CATEGORY, "message": _(
-                    "“{category}”类别每校最多 {quota} 个作品：{school}已有 {existing} 个，本表又报了 {new} 个。请删去多余的作品或改报其他类别。",
-                    category=category["name"], quota=quota, school=group.school["name"], existing=have, new=len(new))})
+        excess = school_quota_excess(category, active.get((school_id, category["id"]), 0), len(new))
+        if excess:
+            errors += [excess.row_error(group.first_row, CATEGORY, group.school["name"]) for group in new[excess.allowed:]]
     return replaced, errors
 
 
@@ -700,54 +708,6 @@ MEMBER_COLUMNS = ("entry", "event", "role", "name", "gender", "id_type", "id_num
                   "consent_recorded_by", "consent_recorded_at", "position")
 ENTRY_COLUMNS = ("event", "code", "title", "school", "category", "division", "status", "return_reason", "summary", "created_by",
                  "created_at", "updated_at", "submitted_at", "reviewed_at", "city_reviewed_at")
-AUDIT_COLUMNS = ("at", "actor", "actor_name", "action", "object_type", "object_id", "event_id", "entry_id", "school_id",
-                 "summary", "changes", "reason")
-
-
-def _marks(n: int, pg: bool, start: int = 1) -> list[str]:
-    return [f"${i}" for i in range(start, start + n)] if pg else ["?"] * n
-
-
-def _insert_sql(table: Any, columns: Sequence[str], pg: bool) -> str:
-    names = ", ".join(f'"{getattr(table, c)._meta.db_column_name}"' for c in columns)
-    return f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES ({", ".join(_marks(len(columns), pg))})'
-
-
-async def _executemany(sql: str, rows: list[tuple[Any, ...]]) -> None:
-    """Run one statement for many parameter rows on the connection of the current write
-    transaction (sqlite3/asyncpg ``executemany``: no per-row query building, no
-    variable-count limit). Must be called inside :func:`app.db.write_transaction`."""
-    if not rows:
-        return
-    engine = current_engine()
-    transaction = engine.current_transaction.get()
-    if transaction is None:  # pragma: no cover - programming error
-        raise RuntimeError("bulk writes must run inside write_transaction")
-    for chunk in _chunks(rows, 2000):
-        await transaction.connection.executemany(sql, list(chunk))
-
-
-async def _bulk_insert(table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]], pg: bool) -> None:
-    """Insert ``rows`` (values for ``columns``) into ``table``; any other column of the
-    table gets its Piccolo default, so a column added later needs no change here."""
-    from piccolo.columns.column_types import JSON, JSONB
-    from piccolo.columns.defaults.base import Default
-
-    extra_columns, extra_values = [], []
-    for column in table._meta.non_default_columns:
-        if column._meta.name in columns:
-            continue
-        value = column.get_default_value()
-        if isinstance(value, Default):
-            value = value.python()
-        if isinstance(column, (JSON, JSONB)) and not isinstance(value, str):
-            value = json.dumps(value, ensure_ascii=False)
-        extra_columns.append(column._meta.name)
-        extra_values.append(value)
-    if extra_columns:
-        tail = tuple(extra_values)
-        rows = [row + tail for row in rows]
-    await _executemany(_insert_sql(table, [*columns, *extra_columns], pg), rows)
 
 
 def _member_rows(parsed: _Parsed) -> dict[tuple[int, str], list[dict[str, Any]]]:
@@ -819,7 +779,6 @@ async def _write(actor: Principal, event: dict[str, Any], parsed: _Parsed, repla
     status = "approved" if actor.is_organizer else "submitted"
     stamp = now()
     reviewed_at = stamp if status == "approved" else None
-    actor_name = actor.display_name or actor.username
     groups = parsed.groups
     pg = not is_sqlite()
     label_title = parsed.title_column
@@ -905,10 +864,10 @@ async def _write(actor: Principal, event: dict[str, Any], parsed: _Parsed, repla
                        "members": [old_members.get(old["id"], []) if old else None, view]}
             if old and old["code"] != codes[key]:
                 changes["code"] = [old["code"], codes[key]]
-            audit_rows.append((stamp, actor.id, actor_name, "entry.import.replace" if old else "entry.import", "entry", entry_ids[key],
-                               event_id, entry_ids[key], group.school["id"], f"{codes[key]} {group.title}",
-                               json.dumps(changes, ensure_ascii=False), ""))
-        await _bulk_insert(AuditLog, AUDIT_COLUMNS, audit_rows, pg)
+            audit_rows.append(audit.AuditRecord("entry.import.replace" if old else "entry.import", "entry", entry_ids[key],
+                                                summary=f"{codes[key]} {group.title}", changes=changes, event_id=event_id,
+                                                entry_id=entry_ids[key], school_id=group.school["id"]))
+        await audit.record_many(actor, audit_rows, at=stamp)
         school_ids = sorted({k[0] for k in groups})
         await audit.record(
             actor, "registration.import", "event", event_id, event_id=event_id,
@@ -964,7 +923,9 @@ async def export_registrations(actor: Principal, event_id: int, reason: str) -> 
         Member.id, Member.entry, Member.role, Member.name, Member.gender, Member.id_type, Member.id_number_enc, Member.grade,
         Member.phone_enc, Member.consent_publication, Member.birth_date, Member.position,
     ).where(Member.event == event_id)
-    content, count = await asyncio.to_thread(_build_export, event, entries, members)
+    exporter = RegistrationsExporter(event, entries, members)
+    content = await exporter.workbook()
+    count = exporter.row_count
 
     async def log() -> None:
         await audit.record(actor, "registration.export", "event", event_id, event_id=event_id, reason=reason,
@@ -974,33 +935,51 @@ async def export_registrations(actor: Principal, event_id: int, reason: str) -> 
     return content
 
 
-def _build_export(event: dict[str, Any], entries: list[dict[str, Any]], members: list[dict[str, Any]]) -> tuple[bytes, int]:
-    kind = event["kind"]
-    # applications kinds export their members with the entry columns of a contest
-    headers = [*template_columns("innovation" if kind_of(kind).applications else kind), *EXPORT_EXTRA]
-    division_order = {d: i for i, d in enumerate(DIVISIONS)}
-    entries = sorted(entries, key=lambda e: (e["category_position"] or 0, division_order.get(e["division"], 9), e["code"]))
-    by_entry: dict[int, list[dict[str, Any]]] = {}
-    for m in members:
-        by_entry.setdefault(m["entry"], []).append(m)
-    rows = []
-    for entry in entries:
-        people = sorted(by_entry.get(entry["id"], []), key=lambda m: (m["role"] != "student", m["position"], m["id"]))
-        for m in people:
-            student = m["role"] == "student"
-            rows.append([
-                m["name"], m["gender"], m["id_type"], decrypt_pii(m["id_number_enc"]) or "", m["grade"], entry["school_name"],
-                decrypt_pii(m["phone_enc"]) or "", "学生" if student else "辅导教师", entry["title"], entry["category_name"],
-                entry["division"], ("是" if m["consent_publication"] else "否") if student else "",
-                entry["code"], STATUS_LABELS.get(entry["status"], entry["status"]), entry["school_code"], entry["city"],
-                entry["category_code"], m["birth_date"].isoformat() if m["birth_date"] else "",
-            ])
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "报名信息"
-    write_table(ws, headers, rows, text_columns=[ID_NUMBER, PHONE, "作品编号", "学校代码", "出生日期"],
-                widths={ID_NUMBER: 22, PHONE: 15, SCHOOL: 24, title_header(kind): 30, CATEGORY: 16})
-    return workbook_bytes(wb), len(rows)
+class RegistrationsExporter(ListExporter):
+    """The full registration list (organizers only, with ID numbers and phones): one row per
+    person, entries in category, division and code order, students before advisers; the
+    template's columns, then 作品编号, 状态, 学校代码, 市县, 类别代码, 出生日期."""
+
+    identifier = "registrations"
+    verbose_name = "报名信息"
+    sheet_name = "报名信息"
+    text_columns = (ID_NUMBER, PHONE, "作品编号", "学校代码", "出生日期")
+
+    def __init__(self, event: dict[str, Any], entries: list[dict[str, Any]], members: list[dict[str, Any]]) -> None:
+        self.event, self.entries, self.members = event, entries, members
+        self.column_widths = {ID_NUMBER: 22, PHONE: 15, SCHOOL: 24, title_header(event["kind"]): 30, CATEGORY: 16}
+        self.row_count = 0
+
+    def header(self) -> list[str]:
+        kind = self.event["kind"]
+        # applications kinds export their members with the entry columns of a contest
+        return [*template_columns("innovation" if kind_of(kind).applications else kind), *EXPORT_EXTRA]
+
+    async def rows(self) -> AsyncIterator[list[Any]]:
+        rows = await asyncio.to_thread(self._rows)  # decrypting every ID number and phone: CPU work
+        self.row_count = len(rows)
+        for row in rows:
+            yield row
+
+    def _rows(self) -> list[list[Any]]:
+        division_order = {d: i for i, d in enumerate(DIVISIONS)}
+        entries = sorted(self.entries, key=lambda e: (e["category_position"] or 0, division_order.get(e["division"], 9), e["code"]))
+        by_entry: dict[int, list[dict[str, Any]]] = {}
+        for m in self.members:
+            by_entry.setdefault(m["entry"], []).append(m)
+        rows = []
+        for entry in entries:
+            people = sorted(by_entry.get(entry["id"], []), key=lambda m: (m["role"] != "student", m["position"], m["id"]))
+            for m in people:
+                student = m["role"] == "student"
+                rows.append([
+                    m["name"], m["gender"], m["id_type"], decrypt_pii(m["id_number_enc"]) or "", m["grade"], entry["school_name"],
+                    decrypt_pii(m["phone_enc"]) or "", "学生" if student else "辅导教师", entry["title"], entry["category_name"],
+                    entry["division"], ("是" if m["consent_publication"] else "否") if student else "",
+                    entry["code"], STATUS_LABELS.get(entry["status"], entry["status"]), entry["school_code"], entry["city"],
+                    entry["category_code"], m["birth_date"].isoformat() if m["birth_date"] else "",
+                ])
+        return rows
 
 
-__all__ = ["registration_template", "import_registrations", "export_registrations", "template_columns", "title_header"]
+__all__ = ["RegistrationsExporter", "registration_template", "import_registrations", "export_registrations", "template_columns", "title_header"]

@@ -17,12 +17,14 @@ from app.i18n import _
 from app.principal import Principal
 from app.region_codes import region_code_of
 from app.tables import School
+from app.times import format_time, now
 from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row, registration_is_open
+from competitions.events.tables import Category, Event
 from competitions.registration.access import entry_readers
 from competitions.registration.members import CleanMember, MemberInput, clean_member, team_problems
-from competitions.events.tables import Category, Event
+from competitions.registration.quotas import ACTIVE_STATUSES as ACTIVE_STATUSES  # statuses that count against quotas
+from competitions.registration.quotas import active_entries, school_quota_excess
 from competitions.registration.tables import Entry, Member
-from app.times import format_time, now
 
 STATUS_LABELS = {
     "draft": "草稿",
@@ -34,8 +36,6 @@ STATUS_LABELS = {
 }
 # statuses a school may still edit (approved entries are changed by the organizer only)
 SCHOOL_EDITABLE = ("draft", "submitted", "returned")
-# statuses that count against quotas
-ACTIVE_STATUSES = ("draft", "submitted", "recommended", "returned", "approved")
 MAX_TITLE_LENGTH = 200
 
 
@@ -260,18 +260,13 @@ def clean_title(value: Any) -> str:
 
 async def quota_problem(event_id: int, school_id: int, category: dict[str, Any], *, adding: int = 1, exclude_entry: int | None = None) -> str | None:
     """A translated message if ``adding`` more entries of ``school_id`` in ``category``
-    would exceed the per-school quota (``None`` quota = no limit), else ``None``."""
-    quota = category.get("school_quota")
-    if quota is None:
+    would exceed the per-school quota (``None`` quota = no limit), else ``None``
+    (:mod:`competitions.registration.quotas`, the check the workbook import uses too)."""
+    if category.get("school_quota") is None:
         return None
-    where = (Entry.event == event_id) & (Entry.school == school_id) & (Entry.category == category["id"]) & Entry.status.is_in(list(ACTIVE_STATUSES))
-    if exclude_entry:
-        where &= Entry.id != exclude_entry
-    existing = await Entry.count().where(where)
-    if existing + adding > quota:
-        return _("“{category}”类别每校最多 {quota} 个作品，本校已有 {existing} 个。请先撤回其他作品或改报其他类别。",
-                 category=category["name"], quota=quota, existing=existing)
-    return None
+    existing = await active_entries(event_id, school_id, category["id"], exclude_entry=exclude_entry)
+    excess = school_quota_excess(category, existing, adding)
+    return excess.message() if excess else None
 
 
 async def allocate_codes(event_id: int, category_code: str, divisions: list[str]) -> list[str]:

@@ -1,7 +1,6 @@
 """Registration tables: entries (作品 / 队伍), members (students and advisers; ID numbers and phones encrypted) and documents."""
 from __future__ import annotations
 
-
 from piccolo.columns import (
     Boolean,
     Date,
@@ -16,7 +15,6 @@ from piccolo.table import Table
 
 from app.tables import School, User
 from competitions.events.tables import Category, Event
-
 
 ENTRY_STATUSES = ("draft", "submitted", "recommended", "returned", "approved", "withdrawn")
 

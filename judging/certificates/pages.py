@@ -24,20 +24,25 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import HTTPException
 
-from app.web.auth import organizer_only, requires
 from app.errors import ServiceError, TooManyRequests
 from app.i18n import _
-from app.web import flash, form_bool, form_int, form_value, redirect, render, user_of
+from app.times import show_time
+from app.web import client_address, flash, form_bool, form_int, form_value, redirect, render, user_of
+from app.web.auth import organizer_only, requires
+from app.web.errors import http_error_handler
 from competitions.events import services as events
 from judging.certificates import services as certificates
-from app.web import client_address
-from judging.certificates.controllers import (base_url_of, batch_file_response, is_organizer, one_certificate_response,
-                                             pdf_response)
-from app.times import show_time
-from app.web.errors import http_error_handler
-from judging.scoring.views import event_context, json_response
+from judging.certificates.controllers import (
+    base_url_of,
+    batch_file_response,
+    is_organizer,
+    one_certificate_response,
+    pdf_response,
+)
 from judging.certificates.render import FIELD_TYPES, PAGE_SIZES, page_size
 from judging.results.services import AWARD_LABELS
+from judging.rounds.states import RoundState
+from judging.scoring.views import event_context, json_response
 
 school_only = requires("school")
 BATCH_STATUS_LABELS = {"queued": "排队中", "running": "生成中", "done": "已完成", "failed": "失败", "stale": "已过期"}
@@ -118,7 +123,7 @@ class CertificatePages(Controller):
         kind = _kind(kind)
         ctx = await _ctx(event_id, kind)
         actor = user_of(request)
-        finalized = ctx["state"] == "finalized"
+        finalized = RoundState.of(ctx["state"]) is RoundState.FINALIZED
         check = None
         rows: list[dict[str, Any]] = []
         error = ""

@@ -49,16 +49,24 @@ from app.settings import get_settings
 from app.signals import batch_progressed
 from app.stores import increment
 from app.tables import School
+from app.times import SHANGHAI, now
 from competitions.events.kinds import kind_of
 from competitions.events.services import get_event_row
 from competitions.events.tables import Category
 from competitions.registration.tables import Entry, Member
-from judging.certificates.render import FIELD_TYPES, PAGE_SIZES, PLACEHOLDERS, CertificateRenderer, RenderSettings, page_size, placeholder_errors
+from judging.certificates.render import (
+    FIELD_TYPES,
+    PAGE_SIZES,
+    PLACEHOLDERS,
+    CertificateRenderer,
+    RenderSettings,
+    page_size,
+    placeholder_errors,
+)
+from judging.certificates.tables import Certificate, CertificateBatch, CertificateFont, CertificateTemplate
 from judging.results.services import AWARD_LABELS, compute_results
 from judging.rounds.services import current_round
-from judging.certificates.tables import Certificate, CertificateBatch, CertificateFont, CertificateTemplate
-from app.times import now
-from app.times import SHANGHAI
+from judging.rounds.states import RoundState
 
 log = logging.getLogger(__name__)
 
@@ -215,11 +223,12 @@ def _check_kind(kind: str) -> str:
     return kind
 
 
-async def get_template(event_id: int, kind: str = "award") -> dict[str, Any]:
+async def get_template(event_id: int, kind: str = "award", *, event: dict[str, Any] | None = None) -> dict[str, Any]:
     """The event's template for ``kind``: the stored one, else :func:`default_template`.
-    ``stored`` tells which."""
+    ``stored`` tells which. ``event``: the event row when the caller has loaded it."""
     _check_kind(kind)
-    await get_event_row(event_id)
+    if event is None:
+        await get_event_row(event_id)
     row = await CertificateTemplate.select().where(
         (CertificateTemplate.event == event_id) & (CertificateTemplate.kind == kind)).output(load_json=True).first()
     if row is None:
@@ -503,18 +512,21 @@ async def list_fonts(event_id: int) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- issuing
 
 
-async def require_finalized(event_id: int) -> dict[str, Any]:
-    """The current round, or :class:`Conflict` (409) unless its results are finalized."""
-    await get_event_row(event_id)
-    round_row = await current_round(event_id)
-    if round_row["state"] != "finalized":
+async def require_finalized(event_id: int, *, round_row: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The current round (``round_row`` when the caller has loaded it), or :class:`Conflict` (409)
+    unless its results are finalized."""
+    if round_row is None:
+        await get_event_row(event_id)
+        round_row = await current_round(event_id)
+    if RoundState.of(round_row) is not RoundState.FINALIZED:
         raise Conflict(_("结果定稿后才能生成证书。"))
     return round_row
 
 
-async def _recipients(event_id: int, kind: str, template: dict[str, Any]) -> list[dict[str, Any]]:
+async def _recipients(event_id: int, kind: str, template: dict[str, Any], *, event: dict[str, Any] | None = None,
+                      round_row: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Who gets a certificate of ``kind`` from the finalized results, with the texts to print."""
-    results = (await compute_results(event_id))["entries"]
+    results = (await compute_results(event_id, event=event, round_row=round_row))["entries"]
     if kind == "award":
         chosen = {r["entry_id"]: r for r in results if r["status"] == "complete" and r["award"]}
         role = "student"
@@ -548,11 +560,12 @@ async def _recipients(event_id: int, kind: str, template: dict[str, Any]) -> lis
     return out
 
 
-async def check_kind_for_event(event_id: int, kind: str) -> dict[str, Any]:
-    """The event, after checking that it can have certificates of ``kind``: camp
-    completion certificates (结营证书) only for camps (422 otherwise)."""
+async def check_kind_for_event(event_id: int, kind: str, *, event: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The event (``event`` when the caller has loaded it), after checking that it can have
+    certificates of ``kind``: camp completion certificates (结营证书) only for camps (422 otherwise)."""
     _check_kind(kind)
-    event = await get_event_row(event_id)
+    if event is None:
+        event = await get_event_row(event_id)
     if kind not in kind_of(event["kind"]).certificate_kinds:
         raise ValidationFailed(_("结营证书只适用于科学营，本赛事不是科学营。"))
     return event
@@ -600,7 +613,8 @@ async def mark_batches_stale(event_id: int, kind: str | None = None) -> None:
     await CertificateBatch.update({CertificateBatch.stale: True}).where(where)
 
 
-async def ensure_certificates(event_id: int, kind: str = "award", actor: Principal | None = None) -> dict[str, int]:
+async def ensure_certificates(event_id: int, kind: str = "award", actor: Principal | None = None, *,
+                              event: dict[str, Any] | None = None, round_row: dict[str, Any] | None = None) -> dict[str, int]:
     """Issue the certificates of ``kind`` that the finalized results call for and that do
     not exist yet; revoke valid ones the results no longer support (after an unlock and
     a new finalization). A certificate the organizer revoked is not issued again
@@ -608,11 +622,13 @@ async def ensure_certificates(event_id: int, kind: str = "award", actor: Princip
     finalization, :class:`ValidationFailed` for camp certificates of an event that is not
     a camp. Award certificates are issued by this automatically when a PDF or batch is
     made after finalization; the other kinds only when an organizer asks
-    (:func:`issue_certificates`). Returns ``{"issued", "revoked", "valid"}``."""
-    event = await check_kind_for_event(event_id, kind)
-    await require_finalized(event_id)
-    template = await get_template(event_id, kind)
-    wanted = await _recipients(event_id, kind, template)
+    (:func:`issue_certificates`). Returns ``{"issued", "revoked", "valid"}``. ``event`` and
+    ``round_row``: the event and its current round when the caller has loaded them (finalizing
+    hands them on), so they are read once per business action."""
+    event = await check_kind_for_event(event_id, kind, event=event)
+    round_row = await require_finalized(event_id, round_row=round_row)
+    template = await get_template(event_id, kind, event=event)
+    wanted = await _recipients(event_id, kind, template, event=event, round_row=round_row)
 
     async def work() -> dict[str, int]:
         from competitions.registration.services import lock_event
@@ -955,7 +971,7 @@ async def preview(event_id: int, kind: str, base_url: str, template: dict[str, A
     template = template or await get_template(event_id, kind)
     round_row = await current_round(event_id)
     cert: dict[str, Any] | None = None
-    if round_row["state"] == "finalized":
+    if RoundState.of(round_row) is RoundState.FINALIZED:
         rows = await list_certificates(event_id, kind)
         cert = rows[0] if rows else None
     if cert is None:
@@ -1287,7 +1303,7 @@ async def school_events(actor: Principal) -> list[dict[str, Any]]:
     if actor.school_id is None:
         return []
     finalized = await Round.select(Round.event, Round.event.name.as_alias("name"), Round.event.year.as_alias("year")).where(
-        (Round.is_current == True) & (Round.state == "finalized"))  # noqa: E712
+        (Round.is_current == True) & (Round.state == RoundState.FINALIZED.value))  # noqa: E712
     out = []
     for r in sorted(finalized, key=lambda r: -r["event"]):
         n = await Entry.count().where((Entry.event == r["event"]) & (Entry.school == actor.school_id) & (Entry.status == "approved"))
@@ -1296,7 +1312,9 @@ async def school_events(actor: Principal) -> list[dict[str, Any]]:
     return out
 
 
-async def on_results_finalized(event_id: int, actor: Principal, **_signal: Any) -> None:
+async def on_results_finalized(event_id: int, actor: Principal, *, event: dict[str, Any] | None = None,
+                               round: dict[str, Any] | None = None, **_signal: Any) -> None:
     """Receiver of :data:`app.signals.results_finalized`: award certificates exist from finalization
-    on (numbers issued once; participation, adviser and camp certificates only on request)."""
-    await ensure_certificates(event_id, "award", actor)
+    on (numbers issued once; participation, adviser and camp certificates only on request). Uses the
+    event and round rows the sender loaded, when it sends them."""
+    await ensure_certificates(event_id, "award", actor, event=event, round_row=round)

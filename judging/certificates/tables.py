@@ -1,7 +1,6 @@
 """Certificate tables: fonts, templates (background, fields in mm), issued certificates with their numbers, background batches."""
 from __future__ import annotations
 
-
 from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
@@ -9,7 +8,6 @@ from piccolo.table import Table
 from app.tables import School, User
 from competitions.events.tables import Category, Event
 from competitions.registration.tables import Entry, Member
-
 
 CERTIFICATE_KINDS = ("award", "participation", "adviser", "camp")
 

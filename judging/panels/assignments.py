@@ -11,12 +11,11 @@ Assignments that already have a score (or a draft) are always kept.
 """
 from __future__ import annotations
 
-import datetime as dt
 import random
 from collections import defaultdict, deque
 from typing import Any
 
-from app import audit
+from app import audit, times
 from app.db import is_sqlite, write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
@@ -25,8 +24,8 @@ from competitions.events.services import get_event_row
 from competitions.registration.tables import Entry, Member
 from judging.panels.services import EntryProfile, JudgeProfile, conflict_reason, eligible, judge_profiles
 from judging.rounds.services import current_round, round_entry_ids
-from judging.scoring.tables import Assignment
-from judging.scoring.tables import Score
+from judging.rounds.states import RoundState
+from judging.scoring.tables import Assignment, Score
 
 CONFLICT_LABELS = {
     "declared_entry": "评委申报回避该作品",
@@ -205,7 +204,7 @@ async def generate(actor: Principal, event_id: int, judges_per_entry: int, seed:
         raise ValidationFailed(_("每个作品的评委人数必须是 1 到 20 的整数。"))
     event = await get_event_row(event_id)
     round_row = await current_round(event_id)
-    if round_row["state"] != "open":
+    if RoundState.of(round_row).scores_locked:
         raise Conflict(_("结果已公示或定稿，不能重新分配评委。"))
     entries = await entry_profiles(await round_entry_ids(round_row))
     judges = await judge_profiles(event_id)
@@ -247,7 +246,7 @@ async def generate(actor: Principal, event_id: int, judges_per_entry: int, seed:
 async def _insert_assignments(round_id: int, pairs: list[tuple[int, int]]) -> None:
     """Insert ``(entry, judge)`` assignments of a round, 500 rows a statement (one
     multi-row INSERT: building 15,000 Piccolo row objects costs seconds)."""
-    at = dt.datetime.now(dt.timezone.utc)
+    at = times.now()
     for start in range(0, len(pairs), 500):
         chunk = pairs[start:start + 500]
         values = ", ".join(["({}, {}, {}, {})"] * len(chunk))
@@ -262,7 +261,7 @@ async def move_assignment(actor: Principal, assignment_id: int, judge_user_id: i
     if row is None:
         raise NotFound(_("分配记录不存在。"))
     round_row = await current_round_for(row["round"])
-    if round_row["state"] != "open":
+    if RoundState.of(round_row).scores_locked:
         raise Conflict(_("结果已公示或定稿，不能改派评委。"))
     if await Score.exists().where(Score.assignment == assignment_id):
         raise Conflict(_("该评委已经评分，不能改派（否则会丢失评分）。"))

@@ -1,37 +1,41 @@
 """Panel pages: an event's judges and conflicts, assignment board, printed score sheets; the judge's own tablet pages (my entries, an entry, the score form with its offline outbox)."""
 from __future__ import annotations
 
-
-import datetime as dt
+from decimal import Decimal
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post, put
 
 from app.accounts import services as accounts
-from app.schools import services as schools
-from app.web.auth import organizer_only
-from app.errors import NotFound, ServiceError
+from app.errors import Conflict, NotFound, ServiceError
 from app.i18n import _
-from app.web import flash, form_int, form_value, render, user_of
+from app.schools import services as schools
+from app.times import local_now
+from app.web import flash, form_int, form_value, render, size_text, user_of
+from app.web.auth import organizer_only, requires
 from competitions.events import services as events
-from app.times import SHANGHAI
-from judging.panels import assignments
-from judging.panels import services as panels
-from judging.scoring import rubric
-from judging.scoring.views import SHEET_STATUS_LABELS, back_to, entry_ids_by_code, event_context, judging_page, number_text, split_list
-from decimal import Decimal
-
-from litestar import Response, put
-
-from app.errors import Conflict
-from app.web import size_text
-from app.web.auth import requires
+from competitions.events.kinds import kind_of
 from competitions.registration import documents as entry_documents
 from competitions.registration import services as registration
+from judging.panels import assignments
+from judging.panels import services as panels
 from judging.rounds import services as rounds
+from judging.rounds.states import RoundState
+from judging.scoring import rubric
 from judging.scoring import services as scoring
-from judging.scoring.views import json_response, judge_only, point_buttons, two
-from competitions.events.kinds import kind_of
+from judging.scoring.views import (
+    SHEET_STATUS_LABELS,
+    back_to,
+    entry_ids_by_code,
+    event_context,
+    json_response,
+    judge_only,
+    judging_page,
+    number_text,
+    point_buttons,
+    split_list,
+    two,
+)
 
 
 class PanelPages(Controller):
@@ -161,7 +165,7 @@ class PanelPages(Controller):
         categories = {c["code"]: c["name"] for c in await events.list_categories(event_id)}
         ctx = await event_context(event_id)
         return render(request, "judging/scoring/sheets.html", sheets=sheets, categories=categories,
-                      printed_at=dt.datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M"), number_text=number_text, **ctx)
+                      printed_at=local_now().strftime("%Y-%m-%d %H:%M"), number_text=number_text, **ctx)
 
 
 def _score_view(sheet: dict[str, Any]) -> dict[str, Any]:
@@ -193,9 +197,9 @@ class JudgePages(Controller):
             block = by_event.get(a["event_id"])
             if block is None:
                 event = await events.get_event(a["event_id"])
-                block = by_event[a["event_id"]] = {"event": event, "entries": [], "scored": 0, "locked": a["round_state"] != "open",
+                block = by_event[a["event_id"]] = {"event": event, "entries": [], "scored": 0, "locked": RoundState.of(a["round_state"]).scores_locked,
                                                    "state": a["round_state"],
-                                                   "state_label": _(rounds.STATE_LABELS.get(a["round_state"], a["round_state"]))}
+                                                   "state_label": _(RoundState.of(a["round_state"]).label)}
             block["entries"].append({**a, "total_text": two(a["total"]), "status_label": _(SHEET_STATUS_LABELS[a["status"]])})
             block["scored"] += a["status"] == "scored"
         return render(request, "judging/scoring/my_entries.html", blocks=list(by_event.values()), status_labels=_status_labels())
@@ -270,7 +274,7 @@ class JudgePages(Controller):
                 except ServiceError:
                     pass
             return json_response(payload, exc.status_code)
-        saved["saved_at"] = dt.datetime.now(SHANGHAI).strftime("%H:%M:%S")
+        saved["saved_at"] = local_now().strftime("%H:%M:%S")
         saved["progress"] = await _my_progress(user, entry_id)
         return json_response(saved)
 

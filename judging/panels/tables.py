@@ -1,7 +1,6 @@
 """Panel tables: the judges of an event with their categories and declared conflicts (回避)."""
 from __future__ import annotations
 
-
 from piccolo.columns import JSON, ForeignKey, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table

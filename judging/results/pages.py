@@ -1,30 +1,39 @@
 """Results pages: the judging area's overview and progress, consistency report, an entry's score sheets, results by method, awards, recommendations, publication (公示), objections, finalization, and the public results page."""
 from __future__ import annotations
 
-
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
-from app.web.auth import organizer_only
 from app.errors import NotFound, ServiceError
 from app.i18n import _
-from app.web import flash, form_int, form_value, render, user_of
+from app.times import local_now, show_time
+from app.web import flash, form_int, form_value, render, user_of, xlsx_response
+from app.web.auth import organizer_only
 from competitions.events import services as events
-from app.times import SHANGHAI, show_time
-from judging.results import publication
-from judging.results import services as results
-from judging.rounds import services as rounds
-from app.web import xlsx_response
-from judging.scoring.views import METHOD_LABELS, OBJECTION_STATUS_LABELS, back_to, entry_ids_by_code, event_context, judging_page, share_text
 from competitions.registration import services as registration
 from judging.panels import assignments
 from judging.panels import services as panels
+from judging.results import publication
+from judging.results import services as results
+from judging.rounds import services as rounds
+from judging.rounds.states import RoundState
 from judging.scoring import rubric
 from judging.scoring import services as scoring
-from judging.scoring.views import FLAG_LABELS, json_response, number_text, two
+from judging.scoring.views import (
+    FLAG_LABELS,
+    METHOD_LABELS,
+    OBJECTION_STATUS_LABELS,
+    back_to,
+    entry_ids_by_code,
+    event_context,
+    json_response,
+    judging_page,
+    number_text,
+    share_text,
+    two,
+)
 
 
 class ResultsPages(Controller):
@@ -106,7 +115,7 @@ class ResultsPages(Controller):
     async def workbook(self, event_id: int) -> Response:
         event = await events.get_event(event_id)
         content = await publication.results_workbook(event_id)
-        stamp = dt.datetime.now(SHANGHAI).strftime("%Y%m%d-%H%M")
+        stamp = local_now().strftime("%Y%m%d-%H%M")
         return xlsx_response(content, f"results-{event_id}-{stamp}.xlsx", f"{event['name']}-评审结果-{stamp}.xlsx")
 
     @get("/publication")
@@ -222,9 +231,9 @@ class PublicResultsPages(Controller):
             groups[-1]["rows"].append(r)
         round_row = await rounds.current_round(event_id)
         return render(request, "judging/results/public_results.html", event=event, groups=groups, award_labels=results.AWARD_LABELS,
-                      state=round_row["state"], state_label=_(rounds.STATE_LABELS.get(round_row["state"], "")),
+                      state=round_row["state"], state_label=_(RoundState.of(round_row).label),
                       published_text=show_time(round_row.get("published_at")), finalized_text=show_time(round_row.get("finalized_at")),
-                      objections_open=round_row["state"] == "published")
+                      objections_open=RoundState.of(round_row) is RoundState.PUBLISHED)
 
 
 class ProgressPages(Controller):
@@ -246,7 +255,7 @@ class ProgressPages(Controller):
     @get("/progress")
     async def progress(self, request: Request, event_id: int, partial: int | None = None) -> Any:
         data = await scoring.progress(event_id)
-        now_text = dt.datetime.now(SHANGHAI).strftime("%H:%M:%S")
+        now_text = local_now().strftime("%H:%M:%S")
         if partial:
             ctx = await event_context(event_id)
             return render(request, "judging/scoring/_progress.html", progress=data, updated_text=now_text, **ctx)

@@ -2,42 +2,56 @@
 to a final round; recommendations to the national contest; the results workbook."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
-
-import openpyxl
-from openpyxl.utils import get_column_letter
 
 from app import audit, signals
 from app.db import write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.exports.exporters import ListExporter, workbook_of
 from app.i18n import _
 from app.principal import Principal
-from app.exports.workbook import workbook_bytes, write_table
+from app.times import now
 from competitions.events.services import get_event_row
 from competitions.registration.tables import Entry, Member
 from judging.results.services import AWARD_LABELS, compute_results
-from judging.rounds.services import current_round, require_not_finalized
-from judging.scoring.rules import round_half_up
 from judging.results.tables import Objection, Recommendation
+from judging.rounds.services import current_round, require_not_finalized
+from judging.rounds.states import RoundAction, RoundState, transition
 from judging.rounds.tables import Round, RoundEntry
-from app.times import now
+from judging.scoring.rules import round_half_up
 
 
-async def _set_state(actor: Principal, event_id: int, state: str, action: str, reason: str = "") -> dict[str, Any]:
-    round_row = await current_round(event_id)
-    values: dict[Any, Any] = {Round.state: state}
-    if state == "published":
-        values[Round.published_at] = now()
-    if state == "finalized":
-        values[Round.finalized_at] = now()
+async def _set_state(actor: Principal, event_id: int, action: RoundAction, reason: str = "", *,
+                     round_row: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Take the transition ``action`` on the current round (``round_row`` when the caller has
+    loaded it) and audit it. Returns the round row as it now is."""
+    round_row = round_row if round_row is not None else await current_round(event_id)
+    old = RoundState.of(round_row)
+    step = transition(action, old)
+    if step.needs_reason and not reason.strip():
+        raise ValidationFailed(_("解锁定稿结果必须写明理由。"))
+    target = step.target
+    stamp = now()
+    values: dict[Any, Any] = {Round.state: target.value}
+    changed: dict[str, Any] = {"state": target.value}
+    if target is RoundState.PUBLISHED:
+        values[Round.published_at] = changed["published_at"] = stamp
+    if target is RoundState.FINALIZED:
+        values[Round.finalized_at] = changed["finalized_at"] = stamp
 
     async def work() -> None:
         await Round.update(values).where(Round.id == round_row["id"])
-        await audit.record(actor, action, "event", event_id, event_id=event_id, changes={"state": [round_row["state"], state]}, reason=reason)
+        await audit.record(actor, step.audit_action, "event", event_id, event_id=event_id,
+                           changes={"state": [old.value, target.value]}, reason=reason)
 
     await write_transaction(work)
-    return {"event_id": event_id, "round_id": round_row["id"], "state": state}
+    return {**round_row, **changed}
+
+
+def _state_out(event_id: int, round_row: dict[str, Any]) -> dict[str, Any]:
+    return {"event_id": event_id, "round_id": round_row["id"], "state": round_row["state"]}
 
 
 async def publish(actor: Principal, event_id: int) -> dict[str, Any]:
@@ -45,23 +59,23 @@ async def publish(actor: Principal, event_id: int) -> dict[str, Any]:
     scores locked. Raises :class:`Conflict` once finalized."""
     await get_event_row(event_id)
     round_row = await current_round(event_id)
-    require_not_finalized(round_row)
-    return await _set_state(actor, event_id, "published", "results.publish")
+    return _state_out(event_id, await _set_state(actor, event_id, RoundAction.PUBLISH, round_row=round_row))
 
 
 async def finalize(actor: Principal, event_id: int) -> dict[str, Any]:
-    """Finalize: everything locked (any score change answers 409). Publishing first is not required."""
-    await get_event_row(event_id)
+    """Finalize: everything locked (any score change answers 409). Publishing first is not required.
+    The event and its current round are read once here and handed on (to the state change and to
+    the receivers of :data:`app.signals.results_finalized`)."""
+    event = await get_event_row(event_id)
     round_row = await current_round(event_id)
-    if round_row["state"] == "finalized":
-        raise Conflict(_("结果已经定稿。"))
+    transition(RoundAction.FINALIZE, RoundState.of(round_row))
     open_objections = await Objection.count().where((Objection.event == event_id) & (Objection.status == "open"))
     if open_objections:
         raise Conflict(_("还有 {n} 条异议未处理，请先记录处理结果再定稿。", n=open_objections))
-    state = await _set_state(actor, event_id, "finalized", "results.finalize")
+    round_row = await _set_state(actor, event_id, RoundAction.FINALIZE, round_row=round_row)
     # reactions (award certificates are numbered from finalization on) are connected by their plugins
-    await signals.results_finalized.send(event_id=event_id, actor=actor, round_id=round_row["id"])
-    return state
+    await signals.results_finalized.send(event_id=event_id, actor=actor, round_id=round_row["id"], event=event, round=round_row)
+    return _state_out(event_id, round_row)
 
 
 async def unlock(actor: Principal, event_id: int, reason: str) -> dict[str, Any]:
@@ -71,16 +85,14 @@ async def unlock(actor: Principal, event_id: int, reason: str) -> dict[str, Any]
         raise ValidationFailed(_("解锁定稿结果必须写明理由。"))
     await get_event_row(event_id)
     round_row = await current_round(event_id)
-    if round_row["state"] != "finalized":
-        raise Conflict(_("结果尚未定稿，无需解锁。"))
-    return await _set_state(actor, event_id, "published", "results.unlock", reason)
+    return _state_out(event_id, await _set_state(actor, event_id, RoundAction.UNLOCK, reason, round_row=round_row))
 
 
 async def is_published(event_id: int) -> bool:
     """True once the current round is published or finalized; :class:`NotFound` for an unknown event."""
     await get_event_row(event_id)
     round_row = await current_round(event_id)
-    return round_row["state"] in ("published", "finalized")
+    return RoundState.of(round_row).is_public
 
 
 async def record_objection(actor: Principal, event_id: int, entry_id: int | None, raised_by: str, content: str) -> dict[str, Any]:
@@ -190,56 +202,101 @@ async def set_recommendations(actor: Principal, event_id: int, entry_ids: list[i
 
 
 RESULT_COLUMNS = ["类别", "组别", "名次", "作品编号", "作品名称", "学校", "市县", "学生", "辅导教师", "得分", "奖项", "推荐全国赛", "状态"]
+RESULT_WIDTHS = {"作品名称": 40, "学校": 24, "学生": 24, "辅导教师": 18, "类别": 16, "市县": 14}
+
+
+class ResultsExporter(ListExporter):
+    """The organizer's results, in results order (category, division, rank): no ID numbers.
+    With ``school_code`` only that school's entries, on a sheet named after the school."""
+
+    identifier = "results"
+    verbose_name = "评审结果"
+    sheet_name = "评审结果"
+    column_widths = RESULT_WIDTHS
+
+    def __init__(self, event_id: int, school_code: str | None = None) -> None:
+        self.event_id = event_id
+        self.school_code = school_code
+        self.school_name: str | None = None
+        self.number_formats = {}
+        self._rows: list[list[Any]] | None = None
+
+    def header(self) -> list[str]:
+        return list(RESULT_COLUMNS)
+
+    def sheet_title(self) -> str:
+        return self.sheet_name if self.school_name is None else self.school_name[:31]
+
+    async def rows(self) -> AsyncIterator[list[Any]]:
+        for row in await self.load():
+            yield row
+
+    async def load(self) -> list[list[Any]]:
+        """The rows (read once; :class:`ResultsBySchoolExporter` reuses them)."""
+        if self._rows is not None:
+            return self._rows
+        event = await get_event_row(self.event_id)
+        self.number_formats = {"得分": "0." + "0" * event["score_decimals"] if event["score_decimals"] else "0"}
+        entries = (await compute_results(self.event_id, event=event))["entries"]
+        if self.school_code:
+            from app.tables import School
+
+            school = await School.select(School.id, School.name).where(School.code == self.school_code.strip().upper()).first()
+            if school is None:
+                raise NotFound(_("学校不存在：{code}", code=self.school_code))
+            self.school_name = school["name"]
+            ids_of_school = {e["id"] for e in await Entry.select(Entry.id).where((Entry.event == self.event_id) & (Entry.school == school["id"]))}
+            entries = [r for r in entries if r["entry_id"] in ids_of_school]
+        ids = [r["entry_id"] for r in entries]
+        people: dict[int, dict[str, list[str]]] = {}
+        for start in range(0, len(ids), 900):
+            for m in await Member.select(Member.entry, Member.name, Member.role).where(Member.entry.is_in(ids[start:start + 900])).order_by(Member.position):
+                people.setdefault(m["entry"], {"student": [], "adviser": []})[m["role"]].append(m["name"])
+        rows = []
+        for r in entries:
+            names = people.get(r["entry_id"], {"student": [], "adviser": []})
+            rows.append([r["category_name"], r["division"], r["rank"], r["code"], r["title"], r["school_name"], r["city"],
+                         "、".join(names["student"]), "、".join(names["adviser"]),
+                         Decimal(r["score"]) if r["score"] is not None else None, AWARD_LABELS.get(r["award"] or "", ""),
+                         "是" if r["recommended"] else "", "评分完成" if r["status"] == "complete" else "评分未完成"])
+        self._rows = rows
+        return rows
+
+
+class ResultsBySchoolExporter(ListExporter):
+    """The same results in school order (city, school, award, category, entry code), for
+    sending each school its results; the 学校 and 市县 columns come first."""
+
+    identifier = "results_by_school"
+    verbose_name = "评审结果（按学校）"
+    sheet_name = "按学校"
+    column_widths = RESULT_WIDTHS
+    AWARD_ORDER = {"一等奖": 0, "二等奖": 1, "三等奖": 2}
+
+    def __init__(self, results: ResultsExporter) -> None:
+        self.results = results
+
+    def header(self) -> list[str]:
+        return ["学校", "市县", *[c for c in RESULT_COLUMNS if c not in ("学校", "市县")]]
+
+    async def rows(self) -> AsyncIterator[list[Any]]:
+        rows = await self.results.load()
+        self.number_formats = self.results.number_formats
+        index = {c: i for i, c in enumerate(RESULT_COLUMNS)}
+        ordered = sorted(rows, key=lambda row: (row[index["市县"]] or "", row[index["学校"]] or "", self.AWARD_ORDER.get(row[index["奖项"]], 3),
+                                               row[index["类别"]] or "", row[index["作品编号"]] or ""))
+        columns = self.header()
+        for row in ordered:
+            yield [row[index[c]] for c in columns]
 
 
 async def results_workbook(event_id: int, school_code: str | None = None) -> bytes:
-    """The organizer's results workbook: frozen header, sized columns, no ID numbers,
+    """The organizer's results workbook: frozen header, filters, sized columns, no ID numbers,
     every text cell written so no spreadsheet treats it as a formula. The first sheet
-    is in results order (category, division, rank); the second, ``按学校``, in school
-    order, for sending each school its results. With ``school_code`` only that
-    school's entries are included (one sheet)."""
-    event = await get_event_row(event_id)
-    results = await compute_results(event_id)
-    entries = results["entries"]
-    school_name = None
+    is in results order (category, division, rank, :class:`ResultsExporter`); the second, ``按学校``,
+    in school order (:class:`ResultsBySchoolExporter`), for sending each school its results. With
+    ``school_code`` only that school's entries are included (one sheet)."""
+    results = ResultsExporter(event_id, school_code)
     if school_code:
-        from app.tables import School
-
-        school = await School.select(School.id, School.name).where(School.code == school_code.strip().upper()).first()
-        if school is None:
-            raise NotFound(_("学校不存在：{code}", code=school_code))
-        school_name = school["name"]
-        ids_of_school = {e["id"] for e in await Entry.select(Entry.id).where((Entry.event == event_id) & (Entry.school == school["id"]))}
-        entries = [r for r in entries if r["entry_id"] in ids_of_school]
-    ids = [r["entry_id"] for r in entries]
-    people: dict[int, dict[str, list[str]]] = {}
-    for start in range(0, len(ids), 900):
-        for m in await Member.select(Member.entry, Member.name, Member.role).where(Member.entry.is_in(ids[start:start + 900])).order_by(Member.position):
-            people.setdefault(m["entry"], {"student": [], "adviser": []})[m["role"]].append(m["name"])
-    rows = []
-    for r in entries:
-        names = people.get(r["entry_id"], {"student": [], "adviser": []})
-        rows.append([r["category_name"], r["division"], r["rank"], r["code"], r["title"], r["school_name"], r["city"],
-                     "、".join(names["student"]), "、".join(names["adviser"]),
-                     Decimal(r["score"]) if r["score"] is not None else None, AWARD_LABELS.get(r["award"] or "", ""),
-                     "是" if r["recommended"] else "", "评分完成" if r["status"] == "complete" else "评分未完成"])
-    widths = {"作品名称": 40, "学校": 24, "学生": 24, "辅导教师": 18, "类别": 16, "市县": 14}
-    number_format = "0." + "0" * event["score_decimals"] if event["score_decimals"] else "0"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "评审结果" if school_name is None else school_name[:31]
-    write_table(ws, RESULT_COLUMNS, rows, widths=widths)
-    for cell in ws["J"][1:]:
-        cell.number_format = number_format
-    if school_name is None:
-        by_school = wb.create_sheet("按学校")
-        school_columns = ["学校", "市县", *[c for c in RESULT_COLUMNS if c not in ("学校", "市县")]]
-        index = {c: i for i, c in enumerate(RESULT_COLUMNS)}
-        award_order = {"一等奖": 0, "二等奖": 1, "三等奖": 2}
-        ordered = sorted(rows, key=lambda row: (row[index["市县"]] or "", row[index["学校"]] or "", award_order.get(row[index["奖项"]], 3),
-                                               row[index["类别"]] or "", row[index["作品编号"]] or ""))
-        write_table(by_school, school_columns, [[row[index[c]] for c in school_columns] for row in ordered], widths=widths)
-        score_col = get_column_letter(school_columns.index("得分") + 1)
-        for cell in by_school[score_col][1:]:
-            cell.number_format = number_format
-    return workbook_bytes(wb)
+        return await results.workbook()
+    return await workbook_of(results, ResultsBySchoolExporter(results))

@@ -15,21 +15,28 @@ from typing import Any
 
 import msgspec
 
-from app.db import write_transaction
 from app import audit
+from app.db import write_transaction
 from app.errors import ValidationFailed
 from app.i18n import _
 from app.principal import Principal
 from competitions.events.services import get_event_row
-from competitions.events.tables import Event
 from competitions.registration.tables import Entry, Member
+from judging.results.tables import AwardAdjustment, Recommendation
 from judging.rounds.services import current_round, round_entry_ids
 from judging.scoring.rubric import rubrics_by_category, rules_of
 from judging.scoring.rules import (
-    JudgeScorer, aggregate, award_cutoffs, award_for, competition_ranks, judge_scorer, mean, population_sd, round_half_up,
+    JudgeScorer,
+    aggregate,
+    award_cutoffs,
+    award_for,
+    competition_ranks,
+    judge_scorer,
+    mean,
+    population_sd,
+    round_half_up,
 )
 from judging.scoring.tables import Assignment
-from judging.results.tables import AwardAdjustment, Recommendation
 
 DIVISION_ORDER = {"小学": 0, "初中": 1, "高中": 2}
 AWARD_LABELS = {"first": "一等奖", "second": "二等奖", "third": "三等奖"}
@@ -113,19 +120,19 @@ def judge_scores(data: dict[str, Any], rubrics: dict[int, list[dict[str, Any]]])
     return raw, complete, assigned
 
 
-async def compute_results(event_id: int, method: str | None = None) -> dict[str, Any]:
+async def compute_results(event_id: int, method: str | None = None, *, event: dict[str, Any] | None = None,
+                          round_row: dict[str, Any] | None = None) -> dict[str, Any]:
     """Results of the current round: ``{"event_id", "round", "method", "state",
     "entries": [{"entry_id", "code", "title", "school_name", "city", "category_code",
     "category_name", "division", "status", "rank", "score", "award", "computed_award",
     "adjustment_reason", "recommended", "judges", "scored"}]}`` sorted by category,
     division, then rank (incomplete entries last). ``score`` is a string (``"85.60"``).
-    ``method`` overrides the event's aggregation (for comparing methods)."""
-    event = await Event.select().where(Event.id == event_id).first()
+    ``method`` overrides the event's aggregation (for comparing methods). ``event`` and
+    ``round_row``: the event and its current round when the caller has loaded them."""
     if event is None:
-        from app.errors import NotFound
-
-        raise NotFound(_("赛事不存在（编号 {id}）。", id=event_id))
-    round_row = await current_round(event_id)
+        event = await get_event_row(event_id)
+    if round_row is None:
+        round_row = await current_round(event_id)
     data = await _load(event_id, round_row)
     rubrics = await rubrics_by_category(event_id)
     raw, complete, assigned = judge_scores(data, rubrics)

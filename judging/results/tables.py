@@ -1,7 +1,6 @@
 """Result tables: award adjustments (with reasons), city recommendations, objections (异议) during the public notice."""
 from __future__ import annotations
 
-
 from piccolo.columns import ForeignKey, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table

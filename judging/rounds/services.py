@@ -8,9 +8,9 @@ from typing import Any
 from app.errors import Conflict
 from app.i18n import _
 from competitions.registration.tables import Entry
+from judging.rounds.states import STATE_LABELS as STATE_LABELS  # the labels, for older callers
+from judging.rounds.states import RoundState
 from judging.rounds.tables import Round, RoundEntry
-
-STATE_LABELS = {"open": "评审中", "published": "公示中", "finalized": "已定稿"}
 
 
 async def current_round(event_id: int) -> dict[str, Any]:
@@ -48,12 +48,13 @@ async def round_entry_ids(round_row: dict[str, Any]) -> list[int]:
 
 def require_open_for_judges(round_row: dict[str, Any]) -> None:
     """Judges change scores only while the round is open (before publication)."""
-    if round_row["state"] == "finalized":
+    state = RoundState.of(round_row)
+    if state is RoundState.FINALIZED:
         raise Conflict(_("结果已定稿，评分已锁定，不能再修改。"))
-    if round_row["state"] == "published":
+    if state is RoundState.PUBLISHED:
         raise Conflict(_("结果已公示，评委评分已锁定；如需更改请联系组委会。"))
 
 
 def require_not_finalized(round_row: dict[str, Any]) -> None:
-    if round_row["state"] == "finalized":
+    if RoundState.of(round_row) is RoundState.FINALIZED:
         raise Conflict(_("结果已定稿，任何修改都会被拒绝；如确需修改，请组委会先解锁并说明理由。"))

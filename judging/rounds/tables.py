@@ -1,19 +1,18 @@
 """Round tables: an event's judging rounds (single, or preliminary then final) with their state (open / published / finalized), and which entries each round judges."""
 from __future__ import annotations
 
-
 from piccolo.columns import Boolean, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from competitions.events.tables import Event
 from competitions.registration.tables import Entry
-
+from judging.rounds.states import RoundState
 
 ROUND_KINDS = ("single", "preliminary", "final")
 
 
-RESULT_STATES = ("open", "published", "finalized")
+RESULT_STATES = tuple(state.value for state in RoundState)
 
 
 class Round(Table, tablename="judging_round"):
@@ -24,7 +23,7 @@ class Round(Table, tablename="judging_round"):
     name = Varchar(length=50, default="")
     position = Integer(default=0)
     is_current = Boolean(default=True)
-    state = Varchar(length=16, default="open")
+    state = Varchar(length=16, default=RoundState.OPEN.value)
     published_at = Timestamptz(null=True, default=None)
     finalized_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()

@@ -1,15 +1,14 @@
 """Scoring pages: the rubric (评分标准) editor per category."""
 from __future__ import annotations
 
-
 from typing import Any
 
 from litestar import Controller, Request, get, post
 
-from app.web.auth import organizer_only
 from app.errors import ServiceError
 from app.i18n import _
 from app.web import flash, form_value, user_of
+from app.web.auth import organizer_only
 from competitions.events import services as events
 from judging.scoring import rubric
 from judging.scoring.views import back_to, judging_page, number_text

@@ -12,8 +12,9 @@ from app.i18n import _
 from app.principal import Principal
 from competitions.events.services import get_event_row
 from competitions.events.tables import Category
-from judging.scoring.rules import CriterionRule, judge_scorer, plain
 from judging.rounds.services import current_round
+from judging.rounds.states import RoundState
+from judging.scoring.rules import CriterionRule, judge_scorer, plain
 from judging.scoring.tables import Criterion, Score
 
 # CASTIC-style criteria offered for a new event (weights add to 100, 10 points each)
@@ -91,7 +92,7 @@ async def set_rubric(actor: Principal, event_id: int, criteria: list[dict[str, A
     """
     await get_event_row(event_id)
     round_row = await current_round(event_id)
-    if round_row["state"] != "open":
+    if RoundState.of(round_row).scores_locked:
         raise Conflict(_("结果已公示或定稿，不能修改评分标准（否则会改变已公布的成绩）。"))
     category_id = None
     if category_code:

@@ -18,15 +18,15 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
 from app.signals import scores_changed
-from competitions.registration.tables import Entry
-from judging.rounds.services import current_round, require_not_finalized, require_open_for_judges
-from judging.scoring.rubric import get_rubric, rules_of
-from judging.scoring.rules import judge_score, plain
-from judging.scoring.tables import Assignment
-from judging.rounds.tables import Round
-from judging.scoring.tables import Score, ScoreChange
 from app.times import now
 from competitions.events.services import get_event_row
+from competitions.registration.tables import Entry
+from judging.rounds.services import current_round, require_not_finalized, require_open_for_judges
+from judging.rounds.states import RoundState
+from judging.rounds.tables import Round
+from judging.scoring.rubric import get_rubric, rules_of
+from judging.scoring.rules import judge_score, plain
+from judging.scoring.tables import Assignment, Score, ScoreChange
 
 
 def _points(criteria: list[dict[str, Any]], values: dict[str, Any]) -> dict[str, str]:
@@ -84,7 +84,7 @@ async def get_my_score(actor: Principal, entry_id: int) -> dict[str, Any]:
     return {
         "criteria": score["points"] if score else {}, "comment": score["comment"] if score else "",
         "version": score["version"] if score else 0, "total": score["total"] if score else "",
-        "complete": bool(score and score["complete"]), "rubric": rubric, "locked": ctx["state"] != "open",
+        "complete": bool(score and score["complete"]), "rubric": rubric, "locked": RoundState.of(ctx["state"]).scores_locked,
     }
 
 

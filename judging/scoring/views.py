@@ -23,14 +23,15 @@ from typing import Any
 
 from litestar import MediaType, Request, Response
 
-from app.web.auth import requires
 from app.i18n import _
 from app.web import redirect, render
+from app.web.auth import requires
 from competitions.events import services as events
 from competitions.events.views import event_view
-from judging.rounds import services as rounds
-from judging.scoring.rules import round_half_up
 from competitions.registration import services as registration
+from judging.rounds import services as rounds
+from judging.rounds.states import RoundState
+from judging.scoring.rules import round_half_up
 
 judge_only = requires("judge")
 
@@ -119,7 +120,7 @@ async def event_context(event_id: int) -> dict[str, Any]:
     event = event_view(await events.get_event(event_id))
     round_row = await rounds.current_round(event_id)
     return {"event": event, "round": round_row, "state": round_row["state"],
-            "state_label": _(rounds.STATE_LABELS.get(round_row["state"], round_row["state"])),
+            "state_label": _(RoundState.of(round_row).label),
             "round_label": _(ROUND_KIND_LABELS[round_row["kind"]]) if round_row["kind"] in ("preliminary", "final") else "",
             "tabs": TABS, "base": f"/events/{event_id}/judging"}
 

@@ -6,8 +6,8 @@ import shutil
 import subprocess
 
 import pytest
-from fpdf import FPDF
 import qrcode
+from fpdf import FPDF
 from PIL import Image
 from qrcode.constants import ERROR_CORRECT_Q
 

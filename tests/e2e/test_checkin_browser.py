@@ -18,11 +18,11 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from competitions.checkin import services as checkin
 from competitions.checkin import credentials
+from competitions.checkin import services as checkin
+from competitions.checkin.tables import Checkin, RejectedScan
 from competitions.events import services as events
 from competitions.registration import services as registration
-from competitions.checkin.tables import Checkin, RejectedScan
 from competitions.registration.tables import Member
 from tests import factories
 from tests.conftest import gb11643

@@ -343,10 +343,9 @@ def test_submit_requires_guardian_consent_for_every_student(world):
 
 
 async def _member_for_edit(world, member_id):
-    from competitions.registration import services as registration
-
     from app.accounts.services import load_principal
     from app.tables import User
+    from competitions.registration import services as registration
 
     user = await User.select(User.id).where(User.username == "hk01").first()
     data = await registration.member_for_edit(await load_principal(user["id"]), member_id)

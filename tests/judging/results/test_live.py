@@ -8,8 +8,8 @@ from litestar.testing import TestClient
 from judging.certificates import services as certificates
 from judging.certificates.live import batches_topic
 from judging.results.live import progress_topic
-from tests.judging.certificates.test_certificates import awarded
 from tests.judging.api import generate, score
+from tests.judging.certificates.test_certificates import awarded
 from tests.judging.pages import assigned_to, build_panel, post
 from tests.sse import EventStream, wait_for
 

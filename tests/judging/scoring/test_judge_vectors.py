@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from judging.scoring.rules import judge_score, plain, round_half_up
 from judging.scoring.rubric import rules_of
+from judging.scoring.rules import judge_score, plain, round_half_up
 from judging.scoring.services import _points, total_of
 from tests.conftest import skip_or_fail
 

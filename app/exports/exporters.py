@@ -1,0 +1,105 @@
+"""Exporters: the workbooks the service writes, as small classes that yield a header and rows.
+
+Modelled on pretix's ``ListExporter``: a capability subclasses :class:`ListExporter` with an
+``identifier``, a ``verbose_name`` and a ``sheet_name``, says what its columns are
+(:meth:`ListExporter.header`) and yields one list of values per row (:meth:`ListExporter.rows`,
+async, so it may read the database). The base class writes the sheet through the one safe cell
+writer (:func:`app.exports.workbook.write_table`: characters XML cannot hold dropped,
+formula-like text stored as text), with a bold frozen header, filters on, column widths
+(``column_widths``), text columns (``text_columns``, so ID numbers and codes stay exact) and
+number formats per column (``number_formats``).
+
+``await exporter.workbook()`` gives the .xlsx bytes of one sheet; :func:`workbook_of` puts
+several exporters' sheets into one workbook (the results workbook: by rank, then by school).
+Building the file runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+
+from app.exports.workbook import workbook_bytes, write_table
+
+
+@dataclass
+class SheetData:
+    """What one exporter produced: a titled table and how to format it."""
+
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+    column_widths: dict[str, int] = field(default_factory=dict)
+    text_columns: tuple[str, ...] = ()
+    number_formats: dict[str, str] = field(default_factory=dict)
+    filters: bool = True
+
+
+class ListExporter:
+    """One sheet: a header row and rows. Subclasses set the class attributes and implement
+    :meth:`header` and :meth:`rows`; instances carry what the export is about (an event, a
+    session). ``column_widths``/``text_columns``/``number_formats`` are keyed by header text and
+    may be overridden per instance (a score format that depends on the event)."""
+
+    identifier: ClassVar[str] = ""
+    verbose_name: ClassVar[str] = ""
+    sheet_name: ClassVar[str] = "Sheet"
+    column_widths: dict[str, int] = {}
+    text_columns: tuple[str, ...] = ()
+    number_formats: dict[str, str] = {}
+    filters: bool = True
+
+    def header(self) -> list[str]:
+        raise NotImplementedError
+
+    async def rows(self) -> AsyncIterator[list[Any]]:
+        raise NotImplementedError
+        yield []  # pragma: no cover - makes this an async generator
+
+    def sheet_title(self) -> str:
+        """The sheet's name (Excel allows 31 characters)."""
+        return self.sheet_name[:31]
+
+    async def sheet(self) -> SheetData:
+        """The header and every row, collected (the database is read here)."""
+        header = list(self.header())
+        rows = [list(row) async for row in self.rows()]
+        return SheetData(self.sheet_title(), header, rows, dict(self.column_widths), tuple(self.text_columns),
+                         dict(self.number_formats), self.filters)
+
+    async def workbook(self) -> bytes:
+        """The .xlsx bytes of this exporter's sheet."""
+        return await workbook_of(self)
+
+
+async def workbook_of(*exporters: ListExporter) -> bytes:
+    """One workbook with a sheet per exporter, in the order given."""
+    sheets = [await exporter.sheet() for exporter in exporters]
+    return await asyncio.to_thread(build_workbook, sheets)
+
+
+def build_workbook(sheets: list[SheetData]) -> bytes:
+    wb = openpyxl.Workbook()
+    for index, sheet in enumerate(sheets):
+        ws = wb.active if index == 0 else wb.create_sheet()
+        ws.title = sheet.title
+        write_sheet(ws, sheet)
+    return workbook_bytes(wb)
+
+
+def write_sheet(ws: Any, sheet: SheetData) -> None:
+    """Write ``sheet`` into the worksheet ``ws``: header bold and frozen, every cell through the
+    safe writer, formats per column, filters on."""
+    write_table(ws, sheet.header, sheet.rows, text_columns=sheet.text_columns, widths=sheet.column_widths)
+    for name, number_format in sheet.number_formats.items():
+        if name in sheet.header:
+            letter = get_column_letter(sheet.header.index(name) + 1)
+            for cell in ws[letter][1:]:
+                cell.number_format = number_format
+    if sheet.filters:
+        ws.auto_filter.ref = ws.dimensions
