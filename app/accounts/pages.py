@@ -15,7 +15,7 @@ from app.i18n import LOCALES, _
 from app.plugins import registry
 from app.schools import services as schools
 from app.tables import ROLES
-from app.web import client_address, error_message, flash, form_value, redirect, render, user_of
+from app.web import attempt, client_address, error_message, flash, form_value, redirect, render, user_of
 from app.web.auth import SESSION_KEY, logged_in, organizer_only
 
 
@@ -110,12 +110,7 @@ class UserPages(Controller):
     async def create(self, request: Request) -> Any:
         form = await request.form()
         data = {k: form_value(form, k) or None for k in ("username", "role", "school_code", "city", "display_name")}
-        try:
-            await accounts.create_user(user_of(request), password=form.get("password") or "", must_change_password=True, **data)
-        except ServiceError as exc:
-            flash(request, exc.message, "error")
-        else:
-            flash(request, _("已创建账号 {username}，首次登录时须修改密码。", username=data["username"]))
+        await attempt(request, accounts.create_user(user_of(request), password=form.get("password") or "", must_change_password=True, **data), _("已创建账号 {username}，首次登录时须修改密码。", username=data["username"]))
         return redirect("/users/")
 
     @get("/{user_id:int}/login-qr")

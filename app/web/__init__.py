@@ -2,13 +2,14 @@
 form parsing, redirects with flash messages."""
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
 from litestar.response import Redirect, Template
 
-from app.errors import ValidationFailed
+from app.errors import ServiceError, ValidationFailed
 from app.i18n import _, get_locale
 from app.principal import Principal
 
@@ -111,4 +112,16 @@ async def upload_bytes(request: Request, field: str = "file") -> bytes:
 def client_address(request: Request) -> str:
     """The peer address of ``request`` (``"-"`` when unknown): the key of per-address rate limits."""
     return request.client.host if request.client else "-"
+
+
+async def attempt(request: Request, action: Awaitable[Any], success: str) -> bool:
+    """Run a page's business action: on success flash ``success``, on a :class:`ServiceError` flash
+    its message as an error (the page then redirects either way). Returns whether it succeeded."""
+    try:
+        await action
+    except ServiceError as exc:
+        flash(request, exc.message, "error")
+        return False
+    flash(request, success)
+    return True
 

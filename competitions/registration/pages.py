@@ -18,7 +18,7 @@ from app.i18n import _
 from app.schools import services as schools
 from app.settings import get_settings
 from app.times import local_now, show_time
-from app.web import flash, form_bool, form_value, redirect, render, size_text, user_of, xlsx_response
+from app.web import attempt, flash, form_bool, form_value, redirect, render, size_text, user_of, xlsx_response
 from app.web.auth import organizer_only, requires
 from competitions.events import services as events
 from competitions.events.views import event_view
@@ -365,12 +365,7 @@ class EntryPages(Controller):
     @post("/{entry_id:int}/withdraw", guards=[registrars])
     async def withdraw(self, request: Request, entry_id: int) -> Any:
         form = await request.form()
-        try:
-            await registration.withdraw_entry(user_of(request), entry_id, form_value(form, "reason"))
-        except ServiceError as exc:
-            flash(request, exc.message, "error")
-        else:
-            flash(request, _("作品已撤回。其中的学生可以改报其他作品。"))
+        await attempt(request, registration.withdraw_entry(user_of(request), entry_id, form_value(form, "reason")), _("作品已撤回。其中的学生可以改报其他作品。"))
         return redirect(f"/entries/{entry_id}")
 
     @post("/{entry_id:int}/review", guards=[requires("organizer", "city")])
@@ -477,12 +472,7 @@ class MemberPages(Controller):
     @post("/{member_id:int}/remove")
     async def remove(self, request: Request, member_id: int) -> Any:
         current = await registration.member_for_edit(user_of(request), member_id)
-        try:
-            await registration.remove_member(user_of(request), member_id)
-        except ServiceError as exc:
-            flash(request, exc.message, "error")
-        else:
-            flash(request, _("已删除“{name}”。", name=current["name"]))
+        await attempt(request, registration.remove_member(user_of(request), member_id), _("已删除“{name}”。", name=current["name"]))
         return redirect(f"/entries/{current['entry_id']}#members")
 
 
@@ -515,12 +505,7 @@ class DocumentPages(Controller):
         docs = entry_documents
         if docs is None:
             return redirect("/")
-        try:
-            await docs.delete_document(user_of(request), document_id)
-        except ServiceError as exc:
-            flash(request, exc.message, "error")
-        else:
-            flash(request, _("材料已删除。"))
+        await attempt(request, docs.delete_document(user_of(request), document_id), _("材料已删除。"))
         return redirect(f"/entries/{entry_id}#documents" if entry_id else "/")
 
 

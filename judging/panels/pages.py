@@ -11,7 +11,7 @@ from app.errors import Conflict, NotFound, ServiceError
 from app.i18n import _
 from app.schools import services as schools
 from app.times import local_now
-from app.web import flash, form_int, form_value, render, size_text, user_of
+from app.web import attempt, flash, form_int, form_value, render, size_text, user_of
 from app.web.auth import organizer_only, requires
 from competitions.events import services as events
 from competitions.events.kinds import kind_of
@@ -99,12 +99,7 @@ class PanelPages(Controller):
 
     @post("/judges/{user_id:int}/remove")
     async def remove_judge(self, request: Request, event_id: int, user_id: int) -> Any:
-        try:
-            await panels.remove_judge(user_of(request), event_id, user_id)
-        except ServiceError as exc:
-            flash(request, exc.message, "error")
-        else:
-            flash(request, _("已将该评委移出本赛事。已有的分配和评分仍保留，请重新生成分配。"))
+        await attempt(request, panels.remove_judge(user_of(request), event_id, user_id), _("已将该评委移出本赛事。已有的分配和评分仍保留，请重新生成分配。"))
         return back_to(event_id, "/judges")
 
     @get("/assignments")

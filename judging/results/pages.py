@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from app.errors import NotFound, ServiceError
 from app.i18n import _
 from app.times import local_now, show_time
-from app.web import flash, form_int, form_value, render, user_of, xlsx_response
+from app.web import attempt, flash, form_int, form_value, render, user_of, xlsx_response
 from app.web.auth import organizer_only
 from competitions.events import services as events
 from competitions.registration import services as registration
@@ -76,12 +76,7 @@ class ResultsPages(Controller):
         quotas = {k: form_value(form, f"award_{k}") for k in ("first", "second", "third") if form_value(form, f"award_{k}")}
         if quotas:
             data["award_quotas"] = quotas
-        try:
-            await events.update_event(user_of(request), event_id, data)
-        except ServiceError as exc:
-            flash(request, exc.message, "error")
-        else:
-            flash(request, _("评审设置已保存，结果已按新设置重新计算。"))
+        await attempt(request, events.update_event(user_of(request), event_id, data), _("评审设置已保存，结果已按新设置重新计算。"))
         return back_to(event_id, "/results")
 
     @post("/awards")
@@ -295,12 +290,7 @@ class ProgressPages(Controller):
         objection = form_value(form, "objection")
         if objection:
             reason = f"{_('异议')} #{objection}：{reason}" if reason else f"{_('异议')} #{objection}"
-        try:
-            await scoring.organizer_change_score(user_of(request), score_id, criteria, reason)
-        except ServiceError as exc:
-            flash(request, exc.message, "error")
-        else:
-            flash(request, _("评分已修改，修改记录已保存。"))
+        await attempt(request, scoring.organizer_change_score(user_of(request), score_id, criteria, reason), _("评分已修改，修改记录已保存。"))
         return back_to(event_id, f"/entries/{entry_id}" if entry_id else "/results")
 
 
