@@ -68,11 +68,10 @@ def test_no_import_error_guard_around_own_modules():
     assert guarded == {}
 
 
-def test_programme_routes_come_from_plugins():
+def test_programme_routes_come_from_plugins(app):
     """Every domain controller is mounted, and only through the plugin of its programme."""
-    from app.factory import create_app, platform_routes, programme_plugins
+    from app.factory import platform_routes, programme_plugins
 
-    app = create_app()
     paths = {route.path for route in app.routes}
     for expected in ("/api/v1/events", "/api/v1/entries/{entry_id:int}", "/api/v1/checkin/scan",
                      "/api/v1/events/{event_id:int}/rubric", "/api/v1/events/{event_id:int}/results",
