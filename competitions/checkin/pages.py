@@ -7,6 +7,7 @@ services as the JSON API.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -47,6 +48,12 @@ def _member_id(body: dict[str, Any], message: str) -> int:
         return int(body.get("member_id"))
     except (TypeError, ValueError):
         raise ValidationFailed(message) from None
+
+
+@functools.cache
+def _outbox_js() -> str:
+    """app/static/outbox.js, inlined into the scan page (its offline copy in the service worker keeps it); read once."""
+    return (STATIC_DIR / "outbox.js").read_text(encoding="utf-8")
 
 
 class CheckinPages(Controller):
@@ -115,7 +122,6 @@ class CheckinPages(Controller):
         version is a digest of the static files, so a new deployment replaces the cached ones."""
         import hashlib
 
-
         digest = hashlib.sha256()
         for path in sorted(STATIC_DIR.rglob("*")):
             if path.is_file():
@@ -130,7 +136,7 @@ class CheckinPages(Controller):
         session = await checkin.get_session(user_of(request), session_id)
         base = f"/checkin/{session_id}"
         return render(request, "competitions/checkin/scan.html", session=session, secure=_is_secure(request),
-                      outbox_js=(STATIC_DIR / "outbox.js").read_text(encoding="utf-8"),
+                      outbox_js=_outbox_js(),
                       urls={"scan": f"{base}/scan", "manual": f"{base}/manual", "search": f"{base}/search",
                             "live": f"{base}/live", "undo": f"{base}/undo"})
 
