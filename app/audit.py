@@ -1,4 +1,5 @@
 """Audit trail: one row per change, with personal data masked before it is written."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -119,8 +120,20 @@ def _actor_name(actor: Principal | None) -> str:
     return (actor.display_name or actor.username) if actor else "system"
 
 
-AUDIT_COLUMNS = ("at", "actor", "actor_name", "action", "object_type", "object_id", "event_id", "entry_id", "school_id",
-                 "summary", "changes", "reason")
+AUDIT_COLUMNS = (
+    "at",
+    "actor",
+    "actor_name",
+    "action",
+    "object_type",
+    "object_id",
+    "event_id",
+    "entry_id",
+    "school_id",
+    "summary",
+    "changes",
+    "reason",
+)
 
 
 async def record_many(actor: Principal | None, records: Iterable[AuditRecord], *, at: dt.datetime | None = None) -> int:
@@ -135,8 +148,23 @@ async def record_many(actor: Principal | None, records: Iterable[AuditRecord], *
         return 0
     stamp = at or times.now()
     actor_id, actor_name = (actor.id if actor else None), _actor_name(actor)
-    rows = [(stamp, actor_id, actor_name, r.action, r.object_type, r.object_id, r.event_id, r.entry_id, r.school_id,
-             r.summary, json.dumps(_jsonable(r.changes), ensure_ascii=False), r.reason) for r in records]
+    rows = [
+        (
+            stamp,
+            actor_id,
+            actor_name,
+            r.action,
+            r.object_type,
+            r.object_id,
+            r.event_id,
+            r.entry_id,
+            r.school_id,
+            r.summary,
+            json.dumps(_jsonable(r.changes), ensure_ascii=False),
+            r.reason,
+        )
+        for r in records
+    ]
 
     async def work() -> None:
         await bulk_insert(AuditLog, AUDIT_COLUMNS, rows)
@@ -157,9 +185,15 @@ async def entry_history(entry_id: int, *, organizer: bool = True) -> list[dict[s
     "changes", "reason"}]``. Without ``organizer``, judging records (individual judges'
     scores, objections, award adjustments) are left out: schools and cities see only
     registration history."""
-    rows = await AuditLog.select(
-        AuditLog.at, AuditLog.actor_name, AuditLog.action, AuditLog.summary, AuditLog.changes, AuditLog.reason
-    ).where(AuditLog.entry_id == entry_id).order_by(AuditLog.at).order_by(AuditLog.id).output(load_json=True)
+    rows = (
+        await AuditLog.select(
+            AuditLog.at, AuditLog.actor_name, AuditLog.action, AuditLog.summary, AuditLog.changes, AuditLog.reason
+        )
+        .where(AuditLog.entry_id == entry_id)
+        .order_by(AuditLog.at)
+        .order_by(AuditLog.id)
+        .output(load_json=True)
+    )
     if organizer:
         return rows
     return [r for r in rows if not r["action"].startswith(ORGANIZER_ONLY_PREFIXES)]

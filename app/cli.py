@@ -1,4 +1,5 @@
 """The ``xinmiao`` command (CONTRACT.md, "Install and run")."""
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,16 @@ def _serve(host: str, port: int, workers: int = 1, certfile: str | None = None, 
             sys.exit("--certfile and --keyfile go together")
         kwargs.update(ssl_certfile=certfile, ssl_keyfile=keyfile)
     # open live pages (event streams) would otherwise hold a stop (Ctrl-C) until they end by themselves
-    uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level="info", proxy_headers=False,
-                timeout_graceful_shutdown=5, **kwargs)
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=False,
+        timeout_graceful_shutdown=5,
+        **kwargs,
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -97,8 +106,12 @@ def _report_without_region() -> None:
     left = asyncio.run(without_region())
     for kind, rows, show, fix in (
         ("schools", left["schools"], lambda r: f"{r['code']} {r['name']}", "edit them on the schools page"),
-        ("city accounts", left["accounts"], lambda r: r["username"],
-         "they see no schools until replaced by an account created with a valid --city"),
+        (
+            "city accounts",
+            left["accounts"],
+            lambda r: r["username"],
+            "they see no schools until replaced by an account created with a valid --city",
+        ),
     ):
         if rows:
             print(f"{len(rows)} {kind} have a city that names no Hainan city/county ({fix}):")
@@ -117,8 +130,17 @@ def cmd_users(args: argparse.Namespace) -> None:
     from app.errors import ServiceError
 
     try:
-        user = asyncio.run(accounts.create_user(None, username=args.username, password=password, role=args.role,
-                                                school_code=args.school, city=args.city, display_name=args.display_name))
+        user = asyncio.run(
+            accounts.create_user(
+                None,
+                username=args.username,
+                password=password,
+                role=args.role,
+                school_code=args.school,
+                city=args.city,
+                display_name=args.display_name,
+            )
+        )
     except ServiceError as exc:
         sys.exit(exc.message)
     print(f"created user {user['username']} ({user['role']}) id={user['id']}")
@@ -130,7 +152,7 @@ def cmd_backup(args: argparse.Namespace) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     url = settings.database_url
     if url.startswith("sqlite:///"):
-        source = sqlite3.connect(url[len("sqlite:///"):], timeout=30)
+        source = sqlite3.connect(url[len("sqlite:///") :], timeout=30)
         dest = sqlite3.connect(target)
         with dest:
             source.backup(dest)  # SQLite online backup API: consistent while the service runs
@@ -165,9 +187,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--keyfile")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("cert", help="make a self-signed HTTPS certificate for a venue laptop (phone cameras need HTTPS)")
-    p.add_argument("--host", action="append", default=[],
-                   help="IP address or host name phones will open (repeatable), e.g. --host 192.168.1.10")
+    p = sub.add_parser(
+        "cert", help="make a self-signed HTTPS certificate for a venue laptop (phone cameras need HTTPS)"
+    )
+    p.add_argument(
+        "--host",
+        action="append",
+        default=[],
+        help="IP address or host name phones will open (repeatable), e.g. --host 192.168.1.10",
+    )
     p.add_argument("--out", default=".", help="folder for xinmiao-cert.pem and xinmiao-key.pem")
     p.add_argument("--days", type=int, default=365)
     p.set_defaults(func=cmd_cert)

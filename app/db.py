@@ -5,6 +5,7 @@ through :func:`write_transaction`, which on SQLite takes the write lock at ``BEG
 IMMEDIATE`` and retries the whole unit of work if the lock is still busy, so
 "database is locked" never reaches a user. PostgreSQL uses a connection pool.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,6 +23,7 @@ from app.engines import SQLITE_TIMEOUT_SECONDS, engine_from_url  # noqa: F401  (
 
 T = TypeVar("T")
 os.environ.setdefault("PICCOLO_CONF", "app.piccolo_conf")
+
 
 def is_sqlite(engine: Engine | None = None) -> bool:
     return isinstance(engine or current_engine(), SQLiteEngine)
@@ -114,9 +116,7 @@ async def _transaction() -> AsyncIterator[Any]:
 
 
 def _is_busy(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and (
-        "locked" in str(exc) or "busy" in str(exc)
-    )
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
 
 async def write_transaction(work: Callable[[], Awaitable[T]], attempts: int = 8) -> T:
@@ -163,7 +163,7 @@ async def executemany(sql: str, rows: list[tuple[Any, ...]]) -> None:
     if transaction is None:  # pragma: no cover - programming error
         raise RuntimeError("bulk writes must run inside write_transaction")
     for start in range(0, len(rows), 2000):
-        await transaction.connection.executemany(sql, rows[start:start + 2000])
+        await transaction.connection.executemany(sql, rows[start : start + 2000])
 
 
 async def bulk_insert(table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]], pg: bool | None = None) -> None:

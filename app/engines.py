@@ -19,7 +19,7 @@ def engine_from_url(url: str) -> Engine:
     Raises ``ValueError`` for any other scheme.
     """
     if url.startswith("sqlite:///"):
-        path = Path(url[len("sqlite:///"):])
+        path = Path(url[len("sqlite:///") :])
         path.parent.mkdir(parents=True, exist_ok=True)
         return SQLiteEngine(
             path=str(path),

@@ -3,6 +3,7 @@
 Every ``message`` is already translated (services call :func:`app.i18n._`) and says what
 is wrong and how to fix it.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,6 @@
 """The application factory: the one place that wires settings, database, sessions,
 CSRF, templates, error handling and the domains' routes together."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,8 +42,13 @@ def _template_engine(engine: JinjaTemplateEngine) -> None:
 
 def platform_routes() -> list[Any]:
     """The platform's own controllers and pages: log-in, accounts, schools."""
-    return [*accounts_api.api_routes(), *schools_api.api_routes(), *regions_api.api_routes(), *accounts_pages.page_routes(),
-            *schools_pages.page_routes()]
+    return [
+        *accounts_api.api_routes(),
+        *schools_api.api_routes(),
+        *regions_api.api_routes(),
+        *accounts_pages.page_routes(),
+        *schools_pages.page_routes(),
+    ]
 
 
 def programme_plugins() -> list[ProgrammePlugin]:
@@ -76,13 +82,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
     ]
 
     session_config = ServerSideSessionConfig(
-        key="xinmiao_session", max_age=settings.session_lifetime_seconds, httponly=True, samesite="lax",
-        store="sessions", renew_on_access=True,
+        key="xinmiao_session",
+        max_age=settings.session_lifetime_seconds,
+        httponly=True,
+        samesite="lax",
+        store="sessions",
+        renew_on_access=True,
         exclude=["^/api/"],  # the API authenticates with bearer tokens only; no session store round trip
     )
     csrf = CSRFConfig(
-        secret=derive_key("csrf").hex(), cookie_name="xinmiao_csrf", header_name="x-csrftoken",
-        exclude=["/api/"], cookie_samesite="lax",
+        secret=derive_key("csrf").hex(),
+        cookie_name="xinmiao_csrf",
+        header_name="x-csrftoken",
+        exclude=["/api/"],
+        cookie_samesite="lax",
     )
     return Litestar(
         route_handlers=route_handlers,
@@ -90,7 +103,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[session_config.middleware, LocaleAndUserMiddleware()],
         csrf_config=csrf,
         stores={"sessions": sessions()},
-        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=_template_engine),
+        template_config=TemplateConfig(
+            directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=_template_engine
+        ),
         exception_handlers={
             ServiceError: service_error_handler,
             HTTPException: http_error_handler,
@@ -102,4 +117,3 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=settings.max_document_bytes + 1024 * 1024,
         debug=settings.debug,
     )
-

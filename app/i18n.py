@@ -7,6 +7,7 @@ variable set per request from the ``lang`` cookie or ``Accept-Language``.
 
 ``_("第 {row} 行", row=3)`` translates, then fills ``{name}`` placeholders.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -26,7 +27,11 @@ def _catalog(locale: str) -> dict[str, str]:
     messages: dict[str, str] = {}
     if locale == DEFAULT_LOCALE:
         return messages
-    paths = [p for package in ("app", "competitions", "judging") for p in (PROJECT_ROOT / package).rglob(f"locale/{locale}/*.po")]
+    paths = [
+        p
+        for package in ("app", "competitions", "judging")
+        for p in (PROJECT_ROOT / package).rglob(f"locale/{locale}/*.po")
+    ]
     for path in sorted(paths):
         with path.open("rb") as fh:
             catalog = read_po(fh, locale=locale)

@@ -26,6 +26,7 @@ own (guarded) route.
 Channels belong to the event loop they were started on (tests run an app on several loops);
 :func:`publish` finds them through the running loop.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -65,8 +66,12 @@ class LoopChannels(ChannelsPlugin):
     Redis hiccup."""
 
     def __init__(self, backend: ChannelsBackend, *, namespace: str) -> None:
-        super().__init__(backend=backend, arbitrary_channels_allowed=True, subscriber_max_backlog=SUBSCRIBER_BACKLOG,
-                         subscriber_backlog_strategy="dropleft")
+        super().__init__(
+            backend=backend,
+            arbitrary_channels_allowed=True,
+            subscriber_max_backlog=SUBSCRIBER_BACKLOG,
+            subscriber_backlog_strategy="dropleft",
+        )
         self.namespace = namespace
         self.closing = asyncio.Event()
         self.publisher = _Publisher(self, asyncio.get_running_loop())
@@ -322,8 +327,14 @@ def _json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def event_stream(topic: str, snapshot: Snapshot, *, snapshot_event: str = "state",
-                 keepalive: float | None = None, max_seconds: float | None = None) -> ServerSentEvent:
+def event_stream(
+    topic: str,
+    snapshot: Snapshot,
+    *,
+    snapshot_event: str = "state",
+    keepalive: float | None = None,
+    max_seconds: float | None = None,
+) -> ServerSentEvent:
     """The response of a page's event stream: ``event: <snapshot_event>`` with ``await
     snapshot()`` on connect, then each event published to ``topic`` (``event: change``
     unless the publisher named another; ``data:`` JSON), a comment every ``keepalive``
@@ -333,8 +344,13 @@ def event_stream(topic: str, snapshot: Snapshot, *, snapshot_event: str = "state
     when the backend refuses the subscription) the stream sends the snapshot and ends; the
     browser reconnects after :data:`RETRY_MS` and gets a fresh one."""
     return ServerSentEvent(
-        _events(topic, snapshot, snapshot_event, KEEPALIVE_SECONDS if keepalive is None else keepalive,
-                MAX_STREAM_SECONDS if max_seconds is None else max_seconds),
+        _events(
+            topic,
+            snapshot,
+            snapshot_event,
+            KEEPALIVE_SECONDS if keepalive is None else keepalive,
+            MAX_STREAM_SECONDS if max_seconds is None else max_seconds,
+        ),
         headers={"Cache-Control": "no-store"},
     )
 
@@ -370,8 +386,9 @@ async def _events(topic: str, snapshot: Snapshot, snapshot_event: str, keepalive
                 if left <= 0:
                     return
                 getter = asyncio.ensure_future(inbox.get())
-                done, _pending = await asyncio.wait({getter, closing, pump}, timeout=min(keepalive, left),
-                                                    return_when=asyncio.FIRST_COMPLETED)
+                done, _pending = await asyncio.wait(
+                    {getter, closing, pump}, timeout=min(keepalive, left), return_when=asyncio.FIRST_COMPLETED
+                )
                 if getter not in done:
                     getter.cancel()
                     if closing in done or pump in done:
@@ -389,7 +406,9 @@ async def _events(topic: str, snapshot: Snapshot, snapshot_event: str, keepalive
 def _change(raw: bytes) -> ServerSentEventMessage:
     try:
         message = json.loads(raw)
-        return ServerSentEventMessage(event=str(message.get("event") or "change"), data=_json(message.get("data") or {}))
+        return ServerSentEventMessage(
+            event=str(message.get("event") or "change"), data=_json(message.get("data") or {})
+        )
     except (ValueError, AttributeError):
         return ServerSentEventMessage(event="change", data="{}")
 

@@ -5,6 +5,7 @@ printed, because fpdf2 only warns about a missing glyph and leaves it out. Defau
 ``pip install`` (``pylopdf-fonts-zh-cn``). QR codes: fixed mask, level Q, one small raster per code.
 Why: docs/decisions/0003-pdf-fonts-and-qr.md.
 """
+
 from __future__ import annotations
 
 import io
@@ -197,7 +198,7 @@ def qr_matrix(text: str) -> list[list[bool]]:
     Q, the smallest version that fits, fixed mask pattern :data:`QR_MASK_PATTERN`.
     Raises ``qrcode.exceptions.DataOverflowError`` for text too long for any version."""
     size, modules = _qr_modules(text)
-    return [[bool(v) for v in modules[r * size:(r + 1) * size]] for r in range(size)]
+    return [[bool(v) for v in modules[r * size : (r + 1) * size]] for r in range(size)]
 
 
 def qr_image(text: str, border: int = 4, scale: int = 1) -> Image.Image:
@@ -224,7 +225,7 @@ def _qr_image(text: str, border: int) -> Image.Image:
     blank_rows = b"\xff" * (full * border)
     rows = [blank_rows]
     for r in range(size):
-        rows.append(pad + pixels[r * size:(r + 1) * size] + pad)
+        rows.append(pad + pixels[r * size : (r + 1) * size] + pad)
     rows.append(blank_rows)
     return Image.frombytes("L", (full, full), b"".join(rows))
 

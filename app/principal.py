@@ -1,4 +1,5 @@
 """The authenticated caller, as carried in a session or an access token."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass

@@ -4,6 +4,7 @@ and matching free text to them.
 Pure Python with no database access: the migration that creates the ``region`` table,
 the services and the token loader all use it.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,11 +17,11 @@ LEVELS = ("prefecture_city", "county_city", "county")
 
 
 class RegionRecord(NamedTuple):
-    code: str          # GB/T 2260, six digits
-    name: str          # full name, as written in official lists
-    short_name: str    # what people often write (海口, 白沙)
-    level: str         # prefecture_city (地级市) | county_city (县级市) | county (县, 自治县)
-    autonomous: bool   # ethnic autonomous county (民族自治县)
+    code: str  # GB/T 2260, six digits
+    name: str  # full name, as written in official lists
+    short_name: str  # what people often write (海口, 白沙)
+    level: str  # prefecture_city (地级市) | county_city (县级市) | county (县, 自治县)
+    autonomous: bool  # ethnic autonomous county (民族自治县)
     sort_order: int
     parent_code: str = PROVINCE_CODE
 
@@ -63,7 +64,7 @@ def normalize(text: object) -> str:
 def _core(text: str) -> str:
     for prefix in PROVINCE_NAMES:
         if text.startswith(prefix) and len(text) > len(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
             break
     for suffix in _SUFFIXES:
         if text.endswith(suffix) and len(text) > len(suffix):
@@ -81,8 +82,11 @@ def find_region(text: object, regions: Iterable = REGIONS):
         return None
     core = _core(value)
     for region in regions:
-        code, name, short = (region["code"], region["name"], region["short_name"]) if isinstance(region, dict) \
+        code, name, short = (
+            (region["code"], region["name"], region["short_name"])
+            if isinstance(region, dict)
             else (region.code, region.name, region.short_name)
+        )
         if value in (code, name, short) or core in (short, _core(name)):
             return region
     return None

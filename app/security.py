@@ -6,6 +6,7 @@ HMAC-SHA256, from ``cryptography``); duplicate checks use an HMAC-SHA256 "keyed 
 so equal numbers can be found without decrypting. Keys are derived from the secret key
 with HKDF-SHA256 and a distinct ``info`` per purpose.
 """
+
 from __future__ import annotations
 
 import base64

@@ -1,4 +1,5 @@
 """Settings read once from the environment (see CONTRACT.md, "Configuration")."""
+
 from __future__ import annotations
 
 import os
@@ -63,7 +64,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     data_dir.mkdir(parents=True, exist_ok=True)
     database_url = env.get("XINMIAO_DATABASE_URL") or f"sqlite:///{data_dir / 'xinmiao.sqlite3'}"
     if database_url.startswith("sqlite:///"):
-        key_dir = Path(database_url[len("sqlite:///"):]).resolve().parent
+        key_dir = Path(database_url[len("sqlite:///") :]).resolve().parent
     else:
         key_dir = data_dir
     secret = env.get("XINMIAO_SECRET_KEY") or _load_or_create_key(key_dir)

@@ -1,6 +1,7 @@
 """Key-value stores (Litestar's): Redis when ``XINMIAO_REDIS_URL`` is set, otherwise
 sessions in files under the data directory (shared by workers on one machine) and
 counters in process memory."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -1,4 +1,5 @@
 """Platform tables: schools, user accounts, audit trail, one-time log-in codes."""
+
 from __future__ import annotations
 
 from piccolo.columns import (
@@ -25,8 +26,9 @@ class School(Table, tablename="school"):
     code = Varchar(length=32, unique=True, index=True)
     name = Varchar(length=200, index=True)
     city = Varchar(length=64, index=True)
-    region = ForeignKey(references=Region, target_column="code", null=True, default=None, index=True,
-                        on_delete=OnDelete.restrict)
+    region = ForeignKey(
+        references=Region, target_column="code", null=True, default=None, index=True, on_delete=OnDelete.restrict
+    )
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
@@ -41,8 +43,7 @@ class User(Table, tablename="app_user"):
     display_name = Varchar(length=100, default="")
     school = ForeignKey(references=School, null=True, default=None)
     city = Varchar(length=64, null=True, default=None)
-    region = ForeignKey(references=Region, target_column="code", null=True, default=None,
-                        on_delete=OnDelete.restrict)
+    region = ForeignKey(references=Region, target_column="code", null=True, default=None, on_delete=OnDelete.restrict)
     is_active = Boolean(default=True)
     must_change_password = Boolean(default=False)
     failed_logins = Integer(default=0)

@@ -5,6 +5,7 @@ phones open the service on a laptop at the venue (``https://192.168.1.10:8443/``
 self-signed certificate makes the phone show a warning once ("proceed anyway"); after that
 the page is a secure context and the camera works.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,14 +42,21 @@ def write_self_signed(folder: Path, hosts: list[str], days: int = 365) -> tuple[
         except ValueError:
             names.append(x509.DNSName(host))
     key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0] if hosts else "localhost"),
-                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Xinmiao venue")])
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, hosts[0] if hosts else "localhost"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Xinmiao venue"),
+        ]
+    )
     now = times.now()
     cert = (
         x509.CertificateBuilder()
-        .subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days))
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=days))
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
@@ -59,6 +67,7 @@ def write_self_signed(folder: Path, hosts: list[str], days: int = 365) -> tuple[
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.touch(mode=0o600, exist_ok=True)
     key_path.chmod(0o600)
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path

@@ -8,6 +8,7 @@ balanced) and prints, per run: seconds, the number of assignments, the load spre
 (max - min over judges) and the number of entries that could not get k judges.
 Target on a 2-core machine: under 10 s. ``XINMIAO_BENCH_DATABASE_URL`` runs it on PostgreSQL.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,9 +43,11 @@ async def main(args: argparse.Namespace) -> None:
         times.append(elapsed)
         rows = await Assignment.select(Assignment.entry, Assignment.judge)
         load = Counter(r["judge"] for r in rows)
-        print(f"run {run + 1}: {elapsed:6.2f} s (CPU {cpu:.2f} s)  assignments {answer['assignments']}  "
-              f"load min {min(load.values())} max {max(load.values())} spread {max(load.values()) - min(load.values())}  "
-              f"unassigned entries {len(answer['unassigned_entries'])}")
+        print(
+            f"run {run + 1}: {elapsed:6.2f} s (CPU {cpu:.2f} s)  assignments {answer['assignments']}  "
+            f"load min {min(load.values())} max {max(load.values())} spread {max(load.values()) - min(load.values())}  "
+            f"unassigned entries {len(answer['unassigned_entries'])}"
+        )
         if profiler:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     # check the result once: k distinct judges per entry, every judge eligible
@@ -52,13 +55,21 @@ async def main(args: argparse.Namespace) -> None:
     judges = {j.user_id: j for j in await judge_profiles(event_id)}
     entries = {e.entry_id: e for e in await assignments.entry_profiles([r["entry"] for r in rows])}
     per_entry = Counter(r["entry"] for r in rows)
-    bad = [r for r in rows if entries[r["entry"]].category_code not in judges[r["judge"]].category_codes
-           or conflict_reason(judges[r["judge"]], entries[r["entry"]], event["judge_city_conflict"])]
-    print(f"checked: {len(rows)} assignments, {len(per_entry)} entries, "
-          f"{sum(1 for n in per_entry.values() if n == args.k)} with k={args.k} judges, conflicted or ineligible: {len(bad)}")
+    bad = [
+        r
+        for r in rows
+        if entries[r["entry"]].category_code not in judges[r["judge"]].category_codes
+        or conflict_reason(judges[r["judge"]], entries[r["entry"]], event["judge_city_conflict"])
+    ]
+    print(
+        f"checked: {len(rows)} assignments, {len(per_entry)} entries, "
+        f"{sum(1 for n in per_entry.values() if n == args.k)} with k={args.k} judges, conflicted or ineligible: {len(bad)}"
+    )
     best = min(times)
-    print(f"assignments.generate ({args.entries} entries, {args.judges} judges, k={args.k}): best {best:.2f} s "
-          f"(target < 10 s) {'OK' if best < 10 else 'MISSED'}")
+    print(
+        f"assignments.generate ({args.entries} entries, {args.judges} judges, k={args.k}): best {best:.2f} s "
+        f"(target < 10 s) {'OK' if best < 10 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

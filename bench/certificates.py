@@ -20,6 +20,7 @@ Prints the times, pages per second and peak memory (``ru_maxrss``). Targets on a
 machine: the PDF at ≥ 400 pages/s (about 4.5 × the floor), peak memory < 500 MB.
 ``XINMIAO_BENCH_DATABASE_URL`` runs it on PostgreSQL.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,22 +78,40 @@ async def setup(args: argparse.Namespace) -> dict:
     event_id = world["event_id"]
     rng = random.Random(5)
     entry_ids = [r["id"] for r in await Entry.select(Entry.id).where(Entry.event == event_id)]
-    titles = ["基于物联网的校园垃圾分类智能回收装置的设计与实现", "红树林湿地鸟类多样性调查", "海南黎锦纹样的数学之美",
-              "珊瑚白化与海水温度关系的观察研究", "智能浇花器", "校园雨水花园的设计"]
+    titles = [
+        "基于物联网的校园垃圾分类智能回收装置的设计与实现",
+        "红树林湿地鸟类多样性调查",
+        "海南黎锦纹样的数学之美",
+        "珊瑚白化与海水温度关系的观察研究",
+        "智能浇花器",
+        "校园雨水花园的设计",
+    ]
     await Entry.update({Entry.title: titles[0]}).where(Entry.event == event_id)
     for i, entry_id in enumerate(entry_ids[:600]):
         await Entry.update({Entry.title: f"{titles[i % len(titles)]}（{i}）"}).where(Entry.id == entry_id)
     students = []
     for entry_id in entry_ids:
         for position in range(args.students):
-            student = name(rng) if rng.random() > 0.05 else rng.choice(("阿依古丽·买买提", "王·阿不都", "热依拉·艾买提"))
-            students.append(Member(entry=entry_id, event=event_id, role="student", name=student, position=position,
-                                   consent_participation=True))
+            student = (
+                name(rng) if rng.random() > 0.05 else rng.choice(("阿依古丽·买买提", "王·阿不都", "热依拉·艾买提"))
+            )
+            students.append(
+                Member(
+                    entry=entry_id,
+                    event=event_id,
+                    role="student",
+                    name=student,
+                    position=position,
+                    consent_participation=True,
+                )
+            )
     for start in range(0, len(students), 500):
-        await Member.insert(*students[start:start + 500])
+        await Member.insert(*students[start : start + 500])
     await assignments.generate(world["organizer"], event_id, 3)
     await complete_scores(event_id)
-    await Event.update({Event.award_first: "0.2", Event.award_second: "0.3", Event.award_third: "0.5"}).where(Event.id == event_id)
+    await Event.update({Event.award_first: "0.2", Event.award_second: "0.3", Event.award_third: "0.5"}).where(
+        Event.id == event_id
+    )
     await publication.finalize(world["organizer"], event_id)
     await upload_background(world["organizer"], event_id, "award", background_jpeg())
     return world
@@ -129,8 +148,10 @@ async def main(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     world = await setup(args)
     event_id, org = world["event_id"], world["organizer"]
-    print(f"set-up {time.perf_counter() - t0:.1f} s: {args.entries} entries × {args.students} students, finalized; "
-          f"peak so far {peak_mb():.0f} MB")
+    print(
+        f"set-up {time.perf_counter() - t0:.1f} s: {args.entries} entries × {args.students} students, finalized; "
+        f"peak so far {peak_mb():.0f} MB"
+    )
 
     start = time.perf_counter()
     issued = await certificates.ensure_certificates(event_id, "award", org)
@@ -152,8 +173,10 @@ async def main(args: argparse.Namespace) -> None:
     pages = info["pages"]
     if args.out:
         Path(args.out).write_bytes(data)
-    print(f"pdf       {best_pdf:6.2f} s  {pages} pages, {len(data) / 1e6:.1f} MB, {len(info['unprintable'])} unprintable "
-          f"-> {pages / best_pdf:.0f} pages/s (service: results, check, draw, write)")
+    print(
+        f"pdf       {best_pdf:6.2f} s  {pages} pages, {len(data) / 1e6:.1f} MB, {len(info['unprintable'])} unprintable "
+        f"-> {pages / best_pdf:.0f} pages/s (service: results, check, draw, write)"
+    )
 
     start = time.perf_counter()
     renderer, printable, _unprintable, _total = await certificates._prepare(event_id, "award", None, None, BASE_URL)
@@ -171,14 +194,18 @@ async def main(args: argparse.Namespace) -> None:
     print(f"render    {draw_s + write_s:6.2f} s  -> {render_rate:.0f} pages/s")
 
     floor_s = floor(printable, default_font_path("serif"))
-    print(f"floor     {floor_s:6.2f} s  -> {len(printable) / floor_s:.0f} pages/s (fpdf2 alone, same text, no background, no QR)")
+    print(
+        f"floor     {floor_s:6.2f} s  -> {len(printable) / floor_s:.0f} pages/s (fpdf2 alone, same text, no background, no QR)"
+    )
     rate = pages / best_pdf
     peak = peak_mb()
     print(f"peak memory {peak:.0f} MB (ru_maxrss, whole process incl. set-up)")
-    print(f"certificates.pdf: {rate:.0f} pages/s (target >= {TARGET_PAGES_PER_SECOND}) "
-          f"{'OK' if rate >= TARGET_PAGES_PER_SECOND else 'MISSED'}; rendering alone {render_rate:.0f} pages/s; "
-          f"{best_pdf / floor_s:.2f} x the floor's time; peak {peak:.0f} MB (target < {TARGET_PEAK_MB}) "
-          f"{'OK' if peak < TARGET_PEAK_MB else 'MISSED'}")
+    print(
+        f"certificates.pdf: {rate:.0f} pages/s (target >= {TARGET_PAGES_PER_SECOND}) "
+        f"{'OK' if rate >= TARGET_PAGES_PER_SECOND else 'MISSED'}; rendering alone {render_rate:.0f} pages/s; "
+        f"{best_pdf / floor_s:.2f} x the floor's time; peak {peak:.0f} MB (target < {TARGET_PEAK_MB}) "
+        f"{'OK' if peak < TARGET_PEAK_MB else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

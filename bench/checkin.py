@@ -17,6 +17,7 @@ socket errors, and any scan whose check-in is missing from the database afterwar
 Targets (issue 4, 2-core machine): ratio >= 0.4 on SQLite, >= 0.25 on PostgreSQL, p99 under
 50 ms, zero errors. Needs ``wrk`` (Debian package ``wrk``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -89,11 +90,21 @@ async def populate(members: int) -> dict:
     event_id = world["event_id"]
     entry_ids = [r["id"] for r in await Entry.select(Entry.id).where(Entry.event == event_id).order_by(Entry.id)]
     rng = random.Random(4)
-    rows = [Member(entry=entry_ids[i % len(entry_ids)], event=event_id, role="student", name=name(rng), position=i // len(entry_ids))
-            for i in range(members)]
+    rows = [
+        Member(
+            entry=entry_ids[i % len(entry_ids)],
+            event=event_id,
+            role="student",
+            name=name(rng),
+            position=i // len(entry_ids),
+        )
+        for i in range(members)
+    ]
     await _insert(Member, rows)
     ids = [r["id"] for r in await Member.select(Member.id).where(Member.role == "student").order_by(Member.id)]
-    await User.insert(User(username="door", password_hash=hash_password(STAFF_PASSWORD), role="staff", display_name="门口"))
+    await User.insert(
+        User(username="door", password_hash=hash_password(STAFF_PASSWORD), role="staff", display_name="门口")
+    )
     now = dt.datetime.now(dt.timezone.utc)
     session = CheckinSession(event=event_id, name="报到", created_at=now)
     await session.save()
@@ -101,8 +112,21 @@ async def populate(members: int) -> dict:
 
 
 def start_server(target: str, port: int, env: dict) -> subprocess.Popen:
-    command = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-               "--log-level", "warning", "--no-access-log"]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        target,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -117,19 +141,47 @@ def start_server(target: str, port: int, env: dict) -> subprocess.Popen:
 
 
 def login(port: int) -> str:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/auth/login", method="POST",
-                                     data=json.dumps({"username": "door", "password": STAFF_PASSWORD}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/auth/login",
+        method="POST",
+        data=json.dumps({"username": "door", "password": STAFF_PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request) as response:
         return json.loads(response.read())["access_token"]
 
 
-def wrk(port: int, path: str, session_id: int, offset: int, token: str, tokens_file: Path, duration: int,
-        connections: int, script: Path) -> dict:
+def wrk(
+    port: int,
+    path: str,
+    session_id: int,
+    offset: int,
+    token: str,
+    tokens_file: Path,
+    duration: int,
+    connections: int,
+    script: Path,
+) -> dict:
     output = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), f"http://127.0.0.1:{port}",
-         "--", str(session_id), str(offset), path, token, str(tokens_file)],
-        capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+            "--",
+            str(session_id),
+            str(offset),
+            path,
+            token,
+            str(tokens_file),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
 
     def unit(value: str) -> float:
@@ -141,7 +193,11 @@ def wrk(port: int, path: str, session_id: int, offset: int, token: str, tokens_f
     p50 = unit(re.search(r"\s50%\s+(\S+)", output).group(1))
     p99 = unit(re.search(r"\s99%\s+(\S+)", output).group(1))
     non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", output)) else 0
-    socket_errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", output)) if "Socket errors" in output else 0
+    socket_errors = (
+        sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+        if "Socket errors" in output
+        else 0
+    )
     return {"rps": rps, "total": total, "p50": p50, "p99": p99, "non2xx": non2xx, "socket_errors": socket_errors}
 
 
@@ -153,8 +209,9 @@ async def count_checkins(session_id: int) -> int:
 
 def run_engine(args: argparse.Namespace, engine: str) -> dict:
     if engine == "postgresql":
-        os.environ["XINMIAO_BENCH_DATABASE_URL"] = os.environ.get("XINMIAO_BENCH_DATABASE_URL",
-                                                                   "postgresql://postgres@127.0.0.1:5432/postgres")
+        os.environ["XINMIAO_BENCH_DATABASE_URL"] = os.environ.get(
+            "XINMIAO_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        )
     else:
         os.environ.pop("XINMIAO_BENCH_DATABASE_URL", None)
     with Database() as database:
@@ -164,8 +221,13 @@ def run_engine(args: argparse.Namespace, engine: str) -> dict:
         tokens_file.write_text("\n".join(data["tokens"]) + "\n")
         script = tmp / "scan.lua"
         script.write_text(LUA)
-        env = {**os.environ, "XINMIAO_DATABASE_URL": database.url, "XINMIAO_DATA_DIR": str(database.tmp),
-               "XINMIAO_SECRET_KEY": SECRET, "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "XINMIAO_DATABASE_URL": database.url,
+            "XINMIAO_DATA_DIR": str(database.tmp),
+            "XINMIAO_SECRET_KEY": SECRET,
+            "PYTHONPATH": str(ROOT),
+        }
         service_port, bare_port = free_port(), free_port()
         service = start_server("app.main:app", service_port, env)
         bare = start_server("bench.bare_app:app", bare_port, env)
@@ -173,12 +235,33 @@ def run_engine(args: argparse.Namespace, engine: str) -> dict:
             token = login(service_port)
             warm = min(2000, len(data["tokens"]) // 10)
             # warm-up: both servers, the service with its own slice of tokens
-            wrk(service_port, "/api/v1/checkin/scan", data["session_id"], 0, token, tokens_file, 2, args.connections, script)
+            wrk(
+                service_port,
+                "/api/v1/checkin/scan",
+                data["session_id"],
+                0,
+                token,
+                tokens_file,
+                2,
+                args.connections,
+                script,
+            )
             warmed = asyncio.run(count_checkins(data["session_id"]))
             wrk(bare_port, "/scan", data["session_id"], 0, "", tokens_file, 2, args.connections, script)
-            scan_result = wrk(service_port, "/api/v1/checkin/scan", data["session_id"], max(warm, warmed), token, tokens_file,
-                              args.duration, args.connections, script)
-            bare_result = wrk(bare_port, "/scan", data["session_id"], 0, "", tokens_file, args.duration, args.connections, script)
+            scan_result = wrk(
+                service_port,
+                "/api/v1/checkin/scan",
+                data["session_id"],
+                max(warm, warmed),
+                token,
+                tokens_file,
+                args.duration,
+                args.connections,
+                script,
+            )
+            bare_result = wrk(
+                bare_port, "/scan", data["session_id"], 0, "", tokens_file, args.duration, args.connections, script
+            )
         finally:
             for process in (service, bare):
                 process.terminate()
@@ -188,8 +271,13 @@ def run_engine(args: argparse.Namespace, engine: str) -> dict:
         missing = scan_result["total"] - stored
         if scan_result["total"] > len(data["tokens"]) - max(warm, warmed):
             print(f"  warning: {scan_result['total']} scans but only {len(data['tokens'])} tokens: raise --members")
-        return {"engine": database.engine_name, "scan": scan_result, "bare": bare_result, "missing": max(missing, 0),
-                "stored": stored}
+        return {
+            "engine": database.engine_name,
+            "scan": scan_result,
+            "bare": bare_result,
+            "missing": max(missing, 0),
+            "stored": stored,
+        }
 
 
 def main() -> None:
@@ -209,11 +297,14 @@ def main() -> None:
         ratio = s["rps"] / b["rps"] if b["rps"] else 0.0
         errors = s["non2xx"] + s["socket_errors"] + r["missing"]
         target = targets[r["engine"]]
-        print(f"{r['engine']}: {s['rps']:.0f} scans/s ({s['total']} first scans, {r['stored']} check-ins stored), "
-              f"bare Litestar {b['rps']:.0f} req/s, ratio {ratio:.2f} (target >= {target}); "
-              f"scan latency p50 {s['p50']:.1f} ms, p99 {s['p99']:.1f} ms (target < 50); "
-              f"errors {errors} (non-2xx {s['non2xx']}, socket {s['socket_errors']}, missing check-ins {r['missing']})"
-              f" -> {'OK' if ratio >= target and s['p99'] < 50 and errors == 0 else 'MISSED'}", flush=True)
+        print(
+            f"{r['engine']}: {s['rps']:.0f} scans/s ({s['total']} first scans, {r['stored']} check-ins stored), "
+            f"bare Litestar {b['rps']:.0f} req/s, ratio {ratio:.2f} (target >= {target}); "
+            f"scan latency p50 {s['p50']:.1f} ms, p99 {s['p99']:.1f} ms (target < 50); "
+            f"errors {errors} (non-2xx {s['non2xx']}, socket {s['socket_errors']}, missing check-ins {r['missing']})"
+            f" -> {'OK' if ratio >= target and s['p99'] < 50 and errors == 0 else 'MISSED'}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ row above the header), then prints:
 With ``XINMIAO_BENCH_DATABASE_URL=postgresql://user@host:port/db`` the import is timed
 on PostgreSQL as well (a scratch database is created on that server and dropped).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,16 +45,72 @@ import openpyxl  # noqa: E402
 from app.settings import Settings, set_settings  # noqa: E402
 
 SECRET = "bench-secret-key"
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢符云"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢符云"
+)
 GIVEN = "子涵欣怡梓轩浩然雨桐思远一诺可馨宇航俊杰佳琪嘉怡诗涵博文明轩若曦梦瑶天佑晨曦志强海洋家豪婷婷文博亦菲"
 MINORITY = ("阿依古丽·买买提", "热依拉·艾力", "古丽娜尔·吐尔逊", "艾克拜尔·热合曼", "迪丽努尔·阿不都")
-ADDRESS_CODES = ("460105", "460106", "460107", "460108", "460202", "460203", "460204", "460400", "460321", "469001",
-                 "469002", "469005", "469006", "469007", "469021", "469022", "469023", "469024", "469025")
-CITIES = ("海口市", "三亚市", "儋州市", "琼海市", "文昌市", "万宁市", "东方市", "五指山市", "定安县", "屯昌县", "澄迈县", "临高县")
-GRADES = {"小学": ["三年级", "四年级", "五年级", "六年级"], "初中": ["初一", "初二", "初三"], "高中": ["高一", "高二", "高三"]}
+ADDRESS_CODES = (
+    "460105",
+    "460106",
+    "460107",
+    "460108",
+    "460202",
+    "460203",
+    "460204",
+    "460400",
+    "460321",
+    "469001",
+    "469002",
+    "469005",
+    "469006",
+    "469007",
+    "469021",
+    "469022",
+    "469023",
+    "469024",
+    "469025",
+)
+CITIES = (
+    "海口市",
+    "三亚市",
+    "儋州市",
+    "琼海市",
+    "文昌市",
+    "万宁市",
+    "东方市",
+    "五指山市",
+    "定安县",
+    "屯昌县",
+    "澄迈县",
+    "临高县",
+)
+GRADES = {
+    "小学": ["三年级", "四年级", "五年级", "六年级"],
+    "初中": ["初一", "初二", "初三"],
+    "高中": ["高一", "高二", "高三"],
+}
 BIRTH_YEARS = {"小学": (2015, 2018), "初中": (2011, 2013), "高中": (2008, 2010)}
-TOPICS = ("校园雨水花园", "红树林湿地", "椰子纤维", "台风路径", "海水淡化", "珊瑚白化", "槟榔病害", "智能浇灌", "垃圾分类",
-          "太阳能小车", "火山岩", "橡胶林", "咖啡渣", "海洋塑料", "黎锦图案", "热带果蝇", "空气质量", "电动车电池")
+TOPICS = (
+    "校园雨水花园",
+    "红树林湿地",
+    "椰子纤维",
+    "台风路径",
+    "海水淡化",
+    "珊瑚白化",
+    "槟榔病害",
+    "智能浇灌",
+    "垃圾分类",
+    "太阳能小车",
+    "火山岩",
+    "橡胶林",
+    "咖啡渣",
+    "海洋塑料",
+    "黎锦图案",
+    "热带果蝇",
+    "空气质量",
+    "电动车电池",
+)
 SUFFIXES = ("的设计与监测", "的调查研究", "的实验探究", "装置的研制", "的数据分析", "对比实验", "的改进方案")
 
 
@@ -66,7 +123,9 @@ def make_id(rng: random.Random, used: set[str], year_range: tuple[int, int], gen
     while True:
         year = rng.randint(*year_range)
         birth = f"{year}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
-        seq = rng.randrange(0, 100) * 10 + (rng.choice((1, 3, 5, 7, 9)) if gender == "男" else rng.choice((0, 2, 4, 6, 8)))
+        seq = rng.randrange(0, 100) * 10 + (
+            rng.choice((1, 3, 5, 7, 9)) if gender == "男" else rng.choice((0, 2, 4, 6, 8))
+        )
         first17 = f"{rng.choice(ADDRESS_CODES)}{birth}{seq:03d}"
         number = first17 + check_character(first17)
         if number not in used:
@@ -80,14 +139,31 @@ def person_name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
 
 
-def build_roster(rows: int, schools: list[tuple[str, str]], categories: list[str], seed: int = 2026) -> tuple[bytes, dict[str, int]]:
+def build_roster(
+    rows: int, schools: list[tuple[str, str]], categories: list[str], seed: int = 2026
+) -> tuple[bytes, dict[str, int]]:
     """A workbook of exactly ``rows`` data rows and the expected counts."""
     rng = random.Random(seed)
     used: set[str] = set()
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("报名表")
     ws.append(["2026年海南省青少年科技创新大赛 报名表"])
-    ws.append(["姓名", "性别", "证件类型", "身份证号", "年级", "学校", "联系电话", "角色", "作品名称", "类别", "组别", "同意公开姓名"])
+    ws.append(
+        [
+            "姓名",
+            "性别",
+            "证件类型",
+            "身份证号",
+            "年级",
+            "学校",
+            "联系电话",
+            "角色",
+            "作品名称",
+            "类别",
+            "组别",
+            "同意公开姓名",
+        ]
+    )
     written = entries = students = advisers = 0
     teachers: dict[str, list[tuple[str, str, str, str]]] = {}
     titles: set[tuple[str, str]] = set()
@@ -111,9 +187,22 @@ def build_roster(rows: int, schools: list[tuple[str, str]], categories: list[str
         for _ in range(team):
             gender = rng.choice("男女")
             phone = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
-            ws.append([person_name(rng), gender, "居民身份证", make_id(rng, used, BIRTH_YEARS[division], gender),
-                       rng.choice(GRADES[division]), school_cell, int(phone) if rng.random() < 0.3 else phone, "学生", title,
-                       category, division, rng.choice(("是", "否"))])
+            ws.append(
+                [
+                    person_name(rng),
+                    gender,
+                    "居民身份证",
+                    make_id(rng, used, BIRTH_YEARS[division], gender),
+                    rng.choice(GRADES[division]),
+                    school_cell,
+                    int(phone) if rng.random() < 0.3 else phone,
+                    "学生",
+                    title,
+                    category,
+                    division,
+                    rng.choice(("是", "否")),
+                ]
+            )
         pool = teachers.setdefault(code, [])
         chosen: list[tuple[str, str, str, str]] = []
         for _ in range(n_adv):
@@ -123,11 +212,30 @@ def build_roster(rows: int, schools: list[tuple[str, str]], categories: list[str
                     continue
             else:
                 gender = rng.choice("男女")
-                teacher = (person_name(rng), gender, make_id(rng, used, (1970, 1996), gender) if rng.random() < 0.5 else "",
-                           f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}")
+                teacher = (
+                    person_name(rng),
+                    gender,
+                    make_id(rng, used, (1970, 1996), gender) if rng.random() < 0.5 else "",
+                    f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
+                )
                 pool.append(teacher)
             chosen.append(teacher)
-            ws.append([teacher[0], teacher[1], "", teacher[2], "", school_cell, teacher[3], "辅导教师", title, category, division, ""])
+            ws.append(
+                [
+                    teacher[0],
+                    teacher[1],
+                    "",
+                    teacher[2],
+                    "",
+                    school_cell,
+                    teacher[3],
+                    "辅导教师",
+                    title,
+                    category,
+                    division,
+                    "",
+                ]
+            )
         written += team + len(chosen)
         entries += 1
         students += team
@@ -136,7 +244,12 @@ def build_roster(rows: int, schools: list[tuple[str, str]], categories: list[str
             continue
     out = io.BytesIO()
     wb.save(out)
-    return out.getvalue(), {"rows": written, "entries_created": entries, "participants_created": students, "advisers_created": advisers}
+    return out.getvalue(), {
+        "rows": written,
+        "entries_created": entries,
+        "participants_created": students,
+        "advisers_created": advisers,
+    }
 
 
 def openpyxl_read(data: bytes) -> tuple[float, float]:
@@ -170,17 +283,22 @@ async def prepare(url: str, data_dir: Path) -> dict:
             city = CITIES[i % len(CITIES)]
             schools.append((f"S{i + 1:03d}", f"{city[:-1]}第{i + 1}中学", city))
         await School.insert(*[School(code=c, name=n, city=ci) for c, n, ci in schools])
-        await accounts.create_user(None, username="org", password="bench-password-1", role="organizer", display_name="组委会")
+        await accounts.create_user(
+            None, username="org", password="bench-password-1", role="organizer", display_name="组委会"
+        )
         org = await accounts.load_principal(1)
-        event = await events.create_event(org, {"name": "2026年海南省青少年科技创新大赛", "kind": "innovation", "year": 2026})
+        event = await events.create_event(
+            org, {"name": "2026年海南省青少年科技创新大赛", "kind": "innovation", "year": 2026}
+        )
         categories = [c["name"] if rng.random() < 0.5 else c["code"] for c in await events.list_categories(event["id"])]
         return {"event_id": event["id"], "schools": [(c, n) for c, n, _ in schools], "categories": categories}
     finally:
         await db.close_pool()
 
 
-async def timed_import(url: str, data_dir: Path, event_id: int, data: bytes, *, trace: bool = False,
-                       profile: bool = False) -> tuple[tuple[float, float], dict, int]:
+async def timed_import(
+    url: str, data_dir: Path, event_id: int, data: bytes, *, trace: bool = False, profile: bool = False
+) -> tuple[tuple[float, float], dict, int]:
     from app import db
     from app.accounts.services import load_principal
     from competitions.registration.roster import import_registrations
@@ -229,9 +347,15 @@ def sqlite_runs(args, data: bytes, expected: dict, work: Path) -> list[tuple[flo
             if Path(f"{base}{suffix}").exists():
                 shutil.copy(f"{base}{suffix}", f"{path}{suffix}")
         trace = run == args.runs  # the last run measures memory (tracemalloc slows it down)
-        elapsed, result, peak = asyncio.run(timed_import(f"sqlite:///{path}", work, info["event_id"], data, trace=trace,
-                                                         profile=args.profile and run == 0))
-        assert {k: result[k] for k in expected if k != "rows"} == {k: v for k, v in expected.items() if k != "rows"}, (result, expected)
+        elapsed, result, peak = asyncio.run(
+            timed_import(
+                f"sqlite:///{path}", work, info["event_id"], data, trace=trace, profile=args.profile and run == 0
+            )
+        )
+        assert {k: result[k] for k in expected if k != "rows"} == {k: v for k, v in expected.items() if k != "rows"}, (
+            result,
+            expected,
+        )
         if trace:
             sqlite_runs.peak = peak
         else:
@@ -245,8 +369,13 @@ async def _pg_admin(url: str, sql: str) -> None:
     import asyncpg
 
     p = urlparse(url)
-    conn = await asyncpg.connect(host=p.hostname or "127.0.0.1", port=p.port or 5432, user=p.username or "postgres",
-                                 password=p.password, database=p.path.lstrip("/") or "postgres")
+    conn = await asyncpg.connect(
+        host=p.hostname or "127.0.0.1",
+        port=p.port or 5432,
+        user=p.username or "postgres",
+        password=p.password,
+        database=p.path.lstrip("/") or "postgres",
+    )
     try:
         await conn.execute(sql)
     finally:
@@ -266,8 +395,9 @@ def postgres_runs(args, url: str, data: bytes, work: Path) -> list[tuple[float, 
             name = f"xm_bench_{run}_{uuid.uuid4().hex[:6]}"
             asyncio.run(_pg_admin(url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
             names.append(name)
-            elapsed, _result, _peak = asyncio.run(timed_import(urlunparse(urlparse(url)._replace(path=f"/{name}")), work,
-                                                               info["event_id"], data))
+            elapsed, _result, _peak = asyncio.run(
+                timed_import(urlunparse(urlparse(url)._replace(path=f"/{name}")), work, info["event_id"], data)
+            )
             times.append(elapsed)
         return times
     finally:
@@ -280,7 +410,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the first import")
-    parser.add_argument("--postgres", metavar="URL", help=argparse.SUPPRESS)  # internal: the PostgreSQL part, in its own process
+    parser.add_argument(
+        "--postgres", metavar="URL", help=argparse.SUPPRESS
+    )  # internal: the PostgreSQL part, in its own process
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="xinmiao-bench-") as tmp:
@@ -302,20 +434,32 @@ def main() -> None:
         if args.postgres:
             pg = postgres_runs(args, args.postgres, data, work)
             pg_best = min(w for w, _c in pg)
-            print(f"import, PostgreSQL (best of {args.runs}): {pg_best:.3f} s wall, {min(c for _w, c in pg):.3f} s CPU   "
-                  f"(all wall: {listing(pg)})")
-            print(f"ratio import/openpyxl on PostgreSQL: {pg_best / read:.2f} wall   (openpyxl in that process: {read:.3f} s)")
+            print(
+                f"import, PostgreSQL (best of {args.runs}): {pg_best:.3f} s wall, {min(c for _w, c in pg):.3f} s CPU   "
+                f"(all wall: {listing(pg)})"
+            )
+            print(
+                f"ratio import/openpyxl on PostgreSQL: {pg_best / read:.2f} wall   (openpyxl in that process: {read:.3f} s)"
+            )
             return
 
-        print(f"roster: {expected['rows']} rows, {expected['entries_created']} entries, {expected['participants_created']} students, "
-              f"{expected['advisers_created']} advisers, {len(data) / 1024:.0f} KiB")
+        print(
+            f"roster: {expected['rows']} rows, {expected['entries_created']} entries, {expected['participants_created']} students, "
+            f"{expected['advisers_created']} advisers, {len(data) / 1024:.0f} KiB"
+        )
         imports = sqlite_runs(args, data, expected, work)
         best, best_cpu = min(w for w, _c in imports), min(c for _w, c in imports)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"openpyxl read (best of {args.runs}):      {read:.3f} s wall, {read_cpu:.3f} s CPU   (all wall: {listing(reads)})")
-        print(f"import, SQLite (best of {args.runs}):     {best:.3f} s wall, {best_cpu:.3f} s CPU   (all wall: {listing(imports)})")
-        print(f"ratio import/openpyxl:             {best / read:.2f} wall, {best_cpu / read_cpu:.2f} CPU   "
-              f"(median wall {statistics.median(w for w, _c in imports) / statistics.median(w for w, _c in reads):.2f}; target <= 3)")
+        print(
+            f"openpyxl read (best of {args.runs}):      {read:.3f} s wall, {read_cpu:.3f} s CPU   (all wall: {listing(reads)})"
+        )
+        print(
+            f"import, SQLite (best of {args.runs}):     {best:.3f} s wall, {best_cpu:.3f} s CPU   (all wall: {listing(imports)})"
+        )
+        print(
+            f"ratio import/openpyxl:             {best / read:.2f} wall, {best_cpu / read_cpu:.2f} CPU   "
+            f"(median wall {statistics.median(w for w, _c in imports) / statistics.median(w for w, _c in reads):.2f}; target <= 3)"
+        )
         print(f"peak Python allocations in import: {sqlite_runs.peak / 1048576:.1f} MiB (tracemalloc)")
         print(f"peak RSS of the whole process:     {rss:.1f} MiB (target < 300)")
         print("targets met" if best <= 5 and best / read <= 3 and rss < 300 else "TARGETS MISSED")
@@ -325,7 +469,10 @@ def main() -> None:
         # the first migration run, so one process cannot migrate two databases
         import subprocess
 
-        subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--runs", str(args.runs), "--postgres", pg_url], check=True)
+        subprocess.run(
+            [sys.executable, __file__, "--rows", str(args.rows), "--runs", str(args.runs), "--postgres", pg_url],
+            check=True,
+        )
 
 
 sqlite_runs.peak = 0

@@ -7,6 +7,7 @@ Builds a temporary, migrated SQLite database (or a scratch PostgreSQL database w
 from a school, some with declared conflicts (schools, advisers, entries). Rows are
 bulk-inserted with Piccolo directly: the benchmarks time judging, not registration.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -27,8 +28,23 @@ os.environ.setdefault("PICCOLO_CONF", "app.piccolo_conf")
 from app.settings import Settings, set_settings  # noqa: E402
 
 SECRET = "bench-secret-key"
-CITIES = ("海口市", "三亚市", "儋州市", "琼海市", "文昌市", "万宁市", "东方市", "五指山市", "定安县", "屯昌县", "澄迈县", "临高县")
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢符云"
+CITIES = (
+    "海口市",
+    "三亚市",
+    "儋州市",
+    "琼海市",
+    "文昌市",
+    "万宁市",
+    "东方市",
+    "五指山市",
+    "定安县",
+    "屯昌县",
+    "澄迈县",
+    "临高县",
+)
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢符云"
+)
 GIVEN = "子涵欣怡梓轩浩然雨桐思远一诺可馨宇航俊杰佳琪嘉怡诗涵博文明轩若曦梦瑶天佑晨曦志强海洋家豪婷婷文博亦菲"
 DIVISIONS = ("小学", "初中", "高中")
 CHUNK = 500
@@ -77,8 +93,13 @@ class Database:
         import asyncpg
 
         parsed = urlparse(self.pg_url)
-        conn = await asyncpg.connect(host=parsed.hostname or "127.0.0.1", port=parsed.port or 5432,
-                                     user=parsed.username or "postgres", password=parsed.password, database="postgres")
+        conn = await asyncpg.connect(
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or 5432,
+            user=parsed.username or "postgres",
+            password=parsed.password,
+            database="postgres",
+        )
         try:
             await conn.execute(sql)
         finally:
@@ -91,7 +112,7 @@ class Database:
 
 async def _insert(table: Any, rows: list[Any]) -> None:
     for start in range(0, len(rows), CHUNK):
-        await table.insert(*rows[start:start + CHUNK])
+        await table.insert(*rows[start : start + CHUNK])
 
 
 async def build(entries: int = 3000, judges: int = 150, seed: int = 2026) -> dict[str, Any]:
@@ -110,16 +131,31 @@ async def build(entries: int = 3000, judges: int = 150, seed: int = 2026) -> dic
     organizer_id = (await User.select(User.id).where(User.username == "org").first())["id"]
     event = Event(name="2026年海南省青少年科技创新大赛（基准）", kind="innovation", year=2026)
     await event.save()
-    await Category.insert(*[Category(event=event.id, code=code, name=label, position=i)
-                            for i, (code, label) in enumerate(DEFAULT_INNOVATION_CATEGORIES)])
-    categories = await Category.select(Category.id, Category.code).where(Category.event == event.id).order_by(Category.position)
+    await Category.insert(
+        *[
+            Category(event=event.id, code=code, name=label, position=i)
+            for i, (code, label) in enumerate(DEFAULT_INNOVATION_CATEGORIES)
+        ]
+    )
+    categories = (
+        await Category.select(Category.id, Category.code).where(Category.event == event.id).order_by(Category.position)
+    )
     adviser_pool = [name(rng) + "老师" for _ in range(600)]
     rows = []
     for i in range(entries):
         category = categories[i % len(categories)]
         division = DIVISIONS[(i // len(categories)) % 3]
-        rows.append(Entry(event=event.id, code=f"{category['code']}-{division[0]}{i + 1:04d}", title=f"作品{i + 1}",
-                          school=rng.choice(schools)["id"], category=category["id"], division=division, status="approved"))
+        rows.append(
+            Entry(
+                event=event.id,
+                code=f"{category['code']}-{division[0]}{i + 1:04d}",
+                title=f"作品{i + 1}",
+                school=rng.choice(schools)["id"],
+                category=category["id"],
+                division=division,
+                status="approved",
+            )
+        )
     await _insert(Entry, rows)
     entry_ids = [r["id"] for r in await Entry.select(Entry.id).where(Entry.event == event.id).order_by(Entry.id)]
     members = []
@@ -127,7 +163,13 @@ async def build(entries: int = 3000, judges: int = 150, seed: int = 2026) -> dic
         for adviser in rng.sample(adviser_pool, rng.choice((1, 1, 2))):
             members.append(Member(entry=entry_id, event=event.id, role="adviser", name=adviser))
     await _insert(Member, members)
-    await _insert(User, [User(username=f"judge{i:03d}", password_hash="x", role="judge", display_name=f"评委{i:03d}") for i in range(judges)])
+    await _insert(
+        User,
+        [
+            User(username=f"judge{i:03d}", password_hash="x", role="judge", display_name=f"评委{i:03d}")
+            for i in range(judges)
+        ],
+    )
     users = await User.select(User.id).where(User.role == "judge").order_by(User.id)
     codes = [c["code"] for c in categories]
     panel = []
@@ -135,12 +177,18 @@ async def build(entries: int = 3000, judges: int = 150, seed: int = 2026) -> dic
         school = rng.choice(schools)
         # every category is covered by enough judges: judge i takes category i % 9 and 1–2 more
         cats = {codes[i % len(codes)], *rng.sample(codes, rng.choice((1, 2)))}
-        panel.append(EventJudge(
-            event=event.id, user=user["id"], category_codes=sorted(cats), school=school["id"], city=school["city"],
-            conflict_entries=rng.sample(entry_ids, 3) if rng.random() < 0.1 else [],
-            conflict_schools=[s["id"] for s in rng.sample(schools, 2)] if rng.random() < 0.15 else [],
-            conflict_advisers=rng.sample(adviser_pool, 3) if rng.random() < 0.15 else [],
-        ))
+        panel.append(
+            EventJudge(
+                event=event.id,
+                user=user["id"],
+                category_codes=sorted(cats),
+                school=school["id"],
+                city=school["city"],
+                conflict_entries=rng.sample(entry_ids, 3) if rng.random() < 0.1 else [],
+                conflict_schools=[s["id"] for s in rng.sample(schools, 2)] if rng.random() < 0.15 else [],
+                conflict_advisers=rng.sample(adviser_pool, 3) if rng.random() < 0.15 else [],
+            )
+        )
     await _insert(EventJudge, panel)
     organizer = Principal(id=organizer_id, username="org", role="organizer", display_name="组委会")
     return {"event_id": event.id, "organizer": organizer}
@@ -157,7 +205,9 @@ async def complete_scores(event_id: int, seed: int = 7) -> int:
     rng = random.Random(seed)
     round_row = await current_round(event_id)
     rules = rules_of(await get_rubric(event_id))
-    assignments = await Assignment.select(Assignment.id, Assignment.entry, Assignment.judge).where(Assignment.round == round_row["id"])
+    assignments = await Assignment.select(Assignment.id, Assignment.entry, Assignment.judge).where(
+        Assignment.round == round_row["id"]
+    )
     quality = {}
     leniency = {}
     rows = []
@@ -168,7 +218,17 @@ async def complete_scores(event_id: int, seed: int = 7) -> int:
         from decimal import Decimal
 
         total = plain(judge_score({k: Decimal(v) for k, v in points.items()}, rules))
-        rows.append(Score(assignment=a["id"], round=round_row["id"], entry=a["entry"], judge=a["judge"], points=points,
-                          total=total, complete=True, version=1))
+        rows.append(
+            Score(
+                assignment=a["id"],
+                round=round_row["id"],
+                entry=a["entry"],
+                judge=a["judge"],
+                points=points,
+                total=total,
+                complete=True,
+                version=1,
+            )
+        )
     await _insert(Score, rows)
     return len(rows)

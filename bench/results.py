@@ -9,6 +9,7 @@ zscore): loading, recomputing every judge score from the points, aggregating, ro
 ranking per category and division, and award tiers. Prints the best time per method.
 Target on a 2-core machine: under 1 s per method. ``XINMIAO_BENCH_DATABASE_URL`` runs it on PostgreSQL.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,10 @@ async def main(args: argparse.Namespace) -> None:
     event_id = world["event_id"]
     answer = await assignments.generate(world["organizer"], event_id, args.k)
     scores = await complete_scores(event_id)
-    print(f"{args.entries} entries, {args.judges} judges, {answer['assignments']} assignments, {scores} complete score sheets, "
-          f"{len(answer['unassigned_entries'])} entries short of k={args.k}")
+    print(
+        f"{args.entries} entries, {args.judges} judges, {answer['assignments']} assignments, {scores} complete score sheets, "
+        f"{len(answer['unassigned_entries'])} entries short of k={args.k}"
+    )
     worst = 0.0
     for method in METHODS:
         times, cpu = [], []
@@ -54,8 +57,10 @@ async def main(args: argparse.Namespace) -> None:
         complete = sum(1 for r in rows if r["status"] == "complete")
         best = min(times)
         worst = max(worst, best)
-        print(f"{method:13s} best {best:.3f} s of {args.runs} (median {statistics.median(times):.3f} s, CPU {min(cpu):.3f} s)  ({complete} ranked; first {awards['first']}, second {awards['second']}, "
-              f"third {awards['third']}, none {awards[None]})")
+        print(
+            f"{method:13s} best {best:.3f} s of {args.runs} (median {statistics.median(times):.3f} s, CPU {min(cpu):.3f} s)  ({complete} ranked; first {awards['first']}, second {awards['second']}, "
+            f"third {awards['third']}, none {awards[None]})"
+        )
     print(f"compute_results: slowest method {worst:.3f} s (target < 1 s) {'OK' if worst < 1 else 'MISSED'}")
 
 

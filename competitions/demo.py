@@ -1,6 +1,7 @@
 """``xinmiao demo``: a realistic demo province (Hainan's 19 cities and counties, about 60
 schools, the 2026 innovation contest with CASTIC-style categories, about 600 entries with
 students and advisers, one account per role). Deterministic (seeded) and idempotent."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,10 +32,44 @@ DEMO_USERS = (
     ("staff1", "staff", "签到员"),
 )
 REGION_CODES = {r.name: r.code for r in REGIONS}  # GB/T 2260
-SCHOOL_PATTERNS = ("{short}第一中学", "{short}实验中学", "{short}第二小学", "{short}中学", "{short}民族中学", "{short}实验小学")
+SCHOOL_PATTERNS = (
+    "{short}第一中学",
+    "{short}实验中学",
+    "{short}第二小学",
+    "{short}中学",
+    "{short}民族中学",
+    "{short}实验小学",
+)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾符云邢吉羊"
-GIVEN = ("子涵", "欣怡", "梓轩", "浩然", "雨桐", "宇轩", "思远", "佳怡", "俊杰", "诗涵", "一诺", "天佑", "若曦",
-         "明哲", "语嫣", "嘉懿", "晨阳", "家乐", "海洋", "椰林", "晓峰", "志强", "美玲", "文博", "睿", "琳", "博文")
+GIVEN = (
+    "子涵",
+    "欣怡",
+    "梓轩",
+    "浩然",
+    "雨桐",
+    "宇轩",
+    "思远",
+    "佳怡",
+    "俊杰",
+    "诗涵",
+    "一诺",
+    "天佑",
+    "若曦",
+    "明哲",
+    "语嫣",
+    "嘉懿",
+    "晨阳",
+    "家乐",
+    "海洋",
+    "椰林",
+    "晓峰",
+    "志强",
+    "美玲",
+    "文博",
+    "睿",
+    "琳",
+    "博文",
+)
 MINORITY_NAMES = ("阿依古丽·买买提", "古丽娜尔·艾力", "扎西·次仁", "热依拉·吐尔逊")
 TOPICS = {
     "MA": ("校园最短路径的图论模型", "折纸中的数学规律", "基于概率的台风路径估计"),
@@ -71,8 +106,13 @@ async def build_demo(seed: int = 2026) -> bool:
     for username, role, _note in DEMO_USERS:
         if role in ("school", "city"):
             continue
-        await accounts.create_user(None, username=username, password=DEMO_PASSWORD, role=role,
-                                   display_name={"org": "省青少年科技创新大赛组委会"}.get(username, username))
+        await accounts.create_user(
+            None,
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            display_name={"org": "省青少年科技创新大赛组委会"}.get(username, username),
+        )
     org_row = await User.select().where(User.username == "org").first()
     org = accounts.principal_of(org_row)
 
@@ -89,17 +129,29 @@ async def build_demo(seed: int = 2026) -> bool:
     await School.insert(*rows)
     by_code = {r["code"]: r for r in await School.select()}
     haikou_first = next(s for s in schools if s["name"] == "海口市第一中学")
-    await accounts.create_user(None, username="hk-school", password=DEMO_PASSWORD, role="school",
-                               school_code=haikou_first["code"], display_name="海口市第一中学 王老师")
-    await accounts.create_user(None, username="haikou", password=DEMO_PASSWORD, role="city", city="海口市",
-                               display_name="海口市科协")
+    await accounts.create_user(
+        None,
+        username="hk-school",
+        password=DEMO_PASSWORD,
+        role="school",
+        school_code=haikou_first["code"],
+        display_name="海口市第一中学 王老师",
+    )
+    await accounts.create_user(
+        None, username="haikou", password=DEMO_PASSWORD, role="city", city="海口市", display_name="海口市科协"
+    )
 
     now = times.now()
-    event = await events.create_event(org, {
-        "name": "2026年海南省青少年科技创新大赛", "kind": "innovation", "year": 2026,
-        "registration_opens_at": (now - dt.timedelta(days=30)).isoformat(),
-        "registration_closes_at": (now + dt.timedelta(days=30)).isoformat(),
-    })
+    event = await events.create_event(
+        org,
+        {
+            "name": "2026年海南省青少年科技创新大赛",
+            "kind": "innovation",
+            "year": 2026,
+            "registration_opens_at": (now - dt.timedelta(days=30)).isoformat(),
+            "registration_closes_at": (now + dt.timedelta(days=30)).isoformat(),
+        },
+    )
     event_id = event["id"]
     categories = await Category.select().where(Category.event == event_id).order_by(Category.position)
     await Category.update({Category.school_quota: 6}).where(Category.event == event_id)
@@ -110,7 +162,7 @@ async def build_demo(seed: int = 2026) -> bool:
         n_entries = 10 if school["city"] != "三沙市" else 3
         for i in range(n_entries):
             category = categories[(seq + i) % len(categories)]
-            division = ("小学" if "小学" in school["name"] else rng.choice(("初中", "高中")))
+            division = "小学" if "小学" in school["name"] else rng.choice(("初中", "高中"))
             topic = rng.choice(TOPICS[category["code"]])
             plan.append((school, category, division, f"{topic}（{school['name'][:6]}{i + 1}）"))
             seq += 1
@@ -127,13 +179,21 @@ async def build_demo(seed: int = 2026) -> bool:
             entry_rows = []
             for (school, category, division, title), code in zip(items, codes):
                 status = rng.choice(statuses)
-                entry_rows.append(Entry(
-                    event=event_id, code=code, title=title, school=by_code[school["code"]]["id"], category=category_id,
-                    division=division, status=status, created_by=org.id,
-                    return_reason="申报书缺少指导教师签字，请补充后重新提交。" if status == "returned" else "",
-                    summary="本项目结合海南本地实际开展调查与实验。",
-                    submitted_at=now if status != "draft" else None,
-                ))
+                entry_rows.append(
+                    Entry(
+                        event=event_id,
+                        code=code,
+                        title=title,
+                        school=by_code[school["code"]]["id"],
+                        category=category_id,
+                        division=division,
+                        status=status,
+                        created_by=org.id,
+                        return_reason="申报书缺少指导教师签字，请补充后重新提交。" if status == "returned" else "",
+                        summary="本项目结合海南本地实际开展调查与实验。",
+                        submitted_at=now if status != "draft" else None,
+                    )
+                )
             ids = [r["id"] for r in await Entry.insert(*entry_rows).returning(Entry.id)]
             for entry_id, (school, category, division, title) in zip(ids, items):
                 region = REGION_CODES[school["city"]]
@@ -141,20 +201,45 @@ async def build_demo(seed: int = 2026) -> bool:
                     counter += 1
                     gender = rng.choice("男女")
                     name = rng.choice(MINORITY_NAMES) if counter % 97 == 0 else rng.choice(SURNAMES) + rng.choice(GIVEN)
-                    member, errors = clean_member(MemberInput(
-                        role="student", name=name, gender=gender, id_number=_id_number(rng, region, division, gender, counter),
-                        grade=rng.choice(GRADES[division]), phone=_phone(rng), consent_participation=True,
-                        consent_publication=rng.random() < 0.85), division)
+                    member, errors = clean_member(
+                        MemberInput(
+                            role="student",
+                            name=name,
+                            gender=gender,
+                            id_number=_id_number(rng, region, division, gender, counter),
+                            grade=rng.choice(GRADES[division]),
+                            phone=_phone(rng),
+                            consent_participation=True,
+                            consent_publication=rng.random() < 0.85,
+                        ),
+                        division,
+                    )
                     assert not errors, errors
-                    members_rows.append(Member(entry=entry_id, event=event_id, position=position, consent_recorded_by=org.id,
-                                               consent_recorded_at=now, **member.columns()))
+                    members_rows.append(
+                        Member(
+                            entry=entry_id,
+                            event=event_id,
+                            position=position,
+                            consent_recorded_by=org.id,
+                            consent_recorded_at=now,
+                            **member.columns(),
+                        )
+                    )
                 for position in range(rng.choice((1, 1, 2))):
-                    member, errors = clean_member(MemberInput(
-                        role="adviser", name=rng.choice(SURNAMES) + rng.choice(GIVEN) + "老师"[:0], phone=_phone(rng)), division)
+                    member, errors = clean_member(
+                        MemberInput(
+                            role="adviser",
+                            name=rng.choice(SURNAMES) + rng.choice(GIVEN) + "老师"[:0],
+                            phone=_phone(rng),
+                        ),
+                        division,
+                    )
                     assert not errors, errors
-                    members_rows.append(Member(entry=entry_id, event=event_id, position=10 + position, **member.columns()))
+                    members_rows.append(
+                        Member(entry=entry_id, event=event_id, position=10 + position, **member.columns())
+                    )
         for start in range(0, len(members_rows), 300):
-            await Member.insert(*members_rows[start:start + 300])
+            await Member.insert(*members_rows[start : start + 300])
 
     await write_transaction(work)
     return True
@@ -175,18 +260,29 @@ async def build_checkin_demo(seed: int = 2026) -> bool:
     event = await Event.select(Event.id).where(Event.kind == "innovation").order_by(Event.id).first()
     if event is None:
         return False
-    organizer = await accounts.load_principal((await UserTable.select(UserTable.id).where(UserTable.username == "org").first())["id"])
+    organizer = await accounts.load_principal(
+        (await UserTable.select(UserTable.id).where(UserTable.username == "org").first())["id"]
+    )
     staff_row = await UserTable.select(UserTable.id).where(UserTable.username == "staff1").first()
     staff = await accounts.load_principal(staff_row["id"]) if staff_row else organizer
     now = times.now().replace(second=0, microsecond=0)
     opens = now - dt.timedelta(minutes=60)
-    arrival = await checkin.create_session(organizer, event["id"], "报到", opens, now + dt.timedelta(hours=3), "体育馆东门")
-    await checkin.create_session(organizer, event["id"], "开幕式", now + dt.timedelta(hours=4),
-                                 now + dt.timedelta(hours=5, minutes=30), "大礼堂")
+    arrival = await checkin.create_session(
+        organizer, event["id"], "报到", opens, now + dt.timedelta(hours=3), "体育馆东门"
+    )
+    await checkin.create_session(
+        organizer, event["id"], "开幕式", now + dt.timedelta(hours=4), now + dt.timedelta(hours=5, minutes=30), "大礼堂"
+    )
     rng = random.Random(seed)
     members = await Member.select(Member.id).where((Member.event == event["id"]) & (Member.entry.status == "approved"))
     for row in rng.sample(members, k=len(members) // 3):
         scanned = opens + dt.timedelta(seconds=rng.randint(0, 3600))
-        await checkin.scan(staff, arrival["id"], credential_for(row["id"], 1), device=rng.choice(("门口1", "门口2")),
-                           scanned_at=scanned, client_scan_id=f"demo-{row['id']}")
+        await checkin.scan(
+            staff,
+            arrival["id"],
+            credential_for(row["id"], 1),
+            device=rng.choice(("门口1", "门口2")),
+            scanned_at=scanned,
+            client_scan_id=f"demo-{row['id']}",
+        )
     return True

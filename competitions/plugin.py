@@ -25,8 +25,12 @@ class CompetitionsPlugin(ProgrammePlugin):
 
     def route_handlers(self) -> Sequence[Any]:
         return [
-            *events_api.api_routes(), *registration_api.api_routes(), *checkin_api.api_routes(),
-            *events_pages.page_routes(), *registration_pages.page_routes(), *checkin_pages.page_routes(),
+            *events_api.api_routes(),
+            *registration_api.api_routes(),
+            *checkin_api.api_routes(),
+            *events_pages.page_routes(),
+            *registration_pages.page_routes(),
+            *checkin_pages.page_routes(),
             checkin_live.live_events,
         ]
 

@@ -28,9 +28,16 @@ class JudgingPlugin(ProgrammePlugin):
 
     def route_handlers(self) -> Sequence[Any]:
         return [
-            *scoring_api.api_routes(), *panels_api.api_routes(), *results_api.api_routes(), *certificates_api.api_routes(),
-            *scoring_pages.page_routes(), *panels_pages.page_routes(), *results_pages.page_routes(),
-            *certificates_pages.page_routes(), *results_live.page_routes(), *certificates_live.page_routes(),
+            *scoring_api.api_routes(),
+            *panels_api.api_routes(),
+            *results_api.api_routes(),
+            *certificates_api.api_routes(),
+            *scoring_pages.page_routes(),
+            *panels_pages.page_routes(),
+            *results_pages.page_routes(),
+            *certificates_pages.page_routes(),
+            *results_live.page_routes(),
+            *certificates_live.page_routes(),
         ]
 
     def nav_items(self) -> Sequence[NavItem]:

@@ -5,6 +5,7 @@ set), its own data directory and a Litestar TestClient.
 Service functions are called from tests through ``run(coro)``, which runs them on the
 test client's event loop, so PostgreSQL connections are never shared across loops.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,8 +46,13 @@ def _pg_admin_conn_args(url: str) -> tuple[dict[str, Any], str]:
 
     parsed = urlparse(url)
     return (
-        {"host": parsed.hostname or "127.0.0.1", "port": parsed.port or 5432, "user": parsed.username or "postgres",
-         "password": parsed.password, "database": "postgres"},
+        {
+            "host": parsed.hostname or "127.0.0.1",
+            "port": parsed.port or 5432,
+            "user": parsed.username or "postgres",
+            "password": parsed.password,
+            "database": "postgres",
+        },
         parsed.path.lstrip("/") or "xinmiao_test",
     )
 
@@ -194,8 +200,11 @@ class World:
         client = client or self.client
         client.get("/login")
         csrf = client.cookies.get("xinmiao_csrf")
-        response = client.post("/login", data={"username": username, "password": PASSWORD, "next": "/", "_csrf_token": csrf},
-                               follow_redirects=False)
+        response = client.post(
+            "/login",
+            data={"username": username, "password": PASSWORD, "next": "/", "_csrf_token": csrf},
+            follow_redirects=False,
+        )
         assert response.status_code == 303, response.text
         return client
 
@@ -211,7 +220,11 @@ def world(client, run) -> World:
     run(accounts.create_user(system, username="org", password=PASSWORD, role="organizer", display_name="组委会"))
     org = w.principal("org")
     w.schools = {}
-    for code, name, city in (("HK01", "海口市第一中学", "海口市"), ("HK02", "海南华侨中学", "海口市"), ("SY01", "三亚市第一中学", "三亚市")):
+    for code, name, city in (
+        ("HK01", "海口市第一中学", "海口市"),
+        ("HK02", "海南华侨中学", "海口市"),
+        ("SY01", "三亚市第一中学", "三亚市"),
+    ):
         w.schools[code] = run(schools.create_school(org, {"code": code, "name": name, "city": city}))
     run(accounts.create_user(system, username="hk01", password=PASSWORD, role="school", school_code="HK01"))
     run(accounts.create_user(system, username="hk02", password=PASSWORD, role="school", school_code="HK02"))
@@ -220,7 +233,9 @@ def world(client, run) -> World:
     run(accounts.create_user(system, username="sanya", password=PASSWORD, role="city", city="三亚市"))
     for role in ("judge", "referee", "staff"):
         run(accounts.create_user(system, username=role, password=PASSWORD, role=role))
-    w.event = run(events.create_event(org, {"name": "2026年海南省青少年科技创新大赛", "kind": "innovation", "year": 2026}))
+    w.event = run(
+        events.create_event(org, {"name": "2026年海南省青少年科技创新大赛", "kind": "innovation", "year": 2026})
+    )
     w.event_id = w.event["id"]
     w.org = org
     return w

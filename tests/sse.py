@@ -5,6 +5,7 @@ endless ``text/event-stream`` would never come back. :class:`EventStream` calls 
 on the TestClient's own event loop (its blocking portal) with the client's cookies, hands
 each event to the test as it is sent, and disconnects like a browser closing the tab.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,9 +32,18 @@ class EventStream:
         for k, v in (headers or {}).items():
             raw_headers.append((k.lower().encode(), v.encode()))
         self.scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-            "path": url.path, "raw_path": url.path.encode(), "root_path": "", "query_string": url.query.encode(),
-            "headers": raw_headers, "client": ("testclient", 50000), "server": ("testserver.local", 80),
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": url.path,
+            "raw_path": url.path.encode(),
+            "root_path": "",
+            "query_string": url.query.encode(),
+            "headers": raw_headers,
+            "client": ("testclient", 50000),
+            "server": ("testserver.local", 80),
             "extensions": {"http.response.template": {}},
         }
 

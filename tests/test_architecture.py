@@ -9,8 +9,12 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = [p for package in ("app", "competitions", "judging") for p in (ROOT / package).rglob("*.py")
-           if "piccolo_migrations" not in p.parts]
+SOURCES = [
+    p
+    for package in ("app", "competitions", "judging")
+    for p in (ROOT / package).rglob("*.py")
+    if "piccolo_migrations" not in p.parts
+]
 
 
 def test_import_contracts_hold():
@@ -29,9 +33,12 @@ def test_a_broken_contract_is_reported(tmp_path):
     from importlinter.cli import lint_imports
 
     config = tmp_path / "contract.toml"
-    config.write_text('[tool.importlinter]\nroot_packages = ["app"]\n\n[[tool.importlinter.contracts]]\n'
-                      'name = "web may not translate"\ntype = "forbidden"\nsource_modules = ["app.web"]\n'
-                      'forbidden_modules = ["app.i18n"]\n', encoding="utf-8")
+    config.write_text(
+        '[tool.importlinter]\nroot_packages = ["app"]\n\n[[tool.importlinter.contracts]]\n'
+        'name = "web may not translate"\ntype = "forbidden"\nsource_modules = ["app.web"]\n'
+        'forbidden_modules = ["app.i18n"]\n',
+        encoding="utf-8",
+    )
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
@@ -46,13 +53,22 @@ def _guarded_own_imports(source: str) -> list[int]:
     for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.Try):
             continue
-        caught = {n.id for h in node.handlers for n in ast.walk(h.type) if isinstance(n, ast.Name)} if node.handlers else set()
+        caught = (
+            {n.id for h in node.handlers for n in ast.walk(h.type) if isinstance(n, ast.Name)}
+            if node.handlers
+            else set()
+        )
         if not caught & {"ImportError", "ModuleNotFoundError"}:
             continue
         for stmt in node.body:
             for inner in ast.walk(stmt):
-                names = ([inner.module or ""] if isinstance(inner, ast.ImportFrom)
-                         else [a.name for a in inner.names] if isinstance(inner, ast.Import) else [])
+                names = (
+                    [inner.module or ""]
+                    if isinstance(inner, ast.ImportFrom)
+                    else [a.name for a in inner.names]
+                    if isinstance(inner, ast.Import)
+                    else []
+                )
                 if any(n.split(".")[0] in ("app", "competitions", "judging") for n in names):
                     found.append(inner.lineno)
     return found
@@ -64,7 +80,11 @@ def test_the_import_guard_check_finds_a_guard():
 
 
 def test_no_import_error_guard_around_own_modules():
-    guarded = {str(p.relative_to(ROOT)): lines for p in SOURCES if (lines := _guarded_own_imports(p.read_text(encoding="utf-8")))}
+    guarded = {
+        str(p.relative_to(ROOT)): lines
+        for p in SOURCES
+        if (lines := _guarded_own_imports(p.read_text(encoding="utf-8")))
+    }
     assert guarded == {}
 
 
@@ -73,9 +93,15 @@ def test_programme_routes_come_from_plugins(app):
     from app.factory import platform_routes, programme_plugins
 
     paths = {route.path for route in app.routes}
-    for expected in ("/api/v1/events", "/api/v1/entries/{entry_id:int}", "/api/v1/checkin/scan",
-                     "/api/v1/events/{event_id:int}/rubric", "/api/v1/events/{event_id:int}/results",
-                     "/api/v1/certificates/{number:str}", "/events/{event_id:int}/judging/judges"):
+    for expected in (
+        "/api/v1/events",
+        "/api/v1/entries/{entry_id:int}",
+        "/api/v1/checkin/scan",
+        "/api/v1/events/{event_id:int}/rubric",
+        "/api/v1/events/{event_id:int}/results",
+        "/api/v1/certificates/{number:str}",
+        "/events/{event_id:int}/judging/judges",
+    ):
         assert expected in paths, expected
 
     def package(handler: object) -> str:  # a controller class, or a decorated handler function

@@ -1,4 +1,5 @@
 """JSON API of accounts: log-in (bearer tokens), password change, users."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,8 +37,12 @@ class AuthApi(Controller):
         from app.settings import get_settings
 
         lifetime = get_settings().token_lifetime_seconds
-        return TokenOut(access_token=issue_access_token(principal.to_claims()), expires_in=lifetime, role=principal.role,
-                        must_change_password=principal.must_change_password)
+        return TokenOut(
+            access_token=issue_access_token(principal.to_claims()),
+            expires_in=lifetime,
+            role=principal.role,
+            must_change_password=principal.must_change_password,
+        )
 
     @post("/password", guards=[logged_in], status_code=200, responses=responses(401, 403, 404, 422))
     async def change_password(self, request: Request, data: PasswordIn) -> AccessTokenOut:

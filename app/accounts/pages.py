@@ -1,4 +1,5 @@
 """Account pages: log-in (password or one-time code), password change, the organizer's user list, language switch, favicon."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -42,8 +43,14 @@ class AuthPages(Controller):
         try:
             principal = await accounts.authenticate(username, form.get("password") or "", client_address(request))
         except ServiceError as exc:
-            return render(request, "app/accounts/login.html", status_code=exc.status_code if exc.status_code != 403 else 401,
-                          error=exc.message, next=target, username=username)
+            return render(
+                request,
+                "app/accounts/login.html",
+                status_code=exc.status_code if exc.status_code != 403 else 401,
+                error=exc.message,
+                next=target,
+                username=username,
+            )
         request.set_session({SESSION_KEY: principal.to_claims()})
         if principal.must_change_password:
             return redirect("/password")
@@ -84,13 +91,19 @@ class AuthPages(Controller):
         try:
             principal = await accounts.redeem_login_code(code)
         except ServiceError as exc:
-            return render(request, "app/accounts/login_code.html", status_code=exc.status_code, code=code, error=exc.message)
+            return render(
+                request, "app/accounts/login_code.html", status_code=exc.status_code, code=code, error=exc.message
+            )
         request.set_session({SESSION_KEY: principal.to_claims()})
         return redirect("/")
 
     @get("/lang/{code:str}")
-    async def language(self, request: Request, code: str, next_: str | None = Parameter(query="next", default=None)) -> Response:
-        response = redirect(_safe_next(next_ or request.headers.get("referer", "/").split(request.base_url.netloc, 1)[-1]))
+    async def language(
+        self, request: Request, code: str, next_: str | None = Parameter(query="next", default=None)
+    ) -> Response:
+        response = redirect(
+            _safe_next(next_ or request.headers.get("referer", "/").split(request.base_url.netloc, 1)[-1])
+        )
         if code in LOCALES:
             response.cookies.append(Cookie(key="lang", value=code, max_age=365 * 86400, samesite="lax", path="/"))
         return response
@@ -103,14 +116,26 @@ class UserPages(Controller):
 
     @get("/")
     async def index(self, request: Request) -> Any:
-        return render(request, "app/accounts/users.html", users=await accounts.list_users(), roles=ROLES,
-                      role_labels=accounts.ROLE_LABELS, cities=schools.HAINAN_CITIES)
+        return render(
+            request,
+            "app/accounts/users.html",
+            users=await accounts.list_users(),
+            roles=ROLES,
+            role_labels=accounts.ROLE_LABELS,
+            cities=schools.HAINAN_CITIES,
+        )
 
     @post("/")
     async def create(self, request: Request) -> Any:
         form = await request.form()
         data = {k: form_value(form, k) or None for k in ("username", "role", "school_code", "city", "display_name")}
-        await attempt(request, accounts.create_user(user_of(request), password=form.get("password") or "", must_change_password=True, **data), _("已创建账号 {username}，首次登录时须修改密码。", username=data["username"]))
+        await attempt(
+            request,
+            accounts.create_user(
+                user_of(request), password=form.get("password") or "", must_change_password=True, **data
+            ),
+            _("已创建账号 {username}，首次登录时须修改密码。", username=data["username"]),
+        )
         return redirect("/users/")
 
     @get("/{user_id:int}/login-qr")
@@ -125,11 +150,20 @@ class UserPages(Controller):
             flash(request, exc.message, "error")
             return redirect("/users/")
         url = f"{str(request.base_url).rstrip('/')}/login/code/{issued['code']}"
-        svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2).to_string(encoding="unicode")
+        svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2).to_string(
+            encoding="unicode"
+        )
         from app.times import format_time
 
-        return render(request, "app/accounts/login_qr.html", issued=issued, url=url, svg=svg, expires=format_time(issued["expires_at"]),
-                      minutes=accounts.LOGIN_CODE_MINUTES)
+        return render(
+            request,
+            "app/accounts/login_qr.html",
+            issued=issued,
+            url=url,
+            svg=svg,
+            expires=format_time(issued["expires_at"]),
+            minutes=accounts.LOGIN_CODE_MINUTES,
+        )
 
     @post("/{user_id:int}/reset-password")
     async def reset(self, request: Request, user_id: int) -> Any:
@@ -138,7 +172,9 @@ class UserPages(Controller):
         except ServiceError as exc:
             flash(request, error_message(exc), "error")
         else:
-            flash(request, _("密码已重置。临时密码：{password}（请当面或电话告知本人，登录后须修改）", password=temporary))
+            flash(
+                request, _("密码已重置。临时密码：{password}（请当面或电话告知本人，登录后须修改）", password=temporary)
+            )
         return redirect("/users/")
 
 

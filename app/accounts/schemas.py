@@ -1,4 +1,5 @@
 """API bodies and answers of accounts: log-in, access token, password change, users."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -25,7 +26,6 @@ class TokenOut(msgspec.Struct):
 class PasswordIn(msgspec.Struct):
     current_password: str
     new_password: str
-
 
 
 # roles and their OpenAPI enum; the service checks a new user's role (422 with the valid ones)

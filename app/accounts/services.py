@@ -1,4 +1,5 @@
 """Accounts: log-in with throttling, users, password changes and resets."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -90,12 +91,27 @@ async def authenticate(username: str, password: str, address: str | None) -> Pri
 
 
 async def load_principal(user_id: int) -> Principal | None:
-    row = await User.select().where((User.id == user_id) & (User.is_active == True)).first()  # noqa: E712
+    row = await User.select().where((User.id == user_id) & (User.is_active.eq(True))).first()
     return principal_of(row) if row else None
 
 
-COMMON_PASSWORDS = {"password", "password1", "passw0rd", "qwerty123", "qwertyui", "abc12345", "abcd1234", "1qaz2wsx",
-                    "admin123", "admin888", "woaini1314", "iloveyou", "a1234567", "aa123456", "12345678a"}
+COMMON_PASSWORDS = {
+    "password",
+    "password1",
+    "passw0rd",
+    "qwerty123",
+    "qwertyui",
+    "abc12345",
+    "abcd1234",
+    "1qaz2wsx",
+    "admin123",
+    "admin888",
+    "woaini1314",
+    "iloveyou",
+    "a1234567",
+    "aa123456",
+    "12345678a",
+}
 
 
 def _check_password_strength(password: str, username: str = "") -> None:
@@ -104,7 +120,12 @@ def _check_password_strength(password: str, username: str = "") -> None:
     password = password or ""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(_("密码至少需要 {n} 个字符。", n=MIN_PASSWORD_LENGTH))
-    if password.isdigit() or len(set(password)) <= 2 or password.lower() in COMMON_PASSWORDS or (username and password.lower().rstrip("0123456789") == username.lower()):
+    if (
+        password.isdigit()
+        or len(set(password)) <= 2
+        or password.lower() in COMMON_PASSWORDS
+        or (username and password.lower().rstrip("0123456789") == username.lower())
+    ):
         raise ValidationFailed(_("密码太容易被猜中：请不要只用数字、重复字符、常见密码或用户名，建议字母、数字混合。"))
 
 
@@ -142,7 +163,10 @@ async def create_user(
         school_id = school["id"]
     region_code = None
     if role == "city" and not (city or "").strip():
-        raise ValidationFailed(_("市县科协账号必须指定所属市县。"), errors=[{"field": "city", "message": _("市县科协账号必须指定所属市县。")}])
+        raise ValidationFailed(
+            _("市县科协账号必须指定所属市县。"),
+            errors=[{"field": "city", "message": _("市县科协账号必须指定所属市县。")}],
+        )
     if (city or "").strip():
         region = await resolve_region(city, field="city")
         city, region_code = region["name"], region["code"]
@@ -175,11 +199,23 @@ async def create_user(
 
 async def list_users() -> list[dict]:
     """All accounts with their school: ``[{"id", "username", "role", "display_name", "school_code", "school_name", "city", "region_code", "is_active", "must_change_password", "locked"}]``."""
-    rows = await User.select(
-        User.id, User.username, User.role, User.display_name, User.city, User.region.as_alias("region_code"), User.is_active,
-        User.must_change_password, User.locked_until,
-        User.school.code.as_alias("school_code"), User.school.name.as_alias("school_name"),
-    ).order_by(User.role).order_by(User.username)
+    rows = (
+        await User.select(
+            User.id,
+            User.username,
+            User.role,
+            User.display_name,
+            User.city,
+            User.region.as_alias("region_code"),
+            User.is_active,
+            User.must_change_password,
+            User.locked_until,
+            User.school.code.as_alias("school_code"),
+            User.school.name.as_alias("school_name"),
+        )
+        .order_by(User.role)
+        .order_by(User.username)
+    )
     for row in rows:
         locked_until = row.pop("locked_until")
         row["locked"] = bool(locked_until and locked_until > now())
@@ -196,9 +232,9 @@ async def change_password(actor: Principal, current_password: str, new_password:
     if new_password == current_password:
         raise ValidationFailed(_("新密码不能与当前密码相同。"))
     _check_password_strength(new_password, actor.username)
-    await User.update(
-        {User.password_hash: hash_password(new_password), User.must_change_password: False}
-    ).where(User.id == actor.id)
+    await User.update({User.password_hash: hash_password(new_password), User.must_change_password: False}).where(
+        User.id == actor.id
+    )
     await audit.record(actor, "user.password_change", "user", actor.id, summary=actor.username)
 
 
@@ -239,14 +275,20 @@ async def issue_login_code(actor: Principal, user_id: int) -> dict:
     Returns ``{"code", "expires_at", "username", "display_name"}``; only the code's hash is stored."""
     if not actor.is_organizer:
         raise Forbidden(_("只有组委会可以生成登录二维码。"))
-    user = await User.select(User.id, User.username, User.display_name, User.role, User.is_active).where(User.id == user_id).first()
+    user = (
+        await User.select(User.id, User.username, User.display_name, User.role, User.is_active)
+        .where(User.id == user_id)
+        .first()
+    )
     if user is None or not user["is_active"]:
         raise NotFound(_("账号不存在。"))
     if user["role"] not in LOGIN_CODE_ROLES:
         raise ValidationFailed(_("登录二维码只用于评委、裁判和签到员账号。"))
     code = secrets.token_urlsafe(24)
     expires_at = now() + dt.timedelta(minutes=LOGIN_CODE_MINUTES)
-    await LoginCode.insert(LoginCode(code_hash=_code_hash(code), user=user_id, created_by=actor.id, expires_at=expires_at))
+    await LoginCode.insert(
+        LoginCode(code_hash=_code_hash(code), user=user_id, created_by=actor.id, expires_at=expires_at)
+    )
     await audit.record(actor, "user.login_code", "user", user_id, summary=user["username"])
     return {"code": code, "expires_at": expires_at, "username": user["username"], "display_name": user["display_name"]}
 
@@ -255,9 +297,15 @@ async def redeem_login_code(code: str) -> Principal:
     """Log in with a code from :func:`issue_login_code`: works once, within its validity.
     Spending it is one atomic UPDATE, so two scans cannot both succeed. Raises
     :class:`Forbidden` for an unknown, used or expired code."""
-    rows = await LoginCode.update({LoginCode.used_at: now()}).where(
-        (LoginCode.code_hash == _code_hash(code or "")) & LoginCode.used_at.is_null() & (LoginCode.expires_at > now())
-    ).returning(LoginCode.user)
+    rows = (
+        await LoginCode.update({LoginCode.used_at: now()})
+        .where(
+            (LoginCode.code_hash == _code_hash(code or ""))
+            & LoginCode.used_at.is_null()
+            & (LoginCode.expires_at > now())
+        )
+        .returning(LoginCode.user)
+    )
     if not rows:
         raise Forbidden(_("登录二维码无效、已使用或已超过 {n} 分钟有效期，请组委会重新生成。", n=LOGIN_CODE_MINUTES))
     principal = await load_principal(rows[0]["user"])

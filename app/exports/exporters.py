@@ -69,8 +69,15 @@ class ListExporter:
         """The header and every row, collected (the database is read here)."""
         header = list(self.header())
         rows = [list(row) async for row in self.rows()]
-        return SheetData(self.sheet_title(), header, rows, dict(self.column_widths), tuple(self.text_columns),
-                         dict(self.number_formats), self.filters)
+        return SheetData(
+            self.sheet_title(),
+            header,
+            rows,
+            dict(self.column_widths),
+            tuple(self.text_columns),
+            dict(self.number_formats),
+            self.filters,
+        )
 
     async def workbook(self) -> bytes:
         """The .xlsx bytes of this exporter's sheet."""

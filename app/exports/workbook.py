@@ -5,6 +5,7 @@ refusing oversized or decompression-bomb files, finding the header row by name u
 an optional title row, and cleaning what real rosters contain (full-width characters,
 non-breaking and zero-width spaces, middle-dot look-alikes, numbers where text belongs).
 """
+
 from __future__ import annotations
 
 import io
@@ -52,7 +53,9 @@ def normalize_header(value: Any) -> str:
 
 
 # full-width letters, digits, "+" and "-" fold to ASCII; Chinese punctuation （）：，、 is kept
-_FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for cp in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B), 0xFF0B, 0xFF0D]}
+_FULLWIDTH_ALNUM = {
+    cp: cp - 0xFEE0 for cp in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B), 0xFF0B, 0xFF0D]
+}
 
 
 def clean_text(value: Any) -> str:
@@ -124,16 +127,24 @@ def _reject_not_xlsx(data: bytes) -> None:
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if data.startswith(OLE2_MAGIC):
         raise ValidationFailed(
-            _("这是旧版 Excel（.xls）或 Word（.doc）文件，不是 .xlsx。请用 Excel 打开后“另存为”Excel 工作簿（*.xlsx），再上传。")
+            _(
+                "这是旧版 Excel（.xls）或 Word（.doc）文件，不是 .xlsx。请用 Excel 打开后“另存为”Excel 工作簿（*.xlsx），再上传。"
+            )
         )
     if head.startswith((b"<!doctype", b"<html", b"<table", b"<?xml", b"<head", b"<meta", b"<")):
         raise ValidationFailed(
-            _("这是网页（HTML/XML）文件，只是扩展名被改成了 .xlsx。请用 Excel 打开后“另存为”Excel 工作簿（*.xlsx），再上传。")
+            _(
+                "这是网页（HTML/XML）文件，只是扩展名被改成了 .xlsx。请用 Excel 打开后“另存为”Excel 工作簿（*.xlsx），再上传。"
+            )
         )
     if data.startswith(b"%PDF"):
-        raise ValidationFailed(_("这是 PDF 文件，不是 Excel 工作簿。请下载报名模板，在 Excel 中填写后上传 .xlsx 文件。"))
+        raise ValidationFailed(
+            _("这是 PDF 文件，不是 Excel 工作簿。请下载报名模板，在 Excel 中填写后上传 .xlsx 文件。")
+        )
     if data.startswith(b"{\\rtf"):
-        raise ValidationFailed(_("这是 RTF/Word 文档，不是 Excel 工作簿。请下载报名模板，在 Excel 中填写后上传 .xlsx 文件。"))
+        raise ValidationFailed(
+            _("这是 RTF/Word 文档，不是 Excel 工作簿。请下载报名模板，在 Excel 中填写后上传 .xlsx 文件。")
+        )
     raise ValidationFailed(
         _("无法识别的文件格式（可能是 CSV 或文本文件）。请用 Excel 打开后“另存为”Excel 工作簿（*.xlsx），再上传。")
     )
@@ -150,8 +161,11 @@ def open_workbook(data: bytes) -> openpyxl.Workbook:
     settings = get_settings()
     if len(data) > settings.max_upload_bytes:
         raise TooLarge(
-            _("文件大小 {size} MB 超过上限 {limit} MB。请删除多余的工作表、图片和空行后再上传。",
-              size=f"{len(data) / 1048576:.1f}", limit=f"{settings.max_upload_bytes / 1048576:g}")
+            _(
+                "文件大小 {size} MB 超过上限 {limit} MB。请删除多余的工作表、图片和空行后再上传。",
+                size=f"{len(data) / 1048576:.1f}",
+                limit=f"{settings.max_upload_bytes / 1048576:g}",
+            )
         )
     if not data:
         raise ValidationFailed(_("上传的文件是空的，请重新选择文件。"))
@@ -162,19 +176,32 @@ def open_workbook(data: bytes) -> openpyxl.Workbook:
         names = set(archive.namelist())
         infos = archive.infolist()
     except zipfile.BadZipFile:
-        raise ValidationFailed(_("文件已损坏，无法作为 Excel 工作簿打开。请在 Excel 中重新保存为 .xlsx 后上传。")) from None
+        raise ValidationFailed(
+            _("文件已损坏，无法作为 Excel 工作簿打开。请在 Excel 中重新保存为 .xlsx 后上传。")
+        ) from None
     if "xl/workbook.xml" not in names:
         if "word/document.xml" in names:
-            raise ValidationFailed(_("这是 Word 文档（.docx），只是扩展名被改成了 .xlsx。请把名单复制到报名模板中，保存为 .xlsx 后上传。"))
+            raise ValidationFailed(
+                _("这是 Word 文档（.docx），只是扩展名被改成了 .xlsx。请把名单复制到报名模板中，保存为 .xlsx 后上传。")
+            )
         if any(n.startswith("ppt/") for n in names):
-            raise ValidationFailed(_("这是 PowerPoint 文件，不是 Excel 工作簿。请下载报名模板，填写后上传 .xlsx 文件。"))
+            raise ValidationFailed(
+                _("这是 PowerPoint 文件，不是 Excel 工作簿。请下载报名模板，填写后上传 .xlsx 文件。")
+            )
         raise ValidationFailed(_("这个压缩文件不是 Excel 工作簿。请下载报名模板，在 Excel 中填写后上传 .xlsx 文件。"))
     total = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos) or 1
-    if total > settings.max_workbook_uncompressed_bytes or total / packed > MAX_COMPRESSION_RATIO and total > 10 * 1048576:
+    if (
+        total > settings.max_workbook_uncompressed_bytes
+        or total / packed > MAX_COMPRESSION_RATIO
+        and total > 10 * 1048576
+    ):
         raise TooLarge(
-            _("工作簿解压后有 {size} MB，超过上限 {limit} MB（可能含有大量空白格式或异常内容）。请只保留名单数据后另存为新文件再上传。",
-              size=total // 1048576, limit=settings.max_workbook_uncompressed_bytes // 1048576)
+            _(
+                "工作簿解压后有 {size} MB，超过上限 {limit} MB（可能含有大量空白格式或异常内容）。请只保留名单数据后另存为新文件再上传。",
+                size=total // 1048576,
+                limit=settings.max_workbook_uncompressed_bytes // 1048576,
+            )
         )
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -184,8 +211,12 @@ def open_workbook(data: bytes) -> openpyxl.Workbook:
             chain.append(type(seen).__name__)
             seen = seen.__cause__ or seen.__context__
         if {"EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden"} & set(chain):
-            raise ValidationFailed(_("工作簿含有不安全的 XML 内容，已拒绝。请把数据复制到新的报名模板中再上传。")) from None
-        raise ValidationFailed(_("文件已损坏，无法作为 Excel 工作簿打开。请在 Excel 中重新保存为 .xlsx 后上传。")) from None
+            raise ValidationFailed(
+                _("工作簿含有不安全的 XML 内容，已拒绝。请把数据复制到新的报名模板中再上传。")
+            ) from None
+        raise ValidationFailed(
+            _("文件已损坏，无法作为 Excel 工作簿打开。请在 Excel 中重新保存为 .xlsx 后上传。")
+        ) from None
 
 
 @dataclass
@@ -224,11 +255,19 @@ def find_table(wb: openpyxl.Workbook, required: Iterable[str], optional: Iterabl
                 best = (found, ws.title, missing)
     if best:
         raise ValidationFailed(
-            _("工作表“{sheet}”缺少列：{columns}。请使用最新的报名模板，不要修改表头文字。", sheet=best[1], columns="、".join(best[2])),
+            _(
+                "工作表“{sheet}”缺少列：{columns}。请使用最新的报名模板，不要修改表头文字。",
+                sheet=best[1],
+                columns="、".join(best[2]),
+            ),
             errors=[{"row": None, "column": c, "message": _("缺少“{column}”列。", column=c)} for c in best[2]],
         )
     raise ValidationFailed(
-        _("没有找到表头行（需要包含：{columns}）。请使用报名模板，表头放在前 {n} 行内。", columns="、".join(required), n=HEADER_SCAN_ROWS)
+        _(
+            "没有找到表头行（需要包含：{columns}）。请使用报名模板，表头放在前 {n} 行内。",
+            columns="、".join(required),
+            n=HEADER_SCAN_ROWS,
+        )
     )
 
 
@@ -277,7 +316,14 @@ def append_row(ws, row: Iterable[Any]) -> int:
     return line
 
 
-def write_table(ws, headers: list[str], rows: Iterable[Iterable[Any]], *, text_columns: Iterable[str] = (), widths: dict[str, int] | None = None) -> None:
+def write_table(
+    ws,
+    headers: list[str],
+    rows: Iterable[Iterable[Any]],
+    *,
+    text_columns: Iterable[str] = (),
+    widths: dict[str, int] | None = None,
+) -> None:
     """Write a header row (bold, frozen) and ``rows`` into ``ws``; ``text_columns`` are
     formatted as text (``@``) so IDs and phones stay exact; every value goes through
     :func:`append_row` (the safe writer)."""
@@ -294,7 +340,9 @@ def write_table(ws, headers: list[str], rows: Iterable[Iterable[Any]], *, text_c
         for cell in ws[letter]:
             cell.number_format = "@"
     for idx, header in enumerate(headers):
-        ws.column_dimensions[get_column_letter(idx + 1)].width = (widths or {}).get(header, max(10, len(header) * 2 + 4))
+        ws.column_dimensions[get_column_letter(idx + 1)].width = (widths or {}).get(
+            header, max(10, len(header) * 2 + 4)
+        )
     ws.freeze_panes = "A2"
 
 

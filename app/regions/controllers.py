@@ -1,4 +1,5 @@
 """``GET /api/v1/regions``: the province's cities and counties (GB/T 2260)."""
+
 from __future__ import annotations
 
 from litestar import Controller, get
@@ -18,8 +19,10 @@ class RegionApi(Controller):
         """Hainan's 19 cities and counties in the province's order: ``level`` is
         ``prefecture_city`` (地级市), ``county_city`` (县级市) or ``county`` (县, 自治县);
         ``autonomous`` marks the ethnic autonomous counties."""
-        return [RegionOut(code=r["code"], name=r["name"], level=r["level"], autonomous=bool(r["autonomous"]))
-                for r in await regions.list_regions()]
+        return [
+            RegionOut(code=r["code"], name=r["name"], level=r["level"], autonomous=bool(r["autonomous"]))
+            for r in await regions.list_regions()
+        ]
 
 
 def api_routes() -> list[type[Controller]]:

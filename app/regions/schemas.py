@@ -1,4 +1,5 @@
 """API answers of regions."""
+
 from __future__ import annotations
 
 from typing import Annotated

@@ -1,5 +1,6 @@
 """Regions (GB/T 2260): list them, resolve what a user typed to one, and find schools and
 accounts whose city names none (left over from the free-text days)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,16 +14,31 @@ from app.regions.tables import Region
 async def list_regions() -> list[dict[str, Any]]:
     """``[{"code", "name", "short_name", "level", "autonomous", "parent_code", "sort_order"}]``
     in the province's order."""
-    return await Region.select(
-        Region.code, Region.name, Region.short_name, Region.level, Region.autonomous, Region.parent_code, Region.sort_order,
-    ).order_by(Region.sort_order).order_by(Region.code)
+    return (
+        await Region.select(
+            Region.code,
+            Region.name,
+            Region.short_name,
+            Region.level,
+            Region.autonomous,
+            Region.parent_code,
+            Region.sort_order,
+        )
+        .order_by(Region.sort_order)
+        .order_by(Region.code)
+    )
 
 
-def region_error(text: object, field: str = "city", row: int | None = None, column: str | None = None) -> dict[str, Any]:
+def region_error(
+    text: object, field: str = "city", row: int | None = None, column: str | None = None
+) -> dict[str, Any]:
     """The error for a value naming no region, listing the valid names: ``{"field",
     "message"}`` (forms, API) or ``{"row", "column", "message"}`` (workbooks)."""
-    message = _("“{city}”不是海南省的市县。请填写以下之一（也可填简称或区划代码）：{names}。",
-                city=normalize(text) or str(text or "").strip(), names="、".join(REGION_NAMES))
+    message = _(
+        "“{city}”不是海南省的市县。请填写以下之一（也可填简称或区划代码）：{names}。",
+        city=normalize(text) or str(text or "").strip(),
+        names="、".join(REGION_NAMES),
+    )
     if row is not None:
         return {"row": row, "column": column, "message": message}
     return {"field": field, "message": message}

@@ -1,6 +1,7 @@
 """The ``region`` table: Hainan's cities and counties with their GB/T 2260 codes, filled by
 the migration from :data:`app.region_codes.REGIONS`. Schools and city accounts refer to a
 region by its code (``School.region``, ``User.region``)."""
+
 from __future__ import annotations
 
 from piccolo.columns import Boolean, Integer, Varchar

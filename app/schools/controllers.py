@@ -1,4 +1,5 @@
 """JSON API of schools: create, list (organizer, city), edit, workbook import."""
+
 from __future__ import annotations
 
 from typing import Any

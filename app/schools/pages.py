@@ -1,4 +1,5 @@
 """School pages: the list (organizers, cities), editing a school, the school workbook import."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,13 +22,17 @@ class SchoolPages(Controller):
     async def index(self, request: Request, city: str | None = None, q: str | None = None) -> Any:
         user = user_of(request)
         rows = await schools.list_schools(user, city=city or None, q=q or None)
-        return render(request, "app/schools/list.html", schools=rows, cities=schools.HAINAN_CITIES, city=city or "", q=q or "")
+        return render(
+            request, "app/schools/list.html", schools=rows, cities=schools.HAINAN_CITIES, city=city or "", q=q or ""
+        )
 
     @post("/", guards=[organizer_only])
     async def create(self, request: Request) -> Any:
         form = await request.form()
         try:
-            school = await schools.create_school(user_of(request), {k: form_value(form, k) for k in ("code", "name", "city")})
+            school = await schools.create_school(
+                user_of(request), {k: form_value(form, k) for k in ("code", "name", "city")}
+            )
         except ServiceError as exc:
             flash(request, exc.message, "error")
         else:
@@ -46,8 +51,14 @@ class SchoolPages(Controller):
         try:
             await schools.update_school(user_of(request), school_id, data)
         except ServiceError as exc:
-            return render(request, "app/schools/edit.html", status_code=exc.status_code, school={"id": school_id, **data},
-                          cities=schools.HAINAN_CITIES, error=exc.message)
+            return render(
+                request,
+                "app/schools/edit.html",
+                status_code=exc.status_code,
+                school={"id": school_id, **data},
+                cities=schools.HAINAN_CITIES,
+                error=exc.message,
+            )
         flash(request, _("学校信息已保存。"))
         return redirect("/schools/")
 
@@ -57,8 +68,17 @@ class SchoolPages(Controller):
             result = await schools.import_schools(user_of(request), await upload_bytes(request))
         except ServiceError as exc:
             rows = await schools.list_schools(user_of(request))
-            return render(request, "app/schools/list.html", status_code=exc.status_code, schools=rows, cities=schools.HAINAN_CITIES,
-                          city="", q="", import_error=exc.message, import_errors=exc.errors)
+            return render(
+                request,
+                "app/schools/list.html",
+                status_code=exc.status_code,
+                schools=rows,
+                cities=schools.HAINAN_CITIES,
+                city="",
+                q="",
+                import_error=exc.message,
+                import_errors=exc.errors,
+            )
         flash(request, _("导入完成：新增 {created} 所，更新 {updated} 所。", **result))
         return redirect("/schools/")
 

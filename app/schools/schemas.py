@@ -1,4 +1,5 @@
 """API bodies and answers of schools."""
+
 from __future__ import annotations
 
 import msgspec

@@ -1,4 +1,5 @@
 """Schools: create, edit, list, and bulk import from a workbook (学校代码, 学校名称, 所属市县)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -50,7 +51,13 @@ def city_condition(city: str):
 
 
 def school_out(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": row["id"], "code": row["code"], "name": row["name"], "city": row["city"], "region_code": row.get("region")}
+    return {
+        "id": row["id"],
+        "code": row["code"],
+        "name": row["name"],
+        "city": row["city"],
+        "region_code": row.get("region"),
+    }
 
 
 async def create_school(actor: Principal, data: dict[str, Any]) -> dict[str, Any]:
@@ -81,10 +88,25 @@ async def update_school(actor: Principal, school_id: int, data: dict[str, Any]) 
     city = region["name"]
     if code != row["code"] and await School.exists().where(School.code == code):
         raise Conflict(_("学校代码“{code}”已存在。", code=code))
-    await School.update({School.code: code, School.name: name, School.city: city, School.region: region["code"],
-                         School.updated_at: times.now()}).where(School.id == school_id)
-    await audit.record(actor, "school.update", "school", school_id, school_id=school_id,
-                       changes=audit.diff({"code": row["code"], "name": row["name"], "city": row["city"]}, {"code": code, "name": name, "city": city}))
+    await School.update(
+        {
+            School.code: code,
+            School.name: name,
+            School.city: city,
+            School.region: region["code"],
+            School.updated_at: times.now(),
+        }
+    ).where(School.id == school_id)
+    await audit.record(
+        actor,
+        "school.update",
+        "school",
+        school_id,
+        school_id=school_id,
+        changes=audit.diff(
+            {"code": row["code"], "name": row["name"], "city": row["city"]}, {"code": code, "name": name, "city": city}
+        ),
+    )
     return {"id": school_id, "code": code, "name": name, "city": city, "region_code": region["code"]}
 
 
@@ -135,12 +157,28 @@ async def import_schools(actor: Principal, data: bytes) -> dict[str, int]:
         region_of: dict[str, str] = {}
         for number, values in table.rows:
             cell = lambda h: values[table.columns[h]] if table.columns[h] < len(values) else None  # noqa: E731
-            code, name, city = clean_text(cell("学校代码")).upper(), clean_text(cell("学校名称")), clean_text(cell("所属市县"))
+            code, name, city = (
+                clean_text(cell("学校代码")).upper(),
+                clean_text(cell("学校名称")),
+                clean_text(cell("所属市县")),
+            )
             for header, value in zip(SCHOOL_COLUMNS, (code, name, city)):
                 if not value:
-                    errors.append({"row": number, "column": header, "message": _("第 {row} 行“{column}”为空，请填写。", row=number, column=header)})
+                    errors.append(
+                        {
+                            "row": number,
+                            "column": header,
+                            "message": _("第 {row} 行“{column}”为空，请填写。", row=number, column=header),
+                        }
+                    )
             if code and code in parsed:
-                errors.append({"row": number, "column": "学校代码", "message": _("学校代码“{code}”与第 {other} 行重复。", code=code, other=parsed[code][0])})
+                errors.append(
+                    {
+                        "row": number,
+                        "column": "学校代码",
+                        "message": _("学校代码“{code}”与第 {other} 行重复。", code=code, other=parsed[code][0]),
+                    }
+                )
             elif code and name and city:
                 region = match_region(city, regions)
                 if region is None:
@@ -150,21 +188,38 @@ async def import_schools(actor: Principal, data: bytes) -> dict[str, int]:
                     region_of[code] = region["code"]
     finally:
         wb.close()
-    errors.sort(key=lambda e: (e["row"] or 0))
+    errors.sort(key=lambda e: e["row"] or 0)
     if errors:
-        raise ValidationFailed(_("学校名单有 {n} 处错误，未导入任何学校。请按提示修改后重新上传。", n=len(errors)), errors=errors)
+        raise ValidationFailed(
+            _("学校名单有 {n} 处错误，未导入任何学校。请按提示修改后重新上传。", n=len(errors)), errors=errors
+        )
     if not parsed:
         raise ValidationFailed(_("表中没有学校数据。"))
 
     async def work() -> dict[str, int]:
-        existing = {r["code"]: r["id"] for r in await School.select(School.id, School.code).where(School.code.is_in(list(parsed)))}
-        new = [School(code=c, name=n, city=ci, region=region_of[c]) for c, (_row, n, ci) in parsed.items() if c not in existing]
+        existing = {
+            r["code"]: r["id"]
+            for r in await School.select(School.id, School.code).where(School.code.is_in(list(parsed)))
+        }
+        new = [
+            School(code=c, name=n, city=ci, region=region_of[c])
+            for c, (_row, n, ci) in parsed.items()
+            if c not in existing
+        ]
         if new:
             await School.insert(*new)
         for code, school_id in existing.items():
             _row, name, city = parsed[code]
-            await School.update({School.name: name, School.city: city, School.region: region_of[code]}).where(School.id == school_id)
-        await audit.record(actor, "school.import", "school", None, summary=_("导入学校：新增 {a}，更新 {b}", a=len(new), b=len(existing)))
+            await School.update({School.name: name, School.city: city, School.region: region_of[code]}).where(
+                School.id == school_id
+            )
+        await audit.record(
+            actor,
+            "school.import",
+            "school",
+            None,
+            summary=_("导入学校：新增 {a}，更新 {b}", a=len(new), b=len(existing)),
+        )
         return {"created": len(new), "updated": len(existing)}
 
     return await write_transaction(work)
@@ -180,8 +235,12 @@ async def cities() -> list[str]:
 async def without_region() -> dict[str, list[dict[str, Any]]]:
     """Schools and city accounts whose ``city`` names no region (``region`` is NULL):
     ``{"schools": [{"code", "name", "city"}], "accounts": [{"username", "city"}]}``."""
-    schools = await School.select(School.code, School.name, School.city).where(School.region.is_null()).order_by(School.code)
-    accounts = await User.select(User.username, User.city).where(
-        (User.role == "city") & User.region.is_null()
-    ).order_by(User.username)
+    schools = (
+        await School.select(School.code, School.name, School.city).where(School.region.is_null()).order_by(School.code)
+    )
+    accounts = (
+        await User.select(User.username, User.city)
+        .where((User.role == "city") & User.region.is_null())
+        .order_by(User.username)
+    )
     return {"schools": schools, "accounts": accounts}

@@ -1,5 +1,6 @@
 """Web helpers shared by page controllers: rendering with the common context,
 form parsing, redirects with flash messages."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable
@@ -23,7 +24,13 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         request.set_session(session)
     return Template(
         template_name=template,
-        context={"user": request.scope.get("user"), "lang": get_locale(), "flashes": flashes, "request": request, **context},
+        context={
+            "user": request.scope.get("user"),
+            "lang": get_locale(),
+            "flashes": flashes,
+            "request": request,
+            **context,
+        },
         status_code=status_code,
         media_type=MediaType.HTML,  # handlers annotated ``-> Any`` would otherwise answer application/json
     )
@@ -97,8 +104,11 @@ def size_text(size: Any) -> str:
 
 
 def xlsx_response(content: bytes, ascii_name: str, display_name: str) -> Response:
-    return Response(content, media_type=XLSX,
-                    headers={"Content-Disposition": content_disposition(display_name, fallback=ascii_name)})
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"Content-Disposition": content_disposition(display_name, fallback=ascii_name)},
+    )
 
 
 async def upload_bytes(request: Request, field: str = "file") -> bytes:
@@ -124,4 +134,3 @@ async def attempt(request: Request, action: Awaitable[Any], success: str) -> boo
         return False
     flash(request, success)
     return True
-

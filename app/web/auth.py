@@ -5,6 +5,7 @@ A single ASGI middleware puts the caller in ``scope["user"]``: a :class:`Princip
 signed and expiring and checked without a database query; pages accept only the session
 cookie, so CSRF protection (Litestar's CSRF middleware) covers every page form.
 """
+
 from __future__ import annotations
 
 from litestar.connection import ASGIConnection
@@ -19,8 +20,14 @@ from app.security import read_access_token
 
 SESSION_KEY = "principal"
 # how roles read in messages (translated when shown)
-ROLE_NAMES = {"organizer": "组委会", "city": "市县科协", "school": "学校管理员", "judge": "评委", "referee": "裁判",
-              "staff": "签到员"}
+ROLE_NAMES = {
+    "organizer": "组委会",
+    "city": "市县科协",
+    "school": "学校管理员",
+    "judge": "评委",
+    "referee": "裁判",
+    "staff": "签到员",
+}
 # pages a user who must change their password may still open
 PASSWORD_CHANGE_PATHS = ("/password", "/logout", "/static", "/lang", "/api/v1/auth")
 
@@ -80,7 +87,9 @@ def check_access(connection: ASGIConnection, roles: tuple[str, ...] = ()) -> Pri
     if user.must_change_password and not connection.scope["path"].startswith(PASSWORD_CHANGE_PATHS):
         raise PermissionDeniedException(_("请先修改初始密码后再继续。"))
     if roles and user.role not in roles:
-        raise PermissionDeniedException(_("您的账号（{role}）无权进行此操作。", role=_(ROLE_NAMES.get(user.role, user.role))))
+        raise PermissionDeniedException(
+            _("您的账号（{role}）无权进行此操作。", role=_(ROLE_NAMES.get(user.role, user.role)))
+        )
     return user
 
 

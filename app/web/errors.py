@@ -1,5 +1,6 @@
 """Error handlers: service errors and framework errors as translated JSON for the API (and pages'
 own JSON endpoints), as an error page or a log-in redirect for pages; never a bare 500."""
+
 from __future__ import annotations
 
 import logging
@@ -18,7 +19,6 @@ from app.settings import get_settings
 log = logging.getLogger("xinmiao")
 
 
-
 _HTTP_MESSAGES = {
     400: "请求格式不正确。",
     401: "请先登录。",
@@ -32,17 +32,14 @@ _HTTP_MESSAGES = {
 }
 
 
-
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
-
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:
     from app.web import render
 
     return render(request, "error.html", status_code=status, status=status, message=message)  # type: ignore[return-value]
-
 
 
 def _wants_json(request: Request) -> bool:
@@ -56,7 +53,6 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-
 def service_error_handler(request: Request, exc: ServiceError) -> Response:
     """Service errors: JSON ``{"status_code", "detail", "extra", "errors"?}`` for the API and
     for pages' JSON endpoints (see :func:`_wants_json`), a page otherwise."""
@@ -64,10 +60,10 @@ def service_error_handler(request: Request, exc: ServiceError) -> Response:
         body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.message, "extra": exc.extra}
         if exc.errors:
             body["errors"] = exc.errors
-        return Response(body, status_code=exc.status_code, media_type=MediaType.JSON,
-                        headers={"cache-control": "no-store"})
+        return Response(
+            body, status_code=exc.status_code, media_type=MediaType.JSON, headers={"cache-control": "no-store"}
+        )
     return _error_page(request, exc.status_code, exc.message)
-
 
 
 def _framework_detail(detail: str | None, status: int) -> bool:
@@ -85,11 +81,9 @@ def _framework_detail(detail: str | None, status: int) -> bool:
     return detail in (phrase, "Request Entity Too Large")
 
 
-
 def _request_locale(request: Request) -> None:
     """Set the locale again: for unknown paths no route middleware ran to set it."""
     set_locale(negotiate_locale(request.cookies.get("lang"), request.headers.get("accept-language")))
-
 
 
 def http_error_handler(request: Request, exc: HTTPException) -> Response:
@@ -105,13 +99,22 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
             # the limit of the route that refused the body: document uploads allow more than workbooks
             settings = get_settings()
             route_limit = getattr(request.scope.get("route_handler"), "request_max_body_size", None)
-            if not isinstance(route_limit, int) or settings.max_upload_bytes <= route_limit < settings.max_document_bytes:
-                detail = _("上传的文件超过 {limit} MB 上限。请删除多余的工作表、图片和空行，或拆分后再上传。",
-                           limit=settings.max_upload_bytes // 1048576)
+            if (
+                not isinstance(route_limit, int)
+                or settings.max_upload_bytes <= route_limit < settings.max_document_bytes
+            ):
+                detail = _(
+                    "上传的文件超过 {limit} MB 上限。请删除多余的工作表、图片和空行，或拆分后再上传。",
+                    limit=settings.max_upload_bytes // 1048576,
+                )
             elif route_limit < 1048576:
                 detail = _("请求内容超过 {limit} KB 上限。", limit=route_limit // 1024)
             else:
-                limit = settings.max_document_bytes if route_limit < settings.max_document_bytes + 2 * 1048576 else route_limit
+                limit = (
+                    settings.max_document_bytes
+                    if route_limit < settings.max_document_bytes + 2 * 1048576
+                    else route_limit
+                )
                 detail = _("上传的文件超过 {limit} MB 上限。", limit=limit // 1048576)
     if isinstance(exc, ValidationException):
         fields = []
@@ -123,10 +126,15 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
             key = (found.group(1) or found.group(2)) if found else item.get("key")
             if key and str(key) not in fields:
                 fields.append(str(key))
-        detail = (_("请求数据格式不正确，请检查这些字段：{fields}", fields="、".join(fields)) if fields
-                  else _("请求数据格式不正确，请对照 API 文档（/schema）检查请求内容。"))
+        detail = (
+            _("请求数据格式不正确，请检查这些字段：{fields}", fields="、".join(fields))
+            if fields
+            else _("请求数据格式不正确，请对照 API 文档（/schema）检查请求内容。")
+        )
     if _is_api(request):
-        return Response({"status_code": status, "detail": detail, "extra": exc.extra}, status_code=status, media_type=MediaType.JSON)
+        return Response(
+            {"status_code": status, "detail": detail, "extra": exc.extra}, status_code=status, media_type=MediaType.JSON
+        )
     if isinstance(exc, NotAuthorizedException):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         from urllib.parse import quote
@@ -136,7 +144,6 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     if status == 403 and user is not None and user.must_change_password:
         return Redirect(path="/password", status_code=303)  # a temporary password: set one first
     return _error_page(request, status, detail)
-
 
 
 def _overflow(exc: BaseException | None) -> bool:
@@ -151,7 +158,6 @@ def _overflow(exc: BaseException | None) -> bool:
     return False
 
 
-
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     if _overflow(exc):  # an id too large for the database cannot exist
         return http_error_handler(request, NotFoundException())
@@ -159,6 +165,7 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
     _request_locale(request)
     message = _(_HTTP_MESSAGES[500])
     if _is_api(request):
-        return Response({"status_code": 500, "detail": message, "extra": None}, status_code=500, media_type=MediaType.JSON)
+        return Response(
+            {"status_code": 500, "detail": message, "extra": None}, status_code=500, media_type=MediaType.JSON
+        )
     return _error_page(request, 500, message)
-

@@ -39,8 +39,10 @@ ERROR_DESCRIPTIONS = {
 def responses(*statuses: int) -> dict[int, ResponseSpec]:
     """Error answers of an operation for ``responses=`` on a handler: each is
     ``{"status_code", "detail", "extra", "errors"?}`` (:class:`app.web.schemas.ErrorOut`)."""
-    return {status: ResponseSpec(data_container=ErrorOut, description=ERROR_DESCRIPTIONS[status], generate_examples=False)
-            for status in statuses}
+    return {
+        status: ResponseSpec(data_container=ErrorOut, description=ERROR_DESCRIPTIONS[status], generate_examples=False)
+        for status in statuses
+    }
 
 
 # the statuses most operations share
@@ -88,7 +90,9 @@ def file_operation(*media_types: str, description: str = "The file") -> type[Ope
                 if str(status).startswith("2") and hasattr(response, "content"):
                     response.description = description
                     response.content = {
-                        media_type: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))
+                        media_type: OpenAPIMediaType(
+                            schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+                        )
                         for media_type in media_types
                     }
 
@@ -107,8 +111,9 @@ def _inline(schema: Any, components: dict[str, Any]) -> Any:
     return schema
 
 
-def body_operation(body: type[msgspec.Struct], description: str = "",
-                   enums: dict[str, Callable[[], Iterable[str]]] | None = None) -> type[Operation]:
+def body_operation(
+    body: type[msgspec.Struct], description: str = "", enums: dict[str, Callable[[], Iterable[str]]] | None = None
+) -> type[Operation]:
     """``operation_class=`` for a handler that reads its JSON body itself (to keep how it parses
     it, for example decimals exactly as written): documents ``body`` as the request body.
     ``enums`` lists, for text fields, the values they take (asked when the document is made)."""
@@ -123,8 +128,11 @@ def body_operation(body: type[msgspec.Struct], description: str = "",
     @dataclasses.dataclass
     class BodyOperation(Operation):
         def __post_init__(self) -> None:
-            self.request_body = RequestBody(content={"application/json": OpenAPIMediaType(schema=content())},  # type: ignore[arg-type]
-                                            description=description or None, required=True)
+            self.request_body = RequestBody(
+                content={"application/json": OpenAPIMediaType(schema=content())},  # type: ignore[arg-type]
+                description=description or None,
+                required=True,
+            )
 
     BodyOperation.__name__ = f"BodyOperation[{body.__name__}]"
     return BodyOperation

@@ -97,7 +97,9 @@ def answer(target: type[T] | Any, value: Any) -> T:
         builtins = msgspec.to_builtins(value, str_keys=True)
         missing = _dropped(builtins, target)
         if missing:
-            raise msgspec.ValidationError(f"{getattr(target, '__name__', target)} has no field for {', '.join(missing)}")
+            raise msgspec.ValidationError(
+                f"{getattr(target, '__name__', target)} has no field for {', '.join(missing)}"
+            )
         return msgspec.convert(builtins, target)
     except (msgspec.ValidationError, TypeError):
         if _strict():

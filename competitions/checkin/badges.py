@@ -9,6 +9,7 @@ A badge whose text the font cannot draw (a character outside the font's characte
 for example 𠮷) is not printed with a box or a blank: it is left out and listed on a last
 page by entry code and member number, so the office can print it by hand.
 """
+
 from __future__ import annotations
 
 import io
@@ -41,17 +42,20 @@ async def schools_with_badges(event_id: int) -> list[dict[str, Any]]:
     school's badges: ``[{"code", "name", "entries"}]``."""
     from competitions.registration.tables import Entry
 
-    rows = await Entry.select(Entry.school.code.as_alias("code"), Entry.school.name.as_alias("name")).where(
-        (Entry.event == event_id) & Entry.status.is_in(list(BADGE_STATUSES))
-    ).order_by(Entry.school.code)
+    rows = (
+        await Entry.select(Entry.school.code.as_alias("code"), Entry.school.name.as_alias("name"))
+        .where((Entry.event == event_id) & Entry.status.is_in(list(BADGE_STATUSES)))
+        .order_by(Entry.school.code)
+    )
     schools: dict[str, dict[str, Any]] = {}
     for r in rows:
         schools.setdefault(r["code"], {"code": r["code"], "name": r["name"], "entries": 0})["entries"] += 1
     return list(schools.values())
 
 
-async def badge_rows(actor: Principal, event_id: int, school_code: str | None = None,
-                     member_id: int | None = None) -> list[dict[str, Any]]:
+async def badge_rows(
+    actor: Principal, event_id: int, school_code: str | None = None, member_id: int | None = None
+) -> list[dict[str, Any]]:
     """The people to print badges for: members of the event's approved entries, for the
     whole event (organizers) or one school (organizers with ``school_code``; a school
     coordinator always gets only its own school). Each row: ``{"id", "name", "role",
@@ -73,13 +77,25 @@ async def badge_rows(actor: Principal, event_id: int, school_code: str | None = 
         where &= Member.entry.school == school["id"]
     if member_id is not None:
         where &= Member.id == member_id
-    rows = await Member.select(
-        Member.id, Member.name, Member.role, Member.credential_generation,
-        Member.entry.code.as_alias("entry_code"), Member.entry.title.as_alias("entry_title"),
-        Member.entry.division.as_alias("division"), Member.entry.category.name.as_alias("category"),
-        Member.entry.school.code.as_alias("school_code"), Member.entry.school.name.as_alias("school_name"),
-    ).where(where).order_by(Member.entry.school.code).order_by(Member.entry.code).order_by(
-        Member.role, ascending=False).order_by(Member.position)
+    rows = (
+        await Member.select(
+            Member.id,
+            Member.name,
+            Member.role,
+            Member.credential_generation,
+            Member.entry.code.as_alias("entry_code"),
+            Member.entry.title.as_alias("entry_title"),
+            Member.entry.division.as_alias("division"),
+            Member.entry.category.name.as_alias("category"),
+            Member.entry.school.code.as_alias("school_code"),
+            Member.entry.school.name.as_alias("school_name"),
+        )
+        .where(where)
+        .order_by(Member.entry.school.code)
+        .order_by(Member.entry.code)
+        .order_by(Member.role, ascending=False)
+        .order_by(Member.position)
+    )
     for r in rows:
         r["credential"] = credential_for(r["id"], r["credential_generation"])
         r["event_name"] = event["name"]
@@ -95,7 +111,9 @@ def _fit(pdf: FPDF, text: str, width: float, size: float, minimum: float = 6.0) 
     return size
 
 
-def _wrap(pdf: FPDF, text: str, width: float, size: float, lines: int = 2, minimum: float = 5.5) -> tuple[float, list[str]]:
+def _wrap(
+    pdf: FPDF, text: str, width: float, size: float, lines: int = 2, minimum: float = 5.5
+) -> tuple[float, list[str]]:
     """Break ``text`` into at most ``lines`` lines of ``width`` mm at the largest font size
     <= ``size`` (pt) that allows it (character by character: Chinese has no spaces)."""
     while True:
@@ -151,7 +169,7 @@ def _badge(pdf: FPDF, row: dict[str, Any], x: float, y: float, role_names: dict[
     # school, entry, category
     lines = [
         (row["school_name"], 9.5),
-        (f'{row["entry_code"]}  {row["category"]} · {row["division"]}', 8),
+        (f"{row['entry_code']}  {row['category']} · {row['division']}", 8),
     ]
     cy = y + 27
     for text, size in lines:
@@ -204,7 +222,7 @@ def render_badges(rows: list[dict[str, Any]], font_path: str | None = None) -> t
     for start in range(0, len(printable), per_page):
         pdf.add_page()
         _cut_marks(pdf)
-        for i, row in enumerate(printable[start:start + per_page]):
+        for i, row in enumerate(printable[start : start + per_page]):
             col, line = i % COLUMNS, i // COLUMNS
             _badge(pdf, row, MARGIN_X + col * BADGE_W, MARGIN_Y + line * BADGE_H, role_names)
     if left_out or not printable:
@@ -218,15 +236,21 @@ def render_badges(rows: list[dict[str, Any]], font_path: str | None = None) -> t
             pdf.set_font_size(10)
             for item in left_out:
                 pdf.set_x(15)
-                pdf.cell(180, 6, _("作品 {code} · 人员编号 {id}", code=item["entry_code"], id=item["id"]),
-                         new_x="LMARGIN", new_y="NEXT")
+                pdf.cell(
+                    180,
+                    6,
+                    _("作品 {code} · 人员编号 {id}", code=item["entry_code"], id=item["id"]),
+                    new_x="LMARGIN",
+                    new_y="NEXT",
+                )
     out = io.BytesIO()
     pdf.output(out)
     return out.getvalue(), left_out
 
 
-async def badges_pdf(actor: Principal, event_id: int, school_code: str | None = None,
-                     member_id: int | None = None) -> tuple[bytes, str]:
+async def badges_pdf(
+    actor: Principal, event_id: int, school_code: str | None = None, member_id: int | None = None
+) -> tuple[bytes, str]:
     """Badges of an event, a school or one member as one PDF (see :func:`badge_rows` for who
     may print what). Returns (pdf bytes, file name). Raises 409 when there is nobody to print."""
     rows = await badge_rows(actor, event_id, school_code, member_id)

@@ -12,6 +12,7 @@ spaces, hyphens and scanner suffixes (Enter, Tab) are dropped, and digits that l
 Base32 letters (0 -> O, 1 -> I, 8 -> B) are read as those letters. Reissuing a credential
 raises the member's generation, which revokes every earlier credential of that member.
 """
+
 from __future__ import annotations
 
 import base64
@@ -86,7 +87,7 @@ def read_credential(text: str) -> CredentialRef:
     if not value.startswith(PREFIX) or len(value) != len(PREFIX) + BODY_LENGTH:
         raise InvalidCredential(_("这不是新苗的参赛凭证二维码。"))
     try:
-        raw = base64.b32decode(value[len(PREFIX):])
+        raw = base64.b32decode(value[len(PREFIX) :])
     except (ValueError, base64.binascii.Error) as exc:
         raise InvalidCredential(_("这不是新苗的参赛凭证二维码。")) from exc
     payload, mac = raw[:6], raw[6:]
@@ -124,8 +125,14 @@ async def _member_for(actor: Principal, member_id: int) -> dict[str, Any]:
     """The member row with its entry's school; 404 unless the actor is an organizer or the
     member's own school (others must not learn that the member exists)."""
     rows = await Member.select(
-        Member.id, Member.name, Member.role, Member.event, Member.entry, Member.credential_generation,
-        Member.entry.school.as_alias("school_id"), Member.entry.code.as_alias("entry_code"),
+        Member.id,
+        Member.name,
+        Member.role,
+        Member.event,
+        Member.entry,
+        Member.credential_generation,
+        Member.entry.school.as_alias("school_id"),
+        Member.entry.code.as_alias("entry_code"),
     ).where(Member.id == member_id)
     if not rows:
         raise NotFound(_("找不到这个参赛人员。"))
@@ -166,8 +173,15 @@ async def reissue_credential(actor: Principal, member_id: int, reason: str) -> s
         )
         fresh = await Member.select(Member.credential_generation).where(Member.id == member_id).first()
         await audit.record(
-            actor, "credential.reissue", "member", member_id, summary=row["name"], reason=reason,
-            event_id=row["event"], entry_id=row["entry"], school_id=row["school_id"],
+            actor,
+            "credential.reissue",
+            "member",
+            member_id,
+            summary=row["name"],
+            reason=reason,
+            event_id=row["event"],
+            entry_id=row["entry"],
+            school_id=row["school_id"],
         )
         return fresh["credential_generation"]
 
@@ -184,7 +198,15 @@ async def credentials_for_members(member_ids: list[int]) -> dict[int, str]:
 
 
 __all__ = [
-    "CredentialRef", "InvalidCredential", "credential_for", "credential_image", "credentials_for_members",
-    "member_credential", "normalize_credential", "qr_code", "qr_image_bytes", "read_credential",
+    "CredentialRef",
+    "InvalidCredential",
+    "credential_for",
+    "credential_image",
+    "credentials_for_members",
+    "member_credential",
+    "normalize_credential",
+    "qr_code",
+    "qr_image_bytes",
+    "read_credential",
     "reissue_credential",
 ]

@@ -7,6 +7,7 @@ session's counts, then ``event: change`` each time a scan or check-in by name is
 (at most twice a second per worker; ``changes`` counts the answers folded in). No names:
 the page's script (``app/static/live.js``) fetches the page again to show them.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -35,9 +36,14 @@ async def live_counts(actor: Any, session_id: int) -> dict[str, Any]:
     """The live view's numbers, as its page shows them: ``{"session_id", "expected",
     "arrived", "arrived_expected", "missing", "rejected"}`` (counts only)."""
     view = await checkin.live_view(actor, session_id)
-    return {"session_id": session_id, "expected": view["expected"], "arrived": view["arrived"],
-            "arrived_expected": view["arrived_expected"], "missing": len(view["missing"]),
-            "rejected": sum(view["rejected"].values())}
+    return {
+        "session_id": session_id,
+        "expected": view["expected"],
+        "arrived": view["arrived"],
+        "arrived_expected": view["arrived_expected"],
+        "missing": len(view["missing"]),
+        "rejected": sum(view["rejected"].values()),
+    }
 
 
 @get("/checkin/{session_id:int}/live/events", guards=[requires("organizer", "staff")], include_in_schema=False)

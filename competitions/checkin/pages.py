@@ -5,6 +5,7 @@ The scan page's JavaScript (``app/static/checkin.js``) talks to the small JSON e
 below (session cookie + CSRF header, like the judges' tablet page); they call the same
 services as the JSON API.
 """
+
 from __future__ import annotations
 
 import functools
@@ -85,8 +86,12 @@ class CheckinPages(Controller):
         form = await request.form()
         try:
             session = await checkin.create_session(
-                user_of(request), event_id, form_value(form, "name"), form_value(form, "starts_at"),
-                form_value(form, "ends_at"), form_value(form, "location"),
+                user_of(request),
+                event_id,
+                form_value(form, "name"),
+                form_value(form, "starts_at"),
+                form_value(form, "ends_at"),
+                form_value(form, "location"),
             )
         except ServiceError as exc:
             flash(request, exc.message, "error")
@@ -98,9 +103,14 @@ class CheckinPages(Controller):
     async def edit_session(self, request: Request, session_id: int) -> Any:
         form = await request.form()
         try:
-            await checkin.update_session(user_of(request), session_id, form_value(form, "name"),
-                                         form_value(form, "starts_at"), form_value(form, "ends_at"),
-                                         form_value(form, "location"))
+            await checkin.update_session(
+                user_of(request),
+                session_id,
+                form_value(form, "name"),
+                form_value(form, "starts_at"),
+                form_value(form, "ends_at"),
+                form_value(form, "location"),
+            )
             flash(request, _("已保存"))
         except ServiceError as exc:
             flash(request, exc.message, "error")
@@ -127,36 +137,59 @@ class CheckinPages(Controller):
             if path.is_file():
                 digest.update(path.relative_to(STATIC_DIR).as_posix().encode() + b"\0" + path.read_bytes())
         script = (STATIC_DIR / "checkin-sw.js").read_text(encoding="utf-8")
-        return Response(script.replace("__ASSETS_VERSION__", digest.hexdigest()[:16]),
-                        media_type="application/javascript", headers={"Cache-Control": "no-cache"})
+        return Response(
+            script.replace("__ASSETS_VERSION__", digest.hexdigest()[:16]),
+            media_type="application/javascript",
+            headers={"Cache-Control": "no-cache"},
+        )
 
     @get("/{session_id:int}/scan", guards=[scanners])
     async def scan_page(self, request: Request, session_id: int) -> Any:
         """The staff scan page (camera, USB scanner, search by name, offline queue)."""
         session = await checkin.get_session(user_of(request), session_id)
         base = f"/checkin/{session_id}"
-        return render(request, "competitions/checkin/scan.html", session=session, secure=_is_secure(request),
-                      outbox_js=_outbox_js(),
-                      urls={"scan": f"{base}/scan", "manual": f"{base}/manual", "search": f"{base}/search",
-                            "live": f"{base}/live", "undo": f"{base}/undo"})
+        return render(
+            request,
+            "competitions/checkin/scan.html",
+            session=session,
+            secure=_is_secure(request),
+            outbox_js=_outbox_js(),
+            urls={
+                "scan": f"{base}/scan",
+                "manual": f"{base}/manual",
+                "search": f"{base}/search",
+                "live": f"{base}/live",
+                "undo": f"{base}/undo",
+            },
+        )
 
     @post("/{session_id:int}/scan", guards=[scanners], status_code=200, request_max_body_size=SCAN_BODY_MAX)
     async def scan(self, request: Request, session_id: int) -> Any:
         """JSON for the scan page: ``{"token", "client_scan_id"?, "scanned_at"?, "device"?}``;
         answers as ``POST /api/v1/checkin/scan``."""
         body = await _json_body(request)
-        return await checkin.scan(user_of(request), session_id, str(body.get("token") or ""),
-                                  client_scan_id=body.get("client_scan_id"), scanned_at=body.get("scanned_at"),
-                                  device=str(body.get("device") or ""))
+        return await checkin.scan(
+            user_of(request),
+            session_id,
+            str(body.get("token") or ""),
+            client_scan_id=body.get("client_scan_id"),
+            scanned_at=body.get("scanned_at"),
+            device=str(body.get("device") or ""),
+        )
 
     @post("/{session_id:int}/manual", guards=[scanners], status_code=200, request_max_body_size=SCAN_BODY_MAX)
     async def manual(self, request: Request, session_id: int) -> Any:
         """JSON for the scan page: ``{"member_id", "client_scan_id"?, "scanned_at"?, "device"?}``."""
         body = await _json_body(request)
         member_id = _member_id(body, _("请选择要签到的人。"))
-        return await checkin.check_in_member(user_of(request), session_id, member_id,
-                                             client_scan_id=body.get("client_scan_id"),
-                                             scanned_at=body.get("scanned_at"), device=str(body.get("device") or ""))
+        return await checkin.check_in_member(
+            user_of(request),
+            session_id,
+            member_id,
+            client_scan_id=body.get("client_scan_id"),
+            scanned_at=body.get("scanned_at"),
+            device=str(body.get("device") or ""),
+        )
 
     @get("/{session_id:int}/search", guards=[scanners])
     async def search(self, request: Request, session_id: int, q: str = "") -> Any:
@@ -184,12 +217,16 @@ class CheckinPages(Controller):
         return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
 
     @get("/badges/{event_id:int}", guards=[credential_viewers])
-    async def badges(self, request: Request, event_id: int, school_code: str | None = None,
-                     member_id: int | None = None) -> Response:
+    async def badges(
+        self, request: Request, event_id: int, school_code: str | None = None, member_id: int | None = None
+    ) -> Response:
         """Badges PDF for the page's session-cookie users (the API has the same)."""
-        data, name = await badges.badges_pdf(user_of(request), event_id, school_code=school_code or None,
-                                             member_id=member_id)
-        return Response(data, media_type="application/pdf", headers={"Content-Disposition": content_disposition(name, inline=True)})
+        data, name = await badges.badges_pdf(
+            user_of(request), event_id, school_code=school_code or None, member_id=member_id
+        )
+        return Response(
+            data, media_type="application/pdf", headers={"Content-Disposition": content_disposition(name, inline=True)}
+        )
 
     @get("/credentials/{member_id:int}", guards=[credential_viewers])
     async def credential(self, request: Request, member_id: int, format: str = "svg") -> Response:

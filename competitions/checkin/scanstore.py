@@ -8,6 +8,7 @@ SQLite: a persistent connection on the event loop, a waiting worker-thread conne
 writer holds the lock. Why, and the figures: docs/decisions/0002-checkin-scan-path.md.
 Everything else about check-in uses Piccolo (:mod:`competitions.checkin.services`).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -166,8 +167,18 @@ class SQLiteScanStore:
         # reads why not (already checked in, revoked, another event, unknown)
         inserted = conn.execute(
             SQLITE_INSERT_SQL,
-            (_sqlite_text(scanned_at), now, device, staff_id, client_scan_id, method,
-             session_id, member_id, generation, generation),
+            (
+                _sqlite_text(scanned_at),
+                now,
+                device,
+                staff_id,
+                client_scan_id,
+                method,
+                session_id,
+                member_id,
+                generation,
+                generation,
+            ),
         ).fetchone()
         self._commits += 1
         if self._commits % CHECKPOINT_EVERY == 0:
@@ -175,17 +186,39 @@ class SQLiteScanStore:
         if inserted is not None:
             at = _sqlite_time(inserted[0])
             return ScanRow(
-                session_event=inserted[2], starts_at=_sqlite_time(inserted[3]), ends_at=_sqlite_time(inserted[4]),
-                member_id=inserted[1], member_event=inserted[2], generation=inserted[7], name=inserted[5],
-                role=inserted[6], entry_code=inserted[8], entry_title=inserted[9], entry_status="approved",
-                school_name=inserted[10], inserted_at=at, first_at=at, first_client_scan_id=client_scan_id,
+                session_event=inserted[2],
+                starts_at=_sqlite_time(inserted[3]),
+                ends_at=_sqlite_time(inserted[4]),
+                member_id=inserted[1],
+                member_event=inserted[2],
+                generation=inserted[7],
+                name=inserted[5],
+                role=inserted[6],
+                entry_code=inserted[8],
+                entry_title=inserted[9],
+                entry_status="approved",
+                school_name=inserted[10],
+                inserted_at=at,
+                first_at=at,
+                first_client_scan_id=client_scan_id,
             )
         row = conn.execute(SQLITE_DETAIL_SQL, (session_id, member_id)).fetchone()
         return ScanRow(
-            session_event=row[0], starts_at=_sqlite_time(row[1]), ends_at=_sqlite_time(row[2]),
-            member_id=row[3], member_event=row[4], generation=row[5], name=row[6], role=row[7],
-            entry_code=row[8], entry_title=row[9], entry_status=row[10], school_name=row[11],
-            inserted_at=None, first_at=_sqlite_time(row[12]), first_client_scan_id=row[13],
+            session_event=row[0],
+            starts_at=_sqlite_time(row[1]),
+            ends_at=_sqlite_time(row[2]),
+            member_id=row[3],
+            member_event=row[4],
+            generation=row[5],
+            name=row[6],
+            role=row[7],
+            entry_code=row[8],
+            entry_title=row[9],
+            entry_status=row[10],
+            school_name=row[11],
+            inserted_at=None,
+            first_at=_sqlite_time(row[12]),
+            first_client_scan_id=row[13],
         )
 
     def _checkpoint(self) -> None:
@@ -246,7 +279,10 @@ class PostgresScanStore:
             import asyncpg
 
             self._own_pool = await asyncpg.create_pool(
-                **self.engine.config, min_size=1, max_size=SCAN_POOL_SIZE, server_settings={"synchronous_commit": "off"},
+                **self.engine.config,
+                min_size=1,
+                max_size=SCAN_POOL_SIZE,
+                server_settings={"synchronous_commit": "off"},
                 reset=_keep_session,
             )
         return self._own_pool
@@ -259,17 +295,31 @@ class PostgresScanStore:
                 PG_SCAN_SQL, session_id, member_id, generation, scanned_at, device, staff_id, client_scan_id, method
             )
             first_at, first_client = row["first_at"], row["first_client_scan_id"]
-            if row["inserted_at"] is None and first_at is None and row["member_event"] == row["session_event"] \
-                    and row["session_event"] is not None:
+            if (
+                row["inserted_at"] is None
+                and first_at is None
+                and row["member_event"] == row["session_event"]
+                and row["session_event"] is not None
+            ):
                 # a concurrent scan inserted it after this statement's snapshot was taken
                 again = await conn.fetchrow(PG_FIRST_SQL, session_id, member_id)
                 if again is not None:
                     first_at, first_client = again["checked_in_at"], again["client_scan_id"]
         return ScanRow(
-            session_event=row["session_event"], starts_at=row["starts_at"], ends_at=row["ends_at"],
-            member_id=row["member_id"], member_event=row["member_event"], generation=row["credential_generation"],
-            name=row["name"], role=row["role"], entry_code=row["entry_code"], entry_title=row["entry_title"],
-            entry_status=row["entry_status"], school_name=row["school_name"], inserted_at=row["inserted_at"], first_at=first_at,
+            session_event=row["session_event"],
+            starts_at=row["starts_at"],
+            ends_at=row["ends_at"],
+            member_id=row["member_id"],
+            member_event=row["member_event"],
+            generation=row["credential_generation"],
+            name=row["name"],
+            role=row["role"],
+            entry_code=row["entry_code"],
+            entry_title=row["entry_title"],
+            entry_status=row["entry_status"],
+            school_name=row["school_name"],
+            inserted_at=row["inserted_at"],
+            first_at=first_at,
             first_client_scan_id=first_client,
         )
 

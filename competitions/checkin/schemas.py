@@ -1,5 +1,6 @@
 """API bodies and answers of check-in: sessions, scans (by credential or by name), the live
 view of a session, members found by name, credentials."""
+
 from __future__ import annotations
 
 from typing import Annotated

@@ -9,6 +9,7 @@ Scan results (CONTRACT.md): ``checked_in``, ``already_checked_in`` (with the fir
 entry that is not approved: withdrawn, returned or still under review; ``reason`` says which) and ``wrong_event`` (a credential of another event's participant). Forged or
 garbled text is 422, a well-signed credential of a member that no longer exists 404.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -81,7 +82,9 @@ def _require_organizer(actor: Principal) -> None:
 OPENS_EARLY = dt.timedelta(minutes=30)  # a session counts as open this long before it starts
 
 
-def session_state(starts_at: dt.datetime | None, ends_at: dt.datetime | None, now: dt.datetime | None = None) -> str | None:
+def session_state(
+    starts_at: dt.datetime | None, ends_at: dt.datetime | None, now: dt.datetime | None = None
+) -> str | None:
     """``"upcoming"`` (more than 30 minutes before the start), ``"open"``, ``"closed"`` (after
     the end), or None for a session without a window."""
     if starts_at is None and ends_at is None:
@@ -99,8 +102,12 @@ def session_out(row: dict[str, Any]) -> dict[str, Any]:
     "starts_at", "ends_at", "window", "state"}`` with times in ISO 8601 (+08:00), ``window``
     as display text and ``state`` from :func:`session_state`."""
     return {
-        "id": row["id"], "event_id": row["event"], "name": row["name"], "location": row.get("location", ""),
-        "starts_at": _iso(row.get("starts_at")), "ends_at": _iso(row.get("ends_at")),
+        "id": row["id"],
+        "event_id": row["event"],
+        "name": row["name"],
+        "location": row.get("location", ""),
+        "starts_at": _iso(row.get("starts_at")),
+        "ends_at": _iso(row.get("ends_at")),
         "event_name": row.get("event_name"),
         "window": _window_text(row.get("starts_at"), row.get("ends_at")),
         "state": session_state(row.get("starts_at"), row.get("ends_at")),
@@ -117,8 +124,9 @@ def _window_text(starts_at: dt.datetime | None, ends_at: dt.datetime | None) -> 
     return ""
 
 
-async def create_session(actor: Principal, event_id: int, name: str, starts_at: Any = None, ends_at: Any = None,
-                         location: str = "") -> dict[str, Any]:
+async def create_session(
+    actor: Principal, event_id: int, name: str, starts_at: Any = None, ends_at: Any = None, location: str = ""
+) -> dict[str, Any]:
     """Create a check-in session of an event (organizers). ``starts_at``/``ends_at`` are ISO
     times (naive = Asia/Shanghai) or None. Raises 404 for an unknown event, 422 for an empty
     name (max 100 characters), a name another session of the event has, or an end before
@@ -145,8 +153,10 @@ async def _refuse_duplicate_name(event_id: int, name: str, session_id: int | Non
     if session_id is not None:
         query = query.where(CheckinSession.id != session_id)
     if await query:
-        raise ValidationFailed(_("本赛事已有名为“{name}”的签到场次，请换一个名称（例如加上日期或地点）。", name=name),
-                               errors=[{"field": "name", "message": _("重名")}])
+        raise ValidationFailed(
+            _("本赛事已有名为“{name}”的签到场次，请换一个名称（例如加上日期或地点）。", name=name),
+            errors=[{"field": "name", "message": _("重名")}],
+        )
 
 
 def _session_values(name: str, starts_at: Any, ends_at: Any, location: str) -> dict[str, Any]:
@@ -165,8 +175,14 @@ def _session_values(name: str, starts_at: Any, ends_at: Any, location: str) -> d
 KEEP: Any = object()  # update_session: leave this field as it is
 
 
-async def update_session(actor: Principal, session_id: int, name: Any = KEEP, starts_at: Any = KEEP, ends_at: Any = KEEP,
-                         location: Any = KEEP) -> dict[str, Any]:
+async def update_session(
+    actor: Principal,
+    session_id: int,
+    name: Any = KEEP,
+    starts_at: Any = KEEP,
+    ends_at: Any = KEEP,
+    location: Any = KEEP,
+) -> dict[str, Any]:
     """Change a session's name, window or location (organizers); fields left as :data:`KEEP`
     stay as they are; same checks as creating (an empty ``starts_at`` clears it)."""
     _require_organizer(actor)
@@ -219,8 +235,10 @@ async def list_sessions(actor: Principal, event_id: int | None = None) -> list[d
     query = CheckinSession.select(*CheckinSession.all_columns(), CheckinSession.event.name.as_alias("event_name"))
     if event_id is not None:
         query = query.where(CheckinSession.event == event_id)
-    rows = await query.order_by(CheckinSession.event, ascending=False).order_by(CheckinSession.starts_at).order_by(
-        CheckinSession.id
+    rows = (
+        await query.order_by(CheckinSession.event, ascending=False)
+        .order_by(CheckinSession.starts_at)
+        .order_by(CheckinSession.id)
     )
     return [session_out(r) for r in rows]
 
@@ -230,8 +248,12 @@ async def list_sessions(actor: Principal, event_id: int | None = None) -> list[d
 
 def _participant(row: ScanRow) -> dict[str, Any]:
     return {
-        "id": row.member_id, "name": row.name, "school_name": row.school_name, "role": row.role,
-        "entry_code": row.entry_code, "entry_title": row.entry_title,
+        "id": row.member_id,
+        "name": row.name,
+        "school_name": row.school_name,
+        "role": row.role,
+        "entry_code": row.entry_code,
+        "entry_title": row.entry_title,
     }
 
 
@@ -239,9 +261,18 @@ def _outside_window(row: ScanRow, at: dt.datetime) -> bool:
     return bool((row.starts_at and at < row.starts_at - dt.timedelta(hours=2)) or (row.ends_at and at > row.ends_at))
 
 
-async def _record(actor: Principal, session_id: int, member_id: int, generation: int | None, *,
-                  client_scan_id: str | None, scanned_at: Any, device: str, method: str,
-                  token_prefix: str = "") -> dict[str, Any]:
+async def _record(
+    actor: Principal,
+    session_id: int,
+    member_id: int,
+    generation: int | None,
+    *,
+    client_scan_id: str | None,
+    scanned_at: Any,
+    device: str,
+    method: str,
+    token_prefix: str = "",
+) -> dict[str, Any]:
     at = parse_time(scanned_at, "scanned_at") or _now()
     now = _now()
     if at > now + CLOCK_SKEW or at < now - MAX_QUEUE_AGE:
@@ -257,8 +288,12 @@ async def _record(actor: Principal, session_id: int, member_id: int, generation:
         await _reject(actor, session_id, None, "unknown", token_prefix, at, device, client_scan_id)
         await checkin_recorded.send(event_id=row.session_event, session_id=session_id, result="unknown")
         raise NotFound(_("凭证无效：找不到这个参赛人员，可能已被删除。"))
-    answer: dict[str, Any] = {"participant": _participant(row), "session_id": session_id, "client_scan_id": client_scan_id,
-                              "reason": None}
+    answer: dict[str, Any] = {
+        "participant": _participant(row),
+        "session_id": session_id,
+        "client_scan_id": client_scan_id,
+        "reason": None,
+    }
     first = row.inserted_at or row.first_at
     if row.member_event != row.session_event:
         result = "wrong_event"
@@ -274,7 +309,9 @@ async def _record(actor: Principal, session_id: int, member_id: int, generation:
         result = "already_checked_in"
     answer["result"] = result
     answer["first_checked_in_at"] = _iso(first) if result != "wrong_event" else None
-    answer["first_checked_in_time"] = first.astimezone(SHANGHAI).strftime("%H:%M") if first and result != "wrong_event" else None
+    answer["first_checked_in_time"] = (
+        first.astimezone(SHANGHAI).strftime("%H:%M") if first and result != "wrong_event" else None
+    )
     answer["outside_window"] = result == "checked_in" and _outside_window(row, at)
     answer["message"] = _result_message(result, answer)
     if result in ("wrong_event", "revoked"):
@@ -299,24 +336,48 @@ def _result_message(result: str, answer: dict[str, Any]) -> str:
     return _("不是本活动的凭证")
 
 
-async def _reject(actor: Principal, session_id: int, member_id: int | None, result: str, token_prefix: str,
-                  at: dt.datetime, device: str, client_scan_id: str | None) -> None:
+async def _reject(
+    actor: Principal,
+    session_id: int,
+    member_id: int | None,
+    result: str,
+    token_prefix: str,
+    at: dt.datetime,
+    device: str,
+    client_scan_id: str | None,
+) -> None:
     """Keep a refused scan for the live view (once per ``client_scan_id``)."""
+
     async def work() -> None:
         if client_scan_id and await RejectedScan.exists().where(
             (RejectedScan.checkin_session == session_id) & (RejectedScan.client_scan_id == client_scan_id)
         ):
             return
-        await RejectedScan.insert(RejectedScan(
-            checkin_session=session_id, member=member_id, result=result, token_prefix=token_prefix[:8],
-            scanned_at=at, device=device, staff=actor.id, client_scan_id=client_scan_id,
-        ))
+        await RejectedScan.insert(
+            RejectedScan(
+                checkin_session=session_id,
+                member=member_id,
+                result=result,
+                token_prefix=token_prefix[:8],
+                scanned_at=at,
+                device=device,
+                staff=actor.id,
+                client_scan_id=client_scan_id,
+            )
+        )
 
     await write_transaction(work)
 
 
-async def scan(actor: Principal, session_id: int, token: str, *, client_scan_id: str | None = None,
-               scanned_at: Any = None, device: str = "") -> dict[str, Any]:
+async def scan(
+    actor: Principal,
+    session_id: int,
+    token: str,
+    *,
+    client_scan_id: str | None = None,
+    scanned_at: Any = None,
+    device: str = "",
+) -> dict[str, Any]:
     """Check a member in at a session by the text of their credential QR.
 
     ``token`` is what the camera or USB scanner read (case, spaces and Enter/Tab suffixes are
@@ -337,21 +398,53 @@ async def scan(actor: Principal, session_id: int, token: str, *, client_scan_id:
         ref = read_credential(token)
     except InvalidCredential:
         if await CheckinSession.exists().where(CheckinSession.id == session_id):
-            await _reject(actor, session_id, None, "forged", prefix, parse_time(scanned_at, "scanned_at") or _now(),
-                          (device or "")[:64], (client_scan_id or "")[:64] or None)
+            await _reject(
+                actor,
+                session_id,
+                None,
+                "forged",
+                prefix,
+                parse_time(scanned_at, "scanned_at") or _now(),
+                (device or "")[:64],
+                (client_scan_id or "")[:64] or None,
+            )
             await checkin_recorded.send(event_id=None, session_id=session_id, result="forged")
         raise
-    return await _record(actor, session_id, ref.member_id, ref.generation, client_scan_id=client_scan_id,
-                         scanned_at=scanned_at, device=device, method="qr", token_prefix=prefix)
+    return await _record(
+        actor,
+        session_id,
+        ref.member_id,
+        ref.generation,
+        client_scan_id=client_scan_id,
+        scanned_at=scanned_at,
+        device=device,
+        method="qr",
+        token_prefix=prefix,
+    )
 
 
-async def check_in_member(actor: Principal, session_id: int, member_id: int, *, client_scan_id: str | None = None,
-                          scanned_at: Any = None, device: str = "") -> dict[str, Any]:
+async def check_in_member(
+    actor: Principal,
+    session_id: int,
+    member_id: int,
+    *,
+    client_scan_id: str | None = None,
+    scanned_at: Any = None,
+    device: str = "",
+) -> dict[str, Any]:
     """Check a member in by name when their QR is lost (staff/organizer); same answer as
     :func:`scan`, recorded with method ``manual``. 404 for unknown session or member."""
     _require_scanner(actor)
-    return await _record(actor, session_id, member_id, None, client_scan_id=client_scan_id, scanned_at=scanned_at,
-                         device=device, method="manual")
+    return await _record(
+        actor,
+        session_id,
+        member_id,
+        None,
+        client_scan_id=client_scan_id,
+        scanned_at=scanned_at,
+        device=device,
+        method="manual",
+    )
 
 
 async def undo_checkin(actor: Principal, session_id: int, member_id: int, reason: str = "") -> dict[str, Any]:
@@ -363,19 +456,34 @@ async def undo_checkin(actor: Principal, session_id: int, member_id: int, reason
 
     _require_scanner(actor)
     session = await get_session(actor, session_id)
-    row = await Checkin.select(
-        Checkin.id, Checkin.checked_in_at, Checkin.device, Checkin.method, Checkin.staff.username.as_alias("staff"),
-        Checkin.member.name.as_alias("name"), Checkin.member.entry.as_alias("entry_id"),
-        Checkin.member.entry.school.as_alias("school_id"),
-    ).where((Checkin.checkin_session == session_id) & (Checkin.member == member_id)).first()
+    row = (
+        await Checkin.select(
+            Checkin.id,
+            Checkin.checked_in_at,
+            Checkin.device,
+            Checkin.method,
+            Checkin.staff.username.as_alias("staff"),
+            Checkin.member.name.as_alias("name"),
+            Checkin.member.entry.as_alias("entry_id"),
+            Checkin.member.entry.school.as_alias("school_id"),
+        )
+        .where((Checkin.checkin_session == session_id) & (Checkin.member == member_id))
+        .first()
+    )
     if row is None:
         raise NotFound(_("此人在这个场次还没有签到。"))
 
     async def work() -> None:
         await Checkin.delete().where(Checkin.id == row["id"])
         await audit.record(
-            actor, "checkin.undo", "member", member_id, summary=f'{row["name"]} · {session["name"]}',
-            reason=(reason or "").strip()[:200], event_id=session["event_id"], entry_id=row["entry_id"],
+            actor,
+            "checkin.undo",
+            "member",
+            member_id,
+            summary=f"{row['name']} · {session['name']}",
+            reason=(reason or "").strip()[:200],
+            event_id=session["event_id"],
+            entry_id=row["entry_id"],
             school_id=row["school_id"],
             changes={"checked_in_at": [format_time(row["checked_in_at"]), ""], "device": [row["device"], ""]},
         )
@@ -411,23 +519,46 @@ async def search_members(actor: Principal, session_id: int, query: str, limit: i
         for ch in NAME_SEPARATORS:
             stripped = f"REPLACE({stripped}, '{ch}', '')"
         name_match = name_match | WhereRaw(f"{stripped} LIKE {{}}", f"%{bare}%")
-    rows = await Member.select(
-        Member.id, Member.name, Member.role, Member.entry.code.as_alias("entry_code"),
-        Member.entry.title.as_alias("entry_title"), Member.entry.school.name.as_alias("school_name"),
-        Member.entry.status.as_alias("entry_status"),
-    ).where(
-        (Member.event == session["event_id"])
-        & (name_match | Member.entry.code.like(f"%{query.upper()}%") | Member.entry.title.like(like)
-           | Member.entry.school.name.like(like))
-    ).order_by(Member.entry.school.code).order_by(Member.entry.code).order_by(Member.position).limit(limit)
+    rows = (
+        await Member.select(
+            Member.id,
+            Member.name,
+            Member.role,
+            Member.entry.code.as_alias("entry_code"),
+            Member.entry.title.as_alias("entry_title"),
+            Member.entry.school.name.as_alias("school_name"),
+            Member.entry.status.as_alias("entry_status"),
+        )
+        .where(
+            (Member.event == session["event_id"])
+            & (
+                name_match
+                | Member.entry.code.like(f"%{query.upper()}%")
+                | Member.entry.title.like(like)
+                | Member.entry.school.name.like(like)
+            )
+        )
+        .order_by(Member.entry.school.code)
+        .order_by(Member.entry.code)
+        .order_by(Member.position)
+        .limit(limit)
+    )
     times = await _checkin_times(session_id, [r["id"] for r in rows])
-    return [{
-        "id": r["id"], "name": r["name"], "role": r["role"], "school_name": r["school_name"],
-        "entry_code": r["entry_code"], "entry_title": r["entry_title"], "entry_status": r["entry_status"],
-        "can_check_in": r["entry_status"] == "approved",
-        "checked_in_at": _iso(times.get(r["id"])),
-        "checked_in_time": times[r["id"]].astimezone(SHANGHAI).strftime("%H:%M") if r["id"] in times else None,
-    } for r in rows]
+    return [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "role": r["role"],
+            "school_name": r["school_name"],
+            "entry_code": r["entry_code"],
+            "entry_title": r["entry_title"],
+            "entry_status": r["entry_status"],
+            "can_check_in": r["entry_status"] == "approved",
+            "checked_in_at": _iso(times.get(r["id"])),
+            "checked_in_time": times[r["id"]].astimezone(SHANGHAI).strftime("%H:%M") if r["id"] in times else None,
+        }
+        for r in rows
+    ]
 
 
 async def _checkin_times(session_id: int, member_ids: list[int]) -> dict[int, dt.datetime]:
@@ -462,17 +593,35 @@ async def live_view(actor: Principal, session_id: int) -> dict[str, Any]:
 async def _attendance_rows(session: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The event's members (by school code, entry code, position) and the session's
     check-ins (latest first): two queries shared by the live view and the workbook."""
-    members = await Member.select(
-        Member.id, Member.name, Member.role, Member.entry.code.as_alias("entry_code"),
-        Member.entry.title.as_alias("entry_title"), Member.entry.status.as_alias("entry_status"),
-        Member.entry.school.as_alias("school_id"), Member.entry.school.code.as_alias("school_code"),
-        Member.entry.school.name.as_alias("school_name"),
-    ).where(Member.event == session["event_id"]).order_by(Member.entry.school.code).order_by(
-        Member.entry.code).order_by(Member.position)
-    checkins = await Checkin.select(
-        Checkin.member, Checkin.checked_in_at, Checkin.device, Checkin.method,
-        Checkin.staff.username.as_alias("staff"), Checkin.staff.display_name.as_alias("staff_name"),
-    ).where(Checkin.checkin_session == session["id"]).order_by(Checkin.checked_in_at, ascending=False)
+    members = (
+        await Member.select(
+            Member.id,
+            Member.name,
+            Member.role,
+            Member.entry.code.as_alias("entry_code"),
+            Member.entry.title.as_alias("entry_title"),
+            Member.entry.status.as_alias("entry_status"),
+            Member.entry.school.as_alias("school_id"),
+            Member.entry.school.code.as_alias("school_code"),
+            Member.entry.school.name.as_alias("school_name"),
+        )
+        .where(Member.event == session["event_id"])
+        .order_by(Member.entry.school.code)
+        .order_by(Member.entry.code)
+        .order_by(Member.position)
+    )
+    checkins = (
+        await Checkin.select(
+            Checkin.member,
+            Checkin.checked_in_at,
+            Checkin.device,
+            Checkin.method,
+            Checkin.staff.username.as_alias("staff"),
+            Checkin.staff.display_name.as_alias("staff_name"),
+        )
+        .where(Checkin.checkin_session == session["id"])
+        .order_by(Checkin.checked_in_at, ascending=False)
+    )
     return members, checkins
 
 
@@ -484,8 +633,9 @@ async def _rejected_counts(session_id: int) -> dict[str, int]:
     return rejected
 
 
-def _live(session: dict[str, Any], members: list[dict[str, Any]], checkins: list[dict[str, Any]],
-          rejected: dict[str, int]) -> dict[str, Any]:
+def _live(
+    session: dict[str, Any], members: list[dict[str, Any]], checkins: list[dict[str, Any]], rejected: dict[str, int]
+) -> dict[str, Any]:
     arrived = {c["member"]: c for c in checkins}
     schools: dict[int, dict[str, Any]] = {}
     missing = []
@@ -495,10 +645,17 @@ def _live(session: dict[str, Any], members: list[dict[str, Any]], checkins: list
         expected = m["entry_status"] in EXPECTED_STATUSES
         if not expected and m["id"] not in arrived:
             continue
-        school = schools.setdefault(m["school_id"], {
-            "school_id": m["school_id"], "code": m["school_code"], "name": m["school_name"], "expected": 0, "arrived": 0,
-            "arrived_other": 0,
-        })
+        school = schools.setdefault(
+            m["school_id"],
+            {
+                "school_id": m["school_id"],
+                "code": m["school_code"],
+                "name": m["school_name"],
+                "expected": 0,
+                "arrived": 0,
+                "arrived_other": 0,
+            },
+        )
         if expected:
             school["expected"] += 1
         if m["id"] in arrived:
@@ -508,20 +665,36 @@ def _live(session: dict[str, Any], members: list[dict[str, Any]], checkins: list
             else:
                 school["arrived_other"] += 1
         elif expected:
-            missing.append({k: m[k] for k in ("id", "name", "role", "school_code", "school_name", "entry_code", "entry_title")})
+            missing.append(
+                {k: m[k] for k in ("id", "name", "role", "school_code", "school_name", "entry_code", "entry_title")}
+            )
     recent = []
     for c in checkins[:20]:
         m = by_id.get(c["member"], {})
-        recent.append({
-            "member_id": c["member"], "name": m.get("name"), "school_name": m.get("school_name"),
-            "entry_code": m.get("entry_code"), "checked_in_at": _iso(c["checked_in_at"]),
-            "time": _short_time(c["checked_in_at"]), "device": c["device"],
-            "method": c["method"], "staff": c["staff"],
-        })
-    school_list = sorted(schools.values(), key=lambda s: (s["arrived"] / s["expected"] if s["expected"] else 1, s["code"]))
+        recent.append(
+            {
+                "member_id": c["member"],
+                "name": m.get("name"),
+                "school_name": m.get("school_name"),
+                "entry_code": m.get("entry_code"),
+                "checked_in_at": _iso(c["checked_in_at"]),
+                "time": _short_time(c["checked_in_at"]),
+                "device": c["device"],
+                "method": c["method"],
+                "staff": c["staff"],
+            }
+        )
+    school_list = sorted(
+        schools.values(), key=lambda s: (s["arrived"] / s["expected"] if s["expected"] else 1, s["code"])
+    )
     return {
-        "session": session, "expected": sum(s["expected"] for s in schools.values()), "arrived": len(arrived),
-        "arrived_expected": arrived_expected, "schools": school_list, "missing": missing, "recent": recent,
+        "session": session,
+        "expected": sum(s["expected"] for s in schools.values()),
+        "arrived": len(arrived),
+        "arrived_expected": arrived_expected,
+        "schools": school_list,
+        "missing": missing,
+        "recent": recent,
         "rejected": rejected,
     }
 
@@ -563,8 +736,19 @@ class AttendanceExporter(ListExporter):
         return _("签到")
 
     def header(self) -> list[str]:
-        return [_("学校代码"), _("学校"), _("作品编号"), _("作品名称"), _("姓名"), _("角色"), _("签到"), _("签到时间"),
-                _("设备"), _("签到员"), _("方式")]
+        return [
+            _("学校代码"),
+            _("学校"),
+            _("作品编号"),
+            _("作品名称"),
+            _("姓名"),
+            _("角色"),
+            _("签到"),
+            _("签到时间"),
+            _("设备"),
+            _("签到员"),
+            _("方式"),
+        ]
 
     async def rows(self) -> AsyncIterator[list[Any]]:
         members, checkins = await _attendance_rows(self.session)
@@ -577,10 +761,16 @@ class AttendanceExporter(ListExporter):
             if c is None and m["id"] not in missing_ids:
                 continue
             yield [
-                m["school_code"], m["school_name"], m["entry_code"], m["entry_title"], m["name"],
-                role_names.get(m["role"], m["role"]), _arrival_text(c is not None, m["entry_status"]),
+                m["school_code"],
+                m["school_name"],
+                m["entry_code"],
+                m["entry_title"],
+                m["name"],
+                role_names.get(m["role"], m["role"]),
+                _arrival_text(c is not None, m["entry_status"]),
                 c["checked_in_at"].astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0) if c else None,
-                c["device"] if c else "", (c["staff_name"] or c["staff"] or "") if c else "",
+                c["device"] if c else "",
+                (c["staff_name"] or c["staff"] or "") if c else "",
                 method_names.get(c["method"], "") if c else "",
             ]
 
@@ -599,6 +789,17 @@ async def attendance_workbook(actor: Principal, session_id: int) -> tuple[bytes,
 
 
 __all__ = [
-    "AttendanceExporter", "attendance_workbook", "check_in_member", "create_session", "delete_session", "get_session", "list_sessions",
-    "live_view", "parse_time", "scan", "search_members", "session_out", "update_session",
+    "AttendanceExporter",
+    "attendance_workbook",
+    "check_in_member",
+    "create_session",
+    "delete_session",
+    "get_session",
+    "list_sessions",
+    "live_view",
+    "parse_time",
+    "scan",
+    "search_members",
+    "session_out",
+    "update_session",
 ]

@@ -1,4 +1,5 @@
 """Check-in tables: sessions with time windows, one check-in per member and session, refused scans."""
+
 from __future__ import annotations
 
 from piccolo.columns import (
@@ -57,4 +58,3 @@ class RejectedScan(Table, tablename="rejected_scan"):
     device = Varchar(length=64, default="")
     staff = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
     client_scan_id = Varchar(length=64, null=True, default=None)
-

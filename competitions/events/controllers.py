@@ -1,4 +1,5 @@
 """JSON API of events: create, list, read, change settings; categories."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -34,7 +35,9 @@ class EventApi(Controller):
         """Create an event; innovation contests get CASTIC-style categories unless ``default_categories`` is false."""
         body = given_fields(data)
         default_categories = body.pop("default_categories", True)
-        return answer(EventOut, await events.create_event(user_of(request), body, default_categories=default_categories))
+        return answer(
+            EventOut, await events.create_event(user_of(request), body, default_categories=default_categories)
+        )
 
     @get("/", guards=[logged_in], responses=responses(401, 403))
     async def list(self) -> list[EventOut]:
@@ -46,8 +49,12 @@ class EventApi(Controller):
         event["categories"] = await events.list_categories(event_id)
         return answer(EventDetailOut, event)
 
-    @patch("/{event_id:int}", guards=[organizer_only], responses=responses(401, 403, 404, 422),
-           operation_class=body_operation(EventPatch, enums={"kind": kind_codes}))
+    @patch(
+        "/{event_id:int}",
+        guards=[organizer_only],
+        responses=responses(401, 403, 404, 422),
+        operation_class=body_operation(EventPatch, enums={"kind": kind_codes}),
+    )
     async def update(self, request: Request, event_id: int) -> EventOut:
         """Change settings; quotas in ``award_quotas`` are read exactly from the JSON text."""
         import json
@@ -61,7 +68,12 @@ class EventApi(Controller):
             raise ValidationFailed(_("请求正文必须是 JSON 对象。"))
         return answer(EventOut, await events.update_event(user_of(request), event_id, body))
 
-    @post("/{event_id:int}/categories", guards=[organizer_only], status_code=201, responses=responses(401, 403, 404, 409, 422))
+    @post(
+        "/{event_id:int}/categories",
+        guards=[organizer_only],
+        status_code=201,
+        responses=responses(401, 403, 404, 409, 422),
+    )
     async def add_category(self, request: Request, event_id: int, data: CategoryIn) -> CategoryOut:
         return answer(CategoryOut, await events.add_category(user_of(request), event_id, msgspec.structs.asdict(data)))
 
@@ -70,10 +82,16 @@ class EventApi(Controller):
         await events.get_event_row(event_id)  # an unknown event is 404, not an empty list
         return answer(list[CategoryOut], await events.list_categories(event_id))
 
-    @patch("/{event_id:int}/categories/{category_id:int}", guards=[organizer_only], responses=responses(401, 403, 404, 422))
-    async def update_category(self, request: Request, event_id: int, category_id: int, data: CategoryPatch) -> CategoryOut:
+    @patch(
+        "/{event_id:int}/categories/{category_id:int}", guards=[organizer_only], responses=responses(401, 403, 404, 422)
+    )
+    async def update_category(
+        self, request: Request, event_id: int, category_id: int, data: CategoryPatch
+    ) -> CategoryOut:
         """Rename a category or change its quotas (``null`` or ``""`` = no limit)."""
-        return answer(CategoryOut, await events.update_category(user_of(request), event_id, category_id, sent_fields(data)))
+        return answer(
+            CategoryOut, await events.update_category(user_of(request), event_id, category_id, sent_fields(data))
+        )
 
 
 def api_routes() -> list[Any]:

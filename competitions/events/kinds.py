@@ -74,5 +74,12 @@ def kind_labels() -> dict[str, str]:
 
 INNOVATION = register_kind(EventKind("innovation", "科技创新大赛", default_categories=DEFAULT_INNOVATION_CATEGORIES))
 ROBOTICS = register_kind(EventKind("robotics", "机器人竞赛", entry_noun="队伍", title_column="队伍名称"))
-CAMP = register_kind(EventKind("camp", "科学营", applications=True, judged=False,
-                               certificate_kinds=("award", "participation", "adviser", "camp")))
+CAMP = register_kind(
+    EventKind(
+        "camp",
+        "科学营",
+        applications=True,
+        judged=False,
+        certificate_kinds=("award", "participation", "adviser", "camp"),
+    )
+)

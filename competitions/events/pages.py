@@ -1,4 +1,5 @@
 """Event pages: the list, creating an event, its settings and categories."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,8 +24,15 @@ class EventPages(Controller):
     async def _list_page(self, request: Request, status_code: int = 200, **context: Any) -> Any:
         all_events = [event_view(e) for e in await events.list_events()]
         context.setdefault("form", {"kind": "innovation", "year": str(local_now().year)})
-        return render(request, "competitions/events/events.html", status_code=status_code, events=all_events, kinds=kind_codes(),
-                      kind_labels=kind_labels(), **context)
+        return render(
+            request,
+            "competitions/events/events.html",
+            status_code=status_code,
+            events=all_events,
+            kinds=kind_codes(),
+            kind_labels=kind_labels(),
+            **context,
+        )
 
     @get("/", guards=[logged_in])
     async def index(self, request: Request) -> Any:
@@ -33,7 +41,9 @@ class EventPages(Controller):
     @post("/", guards=[organizer_only])
     async def create(self, request: Request) -> Any:
         form = await request.form()
-        data = {k: form_value(form, k) for k in ("name", "kind", "year", "registration_opens_at", "registration_closes_at")}
+        data = {
+            k: form_value(form, k) for k in ("name", "kind", "year", "registration_opens_at", "registration_closes_at")
+        }
         data["city_review_required"] = form_bool(form, "city_review_required")
         try:
             event = await events.create_event(user_of(request), data)
@@ -45,9 +55,18 @@ class EventPages(Controller):
     async def _settings_page(self, request: Request, event_id: int, status_code: int = 200, **context: Any) -> Any:
         event = event_view(await events.get_event(event_id))
         categories = await events.list_categories(event_id)
-        return render(request, "competitions/events/settings.html", status_code=status_code, event=event, categories=categories,
-                      kinds=kind_codes(), kind_labels=kind_labels(), divisions=DIVISIONS,
-                      form=context.pop("form", None) or event, **context)
+        return render(
+            request,
+            "competitions/events/settings.html",
+            status_code=status_code,
+            event=event,
+            categories=categories,
+            kinds=kind_codes(),
+            kind_labels=kind_labels(),
+            divisions=DIVISIONS,
+            form=context.pop("form", None) or event,
+            **context,
+        )
 
     @get("/{event_id:int}/settings", guards=[organizer_only])
     async def settings_form(self, request: Request, event_id: int) -> Any:
@@ -56,15 +75,32 @@ class EventPages(Controller):
     @post("/{event_id:int}/settings", guards=[organizer_only])
     async def settings(self, request: Request, event_id: int) -> Any:
         form = await request.form()
-        data: dict[str, Any] = {k: form_value(form, k) for k in (
-            "name", "kind", "year", "registration_opens_at", "registration_closes_at", "min_team_size", "max_team_size", "max_advisers")}
+        data: dict[str, Any] = {
+            k: form_value(form, k)
+            for k in (
+                "name",
+                "kind",
+                "year",
+                "registration_opens_at",
+                "registration_closes_at",
+                "min_team_size",
+                "max_team_size",
+                "max_advisers",
+            )
+        }
         data["city_review_required"] = form_bool(form, "city_review_required")
         data["divisions"] = [d for d in form.getall("divisions", []) if isinstance(d, str)]
         try:
             await events.update_event(user_of(request), event_id, data)
         except ServiceError as exc:
-            typed = {**data, "opens_input": data["registration_opens_at"], "closes_input": data["registration_closes_at"]}
-            return await self._settings_page(request, event_id, status_code=exc.status_code, form=typed, error=exc.message)
+            typed = {
+                **data,
+                "opens_input": data["registration_opens_at"],
+                "closes_input": data["registration_closes_at"],
+            }
+            return await self._settings_page(
+                request, event_id, status_code=exc.status_code, form=typed, error=exc.message
+            )
         flash(request, _("赛事设置已保存。"))
         return redirect(f"/events/{event_id}/settings")
 
@@ -75,7 +111,9 @@ class EventPages(Controller):
         try:
             category = await events.add_category(user_of(request), event_id, data)
         except ServiceError as exc:
-            return await self._settings_page(request, event_id, status_code=exc.status_code, category_form=data, category_error=exc.message)
+            return await self._settings_page(
+                request, event_id, status_code=exc.status_code, category_form=data, category_error=exc.message
+            )
         flash(request, _("已添加类别 {code} {name}。", code=category["code"], name=category["name"]))
         return redirect(f"/events/{event_id}/settings#categories")
 

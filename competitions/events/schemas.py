@@ -1,4 +1,5 @@
 """API bodies and answers of events: a new event, its settings, a category."""
+
 from __future__ import annotations
 
 from decimal import Decimal

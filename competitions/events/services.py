@@ -1,4 +1,5 @@
 """Events and their categories: creation, settings, registration window."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,6 +16,7 @@ from competitions.events.tables import DIVISIONS, Category, Event
 
 AGGREGATIONS = ("mean", "trimmed_mean", "zscore")
 DIVISION_LETTERS = {"小学": "P", "初中": "J", "高中": "S"}
+
 
 def divisions_of(value: Any) -> list[str]:
     """An event's divisions from its JSON column (a list, or JSON text as SQLite and
@@ -40,7 +42,9 @@ def event_dict(row: dict) -> dict[str, Any]:
         "year": row["year"],
         "divisions": divisions_of(row["divisions"]),
         "registration_opens_at": row["registration_opens_at"].isoformat() if row.get("registration_opens_at") else None,
-        "registration_closes_at": row["registration_closes_at"].isoformat() if row.get("registration_closes_at") else None,
+        "registration_closes_at": row["registration_closes_at"].isoformat()
+        if row.get("registration_closes_at")
+        else None,
         "min_team_size": row["min_team_size"],
         "max_team_size": row["max_team_size"],
         "max_advisers": row["max_advisers"],
@@ -66,7 +70,9 @@ def parse_time(value: Any, field: str) -> dt.datetime | None:
         try:
             parsed = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
         except ValueError:
-            raise ValidationFailed(_("“{field}”的时间格式不正确，请使用 2026-03-31 18:00 这样的格式。", field=field)) from None
+            raise ValidationFailed(
+                _("“{field}”的时间格式不正确，请使用 2026-03-31 18:00 这样的格式。", field=field)
+            ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=SHANGHAI)
     return parsed.astimezone(UTC)
@@ -93,7 +99,9 @@ def _validated_settings(data: dict[str, Any], current: dict[str, Any] | None = N
         values["name"] = name[:200]
     if "kind" in data:
         if data["kind"] not in kind_codes():
-            raise ValidationFailed(_("赛事类型必须是 innovation（科技创新大赛）、robotics（机器人竞赛）或 camp（科学营）。"))
+            raise ValidationFailed(
+                _("赛事类型必须是 innovation（科技创新大赛）、robotics（机器人竞赛）或 camp（科学营）。")
+            )
         values["kind"] = data["kind"]
     if "year" in data:
         try:
@@ -154,7 +162,7 @@ def _validated_settings(data: dict[str, Any], current: dict[str, Any] | None = N
     if "award_quotas" in data:
         quotas = data["award_quotas"] or {}
         if not isinstance(quotas, dict):
-            raise ValidationFailed(_("获奖比例必须写成 {\"first\": 0.15, \"second\": 0.25, \"third\": 0.35}。"))
+            raise ValidationFailed(_('获奖比例必须写成 {"first": 0.15, "second": 0.25, "third": 0.35}。'))
         merged = {
             "first": (current or {}).get("award_first", "0.15"),
             "second": (current or {}).get("award_second", "0.25"),
@@ -207,13 +215,18 @@ async def create_event(actor: Principal, data: dict[str, Any], *, default_catego
     Returns :func:`event_dict`. Raises :class:`ValidationFailed`."""
     for required in ("name", "kind", "year"):
         if data.get(required) in (None, ""):
-            raise ValidationFailed(_("请填写{field}。", field={"name": _("赛事名称"), "kind": _("赛事类型"), "year": _("年份")}[required]))
+            raise ValidationFailed(
+                _("请填写{field}。", field={"name": _("赛事名称"), "kind": _("赛事类型"), "year": _("年份")}[required])
+            )
     values = _validated_settings(data)
     event = Event(**values)
     await event.save()
     if default_categories and kind_of(event.kind).default_categories:
         await Category.insert(
-            *[Category(event=event.id, code=code, name=name, position=i) for i, (code, name) in enumerate(kind_of(event.kind).default_categories)]
+            *[
+                Category(event=event.id, code=code, name=name, position=i)
+                for i, (code, name) in enumerate(kind_of(event.kind).default_categories)
+            ]
         )
     await audit.record(actor, "event.create", "event", event.id, event_id=event.id, summary=event.name)
     return await get_event(event.id)
@@ -243,7 +256,11 @@ async def update_event(actor: Principal, event_id: int, data: dict[str, Any]) ->
         values["updated_at"] = now()
         await Event.update({getattr(Event, k): v for k, v in values.items()}).where(Event.id == event_id)
         await audit.record(
-            actor, "event.update", "event", event_id, event_id=event_id,
+            actor,
+            "event.update",
+            "event",
+            event_id,
+            event_id=event_id,
             changes=audit.diff({k: current.get(k) for k in values}, values),
         )
     return await get_event(event_id)
@@ -251,14 +268,20 @@ async def update_event(actor: Principal, event_id: int, data: dict[str, Any]) ->
 
 async def list_events() -> list[dict[str, Any]]:
     """All events, newest first, as :func:`event_dict`."""
-    return [event_dict(r) for r in await Event.select().order_by(Event.year, ascending=False).order_by(Event.id, ascending=False)]
+    return [
+        event_dict(r)
+        for r in await Event.select().order_by(Event.year, ascending=False).order_by(Event.id, ascending=False)
+    ]
 
 
 async def list_categories(event_id: int) -> list[dict[str, Any]]:
     """``[{"id", "code", "name", "school_quota", "city_quota"}]`` in display order."""
-    return await Category.select(
-        Category.id, Category.code, Category.name, Category.school_quota, Category.city_quota
-    ).where(Category.event == event_id).order_by(Category.position).order_by(Category.id)
+    return (
+        await Category.select(Category.id, Category.code, Category.name, Category.school_quota, Category.city_quota)
+        .where(Category.event == event_id)
+        .order_by(Category.position)
+        .order_by(Category.id)
+    )
 
 
 def _quota_value(value: Any, label: str) -> int | None:
@@ -287,13 +310,22 @@ async def add_category(actor: Principal, event_id: int, data: dict[str, Any]) ->
         raise Conflict(_("本赛事已有代码为“{code}”的类别。", code=code))
     position = await Category.count().where(Category.event == event_id)
     category = Category(
-        event=event_id, code=code, name=name, position=position,
+        event=event_id,
+        code=code,
+        name=name,
+        position=position,
         school_quota=_quota_value(data.get("school_quota"), _("每校名额")),
         city_quota=_quota_value(data.get("city_quota"), _("每个市县推荐名额")),
     )
     await category.save()
     await audit.record(actor, "category.create", "category", category.id, event_id=event_id, summary=f"{code} {name}")
-    return {"id": category.id, "code": code, "name": name, "school_quota": category.school_quota, "city_quota": category.city_quota}
+    return {
+        "id": category.id,
+        "code": code,
+        "name": name,
+        "school_quota": category.school_quota,
+        "city_quota": category.city_quota,
+    }
 
 
 async def update_category(actor: Principal, event_id: int, category_id: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -310,8 +342,14 @@ async def update_category(actor: Principal, event_id: int, category_id: int, dat
         values["city_quota"] = _quota_value(data["city_quota"], _("每个市县推荐名额"))
     if values:
         await Category.update({getattr(Category, k): v for k, v in values.items()}).where(Category.id == category_id)
-        await audit.record(actor, "category.update", "category", category_id, event_id=event_id,
-                           changes=audit.diff({k: row.get(k) for k in values}, values))
+        await audit.record(
+            actor,
+            "category.update",
+            "category",
+            category_id,
+            event_id=event_id,
+            changes=audit.diff({k: row.get(k) for k in values}, values),
+        )
     row.update(values)
     return {k: row[k] for k in ("id", "code", "name", "school_quota", "city_quota")}
 
@@ -329,4 +367,6 @@ def registration_is_open(event: dict[str, Any], at: dt.datetime | None = None) -
 
 async def category_ids(event_id: int) -> dict[str, int]:
     """``{category code: category id}`` of an event."""
-    return {r["code"]: r["id"] for r in await Category.select(Category.id, Category.code).where(Category.event == event_id)}
+    return {
+        r["code"]: r["id"] for r in await Category.select(Category.id, Category.code).where(Category.event == event_id)
+    }

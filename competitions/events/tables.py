@@ -1,4 +1,5 @@
 """Event tables: events (kind, year, registration window, judging settings) and their categories (学科 / 赛项)."""
+
 from __future__ import annotations
 
 from piccolo.columns import (
@@ -53,4 +54,3 @@ class Category(Table, tablename="category"):
     school_quota = Integer(null=True, default=None)
     city_quota = Integer(null=True, default=None)
     position = Integer(default=0)
-

@@ -1,4 +1,5 @@
 """How an event reads on pages (times in Asia/Shanghai, kind label, open or not); used by every programme's pages."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,4 +21,3 @@ def event_view(event: dict[str, Any]) -> dict[str, Any]:
         "closes_input": local_input(event.get("registration_closes_at")),
         "is_open": events.registration_is_open(event),
     }
-

@@ -1,4 +1,5 @@
 """JSON API of registration: an event's entries, counts and workbooks; entries, members, review, documents."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -52,9 +53,15 @@ class EventRegistrationApi(Controller):
 
     @get("/{event_id:int}/entries", guards=[viewers], responses=responses(401, 403, 404))
     async def entries(
-        self, request: Request, event_id: int,
-        category: str | None = None, division: str | None = None, city: str | None = None,
-        school: str | None = None, status: EntryStatus | None = None, q: str | None = None,
+        self,
+        request: Request,
+        event_id: int,
+        category: str | None = None,
+        division: str | None = None,
+        city: str | None = None,
+        school: str | None = None,
+        status: EntryStatus | None = None,
+        q: str | None = None,
     ) -> list[EntryOut]:
         """Entries the caller may see, with optional filters."""
         filters = {"category": category, "division": division, "city": city, "school": school, "status": status, "q": q}
@@ -76,25 +83,49 @@ class EventRegistrationApi(Controller):
     async def counts(self, request: Request, event_id: int) -> CountsOut:
         return answer(CountsOut, await registration.counts(user_of(request), event_id))
 
-    @get("/{event_id:int}/registration-template", guards=[registrars], responses=responses(401, 403, 404),
-         operation_class=file_operation(XLSX, description="The registration workbook (.xlsx)"))
+    @get(
+        "/{event_id:int}/registration-template",
+        guards=[registrars],
+        responses=responses(401, 403, 404),
+        operation_class=file_operation(XLSX, description="The registration workbook (.xlsx)"),
+    )
     async def template(self, request: Request, event_id: int) -> Response:
         """The registration workbook for this event (columns per the contract)."""
         data = await roster.registration_template(user_of(request), event_id)
-        return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="registration-template-{event_id}.xlsx"'})
+        return Response(
+            data,
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="registration-template-{event_id}.xlsx"'},
+        )
 
-    @post("/{event_id:int}/registrations/import", guards=[registrars], status_code=201,
-          request_max_body_size=get_settings().max_upload_bytes + 256 * 1024, responses=responses(401, 403, 404, 409, 413, 422))
+    @post(
+        "/{event_id:int}/registrations/import",
+        guards=[registrars],
+        status_code=201,
+        request_max_body_size=get_settings().max_upload_bytes + 256 * 1024,
+        responses=responses(401, 403, 404, 409, 413, 422),
+    )
     async def import_(self, request: Request, event_id: int) -> ImportOut:
         """Multipart field ``file`` (.xlsx). All-or-nothing; 422 lists every error with row and column."""
-        return answer(ImportOut, await roster.import_registrations(user_of(request), event_id, await upload_bytes(request)))
+        return answer(
+            ImportOut, await roster.import_registrations(user_of(request), event_id, await upload_bytes(request))
+        )
 
-    @post("/{event_id:int}/registrations/export", guards=[organizer_only], status_code=200, responses=responses(401, 403, 404, 422),
-          operation_class=file_operation(XLSX, description="Every registration with ID numbers and phones (.xlsx)"))
+    @post(
+        "/{event_id:int}/registrations/export",
+        guards=[organizer_only],
+        status_code=200,
+        responses=responses(401, 403, 404, 422),
+        operation_class=file_operation(XLSX, description="Every registration with ID numbers and phones (.xlsx)"),
+    )
     async def export(self, request: Request, event_id: int, data: ReasonIn) -> Response:
         """Full export with ID numbers and phones: organizer only, needs a reason, logged."""
         content = await roster.export_registrations(user_of(request), event_id, data.reason)
-        return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="registrations-{event_id}.xlsx"'})
+        return Response(
+            content,
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="registrations-{event_id}.xlsx"'},
+        )
 
 
 class EntryApi(Controller):
@@ -115,7 +146,9 @@ class EntryApi(Controller):
 
     @post("/{entry_id:int}/withdraw", guards=[registrars], status_code=200, responses=responses(401, 403, 404, 409))
     async def withdraw(self, request: Request, entry_id: int, data: ReasonIn | None = None) -> EntryOut:
-        return answer(EntryOut, await registration.withdraw_entry(user_of(request), entry_id, data.reason if data else ""))
+        return answer(
+            EntryOut, await registration.withdraw_entry(user_of(request), entry_id, data.reason if data else "")
+        )
 
     @post("/{entry_id:int}/review", guards=[reviewers], status_code=200, responses=responses(401, 403, 404, 409, 422))
     async def review(self, request: Request, entry_id: int, data: ReviewIn) -> EntryOut:
@@ -126,7 +159,9 @@ class EntryApi(Controller):
     async def add_member(self, request: Request, entry_id: int, data: MemberIn) -> MemberSavedOut:
         return answer(MemberSavedOut, await registration.add_member(user_of(request), entry_id, _member_input(data)))
 
-    @get("/{entry_id:int}/history", guards=[requires("organizer", "city", "school")], responses=responses(401, 403, 404))
+    @get(
+        "/{entry_id:int}/history", guards=[requires("organizer", "city", "school")], responses=responses(401, 403, 404)
+    )
     async def history(self, request: Request, entry_id: int) -> list[HistoryItem]:
         """The entry's audit trail (ID numbers and phones masked)."""
         from app.audit import entry_history
@@ -143,7 +178,9 @@ class MemberApi(Controller):
 
     @put("/{member_id:int}", responses=responses(401, 403, 404, 409, 422))
     async def update(self, request: Request, member_id: int, data: MemberIn) -> MemberSavedOut:
-        return answer(MemberSavedOut, await registration.update_member(user_of(request), member_id, _member_input(data)))
+        return answer(
+            MemberSavedOut, await registration.update_member(user_of(request), member_id, _member_input(data))
+        )
 
     @delete("/{member_id:int}", status_code=204, responses=responses(401, 403, 404, 409))
     async def remove(self, request: Request, member_id: int) -> None:
@@ -160,8 +197,13 @@ class DocumentApi(Controller):
     path = "/api/v1"
     tags = ["documents"]
 
-    @post("/entries/{entry_id:int}/documents", guards=[registrars], status_code=201,
-          request_max_body_size=get_settings().max_document_bytes + 256 * 1024, responses=responses(401, 403, 404, 409, 413, 422))
+    @post(
+        "/entries/{entry_id:int}/documents",
+        guards=[registrars],
+        status_code=201,
+        request_max_body_size=get_settings().max_document_bytes + 256 * 1024,
+        responses=responses(401, 403, 404, 409, 413, 422),
+    )
     async def upload(self, request: Request, entry_id: int) -> DocumentOut:
         """Multipart fields ``kind`` (application_form|research_report|novelty_report|photo|other) and ``file``."""
         from competitions.registration import documents
@@ -171,8 +213,16 @@ class DocumentApi(Controller):
         if upload is None or isinstance(upload, str):
             raise ValidationFailed(_("请选择要上传的文件（表单字段 {field}）。", field="file"))
         kind = form.get("kind")
-        return answer(DocumentOut, await documents.upload_document(user_of(request), entry_id, kind if isinstance(kind, str) else "",
-                                                                   upload.filename or "", await upload.read()))
+        return answer(
+            DocumentOut,
+            await documents.upload_document(
+                user_of(request),
+                entry_id,
+                kind if isinstance(kind, str) else "",
+                upload.filename or "",
+                await upload.read(),
+            ),
+        )
 
     @get("/entries/{entry_id:int}/documents", guards=[viewers], responses=responses(401, 403, 404))
     async def list(self, request: Request, entry_id: int) -> list[DocumentOut]:
@@ -180,23 +230,32 @@ class DocumentApi(Controller):
 
         return answer(list[DocumentOut], await documents.list_documents(user_of(request), entry_id))
 
-    @get("/documents/{document_id:int}", guards=[viewers], responses=responses(401, 403, 404),
-         operation_class=file_operation(PDF, DOCX, DOC, JPEG, PNG, description="The document as uploaded"))
+    @get(
+        "/documents/{document_id:int}",
+        guards=[viewers],
+        responses=responses(401, 403, 404),
+        operation_class=file_operation(PDF, DOCX, DOC, JPEG, PNG, description="The document as uploaded"),
+    )
     async def download(self, request: Request, document_id: int, inline: bool = False) -> File:
         """The file itself; ``?inline=true`` shows PDFs and photos in the browser."""
         from competitions.registration import documents
 
         meta, path = await documents.open_document(user_of(request), document_id)
-        return File(path=path, media_type=meta["content_type"], headers={
-            "content-disposition": documents.content_disposition(meta["filename"], inline=inline),
-            "x-content-type-options": "nosniff",
-            "content-security-policy": "sandbox",
-            "cache-control": "private, no-store",
-        })
+        return File(
+            path=path,
+            media_type=meta["content_type"],
+            headers={
+                "content-disposition": documents.content_disposition(meta["filename"], inline=inline),
+                "x-content-type-options": "nosniff",
+                "content-security-policy": "sandbox",
+                "cache-control": "private, no-store",
+            },
+        )
 
-    @delete("/documents/{document_id:int}", guards=[registrars], status_code=204, responses=responses(401, 403, 404, 409))
+    @delete(
+        "/documents/{document_id:int}", guards=[registrars], status_code=204, responses=responses(401, 403, 404, 409)
+    )
     async def remove(self, request: Request, document_id: int) -> None:
         from competitions.registration import documents
 
         await documents.delete_document(user_of(request), document_id)
-

@@ -26,18 +26,29 @@ async def organizer_block(user: Principal) -> dict[str, Any]:
         categories = await events.list_categories(event["id"])
         by_name = {c["name"]: c["code"] for c in categories}
         status_counts = counts["status"]
-        blocks.append({
-            "event": event,
-            "total": sum(n for s, n in status_counts.items() if s != "withdrawn"),
-            "to_review": status_counts.get("submitted", 0) + status_counts.get("recommended", 0),
-            "approved": status_counts.get("approved", 0),
-            "returned": status_counts.get("returned", 0),
-            "categories": [(name, by_name.get(name, ""), n) for name, n in
-                           sorted(counts["category"].items(), key=lambda kv: list(by_name).index(kv[0]) if kv[0] in by_name else 999)],
-            "divisions": [(d, counts["division"][d]) for d in DIVISIONS if d in counts["division"]],
-            "cities": sorted(counts["city"].items(), key=lambda kv: _city_order(kv[0])),
-            "statuses": [(s, _(registration.STATUS_LABELS[s]), status_counts[s]) for s in registration.STATUS_LABELS if s in status_counts],
-        })
+        blocks.append(
+            {
+                "event": event,
+                "total": sum(n for s, n in status_counts.items() if s != "withdrawn"),
+                "to_review": status_counts.get("submitted", 0) + status_counts.get("recommended", 0),
+                "approved": status_counts.get("approved", 0),
+                "returned": status_counts.get("returned", 0),
+                "categories": [
+                    (name, by_name.get(name, ""), n)
+                    for name, n in sorted(
+                        counts["category"].items(),
+                        key=lambda kv: list(by_name).index(kv[0]) if kv[0] in by_name else 999,
+                    )
+                ],
+                "divisions": [(d, counts["division"][d]) for d in DIVISIONS if d in counts["division"]],
+                "cities": sorted(counts["city"].items(), key=lambda kv: _city_order(kv[0])),
+                "statuses": [
+                    (s, _(registration.STATUS_LABELS[s]), status_counts[s])
+                    for s in registration.STATUS_LABELS
+                    if s in status_counts
+                ],
+            }
+        )
     return {"template": "competitions/registration/dashboard_organizer.html", "blocks": blocks}
 
 
@@ -46,15 +57,26 @@ async def city_block(user: Principal) -> dict[str, Any]:
     for event in [event_view(e) for e in await events.list_events()]:
         waiting = await registration.list_entries(user, event["id"], {"status": "submitted"})
         counts = await registration.counts(user, event["id"])
-        blocks.append({"event": event, "waiting": waiting, "status": counts["status"],
-                       "total": sum(n for s, n in counts["status"].items() if s != "withdrawn")})
-    return {"template": "competitions/registration/dashboard_city.html", "blocks": blocks,
-            "status_labels": registration.STATUS_LABELS}
+        blocks.append(
+            {
+                "event": event,
+                "waiting": waiting,
+                "status": counts["status"],
+                "total": sum(n for s, n in counts["status"].items() if s != "withdrawn"),
+            }
+        )
+    return {
+        "template": "competitions/registration/dashboard_city.html",
+        "blocks": blocks,
+        "status_labels": registration.STATUS_LABELS,
+    }
 
 
 async def school_block(user: Principal) -> dict[str, Any]:
     blocks = []
     for event in [event_view(e) for e in await events.list_events()]:
         entries = await registration.list_entries(user, event["id"])
-        blocks.append({"event": event, "entries": entries, "returned": [e for e in entries if e["status"] == "returned"]})
+        blocks.append(
+            {"event": event, "entries": entries, "returned": [e for e in entries if e["status"] == "returned"]}
+        )
     return {"template": "competitions/registration/dashboard_school.html", "blocks": blocks}

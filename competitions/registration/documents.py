@@ -16,6 +16,7 @@ Rules:
   else. Uploading and deleting follow the entry's edit rules (its school while it may
   edit, or an organizer). Every upload and deletion is audited.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -157,25 +158,40 @@ def _check_file(kind: str, data: bytes) -> str:
     """Validate kind, size and type; returns the real content type."""
     if kind not in DOCUMENT_KINDS:
         raise ValidationFailed(
-            _("材料类型“{kind}”无效，可选：{kinds}。", kind=kind,
-              kinds="、".join(f"{k}（{kind_label(k)}）" for k in DOCUMENT_KINDS)),
+            _(
+                "材料类型“{kind}”无效，可选：{kinds}。",
+                kind=kind,
+                kinds="、".join(f"{k}（{kind_label(k)}）" for k in DOCUMENT_KINDS),
+            ),
             errors=[{"field": "kind", "message": _("请选择材料类型。")}],
         )
     limit = get_settings().max_document_bytes
     if len(data) > limit:
-        raise TooLarge(_("文件大小 {size} MB 超过上限 {limit} MB。请压缩图片或拆分文件后再上传。",
-                         size=f"{len(data) / 1048576:.1f}", limit=limit // 1048576))
+        raise TooLarge(
+            _(
+                "文件大小 {size} MB 超过上限 {limit} MB。请压缩图片或拆分文件后再上传。",
+                size=f"{len(data) / 1048576:.1f}",
+                limit=limit // 1048576,
+            )
+        )
     if not data:
-        raise ValidationFailed(_("上传的文件是空的，请重新选择文件。"), errors=[{"field": "file", "message": _("文件为空。")}])
+        raise ValidationFailed(
+            _("上传的文件是空的，请重新选择文件。"), errors=[{"field": "file", "message": _("文件为空。")}]
+        )
     content_type = sniff_content_type(data)
     allowed = PHOTO_TYPES if kind == "photo" else DOCUMENT_TYPES
     if content_type not in allowed:
         if kind == "photo":
-            message = _("照片只接受 JPEG 或 PNG 格式，这个文件是{what}。请在手机或电脑上另存为 JPG 或 PNG 后再上传。",
-                        what=_describe(data) if content_type is None else TYPE_NAMES[content_type])
+            message = _(
+                "照片只接受 JPEG 或 PNG 格式，这个文件是{what}。请在手机或电脑上另存为 JPG 或 PNG 后再上传。",
+                what=_describe(data) if content_type is None else TYPE_NAMES[content_type],
+            )
         else:
-            message = _("{label}只接受 PDF 或 Word（.doc、.docx）文件，这个文件是{what}。请另存为 PDF 后再上传。",
-                        label=kind_label(kind), what=_describe(data) if content_type is None else TYPE_NAMES[content_type])
+            message = _(
+                "{label}只接受 PDF 或 Word（.doc、.docx）文件，这个文件是{what}。请另存为 PDF 后再上传。",
+                label=kind_label(kind),
+                what=_describe(data) if content_type is None else TYPE_NAMES[content_type],
+            )
         raise ValidationFailed(message, errors=[{"field": "file", "message": message}])
     return content_type
 
@@ -210,14 +226,34 @@ async def upload_document(actor: Principal, entry_id: int, kind: str, filename: 
         if await EntryDocument.count().where((EntryDocument.entry == entry_id) & (EntryDocument.kind == kind)) >= limit:
             raise _too_many(kind, limit)
         result = await EntryDocument.insert(
-            EntryDocument(entry=entry_id, kind=kind, filename=display_name, content_type=content_type, size=len(data),
-                          storage_key=storage_key, uploaded_by=actor.id, uploaded_at=stamp)
+            EntryDocument(
+                entry=entry_id,
+                kind=kind,
+                filename=display_name,
+                content_type=content_type,
+                size=len(data),
+                storage_key=storage_key,
+                uploaded_by=actor.id,
+                uploaded_at=stamp,
+            )
         ).returning(EntryDocument.id)
         document_id = result[0]["id"]
-        await audit.record(actor, "document.upload", "document", document_id, event_id=row["event"], entry_id=entry_id,
-                           school_id=row["school"], summary=f"{DOCUMENT_KIND_LABELS[kind]} {display_name}",
-                           changes={"document": [None, {"kind": kind, "filename": display_name, "content_type": content_type,
-                                                        "size": len(data)}]})
+        await audit.record(
+            actor,
+            "document.upload",
+            "document",
+            document_id,
+            event_id=row["event"],
+            entry_id=entry_id,
+            school_id=row["school"],
+            summary=f"{DOCUMENT_KIND_LABELS[kind]} {display_name}",
+            changes={
+                "document": [
+                    None,
+                    {"kind": kind, "filename": display_name, "content_type": content_type, "size": len(data)},
+                ]
+            },
+        )
         return document_id
 
     try:
@@ -225,8 +261,17 @@ async def upload_document(actor: Principal, entry_id: int, kind: str, filename: 
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return _document_out({"id": document_id, "entry": entry_id, "kind": kind, "filename": display_name,
-                          "content_type": content_type, "size": len(data), "uploaded_at": stamp})
+    return _document_out(
+        {
+            "id": document_id,
+            "entry": entry_id,
+            "kind": kind,
+            "filename": display_name,
+            "content_type": content_type,
+            "size": len(data),
+            "uploaded_at": stamp,
+        }
+    )
 
 
 def _too_many(kind: str, limit: int) -> ValidationFailed:
@@ -239,10 +284,20 @@ async def list_documents(actor: Principal, entry_id: int) -> list[dict[str, Any]
     ``[{"id", "entry_id", "kind", "kind_label", "filename", "content_type", "size", "uploaded_at"}]``.
     Raises :class:`NotFound` if ``actor`` may not see the entry."""
     await visible_entry_row(actor, entry_id)
-    rows = await EntryDocument.select(
-        EntryDocument.id, EntryDocument.entry, EntryDocument.kind, EntryDocument.filename, EntryDocument.content_type,
-        EntryDocument.size, EntryDocument.uploaded_at,
-    ).where(EntryDocument.entry == entry_id).order_by(EntryDocument.uploaded_at).order_by(EntryDocument.id)
+    rows = (
+        await EntryDocument.select(
+            EntryDocument.id,
+            EntryDocument.entry,
+            EntryDocument.kind,
+            EntryDocument.filename,
+            EntryDocument.content_type,
+            EntryDocument.size,
+            EntryDocument.uploaded_at,
+        )
+        .where(EntryDocument.entry == entry_id)
+        .order_by(EntryDocument.uploaded_at)
+        .order_by(EntryDocument.id)
+    )
     order = {k: i for i, k in enumerate(DOCUMENT_KINDS)}
     rows.sort(key=lambda r: order.get(r["kind"], len(order)))
     return [_document_out(r) for r in rows]
@@ -276,9 +331,17 @@ async def delete_document(actor: Principal, document_id: int) -> None:
 
     async def work() -> None:
         await EntryDocument.delete().where(EntryDocument.id == document_id)
-        await audit.record(actor, "document.delete", "document", document_id, event_id=entry["event"], entry_id=entry["id"],
-                           school_id=entry["school"], summary=f"{DOCUMENT_KIND_LABELS.get(row['kind'], row['kind'])} {row['filename']}",
-                           changes={"document": [{"kind": row["kind"], "filename": row["filename"], "size": row["size"]}, None]})
+        await audit.record(
+            actor,
+            "document.delete",
+            "document",
+            document_id,
+            event_id=entry["event"],
+            entry_id=entry["id"],
+            school_id=entry["school"],
+            summary=f"{DOCUMENT_KIND_LABELS.get(row['kind'], row['kind'])} {row['filename']}",
+            changes={"document": [{"kind": row["kind"], "filename": row["filename"], "size": row["size"]}, None]},
+        )
 
     await write_transaction(work)
     storage_path(row["storage_key"]).unlink(missing_ok=True)

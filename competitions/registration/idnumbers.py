@@ -7,6 +7,7 @@ with ISO 7064 MOD 11-2: weights ``2**(17-i) mod 11`` = 7,9,10,5,8,4,2,1,6,3,7,9,
 check = "10X98765432"[sum % 11]. The same format and checksum serve the 港澳台居民居住证
 (address codes 810000/820000/830000) and the 2023 外国人永久居留身份证 (first digit 9).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -83,16 +84,22 @@ def parse_id(id_type: str, number: str, today: dt.date | None = None) -> IdInfo:
         try:
             birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
         except ValueError:
-            raise InvalidIdNumber(_("证件号码第 7–14 位的出生日期 {value} 不存在，请核对。", value=number[6:14])) from None
+            raise InvalidIdNumber(
+                _("证件号码第 7–14 位的出生日期 {value} 不存在，请核对。", value=number[6:14])
+            ) from None
         today = today or dt.date.today()
         if birth > today or birth.year < 1900:
             raise InvalidIdNumber(_("证件号码中的出生日期 {value} 不合理，请核对。", value=birth.isoformat()))
         expected = check_character(number[:17])
         if number[17] != expected:
-            raise InvalidIdNumber(_("证件号码校验位不正确（最后一位应为 {expected}），请逐位核对号码。", expected=expected))
+            raise InvalidIdNumber(
+                _("证件号码校验位不正确（最后一位应为 {expected}），请逐位核对号码。", expected=expected)
+            )
         gender = "男" if int(number[16]) % 2 == 1 else "女"
         return IdInfo(id_type, number, gender, birth)
     pattern, description = FORM_PATTERNS[id_type]
     if not pattern.match(number):
-        raise InvalidIdNumber(_("{id_type}号码格式不正确，应为{description}。", id_type=id_type, description=_(description)))
+        raise InvalidIdNumber(
+            _("{id_type}号码格式不正确，应为{description}。", id_type=id_type, description=_(description))
+        )
     return IdInfo(id_type, number)

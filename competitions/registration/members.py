@@ -1,5 +1,6 @@
 """Validation of one member (student or adviser) and of a team, shared by the web
 forms, the JSON API and the workbook import. Pure functions: no database."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,16 @@ FIELD_LABELS = {
     "phone": "联系电话",
     "role": "角色",
 }
-ROLE_NAMES = {"学生": "student", "辅导教师": "adviser", "student": "student", "adviser": "adviser",
-              "指导教师": "adviser", "教练": "adviser", "队员": "student", "申报者": "student"}
+ROLE_NAMES = {
+    "学生": "student",
+    "辅导教师": "adviser",
+    "student": "student",
+    "adviser": "adviser",
+    "指导教师": "adviser",
+    "教练": "adviser",
+    "队员": "student",
+    "申报者": "student",
+}
 GENDERS = {"男": "男", "女": "女", "M": "男", "F": "女", "男生": "男", "女生": "女"}
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{9,11}$")
@@ -114,9 +123,15 @@ class CleanMember:
     def audit_view(self) -> dict[str, Any]:
         """What the audit trail may show: no clear ID number or phone."""
         return {
-            "role": self.role, "name": self.name, "gender": self.gender, "id_type": self.id_type,
-            "id_masked": mask_id_number(self.id_number), "grade": self.grade, "phone_masked": mask_phone(self.phone),
-            "consent_participation": self.consent_participation, "consent_publication": self.consent_publication,
+            "role": self.role,
+            "name": self.name,
+            "gender": self.gender,
+            "id_type": self.id_type,
+            "id_masked": mask_id_number(self.id_number),
+            "grade": self.grade,
+            "phone_masked": mask_phone(self.phone),
+            "consent_participation": self.consent_participation,
+            "consent_publication": self.consent_publication,
         }
 
 
@@ -170,8 +185,16 @@ def clean_member(member: MemberInput, division: str | None) -> tuple[CleanMember
             id_number = info.number
             birth_date = info.birth_date
             if info.gender and gender and gender != info.gender:
-                errors.append(("gender", _("性别填的是“{gender}”，但证件号码第 17 位表示“{id_gender}”。请核对性别或证件号码。",
-                                           gender=gender, id_gender=info.gender)))
+                errors.append(
+                    (
+                        "gender",
+                        _(
+                            "性别填的是“{gender}”，但证件号码第 17 位表示“{id_gender}”。请核对性别或证件号码。",
+                            gender=gender,
+                            id_gender=info.gender,
+                        ),
+                    )
+                )
             if info.gender and not gender:
                 gender = info.gender
 
@@ -182,8 +205,17 @@ def clean_member(member: MemberInput, division: str | None) -> tuple[CleanMember
         else:
             grade_division = division_of_grade(grade)
             if division and grade_division and grade_division != division:
-                errors.append(("grade", _("年级“{grade}”属于{grade_division}，但作品报的是{division}组。请核对年级或组别。",
-                                          grade=grade, grade_division=grade_division, division=division)))
+                errors.append(
+                    (
+                        "grade",
+                        _(
+                            "年级“{grade}”属于{grade_division}，但作品报的是{division}组。请核对年级或组别。",
+                            grade=grade,
+                            grade_division=grade_division,
+                            division=division,
+                        ),
+                    )
+                )
 
     from app.exports.workbook import phone_text
 
@@ -197,8 +229,14 @@ def clean_member(member: MemberInput, division: str | None) -> tuple[CleanMember
         return None, errors
     return (
         CleanMember(
-            role=role, name=name, gender=gender, id_type=id_type, id_number=id_number, birth_date=birth_date,
-            grade=grade if role == "student" else "", phone=phone,
+            role=role,
+            name=name,
+            gender=gender,
+            id_type=id_type,
+            id_number=id_number,
+            birth_date=birth_date,
+            grade=grade if role == "student" else "",
+            phone=phone,
             consent_participation=bool(member.consent_participation) if role == "student" else False,
             consent_publication=bool(member.consent_publication) if role == "student" else False,
             id_hash=keyed_hash(f"{id_type}:{id_number}") if id_number else None,
@@ -212,10 +250,17 @@ def team_problems(students: int, advisers: int, limits: dict[str, int]) -> list[
     ``max_team_size`` and ``max_advisers`` (innovation: 1–3 students, at most 2 advisers)."""
     problems = []
     if students < limits["min_team_size"]:
-        problems.append(_("每个作品至少需要 {n} 名学生，现在有 {count} 名。", n=limits["min_team_size"], count=students))
+        problems.append(
+            _("每个作品至少需要 {n} 名学生，现在有 {count} 名。", n=limits["min_team_size"], count=students)
+        )
     if students > limits["max_team_size"]:
-        problems.append(_("每个作品最多 {n} 名学生，现在有 {count} 名。请删去多余的学生或拆成两个作品。",
-                          n=limits["max_team_size"], count=students))
+        problems.append(
+            _(
+                "每个作品最多 {n} 名学生，现在有 {count} 名。请删去多余的学生或拆成两个作品。",
+                n=limits["max_team_size"],
+                count=students,
+            )
+        )
     if advisers > limits["max_advisers"]:
         problems.append(_("每个作品最多 {n} 名辅导教师，现在有 {count} 名。", n=limits["max_advisers"], count=advisers))
     return problems

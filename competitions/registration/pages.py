@@ -2,6 +2,7 @@
 
 Thin controllers: parse the form, call the same services as the JSON API, render a template. What a page
 *shows* is decided here; what is *allowed* is decided by the services, which check every action again."""
+
 from __future__ import annotations
 
 import mimetypes
@@ -112,7 +113,9 @@ async def _upload(request: Request, field: str = "file") -> tuple[str, bytes]:
     form = await request.form()
     upload = form.get(field)
     if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
-        raise ValidationFailed(_("请先选择要上传的文件。"), errors=[{"field": field, "message": _("请先选择要上传的文件。")}])
+        raise ValidationFailed(
+            _("请先选择要上传的文件。"), errors=[{"field": field, "message": _("请先选择要上传的文件。")}]
+        )
     return upload.filename, await upload.read()
 
 
@@ -134,8 +137,14 @@ def _value_text(key: str, value: Any, categories: dict[int, str]) -> str:
         return size_text(value)
     if isinstance(value, dict):
         if "name" in value:  # a member, shown as one line with masked personal data
-            parts = [_(ROLE_LABELS.get(value.get("role"), value.get("role") or "")), value.get("name"), value.get("gender"),
-                     value.get("grade"), value.get("id_masked"), value.get("phone_masked")]
+            parts = [
+                _(ROLE_LABELS.get(value.get("role"), value.get("role") or "")),
+                value.get("name"),
+                value.get("gender"),
+                value.get("grade"),
+                value.get("id_masked"),
+                value.get("phone_masked"),
+            ]
             return "，".join(str(p) for p in parts if p)
         return "；".join(f"{_(CHANGE_LABELS.get(k, k))}：{_value_text(k, v, categories)}" for k, v in value.items())
     if isinstance(value, list):
@@ -156,21 +165,30 @@ def history_view(rows: list[dict[str, Any]], categories: dict[int, str]) -> list
             except ValueError:
                 changes = {}
         lines = []
-        for key, value in (changes.items() if isinstance(changes, dict) else []):
+        for key, value in changes.items() if isinstance(changes, dict) else []:
             if isinstance(value, list) and len(value) == 2:
                 old, new = value
-                lines.append({"field": _(CHANGE_LABELS.get(key, key)), "old": None if old is None else _value_text(key, old, categories),
-                              "new": None if new is None else _value_text(key, new, categories)})
+                lines.append(
+                    {
+                        "field": _(CHANGE_LABELS.get(key, key)),
+                        "old": None if old is None else _value_text(key, old, categories),
+                        "new": None if new is None else _value_text(key, new, categories),
+                    }
+                )
             else:
-                lines.append({"field": _(CHANGE_LABELS.get(key, key)), "old": None, "new": _value_text(key, value, categories)})
-        result.append({
-            "at": show_time(row["at"]),
-            "actor": row.get("actor_name") or "",
-            "action": _(ACTION_LABELS[row["action"]]) if row["action"] in ACTION_LABELS else row["action"],
-            "summary": row.get("summary") or "",
-            "reason": row.get("reason") or "",
-            "changes": lines,
-        })
+                lines.append(
+                    {"field": _(CHANGE_LABELS.get(key, key)), "old": None, "new": _value_text(key, value, categories)}
+                )
+        result.append(
+            {
+                "at": show_time(row["at"]),
+                "actor": row.get("actor_name") or "",
+                "action": _(ACTION_LABELS[row["action"]]) if row["action"] in ACTION_LABELS else row["action"],
+                "summary": row.get("summary") or "",
+                "reason": row.get("reason") or "",
+                "changes": lines,
+            }
+        )
     return result
 
 
@@ -178,8 +196,11 @@ def entry_actions(user: Any, entry: dict[str, Any], event: dict[str, Any]) -> di
     """Which buttons the entry page offers (the services check every action again)."""
     status = entry["status"]
     manage = user.role in ("organizer", "school")  # a school sees only its own entries
-    editable = manage and status != "withdrawn" and (
-        user.is_organizer or (event["is_open"] and status in registration.SCHOOL_EDITABLE))
+    editable = (
+        manage
+        and status != "withdrawn"
+        and (user.is_organizer or (event["is_open"] and status in registration.SCHOOL_EDITABLE))
+    )
     city_reviews = user.role == "city" and event["city_review_required"]
     return {
         "edit": editable,
@@ -207,28 +228,59 @@ class EventRegistrationPages(Controller):
 
     @get("/{event_id:int}/entries", guards=[viewers])
     async def entries(
-        self, request: Request, event_id: int,
-        category: str | None = None, division: str | None = None, city: str | None = None,
-        school: str | None = None, status: str | None = None, q: str | None = None,
+        self,
+        request: Request,
+        event_id: int,
+        category: str | None = None,
+        division: str | None = None,
+        city: str | None = None,
+        school: str | None = None,
+        status: str | None = None,
+        q: str | None = None,
     ) -> Any:
         user = user_of(request)
         event = event_view(await events.get_event(event_id))
-        filters = {"category": category or "", "division": division or "", "city": city or "", "school": school or "",
-                   "status": status or "", "q": (q or "").strip()}
+        filters = {
+            "category": category or "",
+            "division": division or "",
+            "city": city or "",
+            "school": school or "",
+            "status": status or "",
+            "q": (q or "").strip(),
+        }
         rows = await registration.list_entries(user, event_id, filters)
-        school_options = await schools.list_schools(user, city=filters["city"] or None) if user.role in ("organizer", "city") else []
-        return render(request, "competitions/registration/entries.html", event=event, entries=rows, filters=filters,
-                      categories=await events.list_categories(event_id), cities=await schools.cities() if user.is_organizer else [],
-                      school_options=school_options, statuses=registration.STATUS_LABELS,
-                      filtered=any(filters.values()), query=_filters_query(**filters))
+        school_options = (
+            await schools.list_schools(user, city=filters["city"] or None) if user.role in ("organizer", "city") else []
+        )
+        return render(
+            request,
+            "competitions/registration/entries.html",
+            event=event,
+            entries=rows,
+            filters=filters,
+            categories=await events.list_categories(event_id),
+            cities=await schools.cities() if user.is_organizer else [],
+            school_options=school_options,
+            statuses=registration.STATUS_LABELS,
+            filtered=any(filters.values()),
+            query=_filters_query(**filters),
+        )
 
     async def _entry_form(self, request: Request, event_id: int, status_code: int = 200, **context: Any) -> Any:
         user = user_of(request)
         event = event_view(await events.get_event(event_id))
         school_options = await schools.list_schools(user) if user.is_organizer else []
-        return render(request, "competitions/registration/entry_form.html", status_code=status_code, event=event,
-                      categories=await events.list_categories(event_id), school_options=school_options,
-                      action=f"/events/{event_id}/entries/new", creating=True, **context)
+        return render(
+            request,
+            "competitions/registration/entry_form.html",
+            status_code=status_code,
+            event=event,
+            categories=await events.list_categories(event_id),
+            school_options=school_options,
+            action=f"/events/{event_id}/entries/new",
+            creating=True,
+            **context,
+        )
 
     @get("/{event_id:int}/entries/new", guards=[registrars])
     async def new_entry_form(self, request: Request, event_id: int, school: str | None = None) -> Any:
@@ -241,10 +293,19 @@ class EventRegistrationPages(Controller):
         try:
             entry = await registration.create_entry(user_of(request), event_id, data)
         except ServiceError as exc:
-            return await self._entry_form(request, event_id, status_code=exc.status_code, form=data, errors=field_errors(exc),
-                                          error=exc.message)
-        flash(request, _("作品“{title}”已创建（编号 {code}）。请添加学生和辅导教师，然后提交审查。", title=entry["title"], code=entry["code"])
-              if entry["status"] == "draft" else _("作品“{title}”已创建（编号 {code}）。", title=entry["title"], code=entry["code"]))
+            return await self._entry_form(
+                request, event_id, status_code=exc.status_code, form=data, errors=field_errors(exc), error=exc.message
+            )
+        flash(
+            request,
+            _(
+                "作品“{title}”已创建（编号 {code}）。请添加学生和辅导教师，然后提交审查。",
+                title=entry["title"],
+                code=entry["code"],
+            )
+            if entry["status"] == "draft"
+            else _("作品“{title}”已创建（编号 {code}）。", title=entry["title"], code=entry["code"]),
+        )
         return redirect(f"/entries/{entry['id']}")
 
     # ------------------------------------------------------------------ workbooks
@@ -257,24 +318,45 @@ class EventRegistrationPages(Controller):
 
     async def _import_page(self, request: Request, event_id: int, status_code: int = 200, **context: Any) -> Any:
         event = event_view(await events.get_event(event_id))
-        return render(request, "competitions/registration/import.html", status_code=status_code, event=event,
-                      max_mb=get_settings().max_upload_bytes // 1048576, **context)
+        return render(
+            request,
+            "competitions/registration/import.html",
+            status_code=status_code,
+            event=event,
+            max_mb=get_settings().max_upload_bytes // 1048576,
+            **context,
+        )
 
     @get("/{event_id:int}/import", guards=[registrars])
     async def import_form(self, request: Request, event_id: int) -> Any:
         return await self._import_page(request, event_id)
 
-    @post("/{event_id:int}/import", guards=[registrars], request_max_body_size=get_settings().max_upload_bytes + 256 * 1024)
+    @post(
+        "/{event_id:int}/import",
+        guards=[registrars],
+        request_max_body_size=get_settings().max_upload_bytes + 256 * 1024,
+    )
     async def import_(self, request: Request, event_id: int) -> Any:
         try:
             filename, data = await _upload(request)
             result = await roster.import_registrations(user_of(request), event_id, data)
         except ServiceError as exc:
-            return await self._import_page(request, event_id, status_code=exc.status_code, error=exc.message,
-                                           errors=[e for e in exc.errors if "row" in e or "column" in e])
-        flash(request, _("导入完成：新增作品 {entries} 个、学生 {students} 名、辅导教师 {advisers} 名。",
-                         entries=result.get("entries_created", 0), students=result.get("participants_created", 0),
-                         advisers=result.get("advisers_created", 0)))
+            return await self._import_page(
+                request,
+                event_id,
+                status_code=exc.status_code,
+                error=exc.message,
+                errors=[e for e in exc.errors if "row" in e or "column" in e],
+            )
+        flash(
+            request,
+            _(
+                "导入完成：新增作品 {entries} 个、学生 {students} 名、辅导教师 {advisers} 名。",
+                entries=result.get("entries_created", 0),
+                students=result.get("participants_created", 0),
+                advisers=result.get("advisers_created", 0),
+            ),
+        )
         return redirect(f"/events/{event_id}/entries")
 
     @get("/{event_id:int}/export", guards=[organizer_only])
@@ -290,10 +372,18 @@ class EventRegistrationPages(Controller):
         try:
             content = await roster.export_registrations(user_of(request), event_id, reason)
         except ServiceError as exc:
-            return render(request, "competitions/registration/export.html", status_code=exc.status_code, event=event_view(event),
-                          reason=reason, error=exc.message)
+            return render(
+                request,
+                "competitions/registration/export.html",
+                status_code=exc.status_code,
+                event=event_view(event),
+                reason=reason,
+                error=exc.message,
+            )
         stamp = local_now().strftime("%Y%m%d-%H%M")
-        return xlsx_response(content, f"registrations-{event_id}-{stamp}.xlsx", f"{event['name']}-报名数据-{stamp}.xlsx")
+        return xlsx_response(
+            content, f"registrations-{event_id}-{stamp}.xlsx", f"{event['name']}-报名数据-{stamp}.xlsx"
+        )
 
 
 class EntryPages(Controller):
@@ -315,26 +405,56 @@ class EntryPages(Controller):
         kinds: dict[str, str] = {}
         if docs is not None:
             try:
-                documents = [{**d, "size_text": size_text(d.get("size")), "uploaded_text": show_time(d.get("uploaded_at"))}
-                             for d in await docs.list_documents(user, entry_id)]
+                documents = [
+                    {**d, "size_text": size_text(d.get("size")), "uploaded_text": show_time(d.get("uploaded_at"))}
+                    for d in await docs.list_documents(user, entry_id)
+                ]
                 kinds = dict(docs.DOCUMENT_KIND_LABELS)
             except NotImplementedError:
                 docs = None
         students = [m for m in entry["members"] if m["role"] == "student"]
         advisers = [m for m in entry["members"] if m["role"] == "adviser"]
-        return render(request, "competitions/registration/entry.html", entry=entry, event=event, can=actions, students=students,
-                      advisers=advisers, history=history, documents=documents, document_kinds=kinds,
-                      documents_enabled=docs is not None, updated_text=show_time(entry.get("updated_at")), max_document_mb=get_settings().max_document_bytes // 1048576)
+        return render(
+            request,
+            "competitions/registration/entry.html",
+            entry=entry,
+            event=event,
+            can=actions,
+            students=students,
+            advisers=advisers,
+            history=history,
+            documents=documents,
+            document_kinds=kinds,
+            documents_enabled=docs is not None,
+            updated_text=show_time(entry.get("updated_at")),
+            max_document_mb=get_settings().max_document_bytes // 1048576,
+        )
 
     async def _edit_page(self, request: Request, entry_id: int, status_code: int = 200, **context: Any) -> Any:
         user = user_of(request)
         entry = await registration.get_entry(user, entry_id)
         event = event_view(await events.get_event(entry["event_id"]))
-        context.setdefault("form", {"title": entry["title"], "category": entry["category_code"], "division": entry["division"],
-                                    "summary": entry["summary"]})
-        return render(request, "competitions/registration/entry_form.html", status_code=status_code, event=event, entry=entry,
-                      categories=await events.list_categories(event["id"]), school_options=[],
-                      action=f"/entries/{entry_id}/edit", creating=False, **context)
+        context.setdefault(
+            "form",
+            {
+                "title": entry["title"],
+                "category": entry["category_code"],
+                "division": entry["division"],
+                "summary": entry["summary"],
+            },
+        )
+        return render(
+            request,
+            "competitions/registration/entry_form.html",
+            status_code=status_code,
+            event=event,
+            entry=entry,
+            categories=await events.list_categories(event["id"]),
+            school_options=[],
+            action=f"/entries/{entry_id}/edit",
+            creating=False,
+            **context,
+        )
 
     @get("/{entry_id:int}/edit", guards=[registrars])
     async def edit_form(self, request: Request, entry_id: int) -> Any:
@@ -347,8 +467,9 @@ class EntryPages(Controller):
         try:
             await registration.update_entry(user_of(request), entry_id, data)
         except ServiceError as exc:
-            return await self._edit_page(request, entry_id, status_code=exc.status_code, form=data, errors=field_errors(exc),
-                                         error=exc.message)
+            return await self._edit_page(
+                request, entry_id, status_code=exc.status_code, form=data, errors=field_errors(exc), error=exc.message
+            )
         flash(request, _("作品信息已保存。"))
         return redirect(f"/entries/{entry_id}")
 
@@ -365,7 +486,11 @@ class EntryPages(Controller):
     @post("/{entry_id:int}/withdraw", guards=[registrars])
     async def withdraw(self, request: Request, entry_id: int) -> Any:
         form = await request.form()
-        await attempt(request, registration.withdraw_entry(user_of(request), entry_id, form_value(form, "reason")), _("作品已撤回。其中的学生可以改报其他作品。"))
+        await attempt(
+            request,
+            registration.withdraw_entry(user_of(request), entry_id, form_value(form, "reason")),
+            _("作品已撤回。其中的学生可以改报其他作品。"),
+        )
         return redirect(f"/entries/{entry_id}")
 
     @post("/{entry_id:int}/review", guards=[requires("organizer", "city")])
@@ -382,12 +507,23 @@ class EntryPages(Controller):
 
     # ------------------------------------------------------------------ members
 
-    async def _member_page(self, request: Request, entry_id: int, role: str, status_code: int = 200, **context: Any) -> Any:
+    async def _member_page(
+        self, request: Request, entry_id: int, role: str, status_code: int = 200, **context: Any
+    ) -> Any:
         entry = await registration.get_entry(user_of(request), entry_id)
         context.setdefault("form", {"id_type": ID_TYPES[0]})
         context.setdefault("errors", {})
-        return render(request, "competitions/registration/member_form.html", status_code=status_code, entry=entry, role=role,
-                      id_types=ID_TYPES, grades=GRADES, action=f"/entries/{entry_id}/members/new", **context)
+        return render(
+            request,
+            "competitions/registration/member_form.html",
+            status_code=status_code,
+            entry=entry,
+            role=role,
+            id_types=ID_TYPES,
+            grades=GRADES,
+            action=f"/entries/{entry_id}/members/new",
+            **context,
+        )
 
     @get("/{entry_id:int}/members/new", guards=[registrars])
     async def new_member_form(self, request: Request, entry_id: int, role: str = "student") -> Any:
@@ -401,15 +537,25 @@ class EntryPages(Controller):
         try:
             added = await registration.add_member(user_of(request), entry_id, member)
         except ServiceError as exc:
-            return await self._member_page(request, entry_id, role, status_code=exc.status_code, form=_typed(form),
-                                           errors=field_errors(exc), error=exc.message)
+            return await self._member_page(
+                request,
+                entry_id,
+                role,
+                status_code=exc.status_code,
+                form=_typed(form),
+                errors=field_errors(exc),
+                error=exc.message,
+            )
         flash(request, _("已添加{role}“{name}”。", role=_(ROLE_LABELS[role]), name=added["name"]))
         return redirect(f"/entries/{entry_id}#members")
 
     # ------------------------------------------------------------------ documents
 
-    @post("/{entry_id:int}/documents", guards=[registrars],
-          request_max_body_size=get_settings().max_document_bytes + 256 * 1024)
+    @post(
+        "/{entry_id:int}/documents",
+        guards=[registrars],
+        request_max_body_size=get_settings().max_document_bytes + 256 * 1024,
+    )
     async def upload_document(self, request: Request, entry_id: int) -> Any:
         docs = entry_documents
         if docs is None:
@@ -427,9 +573,12 @@ class EntryPages(Controller):
 
 
 def _member_input(form: Any, role: str) -> MemberInput:
-    return MemberInput(role=role, **{k: form_value(form, k) for k in MEMBER_FIELDS},
-                       consent_participation=form_bool(form, "consent_participation"),
-                       consent_publication=form_bool(form, "consent_publication"))
+    return MemberInput(
+        role=role,
+        **{k: form_value(form, k) for k in MEMBER_FIELDS},
+        consent_participation=form_bool(form, "consent_participation"),
+        consent_publication=form_bool(form, "consent_publication"),
+    )
 
 
 def _typed(form: Any) -> dict[str, Any]:
@@ -450,8 +599,18 @@ class MemberPages(Controller):
         entry = await registration.get_entry(user_of(request), member["entry_id"])
         context.setdefault("form", member)
         context.setdefault("errors", {})
-        return render(request, "competitions/registration/member_form.html", status_code=status_code, entry=entry, role=member["role"],
-                      member=member, id_types=ID_TYPES, grades=GRADES, action=f"/members/{member_id}/edit", **context)
+        return render(
+            request,
+            "competitions/registration/member_form.html",
+            status_code=status_code,
+            entry=entry,
+            role=member["role"],
+            member=member,
+            id_types=ID_TYPES,
+            grades=GRADES,
+            action=f"/members/{member_id}/edit",
+            **context,
+        )
 
     @get("/{member_id:int}/edit")
     async def edit_form(self, request: Request, member_id: int) -> Any:
@@ -464,15 +623,25 @@ class MemberPages(Controller):
         try:
             await registration.update_member(user_of(request), member_id, _member_input(form, current["role"]))
         except ServiceError as exc:
-            return await self._page(request, member_id, status_code=exc.status_code, form=_typed(form), errors=field_errors(exc),
-                                    error=exc.message)
+            return await self._page(
+                request,
+                member_id,
+                status_code=exc.status_code,
+                form=_typed(form),
+                errors=field_errors(exc),
+                error=exc.message,
+            )
         flash(request, _("“{name}”的信息已保存。", name=form_value(form, "name")))
         return redirect(f"/entries/{current['entry_id']}#members")
 
     @post("/{member_id:int}/remove")
     async def remove(self, request: Request, member_id: int) -> Any:
         current = await registration.member_for_edit(user_of(request), member_id)
-        await attempt(request, registration.remove_member(user_of(request), member_id), _("已删除“{name}”。", name=current["name"]))
+        await attempt(
+            request,
+            registration.remove_member(user_of(request), member_id),
+            _("已删除“{name}”。", name=current["name"]),
+        )
         return redirect(f"/entries/{current['entry_id']}#members")
 
 
@@ -495,13 +664,21 @@ class DocumentPages(Controller):
             disposition = docs.content_disposition(filename, inline=inline)
         else:
             disposition = f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(filename)}"
-        return File(path=path, media_type=media_type, headers={
-            "content-disposition": disposition, "x-content-type-options": "nosniff",
-            "content-security-policy": "sandbox", "cache-control": "private, no-store",
-        })
+        return File(
+            path=path,
+            media_type=media_type,
+            headers={
+                "content-disposition": disposition,
+                "x-content-type-options": "nosniff",
+                "content-security-policy": "sandbox",
+                "cache-control": "private, no-store",
+            },
+        )
 
     @post("/{document_id:int}/delete", guards=[registrars])
-    async def delete(self, request: Request, document_id: int, entry_id: int | None = Parameter(query="entry", default=None)) -> Any:
+    async def delete(
+        self, request: Request, document_id: int, entry_id: int | None = Parameter(query="entry", default=None)
+    ) -> Any:
         docs = entry_documents
         if docs is None:
             return redirect("/")

@@ -38,10 +38,20 @@ class SchoolQuotaExcess:
         """The refusal: for a form (the school is the user's own), or, with ``school``, for a
         workbook that may list several schools and counts the entries it adds."""
         if school is None:
-            return _("“{category}”类别每校最多 {quota} 个作品，本校已有 {existing} 个。请先撤回其他作品或改报其他类别。",
-                     category=self.category, quota=self.quota, existing=self.existing)
-        return _("“{category}”类别每校最多 {quota} 个作品：{school}已有 {existing} 个，本表又报了 {new} 个。请删去多余的作品或改报其他类别。",
-                 category=self.category, quota=self.quota, school=school, existing=self.existing, new=self.adding)
+            return _(
+                "“{category}”类别每校最多 {quota} 个作品，本校已有 {existing} 个。请先撤回其他作品或改报其他类别。",
+                category=self.category,
+                quota=self.quota,
+                existing=self.existing,
+            )
+        return _(
+            "“{category}”类别每校最多 {quota} 个作品：{school}已有 {existing} 个，本表又报了 {new} 个。请删去多余的作品或改报其他类别。",
+            category=self.category,
+            quota=self.quota,
+            school=school,
+            existing=self.existing,
+            new=self.adding,
+        )
 
     def row_error(self, row: int, column: str, school: str) -> dict[str, Any]:
         """A workbook error for one entry that does not fit (its first sheet row and column)."""
@@ -59,7 +69,12 @@ def school_quota_excess(category: dict[str, Any], existing: int, adding: int = 1
 
 async def active_entries(event_id: int, school_id: int, category_id: int, *, exclude_entry: int | None = None) -> int:
     """How many entries of the school in the category count against its quota."""
-    where = (Entry.event == event_id) & (Entry.school == school_id) & (Entry.category == category_id) & Entry.status.is_in(list(ACTIVE_STATUSES))
+    where = (
+        (Entry.event == event_id)
+        & (Entry.school == school_id)
+        & (Entry.category == category_id)
+        & Entry.status.is_in(list(ACTIVE_STATUSES))
+    )
     if exclude_entry:
         where &= Entry.id != exclude_entry
     return await Entry.count().where(where)

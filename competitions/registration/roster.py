@@ -16,6 +16,7 @@ are still draft, returned or submitted *in place*: the entry keeps its id, code 
 its category or division changed), uploaded documents and history; its members are
 replaced. Approved or recommended entries are refused with a row error.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -127,8 +128,12 @@ async def registration_template(actor: Principal, event_id: int) -> bytes:
     if actor.role not in ("organizer", "school"):
         raise Forbidden(_("只有组委会和学校管理员可以下载报名模板。"))
     event = await get_event_row(event_id)
-    categories = await Category.select(Category.code, Category.name).where(Category.event == event_id).order_by(
-        Category.position).order_by(Category.id)
+    categories = (
+        await Category.select(Category.code, Category.name)
+        .where(Category.event == event_id)
+        .order_by(Category.position)
+        .order_by(Category.id)
+    )
     school = None
     if actor.role == "school":
         school = await School.select(School.code, School.name).where(School.id == actor.school_id).first()
@@ -162,8 +167,15 @@ def _build_template(event: dict[str, Any], categories: list[dict[str, Any]], sch
         cell.fill = optional_fill if header in optional else required_fill
         cell.alignment = Alignment(horizontal="center", vertical="center")
         letter = get_column_letter(index)
-        ws.column_dimensions[letter].width = {ID_NUMBER: 22, PHONE: 15, SCHOOL: 24, TITLE_INNOVATION: 30,
-                                              TITLE_ROBOTICS: 24, CATEGORY: 18, CONSENT: 14}.get(header, 11)
+        ws.column_dimensions[letter].width = {
+            ID_NUMBER: 22,
+            PHONE: 15,
+            SCHOOL: 24,
+            TITLE_INNOVATION: 30,
+            TITLE_ROBOTICS: 24,
+            CATEGORY: 18,
+            CONSENT: 14,
+        }.get(header, 11)
         if header in TEXT_COLUMNS:
             ws.column_dimensions[letter].number_format = "@"
             for row in range(2, TEMPLATE_TEXT_ROWS + 2):
@@ -175,8 +187,14 @@ def _build_template(event: dict[str, Any], categories: list[dict[str, Any]], sch
         if header not in columns:
             return
         letter = get_column_letter(columns.index(header) + 1)
-        dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True, showInputMessage=True,
-                            errorStyle="stop" if strict else "warning")
+        dv = DataValidation(
+            type="list",
+            formula1=formula,
+            allow_blank=True,
+            showErrorMessage=True,
+            showInputMessage=True,
+            errorStyle="stop" if strict else "warning",
+        )
         dv.errorTitle = header
         dv.error = _("请从下拉列表中选择“{column}”。", column=header)
         dv.promptTitle = header
@@ -205,8 +223,9 @@ def _build_template(event: dict[str, Any], categories: list[dict[str, Any]], sch
     return workbook_bytes(wb)
 
 
-def _instructions_sheet(ws, event: dict[str, Any], columns: list[str], categories: list[dict[str, Any]],
-                        school: dict[str, Any] | None) -> None:
+def _instructions_sheet(
+    ws, event: dict[str, Any], columns: list[str], categories: list[dict[str, Any]], school: dict[str, Any] | None
+) -> None:
     kind = event["kind"]
     title = title_header(kind)
     ws.column_dimensions["A"].width = 16
@@ -216,7 +235,16 @@ def _instructions_sheet(ws, event: dict[str, Any], columns: list[str], categorie
     append_row(ws, [_("{event} 报名表填写说明", event=event["name"])])
     ws["A1"].font = Font(bold=True, size=14)
     if school:
-        append_row(ws, [_("学校：{name}（代码 {code}）。“学校”列请填写本校名称或代码。", name=school["name"], code=school["code"])])
+        append_row(
+            ws,
+            [
+                _(
+                    "学校：{name}（代码 {code}）。“学校”列请填写本校名称或代码。",
+                    name=school["name"],
+                    code=school["code"],
+                )
+            ],
+        )
     else:
         append_row(ws, [_("组委会导入：“学校”列填写学校代码或系统中登记的学校全称。")])
     append_row(ws, [])
@@ -229,13 +257,25 @@ def _instructions_sheet(ws, event: dict[str, Any], columns: list[str], categorie
         NAME: (_("必填"), _("学生或辅导教师的姓名；少数民族姓名中的间隔号请用“·”。"), "阿依古丽·买买提"),
         GENDER: (_("学生必填"), _("男 或 女，须与身份证号一致。"), "女"),
         ID_TYPE: (_("选填"), _("留空即居民身份证；也可选：{types}。", types="、".join(ID_TYPES)), "居民身份证"),
-        ID_NUMBER: (_("学生必填"), _("18 位证件号码，最后一位可以是 X。本列已设为文本格式，请不要改成数字格式。"), "46010220100101123X"),
+        ID_NUMBER: (
+            _("学生必填"),
+            _("18 位证件号码，最后一位可以是 X。本列已设为文本格式，请不要改成数字格式。"),
+            "46010220100101123X",
+        ),
         GRADE: (_("学生必填"), _("例如 五年级、初二、高一，须与组别一致。"), "初二"),
         SCHOOL: (_("必填"), _("学校代码或系统中登记的学校全称。"), school["name"] if school else "HK01"),
         PHONE: (_("必填"), _("11 位手机号或带区号的固定电话。"), "13812345678"),
         ROLE: (_("必填"), _("学生 或 辅导教师。"), "学生"),
-        title: (_("必填"), _("同一学校“{column}”相同的行属于同一个{label}。", column=title, label=_entry_label(kind)), "校园雨水花园的设计与监测"),
-        CATEGORY: (_("学生必填"), _("可选：{names}。", names=category_text), categories[0]["name"] if categories else ""),
+        title: (
+            _("必填"),
+            _("同一学校“{column}”相同的行属于同一个{label}。", column=title, label=_entry_label(kind)),
+            "校园雨水花园的设计与监测",
+        ),
+        CATEGORY: (
+            _("学生必填"),
+            _("可选：{names}。", names=category_text),
+            categories[0]["name"] if categories else "",
+        ),
         DIVISION: (_("学生必填"), _("可选：{divisions}。", divisions=division_text), _divisions(event)[0]),
         CONSENT: (_("选填"), _("是 或 否（默认否）：监护人是否同意在公示页面显示学生姓名；证书上总会印姓名。"), "是"),
     }
@@ -249,14 +289,26 @@ def _instructions_sheet(ws, event: dict[str, Any], columns: list[str], categorie
         ws.cell(row=ws.max_row, column=4).number_format = "@"
     append_row(ws, [])
     rules = [
-        _("每行填写一个人（学生或辅导教师）。同一学校“{column}”相同的行组成一个{label}；同一位辅导教师指导两个{label}时，请填写两行。",
-          column=title, label=_entry_label(kind)),
-        _("每个{label}需要 {min}–{max} 名学生，最多 {advisers} 名辅导教师；同一{label}各行的类别和组别必须相同。",
-          label=_entry_label(kind), min=event["min_team_size"], max=event["max_team_size"], advisers=event["max_advisers"]),
-        _("“身份证号”“联系电话”两列已设为文本格式。请不要让 Excel 把号码变成数字（例如 4.60102E+17），否则后几位会丢失，系统会拒绝这一行。"),
+        _(
+            "每行填写一个人（学生或辅导教师）。同一学校“{column}”相同的行组成一个{label}；同一位辅导教师指导两个{label}时，请填写两行。",
+            column=title,
+            label=_entry_label(kind),
+        ),
+        _(
+            "每个{label}需要 {min}–{max} 名学生，最多 {advisers} 名辅导教师；同一{label}各行的类别和组别必须相同。",
+            label=_entry_label(kind),
+            min=event["min_team_size"],
+            max=event["max_team_size"],
+            advisers=event["max_advisers"],
+        ),
+        _(
+            "“身份证号”“联系电话”两列已设为文本格式。请不要让 Excel 把号码变成数字（例如 4.60102E+17），否则后几位会丢失，系统会拒绝这一行。"
+        ),
         _("上传时会检查全部内容：只要有一处错误，就不会导入任何数据。请按提示的行号和列名修改后重新上传。"),
-        _("修改后重新上传，会替换本校同名的草稿、待审查或已退回的{label}；已通过审查的{label}不能通过上传修改，请联系组委会。",
-          label=_entry_label(kind)),
+        _(
+            "修改后重新上传，会替换本校同名的草稿、待审查或已退回的{label}；已通过审查的{label}不能通过上传修改，请联系组委会。",
+            label=_entry_label(kind),
+        ),
         _("上传报名表即表示学校已取得每名学生监护人的参赛同意。"),
         _("可以调整列的顺序，表头上方可以保留标题行，但不要修改表头文字。"),
     ]
@@ -317,15 +369,28 @@ class _Lookup:
         self.categories = categories
         self.category_by_key: dict[str, dict[str, Any]] = {}
         for c in categories:
-            for key in (c["code"].upper(), c["name"], normalize_header(c["name"]), normalize_header(f"{c['code']}{c['name']}").upper()):
+            for key in (
+                c["code"].upper(),
+                c["name"],
+                normalize_header(c["name"]),
+                normalize_header(f"{c['code']}{c['name']}").upper(),
+            ):
                 self.category_by_key.setdefault(key, c)
 
     def school(self, text: str) -> dict[str, Any] | None:
-        return self.school_by_code.get(text.upper()) or self.school_by_name.get(text) or self.school_by_name.get(normalize_header(text))
+        return (
+            self.school_by_code.get(text.upper())
+            or self.school_by_name.get(text)
+            or self.school_by_name.get(normalize_header(text))
+        )
 
     def category(self, text: str) -> dict[str, Any] | None:
-        return (self.category_by_key.get(text.upper()) or self.category_by_key.get(text)
-                or self.category_by_key.get(normalize_header(text)) or self.category_by_key.get(normalize_header(text).upper()))
+        return (
+            self.category_by_key.get(text.upper())
+            or self.category_by_key.get(text)
+            or self.category_by_key.get(normalize_header(text))
+            or self.category_by_key.get(normalize_header(text).upper())
+        )
 
 
 def _memo(function: Any) -> Any:
@@ -343,7 +408,13 @@ def _memo(function: Any) -> Any:
 
 
 # what coordinators type that the shared member rules do not know
-_ROLE_ALIASES = {"辅导老师": "adviser", "指导老师": "adviser", "老师": "adviser", "教师": "adviser", "学生队员": "student"}
+_ROLE_ALIASES = {
+    "辅导老师": "adviser",
+    "指导老师": "adviser",
+    "老师": "adviser",
+    "教师": "adviser",
+    "学生队员": "student",
+}
 
 
 def _role(value: Any) -> str | None:
@@ -376,8 +447,11 @@ def _division_text(value: Any) -> str:
 
 
 def _lost_digits_message(value: str) -> str:
-    return _("身份证号被 Excel 当成数字保存，后几位已经丢失（现在是 {value}）。请把“身份证号”列设置为“文本”格式，"
-             "重新输入完整的号码后再上传；系统不会猜测丢失的数字。", value=value)
+    return _(
+        "身份证号被 Excel 当成数字保存，后几位已经丢失（现在是 {value}）。请把“身份证号”列设置为“文本”格式，"
+        "重新输入完整的号码后再上传；系统不会猜测丢失的数字。",
+        value=value,
+    )
 
 
 def _parse_workbook(data: bytes, event: dict[str, Any], lookup: _Lookup, actor: Principal) -> _Parsed:
@@ -395,7 +469,9 @@ def _parse_workbook(data: bytes, event: dict[str, Any], lookup: _Lookup, actor: 
     except _Unreadable as exc:
         if _unsafe_xml(exc.__cause__):
             raise ValidationFailed(_unsafe_xml_message()) from None
-        raise ValidationFailed(_("文件已损坏，无法作为 Excel 工作簿打开。请在 Excel 中重新保存为 .xlsx 后上传。")) from None
+        raise ValidationFailed(
+            _("文件已损坏，无法作为 Excel 工作簿打开。请在 Excel 中重新保存为 .xlsx 后上传。")
+        ) from None
     finally:
         wb.close()
 
@@ -429,7 +505,13 @@ def _rows_safely(rows: Iterator[tuple[int, tuple[Any, ...]]]) -> Iterator[tuple[
         yield item
 
 
-_DEFUSED = {"EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden", "NotSupportedError", "DefusedXmlException"}
+_DEFUSED = {
+    "EntitiesForbidden",
+    "DTDForbidden",
+    "ExternalReferenceForbidden",
+    "NotSupportedError",
+    "DefusedXmlException",
+}
 
 
 def _unsafe_xml_message() -> str:
@@ -456,8 +538,14 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
     title_column = own_title if own_title in table.columns else other_title if other_title in table.columns else None
     if title_column is None:
         raise ValidationFailed(
-            _("工作表“{sheet}”缺少列：{columns}。请使用最新的报名模板，不要修改表头文字。", sheet=table.title, columns=own_title),
-            errors=[{"row": table.header_row, "column": own_title, "message": _("缺少“{column}”列。", column=own_title)}],
+            _(
+                "工作表“{sheet}”缺少列：{columns}。请使用最新的报名模板，不要修改表头文字。",
+                sheet=table.title,
+                columns=own_title,
+            ),
+            errors=[
+                {"row": table.header_row, "column": own_title, "message": _("缺少“{column}”列。", column=own_title)}
+            ],
         )
     idx = table.columns
     i_name, i_gender, i_id, i_grade = idx[NAME], idx[GENDER], idx[ID_NUMBER], idx[GRADE]
@@ -468,7 +556,11 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
     label = _entry_label(kind)
     errors: list[dict[str, Any]] = []
     groups: dict[tuple[int, str], _Group] = {}
-    own_school = next((s for s in lookup.school_by_code.values() if s["id"] == actor.school_id), None) if actor.role == "school" else None
+    own_school = (
+        next((s for s in lookup.school_by_code.values() if s["id"] == actor.school_id), None)
+        if actor.role == "school"
+        else None
+    )
 
     def err(row: int, column: str, message: str) -> None:
         errors.append({"row": row, "column": column, "message": message})
@@ -496,8 +588,13 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
         role = role_of(role_raw)
         if role is None:
             text = clean_text(role_raw)
-            err(number, ROLE, _("请填写角色：“学生”或“辅导教师”。") if not text
-                else _("角色“{value}”无效，请填写“学生”或“辅导教师”。", value=text))
+            err(
+                number,
+                ROLE,
+                _("请填写角色：“学生”或“辅导教师”。")
+                if not text
+                else _("角色“{value}”无效，请填写“学生”或“辅导教师”。", value=text),
+            )
         # school
         school_text, school = school_of(values[i_school])
         if not school_text:
@@ -505,20 +602,47 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
         else:
             if own_school is not None and (school is None or school["id"] != own_school["id"]):
                 if school is None:
-                    err(number, SCHOOL, _("学校“{value}”不在系统中。请填写本校名称“{own}”或代码 {code}。",
-                                          value=school_text, own=own_school["name"], code=own_school["code"]))
+                    err(
+                        number,
+                        SCHOOL,
+                        _(
+                            "学校“{value}”不在系统中。请填写本校名称“{own}”或代码 {code}。",
+                            value=school_text,
+                            own=own_school["name"],
+                            code=own_school["code"],
+                        ),
+                    )
                 else:
-                    err(number, SCHOOL, _("这一行的学校是“{value}”，您只能为本校（{own}）报名。请删除这一行，或请该校自行上传。",
-                                          value=school_text, own=own_school["name"]))
+                    err(
+                        number,
+                        SCHOOL,
+                        _(
+                            "这一行的学校是“{value}”，您只能为本校（{own}）报名。请删除这一行，或请该校自行上传。",
+                            value=school_text,
+                            own=own_school["name"],
+                        ),
+                    )
                 school = None
             elif school is None:
-                err(number, SCHOOL, _("学校“{value}”不在系统中。请填写学校代码或系统中登记的学校全称。", value=school_text))
+                err(
+                    number,
+                    SCHOOL,
+                    _("学校“{value}”不在系统中。请填写学校代码或系统中登记的学校全称。", value=school_text),
+                )
         # entry columns
         title = text_of(values[i_title])
         if not title:
-            err(number, title_column, _("请填写{column}。同一学校{column}相同的行属于同一个{label}。", column=title_column, label=label))
+            err(
+                number,
+                title_column,
+                _("请填写{column}。同一学校{column}相同的行属于同一个{label}。", column=title_column, label=label),
+            )
         elif len(title) > MAX_TITLE_LENGTH:
-            err(number, title_column, _("{column}不能超过 {n} 个字符，请缩短。", column=title_column, n=MAX_TITLE_LENGTH))
+            err(
+                number,
+                title_column,
+                _("{column}不能超过 {n} 个字符，请缩短。", column=title_column, n=MAX_TITLE_LENGTH),
+            )
             title = ""
         category_text, category = category_of(values[i_cat])
         category_ok = division_ok = True
@@ -526,8 +650,17 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
             if category is None:
                 category_ok = False
                 names = "、".join(f"{c['code']} {c['name']}" for c in lookup.categories)
-                err(number, CATEGORY, _("类别“{value}”不存在。请从下拉列表中选择，或填写类别代码：{names}。", value=category_text, names=names)
-                    if names else _("类别“{value}”不存在：组委会尚未设置本赛事的类别，请联系组委会。", value=category_text))
+                err(
+                    number,
+                    CATEGORY,
+                    _(
+                        "类别“{value}”不存在。请从下拉列表中选择，或填写类别代码：{names}。",
+                        value=category_text,
+                        names=names,
+                    )
+                    if names
+                    else _("类别“{value}”不存在：组委会尚未设置本赛事的类别，请联系组委会。", value=category_text),
+                )
         elif role != "adviser":
             category_ok = False
             err(number, CATEGORY, _("请填写类别（从下拉列表中选择）。"))
@@ -538,7 +671,11 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
                 division = division_text
             else:
                 division_ok = False
-                err(number, DIVISION, _("组别“{value}”无效，请填写：{divisions}。", value=division_text, divisions="、".join(divisions)))
+                err(
+                    number,
+                    DIVISION,
+                    _("组别“{value}”无效，请填写：{divisions}。", value=division_text, divisions="、".join(divisions)),
+                )
         elif role != "adviser":
             division_ok = False
             err(number, DIVISION, _("请填写组别：{divisions}。", divisions="、".join(divisions)))
@@ -555,8 +692,17 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
             except LostDigits as exc:
                 lost, id_text = str(exc), ""
             member, problems = clean_member(
-                MemberInput(role=role, name=values[i_name], gender=gender_of(values[i_gender]), id_type=(values[i_type] if i_type is not None else None) or "", id_number=id_text,
-                            grade=values[i_grade], phone=values[i_phone], consent_participation=True, consent_publication=bool(consent)),
+                MemberInput(
+                    role=role,
+                    name=values[i_name],
+                    gender=gender_of(values[i_gender]),
+                    id_type=(values[i_type] if i_type is not None else None) or "",
+                    id_number=id_text,
+                    grade=values[i_grade],
+                    phone=values[i_phone],
+                    consent_participation=True,
+                    consent_publication=bool(consent),
+                ),
                 division,
             )
             if lost is not None:
@@ -581,18 +727,40 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
             if group.category is None:
                 group.category, group.category_row, group.category_text = category, number, category_text
             elif category["id"] != group.category["id"]:
-                err(number, CATEGORY, _("同一{label}“{title}”的各行类别必须相同：第 {first} 行是“{expected}”，这一行是“{value}”。"
-                                        "请统一类别；如果是不同的{label}，请使用不同的{column}。", label=label, title=title,
-                                        first=group.category_row, expected=group.category_text, value=category_text, column=title_column))
+                err(
+                    number,
+                    CATEGORY,
+                    _(
+                        "同一{label}“{title}”的各行类别必须相同：第 {first} 行是“{expected}”，这一行是“{value}”。"
+                        "请统一类别；如果是不同的{label}，请使用不同的{column}。",
+                        label=label,
+                        title=title,
+                        first=group.category_row,
+                        expected=group.category_text,
+                        value=category_text,
+                        column=title_column,
+                    ),
+                )
         group.category_problem |= not category_ok
         group.division_problem |= not division_ok
         if division is not None:
             if group.division is None:
                 group.division, group.division_row = division, number
             elif division != group.division:
-                err(number, DIVISION, _("同一{label}“{title}”的各行组别必须相同：第 {first} 行是“{expected}”，这一行是“{value}”。"
-                                        "请统一组别；如果是不同的{label}，请使用不同的{column}。", label=label, title=title,
-                                        first=group.division_row, expected=group.division, value=division, column=title_column))
+                err(
+                    number,
+                    DIVISION,
+                    _(
+                        "同一{label}“{title}”的各行组别必须相同：第 {first} 行是“{expected}”，这一行是“{value}”。"
+                        "请统一组别；如果是不同的{label}，请使用不同的{column}。",
+                        label=label,
+                        title=title,
+                        first=group.division_row,
+                        expected=group.division,
+                        value=division,
+                        column=title_column,
+                    ),
+                )
         if member is not None:
             group.people.append(_Person(number, member))
 
@@ -601,27 +769,60 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
     for group in groups.values():
         limits = {k: event[k] for k in ("min_team_size", "max_team_size", "max_advisers")}
         for problem in team_problems(group.students, group.advisers, limits):
-            err(group.first_row, title_column, _("{label}“{title}”（第 {rows} 行）：{problem}", label=label, title=group.title,
-                                                 rows="、".join(map(str, group.rows)), problem=problem))
+            err(
+                group.first_row,
+                title_column,
+                _(
+                    "{label}“{title}”（第 {rows} 行）：{problem}",
+                    label=label,
+                    title=group.title,
+                    rows="、".join(map(str, group.rows)),
+                    problem=problem,
+                ),
+            )
         if group.category is None and not group.category_problem:
-            err(group.first_row, CATEGORY, _("{label}“{title}”没有填写类别，请至少在一行中填写类别。", label=label, title=group.title))
+            err(
+                group.first_row,
+                CATEGORY,
+                _("{label}“{title}”没有填写类别，请至少在一行中填写类别。", label=label, title=group.title),
+            )
         if group.division is None and not group.division_problem:
-            err(group.first_row, DIVISION, _("{label}“{title}”没有填写组别，请至少在一行中填写组别。", label=label, title=group.title))
+            err(
+                group.first_row,
+                DIVISION,
+                _("{label}“{title}”没有填写组别，请至少在一行中填写组别。", label=label, title=group.title),
+            )
         advisers_seen: dict[tuple[str, str], int] = {}
         for person in group.people:
             m = person.member
             if m.role == "student":
                 previous = seen_students.get(m.id_hash)
                 if previous is not None:
-                    err(person.row, ID_NUMBER, _("第 {first} 行和第 {row} 行是同一名学生（{name}，证件号码相同）。每名学生只能参加一个作品，请删除其中一行。",
-                                                 row=person.row, first=previous[0], name=m.name))
+                    err(
+                        person.row,
+                        ID_NUMBER,
+                        _(
+                            "第 {first} 行和第 {row} 行是同一名学生（{name}，证件号码相同）。每名学生只能参加一个作品，请删除其中一行。",
+                            row=person.row,
+                            first=previous[0],
+                            name=m.name,
+                        ),
+                    )
                 else:
                     seen_students[m.id_hash] = (person.row, m.name)
             else:
                 key2 = (m.name, m.id_hash or m.phone or "")
                 if key2 in advisers_seen:
-                    err(person.row, NAME, _("辅导教师“{name}”在同一{label}中出现了两次（第 {other} 行和这一行），请删除重复的一行。",
-                                            name=m.name, label=label, other=advisers_seen[key2]))
+                    err(
+                        person.row,
+                        NAME,
+                        _(
+                            "辅导教师“{name}”在同一{label}中出现了两次（第 {other} 行和这一行），请删除重复的一行。",
+                            name=m.name,
+                            label=label,
+                            other=advisers_seen[key2],
+                        ),
+                    )
                 else:
                     advisers_seen[key2] = person.row
     return _Parsed(groups=groups, errors=errors, rows=count, title_column=title_column, columns=list(table.columns))
@@ -632,19 +833,27 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 async def _existing_entries(event_id: int, school_ids: list[int]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for chunk in _chunks(school_ids):
         rows += await Entry.select(
-            Entry.id, Entry.school, Entry.title, Entry.status, Entry.category, Entry.division, Entry.code,
+            Entry.id,
+            Entry.school,
+            Entry.title,
+            Entry.status,
+            Entry.category,
+            Entry.division,
+            Entry.code,
         ).where((Entry.event == event_id) & Entry.school.is_in(list(chunk)))
     return rows
 
 
-async def _check_against_database(event_id: int, parsed: _Parsed, kind: str) -> tuple[dict[tuple[int, str], list[dict[str, Any]]], list[dict[str, Any]]]:
+async def _check_against_database(
+    event_id: int, parsed: _Parsed, kind: str
+) -> tuple[dict[tuple[int, str], list[dict[str, Any]]], list[dict[str, Any]]]:
     """Problems only the database can show: entries already approved, students already
     registered elsewhere, school quotas. Returns (replaced entries by group key, errors)."""
     errors: list[dict[str, Any]] = []
@@ -663,9 +872,19 @@ async def _check_against_database(event_id: int, parsed: _Parsed, kind: str) -> 
         locked = [r for r in old if r["status"] not in REPLACEABLE]
         if locked:
             locked_ids.update(r["id"] for r in old)
-            errors.append({"row": group.first_row, "column": title_column, "message": _(
-                "本校的{label}“{title}”（编号 {code}）状态为“{status}”，不能通过重新上传修改。请删除这些行；如需修改，请联系组委会。",
-                label=label, title=group.title, code=locked[0]["code"], status=_(STATUS_LABELS.get(locked[0]["status"], locked[0]["status"])))})
+            errors.append(
+                {
+                    "row": group.first_row,
+                    "column": title_column,
+                    "message": _(
+                        "本校的{label}“{title}”（编号 {code}）状态为“{status}”，不能通过重新上传修改。请删除这些行；如需修改，请联系组委会。",
+                        label=label,
+                        title=group.title,
+                        code=locked[0]["code"],
+                        status=_(STATUS_LABELS.get(locked[0]["status"], locked[0]["status"])),
+                    ),
+                }
+            )
         elif old:
             replaced[key] = old
     replaced_ids = {r["id"] for rows in replaced.values() for r in rows}
@@ -680,9 +899,19 @@ async def _check_against_database(event_id: int, parsed: _Parsed, kind: str) -> 
     for person, _group in students:
         other = found.get(person.member.id_hash)
         if other is not None:
-            errors.append({"row": person.row, "column": ID_NUMBER, "message": _(
-                "学生“{name}”已报名本赛事的作品“{title}”（{code}，{school}），每名学生只能参加一个作品。请删除这一行；如需更换作品，请先撤回原作品。",
-                name=person.member.name, title=other["entry_title"], code=other["entry_code"], school=other["school_name"])})
+            errors.append(
+                {
+                    "row": person.row,
+                    "column": ID_NUMBER,
+                    "message": _(
+                        "学生“{name}”已报名本赛事的作品“{title}”（{code}，{school}），每名学生只能参加一个作品。请删除这一行；如需更换作品，请先撤回原作品。",
+                        name=person.member.name,
+                        title=other["entry_title"],
+                        code=other["entry_code"],
+                        school=other["school_name"],
+                    ),
+                }
+            )
 
     # per-school quota per category
     active: dict[tuple[int, int], int] = {}
@@ -697,17 +926,52 @@ async def _check_against_database(event_id: int, parsed: _Parsed, kind: str) -> 
         category = new[0].category
         excess = school_quota_excess(category, active.get((school_id, category["id"]), 0), len(new))
         if excess:
-            errors += [excess.row_error(group.first_row, CATEGORY, group.school["name"]) for group in new[excess.allowed:]]
+            errors += [
+                excess.row_error(group.first_row, CATEGORY, group.school["name"]) for group in new[excess.allowed :]
+            ]
     return replaced, errors
 
 
 # --------------------------------------------------------------------------- import: writing
 
-MEMBER_COLUMNS = ("entry", "event", "role", "name", "gender", "id_type", "id_number_enc", "id_hash", "id_masked", "student_key",
-                  "birth_date", "grade", "phone_enc", "phone_masked", "consent_participation", "consent_publication",
-                  "consent_recorded_by", "consent_recorded_at", "position")
-ENTRY_COLUMNS = ("event", "code", "title", "school", "category", "division", "status", "return_reason", "summary", "created_by",
-                 "created_at", "updated_at", "submitted_at", "reviewed_at", "city_reviewed_at")
+MEMBER_COLUMNS = (
+    "entry",
+    "event",
+    "role",
+    "name",
+    "gender",
+    "id_type",
+    "id_number_enc",
+    "id_hash",
+    "id_masked",
+    "student_key",
+    "birth_date",
+    "grade",
+    "phone_enc",
+    "phone_masked",
+    "consent_participation",
+    "consent_publication",
+    "consent_recorded_by",
+    "consent_recorded_at",
+    "position",
+)
+ENTRY_COLUMNS = (
+    "event",
+    "code",
+    "title",
+    "school",
+    "category",
+    "division",
+    "status",
+    "return_reason",
+    "summary",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "reviewed_at",
+    "city_reviewed_at",
+)
 
 
 def _member_rows(parsed: _Parsed) -> dict[tuple[int, str], list[dict[str, Any]]]:
@@ -744,9 +1008,17 @@ async def import_registrations(actor: Principal, event_id: int, data: bytes) -> 
     if kind_of(event["kind"]).applications:
         raise ValidationFailed(_("科学营的报名不能用作品报名表导入，请在科学营报名页面为学生填写志愿。"))
     schools = await School.select(School.id, School.code, School.name)
-    categories = await Category.select(
-        Category.id, Category.code, Category.name, Category.school_quota,
-    ).where(Category.event == event_id).order_by(Category.position).order_by(Category.id)
+    categories = (
+        await Category.select(
+            Category.id,
+            Category.code,
+            Category.name,
+            Category.school_quota,
+        )
+        .where(Category.event == event_id)
+        .order_by(Category.position)
+        .order_by(Category.id)
+    )
     lookup = _Lookup(schools, categories)
 
     parsed = await asyncio.to_thread(_parse_workbook, data, event, lookup, actor)
@@ -767,14 +1039,21 @@ async def import_registrations(actor: Principal, event_id: int, data: bytes) -> 
         errors.sort(key=lambda e: (e["row"] or 0, order.get(e["column"], 99)))
         if members_job is not None:
             members_job.cancel()
-        raise ValidationFailed(_("报名表有 {n} 处错误，没有导入任何数据。请按提示修改后重新上传。", n=len(errors)), errors=errors)
+        raise ValidationFailed(
+            _("报名表有 {n} 处错误，没有导入任何数据。请按提示修改后重新上传。", n=len(errors)), errors=errors
+        )
 
     assert members_job is not None
     return await _write(actor, event, parsed, replaced, await members_job)
 
 
-async def _write(actor: Principal, event: dict[str, Any], parsed: _Parsed, replaced: dict[tuple[int, str], list[dict[str, Any]]],
-                 members: dict[tuple[int, str], list[dict[str, Any]]]) -> dict[str, int]:
+async def _write(
+    actor: Principal,
+    event: dict[str, Any],
+    parsed: _Parsed,
+    replaced: dict[tuple[int, str], list[dict[str, Any]]],
+    members: dict[tuple[int, str], list[dict[str, Any]]],
+) -> dict[str, int]:
     event_id = event["id"]
     status = "approved" if actor.is_organizer else "submitted"
     stamp = now()
@@ -791,8 +1070,12 @@ async def _write(actor: Principal, event: dict[str, Any], parsed: _Parsed, repla
             rows = await Entry.select(Entry.id, Entry.status).where(Entry.id.is_in(list(chunk)))
             if len(rows) != len(chunk) or any(r["status"] not in REPLACEABLE for r in rows):
                 raise Conflict(_("导入期间有作品被审查或修改，请刷新页面后重新上传报名表。"))
-            for m in await Member.select(Member.entry, Member.name, Member.role, Member.id_masked).where(Member.entry.is_in(list(chunk))):
-                old_members.setdefault(m["entry"], []).append({"name": m["name"], "role": m["role"], "id_masked": m["id_masked"]})
+            for m in await Member.select(Member.entry, Member.name, Member.role, Member.id_masked).where(
+                Member.entry.is_in(list(chunk))
+            ):
+                old_members.setdefault(m["entry"], []).append(
+                    {"name": m["name"], "role": m["role"], "id_masked": m["id_masked"]}
+                )
             await Member.delete().where(Member.entry.is_in(list(chunk)))
 
         # codes: kept for a replaced entry in the same category and division, else allocated per category
@@ -810,7 +1093,9 @@ async def _write(actor: Principal, event: dict[str, Any], parsed: _Parsed, repla
             need.setdefault(group.category["code"], []).append(key)
         codes: dict[tuple[int, str], str] = {}
         for category_code, keys in need.items():
-            for key, code in zip(keys, await allocate_codes(event_id, category_code, [groups[k].division for k in keys])):
+            for key, code in zip(
+                keys, await allocate_codes(event_id, category_code, [groups[k].division for k in keys])
+            ):
                 codes[key] = code
         for key, keep in reuse.items():
             codes.setdefault(key, keep["code"])
@@ -820,23 +1105,56 @@ async def _write(actor: Principal, event: dict[str, Any], parsed: _Parsed, repla
             await _executemany(
                 'UPDATE "entry" SET "code" = {0}, "category" = {1}, "division" = {2}, "status" = {3}, "updated_at" = {4}, '
                 '"submitted_at" = {5}, "reviewed_at" = {6} WHERE "id" = {7}'.format(*_marks(8, pg)),
-                [(codes[key], groups[key].category["id"], groups[key].division, status, stamp, stamp, reviewed_at, keep["id"])
-                 for key, keep in reuse.items()],
+                [
+                    (
+                        codes[key],
+                        groups[key].category["id"],
+                        groups[key].division,
+                        status,
+                        stamp,
+                        stamp,
+                        reviewed_at,
+                        keep["id"],
+                    )
+                    for key, keep in reuse.items()
+                ],
             )
         if retire:  # duplicates by title that should not exist: withdraw them
             await Entry.update({Entry.status: "withdrawn", Entry.updated_at: stamp}).where(Entry.id.is_in(retire))
 
         # new entries
         new_keys = [key for key in groups if key not in reuse]
-        await _bulk_insert(Entry, ENTRY_COLUMNS, [
-            (event_id, codes[key], groups[key].title, groups[key].school["id"], groups[key].category["id"], groups[key].division,
-             status, "", "", actor.id, stamp, stamp, stamp, reviewed_at, None)
-            for key in new_keys
-        ], pg)
+        await _bulk_insert(
+            Entry,
+            ENTRY_COLUMNS,
+            [
+                (
+                    event_id,
+                    codes[key],
+                    groups[key].title,
+                    groups[key].school["id"],
+                    groups[key].category["id"],
+                    groups[key].division,
+                    status,
+                    "",
+                    "",
+                    actor.id,
+                    stamp,
+                    stamp,
+                    stamp,
+                    reviewed_at,
+                    None,
+                )
+                for key in new_keys
+            ],
+            pg,
+        )
         entry_ids = {key: keep["id"] for key, keep in reuse.items()}
         by_code = {codes[key]: key for key in new_keys}
         for chunk in _chunks(list(by_code)):
-            for row in await Entry.select(Entry.id, Entry.code).where((Entry.event == event_id) & Entry.code.is_in(list(chunk))):
+            for row in await Entry.select(Entry.id, Entry.code).where(
+                (Entry.event == event_id) & Entry.code.is_in(list(chunk))
+            ):
                 entry_ids[by_code[row["code"]]] = row["id"]
 
         # members
@@ -848,11 +1166,29 @@ async def _write(actor: Principal, event: dict[str, Any], parsed: _Parsed, repla
                 is_student = c["role"] == "student"
                 students += is_student
                 advisers += not is_student
-                member_rows.append((
-                    entry_id, event_id, c["role"], c["name"], c["gender"], c["id_type"], c["id_number_enc"], c["id_hash"], c["id_masked"],
-                    c["student_key"], c["birth_date"], c["grade"], c["phone_enc"], c["phone_masked"], c["consent_participation"],
-                    c["consent_publication"], actor.id if is_student else None, stamp if is_student else None, position,
-                ))
+                member_rows.append(
+                    (
+                        entry_id,
+                        event_id,
+                        c["role"],
+                        c["name"],
+                        c["gender"],
+                        c["id_type"],
+                        c["id_number_enc"],
+                        c["id_hash"],
+                        c["id_masked"],
+                        c["student_key"],
+                        c["birth_date"],
+                        c["grade"],
+                        c["phone_enc"],
+                        c["phone_masked"],
+                        c["consent_participation"],
+                        c["consent_publication"],
+                        actor.id if is_student else None,
+                        stamp if is_student else None,
+                        position,
+                    )
+                )
         await _bulk_insert(Member, MEMBER_COLUMNS, member_rows, pg)
 
         # audit: each entry's history, then one row for the import
@@ -860,29 +1196,63 @@ async def _write(actor: Principal, event: dict[str, Any], parsed: _Parsed, repla
         for key, group in groups.items():
             old = reuse.get(key)
             view = [p.member.audit_view() for p in group.people]
-            changes = {"status": [old["status"] if old else None, status],
-                       "members": [old_members.get(old["id"], []) if old else None, view]}
+            changes = {
+                "status": [old["status"] if old else None, status],
+                "members": [old_members.get(old["id"], []) if old else None, view],
+            }
             if old and old["code"] != codes[key]:
                 changes["code"] = [old["code"], codes[key]]
-            audit_rows.append(audit.AuditRecord("entry.import.replace" if old else "entry.import", "entry", entry_ids[key],
-                                                summary=f"{codes[key]} {group.title}", changes=changes, event_id=event_id,
-                                                entry_id=entry_ids[key], school_id=group.school["id"]))
+            audit_rows.append(
+                audit.AuditRecord(
+                    "entry.import.replace" if old else "entry.import",
+                    "entry",
+                    entry_ids[key],
+                    summary=f"{codes[key]} {group.title}",
+                    changes=changes,
+                    event_id=event_id,
+                    entry_id=entry_ids[key],
+                    school_id=group.school["id"],
+                )
+            )
         await audit.record_many(actor, audit_rows, at=stamp)
         school_ids = sorted({k[0] for k in groups})
         await audit.record(
-            actor, "registration.import", "event", event_id, event_id=event_id,
+            actor,
+            "registration.import",
+            "event",
+            event_id,
+            event_id=event_id,
             school_id=school_ids[0] if len(school_ids) == 1 else None,
-            summary=_("导入报名表：{entries} 个{label}（其中替换 {replaced} 个），学生 {students} 名，辅导教师 {advisers} 名",
-                      entries=len(groups), label=_entry_label(event["kind"]), replaced=len(reuse), students=students, advisers=advisers),
+            summary=_(
+                "导入报名表：{entries} 个{label}（其中替换 {replaced} 个），学生 {students} 名，辅导教师 {advisers} 名",
+                entries=len(groups),
+                label=_entry_label(event["kind"]),
+                replaced=len(reuse),
+                students=students,
+                advisers=advisers,
+            ),
             changes={
-                "rows": parsed.rows, "entries_created": len(groups), "entries_replaced": len(reuse),
-                "participants_created": students, "advisers_created": advisers, "status": status,
-                "replaced": [{"id": keep["id"], "code": keep["code"], "title": keep["title"], "status": keep["status"]} for keep in reuse.values()],
-                "withdrawn_duplicates": retire, "schools": school_ids, "title_column": label_title,
+                "rows": parsed.rows,
+                "entries_created": len(groups),
+                "entries_replaced": len(reuse),
+                "participants_created": students,
+                "advisers_created": advisers,
+                "status": status,
+                "replaced": [
+                    {"id": keep["id"], "code": keep["code"], "title": keep["title"], "status": keep["status"]}
+                    for keep in reuse.values()
+                ],
+                "withdrawn_duplicates": retire,
+                "schools": school_ids,
+                "title_column": label_title,
             },
         )
-        return {"entries_created": len(groups), "participants_created": students, "advisers_created": advisers,
-                "entries_replaced": len(reuse)}
+        return {
+            "entries_created": len(groups),
+            "participants_created": students,
+            "advisers_created": advisers,
+            "entries_replaced": len(reuse),
+        }
 
     try:
         return await write_transaction(work)
@@ -910,26 +1280,52 @@ async def export_registrations(actor: Principal, event_id: int, reason: str) -> 
         raise Forbidden(_("只有组委会可以导出含身份证号和电话的完整报名信息。"))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(_("导出完整报名信息（含身份证号和电话）必须填写原因，原因会记入操作日志。"),
-                               errors=[{"field": "reason", "message": _("请填写导出原因。")}])
+        raise ValidationFailed(
+            _("导出完整报名信息（含身份证号和电话）必须填写原因，原因会记入操作日志。"),
+            errors=[{"field": "reason", "message": _("请填写导出原因。")}],
+        )
     event = await get_event_row(event_id)
     entries = await Entry.select(
-        Entry.id, Entry.code, Entry.title, Entry.status, Entry.division,
-        Entry.school.code.as_alias("school_code"), Entry.school.name.as_alias("school_name"), Entry.school.city.as_alias("city"),
-        Entry.category.code.as_alias("category_code"), Entry.category.name.as_alias("category_name"),
+        Entry.id,
+        Entry.code,
+        Entry.title,
+        Entry.status,
+        Entry.division,
+        Entry.school.code.as_alias("school_code"),
+        Entry.school.name.as_alias("school_name"),
+        Entry.school.city.as_alias("city"),
+        Entry.category.code.as_alias("category_code"),
+        Entry.category.name.as_alias("category_name"),
         Entry.category.position.as_alias("category_position"),
     ).where(Entry.event == event_id)
     members = await Member.select(
-        Member.id, Member.entry, Member.role, Member.name, Member.gender, Member.id_type, Member.id_number_enc, Member.grade,
-        Member.phone_enc, Member.consent_publication, Member.birth_date, Member.position,
+        Member.id,
+        Member.entry,
+        Member.role,
+        Member.name,
+        Member.gender,
+        Member.id_type,
+        Member.id_number_enc,
+        Member.grade,
+        Member.phone_enc,
+        Member.consent_publication,
+        Member.birth_date,
+        Member.position,
     ).where(Member.event == event_id)
     exporter = RegistrationsExporter(event, entries, members)
     content = await exporter.workbook()
     count = exporter.row_count
 
     async def log() -> None:
-        await audit.record(actor, "registration.export", "event", event_id, event_id=event_id, reason=reason,
-                           summary=_("导出完整报名信息：{entries} 个作品，{members} 人", entries=len(entries), members=count))
+        await audit.record(
+            actor,
+            "registration.export",
+            "event",
+            event_id,
+            event_id=event_id,
+            reason=reason,
+            summary=_("导出完整报名信息：{entries} 个作品，{members} 人", entries=len(entries), members=count),
+        )
 
     await write_transaction(log)
     return content
@@ -963,23 +1359,49 @@ class RegistrationsExporter(ListExporter):
 
     def _rows(self) -> list[list[Any]]:
         division_order = {d: i for i, d in enumerate(DIVISIONS)}
-        entries = sorted(self.entries, key=lambda e: (e["category_position"] or 0, division_order.get(e["division"], 9), e["code"]))
+        entries = sorted(
+            self.entries, key=lambda e: (e["category_position"] or 0, division_order.get(e["division"], 9), e["code"])
+        )
         by_entry: dict[int, list[dict[str, Any]]] = {}
         for m in self.members:
             by_entry.setdefault(m["entry"], []).append(m)
         rows = []
         for entry in entries:
-            people = sorted(by_entry.get(entry["id"], []), key=lambda m: (m["role"] != "student", m["position"], m["id"]))
+            people = sorted(
+                by_entry.get(entry["id"], []), key=lambda m: (m["role"] != "student", m["position"], m["id"])
+            )
             for m in people:
                 student = m["role"] == "student"
-                rows.append([
-                    m["name"], m["gender"], m["id_type"], decrypt_pii(m["id_number_enc"]) or "", m["grade"], entry["school_name"],
-                    decrypt_pii(m["phone_enc"]) or "", "学生" if student else "辅导教师", entry["title"], entry["category_name"],
-                    entry["division"], ("是" if m["consent_publication"] else "否") if student else "",
-                    entry["code"], STATUS_LABELS.get(entry["status"], entry["status"]), entry["school_code"], entry["city"],
-                    entry["category_code"], m["birth_date"].isoformat() if m["birth_date"] else "",
-                ])
+                rows.append(
+                    [
+                        m["name"],
+                        m["gender"],
+                        m["id_type"],
+                        decrypt_pii(m["id_number_enc"]) or "",
+                        m["grade"],
+                        entry["school_name"],
+                        decrypt_pii(m["phone_enc"]) or "",
+                        "学生" if student else "辅导教师",
+                        entry["title"],
+                        entry["category_name"],
+                        entry["division"],
+                        ("是" if m["consent_publication"] else "否") if student else "",
+                        entry["code"],
+                        STATUS_LABELS.get(entry["status"], entry["status"]),
+                        entry["school_code"],
+                        entry["city"],
+                        entry["category_code"],
+                        m["birth_date"].isoformat() if m["birth_date"] else "",
+                    ]
+                )
         return rows
 
 
-__all__ = ["RegistrationsExporter", "registration_template", "import_registrations", "export_registrations", "template_columns", "title_header"]
+__all__ = [
+    "RegistrationsExporter",
+    "registration_template",
+    "import_registrations",
+    "export_registrations",
+    "template_columns",
+    "title_header",
+]

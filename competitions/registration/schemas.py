@@ -1,5 +1,6 @@
 """API bodies and answers of registration: entries with members, entry patches, review
 decisions, counts, the workbook import, documents and an entry's history."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any

@@ -6,6 +6,7 @@ sees its schools' entries and reviews them where the event asks for a city revie
 school coordinator sees and changes only its own school's entries, and only while
 registration is open; anyone else gets 404 (an entry's existence is not revealed).
 """
+
 from __future__ import annotations
 
 from typing import Any, Iterable
@@ -91,7 +92,12 @@ async def _editable_entry_row(actor: Principal, entry_id: int) -> tuple[dict[str
     if not actor.is_organizer:
         _require_open(event)
         if row["status"] not in SCHOOL_EDITABLE:
-            raise Conflict(_("作品状态为“{status}”，学校不能再修改；如需更改请联系组委会。", status=_(STATUS_LABELS[row["status"]])))
+            raise Conflict(
+                _(
+                    "作品状态为“{status}”，学校不能再修改；如需更改请联系组委会。",
+                    status=_(STATUS_LABELS[row["status"]]),
+                )
+            )
     elif row["status"] == "withdrawn":
         raise Conflict(_("作品已撤回，不能修改。"))
     return row, event
@@ -101,7 +107,9 @@ def _require_open(event: dict[str, Any]) -> None:
     if not registration_is_open(event):
         closes = event.get("registration_closes_at")
         if closes and now() >= closes:
-            raise Conflict(_("报名已于 {time} 截止，学校不能再修改报名；如需更改请联系组委会。", time=format_time(closes)))
+            raise Conflict(
+                _("报名已于 {time} 截止，学校不能再修改报名；如需更改请联系组委会。", time=format_time(closes))
+            )
         raise Conflict(_("报名尚未开始，请在报名开始后再提交。"))
 
 
@@ -114,8 +122,12 @@ def member_out(row: dict[str, Any], *, private: bool) -> dict[str, Any]:
     data = {"id": row["id"], "name": row["name"], "role": row["role"]}
     if private:
         data.update(
-            gender=row["gender"], grade=row["grade"], id_type=row["id_type"], id_masked=row["id_masked"],
-            phone_masked=row["phone_masked"], consent_participation=row["consent_participation"],
+            gender=row["gender"],
+            grade=row["grade"],
+            id_type=row["id_type"],
+            id_masked=row["id_masked"],
+            phone_masked=row["phone_masked"],
+            consent_participation=row["consent_participation"],
             consent_publication=row["consent_publication"],
             birth_date=row["birth_date"].isoformat() if row.get("birth_date") else None,
         )
@@ -149,11 +161,26 @@ async def _members_by_entry(entry_ids: list[int]) -> dict[int, list[dict[str, An
     grouped: dict[int, list[dict[str, Any]]] = {i: [] for i in entry_ids}
     if not entry_ids:
         return grouped
-    rows = await Member.select(
-        Member.id, Member.entry, Member.role, Member.name, Member.gender, Member.grade, Member.id_type,
-        Member.id_masked, Member.phone_masked, Member.consent_participation, Member.consent_publication,
-        Member.birth_date, Member.position,
-    ).where(Member.entry.is_in(entry_ids)).order_by(Member.position).order_by(Member.id)
+    rows = (
+        await Member.select(
+            Member.id,
+            Member.entry,
+            Member.role,
+            Member.name,
+            Member.gender,
+            Member.grade,
+            Member.id_type,
+            Member.id_masked,
+            Member.phone_masked,
+            Member.consent_participation,
+            Member.consent_publication,
+            Member.birth_date,
+            Member.position,
+        )
+        .where(Member.entry.is_in(entry_ids))
+        .order_by(Member.position)
+        .order_by(Member.id)
+    )
     for row in rows:
         grouped[row["entry"]].append(row)
     for members in grouped.values():
@@ -201,7 +228,13 @@ async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] 
         text = f"%{str(filters['q']).strip()}%"
         where &= Entry.title.like(text) | Entry.code.like(text)
     rows = await Entry.select(*_entry_columns(), Entry.category.position.as_alias("category_position")).where(where)
-    rows.sort(key=lambda r: (r["category_position"], ["小学", "初中", "高中"].index(r["division"]) if r["division"] in ("小学", "初中", "高中") else 9, r["code"]))
+    rows.sort(
+        key=lambda r: (
+            r["category_position"],
+            ["小学", "初中", "高中"].index(r["division"]) if r["division"] in ("小学", "初中", "高中") else 9,
+            r["code"],
+        )
+    )
     members = await _members_by_entry([r["id"] for r in rows])
     private = actor.role in ("organizer", "city", "school")
     return [entry_out(r, members[r["id"]], private=private) for r in rows]
@@ -217,7 +250,11 @@ async def counts(actor: Principal, event_id: int) -> dict[str, dict[str, int]]:
         result["status"][entry["status"]] = result["status"].get(entry["status"], 0) + 1
         if entry["status"] == "withdrawn":
             continue
-        for key, value in (("category", entry["category_name"]), ("division", entry["division"]), ("city", entry["city"])):
+        for key, value in (
+            ("category", entry["category_name"]),
+            ("division", entry["division"]),
+            ("city", entry["city"]),
+        ):
             result[key][value] = result[key].get(value, 0) + 1
     return result
 
@@ -227,13 +264,19 @@ async def counts(actor: Principal, event_id: int) -> dict[str, dict[str, int]]:
 
 async def resolve_category(event_id: int, value: Any) -> dict[str, Any]:
     """A category of the event by id, code or name; raises :class:`ValidationFailed`."""
-    categories = await Category.select().where(Category.event == event_id).order_by(Category.position).order_by(Category.id)
+    categories = (
+        await Category.select().where(Category.event == event_id).order_by(Category.position).order_by(Category.id)
+    )
     text = str(value or "").strip()
     for cat in categories:
         if text and (str(cat["id"]) == text or cat["code"].upper() == text.upper() or cat["name"] == text):
             return cat
     raise ValidationFailed(
-        _("类别“{value}”不存在，请从以下类别中选择：{names}。", value=text, names="、".join(f"{c['code']} {c['name']}" for c in categories)),
+        _(
+            "类别“{value}”不存在，请从以下类别中选择：{names}。",
+            value=text,
+            names="、".join(f"{c['code']} {c['name']}" for c in categories),
+        ),
         errors=[{"field": "category", "message": _("请选择类别。")}],
     )
 
@@ -242,8 +285,10 @@ def check_division(event: dict[str, Any], division: Any) -> str:
     text = str(division or "").strip()
     divisions = divisions_of(event["divisions"])
     if text not in divisions:
-        raise ValidationFailed(_("组别“{value}”无效，本赛事的组别为：{divisions}。", value=text, divisions="、".join(divisions)),
-                               errors=[{"field": "division", "message": _("请选择组别。")}])
+        raise ValidationFailed(
+            _("组别“{value}”无效，本赛事的组别为：{divisions}。", value=text, divisions="、".join(divisions)),
+            errors=[{"field": "division", "message": _("请选择组别。")}],
+        )
     return text
 
 
@@ -258,7 +303,9 @@ def clean_title(value: Any) -> str:
     return title
 
 
-async def quota_problem(event_id: int, school_id: int, category: dict[str, Any], *, adding: int = 1, exclude_entry: int | None = None) -> str | None:
+async def quota_problem(
+    event_id: int, school_id: int, category: dict[str, Any], *, adding: int = 1, exclude_entry: int | None = None
+) -> str | None:
     """A translated message if ``adding`` more entries of ``school_id`` in ``category``
     would exceed the per-school quota (``None`` quota = no limit), else ``None``
     (:mod:`competitions.registration.quotas`, the check the workbook import uses too)."""
@@ -273,9 +320,15 @@ async def allocate_codes(event_id: int, category_code: str, divisions: list[str]
     """Reserve entry codes (``PH-J0007``: category, division letter, event-wide sequence)
     for entries in ``divisions`` order; atomic under concurrency (UPDATE ... RETURNING)."""
     n = len(divisions)
-    result = await Event.update({Event.next_entry_seq: Event.next_entry_seq + n}).where(Event.id == event_id).returning(Event.next_entry_seq)
+    result = (
+        await Event.update({Event.next_entry_seq: Event.next_entry_seq + n})
+        .where(Event.id == event_id)
+        .returning(Event.next_entry_seq)
+    )
     end = result[0]["next_entry_seq"]
-    return [f"{category_code}-{DIVISION_LETTERS.get(d, 'X')}{seq:04d}" for d, seq in zip(divisions, range(end - n, end))]
+    return [
+        f"{category_code}-{DIVISION_LETTERS.get(d, 'X')}{seq:04d}" for d, seq in zip(divisions, range(end - n, end))
+    ]
 
 
 async def lock_event(event_id: int) -> None:
@@ -289,23 +342,33 @@ async def lock_event(event_id: int) -> None:
         await Event.select(Event.id).where(Event.id == event_id).lock_rows()
 
 
-async def duplicate_students(event_id: int, hashes: Iterable[str], exclude_entry_ids: Iterable[int] = ()) -> dict[str, dict[str, Any]]:
+async def duplicate_students(
+    event_id: int, hashes: Iterable[str], exclude_entry_ids: Iterable[int] = ()
+) -> dict[str, dict[str, Any]]:
     """Students of the event already registered with these keyed hashes:
     ``{hash: {"entry_code", "entry_title", "school_name"}}`` (withdrawn entries excluded)."""
     hashes = [h for h in hashes if h]
     if not hashes:
         return {}
     rows = await Member.select(
-        Member.student_key, Member.entry, Member.entry.code.as_alias("entry_code"),
-        Member.entry.title.as_alias("entry_title"), Member.entry.school.name.as_alias("school_name"),
+        Member.student_key,
+        Member.entry,
+        Member.entry.code.as_alias("entry_code"),
+        Member.entry.title.as_alias("entry_title"),
+        Member.entry.school.name.as_alias("school_name"),
     ).where((Member.event == event_id) & Member.student_key.is_in(hashes))
     excluded = set(exclude_entry_ids)
     return {r["student_key"]: r for r in rows if r["entry"] not in excluded}
 
 
 def _duplicate_message(name: str, found: dict[str, Any]) -> str:
-    return _("学生“{name}”已报名本赛事的作品“{title}”（{code}，{school}），每名学生只能参加一个作品。",
-             name=name, title=found["entry_title"], code=found["entry_code"], school=found["school_name"])
+    return _(
+        "学生“{name}”已报名本赛事的作品“{title}”（{code}，{school}），每名学生只能参加一个作品。",
+        name=name,
+        title=found["entry_title"],
+        code=found["entry_code"],
+        school=found["school_name"],
+    )
 
 
 def _member_errors(errors: list[tuple[str, str]]) -> ValidationFailed:
@@ -340,16 +403,24 @@ async def create_entry(
         code = str(data.get("school_code") or "").strip()
         school = await School.select(School.id).where(School.code == code).first() if code else None
         if school is None:
-            raise ValidationFailed(_("请填写作品所属学校的代码。"), errors=[{"field": "school_code", "message": _("学校代码不存在。")}])
+            raise ValidationFailed(
+                _("请填写作品所属学校的代码。"), errors=[{"field": "school_code", "message": _("学校代码不存在。")}]
+            )
         school_id = school["id"]
     else:
         raise Forbidden(_("只有学校管理员或组委会可以登记作品。"))
     title = clean_title(data.get("title"))
-    category = await resolve_category(event_id, data.get("category") or data.get("category_code") or data.get("category_id"))
+    category = await resolve_category(
+        event_id, data.get("category") or data.get("category_code") or data.get("category_id")
+    )
     division = check_division(event, data.get("division"))
-    if await Entry.exists().where((Entry.event == event_id) & (Entry.school == school_id) & (Entry.title == title) & (Entry.status != "withdrawn")):
-        raise ValidationFailed(_("本校已有名为“{title}”的作品，请换一个名称，或直接修改原作品。", title=title),
-                               errors=[{"field": "title", "message": _("作品名称重复。")}])
+    if await Entry.exists().where(
+        (Entry.event == event_id) & (Entry.school == school_id) & (Entry.title == title) & (Entry.status != "withdrawn")
+    ):
+        raise ValidationFailed(
+            _("本校已有名为“{title}”的作品，请换一个名称，或直接修改原作品。", title=title),
+            errors=[{"field": "title", "message": _("作品名称重复。")}],
+        )
     problem = await quota_problem(event_id, school_id, category)
     if problem:
         raise ValidationFailed(problem, errors=[{"field": "category", "message": problem}])
@@ -379,38 +450,67 @@ async def create_entry(
                 raise ValidationFailed(_duplicate_message(m.name, dupes[m.id_hash]))
         code = (await allocate_codes(event_id, category["code"], [division]))[0]
         entry = Entry(
-            event=event_id, code=code, title=title, school=school_id, category=category["id"], division=division,
-            status=status, summary=str(data.get("summary") or "").strip()[:2000], created_by=actor.id,
+            event=event_id,
+            code=code,
+            title=title,
+            school=school_id,
+            category=category["id"],
+            division=division,
+            status=status,
+            summary=str(data.get("summary") or "").strip()[:2000],
+            created_by=actor.id,
             reviewed_at=now() if status == "approved" else None,
         )
         await entry.save()
         await _insert_members(actor, event_id, entry.id, cleaned)
-        await audit.record(actor, "entry.create", "entry", entry.id, event_id=event_id, entry_id=entry.id, school_id=school_id,
-                           summary=f"{code} {title}", changes={"status": [None, status], "members": [None, [m.audit_view() for m in cleaned]]})
+        await audit.record(
+            actor,
+            "entry.create",
+            "entry",
+            entry.id,
+            event_id=event_id,
+            entry_id=entry.id,
+            school_id=school_id,
+            summary=f"{code} {title}",
+            changes={"status": [None, status], "members": [None, [m.audit_view() for m in cleaned]]},
+        )
         return entry.id
 
     entry_id = await write_transaction(work)
     return await get_entry(actor, entry_id)
 
 
-def _check_team_limits(event: dict[str, Any], members: list[CleanMember] | list[dict[str, Any]], *, final: bool) -> None:
+def _check_team_limits(
+    event: dict[str, Any], members: list[CleanMember] | list[dict[str, Any]], *, final: bool
+) -> None:
     roles = [m.role if isinstance(m, CleanMember) else m["role"] for m in members]
     students, advisers = roles.count("student"), roles.count("adviser")
     problems = team_problems(students, advisers, event)
     if not final:  # while drafting only the upper limits apply
-        problems = [p for p in problems if p not in team_problems(students, 0, {**event, "max_team_size": 99, "max_advisers": 99})]
+        problems = [
+            p
+            for p in problems
+            if p not in team_problems(students, 0, {**event, "max_team_size": 99, "max_advisers": 99})
+        ]
     if problems:
         raise ValidationFailed("；".join(problems))
 
 
-async def _insert_members(actor: Principal, event_id: int, entry_id: int, members: list[CleanMember], start: int = 0) -> list[int]:
+async def _insert_members(
+    actor: Principal, event_id: int, entry_id: int, members: list[CleanMember], start: int = 0
+) -> list[int]:
     if not members:
         return []
     stamp = now()
     rows = [
-        Member(entry=entry_id, event=event_id, position=start + i,
-               consent_recorded_by=actor.id if m.role == "student" else None,
-               consent_recorded_at=stamp if m.role == "student" else None, **m.columns())
+        Member(
+            entry=entry_id,
+            event=event_id,
+            position=start + i,
+            consent_recorded_by=actor.id if m.role == "student" else None,
+            consent_recorded_at=stamp if m.role == "student" else None,
+            **m.columns(),
+        )
         for i, m in enumerate(members)
     ]
     result = await Member.insert(*rows).returning(Member.id)
@@ -425,8 +525,13 @@ async def update_entry(actor: Principal, entry_id: int, data: dict[str, Any]) ->
     if "title" in data:
         title = clean_title(data["title"])
         if title != row["title"]:
-            if await Entry.exists().where((Entry.event == row["event"]) & (Entry.school == row["school"]) & (Entry.title == title)
-                                          & (Entry.status != "withdrawn") & (Entry.id != entry_id)):
+            if await Entry.exists().where(
+                (Entry.event == row["event"])
+                & (Entry.school == row["school"])
+                & (Entry.title == title)
+                & (Entry.status != "withdrawn")
+                & (Entry.id != entry_id)
+            ):
                 raise ValidationFailed(_("本校已有名为“{title}”的作品，请换一个名称。", title=title))
             values["title"] = title
     if data.get("category") not in (None, "") or data.get("category_code") not in (None, ""):
@@ -441,12 +546,21 @@ async def update_entry(actor: Principal, entry_id: int, data: dict[str, Any]) ->
         if division != row["division"]:
             from competitions.registration.members import division_of_grade
 
-            grades = await Member.select(Member.name, Member.grade).where((Member.entry == entry_id) & (Member.role == "student"))
+            grades = await Member.select(Member.name, Member.grade).where(
+                (Member.entry == entry_id) & (Member.role == "student")
+            )
             for m in grades:
                 grade_division = division_of_grade(m["grade"])
                 if grade_division and grade_division != division:
-                    raise ValidationFailed(_("学生“{name}”的年级“{grade}”属于{grade_division}，不能改为{division}组。",
-                                             name=m["name"], grade=m["grade"], grade_division=grade_division, division=division))
+                    raise ValidationFailed(
+                        _(
+                            "学生“{name}”的年级“{grade}”属于{grade_division}，不能改为{division}组。",
+                            name=m["name"],
+                            grade=m["grade"],
+                            grade_division=grade_division,
+                            division=division,
+                        )
+                    )
             values["division"] = division
     if "summary" in data:
         values["summary"] = str(data["summary"] or "").strip()[:2000]
@@ -461,8 +575,19 @@ async def update_entry(actor: Principal, entry_id: int, data: dict[str, Any]) ->
             if problem:
                 raise ValidationFailed(problem)
         await Entry.update({getattr(Entry, k): v for k, v in values.items()}).where(Entry.id == entry_id)
-        await audit.record(actor, "entry.update", "entry", entry_id, event_id=row["event"], entry_id=entry_id, school_id=row["school"],
-                           changes=audit.diff({k: row.get(k) for k in values if k != "updated_at"}, {k: v for k, v in values.items() if k != "updated_at"}))
+        await audit.record(
+            actor,
+            "entry.update",
+            "entry",
+            entry_id,
+            event_id=row["event"],
+            entry_id=entry_id,
+            school_id=row["school"],
+            changes=audit.diff(
+                {k: row.get(k) for k in values if k != "updated_at"},
+                {k: v for k, v in values.items() if k != "updated_at"},
+            ),
+        )
 
     await write_transaction(work)
     return await get_entry(actor, entry_id)
@@ -481,9 +606,19 @@ async def submit_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
     new_status = "approved" if actor.is_organizer else "submitted"
 
     async def work() -> None:
-        await Entry.update({Entry.status: new_status, Entry.submitted_at: now(), Entry.updated_at: now()}).where(Entry.id == entry_id)
-        await audit.record(actor, "entry.submit", "entry", entry_id, event_id=row["event"], entry_id=entry_id, school_id=row["school"],
-                           changes={"status": [row["status"], new_status]})
+        await Entry.update({Entry.status: new_status, Entry.submitted_at: now(), Entry.updated_at: now()}).where(
+            Entry.id == entry_id
+        )
+        await audit.record(
+            actor,
+            "entry.submit",
+            "entry",
+            entry_id,
+            event_id=row["event"],
+            entry_id=entry_id,
+            school_id=row["school"],
+            changes={"status": [row["status"], new_status]},
+        )
 
     await write_transaction(work)
     return await get_entry(actor, entry_id)
@@ -497,8 +632,17 @@ async def withdraw_entry(actor: Principal, entry_id: int, reason: str = "") -> d
     async def work() -> None:
         await Entry.update({Entry.status: "withdrawn", Entry.updated_at: now()}).where(Entry.id == entry_id)
         await Member.update({Member.student_key: None}).where(Member.entry == entry_id)
-        await audit.record(actor, "entry.withdraw", "entry", entry_id, event_id=row["event"], entry_id=entry_id, school_id=row["school"],
-                           changes={"status": [row["status"], "withdrawn"]}, reason=(reason or "").strip())
+        await audit.record(
+            actor,
+            "entry.withdraw",
+            "entry",
+            entry_id,
+            event_id=row["event"],
+            entry_id=entry_id,
+            school_id=row["school"],
+            changes={"status": [row["status"], "withdrawn"]},
+            reason=(reason or "").strip(),
+        )
 
     await write_transaction(work)
     return await get_entry(actor, entry_id)
@@ -518,7 +662,10 @@ async def review_entry(actor: Principal, entry_id: int, decision: str, reason: s
         raise ValidationFailed(_("审查结论必须是 approve（通过）或 return（退回）。"))
     reason = (reason or "").strip()
     if decision == "return" and not reason:
-        raise ValidationFailed(_("退回作品时必须填写原因，学校会看到这段说明。"), errors=[{"field": "reason", "message": _("请填写退回原因。")}])
+        raise ValidationFailed(
+            _("退回作品时必须填写原因，学校会看到这段说明。"),
+            errors=[{"field": "reason", "message": _("请填写退回原因。")}],
+        )
     row = await visible_entry_row(actor, entry_id)
     event = await get_event_row(row["event"])
     current = row["status"]
@@ -531,17 +678,30 @@ async def review_entry(actor: Principal, entry_id: int, decision: str, reason: s
         if new_status == "recommended" and current != "recommended":
             await _check_city_quota(row)
     elif actor.is_organizer:
-        allowed = ("submitted", "recommended", "returned", "draft") if decision == "approve" else ("submitted", "recommended", "approved")
+        allowed = (
+            ("submitted", "recommended", "returned", "draft")
+            if decision == "approve"
+            else ("submitted", "recommended", "approved")
+        )
         if current not in allowed:
-            raise Conflict(_("作品状态为“{status}”，不能{action}。", status=_(STATUS_LABELS[current]),
-                             action=_("通过") if decision == "approve" else _("退回")))
+            raise Conflict(
+                _(
+                    "作品状态为“{status}”，不能{action}。",
+                    status=_(STATUS_LABELS[current]),
+                    action=_("通过") if decision == "approve" else _("退回"),
+                )
+            )
         new_status = "approved" if decision == "approve" else "returned"
     else:
         raise Forbidden(_("只有组委会或市县科协可以审查作品。"))
     if decision == "approve":
         _require_consent((await _members_by_entry([entry_id]))[entry_id])
     stamp = now()
-    values = {Entry.status: new_status, Entry.updated_at: stamp, Entry.return_reason: reason if decision == "return" else ""}
+    values = {
+        Entry.status: new_status,
+        Entry.updated_at: stamp,
+        Entry.return_reason: reason if decision == "return" else "",
+    }
     if actor.role == "city":
         values[Entry.city_reviewed_at] = stamp
     else:
@@ -552,8 +712,17 @@ async def review_entry(actor: Principal, entry_id: int, decision: str, reason: s
             await lock_event(row["event"])
             await _check_city_quota(row)  # again under the lock: concurrent recommendations
         await Entry.update(values).where(Entry.id == entry_id)
-        await audit.record(actor, f"entry.review.{decision}", "entry", entry_id, event_id=row["event"], entry_id=entry_id,
-                           school_id=row["school"], changes={"status": [current, new_status]}, reason=reason)
+        await audit.record(
+            actor,
+            f"entry.review.{decision}",
+            "entry",
+            entry_id,
+            event_id=row["event"],
+            entry_id=entry_id,
+            school_id=row["school"],
+            changes={"status": [current, new_status]},
+            reason=reason,
+        )
 
     await write_transaction(work)
     return await get_entry(actor, entry_id)
@@ -565,14 +734,25 @@ async def _check_city_quota(row: dict[str, Any]) -> None:
     category = await Category.select().where(Category.id == row["category"]).first()
     if category["city_quota"] is None:
         return
-    same_city = (Entry.school.region == row["region_code"]) if row.get("region_code") else (Entry.school.city == row["city"])
+    same_city = (
+        (Entry.school.region == row["region_code"]) if row.get("region_code") else (Entry.school.city == row["city"])
+    )
     used = await Entry.count().where(
-        (Entry.event == row["event"]) & (Entry.category == row["category"]) & same_city
+        (Entry.event == row["event"])
+        & (Entry.category == row["category"])
+        & same_city
         & Entry.status.is_in(["recommended", "approved"])
     )
     if used >= category["city_quota"]:
-        raise ValidationFailed(_("“{category}”类别每个市县最多推荐 {quota} 个作品，{city}已推荐 {used} 个。",
-                                 category=category["name"], quota=category["city_quota"], city=row["city"], used=used))
+        raise ValidationFailed(
+            _(
+                "“{category}”类别每个市县最多推荐 {quota} 个作品，{city}已推荐 {used} 个。",
+                category=category["name"],
+                quota=category["city_quota"],
+                city=row["city"],
+                used=used,
+            )
+        )
 
 
 # --------------------------------------------------------------------------- members
@@ -582,15 +762,22 @@ def _require_consent(members: list[dict[str, Any]]) -> None:
     """Every student's guardian consent to take part must be recorded (submission and approval)."""
     missing = [m["name"] for m in members if m["role"] == "student" and not m["consent_participation"]]
     if missing:
-        raise ValidationFailed(_("以下学生尚未确认监护人同意参赛：{names}。请在学生信息中勾选“监护人已同意参加本次活动”。", names="、".join(missing)))
+        raise ValidationFailed(
+            _(
+                "以下学生尚未确认监护人同意参赛：{names}。请在学生信息中勾选“监护人已同意参加本次活动”。",
+                names="、".join(missing),
+            )
+        )
 
 
 def _consent_for_submitted(row: dict[str, Any], member: CleanMember) -> None:
     """A student added to or changed in an entry already under review or approved needs
     the guardian's consent at once (submission checked it only for the students then)."""
     if member.role == "student" and row["status"] not in ("draft", "returned") and not member.consent_participation:
-        raise ValidationFailed(_("作品已提交审查，新加入或修改的学生必须先确认监护人同意参赛：请勾选“监护人已同意参加本次活动”。"),
-                               errors=[{"field": "consent_participation", "message": _("请确认监护人已同意参加本次活动。")}])
+        raise ValidationFailed(
+            _("作品已提交审查，新加入或修改的学生必须先确认监护人同意参赛：请勾选“监护人已同意参加本次活动”。"),
+            errors=[{"field": "consent_participation", "message": _("请确认监护人已同意参加本次活动。")}],
+        )
 
 
 async def add_member(actor: Principal, entry_id: int, member: MemberInput) -> dict[str, Any]:
@@ -619,8 +806,17 @@ async def add_member(actor: Principal, entry_id: int, member: MemberInput) -> di
                 raise ValidationFailed(_duplicate_message(cleaned.name, found[cleaned.id_hash]))
         ids = await _insert_members(actor, row["event"], entry_id, [cleaned], start=len(current))
         await Entry.update({Entry.updated_at: now()}).where(Entry.id == entry_id)
-        await audit.record(actor, "member.add", "member", ids[0], event_id=row["event"], entry_id=entry_id, school_id=row["school"],
-                           summary=cleaned.name, changes={"member": [None, cleaned.audit_view()]})
+        await audit.record(
+            actor,
+            "member.add",
+            "member",
+            ids[0],
+            event_id=row["event"],
+            entry_id=entry_id,
+            school_id=row["school"],
+            summary=cleaned.name,
+            changes={"member": [None, cleaned.audit_view()]},
+        )
         return ids[0]
 
     member_id = await write_transaction(work)
@@ -644,8 +840,12 @@ async def member_for_edit(actor: Principal, member_id: int) -> dict[str, Any]:
     entry = await _entry_row(row["entry"])
     if not can_manage_school(actor, entry["school"]):
         raise NotFound(_("成员不存在或您无权查看。"))
-    return {**member_out(row, private=True), "entry_id": row["entry"], "id_number": decrypt_pii(row["id_number_enc"]) or "",
-            "phone": decrypt_pii(row["phone_enc"]) or ""}
+    return {
+        **member_out(row, private=True),
+        "entry_id": row["entry"],
+        "id_number": decrypt_pii(row["id_number_enc"]) or "",
+        "phone": decrypt_pii(row["phone_enc"]) or "",
+    }
 
 
 async def update_member(actor: Principal, member_id: int, member: MemberInput) -> dict[str, Any]:
@@ -661,10 +861,25 @@ async def update_member(actor: Principal, member_id: int, member: MemberInput) -
         dupes = await duplicate_students(row["event"], [cleaned.id_hash], exclude_entry_ids=[row["id"]])
         if cleaned.id_hash in dupes:
             raise ValidationFailed(_duplicate_message(cleaned.name, dupes[cleaned.id_hash]))
-    before = {k: old[k] for k in ("name", "gender", "id_type", "id_masked", "grade", "phone_masked", "consent_participation", "consent_publication")}
+    before = {
+        k: old[k]
+        for k in (
+            "name",
+            "gender",
+            "id_type",
+            "id_masked",
+            "grade",
+            "phone_masked",
+            "consent_participation",
+            "consent_publication",
+        )
+    }
     after = {k: v for k, v in cleaned.audit_view().items() if k in before}
     columns = cleaned.columns()
-    if cleaned.consent_participation != old["consent_participation"] or cleaned.consent_publication != old["consent_publication"]:
+    if (
+        cleaned.consent_participation != old["consent_participation"]
+        or cleaned.consent_publication != old["consent_publication"]
+    ):
         columns.update(consent_recorded_by=actor.id, consent_recorded_at=now())
 
     async def work() -> None:
@@ -675,8 +890,17 @@ async def update_member(actor: Principal, member_id: int, member: MemberInput) -
                 raise ValidationFailed(_duplicate_message(cleaned.name, found[cleaned.id_hash]))
         await Member.update({getattr(Member, k): v for k, v in columns.items()}).where(Member.id == member_id)
         await Entry.update({Entry.updated_at: now()}).where(Entry.id == row["id"])
-        await audit.record(actor, "member.update", "member", member_id, event_id=row["event"], entry_id=row["id"], school_id=row["school"],
-                           summary=cleaned.name, changes=audit.diff(before, after))
+        await audit.record(
+            actor,
+            "member.update",
+            "member",
+            member_id,
+            event_id=row["event"],
+            entry_id=row["id"],
+            school_id=row["school"],
+            summary=cleaned.name,
+            changes=audit.diff(before, after),
+        )
 
     await write_transaction(work)
     return {"id": member_id, **cleaned.audit_view()}
@@ -690,7 +914,16 @@ async def remove_member(actor: Principal, member_id: int) -> None:
     async def work() -> None:
         await Member.delete().where(Member.id == member_id)
         await Entry.update({Entry.updated_at: now()}).where(Entry.id == row["id"])
-        await audit.record(actor, "member.remove", "member", member_id, event_id=row["event"], entry_id=row["id"], school_id=row["school"],
-                           summary=old["name"], changes={"member": [{"name": old["name"], "role": old["role"], "id_masked": old["id_masked"]}, None]})
+        await audit.record(
+            actor,
+            "member.remove",
+            "member",
+            member_id,
+            event_id=row["event"],
+            entry_id=row["id"],
+            school_id=row["school"],
+            summary=old["name"],
+            changes={"member": [{"name": old["name"], "role": old["role"], "id_masked": old["id_masked"]}, None]},
+        )
 
     await write_transaction(work)

@@ -1,4 +1,5 @@
 """Registration tables: entries (作品 / 队伍), members (students and advisers; ID numbers and phones encrypted) and documents."""
+
 from __future__ import annotations
 
 from piccolo.columns import (
@@ -92,4 +93,3 @@ class EntryDocument(Table, tablename="entry_document"):
     storage_key = Varchar(length=100)
     uploaded_by = ForeignKey(references=User, null=True, default=None)
     uploaded_at = Timestamptz()
-

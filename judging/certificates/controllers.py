@@ -1,5 +1,6 @@
 """JSON API of certificates (CONTRACT.md): the coverage check, the PDF, public
 verification, plus templates, batches, revocation and reissue for organizers."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any
@@ -36,9 +37,15 @@ def base_url_of(request: Request) -> str:
 
 
 def pdf_response(content: bytes, ascii_name: str, display_name: str, inline: bool = False, **headers: str) -> Response:
-    return Response(content, media_type=PDF, headers={
-        "Content-Disposition": content_disposition(display_name, fallback=ascii_name, inline=inline),
-        "Cache-Control": "no-store", **headers})
+    return Response(
+        content,
+        media_type=PDF,
+        headers={
+            "Content-Disposition": content_disposition(display_name, fallback=ascii_name, inline=inline),
+            "Cache-Control": "no-store",
+            **headers,
+        },
+    )
 
 
 async def _category_id(event_id: int, category_code: str | None) -> int | None:
@@ -55,35 +62,70 @@ class CertificateEventApi(Controller):
     tags = ["certificates"]
 
     @get("/certificates/check", guards=[organizer_only], responses=responses(401, 403, 404, 409, 422))
-    async def check(self, request: Request, event_id: int, kind: CertificateKind = "award", school_code: str | None = None,
-                    category_code: str | None = None) -> CheckOut:
+    async def check(
+        self,
+        request: Request,
+        event_id: int,
+        kind: CertificateKind = "award",
+        school_code: str | None = None,
+        category_code: str | None = None,
+    ) -> CheckOut:
         """Names and titles the configured fonts cannot draw (``unprintable``, grouped by
         character in ``missing_characters``), texts too long for their box (``overflow``),
         and where the QR codes point (``verify_base_url``, ``verify_base_url_warning``).
         Read-only; 409 before finalization."""
-        return answer(CheckOut, await certificates.check(user_of(request), event_id, kind, school_code,
-                                                         await _category_id(event_id, category_code), base_url=base_url_of(request)))
+        return answer(
+            CheckOut,
+            await certificates.check(
+                user_of(request),
+                event_id,
+                kind,
+                school_code,
+                await _category_id(event_id, category_code),
+                base_url=base_url_of(request),
+            ),
+        )
 
-    @get("/certificates.pdf", guards=[organizer_or_school], responses=responses(401, 403, 404, 409, 422),
-         operation_class=file_operation(PDF, description="One certificate per page, fonts embedded (PDF)"))
-    async def pdf(self, request: Request, event_id: int, kind: CertificateKind = "award", school_code: str | None = None,
-                  category_code: str | None = None) -> Response:
+    @get(
+        "/certificates.pdf",
+        guards=[organizer_or_school],
+        responses=responses(401, 403, 404, 409, 422),
+        operation_class=file_operation(PDF, description="One certificate per page, fonts embedded (PDF)"),
+    )
+    async def pdf(
+        self,
+        request: Request,
+        event_id: int,
+        kind: CertificateKind = "award",
+        school_code: str | None = None,
+        category_code: str | None = None,
+    ) -> Response:
         """One certificate per page, sorted by school, category, award; fonts embedded;
         certificates that cannot be printed are left out (their count is in
         ``X-Unprintable``). A school gets its own. Award certificates due after
         finalization are issued on the way; other kinds only as far as issued."""
         actor = user_of(request)
         category_id = await _category_id(event_id, category_code)
-        data, info = await certificates.certificates_pdf(actor, event_id, base_url_of(request), kind, school_code, category_id)
+        data, info = await certificates.certificates_pdf(
+            actor, event_id, base_url_of(request), kind, school_code, category_id
+        )
         school_id = actor.school_id if actor.role == "school" else await certificates.school_id_for_code(school_code)
         ascii_name, display = await certificates.file_names(event_id, kind, school_id, category_id)
-        return pdf_response(data, ascii_name, display,
-                            **{"X-Certificate-Pages": str(info["pages"]), "X-Unprintable": str(len(info["left_out"]))})
+        return pdf_response(
+            data,
+            ascii_name,
+            display,
+            **{"X-Certificate-Pages": str(info["pages"]), "X-Unprintable": str(len(info["left_out"]))},
+        )
 
     @get("/certificates", guards=[organizer_only], responses=responses(401, 403, 404, 422))
-    async def list_(self, event_id: int, kind: CertificateKind = "award",
-                    status: Annotated[str, one_of("valid", "revoked", "")] | None = "valid",
-                    school_code: str | None = None) -> list[CertificateOut]:
+    async def list_(
+        self,
+        event_id: int,
+        kind: CertificateKind = "award",
+        status: Annotated[str, one_of("valid", "revoked", "")] | None = "valid",
+        school_code: str | None = None,
+    ) -> list[CertificateOut]:
         """Issued certificates in print order (``status=`` valid, revoked or empty for all)."""
         await get_event_row(event_id)  # an unknown event is 404, not an empty list
         school_id = await certificates.school_id_for_code(school_code)
@@ -102,14 +144,32 @@ class CertificateEventApi(Controller):
         return answer(TemplateOut, _template_out(await certificates.get_template(event_id, kind)))
 
     @put("/certificate-templates/{kind:str}", guards=[organizer_only], responses=responses(401, 403, 404, 422))
-    async def put_template(self, request: Request, event_id: int, kind: CertificateKind, data: TemplateIn) -> TemplateOut:
+    async def put_template(
+        self, request: Request, event_id: int, kind: CertificateKind, data: TemplateIn
+    ) -> TemplateOut:
         values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
-        return answer(TemplateOut, _template_out(await certificates.save_template(user_of(request), event_id, kind, values)))
+        return answer(
+            TemplateOut, _template_out(await certificates.save_template(user_of(request), event_id, kind, values))
+        )
 
-    @post("/certificate-batches", guards=[organizer_or_school], status_code=202, responses=responses(401, 403, 404, 409, 422))
+    @post(
+        "/certificate-batches",
+        guards=[organizer_or_school],
+        status_code=202,
+        responses=responses(401, 403, 404, 409, 422),
+    )
     async def start_batch(self, request: Request, event_id: int, data: BatchIn) -> BatchOut:
-        return answer(BatchOut, await certificates.start_batch(user_of(request), event_id, base_url_of(request), data.kind,
-                                                               data.school_code, await _category_id(event_id, data.category_code)))
+        return answer(
+            BatchOut,
+            await certificates.start_batch(
+                user_of(request),
+                event_id,
+                base_url_of(request),
+                data.kind,
+                data.school_code,
+                await _category_id(event_id, data.category_code),
+            ),
+        )
 
 
 class CertificateApi(Controller):
@@ -121,30 +181,58 @@ class CertificateApi(Controller):
         """Public, rate-limited: ``{"valid", "name", "event", "award", "issued_at", ...}``; 404 unknown,
         429 (with ``Retry-After``) beyond the look-ups an address may make in a minute."""
         try:
-            return answer(VerificationOut, await certificates.verify(number, client_address(request), limited=not is_organizer(request)))
+            return answer(
+                VerificationOut,
+                await certificates.verify(number, client_address(request), limited=not is_organizer(request)),
+            )
         except TooManyRequests as exc:
-            return Response(ErrorOut(status_code=429, detail=exc.message, extra=None), status_code=429,  # type: ignore[return-value]
-                            headers={"Retry-After": str(certificates.RETRY_AFTER_SECONDS)})
+            return Response(
+                ErrorOut(status_code=429, detail=exc.message, extra=None),
+                status_code=429,  # type: ignore[return-value]
+                headers={"Retry-After": str(certificates.RETRY_AFTER_SECONDS)},
+            )
 
-    @post("/certificates/{certificate_id:int}/revoke", guards=[organizer_only], status_code=200, responses=responses(401, 403, 404, 409, 422))
+    @post(
+        "/certificates/{certificate_id:int}/revoke",
+        guards=[organizer_only],
+        status_code=200,
+        responses=responses(401, 403, 404, 409, 422),
+    )
     async def revoke(self, request: Request, certificate_id: int, data: ReasonIn) -> CertificateOut:
-        return answer(CertificateOut, _certificate_out(await certificates.revoke(user_of(request), certificate_id, data.reason)))
+        return answer(
+            CertificateOut, _certificate_out(await certificates.revoke(user_of(request), certificate_id, data.reason))
+        )
 
-    @post("/certificates/{certificate_id:int}/reissue", guards=[organizer_only], status_code=201, responses=responses(401, 403, 404, 409, 422))
+    @post(
+        "/certificates/{certificate_id:int}/reissue",
+        guards=[organizer_only],
+        status_code=201,
+        responses=responses(401, 403, 404, 409, 422),
+    )
     async def reissue(self, request: Request, certificate_id: int, data: ReasonIn) -> CertificateOut:
-        return answer(CertificateOut, _certificate_out(await certificates.reissue(user_of(request), certificate_id, data.reason)))
+        return answer(
+            CertificateOut, _certificate_out(await certificates.reissue(user_of(request), certificate_id, data.reason))
+        )
 
     @get("/certificate-batches/{batch_id:int}", guards=[organizer_or_school], responses=responses(401, 403, 404))
     async def batch(self, request: Request, batch_id: int) -> BatchOut:
         return answer(BatchOut, await certificates.batch_status(user_of(request), batch_id))
 
-    @get("/certificate-batches/{batch_id:int}/file", guards=[organizer_or_school], responses=responses(401, 403, 404, 409),
-         operation_class=file_operation(PDF, description="The batch's PDF"))
+    @get(
+        "/certificate-batches/{batch_id:int}/file",
+        guards=[organizer_or_school],
+        responses=responses(401, 403, 404, 409),
+        operation_class=file_operation(PDF, description="The batch's PDF"),
+    )
     async def batch_file(self, request: Request, batch_id: int) -> Response:
         return await batch_file_response(request, batch_id)
 
-    @get("/certificates/{certificate_id:int}/certificate.pdf", guards=[organizer_only], responses=responses(401, 403, 404, 409),
-         operation_class=file_operation(PDF, description="One certificate (PDF)"))
+    @get(
+        "/certificates/{certificate_id:int}/certificate.pdf",
+        guards=[organizer_only],
+        responses=responses(401, 403, 404, 409),
+        operation_class=file_operation(PDF, description="One certificate (PDF)"),
+    )
     async def one(self, request: Request, certificate_id: int) -> Response:
         """One valid certificate as a one-page PDF; 409 for a revoked or unprintable one."""
         return await one_certificate_response(request, certificate_id)
@@ -152,7 +240,9 @@ class CertificateApi(Controller):
 
 async def batch_file_response(request: Request, batch_id: int) -> Response:
     row, path = await certificates.open_batch(user_of(request), batch_id)
-    ascii_name, display = await certificates.file_names(row["event"], row["kind"], row["school"], row["category"], extra=f"batch{batch_id}")
+    ascii_name, display = await certificates.file_names(
+        row["event"], row["kind"], row["school"], row["category"], extra=f"batch{batch_id}"
+    )
     return pdf_response(path.read_bytes(), ascii_name, display)
 
 
@@ -168,17 +258,45 @@ def is_organizer(request: Request) -> bool:
 
 
 def _certificate_out(row: dict[str, Any]) -> dict[str, Any]:
-    keep = ("id", "number", "kind", "status", "name", "school_name", "school_code", "title", "category_name", "division", "award",
-            "revoked_reason", "replaced_by")
+    keep = (
+        "id",
+        "number",
+        "kind",
+        "status",
+        "name",
+        "school_name",
+        "school_code",
+        "title",
+        "category_name",
+        "division",
+        "award",
+        "revoked_reason",
+        "replaced_by",
+    )
     out = {k: row.get(k) for k in keep}
-    out.update(event_id=row.get("event"), member_id=row.get("member"), entry_id=row.get("entry"),
-               issued_at=row["issued_at"].isoformat() if row.get("issued_at") else None,
-               revoked_at=row["revoked_at"].isoformat() if row.get("revoked_at") else None)
+    out.update(
+        event_id=row.get("event"),
+        member_id=row.get("member"),
+        entry_id=row.get("entry"),
+        issued_at=row["issued_at"].isoformat() if row.get("issued_at") else None,
+        revoked_at=row["revoked_at"].isoformat() if row.get("revoked_at") else None,
+    )
     return out
 
 
 def _template_out(row: dict[str, Any]) -> dict[str, Any]:
-    keep = ("kind", "page_format", "orientation", "font", "fallback_font", "fields", "date_text", "min_award", "verify_base_url", "stored")
+    keep = (
+        "kind",
+        "page_format",
+        "orientation",
+        "font",
+        "fallback_font",
+        "fields",
+        "date_text",
+        "min_award",
+        "verify_base_url",
+        "stored",
+    )
     return {**{k: row.get(k) for k in keep}, "background": bool(row.get("background_key"))}
 
 

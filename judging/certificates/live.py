@@ -27,10 +27,13 @@ async def publish_batch(*, batch_id: int, event_id: int, state: str, done: int, 
 
 
 async def batch_counts(actor: Any, event_id: int) -> dict[str, Any]:
-    return {"event_id": event_id, "batches": [
-        {k: b[k] for k in ("id", "kind", "status", "done", "total", "percent", "stale")}
-        for b in await certificates.list_batches(actor, event_id)
-    ]}
+    return {
+        "event_id": event_id,
+        "batches": [
+            {k: b[k] for k in ("id", "kind", "status", "done", "total", "percent", "stale")}
+            for b in await certificates.list_batches(actor, event_id)
+        ],
+    }
 
 
 @get("/events/{event_id:int}/judging/certificates/events", guards=[organizer_only], include_in_schema=False)

@@ -12,6 +12,7 @@
 Thin controllers: they parse forms and call :mod:`judging.certificates.services`, the same
 services the JSON API uses.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -58,8 +59,13 @@ def _kind(kind: str | None) -> str:
 async def _ctx(event_id: int, kind: str) -> dict[str, Any]:
     ctx = await event_context(event_id)
     event_row = await events.get_event_row(event_id)
-    return {**ctx, "tab": "certificates", "kind": kind, "kinds": certificates.kinds_for_event(event_row),
-            "cbase": f"/events/{event_id}/judging/certificates"}
+    return {
+        **ctx,
+        "tab": "certificates",
+        "kind": kind,
+        "kinds": certificates.kinds_for_event(event_row),
+        "cbase": f"/events/{event_id}/judging/certificates",
+    }
 
 
 def today_text() -> str:
@@ -106,9 +112,19 @@ def _sketch(template: dict[str, Any]) -> dict[str, Any]:
         w = float(f.get("w") or 0) or (width - float(f["x"]))
         h = w if f["type"] == "qr" else (float(f.get("h") or 0) or size_mm * 1.4)
         label = certificates.FIELD_LABELS[f["type"]] if f["type"] != "text" else (f.get("text") or "")
-        boxes.append({"n": i + 1, "type": f["type"], "label": label, "left": 100 * float(f["x"]) / width, "top": 100 * float(f["y"]) / height,
-                      "width": 100 * w / width, "height": 100 * h / height, "align": f.get("align") or "L",
-                      "font_vw": size_mm / width * 100})
+        boxes.append(
+            {
+                "n": i + 1,
+                "type": f["type"],
+                "label": label,
+                "left": 100 * float(f["x"]) / width,
+                "top": 100 * float(f["y"]) / height,
+                "width": 100 * w / width,
+                "height": 100 * h / height,
+                "align": f.get("align") or "L",
+                "font_vw": size_mm / width * 100,
+            }
+        )
     return {"ratio": f"{width} / {height}", "boxes": boxes, "width": width, "height": height}
 
 
@@ -118,8 +134,15 @@ class CertificatePages(Controller):
     guards = [organizer_only]
 
     @get("/")
-    async def overview(self, request: Request, event_id: int, kind: str | None = None, q: str = "", status: str = "valid",
-                       page: int | None = None) -> Any:
+    async def overview(
+        self,
+        request: Request,
+        event_id: int,
+        kind: str | None = None,
+        q: str = "",
+        status: str = "valid",
+        page: int | None = None,
+    ) -> Any:
         kind = _kind(kind)
         ctx = await _ctx(event_id, kind)
         actor = user_of(request)
@@ -134,7 +157,9 @@ class CertificatePages(Controller):
         elif finalized:
             try:
                 check = await certificates.check(actor, event_id, kind, base_url=base_url_of(request))
-                rows = await certificates.list_certificates(event_id, kind, status=status if status in ("valid", "revoked") else None, search=q)
+                rows = await certificates.list_certificates(
+                    event_id, kind, status=status if status in ("valid", "revoked") else None, search=q
+                )
             except ServiceError as exc:
                 error = exc.message
         else:
@@ -145,45 +170,118 @@ class CertificatePages(Controller):
         field_labels = {**certificates.FIELD_LABELS, "template": "模板文字"}
         pages = max(1, -(-len(rows) // certificates.LIST_PAGE_SIZE))
         page = min(page, pages)
-        shown = rows[(page - 1) * certificates.LIST_PAGE_SIZE:page * certificates.LIST_PAGE_SIZE]
+        shown = rows[(page - 1) * certificates.LIST_PAGE_SIZE : page * certificates.LIST_PAGE_SIZE]
         base = certificates.verify_base(template, base_url_of(request))
-        return render(request, "judging/certificates/certificates.html", **ctx, field_labels=field_labels, finalized=finalized, check=check, rows=shown,
-                      total_rows=len(rows), page=page, pages=pages, q=q, status=status, error=error, tpl=template,
-                      batches=await certificates.list_batches(actor, event_id), issued_before=issued_before,
-                      url_warning=certificates.base_url_warning(base), explicit=kind in certificates.EXPLICIT_KINDS,
-                      schools=await _schools(event_id), categories=await events.list_categories(event_id), award_labels=AWARD_LABELS,
-                      batch_labels=BATCH_STATUS_LABELS, show_time=show_time)
+        return render(
+            request,
+            "judging/certificates/certificates.html",
+            **ctx,
+            field_labels=field_labels,
+            finalized=finalized,
+            check=check,
+            rows=shown,
+            total_rows=len(rows),
+            page=page,
+            pages=pages,
+            q=q,
+            status=status,
+            error=error,
+            tpl=template,
+            batches=await certificates.list_batches(actor, event_id),
+            issued_before=issued_before,
+            url_warning=certificates.base_url_warning(base),
+            explicit=kind in certificates.EXPLICIT_KINDS,
+            schools=await _schools(event_id),
+            categories=await events.list_categories(event_id),
+            award_labels=AWARD_LABELS,
+            batch_labels=BATCH_STATUS_LABELS,
+            show_time=show_time,
+        )
 
     @get("/design")
-    async def design(self, request: Request, event_id: int, kind: str | None = None, font_error: str | None = None) -> Any:
+    async def design(
+        self, request: Request, event_id: int, kind: str | None = None, font_error: str | None = None
+    ) -> Any:
         kind = _kind(kind)
         errors = []
         if font_error == "too_large":
-            errors.append({"field": "file", "message": _("字体文件超过 {limit} MB 上限。请上传单个字体文件，或从字体集中只导出需要的字体。",
-                                                         limit=certificates.MAX_FONT_BYTES // 1048576)})
-        return await self._design_page(request, event_id, kind, await certificates.get_template(event_id, kind), errors=errors)
+            errors.append(
+                {
+                    "field": "file",
+                    "message": _(
+                        "字体文件超过 {limit} MB 上限。请上传单个字体文件，或从字体集中只导出需要的字体。",
+                        limit=certificates.MAX_FONT_BYTES // 1048576,
+                    ),
+                }
+            )
+        return await self._design_page(
+            request, event_id, kind, await certificates.get_template(event_id, kind), errors=errors
+        )
 
-    async def _design_page(self, request: Request, event_id: int, kind: str, template: dict[str, Any], status_code: int = 200,
-                           errors: list[dict[str, Any]] | None = None) -> Any:
+    async def _design_page(
+        self,
+        request: Request,
+        event_id: int,
+        kind: str,
+        template: dict[str, Any],
+        status_code: int = 200,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> Any:
         ctx = await _ctx(event_id, kind)
-        fields = list(template["fields"]) + [{"type": "", "x": "", "y": "", "w": "", "h": "", "size": "", "align": "L", "shrink": True,
-                                              "font": "", "color": "#000000", "prefix": "", "suffix": "", "text": ""} for _i in range(2)]
-        return render(request, "judging/certificates/design.html", status_code=status_code, **ctx, tpl=template, fields=fields,
-                      fonts=await certificates.list_fonts(event_id), field_labels=certificates.FIELD_LABELS, field_types=FIELD_TYPES,
-                      page_sizes=PAGE_SIZES, aligns=ALIGN_LABELS, orientations=ORIENTATION_LABELS, sketch=_sketch(template),
-                      errors=errors or [], png_preview=bool(shutil.which("pdftoppm")), today=today_text(),
-                      url_warning=certificates.base_url_warning(certificates.verify_base(template, base_url_of(request))),
-                      background_warning=certificates.background_warning(template) if template.get("background_key") else None,
-                      placeholders=certificates.ALLOWED_PLACEHOLDERS)
+        fields = list(template["fields"]) + [
+            {
+                "type": "",
+                "x": "",
+                "y": "",
+                "w": "",
+                "h": "",
+                "size": "",
+                "align": "L",
+                "shrink": True,
+                "font": "",
+                "color": "#000000",
+                "prefix": "",
+                "suffix": "",
+                "text": "",
+            }
+            for _i in range(2)
+        ]
+        return render(
+            request,
+            "judging/certificates/design.html",
+            status_code=status_code,
+            **ctx,
+            tpl=template,
+            fields=fields,
+            fonts=await certificates.list_fonts(event_id),
+            field_labels=certificates.FIELD_LABELS,
+            field_types=FIELD_TYPES,
+            page_sizes=PAGE_SIZES,
+            aligns=ALIGN_LABELS,
+            orientations=ORIENTATION_LABELS,
+            sketch=_sketch(template),
+            errors=errors or [],
+            png_preview=bool(shutil.which("pdftoppm")),
+            today=today_text(),
+            url_warning=certificates.base_url_warning(certificates.verify_base(template, base_url_of(request))),
+            background_warning=certificates.background_warning(template) if template.get("background_key") else None,
+            placeholders=certificates.ALLOWED_PLACEHOLDERS,
+        )
 
     @post("/design")
     async def save_design(self, request: Request, event_id: int, kind: str | None = None) -> Any:
         kind = _kind(kind)
         form = await request.form()
-        data = {"page_format": form_value(form, "page_format"), "orientation": form_value(form, "orientation"),
-                "font": form_value(form, "font"), "fallback_font": form_value(form, "fallback_font"),
-                "date_text": form_value(form, "date_text"), "min_award": form_value(form, "min_award") or "first",
-                "verify_base_url": form_value(form, "verify_base_url"), "fields": _fields_from_form(form)}
+        data = {
+            "page_format": form_value(form, "page_format"),
+            "orientation": form_value(form, "orientation"),
+            "font": form_value(form, "font"),
+            "fallback_font": form_value(form, "fallback_font"),
+            "date_text": form_value(form, "date_text"),
+            "min_award": form_value(form, "min_award") or "first",
+            "verify_base_url": form_value(form, "verify_base_url"),
+            "fields": _fields_from_form(form),
+        }
         if form_bool(form, "reset"):
             try:
                 dims = page_size(data["page_format"].upper() or "A4", data["orientation"].upper() or "L")
@@ -195,8 +293,14 @@ class CertificatePages(Controller):
         except ServiceError as exc:
             flash(request, exc.message, "error")
             current = await certificates.get_template(event_id, kind)
-            return await self._design_page(request, event_id, kind, {**current, **{k: v for k, v in data.items() if k != "fields"}},
-                                           status_code=422, errors=exc.errors)
+            return await self._design_page(
+                request,
+                event_id,
+                kind,
+                {**current, **{k: v for k, v in data.items() if k != "fields"}},
+                status_code=422,
+                errors=exc.errors,
+            )
         flash(request, _("证书模板已保存。"))
         return redirect(f"/events/{event_id}/judging/certificates/design?kind={kind}#preview")
 
@@ -221,8 +325,11 @@ class CertificatePages(Controller):
             flash(request, exc.message, "error")
         return redirect(f"/events/{event_id}/judging/certificates/design?kind={kind}")
 
-    @post("/fonts", request_max_body_size=certificates.MAX_FONT_BYTES + 256 * 1024,
-          exception_handlers={HTTPException: _font_too_large})
+    @post(
+        "/fonts",
+        request_max_body_size=certificates.MAX_FONT_BYTES + 256 * 1024,
+        exception_handlers={HTTPException: _font_too_large},
+    )
     async def font(self, request: Request, event_id: int, kind: str | None = None) -> Any:
         kind = _kind(kind)
         form = await request.form()
@@ -231,8 +338,17 @@ class CertificatePages(Controller):
             if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
                 raise ServiceError(_("请先选择要上传的文件。"))
             index = form_int(form, "font_index") or 0
-            info = await certificates.upload_font(user_of(request), event_id, upload.filename, await upload.read(), index=index)
-            flash(request, _("字体 {name} 已上传（{glyphs} 个字符）。在下面的“字体”中选择它即可使用。", name=info["family"], glyphs=info["glyphs"]))
+            info = await certificates.upload_font(
+                user_of(request), event_id, upload.filename, await upload.read(), index=index
+            )
+            flash(
+                request,
+                _(
+                    "字体 {name} 已上传（{glyphs} 个字符）。在下面的“字体”中选择它即可使用。",
+                    name=info["family"],
+                    glyphs=info["glyphs"],
+                ),
+            )
         except ServiceError as exc:
             flash(request, exc.message, "error")
         return redirect(f"/events/{event_id}/judging/certificates/design?kind={kind}")
@@ -256,8 +372,12 @@ class CertificatePages(Controller):
             with tempfile.TemporaryDirectory() as tmp:
                 pdf = Path(tmp) / "p.pdf"
                 pdf.write_bytes(data)
-                subprocess.run([tool, "-png", "-r", "60", "-singlefile", str(pdf), str(Path(tmp) / "p")], check=True, timeout=60,
-                               capture_output=True)
+                subprocess.run(
+                    [tool, "-png", "-r", "60", "-singlefile", str(pdf), str(Path(tmp) / "p")],
+                    check=True,
+                    timeout=60,
+                    capture_output=True,
+                )
                 return (Path(tmp) / "p.png").read_bytes()
 
         return Response(await asyncio.to_thread(convert), media_type="image/png", headers={"Cache-Control": "no-store"})
@@ -277,8 +397,14 @@ class CertificatePages(Controller):
         kind = _kind(kind)
         form = await request.form()
         try:
-            await certificates.start_batch(user_of(request), event_id, base_url_of(request), kind,
-                                           form_value(form, "school_code") or None, form_int(form, "category_id"))
+            await certificates.start_batch(
+                user_of(request),
+                event_id,
+                base_url_of(request),
+                kind,
+                form_value(form, "school_code") or None,
+                form_int(form, "category_id"),
+            )
             flash(request, _("证书 PDF 开始生成，完成后可在下面下载。"))
         except ServiceError as exc:
             flash(request, exc.message, "error")
@@ -322,8 +448,11 @@ class CertificatePages(Controller):
 async def _schools(event_id: int) -> list[dict[str, Any]]:
     from competitions.registration.tables import Entry
 
-    rows = await Entry.select(Entry.school.code.as_alias("code"), Entry.school.name.as_alias("name")).where(
-        (Entry.event == event_id) & (Entry.status == "approved")).distinct()
+    rows = (
+        await Entry.select(Entry.school.code.as_alias("code"), Entry.school.name.as_alias("name"))
+        .where((Entry.event == event_id) & (Entry.status == "approved"))
+        .distinct()
+    )
     return sorted(rows, key=lambda r: r["code"])
 
 
@@ -334,8 +463,12 @@ class SchoolCertificatePages(Controller):
 
     @get("/")
     async def index(self, request: Request) -> Any:
-        return render(request, "judging/certificates/school.html", events=await certificates.school_overview(user_of(request)),
-                      kind_labels=certificates.KIND_LABELS)
+        return render(
+            request,
+            "judging/certificates/school.html",
+            events=await certificates.school_overview(user_of(request)),
+            kind_labels=certificates.KIND_LABELS,
+        )
 
     @get("/{event_id:int}/certificates.pdf")
     async def download(self, request: Request, event_id: int, kind: str = "award") -> Response:
@@ -361,16 +494,37 @@ class VerifyPages(Controller):
         try:
             result = await certificates.verify(number, client_address(request), limited=not is_organizer(request))
         except TooManyRequests as exc:
-            response = render(request, "judging/certificates/verify.html", result=None, number=number, state="limited", message=exc.message, status_code=429)
+            response = render(
+                request,
+                "judging/certificates/verify.html",
+                result=None,
+                number=number,
+                state="limited",
+                message=exc.message,
+                status_code=429,
+            )
             response.headers["Retry-After"] = str(certificates.RETRY_AFTER_SECONDS)
             return response
         except ServiceError as exc:
-            return render(request, "judging/certificates/verify.html", result=None, number=number, state="unknown", message=exc.message,
-                          status_code=exc.status_code)
-        return render(request, "judging/certificates/verify.html", result=result, number=result["number"], state=result["status"],
-                      issued_text=show_time(result["issued_at"])[:10], revoked_text=show_time(result["revoked_at"]))
+            return render(
+                request,
+                "judging/certificates/verify.html",
+                result=None,
+                number=number,
+                state="unknown",
+                message=exc.message,
+                status_code=exc.status_code,
+            )
+        return render(
+            request,
+            "judging/certificates/verify.html",
+            result=result,
+            number=result["number"],
+            state=result["status"],
+            issued_text=show_time(result["issued_at"])[:10],
+            revoked_text=show_time(result["revoked_at"]),
+        )
 
 
 def page_routes() -> list[Any]:
     return [CertificatePages, SchoolCertificatePages, VerifyPages]
-

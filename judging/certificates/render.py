@@ -14,6 +14,7 @@ Coverage is checked before drawing (:meth:`CertificateRenderer.missing`): fpdf2 
 only warn when writing the file and leave the character out, so a certificate whose
 texts a font cannot draw is never drawn at all.
 """
+
 from __future__ import annotations
 
 import logging
@@ -307,7 +308,9 @@ class CertificateRenderer:
                 best, best_score = i, score
         return text[:best].rstrip(), text[best:].lstrip()
 
-    def layout(self, spec: dict[str, Any], text: str) -> tuple[float, list[tuple[list[tuple[str, str, float]], float]]] | None:
+    def layout(
+        self, spec: dict[str, Any], text: str
+    ) -> tuple[float, list[tuple[list[tuple[str, str, float]], float]]] | None:
         """How a text field is set: ``(size in pt, [(runs, width in mm)])`` with one line, or
         two for title-like fields (:data:`WRAP_TYPES`) that do not fit on one; ``None``
         when the text does not fit its box even at the smallest size allowed (shrink-to-fit

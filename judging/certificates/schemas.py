@@ -1,5 +1,6 @@
 """API bodies and answers of certificates: templates, batches, the coverage check, issued
 certificates and the public verification."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any

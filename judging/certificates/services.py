@@ -26,6 +26,7 @@ revocation and reissue, and public verification.
   text that does not fit its box even shrunk or on two lines, is listed by
   :func:`check` and left out of every PDF.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -73,8 +74,17 @@ log = logging.getLogger(__name__)
 KINDS = ("award", "participation", "adviser", "camp")
 KIND_LABELS = {"award": "获奖证书", "participation": "参赛证书", "adviser": "优秀辅导教师证书", "camp": "结营证书"}
 FIELD_LABELS = {
-    "name": "姓名", "school": "学校", "title": "作品名称", "category": "类别", "division": "组别", "award": "奖项",
-    "event": "赛事名称", "date": "日期", "number": "证书编号", "qr": "验证二维码", "text": "自由文字",
+    "name": "姓名",
+    "school": "学校",
+    "title": "作品名称",
+    "category": "类别",
+    "division": "组别",
+    "award": "奖项",
+    "event": "赛事名称",
+    "date": "日期",
+    "number": "证书编号",
+    "qr": "验证二维码",
+    "text": "自由文字",
 }
 ALIGNS = ("L", "C", "R")
 AWARD_ORDER = {"first": 0, "second": 1, "third": 2, None: 3}
@@ -116,7 +126,7 @@ def new_number(year: int) -> str:
     """A fresh certificate number: ``XM<year>-XXXX-XXXX-XXXX-XXXX`` (80 random bits, Crockford Base32)."""
     value = secrets.randbits(80)
     chars = "".join(ALPHABET[(value >> (5 * i)) & 31] for i in range(16))
-    return f"XM{year:04d}-" + "-".join(chars[i:i + 4] for i in range(0, 16, 4))
+    return f"XM{year:04d}-" + "-".join(chars[i : i + 4] for i in range(0, 16, 4))
 
 
 def normalize_number(text: str | None) -> str | None:
@@ -133,15 +143,28 @@ def normalize_number(text: str | None) -> str | None:
     match = NUMBER_RE.fullmatch(head + tail)
     if not match or any(c not in ALPHABET for c in tail):
         return None
-    return f"{head}-" + "-".join(tail[i:i + 4] for i in range(0, 16, 4))
+    return f"{head}-" + "-".join(tail[i : i + 4] for i in range(0, 16, 4))
 
 
 # --------------------------------------------------------------------------- templates
 
 
 def _f(type_: str, x: float, y: float, w: float, size: float, align: str = "L", **extra: Any) -> dict[str, Any]:
-    spec = {"type": type_, "x": x, "y": y, "w": w, "h": 0, "size": size, "align": align, "shrink": True, "font": "",
-            "color": "#000000", "prefix": "", "suffix": "", "text": ""}
+    spec = {
+        "type": type_,
+        "x": x,
+        "y": y,
+        "w": w,
+        "h": 0,
+        "size": size,
+        "align": align,
+        "shrink": True,
+        "font": "",
+        "color": "#000000",
+        "prefix": "",
+        "suffix": "",
+        "text": "",
+    }
     spec.update(extra)
     return spec
 
@@ -164,7 +187,9 @@ def default_fields(kind: str, width: float = 297.0, height: float = 210.0) -> li
 
 def _default_fields_a4(kind: str) -> list[dict[str, Any]]:
     red = "#B22222"
-    heading = {"award": "荣 誉 证 书", "participation": "参 赛 证 书", "adviser": "荣 誉 证 书", "camp": "结 营 证 书"}[kind]
+    heading = {"award": "荣 誉 证 书", "participation": "参 赛 证 书", "adviser": "荣 誉 证 书", "camp": "结 营 证 书"}[
+        kind
+    ]
     fields = [_f("text", 20, 26, 257, 40, "C", text=heading, color=red, shrink=False)]
     if kind == "adviser":
         fields += [
@@ -212,9 +237,20 @@ def _default_fields_a4(kind: str) -> list[dict[str, Any]]:
 
 def default_template(kind: str) -> dict[str, Any]:
     """The design used while an event has none stored for ``kind``."""
-    return {"kind": kind, "page_format": "A4", "orientation": "L", "background_key": None, "background_type": "",
-            "font": "builtin:serif", "fallback_font": "", "fields": default_fields(kind), "date_text": "",
-            "min_award": "first", "verify_base_url": "", "stored": False}
+    return {
+        "kind": kind,
+        "page_format": "A4",
+        "orientation": "L",
+        "background_key": None,
+        "background_type": "",
+        "font": "builtin:serif",
+        "fallback_font": "",
+        "fields": default_fields(kind),
+        "date_text": "",
+        "min_award": "first",
+        "verify_base_url": "",
+        "stored": False,
+    }
 
 
 def _check_kind(kind: str) -> str:
@@ -229,8 +265,12 @@ async def get_template(event_id: int, kind: str = "award", *, event: dict[str, A
     _check_kind(kind)
     if event is None:
         await get_event_row(event_id)
-    row = await CertificateTemplate.select().where(
-        (CertificateTemplate.event == event_id) & (CertificateTemplate.kind == kind)).output(load_json=True).first()
+    row = (
+        await CertificateTemplate.select()
+        .where((CertificateTemplate.event == event_id) & (CertificateTemplate.kind == kind))
+        .output(load_json=True)
+        .first()
+    )
     if row is None:
         return {**default_template(kind), "event": event_id}
     return {**row, "stored": True}
@@ -242,8 +282,14 @@ def _number(value: Any, label: str, low: float, high: float, errors: list[dict[s
     except (TypeError, ValueError):
         number = float("nan")
     if not (low <= number <= high):
-        errors.append({"field": f"fields.{index}", "message": _("第 {n} 个字段的{what}必须在 {low} 到 {high} 之间。",
-                                                                  n=index + 1, what=_(label), low=low, high=high)})
+        errors.append(
+            {
+                "field": f"fields.{index}",
+                "message": _(
+                    "第 {n} 个字段的{what}必须在 {low} 到 {high} 之间。", n=index + 1, what=_(label), low=low, high=high
+                ),
+            }
+        )
         return low
     return round(number, 2)
 
@@ -266,7 +312,9 @@ async def save_template(actor: Principal, event_id: int, kind: str, data: dict[s
     page_format = str(data.get("page_format", current["page_format"]) or "A4").upper()
     orientation = str(data.get("orientation", current["orientation"]) or "L").upper()
     if page_format not in PAGE_SIZES:
-        errors.append({"field": "page_format", "message": _("纸张大小必须是 {sizes} 之一。", sizes="、".join(PAGE_SIZES))})
+        errors.append(
+            {"field": "page_format", "message": _("纸张大小必须是 {sizes} 之一。", sizes="、".join(PAGE_SIZES))}
+        )
         page_format = "A4"
     if orientation not in ("L", "P"):
         errors.append({"field": "orientation", "message": _("方向必须是 L（横向）或 P（纵向）。")})
@@ -310,8 +358,14 @@ async def save_template(actor: Principal, event_id: int, kind: str, data: dict[s
         if re.fullmatch(r"#[0-9A-Fa-f]{3}", color):
             color = "#" + "".join(c * 2 for c in color[1:])
         if not re.fullmatch(r"#[0-9A-Fa-f]{6}", color):
-            errors.append({"field": f"fields.{i}", "message": _("第 {n} 个字段的颜色“{color}”无效：请写成 #RRGGBB，例如 #B22222。",
-                                                              n=i + 1, color=color[:20])})
+            errors.append(
+                {
+                    "field": f"fields.{i}",
+                    "message": _(
+                        "第 {n} 个字段的颜色“{color}”无效：请写成 #RRGGBB，例如 #B22222。", n=i + 1, color=color[:20]
+                    ),
+                }
+            )
             color = "#000000"
         text = str(spec.get("text") or "")[:300]
         if type_ == "text" and not text.strip():
@@ -319,14 +373,45 @@ async def save_template(actor: Principal, event_id: int, kind: str, data: dict[s
         if type_ == "text":
             bad = placeholder_errors(text)
             if bad == ["unbalanced"]:
-                errors.append({"field": f"fields.{i}", "message": _("第 {n} 个字段的文字中花括号不成对：占位符写成 {example}，文字里不要单独使用 {{ 或 }}。",
-                                                                  n=i + 1, example="{name}")})
+                errors.append(
+                    {
+                        "field": f"fields.{i}",
+                        "message": _(
+                            "第 {n} 个字段的文字中花括号不成对：占位符写成 {example}，文字里不要单独使用 {{ 或 }}。",
+                            n=i + 1,
+                            example="{name}",
+                        ),
+                    }
+                )
             elif bad:
-                errors.append({"field": f"fields.{i}", "message": _("第 {n} 个字段的文字中有无效的占位符 {placeholder}。可以使用：{allowed}。",
-                                                                  n=i + 1, placeholder=bad[0], allowed=ALLOWED_PLACEHOLDERS)})
-        fields.append({"type": type_, "x": x, "y": y, "w": w, "h": h, "size": size, "align": align,
-                       "shrink": bool(spec.get("shrink")), "font": field_font, "color": color.upper(),
-                       "prefix": str(spec.get("prefix") or "")[:60], "suffix": str(spec.get("suffix") or "")[:60], "text": text})
+                errors.append(
+                    {
+                        "field": f"fields.{i}",
+                        "message": _(
+                            "第 {n} 个字段的文字中有无效的占位符 {placeholder}。可以使用：{allowed}。",
+                            n=i + 1,
+                            placeholder=bad[0],
+                            allowed=ALLOWED_PLACEHOLDERS,
+                        ),
+                    }
+                )
+        fields.append(
+            {
+                "type": type_,
+                "x": x,
+                "y": y,
+                "w": w,
+                "h": h,
+                "size": size,
+                "align": align,
+                "shrink": bool(spec.get("shrink")),
+                "font": field_font,
+                "color": color.upper(),
+                "prefix": str(spec.get("prefix") or "")[:60],
+                "suffix": str(spec.get("suffix") or "")[:60],
+                "text": text,
+            }
+        )
     if not fields and not errors:
         errors.append({"field": "fields", "message": _("模板至少要有一个字段（例如姓名）。")})
     min_award = str(data.get("min_award", current["min_award"]) or "first")
@@ -334,28 +419,54 @@ async def save_template(actor: Principal, event_id: int, kind: str, data: dict[s
         errors.append({"field": "min_award", "message": _("优秀辅导教师的最低奖项必须是 first、second 或 third。")})
     verify_base_url = str(data.get("verify_base_url", current["verify_base_url"]) or "").strip().rstrip("/")
     if verify_base_url and not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:\d+)?(/[A-Za-z0-9._~\-/]*)?", verify_base_url):
-        errors.append({"field": "verify_base_url", "message": _("验证网址必须以 http:// 或 https:// 开头，例如 https://xinmiao.example.org。")})
+        errors.append(
+            {
+                "field": "verify_base_url",
+                "message": _("验证网址必须以 http:// 或 https:// 开头，例如 https://xinmiao.example.org。"),
+            }
+        )
     if errors:
         raise ValidationFailed(errors[0]["message"], errors=errors)
-    values = {"page_format": page_format, "orientation": orientation, "font": font, "fallback_font": fallback, "fields": fields,
-              "date_text": str(data.get("date_text", current["date_text"]) or "").strip()[:40], "min_award": min_award,
-              "verify_base_url": verify_base_url}
+    values = {
+        "page_format": page_format,
+        "orientation": orientation,
+        "font": font,
+        "fallback_font": fallback,
+        "fields": fields,
+        "date_text": str(data.get("date_text", current["date_text"]) or "").strip()[:40],
+        "min_award": min_award,
+        "verify_base_url": verify_base_url,
+    }
     return await _store_template(actor, event_id, kind, values, "certificate.template")
 
 
-async def _store_template(actor: Principal, event_id: int, kind: str, values: dict[str, Any], action: str) -> dict[str, Any]:
+async def _store_template(
+    actor: Principal, event_id: int, kind: str, values: dict[str, Any], action: str
+) -> dict[str, Any]:
     async def work() -> None:
-        existing = await CertificateTemplate.select(CertificateTemplate.id).where(
-            (CertificateTemplate.event == event_id) & (CertificateTemplate.kind == kind)).first()
+        existing = (
+            await CertificateTemplate.select(CertificateTemplate.id)
+            .where((CertificateTemplate.event == event_id) & (CertificateTemplate.kind == kind))
+            .first()
+        )
         stamp = {"updated_by": actor.id, "updated_at": now()}
         if existing is None:
             base = {k: v for k, v in default_template(kind).items() if k not in ("kind", "stored")}
-            await CertificateTemplate.insert(CertificateTemplate(event=event_id, kind=kind, **{**base, **values, **stamp}))
+            await CertificateTemplate.insert(
+                CertificateTemplate(event=event_id, kind=kind, **{**base, **values, **stamp})
+            )
         else:
-            await CertificateTemplate.update({getattr(CertificateTemplate, k): v for k, v in {**values, **stamp}.items()}).where(
-                CertificateTemplate.id == existing["id"])
-        await audit.record(actor, action, "event", event_id, event_id=event_id,
-                           summary=_("{kind}模板已更新", kind=_(KIND_LABELS[kind])))
+            await CertificateTemplate.update(
+                {getattr(CertificateTemplate, k): v for k, v in {**values, **stamp}.items()}
+            ).where(CertificateTemplate.id == existing["id"])
+        await audit.record(
+            actor,
+            action,
+            "event",
+            event_id,
+            event_id=event_id,
+            summary=_("{kind}模板已更新", kind=_(KIND_LABELS[kind])),
+        )
 
     await write_transaction(work)
     return await get_template(event_id, kind)
@@ -383,8 +494,13 @@ async def upload_background(actor: Principal, event_id: int, kind: str, data: by
     try:
         with Image.open(io.BytesIO(data)) as img:
             if img.width * img.height > MAX_BACKGROUND_PIXELS:
-                raise ValidationFailed(_("背景图片太大（{w}×{h} 像素），请缩小到 4000 万像素以内（A4 300 dpi 约 870 万像素）。",
-                                         w=img.width, h=img.height))
+                raise ValidationFailed(
+                    _(
+                        "背景图片太大（{w}×{h} 像素），请缩小到 4000 万像素以内（A4 300 dpi 约 870 万像素）。",
+                        w=img.width,
+                        h=img.height,
+                    )
+                )
             img.verify()
     except ValidationFailed:
         raise
@@ -393,7 +509,9 @@ async def upload_background(actor: Principal, event_id: int, kind: str, data: by
     key = f"{secrets.token_hex(16)}.{'png' if image_type == 'png' else 'jpg'}"
     _stored("backgrounds", key).write_bytes(data)
     old = (await get_template(event_id, kind)).get("background_key")
-    result = await _store_template(actor, event_id, kind, {"background_key": key, "background_type": image_type}, "certificate.background")
+    result = await _store_template(
+        actor, event_id, kind, {"background_key": key, "background_type": image_type}, "certificate.background"
+    )
     if old:
         _stored("backgrounds", old).unlink(missing_ok=True)
     return result
@@ -402,7 +520,9 @@ async def upload_background(actor: Principal, event_id: int, kind: str, data: by
 async def remove_background(actor: Principal, event_id: int, kind: str) -> dict[str, Any]:
     """Remove the background image of ``kind`` (the default frame is drawn instead)."""
     old = (await get_template(event_id, kind)).get("background_key")
-    result = await _store_template(actor, event_id, kind, {"background_key": None, "background_type": ""}, "certificate.background")
+    result = await _store_template(
+        actor, event_id, kind, {"background_key": None, "background_type": ""}, "certificate.background"
+    )
     if old:
         _stored("backgrounds", old).unlink(missing_ok=True)
     return result
@@ -429,8 +549,13 @@ def background_warning(template: dict[str, Any]) -> str | None:
     pw, ph = page_size(template["page_format"], template["orientation"])
     if not w or not h or abs((w / h) / (pw / ph) - 1) <= 0.02:
         return None
-    return _("背景图片的比例（{w}×{h} 像素）与纸张（{pw}×{ph} 毫米）不同，打印时会被拉伸铺满整页。请按纸张比例裁剪后重新上传，或改变纸张方向。",
-             w=w, h=h, pw=f"{pw:g}", ph=f"{ph:g}")
+    return _(
+        "背景图片的比例（{w}×{h} 像素）与纸张（{pw}×{ph} 毫米）不同，打印时会被拉伸铺满整页。请按纸张比例裁剪后重新上传，或改变纸张方向。",
+        w=w,
+        h=h,
+        pw=f"{pw:g}",
+        ph=f"{ph:g}",
+    )
 
 
 MAX_FONT_BYTES = 40 * 1024 * 1024
@@ -447,7 +572,9 @@ def _extract_from_collection(data: bytes, index: int) -> bytes:
         raise ValidationFailed(_("字体集文件已损坏或无法读取。")) from exc
     count = len(collection.fonts)
     if not 0 <= index < count:
-        raise ValidationFailed(_("字体集里有 {count} 个字体，序号必须在 0 到 {last} 之间。", count=count, last=count - 1))
+        raise ValidationFailed(
+            _("字体集里有 {count} 个字体，序号必须在 0 到 {last} 之间。", count=count, last=count - 1)
+        )
     out = io.BytesIO()
     try:
         collection.fonts[index].save(out)
@@ -487,16 +614,40 @@ async def upload_font(actor: Principal, event_id: int, filename: str, data: byte
         name = f"{name}#{index}"[:200]
 
     async def work() -> int:
-        row = CertificateFont(event=event_id, family=str(info["family"])[:100], filename=name, storage_key=key, format=info["format"],
-                              glyphs=info["glyphs"], size=len(data), uploaded_by=actor.id, uploaded_at=now())
+        row = CertificateFont(
+            event=event_id,
+            family=str(info["family"])[:100],
+            filename=name,
+            storage_key=key,
+            format=info["format"],
+            glyphs=info["glyphs"],
+            size=len(data),
+            uploaded_by=actor.id,
+            uploaded_at=now(),
+        )
         await row.save()
-        await audit.record(actor, "certificate.font", "event", event_id, event_id=event_id,
-                           summary=_("上传证书字体 {name}（{glyphs} 个字符）", name=name, glyphs=info["glyphs"]))
+        await audit.record(
+            actor,
+            "certificate.font",
+            "event",
+            event_id,
+            event_id=event_id,
+            summary=_("上传证书字体 {name}（{glyphs} 个字符）", name=name, glyphs=info["glyphs"]),
+        )
         return row.id
 
     font_id = await write_transaction(work)
-    return {"id": font_id, "ref": f"font:{font_id}", "family": info["family"], "filename": name, "glyphs": info["glyphs"],
-            "format": info["format"], "size": len(data), "collection_fonts": collection_count, "index": index if collection_count else None}
+    return {
+        "id": font_id,
+        "ref": f"font:{font_id}",
+        "family": info["family"],
+        "filename": name,
+        "glyphs": info["glyphs"],
+        "format": info["format"],
+        "size": len(data),
+        "collection_fonts": collection_count,
+        "index": index if collection_count else None,
+    }
 
 
 async def list_fonts(event_id: int) -> list[dict[str, Any]]:
@@ -504,8 +655,15 @@ async def list_fonts(event_id: int) -> list[dict[str, Any]]:
     each ``{"ref", "label", "glyphs"?, "filename"?}``."""
     fonts = [{"ref": ref, "label": _(label)} for ref, label in BUILTIN_FONTS.items()]
     for row in await CertificateFont.select().where(CertificateFont.event == event_id).order_by(CertificateFont.id):
-        fonts.append({"ref": f"font:{row['id']}", "label": f"{row['family']}（{row['filename']}）", "glyphs": row["glyphs"],
-                      "filename": row["filename"], "id": row["id"]})
+        fonts.append(
+            {
+                "ref": f"font:{row['id']}",
+                "label": f"{row['family']}（{row['filename']}）",
+                "glyphs": row["glyphs"],
+                "filename": row["filename"],
+                "id": row["id"],
+            }
+        )
     return fonts
 
 
@@ -523,8 +681,14 @@ async def require_finalized(event_id: int, *, round_row: dict[str, Any] | None =
     return round_row
 
 
-async def _recipients(event_id: int, kind: str, template: dict[str, Any], *, event: dict[str, Any] | None = None,
-                      round_row: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+async def _recipients(
+    event_id: int,
+    kind: str,
+    template: dict[str, Any],
+    *,
+    event: dict[str, Any] | None = None,
+    round_row: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     """Who gets a certificate of ``kind`` from the finalized results, with the texts to print."""
     results = (await compute_results(event_id, event=event, round_row=round_row))["entries"]
     if kind == "award":
@@ -534,7 +698,9 @@ async def _recipients(event_id: int, kind: str, template: dict[str, Any], *, eve
         chosen = {r["entry_id"]: r for r in results if not r["award"]}
         role = "student"
     elif kind == "adviser":
-        allowed = {"first": {"first"}, "second": {"first", "second"}, "third": {"first", "second", "third"}}[template["min_award"]]
+        allowed = {"first": {"first"}, "second": {"first", "second"}, "third": {"first", "second", "third"}}[
+            template["min_award"]
+        ]
         chosen = {r["entry_id"]: r for r in results if r["status"] == "complete" and r["award"] in allowed}
         role = "adviser"
     else:
@@ -544,19 +710,38 @@ async def _recipients(event_id: int, kind: str, template: dict[str, Any], *, eve
     entries: dict[int, dict[str, Any]] = {}
     members: list[dict[str, Any]] = []
     for start in range(0, len(ids), 900):
-        part = ids[start:start + 900]
-        for e in await Entry.select(Entry.id, Entry.school, Entry.school.code.as_alias("school_code"), Entry.category,
-                                    Entry.category.position.as_alias("category_position")).where(Entry.id.is_in(part)):
+        part = ids[start : start + 900]
+        for e in await Entry.select(
+            Entry.id,
+            Entry.school,
+            Entry.school.code.as_alias("school_code"),
+            Entry.category,
+            Entry.category.position.as_alias("category_position"),
+        ).where(Entry.id.is_in(part)):
             entries[e["id"]] = e
         members += await Member.select(Member.id, Member.entry, Member.name, Member.position).where(
-            Member.entry.is_in(part) & (Member.role == role))
+            Member.entry.is_in(part) & (Member.role == role)
+        )
     out = []
     for m in members:
         r, e = chosen[m["entry"]], entries[m["entry"]]
-        out.append({"member": m["id"], "entry": m["entry"], "school": e["school"], "school_code": e["school_code"],
-                    "school_name": r["school_name"], "category": e["category"], "category_name": r["category_name"],
-                    "category_position": e["category_position"], "division": r["division"], "title": r["title"],
-                    "award": r["award"], "name": m["name"], "position": m["position"]})
+        out.append(
+            {
+                "member": m["id"],
+                "entry": m["entry"],
+                "school": e["school"],
+                "school_code": e["school_code"],
+                "school_name": r["school_name"],
+                "category": e["category"],
+                "category_name": r["category_name"],
+                "category_position": e["category_position"],
+                "division": r["division"],
+                "title": r["title"],
+                "award": r["award"],
+                "name": m["name"],
+                "position": m["position"],
+            }
+        )
     return out
 
 
@@ -577,8 +762,9 @@ def kinds_for_event(event: dict[str, Any]) -> dict[str, str]:
     return {k: v for k, v in KIND_LABELS.items() if k in allowed}
 
 
-def _plan(event_year: int, event_id: int, kind: str, wanted: list[dict[str, Any]], rows: list[dict[str, Any]]
-          ) -> tuple[list[dict[str, Any]], list[int]]:
+def _plan(
+    event_year: int, event_id: int, kind: str, wanted: list[dict[str, Any]], rows: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[int]]:
     """What issuing would do: ``(new certificates, ids of valid ones to revoke)`` given who
     should have one (``wanted``) and the certificates of the kind that exist (``rows``)."""
     existing = {c["member"]: c for c in rows if c["status"] == "valid"}
@@ -590,7 +776,8 @@ def _plan(event_year: int, event_id: int, kind: str, wanted: list[dict[str, Any]
         seen.add(w["member"])
         old = existing.get(w["member"])
         if (old is not None and old["entry"] == w["entry"] and old["award"] == w["award"]) or (
-                old is None and (w["member"], w["entry"], w["award"]) in ever):
+            old is None and (w["member"], w["entry"], w["award"]) in ever
+        ):
             continue
         if old is not None:
             stale.append(old["id"])
@@ -600,21 +787,28 @@ def _plan(event_year: int, event_id: int, kind: str, wanted: list[dict[str, Any]
 
 
 async def _existing(event_id: int, kind: str) -> list[dict[str, Any]]:
-    return await Certificate.select(Certificate.id, Certificate.member, Certificate.entry, Certificate.award, Certificate.status).where(
-        (Certificate.event == event_id) & (Certificate.kind == kind))
+    return await Certificate.select(
+        Certificate.id, Certificate.member, Certificate.entry, Certificate.award, Certificate.status
+    ).where((Certificate.event == event_id) & (Certificate.kind == kind))
 
 
 async def mark_batches_stale(event_id: int, kind: str | None = None) -> None:
     """Mark the event's batch PDFs (of ``kind``, or all) as out of date: their files no
     longer match the valid certificates. Call inside the write transaction that changes them."""
-    where = (CertificateBatch.event == event_id) & (CertificateBatch.stale == False)  # noqa: E712
+    where = (CertificateBatch.event == event_id) & (CertificateBatch.stale == False)
     if kind:
         where &= CertificateBatch.kind == kind
     await CertificateBatch.update({CertificateBatch.stale: True}).where(where)
 
 
-async def ensure_certificates(event_id: int, kind: str = "award", actor: Principal | None = None, *,
-                              event: dict[str, Any] | None = None, round_row: dict[str, Any] | None = None) -> dict[str, int]:
+async def ensure_certificates(
+    event_id: int,
+    kind: str = "award",
+    actor: Principal | None = None,
+    *,
+    event: dict[str, Any] | None = None,
+    round_row: dict[str, Any] | None = None,
+) -> dict[str, int]:
     """Issue the certificates of ``kind`` that the finalized results call for and that do
     not exist yet; revoke valid ones the results no longer support (after an unlock and
     a new finalization). A certificate the organizer revoked is not issued again
@@ -637,16 +831,31 @@ async def ensure_certificates(event_id: int, kind: str = "award", actor: Princip
         new_rows, stale = _plan(event["year"], event_id, kind, wanted, await _existing(event_id, kind))
         stamp = now()
         if stale:
-            await Certificate.update({Certificate.status: "revoked", Certificate.revoked_at: stamp,
-                                      Certificate.revoked_reason: "定稿结果已变更，此证书作废。"}).where(Certificate.id.is_in(stale))
-        rows = [Certificate(number=new_number(event["year"]), event=event_id, kind=kind, issued_at=stamp, status="valid", **w)
-                for w in new_rows]
+            await Certificate.update(
+                {
+                    Certificate.status: "revoked",
+                    Certificate.revoked_at: stamp,
+                    Certificate.revoked_reason: "定稿结果已变更，此证书作废。",
+                }
+            ).where(Certificate.id.is_in(stale))
+        rows = [
+            Certificate(
+                number=new_number(event["year"]), event=event_id, kind=kind, issued_at=stamp, status="valid", **w
+            )
+            for w in new_rows
+        ]
         for start in range(0, len(rows), 500):
-            await Certificate.insert(*rows[start:start + 500])
+            await Certificate.insert(*rows[start : start + 500])
         if new_rows or stale:
             await mark_batches_stale(event_id, kind)
-            await audit.record(actor, "certificate.issue", "event", event_id, event_id=event_id,
-                               summary=_("颁发{kind} {n} 张，作废 {m} 张", kind=_(KIND_LABELS[kind]), n=len(new_rows), m=len(stale)))
+            await audit.record(
+                actor,
+                "certificate.issue",
+                "event",
+                event_id,
+                event_id=event_id,
+                summary=_("颁发{kind} {n} 张，作废 {m} 张", kind=_(KIND_LABELS[kind]), n=len(new_rows), m=len(stale)),
+            )
         return {"issued": len(new_rows), "revoked": len(stale), "valid": len(wanted)}
 
     return await write_transaction(work)
@@ -671,12 +880,26 @@ async def pending(event_id: int, kind: str) -> tuple[list[dict[str, Any]], set[i
 
 
 def _sort_key(c: dict[str, Any]) -> tuple:
-    return (c["school_code"], c["category_position"], c["category_name"], AWARD_ORDER.get(c["award"], 3), c["division"],
-            c["title"], c["position"], c.get("id") or 0)
+    return (
+        c["school_code"],
+        c["category_position"],
+        c["category_name"],
+        AWARD_ORDER.get(c["award"], 3),
+        c["division"],
+        c["title"],
+        c["position"],
+        c.get("id") or 0,
+    )
 
 
-async def list_certificates(event_id: int, kind: str | None = "award", school_id: int | None = None, category_id: int | None = None,
-                            status: str | None = "valid", search: str = "") -> list[dict[str, Any]]:
+async def list_certificates(
+    event_id: int,
+    kind: str | None = "award",
+    school_id: int | None = None,
+    category_id: int | None = None,
+    status: str | None = "valid",
+    search: str = "",
+) -> list[dict[str, Any]]:
     """Certificates of the event in print order (school, category, award), filtered."""
     where = Certificate.event == event_id
     if kind:
@@ -691,8 +914,14 @@ async def list_certificates(event_id: int, kind: str | None = "award", school_id
     search = (search or "").strip()
     if search:
         number = normalize_number(search)
-        rows = [r for r in rows if search in r["name"] or search in r["title"] or (number and r["number"] == number)
-                or search.upper() in r["number"]]
+        rows = [
+            r
+            for r in rows
+            if search in r["name"]
+            or search in r["title"]
+            or (number and r["number"] == number)
+            or search.upper() in r["number"]
+        ]
     rows.sort(key=_sort_key)
     return rows
 
@@ -714,8 +943,17 @@ def certificate_values(cert: dict[str, Any], event_name: str, date: str) -> dict
         award = "优秀辅导教师"
     else:
         award = AWARD_LABELS.get(cert.get("award") or "", "")
-    return {"name": cert["name"], "school": cert["school_name"], "title": cert["title"], "category": cert["category_name"],
-            "division": cert["division"], "award": award, "event": event_name, "date": date, "number": cert["number"]}
+    return {
+        "name": cert["name"],
+        "school": cert["school_name"],
+        "title": cert["title"],
+        "category": cert["category_name"],
+        "division": cert["division"],
+        "award": award,
+        "event": event_name,
+        "date": date,
+        "number": cert["number"],
+    }
 
 
 def verify_url(base_url: str, number: str) -> str:
@@ -727,14 +965,28 @@ async def _renderer_settings(event_id: int, kind: str, template: dict[str, Any],
     fonts = await _font_refs(event_id)
     event = await get_event_row(event_id)
     base = template.get("verify_base_url") or base_url
-    return RenderSettings(page_format=template["page_format"], orientation=template["orientation"], fonts=fonts,
-                          font=template["font"], fallback=template.get("fallback_font") or "", fields=template["fields"],
-                          background=background_path(template), verify_url=lambda number: verify_url(base, number),
-                          title=f"{event['name']} {KIND_LABELS[kind]}")
+    return RenderSettings(
+        page_format=template["page_format"],
+        orientation=template["orientation"],
+        fonts=fonts,
+        font=template["font"],
+        fallback=template.get("fallback_font") or "",
+        fields=template["fields"],
+        background=background_path(template),
+        verify_url=lambda number: verify_url(base, number),
+        title=f"{event['name']} {KIND_LABELS[kind]}",
+    )
 
 
-async def _prepare_certificates(event_id: int, kind: str, school_id: int | None, category_id: int | None, base_url: str, issue: bool,
-                   batch_id: int | None = None) -> dict[str, Any]:
+async def _prepare_certificates(
+    event_id: int,
+    kind: str,
+    school_id: int | None,
+    category_id: int | None,
+    base_url: str,
+    issue: bool,
+    batch_id: int | None = None,
+) -> dict[str, Any]:
     """The certificates of a PDF or check, split into printable values and problems.
 
     With ``issue`` (a PDF or batch) award certificates due after finalization are issued
@@ -758,12 +1010,17 @@ async def _prepare_certificates(event_id: int, kind: str, school_id: int | None,
     if not issue:
         new_rows, stale = await pending(event_id, kind)
         certs = [c for c in certs if c["id"] not in stale]
-        extra = [{**w, "id": None, "number": "", "kind": kind} for w in new_rows
-                 if (school_id is None or w["school"] == school_id) and (category_id is None or w["category"] == category_id)]
+        extra = [
+            {**w, "id": None, "number": "", "kind": kind}
+            for w in new_rows
+            if (school_id is None or w["school"] == school_id) and (category_id is None or w["category"] == category_id)
+        ]
         waiting = len(extra)
         certs = sorted(certs + extra, key=_sort_key)
     # loading the fonts takes ~0.5 s: off the event loop, like the drawing
-    renderer = await asyncio.to_thread(CertificateRenderer, await _renderer_settings(event_id, kind, template, base_url))
+    renderer = await asyncio.to_thread(
+        CertificateRenderer, await _renderer_settings(event_id, kind, template, base_url)
+    )
     date = date_text(template, round_row.get("finalized_at"))
     sample_number = f"XM{event['year']:04d}-0000-0000-0000-0000"  # same width as a real number
     printable, unprintable, overflow, left_out = [], [], [], []
@@ -773,7 +1030,9 @@ async def _prepare_certificates(event_id: int, kind: str, school_id: int | None,
         problems = renderer.missing(values)
         if problems:
             for p in problems:
-                unprintable.append({"name": p["text"], "characters": p["characters"], "field": p["field"], **who, "reason": "missing"})
+                unprintable.append(
+                    {"name": p["text"], "characters": p["characters"], "field": p["field"], **who, "reason": "missing"}
+                )
             left_out.append({**who, "reason": "missing"})
             continue
         over = renderer.overflow({**values, "number": values["number"] or sample_number})
@@ -783,16 +1042,30 @@ async def _prepare_certificates(event_id: int, kind: str, school_id: int | None,
             left_out.append({**who, "reason": "overflow"})
             continue
         printable.append(values)
-    return {"renderer": renderer, "printable": printable, "unprintable": unprintable, "overflow": overflow, "left_out": left_out,
-            "total": len(certs), "pending": waiting, "template": template}
+    return {
+        "renderer": renderer,
+        "printable": printable,
+        "unprintable": unprintable,
+        "overflow": overflow,
+        "left_out": left_out,
+        "total": len(certs),
+        "pending": waiting,
+        "template": template,
+    }
 
 
-async def _prepare(event_id: int, kind: str, school_id: int | None, category_id: int | None, base_url: str
-                   ) -> tuple[CertificateRenderer, list[dict[str, str]], list[dict[str, Any]], int]:
+async def _prepare(
+    event_id: int, kind: str, school_id: int | None, category_id: int | None, base_url: str
+) -> tuple[CertificateRenderer, list[dict[str, str]], list[dict[str, Any]], int]:
     """``(renderer, printable values, unprintable, total)`` as a PDF sees them (award
     certificates due are issued first); kept for ``bench/certificates.py``."""
     prepared = await _prepare_certificates(event_id, kind, school_id, category_id, base_url, issue=True)
-    return prepared["renderer"], prepared["printable"], prepared["unprintable"] + prepared["overflow"], prepared["total"]
+    return (
+        prepared["renderer"],
+        prepared["printable"],
+        prepared["unprintable"] + prepared["overflow"],
+        prepared["total"],
+    )
 
 
 def group_missing(unprintable: list[dict[str, Any]], examples: int = 5) -> list[dict[str, Any]]:
@@ -802,7 +1075,9 @@ def group_missing(unprintable: list[dict[str, Any]], examples: int = 5) -> list[
     groups: dict[str, dict[str, Any]] = {}
     for u in unprintable:
         for ch in u["characters"]:
-            g = groups.setdefault(ch, {"character": ch, "code_point": f"U+{ord(ch):04X}", "count": 0, "examples": [], "_seen": set()})
+            g = groups.setdefault(
+                ch, {"character": ch, "code_point": f"U+{ord(ch):04X}", "count": 0, "examples": [], "_seen": set()}
+            )
             key = u.get("certificate_id") or (u.get("holder"), u.get("number"))
             if key not in g["_seen"]:
                 g["_seen"].add(key)
@@ -839,8 +1114,9 @@ def base_url_warning(url: str) -> str | None:
     return _("证书二维码将指向 {url}，手机扫码可能无法打开；请在模板中填写公网验证网址。", url=url)
 
 
-async def file_names(event_id: int, kind: str, school_id: int | None = None, category_id: int | None = None,
-                     extra: str = "") -> tuple[str, str]:
+async def file_names(
+    event_id: int, kind: str, school_id: int | None = None, category_id: int | None = None, extra: str = ""
+) -> tuple[str, str]:
     """``(ASCII file name, UTF-8 file name)`` of a certificate PDF, naming the event, kind,
     school and category, e.g. ``certificates-3-award-HK01.pdf`` and
     ``2026年…大赛-获奖证书-海口市第一中学.pdf``."""
@@ -891,8 +1167,14 @@ async def school_id_for_code(school_code: str | None) -> int | None:
     return row["id"]
 
 
-async def check(actor: Principal, event_id: int, kind: str = "award", school_code: str | None = None,
-                category_id: int | None = None, base_url: str = "") -> dict[str, Any]:
+async def check(
+    actor: Principal,
+    event_id: int,
+    kind: str = "award",
+    school_code: str | None = None,
+    category_id: int | None = None,
+    base_url: str = "",
+) -> dict[str, Any]:
     """The coverage check before printing (read-only: it issues nothing):
     ``{"certificates": n, "printable": k, "unprintable": [{"name": text, "characters":
     [...], "field", "holder", "number", "certificate_id", "school_name"}],
@@ -907,14 +1189,27 @@ async def check(actor: Principal, event_id: int, kind: str = "award", school_cod
     school_id = await _school_scope(actor, school_code)
     prepared = await _prepare_certificates(event_id, kind, school_id, category_id, base_url, issue=False)
     base = verify_base(prepared["template"], base_url)
-    return {"certificates": prepared["total"], "printable": len(prepared["printable"]), "unprintable": prepared["unprintable"],
-            "missing_characters": group_missing(prepared["unprintable"]), "overflow": prepared["overflow"],
-            "left_out": prepared["left_out"], "pending": prepared["pending"], "verify_base_url": base,
-            "verify_base_url_warning": base_url_warning(base)}
+    return {
+        "certificates": prepared["total"],
+        "printable": len(prepared["printable"]),
+        "unprintable": prepared["unprintable"],
+        "missing_characters": group_missing(prepared["unprintable"]),
+        "overflow": prepared["overflow"],
+        "left_out": prepared["left_out"],
+        "pending": prepared["pending"],
+        "verify_base_url": base,
+        "verify_base_url_warning": base_url_warning(base),
+    }
 
 
-async def certificates_pdf(actor: Principal, event_id: int, base_url: str, kind: str = "award", school_code: str | None = None,
-                           category_id: int | None = None) -> tuple[bytes, dict[str, Any]]:
+async def certificates_pdf(
+    actor: Principal,
+    event_id: int,
+    base_url: str,
+    kind: str = "award",
+    school_code: str | None = None,
+    category_id: int | None = None,
+) -> tuple[bytes, dict[str, Any]]:
     """One PDF, one certificate per page in print order, fonts embedded; certificates the
     fonts cannot draw or whose texts do not fit are left out. Award certificates due
     after finalization are issued first; other kinds are printed as far as issued.
@@ -930,8 +1225,12 @@ async def certificates_pdf(actor: Principal, event_id: int, base_url: str, kind:
         return renderer.output()
 
     data = await asyncio.to_thread(draw)
-    return data, {"pages": len(printable), "unprintable": prepared["unprintable"], "overflow": prepared["overflow"],
-                  "left_out": prepared["left_out"]}
+    return data, {
+        "pages": len(printable),
+        "unprintable": prepared["unprintable"],
+        "overflow": prepared["overflow"],
+        "left_out": prepared["left_out"],
+    }
 
 
 async def certificate_pdf(certificate_id: int, base_url: str) -> tuple[bytes, dict[str, Any]]:
@@ -943,7 +1242,9 @@ async def certificate_pdf(certificate_id: int, base_url: str) -> tuple[bytes, di
     round_row = await current_round(cert["event"])
     event = await get_event_row(cert["event"])
     template = await get_template(cert["event"], cert["kind"])
-    renderer = await asyncio.to_thread(CertificateRenderer, await _renderer_settings(cert["event"], cert["kind"], template, base_url))
+    renderer = await asyncio.to_thread(
+        CertificateRenderer, await _renderer_settings(cert["event"], cert["kind"], template, base_url)
+    )
     values = certificate_values(cert, event["name"], date_text(template, round_row.get("finalized_at")))
     if renderer.missing(values):
         raise Conflict(_("这张证书含有所选字体无法显示的字，不能打印。请先在“打印前检查”中处理。"))
@@ -957,8 +1258,15 @@ async def certificate_pdf(certificate_id: int, base_url: str) -> tuple[bytes, di
     return await asyncio.to_thread(draw), cert
 
 
-SAMPLE = {"name": "阿依古丽·买买提", "school_name": "海口市第一中学", "title": "基于物联网的校园垃圾分类智能回收装置",
-          "category_name": "工程学", "division": "初中", "award": "first", "number": "XM2026-0000-0000-0000-0000"}
+SAMPLE = {
+    "name": "阿依古丽·买买提",
+    "school_name": "海口市第一中学",
+    "title": "基于物联网的校园垃圾分类智能回收装置",
+    "category_name": "工程学",
+    "division": "初中",
+    "award": "first",
+    "number": "XM2026-0000-0000-0000-0000",
+}
 
 
 async def preview(event_id: int, kind: str, base_url: str, template: dict[str, Any] | None = None) -> bytes:
@@ -1019,11 +1327,25 @@ async def revoke(actor: Principal, certificate_id: int, reason: str) -> dict[str
         raise Conflict(_("这张证书已经作废。"))
 
     async def work() -> None:
-        await Certificate.update({Certificate.status: "revoked", Certificate.revoked_at: now(), Certificate.revoked_reason: reason[:500],
-                                  Certificate.revoked_by: actor.id}).where(Certificate.id == certificate_id)
+        await Certificate.update(
+            {
+                Certificate.status: "revoked",
+                Certificate.revoked_at: now(),
+                Certificate.revoked_reason: reason[:500],
+                Certificate.revoked_by: actor.id,
+            }
+        ).where(Certificate.id == certificate_id)
         await mark_batches_stale(cert["event"], cert["kind"])
-        await audit.record(actor, "certificate.revoke", "certificate", certificate_id, event_id=cert["event"], entry_id=cert["entry"],
-                           summary=_("证书 {number} 已作废", number=cert["number"]), reason=reason)
+        await audit.record(
+            actor,
+            "certificate.revoke",
+            "certificate",
+            certificate_id,
+            event_id=cert["event"],
+            entry_id=cert["entry"],
+            summary=_("证书 {number} 已作废", number=cert["number"]),
+            reason=reason,
+        )
 
     await write_transaction(work)
     return {**cert, "status": "revoked", "revoked_reason": reason}
@@ -1045,41 +1367,94 @@ async def reissue(actor: Principal, certificate_id: int, reason: str) -> dict[st
     if cert["status"] != "valid":
         if cert["member"] is None:
             raise Conflict(_("这张证书的持有人已被删除，不能补发。"))
-        if await Certificate.exists().where((Certificate.event == cert["event"]) & (Certificate.kind == cert["kind"])
-                                            & (Certificate.member == cert["member"]) & (Certificate.status == "valid")):
-            raise Conflict(_("{name} 已有一张有效的{kind}，不能再补发。", name=cert["name"], kind=_(KIND_LABELS[cert["kind"]])))
+        if await Certificate.exists().where(
+            (Certificate.event == cert["event"])
+            & (Certificate.kind == cert["kind"])
+            & (Certificate.member == cert["member"])
+            & (Certificate.status == "valid")
+        ):
+            raise Conflict(
+                _("{name} 已有一张有效的{kind}，不能再补发。", name=cert["name"], kind=_(KIND_LABELS[cert["kind"]]))
+            )
         template = await get_template(cert["event"], cert["kind"])
         due = [w for w in await _recipients(cert["event"], cert["kind"], template) if w["member"] == cert["member"]]
         if not due:
-            raise Conflict(_("按定稿结果，{name} 不再获得{kind}，不能补发。", name=cert["name"], kind=_(KIND_LABELS[cert["kind"]])))
+            raise Conflict(
+                _("按定稿结果，{name} 不再获得{kind}，不能补发。", name=cert["name"], kind=_(KIND_LABELS[cert["kind"]]))
+            )
         fresh.update(due[0])
     if cert["member"] is not None:
         member = await Member.select(Member.name).where(Member.id == cert["member"]).first()
         if member:
             fresh["name"] = member["name"]
     if cert["entry"] is not None and "entry" not in fresh:
-        entry = await Entry.select(Entry.title, Entry.division, Entry.category.name.as_alias("category_name"),
-                                   Entry.school.name.as_alias("school_name")).where(Entry.id == cert["entry"]).first()
+        entry = (
+            await Entry.select(
+                Entry.title,
+                Entry.division,
+                Entry.category.name.as_alias("category_name"),
+                Entry.school.name.as_alias("school_name"),
+            )
+            .where(Entry.id == cert["entry"])
+            .first()
+        )
         if entry:
             fresh.update(entry)
-    keep = ("event", "kind", "member", "entry", "school", "category", "award", "name", "school_name", "school_code", "title",
-            "category_name", "category_position", "division", "position")
+    keep = (
+        "event",
+        "kind",
+        "member",
+        "entry",
+        "school",
+        "category",
+        "award",
+        "name",
+        "school_name",
+        "school_code",
+        "title",
+        "category_name",
+        "category_position",
+        "division",
+        "position",
+    )
     was_valid = cert["status"] == "valid"
 
     async def work() -> dict[str, Any]:
         stamp = now()
         if was_valid:
-            updated = await Certificate.update({Certificate.status: "revoked", Certificate.revoked_at: stamp,
-                                                Certificate.revoked_reason: reason[:500], Certificate.revoked_by: actor.id}).where(
-                (Certificate.id == certificate_id) & (Certificate.status == "valid")).returning(Certificate.id)
+            updated = (
+                await Certificate.update(
+                    {
+                        Certificate.status: "revoked",
+                        Certificate.revoked_at: stamp,
+                        Certificate.revoked_reason: reason[:500],
+                        Certificate.revoked_by: actor.id,
+                    }
+                )
+                .where((Certificate.id == certificate_id) & (Certificate.status == "valid"))
+                .returning(Certificate.id)
+            )
             if not updated:
                 raise Conflict(_("这张证书刚刚被作废或补发，请刷新页面。"))
-        row = Certificate(number=new_number(event["year"]), issued_at=stamp, status="valid", **{k: fresh.get(k, cert[k]) for k in keep})
+        row = Certificate(
+            number=new_number(event["year"]),
+            issued_at=stamp,
+            status="valid",
+            **{k: fresh.get(k, cert[k]) for k in keep},
+        )
         await row.save()
         await Certificate.update({Certificate.replaced_by: row.id}).where(Certificate.id == certificate_id)
         await mark_batches_stale(cert["event"], cert["kind"])
-        await audit.record(actor, "certificate.reissue", "certificate", row.id, event_id=cert["event"], entry_id=cert["entry"],
-                           summary=_("证书 {old} 作废，补发 {new}", old=cert["number"], new=row.number), reason=reason)
+        await audit.record(
+            actor,
+            "certificate.reissue",
+            "certificate",
+            row.id,
+            event_id=cert["event"],
+            entry_id=cert["entry"],
+            summary=_("证书 {old} 作废，补发 {new}", old=cert["number"], new=row.number),
+            reason=reason,
+        )
         return await _certificate(row.id)
 
     return await write_transaction(work)
@@ -1100,17 +1475,32 @@ async def verify(number: str, address: str | None, limited: bool = True) -> dict
     canonical = normalize_number(number)
     row = None
     if canonical:
-        row = await Certificate.select(Certificate.all_columns(), Certificate.event.name.as_alias("event_name")).where(
-            Certificate.number == canonical).first()
+        row = (
+            await Certificate.select(Certificate.all_columns(), Certificate.event.name.as_alias("event_name"))
+            .where(Certificate.number == canonical)
+            .first()
+        )
     if row is None:
         raise NotFound(_("查无此证书编号，请核对后重新输入。"))
     valid = row["status"] == "valid"
     award_label = "优秀辅导教师" if row["kind"] == "adviser" else AWARD_LABELS.get(row["award"] or "", "")
-    return {"valid": valid, "status": row["status"], "number": row["number"], "name": row["name"], "event": row["event_name"],
-            "award": row["award"], "award_label": award_label, "kind": row["kind"], "kind_label": KIND_LABELS[row["kind"]],
-            "title": row["title"], "category": row["category_name"], "division": row["division"],
-            "issued_at": row["issued_at"].isoformat(), "revoked_at": row["revoked_at"].isoformat() if row["revoked_at"] else None,
-            "revoked_reason": row["revoked_reason"] if not valid else None}
+    return {
+        "valid": valid,
+        "status": row["status"],
+        "number": row["number"],
+        "name": row["name"],
+        "event": row["event_name"],
+        "award": row["award"],
+        "award_label": award_label,
+        "kind": row["kind"],
+        "kind_label": KIND_LABELS[row["kind"]],
+        "title": row["title"],
+        "category": row["category_name"],
+        "division": row["division"],
+        "issued_at": row["issued_at"].isoformat(),
+        "revoked_at": row["revoked_at"].isoformat() if row["revoked_at"] else None,
+        "revoked_reason": row["revoked_reason"] if not valid else None,
+    }
 
 
 # --------------------------------------------------------------------------- background batches
@@ -1124,27 +1514,55 @@ def _batch_out(row: dict[str, Any]) -> dict[str, Any]:
         import json
 
         skipped = json.loads(skipped)
-    return {"id": row["id"], "event_id": row["event"], "kind": row["kind"], "school_id": row["school"], "category_id": row["category"],
-            "status": row["status"], "total": row["total"], "done": row["done"], "skipped": skipped, "size": row["size"],
-            "error": row["error"], "created_at": row["created_at"].isoformat(),
-            "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
-            "percent": int(100 * row["done"] / row["total"]) if row["total"] else (100 if row["status"] == "done" else 0),
-            "stale": bool(row.get("stale"))}
+    return {
+        "id": row["id"],
+        "event_id": row["event"],
+        "kind": row["kind"],
+        "school_id": row["school"],
+        "category_id": row["category"],
+        "status": row["status"],
+        "total": row["total"],
+        "done": row["done"],
+        "skipped": skipped,
+        "size": row["size"],
+        "error": row["error"],
+        "created_at": row["created_at"].isoformat(),
+        "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
+        "percent": int(100 * row["done"] / row["total"]) if row["total"] else (100 if row["status"] == "done" else 0),
+        "stale": bool(row.get("stale")),
+    }
 
 
-async def start_batch(actor: Principal, event_id: int, base_url: str, kind: str = "award", school_code: str | None = None,
-                      category_id: int | None = None) -> dict[str, Any]:
+async def start_batch(
+    actor: Principal,
+    event_id: int,
+    base_url: str,
+    kind: str = "award",
+    school_code: str | None = None,
+    category_id: int | None = None,
+) -> dict[str, Any]:
     """Queue a PDF of the event's (or one school's, or one category's) certificates,
     made in the background; follow it with :func:`batch_status`. 409 before finalization."""
     await check_kind_for_event(event_id, kind)
     school_id = await _school_scope(actor, school_code)
     await require_finalized(event_id)
-    if category_id is not None and not await Category.exists().where((Category.id == category_id) & (Category.event == event_id)):
+    if category_id is not None and not await Category.exists().where(
+        (Category.id == category_id) & (Category.event == event_id)
+    ):
         raise NotFound(_("类别不存在。"))
 
     async def work() -> int:
-        row = CertificateBatch(event=event_id, kind=kind, school=school_id, category=category_id, status="queued", base_url=base_url[:200],
-                               created_by=actor.id, created_at=now(), updated_at=now())
+        row = CertificateBatch(
+            event=event_id,
+            kind=kind,
+            school=school_id,
+            category=category_id,
+            status="queued",
+            base_url=base_url[:200],
+            created_by=actor.id,
+            created_at=now(),
+            updated_at=now(),
+        )
         await row.save()
         return row.id
 
@@ -1159,7 +1577,9 @@ async def _update_batch(batch_id: int, **values: Any) -> None:
     values["updated_at"] = now()
 
     async def work() -> None:
-        await CertificateBatch.update({getattr(CertificateBatch, k): v for k, v in values.items()}).where(CertificateBatch.id == batch_id)
+        await CertificateBatch.update({getattr(CertificateBatch, k): v for k, v in values.items()}).where(
+            CertificateBatch.id == batch_id
+        )
 
     await write_transaction(work)
 
@@ -1178,12 +1598,14 @@ async def run_batch(batch_id: int) -> None:
     try:
         await _update_batch(batch_id, status="running")
         await progressed("running")
-        prepared = await _prepare_certificates(row["event"], row["kind"], row["school"], row["category"], row["base_url"], issue=True, batch_id=batch_id)
+        prepared = await _prepare_certificates(
+            row["event"], row["kind"], row["school"], row["category"], row["base_url"], issue=True, batch_id=batch_id
+        )
         renderer, printable = prepared["renderer"], prepared["printable"]
         total = len(printable)
         await _update_batch(batch_id, total=total, skipped=prepared["unprintable"] + prepared["overflow"])
         for start in range(0, len(printable), BATCH_CHUNK):
-            chunk = printable[start:start + BATCH_CHUNK]
+            chunk = printable[start : start + BATCH_CHUNK]
             await asyncio.to_thread(renderer.add, chunk)
             done += len(chunk)
             await _update_batch(batch_id, done=done)
@@ -1235,11 +1657,18 @@ async def list_batches(actor: Principal, event_id: int) -> list[dict[str, Any]]:
     where = CertificateBatch.event == event_id
     if actor.role == "school":
         where &= CertificateBatch.school == actor.school_id
-    rows = await CertificateBatch.select(CertificateBatch.all_columns(), CertificateBatch.school.name.as_alias("school_name"),
-                                         CertificateBatch.school.code.as_alias("school_code"),
-                                         CertificateBatch.category.name.as_alias("category_name"),
-                                         CertificateBatch.category.code.as_alias("category_code")).where(where).order_by(
-        CertificateBatch.id, ascending=False).output(load_json=True)
+    rows = (
+        await CertificateBatch.select(
+            CertificateBatch.all_columns(),
+            CertificateBatch.school.name.as_alias("school_name"),
+            CertificateBatch.school.code.as_alias("school_code"),
+            CertificateBatch.category.name.as_alias("category_name"),
+            CertificateBatch.category.code.as_alias("category_code"),
+        )
+        .where(where)
+        .order_by(CertificateBatch.id, ascending=False)
+        .output(load_json=True)
+    )
     out = []
     finalized_at = await _finalized_at(event_id) if rows else None
     for r in rows:
@@ -1247,8 +1676,15 @@ async def list_batches(actor: Principal, event_id: int) -> list[dict[str, Any]]:
         if r["status"] in ("queued", "running") and (now() - r["updated_at"]).total_seconds() > STALE_BATCH_SECONDS:
             item["status"] = "failed"
         item["stale"] = item["status"] == "done" and _outdated(r, finalized_at)
-        out.append({**item, "school_name": r["school_name"], "category_name": r["category_name"], "school_code": r["school_code"],
-                    "category_code": r["category_code"]})
+        out.append(
+            {
+                **item,
+                "school_name": r["school_name"],
+                "category_name": r["category_name"],
+                "school_code": r["school_code"],
+                "category_code": r["category_code"],
+            }
+        )
     return out
 
 
@@ -1261,8 +1697,16 @@ async def open_batch(actor: Principal, batch_id: int) -> tuple[dict[str, Any], P
         raise Conflict(_("证书 PDF 还在生成中。"))
     if row["stale"]:
         raise Conflict(_("这份证书 PDF 已过期：生成之后有证书颁发、作废、补发或结果重新定稿。请重新生成一份。"))
-    school = await School.select(School.code, School.name).where(School.id == row["school"]).first() if row["school"] else None
-    category = await Category.select(Category.code, Category.name).where(Category.id == row["category"]).first() if row["category"] else None
+    school = (
+        await School.select(School.code, School.name).where(School.id == row["school"]).first()
+        if row["school"]
+        else None
+    )
+    category = (
+        await Category.select(Category.code, Category.name).where(Category.id == row["category"]).first()
+        if row["category"]
+        else None
+    )
     row["school_code"], row["school_name"] = (school["code"], school["name"]) if school else ("", "")
     row["category_code"], row["category_name"] = (category["code"], category["name"]) if category else ("", "")
     return row, _stored("batches", row["storage_key"])
@@ -1278,8 +1722,11 @@ async def school_overview(actor: Principal) -> list[dict[str, Any]]:
         kinds = []
         for kind in KINDS:
             if kind != "award" and not await Certificate.exists().where(
-                    (Certificate.event == event["event_id"]) & (Certificate.kind == kind) & (Certificate.school == actor.school_id)
-                    & (Certificate.status == "valid")):
+                (Certificate.event == event["event_id"])
+                & (Certificate.kind == kind)
+                & (Certificate.school == actor.school_id)
+                & (Certificate.status == "valid")
+            ):
                 continue
             try:
                 prepared = await _prepare_certificates(event["event_id"], kind, actor.school_id, None, "", issue=False)
@@ -1288,8 +1735,15 @@ async def school_overview(actor: Principal) -> list[dict[str, Any]]:
             if kind != "award":  # only what has been issued is printed for these kinds
                 prepared["total"] -= prepared["pending"]
                 prepared["left_out"] = [x for x in prepared["left_out"] if x["certificate_id"]]
-            kinds.append({"kind": kind, "label": KIND_LABELS[kind], "total": prepared["total"],
-                          "printable": prepared["total"] - len(prepared["left_out"]), "left_out": prepared["left_out"]})
+            kinds.append(
+                {
+                    "kind": kind,
+                    "label": KIND_LABELS[kind],
+                    "total": prepared["total"],
+                    "printable": prepared["total"] - len(prepared["left_out"]),
+                    "left_out": prepared["left_out"],
+                }
+            )
         out.append({**event, "kinds": kinds})
     return out
 
@@ -1302,18 +1756,27 @@ async def school_events(actor: Principal) -> list[dict[str, Any]]:
 
     if actor.school_id is None:
         return []
-    finalized = await Round.select(Round.event, Round.event.name.as_alias("name"), Round.event.year.as_alias("year")).where(
-        (Round.is_current == True) & (Round.state == RoundState.FINALIZED.value))  # noqa: E712
+    finalized = await Round.select(
+        Round.event, Round.event.name.as_alias("name"), Round.event.year.as_alias("year")
+    ).where((Round.is_current.eq(True)) & (Round.state == RoundState.FINALIZED.value))
     out = []
     for r in sorted(finalized, key=lambda r: -r["event"]):
-        n = await Entry.count().where((Entry.event == r["event"]) & (Entry.school == actor.school_id) & (Entry.status == "approved"))
+        n = await Entry.count().where(
+            (Entry.event == r["event"]) & (Entry.school == actor.school_id) & (Entry.status == "approved")
+        )
         if n:
             out.append({"event_id": r["event"], "name": r["name"], "year": r["year"], "entries": n})
     return out
 
 
-async def on_results_finalized(event_id: int, actor: Principal, *, event: dict[str, Any] | None = None,
-                               round: dict[str, Any] | None = None, **_signal: Any) -> None:
+async def on_results_finalized(
+    event_id: int,
+    actor: Principal,
+    *,
+    event: dict[str, Any] | None = None,
+    round: dict[str, Any] | None = None,
+    **_signal: Any,
+) -> None:
     """Receiver of :data:`app.signals.results_finalized`: award certificates exist from finalization
     on (numbers issued once; participation, adviser and camp certificates only on request). Uses the
     event and round rows the sender loaded, when it sends them."""

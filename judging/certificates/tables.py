@@ -1,4 +1,5 @@
 """Certificate tables: fonts, templates (background, fields in mm), issued certificates with their numbers, background batches."""
+
 from __future__ import annotations
 
 from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
@@ -112,4 +113,3 @@ class CertificateBatch(Table, tablename="certificate_batch"):
     #: set when a certificate of the event was issued, revoked or reissued after the batch
     #: was started: its file no longer matches the valid certificates and is not handed out
     stale = Boolean(default=False)
-

@@ -9,6 +9,7 @@ needs); a repair pass then moves unscored assignments along chains of eligible j
 chain can even the loads further: loads differ by at most one where conflicts allow.
 Assignments that already have a score (or a draft) are always kept.
 """
+
 from __future__ import annotations
 
 import random
@@ -72,8 +73,11 @@ def plan_assignments(
             by_category[code].append(judge)
     candidates: dict[int, list[int]] = {}
     for entry in entries:
-        candidates[entry.entry_id] = [j.user_id for j in by_category.get(entry.category_code, ())
-                                      if conflict_reason(j, entry, city_conflict) is None]
+        candidates[entry.entry_id] = [
+            j.user_id
+            for j in by_category.get(entry.category_code, ())
+            if conflict_reason(j, entry, city_conflict) is None
+        ]
     order = sorted(entries, key=lambda e: (len(candidates[e.entry_id]), rng.random()))
     unassigned = []
     for entry in order:
@@ -91,7 +95,9 @@ def plan_assignments(
     return plan, sorted(unassigned, key=lambda u: u["code"])
 
 
-def _balance(plan: dict[int, set[int]], candidates: dict[int, list[int]], kept: dict[int, set[int]], load: dict[int, int]) -> None:
+def _balance(
+    plan: dict[int, set[int]], candidates: dict[int, list[int]], kept: dict[int, set[int]], load: dict[int, int]
+) -> None:
     """Even out ``load`` (changing ``plan`` in place) by cost-reducing paths: a chain of
     moves of non-kept assignments X -e1-> Y -e2-> Z ... that takes one assignment off a
     judge with load L and gives one to a judge with load <= L - 2 (every other judge on
@@ -113,7 +119,9 @@ def _balance(plan: dict[int, set[int]], candidates: dict[int, list[int]], kept: 
         for level in levels:
             if level - levels[-1] < 2:
                 break
-            path = _cost_reducing_path(plan, candidates, movable, load, [j for j, n in load.items() if n >= level], level - 2)
+            path = _cost_reducing_path(
+                plan, candidates, movable, load, [j for j, n in load.items() if n >= level], level - 2
+            )
             if path:
                 break
         if not path:
@@ -127,7 +135,9 @@ def _balance(plan: dict[int, set[int]], candidates: dict[int, list[int]], kept: 
         load[path[-1][2]] += 1
 
 
-def _direct_moves(plan: dict[int, set[int]], candidates: dict[int, list[int]], movable: dict[int, set[int]], load: dict[int, int]) -> None:
+def _direct_moves(
+    plan: dict[int, set[int]], candidates: dict[int, list[int]], movable: dict[int, set[int]], load: dict[int, int]
+) -> None:
     """The cheap first part of :func:`_balance`: chains of length one (a judge hands an
     entry straight to the least loaded eligible judge with at least two fewer)."""
     moved = True
@@ -152,8 +162,14 @@ def _direct_moves(plan: dict[int, set[int]], candidates: dict[int, list[int]], m
                 moved = True
 
 
-def _cost_reducing_path(plan: dict[int, set[int]], candidates: dict[int, list[int]], movable: dict[int, set[int]],
-                        load: dict[int, int], sources: list[int], limit: int) -> list[tuple[int, int, int]] | None:
+def _cost_reducing_path(
+    plan: dict[int, set[int]],
+    candidates: dict[int, list[int]],
+    movable: dict[int, set[int]],
+    load: dict[int, int],
+    sources: list[int],
+    limit: int,
+) -> list[tuple[int, int, int]] | None:
     """Breadth-first search from ``sources`` for a judge with load <= ``limit`` reachable by
     handing entries on: ``[(giver, entry_id, taker), ...]`` or ``None``. Each entry is
     expanded once (the judges it can go to do not depend on who gives it)."""
@@ -187,12 +203,21 @@ async def entry_profiles(entry_ids: list[int]) -> list[EntryProfile]:
     """Entries as :class:`EntryProfile` with their advisers' names (two queries)."""
     if not entry_ids:
         return []
-    rows = await Entry.select(Entry.id, Entry.code, Entry.school, Entry.school.city.as_alias("city"),
-                              Entry.category.code.as_alias("category_code")).where(Entry.id.is_in(entry_ids))
+    rows = await Entry.select(
+        Entry.id,
+        Entry.code,
+        Entry.school,
+        Entry.school.city.as_alias("city"),
+        Entry.category.code.as_alias("category_code"),
+    ).where(Entry.id.is_in(entry_ids))
     advisers: dict[int, set[str]] = defaultdict(set)
-    for m in await Member.select(Member.entry, Member.name).where(Member.entry.is_in(entry_ids) & (Member.role == "adviser")):
+    for m in await Member.select(Member.entry, Member.name).where(
+        Member.entry.is_in(entry_ids) & (Member.role == "adviser")
+    ):
         advisers[m["entry"]].add(m["name"])
-    return [EntryProfile(r["id"], r["code"], r["category_code"], r["school"], r["city"], advisers[r["id"]]) for r in rows]
+    return [
+        EntryProfile(r["id"], r["code"], r["category_code"], r["school"], r["city"], advisers[r["id"]]) for r in rows
+    ]
 
 
 async def generate(actor: Principal, event_id: int, judges_per_entry: int, seed: int = 0) -> dict[str, Any]:
@@ -214,29 +239,49 @@ async def generate(actor: Principal, event_id: int, judges_per_entry: int, seed:
     for s in scored:
         kept[s["entry"]].add(s["judge"])
         kept_assignment_ids.add(s["assignment"])
-    plan, unassigned = plan_assignments(entries, judges, judges_per_entry, city_conflict=event["judge_city_conflict"],
-                                        kept=dict(kept), seed=seed or round_row["id"])
+    plan, unassigned = plan_assignments(
+        entries,
+        judges,
+        judges_per_entry,
+        city_conflict=event["judge_city_conflict"],
+        kept=dict(kept),
+        seed=seed or round_row["id"],
+    )
 
     async def work() -> int:
-        existing = await Assignment.select(Assignment.id, Assignment.entry, Assignment.judge).where(Assignment.round == round_row["id"])
+        existing = await Assignment.select(Assignment.id, Assignment.entry, Assignment.judge).where(
+            Assignment.round == round_row["id"]
+        )
         wanted = {(e, j) for e, js in plan.items() for j in js}
-        drop = [a["id"] for a in existing if (a["entry"], a["judge"]) not in wanted and a["id"] not in kept_assignment_ids]
+        drop = [
+            a["id"] for a in existing if (a["entry"], a["judge"]) not in wanted and a["id"] not in kept_assignment_ids
+        ]
         if drop and not is_sqlite():
             # a judge's first PUT locks its assignment row too: whichever comes second waits
             for start in range(0, len(drop), 500):
-                await Assignment.select(Assignment.id).where(Assignment.id.is_in(drop[start:start + 500])).lock_rows()
+                await Assignment.select(Assignment.id).where(Assignment.id.is_in(drop[start : start + 500])).lock_rows()
         # a sheet stored since the plan was made is kept as well (deleting the assignment would delete it)
-        scored_now = {s["assignment"] for s in await Score.select(Score.assignment).where(Score.round == round_row["id"])}
+        scored_now = {
+            s["assignment"] for s in await Score.select(Score.assignment).where(Score.round == round_row["id"])
+        }
         dropping = {i for i in drop if i not in scored_now}
         keep_pairs = {(a["entry"], a["judge"]) for a in existing if a["id"] in scored_now}
         present = {(a["entry"], a["judge"]) for a in existing if a["id"] not in dropping}
         ordered = sorted(dropping)
         for start in range(0, len(ordered), 500):
-            await Assignment.delete().where(Assignment.id.is_in(ordered[start:start + 500]))
+            await Assignment.delete().where(Assignment.id.is_in(ordered[start : start + 500]))
         await _insert_assignments(round_row["id"], sorted(wanted - present))
         total = len(wanted | keep_pairs)
-        await audit.record(actor, "assignments.generate", "event", event_id, event_id=event_id,
-                           summary=_("每个作品 {k} 位评委：共 {n} 条分配，{u} 个作品评委不足", k=judges_per_entry, n=total, u=len(unassigned)))
+        await audit.record(
+            actor,
+            "assignments.generate",
+            "event",
+            event_id,
+            event_id=event_id,
+            summary=_(
+                "每个作品 {k} 位评委：共 {n} 条分配，{u} 个作品评委不足", k=judges_per_entry, n=total, u=len(unassigned)
+            ),
+        )
         return total
 
     total = await write_transaction(work)
@@ -248,7 +293,7 @@ async def _insert_assignments(round_id: int, pairs: list[tuple[int, int]]) -> No
     multi-row INSERT: building 15,000 Piccolo row objects costs seconds)."""
     at = times.now()
     for start in range(0, len(pairs), 500):
-        chunk = pairs[start:start + 500]
+        chunk = pairs[start : start + 500]
         values = ", ".join(["({}, {}, {}, {})"] * len(chunk))
         args = [value for entry_id, judge_id in chunk for value in (round_id, entry_id, judge_id, at)]
         await Assignment.raw(f'INSERT INTO assignment ("round", "entry", "judge", "created_at") VALUES {values}', *args)
@@ -276,7 +321,9 @@ async def move_assignment(actor: Principal, assignment_id: int, judge_user_id: i
     reason = conflict_reason(judge, entry, event["judge_city_conflict"])
     if reason:
         raise ValidationFailed(_("不能分配：{reason}。", reason=_(CONFLICT_LABELS[reason])))
-    if await Assignment.exists().where((Assignment.round == row["round"]) & (Assignment.entry == row["entry"]) & (Assignment.judge == judge_user_id)):
+    if await Assignment.exists().where(
+        (Assignment.round == row["round"]) & (Assignment.entry == row["entry"]) & (Assignment.judge == judge_user_id)
+    ):
         raise Conflict(_("该评委已分配到这个作品。"))
 
     async def work() -> None:
@@ -287,8 +334,15 @@ async def move_assignment(actor: Principal, assignment_id: int, judge_user_id: i
         if await Score.exists().where(Score.assignment == assignment_id):
             raise Conflict(_("该评委已经评分，不能改派（否则会丢失评分）。"))
         await Assignment.update({Assignment.judge: judge_user_id}).where(Assignment.id == assignment_id)
-        await audit.record(actor, "assignment.move", "assignment", assignment_id, event_id=round_row["event"], entry_id=row["entry"],
-                           changes={"judge": [row["judge"], judge_user_id]})
+        await audit.record(
+            actor,
+            "assignment.move",
+            "assignment",
+            assignment_id,
+            event_id=round_row["event"],
+            entry_id=row["entry"],
+            changes={"judge": [row["judge"], judge_user_id]},
+        )
 
     await write_transaction(work)
     return {"id": assignment_id, "entry_id": row["entry"], "judge_id": judge_user_id}
@@ -309,7 +363,9 @@ async def is_assigned(judge_user_id: int, entry_id: int) -> bool:
 
 
 async def assigned_entry_ids(judge_user_id: int, event_id: int) -> list[int]:
-    rows = await Assignment.select(Assignment.entry).where((Assignment.judge == judge_user_id) & (Assignment.round.event == event_id))
+    rows = await Assignment.select(Assignment.entry).where(
+        (Assignment.judge == judge_user_id) & (Assignment.round.event == event_id)
+    )
     return sorted({r["entry"] for r in rows})
 
 
@@ -332,20 +388,44 @@ async def my_assignments(actor: Principal) -> list[dict[str, Any]]:
     """The judge's assignments in current rounds: ``[{"entry_id", "event_id", "status",
     "code", "title", "category_code", "division", "version", "total"}]``; ``status`` is
     ``pending``, ``draft`` (some criteria scored) or ``scored``."""
-    rows = await Assignment.select(
-        Assignment.id, Assignment.entry, Assignment.round.event.as_alias("event_id"), Assignment.round.state.as_alias("round_state"),
-        Assignment.entry.code.as_alias("code"), Assignment.entry.title.as_alias("title"),
-        Assignment.entry.category.code.as_alias("category_code"), Assignment.entry.division.as_alias("division"),
-    ).where((Assignment.judge == actor.id) & (Assignment.round.is_current == True)).order_by(Assignment.entry.code)  # noqa: E712
-    scores = {s["assignment"]: s for s in await Score.select(Score.assignment, Score.complete, Score.version, Score.total).where(
-        Score.judge == actor.id)}
+    rows = (
+        await Assignment.select(
+            Assignment.id,
+            Assignment.entry,
+            Assignment.round.event.as_alias("event_id"),
+            Assignment.round.state.as_alias("round_state"),
+            Assignment.entry.code.as_alias("code"),
+            Assignment.entry.title.as_alias("title"),
+            Assignment.entry.category.code.as_alias("category_code"),
+            Assignment.entry.division.as_alias("division"),
+        )
+        .where((Assignment.judge == actor.id) & (Assignment.round.is_current.eq(True)))
+        .order_by(Assignment.entry.code)
+    )
+    scores = {
+        s["assignment"]: s
+        for s in await Score.select(Score.assignment, Score.complete, Score.version, Score.total).where(
+            Score.judge == actor.id
+        )
+    }
     result = []
     for r in rows:
         score = scores.get(r["id"])
         status = "pending" if score is None else ("scored" if score["complete"] else "draft")
-        result.append({"entry_id": r["entry"], "event_id": r["event_id"], "status": status, "code": r["code"], "title": r["title"],
-                       "category_code": r["category_code"], "division": r["division"], "round_state": r["round_state"],
-                       "version": score["version"] if score else 0, "total": score["total"] if score else None})
+        result.append(
+            {
+                "entry_id": r["entry"],
+                "event_id": r["event_id"],
+                "status": status,
+                "code": r["code"],
+                "title": r["title"],
+                "category_code": r["category_code"],
+                "division": r["division"],
+                "round_state": r["round_state"],
+                "version": score["version"] if score else 0,
+                "total": score["total"] if score else None,
+            }
+        )
     return result
 
 
@@ -355,13 +435,19 @@ async def judge_sheets(event_id: int) -> list[dict[str, Any]]:
     await get_event_row(event_id)
     round_row = await current_round(event_id)
     rows = await Assignment.select(
-        Assignment.judge, Assignment.judge.display_name.as_alias("name"), Assignment.judge.username.as_alias("username"),
-        Assignment.entry.code.as_alias("code"), Assignment.entry.title.as_alias("title"),
-        Assignment.entry.category.code.as_alias("category_code"), Assignment.entry.division.as_alias("division"),
+        Assignment.judge,
+        Assignment.judge.display_name.as_alias("name"),
+        Assignment.judge.username.as_alias("username"),
+        Assignment.entry.code.as_alias("code"),
+        Assignment.entry.title.as_alias("title"),
+        Assignment.entry.category.code.as_alias("category_code"),
+        Assignment.entry.division.as_alias("division"),
     ).where(Assignment.round == round_row["id"])
     sheets: dict[int, dict[str, Any]] = {}
     for r in rows:
-        sheet = sheets.setdefault(r["judge"], {"judge_id": r["judge"], "name": r["name"] or r["username"], "entries": []})
+        sheet = sheets.setdefault(
+            r["judge"], {"judge_id": r["judge"], "name": r["name"] or r["username"], "entries": []}
+        )
         sheet["entries"].append({k: r[k] for k in ("code", "title", "category_code", "division")})
     for sheet in sheets.values():
         sheet["entries"].sort(key=lambda e: e["code"])
@@ -385,8 +471,13 @@ async def assignment_board(event_id: int, k: int | None = None) -> dict[str, Any
     entry_ids = await round_entry_ids(round_row)
     entries = await entry_profiles(entry_ids)
     judges = await judge_profiles(event_id)
-    rows = await Assignment.select(Assignment.id, Assignment.entry, Assignment.judge).where(Assignment.round == round_row["id"])
-    sheets = {s["assignment"]: s["complete"] for s in await Score.select(Score.assignment, Score.complete).where(Score.round == round_row["id"])}
+    rows = await Assignment.select(Assignment.id, Assignment.entry, Assignment.judge).where(
+        Assignment.round == round_row["id"]
+    )
+    sheets = {
+        s["assignment"]: s["complete"]
+        for s in await Score.select(Score.assignment, Score.complete).where(Score.round == round_row["id"])
+    }
     per_entry: dict[int, int] = defaultdict(int)
     load: dict[int, int] = defaultdict(int)
     scored: dict[int, int] = defaultdict(int)
@@ -400,7 +491,9 @@ async def assignment_board(event_id: int, k: int | None = None) -> dict[str, Any
     if short:
         ids = [e.entry_id for e in short]
         for start in range(0, len(ids), 900):
-            for r in await Entry.select(Entry.id, Entry.title, Entry.division).where(Entry.id.is_in(ids[start:start + 900])):
+            for r in await Entry.select(Entry.id, Entry.title, Entry.division).where(
+                Entry.id.is_in(ids[start : start + 900])
+            ):
                 titles[r["id"]] = r
     shortfall = []
     for e in sorted(short, key=lambda e: e.code):
@@ -410,14 +503,37 @@ async def assignment_board(event_id: int, k: int | None = None) -> dict[str, Any
             reason = conflict_reason(j, e, event["judge_city_conflict"])
             if reason:
                 conflicts[reason] += 1
-        shortfall.append({"entry_id": e.entry_id, "code": e.code, "title": titles.get(e.entry_id, {}).get("title", ""),
-                          "division": titles.get(e.entry_id, {}).get("division", ""), "category_code": e.category_code,
-                          "assigned": per_entry[e.entry_id], "needed": needed, "category_judges": len(of_category),
-                          "eligible": len(of_category) - sum(conflicts.values()), "conflicts": dict(conflicts)})
+        shortfall.append(
+            {
+                "entry_id": e.entry_id,
+                "code": e.code,
+                "title": titles.get(e.entry_id, {}).get("title", ""),
+                "division": titles.get(e.entry_id, {}).get("division", ""),
+                "category_code": e.category_code,
+                "assigned": per_entry[e.entry_id],
+                "needed": needed,
+                "category_judges": len(of_category),
+                "eligible": len(of_category) - sum(conflicts.values()),
+                "conflicts": dict(conflicts),
+            }
+        )
     return {
-        "state": round_row["state"], "total": len(rows), "entries": len(entries),
-        "judges": sorted(({"judge_id": j.user_id, "name": j.name, "category_codes": sorted(j.category_codes),
-                           "assigned": load[j.user_id], "scored": scored[j.user_id]} for j in judges), key=lambda j: j["name"]),
+        "state": round_row["state"],
+        "total": len(rows),
+        "entries": len(entries),
+        "judges": sorted(
+            (
+                {
+                    "judge_id": j.user_id,
+                    "name": j.name,
+                    "category_codes": sorted(j.category_codes),
+                    "assigned": load[j.user_id],
+                    "scored": scored[j.user_id],
+                }
+                for j in judges
+            ),
+            key=lambda j: j["name"],
+        ),
         "shortfall": shortfall,
     }
 
@@ -430,10 +546,17 @@ async def judge_board(event_id: int, judge_user_id: int) -> list[dict[str, Any]]
     (a judge's sheet exists: such an assignment cannot be moved)."""
     event = await get_event_row(event_id)
     round_row = await current_round(event_id)
-    mine = await Assignment.select(
-        Assignment.id, Assignment.entry, Assignment.entry.code.as_alias("code"), Assignment.entry.title.as_alias("title"),
-        Assignment.entry.division.as_alias("division"),
-    ).where((Assignment.round == round_row["id"]) & (Assignment.judge == judge_user_id)).order_by(Assignment.entry.code)
+    mine = (
+        await Assignment.select(
+            Assignment.id,
+            Assignment.entry,
+            Assignment.entry.code.as_alias("code"),
+            Assignment.entry.title.as_alias("title"),
+            Assignment.entry.division.as_alias("division"),
+        )
+        .where((Assignment.round == round_row["id"]) & (Assignment.judge == judge_user_id))
+        .order_by(Assignment.entry.code)
+    )
     if not mine:
         return []
     entry_ids = [a["entry"] for a in mine]
@@ -445,15 +568,32 @@ async def judge_board(event_id: int, judge_user_id: int) -> list[dict[str, Any]]
     for a in everyone:
         load[a["judge"]] += 1
         on_entry[a["entry"]].add(a["judge"])
-    sheets = {s["assignment"]: s["complete"] for s in await Score.select(Score.assignment, Score.complete).where(
-        Score.assignment.is_in([a["id"] for a in mine]))}
+    sheets = {
+        s["assignment"]: s["complete"]
+        for s in await Score.select(Score.assignment, Score.complete).where(
+            Score.assignment.is_in([a["id"] for a in mine])
+        )
+    }
     result = []
     for a in mine:
         entry = profiles[a["entry"]]
-        options = [{"judge_id": j.user_id, "name": j.name, "load": load[j.user_id]} for j in judges
-                   if j.user_id not in on_entry[a["entry"]] and eligible(j, entry, event["judge_city_conflict"])]
+        options = [
+            {"judge_id": j.user_id, "name": j.name, "load": load[j.user_id]}
+            for j in judges
+            if j.user_id not in on_entry[a["entry"]] and eligible(j, entry, event["judge_city_conflict"])
+        ]
         options.sort(key=lambda o: (o["load"], o["name"]))
         status = "pending" if a["id"] not in sheets else ("scored" if sheets[a["id"]] else "draft")
-        result.append({"assignment_id": a["id"], "entry_id": a["entry"], "code": a["code"], "title": a["title"],
-                       "category_code": entry.category_code, "division": a["division"], "status": status, "options": options})
+        result.append(
+            {
+                "assignment_id": a["id"],
+                "entry_id": a["entry"],
+                "code": a["code"],
+                "title": a["title"],
+                "category_code": entry.category_code,
+                "division": a["division"],
+                "status": status,
+                "options": options,
+            }
+        )
     return result

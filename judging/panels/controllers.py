@@ -1,4 +1,5 @@
 """JSON API of panels: judges of an event, assignment generation and sheets, a judge's own assignments, moving an assignment."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -42,7 +43,9 @@ class PanelEventApi(Controller):
     @post("/assignments/generate", status_code=200, responses=responses(401, 403, 404, 409, 422))
     async def generate(self, request: Request, event_id: int, data: GenerateIn) -> GenerateOut:
         """Give every approved entry k judges of its category, never a conflicted one; keeps scored assignments."""
-        return answer(GenerateOut, await assignments.generate(user_of(request), event_id, data.judges_per_entry, data.seed))
+        return answer(
+            GenerateOut, await assignments.generate(user_of(request), event_id, data.judges_per_entry, data.seed)
+        )
 
     @get("/assignments/sheets", responses=responses(401, 403, 404))
     async def sheets(self, event_id: int) -> list[JudgeSheetOut]:
@@ -57,7 +60,12 @@ class PanelApi(Controller):
     async def my_assignments(self, request: Request) -> list[MyAssignmentOut]:
         return answer(list[MyAssignmentOut], await assignments.my_assignments(user_of(request)))
 
-    @post("/assignments/{assignment_id:int}/move", guards=[organizer_only], status_code=200, responses=responses(401, 403, 404, 409, 422))
+    @post(
+        "/assignments/{assignment_id:int}/move",
+        guards=[organizer_only],
+        status_code=200,
+        responses=responses(401, 403, 404, 409, 422),
+    )
     async def move(self, request: Request, assignment_id: int, data: MoveIn) -> MovedOut:
         return answer(MovedOut, await assignments.move_assignment(user_of(request), assignment_id, data.judge_id))
 

@@ -1,4 +1,5 @@
 """Panel pages: an event's judges and conflicts, assignment board, printed score sheets; the judge's own tablet pages (my entries, an entry, the score form with its offline outbox)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -61,14 +62,31 @@ class PanelPages(Controller):
         editing = next((j for j in judges if j["user_id"] == edit), None)
         if editing:
             school_code = next((s["code"] for s in school_rows if s["name"] == editing["school_name"]), "")
-            form = {"username": editing["username"], "category_codes": editing["category_codes"], "school_code": school_code,
-                    "city": editing["city"] or "", "conflict_entries": "、".join(editing["conflict_entry_codes"]),
-                    "conflict_schools": "、".join(editing["conflict_school_codes"]),
-                    "conflict_advisers": "、".join(editing["conflict_advisers"] or [])}
+            form = {
+                "username": editing["username"],
+                "category_codes": editing["category_codes"],
+                "school_code": school_code,
+                "city": editing["city"] or "",
+                "conflict_entries": "、".join(editing["conflict_entry_codes"]),
+                "conflict_schools": "、".join(editing["conflict_school_codes"]),
+                "conflict_advisers": "、".join(editing["conflict_advisers"] or []),
+            }
         event_row = await events.get_event_row(event_id)
-        return await judging_page(request, event_id, "panels/judges.html", "judges", judges=judges, categories=categories, schools=school_rows,
-                           cities=schools.HAINAN_CITIES, judge_accounts=accounts_, on_event=on_event, form=form, editing=editing,
-                           city_conflict=event_row["judge_city_conflict"])
+        return await judging_page(
+            request,
+            event_id,
+            "panels/judges.html",
+            "judges",
+            judges=judges,
+            categories=categories,
+            schools=school_rows,
+            cities=schools.HAINAN_CITIES,
+            judge_accounts=accounts_,
+            on_event=on_event,
+            form=form,
+            editing=editing,
+            city_conflict=event_row["judge_city_conflict"],
+        )
 
     @post("/judges")
     async def add_judge(self, request: Request, event_id: int) -> Any:
@@ -99,19 +117,35 @@ class PanelPages(Controller):
 
     @post("/judges/{user_id:int}/remove")
     async def remove_judge(self, request: Request, event_id: int, user_id: int) -> Any:
-        await attempt(request, panels.remove_judge(user_of(request), event_id, user_id), _("已将该评委移出本赛事。已有的分配和评分仍保留，请重新生成分配。"))
+        await attempt(
+            request,
+            panels.remove_judge(user_of(request), event_id, user_id),
+            _("已将该评委移出本赛事。已有的分配和评分仍保留，请重新生成分配。"),
+        )
         return back_to(event_id, "/judges")
 
     @get("/assignments")
-    async def assignments_page(self, request: Request, event_id: int, k: int | None = None, judge: int | None = None) -> Any:
+    async def assignments_page(
+        self, request: Request, event_id: int, k: int | None = None, judge: int | None = None
+    ) -> Any:
         k = k if k and 1 <= k <= 20 else None
         board = await assignments.assignment_board(event_id, k)
         selected = next((j for j in board["judges"] if j["judge_id"] == judge), None)
         if selected is None and board["judges"]:
             selected = next((j for j in board["judges"] if j["assigned"]), None)
         rows = await assignments.judge_board(event_id, selected["judge_id"]) if selected else []
-        return await judging_page(request, event_id, "panels/assignments.html", "assignments", board=board, k=k, selected=selected, rows=rows,
-                           conflict_labels=assignments.CONFLICT_LABELS, status_labels=SHEET_STATUS_LABELS)
+        return await judging_page(
+            request,
+            event_id,
+            "panels/assignments.html",
+            "assignments",
+            board=board,
+            k=k,
+            selected=selected,
+            rows=rows,
+            conflict_labels=assignments.CONFLICT_LABELS,
+            status_labels=SHEET_STATUS_LABELS,
+        )
 
     @post("/assignments/generate")
     async def generate(self, request: Request, event_id: int) -> Any:
@@ -123,9 +157,12 @@ class PanelPages(Controller):
             flash(request, exc.message, "error")
             return back_to(event_id, "/assignments")
         short = len(result["unassigned_entries"])
-        flash(request, _("已生成分配：共 {n} 条分配。", n=result["assignments"]) + (
-            _("有 {u} 个作品评委不足，见下方说明。", u=short) if short else _("每个作品都有 {k} 位评委。", k=k)),
-            "warning" if short else "success")
+        flash(
+            request,
+            _("已生成分配：共 {n} 条分配。", n=result["assignments"])
+            + (_("有 {u} 个作品评委不足，见下方说明。", u=short) if short else _("每个作品都有 {k} 位评委。", k=k)),
+            "warning" if short else "success",
+        )
         return back_to(event_id, f"/assignments?k={k}")
 
     @post("/assignments/{assignment_id:int}/move")
@@ -153,20 +190,39 @@ class PanelPages(Controller):
         for sheet in sheets:
             groups: dict[str, dict[str, Any]] = {}
             for e in sheet["entries"]:
-                group = groups.setdefault(e["category_code"], {"category_code": e["category_code"], "entries": [],
-                                                               "criteria": rubrics.get(category_ids.get(e["category_code"]), [])})
+                group = groups.setdefault(
+                    e["category_code"],
+                    {
+                        "category_code": e["category_code"],
+                        "entries": [],
+                        "criteria": rubrics.get(category_ids.get(e["category_code"]), []),
+                    },
+                )
                 group["entries"].append(e)
             sheet["groups"] = list(groups.values())
         categories = {c["code"]: c["name"] for c in await events.list_categories(event_id)}
         ctx = await event_context(event_id)
-        return render(request, "judging/scoring/sheets.html", sheets=sheets, categories=categories,
-                      printed_at=local_now().strftime("%Y-%m-%d %H:%M"), number_text=number_text, **ctx)
+        return render(
+            request,
+            "judging/scoring/sheets.html",
+            sheets=sheets,
+            categories=categories,
+            printed_at=local_now().strftime("%Y-%m-%d %H:%M"),
+            number_text=number_text,
+            **ctx,
+        )
 
 
 def _score_view(sheet: dict[str, Any]) -> dict[str, Any]:
     """What the page script needs of a score sheet (and what a 409 sends back)."""
-    return {"criteria": sheet.get("criteria") or {}, "comment": sheet.get("comment") or "", "version": sheet.get("version") or 0,
-            "total": sheet.get("total") or "", "complete": bool(sheet.get("complete")), "locked": bool(sheet.get("locked"))}
+    return {
+        "criteria": sheet.get("criteria") or {},
+        "comment": sheet.get("comment") or "",
+        "version": sheet.get("version") or 0,
+        "total": sheet.get("total") or "",
+        "complete": bool(sheet.get("complete")),
+        "locked": bool(sheet.get("locked")),
+    }
 
 
 class JudgePages(Controller):
@@ -182,9 +238,16 @@ class JudgePages(Controller):
                 if not kind_of(event["kind"]).judged:
                     continue
                 ctx = await event_context(event["id"])
-                blocks.append({"event": ctx["event"], "state": ctx["state"], "state_label": ctx["state_label"],
-                               "round_label": ctx["round_label"], "progress": await scoring.progress(event["id"]),
-                               "judges": len(await panels.list_judges(event["id"]))})
+                blocks.append(
+                    {
+                        "event": ctx["event"],
+                        "state": ctx["state"],
+                        "state_label": ctx["state_label"],
+                        "round_label": ctx["round_label"],
+                        "progress": await scoring.progress(event["id"]),
+                        "judges": len(await panels.list_judges(event["id"])),
+                    }
+                )
             return render(request, "judging/scoring/events.html", blocks=blocks)
         mine = await assignments.my_assignments(user)
         by_event: dict[int, dict[str, Any]] = {}
@@ -192,12 +255,21 @@ class JudgePages(Controller):
             block = by_event.get(a["event_id"])
             if block is None:
                 event = await events.get_event(a["event_id"])
-                block = by_event[a["event_id"]] = {"event": event, "entries": [], "scored": 0, "locked": RoundState.of(a["round_state"]).scores_locked,
-                                                   "state": a["round_state"],
-                                                   "state_label": _(RoundState.of(a["round_state"]).label)}
-            block["entries"].append({**a, "total_text": two(a["total"]), "status_label": _(SHEET_STATUS_LABELS[a["status"]])})
+                block = by_event[a["event_id"]] = {
+                    "event": event,
+                    "entries": [],
+                    "scored": 0,
+                    "locked": RoundState.of(a["round_state"]).scores_locked,
+                    "state": a["round_state"],
+                    "state_label": _(RoundState.of(a["round_state"]).label),
+                }
+            block["entries"].append(
+                {**a, "total_text": two(a["total"]), "status_label": _(SHEET_STATUS_LABELS[a["status"]])}
+            )
             block["scored"] += a["status"] == "scored"
-        return render(request, "judging/scoring/my_entries.html", blocks=list(by_event.values()), status_labels=_status_labels())
+        return render(
+            request, "judging/scoring/my_entries.html", blocks=list(by_event.values()), status_labels=_status_labels()
+        )
 
     @get("/entries/{entry_id:int}", guards=[judge_only])
     async def entry(self, request: Request, entry_id: int) -> Any:
@@ -211,35 +283,69 @@ class JudgePages(Controller):
         documents: list[dict[str, Any]] = []
         if docs is not None:
             try:
-                documents = [{**d, "size_text": size_text(d.get("size")), "kind_text": d.get("kind_label") or d.get("kind")}
-                             for d in await docs.list_documents(user, entry_id)]
+                documents = [
+                    {**d, "size_text": size_text(d.get("size")), "kind_text": d.get("kind_label") or d.get("kind")}
+                    for d in await docs.list_documents(user, entry_id)
+                ]
             except (NotImplementedError, ServiceError):
                 documents = []
-        criteria = [{**c, "buttons": point_buttons(c["max_points"]), "step": "0.5" if Decimal(c["max_points"]) <= 10 else "1",
-                     "weight_text": number_text(c["weight"]), "max_text": number_text(c["max_points"])} for c in sheet["rubric"]]
+        criteria = [
+            {
+                **c,
+                "buttons": point_buttons(c["max_points"]),
+                "step": "0.5" if Decimal(c["max_points"]) <= 10 else "1",
+                "weight_text": number_text(c["weight"]),
+                "max_text": number_text(c["max_points"]),
+            }
+            for c in sheet["rubric"]
+        ]
         max_total = number_text(sum((Decimal(c["weight"]) for c in sheet["rubric"]), Decimal(0)))
         data = {
-            "entryId": entry_id, "userId": user.id, "url": f"/judging/entries/{entry_id}/score",
-            "rubric": [{"code": c["code"], "name": c["name"], "weight": number_text(c["weight"]), "max_points": number_text(c["max_points"])}
-                       for c in sheet["rubric"]],
+            "entryId": entry_id,
+            "userId": user.id,
+            "url": f"/judging/entries/{entry_id}/score",
+            "rubric": [
+                {
+                    "code": c["code"],
+                    "name": c["name"],
+                    "weight": number_text(c["weight"]),
+                    "max_points": number_text(c["max_points"]),
+                }
+                for c in sheet["rubric"]
+            ],
             "server": _score_view(sheet),
             "messages": _judge_messages(),
             "eventId": entry["event_id"],
         }
-        return render(request, "judging/scoring/score.html", entry=entry, event=event, sheet=sheet, criteria=criteria, data=data,
-                      round_state=(await rounds.current_round(entry["event_id"]))["state"],
-                      max_total=max_total, total_text=two(sheet["total"]), documents=documents, documents_enabled=docs is not None,
-                      students=[m for m in entry["members"] if m["role"] == "student"],
-                      position=position + 1, count=len(mine), scored=sum(1 for a in mine if a["status"] == "scored"),
-                      previous=mine[position - 1] if position > 0 else None,
-                      next=mine[position + 1] if position + 1 < len(mine) else None)
+        return render(
+            request,
+            "judging/scoring/score.html",
+            entry=entry,
+            event=event,
+            sheet=sheet,
+            criteria=criteria,
+            data=data,
+            round_state=(await rounds.current_round(entry["event_id"]))["state"],
+            max_total=max_total,
+            total_text=two(sheet["total"]),
+            documents=documents,
+            documents_enabled=docs is not None,
+            students=[m for m in entry["members"] if m["role"] == "student"],
+            position=position + 1,
+            count=len(mine),
+            scored=sum(1 for a in mine if a["status"] == "scored"),
+            previous=mine[position - 1] if position > 0 else None,
+            next=mine[position + 1] if position + 1 < len(mine) else None,
+        )
 
     @get("/entries/{entry_id:int}/score", guards=[judge_only])
     async def get_score(self, request: Request, entry_id: int) -> Response:
         try:
             sheet = await scoring.get_my_score(user_of(request), entry_id)
         except ServiceError as exc:
-            return json_response({"status_code": exc.status_code, "detail": exc.message, "extra": exc.extra}, exc.status_code)
+            return json_response(
+                {"status_code": exc.status_code, "detail": exc.message, "extra": exc.extra}, exc.status_code
+            )
         return json_response(_score_view(sheet))
 
     @put("/entries/{entry_id:int}/score", guards=[judge_only])
@@ -259,7 +365,9 @@ class JudgePages(Controller):
             return json_response({"status_code": 400, "detail": _("请求格式不正确。"), "extra": None}, 400)
         comment = body.get("comment")
         try:
-            saved = await scoring.put_score(user, entry_id, body["criteria"], comment if isinstance(comment, str) else None, version)
+            saved = await scoring.put_score(
+                user, entry_id, body["criteria"], comment if isinstance(comment, str) else None, version
+            )
         except ServiceError as exc:
             payload: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.message, "extra": exc.extra}
             if isinstance(exc, Conflict):
@@ -282,7 +390,11 @@ async def _my_progress(user: Any, entry_id: int) -> dict[str, Any] | None:
     if event_id is None:
         return None
     in_event = [a for a in mine if a["event_id"] == event_id]
-    return {"event_id": event_id, "scored": sum(1 for a in in_event if a["status"] == "scored"), "assigned": len(in_event)}
+    return {
+        "event_id": event_id,
+        "scored": sum(1 for a in in_event if a["status"] == "scored"),
+        "assigned": len(in_event),
+    }
 
 
 def _status_labels() -> dict[str, str]:

@@ -1,4 +1,5 @@
 """API bodies and answers of panels: a judge of an event, assignment generation, judges' sheets, a judge's assignments, moving an assignment."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -25,7 +26,6 @@ class GenerateIn(msgspec.Struct):
 
 class MoveIn(msgspec.Struct):
     judge_id: int
-
 
 
 class JudgeOut(msgspec.Struct, omit_defaults=True):

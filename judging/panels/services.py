@@ -1,4 +1,5 @@
 """Judges of an event (评委) and conflicts of interest (回避)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -82,7 +83,11 @@ async def add_judge(actor: Principal, event_id: int, data: dict[str, Any]) -> di
     if city:  # the region's full name, as schools carry it, so 海口 and 海口市 are one city for conflicts
         city = (await resolve_region(city, field="city"))["name"]
     if data.get("school_code"):
-        school = await School.select(School.id, School.city).where(School.code == str(data["school_code"]).strip().upper()).first()
+        school = (
+            await School.select(School.id, School.city)
+            .where(School.code == str(data["school_code"]).strip().upper())
+            .first()
+        )
         if school is None:
             raise ValidationFailed(_("找不到代码为“{code}”的学校。", code=data["school_code"]))
         school_id, city = school["id"], city or school["city"]
@@ -93,26 +98,45 @@ async def add_judge(actor: Principal, event_id: int, data: dict[str, Any]) -> di
             raise ValidationFailed(_("找不到代码为“{code}”的学校。", code=code))
         conflict_schools.append(school["id"])
     values = {
-        "category_codes": codes, "school": school_id, "city": city,
+        "category_codes": codes,
+        "school": school_id,
+        "city": city,
         "conflict_entries": [int(e) for e in data.get("conflict_entries") or []],
         "conflict_schools": conflict_schools,
         "conflict_advisers": [str(a).strip() for a in data.get("conflict_advisers") or [] if str(a).strip()],
     }
-    existing = await EventJudge.select(EventJudge.id).where((EventJudge.event == event_id) & (EventJudge.user == user["id"])).first()
+    existing = (
+        await EventJudge.select(EventJudge.id)
+        .where((EventJudge.event == event_id) & (EventJudge.user == user["id"]))
+        .first()
+    )
     if existing:
-        await EventJudge.update({getattr(EventJudge, k): v for k, v in values.items()}).where(EventJudge.id == existing["id"])
+        await EventJudge.update({getattr(EventJudge, k): v for k, v in values.items()}).where(
+            EventJudge.id == existing["id"]
+        )
         judge_id = existing["id"]
     else:
         row = EventJudge(event=event_id, user=user["id"], **values)
         await row.save()
         judge_id = row.id
-    await audit.record(actor, "judge.add", "event_judge", judge_id, event_id=event_id, summary=username,
-                       changes={"category_codes": [None, codes]})
+    await audit.record(
+        actor,
+        "judge.add",
+        "event_judge",
+        judge_id,
+        event_id=event_id,
+        summary=username,
+        changes={"category_codes": [None, codes]},
+    )
     return {"id": judge_id, "user_id": user["id"], "username": username, "display_name": user["display_name"], **values}
 
 
 async def remove_judge(actor: Principal, event_id: int, user_id: int) -> None:
-    deleted = await EventJudge.delete().where((EventJudge.event == event_id) & (EventJudge.user == user_id)).returning(EventJudge.id)
+    deleted = (
+        await EventJudge.delete()
+        .where((EventJudge.event == event_id) & (EventJudge.user == user_id))
+        .returning(EventJudge.id)
+    )
     if not deleted:
         raise NotFound(_("该评委不在本赛事中。"))
     await audit.record(actor, "judge.remove", "event_judge", deleted[0]["id"], event_id=event_id)
@@ -120,28 +144,58 @@ async def remove_judge(actor: Principal, event_id: int, user_id: int) -> None:
 
 async def judge_profiles(event_id: int) -> list[JudgeProfile]:
     """Every judge of the event as :class:`JudgeProfile` (one query)."""
-    rows = await EventJudge.select(
-        EventJudge.all_columns(), EventJudge.user.display_name.as_alias("name"), EventJudge.user.username.as_alias("username"),
-    ).where(EventJudge.event == event_id).order_by(EventJudge.id).output(load_json=True)
+    rows = (
+        await EventJudge.select(
+            EventJudge.all_columns(),
+            EventJudge.user.display_name.as_alias("name"),
+            EventJudge.user.username.as_alias("username"),
+        )
+        .where(EventJudge.event == event_id)
+        .order_by(EventJudge.id)
+        .output(load_json=True)
+    )
     return [
         JudgeProfile(
-            user_id=r["user"], name=r["name"] or r["username"], category_codes=set(r["category_codes"] or []),
-            school_id=r["school"], city=r["city"], conflict_entries=set(r["conflict_entries"] or []),
-            conflict_schools=set(r["conflict_schools"] or []), conflict_advisers=set(r["conflict_advisers"] or []),
+            user_id=r["user"],
+            name=r["name"] or r["username"],
+            category_codes=set(r["category_codes"] or []),
+            school_id=r["school"],
+            city=r["city"],
+            conflict_entries=set(r["conflict_entries"] or []),
+            conflict_schools=set(r["conflict_schools"] or []),
+            conflict_advisers=set(r["conflict_advisers"] or []),
         )
         for r in rows
     ]
 
 
 async def list_judges(event_id: int) -> list[dict[str, Any]]:
-    rows = await EventJudge.select(
-        EventJudge.all_columns(), EventJudge.user.display_name.as_alias("display_name"),
-        EventJudge.user.username.as_alias("username"), EventJudge.school.name.as_alias("school_name"),
-    ).where(EventJudge.event == event_id).order_by(EventJudge.id).output(load_json=True)
-    return [{"id": r["id"], "user_id": r["user"], "username": r["username"], "display_name": r["display_name"],
-             "category_codes": r["category_codes"], "school_name": r["school_name"], "city": r["city"],
-             "conflict_entries": r["conflict_entries"], "conflict_schools": r["conflict_schools"],
-             "conflict_advisers": r["conflict_advisers"]} for r in rows]
+    rows = (
+        await EventJudge.select(
+            EventJudge.all_columns(),
+            EventJudge.user.display_name.as_alias("display_name"),
+            EventJudge.user.username.as_alias("username"),
+            EventJudge.school.name.as_alias("school_name"),
+        )
+        .where(EventJudge.event == event_id)
+        .order_by(EventJudge.id)
+        .output(load_json=True)
+    )
+    return [
+        {
+            "id": r["id"],
+            "user_id": r["user"],
+            "username": r["username"],
+            "display_name": r["display_name"],
+            "category_codes": r["category_codes"],
+            "school_name": r["school_name"],
+            "city": r["city"],
+            "conflict_entries": r["conflict_entries"],
+            "conflict_schools": r["conflict_schools"],
+            "conflict_advisers": r["conflict_advisers"],
+        }
+        for r in rows
+    ]
 
 
 def ensure(condition: bool, message: str) -> None:

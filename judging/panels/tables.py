@@ -1,4 +1,5 @@
 """Panel tables: the judges of an event with their categories and declared conflicts (回避)."""
+
 from __future__ import annotations
 
 from piccolo.columns import JSON, ForeignKey, Timestamptz, Varchar
@@ -22,4 +23,3 @@ class EventJudge(Table, tablename="event_judge"):
     conflict_schools = JSON(default=[])
     conflict_advisers = JSON(default=[])
     created_at = Timestamptz()
-

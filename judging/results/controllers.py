@@ -1,4 +1,5 @@
 """JSON API of results: progress and consistency, publish / finalize / unlock, awards, rounds, objections, recommendations, the results workbook and the (public once published) results list."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any
@@ -52,16 +53,22 @@ class ResultsEventApi(Controller):
 
     @post("/awards/adjust", status_code=200, responses=responses(401, 403, 404, 409, 422))
     async def adjust(self, request: Request, event_id: int, data: AdjustIn) -> AdjustedOut:
-        return answer(AdjustedOut, await results.adjust_award(user_of(request), event_id, data.entry_id, data.award, data.reason))
+        return answer(
+            AdjustedOut, await results.adjust_award(user_of(request), event_id, data.entry_id, data.award, data.reason)
+        )
 
     @post("/rounds/advance", status_code=200, responses=responses(401, 403, 404, 409, 422))
     async def advance(self, request: Request, event_id: int, data: AdvanceIn) -> AdvancedOut:
-        return answer(AdvancedOut, await publication.advance_to_final(user_of(request), event_id, data.top_n, data.top_share))
+        return answer(
+            AdvancedOut, await publication.advance_to_final(user_of(request), event_id, data.top_n, data.top_share)
+        )
 
     @post("/objections", status_code=201, responses=responses(401, 403, 404, 422))
     async def objection(self, request: Request, event_id: int, data: ObjectionIn) -> ObjectionOut:
-        return answer(ObjectionOut, await publication.record_objection(user_of(request), event_id, data.entry_id, data.raised_by,
-                                                                       data.content))
+        return answer(
+            ObjectionOut,
+            await publication.record_objection(user_of(request), event_id, data.entry_id, data.raised_by, data.content),
+        )
 
     @get("/objections", responses=responses(401, 403, 404))
     async def objections(self, event_id: int) -> list[ObjectionListItem]:
@@ -72,12 +79,17 @@ class ResultsEventApi(Controller):
     async def recommend(self, request: Request, event_id: int, data: RecommendIn) -> RecommendedOut:
         return answer(RecommendedOut, await publication.set_recommendations(user_of(request), event_id, data.entry_ids))
 
-    @get("/results.xlsx", responses=responses(401, 403, 404),
-         operation_class=file_operation(XLSX, description="The results workbook (.xlsx, no ID numbers)"))
+    @get(
+        "/results.xlsx",
+        responses=responses(401, 403, 404),
+        operation_class=file_operation(XLSX, description="The results workbook (.xlsx, no ID numbers)"),
+    )
     async def results_xlsx(self, event_id: int, school_code: str | None = None) -> Response:
         """The results workbook (``?school_code=`` for one school's results)."""
         content = await publication.results_workbook(event_id, school_code)
-        return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="results-{event_id}.xlsx"'})
+        return Response(
+            content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="results-{event_id}.xlsx"'}
+        )
 
 
 class ResultsApi(Controller):
@@ -85,8 +97,12 @@ class ResultsApi(Controller):
     tags = ["judging"]
 
     @get("/", responses=responses(404, 422))
-    async def results(self, request: Request, event_id: int,
-                      method: Annotated[str, one_of("mean", "trimmed_mean", "zscore")] | None = None) -> ResultsOut:
+    async def results(
+        self,
+        request: Request,
+        event_id: int,
+        method: Annotated[str, one_of("mean", "trimmed_mean", "zscore")] | None = None,
+    ) -> ResultsOut:
         """Organizer any time (``?method=`` compares methods); the public once published (404 before)."""
         user = request.scope.get("user")
         if user is None or not user.is_organizer:
@@ -106,9 +122,17 @@ class ResultsActionApi(Controller):
     path = "/api/v1"
     tags = ["judging"]
 
-    @post("/objections/{objection_id:int}/resolve", guards=[organizer_only], status_code=200, responses=responses(401, 403, 404, 422))
+    @post(
+        "/objections/{objection_id:int}/resolve",
+        guards=[organizer_only],
+        status_code=200,
+        responses=responses(401, 403, 404, 422),
+    )
     async def resolve(self, request: Request, objection_id: int, data: ResolveIn) -> ObjectionOut:
-        return answer(ObjectionOut, await publication.resolve_objection(user_of(request), objection_id, data.handling, data.status))
+        return answer(
+            ObjectionOut,
+            await publication.resolve_objection(user_of(request), objection_id, data.handling, data.status),
+        )
 
 
 class ProgressApi(Controller):

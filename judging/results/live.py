@@ -26,8 +26,13 @@ async def publish_scores(*, event_id: int, **_kwargs: Any) -> None:
 
 async def progress_counts(event_id: int) -> dict[str, Any]:
     data = await scoring.progress(event_id)
-    return {"event_id": event_id, "assigned": data["assigned"], "scored": data["scored"], "judges": len(data["judges"]),
-            "judges_done": sum(1 for j in data["judges"] if j["assigned"] and j["scored"] >= j["assigned"])}
+    return {
+        "event_id": event_id,
+        "assigned": data["assigned"],
+        "scored": data["scored"],
+        "judges": len(data["judges"]),
+        "judges_done": sum(1 for j in data["judges"] if j["assigned"] and j["scored"] >= j["assigned"]),
+    }
 
 
 @get("/events/{event_id:int}/judging/progress/events", guards=[organizer_only], include_in_schema=False)

@@ -1,4 +1,5 @@
 """Results pages: the judging area's overview and progress, consistency report, an entry's score sheets, results by method, awards, recommendations, publication (公示), objections, finalization, and the public results page."""
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -42,8 +43,14 @@ class ResultsPages(Controller):
     guards = [organizer_only]
 
     @get("/results")
-    async def results_page(self, request: Request, event_id: int, method: str | None = None, category: str | None = None,
-                           division: str | None = None) -> Any:
+    async def results_page(
+        self,
+        request: Request,
+        event_id: int,
+        method: str | None = None,
+        category: str | None = None,
+        division: str | None = None,
+    ) -> Any:
         method = method if method in METHOD_LABELS else None
         data = await results.compute_results(event_id, method)
         rows = data["entries"]
@@ -53,9 +60,20 @@ class ResultsPages(Controller):
             rows = [r for r in rows if r["division"] == division]
         groups: list[dict[str, Any]] = []
         for r in rows:
-            if not groups or (groups[-1]["category_code"], groups[-1]["division"]) != (r["category_code"], r["division"]):
-                groups.append({"category_code": r["category_code"], "category_name": r["category_name"], "division": r["division"],
-                               "rows": [], "ranked": 0, "incomplete": 0})
+            if not groups or (groups[-1]["category_code"], groups[-1]["division"]) != (
+                r["category_code"],
+                r["division"],
+            ):
+                groups.append(
+                    {
+                        "category_code": r["category_code"],
+                        "category_name": r["category_name"],
+                        "division": r["division"],
+                        "rows": [],
+                        "ranked": 0,
+                        "incomplete": 0,
+                    }
+                )
             groups[-1]["rows"].append(r)
             groups[-1]["ranked" if r["status"] == "complete" else "incomplete"] += 1
         event_row = await events.get_event_row(event_id)
@@ -63,20 +81,41 @@ class ResultsPages(Controller):
         if method and method != event_row["aggregation"]:
             current = {r["entry_id"]: r for r in (await results.compute_results(event_id))["entries"]}
             compare = {eid: {"rank": r["rank"], "score": r["score"], "award": r["award"]} for eid, r in current.items()}
-        return await judging_page(request, event_id, "results/results.html", "results", data=data, groups=groups, method=data["method"],
-                           event_method=event_row["aggregation"], methods=METHOD_LABELS, award_labels=results.AWARD_LABELS,
-                           compare=compare, categories=await events.list_categories(event_id), filters={"category": (category or "").upper(),
-                           "division": division or ""}, event_row=event_row, share_text=share_text,
-                           recommended=sum(1 for r in data["entries"] if r["recommended"]))
+        return await judging_page(
+            request,
+            event_id,
+            "results/results.html",
+            "results",
+            data=data,
+            groups=groups,
+            method=data["method"],
+            event_method=event_row["aggregation"],
+            methods=METHOD_LABELS,
+            award_labels=results.AWARD_LABELS,
+            compare=compare,
+            categories=await events.list_categories(event_id),
+            filters={"category": (category or "").upper(), "division": division or ""},
+            event_row=event_row,
+            share_text=share_text,
+            recommended=sum(1 for r in data["entries"] if r["recommended"]),
+        )
 
     @post("/settings")
     async def settings(self, request: Request, event_id: int) -> Any:
         form = await request.form()
-        data: dict[str, Any] = {k: form_value(form, k) for k in ("aggregation", "trim_min_scores", "score_decimals") if form_value(form, k)}
-        quotas = {k: form_value(form, f"award_{k}") for k in ("first", "second", "third") if form_value(form, f"award_{k}")}
+        data: dict[str, Any] = {
+            k: form_value(form, k) for k in ("aggregation", "trim_min_scores", "score_decimals") if form_value(form, k)
+        }
+        quotas = {
+            k: form_value(form, f"award_{k}") for k in ("first", "second", "third") if form_value(form, f"award_{k}")
+        }
         if quotas:
             data["award_quotas"] = quotas
-        await attempt(request, events.update_event(user_of(request), event_id, data), _("评审设置已保存，结果已按新设置重新计算。"))
+        await attempt(
+            request,
+            events.update_event(user_of(request), event_id, data),
+            _("评审设置已保存，结果已按新设置重新计算。"),
+        )
         return back_to(event_id, "/results")
 
     @post("/awards")
@@ -121,11 +160,22 @@ class ResultsPages(Controller):
         incomplete = sum(1 for r in data["entries"] if r["status"] != "complete")
         ctx = await event_context(event_id)
         round_row = ctx["round"]
-        return await judging_page(request, event_id, "results/publication.html", "publication", objections=[
-            {**o, "created_text": show_time(o["created_at"]), "resolved_text": show_time(o["resolved_at"])} for o in objections],
-            objection_labels=OBJECTION_STATUS_LABELS, progress=prog, incomplete=incomplete,
-            published_text=show_time(round_row.get("published_at")), finalized_text=show_time(round_row.get("finalized_at")),
-            entries=[{"entry_id": r["entry_id"], "code": r["code"], "title": r["title"]} for r in data["entries"]])
+        return await judging_page(
+            request,
+            event_id,
+            "results/publication.html",
+            "publication",
+            objections=[
+                {**o, "created_text": show_time(o["created_at"]), "resolved_text": show_time(o["resolved_at"])}
+                for o in objections
+            ],
+            objection_labels=OBJECTION_STATUS_LABELS,
+            progress=prog,
+            incomplete=incomplete,
+            published_text=show_time(round_row.get("published_at")),
+            finalized_text=show_time(round_row.get("finalized_at")),
+            entries=[{"entry_id": r["entry_id"], "code": r["code"], "title": r["title"]} for r in data["entries"]],
+        )
 
     async def _state_action(self, request: Request, event_id: int, action: str) -> Any:
         form = await request.form()
@@ -169,8 +219,9 @@ class ResultsPages(Controller):
                 entry_id = (await entry_ids_by_code(user_of(request), event_id)).get(code)
                 if entry_id is None:
                     raise NotFound(_("找不到这些作品编号：{codes}。", codes=code))
-            await publication.record_objection(user_of(request), event_id, entry_id, form_value(form, "raised_by"),
-                                               form_value(form, "content"))
+            await publication.record_objection(
+                user_of(request), event_id, entry_id, form_value(form, "raised_by"), form_value(form, "content")
+            )
         except ServiceError as exc:
             flash(request, exc.message, "error")
         else:
@@ -181,8 +232,9 @@ class ResultsPages(Controller):
     async def resolve_objection(self, request: Request, event_id: int, objection_id: int) -> Any:
         form = await request.form()
         try:
-            await publication.resolve_objection(user_of(request), objection_id, form_value(form, "handling"),
-                                                form_value(form, "status") or "resolved")
+            await publication.resolve_objection(
+                user_of(request), objection_id, form_value(form, "handling"), form_value(form, "status") or "resolved"
+            )
         except ServiceError as exc:
             flash(request, exc.message, "error")
         else:
@@ -221,14 +273,32 @@ class PublicResultsPages(Controller):
         rows = await results.public_results(event_id)
         groups: list[dict[str, Any]] = []
         for r in rows:
-            if not groups or (groups[-1]["category_code"], groups[-1]["division"]) != (r["category_code"], r["division"]):
-                groups.append({"category_code": r["category_code"], "category_name": r["category_name"], "division": r["division"], "rows": []})
+            if not groups or (groups[-1]["category_code"], groups[-1]["division"]) != (
+                r["category_code"],
+                r["division"],
+            ):
+                groups.append(
+                    {
+                        "category_code": r["category_code"],
+                        "category_name": r["category_name"],
+                        "division": r["division"],
+                        "rows": [],
+                    }
+                )
             groups[-1]["rows"].append(r)
         round_row = await rounds.current_round(event_id)
-        return render(request, "judging/results/public_results.html", event=event, groups=groups, award_labels=results.AWARD_LABELS,
-                      state=round_row["state"], state_label=_(RoundState.of(round_row).label),
-                      published_text=show_time(round_row.get("published_at")), finalized_text=show_time(round_row.get("finalized_at")),
-                      objections_open=RoundState.of(round_row) is RoundState.PUBLISHED)
+        return render(
+            request,
+            "judging/results/public_results.html",
+            event=event,
+            groups=groups,
+            award_labels=results.AWARD_LABELS,
+            state=round_row["state"],
+            state_label=_(RoundState.of(round_row).label),
+            published_text=show_time(round_row.get("published_at")),
+            finalized_text=show_time(round_row.get("finalized_at")),
+            objections_open=RoundState.of(round_row) is RoundState.PUBLISHED,
+        )
 
 
 class ProgressPages(Controller):
@@ -244,8 +314,18 @@ class ProgressPages(Controller):
         criteria = await rubric.get_rubric(event_id)
         judges = await panels.list_judges(event_id)
         objections = await publication.list_objections(event_id)
-        return await judging_page(request, event_id, "overview.html", "overview", board=board, progress=prog, criteria=criteria,
-                           rubric_stored=stored, judges=judges, open_objections=[o for o in objections if o["status"] == "open"])
+        return await judging_page(
+            request,
+            event_id,
+            "overview.html",
+            "overview",
+            board=board,
+            progress=prog,
+            criteria=criteria,
+            rubric_stored=stored,
+            judges=judges,
+            open_objections=[o for o in objections if o["status"] == "open"],
+        )
 
     @get("/progress")
     async def progress(self, request: Request, event_id: int, partial: int | None = None) -> Any:
@@ -254,7 +334,9 @@ class ProgressPages(Controller):
         if partial:
             ctx = await event_context(event_id)
             return render(request, "judging/scoring/_progress.html", progress=data, updated_text=now_text, **ctx)
-        return await judging_page(request, event_id, "scoring/progress.html", "progress", progress=data, updated_text=now_text)
+        return await judging_page(
+            request, event_id, "scoring/progress.html", "progress", progress=data, updated_text=now_text
+        )
 
     @get("/progress.json")
     async def progress_json(self, event_id: int) -> Response:
@@ -263,7 +345,9 @@ class ProgressPages(Controller):
     @get("/consistency")
     async def consistency(self, request: Request, event_id: int) -> Any:
         report = await results.consistency_report(event_id)
-        return await judging_page(request, event_id, "scoring/consistency.html", "consistency", report=report, flag_labels=FLAG_LABELS)
+        return await judging_page(
+            request, event_id, "scoring/consistency.html", "consistency", report=report, flag_labels=FLAG_LABELS
+        )
 
     @get("/entries/{entry_id:int}")
     async def entry_scores(self, request: Request, event_id: int, entry_id: int) -> Any:
@@ -276,21 +360,39 @@ class ProgressPages(Controller):
         history = await scoring.score_history(entry_id)
         objections = [o for o in await publication.list_objections(event_id) if o["entry"] in (entry_id, None)]
         students = [m for m in entry["members"] if m["role"] == "student"]
-        return await judging_page(request, event_id, "scoring/entry_scores.html", "results", entry=entry, criteria=criteria, sheets=sheets,
-                           history=[{**h, "at_text": show_time(h["at"])} for h in history], objections=objections,
-                           students=students, two=two, number_text=number_text)
+        return await judging_page(
+            request,
+            event_id,
+            "scoring/entry_scores.html",
+            "results",
+            entry=entry,
+            criteria=criteria,
+            sheets=sheets,
+            history=[{**h, "at_text": show_time(h["at"])} for h in history],
+            objections=objections,
+            students=students,
+            two=two,
+            number_text=number_text,
+        )
 
     @post("/scores/{score_id:int}")
     async def change_score(self, request: Request, event_id: int, score_id: int) -> Any:
         form = await request.form()
         entry_id = form_int(form, "entry_id")
-        criteria = {key[len("points_"):]: value.strip() for key, value in form.items()
-                    if key.startswith("points_") and isinstance(value, str) and value.strip()}
+        criteria = {
+            key[len("points_") :]: value.strip()
+            for key, value in form.items()
+            if key.startswith("points_") and isinstance(value, str) and value.strip()
+        }
         reason = form_value(form, "reason")
         objection = form_value(form, "objection")
         if objection:
             reason = f"{_('异议')} #{objection}：{reason}" if reason else f"{_('异议')} #{objection}"
-        await attempt(request, scoring.organizer_change_score(user_of(request), score_id, criteria, reason), _("评分已修改，修改记录已保存。"))
+        await attempt(
+            request,
+            scoring.organizer_change_score(user_of(request), score_id, criteria, reason),
+            _("评分已修改，修改记录已保存。"),
+        )
         return back_to(event_id, f"/entries/{entry_id}" if entry_id else "/results")
 
 

@@ -1,5 +1,6 @@
 """Publication (公示), objections (异议), finalization and unlocking; advancing entries
 to a final round; recommendations to the national contest; the results workbook."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -23,8 +24,9 @@ from judging.rounds.tables import Round, RoundEntry
 from judging.scoring.rules import round_half_up
 
 
-async def _set_state(actor: Principal, event_id: int, action: RoundAction, reason: str = "", *,
-                     round_row: dict[str, Any] | None = None) -> dict[str, Any]:
+async def _set_state(
+    actor: Principal, event_id: int, action: RoundAction, reason: str = "", *, round_row: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Take the transition ``action`` on the current round (``round_row`` when the caller has
     loaded it) and audit it. Returns the round row as it now is."""
     round_row = round_row if round_row is not None else await current_round(event_id)
@@ -43,8 +45,15 @@ async def _set_state(actor: Principal, event_id: int, action: RoundAction, reaso
 
     async def work() -> None:
         await Round.update(values).where(Round.id == round_row["id"])
-        await audit.record(actor, step.audit_action, "event", event_id, event_id=event_id,
-                           changes={"state": [old.value, target.value]}, reason=reason)
+        await audit.record(
+            actor,
+            step.audit_action,
+            "event",
+            event_id,
+            event_id=event_id,
+            changes={"state": [old.value, target.value]},
+            reason=reason,
+        )
 
     await write_transaction(work)
     return {**round_row, **changed}
@@ -74,7 +83,9 @@ async def finalize(actor: Principal, event_id: int) -> dict[str, Any]:
         raise Conflict(_("还有 {n} 条异议未处理，请先记录处理结果再定稿。", n=open_objections))
     round_row = await _set_state(actor, event_id, RoundAction.FINALIZE, round_row=round_row)
     # reactions (award certificates are numbered from finalization on) are connected by their plugins
-    await signals.results_finalized.send(event_id=event_id, actor=actor, round_id=round_row["id"], event=event, round=round_row)
+    await signals.results_finalized.send(
+        event_id=event_id, actor=actor, round_id=round_row["id"], event=event, round=round_row
+    )
     return _state_out(event_id, round_row)
 
 
@@ -95,7 +106,9 @@ async def is_published(event_id: int) -> bool:
     return RoundState.of(round_row).is_public
 
 
-async def record_objection(actor: Principal, event_id: int, entry_id: int | None, raised_by: str, content: str) -> dict[str, Any]:
+async def record_objection(
+    actor: Principal, event_id: int, entry_id: int | None, raised_by: str, content: str
+) -> dict[str, Any]:
     """Record an objection (异议) received during the notice period."""
     content = (content or "").strip()
     if not content:
@@ -103,13 +116,19 @@ async def record_objection(actor: Principal, event_id: int, entry_id: int | None
     await get_event_row(event_id)
     if entry_id is not None and not await Entry.exists().where((Entry.id == entry_id) & (Entry.event == event_id)):
         raise NotFound(_("作品不存在。"))
-    row = Objection(event=event_id, entry=entry_id, raised_by=(raised_by or "").strip()[:100], content=content, recorded_by=actor.id)
+    row = Objection(
+        event=event_id, entry=entry_id, raised_by=(raised_by or "").strip()[:100], content=content, recorded_by=actor.id
+    )
     await row.save()
-    await audit.record(actor, "objection.record", "objection", row.id, event_id=event_id, entry_id=entry_id, summary=content[:200])
+    await audit.record(
+        actor, "objection.record", "objection", row.id, event_id=event_id, entry_id=entry_id, summary=content[:200]
+    )
     return {"id": row.id, "entry_id": entry_id, "status": "open", "content": content}
 
 
-async def resolve_objection(actor: Principal, objection_id: int, handling: str, status: str = "resolved") -> dict[str, Any]:
+async def resolve_objection(
+    actor: Principal, objection_id: int, handling: str, status: str = "resolved"
+) -> dict[str, Any]:
     """Record how an objection was handled (``resolved`` or ``rejected``)."""
     if status not in ("resolved", "rejected"):
         raise ValidationFailed(_("处理结果必须是 resolved（已处理）或 rejected（不予支持）。"))
@@ -119,20 +138,41 @@ async def resolve_objection(actor: Principal, objection_id: int, handling: str, 
     row = await Objection.select().where(Objection.id == objection_id).first()
     if row is None:
         raise NotFound(_("异议不存在。"))
-    await Objection.update({Objection.status: status, Objection.handling: handling, Objection.resolved_at: now()}).where(Objection.id == objection_id)
-    await audit.record(actor, "objection.resolve", "objection", objection_id, event_id=row["event"], entry_id=row["entry"],
-                       changes={"status": [row["status"], status]}, reason=handling)
+    await Objection.update(
+        {Objection.status: status, Objection.handling: handling, Objection.resolved_at: now()}
+    ).where(Objection.id == objection_id)
+    await audit.record(
+        actor,
+        "objection.resolve",
+        "objection",
+        objection_id,
+        event_id=row["event"],
+        entry_id=row["entry"],
+        changes={"status": [row["status"], status]},
+        reason=handling,
+    )
     return {"id": objection_id, "status": status, "handling": handling}
 
 
 async def list_objections(event_id: int) -> list[dict[str, Any]]:
-    rows = await Objection.select(Objection.all_columns(), Objection.entry.code.as_alias("entry_code")).where(
-        Objection.event == event_id).order_by(Objection.created_at)
-    return [{**r, "created_at": r["created_at"].isoformat(), "resolved_at": r["resolved_at"].isoformat() if r["resolved_at"] else None}
-            for r in rows]
+    rows = (
+        await Objection.select(Objection.all_columns(), Objection.entry.code.as_alias("entry_code"))
+        .where(Objection.event == event_id)
+        .order_by(Objection.created_at)
+    )
+    return [
+        {
+            **r,
+            "created_at": r["created_at"].isoformat(),
+            "resolved_at": r["resolved_at"].isoformat() if r["resolved_at"] else None,
+        }
+        for r in rows
+    ]
 
 
-async def advance_to_final(actor: Principal, event_id: int, top_n: int | None = None, top_share: Any = None) -> dict[str, Any]:
+async def advance_to_final(
+    actor: Principal, event_id: int, top_n: int | None = None, top_share: Any = None
+) -> dict[str, Any]:
     """Close the current (preliminary) round and open a final round (终评/答辩) with the top
     ``top_n`` or top ``top_share`` (cutoff ``round_half_up(N*share)``) complete entries of each
     category and division; entries tied at the cutoff all advance."""
@@ -163,13 +203,21 @@ async def advance_to_final(actor: Principal, event_id: int, top_n: int | None = 
         advancing += [r["entry_id"] for r in rows if r["rank"] <= cutoff]
 
     async def work() -> int:
-        await Round.update({Round.is_current: False, Round.kind: "preliminary", Round.name: "初评"}).where(Round.id == round_row["id"])
+        await Round.update({Round.is_current: False, Round.kind: "preliminary", Round.name: "初评"}).where(
+            Round.id == round_row["id"]
+        )
         final = Round(event=event_id, kind="final", name="终评", position=round_row["position"] + 1, is_current=True)
         await final.save()
         if advancing:
             await RoundEntry.insert(*[RoundEntry(round=final.id, entry=e) for e in advancing])
-        await audit.record(actor, "round.advance", "event", event_id, event_id=event_id,
-                           summary=_("{n} 个作品晋级终评", n=len(advancing)))
+        await audit.record(
+            actor,
+            "round.advance",
+            "event",
+            event_id,
+            event_id=event_id,
+            summary=_("{n} 个作品晋级终评", n=len(advancing)),
+        )
         return final.id
 
     final_id = await write_transaction(work)
@@ -195,13 +243,29 @@ async def set_recommendations(actor: Principal, event_id: int, entry_ids: list[i
         await Recommendation.delete().where(Recommendation.event == event_id)
         if ids:
             await Recommendation.insert(*[Recommendation(event=event_id, entry=i, by=actor.id, at=now()) for i in ids])
-        await audit.record(actor, "recommendation.set", "event", event_id, event_id=event_id, changes={"entries": [None, ids]})
+        await audit.record(
+            actor, "recommendation.set", "event", event_id, event_id=event_id, changes={"entries": [None, ids]}
+        )
 
     await write_transaction(work)
     return {"recommended": ids}
 
 
-RESULT_COLUMNS = ["类别", "组别", "名次", "作品编号", "作品名称", "学校", "市县", "学生", "辅导教师", "得分", "奖项", "推荐全国赛", "状态"]
+RESULT_COLUMNS = [
+    "类别",
+    "组别",
+    "名次",
+    "作品编号",
+    "作品名称",
+    "学校",
+    "市县",
+    "学生",
+    "辅导教师",
+    "得分",
+    "奖项",
+    "推荐全国赛",
+    "状态",
+]
 RESULT_WIDTHS = {"作品名称": 40, "学校": 24, "学生": 24, "辅导教师": 18, "类别": 16, "市县": 14}
 
 
@@ -241,24 +305,50 @@ class ResultsExporter(ListExporter):
         if self.school_code:
             from app.tables import School
 
-            school = await School.select(School.id, School.name).where(School.code == self.school_code.strip().upper()).first()
+            school = (
+                await School.select(School.id, School.name)
+                .where(School.code == self.school_code.strip().upper())
+                .first()
+            )
             if school is None:
                 raise NotFound(_("学校不存在：{code}", code=self.school_code))
             self.school_name = school["name"]
-            ids_of_school = {e["id"] for e in await Entry.select(Entry.id).where((Entry.event == self.event_id) & (Entry.school == school["id"]))}
+            ids_of_school = {
+                e["id"]
+                for e in await Entry.select(Entry.id).where(
+                    (Entry.event == self.event_id) & (Entry.school == school["id"])
+                )
+            }
             entries = [r for r in entries if r["entry_id"] in ids_of_school]
         ids = [r["entry_id"] for r in entries]
         people: dict[int, dict[str, list[str]]] = {}
         for start in range(0, len(ids), 900):
-            for m in await Member.select(Member.entry, Member.name, Member.role).where(Member.entry.is_in(ids[start:start + 900])).order_by(Member.position):
+            for m in (
+                await Member.select(Member.entry, Member.name, Member.role)
+                .where(Member.entry.is_in(ids[start : start + 900]))
+                .order_by(Member.position)
+            ):
                 people.setdefault(m["entry"], {"student": [], "adviser": []})[m["role"]].append(m["name"])
         rows = []
         for r in entries:
             names = people.get(r["entry_id"], {"student": [], "adviser": []})
-            rows.append([r["category_name"], r["division"], r["rank"], r["code"], r["title"], r["school_name"], r["city"],
-                         "、".join(names["student"]), "、".join(names["adviser"]),
-                         Decimal(r["score"]) if r["score"] is not None else None, AWARD_LABELS.get(r["award"] or "", ""),
-                         "是" if r["recommended"] else "", "评分完成" if r["status"] == "complete" else "评分未完成"])
+            rows.append(
+                [
+                    r["category_name"],
+                    r["division"],
+                    r["rank"],
+                    r["code"],
+                    r["title"],
+                    r["school_name"],
+                    r["city"],
+                    "、".join(names["student"]),
+                    "、".join(names["adviser"]),
+                    Decimal(r["score"]) if r["score"] is not None else None,
+                    AWARD_LABELS.get(r["award"] or "", ""),
+                    "是" if r["recommended"] else "",
+                    "评分完成" if r["status"] == "complete" else "评分未完成",
+                ]
+            )
         self._rows = rows
         return rows
 
@@ -283,8 +373,16 @@ class ResultsBySchoolExporter(ListExporter):
         rows = await self.results.load()
         self.number_formats = self.results.number_formats
         index = {c: i for i, c in enumerate(RESULT_COLUMNS)}
-        ordered = sorted(rows, key=lambda row: (row[index["市县"]] or "", row[index["学校"]] or "", self.AWARD_ORDER.get(row[index["奖项"]], 3),
-                                               row[index["类别"]] or "", row[index["作品编号"]] or ""))
+        ordered = sorted(
+            rows,
+            key=lambda row: (
+                row[index["市县"]] or "",
+                row[index["学校"]] or "",
+                self.AWARD_ORDER.get(row[index["奖项"]], 3),
+                row[index["类别"]] or "",
+                row[index["作品编号"]] or "",
+            ),
+        )
         columns = self.header()
         for row in ordered:
             yield [row[index[c]] for c in columns]

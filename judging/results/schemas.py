@@ -1,4 +1,5 @@
 """API bodies and answers of results: award adjustments, advancing to the final round, objections and their resolution, recommendations."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any
@@ -32,7 +33,6 @@ class ResolveIn(msgspec.Struct):
 
 class RecommendIn(msgspec.Struct):
     entry_ids: list[int]
-
 
 
 Award = Annotated[str, one_of("first", "second", "third")]

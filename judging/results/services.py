@@ -7,6 +7,7 @@ are aggregated by the event's method, rounded half-up once, ranked within catego
 division (ties share a rank) and given award tiers by quota cutoffs. An organizer's
 award adjustment (with its reason) overrides the computed tier.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -49,10 +50,19 @@ def mask_name(name: str) -> str:
     return name[:1] + "**" if name else ""
 
 
-ENTRY_COLUMNS = (Entry.id, Entry.code, Entry.title, Entry.division, Entry.category, Entry.school,
-                 Entry.school.name.as_alias("school_name"), Entry.school.city.as_alias("city"),
-                 Entry.category.code.as_alias("category_code"), Entry.category.name.as_alias("category_name"),
-                 Entry.category.position.as_alias("category_position"))
+ENTRY_COLUMNS = (
+    Entry.id,
+    Entry.code,
+    Entry.title,
+    Entry.division,
+    Entry.category,
+    Entry.school,
+    Entry.school.name.as_alias("school_name"),
+    Entry.school.city.as_alias("city"),
+    Entry.category.code.as_alias("category_code"),
+    Entry.category.name.as_alias("category_name"),
+    Entry.category.position.as_alias("category_position"),
+)
 
 
 async def _load(event_id: int, round_row: dict[str, Any]) -> dict[str, Any]:
@@ -63,14 +73,16 @@ async def _load(event_id: int, round_row: dict[str, Any]) -> dict[str, Any]:
         entry_ids = await round_entry_ids(round_row)
         entries = []
         for start in range(0, len(entry_ids), 900):
-            entries += await Entry.select(*ENTRY_COLUMNS).where(Entry.id.is_in(entry_ids[start:start + 900]))
+            entries += await Entry.select(*ENTRY_COLUMNS).where(Entry.id.is_in(entry_ids[start : start + 900]))
     else:
         entries = await Entry.select(*ENTRY_COLUMNS).where((Entry.event == event_id) & (Entry.status == "approved"))
     # an assignment is complete when its own sheet holds every criterion (a sheet belongs to
     # one assignment; assignments with a sheet are never moved or deleted)
     rows = await Assignment.raw(
         "SELECT a.entry AS entry, a.judge AS judge, s.points AS points FROM assignment a "
-        "LEFT JOIN score s ON s.assignment = a.id WHERE a.round = {}", round_row["id"])
+        "LEFT JOIN score s ON s.assignment = a.id WHERE a.round = {}",
+        round_row["id"],
+    )
     decode = msgspec.json.decode
     sheets = []
     for r in rows:
@@ -81,7 +93,9 @@ async def _load(event_id: int, round_row: dict[str, Any]) -> dict[str, Any]:
     return {"entries": entries, "sheets": sheets}
 
 
-def judge_scores(data: dict[str, Any], rubrics: dict[int, list[dict[str, Any]]]) -> tuple[dict[int, dict[int, Decimal]], set[int], dict[int, int]]:
+def judge_scores(
+    data: dict[str, Any], rubrics: dict[int, list[dict[str, Any]]]
+) -> tuple[dict[int, dict[int, Decimal]], set[int], dict[int, int]]:
     """``({entry_id: {judge_id: raw score}}, complete entry ids, {entry_id: assigned judges})``
     from :func:`_load`'s rows. Judge scores are recomputed from the points with the current
     rubric; a sheet lacking a criterion (a draft, or a criterion added since) is not a score."""
@@ -120,8 +134,13 @@ def judge_scores(data: dict[str, Any], rubrics: dict[int, list[dict[str, Any]]])
     return raw, complete, assigned
 
 
-async def compute_results(event_id: int, method: str | None = None, *, event: dict[str, Any] | None = None,
-                          round_row: dict[str, Any] | None = None) -> dict[str, Any]:
+async def compute_results(
+    event_id: int,
+    method: str | None = None,
+    *,
+    event: dict[str, Any] | None = None,
+    round_row: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Results of the current round: ``{"event_id", "round", "method", "state",
     "entries": [{"entry_id", "code", "title", "school_name", "city", "category_code",
     "category_name", "division", "status", "rank", "score", "award", "computed_award",
@@ -140,12 +159,23 @@ async def compute_results(event_id: int, method: str | None = None, *, event: di
     aggregated = aggregate(method, {e: raw[e] for e in complete}, event["trim_min_scores"])
     decimals = event["score_decimals"]
     rounded = {e: round_half_up(v, decimals) for e, v in aggregated.items()}
-    quotas = {"first": Decimal(event["award_first"]), "second": Decimal(event["award_second"]), "third": Decimal(event["award_third"])}
+    quotas = {
+        "first": Decimal(event["award_first"]),
+        "second": Decimal(event["award_second"]),
+        "third": Decimal(event["award_third"]),
+    }
     min_score = Decimal(event["award_min_score"]) if event.get("award_min_score") else None
     adjustments = {}
-    for adj in await AwardAdjustment.select().where(AwardAdjustment.round == round_row["id"]).order_by(AwardAdjustment.at).order_by(AwardAdjustment.id):
+    for adj in (
+        await AwardAdjustment.select()
+        .where(AwardAdjustment.round == round_row["id"])
+        .order_by(AwardAdjustment.at)
+        .order_by(AwardAdjustment.id)
+    ):
         adjustments[adj["entry"]] = adj
-    recommended = {r["entry"] for r in await Recommendation.select(Recommendation.entry).where(Recommendation.event == event_id)}
+    recommended = {
+        r["entry"] for r in await Recommendation.select(Recommendation.entry).where(Recommendation.event == event_id)
+    }
     groups: dict[tuple[int, str], list[int]] = defaultdict(list)
     for e in data["entries"]:
         if e["id"] in rounded:
@@ -162,21 +192,43 @@ async def compute_results(event_id: int, method: str | None = None, *, event: di
     for e in data["entries"]:
         done = e["id"] in rounded
         adjustment = adjustments.get(e["id"]) if done else None
-        rows.append({
-            "entry_id": e["id"], "code": e["code"], "title": e["title"], "school_name": e["school_name"], "city": e["city"],
-            "category_code": e["category_code"], "category_name": e["category_name"], "division": e["division"],
-            "status": "complete" if done else "incomplete",
-            "rank": ranks.get(e["id"]), "score": str(rounded[e["id"]]) if done else None,
-            "award": (adjustment["award"] if adjustment else awards.get(e["id"])) if done else None,
-            "computed_award": awards.get(e["id"]), "adjustment_reason": adjustment["reason"] if adjustment else None,
-            "recommended": e["id"] in recommended,
-            "judges": assigned.get(e["id"], 0), "scored": len(raw.get(e["id"], ())),
-            "_sort": (e["category_position"], e["category_code"], DIVISION_ORDER.get(e["division"], 9), 0 if done else 1,
-                      ranks.get(e["id"], 0), e["code"]),
-        })
+        rows.append(
+            {
+                "entry_id": e["id"],
+                "code": e["code"],
+                "title": e["title"],
+                "school_name": e["school_name"],
+                "city": e["city"],
+                "category_code": e["category_code"],
+                "category_name": e["category_name"],
+                "division": e["division"],
+                "status": "complete" if done else "incomplete",
+                "rank": ranks.get(e["id"]),
+                "score": str(rounded[e["id"]]) if done else None,
+                "award": (adjustment["award"] if adjustment else awards.get(e["id"])) if done else None,
+                "computed_award": awards.get(e["id"]),
+                "adjustment_reason": adjustment["reason"] if adjustment else None,
+                "recommended": e["id"] in recommended,
+                "judges": assigned.get(e["id"], 0),
+                "scored": len(raw.get(e["id"], ())),
+                "_sort": (
+                    e["category_position"],
+                    e["category_code"],
+                    DIVISION_ORDER.get(e["division"], 9),
+                    0 if done else 1,
+                    ranks.get(e["id"], 0),
+                    e["code"],
+                ),
+            }
+        )
     rows.sort(key=lambda r: r.pop("_sort"))
-    return {"event_id": event_id, "round": {"id": round_row["id"], "kind": round_row["kind"], "name": round_row["name"]},
-            "method": method, "state": round_row["state"], "entries": rows}
+    return {
+        "event_id": event_id,
+        "round": {"id": round_row["id"], "kind": round_row["kind"], "name": round_row["name"]},
+        "method": method,
+        "state": round_row["state"],
+        "entries": rows,
+    }
 
 
 async def public_results(event_id: int) -> list[dict[str, Any]]:
@@ -186,14 +238,39 @@ async def public_results(event_id: int) -> list[dict[str, Any]]:
     ids = [r["entry_id"] for r in results["entries"] if r["status"] == "complete"]
     names: dict[int, list[str]] = defaultdict(list)
     for start in range(0, len(ids), 900):
-        for m in await Member.select(Member.entry, Member.name, Member.consent_publication, Member.role).where(
-                Member.entry.is_in(ids[start:start + 900]) & (Member.role == "student")).order_by(Member.position):
+        for m in (
+            await Member.select(Member.entry, Member.name, Member.consent_publication, Member.role)
+            .where(Member.entry.is_in(ids[start : start + 900]) & (Member.role == "student"))
+            .order_by(Member.position)
+        ):
             names[m["entry"]].append(m["name"] if m["consent_publication"] else mask_name(m["name"]))
-    return [{**{k: r[k] for k in ("entry_id", "code", "title", "school_name", "category_code", "category_name", "division", "rank", "score", "award")},
-             "students": names[r["entry_id"]]} for r in results["entries"] if r["status"] == "complete"]
+    return [
+        {
+            **{
+                k: r[k]
+                for k in (
+                    "entry_id",
+                    "code",
+                    "title",
+                    "school_name",
+                    "category_code",
+                    "category_name",
+                    "division",
+                    "rank",
+                    "score",
+                    "award",
+                )
+            },
+            "students": names[r["entry_id"]],
+        }
+        for r in results["entries"]
+        if r["status"] == "complete"
+    ]
 
 
-async def adjust_award(actor: Principal, event_id: int, entry_id: int, award: str | None, reason: str) -> dict[str, Any]:
+async def adjust_award(
+    actor: Principal, event_id: int, entry_id: int, award: str | None, reason: str
+) -> dict[str, Any]:
     """An organizer sets an entry's award by hand with a written reason (shown in the audit trail)."""
     from judging.rounds.services import require_not_finalized
 
@@ -214,11 +291,24 @@ async def adjust_award(actor: Principal, event_id: int, entry_id: int, award: st
         raise ValidationFailed(_("只能调整本轮已完成评分的作品的奖项。"))
 
     async def work() -> None:
-        await AwardAdjustment.insert(AwardAdjustment(round=round_row["id"], entry=entry_id, award=award, reason=reason, by=actor.id))
-        await audit.record(actor, "award.adjust", "entry", entry_id, event_id=event_id, entry_id=entry_id,
-                           summary=_("奖项调整：{old} → {new}", old=_(AWARD_LABELS.get(current["award"] or "", "无")),
-                                     new=_(AWARD_LABELS.get(award or "", "无"))),
-                           changes={"award": [current["award"], award]}, reason=reason)
+        await AwardAdjustment.insert(
+            AwardAdjustment(round=round_row["id"], entry=entry_id, award=award, reason=reason, by=actor.id)
+        )
+        await audit.record(
+            actor,
+            "award.adjust",
+            "entry",
+            entry_id,
+            event_id=event_id,
+            entry_id=entry_id,
+            summary=_(
+                "奖项调整：{old} → {new}",
+                old=_(AWARD_LABELS.get(current["award"] or "", "无")),
+                new=_(AWARD_LABELS.get(award or "", "无")),
+            ),
+            changes={"award": [current["award"], award]},
+            reason=reason,
+        )
 
     await write_transaction(work)
     return {"entry_id": entry_id, "award": award, "reason": reason}
@@ -242,8 +332,14 @@ async def consistency_report(event_id: int) -> dict[str, Any]:
             by_judge[judge_id][entry_id] = value
     all_values = [v for js in raw.values() for v in js.values()]
     global_sd = population_sd(all_values) if all_values else Decimal(0)
-    names = {r["user"]: r["name"] or r["username"] for r in await EventJudge.select(
-        EventJudge.user, EventJudge.user.display_name.as_alias("name"), EventJudge.user.username.as_alias("username")).where(EventJudge.event == event_id)}
+    names = {
+        r["user"]: r["name"] or r["username"]
+        for r in await EventJudge.select(
+            EventJudge.user,
+            EventJudge.user.display_name.as_alias("name"),
+            EventJudge.user.username.as_alias("username"),
+        ).where(EventJudge.event == event_id)
+    }
     two = lambda v: str(round_half_up(v, 2))  # noqa: E731
     judges = []
     for judge_id, entries in sorted(by_judge.items()):
@@ -258,15 +354,34 @@ async def consistency_report(event_id: int) -> dict[str, Any]:
             flags.append("far_from_panel")
         if len(values) < 5:
             flags.append("few_scores")
-        judges.append({"judge_id": judge_id, "name": names.get(judge_id, str(judge_id)), "scored": len(values),
-                       "mean": two(judge_mean), "sd": two(population_sd(values)),
-                       "panel_mean": two(panel_mean) if panel_mean is not None else None,
-                       "difference": two(judge_mean - panel_mean) if panel_mean is not None else None, "flags": flags})
+        judges.append(
+            {
+                "judge_id": judge_id,
+                "name": names.get(judge_id, str(judge_id)),
+                "scored": len(values),
+                "mean": two(judge_mean),
+                "sd": two(population_sd(values)),
+                "panel_mean": two(panel_mean) if panel_mean is not None else None,
+                "difference": two(judge_mean - panel_mean) if panel_mean is not None else None,
+                "flags": flags,
+            }
+        )
     by_mean = await compute_results(event_id, "mean")
     by_z = await compute_results(event_id, "zscore")
     z_rank = {r["entry_id"]: r for r in by_z["entries"]}
-    changes = [{"entry_id": r["entry_id"], "code": r["code"], "title": r["title"], "category_code": r["category_code"],
-                "division": r["division"], "rank_mean": r["rank"], "rank_zscore": z_rank[r["entry_id"]]["rank"],
-                "score_mean": r["score"], "score_zscore": z_rank[r["entry_id"]]["score"]}
-               for r in by_mean["entries"] if r["status"] == "complete" and r["rank"] != z_rank[r["entry_id"]]["rank"]]
+    changes = [
+        {
+            "entry_id": r["entry_id"],
+            "code": r["code"],
+            "title": r["title"],
+            "category_code": r["category_code"],
+            "division": r["division"],
+            "rank_mean": r["rank"],
+            "rank_zscore": z_rank[r["entry_id"]]["rank"],
+            "score_mean": r["score"],
+            "score_zscore": z_rank[r["entry_id"]]["score"],
+        }
+        for r in by_mean["entries"]
+        if r["status"] == "complete" and r["rank"] != z_rank[r["entry_id"]]["rank"]
+    ]
     return {"judges": judges, "rank_changes": changes}

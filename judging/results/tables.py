@@ -1,4 +1,5 @@
 """Result tables: award adjustments (with reasons), city recommendations, objections (异议) during the public notice."""
+
 from __future__ import annotations
 
 from piccolo.columns import ForeignKey, Text, Timestamptz, Varchar
@@ -43,4 +44,3 @@ class Objection(Table, tablename="objection"):
     recorded_by = ForeignKey(references=User, null=True, default=None)
     created_at = Timestamptz()
     resolved_at = Timestamptz(null=True, default=None)
-

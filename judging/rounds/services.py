@@ -1,6 +1,7 @@
 """Judging rounds: one ``single`` round by default, or a preliminary round (初评) followed
 by a final round (终评/答辩) with the entries advanced to it. The current round is the one
 the judging, results, publication and finalization endpoints act on."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +16,7 @@ from judging.rounds.tables import Round, RoundEntry
 
 async def current_round(event_id: int) -> dict[str, Any]:
     """The event's current round, creating the default ``single`` round on first use."""
-    row = await Round.select().where((Round.event == event_id) & (Round.is_current == True)).first()  # noqa: E712
+    row = await Round.select().where((Round.event == event_id) & (Round.is_current.eq(True))).first()
     if row is not None:
         return row
     from app.db import write_transaction
@@ -23,10 +24,10 @@ async def current_round(event_id: int) -> dict[str, Any]:
 
     async def create() -> dict[str, Any]:
         await lock_event(event_id)  # two first requests at once must not create two rounds
-        existing = await Round.select().where((Round.event == event_id) & (Round.is_current == True)).first()  # noqa: E712
+        existing = await Round.select().where((Round.event == event_id) & (Round.is_current.eq(True))).first()
         if existing is None:
             await Round.insert(Round(event=event_id, kind="single", name="评审", position=0, is_current=True))
-            existing = await Round.select().where((Round.event == event_id) & (Round.is_current == True)).first()  # noqa: E712
+            existing = await Round.select().where((Round.event == event_id) & (Round.is_current.eq(True))).first()
         return existing
 
     return await write_transaction(create)

@@ -77,12 +77,18 @@ class Transition:
 
 
 TRANSITIONS: dict[RoundAction, Transition] = {
-    RoundAction.PUBLISH: Transition(RoundAction.PUBLISH, frozenset({RoundState.OPEN, RoundState.PUBLISHED}),
-                                    RoundState.PUBLISHED, "results.publish"),
-    RoundAction.FINALIZE: Transition(RoundAction.FINALIZE, frozenset({RoundState.OPEN, RoundState.PUBLISHED}),
-                                     RoundState.FINALIZED, "results.finalize"),
-    RoundAction.UNLOCK: Transition(RoundAction.UNLOCK, frozenset({RoundState.FINALIZED}),
-                                   RoundState.PUBLISHED, "results.unlock", needs_reason=True),
+    RoundAction.PUBLISH: Transition(
+        RoundAction.PUBLISH, frozenset({RoundState.OPEN, RoundState.PUBLISHED}), RoundState.PUBLISHED, "results.publish"
+    ),
+    RoundAction.FINALIZE: Transition(
+        RoundAction.FINALIZE,
+        frozenset({RoundState.OPEN, RoundState.PUBLISHED}),
+        RoundState.FINALIZED,
+        "results.finalize",
+    ),
+    RoundAction.UNLOCK: Transition(
+        RoundAction.UNLOCK, frozenset({RoundState.FINALIZED}), RoundState.PUBLISHED, "results.unlock", needs_reason=True
+    ),
 }
 
 

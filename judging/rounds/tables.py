@@ -1,4 +1,5 @@
 """Round tables: an event's judging rounds (single, or preliminary then final) with their state (open / published / finalized), and which entries each round judges."""
+
 from __future__ import annotations
 
 from piccolo.columns import Boolean, ForeignKey, Integer, Timestamptz, Varchar
@@ -34,4 +35,3 @@ class RoundEntry(Table, tablename="round_entry"):
 
     round = ForeignKey(references=Round, on_delete=OnDelete.cascade, index=True)
     entry = ForeignKey(references=Entry, on_delete=OnDelete.cascade, index=True)
-

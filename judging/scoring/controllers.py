@@ -1,4 +1,5 @@
 """JSON API of scoring: the rubric, a judge's score sheet (PUT is idempotent and versioned), organizer corrections, score sheets and history."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,20 +38,23 @@ class ScoringEventApi(Controller):
     @get("/rubric", responses=responses(401, 403, 404))
     async def get_rubric(self, event_id: int, category_code: str | None = None) -> RubricOut:
         await get_event_row(event_id)
-        category_id = (await events.category_ids(event_id)).get((category_code or "").upper()) if category_code else None
+        category_id = (
+            (await events.category_ids(event_id)).get((category_code or "").upper()) if category_code else None
+        )
         return answer(RubricOut, {"criteria": await rubric.get_rubric(event_id, category_id)})
 
     @put("/rubric", responses=responses(401, 403, 404, 409, 422))
     async def put_rubric(self, request: Request, event_id: int, data: RubricIn) -> RubricOut:
         """Replace the rubric (or a category override); never drops recorded scores."""
         criteria = [msgspec.structs.asdict(c) for c in data.criteria]
-        return answer(RubricOut, {"criteria": await rubric.set_rubric(user_of(request), event_id, criteria, data.category_code)})
+        return answer(
+            RubricOut, {"criteria": await rubric.set_rubric(user_of(request), event_id, criteria, data.category_code)}
+        )
 
 
 class ScoringApi(Controller):
     path = "/api/v1"
     tags = ["judging"]
-
 
     @get("/entries/{entry_id:int}/scores", guards=[requires("judge")], responses=responses(401, 403, 404))
     async def my_score(self, request: Request, entry_id: int) -> MyScoreOut:
@@ -59,11 +63,16 @@ class ScoringApi(Controller):
     @put("/entries/{entry_id:int}/scores", guards=[requires("judge")], responses=responses(401, 403, 404, 409, 422))
     async def put_score(self, request: Request, entry_id: int, data: ScoreIn) -> ScoreSavedOut:
         """Idempotent, versioned: a stale ``version`` answers 409 and never overwrites a newer edit."""
-        return answer(ScoreSavedOut, await scoring.put_score(user_of(request), entry_id, data.criteria, data.comment, data.version))
+        return answer(
+            ScoreSavedOut,
+            await scoring.put_score(user_of(request), entry_id, data.criteria, data.comment, data.version),
+        )
 
     @put("/scores/{score_id:int}", guards=[organizer_only], responses=responses(401, 403, 404, 409, 422))
     async def organizer_score(self, request: Request, score_id: int, data: OrganizerScoreIn) -> ScoreSavedOut:
-        return answer(ScoreSavedOut, await scoring.organizer_change_score(user_of(request), score_id, data.criteria, data.reason))
+        return answer(
+            ScoreSavedOut, await scoring.organizer_change_score(user_of(request), score_id, data.criteria, data.reason)
+        )
 
     @get("/entries/{entry_id:int}/score-sheets", guards=[organizer_only], responses=responses(401, 403, 404))
     async def score_sheets(self, entry_id: int) -> list[ScoreSheetOut]:

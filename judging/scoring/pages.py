@@ -1,4 +1,5 @@
 """Scoring pages: the rubric (评分标准) editor per category."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,20 +20,35 @@ class ScoringPages(Controller):
     include_in_schema = False
     guards = [organizer_only]
 
-
-    async def _rubric_page(self, request: Request, event_id: int, category: str, status_code: int = 200, **context: Any) -> Any:
+    async def _rubric_page(
+        self, request: Request, event_id: int, category: str, status_code: int = 200, **context: Any
+    ) -> Any:
         categories = await events.list_categories(event_id)
         ids = {c["code"]: c["id"] for c in categories}
         scopes = await rubric.stored_scopes(event_id)
         overrides = {c["code"]: c["id"] in scopes for c in categories}
         category = category.upper() if category.upper() in ids else ""
-        criteria = await rubric.get_rubric(event_id, ids.get(category)) if category else await rubric.get_rubric(event_id)
+        criteria = (
+            await rubric.get_rubric(event_id, ids.get(category)) if category else await rubric.get_rubric(event_id)
+        )
         base_stored = None in scopes
-        rows = context.pop("rows", None) or [{**c, "weight": number_text(c["weight"]), "max_points": number_text(c["max_points"])}
-                                             for c in criteria]
-        return await judging_page(request, event_id, "scoring/rubric.html", "rubric", status_code=status_code, categories=categories, category=category,
-                           overrides=overrides, rows=rows, base_stored=base_stored,
-                           uses_base=bool(category) and not overrides.get(category), **context)
+        rows = context.pop("rows", None) or [
+            {**c, "weight": number_text(c["weight"]), "max_points": number_text(c["max_points"])} for c in criteria
+        ]
+        return await judging_page(
+            request,
+            event_id,
+            "scoring/rubric.html",
+            "rubric",
+            status_code=status_code,
+            categories=categories,
+            category=category,
+            overrides=overrides,
+            rows=rows,
+            base_stored=base_stored,
+            uses_base=bool(category) and not overrides.get(category),
+            **context,
+        )
 
     @get("/rubric")
     async def rubric_form(self, request: Request, event_id: int, category: str | None = None) -> Any:
@@ -53,9 +69,15 @@ class ScoringPages(Controller):
         try:
             await rubric.set_rubric(user_of(request), event_id, rows, category or None)
         except ServiceError as exc:
-            return await self._rubric_page(request, event_id, category, status_code=exc.status_code, rows=rows, error=exc.message)
-        flash(request, _("评分标准已保存。已有的评分不会丢失。") if not category else
-              _("类别 {code} 的评分标准已保存。已有的评分不会丢失。", code=category.upper()))
+            return await self._rubric_page(
+                request, event_id, category, status_code=exc.status_code, rows=rows, error=exc.message
+            )
+        flash(
+            request,
+            _("评分标准已保存。已有的评分不会丢失。")
+            if not category
+            else _("类别 {code} 的评分标准已保存。已有的评分不会丢失。", code=category.upper()),
+        )
         return back_to(event_id, "/rubric" + (f"?category={category.upper()}" if category else ""))
 
 

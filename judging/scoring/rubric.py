@@ -1,5 +1,6 @@
 """Rubrics (评分标准): criteria with code, name, weight, maximum points and a description
 judges see; per event, with an optional override per category."""
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -19,12 +20,27 @@ from judging.scoring.tables import Criterion, Score
 
 # CASTIC-style criteria offered for a new event (weights add to 100, 10 points each)
 DEFAULT_CRITERIA = (
-    {"code": "innovation", "name": "创新性", "weight": "40", "max_points": "10",
-     "description": "选题新颖，研究方法或技术路线有独到之处，成果有新意。"},
-    {"code": "scientific", "name": "科学性", "weight": "30", "max_points": "10",
-     "description": "研究过程规范，数据真实可靠，结论有依据、推理严密。"},
-    {"code": "practical", "name": "实用性", "weight": "30", "max_points": "10",
-     "description": "成果有应用价值或推广前景，能解决实际问题。"},
+    {
+        "code": "innovation",
+        "name": "创新性",
+        "weight": "40",
+        "max_points": "10",
+        "description": "选题新颖，研究方法或技术路线有独到之处，成果有新意。",
+    },
+    {
+        "code": "scientific",
+        "name": "科学性",
+        "weight": "30",
+        "max_points": "10",
+        "description": "研究过程规范，数据真实可靠，结论有依据、推理严密。",
+    },
+    {
+        "code": "practical",
+        "name": "实用性",
+        "weight": "30",
+        "max_points": "10",
+        "description": "成果有应用价值或推广前景，能解决实际问题。",
+    },
 )
 
 
@@ -42,8 +58,13 @@ def _decimal(value: Any, label: str, code: str) -> Decimal:
 
 
 def criterion_out(row: dict[str, Any]) -> dict[str, Any]:
-    return {"code": row["code"], "name": row["name"], "description": row.get("description") or "",
-            "weight": plain(Decimal(str(row["weight"]))), "max_points": plain(Decimal(str(row["max_points"])))}
+    return {
+        "code": row["code"],
+        "name": row["name"],
+        "description": row.get("description") or "",
+        "weight": plain(Decimal(str(row["weight"]))),
+        "max_points": plain(Decimal(str(row["max_points"]))),
+    }
 
 
 async def get_rubric(event_id: int, category_id: int | None = None) -> list[dict[str, Any]]:
@@ -52,11 +73,17 @@ async def get_rubric(event_id: int, category_id: int | None = None) -> list[dict
     An event without a stored rubric gets :data:`DEFAULT_CRITERIA`."""
     rows = []
     if category_id is not None:
-        rows = await Criterion.select().where((Criterion.event == event_id) & (Criterion.category == category_id)
-                                              & (Criterion.active == True)).order_by(Criterion.position)  # noqa: E712
+        rows = (
+            await Criterion.select()
+            .where((Criterion.event == event_id) & (Criterion.category == category_id) & (Criterion.active.eq(True)))
+            .order_by(Criterion.position)
+        )
     if not rows:
-        rows = await Criterion.select().where((Criterion.event == event_id) & Criterion.category.is_null()
-                                              & (Criterion.active == True)).order_by(Criterion.position)  # noqa: E712
+        rows = (
+            await Criterion.select()
+            .where((Criterion.event == event_id) & Criterion.category.is_null() & (Criterion.active.eq(True)))
+            .order_by(Criterion.position)
+        )
     if not rows:
         return [dict(c) for c in DEFAULT_CRITERIA]
     return [criterion_out(r) for r in rows]
@@ -69,7 +96,11 @@ def rules_of(criteria: list[dict[str, Any]]) -> list[CriterionRule]:
 async def rubrics_by_category(event_id: int) -> dict[int, list[dict[str, Any]]]:
     """``{category_id: criteria}`` for every category of the event (one pair of queries)."""
     categories = await Category.select(Category.id).where(Category.event == event_id)
-    rows = await Criterion.select().where((Criterion.event == event_id) & (Criterion.active == True)).order_by(Criterion.position)  # noqa: E712
+    rows = (
+        await Criterion.select()
+        .where((Criterion.event == event_id) & (Criterion.active.eq(True)))
+        .order_by(Criterion.position)
+    )
     base = [criterion_out(r) for r in rows if r["category"] is None] or [dict(c) for c in DEFAULT_CRITERIA]
     result = {}
     for cat in categories:
@@ -78,7 +109,9 @@ async def rubrics_by_category(event_id: int) -> dict[int, list[dict[str, Any]]]:
     return result
 
 
-async def set_rubric(actor: Principal, event_id: int, criteria: list[dict[str, Any]], category_code: str | None = None) -> list[dict[str, Any]]:
+async def set_rubric(
+    actor: Principal, event_id: int, criteria: list[dict[str, Any]], category_code: str | None = None
+) -> list[dict[str, Any]]:
     """Replace the event's rubric (or a category's override) with ``criteria``
     ``[{"code", "name", "weight", "max_points", "description"?}]``.
 
@@ -96,7 +129,11 @@ async def set_rubric(actor: Principal, event_id: int, criteria: list[dict[str, A
         raise Conflict(_("结果已公示或定稿，不能修改评分标准（否则会改变已公布的成绩）。"))
     category_id = None
     if category_code:
-        category = await Category.select(Category.id).where((Category.event == event_id) & (Category.code == category_code.upper())).first()
+        category = (
+            await Category.select(Category.id)
+            .where((Category.event == event_id) & (Category.code == category_code.upper()))
+            .first()
+        )
         if category is None:
             raise ValidationFailed(_("类别“{code}”不存在。", code=category_code))
         category_id = category["id"]
@@ -112,27 +149,57 @@ async def set_rubric(actor: Principal, event_id: int, criteria: list[dict[str, A
         if code in seen:
             raise ValidationFailed(_("评分项代码“{code}”重复。", code=code))
         seen.add(code)
-        cleaned.append({"code": code[:32], "name": name[:100], "description": str(item.get("description") or "")[:1000],
-                        "weight": _decimal(item.get("weight"), _("权重"), code),
-                        "max_points": _decimal(item.get("max_points"), _("满分"), code)})
-    scope = (Criterion.event == event_id) & (Criterion.category.is_null() if category_id is None else Criterion.category == category_id)
+        cleaned.append(
+            {
+                "code": code[:32],
+                "name": name[:100],
+                "description": str(item.get("description") or "")[:1000],
+                "weight": _decimal(item.get("weight"), _("权重"), code),
+                "max_points": _decimal(item.get("max_points"), _("满分"), code),
+            }
+        )
+    scope = (Criterion.event == event_id) & (
+        Criterion.category.is_null() if category_id is None else Criterion.category == category_id
+    )
 
     async def work() -> None:
         existing = {r["code"]: r for r in await Criterion.select().where(scope)}
         for position, item in enumerate(cleaned):
-            values = {Criterion.name: item["name"], Criterion.description: item["description"], Criterion.weight: item["weight"],
-                      Criterion.max_points: item["max_points"], Criterion.position: position, Criterion.active: True}
+            values = {
+                Criterion.name: item["name"],
+                Criterion.description: item["description"],
+                Criterion.weight: item["weight"],
+                Criterion.max_points: item["max_points"],
+                Criterion.position: position,
+                Criterion.active: True,
+            }
             if item["code"] in existing:
                 await Criterion.update(values).where(Criterion.id == existing[item["code"]]["id"])
             else:
-                await Criterion.insert(Criterion(event=event_id, category=category_id, code=item["code"], name=item["name"],
-                                                 description=item["description"], weight=item["weight"],
-                                                 max_points=item["max_points"], position=position))
+                await Criterion.insert(
+                    Criterion(
+                        event=event_id,
+                        category=category_id,
+                        code=item["code"],
+                        name=item["name"],
+                        description=item["description"],
+                        weight=item["weight"],
+                        max_points=item["max_points"],
+                        position=position,
+                    )
+                )
         dropped = [code for code in existing if code not in seen]
         if dropped:
             await Criterion.update({Criterion.active: False}).where(scope & Criterion.code.is_in(dropped))
-        await audit.record(actor, "rubric.update", "event", event_id, event_id=event_id,
-                           summary=category_code or "", changes={"criteria": [sorted(existing), [c["code"] for c in cleaned]]})
+        await audit.record(
+            actor,
+            "rubric.update",
+            "event",
+            event_id,
+            event_id=event_id,
+            summary=category_code or "",
+            changes={"criteria": [sorted(existing), [c["code"] for c in cleaned]]},
+        )
         await refresh_sheets(event_id, round_row["id"])
 
     await write_transaction(work)
@@ -143,9 +210,16 @@ async def refresh_sheets(event_id: int, round_id: int) -> int:
     """Recompute ``total`` and ``complete`` of a round's score sheets with the current
     rubrics (points are never touched). Returns the number of sheets changed."""
     rubrics = await rubrics_by_category(event_id)
-    scorers = {cid: (judge_scorer(rules_of(criteria)), [c["code"] for c in criteria]) for cid, criteria in rubrics.items()}
-    rows = await Score.select(Score.id, Score.points, Score.total, Score.complete, Score.entry.category.as_alias("category")).where(
-        Score.round == round_id).output(load_json=True)
+    scorers = {
+        cid: (judge_scorer(rules_of(criteria)), [c["code"] for c in criteria]) for cid, criteria in rubrics.items()
+    }
+    rows = (
+        await Score.select(
+            Score.id, Score.points, Score.total, Score.complete, Score.entry.category.as_alias("category")
+        )
+        .where(Score.round == round_id)
+        .output(load_json=True)
+    )
     changed: dict[tuple[str, bool], list[int]] = {}
     for r in rows:
         scorer, codes = scorers[r["category"]]
@@ -158,12 +232,14 @@ async def refresh_sheets(event_id: int, round_id: int) -> int:
             changed.setdefault(value, []).append(r["id"])
     for (total, complete), ids in changed.items():
         for start in range(0, len(ids), 500):
-            await Score.update({Score.total: total, Score.complete: complete}).where(Score.id.is_in(ids[start:start + 500]))
+            await Score.update({Score.total: total, Score.complete: complete}).where(
+                Score.id.is_in(ids[start : start + 500])
+            )
     return sum(len(ids) for ids in changed.values())
 
 
 async def stored_scopes(event_id: int) -> set[int | None]:
     """Which rubrics the event has stored: ``None`` for the event's own rubric, and the
     ids of categories with an override (the rubric editor shows which ones exist)."""
-    rows = await Criterion.select(Criterion.category).where((Criterion.event == event_id) & (Criterion.active == True))  # noqa: E712
+    rows = await Criterion.select(Criterion.category).where((Criterion.event == event_id) & (Criterion.active.eq(True)))
     return {r["category"] for r in rows}

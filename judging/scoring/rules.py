@@ -4,6 +4,7 @@ Pure functions on :class:`decimal.Decimal`, no database. Intermediate values are
 (or at :data:`PRECISION` significant digits where a division or square root does not
 terminate); rounding half-up to the event's ``score_decimals`` happens once, at the end.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -190,7 +191,9 @@ def award_cutoffs(n: int, quotas: Mapping[str, Decimal]) -> dict[str, int]:
     return cutoffs
 
 
-def award_for(rank: int, cutoffs: Mapping[str, int], score: Decimal | None = None, min_score: Decimal | None = None) -> str | None:
+def award_for(
+    rank: int, cutoffs: Mapping[str, int], score: Decimal | None = None, min_score: Decimal | None = None
+) -> str | None:
     """The best tier whose cutoff is at least ``rank`` (so entries tied at a boundary all
     take the higher tier), or ``None``; nothing below ``min_score`` when one is set."""
     if min_score is not None and score is not None and score < min_score:

@@ -1,4 +1,5 @@
 """API bodies and answers of scoring: a rubric's criteria, a judge's score sheet, an organizer's correction, progress."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any
@@ -30,7 +31,6 @@ class ScoreIn(msgspec.Struct):
 class OrganizerScoreIn(msgspec.Struct):
     criteria: dict[str, Any]
     reason: str
-
 
 
 class CriterionOut(msgspec.Struct):

@@ -6,6 +6,7 @@ never overwrites a newer edit, while a replay of exactly what is stored answers 
 Judges change scores until results are published; after that only an organizer does,
 citing the objection it answers; after finalization nothing changes (409).
 """
+
 from __future__ import annotations
 
 import re
@@ -48,7 +49,14 @@ def _points(criteria: list[dict[str, Any]], values: dict[str, Any]) -> dict[str,
             raise ValidationFailed(_("“{name}”的分数必须是数字。", name=by_code[code]["name"])) from None
         maximum = Decimal(by_code[code]["max_points"])
         if not value.is_finite() or value < 0 or value > maximum:
-            raise ValidationFailed(_("“{name}”的分数必须在 0 到 {max} 之间，现在是 {value}。", name=by_code[code]["name"], max=maximum, value=raw))
+            raise ValidationFailed(
+                _(
+                    "“{name}”的分数必须在 0 到 {max} 之间，现在是 {value}。",
+                    name=by_code[code]["name"],
+                    max=maximum,
+                    value=raw,
+                )
+            )
         if value != value.quantize(Decimal("0.01")):
             raise ValidationFailed(_("“{name}”的分数最多保留两位小数。", name=by_code[code]["name"]))
         cleaned[code] = plain(value)  # canonical text: 8, 8.0 and "8.00" are the same points
@@ -68,8 +76,11 @@ async def _assignment_for(actor: Principal, entry_id: int) -> tuple[dict[str, An
     if entry is None:
         raise NotFound(_("作品不存在。"))
     round_row = await current_round(entry["event"])
-    assignment = await Assignment.select().where((Assignment.round == round_row["id"]) & (Assignment.entry == entry_id)
-                                                 & (Assignment.judge == actor.id)).first()
+    assignment = (
+        await Assignment.select()
+        .where((Assignment.round == round_row["id"]) & (Assignment.entry == entry_id) & (Assignment.judge == actor.id))
+        .first()
+    )
     if assignment is None:
         raise Forbidden(_("这个作品没有分配给您，不能评分。"))
     return assignment, {**round_row, "entry": entry}
@@ -82,14 +93,19 @@ async def get_my_score(actor: Principal, entry_id: int) -> dict[str, Any]:
     rubric = await get_rubric(ctx["event"], ctx["entry"]["category"])
     score = await Score.select().where(Score.assignment == assignment["id"]).output(load_json=True).first()
     return {
-        "criteria": score["points"] if score else {}, "comment": score["comment"] if score else "",
-        "version": score["version"] if score else 0, "total": score["total"] if score else "",
-        "complete": bool(score and score["complete"]), "rubric": rubric, "locked": RoundState.of(ctx["state"]).scores_locked,
+        "criteria": score["points"] if score else {},
+        "comment": score["comment"] if score else "",
+        "version": score["version"] if score else 0,
+        "total": score["total"] if score else "",
+        "complete": bool(score and score["complete"]),
+        "rubric": rubric,
+        "locked": RoundState.of(ctx["state"]).scores_locked,
     }
 
 
-async def put_score(actor: Principal, entry_id: int, criteria: dict[str, Any], comment: str | None = None,
-                    version: int | None = None) -> dict[str, Any]:
+async def put_score(
+    actor: Principal, entry_id: int, criteria: dict[str, Any], comment: str | None = None, version: int | None = None
+) -> dict[str, Any]:
     """A judge records or changes their score for an assigned entry.
 
     Partial sheets are kept as drafts (``complete`` false). Returns ``{"entry_id",
@@ -117,17 +133,39 @@ async def put_score(actor: Principal, entry_id: int, criteria: dict[str, Any], c
             if version not in (None, 0):
                 raise Conflict(_("评分版本已过期，请刷新后再提交。"), extra={"current_version": 0})
             total, complete = total_of(rubric, points)
-            score = Score(assignment=assignment["id"], round=assignment["round"], entry=entry_id, judge=actor.id,
-                          points=points, total=total, comment=comment, complete=complete, version=1)
+            score = Score(
+                assignment=assignment["id"],
+                round=assignment["round"],
+                entry=entry_id,
+                judge=actor.id,
+                points=points,
+                total=total,
+                comment=comment,
+                complete=complete,
+                version=1,
+            )
             await score.save()
-            await ScoreChange.insert(ScoreChange(score=score.id, changed_by=actor.id, new_points=points, new_total=total))
+            await ScoreChange.insert(
+                ScoreChange(score=score.id, changed_by=actor.id, new_points=points, new_total=total)
+            )
             return {"entry_id": entry_id, "version": 1, "total": total, "complete": complete}
         merged = {**existing["points"], **points}
         if merged == existing["points"] and comment == existing["comment"]:
-            return {"entry_id": entry_id, "version": existing["version"], "total": existing["total"], "complete": existing["complete"]}
+            return {
+                "entry_id": entry_id,
+                "version": existing["version"],
+                "total": existing["total"],
+                "complete": existing["complete"],
+            }
         if version is not None and version != existing["version"]:
-            raise Conflict(_("这份评分已在别处更新（当前版本 {current}），您的修改基于版本 {version}，未保存。请刷新后再改。",
-                             current=existing["version"], version=version), extra={"current_version": existing["version"]})
+            raise Conflict(
+                _(
+                    "这份评分已在别处更新（当前版本 {current}），您的修改基于版本 {version}，未保存。请刷新后再改。",
+                    current=existing["version"],
+                    version=version,
+                ),
+                extra={"current_version": existing["version"]},
+            )
         return await _write_change(actor, existing, rubric, merged, comment, "")
 
     saved = await write_transaction(work)
@@ -148,18 +186,43 @@ async def _lock_assignment(assignment_id: int) -> None:
         raise Forbidden(_("这个作品已不再分配给您（评委分配刚刚调整），不能评分。"))
 
 
-async def _write_change(actor: Principal, existing: dict[str, Any], rubric: list[dict[str, Any]], points: dict[str, str],
-                        comment: str, reason: str) -> dict[str, Any]:
+async def _write_change(
+    actor: Principal,
+    existing: dict[str, Any],
+    rubric: list[dict[str, Any]],
+    points: dict[str, str],
+    comment: str,
+    reason: str,
+) -> dict[str, Any]:
     total, complete = total_of(rubric, points)
     new_version = existing["version"] + 1
-    await Score.update({Score.points: points, Score.total: total, Score.complete: complete, Score.comment: comment,
-                        Score.version: new_version, Score.updated_at: now()}).where(Score.id == existing["id"])
-    await ScoreChange.insert(ScoreChange(score=existing["id"], changed_by=actor.id, old_points=existing["points"], new_points=points,
-                                         old_total=existing["total"], new_total=total, reason=reason))
+    await Score.update(
+        {
+            Score.points: points,
+            Score.total: total,
+            Score.complete: complete,
+            Score.comment: comment,
+            Score.version: new_version,
+            Score.updated_at: now(),
+        }
+    ).where(Score.id == existing["id"])
+    await ScoreChange.insert(
+        ScoreChange(
+            score=existing["id"],
+            changed_by=actor.id,
+            old_points=existing["points"],
+            new_points=points,
+            old_total=existing["total"],
+            new_total=total,
+            reason=reason,
+        )
+    )
     return {"entry_id": existing["entry"], "version": new_version, "total": total, "complete": complete}
 
 
-async def organizer_change_score(actor: Principal, score_id: int, criteria: dict[str, Any], reason: str) -> dict[str, Any]:
+async def organizer_change_score(
+    actor: Principal, score_id: int, criteria: dict[str, Any], reason: str
+) -> dict[str, Any]:
     """After publication only an organizer changes a score, citing the objection (异议) it
     answers in ``reason``; after finalization this answers 409 too."""
     if not actor.is_organizer:
@@ -183,8 +246,16 @@ async def organizer_change_score(actor: Principal, score_id: int, criteria: dict
         current = await Score.select().where(Score.id == score_id).output(load_json=True).first()
         points = {**current["points"], **given}
         result = await _write_change(actor, current, rubric, points, current["comment"], reason)
-        await audit.record(actor, "score.organizer_change", "score", score_id, event_id=entry["event"], entry_id=score["entry"],
-                           changes={"points": [current["points"], points]}, reason=reason)
+        await audit.record(
+            actor,
+            "score.organizer_change",
+            "score",
+            score_id,
+            event_id=entry["event"],
+            entry_id=score["entry"],
+            changes={"points": [current["points"], points]},
+            reason=reason,
+        )
         return result
 
     saved = await write_transaction(work)
@@ -194,10 +265,22 @@ async def organizer_change_score(actor: Principal, score_id: int, criteria: dict
 
 async def score_history(entry_id: int) -> list[dict[str, Any]]:
     """Every change of every score of an entry: ``[{"at", "judge", "changed_by", "old_total", "new_total", "old_points", "new_points", "reason"}]``."""
-    rows = await ScoreChange.select(
-        ScoreChange.at, ScoreChange.old_points, ScoreChange.new_points, ScoreChange.old_total, ScoreChange.new_total, ScoreChange.reason,
-        ScoreChange.score.judge.display_name.as_alias("judge"), ScoreChange.changed_by.display_name.as_alias("changed_by"),
-    ).where(ScoreChange.score.entry == entry_id).order_by(ScoreChange.at).order_by(ScoreChange.id).output(load_json=True)
+    rows = (
+        await ScoreChange.select(
+            ScoreChange.at,
+            ScoreChange.old_points,
+            ScoreChange.new_points,
+            ScoreChange.old_total,
+            ScoreChange.new_total,
+            ScoreChange.reason,
+            ScoreChange.score.judge.display_name.as_alias("judge"),
+            ScoreChange.changed_by.display_name.as_alias("changed_by"),
+        )
+        .where(ScoreChange.score.entry == entry_id)
+        .order_by(ScoreChange.at)
+        .order_by(ScoreChange.id)
+        .output(load_json=True)
+    )
     return [{**r, "at": r["at"].isoformat()} for r in rows]
 
 
@@ -210,18 +293,39 @@ async def entry_scores(entry_id: int) -> list[dict[str, Any]]:
     if entry is None:
         raise NotFound(_("作品不存在。"))
     round_row = await current_round(entry["event"])
-    rows = await Assignment.select(
-        Assignment.id, Assignment.judge, Assignment.judge.display_name.as_alias("name"), Assignment.judge.username.as_alias("username"),
-    ).where((Assignment.round == round_row["id"]) & (Assignment.entry == entry_id)).order_by(Assignment.id)
-    sheets = {s["assignment"]: s for s in await Score.select().where(
-        (Score.round == round_row["id"]) & (Score.entry == entry_id)).output(load_json=True)}
+    rows = (
+        await Assignment.select(
+            Assignment.id,
+            Assignment.judge,
+            Assignment.judge.display_name.as_alias("name"),
+            Assignment.judge.username.as_alias("username"),
+        )
+        .where((Assignment.round == round_row["id"]) & (Assignment.entry == entry_id))
+        .order_by(Assignment.id)
+    )
+    sheets = {
+        s["assignment"]: s
+        for s in await Score.select()
+        .where((Score.round == round_row["id"]) & (Score.entry == entry_id))
+        .output(load_json=True)
+    }
     result = []
     for a in rows:
         s = sheets.get(a["id"])
-        result.append({"assignment_id": a["id"], "judge_id": a["judge"], "judge": a["name"] or a["username"],
-                       "score_id": s["id"] if s else None, "criteria": s["points"] if s else {}, "total": s["total"] if s else "",
-                       "comment": s["comment"] if s else "", "complete": bool(s and s["complete"]),
-                       "version": s["version"] if s else 0, "updated_at": s["updated_at"].isoformat() if s and s["updated_at"] else None})
+        result.append(
+            {
+                "assignment_id": a["id"],
+                "judge_id": a["judge"],
+                "judge": a["name"] or a["username"],
+                "score_id": s["id"] if s else None,
+                "criteria": s["points"] if s else {},
+                "total": s["total"] if s else "",
+                "comment": s["comment"] if s else "",
+                "complete": bool(s and s["complete"]),
+                "version": s["version"] if s else 0,
+                "updated_at": s["updated_at"].isoformat() if s and s["updated_at"] else None,
+            }
+        )
     return result
 
 
@@ -230,18 +334,38 @@ async def progress(event_id: int) -> dict[str, Any]:
     await get_event_row(event_id)
     round_row = await current_round(event_id)
     rows = await Assignment.select(
-        Assignment.id, Assignment.judge, Assignment.judge.display_name.as_alias("name"), Assignment.judge.username.as_alias("username"),
-        Assignment.entry.category.code.as_alias("category_code"), Assignment.entry.category.name.as_alias("category_name"),
+        Assignment.id,
+        Assignment.judge,
+        Assignment.judge.display_name.as_alias("name"),
+        Assignment.judge.username.as_alias("username"),
+        Assignment.entry.category.code.as_alias("category_code"),
+        Assignment.entry.category.name.as_alias("category_name"),
     ).where(Assignment.round == round_row["id"])
-    done = {s["assignment"] for s in await Score.select(Score.assignment).where((Score.round == round_row["id"]) & (Score.complete == True))}  # noqa: E712
+    done = {
+        s["assignment"]
+        for s in await Score.select(Score.assignment).where(
+            (Score.round == round_row["id"]) & (Score.complete.eq(True))
+        )
+    }
     judges: dict[int, dict[str, Any]] = {}
     categories: dict[str, dict[str, Any]] = {}
     for r in rows:
-        j = judges.setdefault(r["judge"], {"judge_id": r["judge"], "name": r["name"] or r["username"], "assigned": 0, "scored": 0})
-        c = categories.setdefault(r["category_code"], {"category_code": r["category_code"], "category_name": r["category_name"], "assigned": 0, "scored": 0})
+        j = judges.setdefault(
+            r["judge"], {"judge_id": r["judge"], "name": r["name"] or r["username"], "assigned": 0, "scored": 0}
+        )
+        c = categories.setdefault(
+            r["category_code"],
+            {"category_code": r["category_code"], "category_name": r["category_name"], "assigned": 0, "scored": 0},
+        )
         for bucket in (j, c):
             bucket["assigned"] += 1
             bucket["scored"] += r["id"] in done
-    return {"round_state": round_row["state"], "assigned": len(rows), "scored": len(done),
-            "judges": sorted(judges.values(), key=lambda j: (j["scored"] / j["assigned"] if j["assigned"] else 1, j["name"])),
-            "categories": sorted(categories.values(), key=lambda c: c["category_code"])}
+    return {
+        "round_state": round_row["state"],
+        "assigned": len(rows),
+        "scored": len(done),
+        "judges": sorted(
+            judges.values(), key=lambda j: (j["scored"] / j["assigned"] if j["assigned"] else 1, j["name"])
+        ),
+        "categories": sorted(categories.values(), key=lambda c: c["category_code"]),
+    }

@@ -1,4 +1,5 @@
 """Scoring tables: rubric criteria, assignments (a judge's sheet for an entry in a round), scores per sheet and their change history."""
+
 from __future__ import annotations
 
 from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Numeric, Text, Timestamptz, Varchar

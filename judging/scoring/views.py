@@ -15,6 +15,7 @@
 Thin controllers: parse the form, call the judging services (the same ones the JSON API
 calls), render a template. The services check every action again.
 """
+
 from __future__ import annotations
 
 import re
@@ -119,13 +120,20 @@ def json_response(data: Any, status_code: int = 200) -> Response:
 async def event_context(event_id: int) -> dict[str, Any]:
     event = event_view(await events.get_event(event_id))
     round_row = await rounds.current_round(event_id)
-    return {"event": event, "round": round_row, "state": round_row["state"],
-            "state_label": _(RoundState.of(round_row).label),
-            "round_label": _(ROUND_KIND_LABELS[round_row["kind"]]) if round_row["kind"] in ("preliminary", "final") else "",
-            "tabs": TABS, "base": f"/events/{event_id}/judging"}
+    return {
+        "event": event,
+        "round": round_row,
+        "state": round_row["state"],
+        "state_label": _(RoundState.of(round_row).label),
+        "round_label": _(ROUND_KIND_LABELS[round_row["kind"]]) if round_row["kind"] in ("preliminary", "final") else "",
+        "tabs": TABS,
+        "base": f"/events/{event_id}/judging",
+    }
 
 
-async def judging_page(request: Request, event_id: int, template: str, tab: str, status_code: int = 200, **context: Any) -> Any:
+async def judging_page(
+    request: Request, event_id: int, template: str, tab: str, status_code: int = 200, **context: Any
+) -> Any:
     ctx = await event_context(event_id)
     return render(request, f"judging/{template}", status_code=status_code, tab=tab, **ctx, **context)
 

@@ -1,5 +1,6 @@
 """``xinmiao cert`` + ``xinmiao serve --certfile --keyfile``: the service answers over HTTPS
 with a certificate valid for the venue address (phone cameras need HTTPS)."""
+
 from __future__ import annotations
 
 import os
@@ -21,10 +22,30 @@ def _free_port() -> int:
 
 
 def test_cert_command_and_https_serving(tmp_path: Path):
-    env = {**os.environ, "XINMIAO_DATA_DIR": str(tmp_path / "data"),
-           "XINMIAO_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'x.sqlite3'}", "XINMIAO_SECRET_KEY": "https-test"}
-    out = subprocess.run([sys.executable, "-m", "app.cli", "cert", "--host", "192.168.1.10", "--host", "xinmiao.local",
-                          "--out", str(tmp_path)], capture_output=True, text=True, env=env, check=True).stdout
+    env = {
+        **os.environ,
+        "XINMIAO_DATA_DIR": str(tmp_path / "data"),
+        "XINMIAO_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'x.sqlite3'}",
+        "XINMIAO_SECRET_KEY": "https-test",
+    }
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "cert",
+            "--host",
+            "192.168.1.10",
+            "--host",
+            "xinmiao.local",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
     cert_path, key_path = tmp_path / "xinmiao-cert.pem", tmp_path / "xinmiao-key.pem"
     assert str(cert_path) in out and "--certfile" in out
     assert oct(key_path.stat().st_mode & 0o777) == "0o600"
@@ -33,8 +54,23 @@ def test_cert_command_and_https_serving(tmp_path: Path):
     assert sorted(str(ip) for ip in names.get_values_for_type(x509.IPAddress)) == ["127.0.0.1", "192.168.1.10"]
     assert sorted(names.get_values_for_type(x509.DNSName)) == ["localhost", "xinmiao.local"]
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--certfile", str(cert_path),
-                               "--keyfile", str(key_path)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--certfile",
+            str(cert_path),
+            "--keyfile",
+            str(key_path),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         context = ssl.create_default_context(cafile=str(cert_path))  # the phone trusts it after "proceed"
         deadline = time.time() + 60

@@ -1,5 +1,6 @@
 """Live updates (app/live.py): coalesced publishing that never raises, keep-alive comments,
 streams that end with the app, and two workers sharing Redis."""
+
 from __future__ import annotations
 
 import asyncio
@@ -108,12 +109,21 @@ def test_two_workers_sharing_redis_deliver_each_others_changes(world, settings):
         with EventStream(b, f"/checkin/{sid}/live/events") as stream:
             assert stream.next_event()["data"]["arrived"] == 0
             # a scan answered by worker A reaches the stream served by worker B
-            response = a.post("/api/v1/checkin/scan", json={"session_id": sid, "token": tokens["李明"]},
-                              headers={"Authorization": f"Bearer {token}"})
+            response = a.post(
+                "/api/v1/checkin/scan",
+                json={"session_id": sid, "token": tokens["李明"]},
+                headers={"Authorization": f"Bearer {token}"},
+            )
             assert response.json()["result"] == "checked_in"
-            assert stream.next_event() == {"event": "change", "data": {"session_id": sid, "result": "checked_in", "changes": 1}}
-            a.post("/api/v1/checkin/scan", json={"session_id": sid, "token": tokens["王芳"]},
-                   headers={"Authorization": f"Bearer {token}"})
+            assert stream.next_event() == {
+                "event": "change",
+                "data": {"session_id": sid, "result": "checked_in", "changes": 1},
+            }
+            a.post(
+                "/api/v1/checkin/scan",
+                json={"session_id": sid, "token": tokens["王芳"]},
+                headers={"Authorization": f"Bearer {token}"},
+            )
             assert stream.next_event()["data"]["result"] == "checked_in"
         with EventStream(b, f"/checkin/{sid}/live/events") as stream:
             assert stream.next_event()["data"]["arrived"] == 2

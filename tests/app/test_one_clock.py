@@ -8,8 +8,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [p for package in ("app", "competitions", "judging") for p in (ROOT / package).rglob("*.py")
-           if "piccolo_migrations" not in p.parts and p != ROOT / "app" / "times.py"]
+SOURCES = [
+    p
+    for package in ("app", "competitions", "judging")
+    for p in (ROOT / package).rglob("*.py")
+    if "piccolo_migrations" not in p.parts and p != ROOT / "app" / "times.py"
+]
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))

@@ -1,6 +1,7 @@
 """The OpenAPI document declares what the API answers: every error status of every operation
 (with the error shape), the closed sets of values, the real media types of files; and every
 route under an event answers 404 for an unknown event."""
+
 from __future__ import annotations
 
 import re
@@ -96,7 +97,10 @@ def test_enums_are_listed(openapi):
     results = openapi["paths"]["/api/v1/events/{event_id}/results"]["get"]
     method = next(p for p in results["parameters"] if p["name"] == "method")
     assert "trimmed_mean" in str(method["schema"])
-    scan = _resolve(openapi, openapi["paths"]["/api/v1/checkin/scan"]["post"]["responses"]["200"]["content"]["application/json"]["schema"])
+    scan = _resolve(
+        openapi,
+        openapi["paths"]["/api/v1/checkin/scan"]["post"]["responses"]["200"]["content"]["application/json"]["schema"],
+    )
     assert scan["properties"]["result"]["enum"] == ["checked_in", "already_checked_in", "revoked", "wrong_event"]
 
 
@@ -106,28 +110,39 @@ def test_answers_are_typed(openapi):
         ("/api/v1/schools", "post", "201", {"id", "code", "name", "city"}),
         ("/api/v1/users", "post", "201", {"id", "username", "role"}),
         ("/api/v1/events", "post", "201", {"id", "name", "kind", "year", "award_quotas"}),
-        ("/api/v1/entries/{entry_id}", "get", "200", {"id", "code", "title", "school_code", "category_code", "division",
-                                                      "status", "members"}),
+        (
+            "/api/v1/entries/{entry_id}",
+            "get",
+            "200",
+            {"id", "code", "title", "school_code", "category_code", "division", "status", "members"},
+        ),
         ("/api/v1/events/{event_id}/results", "get", "200", {"entries"}),
         ("/api/v1/checkin/scan", "post", "200", {"result", "first_checked_in_at", "participant"}),
         ("/api/v1/certificates/{number}", "get", "200", {"valid", "name", "event", "award", "issued_at"}),
         ("/api/v1/events/{event_id}/certificates/check", "get", "200", {"certificates", "unprintable"}),
         ("/api/v1/events/{event_id}/assignments/generate", "post", "200", {"assignments", "unassigned_entries"}),
     ):
-        schema = _resolve(openapi, openapi["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"])
+        schema = _resolve(
+            openapi, openapi["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+        )
         assert keys <= set(schema["properties"]), (path, sorted(schema["properties"]))
-    assignments = openapi["paths"]["/api/v1/judging/assignments"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assignments = openapi["paths"]["/api/v1/judging/assignments"]["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]["schema"]
     item = _resolve(openapi, assignments["items"])
     assert {"entry_id", "event_id", "status"} <= set(item["properties"])
 
 
-@pytest.mark.parametrize("path, media_types", [
-    ("/api/v1/events/{event_id}/registration-template", {XLSX}),
-    ("/api/v1/events/{event_id}/results.xlsx", {XLSX}),
-    ("/api/v1/events/{event_id}/certificates.pdf", {"application/pdf"}),
-    ("/api/v1/events/{event_id}/badges.pdf", {"application/pdf"}),
-    ("/api/v1/participants/{member_id}/credential", {"image/png", "image/svg+xml"}),
-])
+@pytest.mark.parametrize(
+    "path, media_types",
+    [
+        ("/api/v1/events/{event_id}/registration-template", {XLSX}),
+        ("/api/v1/events/{event_id}/results.xlsx", {XLSX}),
+        ("/api/v1/events/{event_id}/certificates.pdf", {"application/pdf"}),
+        ("/api/v1/events/{event_id}/badges.pdf", {"application/pdf"}),
+        ("/api/v1/participants/{member_id}/credential", {"image/png", "image/svg+xml"}),
+    ],
+)
 def test_files_have_their_media_types(openapi, path, media_types):
     content = openapi["paths"][path]["get"]["responses"]["200"]["content"]
     assert set(content) == media_types

@@ -1,7 +1,14 @@
 def test_login_and_create_school(world):
     headers = world.headers("org")
-    response = world.client.post("/api/v1/schools", json={"code": "WC01", "name": "文昌中学", "city": "文昌市"}, headers=headers)
+    response = world.client.post(
+        "/api/v1/schools", json={"code": "WC01", "name": "文昌中学", "city": "文昌市"}, headers=headers
+    )
     assert response.status_code == 201
     assert response.json()["code"] == "WC01"
     listing = world.client.get("/api/v1/schools", headers=headers).json()
-    assert [s["code"] for s in listing] == ["WC01", "HK01", "HK02", "SY01"] or sorted(s["code"] for s in listing) == ["HK01", "HK02", "SY01", "WC01"]
+    assert [s["code"] for s in listing] == ["WC01", "HK01", "HK02", "SY01"] or sorted(s["code"] for s in listing) == [
+        "HK01",
+        "HK02",
+        "SY01",
+        "WC01",
+    ]

@@ -1,4 +1,5 @@
 """Helpers for the competitions JSON API tests: requests as each role and the access matrix."""
+
 from __future__ import annotations
 
 EVERYONE = ("org", "haikou", "sanya", "hk01", "hk02", "sy01", "judge", "referee", "staff", None)
@@ -20,8 +21,11 @@ def category_id(world, code: str) -> int:
 
 
 def set_quota(world, code: str, **quotas) -> None:
-    response = world.client.patch(f"/api/v1/events/{world.event_id}/categories/{category_id(world, code)}", json=quotas,
-                                  headers=world.headers("org"))
+    response = world.client.patch(
+        f"/api/v1/events/{world.event_id}/categories/{category_id(world, code)}",
+        json=quotas,
+        headers=world.headers("org"),
+    )
     assert response.status_code == 200, response.text
 
 

@@ -1,5 +1,6 @@
 """Browser tests: the app served by uvicorn on 127.0.0.1 in a background thread, driven by
 Playwright with Debian's Chromium (no browser download)."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,15 @@ import pytest
 from tests.conftest import skip_or_fail
 
 CHROMIUM = os.environ.get("XINMIAO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
 TABLET = {"width": 820, "height": 1180}
 PHONE = {"width": 390, "height": 844}
 
@@ -31,8 +39,11 @@ def live_server(app):
 
     port = _free_port()
     # a page left open with a live event stream (a failed test) must not hold the server up
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
-                                           timeout_graceful_shutdown=2))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=2
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

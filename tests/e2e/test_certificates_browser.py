@@ -5,6 +5,7 @@ page says the certificate is valid with the holder's name and award.
 
 Set ``XINMIAO_SCREENSHOTS=/some/dir`` to keep screenshots.
 """
+
 from __future__ import annotations
 
 import io
@@ -78,7 +79,9 @@ def test_batch_download_then_verify_the_qr_on_a_phone(world, live_server, browse
     context.close()
 
     # the certificate of 阿依古丽·买买提 (page 2): its number, and its QR code holds <server>/verify/<number>
-    text = subprocess.run(["pdftotext", "-layout", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "阿依古丽·买买提同学：" in text
     number = re.search(r"证书编号：(XM2026(?:-[0-9A-Z]{4}){4})", text).group(1)
     subprocess.run(["pdfimages", "-png", "-f", "2", "-l", "2", str(pdf), str(tmp_path / "img")], check=True)
@@ -95,7 +98,12 @@ def test_batch_download_then_verify_the_qr_on_a_phone(world, live_server, browse
     verdict = page.inner_text(".verdict")
     assert "有效" in verdict and "这是一张真实有效的证书。" in verdict
     facts = page.inner_text(".cert-facts")
-    assert "阿依古丽·买买提" in facts and "一等奖" in facts and "2026年海南省青少年科技创新大赛" in facts and number in facts
+    assert (
+        "阿依古丽·买买提" in facts
+        and "一等奖" in facts
+        and "2026年海南省青少年科技创新大赛" in facts
+        and number in facts
+    )
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]  # nothing sticks out sideways on a phone
     shot(page, "verify-phone")

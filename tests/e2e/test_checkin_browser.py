@@ -9,6 +9,7 @@ a badge's QR code).
 Set ``XINMIAO_SCREENSHOTS=/some/dir`` to also save screenshots of the scan page at phone and
 tablet sizes.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,16 +47,30 @@ class Door:
     def __init__(self, world):
         self.world = world
         build_panel(world, judges=False)
-        rows = world.run(Member.select(Member.id, Member.name, Member.credential_generation).where(Member.event == world.event_id))
+        rows = world.run(
+            Member.select(Member.id, Member.name, Member.credential_generation).where(Member.event == world.event_id)
+        )
         self.ids = {r["name"]: r["id"] for r in rows}
         self.session = world.run(checkin.create_session(world.org, world.event_id, "报到", location="体育馆东门"))
         self.url = f"/checkin/{self.session['id']}/scan"
 
     def other_event_member(self) -> str:
         """周九, a student of the previous year's contest: his badge is not for this event."""
-        other = self.world.run(events.create_event(self.world.org, {"name": "2025年海南省青少年科技创新大赛", "kind": "innovation", "year": 2025}))
-        entry = factories.entry(self.world, "SY01", event_id=other["id"], title="椰林防风结构", category="PH", students=[
-            factories.student("周九", id_number=gb11643("46020020110315121"), phone="13900000121", publication=True)])
+        other = self.world.run(
+            events.create_event(
+                self.world.org, {"name": "2025年海南省青少年科技创新大赛", "kind": "innovation", "year": 2025}
+            )
+        )
+        entry = factories.entry(
+            self.world,
+            "SY01",
+            event_id=other["id"],
+            title="椰林防风结构",
+            category="PH",
+            students=[
+                factories.student("周九", id_number=gb11643("46020020110315121"), phone="13900000121", publication=True)
+            ],
+        )
         self.ids["周九"] = entry["members"][0]["id"]
         return "周九"
 
@@ -73,7 +88,7 @@ class Door:
 
 def open_scan_page(browser, base: str, door: Door, viewport=PHONE, clock: bool = False):
     context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
-    if clock:   # the page's timers under the test's control (time still runs by itself)
+    if clock:  # the page's timers under the test's control (time still runs by itself)
         context.clock.install()
     page = context.new_page()
     errors: list[str] = []
@@ -103,8 +118,11 @@ def panel(page) -> dict[str, str]:
 
 def recent(page) -> list[tuple[str, str]]:
     """(state, name-or-token) of the recent scans, newest first."""
-    return [tuple(x) for x in page.evaluate("""() => Array.from(document.querySelectorAll('#recent li')).map(
-        li => [li.dataset.state, li.querySelector('.recent-who strong').textContent])""")]
+    return [
+        tuple(x)
+        for x in page.evaluate("""() => Array.from(document.querySelectorAll('#recent li')).map(
+        li => [li.dataset.state, li.querySelector('.recent-who strong').textContent])""")
+    ]
 
 
 def queued_count(page) -> int:
@@ -115,8 +133,11 @@ def recent_times(page) -> list[tuple[str, str]]:
     """(source, text) of the recent scans' times: "server", "device" (not answered yet, marked
     本机时间) or "scan" (the device's time of a scan that is final without a server time:
     refused by the server or on the spot)."""
-    return [tuple(x) for x in page.evaluate("""() => Array.from(document.querySelectorAll('#recent li .recent-time')).map(
-        t => [t.dataset.source, t.textContent])""")]
+    return [
+        tuple(x)
+        for x in page.evaluate("""() => Array.from(document.querySelectorAll('#recent li .recent-time')).map(
+        t => [t.dataset.source, t.textContent])""")
+    ]
 
 
 def first_time(row: dict) -> str:
@@ -135,17 +156,24 @@ def test_usb_scanner_enter_tab_caps_lock_repeat_and_forged(world, live_server, b
     door = Door(world)
     context, page, errors = open_scan_page(browser, live_server, door)
     assert page.inner_text("h1") == "报到"
-    assert "2026年海南省青少年科技创新大赛" in page.inner_text(".checkin-meta") and "体育馆东门" in page.inner_text(".checkin-meta")
-    assert page.evaluate("document.activeElement.id") == "scan-input"   # ready for the scanner
+    assert "2026年海南省青少年科技创新大赛" in page.inner_text(".checkin-meta") and "体育馆东门" in page.inner_text(
+        ".checkin-meta"
+    )
+    assert page.evaluate("document.activeElement.id") == "scan-input"  # ready for the scanner
     assert page.inner_text("#queue-count") == "全部已上传" and queued_count(page) == 0
-    assert page.is_hidden("#window-banner")   # a session without a time window
+    assert page.is_hidden("#window-banner")  # a session without a time window
     shoot(page, "phone-idle")
 
     # lower case (Caps Lock off on a scanner that sends lower case) + Enter
     scan(page, door.credential("张三丰").lower())
     wait_result(page, "checked_in", "张三丰")
-    assert panel(page) == {"title": "签到成功", "name": "张三丰", "school": "海口市第一中学 · 学生",
-                           "entry": "PH-J0001 椰壳纤维的隔热性能研究", "detail": ""}
+    assert panel(page) == {
+        "title": "签到成功",
+        "name": "张三丰",
+        "school": "海口市第一中学 · 学生",
+        "entry": "PH-J0001 椰壳纤维的隔热性能研究",
+        "detail": "",
+    }
     assert page.input_value("#scan-input") == ""
     shoot(page, "phone-checked-in")
 
@@ -161,8 +189,9 @@ def test_usb_scanner_enter_tab_caps_lock_repeat_and_forged(world, live_server, b
     rows = door.checkins()
     assert set(rows) == {"张三丰", "李四"}
     assert panel(page)["title"] == f"已于 {first_time(rows['张三丰'])} 签到"
-    assert page.evaluate("getComputedStyle(document.getElementById('result')).backgroundColor") != \
-        "rgb(27, 127, 59)"  # not the green of a first check-in
+    assert (
+        page.evaluate("getComputedStyle(document.getElementById('result')).backgroundColor") != "rgb(27, 127, 59)"
+    )  # not the green of a first check-in
     shoot(page, "phone-already")
 
     # a forged credential: one character changed
@@ -179,14 +208,21 @@ def test_usb_scanner_enter_tab_caps_lock_repeat_and_forged(world, live_server, b
     scan(page, "https://example.com/x")
     wait_result(page, "invalid")
     assert panel(page)["detail"] == "这不是新苗的参赛凭证二维码。"
-    assert page.input_value("#scan-input") == ""   # cleared: the next scan is not appended to it
+    assert page.input_value("#scan-input") == ""  # cleared: the next scan is not appended to it
 
     # a genuine badge of another event
     scan(page, door.credential(door.other_event_member()))
     wait_result(page, "wrong_event", "周九")
     assert panel(page)["title"] == "不是本活动的凭证" and panel(page)["school"] == "三亚市第一中学 · 学生"
 
-    assert [s for s, _ in recent(page)] == ["wrong_event", "invalid", "invalid", "already_checked_in", "checked_in", "checked_in"]
+    assert [s for s, _ in recent(page)] == [
+        "wrong_event",
+        "invalid",
+        "invalid",
+        "already_checked_in",
+        "checked_in",
+        "checked_in",
+    ]
     assert [n for _, n in recent(page)][3:] == ["张三丰", "李四", "张三丰"]
     assert door.count() == 2 and "王五" not in door.checkins()
     forged_rows = world.run(RejectedScan.select().where(RejectedScan.checkin_session == door.session["id"]))
@@ -195,8 +231,11 @@ def test_usb_scanner_enter_tab_caps_lock_repeat_and_forged(world, live_server, b
     # times: the server's check-in time where it answered with one, the device's (marked) otherwise
     rows = door.checkins()
     times = recent_times(page)
-    assert times[3:] == [("server", first_time(rows["张三丰"])), ("server", first_time(rows["李四"])),
-                         ("server", first_time(rows["张三丰"]))]
+    assert times[3:] == [
+        ("server", first_time(rows["张三丰"])),
+        ("server", first_time(rows["李四"])),
+        ("server", first_time(rows["张三丰"])),
+    ]
     # the server answered the forged and the other event's badge, the URL was refused on the
     # spot: final, so none of them is marked as the device's unconfirmed time
     assert [src for src, _ in times[:3]] == ["scan"] * 3
@@ -233,19 +272,32 @@ def test_scans_queued_offline_are_sent_once_and_revoked_ones_reported(world, liv
     stored = page.evaluate("""() => Object.keys(localStorage).filter(k => k.startsWith('xinmiao:checkin:')
         && k.indexOf(':q:') > 0).map(k => JSON.parse(localStorage.getItem(k)))""")
     assert len(stored) == 5 and len({s["id"] for s in stored}) == 5
-    assert all(s["device"] == "东门2" and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+08:00", s["scannedAt"]) for s in stored)
-    assert all(k.startswith(f"xinmiao:checkin:{door.session['id']}:q:") for k in page.evaluate("Object.keys(localStorage)")
-               if ":q:" in k)
-    assert door.count() == 0   # nothing reached the server
+    assert all(
+        s["device"] == "东门2" and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+08:00", s["scannedAt"])
+        for s in stored
+    )
+    assert all(
+        k.startswith(f"xinmiao:checkin:{door.session['id']}:q:")
+        for k in page.evaluate("Object.keys(localStorage)")
+        if ":q:" in k
+    )
+    assert door.count() == 0  # nothing reached the server
 
     # back online: every queued scan is sent, the panel turns into the real answer
     context.set_offline(False)
     page.wait_for_function("() => document.getElementById('queue-count').dataset.count === '0'", timeout=15000)
     wait_result(page, "revoked", "孙八")
     # the server's reason is the main line
-    assert panel(page)["title"] == "凭证已作废（已补发新凭证）：请使用新参赛证或到服务台" and panel(page)["detail"] == ""
-    assert recent(page) == [("revoked", "孙八"), ("already_checked_in", "王五"), ("checked_in", "钱七"),
-                            ("checked_in", "赵小六"), ("checked_in", "王五")]
+    assert (
+        panel(page)["title"] == "凭证已作废（已补发新凭证）：请使用新参赛证或到服务台" and panel(page)["detail"] == ""
+    )
+    assert recent(page) == [
+        ("revoked", "孙八"),
+        ("already_checked_in", "王五"),
+        ("checked_in", "钱七"),
+        ("checked_in", "赵小六"),
+        ("checked_in", "王五"),
+    ]
     assert page.inner_text("#queue-count") == "全部已上传"
     rows = door.checkins()
     assert sorted(rows) == sorted(["王五", "赵小六", "钱七"]) and door.count() == 3
@@ -284,8 +336,10 @@ def test_scans_queued_offline_are_sent_once_and_revoked_ones_reported(world, liv
 
     # a replay of what was already sent (an answer lost on the way back) is stored once
     replay = {**stored[0]}
-    page.evaluate("([k, v]) => localStorage.setItem(k, v)",
-                  [f"xinmiao:checkin:{door.session['id']}:q:{replay['id']}", json.dumps(replay)])
+    page.evaluate(
+        "([k, v]) => localStorage.setItem(k, v)",
+        [f"xinmiao:checkin:{door.session['id']}:q:{replay['id']}", json.dumps(replay)],
+    )
     page.reload()
     page.wait_for_function("() => document.getElementById('queue-count').dataset.count === '0'", timeout=15000)
     assert door.count() == 4
@@ -356,13 +410,19 @@ def test_chinese_input_method_is_detected_and_its_leftovers_cleared(world, live_
 
 def _search(page, text: str, rows: int) -> None:
     page.fill("#search-input", text)
-    page.wait_for_function("n => document.querySelectorAll('#search-results li').length === n && "
-                           "document.getElementById('search-message').hidden", arg=rows)
+    page.wait_for_function(
+        "n => document.querySelectorAll('#search-results li').length === n && "
+        "document.getElementById('search-message').hidden",
+        arg=rows,
+    )
 
 
 def _in_view(page, selector: str) -> bool:
-    return page.evaluate("""s => { const r = document.querySelector(s).getBoundingClientRect();
-        return r.top >= -1 && r.top < window.innerHeight && r.bottom > 0; }""", selector)
+    return page.evaluate(
+        """s => { const r = document.querySelector(s).getBoundingClientRect();
+        return r.top >= -1 && r.top < window.innerHeight && r.bottom > 0; }""",
+        selector,
+    )
 
 
 def test_search_by_name_confirms_before_checking_in(world, live_server, browser):
@@ -400,8 +460,11 @@ def test_search_by_name_confirms_before_checking_in(world, live_server, browser)
     page.click(".confirm-box button.confirm-yes")
     wait_result(page, "checked_in", "钱七")
     assert panel(page)["school"] == "三亚市第一中学 · 学生" and panel(page)["entry"] == f"{other['code']} 海岛淡水透镜"
-    page.wait_for_function("""() => { const r = document.getElementById('result').getBoundingClientRect();
-        return scrollY > 0 && r.top >= -10 && r.top < 80; }""", timeout=5000)
+    page.wait_for_function(
+        """() => { const r = document.getElementById('result').getBoundingClientRect();
+        return scrollY > 0 && r.top >= -10 && r.top < 80; }""",
+        timeout=5000,
+    )
     shoot(page, "phone-confirmed")
     rows_db = world.run(Checkin.select().where(Checkin.checkin_session == door.session["id"]))
     assert sorted(r["member"] for r in rows_db) == sorted([door.ids["张三丰"], other_qian])
@@ -432,14 +495,14 @@ def test_search_by_name_confirms_before_checking_in(world, live_server, browser)
     # more than 20 matches: the first 20 and a request to type more
     for n in "一二三四五六":
         add_entry(world, door, "HK02", f"椰林课题{n}", [f"椰林{n}{k}" for k in "甲乙丙"])
-    _search(page, "椰", 20)   # 6 entries x 3 students + 张三丰, 李四 and 椰壳老师 (椰壳纤维...): 21
+    _search(page, "椰", 20)  # 6 entries x 3 students + 张三丰, 李四 and 椰壳老师 (椰壳纤维...): 21
     assert page.is_visible("#search-more")
     assert page.inner_text("#search-more") == "结果超过 20 条，请输入更完整的姓名、作品编号或学校"
     _search(page, "椰林课题二", 3)
     assert page.is_hidden("#search-more")
     # the tablet layout
     page.set_viewport_size(TABLET)
-    _search(page, "海南华侨中学", 20)   # 4 + the 18 students added above
+    _search(page, "海南华侨中学", 20)  # 4 + the 18 students added above
     assert page.is_visible("#search-more")
     shoot(page, "tablet-search")
     assert errors == []
@@ -461,8 +524,10 @@ def test_members_of_entries_not_approved_are_refused_by_search_and_scan(world, l
     shoot(page, "phone-not-approved")
     # a withdrawn entry's members are listed as not checkable too, with the reason
     page.fill("#search-input", "吉天佑")
-    page.wait_for_function("() => Array.from(document.querySelectorAll('#search-results .search-name'))"
-                           ".map(e => e.textContent).join() === '吉天佑'")
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('#search-results .search-name'))"
+        ".map(e => e.textContent).join() === '吉天佑'"
+    )
     assert row.locator("button").count() == 0
     assert row.locator(".status-badge").inner_text() == "作品已撤回"
     assert row.locator(".status-note").inner_text() == "不能签到：请到服务台"
@@ -633,7 +698,9 @@ def test_reload_while_offline_still_brings_up_the_scanner(world, live_server, br
 
 def test_touch_screen_types_a_code_by_hand(world, live_server, browser):
     door = Door(world)
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", has_touch=True, is_mobile=True)
+    context = browser.new_context(
+        viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", has_touch=True, is_mobile=True
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -657,9 +724,9 @@ def test_touch_screen_types_a_code_by_hand(world, live_server, browser):
     code = door.credential("王五")
     page.keyboard.type(code[:13].lower() + " " + code[13:-1].lower())
     page.keyboard.press("Enter")
-    wait_result(page, "invalid")   # a character missing: the text stays to be corrected
+    wait_result(page, "invalid")  # a character missing: the text stays to be corrected
     assert page.input_value("#scan-input") == (code[:13] + " " + code[13:-1]).upper()
-    page.keyboard.type(code.lower())   # selected: typing replaces it
+    page.keyboard.type(code.lower())  # selected: typing replaces it
     page.keyboard.press("Enter")
     wait_result(page, "checked_in", "王五")
     # back to the scanner by itself after a code went through
@@ -698,8 +765,15 @@ def test_session_window_banner(world, live_server, browser):
     context, page, errors = open_scan_page(browser, live_server, door)
     # upcoming: more than 30 minutes before the start
     starts = now + dt.timedelta(hours=2)
-    later = world.run(checkin.create_session(world.org, world.event_id, "开幕式", starts_at=starts.isoformat(),
-                                             ends_at=(starts + dt.timedelta(hours=1)).isoformat()))
+    later = world.run(
+        checkin.create_session(
+            world.org,
+            world.event_id,
+            "开幕式",
+            starts_at=starts.isoformat(),
+            ends_at=(starts + dt.timedelta(hours=1)).isoformat(),
+        )
+    )
     page.goto(f"{live_server}/checkin/{later['id']}/scan")
     page.wait_for_selector("#window-banner:not([hidden])")
     assert page.get_attribute("#window-banner", "data-window") == "upcoming"
@@ -708,8 +782,15 @@ def test_session_window_banner(world, live_server, browser):
     shoot(page, "phone-banner-upcoming")
     # closed: after the end
     ends = now - dt.timedelta(hours=1)
-    over = world.run(checkin.create_session(world.org, world.event_id, "闭幕式", starts_at=(ends - dt.timedelta(hours=2)).isoformat(),
-                                            ends_at=ends.isoformat()))
+    over = world.run(
+        checkin.create_session(
+            world.org,
+            world.event_id,
+            "闭幕式",
+            starts_at=(ends - dt.timedelta(hours=2)).isoformat(),
+            ends_at=ends.isoformat(),
+        )
+    )
     page.goto(f"{live_server}/checkin/{over['id']}/scan")
     page.wait_for_selector("#window-banner:not([hidden])")
     assert page.get_attribute("#window-banner", "data-window") == "closed"
@@ -721,7 +802,11 @@ def test_session_window_banner(world, live_server, browser):
     page.click("#window-banner a")
     page.wait_for_url(f"{live_server}/checkin/")
     # open (within 30 minutes of the start): no banner
-    soon = world.run(checkin.create_session(world.org, world.event_id, "午餐", starts_at=(now + dt.timedelta(minutes=20)).isoformat()))
+    soon = world.run(
+        checkin.create_session(
+            world.org, world.event_id, "午餐", starts_at=(now + dt.timedelta(minutes=20)).isoformat()
+        )
+    )
     page.goto(f"{live_server}/checkin/{soon['id']}/scan")
     page.wait_for_selector("#result[data-result=idle]")
     assert page.is_hidden("#window-banner")
@@ -759,9 +844,16 @@ def test_camera_reads_a_badge_once_while_it_stays_in_view(world, live_server, br
     door = Door(world)
     video = tmp_path / "badge.y4m"
     _y4m_of_qr(door.credential("赵小六"), video)
-    camera_browser = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=[
-        *CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}"])
+    camera_browser = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
     if True:
         try:
             context, page, errors = open_scan_page(camera_browser, live_server, door)
@@ -771,7 +863,7 @@ def test_camera_reads_a_badge_once_while_it_stays_in_view(world, live_server, br
             assert page.inner_text("#camera-button") == "关闭摄像头" and page.is_visible("#camera-box")
             assert page.evaluate("document.getElementById('checkin-page').xinmiao.decoder()") in ("native", "jsqr")
             shoot(page, "phone-camera")
-            page.wait_for_timeout(3000)   # the badge stays in front of the camera: read once
+            page.wait_for_timeout(3000)  # the badge stays in front of the camera: read once
             assert recent(page) == [("checked_in", "赵小六")]
             assert door.count() == 1
             page.click("#camera-button")
@@ -806,7 +898,7 @@ def test_scanner_typing_into_the_search_box_or_the_device_name_is_a_scan(world, 
     assert page.input_value("#search-input") == "李"
     page.wait_for_function("() => document.querySelectorAll('#search-results li').length === 1")
     assert _search_rows(page) == ["李四"] and page.is_hidden("#search-message")
-    assert page.evaluate("document.activeElement.id") == "scan-input"   # ready for the next scan
+    assert page.evaluate("document.activeElement.id") == "scan-input"  # ready for the next scan
 
     # 马 (nobody), then a lower-case credential with 0/1/8 and a Tab suffix
     page.fill("#search-input", "马")
@@ -851,7 +943,7 @@ def test_scanner_typing_into_the_search_box_or_the_device_name_is_a_scan(world, 
     assert page.evaluate("localStorage.getItem('xinmiao:checkin:device')") == json.dumps("东门2", ensure_ascii=False)
 
     # a long device name: the credential typed after it is not cut off by the field's length limit
-    long_name = "体育馆东门报到台" * 6   # 48 characters
+    long_name = "体育馆东门报到台" * 6  # 48 characters
     page.fill("#device-name", long_name)
     page.dispatch_event("#device-name", "change")
     page.locator("#device-name").focus()
@@ -863,7 +955,13 @@ def test_scanner_typing_into_the_search_box_or_the_device_name_is_a_scan(world, 
 
     rows = door.checkins()
     assert {n: r["device"] for n, r in rows.items()} == {
-        "王五": "门口1", "钱七": "门口1", "赵小六": "门口1", "孙八": "东门2", "张三丰": "东门2", "李四": long_name}
+        "王五": "门口1",
+        "钱七": "门口1",
+        "赵小六": "门口1",
+        "孙八": "东门2",
+        "张三丰": "东门2",
+        "李四": long_name,
+    }
     assert all(r["method"] == "qr" for r in rows.values())
     assert errors == []
     context.close()
@@ -896,8 +994,13 @@ def test_result_panel_goes_stale_after_a_few_seconds(world, live_server, browser
     # dimmed: no longer the green of a check-in, which stays as a coloured edge
     assert background() == "rgb(245, 247, 248)" and left_border() == "rgb(27, 127, 59)"
     assert page.get_attribute("#result", "data-result") == "checked_in"
-    assert panel(page) == {"title": "签到成功", "name": "王五", "school": "海口市第一中学 · 学生",
-                           "entry": "PH-J0002 简易地震波演示装置", "detail": ""}
+    assert panel(page) == {
+        "title": "签到成功",
+        "name": "王五",
+        "school": "海口市第一中学 · 学生",
+        "entry": "PH-J0002 简易地震波演示装置",
+        "detail": "",
+    }
     assert page.is_visible("#undo-button")
     shoot(page, "phone-stale")
 
@@ -935,7 +1038,7 @@ def test_offline_repeat_scans_get_a_local_hint_and_are_still_sent(world, live_se
     wait_result(page, "checked_in", "王五")
     first = first_time(door.checkins()["王五"])
     assert page.is_hidden("#result-hint")
-    _search(page, "钱七", 1)   # found while online, checked in by name offline below
+    _search(page, "钱七", 1)  # found while online, checked in by name offline below
 
     context.set_offline(True)
     page.wait_for_selector("#net-state[data-online=false]")
@@ -968,8 +1071,12 @@ def test_offline_repeat_scans_get_a_local_hint_and_are_still_sent(world, live_se
         page.click("#search-results li button.checkin-button")
         page.click(".confirm-box button.confirm-yes")
         page.wait_for_function("n => document.getElementById('queue-count').dataset.count === n", arg=count)
-    qian = [s for s in page.evaluate("""() => Object.keys(localStorage).filter(k => k.indexOf(':q:') > 0)
-        .map(k => JSON.parse(localStorage.getItem(k)))""") if s["kind"] == "manual"]
+    qian = [
+        s
+        for s in page.evaluate("""() => Object.keys(localStorage).filter(k => k.indexOf(':q:') > 0)
+        .map(k => JSON.parse(localStorage.getItem(k)))""")
+        if s["kind"] == "manual"
+    ]
     qian_first = min(s["scannedAt"] for s in qian)
     by_name = f"本机已于 {_hhmm(qian_first)} 为此人登记过签到（待联网确认）"
     assert panel(page)["name"] == "钱七" and page.inner_text("#result-hint") == by_name
@@ -981,9 +1088,14 @@ def test_offline_repeat_scans_get_a_local_hint_and_are_still_sent(world, live_se
     # back online: the server judges; every scan is sent, each person stored once
     context.set_offline(False)
     page.wait_for_function("() => document.getElementById('queue-count').dataset.count === '0'", timeout=15000)
-    assert recent(page) == [("already_checked_in", "钱七"), ("checked_in", "钱七"),
-                            ("already_checked_in", "赵小六"), ("checked_in", "赵小六"),
-                            ("already_checked_in", "王五"), ("checked_in", "王五")]
+    assert recent(page) == [
+        ("already_checked_in", "钱七"),
+        ("checked_in", "钱七"),
+        ("already_checked_in", "赵小六"),
+        ("checked_in", "赵小六"),
+        ("already_checked_in", "王五"),
+        ("checked_in", "王五"),
+    ]
     rows = door.checkins()
     assert sorted(rows) == ["王五", "赵小六", "钱七"] and door.count() == 3
     assert rows["赵小六"]["client_scan_id"] == zhao_first[0]["id"]
@@ -1002,7 +1114,7 @@ def test_garbled_scans_are_shown_whole_when_short(world, live_server, browser):
     wait_result(page, "invalid", "HELLO")
     assert panel(page)["detail"] == "这不是新苗的参赛凭证二维码。"
     assert recent(page) == [("invalid", "HELLO")]
-    scan(page, "xmabc", "Tab")   # a credential cut short
+    scan(page, "xmabc", "Tab")  # a credential cut short
     wait_result(page, "invalid", "XMABC")
     # a long one: its start (what it is) and its end
     scan(page, "https://weixin.qq.com/r/abcdefghijklmnopqrstuvwxyz0123456789")
@@ -1012,8 +1124,12 @@ def test_garbled_scans_are_shown_whole_when_short(world, live_server, browser):
     forged = genuine[:-1] + ("A" if genuine[-1] != "A" else "B")
     scan(page, forged)
     wait_result(page, "invalid", "XM…" + forged[-6:])
-    assert recent(page) == [("invalid", "XM…" + forged[-6:]), ("invalid", "HTTPS://WEIXIN.Q…456789"),
-                            ("invalid", "XMABC"), ("invalid", "HELLO")]
+    assert recent(page) == [
+        ("invalid", "XM…" + forged[-6:]),
+        ("invalid", "HTTPS://WEIXIN.Q…456789"),
+        ("invalid", "XMABC"),
+        ("invalid", "HELLO"),
+    ]
     assert door.count() == 0
     assert errors == []
     context.close()

@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-VECTORS = json.loads((ROOT / "tests" / "judging" / "scoring" / "judge_vectors.json").read_text(encoding="utf-8"))["vectors"]
+VECTORS = json.loads((ROOT / "tests" / "judging" / "scoring" / "judge_vectors.json").read_text(encoding="utf-8"))[
+    "vectors"
+]
 
 
 def test_judge_js_matches_the_shared_vectors(browser):

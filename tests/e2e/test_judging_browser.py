@@ -4,6 +4,7 @@ organizer assigns, publishes and finalizes in the browser.
 Set ``XINMIAO_SCREENSHOTS=/some/dir`` to also save screenshots of the judging pages at
 tablet (portrait and landscape) and phone sizes.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,9 @@ def log_in(page, base: str, username: str) -> None:
 
 
 def sheet(world, entry_id: int, judge_id: int) -> dict:
-    return world.run(Score.select().where((Score.entry == entry_id) & (Score.judge == judge_id)).output(load_json=True).first())
+    return world.run(
+        Score.select().where((Score.entry == entry_id) & (Score.judge == judge_id)).output(load_json=True).first()
+    )
 
 
 def changes(world, score_id: int) -> int:
@@ -45,7 +48,9 @@ def changes(world, score_id: int) -> int:
 def wait_saved(page, version: int) -> None:
     page.wait_for_function(
         "v => { const p = document.getElementById('score-page'); return p.xinmiao && p.xinmiao.version() === v && p.xinmiao.state() === 'saved'; }",
-        arg=version, timeout=10000)
+        arg=version,
+        timeout=10000,
+    )
 
 
 def tap_points(page, code: str, value: str) -> None:
@@ -127,7 +132,7 @@ def test_judge_scores_on_a_tablet_through_a_dropped_connection(world, live_serve
             route.continue_()
             return
         dropped.append(route.fetch().status)  # it reaches the server ...
-        route.abort("failed")                 # ... but the answer never arrives
+        route.abort("failed")  # ... but the answer never arrives
 
     page.route(url, drop_answer)
     tap_points(page, "practical", "7")
@@ -138,12 +143,20 @@ def test_judge_scores_on_a_tablet_through_a_dropped_connection(world, live_serve
     page.unroute(url)
     assert not page.is_visible("#conflict")
     row = sheet(world, entry_id, judge_id)
-    assert row["points"] == {"innovation": "9", "scientific": "7.5", "practical": "8"} and changes(world, row["id"]) == 7
+    assert (
+        row["points"] == {"innovation": "9", "scientific": "7.5", "practical": "8"} and changes(world, row["id"]) == 7
+    )
     assert page.inner_text("#total") == "82.50"
 
     # a late replay of an old edit (queued before version 7) never overwrites the newer sheet
-    stale = {"entryId": entry_id, "userId": judge_id, "url": f"/judging/entries/{entry_id}/score",
-             "criteria": {"innovation": "2", "scientific": "7.5", "practical": "6"}, "comment": "", "baseVersion": 3}
+    stale = {
+        "entryId": entry_id,
+        "userId": judge_id,
+        "url": f"/judging/entries/{entry_id}/score",
+        "criteria": {"innovation": "2", "scientific": "7.5", "practical": "6"},
+        "comment": "",
+        "baseVersion": 3,
+    }
     page.evaluate("([k, v]) => localStorage.setItem(k, v)", [f"xinmiao:score:{judge_id}:{entry_id}", json.dumps(stale)])
     page.reload()
     page.wait_for_selector('#save-state[data-state="conflict"]', timeout=10000)
@@ -178,11 +191,20 @@ def test_judge_scores_on_a_tablet_through_a_dropped_connection(world, live_serve
     # sheets queued on the tablet (e.g. by a scoring page closed offline) are sent by the list
     # page: it then shows what the server stored, never the total rendered before the send
     other = mine[1]
-    queued = {entry_id: {"innovation": "10", "scientific": "10", "practical": "8"}, other: {"innovation": "7", "scientific": "6", "practical": "5"}}
+    queued = {
+        entry_id: {"innovation": "10", "scientific": "10", "practical": "8"},
+        other: {"innovation": "7", "scientific": "6", "practical": "5"},
+    }
     page.goto(f"{live_server}/static/app.css")  # same origin, no page script
     for eid, base in ((entry_id, 9), (other, 0)):
-        item = {"entryId": eid, "userId": judge_id, "url": f"/judging/entries/{eid}/score", "criteria": queued[eid], "comment": "",
-                "baseVersion": base}
+        item = {
+            "entryId": eid,
+            "userId": judge_id,
+            "url": f"/judging/entries/{eid}/score",
+            "criteria": queued[eid],
+            "comment": "",
+            "baseVersion": base,
+        }
         page.evaluate("([k, v]) => localStorage.setItem(k, v)", [f"xinmiao:score:{judge_id}:{eid}", json.dumps(item)])
     page.goto(f"{live_server}/judging/")
     other_card = f'a[data-entry-id="{other}"]'
@@ -290,7 +312,17 @@ def test_judging_screenshots(world, live_server, browser):
         page = context.new_page()
         log_in(page, live_server, "org")
         base = f"{live_server}/events/{world.event_id}/judging"
-        for path in ("progress", "results", "assignments", "publication", "consistency", "", "rubric", "judges", "assignments/print"):
+        for path in (
+            "progress",
+            "results",
+            "assignments",
+            "publication",
+            "consistency",
+            "",
+            "rubric",
+            "judges",
+            "assignments/print",
+        ):
             page.goto(f"{base}/{path}")
             shoot(page, f"org-{path.replace('/', '-') or 'overview'}-{name}")
         page.emulate_media(media="print")

@@ -2,6 +2,7 @@
 check-in live view shows a scan made elsewhere within a few seconds, without a reload and
 without polling; the judging progress page shows a saved score sheet; without EventSource
 the page polls as before."""
+
 from __future__ import annotations
 
 import os
@@ -26,7 +27,7 @@ def test_checkin_live_view_updates_by_itself_after_a_scan(world, live_server, br
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    requests: list[str] = []   # the page's own fetches (not navigations)
+    requests: list[str] = []  # the page's own fetches (not navigations)
     page.on("request", lambda r: requests.append(r.url) if r.resource_type == "fetch" else None)
     log_in(page, live_server, "org")
     page.goto(f"{live_server}/checkin/{sid}/live")
@@ -35,7 +36,7 @@ def test_checkin_live_view_updates_by_itself_after_a_scan(world, live_server, br
     assert page.is_hidden('#live-note [data-live-mode="polling"]')
     assert page.inner_text("#live-note").startswith("实时更新")
     page.wait_for_timeout(500)
-    assert not [u for u in requests if u.endswith(f"/checkin/{sid}/live")]   # the snapshot matched: no refetch
+    assert not [u for u in requests if u.endswith(f"/checkin/{sid}/live")]  # the snapshot matched: no refetch
     # a scan at the door (another device, through the API) shows up by itself
     scan(world, sid, tokens["李明"])
     page.wait_for_function("() => document.querySelector('#live .stats').innerText.includes('1 / 3')", timeout=5000)
@@ -45,7 +46,9 @@ def test_checkin_live_view_updates_by_itself_after_a_scan(world, live_server, br
     scan(world, sid, tokens["王芳"])
     scan(world, sid, tokens["王芳"][:-1] + ("A" if tokens["王芳"][-1] != "A" else "B"), expect=422)
     page.wait_for_function("() => document.querySelector('#live .stats').innerText.includes('2 / 3')", timeout=5000)
-    page.wait_for_function("() => document.querySelector('#live .stats').innerText.includes('伪造/损坏 1')", timeout=6000)
+    page.wait_for_function(
+        "() => document.querySelector('#live .stats').innerText.includes('伪造/损坏 1')", timeout=6000
+    )
     page.wait_for_timeout(2500)
     assert len([u for u in requests if u.endswith(f"/checkin/{sid}/live")]) - before <= 2
     assert page.is_hidden("#live-error")

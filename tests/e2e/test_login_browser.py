@@ -1,4 +1,5 @@
 """A person logs in through the browser at tablet and phone sizes."""
+
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import PHONE, TABLET
 

@@ -1,5 +1,6 @@
 """A school coordinator registers the school's entries from the downloaded template, in
 the browser, at tablet and phone sizes; a bad workbook is refused with row and column."""
+
 import io
 
 import openpyxl
@@ -23,7 +24,22 @@ def _fill(template: bytes, rows: list[list[object]]) -> bytes:
     header_row = next(r for r in range(1, 6) if "姓名" in [c.value for c in ws[r]])
     headers = [c.value for c in ws[header_row]]
     for offset, row in enumerate(rows, start=1):
-        for key, value in zip(["姓名", "性别", "身份证号", "年级", "学校", "联系电话", "角色", "作品名称", "类别", "组别", "同意公开姓名"], row):
+        for key, value in zip(
+            [
+                "姓名",
+                "性别",
+                "身份证号",
+                "年级",
+                "学校",
+                "联系电话",
+                "角色",
+                "作品名称",
+                "类别",
+                "组别",
+                "同意公开姓名",
+            ],
+            row,
+        ):
             ws.cell(row=header_row + offset, column=headers.index(key) + 1, value=value)
     out = io.BytesIO()
     wb.save(out)
@@ -41,9 +57,24 @@ def test_school_registers_from_template_in_browser(world, live_server, browser, 
 
     student_a = gb11643("46010520120315001")  # 男 (17th digit 1 is odd)
     student_b = gb11643("46010520111120002")  # 女
-    bad = _fill(template, [
-        ["李明", "男", student_a[:-1] + ("0" if student_a[-1] != "0" else "1"), "初二", "海口市第一中学", "13800001111", "学生", "红树林监测", "环境科学与工程", "初中", "是"],
-    ])
+    bad = _fill(
+        template,
+        [
+            [
+                "李明",
+                "男",
+                student_a[:-1] + ("0" if student_a[-1] != "0" else "1"),
+                "初二",
+                "海口市第一中学",
+                "13800001111",
+                "学生",
+                "红树林监测",
+                "环境科学与工程",
+                "初中",
+                "是",
+            ],
+        ],
+    )
     (tmp_path / "bad.xlsx").write_bytes(bad)
     page.set_input_files("input[name=file]", str(tmp_path / "bad.xlsx"))
     page.click("text=上传并导入")
@@ -53,11 +84,38 @@ def test_school_registers_from_template_in_browser(world, live_server, browser, 
     assert row_cells[0] == "2" and row_cells[1] == "身份证号"  # sheet row 2 (header in row 1), column 身份证号
     assert run(Entry.count()) == 0 and run(Member.count()) == 0
 
-    good = _fill(template, [
-        ["李明", "男", student_a.lower(), "初二", "海口市第一中学", 13800001111, "学生", "红树林监测", "环境科学与工程", "初中", "是"],
-        ["王\u00a0芳\u200b", "女", student_b, "初三", "HK01", "13800002222", "学生", "红树林监测", "EV", "初中", "否"],
-        ["陈老师", "", "", "", "海口市第一中学", "13900003333", "辅导教师", "红树林监测", "EV", "初中", ""],
-    ])
+    good = _fill(
+        template,
+        [
+            [
+                "李明",
+                "男",
+                student_a.lower(),
+                "初二",
+                "海口市第一中学",
+                13800001111,
+                "学生",
+                "红树林监测",
+                "环境科学与工程",
+                "初中",
+                "是",
+            ],
+            [
+                "王\u00a0芳\u200b",
+                "女",
+                student_b,
+                "初三",
+                "HK01",
+                "13800002222",
+                "学生",
+                "红树林监测",
+                "EV",
+                "初中",
+                "否",
+            ],
+            ["陈老师", "", "", "", "海口市第一中学", "13900003333", "辅导教师", "红树林监测", "EV", "初中", ""],
+        ],
+    )
     (tmp_path / "good.xlsx").write_bytes(good)
     page.set_input_files("input[name=file]", str(tmp_path / "good.xlsx"))
     page.click("text=上传并导入")

@@ -11,6 +11,7 @@ Each takes a *scope* first: the ``world`` fixture, a ``JudgedEvent``, or ``scope
 
     made = factories.judged_event(run, entries=6, judges=3, scores=[90, 85, (80, 70, 60), ...])
 """
+
 from tests.factories.app import SCHOOLS, Scope, organizer, principal, school, scope, user
 from tests.factories.competitions import (
     adviser,
@@ -37,7 +38,30 @@ from tests.factories.judging import (
 )
 
 __all__ = [
-    "CASTIC", "HALVES", "SCHOOLS", "SINGLE", "JudgedEvent", "Scope", "adviser", "assign", "assigned", "category",
-    "checkin_session", "chinese_number", "entries", "entry", "event", "judge", "judged_event", "new_id_number",
-    "organizer", "principal", "rubric", "school", "scope", "score", "student", "user",
+    "CASTIC",
+    "HALVES",
+    "SCHOOLS",
+    "SINGLE",
+    "JudgedEvent",
+    "Scope",
+    "adviser",
+    "assign",
+    "assigned",
+    "category",
+    "checkin_session",
+    "chinese_number",
+    "entries",
+    "entry",
+    "event",
+    "judge",
+    "judged_event",
+    "new_id_number",
+    "organizer",
+    "principal",
+    "rubric",
+    "school",
+    "scope",
+    "score",
+    "student",
+    "user",
 ]

@@ -5,6 +5,7 @@ what an actor does, ``org`` (an organizer :class:`~app.principal.Principal`). Th
 ``world`` fixture is one; :func:`tests.factories.judging.judged_event` returns another;
 :func:`scope` makes one from the bare ``run`` fixture.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +15,11 @@ from app.principal import Principal
 from tests.conftest import PASSWORD
 
 # (code, name, city) of the schools the ``world`` fixture has; factories reuse them
-SCHOOLS = (("HK01", "海口市第一中学", "海口市"), ("HK02", "海南华侨中学", "海口市"), ("SY01", "三亚市第一中学", "三亚市"))
+SCHOOLS = (
+    ("HK01", "海口市第一中学", "海口市"),
+    ("HK02", "海南华侨中学", "海口市"),
+    ("SY01", "三亚市第一中学", "三亚市"),
+)
 
 
 @dataclass
@@ -65,10 +70,14 @@ def school(scope, code: str, name: str | None = None, city: str = "海口市") -
     from app.schools import services as schools
     from app.tables import School
 
-    found = scope.run(School.select(School.id, School.code, School.name, School.city).where(School.code == code).first())
+    found = scope.run(
+        School.select(School.id, School.code, School.name, School.city).where(School.code == code).first()
+    )
     if found is not None:
         return found
-    return scope.run(schools.create_school(scope.org, {"code": code, "name": name or f"{city}{code}学校", "city": city}))
+    return scope.run(
+        schools.create_school(scope.org, {"code": code, "name": name or f"{city}{code}学校", "city": city})
+    )
 
 
 def scope(run, *, schools: bool = True) -> Scope:

@@ -5,6 +5,7 @@ team sizes, quotas, one entry per student).
 ``scope`` is the ``world`` fixture or anything with ``run``, ``org`` and ``event_id``
 (see :mod:`tests.factories.app`).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -33,18 +34,36 @@ def new_id_number(*, male: bool = True, division: str = "初中") -> str:
     return gb11643(f"{ID_PREFIX}{BIRTH[division]}{(n * 2 + (1 if male else 0)) % 1000:03d}")
 
 
-def student(name: str, *, gender: str = "男", id_number: str | None = None, grade: str = "初二", phone: str = "13800001111",
-            consent: bool = True, publication: bool = False) -> MemberInput:
+def student(
+    name: str,
+    *,
+    gender: str = "男",
+    id_number: str | None = None,
+    grade: str = "初二",
+    phone: str = "13800001111",
+    consent: bool = True,
+    publication: bool = False,
+) -> MemberInput:
     """A student as a form would send it; a fresh valid ID number unless ``id_number`` is given."""
-    return MemberInput(role="student", name=name, gender=gender, id_number=id_number or new_id_number(male=gender == "男"),
-                       grade=grade, phone=phone, consent_participation=consent, consent_publication=publication)
+    return MemberInput(
+        role="student",
+        name=name,
+        gender=gender,
+        id_number=id_number or new_id_number(male=gender == "男"),
+        grade=grade,
+        phone=phone,
+        consent_participation=consent,
+        consent_publication=publication,
+    )
 
 
 def adviser(name: str, phone: str = "13900002222") -> MemberInput:
     return MemberInput(role="adviser", name=name, phone=phone)
 
 
-def _members(students: int | Iterable[str | MemberInput], advisers: Iterable[str | MemberInput], division: str) -> list[MemberInput]:
+def _members(
+    students: int | Iterable[str | MemberInput], advisers: Iterable[str | MemberInput], division: str
+) -> list[MemberInput]:
     if isinstance(students, int):
         students = [f"学生{chinese_number(next(_seq))}" for _ in range(students)]
     members = []
@@ -57,23 +76,41 @@ def _members(students: int | Iterable[str | MemberInput], advisers: Iterable[str
     return members
 
 
-def event(scope, name: str | None = None, kind: str = "innovation", year: int = 2026, **settings: Any) -> dict[str, Any]:
+def event(
+    scope, name: str | None = None, kind: str = "innovation", year: int = 2026, **settings: Any
+) -> dict[str, Any]:
     """A new event (an innovation contest gets the CASTIC categories MA, PH, CH, ...)."""
     from competitions.events import services as events
 
-    return scope.run(events.create_event(scope.org, {"name": name or f"赛事{next(_seq)}", "kind": kind, "year": year, **settings}))
+    return scope.run(
+        events.create_event(scope.org, {"name": name or f"赛事{next(_seq)}", "kind": kind, "year": year, **settings})
+    )
 
 
-def category(scope, code: str, name: str | None = None, *, event_id: int | None = None, **quotas: Any) -> dict[str, Any]:
+def category(
+    scope, code: str, name: str | None = None, *, event_id: int | None = None, **quotas: Any
+) -> dict[str, Any]:
     """A category added to the event: ``{"id", "code", "name", "school_quota", "city_quota"}``."""
     from competitions.events import services as events
 
-    return scope.run(events.add_category(scope.org, event_id or scope.event_id, {"code": code, "name": name or code, **quotas}))
+    return scope.run(
+        events.add_category(scope.org, event_id or scope.event_id, {"code": code, "name": name or code, **quotas})
+    )
 
 
-def entry(scope, school: str = "HK01", *, students: int | Iterable[str | MemberInput] = (), advisers: Iterable[str | MemberInput] = (),
-          title: str | None = None, category: str = "MA", division: str = "初中", summary: str = "", by: Any = None,
-          event_id: int | None = None) -> dict[str, Any]:
+def entry(
+    scope,
+    school: str = "HK01",
+    *,
+    students: int | Iterable[str | MemberInput] = (),
+    advisers: Iterable[str | MemberInput] = (),
+    title: str | None = None,
+    category: str = "MA",
+    division: str = "初中",
+    summary: str = "",
+    by: Any = None,
+    event_id: int | None = None,
+) -> dict[str, Any]:
     """An entry of ``school`` through ``registration.create_entry``: approved when the
     organizer creates it (the default), a draft when ``by`` is a school account (username
     or principal). ``students`` are names (a fresh valid ID and a grade of the division

@@ -5,6 +5,7 @@ score sheets in one line.
 ``scope`` is the ``world`` fixture, a :class:`JudgedEvent`, or anything with ``run``,
 ``org`` and ``event_id`` (see :mod:`tests.factories.app`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,12 +18,16 @@ from tests.factories import competitions as competition_factories
 # one criterion out of 100: a judge's score is the points given
 SINGLE = [{"code": "s", "name": "总分", "weight": "100", "max_points": "100"}]
 # two halves of 50: a sheet can be left half done
-HALVES = [{"code": "a", "name": "创新性", "weight": "50", "max_points": "50"},
-          {"code": "b", "name": "科学性", "weight": "50", "max_points": "50"}]
+HALVES = [
+    {"code": "a", "name": "创新性", "weight": "50", "max_points": "50"},
+    {"code": "b", "name": "科学性", "weight": "50", "max_points": "50"},
+]
 # the CASTIC defaults: weights 40/30/30, 10 points each
-CASTIC = [{"code": "innovation", "name": "创新性", "weight": "40", "max_points": "10"},
-          {"code": "scientific", "name": "科学性", "weight": "30", "max_points": "10"},
-          {"code": "practical", "name": "实用性", "weight": "30", "max_points": "10"}]
+CASTIC = [
+    {"code": "innovation", "name": "创新性", "weight": "40", "max_points": "10"},
+    {"code": "scientific", "name": "科学性", "weight": "30", "max_points": "10"},
+    {"code": "practical", "name": "实用性", "weight": "30", "max_points": "10"},
+]
 
 
 def rubric(scope, criteria: Sequence[dict[str, Any]] = SINGLE, *, category: str | None = None) -> list[dict[str, Any]]:
@@ -32,7 +37,9 @@ def rubric(scope, criteria: Sequence[dict[str, Any]] = SINGLE, *, category: str 
     return scope.run(set_rubric(scope.org, scope.event_id, [dict(c) for c in criteria], category))
 
 
-def judge(scope, username: str, categories: Iterable[str] = ("MA",), *, school: str | None = None, **conflicts: Any) -> int:
+def judge(
+    scope, username: str, categories: Iterable[str] = ("MA",), *, school: str | None = None, **conflicts: Any
+) -> int:
     """A judge account (created if missing) added to the event through ``panels.add_judge``
     with its categories, school and declared conflicts (``conflict_entries``,
     ``conflict_schools``, ``conflict_advisers``, ``city``). Returns the judge's user id."""
@@ -56,12 +63,19 @@ def assigned(scope, judge_id: int) -> list[int]:
     """Entry ids assigned to a judge in the event's current round, ascending."""
     from judging.scoring.tables import Assignment
 
-    rows = scope.run(Assignment.select(Assignment.entry).where(
-        (Assignment.judge == judge_id) & (Assignment.round.event == scope.event_id) & (Assignment.round.is_current == True)))  # noqa: E712
+    rows = scope.run(
+        Assignment.select(Assignment.entry).where(
+            (Assignment.judge == judge_id)
+            & (Assignment.round.event == scope.event_id)
+            & (Assignment.round.is_current.eq(True))
+        )
+    )
     return sorted(r["entry"] for r in rows)
 
 
-def score(scope, judge: str | Principal, entry_id: int, points: dict[str, Any] | int | str, **extra: Any) -> dict[str, Any]:
+def score(
+    scope, judge: str | Principal, entry_id: int, points: dict[str, Any] | int | str, **extra: Any
+) -> dict[str, Any]:
     """A judge's sheet through ``scoring.put_score``; a number is the points of a
     single-criterion rubric (:data:`SINGLE`)."""
     from judging.scoring import services as scoring
@@ -92,10 +106,22 @@ class JudgedEvent:
         return app_factories.principal(self, username)
 
 
-def judged_event(scope_or_run, *, entries: int = 6, judges: int = 3, judges_per_entry: int | None = None,
-                 criteria: Sequence[dict[str, Any]] = SINGLE, scores: Sequence[Any] | None = None, complete: bool = True,
-                 category: str = "MA", division: str = "初中", schools: Iterable[str] = ("HK01", "HK02", "SY01"),
-                 new_event: bool = False, judge_prefix: str = "judge", **event_settings: Any) -> JudgedEvent:
+def judged_event(
+    scope_or_run,
+    *,
+    entries: int = 6,
+    judges: int = 3,
+    judges_per_entry: int | None = None,
+    criteria: Sequence[dict[str, Any]] = SINGLE,
+    scores: Sequence[Any] | None = None,
+    complete: bool = True,
+    category: str = "MA",
+    division: str = "初中",
+    schools: Iterable[str] = ("HK01", "HK02", "SY01"),
+    new_event: bool = False,
+    judge_prefix: str = "judge",
+    **event_settings: Any,
+) -> JudgedEvent:
     """An event with ``entries`` approved entries (schools in turn, ``category``/``division``),
     ``judges`` judges of the category without a school (``judge1`` ...), ``criteria`` as its
     rubric, assignments with ``judges_per_entry`` (default: every judge on every entry) and,

@@ -1,5 +1,6 @@
 """The factories build what they say, through the services: approved entries with valid
 members, judges on every entry, complete sheets whose totals follow the rubric."""
+
 from __future__ import annotations
 
 from tests import factories
@@ -12,7 +13,11 @@ def test_judged_event_from_the_bare_run_fixture(run):
     made = factories.judged_event(run, entries=4, judges=3, scores=[90, (80, 70, 60), None, {"s": 55}])
     assert [e["status"] for e in made.entries] == ["approved"] * 4
     assert [(e["category_code"], e["division"], e["school_code"]) for e in made.entries] == [
-        ("MA", "初中", "HK01"), ("MA", "初中", "HK02"), ("MA", "初中", "SY01"), ("MA", "初中", "HK01")]
+        ("MA", "初中", "HK01"),
+        ("MA", "初中", "HK02"),
+        ("MA", "初中", "SY01"),
+        ("MA", "初中", "HK01"),
+    ]
     assert list(made.judges) == ["judge1", "judge2", "judge3"]
     # every judge on every entry: 12 sheets; entry 3 (None) left unscored
     assert run(progress(made.event_id))["assigned"] == 12

@@ -1,5 +1,6 @@
 """Helpers for the judging JSON API tests (scoring, panels, results, certificates): requests
 as the organizer, rubric constants, judges added through the API, scores put as judges."""
+
 from __future__ import annotations
 
 from tests import factories
@@ -51,27 +52,46 @@ def add_judge(world, username: str, categories, expect: int = 201, create: bool 
     from app.accounts import services as accounts
 
     if create:
-        world.run(accounts.create_user(None, username=username, password=PASSWORD, role="judge", display_name=f"评委{username}"))
-    response = world.client.post(ev(world, "/judges"), json={"username": username, "category_codes": list(categories), **extra},
-                                 headers=org(world))
+        world.run(
+            accounts.create_user(
+                None, username=username, password=PASSWORD, role="judge", display_name=f"评委{username}"
+            )
+        )
+    response = world.client.post(
+        ev(world, "/judges"),
+        json={"username": username, "category_codes": list(categories), **extra},
+        headers=org(world),
+    )
     assert response.status_code == expect, response.text
     return response.json()["user_id"] if expect == 201 else response.json()
 
 
-def new_entry(world, school: str, title: str | None = None, category: str = "MA", division: str = "初中",
-              advisers=(), students=()) -> int:
+def new_entry(
+    world, school: str, title: str | None = None, category: str = "MA", division: str = "初中", advisers=(), students=()
+) -> int:
     """An approved entry created by the organizer (:func:`tests.factories.entry`); ``students``
     are (name, id_number, consent to publication) tuples."""
     grade = factories.competitions.GRADE[division]
-    entry = factories.entry(world, school, title=title, category=category, division=division, advisers=advisers,
-                            students=[factories.student(name, id_number=number, grade=grade, publication=consent)
-                                      for name, number, consent in students])
+    entry = factories.entry(
+        world,
+        school,
+        title=title,
+        category=category,
+        division=division,
+        advisers=advisers,
+        students=[
+            factories.student(name, id_number=number, grade=grade, publication=consent)
+            for name, number, consent in students
+        ],
+    )
     assert entry["status"] == "approved"
     return entry["id"]
 
 
 def generate(world, k: int, seed: int = 0, expect: int = 200) -> dict:
-    response = world.client.post(ev(world, "/assignments/generate"), json={"judges_per_entry": k, "seed": seed}, headers=org(world))
+    response = world.client.post(
+        ev(world, "/assignments/generate"), json={"judges_per_entry": k, "seed": seed}, headers=org(world)
+    )
     assert response.status_code == expect, response.text
     return response.json()
 
@@ -80,21 +100,29 @@ def pairs(world) -> list[tuple[int, int]]:
     """(entry, judge) of every assignment of the event's current round."""
     from judging.scoring.tables import Assignment
 
-    rows = world.run(Assignment.select(Assignment.entry, Assignment.judge).where(
-        (Assignment.round.event == world.event_id) & (Assignment.round.is_current == True)))  # noqa: E712
+    rows = world.run(
+        Assignment.select(Assignment.entry, Assignment.judge).where(
+            (Assignment.round.event == world.event_id) & (Assignment.round.is_current.eq(True))
+        )
+    )
     return [(r["entry"], r["judge"]) for r in rows]
 
 
 def assignment_id(world, entry_id: int, judge_id: int) -> int:
     from judging.scoring.tables import Assignment
 
-    row = world.run(Assignment.select(Assignment.id).where((Assignment.entry == entry_id) & (Assignment.judge == judge_id)
-                                                           & (Assignment.round.is_current == True)).first())  # noqa: E712
+    row = world.run(
+        Assignment.select(Assignment.id)
+        .where((Assignment.entry == entry_id) & (Assignment.judge == judge_id) & (Assignment.round.is_current.eq(True)))
+        .first()
+    )
     return row["id"]
 
 
 def score(world, judge: str, entry_id: int, criteria: dict, expect: int = 200, **extra):
-    response = world.client.put(f"/api/v1/entries/{entry_id}/scores", json={"criteria": criteria, **extra}, headers=world.headers(judge))
+    response = world.client.put(
+        f"/api/v1/entries/{entry_id}/scores", json={"criteria": criteria, **extra}, headers=world.headers(judge)
+    )
     assert response.status_code == expect, response.text
     return response.json()
 

@@ -1,5 +1,6 @@
 """Helpers for the judging page tests: forms with CSRF, page text, and the ``Panel``
 scenario (five PH entries of three schools, three PH judges, one of them of HK01)."""
+
 from __future__ import annotations
 
 import html
@@ -48,7 +49,7 @@ class Panel:
     ``judge`` (no school), ``judge_hk`` (of HK01: never scores HK01's entries) and ``judge_sy``."""
 
     entries: list[dict] = field(default_factory=list)
-    ids: dict[str, str] = field(default_factory=dict)   # student name -> full ID number
+    ids: dict[str, str] = field(default_factory=dict)  # student name -> full ID number
     phones: dict[str, str] = field(default_factory=dict)
     judges: dict[str, int] = field(default_factory=dict)
 
@@ -72,9 +73,18 @@ def build_panel(world, *, judges: bool = True) -> Panel:
             seq += 2
             panel.ids[name] = id_number(seq)
             panel.phones[name] = f"139{seq:08d}"
-            members.append(factories.student(name, id_number=panel.ids[name], phone=panel.phones[name], publication=consent))
-        entry = factories.entry(world, school, title=title, category="PH", summary="研究简介：" + title, students=members,
-                                advisers=[factories.adviser(f"{title[:2]}老师", phone="13600000000")])
+            members.append(
+                factories.student(name, id_number=panel.ids[name], phone=panel.phones[name], publication=consent)
+            )
+        entry = factories.entry(
+            world,
+            school,
+            title=title,
+            category="PH",
+            summary="研究简介：" + title,
+            students=members,
+            advisers=[factories.adviser(f"{title[:2]}老师", phone="13600000000")],
+        )
         assert entry["status"] == "approved"
         panel.entries.append(entry)
     if judges:
@@ -86,7 +96,9 @@ def build_panel(world, *, judges: bool = True) -> Panel:
 
 
 def assigned_to(world, judge_id: int) -> list[int]:
-    return sorted(r["entry"] for r in world.run(Assignment.select(Assignment.entry).where(Assignment.judge == judge_id)))
+    return sorted(
+        r["entry"] for r in world.run(Assignment.select(Assignment.entry).where(Assignment.judge == judge_id))
+    )
 
 
 def score_all(world, panel: Panel, points: dict[str, dict[int, dict[str, int]]] | None = None) -> None:
@@ -95,5 +107,9 @@ def score_all(world, panel: Panel, points: dict[str, dict[int, dict[str, int]]] 
         actor = world.principal(username)
         for entry_id in assigned_to(world, judge_id):
             index = [e["id"] for e in panel.entries].index(entry_id)
-            values = (points or {}).get(username, {}).get(entry_id) or {"innovation": 9 - index, "scientific": 8, "practical": 7}
+            values = (points or {}).get(username, {}).get(entry_id) or {
+                "innovation": 9 - index,
+                "scientific": 8,
+                "practical": 7,
+            }
             world.run(scoring.put_score(actor, entry_id, values))

@@ -1,5 +1,6 @@
 """Accounts and authentication: argon2 hashes, log-in throttling (per account, loosely per
 address), password resets that force a change, bearer tokens, users API and CLI."""
+
 from __future__ import annotations
 
 import io
@@ -12,7 +13,6 @@ import pytest
 from tests.conftest import PASSWORD, TEST_SECRET
 
 ROLE_USERS = ("org", "haikou", "sanya", "hk01", "hk02", "sy01", "judge", "referee", "staff")
-
 
 
 def login(client, username, password=PASSWORD):
@@ -98,18 +98,28 @@ def test_five_wrong_passwords_lock_the_account_until_an_organizer_resets_it(worl
     assert read_access_token(token)["must_change_password"] is True
 
     # every other endpoint refuses the token until the password is changed
-    for method, path in (("get", "/api/v1/events"), ("get", f"/api/v1/events/{world.event_id}/entries"),
-                         ("get", f"/api/v1/events/{world.event_id}")):
+    for method, path in (
+        ("get", "/api/v1/events"),
+        ("get", f"/api/v1/events/{world.event_id}/entries"),
+        ("get", f"/api/v1/events/{world.event_id}"),
+    ):
         refused = getattr(client, method)(path, headers=bearer(token))
         assert refused.status_code == 403, path
         assert refused.json()["detail"] == "请先修改初始密码后再继续。"
 
-    same = client.post("/api/v1/auth/password", json={"current_password": temporary, "new_password": temporary}, headers=bearer(token))
+    same = client.post(
+        "/api/v1/auth/password", json={"current_password": temporary, "new_password": temporary}, headers=bearer(token)
+    )
     assert same.status_code == 422
-    short = client.post("/api/v1/auth/password", json={"current_password": temporary, "new_password": "short"}, headers=bearer(token))
+    short = client.post(
+        "/api/v1/auth/password", json={"current_password": temporary, "new_password": "short"}, headers=bearer(token)
+    )
     assert short.status_code == 422 and "至少需要 8 个字符" in short.json()["detail"]
-    changed = client.post("/api/v1/auth/password", json={"current_password": temporary, "new_password": "new-password-456"},
-                          headers=bearer(token))
+    changed = client.post(
+        "/api/v1/auth/password",
+        json={"current_password": temporary, "new_password": "new-password-456"},
+        headers=bearer(token),
+    )
     assert changed.status_code == 200
     fresh = changed.json()["access_token"]
     assert read_access_token(fresh)["must_change_password"] is False
@@ -180,7 +190,9 @@ def test_forged_expired_and_garbage_tokens_are_refused(world):
     claims = world.principal("org").to_claims()
     expired = issue_access_token(claims, lifetime_seconds=-10)
     now = int(time.time())
-    forged = jwt.encode({**claims, "iat": now, "exp": now + 3600}, b"someone-elses-key-of-32-bytes!!!", algorithm="HS256")
+    forged = jwt.encode(
+        {**claims, "iat": now, "exp": now + 3600}, b"someone-elses-key-of-32-bytes!!!", algorithm="HS256"
+    )
     unsigned = jwt.encode({**claims, "iat": now, "exp": now + 3600}, None, algorithm="none")
     # a school's token with its role changed to organizer: the signature no longer matches
     school_token = login(client, "hk01").json()["access_token"]
@@ -272,27 +284,54 @@ def test_users_api_is_for_organizers_only(world):
 
 def test_organizer_creates_users_with_validation(world):
     client, headers = world.client, world.headers("org")
-    created = client.post("/api/v1/users", json={"username": "hk01b", "password": "long-password", "role": "school",
-                                                 "school_code": "HK01", "display_name": "一中教务处"}, headers=headers)
+    created = client.post(
+        "/api/v1/users",
+        json={
+            "username": "hk01b",
+            "password": "long-password",
+            "role": "school",
+            "school_code": "HK01",
+            "display_name": "一中教务处",
+        },
+        headers=headers,
+    )
     assert created.status_code == 201
-    assert created.json() == {"id": created.json()["id"], "username": "hk01b", "role": "school", "display_name": "一中教务处",
-                              "school_code": "HK01", "city": None, "region_code": None}
+    assert created.json() == {
+        "id": created.json()["id"],
+        "username": "hk01b",
+        "role": "school",
+        "display_name": "一中教务处",
+        "school_code": "HK01",
+        "city": None,
+        "region_code": None,
+    }
     token = login(client, "hk01b", "long-password")
     assert token.status_code == 200 and token.json()["role"] == "school"
 
-    no_school = client.post("/api/v1/users", json={"username": "x1", "password": "long-password", "role": "school"}, headers=headers)
+    no_school = client.post(
+        "/api/v1/users", json={"username": "x1", "password": "long-password", "role": "school"}, headers=headers
+    )
     assert no_school.status_code == 422
     assert no_school.json()["detail"] == "学校管理员账号必须指定学校代码。"
-    unknown_school = client.post("/api/v1/users", json={"username": "x1", "password": "long-password", "role": "school",
-                                                        "school_code": "NOPE"}, headers=headers)
+    unknown_school = client.post(
+        "/api/v1/users",
+        json={"username": "x1", "password": "long-password", "role": "school", "school_code": "NOPE"},
+        headers=headers,
+    )
     assert unknown_school.status_code == 422 and "NOPE" in unknown_school.json()["detail"]
-    no_city = client.post("/api/v1/users", json={"username": "x2", "password": "long-password", "role": "city"}, headers=headers)
+    no_city = client.post(
+        "/api/v1/users", json={"username": "x2", "password": "long-password", "role": "city"}, headers=headers
+    )
     assert no_city.status_code == 422 and no_city.json()["detail"] == "市县科协账号必须指定所属市县。"
-    bad_role = client.post("/api/v1/users", json={"username": "x3", "password": "long-password", "role": "admin"}, headers=headers)
+    bad_role = client.post(
+        "/api/v1/users", json={"username": "x3", "password": "long-password", "role": "admin"}, headers=headers
+    )
     assert bad_role.status_code == 422 and "admin" in bad_role.json()["detail"]
     weak = client.post("/api/v1/users", json={"username": "x4", "password": "short", "role": "judge"}, headers=headers)
     assert weak.status_code == 422 and weak.json()["detail"] == "密码至少需要 8 个字符。"
-    duplicate = client.post("/api/v1/users", json={"username": "hk01", "password": "long-password", "role": "judge"}, headers=headers)
+    duplicate = client.post(
+        "/api/v1/users", json={"username": "hk01", "password": "long-password", "role": "judge"}, headers=headers
+    )
     assert duplicate.status_code == 409
     assert duplicate.json()["detail"] == "用户名“hk01”已被使用，请换一个。"
 
@@ -338,11 +377,16 @@ def test_cli_creates_a_user_from_stdin(world, settings, monkeypatch, capsys):
 def test_login_page_sets_a_session_and_forced_change_redirects(world):
     client = world.client
     target = user_id(world, "sy01")
-    temporary = client.post(f"/api/v1/users/{target}/reset-password", headers=world.headers("org")).json()["temporary_password"]
+    temporary = client.post(f"/api/v1/users/{target}/reset-password", headers=world.headers("org")).json()[
+        "temporary_password"
+    ]
     client.get("/login")
     csrf = client.cookies.get("xinmiao_csrf")
-    response = client.post("/login", data={"username": "sy01", "password": temporary, "next": "/", "_csrf_token": csrf},
-                           follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"username": "sy01", "password": temporary, "next": "/", "_csrf_token": csrf},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/password"
     # without the CSRF token the log-in form is refused
@@ -357,8 +401,16 @@ def test_users_page_is_for_organizers_and_forced_change_blocks_pages(world):
     def browse_as(username, password=PASSWORD):
         client.cookies.clear()
         client.get("/login")
-        response = client.post("/login", data={"username": username, "password": password, "next": "/",
-                                               "_csrf_token": client.cookies.get("xinmiao_csrf")}, follow_redirects=False)
+        response = client.post(
+            "/login",
+            data={
+                "username": username,
+                "password": password,
+                "next": "/",
+                "_csrf_token": client.cookies.get("xinmiao_csrf"),
+            },
+            follow_redirects=False,
+        )
         assert response.status_code == 303, response.text
         return response
 
@@ -369,18 +421,28 @@ def test_users_page_is_for_organizers_and_forced_change_blocks_pages(world):
         browse_as(username)
         assert client.get("/users/").status_code == 403, username
     # a forced password change keeps the user on the password page
-    temporary = client.post(f"/api/v1/users/{user_id(world, 'judge')}/reset-password",
-                            headers=world.headers("org")).json()["temporary_password"]
+    temporary = client.post(
+        f"/api/v1/users/{user_id(world, 'judge')}/reset-password", headers=world.headers("org")
+    ).json()["temporary_password"]
     assert browse_as("judge", temporary).headers["location"] == "/password"
     assert client.get("/password").status_code == 200
     blocked = client.get("/users/", follow_redirects=False)  # every other page leads back to the password form
     assert blocked.status_code == 303 and blocked.headers["location"] == "/password"
-    changed = client.post("/password", data={"current_password": temporary, "new_password": "judge-new-pass",
-                                             "confirm_password": "judge-new-pass", "_csrf_token": client.cookies.get("xinmiao_csrf")},
-                          follow_redirects=False)
+    changed = client.post(
+        "/password",
+        data={
+            "current_password": temporary,
+            "new_password": "judge-new-pass",
+            "confirm_password": "judge-new-pass",
+            "_csrf_token": client.cookies.get("xinmiao_csrf"),
+        },
+        follow_redirects=False,
+    )
     assert changed.status_code == 303
     after = client.get("/users/")
-    assert after.status_code == 403 and "请先修改初始密码" not in after.text  # judges never see users; the forced change is gone
+    assert (
+        after.status_code == 403 and "请先修改初始密码" not in after.text
+    )  # judges never see users; the forced change is gone
     client.cookies.clear()
 
 
@@ -398,8 +460,12 @@ def test_cli_db_upgrade_says_what_it_did(settings, tmp_path, monkeypatch, capsys
     from app.settings import load_settings, set_settings
 
     root = Path(__file__).resolve().parents[3]
-    migrations = [p for app in ("app", "competitions", "judging") for p in (root / app / "piccolo_migrations").glob("*.py")
-                  if p.name != "__init__.py"]
+    migrations = [
+        p
+        for app in ("app", "competitions", "judging")
+        for p in (root / app / "piccolo_migrations").glob("*.py")
+        if p.name != "__init__.py"
+    ]
     monkeypatch.setenv("XINMIAO_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
     monkeypatch.setenv("XINMIAO_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("XINMIAO_SECRET_KEY", TEST_SECRET)

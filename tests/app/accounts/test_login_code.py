@@ -1,4 +1,5 @@
 """Single-use log-in QR codes for judges (valid 10 minutes)."""
+
 import datetime as dt
 import re
 
@@ -13,7 +14,7 @@ def test_organizer_qr_logs_a_judge_in_once(world, client):
     world.login_page("org")
     page = client.get(f"/users/{_judge_id(world)}/login-qr")
     assert page.status_code == 200 and "<svg" in page.text
-    url = re.search(r'/login/code/[A-Za-z0-9_\-]+', page.text).group(0)
+    url = re.search(r"/login/code/[A-Za-z0-9_\-]+", page.text).group(0)
     client.cookies.clear()
     assert client.get(url).status_code == 200  # confirmation page: opening it does not spend the code
     client.get("/login")
@@ -31,9 +32,17 @@ def test_expired_code_and_roles(world, client, run):
     from app.accounts import services as accounts
 
     issued = run(accounts.issue_login_code(world.org, _judge_id(world)))
-    run(LoginCode.update({LoginCode.expires_at: dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)}).where(LoginCode.id > 0))
+    run(
+        LoginCode.update({LoginCode.expires_at: dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)}).where(
+            LoginCode.id > 0
+        )
+    )
     client.get("/login")
-    response = client.post(f"/login/code/{issued['code']}", data={"_csrf_token": client.cookies.get("xinmiao_csrf")}, follow_redirects=False)
+    response = client.post(
+        f"/login/code/{issued['code']}",
+        data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
+        follow_redirects=False,
+    )
     assert response.status_code == 403 and "有效期" in response.text
     school_id = run(User.select(User.id).where(User.username == "hk01").first())["id"]
     world.login_page("org")

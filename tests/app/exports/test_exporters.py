@@ -32,7 +32,10 @@ def test_a_sheet_written_safely():
     assert wb.sheetnames == ["得分"]
     ws = wb["得分"]
     assert [[c.value for c in row] for row in ws.iter_rows()] == [
-        ["编号", "作品名称", "得分"], ["0012", '=HYPERLINK("http://evil.example","点我")', 85.5], ["0013", "水质", None]]
+        ["编号", "作品名称", "得分"],
+        ["0012", '=HYPERLINK("http://evil.example","点我")', 85.5],
+        ["0013", "水质", None],
+    ]
     assert ws["B2"].data_type == "s" and ws["B2"].quotePrefix is True  # text, never a formula
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:C3"
     assert ws["A1"].font.bold and ws.column_dimensions["B"].width == 40 and ws.column_dimensions["A"].width == 10

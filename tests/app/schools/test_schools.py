@@ -1,4 +1,5 @@
 """Schools: create, edit, list (each role sees only what it may), bulk import from a workbook."""
+
 from __future__ import annotations
 
 import io
@@ -6,7 +7,6 @@ import io
 import openpyxl
 
 ALL = ("org", "haikou", "sanya", "hk01", "hk02", "sy01", "judge", "referee", "staff", None)
-
 
 
 def headers_for(world, username):
@@ -28,8 +28,16 @@ def test_create_school_organizer_only(world):
     assert school_count(world) == 3
     created = client.post("/api/v1/schools", json=body, headers=world.headers("org"))
     assert created.status_code == 201
-    assert created.json() == {"id": created.json()["id"], "code": "WC01", "name": "文昌中学", "city": "文昌市", "region_code": "469005"}
-    duplicate = client.post("/api/v1/schools", json={"code": "WC01", "name": "另一所", "city": "文昌市"}, headers=world.headers("org"))
+    assert created.json() == {
+        "id": created.json()["id"],
+        "code": "WC01",
+        "name": "文昌中学",
+        "city": "文昌市",
+        "region_code": "469005",
+    }
+    duplicate = client.post(
+        "/api/v1/schools", json={"code": "WC01", "name": "另一所", "city": "文昌市"}, headers=world.headers("org")
+    )
     assert duplicate.status_code == 409
     assert duplicate.json()["detail"] == "学校代码“WC01”已存在。"
     blank = client.post("/api/v1/schools", json={"code": "", "name": "", "city": ""}, headers=world.headers("org"))
@@ -54,21 +62,43 @@ def test_school_list_shows_each_role_only_its_schools(world):
     assert client.get("/api/v1/schools").status_code == 401
     # a city asking for another city's schools gets nothing, not the other city's list
     assert client.get("/api/v1/schools", params={"city": "三亚市"}, headers=world.headers("haikou")).json() == []
-    assert [s["code"] for s in client.get("/api/v1/schools", params={"city": "三亚市"}, headers=world.headers("org")).json()] == ["SY01"]
-    assert [s["code"] for s in client.get("/api/v1/schools", params={"q": "华侨"}, headers=world.headers("org")).json()] == ["HK02"]
-    assert [s["code"] for s in client.get("/api/v1/schools", params={"q": "hk0"}, headers=world.headers("haikou")).json()] == ["HK01", "HK02"]
+    assert [
+        s["code"] for s in client.get("/api/v1/schools", params={"city": "三亚市"}, headers=world.headers("org")).json()
+    ] == ["SY01"]
+    assert [
+        s["code"] for s in client.get("/api/v1/schools", params={"q": "华侨"}, headers=world.headers("org")).json()
+    ] == ["HK02"]
+    assert [
+        s["code"] for s in client.get("/api/v1/schools", params={"q": "hk0"}, headers=world.headers("haikou")).json()
+    ] == ["HK01", "HK02"]
 
 
 def test_school_detail_access(world):
     client = world.client
     hk01 = world.schools["HK01"]["id"]
-    expected = {"org": 200, "haikou": 200, "sanya": 404, "hk01": 200, "hk02": 404, "sy01": 404,
-                "judge": 403, "referee": 403, "staff": 403, None: 401}
+    expected = {
+        "org": 200,
+        "haikou": 200,
+        "sanya": 404,
+        "hk01": 200,
+        "hk02": 404,
+        "sy01": 404,
+        "judge": 403,
+        "referee": 403,
+        "staff": 403,
+        None: 401,
+    }
     for username, status in expected.items():
         response = client.get(f"/api/v1/schools/{hk01}", headers=headers_for(world, username))
         assert response.status_code == status, username
         if status == 200:
-            assert response.json() == {"id": hk01, "code": "HK01", "name": "海口市第一中学", "city": "海口市", "region_code": "460100"}
+            assert response.json() == {
+                "id": hk01,
+                "code": "HK01",
+                "name": "海口市第一中学",
+                "city": "海口市",
+                "region_code": "460100",
+            }
         if status == 404:
             assert "海口市第一中学" not in response.text
     assert client.get("/api/v1/schools/999999", headers=world.headers("org")).status_code == 404
@@ -80,9 +110,17 @@ def test_edit_school(world):
     for username in ALL[1:]:
         response = client.post(f"/api/v1/schools/{hk02}", json={"name": "改名"}, headers=headers_for(world, username))
         assert response.status_code == (401 if username is None else 403), username
-    response = client.post(f"/api/v1/schools/{hk02}", json={"name": "海南华侨中学美舍校区"}, headers=world.headers("org"))
+    response = client.post(
+        f"/api/v1/schools/{hk02}", json={"name": "海南华侨中学美舍校区"}, headers=world.headers("org")
+    )
     assert response.status_code == 200
-    assert response.json() == {"id": hk02, "code": "HK02", "name": "海南华侨中学美舍校区", "city": "海口市", "region_code": "460100"}
+    assert response.json() == {
+        "id": hk02,
+        "code": "HK02",
+        "name": "海南华侨中学美舍校区",
+        "city": "海口市",
+        "region_code": "460100",
+    }
     taken = client.post(f"/api/v1/schools/{hk02}", json={"code": "HK01"}, headers=world.headers("org"))
     assert taken.status_code == 409 and taken.json()["detail"] == "学校代码“HK01”已存在。"
     moved = client.post(f"/api/v1/schools/{hk02}", json={"city": "三亚市"}, headers=world.headers("org"))
@@ -108,17 +146,22 @@ def school_workbook(rows, title=True) -> bytes:
 
 
 def upload(world, username, data, name="schools.xlsx"):
-    return world.client.post("/api/v1/schools/import", files={"file": (name, data, "application/octet-stream")},
-                             headers=headers_for(world, username))
+    return world.client.post(
+        "/api/v1/schools/import",
+        files={"file": (name, data, "application/octet-stream")},
+        headers=headers_for(world, username),
+    )
 
 
 def test_import_schools_creates_and_updates(world):
-    data = school_workbook([
-        ("wc01", "文昌中学", "文昌市"),
-        ("DZ01", "儋州市第一中学", "儋州市"),
-        (None, None, None),  # blank rows are skipped
-        ("HK01", "海南省海口市第一中学", "海口市"),  # existing code: updated
-    ])
+    data = school_workbook(
+        [
+            ("wc01", "文昌中学", "文昌市"),
+            ("DZ01", "儋州市第一中学", "儋州市"),
+            (None, None, None),  # blank rows are skipped
+            ("HK01", "海南省海口市第一中学", "海口市"),  # existing code: updated
+        ]
+    )
     for username in ALL[1:]:
         response = upload(world, username, data)
         assert response.status_code == (401 if username is None else 403), username
@@ -133,12 +176,14 @@ def test_import_schools_creates_and_updates(world):
 
 
 def test_import_schools_is_all_or_nothing_with_row_and_column(world):
-    data = school_workbook([
-        ("WC01", "文昌中学", "文昌市"),  # row 3: fine
-        ("WN01", "", "万宁市"),  # row 4: no name
-        ("WC01", "文昌华侨中学", "文昌市"),  # row 5: code repeats row 3
-        ("QH01", "琼海市嘉积中学", None),  # row 6: no city
-    ])
+    data = school_workbook(
+        [
+            ("WC01", "文昌中学", "文昌市"),  # row 3: fine
+            ("WN01", "", "万宁市"),  # row 4: no name
+            ("WC01", "文昌华侨中学", "文昌市"),  # row 5: code repeats row 3
+            ("QH01", "琼海市嘉积中学", None),  # row 6: no city
+        ]
+    )
     response = upload(world, "org", data)
     assert response.status_code == 422
     body = response.json()
@@ -198,15 +243,21 @@ def test_school_pages_access(world):
         assert browse_as(world, username).get(f"/schools/{hk01}/edit").status_code == 403, username
     # a city cannot create a school even with a valid CSRF token
     city = browse_as(world, "haikou")
-    response = city.post("/schools/", data={"code": "X1", "name": "冒充学校", "city": "海口市", "_csrf_token": city.cookies.get("xinmiao_csrf")},
-                         follow_redirects=False)
+    response = city.post(
+        "/schools/",
+        data={"code": "X1", "name": "冒充学校", "city": "海口市", "_csrf_token": city.cookies.get("xinmiao_csrf")},
+        follow_redirects=False,
+    )
     assert response.status_code == 403
     # the organizer creates one through the page; without the CSRF token the form is refused
     org = browse_as(world, "org")
     refused = org.post("/schools/", data={"code": "WC01", "name": "文昌中学", "city": "文昌市"}, follow_redirects=False)
     assert refused.status_code == 403
-    created = org.post("/schools/", data={"code": "WC01", "name": "文昌中学", "city": "文昌市",
-                                          "_csrf_token": org.cookies.get("xinmiao_csrf")}, follow_redirects=False)
+    created = org.post(
+        "/schools/",
+        data={"code": "WC01", "name": "文昌中学", "city": "文昌市", "_csrf_token": org.cookies.get("xinmiao_csrf")},
+        follow_redirects=False,
+    )
     assert created.status_code == 303 and created.headers["location"] == "/schools/"
     assert "已添加学校 文昌中学。" in org.get("/schools/").text
     assert school_count(world) == 4
@@ -217,9 +268,13 @@ def test_school_pages_access(world):
 
 
 def test_school_city_must_be_a_city_of_the_province(world):
-    response = world.client.post("/api/v1/schools", json={"code": "MX01", "name": "火星中学", "city": "火星市"}, headers=world.headers("org"))
+    response = world.client.post(
+        "/api/v1/schools", json={"code": "MX01", "name": "火星中学", "city": "火星市"}, headers=world.headers("org")
+    )
     assert response.status_code == 422
     [error] = response.json()["errors"]
     assert error["field"] == "city" and "火星市" in error["message"] and "琼中黎族苗族自治县" in error["message"]
-    ok = world.client.post("/api/v1/schools", json={"code": "WN01", "name": "万宁中学", "city": "万宁市"}, headers=world.headers("org"))
+    ok = world.client.post(
+        "/api/v1/schools", json={"code": "WN01", "name": "万宁中学", "city": "万宁市"}, headers=world.headers("org")
+    )
     assert ok.status_code == 201 and ok.json()["city"] == "万宁市"

@@ -1,6 +1,7 @@
 """Badges (competitions/checkin/badges.py) through the service: who is printed (members of
 approved entries only), in which order (school code, entry code, students before advisers),
 for whom (the organizer, one school, one member), eight to an A4 sheet."""
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,7 @@ def printed(world):
     hk02 = factories.entry(world, "HK02", students=["王芳"], advisers=["陈老师"], category="CH")
     gone = factories.entry(world, "HK02", students=["吉天佑"])
     world.run(registration.withdraw_entry(world.org, gone["id"], "退赛"))
-    factories.entry(world, "HK02", students=["高家乐"], by="hk02")   # a draft
+    factories.entry(world, "HK02", students=["高家乐"], by="hk02")  # a draft
     hk01 = factories.entry(world, "HK01", students=["李明"])
     return {"SY01": sy, "HK02": hk02, "HK01": hk01}
 
@@ -36,19 +37,29 @@ def test_only_approved_entries_in_school_entry_and_role_order(world, printed):
     # HK01 < HK02 < SY01 whatever the order of registration; the adviser after the student;
     # neither the withdrawn entry's 吉天佑 nor the draft's 高家乐
     assert [(r["school_code"], r["name"], r["role"]) for r in rows] == [
-        ("HK01", "李明", "student"), ("HK02", "王芳", "student"), ("HK02", "陈老师", "adviser"),
-        ("SY01", "黎海", "student"), ("SY01", "符梅", "student")]
+        ("HK01", "李明", "student"),
+        ("HK02", "王芳", "student"),
+        ("HK02", "陈老师", "adviser"),
+        ("SY01", "黎海", "student"),
+        ("SY01", "符梅", "student"),
+    ]
     first = rows[0]
     assert (first["entry_code"], first["entry_title"], first["division"], first["category"]) == (
-        printed["HK01"]["code"], printed["HK01"]["title"], "初中", "数学")
+        printed["HK01"]["code"],
+        printed["HK01"]["title"],
+        "初中",
+        "数学",
+    )
     assert first["event_name"] == "2026年海南省青少年科技创新大赛" and first["school_name"] == "海口市第一中学"
     # the credential printed is the member's current one
     assert all(r["credential"] == credential_for(r["id"], 1) for r in rows)
     # no ID number or phone on a badge
     assert not {"id_number", "id_masked", "phone", "phone_masked"} & set(first)
     assert world.run(badges.schools_with_badges(world.event_id)) == [
-        {"code": "HK01", "name": "海口市第一中学", "entries": 1}, {"code": "HK02", "name": "海南华侨中学", "entries": 1},
-        {"code": "SY01", "name": "三亚市第一中学", "entries": 1}]
+        {"code": "HK01", "name": "海口市第一中学", "entries": 1},
+        {"code": "HK02", "name": "海南华侨中学", "entries": 1},
+        {"code": "SY01", "name": "三亚市第一中学", "entries": 1},
+    ]
 
 
 def test_a_school_gets_its_own_whatever_it_asks_and_others_are_refused(world, printed):

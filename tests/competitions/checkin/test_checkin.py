@@ -2,6 +2,7 @@
 credentials (forged, revoked, garbled, scanner suffixes and case), one check-in per member
 and session under concurrency, queued scans with their own id and time, live view and
 attendance workbook, badges PDF."""
+
 from __future__ import annotations
 
 import asyncio
@@ -26,8 +27,14 @@ def ok(response, status: int = 200):
 
 
 def session(world, name="报到", **extra) -> int:
-    body = ok(world.client.post(f"/api/v1/events/{world.event_id}/checkin-sessions", json={"name": name, **extra},
-                                headers=world.headers("org")), 201)
+    body = ok(
+        world.client.post(
+            f"/api/v1/events/{world.event_id}/checkin-sessions",
+            json={"name": name, **extra},
+            headers=world.headers("org"),
+        ),
+        201,
+    )
     return body["id"]
 
 
@@ -40,8 +47,11 @@ def token_of(world, member_id: int, username="org") -> str:
 
 
 def scan(world, session_id: int, token: str, expect=200, username="staff", **extra):
-    response = world.client.post("/api/v1/checkin/scan", json={"session_id": session_id, "token": token, **extra},
-                                 headers=world.headers(username))
+    response = world.client.post(
+        "/api/v1/checkin/scan",
+        json={"session_id": session_id, "token": token, **extra},
+        headers=world.headers(username),
+    )
     assert response.status_code == expect, response.text
     return response.json()
 
@@ -72,7 +82,7 @@ def test_credential_text_is_short_signed_ascii_and_survives_scanners(settings):
         assert read_credential(text.replace("O", "0")).member_id == 1234
     # forged: any single changed character breaks the signature
     for position in (2, 5, 10, 25):
-        changed = text[:position] + ("A" if text[position] != "A" else "B") + text[position + 1:]
+        changed = text[:position] + ("A" if text[position] != "A" else "B") + text[position + 1 :]
         with pytest.raises(InvalidCredential):
             read_credential(changed)
     # garbled: wrong length, wrong prefix, characters outside Base32, empty, Chinese IME output
@@ -107,13 +117,25 @@ def test_scan_checks_in_once_and_reports_the_first_time(world):
     now = dt.datetime.now(SHANGHAI).replace(microsecond=0)
     at = now - dt.timedelta(minutes=40)
     later = now - dt.timedelta(minutes=35)
-    sid = session(world, "报到", starts_at=(now - dt.timedelta(hours=1)).isoformat(), ends_at=(now + dt.timedelta(hours=3)).isoformat())
+    sid = session(
+        world,
+        "报到",
+        starts_at=(now - dt.timedelta(hours=1)).isoformat(),
+        ends_at=(now + dt.timedelta(hours=3)).isoformat(),
+    )
     token = token_of(world, entry["member_ids"]["李明"])
-    first = scan(world, sid, token.lower() + "\r", client_scan_id="dev1-0001", scanned_at=at.isoformat(),
-                 device="门口1")
+    first = scan(
+        world, sid, token.lower() + "\r", client_scan_id="dev1-0001", scanned_at=at.isoformat(), device="门口1"
+    )
     assert first["result"] == "checked_in"
-    assert first["participant"] == {"id": entry["member_ids"]["李明"], "name": "李明", "school_name": "海口市第一中学",
-                                    "role": "student", "entry_code": entry["code"], "entry_title": first["participant"]["entry_title"]}
+    assert first["participant"] == {
+        "id": entry["member_ids"]["李明"],
+        "name": "李明",
+        "school_name": "海口市第一中学",
+        "role": "student",
+        "entry_code": entry["code"],
+        "entry_title": first["participant"]["entry_title"],
+    }
     assert first["first_checked_in_at"] == at.isoformat()
     assert first["first_checked_in_time"] == at.strftime("%H:%M")
     assert first["outside_window"] is False
@@ -159,8 +181,9 @@ def test_unreadable_scan_fields_are_refused_with_a_reason(world):
     body = scan(world, sid, token, expect=422, scanned_at="0001-01-01T00:00:00+14:00")
     assert body["detail"] == "scanned_at 不是有效的时间，例如 2026-05-01T08:30。"
     assert scan(world, sid, token, expect=422, client_scan_id="x" * 65)["detail"] == "client_scan_id 最长 64 个字符。"
-    huge = world.client.post("/api/v1/checkin/scan", json={"session_id": sid, "token": "A" * 20000},
-                             headers=world.headers("staff"))
+    huge = world.client.post(
+        "/api/v1/checkin/scan", json={"session_id": sid, "token": "A" * 20000}, headers=world.headers("staff")
+    )
     assert huge.status_code == 413
     assert checkin_rows(world, sid) == []
 
@@ -177,7 +200,9 @@ def test_forged_garbled_unknown_and_wrong_session(world):
     assert scan(world, sid, "ＸＭ１２３", expect=422)["detail"] == "这不是新苗的参赛凭证二维码。"
     assert scan(world, sid, "hello world", expect=422)["detail"] == "这不是新苗的参赛凭证二维码。"
     # well signed, but no such member (deleted)
-    assert scan(world, sid, credential_for(987654), expect=404)["detail"] == "凭证无效：找不到这个参赛人员，可能已被删除。"
+    assert (
+        scan(world, sid, credential_for(987654), expect=404)["detail"] == "凭证无效：找不到这个参赛人员，可能已被删除。"
+    )
     assert scan(world, 999999, token, expect=404)["detail"] == "找不到这个签到场次。"
     assert checkin_rows(world, sid) == []
     # refused scans are kept for the live view
@@ -190,14 +215,24 @@ def test_reissue_revokes_the_old_credential(world):
     member_id = entry["member_ids"]["李明"]
     sid = session(world)
     old = token_of(world, member_id)
-    response = world.client.post(f"/api/v1/participants/{member_id}/credential/reissue", json={"reason": ""},
-                                 headers=world.headers("org"))
+    response = world.client.post(
+        f"/api/v1/participants/{member_id}/credential/reissue", json={"reason": ""}, headers=world.headers("org")
+    )
     assert response.status_code == 422
-    new = ok(world.client.post(f"/api/v1/participants/{member_id}/credential/reissue", json={"reason": "参赛证丢失"},
-                               headers=world.headers("org")))["credential"]
+    new = ok(
+        world.client.post(
+            f"/api/v1/participants/{member_id}/credential/reissue",
+            json={"reason": "参赛证丢失"},
+            headers=world.headers("org"),
+        )
+    )["credential"]
     assert new != old and new == token_of(world, member_id)
-    assert world.client.post(f"/api/v1/participants/{member_id}/credential/reissue", json={"reason": "x"},
-                             headers=world.headers("hk01")).status_code == 403
+    assert (
+        world.client.post(
+            f"/api/v1/participants/{member_id}/credential/reissue", json={"reason": "x"}, headers=world.headers("hk01")
+        ).status_code
+        == 403
+    )
     revoked = scan(world, sid, old, client_scan_id="q-1")
     assert revoked["result"] == "revoked" and revoked["participant"]["name"] == "李明"
     assert revoked["first_checked_in_at"] is None
@@ -207,8 +242,11 @@ def test_reissue_revokes_the_old_credential(world):
     assert scan(world, sid, old)["result"] == "revoked"
     from app.tables import AuditLog
 
-    log = world.run(AuditLog.select(AuditLog.action, AuditLog.reason).where(AuditLog.object_id == member_id)
-                    .where(AuditLog.action == "credential.reissue"))
+    log = world.run(
+        AuditLog.select(AuditLog.action, AuditLog.reason)
+        .where(AuditLog.object_id == member_id)
+        .where(AuditLog.action == "credential.reissue")
+    )
     assert log == [{"action": "credential.reissue", "reason": "参赛证丢失"}]
 
 
@@ -216,9 +254,17 @@ def test_wrong_event_and_withdrawn_entry(world):
     from competitions.events import services as events
     from competitions.registration import services as registration
 
-    other_event = world.run(events.create_event(world.org, {"name": "2026年海南省青少年机器人竞赛", "kind": "robotics", "year": 2026}))
-    ok(world.client.post(f"/api/v1/events/{other_event['id']}/categories", json={"code": "FLL", "name": "机器人挑战赛"},
-                         headers=world.headers("org")), 201)
+    other_event = world.run(
+        events.create_event(world.org, {"name": "2026年海南省青少年机器人竞赛", "kind": "robotics", "year": 2026})
+    )
+    ok(
+        world.client.post(
+            f"/api/v1/events/{other_event['id']}/categories",
+            json={"code": "FLL", "name": "机器人挑战赛"},
+            headers=world.headers("org"),
+        ),
+        201,
+    )
     stranger = factories.entry(world, "HK02", students=["赵六"], event_id=other_event["id"], category="FLL")
     mine = factories.entry(world, "HK01", students=["李明"])
     sid = session(world)
@@ -238,15 +284,29 @@ def test_who_may_scan_and_see_credentials(world):
     assert token_of(world, member_id, "hk01") == token
     svg = world.client.get(f"/api/v1/participants/{member_id}/credential?format=svg", headers=world.headers("hk01"))
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml") and b"<svg" in svg.content
-    assert world.client.get(f"/api/v1/participants/{member_id}/credential", headers=world.headers("hk02")).status_code == 404
-    assert world.client.get(f"/api/v1/participants/{member_id}/credential", headers=world.headers("judge")).status_code == 403
-    assert world.client.get(f"/api/v1/participants/{member_id}/credential?format=gif",
-                            headers=world.headers("org")).status_code == 422
+    assert (
+        world.client.get(f"/api/v1/participants/{member_id}/credential", headers=world.headers("hk02")).status_code
+        == 404
+    )
+    assert (
+        world.client.get(f"/api/v1/participants/{member_id}/credential", headers=world.headers("judge")).status_code
+        == 403
+    )
+    assert (
+        world.client.get(
+            f"/api/v1/participants/{member_id}/credential?format=gif", headers=world.headers("org")
+        ).status_code
+        == 422
+    )
     for username in ("hk01", "judge", "haikou", "referee"):
         scan(world, sid, token, expect=403, username=username)
     assert world.client.post("/api/v1/checkin/scan", json={"session_id": sid, "token": token}).status_code == 401
-    assert world.client.post(f"/api/v1/events/{world.event_id}/checkin-sessions", json={"name": "x"},
-                             headers=world.headers("staff")).status_code == 403
+    assert (
+        world.client.post(
+            f"/api/v1/events/{world.event_id}/checkin-sessions", json={"name": "x"}, headers=world.headers("staff")
+        ).status_code
+        == 403
+    )
     # organizers scan too
     assert scan(world, sid, token, username="org")["result"] == "checked_in"
     # the credential holds no personal data: only the member id, generation and signature
@@ -254,21 +314,37 @@ def test_who_may_scan_and_see_credentials(world):
 
 
 def test_session_validation(world):
-    response = world.client.post(f"/api/v1/events/{world.event_id}/checkin-sessions",
-                                 json={"name": "开幕式", "starts_at": "2026-05-01T10:00", "ends_at": "2026-05-01T09:00"},
-                                 headers=world.headers("org"))
+    response = world.client.post(
+        f"/api/v1/events/{world.event_id}/checkin-sessions",
+        json={"name": "开幕式", "starts_at": "2026-05-01T10:00", "ends_at": "2026-05-01T09:00"},
+        headers=world.headers("org"),
+    )
     assert response.status_code == 422 and response.json()["detail"] == "结束时间必须晚于开始时间。"
-    response = world.client.post(f"/api/v1/events/{world.event_id}/checkin-sessions",
-                                 json={"name": "开幕式", "starts_at": "五月一日"}, headers=world.headers("org"))
+    response = world.client.post(
+        f"/api/v1/events/{world.event_id}/checkin-sessions",
+        json={"name": "开幕式", "starts_at": "五月一日"},
+        headers=world.headers("org"),
+    )
     assert response.status_code == 422 and "开始时间" in response.json()["detail"]
-    assert world.client.post(f"/api/v1/events/{world.event_id}/checkin-sessions", json={"name": "  "},
-                             headers=world.headers("org")).status_code == 422
-    assert world.client.post("/api/v1/events/99999/checkin-sessions", json={"name": "报到"},
-                             headers=world.headers("org")).status_code == 404
+    assert (
+        world.client.post(
+            f"/api/v1/events/{world.event_id}/checkin-sessions", json={"name": "  "}, headers=world.headers("org")
+        ).status_code
+        == 422
+    )
+    assert (
+        world.client.post(
+            "/api/v1/events/99999/checkin-sessions", json={"name": "报到"}, headers=world.headers("org")
+        ).status_code
+        == 404
+    )
     sid = session(world, "开幕式", starts_at="2026-05-01T09:00", ends_at="2026-05-01T10:30", location="大礼堂")
     body = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}", headers=world.headers("staff")))
     assert (body["starts_at"], body["ends_at"], body["location"]) == (
-        "2026-05-01T09:00:00+08:00", "2026-05-01T10:30:00+08:00", "大礼堂")
+        "2026-05-01T09:00:00+08:00",
+        "2026-05-01T10:30:00+08:00",
+        "大礼堂",
+    )
     assert body["window"] == "2026-05-01 09:00 – 10:30"
 
 
@@ -281,9 +357,9 @@ def test_fifty_concurrent_scans_of_one_credential_give_one_checkin(world):
     staff = world.principal("staff")
 
     async def burst():
-        return await asyncio.gather(*[
-            checkin.scan(staff, sid, token, client_scan_id=f"phone{i}-1", device=f"phone{i}") for i in range(50)
-        ])
+        return await asyncio.gather(
+            *[checkin.scan(staff, sid, token, client_scan_id=f"phone{i}-1", device=f"phone{i}") for i in range(50)]
+        )
 
     answers = world.run(burst())
     results = sorted(a["result"] for a in answers)
@@ -304,8 +380,9 @@ def test_fifty_concurrent_http_scans_give_one_checkin(world):
     headers = world.headers("staff")
 
     def one(i):
-        return world.client.post("/api/v1/checkin/scan", json={"session_id": sid, "token": token, "client_scan_id": f"c{i}"},
-                                 headers=headers)
+        return world.client.post(
+            "/api/v1/checkin/scan", json={"session_id": sid, "token": token, "client_scan_id": f"c{i}"}, headers=headers
+        )
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         responses = list(pool.map(one, range(50)))
@@ -334,11 +411,18 @@ def test_search_manual_checkin_live_view_and_workbook(world):
     sid = session(world, "报到")
     staff = world.headers("staff")
     found = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q=阿依古丽", headers=staff))
-    assert [(m["name"], m["school_name"], m["checked_in_at"]) for m in found] == [("阿依古丽·买买提", "海南华侨中学", None)]
+    assert [(m["name"], m["school_name"], m["checked_in_at"]) for m in found] == [
+        ("阿依古丽·买买提", "海南华侨中学", None)
+    ]
     by_title = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q=雨水", headers=staff))
     assert [m["name"] for m in by_title] == ["李明", "王芳", "陈老师"]
-    manual = ok(world.client.post("/api/v1/checkin/manual", json={"session_id": sid, "member_id": found[0]["id"], "device": "服务台"},
-                                  headers=staff))
+    manual = ok(
+        world.client.post(
+            "/api/v1/checkin/manual",
+            json={"session_id": sid, "member_id": found[0]["id"], "device": "服务台"},
+            headers=staff,
+        )
+    )
     assert manual["result"] == "checked_in"
     assert scan(world, sid, token_of(world, a["member_ids"]["李明"]), device="门口1")["result"] == "checked_in"
     found = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q=阿依古丽", headers=staff))
@@ -349,7 +433,9 @@ def test_search_manual_checkin_live_view_and_workbook(world):
     assert [(s["code"], s["arrived"], s["expected"]) for s in live["schools"]] == [("HK01", 1, 3), ("HK02", 1, 1)]
     assert [m["name"] for m in live["missing"]] == ["王芳", "陈老师"]
     assert [(r["name"], r["method"], r["device"]) for r in live["recent"]] == [
-        ("李明", "qr", "门口1"), ("阿依古丽·买买提", "manual", "服务台")]
+        ("李明", "qr", "门口1"),
+        ("阿依古丽·买买提", "manual", "服务台"),
+    ]
     # the workbook: one row per expected person, sorted by school and entry, no ID numbers or phones
     response = world.client.get(f"/api/v1/checkin-sessions/{sid}/attendance.xlsx", headers=world.headers("org"))
     assert response.status_code == 200
@@ -357,10 +443,23 @@ def test_search_manual_checkin_live_view_and_workbook(world):
     from urllib.parse import quote
 
     assert response.headers["content-disposition"] == (
-        f"attachment; filename=\"checkin-{sid}.xlsx\"; filename*=UTF-8''{quote('签到-2026年海南省青少年科技创新大赛-报到.xlsx')}")
+        f"attachment; filename=\"checkin-{sid}.xlsx\"; filename*=UTF-8''{quote('签到-2026年海南省青少年科技创新大赛-报到.xlsx')}"
+    )
     ws = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    assert rows[0] == ["学校代码", "学校", "作品编号", "作品名称", "姓名", "角色", "签到", "签到时间", "设备", "签到员", "方式"]
+    assert rows[0] == [
+        "学校代码",
+        "学校",
+        "作品编号",
+        "作品名称",
+        "姓名",
+        "角色",
+        "签到",
+        "签到时间",
+        "设备",
+        "签到员",
+        "方式",
+    ]
     assert [(r[0], r[4], r[5], r[6], r[8], r[9], r[10]) for r in rows[1:]] == [
         ("HK01", "李明", "学生", "已到", "门口1", "staff", "扫码"),
         ("HK01", "王芳", "学生", "未到", None, None, None),
@@ -402,7 +501,7 @@ def test_badges_pdf_for_a_school_and_the_event(world, tmp_path):
     factories.entry(world, "HK02", students=["阿依古丽·买买提"], title="椰子壳活性炭")
     names = ["张一", "张二", "张三", "林一", "林二", "林三", "吴一", "吴二", "吴三"]
     for i in range(3):
-        factories.entry(world, "SY01", students=names[i * 3:i * 3 + 3])
+        factories.entry(world, "SY01", students=names[i * 3 : i * 3 + 3])
     # 3 + 1 + 9 = 13 badges -> two A4 sheets of eight
     response = world.client.get(f"/api/v1/events/{world.event_id}/badges.pdf", headers=world.headers("org"))
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
@@ -422,12 +521,19 @@ def test_badges_pdf_for_a_school_and_the_event(world, tmp_path):
     font_lines = fonts.splitlines()[2:]
     assert font_lines and all(" yes " in line for line in font_lines)  # every font embedded
     # a school gets only its own badges, whatever it asks for
-    own = world.client.get(f"/api/v1/events/{world.event_id}/badges.pdf?school_code=SY01", headers=world.headers("hk01"))
+    own = world.client.get(
+        f"/api/v1/events/{world.event_id}/badges.pdf?school_code=SY01", headers=world.headers("hk01")
+    )
     own_text = _pdftotext(own.content, tmp_path)
     assert "李明" in own_text and "张一" not in own_text and "阿依古丽" not in own_text
-    one_school = world.client.get(f"/api/v1/events/{world.event_id}/badges.pdf?school_code=HK02", headers=world.headers("org"))
+    one_school = world.client.get(
+        f"/api/v1/events/{world.event_id}/badges.pdf?school_code=HK02", headers=world.headers("org")
+    )
     assert "阿依古丽·买买提" in _pdftotext(one_school.content, tmp_path)
-    assert world.client.get(f"/api/v1/events/{world.event_id}/badges.pdf", headers=world.headers("staff")).status_code == 403
+    assert (
+        world.client.get(f"/api/v1/events/{world.event_id}/badges.pdf", headers=world.headers("staff")).status_code
+        == 403
+    )
     # nothing approved -> 409 with a reason
     empty = world.client.get(f"/api/v1/events/{world.event_id}/badges.pdf", headers=world.headers("sy01"))
     assert empty.status_code == 200  # SY01 has three approved entries
@@ -459,7 +565,7 @@ def test_sqlite_scan_waits_for_another_writer_without_blocking(world, settings):
     entry = factories.entry(world, "HK01", students=["李明"])
     sid = session(world)
     token = token_of(world, entry["member_ids"]["李明"])
-    path = settings.database_url[len("sqlite:///"):]
+    path = settings.database_url[len("sqlite:///") :]
     blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     blocker.execute("BEGIN IMMEDIATE")
     released = threading.Event()
@@ -486,16 +592,38 @@ def test_members_of_entries_not_approved_are_not_checked_in(world):
     from competitions.registration.members import MemberInput
 
     school = world.principal("hk01")
-    draft = world.run(registration.create_entry(school, world.event_id, {"title": "草稿作品", "category": "MA", "division": "初中"}, [
-        MemberInput(role="student", name="高家乐", gender="男", id_number=gb11643("46010020100101991"), grade="初二",
-                    phone="13800001111", consent_participation=True)]))
+    draft = world.run(
+        registration.create_entry(
+            school,
+            world.event_id,
+            {"title": "草稿作品", "category": "MA", "division": "初中"},
+            [
+                MemberInput(
+                    role="student",
+                    name="高家乐",
+                    gender="男",
+                    id_number=gb11643("46010020100101991"),
+                    grade="初二",
+                    phone="13800001111",
+                    consent_participation=True,
+                )
+            ],
+        )
+    )
     assert draft["status"] == "draft"
     member_id = draft["members"][0]["id"]
     sid = session(world)
     answer = scan(world, sid, token_of(world, member_id))
-    assert (answer["result"], answer["reason"], answer["message"]) == ("revoked", "not_approved", "作品未通过审查，不能签到：请到服务台")
-    manual = ok(world.client.post("/api/v1/checkin/manual", json={"session_id": sid, "member_id": member_id},
-                                  headers=world.headers("staff")))
+    assert (answer["result"], answer["reason"], answer["message"]) == (
+        "revoked",
+        "not_approved",
+        "作品未通过审查，不能签到：请到服务台",
+    )
+    manual = ok(
+        world.client.post(
+            "/api/v1/checkin/manual", json={"session_id": sid, "member_id": member_id}, headers=world.headers("staff")
+        )
+    )
     assert manual["result"] == "revoked" and manual["reason"] == "not_approved"
     found = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q=高家乐", headers=world.headers("staff")))
     assert [(m["name"], m["entry_status"], m["can_check_in"]) for m in found] == [("高家乐", "draft", False)]
@@ -511,8 +639,13 @@ def test_old_credential_after_checking_in_with_the_new_one_says_when(world):
     member_id = entry["member_ids"]["李明"]
     sid = session(world)
     old = token_of(world, member_id)
-    new = ok(world.client.post(f"/api/v1/participants/{member_id}/credential/reissue", json={"reason": "丢失"},
-                               headers=world.headers("org")))["credential"]
+    new = ok(
+        world.client.post(
+            f"/api/v1/participants/{member_id}/credential/reissue",
+            json={"reason": "丢失"},
+            headers=world.headers("org"),
+        )
+    )["credential"]
     first = scan(world, sid, new)
     answer = scan(world, sid, old)
     assert (answer["result"], answer["reason"]) == ("revoked", "reissued")
@@ -528,16 +661,22 @@ def test_undo_a_mistaken_checkin(world):
     sid = session(world, "开幕式")
     token = token_of(world, member_id)
     scan(world, sid, token, device="门口1")
-    undone = world.client.delete(f"/api/v1/checkin-sessions/{sid}/checkins/{member_id}?reason=扫错场次",
-                                 headers=world.headers("staff"))
+    undone = world.client.delete(
+        f"/api/v1/checkin-sessions/{sid}/checkins/{member_id}?reason=扫错场次", headers=world.headers("staff")
+    )
     assert undone.status_code == 200 and undone.json()["member_id"] == member_id
     assert checkin_rows(world, sid) == []
     again = world.client.delete(f"/api/v1/checkin-sessions/{sid}/checkins/{member_id}", headers=world.headers("staff"))
     assert again.status_code == 404 and again.json()["detail"] == "此人在这个场次还没有签到。"
-    assert world.client.delete(f"/api/v1/checkin-sessions/{sid}/checkins/{member_id}",
-                               headers=world.headers("hk01")).status_code == 403
-    log = world.run(AuditLog.select(AuditLog.action, AuditLog.reason, AuditLog.summary)
-                    .where(AuditLog.action == "checkin.undo"))
+    assert (
+        world.client.delete(
+            f"/api/v1/checkin-sessions/{sid}/checkins/{member_id}", headers=world.headers("hk01")
+        ).status_code
+        == 403
+    )
+    log = world.run(
+        AuditLog.select(AuditLog.action, AuditLog.reason, AuditLog.summary).where(AuditLog.action == "checkin.undo")
+    )
     assert log == [{"action": "checkin.undo", "reason": "扫错场次", "summary": "李明 · 开幕式"}]
     # checked in again afterwards: a fresh check-in
     assert scan(world, sid, token)["result"] == "checked_in"
@@ -545,17 +684,34 @@ def test_undo_a_mistaken_checkin(world):
 
 def test_session_patch_changes_only_given_fields_and_reports_state(world):
     now = dt.datetime.now(SHANGHAI).replace(microsecond=0)
-    sid = session(world, "开幕式", starts_at=(now + dt.timedelta(hours=2)).isoformat(),
-                  ends_at=(now + dt.timedelta(hours=3)).isoformat(), location="大礼堂")
+    sid = session(
+        world,
+        "开幕式",
+        starts_at=(now + dt.timedelta(hours=2)).isoformat(),
+        ends_at=(now + dt.timedelta(hours=3)).isoformat(),
+        location="大礼堂",
+    )
     body = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}", headers=world.headers("staff")))
     assert body["state"] == "upcoming"
-    body = ok(world.client.patch(f"/api/v1/checkin-sessions/{sid}", json={"starts_at": (now - dt.timedelta(minutes=10)).isoformat()},
-                                 headers=world.headers("org")))
+    body = ok(
+        world.client.patch(
+            f"/api/v1/checkin-sessions/{sid}",
+            json={"starts_at": (now - dt.timedelta(minutes=10)).isoformat()},
+            headers=world.headers("org"),
+        )
+    )
     assert (body["name"], body["location"], body["state"]) == ("开幕式", "大礼堂", "open")
-    body = ok(world.client.patch(f"/api/v1/checkin-sessions/{sid}", json={"ends_at": (now - dt.timedelta(minutes=5)).isoformat()},
-                                 headers=world.headers("org")))
+    body = ok(
+        world.client.patch(
+            f"/api/v1/checkin-sessions/{sid}",
+            json={"ends_at": (now - dt.timedelta(minutes=5)).isoformat()},
+            headers=world.headers("org"),
+        )
+    )
     assert body["state"] == "closed"
-    long_name = world.client.patch(f"/api/v1/checkin-sessions/{sid}", json={"name": "长" * 101}, headers=world.headers("org"))
+    long_name = world.client.patch(
+        f"/api/v1/checkin-sessions/{sid}", json={"name": "长" * 101}, headers=world.headers("org")
+    )
     assert long_name.status_code == 422 and long_name.json()["detail"] == "场次名称最长 100 个字。"
 
 
@@ -564,11 +720,13 @@ def test_malformed_scan_requests_get_translated_reasons(world):
     missing = world.client.post("/api/v1/checkin/scan", json={"session_id": sid}, headers=world.headers("staff"))
     assert missing.status_code == 400
     assert missing.json()["detail"] == "请求数据格式不正确，请检查这些字段：token"
-    huge = world.client.post("/api/v1/checkin/scan", json={"session_id": sid, "token": "A" * 20000},
-                             headers=world.headers("staff"))
+    huge = world.client.post(
+        "/api/v1/checkin/scan", json={"session_id": sid, "token": "A" * 20000}, headers=world.headers("staff")
+    )
     assert huge.status_code == 413 and huge.json()["detail"] == "请求内容超过 16 KB 上限。"
-    wrong_type = world.client.post("/api/v1/checkin/scan", json={"session_id": sid, "token": "x", "device": 5},
-                                   headers=world.headers("staff"))
+    wrong_type = world.client.post(
+        "/api/v1/checkin/scan", json={"session_id": sid, "token": "x", "device": 5}, headers=world.headers("staff")
+    )
     assert wrong_type.status_code == 400 and wrong_type.json()["detail"] == "请求数据格式不正确，请检查这些字段：device"
 
 
@@ -600,8 +758,9 @@ def test_postgresql_scan_statement_reads_every_row_by_key_in_its_generic_plan(wo
         conn = await asyncpg.connect(settings.database_url)
         try:
             await conn.execute("SET plan_cache_mode = force_generic_plan")
-            await conn.execute("PREPARE scan_plan(integer, integer, integer, timestamptz, text, integer, text, text) AS "
-                               + PG_SCAN_SQL)
+            await conn.execute(
+                "PREPARE scan_plan(integer, integer, integer, timestamptz, text, integer, text, text) AS " + PG_SCAN_SQL
+            )
             return await conn.fetchval("EXPLAIN (FORMAT JSON) EXECUTE scan_plan(1, 1, 1, now(), 'd', NULL, NULL, 'qr')")
         finally:
             await conn.close()
@@ -631,8 +790,9 @@ def test_ids_too_large_for_the_database_are_not_found(world, huge):
     staff, org = world.headers("staff"), world.headers("org")
     answers = [
         world.client.post("/api/v1/checkin/scan", json={"session_id": huge, "token": token}, headers=staff),
-        world.client.post("/api/v1/checkin/manual", json={"session_id": huge, "member_id": entry["member_ids"]["李明"]},
-                          headers=staff),
+        world.client.post(
+            "/api/v1/checkin/manual", json={"session_id": huge, "member_id": entry["member_ids"]["李明"]}, headers=staff
+        ),
         world.client.post("/api/v1/checkin/manual", json={"session_id": sid, "member_id": huge}, headers=staff),
         world.client.get(f"/api/v1/checkin-sessions/{huge}/search?q=李", headers=staff),
         world.client.get(f"/api/v1/participants/{huge}/credential", headers=org),
@@ -656,7 +816,9 @@ def test_entry_withdrawn_after_checking_in_leaves_school_counts_and_workbook_con
     world.run(registration.withdraw_entry(world.org, leaves["id"], "学生生病"))
     live = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/live", headers=world.headers("org")))
     assert (live["expected"], live["arrived"], live["arrived_expected"]) == (1, 2, 1)
-    assert [(s["code"], s["arrived"], s["expected"], s["arrived_other"]) for s in live["schools"]] == [("HK01", 1, 1, 1)]
+    assert [(s["code"], s["arrived"], s["expected"], s["arrived_other"]) for s in live["schools"]] == [
+        ("HK01", 1, 1, 1)
+    ]
     assert live["missing"] == []
     page = world.login_page("org").get(f"/checkin/{sid}/live")
     assert "1 / 1" in page.text and "+1" in page.text
@@ -676,19 +838,36 @@ def test_two_sessions_of_an_event_cannot_share_a_name(world):
     renamed = world.client.patch(f"/api/v1/checkin-sessions/{other}", json={"name": "报到"}, headers=org)
     assert renamed.status_code == 422
     # keeping its own name while changing the window is fine, and so is a distinct name
-    assert ok(world.client.patch(f"/api/v1/checkin-sessions/{first}", json={"name": "报到", "location": "东门"},
-                                 headers=org))["location"] == "东门"
-    assert ok(world.client.post(f"/api/v1/events/{world.event_id}/checkin-sessions", json={"name": "报到（第二天）"},
-                                headers=org), 201)["name"] == "报到（第二天）"
+    assert (
+        ok(
+            world.client.patch(
+                f"/api/v1/checkin-sessions/{first}", json={"name": "报到", "location": "东门"}, headers=org
+            )
+        )["location"]
+        == "东门"
+    )
+    assert (
+        ok(
+            world.client.post(
+                f"/api/v1/events/{world.event_id}/checkin-sessions", json={"name": "报到（第二天）"}, headers=org
+            ),
+            201,
+        )["name"]
+        == "报到（第二天）"
+    )
 
 
-@pytest.mark.parametrize("typed", ["阿依古丽·买买提", "阿依古丽买买提", "阿依古丽.买买提", "阿依古丽 买买提", "阿依古丽•买买提", "丽买"])
+@pytest.mark.parametrize(
+    "typed", ["阿依古丽·买买提", "阿依古丽买买提", "阿依古丽.买买提", "阿依古丽 买买提", "阿依古丽•买买提", "丽买"]
+)
 def test_search_finds_names_with_a_middle_dot_however_it_is_typed(world, typed):
     from urllib.parse import quote
 
     b = factories.entry(world, "HK02", students=["阿依古丽·买买提"], title="椰子壳活性炭")
     sid = session(world)
-    found = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q={quote(typed)}", headers=world.headers("staff")))
+    found = ok(
+        world.client.get(f"/api/v1/checkin-sessions/{sid}/search?q={quote(typed)}", headers=world.headers("staff"))
+    )
     assert [(m["id"], m["name"]) for m in found] == [(b["member_ids"]["阿依古丽·买买提"], "阿依古丽·买买提")]
 
 

@@ -1,6 +1,7 @@
 """Credentials (competitions/checkin/credentials.py) through the service: a member's
 credential read back names the member, any one-character change is refused, reissuing
 revokes the earlier one, and only the organizer and the member's school see it."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,7 +29,7 @@ def test_any_one_character_change_is_refused_as_forged(world):
     text = world.run(credentials.member_credential(world.org, member_id))
     # every position of the 24 Base32 characters, changed to the next letter of the alphabet
     for position in range(2, 26):
-        changed = text[:position] + BASE32[(BASE32.index(text[position]) + 1) % 32] + text[position + 1:]
+        changed = text[:position] + BASE32[(BASE32.index(text[position]) + 1) % 32] + text[position + 1 :]
         with pytest.raises(credentials.InvalidCredential) as refused:
             credentials.read_credential(changed)
         assert refused.value.message == "凭证签名无效：此二维码是伪造或被改动过的。", position

@@ -1,6 +1,7 @@
 """The check-in live view's event stream: the session's counts on connect, then one event per
 answered scan (the JSON API's scans included), never a name; the page's access rule; no
 subscription left behind when the browser goes away."""
+
 from __future__ import annotations
 
 from app import live
@@ -26,13 +27,22 @@ def test_stream_sends_the_counts_then_one_event_per_answered_scan(world):
         assert stream.status == 200 and stream.headers["content-type"].startswith("text/event-stream")
         state = stream.next_event()
         assert state["event"] == "state" and state["retry"] == str(live.RETRY_MS)
-        assert state["data"] == {"session_id": sid, "expected": 3, "arrived": 0, "arrived_expected": 0, "missing": 3,
-                                 "rejected": 0}
+        assert state["data"] == {
+            "session_id": sid,
+            "expected": 3,
+            "arrived": 0,
+            "arrived_expected": 0,
+            "missing": 3,
+            "rejected": 0,
+        }
         assert subscribers(world, sid) == 1
 
         # a scan through the JSON API
         assert scan(world, sid, tokens["李明"])["result"] == "checked_in"
-        assert stream.next_event() == {"event": "change", "data": {"session_id": sid, "result": "checked_in", "changes": 1}}
+        assert stream.next_event() == {
+            "event": "change",
+            "data": {"session_id": sid, "result": "checked_in", "changes": 1},
+        }
         # the same badge again changes nothing on the live view: no event; a forged one does
         assert scan(world, sid, tokens["李明"])["result"] == "already_checked_in"
         forged = tokens["王芳"][:-1] + ("A" if tokens["王芳"][-1] != "A" else "B")
@@ -41,7 +51,9 @@ def test_stream_sends_the_counts_then_one_event_per_answered_scan(world):
         assert change["event"] == "change" and change["data"]["result"] == "forged" and change["data"]["changes"] == 1
         # check-in by name on the staff page, then an undo
         headers = {"x-csrftoken": world.client.cookies.get("xinmiao_csrf")}
-        manual = world.client.post(f"/checkin/{sid}/manual", json={"member_id": entry["member_ids"]["王芳"]}, headers=headers)
+        manual = world.client.post(
+            f"/checkin/{sid}/manual", json={"member_id": entry["member_ids"]["王芳"]}, headers=headers
+        )
         assert manual.json()["result"] == "checked_in"
         assert stream.next_event()["data"]["result"] == "checked_in"
         ok(world.client.post(f"/checkin/{sid}/undo", json={"member_id": entry["member_ids"]["王芳"]}, headers=headers))
@@ -53,8 +65,14 @@ def test_stream_sends_the_counts_then_one_event_per_answered_scan(world):
     assert wait_for(lambda: subscribers(world, sid) == 0)
     # a new connection replays the state as it is now
     with EventStream(world.client, f"/checkin/{sid}/live/events") as stream:
-        assert stream.next_event()["data"] == {"session_id": sid, "expected": 3, "arrived": 1, "arrived_expected": 1,
-                                               "missing": 2, "rejected": 1}
+        assert stream.next_event()["data"] == {
+            "session_id": sid,
+            "expected": 3,
+            "arrived": 1,
+            "arrived_expected": 1,
+            "missing": 2,
+            "rejected": 1,
+        }
     page = world.client.get(f"/checkin/{sid}/live")
     assert page.status_code == 200 and "1 / 3" in page.text
 

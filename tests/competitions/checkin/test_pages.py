@@ -1,5 +1,6 @@
 """Check-in pages: sessions list and forms, the scan page's JSON endpoints (session cookie
 + CSRF), the live view, badges and credentials from the entry page."""
+
 from __future__ import annotations
 
 from litestar.testing import TestClient
@@ -19,14 +20,20 @@ def post_form(client, url: str, data: dict | None = None):
 def test_organizer_creates_sessions_and_staff_scans_through_the_page(world, app):
     entry = factories.entry(world, "HK01", students=["李明", "王芳"], title="校园雨水回收装置")
     org = world.login_page("org")
-    response = post_form(org, f"/checkin/events/{world.event_id}/sessions",
-                         {"name": "报到", "starts_at": "2026-05-01T07:30", "ends_at": "2026-05-01T11:00", "location": "体育馆东门"})
+    response = post_form(
+        org,
+        f"/checkin/events/{world.event_id}/sessions",
+        {"name": "报到", "starts_at": "2026-05-01T07:30", "ends_at": "2026-05-01T11:00", "location": "体育馆东门"},
+    )
     assert response.status_code == 303
     page = org.get("/checkin/")
     assert page.status_code == 200
     assert "报到" in page.text and "2026-05-01 07:30 – 11:00" in page.text and "体育馆东门" in page.text
-    bad = post_form(org, f"/checkin/events/{world.event_id}/sessions", {"name": "开幕式", "starts_at": "2026-05-01T10:00",
-                                                                       "ends_at": "2026-05-01T09:00"})
+    bad = post_form(
+        org,
+        f"/checkin/events/{world.event_id}/sessions",
+        {"name": "开幕式", "starts_at": "2026-05-01T10:00", "ends_at": "2026-05-01T09:00"},
+    )
     assert bad.status_code == 303 and "结束时间必须晚于开始时间" in org.get("/checkin/").text
     from competitions.checkin.tables import CheckinSession
 
@@ -43,20 +50,26 @@ def test_organizer_creates_sessions_and_staff_scans_through_the_page(world, app)
         no_csrf = staff.post(f"/checkin/{sid}/scan", json={"token": token})
         assert no_csrf.status_code == 403
         headers = {"x-csrftoken": csrf(staff)}
-        first = staff.post(f"/checkin/{sid}/scan", json={"token": token.lower() + "\t", "client_scan_id": "p-1",
-                                                          "device": "门口1"}, headers=headers)
+        first = staff.post(
+            f"/checkin/{sid}/scan",
+            json={"token": token.lower() + "\t", "client_scan_id": "p-1", "device": "门口1"},
+            headers=headers,
+        )
         assert first.status_code == 200 and first.json()["result"] == "checked_in"
         assert first.json()["participant"]["name"] == "李明"
         again = staff.post(f"/checkin/{sid}/scan", json={"token": token, "client_scan_id": "p-2"}, headers=headers)
         assert again.json()["result"] == "already_checked_in"
-        forged = staff.post(f"/checkin/{sid}/scan", json={"token": token[:-1] + ("A" if token[-1] != "A" else "B")},
-                            headers=headers)
+        forged = staff.post(
+            f"/checkin/{sid}/scan", json={"token": token[:-1] + ("A" if token[-1] != "A" else "B")}, headers=headers
+        )
         assert forged.status_code == 422 and forged.json()["detail"] == "凭证签名无效：此二维码是伪造或被改动过的。"
         found = staff.get(f"/checkin/{sid}/search?q=王芳").json()
         assert found["more"] is False
         found = found["results"]
         assert [m["name"] for m in found] == ["王芳"]
-        manual = staff.post(f"/checkin/{sid}/manual", json={"member_id": found[0]["id"], "device": "服务台"}, headers=headers)
+        manual = staff.post(
+            f"/checkin/{sid}/manual", json={"member_id": found[0]["id"], "device": "服务台"}, headers=headers
+        )
         assert manual.json()["result"] == "checked_in"
         live = staff.get(f"/checkin/{sid}/live")
         assert live.status_code == 200 and "2 / 2" in live.text and "全部到齐" in live.text
@@ -97,12 +110,17 @@ def test_entry_page_shows_credentials_and_organizer_reissues(world, app):
     org = world.login_page("org")
     page = org.get(f"/entries/{entry['id']}")
     assert "补发凭证" in page.text
-    response = post_form(org, f"/checkin/credentials/{member_id}/reissue",
-                         {"reason": "参赛证丢失", "next": f"/entries/{entry['id']}#credentials"})
+    response = post_form(
+        org,
+        f"/checkin/credentials/{member_id}/reissue",
+        {"reason": "参赛证丢失", "next": f"/entries/{entry['id']}#credentials"},
+    )
     assert response.status_code == 303 and response.headers["location"] == f"/entries/{entry['id']}#credentials"
     assert token_of(world, member_id) != old
     # an outside "next" is not followed
-    response = post_form(org, f"/checkin/credentials/{member_id}/reissue", {"reason": "又丢了", "next": "//evil.example/"})
+    response = post_form(
+        org, f"/checkin/credentials/{member_id}/reissue", {"reason": "又丢了", "next": "//evil.example/"}
+    )
     assert response.headers["location"] == "/checkin/"
 
 
@@ -123,5 +141,7 @@ def test_organizer_prints_one_schools_badges_from_the_sessions_page(world, app):
     pdf = org.get(f"{form.group(1)}?school_code=HK02")
     assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
     if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True).stdout.decode()
+        text = subprocess.run(
+            ["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True
+        ).stdout.decode()
         assert "阿依古丽·买买提" in text and "李明" not in text

@@ -1,5 +1,6 @@
 """Events and their categories through the JSON API: who may create and change them, and the
 validation of every setting (award quotas read exactly as decimals)."""
+
 from __future__ import annotations
 
 from tests.competitions.api import EVERYONE, category_id, check_matrix
@@ -19,7 +20,17 @@ def test_event_endpoints_access(world):
     listing = check_matrix(world, "GET", "/api/v1/events", every_role)
     assert {e["id"] for e in listing["hk01"].json()} == {eid, created["id"]}
     detail = check_matrix(world, "GET", f"/api/v1/events/{eid}", every_role)
-    assert [c["code"] for c in detail["sy01"].json()["categories"]] == ["MA", "PH", "CH", "LS", "BM", "EV", "EN", "CS", "SB"]
+    assert [c["code"] for c in detail["sy01"].json()["categories"]] == [
+        "MA",
+        "PH",
+        "CH",
+        "LS",
+        "BM",
+        "EV",
+        "EN",
+        "CS",
+        "SB",
+    ]
     check_matrix(world, "GET", f"/api/v1/events/{eid}/categories", every_role)
     assert client.get("/api/v1/events/999999", headers=world.headers("org")).status_code == 404
 
@@ -30,17 +41,42 @@ def test_event_endpoints_access(world):
     check_matrix(world, "PATCH", f"/api/v1/events/{eid}/categories/{cid}", not_org, json={"school_quota": 0})
     check_matrix(world, "POST", f"/api/v1/events/{eid}/registrations/export", not_org, json={"reason": "核对"})
     # the workbook template and import are for organizers and schools only
-    for path, method in ((f"/api/v1/events/{eid}/registration-template", "GET"), (f"/api/v1/events/{eid}/registrations/import", "POST")):
-        check_matrix(world, method, path, {"haikou": 403, "sanya": 403, "judge": 403, "referee": 403, "staff": 403, None: 401})
+    for path, method in (
+        (f"/api/v1/events/{eid}/registration-template", "GET"),
+        (f"/api/v1/events/{eid}/registrations/import", "POST"),
+    ):
+        check_matrix(
+            world, method, path, {"haikou": 403, "sanya": 403, "judge": 403, "referee": 403, "staff": 403, None: 401}
+        )
     assert client.get(f"/api/v1/events/{eid}", headers=world.headers("org")).json()["name"] == world.event["name"]
 
-    added = check_matrix(world, "POST", f"/api/v1/events/{eid}/categories", {"org": 201}, json={"code": "rb", "name": "机器人", "school_quota": 2})
-    assert added["org"].json() == {"id": added["org"].json()["id"], "code": "RB", "name": "机器人", "school_quota": 2, "city_quota": None}
-    duplicate = client.post(f"/api/v1/events/{eid}/categories", json={"code": "RB", "name": "重复"}, headers=world.headers("org"))
+    added = check_matrix(
+        world,
+        "POST",
+        f"/api/v1/events/{eid}/categories",
+        {"org": 201},
+        json={"code": "rb", "name": "机器人", "school_quota": 2},
+    )
+    assert added["org"].json() == {
+        "id": added["org"].json()["id"],
+        "code": "RB",
+        "name": "机器人",
+        "school_quota": 2,
+        "city_quota": None,
+    }
+    duplicate = client.post(
+        f"/api/v1/events/{eid}/categories", json={"code": "RB", "name": "重复"}, headers=world.headers("org")
+    )
     assert duplicate.status_code == 409 and duplicate.json()["detail"] == "本赛事已有代码为“RB”的类别。"
-    changed = client.patch(f"/api/v1/events/{eid}/categories/{cid}", json={"school_quota": 3, "city_quota": ""}, headers=world.headers("org"))
+    changed = client.patch(
+        f"/api/v1/events/{eid}/categories/{cid}",
+        json={"school_quota": 3, "city_quota": ""},
+        headers=world.headers("org"),
+    )
     assert changed.status_code == 200 and changed.json()["school_quota"] == 3 and changed.json()["city_quota"] is None
-    negative = client.patch(f"/api/v1/events/{eid}/categories/{cid}", json={"school_quota": -1}, headers=world.headers("org"))
+    negative = client.patch(
+        f"/api/v1/events/{eid}/categories/{cid}", json={"school_quota": -1}, headers=world.headers("org")
+    )
     assert negative.status_code == 422 and negative.json()["detail"] == "每校名额必须是非负整数，留空表示不限。"
 
 
@@ -50,14 +86,30 @@ def test_event_creation_validation(world):
     assert bad_kind.status_code == 422 and "innovation" in bad_kind.json()["detail"]
     bad_year = client.post("/api/v1/events", json={"name": "x", "kind": "camp", "year": 26}, headers=org)
     assert bad_year.status_code == 422 and bad_year.json()["detail"] == "年份必须是四位数字，例如 2026。"
-    bad_time = client.post("/api/v1/events", json={"name": "x", "kind": "camp", "year": 2026, "registration_closes_at": "下周五"}, headers=org)
+    bad_time = client.post(
+        "/api/v1/events",
+        json={"name": "x", "kind": "camp", "year": 2026, "registration_closes_at": "下周五"},
+        headers=org,
+    )
     assert bad_time.status_code == 422 and "报名截止时间" in bad_time.json()["detail"]
-    order = client.post("/api/v1/events", json={"name": "x", "kind": "camp", "year": 2026, "registration_opens_at": "2026-04-01T00:00",
-                                                "registration_closes_at": "2026-03-01T00:00"}, headers=org)
+    order = client.post(
+        "/api/v1/events",
+        json={
+            "name": "x",
+            "kind": "camp",
+            "year": 2026,
+            "registration_opens_at": "2026-04-01T00:00",
+            "registration_closes_at": "2026-03-01T00:00",
+        },
+        headers=org,
+    )
     assert order.status_code == 422 and order.json()["detail"] == "报名截止时间必须晚于开始时间。"
     # a time without an offset is Beijing time
-    camp = client.post("/api/v1/events", json={"name": "高校科学营", "kind": "camp", "year": 2026,
-                                               "registration_closes_at": "2026-03-31 18:00"}, headers=org)
+    camp = client.post(
+        "/api/v1/events",
+        json={"name": "高校科学营", "kind": "camp", "year": 2026, "registration_closes_at": "2026-03-31 18:00"},
+        headers=org,
+    )
     assert camp.status_code == 201
     assert camp.json()["registration_closes_at"] == "2026-03-31T10:00:00+00:00"
 
@@ -80,16 +132,26 @@ def test_patch_event_settings_validation(world):
         response = client.patch(f"/api/v1/events/{eid}", json=body, headers=org)
         assert response.status_code == 422, body
         assert response.json()["detail"] == message, body
-    not_json = client.patch(f"/api/v1/events/{eid}", content=b"{not json", headers={**org, "Content-Type": "application/json"})
+    not_json = client.patch(
+        f"/api/v1/events/{eid}", content=b"{not json", headers={**org, "Content-Type": "application/json"}
+    )
     assert not_json.status_code == 422 and not_json.json()["detail"] == "请求正文不是有效的 JSON。"
     # nothing was changed by the refused requests
     event = client.get(f"/api/v1/events/{eid}", headers=org).json()
     assert event["award_quotas"] == {"first": "0.15", "second": "0.25", "third": "0.35"}
     assert (event["aggregation"], event["trim_min_scores"], event["score_decimals"]) == ("mean", 5, 2)
 
-    ok = client.patch(f"/api/v1/events/{eid}", json={"aggregation": "trimmed_mean", "trim_min_scores": 3, "score_decimals": 1}, headers=org)
+    ok = client.patch(
+        f"/api/v1/events/{eid}",
+        json={"aggregation": "trimmed_mean", "trim_min_scores": 3, "score_decimals": 1},
+        headers=org,
+    )
     assert ok.status_code == 200
-    assert (ok.json()["aggregation"], ok.json()["trim_min_scores"], ok.json()["score_decimals"]) == ("trimmed_mean", 3, 1)
+    assert (ok.json()["aggregation"], ok.json()["trim_min_scores"], ok.json()["score_decimals"]) == (
+        "trimmed_mean",
+        3,
+        1,
+    )
 
 
 def test_award_quotas_are_read_exactly_as_decimals(world):
@@ -101,14 +163,28 @@ def test_award_quotas_are_read_exactly_as_decimals(world):
     assert response.json()["award_quotas"] == {"first": "0.1", "second": "0.2", "third": "0.3"}
     from competitions.events.tables import Event
 
-    stored = world.run(Event.select(Event.award_first, Event.award_second, Event.award_third).where(Event.id == eid).first())
+    stored = world.run(
+        Event.select(Event.award_first, Event.award_second, Event.award_third).where(Event.id == eid).first()
+    )
     assert stored == {"award_first": "0.1", "award_second": "0.2", "award_third": "0.3"}
     # 0.33 + 0.56 + 0.11 is exactly 1 (as floats it is 1.0000000000000002): allowed
-    exact = client.patch(f"/api/v1/events/{eid}", content=b'{"award_quotas": {"first": 0.33, "second": 0.56, "third": 0.11}}', headers=headers)
+    exact = client.patch(
+        f"/api/v1/events/{eid}",
+        content=b'{"award_quotas": {"first": 0.33, "second": 0.56, "third": 0.11}}',
+        headers=headers,
+    )
     assert exact.status_code == 200, exact.text
     assert exact.json()["award_quotas"] == {"first": "0.33", "second": "0.56", "third": "0.11"}
     # trailing zeros are kept as written
-    written = client.patch(f"/api/v1/events/{eid}", content=b'{"award_quotas": {"first": 0.150, "second": 0.25, "third": 0.35}}', headers=headers)
+    written = client.patch(
+        f"/api/v1/events/{eid}",
+        content=b'{"award_quotas": {"first": 0.150, "second": 0.25, "third": 0.35}}',
+        headers=headers,
+    )
     assert written.json()["award_quotas"]["first"] == "0.150"
-    over = client.patch(f"/api/v1/events/{eid}", content=b'{"award_quotas": {"first": 0.34, "second": 0.56, "third": 0.11}}', headers=headers)
+    over = client.patch(
+        f"/api/v1/events/{eid}",
+        content=b'{"award_quotas": {"first": 0.34, "second": 0.56, "third": 0.11}}',
+        headers=headers,
+    )
     assert over.status_code == 422 and over.json()["detail"] == "一、二、三等奖比例之和不能超过 1，现在是 1.01。"

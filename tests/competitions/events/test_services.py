@@ -1,5 +1,6 @@
 """The events service called directly: creation with the default categories, settings
 validated with their messages, categories and quotas, the registration window."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,28 +19,60 @@ def update(world, data):
 def test_an_innovation_contest_gets_the_castic_categories_in_order_and_a_camp_none(run):
     org = factories.organizer(run)
     contest = run(events.create_event(org, {"name": "创新大赛", "kind": "innovation", "year": 2027}))
-    assert [c["code"] for c in run(events.list_categories(contest["id"]))] == ["MA", "PH", "CH", "LS", "BM", "EV", "EN", "CS", "SB"]
+    assert [c["code"] for c in run(events.list_categories(contest["id"]))] == [
+        "MA",
+        "PH",
+        "CH",
+        "LS",
+        "BM",
+        "EV",
+        "EN",
+        "CS",
+        "SB",
+    ]
     camp = run(events.create_event(org, {"name": "科学营", "kind": "camp", "year": 2027}))
     assert run(events.list_categories(camp["id"])) == []
-    bare = run(events.create_event(org, {"name": "无类别", "kind": "innovation", "year": 2027}, default_categories=False))
+    bare = run(
+        events.create_event(org, {"name": "无类别", "kind": "innovation", "year": 2027}, default_categories=False)
+    )
     assert run(events.list_categories(bare["id"])) == []
     # the defaults of a new event (CONTRACT.md): 15 % / 25 % / 35 %, mean, 2 decimals, 1-3 students
     assert contest["award_quotas"] == {"first": "0.15", "second": "0.25", "third": "0.35"}
-    assert (contest["aggregation"], contest["score_decimals"], contest["min_team_size"], contest["max_team_size"]) == ("mean", 2, 1, 3)
+    assert (contest["aggregation"], contest["score_decimals"], contest["min_team_size"], contest["max_team_size"]) == (
+        "mean",
+        2,
+        1,
+        3,
+    )
     assert contest["divisions"] == ["小学", "初中", "高中"]
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"kind": "camp", "year": 2026}, "请填写赛事名称。"),
-    ({"name": "x", "year": 2026}, "请填写赛事类型。"),
-    ({"name": "x", "kind": "camp"}, "请填写年份。"),
-    ({"name": "x", "kind": "camp", "year": 1999}, "年份必须是四位数字，例如 2026。"),
-    ({"name": "x", "kind": "camp", "year": 2026, "min_team_size": 4, "max_team_size": 3}, "每队最少人数不能大于最多人数。"),
-    ({"name": "x", "kind": "camp", "year": 2026, "max_advisers": 6}, "人数限制 6 超出范围 0–5。"),
-    ({"name": "x", "kind": "camp", "year": 2026, "divisions": ["大学"]}, "组别只能是 小学、初中、高中，至少选一个。"),
-    ({"name": "x", "kind": "camp", "year": 2026, "national_quota": -1}, "推荐全国赛名额必须是非负整数，留空表示不限。"),
-    ({"name": "x", "kind": "camp", "year": 2026, "award_min_score": "1001"}, "获奖最低分必须是 0 到 1000 之间的数，留空表示不设最低分。"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"kind": "camp", "year": 2026}, "请填写赛事名称。"),
+        ({"name": "x", "year": 2026}, "请填写赛事类型。"),
+        ({"name": "x", "kind": "camp"}, "请填写年份。"),
+        ({"name": "x", "kind": "camp", "year": 1999}, "年份必须是四位数字，例如 2026。"),
+        (
+            {"name": "x", "kind": "camp", "year": 2026, "min_team_size": 4, "max_team_size": 3},
+            "每队最少人数不能大于最多人数。",
+        ),
+        ({"name": "x", "kind": "camp", "year": 2026, "max_advisers": 6}, "人数限制 6 超出范围 0–5。"),
+        (
+            {"name": "x", "kind": "camp", "year": 2026, "divisions": ["大学"]},
+            "组别只能是 小学、初中、高中，至少选一个。",
+        ),
+        (
+            {"name": "x", "kind": "camp", "year": 2026, "national_quota": -1},
+            "推荐全国赛名额必须是非负整数，留空表示不限。",
+        ),
+        (
+            {"name": "x", "kind": "camp", "year": 2026, "award_min_score": "1001"},
+            "获奖最低分必须是 0 到 1000 之间的数，留空表示不设最低分。",
+        ),
+    ],
+)
 def test_create_event_refuses_with_the_message(run, data, message):
     org = factories.organizer(run)
     with pytest.raises(ValidationFailed) as refused:
@@ -58,7 +91,9 @@ def test_update_checks_against_the_stored_values(world):
         update(world, {"award_quotas": {"first": "0.5"}})
     assert refused.value.message == "一、二、三等奖比例之和不能超过 1，现在是 1.10。"
     # a naive time is Beijing time: 18:00 +08:00 is 10:00 UTC
-    changed = update(world, {"registration_closes_at": "2026-03-31 18:00", "judge_city_conflict": "否", "national_quota": ""})
+    changed = update(
+        world, {"registration_closes_at": "2026-03-31 18:00", "judge_city_conflict": "否", "national_quota": ""}
+    )
     assert changed["registration_closes_at"] == "2026-03-31T10:00:00+00:00"
     assert changed["registration_opens_at"] == "2026-03-01T00:00:00+00:00"
     assert changed["judge_city_conflict"] is False and changed["national_quota"] is None
@@ -77,7 +112,9 @@ def test_categories_codes_positions_and_quotas(world):
     with pytest.raises(ValidationFailed) as blank:
         factories.category(world, "", "空代码")
     assert blank.value.message == "请填写类别代码和名称。"
-    changed = world.run(events.update_category(world.org, world.event_id, added["id"], {"school_quota": "", "city_quota": 3}))
+    changed = world.run(
+        events.update_category(world.org, world.event_id, added["id"], {"school_quota": "", "city_quota": 3})
+    )
     assert (changed["school_quota"], changed["city_quota"]) == (None, 3)
     with pytest.raises(ValidationFailed) as negative:
         world.run(events.update_category(world.org, world.event_id, added["id"], {"city_quota": -2}))
@@ -90,7 +127,12 @@ def test_registration_window_opens_inclusive_and_closes_exclusive():
     closes = dt.datetime(2026, 3, 31, 10, tzinfo=dt.timezone.utc)
     event = {"registration_opens_at": opens.isoformat(), "registration_closes_at": closes}
     second = dt.timedelta(seconds=1)
-    assert [events.registration_is_open(event, at) for at in (opens - second, opens, closes - second, closes)] == [False, True, True, False]
+    assert [events.registration_is_open(event, at) for at in (opens - second, opens, closes - second, closes)] == [
+        False,
+        True,
+        True,
+        False,
+    ]
     assert events.registration_is_open({"registration_opens_at": None, "registration_closes_at": None}, opens)
 
 
@@ -101,5 +143,5 @@ def test_parse_time_and_divisions_of():
     with pytest.raises(ValidationFailed) as refused:
         events.parse_time("下周五", "报名截止时间")
     assert refused.value.message == "“报名截止时间”的时间格式不正确，请使用 2026-03-31 18:00 这样的格式。"
-    assert events.divisions_of('["高中", "小学"]') == ["小学", "高中"]   # in the fixed order
+    assert events.divisions_of('["高中", "小学"]') == ["小学", "高中"]  # in the fixed order
     assert events.divisions_of("not json") == ["小学", "初中", "高中"]

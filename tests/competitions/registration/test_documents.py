@@ -1,5 +1,6 @@
 """Entry documents: types by content, size and count limits, storage, who may see,
 upload and delete them, audit, downloads with RFC 5987 file names."""
+
 from __future__ import annotations
 
 import io
@@ -14,12 +15,13 @@ from tests.competitions.registration.test_entries_api import adviser, new_entry,
 EVERYONE = ("org", "haikou", "sanya", "hk01", "hk02", "sy01", "judge", "referee", "staff", None)
 
 
-
 # --------------------------------------------------------------------------- files built here
 
 
 def pdf(text: str = "research") -> bytes:
-    return b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% " + text.encode() + b"\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    return (
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% " + text.encode() + b"\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    )
 
 
 def docx() -> bytes:
@@ -59,9 +61,15 @@ def hdr(world, username):
     return world.headers(username) if username else {}
 
 
-def upload(world, username, entry_id, kind, data, filename="文件.pdf", content_type="application/octet-stream", **extra):
-    return world.client.post(f"/api/v1/entries/{entry_id}/documents", data={"kind": kind},
-                             files={"file": (filename, data, content_type)}, headers={**hdr(world, username), **extra})
+def upload(
+    world, username, entry_id, kind, data, filename="文件.pdf", content_type="application/octet-stream", **extra
+):
+    return world.client.post(
+        f"/api/v1/entries/{entry_id}/documents",
+        data={"kind": kind},
+        files={"file": (filename, data, content_type)},
+        headers={**hdr(world, username), **extra},
+    )
 
 
 @pytest.fixture
@@ -102,7 +110,8 @@ def test_unit_type_sniffing_and_names():
     assert len(d.sanitize_filename("长" * 300 + ".docx", d.DOCX)) == d.MAX_FILENAME_LENGTH
 
     assert d.content_disposition("研究报告 v2.pdf") == (
-        "attachment; filename=\"____ v2.pdf\"; filename*=UTF-8''%E7%A0%94%E7%A9%B6%E6%8A%A5%E5%91%8A%20v2.pdf")
+        "attachment; filename=\"____ v2.pdf\"; filename*=UTF-8''%E7%A0%94%E7%A9%B6%E6%8A%A5%E5%91%8A%20v2.pdf"
+    )
     assert d.content_disposition("a.pdf", inline=True) == "inline; filename=\"a.pdf\"; filename*=UTF-8''a.pdf"
 
 
@@ -110,7 +119,12 @@ def test_document_types_are_decided_by_content(world, entry, settings):
     eid = entry["id"]
     ok = [
         ("application_form", pdf(), "申报书.pdf", "application/pdf"),
-        ("research_report", docx(), "研究报告.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (
+            "research_report",
+            docx(),
+            "研究报告.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
         ("novelty_report", ole2("WordDocument"), "查新报告.doc", "application/msword"),
         ("photo", jpeg(), "实验.jpg", "image/jpeg"),
         ("photo", png(), "装置.png", "image/png"),
@@ -123,16 +137,42 @@ def test_document_types_are_decided_by_content(world, entry, settings):
         assert response.status_code == 201, (kind, name, response.text)
         assert response.json()["content_type"] == content_type
         assert response.json()["size"] == len(data)
-    assert upload(world, "hk01", eid, "research_report", pdf(), filename="报告.docx").json()["filename"] == "报告.docx.pdf"
+    assert (
+        upload(world, "hk01", eid, "research_report", pdf(), filename="报告.docx").json()["filename"] == "报告.docx.pdf"
+    )
 
     refused = [
         ("photo", pdf(), "照片只接受 JPEG 或 PNG 格式，这个文件是PDF。请在手机或电脑上另存为 JPG 或 PNG 后再上传。"),
-        ("photo", b"GIF89a" + b"\0" * 50, "照片只接受 JPEG 或 PNG 格式，这个文件是GIF。请在手机或电脑上另存为 JPG 或 PNG 后再上传。"),
-        ("application_form", jpeg(), "申报书只接受 PDF 或 Word（.doc、.docx）文件，这个文件是JPEG。请另存为 PDF 后再上传。"),
-        ("application_form", xlsx(), "申报书只接受 PDF 或 Word（.doc、.docx）文件，这个文件是压缩包或 Excel/PowerPoint 文件。请另存为 PDF 后再上传。"),
-        ("research_report", ole2("Workbook"), "研究报告只接受 PDF 或 Word（.doc、.docx）文件，这个文件是旧版 Excel/PowerPoint 文件。请另存为 PDF 后再上传。"),
-        ("novelty_report", b"<html><body>report</body></html>", "查新报告只接受 PDF 或 Word（.doc、.docx）文件，这个文件是无法识别的文件。请另存为 PDF 后再上传。"),
-        ("other", b"MZ\x90\x00" + b"\0" * 100, "其他只接受 PDF 或 Word（.doc、.docx）文件，这个文件是无法识别的文件。请另存为 PDF 后再上传。"),
+        (
+            "photo",
+            b"GIF89a" + b"\0" * 50,
+            "照片只接受 JPEG 或 PNG 格式，这个文件是GIF。请在手机或电脑上另存为 JPG 或 PNG 后再上传。",
+        ),
+        (
+            "application_form",
+            jpeg(),
+            "申报书只接受 PDF 或 Word（.doc、.docx）文件，这个文件是JPEG。请另存为 PDF 后再上传。",
+        ),
+        (
+            "application_form",
+            xlsx(),
+            "申报书只接受 PDF 或 Word（.doc、.docx）文件，这个文件是压缩包或 Excel/PowerPoint 文件。请另存为 PDF 后再上传。",
+        ),
+        (
+            "research_report",
+            ole2("Workbook"),
+            "研究报告只接受 PDF 或 Word（.doc、.docx）文件，这个文件是旧版 Excel/PowerPoint 文件。请另存为 PDF 后再上传。",
+        ),
+        (
+            "novelty_report",
+            b"<html><body>report</body></html>",
+            "查新报告只接受 PDF 或 Word（.doc、.docx）文件，这个文件是无法识别的文件。请另存为 PDF 后再上传。",
+        ),
+        (
+            "other",
+            b"MZ\x90\x00" + b"\0" * 100,
+            "其他只接受 PDF 或 Word（.doc、.docx）文件，这个文件是无法识别的文件。请另存为 PDF 后再上传。",
+        ),
         ("photo", b"", "上传的文件是空的，请重新选择文件。"),
     ]
     for kind, data, message in refused:
@@ -140,8 +180,12 @@ def test_document_types_are_decided_by_content(world, entry, settings):
         assert response.status_code == 422, (kind, response.text)
         assert response.json()["detail"] == message
     bad_kind = upload(world, "hk01", eid, "video", pdf())
-    assert bad_kind.status_code == 422 and bad_kind.json()["detail"].startswith("材料类型“video”无效，可选：application_form（申报书）")
-    no_file = world.client.post(f"/api/v1/entries/{eid}/documents", data={"kind": "photo"}, headers=world.headers("hk01"))
+    assert bad_kind.status_code == 422 and bad_kind.json()["detail"].startswith(
+        "材料类型“video”无效，可选：application_form（申报书）"
+    )
+    no_file = world.client.post(
+        f"/api/v1/entries/{eid}/documents", data={"kind": "photo"}, headers=world.headers("hk01")
+    )
     assert no_file.status_code == 422 and no_file.json()["detail"] == "请选择要上传的文件（表单字段 file）。"
     listed = world.client.get(f"/api/v1/entries/{eid}/documents", headers=world.headers("hk01")).json()
     assert len(listed) == 8
@@ -178,8 +222,11 @@ def test_count_limits_per_kind(world, entry):
     assert fourth.json()["detail"] == "每个作品最多上传 3 个“申报书”文件。请先删除不需要的文件再上传。"
     assert upload(world, "hk01", entry["id"], "research_report", pdf()).status_code == 201  # other kinds unaffected
     # deleting one frees a slot
-    photo_id = next(d["id"] for d in world.client.get(f"/api/v1/entries/{entry['id']}/documents", headers=world.headers("hk01")).json()
-                    if d["kind"] == "photo")
+    photo_id = next(
+        d["id"]
+        for d in world.client.get(f"/api/v1/entries/{entry['id']}/documents", headers=world.headers("hk01")).json()
+        if d["kind"] == "photo"
+    )
     assert world.client.delete(f"/api/v1/documents/{photo_id}", headers=world.headers("hk01")).status_code == 204
     assert upload(world, "hk01", entry["id"], "photo", jpeg()).status_code == 201
 
@@ -189,7 +236,9 @@ def test_count_limits_per_kind(world, entry):
 
 def test_storage_uses_random_keys_and_download_gives_the_bytes_back(world, entry, settings):
     data = pdf("湿地".encode().hex())
-    created = upload(world, "hk01", entry["id"], "research_report", data, filename="../../../红树林 研究报告.pdf").json()
+    created = upload(
+        world, "hk01", entry["id"], "research_report", data, filename="../../../红树林 研究报告.pdf"
+    ).json()
     assert created["filename"] == "红树林 研究报告.pdf"
     assert created["kind_label"] == "研究报告"
     again = upload(world, "hk01", entry["id"], "research_report", data, filename="红树林 研究报告.pdf").json()
@@ -209,14 +258,26 @@ def test_storage_uses_random_keys_and_download_gives_the_bytes_back(world, entry
     assert response.content == data
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["content-disposition"] == (
-        "attachment; filename=\"___ ____.pdf\"; filename*=UTF-8''" + quote("红树林 研究报告.pdf", safe=""))
+        "attachment; filename=\"___ ____.pdf\"; filename*=UTF-8''" + quote("红树林 研究报告.pdf", safe="")
+    )
     assert response.headers["x-content-type-options"] == "nosniff"
-    inline = world.client.get(f"/api/v1/documents/{again['id']}", params={"inline": "true"}, headers=world.headers("haikou"))
+    inline = world.client.get(
+        f"/api/v1/documents/{again['id']}", params={"inline": "true"}, headers=world.headers("haikou")
+    )
     assert inline.headers["content-disposition"].startswith("inline; ")
 
     listing = world.client.get(f"/api/v1/entries/{entry['id']}/documents", headers=world.headers("org")).json()
     assert [d["id"] for d in listing] == [created["id"], again["id"]]
-    assert set(listing[0]) == {"id", "entry_id", "kind", "kind_label", "filename", "content_type", "size", "uploaded_at"}
+    assert set(listing[0]) == {
+        "id",
+        "entry_id",
+        "kind",
+        "kind_label",
+        "filename",
+        "content_type",
+        "size",
+        "uploaded_at",
+    }
     assert listing[0]["uploaded_at"].endswith("+00:00")
     assert "storage_key" not in str(listing)
 
@@ -224,12 +285,20 @@ def test_storage_uses_random_keys_and_download_gives_the_bytes_back(world, entry
     files[0].unlink()
     gone = [world.client.get(f"/api/v1/documents/{d['id']}", headers=world.headers("hk01")) for d in (created, again)]
     assert sorted(r.status_code for r in gone) == [200, 404]
-    assert next(r for r in gone if r.status_code == 404).json()["detail"] == "文件“红树林 研究报告.pdf”已丢失，请重新上传。"
+    assert (
+        next(r for r in gone if r.status_code == 404).json()["detail"]
+        == "文件“红树林 研究报告.pdf”已丢失，请重新上传。"
+    )
 
 
 def test_documents_listed_in_kind_order(world, entry):
-    for kind, data in (("photo", png()), ("other", pdf()), ("application_form", pdf()), ("research_report", docx()),
-                       ("novelty_report", pdf())):
+    for kind, data in (
+        ("photo", png()),
+        ("other", pdf()),
+        ("application_form", pdf()),
+        ("research_report", docx()),
+        ("novelty_report", pdf()),
+    ):
         upload(world, "hk01", entry["id"], kind, data)
     listing = world.client.get(f"/api/v1/entries/{entry['id']}/documents", headers=world.headers("hk01")).json()
     assert [d["kind"] for d in listing] == ["application_form", "research_report", "novelty_report", "photo", "other"]
@@ -244,8 +313,16 @@ def test_document_access_on_every_endpoint(world, entry, settings, monkeypatch):
     path = f"/api/v1/entries/{eid}/documents"
     files = {"file": ("申报书.pdf", pdf(), "application/pdf")}
     # upload: the entry's school and the organizer only
-    for username, status in {"hk02": 404, "sy01": 404, "haikou": 403, "sanya": 403, "judge": 403, "referee": 403,
-                             "staff": 403, None: 401}.items():
+    for username, status in {
+        "hk02": 404,
+        "sy01": 404,
+        "haikou": 403,
+        "sanya": 403,
+        "judge": 403,
+        "referee": 403,
+        "staff": 403,
+        None: 401,
+    }.items():
         response = world.client.post(path, data={"kind": "application_form"}, files=files, headers=hdr(world, username))
         assert response.status_code == status, (username, response.text)
         assert "红树林" not in response.text
@@ -255,8 +332,18 @@ def test_document_access_on_every_endpoint(world, entry, settings, monkeypatch):
     assert by_org["filename"] == "组委会补充.pdf"
 
     # list and download: whoever may see the entry
-    readers = {"org": 200, "haikou": 200, "hk01": 200, "sanya": 404, "hk02": 404, "sy01": 404, "judge": 404,
-               "referee": 403, "staff": 403, None: 401}
+    readers = {
+        "org": 200,
+        "haikou": 200,
+        "hk01": 200,
+        "sanya": 404,
+        "hk02": 404,
+        "sy01": 404,
+        "judge": 404,
+        "referee": 403,
+        "staff": 403,
+        None: 401,
+    }
     listed = check_matrix(world, "GET", path, readers)
     assert [d["id"] for d in listed["haikou"].json()] == [mine["id"], by_org["id"]]
     downloads = check_matrix(world, "GET", f"/api/v1/documents/{mine['id']}", readers)
@@ -274,15 +361,29 @@ def test_document_access_on_every_endpoint(world, entry, settings, monkeypatch):
         return entry_id == eid
 
     monkeypatch.setattr(registration, "_judge_assigned", assigned)
-    assert [d["id"] for d in world.client.get(path, headers=world.headers("judge")).json()] == [mine["id"], by_org["id"]]
+    assert [d["id"] for d in world.client.get(path, headers=world.headers("judge")).json()] == [
+        mine["id"],
+        by_org["id"],
+    ]
     assert world.client.get(f"/api/v1/documents/{mine['id']}", headers=world.headers("judge")).content == pdf()
     assert world.client.delete(f"/api/v1/documents/{mine['id']}", headers=world.headers("judge")).status_code == 403
     assert upload(world, "judge", eid, "photo", png()).status_code == 403
 
     # delete: the entry's school and the organizer only
-    check_matrix(world, "DELETE", f"/api/v1/documents/{mine['id']}", {
-        "hk02": 404, "sy01": 404, "sanya": 403, "haikou": 403, "referee": 403, "staff": 403, None: 401,
-    })
+    check_matrix(
+        world,
+        "DELETE",
+        f"/api/v1/documents/{mine['id']}",
+        {
+            "hk02": 404,
+            "sy01": 404,
+            "sanya": 403,
+            "haikou": 403,
+            "referee": 403,
+            "staff": 403,
+            None: 401,
+        },
+    )
     assert len(stored_files(settings)) == 2
     check_matrix(world, "DELETE", f"/api/v1/documents/{mine['id']}", {"hk01": 204})
     check_matrix(world, "DELETE", f"/api/v1/documents/{by_org['id']}", {"org": 204})
@@ -294,13 +395,21 @@ def test_document_access_on_every_endpoint(world, entry, settings, monkeypatch):
 def test_uploads_follow_the_entry_edit_rules(world, entry):
     eid = entry["id"]
     # a submitted entry may still get documents; an approved one only from the organizer
-    assert world.client.post(f"/api/v1/entries/{eid}/submit", headers=world.headers("hk01")).json()["status"] == "submitted"
+    assert (
+        world.client.post(f"/api/v1/entries/{eid}/submit", headers=world.headers("hk01")).json()["status"]
+        == "submitted"
+    )
     doc = upload(world, "hk01", eid, "application_form", pdf())
     assert doc.status_code == 201
     world.client.post(f"/api/v1/entries/{eid}/review", json={"decision": "approve"}, headers=world.headers("org"))
     late = upload(world, "hk01", eid, "photo", png())
-    assert late.status_code == 409 and late.json()["detail"] == "作品状态为“已通过”，学校不能再修改；如需更改请联系组委会。"
-    assert world.client.delete(f"/api/v1/documents/{doc.json()['id']}", headers=world.headers("hk01")).status_code == 409
+    assert (
+        late.status_code == 409
+        and late.json()["detail"] == "作品状态为“已通过”，学校不能再修改；如需更改请联系组委会。"
+    )
+    assert (
+        world.client.delete(f"/api/v1/documents/{doc.json()['id']}", headers=world.headers("hk01")).status_code == 409
+    )
     assert upload(world, "org", eid, "photo", png()).status_code == 201
     # after the registration deadline schools cannot change documents of their drafts either
     draft = new_entry(world, "hk01", "截止前草稿", [student("王芳", male=False)])
@@ -323,9 +432,20 @@ def test_uploads_and_deletions_are_audited(world, entry):
     history = world.client.get(f"/api/v1/entries/{entry['id']}/history", headers=world.headers("hk01")).json()
     uploads = [h for h in history if h["action"].startswith("document.")]
     assert [(h["action"], h["actor_name"], h["summary"]) for h in uploads] == [
-        ("document.upload", "hk01", "查新报告 查新报告.pdf"), ("document.delete", "组委会", "查新报告 查新报告.pdf")]
-    assert uploads[0]["changes"] == {"document": [None, {"kind": "novelty_report", "filename": "查新报告.pdf",
-                                                          "content_type": "application/pdf", "size": len(pdf())}]}
+        ("document.upload", "hk01", "查新报告 查新报告.pdf"),
+        ("document.delete", "组委会", "查新报告 查新报告.pdf"),
+    ]
+    assert uploads[0]["changes"] == {
+        "document": [
+            None,
+            {
+                "kind": "novelty_report",
+                "filename": "查新报告.pdf",
+                "content_type": "application/pdf",
+                "size": len(pdf()),
+            },
+        ]
+    }
     assert uploads[1]["changes"]["document"][1] is None
 
 
@@ -346,7 +466,11 @@ def test_service_functions_directly(world, entry, settings):
     with pytest.raises(NotFound):
         world.run(documents.delete_document(other, doc["id"]))
     with pytest.raises(TooLarge) as exc:
-        world.run(documents.upload_document(school, entry["id"], "photo", "大.png", png() + b"\0" * settings.max_document_bytes))
+        world.run(
+            documents.upload_document(
+                school, entry["id"], "photo", "大.png", png() + b"\0" * settings.max_document_bytes
+            )
+        )
     assert "20 MB" in exc.value.message
     with pytest.raises(ValidationFailed):
         world.run(documents.upload_document(school, entry["id"], "photo", "x.pdf", pdf()))
@@ -361,9 +485,15 @@ def test_english_messages(world, entry):
     """With Accept-Language: en (or the lang cookie) errors come back in English."""
     refused = upload(world, "hk01", entry["id"], "photo", pdf(), **{"Accept-Language": "en-GB,en;q=0.9"})
     assert refused.status_code == 422
-    assert refused.json()["detail"] == "Photos must be JPEG or PNG; this file is PDF. Save it as JPG or PNG on your phone or computer and upload it again."
-    too_many = world.client.post(f"/api/v1/entries/{entry['id']}/review", json={"decision": "return"},
-                                 headers={**world.headers("org"), "Accept-Language": "en"})
+    assert (
+        refused.json()["detail"]
+        == "Photos must be JPEG or PNG; this file is PDF. Save it as JPG or PNG on your phone or computer and upload it again."
+    )
+    too_many = world.client.post(
+        f"/api/v1/entries/{entry['id']}/review",
+        json={"decision": "return"},
+        headers={**world.headers("org"), "Accept-Language": "en"},
+    )
     assert too_many.json()["detail"] == "A returned entry needs a reason; the school will see it."
     world.client.cookies.set("lang", "en")
     try:
@@ -371,9 +501,16 @@ def test_english_messages(world, entry):
         assert hidden.json()["detail"] == "The entry does not exist or you may not see it."
         anonymous = world.client.get(f"/api/v1/entries/{entry['id']}")
         assert anonymous.json()["detail"] == "Please log in first."
-        guard = world.client.post(f"/api/v1/entries/{entry['id']}/documents", data={"kind": "photo"},
-                                  files={"file": ("a.png", png(), "image/png")}, headers=world.headers("haikou"))
-        assert (guard.status_code, guard.json()["detail"]) == (403, "Your account (City/county association) may not do this.")
+        guard = world.client.post(
+            f"/api/v1/entries/{entry['id']}/documents",
+            data={"kind": "photo"},
+            files={"file": ("a.png", png(), "image/png")},
+            headers=world.headers("haikou"),
+        )
+        assert (guard.status_code, guard.json()["detail"]) == (
+            403,
+            "Your account (City/county association) may not do this.",
+        )
         unknown = world.client.get("/api/v1/no-such-thing", headers=world.headers("org"))
         assert (unknown.status_code, unknown.json()["detail"]) == (404, "The page or data does not exist.")
         wrong = world.client.post("/api/v1/auth/login", json={"username": "hk01", "password": "nope"})

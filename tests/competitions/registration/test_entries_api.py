@@ -1,5 +1,6 @@
 """Entries, members and review through the JSON API: who may do what on every
 endpoint, the registration rules, the review flow, the audit trail and personal data."""
+
 from __future__ import annotations
 
 import itertools
@@ -23,10 +24,27 @@ def student_id(male: bool = True, birth: str = "20110315") -> str:
     return gb11643(f"460102{birth}{n * 2 + (1 if male else 0):03d}")
 
 
-def student(name: str, *, male: bool = True, grade: str = "初二", id_number: str | None = None, consent: bool = True,
-            phone: str = "13800001111", **extra) -> dict:
-    return {"role": "student", "name": name, "gender": "男" if male else "女", "id_number": id_number or student_id(male),
-            "grade": grade, "phone": phone, "consent_participation": consent, "consent_publication": consent, **extra}
+def student(
+    name: str,
+    *,
+    male: bool = True,
+    grade: str = "初二",
+    id_number: str | None = None,
+    consent: bool = True,
+    phone: str = "13800001111",
+    **extra,
+) -> dict:
+    return {
+        "role": "student",
+        "name": name,
+        "gender": "男" if male else "女",
+        "id_number": id_number or student_id(male),
+        "grade": grade,
+        "phone": phone,
+        "consent_participation": consent,
+        "consent_publication": consent,
+        **extra,
+    }
 
 
 def adviser(name: str, phone: str = "13900002222", **extra) -> dict:
@@ -38,15 +56,15 @@ def cn(i: int) -> str:
     return "".join("零一二三四五六七八九"[int(d)] for d in str(i))
 
 
-def new_entry(world, username, title, members=(), *, category="PH", division="初中", submit=False, school_code=None,
-              expect=201) -> dict:
+def new_entry(
+    world, username, title, members=(), *, category="PH", division="初中", submit=False, school_code=None, expect=201
+) -> dict:
     body = {"title": title, "category_code": category, "division": division, "members": list(members), "submit": submit}
     if school_code:
         body["school_code"] = school_code
     response = world.client.post(f"/api/v1/events/{world.event_id}/entries", json=body, headers=hdr(world, username))
     assert response.status_code == expect, response.text
     return response.json()
-
 
 
 # --------------------------------------------------------------------------- access to entries
@@ -86,21 +104,46 @@ def test_entry_list_shows_each_role_only_its_entries(world, entries):
             assert entries[key]["members"][0]["name"] not in response.text, (username, key)
     check_matrix(world, "GET", f"/api/v1/events/{eid}/entries", {"referee": 403, "staff": 403, None: 401})
     # filters cannot widen what a role sees
-    assert client.get(f"/api/v1/events/{eid}/entries", params={"city": "三亚市"}, headers=world.headers("haikou")).json() == []
-    assert client.get(f"/api/v1/events/{eid}/entries", params={"school": "SY01"}, headers=world.headers("hk01")).json() == []
-    assert [e["code"] for e in client.get(f"/api/v1/events/{eid}/entries", params={"school": "SY01"}, headers=world.headers("org")).json()] \
-        == [entries["F"]["code"]]
-    filtered = client.get(f"/api/v1/events/{eid}/entries", params={"status": "draft", "city": "海口市"}, headers=world.headers("org")).json()
+    assert (
+        client.get(f"/api/v1/events/{eid}/entries", params={"city": "三亚市"}, headers=world.headers("haikou")).json()
+        == []
+    )
+    assert (
+        client.get(f"/api/v1/events/{eid}/entries", params={"school": "SY01"}, headers=world.headers("hk01")).json()
+        == []
+    )
+    assert [
+        e["code"]
+        for e in client.get(
+            f"/api/v1/events/{eid}/entries", params={"school": "SY01"}, headers=world.headers("org")
+        ).json()
+    ] == [entries["F"]["code"]]
+    filtered = client.get(
+        f"/api/v1/events/{eid}/entries", params={"status": "draft", "city": "海口市"}, headers=world.headers("org")
+    ).json()
     assert [e["code"] for e in filtered] == [entries["G"]["code"]]
-    by_division = client.get(f"/api/v1/events/{eid}/entries", params={"division": "高中"}, headers=world.headers("org")).json()
+    by_division = client.get(
+        f"/api/v1/events/{eid}/entries", params={"division": "高中"}, headers=world.headers("org")
+    ).json()
     assert [e["code"] for e in by_division] == [entries["F"]["code"]]
-    by_category = client.get(f"/api/v1/events/{eid}/entries", params={"category": "ph", "q": "水质"}, headers=world.headers("org")).json()
+    by_category = client.get(
+        f"/api/v1/events/{eid}/entries", params={"category": "ph", "q": "水质"}, headers=world.headers("org")
+    ).json()
     assert [e["code"] for e in by_category] == [entries["E"]["code"]]
 
     # the contract's list shape
-    item = next(e for e in client.get(f"/api/v1/events/{eid}/entries", headers=world.headers("org")).json() if e["code"] == entries["E"]["code"])
+    item = next(
+        e
+        for e in client.get(f"/api/v1/events/{eid}/entries", headers=world.headers("org")).json()
+        if e["code"] == entries["E"]["code"]
+    )
     assert {"id", "code", "title", "school_code", "category_code", "division", "status", "members"} <= set(item)
-    assert (item["school_code"], item["category_code"], item["division"], item["status"]) == ("HK01", "PH", "初中", "submitted")
+    assert (item["school_code"], item["category_code"], item["division"], item["status"]) == (
+        "HK01",
+        "PH",
+        "初中",
+        "submitted",
+    )
     assert [(m["name"], m["role"]) for m in item["members"]] == [("李明", "student"), ("陈老师", "adviser")]
     assert item["code"].startswith("PH-J")
 
@@ -122,10 +165,23 @@ def test_counts_cover_only_own_entries(world, entries):
 
 def test_entry_detail_and_history_access(world, entries):
     e = entries["E"]
-    detail = check_matrix(world, "GET", f"/api/v1/entries/{e['id']}", {
-        "org": 200, "haikou": 200, "sanya": 404, "hk01": 200, "hk02": 404, "sy01": 404,
-        "judge": 404, "referee": 403, "staff": 403, None: 401,
-    })
+    detail = check_matrix(
+        world,
+        "GET",
+        f"/api/v1/entries/{e['id']}",
+        {
+            "org": 200,
+            "haikou": 200,
+            "sanya": 404,
+            "hk01": 200,
+            "hk02": 404,
+            "sy01": 404,
+            "judge": 404,
+            "referee": 403,
+            "staff": 403,
+            None: 401,
+        },
+    )
     for username in ("sanya", "hk02", "sy01", "judge"):
         assert e["title"] not in detail[username].text and "李明" not in detail[username].text
         assert detail[username].json()["detail"] == "作品不存在或您无权查看。"
@@ -133,37 +189,77 @@ def test_entry_detail_and_history_access(world, entries):
     missing = world.client.get("/api/v1/entries/999999", headers=world.headers("hk02"))
     assert (missing.status_code, missing.json()["detail"]) == (404, "作品不存在或您无权查看。")
     assert detail["haikou"].json()["title"] == "海口一中水质监测"
-    history = check_matrix(world, "GET", f"/api/v1/entries/{e['id']}/history", {
-        "org": 200, "haikou": 200, "sanya": 404, "hk01": 200, "hk02": 404, "sy01": 404,
-        "judge": 403, "referee": 403, "staff": 403, None: 401,
-    })
+    history = check_matrix(
+        world,
+        "GET",
+        f"/api/v1/entries/{e['id']}/history",
+        {
+            "org": 200,
+            "haikou": 200,
+            "sanya": 404,
+            "hk01": 200,
+            "hk02": 404,
+            "sy01": 404,
+            "judge": 403,
+            "referee": 403,
+            "staff": 403,
+            None: 401,
+        },
+    )
     assert [h["action"] for h in history["hk01"].json()] == ["entry.create", "entry.submit"]
 
 
 def test_entry_changes_access(world, entries):
     e, g = entries["E"], entries["G"]
-    outsiders = {"hk02": 404, "sy01": 404, "haikou": 403, "sanya": 403, "judge": 403, "referee": 403, "staff": 403, None: 401}
+    outsiders = {
+        "hk02": 404,
+        "sy01": 404,
+        "haikou": 403,
+        "sanya": 403,
+        "judge": 403,
+        "referee": 403,
+        "staff": 403,
+        None: 401,
+    }
     # edit
     check_matrix(world, "PATCH", f"/api/v1/entries/{e['id']}", outsiders, json={"summary": "篡改"})
-    changed = check_matrix(world, "PATCH", f"/api/v1/entries/{e['id']}", {"hk01": 200}, json={"summary": "监测南渡江水质"})
+    changed = check_matrix(
+        world, "PATCH", f"/api/v1/entries/{e['id']}", {"hk01": 200}, json={"summary": "监测南渡江水质"}
+    )
     assert changed["hk01"].json()["summary"] == "监测南渡江水质"
     # members
     check_matrix(world, "POST", f"/api/v1/entries/{e['id']}/members", outsiders, json=adviser("赵老师"))
-    added = check_matrix(world, "POST", f"/api/v1/entries/{e['id']}/members", {"hk01": 201}, json=adviser("赵老师"))["hk01"].json()
+    added = check_matrix(world, "POST", f"/api/v1/entries/{e['id']}/members", {"hk01": 201}, json=adviser("赵老师"))[
+        "hk01"
+    ].json()
     assert (added["name"], added["role"], added["phone_masked"]) == ("赵老师", "adviser", "139****2222")
     check_matrix(world, "PUT", f"/api/v1/members/{added['id']}", outsiders, json=adviser("赵老师", phone="13900003333"))
-    updated = check_matrix(world, "PUT", f"/api/v1/members/{added['id']}", {"hk01": 200}, json=adviser("赵老师", phone="13900003333"))
+    updated = check_matrix(
+        world, "PUT", f"/api/v1/members/{added['id']}", {"hk01": 200}, json=adviser("赵老师", phone="13900003333")
+    )
     assert updated["hk01"].json()["phone_masked"] == "139****3333"
     check_matrix(world, "DELETE", f"/api/v1/members/{added['id']}", outsiders)
     check_matrix(world, "DELETE", f"/api/v1/members/{added['id']}", {"hk01": 204, "org": 404})
-    assert world.client.put("/api/v1/members/999999", json=adviser("x"), headers=world.headers("org")).status_code == 404
+    assert (
+        world.client.put("/api/v1/members/999999", json=adviser("x"), headers=world.headers("org")).status_code == 404
+    )
     # submit and withdraw
     check_matrix(world, "POST", f"/api/v1/entries/{g['id']}/submit", outsiders)
-    assert check_matrix(world, "POST", f"/api/v1/entries/{g['id']}/submit", {"hk01": 200})["hk01"].json()["status"] == "submitted"
+    assert (
+        check_matrix(world, "POST", f"/api/v1/entries/{g['id']}/submit", {"hk01": 200})["hk01"].json()["status"]
+        == "submitted"
+    )
     check_matrix(world, "POST", f"/api/v1/entries/{g['id']}/withdraw", outsiders, json={"reason": "x"})
-    assert check_matrix(world, "POST", f"/api/v1/entries/{g['id']}/withdraw", {"hk01": 200}, json={"reason": "学生转学"})["hk01"].json()["status"] == "withdrawn"
+    assert (
+        check_matrix(world, "POST", f"/api/v1/entries/{g['id']}/withdraw", {"hk01": 200}, json={"reason": "学生转学"})[
+            "hk01"
+        ].json()["status"]
+        == "withdrawn"
+    )
     # nothing the outsiders tried left a trace
-    actions = [h["action"] for h in world.client.get(f"/api/v1/entries/{e['id']}/history", headers=world.headers("org")).json()]
+    actions = [
+        h["action"] for h in world.client.get(f"/api/v1/entries/{e['id']}/history", headers=world.headers("org")).json()
+    ]
     assert actions == ["entry.create", "entry.submit", "entry.update", "member.add", "member.update", "member.remove"]
     entry = world.client.get(f"/api/v1/entries/{e['id']}", headers=world.headers("org")).json()
     assert entry["summary"] == "监测南渡江水质" and [m["name"] for m in entry["members"]] == ["李明", "陈老师"]
@@ -175,17 +271,30 @@ def test_school_cannot_register_for_another_school(world):
     listing = world.client.get(f"/api/v1/events/{world.event_id}/entries", headers=world.headers("sy01")).json()
     assert listing == []
     for username in ("haikou", "judge", "referee", "staff"):
-        response = world.client.post(f"/api/v1/events/{world.event_id}/entries", json={"title": "x", "category_code": "PH", "division": "初中"},
-                                     headers=world.headers(username))
+        response = world.client.post(
+            f"/api/v1/events/{world.event_id}/entries",
+            json={"title": "x", "category_code": "PH", "division": "初中"},
+            headers=world.headers(username),
+        )
         assert response.status_code == 403, username
-    assert world.client.post(f"/api/v1/events/{world.event_id}/entries", json={"title": "x", "category_code": "PH", "division": "初中"}).status_code == 401
+    assert (
+        world.client.post(
+            f"/api/v1/events/{world.event_id}/entries", json={"title": "x", "category_code": "PH", "division": "初中"}
+        ).status_code
+        == 401
+    )
 
 
 def test_review_access(world, entries):
     e = entries["E"]
     path = f"/api/v1/entries/{e['id']}/review"
-    check_matrix(world, "POST", path, {"hk01": 403, "hk02": 403, "sy01": 403, "judge": 403, "referee": 403, "staff": 403,
-                                       None: 401, "sanya": 404}, json={"decision": "approve"})
+    check_matrix(
+        world,
+        "POST",
+        path,
+        {"hk01": 403, "hk02": 403, "sy01": 403, "judge": 403, "referee": 403, "staff": 403, None: 401, "sanya": 404},
+        json={"decision": "approve"},
+    )
     city = check_matrix(world, "POST", path, {"haikou": 200}, json={"decision": "approve"})["haikou"].json()
     assert city["status"] == "recommended"
     org = check_matrix(world, "POST", path, {"org": 200}, json={"decision": "approve"})["org"].json()
@@ -212,8 +321,18 @@ def test_judge_sees_assigned_entries_without_personal_data(world, entries, monke
         assert secret not in response.text
     assert world.client.get(f"/api/v1/entries/{f['id']}", headers=world.headers("judge")).status_code == 404
     assert world.client.get(f"/api/v1/entries/{e['id']}/history", headers=world.headers("judge")).status_code == 403
-    assert world.client.post(f"/api/v1/entries/{e['id']}/review", json={"decision": "approve"}, headers=world.headers("judge")).status_code == 403
-    assert world.client.patch(f"/api/v1/entries/{e['id']}", json={"title": "x"}, headers=world.headers("judge")).status_code == 403
+    assert (
+        world.client.post(
+            f"/api/v1/entries/{e['id']}/review", json={"decision": "approve"}, headers=world.headers("judge")
+        ).status_code
+        == 403
+    )
+    assert (
+        world.client.patch(
+            f"/api/v1/entries/{e['id']}", json={"title": "x"}, headers=world.headers("judge")
+        ).status_code
+        == 403
+    )
 
 
 # --------------------------------------------------------------------------- registration rules
@@ -237,8 +356,12 @@ def test_id_number_rules_through_the_api(world):
 
     wrong_check = new_entry(world, "hk01", "校验位", [student("吴迪", id_number="460102201103150032")], expect=422)
     assert wrong_check["detail"] == "身份证号：证件号码校验位不正确（最后一位应为 1），请逐位核对号码。"
-    assert wrong_check["errors"] == [{"field": "id_number", "message": "证件号码校验位不正确（最后一位应为 1），请逐位核对号码。"}]
-    wrong_gender = new_entry(world, "hk01", "性别", [student("吴迪", male=False, id_number="460102201103150031")], expect=422)
+    assert wrong_check["errors"] == [
+        {"field": "id_number", "message": "证件号码校验位不正确（最后一位应为 1），请逐位核对号码。"}
+    ]
+    wrong_gender = new_entry(
+        world, "hk01", "性别", [student("吴迪", male=False, id_number="460102201103150031")], expect=422
+    )
     assert wrong_gender["detail"] == "性别：性别填的是“女”，但证件号码第 17 位表示“男”。请核对性别或证件号码。"
     bad_date = new_entry(world, "hk01", "日期", [student("吴迪", id_number="460102201113150031")], expect=422)
     assert bad_date["detail"] == "身份证号：证件号码第 7–14 位的出生日期 20111315 不存在，请核对。"
@@ -246,11 +369,24 @@ def test_id_number_rules_through_the_api(world):
     passport = new_entry(world, "hk01", "护照", [student("Tom Lee", id_type="护照", id_number="e1234567")])
     assert passport["members"][0]["id_type"] == "护照" and passport["members"][0]["birth_date"] is None
     assert passport["members"][0]["id_masked"] == "E12*4567"  # upper-cased, masked
-    hk_permit = new_entry(world, "hk01", "通行证", [student("陈嘉欣", male=False, id_type="港澳居民来往内地通行证", id_number="H12345678")])
+    hk_permit = new_entry(
+        world,
+        "hk01",
+        "通行证",
+        [student("陈嘉欣", male=False, id_type="港澳居民来往内地通行证", id_number="H12345678")],
+    )
     assert hk_permit["members"][0]["id_type"] == "港澳居民来往内地通行证"
-    bad_permit = new_entry(world, "hk01", "通行证错", [student("陈嘉欣", male=False, id_type="港澳居民来往内地通行证", id_number="12345678")],
-                           expect=422)
-    assert bad_permit["detail"] == "身份证号：港澳居民来往内地通行证号码格式不正确，应为H 或 M 开头，后跟 8 位或 10 位数字。"
+    bad_permit = new_entry(
+        world,
+        "hk01",
+        "通行证错",
+        [student("陈嘉欣", male=False, id_type="港澳居民来往内地通行证", id_number="12345678")],
+        expect=422,
+    )
+    assert (
+        bad_permit["detail"]
+        == "身份证号：港澳居民来往内地通行证号码格式不正确，应为H 或 M 开头，后跟 8 位或 10 位数字。"
+    )
     no_id = new_entry(world, "hk01", "无证件", [student("钱多", id_number=" ")], expect=422)
     assert no_id["detail"] == "身份证号：请填写学生的证件号码。"
 
@@ -259,24 +395,39 @@ def test_one_student_in_at_most_one_entry_per_event(world):
     sid = student_id()
     first = new_entry(world, "hk01", "第一个作品", [student("林涛", id_number=sid)])
     second = new_entry(world, "hk01", "第二个作品", [student("林涛", id_number=sid)], expect=422)
-    assert second["detail"] == f"学生“林涛”已报名本赛事的作品“第一个作品”（{first['code']}，海口市第一中学），每名学生只能参加一个作品。"
+    assert (
+        second["detail"]
+        == f"学生“林涛”已报名本赛事的作品“第一个作品”（{first['code']}，海口市第一中学），每名学生只能参加一个作品。"
+    )
     other = new_entry(world, "hk01", "第三个作品", [student("王五")])
-    added = world.client.post(f"/api/v1/entries/{other['id']}/members", json=student("林涛", id_number=sid), headers=world.headers("hk01"))
+    added = world.client.post(
+        f"/api/v1/entries/{other['id']}/members", json=student("林涛", id_number=sid), headers=world.headers("hk01")
+    )
     assert added.status_code == 422 and first["code"] in added.json()["detail"]
     # another school cannot register the same student either
     elsewhere = new_entry(world, "hk02", "华侨作品", [student("林涛", id_number=sid)], expect=422)
     assert "每名学生只能参加一个作品" in elsewhere["detail"]
     # once the first entry is withdrawn, the student is free
-    withdrawn = world.client.post(f"/api/v1/entries/{first['id']}/withdraw", json={"reason": "换作品"}, headers=world.headers("hk01"))
+    withdrawn = world.client.post(
+        f"/api/v1/entries/{first['id']}/withdraw", json={"reason": "换作品"}, headers=world.headers("hk01")
+    )
     assert withdrawn.json()["status"] == "withdrawn"
     again = new_entry(world, "hk01", "第二个作品", [student("林涛", id_number=sid)])
     assert again["members"][0]["name"] == "林涛"
     # the same student may take part in another event
-    other_event = world.client.post("/api/v1/events", json={"name": "机器人竞赛", "kind": "robotics", "year": 2026}, headers=world.headers("org")).json()
-    world.client.post(f"/api/v1/events/{other_event['id']}/categories", json={"code": "RB", "name": "机器人综合"}, headers=world.headers("org"))
-    response = world.client.post(f"/api/v1/events/{other_event['id']}/entries", json={"title": "队伍", "category_code": "RB", "division": "初中",
-                                                                                       "members": [student("林涛", id_number=sid)]},
-                                 headers=world.headers("hk01"))
+    other_event = world.client.post(
+        "/api/v1/events", json={"name": "机器人竞赛", "kind": "robotics", "year": 2026}, headers=world.headers("org")
+    ).json()
+    world.client.post(
+        f"/api/v1/events/{other_event['id']}/categories",
+        json={"code": "RB", "name": "机器人综合"},
+        headers=world.headers("org"),
+    )
+    response = world.client.post(
+        f"/api/v1/events/{other_event['id']}/entries",
+        json={"title": "队伍", "category_code": "RB", "division": "初中", "members": [student("林涛", id_number=sid)]},
+        headers=world.headers("hk01"),
+    )
     assert response.status_code == 201, response.text
 
 
@@ -284,13 +435,19 @@ def test_team_size_and_advisers(world):
     four = new_entry(world, "hk01", "四人", [student(f"学生{c}") for c in "甲乙丙丁"], expect=422)
     assert four["detail"] == "每个作品最多 3 名学生，现在有 4 名。请删去多余的学生或拆成两个作品。"
     three = new_entry(world, "hk01", "三人", [student(f"学生{c}") for c in "甲乙丙"])
-    fourth = world.client.post(f"/api/v1/entries/{three['id']}/members", json=student("学生丁"), headers=world.headers("hk01"))
+    fourth = world.client.post(
+        f"/api/v1/entries/{three['id']}/members", json=student("学生丁"), headers=world.headers("hk01")
+    )
     assert fourth.status_code == 422
     assert fourth.json()["detail"] == "每个作品最多 3 名学生，现在有 4 名。请删去多余的学生或拆成两个作品。"
-    advisers = new_entry(world, "hk01", "三师", [student("学生戊"), adviser("甲老师"), adviser("乙老师"), adviser("丙老师")], expect=422)
+    advisers = new_entry(
+        world, "hk01", "三师", [student("学生戊"), adviser("甲老师"), adviser("乙老师"), adviser("丙老师")], expect=422
+    )
     assert advisers["detail"] == "每个作品最多 2 名辅导教师，现在有 3 名。"
     two = new_entry(world, "hk01", "二师", [student("学生己"), adviser("甲老师"), adviser("乙老师")])
-    third = world.client.post(f"/api/v1/entries/{two['id']}/members", json=adviser("丙老师"), headers=world.headers("hk01"))
+    third = world.client.post(
+        f"/api/v1/entries/{two['id']}/members", json=adviser("丙老师"), headers=world.headers("hk01")
+    )
     assert third.status_code == 422 and third.json()["detail"] == "每个作品最多 2 名辅导教师，现在有 3 名。"
     # a draft may start empty, but it cannot be submitted without a student
     empty = new_entry(world, "hk01", "空作品", [adviser("丁老师")])
@@ -308,10 +465,14 @@ def test_per_school_quota_per_category(world):
     second = new_entry(world, "hk01", "物理二", [student("物乙")], expect=422)
     assert second["detail"] == "“物理与天文学”类别每校最多 1 个作品，本校已有 1 个。请先撤回其他作品或改报其他类别。"
     new_entry(world, "hk02", "华侨物理", [student("物丙")])  # the quota is per school
-    moved = world.client.patch(f"/api/v1/entries/{first['id']}", json={"category_code": "CH"}, headers=world.headers("hk01"))
+    moved = world.client.patch(
+        f"/api/v1/entries/{first['id']}", json={"category_code": "CH"}, headers=world.headers("hk01")
+    )
     assert moved.status_code == 200 and moved.json()["category_code"] == "CH"
     new_entry(world, "hk01", "物理二", [student("物乙")])  # the slot was freed
-    back = world.client.patch(f"/api/v1/entries/{first['id']}", json={"category_code": "PH"}, headers=world.headers("hk01"))
+    back = world.client.patch(
+        f"/api/v1/entries/{first['id']}", json={"category_code": "PH"}, headers=world.headers("hk01")
+    )
     assert back.status_code == 422 and "每校最多 1 个作品" in back.json()["detail"]
     set_quota(world, "PH", school_quota="")  # blank: no limit again
     new_entry(world, "hk01", "物理三", [student("物丁")])
@@ -323,7 +484,9 @@ def test_division_and_grade_must_agree(world):
     unknown = new_entry(world, "hk01", "组别2", [student("郑二")], division="大学", expect=422)
     assert unknown["detail"] == "组别“大学”无效，本赛事的组别为：小学、初中、高中。"
     entry = new_entry(world, "hk01", "组别3", [student("郑三", grade="八年级")])
-    change = world.client.patch(f"/api/v1/entries/{entry['id']}", json={"division": "高中"}, headers=world.headers("hk01"))
+    change = world.client.patch(
+        f"/api/v1/entries/{entry['id']}", json={"division": "高中"}, headers=world.headers("hk01")
+    )
     assert change.status_code == 422
     assert change.json()["detail"] == "学生“郑三”的年级“八年级”属于初中，不能改为高中组。"
     bad_category = new_entry(world, "hk01", "类别", [student("郑四")], category="XX", expect=422)
@@ -331,15 +494,26 @@ def test_division_and_grade_must_agree(world):
 
 
 def test_submit_requires_guardian_consent_for_every_student(world):
-    entry = new_entry(world, "hk01", "同意书", [student("甲同学"), student("乙同学", consent=False), student("丙同学", consent=False)])
+    entry = new_entry(
+        world, "hk01", "同意书", [student("甲同学"), student("乙同学", consent=False), student("丙同学", consent=False)]
+    )
     response = world.client.post(f"/api/v1/entries/{entry['id']}/submit", headers=world.headers("hk01"))
     assert response.status_code == 422
-    assert response.json()["detail"] == "以下学生尚未确认监护人同意参赛：乙同学、丙同学。请在学生信息中勾选“监护人已同意参加本次活动”。"
+    assert (
+        response.json()["detail"]
+        == "以下学生尚未确认监护人同意参赛：乙同学、丙同学。请在学生信息中勾选“监护人已同意参加本次活动”。"
+    )
     for member in entry["members"][1:]:
         edit = world.run(_member_for_edit(world, member["id"]))
         body = {**edit, "consent_participation": True}
-        assert world.client.put(f"/api/v1/members/{member['id']}", json=body, headers=world.headers("hk01")).status_code == 200
-    assert world.client.post(f"/api/v1/entries/{entry['id']}/submit", headers=world.headers("hk01")).json()["status"] == "submitted"
+        assert (
+            world.client.put(f"/api/v1/members/{member['id']}", json=body, headers=world.headers("hk01")).status_code
+            == 200
+        )
+    assert (
+        world.client.post(f"/api/v1/entries/{entry['id']}/submit", headers=world.headers("hk01")).json()["status"]
+        == "submitted"
+    )
 
 
 async def _member_for_edit(world, member_id):
@@ -349,8 +523,20 @@ async def _member_for_edit(world, member_id):
 
     user = await User.select(User.id).where(User.username == "hk01").first()
     data = await registration.member_for_edit(await load_principal(user["id"]), member_id)
-    return {k: data[k] for k in ("role", "name", "gender", "id_type", "id_number", "grade", "phone", "consent_participation",
-                                 "consent_publication")}
+    return {
+        k: data[k]
+        for k in (
+            "role",
+            "name",
+            "gender",
+            "id_type",
+            "id_number",
+            "grade",
+            "phone",
+            "consent_participation",
+            "consent_publication",
+        )
+    }
 
 
 def test_closed_registration_stops_schools_not_organizers(world):
@@ -359,10 +545,12 @@ def test_closed_registration_stops_schools_not_organizers(world):
     closed_message = "报名已于 2020-01-01 00:00 截止，学校不能再修改报名；如需更改请联系组委会。"
     late = new_entry(world, "hk01", "截止后", [student("钟二")], expect=409)
     assert late["detail"] == closed_message
-    for method, path, body in (("PATCH", f"/api/v1/entries/{draft['id']}", {"title": "改名"}),
-                               ("POST", f"/api/v1/entries/{draft['id']}/submit", None),
-                               ("POST", f"/api/v1/entries/{draft['id']}/members", student("钟三")),
-                               ("POST", f"/api/v1/entries/{draft['id']}/withdraw", {"reason": "x"})):
+    for method, path, body in (
+        ("PATCH", f"/api/v1/entries/{draft['id']}", {"title": "改名"}),
+        ("POST", f"/api/v1/entries/{draft['id']}/submit", None),
+        ("POST", f"/api/v1/entries/{draft['id']}/members", student("钟三")),
+        ("POST", f"/api/v1/entries/{draft['id']}/withdraw", {"reason": "x"}),
+    ):
         response = call(world, method, path, "hk01", json=body)
         assert response.status_code == 409, path
         assert response.json()["detail"] == closed_message
@@ -382,18 +570,31 @@ def test_closed_registration_stops_schools_not_organizers(world):
 def test_review_flow_return_and_resubmit(world):
     entry = new_entry(world, "hk01", "退回重交", [student("符一")])
     assert entry["status"] == "draft"
-    org_early = call(world, "POST", f"/api/v1/entries/{entry['id']}/review", "org", json={"decision": "return", "reason": "x"})
+    org_early = call(
+        world, "POST", f"/api/v1/entries/{entry['id']}/review", "org", json={"decision": "return", "reason": "x"}
+    )
     assert org_early.status_code == 409 and org_early.json()["detail"] == "作品状态为“草稿”，不能退回。"
     assert call(world, "POST", f"/api/v1/entries/{entry['id']}/submit", "hk01").json()["status"] == "submitted"
     again = call(world, "POST", f"/api/v1/entries/{entry['id']}/submit", "hk01")
     assert again.status_code == 409 and again.json()["detail"] == "作品状态为“待审查”，不需要再提交。"
     no_reason = call(world, "POST", f"/api/v1/entries/{entry['id']}/review", "org", json={"decision": "return"})
     assert no_reason.status_code == 422 and no_reason.json()["detail"] == "退回作品时必须填写原因，学校会看到这段说明。"
-    blank_reason = call(world, "POST", f"/api/v1/entries/{entry['id']}/review", "org", json={"decision": "return", "reason": "   "})
+    blank_reason = call(
+        world, "POST", f"/api/v1/entries/{entry['id']}/review", "org", json={"decision": "return", "reason": "   "}
+    )
     assert blank_reason.status_code == 422
     bad_decision = call(world, "POST", f"/api/v1/entries/{entry['id']}/review", "org", json={"decision": "maybe"})
-    assert bad_decision.status_code == 422 and bad_decision.json()["detail"] == "审查结论必须是 approve（通过）或 return（退回）。"
-    returned = call(world, "POST", f"/api/v1/entries/{entry['id']}/review", "org", json={"decision": "return", "reason": "缺少研究报告，请补充后重新提交。"})
+    assert (
+        bad_decision.status_code == 422
+        and bad_decision.json()["detail"] == "审查结论必须是 approve（通过）或 return（退回）。"
+    )
+    returned = call(
+        world,
+        "POST",
+        f"/api/v1/entries/{entry['id']}/review",
+        "org",
+        json={"decision": "return", "reason": "缺少研究报告，请补充后重新提交。"},
+    )
     assert returned.status_code == 200 and returned.json()["status"] == "returned"
     seen = call(world, "GET", f"/api/v1/entries/{entry['id']}", "hk01").json()
     assert seen["status"] == "returned" and seen["status_label"] == "已退回"
@@ -406,11 +607,18 @@ def test_review_flow_return_and_resubmit(world):
     assert approved["status"] == "approved" and approved["return_reason"] is None
     # approved entries are changed by the organizer only
     locked = call(world, "PATCH", f"/api/v1/entries/{entry['id']}", "hk01", json={"title": "改名"})
-    assert locked.status_code == 409 and locked.json()["detail"] == "作品状态为“已通过”，学校不能再修改；如需更改请联系组委会。"
+    assert (
+        locked.status_code == 409
+        and locked.json()["detail"] == "作品状态为“已通过”，学校不能再修改；如需更改请联系组委会。"
+    )
     history = call(world, "GET", f"/api/v1/entries/{entry['id']}/history", "hk01").json()
     assert [(h["action"], h["actor_name"]) for h in history] == [
-        ("entry.create", "hk01"), ("entry.submit", "hk01"), ("entry.review.return", "组委会"), ("entry.update", "hk01"),
-        ("entry.submit", "hk01"), ("entry.review.approve", "组委会"),
+        ("entry.create", "hk01"),
+        ("entry.submit", "hk01"),
+        ("entry.review.return", "组委会"),
+        ("entry.update", "hk01"),
+        ("entry.submit", "hk01"),
+        ("entry.review.approve", "组委会"),
     ]
     assert history[2]["reason"] == "缺少研究报告，请补充后重新提交。"
     assert history[2]["changes"] == {"status": ["submitted", "returned"]}
@@ -430,29 +638,57 @@ def test_city_review_flow_within_city_quota(world):
     e1 = new_entry(world, "hk01", "推荐一", [student("云二")], submit=True)
     e2 = new_entry(world, "hk02", "推荐二", [student("云三")], submit=True)
     e3 = new_entry(world, "sy01", "三亚推荐", [student("云四")], submit=True)
-    assert call(world, "POST", f"/api/v1/entries/{e1['id']}/review", "sanya", json={"decision": "approve"}).status_code == 404
+    assert (
+        call(world, "POST", f"/api/v1/entries/{e1['id']}/review", "sanya", json={"decision": "approve"}).status_code
+        == 404
+    )
     first = call(world, "POST", f"/api/v1/entries/{e1['id']}/review", "haikou", json={"decision": "approve"})
     assert first.status_code == 200 and first.json()["status"] == "recommended"
     over = call(world, "POST", f"/api/v1/entries/{e2['id']}/review", "haikou", json={"decision": "approve"})
     assert over.status_code == 422
     assert over.json()["detail"] == "“物理与天文学”类别每个市县最多推荐 1 个作品，海口市已推荐 1 个。"
     # Sanya has its own quota
-    assert call(world, "POST", f"/api/v1/entries/{e3['id']}/review", "sanya", json={"decision": "approve"}).json()["status"] == "recommended"
+    assert (
+        call(world, "POST", f"/api/v1/entries/{e3['id']}/review", "sanya", json={"decision": "approve"}).json()[
+            "status"
+        ]
+        == "recommended"
+    )
     no_reason = call(world, "POST", f"/api/v1/entries/{e2['id']}/review", "haikou", json={"decision": "return"})
     assert no_reason.status_code == 422
-    returned = call(world, "POST", f"/api/v1/entries/{e2['id']}/review", "haikou", json={"decision": "return", "reason": "本市名额已满，建议改报其他类别。"})
+    returned = call(
+        world,
+        "POST",
+        f"/api/v1/entries/{e2['id']}/review",
+        "haikou",
+        json={"decision": "return", "reason": "本市名额已满，建议改报其他类别。"},
+    )
     assert returned.json()["status"] == "returned"
-    assert call(world, "GET", f"/api/v1/entries/{e2['id']}", "hk02").json()["return_reason"] == "本市名额已满，建议改报其他类别。"
+    assert (
+        call(world, "GET", f"/api/v1/entries/{e2['id']}", "hk02").json()["return_reason"]
+        == "本市名额已满，建议改报其他类别。"
+    )
     # the organizer approves the recommended entry
     final = call(world, "POST", f"/api/v1/entries/{e1['id']}/review", "org", json={"decision": "approve"})
     assert final.json()["status"] == "approved"
     # the school moves its returned entry to another category and resubmits; the city recommends it there
     call(world, "PATCH", f"/api/v1/entries/{e2['id']}", "hk02", json={"category_code": "EN"})
     assert call(world, "POST", f"/api/v1/entries/{e2['id']}/submit", "hk02").json()["status"] == "submitted"
-    assert call(world, "POST", f"/api/v1/entries/{e2['id']}/review", "haikou", json={"decision": "approve"}).json()["status"] == "recommended"
+    assert (
+        call(world, "POST", f"/api/v1/entries/{e2['id']}/review", "haikou", json={"decision": "approve"}).json()[
+            "status"
+        ]
+        == "recommended"
+    )
     history = call(world, "GET", f"/api/v1/entries/{e2['id']}/history", "haikou").json()
-    assert [h["action"] for h in history] == ["entry.create", "entry.submit", "entry.review.return", "entry.update", "entry.submit",
-                                              "entry.review.approve"]
+    assert [h["action"] for h in history] == [
+        "entry.create",
+        "entry.submit",
+        "entry.review.return",
+        "entry.update",
+        "entry.submit",
+        "entry.review.approve",
+    ]
     assert history[2]["actor_name"] == "haikou"
 
 
@@ -468,10 +704,16 @@ def test_id_numbers_and_phones_are_encrypted_and_masked_everywhere(world, settin
     phone = "13812345678"
     teacher_id = gb11643("46010219800101002")
     teacher_phone = "13987654321"
-    entry = new_entry(world, "hk01", "隐私测试", [student("隐私生", id_number=sid, phone=phone),
-                                                 adviser("隐私师", phone=teacher_phone, id_number=teacher_id)])
+    entry = new_entry(
+        world,
+        "hk01",
+        "隐私测试",
+        [student("隐私生", id_number=sid, phone=phone), adviser("隐私师", phone=teacher_phone, id_number=teacher_id)],
+    )
     member_id = entry["members"][0]["id"]
-    call(world, "PUT", f"/api/v1/members/{member_id}", "hk01", json=student("隐私生", id_number=sid, phone="13811112222"))
+    call(
+        world, "PUT", f"/api/v1/members/{member_id}", "hk01", json=student("隐私生", id_number=sid, phone="13811112222")
+    )
     call(world, "PUT", f"/api/v1/members/{member_id}", "hk01", json=student("隐私生", id_number=sid, phone=phone))
     call(world, "POST", f"/api/v1/entries/{entry['id']}/submit", "hk01")
     call(world, "POST", f"/api/v1/entries/{entry['id']}/review", "org", json={"decision": "return", "reason": "补材料"})
@@ -490,7 +732,9 @@ def test_id_numbers_and_phones_are_encrypted_and_masked_everywhere(world, settin
     history = json.loads(texts["history"])
     created = history[0]["changes"]["members"][1]
     assert [(m["name"], m["id_masked"], m["phone_masked"]) for m in created] == [
-        ("隐私生", "460***********0074", "138****5678"), ("隐私师", f"460***********{teacher_id[-4:]}", "139****4321")]
+        ("隐私生", "460***********0074", "138****5678"),
+        ("隐私师", f"460***********{teacher_id[-4:]}", "139****4321"),
+    ]
     update = next(h for h in history if h["action"] == "member.update")
     assert update["changes"] == {"phone_masked": ["138****5678", "138****2222"]}
 
@@ -511,7 +755,7 @@ def test_id_numbers_and_phones_are_encrypted_and_masked_everywhere(world, settin
     if settings.database_url.startswith("sqlite:///"):
         from pathlib import Path
 
-        path = Path(settings.database_url[len("sqlite:///"):])
+        path = Path(settings.database_url[len("sqlite:///") :])
         raw = b"".join(p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists())
         for secret in secrets:
             assert secret.encode() not in raw, secret
@@ -542,7 +786,12 @@ def test_twenty_concurrent_entry_creations(world, settings):
     users = ["hk01", "hk02", "sy01", "org"] * 5
 
     def create(i: int):
-        body = {"title": f"并发作品{i:02d}", "category_code": "CS", "division": "初中", "members": [student(f"并发{cn(i)}")]}
+        body = {
+            "title": f"并发作品{i:02d}",
+            "category_code": "CS",
+            "division": "初中",
+            "members": [student(f"并发{cn(i)}")],
+        }
         if users[i] == "org":
             body["school_code"] = "HK02"
         return world.client.post(f"/api/v1/events/{world.event_id}/entries", json=body, headers=headers[users[i]])
@@ -563,11 +812,21 @@ def test_concurrent_creations_respect_quota_and_duplicates(world):
     shared = student_id()
 
     def create(i: int):
-        body = {"title": f"名额{i:02d}", "category_code": "EN", "division": "初中", "members": [student(f"名额{cn(i)}")]}
+        body = {
+            "title": f"名额{i:02d}",
+            "category_code": "EN",
+            "division": "初中",
+            "members": [student(f"名额{cn(i)}")],
+        }
         return world.client.post(f"/api/v1/events/{world.event_id}/entries", json=body, headers=headers)
 
     def duplicate(i: int):
-        body = {"title": f"重复{i:02d}", "category_code": "CS", "division": "初中", "members": [student("同一人", id_number=shared)]}
+        body = {
+            "title": f"重复{i:02d}",
+            "category_code": "CS",
+            "division": "初中",
+            "members": [student("同一人", id_number=shared)],
+        }
         return world.client.post(f"/api/v1/events/{world.event_id}/entries", json=body, headers=headers)
 
     with ThreadPoolExecutor(max_workers=10) as pool:
@@ -589,12 +848,27 @@ def test_concurrent_service_calls_on_one_loop(world):
     school = world.principal("sy01")
 
     async def many():
-        return await asyncio.gather(*[
-            registration.create_entry(school, world.event_id, {"title": f"协程{i}", "category_code": "MA", "division": "高中"},
-                                      [MemberInput(role="student", name=f"协程{cn(i)}", gender="男", id_number=student_id(), grade="高二",
-                                                   phone="13800001111", consent_participation=True)])
-            for i in range(20)
-        ])
+        return await asyncio.gather(
+            *[
+                registration.create_entry(
+                    school,
+                    world.event_id,
+                    {"title": f"协程{i}", "category_code": "MA", "division": "高中"},
+                    [
+                        MemberInput(
+                            role="student",
+                            name=f"协程{cn(i)}",
+                            gender="男",
+                            id_number=student_id(),
+                            grade="高二",
+                            phone="13800001111",
+                            consent_participation=True,
+                        )
+                    ],
+                )
+                for i in range(20)
+            ]
+        )
 
     results = world.run(many())
     assert len({r["code"] for r in results}) == 20

@@ -1,5 +1,6 @@
 """GB 11643 ID numbers and the other document types, with check characters worked out by
 hand (weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2, check = "10X98765432"[sum % 11])."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,7 +56,11 @@ def test_parse_resident_id_errors(number, message):
 
 def test_future_birth_date_is_refused():
     with pytest.raises(InvalidIdNumber) as exc:
-        parse_id("居民身份证", "110105" + "20300101" + "002" + check_character("11010520300101002"), today=dt.date(2026, 11, 29))
+        parse_id(
+            "居民身份证",
+            "110105" + "20300101" + "002" + check_character("11010520300101002"),
+            today=dt.date(2026, 11, 29),
+        )
     assert "2030-01-01" in str(exc.value)
 
 
@@ -101,8 +106,17 @@ def test_grades_and_divisions():
 
 
 def test_clean_member_normalises_and_cross_checks():
-    member, errors = clean_member(MemberInput(role="学生", name=" 阿依古丽 • 买买提\u200b", gender="女", id_number="4601022011031500 4x",
-                                              grade="初二", phone="+86 138-1234-5678"), "初中")
+    member, errors = clean_member(
+        MemberInput(
+            role="学生",
+            name=" 阿依古丽 • 买买提\u200b",
+            gender="女",
+            id_number="4601022011031500 4x",
+            grade="初二",
+            phone="+86 138-1234-5678",
+        ),
+        "初中",
+    )
     assert errors == []
     assert member.name == "阿依古丽·买买提"
     assert member.id_number == "46010220110315004X"
@@ -112,15 +126,20 @@ def test_clean_member_normalises_and_cross_checks():
     assert member.columns()["id_masked"] == "460***********004X"
     assert member.columns()["phone_masked"] == "138****5678"
 
-    _m, errors = clean_member(MemberInput(role="student", name="王磊", gender="女", id_number="460102201103150031",
-                                          grade="高一", phone="12345"), "初中")
+    _m, errors = clean_member(
+        MemberInput(
+            role="student", name="王磊", gender="女", id_number="460102201103150031", grade="高一", phone="12345"
+        ),
+        "初中",
+    )
     fields = dict(errors)
     assert fields["gender"] == "性别填的是“女”，但证件号码第 17 位表示“男”。请核对性别或证件号码。"
     assert fields["grade"] == "年级“高一”属于高中，但作品报的是初中组。请核对年级或组别。"
     assert fields["phone"] == "联系电话“12345”格式不正确，请填写 11 位手机号或带区号的固定电话。"
 
-    _m, errors = clean_member(MemberInput(role="学生", name="王磊", id_number="460102201103150031", grade="初二",
-                                          phone="13800001111"), "初中")
+    _m, errors = clean_member(
+        MemberInput(role="学生", name="王磊", id_number="460102201103150031", grade="初二", phone="13800001111"), "初中"
+    )
     assert errors == [("gender", "请填写性别（男/女）。")]  # students need every column (CONTRACT.md)
 
     adviser, errors = clean_member(MemberInput(role="辅导教师", name="陈老师", phone="0898-66123456"), "初中")

@@ -1,6 +1,7 @@
 """Members validated one by one and as a team (competitions/registration/members.py): what a
 student and an adviser need, every problem of a row reported at once, what is stored
 (encrypted, masked, a keyed hash for duplicates) and what the audit trail may show."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,7 +16,14 @@ BOY = gb11643("46010220120601123")
 
 
 def student(**fields) -> MemberInput:
-    values = {"name": "李明", "gender": "男", "id_number": BOY, "grade": "初一", "phone": "13800001111", "consent_participation": True}
+    values = {
+        "name": "李明",
+        "gender": "男",
+        "id_number": BOY,
+        "grade": "初一",
+        "phone": "13800001111",
+        "consent_participation": True,
+    }
     return MemberInput(role="student", **{**values, **fields})
 
 
@@ -33,7 +41,11 @@ def test_a_clean_student_is_stored_encrypted_masked_and_hashed(settings):
     assert (columns["birth_date"].isoformat(), columns["consent_publication"]) == ("2012-06-01", True)
     # the audit view has no clear ID number or phone
     audit = member.audit_view()
-    assert BOY not in str(audit.values()) and audit["id_masked"] == columns["id_masked"] and audit["phone_masked"] == "138****1111"
+    assert (
+        BOY not in str(audit.values())
+        and audit["id_masked"] == columns["id_masked"]
+        and audit["phone_masked"] == "138****1111"
+    )
 
 
 def test_every_problem_of_a_row_is_reported_at_once(settings):
@@ -51,15 +63,39 @@ def test_every_problem_of_a_row_is_reported_at_once(settings):
 
 
 def test_a_role_that_is_neither_is_refused_before_anything_else(settings):
-    assert clean_member(MemberInput(role="家长", name=""), "初中") == (None, [("role", "角色“家长”无效，请填写“学生”或“辅导教师”。")])
-    assert [normalize_role(r) for r in ("队员", "申报者", "教练", "指导教师", "老师")] == ["student", "student", "adviser", "adviser", None]
+    assert clean_member(MemberInput(role="家长", name=""), "初中") == (
+        None,
+        [("role", "角色“家长”无效，请填写“学生”或“辅导教师”。")],
+    )
+    assert [normalize_role(r) for r in ("队员", "申报者", "教练", "指导教师", "老师")] == [
+        "student",
+        "student",
+        "adviser",
+        "adviser",
+        None,
+    ]
 
 
 def test_an_adviser_needs_a_name_and_phone_and_keeps_no_student_fields(settings):
-    adviser, errors = clean_member(MemberInput(role="辅导教师", name="陈老师", phone="0898-6612 3456", grade="初二",
-                                               consent_participation=True, consent_publication=True), "初中")
+    adviser, errors = clean_member(
+        MemberInput(
+            role="辅导教师",
+            name="陈老师",
+            phone="0898-6612 3456",
+            grade="初二",
+            consent_participation=True,
+            consent_publication=True,
+        ),
+        "初中",
+    )
     assert errors == []
-    assert (adviser.role, adviser.phone, adviser.grade, adviser.id_number, adviser.id_hash) == ("adviser", "089866123456", "", None, None)
+    assert (adviser.role, adviser.phone, adviser.grade, adviser.id_number, adviser.id_hash) == (
+        "adviser",
+        "089866123456",
+        "",
+        None,
+        None,
+    )
     assert (adviser.consent_participation, adviser.consent_publication) == (False, False)
     assert adviser.columns()["student_key"] is None
     _m, errors = clean_member(MemberInput(role="adviser", name="陈老师"), "初中")
@@ -68,16 +104,28 @@ def test_an_adviser_needs_a_name_and_phone_and_keeps_no_student_fields(settings)
 
 def test_gender_is_taken_from_the_id_when_left_blank_for_an_adviser(settings):
     # an adviser's ID is optional but checked; the 17th digit (3: odd) says male
-    adviser, errors = clean_member(MemberInput(role="adviser", name="陈老师", phone="13900002222", id_number=BOY), "初中")
+    adviser, errors = clean_member(
+        MemberInput(role="adviser", name="陈老师", phone="13900002222", id_number=BOY), "初中"
+    )
     assert errors == [] and adviser.gender == "男" and adviser.id_hash == keyed_hash(f"居民身份证:{BOY}")
 
 
-@pytest.mark.parametrize(("students", "advisers", "problems"), [
-    (1, 0, []),
-    (3, 2, []),
-    (0, 0, ["每个作品至少需要 1 名学生，现在有 0 名。"]),
-    (4, 3, ["每个作品最多 3 名学生，现在有 4 名。请删去多余的学生或拆成两个作品。", "每个作品最多 2 名辅导教师，现在有 3 名。"]),
-])
+@pytest.mark.parametrize(
+    ("students", "advisers", "problems"),
+    [
+        (1, 0, []),
+        (3, 2, []),
+        (0, 0, ["每个作品至少需要 1 名学生，现在有 0 名。"]),
+        (
+            4,
+            3,
+            [
+                "每个作品最多 3 名学生，现在有 4 名。请删去多余的学生或拆成两个作品。",
+                "每个作品最多 2 名辅导教师，现在有 3 名。",
+            ],
+        ),
+    ],
+)
 def test_team_limits_of_an_innovation_entry(students, advisers, problems):
     assert team_problems(students, advisers, INNOVATION) == problems
 

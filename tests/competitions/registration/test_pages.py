@@ -1,5 +1,6 @@
 """Registration web pages: forms post with CSRF, show masked personal data, keep every
 school and city to its own entries, and show what the services decided."""
+
 from __future__ import annotations
 
 import html
@@ -55,8 +56,15 @@ def masked(number: str) -> str:
 
 
 def student(name: str, id_number: str, gender: str = "男", grade: str = "初二", consent: bool = True) -> MemberInput:
-    return MemberInput(role="student", name=name, gender=gender, id_number=id_number, grade=grade, phone="13800138000",
-                       consent_participation=consent)
+    return MemberInput(
+        role="student",
+        name=name,
+        gender=gender,
+        id_number=id_number,
+        grade=grade,
+        phone="13800138000",
+        consent_participation=consent,
+    )
 
 
 def entry_id_from(response) -> int:
@@ -75,8 +83,13 @@ def test_school_registers_entry_adds_members_and_submits(world):
     assert form.status_code == 200
     assert "登记新作品" in form.text and 'name="category"' in form.text and "PH 物理与天文学" in form.text
 
-    entry_id = entry_id_from(post(client, f"/events/{world.event_id}/entries/new",
-                                  {"title": "海水淡化小装置", "category": "PH", "division": "初中", "summary": "利用太阳能"}))
+    entry_id = entry_id_from(
+        post(
+            client,
+            f"/events/{world.event_id}/entries/new",
+            {"title": "海水淡化小装置", "category": "PH", "division": "初中", "summary": "利用太阳能"},
+        )
+    )
     page = client.get(f"/entries/{entry_id}")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
@@ -87,14 +100,33 @@ def test_school_registers_entry_adds_members_and_submits(world):
     # a student typed with a lowercase x: stored as X and shown masked only
     id_number = id_ending_in_x()
     typed = id_number[:-1] + "x"
-    response = post(client, f"/entries/{entry_id}/members/new", {
-        "role": "student", "name": "王小明", "gender": "男", "id_type": "居民身份证", "id_number": typed,
-        "grade": "初二", "phone": "13912345678", "consent_participation": "on", "consent_publication": "on",
-    })
+    response = post(
+        client,
+        f"/entries/{entry_id}/members/new",
+        {
+            "role": "student",
+            "name": "王小明",
+            "gender": "男",
+            "id_type": "居民身份证",
+            "id_number": typed,
+            "grade": "初二",
+            "phone": "13912345678",
+            "consent_participation": "on",
+            "consent_publication": "on",
+        },
+    )
     assert response.status_code == 303, text_of(response)
-    response = post(client, f"/entries/{entry_id}/members/new", {
-        "role": "adviser", "name": "李老师", "id_type": "居民身份证", "id_number": "", "phone": "13698765432",
-    })
+    response = post(
+        client,
+        f"/entries/{entry_id}/members/new",
+        {
+            "role": "adviser",
+            "name": "李老师",
+            "id_type": "居民身份证",
+            "id_number": "",
+            "phone": "13698765432",
+        },
+    )
     assert response.status_code == 303, text_of(response)
 
     page = client.get(f"/entries/{entry_id}")
@@ -119,7 +151,7 @@ def test_school_registers_entry_adds_members_and_submits(world):
     assert "海水淡化小装置" in dash and "待审查" in dash
 
     # the history shows who did what, with masked values only
-    history = page.text[page.text.index('id="history"'):]
+    history = page.text[page.text.index('id="history"') :]
     assert "创建作品" in history and "添加成员" in history and "已提交审查" in history
     assert expected in html.unescape(history) and id_number not in history
 
@@ -128,10 +160,20 @@ def test_member_form_shows_errors_next_to_fields_with_typed_values(world):
     entry = factories.entry(world, "HK01", by="hk01", title="校园噪声地图", category="PH")
     client = world.login_page("hk01")
     bad_id = valid_id()[:-1] + ("0" if not valid_id().endswith("0") else "1")  # wrong check character
-    response = post(client, f"/entries/{entry['id']}/members/new", {
-        "role": "student", "name": "陈一", "gender": "女", "id_type": "居民身份证", "id_number": bad_id,
-        "grade": "", "phone": "12345", "consent_participation": "on",
-    })
+    response = post(
+        client,
+        f"/entries/{entry['id']}/members/new",
+        {
+            "role": "student",
+            "name": "陈一",
+            "gender": "女",
+            "id_type": "居民身份证",
+            "id_number": bad_id,
+            "grade": "",
+            "phone": "12345",
+            "consent_participation": "on",
+        },
+    )
     assert response.status_code == 422
     page = response.text
     # typed values come back
@@ -139,7 +181,9 @@ def test_member_form_shows_errors_next_to_fields_with_typed_values(world):
     assert re.search(r'name="consent_participation" value="on"\s+checked', page)
     # each message sits right after its field
     for field in ("id_number", "grade", "phone"):
-        assert re.search(rf'name="{field}"[^>]*class="[^"]*invalid[^"]*"[^>]*>\s*<span class="field-error"', page), field
+        assert re.search(rf'name="{field}"[^>]*class="[^"]*invalid[^"]*"[^>]*>\s*<span class="field-error"', page), (
+            field
+        )
     assert "请填写年级" in page and "联系电话“12345”格式不正确" in page
     # nothing stored
     assert world.run(registration.get_entry(world.principal("hk01"), entry["id"]))["members"] == []
@@ -147,7 +191,9 @@ def test_member_form_shows_errors_next_to_fields_with_typed_values(world):
 
 def test_new_entry_form_error_keeps_values(world):
     client = world.login_page("hk01")
-    response = post(client, f"/events/{world.event_id}/entries/new", {"title": "  ", "category": "PH", "division": "初中"})
+    response = post(
+        client, f"/events/{world.event_id}/entries/new", {"title": "  ", "category": "PH", "division": "初中"}
+    )
     assert response.status_code == 422
     assert "请填写作品名称" in response.text
     assert re.search(r'<option value="PH" selected>', response.text)
@@ -156,7 +202,9 @@ def test_new_entry_form_error_keeps_values(world):
 
 def test_member_edit_form_shows_full_id_to_its_school_only(world):
     id_number = valid_id()
-    entry = factories.entry(world, "HK01", by="hk01", title="雨水花园", category="PH", students=[student("赵六", id_number)])
+    entry = factories.entry(
+        world, "HK01", by="hk01", title="雨水花园", category="PH", students=[student("赵六", id_number)]
+    )
     member_id = entry["members"][0]["id"]
     client = world.login_page("hk01")
     page = client.get(f"/members/{member_id}/edit")
@@ -164,10 +212,19 @@ def test_member_edit_form_shows_full_id_to_its_school_only(world):
     assert 'inputmode="tel"' in page.text and 'autocapitalize="characters"' in page.text
 
     # change the grade through the form
-    response = post(client, f"/members/{member_id}/edit", {
-        "name": "赵六", "gender": "男", "id_type": "居民身份证", "id_number": id_number, "grade": "初三",
-        "phone": "13800138000", "consent_participation": "on",
-    })
+    response = post(
+        client,
+        f"/members/{member_id}/edit",
+        {
+            "name": "赵六",
+            "gender": "男",
+            "id_type": "居民身份证",
+            "id_number": id_number,
+            "grade": "初三",
+            "phone": "13800138000",
+            "consent_participation": "on",
+        },
+    )
     assert response.status_code == 303
     assert world.run(registration.get_entry(world.principal("hk01"), entry["id"]))["members"][0]["grade"] == "初三"
 
@@ -180,7 +237,9 @@ def test_member_edit_form_shows_full_id_to_its_school_only(world):
 
 
 def test_remove_member_and_withdraw(world):
-    entry = factories.entry(world, "HK01", by="hk01", title="自动浇花器", category="PH", students=[student("钱七", valid_id())])
+    entry = factories.entry(
+        world, "HK01", by="hk01", title="自动浇花器", category="PH", students=[student("钱七", valid_id())]
+    )
     client = world.login_page("hk01")
     assert post(client, f"/members/{entry['members'][0]['id']}/remove").status_code == 303
     assert "还没有学生" in text_of(client.get(f"/entries/{entry['id']}"))
@@ -195,7 +254,9 @@ def test_remove_member_and_withdraw(world):
 
 
 def test_organizer_returns_with_reason_and_school_sees_it(world):
-    entry = factories.entry(world, "HK01", by="hk01", title="智能垃圾分类箱", category="PH", students=[student("孙八", valid_id())])
+    entry = factories.entry(
+        world, "HK01", by="hk01", title="智能垃圾分类箱", category="PH", students=[student("孙八", valid_id())]
+    )
     world.run(registration.submit_entry(world.principal("hk01"), entry["id"]))
     client = world.login_page("org")
     page = client.get(f"/entries/{entry['id']}")
@@ -212,7 +273,7 @@ def test_organizer_returns_with_reason_and_school_sees_it(world):
     dash = client.get("/")
     assert reason in dash.text and "reason-box" in dash.text
     page = client.get(f"/entries/{entry['id']}")
-    box = page.text[page.text.index('class="reason-box"'):]
+    box = page.text[page.text.index('class="reason-box"') :]
     assert reason in box[:500]
     assert '<span class="badge returned">已退回</span>' in page.text
     assert "重新提交审查" in page.text
@@ -228,7 +289,9 @@ def test_organizer_returns_with_reason_and_school_sees_it(world):
 
 def test_city_recommends_when_the_event_asks(world):
     world.run(events.update_event(world.org, world.event_id, {"city_review_required": True}))
-    entry = factories.entry(world, "HK01", by="hk01", title="红树林监测", category="PH", students=[student("周九", valid_id())])
+    entry = factories.entry(
+        world, "HK01", by="hk01", title="红树林监测", category="PH", students=[student("周九", valid_id())]
+    )
     world.run(registration.submit_entry(world.principal("hk01"), entry["id"]))
     client = world.login_page("haikou")
     dash = text_of(client.get("/"))
@@ -245,7 +308,9 @@ def test_city_recommends_when_the_event_asks(world):
 
 def test_school_sees_only_its_own_entries(world):
     own = factories.entry(world, "HK01", by="hk01", title="本校作品甲", category="PH")
-    other = factories.entry(world, "HK02", by="hk02", title="华侨中学作品乙", category="PH", students=[student("吴十", valid_id())])
+    other = factories.entry(
+        world, "HK02", by="hk02", title="华侨中学作品乙", category="PH", students=[student("吴十", valid_id())]
+    )
     client = world.login_page("hk01")
     listing = client.get(f"/events/{world.event_id}/entries")
     assert "本校作品甲" in listing.text
@@ -280,8 +345,11 @@ def test_city_sees_only_its_schools(world):
 
 def test_page_form_without_csrf_token_is_refused(world):
     client = world.login_page("hk01")
-    response = client.post(f"/events/{world.event_id}/entries/new", data={"title": "无令牌", "category": "PH", "division": "初中"},
-                           follow_redirects=False)
+    response = client.post(
+        f"/events/{world.event_id}/entries/new",
+        data={"title": "无令牌", "category": "PH", "division": "初中"},
+        follow_redirects=False,
+    )
     assert response.status_code == 403
     assert world.run(registration.list_entries(world.org, world.event_id)) == []
 
@@ -308,16 +376,22 @@ def test_organizer_dashboard_counts_match_entries(world):
     assert re.search(r'data-count="total">4<', body)
 
     def count(dimension: str, link_value: str) -> int:
-        table = body[body.index(f'data-dimension="{dimension}"'):]
-        table = table[:table.index("</table>")]
-        match = re.search(rf'entries\?{dimension}={re.escape(link_value)}">.*?</a></td><td class="num">(\d+)</td>', table, re.S)
+        table = body[body.index(f'data-dimension="{dimension}"') :]
+        table = table[: table.index("</table>")]
+        match = re.search(
+            rf'entries\?{dimension}={re.escape(link_value)}">.*?</a></td><td class="num">(\d+)</td>', table, re.S
+        )
         assert match, (dimension, link_value)
         return int(match.group(1))
 
     from urllib.parse import quote
 
     assert count("category", "PH") == 2 and count("category", "CH") == 1 and count("category", "CS") == 1
-    assert count("division", quote("初中")) == 2 and count("division", quote("高中")) == 1 and count("division", quote("小学")) == 1
+    assert (
+        count("division", quote("初中")) == 2
+        and count("division", quote("高中")) == 1
+        and count("division", quote("小学")) == 1
+    )
     assert count("city", quote("海口市")) == 3 and count("city", quote("三亚市")) == 1
     assert count("status", "approved") == 3 and count("status", "draft") == 1 and count("status", "withdrawn") == 1
 
@@ -335,17 +409,31 @@ def test_organizer_creates_entry_for_a_school(world):
     client = world.login_page("org")
     form = client.get(f"/events/{world.event_id}/entries/new")
     assert '<option value="SY01"' in form.text
-    entry_id = entry_id_from(post(client, f"/events/{world.event_id}/entries/new",
-                                  {"school_code": "SY01", "title": "珊瑚礁保护", "category": "EV", "division": "高中"}))
+    entry_id = entry_id_from(
+        post(
+            client,
+            f"/events/{world.event_id}/entries/new",
+            {"school_code": "SY01", "title": "珊瑚礁保护", "category": "EV", "division": "高中"},
+        )
+    )
     entry = world.run(registration.get_entry(world.org, entry_id))
     assert entry["school_code"] == "SY01" and entry["status"] == "approved"
 
 
 def test_organizer_creates_and_edits_event_with_categories(world):
     client = world.login_page("org")
-    response = post(client, "/events/", {"name": "2026年海南省青少年机器人竞赛", "kind": "robotics", "year": "2026",
-                                         "registration_opens_at": "2026-03-01T08:00", "registration_closes_at": "2026-04-30T18:00",
-                                         "city_review_required": "on"})
+    response = post(
+        client,
+        "/events/",
+        {
+            "name": "2026年海南省青少年机器人竞赛",
+            "kind": "robotics",
+            "year": "2026",
+            "registration_opens_at": "2026-03-01T08:00",
+            "registration_closes_at": "2026-04-30T18:00",
+            "city_review_required": "on",
+        },
+    )
     assert response.status_code == 303
     event_id = int(re.search(r"/events/(\d+)/settings", response.headers["location"]).group(1))
     event = world.run(events.get_event(event_id))
@@ -359,30 +447,59 @@ def test_organizer_creates_and_edits_event_with_categories(world):
     assert "2026-03-01 08:00" in listing and "2026-04-30 18:00" in listing  # shown in Asia/Shanghai
 
     # team limits and divisions
-    response = post(client, f"/events/{event_id}/settings", {
-        "name": "2026年海南省青少年机器人竞赛", "kind": "robotics", "year": "2026",
-        "registration_opens_at": "2026-03-01T08:00", "registration_closes_at": "2026-04-30T18:00",
-        "min_team_size": "2", "max_team_size": "4", "max_advisers": "1", "divisions": ["初中", "高中"],
-    })
+    response = post(
+        client,
+        f"/events/{event_id}/settings",
+        {
+            "name": "2026年海南省青少年机器人竞赛",
+            "kind": "robotics",
+            "year": "2026",
+            "registration_opens_at": "2026-03-01T08:00",
+            "registration_closes_at": "2026-04-30T18:00",
+            "min_team_size": "2",
+            "max_team_size": "4",
+            "max_advisers": "1",
+            "divisions": ["初中", "高中"],
+        },
+    )
     assert response.status_code == 303
     event = world.run(events.get_event(event_id))
     assert event["divisions"] == ["初中", "高中"] and event["max_team_size"] == 4 and event["min_team_size"] == 2
     assert event["city_review_required"] is False  # unchecked box
 
     # invalid settings come back with the message and the typed values
-    response = post(client, f"/events/{event_id}/settings", {
-        "name": "改名", "kind": "robotics", "year": "2026", "registration_opens_at": "2026-05-01T08:00",
-        "registration_closes_at": "2026-04-30T18:00", "min_team_size": "2", "max_team_size": "4", "max_advisers": "1",
-        "divisions": ["初中"],
-    })
+    response = post(
+        client,
+        f"/events/{event_id}/settings",
+        {
+            "name": "改名",
+            "kind": "robotics",
+            "year": "2026",
+            "registration_opens_at": "2026-05-01T08:00",
+            "registration_closes_at": "2026-04-30T18:00",
+            "min_team_size": "2",
+            "max_team_size": "4",
+            "max_advisers": "1",
+            "divisions": ["初中"],
+        },
+    )
     assert response.status_code == 422 and "报名截止时间必须晚于开始时间" in response.text
     assert 'value="改名"' in response.text and 'value="2026-05-01T08:00"' in response.text
 
     # categories: add, then edit a quota inline
-    assert post(client, f"/events/{event_id}/categories", {"code": "fll", "name": "FLL 工程挑战赛", "school_quota": "2"}).status_code == 303
+    assert (
+        post(
+            client, f"/events/{event_id}/categories", {"code": "fll", "name": "FLL 工程挑战赛", "school_quota": "2"}
+        ).status_code
+        == 303
+    )
     categories = world.run(events.list_categories(event_id))
     assert [(c["code"], c["school_quota"], c["city_quota"]) for c in categories] == [("FLL", 2, None)]
-    post(client, f"/events/{event_id}/categories/{categories[0]['id']}", {"name": "FLL 工程挑战赛", "school_quota": "", "city_quota": "5"})
+    post(
+        client,
+        f"/events/{event_id}/categories/{categories[0]['id']}",
+        {"name": "FLL 工程挑战赛", "school_quota": "", "city_quota": "5"},
+    )
     categories = world.run(events.list_categories(event_id))
     assert (categories[0]["school_quota"], categories[0]["city_quota"]) == (None, 5)
     duplicate = post(client, f"/events/{event_id}/categories", {"code": "FLL", "name": "重复"})
@@ -390,12 +507,19 @@ def test_organizer_creates_and_edits_event_with_categories(world):
 
 
 def test_school_cannot_add_entries_after_closing(world):
-    world.run(events.update_event(world.org, world.event_id, {"registration_opens_at": "2025-01-01T00:00",
-                                                              "registration_closes_at": "2025-02-01T00:00"}))
+    world.run(
+        events.update_event(
+            world.org,
+            world.event_id,
+            {"registration_opens_at": "2025-01-01T00:00", "registration_closes_at": "2025-02-01T00:00"},
+        )
+    )
     client = world.login_page("hk01")
     form = client.get(f"/events/{world.event_id}/entries/new")
     assert "现在不在报名期内" in form.text
-    response = post(client, f"/events/{world.event_id}/entries/new", {"title": "迟到的作品", "category": "PH", "division": "初中"})
+    response = post(
+        client, f"/events/{world.event_id}/entries/new", {"title": "迟到的作品", "category": "PH", "division": "初中"}
+    )
     assert response.status_code == 409 and "报名已于 2025-02-01 00:00 截止" in response.text
     assert "登记新作品" not in text_of(client.get("/")).replace("现在不在报名期内", "")
 
@@ -419,35 +543,71 @@ def _roster(rows: list[list]) -> bytes:
 def test_import_page_lists_every_error_and_stores_nothing(world):
     good = valid_id()
     bad = good[:-1] + ("1" if good[-1] != "1" else "2")
-    data = _roster([
-        ["林一", "男", "居民身份证", good, "初二", "HK01", "13800138000", "学生", "潮汐发电", "PH", "初中"],
-        ["林二", "男", "居民身份证", bad, "初二", "HK01", "13800138001", "学生", "潮汐发电", "PH", "初中"],
-        ["林三", "女", "居民身份证", valid_id(male=False), "初二", "HK01", "1380013", "学生", "潮汐发电", "PH", "初中"],
-    ])
+    data = _roster(
+        [
+            ["林一", "男", "居民身份证", good, "初二", "HK01", "13800138000", "学生", "潮汐发电", "PH", "初中"],
+            ["林二", "男", "居民身份证", bad, "初二", "HK01", "13800138001", "学生", "潮汐发电", "PH", "初中"],
+            [
+                "林三",
+                "女",
+                "居民身份证",
+                valid_id(male=False),
+                "初二",
+                "HK01",
+                "1380013",
+                "学生",
+                "潮汐发电",
+                "PH",
+                "初中",
+            ],
+        ]
+    )
     client = world.login_page("hk01")
     page = client.get(f"/events/{world.event_id}/import")
     assert page.status_code == 200 and f"/events/{world.event_id}/registration-template" in page.text
-    response = client.post(f"/events/{world.event_id}/import", data={"_csrf_token": _csrf(client)},
-                           files={"file": ("roster.xlsx", data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
-                           follow_redirects=False)
+    response = client.post(
+        f"/events/{world.event_id}/import",
+        data={"_csrf_token": _csrf(client)},
+        files={"file": ("roster.xlsx", data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+        follow_redirects=False,
+    )
     assert response.status_code == 422
     assert "导入失败，本次没有导入任何数据" in response.text and "处错误" in response.text
-    table = response.text[response.text.index("errors-table"):]
-    rows = re.findall(r'<tr><td data-label="行" class="num">(\d+)</td><td data-label="列" class="nowrap">([^<]*)</td>', table)
+    table = response.text[response.text.index("errors-table") :]
+    rows = re.findall(
+        r'<tr><td data-label="行" class="num">(\d+)</td><td data-label="列" class="nowrap">([^<]*)</td>', table
+    )
     assert ("3", "身份证号") in rows and ("4", "联系电话") in rows
     assert world.run(registration.list_entries(world.org, world.event_id)) == []
 
 
 def test_import_page_success_redirects_to_entries(world):
-    data = _roster([
-        ["林一", "男", "居民身份证", valid_id(), "初二", "HK01", "13800138000", "学生", "潮汐发电", "PH", "初中"],
-        ["林二", "男", "居民身份证", valid_id(skip=1), "初二", "HK01", "13800138001", "学生", "潮汐发电", "PH", "初中"],
-        ["符老师", "女", "", "", "", "HK01", "13800138002", "辅导教师", "潮汐发电", "PH", "初中"],
-    ])
+    data = _roster(
+        [
+            ["林一", "男", "居民身份证", valid_id(), "初二", "HK01", "13800138000", "学生", "潮汐发电", "PH", "初中"],
+            [
+                "林二",
+                "男",
+                "居民身份证",
+                valid_id(skip=1),
+                "初二",
+                "HK01",
+                "13800138001",
+                "学生",
+                "潮汐发电",
+                "PH",
+                "初中",
+            ],
+            ["符老师", "女", "", "", "", "HK01", "13800138002", "辅导教师", "潮汐发电", "PH", "初中"],
+        ]
+    )
     client = world.login_page("hk01")
-    response = client.post(f"/events/{world.event_id}/import", data={"_csrf_token": _csrf(client)},
-                           files={"file": ("roster.xlsx", data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
-                           follow_redirects=False)
+    response = client.post(
+        f"/events/{world.event_id}/import",
+        data={"_csrf_token": _csrf(client)},
+        files={"file": ("roster.xlsx", data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+        follow_redirects=False,
+    )
     assert response.status_code == 303, text_of(response)
     assert response.headers["location"] == f"/events/{world.event_id}/entries"
     listing = client.get(response.headers["location"])
@@ -455,15 +615,18 @@ def test_import_page_success_redirects_to_entries(world):
     assert "潮汐发电" in listing.text
     entry = world.run(registration.list_entries(world.org, world.event_id))[0]
     page = client.get(f"/entries/{entry['id']}")
-    history = html.unescape(page.text[page.text.index('id="history"'):])
+    history = html.unescape(page.text[page.text.index('id="history"') :])
     assert "通过 Excel 导入" in history and masked(valid_id()) in history and valid_id() not in page.text
 
 
 def test_import_page_refuses_a_file_that_is_not_xlsx(world):
     client = world.login_page("hk01")
-    response = client.post(f"/events/{world.event_id}/import", data={"_csrf_token": _csrf(client)},
-                           files={"file": ("roster.xlsx", b"<html><table><tr><td>x</td></tr></table></html>", "text/html")},
-                           follow_redirects=False)
+    response = client.post(
+        f"/events/{world.event_id}/import",
+        data={"_csrf_token": _csrf(client)},
+        files={"file": ("roster.xlsx", b"<html><table><tr><td>x</td></tr></table></html>", "text/html")},
+        follow_redirects=False,
+    )
     assert response.status_code in (400, 415, 422)
     assert "导入失败，本次没有导入任何数据" in response.text
 
@@ -496,8 +659,12 @@ def test_document_upload_list_and_download(world):
     if "材料上传功能尚未开放" in page.text:
         pytest.skip("competitions.registration.documents not available yet")
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-    response = client.post(f"/entries/{entry['id']}/documents", data={"_csrf_token": _csrf(client), "kind": "application_form"},
-                           files={"file": ("申报书.pdf", pdf, "application/pdf")}, follow_redirects=False)
+    response = client.post(
+        f"/entries/{entry['id']}/documents",
+        data={"_csrf_token": _csrf(client), "kind": "application_form"},
+        files={"file": ("申报书.pdf", pdf, "application/pdf")},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     page = client.get(f"/entries/{entry['id']}")
     match = re.search(r'<a href="/documents/(\d+)">申报书.pdf</a>', page.text)
@@ -543,8 +710,11 @@ def test_every_page_string_has_an_english_translation():
     from app.i18n import _catalog
 
     root = Path(__file__).resolve().parents[3]
-    sources = [*sorted((root / "competitions").rglob("pages.py")), *sorted((root / "competitions" / "checkin").glob("*.py")),
-               *sorted((root / "templates" / "competitions").rglob("*.html"))]
+    sources = [
+        *sorted((root / "competitions").rglob("pages.py")),
+        *sorted((root / "competitions" / "checkin").glob("*.py")),
+        *sorted((root / "templates" / "competitions").rglob("*.html")),
+    ]
     literal = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
     catalog = _catalog("en")
     missing = set()

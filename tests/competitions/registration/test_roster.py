@@ -2,6 +2,7 @@
 
 Every workbook is built here with openpyxl (or byte by byte for the files that are not
 workbooks at all); every refused import checks that nothing was stored."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,7 +15,20 @@ import pytest
 from tests.conftest import gb11643
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-HEADER = ["姓名", "性别", "证件类型", "身份证号", "年级", "学校", "联系电话", "角色", "作品名称", "类别", "组别", "同意公开姓名"]
+HEADER = [
+    "姓名",
+    "性别",
+    "证件类型",
+    "身份证号",
+    "年级",
+    "学校",
+    "联系电话",
+    "角色",
+    "作品名称",
+    "类别",
+    "组别",
+    "同意公开姓名",
+]
 TITLE_A = "校园雨水花园的设计与监测"
 TITLE_B = "红树林湿地鸟类调查"
 
@@ -43,17 +57,52 @@ def sid_with_x() -> str:
     raise AssertionError("no X check character found")
 
 
-def stu(name, id_number, gender="男", title=TITLE_A, school="HK01", grade="初二", category="PH", division="初中",
-        phone="13812345678", consent="是", **extra):
-    row = {"姓名": name, "性别": gender, "证件类型": "居民身份证", "身份证号": id_number, "年级": grade, "学校": school,
-           "联系电话": phone, "角色": "学生", "作品名称": title, "类别": category, "组别": division, "同意公开姓名": consent}
+def stu(
+    name,
+    id_number,
+    gender="男",
+    title=TITLE_A,
+    school="HK01",
+    grade="初二",
+    category="PH",
+    division="初中",
+    phone="13812345678",
+    consent="是",
+    **extra,
+):
+    row = {
+        "姓名": name,
+        "性别": gender,
+        "证件类型": "居民身份证",
+        "身份证号": id_number,
+        "年级": grade,
+        "学校": school,
+        "联系电话": phone,
+        "角色": "学生",
+        "作品名称": title,
+        "类别": category,
+        "组别": division,
+        "同意公开姓名": consent,
+    }
     row.update(extra)
     return row
 
 
 def adv(name, title=TITLE_A, school="HK01", phone="13900000001", category="PH", division="初中", **extra):
-    row = {"姓名": name, "性别": None, "证件类型": None, "身份证号": None, "年级": None, "学校": school, "联系电话": phone,
-           "角色": "辅导教师", "作品名称": title, "类别": category, "组别": division, "同意公开姓名": None}
+    row = {
+        "姓名": name,
+        "性别": None,
+        "证件类型": None,
+        "身份证号": None,
+        "年级": None,
+        "学校": school,
+        "联系电话": phone,
+        "角色": "辅导教师",
+        "作品名称": title,
+        "类别": category,
+        "组别": division,
+        "同意公开姓名": None,
+    }
     row.update(extra)
     return row
 
@@ -124,28 +173,89 @@ def test_good_import_creates_entries_members_and_audit(world):
         stu("李明", sid(1)),
         stu("王芳", sid(2, male=False), gender="女", consent="否"),
         adv("张老师"),
-        stu("陈静", sid(3, male=False), gender="女", title=TITLE_B, category="生命科学", grade="八年级", phone="13812345679"),
+        stu(
+            "陈静",
+            sid(3, male=False),
+            gender="女",
+            title=TITLE_B,
+            category="生命科学",
+            grade="八年级",
+            phone="13812345679",
+        ),
         adv("张老师", title=TITLE_B, category="生命科学"),
         adv("刘老师", title=TITLE_B, category="生命科学", phone="0898-66123456", 性别="女", 身份证号=adviser_id),
     ]
     response = upload(world, "hk01", workbook(rows))
     assert response.status_code == 201, response.text
-    assert response.json() == {"entries_created": 2, "participants_created": 3, "advisers_created": 3, "entries_replaced": 0}
+    assert response.json() == {
+        "entries_created": 2,
+        "participants_created": 3,
+        "advisers_created": 3,
+        "entries_replaced": 0,
+    }
     assert stored(world) == (2, 6)
 
     listing = world.client.get(f"/api/v1/events/{world.event_id}/entries", headers=world.headers("hk01")).json()
-    summary = [(e["code"], e["title"], e["school_code"], e["category_code"], e["division"], e["status"],
-                [(m["name"], m["role"]) for m in e["members"]]) for e in listing]
+    summary = [
+        (
+            e["code"],
+            e["title"],
+            e["school_code"],
+            e["category_code"],
+            e["division"],
+            e["status"],
+            [(m["name"], m["role"]) for m in e["members"]],
+        )
+        for e in listing
+    ]
     assert summary == [
-        ("PH-J0001", TITLE_A, "HK01", "PH", "初中", "submitted", [("李明", "student"), ("王芳", "student"), ("张老师", "adviser")]),
-        ("LS-J0002", TITLE_B, "HK01", "LS", "初中", "submitted", [("陈静", "student"), ("张老师", "adviser"), ("刘老师", "adviser")]),
+        (
+            "PH-J0001",
+            TITLE_A,
+            "HK01",
+            "PH",
+            "初中",
+            "submitted",
+            [("李明", "student"), ("王芳", "student"), ("张老师", "adviser")],
+        ),
+        (
+            "LS-J0002",
+            TITLE_B,
+            "HK01",
+            "LS",
+            "初中",
+            "submitted",
+            [("陈静", "student"), ("张老师", "adviser"), ("刘老师", "adviser")],
+        ),
     ]
     hk01_id = world.run(User.select(User.id).where(User.username == "hk01").first())["id"]
     entry, members = members_of(world, TITLE_A)
-    assert [(m["name"], m["role"], m["gender"], m["grade"], m["id_masked"], m["phone_masked"], m["consent_participation"],
-             m["consent_publication"], m["consent_recorded_by"]) for m in members] == [
+    assert [
+        (
+            m["name"],
+            m["role"],
+            m["gender"],
+            m["grade"],
+            m["id_masked"],
+            m["phone_masked"],
+            m["consent_participation"],
+            m["consent_publication"],
+            m["consent_recorded_by"],
+        )
+        for m in members
+    ] == [
         ("李明", "student", "男", "初二", sid(1)[:3] + "*" * 11 + sid(1)[-4:], "138****5678", True, True, hk01_id),
-        ("王芳", "student", "女", "初二", sid(2, False)[:3] + "*" * 11 + sid(2, False)[-4:], "138****5678", True, False, hk01_id),
+        (
+            "王芳",
+            "student",
+            "女",
+            "初二",
+            sid(2, False)[:3] + "*" * 11 + sid(2, False)[-4:],
+            "138****5678",
+            True,
+            False,
+            hk01_id,
+        ),
         ("张老师", "adviser", "", "", "", "139****0001", False, False, None),
     ]
     assert decrypt_pii(members[0]["id_number_enc"]) == sid(1)
@@ -169,18 +279,51 @@ def test_good_import_creates_entries_members_and_audit(world):
 
 def test_title_row_and_header_variants_in_any_order(world):
     # no 证件类型 column (optional), an extra 备注 column after the others
-    keys = ["组别", "角色", "姓名", "学校", "身份证号", "类别", "作品名称", "性别", "联系电话", "年级", "同意公开姓名", "备注"]
-    header = ["组别 ", "\ufeff角色", " 姓 名\u200b", "学\u3000校", "身份证号\u00a0", "类别", "作品名称", "\ufeff性别", "联系电话 ", "年级",
-              "同意公开姓名", "备注"]
+    keys = [
+        "组别",
+        "角色",
+        "姓名",
+        "学校",
+        "身份证号",
+        "类别",
+        "作品名称",
+        "性别",
+        "联系电话",
+        "年级",
+        "同意公开姓名",
+        "备注",
+    ]
+    header = [
+        "组别 ",
+        "\ufeff角色",
+        " 姓 名\u200b",
+        "学\u3000校",
+        "身份证号\u00a0",
+        "类别",
+        "作品名称",
+        "\ufeff性别",
+        "联系电话 ",
+        "年级",
+        "同意公开姓名",
+        "备注",
+    ]
     title = [["2026年海南省青少年科技创新大赛 报名表（海口市第一中学）"]]
-    rows = [stu("李明", sid(1), 备注="护照"), adv("张老师", 备注="是"), stu("王芳", sid(2, False), gender="男", 备注="家长已签字")]
+    rows = [
+        stu("李明", sid(1), 备注="护照"),
+        adv("张老师", 备注="是"),
+        stu("王芳", sid(2, False), gender="男", 备注="家长已签字"),
+    ]
     body = refused(world, upload(world, "hk01", workbook(rows, header=header, keys=keys, title_rows=title)))
     # rows are counted as Excel shows them: title row 1, header row 2, data from row 3
     assert cells(body["errors"]) == [(5, "性别")]
     rows[2]["性别"] = "女"
     response = upload(world, "hk01", workbook(rows, header=header, keys=keys, title_rows=title))
     assert response.status_code == 201, response.text
-    assert [(m["name"], m["role"]) for m in members_of(world, TITLE_A)[1]] == [("李明", "student"), ("张老师", "adviser"), ("王芳", "student")]
+    assert [(m["name"], m["role"]) for m in members_of(world, TITLE_A)[1]] == [
+        ("李明", "student"),
+        ("张老师", "adviser"),
+        ("王芳", "student"),
+    ]
 
 
 def test_messy_cells_are_cleaned(world):
@@ -202,8 +345,22 @@ def test_messy_cells_are_cleaned(world):
     assert response.json()["participants_created"] == 6
     _e1, first = members_of(world, "作品一")
     _e2, second = members_of(world, "作品二")
-    assert [m["name"] for m in first + second] == ["李明", "阿依古丽·买买提", "阿依古丽·买买提", "热依拉·艾力", "古丽娜尔·吐尔逊", "艾克拜尔·热合曼"]
-    assert [decrypt_pii(m["id_number_enc"]) for m in first + second] == [x_id, sid(5), sid(6), sid(7), sid(8, False), sid(9)]
+    assert [m["name"] for m in first + second] == [
+        "李明",
+        "阿依古丽·买买提",
+        "阿依古丽·买买提",
+        "热依拉·艾力",
+        "古丽娜尔·吐尔逊",
+        "艾克拜尔·热合曼",
+    ]
+    assert [decrypt_pii(m["id_number_enc"]) for m in first + second] == [
+        x_id,
+        sid(5),
+        sid(6),
+        sid(7),
+        sid(8, False),
+        sid(9),
+    ]
     assert x_id.endswith("X") and first[0]["id_masked"].endswith("X")
     assert {decrypt_pii(m["phone_enc"]) for m in first + second} == {"13812345678"}
     assert second[2]["grade"] == "初2"
@@ -214,7 +371,11 @@ def test_messy_cells_are_cleaned(world):
 
 def test_id_stored_as_float_is_refused_never_guessed(world):
     as_float = float(sid(1))  # what Excel keeps of an 18-digit number: 15 significant digits
-    rows = [stu("李明", as_float), stu("王芳", "4.60102201203E+17", gender="女"), stu("陈静", sid(3, False), gender="女")]
+    rows = [
+        stu("李明", as_float),
+        stu("王芳", "4.60102201203E+17", gender="女"),
+        stu("陈静", sid(3, False), gender="女"),
+    ]
     body = refused(world, upload(world, "hk01", workbook(rows)))
     assert cells(body["errors"]) == [(2, "身份证号"), (3, "身份证号")]
     for error in body["errors"]:
@@ -227,21 +388,31 @@ def test_id_stored_as_float_is_refused_never_guessed(world):
 def test_every_row_error_is_reported_with_row_and_column(world):
     bad_check = sid(1)[:17] + ("0" if sid(1)[17] != "0" else "1")
     rows = [
-        stu("甲", bad_check),                                   # 2: checksum
-        stu("乙", sid(2), gender="女"),                          # 3: gender vs ID
-        stu("丙", sid(3), grade="高一", title="作品二"),           # 4: grade vs division
-        stu("丁", sid(4), category="天文", title="作品三"),        # 5: unknown category
-        stu("戊", sid(5), division="大学", title="作品四"),        # 6: unknown division
-        stu("己", sid(6), title="作品五", phone="12345"),          # 7: phone
-        stu("", sid(7), title="作品五", 性别=None, 年级=None),      # 8: name, gender, grade
-        {**adv("庚", title="作品五"), "角色": "家长"},              # 9: role
-        stu("辛", sid(8), title="作品六", consent="也许"),          # 10: consent
-        stu("壬", sid(9), title="作品七", 证件类型="驾驶证"),        # 11: document type
+        stu("甲", bad_check),  # 2: checksum
+        stu("乙", sid(2), gender="女"),  # 3: gender vs ID
+        stu("丙", sid(3), grade="高一", title="作品二"),  # 4: grade vs division
+        stu("丁", sid(4), category="天文", title="作品三"),  # 5: unknown category
+        stu("戊", sid(5), division="大学", title="作品四"),  # 6: unknown division
+        stu("己", sid(6), title="作品五", phone="12345"),  # 7: phone
+        stu("", sid(7), title="作品五", 性别=None, 年级=None),  # 8: name, gender, grade
+        {**adv("庚", title="作品五"), "角色": "家长"},  # 9: role
+        stu("辛", sid(8), title="作品六", consent="也许"),  # 10: consent
+        stu("壬", sid(9), title="作品七", 证件类型="驾驶证"),  # 11: document type
     ]
     body = refused(world, upload(world, "hk01", workbook(rows)))
     assert cells(body["errors"]) == [
-        (2, "身份证号"), (3, "性别"), (4, "年级"), (5, "类别"), (6, "组别"), (7, "联系电话"),
-        (8, "姓名"), (8, "性别"), (8, "年级"), (9, "角色"), (10, "同意公开姓名"), (11, "证件类型"),
+        (2, "身份证号"),
+        (3, "性别"),
+        (4, "年级"),
+        (5, "类别"),
+        (6, "组别"),
+        (7, "联系电话"),
+        (8, "姓名"),
+        (8, "性别"),
+        (8, "年级"),
+        (9, "角色"),
+        (10, "同意公开姓名"),
+        (11, "证件类型"),
     ]
     messages = [e["message"] for e in body["errors"]]
     assert f"校验位不正确（最后一位应为 {sid(1)[17]}）" in messages[0]
@@ -258,15 +429,22 @@ def test_every_row_error_is_reported_with_row_and_column(world):
 
 def test_team_limits_per_entry(world):
     rows = [
-        *[stu("学生" + "甲乙丙丁"[i - 1], sid(i), title="四人队") for i in range(1, 5)],             # rows 2-5
-        stu("学生戊", sid(5), title="三位老师"), adv("甲老师", title="三位老师"),
-        adv("乙老师", title="三位老师", phone="13900000002"), adv("丙老师", title="三位老师", phone="13900000003"),  # rows 6-9
-        adv("丁老师", title="只有老师"),                                             # row 10
+        *[stu("学生" + "甲乙丙丁"[i - 1], sid(i), title="四人队") for i in range(1, 5)],  # rows 2-5
+        stu("学生戊", sid(5), title="三位老师"),
+        adv("甲老师", title="三位老师"),
+        adv("乙老师", title="三位老师", phone="13900000002"),
+        adv("丙老师", title="三位老师", phone="13900000003"),  # rows 6-9
+        adv("丁老师", title="只有老师"),  # row 10
     ]
     body = refused(world, upload(world, "hk01", workbook(rows)))
     assert cells(body["errors"]) == [(2, "作品名称"), (6, "作品名称"), (10, "作品名称")]
-    assert body["errors"][0]["message"] == "作品“四人队”（第 2、3、4、5 行）：每个作品最多 3 名学生，现在有 4 名。请删去多余的学生或拆成两个作品。"
-    assert body["errors"][1]["message"] == "作品“三位老师”（第 6、7、8、9 行）：每个作品最多 2 名辅导教师，现在有 3 名。"
+    assert (
+        body["errors"][0]["message"]
+        == "作品“四人队”（第 2、3、4、5 行）：每个作品最多 3 名学生，现在有 4 名。请删去多余的学生或拆成两个作品。"
+    )
+    assert (
+        body["errors"][1]["message"] == "作品“三位老师”（第 6、7、8、9 行）：每个作品最多 2 名辅导教师，现在有 3 名。"
+    )
     assert body["errors"][2]["message"] == "作品“只有老师”（第 10 行）：每个作品至少需要 1 名学生，现在有 0 名。"
 
 
@@ -274,36 +452,70 @@ def test_inconsistent_rows_of_one_entry(world):
     rows = [stu("甲", sid(1)), stu("乙", sid(2), category="CH"), stu("丙", sid(3), division="高中", grade="高一")]
     body = refused(world, upload(world, "hk01", workbook(rows)))
     assert cells(body["errors"]) == [(3, "类别"), (4, "组别")]
-    assert body["errors"][0]["message"].startswith(f"同一作品“{TITLE_A}”的各行类别必须相同：第 2 行是“PH”，这一行是“CH”。")
+    assert body["errors"][0]["message"].startswith(
+        f"同一作品“{TITLE_A}”的各行类别必须相同：第 2 行是“PH”，这一行是“CH”。"
+    )
 
 
 def test_same_student_twice_in_the_file(world):
-    rows = [stu("李明", sid(1)), stu("王芳", sid(2, False), gender="女", title="作品二"), stu("李明", sid(1), title="作品二")]
+    rows = [
+        stu("李明", sid(1)),
+        stu("王芳", sid(2, False), gender="女", title="作品二"),
+        stu("李明", sid(1), title="作品二"),
+    ]
     body = refused(world, upload(world, "hk01", workbook(rows)))
-    assert body["errors"] == [{"row": 4, "column": "身份证号",
-                               "message": "第 2 行和第 4 行是同一名学生（李明，证件号码相同）。每名学生只能参加一个作品，请删除其中一行。"}]
+    assert body["errors"] == [
+        {
+            "row": 4,
+            "column": "身份证号",
+            "message": "第 2 行和第 4 行是同一名学生（李明，证件号码相同）。每名学生只能参加一个作品，请删除其中一行。",
+        }
+    ]
 
 
 def test_student_already_registered_in_this_event(world):
     from competitions.registration import services as registration
     from competitions.registration.members import MemberInput
 
-    world.run(registration.create_entry(world.org, world.event_id, {"title": "已有作品", "category": "PH", "division": "初中", "school_code": "HK02"},
-                                        [MemberInput(role="student", name="李明", gender="男", id_number=sid(1), grade="初二", phone="13812345678")]))
+    world.run(
+        registration.create_entry(
+            world.org,
+            world.event_id,
+            {"title": "已有作品", "category": "PH", "division": "初中", "school_code": "HK02"},
+            [
+                MemberInput(
+                    role="student", name="李明", gender="男", id_number=sid(1), grade="初二", phone="13812345678"
+                )
+            ],
+        )
+    )
     before = stored(world)
     response = upload(world, "hk01", workbook([stu("李明", sid(1)), stu("王芳", sid(2, False), gender="女")]))
     assert response.status_code == 422
     assert stored(world) == before
-    assert response.json()["errors"] == [{"row": 2, "column": "身份证号", "message":
-        "学生“李明”已报名本赛事的作品“已有作品”（PH-J0001，海南华侨中学），每名学生只能参加一个作品。请删除这一行；如需更换作品，请先撤回原作品。"}]
+    assert response.json()["errors"] == [
+        {
+            "row": 2,
+            "column": "身份证号",
+            "message": "学生“李明”已报名本赛事的作品“已有作品”（PH-J0001，海南华侨中学），每名学生只能参加一个作品。请删除这一行；如需更换作品，请先撤回原作品。",
+        }
+    ]
 
 
 def test_school_may_only_register_its_own_students(world):
-    rows = [stu("李明", sid(1)), stu("王芳", sid(2, False), gender="女", school="海南华侨中学", title="作品二"),
-            stu("陈静", sid(3, False), gender="女", school="XX99", title="作品三"), stu("赵雷", sid(4), school=None, title="作品四")]
+    rows = [
+        stu("李明", sid(1)),
+        stu("王芳", sid(2, False), gender="女", school="海南华侨中学", title="作品二"),
+        stu("陈静", sid(3, False), gender="女", school="XX99", title="作品三"),
+        stu("赵雷", sid(4), school=None, title="作品四"),
+    ]
     body = refused(world, upload(world, "hk01", workbook(rows)))
     assert body["errors"] == [
-        {"row": 3, "column": "学校", "message": "这一行的学校是“海南华侨中学”，您只能为本校（海口市第一中学）报名。请删除这一行，或请该校自行上传。"},
+        {
+            "row": 3,
+            "column": "学校",
+            "message": "这一行的学校是“海南华侨中学”，您只能为本校（海口市第一中学）报名。请删除这一行，或请该校自行上传。",
+        },
         {"row": 4, "column": "学校", "message": "学校“XX99”不在系统中。请填写本校名称“海口市第一中学”或代码 HK01。"},
         {"row": 5, "column": "学校", "message": "请填写学校（学校代码或系统中登记的学校全称）。"},
     ]
@@ -316,14 +528,29 @@ def test_school_quota_per_category(world):
     categories = world.run(events.list_categories(world.event_id))
     ph = next(c for c in categories if c["code"] == "PH")
     world.run(events.update_category(world.org, world.event_id, ph["id"], {"school_quota": 2}))
-    world.run(registration.create_entry(world.org, world.event_id, {"title": "已有作品", "category": "PH", "division": "初中", "school_code": "HK01"}))
+    world.run(
+        registration.create_entry(
+            world.org,
+            world.event_id,
+            {"title": "已有作品", "category": "PH", "division": "初中", "school_code": "HK01"},
+        )
+    )
     before = stored(world)
-    rows = [stu("甲", sid(1), title="新作品一"), stu("乙", sid(2), title="新作品二"), stu("丙", sid(3), title="新作品三", category="CH")]
+    rows = [
+        stu("甲", sid(1), title="新作品一"),
+        stu("乙", sid(2), title="新作品二"),
+        stu("丙", sid(3), title="新作品三", category="CH"),
+    ]
     response = upload(world, "hk01", workbook(rows))
     assert response.status_code == 422
     assert stored(world) == before
-    assert response.json()["errors"] == [{"row": 3, "column": "类别", "message":
-        "“物理与天文学”类别每校最多 2 个作品：海口市第一中学已有 1 个，本表又报了 2 个。请删去多余的作品或改报其他类别。"}]
+    assert response.json()["errors"] == [
+        {
+            "row": 3,
+            "column": "类别",
+            "message": "“物理与天文学”类别每校最多 2 个作品：海口市第一中学已有 1 个，本表又报了 2 个。请删去多余的作品或改报其他类别。",
+        }
+    ]
 
 
 def test_missing_column_is_named(world):
@@ -339,9 +566,13 @@ def test_missing_column_is_named(world):
 def test_errors_in_english(world):
     response = upload(world, "hk01", workbook([stu("李明", float(sid(1)))]), headers={"Accept-Language": "en"})
     body = refused(world, response)
-    assert body["detail"] == "The workbook has 1 error(s); nothing was imported. Please correct them and upload it again."
+    assert (
+        body["detail"] == "The workbook has 1 error(s); nothing was imported. Please correct them and upload it again."
+    )
     assert body["errors"][0]["column"] == "身份证号"
-    assert body["errors"][0]["message"].startswith("Excel stored this ID number as a number and its last digits are lost")
+    assert body["errors"][0]["message"].startswith(
+        "Excel stored this ID number as a number and its last digits are lost"
+    )
 
 
 # --------------------------------------------------------------------------- files that are not workbooks
@@ -350,21 +581,44 @@ def test_errors_in_english(world):
 def _docx() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
-        z.writestr("word/document.xml", '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body/></w:document>')
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        )
+        z.writestr(
+            "word/document.xml",
+            '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body/></w:document>',
+        )
     return out.getvalue()
 
 
 NOT_XLSX = [
-    ("xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4000,
-     "这是旧版 Excel（.xls）或 Word（.doc）文件，不是 .xlsx。请用 Excel 打开后“另存为”Excel 工作簿（*.xlsx），再上传。"),
-    ("html", "<html><body><table><tr><td>姓名</td><td>身份证号</td></tr></table></body></html>".encode(),
-     "这是网页（HTML/XML）文件，只是扩展名被改成了 .xlsx。请用 Excel 打开后“另存为”Excel 工作簿（*.xlsx），再上传。"),
-    ("docx", _docx(), "这是 Word 文档（.docx），只是扩展名被改成了 .xlsx。请把名单复制到报名模板中，保存为 .xlsx 后上传。"),
-    ("csv", "姓名,性别,身份证号\n李明,男,460102201203150011\n".encode("utf-8-sig"),
-     "无法识别的文件格式（可能是 CSV 或文本文件）。请用 Excel 打开后“另存为”Excel 工作簿（*.xlsx），再上传。"),
+    (
+        "xls",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4000,
+        "这是旧版 Excel（.xls）或 Word（.doc）文件，不是 .xlsx。请用 Excel 打开后“另存为”Excel 工作簿（*.xlsx），再上传。",
+    ),
+    (
+        "html",
+        "<html><body><table><tr><td>姓名</td><td>身份证号</td></tr></table></body></html>".encode(),
+        "这是网页（HTML/XML）文件，只是扩展名被改成了 .xlsx。请用 Excel 打开后“另存为”Excel 工作簿（*.xlsx），再上传。",
+    ),
+    (
+        "docx",
+        _docx(),
+        "这是 Word 文档（.docx），只是扩展名被改成了 .xlsx。请把名单复制到报名模板中，保存为 .xlsx 后上传。",
+    ),
+    (
+        "csv",
+        "姓名,性别,身份证号\n李明,男,460102201203150011\n".encode("utf-8-sig"),
+        "无法识别的文件格式（可能是 CSV 或文本文件）。请用 Excel 打开后“另存为”Excel 工作簿（*.xlsx），再上传。",
+    ),
     ("empty", b"", "上传的文件是空的，请重新选择文件。"),
-    ("corrupt zip", b"PK\x03\x04" + b"\x00" * 100, "文件已损坏，无法作为 Excel 工作簿打开。请在 Excel 中重新保存为 .xlsx 后上传。"),
+    (
+        "corrupt zip",
+        b"PK\x03\x04" + b"\x00" * 100,
+        "文件已损坏，无法作为 Excel 工作簿打开。请在 Excel 中重新保存为 .xlsx 后上传。",
+    ),
 ]
 
 
@@ -419,22 +673,28 @@ def test_decompression_bomb_is_refused(world):
     assert body["detail"].startswith("工作簿解压后有 200 MB，超过上限")
 
 
-LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">' for i in range(1, 10))
-          + "]>")
+LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">' for i in range(1, 10))
+    + "]>"
+)
 
 
 def test_xml_entity_expansion_is_refused(world):
     data = workbook([stu("李明", sid(1))])
     for part in ("xl/worksheets/sheet1.xml", "xl/workbook.xml"):
         original = zipfile.ZipFile(io.BytesIO(data)).read(part).decode()
-        declaration, rest = original.split("?>", 1) if original.startswith("<?xml") else ('<?xml version="1.0" encoding="UTF-8"', original)
+        declaration, rest = (
+            original.split("?>", 1)
+            if original.startswith("<?xml")
+            else ('<?xml version="1.0" encoding="UTF-8"', original)
+        )
         poisoned = declaration + "?>" + LAUGHS + rest.replace("李明", "&lol9;").replace("报名表", "&lol9;")
         body = refused(world, upload(world, "hk01", _rezip(data, {part: poisoned.encode()})))
         assert body["detail"] == "工作簿含有不安全的 XML 内容，已拒绝。请把数据复制到新的报名模板中再上传。", part
     # a sheet that breaks off half-way is found while the rows are read (read-only mode is lazy)
     sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
-    broken = sheet[:sheet.index("</row>", sheet.index("</row>") + 1)] + "<row r=\"3\"><c r=\"A3\" t=\"inlineStr\"><is><t>李"
+    broken = sheet[: sheet.index("</row>", sheet.index("</row>") + 1)] + '<row r="3"><c r="A3" t="inlineStr"><is><t>李'
     body = refused(world, upload(world, "hk01", _rezip(data, {"xl/worksheets/sheet1.xml": broken.encode()})))
     assert body["detail"] == "文件已损坏，无法作为 Excel 工作簿打开。请在 Excel 中重新保存为 .xlsx 后上传。"
 
@@ -447,23 +707,47 @@ def test_reupload_replaces_draft_returned_and_submitted_entries(world):
     from competitions.registration.members import MemberInput
     from competitions.registration.tables import Entry
 
-    first = [stu("李明", sid(1)), stu("王芳", sid(2, False), gender="女"), stu("陈静", sid(3, False), gender="女", title=TITLE_B)]
+    first = [
+        stu("李明", sid(1)),
+        stu("王芳", sid(2, False), gender="女"),
+        stu("陈静", sid(3, False), gender="女", title=TITLE_B),
+    ]
     assert upload(world, "hk01", workbook(first)).status_code == 201
     entry_a, _members = members_of(world, TITLE_A)
     entry_b, _members = members_of(world, TITLE_B)
     world.run(registration.review_entry(world.org, entry_a["id"], "return", "请补充一名辅导教师"))
     # a draft made on the web form, with a student who moves to it in the workbook
-    draft = world.run(registration.create_entry(world.principal("hk01"), world.event_id, {"title": "草稿作品", "category": "CH", "division": "初中"},
-                                                [MemberInput(role="student", name="周伟", gender="男", id_number=sid(6), grade="初二", phone="13812345670")]))
+    draft = world.run(
+        registration.create_entry(
+            world.principal("hk01"),
+            world.event_id,
+            {"title": "草稿作品", "category": "CH", "division": "初中"},
+            [
+                MemberInput(
+                    role="student", name="周伟", gender="男", id_number=sid(6), grade="初二", phone="13812345670"
+                )
+            ],
+        )
+    )
     assert draft["status"] == "draft"
 
     # corrected: 王芳 moves from A to B, an adviser joins A, the draft gets 赵雷 instead of 周伟, 周伟 joins a new entry
-    corrected = [stu("李明", sid(1)), adv("张老师"), stu("陈静", sid(3, False), gender="女", title=TITLE_B),
-                 stu("王芳", sid(2, False), gender="女", title=TITLE_B), stu("赵雷", sid(4), title="草稿作品", category="CH"),
-                 stu("周伟", sid(6), title="新作品", category="MA")]
+    corrected = [
+        stu("李明", sid(1)),
+        adv("张老师"),
+        stu("陈静", sid(3, False), gender="女", title=TITLE_B),
+        stu("王芳", sid(2, False), gender="女", title=TITLE_B),
+        stu("赵雷", sid(4), title="草稿作品", category="CH"),
+        stu("周伟", sid(6), title="新作品", category="MA"),
+    ]
     response = upload(world, "hk01", workbook(corrected))
     assert response.status_code == 201, response.text
-    assert response.json() == {"entries_created": 4, "participants_created": 5, "advisers_created": 1, "entries_replaced": 3}
+    assert response.json() == {
+        "entries_created": 4,
+        "participants_created": 5,
+        "advisers_created": 1,
+        "entries_replaced": 3,
+    }
     assert stored(world) == (4, 6)
     again_draft, members_draft = members_of(world, "草稿作品")
     assert (again_draft["id"], again_draft["code"], again_draft["status"]) == (draft["id"], draft["code"], "submitted")
@@ -483,8 +767,13 @@ def test_reupload_replaces_draft_returned_and_submitted_entries(world):
     before = stored(world)
     response = upload(world, "hk01", workbook([stu("李明", sid(1)), stu("孙丽", sid(5, False), gender="女")]))
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"row": 2, "column": "作品名称", "message":
-        f"本校的作品“{TITLE_A}”（编号 {entry_a['code']}）状态为“已通过”，不能通过重新上传修改。请删除这些行；如需修改，请联系组委会。"}]
+    assert response.json()["errors"] == [
+        {
+            "row": 2,
+            "column": "作品名称",
+            "message": f"本校的作品“{TITLE_A}”（编号 {entry_a['code']}）状态为“已通过”，不能通过重新上传修改。请删除这些行；如需修改，请联系组委会。",
+        }
+    ]
     assert stored(world) == before
     assert [m["name"] for m in members_of(world, TITLE_A)[1]] == ["李明", "张老师"]
     assert world.run(Entry.select(Entry.status).where(Entry.id == entry_a["id"]).first())["status"] == "approved"
@@ -503,27 +792,49 @@ def test_registration_closed_for_schools_not_for_the_organizer(world):
 
 
 def test_organizer_import_is_approved_for_any_school(world):
-    rows = [stu("李明", sid(1), school="HK01"), stu("王芳", sid(2, False), gender="女", school="三亚市第一中学", title=TITLE_B),
-            adv("张老师", school="sy01", title=TITLE_B)]
+    rows = [
+        stu("李明", sid(1), school="HK01"),
+        stu("王芳", sid(2, False), gender="女", school="三亚市第一中学", title=TITLE_B),
+        adv("张老师", school="sy01", title=TITLE_B),
+    ]
     response = upload(world, "org", workbook(rows))
     assert response.status_code == 201, response.text
-    assert response.json() == {"entries_created": 2, "participants_created": 2, "advisers_created": 1, "entries_replaced": 0}
+    assert response.json() == {
+        "entries_created": 2,
+        "participants_created": 2,
+        "advisers_created": 1,
+        "entries_replaced": 0,
+    }
     listing = world.client.get(f"/api/v1/events/{world.event_id}/entries", headers=world.headers("org")).json()
-    assert sorted((e["title"], e["school_code"], e["status"]) for e in listing) == [(TITLE_A, "HK01", "approved"), (TITLE_B, "SY01", "approved")]
+    assert sorted((e["title"], e["school_code"], e["status"]) for e in listing) == [
+        (TITLE_A, "HK01", "approved"),
+        (TITLE_B, "SY01", "approved"),
+    ]
     entry, _members = members_of(world, TITLE_B)
     assert entry["reviewed_at"] is not None
     # other roles may not import
-    assert world.client.post(f"/api/v1/events/{world.event_id}/registrations/import", files={"file": ("x.xlsx", workbook(rows), XLSX)},
-                             headers=world.headers("judge")).status_code == 403
+    assert (
+        world.client.post(
+            f"/api/v1/events/{world.event_id}/registrations/import",
+            files={"file": ("x.xlsx", workbook(rows), XLSX)},
+            headers=world.headers("judge"),
+        ).status_code
+        == 403
+    )
 
 
 def test_robotics_event_uses_team_name(world):
     from competitions.events import services as events
 
-    robotics = world.run(events.create_event(world.org, {"name": "2026年海南省青少年机器人竞赛", "kind": "robotics", "year": 2026}))
+    robotics = world.run(
+        events.create_event(world.org, {"name": "2026年海南省青少年机器人竞赛", "kind": "robotics", "year": 2026})
+    )
     world.run(events.add_category(world.org, robotics["id"], {"code": "FLL", "name": "工程挑战赛"}))
     header = [("队伍名称" if h == "作品名称" else h) for h in HEADER]
-    rows = [stu("李明", sid(1), title="海燕队", category="工程挑战赛"), stu("王芳", sid(2, False), gender="女", title="海燕队", category="FLL")]
+    rows = [
+        stu("李明", sid(1), title="海燕队", category="工程挑战赛"),
+        stu("王芳", sid(2, False), gender="女", title="海燕队", category="FLL"),
+    ]
     response = upload(world, "hk01", workbook(rows, header=header, keys=HEADER), event_id=robotics["id"])
     assert response.status_code == 201, response.text
     entry, _members = members_of(world, "海燕队")
@@ -534,7 +845,9 @@ def test_robotics_event_uses_team_name(world):
 
 
 def _template(world, username, event_id=None):
-    response = world.client.get(f"/api/v1/events/{event_id or world.event_id}/registration-template", headers=world.headers(username))
+    response = world.client.get(
+        f"/api/v1/events/{event_id or world.event_id}/registration-template", headers=world.headers(username)
+    )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith(XLSX)
     return openpyxl.load_workbook(io.BytesIO(response.content))
@@ -556,7 +869,16 @@ def test_template_header_dropdowns_and_text_columns(world):
     lists = wb["选项"]
     assert lists.sheet_state == "hidden"
     assert [lists.cell(row=i, column=1).value for i in range(1, 10)] == [
-        "数学", "物理与天文学", "化学", "生命科学", "生物医学", "环境科学与工程", "工程学", "计算机科学", "行为与社会科学"]
+        "数学",
+        "物理与天文学",
+        "化学",
+        "生命科学",
+        "生物医学",
+        "环境科学与工程",
+        "工程学",
+        "计算机科学",
+        "行为与社会科学",
+    ]
     for letter in ("D", "G"):
         assert all(ws[f"{letter}{row}"].number_format == "@" for row in range(2, 2002))
     assert ws["A2"].number_format == "General"
@@ -564,7 +886,9 @@ def test_template_header_dropdowns_and_text_columns(world):
     assert "海口市第一中学" in instructions and "文本格式" in instructions
     # organizers get it too; other roles do not
     assert [c.value for c in _template(world, "org")["报名表"][1]] == HEADER
-    response = world.client.get(f"/api/v1/events/{world.event_id}/registration-template", headers=world.headers("judge"))
+    response = world.client.get(
+        f"/api/v1/events/{world.event_id}/registration-template", headers=world.headers("judge")
+    )
     assert response.status_code == 403
 
 
@@ -575,16 +899,67 @@ def test_template_for_robotics_and_camp(world):
     camp = world.run(events.create_event(world.org, {"name": "高校科学营", "kind": "camp", "year": 2026}))
     assert [c.value for c in _template(world, "hk01", robotics["id"])["报名表"][1]][8] == "队伍名称"
     assert [c.value for c in _template(world, "hk01", camp["id"])["报名表"][1]] == [
-        "姓名", "性别", "证件类型", "身份证号", "年级", "学校", "联系电话", "角色", "志愿1", "志愿2", "志愿3", "同意公开姓名"]
+        "姓名",
+        "性别",
+        "证件类型",
+        "身份证号",
+        "年级",
+        "学校",
+        "联系电话",
+        "角色",
+        "志愿1",
+        "志愿2",
+        "志愿3",
+        "同意公开姓名",
+    ]
 
 
 def test_template_round_trip(world):
     wb = _template(world, "hk01")
     ws = wb["报名表"]
     values = [
-        ["李明", "男", None, sid(1), "初二", "海口市第一中学", "13812345678", "学生", TITLE_A, "物理与天文学", "初中", "是"],
-        ["王芳", "女", "居民身份证", sid(2, False), "初二", "海口市第一中学", "13812345679", "学生", TITLE_A, "物理与天文学", "初中", "否"],
-        ["张老师", None, None, None, None, "海口市第一中学", "13900000001", "辅导教师", TITLE_A, "物理与天文学", "初中", None],
+        [
+            "李明",
+            "男",
+            None,
+            sid(1),
+            "初二",
+            "海口市第一中学",
+            "13812345678",
+            "学生",
+            TITLE_A,
+            "物理与天文学",
+            "初中",
+            "是",
+        ],
+        [
+            "王芳",
+            "女",
+            "居民身份证",
+            sid(2, False),
+            "初二",
+            "海口市第一中学",
+            "13812345679",
+            "学生",
+            TITLE_A,
+            "物理与天文学",
+            "初中",
+            "否",
+        ],
+        [
+            "张老师",
+            None,
+            None,
+            None,
+            None,
+            "海口市第一中学",
+            "13900000001",
+            "辅导教师",
+            TITLE_A,
+            "物理与天文学",
+            "初中",
+            None,
+        ],
     ]
     for r, row in enumerate(values, start=2):
         for c, value in enumerate(row, start=1):
@@ -593,7 +968,12 @@ def test_template_round_trip(world):
     wb.save(out)
     response = upload(world, "hk01", out.getvalue())
     assert response.status_code == 201, response.text
-    assert response.json() == {"entries_created": 1, "participants_created": 2, "advisers_created": 1, "entries_replaced": 0}
+    assert response.json() == {
+        "entries_created": 1,
+        "participants_created": 2,
+        "advisers_created": 1,
+        "entries_replaced": 0,
+    }
 
 
 # --------------------------------------------------------------------------- export
@@ -620,10 +1000,46 @@ def test_export_is_organizer_only_with_reason_and_full_ids_as_text(world):
     assert header == [*HEADER, "作品编号", "状态", "学校代码", "所属市县", "类别代码", "出生日期"]
     data = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     assert data == [
-        ["李明", "男", "居民身份证", sid_with_x(), "初二", "海口市第一中学", "13812345678", "学生", "+1+2", "物理与天文学", "初中", "是",
-         "PH-J0001", "待审查", "HK01", "海口市", "PH", "2012-03-15"],
-        ["张老师", None, "居民身份证", None, None, "海口市第一中学", "13900000001", "辅导教师", "+1+2", "物理与天文学", "初中", None,
-         "PH-J0001", "待审查", "HK01", "海口市", "PH", None],
+        [
+            "李明",
+            "男",
+            "居民身份证",
+            sid_with_x(),
+            "初二",
+            "海口市第一中学",
+            "13812345678",
+            "学生",
+            "+1+2",
+            "物理与天文学",
+            "初中",
+            "是",
+            "PH-J0001",
+            "待审查",
+            "HK01",
+            "海口市",
+            "PH",
+            "2012-03-15",
+        ],
+        [
+            "张老师",
+            None,
+            "居民身份证",
+            None,
+            None,
+            "海口市第一中学",
+            "13900000001",
+            "辅导教师",
+            "+1+2",
+            "物理与天文学",
+            "初中",
+            None,
+            "PH-J0001",
+            "待审查",
+            "HK01",
+            "海口市",
+            "PH",
+            None,
+        ],
     ]
     assert ws["D2"].number_format == "@" and ws["G2"].number_format == "@" and ws["G3"].number_format == "@"
     # the formula-like title is text with Excel's quote prefix: shown as typed, never evaluated
@@ -636,8 +1052,9 @@ def test_template_with_names_a_worksheet_cannot_hold(world):
     """Control characters in a category (or event) name are dropped and a name like ``=...``
     stays text: the template is made, never a 500 (found by schemathesis)."""
     headers = world.headers("org")
-    response = world.client.post(f"/api/v1/events/{world.event_id}/categories", headers=headers,
-                                 json={"code": "X\x01Y", "name": "=1+1\x0b类"})
+    response = world.client.post(
+        f"/api/v1/events/{world.event_id}/categories", headers=headers, json={"code": "X\x01Y", "name": "=1+1\x0b类"}
+    )
     assert response.status_code == 201, response.text
     wb = _template(world, "org")
     options = wb["选项"]

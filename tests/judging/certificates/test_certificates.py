@@ -2,6 +2,7 @@
 pdfinfo): fonts embedded, exact names (middle dot included), page count and order,
 numbers that verify and ones that do not, revocation, the coverage check for a character
 no font has, 409 before finalization, a school sees only its own, the rate limit."""
+
 from __future__ import annotations
 
 import io
@@ -25,7 +26,9 @@ def poppler(tool: str) -> str:
 
 
 def pdf_text(path: Path) -> str:
-    return subprocess.run([poppler("pdftotext"), "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        [poppler("pdftotext"), "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def pdf_pages(path: Path) -> int:
@@ -51,13 +54,26 @@ def awarded(world, finalize: bool = True) -> dict:
     patch_event(world, {"award_quotas": {"first": "0.4", "second": "0.3", "third": "0.3"}})
     add_judge(world, "j1", ["MA", "PH"])
     ids = {
-        "team": new_entry(world, "HK01", title="校园雨水花园的设计", students=[("王小明", gb11643("46010220110315123"), True),
-                                                                     ("阿依古丽·买买提", gb11643("46010220110315131"), False)],
-                          advisers=["陈老师"]),
+        "team": new_entry(
+            world,
+            "HK01",
+            title="校园雨水花园的设计",
+            students=[
+                ("王小明", gb11643("46010220110315123"), True),
+                ("阿依古丽·买买提", gb11643("46010220110315131"), False),
+            ],
+            advisers=["陈老师"],
+        ),
         "li": new_entry(world, "HK02", title="红树林的秘密", students=[("李华", gb11643("46010220110315153"), True)]),
         "rare": new_entry(world, "SY01", title="珊瑚白化的观察", students=[(RARE, gb11643("46010220110315173"), True)]),
-        "zhang": new_entry(world, "HK01", title="智能浇花器", category="PH", division="高中",
-                           students=[("张三", gb11643("46010220080315193"), True)]),
+        "zhang": new_entry(
+            world,
+            "HK01",
+            title="智能浇花器",
+            category="PH",
+            division="高中",
+            students=[("张三", gb11643("46010220080315193"), True)],
+        ),
     }
     generate(world, 1)
     for key, points in (("team", 90), ("li", 80), ("rare", 70), ("zhang", 85)):
@@ -82,13 +98,17 @@ def test_check_reports_the_rare_character_and_pdf_leaves_it_out(world, tmp_path)
     check = ok(world.client.get(ev(world, "/certificates/check"), headers=org(world)))
     assert check["certificates"] == 5
     assert [(u["name"], u["characters"], u["field"], u["school_name"]) for u in check["unprintable"]] == [
-        (RARE, ["𠮷"], "name", "三亚市第一中学")]
+        (RARE, ["𠮷"], "name", "三亚市第一中学")
+    ]
     # award certificates were numbered at finalization; the check itself issues nothing
     assert check["unprintable"][0]["number"].startswith("XM2026-") and check["pending"] == 0
     assert world.run(certificates.Certificate.count()) == 5
     assert check["missing_characters"] == [{"character": "𠮷", "code_point": "U+20BB7", "count": 1, "examples": [RARE]}]
     assert check["overflow"] == [] and check["verify_base_url"] == "http://testserver.local"
-    assert check["verify_base_url_warning"] == "证书二维码将指向 http://testserver.local，手机扫码可能无法打开；请在模板中填写公网验证网址。"
+    assert (
+        check["verify_base_url_warning"]
+        == "证书二维码将指向 http://testserver.local，手机扫码可能无法打开；请在模板中填写公网验证网址。"
+    )
 
     response = world.client.get(ev(world, "/certificates.pdf"), headers=org(world))
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
@@ -105,19 +125,27 @@ def test_check_reports_the_rare_character_and_pdf_leaves_it_out(world, tmp_path)
     assert holders == ["王小明", "阿依古丽·买买提", "张三", "李华"]
     assert "你的作品《校园雨水花园的设计》" in pages[1] and "一等奖" in pages[1] and "数学 · 初中组" in pages[1]
     assert "海口市第一中学" in pages[0] and "海南华侨中学" in pages[3]
-    number_rare = next(r["number"] for r in world.run(certificates.list_certificates(world.event_id, "award")) if r["name"] == RARE)
+    number_rare = next(
+        r["number"] for r in world.run(certificates.list_certificates(world.event_id, "award")) if r["name"] == RARE
+    )
     assert "田春" not in text and number_rare not in text
     assert response.headers["content-disposition"] == (
         "attachment; filename=\"certificates-1-award.pdf\"; filename*=UTF-8''"
         "2026%E5%B9%B4%E6%B5%B7%E5%8D%97%E7%9C%81%E9%9D%92%E5%B0%91%E5%B9%B4%E7%A7%91%E6%8A%80%E5%88%9B%E6%96%B0%E5%A4%A7%E8%B5%9B-"
-        "%E8%8E%B7%E5%A5%96%E8%AF%81%E4%B9%A6.pdf")
+        "%E8%8E%B7%E5%A5%96%E8%AF%81%E4%B9%A6.pdf"
+    )
     numbers = re.findall(r"证书编号：(XM2026(?:-[0-9A-Z]{4}){4})", text)
     assert len(numbers) == 4 and len(set(numbers)) == 4
 
     # the numbers printed verify; the rare one exists too (issued, just not printable yet)
     first = ok(world.client.get(f"/api/v1/certificates/{numbers[1]}"))
     assert {k: first[k] for k in ("valid", "name", "event", "award", "status")} == {
-        "valid": True, "name": "阿依古丽·买买提", "event": "2026年海南省青少年科技创新大赛", "award": "first", "status": "valid"}
+        "valid": True,
+        "name": "阿依古丽·买买提",
+        "event": "2026年海南省青少年科技创新大赛",
+        "award": "first",
+        "status": "valid",
+    }
     assert first["issued_at"].endswith("+00:00")
     # typed in lowercase with spaces, or with O for 0: still found
     typed = numbers[3].lower().replace("-", " ")
@@ -129,7 +157,9 @@ def test_check_reports_the_rare_character_and_pdf_leaves_it_out(world, tmp_path)
     assert world.client.get("/api/v1/certificates/hello").status_code == 404
 
     # a second PDF prints the same numbers (certificates are issued once)
-    again = pdf_text(save(tmp_path, world.client.get(ev(world, "/certificates.pdf"), headers=org(world)).content, "again.pdf"))
+    again = pdf_text(
+        save(tmp_path, world.client.get(ev(world, "/certificates.pdf"), headers=org(world)).content, "again.pdf")
+    )
     assert re.findall(r"证书编号：(XM2026(?:-[0-9A-Z]{4}){4})", again) == numbers
 
 
@@ -141,20 +171,36 @@ def test_revoke_and_reissue(world, tmp_path):
     li = next(r for r in rows if r["name"] == "李华")
     bad = world.client.post(f"/api/v1/certificates/{li['id']}/revoke", json={"reason": " "}, headers=org(world))
     assert bad.status_code == 422
-    assert world.client.post(f"/api/v1/certificates/{li['id']}/revoke", json={"reason": "x"}, headers=world.headers("hk02")).status_code == 403
-    new = ok(world.client.post(f"/api/v1/certificates/{li['id']}/reissue", json={"reason": "原证书遗失"}, headers=org(world)), 201)
+    assert (
+        world.client.post(
+            f"/api/v1/certificates/{li['id']}/revoke", json={"reason": "x"}, headers=world.headers("hk02")
+        ).status_code
+        == 403
+    )
+    new = ok(
+        world.client.post(
+            f"/api/v1/certificates/{li['id']}/reissue", json={"reason": "原证书遗失"}, headers=org(world)
+        ),
+        201,
+    )
     assert new["number"] != li["number"] and new["name"] == "李华" and new["status"] == "valid"
     old = ok(world.client.get(f"/api/v1/certificates/{li['number']}"))
     assert (old["valid"], old["status"], old["revoked_reason"], old["name"]) == (False, "revoked", "原证书遗失", "李华")
     assert ok(world.client.get(f"/api/v1/certificates/{new['number']}"))["valid"] is True
-    ok(world.client.post(f"/api/v1/certificates/{new['id']}/revoke", json={"reason": "获奖资格取消"}, headers=org(world)))
+    ok(
+        world.client.post(
+            f"/api/v1/certificates/{new['id']}/revoke", json={"reason": "获奖资格取消"}, headers=org(world)
+        )
+    )
     assert ok(world.client.get(f"/api/v1/certificates/{new['number']}"))["revoked_reason"] == "获奖资格取消"
     # a revoked certificate is not printed, and the PDF does not issue a new one behind the organizer's back
     text = pdf_text(save(tmp_path, world.client.get(ev(world, "/certificates.pdf"), headers=org(world)).content))
     assert "李华" not in text
     from app.tables import AuditLog
 
-    actions = [r["action"] for r in world.run(AuditLog.select(AuditLog.action).where(AuditLog.action.like("certificate.%")))]
+    actions = [
+        r["action"] for r in world.run(AuditLog.select(AuditLog.action).where(AuditLog.action.like("certificate.%")))
+    ]
     assert actions.count("certificate.revoke") == 1 and actions.count("certificate.reissue") == 1
 
 
@@ -166,12 +212,17 @@ def test_school_gets_only_its_own(world, tmp_path):
     assert pdf_pages(path) == 3
     text = pdf_text(path)
     assert "王小明" in text and "阿依古丽·买买提" in text and "张三" in text and "李华" not in text
-    assert world.client.get(ev(world, "/certificates.pdf?school_code=HK02"), headers=world.headers("hk01")).status_code == 403
+    assert (
+        world.client.get(ev(world, "/certificates.pdf?school_code=HK02"), headers=world.headers("hk01")).status_code
+        == 403
+    )
     assert world.client.get(ev(world, "/certificates.pdf"), headers=world.headers("haikou")).status_code == 403
     assert world.client.get(ev(world, "/certificates.pdf")).status_code == 401
     assert world.client.get(ev(world, "/certificates/check"), headers=world.headers("hk01")).status_code == 403
     # the organizer may ask for one school
-    org_pdf = save(tmp_path, world.client.get(ev(world, "/certificates.pdf?school_code=hk02"), headers=org(world)).content, "o.pdf")
+    org_pdf = save(
+        tmp_path, world.client.get(ev(world, "/certificates.pdf?school_code=hk02"), headers=org(world)).content, "o.pdf"
+    )
     assert pdf_pages(org_pdf) == 1 and "李华" in pdf_text(org_pdf)
 
 
@@ -179,7 +230,10 @@ def test_verification_is_rate_limited(world):
     awarded(world)
     ok(world.client.post(ev(world, "/certificates/issue"), headers=org(world)))
     number = ok(world.client.get(ev(world, "/certificates"), headers=org(world)))[0]["number"]
-    codes = [world.client.get(f"/api/v1/certificates/{number}").status_code for _ in range(certificates.VERIFY_LIMIT_PER_MINUTE)]
+    codes = [
+        world.client.get(f"/api/v1/certificates/{number}").status_code
+        for _ in range(certificates.VERIFY_LIMIT_PER_MINUTE)
+    ]
     assert codes == [200] * certificates.VERIFY_LIMIT_PER_MINUTE
     refused = world.client.get(f"/api/v1/certificates/{number}")
     assert refused.status_code == 429 and refused.json()["detail"] == "查询过于频繁，请一分钟后再试。"
@@ -212,8 +266,13 @@ def test_fallback_font_makes_a_name_printable(world, tmp_path):
     sans = default_font_path("sans")
     font = subset.load_font(str(sans), subset.Options())
     subsetter = subset.Subsetter(subset.Options())
-    keep = {ord(c) for c in "荣誉证书同学你的作品《》在中获一二三等奖特发此证以资鼓励组委会年月日扫码或输入编号验证：·・ "}
-    keep |= set(range(0x20, 0x7F)) | {ord(c) for c in "王小明阿依古丽李华张三校园雨水花园设计红树林秘密智能浇花器数学物理与天文初高海口市第一南华侨02615青少科技创新大赛"}
+    keep = {
+        ord(c) for c in "荣誉证书同学你的作品《》在中获一二三等奖特发此证以资鼓励组委会年月日扫码或输入编号验证：·・ "
+    }
+    keep |= set(range(0x20, 0x7F)) | {
+        ord(c)
+        for c in "王小明阿依古丽李华张三校园雨水花园设计红树林秘密智能浇花器数学物理与天文初高海口市第一南华侨02615青少科技创新大赛"
+    }
     subsetter.populate(unicodes=keep)
     subsetter.subset(font)
     path = tmp_path / "mini.otf"
@@ -224,7 +283,11 @@ def test_fallback_font_makes_a_name_printable(world, tmp_path):
     check = ok(world.client.get(ev(world, "/certificates/check"), headers=org(world)))
     names = {(u["name"], "".join(u["characters"])) for u in check["unprintable"]}
     assert ("阿依古丽·买买提", "买提") in names and (RARE, "𠮷田春") in names
-    ok(world.client.put(ev(world, "/certificate-templates/award"), json={"fallback_font": "builtin:sans"}, headers=org(world)))
+    ok(
+        world.client.put(
+            ev(world, "/certificate-templates/award"), json={"fallback_font": "builtin:sans"}, headers=org(world)
+        )
+    )
     check = ok(world.client.get(ev(world, "/certificates/check"), headers=org(world)))
     assert [(u["name"], u["characters"]) for u in check["unprintable"]] == [(RARE, ["𠮷"])]
     pdf = save(tmp_path, world.client.get(ev(world, "/certificates.pdf"), headers=org(world)).content)
@@ -238,14 +301,32 @@ def test_template_validation(world):
     response = world.client.put(ev(world, "/certificate-templates/award"), json=body, headers=org(world))
     assert response.status_code == 422
     assert response.json()["detail"] == "第 1 个字段的横坐标必须在 0 到 297.0 之间。"
-    response = world.client.put(ev(world, "/certificate-templates/award"), json={"fields": [{"type": "qr", "x": 10, "y": 10, "w": 8}]},
-                                headers=org(world))
+    response = world.client.put(
+        ev(world, "/certificate-templates/award"),
+        json={"fields": [{"type": "qr", "x": 10, "y": 10, "w": 8}]},
+        headers=org(world),
+    )
     assert response.status_code == 422 and response.json()["detail"] == "二维码边长至少 12 毫米，手机才能可靠扫描。"
     assert world.client.put(ev(world, "/certificate-templates/nope"), json={}, headers=org(world)).status_code == 422
-    assert world.client.put(ev(world, "/certificate-templates/award"), json={"font": "font:999"}, headers=org(world)).status_code == 422
-    saved = ok(world.client.put(ev(world, "/certificate-templates/award"), json={"orientation": "P", "fields": [
-        {"type": "name", "x": 20, "y": 100, "w": 170, "size": 30, "align": "C"}, {"type": "text", "x": 0, "y": 0, "text": "  "}]},
-        headers=org(world)))
+    assert (
+        world.client.put(
+            ev(world, "/certificate-templates/award"), json={"font": "font:999"}, headers=org(world)
+        ).status_code
+        == 422
+    )
+    saved = ok(
+        world.client.put(
+            ev(world, "/certificate-templates/award"),
+            json={
+                "orientation": "P",
+                "fields": [
+                    {"type": "name", "x": 20, "y": 100, "w": 170, "size": 30, "align": "C"},
+                    {"type": "text", "x": 0, "y": 0, "text": "  "},
+                ],
+            },
+            headers=org(world),
+        )
+    )
     assert saved["stored"] is True and saved["orientation"] == "P"
     assert [(f["type"], f["x"], f["align"]) for f in saved["fields"]] == [("name", 20.0, "C")]
 
@@ -272,7 +353,9 @@ def test_results_workbook_by_school_and_for_one_school(world):
         ("海口市", "海口市第一中学", "二等奖", "张三"),
     ]
     assert sheet.column_dimensions["A"].width == 24 and rows[0]["得分"] == 70
-    one = openpyxl.load_workbook(io.BytesIO(world.client.get(ev(world, "/results.xlsx?school_code=hk02"), headers=org(world)).content))
+    one = openpyxl.load_workbook(
+        io.BytesIO(world.client.get(ev(world, "/results.xlsx?school_code=hk02"), headers=org(world)).content)
+    )
     assert one.sheetnames == ["海南华侨中学"]
     assert [r[7] for r in one.active.iter_rows(min_row=2, values_only=True)] == ["李华"]
     assert world.client.get(ev(world, "/results.xlsx?school_code=NOPE"), headers=org(world)).status_code == 404
@@ -280,28 +363,45 @@ def test_results_workbook_by_school_and_for_one_school(world):
 
 def test_adviser_and_participation_certificates(world, tmp_path):
     ids = awarded(world, finalize=False)
-    ok(world.client.post(ev(world, "/awards/adjust"), json={"entry_id": ids["li"], "award": None, "reason": "材料不符合要求"},
-                         headers=org(world)))
+    ok(
+        world.client.post(
+            ev(world, "/awards/adjust"),
+            json={"entry_id": ids["li"], "award": None, "reason": "材料不符合要求"},
+            headers=org(world),
+        )
+    )
     ok(world.client.post(ev(world, "/finalize"), headers=org(world)))
     Certificate = certificates.Certificate
     # reading never issues: the check, a GET of the PDF (organizer or school), the page
     check = ok(world.client.get(ev(world, "/certificates/check?kind=adviser"), headers=org(world)))
     assert (check["certificates"], check["pending"]) == (1, 1)
-    assert world.client.get(ev(world, "/certificates.pdf?kind=adviser"), headers=org(world)).headers["x-certificate-pages"] == "0"
-    assert world.client.get(ev(world, "/certificates.pdf?kind=participation"), headers=world.headers("hk02")).headers[
-        "x-certificate-pages"] == "0"
+    assert (
+        world.client.get(ev(world, "/certificates.pdf?kind=adviser"), headers=org(world)).headers["x-certificate-pages"]
+        == "0"
+    )
+    assert (
+        world.client.get(ev(world, "/certificates.pdf?kind=participation"), headers=world.headers("hk02")).headers[
+            "x-certificate-pages"
+        ]
+        == "0"
+    )
     world.login_page("org").get(f"/events/{world.event_id}/judging/certificates/?kind=participation")
     assert world.run(Certificate.count().where(Certificate.kind != "award")) == 0
     # camp certificates only for camps: 422 for this innovation contest, by any route
-    for response in (world.client.get(ev(world, "/certificates.pdf?kind=camp"), headers=world.headers("hk01")),
-                     world.client.get(ev(world, "/certificates/check?kind=camp"), headers=org(world)),
-                     world.client.post(ev(world, "/certificates/issue?kind=camp"), headers=org(world)),
-                     world.client.post(ev(world, "/certificate-batches"), json={"kind": "camp"}, headers=org(world))):
+    for response in (
+        world.client.get(ev(world, "/certificates.pdf?kind=camp"), headers=world.headers("hk01")),
+        world.client.get(ev(world, "/certificates/check?kind=camp"), headers=org(world)),
+        world.client.post(ev(world, "/certificates/issue?kind=camp"), headers=org(world)),
+        world.client.post(ev(world, "/certificate-batches"), json={"kind": "camp"}, headers=org(world)),
+    ):
         assert response.status_code == 422, response.text
         assert response.json()["detail"] == "结营证书只适用于科学营，本赛事不是科学营。"
     assert world.run(Certificate.count().where(Certificate.kind == "camp")) == 0
     # a school cannot issue; the organizer does, explicitly
-    assert world.client.post(ev(world, "/certificates/issue?kind=adviser"), headers=world.headers("hk01")).status_code == 403
+    assert (
+        world.client.post(ev(world, "/certificates/issue?kind=adviser"), headers=world.headers("hk01")).status_code
+        == 403
+    )
     assert ok(world.client.post(ev(world, "/certificates/issue?kind=adviser"), headers=org(world)))["issued"] == 1
     assert ok(world.client.post(ev(world, "/certificates/issue?kind=participation"), headers=org(world)))["issued"] == 1
     adviser = world.client.get(ev(world, "/certificates.pdf?kind=adviser"), headers=org(world))
@@ -310,14 +410,21 @@ def test_adviser_and_participation_certificates(world, tmp_path):
     assert "陈老师老师：" in text and "优秀辅导教师" in text and "您指导的学生作品《校园雨水花园的设计》" in text
     number = re.search(r"证书编号：(XM2026(?:-[0-9A-Z]{4}){4})", text).group(1)
     found = ok(world.client.get(f"/api/v1/certificates/{number}"))
-    assert (found["kind"], found["award"], found["award_label"], found["name"]) == ("adviser", "first", "优秀辅导教师", "陈老师")
+    assert (found["kind"], found["award"], found["award_label"], found["name"]) == (
+        "adviser",
+        "first",
+        "优秀辅导教师",
+        "陈老师",
+    )
     # the entry whose award was taken away: a participation certificate, no award certificate
     participation = world.client.get(ev(world, "/certificates.pdf?kind=participation"), headers=org(world))
     assert participation.headers["x-certificate-pages"] == "1"
     text = pdf_text(save(tmp_path, participation.content, "p.pdf"))
     assert "参 赛 证 书" in text or "参赛证书" in text
     assert "李华同学：" in text and "参加2026年海南省青少年科技创新大赛（数学 · 初中组）" in text
-    award_text = pdf_text(save(tmp_path, world.client.get(ev(world, "/certificates.pdf"), headers=org(world)).content, "a.pdf"))
+    award_text = pdf_text(
+        save(tmp_path, world.client.get(ev(world, "/certificates.pdf"), headers=org(world)).content, "a.pdf")
+    )
     assert "李华" not in award_text and award_text.count("同学：") == 3
     assert world.client.get(ev(world, "/certificates.pdf?kind=nope"), headers=org(world)).status_code == 422
 
@@ -329,7 +436,13 @@ def test_changed_results_after_unlock_revoke_what_no_longer_holds(world):
     ok(world.client.post(ev(world, "/unlock"), json={"reason": "异议成立"}, headers=org(world)))
     # while unlocked, nothing can be printed
     assert world.client.get(ev(world, "/certificates.pdf"), headers=org(world)).status_code == 409
-    ok(world.client.post(ev(world, "/awards/adjust"), json={"entry_id": ids["li"], "award": "first", "reason": "复核后提高"}, headers=org(world)))
+    ok(
+        world.client.post(
+            ev(world, "/awards/adjust"),
+            json={"entry_id": ids["li"], "award": "first", "reason": "复核后提高"},
+            headers=org(world),
+        )
+    )
     ok(world.client.post(ev(world, "/finalize"), headers=org(world)))
     # the new finalization already issued 李华's first-prize certificate and revoked the second-prize one
     answer = ok(world.client.post(ev(world, "/certificates/issue"), headers=org(world)))
@@ -358,16 +471,31 @@ def test_background_batch_through_the_api(world, tmp_path):
     pdf = world.client.get(f"/api/v1/certificate-batches/{mine['id']}/file", headers=world.headers("hk01"))
     assert pdf.status_code == 200 and pdf_pages(save(tmp_path, pdf.content)) == 3
     # another school cannot see it; a school cannot ask for another school's batch
-    assert world.client.get(f"/api/v1/certificate-batches/{mine['id']}", headers=world.headers("hk02")).status_code == 404
-    assert world.client.post(ev(world, "/certificate-batches"), json={"school_code": "HK02"}, headers=world.headers("hk01")).status_code == 403
+    assert (
+        world.client.get(f"/api/v1/certificate-batches/{mine['id']}", headers=world.headers("hk02")).status_code == 404
+    )
+    assert (
+        world.client.post(
+            ev(world, "/certificate-batches"), json={"school_code": "HK02"}, headers=world.headers("hk01")
+        ).status_code
+        == 403
+    )
     # the organizer's batch for one category
-    batch = ok(world.client.post(ev(world, "/certificate-batches"), json={"category_code": "ph"}, headers=org(world)), 202)
+    batch = ok(
+        world.client.post(ev(world, "/certificate-batches"), json={"category_code": "ph"}, headers=org(world)), 202
+    )
     for _ in range(100):
         status = ok(world.client.get(f"/api/v1/certificate-batches/{batch['id']}", headers=org(world)))
         if status["status"] == "done":
             break
         time.sleep(0.1)
-    text = pdf_text(save(tmp_path, world.client.get(f"/api/v1/certificate-batches/{batch['id']}/file", headers=org(world)).content, "ph.pdf"))
+    text = pdf_text(
+        save(
+            tmp_path,
+            world.client.get(f"/api/v1/certificate-batches/{batch['id']}/file", headers=org(world)).content,
+            "ph.pdf",
+        )
+    )
     assert status["total"] == 1 and "张三同学：" in text
 
 
@@ -384,21 +512,35 @@ def wait_batch(world, batch_id: int, headers: dict) -> dict:
 
 def test_batches_made_before_a_change_are_out_of_date(world, tmp_path):
     awarded(world)
-    first = wait_batch(world, ok(world.client.post(ev(world, "/certificate-batches"), json={}, headers=org(world)), 202)["id"], org(world))
+    first = wait_batch(
+        world,
+        ok(world.client.post(ev(world, "/certificate-batches"), json={}, headers=org(world)), 202)["id"],
+        org(world),
+    )
     assert (first["status"], first["stale"]) == ("done", False)
     assert world.client.get(f"/api/v1/certificate-batches/{first['id']}/file", headers=org(world)).status_code == 200
     # a school's batch made before the revoke, too
-    school = wait_batch(world, ok(world.client.post(ev(world, "/certificate-batches"), json={}, headers=world.headers("hk02")), 202)["id"],
-                        world.headers("hk02"))
+    school = wait_batch(
+        world,
+        ok(world.client.post(ev(world, "/certificate-batches"), json={}, headers=world.headers("hk02")), 202)["id"],
+        world.headers("hk02"),
+    )
     li = next(r for r in ok(world.client.get(ev(world, "/certificates"), headers=org(world))) if r["name"] == "李华")
     ok(world.client.post(f"/api/v1/certificates/{li['id']}/revoke", json={"reason": "重复颁发"}, headers=org(world)))
     for batch_id, headers in ((first["id"], org(world)), (school["id"], world.headers("hk02"))):
         assert ok(world.client.get(f"/api/v1/certificate-batches/{batch_id}", headers=headers))["stale"] is True
         refused = world.client.get(f"/api/v1/certificate-batches/{batch_id}/file", headers=headers)
         assert refused.status_code == 409
-        assert refused.json()["detail"] == "这份证书 PDF 已过期：生成之后有证书颁发、作废、补发或结果重新定稿。请重新生成一份。"
+        assert (
+            refused.json()["detail"]
+            == "这份证书 PDF 已过期：生成之后有证书颁发、作废、补发或结果重新定稿。请重新生成一份。"
+        )
     # a new batch is current and leaves the revoked one out
-    fresh = wait_batch(world, ok(world.client.post(ev(world, "/certificate-batches"), json={}, headers=org(world)), 202)["id"], org(world))
+    fresh = wait_batch(
+        world,
+        ok(world.client.post(ev(world, "/certificate-batches"), json={}, headers=org(world)), 202)["id"],
+        org(world),
+    )
     assert (fresh["stale"], fresh["total"]) == (False, 3)
     response = world.client.get(f"/api/v1/certificate-batches/{fresh['id']}/file", headers=org(world))
     assert response.status_code == 200 and "李华" not in pdf_text(save(tmp_path, response.content))
@@ -417,15 +559,25 @@ def test_reissue_a_certificate_revoked_by_mistake_and_print_one(world, tmp_path)
     assert one.status_code == 200
     path = save(tmp_path, one.content)
     assert pdf_pages(path) == 1 and "李华同学：" in pdf_text(path) and li["number"] in pdf_text(path)
-    assert world.client.get(f"/api/v1/certificates/{li['id']}/certificate.pdf", headers=world.headers("hk02")).status_code == 403
+    assert (
+        world.client.get(f"/api/v1/certificates/{li['id']}/certificate.pdf", headers=world.headers("hk02")).status_code
+        == 403
+    )
     ok(world.client.post(f"/api/v1/certificates/{li['id']}/revoke", json={"reason": "误操作"}, headers=org(world)))
     refused = world.client.get(f"/api/v1/certificates/{li['id']}/certificate.pdf", headers=org(world))
     assert refused.status_code == 409 and refused.json()["detail"] == "这张证书已经作废，不能打印。"
-    new = ok(world.client.post(f"/api/v1/certificates/{li['id']}/reissue", json={"reason": "误作废，恢复"}, headers=org(world)), 201)
+    new = ok(
+        world.client.post(
+            f"/api/v1/certificates/{li['id']}/reissue", json={"reason": "误作废，恢复"}, headers=org(world)
+        ),
+        201,
+    )
     assert new["number"] != li["number"] and (new["name"], new["award"], new["status"]) == ("李华", "second", "valid")
     old = ok(world.client.get(f"/api/v1/certificates/{li['number']}"))
     assert (old["valid"], old["revoked_reason"]) == (False, "误操作")  # the old number stays revoked
-    again = world.client.post(f"/api/v1/certificates/{li['id']}/reissue", json={"reason": "再来一张"}, headers=org(world))
+    again = world.client.post(
+        f"/api/v1/certificates/{li['id']}/reissue", json={"reason": "再来一张"}, headers=org(world)
+    )
     assert again.status_code == 409 and again.json()["detail"] == "李华 已有一张有效的获奖证书，不能再补发。"
 
 
@@ -435,21 +587,44 @@ def test_template_free_text_colours_and_empty_templates_are_checked(world):
 
     name = {"type": "name", "x": 20, "y": 60, "w": 200, "size": 24}
     for text, detail in (
-            ("{name.__class__}", "第 2 个字段的文字中有无效的占位符 {name.__class__}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number}。"),
-            ("{name!r}", "第 2 个字段的文字中有无效的占位符 {name!r}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number}。"),
-            ("{holder}", "第 2 个字段的文字中有无效的占位符 {holder}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number}。"),
-            ("{0}", "第 2 个字段的文字中有无效的占位符 {0}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number}。"),
-            ("特发此证{", "第 2 个字段的文字中花括号不成对：占位符写成 {name}，文字里不要单独使用 { 或 }。"),
-            ("}{name}", "第 2 个字段的文字中花括号不成对：占位符写成 {name}，文字里不要单独使用 { 或 }。")):
+        (
+            "{name.__class__}",
+            "第 2 个字段的文字中有无效的占位符 {name.__class__}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number}。",
+        ),
+        (
+            "{name!r}",
+            "第 2 个字段的文字中有无效的占位符 {name!r}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number}。",
+        ),
+        (
+            "{holder}",
+            "第 2 个字段的文字中有无效的占位符 {holder}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number}。",
+        ),
+        (
+            "{0}",
+            "第 2 个字段的文字中有无效的占位符 {0}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number}。",
+        ),
+        ("特发此证{", "第 2 个字段的文字中花括号不成对：占位符写成 {name}，文字里不要单独使用 { 或 }。"),
+        ("}{name}", "第 2 个字段的文字中花括号不成对：占位符写成 {name}，文字里不要单独使用 { 或 }。"),
+    ):
         response = put([name, {"type": "text", "x": 20, "y": 80, "w": 200, "size": 16, "text": text}])
         assert response.status_code == 422, text
         assert response.json()["detail"] == detail
         assert response.json()["errors"][0]["field"] == "fields.1"
     response = put([{**name, "color": "reddish"}])
-    assert response.status_code == 422 and response.json()["detail"] == "第 1 个字段的颜色“reddish”无效：请写成 #RRGGBB，例如 #B22222。"
+    assert (
+        response.status_code == 422
+        and response.json()["detail"] == "第 1 个字段的颜色“reddish”无效：请写成 #RRGGBB，例如 #B22222。"
+    )
     response = put([])
     assert response.status_code == 422 and response.json()["detail"] == "模板至少要有一个字段（例如姓名）。"
-    saved = ok(put([{**name, "color": "#b22"}, {"type": "text", "x": 20, "y": 80, "w": 200, "size": 16, "text": "《{title}》{{荣誉}}"}]))
+    saved = ok(
+        put(
+            [
+                {**name, "color": "#b22"},
+                {"type": "text", "x": 20, "y": 80, "w": 200, "size": 16, "text": "《{title}》{{荣誉}}"},
+            ]
+        )
+    )
     assert saved["fields"][0]["color"] == "#BB2222" and saved["fields"][1]["text"] == "《{title}》{{荣誉}}"
     from judging.certificates.render import field_text
 
@@ -459,13 +634,17 @@ def test_template_free_text_colours_and_empty_templates_are_checked(world):
 
 def test_texts_that_do_not_fit_are_reported_and_long_titles_wrap(world, tmp_path):
     awarded(world)
-    fields = [{"type": "name", "x": 20, "y": 40, "w": 30, "size": 24, "shrink": False},
-              {"type": "title", "x": 20, "y": 80, "w": 25, "size": 20, "shrink": True},
-              {"type": "number", "x": 20, "y": 180, "w": 200, "size": 9}]
+    fields = [
+        {"type": "name", "x": 20, "y": 40, "w": 30, "size": 24, "shrink": False},
+        {"type": "title", "x": 20, "y": 80, "w": 25, "size": 20, "shrink": True},
+        {"type": "number", "x": 20, "y": 180, "w": 200, "size": 9},
+    ]
     ok(world.client.put(ev(world, "/certificate-templates/award"), json={"fields": fields}, headers=org(world)))
     check = ok(world.client.get(ev(world, "/certificates/check"), headers=org(world)))
     # 阿依古丽·买买提 needs about 60 mm at 24 pt: more than the 30 mm box, and shrinking is off
-    assert [(o["name"], o["field"], o["holder"]) for o in check["overflow"]] == [("阿依古丽·买买提", "name", "阿依古丽·买买提")]
+    assert [(o["name"], o["field"], o["holder"]) for o in check["overflow"]] == [
+        ("阿依古丽·买买提", "name", "阿依古丽·买买提")
+    ]
     assert (check["certificates"], check["printable"]) == (5, 3)
     response = world.client.get(ev(world, "/certificates.pdf"), headers=org(world))
     assert response.headers["x-unprintable"] == "2" and response.headers["x-certificate-pages"] == "3"
@@ -486,8 +665,17 @@ def test_texts_that_do_not_fit_are_reported_and_long_titles_wrap(world, tmp_path
 
 def test_verification_base_url_warning():
     warn = certificates.base_url_warning
-    for url in ("http://127.0.0.1:8793", "https://127.0.0.1", "https://192.168.1.20:8443", "https://10.0.0.5", "https://localhost",
-                "https://xinmiao.local", "https://laptop", "http://xinmiao.example.org", "https://[::1]:8443"):
+    for url in (
+        "http://127.0.0.1:8793",
+        "https://127.0.0.1",
+        "https://192.168.1.20:8443",
+        "https://10.0.0.5",
+        "https://localhost",
+        "https://xinmiao.local",
+        "https://laptop",
+        "http://xinmiao.example.org",
+        "https://[::1]:8443",
+    ):
         assert warn(url) == f"证书二维码将指向 {url}，手机扫码可能无法打开；请在模板中填写公网验证网址。", url
     assert warn("https://xinmiao.example.org") is None and warn("https://zs.hainan.edu.cn/xm") is None
 
@@ -517,7 +705,12 @@ def test_a_ttc_font_collection_is_accepted(world, tmp_path):
     data = out.getvalue()
     assert data[:4] == b"ttcf"
     info = world.run(certificates.upload_font(world.org, world.event_id, "two.ttc", data, index=1))
-    assert (info["format"], info["glyphs"], info["collection_fonts"], info["filename"]) == ("otf", 95 + 7, 2, "two.ttc#1")
+    assert (info["format"], info["glyphs"], info["collection_fonts"], info["filename"]) == (
+        "otf",
+        95 + 7,
+        2,
+        "two.ttc#1",
+    )
     first = world.run(certificates.upload_font(world.org, world.event_id, "two.ttc", data))
     assert first["glyphs"] == 95 + 3
     try:
@@ -526,8 +719,13 @@ def test_a_ttc_font_collection_is_accepted(world, tmp_path):
     except certificates.ValidationFailed as exc:
         assert exc.message == "字体集里有 2 个字体，序号必须在 0 到 1 之间。"
     # the extracted font is embedded by fpdf2: a name it has prints
-    ok(world.client.put(ev(world, "/certificate-templates/award"), json={
-        "font": info["ref"], "fields": [{"type": "name", "x": 20, "y": 60, "w": 200, "size": 24}]}, headers=org(world)))
+    ok(
+        world.client.put(
+            ev(world, "/certificate-templates/award"),
+            json={"font": info["ref"], "fields": [{"type": "name", "x": 20, "y": 60, "w": 200, "size": 24}]},
+            headers=org(world),
+        )
+    )
     path = save(tmp_path, world.client.get(ev(world, "/certificates.pdf?school_code=HK02"), headers=org(world)).content)
     assert "李华" in pdf_text(path)
     assert all(row[-5:-2] == ["yes", "yes", "yes"] for row in pdf_fonts(path))

@@ -2,6 +2,7 @@
 uploaded font, previews it, sees the coverage check, makes a batch in the background
 with progress, revokes and reissues; a school downloads its own; the public verifies
 on /verify."""
+
 from __future__ import annotations
 
 import io
@@ -33,32 +34,90 @@ def test_designer_background_preview_and_layout(world, tmp_path):
     text = text_of(page)
     assert "版面示意" in text and "背景图片" in text and "思源宋体（Noto Serif SC，内置）" in text
     # a background: not an image is refused, a PNG is stored
-    bad = client.post(f"{base}/background?kind=award", data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
-                      files={"file": ("bg.png", b"GIF89a....", "image/png")}, follow_redirects=True)
+    bad = client.post(
+        f"{base}/background?kind=award",
+        data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
+        files={"file": ("bg.png", b"GIF89a....", "image/png")},
+        follow_redirects=True,
+    )
     assert "背景图片必须是 PNG 或 JPEG 文件。" in text_of(bad)
-    good = client.post(f"{base}/background?kind=award", data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
-                       files={"file": ("bg.png", background_png(), "image/png")}, follow_redirects=True)
+    good = client.post(
+        f"{base}/background?kind=award",
+        data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
+        files={"file": ("bg.png", background_png(), "image/png")},
+        follow_redirects=True,
+    )
     assert "背景图片已上传" in text_of(good)
     template = world.run(certificates.get_template(world.event_id, "award"))
-    assert template["background_type"] == "png" and certificates.background_path(template).read_bytes() == background_png()
+    assert (
+        template["background_type"] == "png" and certificates.background_path(template).read_bytes() == background_png()
+    )
     # move the name to the centre, drop the school line, add a free text
     rows = template["fields"]
-    form: dict[str, list[str]] = {k: [] for k in ("f_type", "f_x", "f_y", "f_w", "f_h", "f_size", "f_align", "f_font", "f_color",
-                                                  "f_prefix", "f_suffix", "f_text")}
+    form: dict[str, list[str]] = {
+        k: []
+        for k in (
+            "f_type",
+            "f_x",
+            "f_y",
+            "f_w",
+            "f_h",
+            "f_size",
+            "f_align",
+            "f_font",
+            "f_color",
+            "f_prefix",
+            "f_suffix",
+            "f_text",
+        )
+    }
     shrink = []
-    for i, f in enumerate(rows + [{"type": "text", "x": 20, "y": 196, "w": 100, "h": 0, "size": 8, "align": "L", "font": "",
-                                    "color": "#333333", "prefix": "", "suffix": "", "text": "第{number}号"}]):
+    for i, f in enumerate(
+        rows
+        + [
+            {
+                "type": "text",
+                "x": 20,
+                "y": 196,
+                "w": 100,
+                "h": 0,
+                "size": 8,
+                "align": "L",
+                "font": "",
+                "color": "#333333",
+                "prefix": "",
+                "suffix": "",
+                "text": "第{number}号",
+            }
+        ]
+    ):
         keep_type = "" if f["type"] == "school" else f["type"]
-        values = {**f, "x": 20 if f["type"] == "name" else f["x"], "w": 257 if f["type"] == "name" else f["w"],
-                  "align": "C" if f["type"] == "name" else f["align"]}
+        values = {
+            **f,
+            "x": 20 if f["type"] == "name" else f["x"],
+            "w": 257 if f["type"] == "name" else f["w"],
+            "align": "C" if f["type"] == "name" else f["align"],
+        }
         form["f_type"].append(keep_type)
         for key in ("x", "y", "w", "h", "size", "align", "font", "color", "prefix", "suffix", "text"):
             form[f"f_{key}"].append(str(values[key]))
         shrink.append(str(i))
-    saved = client.post(f"{base}/design?kind=award", data={**form, "f_shrink": shrink, "page_format": "A4", "orientation": "L",
-                                                           "font": "builtin:serif", "fallback_font": "builtin:sans", "date_text": "2026年12月1日",
-                                                           "min_award": "first", "verify_base_url": "https://xinmiao.example.org",
-                                                           "_csrf_token": client.cookies.get("xinmiao_csrf")}, follow_redirects=False)
+    saved = client.post(
+        f"{base}/design?kind=award",
+        data={
+            **form,
+            "f_shrink": shrink,
+            "page_format": "A4",
+            "orientation": "L",
+            "font": "builtin:serif",
+            "fallback_font": "builtin:sans",
+            "date_text": "2026年12月1日",
+            "min_award": "first",
+            "verify_base_url": "https://xinmiao.example.org",
+            "_csrf_token": client.cookies.get("xinmiao_csrf"),
+        },
+        follow_redirects=False,
+    )
     assert saved.status_code == 303, saved.text
     template = world.run(certificates.get_template(world.event_id, "award"))
     types = [f["type"] for f in template["fields"]]
@@ -66,11 +125,22 @@ def test_designer_background_preview_and_layout(world, tmp_path):
     name = next(f for f in template["fields"] if f["type"] == "name")
     assert (name["x"], name["w"], name["align"]) == (20.0, 257.0, "C")
     assert (template["fallback_font"], template["date_text"], template["verify_base_url"]) == (
-        "builtin:sans", "2026年12月1日", "https://xinmiao.example.org")
+        "builtin:sans",
+        "2026年12月1日",
+        "https://xinmiao.example.org",
+    )
     # an invalid position is refused with the reason, nothing stored
     form["f_x"][0] = "999"
-    refused = client.post(f"{base}/design?kind=award", data={**form, "page_format": "A4", "orientation": "L", "font": "builtin:serif",
-                                                             "_csrf_token": client.cookies.get("xinmiao_csrf")})
+    refused = client.post(
+        f"{base}/design?kind=award",
+        data={
+            **form,
+            "page_format": "A4",
+            "orientation": "L",
+            "font": "builtin:serif",
+            "_csrf_token": client.cookies.get("xinmiao_csrf"),
+        },
+    )
     assert refused.status_code == 422 and "第 1 个字段的横坐标必须在 0 到 297.0 之间。" in text_of(refused)
     # preview before finalization: real data (the best-placed student), sample number
     preview = client.get(f"{base}/preview.pdf?kind=award")
@@ -111,8 +181,11 @@ def test_overview_check_batch_revoke_and_school_download(world, tmp_path):
     assert "阿依古丽·买买提同学：" in pdf_text(path)
     # one school's batch
     post(client, f"{base}/batches?kind=award", {"school_code": "HK02"})
-    second = world.run(certificates.CertificateBatch.select(certificates.CertificateBatch.id).order_by(
-        certificates.CertificateBatch.id, ascending=False).first())["id"]
+    second = world.run(
+        certificates.CertificateBatch.select(certificates.CertificateBatch.id)
+        .order_by(certificates.CertificateBatch.id, ascending=False)
+        .first()
+    )["id"]
     for _ in range(100):
         status = client.get(f"{base}/batches/{second}/status").json()
         if status["status"] == "done":
@@ -152,11 +225,15 @@ def test_public_verification_page(world):
     page = world.client.get(f"/verify/{wang['number'].lower()}")
     assert page.status_code == 200
     text = text_of(page)
-    assert "有效" in text and "阿依古丽·买买提" in text and "一等奖" in text and "2026年海南省青少年科技创新大赛" in text
+    assert (
+        "有效" in text and "阿依古丽·买买提" in text and "一等奖" in text and "2026年海南省青少年科技创新大赛" in text
+    )
     assert wang["number"] in text
     unknown = world.client.get("/verify/XM2026-AAAA-BBBB-CCCC-DDDD")
     assert unknown.status_code == 404 and "查无此证书" in text_of(unknown)
-    form = world.client.get("/verify/", params={"number": wang["number"].lower().replace("-", " ")}, follow_redirects=False)
+    form = world.client.get(
+        "/verify/", params={"number": wang["number"].lower().replace("-", " ")}, follow_redirects=False
+    )
     assert form.status_code == 303 and form.headers["location"] == f"/verify/{wang['number']}"
     english = world.client.get(f"/verify/{wang['number']}", headers={"Accept-Language": "en"})
     assert "Valid" in text_of(english) and "First prize" in text_of(english)
@@ -169,7 +246,11 @@ def test_reset_to_the_default_layout_on_a_portrait_page(world, tmp_path):
     awarded(world)
     client = world.login_page("org")
     base = f"/events/{world.event_id}/judging/certificates"
-    response = post(client, f"{base}/design?kind=award", {"page_format": "A5", "orientation": "P", "font": "builtin:sans", "reset": "1"})
+    response = post(
+        client,
+        f"{base}/design?kind=award",
+        {"page_format": "A5", "orientation": "P", "font": "builtin:sans", "reset": "1"},
+    )
     assert response.status_code == 303, text_of(response)
     template = world.run(certificates.get_template(world.event_id, "award"))
     assert (template["page_format"], template["orientation"], template["font"]) == ("A5", "P", "builtin:sans")
@@ -197,7 +278,9 @@ def test_overview_warnings_grouping_stale_batches_and_paging(world, tmp_path, mo
     warning = "证书二维码将指向 http://testserver.local，手机扫码可能无法打开；请在模板中填写公网验证网址。"
     # award certificates were issued at finalization; looking at the pages issues nothing more
     issued = world.run(certificates.Certificate.count())
-    assert issued > 0 and world.run(certificates.Certificate.count().where(certificates.Certificate.kind != "award")) == 0
+    assert (
+        issued > 0 and world.run(certificates.Certificate.count().where(certificates.Certificate.kind != "award")) == 0
+    )
     for kind in ("award", "participation", "adviser"):
         assert client.get(f"{base}/?kind={kind}").status_code == 200
     assert world.run(certificates.Certificate.count()) == issued
@@ -212,7 +295,9 @@ def test_overview_warnings_grouping_stale_batches_and_paging(world, tmp_path, mo
     post(client, f"{base}/batches?kind=award", {"school_code": "", "category_id": ""})
     batch_id = world.run(certificates.CertificateBatch.select(certificates.CertificateBatch.id).first())["id"]
     assert wait_done(client, base, batch_id)["status"] == "done"
-    cell = re.search(r'<td data-label="跳过" class="skipped">(.*?)</td>', client.get(f"{base}/?kind=award").text, re.S).group(1)
+    cell = re.search(
+        r'<td data-label="跳过" class="skipped">(.*?)</td>', client.get(f"{base}/?kind=award").text, re.S
+    ).group(1)
     assert cell == f"1：{RARE}"
     li = next(r for r in world.run(certificates.list_certificates(world.event_id, "award")) if r["name"] == "李华")
     post(client, f"{base}/{li['id']}/revoke?kind=award", {"reason": "重复颁发"})
@@ -241,7 +326,9 @@ def test_overview_warnings_grouping_stale_batches_and_paging(world, tmp_path, mo
     assert "第 3 / 3 页" in text_of(last) and len(re.findall(r'class="one-pdf"', last.text)) == 1
     # while unlocked: certificates issued earlier stay valid
     ok(world.client.post(ev(world, "/unlock"), json={"reason": "复核"}, headers=org(world)))
-    assert "结果已解锁：之前颁发的 5 张证书仍然有效；重新定稿后，结果有变化的证书才会作废并重新颁发。" in text_of(client.get(f"{base}/?kind=award"))
+    assert "结果已解锁：之前颁发的 5 张证书仍然有效；重新定稿后，结果有变化的证书才会作废并重新颁发。" in text_of(
+        client.get(f"{base}/?kind=award")
+    )
 
 
 def test_designer_date_background_ratio_and_font_uploads(world):
@@ -253,28 +340,48 @@ def test_designer_date_background_ratio_and_font_uploads(world):
     page = client.get(f"{base}/design?kind=award").text
     assert f'placeholder="{today_text()}"' in page and re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", today_text())
     # a square background on a landscape page: stretched, and said so
-    square = client.post(f"{base}/background?kind=award", data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
-                         files={"file": ("bg.png", background_png(800, 800), "image/png")}, follow_redirects=True)
+    square = client.post(
+        f"{base}/background?kind=award",
+        data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
+        files={"file": ("bg.png", background_png(800, 800), "image/png")},
+        follow_redirects=True,
+    )
     message = "背景图片的比例（800×800 像素）与纸张（297×210 毫米）不同，打印时会被拉伸铺满整页。请按纸张比例裁剪后重新上传，或改变纸张方向。"
     assert message in text_of(square)
     assert message in text_of(client.get(f"{base}/design?kind=award"))
-    client.post(f"{base}/background?kind=award", data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
-                files={"file": ("bg.png", background_png(), "image/png")}, follow_redirects=True)
+    client.post(
+        f"{base}/background?kind=award",
+        data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
+        files={"file": ("bg.png", background_png(), "image/png")},
+        follow_redirects=True,
+    )
     assert "背景图片的比例" not in text_of(client.get(f"{base}/design?kind=award"))
     # a font larger than 40 MB: a message about fonts, not about spreadsheets
-    big = client.post(f"{base}/fonts?kind=award", data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
-                      files={"file": ("huge.ttf", b"\0" * (41 * 1024 * 1024), "font/ttf")}, follow_redirects=True)
+    big = client.post(
+        f"{base}/fonts?kind=award",
+        data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
+        files={"file": ("huge.ttf", b"\0" * (41 * 1024 * 1024), "font/ttf")},
+        follow_redirects=True,
+    )
     text = text_of(big)
-    assert "字体文件超过 40 MB 上限。请上传单个字体文件，或从字体集中只导出需要的字体。" in text and "工作表" not in text
+    assert (
+        "字体文件超过 40 MB 上限。请上传单个字体文件，或从字体集中只导出需要的字体。" in text and "工作表" not in text
+    )
     # 30 MB is under the limit: refused for what it is (not a font), not for its size
-    junk = client.post(f"{base}/fonts?kind=award", data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
-                       files={"file": ("big.ttf", b"\0" * (30 * 1024 * 1024), "font/ttf")}, follow_redirects=True)
+    junk = client.post(
+        f"{base}/fonts?kind=award",
+        data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
+        files={"file": ("big.ttf", b"\0" * (30 * 1024 * 1024), "font/ttf")},
+        follow_redirects=True,
+    )
     assert "字体文件无效：请上传 TTF、OTF 或 TTC 字体（不支持 WOFF）。" in text_of(junk)
 
 
 def test_school_page_counts_and_names_who_is_left_out(world):
     awarded(world)
-    ok(world.client.post(ev(world, "/certificates/issue?kind=participation"), headers=org(world)))  # nobody: all awarded
+    ok(
+        world.client.post(ev(world, "/certificates/issue?kind=participation"), headers=org(world))
+    )  # nobody: all awarded
     client = world.login_page("org")
     fresh = lambda: type(client)(app=client.app, raise_server_exceptions=False)  # noqa: E731
     school = world.login_page("sy01", client=fresh())
@@ -287,5 +394,10 @@ def test_school_page_counts_and_names_who_is_left_out(world):
         text = text_of(school.get("/certificates/"))
         assert "本校应得 3 张，可下载 3 张。" in text and "下载获奖证书" in text and "无法打印" not in text
         response = school.get(f"/certificates/{world.event_id}/certificates.pdf?kind=award")
-        assert response.headers["content-disposition"].startswith('attachment; filename="certificates-1-award-HK01.pdf"')
-        assert "%E6%B5%B7%E5%8F%A3%E5%B8%82%E7%AC%AC%E4%B8%80%E4%B8%AD%E5%AD%A6.pdf" in response.headers["content-disposition"]
+        assert response.headers["content-disposition"].startswith(
+            'attachment; filename="certificates-1-award-HK01.pdf"'
+        )
+        assert (
+            "%E6%B5%B7%E5%8F%A3%E5%B8%82%E7%AC%AC%E4%B8%80%E4%B8%AD%E5%AD%A6.pdf"
+            in response.headers["content-disposition"]
+        )

@@ -1,5 +1,6 @@
 """Judges and assignment through the JSON API: judges with their categories and conflicts,
 k judges per entry never conflicted with even loads, regeneration and manual moves."""
+
 from __future__ import annotations
 
 import itertools
@@ -29,7 +30,9 @@ from tests.judging.api import (
 def test_add_judges(world):
     from app.accounts import services as accounts
 
-    judge = add_judge(world, "prof", ["ma", "PH"], school_code="HK01", conflict_schools=["SY01"], conflict_advisers=["王老师"])
+    judge = add_judge(
+        world, "prof", ["ma", "PH"], school_code="HK01", conflict_schools=["SY01"], conflict_advisers=["王老师"]
+    )
     listed = ok(world.client.get(ev(world, "/judges"), headers=org(world)))
     assert len(listed) == 1
     row = listed[0]
@@ -52,7 +55,9 @@ def test_add_judges(world):
     assert add_judge(world, "j2", ["MA"], expect=422, create=False, school_code="NOPE")["detail"]
     assert add_judge(world, "j2", ["MA"], expect=422, create=False, conflict_schools=["NOPE"])["detail"]
     # only organizers
-    response = world.client.post(ev(world, "/judges"), json={"username": "j2", "category_codes": ["MA"]}, headers=world.headers("hk01"))
+    response = world.client.post(
+        ev(world, "/judges"), json={"username": "j2", "category_codes": ["MA"]}, headers=world.headers("hk01")
+    )
     assert response.status_code == 403
 
 
@@ -65,18 +70,21 @@ def test_generate_gives_k_judges_never_conflicted_with_even_loads(world):
     hk02 = [new_entry(world, "HK02", advisers=["王老师"] if i < 2 else ["李老师"]) for i in range(4)]
     sy01 = [new_entry(world, "SY01") for _ in range(4)]
     ma = hk01 + hk02 + sy01
-    j1 = add_judge(world, "j1", ["MA"], school_code="HK01")           # own school HK01
-    j2 = add_judge(world, "j2", ["MA"], school_code="SY01")           # own school SY01
-    j3 = add_judge(world, "j3", ["MA"], conflict_schools=["HK02"])    # declared school
+    j1 = add_judge(world, "j1", ["MA"], school_code="HK01")  # own school HK01
+    j2 = add_judge(world, "j2", ["MA"], school_code="SY01")  # own school SY01
+    j3 = add_judge(world, "j3", ["MA"], conflict_schools=["HK02"])  # declared school
     j4 = add_judge(world, "j4", ["MA"], conflict_advisers=["王老师"])  # declared adviser
-    j5 = add_judge(world, "j5", ["MA"], conflict_entries=[hk01[0]])   # declared entry
+    j5 = add_judge(world, "j5", ["MA"], conflict_entries=[hk01[0]])  # declared entry
     j6 = add_judge(world, "j6", ["MA", "PH"])
     j7 = add_judge(world, "j7", ["PH"], school_code="HK02")
     # 3 PH entries: only j6 and j7 judge PH, and j7 may not judge HK02's
     ph = [new_entry(world, code, category="PH") for code in ("HK01", "HK02", "SY01")]
     # a draft of a school is not approved: never assigned
-    world.run(__import__("competitions.registration.services", fromlist=["x"]).create_entry(
-        world.principal("hk01"), world.event_id, {"title": "草稿作品", "category": "MA", "division": "初中"}))
+    world.run(
+        __import__("competitions.registration.services", fromlist=["x"]).create_entry(
+            world.principal("hk01"), world.event_id, {"title": "草稿作品", "category": "MA", "division": "初中"}
+        )
+    )
 
     answer = generate(world, 3)
     got = pairs(world)
@@ -91,7 +99,10 @@ def test_generate_gives_k_judges_never_conflicted_with_even_loads(world):
     assert judges_of[ph[1]] == {j6}
     # the PH entries that could not get 3 judges are reported, not skipped silently
     assert sorted((u["entry_id"], u["assigned"], u["needed"]) for u in answer["unassigned_entries"]) == [
-        (ph[0], 2, 3), (ph[1], 1, 3), (ph[2], 2, 3)]
+        (ph[0], 2, 3),
+        (ph[1], 1, 3),
+        (ph[2], 2, 3),
+    ]
     assert all(u["code"].startswith("PH-") for u in answer["unassigned_entries"])
     # judges only judge their categories
     assert all(j in (j6, j7) for e in ph for j in judges_of[e])
@@ -124,7 +135,12 @@ def test_generate_gives_k_judges_never_conflicted_with_even_loads(world):
     assert sorted((s["judge_id"], len(s["entries"])) for s in sheets) == sorted(load.items())
     assert all(e["category_code"] in ("MA", "PH") for s in sheets for e in s["entries"])
     # only organizers generate
-    assert world.client.post(ev(world, "/assignments/generate"), json={"judges_per_entry": 3}, headers=world.headers("j1")).status_code == 403
+    assert (
+        world.client.post(
+            ev(world, "/assignments/generate"), json={"judges_per_entry": 3}, headers=world.headers("j1")
+        ).status_code
+        == 403
+    )
     generate(world, 0, expect=422)
     generate(world, 21, expect=422)
 
@@ -184,7 +200,9 @@ def test_regenerate_keeps_scored_assignments_and_manual_moves_are_checked(world)
     target = assignment_id(world, e3, ja)
 
     def move(assignment: int, judge: int, user: str = "org"):
-        return world.client.post(f"/api/v1/assignments/{assignment}/move", json={"judge_id": judge}, headers=world.headers(user))
+        return world.client.post(
+            f"/api/v1/assignments/{assignment}/move", json={"judge_id": judge}, headers=world.headers(user)
+        )
 
     # jc is at SY01, e3's school -> 422 with the reason; jd does not judge MA -> 422; not a judge of the event -> 422
     response = move(target, jc)

@@ -1,6 +1,7 @@
 """Assignment (judging/panels/assignments.py) through the service: a judge with a conflict is
 never assigned an entry of their school, city or declared adviser; k judges per entry where
 eligibility allows, loads even; manual moves checked the same way; nothing after publication."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -57,13 +58,14 @@ def test_shortfalls_are_reported_when_too_few_judges_are_eligible(world, panel):
     # three eligible judges per entry: 6 x 3 = 18 sheets, every entry one short
     assert answer["assignments"] == 18
     assert sorted((u["entry_id"], u["assigned"], u["needed"]) for u in answer["unassigned_entries"]) == sorted(
-        (e, 3, 4) for e in sum(entries.values(), []))
+        (e, 3, 4) for e in sum(entries.values(), [])
+    )
 
 
 def test_city_and_adviser_conflicts(world, panel):
     entries, judges = panel
-    factories.judge(world, "decl", ["MA"], conflict_advisers=["王老师"])         # only the adviser now
-    factories.judge(world, "haikou_judge", ["MA"], city="海口")                  # 海口 is 海口市
+    factories.judge(world, "decl", ["MA"], conflict_advisers=["王老师"])  # only the adviser now
+    factories.judge(world, "haikou_judge", ["MA"], city="海口")  # 海口 is 海口市
     world.run(events.update_event(world.org, world.event_id, {"judge_city_conflict": True}))
     world.run(assignments.generate(world.org, world.event_id, 3))
     got = pairs(world)
@@ -73,7 +75,7 @@ def test_city_and_adviser_conflicts(world, panel):
     assert {e for e, j in got if j == judges["hk"]} == set(entries["SY01"])
     # the adviser conflict covers one entry
     assert (entries["HK02"][1], judges["decl"]) not in got
-    assert (entries["HK02"][0], judges["decl"]) in got       # declared school no longer: eligible and needed (k = 3)
+    assert (entries["HK02"][0], judges["decl"]) in got  # declared school no longer: eligible and needed (k = 3)
 
 
 def test_judges_per_entry_must_be_between_1_and_20(world):

@@ -1,6 +1,7 @@
 """Judging pages of the panel: organizer pages set the rubric, add judges and assign through
 forms with CSRF; judges see only their entries (never ID numbers or phones) and save through
 the page endpoint (versioned, 409 for a stale version), read-only once results are published."""
+
 from __future__ import annotations
 
 import re
@@ -29,49 +30,99 @@ def test_organizer_sets_rubric_adds_judges_and_generates_assignments(world):
     # the rubric editor shows the defaults and saves typed rows (blank rows ignored)
     page = client.get(f"{base}/rubric")
     assert "创新性" in page.text and 'value="40"' in page.text
-    response = post(client, f"{base}/rubric", {
-        "code": ["innovation", "scientific", "practical", ""], "name": ["创新性", "科学性", "实用性", ""],
-        "weight": ["50", "30", "20", ""], "max_points": ["10", "10", "10", ""],
-        "description": ["新颖", "严谨", "有用", ""],
-    })
+    response = post(
+        client,
+        f"{base}/rubric",
+        {
+            "code": ["innovation", "scientific", "practical", ""],
+            "name": ["创新性", "科学性", "实用性", ""],
+            "weight": ["50", "30", "20", ""],
+            "max_points": ["10", "10", "10", ""],
+            "description": ["新颖", "严谨", "有用", ""],
+        },
+    )
     assert response.status_code == 303, text_of(response)
     assert "评分标准已保存" in flashes(client, f"{base}/rubric")
     from judging.scoring.rubric import get_rubric
 
     saved = world.run(get_rubric(world.event_id))
-    assert [(c["code"], c["weight"]) for c in saved] in ([("innovation", "50"), ("scientific", "30"), ("practical", "20")],
-                                                         [("innovation", "5E+1"), ("scientific", "3E+1"), ("practical", "2E+1")])
+    assert [(c["code"], c["weight"]) for c in saved] in (
+        [("innovation", "50"), ("scientific", "30"), ("practical", "20")],
+        [("innovation", "5E+1"), ("scientific", "3E+1"), ("practical", "2E+1")],
+    )
     # an invalid rubric comes back with the typed rows and the message
-    response = post(client, f"{base}/rubric", {"code": ["a", "a"], "name": ["甲", "乙"], "weight": ["1", "2"],
-                                               "max_points": ["10", "10"], "description": ["", ""]})
+    response = post(
+        client,
+        f"{base}/rubric",
+        {
+            "code": ["a", "a"],
+            "name": ["甲", "乙"],
+            "weight": ["1", "2"],
+            "max_points": ["10", "10"],
+            "description": ["", ""],
+        },
+    )
     assert response.status_code == 422 and "重复" in response.text and 'value="乙"' in response.text
     # a category override
-    response = post(client, f"{base}/rubric", {"category": "PH", "code": ["idea"], "name": ["创意"], "weight": ["100"],
-                                               "max_points": ["20"], "description": [""]})
+    response = post(
+        client,
+        f"{base}/rubric",
+        {
+            "category": "PH",
+            "code": ["idea"],
+            "name": ["创意"],
+            "weight": ["100"],
+            "max_points": ["20"],
+            "description": [""],
+        },
+    )
     assert response.status_code == 303
     assert "PH 物理与天文学 ★" in text_of(client.get(f"{base}/rubric"))
-    response = post(client, f"{base}/rubric", {"category": "PH", "code": ["innovation", "scientific", "practical"],
-                                               "name": ["创新性", "科学性", "实用性"], "weight": ["50", "30", "20"],
-                                               "max_points": ["10", "10", "10"], "description": ["", "", ""]})
+    response = post(
+        client,
+        f"{base}/rubric",
+        {
+            "category": "PH",
+            "code": ["innovation", "scientific", "practical"],
+            "name": ["创新性", "科学性", "实用性"],
+            "weight": ["50", "30", "20"],
+            "max_points": ["10", "10", "10"],
+            "description": ["", "", ""],
+        },
+    )
     assert response.status_code == 303
 
     # judges are added from the page: existing judge accounts with categories, school and conflicts
     page = client.get(f"{base}/judges")
     assert "海口评委" in page.text and "本赛事还没有评委" in page.text
     conflict_code = panel.entries[3]["code"]
-    response = post(client, f"{base}/judges", {"username": "judge", "category_codes": ["PH", "CH"], "school_code": "",
-                                               "conflict_entries": conflict_code, "conflict_advisers": "某老师、另一位老师"})
+    response = post(
+        client,
+        f"{base}/judges",
+        {
+            "username": "judge",
+            "category_codes": ["PH", "CH"],
+            "school_code": "",
+            "conflict_entries": conflict_code,
+            "conflict_advisers": "某老师、另一位老师",
+        },
+    )
     assert response.status_code == 303
     response = post(client, f"{base}/judges", {"username": "judge_hk", "category_codes": ["PH"], "school_code": "HK01"})
     assert response.status_code == 303
     judges = world.run(panels.list_judges(world.event_id))
     assert {j["username"] for j in judges} == {"judge", "judge_hk"}
     first = next(j for j in judges if j["username"] == "judge")
-    assert first["conflict_entries"] == [panel.entries[3]["id"]] and first["conflict_advisers"] == ["某老师", "另一位老师"]
+    assert first["conflict_entries"] == [panel.entries[3]["id"]] and first["conflict_advisers"] == [
+        "某老师",
+        "另一位老师",
+    ]
     page = text_of(client.get(f"{base}/judges"))
     assert conflict_code in page and "海口市第一中学" in page
     # an unknown entry code is refused with a message, nothing changes
-    response = post(client, f"{base}/judges", {"username": "judge", "category_codes": ["PH"], "conflict_entries": "XX-0000"})
+    response = post(
+        client, f"{base}/judges", {"username": "judge", "category_codes": ["PH"], "conflict_entries": "XX-0000"}
+    )
     assert "XX-0000" in flashes(client, f"{base}/judges")
 
     # generate with k=2: every entry needs both judges, but judge_hk may not score HK01's
@@ -105,7 +156,9 @@ def test_organizer_moves_an_assignment_with_conflict_checks(world):
     assert page.status_code == 200
     options = re.search(rf'/assignments/{row["id"]}/move".*?</select>', page.text, flags=re.S).group(0)
     assert "海口评委" not in options
-    response = post(client, f"{base}/assignments/{row['id']}/move", {"judge_id": str(panel.judges["judge_hk"]), "back": "?judge=1"})
+    response = post(
+        client, f"{base}/assignments/{row['id']}/move", {"judge_id": str(panel.judges["judge_hk"]), "back": "?judge=1"}
+    )
     assert response.status_code == 303
     assert "评委与作品同校" in flashes(client, f"{base}/assignments")
     target = next(j for name, j in panel.judges.items() if name != "judge_hk" and j != row["judge"])
@@ -208,7 +261,9 @@ def test_saving_through_the_page_endpoint_is_versioned_and_needs_csrf(world):
     assert response.status_code == 200 and response.json()["version"] == 2 and response.json()["complete"] is True
     assert response.json()["progress"] == {"event_id": world.event_id, "scored": 1, "assigned": len(mine)}
     # the scoring page's header count is rendered in an element the page script updates
-    assert re.search(r'<span id="scored-count" data-scored="1">已评 1</span>', client.get(f"/judging/entries/{entry_id}").text)
+    assert re.search(
+        r'<span id="scored-count" data-scored="1">已评 1</span>', client.get(f"/judging/entries/{entry_id}").text
+    )
     # a late replay of an older edit with other values: 409 with the server's sheet, nothing overwritten
     response = put_score(client, entry_id, {"criteria": {"innovation": "3"}, "comment": "数据扎实", "version": 1})
     assert response.status_code == 409
@@ -217,7 +272,9 @@ def test_saving_through_the_page_endpoint_is_versioned_and_needs_csrf(world):
     assert data["progress"]["scored"] == 1 and data["server"]["total"] and data["server"]["complete"] is True
     assert data["server"]["criteria"] == {"innovation": "8", "scientific": "7.5", "practical": "6"}
     assert "版本" in data["detail"]
-    score = world.run(Score.select().where((Score.entry == entry_id) & (Score.judge == judge_id)).output(load_json=True).first())
+    score = world.run(
+        Score.select().where((Score.entry == entry_id) & (Score.judge == judge_id)).output(load_json=True).first()
+    )
     assert score["points"]["innovation"] == "8" and score["version"] == 2
     # out of range: 422 with a message; not assigned: 403 as JSON
     response = put_score(client, entry_id, {"criteria": {"innovation": "11"}, "version": 2})
@@ -269,7 +326,6 @@ def test_scores_are_read_only_after_publication(world):
     assert response.status_code == 409 and "定稿" in response.json()["detail"]
     client.cookies.set("lang", "en")
     assert "Results are final: scores are locked and read-only." in text_of(client.get("/judging/"))
-
 
 
 def test_pages_in_english(world):

@@ -1,6 +1,7 @@
 """The pure assignment planner (judging.panels.assignments.plan_assignments): conflicts, k
 judges per entry, reported shortfalls, kept pairs, and loads as even as eligibility
 allows, checked against every possible assignment of small random panels."""
+
 from __future__ import annotations
 
 import itertools
@@ -29,13 +30,17 @@ def loads(plan: dict[int, set[int]], judges: list[JudgeProfile]) -> Counter:
 
 
 def test_conflicts_and_shortfalls():
-    entries = [entry(1, school=1, city="海口市", advisers=["王老师"]), entry(2, school=2, city="三亚市"), entry(3, "PH", school=3)]
+    entries = [
+        entry(1, school=1, city="海口市", advisers=["王老师"]),
+        entry(2, school=2, city="三亚市"),
+        entry(3, "PH", school=3),
+    ]
     judges = [
-        judge(10, school=1),                               # own school of entry 1
-        judge(11, conflict_advisers=["王老师"]),             # adviser of entry 1
-        judge(12, conflict_entries=[2]),                   # declared entry 2
-        judge(13, conflict_schools=[2]),                   # declared school of entry 2
-        judge(14, city="三亚市"),                            # same city as entry 2 (only with city_conflict)
+        judge(10, school=1),  # own school of entry 1
+        judge(11, conflict_advisers=["王老师"]),  # adviser of entry 1
+        judge(12, conflict_entries=[2]),  # declared entry 2
+        judge(13, conflict_schools=[2]),  # declared school of entry 2
+        judge(14, city="三亚市"),  # same city as entry 2 (only with city_conflict)
         judge(15, categories=("PH",)),
     ]
     plan, short = plan_assignments(entries, judges, 2)
@@ -49,7 +54,10 @@ def test_conflicts_and_shortfalls():
     plan, short = plan_assignments(entries, judges, 3, city_conflict=True)
     assert plan[2] == {10, 11} and plan[1] == {12, 13, 14}
     assert [(s["entry_id"], s["assigned"]) for s in short] == [(2, 2), (3, 1)]
-    assert conflict_reason(judges[4], entries[1], True) == "own_city" and conflict_reason(judges[4], entries[1], False) is None
+    assert (
+        conflict_reason(judges[4], entries[1], True) == "own_city"
+        and conflict_reason(judges[4], entries[1], False) is None
+    )
 
 
 def test_kept_pairs_stay_and_count_in_the_loads():
@@ -85,7 +93,11 @@ def _best_possible(entries, judges, k, city_conflict, kept):
     index = {j: n for n, j in enumerate(ids)}
     states = {tuple(0 for _ in ids)}
     for e in entries:
-        eligible = [j.user_id for j in judges if e.category_code in j.category_codes and conflict_reason(j, e, city_conflict) is None]
+        eligible = [
+            j.user_id
+            for j in judges
+            if e.category_code in j.category_codes and conflict_reason(j, e, city_conflict) is None
+        ]
         fixed = kept.get(e.entry_id, set())
         free = [j for j in eligible if j not in fixed]
         size = max(0, min(k, len(eligible) + len(fixed - set(eligible))) - len(fixed))
@@ -107,24 +119,47 @@ def test_loads_are_as_even_as_eligibility_allows(seed):
     rng = random.Random(seed)
     n_entries, n_judges, k = rng.choice(((7, 4, 1), (6, 4, 2), (6, 5, 2), (5, 5, 3)))
     cities = ("海口市", "三亚市")
-    entries = [entry(i, rng.choice(("MA", "PH")), school=rng.randint(1, 3), city=rng.choice(cities),
-                     advisers=[rng.choice(("王老师", "李老师", "赵老师"))]) for i in range(1, n_entries + 1)]
+    entries = [
+        entry(
+            i,
+            rng.choice(("MA", "PH")),
+            school=rng.randint(1, 3),
+            city=rng.choice(cities),
+            advisers=[rng.choice(("王老师", "李老师", "赵老师"))],
+        )
+        for i in range(1, n_entries + 1)
+    ]
     judges = []
     for j in range(100, 100 + n_judges):
         categories = rng.choice((("MA",), ("PH",), ("MA", "PH"), ("MA", "PH")))
-        judges.append(judge(j, categories, school=rng.choice((None, 1, 2, 3)), city=rng.choice((None, *cities)),
-                            conflict_advisers=rng.sample(("王老师", "李老师", "赵老师"), rng.choice((0, 0, 1))),
-                            conflict_entries=rng.sample(range(1, n_entries + 1), rng.choice((0, 0, 1)))))
+        judges.append(
+            judge(
+                j,
+                categories,
+                school=rng.choice((None, 1, 2, 3)),
+                city=rng.choice((None, *cities)),
+                conflict_advisers=rng.sample(("王老师", "李老师", "赵老师"), rng.choice((0, 0, 1))),
+                conflict_entries=rng.sample(range(1, n_entries + 1), rng.choice((0, 0, 1))),
+            )
+        )
     city_conflict = rng.random() < 0.3
     kept: dict[int, set[int]] = {}
     if rng.random() < 0.4:  # some pairs already scored
         for e in rng.sample(entries, 2):
-            options = [j.user_id for j in judges if e.category_code in j.category_codes and conflict_reason(j, e, city_conflict) is None]
+            options = [
+                j.user_id
+                for j in judges
+                if e.category_code in j.category_codes and conflict_reason(j, e, city_conflict) is None
+            ]
             if options:
                 kept[e.entry_id] = {rng.choice(options)}
     plan, short = plan_assignments(entries, judges, k, city_conflict=city_conflict, kept=kept, seed=seed)
     for e in entries:
-        eligible = {j.user_id for j in judges if e.category_code in j.category_codes and conflict_reason(j, e, city_conflict) is None}
+        eligible = {
+            j.user_id
+            for j in judges
+            if e.category_code in j.category_codes and conflict_reason(j, e, city_conflict) is None
+        }
         assert plan[e.entry_id] <= eligible | kept.get(e.entry_id, set())
         assert kept.get(e.entry_id, set()) <= plan[e.entry_id]
         assert len(plan[e.entry_id]) == max(min(k, len(eligible)), len(kept.get(e.entry_id, ())))
@@ -144,16 +179,26 @@ def test_a_large_panel_is_balanced_to_within_one():
     judges = []
     for j in range(45):
         categories = {codes[j % 9], *rng.sample(codes, rng.choice((1, 2)))}
-        judges.append(judge(1000 + j, categories, school=rng.randint(1, 30),
-                            conflict_schools=rng.sample(range(1, 31), 2) if rng.random() < 0.1 else ()))
+        judges.append(
+            judge(
+                1000 + j,
+                categories,
+                school=rng.randint(1, 30),
+                conflict_schools=rng.sample(range(1, 31), 2) if rng.random() < 0.1 else (),
+            )
+        )
     plan, short = plan_assignments(entries, judges, 5, seed=3)
     assert short == []
     load = loads(plan, judges)
     assert sum(load.values()) == 4500
     # a judge of one category loses that category's entries of their own school: such a judge
     # may sit below the others, but only at its cap (every eligible entry); the rest differ by <= 1
-    cap = {j.user_id: sum(1 for e in entries if e.category_code in j.category_codes and conflict_reason(j, e, False) is None)
-           for j in judges}
+    cap = {
+        j.user_id: sum(
+            1 for e in entries if e.category_code in j.category_codes and conflict_reason(j, e, False) is None
+        )
+        for j in judges
+    }
     top = max(load.values())
     capped = [j for j in load if load[j] < top - 1]
     assert all(load[j] == cap[j] for j in capped)

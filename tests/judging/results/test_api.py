@@ -1,5 +1,6 @@
 """Results through the JSON API: every aggregation method (expected values computed by hand
 in the comments), publication, finalization, awards, recommendations, objections and rounds."""
+
 from __future__ import annotations
 
 import io
@@ -45,7 +46,13 @@ def panel_world(world):
     mean 840/12 = 70, squared deviations 2*256 + 2*16 + 4*64 + 4*100 = 1200 -> SD sqrt(100) = 10.
     """
     put_rubric(world, HALVES)
-    ids = [new_entry(world, "HK01"), new_entry(world, "HK02"), new_entry(world, "SY01"), new_entry(world, "HK01"), new_entry(world, "HK02")]
+    ids = [
+        new_entry(world, "HK01"),
+        new_entry(world, "HK02"),
+        new_entry(world, "SY01"),
+        new_entry(world, "HK01"),
+        new_entry(world, "HK02"),
+    ]
     judges = [add_judge(world, name, ["MA"]) for name in ("A", "B", "C")]
     answer = generate(world, 3)
     assert answer == {"assignments": 15, "unassigned_entries": []}
@@ -66,8 +73,13 @@ def test_results_by_each_method_computed_by_hand(world):
     # E5 is incomplete: not counted, so N = 4 -> cutoffs (1, 2, 3): E1 first, E3 second, E2 third, E4 none.
     # (Were E5 counted, N = 5 would give cutoffs (1, 2, 4) and E4 a third prize.)
     rows = results(world)
-    assert sra(rows, order) == [("74.67", 1, "first"), ("69.33", 3, "third"), ("70.67", 2, "second"), ("65.33", 4, None),
-                                (None, None, None)]
+    assert sra(rows, order) == [
+        ("74.67", 1, "first"),
+        ("69.33", 3, "third"),
+        ("70.67", 2, "second"),
+        ("65.33", 4, None),
+        (None, None, None),
+    ]
     assert by_entry(rows)[e5]["status"] == "incomplete" and by_entry(rows)[e1]["status"] == "complete"
     assert [r["entry_id"] for r in rows] == [e1, e3, e2, e4, e5]  # by rank, incomplete last
     assert all(r["category_code"] == "MA" and r["division"] == "初中" for r in rows)
@@ -77,8 +89,13 @@ def test_results_by_each_method_computed_by_hand(world):
     # Ranks 1, 2, 2, 4; cutoffs (1, 2, 3): E2 and E3 tied at rank 2 both second; E4 rank 4 none.
     patch_event(world, {"aggregation": "zscore"})
     rows = results(world)
-    assert sra(rows, order) == [("76.67", 1, "first"), ("70.00", 2, "second"), ("70.00", 2, "second"), ("63.33", 4, None),
-                                (None, None, None)]
+    assert sra(rows, order) == [
+        ("76.67", 1, "first"),
+        ("70.00", 2, "second"),
+        ("70.00", 2, "second"),
+        ("63.33", 4, None),
+        (None, None, None),
+    ]
     assert [r["entry_id"] for r in rows] == [e1, e2, e3, e4, e5]
     # the organizer may compare methods without changing the setting
     assert sra(results(world, "mean"), [e1])[0] == ("74.67", 1, "first")
@@ -90,14 +107,26 @@ def test_results_by_each_method_computed_by_hand(world):
     # E1 78, E2 62, E3 74, E4 62; ranks 1, 3, 2, 3; E2 and E4 tied at the third cutoff (3) both third
     patch_event(world, {"trim_min_scores": 3})
     rows = results(world)
-    assert sra(rows, order) == [("78.00", 1, "first"), ("62.00", 3, "third"), ("74.00", 2, "second"), ("62.00", 3, "third"),
-                                (None, None, None)]
+    assert sra(rows, order) == [
+        ("78.00", 1, "first"),
+        ("62.00", 3, "third"),
+        ("74.00", 2, "second"),
+        ("62.00", 3, "third"),
+        (None, None, None),
+    ]
     assert [r["entry_id"] for r in rows] == [e1, e3, e2, e4, e5]
     # invalid settings: 422
-    for body in ({"aggregation": "median"}, {"trim_min_scores": 2}, {"score_decimals": 5},
-                 {"award_quotas": {"first": 0.5, "second": 0.5, "third": 0.1}}, {"award_quotas": {"first": -0.1}},
-                 {"award_quotas": {"first": 1.5}}, {"award_quotas": {"fourth": 0.1}}, {"award_min_score": "abc"},
-                 {"national_quota": -1}):
+    for body in (
+        {"aggregation": "median"},
+        {"trim_min_scores": 2},
+        {"score_decimals": 5},
+        {"award_quotas": {"first": 0.5, "second": 0.5, "third": 0.1}},
+        {"award_quotas": {"first": -0.1}},
+        {"award_quotas": {"first": 1.5}},
+        {"award_quotas": {"fourth": 0.1}},
+        {"award_min_score": "abc"},
+        {"national_quota": -1},
+    ):
         assert world.client.patch(ev(world), json=body, headers=org(world)).status_code == 422, body
     response = world.client.get(ev(world, "/results?method=median"), headers=org(world))
     assert response.status_code == 422
@@ -109,7 +138,12 @@ def test_completing_the_missing_score_counts_the_entry(world):
     # E1 74.67 first, E3 70.67 second, E2 69.33 third, E4 65.33 third, E5 63.33 none
     score(world, "C", e5, {"b": 20}, version=1)
     assert sra(results(world), [e1, e2, e3, e4, e5]) == [
-        ("74.67", 1, "first"), ("69.33", 3, "third"), ("70.67", 2, "second"), ("65.33", 4, "third"), ("63.33", 5, None)]
+        ("74.67", 1, "first"),
+        ("69.33", 3, "third"),
+        ("70.67", 2, "second"),
+        ("65.33", 4, "third"),
+        ("63.33", 5, None),
+    ]
 
 
 def test_consistency_report_and_progress(world):
@@ -122,24 +156,57 @@ def test_consistency_report_and_progress(world):
     #    the others on A's entries: B 78+62+78+62+40 = 320, C 4*60 = 240 -> 560/9 = 62.22; 84 - 62.22 = 21.78 >= 14.64: far
     a = judges[ja]
     assert (a["scored"], a["mean"], a["sd"], a["panel_mean"], a["difference"], a["flags"]) == (
-        5, "84.00", "9.63", "62.22", "21.78", ["far_from_panel"])
+        5,
+        "84.00",
+        "9.63",
+        "62.22",
+        "21.78",
+        ["far_from_panel"],
+    )
     # B: 78, 62, 78, 62, 40: mean 64, SD sqrt((196+4+196+4+576)/5) = sqrt(195.2) = 13.97;
     #    others: A 420 + C 240 = 660/9 = 73.33; 64 - 73.33 = -9.33 (within 14.64)
     b = judges[jb]
-    assert (b["scored"], b["mean"], b["sd"], b["panel_mean"], b["difference"], b["flags"]) == (5, "64.00", "13.97", "73.33", "-9.33", [])
+    assert (b["scored"], b["mean"], b["sd"], b["panel_mean"], b["difference"], b["flags"]) == (
+        5,
+        "64.00",
+        "13.97",
+        "73.33",
+        "-9.33",
+        [],
+    )
     # C: 60 x 4: SD 0 -> all_equal; others: A 320 + B 280 = 600/8 = 75; -15 (|15| >= 14.64: far); 4 < 5 scores
     c = judges[jc]
     assert (c["scored"], c["mean"], c["sd"], c["panel_mean"], c["difference"], c["flags"]) == (
-        4, "60.00", "0.00", "75.00", "-15.00", ["all_equal", "far_from_panel", "few_scores"])
+        4,
+        "60.00",
+        "0.00",
+        "75.00",
+        "-15.00",
+        ["all_equal", "far_from_panel", "few_scores"],
+    )
     assert c["name"] == "评委C"
     # rank changes between mean and z-score: only E2 (3rd by mean 69.33, 2nd by z-score 70.00)
-    assert report["rank_changes"] == [{
-        "entry_id": e2, "code": report["rank_changes"][0]["code"], "title": report["rank_changes"][0]["title"], "category_code": "MA",
-        "division": "初中", "rank_mean": 3, "rank_zscore": 2, "score_mean": "69.33", "score_zscore": "70.00"}]
+    assert report["rank_changes"] == [
+        {
+            "entry_id": e2,
+            "code": report["rank_changes"][0]["code"],
+            "title": report["rank_changes"][0]["title"],
+            "category_code": "MA",
+            "division": "初中",
+            "rank_mean": 3,
+            "rank_zscore": 2,
+            "score_mean": "69.33",
+            "score_zscore": "70.00",
+        }
+    ]
     # progress: 15 assigned, 14 complete sheets (C's E5 is a draft)
     progress = ok(world.client.get(ev(world, "/progress"), headers=org(world)))
     assert (progress["assigned"], progress["scored"], progress["round_state"]) == (15, 14, "open")
-    assert [(j["judge_id"], j["assigned"], j["scored"]) for j in progress["judges"]] == [(jc, 5, 4), (ja, 5, 5), (jb, 5, 5)]
+    assert [(j["judge_id"], j["assigned"], j["scored"]) for j in progress["judges"]] == [
+        (jc, 5, 4),
+        (ja, 5, 5),
+        (jb, 5, 5),
+    ]
     assert [(c["category_code"], c["assigned"], c["scored"]) for c in progress["categories"]] == [("MA", 15, 14)]
     assert world.client.get(ev(world, "/progress"), headers=world.headers("A")).status_code == 403
 
@@ -219,8 +286,13 @@ def test_public_results_and_the_workbook(world):
     put_rubric(world, SINGLE)
     add_judge(world, "jma", ["MA"])
     id_number = gb11643("46010220110315123")
-    e1 = new_entry(world, "HK01", title='=HYPERLINK("http://evil.example","点我")', students=[("张三丰", id_number, False)],
-                   advisers=["王老师"])
+    e1 = new_entry(
+        world,
+        "HK01",
+        title='=HYPERLINK("http://evil.example","点我")',
+        students=[("张三丰", id_number, False)],
+        advisers=["王老师"],
+    )
     e2 = new_entry(world, "HK02", title="校园雨水花园", students=[("李四", gb11643("46010220110316125"), True)])
     generate(world, 1)
     score(world, "jma", e1, {"s": "85.6"})
@@ -235,8 +307,24 @@ def test_public_results_and_the_workbook(world):
     public = ok(world.client.get(ev(world, "/results")))
     # N = 2: cutoffs (0, 1, 2): 85.60 second, 80.00 third
     assert public["entries"] == [
-        {"entry_id": e1, "category_code": "MA", "division": "初中", "status": "complete", "rank": 1, "score": "85.60", "award": "second"},
-        {"entry_id": e2, "category_code": "MA", "division": "初中", "status": "complete", "rank": 2, "score": "80.00", "award": "third"},
+        {
+            "entry_id": e1,
+            "category_code": "MA",
+            "division": "初中",
+            "status": "complete",
+            "rank": 1,
+            "score": "85.60",
+            "award": "second",
+        },
+        {
+            "entry_id": e2,
+            "category_code": "MA",
+            "division": "初中",
+            "status": "complete",
+            "rank": 2,
+            "score": "80.00",
+            "award": "third",
+        },
     ]
     text = str(public)
     assert "张三" not in text and "李四" not in text and id_number not in text and "王老师" not in text
@@ -245,7 +333,9 @@ def test_public_results_and_the_workbook(world):
     # the workbook: opens, frozen header, no ID numbers anywhere, formulas neutralized
     response = world.client.get(ev(world, "/results.xlsx"), headers=org(world))
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert response.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     wb = openpyxl.load_workbook(io.BytesIO(response.content))
     ws = wb.active
     assert ws.freeze_panes == "A2"
@@ -263,7 +353,11 @@ def test_public_results_and_the_workbook(world):
     assert title_cell.quotePrefix is True
     rows = {r[header.index("作品名称")]: r for r in ws.iter_rows(min_row=2, values_only=True)}
     first = rows["校园雨水花园"]
-    assert first[header.index("得分")] == 80 and first[header.index("奖项")] == "三等奖" and first[header.index("学生")] == "李四"
+    assert (
+        first[header.index("得分")] == 80
+        and first[header.index("奖项")] == "三等奖"
+        and first[header.index("学生")] == "李四"
+    )
     assert first[header.index("名次")] == 2
     assert world.client.get(ev(world, "/results.xlsx"), headers=world.headers("hk01")).status_code == 403
     assert world.client.get(ev(world, "/results.xlsx")).status_code == 401
@@ -279,19 +373,47 @@ def test_award_adjustment_with_reason_is_shown_and_audited(world):
     # N = 2: second, third
     for body in ({"entry_id": e2, "award": "first", "reason": ""}, {"entry_id": e2, "award": "gold", "reason": "理由"}):
         assert world.client.post(ev(world, "/awards/adjust"), json=body, headers=org(world)).status_code == 422
-    assert world.client.post(ev(world, "/awards/adjust"), json={"entry_id": 999999, "award": "first", "reason": "理由"},
-                             headers=org(world)).status_code == 404
-    ok(world.client.post(ev(world, "/awards/adjust"), json={"entry_id": e2, "award": "second", "reason": "专家组复议：创新点突出"},
-                         headers=org(world)))
-    ok(world.client.post(ev(world, "/awards/adjust"), json={"entry_id": e1, "award": None, "reason": "查实抄袭，取消奖项"},
-                         headers=org(world)))
+    assert (
+        world.client.post(
+            ev(world, "/awards/adjust"),
+            json={"entry_id": 999999, "award": "first", "reason": "理由"},
+            headers=org(world),
+        ).status_code
+        == 404
+    )
+    ok(
+        world.client.post(
+            ev(world, "/awards/adjust"),
+            json={"entry_id": e2, "award": "second", "reason": "专家组复议：创新点突出"},
+            headers=org(world),
+        )
+    )
+    ok(
+        world.client.post(
+            ev(world, "/awards/adjust"),
+            json={"entry_id": e1, "award": None, "reason": "查实抄袭，取消奖项"},
+            headers=org(world),
+        )
+    )
     rows = by_entry(results(world))
-    assert (rows[e2]["award"], rows[e2]["computed_award"], rows[e2]["adjustment_reason"]) == ("second", "third", "专家组复议：创新点突出")
-    assert (rows[e1]["award"], rows[e1]["computed_award"], rows[e1]["adjustment_reason"]) == (None, "second", "查实抄袭，取消奖项")
+    assert (rows[e2]["award"], rows[e2]["computed_award"], rows[e2]["adjustment_reason"]) == (
+        "second",
+        "third",
+        "专家组复议：创新点突出",
+    )
+    assert (rows[e1]["award"], rows[e1]["computed_award"], rows[e1]["adjustment_reason"]) == (
+        None,
+        "second",
+        "查实抄袭，取消奖项",
+    )
     assert rows[e1]["rank"] == 1  # the rank is not changed by an award adjustment
     history = ok(world.client.get(f"/api/v1/entries/{e2}/history", headers=org(world)))
     adjust = [h for h in history if h["action"] == "award.adjust"]
-    assert len(adjust) == 1 and adjust[0]["reason"] == "专家组复议：创新点突出" and adjust[0]["changes"]["award"] == ["third", "second"]
+    assert (
+        len(adjust) == 1
+        and adjust[0]["reason"] == "专家组复议：创新点突出"
+        and adjust[0]["changes"]["award"] == ["third", "second"]
+    )
     ok(world.client.post(ev(world, "/publish"), headers=org(world)))
     assert by_entry(ok(world.client.get(ev(world, "/results")))["entries"])[e2]["award"] == "second"
 
@@ -309,7 +431,9 @@ def test_recommendations_within_the_national_quota(world):
     assert world.client.put(url, json={"entry_ids": ids[:3]}, headers=org(world)).status_code == 422  # 3 > 2
     assert world.client.put(url, json={"entry_ids": [ids[3]]}, headers=org(world)).status_code == 422  # incomplete
     assert world.client.put(url, json={"entry_ids": [ids[2]]}, headers=org(world)).status_code == 422  # no award
-    assert ok(world.client.put(url, json={"entry_ids": [ids[1], ids[0], ids[0]]}, headers=org(world))) == {"recommended": sorted(ids[:2])}
+    assert ok(world.client.put(url, json={"entry_ids": [ids[1], ids[0], ids[0]]}, headers=org(world))) == {
+        "recommended": sorted(ids[:2])
+    }
     rows = by_entry(results(world))
     assert [rows[e]["recommended"] for e in ids] == [True, True, False, False]
     ok(world.client.put(url, json={"entry_ids": [ids[1]]}, headers=org(world)))
@@ -371,29 +495,59 @@ def test_objections_are_recorded_and_handled(world):
     url = ev(world, "/objections")
     assert world.client.post(url, json={"content": "  "}, headers=org(world)).status_code == 422
     assert world.client.post(url, json={"content": "x", "entry_id": 999999}, headers=org(world)).status_code == 404
-    assert world.client.post("/api/v1/events/999999/objections", json={"content": "x"}, headers=org(world)).status_code == 404
+    assert (
+        world.client.post("/api/v1/events/999999/objections", json={"content": "x"}, headers=org(world)).status_code
+        == 404
+    )
     assert world.client.post(url, json={"content": "x"}, headers=world.headers("hk01")).status_code == 403
-    made = ok(world.client.post(url, json={"content": "该作品与往届作品雷同", "entry_id": e1, "raised_by": "某校家长"}, headers=org(world)), 201)
+    made = ok(
+        world.client.post(
+            url, json={"content": "该作品与往届作品雷同", "entry_id": e1, "raised_by": "某校家长"}, headers=org(world)
+        ),
+        201,
+    )
     assert made["status"] == "open"
     resolve = f"/api/v1/objections/{made['id']}/resolve"
     assert world.client.post(resolve, json={"handling": ""}, headers=org(world)).status_code == 422
-    assert world.client.post(resolve, json={"handling": "核查", "status": "maybe"}, headers=org(world)).status_code == 422
-    assert world.client.post("/api/v1/objections/999999/resolve", json={"handling": "核查"}, headers=org(world)).status_code == 404
-    ok(world.client.post(resolve, json={"handling": "经专家组核查，不属雷同", "status": "rejected"}, headers=org(world)))
+    assert (
+        world.client.post(resolve, json={"handling": "核查", "status": "maybe"}, headers=org(world)).status_code == 422
+    )
+    assert (
+        world.client.post(
+            "/api/v1/objections/999999/resolve", json={"handling": "核查"}, headers=org(world)
+        ).status_code
+        == 404
+    )
+    ok(
+        world.client.post(
+            resolve, json={"handling": "经专家组核查，不属雷同", "status": "rejected"}, headers=org(world)
+        )
+    )
     listed = ok(world.client.get(url, headers=org(world)))
-    assert [(o["entry_id"] if "entry_id" in o else o["entry"], o["status"], o["handling"], o["raised_by"]) for o in listed] == [
-        (e1, "rejected", "经专家组核查，不属雷同", "某校家长")]
+    assert [
+        (o["entry_id"] if "entry_id" in o else o["entry"], o["status"], o["handling"], o["raised_by"]) for o in listed
+    ] == [(e1, "rejected", "经专家组核查，不属雷同", "某校家长")]
     assert listed[0]["resolved_at"] is not None
 
 
 def test_unknown_event_answers_404_everywhere(world):
     base = "/api/v1/events/999999"
-    for method, path, body in (("get", "/results", None), ("get", "/progress", None), ("get", "/consistency", None),
-                               ("get", "/assignments/sheets", None), ("get", "/rubric", None), ("post", "/publish", None),
-                               ("post", "/finalize", None), ("post", "/unlock", {"reason": "x"}),
-                               ("post", "/assignments/generate", {"judges_per_entry": 1}),
-                               ("post", "/awards/adjust", {"entry_id": 1, "award": None, "reason": "x"}),
-                               ("post", "/rounds/advance", {"top_n": 1}), ("get", "/results.xlsx", None)):
-        response = getattr(world.client, method)(base + path, headers=org(world), **({"json": body} if body is not None else {}))
+    for method, path, body in (
+        ("get", "/results", None),
+        ("get", "/progress", None),
+        ("get", "/consistency", None),
+        ("get", "/assignments/sheets", None),
+        ("get", "/rubric", None),
+        ("post", "/publish", None),
+        ("post", "/finalize", None),
+        ("post", "/unlock", {"reason": "x"}),
+        ("post", "/assignments/generate", {"judges_per_entry": 1}),
+        ("post", "/awards/adjust", {"entry_id": 1, "award": None, "reason": "x"}),
+        ("post", "/rounds/advance", {"top_n": 1}),
+        ("get", "/results.xlsx", None),
+    ):
+        response = getattr(world.client, method)(
+            base + path, headers=org(world), **({"json": body} if body is not None else {})
+        )
         assert response.status_code == 404, (path, response.text)
     assert world.client.get(base + "/results").status_code == 404

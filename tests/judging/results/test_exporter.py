@@ -16,27 +16,89 @@ from tests.judging.api import SINGLE, add_judge, generate, new_entry, put_rubric
 def test_results_exporters(world):
     put_rubric(world, SINGLE)
     add_judge(world, "jma", ["MA"])
-    sanya = new_entry(world, "SY01", title="珊瑚白化的观察", students=[("王五", gb11643("46010220110315173"), True)], advisers=["赵老师"])
-    haikou = new_entry(world, "HK01", title="红树林的秘密", students=[("李华", gb11643("46010220110315153"), True),
-                                                                  ("张三", gb11643("46010220110315131"), False)])
+    sanya = new_entry(
+        world,
+        "SY01",
+        title="珊瑚白化的观察",
+        students=[("王五", gb11643("46010220110315173"), True)],
+        advisers=["赵老师"],
+    )
+    haikou = new_entry(
+        world,
+        "HK01",
+        title="红树林的秘密",
+        students=[("李华", gb11643("46010220110315153"), True), ("张三", gb11643("46010220110315131"), False)],
+    )
     generate(world, 1)
     score(world, "jma", sanya, {"s": "85.6"})
     score(world, "jma", haikou, {"s": 80})
 
     results = ResultsExporter(world.event_id)
     assert results.identifier == "results" and results.header() == RESULT_COLUMNS == [
-        "类别", "组别", "名次", "作品编号", "作品名称", "学校", "市县", "学生", "辅导教师", "得分", "奖项", "推荐全国赛", "状态"]
+        "类别",
+        "组别",
+        "名次",
+        "作品编号",
+        "作品名称",
+        "学校",
+        "市县",
+        "学生",
+        "辅导教师",
+        "得分",
+        "奖项",
+        "推荐全国赛",
+        "状态",
+    ]
     by_school = ResultsBySchoolExporter(results)
-    assert by_school.header() == ["学校", "市县", "类别", "组别", "名次", "作品编号", "作品名称", "学生", "辅导教师", "得分", "奖项",
-                                  "推荐全国赛", "状态"]
+    assert by_school.header() == [
+        "学校",
+        "市县",
+        "类别",
+        "组别",
+        "名次",
+        "作品编号",
+        "作品名称",
+        "学生",
+        "辅导教师",
+        "得分",
+        "奖项",
+        "推荐全国赛",
+        "状态",
+    ]
     rows = world.run(results.load())
     codes = {r[4]: r[3] for r in rows}
     # N = 2, default quotas: cutoffs (0, 1, 2): 85.60 second prize, 80.00 third
     assert rows == [
-        ["数学", "初中", 1, codes["珊瑚白化的观察"], "珊瑚白化的观察", "三亚市第一中学", "三亚市", "王五", "赵老师", Decimal("85.60"), "二等奖", "",
-         "评分完成"],
-        ["数学", "初中", 2, codes["红树林的秘密"], "红树林的秘密", "海口市第一中学", "海口市", "李华、张三", "", Decimal("80.00"), "三等奖", "",
-         "评分完成"],
+        [
+            "数学",
+            "初中",
+            1,
+            codes["珊瑚白化的观察"],
+            "珊瑚白化的观察",
+            "三亚市第一中学",
+            "三亚市",
+            "王五",
+            "赵老师",
+            Decimal("85.60"),
+            "二等奖",
+            "",
+            "评分完成",
+        ],
+        [
+            "数学",
+            "初中",
+            2,
+            codes["红树林的秘密"],
+            "红树林的秘密",
+            "海口市第一中学",
+            "海口市",
+            "李华、张三",
+            "",
+            Decimal("80.00"),
+            "三等奖",
+            "",
+            "评分完成",
+        ],
     ]
     assert results.number_formats == {"得分": "0.00"}
 
@@ -44,9 +106,14 @@ def test_results_exporters(world):
     assert wb.sheetnames == ["评审结果", "按学校"]
     ranked, schools = wb["评审结果"], wb["按学校"]
     assert [c.value for c in ranked[1]] == RESULT_COLUMNS and ranked.freeze_panes == "A2"
-    assert [c.value for c in ranked[2]][:4] == ["数学", "初中", 1, codes["珊瑚白化的观察"]] and ranked["J2"].number_format == "0.00"
+    assert [c.value for c in ranked[2]][:4] == ["数学", "初中", 1, codes["珊瑚白化的观察"]] and ranked[
+        "J2"
+    ].number_format == "0.00"
     # school order: by city, then school (“三亚市” sorts before “海口市”)
-    assert [[c.value for c in row][:2] for row in schools.iter_rows(min_row=2)] == [["三亚市第一中学", "三亚市"], ["海口市第一中学", "海口市"]]
+    assert [[c.value for c in row][:2] for row in schools.iter_rows(min_row=2)] == [
+        ["三亚市第一中学", "三亚市"],
+        ["海口市第一中学", "海口市"],
+    ]
     assert schools["J3"].value == 80 and schools["J3"].number_format == "0.00"
 
     one = openpyxl.load_workbook(io.BytesIO(world.run(results_workbook(world.event_id, "hk01"))))

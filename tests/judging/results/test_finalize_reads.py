@@ -22,6 +22,7 @@ def test_finalize_reads_the_event_and_the_round_once(world, monkeypatch):
         async def wrapper(*args, **kwargs):
             reads[name] += 1
             return await function(*args, **kwargs)
+
         return wrapper
 
     for module in (publication, certificates, results):

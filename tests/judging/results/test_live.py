@@ -1,6 +1,7 @@
 """Event streams of the judging pages that update by themselves: 评分进度 (a change per saved
 score sheet) and the certificate batches (a change as a batch advances), counts only,
 organizers only."""
+
 from __future__ import annotations
 
 from litestar.testing import TestClient
@@ -55,7 +56,11 @@ def test_batch_stream_follows_a_certificate_batch(world, app):
     client = world.login_page("org")
     base = f"/events/{world.event_id}/judging/certificates"
     with EventStream(client, f"{base}/events") as stream:
-        assert stream.next_event() == {"event": "state", "retry": "3000", "data": {"event_id": world.event_id, "batches": []}}
+        assert stream.next_event() == {
+            "event": "state",
+            "retry": "3000",
+            "data": {"event_id": world.event_id, "batches": []},
+        }
         assert post(client, f"{base}/batches?kind=award", {"school_code": "", "category_id": ""}).status_code == 303
         batch_id = world.run(certificates.CertificateBatch.select(certificates.CertificateBatch.id).first())["id"]
         seen = [stream.next_event(timeout=20)]
@@ -67,7 +72,9 @@ def test_batch_stream_follows_a_certificate_batch(world, app):
         assert (last["status"], last["done"], last["total"]) == ("done", 4, 4)  # one certificate unprintable
     with EventStream(client, f"{base}/events") as stream:
         batches = stream.next_event()["data"]["batches"]
-        assert [(b["id"], b["status"], b["done"], b["total"], b["percent"]) for b in batches] == [(batch_id, "done", 4, 4, 100)]
+        assert [(b["id"], b["status"], b["done"], b["total"], b["percent"]) for b in batches] == [
+            (batch_id, "done", 4, 4, 100)
+        ]
     assert wait_for(lambda: subscribers(world, batches_topic(world.event_id)) == 0)
     with TestClient(app=app, raise_server_exceptions=False) as school:
         world.login_page("hk01", school)

@@ -1,6 +1,7 @@
 """Results pages: results, progress and consistency for the organizer, publication,
 objections, finalization and unlocking, and the public results page that appears only once
 results are published, with names masked without the guardian's consent."""
+
 from __future__ import annotations
 
 from judging.panels import assignments
@@ -48,11 +49,20 @@ def test_results_progress_and_consistency_pages(world):
     last = max((r for r in data["entries"] if r["status"] == "complete"), key=lambda r: r["rank"])
     response = post(client, f"{base}/awards", {"entry_id": str(last["entry_id"]), "award": "third", "reason": ""})
     assert "理由" in flashes(client, f"{base}/results")
-    response = post(client, f"{base}/awards", {"entry_id": str(last["entry_id"]), "award": "third", "reason": "现场答辩表现突出"})
+    response = post(
+        client, f"{base}/awards", {"entry_id": str(last["entry_id"]), "award": "third", "reason": "现场答辩表现突出"}
+    )
     assert response.status_code == 303
     text = text_of(client.get(f"{base}/results"))
     assert "现场答辩表现突出" in text and "已调整" in text
-    assert next(r for r in world.run(results.compute_results(world.event_id))["entries"] if r["entry_id"] == last["entry_id"])["award"] == "third"
+    assert (
+        next(
+            r
+            for r in world.run(results.compute_results(world.event_id))["entries"]
+            if r["entry_id"] == last["entry_id"]
+        )["award"]
+        == "third"
+    )
 
     # recommendations
     response = post(client, f"{base}/recommendations", {"entry_ids": [str(top["entry_id"])]})
@@ -105,18 +115,33 @@ def test_publication_objections_finalize_unlock_and_public_page(world):
             assert number not in page.text and masked(number) not in page.text
 
     # an objection and its handling; an organizer change citing it
-    response = post(client, f"{base}/objections", {"entry_code": panel.entries[2]["code"], "raised_by": "海南华侨中学",
-                                                   "content": "对实用性评分有异议"})
+    response = post(
+        client,
+        f"{base}/objections",
+        {"entry_code": panel.entries[2]["code"], "raised_by": "海南华侨中学", "content": "对实用性评分有异议"},
+    )
     assert response.status_code == 303
     objection = world.run(publication.list_objections(world.event_id))[0]
     assert objection["entry"] == panel.entries[2]["id"]
     sheet = next(s for s in world.run(scoring.entry_scores(panel.entries[2]["id"])) if s["score_id"])
-    response = post(client, f"{base}/scores/{sheet['score_id']}", {"entry_id": str(panel.entries[2]["id"]), "points_practical": "9",
-                                                                    "objection": str(objection["id"]), "reason": "复核后更正"})
+    response = post(
+        client,
+        f"{base}/scores/{sheet['score_id']}",
+        {
+            "entry_id": str(panel.entries[2]["id"]),
+            "points_practical": "9",
+            "objection": str(objection["id"]),
+            "reason": "复核后更正",
+        },
+    )
     assert response.status_code == 303
     page = text_of(client.get(f"{base}/entries/{panel.entries[2]['id']}"))
     assert "复核后更正" in page and f"异议 #{objection['id']}" in page
-    response = post(client, f"{base}/objections/{objection['id']}/resolve", {"status": "resolved", "handling": "已复核并更正实用性得分"})
+    response = post(
+        client,
+        f"{base}/objections/{objection['id']}/resolve",
+        {"status": "resolved", "handling": "已复核并更正实用性得分"},
+    )
     assert response.status_code == 303
     assert "已复核并更正实用性得分" in text_of(client.get(f"{base}/publication"))
 

@@ -2,6 +2,7 @@
 finalizing moves the round's state, score changes after publication answer Conflict, open
 objections hold finalization back, unlocking needs a reason; recommendations within the
 quota; advancing to a final round."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,7 +22,9 @@ def state(world) -> str:
 def test_publish_then_finalize_moves_the_round_state_and_locks_scores(world):
     made = factories.judged_event(world, entries=3, judges=2)
     assert (state(world), world.run(publication.is_published(world.event_id))) == ("open", False)
-    assert world.run(scoring.put_score(made.principal("judge1"), made.entry_ids[0], {"s": 95}))["version"] == 2  # open: may change
+    assert (
+        world.run(scoring.put_score(made.principal("judge1"), made.entry_ids[0], {"s": 95}))["version"] == 2
+    )  # open: may change
 
     published = world.run(publication.publish(world.org, world.event_id))
     round_row = world.run(current_round(world.event_id))
@@ -53,7 +56,7 @@ def test_unlock_needs_a_reason_and_goes_back_to_published(world):
     with pytest.raises(Conflict) as not_final:
         world.run(publication.unlock(world.org, world.event_id, "复核"))
     assert not_final.value.message == "结果尚未定稿，无需解锁。"
-    world.run(publication.finalize(world.org, world.event_id))   # publishing first is not required
+    world.run(publication.finalize(world.org, world.event_id))  # publishing first is not required
     with pytest.raises(ValidationFailed) as no_reason:
         world.run(publication.unlock(world.org, world.event_id, "  "))
     assert no_reason.value.message == "解锁定稿结果必须写明理由。"
@@ -63,7 +66,9 @@ def test_unlock_needs_a_reason_and_goes_back_to_published(world):
 def test_an_open_objection_holds_finalization_back(world):
     made = factories.judged_event(world, entries=2, judges=1)
     world.run(publication.publish(world.org, world.event_id))
-    first = world.run(publication.record_objection(world.org, world.event_id, made.entry_ids[0], "某校家长", "分数有误"))
+    first = world.run(
+        publication.record_objection(world.org, world.event_id, made.entry_ids[0], "某校家长", "分数有误")
+    )
     world.run(publication.record_objection(world.org, world.event_id, None, "", "名单有误"))
     with pytest.raises(Conflict) as held:
         world.run(publication.finalize(world.org, world.event_id))
@@ -79,7 +84,9 @@ def test_an_open_objection_holds_finalization_back(world):
     world.run(publication.resolve_objection(world.org, second["id"], "已更正名单"))
     assert world.run(publication.finalize(world.org, world.event_id))["state"] == "finalized"
     assert [(o["status"], o["handling"]) for o in world.run(publication.list_objections(world.event_id))] == [
-        ("rejected", "经核查无误"), ("resolved", "已更正名单")]
+        ("rejected", "经核查无误"),
+        ("resolved", "已更正名单"),
+    ]
 
 
 def test_recommendations_within_the_quota_and_only_awarded_entries(world):
@@ -93,7 +100,9 @@ def test_recommendations_within_the_quota_and_only_awarded_entries(world):
     with pytest.raises(ValidationFailed) as unawarded:
         world.run(publication.set_recommendations(world.org, world.event_id, [third]))
     assert unawarded.value.message == f"只能推荐获奖作品；未获奖：{made.entries[2]['code']}。"
-    assert world.run(publication.set_recommendations(world.org, world.event_id, [second, second])) == {"recommended": [second]}
+    assert world.run(publication.set_recommendations(world.org, world.event_id, [second, second])) == {
+        "recommended": [second]
+    }
 
 
 def test_advance_to_a_final_round_with_the_top_n(world):

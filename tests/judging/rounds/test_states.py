@@ -12,24 +12,39 @@ OPEN, PUBLISHED, FINALIZED = RoundState.OPEN, RoundState.PUBLISHED, RoundState.F
 
 
 def test_the_transition_table():
-    table = {(action.value, state.value): (TRANSITIONS[action].target.value if allowed(action, state) else None)
-             for action in RoundAction for state in RoundState}
+    table = {
+        (action.value, state.value): (TRANSITIONS[action].target.value if allowed(action, state) else None)
+        for action in RoundAction
+        for state in RoundState
+    }
     assert table == {
-        ("publish", "open"): "published", ("publish", "published"): "published", ("publish", "finalized"): None,
-        ("finalize", "open"): "finalized", ("finalize", "published"): "finalized", ("finalize", "finalized"): None,
-        ("unlock", "open"): None, ("unlock", "published"): None, ("unlock", "finalized"): "published",
+        ("publish", "open"): "published",
+        ("publish", "published"): "published",
+        ("publish", "finalized"): None,
+        ("finalize", "open"): "finalized",
+        ("finalize", "published"): "finalized",
+        ("finalize", "finalized"): None,
+        ("unlock", "open"): None,
+        ("unlock", "published"): None,
+        ("unlock", "finalized"): "published",
     }
     assert [a for a in RoundAction if TRANSITIONS[a].needs_reason] == [RoundAction.UNLOCK]
     assert {a: TRANSITIONS[a].audit_action for a in RoundAction} == {
-        RoundAction.PUBLISH: "results.publish", RoundAction.FINALIZE: "results.finalize", RoundAction.UNLOCK: "results.unlock"}
+        RoundAction.PUBLISH: "results.publish",
+        RoundAction.FINALIZE: "results.finalize",
+        RoundAction.UNLOCK: "results.unlock",
+    }
 
 
-@pytest.mark.parametrize(("action", "state", "message"), [
-    ("publish", "finalized", "结果已定稿，任何修改都会被拒绝；如确需修改，请组委会先解锁并说明理由。"),
-    ("finalize", "finalized", "结果已经定稿。"),
-    ("unlock", "open", "结果尚未定稿，无需解锁。"),
-    ("unlock", "published", "结果尚未定稿，无需解锁。"),
-])
+@pytest.mark.parametrize(
+    ("action", "state", "message"),
+    [
+        ("publish", "finalized", "结果已定稿，任何修改都会被拒绝；如确需修改，请组委会先解锁并说明理由。"),
+        ("finalize", "finalized", "结果已经定稿。"),
+        ("unlock", "open", "结果尚未定稿，无需解锁。"),
+        ("unlock", "published", "结果尚未定稿，无需解锁。"),
+    ],
+)
 def test_a_refused_transition_says_why(action, state, message):
     with pytest.raises(Conflict) as refused:
         transition(action, state)

@@ -1,5 +1,6 @@
 """Rubric and scores through the JSON API: the rubric's validation and edits that never lose
 a recorded score, versioned scores from tablets, locks after publication and the history."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,7 +30,10 @@ def test_rubric_defaults_and_validation(world):
     # a new event offers the CASTIC-style criteria, numbers as plain decimal strings
     criteria = ok(world.client.get(ev(world, "/rubric"), headers=org(world)))["criteria"]
     assert [(c["code"], c["name"], c["weight"], c["max_points"]) for c in criteria] == [
-        ("innovation", "创新性", "40", "10"), ("scientific", "科学性", "30", "10"), ("practical", "实用性", "30", "10")]
+        ("innovation", "创新性", "40", "10"),
+        ("scientific", "科学性", "30", "10"),
+        ("practical", "实用性", "30", "10"),
+    ]
     bad = [
         [],
         [{"code": "a", "name": "甲", "weight": "0", "max_points": "10"}],
@@ -37,7 +41,10 @@ def test_rubric_defaults_and_validation(world):
         [{"code": "a", "name": "甲", "weight": "50", "max_points": "-1"}],
         [{"code": "a", "name": "甲", "weight": "NaN", "max_points": "10"}],
         [{"code": "a", "name": "", "weight": "50", "max_points": "10"}],
-        [{"code": "a", "name": "甲", "weight": "50", "max_points": "10"}, {"code": "a", "name": "乙", "weight": "50", "max_points": "10"}],
+        [
+            {"code": "a", "name": "甲", "weight": "50", "max_points": "10"},
+            {"code": "a", "name": "乙", "weight": "50", "max_points": "10"},
+        ],
         [{"code": "a", "name": "甲", "weight": "33.3333", "max_points": "10"}],  # more decimals than can be stored
         [{"code": "a", "name": "甲", "weight": "1000000", "max_points": "10"}],  # too large to store
     ]
@@ -46,10 +53,15 @@ def test_rubric_defaults_and_validation(world):
         assert body["detail"]
     put_rubric(world, SINGLE, expect=422, category_code="NOPE")
     # a rubric whose weights do not add to 100 is allowed (scores are then out of its total)
-    saved = put_rubric(world, [{"code": "x", "name": "甲", "weight": "33.333", "max_points": "9", "description": "说明"}])["criteria"]
+    saved = put_rubric(
+        world, [{"code": "x", "name": "甲", "weight": "33.333", "max_points": "9", "description": "说明"}]
+    )["criteria"]
     assert saved == [{"code": "x", "name": "甲", "description": "说明", "weight": "33.333", "max_points": "9"}]
     # only organizers
-    assert world.client.put(ev(world, "/rubric"), json={"criteria": SINGLE}, headers=world.headers("judge")).status_code == 403
+    assert (
+        world.client.put(ev(world, "/rubric"), json={"criteria": SINGLE}, headers=world.headers("judge")).status_code
+        == 403
+    )
     assert world.client.put(ev(world, "/rubric"), json={"criteria": SINGLE}).status_code == 401
 
 
@@ -116,7 +128,6 @@ def test_uneven_rubric_rounds_once_at_the_end(world):
     assert results(world)[0]["score"] == "74"
 
 
-
 # --------------------------------------------------------------------------- scores
 
 
@@ -129,7 +140,10 @@ def test_scores_from_a_tablet_versions_locks_and_history(world):
     # not assigned: 403 (another judge, and a judge of another category)
     score(world, "jb", e1, {"a": 10}, expect=403)
     score(world, "judge", e1, {"a": 10}, expect=403)
-    assert world.client.put(f"/api/v1/entries/{e1}/scores", json={"criteria": {"a": 1}}, headers=org(world)).status_code == 403
+    assert (
+        world.client.put(f"/api/v1/entries/{e1}/scores", json={"criteria": {"a": 1}}, headers=org(world)).status_code
+        == 403
+    )
     # out of range and malformed: 422, nothing stored
     for criteria in ({"a": 51}, {"a": -1}, {"a": "abc"}, {"a": 10.555}, {"zz": 5}, {"a": "NaN"}, {"a": "Infinity"}):
         body = score(world, "ja", e1, criteria, expect=422)
@@ -148,7 +162,9 @@ def test_scores_from_a_tablet_versions_locks_and_history(world):
     done = score(world, "ja", e1, {"b": 45}, version=1)
     assert done == {"entry_id": e1, "version": 2, "total": "85.5", "complete": True}
     # the comment was not lost by a request without one
-    assert ok(world.client.get(f"/api/v1/entries/{e1}/scores", headers=world.headers("ja")))["comment"] == "第一印象不错"
+    assert (
+        ok(world.client.get(f"/api/v1/entries/{e1}/scores", headers=world.headers("ja")))["comment"] == "第一印象不错"
+    )
     # an edit at version 2 on another device -> version 3
     assert score(world, "ja", e1, {"a": 41}, version=2)["version"] == 3
     # the offline tablet now replays its edit based on version 1: 409, nothing overwritten
@@ -170,15 +186,28 @@ def test_scores_from_a_tablet_versions_locks_and_history(world):
     # the organizer changes a score citing the objection it answers
     sheets = ok(world.client.get(f"/api/v1/entries/{e1}/score-sheets", headers=org(world)))
     score_id = sheets[0]["score_id"]
-    response = world.client.put(f"/api/v1/scores/{score_id}", json={"criteria": {"a": 44}, "reason": ""}, headers=org(world))
+    response = world.client.put(
+        f"/api/v1/scores/{score_id}", json={"criteria": {"a": 44}, "reason": ""}, headers=org(world)
+    )
     assert response.status_code == 422
-    response = world.client.put(f"/api/v1/scores/{score_id}", json={"criteria": {"a": 60}, "reason": "异议1"}, headers=org(world))
+    response = world.client.put(
+        f"/api/v1/scores/{score_id}", json={"criteria": {"a": 60}, "reason": "异议1"}, headers=org(world)
+    )
     assert response.status_code == 422
-    changed = ok(world.client.put(f"/api/v1/scores/{score_id}", json={"criteria": {"a": 44}, "reason": "异议第1号：复核后更正"},
-                                  headers=org(world)))
+    changed = ok(
+        world.client.put(
+            f"/api/v1/scores/{score_id}",
+            json={"criteria": {"a": 44}, "reason": "异议第1号：复核后更正"},
+            headers=org(world),
+        )
+    )
     assert changed == {"entry_id": e1, "version": 4, "total": "89", "complete": True}
-    assert world.client.put(f"/api/v1/scores/{score_id}", json={"criteria": {"a": 44}, "reason": "x"},
-                            headers=world.headers("ja")).status_code == 403
+    assert (
+        world.client.put(
+            f"/api/v1/scores/{score_id}", json={"criteria": {"a": 44}, "reason": "x"}, headers=world.headers("ja")
+        ).status_code
+        == 403
+    )
     assert by_entry(results(world))[e1]["score"] == "89.00"  # 44 + 45
     history = ok(world.client.get(f"/api/v1/entries/{e1}/score-history", headers=org(world)))
     assert [(h["old_total"], h["new_total"]) for h in history] == [("", ""), ("", "85.5"), ("85.5", "86"), ("86", "89")]
@@ -192,10 +221,19 @@ def test_scores_from_a_tablet_versions_locks_and_history(world):
     ok(world.client.post(ev(world, "/finalize"), headers=org(world)))
     body = score(world, "ja", e1, {"a": 43}, version=4, expect=409)
     assert "定稿" in body["detail"]
-    response = world.client.put(f"/api/v1/scores/{score_id}", json={"criteria": {"a": 43}, "reason": "异议2"}, headers=org(world))
+    response = world.client.put(
+        f"/api/v1/scores/{score_id}", json={"criteria": {"a": 43}, "reason": "异议2"}, headers=org(world)
+    )
     assert response.status_code == 409 and "定稿" in response.json()["detail"]
-    assert world.client.post(ev(world, "/assignments/generate"), json={"judges_per_entry": 1}, headers=org(world)).status_code == 409
-    response = world.client.post(ev(world, "/awards/adjust"), json={"entry_id": e1, "award": "first", "reason": "理由"}, headers=org(world))
+    assert (
+        world.client.post(
+            ev(world, "/assignments/generate"), json={"judges_per_entry": 1}, headers=org(world)
+        ).status_code
+        == 409
+    )
+    response = world.client.post(
+        ev(world, "/awards/adjust"), json={"entry_id": e1, "award": "first", "reason": "理由"}, headers=org(world)
+    )
     assert response.status_code == 409
     assert world.client.post(ev(world, "/finalize"), headers=org(world)).status_code == 409
     assert world.client.post(ev(world, "/publish"), headers=org(world)).status_code == 409
@@ -207,11 +245,18 @@ def test_scores_from_a_tablet_versions_locks_and_history(world):
     assert unlocked["state"] == "published"
     assert world.client.post(ev(world, "/unlock"), json={"reason": "再次"}, headers=org(world)).status_code == 409
     score(world, "ja", e1, {"a": 43}, version=4, expect=409)  # judges stay locked
-    ok(world.client.put(f"/api/v1/scores/{score_id}", json={"criteria": {"a": 43}, "reason": "异议2"}, headers=org(world)))
+    ok(
+        world.client.put(
+            f"/api/v1/scores/{score_id}", json={"criteria": {"a": 43}, "reason": "异议2"}, headers=org(world)
+        )
+    )
     assert by_entry(results(world))[e1]["score"] == "88.00"
     from app.tables import AuditLog
 
-    actions = [r["action"] for r in world.run(AuditLog.select(AuditLog.action, AuditLog.reason).where(AuditLog.event_id == world.event_id))]
+    actions = [
+        r["action"]
+        for r in world.run(AuditLog.select(AuditLog.action, AuditLog.reason).where(AuditLog.event_id == world.event_id))
+    ]
     assert {"results.publish", "results.finalize", "results.unlock"} <= set(actions)
     unlock_row = world.run(AuditLog.select(AuditLog.reason).where(AuditLog.action == "results.unlock").first())
     assert unlock_row["reason"] == "省科协复核通知"
@@ -233,7 +278,6 @@ def test_first_sheet_with_a_stale_version_and_comment_only_changes(world):
     assert score(world, "ja", e1, {}, comment="很好", version=1)["version"] == 2  # identical replay of an older request
     # without a version the last write wins (no offline draft involved)
     assert score(world, "ja", e1, {"a": 31})["version"] == 3
-
 
 
 def test_points_in_scientific_notation_or_booleans_are_refused():

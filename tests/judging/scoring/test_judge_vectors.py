@@ -2,6 +2,7 @@
 the tablet (app/static/judge.js, window.XinmiaoJudge.total), checked against the same vectors
 (judge_vectors.json) so the two cannot drift: the stored total exact to 28 significant
 digits, and the 2-decimal half-up figure the tablet shows."""
+
 from __future__ import annotations
 
 import json

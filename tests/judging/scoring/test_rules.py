@@ -1,5 +1,6 @@
 """The pure scoring, aggregation, ranking and award rules (CONTRACT.md, "Scoring and award
 rules"), every expected value computed by hand in the comments."""
+
 from __future__ import annotations
 
 from decimal import Decimal as D
@@ -21,7 +22,11 @@ from judging.scoring.rules import (
 )
 
 DEFAULT_QUOTAS = {"first": D("0.15"), "second": D("0.25"), "third": D("0.35")}
-CASTIC = [CriterionRule("innovation", D(40), D(10)), CriterionRule("scientific", D(30), D(10)), CriterionRule("practical", D(30), D(10))]
+CASTIC = [
+    CriterionRule("innovation", D(40), D(10)),
+    CriterionRule("scientific", D(30), D(10)),
+    CriterionRule("practical", D(30), D(10)),
+]
 
 
 def r2(value: D) -> str:
@@ -132,9 +137,18 @@ def test_zscore_normalize_by_hand():
     flat = {(e, j): v for e, js in PANEL.items() for j, v in js.items()}
     normalized = {k: round_half_up(v, 10) for k, v in zscore_normalize(flat).items()}
     expected = {
-        (1, "A"): 80, (2, "A"): 80, (3, "A"): 60, (4, "A"): 60,
-        (1, "B"): 80, (2, "B"): 60, (3, "B"): 80, (4, "B"): 60,
-        (1, "C"): 70, (2, "C"): 70, (3, "C"): 70, (4, "C"): 70,
+        (1, "A"): 80,
+        (2, "A"): 80,
+        (3, "A"): 60,
+        (4, "A"): 60,
+        (1, "B"): 80,
+        (2, "B"): 60,
+        (3, "B"): 80,
+        (4, "B"): 60,
+        (1, "C"): 70,
+        (2, "C"): 70,
+        (3, "C"): 70,
+        (4, "C"): 70,
     }
     assert normalized == {k: D(v) for k, v in expected.items()}
     assert zscore_normalize({}) == {}
@@ -146,9 +160,19 @@ def test_aggregate_each_method_on_the_panel():
     # zscore: E1 (80+80+70)/3 = 76.67; E2 (80+60+70)/3 = 70; E3 (60+80+70)/3 = 70; E4 (60+60+70)/3 = 63.33
     assert {e: r2(v) for e, v in aggregate("zscore", PANEL).items()} == {1: "76.67", 2: "70.00", 3: "70.00", 4: "63.33"}
     # trimmed_mean with 3 scores and trim_min_scores 5 = mean
-    assert {e: r2(v) for e, v in aggregate("trimmed_mean", PANEL, 5).items()} == {1: "74.67", 2: "69.33", 3: "70.67", 4: "65.33"}
+    assert {e: r2(v) for e, v in aggregate("trimmed_mean", PANEL, 5).items()} == {
+        1: "74.67",
+        2: "69.33",
+        3: "70.67",
+        4: "65.33",
+    }
     # trim_min_scores 3: the middle score: E1 78, E2 62, E3 74, E4 62
-    assert {e: r2(v) for e, v in aggregate("trimmed_mean", PANEL, 3).items()} == {1: "78.00", 2: "62.00", 3: "74.00", 4: "62.00"}
+    assert {e: r2(v) for e, v in aggregate("trimmed_mean", PANEL, 3).items()} == {
+        1: "78.00",
+        2: "62.00",
+        3: "74.00",
+        4: "62.00",
+    }
     with pytest.raises(ValueError):
         aggregate("median", PANEL)
 
@@ -167,7 +191,13 @@ def test_zscore_single_judge_keeps_raw_scores_and_all_equal_judges_get_global_me
 
 def test_competition_ranks_share_and_skip():
     assert competition_ranks([(1, D(90)), (2, D(90)), (3, D(80))]) == {1: 1, 2: 1, 3: 3}
-    assert competition_ranks([(1, D(80)), (2, D(90)), (3, D(90)), (4, D(70)), (5, D("70.00"))]) == {2: 1, 3: 1, 1: 3, 4: 4, 5: 4}
+    assert competition_ranks([(1, D(80)), (2, D(90)), (3, D(90)), (4, D(70)), (5, D("70.00"))]) == {
+        2: 1,
+        3: 1,
+        1: 3,
+        4: 4,
+        5: 4,
+    }
     assert competition_ranks([(7, D("85.60"))]) == {7: 1}
     assert competition_ranks([]) == {}
 
@@ -178,7 +208,16 @@ def test_competition_ranks_share_and_skip():
 #   N=3: 0.45->0, 1.20->1, 2.25->2       N=4: 0.60->1, 1.60->2, 3.00->3
 #   N=5: 0.75->1, 2.00->2, 3.75->4       N=6: 0.90->1, 2.40->2, 4.50->5 (half up)
 #   N=7: 1.05->1, 2.80->3, 5.25->5       N=10: 1.50->2 (half up), 4.00->4, 7.50->8
-CUTOFF_TABLE = {1: (0, 0, 1), 2: (0, 1, 2), 3: (0, 1, 2), 4: (1, 2, 3), 5: (1, 2, 4), 6: (1, 2, 5), 7: (1, 3, 5), 10: (2, 4, 8)}
+CUTOFF_TABLE = {
+    1: (0, 0, 1),
+    2: (0, 1, 2),
+    3: (0, 1, 2),
+    4: (1, 2, 3),
+    5: (1, 2, 4),
+    6: (1, 2, 5),
+    7: (1, 3, 5),
+    10: (2, 4, 8),
+}
 
 
 @pytest.mark.parametrize("n", sorted(CUTOFF_TABLE))
@@ -193,7 +232,11 @@ def test_award_cutoffs_zero_entries():
 
 def test_quotas_are_read_exactly_as_decimals():
     # 0.1/0.2/0.3: cumulative 0.1, 0.3, 0.6; N=5 -> 0.5->1, 1.5->2, 3.0->3
-    assert award_cutoffs(5, {"first": D("0.1"), "second": D("0.2"), "third": D("0.3")}) == {"first": 1, "second": 2, "third": 3}
+    assert award_cutoffs(5, {"first": D("0.1"), "second": D("0.2"), "third": D("0.3")}) == {
+        "first": 1,
+        "second": 2,
+        "third": 3,
+    }
     # first 0.3 with N=5: 1.5 -> 2. The binary float 0.3 is 0.29999999999999998889..., which would give 1.4999... -> 1;
     # strings and floats are both read as the decimal they are written as.
     assert award_cutoffs(5, {"first": D("0.3"), "second": D("0"), "third": D("0")})["first"] == 2
@@ -205,7 +248,15 @@ def test_quotas_are_read_exactly_as_decimals():
 
 def test_award_for_takes_the_best_tier_whose_cutoff_covers_the_rank():
     cutoffs = award_cutoffs(7, DEFAULT_QUOTAS)  # (1, 3, 5)
-    assert [award_for(rank, cutoffs) for rank in range(1, 8)] == ["first", "second", "second", "third", "third", None, None]
+    assert [award_for(rank, cutoffs) for rank in range(1, 8)] == [
+        "first",
+        "second",
+        "second",
+        "third",
+        "third",
+        None,
+        None,
+    ]
     # N=1: the single entry is third (cutoffs 0, 0, 1)
     assert award_for(1, award_cutoffs(1, DEFAULT_QUOTAS)) == "third"
 
@@ -231,5 +282,6 @@ def test_minimum_score_for_any_award():
 def test_mask_name_hides_the_length():
     from judging.results.services import mask_name
 
-    assert [mask_name(n) for n in ("张三丰", "李四", "阿依古丽·买买提", "穆罕默德·阿卜杜拉·艾合买提江·买买提明", "")] == [
-        "张**", "李**", "阿**", "穆**", ""]
+    assert [
+        mask_name(n) for n in ("张三丰", "李四", "阿依古丽·买买提", "穆罕默德·阿卜杜拉·艾合买提江·买买提明", "")
+    ] == ["张**", "李**", "阿**", "穆**", ""]
