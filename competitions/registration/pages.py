@@ -239,7 +239,7 @@ class EventRegistrationPages(Controller):
         q: str | None = None,
     ) -> Any:
         user = user_of(request)
-        event = event_view(await events.get_event(event_id))
+        event = event_view(await events.get_event(event_id, user_of(request)))
         filters = {
             "category": category or "",
             "division": division or "",
@@ -268,7 +268,7 @@ class EventRegistrationPages(Controller):
 
     async def _entry_form(self, request: Request, event_id: int, status_code: int = 200, **context: Any) -> Any:
         user = user_of(request)
-        event = event_view(await events.get_event(event_id))
+        event = event_view(await events.get_event(event_id, user_of(request)))
         school_options = await schools.list_schools(user) if user.is_organizer else []
         return render(
             request,
@@ -312,12 +312,12 @@ class EventRegistrationPages(Controller):
 
     @get("/{event_id:int}/registration-template", guards=[registrars])
     async def template(self, request: Request, event_id: int) -> Response:
-        event = await events.get_event(event_id)
+        event = await events.get_event(event_id, user_of(request))
         content = await roster.registration_template(user_of(request), event_id)
         return xlsx_response(content, f"registration-template-{event_id}.xlsx", f"{event['name']}-报名表.xlsx")
 
     async def _import_page(self, request: Request, event_id: int, status_code: int = 200, **context: Any) -> Any:
-        event = event_view(await events.get_event(event_id))
+        event = event_view(await events.get_event(event_id, user_of(request)))
         return render(
             request,
             "competitions/registration/import.html",
@@ -361,14 +361,14 @@ class EventRegistrationPages(Controller):
 
     @get("/{event_id:int}/export", guards=[organizer_only])
     async def export_form(self, request: Request, event_id: int) -> Any:
-        event = event_view(await events.get_event(event_id))
+        event = event_view(await events.get_event(event_id, user_of(request)))
         return render(request, "competitions/registration/export.html", event=event, reason="")
 
     @post("/{event_id:int}/export", guards=[organizer_only], status_code=200)
     async def export(self, request: Request, event_id: int) -> Any:
         form = await request.form()
         reason = form_value(form, "reason")
-        event = await events.get_event(event_id)
+        event = await events.get_event(event_id, user_of(request))
         try:
             content = await roster.export_registrations(user_of(request), event_id, reason)
         except ServiceError as exc:
@@ -394,7 +394,7 @@ class EntryPages(Controller):
     async def detail(self, request: Request, entry_id: int) -> Any:
         user = user_of(request)
         entry = await registration.get_entry(user, entry_id)
-        event = event_view(await events.get_event(entry["event_id"]))
+        event = event_view(await events.get_event(entry["event_id"], user_of(request)))
         actions = entry_actions(user, entry, event)
         history: list[dict[str, Any]] = []
         if actions["history"]:
@@ -433,7 +433,7 @@ class EntryPages(Controller):
     async def _edit_page(self, request: Request, entry_id: int, status_code: int = 200, **context: Any) -> Any:
         user = user_of(request)
         entry = await registration.get_entry(user, entry_id)
-        event = event_view(await events.get_event(entry["event_id"]))
+        event = event_view(await events.get_event(entry["event_id"], user_of(request)))
         context.setdefault(
             "form",
             {

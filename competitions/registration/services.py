@@ -19,7 +19,9 @@ from app.principal import Principal
 from app.region_codes import region_code_of
 from app.tables import School
 from app.times import format_time, now
-from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row, registration_is_open
+from competitions.events import lifecycle
+from competitions.events.lifecycle import Stage
+from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row
 from competitions.events.tables import Category, Event
 from competitions.registration.access import entry_readers
 from competitions.registration.members import CleanMember, MemberInput, clean_member, team_problems
@@ -89,8 +91,8 @@ async def _editable_entry_row(actor: Principal, entry_id: int) -> tuple[dict[str
     if not can_manage_school(actor, row["school"]):
         raise Forbidden(_("只有本校管理员或组委会可以修改作品。"))
     event = await get_event_row(row["event"])
+    await require_registration_open(actor, event)
     if not actor.is_organizer:
-        _require_open(event)
         if row["status"] not in SCHOOL_EDITABLE:
             raise Conflict(
                 _(
@@ -103,14 +105,20 @@ async def _editable_entry_row(actor: Principal, entry_id: int) -> tuple[dict[str
     return row, event
 
 
-def _require_open(event: dict[str, Any]) -> None:
-    if not registration_is_open(event):
-        closes = event.get("registration_closes_at")
-        if closes and now() >= closes:
-            raise Conflict(
-                _("报名已于 {time} 截止，学校不能再修改报名；如需更改请联系组委会。", time=format_time(closes))
-            )
-        raise Conflict(_("报名尚未开始，请在报名开始后再提交。"))
+async def require_registration_open(actor: Principal, event: dict[str, Any]) -> None:
+    """Entries of ``event`` (a row) may be added, changed or submitted by ``actor`` now:
+    schools only while registration is open, organizers until judging starts
+    (:mod:`competitions.events.lifecycle`). Raises :class:`Conflict` saying why not."""
+    stage = await lifecycle.stage_of(event)
+    if actor.is_organizer:
+        if stage.judging_begun:
+            raise Conflict(lifecycle.registration_closed_message(stage, None))
+        return
+    if stage is not Stage.OPEN:
+        closes = event.get("registration_closes_at")  # named only when it is what closed registration
+        raise Conflict(
+            lifecycle.registration_closed_message(stage, format_time(closes) if closes and closes <= now() else None)
+        )
 
 
 # --------------------------------------------------------------------------- reading
@@ -200,7 +208,7 @@ async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] 
     """Entries of an event that ``actor`` may see, filtered by any of ``category`` (code),
     ``division``, ``city``, ``school`` (code), ``status``, ``q`` (title or code contains).
     Sorted by category, division, code. Judges get their assigned entries only."""
-    await get_event_row(event_id)
+    await get_event_row(event_id, actor)
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
     where = Entry.event == event_id
     if actor.role == "school":
@@ -395,10 +403,10 @@ async def create_entry(
     (bad field, quota, duplicate student, team size), :class:`Conflict` (registration
     closed), :class:`Forbidden` (role).
     """
-    event = await get_event_row(event_id)
+    event = await get_event_row(event_id, actor)
+    await require_registration_open(actor, event)
     if actor.role == "school":
         school_id = actor.school_id
-        _require_open(event)
     elif actor.is_organizer:
         code = str(data.get("school_code") or "").strip()
         school = await School.select(School.id).where(School.code == code).first() if code else None
@@ -668,6 +676,9 @@ async def review_entry(actor: Principal, entry_id: int, decision: str, reason: s
         )
     row = await visible_entry_row(actor, entry_id)
     event = await get_event_row(row["event"])
+    stage = await lifecycle.stage_of(event)
+    if stage.judging_begun:
+        raise Conflict(_("本赛事已开始评审（{stage}），形式审查已结束，作品状态不能再改变。", stage=_(stage.label)))
     current = row["status"]
     if actor.role == "city":
         if not event["city_review_required"]:
