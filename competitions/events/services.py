@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app import audit
+from app.db import write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
@@ -422,6 +423,72 @@ async def update_category(actor: Principal, event_id: int, category_id: int, dat
         )
     row.update(values)
     return {k: row[k] for k in ("id", "code", "name", "school_quota", "city_quota")}
+
+
+async def update_categories(
+    actor: Principal, event_id: int, changes: dict[int, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Save every category's name and quotas at once (the settings page's one form):
+    ``changes`` is ``{category id: {"name"?, "school_quota"?, "city_quota"?}}``. Every row is
+    checked first; one bad value refuses all (422 whose ``errors`` name the category code and
+    field, ``[{"field": "PH.school_quota", "message"}]``) so nothing is half saved. Returns
+    :func:`list_categories`. Raises :class:`NotFound` for a category of another event."""
+    await get_event_row(event_id)
+    rows = {r["id"]: r for r in await Category.select().where(Category.event == event_id)}
+    unknown = [cid for cid in changes if cid not in rows]
+    if unknown:
+        raise NotFound(_("类别不存在。"))
+    errors: list[dict[str, str]] = []
+    planned: dict[int, dict[str, Any]] = {}
+    for cid, data in changes.items():
+        code = rows[cid]["code"]
+        values: dict[str, Any] = {}
+        if "name" in data:
+            name = (data["name"] or "").strip()
+            if not name:
+                errors.append({"field": f"{code}.name", "message": _("类别 {code}：请填写名称。", code=code)})
+            else:
+                values["name"] = name[:100]
+        for key, label in (("school_quota", _("每校名额")), ("city_quota", _("每个市县推荐名额"))):
+            if key in data:
+                try:
+                    values[key] = _quota_value(data[key], label)
+                except ValidationFailed as exc:
+                    errors.append(
+                        {
+                            "field": f"{code}.{key}",
+                            "message": _("类别 {code}：{problem}", code=code, problem=exc.message),
+                        }
+                    )
+        changed = {k: v for k, v in values.items() if rows[cid].get(k) != v}
+        if changed:
+            planned[cid] = changed
+    if errors:
+        raise ValidationFailed(
+            _("有 {n} 处填写不正确，所有类别都没有保存，请改正后再保存。", n=len(errors)), errors=errors
+        )
+
+    async def work() -> None:
+        for cid, values in planned.items():
+            await Category.update({getattr(Category, k): v for k, v in values.items()}).where(Category.id == cid)
+        await audit.record_many(
+            actor,
+            [
+                audit.AuditRecord(
+                    action="category.update",
+                    object_type="category",
+                    object_id=cid,
+                    event_id=event_id,
+                    summary=rows[cid]["code"],
+                    changes=audit.diff({k: rows[cid].get(k) for k in values}, values),
+                )
+                for cid, values in planned.items()
+            ],
+        )
+
+    if planned:
+        await write_transaction(work)
+    return await list_categories(event_id)
 
 
 def registration_is_open(event: dict[str, Any], at: dt.datetime | None = None) -> bool:

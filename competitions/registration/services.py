@@ -739,6 +739,68 @@ async def review_entry(actor: Principal, entry_id: int, decision: str, reason: s
     return await get_entry(actor, entry_id)
 
 
+def awaiting_review(actor: Principal, event: dict[str, Any]) -> tuple[str, ...]:
+    """The statuses of entries waiting for ``actor``'s review: a city's are ``submitted``; an
+    organizer's are ``recommended`` where the event asks cities first, else ``submitted``."""
+    if actor.role == "city":
+        return ("submitted",) if event["city_review_required"] else ()
+    if actor.is_organizer:
+        return ("recommended",) if event["city_review_required"] else ("submitted", "recommended")
+    return ()
+
+
+async def next_for_review(actor: Principal, event_id: int, after_code: str = "") -> dict[str, Any] | None:
+    """The next entry (by code, after ``after_code``, wrapping round) waiting for ``actor``'s
+    review, as :func:`list_entries` gives it, or ``None`` when none is left."""
+    event = await get_event_row(event_id, actor)
+    statuses = awaiting_review(actor, event)
+    waiting = [e for e in await list_entries(actor, event_id) if e["status"] in statuses]
+    waiting.sort(key=lambda e: e["code"])
+    later = [e for e in waiting if e["code"] > after_code]
+    return (later or waiting or [None])[0]
+
+
+async def review_entries(
+    actor: Principal, event_id: int, entry_ids: list[int], decision: str, reason: str | None = None
+) -> dict[str, Any]:
+    """形式审查 of many entries with one decision (a reviewer's "select many" or "approve all
+    shown"). Each entry is decided on its own by :func:`review_entry` (its own checks and
+    transaction): ``{"reviewed": [entry ids], "skipped": [{"entry_id", "code", "detail"}]}``,
+    skipped ones with the reason in words. An entry of another event, or one ``actor`` may
+    not see, is skipped as not found. Raises :class:`ValidationFailed` for a bad decision, a
+    return without reason or no entries, before anything is changed."""
+    if decision not in ("approve", "return"):
+        raise ValidationFailed(_("审查结论必须是 approve（通过）或 return（退回）。"))
+    if decision == "return" and not (reason or "").strip():
+        raise ValidationFailed(
+            _("退回作品时必须填写原因，学校会看到这段说明。"),
+            errors=[{"field": "reason", "message": _("请填写退回原因。")}],
+        )
+    ids = list(dict.fromkeys(int(i) for i in entry_ids))
+    if not ids:
+        raise ValidationFailed(
+            _("请至少选择一个作品。"), errors=[{"field": "entry_ids", "message": _("请至少选择一个作品。")}]
+        )
+    event = await get_event_row(event_id, actor)
+    stage = await lifecycle.stage_of(event)
+    if stage.judging_begun:
+        raise Conflict(_("本赛事已开始评审（{stage}），形式审查已结束，作品状态不能再改变。", stage=_(stage.label)))
+    codes = {r["id"]: r["code"] for r in await Entry.select(Entry.id, Entry.code).where(Entry.id.is_in(ids))}
+    reviewed: list[int] = []
+    skipped: list[dict[str, Any]] = []
+    for entry_id in ids:
+        try:
+            row = await visible_entry_row(actor, entry_id)
+            if row["event"] != event_id:
+                raise NotFound(_("作品不存在或您无权查看。"))
+            await review_entry(actor, entry_id, decision, reason)
+        except (Conflict, Forbidden, NotFound, ValidationFailed) as exc:
+            skipped.append({"entry_id": entry_id, "code": codes.get(entry_id, ""), "detail": exc.message})
+        else:
+            reviewed.append(entry_id)
+    return {"reviewed": reviewed, "skipped": skipped}
+
+
 async def _check_city_quota(row: dict[str, Any]) -> None:
     """Raise :class:`ValidationFailed` if the entry's city has used its recommendation
     quota in the entry's category (``None`` = no limit)."""
