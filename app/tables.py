@@ -29,6 +29,10 @@ class School(Table, tablename="school"):
     region = ForeignKey(
         references=Region, target_column="code", null=True, default=None, index=True, on_delete=OnDelete.restrict
     )
+    # the school's contact (联系人) for the office; the phone encrypted like members' phones
+    contact_name = Varchar(length=50, default="")
+    contact_phone_enc = Text(null=True, default=None)
+    contact_phone_masked = Varchar(length=20, default="")
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
