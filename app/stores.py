@@ -54,6 +54,7 @@ clock = time.time
 # ----------------------------------------------------------------------------------- Redis
 
 
+REDIS_CONNECTIONS = 32  # per worker (and event loop)
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
@@ -70,7 +71,9 @@ def redis_client() -> Any | None:
     per_loop = _clients.setdefault(loop, {})
     client = per_loop.get(url)
     if client is None:
-        client = per_loop[url] = redis.Redis.from_url(url)
+        # a burst waits for one of REDIS_CONNECTIONS connections rather than failing
+        pool = redis.BlockingConnectionPool.from_url(url, max_connections=REDIS_CONNECTIONS, timeout=10)
+        client = per_loop[url] = redis.Redis(connection_pool=pool)
     return client
 
 
@@ -86,6 +89,7 @@ if n == 1 or redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], A
 return n
 """
 
+# times in whole milliseconds: Lua's numbers print 14 digits, exact for integers of that size
 _RESERVE = """
 local now = tonumber(ARGV[1])
 local free = tonumber(ARGV[2])
@@ -94,16 +98,16 @@ local longest = tonumber(ARGV[4])
 local window = tonumber(ARGV[5])
 local locked = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
 if locked > now then
-  return {0, tostring(locked - now)}
+  return {0, locked - now}
 end
 local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
 local ends = 0
 if n >= free then
   ends = now + math.min(base * 2 ^ (n - free), longest)
-  redis.call('HSET', KEYS[1], 'until', tostring(ends))
+  redis.call('HSET', KEYS[1], 'until', string.format('%d', ends))
 end
 redis.call('EXPIRE', KEYS[1], window)
-return {n, '0', tostring(ends)}
+return {n, 0, ends}
 """
 
 
@@ -189,12 +193,19 @@ async def reserve_attempt(key: str, *, free: int, base_delay: float, max_delay: 
     client = redis_client()
     if client is not None:
         answer = await client.eval(
-            _RESERVE, 1, namespaced(key), repr(now), int(free), repr(base_delay), repr(max_delay), int(window)
+            _RESERVE,
+            1,
+            namespaced(key),
+            round(now * 1000),
+            int(free),
+            round(base_delay * 1000),
+            round(max_delay * 1000),
+            int(window),
         )
         number = int(answer[0])
         if number == 0:
-            return Attempt(0, float(answer[1]))
-        return Attempt(number, 0.0, float(answer[2]))
+            return Attempt(0, int(answer[1]) / 1000)
+        return Attempt(number, 0.0, int(answer[2]) / 1000)
     local = _local_key(key)
     with _lock:
         _sweep(now)
