@@ -27,8 +27,8 @@ from app.security import derive_key
 from app.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings, set_settings
 from app.stores import sessions
 from app.web.auth import LocaleAndUserMiddleware
-from app.web.sessions import IssuedSessionConfig
 from app.web.errors import http_error_handler, internal_error_handler, service_error_handler
+from app.web.sessions import IssuedSessionConfig
 
 
 def _template_engine(engine: JinjaTemplateEngine) -> None:

@@ -13,16 +13,21 @@ every worker within a second; without Redis an entry is read again from the data
 The worker that made the change knows it at once. Versions only grow (deactivation and
 reactivation add one too), so a late, older reading never replaces a newer one, here or in
 Redis.
+
+The accounts capability owns the ``User`` table: it changes versions
+(:func:`app.accounts.services.bump_token_version`, which calls :func:`publish`) and registers
+how to read one from the database (:func:`set_loader`), so the web layer can check versions
+without importing the tables.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import NamedTuple
+from collections.abc import Awaitable, Callable
+from typing import Any, NamedTuple
 
 from app.stores import namespaced, redis_client
-from app.tables import User
 
 SHARED_CACHE_SECONDS = 1.0
 LOCAL_CACHE_SECONDS = 30.0
@@ -36,7 +41,8 @@ class Version(NamedTuple):
     active: bool
 
 
-_GONE = Version(-1, False)  # an account that does not exist
+GONE = Version(-1, False)  # an account that does not exist
+_loader: Callable[[int], Awaitable[Version]] | None = None
 _lock = threading.Lock()
 _cache: dict[tuple[str, int], tuple[Version, float]] = {}  # (database, user id) -> (version, read at)
 
@@ -80,16 +86,21 @@ def _decode(raw: bytes | str) -> Version:
     return Version(int(number), active == "1")
 
 
-async def _share(client: object, user_id: int, version: Version) -> None:
+async def _share(client: Any, user_id: int, version: Version) -> None:
     value = f"{version.number}:{int(version.active)}"
-    await client.eval(_SET_IF_NEWER, 1, _key(user_id), version.number, value, REDIS_TTL_SECONDS)  # type: ignore[attr-defined]
+    await client.eval(_SET_IF_NEWER, 1, _key(user_id), version.number, value, REDIS_TTL_SECONDS)
+
+
+def set_loader(loader: Callable[[int], Awaitable[Version]]) -> None:
+    """Register how to read a user's :class:`Version` from the database (accounts does)."""
+    global _loader
+    _loader = loader
 
 
 async def _from_database(user_id: int) -> Version:
-    row = await User.select(User.token_version, User.is_active).where(User.id == user_id).first()
-    if row is None:
-        return _GONE
-    return Version(int(row["token_version"] or 0), bool(row["is_active"]))
+    if _loader is None:  # pragma: no cover - app.accounts.services registers it on import
+        raise RuntimeError("no token version loader registered (import app.accounts.services)")
+    return await _loader(user_id)
 
 
 async def current(user_id: int) -> Version:
@@ -113,25 +124,13 @@ async def current(user_id: int) -> Version:
     return version
 
 
-async def bump(user_id: int, **values: object) -> Version:
-    """Add one to the user's token version in one ``UPDATE ... RETURNING``, setting the other
-    ``User`` columns named in ``values`` (``is_active=False``, ``password_hash=...``) in the
-    same statement, and make it known here and, with Redis, to every worker at once.
-    Returns the new :class:`Version` (``(-1, False)`` for an unknown user)."""
-    changes = {getattr(User, name): value for name, value in values.items()}
-    rows = (
-        await User.update({User.token_version: User.token_version + 1, **changes})
-        .where(User.id == user_id)
-        .returning(User.token_version, User.is_active)
-    )
-    if not rows:
-        return _GONE
-    version = Version(int(rows[0]["token_version"]), bool(rows[0]["is_active"]))
+async def publish(user_id: int, version: Version) -> None:
+    """Make ``version`` of ``user_id`` (just written to the database) known here at once and,
+    with Redis, to every worker."""
     remember(user_id, version)
     client = redis_client()
     if client is not None:
         await _share(client, user_id, version)
-    return version
 
 
 async def valid(user_id: int, token_version: int) -> bool:

@@ -16,8 +16,7 @@ from app.i18n import LOCALES, _
 from app.plugins import registry
 from app.schools import services as schools
 from app.tables import ROLES
-from app.web import attempt, client_address, error_message, flash, form_value, redirect, render, user_of
-from app.web import sessions
+from app.web import attempt, client_address, error_message, flash, form_value, redirect, render, sessions, user_of
 from app.web.auth import SESSION_KEY, logged_in, organizer_only
 
 

@@ -130,6 +130,35 @@ async def authenticate(username: str, password: str, address: str | None) -> Pri
     return principal_of(user.to_dict())
 
 
+async def _token_version(user_id: int) -> revocation.Version:
+    row = await User.select(User.token_version, User.is_active).where(User.id == user_id).first()
+    if row is None:
+        return revocation.GONE
+    return revocation.Version(int(row["token_version"] or 0), bool(row["is_active"]))
+
+
+revocation.set_loader(_token_version)
+
+
+async def bump_token_version(user_id: int, **values: object) -> revocation.Version:
+    """Add one to the user's token version in one ``UPDATE ... RETURNING`` (revoking every
+    access token and page session issued before), setting the other ``User`` columns named in
+    ``values`` (``is_active=False``, ``password_hash=...``) in the same statement, and make it
+    known at once (:func:`app.revocation.publish`: this worker, and every worker through Redis).
+    Returns the new :class:`~app.revocation.Version` (``GONE`` for an unknown user)."""
+    changes = {getattr(User, name): value for name, value in values.items()}
+    rows = (
+        await User.update({User.token_version: User.token_version + 1, **changes})
+        .where(User.id == user_id)
+        .returning(User.token_version, User.is_active)
+    )
+    if not rows:
+        return revocation.GONE
+    version = revocation.Version(int(rows[0]["token_version"]), bool(rows[0]["is_active"]))
+    await revocation.publish(user_id, version)
+    return version
+
+
 async def load_principal(user_id: int) -> Principal | None:
     """The active account ``user_id`` as a :class:`Principal` (with its current token version), or ``None``."""
     row = await User.select().where((User.id == user_id) & (User.is_active.eq(True))).first()
@@ -281,7 +310,7 @@ async def change_password(actor: Principal, current_password: str, new_password:
     if new_password == current_password:
         raise ValidationFailed(_("新密码不能与当前密码相同。"))
     _check_password_strength(new_password, actor.username)
-    await revocation.bump(actor.id, password_hash=hash_password(new_password), must_change_password=False)
+    await bump_token_version(actor.id, password_hash=hash_password(new_password), must_change_password=False)
     await audit.record(actor, "user.password_change", "user", actor.id, summary=actor.username)
 
 
@@ -295,7 +324,7 @@ async def reset_password(actor: Principal, user_id: int) -> str:
     if user is None:
         raise NotFound(_("账号不存在。"))
     temporary = secrets.token_urlsafe(9)
-    await revocation.bump(
+    await bump_token_version(
         user_id,
         password_hash=hash_password(temporary),
         must_change_password=True,
@@ -327,7 +356,7 @@ async def set_active(actor: Principal, user_id: int, active: bool, reason: str |
         )
     reason = (reason or "").strip()
     if bool(user["is_active"]) != active:
-        await revocation.bump(user_id, is_active=active)
+        await bump_token_version(user_id, is_active=active)
         await audit.record(
             actor,
             "user.reactivate" if active else "user.deactivate",

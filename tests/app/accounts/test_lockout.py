@@ -113,6 +113,4 @@ def test_the_login_page_says_how_long_to_wait(world, monkeypatch):
         data={"username": "hk02", "password": PASSWORD, "next": "/", "_csrf_token": client.cookies.get("xinmiao_csrf")},
         headers={"Accept-Language": "en"},
     )
-    assert (
-        "Too many wrong passwords for this account from this network address. Try again in 1 min;" in english.text
-    )
+    assert "Too many wrong passwords for this account from this network address. Try again in 1 min;" in english.text

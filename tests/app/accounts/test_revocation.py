@@ -166,7 +166,9 @@ def test_tokens_are_checked_without_a_database_query_after_a_revocation(world, m
     client = world.client
     old = login(client, "hk01").json()["access_token"]
     client.post(f"/api/v1/users/{user_id(world, 'hk01')}/reset-password", headers=world.headers("org"))
-    temporary_login = client.post(f"/api/v1/users/{user_id(world, 'hk02')}/reset-password", headers=world.headers("org"))
+    temporary_login = client.post(
+        f"/api/v1/users/{user_id(world, 'hk02')}/reset-password", headers=world.headers("org")
+    )
     fresh = login(client, "hk02", temporary_login.json()["temporary_password"]).json()["access_token"]
 
     def refuse(self, *args, **kwargs):
@@ -201,10 +203,11 @@ def test_a_reset_in_another_process_reaches_this_one_through_redis(world, settin
             }
             script = (
                 "import asyncio\n"
-                "from app import db, revocation\n"
+                "from app import db\n"
+                "from app.accounts.services import bump_token_version\n"
                 "from app.settings import get_settings\n"
                 "db.configure_database(get_settings().database_url)\n"
-                f"print(asyncio.run(revocation.bump({target})).number)\n"
+                f"print(asyncio.run(bump_token_version({target})).number)\n"
             )
             done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
             assert done.returncode == 0, done.stderr

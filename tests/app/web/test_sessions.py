@@ -13,11 +13,20 @@ from tests.conftest import PASSWORD
 CHOSEN = "attacker-chosen-session-id-0123456789abcdef"
 
 
-def page_login(client: TestClient, username: str, password: str = PASSWORD):
+def page_login(client: TestClient, username: str, password: str = PASSWORD, plant: str | None = None):
+    """Log in through the page; ``plant`` puts that session id in the cookie jar right before
+    the form is sent (as a planted cookie with a narrower path or wider domain would be)."""
     client.get("/login")
+    if plant:
+        client.cookies.set("xinmiao_session", plant, domain="testserver.local")
     return client.post(
         "/login",
-        data={"username": username, "password": password, "next": "/", "_csrf_token": client.cookies.get("xinmiao_csrf")},
+        data={
+            "username": username,
+            "password": password,
+            "next": "/",
+            "_csrf_token": client.cookies.get("xinmiao_csrf"),
+        },
         follow_redirects=False,
     )
 
@@ -30,8 +39,7 @@ def with_session(app, session_id: str) -> TestClient:
 
 def test_a_session_id_chosen_by_the_client_is_never_adopted(world, app):
     client = world.client
-    client.cookies.set("xinmiao_session", CHOSEN, domain="testserver.local")
-    response = page_login(client, "org")
+    response = page_login(client, "org", plant=CHOSEN)
     assert response.status_code == 303
     issued = response.cookies.get("xinmiao_session")
     assert issued and issued != CHOSEN and len(issued) == 64  # 32 random bytes, hex
@@ -51,8 +59,8 @@ def test_log_in_issues_a_new_id_so_a_planted_real_id_is_worthless(world, app):
     with TestClient(app=app, raise_server_exceptions=False) as attacker:
         assert page_login(attacker, "hk01").status_code == 303
         planted = attacker.cookies.get("xinmiao_session")
-        with with_session(app, planted) as victim:
-            response = page_login(victim, "org")
+        with TestClient(app=app, raise_server_exceptions=False) as victim:
+            response = page_login(victim, "org", plant=planted)
             assert response.status_code == 303
             assert victim.cookies.get("xinmiao_session") != planted
             assert victim.get("/users/").status_code == 200
