@@ -119,3 +119,18 @@ def test_an_anonymous_visit_stores_no_session(world, app):
     assert response.status_code == 200
     assert world.run(sessions().get(CHOSEN)) is None
     assert client.cookies.get("xinmiao_session") in (None, "null")
+
+
+def test_session_lifetimes_are_settings(tmp_path):
+    import pytest
+
+    from app.settings import load_settings
+
+    base = {"XINMIAO_DATA_DIR": str(tmp_path), "XINMIAO_SECRET_KEY": "k"}
+    default = load_settings(base)
+    assert (default.session_lifetime_seconds, default.session_idle_seconds) == (12 * 3600, 4 * 3600)
+    chosen = load_settings({**base, "XINMIAO_SESSION_HOURS": "8", "XINMIAO_SESSION_IDLE_HOURS": "0.5"})
+    assert (chosen.session_lifetime_seconds, chosen.session_idle_seconds) == (28800, 1800)
+    with pytest.raises(SystemExit) as refused:
+        load_settings({**base, "XINMIAO_SESSION_HOURS": "twelve"})
+    assert str(refused.value) == "XINMIAO_SESSION_HOURS must be a positive number of hours, not 'twelve'"
