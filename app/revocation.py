@@ -27,11 +27,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
-from app.stores import namespaced, redis_client
+from app.stores import REDIS_ERRORS, namespaced, redis_client, redis_failed
 
 SHARED_CACHE_SECONDS = 1.0
 LOCAL_CACHE_SECONDS = 30.0
-REDIS_TTL_SECONDS = 24 * 3600
+REDIS_TTL_SECONDS = 5 * 60  # also bounds the lag should a change fail to reach Redis
 
 
 class Version(NamedTuple):
@@ -88,7 +88,10 @@ def _decode(raw: bytes | str) -> Version:
 
 async def _share(client: Any, user_id: int, version: Version) -> None:
     value = f"{version.number}:{int(version.active)}"
-    await client.eval(_SET_IF_NEWER, 1, _key(user_id), version.number, value, REDIS_TTL_SECONDS)
+    try:
+        await client.eval(_SET_IF_NEWER, 1, _key(user_id), version.number, value, REDIS_TTL_SECONDS)
+    except REDIS_ERRORS as exc:  # the other workers learn it from the database within REDIS_TTL_SECONDS
+        redis_failed(exc)
 
 
 def set_loader(loader: Callable[[int], Awaitable[Version]]) -> None:
@@ -113,9 +116,14 @@ async def current(user_id: int) -> Version:
         return cached[0]
     version: Version | None = None
     if client is not None:
-        raw = await client.get(_key(user_id))
-        if raw is not None:
-            version = _decode(raw)
+        try:
+            raw = await client.get(_key(user_id))
+        except REDIS_ERRORS as exc:  # Redis down: the database answers (one query a second per user)
+            redis_failed(exc)
+            client = None
+        else:
+            if raw is not None:
+                version = _decode(raw)
     if version is None:
         version = await _from_database(user_id)
         if client is not None:

@@ -8,13 +8,15 @@ Counters (rate limits, log-in throttling) are atomic: with Redis one server-side
 dictionary changed under a lock with no ``await`` in between, so concurrent requests of one
 process never read the same count. Without Redis each worker counts for itself (``xinmiao
 serve --workers N`` says so). Keys are namespaced by the database, so deployments (and tests)
-sharing one Redis never count each other's requests.
+sharing one Redis never count each other's requests. While Redis does not answer (2 s
+timeouts), counters fall back to this process's own and the error is logged: never a 500.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import threading
 import time
 import weakref
@@ -24,8 +26,13 @@ from typing import Any
 
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
+from redis.exceptions import RedisError
 
 from app.settings import get_settings
+
+log = logging.getLogger("xinmiao.stores")
+# what a Redis that is down or unreachable raises; callers fall back to this process's own state
+REDIS_ERRORS = (RedisError, OSError, asyncio.TimeoutError)
 
 
 def _redis(namespace: str) -> Store | None:
@@ -72,9 +79,22 @@ def redis_client() -> Any | None:
     client = per_loop.get(url)
     if client is None:
         # a burst waits for one of REDIS_CONNECTIONS connections rather than failing
-        pool = redis.BlockingConnectionPool.from_url(url, max_connections=REDIS_CONNECTIONS, timeout=10)
+        pool = redis.BlockingConnectionPool.from_url(
+            url, max_connections=REDIS_CONNECTIONS, timeout=10, socket_timeout=2, socket_connect_timeout=2
+        )
         client = per_loop[url] = redis.Redis(connection_pool=pool)
     return client
+
+
+_last_warning = 0.0
+
+
+def redis_failed(exc: BaseException) -> None:
+    """Log (at most once a minute) that Redis failed and this process counts on its own."""
+    global _last_warning
+    if time.monotonic() - _last_warning > 60:
+        _last_warning = time.monotonic()
+        log.error("Redis unavailable (%s): counting in this process until it answers again", exc)
 
 
 def namespaced(key: str) -> str:
@@ -146,7 +166,10 @@ async def increment(key: str, window_seconds: int) -> int:
     first hit (a fixed window)."""
     client = redis_client()
     if client is not None:
-        return int(await client.eval(_INCREMENT, 1, namespaced(key), int(window_seconds)))
+        try:
+            return int(await client.eval(_INCREMENT, 1, namespaced(key), int(window_seconds)))
+        except REDIS_ERRORS as exc:
+            redis_failed(exc)
     now = clock()
     local = _local_key(key)
     with _lock:
@@ -163,8 +186,11 @@ async def peek(key: str) -> int:
     """The current count of ``key`` (0 when unknown or expired)."""
     client = redis_client()
     if client is not None:
-        raw = await client.get(namespaced(key))
-        return int(raw) if raw else 0
+        try:
+            raw = await client.get(namespaced(key))
+            return int(raw) if raw else 0
+        except REDIS_ERRORS as exc:
+            redis_failed(exc)
     with _lock:
         count, ends = _counts.get(_local_key(key), (0, 0.0))
     return count if ends > clock() else 0
@@ -192,20 +218,24 @@ async def reserve_attempt(key: str, *, free: int, base_delay: float, max_delay: 
     now = clock()
     client = redis_client()
     if client is not None:
-        answer = await client.eval(
-            _RESERVE,
-            1,
-            namespaced(key),
-            round(now * 1000),
-            int(free),
-            round(base_delay * 1000),
-            round(max_delay * 1000),
-            int(window),
-        )
-        number = int(answer[0])
-        if number == 0:
-            return Attempt(0, int(answer[1]) / 1000)
-        return Attempt(number, 0.0, int(answer[2]) / 1000)
+        try:
+            answer = await client.eval(
+                _RESERVE,
+                1,
+                namespaced(key),
+                round(now * 1000),
+                int(free),
+                round(base_delay * 1000),
+                round(max_delay * 1000),
+                int(window),
+            )
+        except REDIS_ERRORS as exc:
+            redis_failed(exc)
+        else:
+            number = int(answer[0])
+            if number == 0:
+                return Attempt(0, int(answer[1]) / 1000)
+            return Attempt(number, 0.0, int(answer[2]) / 1000)
     local = _local_key(key)
     with _lock:
         _sweep(now)
@@ -227,7 +257,9 @@ async def clear_attempts(key: str) -> None:
     """Forget the attempts reserved at ``key`` (and any lock)."""
     client = redis_client()
     if client is not None:
-        await client.delete(namespaced(key))
-        return
+        try:
+            await client.delete(namespaced(key))
+        except REDIS_ERRORS as exc:
+            redis_failed(exc)
     with _lock:
         _gates.pop(_local_key(key), None)

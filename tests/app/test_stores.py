@@ -62,3 +62,27 @@ def test_concurrent_reservations_lock_after_exactly_the_free_attempts(backend, r
     assert [a.locked_until > 0 for a in sorted(attempts, key=lambda a: a.number)[45:]] == [False] * 4 + [True]
     run(stores.clear_attempts("gate"))
     assert run(stores.reserve_attempt("gate", free=5, base_delay=60, max_delay=300, window=3600)).number == 1
+
+
+def test_without_an_answering_redis_counters_fall_back_to_this_process(settings, world, caplog, monkeypatch):
+    """Redis configured but down (nothing listens on port 1): counts, log-in delays and token
+    checks go on in process, logged, never a server error."""
+    from app import stores
+    from app.settings import set_settings
+    from tests.conftest import PASSWORD
+
+    monkeypatch.setattr(stores, "_last_warning", 0.0)  # the warning is logged at most once a minute
+    set_settings(dataclasses.replace(settings, redis_url="redis://127.0.0.1:1/0"))
+    try:
+
+        async def burst():
+            return await asyncio.gather(*[stores.increment("down", 60) for _ in range(20)])
+
+        assert sorted(world.run(burst())) == list(range(1, 21))
+        token = world.client.post("/api/v1/auth/login", json={"username": "hk01", "password": PASSWORD})
+        assert token.status_code == 200
+        events = world.client.get("/api/v1/events", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+        assert events.status_code == 200
+        assert "Redis unavailable" in caplog.text
+    finally:
+        set_settings(settings)
