@@ -46,7 +46,7 @@ def _serve(host: str, port: int, workers: int = 1, certfile: str | None = None, 
 PER_WORKER_REFUSAL = (
     "xinmiao serve --workers {n} needs XINMIAO_REDIS_URL. Without Redis every worker keeps its own "
     "log-in delays, rate limits (certificate look-ups) and live updates (check-in live view, judging "
-    "progress, robotics screens), so limits would be {n} times looser, live pages would miss changes "
+    "progress, certificate batches), so limits would be {n} times looser, live pages would miss changes "
     "made through the other workers, and a revoked log-in could keep working for up to 30 seconds on "
     "them. Set XINMIAO_REDIS_URL=redis://host:6379/0, or serve with --workers 1 (the default)."
 )

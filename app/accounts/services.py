@@ -87,8 +87,9 @@ async def authenticate(username: str, password: str, address: str | None) -> Pri
     :class:`TooManyRequests` (429, ``retry_after`` seconds, a message saying how long) while
     this address must wait for this account, :class:`NotAuthenticated` (401) for a wrong user
     name or password (every wrong password also adds one to ``User.failed_logins`` in one
-    ``UPDATE ... RETURNING``), and :class:`Forbidden` (403) for a deactivated account given its
-    right password.
+    atomic ``UPDATE ... SET failed_logins = failed_logins + 1``, shown to organizers), and
+    :class:`Forbidden` (403) for a deactivated account given its right password (a wrong one
+    gets the usual 401, so deactivation reveals nothing without the password).
     """
     username = (username or "").strip()
     user = await User.objects().where(User.username == username).first()
