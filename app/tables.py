@@ -54,6 +54,8 @@ class User(Table, tablename="app_user"):
     locked_until = Timestamptz(null=True, default=None)
     last_login_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
+    # carried by access tokens and page sessions; +1 revokes them all (app.revocation)
+    token_version = Integer(default=0)
 
 
 class AuditLog(Table, tablename="audit_log"):
