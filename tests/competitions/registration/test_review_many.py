@@ -7,7 +7,6 @@ from tests.competitions.api import call
 from tests.competitions.registration.test_entries_api import new_entry, student
 from tests.factories.competitions import chinese_number
 
-
 _made = iter(range(1, 10_000))
 
 
