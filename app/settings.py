@@ -34,6 +34,9 @@ class Settings:
     max_workbook_uncompressed_bytes: int = 60 * 1024 * 1024
     debug: bool = False
     database_pool: bool = True  # PostgreSQL connection pool (tests turn it off: several event loops)
+    # seconds a write waits for a busy SQLite database (another writer holds the lock) before the
+    # request answers 503 "busy, try again" with Retry-After; well under a proxy's 30-60 s timeout
+    database_busy_seconds: float = 10.0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -92,6 +95,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         session_lifetime_seconds=_hours(env, "XINMIAO_SESSION_HOURS", 12),
         session_idle_seconds=_hours(env, "XINMIAO_SESSION_IDLE_HOURS", 4),
         debug=env.get("XINMIAO_DEBUG", "") in {"1", "true", "yes"},
+        database_busy_seconds=float(env.get("XINMIAO_DATABASE_BUSY_SECONDS") or 10.0),
     )
 
 
