@@ -26,7 +26,13 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
-from app.engines import SQLITE_TIMEOUT_SECONDS, engine_from_url, is_busy, is_disconnect  # noqa: F401  (re-exported)
+from app.engines import (  # noqa: F401  (re-exported)
+    SQLITE_TIMEOUT_SECONDS,
+    ResilientPostgresEngine,
+    engine_from_url,
+    is_busy,
+    is_disconnect,
+)
 from app.errors import DatabaseUnavailable
 
 T = TypeVar("T")
@@ -170,7 +176,9 @@ async def write_transaction(work: Callable[[], Awaitable[T]], attempts: int | No
                     raise DatabaseUnavailable("database connection lost") from exc
                 log.warning("database connection dropped before commit (%s); running the transaction again", exc)
                 reconnected = True
-                await asyncio.sleep(0.2)
+                engine = current_engine()
+                if isinstance(engine, ResilientPostgresEngine):
+                    await engine.renew_connections()
                 continue
             raise
 

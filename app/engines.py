@@ -50,7 +50,16 @@ def is_disconnect(exc: BaseException) -> bool:
         ),
     ):
         return True
-    return isinstance(exc, pg.InterfaceError) and "closed" in str(exc)
+    return (isinstance(exc, pg.InterfaceError) and "closed" in str(exc)) or _half_dead(exc)
+
+
+def _half_dead(exc: BaseException) -> bool:
+    """asyncpg's error for a connection that read the server's "terminating connection" but not
+    yet the end of the stream: it is handed out as open, and refuses the next statement before
+    sending anything ("cannot switch to state N; another operation (2) is in progress")."""
+    import asyncpg.exceptions as pg
+
+    return isinstance(exc, pg.InternalClientError) and "cannot switch to state" in str(exc)
 
 
 def not_executed(exc: BaseException) -> bool:
@@ -73,7 +82,7 @@ def not_executed(exc: BaseException) -> bool:
         ),
     ):
         return True
-    return isinstance(exc, pg.InterfaceError) and str(exc).endswith("connection is closed")
+    return (isinstance(exc, pg.InterfaceError) and str(exc).endswith("connection is closed")) or _half_dead(exc)
 
 
 def _is_read(query: str) -> bool:
@@ -124,8 +133,16 @@ class ResilientPostgresEngine(PostgresEngine):
             if not is_disconnect(exc) or not (_is_read(query) or not_executed(exc)):
                 raise
             log.warning("database connection dropped (%s); sending the statement again", type(exc).__name__)
-        await asyncio.sleep(RECONNECT_PAUSE_SECONDS)
+        await self.renew_connections()
         return await run(query, args)
+
+    async def renew_connections(self) -> None:
+        """After a dropped connection: the pool's other connections were most likely dropped
+        too (a restart, a failover, all backends terminated), so each is replaced when next
+        acquired; then wait a moment for a restarting server."""
+        if self.pool is not None:
+            await self.pool.expire_connections()
+        await asyncio.sleep(RECONNECT_PAUSE_SECONDS)
 
     async def _run_in_pool(self, query: str, args: Optional[Sequence[Any]] = None) -> Any:
         return await self._once_more(super()._run_in_pool, query, args)
@@ -142,6 +159,7 @@ class ResilientPostgresEngine(PostgresEngine):
                     connection.terminate()
 
         return await self._once_more(run, query, args)
+
 
 SQLITE_TIMEOUT_SECONDS = 10  # default wait for a busy SQLite database (Settings.database_busy_seconds)
 

@@ -315,6 +315,8 @@ class PostgresScanStore:
         except Exception as exc:  # noqa: BLE001 - filtered
             if not is_disconnect(exc):
                 raise
+        if self._own_pool is not None:  # the others most likely dropped too: replace each when next used
+            await self._own_pool.expire_connections()
         await asyncio.sleep(0.2)
         try:
             return await self._record(*args)
