@@ -106,17 +106,31 @@ async def migrate() -> int:
 
 
 async def start_pool() -> None:
+    """Service start-up: the PostgreSQL pool; on SQLite, the mark that tells ``xinmiao restore``
+    a service is running (:func:`app.backup.hold_running_mark`)."""
     from app.settings import get_settings
 
     engine = current_engine()
     if isinstance(engine, PostgresEngine) and get_settings().database_pool:
         await engine.start_connection_pool(min_size=1, max_size=10)
+    if isinstance(engine, SQLiteEngine):
+        from pathlib import Path
+
+        from app.backup import hold_running_mark
+
+        await asyncio.to_thread(hold_running_mark, Path(engine.path))
 
 
 async def close_pool() -> None:
     engine = current_engine()
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
+    if isinstance(engine, SQLiteEngine):
+        from pathlib import Path
+
+        from app.backup import release_running_mark
+
+        release_running_mark(Path(engine.path))
 
 
 @asynccontextmanager

@@ -72,6 +72,14 @@ def _hours(env: dict[str, str], name: str, default: float) -> int:
     return int(hours * 3600)
 
 
+def key_file(data_dir: Path, database_url: str) -> Path:
+    """Where :func:`load_settings` keeps the key file: beside the SQLite file, or in the data
+    directory (``xinmiao restore`` looks for it without creating one)."""
+    if database_url.startswith("sqlite:///"):
+        return Path(database_url[len("sqlite:///") :]).resolve().parent / "secret.key"
+    return data_dir / "secret.key"
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build :class:`Settings` from ``XINMIAO_*`` environment variables.
 
