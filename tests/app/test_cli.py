@@ -61,10 +61,12 @@ def snapshot(http: httpx.Client, headers: dict[str, str], event_id: int) -> dict
 def test_backup_of_a_running_service_restores_the_same_data(run, settings, tmp_path):
     from competitions.registration.tables import Member
 
-    made = factories.judged_event(run, entries=4, judges=3, scores=[90, 85, (80, 70, 60), 76])
+    scope = factories.scope(run)
+    scope.event_id = factories.event(scope)["id"]
     students = [factories.student(name) for name in ("张小明", "李小红", "王大力", "赵晓燕", "陈思远", "林海")]
-    for i in range(3):
-        factories.entry(made, ("HK01", "HK02", "SY01")[i], students=students[2 * i : 2 * i + 2])
+    for i in range(3):  # registration closes once judging starts: entries first
+        factories.entry(scope, ("HK01", "HK02", "SY01")[i], students=students[2 * i : 2 * i + 2])
+    made = factories.judged_event(scope, entries=4, judges=3, scores=[90, 85, (80, 70, 60), 76])
     factories.user(made, "staff", "staff")
     session_id = factories.checkin_session(made)["id"]
     member_ids = {r["name"]: r["id"] for r in run(Member.select(Member.name, Member.id))}
