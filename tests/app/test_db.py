@@ -290,3 +290,14 @@ def test_killed_postgresql_backends_answer_200_or_503_never_500(world, settings,
         if "database unavailable" in line
     )
     print(f"\nkilled {sum(killed)} backends; answers {dict(statuses)}; 503 because {dict(reasons)}")
+
+
+def test_the_busy_bound_comes_from_the_environment(tmp_path):
+    from app.settings import load_settings
+
+    env = {"XINMIAO_DATA_DIR": str(tmp_path), "XINMIAO_SECRET_KEY": "k"}
+    assert load_settings(env).database_busy_seconds == 10.0
+    assert load_settings({**env, "XINMIAO_DATABASE_BUSY_SECONDS": "2.5"}).database_busy_seconds == 2.5
+    for bad in ("abc", "0", "-1", "3600"):
+        with pytest.raises(SystemExit, match="XINMIAO_DATABASE_BUSY_SECONDS"):
+            load_settings({**env, "XINMIAO_DATABASE_BUSY_SECONDS": bad})
