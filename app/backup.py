@@ -155,11 +155,13 @@ def release_running_mark(database: Path) -> None:
 
 
 def _exclusive_mark(database: Path) -> sqlite3.Connection:
-    conn = _open_mark(database, timeout=0)
+    conn = None
     try:
+        conn = _open_mark(database, timeout=0)
         conn.execute("BEGIN EXCLUSIVE")
     except sqlite3.OperationalError as exc:
-        conn.close()
+        if conn is not None:
+            conn.close()
         raise RestoreRefused(
             f"a Xinmiao service is running on {database}: stop it (every worker) first, then restore"
         ) from exc
