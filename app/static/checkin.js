@@ -465,7 +465,7 @@
       entry.message = (res.body && res.body.detail) || M.notCredential;
       var extra = (res.body && res.body.extra) || {};
       if (extra.problem === "mistyped" && item.source === "manual-entry" && wasFresh) {
-        retype(item.token, extra.position);   // still "invalid"; the message says which character
+        retype(item.token, extra.position, extra.fix);   // still "invalid"; the message says which character
       }
     } else {
       // not answered (offline, timeout, 5xx) or logged out: stays on the device, amber
@@ -694,11 +694,13 @@
   // still types); 手动输入凭证 switches to a normal field with the keyboard and back.
   var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
   var manualToggle = $("manual-toggle");
-  /* A typed code the server found mistyped: back in the manual field, the character to check selected. */
-  function retype(text, position) {
+  /* A typed code the server found mistyped: back in the manual field with the character to
+     check selected (two for a swap), or the caret where one is missing. */
+  function retype(text, position, fix) {
     if (!manualMode) setManual(true);
     input.value = text;
-    try { input.focus(); input.setSelectionRange(position - 1, position); } catch (e) { /* keep the text */ }
+    var start = position - 1, end = fix === "insert" ? start : fix === "swap" ? start + 2 : start + 1;
+    try { input.focus(); input.setSelectionRange(start, end); } catch (e) { /* keep the text */ }
   }
 
   function setManual(on) {

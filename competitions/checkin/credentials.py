@@ -74,45 +74,50 @@ def _well_signed(body: str) -> bool:
     return hmac.compare_digest(raw[6:], _mac(raw[:6]))
 
 
-def typo_position(value: str) -> int | None:
-    """For a normalized text that failed :func:`read_credential`: the 1-based position of the
-    character to check if exactly one edit (substitution, deletion, insertion, swap of two
-    neighbours) turns it into a well-signed credential; ``None`` otherwise."""
+def typo_fix(value: str) -> tuple[int, str] | None:
+    """For a normalized text that failed :func:`read_credential`: ``(position, fix)`` if
+    exactly one edit turns it into a well-signed credential, else ``None``. ``position`` is
+    1-based in the text; ``fix`` is ``replace`` (that character is wrong), ``insert`` (one is
+    missing before it), ``remove`` (that character is extra) or ``swap`` (it and the next)."""
     body = value[len(PREFIX) :]
-    found: dict[str, int] = {}  # corrected body -> first position to check
+    found: dict[str, tuple[int, str]] = {}  # corrected body -> where and how
 
-    def attempt(candidate: str, i: int) -> None:
+    def attempt(candidate: str, i: int, fix: str) -> None:
         if candidate != body and _well_signed(candidate):
-            found.setdefault(candidate, i)
+            found.setdefault(candidate, (i, fix))
 
     if len(body) == BODY_LENGTH:
         for i, char in enumerate(body):
             for other in ALPHABET:
                 if other != char:
-                    attempt(body[:i] + other + body[i + 1 :], i)
+                    attempt(body[:i] + other + body[i + 1 :], i, "replace")
         for i in range(BODY_LENGTH - 1):
-            attempt(body[:i] + body[i + 1] + body[i] + body[i + 2 :], i)
+            attempt(body[:i] + body[i + 1] + body[i] + body[i + 2 :], i, "swap")
     elif len(body) == BODY_LENGTH - 1:  # one character left out
         for i in range(BODY_LENGTH):
             for other in ALPHABET:
-                attempt(body[:i] + other + body[i:], i)
+                attempt(body[:i] + other + body[i:], i, "insert")
     elif len(body) == BODY_LENGTH + 1:  # one character too many (a doubled one corrects the same way twice)
         for i in range(len(body)):
-            attempt(body[:i] + body[i + 1 :], i)
+            attempt(body[:i] + body[i + 1 :], i, "remove")
     if len(found) == 1:
-        return len(PREFIX) + next(iter(found.values())) + 1
+        i, fix = next(iter(found.values()))
+        return len(PREFIX) + i + 1, fix
     return None
 
 
 def _mistyped(value: str) -> InvalidCredential | None:
-    position = typo_position(value)
-    if position is None:
+    found = typo_fix(value)
+    if found is None:
         return None
-    return InvalidCredential(
+    position, fix = found
+    error = InvalidCredential(
         _("凭证号码输错了：请核对第 {n} 个字符（从 XM 的 X 数起）后重新输入。", n=position),
         problem="mistyped",
         position=position,
     )
+    error.extra["fix"] = fix
+    return error
 
 
 @dataclass(frozen=True)

@@ -208,7 +208,7 @@ def test_forged_garbled_unknown_and_wrong_session(world):
     # one character typed wrong: told where to look, not counted as a forgery (issue 12 item 8)
     wrong = token[:7] + ("A" if token[7] != "A" else "B") + token[8:]
     typo = scan(world, sid, wrong, expect=422)
-    assert typo["extra"] == {"problem": "mistyped", "position": 8}
+    assert typo["extra"] == {"problem": "mistyped", "position": 8, "fix": "replace"}
     assert typo["detail"] == "凭证号码输错了：请核对第 8 个字符（从 XM 的 X 数起）后重新输入。"
     assert checkin_rows(world, sid) == []
     # refused scans are kept for the live view (the typo is not among them)
