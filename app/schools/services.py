@@ -138,8 +138,9 @@ async def get_school(actor: Principal, school_id: int) -> dict[str, Any]:
 async def list_schools(actor: Principal, city: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
     """Schools the caller may see (organizer: all; city: its own; school: itself),
     optionally filtered by ``city`` (a region's name, short name or code) and a name/code
-    search ``q``; sorted by region (the province's order), code."""
-    query = School.select().order_by(School.region).order_by(School.city).order_by(School.code)
+    search ``q``; sorted in the province's administrative order of regions (``Region.sort_order``,
+    as the dashboard lists them), then code; schools without a region last, on both engines."""
+    query = School.select(School.all_columns(), School.region.sort_order.as_alias("region_order"))
     where = None
     if actor.role == "city":
         if not actor.region_code:
@@ -156,7 +157,9 @@ async def list_schools(actor: Principal, city: str | None = None, q: str | None 
         where = cond if where is None else where & cond
     if where is not None:
         query = query.where(where)
-    return [school_out(r) for r in await query]
+    rows = await query
+    rows.sort(key=lambda r: (r["region_order"] is None, r["region_order"] or 0, r["city"] or "", r["code"]))
+    return [school_out(r) for r in rows]
 
 
 async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool = False) -> dict[str, Any]:
