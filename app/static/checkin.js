@@ -907,6 +907,10 @@
     }).catch(function () { clearTimeout(timer); if (seq === searchSeq) searchMessage(M.searchOffline); });
   }
   function refreshSearch() { if (searchInput.value.trim()) search(); }
+  /* Back online: an "offline, cannot search" message goes, and the search it stopped runs. */
+  window.addEventListener("online", function () {
+    if (searchMsg.textContent === M.searchOffline) { searchMessage(""); refreshSearch(); }
+  });
   searchInput.addEventListener("input", function () { clearTimeout(searchTimer); searchTimer = setTimeout(search, 250); });
   searchInput.addEventListener("keydown", function (e) {
     if (e.key === "Enter" || e.keyCode === 13) { e.preventDefault(); clearTimeout(searchTimer); search(); }

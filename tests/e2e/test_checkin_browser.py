@@ -1136,3 +1136,20 @@ def test_garbled_scans_are_shown_whole_when_short(world, live_server, browser):
     assert door.count() == 0
     assert errors == []
     context.close()
+
+
+def test_search_offline_message_clears_when_back_online(world, live_server, browser):
+    """Issue 12 item 11: "离线时无法查找" stayed after the connection came back; now it goes and
+    the search it stopped runs by itself."""
+    door = Door(world)
+    context, page, errors = open_scan_page(browser, live_server, door)
+    context.set_offline(True)
+    page.fill("#search-input", "钱七")
+    page.wait_for_function("document.getElementById('search-message').textContent.includes('离线时无法查找')")
+    assert page.locator("#search-results li").count() == 0
+    context.set_offline(False)
+    page.wait_for_selector("#search-results li")
+    assert page.is_hidden("#search-message") and page.inner_text("#search-message") == ""
+    assert "钱七" in page.locator("#search-results li").first.inner_text()
+    assert errors == []
+    context.close()
