@@ -945,7 +945,7 @@ MEMBER_COLUMNS = (
     "id_hash",
     "id_masked",
     "student_key",
-    "birth_date",
+    "birth_date_enc",
     "grade",
     "phone_enc",
     "phone_masked",
@@ -1178,7 +1178,7 @@ async def _write(
                         c["id_hash"],
                         c["id_masked"],
                         c["student_key"],
-                        c["birth_date"],
+                        c["birth_date_enc"],
                         c["grade"],
                         c["phone_enc"],
                         c["phone_masked"],
@@ -1309,7 +1309,7 @@ async def export_registrations(actor: Principal, event_id: int, reason: str) -> 
         Member.grade,
         Member.phone_enc,
         Member.consent_publication,
-        Member.birth_date,
+        Member.birth_date_enc,
         Member.position,
     ).where(Member.event == event_id)
     exporter = RegistrationsExporter(event, entries, members)
@@ -1391,7 +1391,7 @@ class RegistrationsExporter(ListExporter):
                         entry["school_code"],
                         entry["city"],
                         entry["category_code"],
-                        m["birth_date"].isoformat() if m["birth_date"] else "",
+                        decrypt_pii(m["birth_date_enc"]) or "",
                     ]
                 )
         return rows

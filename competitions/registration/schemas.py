@@ -58,7 +58,8 @@ class ReviewIn(msgspec.Struct):
 
 class MemberOut(msgspec.Struct, omit_defaults=True):
     """A member: judges and others get ``id``, ``name``, ``role``; the organizer, the entry's
-    city and school also the masked ID and phone, gender, grade, birth date and consents."""
+    city and school also the masked ID and phone, gender, grade and consents (never the birth
+    date: beside a masked ID it narrows the number down; the grade says what a role needs)."""
 
     id: int
     name: str
@@ -70,7 +71,6 @@ class MemberOut(msgspec.Struct, omit_defaults=True):
     phone_masked: str | msgspec.UnsetType = msgspec.UNSET
     consent_participation: bool | msgspec.UnsetType = msgspec.UNSET
     consent_publication: bool | msgspec.UnsetType = msgspec.UNSET
-    birth_date: str | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class EntryOut(msgspec.Struct):

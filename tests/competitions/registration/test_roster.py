@@ -244,13 +244,13 @@ def test_good_import_creates_entries_members_and_audit(world):
         )
         for m in members
     ] == [
-        ("李明", "student", "男", "初二", sid(1)[:3] + "*" * 11 + sid(1)[-4:], "138****5678", True, True, hk01_id),
+        ("李明", "student", "男", "初二", sid(1)[:3] + "*" * 14 + sid(1)[-1], "138****5678", True, True, hk01_id),
         (
             "王芳",
             "student",
             "女",
             "初二",
-            sid(2, False)[:3] + "*" * 11 + sid(2, False)[-4:],
+            sid(2, False)[:3] + "*" * 14 + sid(2, False)[-1],
             "138****5678",
             True,
             False,
@@ -260,7 +260,7 @@ def test_good_import_creates_entries_members_and_audit(world):
     ]
     assert decrypt_pii(members[0]["id_number_enc"]) == sid(1)
     assert decrypt_pii(members[0]["phone_enc"]) == "13812345678"
-    assert str(members[0]["birth_date"]) == "2012-03-15"
+    assert decrypt_pii(members[0]["birth_date_enc"]) == "2012-03-15"
     assert entry["submitted_at"] is not None and entry["reviewed_at"] is None
     _entry, members_b = members_of(world, TITLE_B)
     assert decrypt_pii(members_b[2]["id_number_enc"]) == adviser_id
