@@ -4,11 +4,16 @@
   service key, :func:`app.security.encrypt_pii`) and the clear column is dropped;
 - ``member.id_masked`` is recomputed from the decrypted ID number with the current
   :func:`app.security.mask_id_number` (no date or sequence digits any more);
+- masked ID numbers quoted in the audit trail (``audit_log.changes``, key ``id_masked``) in the
+  old form (first 3 and last 4 characters of an 18-character number) are cut to the new one;
 - ``event.finished_at`` is taken from the current judging round's ``finalized_at`` where that
   round is finalized (when the judging tables exist already).
 
 Needs the same secret key as the service (``xinmiao db upgrade`` reads it like ``serve``).
 """
+
+import json
+import re
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.table import Table
@@ -67,6 +72,43 @@ async def _encrypt_and_remask() -> None:
             )
 
 
+_OLD_MASK = re.compile(r"^(\w{3})\*{11}\w{3}(\w)$")
+
+
+def _remask(value):
+    """``changes`` with every ``id_masked`` of the old 18-character form re-masked; and whether any was."""
+    if isinstance(value, dict):
+        changed = False
+        out = {}
+        for key, item in value.items():
+            if key == "id_masked" and isinstance(item, str) and _OLD_MASK.match(item):
+                out[key] = _OLD_MASK.sub(lambda m: m.group(1) + "*" * 14 + m.group(2), item)
+                changed = True
+            else:
+                out[key], inner = _remask(item)
+                changed = changed or inner
+        return out, changed
+    if isinstance(value, list):
+        items = [_remask(v) for v in value]
+        return [v for v, _c in items], any(c for _v, c in items)
+    return value, False
+
+
+async def _remask_audit_trail() -> None:
+    if not await _table_exists("audit_log"):
+        return
+    rows = await RawSQL.raw("SELECT id, changes FROM audit_log WHERE CAST(changes AS TEXT) LIKE {}", "%id_masked%")
+    for row in rows:
+        changes = row["changes"]
+        if isinstance(changes, str):
+            changes = json.loads(changes)
+        fixed, changed = _remask(changes)
+        if changed:
+            await RawSQL.raw(
+                "UPDATE audit_log SET changes = {} WHERE id = {}", json.dumps(fixed, ensure_ascii=False), row["id"]
+            )
+
+
 async def _finished_events() -> None:
     if not await _table_exists("judging_round"):
         return
@@ -87,6 +129,7 @@ async def forwards():
 
         RawSQL._meta.db = engine_finder()  # the database being migrated, not the first one used
         await _encrypt_and_remask()
+        await _remask_audit_trail()
         await _finished_events()
 
     manager.add_raw(fill)  # raw steps run before the column is dropped below

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import io
+import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -57,11 +58,17 @@ async def _old_database_then_upgrade() -> dict:
         True,
         FINALIZED,
     )
+    await Raw.raw(
+        "INSERT INTO audit_log (at, actor_name, action, object_type, object_id, event_id, summary, changes, reason) "
+        f"VALUES ({stamp}, 'x', 'member.add', 'member', 1, 1, '', {{}}, '')",
+        json.dumps({"member": [None, {"name": "李明", "id_masked": STUDENT_ID[:3] + "*" * 11 + STUDENT_ID[-4:]}]}),
+    )
     with contextlib.redirect_stdout(io.StringIO()):
         await db.migrate()
     member = (await Raw.raw("SELECT * FROM member"))[0]
     event = (await Raw.raw("SELECT finished_at FROM event"))[0]
-    return {"member": member, "event": event}
+    changes = (await Raw.raw("SELECT changes FROM audit_log"))[0]["changes"]
+    return {"member": member, "event": event, "audit": json.loads(changes) if isinstance(changes, str) else changes}
 
 
 def test_upgrade_encrypts_birth_dates_remasks_ids_and_fills_finished_at(tmp_path):
@@ -86,6 +93,7 @@ def test_upgrade_encrypts_birth_dates_remasks_ids_and_fills_finished_at(tmp_path
         assert "birth_date" not in member  # the clear column is gone
         assert decrypt_pii(member["birth_date_enc"]) == "2012-06-01"
         assert member["id_masked"] == "460**************" + STUDENT_ID[-1]
+        assert result["audit"] == {"member": [None, {"name": "李明", "id_masked": member["id_masked"]}]}
         finished = result["event"]["finished_at"]
         if isinstance(finished, str):
             finished = dt.datetime.fromisoformat(finished)
