@@ -210,9 +210,7 @@ class PersonalDataApi(Controller):
     async def purge(self, request: Request, event_id: int, data: PurgeIn) -> PurgeOut:
         """Remove ID numbers, phones, birth dates and uploaded documents of a finished event
         (``dry_run``: only count them). Needs a reason; 409 while the results are not final."""
-        result = await personal_data.purge_personal_data(
-            user_of(request), event_id, data.reason, dry_run=data.dry_run
-        )
+        result = await personal_data.purge_personal_data(user_of(request), event_id, data.reason, dry_run=data.dry_run)
         return answer(PurgeOut, result)
 
     @get("/personal-data/due", guards=[organizer_only], responses=responses(401, 403))

@@ -24,8 +24,7 @@ from app.web.auth import organizer_only, requires
 from competitions.events import services as events
 from competitions.events.views import event_view
 from competitions.registration import documents as entry_documents
-from competitions.registration import personal_data
-from competitions.registration import roster
+from competitions.registration import personal_data, roster
 from competitions.registration import services as registration
 from competitions.registration.idnumbers import ID_TYPES
 from competitions.registration.members import MemberInput

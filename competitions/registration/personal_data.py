@@ -244,9 +244,9 @@ async def due_events(at: dt.datetime | None = None) -> list[dict[str, Any]]:
     ``[{"id", "name", "year", "finished_at", "due_at", "overdue_days"}]`` (datetimes)."""
     at = at or now()
     cutoff = at - dt.timedelta(days=get_settings().personal_data_retention_days)
-    rows = await Event.select(
-        Event.id, Event.name, Event.year, Event.finished_at, Event.personal_data_purged_at
-    ).where(Event.finished_at.is_not_null() & (Event.finished_at <= cutoff))
+    rows = await Event.select(Event.id, Event.name, Event.year, Event.finished_at, Event.personal_data_purged_at).where(
+        Event.finished_at.is_not_null() & (Event.finished_at <= cutoff)
+    )
     due = []
     for row in rows:
         purged = row["personal_data_purged_at"]

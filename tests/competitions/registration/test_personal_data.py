@@ -40,9 +40,7 @@ def judged(world):
         world.run(registration.add_member(world.org, first, member))
     document = world.run(documents.upload_document(world.org, first, "application_form", "申报书.pdf", PDF))
     world.first_entry = first
-    world.document_path = documents.storage_path(
-        world.run(_document_key(document["id"]))
-    )
+    world.document_path = documents.storage_path(world.run(_document_key(document["id"])))
     assert world.document_path.exists()
     return made
 
