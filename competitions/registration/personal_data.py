@@ -9,9 +9,11 @@ and the masked ID numbers and phones quoted in the event's audit trail. What sta
 gender, grade, schools, entries, scores, awards, check-ins and certificates (their numbers still
 verify), and the guardian-consent flags with who recorded them.
 
-"Final" is what competitions can see without importing judging: ``Event.finished_at``, set when
-:data:`app.signals.results_finalized` is sent and cleared on :data:`app.signals.results_unlocked`
-(receivers below, connected by the competitions plugin). The data is *due*
+"Final" is what competitions can see without importing judging: the event's judging stage
+(:func:`competitions.events.lifecycle.judging_stage`, which judging answers) is ``final``; and
+*since when* is ``Event.finished_at``, set when :data:`app.signals.results_finalized` is sent and
+cleared on :data:`app.signals.results_unlocked` (receivers below, connected by the competitions
+plugin). The data is *due*
 ``settings.personal_data_retention_days`` (``XINMIAO_PERSONAL_DATA_RETENTION_DAYS``, default 180)
 after that; the organizer's home page lists the events that are due (:func:`due_events`).
 """
@@ -30,6 +32,7 @@ from app.principal import Principal
 from app.settings import get_settings
 from app.tables import AuditLog
 from app.times import now
+from competitions.events.lifecycle import Stage, judging_stage
 from competitions.events.services import get_event_row
 from competitions.events.tables import Event
 from competitions.registration.documents import storage_path
@@ -141,10 +144,17 @@ async def purge_preview(actor: Principal, event_id: int) -> dict[str, Any]:
     _require_organizer(actor)
     event = await get_event_row(event_id)
     counts, _documents = await _counts(event_id)
-    return _answer(event, counts, dry_run=True, purged=False)
+    return _answer(event, counts, dry_run=True, purged=False, final=await _final(event_id))
 
 
-def _answer(event: dict[str, Any], counts: dict[str, int], *, dry_run: bool, purged: bool) -> dict[str, Any]:
+async def _final(event_id: int) -> bool:
+    """The event's results are final (judging's answer through the lifecycle hook)."""
+    return await judging_stage(event_id) is Stage.FINAL
+
+
+def _answer(
+    event: dict[str, Any], counts: dict[str, int], *, dry_run: bool, purged: bool, final: bool
+) -> dict[str, Any]:
     due = due_at(event)
 
     def iso(value: dt.datetime | None) -> str | None:
@@ -156,7 +166,7 @@ def _answer(event: dict[str, Any], counts: dict[str, int], *, dry_run: bool, pur
         "purged": purged,
         "counts": counts,
         "total": sum(counts.values()),
-        "final": event.get("finished_at") is not None,
+        "final": final,
         "finished_at": iso(event.get("finished_at")),
         "due_at": iso(due),
         "purged_at": iso(event.get("personal_data_purged_at")),
@@ -191,7 +201,7 @@ async def purge_personal_data(
             _("原因不能超过 {n} 个字符。", n=MAX_REASON_LENGTH),
             errors=[{"field": "reason", "message": _("原因不能超过 {n} 个字符。", n=MAX_REASON_LENGTH)}],
         )
-    if event.get("finished_at") is None:
+    if not await _final(event_id):
         raise Conflict(_("本赛事的结果尚未定稿，不能清除个人信息。请在结果定稿后再操作。"))
 
     async def work() -> tuple[dict[str, int], list[dict[str, Any]], dt.datetime]:
@@ -232,7 +242,7 @@ async def purge_personal_data(
             storage_path(document["storage_key"]).unlink(missing_ok=True)
         except (ValueError, OSError):  # a malformed key or an unwritable directory: the row is gone anyway
             continue
-    return _answer({**event, "personal_data_purged_at": stamp}, counts, dry_run=False, purged=True)
+    return _answer({**event, "personal_data_purged_at": stamp}, counts, dry_run=False, purged=True, final=True)
 
 
 # --------------------------------------------------------------------------- due

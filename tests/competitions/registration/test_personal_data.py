@@ -30,7 +30,7 @@ def judged(world):
     from competitions.registration import documents
     from competitions.registration import services as registration
 
-    made = judging_factories.judged_event(world, entries=3, judges=3)
+    made = judging_factories.judged_event(world, entries=3, judges=3, complete=False)
     first = made.entries[0]["id"]
     for member in (
         factories.student("李明", phone="13812345678"),
@@ -42,6 +42,9 @@ def judged(world):
     world.first_entry = first
     world.document_path = documents.storage_path(world.run(_document_key(document["id"])))
     assert world.document_path.exists()
+    for i, entry in enumerate(made.entries):  # scored last: registration closes once judging has begun
+        for username in made.judges:
+            made.sheets[(entry["id"], username)] = judging_factories.score(made, username, entry["id"], 90 - i)
     return made
 
 
@@ -159,6 +162,8 @@ def _finished_days_ago(world, days: int) -> None:
 def test_due_events_are_listed_for_the_organizer(world, judged):
     home = world.login_page("org")
     assert "到期应清除个人信息的赛事" not in home.get("/").text
+    call(world, "POST", f"/api/v1/events/{world.event_id}/finalize", "org")
+    assert "到期应清除个人信息的赛事" not in home.get("/").text  # finished today: due in 180 days
     _finished_days_ago(world, 179)
     assert call(world, "GET", "/api/v1/personal-data/due", "org").json() == []
     _finished_days_ago(world, 181)
@@ -187,7 +192,7 @@ def test_retention_days_come_from_the_environment():
     base = {"XINMIAO_DATA_DIR": "/tmp/xinmiao-retention-test", "XINMIAO_SECRET_KEY": "k"}
     assert load_settings(base).personal_data_retention_days == 180
     assert load_settings({**base, "XINMIAO_PERSONAL_DATA_RETENTION_DAYS": "30"}).personal_data_retention_days == 30
-    with pytest.raises(ValueError):
+    with pytest.raises(SystemExit, match="XINMIAO_PERSONAL_DATA_RETENTION_DAYS"):
         load_settings({**base, "XINMIAO_PERSONAL_DATA_RETENTION_DAYS": "half a year"})
 
 
