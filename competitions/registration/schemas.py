@@ -111,6 +111,8 @@ class EntryOut(msgspec.Struct):
     summary: str
     updated_at: str | None
     members: list[MemberOut]
+    # organizer, city, school: what the entry lacks before submission (min advisers, required documents)
+    missing: list[str] | msgspec.UnsetType = msgspec.UNSET
 
 
 class MemberSavedOut(msgspec.Struct):

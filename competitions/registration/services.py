@@ -21,13 +21,13 @@ from app.tables import School
 from app.times import format_time, now
 from competitions.events import lifecycle
 from competitions.events.lifecycle import Stage
-from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row
-from competitions.events.tables import Category, Event
+from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row, kinds_of
+from competitions.events.tables import DOCUMENT_KIND_LABELS, Category, Event
 from competitions.registration.access import entry_readers
 from competitions.registration.members import CleanMember, MemberInput, clean_member, team_problems
 from competitions.registration.quotas import ACTIVE_STATUSES as ACTIVE_STATUSES  # statuses that count against quotas
 from competitions.registration.quotas import active_entries, school_quota_excess
-from competitions.registration.tables import Entry, Member
+from competitions.registration.tables import Entry, EntryDocument, Member
 
 STATUS_LABELS = {
     "draft": "草稿",
@@ -197,12 +197,60 @@ async def _members_by_entry(entry_ids: list[int]) -> dict[int, list[dict[str, An
     return grouped
 
 
+def requirement_problems(
+    event: dict[str, Any], required_documents: list[str], advisers: int, kinds_present: set[str]
+) -> list[str]:
+    """What an entry still lacks before it may be submitted (translated, in words): fewer
+    advisers than the event's ``min_advisers``, and each required document kind with no file.
+    ``required_documents`` is the category's list or else the event's."""
+    problems = []
+    fewest = event.get("min_advisers") or 0
+    if advisers < fewest:
+        problems.append(_("至少需要 {n} 名辅导教师，现在有 {count} 名。", n=fewest, count=advisers))
+    for kind in required_documents:
+        if kind not in kinds_present:
+            problems.append(_("缺少{document}。", document=_(DOCUMENT_KIND_LABELS.get(kind, kind))))
+    return problems
+
+
+async def _missing_by_entry(
+    event: dict[str, Any], rows: list[dict[str, Any]], members: dict[int, list[dict[str, Any]]]
+) -> dict[int, list[str]]:
+    """:func:`requirement_problems` of many entries of one event (two queries)."""
+    if not rows:
+        return {}
+    own = {
+        r["id"]: kinds_of(r["required_documents"])
+        for r in await Category.select(Category.id, Category.required_documents).where(Category.event == event["id"])
+    }
+    present: dict[int, set[str]] = {}
+    for d in await EntryDocument.select(EntryDocument.entry, EntryDocument.kind).where(
+        EntryDocument.entry.is_in([r["id"] for r in rows])
+    ):
+        present.setdefault(d["entry"], set()).add(d["kind"])
+    event_list = kinds_of(event.get("required_documents")) or []
+    result = {}
+    for r in rows:
+        required = own.get(r["category"])
+        advisers = sum(1 for m in members.get(r["id"], []) if m["role"] == "adviser")
+        result[r["id"]] = requirement_problems(
+            event, event_list if required is None else required, advisers, present.get(r["id"], set())
+        )
+    return result
+
+
 async def get_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
     """One entry as :func:`entry_out`, for organizers, its city and school, and its
-    assigned judges (names only). Raises :class:`NotFound` for anyone else."""
+    assigned judges (names only). Raises :class:`NotFound` for anyone else. Organizers,
+    cities and schools also get ``missing``: what the entry lacks before submission."""
     row = await visible_entry_row(actor, entry_id)
     members = (await _members_by_entry([entry_id]))[entry_id]
-    return entry_out(row, members, private=actor.role in ("organizer", "city", "school"))
+    private = actor.role in ("organizer", "city", "school")
+    out = entry_out(row, members, private=private)
+    if private:
+        event = await get_event_row(row["event"])
+        out["missing"] = (await _missing_by_entry(event, [row], {entry_id: members}))[entry_id]
+    return out
 
 
 async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -246,7 +294,12 @@ async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] 
     )
     members = await _members_by_entry([r["id"] for r in rows])
     private = actor.role in ("organizer", "city", "school")
-    return [entry_out(r, members[r["id"]], private=private) for r in rows]
+    out = [entry_out(r, members[r["id"]], private=private) for r in rows]
+    if private:
+        missing = await _missing_by_entry(await get_event_row(event_id), rows, members)
+        for entry in out:
+            entry["missing"] = missing[entry["id"]]
+    return out
 
 
 async def counts(actor: Principal, event_id: int) -> dict[str, dict[str, int]]:
@@ -612,6 +665,12 @@ async def submit_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
     members = (await _members_by_entry([entry_id]))[entry_id]
     _check_team_limits(event, members, final=True)
     _require_consent(members)
+    missing = (await _missing_by_entry(event, [row], {entry_id: members}))[entry_id]
+    if missing and not actor.is_organizer:  # the organizer may accept an entry as it is; a reviewer sees the list
+        raise ValidationFailed(
+            _("作品还不能提交：{problems} 请补齐后再提交。", problems=" ".join(missing)),
+            errors=[{"field": "requirements", "message": m} for m in missing],
+        )
     new_status = "approved" if actor.is_organizer else "submitted"
 
     async def work() -> None:
