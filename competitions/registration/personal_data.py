@@ -25,7 +25,7 @@ import json
 from typing import Any
 
 from app import audit
-from app.db import write_transaction
+from app.db import executemany, is_sqlite, placeholders, write_transaction
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
@@ -220,9 +220,11 @@ async def purge_personal_data(
         ).where(Member.event == event_id)
         if documents:
             await EntryDocument.delete().where(EntryDocument.id.is_in([d["id"] for d in documents]))
-        for row in await _audit_rows_quoting(event_id):
-            changes = json.dumps(row["changes"], ensure_ascii=False)
-            await AuditLog.update({AuditLog.changes: changes}).where(AuditLog.id == row["id"])
+        pg = not is_sqlite()
+        await executemany(  # one statement for every audit row that quoted a masked value
+            'UPDATE "audit_log" SET "changes" = {0} WHERE "id" = {1}'.format(*placeholders(2, pg)),
+            [(json.dumps(r["changes"], ensure_ascii=False), r["id"]) for r in await _audit_rows_quoting(event_id)],
+        )
         await Event.update({Event.personal_data_purged_at: stamp}).where(Event.id == event_id)
         await audit.record(
             actor,
