@@ -23,8 +23,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("PICCOLO_CONF", "app.piccolo_conf")
 
-from app.settings import Settings, set_settings  # noqa: E402
 from import_roster import SECRET, build_roster, prepare  # noqa: E402
+
+from app.settings import Settings, set_settings  # noqa: E402
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
