@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -39,7 +40,7 @@ class Settings:
     # seconds a write waits for a busy SQLite database (another writer holds the lock) before the
     # request answers 503 "busy, try again" with Retry-After; well under a proxy's 30-60 s timeout
     database_busy_seconds: float = 10.0
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def uploads_dir(self) -> Path:
