@@ -14,6 +14,7 @@ from app.regions.services import resolve_region
 from app.security import hash_password, verify_password
 from app.stores import increment, peek
 from app.tables import ROLES, LoginCode, School, User
+from app.text import name_problem
 from app.times import now
 
 # Per account: after MAX_FAILURES wrong passwords in a row the account is locked for
@@ -153,6 +154,12 @@ async def create_user(
     if role not in ROLES:
         raise ValidationFailed(_("角色“{role}”无效，可选：{roles}。", role=role, roles=", ".join(ROLES)))
     _check_password_strength(password, username)
+    for field, label, text in (
+        ("username", _("用户名"), username),
+        ("display_name", _("显示名称"), display_name or ""),
+    ):
+        if problem := name_problem(text, label):
+            raise ValidationFailed(problem, errors=[{"field": field, "message": problem}])
     school_id = None
     if role == "school":
         if not school_code:

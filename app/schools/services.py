@@ -13,6 +13,7 @@ from app.principal import Principal
 from app.region_codes import REGION_NAMES, region_code_of
 from app.regions.services import list_regions, match_region, region_error, resolve_region
 from app.tables import School, User
+from app.text import name_problem
 
 # the 19 cities and counties of Hainan province (demo data and the city drop-down);
 # codes and the rest live in app.region_codes
@@ -29,6 +30,8 @@ def _clean(data: dict[str, Any]) -> tuple[str, str, str]:
         problems.append({"field": "code", "message": _("请填写学校代码（不超过 32 个字符）。")})
     if not name or len(name) > 200:
         problems.append({"field": "name", "message": _("请填写学校名称（不超过 200 个字符）。")})
+    elif problem := name_problem(name, _("学校名称")):
+        problems.append({"field": "name", "message": problem})
     if not city or len(city) > 64:
         problems.append({"field": "city", "message": _("请填写所属市县。")})
     if problems:
@@ -171,6 +174,9 @@ async def import_schools(actor: Principal, data: bytes) -> dict[str, int]:
                             "message": _("第 {row} 行“{column}”为空，请填写。", row=number, column=header),
                         }
                     )
+            if name and (problem := name_problem(name, _("学校名称"))):
+                errors.append({"row": number, "column": "学校名称", "message": problem})
+                name = ""
             if code and code in parsed:
                 errors.append(
                     {

@@ -73,7 +73,9 @@ def test_path_parameter(world):
 def test_multipart_text_field_refused_file_bytes_not_scanned(world):
     url = f"/api/v1/events/{world.event_id}/registrations/import"
     headers = world.headers("org")
-    response = world.client.post(url, files={"file": ("a.xlsx", b"PK\x03\x04")}, data={"note": "x\u0000"}, headers=headers)
+    response = world.client.post(
+        url, files={"file": ("a.xlsx", b"PK\x03\x04")}, data={"note": "x\u0000"}, headers=headers
+    )
     _refused(response, "note")
     # httpx escapes control characters in file names: send the part by hand
     body = b'--XB\r\nContent-Disposition: form-data; name="file"; filename="a\x00.xlsx"\r\n\r\nPK\r\n--XB--\r\n'
