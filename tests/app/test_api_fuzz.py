@@ -11,6 +11,7 @@ explicit example.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -28,7 +29,10 @@ from schemathesis import GenerationMode  # noqa: E402
 from tests.factories import competitions as factories  # noqa: E402
 
 SEED = 20261111
-EXAMPLES = {GenerationMode.POSITIVE: 1, GenerationMode.NEGATIVE: 1}  # per operation and role
+# cases per operation, role and mode; XINMIAO_FUZZ_SCALE=20 (and XINMIAO_FUZZ_SEED) for a deeper run by hand
+SCALE = int(os.environ.get("XINMIAO_FUZZ_SCALE", "1"))
+SEED = int(os.environ.get("XINMIAO_FUZZ_SEED", str(SEED)))
+EXAMPLES = {GenerationMode.POSITIVE: SCALE, GenerationMode.NEGATIVE: SCALE}
 # operations that would end the run's own log-in (a reset or deactivated organizer, a changed password)
 SKIP = ("password", "deactivate", "logout")
 
