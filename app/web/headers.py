@@ -21,6 +21,7 @@ response start, the router's own 404/405 included, and adds (unless the handler 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 
 from litestar.types import Message, Scope
@@ -61,8 +62,12 @@ def content_security_policy(path: str = "/") -> str:
     """The ``Content-Security-Policy`` value for an answer at ``path``."""
     if path == "/schema" or (path.startswith("/schema/") and not path.endswith((".json", ".yaml", ".yml"))):
         return _DOCS_POLICY
-    extra = "".join(f" {h}" for h in sorted(_inline_hashes))
-    return _BASE_POLICY.format(extra=extra)
+    return _base_policy(frozenset(_inline_hashes))
+
+
+@functools.lru_cache(maxsize=8)
+def _base_policy(hashes: frozenset[str]) -> str:
+    return _BASE_POLICY.format(extra="".join(f" {h}" for h in sorted(hashes)))
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:

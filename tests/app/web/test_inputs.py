@@ -111,3 +111,35 @@ def test_nothing_with_nul_is_stored(world, run):
     )
     _refused(response, "name")
     assert run(School.count().where(School.code == "X1")) == 0
+
+
+def test_multipart_text_that_is_not_utf8_is_a_422_not_a_500(world):
+    """Litestar decodes multipart text parts strictly: invalid UTF-8 raised UnicodeDecodeError
+    inside the handler's form parsing (a 500). The hook parses the form first and answers 422."""
+    url = f"/api/v1/events/{world.event_id}/registrations/import"
+    body = b'--XB\r\nContent-Disposition: form-data; name="note"\r\n\r\n\xff\xfe\r\n--XB--\r\n'
+    response = world.client.post(
+        url, content=body, headers={**world.headers("org"), "Content-Type": "multipart/form-data; boundary=XB"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == "表单字段不是有效的 UTF-8 文字，请检查后重试。"
+    bogus = b'--XB\r\nContent-Disposition: form-data; name="note"\r\nContent-Type: text/plain; charset=no-such\r\n\r\nx\r\n--XB--\r\n'
+    response = world.client.post(
+        url, content=bogus, headers={**world.headers("org"), "Content-Type": "multipart/form-data; boundary=XB"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"] == "表单字段的字符集无法识别，请使用 UTF-8。"
+
+
+def test_invalid_utf8_elsewhere_is_never_a_500(world):
+    org = world.headers("org")
+    assert world.client.get("/api/v1/schools?q=%FF%FE", headers=org).status_code == 200
+    assert world.client.get(f"/api/v1/events/{world.event_id}/certificate-templates/%FF", headers=org).status_code < 500
+    world.client.get("/login")
+    response = world.client.post(
+        "/login",
+        content=b"username=%FF&password=x&_csrf_token=" + world.client.cookies.get("xinmiao_csrf").encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert response.status_code < 500, response.text
