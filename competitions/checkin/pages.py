@@ -18,6 +18,7 @@ from app.i18n import _
 from app.settings import STATIC_DIR
 from app.web import content_disposition, flash, form_value, redirect, render, user_of
 from app.web.auth import organizer_only, requires
+from app.web.headers import allow_inline_script
 from competitions.checkin import badges, credentials
 from competitions.checkin import services as checkin
 from competitions.events import services as events
@@ -54,7 +55,7 @@ def _member_id(body: dict[str, Any], message: str) -> int:
 @functools.cache
 def _outbox_js() -> str:
     """app/static/outbox.js, inlined into the scan page (its offline copy in the service worker keeps it); read once."""
-    return (STATIC_DIR / "outbox.js").read_text(encoding="utf-8")
+    return allow_inline_script((STATIC_DIR / "outbox.js").read_text(encoding="utf-8"))  # its hash joins the CSP
 
 
 class CheckinPages(Controller):

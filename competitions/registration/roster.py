@@ -55,6 +55,7 @@ from app.i18n import _
 from app.principal import Principal
 from app.security import decrypt_pii
 from app.tables import School
+from app.text import name_problem
 from competitions.events.kinds import kind_of
 from competitions.events.services import get_event_row
 from competitions.events.tables import DIVISIONS, Category
@@ -664,6 +665,9 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
                 title_column,
                 _("{column}不能超过 {n} 个字符，请缩短。", column=title_column, n=MAX_TITLE_LENGTH),
             )
+            title = ""
+        elif problem := name_problem(title, title_column):
+            err(number, title_column, problem)
             title = ""
         category_text, category = category_of(values[i_cat])
         category_ok = division_ok = True

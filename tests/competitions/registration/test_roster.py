@@ -1164,3 +1164,22 @@ def test_common_header_variants_a_summary_column_and_advisers_counted_as_people(
         ),
     )
     assert mixed.status_code == 201, mixed.text
+
+
+def test_private_use_characters_in_names_and_titles_are_reported_by_row_and_column(world):
+    """Issue 11 item 1: a name or title with a private-use character (an input method's own
+    glyph) would print as nothing on the certificate: refused with its row and column."""
+    rows = [
+        stu("王\ue000明", sid(1)),  # 2: student name, BMP private use area
+        adv("陈\U000f0001", title=TITLE_A),  # 3: adviser name, plane 15
+        stu("李华", sid(2), title="红树林\U0010fffd调查"),  # 4: title, plane 16
+        stu("赵云", sid(3), title="正常的作品"),  # 5: fine
+    ]
+    body = refused(world, upload(world, "hk01", workbook(rows)))
+    assert cells(body["errors"]) == [(2, "姓名"), (3, "姓名"), (4, "作品名称")]
+    messages = [e["message"] for e in body["errors"]]
+    assert messages[0].startswith(
+        "姓名含有私用区字符（U+E000）：这是输入法或字体自造的字，证书字体里没有，会印成空白。"
+    )
+    assert "U+F0001" in messages[1]
+    assert messages[2].startswith("作品名称含有私用区字符（U+10FFFD）")
