@@ -17,7 +17,7 @@ from app import db
 from app.accounts import controllers as accounts_api
 from app.accounts import pages as accounts_pages
 from app.errors import ServiceError
-from app.i18n import get_locale
+from app.i18n import colon, comma, get_locale, list_separator
 from app.live import channels_plugin
 from app.plugins import ProgrammePlugin, registry
 from app.regions import controllers as regions_api
@@ -38,7 +38,15 @@ def _template_engine(engine: JinjaTemplateEngine) -> None:
     from app.times import format_time
 
     env = engine.engine
-    env.globals.update(_=gettext, get_locale=get_locale, format_time=format_time, nav_items=registry.nav_for)
+    env.globals.update(
+        _=gettext,
+        get_locale=get_locale,
+        format_time=format_time,
+        nav_items=registry.nav_for,
+        colon=colon,
+        list_sep=list_separator,
+        comma=comma,
+    )
     env.policies["ext.i18n.trimmed"] = True
 
 

@@ -85,3 +85,19 @@ def translate_for(locale: str, message: str, **params: object) -> str:
         return gettext(message, **params)
     finally:
         _locale.reset(token)
+
+
+def colon() -> str:
+    """The colon after a label in the current language: ``：`` in Chinese, ``": "`` in English
+    (templates write ``{{ _("原因") }}{{ colon() }}`` so English reads "Reason: ...")."""
+    return "：" if get_locale() == DEFAULT_LOCALE else ": "
+
+
+def list_separator() -> str:
+    """Between the items of a list in running text: ``、`` in Chinese, ``", "`` in English."""
+    return "、" if get_locale() == DEFAULT_LOCALE else ", "
+
+
+def comma() -> str:
+    """Between two clauses: ``，`` in Chinese, ``", "`` in English."""
+    return "，" if get_locale() == DEFAULT_LOCALE else ", "

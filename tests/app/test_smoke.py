@@ -12,3 +12,14 @@ def test_login_and_create_school(world):
         "SY01",
         "WC01",
     ]
+
+
+def test_labels_and_lists_follow_the_language():
+    """Issue 12 item 11: "Rubric：" and "5 ranked，7 incomplete" came from Chinese punctuation
+    written in the templates; the separators now follow the language."""
+    from app.i18n import colon, comma, list_separator, set_locale
+
+    set_locale("en")
+    assert (colon(), comma(), list_separator()) == (": ", ", ", ", ")
+    set_locale("zh")
+    assert (colon(), comma(), list_separator()) == ("：", "，", "、")
