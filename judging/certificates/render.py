@@ -444,3 +444,61 @@ def render(settings: RenderSettings, certificates: Sequence[dict[str, str]]) -> 
     renderer = CertificateRenderer(settings)
     renderer.add(certificates)
     return renderer.output()
+
+
+#: images at least this big (a template's background) are stored once in a merged PDF
+SHARED_IMAGE_BYTES = 16 * 1024
+
+
+def merge_pdfs(parts: Sequence[Path], target: Path) -> int:
+    """Join the PDFs ``parts`` (in order) into ``target`` with pikepdf (qpdf); returns the pages.
+
+    A batch is drawn part by part (each part a PDF of its own, written to disk as soon as it is
+    drawn, so no process holds a whole batch in memory); qpdf copies the parts' objects into one
+    file and reads their streams from disk as it writes. Each part embeds its own background
+    image: images of :data:`SHARED_IMAGE_BYTES` or more with the same bytes are kept once, so a
+    100-part batch does not carry the background 100 times. Each part keeps its own font subset
+    (a few hundred kB each)."""
+    import hashlib
+
+    import pikepdf
+
+    if len(parts) == 1:
+        Path(parts[0]).replace(target)
+        with pikepdf.open(target) as pdf:
+            return len(pdf.pages)
+    sources = []
+    shared: dict[str, Any] = {}  # sha256 of the raw image stream -> the image kept in ``out``
+    seen: dict[tuple[int, int], Any] = {}  # copied image (objgen in ``out``) -> what replaces it
+    try:
+        with pikepdf.new() as out:
+            for part in parts:
+                source = pikepdf.open(part)
+                sources.append(source)  # qpdf reads the streams at save: keep the parts open
+                for page in source.pages:
+                    out.pages.append(page)
+                    copied = out.pages[-1]
+                    resources = copied.obj.get("/Resources")
+                    xobjects = resources.get("/XObject") if resources is not None else None
+                    if xobjects is None:
+                        continue
+                    for key in list(xobjects.keys()):
+                        image = xobjects[key]
+                        if image.get("/Subtype") != pikepdf.Name.Image:
+                            continue
+                        objgen = image.objgen
+                        if objgen not in seen:
+                            length = image.get("/Length")
+                            if length is None or int(length) < SHARED_IMAGE_BYTES:  # QR codes: one per page
+                                seen[objgen] = None
+                            else:
+                                digest = hashlib.sha256(image.read_raw_bytes()).hexdigest()
+                                seen[objgen] = shared.setdefault(digest, image)
+                        keep = seen[objgen]
+                        if keep is not None and keep.objgen != objgen:
+                            xobjects[key] = keep
+            out.save(target, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+            return len(out.pages)
+    finally:
+        for source in sources:
+            source.close()

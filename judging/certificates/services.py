@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from app import audit
+from app import audit, jobs
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ServiceError, TooLarge, TooManyRequests, ValidationFailed
 from app.i18n import _
@@ -61,6 +61,7 @@ from judging.certificates.render import (
     PLACEHOLDERS,
     CertificateRenderer,
     RenderSettings,
+    merge_pdfs,
     page_size,
     placeholder_errors,
 )
@@ -93,7 +94,9 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford Base32
 NUMBER_RE = re.compile(r"XM(\d{4})([0-9A-Z]{16})")
 VERIFY_LIMIT_PER_MINUTE = 60
 RETRY_AFTER_SECONDS = 60
-BATCH_CHUNK = 200
+BATCH_CHUNK = 200  # pages drawn between two progress records (and looks for a cancellation)
+BATCH_PART_PAGES = 1000  # pages of one part file; a batch never holds more in memory
+BATCH_JOB = "judging.certificate_batch"
 MAX_BACKGROUND_PIXELS = 40_000_000
 MAX_FIELDS = 40
 STALE_BATCH_SECONDS = 600
@@ -795,7 +798,7 @@ async def _existing(event_id: int, kind: str) -> list[dict[str, Any]]:
 async def mark_batches_stale(event_id: int, kind: str | None = None) -> None:
     """Mark the event's batch PDFs (of ``kind``, or all) as out of date: their files no
     longer match the valid certificates. Call inside the write transaction that changes them."""
-    where = (CertificateBatch.event == event_id) & (CertificateBatch.stale == False)
+    where = (CertificateBatch.event == event_id) & (CertificateBatch.stale.eq(False))
     if kind:
         where &= CertificateBatch.kind == kind
     await CertificateBatch.update({CertificateBatch.stale: True}).where(where)
@@ -995,7 +998,7 @@ async def _prepare_certificates(
     nothing is written: what issuing would add or revoke is taken into account instead
     (``pending`` counts the certificates not issued yet).
 
-    Returns ``{"renderer", "printable" (values), "unprintable" (missing characters),
+    Returns ``{"renderer", "render_settings", "printable" (values), "unprintable" (missing characters),
     "overflow" (texts that do not fit), "left_out" (one per certificate left out),
     "total", "pending"}``."""
     round_row = await require_finalized(event_id)
@@ -1018,9 +1021,8 @@ async def _prepare_certificates(
         waiting = len(extra)
         certs = sorted(certs + extra, key=_sort_key)
     # loading the fonts takes ~0.5 s: off the event loop, like the drawing
-    renderer = await asyncio.to_thread(
-        CertificateRenderer, await _renderer_settings(event_id, kind, template, base_url)
-    )
+    render_settings = await _renderer_settings(event_id, kind, template, base_url)
+    renderer = await asyncio.to_thread(CertificateRenderer, render_settings)
     date = date_text(template, round_row.get("finalized_at"))
     sample_number = f"XM{event['year']:04d}-0000-0000-0000-0000"  # same width as a real number
     printable, unprintable, overflow, left_out = [], [], [], []
@@ -1044,6 +1046,7 @@ async def _prepare_certificates(
         printable.append(values)
     return {
         "renderer": renderer,
+        "render_settings": render_settings,
         "printable": printable,
         "unprintable": unprintable,
         "overflow": overflow,
@@ -1505,9 +1508,6 @@ async def verify(number: str, address: str | None, limited: bool = True) -> dict
 
 # --------------------------------------------------------------------------- background batches
 
-_tasks: set[asyncio.Task] = set()
-
-
 def _batch_out(row: dict[str, Any]) -> dict[str, Any]:
     skipped = row.get("skipped") or []
     if isinstance(skipped, str):
@@ -1530,6 +1530,7 @@ def _batch_out(row: dict[str, Any]) -> dict[str, Any]:
         "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
         "percent": int(100 * row["done"] / row["total"]) if row["total"] else (100 if row["status"] == "done" else 0),
         "stale": bool(row.get("stale")),
+        "worker": row.get("worker") or "",
     }
 
 
@@ -1541,8 +1542,10 @@ async def start_batch(
     school_code: str | None = None,
     category_id: int | None = None,
 ) -> dict[str, Any]:
-    """Queue a PDF of the event's (or one school's, or one category's) certificates,
-    made in the background; follow it with :func:`batch_status`. 409 before finalization."""
+    """Queue a PDF of the event's (or one school's, or one category's) certificates, made in
+    another process (:mod:`app.jobs`: a ``xinmiao worker`` with Redis, else the server's process
+    pool); follow it with :func:`batch_status`, stop it with :func:`cancel_batch`. 409 before
+    finalization."""
     await check_kind_for_event(event_id, kind)
     school_id = await _school_scope(actor, school_code)
     await require_finalized(event_id)
@@ -1567,9 +1570,13 @@ async def start_batch(
         return row.id
 
     batch_id = await write_transaction(work)
-    task = asyncio.get_running_loop().create_task(run_batch(batch_id))
-    _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
+
+    async def crashed(exc: BaseException) -> None:
+        await _finish_batch(
+            batch_id, "failed", ("queued", "running"), error=_("生成失败：{error}", error=type(exc).__name__)
+        )
+
+    await jobs.submit(BATCH_JOB, {"batch_id": batch_id}, follow=lambda: follow_batch(batch_id), crashed=crashed)
     return await batch_status(actor, batch_id)
 
 
@@ -1584,9 +1591,40 @@ async def _update_batch(batch_id: int, **values: Any) -> None:
     await write_transaction(work)
 
 
+async def _finish_batch(batch_id: int, status: str, when: tuple[str, ...], **values: Any) -> bool:
+    """Move the batch to ``status`` if it is still in one of ``when`` (one conditional UPDATE:
+    a cancellation and the worker's end cannot both win); ``True`` when it moved."""
+    values.update(status=status, updated_at=now(), finished_at=now())
+
+    async def work() -> list[dict[str, Any]]:
+        return await (
+            CertificateBatch.update({getattr(CertificateBatch, k): v for k, v in values.items()})
+            .where((CertificateBatch.id == batch_id) & CertificateBatch.status.is_in(list(when)))
+            .returning(CertificateBatch.id)
+        )
+
+    return bool(await write_transaction(work))
+
+
+class _Cancelled(Exception):
+    """The batch was cancelled while it was being made."""
+
+
+async def _still_running(batch_id: int) -> bool:
+    row = await CertificateBatch.select(CertificateBatch.status).where(CertificateBatch.id == batch_id).first()
+    return row is not None and row["status"] == "running"
+
+
 async def run_batch(batch_id: int) -> None:
-    """Make a queued batch's PDF: render in chunks in a worker thread, store progress
-    after each chunk, write the file under ``<data dir>/certificates/batches``."""
+    """The batch job (:data:`BATCH_JOB`, run in a worker process, never in the server): claim the
+    queued batch, render its certificates in parts of :data:`BATCH_PART_PAGES` pages, each written
+    to disk as soon as it is drawn (``<key>.parts/`` under ``<data dir>/certificates/batches``),
+    record progress after every :data:`BATCH_CHUNK` pages and look for a cancellation there, then
+    join the parts into ``<key>.pdf`` (:func:`judging.certificates.render.merge_pdfs`). Memory stays
+    that of one part whatever the batch's size. A cancelled batch leaves no file behind; a
+    failure is recorded on the batch."""
+    import shutil
+
     row = await CertificateBatch.select().where(CertificateBatch.id == batch_id).first()
     if row is None:
         return
@@ -1595,8 +1633,21 @@ async def run_batch(batch_id: int) -> None:
     async def progressed(state: str) -> None:  # live pages follow the batch (app.signals)
         await batch_progressed.send(batch_id=batch_id, event_id=row["event"], state=state, done=done, total=total)
 
+    async def claim() -> list[dict[str, Any]]:
+        return await (
+            CertificateBatch.update(
+                {CertificateBatch.status: "running", CertificateBatch.worker: jobs.worker_name(), CertificateBatch.updated_at: now()}
+            )
+            .where((CertificateBatch.id == batch_id) & (CertificateBatch.status == "queued"))
+            .returning(CertificateBatch.id)
+        )
+
+    if not await write_transaction(claim):
+        return  # cancelled before it started (or taken by another worker)
+    key = f"{secrets.token_hex(16)}.pdf"
+    target = _stored("batches", key)
+    parts_dir = storage_dir("batches") / f"{key[:32]}.parts"
     try:
-        await _update_batch(batch_id, status="running")
         await progressed("running")
         prepared = await _prepare_certificates(
             row["event"], row["kind"], row["school"], row["category"], row["base_url"], issue=True, batch_id=batch_id
@@ -1604,25 +1655,90 @@ async def run_batch(batch_id: int) -> None:
         renderer, printable = prepared["renderer"], prepared["printable"]
         total = len(printable)
         await _update_batch(batch_id, total=total, skipped=prepared["unprintable"] + prepared["overflow"])
-        for start in range(0, len(printable), BATCH_CHUNK):
-            chunk = printable[start : start + BATCH_CHUNK]
-            await asyncio.to_thread(renderer.add, chunk)
-            done += len(chunk)
-            await _update_batch(batch_id, done=done)
-            await progressed("running")
-        data = await asyncio.to_thread(renderer.output)
-        key = f"{secrets.token_hex(16)}.pdf"
-        await asyncio.to_thread(_stored("batches", key).write_bytes, data)
-        await _update_batch(batch_id, status="done", storage_key=key, size=len(data), finished_at=now())
-        await progressed("done")
+        parts_dir.mkdir(parents=True, exist_ok=True)
+        parts: list[Path] = []
+        for part_start in range(0, max(total, 1), BATCH_PART_PAGES):
+            if renderer is None:
+                renderer = await asyncio.to_thread(CertificateRenderer, prepared["render_settings"])
+            part = printable[part_start : part_start + BATCH_PART_PAGES]
+            for start in range(0, len(part), BATCH_CHUNK):
+                chunk = part[start : start + BATCH_CHUNK]
+                await asyncio.to_thread(renderer.add, chunk)
+                done += len(chunk)
+                if not await _still_running(batch_id):
+                    raise _Cancelled
+                await _update_batch(batch_id, done=done)
+                await progressed("running")
+            path = parts_dir / f"{len(parts):05d}.pdf"
+            await asyncio.to_thread(_write_part, renderer, path)
+            parts.append(path)
+            renderer = None  # the part's pages leave memory with it
+        partial = target.with_name(key + ".partial")
+        await asyncio.to_thread(merge_pdfs, parts, partial)
+        size = partial.stat().st_size
+        partial.replace(target)  # the finished file appears at once or not at all
+        if await _finish_batch(batch_id, "done", ("running",), storage_key=key, size=size):
+            await progressed("done")
+        else:  # cancelled while the parts were joined
+            target.unlink(missing_ok=True)
+            await progressed("cancelled")
+    except _Cancelled:
+        log.info("certificate batch %s cancelled after %s of %s pages", batch_id, done, total)
+        target.unlink(missing_ok=True)
+        await progressed("cancelled")
     except Exception as exc:  # noqa: BLE001 - the batch records the failure for the organizer
         log.exception("certificate batch %s failed", batch_id)
+        target.unlink(missing_ok=True)
         message = getattr(exc, "message", None) or _("生成失败：{error}", error=type(exc).__name__)
         try:
-            await _update_batch(batch_id, status="failed", error=str(message)[:500], finished_at=now())
-            await progressed("failed")
+            if await _finish_batch(batch_id, "failed", ("queued", "running"), error=str(message)[:500]):
+                await progressed("failed")
         except Exception:  # noqa: BLE001
             log.exception("could not record the failure of batch %s", batch_id)
+    finally:
+        shutil.rmtree(parts_dir, ignore_errors=True)
+        target.with_name(key + ".partial").unlink(missing_ok=True)
+
+
+def _write_part(renderer: CertificateRenderer, path: Path) -> None:
+    path.write_bytes(renderer.output())
+
+
+async def follow_batch(batch_id: int, interval: float = 0.5) -> None:
+    """Run by the server while a batch is made in its process pool (the worker process cannot
+    reach the server's in-process live channels): read the batch every ``interval`` seconds and
+    send :data:`app.signals.batch_progressed` when it moved, until it is finished."""
+    last: tuple[Any, ...] | None = None
+    while True:
+        row = await CertificateBatch.select(
+            CertificateBatch.event, CertificateBatch.status, CertificateBatch.done, CertificateBatch.total
+        ).where(CertificateBatch.id == batch_id).first()
+        if row is None:
+            return
+        now_seen = (row["status"], row["done"], row["total"])
+        if now_seen != last and row["status"] != "queued":
+            last = now_seen
+            await batch_progressed.send(
+                batch_id=batch_id, event_id=row["event"], state=row["status"], done=row["done"], total=row["total"]
+            )
+        if row["status"] in ("done", "failed", "cancelled"):
+            return
+        await asyncio.sleep(interval)
+
+
+async def cancel_batch(actor: Principal, batch_id: int) -> dict[str, Any]:
+    """Stop a queued or running batch (organizers; a school its own): it is ``cancelled`` at once
+    and its worker stops at its next :data:`BATCH_CHUNK` pages, leaving no file. 409 for a batch
+    that is already finished."""
+    row = await _batch_row(actor, batch_id)
+    if row["status"] not in ("queued", "running") or not await _finish_batch(
+        batch_id, "cancelled", ("queued", "running")
+    ):
+        raise Conflict(_("这个批次已经结束，不能取消。"))
+    await batch_progressed.send(
+        batch_id=batch_id, event_id=row["event"], state="cancelled", done=row["done"], total=row["total"]
+    )
+    return await batch_status(actor, batch_id)
 
 
 async def _finalized_at(event_id: int) -> dt.datetime | None:
@@ -1693,6 +1809,8 @@ async def open_batch(actor: Principal, batch_id: int) -> tuple[dict[str, Any], P
     row = await _batch_row(actor, batch_id)
     if row["status"] == "failed":
         raise Conflict(row["error"] or _("这份证书 PDF 生成失败，请重新生成。"))
+    if row["status"] == "cancelled":
+        raise Conflict(_("这份证书 PDF 已取消生成。"))
     if row["status"] != "done":
         raise Conflict(_("证书 PDF 还在生成中。"))
     if row["stale"]:
