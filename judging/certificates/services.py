@@ -36,6 +36,7 @@ import ipaddress
 import logging
 import re
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -1644,6 +1645,7 @@ async def run_batch(batch_id: int) -> None:
 
     if not await write_transaction(claim):
         return  # cancelled before it started (or taken by another worker)
+    started = time.perf_counter()
     key = f"{secrets.token_hex(16)}.pdf"
     target = _stored("batches", key)
     parts_dir = storage_dir("batches") / f"{key[:32]}.parts"
@@ -1652,12 +1654,14 @@ async def run_batch(batch_id: int) -> None:
         prepared = await _prepare_certificates(
             row["event"], row["kind"], row["school"], row["category"], row["base_url"], issue=True, batch_id=batch_id
         )
-        renderer, printable = prepared["renderer"], prepared["printable"]
+        renderer, printable = prepared.pop("renderer"), prepared["printable"]  # dropped after its part
         total = len(printable)
         await _update_batch(batch_id, total=total, skipped=prepared["unprintable"] + prepared["overflow"])
+        timing = {"prepare": time.perf_counter() - started, "draw": 0.0, "write": 0.0}
         parts_dir.mkdir(parents=True, exist_ok=True)
         parts: list[Path] = []
         for part_start in range(0, max(total, 1), BATCH_PART_PAGES):
+            clock = time.perf_counter()
             if renderer is None:
                 renderer = await asyncio.to_thread(CertificateRenderer, prepared["render_settings"])
             part = printable[part_start : part_start + BATCH_PART_PAGES]
@@ -1669,12 +1673,24 @@ async def run_batch(batch_id: int) -> None:
                     raise _Cancelled
                 await _update_batch(batch_id, done=done)
                 await progressed("running")
+            timing["draw"] += time.perf_counter() - clock
+            clock = time.perf_counter()
             path = parts_dir / f"{len(parts):05d}.pdf"
             await asyncio.to_thread(_write_part, renderer, path)
             parts.append(path)
             renderer = None  # the part's pages leave memory with it
+            timing["write"] += time.perf_counter() - clock
+        clock = time.perf_counter()
         partial = target.with_name(key + ".partial")
         await asyncio.to_thread(merge_pdfs, parts, partial)
+        timing["join"] = time.perf_counter() - clock
+        log.info(
+            "certificate batch %s: %s pages in %s parts; %s",
+            batch_id,
+            total,
+            len(parts),
+            ", ".join(f"{k} {v:.1f} s" for k, v in timing.items()),
+        )
         size = partial.stat().st_size
         partial.replace(target)  # the finished file appears at once or not at all
         if await _finish_batch(batch_id, "done", ("running",), storage_key=key, size=size):
