@@ -46,7 +46,14 @@ from judging.rounds.states import RoundState
 from judging.scoring.views import event_context, json_response
 
 school_only = requires("school")
-BATCH_STATUS_LABELS = {"queued": "排队中", "running": "生成中", "done": "已完成", "failed": "失败", "cancelled": "已取消", "stale": "已过期"}
+BATCH_STATUS_LABELS = {
+    "queued": "排队中",
+    "running": "生成中",
+    "done": "已完成",
+    "failed": "失败",
+    "cancelled": "已取消",
+    "stale": "已过期",
+}
 ALIGN_LABELS = {"L": "左对齐", "C": "居中", "R": "右对齐"}
 ORIENTATION_LABELS = {"L": "横向", "P": "纵向"}
 FIELD_COLUMNS = ("type", "x", "y", "w", "h", "size", "align", "font", "color", "prefix", "suffix", "text")

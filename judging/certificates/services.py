@@ -1509,6 +1509,7 @@ async def verify(number: str, address: str | None, limited: bool = True) -> dict
 
 # --------------------------------------------------------------------------- background batches
 
+
 def _batch_out(row: dict[str, Any]) -> dict[str, Any]:
     skipped = row.get("skipped") or []
     if isinstance(skipped, str):
@@ -1637,7 +1638,11 @@ async def run_batch(batch_id: int) -> None:
     async def claim() -> list[dict[str, Any]]:
         return await (
             CertificateBatch.update(
-                {CertificateBatch.status: "running", CertificateBatch.worker: jobs.worker_name(), CertificateBatch.updated_at: now()}
+                {
+                    CertificateBatch.status: "running",
+                    CertificateBatch.worker: jobs.worker_name(),
+                    CertificateBatch.updated_at: now(),
+                }
             )
             .where((CertificateBatch.id == batch_id) & (CertificateBatch.status == "queued"))
             .returning(CertificateBatch.id)
@@ -1726,9 +1731,13 @@ async def follow_batch(batch_id: int, interval: float = 0.5) -> None:
     send :data:`app.signals.batch_progressed` when it moved, until it is finished."""
     last: tuple[Any, ...] | None = None
     while True:
-        row = await CertificateBatch.select(
-            CertificateBatch.event, CertificateBatch.status, CertificateBatch.done, CertificateBatch.total
-        ).where(CertificateBatch.id == batch_id).first()
+        row = (
+            await CertificateBatch.select(
+                CertificateBatch.event, CertificateBatch.status, CertificateBatch.done, CertificateBatch.total
+            )
+            .where(CertificateBatch.id == batch_id)
+            .first()
+        )
         if row is None:
             return
         now_seen = (row["status"], row["done"], row["total"])
