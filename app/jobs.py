@@ -12,7 +12,7 @@ runs in a process of its own, in one of two ways:
   waits forever.
 - **without** Redis: in a process pool of the server (``concurrent.futures.ProcessPoolExecutor``,
   spawned processes, at most :data:`LOCAL_PROCESSES` jobs at once, each process replaced after
-  :data:`JOBS_PER_PROCESS` jobs so memory a job leaves behind is returned). Nothing extra to start.
+  :data:`JOBS_PER_PROCESS` job so the memory a big batch used is returned). Nothing extra to start.
 
 A job is a plain ``async def job(**kwargs)`` registered by a programme's plugin
 (:meth:`app.plugins.ProgrammePlugin.jobs`) under a dotted name; its keyword arguments are JSON
@@ -47,7 +47,7 @@ JobFunction = Callable[..., Awaitable[Any]]
 Bootstrap = Callable[[], None]
 
 LOCAL_PROCESSES = 1  # batches are CPU-bound: one at a time leaves the other core to the server
-JOBS_PER_PROCESS = 20
+JOBS_PER_PROCESS = 1  # a fresh process per job (~1 s to start): what a big batch used goes back to the system
 JOB_TIMEOUT_SECONDS = 4 * 3600  # SAQ's default (10 s) would abort every real batch
 FOLLOW_GRACE_SECONDS = 3.0  # after the job's process is done, how long ``follow`` may still run
 

@@ -62,7 +62,6 @@ from judging.certificates.render import (
     PLACEHOLDERS,
     CertificateRenderer,
     RenderSettings,
-    merge_pdfs,
     page_size,
     placeholder_errors,
 )
@@ -96,7 +95,6 @@ NUMBER_RE = re.compile(r"XM(\d{4})([0-9A-Z]{16})")
 VERIFY_LIMIT_PER_MINUTE = 60
 RETRY_AFTER_SECONDS = 60
 BATCH_CHUNK = 200  # pages drawn between two progress records (and looks for a cancellation)
-BATCH_PART_PAGES = 1000  # pages of one part file; a batch never holds more in memory
 BATCH_JOB = "judging.certificate_batch"
 MAX_BACKGROUND_PIXELS = 40_000_000
 MAX_FIELDS = 40
@@ -1619,14 +1617,15 @@ async def _still_running(batch_id: int) -> bool:
 
 async def run_batch(batch_id: int) -> None:
     """The batch job (:data:`BATCH_JOB`, run in a worker process, never in the server): claim the
-    queued batch, render its certificates in parts of :data:`BATCH_PART_PAGES` pages, each written
-    to disk as soon as it is drawn (``<key>.parts/`` under ``<data dir>/certificates/batches``),
-    record progress after every :data:`BATCH_CHUNK` pages and look for a cancellation there, then
-    join the parts into ``<key>.pdf`` (:func:`judging.certificates.render.merge_pdfs`). Memory stays
-    that of one part whatever the batch's size. A cancelled batch leaves no file behind; a
-    failure is recorded on the batch."""
-    import shutil
+    queued batch, draw its certificates :data:`BATCH_CHUNK` pages at a time (recording progress and
+    looking for a cancellation after each chunk), write the PDF to ``<key>.partial`` under
+    ``<data dir>/certificates/batches`` and rename it to ``<key>.pdf`` when it is complete. The
+    server only ever streams the finished file from disk. A cancelled batch leaves no file; a
+    failure is recorded on the batch.
 
+    Memory (the worker's): fpdf2 keeps about 2 kB per drawn page until the file is written (the
+    QR images and compressed page contents), plus the PDF itself while it is written; the process
+    ends after the batch (:data:`app.jobs.JOBS_PER_PROCESS`), so that memory is returned."""
     row = await CertificateBatch.select().where(CertificateBatch.id == batch_id).first()
     if row is None:
         return
@@ -1653,59 +1652,45 @@ async def run_batch(batch_id: int) -> None:
     started = time.perf_counter()
     key = f"{secrets.token_hex(16)}.pdf"
     target = _stored("batches", key)
-    parts_dir = storage_dir("batches") / f"{key[:32]}.parts"
+    partial = target.with_name(key + ".partial")
     try:
         await progressed("running")
         prepared = await _prepare_certificates(
             row["event"], row["kind"], row["school"], row["category"], row["base_url"], issue=True, batch_id=batch_id
         )
-        renderer, printable = prepared.pop("renderer"), prepared["printable"]  # dropped after its part
+        renderer, printable = prepared["renderer"], prepared["printable"]
         total = len(printable)
         await _update_batch(batch_id, total=total, skipped=prepared["unprintable"] + prepared["overflow"])
-        timing = {"prepare": time.perf_counter() - started, "draw": 0.0, "write": 0.0}
-        parts_dir.mkdir(parents=True, exist_ok=True)
-        parts: list[Path] = []
-        for part_start in range(0, max(total, 1), BATCH_PART_PAGES):
-            clock = time.perf_counter()
-            if renderer is None:
-                renderer = await asyncio.to_thread(CertificateRenderer, prepared["render_settings"])
-            part = printable[part_start : part_start + BATCH_PART_PAGES]
-            for start in range(0, len(part), BATCH_CHUNK):
-                chunk = part[start : start + BATCH_CHUNK]
-                await asyncio.to_thread(renderer.add, chunk)
-                done += len(chunk)
-                if not await _still_running(batch_id):
-                    raise _Cancelled
-                await _update_batch(batch_id, done=done)
-                await progressed("running")
-            timing["draw"] += time.perf_counter() - clock
-            clock = time.perf_counter()
-            path = parts_dir / f"{len(parts):05d}.pdf"
-            await asyncio.to_thread(_write_part, renderer, path)
-            parts.append(path)
-            renderer = None  # the part's pages leave memory with it
-            timing["write"] += time.perf_counter() - clock
+        timing = {"prepare": time.perf_counter() - started}
         clock = time.perf_counter()
-        partial = target.with_name(key + ".partial")
-        await asyncio.to_thread(merge_pdfs, parts, partial)
-        timing["join"] = time.perf_counter() - clock
+        for start in range(0, len(printable), BATCH_CHUNK):
+            chunk = printable[start : start + BATCH_CHUNK]
+            await asyncio.to_thread(renderer.add, chunk)
+            done += len(chunk)
+            if not await _still_running(batch_id):
+                raise _Cancelled
+            await _update_batch(batch_id, done=done)
+            await progressed("running")
+        timing["draw"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        size = await asyncio.to_thread(_write_pdf, renderer, partial)
+        del renderer, prepared
+        timing["write"] = time.perf_counter() - clock
+        partial.replace(target)  # the finished file appears at once or not at all
         log.info(
-            "certificate batch %s: %s pages in %s parts; %s",
+            "certificate batch %s: %s pages, %.1f MB; %s",
             batch_id,
             total,
-            len(parts),
+            size / 1e6,
             ", ".join(f"{k} {v:.1f} s" for k, v in timing.items()),
         )
-        size = partial.stat().st_size
-        partial.replace(target)  # the finished file appears at once or not at all
         if await _finish_batch(batch_id, "done", ("running",), storage_key=key, size=size):
             await progressed("done")
-        else:  # cancelled while the parts were joined
+        else:  # cancelled while the file was written
             target.unlink(missing_ok=True)
             await progressed("cancelled")
     except _Cancelled:
         log.info("certificate batch %s cancelled after %s of %s pages", batch_id, done, total)
-        target.unlink(missing_ok=True)
         await progressed("cancelled")
     except Exception as exc:  # noqa: BLE001 - the batch records the failure for the organizer
         log.exception("certificate batch %s failed", batch_id)
@@ -1717,12 +1702,15 @@ async def run_batch(batch_id: int) -> None:
         except Exception:  # noqa: BLE001
             log.exception("could not record the failure of batch %s", batch_id)
     finally:
-        shutil.rmtree(parts_dir, ignore_errors=True)
-        target.with_name(key + ".partial").unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
 
 
-def _write_part(renderer: CertificateRenderer, path: Path) -> None:
-    path.write_bytes(renderer.output())
+def _write_pdf(renderer: CertificateRenderer, path: Path) -> int:
+    """Write the renderer's PDF to ``path``; returns its size in bytes."""
+    data = renderer.output()
+    with path.open("wb") as fh:
+        fh.write(data)
+    return len(data)
 
 
 async def follow_batch(batch_id: int, interval: float = 0.5) -> None:
