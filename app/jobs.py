@@ -18,7 +18,8 @@ A job is a plain ``async def job(**kwargs)`` registered by a programme's plugin
 (:meth:`app.plugins.ProgrammePlugin.jobs`) under a dotted name; its keyword arguments are JSON
 values (usually one row id). The process running it has the configured settings and database,
 every programme registered, and (with Redis) the live channels, so signals sent by the job reach
-every web worker's live pages. Progress and cancellation go through the job's own database rows,
+every web worker's live pages. It runs at a lower CPU priority (:data:`JOB_NICENESS`): on a machine
+shared with the web server, requests come first. Progress and cancellation go through the job's own database rows,
 the one place every process sees: the job writes its progress there and looks there, between
 steps, for a cancellation. In the local pool the job cannot reach the server's in-process live
 channels, so :func:`submit` takes a ``follow`` coroutine the server runs while the job runs (it
@@ -49,7 +50,8 @@ Bootstrap = Callable[[], None]
 LOCAL_PROCESSES = 1  # batches are CPU-bound: one at a time leaves the other core to the server
 JOBS_PER_PROCESS = 1  # a fresh process per job (~1 s to start): what a big batch used goes back to the system
 JOB_TIMEOUT_SECONDS = 4 * 3600  # SAQ's default (10 s) would abort every real batch
-FOLLOW_GRACE_SECONDS = 3.0  # after the job's process is done, how long ``follow`` may still run
+FOLLOW_GRACE_SECONDS = 3.0
+JOB_NICENESS = 10  # job processes yield the CPU to the web server's requests (Unix ``nice``)  # after the job's process is done, how long ``follow`` may still run
 
 _bootstrap: Bootstrap | None = None
 _pool: ProcessPoolExecutor | None = None
@@ -185,6 +187,11 @@ def _prepare_process(settings: Settings, bootstrap: Bootstrap | None) -> None:
     global _prepared_in
     from app import db
 
+    if _prepared_in != os.getpid() and hasattr(os, "nice"):
+        try:
+            os.nice(JOB_NICENESS)
+        except OSError:  # not allowed here: run at the usual priority
+            pass
     set_settings(settings)
     db.configure_database(settings.database_url)
     if _prepared_in != os.getpid():
