@@ -36,6 +36,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -121,7 +122,13 @@ async def _watch(
 ) -> None:
     follower = asyncio.ensure_future(follow()) if follow is not None else None
     try:
-        await future
+        try:
+            await future
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            raise BrokenProcessPool("the job was dropped: the server stopped its processes") from None
     except asyncio.CancelledError:
         raise
     except BaseException as exc:  # noqa: BLE001 - the job's process died or the job raised
@@ -166,8 +173,18 @@ async def _queue(settings: Settings) -> Any:
 
 
 async def shutdown() -> None:
-    """When the app stops: close this loop's queue connection. The local pool is left to finish
-    what it runs (a batch a stopping server leaves is reported as interrupted)."""
+    """When the app stops: stop the local pool's processes (a stopping server must not wait for a
+    long batch; each job's ``crashed`` records it as interrupted) and close this loop's queue
+    connection. Jobs on the Redis queue are not affected."""
+    global _pool
+    pool, _pool = _pool, None
+    if pool is not None:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        mine = [t for t in _tasks if t.get_loop() is asyncio.get_running_loop()]
+        if mine:
+            await asyncio.wait(mine, timeout=FOLLOW_GRACE_SECONDS + 2)
     queue = _queues.pop(id(asyncio.get_running_loop()), None)
     if queue is not None:
         try:

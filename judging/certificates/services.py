@@ -37,6 +37,7 @@ import logging
 import re
 import secrets
 import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -1571,10 +1572,12 @@ async def start_batch(
 
     batch_id = await write_transaction(work)
 
-    async def crashed(exc: BaseException) -> None:
-        await _finish_batch(
-            batch_id, "failed", ("queued", "running"), error=_("生成失败：{error}", error=type(exc).__name__)
-        )
+    async def crashed(exc: BaseException) -> None:  # the worker process died (or the server stopped it)
+        if isinstance(exc, BrokenProcessPool):
+            error = _("生成中断（服务重启），请重新生成。")
+        else:
+            error = _("生成失败：{error}", error=type(exc).__name__)
+        await _finish_batch(batch_id, "failed", ("queued", "running"), error=error)
 
     await jobs.submit(BATCH_JOB, {"batch_id": batch_id}, follow=lambda: follow_batch(batch_id), crashed=crashed)
     return await batch_status(actor, batch_id)

@@ -179,3 +179,28 @@ def test_cancel_from_the_certificates_page(world):
     assert (
         ok(world.client.get(f"/api/v1/certificate-batches/{batch['id']}", headers=org(world)))["status"] == "cancelled"
     )
+
+
+def test_a_stopping_server_does_not_wait_for_a_batch_and_says_it_was_interrupted(world, app):
+    """Stopping the server (Ctrl-C, a restart) stops its batch processes at once; the batch then
+    reads as interrupted instead of running for ever, and leaves no file."""
+    from litestar.testing import TestClient
+
+    participation_certificates(world, 3000)
+    with TestClient(app=app, raise_server_exceptions=False) as other:  # a second start of the app: its own loop
+        token = ok(other.post("/api/v1/auth/login", json={"username": "org", "password": "password-123"}))
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        batch = ok(other.post(ev(world, "/certificate-batches"), json={"kind": "participation"}, headers=headers), 202)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            status = ok(other.get(f"/api/v1/certificate-batches/{batch['id']}", headers=headers))
+            if status["done"] > 0:
+                break
+            time.sleep(0.05)
+        assert status["status"] == "running" and status["done"] < 3000
+        stopping = time.monotonic()
+    stopped_in = time.monotonic() - stopping
+    assert stopped_in < 10  # the old in-process batch held a stop until its last page
+    final = ok(world.client.get(f"/api/v1/certificate-batches/{batch['id']}", headers=org(world)))
+    assert (final["status"], final["error"]) == ("failed", "生成中断（服务重启），请重新生成。")
+    assert batch_files(world) == []
