@@ -1695,6 +1695,11 @@ async def run_batch(batch_id: int) -> None:
     except _Cancelled:
         log.info("certificate batch %s cancelled after %s of %s pages", batch_id, done, total)
         await progressed("cancelled")
+    except asyncio.CancelledError:  # `xinmiao worker` stopping: the batch reads as interrupted
+        await asyncio.shield(
+            _finish_batch(batch_id, "failed", ("queued", "running"), error=_("生成中断（服务重启），请重新生成。"))
+        )
+        raise
     except Exception as exc:  # noqa: BLE001 - the batch records the failure for the organizer
         log.exception("certificate batch %s failed", batch_id)
         target.unlink(missing_ok=True)
