@@ -43,7 +43,22 @@ def _serve(host: str, port: int, workers: int = 1, certfile: str | None = None, 
     )
 
 
+PER_WORKER_REFUSAL = (
+    "xinmiao serve --workers {n} needs XINMIAO_REDIS_URL. Without Redis every worker keeps its own "
+    "log-in delays, rate limits (certificate look-ups) and live updates (check-in live view, judging "
+    "progress, certificate batches), so limits would be {n} times looser, live pages would miss changes "
+    "made through the other workers, and a revoked log-in could keep working for up to 30 seconds on "
+    "them. Set XINMIAO_REDIS_URL=redis://host:6379/0, or serve with --workers 1 (the default)."
+)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
+    from app.settings import get_settings
+
+    if args.workers < 1:
+        sys.exit("--workers must be at least 1")
+    if args.workers > 1 and not get_settings().redis_url:
+        sys.exit(PER_WORKER_REFUSAL.format(n=args.workers))  # refused before anything is migrated or served
     _prepare()
     scheme = "https" if args.certfile else "http"
     print(f"Xinmiao serving on {scheme}://{args.host}:{args.port}/", flush=True)

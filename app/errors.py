@@ -50,4 +50,10 @@ class TooLarge(ServiceError):
 
 
 class TooManyRequests(ServiceError):
+    """Too many requests (429); ``retry_after`` is the seconds to wait, sent as ``Retry-After``."""
+
     status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after

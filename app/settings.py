@@ -27,7 +27,8 @@ class Settings:
     secret_key: str
     redis_url: str | None = None
     token_lifetime_seconds: int = 12 * 3600
-    session_lifetime_seconds: int = 12 * 3600
+    session_lifetime_seconds: int = 12 * 3600  # a page session ends this long after log-in, used or not
+    session_idle_seconds: int = 4 * 3600  # ... or this long after its last use
     max_upload_bytes: int = 5 * 1024 * 1024
     max_document_bytes: int = 20 * 1024 * 1024
     max_workbook_uncompressed_bytes: int = 60 * 1024 * 1024
@@ -53,6 +54,21 @@ def _load_or_create_key(data_dir: Path) -> str:
     return key
 
 
+def _hours(env: dict[str, str], name: str, default: float) -> int:
+    """Seconds from an environment variable given in hours (decimals allowed); ``default`` when
+    unset. Raises ``SystemExit`` naming the variable for a value that is not a positive number."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return int(default * 3600)
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = 0
+    if not 0 < hours <= 24 * 365:
+        raise SystemExit(f"{name} must be a positive number of hours, not {raw!r}")
+    return int(hours * 3600)
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build :class:`Settings` from ``XINMIAO_*`` environment variables.
 
@@ -73,6 +89,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         database_url=database_url,
         secret_key=secret,
         redis_url=env.get("XINMIAO_REDIS_URL") or None,
+        session_lifetime_seconds=_hours(env, "XINMIAO_SESSION_HOURS", 12),
+        session_idle_seconds=_hours(env, "XINMIAO_SESSION_IDLE_HOURS", 4),
         debug=env.get("XINMIAO_DEBUG", "") in {"1", "true", "yes"},
     )
 

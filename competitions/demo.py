@@ -148,6 +148,7 @@ async def build_demo(seed: int = 2026) -> bool:
             "name": "2026年海南省青少年科技创新大赛",
             "kind": "innovation",
             "year": 2026,
+            "status": "open",
             "registration_opens_at": (now - dt.timedelta(days=30)).isoformat(),
             "registration_closes_at": (now + dt.timedelta(days=30)).isoformat(),
         },

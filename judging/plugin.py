@@ -7,6 +7,7 @@ from typing import Any
 
 from app import signals
 from app.plugins import DEMO_PASSWORD, NavItem, ProgrammePlugin
+from competitions.events import lifecycle
 from competitions.registration import access
 from judging import demo
 from judging.certificates import controllers as certificates_api
@@ -19,6 +20,7 @@ from judging.panels import pages as panels_pages
 from judging.results import controllers as results_api
 from judging.results import live as results_live
 from judging.results import pages as results_pages
+from judging.results import stage as results_stage
 from judging.scoring import controllers as scoring_api
 from judging.scoring import pages as scoring_pages
 
@@ -59,6 +61,8 @@ class JudgingPlugin(ProgrammePlugin):
     def setup(self) -> None:
         # judges see the entries assigned to them (registration asks; judging answers)
         access.entry_readers.connect(assignments.entry_access_for_judge)
+        # the event lifecycle learns how far judging has gone (scores, 公示, final)
+        lifecycle.register_judging_stage(results_stage.event_stage)
         # finalizing results numbers the award certificates
         signals.results_finalized.connect(certificates.on_results_finalized)
         # live pages: 评分进度 follows score sheets, the certificates page its batches

@@ -211,6 +211,9 @@ class World:
 
 @pytest.fixture
 def world(client, run) -> World:
+    import datetime as dt
+
+    from app import times
     from app.accounts import services as accounts
     from app.schools import services as schools
     from competitions.events import services as events
@@ -234,7 +237,16 @@ def world(client, run) -> World:
     for role in ("judge", "referee", "staff"):
         run(accounts.create_user(system, username=role, password=PASSWORD, role=role))
     w.event = run(
-        events.create_event(org, {"name": "2026年海南省青少年科技创新大赛", "kind": "innovation", "year": 2026})
+        events.create_event(
+            org,
+            {
+                "name": "2026年海南省青少年科技创新大赛",
+                "kind": "innovation",
+                "year": 2026,
+                "status": "open",  # open for registration (new events start as drafts)
+                "registration_closes_at": (times.now() + dt.timedelta(days=90)).isoformat(),
+            },
+        )
     )
     w.event_id = w.event["id"]
     w.org = org

@@ -60,9 +60,10 @@ def service_error_handler(request: Request, exc: ServiceError) -> Response:
         body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.message, "extra": exc.extra}
         if exc.errors:
             body["errors"] = exc.errors
-        return Response(
-            body, status_code=exc.status_code, media_type=MediaType.JSON, headers={"cache-control": "no-store"}
-        )
+        headers = {"cache-control": "no-store"}
+        if getattr(exc, "retry_after", None):
+            headers["Retry-After"] = str(exc.retry_after)  # type: ignore[attr-defined]
+        return Response(body, status_code=exc.status_code, media_type=MediaType.JSON, headers=headers)
     return _error_page(request, exc.status_code, exc.message)
 
 

@@ -30,7 +30,7 @@ class EventApi(Controller):
     path = "/api/v1/events"
     tags = ["events"]
 
-    @post("/", guards=[organizer_only], status_code=201, responses=responses(401, 403, 422))
+    @post("/", guards=[organizer_only], status_code=201, responses=responses(401, 403, 409, 422))
     async def create(self, request: Request, data: EventIn) -> EventOut:
         """Create an event; innovation contests get CASTIC-style categories unless ``default_categories`` is false."""
         body = given_fields(data)
@@ -40,23 +40,27 @@ class EventApi(Controller):
         )
 
     @get("/", guards=[logged_in], responses=responses(401, 403))
-    async def list(self) -> list[EventOut]:
-        return answer(list[EventOut], await events.list_events())
+    async def list(self, request: Request) -> list[EventOut]:
+        """Events the caller may see: drafts only for organizers."""
+        return answer(list[EventOut], await events.list_events(user_of(request)))
 
     @get("/{event_id:int}", guards=[logged_in], responses=responses(401, 403, 404))
-    async def detail(self, event_id: int) -> EventDetailOut:
-        event = await events.get_event(event_id)
+    async def detail(self, request: Request, event_id: int) -> EventDetailOut:
+        """One event with its categories; a draft is 404 for everyone but organizers."""
+        event = await events.get_event(event_id, user_of(request))
         event["categories"] = await events.list_categories(event_id)
         return answer(EventDetailOut, event)
 
     @patch(
         "/{event_id:int}",
         guards=[organizer_only],
-        responses=responses(401, 403, 404, 422),
+        responses=responses(401, 403, 404, 409, 422),
         operation_class=body_operation(EventPatch, enums={"kind": kind_codes}),
     )
     async def update(self, request: Request, event_id: int) -> EventOut:
-        """Change settings; quotas in ``award_quotas`` are read exactly from the JSON text."""
+        """Change settings; quotas in ``award_quotas`` are read exactly from the JSON text.
+        ``status`` moves the lifecycle (draft -> open -> closed, closed -> open before judging,
+        open -> draft without entries); 409 for any other move, or opening without a deadline."""
         import json
         from decimal import Decimal
 
@@ -77,9 +81,20 @@ class EventApi(Controller):
     async def add_category(self, request: Request, event_id: int, data: CategoryIn) -> CategoryOut:
         return answer(CategoryOut, await events.add_category(user_of(request), event_id, msgspec.structs.asdict(data)))
 
+    @post(
+        "/{event_id:int}/start-judging",
+        guards=[organizer_only],
+        status_code=200,
+        responses=responses(401, 403, 404, 409),
+    )
+    async def start_judging(self, request: Request, event_id: int) -> EventOut:
+        """Start judging: registration, resubmission and review close for good. 409 while
+        registration is still open (close it first)."""
+        return answer(EventOut, await events.start_judging(user_of(request), event_id))
+
     @get("/{event_id:int}/categories", guards=[logged_in], responses=responses(401, 403, 404))
-    async def categories(self, event_id: int) -> list[CategoryOut]:
-        await events.get_event_row(event_id)  # an unknown event is 404, not an empty list
+    async def categories(self, request: Request, event_id: int) -> list[CategoryOut]:
+        await events.get_event_row(event_id, user_of(request))  # unknown (or a draft to schools): 404
         return answer(list[CategoryOut], await events.list_categories(event_id))
 
     @patch(

@@ -9,8 +9,9 @@ from litestar import Controller, Request, get, post
 from app.errors import ServiceError
 from app.i18n import _
 from app.times import local_now
-from app.web import flash, form_bool, form_value, redirect, render, user_of
+from app.web import attempt, flash, form_bool, form_value, redirect, render, user_of
 from app.web.auth import logged_in, organizer_only
+from competitions.events import lifecycle
 from competitions.events import services as events
 from competitions.events.kinds import kind_codes, kind_labels
 from competitions.events.tables import DIVISIONS
@@ -22,7 +23,7 @@ class EventPages(Controller):
     include_in_schema = False
 
     async def _list_page(self, request: Request, status_code: int = 200, **context: Any) -> Any:
-        all_events = [event_view(e) for e in await events.list_events()]
+        all_events = [event_view(e) for e in await events.list_events(user_of(request))]
         context.setdefault("form", {"kind": "innovation", "year": str(local_now().year)})
         return render(
             request,
@@ -60,7 +61,12 @@ class EventPages(Controller):
             "competitions/events/settings.html",
             status_code=status_code,
             event=event,
-            categories=categories,
+            moves=_moves(event),
+            stages=[(stage.value, _(stage.label)) for stage in TRACK],
+            stage_index=TRACK.index(lifecycle.Stage(event["stage"]))
+            if event["stage"] != lifecycle.Stage.UPCOMING
+            else TRACK.index(lifecycle.Stage.OPEN),
+            categories=context.pop("category_rows", None) or categories,
             kinds=kind_codes(),
             kind_labels=kind_labels(),
             divisions=DIVISIONS,
@@ -104,6 +110,39 @@ class EventPages(Controller):
         flash(request, _("赛事设置已保存。"))
         return redirect(f"/events/{event_id}/settings")
 
+    @post("/{event_id:int}/status", guards=[organizer_only])
+    async def move_status(self, request: Request, event_id: int) -> Any:
+        """A lifecycle move of the settings page (``target``: draft/open/closed), ticked as read."""
+        form = await request.form()
+        if not _confirmed(form):
+            flash(request, _("请先勾选“我已了解”，确认这一步会锁定或开放的内容。"), "error")
+        else:
+            target = form_value(form, "target") or ""
+            label = (
+                _(lifecycle.STATUS_NAMES.get(lifecycle.EventStatus(target), target))
+                if target in ("draft", "open", "closed")
+                else target
+            )
+            await attempt(
+                request,
+                events.set_status(user_of(request), event_id, target),
+                _("赛事已改为“{status}”。", status=label),
+            )
+        return redirect(f"/events/{event_id}/settings")
+
+    @post("/{event_id:int}/start-judging", guards=[organizer_only])
+    async def start_judging(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        if not _confirmed(form):
+            flash(request, _("请先勾选“我已了解”，确认这一步会锁定或开放的内容。"), "error")
+        else:
+            await attempt(
+                request,
+                events.start_judging(user_of(request), event_id),
+                _("评审已开始：报名、修改、重新提交和形式审查已关闭。"),
+            )
+        return redirect(f"/events/{event_id}/settings")
+
     @post("/{event_id:int}/categories", guards=[organizer_only])
     async def add_category(self, request: Request, event_id: int) -> Any:
         form = await request.form()
@@ -117,6 +156,32 @@ class EventPages(Controller):
         flash(request, _("已添加类别 {code} {name}。", code=category["code"], name=category["name"]))
         return redirect(f"/events/{event_id}/settings#categories")
 
+    @post("/{event_id:int}/categories/all", guards=[organizer_only])
+    async def update_categories(self, request: Request, event_id: int) -> Any:
+        """The one form of the categories table: every row's name and quotas saved together."""
+        form = await request.form()
+        changes: dict[int, dict[str, Any]] = {}
+        for key in form:
+            field, _sep, cid = str(key).rpartition("_")
+            if field in ("name", "school_quota", "city_quota") and cid.isdigit():
+                changes.setdefault(int(cid), {})[field] = form_value(form, key)
+        try:
+            await events.update_categories(user_of(request), event_id, changes)
+        except ServiceError as exc:
+            typed = [
+                {**c, **changes.get(c["id"], {})} for c in await events.list_categories(event_id)
+            ]  # what was typed stays in the form
+            return await self._settings_page(
+                request,
+                event_id,
+                status_code=exc.status_code,
+                category_rows=typed,
+                category_error=exc.message,
+                category_errors={e["field"]: e["message"] for e in (exc.errors or [])},
+            )
+        flash(request, _("类别和名额已保存。"))
+        return redirect(f"/events/{event_id}/settings#categories")
+
     @post("/{event_id:int}/categories/{category_id:int}", guards=[organizer_only])
     async def update_category(self, request: Request, event_id: int, category_id: int) -> Any:
         form = await request.form()
@@ -128,6 +193,47 @@ class EventPages(Controller):
         else:
             flash(request, _("类别 {code} 已保存。", code=category["code"]))
         return redirect(f"/events/{event_id}/settings#categories")
+
+
+TRACK = [s for s in lifecycle.Stage if s is not lifecycle.Stage.UPCOMING]  # the steps shown in a row
+
+
+def _moves(event: dict[str, Any]) -> list[dict[str, str]]:
+    """The lifecycle actions the settings page offers now: ``[{"action", "target", "label", "effect"}]``,
+    each confirmed by a tick that the effect was read (the service checks the move again)."""
+    if event["judging_begun"]:
+        return []
+    status = lifecycle.EventStatus(event["status"])
+    labels = {
+        (lifecycle.EventStatus.DRAFT, lifecycle.EventStatus.OPEN): _("开放报名"),
+        (lifecycle.EventStatus.OPEN, lifecycle.EventStatus.CLOSED): _("截止报名"),
+        (lifecycle.EventStatus.CLOSED, lifecycle.EventStatus.OPEN): _("重新开放报名"),
+        (lifecycle.EventStatus.OPEN, lifecycle.EventStatus.DRAFT): _("退回草稿"),
+    }
+    moves = [
+        {
+            "action": "status",
+            "target": target.value,
+            "label": labels[(source, target)],
+            "effect": _(lifecycle.move_effect(source, target)),
+        }
+        for source, target in sorted(lifecycle.STATUS_MOVES)
+        if source == status
+    ]
+    if event["stage"] == lifecycle.Stage.CLOSED:
+        moves.append(
+            {
+                "action": "start-judging",
+                "target": "",
+                "label": _("开始评审"),
+                "effect": _("报名、修改、重新提交和形式审查将全部关闭，且不能撤销；评委按已通过审查的作品评分。"),
+            }
+        )
+    return moves
+
+
+def _confirmed(form: Any) -> bool:
+    return form_bool(form, "confirm")
 
 
 def page_routes() -> list[Any]:

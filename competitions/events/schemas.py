@@ -9,6 +9,7 @@ import msgspec
 
 from app.web.openapi import one_of
 from competitions.events.kinds import kind_codes
+from competitions.events.lifecycle import EventStatus, Stage
 from competitions.events.tables import DIVISIONS
 
 AGGREGATIONS = ("mean", "trimmed_mean", "zscore")  # as competitions.events.services.AGGREGATIONS
@@ -17,12 +18,15 @@ AGGREGATIONS = ("mean", "trimmed_mean", "zscore")  # as competitions.events.serv
 Kind = Annotated[str, one_of(kind_codes)]  # kinds registered by programmes included
 Aggregation = Annotated[str, one_of(*AGGREGATIONS)]
 Division = Annotated[str, one_of(*DIVISIONS)]
+Status = Annotated[str, one_of(*(s.value for s in EventStatus))]
+StageValue = Annotated[str, one_of(*(s.value for s in Stage))]
 
 
 class EventIn(msgspec.Struct, omit_defaults=True):
     name: str
     kind: Kind
     year: int
+    status: Status = "draft"  # an open event needs registration_closes_at (409 otherwise)
     registration_opens_at: str | None = None
     registration_closes_at: str | None = None
     divisions: list[Division] | None = None
@@ -51,6 +55,7 @@ class EventPatch(msgspec.Struct, omit_defaults=True):
     name: str | msgspec.UnsetType = msgspec.UNSET
     kind: str | msgspec.UnsetType = msgspec.UNSET  # the registered kinds (listed in the OpenAPI document)
     year: int | msgspec.UnsetType = msgspec.UNSET
+    status: Literal["draft", "open", "closed"] | msgspec.UnsetType = msgspec.UNSET  # 409 for a move not allowed
     registration_opens_at: str | None | msgspec.UnsetType = msgspec.UNSET
     registration_closes_at: str | None | msgspec.UnsetType = msgspec.UNSET
     divisions: list[Literal["小学", "初中", "高中"]] | msgspec.UnsetType = msgspec.UNSET
@@ -106,6 +111,9 @@ class EventOut(msgspec.Struct):
     kind: Kind
     year: int
     divisions: list[Division]
+    status: Status
+    stage: StageValue  # where the event stands: status, dates and judging together (lifecycle.Stage)
+    judging_started_at: str | None
     registration_opens_at: str | None
     registration_closes_at: str | None
     min_team_size: int

@@ -7,11 +7,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app import audit
+from app.db import write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
 from app.times import SHANGHAI, UTC, now
+from competitions.events import lifecycle
 from competitions.events.kinds import kind_codes, kind_of
+from competitions.events.lifecycle import EventStatus, Stage
 from competitions.events.tables import DIVISIONS, Category, Event
 
 AGGREGATIONS = ("mean", "trimmed_mean", "zscore")
@@ -41,6 +44,8 @@ def event_dict(row: dict) -> dict[str, Any]:
         "kind": row["kind"],
         "year": row["year"],
         "divisions": divisions_of(row["divisions"]),
+        "status": row.get("status") or EventStatus.OPEN.value,
+        "judging_started_at": row["judging_started_at"].isoformat() if row.get("judging_started_at") else None,
         "registration_opens_at": row["registration_opens_at"].isoformat() if row.get("registration_opens_at") else None,
         "registration_closes_at": row["registration_closes_at"].isoformat()
         if row.get("registration_closes_at")
@@ -219,6 +224,14 @@ async def create_event(actor: Principal, data: dict[str, Any], *, default_catego
                 _("请填写{field}。", field={"name": _("赛事名称"), "kind": _("赛事类型"), "year": _("年份")}[required])
             )
     values = _validated_settings(data)
+    status = lifecycle.check_move(
+        {"status": EventStatus.DRAFT},
+        str(data.get("status") or EventStatus.DRAFT),
+        Stage.DRAFT,
+        closes_at=values.get("registration_closes_at"),
+        entries=0,
+    )
+    values["status"] = status.value
     event = Event(**values)
     await event.save()
     if default_categories and kind_of(event.kind).default_categories:
@@ -232,19 +245,59 @@ async def create_event(actor: Principal, data: dict[str, Any], *, default_catego
     return await get_event(event.id)
 
 
-async def get_event(event_id: int) -> dict[str, Any]:
-    """One event as :func:`event_dict`; raises :class:`NotFound`."""
-    row = await Event.select().where(Event.id == event_id).first()
-    if row is None:
-        raise NotFound(_("赛事不存在（编号 {id}）。", id=event_id))
-    return event_dict(row)
+def hidden_from(row: dict[str, Any], viewer: Principal | None) -> bool:
+    """A draft event is invisible to everyone but organizers (404, CONTRACT.md)."""
+    return viewer is not None and not viewer.is_organizer and row.get("status") == EventStatus.DRAFT
 
 
-async def get_event_row(event_id: int) -> dict[str, Any]:
+async def get_event(event_id: int, viewer: Principal | None = None) -> dict[str, Any]:
+    """One event as :func:`event_dict` plus ``stage`` (:class:`lifecycle.Stage` value).
+    Raises :class:`NotFound`, also for a draft when ``viewer`` is not an organizer."""
+    row = await get_event_row(event_id, viewer)
+    return {**event_dict(row), "stage": (await lifecycle.stage_of(row)).value}
+
+
+async def get_event_row(event_id: int, viewer: Principal | None = None) -> dict[str, Any]:
+    """The event's table row; raises :class:`NotFound` (also for a draft that ``viewer``,
+    when given, may not see)."""
     row = await Event.select().where(Event.id == event_id).first()
-    if row is None:
+    if row is None or hidden_from(row, viewer):
         raise NotFound(_("赛事不存在（编号 {id}）。", id=event_id))
     return row
+
+
+async def _entry_count(event_id: int) -> int:
+    """Entries of the event (registration sits above events, so its table is read by name)."""
+    rows = await Event.raw("SELECT COUNT(*) AS n FROM entry WHERE event = {}", event_id)
+    return int(rows[0]["n"])
+
+
+async def stage(event_id: int) -> Stage:
+    """Where the event stands now (:func:`lifecycle.stage_of`)."""
+    return await lifecycle.stage_of(await get_event_row(event_id))
+
+
+async def set_status(actor: Principal, event_id: int, target: str) -> dict[str, Any]:
+    """The organizer moves the event's ``status`` (draft/open/closed, :data:`lifecycle.STATUS_MOVES`).
+    Raises :class:`Conflict` (409) for a move the lifecycle does not allow, :class:`NotFound`."""
+    return await update_event(actor, event_id, {"status": target})
+
+
+async def start_judging(actor: Principal, event_id: int) -> dict[str, Any]:
+    """The organizer starts judging: registration, resubmission and review close for good
+    (entries are what judges score). Only after registration has closed; 409 otherwise."""
+    row = await get_event_row(event_id)
+    current = await lifecycle.stage_of(row)
+    if current.judging_begun:
+        return await get_event(event_id)
+    if current is not Stage.CLOSED:
+        raise Conflict(_("请先截止报名（现在是“{stage}”），再开始评审。", stage=_(current.label)))
+    at = now()
+    await Event.update(
+        {Event.judging_started_at: at, Event.status: EventStatus.CLOSED.value, Event.updated_at: at}
+    ).where(Event.id == event_id)
+    await audit.record(actor, "event.judging_started", "event", event_id, event_id=event_id, summary=row["name"])
+    return await get_event(event_id)
 
 
 async def update_event(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -252,6 +305,25 @@ async def update_event(actor: Principal, event_id: int, data: dict[str, Any]) ->
     Raises :class:`ValidationFailed` (422) for invalid settings, :class:`NotFound`."""
     current = await get_event_row(event_id)
     values = _validated_settings(data, current)
+    if "status" in data and data["status"] is not None:
+        goal = lifecycle.check_move(
+            current,
+            str(data["status"]),
+            await lifecycle.stage_of(current),
+            closes_at=values.get("registration_closes_at", current.get("registration_closes_at")),
+            entries=await _entry_count(event_id),
+        )
+        if goal != (current.get("status") or EventStatus.OPEN):
+            values["status"] = goal.value
+    elif (
+        "registration_closes_at" in values
+        and values["registration_closes_at"] is None
+        and current.get("status") == EventStatus.OPEN
+    ):
+        raise ValidationFailed(
+            _("开放报名的赛事必须有报名截止时间；如要停止报名，请把赛事改为报名截止。"),
+            errors=[{"field": "registration_closes_at", "message": _("请填写报名截止时间。")}],
+        )
     if values:
         values["updated_at"] = now()
         await Event.update({getattr(Event, k): v for k, v in values.items()}).where(Event.id == event_id)
@@ -266,12 +338,11 @@ async def update_event(actor: Principal, event_id: int, data: dict[str, Any]) ->
     return await get_event(event_id)
 
 
-async def list_events() -> list[dict[str, Any]]:
-    """All events, newest first, as :func:`event_dict`."""
-    return [
-        event_dict(r)
-        for r in await Event.select().order_by(Event.year, ascending=False).order_by(Event.id, ascending=False)
-    ]
+async def list_events(viewer: Principal | None = None) -> list[dict[str, Any]]:
+    """All events ``viewer`` may see (drafts only for organizers; all when ``viewer`` is
+    ``None``), newest first, as :func:`get_event` gives them (with ``stage``)."""
+    rows = await Event.select().order_by(Event.year, ascending=False).order_by(Event.id, ascending=False)
+    return [{**event_dict(r), "stage": (await lifecycle.stage_of(r)).value} for r in rows if not hidden_from(r, viewer)]
 
 
 async def list_categories(event_id: int) -> list[dict[str, Any]]:
@@ -354,15 +425,76 @@ async def update_category(actor: Principal, event_id: int, category_id: int, dat
     return {k: row[k] for k in ("id", "code", "name", "school_quota", "city_quota")}
 
 
+async def update_categories(
+    actor: Principal, event_id: int, changes: dict[int, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Save every category's name and quotas at once (the settings page's one form):
+    ``changes`` is ``{category id: {"name"?, "school_quota"?, "city_quota"?}}``. Every row is
+    checked first; one bad value refuses all (422 whose ``errors`` name the category code and
+    field, ``[{"field": "PH.school_quota", "message"}]``) so nothing is half saved. Returns
+    :func:`list_categories`. Raises :class:`NotFound` for a category of another event."""
+    await get_event_row(event_id)
+    rows = {r["id"]: r for r in await Category.select().where(Category.event == event_id)}
+    unknown = [cid for cid in changes if cid not in rows]
+    if unknown:
+        raise NotFound(_("类别不存在。"))
+    errors: list[dict[str, str]] = []
+    planned: dict[int, dict[str, Any]] = {}
+    for cid, data in changes.items():
+        code = rows[cid]["code"]
+        values: dict[str, Any] = {}
+        if "name" in data:
+            name = (data["name"] or "").strip()
+            if not name:
+                errors.append({"field": f"{code}.name", "message": _("类别 {code}：请填写名称。", code=code)})
+            else:
+                values["name"] = name[:100]
+        for key, label in (("school_quota", _("每校名额")), ("city_quota", _("每个市县推荐名额"))):
+            if key in data:
+                try:
+                    values[key] = _quota_value(data[key], label)
+                except ValidationFailed as exc:
+                    errors.append(
+                        {
+                            "field": f"{code}.{key}",
+                            "message": _("类别 {code}：{problem}", code=code, problem=exc.message),
+                        }
+                    )
+        changed = {k: v for k, v in values.items() if rows[cid].get(k) != v}
+        if changed:
+            planned[cid] = changed
+    if errors:
+        raise ValidationFailed(
+            _("有 {n} 处填写不正确，所有类别都没有保存，请改正后再保存。", n=len(errors)), errors=errors
+        )
+
+    async def work() -> None:
+        for cid, values in planned.items():
+            await Category.update({getattr(Category, k): v for k, v in values.items()}).where(Category.id == cid)
+        await audit.record_many(
+            actor,
+            [
+                audit.AuditRecord(
+                    action="category.update",
+                    object_type="category",
+                    object_id=cid,
+                    event_id=event_id,
+                    summary=rows[cid]["code"],
+                    changes=audit.diff({k: rows[cid].get(k) for k in values}, values),
+                )
+                for cid, values in planned.items()
+            ],
+        )
+
+    if planned:
+        await write_transaction(work)
+    return await list_categories(event_id)
+
+
 def registration_is_open(event: dict[str, Any], at: dt.datetime | None = None) -> bool:
-    """True between ``registration_opens_at`` and ``registration_closes_at`` (either may be unset)."""
-    at = at or now()
-    opens, closes = event.get("registration_opens_at"), event.get("registration_closes_at")
-    if isinstance(opens, str):
-        opens = dt.datetime.fromisoformat(opens)
-    if isinstance(closes, str):
-        closes = dt.datetime.fromisoformat(closes)
-    return (opens is None or at >= opens) and (closes is None or at < closes)
+    """True while the event is ``open`` and inside its registration window (dates may be
+    unset). Judging's progress is not looked at here: see :func:`lifecycle.stage_of`."""
+    return lifecycle.window_stage(event, at) is Stage.OPEN
 
 
 async def category_ids(event_id: int) -> dict[str, int]:

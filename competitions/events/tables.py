@@ -26,6 +26,9 @@ class Event(Table, tablename="event"):
     divisions = JSON(default=list(DIVISIONS))
     registration_opens_at = Timestamptz(null=True, default=None)
     registration_closes_at = Timestamptz(null=True, default=None)
+    # lifecycle (competitions/events/lifecycle.py): draft | open | closed, and the organizer's "start judging"
+    status = Varchar(length=16, default="draft")
+    judging_started_at = Timestamptz(null=True, default=None)
     min_team_size = Integer(default=1)
     max_team_size = Integer(default=3)
     max_advisers = Integer(default=2)

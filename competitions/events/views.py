@@ -6,12 +6,14 @@ from typing import Any
 
 from app.i18n import _
 from app.times import local_input, show_time
-from competitions.events import services as events
+from competitions.events import lifecycle
 from competitions.events.kinds import kind_labels
 
 
 def event_view(event: dict[str, Any]) -> dict[str, Any]:
-    """An event with its times ready for display and for datetime-local inputs."""
+    """An event with its times ready for display and for datetime-local inputs, and its
+    lifecycle stage (``stage`` as the services give it, else from status and dates alone)."""
+    stage = lifecycle.Stage(event["stage"]) if event.get("stage") else lifecycle.window_stage(event)
     return {
         **event,
         "kind_label": _(kind_labels().get(event["kind"], event["kind"])),
@@ -19,5 +21,8 @@ def event_view(event: dict[str, Any]) -> dict[str, Any]:
         "closes_text": show_time(event.get("registration_closes_at")),
         "opens_input": local_input(event.get("registration_opens_at")),
         "closes_input": local_input(event.get("registration_closes_at")),
-        "is_open": events.registration_is_open(event),
+        "stage": stage.value,
+        "stage_label": _(stage.label),
+        "is_open": stage is lifecycle.Stage.OPEN,
+        "judging_begun": stage.judging_begun,
     }

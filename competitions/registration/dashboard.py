@@ -21,7 +21,7 @@ def _city_order(city: str) -> tuple[int, str]:
 
 async def organizer_block(user: Principal) -> dict[str, Any]:
     blocks = []
-    for event in [event_view(e) for e in await events.list_events()]:
+    for event in [event_view(e) for e in await events.list_events(user)]:
         counts = await registration.counts(user, event["id"])
         categories = await events.list_categories(event["id"])
         by_name = {c["name"]: c["code"] for c in categories}
@@ -54,7 +54,7 @@ async def organizer_block(user: Principal) -> dict[str, Any]:
 
 async def city_block(user: Principal) -> dict[str, Any]:
     blocks = []
-    for event in [event_view(e) for e in await events.list_events()]:
+    for event in [event_view(e) for e in await events.list_events(user)]:
         waiting = await registration.list_entries(user, event["id"], {"status": "submitted"})
         counts = await registration.counts(user, event["id"])
         blocks.append(
@@ -74,7 +74,7 @@ async def city_block(user: Principal) -> dict[str, Any]:
 
 async def school_block(user: Principal) -> dict[str, Any]:
     blocks = []
-    for event in [event_view(e) for e in await events.list_events()]:
+    for event in [event_view(e) for e in await events.list_events(user)]:
         entries = await registration.list_entries(user, event["id"])
         blocks.append(
             {"event": event, "entries": entries, "returned": [e for e in entries if e["status"] == "returned"]}

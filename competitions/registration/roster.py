@@ -69,10 +69,10 @@ from competitions.registration.quotas import ACTIVE_STATUSES, school_quota_exces
 from competitions.registration.services import (
     MAX_TITLE_LENGTH,
     STATUS_LABELS,
-    _require_open,
     allocate_codes,
     duplicate_students,
     now,
+    require_registration_open,
 )
 from competitions.registration.tables import Entry, Member
 
@@ -127,7 +127,7 @@ async def registration_template(actor: Principal, event_id: int) -> bytes:
     :class:`NotFound` for an unknown event."""
     if actor.role not in ("organizer", "school"):
         raise Forbidden(_("只有组委会和学校管理员可以下载报名模板。"))
-    event = await get_event_row(event_id)
+    event = await get_event_row(event_id, actor)
     categories = (
         await Category.select(Category.code, Category.name)
         .where(Category.event == event_id)
@@ -1002,9 +1002,8 @@ async def import_registrations(actor: Principal, event_id: int, data: bytes) -> 
     """
     if actor.role not in ("organizer", "school"):
         raise Forbidden(_("只有学校管理员或组委会可以导入报名表。"))
-    event = await get_event_row(event_id)
-    if actor.role == "school":
-        _require_open(event)
+    event = await get_event_row(event_id, actor)
+    await require_registration_open(actor, event)
     if kind_of(event["kind"]).applications:
         raise ValidationFailed(_("科学营的报名不能用作品报名表导入，请在科学营报名页面为学生填写志愿。"))
     schools = await School.select(School.id, School.code, School.name)

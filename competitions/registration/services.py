@@ -19,7 +19,9 @@ from app.principal import Principal
 from app.region_codes import region_code_of
 from app.tables import School
 from app.times import format_time, now
-from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row, registration_is_open
+from competitions.events import lifecycle
+from competitions.events.lifecycle import Stage
+from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row
 from competitions.events.tables import Category, Event
 from competitions.registration.access import entry_readers
 from competitions.registration.members import CleanMember, MemberInput, clean_member, team_problems
@@ -89,8 +91,8 @@ async def _editable_entry_row(actor: Principal, entry_id: int) -> tuple[dict[str
     if not can_manage_school(actor, row["school"]):
         raise Forbidden(_("只有本校管理员或组委会可以修改作品。"))
     event = await get_event_row(row["event"])
+    await require_registration_open(actor, event)
     if not actor.is_organizer:
-        _require_open(event)
         if row["status"] not in SCHOOL_EDITABLE:
             raise Conflict(
                 _(
@@ -103,14 +105,20 @@ async def _editable_entry_row(actor: Principal, entry_id: int) -> tuple[dict[str
     return row, event
 
 
-def _require_open(event: dict[str, Any]) -> None:
-    if not registration_is_open(event):
-        closes = event.get("registration_closes_at")
-        if closes and now() >= closes:
-            raise Conflict(
-                _("报名已于 {time} 截止，学校不能再修改报名；如需更改请联系组委会。", time=format_time(closes))
-            )
-        raise Conflict(_("报名尚未开始，请在报名开始后再提交。"))
+async def require_registration_open(actor: Principal, event: dict[str, Any]) -> None:
+    """Entries of ``event`` (a row) may be added, changed or submitted by ``actor`` now:
+    schools only while registration is open, organizers until judging starts
+    (:mod:`competitions.events.lifecycle`). Raises :class:`Conflict` saying why not."""
+    stage = await lifecycle.stage_of(event)
+    if actor.is_organizer:
+        if stage.judging_begun:
+            raise Conflict(lifecycle.registration_closed_message(stage, None))
+        return
+    if stage is not Stage.OPEN:
+        closes = event.get("registration_closes_at")  # named only when it is what closed registration
+        raise Conflict(
+            lifecycle.registration_closed_message(stage, format_time(closes) if closes and closes <= now() else None)
+        )
 
 
 # --------------------------------------------------------------------------- reading
@@ -200,7 +208,7 @@ async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] 
     """Entries of an event that ``actor`` may see, filtered by any of ``category`` (code),
     ``division``, ``city``, ``school`` (code), ``status``, ``q`` (title or code contains).
     Sorted by category, division, code. Judges get their assigned entries only."""
-    await get_event_row(event_id)
+    await get_event_row(event_id, actor)
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
     where = Entry.event == event_id
     if actor.role == "school":
@@ -395,10 +403,10 @@ async def create_entry(
     (bad field, quota, duplicate student, team size), :class:`Conflict` (registration
     closed), :class:`Forbidden` (role).
     """
-    event = await get_event_row(event_id)
+    event = await get_event_row(event_id, actor)
+    await require_registration_open(actor, event)
     if actor.role == "school":
         school_id = actor.school_id
-        _require_open(event)
     elif actor.is_organizer:
         code = str(data.get("school_code") or "").strip()
         school = await School.select(School.id).where(School.code == code).first() if code else None
@@ -668,6 +676,9 @@ async def review_entry(actor: Principal, entry_id: int, decision: str, reason: s
         )
     row = await visible_entry_row(actor, entry_id)
     event = await get_event_row(row["event"])
+    stage = await lifecycle.stage_of(event)
+    if stage.judging_begun:
+        raise Conflict(_("本赛事已开始评审（{stage}），形式审查已结束，作品状态不能再改变。", stage=_(stage.label)))
     current = row["status"]
     if actor.role == "city":
         if not event["city_review_required"]:
@@ -726,6 +737,68 @@ async def review_entry(actor: Principal, entry_id: int, decision: str, reason: s
 
     await write_transaction(work)
     return await get_entry(actor, entry_id)
+
+
+def awaiting_review(actor: Principal, event: dict[str, Any]) -> tuple[str, ...]:
+    """The statuses of entries waiting for ``actor``'s review: a city's are ``submitted``; an
+    organizer's are ``recommended`` where the event asks cities first, else ``submitted``."""
+    if actor.role == "city":
+        return ("submitted",) if event["city_review_required"] else ()
+    if actor.is_organizer:
+        return ("recommended",) if event["city_review_required"] else ("submitted", "recommended")
+    return ()
+
+
+async def next_for_review(actor: Principal, event_id: int, after_code: str = "") -> dict[str, Any] | None:
+    """The next entry (by code, after ``after_code``, wrapping round) waiting for ``actor``'s
+    review, as :func:`list_entries` gives it, or ``None`` when none is left."""
+    event = await get_event_row(event_id, actor)
+    statuses = awaiting_review(actor, event)
+    waiting = [e for e in await list_entries(actor, event_id) if e["status"] in statuses]
+    waiting.sort(key=lambda e: e["code"])
+    later = [e for e in waiting if e["code"] > after_code]
+    return (later or waiting or [None])[0]
+
+
+async def review_entries(
+    actor: Principal, event_id: int, entry_ids: list[int], decision: str, reason: str | None = None
+) -> dict[str, Any]:
+    """形式审查 of many entries with one decision (a reviewer's "select many" or "approve all
+    shown"). Each entry is decided on its own by :func:`review_entry` (its own checks and
+    transaction): ``{"reviewed": [entry ids], "skipped": [{"entry_id", "code", "detail"}]}``,
+    skipped ones with the reason in words. An entry of another event, or one ``actor`` may
+    not see, is skipped as not found. Raises :class:`ValidationFailed` for a bad decision, a
+    return without reason or no entries, before anything is changed."""
+    if decision not in ("approve", "return"):
+        raise ValidationFailed(_("审查结论必须是 approve（通过）或 return（退回）。"))
+    if decision == "return" and not (reason or "").strip():
+        raise ValidationFailed(
+            _("退回作品时必须填写原因，学校会看到这段说明。"),
+            errors=[{"field": "reason", "message": _("请填写退回原因。")}],
+        )
+    ids = list(dict.fromkeys(int(i) for i in entry_ids))
+    if not ids:
+        raise ValidationFailed(
+            _("请至少选择一个作品。"), errors=[{"field": "entry_ids", "message": _("请至少选择一个作品。")}]
+        )
+    event = await get_event_row(event_id, actor)
+    stage = await lifecycle.stage_of(event)
+    if stage.judging_begun:
+        raise Conflict(_("本赛事已开始评审（{stage}），形式审查已结束，作品状态不能再改变。", stage=_(stage.label)))
+    codes = {r["id"]: r["code"] for r in await Entry.select(Entry.id, Entry.code).where(Entry.id.is_in(ids))}
+    reviewed: list[int] = []
+    skipped: list[dict[str, Any]] = []
+    for entry_id in ids:
+        try:
+            row = await visible_entry_row(actor, entry_id)
+            if row["event"] != event_id:
+                raise NotFound(_("作品不存在或您无权查看。"))
+            await review_entry(actor, entry_id, decision, reason)
+        except (Conflict, Forbidden, NotFound, ValidationFailed) as exc:
+            skipped.append({"entry_id": entry_id, "code": codes.get(entry_id, ""), "detail": exc.message})
+        else:
+            reviewed.append(entry_id)
+    return {"reviewed": reviewed, "skipped": skipped}
 
 
 async def _check_city_quota(row: dict[str, Any]) -> None:

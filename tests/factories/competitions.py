@@ -79,8 +79,16 @@ def _members(
 def event(
     scope, name: str | None = None, kind: str = "innovation", year: int = 2026, **settings: Any
 ) -> dict[str, Any]:
-    """A new event (an innovation contest gets the CASTIC categories MA, PH, CH, ...)."""
+    """A new event (an innovation contest gets the CASTIC categories MA, PH, CH, ...), open for
+    registration for 90 days unless ``status``/``registration_closes_at`` say otherwise."""
+    import datetime as dt
+
+    from app import times
     from competitions.events import services as events
+
+    settings.setdefault("status", "open")
+    if settings["status"] == "open":
+        settings.setdefault("registration_closes_at", (times.now() + dt.timedelta(days=90)).isoformat())
 
     return scope.run(
         events.create_event(scope.org, {"name": name or f"赛事{next(_seq)}", "kind": kind, "year": year, **settings})

@@ -18,7 +18,9 @@ def test_event_endpoints_access(world):
 
     every_role = {u: (401 if u is None else 200) for u in EVERYONE}
     listing = check_matrix(world, "GET", "/api/v1/events", every_role)
-    assert {e["id"] for e in listing["hk01"].json()} == {eid, created["id"]}
+    assert created["status"] == "draft" and created["stage"] == "draft"  # CONTRACT: new events start as drafts
+    assert {e["id"] for e in listing["org"].json()} == {eid, created["id"]}
+    assert {e["id"] for e in listing["hk01"].json()} == {eid}  # a draft is the organizers' alone
     detail = check_matrix(world, "GET", f"/api/v1/events/{eid}", every_role)
     assert [c["code"] for c in detail["sy01"].json()["categories"]] == [
         "MA",

@@ -416,7 +416,15 @@ def test_one_student_in_at_most_one_entry_per_event(world):
     assert again["members"][0]["name"] == "林涛"
     # the same student may take part in another event
     other_event = world.client.post(
-        "/api/v1/events", json={"name": "机器人竞赛", "kind": "robotics", "year": 2026}, headers=world.headers("org")
+        "/api/v1/events",
+        json={
+            "name": "机器人竞赛",
+            "kind": "robotics",
+            "year": 2026,
+            "status": "open",
+            "registration_closes_at": "2099-01-01T00:00:00+08:00",
+        },
+        headers=world.headers("org"),
     ).json()
     world.client.post(
         f"/api/v1/events/{other_event['id']}/categories",
@@ -562,7 +570,10 @@ def test_closed_registration_stops_schools_not_organizers(world):
     approved = call(world, "POST", f"/api/v1/entries/{draft['id']}/review", "org", json={"decision": "approve"})
     assert approved.json()["status"] == "approved"
     # not yet open
-    patch_event(world, {"registration_closes_at": None, "registration_opens_at": "2099-01-01T00:00:00+08:00"})
+    patch_event(
+        world,
+        {"registration_closes_at": "2099-02-01T00:00:00+08:00", "registration_opens_at": "2099-01-01T00:00:00+08:00"},
+    )
     early = new_entry(world, "hk01", "太早", [student("钟五")], expect=409)
     assert early["detail"] == "报名尚未开始，请在报名开始后再提交。"
 

@@ -44,6 +44,9 @@ def _cheap_password_hashing(monkeypatch):
     monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
+OPEN = {"status": "open", "registration_closes_at": "2099-01-01T00:00:00+08:00"}  # events start as drafts
+
+
 def sid(n: int, male: bool = True, birth: str = "20120315") -> str:
     """A valid ID number; the sequence code's last digit is odd for men, even for women."""
     return gb11643(f"460102{birth}{(n * 2 + (1 if male else 0)) % 1000:03d}")
@@ -827,7 +830,9 @@ def test_robotics_event_uses_team_name(world):
     from competitions.events import services as events
 
     robotics = world.run(
-        events.create_event(world.org, {"name": "2026年海南省青少年机器人竞赛", "kind": "robotics", "year": 2026})
+        events.create_event(
+            world.org, {"name": "2026年海南省青少年机器人竞赛", "kind": "robotics", "year": 2026, **OPEN}
+        )
     )
     world.run(events.add_category(world.org, robotics["id"], {"code": "FLL", "name": "工程挑战赛"}))
     header = [("队伍名称" if h == "作品名称" else h) for h in HEADER]
@@ -895,8 +900,10 @@ def test_template_header_dropdowns_and_text_columns(world):
 def test_template_for_robotics_and_camp(world):
     from competitions.events import services as events
 
-    robotics = world.run(events.create_event(world.org, {"name": "机器人竞赛", "kind": "robotics", "year": 2026}))
-    camp = world.run(events.create_event(world.org, {"name": "高校科学营", "kind": "camp", "year": 2026}))
+    robotics = world.run(
+        events.create_event(world.org, {"name": "机器人竞赛", "kind": "robotics", "year": 2026, **OPEN})
+    )
+    camp = world.run(events.create_event(world.org, {"name": "高校科学营", "kind": "camp", "year": 2026, **OPEN}))
     assert [c.value for c in _template(world, "hk01", robotics["id"])["报名表"][1]][8] == "队伍名称"
     assert [c.value for c in _template(world, "hk01", camp["id"])["报名表"][1]] == [
         "姓名",

@@ -1,0 +1,210 @@
+"""An event's lifecycle (赛事阶段): what the organizer has opened, and what it locks.
+
+Two things make up where an event stands:
+
+- its ``status`` (stored, CONTRACT.md "Event lifecycle"): ``draft`` -> ``open`` -> ``closed``,
+  moved only by the organizer's explicit actions (:data:`STATUS_MOVES`);
+- how far judging has gone, which the judging package reports through
+  :func:`register_judging_stage` (scores recorded -> ``judging``, results published ->
+  ``published`` (公示), finalized -> ``final``), and the organizer's explicit "start judging"
+  (``judging_started_at``).
+
+From these :func:`stage_of` gives one :class:`Stage`:
+
+==========  ===============================  ==============================================
+stage       when                             schools may
+==========  ===============================  ==============================================
+draft       status draft                     nothing: the event is invisible to them (404)
+upcoming    open, before registration opens  see the event and its dates
+open        open, inside the window          register, change, submit, resubmit
+closed      closed, or the deadline passed   see their entries; reviewers still review
+judging     judging started                  see; review and registration are closed
+published   results in 公示                  see; objections
+final       results finalized                see; certificates
+==========  ===============================  ==============================================
+
+Rules (issue 12): an event is never open without a registration deadline ("open forever by
+accident"); entries change only while registration is open (schools) or before judging starts
+(organizers); review (形式审查) ends when judging starts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from typing import Any
+
+from app.errors import Conflict
+from app.i18n import _
+from app.times import now
+
+
+class EventStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Stage(StrEnum):
+    DRAFT = "draft"
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+    JUDGING = "judging"
+    PUBLISHED = "published"
+    FINAL = "final"
+
+    @property
+    def label(self) -> str:
+        """The untranslated label (pass it through ``_()``)."""
+        return STAGE_LABELS[self]
+
+    @property
+    def judging_begun(self) -> bool:
+        return self in (Stage.JUDGING, Stage.PUBLISHED, Stage.FINAL)
+
+
+STAGE_LABELS: dict[Stage, str] = {
+    Stage.DRAFT: "草稿",
+    Stage.UPCOMING: "报名未开始",
+    Stage.OPEN: "报名中",
+    Stage.CLOSED: "报名已截止",
+    Stage.JUDGING: "评审中",
+    Stage.PUBLISHED: "公示中",
+    Stage.FINAL: "已定稿",
+}
+
+# (from, to): the organizer's moves of ``status``; what each locks is in :func:`move_effect`
+STATUS_MOVES: frozenset[tuple[EventStatus, EventStatus]] = frozenset(
+    {
+        (EventStatus.DRAFT, EventStatus.OPEN),
+        (EventStatus.OPEN, EventStatus.CLOSED),
+        (EventStatus.CLOSED, EventStatus.OPEN),
+        (EventStatus.OPEN, EventStatus.DRAFT),
+    }
+)
+
+JudgingStageReader = Callable[[int], Awaitable["Stage | None"]]
+_judging_readers: list[JudgingStageReader] = []
+
+
+def register_judging_stage(reader: JudgingStageReader) -> None:
+    """Judging registers ``reader(event_id) -> Stage.JUDGING | PUBLISHED | FINAL | None``
+    (competitions cannot import judging; this is the one way its progress reaches here)."""
+    if reader not in _judging_readers:
+        _judging_readers.append(reader)
+
+
+def _time(value: Any) -> dt.datetime | None:
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return value if isinstance(value, dt.datetime) else None
+
+
+def window_stage(event: dict[str, Any], at: dt.datetime | None = None) -> Stage:
+    """The stage from ``status`` and the registration dates alone (no judging): draft,
+    upcoming, open or closed. ``event`` is an event row or :func:`event_dict`."""
+    status = event.get("status") or EventStatus.OPEN
+    if status == EventStatus.DRAFT:
+        return Stage.DRAFT
+    if status == EventStatus.CLOSED:
+        return Stage.CLOSED
+    at = at or now()
+    opens, closes = _time(event.get("registration_opens_at")), _time(event.get("registration_closes_at"))
+    if opens is not None and at < opens:
+        return Stage.UPCOMING
+    if closes is not None and at >= closes:
+        return Stage.CLOSED
+    return Stage.OPEN
+
+
+async def judging_stage(event_id: int) -> Stage | None:
+    """The furthest stage the registered judging readers report, or ``None``."""
+    order = (Stage.JUDGING, Stage.PUBLISHED, Stage.FINAL)
+    found: Stage | None = None
+    for reader in _judging_readers:
+        stage = await reader(event_id)
+        if stage is not None and (found is None or order.index(stage) > order.index(found)):
+            found = stage
+    return found
+
+
+async def stage_of(event: dict[str, Any], at: dt.datetime | None = None) -> Stage:
+    """Where ``event`` (a row or :func:`event_dict`) stands now (see the module's table)."""
+    base = window_stage(event, at)
+    if base is Stage.DRAFT:
+        return base
+    judged = await judging_stage(event["id"])
+    if judged is not None:
+        return judged
+    if event.get("judging_started_at"):
+        return Stage.JUDGING
+    return base
+
+
+def move_effect(source: EventStatus, target: EventStatus) -> str:
+    """What a move locks or opens, in words for the confirmation (untranslated; pass through ``_()``)."""
+    return {
+        (EventStatus.DRAFT, EventStatus.OPEN): "学校将看到本赛事并可在报名时间内报名；组别、类别和名额请在开放前确认。",
+        (EventStatus.OPEN, EventStatus.CLOSED): "学校将不能再新增、修改或重新提交作品；形式审查可以继续。",
+        (EventStatus.CLOSED, EventStatus.OPEN): "学校可以在报名截止时间前再次新增、修改和提交作品。",
+        (EventStatus.OPEN, EventStatus.DRAFT): "本赛事将对学校和市县隐藏，直到再次开放报名。",
+    }[(source, target)]
+
+
+def check_move(
+    current: dict[str, Any], target: str, stage: Stage, *, closes_at: dt.datetime | None, entries: int
+) -> EventStatus:
+    """Validate the organizer's move of ``status`` to ``target``; returns the new status.
+
+    Raises :class:`Conflict` (409) for a move the lifecycle does not allow: an unknown pair,
+    reopening or closing once judging has begun, opening without a deadline or with a
+    deadline already past, returning to draft an event that has entries."""
+    source = EventStatus(current.get("status") or EventStatus.OPEN)
+    try:
+        goal = EventStatus(target)
+    except ValueError:
+        raise Conflict(_("赛事状态只能是 draft（草稿）、open（开放报名）或 closed（报名截止）。")) from None
+    if goal == source:
+        return goal
+    if (source, goal) not in STATUS_MOVES:
+        raise Conflict(
+            _(
+                "赛事不能从“{source}”改为“{target}”。",
+                source=_(STATUS_NAMES[source]),
+                target=_(STATUS_NAMES[goal]),
+            )
+        )
+    if stage.judging_begun:
+        raise Conflict(_("评审已经开始（{stage}），不能再改变报名状态。", stage=_(stage.label)))
+    if goal == EventStatus.OPEN:
+        if closes_at is None:
+            raise Conflict(_("开放报名前请先设置报名截止时间，赛事不会“无限期报名”。"))
+        if closes_at <= now():
+            raise Conflict(_("报名截止时间已过，请先把截止时间改到将来再开放报名。"))
+    if goal == EventStatus.DRAFT and entries:
+        raise Conflict(_("本赛事已有 {n} 个作品，不能退回草稿；可以改为报名截止。", n=entries))
+    return goal
+
+
+STATUS_NAMES: dict[EventStatus, str] = {
+    EventStatus.DRAFT: "草稿",
+    EventStatus.OPEN: "开放报名",
+    EventStatus.CLOSED: "报名截止",
+}
+
+
+def registration_closed_message(stage: Stage, closes_at: str | None) -> str:
+    """Why a school cannot register or change an entry at ``stage`` (translated)."""
+    if stage is Stage.UPCOMING:
+        return _("报名尚未开始，请在报名开始后再提交。")
+    if stage is Stage.CLOSED and closes_at:
+        return _("报名已于 {time} 截止，学校不能再修改报名；如需更改请联系组委会。", time=closes_at)
+    if stage is Stage.CLOSED:
+        return _("报名已截止，学校不能再修改报名；如需更改请联系组委会。")
+    if stage is Stage.FINAL:
+        return _("本赛事结果已定稿，报名、修改和重新提交都已关闭。")
+    if stage is Stage.PUBLISHED:
+        return _("本赛事结果正在公示，报名、修改和重新提交都已关闭。")
+    return _("本赛事已开始评审，报名、修改和重新提交都已关闭。")
