@@ -56,6 +56,7 @@ JOB_NICENESS = 10  # job processes yield the CPU to the web server's requests (U
 
 _bootstrap: Bootstrap | None = None
 _pool: ProcessPoolExecutor | None = None
+_call_pool: ProcessPoolExecutor | None = None
 _tasks: set[asyncio.Task[Any]] = set()
 _queues: dict[int, Any] = {}
 
@@ -148,14 +149,33 @@ async def _watch(
                 log.warning("jobs: following a job failed", exc_info=True)
 
 
+async def call(name: str, kwargs: dict[str, Any]) -> Any:
+    """Run job ``name`` in another process and wait for its result (a request that needs the
+    answer, e.g. a big badge PDF: the drawing holds neither this server's event loop nor its
+    memory). Uses a process pool of its own, so a request never waits behind a queued batch; the
+    result must be small (a file's path, counts). Raises what the job raised, or
+    ``BrokenProcessPool`` if its process died."""
+    if name not in registry.jobs:
+        raise KeyError(name)
+    global _call_pool
+    if _call_pool is None:
+        _call_pool = _new_pool()
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_call_pool, _run_in_process, get_settings(), _bootstrap, name, kwargs)
+
+
+def _new_pool() -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=LOCAL_PROCESSES,
+        mp_context=multiprocessing.get_context("spawn"),  # never fork a server with threads and a loop
+        max_tasks_per_child=JOBS_PER_PROCESS,
+    )
+
+
 def _local_pool() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
-        _pool = ProcessPoolExecutor(
-            max_workers=LOCAL_PROCESSES,
-            mp_context=multiprocessing.get_context("spawn"),  # never fork a server with threads and a loop
-            max_tasks_per_child=JOBS_PER_PROCESS,
-        )
+        _pool = _new_pool()
     return _pool
 
 
@@ -176,12 +196,14 @@ async def shutdown() -> None:
     """When the app stops: stop the local pool's processes (a stopping server must not wait for a
     long batch; each job's ``crashed`` records it as interrupted) and close this loop's queue
     connection. Jobs on the Redis queue are not affected."""
-    global _pool
-    pool, _pool = _pool, None
-    if pool is not None:
+    global _pool, _call_pool
+    pools = [p for p in (_pool, _call_pool) if p is not None]
+    _pool = _call_pool = None
+    for pool in pools:
         for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
+    if pools:
         mine = [t for t in _tasks if t.get_loop() is asyncio.get_running_loop()]
         if mine:
             await asyncio.wait(mine, timeout=FOLLOW_GRACE_SECONDS + 2)
@@ -217,10 +239,10 @@ def _prepare_process(settings: Settings, bootstrap: Bootstrap | None) -> None:
         _prepared_in = os.getpid()
 
 
-def _run_in_process(settings: Settings, bootstrap: Bootstrap | None, name: str, kwargs: dict[str, Any]) -> None:
-    """The local pool's entry point (a spawned process): run one job to its end."""
+def _run_in_process(settings: Settings, bootstrap: Bootstrap | None, name: str, kwargs: dict[str, Any]) -> Any:
+    """The local pools' entry point (a spawned process): run one job to its end; its result."""
     _prepare_process(settings, bootstrap)
-    asyncio.run(_run_with_database(name, kwargs))
+    return asyncio.run(_run_with_database(name, kwargs))
 
 
 async def _run_with_database(name: str, kwargs: dict[str, Any]) -> Any:
