@@ -199,6 +199,39 @@ def cmd_worker(args: argparse.Namespace) -> None:
     asyncio.run(jobs.run_worker(concurrency=args.concurrency, burst=args.burst))
 
 
+def cmd_restore(args: argparse.Namespace) -> None:
+    """Put a backup in place of the stopped service's SQLite database (app/backup.py)."""
+    from app import backup
+    from app.settings import key_file
+
+    data_dir = Path(os.environ.get("XINMIAO_DATA_DIR", "./xinmiao-data")).resolve()
+    url = os.environ.get("XINMIAO_DATABASE_URL") or f"sqlite:///{data_dir / 'xinmiao.sqlite3'}"
+    if not url.startswith("sqlite:///"):
+        sys.exit(
+            "xinmiao restore puts back SQLite backups; a PostgreSQL database is restored with pg_restore:\n"
+            "  pg_restore --clean --if-exists --no-owner --dbname <database URL> <backup file>  (see README)"
+        )
+    key = os.environ.get("XINMIAO_SECRET_KEY")
+    if not key:
+        path = key_file(data_dir, url)
+        if not path.exists():  # never generate one here: the backup needs the key it was written with
+            sys.exit(f"no key file at {path}: copy the backed-up service's secret.key there first")
+        key = path.read_text(encoding="ascii").strip()
+    database = Path(url[len("sqlite:///") :]).resolve()
+    try:
+        info, aside = backup.restore(Path(args.path).resolve(), database, key)
+    except backup.RestoreRefused as exc:
+        sys.exit(f"restore refused: {exc}")
+    print(f"restored {info.path} to {database}")
+    print(f"  {info.events} events, {info.entries} entries, {info.members} members, {info.checkins} check-ins")
+    if aside is not None:
+        print(f"  the replaced database is kept at {aside}")
+    print(
+        "Uploaded files (documents, fonts, backgrounds) live under the data directory's uploads/: copy them back too."
+    )
+    print("Start the service (xinmiao serve); it applies any newer migrations first.")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="xinmiao", description="Xinmiao 新苗 youth science programme service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -253,6 +286,10 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("backup", help="consistent copy of the database while the service runs")
     p.add_argument("path")
     p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="put a backup in place of the stopped service's SQLite database")
+    p.add_argument("path")
+    p.set_defaults(func=cmd_restore)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -110,3 +110,20 @@ def test_programme_routes_come_from_plugins(app):
     plugin_handlers = [h for plugin in programme_plugins() for h in plugin.route_handlers()]
     assert {package(h) for h in plugin_handlers} == {"competitions", "judging"}
     assert {package(h) for h in platform_routes()} == {"app"}
+
+
+def test_each_role_sees_only_menu_items_it_can_use():
+    """Issue 12 item 11: no menu item leads a role to a page with nothing for it."""
+    from app.factory import register_programmes
+    from app.plugins import registry
+
+    register_programmes()
+
+    def menu(role):
+        return [item.label for item in registry.nav_for(role)]
+
+    assert menu("organizer") == ["首页", "赛事", "评审", "签到"]
+    assert menu("judge") == ["我的评审"]
+    assert menu("staff") == ["签到"]
+    assert menu("school") == ["首页", "赛事", "证书"]
+    assert menu("city") == ["首页", "赛事"]

@@ -10,13 +10,22 @@ from typing import Any
 from app import audit, times
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.exports.workbook import clean_text, find_table, open_workbook, phone_text, workbook_bytes, write_table
+from app.exports.workbook import (
+    clean_text,
+    find_table,
+    new_workbook,
+    open_workbook,
+    phone_text,
+    workbook_bytes,
+    write_table,
+)
 from app.i18n import _
 from app.principal import Principal
 from app.region_codes import REGION_NAMES, region_code_of
 from app.regions.services import list_regions, match_region, region_error, resolve_region
 from app.security import encrypt_pii, hash_password, mask_phone
 from app.tables import School, User
+from app.text import name_problem
 
 # the 19 cities and counties of Hainan province (demo data and the city drop-down);
 # codes and the rest live in app.region_codes
@@ -45,6 +54,8 @@ def _clean(data: dict[str, Any]) -> tuple[str, str, str]:
         problems.append({"field": "code", "message": _("请填写学校代码（不超过 32 个字符）。")})
     if not name or len(name) > 200:
         problems.append({"field": "name", "message": _("请填写学校名称（不超过 200 个字符）。")})
+    elif problem := name_problem(name, _("学校名称")):
+        problems.append({"field": "name", "message": problem})
     if not city or len(city) > 64:
         problems.append({"field": "city", "message": _("请填写所属市县。")})
     if problems:
@@ -138,8 +149,9 @@ async def get_school(actor: Principal, school_id: int) -> dict[str, Any]:
 async def list_schools(actor: Principal, city: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
     """Schools the caller may see (organizer: all; city: its own; school: itself),
     optionally filtered by ``city`` (a region's name, short name or code) and a name/code
-    search ``q``; sorted by region (the province's order), code."""
-    query = School.select().order_by(School.region).order_by(School.city).order_by(School.code)
+    search ``q``; sorted in the province's administrative order of regions (``Region.sort_order``,
+    as the dashboard lists them), then code; schools without a region last, on both engines."""
+    query = School.select(School.all_columns(), School.region.sort_order.as_alias("region_order"))
     where = None
     if actor.role == "city":
         if not actor.region_code:
@@ -156,7 +168,9 @@ async def list_schools(actor: Principal, city: str | None = None, q: str | None 
         where = cond if where is None else where & cond
     if where is not None:
         query = query.where(where)
-    return [school_out(r) for r in await query]
+    rows = await query
+    rows.sort(key=lambda r: (r["region_order"] is None, r["region_order"] or 0, r["city"] or "", r["code"]))
+    return [school_out(r) for r in rows]
 
 
 async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool = False) -> dict[str, Any]:
@@ -200,6 +214,9 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
                             "message": _("第 {row} 行“{column}”为空，请填写。", row=number, column=header),
                         }
                     )
+            if name and (problem := name_problem(name, _("学校名称"))):
+                errors.append({"row": number, "column": "学校名称", "message": problem})
+                name = ""
             contact = clean_text(cell("联系人"))[:50]
             phone = phone_text(cell("联系电话"))
             if phone and not re.fullmatch(r"1\d{10}|0\d{9,11}", phone):
@@ -356,11 +373,8 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
 def handout_workbook(accounts: list[dict[str, str]]) -> bytes:
     """The coordinator accounts of an import as a workbook for the office (学校代码, 学校名称,
     联系人, 用户名, 初始密码), every cell written by the safe writer."""
-    import openpyxl
-
-    wb = openpyxl.Workbook()
+    wb = new_workbook("学校管理员账号")
     ws = wb.active
-    ws.title = "学校管理员账号"
     headers = ["学校代码", "学校名称", "联系人", "用户名", "初始密码"]
     write_table(
         ws,

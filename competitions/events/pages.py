@@ -14,7 +14,7 @@ from app.web.auth import logged_in, organizer_only
 from competitions.events import lifecycle
 from competitions.events import services as events
 from competitions.events.kinds import kind_codes, kind_labels
-from competitions.events.tables import DIVISIONS
+from competitions.events.tables import DIVISIONS, DOCUMENT_KIND_LABELS, DOCUMENT_KINDS
 from competitions.events.views import event_view
 
 
@@ -70,6 +70,7 @@ class EventPages(Controller):
             kinds=kind_codes(),
             kind_labels=kind_labels(),
             divisions=DIVISIONS,
+            document_kinds=[(k, _(DOCUMENT_KIND_LABELS[k])) for k in DOCUMENT_KINDS],
             form=context.pop("form", None) or event,
             **context,
         )
@@ -92,8 +93,12 @@ class EventPages(Controller):
                 "min_team_size",
                 "max_team_size",
                 "max_advisers",
+                "min_advisers",
             )
         }
+        data["required_documents"] = [d for d in form.getall("required_documents", []) if isinstance(d, str)]
+        if data["min_advisers"] in (None, ""):  # left blank: as it was
+            data.pop("min_advisers")
         data["city_review_required"] = form_bool(form, "city_review_required")
         data["divisions"] = [d for d in form.getall("divisions", []) if isinstance(d, str)]
         try:

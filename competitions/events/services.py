@@ -11,11 +11,12 @@ from app.db import write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
+from app.text import name_problem
 from app.times import SHANGHAI, UTC, now
 from competitions.events import lifecycle
 from competitions.events.kinds import kind_codes, kind_of
 from competitions.events.lifecycle import EventStatus, Stage
-from competitions.events.tables import DIVISIONS, Category, Event
+from competitions.events.tables import DIVISIONS, DOCUMENT_KINDS, Category, Event
 
 AGGREGATIONS = ("mean", "trimmed_mean", "zscore")
 DIVISION_LETTERS = {"小学": "P", "初中": "J", "高中": "S"}
@@ -36,6 +37,36 @@ def divisions_of(value: Any) -> list[str]:
     return list(DIVISIONS)
 
 
+def kinds_of(value: Any) -> list[str] | None:
+    """Document kinds from a JSON column (list or JSON text), in :data:`DOCUMENT_KINDS` order;
+    ``None`` stays ``None`` (a category without its own list)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        import json
+
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return [k for k in DOCUMENT_KINDS if k in (value or [])]
+
+
+def _document_kinds(value: Any, field: str) -> list[str]:
+    """Validate a list of document kinds (422 naming ``field`` and the allowed kinds)."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = [v for v in value.replace("，", ",").split(",") if v.strip()]
+    unknown = [str(v) for v in value if v not in DOCUMENT_KINDS] if isinstance(value, list) else [str(value)]
+    if unknown:
+        raise ValidationFailed(
+            _("材料类型只能是 {kinds}，“{bad}”无效。", kinds="、".join(DOCUMENT_KINDS), bad="、".join(unknown)),
+            errors=[{"field": field, "message": _("材料类型无效：{bad}", bad="、".join(unknown))}],
+        )
+    return [k for k in DOCUMENT_KINDS if k in value]
+
+
 def event_dict(row: dict) -> dict[str, Any]:
     """Public shape of an event row (times ISO 8601 with offset, quotas as strings)."""
     return {
@@ -53,6 +84,8 @@ def event_dict(row: dict) -> dict[str, Any]:
         "min_team_size": row["min_team_size"],
         "max_team_size": row["max_team_size"],
         "max_advisers": row["max_advisers"],
+        "min_advisers": row.get("min_advisers") or 0,
+        "required_documents": kinds_of(row.get("required_documents")) or [],
         "city_review_required": row["city_review_required"],
         "aggregation": row["aggregation"],
         "trim_min_scores": row["trim_min_scores"],
@@ -101,6 +134,8 @@ def _validated_settings(data: dict[str, Any], current: dict[str, Any] | None = N
         name = (data["name"] or "").strip()
         if not name:
             raise ValidationFailed(_("请填写赛事名称。"))
+        if problem := name_problem(name, _("赛事名称")):
+            raise ValidationFailed(problem, errors=[{"field": "name", "message": problem}])
         values["name"] = name[:200]
     if "kind" in data:
         if data["kind"] not in kind_codes():
@@ -129,7 +164,12 @@ def _validated_settings(data: dict[str, Any], current: dict[str, Any] | None = N
         if unknown or not divisions:
             raise ValidationFailed(_("组别只能是 小学、初中、高中，至少选一个。"))
         values["divisions"] = divisions
-    for key, low, high in (("min_team_size", 1, 10), ("max_team_size", 1, 10), ("max_advisers", 0, 5)):
+    for key, low, high in (
+        ("min_team_size", 1, 10),
+        ("max_team_size", 1, 10),
+        ("max_advisers", 0, 5),
+        ("min_advisers", 0, 5),
+    ):
         if key in data:
             try:
                 number = int(data[key])
@@ -142,6 +182,15 @@ def _validated_settings(data: dict[str, Any], current: dict[str, Any] | None = N
     high = values.get("max_team_size", (current or {}).get("max_team_size", 3))
     if low > high:
         raise ValidationFailed(_("每队最少人数不能大于最多人数。"))
+    fewest = values.get("min_advisers", (current or {}).get("min_advisers") or 0)
+    most = values.get("max_advisers", (current or {}).get("max_advisers", 2))
+    if fewest > most:
+        raise ValidationFailed(
+            _("每个作品最少辅导教师数（{low}）不能大于最多辅导教师数（{high}）。", low=fewest, high=most),
+            errors=[{"field": "min_advisers", "message": _("不能大于最多辅导教师数。")}],
+        )
+    if "required_documents" in data:
+        values["required_documents"] = _document_kinds(data["required_documents"], "required_documents")
     if "city_review_required" in data:
         values["city_review_required"] = bool(data["city_review_required"])
     if "aggregation" in data:
@@ -346,13 +395,22 @@ async def list_events(viewer: Principal | None = None) -> list[dict[str, Any]]:
 
 
 async def list_categories(event_id: int) -> list[dict[str, Any]]:
-    """``[{"id", "code", "name", "school_quota", "city_quota"}]`` in display order."""
-    return (
-        await Category.select(Category.id, Category.code, Category.name, Category.school_quota, Category.city_quota)
+    """``[{"id", "code", "name", "school_quota", "city_quota", "required_documents"}]`` in
+    display order (``required_documents`` ``None``: the event's list applies)."""
+    rows = (
+        await Category.select(
+            Category.id,
+            Category.code,
+            Category.name,
+            Category.school_quota,
+            Category.city_quota,
+            Category.required_documents,
+        )
         .where(Category.event == event_id)
         .order_by(Category.position)
         .order_by(Category.id)
     )
+    return [{**r, "required_documents": kinds_of(r["required_documents"])} for r in rows]
 
 
 def _quota_value(value: Any, label: str) -> int | None:
@@ -377,6 +435,8 @@ async def add_category(actor: Principal, event_id: int, data: dict[str, Any]) ->
         raise ValidationFailed(_("请填写类别代码和名称。"))
     if len(code) > 32 or len(name) > 100:
         raise ValidationFailed(_("类别代码不超过 32 个字符，名称不超过 100 个字符。"))
+    if problem := name_problem(name, _("类别名称")):
+        raise ValidationFailed(problem, errors=[{"field": "name", "message": problem}])
     if await Category.exists().where((Category.event == event_id) & (Category.code == code)):
         raise Conflict(_("本赛事已有代码为“{code}”的类别。", code=code))
     position = await Category.count().where(Category.event == event_id)
@@ -396,6 +456,7 @@ async def add_category(actor: Principal, event_id: int, data: dict[str, Any]) ->
         "name": name,
         "school_quota": category.school_quota,
         "city_quota": category.city_quota,
+        "required_documents": None,
     }
 
 
@@ -407,10 +468,18 @@ async def update_category(actor: Principal, event_id: int, category_id: int, dat
     values: dict[str, Any] = {}
     if "name" in data and (data["name"] or "").strip():
         values["name"] = data["name"].strip()[:100]
+        if problem := name_problem(values["name"], _("类别名称")):
+            raise ValidationFailed(problem, errors=[{"field": "name", "message": problem}])
     if "school_quota" in data:
         values["school_quota"] = _quota_value(data["school_quota"], _("每校名额"))
     if "city_quota" in data:
         values["city_quota"] = _quota_value(data["city_quota"], _("每个市县推荐名额"))
+    if "required_documents" in data:  # null: the event's list applies
+        values["required_documents"] = (
+            None
+            if data["required_documents"] is None
+            else _document_kinds(data["required_documents"], "required_documents")
+        )
     if values:
         await Category.update({getattr(Category, k): v for k, v in values.items()}).where(Category.id == category_id)
         await audit.record(
@@ -422,7 +491,8 @@ async def update_category(actor: Principal, event_id: int, category_id: int, dat
             changes=audit.diff({k: row.get(k) for k in values}, values),
         )
     row.update(values)
-    return {k: row[k] for k in ("id", "code", "name", "school_quota", "city_quota")}
+    out = {k: row[k] for k in ("id", "code", "name", "school_quota", "city_quota")}
+    return {**out, "required_documents": kinds_of(row.get("required_documents"))}
 
 
 async def update_categories(

@@ -11,6 +11,7 @@ from typing import Any
 from app.exports.workbook import clean_name, clean_text
 from app.i18n import _
 from app.security import encrypt_pii, keyed_hash, mask_id_number, mask_phone
+from app.text import name_problem
 from competitions.registration.idnumbers import RESIDENT_ID, InvalidIdNumber, normalize_id_type, parse_id
 
 # column / field labels as they appear in the workbook and in messages
@@ -102,7 +103,8 @@ class CleanMember:
     id_hash: str | None = field(default=None)
 
     def columns(self) -> dict[str, Any]:
-        """Column values for a ``Member`` row: ID number and phone encrypted and masked."""
+        """Column values for a ``Member`` row: ID number, phone and birth date encrypted (the
+        date as ``YYYY-MM-DD``), ID number and phone masked."""
         return {
             "role": self.role,
             "name": self.name,
@@ -112,7 +114,7 @@ class CleanMember:
             "id_hash": self.id_hash,
             "id_masked": mask_id_number(self.id_number),
             "student_key": self.id_hash if self.role == "student" else None,
-            "birth_date": self.birth_date,
+            "birth_date_enc": encrypt_pii(self.birth_date.isoformat()) if self.birth_date else None,
             "grade": self.grade,
             "phone_enc": encrypt_pii(self.phone),
             "phone_masked": mask_phone(self.phone),
@@ -156,6 +158,8 @@ def clean_member(member: MemberInput, division: str | None) -> tuple[CleanMember
         errors.append(("name", _("请填写姓名。")))
     elif len(name) > MAX_NAME_LENGTH:
         errors.append(("name", _("姓名超过 {n} 个字符，请只填写姓名。", n=MAX_NAME_LENGTH)))
+    elif problem := name_problem(name, _("姓名")):
+        errors.append(("name", problem))
     elif re.search(r"[\d@#$%^&*()<>=+/\\|{}\[\]]", name):
         errors.append(("name", _("姓名“{name}”含有数字或符号，请只填写姓名。", name=name)))
 

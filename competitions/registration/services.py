@@ -21,13 +21,13 @@ from app.tables import School
 from app.times import format_time, now
 from competitions.events import lifecycle
 from competitions.events.lifecycle import Stage
-from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row
-from competitions.events.tables import Category, Event
+from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row, kinds_of
+from competitions.events.tables import DOCUMENT_KIND_LABELS, Category, Event
 from competitions.registration.access import entry_readers
 from competitions.registration.members import CleanMember, MemberInput, clean_member, team_problems
 from competitions.registration.quotas import ACTIVE_STATUSES as ACTIVE_STATUSES  # statuses that count against quotas
 from competitions.registration.quotas import active_entries, school_quota_excess
-from competitions.registration.tables import Entry, Member
+from competitions.registration.tables import Entry, EntryDocument, Member
 
 STATUS_LABELS = {
     "draft": "草稿",
@@ -126,7 +126,10 @@ async def require_registration_open(actor: Principal, event: dict[str, Any]) -> 
 
 def member_out(row: dict[str, Any], *, private: bool) -> dict[str, Any]:
     """A member for output. ``private`` (organizer, its city and school) adds gender,
-    grade, masked ID and phone and consents; judges and others get id, name and role only."""
+    grade, masked ID and phone (:func:`app.security.mask_id_number`) and consents; judges and
+    others get id, name and role only. The birth date is never listed: the grade says what a
+    role needs, and a date beside even a masked ID narrows the number to a handful (the full
+    export for organizers, audited, has it)."""
     data = {"id": row["id"], "name": row["name"], "role": row["role"]}
     if private:
         data.update(
@@ -137,7 +140,6 @@ def member_out(row: dict[str, Any], *, private: bool) -> dict[str, Any]:
             phone_masked=row["phone_masked"],
             consent_participation=row["consent_participation"],
             consent_publication=row["consent_publication"],
-            birth_date=row["birth_date"].isoformat() if row.get("birth_date") else None,
         )
     return data
 
@@ -182,7 +184,6 @@ async def _members_by_entry(entry_ids: list[int]) -> dict[int, list[dict[str, An
             Member.phone_masked,
             Member.consent_participation,
             Member.consent_publication,
-            Member.birth_date,
             Member.position,
         )
         .where(Member.entry.is_in(entry_ids))
@@ -196,12 +197,60 @@ async def _members_by_entry(entry_ids: list[int]) -> dict[int, list[dict[str, An
     return grouped
 
 
+def requirement_problems(
+    event: dict[str, Any], required_documents: list[str], advisers: int, kinds_present: set[str]
+) -> list[str]:
+    """What an entry still lacks before it may be submitted (translated, in words): fewer
+    advisers than the event's ``min_advisers``, and each required document kind with no file.
+    ``required_documents`` is the category's list or else the event's."""
+    problems = []
+    fewest = event.get("min_advisers") or 0
+    if advisers < fewest:
+        problems.append(_("至少需要 {n} 名辅导教师，现在有 {count} 名。", n=fewest, count=advisers))
+    for kind in required_documents:
+        if kind not in kinds_present:
+            problems.append(_("缺少{document}。", document=_(DOCUMENT_KIND_LABELS.get(kind, kind))))
+    return problems
+
+
+async def _missing_by_entry(
+    event: dict[str, Any], rows: list[dict[str, Any]], members: dict[int, list[dict[str, Any]]]
+) -> dict[int, list[str]]:
+    """:func:`requirement_problems` of many entries of one event (two queries)."""
+    if not rows:
+        return {}
+    own = {
+        r["id"]: kinds_of(r["required_documents"])
+        for r in await Category.select(Category.id, Category.required_documents).where(Category.event == event["id"])
+    }
+    present: dict[int, set[str]] = {}
+    for d in await EntryDocument.select(EntryDocument.entry, EntryDocument.kind).where(
+        EntryDocument.entry.is_in([r["id"] for r in rows])
+    ):
+        present.setdefault(d["entry"], set()).add(d["kind"])
+    event_list = kinds_of(event.get("required_documents")) or []
+    result = {}
+    for r in rows:
+        required = own.get(r["category"])
+        advisers = sum(1 for m in members.get(r["id"], []) if m["role"] == "adviser")
+        result[r["id"]] = requirement_problems(
+            event, event_list if required is None else required, advisers, present.get(r["id"], set())
+        )
+    return result
+
+
 async def get_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
     """One entry as :func:`entry_out`, for organizers, its city and school, and its
-    assigned judges (names only). Raises :class:`NotFound` for anyone else."""
+    assigned judges (names only). Raises :class:`NotFound` for anyone else. Organizers,
+    cities and schools also get ``missing``: what the entry lacks before submission."""
     row = await visible_entry_row(actor, entry_id)
     members = (await _members_by_entry([entry_id]))[entry_id]
-    return entry_out(row, members, private=actor.role in ("organizer", "city", "school"))
+    private = actor.role in ("organizer", "city", "school")
+    out = entry_out(row, members, private=private)
+    if private:
+        event = await get_event_row(row["event"])
+        out["missing"] = (await _missing_by_entry(event, [row], {entry_id: members}))[entry_id]
+    return out
 
 
 async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -245,7 +294,12 @@ async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] 
     )
     members = await _members_by_entry([r["id"] for r in rows])
     private = actor.role in ("organizer", "city", "school")
-    return [entry_out(r, members[r["id"]], private=private) for r in rows]
+    out = [entry_out(r, members[r["id"]], private=private) for r in rows]
+    if private:
+        missing = await _missing_by_entry(await get_event_row(event_id), rows, members)
+        for entry in out:
+            entry["missing"] = missing[entry["id"]]
+    return out
 
 
 async def counts(actor: Principal, event_id: int) -> dict[str, dict[str, int]]:
@@ -302,12 +356,15 @@ def check_division(event: dict[str, Any], division: Any) -> str:
 
 def clean_title(value: Any) -> str:
     from app.exports.workbook import clean_text
+    from app.text import name_problem
 
     title = clean_text(value)
     if not title:
         raise ValidationFailed(_("请填写作品名称。"), errors=[{"field": "title", "message": _("请填写作品名称。")}])
     if len(title) > MAX_TITLE_LENGTH:
         raise ValidationFailed(_("作品名称不能超过 {n} 个字符。", n=MAX_TITLE_LENGTH))
+    if problem := name_problem(title, _("作品名称")):
+        raise ValidationFailed(problem, errors=[{"field": "title", "message": problem}])
     return title
 
 
@@ -611,6 +668,12 @@ async def submit_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
     members = (await _members_by_entry([entry_id]))[entry_id]
     _check_team_limits(event, members, final=True)
     _require_consent(members)
+    missing = (await _missing_by_entry(event, [row], {entry_id: members}))[entry_id]
+    if missing and not actor.is_organizer:  # the organizer may accept an entry as it is; a reviewer sees the list
+        raise ValidationFailed(
+            _("作品还不能提交：{problems} 请补齐后再提交。", problems=" ".join(missing)),
+            errors=[{"field": "requirements", "message": m} for m in missing],
+        )
     new_status = "approved" if actor.is_organizer else "submitted"
 
     async def work() -> None:

@@ -284,3 +284,18 @@ def test_school_city_must_be_a_city_of_the_province(world):
         "/api/v1/schools", json={"code": "WN01", "name": "万宁中学", "city": "万宁市"}, headers=world.headers("org")
     )
     assert ok.status_code == 201 and ok.json()["city"] == "万宁市"
+
+
+def test_schools_are_listed_in_administrative_order_with_unmatched_ones_last(world):
+    """Issue 12 item 11: the list follows the regions' order (海口 460100, 三亚 460200, then the
+    county-level codes); a school whose old free-text city matched no region comes last on
+    both engines (PostgreSQL sorts NULL last, SQLite first, so the order is not left to SQL)."""
+    from app.tables import School
+
+    for code, name, city in (("WC01", "文昌中学", "文昌市"), ("DZ01", "儋州一中", "儋州市")):
+        world.client.post(
+            "/api/v1/schools", json={"code": code, "name": name, "city": city}, headers=world.headers("org")
+        )
+    world.run(School.update({School.region: None, School.city: "海南某地"}).where(School.code == "HK02"))
+    listed = [s["code"] for s in world.client.get("/api/v1/schools", headers=world.headers("org")).json()]
+    assert listed == ["HK01", "SY01", "DZ01", "WC01", "HK02"]

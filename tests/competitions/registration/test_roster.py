@@ -193,7 +193,7 @@ def test_good_import_creates_entries_members_and_audit(world):
     assert response.json() == {
         "entries_created": 2,
         "participants_created": 3,
-        "advisers_created": 3,
+        "advisers_created": 2,  # 张老师 advises both entries: one person
         "entries_replaced": 0,
     }
     assert stored(world) == (2, 6)
@@ -247,13 +247,13 @@ def test_good_import_creates_entries_members_and_audit(world):
         )
         for m in members
     ] == [
-        ("李明", "student", "男", "初二", sid(1)[:3] + "*" * 11 + sid(1)[-4:], "138****5678", True, True, hk01_id),
+        ("李明", "student", "男", "初二", sid(1)[:3] + "*" * 14 + sid(1)[-1], "138****5678", True, True, hk01_id),
         (
             "王芳",
             "student",
             "女",
             "初二",
-            sid(2, False)[:3] + "*" * 11 + sid(2, False)[-4:],
+            sid(2, False)[:3] + "*" * 14 + sid(2, False)[-1],
             "138****5678",
             True,
             False,
@@ -263,7 +263,7 @@ def test_good_import_creates_entries_members_and_audit(world):
     ]
     assert decrypt_pii(members[0]["id_number_enc"]) == sid(1)
     assert decrypt_pii(members[0]["phone_enc"]) == "13812345678"
-    assert str(members[0]["birth_date"]) == "2012-03-15"
+    assert decrypt_pii(members[0]["birth_date_enc"]) == "2012-03-15"
     assert entry["submitted_at"] is not None and entry["reviewed_at"] is None
     _entry, members_b = members_of(world, TITLE_B)
     assert decrypt_pii(members_b[2]["id_number_enc"]) == adviser_id
@@ -1069,3 +1069,117 @@ def test_template_with_names_a_worksheet_cannot_hold(world):
     codes = [options.cell(row=r, column=2).value for r in range(1, options.max_row + 1)]
     assert "=1+1类" in names and "XY" in codes
     assert options.cell(row=names.index("=1+1类") + 1, column=1).data_type == "s"
+
+
+def test_template_options_are_literal_text(world):
+    """A category named ``=1+1`` is the text ``=1+1`` in the options sheet: a string cell, no
+    formula element anywhere in the file (issue 11, item 7b)."""
+    response = world.client.post(
+        f"/api/v1/events/{world.event_id}/categories", headers=world.headers("org"), json={"code": "F1", "name": "=1+1"}
+    )
+    assert response.status_code == 201, response.text
+    raw = world.client.get(
+        f"/api/v1/events/{world.event_id}/registration-template", headers=world.headers("org")
+    ).content
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        sheets = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert not any("<f>" in xml or "<f " in xml for xml in sheets)
+    options = openpyxl.load_workbook(io.BytesIO(raw))["选项"]
+    cell = next(c for (c,) in options.iter_rows(max_col=1) if c.value == "=1+1")
+    assert cell.data_type == "s" and options.cell(row=cell.row, column=2).value == "F1"
+
+
+def test_formatting_down_to_the_last_row_is_not_counted(world):
+    """A roster of 3 rows whose formatting reaches row 1,048,576 (a coloured column) imports
+    (issue 11, item 7a): rows with values are counted, empty styled rows streamed past. Before,
+    it was refused as "over 20,000 rows". The time is measured by bench/styled_workbook.py."""
+    from openpyxl.styles import PatternFill
+
+    rows = [stu("李明", sid(401)), stu("王芳", sid(402, male=False), gender="女"), adv("张老师")]
+    wb = openpyxl.load_workbook(io.BytesIO(workbook(rows)))
+    ws = wb.active
+    fill = PatternFill("solid", fgColor="FFFF00")
+    for column in range(1, len(HEADER) + 1):
+        ws.cell(row=1_048_576, column=column).fill = fill
+    out = io.BytesIO()
+    wb.save(out)
+    response = upload(world, "hk01", out.getvalue())
+    assert response.status_code == 201, response.text
+    assert response.json() == {
+        "entries_created": 1,
+        "participants_created": 2,
+        "advisers_created": 1,
+        "entries_replaced": 0,
+    }
+
+
+def test_common_header_variants_a_summary_column_and_advisers_counted_as_people(world):
+    """Issue 12 item 10: 学生姓名 / 身份证号码 / 手机号 / 项目名称 ... are read as the template's
+    columns; an optional 作品简介 column fills the entry's summary; an adviser of two entries is
+    one adviser; a re-upload reports the entries it replaced."""
+    header = [
+        "学生姓名",
+        "性别",
+        "证件类型",
+        "身份证号码",
+        "年级",
+        "学校名称",
+        "手机号",
+        "身份",
+        "项目名称",
+        "学科",
+        "参赛组别",
+        "作品简介",
+    ]
+    keys = [*HEADER[:11], "作品简介"]
+    rows = [
+        stu("李明", sid(1), 作品简介="用雨水花园削减校园内涝。"),
+        stu("王芳", sid(2, False), gender="女"),
+        adv("陈老师"),
+        stu("赵强", sid(3), title=TITLE_B),
+        adv("陈老师", title=TITLE_B),  # the same adviser on a second entry: one person
+    ]
+    first = upload(world, "hk01", workbook(rows, header=header, keys=keys))
+    assert first.status_code == 201, first.text
+    assert first.json() == {
+        "entries_created": 2,
+        "participants_created": 3,
+        "advisers_created": 1,
+        "entries_replaced": 0,
+    }
+    entries = {
+        e["title"]: e
+        for e in world.client.get(f"/api/v1/events/{world.event_id}/entries", headers=world.headers("hk01")).json()
+    }
+    assert entries[TITLE_A]["summary"] == "用雨水花园削减校园内涝。" and entries[TITLE_B]["summary"] == ""
+    again = upload(world, "hk01", workbook(rows[:3], header=header, keys=keys))
+    assert again.json()["entries_replaced"] == 1 and again.json()["entries_created"] == 1
+    # the template's own header wins over a variant in the same sheet
+    both = [*HEADER, "身份证号码"]
+    mixed = upload(
+        world,
+        "hk01",
+        workbook(
+            [{**stu("孙丽", sid(4, False), gender="女", title="第三个作品"), "身份证号码": "不是号码"}], header=both
+        ),
+    )
+    assert mixed.status_code == 201, mixed.text
+
+
+def test_private_use_characters_in_names_and_titles_are_reported_by_row_and_column(world):
+    """Issue 11 item 1: a name or title with a private-use character (an input method's own
+    glyph) would print as nothing on the certificate: refused with its row and column."""
+    rows = [
+        stu("王\ue000明", sid(1)),  # 2: student name, BMP private use area
+        adv("陈\U000f0001", title=TITLE_A),  # 3: adviser name, plane 15
+        stu("李华", sid(2), title="红树林\U0010fffd调查"),  # 4: title, plane 16
+        stu("赵云", sid(3), title="正常的作品"),  # 5: fine
+    ]
+    body = refused(world, upload(world, "hk01", workbook(rows)))
+    assert cells(body["errors"]) == [(2, "姓名"), (3, "姓名"), (4, "作品名称")]
+    messages = [e["message"] for e in body["errors"]]
+    assert messages[0].startswith(
+        "姓名含有私用区字符（U+E000）：这是输入法或字体自造的字，证书字体里没有，会印成空白。"
+    )
+    assert "U+F0001" in messages[1]
+    assert messages[2].startswith("作品名称含有私用区字符（U+10FFFD）")
