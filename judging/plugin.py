@@ -55,6 +55,9 @@ class JudgingPlugin(ProgrammePlugin):
     def demo_builders(self) -> Sequence[tuple[int, str, Any]]:
         return [(20, "judging", lambda: demo.build_judging_demo(DEMO_PASSWORD))]
 
+    def jobs(self) -> dict[str, Any]:
+        return {certificates.BATCH_JOB: certificates.run_batch}  # certificate PDFs, made in a worker process
+
     def setup(self) -> None:
         # judges see the entries assigned to them (registration asks; judging answers)
         access.entry_readers.connect(assignments.entry_access_for_judge)
