@@ -23,7 +23,7 @@ from app.i18n import _
 from app.principal import Principal
 from competitions.events.services import get_event_row
 from competitions.registration.tables import Entry, Member
-from judging.results.tables import AwardAdjustment, Recommendation
+from judging.results.tables import AwardAdjustment, Recommendation, UnrankedEntry
 from judging.rounds.services import current_round, round_entry_ids
 from judging.scoring.rubric import rubrics_by_category, rules_of
 from judging.scoring.rules import (
@@ -144,8 +144,9 @@ async def compute_results(
     """Results of the current round: ``{"event_id", "round", "method", "state",
     "entries": [{"entry_id", "code", "title", "school_name", "city", "category_code",
     "category_name", "division", "status", "rank", "score", "award", "computed_award",
-    "adjustment_reason", "recommended", "judges", "scored"}]}`` sorted by category,
-    division, then rank (incomplete entries last). ``score`` is a string (``"85.60"``).
+    "adjustment_reason", "recommended", "judges", "scored", "unranked_reason"}]}`` sorted by
+    category, division, then rank (incomplete entries last; ``unranked_reason`` is the organizer's
+    reason when an incomplete entry was finalized as unranked). ``score`` is a string (``"85.60"``).
     ``method`` overrides the event's aggregation (for comparing methods). ``event`` and
     ``round_row``: the event and its current round when the caller has loaded them."""
     if event is None:
@@ -175,6 +176,12 @@ async def compute_results(
         adjustments[adj["entry"]] = adj
     recommended = {
         r["entry"] for r in await Recommendation.select(Recommendation.entry).where(Recommendation.event == event_id)
+    }
+    unranked = {
+        r["entry"]: r["reason"]
+        for r in await UnrankedEntry.select(UnrankedEntry.entry, UnrankedEntry.reason).where(
+            UnrankedEntry.round == round_row["id"]
+        )
     }
     groups: dict[tuple[int, str], list[int]] = defaultdict(list)
     for e in data["entries"]:
@@ -211,6 +218,7 @@ async def compute_results(
                 "recommended": e["id"] in recommended,
                 "judges": assigned.get(e["id"], 0),
                 "scored": len(raw.get(e["id"], ())),
+                "unranked_reason": None if done else unranked.get(e["id"]),
                 "_sort": (
                     e["category_position"],
                     e["category_code"],
@@ -231,11 +239,28 @@ async def compute_results(
     }
 
 
-async def public_results(event_id: int) -> list[dict[str, Any]]:
-    """Results for the public page: rank, award, entry title, school and students' names,
+def public_selection(entries: list[dict[str, Any]], mode: str) -> dict[str, Any]:
+    """What the public sees of results rows (:func:`compute_results`'s ``entries``): with ``mode``
+    ``winners`` (the default) the award winners only, with ``all`` every ranked (complete) entry;
+    and the counts the public page states: ``{"entries", "ranked", "awarded", "not_ranked"}``
+    (``not_ranked``: entries without a rank because their scoring is incomplete)."""
+    ranked = [r for r in entries if r["status"] == "complete"]
+    awarded = [r for r in ranked if r["award"]]
+    return {
+        "entries": awarded if mode != "all" else ranked,
+        "ranked": len(ranked),
+        "awarded": len(awarded),
+        "not_ranked": len(entries) - len(ranked),
+    }
+
+
+async def public_results(event_id: int, mode: str = "winners") -> dict[str, Any]:
+    """Results for the public page (:func:`public_selection` by ``mode``): ``{"rows", "ranked",
+    "awarded", "not_ranked"}``; a row holds rank, award, entry title, school and students' names,
     each name masked unless the guardian consented to publication."""
     results = await compute_results(event_id)
-    ids = [r["entry_id"] for r in results["entries"] if r["status"] == "complete"]
+    selection = public_selection(results["entries"], mode)
+    ids = [r["entry_id"] for r in selection["entries"]]
     names: dict[int, list[str]] = defaultdict(list)
     for start in range(0, len(ids), 900):
         for m in (
@@ -244,7 +269,7 @@ async def public_results(event_id: int) -> list[dict[str, Any]]:
             .order_by(Member.position)
         ):
             names[m["entry"]].append(m["name"] if m["consent_publication"] else mask_name(m["name"]))
-    return [
+    rows = [
         {
             **{
                 k: r[k]
@@ -263,9 +288,9 @@ async def public_results(event_id: int) -> list[dict[str, Any]]:
             },
             "students": names[r["entry_id"]],
         }
-        for r in results["entries"]
-        if r["status"] == "complete"
+        for r in selection["entries"]
     ]
+    return {"rows": rows, **{k: selection[k] for k in ("ranked", "awarded", "not_ranked")}}
 
 
 async def adjust_award(
