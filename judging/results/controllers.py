@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from typing import Annotated, Any, TypeVar
 
 import msgspec
@@ -75,7 +76,7 @@ async def read_body(request: Request, body: type[T]) -> T:
         return msgspec.convert(data, body)
     except msgspec.ValidationError as exc:
         text = str(exc)
-        field = text.rsplit("$.", 1)[1].split(".")[0].split("[")[0] if "$." in text else ""
+        field = re.split(r"[.\[`]", text.rsplit("$.", 1)[1])[0] if "$." in text else ""
         raise ValidationFailed(
             _("“{field}”的值不正确。", field=field) if field else _("请求正文不正确。"),
             errors=[{"field": field, "message": _("类型不正确。")}] if field else None,
@@ -157,8 +158,6 @@ class ResultsEventApi(Controller):
     async def objection(self, request: Request, event_id: int, data: ObjectionIn) -> ObjectionOut:
         return answer(
             ObjectionOut,
-            PublishedOut,
-            PublishIn,
             await publication.record_objection(user_of(request), event_id, data.entry_id, data.raised_by, data.content),
         )
 
@@ -253,8 +252,6 @@ class ResultsActionApi(Controller):
     async def resolve(self, request: Request, objection_id: int, data: ResolveIn) -> ObjectionOut:
         return answer(
             ObjectionOut,
-            PublishedOut,
-            PublishIn,
             await publication.resolve_objection(user_of(request), objection_id, data.handling, data.status),
         )
 
