@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,6 +20,7 @@ from judging.panels import services as panels
 from judging.results import publication
 from judging.results import services as results
 from judging.rounds import services as rounds
+from judging.rounds import settings as judging_settings
 from judging.rounds.states import RoundState
 from judging.scoring import rubric
 from judging.scoring import services as scoring
@@ -157,9 +159,14 @@ class ResultsPages(Controller):
         objections = await publication.list_objections(event_id)
         prog = await scoring.progress(event_id)
         data = await results.compute_results(event_id)
-        incomplete = sum(1 for r in data["entries"] if r["status"] != "complete")
         ctx = await event_context(event_id)
         round_row = ctx["round"]
+        decided = await publication.unranked_decisions(round_row["id"])
+        incomplete = [
+            {**r, "decided": decided.get(r["entry_id"])} for r in data["entries"] if r["status"] != "complete"
+        ]
+        notice = await publication.notice(event_id, round_row)
+        settings = await judging_settings.get_settings(event_id)
         return await judging_page(
             request,
             event_id,
@@ -171,9 +178,15 @@ class ResultsPages(Controller):
             ],
             objection_labels=OBJECTION_STATUS_LABELS,
             progress=prog,
-            incomplete=incomplete,
+            incomplete=len(incomplete),
+            incomplete_rows=incomplete,
+            undecided=sum(1 for r in incomplete if not r["decided"]),
             published_text=show_time(round_row.get("published_at")),
             finalized_text=show_time(round_row.get("finalized_at")),
+            notice=notice,
+            notice_ends_text=show_time(notice["notice_ends_at"]),
+            notice_default=(local_now() + dt.timedelta(days=7)).date().isoformat(),
+            settings=settings,
             entries=[{"entry_id": r["entry_id"], "code": r["code"], "title": r["title"]} for r in data["entries"]],
         )
 
@@ -185,10 +198,27 @@ class ResultsPages(Controller):
         actor = user_of(request)
         try:
             if action == "publish":
-                await publication.publish(actor, event_id)
+                published = await publication.publish(
+                    actor, event_id, form_value(form, "notice_ends_at") or None, form_value(form, "objection_contact")
+                )
                 flash(request, _("结果已公示。公开页面已开放，评委评分已锁定。"))
+                if published["incomplete"]:
+                    flash(
+                        request,
+                        _(
+                            "有 {n} 个作品评分未完成，公示页面不给它们排名。请补齐评分，或在定稿时写明理由把它们定为不排名（未获奖）。",
+                            n=len(published["incomplete"]),
+                        ),
+                        "warning",
+                    )
             elif action == "finalize":
-                await publication.finalize(actor, event_id)
+                await publication.finalize(
+                    actor,
+                    event_id,
+                    override_notice_reason=form_value(form, "override_notice_reason") or None,
+                    incomplete_as_unranked=form_value(form, "incomplete_as_unranked") == "yes",
+                    reason=form_value(form, "reason") or None,
+                )
                 flash(request, _("结果已定稿，所有评分和奖项都已锁定。"))
             else:
                 await publication.unlock(actor, event_id, form_value(form, "reason"))
@@ -208,6 +238,23 @@ class ResultsPages(Controller):
     @post("/unlock")
     async def unlock(self, request: Request, event_id: int) -> Any:
         return await self._state_action(request, event_id, "unlock")
+
+    @post("/publication/settings")
+    async def publication_settings(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        await attempt(
+            request,
+            judging_settings.update_settings(
+                user_of(request),
+                event_id,
+                {
+                    "public_results": form_value(form, "public_results") or "winners",
+                    "objection_contact": form_value(form, "objection_contact"),
+                },
+            ),
+            _("公示设置已保存。"),
+        )
+        return back_to(event_id, "/publication#notice-settings")
 
     @post("/objections")
     async def record_objection(self, request: Request, event_id: int) -> Any:
@@ -270,9 +317,10 @@ class PublicResultsPages(Controller):
         event = await events.get_event(event_id)
         if not await publication.is_published(event_id):
             raise NotFound(_("结果尚未公示。"))
-        rows = await results.public_results(event_id)
+        settings = await judging_settings.get_settings(event_id)
+        public = await results.public_results(event_id, settings["public_results"])
         groups: list[dict[str, Any]] = []
-        for r in rows:
+        for r in public["rows"]:
             if not groups or (groups[-1]["category_code"], groups[-1]["division"]) != (
                 r["category_code"],
                 r["division"],
@@ -287,6 +335,7 @@ class PublicResultsPages(Controller):
                 )
             groups[-1]["rows"].append(r)
         round_row = await rounds.current_round(event_id)
+        notice = await publication.notice(event_id, round_row)
         return render(
             request,
             "judging/results/public_results.html",
@@ -298,6 +347,11 @@ class PublicResultsPages(Controller):
             published_text=show_time(round_row.get("published_at")),
             finalized_text=show_time(round_row.get("finalized_at")),
             objections_open=RoundState.of(round_row) is RoundState.PUBLISHED,
+            notice=notice,
+            notice_start_text=show_time(notice["notice_starts_at"]),
+            notice_end_text=show_time(notice["notice_ends_at"]),
+            listing=settings["public_results"],
+            counts={k: public[k] for k in ("ranked", "awarded", "not_ranked")},
         )
 
 
