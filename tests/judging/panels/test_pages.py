@@ -315,8 +315,9 @@ def test_scores_are_read_only_after_publication(world):
         assert "结果已公示，评分已锁定" in text and "已定稿" not in text
     assert "公示中" in listing
 
-    # finalized: the notices say the results are final, not that they are on public notice
-    world.run(publication.finalize(world.org, world.event_id))
+    # finalized (the entries left unscored as unranked): the notices say the results are final, not that
+    # they are on public notice
+    world.run(publication.finalize(world.org, world.event_id, incomplete_as_unranked=True, reason="只测一个作品"))
     listing, scoring_page = text_of(client.get("/judging/")), text_of(client.get(f"/judging/entries/{entry_id}"))
     for text in (listing, scoring_page):
         assert "结果已定稿，评分已锁定，只能查看。" in text and "结果已公示" not in text
