@@ -255,7 +255,13 @@ def test_organizer_runs_the_judging_day_in_the_browser(world, live_server, brows
     public.goto(f"{live_server}/results/{world.event_id}")
     assert "公示中" in public.inner_text("main") and "李*" in public.inner_text("main")
 
+    # the 公示期 (a week by default) and the contact are on the public page
+    assert "公示期" in public.inner_text("main")
+
+    # finalizing inside the 公示期 needs a written reason (the form asks for it)
     page.click("summary:has-text('公示结束，定稿')")
+    assert "才结束" in page.inner_text("form[action$='/finalize']")
+    page.fill("form[action$='/finalize'] textarea[name=override_notice_reason]", "组委会决定提前定稿")
     page.check("form[action$='/finalize'] input[name=confirm]")
     page.click("form[action$='/finalize'] button")
     page.wait_for_load_state()
