@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
-from app.errors import NotFound, ServiceError
+from app.errors import NotFound, ServiceError, ValidationFailed
 from app.i18n import _
 from app.times import local_now, show_time
 from app.web import attempt, flash, form_int, form_value, render, user_of, xlsx_response
@@ -39,6 +39,30 @@ from judging.scoring.views import (
 )
 
 
+def percent_share(value: str | None) -> str | None:
+    """A share typed as a percentage on the page (``15``, ``15%``, ``12.5 %``) as the decimal the
+    API takes (``"0.15"``, ``"0.125"``), exactly; ``None`` for a blank field. 422 naming the field
+    for anything else (the range is checked by the event service)."""
+    text = (value or "").strip().rstrip("%％").strip()
+    if not text:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValidationFailed(_("获奖比例请填写百分数，例如 15 表示 15%。")) from None
+    if not number.is_finite():
+        raise ValidationFailed(_("获奖比例请填写百分数，例如 15 表示 15%。"))
+    return format((number / 100).normalize(), "f")
+
+
+def percent_text(share: Any) -> str:
+    """A decimal share as the percentage typed on the page (``"0.15"`` -> ``"15"``, ``"0.125"`` -> ``"12.5"``)."""
+    try:
+        return format((Decimal(str(share)) * 100).normalize(), "f")
+    except (InvalidOperation, ValueError):
+        return str(share)
+
+
 class ResultsPages(Controller):
     path = "/events/{event_id:int}/judging"
     include_in_schema = False
@@ -52,8 +76,25 @@ class ResultsPages(Controller):
         method: str | None = None,
         category: str | None = None,
         division: str | None = None,
+        preview: int | None = None,
+        award_first: str | None = None,
+        award_second: str | None = None,
+        award_third: str | None = None,
+        award_min_score: str | None = None,
     ) -> Any:
         method = method if method in METHOD_LABELS else None
+        proposed = None
+        preview_error = None
+        if preview:
+            typed = {"first": award_first, "second": award_second, "third": award_third}
+            try:
+                shares = {tier: percent_share(value) for tier, value in typed.items()}
+                proposed = await results.award_preview(event_id, shares, award_min_score or "", use_event_min=False)
+            except ServiceError as exc:
+                preview_error = exc.message
+            proposed_form = {**{k: v or "" for k, v in typed.items()}, "min_score": award_min_score or ""}
+        else:
+            proposed_form = None
         data = await results.compute_results(event_id, method)
         rows = data["entries"]
         if category:
@@ -99,7 +140,12 @@ class ResultsPages(Controller):
             filters={"category": (category or "").upper(), "division": division or ""},
             event_row=event_row,
             share_text=share_text,
+            percent_text=percent_text,
             recommended=sum(1 for r in data["entries"] if r["recommended"]),
+            outcome=(await results.award_preview(event_id))["groups"],
+            proposed=proposed,
+            proposed_form=proposed_form,
+            preview_error=preview_error,
         )
 
     @post("/settings")
@@ -108,11 +154,19 @@ class ResultsPages(Controller):
         data: dict[str, Any] = {
             k: form_value(form, k) for k in ("aggregation", "trim_min_scores", "score_decimals") if form_value(form, k)
         }
-        quotas = {
-            k: form_value(form, f"award_{k}") for k in ("first", "second", "third") if form_value(form, f"award_{k}")
-        }
+        try:
+            quotas = {
+                k: percent_share(form_value(form, f"award_{k}"))
+                for k in ("first", "second", "third")
+                if form_value(form, f"award_{k}")
+            }
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+            return back_to(event_id, "/results")
         if quotas:
             data["award_quotas"] = quotas
+        if "award_min_score" in form:
+            data["award_min_score"] = form_value(form, "award_min_score") or None
         await attempt(
             request,
             events.update_event(user_of(request), event_id, data),

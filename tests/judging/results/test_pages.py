@@ -68,10 +68,13 @@ def test_results_progress_and_consistency_pages(world):
     response = post(client, f"{base}/recommendations", {"entry_ids": [str(top["entry_id"])]})
     assert response.status_code == 303
     assert "1 个作品推荐" in flashes(client, f"{base}/results")
-    # settings: aggregation method and quotas through the event service
-    response = post(client, f"{base}/settings", {"aggregation": "trimmed_mean", "award_first": "0.2"})
+    # settings: aggregation method and quotas (typed as percentages) through the event service
+    response = post(client, f"{base}/settings", {"aggregation": "trimmed_mean", "award_first": "20"})
     assert response.status_code == 303
-    response = post(client, f"{base}/settings", {"award_first": "0.9", "award_second": "0.9"})
+    from competitions.events.services import get_event_row
+
+    assert world.run(get_event_row(world.event_id))["award_first"] == "0.2"
+    response = post(client, f"{base}/settings", {"award_first": "90", "award_second": "90"})
     assert "不能超过 1" in flashes(client, f"{base}/results")
     # the organizer's view of one entry's sheets and history
     page = client.get(f"{base}/entries/{top['entry_id']}")
@@ -226,3 +229,58 @@ def test_publication_page_sets_the_notice_lists_incomplete_entries_and_finalizes
     )
     assert world.run(current_round(world.event_id))["state"] == "finalized"
     assert "已定为不排名（未获奖）：学生未到场答辩" in text_of(client.get(f"{base}/publication"))
+
+
+def test_award_shares_as_percentages_a_per_group_preview_and_a_minimum_score(world):
+    import re
+
+    from competitions.events.services import get_event_row
+    from tests import factories
+    from tests.judging.pages import text_of
+
+    # a one-entry group: its only entry scores 88.50; N = 1, default shares: cutoffs
+    # round(0.15) = 0, round(0.40) = 0, round(0.75) = 1 -> a third prize
+    made = factories.judged_event(world, entries=1, judges=1, scores=["88.5"])
+    client = world.login_page("org")
+    base = f"/events/{world.event_id}/judging"
+    page = client.get(f"{base}/results")
+    # shares shown as percentages
+    assert re.search(r'name="award_first" value="15"', page.text) and 'name="award_third" value="35"' in page.text
+    text = text_of(page)
+    # the per-group outcome with the current settings: N 1, cutoffs 0/0/1, one third prize, flagged as small
+    assert "当前设置下各组的获奖情况" in text
+    assert "MA 数学 初中 1 0 / 0 / 1 0 0 1 0" in text
+    assert "小组别：只有 1 个作品，请确认是否应当获奖。" in text
+
+    # preview a minimum score of 90 (nothing stored): the 88.50 falls below it, no award
+    preview = client.get(
+        f"{base}/results",
+        params={
+            "preview": "1",
+            "award_first": "15",
+            "award_second": "25",
+            "award_third": "35",
+            "award_min_score": "90",
+        },
+    )
+    text = text_of(preview)
+    assert "预览：按新设置各组的获奖情况" in text and "获奖最低分 90" in text
+    assert "MA 数学 初中 1 0 / 0 / 1 0 0 0 1 （1 个低于最低分）" in text
+    assert world.run(get_event_row(world.event_id))["award_min_score"] is None
+    # a bad preview value is a message, not an error page
+    bad = client.get(f"{base}/results", params={"preview": "1", "award_first": "abc"})
+    assert bad.status_code == 200 and "获奖比例请填写百分数，例如 15 表示 15%。" in text_of(bad)
+
+    # saved: the minimum applies to the results
+    response = post(
+        client,
+        f"{base}/settings",
+        {"award_first": "15", "award_second": "25", "award_third": "35", "award_min_score": "90"},
+    )
+    assert response.status_code == 303
+    assert world.run(get_event_row(world.event_id))["award_min_score"] == "90"
+    row = world.run(results.compute_results(world.event_id))["entries"][0]
+    assert (row["entry_id"], row["rank"], row["score"], row["award"]) == (made.entry_ids[0], 1, "88.50", None)
+    # cleared again: the third prize is back
+    post(client, f"{base}/settings", {"award_min_score": ""})
+    assert world.run(results.compute_results(world.event_id))["entries"][0]["award"] == "third"
