@@ -343,3 +343,23 @@ def test_pages_in_english(world):
     client.cookies.set("lang", "en")
     page = client.get(f"/events/{world.event_id}/judging/assignments")
     assert "Generate assignments" in page.text and "Judges per entry" in page.text
+
+
+def test_assignment_form_defaults_to_the_k_in_use_and_says_why_an_entry_has_no_judge(world):
+    from competitions.events import services as events
+    from tests import factories
+
+    world.run(events.update_event(world.org, world.event_id, {"judge_city_conflict": True}))
+    for name in ("hk1", "hk2", "hk3"):
+        factories.judge(world, name, ["MA"], city="海口")
+    hk_entry, sy_entry = factories.entries(world, 2, schools=("HK01", "SY01"), category="MA")
+    world.run(assignments.generate(world.org, world.event_id, 2))
+    client = world.login_page("org")
+    page = client.get(f"/events/{world.event_id}/judging/assignments")
+    # the SY01 entry got 2 judges, the HK01 one none: k in use is 2, the form offers it
+    assert 'name="judges_per_entry" type="number" min="1" max="20" value="2"' in page.text
+    text = text_of(page)
+    assert "现在的分配是每个作品 2 位评委。" in text and "以下作品不足 2 位评委。" in text
+    assert hk_entry["code"] in text and sy_entry["code"] not in text.split("评委工作量")[0]
+    # in words: all three judges of the category are from the entry's city
+    assert "“数学”的 3 位评委都来自该作品学校所在的市县（海口市），本赛事要求同市县回避。" in text
