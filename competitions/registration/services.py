@@ -201,7 +201,18 @@ async def get_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
     assigned judges (names only). Raises :class:`NotFound` for anyone else."""
     row = await visible_entry_row(actor, entry_id)
     members = (await _members_by_entry([entry_id]))[entry_id]
-    return entry_out(row, members, private=actor.role in ("organizer", "city", "school"))
+    private = actor.role in ("organizer", "city", "school")
+    return (await _as_reader_sees(actor, [entry_out(row, members, private=private)]))[0]
+
+
+async def _as_reader_sees(actor: Principal, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Entries as a role with a reader (judges) may see them: the reader's optional ``view``
+    hides what it must (blind review hides school and city, access.py)."""
+    if actor.role in ("organizer", "city", "school"):
+        return entries
+    reader = entry_readers.for_role(actor.role)
+    view = getattr(reader, "view", None)
+    return await view(actor, entries) if view is not None else entries
 
 
 async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -245,7 +256,7 @@ async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] 
     )
     members = await _members_by_entry([r["id"] for r in rows])
     private = actor.role in ("organizer", "city", "school")
-    return [entry_out(r, members[r["id"]], private=private) for r in rows]
+    return await _as_reader_sees(actor, [entry_out(r, members[r["id"]], private=private) for r in rows])
 
 
 async def counts(actor: Principal, event_id: int) -> dict[str, dict[str, int]]:

@@ -25,6 +25,7 @@ from competitions.events.services import get_event_row
 from competitions.registration.tables import Entry, Member
 from judging.panels.services import EntryProfile, JudgeProfile, conflict_reason, eligible, judge_profiles
 from judging.rounds.services import current_round, round_entry_ids
+from judging.rounds.settings import blind_review
 from judging.rounds.states import RoundState
 from judging.scoring.tables import Assignment, Score
 
@@ -380,7 +381,14 @@ class JudgeEntryReader:
     async def entry_ids(self, actor: Principal, event_id: int) -> list[int]:
         return await assigned_entry_ids(actor.id, event_id)
 
+    async def view(self, actor: Principal, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Under blind review (the event's ``blind_review`` setting) judges see neither the school
+        nor the city of an entry: ``school_code`` and ``school_name`` blank, ``city`` null."""
+        blind = {e: await blind_review(e) for e in {entry["event_id"] for entry in entries}}
+        return [{**e, **BLIND} if blind[e["event_id"]] else e for e in entries]
 
+
+BLIND = {"school_code": "", "school_name": "", "city": None}
 entry_access_for_judge = JudgeEntryReader()
 
 

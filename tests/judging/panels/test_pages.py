@@ -363,3 +363,33 @@ def test_assignment_form_defaults_to_the_k_in_use_and_says_why_an_entry_has_no_j
     assert hk_entry["code"] in text and sy_entry["code"] not in text.split("评委工作量")[0]
     # in words: all three judges of the category are from the entry's city
     assert "“数学”的 3 位评委都来自该作品学校所在的市县（海口市），本赛事要求同市县回避。" in text
+
+
+def test_blind_review_hides_school_and_city_from_judges(world):
+    from tests import factories
+
+    made = factories.judged_event(world, entries=1, judges=1, complete=False)
+    entry_id = made.entry_ids[0]
+    judge = world.headers("judge1")
+    seen = world.client.get(f"/api/v1/entries/{entry_id}", headers=judge).json()
+    assert (seen["school_code"], seen["school_name"], seen["city"]) == ("HK01", "海口市第一中学", "海口市")
+    client = world.login_page("judge1")
+    assert "海口市第一中学" in text_of(client.get(f"/judging/entries/{entry_id}"))
+
+    # switched on from the judges page
+    org = world.login_page("org")
+    response = post(org, f"/events/{world.event_id}/judging/judges/blind", {"blind_review": "true"})
+    assert response.status_code == 303
+    judges_page = text_of(org.get(f"/events/{world.event_id}/judging/judges"))
+    assert "盲评： 开启：评委看不到作品的学校和市县 关闭盲评" in judges_page
+    # the judge's API entry view and list, and the scoring page, no longer show school or city
+    seen = world.client.get(f"/api/v1/entries/{entry_id}", headers=judge).json()
+    assert (seen["school_code"], seen["school_name"], seen["city"]) == ("", "", None)
+    listed = world.client.get(f"/api/v1/events/{world.event_id}/entries", headers=judge).json()
+    assert [(e["id"], e["school_code"], e["school_name"], e["city"]) for e in listed] == [(entry_id, "", "", None)]
+    client = world.login_page("judge1")
+    page = text_of(client.get(f"/judging/entries/{entry_id}"))
+    assert "海口市第一中学" not in page and "海口" not in page and "盲评：不显示学校和市县" in page
+    # organizers still see everything
+    seen = world.client.get(f"/api/v1/entries/{entry_id}", headers=world.headers("org")).json()
+    assert seen["school_code"] == "HK01"
