@@ -513,9 +513,7 @@ def shortfall_reason(
                 m=eligible,
                 k=needed,
             )
-        return _(
-            "“{category}”只有 {m} 位评委，少于每个作品需要的 {k} 位。", category=category, m=eligible, k=needed
-        )
+        return _("“{category}”只有 {m} 位评委，少于每个作品需要的 {k} 位。", category=category, m=eligible, k=needed)
     return _("有 {m} 位评委可以评这个作品，请重新生成分配。", m=eligible)
 
 
