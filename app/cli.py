@@ -43,7 +43,22 @@ def _serve(host: str, port: int, workers: int = 1, certfile: str | None = None, 
     )
 
 
+PER_WORKER_REFUSAL = (
+    "xinmiao serve --workers {n} needs XINMIAO_REDIS_URL. Without Redis every worker keeps its own "
+    "log-in delays, rate limits (certificate look-ups) and live updates (check-in live view, judging "
+    "progress, certificate batches), so limits would be {n} times looser, live pages would miss changes "
+    "made through the other workers, and a revoked log-in could keep working for up to 30 seconds on "
+    "them. Set XINMIAO_REDIS_URL=redis://host:6379/0, or serve with --workers 1 (the default)."
+)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
+    from app.settings import get_settings
+
+    if args.workers < 1:
+        sys.exit("--workers must be at least 1")
+    if args.workers > 1 and not get_settings().redis_url:
+        sys.exit(PER_WORKER_REFUSAL.format(n=args.workers))  # refused before anything is migrated or served
     _prepare()
     scheme = "https" if args.certfile else "http"
     print(f"Xinmiao serving on {scheme}://{args.host}:{args.port}/", flush=True)
@@ -168,6 +183,39 @@ def cmd_backup(args: argparse.Namespace) -> None:
     print(f"backup written to {target}")
 
 
+def cmd_restore(args: argparse.Namespace) -> None:
+    """Put a backup in place of the stopped service's SQLite database (app/backup.py)."""
+    from app import backup
+    from app.settings import key_file
+
+    data_dir = Path(os.environ.get("XINMIAO_DATA_DIR", "./xinmiao-data")).resolve()
+    url = os.environ.get("XINMIAO_DATABASE_URL") or f"sqlite:///{data_dir / 'xinmiao.sqlite3'}"
+    if not url.startswith("sqlite:///"):
+        sys.exit(
+            "xinmiao restore puts back SQLite backups; a PostgreSQL database is restored with pg_restore:\n"
+            "  pg_restore --clean --if-exists --no-owner --dbname <database URL> <backup file>  (see README)"
+        )
+    key = os.environ.get("XINMIAO_SECRET_KEY")
+    if not key:
+        path = key_file(data_dir, url)
+        if not path.exists():  # never generate one here: the backup needs the key it was written with
+            sys.exit(f"no key file at {path}: copy the backed-up service's secret.key there first")
+        key = path.read_text(encoding="ascii").strip()
+    database = Path(url[len("sqlite:///") :]).resolve()
+    try:
+        info, aside = backup.restore(Path(args.path).resolve(), database, key)
+    except backup.RestoreRefused as exc:
+        sys.exit(f"restore refused: {exc}")
+    print(f"restored {info.path} to {database}")
+    print(f"  {info.events} events, {info.entries} entries, {info.members} members, {info.checkins} check-ins")
+    if aside is not None:
+        print(f"  the replaced database is kept at {aside}")
+    print(
+        "Uploaded files (documents, fonts, backgrounds) live under the data directory's uploads/: copy them back too."
+    )
+    print("Start the service (xinmiao serve); it applies any newer migrations first.")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="xinmiao", description="Xinmiao 新苗 youth science programme service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -217,6 +265,10 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("backup", help="consistent copy of the database while the service runs")
     p.add_argument("path")
     p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="put a backup in place of the stopped service's SQLite database")
+    p.add_argument("path")
+    p.set_defaults(func=cmd_restore)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -1,17 +1,24 @@
 """Database engine selection, migrations and write transactions.
 
-SQLite (the default) runs in WAL mode with a 30 s busy timeout, and every write goes
-through :func:`write_transaction`, which on SQLite takes the write lock at ``BEGIN
-IMMEDIATE`` and retries the whole unit of work if the lock is still busy, so
-"database is locked" never reaches a user. PostgreSQL uses a connection pool.
+SQLite (the default) runs in WAL mode; a connection waits up to ``Settings.database_busy_seconds``
+(10 s by default) for another writer's lock, and every write goes through
+:func:`write_transaction`, which on SQLite takes the write lock at ``BEGIN IMMEDIATE`` and retries
+the whole unit of work within that bound if the lock is still busy. Past the bound the request
+answers 503 "busy, try again" with ``Retry-After`` (:class:`app.errors.DatabaseUnavailable`, and
+any stray "database is locked" maps to the same answer), never a 500.
+PostgreSQL uses a connection pool that replaces dropped connections by itself; a write transaction
+whose connection dropped before its COMMIT was sent is run once more on a fresh connection
+(nothing of it was committed), anything else answers 503 (see :mod:`app.engines`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sqlite3
+import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Awaitable, Callable, Sequence, TypeVar
 
@@ -19,9 +26,17 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
-from app.engines import SQLITE_TIMEOUT_SECONDS, engine_from_url  # noqa: F401  (re-exported)
+from app.engines import (  # noqa: F401  (re-exported)
+    SQLITE_TIMEOUT_SECONDS,
+    ResilientPostgresEngine,
+    engine_from_url,
+    is_busy,
+    is_disconnect,
+)
+from app.errors import DatabaseUnavailable
 
 T = TypeVar("T")
+log = logging.getLogger("xinmiao.db")
 os.environ.setdefault("PICCOLO_CONF", "app.piccolo_conf")
 
 
@@ -50,7 +65,7 @@ def configure_database(url: str) -> Engine:
     """
     from app import piccolo_conf
 
-    engine = engine_from_url(url)
+    engine = engine_from_url(url, busy_seconds=busy_seconds())
     piccolo_conf.DB = engine
     for table in all_tables():
         table._meta.db = engine
@@ -91,17 +106,31 @@ async def migrate() -> int:
 
 
 async def start_pool() -> None:
+    """Service start-up: the PostgreSQL pool; on SQLite, the mark that tells ``xinmiao restore``
+    a service is running (:func:`app.backup.hold_running_mark`)."""
     from app.settings import get_settings
 
     engine = current_engine()
     if isinstance(engine, PostgresEngine) and get_settings().database_pool:
         await engine.start_connection_pool(min_size=1, max_size=10)
+    if isinstance(engine, SQLiteEngine):
+        from pathlib import Path
+
+        from app.backup import hold_running_mark
+
+        await asyncio.to_thread(hold_running_mark, Path(engine.path))
 
 
 async def close_pool() -> None:
     engine = current_engine()
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
+    if isinstance(engine, SQLiteEngine):
+        from pathlib import Path
+
+        from app.backup import release_running_mark
+
+        release_running_mark(Path(engine.path))
 
 
 @asynccontextmanager
@@ -115,28 +144,57 @@ async def _transaction() -> AsyncIterator[Any]:
             yield tx
 
 
-def _is_busy(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+def busy_seconds() -> float:
+    """How long a write waits for a busy SQLite database before answering 503 (seconds)."""
+    from app.settings import get_settings
+
+    return get_settings().database_busy_seconds
 
 
-async def write_transaction(work: Callable[[], Awaitable[T]], attempts: int = 8) -> T:
+async def write_transaction(work: Callable[[], Awaitable[T]], attempts: int | None = None) -> T:
     """Run ``work()`` inside one write transaction and return its result.
 
     On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (the write lock is taken up
-    front, waiting up to the busy timeout) and is retried with back-off if SQLite still
-    reports the database busy/locked. Any other exception rolls back and propagates.
+    front, waiting up to the busy timeout) and is retried with back-off while SQLite still
+    reports the database busy/locked and ``Settings.database_busy_seconds`` have not passed
+    since the first try. On PostgreSQL a dropped connection before the COMMIT was sent runs
+    the unit once more on a fresh connection. Raises :class:`DatabaseUnavailable` (503) when
+    the database stays busy or the connection dropped while committing or twice; any other
+    exception rolls back and propagates. ``attempts`` caps the tries (default: the time bound).
     """
+    if current_engine().current_transaction.get() is not None:
+        return await work()  # inside an outer unit: that one commits, and retries as a whole
+    deadline = time.monotonic() + busy_seconds()
     delay = 0.05
-    for attempt in range(attempts):
+    tries = 0
+    reconnected = False
+    while True:
+        tries += 1
+        committing = False
         try:
             async with _transaction():
-                return await work()
+                result = await work()
+                committing = True  # leaving the block commits
+            return result
         except Exception as exc:  # noqa: BLE001 - filtered below
-            if not _is_busy(exc) or attempt == attempts - 1:
-                raise
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 1.0)
-    raise AssertionError("unreachable")
+            if is_busy(exc):
+                if time.monotonic() + delay >= deadline or (attempts is not None and tries >= attempts):
+                    raise DatabaseUnavailable("database busy") from exc
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
+                continue
+            if is_disconnect(exc):
+                if committing or reconnected:
+                    # the COMMIT was sent and its answer lost (it may have committed), or the
+                    # second connection dropped too: the client tries again later
+                    raise DatabaseUnavailable("database connection lost") from exc
+                log.warning("database connection dropped before commit (%s); running the transaction again", exc)
+                reconnected = True
+                engine = current_engine()
+                if isinstance(engine, ResilientPostgresEngine):
+                    await engine.renew_connections()
+                continue
+            raise
 
 
 # --------------------------------------------------------------------------- bulk writes

@@ -50,4 +50,22 @@ class TooLarge(ServiceError):
 
 
 class TooManyRequests(ServiceError):
+    """Too many requests (429); ``retry_after`` is the seconds to wait, sent as ``Retry-After``."""
+
     status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot take the request now: SQLite stayed busy (another writer held the
+    lock) past ``Settings.database_busy_seconds``, or a PostgreSQL connection dropped where a
+    retry was not safe. Not a :class:`ServiceError`, so pages do not turn it into a flash:
+    every request answers 503 with a translated "busy, try again" and ``Retry-After``
+    (:func:`app.web.errors.internal_error_handler`). ``retry_after`` is in seconds."""
+
+    def __init__(self, reason: str, retry_after: int = 5):
+        super().__init__(reason)
+        self.retry_after = retry_after

@@ -9,7 +9,6 @@ from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.exceptions import HTTPException
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -29,6 +28,7 @@ from app.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings, set_
 from app.stores import sessions
 from app.web.auth import LocaleAndUserMiddleware
 from app.web.errors import http_error_handler, internal_error_handler, service_error_handler
+from app.web.sessions import IssuedSessionConfig
 
 
 def _template_engine(engine: JinjaTemplateEngine) -> None:
@@ -81,9 +81,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
     ]
 
-    session_config = ServerSideSessionConfig(
+    session_config = IssuedSessionConfig(  # only ids the server issued; new id at log-in; absolute lifetime
         key="xinmiao_session",
-        max_age=settings.session_lifetime_seconds,
+        max_age=settings.session_idle_seconds,
+        absolute_lifetime=settings.session_lifetime_seconds,
         httponly=True,
         samesite="lax",
         store="sessions",

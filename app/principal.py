@@ -11,7 +11,8 @@ from app.region_codes import region_code_of
 class Principal:
     """Who is calling: ``role`` in organizer|city|school|judge|referee|staff;
     ``school_id`` for school coordinators; ``region_code`` (GB/T 2260) and its name
-    ``city`` for city associations."""
+    ``city`` for city associations; ``token_version`` the account's version when the token or
+    session was issued (a newer one revokes it)."""
 
     id: int
     username: str
@@ -21,6 +22,7 @@ class Principal:
     city: str | None = None
     must_change_password: bool = False
     region_code: str | None = None
+    token_version: int = 0  # the account's version when this was issued (app.revocation)
 
     @property
     def is_organizer(self) -> bool:
@@ -54,4 +56,5 @@ class Principal:
             must_change_password=bool(claims.get("must_change_password")),
             # sessions and tokens issued before regions carry only the city's name
             region_code=claims.get("region_code") or region_code_of(claims.get("city")),
+            token_version=int(claims.get("token_version") or 0),
         )

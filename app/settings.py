@@ -27,12 +27,16 @@ class Settings:
     secret_key: str
     redis_url: str | None = None
     token_lifetime_seconds: int = 12 * 3600
-    session_lifetime_seconds: int = 12 * 3600
+    session_lifetime_seconds: int = 12 * 3600  # a page session ends this long after log-in, used or not
+    session_idle_seconds: int = 4 * 3600  # ... or this long after its last use
     max_upload_bytes: int = 5 * 1024 * 1024
     max_document_bytes: int = 20 * 1024 * 1024
     max_workbook_uncompressed_bytes: int = 60 * 1024 * 1024
     debug: bool = False
     database_pool: bool = True  # PostgreSQL connection pool (tests turn it off: several event loops)
+    # seconds a write waits for a busy SQLite database (another writer holds the lock) before the
+    # request answers 503 "busy, try again" with Retry-After; well under a proxy's 30-60 s timeout
+    database_busy_seconds: float = 10.0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -51,6 +55,44 @@ def _load_or_create_key(data_dir: Path) -> str:
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(key + "\n")
     return key
+
+
+def _hours(env: dict[str, str], name: str, default: float) -> int:
+    """Seconds from an environment variable given in hours (decimals allowed); ``default`` when
+    unset. Raises ``SystemExit`` naming the variable for a value that is not a positive number."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return int(default * 3600)
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = 0
+    if not 0 < hours <= 24 * 365:
+        raise SystemExit(f"{name} must be a positive number of hours, not {raw!r}")
+    return int(hours * 3600)
+
+
+def _busy_seconds(env: dict[str, str]) -> float:
+    """``XINMIAO_DATABASE_BUSY_SECONDS`` (default 10). Raises ``SystemExit`` naming the variable
+    for a value that is not a number of seconds between 0.1 and 300."""
+    raw = env.get("XINMIAO_DATABASE_BUSY_SECONDS", "").strip()
+    if not raw:
+        return 10.0
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0
+    if not 0.1 <= seconds <= 300:
+        raise SystemExit(f"XINMIAO_DATABASE_BUSY_SECONDS must be a number of seconds (0.1 to 300), not {raw!r}")
+    return seconds
+
+
+def key_file(data_dir: Path, database_url: str) -> Path:
+    """Where :func:`load_settings` keeps the key file: beside the SQLite file, or in the data
+    directory (``xinmiao restore`` looks for it without creating one)."""
+    if database_url.startswith("sqlite:///"):
+        return Path(database_url[len("sqlite:///") :]).resolve().parent / "secret.key"
+    return data_dir / "secret.key"
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -73,7 +115,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         database_url=database_url,
         secret_key=secret,
         redis_url=env.get("XINMIAO_REDIS_URL") or None,
+        session_lifetime_seconds=_hours(env, "XINMIAO_SESSION_HOURS", 12),
+        session_idle_seconds=_hours(env, "XINMIAO_SESSION_IDLE_HOURS", 4),
         debug=env.get("XINMIAO_DEBUG", "") in {"1", "true", "yes"},
+        database_busy_seconds=_busy_seconds(env),
     )
 
 

@@ -29,6 +29,10 @@ class School(Table, tablename="school"):
     region = ForeignKey(
         references=Region, target_column="code", null=True, default=None, index=True, on_delete=OnDelete.restrict
     )
+    # the school's contact (联系人) for the office; the phone encrypted like members' phones
+    contact_name = Varchar(length=50, default="")
+    contact_phone_enc = Text(null=True, default=None)
+    contact_phone_masked = Varchar(length=20, default="")
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
@@ -50,6 +54,8 @@ class User(Table, tablename="app_user"):
     locked_until = Timestamptz(null=True, default=None)
     last_login_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
+    # carried by access tokens and page sessions; +1 revokes them all (app.revocation)
+    token_version = Integer(default=0)
 
 
 class AuditLog(Table, tablename="audit_log"):

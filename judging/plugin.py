@@ -19,8 +19,8 @@ from judging.panels import controllers as panels_api
 from judging.panels import pages as panels_pages
 from judging.results import controllers as results_api
 from judging.results import live as results_live
-from judging.results import stage as results_stage
 from judging.results import pages as results_pages
+from judging.results import stage as results_stage
 from judging.scoring import controllers as scoring_api
 from judging.scoring import pages as scoring_pages
 

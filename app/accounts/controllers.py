@@ -10,6 +10,8 @@ from litestar import Controller, Request, get, post
 from app.accounts import services as accounts
 from app.accounts.schemas import (
     AccessTokenOut,
+    ActiveOut,
+    DeactivateIn,
     LoginIn,
     PasswordIn,
     TemporaryPasswordOut,
@@ -29,10 +31,11 @@ class AuthApi(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/login", status_code=200, responses=responses(401, 429))
+    @post("/login", status_code=200, responses=responses(401, 403, 429))
     async def login(self, request: Request, data: LoginIn) -> TokenOut:
         """Exchange user name and password for a signed, expiring bearer token (401 wrong name
-        or password, 429 too many failed attempts)."""
+        or password; 403 deactivated account; 429 while this address must wait after repeated
+        failures for this account, with ``Retry-After`` in seconds and a message saying how long)."""
         principal = await accounts.authenticate(data.username, data.password, client_address(request))
         from app.settings import get_settings
 
@@ -70,6 +73,18 @@ class UserApi(Controller):
     async def reset(self, request: Request, user_id: int) -> TemporaryPasswordOut:
         """Set a temporary password the user must change at the next log-in."""
         return TemporaryPasswordOut(temporary_password=await accounts.reset_password(user_of(request), user_id))
+
+    @post("/{user_id:int}/deactivate", status_code=200, responses=responses(401, 403, 404, 422))
+    async def deactivate(self, request: Request, user_id: int, data: DeactivateIn | None = None) -> ActiveOut:
+        """Deactivate an account: every access token and page session of it stops at once and
+        its log-ins are refused (403 with a message saying so). Audited with the optional ``reason``."""
+        reason = data.reason if data else None
+        return answer(ActiveOut, await accounts.set_active(user_of(request), user_id, False, reason))
+
+    @post("/{user_id:int}/reactivate", status_code=200, responses=responses(401, 403, 404))
+    async def reactivate(self, request: Request, user_id: int) -> ActiveOut:
+        """Let a deactivated account log in again (tokens issued before stay revoked)."""
+        return answer(ActiveOut, await accounts.set_active(user_of(request), user_id, True))
 
 
 def api_routes() -> list[Any]:

@@ -16,7 +16,7 @@ from app.i18n import LOCALES, _
 from app.plugins import registry
 from app.schools import services as schools
 from app.tables import ROLES
-from app.web import attempt, client_address, error_message, flash, form_value, redirect, render, user_of
+from app.web import attempt, client_address, error_message, flash, form_value, redirect, render, sessions, user_of
 from app.web.auth import SESSION_KEY, logged_in, organizer_only
 
 
@@ -43,7 +43,7 @@ class AuthPages(Controller):
         try:
             principal = await accounts.authenticate(username, form.get("password") or "", client_address(request))
         except ServiceError as exc:
-            return render(
+            page = render(
                 request,
                 "app/accounts/login.html",
                 status_code=exc.status_code if exc.status_code != 403 else 401,
@@ -51,7 +51,10 @@ class AuthPages(Controller):
                 next=target,
                 username=username,
             )
-        request.set_session({SESSION_KEY: principal.to_claims()})
+            if getattr(exc, "retry_after", None):
+                page.headers["Retry-After"] = str(exc.retry_after)  # type: ignore[attr-defined]
+            return page
+        sessions.begin(request, {SESSION_KEY: principal.to_claims()})  # a new session id: no fixation
         if principal.must_change_password:
             return redirect("/password")
         return redirect(target)
@@ -77,7 +80,8 @@ class AuthPages(Controller):
         except ServiceError as exc:
             return render(request, "app/accounts/password.html", status_code=exc.status_code, error=exc.message)
         principal = await accounts.load_principal(user.id)
-        request.set_session({SESSION_KEY: principal.to_claims()})
+        # every other session and token of the account has just been revoked; this one starts afresh
+        sessions.begin(request, {SESSION_KEY: principal.to_claims()} if principal else {})
         flash(request, _("密码已修改。"))
         return redirect("/")
 
@@ -94,7 +98,7 @@ class AuthPages(Controller):
             return render(
                 request, "app/accounts/login_code.html", status_code=exc.status_code, code=code, error=exc.message
             )
-        request.set_session({SESSION_KEY: principal.to_claims()})
+        sessions.begin(request, {SESSION_KEY: principal.to_claims()})
         return redirect("/")
 
     @get("/lang/{code:str}")
@@ -175,6 +179,22 @@ class UserPages(Controller):
             flash(
                 request, _("密码已重置。临时密码：{password}（请当面或电话告知本人，登录后须修改）", password=temporary)
             )
+        return redirect("/users/")
+
+    @post("/{user_id:int}/deactivate")
+    async def deactivate(self, request: Request, user_id: int) -> Any:
+        """Deactivate an account: its tokens and sessions stop at once, its log-ins are refused."""
+        form = await request.form()
+        await attempt(
+            request,
+            accounts.set_active(user_of(request), user_id, False, form_value(form, "reason")),
+            _("账号已停用：该账号的所有登录已立即失效，且不能再登录。"),
+        )
+        return redirect("/users/")
+
+    @post("/{user_id:int}/reactivate")
+    async def reactivate(self, request: Request, user_id: int) -> Any:
+        await attempt(request, accounts.set_active(user_of(request), user_id, True), _("账号已重新启用。"))
         return redirect("/users/")
 
 

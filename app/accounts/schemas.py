@@ -69,3 +69,17 @@ class UserListItem(UserOut):
 
 class TemporaryPasswordOut(msgspec.Struct):
     temporary_password: str
+
+
+class DeactivateIn(msgspec.Struct):
+    """Why an account is deactivated (optional; kept in the audit log)."""
+
+    reason: str | None = None
+
+
+class ActiveOut(msgspec.Struct):
+    """An account after deactivation or reactivation."""
+
+    id: int
+    username: str
+    is_active: bool

@@ -3,27 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 from functools import lru_cache
 
-from app import audit
+from app import audit, revocation
 from app.errors import Conflict, Forbidden, NotAuthenticated, NotFound, TooManyRequests, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
 from app.regions.services import resolve_region
 from app.security import hash_password, verify_password
-from app.stores import increment, peek
+from app.stores import clear_attempts, increment, peek, reserve_attempt
 from app.tables import ROLES, LoginCode, School, User
 from app.times import now
 
-# Per account: after MAX_FAILURES wrong passwords in a row the account is locked for
-# LOCK_MINUTES (doubling with each further failure, capped at MAX_LOCK_MINUTES).
-MAX_FAILURES = 5
-LOCK_MINUTES = 5
-MAX_LOCK_MINUTES = 60
-# Per address: deliberately loose, a whole venue shares one address.
+# Log-in throttling is keyed by account AND source address (see :func:`authenticate`): from one
+# address an account gets FREE_FAILURES wrong passwords, then each further attempt from there
+# waits LOCK_SECONDS, doubling with every failure, at most MAX_LOCK_SECONDS ("a few minutes":
+# nobody can keep the right password out for longer). Other addresses are not affected, so an
+# attacker cannot lock the organizer out, and a venue sharing one address is not locked out of
+# other accounts.
+FREE_FAILURES = 5
+LOCK_SECONDS = 60
+MAX_LOCK_SECONDS = 5 * 60
+FAILURE_WINDOW_SECONDS = 60 * 60  # failures are forgotten an hour after the last one
+# An address sending many failures (password spraying across accounts) only tightens the
+# per-account allowance from that address; it never refuses a right password by itself.
 ADDRESS_MAX_FAILURES = 200
 ADDRESS_WINDOW_SECONDS = 15 * 60
+NOISY_FREE_FAILURES = 2
 MIN_PASSWORD_LENGTH = 8
 
 ROLE_LABELS = {
@@ -52,47 +60,113 @@ def principal_of(row: dict) -> Principal:
         city=row.get("city"),
         must_change_password=bool(row.get("must_change_password")),
         region_code=row.get("region"),
+        token_version=int(row.get("token_version") or 0),
     )
+
+
+def wait_text(seconds: float) -> str:
+    """How long to wait, in words: ``"45 秒"`` under a minute, else ``"3 分钟"`` (whole minutes, rounded up)."""
+    seconds = max(1, math.ceil(seconds))
+    if seconds < 60:
+        return _("{n} 秒", n=seconds)
+    return _("{n} 分钟", n=math.ceil(seconds / 60))
+
+
+def _attempt_key(username: str, user: User | None, address: str | None) -> str:
+    # the token version is part of the key: a password reset starts every address afresh
+    version = user.token_version if user is not None else 0
+    return f"login:{username.lower()}:{version}:{address or '-'}"
 
 
 async def authenticate(username: str, password: str, address: str | None) -> Principal:
-    """Check a log-in.
+    """Check a log-in from ``address`` (the client's IP address).
 
-    Returns the :class:`Principal`. Raises :class:`TooManyRequests` (429) while the
-    account is locked after repeated failures or the address exceeds its loose limit,
-    and :class:`NotAuthenticated` (401) for a wrong user name or password.
+    Returns the :class:`Principal`. Each attempt is counted before the password is checked,
+    atomically (:func:`app.stores.reserve_attempt`: Redis when configured), per account and
+    address, so of 50 concurrent guesses exactly :data:`FREE_FAILURES` are checked. Raises
+    :class:`TooManyRequests` (429, ``retry_after`` seconds, a message saying how long) while
+    this address must wait for this account, :class:`NotAuthenticated` (401) for a wrong user
+    name or password (every wrong password also adds one to ``User.failed_logins`` in one
+    atomic ``UPDATE ... SET failed_logins = failed_logins + 1``, shown to organizers), and
+    :class:`Forbidden` (403) for a deactivated account given its right password (a wrong one
+    gets the usual 401, so deactivation reveals nothing without the password).
     """
     username = (username or "").strip()
-    address_key = f"login-fail:{address or '-'}"
-    if await peek(address_key) >= ADDRESS_MAX_FAILURES:
-        raise TooManyRequests(_("此网络地址登录失败次数过多，请 15 分钟后再试。"))
     user = await User.objects().where(User.username == username).first()
-    if user is not None and user.locked_until and user.locked_until > now():
-        minutes = max(1, int((user.locked_until - now()).total_seconds() // 60) + 1)
+    address_key = f"login-fail:{address or '-'}"
+    noisy = await peek(address_key) >= ADDRESS_MAX_FAILURES
+    key = _attempt_key(username, user, address)
+    attempt = await reserve_attempt(
+        key,
+        free=NOISY_FREE_FAILURES if noisy else FREE_FAILURES,
+        base_delay=LOCK_SECONDS,
+        max_delay=MAX_LOCK_SECONDS,
+        window=FAILURE_WINDOW_SECONDS,
+    )
+    if not attempt.number:
         raise TooManyRequests(
-            _("密码连续输错次数过多，账号已暂时锁定，请 {minutes} 分钟后再试，或请组委会重置密码。", minutes=minutes)
+            _(
+                "密码连续输错次数过多，此账号在本网络地址上暂时不能登录，请 {wait}后再试；忘记密码请组委会重置。",
+                wait=wait_text(attempt.wait),
+            ),
+            retry_after=math.ceil(attempt.wait),
         )
     # an unknown user name costs the same hash check, so timing does not reveal which names exist
     valid = verify_password(user.password_hash if user is not None else _dummy_hash(), password or "")
-    if user is None or not user.is_active or not valid:
+    if user is None or not valid:
         await increment(address_key, ADDRESS_WINDOW_SECONDS)
         if user is not None:
-            failures = user.failed_logins + 1
-            values = {User.failed_logins: failures}
-            if failures >= MAX_FAILURES:
-                minutes = min(LOCK_MINUTES * 2 ** (failures - MAX_FAILURES), MAX_LOCK_MINUTES)
-                values[User.locked_until] = now() + dt.timedelta(minutes=minutes)
-            await User.update(values).where(User.id == user.id)
+            values: dict = {User.failed_logins: User.failed_logins + 1}
+            if attempt.locked_until:
+                values[User.locked_until] = dt.datetime.fromtimestamp(attempt.locked_until, dt.timezone.utc)
+            await User.update(values).where(User.id == user.id)  # one atomic UPDATE: x = x + 1
         raise NotAuthenticated(_("用户名或密码不正确。"))
+    await clear_attempts(key)
+    if not user.is_active:
+        raise Forbidden(_("此账号已被组委会停用，不能登录；如有疑问请联系组委会。"))
     await User.update({User.failed_logins: 0, User.locked_until: None, User.last_login_at: now()}).where(
         User.id == user.id
     )
+    revocation.remember(user.id, revocation.Version(user.token_version, True))
     return principal_of(user.to_dict())
 
 
+async def _token_version(user_id: int) -> revocation.Version:
+    row = await User.select(User.token_version, User.is_active).where(User.id == user_id).first()
+    if row is None:
+        return revocation.GONE
+    return revocation.Version(int(row["token_version"] or 0), bool(row["is_active"]))
+
+
+revocation.set_loader(_token_version)
+
+
+async def bump_token_version(user_id: int, **values: object) -> revocation.Version:
+    """Add one to the user's token version in one ``UPDATE ... RETURNING`` (revoking every
+    access token and page session issued before), setting the other ``User`` columns named in
+    ``values`` (``is_active=False``, ``password_hash=...``) in the same statement, and make it
+    known at once (:func:`app.revocation.publish`: this worker, and every worker through Redis).
+    Returns the new :class:`~app.revocation.Version` (``GONE`` for an unknown user)."""
+    changes = {getattr(User, name): value for name, value in values.items()}
+    rows = (
+        await User.update({User.token_version: User.token_version + 1, **changes})
+        .where(User.id == user_id)
+        .returning(User.token_version, User.is_active)
+    )
+    if not rows:
+        return revocation.GONE
+    version = revocation.Version(int(rows[0]["token_version"]), bool(rows[0]["is_active"]))
+    await revocation.publish(user_id, version)
+    return version
+
+
 async def load_principal(user_id: int) -> Principal | None:
+    """The active account ``user_id`` as a :class:`Principal` (with its current token version), or ``None``."""
     row = await User.select().where((User.id == user_id) & (User.is_active.eq(True))).first()
-    return principal_of(row) if row else None
+    if not row:
+        return None
+    revocation.remember(user_id, revocation.Version(int(row["token_version"] or 0), True))
+    return principal_of(row)
 
 
 COMMON_PASSWORDS = {
@@ -223,7 +297,12 @@ async def list_users() -> list[dict]:
 
 
 async def change_password(actor: Principal, current_password: str, new_password: str) -> None:
-    """The caller changes their own password (also clears a forced change)."""
+    """The caller changes their own password (also clears a forced change). Every access token
+    and page session of the account issued before stops working at once (the token version
+    goes up); the caller's page or API answer carries a fresh one.
+
+    Raises :class:`ValidationFailed` for a wrong current password or a weak or unchanged new one,
+    :class:`NotFound` if the account is gone."""
     user = await User.objects().where(User.id == actor.id).first()
     if user is None:
         raise NotFound(_("账号不存在。"))
@@ -232,31 +311,62 @@ async def change_password(actor: Principal, current_password: str, new_password:
     if new_password == current_password:
         raise ValidationFailed(_("新密码不能与当前密码相同。"))
     _check_password_strength(new_password, actor.username)
-    await User.update({User.password_hash: hash_password(new_password), User.must_change_password: False}).where(
-        User.id == actor.id
-    )
+    await bump_token_version(actor.id, password_hash=hash_password(new_password), must_change_password=False)
     await audit.record(actor, "user.password_change", "user", actor.id, summary=actor.username)
 
 
 async def reset_password(actor: Principal, user_id: int) -> str:
     """An organizer resets a user's password. Returns the new temporary password; the
-    user must change it at the next log-in. Also lifts a log-in lock."""
+    user must change it at the next log-in. Lifts log-in delays and revokes every access
+    token and page session of the account at once."""
     if not actor.is_organizer:
         raise Forbidden(_("只有组委会可以重置密码。"))
     user = await User.objects().where(User.id == user_id).first()
     if user is None:
         raise NotFound(_("账号不存在。"))
     temporary = secrets.token_urlsafe(9)
-    await User.update(
-        {
-            User.password_hash: hash_password(temporary),
-            User.must_change_password: True,
-            User.failed_logins: 0,
-            User.locked_until: None,
-        }
-    ).where(User.id == user_id)
+    await bump_token_version(
+        user_id,
+        password_hash=hash_password(temporary),
+        must_change_password=True,
+        failed_logins=0,
+        locked_until=None,
+    )
     await audit.record(actor, "user.password_reset", "user", user_id, summary=user.username)
     return temporary
+
+
+async def set_active(actor: Principal, user_id: int, active: bool, reason: str | None = None) -> dict:
+    """An organizer deactivates (``active=False``) or reactivates an account. Deactivation
+    revokes every access token and page session of the account at once and refuses its
+    log-ins (with a message saying so); reactivation lets it log in again (old tokens stay
+    revoked). Audited with the optional ``reason``.
+
+    Returns ``{"id", "username", "is_active"}``. Raises :class:`Forbidden` for a non-organizer,
+    :class:`NotFound` for an unknown account, :class:`ValidationFailed` when an organizer tries
+    to deactivate their own account."""
+    if not actor.is_organizer:
+        raise Forbidden(_("只有组委会可以停用或启用账号。"))
+    user = await User.select(User.id, User.username, User.is_active).where(User.id == user_id).first()
+    if user is None:
+        raise NotFound(_("账号不存在。"))
+    if not active and user_id == actor.id:
+        raise ValidationFailed(
+            _("不能停用自己正在使用的账号。"),
+            errors=[{"field": "user_id", "message": _("不能停用自己正在使用的账号。")}],
+        )
+    reason = (reason or "").strip()
+    if bool(user["is_active"]) != active:
+        await bump_token_version(user_id, is_active=active)
+        await audit.record(
+            actor,
+            "user.reactivate" if active else "user.deactivate",
+            "user",
+            user_id,
+            summary=user["username"],
+            reason=reason,
+        )
+    return {"id": user_id, "username": user["username"], "is_active": active}
 
 
 LOGIN_CODE_MINUTES = 10

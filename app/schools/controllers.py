@@ -36,10 +36,14 @@ class SchoolApi(Controller):
         return answer(SchoolOut, await schools.update_school(user_of(request), school_id, given_fields(data)))
 
     @post("/import", guards=[organizer_only], status_code=201, responses=responses(401, 403, 413, 422))
-    async def import_(self, request: Request) -> SchoolImportOut:
-        """Multipart field ``file``: a workbook with 学校代码, 学校名称, 所属市县."""
+    async def import_(self, request: Request, create_accounts: bool = False) -> SchoolImportOut:
+        """Multipart field ``file``: a workbook with 学校代码, 学校名称, 所属市县 (and optionally
+        联系人, 联系电话). ``?create_accounts=true`` makes a coordinator account for every imported
+        school without one and answers their initial passwords (shown once; changed at first log-in)."""
         data = await upload_bytes(request)
-        return answer(SchoolImportOut, await schools.import_schools(user_of(request), data))
+        return answer(
+            SchoolImportOut, await schools.import_schools(user_of(request), data, create_accounts=create_accounts)
+        )
 
 
 def api_routes() -> list[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -9,7 +10,7 @@ from litestar import Controller, Request, get, post
 from app.errors import ServiceError
 from app.i18n import _
 from app.schools import services as schools
-from app.web import flash, form_value, redirect, render, upload_bytes, user_of
+from app.web import flash, form_bool, form_value, redirect, render, upload_bytes, user_of
 from app.web.auth import organizer_only, requires
 
 
@@ -64,8 +65,11 @@ class SchoolPages(Controller):
 
     @post("/import", guards=[organizer_only])
     async def import_(self, request: Request) -> Any:
+        form = await request.form()
         try:
-            result = await schools.import_schools(user_of(request), await upload_bytes(request))
+            result = await schools.import_schools(
+                user_of(request), await upload_bytes(request), create_accounts=form_bool(form, "create_accounts")
+            )
         except ServiceError as exc:
             rows = await schools.list_schools(user_of(request))
             return render(
@@ -79,8 +83,17 @@ class SchoolPages(Controller):
                 import_error=exc.message,
                 import_errors=exc.errors,
             )
-        flash(request, _("导入完成：新增 {created} 所，更新 {updated} 所。", **result))
-        return redirect("/schools/")
+        message = _(
+            "导入完成：新增 {created} 所，更新 {updated} 所。", created=result["created"], updated=result["updated"]
+        )
+        if not result["accounts"]:
+            flash(request, message)
+            return redirect("/schools/")
+        # the initial passwords exist only in this answer: shown and printable once, never stored
+        workbook = base64.b64encode(schools.handout_workbook(result["accounts"])).decode()
+        return render(
+            request, "app/schools/handout.html", message=message, accounts=result["accounts"], workbook=workbook
+        )
 
 
 def page_routes() -> list[Any]:

@@ -28,8 +28,21 @@ class SchoolOut(msgspec.Struct):
     name: str
     city: str | None
     region_code: str | None
+    contact_name: str = ""
+    contact_phone_masked: str = ""  # 138****5678: the full number is never listed
+
+
+class NewAccount(msgspec.Struct):
+    """A coordinator account made by the import: the initial password appears only here."""
+
+    school_code: str
+    school_name: str
+    contact_name: str
+    username: str
+    password: str
 
 
 class SchoolImportOut(msgspec.Struct):
     created: int
     updated: int
+    accounts: list[NewAccount] = []

@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+import secrets
 from typing import Any
 
 from app import audit, times
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.exports.workbook import clean_text, find_table, open_workbook
+from app.exports.workbook import clean_text, find_table, open_workbook, phone_text, workbook_bytes, write_table
 from app.i18n import _
 from app.principal import Principal
 from app.region_codes import REGION_NAMES, region_code_of
 from app.regions.services import list_regions, match_region, region_error, resolve_region
+from app.security import encrypt_pii, hash_password, mask_phone
 from app.tables import School, User
 
 # the 19 cities and counties of Hainan province (demo data and the city drop-down);
 # codes and the rest live in app.region_codes
 HAINAN_CITIES = REGION_NAMES
 SCHOOL_COLUMNS = ("学校代码", "学校名称", "所属市县")
+CONTACT_COLUMNS = ("联系人", "联系电话")  # optional
+# initial passwords printed on the handout: no 0/O, 1/l/I that a teacher could misread
+PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+INITIAL_PASSWORD_LENGTH = 10
+
+
+def initial_password() -> str:
+    """A random initial password for the handout (letters and digits, at least one of each)."""
+    while True:
+        value = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(INITIAL_PASSWORD_LENGTH))
+        if any(c.isdigit() for c in value) and any(c.isalpha() for c in value):
+            return value
 
 
 def _clean(data: dict[str, Any]) -> tuple[str, str, str]:
@@ -57,6 +73,8 @@ def school_out(row: dict[str, Any]) -> dict[str, Any]:
         "name": row["name"],
         "city": row["city"],
         "region_code": row.get("region"),
+        "contact_name": row.get("contact_name") or "",
+        "contact_phone_masked": row.get("contact_phone_masked") or "",
     }
 
 
@@ -120,8 +138,9 @@ async def get_school(actor: Principal, school_id: int) -> dict[str, Any]:
 async def list_schools(actor: Principal, city: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
     """Schools the caller may see (organizer: all; city: its own; school: itself),
     optionally filtered by ``city`` (a region's name, short name or code) and a name/code
-    search ``q``; sorted by region (the province's order), code."""
-    query = School.select().order_by(School.region).order_by(School.city).order_by(School.code)
+    search ``q``; sorted in the province's administrative order of regions (``Region.sort_order``,
+    as the dashboard lists them), then code; schools without a region last, on both engines."""
+    query = School.select(School.all_columns(), School.region.sort_order.as_alias("region_order"))
     where = None
     if actor.role == "city":
         if not actor.region_code:
@@ -138,25 +157,38 @@ async def list_schools(actor: Principal, city: str | None = None, q: str | None 
         where = cond if where is None else where & cond
     if where is not None:
         query = query.where(where)
-    return [school_out(r) for r in await query]
+    rows = await query
+    rows.sort(key=lambda r: (r["region_order"] is None, r["region_order"] or 0, r["city"] or "", r["code"]))
+    return [school_out(r) for r in rows]
 
 
-async def import_schools(actor: Principal, data: bytes) -> dict[str, int]:
-    """Import schools from a workbook with columns 学校代码, 学校名称, 所属市县 (header found
-    by name, a title row above allowed). Existing codes are updated, new ones created.
-    All-or-nothing: returns ``{"created", "updated"}`` or raises :class:`ValidationFailed`
-    with ``errors = [{"row", "column", "message"}]`` and stores nothing."""
+async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool = False) -> dict[str, Any]:
+    """Import schools from a workbook with columns 学校代码, 学校名称, 所属市县 and optionally
+    联系人, 联系电话 (header found by name, a title row above allowed). Existing codes are
+    updated, new ones created. With ``create_accounts`` every imported school that has no
+    coordinator account gets one: user name = the school code in lower case, a random initial
+    password (:func:`initial_password`) that must be changed at the first log-in.
+
+    All-or-nothing: returns ``{"created", "updated", "accounts": [{"school_code",
+    "school_name", "contact_name", "username", "password"}]}`` (the passwords exist only in
+    this answer, for the handout; only their hashes are stored) or raises
+    :class:`ValidationFailed` with ``errors = [{"row", "column", "message"}]`` and stores nothing."""
     if not actor.is_organizer:
         raise Forbidden(_("只有组委会可以导入学校。"))
     wb = open_workbook(data)
     try:
-        table = find_table(wb, SCHOOL_COLUMNS)
+        table = find_table(wb, SCHOOL_COLUMNS, CONTACT_COLUMNS)
         errors: list[dict[str, Any]] = []
         parsed: dict[str, tuple[int, str, str]] = {}
+        contacts: dict[str, tuple[str, str]] = {}
         regions = await list_regions()
         region_of: dict[str, str] = {}
         for number, values in table.rows:
-            cell = lambda h: values[table.columns[h]] if table.columns[h] < len(values) else None  # noqa: E731
+
+            def cell(h: str) -> Any:
+                column = table.columns.get(h)
+                return values[column] if column is not None and column < len(values) else None
+
             code, name, city = (
                 clean_text(cell("学校代码")).upper(),
                 clean_text(cell("学校名称")),
@@ -171,6 +203,20 @@ async def import_schools(actor: Principal, data: bytes) -> dict[str, int]:
                             "message": _("第 {row} 行“{column}”为空，请填写。", row=number, column=header),
                         }
                     )
+            contact = clean_text(cell("联系人"))[:50]
+            phone = phone_text(cell("联系电话"))
+            if phone and not re.fullmatch(r"1\d{10}|0\d{9,11}", phone):
+                errors.append(
+                    {
+                        "row": number,
+                        "column": "联系电话",
+                        "message": _(
+                            "第 {row} 行联系电话“{phone}”不是有效的手机号（11 位）或带区号的座机号。",
+                            row=number,
+                            phone=phone,
+                        ),
+                    }
+                )
             if code and code in parsed:
                 errors.append(
                     {
@@ -186,6 +232,7 @@ async def import_schools(actor: Principal, data: bytes) -> dict[str, int]:
                 else:
                     parsed[code] = (number, name, region["name"])
                     region_of[code] = region["code"]
+                    contacts[code] = (contact, phone)
     finally:
         wb.close()
     errors.sort(key=lambda e: e["row"] or 0)
@@ -196,13 +243,75 @@ async def import_schools(actor: Principal, data: bytes) -> dict[str, int]:
     if not parsed:
         raise ValidationFailed(_("表中没有学校数据。"))
 
-    async def work() -> dict[str, int]:
+    has_contacts = "联系人" in table.columns or "联系电话" in table.columns
+    usernames = {code: code.lower() for code in parsed}
+    accounts: list[dict[str, str]] = []
+    hashes: dict[str, str] = {}
+    if create_accounts:
+        taken = {
+            r["username"] for r in await User.select(User.username).where(User.username.is_in(list(usernames.values())))
+        }
+        covered = {
+            r["code"]
+            for r in await School.select(School.code).where(
+                School.code.is_in(list(parsed))
+                & School.id.is_in(
+                    [
+                        r["school"]
+                        for r in await User.select(User.school).where(
+                            (User.role == "school") & User.school.is_not_null()
+                        )
+                    ]
+                    or [0]
+                )
+            )
+        }
+        clash = [c for c in parsed if c not in covered and usernames[c] in taken]
+        if clash:
+            raise ValidationFailed(
+                _(
+                    "用户名已被其他账号使用，未导入任何学校：{names}。请先改名或删除这些账号。",
+                    names="、".join(usernames[c] for c in clash),
+                ),
+                errors=[
+                    {"row": parsed[c][0], "column": "学校代码", "message": _("用户名“{u}”已被使用。", u=usernames[c])}
+                    for c in clash
+                ],
+            )
+        for code in parsed:
+            if code not in covered:
+                accounts.append(
+                    {
+                        "school_code": code,
+                        "school_name": parsed[code][1],
+                        "contact_name": contacts[code][0],
+                        "username": usernames[code],
+                        "password": initial_password(),
+                    }
+                )
+        # argon2 releases the GIL: hash on both cores instead of one after another
+        digests = await asyncio.gather(*(asyncio.to_thread(hash_password, a["password"]) for a in accounts))
+        hashes = {a["username"]: d for a, d in zip(accounts, digests)}
+
+    def contact_values(code: str) -> dict[Any, Any]:
+        if not has_contacts:
+            return {}
+        name, phone = contacts[code]
+        return {
+            School.contact_name: name,
+            School.contact_phone_enc: encrypt_pii(phone) if phone else None,
+            School.contact_phone_masked: mask_phone(phone),
+        }
+
+    async def work() -> dict[str, Any]:
         existing = {
             r["code"]: r["id"]
             for r in await School.select(School.id, School.code).where(School.code.is_in(list(parsed)))
         }
         new = [
-            School(code=c, name=n, city=ci, region=region_of[c])
+            School(
+                code=c, name=n, city=ci, region=region_of[c], **{k._meta.name: v for k, v in contact_values(c).items()}
+            )
             for c, (_row, n, ci) in parsed.items()
             if c not in existing
         ]
@@ -210,19 +319,60 @@ async def import_schools(actor: Principal, data: bytes) -> dict[str, int]:
             await School.insert(*new)
         for code, school_id in existing.items():
             _row, name, city = parsed[code]
-            await School.update({School.name: name, School.city: city, School.region: region_of[code]}).where(
-                School.id == school_id
+            await School.update(
+                {School.name: name, School.city: city, School.region: region_of[code], **contact_values(code)}
+            ).where(School.id == school_id)
+        if accounts:
+            ids = {
+                r["code"]: r["id"]
+                for r in await School.select(School.id, School.code).where(
+                    School.code.is_in([a["school_code"] for a in accounts])
+                )
+            }
+            await User.insert(
+                *[
+                    User(
+                        username=a["username"],
+                        password_hash=hashes[a["username"]],
+                        role="school",
+                        display_name=a["school_name"][:100],
+                        school=ids[a["school_code"]],
+                        must_change_password=True,
+                    )
+                    for a in accounts
+                ]
             )
         await audit.record(
             actor,
             "school.import",
             "school",
             None,
-            summary=_("导入学校：新增 {a}，更新 {b}", a=len(new), b=len(existing)),
+            summary=_(
+                "导入学校：新增 {a}，更新 {b}，新建学校管理员账号 {c}", a=len(new), b=len(existing), c=len(accounts)
+            ),
         )
-        return {"created": len(new), "updated": len(existing)}
+        return {"created": len(new), "updated": len(existing), "accounts": accounts}
 
     return await write_transaction(work)
+
+
+def handout_workbook(accounts: list[dict[str, str]]) -> bytes:
+    """The coordinator accounts of an import as a workbook for the office (学校代码, 学校名称,
+    联系人, 用户名, 初始密码), every cell written by the safe writer."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "学校管理员账号"
+    headers = ["学校代码", "学校名称", "联系人", "用户名", "初始密码"]
+    write_table(
+        ws,
+        headers,
+        [[a["school_code"], a["school_name"], a["contact_name"], a["username"], a["password"]] for a in accounts],
+        text_columns=headers,
+        widths={"学校名称": 30},
+    )
+    return workbook_bytes(wb)
 
 
 async def cities() -> list[str]:

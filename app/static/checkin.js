@@ -58,6 +58,8 @@
   var RECENT_MAX = 30;
   var CREDENTIAL_TEXT = "XM[A-Z2-7018]{24}";   // the server also reads 0/1/8 as O/I/B
   var CREDENTIAL = new RegExp("^" + CREDENTIAL_TEXT + "$");
+  // typed by hand: one character short or over is sent too, the server tells a typo from a forgery
+  var TYPED_CREDENTIAL = /^XM[A-Z2-7018]{23,25}$/;
   var NON_ASCII = /[^\x00-\x7f]/;
   var BAD = {revoked: 1, wrong_event: 1, invalid: 1, ime: 1};
   var EVENT_OFFSET_MIN = 8 * 60;   // Asia/Shanghai, no daylight saving time
@@ -461,6 +463,10 @@
       setAuth(false);
       entry.state = "invalid";
       entry.message = (res.body && res.body.detail) || M.notCredential;
+      var extra = (res.body && res.body.extra) || {};
+      if (extra.problem === "mistyped" && item.source === "manual-entry" && wasFresh) {
+        retype(item.token, extra.position, extra.fix);   // still "invalid"; the message says which character
+      }
     } else {
       // not answered (offline, timeout, 5xx) or logged out: stays on the device, amber
       if (res.kind === "auth") setAuth(true);
@@ -544,7 +550,7 @@
       if (!composedThisScan) showIme(false);   // an input method that let this scan through is still on
       composedThisScan = false;
     }
-    if (!CREDENTIAL.test(text)) {
+    if (!CREDENTIAL.test(text) && !(source === "manual-entry" && TYPED_CREDENTIAL.test(text))) {
       localReject("invalid", textHint(raw), M.notCredential);
       return false;
     }
@@ -688,6 +694,15 @@
   // still types); 手动输入凭证 switches to a normal field with the keyboard and back.
   var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
   var manualToggle = $("manual-toggle");
+  /* A typed code the server found mistyped: back in the manual field with the character to
+     check selected (two for a swap), or the caret where one is missing. */
+  function retype(text, position, fix) {
+    if (!manualMode) setManual(true);
+    input.value = text;
+    var start = position - 1, end = fix === "insert" ? start : fix === "swap" ? start + 2 : start + 1;
+    try { input.focus(); input.setSelectionRange(start, end); } catch (e) { /* keep the text */ }
+  }
+
   function setManual(on) {
     manualMode = !!on;
     root.classList.toggle("manual-entry", manualMode);
@@ -892,6 +907,10 @@
     }).catch(function () { clearTimeout(timer); if (seq === searchSeq) searchMessage(M.searchOffline); });
   }
   function refreshSearch() { if (searchInput.value.trim()) search(); }
+  /* Back online: an "offline, cannot search" message goes, and the search it stopped runs. */
+  window.addEventListener("online", function () {
+    if (searchMsg.textContent === M.searchOffline) { searchMessage(""); refreshSearch(); }
+  });
   searchInput.addEventListener("input", function () { clearTimeout(searchTimer); searchTimer = setTimeout(search, 250); });
   searchInput.addEventListener("keydown", function (e) {
     if (e.key === "Enter" || e.keyCode === 13) { e.preventDefault(); clearTimeout(searchTimer); search(); }

@@ -3,7 +3,9 @@
 A single ASGI middleware puts the caller in ``scope["user"]``: a :class:`Principal` or
 ``None``. API paths (``/api/``) accept only ``Authorization: Bearer`` tokens, which are
 signed and expiring and checked without a database query; pages accept only the session
-cookie, so CSRF protection (Litestar's CSRF middleware) covers every page form.
+cookie, so CSRF protection (Litestar's CSRF middleware) covers every page form. Both carry the
+account's token version, checked against :mod:`app.revocation`'s cache: a password change or
+reset, or deactivation, ends every token and session of that account at once.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Empty, Receive, Scope, Send
 
+from app import revocation
 from app.i18n import _, negotiate_locale, set_locale
 from app.principal import Principal
 from app.security import read_access_token
@@ -56,16 +59,20 @@ class LocaleAndUserMiddleware(ASGIMiddleware):
             if authorization[:7].lower() == "bearer ":
                 claims = read_access_token(authorization[7:].strip())
                 if claims:
-                    user = Principal.from_claims(claims)
+                    principal = Principal.from_claims(claims)
+                    if await revocation.valid(principal.id, principal.token_version):
+                        user = principal
         else:
             session = scope.get("session")
-            if isinstance(session, dict) and not session:
-                from litestar.types import Empty
-
-                scope["session"] = Empty  # an anonymous visit stores no session on the server
             data = session.get(SESSION_KEY) if isinstance(session, dict) else None
             if data:
-                user = Principal.from_claims(data)
+                principal = Principal.from_claims(data)
+                if await revocation.valid(principal.id, principal.token_version):
+                    user = principal
+                else:  # revoked (password changed or reset, account deactivated): the session ends
+                    session = {}
+            if isinstance(session, dict) and not session:
+                scope["session"] = Empty  # an anonymous visit stores no session on the server
         scope["user"] = user
         await next_app(scope, receive, send)
 

@@ -12,7 +12,8 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, ValidationException
 from litestar.response import Redirect
 
-from app.errors import ServiceError
+from app.db import is_busy, is_disconnect
+from app.errors import DatabaseUnavailable, ServiceError
 from app.i18n import DEFAULT_LOCALE, _, get_locale, negotiate_locale, set_locale
 from app.settings import get_settings
 
@@ -60,9 +61,10 @@ def service_error_handler(request: Request, exc: ServiceError) -> Response:
         body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.message, "extra": exc.extra}
         if exc.errors:
             body["errors"] = exc.errors
-        return Response(
-            body, status_code=exc.status_code, media_type=MediaType.JSON, headers={"cache-control": "no-store"}
-        )
+        headers = {"cache-control": "no-store"}
+        if getattr(exc, "retry_after", None):
+            headers["Retry-After"] = str(exc.retry_after)  # type: ignore[attr-defined]
+        return Response(body, status_code=exc.status_code, media_type=MediaType.JSON, headers=headers)
     return _error_page(request, exc.status_code, exc.message)
 
 
@@ -158,9 +160,44 @@ def _overflow(exc: BaseException | None) -> bool:
     return False
 
 
+def _unavailable(exc: BaseException | None) -> DatabaseUnavailable | BaseException | None:
+    """The busy or dropped database behind ``exc`` (itself or what it was raised from), if any:
+    :class:`DatabaseUnavailable`, SQLite's "database is locked"/"busy" from a query outside
+    :func:`app.db.write_transaction`, or a dropped PostgreSQL connection."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, DatabaseUnavailable) or is_busy(exc) or is_disconnect(exc):
+            return exc
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
+def unavailable_response(request: Request, exc: BaseException) -> Response:
+    """503 with a translated "busy, try again" and ``Retry-After`` (seconds): JSON for the API
+    and pages' JSON endpoints, an error page otherwise. Never the database's own words."""
+    _request_locale(request)
+    retry_after = exc.retry_after if isinstance(exc, DatabaseUnavailable) else 5
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    message = _("系统繁忙，请 {seconds} 秒后重试。", seconds=retry_after)
+    headers = {"retry-after": str(retry_after), "cache-control": "no-store"}
+    if _wants_json(request):
+        return Response(
+            {"status_code": 503, "detail": message, "extra": {"retry_after": retry_after}},
+            status_code=503,
+            media_type=MediaType.JSON,
+            headers=headers,
+        )
+    page = _error_page(request, 503, message)
+    page.headers.update(headers)
+    return page
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     if _overflow(exc):  # an id too large for the database cannot exist
         return http_error_handler(request, NotFoundException())
+    unavailable = _unavailable(exc)
+    if unavailable is not None:
+        return unavailable_response(request, unavailable)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     _request_locale(request)
     message = _(_HTTP_MESSAGES[500])

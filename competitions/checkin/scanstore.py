@@ -5,7 +5,10 @@ credential is current (``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on the un
 ``checkin_session_member_uq``: concurrent scans give exactly one row) and reads back the answer's
 details. PostgreSQL: a data-modifying CTE on an asyncpg pool of its own with asynchronous commit;
 SQLite: a persistent connection on the event loop, a waiting worker-thread connection when another
-writer holds the lock. Why, and the figures: docs/decisions/0002-checkin-scan-path.md.
+writer holds the lock, up to ``Settings.database_busy_seconds``; then 503 (``DatabaseUnavailable``).
+A dropped PostgreSQL connection sends the scan once more on a fresh one: the statement is safe
+to repeat (the unique index keeps one check-in; a repeat reads the first one back).
+Why, and the figures: docs/decisions/0002-checkin-scan-path.md.
 Everything else about check-in uses Piccolo (:mod:`competitions.checkin.services`).
 """
 
@@ -15,6 +18,7 @@ import asyncio
 import datetime as dt
 import sqlite3
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +26,8 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
-from app.db import current_engine
+from app.db import busy_seconds, current_engine, is_busy, is_disconnect
+from app.errors import DatabaseUnavailable
 from app.times import UTC
 from app.times import now as utc_now
 
@@ -143,8 +148,9 @@ class SQLiteScanStore:
     """Scans on one SQLite file: a loop-side connection that never waits and a thread-side
     connection that waits for the write lock (see the module docstring)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, busy_ms: int = 10_000) -> None:
         self.path = path
+        self.busy_ms = busy_ms
         self._fast = self._connect(busy_ms=0)
         self._fast.execute("PRAGMA wal_autocheckpoint=0")
         self._commits = 0
@@ -226,26 +232,39 @@ class SQLiteScanStore:
         connection has automatic checkpoints turned off so a scan never waits for one)."""
         with self._lock:
             if self._slow is None:
-                self._slow = self._connect(busy_ms=30_000)
+                self._slow = self._connect(busy_ms=self.busy_ms)
             try:
                 self._slow.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.OperationalError:
                 pass  # busy: the next one will do it
 
-    def _run_slow(self, args: tuple[Any, ...]) -> ScanRow:
+    def _run_slow(self, args: tuple[Any, ...], deadline: float) -> ScanRow:
         with self._lock:
             if self._slow is None:
-                self._slow = self._connect(busy_ms=30_000)
+                self._slow = self._connect(busy_ms=self.busy_ms)
+            # scans queue for this one thread: each waits only what is left of its own bound
+            left_ms = int((deadline - time.monotonic()) * 1000)
+            if left_ms <= 0:
+                raise sqlite3.OperationalError("database is locked")
+            self._slow.execute(f"PRAGMA busy_timeout={left_ms}")
             return self._run(self._slow, args)
 
     async def record(self, *args: Any) -> ScanRow:
+        """Record one scan (see :class:`ScanRow`). Raises :class:`DatabaseUnavailable` when
+        another writer holds the database longer than the busy bound."""
         try:
             return self._run(self._fast, args)
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
+            if not is_busy(exc):
                 raise
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._run_slow, args)
+        deadline = time.monotonic() + self.busy_ms / 1000
+        try:
+            return await loop.run_in_executor(self._executor, self._run_slow, args, deadline)
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            raise DatabaseUnavailable("database busy") from exc
 
     async def close(self) -> None:
         self._executor.shutdown(wait=True)
@@ -288,6 +307,25 @@ class PostgresScanStore:
         return self._own_pool
 
     async def record(self, *args: Any) -> ScanRow:
+        """Record one scan (see :class:`ScanRow`); a dropped connection (a terminated backend, a
+        restart, a failover) sends it once more on a fresh connection, then raises
+        :class:`DatabaseUnavailable`."""
+        try:
+            return await self._record(*args)
+        except Exception as exc:  # noqa: BLE001 - filtered
+            if not is_disconnect(exc):
+                raise
+        if self._own_pool is not None:  # the others most likely dropped too: replace each when next used
+            await self._own_pool.expire_connections()
+        await asyncio.sleep(0.2)
+        try:
+            return await self._record(*args)
+        except Exception as exc:  # noqa: BLE001 - filtered
+            if not is_disconnect(exc):
+                raise
+            raise DatabaseUnavailable("database connection lost") from exc
+
+    async def _record(self, *args: Any) -> ScanRow:
         (session_id, member_id, generation, scanned_at, device, staff_id, client_scan_id, method) = args
         pool = await self._pool()
         async with self._gate, pool.acquire() as conn:
@@ -341,7 +379,7 @@ def scan_store() -> SQLiteScanStore | PostgresScanStore:
     store = _stores.get(key)
     if store is None:
         if isinstance(engine, SQLiteEngine):
-            store = SQLiteScanStore(engine.connection_kwargs["database"])
+            store = SQLiteScanStore(engine.connection_kwargs["database"], busy_ms=int(busy_seconds() * 1000))
         else:
             store = PostgresScanStore(engine)
         _stores[key] = store

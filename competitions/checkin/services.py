@@ -396,8 +396,9 @@ async def scan(
     prefix = (token or "").strip()[:8]
     try:
         ref = read_credential(token)
-    except InvalidCredential:
-        if await CheckinSession.exists().where(CheckinSession.id == session_id):
+    except InvalidCredential as exc:
+        # a typo is not a forgery: nothing recorded, the scanner keeps the text for correcting
+        if exc.problem != "mistyped" and await CheckinSession.exists().where(CheckinSession.id == session_id):
             await _reject(
                 actor,
                 session_id,

@@ -14,7 +14,7 @@ from app.web.auth import logged_in, organizer_only
 from competitions.events import lifecycle
 from competitions.events import services as events
 from competitions.events.kinds import kind_codes, kind_labels
-from competitions.events.tables import DIVISIONS
+from competitions.events.tables import DIVISIONS, DOCUMENT_KIND_LABELS, DOCUMENT_KINDS
 from competitions.events.views import event_view
 
 
@@ -66,10 +66,11 @@ class EventPages(Controller):
             stage_index=TRACK.index(lifecycle.Stage(event["stage"]))
             if event["stage"] != lifecycle.Stage.UPCOMING
             else TRACK.index(lifecycle.Stage.OPEN),
-            categories=categories,
+            categories=context.pop("category_rows", None) or categories,
             kinds=kind_codes(),
             kind_labels=kind_labels(),
             divisions=DIVISIONS,
+            document_kinds=[(k, _(DOCUMENT_KIND_LABELS[k])) for k in DOCUMENT_KINDS],
             form=context.pop("form", None) or event,
             **context,
         )
@@ -92,8 +93,10 @@ class EventPages(Controller):
                 "min_team_size",
                 "max_team_size",
                 "max_advisers",
+                "min_advisers",
             )
         }
+        data["required_documents"] = [d for d in form.getall("required_documents", []) if isinstance(d, str)]
         data["city_review_required"] = form_bool(form, "city_review_required")
         data["divisions"] = [d for d in form.getall("divisions", []) if isinstance(d, str)]
         try:
@@ -154,6 +157,32 @@ class EventPages(Controller):
                 request, event_id, status_code=exc.status_code, category_form=data, category_error=exc.message
             )
         flash(request, _("已添加类别 {code} {name}。", code=category["code"], name=category["name"]))
+        return redirect(f"/events/{event_id}/settings#categories")
+
+    @post("/{event_id:int}/categories/all", guards=[organizer_only])
+    async def update_categories(self, request: Request, event_id: int) -> Any:
+        """The one form of the categories table: every row's name and quotas saved together."""
+        form = await request.form()
+        changes: dict[int, dict[str, Any]] = {}
+        for key in form:
+            field, _sep, cid = str(key).rpartition("_")
+            if field in ("name", "school_quota", "city_quota") and cid.isdigit():
+                changes.setdefault(int(cid), {})[field] = form_value(form, key)
+        try:
+            await events.update_categories(user_of(request), event_id, changes)
+        except ServiceError as exc:
+            typed = [
+                {**c, **changes.get(c["id"], {})} for c in await events.list_categories(event_id)
+            ]  # what was typed stays in the form
+            return await self._settings_page(
+                request,
+                event_id,
+                status_code=exc.status_code,
+                category_rows=typed,
+                category_error=exc.message,
+                category_errors={e["field"]: e["message"] for e in (exc.errors or [])},
+            )
+        flash(request, _("类别和名额已保存。"))
         return redirect(f"/events/{event_id}/settings#categories")
 
     @post("/{event_id:int}/categories/{category_id:int}", guards=[organizer_only])

@@ -10,7 +10,7 @@ import msgspec
 from app.web.openapi import one_of
 from competitions.events.kinds import kind_codes
 from competitions.events.lifecycle import EventStatus, Stage
-from competitions.events.tables import DIVISIONS
+from competitions.events.tables import DIVISIONS, DOCUMENT_KINDS
 
 AGGREGATIONS = ("mean", "trimmed_mean", "zscore")  # as competitions.events.services.AGGREGATIONS
 
@@ -18,6 +18,7 @@ AGGREGATIONS = ("mean", "trimmed_mean", "zscore")  # as competitions.events.serv
 Kind = Annotated[str, one_of(kind_codes)]  # kinds registered by programmes included
 Aggregation = Annotated[str, one_of(*AGGREGATIONS)]
 Division = Annotated[str, one_of(*DIVISIONS)]
+DocumentKind = Annotated[str, one_of(*DOCUMENT_KINDS)]
 Status = Annotated[str, one_of(*(s.value for s in EventStatus))]
 StageValue = Annotated[str, one_of(*(s.value for s in Stage))]
 
@@ -33,6 +34,8 @@ class EventIn(msgspec.Struct, omit_defaults=True):
     min_team_size: int | None = None
     max_team_size: int | None = None
     max_advisers: int | None = None
+    min_advisers: int | None = None
+    required_documents: list[DocumentKind] | None = None
     city_review_required: bool | None = None
     default_categories: bool = True
 
@@ -62,6 +65,8 @@ class EventPatch(msgspec.Struct, omit_defaults=True):
     min_team_size: int | msgspec.UnsetType = msgspec.UNSET
     max_team_size: int | msgspec.UnsetType = msgspec.UNSET
     max_advisers: int | msgspec.UnsetType = msgspec.UNSET
+    min_advisers: int | msgspec.UnsetType = msgspec.UNSET
+    required_documents: list[DocumentKind] | msgspec.UnsetType = msgspec.UNSET  # must be uploaded before submitting
     city_review_required: bool | msgspec.UnsetType = msgspec.UNSET
     aggregation: Literal["mean", "trimmed_mean", "zscore"] | msgspec.UnsetType = msgspec.UNSET
     trim_min_scores: Annotated[int, msgspec.Meta(ge=3)] | msgspec.UnsetType = msgspec.UNSET
@@ -85,6 +90,7 @@ class CategoryPatch(msgspec.Struct, omit_defaults=True):
     name: str | None | msgspec.UnsetType = msgspec.UNSET
     school_quota: int | str | None | msgspec.UnsetType = msgspec.UNSET
     city_quota: int | str | None | msgspec.UnsetType = msgspec.UNSET
+    required_documents: list[DocumentKind] | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class AwardQuotasOut(msgspec.Struct):
@@ -101,6 +107,7 @@ class CategoryOut(msgspec.Struct):
     name: str
     school_quota: int | None
     city_quota: int | None
+    required_documents: list[DocumentKind] | None = None  # null: the event's required_documents apply
 
 
 class EventOut(msgspec.Struct):
@@ -119,6 +126,8 @@ class EventOut(msgspec.Struct):
     min_team_size: int
     max_team_size: int
     max_advisers: int
+    min_advisers: int
+    required_documents: list[DocumentKind]
     city_review_required: bool
     aggregation: Aggregation
     trim_min_scores: int

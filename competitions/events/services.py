@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app import audit
+from app.db import write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
@@ -14,7 +15,7 @@ from app.times import SHANGHAI, UTC, now
 from competitions.events import lifecycle
 from competitions.events.kinds import kind_codes, kind_of
 from competitions.events.lifecycle import EventStatus, Stage
-from competitions.events.tables import DIVISIONS, Category, Event
+from competitions.events.tables import DIVISIONS, DOCUMENT_KINDS, Category, Event
 
 AGGREGATIONS = ("mean", "trimmed_mean", "zscore")
 DIVISION_LETTERS = {"小学": "P", "初中": "J", "高中": "S"}
@@ -35,6 +36,36 @@ def divisions_of(value: Any) -> list[str]:
     return list(DIVISIONS)
 
 
+def kinds_of(value: Any) -> list[str] | None:
+    """Document kinds from a JSON column (list or JSON text), in :data:`DOCUMENT_KINDS` order;
+    ``None`` stays ``None`` (a category without its own list)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        import json
+
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return [k for k in DOCUMENT_KINDS if k in (value or [])]
+
+
+def _document_kinds(value: Any, field: str) -> list[str]:
+    """Validate a list of document kinds (422 naming ``field`` and the allowed kinds)."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = [v for v in value.replace("，", ",").split(",") if v.strip()]
+    unknown = [str(v) for v in value if v not in DOCUMENT_KINDS] if isinstance(value, list) else [str(value)]
+    if unknown:
+        raise ValidationFailed(
+            _("材料类型只能是 {kinds}，“{bad}”无效。", kinds="、".join(DOCUMENT_KINDS), bad="、".join(unknown)),
+            errors=[{"field": field, "message": _("材料类型无效：{bad}", bad="、".join(unknown))}],
+        )
+    return [k for k in DOCUMENT_KINDS if k in value]
+
+
 def event_dict(row: dict) -> dict[str, Any]:
     """Public shape of an event row (times ISO 8601 with offset, quotas as strings)."""
     return {
@@ -52,6 +83,8 @@ def event_dict(row: dict) -> dict[str, Any]:
         "min_team_size": row["min_team_size"],
         "max_team_size": row["max_team_size"],
         "max_advisers": row["max_advisers"],
+        "min_advisers": row.get("min_advisers") or 0,
+        "required_documents": kinds_of(row.get("required_documents")) or [],
         "city_review_required": row["city_review_required"],
         "aggregation": row["aggregation"],
         "trim_min_scores": row["trim_min_scores"],
@@ -128,7 +161,12 @@ def _validated_settings(data: dict[str, Any], current: dict[str, Any] | None = N
         if unknown or not divisions:
             raise ValidationFailed(_("组别只能是 小学、初中、高中，至少选一个。"))
         values["divisions"] = divisions
-    for key, low, high in (("min_team_size", 1, 10), ("max_team_size", 1, 10), ("max_advisers", 0, 5)):
+    for key, low, high in (
+        ("min_team_size", 1, 10),
+        ("max_team_size", 1, 10),
+        ("max_advisers", 0, 5),
+        ("min_advisers", 0, 5),
+    ):
         if key in data:
             try:
                 number = int(data[key])
@@ -141,6 +179,15 @@ def _validated_settings(data: dict[str, Any], current: dict[str, Any] | None = N
     high = values.get("max_team_size", (current or {}).get("max_team_size", 3))
     if low > high:
         raise ValidationFailed(_("每队最少人数不能大于最多人数。"))
+    fewest = values.get("min_advisers", (current or {}).get("min_advisers") or 0)
+    most = values.get("max_advisers", (current or {}).get("max_advisers", 2))
+    if fewest > most:
+        raise ValidationFailed(
+            _("每个作品最少辅导教师数（{low}）不能大于最多辅导教师数（{high}）。", low=fewest, high=most),
+            errors=[{"field": "min_advisers", "message": _("不能大于最多辅导教师数。")}],
+        )
+    if "required_documents" in data:
+        values["required_documents"] = _document_kinds(data["required_documents"], "required_documents")
     if "city_review_required" in data:
         values["city_review_required"] = bool(data["city_review_required"])
     if "aggregation" in data:
@@ -345,13 +392,22 @@ async def list_events(viewer: Principal | None = None) -> list[dict[str, Any]]:
 
 
 async def list_categories(event_id: int) -> list[dict[str, Any]]:
-    """``[{"id", "code", "name", "school_quota", "city_quota"}]`` in display order."""
-    return (
-        await Category.select(Category.id, Category.code, Category.name, Category.school_quota, Category.city_quota)
+    """``[{"id", "code", "name", "school_quota", "city_quota", "required_documents"}]`` in
+    display order (``required_documents`` ``None``: the event's list applies)."""
+    rows = (
+        await Category.select(
+            Category.id,
+            Category.code,
+            Category.name,
+            Category.school_quota,
+            Category.city_quota,
+            Category.required_documents,
+        )
         .where(Category.event == event_id)
         .order_by(Category.position)
         .order_by(Category.id)
     )
+    return [{**r, "required_documents": kinds_of(r["required_documents"])} for r in rows]
 
 
 def _quota_value(value: Any, label: str) -> int | None:
@@ -395,6 +451,7 @@ async def add_category(actor: Principal, event_id: int, data: dict[str, Any]) ->
         "name": name,
         "school_quota": category.school_quota,
         "city_quota": category.city_quota,
+        "required_documents": None,
     }
 
 
@@ -410,6 +467,12 @@ async def update_category(actor: Principal, event_id: int, category_id: int, dat
         values["school_quota"] = _quota_value(data["school_quota"], _("每校名额"))
     if "city_quota" in data:
         values["city_quota"] = _quota_value(data["city_quota"], _("每个市县推荐名额"))
+    if "required_documents" in data:  # null: the event's list applies
+        values["required_documents"] = (
+            None
+            if data["required_documents"] is None
+            else _document_kinds(data["required_documents"], "required_documents")
+        )
     if values:
         await Category.update({getattr(Category, k): v for k, v in values.items()}).where(Category.id == category_id)
         await audit.record(
@@ -421,7 +484,74 @@ async def update_category(actor: Principal, event_id: int, category_id: int, dat
             changes=audit.diff({k: row.get(k) for k in values}, values),
         )
     row.update(values)
-    return {k: row[k] for k in ("id", "code", "name", "school_quota", "city_quota")}
+    out = {k: row[k] for k in ("id", "code", "name", "school_quota", "city_quota")}
+    return {**out, "required_documents": kinds_of(row.get("required_documents"))}
+
+
+async def update_categories(
+    actor: Principal, event_id: int, changes: dict[int, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Save every category's name and quotas at once (the settings page's one form):
+    ``changes`` is ``{category id: {"name"?, "school_quota"?, "city_quota"?}}``. Every row is
+    checked first; one bad value refuses all (422 whose ``errors`` name the category code and
+    field, ``[{"field": "PH.school_quota", "message"}]``) so nothing is half saved. Returns
+    :func:`list_categories`. Raises :class:`NotFound` for a category of another event."""
+    await get_event_row(event_id)
+    rows = {r["id"]: r for r in await Category.select().where(Category.event == event_id)}
+    unknown = [cid for cid in changes if cid not in rows]
+    if unknown:
+        raise NotFound(_("类别不存在。"))
+    errors: list[dict[str, str]] = []
+    planned: dict[int, dict[str, Any]] = {}
+    for cid, data in changes.items():
+        code = rows[cid]["code"]
+        values: dict[str, Any] = {}
+        if "name" in data:
+            name = (data["name"] or "").strip()
+            if not name:
+                errors.append({"field": f"{code}.name", "message": _("类别 {code}：请填写名称。", code=code)})
+            else:
+                values["name"] = name[:100]
+        for key, label in (("school_quota", _("每校名额")), ("city_quota", _("每个市县推荐名额"))):
+            if key in data:
+                try:
+                    values[key] = _quota_value(data[key], label)
+                except ValidationFailed as exc:
+                    errors.append(
+                        {
+                            "field": f"{code}.{key}",
+                            "message": _("类别 {code}：{problem}", code=code, problem=exc.message),
+                        }
+                    )
+        changed = {k: v for k, v in values.items() if rows[cid].get(k) != v}
+        if changed:
+            planned[cid] = changed
+    if errors:
+        raise ValidationFailed(
+            _("有 {n} 处填写不正确，所有类别都没有保存，请改正后再保存。", n=len(errors)), errors=errors
+        )
+
+    async def work() -> None:
+        for cid, values in planned.items():
+            await Category.update({getattr(Category, k): v for k, v in values.items()}).where(Category.id == cid)
+        await audit.record_many(
+            actor,
+            [
+                audit.AuditRecord(
+                    action="category.update",
+                    object_type="category",
+                    object_id=cid,
+                    event_id=event_id,
+                    summary=rows[cid]["code"],
+                    changes=audit.diff({k: rows[cid].get(k) for k in values}, values),
+                )
+                for cid, values in planned.items()
+            ],
+        )
+
+    if planned:
+        await write_transaction(work)
+    return await list_categories(event_id)
 
 
 def registration_is_open(event: dict[str, Any], at: dt.datetime | None = None) -> bool:

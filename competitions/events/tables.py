@@ -14,6 +14,15 @@ from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 DIVISIONS = ("小学", "初中", "高中")
+# kinds of entry documents (申报书, 研究报告, 查新报告, 照片, 其他); an event may require some
+DOCUMENT_KINDS = ("application_form", "research_report", "novelty_report", "photo", "other")
+DOCUMENT_KIND_LABELS = {  # untranslated: pass through _()
+    "application_form": "申报书",
+    "research_report": "研究报告",
+    "novelty_report": "查新报告",
+    "photo": "照片",
+    "other": "其他",
+}
 
 
 class Event(Table, tablename="event"):
@@ -30,6 +39,8 @@ class Event(Table, tablename="event"):
     status = Varchar(length=16, default="draft")
     judging_started_at = Timestamptz(null=True, default=None)
     min_team_size = Integer(default=1)
+    min_advisers = Integer(default=0)
+    required_documents = JSON(default=[])  # DOCUMENT_KINDS an entry must have before it is submitted
     max_team_size = Integer(default=3)
     max_advisers = Integer(default=2)
     city_review_required = Boolean(default=False)
@@ -56,4 +67,5 @@ class Category(Table, tablename="category"):
     name = Varchar(length=100)
     school_quota = Integer(null=True, default=None)
     city_quota = Integer(null=True, default=None)
+    required_documents = JSON(null=True, default=None)  # None: the event's required_documents
     position = Integer(default=0)

@@ -30,6 +30,8 @@ from competitions.registration.schemas import (
     MemberIn,
     MemberSavedOut,
     ReviewIn,
+    ReviewManyIn,
+    ReviewManyOut,
 )
 
 registrars = requires("organizer", "school")
@@ -66,6 +68,20 @@ class EventRegistrationApi(Controller):
         """Entries the caller may see, with optional filters."""
         filters = {"category": category, "division": division, "city": city, "school": school, "status": status, "q": q}
         return answer(list[EntryOut], await registration.list_entries(user_of(request), event_id, filters))
+
+    @post(
+        "/{event_id:int}/entries/review",
+        guards=[requires("organizer", "city")],
+        status_code=200,
+        responses=responses(401, 403, 404, 409, 422),
+    )
+    async def review_many(self, request: Request, event_id: int, data: ReviewManyIn) -> ReviewManyOut:
+        """One review decision for many entries; each is checked on its own and those that
+        cannot take it are listed in ``skipped`` with the reason (nothing else changes for them)."""
+        return answer(
+            ReviewManyOut,
+            await registration.review_entries(user_of(request), event_id, data.entry_ids, data.decision, data.reason),
+        )
 
     @post("/{event_id:int}/entries", guards=[registrars], status_code=201, responses=responses(401, 403, 404, 409, 422))
     async def create_entry(self, request: Request, event_id: int, data: EntryIn) -> EntryOut:

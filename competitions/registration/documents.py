@@ -35,16 +35,10 @@ from app.errors import NotFound, TooLarge, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
 from app.settings import get_settings
+from competitions.events.tables import DOCUMENT_KIND_LABELS
 from competitions.registration.services import _editable_entry_row, visible_entry_row
 from competitions.registration.tables import DOCUMENT_KINDS, EntryDocument
 
-DOCUMENT_KIND_LABELS = {
-    "application_form": "申报书",
-    "research_report": "研究报告",
-    "novelty_report": "查新报告",
-    "photo": "照片",
-    "other": "其他",
-}
 MAX_PER_KIND = {"photo": 10}
 DEFAULT_MAX_PER_KIND = 3
 MAX_FILENAME_LENGTH = 120

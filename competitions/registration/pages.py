@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import mimetypes
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
@@ -199,17 +199,25 @@ def entry_actions(user: Any, entry: dict[str, Any], event: dict[str, Any]) -> di
     editable = (
         manage
         and status != "withdrawn"
+        and not event["judging_begun"]
         and (user.is_organizer or (event["is_open"] and status in registration.SCHOOL_EDITABLE))
     )
+    reviewing = not event["judging_begun"]
     city_reviews = user.role == "city" and event["city_review_required"]
     return {
         "edit": editable,
         "submit": editable and status in ("draft", "returned"),
         "withdraw": editable,
-        "approve": (user.is_organizer and status in ("submitted", "recommended", "returned", "draft"))
-        or (city_reviews and status == "submitted"),
-        "return": (user.is_organizer and status in ("submitted", "recommended", "approved"))
-        or (city_reviews and status in ("submitted", "recommended")),
+        "approve": reviewing
+        and (
+            (user.is_organizer and status in ("submitted", "recommended", "returned", "draft"))
+            or (city_reviews and status == "submitted")
+        ),
+        "return": reviewing
+        and (
+            (user.is_organizer and status in ("submitted", "recommended", "approved"))
+            or (city_reviews and status in ("submitted", "recommended"))
+        ),
         "history": user.role in ("organizer", "city", "school"),
         "private": user.role in ("organizer", "city", "school"),
         "closed_for_school": user.role == "school" and not event["is_open"],
@@ -249,6 +257,7 @@ class EventRegistrationPages(Controller):
             "q": (q or "").strip(),
         }
         rows = await registration.list_entries(user, event_id, filters)
+        waiting = () if event["judging_begun"] else registration.awaiting_review(user, event)
         school_options = (
             await schools.list_schools(user, city=filters["city"] or None) if user.role in ("organizer", "city") else []
         )
@@ -264,7 +273,42 @@ class EventRegistrationPages(Controller):
             statuses=registration.STATUS_LABELS,
             filtered=any(filters.values()),
             query=_filters_query(**filters),
+            reviewable={e["id"] for e in rows if e["status"] in waiting},
         )
+
+    @post("/{event_id:int}/entries/review", guards=[requires("organizer", "city")])
+    async def review_many(self, request: Request, event_id: int) -> Any:
+        """The list's bulk review: the ticked entries, or (``approve_all_shown``) every entry the
+        list shows with its filters that is waiting for this reviewer."""
+        user = user_of(request)
+        form = await request.form()
+        decision = form_value(form, "decision")
+        query = form_value(form, "query")
+        if decision == "approve_all_shown":  # every entry the list shows that waits for this reviewer
+            decision = "approve"
+            filters = dict(parse_qsl(query))
+            event = await events.get_event(event_id, user)
+            waiting = registration.awaiting_review(user, event)
+            ids = [e["id"] for e in await registration.list_entries(user, event_id, filters) if e["status"] in waiting]
+        else:
+            ids = [int(v) for v in form.getall("entry_ids", []) if isinstance(v, str) and v.isdigit()]
+        try:
+            outcome = await registration.review_entries(user, event_id, ids, decision, form_value(form, "reason"))
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            done = len(outcome["reviewed"])
+            message = (
+                _("已通过 {n} 个作品。", n=done)
+                if decision == "approve" and user.is_organizer
+                else _("已推荐 {n} 个作品。", n=done)
+                if decision == "approve"
+                else _("已退回 {n} 个作品。", n=done)
+            )
+            flash(request, message)
+            for item in outcome["skipped"]:
+                flash(request, _("{code}：{detail}", code=item["code"], detail=item["detail"]), "error")
+        return redirect(f"/events/{event_id}/entries" + (f"?{query}" if query else ""))
 
     async def _entry_form(self, request: Request, event_id: int, status_code: int = 200, **context: Any) -> Any:
         user = user_of(request)
@@ -501,8 +545,14 @@ class EntryPages(Controller):
             entry = await registration.review_entry(user_of(request), entry_id, decision, form_value(form, "reason"))
         except ServiceError as exc:
             flash(request, exc.message, "error")
-        else:
-            flash(request, _("审查结果已保存，当前状态：{status}。", status=entry["status_label"]))
+            return redirect(f"/entries/{entry_id}")
+        flash(request, _("审查结果已保存，当前状态：{status}。", status=entry["status_label"]))
+        if form_bool(form, "next"):  # "save and review the next one"
+            following = await registration.next_for_review(user_of(request), entry["event_id"], entry["code"])
+            if following is None:
+                flash(request, _("没有其他待审查的作品了。"))
+                return redirect(f"/events/{entry['event_id']}/entries")
+            return redirect(f"/entries/{following['id']}#review")
         return redirect(f"/entries/{entry_id}")
 
     # ------------------------------------------------------------------ members

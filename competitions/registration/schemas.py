@@ -56,6 +56,25 @@ class ReviewIn(msgspec.Struct):
     reason: str | None = None
 
 
+class ReviewManyIn(msgspec.Struct):
+    """One decision for many entries of the event (``reason`` required for ``return``)."""
+
+    entry_ids: list[int]
+    decision: Annotated[str, one_of("approve", "return")]
+    reason: str | None = None
+
+
+class SkippedReview(msgspec.Struct):
+    entry_id: int
+    code: str
+    detail: str  # why this entry was not changed, in words
+
+
+class ReviewManyOut(msgspec.Struct):
+    reviewed: list[int]
+    skipped: list[SkippedReview]
+
+
 class MemberOut(msgspec.Struct, omit_defaults=True):
     """A member: judges and others get ``id``, ``name``, ``role``; the organizer, the entry's
     city and school also the masked ID and phone, gender, grade, birth date and consents."""
@@ -92,6 +111,8 @@ class EntryOut(msgspec.Struct):
     summary: str
     updated_at: str | None
     members: list[MemberOut]
+    # organizer, city, school: what the entry lacks before submission (min advisers, required documents)
+    missing: list[str] | msgspec.UnsetType = msgspec.UNSET
 
 
 class MemberSavedOut(msgspec.Struct):

@@ -21,13 +21,13 @@ from app.tables import School
 from app.times import format_time, now
 from competitions.events import lifecycle
 from competitions.events.lifecycle import Stage
-from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row
-from competitions.events.tables import Category, Event
+from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row, kinds_of
+from competitions.events.tables import DOCUMENT_KIND_LABELS, Category, Event
 from competitions.registration.access import entry_readers
 from competitions.registration.members import CleanMember, MemberInput, clean_member, team_problems
 from competitions.registration.quotas import ACTIVE_STATUSES as ACTIVE_STATUSES  # statuses that count against quotas
 from competitions.registration.quotas import active_entries, school_quota_excess
-from competitions.registration.tables import Entry, Member
+from competitions.registration.tables import Entry, EntryDocument, Member
 
 STATUS_LABELS = {
     "draft": "草稿",
@@ -196,13 +196,60 @@ async def _members_by_entry(entry_ids: list[int]) -> dict[int, list[dict[str, An
     return grouped
 
 
+def requirement_problems(
+    event: dict[str, Any], required_documents: list[str], advisers: int, kinds_present: set[str]
+) -> list[str]:
+    """What an entry still lacks before it may be submitted (translated, in words): fewer
+    advisers than the event's ``min_advisers``, and each required document kind with no file.
+    ``required_documents`` is the category's list or else the event's."""
+    problems = []
+    fewest = event.get("min_advisers") or 0
+    if advisers < fewest:
+        problems.append(_("至少需要 {n} 名辅导教师，现在有 {count} 名。", n=fewest, count=advisers))
+    for kind in required_documents:
+        if kind not in kinds_present:
+            problems.append(_("缺少{document}。", document=_(DOCUMENT_KIND_LABELS.get(kind, kind))))
+    return problems
+
+
+async def _missing_by_entry(
+    event: dict[str, Any], rows: list[dict[str, Any]], members: dict[int, list[dict[str, Any]]]
+) -> dict[int, list[str]]:
+    """:func:`requirement_problems` of many entries of one event (two queries)."""
+    if not rows:
+        return {}
+    own = {
+        r["id"]: kinds_of(r["required_documents"])
+        for r in await Category.select(Category.id, Category.required_documents).where(Category.event == event["id"])
+    }
+    present: dict[int, set[str]] = {}
+    for d in await EntryDocument.select(EntryDocument.entry, EntryDocument.kind).where(
+        EntryDocument.entry.is_in([r["id"] for r in rows])
+    ):
+        present.setdefault(d["entry"], set()).add(d["kind"])
+    event_list = kinds_of(event.get("required_documents")) or []
+    result = {}
+    for r in rows:
+        required = own.get(r["category"])
+        advisers = sum(1 for m in members.get(r["id"], []) if m["role"] == "adviser")
+        result[r["id"]] = requirement_problems(
+            event, event_list if required is None else required, advisers, present.get(r["id"], set())
+        )
+    return result
+
+
 async def get_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
     """One entry as :func:`entry_out`, for organizers, its city and school, and its
-    assigned judges (names only). Raises :class:`NotFound` for anyone else."""
+    assigned judges (names only). Raises :class:`NotFound` for anyone else. Organizers,
+    cities and schools also get ``missing``: what the entry lacks before submission."""
     row = await visible_entry_row(actor, entry_id)
     members = (await _members_by_entry([entry_id]))[entry_id]
     private = actor.role in ("organizer", "city", "school")
-    return (await _as_reader_sees(actor, [entry_out(row, members, private=private)]))[0]
+    out = entry_out(row, members, private=private)
+    if private:
+        event = await get_event_row(row["event"])
+        out["missing"] = (await _missing_by_entry(event, [row], {entry_id: members}))[entry_id]
+    return (await _as_reader_sees(actor, [out]))[0]
 
 
 async def _as_reader_sees(actor: Principal, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -256,7 +303,12 @@ async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] 
     )
     members = await _members_by_entry([r["id"] for r in rows])
     private = actor.role in ("organizer", "city", "school")
-    return await _as_reader_sees(actor, [entry_out(r, members[r["id"]], private=private) for r in rows])
+    out = [entry_out(r, members[r["id"]], private=private) for r in rows]
+    if private:
+        missing = await _missing_by_entry(await get_event_row(event_id), rows, members)
+        for entry in out:
+            entry["missing"] = missing[entry["id"]]
+    return await _as_reader_sees(actor, out)
 
 
 async def counts(actor: Principal, event_id: int) -> dict[str, dict[str, int]]:
@@ -622,6 +674,12 @@ async def submit_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
     members = (await _members_by_entry([entry_id]))[entry_id]
     _check_team_limits(event, members, final=True)
     _require_consent(members)
+    missing = (await _missing_by_entry(event, [row], {entry_id: members}))[entry_id]
+    if missing and not actor.is_organizer:  # the organizer may accept an entry as it is; a reviewer sees the list
+        raise ValidationFailed(
+            _("作品还不能提交：{problems} 请补齐后再提交。", problems=" ".join(missing)),
+            errors=[{"field": "requirements", "message": m} for m in missing],
+        )
     new_status = "approved" if actor.is_organizer else "submitted"
 
     async def work() -> None:
@@ -748,6 +806,68 @@ async def review_entry(actor: Principal, entry_id: int, decision: str, reason: s
 
     await write_transaction(work)
     return await get_entry(actor, entry_id)
+
+
+def awaiting_review(actor: Principal, event: dict[str, Any]) -> tuple[str, ...]:
+    """The statuses of entries waiting for ``actor``'s review: a city's are ``submitted``; an
+    organizer's are ``recommended`` where the event asks cities first, else ``submitted``."""
+    if actor.role == "city":
+        return ("submitted",) if event["city_review_required"] else ()
+    if actor.is_organizer:
+        return ("recommended",) if event["city_review_required"] else ("submitted", "recommended")
+    return ()
+
+
+async def next_for_review(actor: Principal, event_id: int, after_code: str = "") -> dict[str, Any] | None:
+    """The next entry (by code, after ``after_code``, wrapping round) waiting for ``actor``'s
+    review, as :func:`list_entries` gives it, or ``None`` when none is left."""
+    event = await get_event_row(event_id, actor)
+    statuses = awaiting_review(actor, event)
+    waiting = [e for e in await list_entries(actor, event_id) if e["status"] in statuses]
+    waiting.sort(key=lambda e: e["code"])
+    later = [e for e in waiting if e["code"] > after_code]
+    return (later or waiting or [None])[0]
+
+
+async def review_entries(
+    actor: Principal, event_id: int, entry_ids: list[int], decision: str, reason: str | None = None
+) -> dict[str, Any]:
+    """形式审查 of many entries with one decision (a reviewer's "select many" or "approve all
+    shown"). Each entry is decided on its own by :func:`review_entry` (its own checks and
+    transaction): ``{"reviewed": [entry ids], "skipped": [{"entry_id", "code", "detail"}]}``,
+    skipped ones with the reason in words. An entry of another event, or one ``actor`` may
+    not see, is skipped as not found. Raises :class:`ValidationFailed` for a bad decision, a
+    return without reason or no entries, before anything is changed."""
+    if decision not in ("approve", "return"):
+        raise ValidationFailed(_("审查结论必须是 approve（通过）或 return（退回）。"))
+    if decision == "return" and not (reason or "").strip():
+        raise ValidationFailed(
+            _("退回作品时必须填写原因，学校会看到这段说明。"),
+            errors=[{"field": "reason", "message": _("请填写退回原因。")}],
+        )
+    ids = list(dict.fromkeys(int(i) for i in entry_ids))
+    if not ids:
+        raise ValidationFailed(
+            _("请至少选择一个作品。"), errors=[{"field": "entry_ids", "message": _("请至少选择一个作品。")}]
+        )
+    event = await get_event_row(event_id, actor)
+    stage = await lifecycle.stage_of(event)
+    if stage.judging_begun:
+        raise Conflict(_("本赛事已开始评审（{stage}），形式审查已结束，作品状态不能再改变。", stage=_(stage.label)))
+    codes = {r["id"]: r["code"] for r in await Entry.select(Entry.id, Entry.code).where(Entry.id.is_in(ids))}
+    reviewed: list[int] = []
+    skipped: list[dict[str, Any]] = []
+    for entry_id in ids:
+        try:
+            row = await visible_entry_row(actor, entry_id)
+            if row["event"] != event_id:
+                raise NotFound(_("作品不存在或您无权查看。"))
+            await review_entry(actor, entry_id, decision, reason)
+        except (Conflict, Forbidden, NotFound, ValidationFailed) as exc:
+            skipped.append({"entry_id": entry_id, "code": codes.get(entry_id, ""), "detail": exc.message})
+        else:
+            reviewed.append(entry_id)
+    return {"reviewed": reviewed, "skipped": skipped}
 
 
 async def _check_city_quota(row: dict[str, Any]) -> None:

@@ -15,15 +15,13 @@ from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from app.tables import School, User
+from competitions.events.tables import DOCUMENT_KINDS as DOCUMENT_KINDS  # the kinds live with the event's requirements
 from competitions.events.tables import Category, Event
 
 ENTRY_STATUSES = ("draft", "submitted", "recommended", "returned", "approved", "withdrawn")
 
 
 MEMBER_ROLES = ("student", "adviser")
-
-
-DOCUMENT_KINDS = ("application_form", "research_report", "novelty_report", "photo", "other")
 
 
 class Entry(Table, tablename="entry"):

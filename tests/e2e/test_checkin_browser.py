@@ -26,6 +26,7 @@ from competitions.events import services as events
 from competitions.registration import services as registration
 from competitions.registration.tables import Member
 from tests import factories
+from tests.competitions.checkin.test_credentials import forge
 from tests.conftest import gb11643
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, TABLET
 from tests.e2e.test_judging_browser import log_in
@@ -194,9 +195,9 @@ def test_usb_scanner_enter_tab_caps_lock_repeat_and_forged(world, live_server, b
     )  # not the green of a first check-in
     shoot(page, "phone-already")
 
-    # a forged credential: one character changed
+    # a forged credential: several characters changed (one changed character is a typo)
     genuine = door.credential("王五")
-    forged = genuine[:-1] + ("A" if genuine[-1] != "A" else "B")
+    forged = forge(genuine)
     scan(page, forged)
     wait_result(page, "invalid")
     assert panel(page)["title"] == "无效凭证"
@@ -724,9 +725,11 @@ def test_touch_screen_types_a_code_by_hand(world, live_server, browser):
     code = door.credential("王五")
     page.keyboard.type(code[:13].lower() + " " + code[13:-1].lower())
     page.keyboard.press("Enter")
-    wait_result(page, "invalid")  # a character missing: the text stays to be corrected
-    assert page.input_value("#scan-input") == (code[:13] + " " + code[13:-1]).upper()
-    page.keyboard.type(code.lower())  # selected: typing replaces it
+    wait_result(page, "invalid")  # the last character missing: a typo, back in the field to be corrected
+    assert "请核对第 26 个字符" in page.inner_text("#result")
+    assert page.input_value("#scan-input") == code[:-1].upper()
+    assert page.evaluate("[document.activeElement.id, document.activeElement.selectionStart]") == ["scan-input", 25]
+    page.keyboard.type(code[-1].lower())  # the caret waits where it is missing
     page.keyboard.press("Enter")
     wait_result(page, "checked_in", "王五")
     # back to the scanner by itself after a code went through
@@ -1121,7 +1124,7 @@ def test_garbled_scans_are_shown_whole_when_short(world, live_server, browser):
     wait_result(page, "invalid", "HTTPS://WEIXIN.Q…456789")
     # a forged credential answered by the server: XM and its last six characters
     genuine = door.credential("王五")
-    forged = genuine[:-1] + ("A" if genuine[-1] != "A" else "B")
+    forged = forge(genuine)
     scan(page, forged)
     wait_result(page, "invalid", "XM…" + forged[-6:])
     assert recent(page) == [
@@ -1131,5 +1134,22 @@ def test_garbled_scans_are_shown_whole_when_short(world, live_server, browser):
         ("invalid", "HELLO"),
     ]
     assert door.count() == 0
+    assert errors == []
+    context.close()
+
+
+def test_search_offline_message_clears_when_back_online(world, live_server, browser):
+    """Issue 12 item 11: "离线时无法查找" stayed after the connection came back; now it goes and
+    the search it stopped runs by itself."""
+    door = Door(world)
+    context, page, errors = open_scan_page(browser, live_server, door)
+    context.set_offline(True)
+    page.fill("#search-input", "钱七")
+    page.wait_for_function("document.getElementById('search-message').textContent.includes('离线时无法查找')")
+    assert page.locator("#search-results li").count() == 0
+    context.set_offline(False)
+    page.wait_for_selector("#search-results li")
+    assert page.is_hidden("#search-message") and page.inner_text("#search-message") == ""
+    assert "钱七" in page.locator("#search-results li").first.inner_text()
     assert errors == []
     context.close()

@@ -437,7 +437,7 @@ def test_an_unknown_city_is_a_422_naming_the_field(world):
         },
         headers=org,
     )
-    assert good.status_code == 201 and good.json() == {"created": 3, "updated": 1}
+    assert good.status_code == 201 and good.json() == {"created": 3, "updated": 1, "accounts": []}
     listing = {s["code"]: (s["city"], s["region_code"]) for s in client.get("/api/v1/schools", headers=org).json()}
     assert listing["WC01"] == ("文昌市", "469005") and listing["BS01"] == ("白沙黎族自治县", "469025")
     assert listing["QZ01"] == ("琼中黎族苗族自治县", "469030") and listing["SY01"] == ("三亚市", "460200")

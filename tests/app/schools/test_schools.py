@@ -34,6 +34,8 @@ def test_create_school_organizer_only(world):
         "name": "文昌中学",
         "city": "文昌市",
         "region_code": "469005",
+        "contact_name": "",
+        "contact_phone_masked": "",
     }
     duplicate = client.post(
         "/api/v1/schools", json={"code": "WC01", "name": "另一所", "city": "文昌市"}, headers=world.headers("org")
@@ -98,6 +100,8 @@ def test_school_detail_access(world):
                 "name": "海口市第一中学",
                 "city": "海口市",
                 "region_code": "460100",
+                "contact_name": "",
+                "contact_phone_masked": "",
             }
         if status == 404:
             assert "海口市第一中学" not in response.text
@@ -120,6 +124,8 @@ def test_edit_school(world):
         "name": "海南华侨中学美舍校区",
         "city": "海口市",
         "region_code": "460100",
+        "contact_name": "",
+        "contact_phone_masked": "",
     }
     taken = client.post(f"/api/v1/schools/{hk02}", json={"code": "HK01"}, headers=world.headers("org"))
     assert taken.status_code == 409 and taken.json()["detail"] == "学校代码“HK01”已存在。"
@@ -168,7 +174,7 @@ def test_import_schools_creates_and_updates(world):
     assert school_count(world) == 3
     response = upload(world, "org", data)
     assert response.status_code == 201
-    assert response.json() == {"created": 2, "updated": 1}
+    assert response.json() == {"created": 2, "updated": 1, "accounts": []}
     listing = {s["code"]: s for s in world.client.get("/api/v1/schools", headers=world.headers("org")).json()}
     assert set(listing) == {"HK01", "HK02", "SY01", "WC01", "DZ01"}
     assert listing["HK01"]["name"] == "海南省海口市第一中学"
@@ -196,7 +202,7 @@ def test_import_schools_is_all_or_nothing_with_row_and_column(world):
 
 def test_import_schools_without_title_row_and_bad_files(world):
     response = upload(world, "org", school_workbook([("WC01", "文昌中学", "文昌市")], title=False))
-    assert response.status_code == 201 and response.json() == {"created": 1, "updated": 0}
+    assert response.status_code == 201 and response.json() == {"created": 1, "updated": 0, "accounts": []}
     missing = openpyxl.Workbook()
     missing.active.append(["学校代码", "名称"])
     buffer = io.BytesIO()
@@ -278,3 +284,18 @@ def test_school_city_must_be_a_city_of_the_province(world):
         "/api/v1/schools", json={"code": "WN01", "name": "万宁中学", "city": "万宁市"}, headers=world.headers("org")
     )
     assert ok.status_code == 201 and ok.json()["city"] == "万宁市"
+
+
+def test_schools_are_listed_in_administrative_order_with_unmatched_ones_last(world):
+    """Issue 12 item 11: the list follows the regions' order (海口 460100, 三亚 460200, then the
+    county-level codes); a school whose old free-text city matched no region comes last on
+    both engines (PostgreSQL sorts NULL last, SQLite first, so the order is not left to SQL)."""
+    from app.tables import School
+
+    for code, name, city in (("WC01", "文昌中学", "文昌市"), ("DZ01", "儋州一中", "儋州市")):
+        world.client.post(
+            "/api/v1/schools", json={"code": code, "name": name, "city": city}, headers=world.headers("org")
+        )
+    world.run(School.update({School.region: None, School.city: "海南某地"}).where(School.code == "HK02"))
+    listed = [s["code"] for s in world.client.get("/api/v1/schools", headers=world.headers("org")).json()]
+    assert listed == ["HK01", "SY01", "DZ01", "WC01", "HK02"]

@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from tests import factories
+from tests.competitions.checkin.test_credentials import forge
 from tests.conftest import gb11643, skip_or_fail
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -194,7 +195,7 @@ def test_forged_garbled_unknown_and_wrong_session(world):
     entry = factories.entry(world, "HK01", students=["李明"])
     sid = session(world)
     token = token_of(world, entry["member_ids"]["李明"])
-    forged = token[:-3] + ("AAA" if token[-3:] != "AAA" else "BBB")
+    forged = forge(token)
     body = scan(world, sid, forged, expect=422)
     assert body["detail"] == "凭证签名无效：此二维码是伪造或被改动过的。"
     assert scan(world, sid, "ＸＭ１２３", expect=422)["detail"] == "这不是新苗的参赛凭证二维码。"
@@ -204,8 +205,13 @@ def test_forged_garbled_unknown_and_wrong_session(world):
         scan(world, sid, credential_for(987654), expect=404)["detail"] == "凭证无效：找不到这个参赛人员，可能已被删除。"
     )
     assert scan(world, 999999, token, expect=404)["detail"] == "找不到这个签到场次。"
+    # one character typed wrong: told where to look, not counted as a forgery (issue 12 item 8)
+    wrong = token[:7] + ("A" if token[7] != "A" else "B") + token[8:]
+    typo = scan(world, sid, wrong, expect=422)
+    assert typo["extra"] == {"problem": "mistyped", "position": 8, "fix": "replace"}
+    assert typo["detail"] == "凭证号码输错了：请核对第 8 个字符（从 XM 的 X 数起）后重新输入。"
     assert checkin_rows(world, sid) == []
-    # refused scans are kept for the live view
+    # refused scans are kept for the live view (the typo is not among them)
     live = ok(world.client.get(f"/api/v1/checkin-sessions/{sid}/live", headers=world.headers("org")))
     assert live["rejected"] == {"forged": 3, "unknown": 1}
 

@@ -24,7 +24,15 @@ def test_a_members_credential_read_back_gives_the_member_id(world):
         assert text == credentials.credential_for(member_id, 1)
 
 
-def test_any_one_character_change_is_refused_as_forged(world):
+def forge(text: str, changes: int = 4) -> str:
+    """``text`` with its last ``changes`` characters each replaced: several edits away, a forgery."""
+    tail = "".join(BASE32[(BASE32.index(c) + 7) % 32] for c in text[-changes:])
+    return text[:-changes] + tail
+
+
+def test_one_typed_mistake_is_a_typo_and_its_place_is_named_not_a_forgery(world):
+    """Issue 12 item 8: one wrong, missing or extra character, or two neighbours swapped, is
+    "mistyped" with the 1-based position to check; several changes are a forgery."""
     member_id = factories.entry(world, "HK01", students=["李明"])["member_ids"]["李明"]
     text = world.run(credentials.member_credential(world.org, member_id))
     # every position of the 24 Base32 characters, changed to the next letter of the alphabet
@@ -32,12 +40,34 @@ def test_any_one_character_change_is_refused_as_forged(world):
         changed = text[:position] + BASE32[(BASE32.index(text[position]) + 1) % 32] + text[position + 1 :]
         with pytest.raises(credentials.InvalidCredential) as refused:
             credentials.read_credential(changed)
-        assert refused.value.message == "凭证签名无效：此二维码是伪造或被改动过的。", position
-    # one character more or less is not a credential at all
-    for garbled in (text[:-1], text + "A"):
+        assert (refused.value.problem, refused.value.position) == ("mistyped", position + 1)
+        assert refused.value.message == f"凭证号码输错了：请核对第 {position + 1} 个字符（从 XM 的 X 数起）后重新输入。"
+    left_out = text[:10] + text[11:]  # the 11th character missing: found where it belongs (or a neighbour
+    with pytest.raises(credentials.InvalidCredential) as refused:  # of the same letter)
+        credentials.read_credential(left_out)
+    assert refused.value.problem == "mistyped" and refused.value.position <= 11
+    doubled = text[:10] + text[10] + text[10:]  # the 11th character typed twice
+    with pytest.raises(credentials.InvalidCredential) as refused:
+        credentials.read_credential(doubled)
+    first = 10  # the first of the run of equal letters the doubled one belongs to
+    while first > 2 and text[first - 1] == text[10]:
+        first -= 1
+    assert (refused.value.problem, refused.value.position) == ("mistyped", first + 1)
+    i = next(k for k in range(2, 25) if text[k] != text[k + 1])
+    swapped = text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+    with pytest.raises(credentials.InvalidCredential) as refused:
+        credentials.read_credential(swapped)
+    assert refused.value.problem == "mistyped"
+    # several changes: a forgery
+    with pytest.raises(credentials.InvalidCredential) as refused:
+        credentials.read_credential(forge(text))
+    assert refused.value.problem == "forged"
+    assert refused.value.message == "凭证签名无效：此二维码是伪造或被改动过的。"
+    # two characters more or less is not a credential at all
+    for garbled in (text[:-2], text + "AA"):
         with pytest.raises(credentials.InvalidCredential) as refused:
             credentials.read_credential(garbled)
-        assert refused.value.message == "这不是新苗的参赛凭证二维码。"
+        assert (refused.value.problem, refused.value.message) == ("garbled", "这不是新苗的参赛凭证二维码。")
     # InvalidCredential answers 422
     assert issubclass(credentials.InvalidCredential, ValidationFailed)
 

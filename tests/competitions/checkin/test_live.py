@@ -8,6 +8,7 @@ from app import live
 from competitions.checkin.live import topic
 from tests import factories
 from tests.competitions.checkin.test_checkin import ok, scan, session, token_of
+from tests.competitions.checkin.test_credentials import forge
 from tests.sse import EventStream, wait_for
 
 
@@ -45,7 +46,7 @@ def test_stream_sends_the_counts_then_one_event_per_answered_scan(world):
         }
         # the same badge again changes nothing on the live view: no event; a forged one does
         assert scan(world, sid, tokens["李明"])["result"] == "already_checked_in"
-        forged = tokens["王芳"][:-1] + ("A" if tokens["王芳"][-1] != "A" else "B")
+        forged = forge(tokens["王芳"])
         scan(world, sid, forged, expect=422)
         change = stream.next_event()
         assert change["event"] == "change" and change["data"]["result"] == "forged" and change["data"]["changes"] == 1

@@ -65,6 +65,7 @@ def test_event_endpoints_access(world):
         "name": "机器人",
         "school_quota": 2,
         "city_quota": None,
+        "required_documents": None,
     }
     duplicate = client.post(
         f"/api/v1/events/{eid}/categories", json={"code": "RB", "name": "重复"}, headers=world.headers("org")

@@ -11,8 +11,8 @@ from app.times import UTC
 from competitions.events import lifecycle
 from competitions.events.lifecycle import Stage
 from tests.competitions.api import call, hdr
-from tests.factories import judging as judging_factories
 from tests.competitions.registration.test_entries_api import student
+from tests.factories import judging as judging_factories
 
 FUTURE = "2099-01-01T00:00:00+08:00"
 

@@ -103,7 +103,14 @@ def test_update_checks_against_the_stored_values(world):
 
 def test_categories_codes_positions_and_quotas(world):
     added = factories.category(world, " rb ", "机器人", school_quota="2")
-    assert added == {"id": added["id"], "code": "RB", "name": "机器人", "school_quota": 2, "city_quota": None}
+    assert added == {
+        "id": added["id"],
+        "code": "RB",
+        "name": "机器人",
+        "school_quota": 2,
+        "city_quota": None,
+        "required_documents": None,
+    }
     # appended after the nine default categories
     assert [c["code"] for c in world.run(events.list_categories(world.event_id))][-1] == "RB"
     with pytest.raises(Conflict) as duplicate:

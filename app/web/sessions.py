@@ -1,0 +1,105 @@
+"""Page sessions: Litestar's server-side sessions without fixation, with an absolute lifetime.
+
+Litestar's :class:`ServerSideSessionBackend` stores a session under whatever id the
+``xinmiao_session`` cookie names, so an id chosen by someone else (planted before log-in)
+became the victim's logged-in session. :class:`IssuedSessionBackend` instead:
+
+- uses a cookie's id only if the server issued it (a session is stored under it); any other
+  value is ignored and the next stored session gets a fresh random id;
+- issues a new id when :func:`begin` is called (log-in, password change) and deletes the old
+  session, so an id known before log-in is worthless after it;
+- ends a session :attr:`~app.settings.Settings.session_lifetime_seconds` after it began (the
+  absolute lifetime, 12 hours by default) however often it is used, besides the idle timeout
+  (``max_age``, renewed on use).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.types import Empty, Message, ScopeSession
+from litestar.utils.dataclass import extract_dataclass_items
+
+from app import stores
+
+_ISSUED = "xinmiao.session_id"  # scope key: the id of a session the server issued and still holds
+_BEGAN = "xinmiao.session_began"  # scope key: when that session began (epoch seconds)
+_RENEW = "xinmiao.session_renew"  # scope key: issue a new id for this response (log-in, password change)
+_FRESH = "xinmiao.session_fresh"  # scope key: the new id, once drawn
+BEGAN_FIELD = "_began"  # where the start time is kept inside the stored session
+
+
+def begin(request: Any, data: dict[str, Any]) -> None:
+    """Start a new session holding ``data`` for ``request``'s response under a newly issued id
+    (the old session, if any, is deleted). Call it at log-in and password change."""
+    request.scope[_RENEW] = True
+    request.set_session(data)
+
+
+class IssuedSessionBackend(ServerSideSessionBackend):
+    """Server-side sessions that only accept ids the server issued; see the module."""
+
+    config: IssuedSessionConfig
+
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+        session_id = connection.cookies.get(self.config.key)
+        if not session_id or session_id == "null":
+            return {}
+        store = self.config.get_store_from_app(connection.scope["app"])
+        raw = await self.get(session_id, store=store)
+        if raw is None:
+            return {}  # not issued by this server (or expired): ignored, never adopted
+        data = self.deserialize_data(raw)
+        began = data.pop(BEGAN_FIELD, None)
+        if not isinstance(began, (int, float)) or stores.clock() - began >= self.config.absolute_lifetime:
+            await self.delete(session_id, store=store)
+            return {}
+        scope: Any = connection.scope
+        scope[_ISSUED] = session_id
+        scope[_BEGAN] = began
+        return data
+
+    def get_session_id(self, connection: ASGIConnection) -> str:
+        scope: Any = connection.scope
+        issued = scope.get(_ISSUED)
+        if issued and not scope.get(_RENEW):
+            return str(issued)
+        fresh = scope.get(_FRESH)
+        if not fresh:
+            fresh = scope[_FRESH] = self.generate_session_id()
+        return str(fresh)
+
+    async def store_in_message(self, scope_session: ScopeSession, message: Message, connection: ASGIConnection) -> None:
+        scope: Any = connection.scope
+        store = self.config.get_store_from_app(scope["app"])
+        headers = MutableScopeHeaders.from_message(message)
+        cookie_params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
+        issued = scope.get(_ISSUED)
+        if scope_session is Empty or not isinstance(scope_session, dict):
+            if issued:
+                await self.delete(issued, store=store)
+            headers.add(
+                "Set-Cookie", Cookie(value="null", key=self.config.key, expires=0, **cookie_params).to_header(header="")
+            )
+            return
+        renew = bool(scope.get(_RENEW)) or not issued
+        session_id = self.get_session_id(connection)
+        if renew and issued:
+            await self.delete(issued, store=store)
+        began = stores.clock() if renew else scope.get(_BEGAN)
+        data = self.serialize_data({**scope_session, BEGAN_FIELD: began}, scope)
+        await self.set(session_id=session_id, data=data, store=store)
+        headers.add("Set-Cookie", Cookie(value=session_id, key=self.config.key, **cookie_params).to_header(header=""))
+
+
+@dataclass
+class IssuedSessionConfig(ServerSideSessionConfig):
+    """:class:`ServerSideSessionConfig` with :attr:`absolute_lifetime` (seconds from log-in)."""
+
+    _backend_class = IssuedSessionBackend  # type: ignore[assignment]
+
+    absolute_lifetime: int = field(default=12 * 3600)

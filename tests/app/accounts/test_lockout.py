@@ -1,0 +1,116 @@
+"""Log-in lockout under truly parallel requests (issue 11, item 2): attempts are reserved
+atomically per account and source address, in process and in Redis, before the password is
+checked; another address is not locked out; the delay runs out after a minute."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import time
+
+import pytest
+
+from tests.conftest import PASSWORD, skip_or_fail
+from tests.server import LiveServer, parallel
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+LOCKED = "密码连续输错次数过多，此账号在本网络地址上暂时不能登录，请 1 分钟后再试；忘记密码请组委会重置。"
+
+
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(params=["in-process", "redis"])
+def served(request, world, settings):
+    """The app on a real server, counting in process or in Redis."""
+    from app.factory import create_app
+    from app.settings import set_settings
+
+    if request.param == "redis":
+        if not _redis_up():
+            skip_or_fail("needs Redis on 127.0.0.1:6379")
+        settings = dataclasses.replace(settings, redis_url=REDIS_URL)
+    try:
+        with LiveServer(create_app(settings)) as server:
+            yield server
+    finally:
+        set_settings(dataclasses.replace(settings, redis_url=None))
+
+
+def _login(username: str, password: str) -> dict:
+    return {"method": "POST", "url": "/api/v1/auth/login", "json": {"username": username, "password": password}}
+
+
+def test_fifty_parallel_wrong_passwords_lock_the_account_exactly(served, world, monkeypatch):
+    from app import stores
+    from app.tables import User
+
+    answers = parallel(served.url, [_login("org", f"wrong-{i}") for i in range(50)])
+    # exactly five guesses are checked (401); the other 45 wait (429) with Retry-After
+    assert sorted(r.status_code for r in answers) == [401] * 5 + [429] * 45
+    refused = [r for r in answers if r.status_code == 429]
+    assert {r.json()["detail"] for r in refused} == {LOCKED}
+    assert all(1 <= int(r.headers["retry-after"]) <= 60 for r in refused)
+    row = world.run(User.select(User.failed_logins).where(User.username == "org").first())
+    assert row["failed_logins"] == 5  # every checked wrong password counted once, none lost
+
+    with served.client("127.0.0.1") as same, served.client("127.0.0.2") as other:
+        # the right password from the locked address waits too ...
+        assert same.post("/api/v1/auth/login", json={"username": "org", "password": PASSWORD}).status_code == 429
+        # ... but from another address (the organizer's own laptop) it works at once
+        ok = other.post("/api/v1/auth/login", json={"username": "org", "password": PASSWORD})
+        assert ok.status_code == 200, ok.text
+        # after the minute, the locked address gets its turn again
+        start = time.time()
+        monkeypatch.setattr(stores, "clock", lambda: start + 61)
+        again = same.post("/api/v1/auth/login", json={"username": "org", "password": PASSWORD})
+        assert again.status_code == 200, again.text
+
+
+def test_delays_grow_and_stop_at_five_minutes(served, world, monkeypatch):
+    """From one address: 5 failures, then 1, 2, 4 minutes, then never more than 5 minutes."""
+    from app import stores
+
+    now = [time.time()]
+    monkeypatch.setattr(stores, "clock", lambda: now[0])
+    waits = []
+    with served.client("127.0.0.3") as client:
+        for attempt in range(5):
+            assert client.post("/api/v1/auth/login", json={"username": "hk01", "password": "x"}).status_code == 401
+        for attempt in range(5):
+            refused = client.post("/api/v1/auth/login", json={"username": "hk01", "password": "x"})
+            assert refused.status_code == 429
+            waits.append(int(refused.headers["retry-after"]))
+            now[0] += waits[-1]  # wait exactly as long as told, then guess wrong once more
+            assert client.post("/api/v1/auth/login", json={"username": "hk01", "password": "x"}).status_code == 401
+        assert waits == [60, 120, 240, 300, 300]
+        now[0] += 300
+        assert client.post("/api/v1/auth/login", json={"username": "hk01", "password": PASSWORD}).status_code == 200
+
+
+def test_the_login_page_says_how_long_to_wait(world, monkeypatch):
+    client = world.client
+    for attempt in range(5):
+        client.get("/login")
+        page = client.post(
+            "/login",
+            data={"username": "hk02", "password": "x", "next": "/", "_csrf_token": client.cookies.get("xinmiao_csrf")},
+        )
+        assert page.status_code == 401
+    page = client.post(
+        "/login",
+        data={"username": "hk02", "password": PASSWORD, "next": "/", "_csrf_token": client.cookies.get("xinmiao_csrf")},
+    )
+    assert page.status_code == 429 and page.headers["retry-after"] == "60"
+    assert LOCKED in page.text
+    english = client.post(
+        "/login",
+        data={"username": "hk02", "password": PASSWORD, "next": "/", "_csrf_token": client.cookies.get("xinmiao_csrf")},
+        headers={"Accept-Language": "en"},
+    )
+    assert "Too many wrong passwords for this account from this network address. Try again in 1 min;" in english.text

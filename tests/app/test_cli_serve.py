@@ -1,0 +1,48 @@
+"""``xinmiao serve --workers N`` (issue 11, item 5): more than one worker without Redis is refused
+with a message that says why (limits, live updates and revocation would be per worker)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+
+@pytest.fixture
+def served(monkeypatch, settings):
+    from app import cli
+    from app.settings import set_settings
+
+    calls: list[tuple] = []
+    monkeypatch.setattr(cli, "_serve", lambda *args, **kwargs: calls.append(args))
+    monkeypatch.setattr(cli, "_prepare", lambda migrate=True: settings)
+    yield calls
+    set_settings(settings)
+
+
+def test_several_workers_without_redis_are_refused_plainly(served, settings):
+    from app import cli
+    from app.settings import set_settings
+
+    set_settings(dataclasses.replace(settings, redis_url=None))
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["serve", "--workers", "4"])
+    message = str(refused.value.code)
+    assert message.startswith("xinmiao serve --workers 4 needs XINMIAO_REDIS_URL.")
+    for words in ("log-in delays", "rate limits", "live updates", "4 times looser", "--workers 1"):
+        assert words in message, words
+    assert served == []  # nothing was served
+
+
+def test_one_worker_needs_no_redis_and_several_run_with_it(served, settings):
+    from app import cli
+    from app.settings import set_settings
+
+    set_settings(dataclasses.replace(settings, redis_url=None))
+    cli.main(["serve", "--port", "8123"])
+    set_settings(dataclasses.replace(settings, redis_url="redis://127.0.0.1:6379/0"))
+    cli.main(["serve", "--workers", "3", "--port", "8124"])
+    assert served == [("127.0.0.1", 8123, 1, None, None), ("127.0.0.1", 8124, 3, None, None)]
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["serve", "--workers", "0"])
+    assert refused.value.code == "--workers must be at least 1"

@@ -1,0 +1,63 @@
+"""Requirements checked before review (issue 12 item 5): the fewest advisers and the documents an
+entry must carry before a school can submit it; reviewers see what is missing."""
+
+from __future__ import annotations
+
+from tests.competitions.api import call, category_id, patch_event
+from tests.competitions.registration.test_documents import pdf, upload
+from tests.competitions.registration.test_entries_api import adviser, new_entry, student
+
+
+def test_a_school_cannot_submit_until_the_requirements_are_met(world):
+    patch_event(world, {"min_advisers": 1, "required_documents": ["research_report", "application_form"]})
+    event = call(world, "GET", f"/api/v1/events/{world.event_id}", "org").json()
+    assert (event["min_advisers"], event["required_documents"]) == (1, ["application_form", "research_report"])
+    entry = new_entry(world, "hk01", "红树林", [student("李明")])
+    assert entry["missing"] == ["至少需要 1 名辅导教师，现在有 0 名。", "缺少申报书。", "缺少研究报告。"]
+    refused = call(world, "POST", f"/api/v1/entries/{entry['id']}/submit", "hk01")
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == (
+        "作品还不能提交：至少需要 1 名辅导教师，现在有 0 名。 缺少申报书。 缺少研究报告。 请补齐后再提交。"
+    )
+    assert [e["field"] for e in refused.json()["errors"]] == ["requirements"] * 3
+    call(world, "POST", f"/api/v1/entries/{entry['id']}/members", "hk01", json=adviser("陈老师"))
+    assert upload(world, "hk01", entry["id"], "application_form", pdf()).status_code == 201
+    # the reviewer sees what is still missing, in the list and on the entry
+    listed = {e["id"]: e for e in call(world, "GET", f"/api/v1/events/{world.event_id}/entries", "org").json()}
+    assert listed[entry["id"]]["missing"] == ["缺少研究报告。"]
+    assert upload(world, "hk01", entry["id"], "research_report", pdf()).status_code == 201
+    submitted = call(world, "POST", f"/api/v1/entries/{entry['id']}/submit", "hk01")
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
+    assert submitted.json()["missing"] == []
+
+
+def test_a_category_can_require_its_own_documents_and_judges_never_see_the_list(world):
+    patch_event(world, {"required_documents": ["research_report"]})
+    ph = category_id(world, "PH")
+    changed = call(
+        world,
+        "PATCH",
+        f"/api/v1/events/{world.event_id}/categories/{ph}",
+        "org",
+        json={"required_documents": ["photo"]},
+    )
+    assert changed.json()["required_documents"] == ["photo"]
+    physics = new_entry(world, "hk01", "物理作品", [student("王一"), adviser("陈老师")], category="PH")
+    maths = new_entry(world, "hk01", "数学作品", [student("王二"), adviser("陈老师")], category="MA")
+    assert physics["missing"] == ["缺少照片。"] and maths["missing"] == ["缺少研究报告。"]
+    bad = call(world, "PATCH", f"/api/v1/events/{world.event_id}", "org", json={"required_documents": ["视频"]})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "required_documents"
+    too_many = call(world, "PATCH", f"/api/v1/events/{world.event_id}", "org", json={"min_advisers": 3})
+    assert too_many.status_code == 422 and too_many.json()["errors"][0]["field"] == "min_advisers"
+
+
+def test_the_organizer_may_approve_an_incomplete_entry_and_the_page_shows_the_gap(world):
+    patch_event(world, {"required_documents": ["research_report"]})
+    entry = new_entry(world, "org", "组委会代报", [student("赵一")], school_code="HK01")
+    assert entry["status"] == "approved" and entry["missing"] == ["缺少研究报告。"]
+    draft = new_entry(world, "hk01", "待补材料", [student("赵二")])
+    client = world.login_page("org")
+    page = client.get(f"/entries/{draft['id']}")
+    assert "提交前还缺：" in page.text and "缺少研究报告。" in page.text
+    listing = client.get(f"/events/{world.event_id}/entries")
+    assert listing.text.count("材料不全") == 1  # the approved entry is not flagged

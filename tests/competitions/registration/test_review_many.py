@@ -1,0 +1,148 @@
+"""Bulk review (issue 12 item 4): one decision for many entries, "approve all shown", and
+"save and review the next one"; and the categories table saved as one form."""
+
+from __future__ import annotations
+
+from tests.competitions.api import call
+from tests.competitions.registration.test_entries_api import new_entry, student
+from tests.factories.competitions import chinese_number
+
+_made = iter(range(1, 10_000))
+
+
+def _submitted(world, n, school="hk01", **kw):
+    numbers = [next(_made) for _ in range(n)]
+    return [
+        new_entry(world, school, f"待审{i}", [student(f"学生{chinese_number(i)}")], submit=True, **kw) for i in numbers
+    ]
+
+
+def test_review_many_through_the_api_decides_each_and_lists_what_it_skipped(world):
+    a, b, c = _submitted(world, 3)
+    call(world, "POST", f"/api/v1/entries/{c['id']}/review", "org", json={"decision": "approve"})
+    answer = call(
+        world,
+        "POST",
+        f"/api/v1/events/{world.event_id}/entries/review",
+        "org",
+        json={"entry_ids": [a["id"], b["id"], c["id"], 999999], "decision": "return", "reason": "缺申报书"},
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["reviewed"] == [a["id"], b["id"], c["id"]]  # an approved entry can be returned too
+    assert body["skipped"] == [{"entry_id": 999999, "code": "", "detail": "作品不存在或您无权查看。"}]
+    statuses = {
+        e["id"]: e["status"] for e in call(world, "GET", f"/api/v1/events/{world.event_id}/entries", "org").json()
+    }
+    assert [statuses[x["id"]] for x in (a, b, c)] == ["returned", "returned", "returned"]
+    again = call(
+        world,
+        "POST",
+        f"/api/v1/events/{world.event_id}/entries/review",
+        "org",
+        json={"entry_ids": [a["id"], b["id"]], "decision": "return", "reason": "再退"},
+    ).json()
+    assert again["reviewed"] == [] and [s["detail"] for s in again["skipped"]] == ["作品状态为“已退回”，不能退回。"] * 2
+
+
+def test_review_many_refuses_before_changing_anything(world):
+    (a,) = _submitted(world, 1)
+    no_reason = call(
+        world,
+        "POST",
+        f"/api/v1/events/{world.event_id}/entries/review",
+        "org",
+        json={"entry_ids": [a["id"]], "decision": "return"},
+    )
+    assert no_reason.status_code == 422 and no_reason.json()["errors"] == [
+        {"field": "reason", "message": "请填写退回原因。"}
+    ]
+    empty = call(
+        world,
+        "POST",
+        f"/api/v1/events/{world.event_id}/entries/review",
+        "org",
+        json={"entry_ids": [], "decision": "approve"},
+    )
+    assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "entry_ids"
+    school = call(
+        world,
+        "POST",
+        f"/api/v1/events/{world.event_id}/entries/review",
+        "hk01",
+        json={"entry_ids": [a["id"]], "decision": "approve"},
+    )
+    assert school.status_code == 403
+    assert call(world, "GET", f"/api/v1/entries/{a['id']}", "org").json()["status"] == "submitted"
+
+
+def test_approve_all_shown_takes_the_filtered_waiting_entries_only(world):
+    physics = _submitted(world, 2, category="PH")
+    maths = _submitted(world, 1, category="MA")
+    draft = new_entry(world, "hk01", "草稿", [student("草稿生")], category="PH")
+    client = world.login_page("org")
+    page = client.get(f"/events/{world.event_id}/entries?category=PH")
+    assert "全部通过当前列出的 2 个待审查作品" in page.text
+    answer = client.post(
+        f"/events/{world.event_id}/entries/review",
+        data={
+            "decision": "approve_all_shown",
+            "query": "category=PH",
+            "_csrf_token": client.cookies.get("xinmiao_csrf"),
+        },
+    )
+    assert "已通过 2 个作品。" in answer.text
+    statuses = {
+        e["id"]: e["status"] for e in call(world, "GET", f"/api/v1/events/{world.event_id}/entries", "org").json()
+    }
+    assert [statuses[e["id"]] for e in physics] == ["approved", "approved"]
+    assert statuses[maths[0]["id"]] == "submitted" and statuses[draft["id"]] == "draft"  # not shown / not waiting
+
+
+def test_save_and_review_the_next_one(world):
+    first, second = _submitted(world, 2)
+    client = world.login_page("org")
+    csrf = client.cookies.get("xinmiao_csrf")
+    answer = client.post(
+        f"/entries/{first['id']}/review",
+        data={"decision": "approve", "next": "on", "_csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert answer.status_code in (302, 303) and answer.headers["location"] == f"/entries/{second['id']}#review"
+    last = client.post(
+        f"/entries/{second['id']}/review",
+        data={"decision": "approve", "next": "on", "_csrf_token": csrf},
+        follow_redirects=True,
+    )
+    assert "没有其他待审查的作品了。" in last.text
+
+
+def test_categories_saved_in_one_form_all_or_nothing(world):
+    from competitions.events import services as events
+
+    categories = {c["code"]: c for c in world.run(events.list_categories(world.event_id))}
+    ph, ma = categories["PH"]["id"], categories["MA"]["id"]
+    client = world.login_page("org")
+    csrf = client.cookies.get("xinmiao_csrf")
+    form = {
+        "_csrf_token": csrf,
+        f"name_{ph}": "物理与天文",
+        f"school_quota_{ph}": "4",
+        f"city_quota_{ph}": "",
+        f"name_{ma}": "数学",
+        f"school_quota_{ma}": "-2",
+        f"city_quota_{ma}": "3",
+    }
+    refused = client.post(f"/events/{world.event_id}/categories/all", data=form)
+    assert refused.status_code == 422
+    assert "有 1 处填写不正确，所有类别都没有保存，请改正后再保存。" in refused.text
+    assert "类别 MA：每校名额必须是非负整数，留空表示不限。" in refused.text
+    assert 'value="-2"' in refused.text  # what was typed stays
+    after = {c["code"]: c for c in world.run(events.list_categories(world.event_id))}
+    assert after["PH"]["school_quota"] is None and after["PH"]["name"] == categories["PH"]["name"]  # nothing half saved
+    form[f"school_quota_{ma}"] = "2"
+    saved = client.post(f"/events/{world.event_id}/categories/all", data=form)
+    assert "类别和名额已保存。" in saved.text
+    after = {c["code"]: c for c in world.run(events.list_categories(world.event_id))}
+    assert (after["PH"]["name"], after["PH"]["school_quota"], after["PH"]["city_quota"]) == ("物理与天文", 4, None)
+    assert (after["MA"]["school_quota"], after["MA"]["city_quota"]) == (2, 3)
