@@ -520,7 +520,9 @@ class ResultsExporter(ListExporter):
                     Decimal(r["score"]) if r["score"] is not None else None,
                     AWARD_LABELS.get(r["award"] or "", ""),
                     "是" if r["recommended"] else "",
-                    "评分完成" if r["status"] == "complete" else "评分未完成",
+                    "评分完成"
+                    if r["status"] == "complete"
+                    else (f"不排名（未获奖）：{r['unranked_reason']}" if r.get("unranked_reason") else "评分未完成"),
                 ]
             )
         self._rows = rows
