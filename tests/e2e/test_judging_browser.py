@@ -271,6 +271,22 @@ def test_organizer_runs_the_judging_day_in_the_browser(world, live_server, brows
     context.close()
 
 
+def test_rubric_page_shows_the_running_total_of_the_weights(world, live_server, browser):
+    context = browser.new_context(viewport=TABLET, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "org")
+    page.goto(f"{live_server}/events/{world.event_id}/judging/rubric")
+    # the defaults 40 + 30 + 30 = 100
+    assert page.inner_text("#weight-sum") == "100" and page.inner_text("#weight-note") == "权重合计为 100，可以保存。"
+    page.fill("input.weight >> nth=0", "50")  # 50 + 30 + 30 = 110
+    assert page.inner_text("#weight-sum") == "110"
+    assert page.inner_text("#weight-note") == "权重合计必须是 100，现在是 110，请调整后再保存。"
+    assert "error-text" in page.get_attribute("#weight-line", "class")
+    page.fill("input.weight >> nth=2", "20")  # 50 + 30 + 20 = 100
+    assert page.inner_text("#weight-note") == "权重合计为 100，可以保存。"
+    context.close()
+
+
 @pytest.mark.skipif(not SHOTS, reason="set XINMIAO_SCREENSHOTS=<dir> to save screenshots")
 def test_judging_screenshots(world, live_server, browser):
     panel = build_panel(world)
