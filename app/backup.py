@@ -19,13 +19,13 @@ PostgreSQL deployments use ``pg_dump --format=custom`` / ``pg_restore`` (README)
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from app import times
 from app.settings import PROJECT_ROOT
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -200,7 +200,7 @@ def restore(source: Path, database: Path, secret_key: str) -> tuple[BackupInfo, 
         aside = None
         if database.exists():
             _checkpoint_alone(database)
-            stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            stamp = times.now().strftime("%Y%m%dT%H%M%SZ")
             aside = database.with_name(f"{database.name}.before-restore-{stamp}")
             for suffix in ("", "-wal", "-shm"):
                 part = Path(f"{database}{suffix}")

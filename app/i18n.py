@@ -45,7 +45,7 @@ def get_locale() -> str:
     return _locale.get()
 
 
-def set_locale(locale: str) -> contextvars.Token:
+def set_locale(locale: str) -> contextvars.Token[str]:
     """Set the locale for the current context; unknown values fall back to Chinese."""
     return _locale.set(locale if locale in LOCALES else DEFAULT_LOCALE)
 

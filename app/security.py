@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 from collections import OrderedDict
 from functools import lru_cache
@@ -71,13 +72,30 @@ def keyed_hash(value: str) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
-def mask_id_number(value: str | None) -> str:
-    """Mask an ID number for lists and logs: first 3 and last 4 characters kept.
+_GB11643 = re.compile(r"^\d{17}[\dX]$")
+_OLD_15_DIGIT_ID = re.compile(r"^\d{15}$")
 
-    ``"46010220100101123X"`` -> ``"460***********123X"``; short values keep only the last 2.
+
+def mask_id_number(value: str | None) -> str:
+    """Mask an ID number for lists, pages, the API and logs.
+
+    A GB 11643 number (18 characters: 6 region digits, 8 birth-date digits, 3 sequence digits,
+    a check character; also 港澳台居住证 and the 2023 foreigner's permanent residence card) keeps
+    only its first 3 characters (the province, implied by the programme anyway) and its check
+    character: ``"46010220100101123X"`` -> ``"460**************X"``. No date or sequence digit is
+    ever shown: with a student's school (which implies the region) and grade (a school-year
+    cohort of ~366 birth dates) in view, about 366 x 500 / 11 = 16,600 numbers stay possible
+    (500 sequence numbers of the right gender; the check character matches 1 in 11). The old
+    15-digit number keeps its first 3 digits only. Other documents (passports, travel permits)
+    carry no birth date: first 3 and last 4 characters kept; values of 7 characters or fewer keep
+    the last 2.
     """
     if not value:
         return ""
+    if _GB11643.match(value):
+        return value[:3] + "*" * 14 + value[-1]
+    if _OLD_15_DIGIT_ID.match(value):
+        return value[:3] + "*" * 12
     if len(value) <= 7:
         return "*" * (len(value) - 2) + value[-2:] if len(value) > 2 else "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]

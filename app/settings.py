@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -32,12 +33,14 @@ class Settings:
     max_upload_bytes: int = 5 * 1024 * 1024
     max_document_bytes: int = 20 * 1024 * 1024
     max_workbook_uncompressed_bytes: int = 60 * 1024 * 1024
+    # days after an event's results became final until its personal data is due to be purged
+    personal_data_retention_days: int = 180
     debug: bool = False
     database_pool: bool = True  # PostgreSQL connection pool (tests turn it off: several event loops)
     # seconds a write waits for a busy SQLite database (another writer holds the lock) before the
     # request answers 503 "busy, try again" with Retry-After; well under a proxy's 30-60 s timeout
     database_busy_seconds: float = 10.0
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def uploads_dir(self) -> Path:
@@ -110,11 +113,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     else:
         key_dir = data_dir
     secret = env.get("XINMIAO_SECRET_KEY") or _load_or_create_key(key_dir)
+    retention = env.get("XINMIAO_PERSONAL_DATA_RETENTION_DAYS", "").strip() or "180"
+    if not retention.isdigit():
+        raise SystemExit(f"XINMIAO_PERSONAL_DATA_RETENTION_DAYS must be a whole number of days, not {retention!r}")
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
         secret_key=secret,
         redis_url=env.get("XINMIAO_REDIS_URL") or None,
+        personal_data_retention_days=int(retention),
         session_lifetime_seconds=_hours(env, "XINMIAO_SESSION_HOURS", 12),
         session_idle_seconds=_hours(env, "XINMIAO_SESSION_IDLE_HOURS", 4),
         debug=env.get("XINMIAO_DEBUG", "") in {"1", "true", "yes"},

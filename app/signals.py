@@ -60,6 +60,11 @@ results_finalized = Signal(
     "event row, read once by the sender), round (dict: the finalized round row). "
     "Sent after the state change; a receiver's error reaches the organizer who finalized.",
 )
+results_unlocked = Signal(
+    "results_unlocked",
+    "An event's finalized results were unlocked again (back to the public notice). kwargs: event_id (int), "
+    "actor (Principal). Sent after the state change.",
+)
 checkin_recorded = Signal(
     "checkin_recorded",
     "A scan or a manual check-in was answered. kwargs: event_id (int; None for a forged credential), session_id (int), "

@@ -15,7 +15,7 @@ from competitions.checkin.scanstore import close_scan_stores
 from competitions.events import controllers as events_api
 from competitions.events import pages as events_pages
 from competitions.registration import controllers as registration_api
-from competitions.registration import dashboard
+from competitions.registration import dashboard, personal_data
 from competitions.registration import pages as registration_pages
 from competitions.registration.pages import ACTION_LABELS
 
@@ -43,6 +43,7 @@ class CompetitionsPlugin(ProgrammePlugin):
 
     def dashboard_blocks(self) -> Sequence[DashboardBlock]:
         return [
+            DashboardBlock("personal_data.due", ("organizer",), dashboard.purge_due_block, order=5),
             DashboardBlock("registration.organizer", ("organizer",), dashboard.organizer_block, order=10),
             DashboardBlock("registration.city", ("city",), dashboard.city_block, order=10),
             DashboardBlock("registration.school", ("school",), dashboard.school_block, order=10),
@@ -62,6 +63,9 @@ class CompetitionsPlugin(ProgrammePlugin):
 
     def setup(self) -> None:
         signals.checkin_recorded.connect(checkin_live.publish_checkin)  # the live view follows the door
+        # an event is finished (its personal data's retention period runs) while its results are final
+        signals.results_finalized.connect(personal_data.on_results_finalized)
+        signals.results_unlocked.connect(personal_data.on_results_unlocked)
 
     def action_labels(self) -> dict[str, str]:
         return dict(ACTION_LABELS)

@@ -15,7 +15,7 @@ from app.regions.services import resolve_region
 from app.security import hash_password, verify_password
 from app.stores import clear_attempts, increment, peek, reserve_attempt
 from app.tables import ROLES, LoginCode, School, User
-from app.times import now
+from app.times import UTC, now
 
 # Log-in throttling is keyed by account AND source address (see :func:`authenticate`): from one
 # address an account gets FREE_FAILURES wrong passwords, then each further attempt from there
@@ -118,7 +118,7 @@ async def authenticate(username: str, password: str, address: str | None) -> Pri
         if user is not None:
             values: dict = {User.failed_logins: User.failed_logins + 1}
             if attempt.locked_until:
-                values[User.locked_until] = dt.datetime.fromtimestamp(attempt.locked_until, dt.timezone.utc)
+                values[User.locked_until] = dt.datetime.fromtimestamp(attempt.locked_until, UTC)
             await User.update(values).where(User.id == user.id)  # one atomic UPDATE: x = x + 1
         raise NotAuthenticated(_("用户名或密码不正确。"))
     await clear_attempts(key)

@@ -21,10 +21,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-import openpyxl
 from openpyxl.utils import get_column_letter
 
-from app.exports.workbook import workbook_bytes, write_table
+from app.exports.workbook import add_sheet, new_workbook, workbook_bytes, write_table
 
 
 @dataclass
@@ -91,10 +90,11 @@ async def workbook_of(*exporters: ListExporter) -> bytes:
 
 
 def build_workbook(sheets: list[SheetData]) -> bytes:
-    wb = openpyxl.Workbook()
+    """The .xlsx bytes of ``sheets``: titles through :func:`app.exports.workbook.safe_sheet_title`
+    (a school's name may hold ``/`` or ``:``), every cell through the safe writer."""
+    wb = new_workbook(sheets[0].title if sheets else None)
     for index, sheet in enumerate(sheets):
-        ws = wb.active if index == 0 else wb.create_sheet()
-        ws.title = sheet.title
+        ws = wb.active if index == 0 else add_sheet(wb, sheet.title)
         write_sheet(ws, sheet)
     return workbook_bytes(wb)
 

@@ -19,6 +19,8 @@ import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import WorkSheetParser
 
 from app.errors import TooLarge, ValidationFailed
 from app.i18n import _
@@ -238,8 +240,8 @@ def find_table(wb: openpyxl.Workbook, required: Iterable[str], optional: Iterabl
     wanted = {normalize_header(h): h for h in [*required, *optional]}
     best: tuple[int, str, list[str]] | None = None
     for ws in wb.worksheets:
-        iterator = ws.iter_rows(values_only=True)
-        for index, values in enumerate(iterator, start=1):
+        iterator = sheet_rows(ws)
+        for index, values in iterator:
             if index > HEADER_SCAN_ROWS:
                 break
             columns: dict[str, int] = {}
@@ -271,12 +273,107 @@ def find_table(wb: openpyxl.Workbook, required: Iterable[str], optional: Iterabl
     )
 
 
-def _data_rows(iterator: Iterator[tuple[Any, ...]], header_row: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    for number, values in enumerate(iterator, start=header_row + 1):
-        if number - header_row > MAX_ROWS:
-            raise TooLarge(_("工作表超过 {n} 行，请分成几个文件上传。", n=MAX_ROWS))
+class _ValuesParser(WorkSheetParser):
+    """openpyxl's sheet parser, reading values only: a row whose cells have no child elements
+    (no ``<v>``, ``<is>`` or ``<f>``: styles only) is passed over without parsing its cells,
+    and row formats are not collected."""
+
+    def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+        number = row.get("r")
+        if number is None:
+            self.row_counter += 1
+        else:
+            self.row_counter = int(float(number))
+        self.col_counter = 0
+        if not any(len(cell) for cell in row):
+            return self.row_counter, []
+        return self.row_counter, [self.parse_cell(cell) for cell in row]
+
+
+_VALUE_MARKS = (b"<v>", b"<v ", b"<is>", b"<is ", b"<f>", b"<f ")
+_ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
+_SCAN_CHUNK = 1 << 20
+_SCAN_OVERLAP = 1 << 16
+
+
+def _last_value_row(ws: Any) -> int | None:
+    """The number of the last row of a read-only sheet that holds a value, found by scanning the
+    sheet's XML bytes (C-speed ``rfind``, 1 MB at a time) for the last ``<v>``/``<is>``/``<f>``
+    element and the ``<row r="...">`` it sits in; ``None`` when that cannot be told (prefixed
+    element names, rows without numbers, a row longer than 64 KB): then nothing is cut short."""
+    last: int | None = None
+    carry = b""
+    with ws._get_source() as source:
+        while True:
+            chunk = source.read(_SCAN_CHUNK)
+            if not chunk:
+                return last
+            text = carry + chunk
+            at = max(text.rfind(mark) for mark in _VALUE_MARKS)
+            if at >= 0:
+                start = text.rfind(b"<row", 0, at)
+                found = _ROW_NUMBER.match(text, start) if start >= 0 else None
+                if found is None:
+                    return None
+                last = int(found.group(1))
+            elif b":row" in text and b"<row" not in text:
+                return None  # a namespace prefix on every element: not scanned
+            carry = text[-_SCAN_OVERLAP:]
+
+
+def sheet_rows(ws: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """``(row number, values)`` of the rows a worksheet's file holds, in order, each up to its
+    last cell with a value (a row of styled empty cells is ``()``).
+
+    For a read-only worksheet (:func:`open_workbook`) the sheet's XML is parsed as a stream with
+    openpyxl's own parser (defusedxml underneath), and rows the file does not hold are *not* made
+    up: openpyxl's ``iter_rows`` fills every missing row up to the sheet's dimension, so a
+    workbook with 3 filled rows and one styled cell at row 1,048,576 (a coloured column, WPS
+    saving styles that far) would yield a million empty rows. Rows after the last one holding a
+    value are not parsed at all (:func:`_last_value_row`): WPS writes each styled row out, and
+    parsing a million of them takes seconds. Other worksheets use ``iter_rows``.
+    """
+    if not isinstance(ws, ReadOnlyWorksheet):
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield number, tuple(values)
+        return
+    wb = ws.parent
+    last = _last_value_row(ws)  # rows of styles only after it (WPS writes them out) are not parsed
+    with ws._get_source() as source:  # openpyxl 3.1: the sheet's XML part
+        parser = _ValuesParser(
+            source,
+            ws._shared_strings,
+            data_only=wb.data_only,
+            epoch=wb.epoch,
+            date_formats=wb._date_formats,
+            timedelta_formats=wb._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            if last is not None and number > last:
+                return
+            width = max((c["column"] for c in cells if c["value"] is not None), default=0)
+            if not width:
+                yield number, ()
+                continue
+            values: list[Any] = [None] * width
+            for cell in cells:
+                if cell["column"] <= width:
+                    values[cell["column"] - 1] = cell["value"]
+            yield number, tuple(values)
+
+
+def _data_rows(
+    iterator: Iterator[tuple[int, tuple[Any, ...]]], header_row: int
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Rows below the header that hold a value; at most :data:`MAX_ROWS` of them (rows that are
+    empty but formatted are skipped and not counted)."""
+    filled = 0
+    for number, values in iterator:
         if not values or all(v is None or (isinstance(v, str) and not clean_text(v)) for v in values):
             continue
+        filled += 1
+        if filled > MAX_ROWS:
+            raise TooLarge(_("工作表中填写了超过 {n} 行，请分成几个文件上传。", n=MAX_ROWS))
         yield number, values
 
 
@@ -344,6 +441,33 @@ def write_table(
             header, max(10, len(header) * 2 + 4)
         )
     ws.freeze_panes = "A2"
+
+
+_SHEET_TITLE_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
+
+
+def safe_sheet_title(value: Any) -> str:
+    """A worksheet title from untrusted text (a school's name): the characters Excel refuses in
+    a title (``\\ / * ? : [ ]``) become ``_``, characters XML cannot hold are dropped, leading
+    and trailing apostrophes go, at most 31 characters; empty -> ``"Sheet"``.
+    ``"一中（初中/高中部）"`` -> ``"一中（初中_高中部）"``."""
+    text = _SHEET_TITLE_FORBIDDEN.sub("_", safe_cell(str(value or ""))).strip().strip("'")
+    return text[:31] or "Sheet"
+
+
+def new_workbook(first_sheet_title: str | None = None) -> openpyxl.Workbook:
+    """A new (writable) workbook, its first sheet titled through :func:`safe_sheet_title`.
+    Every workbook the service writes starts here; values go in through :func:`append_row`,
+    :func:`write_text_cell` or :func:`write_table` (the safe writer), never ``cell.value``."""
+    wb = openpyxl.Workbook()
+    if first_sheet_title is not None:
+        wb.active.title = safe_sheet_title(first_sheet_title)
+    return wb
+
+
+def add_sheet(wb: openpyxl.Workbook, title: str, index: int | None = None) -> Any:
+    """A new sheet of ``wb`` titled through :func:`safe_sheet_title`."""
+    return wb.create_sheet(safe_sheet_title(title), index)
 
 
 def workbook_bytes(wb: openpyxl.Workbook) -> bytes:

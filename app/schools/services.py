@@ -10,7 +10,15 @@ from typing import Any
 from app import audit, times
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.exports.workbook import clean_text, find_table, open_workbook, phone_text, workbook_bytes, write_table
+from app.exports.workbook import (
+    clean_text,
+    find_table,
+    new_workbook,
+    open_workbook,
+    phone_text,
+    workbook_bytes,
+    write_table,
+)
 from app.i18n import _
 from app.principal import Principal
 from app.region_codes import REGION_NAMES, region_code_of
@@ -359,11 +367,8 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
 def handout_workbook(accounts: list[dict[str, str]]) -> bytes:
     """The coordinator accounts of an import as a workbook for the office (学校代码, 学校名称,
     联系人, 用户名, 初始密码), every cell written by the safe writer."""
-    import openpyxl
-
-    wb = openpyxl.Workbook()
+    wb = new_workbook("学校管理员账号")
     ws = wb.active
-    ws.title = "学校管理员账号"
     headers = ["学校代码", "学校名称", "联系人", "用户名", "初始密码"]
     write_table(
         ws,

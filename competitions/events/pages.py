@@ -97,6 +97,8 @@ class EventPages(Controller):
             )
         }
         data["required_documents"] = [d for d in form.getall("required_documents", []) if isinstance(d, str)]
+        if data["min_advisers"] in (None, ""):  # left blank: as it was
+            data.pop("min_advisers")
         data["city_review_required"] = form_bool(form, "city_review_required")
         data["divisions"] = [d for d in form.getall("divisions", []) if isinstance(d, str)]
         try:

@@ -27,7 +27,13 @@ DOCUMENT_KIND_LABELS = {  # untranslated: pass through _()
 
 class Event(Table, tablename="event"):
     """A contest, competition or camp. Team limits apply per entry; judging settings
-    (``aggregation`` ... ``award_third``) follow CONTRACT.md's scoring rules."""
+    (``aggregation`` ... ``award_third``) follow CONTRACT.md's scoring rules.
+
+    ``finished_at``: when the event's results became final (set on
+    :data:`app.signals.results_finalized`, cleared on :data:`app.signals.results_unlocked`); its
+    personal data is due for purging ``settings.personal_data_retention_days`` later.
+    ``personal_data_purged_at``: when an organizer last purged it
+    (:mod:`competitions.registration.personal_data`)."""
 
     name = Varchar(length=200)
     kind = Varchar(length=16, index=True)
@@ -54,6 +60,8 @@ class Event(Table, tablename="event"):
     national_quota = Integer(null=True, default=None)
     award_min_score = Varchar(length=16, null=True, default=None)
     next_entry_seq = Integer(default=1)
+    finished_at = Timestamptz(null=True, default=None)
+    personal_data_purged_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

@@ -15,12 +15,13 @@ from app.web import upload_bytes, user_of
 from app.web.auth import organizer_only, requires
 from app.web.openapi import DOC, DOCX, JPEG, PDF, PNG, XLSX, file_operation, responses
 from app.web.schemas import ReasonIn, answer, given_fields
-from competitions.registration import roster
+from competitions.registration import personal_data, roster
 from competitions.registration import services as registration
 from competitions.registration.members import MemberInput
 from competitions.registration.schemas import (
     CountsOut,
     DocumentOut,
+    DueEventOut,
     EntryIn,
     EntryOut,
     EntryPatch,
@@ -29,6 +30,8 @@ from competitions.registration.schemas import (
     ImportOut,
     MemberIn,
     MemberSavedOut,
+    PurgeIn,
+    PurgeOut,
     ReviewIn,
     ReviewManyIn,
     ReviewManyOut,
@@ -203,8 +206,37 @@ class MemberApi(Controller):
         await registration.remove_member(user_of(request), member_id)
 
 
+class PersonalDataApi(Controller):
+    """Purging a finished event's personal data (organizers): what would go, the purge, what is due."""
+
+    path = "/api/v1"
+    tags = ["personal data"]
+
+    @get("/events/{event_id:int}/personal-data", guards=[organizer_only], responses=responses(401, 403, 404))
+    async def preview(self, request: Request, event_id: int) -> PurgeOut:
+        """What a purge would remove (a dry run), whether the results are final and when the data is due."""
+        return answer(PurgeOut, await personal_data.purge_preview(user_of(request), event_id))
+
+    @post(
+        "/events/{event_id:int}/personal-data/purge",
+        guards=[organizer_only],
+        status_code=200,
+        responses=responses(401, 403, 404, 409, 422),
+    )
+    async def purge(self, request: Request, event_id: int, data: PurgeIn) -> PurgeOut:
+        """Remove ID numbers, phones, birth dates and uploaded documents of a finished event
+        (``dry_run``: only count them). Needs a reason; 409 while the results are not final."""
+        result = await personal_data.purge_personal_data(user_of(request), event_id, data.reason, dry_run=data.dry_run)
+        return answer(PurgeOut, result)
+
+    @get("/personal-data/due", guards=[organizer_only], responses=responses(401, 403))
+    async def due(self) -> list[DueEventOut]:
+        """Finished events whose personal data is due to be purged, oldest first."""
+        return answer(list[DueEventOut], await personal_data.due_events())
+
+
 def api_routes() -> list[Any]:
-    return [EventRegistrationApi, EntryApi, MemberApi, DocumentApi]
+    return [EventRegistrationApi, EntryApi, MemberApi, DocumentApi, PersonalDataApi]
 
 
 class DocumentApi(Controller):

@@ -11,6 +11,7 @@ from app.schools import services as schools
 from competitions.events import services as events
 from competitions.events.tables import DIVISIONS
 from competitions.events.views import event_view
+from competitions.registration import personal_data
 from competitions.registration import services as registration
 
 
@@ -50,6 +51,28 @@ async def organizer_block(user: Principal) -> dict[str, Any]:
             }
         )
     return {"template": "competitions/registration/dashboard_organizer.html", "blocks": blocks}
+
+
+async def purge_due_block(user: Principal) -> dict[str, Any] | None:
+    """Finished events whose personal data is due to be purged (nothing when none is)."""
+    due = await personal_data.due_events()
+    if not due:
+        return None
+    from app.settings import get_settings
+    from app.times import show_time
+
+    return {
+        "template": "competitions/registration/dashboard_purge_due.html",
+        "blocks": [
+            {
+                **row,
+                "finished_text": show_time(row["finished_at"]),
+                "due_text": show_time(row["due_at"]),
+                "retention_days": get_settings().personal_data_retention_days,
+            }
+            for row in due
+        ],
+    }
 
 
 async def city_block(user: Principal) -> dict[str, Any]:

@@ -102,7 +102,8 @@ class CleanMember:
     id_hash: str | None = field(default=None)
 
     def columns(self) -> dict[str, Any]:
-        """Column values for a ``Member`` row: ID number and phone encrypted and masked."""
+        """Column values for a ``Member`` row: ID number, phone and birth date encrypted (the
+        date as ``YYYY-MM-DD``), ID number and phone masked."""
         return {
             "role": self.role,
             "name": self.name,
@@ -112,7 +113,7 @@ class CleanMember:
             "id_hash": self.id_hash,
             "id_masked": mask_id_number(self.id_number),
             "student_key": self.id_hash if self.role == "student" else None,
-            "birth_date": self.birth_date,
+            "birth_date_enc": encrypt_pii(self.birth_date.isoformat()) if self.birth_date else None,
             "grade": self.grade,
             "phone_enc": encrypt_pii(self.phone),
             "phone_masked": mask_phone(self.phone),

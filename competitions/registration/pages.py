@@ -24,7 +24,7 @@ from app.web.auth import organizer_only, requires
 from competitions.events import services as events
 from competitions.events.views import event_view
 from competitions.registration import documents as entry_documents
-from competitions.registration import roster
+from competitions.registration import personal_data, roster
 from competitions.registration import services as registration
 from competitions.registration.idnumbers import ID_TYPES
 from competitions.registration.members import MemberInput
@@ -736,5 +736,52 @@ class DocumentPages(Controller):
         return redirect(f"/entries/{entry_id}#documents" if entry_id else "/")
 
 
+class PersonalDataPages(Controller):
+    """An event's personal data: what a purge would remove, and the purge (reason and confirmation)."""
+
+    path = "/events"
+    include_in_schema = False
+
+    async def _page(
+        self, request: Request, event_id: int, *, status_code: int = 200, reason: str = "", error: str = ""
+    ) -> Any:
+        preview = await personal_data.purge_preview(user_of(request), event_id)
+        event = event_view(await events.get_event(event_id))
+        kinds = [(key, _(label), preview["counts"][key]) for key, label in personal_data.KINDS.items()]
+        return render(
+            request,
+            "competitions/registration/personal_data.html",
+            status_code=status_code,
+            event=event,
+            preview=preview,
+            kinds=kinds,
+            kept=_(personal_data.KEPT),
+            finished_text=show_time(preview["finished_at"]),
+            due_text=show_time(preview["due_at"]),
+            purged_text=show_time(preview["purged_at"]),
+            retention_days=get_settings().personal_data_retention_days,
+            reason=reason,
+            error=error,
+        )
+
+    @get("/{event_id:int}/personal-data", guards=[organizer_only])
+    async def show(self, request: Request, event_id: int) -> Any:
+        return await self._page(request, event_id)
+
+    @post("/{event_id:int}/personal-data/purge", guards=[organizer_only], status_code=200)
+    async def purge(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        reason = form_value(form, "reason")
+        if not form_bool(form, "confirm"):
+            message = _("请勾选确认：清除后无法恢复。")
+            return await self._page(request, event_id, status_code=422, reason=reason, error=message)
+        try:
+            result = await personal_data.purge_personal_data(user_of(request), event_id, reason)
+        except ServiceError as exc:
+            return await self._page(request, event_id, status_code=exc.status_code, reason=reason, error=exc.message)
+        flash(request, _("已清除本赛事的个人信息（共 {n} 项），操作已记入日志。", n=result["total"]))
+        return redirect(f"/events/{event_id}/personal-data")
+
+
 def page_routes() -> list[Any]:
-    return [EventRegistrationPages, EntryPages, MemberPages, DocumentPages]
+    return [EventRegistrationPages, EntryPages, MemberPages, DocumentPages, PersonalDataPages]

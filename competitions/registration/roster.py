@@ -39,10 +39,12 @@ from app.errors import Conflict, Forbidden, ServiceError, ValidationFailed
 from app.exports.exporters import ListExporter
 from app.exports.workbook import (
     LostDigits,
+    add_sheet,
     append_row,
     clean_text,
     digits_text,
     find_table,
+    new_workbook,
     normalize_header,
     open_workbook,
     safe_cell,
@@ -154,10 +156,9 @@ def _build_template(event: dict[str, Any], categories: list[dict[str, Any]], sch
     kind = event["kind"]
     columns = template_columns(kind)
     optional = {ID_TYPE, CONSENT, *PREFERENCES[1:]}
-    wb = openpyxl.Workbook()
-    wb.properties.title = f"{event['name']} 报名表"
+    wb = new_workbook("报名表")
+    wb.properties.title = safe_cell(f"{event['name']} 报名表")
     ws = wb.active
-    ws.title = "报名表"
     append_row(ws, columns)
     required_fill = PatternFill("solid", fgColor="FCE4D6")
     optional_fill = PatternFill("solid", fgColor="EDEDED")
@@ -209,7 +210,7 @@ def _build_template(event: dict[str, Any], categories: list[dict[str, Any]], sch
     if not kind_of(kind).applications:
         add_list(DIVISION, '"' + ",".join(_divisions(event)) + '"', _("同一作品的各行组别必须相同"))
         if categories:
-            lists = wb.create_sheet("选项")
+            lists = add_sheet(wb, "选项")
             for i, cat in enumerate(categories, start=1):
                 write_text_cell(lists.cell(row=i, column=1), cat["name"])  # a name like "=..." stays text
                 write_text_cell(lists.cell(row=i, column=2), cat["code"])
@@ -219,7 +220,7 @@ def _build_template(event: dict[str, Any], categories: list[dict[str, Any]], sch
     if school and not re.search(r'[,"]', school["name"]):
         add_list(SCHOOL, f'"{school["name"]}"', _("填写本校名称或学校代码 {code}", code=school["code"]), strict=False)
 
-    _instructions_sheet(wb.create_sheet("填写说明", 1), event, columns, categories, school)
+    _instructions_sheet(add_sheet(wb, "填写说明", 1), event, columns, categories, school)
     return workbook_bytes(wb)
 
 
@@ -945,7 +946,7 @@ MEMBER_COLUMNS = (
     "id_hash",
     "id_masked",
     "student_key",
-    "birth_date",
+    "birth_date_enc",
     "grade",
     "phone_enc",
     "phone_masked",
@@ -1177,7 +1178,7 @@ async def _write(
                         c["id_hash"],
                         c["id_masked"],
                         c["student_key"],
-                        c["birth_date"],
+                        c["birth_date_enc"],
                         c["grade"],
                         c["phone_enc"],
                         c["phone_masked"],
@@ -1308,7 +1309,7 @@ async def export_registrations(actor: Principal, event_id: int, reason: str) -> 
         Member.grade,
         Member.phone_enc,
         Member.consent_publication,
-        Member.birth_date,
+        Member.birth_date_enc,
         Member.position,
     ).where(Member.event == event_id)
     exporter = RegistrationsExporter(event, entries, members)
@@ -1390,7 +1391,7 @@ class RegistrationsExporter(ListExporter):
                         entry["school_code"],
                         entry["city"],
                         entry["category_code"],
-                        m["birth_date"].isoformat() if m["birth_date"] else "",
+                        decrypt_pii(m["birth_date_enc"]) or "",
                     ]
                 )
         return rows

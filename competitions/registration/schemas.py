@@ -77,7 +77,8 @@ class ReviewManyOut(msgspec.Struct):
 
 class MemberOut(msgspec.Struct, omit_defaults=True):
     """A member: judges and others get ``id``, ``name``, ``role``; the organizer, the entry's
-    city and school also the masked ID and phone, gender, grade, birth date and consents."""
+    city and school also the masked ID and phone, gender, grade and consents (never the birth
+    date: beside a masked ID it narrows the number down; the grade says what a role needs)."""
 
     id: int
     name: str
@@ -89,7 +90,6 @@ class MemberOut(msgspec.Struct, omit_defaults=True):
     phone_masked: str | msgspec.UnsetType = msgspec.UNSET
     consent_participation: bool | msgspec.UnsetType = msgspec.UNSET
     consent_publication: bool | msgspec.UnsetType = msgspec.UNSET
-    birth_date: str | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class EntryOut(msgspec.Struct):
@@ -169,3 +169,49 @@ class HistoryItem(msgspec.Struct):
     summary: str | None
     changes: Any
     reason: str | None
+
+
+class PurgeIn(msgspec.Struct):
+    """``{"reason", "dry_run"}``: purge an event's personal data (a reason is needed unless
+    ``dry_run``, which only counts what would go)."""
+
+    reason: str = ""
+    dry_run: bool = False
+
+
+class PurgeCounts(msgspec.Struct):
+    """How many of each kind of personal data an event holds or a purge removed: members with an
+    ID number, with a phone, with a birth date; uploaded documents; audit rows quoting masked values."""
+
+    id_numbers: int
+    phones: int
+    birth_dates: int
+    documents: int
+    audit_rows: int
+
+
+class PurgeOut(msgspec.Struct):
+    """What a purge removed (or, with ``dry_run``, would remove); ``final``: the results are final
+    (a purge is allowed); times ISO 8601 with offset."""
+
+    event_id: int
+    dry_run: bool
+    purged: bool
+    counts: PurgeCounts
+    total: int
+    final: bool
+    finished_at: str | None
+    due_at: str | None
+    purged_at: str | None
+
+
+class DueEventOut(msgspec.Struct):
+    """A finished event whose personal data is due to be purged."""
+
+    id: int
+    name: str
+    year: int
+    finished_at: str
+    due_at: str
+    overdue_days: int
+    personal_data_purged_at: str | None

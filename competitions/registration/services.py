@@ -126,7 +126,10 @@ async def require_registration_open(actor: Principal, event: dict[str, Any]) -> 
 
 def member_out(row: dict[str, Any], *, private: bool) -> dict[str, Any]:
     """A member for output. ``private`` (organizer, its city and school) adds gender,
-    grade, masked ID and phone and consents; judges and others get id, name and role only."""
+    grade, masked ID and phone (:func:`app.security.mask_id_number`) and consents; judges and
+    others get id, name and role only. The birth date is never listed: the grade says what a
+    role needs, and a date beside even a masked ID narrows the number to a handful (the full
+    export for organizers, audited, has it)."""
     data = {"id": row["id"], "name": row["name"], "role": row["role"]}
     if private:
         data.update(
@@ -137,7 +140,6 @@ def member_out(row: dict[str, Any], *, private: bool) -> dict[str, Any]:
             phone_masked=row["phone_masked"],
             consent_participation=row["consent_participation"],
             consent_publication=row["consent_publication"],
-            birth_date=row["birth_date"].isoformat() if row.get("birth_date") else None,
         )
     return data
 
@@ -182,7 +184,6 @@ async def _members_by_entry(entry_ids: list[int]) -> dict[int, list[dict[str, An
             Member.phone_masked,
             Member.consent_participation,
             Member.consent_publication,
-            Member.birth_date,
             Member.position,
         )
         .where(Member.entry.is_in(entry_ids))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from piccolo.columns import (
     Boolean,
-    Date,
     ForeignKey,
     Integer,
     Text,
@@ -51,7 +50,9 @@ class Entry(Table, tablename="entry"):
 class Member(Table, tablename="member"):
     """A student (participant) or adviser of one entry.
 
-    ``id_number_enc``/``phone_enc`` are encrypted (see :mod:`app.security`); ``id_hash``
+    ``id_number_enc``/``phone_enc``/``birth_date_enc`` are encrypted (see :mod:`app.security`;
+    the birth date as ``YYYY-MM-DD`` text, never stored in clear: next to a masked ID it would
+    rebuild the number); ``id_hash``
     is the keyed hash for duplicate checks; ``student_key`` equals ``id_hash`` for
     students and is NULL for advisers, so a unique index on (event, student_key) keeps
     a student in at most one entry per event.
@@ -67,7 +68,7 @@ class Member(Table, tablename="member"):
     id_hash = Varchar(length=64, null=True, default=None, index=True)
     id_masked = Varchar(length=32, default="")
     student_key = Varchar(length=64, null=True, default=None)
-    birth_date = Date(null=True, default=None)
+    birth_date_enc = Text(null=True, default=None)
     grade = Varchar(length=16, default="")
     phone_enc = Text(null=True, default=None)
     phone_masked = Varchar(length=20, default="")

@@ -270,7 +270,9 @@ async def unlock(actor: Principal, event_id: int, reason: str) -> dict[str, Any]
         raise ValidationFailed(_("解锁定稿结果必须写明理由。"))
     await get_event_row(event_id)
     round_row = await current_round(event_id)
-    return _state_out(event_id, await _set_state(actor, event_id, RoundAction.UNLOCK, reason, round_row=round_row))
+    round_row = await _set_state(actor, event_id, RoundAction.UNLOCK, reason, round_row=round_row)
+    await signals.results_unlocked.send(event_id=event_id, actor=actor)  # the event is no longer finished
+    return _state_out(event_id, round_row)
 
 
 async def is_published(event_id: int) -> bool:

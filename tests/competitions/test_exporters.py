@@ -39,7 +39,7 @@ def member(id_, role, name, position, **extra):
         "grade": extra.get("grade", ""),
         "phone_enc": encrypt_pii(extra.get("phone")),
         "consent_publication": extra.get("consent", False),
-        "birth_date": extra.get("birth_date"),
+        "birth_date_enc": encrypt_pii(extra["birth_date"].isoformat()) if extra.get("birth_date") else None,
         "position": position,
     }
 

@@ -247,13 +247,13 @@ def test_good_import_creates_entries_members_and_audit(world):
         )
         for m in members
     ] == [
-        ("李明", "student", "男", "初二", sid(1)[:3] + "*" * 11 + sid(1)[-4:], "138****5678", True, True, hk01_id),
+        ("李明", "student", "男", "初二", sid(1)[:3] + "*" * 14 + sid(1)[-1], "138****5678", True, True, hk01_id),
         (
             "王芳",
             "student",
             "女",
             "初二",
-            sid(2, False)[:3] + "*" * 11 + sid(2, False)[-4:],
+            sid(2, False)[:3] + "*" * 14 + sid(2, False)[-1],
             "138****5678",
             True,
             False,
@@ -263,7 +263,7 @@ def test_good_import_creates_entries_members_and_audit(world):
     ]
     assert decrypt_pii(members[0]["id_number_enc"]) == sid(1)
     assert decrypt_pii(members[0]["phone_enc"]) == "13812345678"
-    assert str(members[0]["birth_date"]) == "2012-03-15"
+    assert decrypt_pii(members[0]["birth_date_enc"]) == "2012-03-15"
     assert entry["submitted_at"] is not None and entry["reviewed_at"] is None
     _entry, members_b = members_of(world, TITLE_B)
     assert decrypt_pii(members_b[2]["id_number_enc"]) == adviser_id
@@ -1069,3 +1069,45 @@ def test_template_with_names_a_worksheet_cannot_hold(world):
     codes = [options.cell(row=r, column=2).value for r in range(1, options.max_row + 1)]
     assert "=1+1类" in names and "XY" in codes
     assert options.cell(row=names.index("=1+1类") + 1, column=1).data_type == "s"
+
+
+def test_template_options_are_literal_text(world):
+    """A category named ``=1+1`` is the text ``=1+1`` in the options sheet: a string cell, no
+    formula element anywhere in the file (issue 11, item 7b)."""
+    response = world.client.post(
+        f"/api/v1/events/{world.event_id}/categories", headers=world.headers("org"), json={"code": "F1", "name": "=1+1"}
+    )
+    assert response.status_code == 201, response.text
+    raw = world.client.get(
+        f"/api/v1/events/{world.event_id}/registration-template", headers=world.headers("org")
+    ).content
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        sheets = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert not any("<f>" in xml or "<f " in xml for xml in sheets)
+    options = openpyxl.load_workbook(io.BytesIO(raw))["选项"]
+    cell = next(c for (c,) in options.iter_rows(max_col=1) if c.value == "=1+1")
+    assert cell.data_type == "s" and options.cell(row=cell.row, column=2).value == "F1"
+
+
+def test_formatting_down_to_the_last_row_is_not_counted(world):
+    """A roster of 3 rows whose formatting reaches row 1,048,576 (a coloured column) imports
+    (issue 11, item 7a): rows with values are counted, empty styled rows streamed past. Before,
+    it was refused as "over 20,000 rows". The time is measured by bench/styled_workbook.py."""
+    from openpyxl.styles import PatternFill
+
+    rows = [stu("李明", sid(401)), stu("王芳", sid(402, male=False), gender="女"), adv("张老师")]
+    wb = openpyxl.load_workbook(io.BytesIO(workbook(rows)))
+    ws = wb.active
+    fill = PatternFill("solid", fgColor="FFFF00")
+    for column in range(1, len(HEADER) + 1):
+        ws.cell(row=1_048_576, column=column).fill = fill
+    out = io.BytesIO()
+    wb.save(out)
+    response = upload(world, "hk01", out.getvalue())
+    assert response.status_code == 201, response.text
+    assert response.json() == {
+        "entries_created": 1,
+        "participants_created": 2,
+        "advisers_created": 1,
+        "entries_replaced": 0,
+    }
