@@ -25,6 +25,7 @@ from judging.results.schemas import (
     AdjustIn,
     AdvancedOut,
     AdvanceIn,
+    AwardPreviewOut,
     ConsistencyOut,
     FinalizedOut,
     FinalizeIn,
@@ -146,6 +147,24 @@ class ResultsEventApi(Controller):
     async def adjust(self, request: Request, event_id: int, data: AdjustIn) -> AdjustedOut:
         return answer(
             AdjustedOut, await results.adjust_award(user_of(request), event_id, data.entry_id, data.award, data.reason)
+        )
+
+    @get("/awards/preview", responses=responses(401, 403, 404, 422))
+    async def award_preview(
+        self,
+        event_id: int,
+        first: str | None = None,
+        second: str | None = None,
+        third: str | None = None,
+        min_score: str | None = None,
+    ) -> AwardPreviewOut:
+        """Per category and division, what award shares (decimals 0..1; left out: the event's) and a
+        minimum score (``min_score``; left out: the event's, empty: none) would give, without
+        storing them: N, the rank cutoffs and how many entries take each tier."""
+        shares = {"first": first, "second": second, "third": third}
+        return answer(
+            AwardPreviewOut,
+            await results.award_preview(event_id, shares, min_score, use_event_min=min_score is None),
         )
 
     @post("/rounds/advance", status_code=200, responses=responses(401, 403, 404, 409, 422))

@@ -224,3 +224,45 @@ class RankChange(msgspec.Struct):
 class ConsistencyOut(msgspec.Struct):
     judges: list[ConsistencyJudge]
     rank_changes: list[RankChange]
+
+
+class TierCounts(msgspec.Struct):
+    first: int
+    second: int
+    third: int
+    none: int
+
+
+class TierCutoffs(msgspec.Struct):
+    first: int
+    second: int
+    third: int
+
+
+class GroupOutcome(msgspec.Struct):
+    """One category and division: ``n`` ranked entries, the rank cutoffs, how many take each tier,
+    ``below_min`` (within a cutoff but under the minimum score) and ``small`` (at most 3 ranked
+    entries and someone gets an award)."""
+
+    category_code: str
+    category_name: str
+    division: str
+    n: int
+    cutoffs: TierCutoffs
+    counts: TierCounts
+    below_min: int
+    small: bool
+
+
+class AwardQuotasText(msgspec.Struct):
+    first: str
+    second: str
+    third: str
+
+
+class AwardPreviewOut(msgspec.Struct):
+    """What award settings give per group, before they are stored (shares as decimal strings)."""
+
+    quotas: AwardQuotasText
+    min_score: str | None
+    groups: list[GroupOutcome]

@@ -652,3 +652,41 @@ def test_public_results_list_winners_only_unless_the_setting_says_all(world):
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "public_results"
     assert world.client.patch(ev(world, "/judging-settings"), json={"public_results": "all"}).status_code == 401
     assert ok(world.client.get(ev(world, "/judging-settings"), headers=org(world)))["public_results"] == "all"
+
+
+def test_award_preview_per_group_before_applying_settings(world):
+    from tests import factories
+
+    # one judge, SINGLE: one group of 4 (90, 85, 80, 75)
+    factories.judged_event(world, entries=4, judges=1, scores=[90, 85, 80, 75])
+    preview = ok(world.client.get(ev(world, "/awards/preview"), headers=org(world)))
+    # the event's defaults: N = 4, cutoffs round(0.6) = 1, round(1.6) = 2, round(3.0) = 3
+    assert preview == {
+        "quotas": {"first": "0.15", "second": "0.25", "third": "0.35"},
+        "min_score": None,
+        "groups": [
+            {
+                "category_code": "MA",
+                "category_name": "数学",
+                "division": "初中",
+                "n": 4,
+                "cutoffs": {"first": 1, "second": 2, "third": 3},
+                "counts": {"first": 1, "second": 1, "third": 1, "none": 1},
+                "below_min": 0,
+                "small": False,
+            }
+        ],
+    }
+    # first 0.4, minimum 82: cutoffs round(1.6) = 2, round(2.6) = 3, round(4.0) = 4; 80 and 75 are below 82
+    preview = ok(world.client.get(ev(world, "/awards/preview?first=0.4&min_score=82"), headers=org(world)))
+    group = preview["groups"][0]
+    assert (preview["quotas"]["first"], preview["min_score"]) == ("0.4", "82")
+    assert (group["cutoffs"], group["counts"], group["below_min"]) == (
+        {"first": 2, "second": 3, "third": 4},
+        {"first": 2, "second": 0, "third": 0, "none": 2},
+        2,
+    )
+    # nothing stored
+    assert patch_event(world, {})["award_quotas"]["first"] == "0.15"
+    bad = world.client.get(ev(world, "/awards/preview?first=1.5"), headers=org(world))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "award_first"
