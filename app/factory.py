@@ -28,6 +28,8 @@ from app.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings, set_
 from app.stores import sessions
 from app.web.auth import LocaleAndUserMiddleware
 from app.web.errors import http_error_handler, internal_error_handler, service_error_handler
+from app.web.headers import add_security_headers
+from app.web.inputs import refuse_unstorable_text
 from app.web.sessions import IssuedSessionConfig
 
 
@@ -113,6 +115,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             Exception: internal_error_handler,
         },
         openapi_config=OpenAPIConfig(title="Xinmiao 新苗 API", version="1.0.0", path="/schema"),
+        before_request=refuse_unstorable_text,  # no field may hold U+0000 or a lone surrogate (one place)
+        before_send=[add_security_headers],  # CSP, frame, sniffing, referrer; HSTS and Secure cookies over HTTPS
         on_startup=[db.start_pool],
         on_shutdown=[db.close_pool],
         request_max_body_size=settings.max_document_bytes + 1024 * 1024,

@@ -15,6 +15,7 @@ from app.regions.services import resolve_region
 from app.security import hash_password, verify_password
 from app.stores import clear_attempts, increment, peek, reserve_attempt
 from app.tables import ROLES, LoginCode, School, User
+from app.text import name_problem
 from app.times import UTC, now
 
 # Log-in throttling is keyed by account AND source address (see :func:`authenticate`): from one
@@ -227,6 +228,12 @@ async def create_user(
     if role not in ROLES:
         raise ValidationFailed(_("角色“{role}”无效，可选：{roles}。", role=role, roles=", ".join(ROLES)))
     _check_password_strength(password, username)
+    for field, label, text in (
+        ("username", _("用户名"), username),
+        ("display_name", _("显示名称"), display_name or ""),
+    ):
+        if problem := name_problem(text, label):
+            raise ValidationFailed(problem, errors=[{"field": field, "message": problem}])
     school_id = None
     if role == "school":
         if not school_code:

@@ -13,7 +13,7 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -232,12 +232,21 @@ class Sheet:
     rows: Iterator[tuple[int, tuple[Any, ...]]]
 
 
-def find_table(wb: openpyxl.Workbook, required: Iterable[str], optional: Iterable[str] = ()) -> Sheet:
+def find_table(
+    wb: openpyxl.Workbook,
+    required: Iterable[str],
+    optional: Iterable[str] = (),
+    aliases: Mapping[str, Iterable[str]] | None = None,
+) -> Sheet:
     """Find the first sheet whose first :data:`HEADER_SCAN_ROWS` rows hold every ``required``
-    header (matched with :func:`normalize_header`). Raises :class:`ValidationFailed`
-    naming the missing columns of the best candidate."""
+    header (matched with :func:`normalize_header`; ``aliases`` maps a header to the other
+    texts people write for it, e.g. ``{"身份证号": ["身份证号码"]}``; the exact name wins when
+    both are present). ``Sheet.columns`` is keyed by the canonical names. Raises
+    :class:`ValidationFailed` naming the missing columns of the best candidate."""
     required = list(required)
-    wanted = {normalize_header(h): h for h in [*required, *optional]}
+    wanted = {normalize_header(alias): h for h, texts in (aliases or {}).items() for alias in texts}
+    wanted.update({normalize_header(h): h for h in [*required, *optional]})
+    exact = {normalize_header(h) for h in [*required, *optional]}
     best: tuple[int, str, list[str]] | None = None
     for ws in wb.worksheets:
         iterator = sheet_rows(ws)
@@ -245,10 +254,16 @@ def find_table(wb: openpyxl.Workbook, required: Iterable[str], optional: Iterabl
             if index > HEADER_SCAN_ROWS:
                 break
             columns: dict[str, int] = {}
+            by_alias: dict[str, int] = {}
             for col, value in enumerate(values or ()):
                 key = normalize_header(value)
-                if key in wanted and wanted[key] not in columns:
-                    columns[wanted[key]] = col
+                if key not in wanted:
+                    continue
+                found_in = columns if key in exact else by_alias
+                if wanted[key] not in found_in:
+                    found_in[wanted[key]] = col
+            for name, col in by_alias.items():
+                columns.setdefault(name, col)
             missing = [h for h in required if h not in columns]
             if not missing:
                 return Sheet(ws.title, index, columns, _data_rows(iterator, index))

@@ -25,6 +25,7 @@ from app.region_codes import REGION_NAMES, region_code_of
 from app.regions.services import list_regions, match_region, region_error, resolve_region
 from app.security import encrypt_pii, hash_password, mask_phone
 from app.tables import School, User
+from app.text import name_problem
 
 # the 19 cities and counties of Hainan province (demo data and the city drop-down);
 # codes and the rest live in app.region_codes
@@ -53,6 +54,8 @@ def _clean(data: dict[str, Any]) -> tuple[str, str, str]:
         problems.append({"field": "code", "message": _("请填写学校代码（不超过 32 个字符）。")})
     if not name or len(name) > 200:
         problems.append({"field": "name", "message": _("请填写学校名称（不超过 200 个字符）。")})
+    elif problem := name_problem(name, _("学校名称")):
+        problems.append({"field": "name", "message": problem})
     if not city or len(city) > 64:
         problems.append({"field": "city", "message": _("请填写所属市县。")})
     if problems:
@@ -211,6 +214,9 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
                             "message": _("第 {row} 行“{column}”为空，请填写。", row=number, column=header),
                         }
                     )
+            if name and (problem := name_problem(name, _("学校名称"))):
+                errors.append({"row": number, "column": "学校名称", "message": problem})
+                name = ""
             contact = clean_text(cell("联系人"))[:50]
             phone = phone_text(cell("联系电话"))
             if phone and not re.fullmatch(r"1\d{10}|0\d{9,11}", phone):

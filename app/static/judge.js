@@ -378,6 +378,7 @@
         } else {
           clearItem();
           setState("saved", res.body.saved_at);
+          if (window.XinmiaoJudgeOffline) window.XinmiaoJudgeOffline.cachePages([location.pathname]);   // offline copy up to date
         }
       } else if (res.kind === "conflict") {
         var newer = res.body.server;
@@ -553,6 +554,34 @@
     window.addEventListener("online", run);
   }
 
+  // ------------------------------------------------------------------ offline pages
+
+  /* The judge's pages open without the network once the list was opened online: the service
+   * worker /judging/sw.js serves cached copies (app/static/judge-sw.js); the list puts its
+   * entry pages into that cache, a scoring page refreshes its own copy after a save. Needs a
+   * secure context (HTTPS, or localhost). */
+  var PAGE_CACHE = "xinmiao-judge-pages";
+  function registerWorker() {
+    if (!navigator.serviceWorker || window.isSecureContext === false) return;
+    navigator.serviceWorker.register("/judging/sw.js", {scope: "/judging/"}).catch(function () { /* no offline pages */ });
+  }
+  function cachePages(paths) {
+    if (!window.caches || navigator.onLine === false) return Promise.resolve(0);
+    return caches.open(PAGE_CACHE).then(function (cache) {
+      return Promise.all(paths.map(function (path) {
+        return fetch(path, {credentials: "same-origin", cache: "no-store", redirect: "manual"}).then(function (r) {
+          var html = r.status === 200 && (r.headers.get("content-type") || "").indexOf("text/html") === 0;
+          return html ? cache.put(path, r).then(function () { return 1; }) : 0;
+        }, function () { return 0; });
+      }));
+    }).then(function (done) {
+      var n = done.reduce(function (a, b) { return a + b; }, 0);
+      document.documentElement.setAttribute("data-offline-pages", String(n));
+      return n;
+    }, function () { return 0; });
+  }
+  window.XinmiaoJudgeOffline = {cachePages: cachePages};
+
   // ------------------------------------------------------------------ start
 
   var dataEl = document.getElementById("score-data");
@@ -560,6 +589,12 @@
   if (dataEl && page) scoringPage(page, JSON.parse(dataEl.textContent));
   var list = document.getElementById("judge-list");
   if (list) listPage(list);
+  if (list || page) registerWorker();
+  if (list) {
+    var paths = [location.pathname];
+    list.querySelectorAll("a[data-entry-id]").forEach(function (a) { paths.push(a.getAttribute("href")); });
+    cachePages(paths);
+  }
 
   window.XinmiaoJudge = {parseDecimal: parseDecimal, term: term, add: add, stored: stored, text2: text2, canonical: canonical,
                          plainText: plainText, total: total};

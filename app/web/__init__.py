@@ -3,6 +3,8 @@ form parsing, redirects with flash messages."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import quote
@@ -13,6 +15,7 @@ from litestar.response import Redirect, Template
 from app.errors import ServiceError, ValidationFailed
 from app.i18n import _, get_locale
 from app.principal import Principal
+from app.settings import STATIC_DIR
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
@@ -134,3 +137,25 @@ async def attempt(request: Request, action: Awaitable[Any], success: str) -> boo
         return False
     flash(request, success)
     return True
+
+
+def worker_script(filename: str) -> Response:
+    """A service worker script from ``app/static`` (served under the path it controls, so its
+    scope can be that path), with ``__ASSETS_VERSION__`` replaced by a digest of the static
+    files: a new deployment installs a new worker, which replaces the cached assets."""
+    return Response(
+        (STATIC_DIR / filename).read_text(encoding="utf-8").replace("__ASSETS_VERSION__", assets_version()),
+        media_type="application/javascript",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+@functools.cache
+def assets_version() -> str:
+    """16 hex digits of SHA-256 over every file under ``app/static`` (names and contents),
+    worked out once per process (the files do not change while it runs)."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC_DIR.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(STATIC_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]

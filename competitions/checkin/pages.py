@@ -16,8 +16,9 @@ from litestar import Controller, Request, Response, get, post
 from app.errors import ServiceError, ValidationFailed
 from app.i18n import _
 from app.settings import STATIC_DIR
-from app.web import content_disposition, flash, form_value, redirect, render, user_of
+from app.web import content_disposition, flash, form_value, redirect, render, user_of, worker_script
 from app.web.auth import organizer_only, requires
+from app.web.headers import allow_inline_script
 from competitions.checkin import badges, credentials
 from competitions.checkin import services as checkin
 from competitions.events import services as events
@@ -54,7 +55,7 @@ def _member_id(body: dict[str, Any], message: str) -> int:
 @functools.cache
 def _outbox_js() -> str:
     """app/static/outbox.js, inlined into the scan page (its offline copy in the service worker keeps it); read once."""
-    return (STATIC_DIR / "outbox.js").read_text(encoding="utf-8")
+    return allow_inline_script((STATIC_DIR / "outbox.js").read_text(encoding="utf-8"))  # its hash joins the CSP
 
 
 class CheckinPages(Controller):
@@ -130,18 +131,7 @@ class CheckinPages(Controller):
         """The scan page's service worker (``app/static/checkin-sw.js``, scope ``/checkin/``):
         the page still opens after an offline reload. Public like ``/static``; its cache
         version is a digest of the static files, so a new deployment replaces the cached ones."""
-        import hashlib
-
-        digest = hashlib.sha256()
-        for path in sorted(STATIC_DIR.rglob("*")):
-            if path.is_file():
-                digest.update(path.relative_to(STATIC_DIR).as_posix().encode() + b"\0" + path.read_bytes())
-        script = (STATIC_DIR / "checkin-sw.js").read_text(encoding="utf-8")
-        return Response(
-            script.replace("__ASSETS_VERSION__", digest.hexdigest()[:16]),
-            media_type="application/javascript",
-            headers={"Cache-Control": "no-cache"},
-        )
+        return worker_script("checkin-sw.js")
 
     @get("/{session_id:int}/scan", guards=[scanners])
     async def scan_page(self, request: Request, session_id: int) -> Any:

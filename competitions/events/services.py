@@ -11,6 +11,7 @@ from app.db import write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
+from app.text import name_problem
 from app.times import SHANGHAI, UTC, now
 from competitions.events import lifecycle
 from competitions.events.kinds import kind_codes, kind_of
@@ -133,6 +134,8 @@ def _validated_settings(data: dict[str, Any], current: dict[str, Any] | None = N
         name = (data["name"] or "").strip()
         if not name:
             raise ValidationFailed(_("请填写赛事名称。"))
+        if problem := name_problem(name, _("赛事名称")):
+            raise ValidationFailed(problem, errors=[{"field": "name", "message": problem}])
         values["name"] = name[:200]
     if "kind" in data:
         if data["kind"] not in kind_codes():
@@ -432,6 +435,8 @@ async def add_category(actor: Principal, event_id: int, data: dict[str, Any]) ->
         raise ValidationFailed(_("请填写类别代码和名称。"))
     if len(code) > 32 or len(name) > 100:
         raise ValidationFailed(_("类别代码不超过 32 个字符，名称不超过 100 个字符。"))
+    if problem := name_problem(name, _("类别名称")):
+        raise ValidationFailed(problem, errors=[{"field": "name", "message": problem}])
     if await Category.exists().where((Category.event == event_id) & (Category.code == code)):
         raise Conflict(_("本赛事已有代码为“{code}”的类别。", code=code))
     position = await Category.count().where(Category.event == event_id)
@@ -463,6 +468,8 @@ async def update_category(actor: Principal, event_id: int, category_id: int, dat
     values: dict[str, Any] = {}
     if "name" in data and (data["name"] or "").strip():
         values["name"] = data["name"].strip()[:100]
+        if problem := name_problem(values["name"], _("类别名称")):
+            raise ValidationFailed(problem, errors=[{"field": "name", "message": problem}])
     if "school_quota" in data:
         values["school_quota"] = _quota_value(data["school_quota"], _("每校名额"))
     if "city_quota" in data:

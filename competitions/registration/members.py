@@ -11,6 +11,7 @@ from typing import Any
 from app.exports.workbook import clean_name, clean_text
 from app.i18n import _
 from app.security import encrypt_pii, keyed_hash, mask_id_number, mask_phone
+from app.text import name_problem
 from competitions.registration.idnumbers import RESIDENT_ID, InvalidIdNumber, normalize_id_type, parse_id
 
 # column / field labels as they appear in the workbook and in messages
@@ -157,6 +158,8 @@ def clean_member(member: MemberInput, division: str | None) -> tuple[CleanMember
         errors.append(("name", _("请填写姓名。")))
     elif len(name) > MAX_NAME_LENGTH:
         errors.append(("name", _("姓名超过 {n} 个字符，请只填写姓名。", n=MAX_NAME_LENGTH)))
+    elif problem := name_problem(name, _("姓名")):
+        errors.append(("name", problem))
     elif re.search(r"[\d@#$%^&*()<>=+/\\|{}\[\]]", name):
         errors.append(("name", _("姓名“{name}”含有数字或符号，请只填写姓名。", name=name)))
 

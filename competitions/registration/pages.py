@@ -395,8 +395,9 @@ class EventRegistrationPages(Controller):
         flash(
             request,
             _(
-                "导入完成：新增作品 {entries} 个、学生 {students} 名、辅导教师 {advisers} 名。",
-                entries=result.get("entries_created", 0),
+                "导入完成：新增作品 {new} 个、替换原有作品 {replaced} 个；学生 {students} 名，辅导教师 {advisers} 名。",
+                new=result.get("entries_created", 0) - result.get("entries_replaced", 0),
+                replaced=result.get("entries_replaced", 0),
                 students=result.get("participants_created", 0),
                 advisers=result.get("advisers_created", 0),
             ),

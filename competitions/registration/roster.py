@@ -55,6 +55,7 @@ from app.i18n import _
 from app.principal import Principal
 from app.security import decrypt_pii
 from app.tables import School
+from app.text import name_problem
 from competitions.events.kinds import kind_of
 from competitions.events.services import get_event_row
 from competitions.events.tables import DIVISIONS, Category
@@ -83,6 +84,23 @@ from competitions.registration.tables import Entry, Member
 NAME, GENDER, ID_TYPE, ID_NUMBER, GRADE = "姓名", "性别", "证件类型", "身份证号", "年级"
 SCHOOL, PHONE, ROLE, CATEGORY, DIVISION, CONSENT = "学校", "联系电话", "角色", "类别", "组别", "同意公开姓名"
 TITLE_INNOVATION, TITLE_ROBOTICS = "作品名称", "队伍名称"
+SUMMARY = "作品简介"  # optional: the entry's summary
+# what teachers write for the template's headers (issue 12 item 10); the template's own name wins
+HEADER_ALIASES = {
+    NAME: ("学生姓名", "名字", "人员姓名"),
+    GENDER: ("性別",),
+    ID_TYPE: ("证件种类",),
+    ID_NUMBER: ("身份证号码", "证件号码", "证件号", "身份证"),
+    GRADE: ("就读年级", "所在年级"),
+    SCHOOL: ("学校名称", "所在学校", "就读学校"),
+    PHONE: ("手机号", "手机号码", "手机", "电话", "联系方式"),
+    ROLE: ("身份", "人员类别"),
+    CATEGORY: ("学科", "学科类别", "项目类别", "赛项"),
+    DIVISION: ("参赛组别", "学段"),
+    TITLE_INNOVATION: ("项目名称", "作品题目"),
+    TITLE_ROBOTICS: ("队名",),
+    SUMMARY: ("项目简介", "简介"),
+}
 PREFERENCES = ("志愿1", "志愿2", "志愿3")
 TEXT_COLUMNS = (ID_NUMBER, PHONE)
 # rows formatted as text in the template (Excel keeps longer columns' format from the column style)
@@ -346,6 +364,7 @@ class _Group:
     students: int = 0
     advisers: int = 0
     category_problem: bool = False
+    summary: str = ""
     division_problem: bool = False
 
 
@@ -535,7 +554,9 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
     own_title = title_header(kind)
     other_title = TITLE_INNOVATION if own_title == TITLE_ROBOTICS else TITLE_ROBOTICS
     required = [NAME, GENDER, ID_NUMBER, GRADE, SCHOOL, PHONE, ROLE, CATEGORY, DIVISION]
-    table = _read_safely(find_table, wb, required, optional=[ID_TYPE, CONSENT, own_title, other_title])
+    table = _read_safely(
+        find_table, wb, required, optional=[ID_TYPE, CONSENT, own_title, other_title, SUMMARY], aliases=HEADER_ALIASES
+    )
     title_column = own_title if own_title in table.columns else other_title if other_title in table.columns else None
     if title_column is None:
         raise ValidationFailed(
@@ -552,7 +573,7 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
     i_name, i_gender, i_id, i_grade = idx[NAME], idx[GENDER], idx[ID_NUMBER], idx[GRADE]
     i_school, i_phone, i_role = idx[SCHOOL], idx[PHONE], idx[ROLE]
     i_cat, i_div, i_title = idx[CATEGORY], idx[DIVISION], idx[title_column]
-    i_type, i_consent = idx.get(ID_TYPE), idx.get(CONSENT)
+    i_type, i_consent, i_summary = idx.get(ID_TYPE), idx.get(CONSENT), idx.get(SUMMARY)
     divisions = _divisions(event)
     label = _entry_label(kind)
     errors: list[dict[str, Any]] = []
@@ -645,6 +666,9 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
                 _("{column}不能超过 {n} 个字符，请缩短。", column=title_column, n=MAX_TITLE_LENGTH),
             )
             title = ""
+        elif problem := name_problem(title, title_column):
+            err(number, title_column, problem)
+            title = ""
         category_text, category = category_of(values[i_cat])
         category_ok = division_ok = True
         if category_text:
@@ -720,6 +744,8 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
         if group is None:
             group = groups[key] = _Group(school=school, title=title, first_row=number)
         group.rows.append(number)
+        if i_summary is not None and not group.summary and i_summary < len(values):
+            group.summary = clean_text(values[i_summary])[:2000]  # the first row that gives one
         if role == "student":
             group.students += 1
         elif role == "adviser":
@@ -994,7 +1020,8 @@ async def import_registrations(actor: Principal, event_id: int, data: bytes) -> 
 
     Returns ``{"entries_created", "participants_created", "advisers_created",
     "entries_replaced"}``: entries written from the workbook (replaced ones included),
-    students, advisers, and how many of the entries replaced existing ones.
+    students, advisers (people: one adviser of two entries counts once), and how many of
+    the entries replaced existing ones.
 
     Raises :class:`Forbidden` (not organizer/school), :class:`NotFound` (event),
     :class:`Conflict` (registration closed for a school; or the data changed meanwhile),
@@ -1104,7 +1131,8 @@ async def _write(
         if reuse:
             await _executemany(
                 'UPDATE "entry" SET "code" = {0}, "category" = {1}, "division" = {2}, "status" = {3}, "updated_at" = {4}, '
-                '"submitted_at" = {5}, "reviewed_at" = {6} WHERE "id" = {7}'.format(*_marks(8, pg)),
+                '"submitted_at" = {5}, "reviewed_at" = {6}, "summary" = COALESCE(NULLIF({7}, \'\'), "summary") '
+                'WHERE "id" = {8}'.format(*_marks(9, pg)),
                 [
                     (
                         codes[key],
@@ -1114,6 +1142,7 @@ async def _write(
                         stamp,
                         stamp,
                         reviewed_at,
+                        groups[key].summary,
                         keep["id"],
                     )
                     for key, keep in reuse.items()
@@ -1137,7 +1166,7 @@ async def _write(
                     groups[key].division,
                     status,
                     "",
-                    "",
+                    groups[key].summary,
                     actor.id,
                     stamp,
                     stamp,
@@ -1159,13 +1188,15 @@ async def _write(
 
         # members
         member_rows: list[tuple[Any, ...]] = []
-        students = advisers = 0
+        students = 0
+        adviser_people: set[Any] = set()  # an adviser of two entries is on two rows but one person
         for key, columns in members.items():
             entry_id = entry_ids[key]
             for position, c in enumerate(columns):
                 is_student = c["role"] == "student"
                 students += is_student
-                advisers += not is_student
+                if not is_student:
+                    adviser_people.add(c.get("id_hash") or (c["name"], c.get("phone_masked")))
                 member_rows.append(
                     (
                         entry_id,
@@ -1214,6 +1245,7 @@ async def _write(
                     school_id=group.school["id"],
                 )
             )
+        advisers = len(adviser_people)
         await audit.record_many(actor, audit_rows, at=stamp)
         school_ids = sorted({k[0] for k in groups})
         await audit.record(

@@ -366,12 +366,15 @@ def check_division(event: dict[str, Any], division: Any) -> str:
 
 def clean_title(value: Any) -> str:
     from app.exports.workbook import clean_text
+    from app.text import name_problem
 
     title = clean_text(value)
     if not title:
         raise ValidationFailed(_("请填写作品名称。"), errors=[{"field": "title", "message": _("请填写作品名称。")}])
     if len(title) > MAX_TITLE_LENGTH:
         raise ValidationFailed(_("作品名称不能超过 {n} 个字符。", n=MAX_TITLE_LENGTH))
+    if problem := name_problem(title, _("作品名称")):
+        raise ValidationFailed(problem, errors=[{"field": "title", "message": problem}])
     return title
 
 

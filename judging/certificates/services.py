@@ -795,7 +795,7 @@ async def _existing(event_id: int, kind: str) -> list[dict[str, Any]]:
 async def mark_batches_stale(event_id: int, kind: str | None = None) -> None:
     """Mark the event's batch PDFs (of ``kind``, or all) as out of date: their files no
     longer match the valid certificates. Call inside the write transaction that changes them."""
-    where = (CertificateBatch.event == event_id) & (CertificateBatch.stale.eq(False))
+    where = (CertificateBatch.event == event_id) & CertificateBatch.stale.eq(False)
     if kind:
         where &= CertificateBatch.kind == kind
     await CertificateBatch.update({CertificateBatch.stale: True}).where(where)

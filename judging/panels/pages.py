@@ -12,7 +12,7 @@ from app.errors import Conflict, NotFound, ServiceError
 from app.i18n import _
 from app.schools import services as schools
 from app.times import local_now
-from app.web import attempt, flash, form_int, form_value, render, size_text, user_of
+from app.web import attempt, flash, form_int, form_value, render, size_text, user_of, worker_script
 from app.web.auth import organizer_only, requires
 from competitions.events import services as events
 from competitions.events.kinds import kind_of
@@ -241,6 +241,12 @@ def _score_view(sheet: dict[str, Any]) -> dict[str, Any]:
 class JudgePages(Controller):
     path = "/judging"
     include_in_schema = False
+
+    @get("/sw.js")
+    async def service_worker(self) -> Response:
+        """The judge pages' service worker (``app/static/judge-sw.js``, scope ``/judging/``): the
+        list and the entry pages open offline once the list was opened online. Public like ``/static``."""
+        return worker_script("judge-sw.js")
 
     @get("/", guards=[requires("judge", "organizer")])
     async def index(self, request: Request) -> Any:

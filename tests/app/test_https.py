@@ -78,12 +78,17 @@ def test_cert_command_and_https_serving(tmp_path: Path):
             try:
                 with urllib.request.urlopen(f"https://127.0.0.1:{port}/login", context=context, timeout=5) as response:
                     body = response.read().decode()
+                    headers = response.headers
                 break
             except (urllib.error.URLError, ConnectionError, ssl.SSLError):
                 if time.time() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.3)
         assert response.status == 200 and "登录" in body
+        # issue 11 item 9: over HTTPS, HSTS and Secure cookies (the CSRF cookie here)
+        assert headers["Strict-Transport-Security"] == "max-age=31536000"
+        cookies = headers.get_all("Set-Cookie") or []
+        assert cookies and all("; Secure" in c for c in cookies), cookies
         # plain HTTP on the same port is refused: everything goes over TLS
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5)

@@ -66,5 +66,45 @@ def browser(tmp_path_factory):
         skip_or_fail("playwright is not installed")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
+        yield _WatchedBrowser(browser)
         browser.close()
+
+
+class _WatchedBrowser:
+    """The browser, with every context and page it opens watched for Content-Security-Policy
+    violations (Chromium reports them as console errors): :func:`no_csp_violations` fails the
+    test that caused one."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.csp_violations: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def _on_console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
+
+    def new_context(self, *args, **kwargs):
+        context = self._browser.new_context(*args, **kwargs)
+        context.on("console", self._on_console)
+        return context
+
+    def new_page(self, *args, **kwargs):
+        page = self._browser.new_page(*args, **kwargs)
+        page.on("console", self._on_console)
+        return page
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    """Fail a browser test whose pages broke the Content-Security-Policy (an inline script or
+    handler, a script from elsewhere): app/web/headers.py."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    browser.csp_violations.clear()
+    yield
+    assert not browser.csp_violations, "CSP violations:\n" + "\n".join(browser.csp_violations)

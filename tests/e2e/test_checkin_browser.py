@@ -646,7 +646,8 @@ def test_reload_while_offline_still_brings_up_the_scanner(world, live_server, br
     page.wait_for_selector("#result[data-result=idle]")
     # wait until the service worker controls the page (it caches the open page on activation)
     page.evaluate("navigator.serviceWorker.ready")
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=10000)
+    # a function, not a bare expression: Playwright evaluates bare expressions with eval(), which the CSP refuses
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10000)
     assert page.evaluate("document.getElementById('checkin-page').xinmiao.cachedCopy") is False
     cached = page.evaluate("""async () => {
         const out = [];

@@ -362,3 +362,52 @@ def test_judging_screenshots(world, live_server, browser):
         page.goto(f"{live_server}/judging/entries/{mine[0]}")
         shoot(page, f"score-locked-{name}")
         context.close()
+
+
+def test_judge_moves_between_entries_and_the_list_while_offline(world, live_server, browser):
+    """Issue 12 item 7: once the list was opened online, the list and every entry page open
+    without the network (service worker /judging/sw.js); scores entered offline are queued,
+    the list says which are unsent, and they go out once the connection is back."""
+    panel = build_panel(world)
+    world.run(assignments.generate(world.org, world.event_id, 2))
+    judge_id = panel.judges["judge"]
+    first, second = assigned_to(world, judge_id)[:2]
+    context = browser.new_context(viewport=TABLET, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, live_server, "judge")
+    page.goto(f"{live_server}/judging/")
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== undefined")
+    page.evaluate("navigator.serviceWorker.ready")
+    page.wait_for_function(
+        "() => Number(document.documentElement.getAttribute('data-offline-pages')) >= 3", timeout=10000
+    )
+
+    context.set_offline(True)
+    page.locator(f'a[href="/judging/entries/{second}"]').tap()  # never opened before: from the cache
+    page.wait_for_selector("#score-page")
+    tap_points(page, "innovation", "6")
+    page.wait_for_selector('#save-state[data-state="queued"]', timeout=10000)
+    page.locator("a.crumb-back").tap()  # back to the list, still offline
+    page.wait_for_selector("#judge-list")
+    card = page.locator(f'a[data-entry-id="{second}"] .local-state')
+    card.wait_for()
+    page.wait_for_function(
+        f"() => document.querySelector('a[data-entry-id=\"{second}\"] .local-state').textContent === '未发送，联网后自动提交'"
+    )
+    assert "local-queued" in card.get_attribute("class")
+    assert sheet(world, second, judge_id) is None  # nothing reached the server
+    # a page that was never cached answers with the offline page, not the browser's error
+    page.goto(f"{live_server}/judging/entries/999999")
+    assert "网络已断开" in page.inner_text("body") and page.locator('a[href="/judging/"]').count() >= 1
+
+    context.set_offline(False)
+    page.goto(f"{live_server}/judging/")
+    page.wait_for_function(
+        f"() => document.querySelector('a[data-entry-id=\"{second}\"] .local-state').textContent === '已补发'",
+        timeout=15000,
+    )
+    assert sheet(world, second, judge_id)["points"] == {"innovation": "6"}
+    assert errors == []
+    context.close()

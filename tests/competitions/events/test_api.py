@@ -191,3 +191,25 @@ def test_award_quotas_are_read_exactly_as_decimals(world):
         headers=headers,
     )
     assert over.status_code == 422 and over.json()["detail"] == "一、二、三等奖比例之和不能超过 1，现在是 1.01。"
+
+
+def test_private_use_characters_refused_in_event_and_category_names(world):
+    """Issue 11 item 1: event and category names are printed on certificates."""
+    org = world.headers("org")
+    client = world.client
+    event = client.post("/api/v1/events", json={"name": "大赛\ue000", "kind": "camp", "year": 2026}, headers=org)
+    assert event.status_code == 422, event.text
+    assert event.json()["errors"][0]["field"] == "name" and "U+E000" in event.json()["detail"]
+    patched = client.patch(f"/api/v1/events/{world.event_id}", json={"name": "大赛\uf8ff"}, headers=org)
+    assert patched.status_code == 422 and "U+F8FF" in patched.json()["detail"]
+    category = client.post(
+        f"/api/v1/events/{world.event_id}/categories", json={"code": "ZZ", "name": "生\U00100000物"}, headers=org
+    )
+    assert category.status_code == 422, category.text
+    assert category.json()["errors"] == [
+        {
+            "field": "name",
+            "message": "类别名称含有私用区字符（U+100000）：这是输入法或字体自造的字，证书字体里没有，会印成空白。"
+            "请改用标准汉字（生僻字请用输入法的 Unicode 标准字形，或联系组委会）。",
+        }
+    ]

@@ -884,3 +884,17 @@ def test_concurrent_service_calls_on_one_loop(world):
     results = world.run(many())
     assert len({r["code"] for r in results}) == 20
     assert sorted(r["code"] for r in results) == [f"MA-S{n:04d}" for n in range(1, 21)]
+
+
+def test_private_use_characters_refused_in_titles_and_member_names(world):
+    """Issue 11 item 1: they print as nothing on certificates."""
+    title = new_entry(world, "hk01", "珊瑚\ue123研究", [student("李明")], expect=422)
+    assert title["errors"] == [
+        {
+            "field": "title",
+            "message": "作品名称含有私用区字符（U+E123）：这是输入法或字体自造的字，证书字体里没有，会印成空白。"
+            "请改用标准汉字（生僻字请用输入法的 Unicode 标准字形，或联系组委会）。",
+        }
+    ]
+    name = new_entry(world, "hk01", "珊瑚研究", [student("李\U000f0000明")], expect=422)
+    assert any(e["field"].endswith("name") and "U+F0000" in e["message"] for e in name["errors"]), name

@@ -612,7 +612,7 @@ def test_import_page_success_redirects_to_entries(world):
     assert response.status_code == 303, text_of(response)
     assert response.headers["location"] == f"/events/{world.event_id}/entries"
     listing = client.get(response.headers["location"])
-    assert "导入完成：新增作品 1 个、学生 2 名、辅导教师 1 名" in listing.text
+    assert "导入完成：新增作品 1 个、替换原有作品 0 个；学生 2 名，辅导教师 1 名" in listing.text
     assert "潮汐发电" in listing.text
     entry = world.run(registration.list_entries(world.org, world.event_id))[0]
     page = client.get(f"/entries/{entry['id']}")

@@ -193,7 +193,7 @@ def test_good_import_creates_entries_members_and_audit(world):
     assert response.json() == {
         "entries_created": 2,
         "participants_created": 3,
-        "advisers_created": 3,
+        "advisers_created": 2,  # 张老师 advises both entries: one person
         "entries_replaced": 0,
     }
     assert stored(world) == (2, 6)
@@ -1111,3 +1111,75 @@ def test_formatting_down_to_the_last_row_is_not_counted(world):
         "advisers_created": 1,
         "entries_replaced": 0,
     }
+
+
+def test_common_header_variants_a_summary_column_and_advisers_counted_as_people(world):
+    """Issue 12 item 10: 学生姓名 / 身份证号码 / 手机号 / 项目名称 ... are read as the template's
+    columns; an optional 作品简介 column fills the entry's summary; an adviser of two entries is
+    one adviser; a re-upload reports the entries it replaced."""
+    header = [
+        "学生姓名",
+        "性别",
+        "证件类型",
+        "身份证号码",
+        "年级",
+        "学校名称",
+        "手机号",
+        "身份",
+        "项目名称",
+        "学科",
+        "参赛组别",
+        "作品简介",
+    ]
+    keys = [*HEADER[:11], "作品简介"]
+    rows = [
+        stu("李明", sid(1), 作品简介="用雨水花园削减校园内涝。"),
+        stu("王芳", sid(2, False), gender="女"),
+        adv("陈老师"),
+        stu("赵强", sid(3), title=TITLE_B),
+        adv("陈老师", title=TITLE_B),  # the same adviser on a second entry: one person
+    ]
+    first = upload(world, "hk01", workbook(rows, header=header, keys=keys))
+    assert first.status_code == 201, first.text
+    assert first.json() == {
+        "entries_created": 2,
+        "participants_created": 3,
+        "advisers_created": 1,
+        "entries_replaced": 0,
+    }
+    entries = {
+        e["title"]: e
+        for e in world.client.get(f"/api/v1/events/{world.event_id}/entries", headers=world.headers("hk01")).json()
+    }
+    assert entries[TITLE_A]["summary"] == "用雨水花园削减校园内涝。" and entries[TITLE_B]["summary"] == ""
+    again = upload(world, "hk01", workbook(rows[:3], header=header, keys=keys))
+    assert again.json()["entries_replaced"] == 1 and again.json()["entries_created"] == 1
+    # the template's own header wins over a variant in the same sheet
+    both = [*HEADER, "身份证号码"]
+    mixed = upload(
+        world,
+        "hk01",
+        workbook(
+            [{**stu("孙丽", sid(4, False), gender="女", title="第三个作品"), "身份证号码": "不是号码"}], header=both
+        ),
+    )
+    assert mixed.status_code == 201, mixed.text
+
+
+def test_private_use_characters_in_names_and_titles_are_reported_by_row_and_column(world):
+    """Issue 11 item 1: a name or title with a private-use character (an input method's own
+    glyph) would print as nothing on the certificate: refused with its row and column."""
+    rows = [
+        stu("王\ue000明", sid(1)),  # 2: student name, BMP private use area
+        adv("陈\U000f0001", title=TITLE_A),  # 3: adviser name, plane 15
+        stu("李华", sid(2), title="红树林\U0010fffd调查"),  # 4: title, plane 16
+        stu("赵云", sid(3), title="正常的作品"),  # 5: fine
+    ]
+    body = refused(world, upload(world, "hk01", workbook(rows)))
+    assert cells(body["errors"]) == [(2, "姓名"), (3, "姓名"), (4, "作品名称")]
+    messages = [e["message"] for e in body["errors"]]
+    assert messages[0].startswith(
+        "姓名含有私用区字符（U+E000）：这是输入法或字体自造的字，证书字体里没有，会印成空白。"
+    )
+    assert "U+F0001" in messages[1]
+    assert messages[2].startswith("作品名称含有私用区字符（U+10FFFD）")
