@@ -690,3 +690,28 @@ def test_award_preview_per_group_before_applying_settings(world):
     assert patch_event(world, {})["award_quotas"]["first"] == "0.15"
     bad = world.client.get(ev(world, "/awards/preview?first=1.5"), headers=org(world))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "award_first"
+
+
+def test_public_results_is_an_event_setting_of_the_events_api(world):
+    """CONTRACT "Event lifecycle": the event's ``public_results`` setting, set with
+    ``PATCH /api/v1/events/{id}`` like any other (judging keeps it) and shown in the event's JSON;
+    a bad value is 422 naming the field and changes nothing, not even the other fields sent."""
+    from tests import factories
+
+    made = factories.judged_event(world, entries=5, judges=1, scores=[90, 85, 80, 75, None])
+    event_url = f"/api/v1/events/{made.event_id}"
+    assert ok(world.client.get(event_url, headers=org(world)))["public_results"] == "winners"
+    bad = world.client.patch(event_url, json={"name": "改名", "public_results": "some"}, headers=org(world))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "public_results"
+    assert ok(world.client.get(event_url, headers=org(world)))["name"] != "改名"
+    changed = ok(
+        world.client.patch(
+            event_url, json={"public_results": "all", "objection_contact": "0898-66668888"}, headers=org(world)
+        )
+    )
+    assert (changed["public_results"], changed["objection_contact"]) == ("all", "0898-66668888")
+    ok(world.client.post(ev(world, "/publish"), headers=org(world)))
+    public = ok(world.client.get(ev(world, "/results")))
+    assert [r["rank"] for r in public["entries"]] == [1, 2, 3, 4]  # every ranked entry, not only the 3 winners
+    listed = {e["id"]: e for e in ok(world.client.get("/api/v1/events", headers=org(world)))}
+    assert listed[made.event_id]["public_results"] == "all"
