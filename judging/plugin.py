@@ -51,7 +51,8 @@ class JudgingPlugin(ProgrammePlugin):
         ]
 
     def home_redirects(self) -> dict[str, str]:
-        return {"judge": "/judging/"}  # a judge's work is scoring
+        # a judge's work is scoring; anonymous visitors come for the published results
+        return {"judge": "/judging/", "public": "/results/"}
 
     def demo_builders(self) -> Sequence[tuple[int, str, Any]]:
         return [(20, "judging", lambda: demo.build_judging_demo(DEMO_PASSWORD))]

@@ -158,3 +158,4 @@ class VerificationOut(msgspec.Struct):
     division: str | None
     revoked_at: str | None
     revoked_reason: str | None
+    school: str | None = None  # as printed on the certificate

@@ -1468,7 +1468,7 @@ async def verify(number: str, address: str | None, limited: bool = True) -> dict
     (:data:`VERIFY_LIMIT_PER_MINUTE` look-ups a minute, then :class:`TooManyRequests`);
     ``limited=False`` for logged-in organizers, whose look-ups do not count.
 
-    Returns ``{"valid", "status", "number", "name" (as printed), "event", "award"
+    Returns ``{"valid", "status", "number", "name" (as printed), "school", "event", "award"
     (first|second|third|null), "award_label", "kind", "kind_label", "title",
     "category", "division", "issued_at" (ISO 8601), "revoked_at", "revoked_reason"}``;
     :class:`NotFound` for an unknown number."""
@@ -1492,6 +1492,7 @@ async def verify(number: str, address: str | None, limited: bool = True) -> dict
         "status": row["status"],
         "number": row["number"],
         "name": row["name"],
+        "school": row["school_name"] or None,  # as printed (issue 12: the verification page shows it)
         "event": row["event_name"],
         "award": row["award"],
         "award_label": award_label,

@@ -14,6 +14,7 @@ from app.times import local_now, show_time
 from app.web import attempt, flash, form_int, form_value, render, user_of, xlsx_response
 from app.web.auth import organizer_only
 from competitions.events import services as events
+from competitions.events.kinds import kind_of
 from competitions.registration import services as registration
 from judging.panels import assignments
 from judging.panels import services as panels
@@ -366,15 +367,50 @@ class PublicResultsPages(Controller):
     path = "/results"
     include_in_schema = False
 
+    @get("/")
+    async def index(self, request: Request) -> Any:
+        """The public home: every event whose results are published (公示) or final, newest
+        first, and certificate verification."""
+        listed = []
+        for event in await events.list_events():
+            if event["status"] == "draft" or not kind_of(event["kind"]).judged:
+                continue
+            round_row = await rounds.current_round(event["id"])
+            state = RoundState.of(round_row)
+            if state.is_public:
+                listed.append(
+                    {
+                        **event,
+                        "state": state.value,
+                        "state_label": _(state.label),
+                        "published_text": show_time(round_row.get("published_at")),
+                    }
+                )
+        return render(request, "judging/results/public_index.html", events=listed)
+
     @get("/{event_id:int}")
-    async def public(self, request: Request, event_id: int) -> Any:
+    async def public(
+        self,
+        request: Request,
+        event_id: int,
+        q: str | None = None,
+        category: str | None = None,
+        division: str | None = None,
+    ) -> Any:
+        """The public results of an event (公示 or final), with a search by name or school and
+        filters by category and division; groups fold on a phone."""
         event = await events.get_event(event_id)
-        if not await publication.is_published(event_id):
+        if event["status"] == "draft" or not await publication.is_published(event_id):
             raise NotFound(_("结果尚未公示。"))
         settings = await judging_settings.get_settings(event_id)
         public = await results.public_results(event_id, settings["public_results"])
+        filters = {"q": (q or "").strip()[:50], "category": category or "", "division": division or ""}
+        all_rows = public["rows"]
+        shown_rows = results.filter_public_rows(all_rows, **filters)
+        categories = list(dict.fromkeys((r["category_code"], r["category_name"]) for r in all_rows))
+        divisions = list(dict.fromkeys(r["division"] for r in all_rows))
         groups: list[dict[str, Any]] = []
-        for r in public["rows"]:
+        for r in shown_rows:
             if not groups or (groups[-1]["category_code"], groups[-1]["division"]) != (
                 r["category_code"],
                 r["division"],
@@ -406,6 +442,12 @@ class PublicResultsPages(Controller):
             notice_end_text=show_time(notice["notice_ends_at"]),
             listing=settings["public_results"],
             counts={k: public[k] for k in ("ranked", "awarded", "not_ranked")},
+            filters=filters,
+            filtered=any(filters.values()),
+            shown=len(shown_rows),
+            total=len(all_rows),
+            categories=categories,
+            divisions=divisions,
         )
 
 

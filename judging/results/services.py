@@ -293,6 +293,26 @@ async def public_results(event_id: int, mode: str = "winners") -> dict[str, Any]
     return {"rows": rows, **{k: selection[k] for k in ("ranked", "awarded", "not_ranked")}}
 
 
+def filter_public_rows(
+    rows: list[dict[str, Any]], q: str = "", category: str = "", division: str = ""
+) -> list[dict[str, Any]]:
+    """The public page's search and filters: ``category`` (code) and ``division`` exact; ``q``
+    found (case and spaces ignored) in the title, the school or a student's name *as shown*
+    (a name shown masked is only found as shown, so a search never reveals a masked name)."""
+    needle = "".join((q or "").split()).casefold()
+
+    def shown(row: dict[str, Any]) -> str:
+        return "".join([row["title"], row["school_name"] or "", *row["students"]]).replace(" ", "").casefold()
+
+    return [
+        r
+        for r in rows
+        if (not category or r["category_code"] == category)
+        and (not division or r["division"] == division)
+        and (not needle or needle in shown(r))
+    ]
+
+
 def _share(value: Any, tier: str) -> Decimal:
     try:
         share = Decimal(str(value).strip())
