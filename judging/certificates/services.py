@@ -85,6 +85,8 @@ FIELD_LABELS = {
     "event": "赛事名称",
     "date": "日期",
     "number": "证书编号",
+    "teammates": "同队学生",
+    "advisers": "辅导教师",
     "qr": "验证二维码",
     "text": "自由文字",
 }
@@ -940,8 +942,29 @@ def date_text(template: dict[str, Any], finalized_at: dt.datetime | None) -> str
     return f"{when.year}年{when.month}月{when.day}日"
 
 
-def certificate_values(cert: dict[str, Any], event_name: str, date: str) -> dict[str, str]:
-    """The texts of one certificate for :func:`judging.certificates.render.field_text`."""
+async def team_names(entry_ids: list[int]) -> dict[int, dict[str, list[str]]]:
+    """``{entry id: {"students": [names], "advisers": [names]}}`` in the entry's order, for the
+    ``{teammates}`` and ``{advisers}`` placeholders (certificates always carry full names)."""
+    found: dict[int, dict[str, list[str]]] = {}
+    ids = sorted({i for i in entry_ids if i})
+    for start in range(0, len(ids), 900):
+        for m in (
+            await Member.select(Member.entry, Member.name, Member.role)
+            .where(Member.entry.is_in(ids[start : start + 900]))
+            .order_by(Member.position)
+            .order_by(Member.id)
+        ):
+            team = found.setdefault(m["entry"], {"students": [], "advisers": []})
+            team["students" if m["role"] == "student" else "advisers"].append(m["name"])
+    return found
+
+
+def certificate_values(
+    cert: dict[str, Any], event_name: str, date: str, team: dict[str, list[str]] | None = None
+) -> dict[str, str]:
+    """The texts of one certificate for :func:`judging.certificates.render.field_text`;
+    ``team`` (from :func:`team_names`) gives ``teammates`` (the entry's other students) and
+    ``advisers``."""
     if cert["kind"] == "adviser":
         award = "优秀辅导教师"
     else:
@@ -956,6 +979,8 @@ def certificate_values(cert: dict[str, Any], event_name: str, date: str) -> dict
         "event": event_name,
         "date": date,
         "number": cert["number"],
+        "teammates": "、".join(n for n in (team or {}).get("students", []) if n != cert["name"]),
+        "advisers": "、".join((team or {}).get("advisers", [])),
     }
 
 
@@ -1026,8 +1051,9 @@ async def _prepare_certificates(
     date = date_text(template, round_row.get("finalized_at"))
     sample_number = f"XM{event['year']:04d}-0000-0000-0000-0000"  # same width as a real number
     printable, unprintable, overflow, left_out = [], [], [], []
+    teams = await team_names([c.get("entry") for c in certs])
     for c in certs:
-        values = certificate_values(c, event["name"], date)
+        values = certificate_values(c, event["name"], date, teams.get(c.get("entry")))
         who = {"holder": c["name"], "number": c["number"], "certificate_id": c["id"], "school_name": c["school_name"]}
         problems = renderer.missing(values)
         if problems:
@@ -1248,7 +1274,8 @@ async def certificate_pdf(certificate_id: int, base_url: str) -> tuple[bytes, di
     renderer = await asyncio.to_thread(
         CertificateRenderer, await _renderer_settings(cert["event"], cert["kind"], template, base_url)
     )
-    values = certificate_values(cert, event["name"], date_text(template, round_row.get("finalized_at")))
+    team = (await team_names([cert.get("entry")])).get(cert.get("entry"))
+    values = certificate_values(cert, event["name"], date_text(template, round_row.get("finalized_at")), team)
     if renderer.missing(values):
         raise Conflict(_("这张证书含有所选字体无法显示的字，不能打印。请先在“打印前检查”中处理。"))
     if renderer.overflow(values):
@@ -1297,7 +1324,8 @@ async def preview(event_id: int, kind: str, base_url: str, template: dict[str, A
             cert = {**SAMPLE, "award": "first" if kind == "award" else None}
     cert = {**cert, "kind": kind}
     settings = await _renderer_settings(event_id, kind, template, base_url)
-    values = certificate_values(cert, event["name"], date_text(template, round_row.get("finalized_at")))
+    team = (await team_names([cert.get("entry")])).get(cert.get("entry"))
+    values = certificate_values(cert, event["name"], date_text(template, round_row.get("finalized_at")), team)
 
     def draw() -> bytes:
         renderer = CertificateRenderer(settings)
