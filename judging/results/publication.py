@@ -14,7 +14,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.exports.exporters import ListExporter, workbook_of
 from app.i18n import _
 from app.principal import Principal
-from app.times import SHANGHAI, format_time, now
+from app.times import SHANGHAI, UTC, format_time, now
 from competitions.events.services import get_event_row
 from competitions.registration.tables import Entry, Member
 from judging.results.services import AWARD_LABELS, compute_results
@@ -89,7 +89,7 @@ def notice_end(value: Any) -> dt.datetime | None:
     try:
         if len(text) == 10:
             day = dt.date.fromisoformat(text)
-            return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=SHANGHAI).astimezone(dt.timezone.utc)
+            return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=SHANGHAI).astimezone(UTC)
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ValidationFailed(
@@ -98,7 +98,7 @@ def notice_end(value: Any) -> dt.datetime | None:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=SHANGHAI)
-    return parsed.astimezone(dt.timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def notice_running(round_row: dict[str, Any], at: dt.datetime | None = None) -> bool:
