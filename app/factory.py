@@ -17,7 +17,7 @@ from app import db, jobs
 from app.accounts import controllers as accounts_api
 from app.accounts import pages as accounts_pages
 from app.errors import ServiceError
-from app.i18n import colon, comma, get_locale, list_separator
+from app.i18n import colon, comma, get_locale, list_separator, pgettext
 from app.live import channels_plugin
 from app.plugins import ProgrammePlugin, registry
 from app.regions import controllers as regions_api
@@ -40,6 +40,7 @@ def _template_engine(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.globals.update(
         _=gettext,
+        pgettext=pgettext,
         get_locale=get_locale,
         format_time=format_time,
         nav_items=registry.nav_for,

@@ -37,7 +37,8 @@ def _catalog(locale: str) -> dict[str, str]:
             catalog = read_po(fh, locale=locale)
         for message in catalog:
             if message.id and message.string and not message.fuzzy:
-                messages[str(message.id)] = str(message.string)
+                key = str(message.id) if not message.context else f"{message.context}\x04{message.id}"
+                messages[key] = str(message.string)
     return messages
 
 
@@ -76,6 +77,21 @@ def gettext(message: str, **params: object) -> str:
 
 
 _ = gettext
+
+
+def pgettext(context: str, message: str, **params: object) -> str:
+    """:func:`gettext` of ``message`` in ``context`` (a po file's ``msgctxt``): one Chinese word
+    that English writes two ways, e.g. ``pgettext("plural", "评委")`` -> "Judges" where the
+    heading of a list needs the plural and ``_("评委")`` -> "Judge" stays for one person."""
+    text = _catalog(get_locale()).get(f"{context}\x04{message}")
+    if text is None:
+        return gettext(message, **params)
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return message.format(**params)
+    return text
 
 
 def translate_for(locale: str, message: str, **params: object) -> str:

@@ -23,3 +23,14 @@ def test_labels_and_lists_follow_the_language():
     assert (colon(), comma(), list_separator()) == (": ", ", ", ", ")
     set_locale("zh")
     assert (colon(), comma(), list_separator()) == ("：", "，", "、")
+
+
+def test_a_heading_takes_its_plural_where_english_needs_one():
+    """Issue 12 item 11: "评委" is "Judge" for one person and "Judges" as the heading of the list."""
+    from app.i18n import gettext, pgettext, set_locale
+
+    set_locale("en")
+    assert (gettext("评委"), pgettext("heading", "评委")) == ("Judge", "Judges")
+    assert pgettext("heading", "学校") == "Schools" and pgettext("heading", "评分标准") == gettext("评分标准")
+    set_locale("zh")
+    assert pgettext("heading", "评委") == "评委"
