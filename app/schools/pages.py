@@ -90,9 +90,15 @@ class SchoolPages(Controller):
             flash(request, message)
             return redirect("/schools/")
         # the initial passwords exist only in this answer: shown and printable once, never stored
-        workbook = base64.b64encode(schools.handout_workbook(result["accounts"])).decode()
+        login_url = str(request.base_url).rstrip("/") + "/login"
+        workbook = base64.b64encode(schools.handout_workbook(result["accounts"], login_url)).decode()
         return render(
-            request, "app/schools/handout.html", message=message, accounts=result["accounts"], workbook=workbook
+            request,
+            "app/schools/handout.html",
+            message=message,
+            accounts=result["accounts"],
+            workbook=workbook,
+            login_url=login_url,
         )
 
 

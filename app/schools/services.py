@@ -370,18 +370,21 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
     return await write_transaction(work)
 
 
-def handout_workbook(accounts: list[dict[str, str]]) -> bytes:
+def handout_workbook(accounts: list[dict[str, str]], login_url: str = "") -> bytes:
     """The coordinator accounts of an import as a workbook for the office (学校代码, 学校名称,
-    联系人, 用户名, 初始密码), every cell written by the safe writer."""
+    联系人, 用户名, 初始密码, 登录网址), every cell written by the safe writer."""
     wb = new_workbook("学校管理员账号")
     ws = wb.active
-    headers = ["学校代码", "学校名称", "联系人", "用户名", "初始密码"]
+    headers = ["学校代码", "学校名称", "联系人", "用户名", "初始密码", "登录网址"]
     write_table(
         ws,
         headers,
-        [[a["school_code"], a["school_name"], a["contact_name"], a["username"], a["password"]] for a in accounts],
+        [
+            [a["school_code"], a["school_name"], a["contact_name"], a["username"], a["password"], login_url]
+            for a in accounts
+        ],
         text_columns=headers,
-        widths={"学校名称": 30},
+        widths={"学校名称": 30, "登录网址": 36},
     )
     return workbook_bytes(wb)
 

@@ -103,6 +103,8 @@ def test_the_import_page_prints_a_handout_with_a_workbook(world):
     encoded = re.search(r'base64,([A-Za-z0-9+/=]+)"', answer.text).group(1)
     sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(encoded))).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("学校代码", "学校名称", "联系人", "用户名", "初始密码")
+    assert rows[0] == ("学校代码", "学校名称", "联系人", "用户名", "初始密码", "登录网址")
     assert [r[3] for r in rows[1:]] == ["wc01", "dz01"]
+    assert {r[5] for r in rows[1:]} == {"http://testserver.local/login"}  # where to log in, on the slip too
+    assert answer.text.count("<dd>http://testserver.local/login</dd>") == 2
     assert all(r[4] and r[4] in answer.text for r in rows[1:])  # the same passwords as the printed cards
