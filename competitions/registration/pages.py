@@ -402,6 +402,15 @@ class EventRegistrationPages(Controller):
                 advisers=result.get("advisers_created", 0),
             ),
         )
+        if result.get("entries_incomplete"):
+            flash(
+                request,
+                _(
+                    "其中 {n} 个作品还缺少本赛事要求的材料或辅导教师，已保存为草稿：请在作品页面上传材料后提交审查。",
+                    n=result["entries_incomplete"],
+                ),
+                "warning",
+            )
         return redirect(f"/events/{event_id}/entries")
 
     @get("/{event_id:int}/export", guards=[organizer_only])

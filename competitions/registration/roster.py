@@ -72,6 +72,9 @@ from competitions.registration.quotas import ACTIVE_STATUSES, school_quota_exces
 from competitions.registration.services import (
     MAX_TITLE_LENGTH,
     STATUS_LABELS,
+    _entry_columns,
+    _members_by_entry,
+    _missing_by_entry,
     allocate_codes,
     duplicate_students,
     now,
@@ -1071,7 +1074,53 @@ async def import_registrations(actor: Principal, event_id: int, data: bytes) -> 
         )
 
     assert members_job is not None
-    return await _write(actor, event, parsed, replaced, await members_job)
+    started = now()
+    result = await _write(actor, event, parsed, replaced, await members_job)
+    held = 0 if actor.is_organizer else await _hold_incomplete(actor, event, started)
+    if held:  # only when some were held back, so the usual answer keeps its four keys
+        result["entries_incomplete"] = held
+    return result
+
+
+async def _hold_incomplete(actor: Principal, event: dict[str, Any], since: Any) -> int:
+    """A school's imported entries that still lack what the event requires (documents, the
+    fewest advisers) go back to draft: a workbook cannot carry documents, and an entry is only
+    submitted complete (as through the web form). Returns how many were held."""
+    rows = await Entry.select(*_entry_columns()).where(
+        (Entry.event == event["id"])
+        & (Entry.school == actor.school_id)
+        & (Entry.status == "submitted")
+        & (Entry.updated_at >= since)
+    )
+    if not rows:
+        return 0
+    members = await _members_by_entry([r["id"] for r in rows])
+    missing = await _missing_by_entry(event, rows, members)
+    held = [r for r in rows if missing[r["id"]]]
+    if held:
+
+        async def work() -> None:
+            await Entry.update({Entry.status: "draft"}).where(Entry.id.is_in([r["id"] for r in held]))
+            await audit.record_many(
+                actor,
+                [
+                    audit.AuditRecord(
+                        "entry.import.held",
+                        "entry",
+                        r["id"],
+                        summary=f"{r['code']} {r['title']}",
+                        changes={"status": ["submitted", "draft"]},
+                        reason="；".join(missing[r["id"]]),
+                        event_id=event["id"],
+                        entry_id=r["id"],
+                        school_id=r["school"],
+                    )
+                    for r in held
+                ],
+            )
+
+        await write_transaction(work)
+    return len(held)
 
 
 async def _write(

@@ -147,6 +147,8 @@ class ImportOut(msgspec.Struct):
     participants_created: int
     advisers_created: int
     entries_replaced: int
+    # a school's entries still lacking required documents or advisers: kept as drafts
+    entries_incomplete: int | msgspec.UnsetType = msgspec.UNSET
 
 
 class DocumentOut(msgspec.Struct):

@@ -866,6 +866,10 @@ async def review_entries(
             row = await visible_entry_row(actor, entry_id)
             if row["event"] != event_id:
                 raise NotFound(_("作品不存在或您无权查看。"))
+            if decision == "approve":  # one by one only: a reviewer must see what is missing first
+                lacking = (await _missing_by_entry(event, [row], await _members_by_entry([entry_id])))[entry_id]
+                if lacking:
+                    raise Conflict(_("材料不全（{problems}），请打开作品逐个审查。", problems=" ".join(lacking)))
             await review_entry(actor, entry_id, decision, reason)
         except (Conflict, Forbidden, NotFound, ValidationFailed) as exc:
             skipped.append({"entry_id": entry_id, "code": codes.get(entry_id, ""), "detail": exc.message})

@@ -61,3 +61,36 @@ def test_the_organizer_may_approve_an_incomplete_entry_and_the_page_shows_the_ga
     assert "提交前还缺：" in page.text and "缺少研究报告。" in page.text
     listing = client.get(f"/events/{world.event_id}/entries")
     assert listing.text.count("材料不全") == 1  # the approved entry is not flagged
+
+
+def test_a_school_import_keeps_incomplete_entries_as_drafts_and_bulk_approval_skips_them(world):
+    """A fresh user's finding: a school's workbook put entries straight into review without the
+    required documents, and bulk approval passed them. Now they stay drafts (the answer says how
+    many), and bulk approval skips an incomplete entry with the reason."""
+    from tests.competitions.registration.test_roster import stu, upload, workbook
+
+    patch_event(world, {"required_documents": ["research_report"]})
+    answer = upload(world, "hk01", workbook([stu("李明", _id(1))]))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["entries_incomplete"] == 1
+    (entry,) = call(world, "GET", f"/api/v1/events/{world.event_id}/entries", "hk01").json()
+    assert entry["status"] == "draft" and entry["missing"] == ["缺少研究报告。"]
+    # an entry submitted before the requirement was set is not passed in bulk either
+    patch_event(world, {"required_documents": []})
+    submitted = new_entry(world, "hk01", "先交的作品", [student("王一"), adviser("陈老师")], submit=True)
+    patch_event(world, {"required_documents": ["research_report"]})
+    bulk = call(
+        world,
+        "POST",
+        f"/api/v1/events/{world.event_id}/entries/review",
+        "org",
+        json={"entry_ids": [submitted["id"]], "decision": "approve"},
+    ).json()
+    assert bulk["reviewed"] == []
+    assert bulk["skipped"][0]["detail"] == "材料不全（缺少研究报告。），请打开作品逐个审查。"
+
+
+def _id(n: int) -> str:
+    from tests.competitions.registration.test_roster import sid
+
+    return sid(n)
