@@ -40,7 +40,7 @@ class RunIn(msgspec.Struct):
     category_code: str
     round: int
     items: dict[str, Any]
-    time_seconds: float | str | None = None
+    time_seconds: int | float | str | None = None
     client_run_id: str | None = None
     variant: str | None = None
 
@@ -60,7 +60,7 @@ class RunChangeIn(msgspec.Struct):
     """A correction: the items given replace the stored ones; ``reason`` is required once approved."""
 
     items: dict[str, Any] | None = None
-    time_seconds: float | str | None = None
+    time_seconds: int | float | str | None = None
     variant: str | None = None
     reason: str = ""
 
