@@ -340,14 +340,21 @@ async def _recorder_name(user_id: int | None) -> str:
     return (row["display_name"] or row["username"]) if row else _("未知")
 
 
-async def _duplicate(entry_id: int, category_id: int, round_number: int) -> Conflict | None:
+async def _duplicate(
+    entry_id: int, category_id: int, round_number: int, actor_id: int, client_run_id: str | None
+) -> Conflict | dict[str, Any] | None:
+    """The team's run in that round as a :class:`Conflict` naming who recorded it; the run itself
+    when it is this referee's run with this ``client_run_id`` (the same run sent again, which may
+    have been committed between two reads); ``None`` when the round is free."""
     existing = (
-        await Run.select(Run.id, Run.recorded_by, Run.recorded_at)
+        await Run.select(Run.id, Run.score, Run.status, Run.recorded_by, Run.recorded_at, Run.client_run_id)
         .where((Run.entry == entry_id) & (Run.category == category_id) & (Run.round == round_number))
         .first()
     )
     if existing is None:
         return None
+    if client_run_id and existing["recorded_by"] == actor_id and existing["client_run_id"] == client_run_id:
+        return existing
     at = existing["recorded_at"].astimezone(times.SHANGHAI).strftime("%H:%M:%S")
     return Conflict(
         _(
@@ -425,9 +432,11 @@ async def submit_run(actor: Principal, data: RunInput) -> tuple[dict[str, Any], 
         again = await _by_client_id(actor.id, client_run_id)
         if again is not None:
             return {**_run_answer(again), "created": False}
-        conflict = await _duplicate(entry["id"], category["id"], data.round)
-        if conflict is not None:
+        conflict = await _duplicate(entry["id"], category["id"], data.round, actor.id, client_run_id)
+        if isinstance(conflict, Conflict):
             raise conflict
+        if conflict is not None:
+            return {**_run_answer(conflict), "created": False}
         now = times.now()
         rows = await Run.insert(
             Run(
@@ -485,9 +494,11 @@ async def submit_run(actor: Principal, data: RunInput) -> tuple[dict[str, Any], 
         again = await _by_client_id(actor.id, client_run_id)
         if again is not None:
             return _run_answer(again), False
-        conflict = await _duplicate(entry["id"], category["id"], data.round)
-        if conflict is not None:
+        conflict = await _duplicate(entry["id"], category["id"], data.round, actor.id, client_run_id)
+        if isinstance(conflict, Conflict):
             raise conflict from None
+        if conflict is not None:
+            return _run_answer(conflict), False
         raise
     created = stored.pop("created")
     return stored, created
