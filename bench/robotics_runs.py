@@ -87,16 +87,18 @@ async def build(teams: int, contest_teams: int, referees: int) -> dict[str, Any]
     school_ids = [r["id"] for r in await School.select(School.id).order_by(School.id)]
     await User.insert(User(username="org", password_hash="x", role="organizer", display_name="组委会"))
     for i in range(referees):
-        await accounts.create_user(None, username=f"ref{i:02d}", password=PASSWORD, role="referee", display_name=f"裁判{i}")
+        await accounts.create_user(
+            None, username=f"ref{i:02d}", password=PASSWORD, role="referee", display_name=f"裁判{i}"
+        )
     from app.accounts.services import load_principal
 
     org = await load_principal((await User.select(User.id).where(User.username == "org").first())["id"])
     event = (await Event.insert(Event(name="机器人竞赛", kind="robotics", year=2026, status="open")))[0]["id"]
     categories = {}
     for position, code in enumerate(("R1", "R2")):
-        categories[code] = (
-            await Category.insert(Category(event=event, code=code, name=code, position=position))
-        )[0]["id"]
+        categories[code] = (await Category.insert(Category(event=event, code=code, name=code, position=position)))[0][
+            "id"
+        ]
     now = times.now()
     rows = []
     for code, n in (("R1", teams), ("R2", contest_teams)):
@@ -119,11 +121,12 @@ async def build(teams: int, contest_teams: int, referees: int) -> dict[str, Any]
     await robotics.put_sheet(org, event, "R1", SHEET)
     await robotics.put_sheet(org, event, "R2", SHEET)
     for i in range(referees):
-        await robotics.add_referee(org, event, {"username": f"ref{i:02d}", "category_codes": ["R1", "R2"], "head": i == 0})
+        await robotics.add_referee(
+            org, event, {"username": f"ref{i:02d}", "category_codes": ["R1", "R2"], "head": i == 0}
+        )
     entries = {
         code: [
-            r["id"]
-            for r in await Entry.select(Entry.id).where(Entry.category == categories[code]).order_by(Entry.id)
+            r["id"] for r in await Entry.select(Entry.id).where(Entry.category == categories[code]).order_by(Entry.id)
         ]
         for code in categories
     }
@@ -146,7 +149,9 @@ async def standings_bench(world: dict[str, Any], rounds: int) -> list[float]:
                 referee, robotics.RunInput(entry_id=entry_id, category_code="R1", round=round_number, items=items(rng))
             )
     print(f"  {await Run.count()} runs submitted through the service in {time.perf_counter() - started:.1f} s")
-    run_ids = [r["id"] for r in await Run.select(Run.id).where(Run.category == world["categories"]["R1"]).order_by(Run.id)]
+    run_ids = [
+        r["id"] for r in await Run.select(Run.id).where(Run.category == world["categories"]["R1"]).order_by(Run.id)
+    ]
     rng.shuffle(run_ids)
     timings, approvals = [], []
     last: dict[str, Any] = {}
@@ -240,7 +245,9 @@ def main(args: argparse.Namespace) -> int:
     from app.factory import create_app
     from tests.server import LiveServer
 
-    print(f"2. {args.referees} referees at once over HTTP, {args.contest_teams} teams each recorded by two, every send twice")
+    print(
+        f"2. {args.referees} referees at once over HTTP, {args.contest_teams} teams each recorded by two, every send twice"
+    )
     with LiveServer(create_app(get_settings())) as server:
         result = concurrency_bench(world, args.referees, server.url)
 

@@ -35,6 +35,7 @@ from judging.robotics import sheets, standings
 from judging.robotics.tables import Referee, Run, RunVersion, ScoreSheetVersion
 
 ROBOTICS = "robotics"
+MAX_ID = 2**63 - 1  # larger ids are unknown (and would overflow the database driver)
 
 
 # --- challenges and sheets -------------------------------------------------------------------
@@ -92,6 +93,41 @@ async def get_sheet(event_id: int, code: str, viewer: Principal | None = None) -
     return {**row["sheet"], "version": row["version"]}
 
 
+LIST_KEYS = ("items", "restrictions", "bonuses", "variants", "tiebreaks")
+
+
+def _parse(source: dict[str, Any]) -> sheets.Sheet:
+    """:func:`sheets.parse_sheet` after checking the shape it expects: lists of objects where it
+    reads lists, an object for ``counted`` (422 naming the key, never a 500 on a malformed sheet)."""
+    problems = []
+    for key in LIST_KEYS:
+        value = source.get(key)
+        if value is not None and not isinstance(value, list):
+            problems.append({"field": key, "message": _("记分表的“{key}”必须是列表。", key=key)})
+        elif key != "tiebreaks" and isinstance(value, list):
+            for i, element in enumerate(value):
+                if key != "items" and not isinstance(element, dict):
+                    problems.append(
+                        {"field": f"{key}[{i}]", "message": _("记分表的“{key}”第 {n} 项必须是对象。", key=key, n=i + 1)}
+                    )
+                elif isinstance(element, dict):
+                    for inner in ("options", "variants", "items"):
+                        if element.get(inner) is not None and not isinstance(element[inner], list):
+                            problems.append(
+                                {
+                                    "field": f"{key}[{i}].{inner}",
+                                    "message": _(
+                                        "记分表的“{key}”第 {n} 项的“{inner}”必须是列表。", key=key, n=i + 1, inner=inner
+                                    ),
+                                }
+                            )
+    if source.get("counted") is not None and not isinstance(source["counted"], dict):
+        problems.append({"field": "counted", "message": _("记分表的“{key}”必须是对象。", key="counted")})
+    if problems:
+        raise ValidationFailed(problems[0]["message"], errors=problems)
+    return sheets.parse_sheet(source)
+
+
 def _without_recompute(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in ("recompute", "version")}
 
@@ -105,7 +141,7 @@ async def put_sheet(actor: Principal, event_id: int, code: str, data: Any) -> di
         raise ValidationFailed(_("记分表必须是一个 JSON 对象。"))
     recompute = data.get("recompute") is True
     source = _without_recompute(data)
-    sheet = sheets.parse_sheet(source)
+    sheet = _parse(source)
     category = await challenge(event_id, code, actor)
 
     async def work() -> dict[str, Any]:
@@ -166,7 +202,12 @@ async def _rescore_all(
             problems.append(
                 {
                     "field": f"runs[{run['id']}]",
-                    "message": _("成绩 {id}（第 {round} 轮）无法按新记分表计分：{why}", id=run["id"], round=run["round"], why=exc.message),
+                    "message": _(
+                        "成绩 {id}（第 {round} 轮）无法按新记分表计分：{why}",
+                        id=run["id"],
+                        round=run["round"],
+                        why=exc.message,
+                    ),
                 }
             )
     if problems:
@@ -223,7 +264,10 @@ async def add_referee(actor: Principal, event_id: int, data: dict[str, Any]) -> 
     if event is None:
         raise NotFound(_("赛事不存在（编号 {id}）。", id=event_id))
     if event["kind"] != ROBOTICS:
-        raise ValidationFailed(_("只有机器人竞赛可以设置裁判。"), errors=[{"field": "event_id", "message": _("只有机器人竞赛可以设置裁判。")}])
+        raise ValidationFailed(
+            _("只有机器人竞赛可以设置裁判。"),
+            errors=[{"field": "event_id", "message": _("只有机器人竞赛可以设置裁判。")}],
+        )
     username = str(data.get("username") or "").strip()
     user = await User.select(User.id, User.role, User.display_name).where(User.username == username).first()
     if user is None:
@@ -234,8 +278,7 @@ async def add_referee(actor: Principal, event_id: int, data: dict[str, Any]) -> 
         raise ValidationFailed(message, errors=[{"field": "username", "message": message}])
     codes = list(dict.fromkeys(str(c).strip().upper() for c in data.get("category_codes") or [] if str(c).strip()))
     known = {
-        r["code"]: r["id"]
-        for r in await Category.select(Category.id, Category.code).where(Category.event == event_id)
+        r["code"]: r["id"] for r in await Category.select(Category.id, Category.code).where(Category.event == event_id)
     }
     unknown = [c for c in codes if c not in known]
     if not codes or unknown:
@@ -310,7 +353,12 @@ def _with_time(sheet: sheets.Sheet, items: dict[str, Any], time_seconds: Any) ->
     if given is None or given == "":
         items[time_item.code] = time_seconds
     elif sheets._number(given) != sheets._number(time_seconds):
-        message = _("用时填写了两次且不一致：“{name}”为 {a}，time_seconds 为 {b}。", name=time_item.name, a=given, b=time_seconds)
+        message = _(
+            "用时填写了两次且不一致：“{name}”为 {a}，time_seconds 为 {b}。",
+            name=time_item.name,
+            a=given,
+            b=time_seconds,
+        )
         raise ValidationFailed(message, errors=[{"field": "time_seconds", "message": message}])
     return items
 
@@ -395,6 +443,8 @@ async def submit_run(actor: Principal, data: RunInput) -> tuple[dict[str, Any], 
     again = await _by_client_id(actor.id, client_run_id)
     if again is not None:
         return _run_answer(again), False
+    if not 1 <= data.entry_id <= MAX_ID:
+        raise NotFound(_("队伍不存在（编号 {id}）。", id=data.entry_id))
     entry = (
         await Entry.select(Entry.id, Entry.event, Entry.status, Entry.category.code.as_alias("category_code"))
         .where(Entry.id == data.entry_id)
@@ -618,7 +668,12 @@ async def change_run(actor: Principal, run_id: int, data: dict[str, Any]) -> dic
             entry_id=run["entry"],
             reason=reason,
             changes=audit.diff(
-                {"items": run["items"], "score": run["score"], "time_seconds": run["time_seconds"], "variant": run["variant"]},
+                {
+                    "items": run["items"],
+                    "score": run["score"],
+                    "time_seconds": run["time_seconds"],
+                    "variant": run["variant"],
+                },
                 {"items": items, "score": _text(result.score), "time_seconds": time_text, "variant": variant},
             ),
         )
@@ -690,12 +745,12 @@ async def category_standings(event_id: int, code: str) -> dict[str, Any]:
 
 async def standings_of(sheet: sheets.Sheet, category_id: int) -> dict[str, Any]:
     """Standings of the challenge ``category_id`` under ``sheet`` (two queries)."""
-    entries = await Entry.select(
-        Entry.id, Entry.title, Entry.status, Entry.school.name.as_alias("school_name")
-    ).where(Entry.category == category_id)
-    runs = await Run.select(
-        Run.entry, Run.round, Run.score, Run.time_seconds, Run.penalties, Run.approved_at
-    ).where((Run.category == category_id) & (Run.status == "approved"))
+    entries = await Entry.select(Entry.id, Entry.title, Entry.status, Entry.school.name.as_alias("school_name")).where(
+        Entry.category == category_id
+    )
+    runs = await Run.select(Run.entry, Run.round, Run.score, Run.time_seconds, Run.penalties, Run.approved_at).where(
+        (Run.category == category_id) & (Run.status == "approved")
+    )
     by_entry: dict[int, list[standings.Run]] = {}
     for r in runs:
         by_entry.setdefault(r["entry"], []).append(

@@ -108,9 +108,12 @@ def test_sheet_put_get_and_versions(rob):
     changed = copy.deepcopy(SHEET)
     changed["items"][0]["points"] = 20
     assert rob.put_sheet(changed).json()["version"] == 2
-    assert rob.client.get(
-        f"/api/v1/events/{rob.event_id}/categories/R1/score-sheet", headers=rob.org
-    ).json()["items"][0]["points"] == 20
+    assert (
+        rob.client.get(f"/api/v1/events/{rob.event_id}/categories/R1/score-sheet", headers=rob.org).json()["items"][0][
+            "points"
+        ]
+        == 20
+    )
 
 
 def test_sheet_refusals_name_the_item(rob):
@@ -128,6 +131,14 @@ def test_sheet_refusals_name_the_item(rob):
         f"/api/v1/events/{rob.world.event_id}/categories/MA/score-sheet", json=SHEET, headers=rob.org
     )
     assert innovation.status_code == 404 and "机器人" in innovation.json()["detail"]
+    for malformed, field in (
+        ({**SHEET, "restrictions": 5}, "restrictions"),
+        ({**SHEET, "counted": ["best"]}, "counted"),
+        ({**SHEET, "bonuses": [{"name": "x", "points": 1, "when": {"item": "m1"}, "items": 3}]}, "bonuses[0].items"),
+        ({**SHEET, "items": [{"code": "a", "type": "count", "variants": 3}]}, "items[0].variants"),
+    ):
+        response = rob.put_sheet(malformed)
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == field, response.text
     none_yet = rob.client.get(f"/api/v1/events/{rob.event_id}/categories/R2/score-sheet", headers=rob.org)
     assert none_yet.status_code == 404 and "R2" in none_yet.json()["detail"]
 
@@ -142,9 +153,10 @@ def test_a_sheet_in_use_is_versioned_and_recompute_rescores_every_run(rob):
     refused = rob.put_sheet(changed)
     assert refused.status_code == 409
     assert "recompute" in refused.json()["detail"] and "1 轮成绩" in refused.json()["detail"]
-    assert rob.client.get(
-        f"/api/v1/events/{rob.event_id}/categories/R1/score-sheet", headers=rob.org
-    ).json()["version"] == 1
+    assert (
+        rob.client.get(f"/api/v1/events/{rob.event_id}/categories/R1/score-sheet", headers=rob.org).json()["version"]
+        == 1
+    )
 
     done = rob.put_sheet(changed, recompute=True)
     assert done.status_code == 200 and done.json()["version"] == 2 and "recompute" not in done.json()
@@ -152,7 +164,9 @@ def test_a_sheet_in_use_is_versioned_and_recompute_rescores_every_run(rob):
     # 4x20 + 25 - 5 = 100 under version 2
     assert [(v["version"], v["score"], v["sheet_version"]) for v in history] == [(1, "60", 1), (2, "100", 2)]
     assert history[1]["reason"] == "记分表更新为第 2 版，重新计分。" and history[1]["by"] == "组委会"
-    logged = rob.world.run(AuditLog.select().where(AuditLog.action == "robotics.sheet.recompute").output(load_json=True))
+    logged = rob.world.run(
+        AuditLog.select().where(AuditLog.action == "robotics.sheet.recompute").output(load_json=True)
+    )
     assert len(logged) == 1 and logged[0]["changes"]["runs_rescored"] == [{"run_id": run_id, "old": "60", "new": "100"}]
 
     unscorable = copy.deepcopy(changed)
@@ -227,7 +241,11 @@ def test_two_tablets_cannot_record_the_same_round(rob):
         json={"entry_id": rob.teams["飞龙队"], "category_code": "R1", "round": 1, "items": RUN_60},
         headers={**rob.world.headers("referee"), "Accept-Language": "en"},
     )
-    assert english.status_code == 409 and "张裁判" in english.json()["detail"] and "already recorded" in english.json()["detail"]
+    assert (
+        english.status_code == 409
+        and "张裁判" in english.json()["detail"]
+        and "already recorded" in english.json()["detail"]
+    )
     assert rob.submit("飞龙队", round=2).status_code == 201  # another round is another run
     assert _runs(rob) == 2
 
@@ -330,7 +348,9 @@ def test_corrections_keep_every_version_and_need_a_reason_once_approved(rob):
     url = f"/api/v1/runs/{run_id}"
     no_reason = rob.client.patch(url, json={"time_seconds": 80}, headers=rob.world.headers("head"))
     assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
-    not_head = rob.client.patch(url, json={"time_seconds": 80, "reason": "计时错"}, headers=rob.world.headers("referee"))
+    not_head = rob.client.patch(
+        url, json={"time_seconds": 80, "reason": "计时错"}, headers=rob.world.headers("referee")
+    )
     assert not_head.status_code == 403
     bad = rob.client.patch(url, json={"items": {**RUN_60, "m1": 9}, "reason": "x"}, headers=rob.world.headers("head"))
     assert bad.status_code == 422
@@ -342,7 +362,9 @@ def test_corrections_keep_every_version_and_need_a_reason_once_approved(rob):
 
     history = rob.client.get(f"{url}/history", headers=rob.world.headers("referee2"))
     assert history.status_code == 200
-    assert [(v["version"], v["score"], v["items"]["m1"], v["items"]["t"], v["by"], v["reason"]) for v in history.json()] == [
+    assert [
+        (v["version"], v["score"], v["items"]["m1"], v["items"]["t"], v["by"], v["reason"]) for v in history.json()
+    ] == [
         (1, "60", 4, "87.4", "referee", ""),
         (2, "70", 5, "87.4", "referee", ""),
         (3, "70", 5, 80, "王主裁", "计时器读错"),
