@@ -19,6 +19,7 @@ Referees never see ID numbers or phones: nothing here reads or answers members.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -732,41 +733,92 @@ async def run_history(actor: Principal, run_id: int) -> list[dict[str, Any]]:
 # --- standings -------------------------------------------------------------------------------
 
 
+_SHEET_CACHE: dict[str, sheets.Sheet] = {}  # a sheet's JSON text -> the parsed sheet (versions never change)
+
+_STANDINGS_HEAD = """
+SELECT c.id AS category_id, ev.kind AS kind, ev.status AS status, rs.sheet AS sheet
+FROM category c
+JOIN event ev ON ev.id = c.event
+LEFT JOIN robotics_sheet rs ON rs.category = c.id
+    AND rs.version = (SELECT MAX(v.version) FROM robotics_sheet v WHERE v.category = c.id)
+WHERE c.event = {} AND c.code = {}
+"""
+
+_STANDINGS_TEAMS = """
+SELECT e.id AS id, e.title AS title, e.status AS entry_status, s.name AS school_name,
+    r.round AS round, r.score AS score, r.time_seconds AS time_seconds, r.penalties AS penalties,
+    r.approved_at AS approved_at
+FROM entry e
+JOIN school s ON s.id = e.school
+LEFT JOIN robotics_run r ON r.entry = e.id AND r.category = e.category AND r.status = 'approved'
+WHERE e.category = {}
+ORDER BY e.id, r.round
+"""
+
+
+@dataclass(frozen=True)
+class _StoredRun(standings.Run):
+    """An approved run with its score and time as stored (decimal text, answered as is)."""
+
+    score_text: str = ""
+    time_text: str | None = None
+
+
+def _parsed(text: Any) -> sheets.Sheet:
+    key = text if isinstance(text, str) else json.dumps(text, sort_keys=True)
+    sheet = _SHEET_CACHE.get(key)
+    if sheet is None:
+        if len(_SHEET_CACHE) > 256:
+            _SHEET_CACHE.clear()
+        sheet = sheets.parse_sheet(json.loads(text) if isinstance(text, str) else text)
+        _SHEET_CACHE[key] = sheet
+    return sheet
+
+
+def _when(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.fromisoformat(str(value))
+
+
 async def category_standings(event_id: int, code: str) -> dict[str, Any]:
     """Public standings of a challenge: approved teams and any team with an approved run, ranked
-    by :func:`standings.rank` under the current sheet; only approved runs count and show."""
-    category = await challenge(event_id, code)
-    latest = await _latest_sheet_row(category["id"])
-    if latest is None:
-        raise NotFound(_("赛项“{code}”还没有记分表。", code=category["code"]))
-    sheet = sheets.parse_sheet(latest["sheet"])
-    return await standings_of(sheet, category["id"])
+    by :func:`standings.rank` under the current sheet; only approved runs count and show.
 
-
-async def standings_of(sheet: sheets.Sheet, category_id: int) -> dict[str, Any]:
-    """Standings of the challenge ``category_id`` under ``sheet`` (two queries)."""
-    entries = await Entry.select(Entry.id, Entry.title, Entry.status, Entry.school.name.as_alias("school_name")).where(
-        Entry.category == category_id
-    )
-    runs = await Run.select(Run.entry, Run.round, Run.score, Run.time_seconds, Run.penalties, Run.approved_at).where(
-        (Run.category == category_id) & (Run.status == "approved")
-    )
-    by_entry: dict[int, list[standings.Run]] = {}
-    for r in runs:
-        by_entry.setdefault(r["entry"], []).append(
-            standings.Run(
-                round=r["round"],
-                score=Decimal(r["score"]),
-                time_seconds=Decimal(r["time_seconds"]) if r["time_seconds"] is not None else None,
-                penalties=Decimal(r["penalties"]),
-                approved_at=r["approved_at"],
+    Two queries (the challenge with its event and current sheet; the teams with their approved
+    runs): it runs after every approval, for every live screen (bench/robotics_runs.py)."""
+    code = str(code or "").strip().upper()
+    head = await Category.raw(_STANDINGS_HEAD, event_id, code) if 1 <= event_id <= MAX_ID else []
+    if not head or head[0]["kind"] != ROBOTICS or head[0]["status"] == "draft":
+        await challenge(event_id, code)  # says which: unknown event, not robotics, unknown code
+        raise NotFound(_("赛事不存在（编号 {id}）。", id=event_id))  # pragma: no cover - challenge() raised
+    if head[0]["sheet"] is None:
+        raise NotFound(_("赛项“{code}”还没有记分表。", code=code))
+    sheet = _parsed(head[0]["sheet"])
+    rows = await Entry.raw(_STANDINGS_TEAMS, head[0]["category_id"])
+    teams: list[tuple[dict[str, Any], list[standings.Run]]] = []
+    current: dict[str, Any] | None = None
+    runs: list[standings.Run] = []
+    for r in rows:
+        if current is None or current["id"] != r["id"]:
+            if current is not None and (current["entry_status"] == "approved" or runs):
+                teams.append((current, runs))
+            current, runs = r, []
+        if r["score"] is not None:
+            time_text = r["time_seconds"]
+            runs.append(
+                _StoredRun(
+                    round=r["round"],
+                    score=Decimal(r["score"]),
+                    time_seconds=Decimal(time_text) if time_text is not None else None,
+                    penalties=Decimal(r["penalties"]),
+                    approved_at=_when(r["approved_at"]),
+                    score_text=r["score"],
+                    time_text=time_text,
+                )
             )
-        )
-    teams = [
-        (e, sorted(by_entry.get(e["id"], []), key=lambda run: run.round))
-        for e in sorted(entries, key=lambda e: e["id"])
-        if e["status"] == "approved" or e["id"] in by_entry
-    ]
+    if current is not None and (current["entry_status"] == "approved" or runs):
+        teams.append((current, runs))
     lines = standings.rank(sheet, teams)
     return {
         "teams": [
@@ -777,13 +829,9 @@ async def standings_of(sheet: sheets.Sheet, category_id: int) -> dict[str, Any]:
                 "rank": line.rank,
                 "counted_score": _text(line.counted_score) if line.counted_score is not None else None,
                 "runs": [
-                    {
-                        "round": run.round,
-                        "score": _text(run.score),
-                        "time_seconds": _text(run.time_seconds) if run.time_seconds is not None else None,
-                        "status": "approved",
-                    }
+                    {"round": run.round, "score": run.score_text, "time_seconds": run.time_text, "status": "approved"}
                     for run in line.runs
+                    if isinstance(run, _StoredRun)
                 ],
                 "explanation": line.explanation,
             }
