@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import sys
@@ -153,21 +154,26 @@ async def standings_bench(world: dict[str, Any], rounds: int) -> list[float]:
         r["id"] for r in await Run.select(Run.id).where(Run.category == world["categories"]["R1"]).order_by(Run.id)
     ]
     rng.shuffle(run_ids)
-    timings, approvals = [], []
+    timings, approvals, cpu = [], [], []
     last: dict[str, Any] = {}
     for run_id in run_ids:
         start = time.perf_counter()
         await robotics.approve_run(world["org"], run_id)
         approvals.append((time.perf_counter() - start) * 1000)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         last = await robotics.category_standings(world["event_id"], "R1")
         timings.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
     ranks = Counter(t["rank"] for t in last["teams"])
     shared = sum(n for n in ranks.values() if n > 1)
     print(
         f"  approve_run: p50 {percentile(approvals, 50):.1f} ms, p99 {percentile(approvals, 99):.1f} ms; "
         f"final standings: {len(last['teams'])} teams, {shared} in shared ranks; "
         f"first line: {last['teams'][0]['counted_score']} - {last['teams'][0]['explanation']}"
+    )
+    print(
+        f"  CPU time of a recomputation (this process, database threads included): "
+        f"p50 {percentile(cpu, 50):.1f} ms, p99 {percentile(cpu, 99):.1f} ms"
     )
     return timings
 
@@ -232,6 +238,7 @@ def main(args: argparse.Namespace) -> int:
     from app.settings import get_settings
     from judging.robotics.tables import Run
 
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
     world = asyncio.run(build(args.teams, args.contest_teams, args.referees))
     print(f"1. standings of {args.teams} teams x {args.rounds} rounds, recomputed after each approval")
     timings = asyncio.run(standings_bench(world, args.rounds))
@@ -269,6 +276,7 @@ def main(args: argparse.Namespace) -> int:
         f"201 answers naming no stored run {answered_not_stored}, replays answered differently {result['inconsistent_replays']} "
         f"{'OK' if lost == duplicated == answered_not_stored == result['inconsistent_replays'] == 0 else 'FAILED'}"
     )
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0 if lost == duplicated == answered_not_stored == result["inconsistent_replays"] == 0 else 1
 
 
