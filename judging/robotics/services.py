@@ -632,20 +632,26 @@ async def change_run(actor: Principal, run_id: int, data: dict[str, Any]) -> dic
         return await _run_detail(run)
 
     async def work() -> dict[str, Any]:
-        current = await Run.select(Run.version, Run.status).where(Run.id == run_id).first()
-        version = current["version"] + 1
         now = times.now()
-        await Run.update(
-            {
-                Run.items: items,
-                Run.variant: variant,
-                Run.time_seconds: time_text,
-                Run.score: _text(result.score),
-                Run.penalties: _text(result.penalties),
-                Run.version: version,
-                Run.updated_at: now,
-            }
-        ).where(Run.id == run_id)
+        # one statement takes the next version number (a parallel correction waits for the row)
+        updated = await (
+            Run.update(
+                {
+                    Run.items: items,
+                    Run.variant: variant,
+                    Run.time_seconds: time_text,
+                    Run.score: _text(result.score),
+                    Run.penalties: _text(result.penalties),
+                    Run.version: Run.version + 1,
+                    Run.updated_at: now,
+                }
+            )
+            .where(Run.id == run_id)
+            .returning(Run.version, Run.status)
+        )
+        if updated[0]["status"] != run["status"]:  # approved meanwhile: the checks above no longer hold
+            raise Conflict(_("这轮成绩刚刚已被审核，请刷新后再更正（已审核的成绩更正需填写原因）。"))
+        version = updated[0]["version"]
         await RunVersion.insert(
             RunVersion(
                 run=run_id,

@@ -426,3 +426,21 @@ def test_standings_are_public_but_not_of_drafts_or_unknown_challenges(rob):
     assert rob.client.get("/api/v1/events/999999/categories/R1/standings").status_code == 404
     no_sheet = rob.client.get(f"/api/v1/events/{rob.event_id}/categories/R2/standings")
     assert no_sheet.status_code == 404
+
+
+def test_parallel_corrections_each_keep_a_version(rob):
+    rob.put_sheet()
+    run_id = rob.submit("飞龙队").json()["id"]
+    rob.approve(run_id)
+    headers = rob.world.headers("head")
+    answers = _parallel(
+        5,
+        lambda i: rob.client.patch(
+            f"/api/v1/runs/{run_id}", json={"items": {**RUN_60, "m1": (0, 1, 2, 3, 5)[i]}, "reason": f"复核{i}"}, headers=headers
+        ),
+    )
+    assert [a.status_code for a in answers] == [200] * 5, [a.text for a in answers]
+    history = rob.client.get(f"/api/v1/runs/{run_id}/history", headers=rob.org).json()
+    # the first version and one per correction, numbered without gaps
+    assert [v["version"] for v in history] == [1, 2, 3, 4, 5, 6]
+    assert sorted(v["reason"] for v in history[1:]) == [f"复核{i}" for i in range(5)]
