@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import random
 import statistics
@@ -136,6 +137,22 @@ async def build(teams: int, contest_teams: int, referees: int) -> dict[str, Any]
 
 async def standings_bench(world: dict[str, Any], rounds: int) -> list[float]:
     """Submit every R1 team's runs, approve them one by one; standings timed after each approval."""
+
+    from piccolo.engine.postgres import PostgresEngine
+
+    from app.db import current_engine
+
+    engine = current_engine()
+    if isinstance(engine, PostgresEngine):  # as the service runs (app.db.start_pool)
+        await engine.start_connection_pool(min_size=1, max_size=10)
+    try:
+        return await _standings_bench(world, rounds)
+    finally:
+        if isinstance(engine, PostgresEngine):
+            await engine.close_connection_pool()
+
+
+async def _standings_bench(world: dict[str, Any], rounds: int) -> list[float]:
     from app.accounts.services import load_principal
     from app.tables import User
     from judging.robotics import services as robotics
@@ -255,7 +272,8 @@ def main(args: argparse.Namespace) -> int:
     print(
         f"2. {args.referees} referees at once over HTTP, {args.contest_teams} teams each recorded by two, every send twice"
     )
-    with LiveServer(create_app(get_settings())) as server:
+    # the service as it runs: on PostgreSQL with its connection pool (started and closed by the app)
+    with LiveServer(create_app(dataclasses.replace(get_settings(), database_pool=True))) as server:
         result = concurrency_bench(world, args.referees, server.url)
 
     async def stored() -> tuple[int, int, set[int]]:
