@@ -436,7 +436,9 @@ def test_parallel_corrections_each_keep_a_version(rob):
     answers = _parallel(
         5,
         lambda i: rob.client.patch(
-            f"/api/v1/runs/{run_id}", json={"items": {**RUN_60, "m1": (0, 1, 2, 3, 5)[i]}, "reason": f"复核{i}"}, headers=headers
+            f"/api/v1/runs/{run_id}",
+            json={"items": {**RUN_60, "m1": (0, 1, 2, 3, 5)[i]}, "reason": f"复核{i}"},
+            headers=headers,
         ),
     )
     assert [a.status_code for a in answers] == [200] * 5, [a.text for a in answers]
