@@ -378,6 +378,15 @@ def _run_time(sheet: sheets.Sheet, result: sheets.RunScore, time_seconds: Any) -
     return _text(value)
 
 
+def _score(sheet: sheets.Sheet, items: dict[str, Any], variant: str | None) -> sheets.RunScore:
+    """:func:`sheets.score_run`; a value too large to compute with (``1e999999``) is 422, not a 500."""
+    try:
+        return sheets.score_run(sheet, items, variant)
+    except ArithmeticError:
+        message = _("填写的数值过大，无法计分。")
+        raise ValidationFailed(message, errors=[{"field": "items", "message": message}]) from None
+
+
 def _run_answer(run: dict[str, Any]) -> dict[str, Any]:
     return {"id": run["id"], "score": run["score"], "status": run["status"]}
 
@@ -476,7 +485,7 @@ async def submit_run(actor: Principal, data: RunInput) -> tuple[dict[str, Any], 
     if not sheet.variants and variant is not None:
         message = _("该赛项没有现场抽签方案，不需要填写 variant。")
         raise ValidationFailed(message, errors=[{"field": "variant", "message": message}])
-    result = sheets.score_run(sheet, items, variant)
+    result = _score(sheet, items, variant)
     time_text = _run_time(sheet, result, data.time_seconds)
 
     async def work() -> dict[str, Any]:
@@ -623,7 +632,7 @@ async def change_run(actor: Principal, run_id: int, data: dict[str, Any]) -> dic
     variant = run["variant"]
     if data.get("variant") is not None:
         variant = str(data["variant"]).strip() or None
-    result = sheets.score_run(sheet, items, variant)
+    result = _score(sheet, items, variant)
     if sheet.time_item is not None or time_seconds is not None:
         time_text = _run_time(sheet, result, time_seconds)
     else:
