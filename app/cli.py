@@ -183,6 +183,22 @@ def cmd_backup(args: argparse.Namespace) -> None:
     print(f"backup written to {target}")
 
 
+def cmd_worker(args: argparse.Namespace) -> None:
+    """Run batches (certificate PDFs) from the Redis queue; needed only with XINMIAO_REDIS_URL."""
+    import logging
+
+    from app import jobs
+    from app.factory import register_programmes
+
+    settings = _prepare()
+    if not settings.redis_url:
+        sys.exit("XINMIAO_REDIS_URL is not set: without Redis `xinmiao serve` runs batches in its own worker processes")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    jobs.configure(register_programmes)
+    print(f"Xinmiao worker {jobs.worker_name()} taking jobs from queue {jobs.queue_name(settings)}", flush=True)
+    asyncio.run(jobs.run_worker(concurrency=args.concurrency, burst=args.burst))
+
+
 def cmd_restore(args: argparse.Namespace) -> None:
     """Put a backup in place of the stopped service's SQLite database (app/backup.py)."""
     from app import backup
@@ -261,6 +277,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--display-name")
     p.add_argument("--password-stdin", action="store_true")
     p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("worker", help="run batches (certificate PDFs) from the Redis queue (XINMIAO_REDIS_URL)")
+    p.add_argument("--concurrency", type=int, default=1, help="batches at once (each takes a CPU core)")
+    p.add_argument("--burst", action="store_true", help="stop once the queue is empty")
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("backup", help="consistent copy of the database while the service runs")
     p.add_argument("path")

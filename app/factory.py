@@ -13,7 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from app import db
+from app import db, jobs
 from app.accounts import controllers as accounts_api
 from app.accounts import pages as accounts_pages
 from app.errors import ServiceError
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         set_settings(settings)
     settings = get_settings()
     db.configure_database(settings.database_url)
+    jobs.configure(register_programmes)  # a job's process registers the programmes the same way
 
     route_handlers: list[Any] = [
         *platform_routes(),
@@ -126,7 +127,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=refuse_unstorable_text,  # no field may hold U+0000 or a lone surrogate (one place)
         before_send=[add_security_headers],  # CSP, frame, sniffing, referrer; HSTS and Secure cookies over HTTPS
         on_startup=[db.start_pool],
-        on_shutdown=[db.close_pool],
+        on_shutdown=[jobs.shutdown, db.close_pool],
         request_max_body_size=settings.max_document_bytes + 1024 * 1024,
         debug=settings.debug,
     )

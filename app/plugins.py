@@ -11,7 +11,8 @@ through what they registered here:
 - home page blocks (:class:`DashboardBlock`) per role, and roles whose home is another page;
 - demo builders (``async def build(log) -> None``) run in order by ``xinmiao demo``;
 - audit action labels (how an entry's history reads);
-- signal receivers (:mod:`app.signals`), connected in :meth:`ProgrammePlugin.setup`.
+- signal receivers (:mod:`app.signals`), connected in :meth:`ProgrammePlugin.setup`;
+- jobs (long work run in another process, :mod:`app.jobs`) by name.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Registry:
     demo_logins: list[tuple[str, str, str]] = field(default_factory=list)
     dashboard_blocks: list[DashboardBlock] = field(default_factory=list)
     home_redirects: dict[str, str] = field(default_factory=dict)
+    jobs: dict[str, Callable[..., Awaitable[Any]]] = field(default_factory=dict)
 
     def blocks_for(self, role: str | None) -> list[DashboardBlock]:
         return sorted((b for b in self.dashboard_blocks if role in b.roles), key=lambda b: (b.order, b.name))
@@ -106,6 +108,10 @@ class ProgrammePlugin(InitPluginProtocol):
         """Audit action -> how it reads in an entry's history (Chinese message id)."""
         return {}
 
+    def jobs(self) -> dict[str, Callable[..., Awaitable[Any]]]:
+        """Jobs run off the request path (:mod:`app.jobs`): ``{"<programme>.<job>": async def job(**kwargs)}``."""
+        return {}
+
     def shutdown_hooks(self) -> Sequence[Callable[[], Awaitable[Any]]]:
         """Coroutines run when the app stops, before the database pool closes."""
         return []
@@ -124,6 +130,7 @@ class ProgrammePlugin(InitPluginProtocol):
         into.demo_logins.extend(self.demo_logins())
         into.dashboard_blocks.extend(self.dashboard_blocks())
         into.home_redirects.update(self.home_redirects())
+        into.jobs.update(self.jobs())
         self.setup()
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:

@@ -8,6 +8,7 @@ from typing import Any
 from app import signals
 from app.plugins import DashboardBlock, NavItem, ProgrammePlugin
 from competitions import demo
+from competitions.checkin import badges
 from competitions.checkin import controllers as checkin_api
 from competitions.checkin import live as checkin_live
 from competitions.checkin import pages as checkin_pages
@@ -61,6 +62,9 @@ class CompetitionsPlugin(ProgrammePlugin):
 
     def shutdown_hooks(self) -> Sequence[Any]:
         return [close_scan_stores]
+
+    def jobs(self) -> dict[str, Any]:
+        return {badges.BADGE_JOB: badges.render_badges_job}  # big badge PDFs, drawn in another process
 
     def setup(self) -> None:
         signals.checkin_recorded.connect(checkin_live.publish_checkin)  # the live view follows the door

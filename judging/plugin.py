@@ -7,7 +7,7 @@ from typing import Any
 
 from app import signals
 from app.plugins import DEMO_PASSWORD, NavItem, ProgrammePlugin
-from competitions.events import lifecycle
+from competitions.events import extensions, lifecycle
 from competitions.registration import access
 from judging import demo
 from judging.certificates import controllers as certificates_api
@@ -22,6 +22,7 @@ from judging.results import live as results_live
 from judging.results import pages as results_pages
 from judging.results import stage as results_stage
 from judging.robotics import controllers as robotics_api
+from judging.rounds import settings as judging_settings
 from judging.scoring import controllers as scoring_api
 from judging.scoring import pages as scoring_pages
 
@@ -52,16 +53,29 @@ class JudgingPlugin(ProgrammePlugin):
         ]
 
     def home_redirects(self) -> dict[str, str]:
-        return {"judge": "/judging/"}  # a judge's work is scoring
+        # a judge's work is scoring; anonymous visitors come for the published results
+        return {"judge": "/judging/", "public": "/results/"}
 
     def demo_builders(self) -> Sequence[tuple[int, str, Any]]:
         return [(20, "judging", lambda: demo.build_judging_demo(DEMO_PASSWORD))]
+
+    def jobs(self) -> dict[str, Any]:
+        return {certificates.BATCH_JOB: certificates.run_batch}  # certificate PDFs, made in a worker process
 
     def setup(self) -> None:
         # judges see the entries assigned to them (registration asks; judging answers)
         access.entry_readers.connect(assignments.entry_access_for_judge)
         # the event lifecycle learns how far judging has gone (scores, 公示, final)
         lifecycle.register_judging_stage(results_stage.event_stage)
+        # public_results, objection_contact, blind_review: event settings judging keeps
+        extensions.register(
+            extensions.EventSettings(
+                keys=frozenset(judging_settings.DEFAULTS),
+                validate=judging_settings.validated,
+                store=judging_settings.store_settings,
+                read=judging_settings.get_settings,
+            )
+        )
         # finalizing results numbers the award certificates
         signals.results_finalized.connect(certificates.on_results_finalized)
         # live pages: 评分进度 follows score sheets, the certificates page its batches

@@ -17,7 +17,7 @@ from app.plugins import registry
 from app.schools import services as schools
 from app.tables import ROLES
 from app.web import attempt, client_address, error_message, flash, form_value, redirect, render, sessions, user_of
-from app.web.auth import SESSION_KEY, logged_in, organizer_only
+from app.web.auth import SESSION_KEY, check_access, current_user, logged_in, organizer_only
 
 
 def _safe_next(target: str | None) -> str:
@@ -204,9 +204,15 @@ class HomePage(Controller):
 
     include_in_schema = False
 
-    @get("/", guards=[logged_in])
+    @get("/")
     async def index(self, request: Request) -> Any:
-        user = user_of(request)
+        """Logged in: the role's home. Anonymous visitors (parents, teachers, the press): the
+        public home a programme registers (published results, certificate verification) as
+        ``home_redirects["public"]``, else the log-in page."""
+        user = current_user(request)
+        if user is None:
+            return redirect(registry.home_redirects.get("public", "/login"))
+        check_access(request)  # a user who must change the password is sent there
         target = registry.home_redirects.get(user.role)
         if target:
             return redirect(target)

@@ -13,6 +13,7 @@
     if (fill) { fill.style.width = percent + "%"; fill.classList.toggle("full", b.status === "done"); }
     row.querySelector(".batch-text").textContent = cfg.labels[b.status] + " " + b.done + " / " + b.total;
     if (b.status === "done") row.querySelector(".download").classList.remove("hidden");
+    if (b.status !== "queued" && b.status !== "running") row.querySelector(".cancel").classList.add("hidden");
     if (!document.querySelector(ACTIVE) && live) live.stop();   // nothing left to follow
   }
   function rowOf(id) {   // a batch still being made, as this page shows it

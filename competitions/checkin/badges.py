@@ -12,15 +12,20 @@ page by entry code and member number, so the office can print it by hand.
 
 from __future__ import annotations
 
+import asyncio
 import io
+import secrets
+from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
 
+from app import jobs
 from app.errors import Conflict, Forbidden, NotFound
-from app.i18n import _
+from app.i18n import _, get_locale, set_locale
 from app.pdf import default_font_path, missing_characters, register_fonts
 from app.principal import Principal
+from app.settings import get_settings
 from app.tables import School
 from competitions.checkin.credentials import credential_for, qr_code
 from competitions.events.tables import Event
@@ -34,6 +39,8 @@ MARGIN_Y = (PAGE_H - ROWS * BADGE_H) / 2
 CUT_MARK = 5.0  # mm, drawn outside the badge grid
 QR_SIZE = 30.0  # mm including the quiet zone
 BADGE_STATUSES = ("approved",)
+BADGES_IN_PROCESS = 400  # more badges than this (50 sheets) are drawn in another process
+BADGE_JOB = "competitions.badges"
 NO_LINE_START = set("）)」』】〕〉》，。、；：？！,.;:?!·")
 
 
@@ -250,16 +257,33 @@ def render_badges(rows: list[dict[str, Any]], font_path: str | None = None) -> t
 
 async def badges_pdf(
     actor: Principal, event_id: int, school_code: str | None = None, member_id: int | None = None
-) -> tuple[bytes, str]:
+) -> tuple[bytes | Path, str]:
     """Badges of an event, a school or one member as one PDF (see :func:`badge_rows` for who
-    may print what). Returns (pdf bytes, file name). Raises 409 when there is nobody to print."""
+    may print what). Returns (pdf, file name): the PDF's bytes, or for more than
+    :data:`BADGES_IN_PROCESS` badges the path of a file drawn in another process
+    (:func:`render_badges_job`; the caller streams it and deletes it). Raises 409 when there is
+    nobody to print."""
     rows = await badge_rows(actor, event_id, school_code, member_id)
     if not rows:
         raise Conflict(_("没有可打印的参赛证：只有审核通过的作品才有参赛证。"))
-    import asyncio
-
-    data, _left_out = await asyncio.to_thread(render_badges, rows)
+    data: bytes | Path
+    if len(rows) > BADGES_IN_PROCESS:
+        data = Path(await jobs.call(BADGE_JOB, {"rows": rows, "locale": get_locale()}))
+    else:
+        data, _left_out = await asyncio.to_thread(render_badges, rows)
     suffix = f"-{rows[0]['school_code']}" if actor.role == "school" or school_code else ""
     if member_id is not None:
         suffix = f"-{rows[0]['entry_code']}-{member_id}"
     return data, f"badges-{event_id}{suffix}.pdf"
+
+
+async def render_badges_job(rows: list[dict[str, Any]], locale: str = "zh") -> str:
+    """The badge job (:data:`BADGE_JOB`, run in another process by :func:`app.jobs.call`): draw
+    ``rows`` and write the PDF under ``<data dir>/badges``; returns the file's path."""
+    set_locale(locale)
+    data, _left_out = render_badges(rows)
+    folder = get_settings().data_dir / "badges"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{secrets.token_hex(16)}.pdf"
+    path.write_bytes(data)
+    return str(path)

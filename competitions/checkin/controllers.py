@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.background_tasks import BackgroundTask
+from litestar.response import File
 
 from app.web import content_disposition, user_of
 from app.web.auth import check_access, organizer_only, requires
@@ -203,9 +206,16 @@ class CredentialApi(Controller):
         """Badges (参赛证), eight per A4 sheet with cut marks, sorted by school; a school gets
         its own; ``member_id`` prints one person's (after a reissue)."""
         data, name = await badges.badges_pdf(user_of(request), event_id, school_code=school_code, member_id=member_id)
-        return Response(
-            data, media_type="application/pdf", headers={"Content-Disposition": content_disposition(name, inline=True)}
-        )
+        return badges_response(data, name)
+
+
+def badges_response(data: bytes | Path, name: str) -> Response:
+    """The badges PDF: bytes as they are, or a file drawn in another process streamed from disk
+    and deleted once sent."""
+    headers = {"content-disposition": content_disposition(name, inline=True)}
+    if isinstance(data, Path):
+        return File(path=data, media_type=PDF, headers=headers, background=BackgroundTask(data.unlink, missing_ok=True))
+    return Response(data, media_type=PDF, headers=headers)
 
 
 def api_routes() -> list[Any]:

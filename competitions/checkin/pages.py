@@ -21,6 +21,7 @@ from app.web.auth import organizer_only, requires
 from app.web.headers import allow_inline_script
 from competitions.checkin import badges, credentials
 from competitions.checkin import services as checkin
+from competitions.checkin.controllers import badges_response
 from competitions.events import services as events
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -214,9 +215,7 @@ class CheckinPages(Controller):
         data, name = await badges.badges_pdf(
             user_of(request), event_id, school_code=school_code or None, member_id=member_id
         )
-        return Response(
-            data, media_type="application/pdf", headers={"Content-Disposition": content_disposition(name, inline=True)}
-        )
+        return badges_response(data, name)
 
     @get("/credentials/{member_id:int}", guards=[credential_viewers])
     async def credential(self, request: Request, member_id: int, format: str = "svg") -> Response:

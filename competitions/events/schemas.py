@@ -75,6 +75,9 @@ class EventPatch(msgspec.Struct, omit_defaults=True):
     judge_city_conflict: bool | msgspec.UnsetType = msgspec.UNSET
     national_quota: Annotated[int, msgspec.Meta(ge=0)] | None | msgspec.UnsetType = msgspec.UNSET
     award_min_score: Decimal | None | msgspec.UnsetType = msgspec.UNSET
+    public_results: Literal["winners", "all"] | msgspec.UnsetType = msgspec.UNSET  # public list: winners or all ranked
+    objection_contact: str | msgspec.UnsetType = msgspec.UNSET  # where objections go during the 公示期
+    blind_review: bool | msgspec.UnsetType = msgspec.UNSET  # judges do not see school and city
 
 
 class CategoryIn(msgspec.Struct, omit_defaults=True):
@@ -136,9 +139,13 @@ class EventOut(msgspec.Struct):
     judge_city_conflict: bool
     national_quota: int | None
     award_min_score: str | None
+    # kept by the judging programme (competitions/events/extensions.py), settable here all the same
+    public_results: Annotated[str, one_of("winners", "all")] = "winners"
+    objection_contact: str = ""
+    blind_review: bool = False
 
 
-class EventDetailOut(EventOut):
+class EventDetailOut(EventOut, kw_only=True):
     """An event with its categories."""
 
     categories: list[CategoryOut]

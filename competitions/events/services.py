@@ -13,7 +13,7 @@ from app.i18n import _
 from app.principal import Principal
 from app.text import name_problem
 from app.times import SHANGHAI, UTC, now
-from competitions.events import lifecycle
+from competitions.events import extensions, lifecycle
 from competitions.events.kinds import kind_codes, kind_of
 from competitions.events.lifecycle import EventStatus, Stage
 from competitions.events.tables import DIVISIONS, DOCUMENT_KINDS, Category, Event
@@ -303,7 +303,11 @@ async def get_event(event_id: int, viewer: Principal | None = None) -> dict[str,
     """One event as :func:`event_dict` plus ``stage`` (:class:`lifecycle.Stage` value).
     Raises :class:`NotFound`, also for a draft when ``viewer`` is not an organizer."""
     row = await get_event_row(event_id, viewer)
-    return {**event_dict(row), "stage": (await lifecycle.stage_of(row)).value}
+    return {
+        **event_dict(row),
+        "stage": (await lifecycle.stage_of(row)).value,
+        **(await extensions.read_all(event_id)),
+    }
 
 
 async def get_event_row(event_id: int, viewer: Principal | None = None) -> dict[str, Any]:
@@ -353,6 +357,7 @@ async def update_event(actor: Principal, event_id: int, data: dict[str, Any]) ->
     """Change event settings (any subset of the fields :func:`create_event` takes).
     Raises :class:`ValidationFailed` (422) for invalid settings, :class:`NotFound`."""
     current = await get_event_row(event_id)
+    data, others = extensions.split(data)  # settings later programmes keep (public_results ...)
     values = _validated_settings(data, current)
     if "status" in data and data["status"] is not None:
         goal = lifecycle.check_move(
@@ -373,17 +378,24 @@ async def update_event(actor: Principal, event_id: int, data: dict[str, Any]) ->
             _("开放报名的赛事必须有报名截止时间；如要停止报名，请把赛事改为报名截止。"),
             errors=[{"field": "registration_closes_at", "message": _("请填写报名截止时间。")}],
         )
-    if values:
-        values["updated_at"] = now()
-        await Event.update({getattr(Event, k): v for k, v in values.items()}).where(Event.id == event_id)
-        await audit.record(
-            actor,
-            "event.update",
-            "event",
-            event_id,
-            event_id=event_id,
-            changes=audit.diff({k: current.get(k) for k in values}, values),
-        )
+    if values or others:
+
+        async def work() -> None:
+            if values:
+                values["updated_at"] = now()
+                await Event.update({getattr(Event, k): v for k, v in values.items()}).where(Event.id == event_id)
+                await audit.record(
+                    actor,
+                    "event.update",
+                    "event",
+                    event_id,
+                    event_id=event_id,
+                    changes=audit.diff({k: current.get(k) for k in values}, values),
+                )
+            for owner, part in others:
+                await owner.store(actor, event_id, part)
+
+        await write_transaction(work)
     return await get_event(event_id)
 
 
@@ -391,7 +403,11 @@ async def list_events(viewer: Principal | None = None) -> list[dict[str, Any]]:
     """All events ``viewer`` may see (drafts only for organizers; all when ``viewer`` is
     ``None``), newest first, as :func:`get_event` gives them (with ``stage``)."""
     rows = await Event.select().order_by(Event.year, ascending=False).order_by(Event.id, ascending=False)
-    return [{**event_dict(r), "stage": (await lifecycle.stage_of(r)).value} for r in rows if not hidden_from(r, viewer)]
+    return [
+        {**event_dict(r), "stage": (await lifecycle.stage_of(r)).value, **(await extensions.read_all(r["id"]))}
+        for r in rows
+        if not hidden_from(r, viewer)
+    ]
 
 
 async def list_categories(event_id: int) -> list[dict[str, Any]]:

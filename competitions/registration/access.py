@@ -2,7 +2,9 @@
 know (judging knows which entries a judge is assigned to), so registration never imports them.
 
 A reader for a role is an object with two coroutines:
-``can_read(actor, entry_id) -> bool`` and ``entry_ids(actor, event_id) -> list[int]``.
+``can_read(actor, entry_id) -> bool`` and ``entry_ids(actor, event_id) -> list[int]``, and
+optionally ``view(actor, entries) -> entries``, which hides what the role may not see of the
+entries it reads (judging's blind review blanks school and city).
 Without a reader, a role reads nothing (404 / an empty list)."""
 
 from __future__ import annotations

@@ -250,7 +250,17 @@ async def get_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
     if private:
         event = await get_event_row(row["event"])
         out["missing"] = (await _missing_by_entry(event, [row], {entry_id: members}))[entry_id]
-    return out
+    return (await _as_reader_sees(actor, [out]))[0]
+
+
+async def _as_reader_sees(actor: Principal, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Entries as a role with a reader (judges) may see them: the reader's optional ``view``
+    hides what it must (blind review hides school and city, access.py)."""
+    if actor.role in ("organizer", "city", "school"):
+        return entries
+    reader = entry_readers.for_role(actor.role)
+    view = getattr(reader, "view", None)
+    return await view(actor, entries) if view is not None else entries
 
 
 async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -299,7 +309,7 @@ async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] 
         missing = await _missing_by_entry(await get_event_row(event_id), rows, members)
         for entry in out:
             entry["missing"] = missing[entry["id"]]
-    return out
+    return await _as_reader_sees(actor, out)
 
 
 async def counts(actor: Principal, event_id: int) -> dict[str, dict[str, int]]:

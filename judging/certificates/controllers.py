@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
+from litestar.response import File
 
 from app.errors import NotFound, TooManyRequests
 from app.i18n import _
@@ -218,6 +219,17 @@ class CertificateApi(Controller):
     async def batch(self, request: Request, batch_id: int) -> BatchOut:
         return answer(BatchOut, await certificates.batch_status(user_of(request), batch_id))
 
+    @post(
+        "/certificate-batches/{batch_id:int}/cancel",
+        guards=[organizer_or_school],
+        status_code=200,
+        responses=responses(401, 403, 404, 409),
+    )
+    async def cancel_batch(self, request: Request, batch_id: int) -> BatchOut:
+        """Stop a queued or running batch: ``status`` becomes ``cancelled`` at once, its worker
+        stops within a few pages and leaves no file; 409 once the batch has finished."""
+        return answer(BatchOut, await certificates.cancel_batch(user_of(request), batch_id))
+
     @get(
         "/certificate-batches/{batch_id:int}/file",
         guards=[organizer_or_school],
@@ -243,7 +255,12 @@ async def batch_file_response(request: Request, batch_id: int) -> Response:
     ascii_name, display = await certificates.file_names(
         row["event"], row["kind"], row["school"], row["category"], extra=f"batch{batch_id}"
     )
-    return pdf_response(path.read_bytes(), ascii_name, display)
+    # streamed from disk: a 100,000-page PDF never passes through the server's memory
+    return File(
+        path=path,
+        media_type=PDF,
+        headers={"content-disposition": content_disposition(display, fallback=ascii_name), "cache-control": "no-store"},
+    )
 
 
 async def one_certificate_response(request: Request, certificate_id: int) -> Response:

@@ -46,7 +46,14 @@ from judging.rounds.states import RoundState
 from judging.scoring.views import event_context, json_response
 
 school_only = requires("school")
-BATCH_STATUS_LABELS = {"queued": "排队中", "running": "生成中", "done": "已完成", "failed": "失败", "stale": "已过期"}
+BATCH_STATUS_LABELS = {
+    "queued": "排队中",
+    "running": "生成中",
+    "done": "已完成",
+    "failed": "失败",
+    "cancelled": "已取消",
+    "stale": "已过期",
+}
 ALIGN_LABELS = {"L": "左对齐", "C": "居中", "R": "右对齐"}
 ORIENTATION_LABELS = {"L": "横向", "P": "纵向"}
 FIELD_COLUMNS = ("type", "x", "y", "w", "h", "size", "align", "font", "color", "prefix", "suffix", "text")
@@ -409,6 +416,16 @@ class CertificatePages(Controller):
         except ServiceError as exc:
             flash(request, exc.message, "error")
         return redirect(f"/events/{event_id}/judging/certificates/?kind={kind}#batches")
+
+    @post("/batches/{batch_id:int}/cancel")
+    async def cancel_batch(self, request: Request, event_id: int, batch_id: int, kind: str | None = None) -> Any:
+        try:
+            batch = await certificates.cancel_batch(user_of(request), batch_id)
+            flash(request, _("已取消生成证书 PDF（批次 {id}）。", id=batch_id))
+            kind = batch["kind"]
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        return redirect(f"/events/{event_id}/judging/certificates/?kind={_kind(kind)}#batches")
 
     @get("/batches/{batch_id:int}/status")
     async def batch_json(self, request: Request, event_id: int, batch_id: int) -> Response:

@@ -34,7 +34,20 @@ logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 # page sizes in millimetres, portrait (width, height)
 PAGE_SIZES = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "B5": (176.0, 250.0), "A3": (297.0, 420.0)}
-TEXT_TYPES = ("name", "school", "title", "category", "division", "award", "event", "date", "number", "text")
+TEXT_TYPES = (
+    "name",
+    "school",
+    "title",
+    "category",
+    "division",
+    "award",
+    "event",
+    "date",
+    "number",
+    "teammates",
+    "advisers",
+    "text",
+)
 FIELD_TYPES = TEXT_TYPES + ("qr",)
 PT_TO_MM = 25.4 / 72
 QR_BORDER = 4  # quiet zone in modules, as the QR standard asks
@@ -59,9 +72,21 @@ def parse_color(value: str | None) -> tuple[int, int, int]:
 
 
 #: the placeholders a free-text field may use (checked when a template is saved)
-PLACEHOLDERS = ("name", "school", "title", "category", "division", "award", "event", "date", "number")
+PLACEHOLDERS = (
+    "name",
+    "school",
+    "title",
+    "category",
+    "division",
+    "award",
+    "event",
+    "date",
+    "number",
+    "teammates",  # the other students of the holder's entry (a team's certificate names the whole team)
+    "advisers",  # the entry's advisers (辅导教师)
+)
 #: fields whose text may wrap onto a second line when it does not fit on one
-WRAP_TYPES = ("title", "text", "event", "school", "category")
+WRAP_TYPES = ("title", "text", "event", "school", "category", "teammates", "advisers")
 MIN_FIT_SIZE = 9.0  # pt: shrink-to-fit goes no smaller than this (or 60 % of the set size)
 MIN_FIT_RATIO = 0.6
 LINE_SPACING = 1.25
@@ -108,7 +133,7 @@ def field_text(spec: dict[str, Any], values: dict[str, str]) -> str:
     """The text a field prints for one certificate (``""`` = nothing to draw).
 
     ``values`` holds ``name, school, title, category, division, award, event, date,
-    number``; a ``text`` field fills those ``{placeholders}`` into its ``text``; other
+    number, teammates, advisers``; a ``text`` field fills those ``{placeholders}`` into its ``text``; other
     fields print their value with ``prefix``/``suffix`` around it (only when the value
     is not empty).
     """

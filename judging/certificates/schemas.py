@@ -104,7 +104,7 @@ class BatchOut(msgspec.Struct):
     kind: CertificateKind
     school_id: int | None
     category_id: int | None
-    status: Annotated[str, one_of("queued", "running", "done", "failed")]
+    status: Annotated[str, one_of("queued", "running", "done", "failed", "cancelled")]
     total: int
     done: int
     skipped: list[dict[str, Any]]
@@ -114,6 +114,8 @@ class BatchOut(msgspec.Struct):
     finished_at: str | None
     percent: int
     stale: bool
+    #: the process that makes (made) the PDF, ``<pid>@<host>``: never the web server's
+    worker: str = ""
 
 
 class CertificateOut(msgspec.Struct):
@@ -156,3 +158,4 @@ class VerificationOut(msgspec.Struct):
     division: str | None
     revoked_at: str | None
     revoked_reason: str | None
+    school: str | None = None  # as printed on the certificate

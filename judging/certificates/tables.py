@@ -16,7 +16,7 @@ CERTIFICATE_KINDS = ("award", "participation", "adviser", "camp")
 CERTIFICATE_STATUSES = ("valid", "revoked")
 
 
-BATCH_STATES = ("queued", "running", "done", "failed")
+BATCH_STATES = ("queued", "running", "done", "failed", "cancelled")
 
 
 class CertificateFont(Table, tablename="certificate_font"):
@@ -113,3 +113,5 @@ class CertificateBatch(Table, tablename="certificate_batch"):
     #: set when a certificate of the event was issued, revoked or reissued after the batch
     #: was started: its file no longer matches the valid certificates and is not handed out
     stale = Boolean(default=False)
+    #: the process that makes (or made) the PDF: ``<pid>@<host>`` (see :mod:`app.jobs`)
+    worker = Varchar(length=80, default="")

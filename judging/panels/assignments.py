@@ -25,6 +25,7 @@ from competitions.events.services import get_event_row
 from competitions.registration.tables import Entry, Member
 from judging.panels.services import EntryProfile, JudgeProfile, conflict_reason, eligible, judge_profiles
 from judging.rounds.services import current_round, round_entry_ids
+from judging.rounds.settings import blind_review
 from judging.rounds.states import RoundState
 from judging.scoring.tables import Assignment, Score
 
@@ -380,7 +381,14 @@ class JudgeEntryReader:
     async def entry_ids(self, actor: Principal, event_id: int) -> list[int]:
         return await assigned_entry_ids(actor.id, event_id)
 
+    async def view(self, actor: Principal, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Under blind review (the event's ``blind_review`` setting) judges see neither the school
+        nor the city of an entry: ``school_code`` and ``school_name`` blank, ``city`` null."""
+        blind = {e: await blind_review(e) for e in {entry["event_id"] for entry in entries}}
+        return [{**e, **BLIND} if blind[e["event_id"]] else e for e in entries]
 
+
+BLIND = {"school_code": "", "school_name": "", "city": None}
 entry_access_for_judge = JudgeEntryReader()
 
 
@@ -457,15 +465,80 @@ async def judge_sheets(event_id: int) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- organizer assignment page
 
 
+CONFLICT_COUNTS = {
+    "own_school": "{n} 位与该作品同校",
+    "own_city": "{n} 位与该作品同市县",
+    "declared_school": "{n} 位申报回避该校",
+    "declared_entry": "{n} 位申报回避该作品",
+    "declared_adviser": "{n} 位申报回避该作品的辅导教师",
+}
+CONFLICT_ALL = {
+    "own_school": "“{category}”的 {n} 位评委都来自该作品的学校（{school}），需要回避。",
+    "own_city": "“{category}”的 {n} 位评委都来自该作品学校所在的市县（{city}），本赛事要求同市县回避。",
+    "declared_school": "“{category}”的 {n} 位评委都申报回避该作品的学校（{school}）。",
+    "declared_entry": "“{category}”的 {n} 位评委都申报回避该作品。",
+    "declared_adviser": "“{category}”的 {n} 位评委都申报回避该作品的辅导教师。",
+}
+
+
+def shortfall_reason(
+    *,
+    category: str,
+    school: str,
+    city: str,
+    needed: int,
+    assigned: int,
+    category_judges: int,
+    eligible: int,
+    conflicts: dict[str, int],
+) -> str:
+    """Why an entry has fewer judges than needed, in words a person understands (translated):
+    no judge of the category; every judge of it conflicted for one reason ("all 3 judges of 物理
+    are from this school's city") or several; or too few left for ``needed``."""
+    if not category_judges:
+        return _("还没有评审“{category}”的评委，请先在“评委”页添加。", category=category)
+    parts = "，".join(_(CONFLICT_COUNTS[reason], n=n) for reason, n in sorted(conflicts.items()) if n)
+    if not eligible:
+        if len(conflicts) == 1:
+            reason = next(iter(conflicts))
+            return _(CONFLICT_ALL[reason], category=category, n=category_judges, school=school, city=city)
+        return _("“{category}”的 {n} 位评委都需要回避：{parts}。", category=category, n=category_judges, parts=parts)
+    if eligible < needed and eligible <= assigned:
+        if parts:
+            return _(
+                "“{category}”共 {n} 位评委，其中 {parts}，只有 {m} 位可以评这个作品，少于每个作品需要的 {k} 位。",
+                category=category,
+                n=category_judges,
+                parts=parts,
+                m=eligible,
+                k=needed,
+            )
+        return _("“{category}”只有 {m} 位评委，少于每个作品需要的 {k} 位。", category=category, m=eligible, k=needed)
+    return _("有 {m} 位评委可以评这个作品，请重新生成分配。", m=eligible)
+
+
+def k_in_use(per_entry: dict[int, int]) -> int | None:
+    """The judges per entry the current assignments use: the most common count among entries
+    that have judges (the larger on a tie), ``None`` before any assignment."""
+    counts: dict[int, int] = defaultdict(int)
+    for n in per_entry.values():
+        if n:
+            counts[n] += 1
+    if not counts:
+        return None
+    return max(counts, key=lambda n: (counts[n], n))
+
+
 async def assignment_board(event_id: int, k: int | None = None) -> dict[str, Any]:
     """What the organizer's assignment page shows for the current round:
-    ``{"state", "total", "entries", "judges": [{"judge_id", "name", "category_codes", "assigned", "scored"}],
-    "shortfall": [{"entry_id", "code", "title", "category_code", "division", "assigned", "needed",
-    "category_judges", "eligible", "conflicts": {reason: n}}]}``.
+    ``{"state", "total", "entries", "k_in_use", "needed", "judges": [{"judge_id", "name", "category_codes",
+    "assigned", "scored"}], "shortfall": [{"entry_id", "code", "title", "category_code", "category_name",
+    "division", "assigned", "needed", "category_judges", "eligible", "conflicts": {reason: n}, "reason"}]}``.
 
-    ``shortfall`` lists the entries with fewer than ``k`` judges (with no judge at all when
-    ``k`` is ``None``) and why: how many judges judge the entry's category, how many of
-    them are conflicted (by :data:`CONFLICT_LABELS` reason) and how many remain eligible."""
+    ``shortfall`` lists the entries with fewer than ``k`` judges (without ``k``: fewer than the
+    k in use, :func:`k_in_use`; with no judge at all before any assignment) and why, counted (how
+    many judges judge the entry's category, how many are conflicted by :data:`CONFLICT_LABELS`
+    reason, how many remain eligible) and in words (``reason``, :func:`shortfall_reason`)."""
     event = await get_event_row(event_id)
     round_row = await current_round(event_id)
     entry_ids = await round_entry_ids(round_row)
@@ -485,15 +558,20 @@ async def assignment_board(event_id: int, k: int | None = None) -> dict[str, Any
         per_entry[a["entry"]] += 1
         load[a["judge"]] += 1
         scored[a["judge"]] += bool(sheets.get(a["id"]))
-    needed = k or 1
+    in_use = k_in_use(per_entry)
+    needed = k or in_use or 1
     short = [e for e in entries if per_entry[e.entry_id] < needed]
     titles = {}
     if short:
         ids = [e.entry_id for e in short]
         for start in range(0, len(ids), 900):
-            for r in await Entry.select(Entry.id, Entry.title, Entry.division).where(
-                Entry.id.is_in(ids[start : start + 900])
-            ):
+            for r in await Entry.select(
+                Entry.id,
+                Entry.title,
+                Entry.division,
+                Entry.category.name.as_alias("category_name"),
+                Entry.school.name.as_alias("school_name"),
+            ).where(Entry.id.is_in(ids[start : start + 900])):
                 titles[r["id"]] = r
     shortfall = []
     for e in sorted(short, key=lambda e: e.code):
@@ -503,24 +581,39 @@ async def assignment_board(event_id: int, k: int | None = None) -> dict[str, Any
             reason = conflict_reason(j, e, event["judge_city_conflict"])
             if reason:
                 conflicts[reason] += 1
+        info = titles.get(e.entry_id, {})
+        eligible_n = len(of_category) - sum(conflicts.values())
         shortfall.append(
             {
                 "entry_id": e.entry_id,
                 "code": e.code,
-                "title": titles.get(e.entry_id, {}).get("title", ""),
-                "division": titles.get(e.entry_id, {}).get("division", ""),
+                "title": info.get("title", ""),
+                "division": info.get("division", ""),
                 "category_code": e.category_code,
+                "category_name": info.get("category_name") or e.category_code,
                 "assigned": per_entry[e.entry_id],
                 "needed": needed,
                 "category_judges": len(of_category),
-                "eligible": len(of_category) - sum(conflicts.values()),
+                "eligible": eligible_n,
                 "conflicts": dict(conflicts),
+                "reason": shortfall_reason(
+                    category=info.get("category_name") or e.category_code,
+                    school=info.get("school_name") or "",
+                    city=e.city or "",
+                    needed=needed,
+                    assigned=per_entry[e.entry_id],
+                    category_judges=len(of_category),
+                    eligible=eligible_n,
+                    conflicts=dict(conflicts),
+                ),
             }
         )
     return {
         "state": round_row["state"],
         "total": len(rows),
         "entries": len(entries),
+        "k_in_use": in_use,
+        "needed": needed,
         "judges": sorted(
             (
                 {

@@ -21,6 +21,7 @@ from competitions.registration import services as registration
 from judging.panels import assignments
 from judging.panels import services as panels
 from judging.rounds import services as rounds
+from judging.rounds import settings as judging_settings
 from judging.rounds.states import RoundState
 from judging.scoring import rubric
 from judging.scoring import services as scoring
@@ -86,7 +87,19 @@ class PanelPages(Controller):
             form=form,
             editing=editing,
             city_conflict=event_row["judge_city_conflict"],
+            blind_review=await judging_settings.blind_review(event_id),
         )
+
+    @post("/judges/blind")
+    async def blind(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        on = form_value(form, "blind_review") == "true"
+        await attempt(
+            request,
+            judging_settings.update_settings(user_of(request), event_id, {"blind_review": on}),
+            _("已开启盲评：评委看不到作品的学校和市县。") if on else _("已关闭盲评。"),
+        )
+        return back_to(event_id, "/judges")
 
     @post("/judges")
     async def add_judge(self, request: Request, event_id: int) -> Any:

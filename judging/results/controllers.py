@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import dataclasses
+import json
+import re
+from typing import Annotated, Any, TypeVar
 
-from litestar import Controller, Request, Response, get, post, put
+import msgspec
+from litestar import Controller, MediaType, Request, Response, get, patch, post, put
+from litestar.openapi.spec import Operation
 
-from app.errors import NotFound, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
 from app.web import user_of
 from app.web.auth import organizer_only
-from app.web.openapi import XLSX, file_operation, one_of, responses
+from app.web.openapi import XLSX, body_operation, file_operation, one_of, responses
 from app.web.schemas import ReasonIn, answer
 from competitions.events.services import get_event_row
 from judging.results import publication
@@ -20,18 +25,63 @@ from judging.results.schemas import (
     AdjustIn,
     AdvancedOut,
     AdvanceIn,
+    AwardPreviewOut,
     ConsistencyOut,
+    FinalizedOut,
+    FinalizeIn,
+    JudgingSettingsIn,
+    JudgingSettingsOut,
     ObjectionIn,
     ObjectionListItem,
     ObjectionOut,
+    PublishedOut,
+    PublishIn,
     RecommendedOut,
     RecommendIn,
     ResolveIn,
     ResultsOut,
     RoundStateOut,
 )
+from judging.rounds import settings as judging_settings
 from judging.scoring import services as scoring
 from judging.scoring.schemas import ProgressOut
+
+T = TypeVar("T", bound=msgspec.Struct)
+
+
+def optional_body(body: type[msgspec.Struct]) -> type[Operation]:
+    """``operation_class=`` documenting ``body`` as an optional JSON request body."""
+    base = body_operation(body)
+
+    @dataclasses.dataclass
+    class OptionalBody(base):  # type: ignore[valid-type, misc]
+        def __post_init__(self) -> None:
+            super().__post_init__()
+            if self.request_body is not None:
+                self.request_body.required = False
+
+    OptionalBody.__name__ = f"OptionalBody[{body.__name__}]"
+    return OptionalBody
+
+
+async def read_body(request: Request, body: type[T]) -> T:
+    """An optional JSON body as ``body`` (an empty body is ``{}``); 422 naming the field otherwise."""
+    raw = await request.body()
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        raise ValidationFailed(_("请求正文不是有效的 JSON。")) from None
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("请求正文必须是 JSON 对象。"))
+    try:
+        return msgspec.convert(data, body)
+    except msgspec.ValidationError as exc:
+        text = str(exc)
+        field = re.split(r"[.\[`]", text.rsplit("$.", 1)[1])[0] if "$." in text else ""
+        raise ValidationFailed(
+            _("“{field}”的值不正确。", field=field) if field else _("请求正文不正确。"),
+            errors=[{"field": field, "message": _("类型不正确。")}] if field else None,
+        ) from None
 
 
 class ResultsEventApi(Controller):
@@ -39,13 +89,55 @@ class ResultsEventApi(Controller):
     tags = ["judging"]
     guards = [organizer_only]
 
-    @post("/publish", status_code=200, responses=responses(401, 403, 404, 409))
-    async def publish(self, request: Request, event_id: int) -> RoundStateOut:
-        return answer(RoundStateOut, await publication.publish(user_of(request), event_id))
+    @post(
+        "/publish",
+        status_code=200,
+        responses=responses(401, 403, 404, 409, 422),
+        operation_class=optional_body(PublishIn),
+    )
+    async def publish(self, request: Request, event_id: int) -> PublishedOut:
+        """Publish (公示); the optional body sets the end of the 公示期 and the contact for
+        objections. The answer lists the entries still lacking scores (``incomplete``)."""
+        body = await read_body(request, PublishIn)
+        return answer(
+            PublishedOut,
+            await publication.publish(user_of(request), event_id, body.notice_ends_at, body.objection_contact),
+        )
 
-    @post("/finalize", status_code=200, responses=responses(401, 403, 404, 409))
-    async def finalize(self, request: Request, event_id: int) -> RoundStateOut:
-        return answer(RoundStateOut, await publication.finalize(user_of(request), event_id))
+    @post(
+        "/finalize",
+        status_code=200,
+        responses=responses(401, 403, 404, 409, 422),
+        operation_class=optional_body(FinalizeIn),
+    )
+    async def finalize(self, request: Request, event_id: int) -> FinalizedOut:
+        """Finalize. 409 while the 公示期 runs (unless ``override_notice_reason``), and with
+        ``"incomplete": [entry ids]`` while entries lack scores (unless ``incomplete_as_unranked``
+        with a ``reason``: they end as unranked, 未获奖)."""
+        body = await read_body(request, FinalizeIn)
+        try:
+            done = await publication.finalize(
+                user_of(request),
+                event_id,
+                override_notice_reason=body.override_notice_reason,
+                incomplete_as_unranked=body.incomplete_as_unranked,
+                reason=body.reason,
+            )
+        except Conflict as exc:
+            if isinstance(exc.extra, dict) and "incomplete" in exc.extra:
+                return Response(  # type: ignore[return-value]  # Litestar sends a Response as it is
+                    {
+                        "status_code": 409,
+                        "detail": exc.message,
+                        "extra": exc.extra,
+                        "incomplete": exc.extra["incomplete"],
+                    },
+                    status_code=409,
+                    media_type=MediaType.JSON,
+                    headers={"cache-control": "no-store"},
+                )
+            raise
+        return answer(FinalizedOut, done)
 
     @post("/unlock", status_code=200, responses=responses(401, 403, 404, 409, 422))
     async def unlock(self, request: Request, event_id: int, data: ReasonIn) -> RoundStateOut:
@@ -55,6 +147,24 @@ class ResultsEventApi(Controller):
     async def adjust(self, request: Request, event_id: int, data: AdjustIn) -> AdjustedOut:
         return answer(
             AdjustedOut, await results.adjust_award(user_of(request), event_id, data.entry_id, data.award, data.reason)
+        )
+
+    @get("/awards/preview", responses=responses(401, 403, 404, 422))
+    async def award_preview(
+        self,
+        event_id: int,
+        first: str | None = None,
+        second: str | None = None,
+        third: str | None = None,
+        min_score: str | None = None,
+    ) -> AwardPreviewOut:
+        """Per category and division, what award shares (decimals 0..1; left out: the event's) and a
+        minimum score (``min_score``; left out: the event's, empty: none) would give, without
+        storing them: N, the rank cutoffs and how many entries take each tier."""
+        shares = {"first": first, "second": second, "third": third}
+        return answer(
+            AwardPreviewOut,
+            await results.award_preview(event_id, shares, min_score, use_event_min=min_score is None),
         )
 
     @post("/rounds/advance", status_code=200, responses=responses(401, 403, 404, 409, 422))
@@ -92,6 +202,30 @@ class ResultsEventApi(Controller):
         )
 
 
+class JudgingSettingsApi(Controller):
+    path = "/api/v1/events/{event_id:int}/judging-settings"
+    tags = ["judging"]
+    guards = [organizer_only]
+
+    @get("/", responses=responses(401, 403, 404))
+    async def read(self, event_id: int) -> JudgingSettingsOut:
+        """The event's judging settings: ``public_results``, ``objection_contact``, ``blind_review``."""
+        await get_event_row(event_id)
+        return answer(JudgingSettingsOut, await judging_settings.get_settings(event_id))
+
+    @patch(
+        "/",
+        responses=responses(401, 403, 404, 422),
+        operation_class=optional_body(JudgingSettingsIn),
+    )
+    async def change(self, request: Request, event_id: int) -> JudgingSettingsOut:
+        """Change any of ``public_results`` (``winners`` | ``all``), ``objection_contact``,
+        ``blind_review``; 422 naming the field."""
+        body = await read_body(request, JudgingSettingsIn)
+        data = {k: v for k, v in msgspec.structs.asdict(body).items() if v is not msgspec.UNSET}
+        return answer(JudgingSettingsOut, await judging_settings.update_settings(user_of(request), event_id, data))
+
+
 class ResultsApi(Controller):
     path = "/api/v1/events/{event_id:int}/results"
     tags = ["judging"]
@@ -113,8 +247,14 @@ class ResultsApi(Controller):
             raise ValidationFailed(_("汇总方法必须是 mean、trimmed_mean 或 zscore。"))
         data = await results.compute_results(event_id, method)
         if user is None or not user.is_organizer:
+            mode = (await judging_settings.get_settings(event_id))["public_results"]
+            selection = results.public_selection(data["entries"], mode)
             keep = ("entry_id", "category_code", "division", "status", "rank", "score", "award")
-            data["entries"] = [{k: r[k] for k in keep} for r in data["entries"]]
+            data["entries"] = [{k: r[k] for k in keep} for r in selection["entries"]]
+            data["public_results"] = mode
+            data.update({k: selection[k] for k in ("ranked", "awarded", "not_ranked")})
+            notice = await publication.notice(event_id)
+            data.update({k: notice[k] for k in ("notice_starts_at", "notice_ends_at", "objection_contact")})
         return answer(ResultsOut, data)
 
 
@@ -150,4 +290,4 @@ class ProgressApi(Controller):
 
 
 def api_routes() -> list[Any]:
-    return [ProgressApi, ResultsEventApi, ResultsActionApi, ResultsApi]
+    return [ProgressApi, ResultsEventApi, JudgingSettingsApi, ResultsActionApi, ResultsApi]

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
-from app.errors import NotFound, ServiceError
+from app.errors import NotFound, ServiceError, ValidationFailed
 from app.i18n import _
 from app.times import local_now, show_time
 from app.web import attempt, flash, form_int, form_value, render, user_of, xlsx_response
 from app.web.auth import organizer_only
 from competitions.events import services as events
+from competitions.events.kinds import kind_of
 from competitions.registration import services as registration
 from judging.panels import assignments
 from judging.panels import services as panels
 from judging.results import publication
 from judging.results import services as results
 from judging.rounds import services as rounds
+from judging.rounds import settings as judging_settings
 from judging.rounds.states import RoundState
 from judging.scoring import rubric
 from judging.scoring import services as scoring
@@ -37,6 +40,30 @@ from judging.scoring.views import (
 )
 
 
+def percent_share(value: str | None) -> str | None:
+    """A share typed as a percentage on the page (``15``, ``15%``, ``12.5 %``) as the decimal the
+    API takes (``"0.15"``, ``"0.125"``), exactly; ``None`` for a blank field. 422 naming the field
+    for anything else (the range is checked by the event service)."""
+    text = (value or "").strip().rstrip("%％").strip()
+    if not text:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValidationFailed(_("获奖比例请填写百分数，例如 15 表示 15%。")) from None
+    if not number.is_finite():
+        raise ValidationFailed(_("获奖比例请填写百分数，例如 15 表示 15%。"))
+    return format((number / 100).normalize(), "f")
+
+
+def percent_text(share: Any) -> str:
+    """A decimal share as the percentage typed on the page (``"0.15"`` -> ``"15"``, ``"0.125"`` -> ``"12.5"``)."""
+    try:
+        return format((Decimal(str(share)) * 100).normalize(), "f")
+    except (InvalidOperation, ValueError):
+        return str(share)
+
+
 class ResultsPages(Controller):
     path = "/events/{event_id:int}/judging"
     include_in_schema = False
@@ -50,8 +77,25 @@ class ResultsPages(Controller):
         method: str | None = None,
         category: str | None = None,
         division: str | None = None,
+        preview: int | None = None,
+        award_first: str | None = None,
+        award_second: str | None = None,
+        award_third: str | None = None,
+        award_min_score: str | None = None,
     ) -> Any:
         method = method if method in METHOD_LABELS else None
+        proposed = None
+        preview_error = None
+        if preview:
+            typed = {"first": award_first, "second": award_second, "third": award_third}
+            try:
+                shares = {tier: percent_share(value) for tier, value in typed.items()}
+                proposed = await results.award_preview(event_id, shares, award_min_score or "", use_event_min=False)
+            except ServiceError as exc:
+                preview_error = exc.message
+            proposed_form = {**{k: v or "" for k, v in typed.items()}, "min_score": award_min_score or ""}
+        else:
+            proposed_form = None
         data = await results.compute_results(event_id, method)
         rows = data["entries"]
         if category:
@@ -97,7 +141,12 @@ class ResultsPages(Controller):
             filters={"category": (category or "").upper(), "division": division or ""},
             event_row=event_row,
             share_text=share_text,
+            percent_text=percent_text,
             recommended=sum(1 for r in data["entries"] if r["recommended"]),
+            outcome=(await results.award_preview(event_id))["groups"],
+            proposed=proposed,
+            proposed_form=proposed_form,
+            preview_error=preview_error,
         )
 
     @post("/settings")
@@ -106,11 +155,19 @@ class ResultsPages(Controller):
         data: dict[str, Any] = {
             k: form_value(form, k) for k in ("aggregation", "trim_min_scores", "score_decimals") if form_value(form, k)
         }
-        quotas = {
-            k: form_value(form, f"award_{k}") for k in ("first", "second", "third") if form_value(form, f"award_{k}")
-        }
+        try:
+            quotas = {
+                k: percent_share(form_value(form, f"award_{k}"))
+                for k in ("first", "second", "third")
+                if form_value(form, f"award_{k}")
+            }
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+            return back_to(event_id, "/results")
         if quotas:
             data["award_quotas"] = quotas
+        if "award_min_score" in form:
+            data["award_min_score"] = form_value(form, "award_min_score") or None
         await attempt(
             request,
             events.update_event(user_of(request), event_id, data),
@@ -157,9 +214,14 @@ class ResultsPages(Controller):
         objections = await publication.list_objections(event_id)
         prog = await scoring.progress(event_id)
         data = await results.compute_results(event_id)
-        incomplete = sum(1 for r in data["entries"] if r["status"] != "complete")
         ctx = await event_context(event_id)
         round_row = ctx["round"]
+        decided = await publication.unranked_decisions(round_row["id"])
+        incomplete = [
+            {**r, "decided": decided.get(r["entry_id"])} for r in data["entries"] if r["status"] != "complete"
+        ]
+        notice = await publication.notice(event_id, round_row)
+        settings = await judging_settings.get_settings(event_id)
         return await judging_page(
             request,
             event_id,
@@ -171,9 +233,15 @@ class ResultsPages(Controller):
             ],
             objection_labels=OBJECTION_STATUS_LABELS,
             progress=prog,
-            incomplete=incomplete,
+            incomplete=len(incomplete),
+            incomplete_rows=incomplete,
+            undecided=sum(1 for r in incomplete if not r["decided"]),
             published_text=show_time(round_row.get("published_at")),
             finalized_text=show_time(round_row.get("finalized_at")),
+            notice=notice,
+            notice_ends_text=show_time(notice["notice_ends_at"]),
+            notice_default=(local_now() + dt.timedelta(days=7)).date().isoformat(),
+            settings=settings,
             entries=[{"entry_id": r["entry_id"], "code": r["code"], "title": r["title"]} for r in data["entries"]],
         )
 
@@ -185,10 +253,27 @@ class ResultsPages(Controller):
         actor = user_of(request)
         try:
             if action == "publish":
-                await publication.publish(actor, event_id)
+                published = await publication.publish(
+                    actor, event_id, form_value(form, "notice_ends_at") or None, form_value(form, "objection_contact")
+                )
                 flash(request, _("结果已公示。公开页面已开放，评委评分已锁定。"))
+                if published["incomplete"]:
+                    flash(
+                        request,
+                        _(
+                            "有 {n} 个作品评分未完成，公示页面不给它们排名。请补齐评分，或在定稿时写明理由把它们定为不排名（未获奖）。",
+                            n=len(published["incomplete"]),
+                        ),
+                        "warning",
+                    )
             elif action == "finalize":
-                await publication.finalize(actor, event_id)
+                await publication.finalize(
+                    actor,
+                    event_id,
+                    override_notice_reason=form_value(form, "override_notice_reason") or None,
+                    incomplete_as_unranked=form_value(form, "incomplete_as_unranked") == "yes",
+                    reason=form_value(form, "reason") or None,
+                )
                 flash(request, _("结果已定稿，所有评分和奖项都已锁定。"))
             else:
                 await publication.unlock(actor, event_id, form_value(form, "reason"))
@@ -208,6 +293,23 @@ class ResultsPages(Controller):
     @post("/unlock")
     async def unlock(self, request: Request, event_id: int) -> Any:
         return await self._state_action(request, event_id, "unlock")
+
+    @post("/publication/settings")
+    async def publication_settings(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        await attempt(
+            request,
+            judging_settings.update_settings(
+                user_of(request),
+                event_id,
+                {
+                    "public_results": form_value(form, "public_results") or "winners",
+                    "objection_contact": form_value(form, "objection_contact"),
+                },
+            ),
+            _("公示设置已保存。"),
+        )
+        return back_to(event_id, "/publication#notice-settings")
 
     @post("/objections")
     async def record_objection(self, request: Request, event_id: int) -> Any:
@@ -265,14 +367,50 @@ class PublicResultsPages(Controller):
     path = "/results"
     include_in_schema = False
 
+    @get("/")
+    async def index(self, request: Request) -> Any:
+        """The public home: every event whose results are published (公示) or final, newest
+        first, and certificate verification."""
+        listed = []
+        for event in await events.list_events():
+            if event["status"] == "draft" or not kind_of(event["kind"]).judged:
+                continue
+            round_row = await rounds.current_round(event["id"])
+            state = RoundState.of(round_row)
+            if state.is_public:
+                listed.append(
+                    {
+                        **event,
+                        "state": state.value,
+                        "state_label": _(state.label),
+                        "published_text": show_time(round_row.get("published_at")),
+                    }
+                )
+        return render(request, "judging/results/public_index.html", events=listed)
+
     @get("/{event_id:int}")
-    async def public(self, request: Request, event_id: int) -> Any:
+    async def public(
+        self,
+        request: Request,
+        event_id: int,
+        q: str | None = None,
+        category: str | None = None,
+        division: str | None = None,
+    ) -> Any:
+        """The public results of an event (公示 or final), with a search by name or school and
+        filters by category and division; groups fold on a phone."""
         event = await events.get_event(event_id)
-        if not await publication.is_published(event_id):
+        if event["status"] == "draft" or not await publication.is_published(event_id):
             raise NotFound(_("结果尚未公示。"))
-        rows = await results.public_results(event_id)
+        settings = await judging_settings.get_settings(event_id)
+        public = await results.public_results(event_id, settings["public_results"])
+        filters = {"q": (q or "").strip()[:50], "category": category or "", "division": division or ""}
+        all_rows = public["rows"]
+        shown_rows = results.filter_public_rows(all_rows, **filters)
+        categories = list(dict.fromkeys((r["category_code"], r["category_name"]) for r in all_rows))
+        divisions = list(dict.fromkeys(r["division"] for r in all_rows))
         groups: list[dict[str, Any]] = []
-        for r in rows:
+        for r in shown_rows:
             if not groups or (groups[-1]["category_code"], groups[-1]["division"]) != (
                 r["category_code"],
                 r["division"],
@@ -287,6 +425,7 @@ class PublicResultsPages(Controller):
                 )
             groups[-1]["rows"].append(r)
         round_row = await rounds.current_round(event_id)
+        notice = await publication.notice(event_id, round_row)
         return render(
             request,
             "judging/results/public_results.html",
@@ -298,6 +437,17 @@ class PublicResultsPages(Controller):
             published_text=show_time(round_row.get("published_at")),
             finalized_text=show_time(round_row.get("finalized_at")),
             objections_open=RoundState.of(round_row) is RoundState.PUBLISHED,
+            notice=notice,
+            notice_start_text=show_time(notice["notice_starts_at"]),
+            notice_end_text=show_time(notice["notice_ends_at"]),
+            listing=settings["public_results"],
+            counts={k: public[k] for k in ("ranked", "awarded", "not_ranked")},
+            filters=filters,
+            filtered=any(filters.values()),
+            shown=len(shown_rows),
+            total=len(all_rows),
+            categories=categories,
+            divisions=divisions,
         )
 
 

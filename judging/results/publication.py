@@ -3,7 +3,8 @@ to a final round; recommendations to the national contest; the results workbook.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import datetime as dt
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -13,22 +14,31 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.exports.exporters import ListExporter, workbook_of
 from app.i18n import _
 from app.principal import Principal
-from app.times import now
+from app.times import SHANGHAI, UTC, format_time, now
 from competitions.events.services import get_event_row
 from competitions.registration.tables import Entry, Member
 from judging.results.services import AWARD_LABELS, compute_results
-from judging.results.tables import Objection, Recommendation
+from judging.results.tables import Objection, Recommendation, UnrankedEntry
 from judging.rounds.services import current_round, require_not_finalized
+from judging.rounds.settings import get_settings, store_settings, validated
 from judging.rounds.states import RoundAction, RoundState, transition
 from judging.rounds.tables import Round, RoundEntry
 from judging.scoring.rules import round_half_up
 
 
 async def _set_state(
-    actor: Principal, event_id: int, action: RoundAction, reason: str = "", *, round_row: dict[str, Any] | None = None
+    actor: Principal,
+    event_id: int,
+    action: RoundAction,
+    reason: str = "",
+    *,
+    round_row: dict[str, Any] | None = None,
+    extra_values: dict[Any, Any] | None = None,
+    also: Callable[[], Awaitable[None]] | None = None,
 ) -> dict[str, Any]:
     """Take the transition ``action`` on the current round (``round_row`` when the caller has
-    loaded it) and audit it. Returns the round row as it now is."""
+    loaded it) and audit it; ``extra_values`` are more round columns to store and ``also`` more
+    work done in the same transaction. Returns the round row as it now is."""
     round_row = round_row if round_row is not None else await current_round(event_id)
     old = RoundState.of(round_row)
     step = transition(action, old)
@@ -36,9 +46,9 @@ async def _set_state(
         raise ValidationFailed(_("解锁定稿结果必须写明理由。"))
     target = step.target
     stamp = now()
-    values: dict[Any, Any] = {Round.state: target.value}
-    changed: dict[str, Any] = {"state": target.value}
-    if target is RoundState.PUBLISHED:
+    values: dict[Any, Any] = {Round.state: target.value, **(extra_values or {})}
+    changed: dict[str, Any] = {"state": target.value, **{c._meta.name: v for c, v in (extra_values or {}).items()}}
+    if target is RoundState.PUBLISHED and action is RoundAction.PUBLISH:
         values[Round.published_at] = changed["published_at"] = stamp
     if target is RoundState.FINALIZED:
         values[Round.finalized_at] = changed["finalized_at"] = stamp
@@ -54,6 +64,8 @@ async def _set_state(
             changes={"state": [old.value, target.value]},
             reason=reason,
         )
+        if also is not None:
+            await also()
 
     await write_transaction(work)
     return {**round_row, **changed}
@@ -63,30 +75,192 @@ def _state_out(event_id: int, round_row: dict[str, Any]) -> dict[str, Any]:
     return {"event_id": event_id, "round_id": round_row["id"], "state": round_row["state"]}
 
 
-async def publish(actor: Principal, event_id: int) -> dict[str, Any]:
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, dt.datetime) else (value or None)
+
+
+def notice_end(value: Any) -> dt.datetime | None:
+    """The end of the 公示期 from the API or a form: ISO 8601 with or without offset (a wall time
+    without offset is Asia/Shanghai); a bare date (``2026-12-14``) means the end of that day
+    (23:59:59 in Asia/Shanghai). ``None``/``""`` -> ``None``; 422 naming ``notice_ends_at`` otherwise."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=SHANGHAI).astimezone(UTC)
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed(
+            _("公示截止时间的格式不正确，请写成 2026-12-14 或 2026-12-14 18:00。"),
+            errors=[{"field": "notice_ends_at", "message": _("格式不正确。")}],
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=SHANGHAI)
+    return parsed.astimezone(UTC)
+
+
+def notice_running(round_row: dict[str, Any], at: dt.datetime | None = None) -> bool:
+    """A 公示期 runs: the round is published and its notice end lies in the future."""
+    ends = round_row.get("notice_ends_at")
+    return RoundState.of(round_row) is RoundState.PUBLISHED and ends is not None and ends > (at or now())
+
+
+async def unranked_decisions(round_id: int) -> dict[int, dict[str, Any]]:
+    """``{entry_id: {"reason", "at"}}``: incomplete entries of the round finalized as unranked."""
+    rows = (
+        await UnrankedEntry.select(UnrankedEntry.entry, UnrankedEntry.reason, UnrankedEntry.at)
+        .where(UnrankedEntry.round == round_id)
+        .order_by(UnrankedEntry.id)
+    )
+    return {r["entry"]: {"reason": r["reason"], "at": r["at"]} for r in rows}
+
+
+async def incomplete_entries(
+    event_id: int, *, event: dict[str, Any] | None = None, round_row: dict[str, Any] | None = None
+) -> list[int]:
+    """Entries of the current round lacking a score from one of their judges (ascending ids)."""
+    results = await compute_results(event_id, event=event, round_row=round_row)
+    return sorted(r["entry_id"] for r in results["entries"] if r["status"] != "complete")
+
+
+async def notice(event_id: int, round_row: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The 公示 of the current round: ``{"notice_starts_at", "notice_ends_at", "objection_contact",
+    "notice_running"}`` (times ISO 8601 or null)."""
+    round_row = round_row if round_row is not None else await current_round(event_id)
+    contact = (await get_settings(event_id))["objection_contact"]
+    published = RoundState.of(round_row).is_public
+    return {
+        "notice_starts_at": _iso(round_row.get("published_at")) if published else None,
+        "notice_ends_at": _iso(round_row.get("notice_ends_at")) if published else None,
+        "objection_contact": contact,
+        "notice_running": notice_running(round_row),
+    }
+
+
+async def publish(
+    actor: Principal,
+    event_id: int,
+    notice_ends_at: Any = None,
+    objection_contact: str | None = None,
+) -> dict[str, Any]:
     """Publish results for the public notice period (公示): visible to the public, judges'
-    scores locked. Raises :class:`Conflict` once finalized."""
+    scores locked. ``notice_ends_at`` ends the 公示期 (it starts now; it must end later; left out,
+    a 公示期 already set is kept), ``objection_contact`` is where objections go (stored per event).
+    Answers the state with the notice and the entries still incomplete (``incomplete``: they show
+    as not ranked until scored or finalized as unranked). Raises :class:`Conflict` once finalized."""
     await get_event_row(event_id)
     round_row = await current_round(event_id)
-    return _state_out(event_id, await _set_state(actor, event_id, RoundAction.PUBLISH, round_row=round_row))
+    transition(RoundAction.PUBLISH, RoundState.of(round_row))
+    ends = notice_end(notice_ends_at)
+    if ends is not None and ends <= now():
+        raise ValidationFailed(
+            _("公示截止时间必须晚于现在。"),
+            errors=[{"field": "notice_ends_at", "message": _("必须晚于现在。")}],
+        )
+    contact = validated({"objection_contact": objection_contact}) if objection_contact is not None else {}
+    extra = {Round.notice_ends_at: ends} if ends is not None else {}
+
+    async def store_contact() -> None:
+        if contact:
+            await store_settings(actor, event_id, contact)
+
+    round_row = await _set_state(
+        actor, event_id, RoundAction.PUBLISH, round_row=round_row, extra_values=extra, also=store_contact
+    )
+    decided = await unranked_decisions(round_row["id"])
+    incomplete = [i for i in await incomplete_entries(event_id, round_row=round_row) if i not in decided]
+    return {**_state_out(event_id, round_row), **await notice(event_id, round_row), "incomplete": incomplete}
 
 
-async def finalize(actor: Principal, event_id: int) -> dict[str, Any]:
+async def finalize(
+    actor: Principal,
+    event_id: int,
+    *,
+    override_notice_reason: str | None = None,
+    incomplete_as_unranked: bool = False,
+    reason: str | None = None,
+) -> dict[str, Any]:
     """Finalize: everything locked (any score change answers 409). Publishing first is not required.
+
+    Refused (409) while objections are open; while the 公示期 runs, unless
+    ``override_notice_reason`` says why (audited); and while entries of the round lack scores
+    (``extra`` ``{"incomplete": [entry ids]}``), unless ``incomplete_as_unranked`` with a
+    ``reason``: those entries then end as 未获奖 (no rank, no award), the decision audited.
     The event and its current round are read once here and handed on (to the state change and to
     the receivers of :data:`app.signals.results_finalized`)."""
     event = await get_event_row(event_id)
     round_row = await current_round(event_id)
     transition(RoundAction.FINALIZE, RoundState.of(round_row))
+    override = (override_notice_reason or "").strip()
+    reason = (reason or "").strip()
+    if incomplete_as_unranked and not reason:
+        raise ValidationFailed(
+            _("把评分未完成的作品定为不排名（未获奖）必须写明理由。"),
+            errors=[{"field": "reason", "message": _("请写明理由。")}],
+        )
     open_objections = await Objection.count().where((Objection.event == event_id) & (Objection.status == "open"))
     if open_objections:
         raise Conflict(_("还有 {n} 条异议未处理，请先记录处理结果再定稿。", n=open_objections))
-    round_row = await _set_state(actor, event_id, RoundAction.FINALIZE, round_row=round_row)
+    if notice_running(round_row) and not override:
+        raise Conflict(
+            _(
+                "公示期到 {time} 才结束，现在不能定稿；如确需提前定稿，请写明理由（override_notice_reason）。",
+                time=format_time(round_row["notice_ends_at"]),
+            ),
+            extra={"notice_ends_at": _iso(round_row["notice_ends_at"])},
+        )
+    decided = await unranked_decisions(round_row["id"])
+    incomplete = [i for i in await incomplete_entries(event_id, event=event, round_row=round_row) if i not in decided]
+    if incomplete and not incomplete_as_unranked:
+        raise Conflict(
+            _(
+                "还有 {n} 个作品评分未完成。请先补齐评分，或写明理由把它们定为不排名（未获奖）后再定稿。",
+                n=len(incomplete),
+            ),
+            extra={"incomplete": incomplete},
+        )
+    early = notice_running(round_row)
+
+    async def record_decisions() -> None:
+        if early:
+            await audit.record(
+                actor,
+                "results.notice_override",
+                "event",
+                event_id,
+                event_id=event_id,
+                summary=_("公示期结束前定稿（公示截止 {time}）", time=format_time(round_row["notice_ends_at"])),
+                reason=override,
+            )
+        if incomplete:
+            stamp = now()
+            await UnrankedEntry.insert(
+                *[
+                    UnrankedEntry(round=round_row["id"], entry=i, reason=reason, by=actor.id, at=stamp)
+                    for i in incomplete
+                ]
+            )
+            await audit.record(
+                actor,
+                "results.unranked",
+                "event",
+                event_id,
+                event_id=event_id,
+                summary=_("{n} 个评分未完成的作品定为不排名（未获奖）", n=len(incomplete)),
+                changes={"unranked": [None, incomplete]},
+                reason=reason,
+            )
+
+    round_row = await _set_state(
+        actor, event_id, RoundAction.FINALIZE, override, round_row=round_row, also=record_decisions
+    )
     # reactions (award certificates are numbered from finalization on) are connected by their plugins
     await signals.results_finalized.send(
         event_id=event_id, actor=actor, round_id=round_row["id"], event=event, round=round_row
     )
-    return _state_out(event_id, round_row)
+    return {**_state_out(event_id, round_row), "unranked": sorted([*decided, *incomplete])}
 
 
 async def unlock(actor: Principal, event_id: int, reason: str) -> dict[str, Any]:
@@ -348,7 +522,9 @@ class ResultsExporter(ListExporter):
                     Decimal(r["score"]) if r["score"] is not None else None,
                     AWARD_LABELS.get(r["award"] or "", ""),
                     "是" if r["recommended"] else "",
-                    "评分完成" if r["status"] == "complete" else "评分未完成",
+                    "评分完成"
+                    if r["status"] == "complete"
+                    else (f"不排名（未获奖）：{r['unranked_reason']}" if r.get("unranked_reason") else "评分未完成"),
                 ]
             )
         self._rows = rows

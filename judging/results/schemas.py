@@ -38,6 +38,7 @@ class RecommendIn(msgspec.Struct):
 Award = Annotated[str, one_of("first", "second", "third")]
 RoundState = Annotated[str, one_of("open", "published", "finalized")]
 Aggregation = Annotated[str, one_of("mean", "trimmed_mean", "zscore")]
+PublicResults = Annotated[str, one_of("winners", "all")]
 
 
 class RoundOut(msgspec.Struct):
@@ -68,22 +69,89 @@ class ResultEntry(msgspec.Struct, omit_defaults=True):
     recommended: bool | msgspec.UnsetType = msgspec.UNSET
     judges: int | msgspec.UnsetType = msgspec.UNSET
     scored: int | msgspec.UnsetType = msgspec.UNSET
+    unranked_reason: str | None | msgspec.UnsetType = msgspec.UNSET
 
 
-class ResultsOut(msgspec.Struct):
-    """Results of the current round, sorted by category, division, then rank (incomplete last)."""
+class ResultsOut(msgspec.Struct, omit_defaults=True):
+    """Results of the current round, sorted by category, division, then rank (incomplete last).
+    The public (anyone but an organizer) gets the award winners only, or every ranked entry when
+    the event's ``public_results`` is ``all``, with the counts: ``ranked``, ``awarded`` and
+    ``not_ranked`` (entries whose scoring is incomplete), and the 公示期."""
 
     event_id: int
     round: RoundOut
     method: Aggregation
     state: RoundState
     entries: list[ResultEntry]
+    public_results: PublicResults | msgspec.UnsetType = msgspec.UNSET
+    ranked: int | msgspec.UnsetType = msgspec.UNSET
+    awarded: int | msgspec.UnsetType = msgspec.UNSET
+    not_ranked: int | msgspec.UnsetType = msgspec.UNSET
+    notice_starts_at: str | None | msgspec.UnsetType = msgspec.UNSET
+    notice_ends_at: str | None | msgspec.UnsetType = msgspec.UNSET
+    objection_contact: str | msgspec.UnsetType = msgspec.UNSET
 
 
 class RoundStateOut(msgspec.Struct):
     event_id: int
     round_id: int
     state: RoundState
+
+
+class PublishIn(msgspec.Struct, omit_defaults=True):
+    """``POST .../publish`` (optional body): the end of the 公示期 (ISO 8601; a bare date is the
+    end of that day, a time without offset is Asia/Shanghai) and the contact for objections."""
+
+    notice_ends_at: str | None = None
+    objection_contact: str | None = None
+
+
+class FinalizeIn(msgspec.Struct, omit_defaults=True):
+    """``POST .../finalize`` (optional body): ``override_notice_reason`` to finalize before the
+    公示期 ends; ``incomplete_as_unranked`` with a ``reason`` to finalize entries that lack scores
+    as unranked (未获奖). Both audited."""
+
+    override_notice_reason: str | None = None
+    incomplete_as_unranked: bool = False
+    reason: str | None = None
+
+
+class PublishedOut(msgspec.Struct):
+    """The round published: its 公示期 (start, end, contact) and the entries still lacking scores."""
+
+    event_id: int
+    round_id: int
+    state: RoundState
+    notice_starts_at: str | None
+    notice_ends_at: str | None
+    objection_contact: str
+    notice_running: bool
+    incomplete: list[int]
+
+
+class FinalizedOut(msgspec.Struct):
+    """The round finalized; ``unranked``: entries finalized without complete scores (未获奖)."""
+
+    event_id: int
+    round_id: int
+    state: RoundState
+    unranked: list[int]
+
+
+class JudgingSettingsIn(msgspec.Struct, omit_defaults=True):
+    """Any of: ``public_results`` (``winners``: the public list shows award winners only;
+    ``all``: every ranked entry), ``objection_contact``, ``blind_review`` (judges see neither
+    school nor city)."""
+
+    public_results: str | msgspec.UnsetType = msgspec.UNSET
+    objection_contact: str | None | msgspec.UnsetType = msgspec.UNSET
+    blind_review: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class JudgingSettingsOut(msgspec.Struct):
+    public_results: PublicResults
+    objection_contact: str
+    blind_review: bool
 
 
 class AdjustedOut(msgspec.Struct):
@@ -156,3 +224,45 @@ class RankChange(msgspec.Struct):
 class ConsistencyOut(msgspec.Struct):
     judges: list[ConsistencyJudge]
     rank_changes: list[RankChange]
+
+
+class TierCounts(msgspec.Struct):
+    first: int
+    second: int
+    third: int
+    none: int
+
+
+class TierCutoffs(msgspec.Struct):
+    first: int
+    second: int
+    third: int
+
+
+class GroupOutcome(msgspec.Struct):
+    """One category and division: ``n`` ranked entries, the rank cutoffs, how many take each tier,
+    ``below_min`` (within a cutoff but under the minimum score) and ``small`` (at most 3 ranked
+    entries and someone gets an award)."""
+
+    category_code: str
+    category_name: str
+    division: str
+    n: int
+    cutoffs: TierCutoffs
+    counts: TierCounts
+    below_min: int
+    small: bool
+
+
+class AwardQuotasText(msgspec.Struct):
+    first: str
+    second: str
+    third: str
+
+
+class AwardPreviewOut(msgspec.Struct):
+    """What award settings give per group, before they are stored (shares as decimal strings)."""
+
+    quotas: AwardQuotasText
+    min_score: str | None
+    groups: list[GroupOutcome]

@@ -23,7 +23,7 @@ from app.i18n import _
 from app.principal import Principal
 from competitions.events.services import get_event_row
 from competitions.registration.tables import Entry, Member
-from judging.results.tables import AwardAdjustment, Recommendation
+from judging.results.tables import AwardAdjustment, Recommendation, UnrankedEntry
 from judging.rounds.services import current_round, round_entry_ids
 from judging.scoring.rubric import rubrics_by_category, rules_of
 from judging.scoring.rules import (
@@ -144,8 +144,9 @@ async def compute_results(
     """Results of the current round: ``{"event_id", "round", "method", "state",
     "entries": [{"entry_id", "code", "title", "school_name", "city", "category_code",
     "category_name", "division", "status", "rank", "score", "award", "computed_award",
-    "adjustment_reason", "recommended", "judges", "scored"}]}`` sorted by category,
-    division, then rank (incomplete entries last). ``score`` is a string (``"85.60"``).
+    "adjustment_reason", "recommended", "judges", "scored", "unranked_reason"}]}`` sorted by
+    category, division, then rank (incomplete entries last; ``unranked_reason`` is the organizer's
+    reason when an incomplete entry was finalized as unranked). ``score`` is a string (``"85.60"``).
     ``method`` overrides the event's aggregation (for comparing methods). ``event`` and
     ``round_row``: the event and its current round when the caller has loaded them."""
     if event is None:
@@ -175,6 +176,12 @@ async def compute_results(
         adjustments[adj["entry"]] = adj
     recommended = {
         r["entry"] for r in await Recommendation.select(Recommendation.entry).where(Recommendation.event == event_id)
+    }
+    unranked = {
+        r["entry"]: r["reason"]
+        for r in await UnrankedEntry.select(UnrankedEntry.entry, UnrankedEntry.reason).where(
+            UnrankedEntry.round == round_row["id"]
+        )
     }
     groups: dict[tuple[int, str], list[int]] = defaultdict(list)
     for e in data["entries"]:
@@ -211,6 +218,7 @@ async def compute_results(
                 "recommended": e["id"] in recommended,
                 "judges": assigned.get(e["id"], 0),
                 "scored": len(raw.get(e["id"], ())),
+                "unranked_reason": None if done else unranked.get(e["id"]),
                 "_sort": (
                     e["category_position"],
                     e["category_code"],
@@ -231,11 +239,28 @@ async def compute_results(
     }
 
 
-async def public_results(event_id: int) -> list[dict[str, Any]]:
-    """Results for the public page: rank, award, entry title, school and students' names,
+def public_selection(entries: list[dict[str, Any]], mode: str) -> dict[str, Any]:
+    """What the public sees of results rows (:func:`compute_results`'s ``entries``): with ``mode``
+    ``winners`` (the default) the award winners only, with ``all`` every ranked (complete) entry;
+    and the counts the public page states: ``{"entries", "ranked", "awarded", "not_ranked"}``
+    (``not_ranked``: entries without a rank because their scoring is incomplete)."""
+    ranked = [r for r in entries if r["status"] == "complete"]
+    awarded = [r for r in ranked if r["award"]]
+    return {
+        "entries": awarded if mode != "all" else ranked,
+        "ranked": len(ranked),
+        "awarded": len(awarded),
+        "not_ranked": len(entries) - len(ranked),
+    }
+
+
+async def public_results(event_id: int, mode: str = "winners") -> dict[str, Any]:
+    """Results for the public page (:func:`public_selection` by ``mode``): ``{"rows", "ranked",
+    "awarded", "not_ranked"}``; a row holds rank, award, entry title, school and students' names,
     each name masked unless the guardian consented to publication."""
     results = await compute_results(event_id)
-    ids = [r["entry_id"] for r in results["entries"] if r["status"] == "complete"]
+    selection = public_selection(results["entries"], mode)
+    ids = [r["entry_id"] for r in selection["entries"]]
     names: dict[int, list[str]] = defaultdict(list)
     for start in range(0, len(ids), 900):
         for m in (
@@ -244,7 +269,7 @@ async def public_results(event_id: int) -> list[dict[str, Any]]:
             .order_by(Member.position)
         ):
             names[m["entry"]].append(m["name"] if m["consent_publication"] else mask_name(m["name"]))
-    return [
+    rows = [
         {
             **{
                 k: r[k]
@@ -263,9 +288,131 @@ async def public_results(event_id: int) -> list[dict[str, Any]]:
             },
             "students": names[r["entry_id"]],
         }
-        for r in results["entries"]
-        if r["status"] == "complete"
+        for r in selection["entries"]
     ]
+    return {"rows": rows, **{k: selection[k] for k in ("ranked", "awarded", "not_ranked")}}
+
+
+def filter_public_rows(
+    rows: list[dict[str, Any]], q: str = "", category: str = "", division: str = ""
+) -> list[dict[str, Any]]:
+    """The public page's search and filters: ``category`` (code) and ``division`` exact; ``q``
+    found (case and spaces ignored) in the title, the school or a student's name *as shown*
+    (a name shown masked is only found as shown, so a search never reveals a masked name)."""
+    needle = "".join((q or "").split()).casefold()
+
+    def shown(row: dict[str, Any]) -> str:
+        return "".join([row["title"], row["school_name"] or "", *row["students"]]).replace(" ", "").casefold()
+
+    return [
+        r
+        for r in rows
+        if (not category or r["category_code"] == category)
+        and (not division or r["division"] == division)
+        and (not needle or needle in shown(r))
+    ]
+
+
+def _share(value: Any, tier: str) -> Decimal:
+    try:
+        share = Decimal(str(value).strip())
+    except (ArithmeticError, ValueError):
+        share = Decimal(-1)
+    if not share.is_finite() or share < 0 or share > 1:
+        raise ValidationFailed(
+            _("获奖比例“{name}”必须在 0 到 1 之间，现在是 {value}。", name=tier, value=value),
+            errors=[{"field": f"award_{tier}", "message": _("必须在 0 到 1 之间。")}],
+        )
+    return share
+
+
+def group_outcome(
+    entries: list[dict[str, Any]], quotas: dict[str, Decimal], min_score: Decimal | None
+) -> list[dict[str, Any]]:
+    """Per category and division, what award settings give (before any manual adjustment):
+    ``[{"category_code", "category_name", "division", "n", "cutoffs": {tier: rank}, "counts":
+    {"first", "second", "third", "none"}, "below_min", "small"}]``. ``entries`` are
+    :func:`compute_results` rows (ranks do not depend on the award settings); ``below_min`` counts
+    entries within a cutoff but under ``min_score``; ``small`` marks groups of at most 3 ranked
+    entries where someone gets an award (worth a look: a one-entry group's entry takes a 三等奖 at
+    the default shares)."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in entries:
+        if r["status"] != "complete":
+            continue
+        key = (r["category_code"], r["division"])
+        group = groups.setdefault(
+            key,
+            {
+                "category_code": r["category_code"],
+                "category_name": r["category_name"],
+                "division": r["division"],
+                "rows": [],
+            },
+        )
+        group["rows"].append(r)
+    out = []
+    for group in groups.values():
+        rows = group.pop("rows")
+        cutoffs = award_cutoffs(len(rows), quotas)
+        counts = {"first": 0, "second": 0, "third": 0, "none": 0}
+        below = 0
+        for r in rows:
+            award = award_for(r["rank"], cutoffs, Decimal(r["score"]), min_score)
+            counts[award or "none"] += 1
+            if award is None and award_for(r["rank"], cutoffs) is not None:
+                below += 1
+        awarded = len(rows) - counts["none"]
+        out.append(
+            {
+                **group,
+                "n": len(rows),
+                "cutoffs": cutoffs,
+                "counts": counts,
+                "below_min": below,
+                "small": len(rows) <= 3 and awarded > 0,
+            }
+        )
+    return out
+
+
+async def award_preview(
+    event_id: int, shares: dict[str, Any] | None = None, min_score: Any = None, *, use_event_min: bool = True
+) -> dict[str, Any]:
+    """The per-group outcome (:func:`group_outcome`) of award settings, without storing them:
+    ``shares`` (``{"first", "second", "third"}``, each 0..1, sum at most 1; missing tiers keep the
+    event's) and ``min_score`` (``None``/``""``: none; the event's own when ``use_event_min``
+    and ``min_score`` is ``None``). Returns ``{"quotas", "min_score", "groups"}`` (decimal strings).
+    :class:`ValidationFailed` naming the field for a bad value."""
+    event = await get_event_row(event_id)
+    quotas = {tier: Decimal(event[f"award_{tier}"]) for tier in ("first", "second", "third")}
+    for tier, value in (shares or {}).items():
+        if value not in (None, ""):
+            quotas[tier] = _share(value, tier)
+    if sum(quotas.values()) > 1:
+        raise ValidationFailed(
+            _("一、二、三等奖比例之和不能超过 1，现在是 {total}。", total=sum(quotas.values())),
+            errors=[{"field": "award_third", "message": _("三项之和不能超过 100%。")}],
+        )
+    minimum: Decimal | None = None
+    if min_score is None and use_event_min:
+        minimum = Decimal(event["award_min_score"]) if event.get("award_min_score") else None
+    elif min_score not in (None, ""):
+        try:
+            minimum = Decimal(str(min_score).strip())
+        except (ArithmeticError, ValueError):
+            minimum = Decimal(-1)
+        if not minimum.is_finite() or minimum < 0 or minimum > 1000:
+            raise ValidationFailed(
+                _("获奖最低分必须是 0 到 1000 之间的数，留空表示不设最低分。"),
+                errors=[{"field": "award_min_score", "message": _("必须是 0 到 1000 之间的数。")}],
+            )
+    results = await compute_results(event_id, event=event)
+    return {
+        "quotas": {tier: str(q) for tier, q in quotas.items()},
+        "min_score": str(minimum) if minimum is not None else None,
+        "groups": group_outcome(results["entries"], quotas, minimum),
+    }
 
 
 async def adjust_award(

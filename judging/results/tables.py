@@ -44,3 +44,14 @@ class Objection(Table, tablename="objection"):
     recorded_by = ForeignKey(references=User, null=True, default=None)
     created_at = Timestamptz()
     resolved_at = Timestamptz(null=True, default=None)
+
+
+class UnrankedEntry(Table, tablename="unranked_entry"):
+    """An entry of a round the organizer finalized without complete scores: it ends as
+    未获奖 (no rank, no award), with the written reason."""
+
+    round = ForeignKey(references=Round, on_delete=OnDelete.cascade, index=True)
+    entry = ForeignKey(references=Entry, on_delete=OnDelete.cascade, index=True)
+    reason = Text()
+    by = ForeignKey(references=User, null=True, default=None)
+    at = Timestamptz()

@@ -32,6 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Sequence
 
 from app.i18n import _
+from app.times import SHANGHAI, UTC
 from judging.robotics.sheets import Sheet
 
 SCORE_PLACES = Decimal("0.01")
@@ -121,17 +122,11 @@ def _shown(key: str, value: Any) -> str:
     if key == "fewer_penalties":
         return _("罚分 {p}", p=-value)
     if key == "earliest":
-        stamp = dt.datetime.fromtimestamp(-value, dt.timezone.utc).astimezone(_shanghai())
+        stamp = dt.datetime.fromtimestamp(-value, UTC).astimezone(SHANGHAI)
         return stamp.strftime("%H:%M:%S")
     if value == _LOWEST:
         return _("无成绩")
     return _("{n} 分", n=value)
-
-
-def _shanghai() -> dt.tzinfo:
-    from app.times import SHANGHAI
-
-    return SHANGHAI
 
 
 def _key_label(key: str) -> str:

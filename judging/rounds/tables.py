@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Boolean, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -28,6 +28,8 @@ class Round(Table, tablename="judging_round"):
     published_at = Timestamptz(null=True, default=None)
     finalized_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
+    # the end of the public notice period (公示期) set when publishing; it starts at ``published_at``
+    notice_ends_at = Timestamptz(null=True, default=None)
 
 
 class RoundEntry(Table, tablename="round_entry"):
@@ -35,3 +37,19 @@ class RoundEntry(Table, tablename="round_entry"):
 
     round = ForeignKey(references=Round, on_delete=OnDelete.cascade, index=True)
     entry = ForeignKey(references=Entry, on_delete=OnDelete.cascade, index=True)
+
+
+PUBLIC_RESULTS = ("winners", "all")
+
+
+class JudgingSettings(Table, tablename="judging_settings"):
+    """An event's judging settings that are not the event's own columns (one row per event,
+    made on first change): who the public results list (``winners`` only, or ``all`` ranked
+    entries), the contact for objections (异议) during the 公示期, and blind review (judges do
+    not see school and city)."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, unique=True, index=True)
+    public_results = Varchar(length=16, default="winners")
+    objection_contact = Text(default="")
+    blind_review = Boolean(default=False)
+    updated_at = Timestamptz()

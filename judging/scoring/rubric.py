@@ -158,6 +158,12 @@ async def set_rubric(
                 "max_points": _decimal(item.get("max_points"), _("满分"), code),
             }
         )
+    total = sum((c["weight"] for c in cleaned), Decimal(0))
+    if total != 100:
+        raise ValidationFailed(
+            _("评分项的权重之和必须是 100（百分制），现在是 {total}。", total=plain(total)),
+            errors=[{"field": "criteria", "message": _("权重之和必须是 100，现在是 {total}。", total=plain(total))}],
+        )
     scope = (Criterion.event == event_id) & (
         Criterion.category.is_null() if category_id is None else Criterion.category == category_id
     )

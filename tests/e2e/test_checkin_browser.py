@@ -1146,7 +1146,7 @@ def test_search_offline_message_clears_when_back_online(world, live_server, brow
     context, page, errors = open_scan_page(browser, live_server, door)
     context.set_offline(True)
     page.fill("#search-input", "钱七")
-    page.wait_for_function("document.getElementById('search-message').textContent.includes('离线时无法查找')")
+    page.wait_for_function("() => document.getElementById('search-message').textContent.includes('离线时无法查找')")
     assert page.locator("#search-results li").count() == 0
     context.set_offline(False)
     page.wait_for_selector("#search-results li")

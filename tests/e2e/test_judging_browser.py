@@ -255,13 +255,35 @@ def test_organizer_runs_the_judging_day_in_the_browser(world, live_server, brows
     public.goto(f"{live_server}/results/{world.event_id}")
     assert "公示中" in public.inner_text("main") and "李*" in public.inner_text("main")
 
+    # the 公示期 (a week by default) and the contact are on the public page
+    assert "公示期" in public.inner_text("main")
+
+    # finalizing inside the 公示期 needs a written reason (the form asks for it)
     page.click("summary:has-text('公示结束，定稿')")
+    assert "才结束" in page.inner_text("form[action$='/finalize']")
+    page.fill("form[action$='/finalize'] textarea[name=override_notice_reason]", "组委会决定提前定稿")
     page.check("form[action$='/finalize'] input[name=confirm]")
     page.click("form[action$='/finalize'] button")
     page.wait_for_load_state()
     assert "结果已定稿" in page.inner_text(".flash")
     public.reload()
     assert "已定稿" in public.inner_text("main")
+    context.close()
+
+
+def test_rubric_page_shows_the_running_total_of_the_weights(world, live_server, browser):
+    context = browser.new_context(viewport=TABLET, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "org")
+    page.goto(f"{live_server}/events/{world.event_id}/judging/rubric")
+    # the defaults 40 + 30 + 30 = 100
+    assert page.inner_text("#weight-sum") == "100" and page.inner_text("#weight-note") == "权重合计为 100，可以保存。"
+    page.fill("input.weight >> nth=0", "50")  # 50 + 30 + 30 = 110
+    assert page.inner_text("#weight-sum") == "110"
+    assert page.inner_text("#weight-note") == "权重合计必须是 100，现在是 110，请调整后再保存。"
+    assert "error-text" in page.get_attribute("#weight-line", "class")
+    page.fill("input.weight >> nth=2", "20")  # 50 + 30 + 20 = 100
+    assert page.inner_text("#weight-note") == "权重合计为 100，可以保存。"
     context.close()
 
 

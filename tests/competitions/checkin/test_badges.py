@@ -102,3 +102,28 @@ def test_pdf_file_names_and_nothing_to_print(world, printed):
     with pytest.raises(Conflict) as nothing:
         world.run(badges.badges_pdf(world.org, empty["id"]))
     assert nothing.value.message == "没有可打印的参赛证：只有审核通过的作品才有参赛证。"
+
+
+def test_many_badges_are_drawn_in_another_process_and_streamed_from_disk(world, monkeypatch):
+    """More than BADGES_IN_PROCESS badges (lowered to 4 here) are drawn by another process
+        (issue 11, item 13): this process's render_badges is broken for the test and never called;
+        the file is streamed from disk and deleted once sent. Fewer are still drawn in a thread here
+    (a reissued badge: no process start for one page)."""
+    from app.settings import get_settings
+
+    factories.entries(world, 3, students=3)  # 9 people: 2 sheets
+    monkeypatch.setattr(badges, "BADGES_IN_PROCESS", 4)
+
+    def not_here(rows):
+        raise AssertionError("drawn in the server process")
+
+    monkeypatch.setattr(badges, "render_badges", not_here)
+    headers = world.headers("org")
+    response = world.client.get(f"/api/v1/events/{world.event_id}/badges.pdf", headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf" and pages(response.content) == 2
+    assert response.headers["content-disposition"].startswith("inline;")
+    assert list((get_settings().data_dir / "badges").iterdir()) == []  # deleted once sent
+    # the page route answers the same way
+    page = world.login_page("org")
+    assert pages(page.get(f"/checkin/badges/{world.event_id}").content) == 2

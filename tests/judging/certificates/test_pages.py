@@ -229,6 +229,8 @@ def test_public_verification_page(world):
         "有效" in text and "阿依古丽·买买提" in text and "一等奖" in text and "2026年海南省青少年科技创新大赛" in text
     )
     assert wang["number"] in text
+    assert wang["school_name"] and wang["school_name"] in text  # issue 12 item 3: the school as printed
+    assert world.client.get(f"/api/v1/certificates/{wang['number']}").json()["school"] == wang["school_name"]
     unknown = world.client.get("/verify/XM2026-AAAA-BBBB-CCCC-DDDD")
     assert unknown.status_code == 404 and "查无此证书" in text_of(unknown)
     form = world.client.get(

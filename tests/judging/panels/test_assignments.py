@@ -124,3 +124,31 @@ def test_nothing_is_reassigned_once_results_are_published(world, panel):
         world.run(assignments.generate(world.org, world.event_id, 2))
     assert refused.value.message == "结果已公示或定稿，不能重新分配评委。"
     assert pairs(world) == before
+
+
+def test_k_in_use_and_shortfall_reasons_in_words():
+    from judging.panels.assignments import k_in_use, shortfall_reason
+
+    assert k_in_use({}) is None and k_in_use({1: 0, 2: 0}) is None
+    assert k_in_use({1: 3, 2: 3, 3: 2, 4: 0}) == 3 and k_in_use({1: 2, 2: 3}) == 3  # a tie takes the larger
+    common = {"category": "物理", "school": "海口一中", "city": "海口市", "needed": 3, "assigned": 0}
+    assert (
+        shortfall_reason(**common, category_judges=0, eligible=0, conflicts={})
+        == "还没有评审“物理”的评委，请先在“评委”页添加。"
+    )
+    assert (
+        shortfall_reason(**common, category_judges=3, eligible=0, conflicts={"own_city": 3})
+        == "“物理”的 3 位评委都来自该作品学校所在的市县（海口市），本赛事要求同市县回避。"
+    )
+    assert (
+        shortfall_reason(**common, category_judges=3, eligible=0, conflicts={"own_school": 2, "declared_entry": 1})
+        == "“物理”的 3 位评委都需要回避：1 位申报回避该作品，2 位与该作品同校。"
+    )
+    assert (
+        shortfall_reason(**{**common, "assigned": 2}, category_judges=4, eligible=2, conflicts={"own_school": 2})
+        == "“物理”共 4 位评委，其中 2 位与该作品同校，只有 2 位可以评这个作品，少于每个作品需要的 3 位。"
+    )
+    assert (
+        shortfall_reason(**{**common, "assigned": 1}, category_judges=1, eligible=1, conflicts={})
+        == "“物理”只有 1 位评委，少于每个作品需要的 3 位。"
+    )

@@ -315,8 +315,9 @@ def test_scores_are_read_only_after_publication(world):
         assert "结果已公示，评分已锁定" in text and "已定稿" not in text
     assert "公示中" in listing
 
-    # finalized: the notices say the results are final, not that they are on public notice
-    world.run(publication.finalize(world.org, world.event_id))
+    # finalized (the entries left unscored as unranked): the notices say the results are final, not that
+    # they are on public notice
+    world.run(publication.finalize(world.org, world.event_id, incomplete_as_unranked=True, reason="只测一个作品"))
     listing, scoring_page = text_of(client.get("/judging/")), text_of(client.get(f"/judging/entries/{entry_id}"))
     for text in (listing, scoring_page):
         assert "结果已定稿，评分已锁定，只能查看。" in text and "结果已公示" not in text
@@ -342,3 +343,53 @@ def test_pages_in_english(world):
     client.cookies.set("lang", "en")
     page = client.get(f"/events/{world.event_id}/judging/assignments")
     assert "Generate assignments" in page.text and "Judges per entry" in page.text
+
+
+def test_assignment_form_defaults_to_the_k_in_use_and_says_why_an_entry_has_no_judge(world):
+    from competitions.events import services as events
+    from tests import factories
+
+    world.run(events.update_event(world.org, world.event_id, {"judge_city_conflict": True}))
+    for name in ("hk1", "hk2", "hk3"):
+        factories.judge(world, name, ["MA"], city="海口")
+    hk_entry, sy_entry = factories.entries(world, 2, schools=("HK01", "SY01"), category="MA")
+    world.run(assignments.generate(world.org, world.event_id, 2))
+    client = world.login_page("org")
+    page = client.get(f"/events/{world.event_id}/judging/assignments")
+    # the SY01 entry got 2 judges, the HK01 one none: k in use is 2, the form offers it
+    assert 'name="judges_per_entry" type="number" min="1" max="20" value="2"' in page.text
+    text = text_of(page)
+    assert "现在的分配是每个作品 2 位评委。" in text and "以下作品不足 2 位评委。" in text
+    assert hk_entry["code"] in text and sy_entry["code"] not in text.split("评委工作量")[0]
+    # in words: all three judges of the category are from the entry's city
+    assert "“数学”的 3 位评委都来自该作品学校所在的市县（海口市），本赛事要求同市县回避。" in text
+
+
+def test_blind_review_hides_school_and_city_from_judges(world):
+    from tests import factories
+
+    made = factories.judged_event(world, entries=1, judges=1, complete=False)
+    entry_id = made.entry_ids[0]
+    judge = world.headers("judge1")
+    seen = world.client.get(f"/api/v1/entries/{entry_id}", headers=judge).json()
+    assert (seen["school_code"], seen["school_name"], seen["city"]) == ("HK01", "海口市第一中学", "海口市")
+    client = world.login_page("judge1")
+    assert "海口市第一中学" in text_of(client.get(f"/judging/entries/{entry_id}"))
+
+    # switched on from the judges page
+    org = world.login_page("org")
+    response = post(org, f"/events/{world.event_id}/judging/judges/blind", {"blind_review": "true"})
+    assert response.status_code == 303
+    judges_page = text_of(org.get(f"/events/{world.event_id}/judging/judges"))
+    assert "盲评： 开启：评委看不到作品的学校和市县 关闭盲评" in judges_page
+    # the judge's API entry view and list, and the scoring page, no longer show school or city
+    seen = world.client.get(f"/api/v1/entries/{entry_id}", headers=judge).json()
+    assert (seen["school_code"], seen["school_name"], seen["city"]) == ("", "", None)
+    listed = world.client.get(f"/api/v1/events/{world.event_id}/entries", headers=judge).json()
+    assert [(e["id"], e["school_code"], e["school_name"], e["city"]) for e in listed] == [(entry_id, "", "", None)]
+    client = world.login_page("judge1")
+    page = text_of(client.get(f"/judging/entries/{entry_id}"))
+    assert "海口市第一中学" not in page and "海口" not in page and "盲评：不显示学校和市县" in page
+    # organizers still see everything
+    seen = world.client.get(f"/api/v1/entries/{entry_id}", headers=world.headers("org")).json()
+    assert seen["school_code"] == "HK01"

@@ -551,3 +551,167 @@ def test_unknown_event_answers_404_everywhere(world):
         )
         assert response.status_code == 404, (path, response.text)
     assert world.client.get(base + "/results").status_code == 404
+
+
+# --------------------------------------------------------------------------- 公示期, incomplete entries, public list (issue 12)
+
+
+def test_publish_with_a_notice_period_and_finalize_refused_until_it_ends_or_overridden(world):
+    import datetime as dt
+
+    from app.times import SHANGHAI, now
+    from tests import factories
+
+    factories.judged_event(world, entries=2, judges=1)
+    end = (now() + dt.timedelta(days=5)).astimezone(SHANGHAI).replace(microsecond=0, second=0)
+    body = {"notice_ends_at": end.strftime("%Y-%m-%dT%H:%M"), "objection_contact": "0898-65300000"}
+    published = ok(world.client.post(ev(world, "/publish"), json=body, headers=org(world)))
+    assert published["notice_ends_at"] == end.astimezone(dt.timezone.utc).isoformat()  # no offset: Shanghai time
+    assert (published["objection_contact"], published["notice_running"], published["incomplete"]) == (
+        "0898-65300000",
+        True,
+        [],
+    )
+    # the public sees the 公示期 and the contact with the results
+    public = ok(world.client.get(ev(world, "/results")))
+    assert (public["notice_ends_at"], public["objection_contact"]) == (published["notice_ends_at"], "0898-65300000")
+    assert public["notice_starts_at"] == published["notice_starts_at"]
+
+    early = world.client.post(ev(world, "/finalize"), headers=org(world))
+    assert early.status_code == 409
+    assert "公示期到" in early.json()["detail"] and "override_notice_reason" in early.json()["detail"]
+    done = ok(
+        world.client.post(ev(world, "/finalize"), json={"override_notice_reason": "上级通知提前"}, headers=org(world))
+    )
+    assert (done["state"], done["unranked"]) == ("finalized", [])
+    # a body of the wrong type is 422 naming the field
+    bad = world.client.post(ev(world, "/publish"), json={"notice_ends_at": 5}, headers=org(world))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "notice_ends_at"
+
+
+def test_finalize_answers_409_with_the_incomplete_entries_until_decided(world):
+    from tests import factories
+
+    made = factories.judged_event(world, entries=3, judges=1, scores=[90, None, 80])
+    e0, e1, e2 = made.entry_ids
+    assert ok(world.client.post(ev(world, "/publish"), headers=org(world)))["incomplete"] == [e1]
+    held = world.client.post(ev(world, "/finalize"), headers=org(world))
+    assert held.status_code == 409
+    assert held.json()["incomplete"] == [e1] and held.json()["extra"] == {"incomplete": [e1]}
+    no_reason = world.client.post(ev(world, "/finalize"), json={"incomplete_as_unranked": True}, headers=org(world))
+    assert no_reason.status_code == 422 and no_reason.json()["errors"] == [
+        {"field": "reason", "message": "请写明理由。"}
+    ]
+    done = ok(
+        world.client.post(
+            ev(world, "/finalize"),
+            json={"incomplete_as_unranked": True, "reason": "作品未到场答辩"},
+            headers=org(world),
+        )
+    )
+    assert (done["state"], done["unranked"]) == ("finalized", [e1])
+    rows = by_entry(results(world))
+    assert (rows[e1]["status"], rows[e1]["rank"], rows[e1]["award"], rows[e1]["unranked_reason"]) == (
+        "incomplete",
+        None,
+        None,
+        "作品未到场答辩",
+    )
+
+
+def test_public_results_list_winners_only_unless_the_setting_says_all(world):
+    from tests import factories
+
+    # one judge, SINGLE: scores 90, 85, 80, 75 and one entry without a score.
+    # N = 4: cutoffs round(0.6) = 1, round(1.6) = 2, round(3.0) = 3 -> first, second, third, none
+    made = factories.judged_event(world, entries=5, judges=1, scores=[90, 85, 80, 75, None])
+    e = made.entry_ids
+    ok(world.client.post(ev(world, "/publish"), headers=org(world)))
+    public = ok(world.client.get(ev(world, "/results")))
+    assert [(r["entry_id"], r["rank"], r["award"]) for r in public["entries"]] == [
+        (e[0], 1, "first"),
+        (e[1], 2, "second"),
+        (e[2], 3, "third"),
+    ]
+    assert (public["public_results"], public["ranked"], public["awarded"], public["not_ranked"]) == ("winners", 4, 3, 1)
+    # the organizer still sees all five
+    assert len(results(world)) == 5
+
+    settings = world.client.patch(ev(world, "/judging-settings"), json={"public_results": "all"}, headers=org(world))
+    assert ok(settings) == {"public_results": "all", "objection_contact": "", "blind_review": False}
+    public = ok(world.client.get(ev(world, "/results")))
+    assert [(r["entry_id"], r["rank"], r["award"]) for r in public["entries"]] == [
+        (e[0], 1, "first"),
+        (e[1], 2, "second"),
+        (e[2], 3, "third"),
+        (e[3], 4, None),
+    ]
+    assert public["not_ranked"] == 1
+
+    bad = world.client.patch(ev(world, "/judging-settings"), json={"public_results": "some"}, headers=org(world))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "public_results"
+    assert world.client.patch(ev(world, "/judging-settings"), json={"public_results": "all"}).status_code == 401
+    assert ok(world.client.get(ev(world, "/judging-settings"), headers=org(world)))["public_results"] == "all"
+
+
+def test_award_preview_per_group_before_applying_settings(world):
+    from tests import factories
+
+    # one judge, SINGLE: one group of 4 (90, 85, 80, 75)
+    factories.judged_event(world, entries=4, judges=1, scores=[90, 85, 80, 75])
+    preview = ok(world.client.get(ev(world, "/awards/preview"), headers=org(world)))
+    # the event's defaults: N = 4, cutoffs round(0.6) = 1, round(1.6) = 2, round(3.0) = 3
+    assert preview == {
+        "quotas": {"first": "0.15", "second": "0.25", "third": "0.35"},
+        "min_score": None,
+        "groups": [
+            {
+                "category_code": "MA",
+                "category_name": "数学",
+                "division": "初中",
+                "n": 4,
+                "cutoffs": {"first": 1, "second": 2, "third": 3},
+                "counts": {"first": 1, "second": 1, "third": 1, "none": 1},
+                "below_min": 0,
+                "small": False,
+            }
+        ],
+    }
+    # first 0.4, minimum 82: cutoffs round(1.6) = 2, round(2.6) = 3, round(4.0) = 4; 80 and 75 are below 82
+    preview = ok(world.client.get(ev(world, "/awards/preview?first=0.4&min_score=82"), headers=org(world)))
+    group = preview["groups"][0]
+    assert (preview["quotas"]["first"], preview["min_score"]) == ("0.4", "82")
+    assert (group["cutoffs"], group["counts"], group["below_min"]) == (
+        {"first": 2, "second": 3, "third": 4},
+        {"first": 2, "second": 0, "third": 0, "none": 2},
+        2,
+    )
+    # nothing stored
+    assert patch_event(world, {})["award_quotas"]["first"] == "0.15"
+    bad = world.client.get(ev(world, "/awards/preview?first=1.5"), headers=org(world))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "award_first"
+
+
+def test_public_results_is_an_event_setting_of_the_events_api(world):
+    """CONTRACT "Event lifecycle": the event's ``public_results`` setting, set with
+    ``PATCH /api/v1/events/{id}`` like any other (judging keeps it) and shown in the event's JSON;
+    a bad value is 422 naming the field and changes nothing, not even the other fields sent."""
+    from tests import factories
+
+    made = factories.judged_event(world, entries=5, judges=1, scores=[90, 85, 80, 75, None])
+    event_url = f"/api/v1/events/{made.event_id}"
+    assert ok(world.client.get(event_url, headers=org(world)))["public_results"] == "winners"
+    bad = world.client.patch(event_url, json={"name": "改名", "public_results": "some"}, headers=org(world))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "public_results"
+    assert ok(world.client.get(event_url, headers=org(world)))["name"] != "改名"
+    changed = ok(
+        world.client.patch(
+            event_url, json={"public_results": "all", "objection_contact": "0898-66668888"}, headers=org(world)
+        )
+    )
+    assert (changed["public_results"], changed["objection_contact"]) == ("all", "0898-66668888")
+    ok(world.client.post(ev(world, "/publish"), headers=org(world)))
+    public = ok(world.client.get(ev(world, "/results")))
+    assert [r["rank"] for r in public["entries"]] == [1, 2, 3, 4]  # every ranked entry, not only the 3 winners
+    listed = {e["id"]: e for e in ok(world.client.get("/api/v1/events", headers=org(world)))}
+    assert listed[made.event_id]["public_results"] == "all"

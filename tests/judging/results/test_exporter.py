@@ -119,3 +119,18 @@ def test_results_exporters(world):
     one = openpyxl.load_workbook(io.BytesIO(world.run(results_workbook(world.event_id, "hk01"))))
     assert one.sheetnames == ["海口市第一中学"]
     assert [[c.value for c in row][4] for row in one.active.iter_rows(min_row=2)] == ["红树林的秘密"]
+
+
+def test_an_entry_finalized_as_unranked_says_so_in_the_workbook(world):
+    from judging.results import publication
+    from tests import factories
+
+    made = factories.judged_event(world, entries=2, judges=1, scores=[90, None])
+    world.run(publication.finalize(world.org, world.event_id, incomplete_as_unranked=True, reason="未到场答辩"))
+    rows = world.run(ResultsExporter(world.event_id).load())
+    status = RESULT_COLUMNS.index("状态")
+    codes = RESULT_COLUMNS.index("作品编号")
+    assert [(r[codes], r[status]) for r in rows] == [
+        (made.entries[0]["code"], "评分完成"),
+        (made.entries[1]["code"], "不排名（未获奖）：未到场答辩"),
+    ]

@@ -68,10 +68,13 @@ def test_results_progress_and_consistency_pages(world):
     response = post(client, f"{base}/recommendations", {"entry_ids": [str(top["entry_id"])]})
     assert response.status_code == 303
     assert "1 个作品推荐" in flashes(client, f"{base}/results")
-    # settings: aggregation method and quotas through the event service
-    response = post(client, f"{base}/settings", {"aggregation": "trimmed_mean", "award_first": "0.2"})
+    # settings: aggregation method and quotas (typed as percentages) through the event service
+    response = post(client, f"{base}/settings", {"aggregation": "trimmed_mean", "award_first": "20"})
     assert response.status_code == 303
-    response = post(client, f"{base}/settings", {"award_first": "0.9", "award_second": "0.9"})
+    from competitions.events.services import get_event_row
+
+    assert world.run(get_event_row(world.event_id))["award_first"] == "0.2"
+    response = post(client, f"{base}/settings", {"award_first": "90", "award_second": "90"})
     assert "不能超过 1" in flashes(client, f"{base}/results")
     # the organizer's view of one entry's sheets and history
     page = client.get(f"{base}/entries/{top['entry_id']}")
@@ -109,7 +112,10 @@ def test_publication_objections_finalize_unlock_and_public_page(world):
         assert "张三丰" in text and "王五" in text and "钱七" in text
         assert "李*" in text and "李四" not in text
         assert "赵**" in text and "赵小六" not in text
-        assert "孙*" in text and "孙八" not in text
+        # award winners only (issue 12): N = 5, cutoffs round(0.75) = 1, round(2.0) = 2, round(3.75) = 4,
+        # so the fifth (孙八's entry) is ranked without an award and not listed
+        assert "孙" not in text and "珊瑚白化" not in text
+        assert "本页只列获奖作品：5 个作品参加排名，4 个获奖。" in text
         assert panel.entries[0]["title"] in text and "公示中" in text
         for number in panel.ids.values():
             assert number not in page.text and masked(number) not in page.text
@@ -157,3 +163,124 @@ def test_publication_objections_finalize_unlock_and_public_page(world):
     assert world.run(current_round(world.event_id))["state"] == "finalized"
     response = post(client, f"{base}/unlock", {"confirm": "yes", "reason": "异议复核需要更正"})
     assert world.run(current_round(world.event_id))["state"] == "published"
+
+
+def test_publication_page_sets_the_notice_lists_incomplete_entries_and_finalizes_them_as_unranked(world):
+    import datetime as dt
+
+    from app.times import local_now
+    from judging.rounds.services import current_round
+
+    panel = build_panel(world)
+    world.run(assignments.generate(world.org, world.event_id, 2))
+    score_all(world, panel)
+    # one sheet of the last entry removed: it is incomplete
+    last = panel.entries[4]
+    from judging.scoring.tables import Score
+
+    world.run(Score.delete().where(Score.entry == last["id"]))
+    client = world.login_page("org")
+    base = f"/events/{world.event_id}/judging"
+    page = text_of(client.get(f"{base}/publication"))
+    assert "评分未完成的作品 1" in page and last["code"] in page and "待决定" in page
+
+    # the contact and the listing are set on the page
+    post(
+        client,
+        f"{base}/publication/settings",
+        {"objection_contact": "科协青少年部 0898-65300000", "public_results": "all"},
+    )
+    end = (local_now() + dt.timedelta(days=3)).date()
+    response = post(
+        client,
+        f"{base}/publish",
+        {"confirm": "yes", "notice_ends_at": end.isoformat(), "objection_contact": "科协青少年部 0898-65300000"},
+    )
+    assert response.status_code == 303
+    messages = flashes(client, f"{base}/publication")
+    assert "有 1 个作品评分未完成" in messages
+
+    anonymous = world.client.__class__(app=world.client.app)
+    with anonymous:
+        text = text_of(anonymous.get(f"/results/{world.event_id}"))
+    published = world.run(current_round(world.event_id))["published_at"]
+    from app.times import show_time
+
+    assert f"公示期 ：{show_time(published)} – {end.isoformat()} 23:59" in text
+    assert "异议联系方式 ：科协青少年部 0898-65300000" in text
+    # all ranked entries listed (4 complete: N = 4, cutoffs 1, 2, 3 -> three awards), one not ranked
+    assert "共 4 个作品参加排名，其中 3 个获奖。" in text and "另有 1 个作品评分未完成，未排名。" in text
+
+    # finalizing during the 公示期 without a reason, or without deciding on the incomplete entry, is refused
+    post(client, f"{base}/finalize", {"confirm": "yes"})
+    assert "公示期到" in flashes(client, f"{base}/publication")
+    assert world.run(current_round(world.event_id))["state"] == "published"
+    post(client, f"{base}/finalize", {"confirm": "yes", "override_notice_reason": "国赛推荐截止"})
+    assert "1 个作品评分未完成" in flashes(client, f"{base}/publication")
+    post(
+        client,
+        f"{base}/finalize",
+        {
+            "confirm": "yes",
+            "override_notice_reason": "国赛推荐截止",
+            "incomplete_as_unranked": "yes",
+            "reason": "学生未到场答辩",
+        },
+    )
+    assert world.run(current_round(world.event_id))["state"] == "finalized"
+    assert "已定为不排名（未获奖）：学生未到场答辩" in text_of(client.get(f"{base}/publication"))
+
+
+def test_award_shares_as_percentages_a_per_group_preview_and_a_minimum_score(world):
+    import re
+
+    from competitions.events.services import get_event_row
+    from tests import factories
+    from tests.judging.pages import text_of
+
+    # a one-entry group: its only entry scores 88.50; N = 1, default shares: cutoffs
+    # round(0.15) = 0, round(0.40) = 0, round(0.75) = 1 -> a third prize
+    made = factories.judged_event(world, entries=1, judges=1, scores=["88.5"])
+    client = world.login_page("org")
+    base = f"/events/{world.event_id}/judging"
+    page = client.get(f"{base}/results")
+    # shares shown as percentages
+    assert re.search(r'name="award_first" value="15"', page.text) and 'name="award_third" value="35"' in page.text
+    text = text_of(page)
+    # the per-group outcome with the current settings: N 1, cutoffs 0/0/1, one third prize, flagged as small
+    assert "当前设置下各组的获奖情况" in text
+    assert "MA 数学 初中 1 0 / 0 / 1 0 0 1 0" in text
+    assert "小组别：只有 1 个作品，请确认是否应当获奖。" in text
+
+    # preview a minimum score of 90 (nothing stored): the 88.50 falls below it, no award
+    preview = client.get(
+        f"{base}/results",
+        params={
+            "preview": "1",
+            "award_first": "15",
+            "award_second": "25",
+            "award_third": "35",
+            "award_min_score": "90",
+        },
+    )
+    text = text_of(preview)
+    assert "预览：按新设置各组的获奖情况" in text and "获奖最低分 90" in text
+    assert "MA 数学 初中 1 0 / 0 / 1 0 0 0 1 （1 个低于最低分）" in text
+    assert world.run(get_event_row(world.event_id))["award_min_score"] is None
+    # a bad preview value is a message, not an error page
+    bad = client.get(f"{base}/results", params={"preview": "1", "award_first": "abc"})
+    assert bad.status_code == 200 and "获奖比例请填写百分数，例如 15 表示 15%。" in text_of(bad)
+
+    # saved: the minimum applies to the results
+    response = post(
+        client,
+        f"{base}/settings",
+        {"award_first": "15", "award_second": "25", "award_third": "35", "award_min_score": "90"},
+    )
+    assert response.status_code == 303
+    assert world.run(get_event_row(world.event_id))["award_min_score"] == "90"
+    row = world.run(results.compute_results(world.event_id))["entries"][0]
+    assert (row["entry_id"], row["rank"], row["score"], row["award"]) == (made.entry_ids[0], 1, "88.50", None)
+    # cleared again: the third prize is back
+    post(client, f"{base}/settings", {"award_min_score": ""})
+    assert world.run(results.compute_results(world.event_id))["entries"][0]["award"] == "third"

@@ -28,7 +28,16 @@ def test_publish_then_finalize_moves_the_round_state_and_locks_scores(world):
 
     published = world.run(publication.publish(world.org, world.event_id))
     round_row = world.run(current_round(world.event_id))
-    assert published == {"event_id": world.event_id, "round_id": round_row["id"], "state": "published"}
+    assert published == {
+        "event_id": world.event_id,
+        "round_id": round_row["id"],
+        "state": "published",
+        "notice_starts_at": round_row["published_at"].isoformat(),
+        "notice_ends_at": None,  # no 公示期 end given: finalizing is not held back by one
+        "objection_contact": "",
+        "notice_running": False,
+        "incomplete": [],
+    }
     assert round_row["published_at"] is not None and round_row["finalized_at"] is None
     assert world.run(publication.is_published(world.event_id)) is True
     with pytest.raises(Conflict) as locked:
@@ -118,3 +127,84 @@ def test_advance_to_a_final_round_with_the_top_n(world):
     with pytest.raises(Conflict) as twice:
         world.run(publication.advance_to_final(world.org, world.event_id, top_n=1))
     assert twice.value.message == "已经是终评轮次。"
+
+
+# --------------------------------------------------------------------------- 公示期 and incomplete entries (issue 12)
+
+
+def test_publishing_sets_the_notice_period_and_early_finalization_needs_a_reason(world):
+    import datetime as dt
+
+    from app.tables import AuditLog
+    from app.times import SHANGHAI, now
+
+    factories.judged_event(world, entries=2, judges=1)
+    end = (now() + dt.timedelta(days=7)).astimezone(SHANGHAI).date()
+    published = world.run(
+        publication.publish(world.org, world.event_id, end.isoformat(), " 电话 0898-12345678，邮箱 kx@example.cn ")
+    )
+    # a bare date ends the 公示期 at the end of that day in Asia/Shanghai: 23:59:59+08:00 = 15:59:59 UTC
+    ends = dt.datetime.combine(end, dt.time(15, 59, 59), tzinfo=dt.timezone.utc)
+    assert published["notice_ends_at"] == ends.isoformat()
+    assert published["objection_contact"] == "电话 0898-12345678，邮箱 kx@example.cn"
+    assert published["notice_running"] is True
+    assert world.run(current_round(world.event_id))["notice_ends_at"] == ends
+
+    with pytest.raises(Conflict) as early:
+        world.run(publication.finalize(world.org, world.event_id))
+    assert early.value.message == (
+        f"公示期到 {end.isoformat()} 23:59 才结束，现在不能定稿；如确需提前定稿，请写明理由（override_notice_reason）。"
+    )
+    assert state(world) == "published"
+    with pytest.raises(Conflict):
+        world.run(publication.finalize(world.org, world.event_id, override_notice_reason="   "))
+    done = world.run(publication.finalize(world.org, world.event_id, override_notice_reason="省赛报名截止提前"))
+    assert (done["state"], done["unranked"]) == ("finalized", [])
+    rows = world.run(
+        AuditLog.select(AuditLog.action, AuditLog.reason).where(AuditLog.action == "results.notice_override")
+    )
+    assert [(r["action"], r["reason"]) for r in rows] == [("results.notice_override", "省赛报名截止提前")]
+
+
+def test_a_notice_end_in_the_past_or_unreadable_is_refused_naming_the_field(world):
+    factories.judged_event(world, entries=1, judges=1)
+    for value, message in (("2020-01-01", "公示截止时间必须晚于现在。"), ("next week", None)):
+        with pytest.raises(ValidationFailed) as refused:
+            world.run(publication.publish(world.org, world.event_id, value))
+        assert refused.value.errors[0]["field"] == "notice_ends_at"
+        if message:
+            assert refused.value.message == message
+    assert state(world) == "open"  # nothing published
+
+
+def test_finalizing_with_incomplete_entries_needs_an_explicit_decision(world):
+    from judging.results.services import compute_results
+
+    # entry 0 scored by both judges, entry 1 by judge1 only, entry 2 by nobody
+    made = factories.judged_event(world, entries=3, judges=2, scores=[[80, 70], [90, None], [None, None]])
+    e0, e1, e2 = made.entry_ids
+    published = world.run(publication.publish(world.org, world.event_id))
+    assert published["incomplete"] == [e1, e2]  # publishing lists them too
+    with pytest.raises(Conflict) as held:
+        world.run(publication.finalize(world.org, world.event_id))
+    assert held.value.message == "还有 2 个作品评分未完成。请先补齐评分，或写明理由把它们定为不排名（未获奖）后再定稿。"
+    assert held.value.extra == {"incomplete": [e1, e2]}
+    with pytest.raises(ValidationFailed) as no_reason:
+        world.run(publication.finalize(world.org, world.event_id, incomplete_as_unranked=True, reason=" "))
+    assert no_reason.value.errors == [{"field": "reason", "message": "请写明理由。"}]
+    assert state(world) == "published"
+
+    done = world.run(
+        publication.finalize(world.org, world.event_id, incomplete_as_unranked=True, reason="评委因病缺席")
+    )
+    assert (done["state"], done["unranked"]) == ("finalized", [e1, e2])
+    rows = {r["entry_id"]: r for r in world.run(compute_results(world.event_id))["entries"]}
+    # N = 1 (only entry 0 is ranked): mean (80 + 70) / 2 = 75.00, cutoffs (0, 0, 1): third
+    assert (rows[e0]["rank"], rows[e0]["score"], rows[e0]["award"]) == (1, "75.00", "third")
+    assert [(rows[e]["status"], rows[e]["rank"], rows[e]["award"], rows[e]["unranked_reason"]) for e in (e1, e2)] == [
+        ("incomplete", None, None, "评委因病缺席"),
+        ("incomplete", None, None, "评委因病缺席"),
+    ]
+    # unlocked and finalized again: the decision stands, nothing more to decide
+    world.run(publication.unlock(world.org, world.event_id, "复核"))
+    assert world.run(publication.finalize(world.org, world.event_id))["unranked"] == [e1, e2]

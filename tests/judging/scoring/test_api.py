@@ -47,16 +47,29 @@ def test_rubric_defaults_and_validation(world):
         ],
         [{"code": "a", "name": "甲", "weight": "33.3333", "max_points": "10"}],  # more decimals than can be stored
         [{"code": "a", "name": "甲", "weight": "1000000", "max_points": "10"}],  # too large to store
+        [{"code": "a", "name": "甲", "weight": "33.333", "max_points": "10"}],  # weights must add up to 100
     ]
     for criteria in bad:
         body = put_rubric(world, criteria, expect=422)
         assert body["detail"]
     put_rubric(world, SINGLE, expect=422, category_code="NOPE")
-    # a rubric whose weights do not add to 100 is allowed (scores are then out of its total)
+    # CONTRACT.md: a rubric's weights must add up to 100 (422 otherwise), naming what is wrong
+    body = put_rubric(
+        world, [{"code": "x", "name": "甲", "weight": "33.333", "max_points": "9", "description": "说明"}], expect=422
+    )
+    assert body["detail"] == "评分项的权重之和必须是 100（百分制），现在是 33.333。"
+    assert body["errors"] == [{"field": "criteria", "message": "权重之和必须是 100，现在是 33.333。"}]
+    # 33.333 + 33.333 + 33.334 = 100 exactly: accepted, decimals kept as written
     saved = put_rubric(
-        world, [{"code": "x", "name": "甲", "weight": "33.333", "max_points": "9", "description": "说明"}]
+        world,
+        [
+            {"code": "x", "name": "甲", "weight": "33.333", "max_points": "9", "description": "说明"},
+            {"code": "y", "name": "乙", "weight": "33.333", "max_points": "9"},
+            {"code": "z", "name": "丙", "weight": "33.334", "max_points": "9"},
+        ],
     )["criteria"]
-    assert saved == [{"code": "x", "name": "甲", "description": "说明", "weight": "33.333", "max_points": "9"}]
+    assert saved[0] == {"code": "x", "name": "甲", "description": "说明", "weight": "33.333", "max_points": "9"}
+    assert [c["weight"] for c in saved] == ["33.333", "33.333", "33.334"]
     # only organizers
     assert (
         world.client.put(ev(world, "/rubric"), json={"criteria": SINGLE}, headers=world.headers("judge")).status_code
@@ -74,41 +87,50 @@ def test_editing_the_rubric_never_loses_a_recorded_score(world):
     saved = score(world, "j1", entry, {"innovation": 8, "scientific": 7, "practical": 9})
     assert saved["total"] == "80" and saved["complete"] is True and saved["version"] == 1
     assert results(world)[0]["score"] == "80.00"
-    # drop 'practical': the sheet keeps its points; the score is now 32 + 21 = 53
-    put_rubric(world, CASTIC[:2])
+    # drop 'practical' (innovation 70 so the weights add to 100): the sheet keeps its points;
+    # the score is now 8/10*70 + 7/10*30 = 56 + 21 = 77
+    put_rubric(world, [dict(CASTIC[0], weight="70"), CASTIC[1]])
     sheet = ok(world.client.get(f"/api/v1/entries/{entry}/scores", headers=world.headers("j1")))
     assert sheet["criteria"] == {"innovation": "8", "scientific": "7", "practical": "9"}
     assert [c["code"] for c in sheet["rubric"]] == ["innovation", "scientific"]
-    assert results(world)[0]["score"] == "53.00"
+    assert results(world)[0]["score"] == "77.00"
     # re-add it (same code) with weight 30 again: 80 is back, nothing was re-entered
     put_rubric(world, CASTIC)
     row = results(world)[0]
     assert (row["score"], row["status"], row["rank"]) == ("80.00", "complete", 1)
-    # change a weight: points per code are kept and re-weighted: 8/10*50 + 21 + 27 = 40 + 21 + 27 = 88
-    put_rubric(world, [dict(CASTIC[0], weight="50"), *CASTIC[1:]])
-    assert results(world)[0]["score"] == "88.00"
-    # adding a new criterion makes the sheet incomplete (no score is invented), never deleted
-    put_rubric(world, [*CASTIC, {"code": "team", "name": "团队", "weight": "10", "max_points": "10"}])
+    # change weights to 50/30/20: points per code are kept and re-weighted: 8/10*50 + 7/10*30 + 9/10*20
+    # = 40 + 21 + 18 = 79
+    put_rubric(world, [dict(CASTIC[0], weight="50"), CASTIC[1], dict(CASTIC[2], weight="20")])
+    assert results(world)[0]["score"] == "79.00"
+    # adding a new criterion (30/30/30/10) makes the sheet incomplete (no score is invented), never deleted
+    put_rubric(
+        world,
+        [
+            dict(CASTIC[0], weight="30"),
+            *CASTIC[1:],
+            {"code": "team", "name": "团队", "weight": "10", "max_points": "10"},
+        ],
+    )
     row = results(world)[0]
     assert (row["status"], row["score"], row["rank"], row["award"]) == ("incomplete", None, None, None)
     # ... and the judge's list and the progress board say so too
     mine = ok(world.client.get("/api/v1/judging/assignments", headers=world.headers("j1")))
     assert [(a["entry_id"], a["status"], a["total"]) for a in mine] == [(entry, "draft", "")]
     assert ok(world.client.get(ev(world, "/progress"), headers=org(world)))["scored"] == 0
-    # weights 40/30/30/10 now: 8/10*40 + 7/10*30 + 9/10*30 + 5/10*10 = 32 + 21 + 27 + 5 = 85
+    # weights 30/30/30/10 now: 8/10*30 + 7/10*30 + 9/10*30 + 5/10*10 = 24 + 21 + 27 + 5 = 77
     score(world, "j1", entry, {"team": 5}, version=1)
-    assert results(world)[0]["score"] == "85.00"
+    assert results(world)[0]["score"] == "77.00"
     assert ok(world.client.get(ev(world, "/progress"), headers=org(world)))["scored"] == 1
     history = ok(world.client.get(f"/api/v1/entries/{entry}/score-history", headers=org(world)))
-    assert [h["new_total"] for h in history] == ["80", "85"]
-    # 50/30/30 without 'team' again: complete with 40 + 21 + 27 = 88, on the judge's list as well
-    put_rubric(world, [dict(CASTIC[0], weight="50"), *CASTIC[1:]])
+    assert [h["new_total"] for h in history] == ["80", "77"]
+    # 50/30/20 without 'team' again: complete with 40 + 21 + 18 = 79, on the judge's list as well
+    put_rubric(world, [dict(CASTIC[0], weight="50"), CASTIC[1], dict(CASTIC[2], weight="20")])
     mine = ok(world.client.get("/api/v1/judging/assignments", headers=world.headers("j1")))
-    assert [(a["status"], a["total"]) for a in mine] == [("scored", "88")]
+    assert [(a["status"], a["total"]) for a in mine] == [("scored", "79")]
     # once results are published the rubric is frozen (it would change published scores)
     ok(world.client.post(ev(world, "/publish"), headers=org(world)))
     assert "公示" in put_rubric(world, CASTIC, expect=409)["detail"]
-    assert results(world)[0]["score"] == "88.00"
+    assert results(world)[0]["score"] == "79.00"
     assert judge
 
 
@@ -217,8 +239,9 @@ def test_scores_from_a_tablet_versions_locks_and_history(world):
     assert history[0]["new_points"] == {"a": "40.5"} and history[0]["changed_by"] == "评委ja"
     audit = ok(world.client.get(f"/api/v1/entries/{e1}/history", headers=org(world)))
     assert any(a["action"] == "score.organizer_change" and a["reason"] == "异议第1号：复核后更正" for a in audit)
-    # finalize: everything 409 with a clear message
-    ok(world.client.post(ev(world, "/finalize"), headers=org(world)))
+    # finalize (e2 was never scored: finalized as unranked, CONTRACT.md): everything 409 with a clear message
+    body = {"incomplete_as_unranked": True, "reason": "未评分"}
+    assert ok(world.client.post(ev(world, "/finalize"), json=body, headers=org(world)))["unranked"] == [e2]
     body = score(world, "ja", e1, {"a": 43}, version=4, expect=409)
     assert "定稿" in body["detail"]
     response = world.client.put(

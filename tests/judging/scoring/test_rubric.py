@@ -61,15 +61,22 @@ def test_a_bad_rubric_is_refused_with_the_message(world, criteria, message):
     assert world.run(rubric.stored_scopes(world.event_id)) == set()  # nothing stored
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CONTRACT.md: a rubric's weights must add up to 100 (422 otherwise); "
-    "set_rubric does not check the sum yet (tests/judging/scoring/test_api.py "
-    "still expects 33.333 to be accepted)",
-)
 def test_weights_that_do_not_add_up_to_100_are_refused(world):
-    with pytest.raises(ValidationFailed):
+    # CONTRACT.md: a rubric's weights must add up to 100 (422 otherwise)
+    with pytest.raises(ValidationFailed) as refused:
         set_rubric(world, [dict(CASTIC[0], weight="50"), *CASTIC[1:]])  # 50 + 30 + 30 = 110
+    assert refused.value.message == "评分项的权重之和必须是 100（百分制），现在是 110。"
+    assert refused.value.errors == [{"field": "criteria", "message": "权重之和必须是 100，现在是 110。"}]
+    with pytest.raises(ValidationFailed) as refused:
+        set_rubric(world, [{"code": "a", "name": "甲", "weight": "33.333", "max_points": "10"}] * 1)
+    assert refused.value.message == "评分项的权重之和必须是 100（百分制），现在是 33.333。"
+    assert world.run(rubric.stored_scopes(world.event_id)) == set()  # nothing stored
+    # thirds written to three places add up exactly: 33.333 + 33.333 + 33.334 = 100
+    thirds = [
+        {"code": code, "name": name, "weight": weight, "max_points": "10"}
+        for code, name, weight in (("a", "甲", "33.333"), ("b", "乙", "33.333"), ("c", "丙", "33.334"))
+    ]
+    assert [c["weight"] for c in set_rubric(world, thirds)] == ["33.333", "33.333", "33.334"]
 
 
 def test_a_category_override_applies_to_its_category_only(world):
@@ -105,18 +112,26 @@ def test_changing_the_rubric_recomputes_sheets_and_never_loses_points(world):
 
     # 8/10*40 + 7/10*30 + 9/10*30 = 32 + 21 + 27 = 80
     assert (sheet()["total"], sheet()["complete"]) == ("80", True)
-    # practical dropped: 32 + 21 = 53; its points are kept
-    set_rubric(world, CASTIC[:2])
-    assert (sheet()["total"], sheet()["complete"], sheet()["points"]["practical"]) == ("53", True, "9")
-    # a criterion added: the sheet is a draft again, without a total
-    set_rubric(world, [*CASTIC, {"code": "team", "name": "团队", "weight": "10", "max_points": "10"}])
+    # practical dropped (innovation 70 so the weights add to 100): 8/10*70 + 7/10*30 = 56 + 21 = 77;
+    # its points are kept
+    set_rubric(world, [dict(CASTIC[0], weight="70"), CASTIC[1]])
+    assert (sheet()["total"], sheet()["complete"], sheet()["points"]["practical"]) == ("77", True, "9")
+    # a criterion added (30/30/30/10): the sheet is a draft again, without a total
+    set_rubric(
+        world,
+        [
+            dict(CASTIC[0], weight="30"),
+            *CASTIC[1:],
+            {"code": "team", "name": "团队", "weight": "10", "max_points": "10"},
+        ],
+    )
     assert (sheet()["total"], sheet()["complete"]) == ("", False)
     # back to the three: 80 again, nothing re-entered
     set_rubric(world, CASTIC)
     assert (sheet()["total"], sheet()["complete"]) == ("80", True)
-    # weight 50 for innovation: 8/10*50 + 21 + 27 = 88
-    set_rubric(world, [dict(CASTIC[0], weight="50"), *CASTIC[1:]])
-    assert sheet()["total"] == "88"
+    # weights 50/30/20: 8/10*50 + 7/10*30 + 9/10*20 = 40 + 21 + 18 = 79
+    set_rubric(world, [dict(CASTIC[0], weight="50"), CASTIC[1], dict(CASTIC[2], weight="20")])
+    assert sheet()["total"] == "79"
 
 
 def test_refresh_counts_only_the_sheets_it_changes(world):
