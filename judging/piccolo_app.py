@@ -14,6 +14,7 @@ APP_CONFIG = AppConfig(
             "judging.panels.tables",
             "judging.results.tables",
             "judging.certificates.tables",
+            "judging.robotics.tables",
         ],
         exclude_imported=True,
     ),

@@ -21,6 +21,7 @@ from judging.results import controllers as results_api
 from judging.results import live as results_live
 from judging.results import pages as results_pages
 from judging.results import stage as results_stage
+from judging.robotics import controllers as robotics_api
 from judging.rounds import settings as judging_settings
 from judging.scoring import controllers as scoring_api
 from judging.scoring import pages as scoring_pages
@@ -35,6 +36,7 @@ class JudgingPlugin(ProgrammePlugin):
             *panels_api.api_routes(),
             *results_api.api_routes(),
             *certificates_api.api_routes(),
+            *robotics_api.api_routes(),
             *scoring_pages.page_routes(),
             *panels_pages.page_routes(),
             *results_pages.page_routes(),

@@ -1,0 +1,90 @@
+"""JSON API of robotics: score sheets (versioned), referees, runs (submit, approve, correct,
+history) and public standings (CONTRACT.md "Robotics: score sheets, runs, standings")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get, patch, post, put
+
+from app.web import user_of
+from app.web.auth import logged_in, organizer_only, requires
+from app.web.openapi import responses
+from app.web.schemas import answer
+from judging.robotics import services as robotics
+from judging.robotics.schemas import (
+    ApprovedOut,
+    RefereeIn,
+    RefereeOut,
+    RunChangeIn,
+    RunCreatedOut,
+    RunIn,
+    RunOut,
+    RunVersionOut,
+    StandingsOut,
+)
+
+referees_and_organizers = requires("referee", "organizer")
+
+
+class RoboticsEventApi(Controller):
+    path = "/api/v1/events/{event_id:int}"
+    tags = ["robotics"]
+
+    @put("/categories/{code:str}/score-sheet", guards=[organizer_only], responses=responses(401, 403, 404, 409, 422))
+    async def put_sheet(self, request: Request, event_id: int, code: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Store a new version of the challenge's score sheet: 422 naming the item; 409 once runs
+        are recorded unless ``"recompute": true`` (every run is rescored under the new version, audited)."""
+        return await robotics.put_sheet(user_of(request), event_id, code, data)
+
+    @get("/categories/{code:str}/score-sheet", guards=[logged_in], responses=responses(401, 403, 404))
+    async def get_sheet(self, request: Request, event_id: int, code: str) -> dict[str, Any]:
+        """The challenge's current score sheet with its ``version``."""
+        return await robotics.get_sheet(event_id, code, user_of(request))
+
+    @post("/referees", guards=[organizer_only], status_code=201, responses=responses(401, 403, 404, 422))
+    async def add_referee(self, request: Request, event_id: int, data: RefereeIn) -> RefereeOut:
+        return answer(RefereeOut, await robotics.add_referee(user_of(request), event_id, msgspec.structs.asdict(data)))
+
+    @get("/categories/{code:str}/standings", responses=responses(404))
+    async def standings(self, event_id: int, code: str) -> StandingsOut:
+        """Public: teams in rank order; only approved runs count and show."""
+        return answer(StandingsOut, await robotics.category_standings(event_id, code))
+
+
+class RunApi(Controller):
+    path = "/api/v1/runs"
+    tags = ["robotics"]
+
+    @post("", guards=[requires("referee")], status_code=201, responses=responses(401, 403, 404, 409, 422))
+    async def submit(self, request: Request, data: RunIn) -> RunCreatedOut:
+        """Record a run (a referee of the challenge). 409 when the team already has a run in that
+        round (the detail names who recorded it); a repeated ``client_run_id`` answers as before."""
+        stored, _created = await robotics.submit_run(
+            user_of(request), robotics.RunInput(**msgspec.structs.asdict(data))
+        )
+        return answer(RunCreatedOut, stored)
+
+    @post(
+        "/{run_id:int}/approve",
+        guards=[referees_and_organizers],
+        status_code=200,
+        responses=responses(401, 403, 404, 409),
+    )
+    async def approve(self, request: Request, run_id: int) -> ApprovedOut:
+        """Approve a run (the head referee of its challenge, or an organizer)."""
+        return answer(ApprovedOut, await robotics.approve_run(user_of(request), run_id))
+
+    @patch("/{run_id:int}", guards=[referees_and_organizers], responses=responses(401, 403, 404, 409, 422))
+    async def change(self, request: Request, run_id: int, data: RunChangeIn) -> RunOut:
+        """Correct a run; ``reason`` required once approved; every version is kept."""
+        return answer(RunOut, await robotics.change_run(user_of(request), run_id, msgspec.structs.asdict(data)))
+
+    @get("/{run_id:int}/history", guards=[referees_and_organizers], responses=responses(401, 403, 404))
+    async def history(self, request: Request, run_id: int) -> list[RunVersionOut]:
+        return answer(list[RunVersionOut], await robotics.run_history(user_of(request), run_id))
+
+
+def api_routes() -> list[Any]:
+    return [RoboticsEventApi, RunApi]
