@@ -464,7 +464,8 @@
       entry.state = "invalid";
       entry.message = (res.body && res.body.detail) || M.notCredential;
       var extra = (res.body && res.body.extra) || {};
-      if (extra.problem === "mistyped" && item.source === "manual-entry" && wasFresh) {
+      // typed by hand (manual mode, or a keyboard on a computer): the text comes back to be corrected
+      if (extra.problem === "mistyped" && wasFresh && (item.source === "manual-entry" || (item.source === "scanner" && !coarse))) {
         retype(item.token, extra.position, extra.fix);   // still "invalid"; the message says which character
       }
     } else {
@@ -697,7 +698,7 @@
   /* A typed code the server found mistyped: back in the manual field with the character to
      check selected (two for a swap), or the caret where one is missing. */
   function retype(text, position, fix) {
-    if (!manualMode) setManual(true);
+    if (!manualMode && coarse) setManual(true);   // a computer's field takes typing as it is
     input.value = text;
     var start = position - 1, end = fix === "insert" ? start : fix === "swap" ? start + 2 : start + 1;
     try { input.focus(); input.setSelectionRange(start, end); } catch (e) { /* keep the text */ }

@@ -111,11 +111,13 @@ def _mistyped(value: str) -> InvalidCredential | None:
     if found is None:
         return None
     position, fix = found
-    error = InvalidCredential(
-        _("凭证号码输错了：请核对第 {n} 个字符（从 XM 的 X 数起）后重新输入。", n=position),
-        problem="mistyped",
-        position=position,
-    )
+    message = {
+        "replace": _("凭证号码输错了：请核对第 {n} 个字符（从 XM 的 X 数起）后重新输入。", n=position),
+        "insert": _("凭证号码少输了一个字符：第 {n} 位（从 XM 的 X 数起）缺了一个，请补上后重新输入。", n=position),
+        "remove": _("凭证号码多输了一个字符：请检查第 {n} 个字符（从 XM 的 X 数起）后重新输入。", n=position),
+        "swap": _("凭证号码有两个字符顺序颠倒：请核对第 {n}、{m} 个字符后重新输入。", n=position, m=position + 1),
+    }[fix]
+    error = InvalidCredential(message, problem="mistyped", position=position)
     error.extra["fix"] = fix
     return error
 

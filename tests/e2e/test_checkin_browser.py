@@ -727,7 +727,7 @@ def test_touch_screen_types_a_code_by_hand(world, live_server, browser):
     page.keyboard.type(code[:13].lower() + " " + code[13:-1].lower())
     page.keyboard.press("Enter")
     wait_result(page, "invalid")  # the last character missing: a typo, back in the field to be corrected
-    assert "请核对第 26 个字符" in page.inner_text("#result")
+    assert "凭证号码少输了一个字符：第 26 位" in page.inner_text("#result")
     assert page.input_value("#scan-input") == code[:-1].upper()
     assert page.evaluate("[document.activeElement.id, document.activeElement.selectionStart]") == ["scan-input", 25]
     page.keyboard.type(code[-1].lower())  # the caret waits where it is missing
@@ -1153,4 +1153,28 @@ def test_search_offline_message_clears_when_back_online(world, live_server, brow
     assert page.is_hidden("#search-message") and page.inner_text("#search-message") == ""
     assert "钱七" in page.locator("#search-results li").first.inner_text()
     assert errors == []
+    context.close()
+
+
+def test_a_code_typed_on_a_computer_with_one_wrong_character_comes_back_to_correct(world, live_server, browser):
+    """A fresh user's finding: on a computer (no manual-entry toggle) a mistyped code emptied the
+    field; now the text comes back with the wrong character selected."""
+    door = Door(world)
+    context, page, errors = open_scan_page(browser, live_server, door, viewport=TABLET)
+    code = door.credential("李四")
+    wrong = code[:9] + ("A" if code[9] != "A" else "B") + code[10:]
+    page.focus("#scan-input")
+    page.keyboard.type(wrong)
+    page.keyboard.press("Enter")
+    wait_result(page, "invalid")
+    assert "请核对第 10 个字符" in page.inner_text("#result")
+    assert page.input_value("#scan-input") == wrong
+    assert page.evaluate("() => [document.activeElement.selectionStart, document.activeElement.selectionEnd]") == [
+        9,
+        10,
+    ]
+    page.keyboard.type(code[9])  # the selected character is replaced
+    page.keyboard.press("Enter")
+    wait_result(page, "checked_in", "李四")
+    assert door.count() == 1 and errors == []
     context.close()
