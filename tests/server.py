@@ -13,6 +13,7 @@ a subprocess) and :func:`xinmiao` (the command).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import socket
@@ -75,7 +76,9 @@ def parallel(url: str, requests: list[dict[str, Any]], source: str = "127.0.0.1"
             start.set()
             return list(await asyncio.gather(*tasks))
 
-    return asyncio.run(send())
+    # in a thread of its own: after the browser tests a Playwright loop may be running in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, send()).result()
 
 
 # --------------------------------------------------------------------------- the service as a process

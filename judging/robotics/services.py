@@ -792,7 +792,7 @@ def _parsed(text: Any) -> sheets.Sheet:
 
 def _when(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=times.UTC)
     return dt.datetime.fromisoformat(str(value))
 
 

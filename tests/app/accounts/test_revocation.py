@@ -106,7 +106,7 @@ def test_deactivation_ends_everything_refuses_log_in_and_is_audited(world, app):
         )
         assert done.status_code == 200 and done.json() == {"id": judge, "username": "judge", "is_active": False}
         assert client.get("/api/v1/events", headers=bearer(token)).status_code == 401
-        assert logged_out(browser, "/")
+        assert logged_out(browser, "/events/")  # "/" itself sends visitors to the public results
         refused = login(client, "judge")
         assert refused.status_code == 403
         assert refused.json()["detail"] == "此账号已被组委会停用，不能登录；如有疑问请联系组委会。"
