@@ -35,7 +35,7 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Any
 
-from app.errors import Conflict
+from app.errors import Conflict, ValidationFailed
 from app.i18n import _
 from app.times import now
 
@@ -158,14 +158,23 @@ def check_move(
 ) -> EventStatus:
     """Validate the organizer's move of ``status`` to ``target``; returns the new status.
 
-    Raises :class:`Conflict` (409) for a move the lifecycle does not allow: an unknown pair,
+    Raises :class:`ValidationFailed` (422) for a status that does not exist and :class:`Conflict`
+    (409) for a move the lifecycle does not allow: an unknown pair,
     reopening or closing once judging has begun, opening without a deadline or with a
     deadline already past, returning to draft an event that has entries."""
     source = EventStatus(current.get("status") or EventStatus.OPEN)
     try:
         goal = EventStatus(target)
-    except ValueError:
-        raise Conflict(_("赛事状态只能是 draft（草稿）、open（开放报名）或 closed（报名截止）。")) from None
+    except ValueError:  # not a move at all: invalid input (422), CONTRACT
+        raise ValidationFailed(
+            _("赛事状态只能是 draft（草稿）、open（开放报名）或 closed（报名截止）。"),
+            errors=[
+                {
+                    "field": "status",
+                    "message": _("赛事状态只能是 draft（草稿）、open（开放报名）或 closed（报名截止）。"),
+                }
+            ],
+        ) from None
     if goal == source:
         return goal
     if (source, goal) not in STATUS_MOVES:

@@ -194,3 +194,12 @@ def test_settings_page_moves_need_the_tick_and_say_what_they_lock(world):
     judged = client.post(f"/events/{eid}/start-judging", data={"confirm": "on", "_csrf_token": csrf})
     assert "评审已开始：报名、修改、重新提交和形式审查已关闭。" in judged.text
     assert call(world, "GET", f"/api/v1/events/{eid}", "org").json()["stage"] == "judging"
+
+
+def test_a_status_that_does_not_exist_is_invalid_input_not_a_conflict(world):
+    """A fresh user's finding: {"status": "bogus"} answered 409; CONTRACT says invalid input is 422."""
+    bogus = call(world, "PATCH", f"/api/v1/events/{world.event_id}", "org", json={"status": "bogus"})
+    assert bogus.status_code == 422 and bogus.json()["errors"][0]["field"] == "status"
+    # a move that exists as a word but not from here is still a conflict: closed -> draft
+    _status(world, world.event_id, "closed")
+    assert _status(world, world.event_id, "draft", expect=409)["detail"] == "赛事不能从“报名截止”改为“草稿”。"
