@@ -729,6 +729,20 @@ async def withdraw_entry(actor: Principal, entry_id: int, reason: str = "") -> d
     return await get_entry(actor, entry_id)
 
 
+def _checked_decision(decision: str, reason: str | None) -> str:
+    """A review decision's input checked once for one entry or many: ``approve`` or ``return``,
+    a return with the reason the school sees. Returns the stripped reason; raises :class:`ValidationFailed`."""
+    if decision not in ("approve", "return"):
+        raise ValidationFailed(_("审查结论必须是 approve（通过）或 return（退回）。"))
+    reason = (reason or "").strip()
+    if decision == "return" and not reason:
+        raise ValidationFailed(
+            _("退回作品时必须填写原因，学校会看到这段说明。"),
+            errors=[{"field": "reason", "message": _("请填写退回原因。")}],
+        )
+    return reason
+
+
 async def review_entry(actor: Principal, entry_id: int, decision: str, reason: str | None = None) -> dict[str, Any]:
     """形式审查. ``decision`` is ``approve`` or ``return``; a return needs a ``reason``
     the school will see.
@@ -739,14 +753,7 @@ async def review_entry(actor: Principal, entry_id: int, decision: str, reason: s
     returns (from submitted, recommended or approved). Raises :class:`ValidationFailed`,
     :class:`Conflict` for a status that does not allow the decision, :class:`NotFound`.
     """
-    if decision not in ("approve", "return"):
-        raise ValidationFailed(_("审查结论必须是 approve（通过）或 return（退回）。"))
-    reason = (reason or "").strip()
-    if decision == "return" and not reason:
-        raise ValidationFailed(
-            _("退回作品时必须填写原因，学校会看到这段说明。"),
-            errors=[{"field": "reason", "message": _("请填写退回原因。")}],
-        )
+    reason = _checked_decision(decision, reason)
     row = await visible_entry_row(actor, entry_id)
     event = await get_event_row(row["event"])
     stage = await lifecycle.stage_of(event)
@@ -842,13 +849,7 @@ async def review_entries(
     skipped ones with the reason in words. An entry of another event, or one ``actor`` may
     not see, is skipped as not found. Raises :class:`ValidationFailed` for a bad decision, a
     return without reason or no entries, before anything is changed."""
-    if decision not in ("approve", "return"):
-        raise ValidationFailed(_("审查结论必须是 approve（通过）或 return（退回）。"))
-    if decision == "return" and not (reason or "").strip():
-        raise ValidationFailed(
-            _("退回作品时必须填写原因，学校会看到这段说明。"),
-            errors=[{"field": "reason", "message": _("请填写退回原因。")}],
-        )
+    reason = _checked_decision(decision, reason)
     ids = list(dict.fromkeys(int(i) for i in entry_ids))
     if not ids:
         raise ValidationFailed(
