@@ -15,15 +15,18 @@
  *     when it is, the versioned save answers 409 and the page shows both versions.
  *   - /static/app.css, outbox.js, judge.js, page.js: cache first, in a cache named after
  *     VERSION (a digest of the static files filled in by the server).
+ *   - the shared parts (network-first pages, cache-first assets) are in sw-common.js.
  *   - everything else (the score PUTs, documents, other pages) is not touched.
  */
 "use strict";
+importScripts("/static/sw-common.js");
 
 var VERSION = "__ASSETS_VERSION__";
 var ASSET_CACHE = "xinmiao-judge-assets-" + VERSION;
 var PAGE_CACHE = "xinmiao-judge-pages";
 var ASSETS = ["/static/app.css", "/static/outbox.js", "/static/judge.js", "/static/page.js"];
 var JUDGE_PAGE = /^\/judging\/(entries\/\d+)?$/;
+var W = XinmiaoWorker;
 
 var OFFLINE_PAGE =
   '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">' +
@@ -36,71 +39,11 @@ var OFFLINE_PAGE =
   'are kept on this tablet and sent when the network is back. <a href="/judging/">Back to my entries</a></p>' +
   "</section></main></body></html>";
 
-function isGoodPage(response) {
-  return response && response.status === 200 && response.type === "basic" && !response.redirected &&
-    (response.headers.get("content-type") || "").indexOf("text/html") === 0;
-}
-
-self.addEventListener("install", function (event) {
-  event.waitUntil(caches.open(ASSET_CACHE).then(function (cache) {
-    return cache.addAll(ASSETS.map(function (u) { return new Request(u, {cache: "reload"}); }));
-  }).then(function () { return self.skipWaiting(); }));
-});
-
-self.addEventListener("activate", function (event) {
-  event.waitUntil(caches.keys().then(function (names) {
-    return Promise.all(names.filter(function (n) {
-      return n.indexOf("xinmiao-judge-assets-") === 0 && n !== ASSET_CACHE;
-    }).map(function (n) { return caches.delete(n); }));
-  }).then(function () { return self.clients.claim(); }));
-});
-
-/* The cached copy, marked so the page knows it was not just made by the server. */
-function cachedPage(path) {
-  return caches.match(path, {cacheName: PAGE_CACHE}).then(function (cached) {
-    if (!cached) return null;
-    return cached.text().then(function (html) {
-      return new Response(html.replace('data-page-copy="server"', 'data-page-copy="cached"'),
-                          {status: 200, headers: {"content-type": cached.headers.get("content-type") || "text/html; charset=utf-8"}});
-    });
-  });
-}
-
 function offlinePage() {
   return new Response(OFFLINE_PAGE, {status: 503, headers: {"content-type": "text/html; charset=utf-8"}});
 }
 
-function judgePage(request, path) {
-  return fetch(request).then(function (response) {
-    if (isGoodPage(response)) {
-      var copy = response.clone();
-      caches.open(PAGE_CACHE).then(function (cache) { return cache.put(path, copy); });
-      return response;
-    }
-    if (response.status >= 500) {
-      return cachedPage(path).then(function (cached) { return cached || response; });
-    }
-    if (response.type === "opaqueredirect" || response.redirected || response.status === 401 || response.status === 403) {
-      caches.open(PAGE_CACHE).then(function (cache) { return cache.delete(path); });
-    }
-    return response;
-  }, function () {
-    return cachedPage(path).then(function (cached) { return cached || offlinePage(); });
-  });
-}
-
-function asset(request, path) {
-  return caches.match(path, {cacheName: ASSET_CACHE}).then(function (cached) {
-    if (cached) return cached;
-    return fetch(request).then(function (response) {
-      if (response.status === 200 && response.type === "basic") {
-        var copy = response.clone();
-        caches.open(ASSET_CACHE).then(function (cache) { return cache.put(path, copy); });
-      }
-      return response;
-    });
-  });
-}
+W.lifecycle(ASSET_CACHE, "xinmiao-judge-assets-", ASSETS);
 
 self.addEventListener("fetch", function (event) {
   var request = event.request;
@@ -108,8 +51,8 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate" && JUDGE_PAGE.test(url.pathname)) {
-    event.respondWith(judgePage(request, url.pathname));
+    event.respondWith(W.page(PAGE_CACHE, request, url.pathname, offlinePage));
   } else if (ASSETS.indexOf(url.pathname) >= 0 && !url.search) {
-    event.respondWith(asset(request, url.pathname));
+    event.respondWith(W.asset(ASSET_CACHE, request, url.pathname));
   }
 });
