@@ -70,6 +70,8 @@ class ResultEntry(msgspec.Struct, omit_defaults=True):
     judges: int | msgspec.UnsetType = msgspec.UNSET
     scored: int | msgspec.UnsetType = msgspec.UNSET
     unranked_reason: str | None | msgspec.UnsetType = msgspec.UNSET
+    explanation: str | None | msgspec.UnsetType = msgspec.UNSET
+    """Robotics challenges: why the team ranks where it does (tie-break or combined parts)."""
 
 
 class ResultsOut(msgspec.Struct, omit_defaults=True):

@@ -24,6 +24,7 @@ from app.principal import Principal
 from competitions.events.services import get_event_row
 from competitions.registration.tables import Entry, Member
 from judging.results.tables import AwardAdjustment, Recommendation, UnrankedEntry
+from judging.robotics.ranking import challenge_places
 from judging.rounds.services import current_round, round_entry_ids
 from judging.scoring.rubric import rubrics_by_category, rules_of
 from judging.scoring.rules import (
@@ -160,6 +161,14 @@ async def compute_results(
     aggregated = aggregate(method, {e: raw[e] for e in complete}, event["trim_min_scores"])
     decimals = event["score_decimals"]
     rounded = {e: round_half_up(v, decimals) for e, v in aggregated.items()}
+    # robotics challenges with a score sheet: counted (or combined) scores and ranks by their
+    # standings and tie-breaks instead of the judges' scores (judging/robotics/ranking.py)
+    places = await challenge_places(event_id, data["entries"], rounded, decimals) if event["kind"] == "robotics" else {}
+    for entry_id, place in places.items():
+        if place.score is None:
+            rounded.pop(entry_id, None)
+        else:
+            rounded[entry_id] = place.score
     quotas = {
         "first": Decimal(event["award_first"]),
         "second": Decimal(event["award_second"]),
@@ -190,7 +199,10 @@ async def compute_results(
     ranks: dict[int, int] = {}
     awards: dict[int, str | None] = {}
     for ids in groups.values():
-        group_ranks = competition_ranks([(i, rounded[i]) for i in ids])
+        if ids[0] in places:
+            group_ranks = {i: places[i].rank for i in ids if places[i].rank is not None}
+        else:
+            group_ranks = competition_ranks([(i, rounded[i]) for i in ids])
         cutoffs = award_cutoffs(len(ids), quotas)
         for i, rank in group_ranks.items():
             ranks[i] = rank
@@ -216,8 +228,9 @@ async def compute_results(
                 "computed_award": awards.get(e["id"]),
                 "adjustment_reason": adjustment["reason"] if adjustment else None,
                 "recommended": e["id"] in recommended,
-                "judges": assigned.get(e["id"], 0),
-                "scored": len(raw.get(e["id"], ())),
+                "judges": places[e["id"]].rounds if e["id"] in places else assigned.get(e["id"], 0),
+                "scored": places[e["id"]].runs if e["id"] in places else len(raw.get(e["id"], ())),
+                "explanation": places[e["id"]].explanation if e["id"] in places else None,
                 "unranked_reason": None if done else unranked.get(e["id"]),
                 "_sort": (
                     e["category_position"],

@@ -12,9 +12,12 @@ from app.web import user_of
 from app.web.auth import logged_in, organizer_only, requires
 from app.web.openapi import responses
 from app.web.schemas import answer
+from judging.robotics import ranking
 from judging.robotics import services as robotics
 from judging.robotics.schemas import (
     ApprovedOut,
+    CombinationIn,
+    CombinationOut,
     RefereeIn,
     RefereeOut,
     RunChangeIn,
@@ -42,6 +45,18 @@ class RoboticsEventApi(Controller):
     async def get_sheet(self, request: Request, event_id: int, code: str) -> dict[str, Any]:
         """The challenge's current score sheet with its ``version``."""
         return await robotics.get_sheet(event_id, code, user_of(request))
+
+    @put("/categories/{code:str}/combination", guards=[organizer_only], responses=responses(401, 403, 404, 422))
+    async def put_combination(self, request: Request, event_id: int, code: str, data: CombinationIn) -> CombinationOut:
+        """Rank the challenge on runs and judging together (FLL's Champion's Award model): weights in
+        percent adding to 100, e.g. ``{"runs": 40, "judged": 60}``; both null to clear. The run
+        part is scaled so the best counted score of the division is 100 (judging/robotics/ranking.py)."""
+        stored = await ranking.put_combination(user_of(request), event_id, code, msgspec.structs.asdict(data))
+        return answer(CombinationOut, stored)
+
+    @get("/categories/{code:str}/combination", guards=[logged_in], responses=responses(401, 403, 404))
+    async def get_combination(self, request: Request, event_id: int, code: str) -> CombinationOut:
+        return answer(CombinationOut, await ranking.read_combination(event_id, code, user_of(request)))
 
     @post("/referees", guards=[organizer_only], status_code=201, responses=responses(401, 403, 404, 422))
     async def add_referee(self, request: Request, event_id: int, data: RefereeIn) -> RefereeOut:

@@ -115,3 +115,17 @@ class StandingTeamOut(msgspec.Struct):
 
 class StandingsOut(msgspec.Struct):
     teams: list[StandingTeamOut]
+
+
+class CombinationIn(msgspec.Struct):
+    """A challenge ranked on runs and judging together: weights in percent adding to 100
+    (numbers or decimal strings); both null clears the combination."""
+
+    runs: str | int | None = None
+    judged: str | int | None = None
+
+
+class CombinationOut(msgspec.Struct):
+    category_code: str
+    runs: str | None
+    judged: str | None

@@ -75,3 +75,13 @@ class RunVersion(Table, tablename="robotics_run_version"):
     changed_by = ForeignKey(references=User, null=True, default=None)
     changed_at = Timestamptz()
     reason = Text(default="")
+
+
+class Combination(Table, tablename="robotics_combination"):
+    """A challenge ranked on runs and judging together (FLL's Champion's Award model): the weights
+    in percent as decimal text (``runs`` + ``judged`` = 100). One row per challenge at most."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    category = ForeignKey(references=Category, on_delete=OnDelete.cascade, index=True, unique=True)
+    runs = Varchar(length=16)
+    judged = Varchar(length=16)
