@@ -2,12 +2,13 @@
 
 Registered by the judging plugin with :func:`competitions.events.lifecycle.register_judging_stage`:
 the current round finalized -> ``final``, published -> ``published`` (公示), a score sheet saved
-in any round or a second round started -> ``judging``; otherwise ``None`` (judging has not begun).
+in any round, a robotics run recorded or a second round started -> ``judging``; otherwise ``None`` (judging has not begun).
 """
 
 from __future__ import annotations
 
 from competitions.events.lifecycle import Stage
+from judging.robotics.tables import Run
 from judging.rounds.states import RoundState
 from judging.rounds.tables import Round
 from judging.scoring.tables import Score
@@ -26,4 +27,6 @@ async def event_stage(event_id: int) -> Stage | None:
         return Stage.JUDGING
     if rounds and await Score.exists().where(Score.round.is_in([r["id"] for r in rounds])):
         return Stage.JUDGING
+    if await Run.exists().where(Run.event == event_id):
+        return Stage.JUDGING  # a robotics run recorded: the competition is under way
     return None

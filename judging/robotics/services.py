@@ -34,6 +34,8 @@ from competitions.events.tables import Category, Event
 from competitions.registration.tables import Entry
 from judging.robotics import sheets, standings
 from judging.robotics.tables import Referee, Run, RunVersion, ScoreSheetVersion
+from judging.rounds.services import current_round
+from judging.rounds.states import RoundState
 
 ROBOTICS = "robotics"
 MAX_ID = 2**63 - 1  # larger ids are unknown (and would overflow the database driver)
@@ -440,6 +442,17 @@ def _is_unique_violation(exc: BaseException) -> bool:
     return type(exc).__name__ in {"IntegrityError", "UniqueViolationError"}
 
 
+async def require_runs_open(actor: Principal, event_id: int) -> None:
+    """Runs follow the judges' rule (judging/rounds/states.py): referees record, approve and
+    correct runs until the event's results are published (公示); after that only an organizer
+    corrects (with a reason), and once finalized nobody does (409 saying why)."""
+    state = RoundState.of(await current_round(event_id))
+    if state is RoundState.FINALIZED:
+        raise Conflict(_("结果已定稿，比赛成绩已锁定，不能再记录或修改；如确需修改，请组委会先解锁并说明理由。"))
+    if state is RoundState.PUBLISHED and not actor.is_organizer:
+        raise Conflict(_("结果已公示，裁判不能再记录或修改比赛成绩；如需更正请联系组委会。"))
+
+
 async def submit_run(actor: Principal, data: RunInput) -> tuple[dict[str, Any], bool]:
     """Record a run (a referee of the entry's challenge). Returns ``({"id", "score", "status"},
     created)``: a repeated ``client_run_id`` of the same referee answers the stored run, not
@@ -468,6 +481,7 @@ async def submit_run(actor: Principal, data: RunInput) -> tuple[dict[str, Any], 
         raise ValidationFailed(message, errors=[{"field": "category_code", "message": message}])
     if await _referee_of(actor.id, category["id"]) is None:
         raise Forbidden(_("您不是赛项“{code}”的裁判，不能记录该赛项的成绩。", code=category["code"]))
+    await require_runs_open(actor, entry["event"])
     if entry["status"] != "approved":
         raise Conflict(_("该队伍还没有通过审核，不能记录成绩。"))
     latest = await _latest_sheet_row(category["id"])
@@ -584,6 +598,7 @@ async def approve_run(actor: Principal, run_id: int) -> dict[str, Any]:
     run, referee = await _run_for(actor, run_id)
     if referee is not None and not referee["head"]:
         raise Forbidden(_("只有主裁判或组委会可以审核成绩。"))
+    await require_runs_open(actor, run["event"])
 
     async def work() -> dict[str, Any]:
         current = await Run.select(Run.status).where(Run.id == run_id).first()
@@ -614,6 +629,7 @@ async def change_run(actor: Principal, run_id: int, data: dict[str, Any]) -> dic
     change audited. A change that changes nothing stores nothing."""
     run, referee = await _run_for(actor, run_id)
     reason = str(data.get("reason") or "").strip()
+    await require_runs_open(actor, run["event"])
     if run["status"] == "approved":
         if referee is not None and not referee["head"]:
             raise Forbidden(_("已审核的成绩只能由主裁判或组委会更正。"))

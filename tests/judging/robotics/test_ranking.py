@@ -156,3 +156,43 @@ def test_combination_refusals(rob):
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "judged"
     assert rob.client.put(url, json={"runs": 40, "judged": 60}, headers=rob.world.headers("referee")).status_code == 403
     assert rob.client.get(url, headers=rob.world.headers("referee")).json()["runs"] is None
+
+
+def test_runs_lock_with_the_results(rob):
+    """Referees record until 公示; then only an organizer corrects (with a reason); once final, nobody."""
+    assert rob.put_sheet().status_code == 200
+    feilong, haiyan = rob.teams["飞龙队"], rob.teams["海燕队"]
+    run = _approved(rob, feilong, 1, {"m1": 4, "m2": True, "p1": 1, "t": "87.4"})
+    url = f"/api/v1/events/{rob.event_id}"
+    assert rob.client.post(f"{url}/publish", json={}, headers=rob.org).status_code == 200
+    late = rob.submit(haiyan)
+    assert (
+        late.status_code == 409
+        and late.json()["detail"] == "结果已公示，裁判不能再记录或修改比赛成绩；如需更正请联系组委会。"
+    )
+    by_head = rob.client.patch(
+        f"/api/v1/runs/{run['id']}",
+        json={"items": {"m1": 5, "m2": True, "p1": 1, "t": "87.4"}, "reason": "复核录像"},
+        headers=rob.world.headers("head"),
+    )
+    assert by_head.status_code == 409
+    # the organizer corrects during 公示: 5x10 + 25 - 5 = 70
+    fixed = rob.client.patch(
+        f"/api/v1/runs/{run['id']}",
+        json={"items": {"m1": 5, "m2": True, "p1": 1, "t": "87.4"}, "reason": "复核录像"},
+        headers=rob.org,
+    )
+    assert fixed.status_code == 200 and fixed.json()["score"] == "70"
+    final = rob.client.post(
+        f"{url}/finalize",
+        json={"override_notice_reason": "演示", "incomplete_as_unranked": True, "reason": "未参赛"},
+        headers=rob.org,
+    )
+    assert final.status_code == 200, final.text
+    again = rob.client.patch(
+        f"/api/v1/runs/{run['id']}",
+        json={"items": {"m1": 6, "m2": True, "p1": 1, "t": "87.4"}, "reason": "再改"},
+        headers=rob.org,
+    )
+    assert again.status_code == 409 and "已定稿" in again.json()["detail"]
+    assert _results(rob)[feilong]["score"] == "70.00"
