@@ -57,7 +57,13 @@ class JudgingPlugin(ProgrammePlugin):
         return {"judge": "/judging/", "public": "/results/"}
 
     def demo_builders(self) -> Sequence[tuple[int, str, Any]]:
-        return [(20, "judging", lambda: demo.build_judging_demo(DEMO_PASSWORD))]
+        return [
+            (20, "judging", lambda: demo.build_judging_demo(DEMO_PASSWORD)),
+            (40, "robotics", lambda: demo.build_robotics_demo(DEMO_PASSWORD)),
+        ]
+
+    def demo_logins(self) -> Sequence[tuple[str, str, str]]:
+        return demo.ROBOTICS_LOGINS
 
     def jobs(self) -> dict[str, Any]:
         return {certificates.BATCH_JOB: certificates.run_batch}  # certificate PDFs, made in a worker process
