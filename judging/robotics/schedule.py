@@ -1,0 +1,392 @@
+"""Qualification match schedules (排位赛赛程) for any alliance size (issue 14 item 1; CONTRACT.md
+"Robotics: matches"). Pure functions, no database.
+
+Input: the teams, matches per team ``M``, teams per alliance ``A`` (1–3), two alliances per match,
+fields in parallel, the minimum gap between a team's matches (``min_gap`` other matches, by
+number) and a seed. Output: matches in play order, each with red and blue alliances and the
+surrogate appearances (played, not counted).
+
+Invariants (hard; tests check them over many random inputs):
+
+- every team has exactly ``M`` counted appearances; when ``teams * M`` does not fill the last
+  match, ``2A * matches - teams * M`` appearances are surrogates (a team plays at most one) so that
+  every match is full (FRC's surrogate rule);
+- a team is never twice in one match, nor in two matches played at the same time (the same wave
+  of ``fields`` matches);
+- between two matches of a team lie at least ``min_gap`` other matches;
+- appearances are laid out round by round: in round ``r`` (the slots ``r*T .. r*T+T-1`` of the
+  play order) every team appears once, not counting surrogate appearances, which join the last
+  round.
+
+Quality (soft), scored with the published penalties of Idle Loop's MatchRater (the FTC scheduler):
+for each pair of teams, a repeated partner costs 5, doubling with each further repeat (partners
+twice: 5, three times: 5 + 10, ...); a repeated opponent costs 1 per repeat; a repeated meeting
+(partners or opponents) costs 1 per repeat. Red/blue balance (a team's red and blue appearances
+differ by at most one) is a further soft goal, not part of the MatchRater figure.
+
+Search: a seeded random start (one shuffled permutation of the teams per round), then simulated
+annealing over swaps of two appearances within a round, with hard violations weighed 1,000 and
+every move's cost change computed incrementally. Deterministic: the same inputs and seed give
+the same schedule on any machine (the number of steps is fixed, not timed).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from typing import Hashable, Sequence
+
+HARD = 1000
+MAX_ALLIANCE = 3
+
+
+class ScheduleError(ValueError):
+    """Inputs no schedule can satisfy: ``field`` names the input, ``message`` says why (English
+    key text; callers translate with the ``params``)."""
+
+    def __init__(self, field: str, message: str, **params: object) -> None:
+        super().__init__(message.format(**params))
+        self.field = field
+        self.message = message
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Match:
+    """One match: ``number`` (1-based play order), ``field`` (1-based), ``wave`` (0-based: matches of
+    one wave are played at the same time), ``red``/``blue`` (teams), ``surrogates`` (teams whose
+    appearance here is not counted)."""
+
+    number: int
+    field: int
+    wave: int
+    red: tuple[Hashable, ...]
+    blue: tuple[Hashable, ...]
+    surrogates: tuple[Hashable, ...]
+
+
+@dataclass(frozen=True)
+class Quality:
+    """``penalty`` (MatchRater), ``min_gap`` (the smallest number of other matches between two
+    matches of a team; ``None`` when nobody plays twice), ``repeated_partners`` and
+    ``repeated_opponents`` (pairs meeting again beyond their first time, summed over pairs),
+    ``colour_imbalance`` (teams whose red and blue counts differ by more than one) and
+    ``hard_violations`` (0 for a valid schedule)."""
+
+    penalty: int
+    min_gap: int | None
+    repeated_partners: int
+    repeated_opponents: int
+    colour_imbalance: int
+    hard_violations: int
+
+
+@dataclass(frozen=True)
+class Schedule:
+    seed: int
+    matches: tuple[Match, ...]
+    quality: Quality
+
+
+def partner_penalty(times: int) -> int:
+    """MatchRater: partners once is free; the 2nd time costs 5, each further time doubles
+    (3 times: 5 + 10 = 15, 4 times: 5 + 10 + 20 = 35)."""
+    return 5 * (2 ** (times - 1) - 1) if times > 1 else 0
+
+
+def pair_penalty(partners: int, opponents: int) -> int:
+    """MatchRater's cost of one pair of teams that were ``partners`` times partners and
+    ``opponents`` times opponents."""
+    return partner_penalty(partners) + max(opponents - 1, 0) + max(partners + opponents - 1, 0)
+
+
+def check_inputs(teams: int, matches_per_team: int, teams_per_alliance: int, fields: int, min_gap: int) -> None:
+    """Raise :class:`ScheduleError` for inputs no schedule can satisfy."""
+    if not 1 <= teams_per_alliance <= MAX_ALLIANCE:
+        raise ScheduleError("teams_per_alliance", "teams per alliance must be 1 to {max}", max=MAX_ALLIANCE)
+    if matches_per_team < 1:
+        raise ScheduleError("matches_per_team", "each team needs at least one match")
+    if fields < 1:
+        raise ScheduleError("fields", "at least one field is needed")
+    if min_gap < 0:
+        raise ScheduleError("min_gap", "the gap cannot be negative")
+    per_match = 2 * teams_per_alliance
+    if teams < per_match:
+        raise ScheduleError(
+            "teams", "a match needs {n} teams but only {teams} are registered", n=per_match, teams=teams
+        )
+    # every team plays once per round of T/(2A) matches: at most about that many matches apart
+    per_round = teams // per_match
+    if matches_per_team > 1 and min_gap > per_round - 1:
+        raise ScheduleError(
+            "min_gap",
+            "with {teams} teams and {n} per match a round has {per_round} matches, so the gap can be at most {most}",
+            teams=teams,
+            n=per_match,
+            per_round=per_round,
+            most=max(per_round - 1, 0),
+        )
+    if fields > per_round:
+        raise ScheduleError(
+            "fields",
+            "with {teams} teams and {n} per match at most {most} matches can be played at once",
+            teams=teams,
+            n=per_match,
+            most=per_round,
+        )
+
+
+class _State:
+    """The annealer's state: ``slots[s] = (team index, surrogate)``; match of slot ``s`` is
+    ``s // per_match``, alliance ``(s % per_match) // A`` (0 red, 1 blue)."""
+
+    def __init__(self, teams: int, per_alliance: int, fields: int, min_gap: int, slots: list[tuple[int, bool]]):
+        self.n = teams
+        self.a = per_alliance
+        self.per_match = 2 * per_alliance
+        self.fields = fields
+        self.min_gap = min_gap
+        self.slots = slots
+        self.matches = len(slots) // self.per_match
+        size = teams * teams
+        self.partners = [0] * size
+        self.opponents = [0] * size
+        self.team_matches: list[list[int]] = [[] for _ in range(teams)]
+        self.red = [0] * teams
+        for m in range(self.matches):
+            self._add_match(m, +1)
+        for s, (t, _sur) in enumerate(slots):
+            self.team_matches[t].append(s // self.per_match)
+            if (s % self.per_match) < per_alliance:
+                self.red[t] += 1
+        for lst in self.team_matches:
+            lst.sort()
+        self.appearances = [len(lst) for lst in self.team_matches]
+
+    # --- pairs ---
+    def _teams_of(self, m: int) -> list[int]:
+        base = m * self.per_match
+        return [self.slots[base + i][0] for i in range(self.per_match)]
+
+    def _match_pairs(self, m: int) -> list[tuple[int, bool]]:
+        """``[(pair index, partners?)]`` of match ``m`` (a team twice in a match pairs with nobody twice)."""
+        ts = self._teams_of(m)
+        a = self.a
+        out = []
+        n = self.n
+        for i in range(self.per_match):
+            for j in range(i + 1, self.per_match):
+                x, y = ts[i], ts[j]
+                if x == y:
+                    continue
+                lo, hi = (x, y) if x < y else (y, x)
+                out.append((lo * n + hi, (i < a) == (j < a)))
+        return out
+
+    def _add_match(self, m: int, sign: int) -> None:
+        for p, partner in self._match_pairs(m):
+            if partner:
+                self.partners[p] += sign
+            else:
+                self.opponents[p] += sign
+
+    def pair_cost(self, p: int) -> int:
+        return pair_penalty(self.partners[p], self.opponents[p])
+
+    def matchrater(self) -> int:
+        return sum(
+            pair_penalty(self.partners[p], self.opponents[p])
+            for p in range(len(self.partners))
+            if self.partners[p] or self.opponents[p]
+        )
+
+    # --- hard constraints and balance, per team ---
+    def team_hard(self, t: int) -> int:
+        """Violations of team ``t``: twice in a match, twice in a wave, a gap below ``min_gap``."""
+        lst = self.team_matches[t]
+        bad = 0
+        for i in range(1, len(lst)):
+            prev, cur = lst[i - 1], lst[i]
+            if cur == prev:
+                bad += 1
+            elif cur - prev - 1 < self.min_gap or cur // self.fields == prev // self.fields:
+                bad += 1
+        return bad
+
+    def team_balance(self, t: int) -> int:
+        return max(abs(2 * self.red[t] - self.appearances[t]) - 1, 0)
+
+    def hard(self) -> int:
+        return sum(self.team_hard(t) for t in range(self.n))
+
+    def balance(self) -> int:
+        return sum(self.team_balance(t) for t in range(self.n))
+
+    # --- a move: swap the appearances in slots s1 and s2 ---
+    def swap_delta(self, s1: int, s2: int, w_hard: int, w_soft: int) -> int:
+        """Swap the appearances in slots ``s1`` and ``s2`` and return the cost change. Swapping the
+        same two slots again undoes it exactly (pair counts included)."""
+        pm = self.per_match
+        m1, m2 = s1 // pm, s2 // pm
+        x, y = self.slots[s1][0], self.slots[s2][0]
+        touched = (x,) if x == y else (x, y)
+        before = sum(HARD * w_hard * self.team_hard(t) + self.team_balance(t) for t in touched)
+        ms = (m1,) if m1 == m2 else (m1, m2)
+        slots = self.slots
+        if w_soft:
+            old = [p for m in ms for p in self._match_pairs(m)]
+            slots[s1], slots[s2] = slots[s2], slots[s1]
+            new = [p for m in ms for p in self._match_pairs(m)]
+            pairs = {p for p, _partner in old}
+            pairs.update(p for p, _partner in new)
+            before += w_soft * sum(pair_penalty(self.partners[p], self.opponents[p]) for p in pairs)
+            partners, opponents = self.partners, self.opponents
+            for p, partner in old:
+                if partner:
+                    partners[p] -= 1
+                else:
+                    opponents[p] -= 1
+            for p, partner in new:
+                if partner:
+                    partners[p] += 1
+                else:
+                    opponents[p] += 1
+        else:
+            slots[s1], slots[s2] = slots[s2], slots[s1]
+        if m1 != m2 and x != y:
+            lx, ly = self.team_matches[x], self.team_matches[y]
+            lx.remove(m1)
+            lx.append(m2)
+            lx.sort()
+            ly.remove(m2)
+            ly.append(m1)
+            ly.sort()
+        red1, red2 = (s1 % pm) < self.a, (s2 % pm) < self.a
+        if red1 != red2 and x != y:
+            shift = -1 if red1 else 1
+            self.red[x] += shift
+            self.red[y] -= shift
+        after = sum(HARD * w_hard * self.team_hard(t) + self.team_balance(t) for t in touched)
+        if w_soft:
+            after += w_soft * sum(pair_penalty(self.partners[p], self.opponents[p]) for p in pairs)
+        return after - before
+
+
+def _rounds(slots: int, teams: int, rounds: int) -> list[tuple[int, int]]:
+    """Slot ranges ``[start, end)`` of the rounds; the surrogate slots join the last round."""
+    out = [(r * teams, (r + 1) * teams) for r in range(rounds)]
+    out[-1] = (out[-1][0], slots)
+    return out
+
+
+def generate(
+    teams: Sequence[Hashable],
+    matches_per_team: int,
+    teams_per_alliance: int,
+    fields: int,
+    min_gap: int,
+    seed: int,
+    *,
+    steps: int | None = None,
+    optimize: bool = True,
+) -> Schedule:
+    """A qualification schedule (see the module's docstring). ``steps``: annealing moves (default
+    grows with the number of appearances); ``optimize=False`` stops at the first valid schedule
+    (a "random valid schedule" to compare the penalty against). Raises :class:`ScheduleError`."""
+    team_list = list(teams)
+    if len(set(team_list)) != len(team_list):
+        raise ScheduleError("teams", "a team is listed twice")
+    n = len(team_list)
+    check_inputs(n, matches_per_team, teams_per_alliance, fields, min_gap)
+    per_match = 2 * teams_per_alliance
+    total = n * matches_per_team
+    count = -(-total // per_match)
+    extra = count * per_match - total
+    rng = random.Random(seed)
+    slots: list[tuple[int, bool]] = []
+    for _r in range(matches_per_team):
+        order = list(range(n))
+        rng.shuffle(order)
+        slots += [(t, False) for t in order]
+    surrogate_teams = list(range(n))
+    rng.shuffle(surrogate_teams)
+    slots += [(t, True) for t in surrogate_teams[:extra]]
+    state = _State(n, teams_per_alliance, fields, min_gap, slots)
+    blocks = _rounds(len(slots), n, matches_per_team)
+    steps = steps if steps is not None else max(10_000, 80 * len(slots))
+    w_soft = 1 if optimize else 0
+    cost = HARD * state.hard() + state.balance() + (state.matchrater() if optimize else 0)
+    t_start, t_end = 3.0, 0.05
+    for step in range(steps):
+        if cost == 0 or (not optimize and cost < HARD):
+            break  # nothing left to improve (or, for a random valid schedule, valid)
+        start, end = blocks[rng.randrange(len(blocks))]
+        s1 = rng.randrange(start, end)
+        s2 = rng.randrange(start, end)
+        if s1 // per_match == s2 // per_match and (s1 % per_match < teams_per_alliance) == (
+            s2 % per_match < teams_per_alliance
+        ):
+            continue  # same alliance of the same match: nothing changes
+        delta = state.swap_delta(s1, s2, 1, w_soft)
+        temperature = t_start * (t_end / t_start) ** (step / steps)
+        if delta <= 0 or rng.random() < math.exp(-delta / temperature):
+            cost += delta
+            continue
+        state.swap_delta(s1, s2, 1, w_soft)  # refused: swap back
+    final = _State(n, teams_per_alliance, fields, min_gap, state.slots)  # counts rebuilt from the slots
+    if final.hard():
+        raise ScheduleError(
+            "min_gap",
+            "no schedule found that keeps {gap} matches between a team's matches on {fields} fields; "
+            "lower the gap or use fewer fields",
+            gap=min_gap,
+            fields=fields,
+        )
+    return Schedule(seed=seed, matches=_matches(final, team_list), quality=quality_of(final))
+
+
+def _matches(state: _State, names: list[Hashable]) -> tuple[Match, ...]:
+    out = []
+    a, pm = state.a, state.per_match
+    for m in range(state.matches):
+        part = state.slots[m * pm : (m + 1) * pm]
+        out.append(
+            Match(
+                number=m + 1,
+                field=m % state.fields + 1,
+                wave=m // state.fields,
+                red=tuple(names[t] for t, _s in part[:a]),
+                blue=tuple(names[t] for t, _s in part[a:]),
+                surrogates=tuple(names[t] for t, s in part if s),
+            )
+        )
+    return tuple(out)
+
+
+def quality_of(state: _State) -> Quality:
+    gaps = [lst[i] - lst[i - 1] - 1 for lst in state.team_matches for i in range(1, len(lst)) if lst[i] != lst[i - 1]]
+    return Quality(
+        penalty=state.matchrater(),
+        min_gap=min(gaps) if gaps else None,
+        repeated_partners=sum(max(p - 1, 0) for p in state.partners),
+        repeated_opponents=sum(max(o - 1, 0) for o in state.opponents),
+        colour_imbalance=sum(1 for t in range(state.n) if state.team_balance(t) > 0),
+        hard_violations=state.hard(),
+    )
+
+
+def rate(matches: Sequence[Match], min_gap: int = 0, fields: int = 1) -> Quality:
+    """The quality of any schedule (for instance one stored, or edited on the day)."""
+    names: dict[Hashable, int] = {}
+    a = len(matches[0].red) if matches else 1
+    slots: list[tuple[int, bool]] = []
+    for match in matches:
+        sur = list(match.surrogates)
+        for team in (*match.red, *match.blue):
+            index = names.setdefault(team, len(names))
+            flagged = team in sur
+            if flagged:
+                sur.remove(team)
+            slots.append((index, flagged))
+    return quality_of(_State(len(names), a, fields, min_gap, slots))

@@ -1,0 +1,136 @@
+"""Qualification schedules (judging/robotics/schedule.py): the invariants over many random inputs,
+MatchRater's penalties by hand, determinism from the seed, and inputs no schedule can satisfy."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from judging.robotics.schedule import Match, ScheduleError, generate, pair_penalty, partner_penalty, rate
+
+
+def test_matchrater_penalties_by_hand():
+    # partners: once free, twice 5, three times 5 + 10, four times 5 + 10 + 20
+    assert [partner_penalty(n) for n in range(5)] == [0, 0, 5, 15, 35]
+    # a pair twice partners and once opponents: partner 5 + opponent 0 + meetings (3 - 1) = 7
+    assert pair_penalty(2, 1) == 7
+    # opponents three times: opponent repeats 2 + meeting repeats 2 = 4
+    assert pair_penalty(0, 3) == 4
+    assert pair_penalty(1, 1) == 1  # met twice: one repeated meeting
+
+
+def test_rate_of_a_hand_made_schedule():
+    # 4 teams, 1v1 (alliances of one), three matches:
+    #   1: a v b   2: c v d   3: a v b  -> a and b opponents twice: opponent 1 + meeting 1 = 2
+    matches = [
+        Match(1, 1, 0, ("a",), ("b",), ()),
+        Match(2, 1, 1, ("c",), ("d",), ()),
+        Match(3, 1, 2, ("a",), ("b",), ()),
+    ]
+    quality = rate(matches)
+    assert (quality.penalty, quality.repeated_opponents, quality.repeated_partners) == (2, 1, 0)
+    # a plays matches 1 and 3: one other match between them
+    assert quality.min_gap == 1
+    assert quality.hard_violations == 0
+    # with a gap of 2 required, a and b each break it once
+    assert rate(matches, min_gap=2).hard_violations == 2
+
+
+def _check_invariants(schedule, teams, m, a, fields, gap):
+    counted: Counter = Counter()
+    played: dict = {t: [] for t in teams}
+    surrogate_of: Counter = Counter()
+    for match in schedule.matches:
+        sides = (*match.red, *match.blue)
+        assert len(match.red) == len(match.blue) == a
+        assert len(set(sides)) == len(sides), f"a team twice in match {match.number}"
+        assert match.field == (match.number - 1) % fields + 1
+        for team in sides:
+            played[team].append(match.number)
+        for team in match.surrogates:
+            surrogate_of[team] += 1
+        for team in set(sides) - set(match.surrogates):
+            counted[team] += 1
+    assert all(counted[t] == m for t in teams), "every team exactly M counted matches"
+    assert all(n == 1 for n in surrogate_of.values()), "a team plays at most one surrogate"
+    assert sum(surrogate_of.values()) == len(schedule.matches) * 2 * a - len(teams) * m
+    for numbers in played.values():
+        for before, after in zip(numbers, numbers[1:]):
+            assert after - before - 1 >= gap, "the gap holds"
+            assert (before - 1) // fields != (after - 1) // fields, "never two matches at once"
+    # round by round: every team once in each block of T appearances (surrogates aside)
+    order = [(t, t in match.surrogates) for match in schedule.matches for t in (*match.red, *match.blue)]
+    for r in range(m - 1):
+        block = [t for t, _s in order[r * len(teams) : (r + 1) * len(teams)]]
+        assert sorted(block, key=str) == sorted(teams, key=str), f"round {r + 1}"
+    assert schedule.quality.hard_violations == 0
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(min_value=4, max_value=30),
+    m=st.integers(min_value=1, max_value=6),
+    a=st.integers(min_value=1, max_value=3),
+    fields=st.integers(min_value=1, max_value=3),
+    gap=st.integers(min_value=0, max_value=2),
+    seed=st.integers(min_value=0, max_value=10_000),
+)
+def test_invariants_over_random_inputs(n, m, a, fields, gap, seed):
+    teams = [f"T{i}" for i in range(n)]
+    try:
+        schedule = generate(teams, m, a, fields, gap, seed, steps=3_000)
+    except ScheduleError as refused:
+        per_round = n // (2 * a)
+        # refused only when the inputs are impossible or too tight for the search
+        assert refused.field in ("teams", "min_gap", "fields")
+        assert n < 2 * a or fields > per_round or gap > per_round - 1 or refused.field == "min_gap"
+        return
+    _check_invariants(schedule, teams, m, a, fields, gap)
+
+
+def test_the_benchmark_case_is_valid_and_good():
+    # 64 teams x 6 matches, 2v2, 4 fields, gap 3 (bench/schedule.py measures its time)
+    teams = list(range(1, 65))
+    schedule = generate(teams, 6, 2, 4, 3, seed=2026)
+    _check_invariants(schedule, teams, 6, 2, 4, 3)
+    assert len(schedule.matches) == 96  # 64 * 6 / 4
+    random_valid = generate(teams, 6, 2, 4, 3, seed=2026, optimize=False)
+    assert schedule.quality.penalty < random_valid.quality.penalty
+    assert schedule.quality.repeated_partners == 0
+
+
+def test_surrogates_fill_the_last_match():
+    # 13 teams x 4 matches, 2v2: 52 appearances -> 13 matches exactly, no surrogates;
+    # 10 teams x 3, 2v2: 30 appearances -> 8 matches (32 slots): 2 surrogate appearances
+    teams = [f"T{i}" for i in range(10)]
+    schedule = generate(teams, 3, 2, 1, 1, seed=5)
+    assert len(schedule.matches) == 8
+    assert sum(len(m.surrogates) for m in schedule.matches) == 2
+    _check_invariants(schedule, teams, 3, 2, 1, 1)
+
+
+def test_same_seed_same_schedule():
+    teams = [f"T{i}" for i in range(16)]
+    first = generate(teams, 4, 2, 2, 1, seed=99)
+    assert generate(teams, 4, 2, 2, 1, seed=99) == first
+    assert generate(teams, 4, 2, 2, 1, seed=100).matches != first.matches
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        ((3, 2, 2, 1, 0), "teams"),  # 3 teams cannot fill a 2v2 match
+        ((8, 4, 2, 1, 2), "min_gap"),  # 8 teams 2v2: 2 matches a round, the gap can be at most 1
+        ((8, 4, 2, 3, 0), "fields"),  # 8 teams 2v2: at most 2 matches at once
+        ((8, 4, 4, 1, 0), "teams_per_alliance"),
+        ((8, 0, 2, 1, 0), "matches_per_team"),
+    ],
+)
+def test_impossible_inputs_are_refused(args, field):
+    n, m, a, fields, gap = args
+    with pytest.raises(ScheduleError) as refused:
+        generate(list(range(n)), m, a, fields, gap, seed=1)
+    assert refused.value.field == field
