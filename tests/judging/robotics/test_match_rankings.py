@@ -1,0 +1,87 @@
+"""Qualification rankings (judging/robotics/match_rankings.py), computed by hand: ranking points with
+a red card and a tie, tie-breaks with their reason, VEX IQ teamwork averages with a drop, surrogates."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from judging.robotics.match_rankings import MatchResult, Settings, rank_teams
+
+
+def _by_team(lines):
+    return {line.team: line for line in lines}
+
+
+def test_ranking_points_with_a_red_card_and_a_tie():
+    matches = [
+        MatchResult(("A",), ("B",), D(50), D(30)),  # A wins: A +2
+        MatchResult(("C",), ("D",), D(40), D(40)),  # tie: C +1, D +1
+        MatchResult(("A",), ("C",), D(20), D(60)),  # C wins: C +2
+        MatchResult(("B",), ("D",), D(70), D(10), red_card="red"),  # B wins but red card: 0
+    ]
+    lines = rank_teams(["A", "B", "C", "D"], matches)
+    got = [(line.team, line.rank, line.ranking_points, line.played) for line in lines]
+    # C 1 + 2 = 3, A 2 + 0 = 2, D 1 + 0 = 1, B 0 + 0 (red card) = 0
+    assert got == [("C", 1, D(3), 2), ("A", 2, D(2), 2), ("D", 3, D(1), 2), ("B", 4, D(0), 2)]
+    team = _by_team(lines)
+    # average alliance scores: C (40 + 60) / 2 = 50, B (30 + 70) / 2 = 50 (the red card keeps the score)
+    assert (team["C"].average_score, team["B"].average_score) == (D("50.00"), D("50.00"))
+    assert (team["B"].wins, team["B"].losses, team["C"].ties) == (1, 1, 1)
+    assert team["C"].explanation == "积分 3 > 2"
+
+
+def test_tie_on_points_separated_then_shared():
+    matches = [
+        MatchResult(("A",), ("X",), D(50), D(10)),  # A +2, average 50 -> (50 + 40) / 2 = 45
+        MatchResult(("A",), ("Y",), D(40), D(60)),  # Y +2
+        MatchResult(("B",), ("X",), D(40), D(20)),  # B +2, average (40 + 40) / 2 = 40
+        MatchResult(("B",), ("Y",), D(40), D(45)),  # Y +2
+    ]
+    lines = rank_teams(["A", "B", "X", "Y"], matches)
+    team = _by_team(lines)
+    assert (team["Y"].rank, team["A"].rank, team["B"].rank, team["X"].rank) == (1, 2, 3, 4)
+    assert team["A"].explanation == "积分 2 = 2; 平均分 45.00 > 40.00"
+    # equal on every key: the rank is shared (1, 1, 3)
+    twins = [
+        MatchResult(("P",), ("Z",), D(30), D(0)),
+        MatchResult(("Q",), ("Z",), D(30), D(0)),
+    ]
+    lines = rank_teams(["P", "Q", "Z"], twins, Settings(tiebreaks=("average_score", "highest_score")))
+    assert [(line.team, line.rank) for line in lines] == [("P", 1), ("Q", 1), ("Z", 3)]
+    assert lines[0].explanation == "与下一名所有排名依据都相同，名次并列。"
+    # a recorded draw separates them last
+    lines = rank_teams(
+        ["P", "Q", "Z"], twins, Settings(tiebreaks=("average_score", "draw")), draws={"P": D(3), "Q": D(7)}
+    )
+    assert [(line.team, line.rank) for line in lines] == [("Q", 1), ("P", 2), ("Z", 3)]
+
+
+def test_teamwork_average_after_dropping_the_lowest():
+    # VEX IQ teamwork: both teams share the alliance score; mean after dropping 1 lowest
+    matches = [
+        MatchResult(("A", "B"), ("C", "D"), D(30), D(44)),
+        MatchResult(("A", "C"), ("B", "D"), D(50), D(20)),
+        MatchResult(("A", "D"), ("B", "C"), D(40), D(41)),
+    ]
+    settings = Settings(rule="average_score", drop_lowest=1, tiebreaks=("highest_score",))
+    team = _by_team(rank_teams(["A", "B", "C", "D"], matches, settings))
+    # A: 30, 50, 40 -> drop 30 -> 45.00; B: 30, 20, 41 -> 35.50; C: 44, 50, 41 -> 47.00; D: 44, 20, 40 -> 42.00
+    assert {t: line.average_score for t, line in team.items()} == {
+        "A": D("45.00"),
+        "B": D("35.50"),
+        "C": D("47.00"),
+        "D": D("42.00"),
+    }
+    assert [team[t].rank for t in "CADB"] == [1, 2, 3, 4]
+
+
+def test_surrogate_appearances_do_not_count():
+    matches = [
+        MatchResult(("A",), ("B",), D(50), D(30)),
+        MatchResult(("A",), ("C",), D(10), D(60), surrogates=("A",)),  # A's surrogate: not counted
+    ]
+    team = _by_team(rank_teams(["A", "B", "C"], matches))
+    assert (team["A"].played, team["A"].ranking_points, team["A"].average_score) == (1, D(2), D("50.00"))
+    assert (team["C"].played, team["C"].ranking_points) == (1, D(2))
+    # C's opponent strength: A's 2 ranking points
+    assert team["C"].keys["opponents_strength"] == D("2.00")
