@@ -32,6 +32,7 @@ the same schedule on any machine (the number of steps is fixed, not timed).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import random
 from dataclasses import dataclass
@@ -141,7 +142,17 @@ class _State:
     """The annealer's state: ``slots[s] = (team index, surrogate)``; match of slot ``s`` is
     ``s // per_match``, alliance ``(s % per_match) // A`` (0 red, 1 blue)."""
 
-    def __init__(self, teams: int, per_alliance: int, fields: int, min_gap: int, slots: list[tuple[int, bool]]):
+    def __init__(
+        self,
+        teams: int,
+        per_alliance: int,
+        fields: int,
+        min_gap: int,
+        slots: list[tuple[int, bool]],
+        prior: Sequence[tuple[int, list[int], list[int]]] = (),
+    ):
+        """``prior``: matches already played, as ``(number relative to the first new match (<0),
+        red team indexes, blue team indexes)``: they count for pairs, gaps and colours, never move."""
         self.n = teams
         self.a = per_alliance
         self.per_match = 2 * per_alliance
@@ -149,11 +160,27 @@ class _State:
         self.min_gap = min_gap
         self.slots = slots
         self.matches = len(slots) // self.per_match
+        self.offset = -min((number for number, _r, _b in prior), default=0)  # played matches before ours
         size = teams * teams
         self.partners = [0] * size
         self.opponents = [0] * size
         self.team_matches: list[list[int]] = [[] for _ in range(teams)]
         self.red = [0] * teams
+        for number, red, blue in prior:
+            sides = [*red, *blue]
+            for i, x in enumerate(sides):
+                self.team_matches[x].append(number)
+                if i < len(red):
+                    self.red[x] += 1
+                for j in range(i + 1, len(sides)):
+                    y = sides[j]
+                    if x == y:
+                        continue
+                    lo, hi = (x, y) if x < y else (y, x)
+                    if (i < len(red)) == (j < len(red)):
+                        self.partners[lo * teams + hi] += 1
+                    else:
+                        self.opponents[lo * teams + hi] += 1
         for m in range(self.matches):
             self._add_match(m, +1)
         for s, (t, _sur) in enumerate(slots):
@@ -210,7 +237,10 @@ class _State:
             prev, cur = lst[i - 1], lst[i]
             if cur == prev:
                 bad += 1
-            elif cur - prev - 1 < self.min_gap or cur // self.fields == prev // self.fields:
+            elif (
+                cur - prev - 1 < self.min_gap
+                or (cur + self.offset) // self.fields == (prev + self.offset) // self.fields
+            ):
                 bad += 1
         return bad
 
@@ -297,23 +327,86 @@ def generate(
     team_list = list(teams)
     if len(set(team_list)) != len(team_list):
         raise ScheduleError("teams", "a team is listed twice")
-    n = len(team_list)
-    check_inputs(n, matches_per_team, teams_per_alliance, fields, min_gap)
+    check_inputs(len(team_list), matches_per_team, teams_per_alliance, fields, min_gap)
+    needs = [matches_per_team] * len(team_list)
+    return _search(team_list, needs, teams_per_alliance, fields, min_gap, seed, steps, optimize, ())
+
+
+def regenerate(
+    played: Sequence[Match],
+    teams: Sequence[Hashable],
+    matches_per_team: int,
+    teams_per_alliance: int,
+    fields: int,
+    min_gap: int,
+    seed: int,
+    *,
+    steps: int | None = None,
+) -> Schedule:
+    """The rest of a schedule after ``played`` (matches 1..P, kept as they are) for ``teams`` as
+    they are now: a no-show left out gets no further match, a late team gets all ``matches_per_team``,
+    everyone else what they still need. The new matches are numbered from P + 1 and keep the gap
+    and the waves across the boundary; pairs already met count in the penalties. ``quality`` is
+    that of the whole schedule, played matches included."""
+    team_list = list(teams)
+    if len(set(team_list)) != len(team_list):
+        raise ScheduleError("teams", "a team is listed twice")
     per_match = 2 * teams_per_alliance
-    total = n * matches_per_team
+    if len(team_list) < per_match:
+        raise ScheduleError(
+            "teams", "a match needs {n} teams but only {teams} are registered", n=per_match, teams=len(team_list)
+        )
+    index = {t: i for i, t in enumerate(team_list)}
+    extra_names = [t for m in played for t in (*m.red, *m.blue) if t not in index]
+    for t in extra_names:  # teams dropped since: in the history only
+        index.setdefault(t, len(index))
+    names = team_list + [t for t in index if t not in team_list]
+    counted = [0] * len(names)
+    prior = []
+    first_new = len(played)
+    for number, m in enumerate(played):
+        for t in (*m.red, *m.blue):
+            if t not in m.surrogates:
+                counted[index[t]] += 1
+        prior.append((number - first_new, [index[t] for t in m.red], [index[t] for t in m.blue]))
+    needs = [max(matches_per_team - counted[i], 0) if i < len(team_list) else 0 for i in range(len(names))]
+    return _search(names, needs, teams_per_alliance, fields, min_gap, seed, steps, True, prior, played=played)
+
+
+def _search(
+    names: list[Hashable],
+    needs: list[int],
+    teams_per_alliance: int,
+    fields: int,
+    min_gap: int,
+    seed: int,
+    steps: int | None,
+    optimize: bool,
+    prior: Sequence[tuple[int, list[int], list[int]]],
+    played: Sequence[Match] = (),
+) -> Schedule:
+    n = len(names)
+    per_match = 2 * teams_per_alliance
+    total = sum(needs)
     count = -(-total // per_match)
     extra = count * per_match - total
     rng = random.Random(seed)
     slots: list[tuple[int, bool]] = []
-    for _r in range(matches_per_team):
-        order = list(range(n))
+    blocks: list[tuple[int, int]] = []
+    for r in range(max(needs, default=0)):
+        order = [t for t in range(n) if needs[t] > r]
         rng.shuffle(order)
+        blocks.append((len(slots), len(slots) + len(order)))
         slots += [(t, False) for t in order]
-    surrogate_teams = list(range(n))
-    rng.shuffle(surrogate_teams)
-    slots += [(t, True) for t in surrogate_teams[:extra]]
-    state = _State(n, teams_per_alliance, fields, min_gap, slots)
-    blocks = _rounds(len(slots), n, matches_per_team)
+    candidates = [t for t in range(n) if needs[t] > 0] or list(range(n))
+    rng.shuffle(candidates)
+    surrogates = (candidates * (extra // max(len(candidates), 1) + 1))[:extra]
+    slots += [(t, True) for t in surrogates]
+    if blocks:
+        blocks[-1] = (blocks[-1][0], len(slots))
+    if not slots:
+        return Schedule(seed=seed, matches=(), quality=rate(played, min_gap, fields) if played else _EMPTY)
+    state = _State(n, teams_per_alliance, fields, min_gap, slots, prior)
     steps = steps if steps is not None else max(10_000, 80 * len(slots))
     w_soft = 1 if optimize else 0
     cost = HARD * state.hard() + state.balance() + (state.matchrater() if optimize else 0)
@@ -334,7 +427,7 @@ def generate(
             cost += delta
             continue
         state.swap_delta(s1, s2, 1, w_soft)  # refused: swap back
-    final = _State(n, teams_per_alliance, fields, min_gap, state.slots)  # counts rebuilt from the slots
+    final = _State(n, teams_per_alliance, fields, min_gap, state.slots, prior)  # counts rebuilt from the slots
     if final.hard():
         raise ScheduleError(
             "min_gap",
@@ -343,7 +436,12 @@ def generate(
             gap=min_gap,
             fields=fields,
         )
-    return Schedule(seed=seed, matches=_matches(final, team_list), quality=quality_of(final))
+    return Schedule(seed=seed, matches=_matches(final, names), quality=quality_of(final))
+
+
+_EMPTY = Quality(
+    penalty=0, min_gap=None, repeated_partners=0, repeated_opponents=0, colour_imbalance=0, hard_violations=0
+)
 
 
 def _matches(state: _State, names: list[Hashable]) -> tuple[Match, ...]:
@@ -351,11 +449,12 @@ def _matches(state: _State, names: list[Hashable]) -> tuple[Match, ...]:
     a, pm = state.a, state.per_match
     for m in range(state.matches):
         part = state.slots[m * pm : (m + 1) * pm]
+        number = state.offset + m  # 0-based over the whole schedule
         out.append(
             Match(
-                number=m + 1,
-                field=m % state.fields + 1,
-                wave=m // state.fields,
+                number=number + 1,
+                field=number % state.fields + 1,
+                wave=number // state.fields,
                 red=tuple(names[t] for t, _s in part[:a]),
                 blue=tuple(names[t] for t, _s in part[a:]),
                 surrogates=tuple(names[t] for t, s in part if s),
@@ -390,3 +489,52 @@ def rate(matches: Sequence[Match], min_gap: int = 0, fields: int = 1) -> Quality
                 sur.remove(team)
             slots.append((index, flagged))
     return quality_of(_State(len(names), a, fields, min_gap, slots))
+
+
+# --- times on the day --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A change to the remaining schedule from match ``from_match`` (1-based) on: ``kind`` ``delay``
+    or ``break`` (``seconds`` added before that match's wave) or ``cycle`` (``seconds`` per wave from
+    that wave on)."""
+
+    from_match: int
+    kind: str
+    seconds: int
+
+
+def timetable(
+    count: int, fields: int, starts_at: dt.datetime, cycle_seconds: int, adjustments: Sequence[Adjustment] = ()
+) -> list[dt.datetime]:
+    """Start times of matches 1..``count``: the matches of one wave (``fields`` of them) start
+    together; a wave starts one cycle after the previous one, plus any delay or break placed
+    before it; a cycle change applies from its wave on. Timezone-aware as ``starts_at``.
+
+    >>> import datetime as dt
+    >>> t0 = dt.datetime(2026, 7, 1, 9, 0, tzinfo=dt.timezone.utc)
+    >>> [t.strftime("%H:%M") for t in timetable(5, 2, t0, 360, [Adjustment(3, "break", 600)])]
+    ['09:00', '09:00', '09:16', '09:16', '09:22']
+    """
+    waves = -(-count // fields) if count else 0
+    cycle = cycle_seconds  # how long the wave being laid out takes
+    moment = starts_at
+    starts: list[dt.datetime] = []
+    for wave in range(waves):
+        numbers = range(wave * fields + 1, wave * fields + fields + 1)
+        if wave:
+            moment = moment + dt.timedelta(seconds=cycle)  # the previous wave's cycle
+        for adj in adjustments:
+            if adj.from_match in numbers and adj.kind == "cycle":
+                cycle = adj.seconds
+            elif adj.from_match in numbers and adj.kind in ("delay", "break"):
+                moment = moment + dt.timedelta(seconds=adj.seconds)
+        starts += [moment] * min(fields, count - wave * fields)
+    return starts
+
+
+def behind_seconds(scheduled: dt.datetime, started: dt.datetime) -> int:
+    """How far the field runs behind (positive) or ahead (negative) of its timetable, in whole
+    seconds, from when a match was due and when it started."""
+    return int((started - scheduled).total_seconds())

@@ -134,3 +134,55 @@ def test_impossible_inputs_are_refused(args, field):
     with pytest.raises(ScheduleError) as refused:
         generate(list(range(n)), m, a, fields, gap, seed=1)
     assert refused.value.field == field
+
+
+def test_regenerate_after_a_no_show_and_a_late_team():
+    from judging.robotics.schedule import regenerate
+
+    teams = [f"T{i}" for i in range(16)]
+    schedule = generate(teams, 4, 2, 2, 1, seed=3)
+    played = schedule.matches[:6]
+    # T0 did not come: it gets no further match; L1 arrived late: it needs all 4
+    now = [t for t in teams if t != "T0"] + ["L1"]
+    rest = regenerate(played, now, 4, 2, 2, 1, seed=4)
+    assert [m.number for m in rest.matches] == list(range(7, 7 + len(rest.matches)))
+    assert all("T0" not in (*m.red, *m.blue) for m in rest.matches)
+    whole = list(played) + list(rest.matches)
+    counted: Counter = Counter()
+    for m in whole:
+        for t in (*m.red, *m.blue):
+            if t not in m.surrogates:
+                counted[t] += 1
+    assert all(counted[t] == 4 for t in now), counted
+    assert counted["L1"] == 4
+    # the gap and the waves hold across the boundary between played and new matches
+    for team in now:
+        numbers = [m.number for m in whole if team in (*m.red, *m.blue)]
+        for before, after in zip(numbers, numbers[1:]):
+            assert after - before - 1 >= 1
+            assert (before - 1) // 2 != (after - 1) // 2
+    assert rest.quality.hard_violations == 0
+
+
+def test_timetable_with_a_delay_a_break_and_a_new_cycle():
+    import datetime as dt
+
+    from judging.robotics.schedule import Adjustment, behind_seconds, timetable
+
+    t0 = dt.datetime(2026, 7, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    # 2 fields, 6-minute cycle: waves at 9:00, 9:06, 9:12 ...; a 10-minute delay before match 3
+    # (wave 2): 9:16; from match 5 (wave 3) the cycle is 5 minutes, wave 3 starts 6 min after wave 2:
+    # 9:22, wave 4 at 9:27; a 30-minute lunch break before match 9 (wave 5): 9:32 + 30 = 10:02
+    plan = timetable(
+        9,
+        2,
+        t0,
+        360,
+        [Adjustment(3, "delay", 600), Adjustment(5, "cycle", 300), Adjustment(9, "break", 1800)],
+    )
+    assert [t.strftime("%H:%M") for t in plan] == [
+        "09:00", "09:00", "09:16", "09:16", "09:22", "09:22", "09:27", "09:27", "10:02",
+    ]  # fmt: skip
+    assert plan[0].utcoffset() == dt.timedelta(hours=8)
+    # match 3 due 9:16 started 9:20: four minutes behind
+    assert behind_seconds(plan[2], plan[2] + dt.timedelta(minutes=4)) == 240
