@@ -2,7 +2,7 @@
 
     python bench/schedule.py [--teams 64] [--matches 6] [--alliance 2] [--fields 4] [--gap 3] [--seeds 3]
 
-For each seed: the time to generate the schedule (``judging.robotics.schedule.generate``; target
+For each seed: the time to generate the schedule (``judging.matches.schedule.generate``; target
 under 10 s for 64 teams x 6 matches, 2v2, 4 fields, gap 3) and its MatchRater penalty beside the
 penalty of a random valid schedule from the same start (the search stopped at the first schedule
 that keeps every hard rule). Lower is better.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from judging.robotics.schedule import generate  # noqa: E402
+from judging.matches.schedule import generate  # noqa: E402
 
 
 def main() -> None:

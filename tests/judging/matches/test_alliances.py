@@ -1,11 +1,11 @@
-"""Alliance selection (judging/robotics/alliances.py) replayed by hand: captains moving up,
+"""Alliance selection (judging/matches/alliances.py) replayed by hand: captains moving up,
 serpentine and straight order, a declined invitation, seeded alliances."""
 
 from __future__ import annotations
 
 import pytest
 
-from judging.robotics.alliances import SelectionError, replay, seeded
+from judging.matches.alliances import SelectionError, replay, seeded
 
 RANKED = [f"T{i}" for i in range(1, 13)]  # T1 ranked first
 

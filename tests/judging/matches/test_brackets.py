@@ -1,4 +1,4 @@
-"""Elimination brackets (judging/robotics/brackets.py): seeding order, byes to the top seeds, and the
+"""Elimination brackets (judging/matches/brackets.py): seeding order, byes to the top seeds, and the
 structure of single and double elimination for every size from 2 to 16 alliances, played out with
 random results until a champion is known."""
 
@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from judging.robotics.brackets import BracketError, build, resolve, seeding_order, series_winner
+from judging.matches.brackets import BracketError, build, resolve, seeding_order, series_winner
 
 
 def test_seeding_order():

@@ -1,11 +1,11 @@
-"""Qualification rankings (judging/robotics/match_rankings.py), computed by hand: ranking points with
+"""Qualification rankings (judging/matches/rankings.py), computed by hand: ranking points with
 a red card and a tie, tie-breaks with their reason, VEX IQ teamwork averages with a drop, surrogates."""
 
 from __future__ import annotations
 
 from decimal import Decimal as D
 
-from judging.robotics.match_rankings import MatchResult, Settings, rank_teams
+from judging.matches.rankings import MatchResult, Settings, rank_teams
 
 
 def _by_team(lines):

@@ -1,4 +1,4 @@
-"""Qualification schedules (judging/robotics/schedule.py): the invariants over many random inputs,
+"""Qualification schedules (judging/matches/schedule.py): the invariants over many random inputs,
 MatchRater's penalties by hand, determinism from the seed, and inputs no schedule can satisfy."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from judging.robotics.schedule import Match, ScheduleError, generate, pair_penalty, partner_penalty, rate
+from judging.matches.schedule import Match, ScheduleError, generate, pair_penalty, partner_penalty, rate
 
 
 def test_matchrater_penalties_by_hand():
@@ -137,7 +137,7 @@ def test_impossible_inputs_are_refused(args, field):
 
 
 def test_regenerate_after_a_no_show_and_a_late_team():
-    from judging.robotics.schedule import regenerate
+    from judging.matches.schedule import regenerate
 
     teams = [f"T{i}" for i in range(16)]
     schedule = generate(teams, 4, 2, 2, 1, seed=3)
@@ -167,7 +167,7 @@ def test_regenerate_after_a_no_show_and_a_late_team():
 def test_timetable_with_a_delay_a_break_and_a_new_cycle():
     import datetime as dt
 
-    from judging.robotics.schedule import Adjustment, behind_seconds, timetable
+    from judging.matches.schedule import Adjustment, behind_seconds, timetable
 
     t0 = dt.datetime(2026, 7, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     # 2 fields, 6-minute cycle: waves at 9:00, 9:06, 9:12 ...; a 10-minute delay before match 3
