@@ -78,3 +78,9 @@ batch_progressed = Signal(
     "batch_progressed",
     "A certificate batch advanced. kwargs: batch_id (int), event_id (int), state (str), done (int), total (int).",
 )
+matches_changed = Signal(
+    "matches_changed",
+    "A challenge's matches changed: a schedule made or shifted, a match scored or committed, a bracket made or advanced. "
+    "kwargs: event_id (int), category_code (str), what (str: schedule | match | bracket), match_id (int | None). "
+    "Sent after the write; receivers (live screens) never fail the action.",
+)

@@ -15,6 +15,7 @@ APP_CONFIG = AppConfig(
             "judging.results.tables",
             "judging.certificates.tables",
             "judging.robotics.tables",
+            "judging.matches.tables",
         ],
         exclude_imported=True,
     ),

@@ -14,6 +14,8 @@ from judging.certificates import controllers as certificates_api
 from judging.certificates import live as certificates_live
 from judging.certificates import pages as certificates_pages
 from judging.certificates import services as certificates
+from judging.matches import controllers as matches_api
+from judging.matches import services as matches
 from judging.panels import assignments
 from judging.panels import controllers as panels_api
 from judging.panels import pages as panels_pages
@@ -37,6 +39,7 @@ class JudgingPlugin(ProgrammePlugin):
             *results_api.api_routes(),
             *certificates_api.api_routes(),
             *robotics_api.api_routes(),
+            *matches_api.api_routes(),
             *scoring_pages.page_routes(),
             *panels_pages.page_routes(),
             *results_pages.page_routes(),
@@ -66,7 +69,10 @@ class JudgingPlugin(ProgrammePlugin):
         return demo.ROBOTICS_LOGINS
 
     def jobs(self) -> dict[str, Any]:
-        return {certificates.BATCH_JOB: certificates.run_batch}  # certificate PDFs, made in a worker process
+        return {
+            certificates.BATCH_JOB: certificates.run_batch,  # certificate PDFs, made in a worker process
+            matches.SCHEDULE_JOB: matches.schedule_job,  # a schedule's search takes seconds of CPU
+        }
 
     def setup(self) -> None:
         # judges see the entries assigned to them (registration asks; judging answers)

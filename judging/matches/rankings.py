@@ -4,8 +4,8 @@ Pure functions on Decimals, no database.
 Two rules, chosen per challenge as a setting (not code):
 
 - ``ranking_points`` (VEX V5 / FTC style): a win earns ``win`` ranking points (default 2), a tie
-  ``tie`` (1), a loss ``loss`` (0); a team whose alliance got a red card earns 0 in that match
-  (a yellow card is recorded only). Ranked by total ranking points, then the tie-break chain.
+  ``tie`` (1), a loss ``loss`` (0); an alliance with a red card is disqualified from the match:
+  it loses (to an alliance without one) and its teams earn 0 (a yellow card is recorded only). Ranked by total ranking points, then the tie-break chain.
 - ``average_score`` (VEX IQ teamwork style): both teams of an alliance share its score; a team's
   score is the mean of its alliance scores after dropping its ``drop_lowest`` lowest (never below
   one match). Ranked by that mean, then the tie-break chain. A red card scores the alliance 0.
@@ -63,7 +63,10 @@ class MatchResult:
 
     @property
     def winner(self) -> str:
-        """``red``, ``blue`` or ``tie``, on the scores as recorded."""
+        """``red``, ``blue`` or ``tie``: an alliance with a red card (disqualified) loses to one
+        without; otherwise the higher score wins."""
+        if (self.red_card == "red") != (self.blue_card == "red"):
+            return "blue" if self.red_card == "red" else "red"
         if self.red_score > self.blue_score:
             return "red"
         if self.blue_score > self.red_score:
@@ -125,7 +128,8 @@ def rank_teams(
         ):
             members = match.red if side == "red" else match.blue
             rivals = match.blue if side == "red" else match.red
-            outcome = "win" if own > other else "loss" if own < other else "tie"
+            winner = match.winner
+            outcome = "tie" if winner == "tie" else "win" if winner == side else "loss"
             for team in members:
                 line = lines.get(team)
                 if line is None or team in match.surrogates:

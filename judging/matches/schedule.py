@@ -356,6 +356,7 @@ def regenerate(
         raise ScheduleError(
             "teams", "a match needs {n} teams but only {teams} are registered", n=per_match, teams=len(team_list)
         )
+    check_inputs(len(team_list), max(matches_per_team, 2), teams_per_alliance, fields, min_gap)
     index = {t: i for i, t in enumerate(team_list)}
     extra_names = [t for m in played for t in (*m.red, *m.blue) if t not in index]
     for t in extra_names:  # teams dropped since: in the history only

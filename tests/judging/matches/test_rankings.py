@@ -17,17 +17,19 @@ def test_ranking_points_with_a_red_card_and_a_tie():
         MatchResult(("A",), ("B",), D(50), D(30)),  # A wins: A +2
         MatchResult(("C",), ("D",), D(40), D(40)),  # tie: C +1, D +1
         MatchResult(("A",), ("C",), D(20), D(60)),  # C wins: C +2
-        MatchResult(("B",), ("D",), D(70), D(10), red_card="red"),  # B wins but red card: 0
+        MatchResult(("B",), ("D",), D(70), D(10), red_card="red"),  # B outscores D but is disqualified: D wins
     ]
     lines = rank_teams(["A", "B", "C", "D"], matches)
     got = [(line.team, line.rank, line.ranking_points, line.played) for line in lines]
-    # C 1 + 2 = 3, A 2 + 0 = 2, D 1 + 0 = 1, B 0 + 0 (red card) = 0
-    assert got == [("C", 1, D(3), 2), ("A", 2, D(2), 2), ("D", 3, D(1), 2), ("B", 4, D(0), 2)]
+    # C 1 + 2 = 3, D 1 + 2 = 3, A 2 + 0 = 2, B 0 + 0 = 0; C and D tie on points:
+    # average C (40 + 60) / 2 = 50 > D (40 + 10) / 2 = 25
+    assert got == [("C", 1, D(3), 2), ("D", 2, D(3), 2), ("A", 3, D(2), 2), ("B", 4, D(0), 2)]
     team = _by_team(lines)
     # average alliance scores: C (40 + 60) / 2 = 50, B (30 + 70) / 2 = 50 (the red card keeps the score)
     assert (team["C"].average_score, team["B"].average_score) == (D("50.00"), D("50.00"))
-    assert (team["B"].wins, team["B"].losses, team["C"].ties) == (1, 1, 1)
-    assert team["C"].explanation == "积分 3 > 2"
+    assert (team["B"].wins, team["B"].losses, team["C"].ties, team["D"].wins) == (0, 2, 1, 1)
+    assert team["C"].explanation == "积分 3 = 3; 平均分 50.00 > 25.00"
+    assert team["D"].explanation == "积分 3 > 2"
 
 
 def test_tie_on_points_separated_then_shared():

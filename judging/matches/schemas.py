@@ -1,0 +1,194 @@
+"""JSON shapes of the match API (CONTRACT.md "Robotics: matches"); decimals as strings, times ISO 8601."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+
+class ScheduleIn(msgspec.Struct):
+    matches_per_team: int | str
+    teams_per_alliance: int | str
+    fields: int | str = 1
+    min_gap: int | str = 0
+    seed: int | str | None = None
+    starts_at: str | None = None
+    cycle_seconds: int | str | None = None
+
+
+class MatchOut(msgspec.Struct):
+    """A match: ``red``/``blue``/``surrogates`` are entry ids; scores only once committed (public)."""
+
+    id: int
+    number: int
+    field: int
+    stage: str
+    red: list[int]
+    blue: list[int]
+    surrogates: list[int]
+    scheduled_at: str | None
+    status: str
+    red_score: str | None
+    blue_score: str | None
+    winner: str | None
+    series: str | None = None
+    game: int | None = None
+    red_card: str | None = None
+    blue_card: str | None = None
+
+
+class QualityOut(msgspec.Struct):
+    """MatchRater ``penalty`` (lower is better), the smallest gap actually kept, repeats."""
+
+    penalty: int
+    min_gap: int | None
+    repeated_partners: int
+    repeated_opponents: int
+    colour_imbalance: int = 0
+
+
+class ScheduleOut(msgspec.Struct):
+    seed: int
+    matches: list[MatchOut]
+    quality: QualityOut
+
+
+class MatchesOut(msgspec.Struct):
+    matches: list[MatchOut]
+
+
+class RegenerateIn(msgspec.Struct):
+    """``drop``: entry ids of no-shows; teams approved since join the rest of the schedule."""
+
+    drop: list[int] = []
+    seed: int | None = None
+    fields: int | None = None
+    min_gap: int | None = None
+
+
+class AdjustIn(msgspec.Struct):
+    kind: str
+    from_match: int | str
+    seconds: int | str
+
+
+class AdjustOut(msgspec.Struct):
+    matches: list[MatchOut]
+    behind_seconds: int | None
+
+
+class SideIn(msgspec.Struct):
+    items: dict[str, Any]
+    card: str | None = None
+
+
+class ScoreIn(msgspec.Struct):
+    red: SideIn
+    blue: SideIn
+    reason: str | None = None
+
+
+class ScoreOut(msgspec.Struct):
+    red_score: str
+    blue_score: str
+    winner: str
+
+
+class MatchVersionOut(msgspec.Struct):
+    version: int
+    red: dict[str, Any]
+    blue: dict[str, Any]
+    winner: str
+    by: str
+    at: str
+    reason: str
+
+
+class RankingIn(msgspec.Struct):
+    rule: str = "ranking_points"
+    win: int | str = 2
+    tie: int | str = 1
+    loss: int | str = 0
+    drop_lowest: int = 0
+    tiebreaks: list[str] = msgspec.field(
+        default_factory=lambda: ["average_score", "highest_score", "opponents_strength", "draw"]
+    )
+
+
+class RankingOut(msgspec.Struct):
+    rule: str
+    win: str
+    tie: str
+    loss: str
+    drop_lowest: int
+    tiebreaks: list[str]
+
+
+class TeamRankOut(msgspec.Struct):
+    entry_id: int
+    rank: int | None
+    ranking_points: str
+    played: int
+    average_score: str
+    team_name: str = ""
+    school_name: str = ""
+    wins: int = 0
+    losses: int = 0
+    ties: int = 0
+    explanation: str = ""
+
+
+class RankingsOut(msgspec.Struct):
+    teams: list[TeamRankOut]
+    rule: str = "ranking_points"
+
+
+class SelectionIn(msgspec.Struct):
+    alliances: int
+    size: int
+    order: str = "serpentine"
+
+
+class InviteIn(msgspec.Struct):
+    entry_id: int
+    accepted: bool
+
+
+class SelectionOut(msgspec.Struct):
+    alliances: list[list[int]]
+    turn: int | None
+    pickable: list[int]
+    declined: list[int]
+    events: list[list[Any]]
+    order: str
+    size: int
+
+
+class BracketIn(msgspec.Struct):
+    """``alliances`` in seed order (entry ids); left out: the finished alliance selection's."""
+
+    alliances: list[list[int]] | None = None
+    format: str = "single"
+    best_of: int = 1
+
+
+class SeriesOut(msgspec.Struct):
+    id: str
+    round: int
+    red_alliance: int | None
+    blue_alliance: int | None
+    bye: bool
+    stage: str = ""
+    red_wins: int = 0
+    blue_wins: int = 0
+    winner: int | None = None
+
+
+class BracketOut(msgspec.Struct):
+    rounds: int
+    matches: list[SeriesOut]
+    format: str = "single"
+    best_of: int = 1
+    alliances: list[list[int]] = []
+    champion: int | None = None
