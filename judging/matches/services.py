@@ -27,11 +27,14 @@ from competitions.events.tables import Category
 from competitions.registration.tables import Entry
 from judging.matches import alliances as selection_rules
 from judging.matches import brackets as bracket_rules
+from judging.matches import placing
 from judging.matches import rankings as ranking_rules
 from judging.matches import schedule as schedule_rules
 from judging.matches.tables import AllianceSelection, Bracket, Match, MatchPlan, MatchVersion
 from judging.robotics import services as robotics
 from judging.robotics import sheets
+from judging.robotics.ranking import Place
+from judging.scoring.rules import round_half_up
 
 SCHEDULE_JOB = "matches.schedule"
 PLAYED = ("scored", "committed")
@@ -1066,3 +1069,65 @@ async def plan_state(event_id: int, code: str, viewer: Principal | None = None) 
         }
         | {"starts_at": _iso(plan["starts_at"])}
     }
+
+
+# --- final places for the event's results ------------------------------------------------------------
+
+
+async def match_places(event_id: int, entries: list[dict[str, Any]], decimals: int) -> dict[int, Place]:
+    """Places of the ``entries`` (rows with ``id``, ``category``, ``division``) of the event's match
+    challenges (those with a schedule), per category and division (:mod:`.placing`): the bracket's
+    alliances first once it has a champion, then the qualification ranking. ``score`` is the team's
+    ranking points (or average score under the ``average_score`` rule); a team without a committed
+    match is incomplete. Other entries are left out."""
+    with_matches = {
+        r["category"] for r in await MatchPlan.select(MatchPlan.category).where(MatchPlan.event == event_id)
+    }
+    with_matches |= {r["category"] for r in await Bracket.select(Bracket.category).where(Bracket.event == event_id)}
+    if not with_matches:
+        return {}
+    out: dict[int, Place] = {}
+    codes = {
+        r["id"]: r["code"] for r in await Category.select(Category.id, Category.code).where(Category.event == event_id)
+    }
+    for category_id in sorted(with_matches):
+        mine = [e for e in entries if e["category"] == category_id]
+        if not mine:
+            continue
+        table = await rankings(event_id, codes[category_id])
+        lines = {t["entry_id"]: t for t in table["teams"]}
+        qualification = [t["entry_id"] for t in table["teams"] if t["rank"] is not None]
+        bracket = await _bracket(category_id)
+        order: list[tuple[int, int]] = []
+        alliances: list[list[int]] = []
+        if bracket is not None:
+            shape = bracket_rules.build(len(bracket["alliances"]), bracket["format"], bracket["best_of"])
+            states = bracket_rules.resolve(shape, _games(await _matches(category_id)))
+            order = placing.alliance_order(shape, states)
+            alliances = bracket["alliances"]
+        places = placing.team_places(alliances, order, qualification)
+        place_of = dict(places)
+        in_bracket = {t for a in alliances for t in a} if order else set()
+        by_division: dict[str, list[int]] = {}
+        for e in mine:
+            by_division.setdefault(e["division"], []).append(e["id"])
+        for ids in by_division.values():
+            for team in (i for i in ids if i in place_of):
+                line = lines[team]
+                value = line["ranking_points"] if table["rule"] == "ranking_points" else line["average_score"]
+                why = (
+                    _("淘汰赛第 {place} 名（联盟成绩）；排位赛第 {rank} 名。", place=place_of[team], rank=line["rank"])
+                    if team in in_bracket
+                    else _("排位赛第 {rank} 名：{why}", rank=line["rank"], why=line["explanation"] or "-")
+                )
+                out[team] = Place(
+                    score=round_half_up(Decimal(value), decimals),
+                    rank=place_of[team],  # places count alliances across the challenge (placing.py)
+                    explanation=why,
+                    runs=line["played"],
+                    rounds=line["played"],
+                )
+            for team in ids:
+                if team not in place_of:
+                    out[team] = Place(None, None, _("还没有确认成绩的比赛。"), 0, 0)
+    return out

@@ -23,6 +23,7 @@ from app.i18n import _
 from app.principal import Principal
 from competitions.events.services import get_event_row
 from competitions.registration.tables import Entry, Member
+from judging.matches.services import match_places
 from judging.results.tables import AwardAdjustment, Recommendation, UnrankedEntry
 from judging.robotics.ranking import challenge_places
 from judging.rounds.services import current_round, round_entry_ids
@@ -164,6 +165,8 @@ async def compute_results(
     # robotics challenges with a score sheet: counted (or combined) scores and ranks by their
     # standings and tie-breaks instead of the judges' scores (judging/robotics/ranking.py)
     places = await challenge_places(event_id, data["entries"], rounded, decimals) if event["kind"] == "robotics" else {}
+    if event["kind"] == "robotics":  # match challenges place by their bracket and qualification ranking
+        places.update(await match_places(event_id, data["entries"], decimals))
     for entry_id, place in places.items():
         if place.score is None:
             rounded.pop(entry_id, None)
