@@ -78,3 +78,9 @@ batch_progressed = Signal(
     "batch_progressed",
     "A certificate batch advanced. kwargs: batch_id (int), event_id (int), state (str), done (int), total (int).",
 )
+robotics_runs_changed = Signal(
+    "robotics_runs_changed",
+    "A robotics challenge's standings may have changed: a run was approved or an approved run corrected, or the "
+    "score sheet changed (every run rescored). kwargs: event_id (int), category_id (int), category_code (str), "
+    "entry_id (int, or None when every team may have changed). Sent after the write.",
+)

@@ -143,13 +143,22 @@ def _key_label(key: str) -> str:
 def rank(sheet: Sheet, teams: Sequence[tuple[Any, Sequence[Run]]]) -> list[Line]:
     """Standings of ``teams`` (``[(team, approved runs)]``) under ``sheet``: lines in rank order,
     ranked teams first (shared ranks for teams equal on every key), then teams without runs."""
-    lines = []
-    for team, runs in teams:
-        counted, score = counted_runs(sheet, runs)
-        line = Line(team=team, runs=list(runs), counted=counted, counted_score=score, keys={})
-        if score is not None:
-            line.keys = {key: _key_value(key, line) for key in sheet.tiebreaks}
-        lines.append(line)
+    return order(sheet, [line_of(sheet, team, runs) for team, runs in teams])
+
+
+def line_of(sheet: Sheet, team: Any, runs: Sequence[Run]) -> Line:
+    """One team's line before ranking: counted runs, counted score and tie-break key values. It
+    depends on the team's runs only, so a cache recomputes it for the teams whose runs changed."""
+    counted, score = counted_runs(sheet, runs)
+    line = Line(team=team, runs=list(runs), counted=counted, counted_score=score, keys={})
+    if score is not None:
+        line.keys = {key: _key_value(key, line) for key in sheet.tiebreaks}
+    return line
+
+
+def order(sheet: Sheet, lines: Sequence[Line]) -> list[Line]:
+    """Rank ``lines`` (from :func:`line_of`): sets each line's ``rank`` and ``explanation`` and
+    returns them in rank order, teams without runs last (in the order given)."""
     ranked = [line for line in lines if line.counted_score is not None]
     ranked.sort(key=lambda line: (line.counted_score, *(line.keys[k] for k in sheet.tiebreaks)), reverse=True)
     for i, line in enumerate(ranked):
