@@ -106,6 +106,7 @@ class _Cached:
     fingerprint: tuple[Any, ...]
     loaded_at: float
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # locale -> answer
+    reasons: dict[str, dict[Any, str]] = field(default_factory=dict)  # locale -> reason lines by key values
     used_at: float = 0.0
 
 
@@ -182,7 +183,7 @@ def _fingerprint_of(teams: dict[int, _Team]) -> tuple[Any, ...]:
         sum(run.version for run in runs),
         max((run.approved_at.timestamp() for run in runs), default=None),
         len(teams),
-        max((_stamp(v) for v in changed), default=None),
+        max((_when(v).timestamp() for v in changed), default=None),
     )
 
 
@@ -235,7 +236,10 @@ def _answer(cached: _Cached) -> dict[str, Any]:
         if team.row["entry_status"] == "approved" or team.runs:
             lines.append(team.line)
     teams = []
-    for line in standings.order(cached.sheet, lines):
+    memo = cached.reasons.setdefault(locale, {})
+    if len(memo) > 20_000:
+        memo.clear()
+    for line in standings.order(cached.sheet, lines, memo):
         score = line.counted_score
         teams.append(
             {
@@ -256,7 +260,8 @@ async def _head(event_id: int, code: str) -> dict[str, Any]:
         raise NotFound(_("赛事不存在（编号 {id}）。", id=event_id))  # pragma: no cover
     if head[0]["sheet"] is None:
         raise NotFound(_("赛项“{code}”还没有记分表。", code=code))
-    return head[0]
+    row: dict[str, Any] = head[0]
+    return row
 
 
 async def category_standings(event_id: int, code: str) -> dict[str, Any]:
@@ -295,15 +300,24 @@ async def category_standings(event_id: int, code: str) -> dict[str, Any]:
 
 
 async def _reload_teams(category_id: int, cached: _Cached, entry_ids: set[int]) -> None:
+    """Read the approved runs of ``entry_ids`` again and update the fingerprint by the difference
+    (approval times only grow: the latest approval is the larger of the two)."""
+    count, versions, last, *rest = cached.fingerprint
     for entry_id in sorted(entry_ids):
         team = cached.teams.get(entry_id)
         if team is None:
             continue  # a team this cache does not know: the fingerprint will differ, all is reloaded
-        team.runs = [_run(r) for r in await Entry.raw(_ONE_TEAM, entry_id, category_id)]
+        runs = [_run(r) for r in await Entry.raw(_ONE_TEAM, entry_id, category_id)]
+        count += len(runs) - len(team.runs)
+        versions += sum(r.version for r in runs) - sum(r.version for r in team.runs)
+        for run in runs:
+            stamp = run.approved_at.timestamp()
+            last = stamp if last is None or stamp > last else last
+        team.runs = runs
         team.line = None
         team.shown = None
     cached.answers.clear()
-    cached.fingerprint = _fingerprint_of(cached.teams)
+    cached.fingerprint = (count, versions, last, *rest)
 
 
 async def version(event_id: int, code: str) -> str:

@@ -887,7 +887,11 @@ async def robotics_event(event_id: int, viewer: Principal | None = None) -> dict
         .where(Event.id == event_id)
         .first()
     )
-    if event is None or event["kind"] != ROBOTICS or (event["status"] == "draft" and not (viewer and viewer.is_organizer)):
+    if (
+        event is None
+        or event["kind"] != ROBOTICS
+        or (event["status"] == "draft" and not (viewer and viewer.is_organizer))
+    ):
         raise NotFound(_("赛事不存在（编号 {id}）。", id=event_id))
     rows = (
         await Category.select(Category.id, Category.code, Category.name)

@@ -99,12 +99,18 @@ class SheetPages(Controller):
 
     @get("/{code:str}/sheet")
     async def page(
-        self, request: Request, event_id: int, code: str, example_name: str | None = Parameter(query="example", default=None)
+        self,
+        request: Request,
+        event_id: int,
+        code: str,
+        example_name: str | None = Parameter(query="example", default=None),
     ) -> Any:
         info = await services.sheet_versions(user_of(request), event_id, code)
         current = info["versions"][0]["sheet"] if info["versions"] else None
         text = pretty(example(example_name)) if example_name else (pretty(current) if current else "")
-        return await self._render(request, event_id, info, text=text, shown=example(example_name) if example_name else current)
+        return await self._render(
+            request, event_id, info, text=text, shown=example(example_name) if example_name else current
+        )
 
     @get("/{code:str}/sheet.json")
     async def download(self, request: Request, event_id: int, code: str, version: int | None = None) -> Response:
@@ -131,14 +137,22 @@ class SheetPages(Controller):
             raw = await upload.read()
             if len(raw) > MAX_UPLOAD:
                 return await self._render(
-                    request, event_id, info, text=text, status=422,
+                    request,
+                    event_id,
+                    info,
+                    text=text,
+                    status=422,
                     errors=[{"field": "file", "message": _("文件太大（最多 256 KB）。")}],
                 )
             try:
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError:
                 return await self._render(
-                    request, event_id, info, text=text, status=422,
+                    request,
+                    event_id,
+                    info,
+                    text=text,
+                    status=422,
                     errors=[{"field": "file", "message": _("文件不是 UTF-8 编码的 JSON。")}],
                 )
         try:
@@ -149,7 +163,9 @@ class SheetPages(Controller):
             stored = await services.put_sheet(actor, event_id, code, {**data, "recompute": recompute})
         except ValidationFailed as exc:
             errors = exc.errors or [{"field": "sheet", "message": exc.message}]
-            return await self._render(request, event_id, info, text=text, status=422, errors=errors, message=exc.message)
+            return await self._render(
+                request, event_id, info, text=text, status=422, errors=errors, message=exc.message
+            )
         except ServiceError as exc:  # 409: runs are recorded and the recomputation was not confirmed
             return await self._render(
                 request, event_id, info, text=text, status=exc.status_code, message=exc.message, confirm=True

@@ -83,3 +83,37 @@ def test_event_live_api_stream(rob):
         assert change["event"] == "standings"
         assert change["data"]["category_code"] == "R1" and change["data"]["event_id"] == rob.event_id
     assert rob.client.get("/api/v1/events/999999/live").status_code == 404
+
+
+def test_every_standings_and_editor_string_has_an_english_translation():
+    """Every literal passed to _() in the public standings pages, the sheet editor, their
+    templates and labels is in an English catalog."""
+    import re
+    from pathlib import Path
+
+    from app.i18n import _catalog
+    from judging.robotics import sheet_pages
+
+    root = Path(__file__).resolve().parents[3]
+    sources = [
+        *(root / "judging" / "robotics" / name for name in ("public.py", "sheet_pages.py", "live.py", "cache.py")),
+        *sorted((root / "templates" / "judging" / "robotics").glob("*.html")),
+        root / "templates" / "judging" / "results" / "public_index.html",
+    ]
+    literal = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
+    catalog = _catalog("en")
+    missing = set()
+    for path in sources:
+        for a, b in literal.findall(path.read_text(encoding="utf-8")):
+            message = a or b
+            if re.search(r"[\u4e00-\u9fff]", message) and message not in catalog:
+                missing.add(f"{path.name}: {message}")
+    for labels in (sheet_pages.EXAMPLES, sheet_pages.TYPE_LABELS, sheet_pages.RULE_LABELS, sheet_pages.TIEBREAK_LABELS):
+        missing.update(f"label: {v}" for v in labels.values() if v not in catalog)
+    assert not missing, sorted(missing)
+
+
+def test_standings_page_in_english(rob):
+    rob.approve(rob.submit("飞龙队").json()["id"])
+    page = rob.client.get(f"/standings/{rob.event_id}/R1", headers={"Accept-Language": "en"})
+    assert "Counted score" in page.text and "Why this rank" in page.text and "round 1" in page.text
