@@ -96,6 +96,7 @@ class _Team:
     runs: list[_Run]
     line: standings.Line | None = None
     shown: dict[str, Any] | None = None  # the answer's fixed part: ids, names, runs
+    out: dict[str, dict[str, Any]] = field(default_factory=dict)  # locale -> the team's last answer line
 
 
 @dataclass
@@ -240,15 +241,17 @@ def _answer(cached: _Cached) -> dict[str, Any]:
     if len(memo) > 20_000:
         memo.clear()
     for line in standings.order(cached.sheet, lines, memo):
-        score = line.counted_score
-        teams.append(
-            {
-                **_shown(line.team),
+        team = line.team
+        out = team.out.get(locale)
+        if out is None or out["rank"] != line.rank or out["explanation"] != line.explanation:
+            score = line.counted_score
+            out = team.out[locale] = {
+                **_shown(team),
                 "rank": line.rank,
                 "counted_score": services._text(score) if score is not None else None,
                 "explanation": line.explanation,
             }
-        )
+        teams.append(out)
     answer = cached.answers[locale] = {"teams": teams}
     return answer
 
@@ -316,6 +319,7 @@ async def _reload_teams(category_id: int, cached: _Cached, entry_ids: set[int]) 
         team.runs = runs
         team.line = None
         team.shown = None
+        team.out.clear()
     cached.answers.clear()
     cached.fingerprint = (count, versions, last, *rest)
 
