@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from app import times
 from app.errors import NotFound
 from app.i18n import _, get_locale
 from app.settings import get_settings
@@ -141,7 +142,7 @@ def clear() -> None:
 
 def _when(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=times.UTC)
     return dt.datetime.fromisoformat(str(value))
 
 
