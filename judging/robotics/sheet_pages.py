@@ -173,6 +173,88 @@ class SheetPages(Controller):
         flash(request, _("记分表已保存为第 {v} 版。", v=stored["version"]))
         return Redirect(f"/events/{event_id}/robotics/{info['challenge']['code']}/sheet")
 
+    @get("/{code:str}/sheet/form")
+    async def form_page(
+        self,
+        request: Request,
+        event_id: int,
+        code: str,
+        example_name: str | None = Parameter(query="example", default=None),
+    ) -> Any:
+        """The sheet as a form: each item a row of labelled fields, items added, removed and moved."""
+        info = await services.sheet_versions(user_of(request), event_id, code)
+        current = info["versions"][0]["sheet"] if info["versions"] else None
+        return self._render_form(request, event_id, info, form_of(example(example_name) if example_name else current))
+
+    @post("/{code:str}/sheet/form")
+    async def form_post(self, request: Request, event_id: int, code: str) -> Any:
+        """``op``: ``add``, ``remove-<i>``, ``up-<i>``, ``down-<i>`` (the form again, nothing
+        stored), ``preview`` (checked, nothing stored) or ``save`` (a new version)."""
+        actor = user_of(request)
+        info = await services.sheet_versions(actor, event_id, code)
+        form = await request.form()
+        values = values_of_form(form)
+        op = form_value(form, "op")
+        items = values["items"]
+        kind, _sep, number = op.partition("-")
+        i = int(number) if number.isdigit() else -1
+        if op == "add" and len(items) < sheets.MAX_ITEMS:
+            items.append({key: "" for key in ITEM_FIELDS} | {"type": "count"})
+            return self._render_form(request, event_id, info, values)
+        if kind in ("remove", "up", "down") and 0 <= i < len(items):
+            if kind == "remove":
+                items.pop(i)
+            elif kind == "up" and i > 0:
+                items[i - 1], items[i] = items[i], items[i - 1]
+            elif kind == "down" and i + 1 < len(items):
+                items[i + 1], items[i] = items[i], items[i + 1]
+            return self._render_form(request, event_id, info, values)
+        try:
+            data = sheet_of(values)
+            parsed = services.check_sheet(data)
+            if op != "save":
+                return self._render_form(request, event_id, info, values, parsed=parsed)
+            stored = await services.put_sheet(
+                actor, event_id, code, {**data, "recompute": form_bool(form, "recompute")}
+            )
+        except ValidationFailed as exc:
+            errors = exc.errors or [{"field": "sheet", "message": exc.message}]
+            return self._render_form(request, event_id, info, values, errors=errors, message=exc.message, status=422)
+        except ServiceError as exc:
+            return self._render_form(request, event_id, info, values, message=exc.message, status=exc.status_code)
+        flash(request, _("记分表已保存为第 {v} 版。", v=stored["version"]))
+        return Redirect(f"/events/{event_id}/robotics/{info['challenge']['code']}/sheet")
+
+    def _render_form(
+        self,
+        request: Request,
+        event_id: int,
+        info: dict[str, Any],
+        values: dict[str, Any],
+        *,
+        parsed: sheets.Sheet | None = None,
+        errors: list[dict[str, str]] | None = None,
+        message: str = "",
+        status: int = 200,
+    ) -> Any:
+        return render(
+            request,
+            "judging/robotics/sheet_form.html",
+            status_code=status,
+            event_id=event_id,
+            challenge=info["challenge"],
+            runs=info["runs"],
+            approved=info["approved"],
+            values=values,
+            errors=field_errors(errors or []),
+            message=message,
+            checked=parsed is not None,
+            examples={k: _(v) for k, v in EXAMPLES.items()},
+            type_labels={k: _(v) for k, v in TYPE_LABELS.items()},
+            rule_labels={k: _(v, k="k", drop="drop") for k, v in RULE_LABELS.items()},
+            max_items=sheets.MAX_ITEMS,
+        )
+
     async def _render(
         self,
         request: Request,
@@ -217,3 +299,152 @@ class SheetPages(Controller):
 
 def page_routes() -> list[Any]:
     return [SheetPages]
+
+
+# --- the sheet as a form (items added, removed and moved with buttons; no script needed) -----
+
+ITEM_FIELDS = ("code", "name", "type", "min", "max", "points", "options", "requires", "at_least", "variants")
+JSON_PARTS = ("restrictions", "bonuses", "variants")
+
+
+def _plain(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def form_of(sheet: dict[str, Any] | None) -> dict[str, Any]:
+    """The form's values for a sheet's JSON form: ``{"items": [{field: text}], "rounds", ...}``."""
+    sheet = sheet or {"items": [{"type": "count"}], "rounds": 1, "counted": {"rule": "best"}}
+    items = []
+    for raw in sheet.get("items") or []:
+        raw = raw if isinstance(raw, dict) else {}
+        requires = raw.get("requires") if isinstance(raw.get("requires"), dict) else {}
+        options = raw.get("options") if isinstance(raw.get("options"), list) else []
+        items.append(
+            {
+                "code": _plain(raw.get("code")),
+                "name": _plain(raw.get("name")),
+                "type": _plain(raw.get("type") or "count"),
+                "min": _plain(raw.get("min")),
+                "max": _plain(raw.get("max")),
+                "points": _plain(raw.get("points")),
+                "options": "\n".join(
+                    "|".join([_plain(o.get("value")), _plain(o.get("points")), _plain(o.get("name"))]).rstrip("|")
+                    for o in options
+                    if isinstance(o, dict)
+                ),
+                "requires": _plain(requires.get("item")),
+                "at_least": _plain(requires.get("at_least")),
+                "variants": ", ".join(str(v) for v in raw.get("variants") or []),
+            }
+        )
+    counted = sheet.get("counted") if isinstance(sheet.get("counted"), dict) else {}
+    return {
+        "items": items,
+        "rounds": _plain(sheet.get("rounds")),
+        "counted_rule": _plain(counted.get("rule") or "best"),
+        "k": _plain(counted.get("k")),
+        "drop": _plain(counted.get("drop")),
+        "tiebreaks": ", ".join(str(t) for t in sheet.get("tiebreaks") or []),
+        "time_limit_seconds": _plain(sheet.get("time_limit_seconds")),
+        **{part: pretty(sheet[part]) if sheet.get(part) else "" for part in JSON_PARTS},
+    }
+
+
+def _integer(text: str) -> Any:
+    """A whole number typed in the form as an int (what the sheet wants); anything else as typed,
+    so that the sheet's own check names the field."""
+    return int(text) if text.strip().lstrip("-").isdigit() else text
+
+
+def _items_of(values: dict[str, Any]) -> list[dict[str, Any]]:
+    items = []
+    for row in values["items"]:
+        item: dict[str, Any] = {"code": row["code"], "name": row["name"] or row["code"], "type": row["type"]}
+        for key in ("min", "max", "points"):
+            if row[key] != "":
+                item[key] = _integer(row[key])
+        if row["type"] == "choice":
+            options = []
+            for line in row["options"].splitlines():
+                if not line.strip():
+                    continue
+                value, _sep, rest = line.partition("|")
+                points, _sep, name = rest.partition("|")
+                option: dict[str, Any] = {"value": value.strip(), "points": _integer(points.strip())}
+                if name.strip():
+                    option["name"] = name.strip()
+                options.append(option)
+            item["options"] = options
+        if row["requires"]:
+            item["requires"] = {"item": row["requires"], "at_least": _integer(row["at_least"] or "1")}
+        variants = [v.strip() for v in row["variants"].replace("，", ",").split(",") if v.strip()]
+        if variants:
+            item["variants"] = variants
+        items.append(item)
+    return items
+
+
+def sheet_of(values: dict[str, Any]) -> dict[str, Any]:
+    """The sheet's JSON form from the form's values (:func:`form_of` the other way). 422 naming
+    the field when a JSON part (restrictions, bonuses, variants) is not valid JSON."""
+    sheet: dict[str, Any] = {"items": _items_of(values)}
+    for part in JSON_PARTS:
+        text = values[part].strip()
+        if not text:
+            continue
+        try:
+            sheet[part] = json.loads(text)
+        except json.JSONDecodeError as exc:
+            message = _("“{part}”不是有效的 JSON：第 {line} 行第 {col} 列。", part=part, line=exc.lineno, col=exc.colno)
+            raise ValidationFailed(message, errors=[{"field": part, "message": message}]) from None
+    sheet["rounds"] = _integer(values["rounds"] or "1")
+    counted: dict[str, Any] = {"rule": values["counted_rule"]}
+    if values["counted_rule"] == "best_sum":
+        counted["k"] = _integer(values["k"] or "1")
+    if values["counted_rule"] == "mean_drop_lowest":
+        counted["drop"] = _integer(values["drop"] or "0")
+    sheet["counted"] = counted
+    sheet["tiebreaks"] = [t.strip() for t in values["tiebreaks"].replace("，", ",").split(",") if t.strip()]
+    if values["time_limit_seconds"]:
+        sheet["time_limit_seconds"] = _integer(values["time_limit_seconds"])
+    return sheet
+
+
+def values_of_form(form: Any) -> dict[str, Any]:
+    """The form's values as posted (``item-<i>-<field>``, ``count`` rows)."""
+    count = min(
+        sheets.MAX_ITEMS + 1, max(0, int(form_value(form, "count") or 0) if form_value(form, "count").isdigit() else 0)
+    )
+    items = [
+        {
+            key: (form.get(f"item-{i}-{key}") or "").strip() if isinstance(form.get(f"item-{i}-{key}"), str) else ""
+            for key in ITEM_FIELDS
+        }
+        for i in range(count)
+    ]
+    values: dict[str, Any] = {"items": items}
+    for key in ("rounds", "counted_rule", "k", "drop", "tiebreaks", "time_limit_seconds", *JSON_PARTS):
+        values[key] = form_value(form, key)
+    return values
+
+
+def field_errors(errors: list[dict[str, str]]) -> dict[str, list[str]]:
+    """The sheet's error paths as the form's field names: ``items[2].max`` -> ``item-2-max``,
+    ``items[2].options[1].value`` -> ``item-2-options``, ``counted.k`` -> ``k``; others by
+    their first part (``restrictions[0].items`` -> ``restrictions``)."""
+    import re
+
+    found: dict[str, list[str]] = {}
+    for error in errors:
+        path = error.get("field") or "sheet"
+        m = re.match(r"items\[(\d+)\]\.(\w+)", path)
+        if m:
+            name = f"item-{m.group(1)}-{'requires' if m.group(2) == 'requires' else m.group(2)}"
+        elif re.match(r"items\[(\d+)\]$", path):
+            name = f"item-{path[6:-1]}-code"
+        elif path.startswith("counted."):
+            name = {"counted.rule": "counted_rule"}.get(path, path[8:])
+        else:
+            name = re.split(r"[\[.]", path)[0]
+        found.setdefault(name, []).append(error["message"])
+    return found

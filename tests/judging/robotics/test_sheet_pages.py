@@ -111,3 +111,52 @@ def test_editor_is_for_organizers(rob, world):
     referee.cookies.clear()
     world.login_page("referee")
     assert referee.get(url(rob)).status_code in (401, 403)
+
+
+def flat(values: dict) -> dict:
+    """The form's values as posted fields."""
+    data = {k: v for k, v in values.items() if k != "items"}
+    data["count"] = str(len(values["items"]))
+    for i, item in enumerate(values["items"]):
+        data.update({f"item-{i}-{k}": v for k, v in item.items()})
+    return data
+
+
+def test_form_round_trip_is_the_sheet():
+    assert sheet_pages.sheet_of(sheet_pages.form_of(SHEET)) == SHEET
+    skills = sheet_pages.example("skills")
+    assert sheet_pages.sheet_of(sheet_pages.form_of(skills)) == skills
+    assert sheet_pages.field_errors(
+        [
+            {"field": "items[2].max", "message": "a"},
+            {"field": "items[0].options[1].points", "message": "b"},
+            {"field": "counted.k", "message": "c"},
+            {"field": "restrictions[0].items", "message": "d"},
+        ]
+    ) == {"item-2-max": ["a"], "item-0-options": ["b"], "k": ["c"], "restrictions": ["d"]}
+
+
+def test_form_editor_adds_moves_removes_and_names_the_item(rob):
+    page = rob.client.get(url(rob, "/form?example=wro"))
+    assert page.status_code == 200 and page.text.count('class="card sheet-item"') == 7
+    values = sheet_pages.form_of(SHEET)
+    added = post(rob.client, url(rob, "/form"), {**flat(values), "op": "add"})
+    assert added.status_code == 200 and added.text.count('class="card sheet-item"') == 5
+    moved = post(rob.client, url(rob, "/form"), {**flat(values), "op": "up-1"})  # m2 above m1
+    body = moved.text
+    assert body.index('name="item-0-code" value="m2"') < body.index('name="item-1-code" value="m1"')
+    removed = post(rob.client, url(rob, "/form"), {**flat(values), "op": "remove-2"})  # p1 goes
+    assert removed.text.count('class="card sheet-item"') == 3 and 'value="p1"' not in removed.text
+    bad = copy.deepcopy(values)
+    bad["items"][1].update({"type": "count", "min": "3", "max": "1"})
+    refused = post(rob.client, url(rob, "/form"), {**flat(bad), "op": "save"})
+    assert refused.status_code == 422
+    text = html.unescape(refused.text)
+    # the message sits beside item 2's max field and names the item
+    after_field = text.split('name="item-1-max"', 1)[1].split("</label>", 1)[0]
+    assert "任务项“m2”的最大值 1 小于最小值 3。" in after_field
+    assert 'name="item-1-min" value="3"' in refused.text  # the input is kept
+    saved = post(rob.client, url(rob, "/form"), {**flat(values), "op": "save"})
+    assert saved.status_code in (302, 303), saved.text
+    stored = rob.client.get(f"/api/v1/events/{rob.event_id}/categories/R1/score-sheet", headers=rob.org).json()
+    assert stored == {**SHEET, "version": 1}
