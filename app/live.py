@@ -252,16 +252,16 @@ class _Publisher:
     def __init__(self, plugin: LoopChannels, loop: asyncio.AbstractEventLoop) -> None:
         self.plugin = plugin
         self.loop = loop
-        self.pending: dict[tuple[str, str], list[Any]] = {}
-        self.last: dict[tuple[str, str], float] = {}
-        self.timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
+        self.pending: dict[tuple[str, str, str], list[Any]] = {}
+        self.last: dict[tuple[str, str, str], float] = {}
+        self.timers: dict[tuple[str, str, str], asyncio.TimerHandle] = {}
         self.tasks: set[asyncio.Task] = set()
         self.closed = False
 
-    def publish(self, channel: str, event: str, data: dict[str, Any]) -> None:
+    def publish(self, channel: str, event: str, data: dict[str, Any], coalesce: str = "") -> None:
         if self.closed:
             return
-        key = (channel, event)
+        key = (channel, event, coalesce)
         entry = self.pending.get(key)
         if entry is not None:  # already scheduled: fold this change in
             entry[0] = data
@@ -271,7 +271,7 @@ class _Publisher:
         delay = self.last.get(key, float("-inf")) + COALESCE_SECONDS - self.loop.time()
         self.timers[key] = self.loop.call_later(max(0.0, delay), self._flush, key)
 
-    def _flush(self, key: tuple[str, str]) -> None:
+    def _flush(self, key: tuple[str, str, str]) -> None:
         self.timers.pop(key, None)
         entry = self.pending.pop(key, None)
         if entry is None or self.closed:
@@ -280,7 +280,7 @@ class _Publisher:
         self.last[key] = now
         if len(self.last) > 4096:  # forget quiet topics
             self.last = {k: t for k, t in self.last.items() if now - t < COALESCE_SECONDS}
-        channel, event = key
+        channel, event, _coalesce = key
         message = {"event": event, "data": {**entry[0], "changes": entry[1]}}
         task = self.loop.create_task(self._send(channel, message))
         self.tasks.add(task)
@@ -302,14 +302,16 @@ class _Publisher:
             await asyncio.wait(list(self.tasks), timeout=PUBLISH_TIMEOUT)
 
 
-async def publish(topic: str, data: dict[str, Any], *, event: str = "change") -> None:
+async def publish(topic: str, data: dict[str, Any], *, event: str = "change", coalesce: str = "") -> None:
     """Tell the streams of ``topic`` that something changed (``data``: counts and ids, never
     personal data). Returns at once and never raises: without a running plugin (a service
-    called from the CLI) it does nothing; a backend failure is logged and the event dropped."""
+    called from the CLI) it does nothing; a backend failure is logged and the event dropped.
+    Changes are coalesced per topic, event name and ``coalesce`` (one topic carrying several
+    things, e.g. an event's challenges, names the thing so that none is folded into another)."""
     try:
         plugin = current()
         if plugin is not None:
-            plugin.publisher.publish(plugin.channel(topic), event, data)
+            plugin.publisher.publish(plugin.channel(topic), event, data, coalesce)
     except Exception:  # noqa: BLE001
         log.warning("live updates: could not publish to %s", topic, exc_info=True)
 

@@ -84,3 +84,9 @@ matches_changed = Signal(
     "kwargs: event_id (int), category_code (str), what (str: schedule | match | bracket), match_id (int | None). "
     "Sent after the write; receivers (live screens) never fail the action.",
 )
+robotics_runs_changed = Signal(
+    "robotics_runs_changed",
+    "A robotics challenge's standings may have changed: a run was approved or an approved run corrected, or the "
+    "score sheet changed (every run rescored). kwargs: event_id (int), category_id (int), category_code (str), "
+    "entry_id (int, or None when every team may have changed). Sent after the write.",
+)

@@ -23,7 +23,11 @@ from judging.results import controllers as results_api
 from judging.results import live as results_live
 from judging.results import pages as results_pages
 from judging.results import stage as results_stage
+from judging.robotics import cache as robotics_cache
 from judging.robotics import controllers as robotics_api
+from judging.robotics import live as robotics_live
+from judging.robotics import public as robotics_public
+from judging.robotics import sheet_pages as robotics_sheet_pages
 from judging.rounds import settings as judging_settings
 from judging.scoring import controllers as scoring_api
 from judging.scoring import pages as scoring_pages
@@ -46,6 +50,9 @@ class JudgingPlugin(ProgrammePlugin):
             *certificates_pages.page_routes(),
             *results_live.page_routes(),
             *certificates_live.page_routes(),
+            *robotics_public.page_routes(),
+            *robotics_sheet_pages.page_routes(),
+            *robotics_live.routes(),
         ]
 
     def nav_items(self) -> Sequence[NavItem]:
@@ -93,3 +100,6 @@ class JudgingPlugin(ProgrammePlugin):
         # live pages: 评分进度 follows score sheets, the certificates page its batches
         signals.scores_changed.connect(results_live.publish_scores)
         signals.batch_progressed.connect(certificates_live.publish_batch)
+        # robotics standings: the cache learns which team changed, then live screens are told
+        signals.robotics_runs_changed.connect(robotics_cache.on_runs_changed)
+        signals.robotics_runs_changed.connect(robotics_live.on_runs_changed)

@@ -20,6 +20,7 @@ from judging.panels import assignments
 from judging.panels import services as panels
 from judging.results import publication
 from judging.results import services as results
+from judging.robotics import services as robotics
 from judging.rounds import services as rounds
 from judging.rounds import settings as judging_settings
 from judging.rounds.states import RoundState
@@ -386,7 +387,8 @@ class PublicResultsPages(Controller):
                         "published_text": show_time(round_row.get("published_at")),
                     }
                 )
-        return render(request, "judging/results/public_index.html", events=listed)
+        live = await robotics.public_robotics_events()  # robotics: live standings per challenge
+        return render(request, "judging/results/public_index.html", events=listed, robotics_events=live)
 
     @get("/{event_id:int}")
     async def public(

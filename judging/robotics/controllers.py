@@ -12,6 +12,7 @@ from app.web import user_of
 from app.web.auth import logged_in, organizer_only, requires
 from app.web.openapi import responses
 from app.web.schemas import answer
+from judging.robotics import cache as standings_cache
 from judging.robotics import ranking
 from judging.robotics import services as robotics
 from judging.robotics.schemas import (
@@ -65,7 +66,7 @@ class RoboticsEventApi(Controller):
     @get("/categories/{code:str}/standings", responses=responses(404))
     async def standings(self, event_id: int, code: str) -> StandingsOut:
         """Public: teams in rank order; only approved runs count and show."""
-        return answer(StandingsOut, await robotics.category_standings(event_id, code))
+        return answer(StandingsOut, await standings_cache.category_standings(event_id, code))
 
 
 class RunApi(Controller):

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from app import audit, times
+from app import audit, signals, times
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import _, list_separator
@@ -186,7 +186,9 @@ async def put_sheet(actor: Principal, event_id: int, code: str, data: Any) -> di
         )
         return {**source, "version": version}
 
-    return await write_transaction(work)
+    stored = await write_transaction(work)
+    await _standings_changed(event_id, category["id"], category["code"], None)
+    return stored
 
 
 async def _rescore_all(
@@ -618,7 +620,9 @@ async def approve_run(actor: Principal, run_id: int) -> dict[str, Any]:
         )
         return {"id": run_id, "status": "approved"}
 
-    return await write_transaction(work)
+    approved = await write_transaction(work)
+    await _standings_changed(run["event"], run["category"], None, run["entry"])
+    return approved
 
 
 async def change_run(actor: Principal, run_id: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -712,7 +716,10 @@ async def change_run(actor: Principal, run_id: int, data: dict[str, Any]) -> dic
         updated = await Run.select().where(Run.id == run_id).first().output(load_json=True)
         return await _run_detail(updated)
 
-    return await write_transaction(work)
+    changed = await write_transaction(work)
+    if changed["status"] == "approved":
+        await _standings_changed(run["event"], run["category"], None, run["entry"])
+    return changed
 
 
 async def _run_detail(run: dict[str, Any]) -> dict[str, Any]:
@@ -762,6 +769,17 @@ async def run_history(actor: Principal, run_id: int) -> list[dict[str, Any]]:
 
 
 # --- standings -------------------------------------------------------------------------------
+
+
+async def _standings_changed(event_id: int, category_id: int, code: str | None, entry_id: int | None) -> None:
+    """Tell the standings cache and live screens (:data:`app.signals.robotics_runs_changed`) that
+    a challenge's public standings may have changed: ``entry_id``'s runs, or every team (``None``)."""
+    if code is None:
+        row = await Category.select(Category.code).where(Category.id == category_id).first()
+        code = row["code"] if row else ""
+    await signals.robotics_runs_changed.send(
+        event_id=event_id, category_id=category_id, category_code=code, entry_id=entry_id
+    )
 
 
 _SHEET_CACHE: dict[str, sheets.Sheet] = {}  # a sheet's JSON text -> the parsed sheet (versions never change)
@@ -869,3 +887,86 @@ async def category_standings(event_id: int, code: str) -> dict[str, Any]:
             for line in lines
         ]
     }
+
+
+# --- public index and the sheet editor (pages) ----------------------------------------------
+
+
+async def robotics_event(event_id: int, viewer: Principal | None = None) -> dict[str, Any]:
+    """A robotics event ``{"id", "name", "year", "status"}`` with its challenges ``[{"id", "code",
+    "name", "has_sheet"}]``. 404 for an unknown event, one of another kind, or a draft ``viewer``
+    may not see (``None``: the public)."""
+    if not 1 <= event_id <= MAX_ID:
+        raise NotFound(_("赛事不存在（编号 {id}）。", id=event_id))
+    event = (
+        await Event.select(Event.id, Event.name, Event.year, Event.kind, Event.status)
+        .where(Event.id == event_id)
+        .first()
+    )
+    if (
+        event is None
+        or event["kind"] != ROBOTICS
+        or (event["status"] == "draft" and not (viewer and viewer.is_organizer))
+    ):
+        raise NotFound(_("赛事不存在（编号 {id}）。", id=event_id))
+    rows = (
+        await Category.select(Category.id, Category.code, Category.name)
+        .where(Category.event == event_id)
+        .order_by(Category.id)
+    )
+    with_sheet = {
+        r["category"]
+        for r in await ScoreSheetVersion.select(ScoreSheetVersion.category).where(ScoreSheetVersion.event == event_id)
+    }
+    return {**event, "challenges": [{**r, "has_sheet": r["id"] in with_sheet} for r in rows]}
+
+
+async def public_robotics_events() -> list[dict[str, Any]]:
+    """Robotics events the public may see (not drafts), newest first: ``[{"id", "name", "year", "status"}]``."""
+    return list(
+        await Event.select(Event.id, Event.name, Event.year, Event.status)
+        .where((Event.kind == ROBOTICS) & (Event.status != "draft"))
+        .order_by(Event.id, ascending=False)
+    )
+
+
+async def sheet_versions(actor: Principal, event_id: int, code: str) -> dict[str, Any]:
+    """For the organizer's sheet editor: the challenge, its sheet versions newest first
+    (``[{"version", "created_at", "by", "sheet"}]``) and how many runs are recorded
+    (``runs``; ``approved`` of them), which decides whether a new version needs ``recompute``."""
+    category = await challenge(event_id, code, actor)
+    versions = (
+        await ScoreSheetVersion.select(
+            ScoreSheetVersion.version,
+            ScoreSheetVersion.sheet,
+            ScoreSheetVersion.created_at,
+            ScoreSheetVersion.created_by.display_name.as_alias("by_name"),
+            ScoreSheetVersion.created_by.username.as_alias("by_username"),
+        )
+        .where(ScoreSheetVersion.category == category["id"])
+        .order_by(ScoreSheetVersion.version, ascending=False)
+        .output(load_json=True)
+    )
+    runs = await Run.count().where(Run.category == category["id"])
+    approved = await Run.count().where((Run.category == category["id"]) & (Run.status == "approved"))
+    return {
+        "challenge": category,
+        "versions": [
+            {
+                "version": v["version"],
+                "created_at": v["created_at"],
+                "by": v["by_name"] or v["by_username"] or "",
+                "sheet": v["sheet"],
+            }
+            for v in versions
+        ],
+        "runs": runs,
+        "approved": approved,
+    }
+
+
+def check_sheet(data: Any) -> sheets.Sheet:
+    """Validate a sheet's JSON form as :func:`put_sheet` does, storing nothing (the editor's preview)."""
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("记分表必须是一个 JSON 对象。"))
+    return _parse(_without_recompute(data))

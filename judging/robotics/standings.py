@@ -62,6 +62,7 @@ class Line:
     keys: dict[str, Any]
     rank: int | None = None
     explanation: str = ""
+    signature: tuple[Any, ...] = ()  # counted score then the tie-break keys (set by line_of)
 
 
 _NO_TIME = Decimal("Infinity")
@@ -129,36 +130,58 @@ def _shown(key: str, value: Any) -> str:
     return _("{n} 分", n=value)
 
 
+_KEY_LABELS = {
+    "time_of_counted": "用时",
+    "next_best": "次好成绩",
+    "fewer_penalties": "罚分",
+    "earliest": "达到成绩的时间",
+}
+
+
 def _key_label(key: str) -> str:
     if key.startswith("round:"):
         return _("第 {n} 轮", n=key[6:])
-    return {
-        "time_of_counted": _("用时"),
-        "next_best": _("次好成绩"),
-        "fewer_penalties": _("罚分"),
-        "earliest": _("达到成绩的时间"),
-    }[key]
+    return _(_KEY_LABELS[key])
 
 
 def rank(sheet: Sheet, teams: Sequence[tuple[Any, Sequence[Run]]]) -> list[Line]:
     """Standings of ``teams`` (``[(team, approved runs)]``) under ``sheet``: lines in rank order,
     ranked teams first (shared ranks for teams equal on every key), then teams without runs."""
-    lines = []
-    for team, runs in teams:
-        counted, score = counted_runs(sheet, runs)
-        line = Line(team=team, runs=list(runs), counted=counted, counted_score=score, keys={})
-        if score is not None:
-            line.keys = {key: _key_value(key, line) for key in sheet.tiebreaks}
-        lines.append(line)
+    return order(sheet, [line_of(sheet, team, runs) for team, runs in teams])
+
+
+def line_of(sheet: Sheet, team: Any, runs: Sequence[Run]) -> Line:
+    """One team's line before ranking: counted runs, counted score and tie-break key values. It
+    depends on the team's runs only, so a cache recomputes it for the teams whose runs changed."""
+    counted, score = counted_runs(sheet, runs)
+    line = Line(team=team, runs=list(runs), counted=counted, counted_score=score, keys={})
+    if score is not None:
+        line.keys = {key: _key_value(key, line) for key in sheet.tiebreaks}
+        line.signature = _signature(line, sheet)
+    return line
+
+
+def order(sheet: Sheet, lines: Sequence[Line], memo: dict[Any, str] | None = None) -> list[Line]:
+    """Rank ``lines`` (from :func:`line_of`): sets each line's ``rank`` and ``explanation`` and
+    returns them in rank order, teams without runs last (in the order given). ``memo`` (kept by
+    a caller across calls, per language) remembers reason lines by the two lines' key values:
+    after one approval nearly every pair of neighbours is the same as before."""
     ranked = [line for line in lines if line.counted_score is not None]
-    ranked.sort(key=lambda line: (line.counted_score, *(line.keys[k] for k in sheet.tiebreaks)), reverse=True)
+    ranked.sort(key=lambda line: line.signature, reverse=True)
     for i, line in enumerate(ranked):
         previous = ranked[i - 1] if i else None
-        same = previous is not None and _signature(previous, sheet) == _signature(line, sheet)
+        same = previous is not None and previous.signature == line.signature
         line.rank = previous.rank if same and previous is not None else i + 1
     for i, line in enumerate(ranked):
         following = ranked[i + 1] if i + 1 < len(ranked) else None
-        line.explanation = _explain(sheet, line, following)
+        if memo is None:
+            line.explanation = _explain(sheet, line, following)
+            continue
+        pair = (line.signature, following.signature if following is not None else None)
+        text = memo.get(pair)
+        if text is None:
+            text = memo[pair] = _explain(sheet, line, following)
+        line.explanation = text
     unranked = [line for line in lines if line.counted_score is None]
     for line in unranked:
         line.explanation = _("还没有通过审核的成绩。")

@@ -1,0 +1,86 @@
+"""Robotics live updates (app/live.py: state on connect, then one event per change).
+
+- ``GET /standings/{event_id}/{code}/events`` — the public standings page's stream: on connect
+  ``event: state`` ``{"event_id", "category_code", "version"}``, then ``event: change`` with the
+  same keys each time the challenge's standings change (a run approved, an approved run corrected,
+  the sheet changed). The page (``app/static/standings.js``) then fetches itself again.
+- ``GET /api/v1/events/{event_id}/live`` (CONTRACT "Robotics: matches"): on connect ``event:
+  state`` ``{"event_id", "challenges": [{"code", "name", "version", "standings"}]}`` (the public
+  standings of every challenge with a sheet), then ``event: standings`` ``{"event_id",
+  "category_code", "version"}`` per change of a challenge's standings (fetch
+  ``.../categories/{code}/standings``). The matches work adds ``match`` and ``bracket`` events.
+
+Events carry ids and versions only (``version`` changes whenever the standings do). The
+signal :data:`app.signals.robotics_runs_changed` drives both (:func:`on_runs_changed`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import get
+from litestar.response import ServerSentEvent
+
+from app import live
+from app.errors import NotFound
+from competitions.events.tables import Category
+from judging.robotics import cache, services
+
+
+def standings_topic(event_id: int, code: str) -> str:
+    return f"robotics:{event_id}:standings:{code}"
+
+
+def event_topic(event_id: int) -> str:
+    return f"robotics:{event_id}:live"
+
+
+async def on_runs_changed(*, event_id: int, category_code: str, **_kwargs: Any) -> None:
+    """Receiver of :data:`app.signals.robotics_runs_changed`: tell the challenge's page streams
+    and the event's API stream. Never raises (a live screen is not worth failing an approval)."""
+    try:
+        version = await cache.version(event_id, category_code)
+    except Exception:  # noqa: BLE001 - a draft event, a challenge without a sheet: nothing shown
+        return
+    data = {"event_id": event_id, "category_code": category_code, "version": version}
+    await live.publish(standings_topic(event_id, category_code), data)
+    await live.publish(event_topic(event_id), data, event="standings", coalesce=category_code)
+
+
+async def page_state(event_id: int, code: str) -> dict[str, Any]:
+    return {"event_id": event_id, "category_code": code, "version": await cache.version(event_id, code)}
+
+
+@get("/standings/{event_id:int}/{code:str}/events", include_in_schema=False)
+async def standings_events(event_id: int, code: str) -> ServerSentEvent:
+    """The public standings page's stream; 404 (before the stream starts) as the page."""
+    code = str(code).strip().upper()
+    await cache.category_standings(event_id, code)
+    return live.event_stream(standings_topic(event_id, code), lambda: page_state(event_id, code))
+
+
+async def event_state(event_id: int) -> dict[str, Any]:
+    """Every challenge of the event with its public standings (``null`` before it has a sheet)."""
+    challenges = []
+    rows = await Category.select(Category.code, Category.name).where(Category.event == event_id).order_by(Category.id)
+    for row in rows:
+        try:
+            answer = await cache.category_standings(event_id, row["code"])
+            version: str | None = await cache.version(event_id, row["code"])
+        except NotFound:
+            answer, version = None, None
+        challenges.append({"code": row["code"], "name": row["name"], "version": version, "standings": answer})
+    return {"event_id": event_id, "challenges": challenges}
+
+
+@get("/api/v1/events/{event_id:int}/live", tags=["robotics"], summary="Live updates of a robotics event")
+async def event_live(event_id: int) -> ServerSentEvent:
+    """Public ``text/event-stream``: ``event: state`` with every challenge's standings on connect,
+    then ``event: standings`` ``{"event_id", "category_code", "version"}`` per change. 404 for an
+    unknown, draft or non-robotics event."""
+    await services.robotics_event(event_id)
+    return live.event_stream(event_topic(event_id), lambda: event_state(event_id))
+
+
+def routes() -> list[Any]:
+    return [standings_events, event_live]

@@ -1,0 +1,61 @@
+"""Public robotics pages: an event's challenges (``/standings/{event_id}``) and a challenge's
+standings (``/standings/{event_id}/{code}``; ``?display=1`` for a projector: large type, paged),
+approved runs only, updated live (:mod:`judging.robotics.live`, ``app/static/standings.js``).
+
+They show what the public JSON API answers (:func:`judging.robotics.cache.category_standings`):
+rank, team, school, counted score, each round's score and time, and the reason line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+
+from app.web import render
+from judging.robotics import cache, services
+
+
+def _rows(answer: dict[str, Any], rounds: int) -> list[dict[str, Any]]:
+    """The answer's teams with their runs laid out by round (``None`` where a round has no approved run)."""
+    rows = []
+    for team in answer["teams"]:
+        by_round: list[dict[str, Any] | None] = [None] * rounds
+        for run in team["runs"]:
+            if 1 <= run["round"] <= rounds:
+                by_round[run["round"] - 1] = run
+        rows.append({**team, "rounds": by_round})
+    return rows
+
+
+class PublicStandingsPages(Controller):
+    path = "/standings"
+    include_in_schema = False
+
+    @get("/{event_id:int}")
+    async def index(self, request: Request, event_id: int) -> Any:
+        """An event's challenges, each linked to its standings (those with a score sheet)."""
+        event = await services.robotics_event(event_id)
+        return render(request, "judging/robotics/standings_index.html", event=event)
+
+    @get("/{event_id:int}/{code:str}")
+    async def standings(self, request: Request, event_id: int, code: str, display: int | None = None) -> Any:
+        """A challenge's public standings; ``?display=1``: the big-screen layout."""
+        code = str(code).strip().upper()
+        answer = await cache.category_standings(event_id, code)
+        event = await services.robotics_event(event_id)
+        sheet = await services.get_sheet(event_id, code)
+        challenge = next(c for c in event["challenges"] if c["code"] == code)
+        context = {
+            "event": event,
+            "challenge": challenge,
+            "rounds": int(sheet.get("rounds") or 1),
+            "rows": _rows(answer, int(sheet.get("rounds") or 1)),
+            "version": await cache.version(event_id, code),
+            "display": bool(display),
+        }
+        template = "standings_display.html" if display else "standings.html"
+        return render(request, f"judging/robotics/{template}", **context)
+
+
+def page_routes() -> list[Any]:
+    return [PublicStandingsPages]

@@ -1,0 +1,162 @@
+"""The organizer's score-sheet editor (/events/{event_id}/robotics/{code}/sheet): preview,
+validation messages naming the item and the path, upload and download as JSON, versions, the
+in-use notice and the confirmed recomputation; the example sheets are valid."""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+
+import pytest
+
+from judging.robotics import sheet_pages, sheets
+from tests.judging.pages import csrf, post
+from tests.judging.robotics.test_api import SHEET, Robotics
+
+
+@pytest.fixture
+def rob(world):
+    rob = Robotics(world)
+    rob.world.login_page("org")
+    return rob
+
+
+def url(rob, tail=""):
+    return f"/events/{rob.event_id}/robotics/R1/sheet{tail}"
+
+
+@pytest.mark.parametrize("name", sorted(sheet_pages.EXAMPLES))
+def test_example_sheets_are_valid(name):
+    sheet = sheets.parse_sheet(sheet_pages.example(name))
+    assert sheet.rounds == 3 and sheet.time_item is not None
+    if name == "wro":  # the surprise rule: item left_store only in variant A, flag only in B
+        assert [c for c, _n in sheet.variants] == ["A", "B"]
+        assert [i.code for i in sheets.required_items(sheet, "A")] == [
+            "blocks",
+            "blocks_partial",
+            "left_store",
+            "damage",
+            "parked",
+            "t",
+        ]
+        # variant B: 2 blocks (24) + flag up (15) - 1 damage (5) + parked (10) = 44
+        run = sheets.score_run(
+            sheet, {"blocks": 2, "blocks_partial": 0, "flag": "up", "damage": 1, "parked": True, "t": 100}, "B"
+        )
+        assert run.score == 44
+    else:  # skills: 4 blocks (40) + gate (25) + 2 behind it (10) + full (20) - 1 touch (5) + no retries (10) = 100
+        run = sheets.score_run(sheet, {"m1": 4, "m2": True, "m3": 2, "m4": "full", "p1": 1, "retries": 0, "t": 90})
+        assert run.score == 100
+
+
+def test_editor_saves_previews_and_names_the_item_in_errors(rob):
+    page = rob.client.get(url(rob))
+    assert page.status_code == 200 and "还没有记分表" in page.text
+    example = rob.client.get(url(rob, "?example=skills"))
+    assert "搬运能量块" in html.unescape(example.text)
+    bad = copy.deepcopy(SHEET)
+    bad["items"][1] = {"code": "m2", "name": "开启闸门", "type": "count", "min": 3, "max": 1, "points": 25}
+    text = json.dumps(bad, ensure_ascii=False)
+    refused = post(rob.client, url(rob), {"sheet": text, "action": "save"})
+    assert refused.status_code == 422
+    body = html.unescape(refused.text)
+    assert "items[1].max" in body and "任务项“m2”的最大值 1 小于最小值 3。" in body
+    assert json.dumps(bad["items"][1], ensure_ascii=False)[:20] in body  # the text is kept
+    syntax = post(rob.client, url(rob), {"sheet": '{"items": [\n  {"code": "m1",}\n]}', "action": "preview"})
+    assert syntax.status_code == 422 and "第 2 行" in html.unescape(syntax.text)
+    preview = post(rob.client, url(rob), {"sheet": json.dumps(SHEET), "action": "preview"})
+    assert preview.status_code == 200 and "检查通过" in preview.text
+    assert (
+        rob.client.get(f"/api/v1/events/{rob.event_id}/categories/R1/score-sheet", headers=rob.org).status_code == 404
+    )
+    saved = post(rob.client, url(rob), {"sheet": json.dumps(SHEET), "action": "save"})
+    assert saved.status_code in (302, 303)
+    shown = html.unescape(rob.client.get(url(rob)).text)
+    assert "搬运能量块" in shown and "取最好一轮" in shown and "计分轮次的用时（少者优先）" in shown
+    download = rob.client.get(url(rob, ".json"))
+    assert download.status_code == 200 and json.loads(download.text) == SHEET
+    assert "R1-sheet-v1.json" in download.headers["content-disposition"]
+
+
+def test_upload_and_recompute_when_runs_exist(rob):
+    rob.put_sheet()
+    run_id = rob.submit("飞龙队").json()["id"]  # 60 points
+    rob.approve(run_id)
+    page = html.unescape(rob.client.get(url(rob)).text)
+    assert "记分表正在使用" in page and 'name="recompute"' in page
+    changed = copy.deepcopy(SHEET)
+    changed["items"][0]["points"] = 20  # 4x20 + 25 - 5 = 100
+    upload = json.dumps(changed, ensure_ascii=False).encode()
+    files = {"file": ("r1.json", upload, "application/json")}
+    headers = {"x-csrftoken": csrf(rob.client)}
+    refused = rob.client.post(url(rob), data={"sheet": "", "action": "save"}, files=files, headers=headers)
+    assert refused.status_code == 409 and "recompute" in html.unescape(refused.text)
+    files = {"file": ("r1.json", upload, "application/json")}
+    saved = rob.client.post(
+        url(rob),
+        data={"sheet": "", "action": "save", "recompute": "1"},
+        files=files,
+        headers=headers,
+        follow_redirects=False,
+    )
+    assert saved.status_code in (302, 303), saved.text
+    assert rob.standings()[0]["counted_score"] == "100"
+    versions = html.unescape(rob.client.get(url(rob)).text)
+    assert "sheet.json?version=2" in versions and "sheet.json?version=1" in versions
+
+
+def test_editor_is_for_organizers(rob, world):
+    referee = world.client
+    referee.cookies.clear()
+    world.login_page("referee")
+    assert referee.get(url(rob)).status_code in (401, 403)
+
+
+def flat(values: dict) -> dict:
+    """The form's values as posted fields."""
+    data = {k: v for k, v in values.items() if k != "items"}
+    data["count"] = str(len(values["items"]))
+    for i, item in enumerate(values["items"]):
+        data.update({f"item-{i}-{k}": v for k, v in item.items()})
+    return data
+
+
+def test_form_round_trip_is_the_sheet():
+    assert sheet_pages.sheet_of(sheet_pages.form_of(SHEET)) == SHEET
+    skills = sheet_pages.example("skills")
+    assert sheet_pages.sheet_of(sheet_pages.form_of(skills)) == skills
+    assert sheet_pages.field_errors(
+        [
+            {"field": "items[2].max", "message": "a"},
+            {"field": "items[0].options[1].points", "message": "b"},
+            {"field": "counted.k", "message": "c"},
+            {"field": "restrictions[0].items", "message": "d"},
+        ]
+    ) == {"item-2-max": ["a"], "item-0-options": ["b"], "k": ["c"], "restrictions": ["d"]}
+
+
+def test_form_editor_adds_moves_removes_and_names_the_item(rob):
+    page = rob.client.get(url(rob, "/form?example=wro"))
+    assert page.status_code == 200 and page.text.count('class="card sheet-item"') == 7
+    values = sheet_pages.form_of(SHEET)
+    added = post(rob.client, url(rob, "/form"), {**flat(values), "op": "add"})
+    assert added.status_code == 200 and added.text.count('class="card sheet-item"') == 5
+    moved = post(rob.client, url(rob, "/form"), {**flat(values), "op": "up-1"})  # m2 above m1
+    body = moved.text
+    assert body.index('name="item-0-code" value="m2"') < body.index('name="item-1-code" value="m1"')
+    removed = post(rob.client, url(rob, "/form"), {**flat(values), "op": "remove-2"})  # p1 goes
+    assert removed.text.count('class="card sheet-item"') == 3 and 'value="p1"' not in removed.text
+    bad = copy.deepcopy(values)
+    bad["items"][1].update({"type": "count", "min": "3", "max": "1"})
+    refused = post(rob.client, url(rob, "/form"), {**flat(bad), "op": "save"})
+    assert refused.status_code == 422
+    text = html.unescape(refused.text)
+    # the message sits beside item 2's max field and names the item
+    after_field = text.split('name="item-1-max"', 1)[1].split("</label>", 1)[0]
+    assert "任务项“m2”的最大值 1 小于最小值 3。" in after_field
+    assert 'name="item-1-min" value="3"' in refused.text  # the input is kept
+    saved = post(rob.client, url(rob, "/form"), {**flat(values), "op": "save"})
+    assert saved.status_code in (302, 303), saved.text
+    stored = rob.client.get(f"/api/v1/events/{rob.event_id}/categories/R1/score-sheet", headers=rob.org).json()
+    assert stored == {**SHEET, "version": 1}
