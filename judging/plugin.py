@@ -15,6 +15,7 @@ from judging.certificates import live as certificates_live
 from judging.certificates import pages as certificates_pages
 from judging.certificates import services as certificates
 from judging.matches import controllers as matches_api
+from judging.matches import live as matches_live
 from judging.matches import services as matches
 from judging.panels import assignments
 from judging.panels import controllers as panels_api
@@ -103,3 +104,6 @@ class JudgingPlugin(ProgrammePlugin):
         # robotics standings: the cache learns which team changed, then live screens are told
         signals.robotics_runs_changed.connect(robotics_cache.on_runs_changed)
         signals.robotics_runs_changed.connect(robotics_live.on_runs_changed)
+        # matches on the same live stream: their state on connect, then match and bracket events
+        robotics_live.add_state_provider(matches_live.matches_state)
+        signals.matches_changed.connect(matches_live.on_matches_changed)

@@ -588,6 +588,8 @@ async def score_match(actor: Principal, match_id: int, data: dict[str, Any]) -> 
     await write_transaction(work)
     if match["status"] == "committed":
         await _after_commit(match, category["code"])
+    else:
+        await _changed(match["event"], category["code"], "match", match_id)  # now/next screens: scored
     return answer
 
 

@@ -16,6 +16,7 @@ signal :data:`app.signals.robotics_runs_changed` drives both (:func:`on_runs_cha
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import get
@@ -59,8 +60,19 @@ async def standings_events(event_id: int, code: str) -> ServerSentEvent:
     return live.event_stream(standings_topic(event_id, code), lambda: page_state(event_id, code))
 
 
+#: more of an event's live state, from later capabilities (matches adds schedules, rankings and
+#: brackets): ``provider(event_id) -> {key: value}`` merged into :func:`event_state`'s answer
+state_providers: list[Callable[[int], Awaitable[dict[str, Any]]]] = []
+
+
+def add_state_provider(provider: Callable[[int], Awaitable[dict[str, Any]]]) -> None:
+    if provider not in state_providers:
+        state_providers.append(provider)
+
+
 async def event_state(event_id: int) -> dict[str, Any]:
-    """Every challenge of the event with its public standings (``null`` before it has a sheet)."""
+    """Every challenge of the event with its public standings (``null`` before it has a sheet),
+    and what the :data:`state_providers` add."""
     challenges = []
     rows = await Category.select(Category.code, Category.name).where(Category.event == event_id).order_by(Category.id)
     for row in rows:
@@ -70,7 +82,10 @@ async def event_state(event_id: int) -> dict[str, Any]:
         except NotFound:
             answer, version = None, None
         challenges.append({"code": row["code"], "name": row["name"], "version": version, "standings": answer})
-    return {"event_id": event_id, "challenges": challenges}
+    state: dict[str, Any] = {"event_id": event_id, "challenges": challenges}
+    for provider in state_providers:
+        state.update(await provider(event_id))
+    return state
 
 
 @get("/api/v1/events/{event_id:int}/live", tags=["robotics"], summary="Live updates of a robotics event")

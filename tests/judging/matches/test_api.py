@@ -263,3 +263,24 @@ def test_refusals(arena):
         ).status_code
         == 404
     )
+
+
+def test_live_stream_replays_the_state_then_each_commit(arena):
+    from tests.sse import EventStream
+
+    body = arena.schedule().json()
+    match = body["matches"][0]
+    with EventStream(arena.client, f"/api/v1/events/{arena.event_id}/live") as stream:
+        state = stream.next_event()
+        assert state["event"] == "state"
+        (challenge,) = state["data"]["matches"]
+        assert challenge["code"] == "V" and len(challenge["matches"]) == 8
+        assert challenge["bracket"] is None and all(t["rank"] is None for t in challenge["rankings"])
+        arena.score(match["id"], {"items": {"goals": 2, "fouls": 0}}, {"items": {"goals": 1, "fouls": 0}})
+        scored = stream.next_event()
+        assert scored["event"] == "match" and scored["data"]["match_id"] == match["id"]
+        arena.commit(match["id"])
+        committed = stream.next_event()
+        assert committed["event"] == "match" and committed["data"]["what"] == "match"
+    ranks = arena.client.get(f"{arena.url}/rankings").json()["teams"]
+    assert {t["entry_id"] for t in ranks if t["ranking_points"] == "2"} == set(match["red"])
