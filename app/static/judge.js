@@ -211,6 +211,10 @@
     var rubric = {};
     data.rubric.forEach(function (c) { rubric[c.code] = {weight: parseDecimal(c.weight), max: parseDecimal(c.max_points), name: c.name}; });
 
+    // punctuation of the page's language (the server sends it with the messages)
+    function colon() { return M.colon || "："; }
+    function paren(text) { return fmt(M.paren || "（{text}）", {text: text}); }
+
     var stateEl = document.getElementById("save-state");
     var totalEl = document.getElementById("total");
     var noteEl = document.getElementById("total-note");
@@ -228,9 +232,9 @@
         case "pending": text = M.pending; break;
         case "queued": text = M.queued; break;
         case "queuedAuth": text = M.queuedAuth; break;
-        case "conflict": text = M.conflict + (extra !== undefined ? "（" + fmt(M.serverVersion, {version: extra}) + "）" : ""); break;
-        case "locked": text = M.locked + (extra ? "：" + extra : ""); break;
-        case "error": text = M.error + (extra ? "：" + extra : ""); break;
+        case "conflict": text = M.conflict + (extra !== undefined ? paren(fmt(M.serverVersion, {version: extra})) : ""); break;
+        case "locked": text = M.locked + (extra ? colon() + extra : ""); break;
+        case "error": text = M.error + (extra ? colon() + extra : ""); break;
         default: text = M["new"];
       }
       stateEl.setAttribute("data-state", name);
@@ -498,13 +502,13 @@
       root.classList.add("locked");
       root.querySelectorAll("button.pt, button.step, input.pts-input, #comment, #save-button").forEach(function (el) { el.disabled = true; });
       setState("locked", detail);
-      if (currentItem()) { localNotice.textContent = M.unsent + "：" + (detail || M.locked); localNotice.hidden = false; }
+      if (currentItem()) { localNotice.textContent = M.unsent + colon() + (detail || M.locked); localNotice.hidden = false; }
     }
 
     // --- start: show what is queued on this device and send it
     var queued = box.get(data.entryId);
     if (locked) {
-      if (queued && !sameSheet(queued, server)) { localNotice.textContent = M.unsent + "：" + M.locked; localNotice.hidden = false; }
+      if (queued && !sameSheet(queued, server)) { localNotice.textContent = M.unsent + colon() + M.locked; localNotice.hidden = false; }
       setState("locked");
       renderAll();
     } else if (queued && sameSheet(queued, server)) {

@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get, post, put
 
 from app.accounts import services as accounts
 from app.errors import Conflict, NotFound, ServiceError
-from app.i18n import _
+from app.i18n import _, colon
 from app.schools import services as schools
 from app.times import local_now
 from app.web import attempt, flash, form_int, form_value, render, size_text, user_of, worker_script
@@ -447,6 +447,8 @@ def _judge_messages() -> dict[str, str]:
         "login": _("重新登录"),
         "scoredCount": _("已评 {done}"),
         "unsentCount": _("（其中 {n} 个未发送）"),
+        "colon": colon(),
+        "paren": _("（{text}）"),
     }
 
 
