@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 
 from app.errors import NotFound, ServiceError, ValidationFailed
-from app.i18n import _
+from app.i18n import _, list_separator
 from app.times import local_now, show_time
 from app.web import attempt, flash, form_int, form_value, render, user_of, xlsx_response
 from app.web.auth import organizer_only
@@ -240,6 +240,7 @@ class ResultsPages(Controller):
             settings_error=settings_error.message if settings_error is not None else None,
             field_errors=field_errors,
             small={s["field"]: s for s in small or []},
+            small_fix=list_separator().join(f"{_(results.AWARD_LABELS[s['tier']])} {s['meant']}%" for s in small or []),
         )
 
     @post("/settings")
@@ -255,6 +256,16 @@ class ResultsPages(Controller):
             quotas, small = percent_shares(typed, event_row)
         except ServiceError as exc:
             return await self._results(request, event_id, typed=typed, settings_error=exc, status_code=exc.status_code)
+        if small and form_value(form, "use_meant") == "yes":
+            # "did you mean 15 %?" answered yes: the shares under 1 % are taken as typed x 100
+            for s in small:
+                typed[s["tier"]] = s["meant"]
+            try:
+                quotas, small = percent_shares(typed, event_row)
+            except ServiceError as exc:
+                return await self._results(
+                    request, event_id, typed=typed, settings_error=exc, status_code=exc.status_code
+                )
         if small and form_value(form, "confirm_small") != "yes":
             # 0.15 typed on a page in percent is 0.15 %: ask before taking it
             return await self._results(request, event_id, typed=typed, small=small, status_code=422)

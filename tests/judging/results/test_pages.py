@@ -337,6 +337,15 @@ def test_award_shares_under_one_percent_ask_before_saving_and_errors_speak_perce
     preview = client.get(f"{base}/results", params={"preview": "1", **typed})
     assert "一等奖比例填的是 0.15%（不到百分之一）。是不是想填 15%？" in text_of(preview)
     assert "预览：按新设置各组的获奖情况" in text_of(preview)
+    # "did you mean 15 %?" -- yes: the button takes 0.15 as 15 % (stored as the share 0.15)
+    fixed = post(
+        client,
+        f"{base}/settings",
+        {"award_first": "0.2", "award_second": "25", "award_third": "35", "use_meant": "yes"},
+    )
+    assert fixed.status_code == 303
+    assert world.run(get_event_row(world.event_id))["award_first"] == "0.2"
+    assert "改为 一等奖 15% 并保存" in text
     # confirmed: 0.15 % is stored as the decimal share 0.0015
     saved = post(client, f"{base}/settings", {**typed, "confirm_small": "yes"})
     assert saved.status_code == 303
