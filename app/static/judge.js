@@ -111,15 +111,24 @@
     var l = a.num * b.den, r = b.num * a.den;
     return l < r ? -1 : l > r ? 1 : 0;
   }
-  /* Half-up rounding to 2 decimals, as text ("85.60"). */
-  function text2(f) {
-    if (!HAS_BIGINT) return (Math.round((f.num / f.den) * 100 + 1e-9) / 100).toFixed(2);
-    var negative = f.num < B0, num = negative ? -f.num : f.num;
-    var q = (num * B100 * B2 + f.den) / (B2 * f.den);
+  /* Half-up rounding to `places` decimals (the event's score_decimals, 0..4), as text
+   * with that many places ("85.60" for 2, "85.6" for 1, "86" for 0). */
+  function textN(f, places) {
+    places = places === undefined || places === null ? 2 : Number(places);
+    if (!HAS_BIGINT) {
+      var scale = Math.pow(10, places);
+      return (Math.round((f.num / f.den) * scale + 1e-9) / scale).toFixed(places);
+    }
+    var negative = f.num < B0, num = negative ? -f.num : f.num, factor = B1;
+    for (var i = 0; i < places; i++) factor = factor * B10;
+    var q = (num * factor * B2 + f.den) / (B2 * f.den);
     var s = q.toString();
-    while (s.length < 3) s = "0" + s;
-    return (negative && q !== B0 ? "-" : "") + s.slice(0, -2) + "." + s.slice(-2);
+    while (s.length < places + 1) s = "0" + s;
+    var text = places ? s.slice(0, -places) + "." + s.slice(-places) : s;
+    return (negative && q !== B0 ? "-" : "") + text;
   }
+  /* Half-up rounding to 2 decimals, as text ("85.60"). */
+  function text2(f) { return textN(f, 2); }
   /* A terminating fraction as plain decimal text without trailing zeros, like the server's
    * rules.plain: {num: 725, den: 10} -> "72.5", 0 -> "0". */
   function plainText(f) {
@@ -133,16 +142,17 @@
   }
   /* A judge's total for `rubric` ([{code, weight, max_points}]) and `points` ({code: text}),
    * as the server computes it (judging.scoring.total_of): {stored: the server's stored text
-   * ("" until every criterion is scored), display: half-up to 2 decimals ("" when nothing is
-   * scored; the partial sum on a partial sheet), complete, missing: criteria not scored}. */
-  function total(rubric, points) {
+   * ("" until every criterion is scored), display: half-up to `places` decimals (default 2;
+   * "" when nothing is scored; the partial sum on a partial sheet), complete, missing: criteria
+   * not scored}. */
+  function total(rubric, points, places) {
     var sum = parseDecimal("0"), missing = 0;
     rubric.forEach(function (c) {
       var v = points[c.code], p = v !== undefined && v !== null && v !== "" ? parseDecimal(v) : null;
       if (p) sum = add(sum, term(p, parseDecimal(c.weight), parseDecimal(c.max_points))); else missing++;
     });
     var value = stored(sum);
-    return {stored: missing ? "" : plainText(value), display: missing === rubric.length ? "" : text2(value),
+    return {stored: missing ? "" : plainText(value), display: missing === rubric.length ? "" : textN(value, places),
             complete: missing === 0, missing: missing};
   }
   /* Canonical text of a points value: "7.50" -> "7.5", "08" -> "8"; null if not a plain decimal. */
@@ -193,12 +203,17 @@
     // this sheet is sent by the page (below); the user's other queued sheets by the outbox
     var box = outbox(data.userId, data.entryId, function (entryId, kind, body) { showProgress(body); });
     var server = data.server;                       // the server's sheet as last known
+    var serverComplete = !!server.complete;         // whether the server counts this sheet as scored
     var version = server.version;                   // version our edits are based on
     var values = {criteria: Object.assign({}, server.criteria), comment: server.comment || ""};
     var locked = !!server.locked;
     var state = "new", timer = null, inFlight = false, again = false, conflictSheet = null;
     var rubric = {};
     data.rubric.forEach(function (c) { rubric[c.code] = {weight: parseDecimal(c.weight), max: parseDecimal(c.max_points), name: c.name}; });
+
+    // punctuation of the page's language (the server sends it with the messages)
+    function colon() { return M.colon || "："; }
+    function paren(text) { return fmt(M.paren || "（{text}）", {text: text}); }
 
     var stateEl = document.getElementById("save-state");
     var totalEl = document.getElementById("total");
@@ -217,9 +232,9 @@
         case "pending": text = M.pending; break;
         case "queued": text = M.queued; break;
         case "queuedAuth": text = M.queuedAuth; break;
-        case "conflict": text = M.conflict + (extra !== undefined ? "（" + fmt(M.serverVersion, {version: extra}) + "）" : ""); break;
-        case "locked": text = M.locked + (extra ? "：" + extra : ""); break;
-        case "error": text = M.error + (extra ? "：" + extra : ""); break;
+        case "conflict": text = M.conflict + (extra !== undefined ? paren(fmt(M.serverVersion, {version: extra})) : ""); break;
+        case "locked": text = M.locked + (extra ? colon() + extra : ""); break;
+        case "error": text = M.error + (extra ? colon() + extra : ""); break;
         default: text = M["new"];
       }
       stateEl.setAttribute("data-state", name);
@@ -233,18 +248,39 @@
       root.setAttribute("data-save-state", name);
     }
 
-    // the header's "已评 x" count, from the server's answer (a save may complete or un-complete a sheet)
+    // the header's "已评 x" count: the server's count (from a save's answer: a save may complete
+    // or un-complete a sheet) plus the complete sheets of this event queued on this device that
+    // the server does not count yet, shown as such ("已评 3（其中 1 个未发送）")
     var scoredEl = document.getElementById("scored-count");
+    function unsentScored() {
+      return box.items().filter(function (i) {
+        return String(i.eventId) === String(data.eventId) && i.complete && !i.wasScored && !i.rejected;
+      }).length;
+    }
+    function showCount() {
+      if (!scoredEl) return;
+      var done = Number(scoredEl.getAttribute("data-scored")) || 0, unsent = unsentScored();
+      scoredEl.setAttribute("data-unsent", unsent);
+      scoredEl.textContent = fmt(M.scoredCount, {done: done + unsent}) + (unsent ? fmt(M.unsentCount, {n: unsent}) : "");
+      scoredEl.classList.toggle("has-unsent", unsent > 0);
+    }
     function showProgress(body) {
       var p = body && body.progress;
       if (!scoredEl || !p || p.event_id !== data.eventId) return;
       scoredEl.setAttribute("data-scored", p.scored);
-      scoredEl.textContent = fmt(M.scoredCount, {done: p.scored});
+      showCount();
     }
 
     function currentItem() { return box.get(data.entryId); }   // localStorage, or memory when it refuses
-    function storeItem(item) { box.put(item); }
-    function clearItem() { box.remove(data.entryId); }
+    function storeItem(item) {
+      // what the counts need: the event, whether the sheet is complete, whether the server counts it already
+      item.eventId = data.eventId;
+      item.complete = total(data.rubric, item.criteria || {}).complete;
+      item.wasScored = serverComplete;
+      box.put(item);
+      showCount();
+    }
+    function clearItem() { box.remove(data.entryId); showCount(); }
 
     // --- rendering
     function renderCriterion(fs, updateInput) {
@@ -259,7 +295,7 @@
       fs.classList.toggle("scored", value !== undefined);
     }
     function renderTotal() {
-      var t = total(data.rubric, values.criteria), missing = t.missing;
+      var t = total(data.rubric, values.criteria, data.decimals), missing = t.missing;
       totalEl.textContent = t.display || "—";
       totalEl.classList.toggle("partial", missing > 0);
       noteEl.textContent = missing ? fmt(M.incomplete, {n: missing}) : M.complete;
@@ -368,6 +404,7 @@
       if (res.kind === "saved" || res.kind === "conflict") showProgress(res.body);
       if (res.kind === "saved") {
         version = res.body.version;
+        serverComplete = !!res.body.complete;
         server = {criteria: Object.assign({}, item.criteria), comment: item.comment, version: version};
         if (now && !sameSheet(now, item)) {          // edited while the request was on its way
           now.baseVersion = version;
@@ -438,6 +475,7 @@
       values = {criteria: Object.assign({}, conflictSheet.criteria), comment: conflictSheet.comment || ""};
       version = conflictSheet.version;
       server = conflictSheet;
+      serverComplete = !!conflictSheet.complete;
       clearItem();
       conflictEl.hidden = true;
       conflictSheet = null;
@@ -464,13 +502,13 @@
       root.classList.add("locked");
       root.querySelectorAll("button.pt, button.step, input.pts-input, #comment, #save-button").forEach(function (el) { el.disabled = true; });
       setState("locked", detail);
-      if (currentItem()) { localNotice.textContent = M.unsent + "：" + (detail || M.locked); localNotice.hidden = false; }
+      if (currentItem()) { localNotice.textContent = M.unsent + colon() + (detail || M.locked); localNotice.hidden = false; }
     }
 
     // --- start: show what is queued on this device and send it
     var queued = box.get(data.entryId);
     if (locked) {
-      if (queued && !sameSheet(queued, server)) { localNotice.textContent = M.unsent + "：" + M.locked; localNotice.hidden = false; }
+      if (queued && !sameSheet(queued, server)) { localNotice.textContent = M.unsent + colon() + M.locked; localNotice.hidden = false; }
       setState("locked");
       renderAll();
     } else if (queued && sameSheet(queued, server)) {
@@ -486,6 +524,7 @@
       renderAll();
       setState(server.version ? "saved" : "new");
     }
+    showCount();
 
     function others() { return box.flush(); }
     window.addEventListener("online", function () { flush(); });   // the outbox sends the others itself
@@ -526,14 +565,35 @@
         badge.className = badge.className.replace(/\bsheet-\w+/, "sheet-" + status);
         if (M.status && M.status[status]) badge.textContent = M.status[status];
       }
+      var block = card.closest ? card.closest(".judge-event") : null;
+      var places = block ? block.getAttribute("data-decimals") : null;
       var total = card.querySelector(".total"), value = sheet.complete ? parseDecimal(sheet.total) : null;
-      if (total) { total.textContent = value ? text2(value) : ""; total.hidden = !value; }
+      if (total) { total.textContent = value ? textN(value, places) : ""; total.hidden = !value; }
+    }
+    /* Each event's "已评 x / y": the server's count plus the complete sheets queued on this
+     * device for entries the server does not count as scored yet, shown as unsent. */
+    function showCounts() {
+      root.querySelectorAll(".judge-event").forEach(function (block) {
+        var count = block.querySelector(".scored-count");
+        if (!count || !M.progress) return;
+        var done = Number(block.getAttribute("data-scored")) || 0, assigned = Number(block.getAttribute("data-assigned")) || 0;
+        var unsent = 0;
+        box.items().forEach(function (item) {
+          if (!item.complete || item.rejected) return;
+          var card = block.querySelector('a[data-entry-id="' + item.entryId + '"]');
+          if (card && !/\bstatus-scored\b/.test(card.className)) unsent++;
+        });
+        block.setAttribute("data-unsent", unsent);
+        count.textContent = fmt(M.progress, {done: done + unsent, total: assigned}) + (unsent ? fmt(M.unsentCount, {n: unsent}) : "");
+        count.classList.toggle("has-unsent", unsent > 0);
+      });
     }
     function showProgress(p) {
       var block = p && root.querySelector('[data-event-id="' + p.event_id + '"].judge-event');
       if (!block) return;
-      var count = block.querySelector(".scored-count"), bar = block.querySelector(".judge-progress .bar"), fill = bar && bar.querySelector(".bar-fill");
-      if (count && M.progress) count.textContent = fmt(M.progress, {done: p.scored, total: p.assigned});
+      var bar = block.querySelector(".judge-progress .bar"), fill = bar && bar.querySelector(".bar-fill");
+      block.setAttribute("data-scored", p.scored);
+      block.setAttribute("data-assigned", p.assigned);
       if (bar) bar.setAttribute("aria-valuenow", p.scored);
       if (fill) {
         fill.style.width = (p.assigned ? 100 * p.scored / p.assigned : 0).toFixed(1) + "%";
@@ -545,9 +605,11 @@
       if (kind === "saved") { showStored(entryId, body); showProgress(body && body.progress); mark(entryId, M.sentNow, "saved"); }
       else if (kind === "conflict") { showStored(entryId, body && body.server); showProgress(body && body.progress); mark(entryId, M.conflictShort, "conflict"); }
       else if (kind === "offline" || kind === "auth") mark(entryId, M.queued, "queued");
+      showCounts();
     });
     function run() {
       box.items().forEach(function (item) { mark(item.entryId, M.unsent, "queued"); });
+      showCounts();
       box.flush();
     }
     run();
@@ -596,6 +658,6 @@
     cachePages(paths);
   }
 
-  window.XinmiaoJudge = {parseDecimal: parseDecimal, term: term, add: add, stored: stored, text2: text2, canonical: canonical,
+  window.XinmiaoJudge = {parseDecimal: parseDecimal, term: term, add: add, stored: stored, text2: text2, textN: textN, canonical: canonical,
                          plainText: plainText, total: total};
 })();

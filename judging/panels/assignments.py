@@ -27,6 +27,7 @@ from judging.panels.services import EntryProfile, JudgeProfile, conflict_reason,
 from judging.rounds.services import current_round, round_entry_ids
 from judging.rounds.settings import blind_review
 from judging.rounds.states import RoundState
+from judging.scoring.rules import score_text
 from judging.scoring.tables import Assignment, Score
 
 CONFLICT_LABELS = {
@@ -224,7 +225,9 @@ async def entry_profiles(entry_ids: list[int]) -> list[EntryProfile]:
 async def generate(actor: Principal, event_id: int, judges_per_entry: int, seed: int = 0) -> dict[str, Any]:
     """``assignments/generate``: (re)assign judges for the current round. Keeps every
     assignment that already has a score; replaces the others. Returns
-    ``{"assignments": n, "unassigned_entries": [{"entry_id", "code", "assigned", "needed"}]}``.
+    ``{"assignments": n, "unassigned_entries": [{"entry_id", "code", "assigned", "needed", "reason"}],
+    "unassigned": [{"entry_id", "code", "reason"}]}``: the entries left with fewer judges than asked
+    and why, in words (:func:`shortfall_reason`, as on the assignment page).
     Raises :class:`ValidationFailed` for k < 1, :class:`Conflict` once results are published."""
     if not isinstance(judges_per_entry, int) or judges_per_entry < 1 or judges_per_entry > 20:
         raise ValidationFailed(_("每个作品的评委人数必须是 1 到 20 的整数。"))
@@ -286,7 +289,20 @@ async def generate(actor: Principal, event_id: int, judges_per_entry: int, seed:
         return total
 
     total = await write_transaction(work)
-    return {"assignments": total, "unassigned_entries": unassigned}
+    if unassigned:
+        # why each entry is short, in the words the assignment page uses
+        reasons = {
+            s["entry_id"]: s["reason"] for s in (await assignment_board(event_id, judges_per_entry))["shortfall"]
+        }
+        for u in unassigned:
+            u["reason"] = reasons.get(u["entry_id"]) or _(
+                "只分配到 {m} 位评委，少于每个作品需要的 {k} 位。", m=u["assigned"], k=u["needed"]
+            )
+    return {
+        "assignments": total,
+        "unassigned_entries": unassigned,
+        "unassigned": [{"entry_id": u["entry_id"], "code": u["code"], "reason": u["reason"]} for u in unassigned],
+    }
 
 
 async def _insert_assignments(round_id: int, pairs: list[tuple[int, int]]) -> None:
@@ -394,8 +410,10 @@ entry_access_for_judge = JudgeEntryReader()
 
 async def my_assignments(actor: Principal) -> list[dict[str, Any]]:
     """The judge's assignments in current rounds: ``[{"entry_id", "event_id", "status",
-    "code", "title", "category_code", "division", "version", "total"}]``; ``status`` is
-    ``pending``, ``draft`` (some criteria scored) or ``scored``."""
+    "code", "title", "category_code", "division", "version", "total", "score_decimals"}]``; ``status``
+    is ``pending``, ``draft`` (some criteria scored) or ``scored``; ``total`` is the sheet's
+    weighted sum as a decimal string with the event's ``score_decimals`` places (half-up), like
+    every score the API gives."""
     rows = (
         await Assignment.select(
             Assignment.id,
@@ -406,6 +424,7 @@ async def my_assignments(actor: Principal) -> list[dict[str, Any]]:
             Assignment.entry.title.as_alias("title"),
             Assignment.entry.category.code.as_alias("category_code"),
             Assignment.entry.division.as_alias("division"),
+            Assignment.round.event.score_decimals.as_alias("score_decimals"),
         )
         .where((Assignment.judge == actor.id) & (Assignment.round.is_current.eq(True)))
         .order_by(Assignment.entry.code)
@@ -431,7 +450,8 @@ async def my_assignments(actor: Principal) -> list[dict[str, Any]]:
                 "division": r["division"],
                 "round_state": r["round_state"],
                 "version": score["version"] if score else 0,
-                "total": score["total"] if score else None,
+                "total": score_text(score["total"], r["score_decimals"]) if score else None,
+                "score_decimals": r["score_decimals"],
             }
         )
     return result

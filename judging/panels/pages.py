@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get, post, put
 
 from app.accounts import services as accounts
 from app.errors import Conflict, NotFound, ServiceError
-from app.i18n import _
+from app.i18n import _, colon
 from app.schools import services as schools
 from app.times import local_now
 from app.web import attempt, flash, form_int, form_value, render, size_text, user_of, worker_script
@@ -25,6 +25,7 @@ from judging.rounds import settings as judging_settings
 from judging.rounds.states import RoundState
 from judging.scoring import rubric
 from judging.scoring import services as scoring
+from judging.scoring.rules import score_text
 from judging.scoring.views import (
     SHEET_STATUS_LABELS,
     back_to,
@@ -36,7 +37,6 @@ from judging.scoring.views import (
     number_text,
     point_buttons,
     split_list,
-    two,
 )
 
 
@@ -283,7 +283,7 @@ class JudgePages(Controller):
                     "state_label": _(RoundState.of(a["round_state"]).label),
                 }
             block["entries"].append(
-                {**a, "total_text": two(a["total"]), "status_label": _(SHEET_STATUS_LABELS[a["status"]])}
+                {**a, "total_text": a["total"], "status_label": _(SHEET_STATUS_LABELS[a["status"]])}
             )
             block["scored"] += a["status"] == "scored"
         return render(
@@ -335,6 +335,7 @@ class JudgePages(Controller):
             "server": _score_view(sheet),
             "messages": _judge_messages(),
             "eventId": entry["event_id"],
+            "decimals": event["score_decimals"],
         }
         return render(
             request,
@@ -346,7 +347,7 @@ class JudgePages(Controller):
             data=data,
             round_state=(await rounds.current_round(entry["event_id"]))["state"],
             max_total=max_total,
-            total_text=two(sheet["total"]),
+            total_text=score_text(sheet["total"], event["score_decimals"]),
             documents=documents,
             documents_enabled=docs is not None,
             students=[m for m in entry["members"] if m["role"] == "student"],
@@ -445,6 +446,9 @@ def _judge_messages() -> dict[str, str]:
         "conflictShort": _("冲突，请打开处理"),
         "login": _("重新登录"),
         "scoredCount": _("已评 {done}"),
+        "unsentCount": _("（其中 {n} 个未发送）"),
+        "colon": colon(),
+        "paren": _("（{text}）"),
     }
 
 

@@ -46,17 +46,28 @@ class JudgeOut(msgspec.Struct, omit_defaults=True):
 
 
 class UnassignedEntry(msgspec.Struct):
+    """An entry left with fewer judges than asked, and why (``reason``, translated words)."""
+
     entry_id: int
     code: str
     assigned: int
     needed: int
+    reason: str
+
+
+class UnassignedReason(msgspec.Struct):
+    entry_id: int
+    code: str
+    reason: str
 
 
 class GenerateOut(msgspec.Struct):
-    """Assignments in the round after generation, and entries left with fewer judges than asked."""
+    """Assignments in the round after generation, and entries left with fewer judges than asked
+    (``unassigned_entries`` as CONTRACT.md; ``unassigned``: each with the reason in words)."""
 
     assignments: int
     unassigned_entries: list[UnassignedEntry]
+    unassigned: list[UnassignedReason]
 
 
 class SheetEntry(msgspec.Struct):
@@ -74,7 +85,8 @@ class JudgeSheetOut(msgspec.Struct):
 
 class MyAssignmentOut(msgspec.Struct):
     """One of the caller's assignments (CONTRACT.md): ``status`` pending, draft (some criteria
-    scored) or scored; ``total`` the sheet's weighted sum (decimal string) once scored."""
+    scored) or scored; ``total`` the sheet's weighted sum once scored, a decimal string with the
+    event's ``score_decimals`` places (``"72.50"``)."""
 
     entry_id: int
     event_id: int
@@ -86,6 +98,7 @@ class MyAssignmentOut(msgspec.Struct):
     round_state: Annotated[str, one_of("open", "published", "finalized")]
     version: int
     total: str | None
+    score_decimals: int = 2
 
 
 class MovedOut(msgspec.Struct):

@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 
 from app.errors import NotFound, ServiceError, ValidationFailed
-from app.i18n import _
+from app.i18n import _, list_separator
 from app.times import local_now, show_time
 from app.web import attempt, flash, form_int, form_value, render, user_of, xlsx_response
 from app.web.auth import organizer_only
@@ -41,20 +41,75 @@ from judging.scoring.views import (
 )
 
 
-def percent_share(value: str | None) -> str | None:
+def percent_share(value: str | None, tier: str | None = None) -> str | None:
     """A share typed as a percentage on the page (``15``, ``15%``, ``12.5 %``) as the decimal the
     API takes (``"0.15"``, ``"0.125"``), exactly; ``None`` for a blank field. 422 naming the field
-    for anything else (the range is checked by the event service)."""
+    for anything that is not a number from 0 to 100 (the page speaks percent: the message too)."""
     text = (value or "").strip().rstrip("%％").strip()
     if not text:
         return None
+    field = f"award_{tier}" if tier else "award_first"
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise ValidationFailed(_("获奖比例请填写百分数，例如 15 表示 15%。")) from None
+        number = Decimal("NaN")
     if not number.is_finite():
-        raise ValidationFailed(_("获奖比例请填写百分数，例如 15 表示 15%。"))
+        message = _("获奖比例请填写百分数，例如 15 表示 15%。")
+        raise ValidationFailed(message, errors=[{"field": field, "message": message}])
+    if number < 0 or number > 100:
+        label = _(results.AWARD_LABELS[tier]) if tier else ""
+        raise ValidationFailed(
+            _("{tier}比例必须在 0% 到 100% 之间，现在是 {value}%。", tier=label, value=percent_number(number)),
+            errors=[{"field": field, "message": _("必须在 0% 到 100% 之间。")}],
+        )
     return format((number / 100).normalize(), "f")
+
+
+def percent_number(number: Decimal) -> str:
+    """A percentage as typed, without trailing zeros (``Decimal("145.0")`` -> ``"145"``)."""
+    return format(number.normalize(), "f") if number else "0"
+
+
+TIERS = ("first", "second", "third")
+
+
+def percent_shares(
+    typed: dict[str, str | None], event_row: dict[str, Any]
+) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The award shares typed on the page in percent: ``({tier: decimal share}, small)`` for the
+    tiers filled in. 422 in percent for a value outside 0..100 % or a sum of the three tiers (a
+    blank field keeps the event's) above 100 %. ``small`` lists the tiers typed as more than 0 and
+    less than 1 % (``0.15`` is 0.15 %, most likely meant as 15 %): ``[{"tier", "field", "typed",
+    "meant", "message"}]`` for the page to ask before taking it."""
+    shares = {tier: share for tier in TIERS if (share := percent_share(typed.get(tier), tier)) is not None}
+    merged = {tier: Decimal(shares.get(tier) or str(event_row[f"award_{tier}"])) for tier in TIERS}
+    total = sum(merged.values(), Decimal(0)) * 100
+    if total > 100:
+        raise ValidationFailed(
+            _("一、二、三等奖比例之和不能超过 100%，现在是 {total}%。", total=percent_number(total)),
+            errors=[{"field": "award_third", "message": _("三项之和不能超过 100%。")}],
+        )
+    small = []
+    for tier, share in shares.items():
+        percent = Decimal(share) * 100
+        if 0 < percent < 1:
+            typed_text = percent_number(percent)
+            meant = percent_number(Decimal(share) * 10000)
+            small.append(
+                {
+                    "tier": tier,
+                    "field": f"award_{tier}",
+                    "typed": typed_text,
+                    "meant": meant,
+                    "message": _(
+                        "{tier}比例填的是 {typed}%（不到百分之一）。是不是想填 {meant}%？",
+                        tier=_(results.AWARD_LABELS[tier]),
+                        typed=typed_text,
+                        meant=meant,
+                    ),
+                }
+            )
+    return shares, small
 
 
 def percent_text(share: Any) -> str:
@@ -84,20 +139,50 @@ class ResultsPages(Controller):
         award_third: str | None = None,
         award_min_score: str | None = None,
     ) -> Any:
+        typed = {"first": award_first, "second": award_second, "third": award_third}
+        return await self._results(
+            request,
+            event_id,
+            method=method,
+            category=category,
+            division=division,
+            typed={**typed, "min_score": award_min_score} if preview else None,
+            preview=bool(preview),
+        )
+
+    async def _results(
+        self,
+        request: Request,
+        event_id: int,
+        *,
+        method: str | None = None,
+        category: str | None = None,
+        division: str | None = None,
+        typed: dict[str, str | None] | None = None,
+        preview: bool = False,
+        settings_error: ServiceError | None = None,
+        small: list[dict[str, str]] | None = None,
+        status_code: int = 200,
+    ) -> Any:
+        """The results page; ``typed`` (the award fields as typed, in percent) is kept in the
+        form: previewed with ``preview``, or shown again with ``settings_error`` (a refused save)
+        or ``small`` (shares under 1 % waiting for confirmation) next to the fields."""
         method = method if method in METHOD_LABELS else None
+        event_row = await events.get_event_row(event_id)
         proposed = None
         preview_error = None
-        if preview:
-            typed = {"first": award_first, "second": award_second, "third": award_third}
+        proposed_form = None
+        if typed is not None:
+            proposed_form = {k: typed.get(k) or "" for k in ("first", "second", "third", "min_score")}
+        if preview and typed is not None:
             try:
-                shares = {tier: percent_share(value) for tier, value in typed.items()}
-                proposed = await results.award_preview(event_id, shares, award_min_score or "", use_event_min=False)
+                shares, small = percent_shares(typed, event_row)
+                proposed = await results.award_preview(
+                    event_id, shares, typed.get("min_score") or "", use_event_min=False
+                )
             except ServiceError as exc:
                 preview_error = exc.message
-            proposed_form = {**{k: v or "" for k, v in typed.items()}, "min_score": award_min_score or ""}
-        else:
-            proposed_form = None
-        data = await results.compute_results(event_id, method)
+        data = await results.compute_results(event_id, method, event=event_row)
         rows = data["entries"]
         if category:
             rows = [r for r in rows if r["category_code"] == category.upper()]
@@ -121,16 +206,21 @@ class ResultsPages(Controller):
                 )
             groups[-1]["rows"].append(r)
             groups[-1]["ranked" if r["status"] == "complete" else "incomplete"] += 1
-        event_row = await events.get_event_row(event_id)
         compare = None
         if method and method != event_row["aggregation"]:
             current = {r["entry_id"]: r for r in (await results.compute_results(event_id))["entries"]}
             compare = {eid: {"rank": r["rank"], "score": r["score"], "award": r["award"]} for eid, r in current.items()}
+        field_errors: dict[str, str] = {}
+        if settings_error is not None:
+            for e in settings_error.errors:
+                if e.get("field"):
+                    field_errors.setdefault(e["field"], e["message"])
         return await judging_page(
             request,
             event_id,
             "results/results.html",
             "results",
+            status_code=status_code,
             data=data,
             groups=groups,
             method=data["method"],
@@ -148,6 +238,10 @@ class ResultsPages(Controller):
             proposed=proposed,
             proposed_form=proposed_form,
             preview_error=preview_error,
+            settings_error=settings_error.message if settings_error is not None else None,
+            field_errors=field_errors,
+            small={s["field"]: s for s in small or []},
+            small_fix=list_separator().join(f"{_(results.AWARD_LABELS[s['tier']])} {s['meant']}%" for s in small or []),
         )
 
     @post("/settings")
@@ -156,24 +250,35 @@ class ResultsPages(Controller):
         data: dict[str, Any] = {
             k: form_value(form, k) for k in ("aggregation", "trim_min_scores", "score_decimals") if form_value(form, k)
         }
+        typed: dict[str, str | None] = {k: form_value(form, f"award_{k}") for k in TIERS}
+        typed["min_score"] = form_value(form, "award_min_score")
+        event_row = await events.get_event_row(event_id)
         try:
-            quotas = {
-                k: percent_share(form_value(form, f"award_{k}"))
-                for k in ("first", "second", "third")
-                if form_value(form, f"award_{k}")
-            }
+            quotas, small = percent_shares(typed, event_row)
         except ServiceError as exc:
-            flash(request, exc.message, "error")
-            return back_to(event_id, "/results")
+            return await self._results(request, event_id, typed=typed, settings_error=exc, status_code=exc.status_code)
+        if small and form_value(form, "use_meant") == "yes":
+            # "did you mean 15 %?" answered yes: the shares under 1 % are taken as typed x 100
+            for s in small:
+                typed[s["tier"]] = s["meant"]
+            try:
+                quotas, small = percent_shares(typed, event_row)
+            except ServiceError as exc:
+                return await self._results(
+                    request, event_id, typed=typed, settings_error=exc, status_code=exc.status_code
+                )
+        if small and form_value(form, "confirm_small") != "yes":
+            # 0.15 typed on a page in percent is 0.15 %: ask before taking it
+            return await self._results(request, event_id, typed=typed, small=small, status_code=422)
         if quotas:
             data["award_quotas"] = quotas
         if "award_min_score" in form:
             data["award_min_score"] = form_value(form, "award_min_score") or None
-        await attempt(
-            request,
-            events.update_event(user_of(request), event_id, data),
-            _("评审设置已保存，结果已按新设置重新计算。"),
-        )
+        try:
+            await events.update_event(user_of(request), event_id, data)
+        except ServiceError as exc:
+            return await self._results(request, event_id, typed=typed, settings_error=exc, status_code=exc.status_code)
+        flash(request, _("评审设置已保存，结果已按新设置重新计算。"))
         return back_to(event_id, "/results")
 
     @post("/awards")

@@ -206,10 +206,10 @@ async def finalize(
     if notice_running(round_row) and not override:
         raise Conflict(
             _(
-                "公示期到 {time} 才结束，现在不能定稿；如确需提前定稿，请写明理由（override_notice_reason）。",
+                "公示期到 {time} 才结束，现在还不能定稿。如确需在公示期结束前定稿，请写明提前定稿的理由（会记入审计记录）。",
                 time=format_time(round_row["notice_ends_at"]),
             ),
-            extra={"notice_ends_at": _iso(round_row["notice_ends_at"])},
+            extra={"notice_ends_at": _iso(round_row["notice_ends_at"]), "field": "override_notice_reason"},
         )
     decided = await unranked_decisions(round_row["id"])
     incomplete = [i for i in await incomplete_entries(event_id, event=event, round_row=round_row) if i not in decided]

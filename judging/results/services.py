@@ -408,7 +408,7 @@ async def award_preview(
     if sum(quotas.values()) > 1:
         raise ValidationFailed(
             _("一、二、三等奖比例之和不能超过 1，现在是 {total}。", total=sum(quotas.values())),
-            errors=[{"field": "award_third", "message": _("三项之和不能超过 100%。")}],
+            errors=[{"field": "award_third", "message": _("三项之和不能超过 1。")}],
         )
     minimum: Decimal | None = None
     if min_score is None and use_event_min:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 PRECISION = 50
 AWARD_TIERS = ("first", "second", "third")
@@ -99,6 +99,15 @@ def round_half_up(value: Decimal, decimals: int) -> Decimal:
     """Round half-up to ``decimals`` places: ``round_half_up(Decimal("85.605"), 2)`` -> ``85.61``."""
     with localcontext(_ctx()):
         return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def score_text(value: Any, decimals: int) -> str:
+    """A stored score (decimal text) as the API and the pages give it: half-up to ``decimals``
+    places, always that many (``"72.5"``, 2 -> ``"72.50"``); ``""`` stays ``""`` (a sheet not
+    complete has no total)."""
+    if value in (None, ""):
+        return ""
+    return str(round_half_up(Decimal(str(value)), decimals))
 
 
 def mean(values: Sequence[Decimal]) -> Decimal:

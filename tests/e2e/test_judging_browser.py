@@ -246,8 +246,7 @@ def test_organizer_runs_the_judging_day_in_the_browser(world, live_server, brows
 
     # publish: the confirmation box must be ticked
     page.goto(f"{base}/publication")
-    page.click("summary:has-text('发布公示')")
-    page.check("form[action$='/publish'] input[name=confirm]")
+    page.check("form[action$='/publish'] input[name=confirm]")  # the form is open at the top
     page.click("form[action$='/publish'] button")
     page.wait_for_load_state()
     assert "结果已公示" in page.inner_text(".flash")
@@ -409,5 +408,56 @@ def test_judge_moves_between_entries_and_the_list_while_offline(world, live_serv
         timeout=15000,
     )
     assert sheet(world, second, judge_id)["points"] == {"innovation": "6"}
+    assert errors == []
+    context.close()
+
+
+def test_a_sheet_completed_offline_counts_as_scored_and_unsent(world, live_server, browser):
+    """The "已评" counts move when a complete sheet is queued offline: on the scoring page and on
+    the list (from the cache), shown as not sent yet; once sent, the server's count takes over."""
+    panel = build_panel(world)
+    world.run(assignments.generate(world.org, world.event_id, 2))
+    judge_id = panel.judges["judge"]
+    mine = assigned_to(world, judge_id)
+    first = mine[0]
+    context = browser.new_context(viewport=TABLET, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, live_server, "judge")
+    page.goto(f"{live_server}/judging/")
+    page.evaluate("navigator.serviceWorker.ready")
+    page.wait_for_function(
+        "() => Number(document.documentElement.getAttribute('data-offline-pages')) >= 3", timeout=10000
+    )
+    context.set_offline(True)
+    page.locator(f'a[href="/judging/entries/{first}"]').tap()
+    page.wait_for_selector("#score-page")
+    assert page.inner_text("#scored-count") == "已评 0"
+    tap_points(page, "innovation", "8")
+    tap_points(page, "scientific", "7")
+    page.wait_for_selector('#save-state[data-state="queued"]', timeout=10000)
+    assert page.inner_text("#scored-count") == "已评 0"  # not complete yet: not counted
+    tap_points(page, "practical", "6")
+    page.wait_for_function(
+        "() => document.getElementById('scored-count').textContent === '已评 1（其中 1 个未发送）'", timeout=5000
+    )
+    assert "has-unsent" in page.get_attribute("#scored-count", "class")
+    page.locator("a.crumb-back").tap()  # the list, from the cache
+    page.wait_for_selector("#judge-list")
+    page.wait_for_function(
+        f"() => document.querySelector('.judge-event .scored-count').textContent === '已评 1 / {len(mine)}（其中 1 个未发送）'",
+        timeout=5000,
+    )
+    assert sheet(world, first, judge_id) is None
+    context.set_offline(False)
+    page.goto(f"{live_server}/judging/")
+    page.wait_for_function(
+        f"() => document.querySelector('.judge-event .scored-count').textContent === '已评 1 / {len(mine)}'",
+        timeout=15000,
+    )
+    # 8/10*40 + 7/10*30 + 6/10*30 = 71.00
+    assert page.inner_text(f'a[data-entry-id="{first}"] .total') == "71.00"
+    assert sheet(world, first, judge_id)["complete"] is True
     assert errors == []
     context.close()

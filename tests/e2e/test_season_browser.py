@@ -110,7 +110,7 @@ def test_a_season_from_draft_to_final(world, live_server, browser):
         judging_factories.score(scope, "judge", e["id"], points)
     assert judge_id
     org.goto(f"{live_server}/events/{eid}/judging/publication")
-    org.click("summary:text-is('发布公示')")
+    # the publish form stands open at the top of the page
     ends = (now() + dt.timedelta(days=7)).astimezone(SHANGHAI).strftime("%Y-%m-%d")
     org.fill("input[name=notice_ends_at]", ends)
     org.fill("form[action$='/publish'] input[name=objection_contact]", "0898-65331234")

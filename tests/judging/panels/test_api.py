@@ -104,6 +104,15 @@ def test_generate_gives_k_judges_never_conflicted_with_even_loads(world):
         (ph[2], 2, 3),
     ]
     assert all(u["code"].startswith("PH-") for u in answer["unassigned_entries"])
+    # ... each with the reason in words, as the assignment page explains it
+    reasons = {u["entry_id"]: u["reason"] for u in answer["unassigned"]}
+    assert reasons == {
+        ph[0]: "“物理与天文学”只有 2 位评委，少于每个作品需要的 3 位。",
+        ph[1]: "“物理与天文学”共 2 位评委，其中 1 位与该作品同校，只有 1 位可以评这个作品，少于每个作品需要的 3 位。",
+        ph[2]: "“物理与天文学”只有 2 位评委，少于每个作品需要的 3 位。",
+    }
+    assert [u["code"] for u in answer["unassigned"]] == [u["code"] for u in answer["unassigned_entries"]]
+    assert all(u["reason"] == reasons[u["entry_id"]] for u in answer["unassigned_entries"])
     # judges only judge their categories
     assert all(j in (j6, j7) for e in ph for j in judges_of[e])
     assert all(j != j7 for e in ma for j in judges_of[e])
@@ -250,3 +259,27 @@ def test_judge_sees_only_own_assignments(world):
     assert world.client.get(f"/api/v1/entries/{e2}", headers=world.headers("ja")).status_code == 200
     assert world.client.get(f"/api/v1/entries/{e1}", headers=world.headers("ja")).status_code == 404
     assert world.client.get("/api/v1/judging/assignments", headers=world.headers("hk01")).status_code == 403
+
+
+def test_a_judges_totals_are_decimal_strings_with_the_events_score_decimals(world):
+    """``/judging/assignments`` (JSON and the judge's list) gives a scored sheet's total like
+    every score: half-up with ``score_decimals`` places (72.5 -> "72.50" by default)."""
+    from competitions.events import services as events
+    from tests import factories
+    from tests.judging.pages import text_of
+
+    factories.judged_event(world, entries=2, judges=1, scores=["72.5", "80"])
+    mine = ok(world.client.get("/api/v1/judging/assignments", headers=world.headers("judge1")))
+    assert sorted(a["total"] for a in mine) == ["72.50", "80.00"]
+    assert {a["score_decimals"] for a in mine} == {2}
+    page = world.login_page("judge1")
+    text = text_of(page.get("/judging/"))
+    assert "72.50" in text and "80.00" in text
+    # three places: "72.500"; none: half-up to "73"
+    world.run(events.update_event(world.org, world.event_id, {"score_decimals": 3}))
+    mine = ok(world.client.get("/api/v1/judging/assignments", headers=world.headers("judge1")))
+    assert sorted(a["total"] for a in mine) == ["72.500", "80.000"]
+    assert "72.500" in text_of(page.get("/judging/"))
+    world.run(events.update_event(world.org, world.event_id, {"score_decimals": 0}))
+    mine = ok(world.client.get("/api/v1/judging/assignments", headers=world.headers("judge1")))
+    assert sorted(a["total"] for a in mine) == ["73", "80"]

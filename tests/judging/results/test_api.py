@@ -55,7 +55,7 @@ def panel_world(world):
     ]
     judges = [add_judge(world, name, ["MA"]) for name in ("A", "B", "C")]
     answer = generate(world, 3)
-    assert answer == {"assignments": 15, "unassigned_entries": []}
+    assert answer == {"assignments": 15, "unassigned_entries": [], "unassigned": []}
     table = {"A": (86, 86, 74, 74, 100), "B": (78, 62, 78, 62, 40), "C": (60, 60, 60, 60, None)}
     for name, totals in table.items():
         for entry, total in zip(ids, totals):
@@ -579,7 +579,14 @@ def test_publish_with_a_notice_period_and_finalize_refused_until_it_ends_or_over
 
     early = world.client.post(ev(world, "/finalize"), headers=org(world))
     assert early.status_code == 409
-    assert "公示期到" in early.json()["detail"] and "override_notice_reason" in early.json()["detail"]
+    # the detail says in words what to do; the field to send is named in ``extra`` only
+    detail = early.json()["detail"]
+    assert detail == (
+        f"公示期到 {end.strftime('%Y-%m-%d %H:%M')} 才结束，现在还不能定稿。"
+        "如确需在公示期结束前定稿，请写明提前定稿的理由（会记入审计记录）。"
+    )
+    assert "override_notice_reason" not in detail
+    assert early.json()["extra"] == {"notice_ends_at": published["notice_ends_at"], "field": "override_notice_reason"}
     done = ok(
         world.client.post(ev(world, "/finalize"), json={"override_notice_reason": "上级通知提前"}, headers=org(world))
     )

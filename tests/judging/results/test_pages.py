@@ -4,6 +4,8 @@ results are published, with names masked without the guardian's consent."""
 
 from __future__ import annotations
 
+import re
+
 from judging.panels import assignments
 from judging.results import publication
 from judging.results import services as results
@@ -74,8 +76,13 @@ def test_results_progress_and_consistency_pages(world):
     from competitions.events.services import get_event_row
 
     assert world.run(get_event_row(world.event_id))["award_first"] == "0.2"
+    # the sum is checked in the unit typed on the page: percent (90 + 90 + 35 = 215 %)
     response = post(client, f"{base}/settings", {"award_first": "90", "award_second": "90"})
-    assert "不能超过 1" in flashes(client, f"{base}/results")
+    assert response.status_code == 422
+    assert "一、二、三等奖比例之和不能超过 100%，现在是 215%。" in text_of(response)
+    assert "不能超过 1，" not in text_of(response)
+    assert 'name="award_first" value="90"' in response.text  # the input is kept
+    assert world.run(get_event_row(world.event_id))["award_first"] == "0.2"
     # the organizer's view of one entry's sheets and history
     page = client.get(f"{base}/entries/{top['entry_id']}")
     assert page.status_code == 200 and "各评委的评分表" in page.text and "评分修改记录" in page.text
@@ -213,7 +220,9 @@ def test_publication_page_sets_the_notice_lists_incomplete_entries_and_finalizes
 
     # finalizing during the 公示期 without a reason, or without deciding on the incomplete entry, is refused
     post(client, f"{base}/finalize", {"confirm": "yes"})
-    assert "公示期到" in flashes(client, f"{base}/publication")
+    refused = flashes(client, f"{base}/publication")
+    assert f"公示期到 {end.isoformat()} 23:59 才结束，现在还不能定稿。" in refused
+    assert "请写明提前定稿的理由" in refused and "override_notice_reason" not in refused
     assert world.run(current_round(world.event_id))["state"] == "published"
     post(client, f"{base}/finalize", {"confirm": "yes", "override_notice_reason": "国赛推荐截止"})
     assert "1 个作品评分未完成" in flashes(client, f"{base}/publication")
@@ -284,3 +293,89 @@ def test_award_shares_as_percentages_a_per_group_preview_and_a_minimum_score(wor
     # cleared again: the third prize is back
     post(client, f"{base}/settings", {"award_min_score": ""})
     assert world.run(results.compute_results(world.event_id))["entries"][0]["award"] == "third"
+
+
+def test_publication_page_puts_the_publish_action_first_and_folds_a_long_incomplete_list(world):
+    """A season with many unscored entries: the publish action (with its 公示期 and contact
+    fields) comes before the incomplete list, a count sums the list up, and the list is folded."""
+    from tests import factories
+
+    factories.judged_event(world, entries=14, judges=1, scores=[90, 89] + [[None]] * 12)
+    client = world.login_page("org")
+    base = f"/events/{world.event_id}/judging"
+    html_text = client.get(f"{base}/publication").text
+    publish_form = html_text.index(f'action="{base}/publish"')
+    ends_field = html_text.index('name="notice_ends_at"')
+    contact_field = html_text.index('name="objection_contact"')
+    incomplete_list = html_text.index('id="incomplete-entries"')
+    assert publish_form < ends_field < contact_field < incomplete_list
+    # the publish form is shown as it is (not folded); the list of 12 is folded (more than 10 rows)
+    assert html_text.index('<div class="publish-action" id="publish-action">') < publish_form
+    assert "<details" not in html_text[html_text.index('id="publish-action"') : publish_form]
+    assert re.search(r'<details id="incomplete-entries" class="incomplete-list">', html_text)
+    text = text_of(client.get(f"{base}/publication"))
+    assert "本轮 14 个作品：评分完成 2 个，评分未完成 12 个。其中 12 个待决定。" in text
+    assert text.index("本轮 14 个作品") < text.index("确认发布公示") < text.index("评分未完成的作品 12 个")
+
+
+def test_award_shares_under_one_percent_ask_before_saving_and_errors_speak_percent(world):
+    """The awards settings page works in percent: 0.15 there is 0.15 % (likely meant as 15 %),
+    so it is not taken without a confirmation; messages name percentages, never "1"."""
+    from competitions.events.services import get_event_row
+    from tests import factories
+
+    factories.judged_event(world, entries=4, judges=1)
+    client = world.login_page("org")
+    base = f"/events/{world.event_id}/judging"
+    typed = {"award_first": "0.15", "award_second": "25", "award_third": "35"}
+    asked = post(client, f"{base}/settings", typed)
+    assert asked.status_code == 422
+    text = text_of(asked)
+    assert "一等奖比例填的是 0.15%（不到百分之一）。是不是想填 15%？" in text
+    assert 'name="award_first" value="0.15"' in asked.text and 'name="confirm_small"' in asked.text
+    assert world.run(get_event_row(world.event_id))["award_first"] == "0.15"  # unchanged: still 15 %
+    # a preview warns the same way, without refusing
+    preview = client.get(f"{base}/results", params={"preview": "1", **typed})
+    assert "一等奖比例填的是 0.15%（不到百分之一）。是不是想填 15%？" in text_of(preview)
+    assert "预览：按新设置各组的获奖情况" in text_of(preview)
+    # "did you mean 15 %?" -- yes: the button takes 0.15 as 15 % (stored as the share 0.15)
+    fixed = post(
+        client,
+        f"{base}/settings",
+        {"award_first": "0.2", "award_second": "25", "award_third": "35", "use_meant": "yes"},
+    )
+    assert fixed.status_code == 303
+    assert world.run(get_event_row(world.event_id))["award_first"] == "0.2"
+    assert "改为 一等奖 15% 并保存" in text
+    # confirmed: 0.15 % is stored as the decimal share 0.0015
+    saved = post(client, f"{base}/settings", {**typed, "confirm_small": "yes"})
+    assert saved.status_code == 303
+    assert world.run(get_event_row(world.event_id))["award_first"] == "0.0015"
+    # a tier over 100 % names the tier and the value in percent; the sum likewise
+    over = post(client, f"{base}/settings", {"award_second": "150"})
+    assert over.status_code == 422 and "二等奖比例必须在 0% 到 100% 之间，现在是 150%。" in text_of(over)
+    total = post(client, f"{base}/settings", {"award_first": "50", "award_second": "60", "award_third": "35"})
+    assert "一、二、三等奖比例之和不能超过 100%，现在是 145%。" in text_of(total)
+    assert "现在是 1.45" not in text_of(total)
+    # in English the same, in words and percent
+    client.cookies.set("lang", "en")
+    english = text_of(post(client, f"{base}/settings", {"award_first": "0.15"}))
+    assert "First prize share: 0.15% (less than one percent). Did you mean 15%?" in english
+
+
+def test_the_api_keeps_award_shares_as_decimals(world):
+    """The JSON API takes shares 0..1 (CONTRACT): 0.15 there is 15 % without a question."""
+    from tests import factories
+    from tests.judging.api import org
+
+    factories.judged_event(world, entries=4, judges=1)
+    response = world.client.patch(
+        f"/api/v1/events/{world.event_id}", json={"award_quotas": {"first": 0.15}}, headers=org(world)
+    )
+    assert response.status_code == 200 and response.json()["award_quotas"]["first"] == "0.15"
+    over = world.client.get(
+        f"/api/v1/events/{world.event_id}/awards/preview", params={"first": "0.5", "second": "0.6"}, headers=org(world)
+    )
+    assert over.status_code == 422
+    assert over.json()["detail"] == "一、二、三等奖比例之和不能超过 1，现在是 1.45。"
+    assert over.json()["errors"] == [{"field": "award_third", "message": "三项之和不能超过 1。"}]

@@ -153,7 +153,8 @@ def test_publishing_sets_the_notice_period_and_early_finalization_needs_a_reason
     with pytest.raises(Conflict) as early:
         world.run(publication.finalize(world.org, world.event_id))
     assert early.value.message == (
-        f"公示期到 {end.isoformat()} 23:59 才结束，现在不能定稿；如确需提前定稿，请写明理由（override_notice_reason）。"
+        f"公示期到 {end.isoformat()} 23:59 才结束，现在还不能定稿。"
+        "如确需在公示期结束前定稿，请写明提前定稿的理由（会记入审计记录）。"
     )
     assert state(world) == "published"
     with pytest.raises(Conflict):

@@ -123,10 +123,10 @@ def test_editing_the_rubric_never_loses_a_recorded_score(world):
     assert ok(world.client.get(ev(world, "/progress"), headers=org(world)))["scored"] == 1
     history = ok(world.client.get(f"/api/v1/entries/{entry}/score-history", headers=org(world)))
     assert [h["new_total"] for h in history] == ["80", "77"]
-    # 50/30/20 without 'team' again: complete with 40 + 21 + 18 = 79, on the judge's list as well
+    # 50/30/20 without 'team' again: complete with 40 + 21 + 18 = 79, on the judge's list as well (two places: "79.00")
     put_rubric(world, [dict(CASTIC[0], weight="50"), CASTIC[1], dict(CASTIC[2], weight="20")])
     mine = ok(world.client.get("/api/v1/judging/assignments", headers=world.headers("j1")))
-    assert [(a["status"], a["total"]) for a in mine] == [("scored", "79")]
+    assert [(a["status"], a["total"]) for a in mine] == [("scored", "79.00")]
     # once results are published the rubric is frozen (it would change published scores)
     ok(world.client.post(ev(world, "/publish"), headers=org(world)))
     assert "公示" in put_rubric(world, CASTIC, expect=409)["detail"]
