@@ -22,6 +22,7 @@ from judging.results import live as results_live
 from judging.results import pages as results_pages
 from judging.results import stage as results_stage
 from judging.robotics import controllers as robotics_api
+from judging.robotics import pages as robotics_pages
 from judging.rounds import settings as judging_settings
 from judging.scoring import controllers as scoring_api
 from judging.scoring import pages as scoring_pages
@@ -41,6 +42,7 @@ class JudgingPlugin(ProgrammePlugin):
             *panels_pages.page_routes(),
             *results_pages.page_routes(),
             *certificates_pages.page_routes(),
+            *robotics_pages.page_routes(),
             *results_live.page_routes(),
             *certificates_live.page_routes(),
         ]
@@ -50,11 +52,13 @@ class JudgingPlugin(ProgrammePlugin):
             NavItem("评审", "/judging/", ("organizer",), order=20),
             NavItem("我的评审", "/judging/", ("judge",), order=20),
             NavItem("证书", "/certificates/", ("school",), order=30),
+            NavItem("裁判", "/referee/", ("referee",), order=20),
+            NavItem("裁判台", "/referee/", ("organizer",), order=25),
         ]
 
     def home_redirects(self) -> dict[str, str]:
         # a judge's work is scoring; anonymous visitors come for the published results
-        return {"judge": "/judging/", "public": "/results/"}
+        return {"judge": "/judging/", "referee": "/referee/", "public": "/results/"}
 
     def demo_builders(self) -> Sequence[tuple[int, str, Any]]:
         return [(20, "judging", lambda: demo.build_judging_demo(DEMO_PASSWORD))]
