@@ -243,8 +243,8 @@
       el.textContent = label;
       el.hidden = false;
       el.className = "local-state local-" + kind;
-      var record = td.querySelector("a.record");
-      if (record) record.hidden = kind !== "sent";
+      var record = td.querySelector("a.record");   // the round is taken (on the tablet or on the server)
+      if (record) record.style.display = "none";
     }
     function render() {
       var items = mine(box, data);
