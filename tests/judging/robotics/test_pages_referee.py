@@ -64,6 +64,10 @@ def test_referee_home_lists_only_their_challenges_and_the_menu_leads_there(rob):
     assert other.get(f"/referee/{rob.event_id}/R1/").status_code == 404  # not their challenge
     head = page_client(rob, "head")
     assert f"/referee/{rob.event_id}/R1/review" in head.get("/referee/").text
+    organizer = page_client(rob, "org")  # organizers see every challenge, with its review page
+    text = organizer.get("/referee/").text
+    assert f"/referee/{rob.event_id}/R1/review" in text and f"/referee/{rob.event_id}/R2/review" in text
+    assert organizer.get(f"/referee/{rob.event_id}/R1/review").status_code == 200
     school = page_client(rob, "hk01")
     assert school.get("/referee/", follow_redirects=False).status_code in (302, 303, 401, 403)
 
