@@ -148,9 +148,9 @@ def test_referee_records_runs_through_a_dropped_connection_and_the_head_referee_
     assert "队长拒绝确认" in page.inner_text("#referee-review")
     for box in page.locator('input[name="run_id"]').all():
         box.check()
-    page.locator("#approve-selected").tap()
-    page.wait_for_load_state()
-    assert "已审核 2 轮成绩" in page.inner_text("body")
+    with page.expect_navigation():
+        page.locator("#approve-selected").tap()
+    page.wait_for_selector("text=已审核 2 轮成绩")
     context.close()
 
     teams = rob.standings()
@@ -172,8 +172,13 @@ def test_the_pages_live_total_equals_the_servers_score(world, live_server, brows
     log_in(page, live_server, "referee")
     page.goto(f"{live_server}/referee/{rob.event_id}/R1/run?entry={rob.teams['飞龙队']}&round=2")
     page.wait_for_selector("#run-page")
-    # a 390 px phone: nothing wider than the screen
+    # a 390 px phone: nothing wider than the screen, on the run form and on the queue
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    page.goto(f"{live_server}/referee/{rob.event_id}/R1/")
+    page.wait_for_selector("#referee-queue")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    page.goto(f"{live_server}/referee/{rob.event_id}/R1/run?entry={rob.teams['飞龙队']}&round=2")
+    page.wait_for_selector("#run-page")
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/referee-run-phone.png", full_page=True)
     cases = [
