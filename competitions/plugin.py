@@ -37,8 +37,8 @@ class CompetitionsPlugin(ProgrammePlugin):
 
     def nav_items(self) -> Sequence[NavItem]:
         return [
-            # only what a role can use: a judge's home is 我的评审, check-in staff's is 签到
-            NavItem("首页", "/", ("organizer", "city", "school", "referee"), order=0),
+            # only what a role can use: a judge's home is 我的评审, a referee's 裁判, check-in staff's 签到
+            NavItem("首页", "/", ("organizer", "city", "school"), order=0),
             NavItem("赛事", "/events/", ("organizer", "city", "school"), order=10),
             NavItem("签到", "/checkin/", ("organizer", "staff"), order=40),
         ]

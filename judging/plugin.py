@@ -27,6 +27,7 @@ from judging.results import stage as results_stage
 from judging.robotics import cache as robotics_cache
 from judging.robotics import controllers as robotics_api
 from judging.robotics import live as robotics_live
+from judging.robotics import pages as robotics_pages
 from judging.robotics import public as robotics_public
 from judging.robotics import sheet_pages as robotics_sheet_pages
 from judging.rounds import settings as judging_settings
@@ -49,6 +50,7 @@ class JudgingPlugin(ProgrammePlugin):
             *panels_pages.page_routes(),
             *results_pages.page_routes(),
             *certificates_pages.page_routes(),
+            *robotics_pages.page_routes(),
             *results_live.page_routes(),
             *certificates_live.page_routes(),
             *robotics_public.page_routes(),
@@ -61,11 +63,13 @@ class JudgingPlugin(ProgrammePlugin):
             NavItem("评审", "/judging/", ("organizer",), order=20),
             NavItem("我的评审", "/judging/", ("judge",), order=20),
             NavItem("证书", "/certificates/", ("school",), order=30),
+            NavItem("裁判", "/referee/", ("referee",), order=20),
+            NavItem("裁判台", "/referee/", ("organizer",), order=25),
         ]
 
     def home_redirects(self) -> dict[str, str]:
         # a judge's work is scoring; anonymous visitors come for the published results
-        return {"judge": "/judging/", "public": "/results/"}
+        return {"judge": "/judging/", "referee": "/referee/", "public": "/results/"}
 
     def demo_builders(self) -> Sequence[tuple[int, str, Any]]:
         return [

@@ -68,7 +68,7 @@ WHERE c.event = {} AND c.code = {}
 _TEAMS = """
 SELECT e.id AS id, e.title AS title, e.status AS entry_status, e.updated_at AS updated_at,
     s.name AS school_name, r.round AS round, r.score AS score, r.time_seconds AS time_seconds,
-    r.penalties AS penalties, r.approved_at AS approved_at, r.version AS version
+    r.penalties AS penalties, r.approved_at AS approved_at, r.version AS version, r.confirmation AS confirmation
 FROM entry e
 JOIN school s ON s.id = e.school
 LEFT JOIN robotics_run r ON r.entry = e.id AND r.category = e.category AND r.status = 'approved'
@@ -78,7 +78,7 @@ ORDER BY e.id, r.round
 
 _ONE_TEAM = """
 SELECT r.round AS round, r.score AS score, r.time_seconds AS time_seconds, r.penalties AS penalties,
-    r.approved_at AS approved_at, r.version AS version
+    r.approved_at AS approved_at, r.version AS version, r.confirmation AS confirmation
 FROM robotics_run r
 WHERE r.entry = {} AND r.category = {} AND r.status = 'approved'
 ORDER BY r.round
@@ -92,6 +92,7 @@ class _Run(standings.Run):
     score_text: str = ""
     time_text: str | None = None
     version: int = 1
+    confirmation: str | None = None  # the captain's word: confirmed | refused | None (not asked)
 
 
 @dataclass
@@ -176,6 +177,7 @@ def _run(r: dict[str, Any]) -> _Run:
         score_text=r["score"],
         time_text=time_text,
         version=r["version"],
+        confirmation=r.get("confirmation"),
     )
 
 
@@ -221,7 +223,13 @@ def _shown(team: _Team) -> dict[str, Any]:
             "team_name": team.row["title"],
             "school_name": team.row["school_name"],
             "runs": [
-                {"round": run.round, "score": run.score_text, "time_seconds": run.time_text, "status": "approved"}
+                {
+                    "round": run.round,
+                    "score": run.score_text,
+                    "time_seconds": run.time_text,
+                    "status": "approved",
+                    "confirmation": run.confirmation,
+                }
                 for run in team.runs
             ],
         }

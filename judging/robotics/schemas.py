@@ -43,6 +43,8 @@ class RunIn(msgspec.Struct):
     time_seconds: int | float | str | None = None
     client_run_id: str | None = None
     variant: str | None = None
+    confirmation: Annotated[str, one_of("confirmed", "refused")] | None = None
+    confirmation_note: str | None = None
 
 
 class RunCreatedOut(msgspec.Struct):
@@ -77,6 +79,8 @@ class RunOut(msgspec.Struct):
     status: Annotated[str, one_of("submitted", "approved")]
     version: int
     sheet_version: int
+    confirmation: Annotated[str, one_of("confirmed", "refused")] | None = None
+    confirmation_note: str = ""
 
 
 class RunVersionOut(msgspec.Struct):
@@ -91,13 +95,17 @@ class RunVersionOut(msgspec.Struct):
     variant: str | None
     time_seconds: str | None
     sheet_version: int
+    confirmation: Annotated[str, one_of("confirmed", "refused")] | None = None
 
 
 class StandingRunOut(msgspec.Struct):
+    """An approved run; ``confirmation``: the team captain confirmed it on the tablet, refused to, or null."""
+
     round: int
     score: str
     time_seconds: str | None
     status: Annotated[str, one_of("approved")]
+    confirmation: Annotated[str, one_of("confirmed", "refused")] | None = None
 
 
 class StandingTeamOut(msgspec.Struct):

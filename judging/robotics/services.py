@@ -33,7 +33,7 @@ from app.tables import User
 from competitions.events.tables import Category, Event
 from competitions.registration.tables import Entry
 from judging.robotics import sheets, standings
-from judging.robotics.tables import Referee, Run, RunVersion, ScoreSheetVersion
+from judging.robotics.tables import Referee, RoundDraw, Run, RunVersion, ScoreSheetVersion
 from judging.rounds.services import current_round
 from judging.rounds.states import RoundState
 
@@ -345,6 +345,8 @@ class RunInput:
     time_seconds: Any = None
     client_run_id: str | None = None
     variant: str | None = None
+    confirmation: str | None = None
+    confirmation_note: str | None = None
 
 
 def _with_time(sheet: sheets.Sheet, items: dict[str, Any], time_seconds: Any) -> dict[str, Any]:
@@ -501,6 +503,12 @@ async def submit_run(actor: Principal, data: RunInput) -> tuple[dict[str, Any], 
     if not sheet.variants and variant is not None:
         message = _("该赛项没有现场抽签方案，不需要填写 variant。")
         raise ValidationFailed(message, errors=[{"field": "variant", "message": message}])
+    confirmation, confirmation_note = _confirmation(data.confirmation, data.confirmation_note)
+    drawn = await _draw_of(category["id"], data.round) if sheet.variants else None
+    if drawn is not None and variant is None:
+        variant = drawn["variant"]  # the round's recorded draw
+    elif drawn is not None and variant != drawn["variant"]:
+        raise Conflict(_draw_conflict(data.round, drawn))
     result = _score(sheet, items, variant)
     time_text = _run_time(sheet, result, data.time_seconds)
 
@@ -514,6 +522,8 @@ async def submit_run(actor: Principal, data: RunInput) -> tuple[dict[str, Any], 
         if conflict is not None:
             return {**_run_answer(conflict), "created": False}
         now = times.now()
+        if sheet.variants and drawn is None and variant is not None:
+            await _store_draw(actor, entry["event"], category["id"], data.round, variant, now)
         rows = await Run.insert(
             Run(
                 event=entry["event"],
@@ -532,6 +542,8 @@ async def submit_run(actor: Principal, data: RunInput) -> tuple[dict[str, Any], 
                 recorded_at=now,
                 client_run_id=client_run_id,
                 updated_at=now,
+                confirmation=confirmation,
+                confirmation_note=confirmation_note,
             )
         )
         run_id = rows[0]["id"]
@@ -735,13 +747,15 @@ async def _run_detail(run: dict[str, Any]) -> dict[str, Any]:
         "status": run["status"],
         "version": run["version"],
         "sheet_version": run["sheet_version"],
+        "confirmation": run.get("confirmation"),
+        "confirmation_note": run.get("confirmation_note") or "",
     }
 
 
 async def run_history(actor: Principal, run_id: int) -> list[dict[str, Any]]:
     """Every version of a run, oldest first: ``[{"version", "items", "score", "by", "at", "reason",
     "variant", "time_seconds", "sheet_version"}]`` (``by``: the account's display name)."""
-    await _run_for(actor, run_id)
+    run, _referee = await _run_for(actor, run_id)
     rows = (
         await RunVersion.select(
             RunVersion.all_columns(),
@@ -763,9 +777,299 @@ async def run_history(actor: Principal, run_id: int) -> list[dict[str, Any]]:
             "variant": r["variant"],
             "time_seconds": r["time_seconds"],
             "sheet_version": r["sheet_version"],
+            "confirmation": run.get("confirmation"),
         }
         for r in rows
     ]
+
+
+# --- referee tablets: draws, confirmations, queues, review (issue 13 item 3) -----------------
+
+CONFIRMATIONS = ("confirmed", "refused")
+MAX_NOTE = 500
+
+
+def _confirmation(value: Any, note: Any) -> tuple[str | None, str]:
+    """The captain's confirmation as stored: ``"confirmed"``, ``"refused"`` or ``None`` (not asked),
+    and the referee's note (trimmed, at most :data:`MAX_NOTE` characters). 422 naming the field."""
+    text = str(value).strip() if value is not None else ""
+    if text and text not in CONFIRMATIONS:
+        message = _("队长确认（confirmation）只能是 confirmed 或 refused。")
+        raise ValidationFailed(message, errors=[{"field": "confirmation", "message": message}])
+    note_text = str(note).strip() if note is not None else ""
+    if len(note_text) > MAX_NOTE:
+        message = _("备注不能超过 {n} 个字。", n=MAX_NOTE)
+        raise ValidationFailed(message, errors=[{"field": "confirmation_note", "message": message}])
+    return (text or None), note_text
+
+
+async def _draw_of(category_id: int, round_number: int) -> dict[str, Any] | None:
+    return (
+        await RoundDraw.select(
+            RoundDraw.round,
+            RoundDraw.variant,
+            RoundDraw.drawn_at,
+            RoundDraw.drawn_by.display_name.as_alias("by_name"),
+            RoundDraw.drawn_by.username.as_alias("by_username"),
+        )
+        .where((RoundDraw.category == category_id) & (RoundDraw.round == round_number))
+        .first()
+    )
+
+
+def _draw_conflict(round_number: int, drawn: dict[str, Any]) -> str:
+    return _(
+        "第 {round} 轮已由 {name} 记录抽签结果“{variant}”，不能改为其他方案。",
+        round=round_number,
+        name=drawn["by_name"] or drawn["by_username"] or _("未知"),
+        variant=drawn["variant"],
+    )
+
+
+async def _store_draw(
+    actor: Principal, event_id: int, category_id: int, round_number: int, variant: str, now: dt.datetime
+) -> None:
+    await RoundDraw.insert(
+        RoundDraw(
+            event=event_id, category=category_id, round=round_number, variant=variant, drawn_by=actor.id, drawn_at=now
+        )
+    )
+    await audit.record(
+        actor,
+        "robotics.draw.record",
+        "robotics_draw",
+        category_id,
+        event_id=event_id,
+        summary=_("第 {round} 轮抽签：{variant}", round=round_number, variant=variant),
+        changes={"round": [None, round_number], "variant": [None, variant]},
+    )
+
+
+async def _referee_or_organizer(actor: Principal, category_id: int, head: bool = False) -> dict[str, Any]:
+    """The actor's rights in a challenge: ``{"head": bool}``; 404 for a referee not assigned to it
+    (as for its runs), 403 when ``head`` is asked of a referee who is not the head referee."""
+    if actor.is_organizer:
+        return {"head": True}
+    referee = await _referee_of(actor.id, category_id) if actor.role == "referee" else None
+    if referee is None:
+        raise NotFound(_("您不是该赛项的裁判。"))
+    if head and not referee["head"]:
+        raise Forbidden(_("只有主裁判或组委会可以审核成绩。"))
+    return {"head": bool(referee["head"])}
+
+
+async def record_draw(actor: Principal, event_id: int, code: str, round_number: Any, variant: Any) -> dict[str, Any]:
+    """Record the task variant drawn on site for a round (a referee of the challenge or an
+    organizer): ``{"round", "variant", "by"}``. Recording the same variant again changes nothing;
+    another variant once recorded is 409 naming who recorded it; unknown round or variant 422."""
+    category = await challenge(event_id, code, actor)
+    await _referee_or_organizer(actor, category["id"])
+    latest = await _latest_sheet_row(category["id"])
+    if latest is None:
+        raise Conflict(_("赛项“{code}”还没有记分表，请组委会先设置记分表。", code=category["code"]))
+    sheet = sheets.parse_sheet(latest["sheet"])
+    try:
+        number = int(str(round_number).strip())
+    except ValueError:
+        number = 0
+    if not 1 <= number <= sheet.rounds:
+        message = _("轮次必须是 1 到 {n} 之间的整数。", n=sheet.rounds)
+        raise ValidationFailed(message, errors=[{"field": "round", "message": message}])
+    codes = [c for c, _n in sheet.variants]
+    chosen = str(variant or "").strip()
+    if chosen not in codes:
+        message = _("请选择抽到的方案（{codes}）。", codes=list_separator().join(codes) or "-")
+        raise ValidationFailed(message, errors=[{"field": "variant", "message": message}])
+
+    async def work() -> dict[str, Any]:
+        drawn = await _draw_of(category["id"], number)
+        if drawn is not None and drawn["variant"] != chosen:
+            raise Conflict(_draw_conflict(number, drawn))
+        if drawn is None:
+            await _store_draw(actor, event_id, category["id"], number, chosen, times.now())
+            drawn = await _draw_of(category["id"], number)
+        assert drawn is not None
+        return {"round": number, "variant": chosen, "by": drawn["by_name"] or drawn["by_username"] or ""}
+
+    try:
+        return await write_transaction(work)
+    except Exception as exc:
+        if not _is_unique_violation(exc):
+            raise
+        drawn = await _draw_of(category["id"], number)  # another tablet recorded it at the same moment
+        if drawn is not None and drawn["variant"] == chosen:
+            return {"round": number, "variant": chosen, "by": drawn["by_name"] or drawn["by_username"] or ""}
+        raise Conflict(_draw_conflict(number, drawn or {"by_name": "", "by_username": "", "variant": ""})) from None
+
+
+async def my_challenges(actor: Principal) -> list[dict[str, Any]]:
+    """The challenges the actor referees (organizers: every challenge of every robotics event that
+    has a score sheet), event by event: ``[{"event_id", "event_name", "code", "name", "head"}]``."""
+    if actor.is_organizer:
+        rows = (
+            await Category.select(
+                Category.id,
+                Category.code,
+                Category.name,
+                Category.event.id.as_alias("event_id"),
+                Category.event.name.as_alias("event_name"),
+            )
+            .where(Category.event.kind == ROBOTICS)
+            .order_by(Category.event.id, ascending=False)
+            .order_by(Category.code)
+        )
+        return [{**r, "head": True} for r in rows]
+    rows = (
+        await Referee.select(
+            Referee.head,
+            Referee.category.id.as_alias("id"),
+            Referee.category.code.as_alias("code"),
+            Referee.category.name.as_alias("name"),
+            Referee.event.id.as_alias("event_id"),
+            Referee.event.name.as_alias("event_name"),
+            Referee.event.status.as_alias("event_status"),
+        )
+        .where(Referee.user == actor.id)
+        .order_by(Referee.event, ascending=False)
+        .order_by(Referee.category.code)
+    )
+    return [r for r in rows if r["event_status"] != "draft"]
+
+
+async def referee_queue(actor: Principal, event_id: int, code: str) -> dict[str, Any]:
+    """A challenge's queue for a referee's tablet: the approved teams (code, name, school; never
+    members), each with its run per round (``{"id", "status", "score", "by", "confirmation"}`` or
+    absent), the rounds with their recorded draws, and the current sheet.
+
+    ``{"challenge", "head", "sheet": {"version", ...}, "rounds": [1..n], "draws": {round: {"variant",
+    "name", "by"}}, "teams": [{"entry_id", "code", "title", "school_name", "runs": {round: run}}]}``."""
+    category = await challenge(event_id, code, actor)
+    rights = await _referee_or_organizer(actor, category["id"])
+    latest = await _latest_sheet_row(category["id"])
+    if latest is None:
+        raise NotFound(_("赛项“{code}”还没有记分表。", code=category["code"]))
+    sheet = sheets.parse_sheet(latest["sheet"])
+    names = dict(sheet.variants)
+    draws = {
+        r["round"]: {
+            "variant": r["variant"],
+            "name": names.get(r["variant"], r["variant"]),
+            "by": r["by_name"] or r["by_username"] or "",
+        }
+        for r in await RoundDraw.select(
+            RoundDraw.round,
+            RoundDraw.variant,
+            RoundDraw.drawn_by.display_name.as_alias("by_name"),
+            RoundDraw.drawn_by.username.as_alias("by_username"),
+        ).where(RoundDraw.category == category["id"])
+    }
+    teams = await (
+        Entry.select(Entry.id, Entry.code, Entry.title, Entry.school.name.as_alias("school_name"))
+        .where((Entry.category == category["id"]) & (Entry.status == "approved"))
+        .order_by(Entry.code)
+    )
+    runs = await Run.select(
+        Run.id,
+        Run.entry,
+        Run.round,
+        Run.status,
+        Run.score,
+        Run.confirmation,
+        Run.recorded_by.display_name.as_alias("by_name"),
+        Run.recorded_by.username.as_alias("by_username"),
+    ).where(Run.category == category["id"])
+    by_team: dict[int, dict[int, dict[str, Any]]] = {}
+    for r in runs:
+        by_team.setdefault(r["entry"], {})[r["round"]] = {
+            "id": r["id"],
+            "status": r["status"],
+            "score": r["score"],
+            "confirmation": r["confirmation"],
+            "by": r["by_name"] or r["by_username"] or "",
+        }
+    return {
+        "challenge": category,
+        "head": rights["head"],
+        "sheet": {**latest["sheet"], "version": latest["version"]},
+        "rounds": list(range(1, sheet.rounds + 1)),
+        "draws": draws,
+        "teams": [
+            {
+                "entry_id": t["id"],
+                "code": t["code"],
+                "title": t["title"],
+                "school_name": t["school_name"],
+                "runs": by_team.get(t["id"], {}),
+            }
+            for t in teams
+        ],
+    }
+
+
+async def runs_for_review(actor: Principal, event_id: int, code: str, status: str | None = None) -> dict[str, Any]:
+    """The runs of a challenge for its head referee (or an organizer), oldest first, each with its
+    items, total, who recorded it and the captain's confirmation; ``status`` filters
+    (``submitted`` or ``approved``). ``{"challenge", "sheet", "runs": [...]}``."""
+    category = await challenge(event_id, code, actor)
+    await _referee_or_organizer(actor, category["id"], head=True)
+    latest = await _latest_sheet_row(category["id"])
+    query = Run.select(
+        Run.all_columns(),
+        Run.entry.code.as_alias("team_code"),
+        Run.entry.title.as_alias("team_name"),
+        Run.recorded_by.display_name.as_alias("by_name"),
+        Run.recorded_by.username.as_alias("by_username"),
+        Run.approved_by.display_name.as_alias("approved_name"),
+        Run.approved_by.username.as_alias("approved_username"),
+    ).where(Run.category == category["id"])
+    if status in ("submitted", "approved"):
+        query = query.where(Run.status == status)
+    rows = await query.order_by(Run.recorded_at).order_by(Run.id).output(load_json=True)
+    return {
+        "challenge": category,
+        "sheet": {**latest["sheet"], "version": latest["version"]} if latest else None,
+        "runs": [
+            {
+                **await _run_detail(r),
+                "team_code": r["team_code"],
+                "team_name": r["team_name"],
+                "recorded_by": r["by_name"] or r["by_username"] or "",
+                "recorded_at": r["recorded_at"],
+                "approved_by": r["approved_name"] or r["approved_username"] or "",
+                "approved_at": r["approved_at"],
+            }
+            for r in rows
+        ],
+    }
+
+
+async def run_for_page(actor: Principal, run_id: int) -> dict[str, Any]:
+    """One run as its page shows it (a referee of its challenge, or an organizer): the run, its
+    team, who recorded and approved it, the actor's rights (``head``), and the sheet version it was
+    scored under."""
+    run, referee = await _run_for(actor, run_id)
+    team = await Entry.select(Entry.code, Entry.title).where(Entry.id == run["entry"]).first()
+    category = await Category.select(Category.code, Category.name).where(Category.id == run["category"]).first()
+    sheet = (
+        await ScoreSheetVersion.select(ScoreSheetVersion.sheet)
+        .where((ScoreSheetVersion.category == run["category"]) & (ScoreSheetVersion.version == run["sheet_version"]))
+        .first()
+        .output(load_json=True)
+    )
+    return {
+        **await _run_detail(run),
+        "event_id": run["event"],
+        "category_code": category["code"],
+        "category_name": category["name"],
+        "team_code": team["code"],
+        "team_name": team["title"],
+        "recorded_by": await _recorder_name(run["recorded_by"]),
+        "recorded_at": run["recorded_at"],
+        "approved_by": await _recorder_name(run["approved_by"]) if run["approved_by"] else "",
+        "approved_at": run["approved_at"],
+        "head": referee is None or bool(referee["head"]),
+        "sheet": sheet["sheet"] if sheet else {},
+    }
 
 
 # --- standings -------------------------------------------------------------------------------
@@ -796,7 +1100,7 @@ WHERE c.event = {} AND c.code = {}
 _STANDINGS_TEAMS = """
 SELECT e.id AS id, e.title AS title, e.status AS entry_status, s.name AS school_name,
     r.round AS round, r.score AS score, r.time_seconds AS time_seconds, r.penalties AS penalties,
-    r.approved_at AS approved_at
+    r.approved_at AS approved_at, r.confirmation AS confirmation
 FROM entry e
 JOIN school s ON s.id = e.school
 LEFT JOIN robotics_run r ON r.entry = e.id AND r.category = e.category AND r.status = 'approved'
@@ -811,6 +1115,7 @@ class _StoredRun(standings.Run):
 
     score_text: str = ""
     time_text: str | None = None
+    confirmation: str | None = None
 
 
 def _parsed(text: Any) -> sheets.Sheet:
@@ -864,6 +1169,7 @@ async def category_standings(event_id: int, code: str) -> dict[str, Any]:
                     approved_at=_when(r["approved_at"]),
                     score_text=r["score"],
                     time_text=time_text,
+                    confirmation=r["confirmation"],
                 )
             )
     if current is not None and (current["entry_status"] == "approved" or runs):
@@ -878,7 +1184,13 @@ async def category_standings(event_id: int, code: str) -> dict[str, Any]:
                 "rank": line.rank,
                 "counted_score": _text(line.counted_score) if line.counted_score is not None else None,
                 "runs": [
-                    {"round": run.round, "score": run.score_text, "time_seconds": run.time_text, "status": "approved"}
+                    {
+                        "round": run.round,
+                        "score": run.score_text,
+                        "time_seconds": run.time_text,
+                        "status": "approved",
+                        "confirmation": run.confirmation,
+                    }
                     for run in line.runs
                     if isinstance(run, _StoredRun)
                 ],

@@ -60,6 +60,9 @@ class Run(Table, tablename="robotics_run"):
     approved_at = Timestamptz(null=True, default=None)
     client_run_id = Varchar(length=64, null=True, default=None)
     updated_at = Timestamptz()
+    # the team captain's word on the tablet after the run: "confirmed", "refused" or None (not asked)
+    confirmation = Varchar(length=16, null=True, default=None)
+    confirmation_note = Text(default="")
 
 
 class RunVersion(Table, tablename="robotics_run_version"):
@@ -85,3 +88,16 @@ class Combination(Table, tablename="robotics_combination"):
     category = ForeignKey(references=Category, on_delete=OnDelete.cascade, index=True, unique=True)
     runs = Varchar(length=16)
     judged = Varchar(length=16)
+
+
+class RoundDraw(Table, tablename="robotics_draw"):
+    """The task variant drawn on site (现场抽签) for one round of a challenge, recorded once by a
+    referee of the challenge (unique per challenge and round, migration ``2026-12-07T13:00:01``):
+    every run of that round is scored under it."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    category = ForeignKey(references=Category, on_delete=OnDelete.cascade, index=True)
+    round = Integer()
+    variant = Varchar(length=32)
+    drawn_by = ForeignKey(references=User, null=True, default=None)
+    drawn_at = Timestamptz()

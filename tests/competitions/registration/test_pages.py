@@ -681,8 +681,8 @@ def test_document_upload_list_and_download(world):
 
 def test_referee_and_staff_dashboard_points_to_events(world):
     client = world.login_page("referee")
-    page = client.get("/")
-    assert page.status_code == 200 and 'href="/events/"' in page.text and "评审、裁判和签到工具" in page.text
+    response = client.get("/", follow_redirects=False)  # a referee's home is their challenges' queues
+    assert response.status_code == 303 and response.headers["location"] == "/referee/"
     assert client.get(f"/events/{world.event_id}/entries").status_code == 403
     world.login_page("staff")  # check-in staff start at the check-in sessions
     response = client.get("/", follow_redirects=False)

@@ -315,7 +315,11 @@ def test_a_drawn_variant_changes_which_items_apply(rob):
     assert needs_s.status_code == 422 and needs_s.json()["errors"][0]["field"] == "items.s"
     # variant A: 2x10 + 30 = 50; variant B: 2x10 = 20
     assert rob.submit("飞龙队", items={"m1": 2, "s": True}, variant="A").json()["score"] == "50"
-    assert rob.submit("海燕队", items={"m1": 2}, variant="B").json()["score"] == "20"
+    # the draw is recorded with the round: round 1 is A for every team, round 2 may be B
+    clash = rob.submit("海燕队", items={"m1": 2}, variant="B")
+    assert clash.status_code == 409 and "第 1 轮已由 referee 记录抽签结果“A”" in clash.json()["detail"]
+    assert rob.submit("海燕队", items={"m1": 2, "s": False}).json()["score"] == "20"  # round 1's draw: A
+    assert rob.submit("海燕队", round=2, items={"m1": 2}, variant="B").json()["score"] == "20"
 
 
 # --- approval and corrections -------------------------------------------------------------
@@ -394,9 +398,9 @@ def test_standings_count_approved_runs_only_with_reason_lines(rob):
     ]
     assert teams[0]["school_name"] == "海口市第一中学"
     assert teams[0]["runs"] == [
-        {"round": 1, "score": "60", "time_seconds": "80", "status": "approved"},
-        {"round": 2, "score": "40", "time_seconds": "70", "status": "approved"},
-    ]
+        {"round": 1, "score": "60", "time_seconds": "80", "status": "approved", "confirmation": None},
+        {"round": 2, "score": "40", "time_seconds": "70", "status": "approved", "confirmation": None},
+    ]  # confirmation: the captain's word on the tablet (null: not asked, as through this API)
     assert teams[0]["explanation"] == "与下一名同为 60 分；用时：80 秒 对 90 秒。"
     assert teams[2]["runs"] == [] and teams[2]["explanation"] == "还没有通过审核的成绩。"
 

@@ -1,0 +1,47 @@
+"""A score sheet with every item type, a requirement, a restriction, a bonus, drawn variants and a
+time limit, and two runs whose scores are computed by hand (used by the referee page tests and
+the browser test)."""
+
+from __future__ import annotations
+
+FULL_SHEET = {
+    "items": [
+        {"code": "m1", "name": "搬运能量块", "type": "count", "min": 0, "max": 6, "points": "12.5"},
+        {"code": "m2", "name": "开启闸门", "type": "yesno", "points": 25},
+        {
+            "code": "m3",
+            "name": "升起旗帜",
+            "type": "count",
+            "min": 0,
+            "max": 2,
+            "points": 15,
+            "requires": {"item": "m2", "at_least": 1},
+        },
+        {
+            "code": "park",
+            "name": "停靠位置",
+            "type": "choice",
+            "options": [
+                {"value": "full", "name": "完全进入", "points": 20},
+                {"value": "part", "name": "部分进入", "points": 10},
+                {"value": "none", "name": "未进入", "points": 0},
+            ],
+        },
+        {"code": "p1", "name": "触碰场地", "type": "count", "min": 0, "max": 5, "points": -5},
+        {"code": "retry", "name": "重试次数", "type": "count", "min": 0, "max": 3, "points": 0},
+        {"code": "s", "name": "点亮信号灯", "type": "yesno", "points": 30, "variants": ["A"]},
+        {"code": "t", "name": "用时", "type": "time"},
+    ],
+    "restrictions": [{"items": ["m1", "p1"], "max": 8, "message": "能量块与触碰次数合计不能超过 8。"}],
+    "bonuses": [{"name": "无重试", "points": 10, "when": {"item": "retry", "at_most": 0}}],
+    "variants": [{"code": "A", "name": "信号灯"}, {"code": "B", "name": "无附加任务"}],
+    "rounds": 2,
+    "counted": {"rule": "best"},
+    "tiebreaks": ["time_of_counted"],
+    "time_limit_seconds": 120,
+}
+
+# variant A: 4 x 12.5 + 25 + 2 x 15 (m2 done) + 20 - 1 x 5 + 0 + 10 (no retry) + 30 = 160.0
+RUN_160 = {"m1": 4, "m2": True, "m3": 2, "park": "full", "p1": 1, "retry": 0, "s": True, "t": "87.4"}
+# variant A: 2 x 12.5 + 0 + 0 (m3 needs m2) + 10 + 0 + 0 (a retry: no bonus) + 0 = 35.0
+RUN_35 = {"m1": 2, "m2": False, "m3": 1, "park": "part", "p1": 0, "retry": 1, "s": False, "t": "100"}
