@@ -29,6 +29,7 @@ from judging.robotics import controllers as robotics_api
 from judging.robotics import live as robotics_live
 from judging.robotics import pages as robotics_pages
 from judging.robotics import public as robotics_public
+from judging.robotics import ranking as robotics_ranking
 from judging.robotics import sheet_pages as robotics_sheet_pages
 from judging.rounds import settings as judging_settings
 from judging.scoring import controllers as scoring_api
@@ -108,6 +109,8 @@ class JudgingPlugin(ProgrammePlugin):
         # robotics standings: the cache learns which team changed, then live screens are told
         signals.robotics_runs_changed.connect(robotics_cache.on_runs_changed)
         signals.robotics_runs_changed.connect(robotics_live.on_runs_changed)
+        # teams of challenges scored by referees alone get no judges
+        assignments.register_not_judged(robotics_ranking.run_only_codes)
         # matches on the same live stream: their state on connect, then match and bracket events
         robotics_live.add_state_provider(matches_live.matches_state)
         signals.matches_changed.connect(matches_live.on_matches_changed)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app import audit, times
@@ -201,6 +202,26 @@ def _cost_reducing_path(
     return None
 
 
+#: categories no panel judges (a robotics challenge scored by referees' runs or matches alone),
+#: registered by later capabilities: ``provider(event_id) -> {category code}``
+not_judged: list[Callable[[int], Awaitable[set[str]]]] = []
+
+
+def register_not_judged(provider: Callable[[int], Awaitable[set[str]]]) -> None:
+    if provider not in not_judged:
+        not_judged.append(provider)
+
+
+async def judged_entries(event_id: int, round_row: dict[str, Any]) -> list[EntryProfile]:
+    """The round's entries that panels judge: those of categories a registered provider says are
+    scored otherwise (robotics runs, matches) are left out of assignments and shortfalls."""
+    entries = await entry_profiles(await round_entry_ids(round_row))
+    skip: set[str] = set()
+    for provider in not_judged:
+        skip |= await provider(event_id)
+    return [e for e in entries if e.category_code not in skip] if skip else entries
+
+
 async def entry_profiles(entry_ids: list[int]) -> list[EntryProfile]:
     """Entries as :class:`EntryProfile` with their advisers' names (two queries)."""
     if not entry_ids:
@@ -235,7 +256,7 @@ async def generate(actor: Principal, event_id: int, judges_per_entry: int, seed:
     round_row = await current_round(event_id)
     if RoundState.of(round_row).scores_locked:
         raise Conflict(_("结果已公示或定稿，不能重新分配评委。"))
-    entries = await entry_profiles(await round_entry_ids(round_row))
+    entries = await judged_entries(event_id, round_row)
     judges = await judge_profiles(event_id)
     scored = await Score.select(Score.assignment, Score.entry, Score.judge).where(Score.round == round_row["id"])
     kept: dict[int, set[int]] = defaultdict(set)
@@ -561,8 +582,7 @@ async def assignment_board(event_id: int, k: int | None = None) -> dict[str, Any
     reason, how many remain eligible) and in words (``reason``, :func:`shortfall_reason`)."""
     event = await get_event_row(event_id)
     round_row = await current_round(event_id)
-    entry_ids = await round_entry_ids(round_row)
-    entries = await entry_profiles(entry_ids)
+    entries = await judged_entries(event_id, round_row)
     judges = await judge_profiles(event_id)
     rows = await Assignment.select(Assignment.id, Assignment.entry, Assignment.judge).where(
         Assignment.round == round_row["id"]

@@ -35,6 +35,7 @@ from app.db import write_transaction
 from app.errors import ValidationFailed
 from app.i18n import _
 from app.principal import Principal
+from competitions.events.tables import Category
 from judging.robotics import sheets, standings
 from judging.robotics.services import challenge, get_sheet
 from judging.robotics.tables import Combination, Run, ScoreSheetVersion
@@ -286,3 +287,14 @@ async def read_combination(event_id: int, code: str, viewer: Principal | None) -
     category = await challenge(event_id, code, viewer)
     stored = await get_combination(event_id, category["id"])
     return {"category_code": category["code"], "runs": stored and stored["runs"], "judged": stored and stored["judged"]}
+
+
+async def run_only_codes(event_id: int) -> set[str]:
+    """Codes of the event's challenges scored by referees alone (a score sheet and no combination
+    with judging): panels do not judge their teams (judging/panels/assignments.py ``not_judged``)."""
+    found = await challenge_sheets(event_id)
+    if not found:
+        return set()
+    combined = await combinations(event_id)
+    rows = await Category.select(Category.id, Category.code).where(Category.event == event_id)
+    return {r["code"] for r in rows if r["id"] in found and r["id"] not in combined}

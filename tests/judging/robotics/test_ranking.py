@@ -196,3 +196,23 @@ def test_runs_lock_with_the_results(rob):
     )
     assert again.status_code == 409 and "已定稿" in again.json()["detail"]
     assert _results(rob)[feilong]["score"] == "70.00"
+
+
+def test_run_only_challenges_get_no_judges(rob):
+    """Teams of a challenge scored by referees alone are no judge's work: they are neither assigned
+    nor listed as short of judges; a combined challenge's teams are."""
+    world = rob.world
+    scope = SimpleNamespace(run=world.run, org=world.org, event_id=rob.event_id)
+    assert rob.put_sheet().status_code == 200  # R1: runs only
+    assert rob.put_sheet(SIMPLE, code="R2").status_code == 200
+    judging_factories.rubric(scope, judging_factories.SINGLE)
+    judging_factories.judge(scope, "j-any", ["R1", "R2"])
+    url = f"/api/v1/events/{rob.event_id}/assignments/generate"
+    made = rob.client.post(url, json={"judges_per_entry": 1}, headers=rob.org).json()
+    # R2 without a combination is runs only too: nobody is assigned
+    assert made["assignments"] == 0 and made["unassigned_entries"] == []
+    rob.client.put(
+        f"/api/v1/events/{rob.event_id}/categories/R2/combination", json={"runs": 50, "judged": 50}, headers=rob.org
+    )
+    made = rob.client.post(url, json={"judges_per_entry": 1}, headers=rob.org).json()
+    assert made["assignments"] == 1  # R2's one team (创客队)
