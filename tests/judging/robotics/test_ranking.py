@@ -4,6 +4,7 @@ per division by their standings with tie-breaks, awards by the event's quotas, c
 
 from __future__ import annotations
 
+import html
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -108,6 +109,9 @@ def test_run_challenge_results_rank_by_standings_per_division(rob):
         "third",
         "third",
     )
+    # the organizer's results page shows the reason line under the score
+    page = html.unescape(rob.world.login_page("org").get(f"/events/{rob.event_id}/judging/results").text)
+    assert "与下一名同为 60 分；用时：87.4 秒 对 91.2 秒。" in page
 
 
 def test_combined_challenge_weights_runs_and_judging(rob):
