@@ -20,6 +20,7 @@ from judging.panels import pages as panels_pages
 from judging.results import controllers as results_api
 from judging.results import live as results_live
 from judging.results import pages as results_pages
+from judging.results import publication
 from judging.results import stage as results_stage
 from judging.robotics import controllers as robotics_api
 from judging.rounds import settings as judging_settings
@@ -60,7 +61,11 @@ class JudgingPlugin(ProgrammePlugin):
         return [(20, "judging", lambda: demo.build_judging_demo(DEMO_PASSWORD))]
 
     def jobs(self) -> dict[str, Any]:
-        return {certificates.BATCH_JOB: certificates.run_batch}  # certificate PDFs, made in a worker process
+        return {
+            certificates.BATCH_JOB: certificates.run_batch,  # certificate PDFs, made in a worker process
+            certificates.PDF_JOB: certificates.certificates_pdf_job,  # GET .../certificates.pdf, drawn there too
+            publication.RESULTS_JOB: publication.results_workbook_job,  # a big event's results workbook
+        }
 
     def setup(self) -> None:
         # judges see the entries assigned to them (registration asks; judging answers)

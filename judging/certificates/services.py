@@ -45,7 +45,8 @@ from urllib.parse import urlsplit
 from app import audit, jobs
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ServiceError, TooLarge, TooManyRequests, ValidationFailed
-from app.i18n import _
+from app.exports.exporters import export_path
+from app.i18n import _, get_locale, set_locale
 from app.pdf import FontError, default_font_path, font_info
 from app.principal import Principal
 from app.settings import get_settings
@@ -99,6 +100,7 @@ VERIFY_LIMIT_PER_MINUTE = 60
 RETRY_AFTER_SECONDS = 60
 BATCH_CHUNK = 200  # pages drawn between two progress records (and looks for a cancellation)
 BATCH_JOB = "judging.certificate_batch"
+PDF_JOB = "judging.certificates_pdf"  # GET .../certificates.pdf: drawn in another process, streamed from disk
 MAX_BACKGROUND_PIXELS = 40_000_000
 MAX_FIELDS = 40
 STALE_BATCH_SECONDS = 600
@@ -1238,23 +1240,58 @@ async def certificates_pdf(
     kind: str = "award",
     school_code: str | None = None,
     category_id: int | None = None,
-) -> tuple[bytes, dict[str, Any]]:
+) -> tuple[Path, dict[str, Any]]:
     """One PDF, one certificate per page in print order, fonts embedded; certificates the
     fonts cannot draw or whose texts do not fit are left out. Award certificates due
     after finalization are issued first; other kinds are printed as far as issued.
-    Returns ``(pdf bytes, {"pages", "unprintable", "overflow", "left_out"})``.
-    Drawing runs in a worker thread so the server keeps answering."""
+    Returns ``(path of the PDF, {"pages", "unprintable", "overflow", "left_out"})``: the PDF is
+    drawn in another process (:func:`certificates_pdf_job` through :func:`app.jobs.call`) and
+    written to a file under ``<data dir>/exports`` that the caller streams and then deletes, so
+    neither the server's event loop, its threads nor its memory carry the drawing."""
     _check_kind(kind)
     school_id = await _school_scope(actor, school_code)
+    await require_finalized(event_id)  # the usual 409, before a process is started
+    kwargs = {
+        "event_id": event_id,
+        "base_url": base_url,
+        "kind": kind,
+        "school_id": school_id,
+        "category_id": category_id,
+        "locale": get_locale(),
+    }
+    made = await jobs.call(PDF_JOB, kwargs)
+    return Path(made.pop("path")), made
+
+
+async def certificates_pdf_job(
+    event_id: int,
+    base_url: str,
+    kind: str = "award",
+    school_id: int | None = None,
+    category_id: int | None = None,
+    locale: str = "zh",
+) -> dict[str, Any]:
+    """The job :data:`PDF_JOB` (run by :func:`app.jobs.call` in another process, after
+    :func:`certificates_pdf` checked who asks): issue what is due, draw the printable
+    certificates and write the PDF under ``<data dir>/exports``; ``{"path", "pages",
+    "unprintable", "overflow", "left_out"}``."""
+    set_locale(locale)
     prepared = await _prepare_certificates(event_id, kind, school_id, category_id, base_url, issue=True)
     renderer, printable = prepared["renderer"], prepared["printable"]
+    path = export_path(".pdf")
+    partial = path.with_name(path.name + ".partial")
 
-    def draw() -> bytes:
+    def draw() -> None:
         renderer.add(printable)
-        return renderer.output()
+        _write_pdf(renderer, partial)
+        partial.replace(path)
 
-    data = await asyncio.to_thread(draw)
-    return data, {
+    try:
+        await asyncio.to_thread(draw)
+    finally:
+        partial.unlink(missing_ok=True)
+    return {
+        "path": str(path),
         "pages": len(printable),
         "unprintable": prepared["unprintable"],
         "overflow": prepared["overflow"],

@@ -226,6 +226,36 @@ def test_school_gets_only_its_own(world, tmp_path):
     assert pdf_pages(org_pdf) == 1 and "李华" in pdf_text(org_pdf)
 
 
+def test_the_event_pdf_is_drawn_in_another_process_and_streamed_from_disk(world, tmp_path, monkeypatch):
+    """GET .../certificates.pdf (issue 11, item 13): the certificates are issued and drawn by another
+    process -- this process's renderer is broken for the test and never called -- written to disk
+    and streamed back (the same pages, names and headers), the file deleted once sent. The checks
+    that need no drawing (who asks, finalized or not) still answer here."""
+    from app.settings import get_settings
+    from judging.certificates import render
+
+    awarded(world)
+
+    def not_here(self, certificates, progress=None):
+        raise AssertionError("drawn in the server process")
+
+    monkeypatch.setattr(render.CertificateRenderer, "add", not_here)
+    response = world.client.get(ev(world, "/certificates.pdf"), headers=world.headers("hk01"))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert (response.headers["x-unprintable"], response.headers["cache-control"]) == ("0", "no-store")
+    assert response.headers["content-disposition"].startswith("attachment;")
+    path = save(tmp_path, response.content)
+    assert pdf_pages(path) == 3 and "阿依古丽·买买提" in pdf_text(path)
+    assert list((get_settings().data_dir / "exports").iterdir()) == []  # deleted once sent
+    everyone = world.client.get(ev(world, "/certificates.pdf"), headers=org(world))
+    assert everyone.headers["x-certificate-pages"] == "4" and everyone.headers["x-unprintable"] == "1"
+    assert pdf_pages(save(tmp_path, everyone.content, "all.pdf")) == 4
+    assert world.client.get(ev(world, "/certificates.pdf"), headers=world.headers("haikou")).status_code == 403
+    page = world.login_page("hk01").get(f"/certificates/{world.event_id}/certificates.pdf")
+    assert page.status_code == 200 and pdf_pages(save(tmp_path, page.content, "page.pdf")) == 3
+
+
 def test_verification_is_rate_limited(world):
     awarded(world)
     ok(world.client.post(ev(world, "/certificates/issue"), headers=org(world)))
