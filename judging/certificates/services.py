@@ -1549,7 +1549,7 @@ async def verify(number: str, address: str | None, limited: bool = True) -> dict
             .first()
         )
     if row is None:
-        raise NotFound(_("查无此证书编号，请核对后重新输入。"))
+        raise await _unknown_number(number)
     valid = row["status"] == "valid"
     award_label = "优秀辅导教师" if row["kind"] == "adviser" else AWARD_LABELS.get(row["award"] or "", "")
     return {
@@ -1570,6 +1570,78 @@ async def verify(number: str, address: str | None, limited: bool = True) -> dict
         "revoked_at": row["revoked_at"].isoformat() if row["revoked_at"] else None,
         "revoked_reason": row["revoked_reason"] if not valid else None,
     }
+
+
+NUMBER_BODY = 20  # characters after "XM": the year (4) and 16 random ones
+
+
+def number_edits(typed: str) -> dict[str, tuple[int, str]]:
+    """The well-formed numbers one edit away from a typed one that is not issued: ``{canonical
+    number: (position, fix)}``, ``position`` 1-based from the X of XM (hyphens and spaces not
+    counted), ``fix`` ``replace`` (that character is wrong), ``insert`` (one is missing before
+    it), ``remove`` (that character is extra) or ``swap`` (it and the next). The numbers carry no
+    check character, so only the issued ones among these can tell a typo (:func:`_unknown_number`)."""
+    raw = re.sub(r"[\s\-_–—]+", "", (typed or "").upper())
+    if not raw.startswith("XM"):
+        return {}
+    body = raw[2:].translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    found: dict[str, tuple[int, str]] = {}
+
+    def attempt(candidate: str, i: int, fix: str) -> None:
+        number = normalize_number("XM" + candidate)
+        if number and candidate != body:
+            found.setdefault(number, (i + 3, fix))
+
+    if len(body) == NUMBER_BODY:
+        for i, char in enumerate(body):
+            for other in ALPHABET:
+                if other != char:
+                    attempt(body[:i] + other + body[i + 1 :], i, "replace")
+        for i in range(NUMBER_BODY - 1):
+            if body[i] != body[i + 1]:
+                attempt(body[:i] + body[i + 1] + body[i] + body[i + 2 :], i, "swap")
+    elif len(body) == NUMBER_BODY - 1:  # one character left out
+        for i in range(NUMBER_BODY):
+            for other in ALPHABET:
+                attempt(body[:i] + other + body[i:], i, "insert")
+    elif len(body) == NUMBER_BODY + 1:  # one character too many
+        for i in range(len(body)):
+            attempt(body[:i] + body[i + 1 :], i, "remove")
+    return found
+
+
+async def _unknown_number(typed: str) -> NotFound:
+    """The 404 for a number that is not issued (CONTRACT). When exactly one valid certificate's
+    number is one edit away, the answer says where the typo is, like a mistyped check-in code:
+    ``extra = {"problem": "mistyped", "position", "fix"}``; the number itself is not told (nothing
+    to enumerate: at most a position among a valid number's characters, under the same rate limit)."""
+    edits = number_edits(typed)
+    hits: list[str] = []
+    candidates = list(edits)
+    for start in range(0, len(candidates), 500):
+        hits += [
+            r["number"]
+            for r in await Certificate.select(Certificate.number).where(
+                Certificate.number.is_in(candidates[start : start + 500]) & (Certificate.status == "valid")
+            )
+        ]
+    if len(hits) != 1:
+        return NotFound(_("查无此证书编号，请核对后重新输入。"))
+    position, fix = edits[hits[0]]
+    message = {
+        "replace": _(
+            "查无此证书编号：第 {n} 个字符可能输错了（从 XM 的 X 数起，不算短横线），请核对后重新输入。", n=position
+        ),
+        "insert": _(
+            "查无此证书编号：可能少输了一个字符，在第 {n} 位（从 XM 的 X 数起，不算短横线），请补上后重新输入。",
+            n=position,
+        ),
+        "remove": _(
+            "查无此证书编号：可能多输了一个字符，请检查第 {n} 个字符（从 XM 的 X 数起，不算短横线）。", n=position
+        ),
+        "swap": _("查无此证书编号：第 {n}、{m} 个字符可能顺序颠倒了，请核对后重新输入。", n=position, m=position + 1),
+    }[fix]
+    return NotFound(message, extra={"problem": "mistyped", "position": position, "fix": fix})
 
 
 # --------------------------------------------------------------------------- background batches
