@@ -1854,10 +1854,7 @@ async def run_batch(batch_id: int) -> None:
 
 def _write_pdf(renderer: CertificateRenderer, path: Path) -> int:
     """Write the renderer's PDF to ``path``; returns its size in bytes."""
-    data = renderer.output()
-    with path.open("wb") as fh:
-        fh.write(data)
-    return len(data)
+    return renderer.write(path)
 
 
 async def follow_batch(batch_id: int, interval: float = 0.5) -> None:
