@@ -1765,8 +1765,9 @@ async def run_batch(batch_id: int) -> None:
     failure is recorded on the batch.
 
     Memory (the worker's, never the server's): fpdf2 keeps every drawn page until the file is
-    written, then the PDF itself while it is written (measured peaks: about 220 MB for 5,000 pages,
-    420 MB for 20,000, fonts included); the process ends after the batch
+    written (about 10 KB a page), then writes its buffer straight into the file (measured peaks of
+    the drawing alone, ``bench/batch_memory.py``: 173 MB for 5,000 pages, 334 MB for 20,000, fonts
+    included; parts joined with pikepdf measured worse, see there); the process ends after the batch
     (:data:`app.jobs.JOBS_PER_PROCESS`), so that memory is returned."""
     row = await CertificateBatch.select().where(CertificateBatch.id == batch_id).first()
     if row is None:
