@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,10 +128,23 @@ def in_process(rows: int) -> bool:
     return rows > ROWS_IN_PROCESS
 
 
+#: files under ``<data dir>/exports`` older than this are left-overs (a download dropped before it was
+#: sent, a server stopped meanwhile) and are removed when the next export is made
+EXPORT_FILE_SECONDS = 3600
+
+
 def export_path(suffix: str = ".xlsx") -> Path:
-    """A new file name under ``<data dir>/exports`` (the folder is made if needed)."""
+    """A new file name under ``<data dir>/exports`` (the folder is made if needed); left-overs
+    older than :data:`EXPORT_FILE_SECONDS` are removed on the way."""
     folder = get_settings().data_dir / "exports"
     folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - EXPORT_FILE_SECONDS
+    for old in folder.iterdir():
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:  # taken by another process meanwhile
+            pass
     return folder / f"{secrets.token_hex(16)}{suffix}"
 
 
