@@ -9,7 +9,7 @@ landscape background (3508 × 2480 px JPEG, 300 dpi) is uploaded to the award te
 Then it times:
 
 - ``issue``: :func:`judging.certificates.services.ensure_certificates` (numbers for every student);
-- ``pdf``: :func:`judging.certificates.services.certificates_pdf`, the service behind
+- ``pdf``: :func:`judging.certificates.services.certificates_pdf_job`, the job behind
   ``GET /api/v1/events/{id}/certificates.pdf`` (results, coverage check, drawing, writing);
 - ``draw``/``write``: the renderer alone on the prepared certificates (background, QR, texts,
   shrink-to-fit) and fpdf2's output with font subsetting;
@@ -164,7 +164,11 @@ async def main(args: argparse.Namespace) -> None:
         if profiler:
             profiler.enable()
         start = time.perf_counter()
-        data, info = await certificates.certificates_pdf(org, event_id, BASE_URL)
+        # the job behind GET .../certificates.pdf, run here (the server runs it in another process)
+        info = await certificates.certificates_pdf_job(event_id, BASE_URL)
+        made = Path(info["path"])
+        data = made.read_bytes()
+        made.unlink()
         took = time.perf_counter() - start
         if profiler:
             profiler.disable()

@@ -12,11 +12,12 @@ from competitions.checkin import badges
 from competitions.checkin import controllers as checkin_api
 from competitions.checkin import live as checkin_live
 from competitions.checkin import pages as checkin_pages
+from competitions.checkin import services as checkin_services
 from competitions.checkin.scanstore import close_scan_stores
 from competitions.events import controllers as events_api
 from competitions.events import pages as events_pages
 from competitions.registration import controllers as registration_api
-from competitions.registration import dashboard, personal_data
+from competitions.registration import dashboard, personal_data, roster
 from competitions.registration import pages as registration_pages
 from competitions.registration.pages import ACTION_LABELS
 
@@ -64,7 +65,11 @@ class CompetitionsPlugin(ProgrammePlugin):
         return [close_scan_stores]
 
     def jobs(self) -> dict[str, Any]:
-        return {badges.BADGE_JOB: badges.render_badges_job}  # big badge PDFs, drawn in another process
+        return {
+            badges.BADGE_JOB: badges.render_badges_job,  # big badge PDFs, drawn in another process
+            roster.EXPORT_JOB: roster.export_registrations_job,  # big exports, written there too
+            checkin_services.ATTENDANCE_JOB: checkin_services.attendance_workbook_job,
+        }
 
     def setup(self) -> None:
         signals.checkin_recorded.connect(checkin_live.publish_checkin)  # the live view follows the door

@@ -23,6 +23,7 @@ from judging.panels import pages as panels_pages
 from judging.results import controllers as results_api
 from judging.results import live as results_live
 from judging.results import pages as results_pages
+from judging.results import publication
 from judging.results import stage as results_stage
 from judging.robotics import cache as robotics_cache
 from judging.robotics import controllers as robotics_api
@@ -85,6 +86,8 @@ class JudgingPlugin(ProgrammePlugin):
         return {
             certificates.BATCH_JOB: certificates.run_batch,  # certificate PDFs, made in a worker process
             matches.SCHEDULE_JOB: matches.schedule_job,  # a schedule's search takes seconds of CPU
+            certificates.PDF_JOB: certificates.certificates_pdf_job,  # GET .../certificates.pdf, drawn there too
+            publication.RESULTS_JOB: publication.results_workbook_job,  # a big event's results workbook
         }
 
     def setup(self) -> None:

@@ -421,7 +421,9 @@ def append_row(ws, row: Iterable[Any]) -> int:
     into a workbook goes through here (or :func:`write_table`, which calls it)."""
     values = [safe_cell(v) for v in row]
     ws.append([None if isinstance(v, str) and v[:1] in FORMULA_STARTS else v for v in values])
-    line = ws.max_row
+    # the row just appended: openpyxl's append keeps it in ``_current_row`` (``ws.max_row`` scans every
+    # cell, which made a 8,000-row export quadratic: 64 s instead of 3 s)
+    line = ws._current_row
     for index, v in enumerate(values):
         if isinstance(v, str) and v[:1] in FORMULA_STARTS:
             write_text_cell(ws.cell(row=line, column=index + 1), v)

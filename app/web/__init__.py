@@ -6,11 +6,13 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
-from litestar.response import Redirect, Template
+from litestar.background_tasks import BackgroundTask
+from litestar.response import File, Redirect, Template
 
 from app.errors import ServiceError, ValidationFailed
 from app.i18n import _, get_locale
@@ -106,12 +108,18 @@ def size_text(size: Any) -> str:
     return f"{n / 1048576:.1f} MB"
 
 
-def xlsx_response(content: bytes, ascii_name: str, display_name: str) -> Response:
-    return Response(
-        content,
-        media_type=XLSX,
-        headers={"Content-Disposition": content_disposition(display_name, fallback=ascii_name)},
-    )
+def download(data: bytes | Path, media_type: str, headers: dict[str, str]) -> Response:
+    """A file to download: bytes as they are, or a file made in another process
+    (:mod:`app.jobs`) streamed from disk and deleted once sent."""
+    if isinstance(data, Path):
+        return File(
+            path=data, media_type=media_type, headers=headers, background=BackgroundTask(data.unlink, missing_ok=True)
+        )
+    return Response(data, media_type=media_type, headers=headers)
+
+
+def xlsx_response(content: bytes | Path, ascii_name: str, display_name: str) -> Response:
+    return download(content, XLSX, {"Content-Disposition": content_disposition(display_name, fallback=ascii_name)})
 
 
 async def upload_bytes(request: Request, field: str = "file") -> bytes:

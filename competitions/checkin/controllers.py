@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.background_tasks import BackgroundTask
 from litestar.response import File
 
-from app.web import content_disposition, user_of
+from app.web import content_disposition, download, user_of
 from app.web.auth import check_access, organizer_only, requires
 from app.web.openapi import PDF, PNG, SVG, XLSX, file_operation, one_of, responses
 from app.web.schemas import answer, given_fields
@@ -156,7 +156,7 @@ class CheckinApi(Controller):
     async def attendance(self, request: Request, session_id: int) -> Response:
         data, name = await checkin.attendance_workbook(user_of(request), session_id)
         disposition = content_disposition(name, fallback=f"checkin-{session_id}.xlsx")
-        return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
+        return download(data, XLSX, {"Content-Disposition": disposition})
 
 
 class CredentialApi(Controller):

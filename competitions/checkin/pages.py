@@ -16,7 +16,7 @@ from litestar import Controller, Request, Response, get, post
 from app.errors import ServiceError, ValidationFailed
 from app.i18n import _
 from app.settings import STATIC_DIR
-from app.web import content_disposition, flash, form_value, redirect, render, user_of, worker_script
+from app.web import content_disposition, download, flash, form_value, redirect, render, user_of, worker_script
 from app.web.auth import organizer_only, requires
 from app.web.headers import allow_inline_script
 from competitions.checkin import badges, credentials
@@ -205,7 +205,7 @@ class CheckinPages(Controller):
     async def attendance(self, request: Request, session_id: int) -> Response:
         data, name = await checkin.attendance_workbook(user_of(request), session_id)
         disposition = content_disposition(name, fallback=f"checkin-{session_id}.xlsx")
-        return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
+        return download(data, XLSX, {"Content-Disposition": disposition})
 
     @get("/badges/{event_id:int}", guards=[credential_viewers])
     async def badges(

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
+from app import jobs
 from app.db import write_transaction
 from app.errors import Forbidden, NotFound, ValidationFailed
-from app.exports.exporters import ListExporter
-from app.i18n import _
+from app.exports.exporters import ListExporter, in_process, workbook_file
+from app.i18n import _, get_locale, set_locale
 from app.principal import Principal
 from app.signals import checkin_recorded
 from app.times import SHANGHAI, UTC, format_time
@@ -776,17 +778,33 @@ class AttendanceExporter(ListExporter):
             ]
 
 
-async def attendance_workbook(actor: Principal, session_id: int) -> tuple[bytes, str]:
+async def attendance_workbook(actor: Principal, session_id: int) -> tuple[bytes | Path, str]:
     """The session's attendance as .xlsx (organizers), :class:`AttendanceExporter`: columns 学校代码,
     学校, 作品编号, 作品名称, 姓名, 角色, 签到 (已到 / 未到, or 已到（作品已撤回） / 已到（作品未通过审查） for
     someone whose entry left the list after checking in), 签到时间 (a real date-time cell,
     Asia/Shanghai), 设备, 签到员, 方式; header frozen, filters on. No ID numbers or phones. Returns (bytes, file name
-    ``签到-<event>-<session>.xlsx``)."""
+    ``签到-<event>-<session>.xlsx``); for an event of more than
+    :data:`app.exports.exporters.ROWS_IN_PROCESS` people the workbook is made in another process
+    (:func:`attendance_workbook_job`) and the first item is its file's path (stream it, then delete it)."""
     _require_organizer(actor)
     session = await get_session(actor, session_id)
-    content = await AttendanceExporter(session).workbook()
+    content: bytes | Path
+    if in_process(await Member.count().where(Member.event == session["event_id"])):
+        content = Path(await jobs.call(ATTENDANCE_JOB, {"session": session, "locale": get_locale()}))
+    else:
+        content = await AttendanceExporter(session).workbook()
     safe = lambda text: "".join(ch for ch in text if ch not in '\\/:*?"<>|').strip()  # noqa: E731 - file name
     return content, f"{_('签到')}-{safe(session['event_name'] or '')}-{safe(session['name'])}.xlsx"
+
+
+ATTENDANCE_JOB = "competitions.attendance_workbook"  # a big event's attendance, made in another process
+
+
+async def attendance_workbook_job(session: dict[str, Any], locale: str = "zh") -> str:
+    """The job :data:`ATTENDANCE_JOB` (run by :func:`app.jobs.call` in another process): the
+    attendance workbook of ``session`` written under ``<data dir>/exports``; returns its path."""
+    set_locale(locale)
+    return await workbook_file(AttendanceExporter(session))
 
 
 __all__ = [

@@ -11,7 +11,7 @@ from litestar.response import File
 from app.errors import ValidationFailed
 from app.i18n import _
 from app.settings import get_settings
-from app.web import upload_bytes, user_of
+from app.web import download, upload_bytes, user_of
 from app.web.auth import organizer_only, requires
 from app.web.openapi import DOC, DOCX, JPEG, PDF, PNG, XLSX, file_operation, responses
 from app.web.schemas import ReasonIn, answer, given_fields
@@ -140,11 +140,7 @@ class EventRegistrationApi(Controller):
     async def export(self, request: Request, event_id: int, data: ReasonIn) -> Response:
         """Full export with ID numbers and phones: organizer only, needs a reason, logged."""
         content = await roster.export_registrations(user_of(request), event_id, data.reason)
-        return Response(
-            content,
-            media_type=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="registrations-{event_id}.xlsx"'},
-        )
+        return download(content, XLSX, {"Content-Disposition": f'attachment; filename="registrations-{event_id}.xlsx"'})
 
 
 class EntryApi(Controller):

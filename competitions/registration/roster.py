@@ -23,6 +23,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 import openpyxl
@@ -30,13 +31,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from app import audit
+from app import audit, jobs
 from app.db import bulk_insert as _bulk_insert
 from app.db import executemany as _executemany
 from app.db import is_sqlite, write_transaction
 from app.db import placeholders as _marks
 from app.errors import Conflict, Forbidden, ServiceError, ValidationFailed
-from app.exports.exporters import ListExporter
+from app.exports.exporters import ListExporter, in_process, workbook_file
 from app.exports.workbook import (
     LostDigits,
     add_sheet,
@@ -51,7 +52,7 @@ from app.exports.workbook import (
     workbook_bytes,
     write_text_cell,
 )
-from app.i18n import _
+from app.i18n import _, get_locale, set_locale
 from app.principal import Principal
 from app.security import decrypt_pii
 from app.tables import School
@@ -1348,7 +1349,7 @@ async def _write(
 EXPORT_EXTRA = ("作品编号", "状态", "学校代码", "所属市县", "类别代码", "出生日期")
 
 
-async def export_registrations(actor: Principal, event_id: int, reason: str) -> bytes:
+async def export_registrations(actor: Principal, event_id: int, reason: str) -> bytes | Path:
     """Organizer-only full export: one row per member (students first within an entry),
     the template columns (学校 as the registered name, 类别 as the category name) followed
     by 作品编号, 状态, 学校代码, 所属市县, 类别代码, 出生日期; full ID numbers and phones
@@ -1366,6 +1367,44 @@ async def export_registrations(actor: Principal, event_id: int, reason: str) -> 
             errors=[{"field": "reason", "message": _("请填写导出原因。")}],
         )
     event = await get_event_row(event_id)
+    content: bytes | Path
+    if in_process(await Member.count().where(Member.event == event_id)):
+        made = await jobs.call(EXPORT_JOB, {"event_id": event_id, "locale": get_locale()})
+        content, entries, count = Path(made["path"]), made["entries"], made["rows"]
+    else:
+        exporter = await _registrations_exporter(event)
+        content, entries, count = await exporter.workbook(), len(exporter.entries), exporter.row_count
+
+    async def log() -> None:
+        await audit.record(
+            actor,
+            "registration.export",
+            "event",
+            event_id,
+            event_id=event_id,
+            reason=reason,
+            summary=_("导出完整报名信息：{entries} 个作品，{members} 人", entries=entries, members=count),
+        )
+
+    await write_transaction(log)
+    return content
+
+
+EXPORT_JOB = "competitions.registrations_export"  # a big event's full export, made in another process
+
+
+async def export_registrations_job(event_id: int, locale: str = "zh") -> dict[str, Any]:
+    """The job :data:`EXPORT_JOB` (run by :func:`app.jobs.call` in another process, after
+    :func:`export_registrations` checked the actor and the reason): the full export written to a
+    file under ``<data dir>/exports``; ``{"path", "entries", "rows"}``."""
+    set_locale(locale)
+    exporter = await _registrations_exporter(await get_event_row(event_id))
+    path = await workbook_file(exporter)
+    return {"path": path, "entries": len(exporter.entries), "rows": exporter.row_count}
+
+
+async def _registrations_exporter(event: dict[str, Any]) -> RegistrationsExporter:
+    event_id = event["id"]
     entries = await Entry.select(
         Entry.id,
         Entry.code,
@@ -1393,23 +1432,7 @@ async def export_registrations(actor: Principal, event_id: int, reason: str) -> 
         Member.birth_date_enc,
         Member.position,
     ).where(Member.event == event_id)
-    exporter = RegistrationsExporter(event, entries, members)
-    content = await exporter.workbook()
-    count = exporter.row_count
-
-    async def log() -> None:
-        await audit.record(
-            actor,
-            "registration.export",
-            "event",
-            event_id,
-            event_id=event_id,
-            reason=reason,
-            summary=_("导出完整报名信息：{entries} 个作品，{members} 人", entries=len(entries), members=count),
-        )
-
-    await write_transaction(log)
-    return content
+    return RegistrationsExporter(event, entries, members)
 
 
 class RegistrationsExporter(ListExporter):

@@ -3,6 +3,7 @@ verification, plus templates, batches, revocation and reissue for organizers."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
@@ -11,7 +12,7 @@ from litestar.response import File
 
 from app.errors import NotFound, TooManyRequests
 from app.i18n import _
-from app.web import client_address, content_disposition, user_of
+from app.web import client_address, content_disposition, download, user_of
 from app.web.auth import organizer_only, requires
 from app.web.openapi import PDF, file_operation, one_of, responses
 from app.web.schemas import ErrorOut, ReasonIn, answer
@@ -37,11 +38,14 @@ def base_url_of(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def pdf_response(content: bytes, ascii_name: str, display_name: str, inline: bool = False, **headers: str) -> Response:
-    return Response(
+def pdf_response(
+    content: bytes | Path, ascii_name: str, display_name: str, inline: bool = False, **headers: str
+) -> Response:
+    """A PDF: bytes, or a file made in another process streamed from disk and deleted once sent."""
+    return download(
         content,
-        media_type=PDF,
-        headers={
+        PDF,
+        {
             "Content-Disposition": content_disposition(display_name, fallback=ascii_name, inline=inline),
             "Cache-Control": "no-store",
             **headers,

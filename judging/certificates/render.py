@@ -18,6 +18,7 @@ texts a font cannot draw is never drawn at all.
 from __future__ import annotations
 
 import logging
+import re
 import string
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -92,10 +93,47 @@ MIN_FIT_RATIO = 0.6
 LINE_SPACING = 1.25
 
 
+#: an optional part of a free text: ``[同队：{teammates}；]`` prints as ``同队：李明；`` when one of its
+#: placeholders has a value and not at all when none has (brackets without a placeholder stay as written)
+OPTIONAL_PART = re.compile(r"\[([^\[\]]*)\]")
+
+
 def fill_placeholders(template: str, values: dict[str, str]) -> str:
     """``template`` with each ``{placeholder}`` of :data:`PLACEHOLDERS` replaced by its value;
     anything else (attribute access, conversions, unknown names) stays as written. Never
-    calls ``str.format`` on organizer text."""
+    calls ``str.format`` on organizer text.
+
+    Labels around an empty value are not printed: a text whose placeholders are all empty
+    prints nothing (``同队：{teammates}；`` on a one-student entry), and an optional part in
+    square brackets (:data:`OPTIONAL_PART`, ``{name}同学[，同队：{teammates}]``) prints, without
+    its brackets, only when one of its placeholders has a value."""
+    names = _placeholder_names(template)
+    if names and not any(values.get(name) for name in names):
+        return ""
+    out, position = [], 0
+    for match in OPTIONAL_PART.finditer(template):
+        inner = match.group(1)
+        inner_names = _placeholder_names(inner)
+        if not inner_names:
+            continue  # plain brackets: text as written
+        out.append(_fill(template[position : match.start()], values))
+        if any(values.get(name) for name in inner_names):
+            out.append(_fill(inner, values))
+        position = match.end()
+    out.append(_fill(template[position:], values))
+    return "".join(out)
+
+
+def _placeholder_names(text: str) -> list[str]:
+    """The :data:`PLACEHOLDERS` used in ``text`` (none when its braces do not pair up)."""
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        return []
+    return [name for _literal, name, spec, conv in parsed if name in PLACEHOLDERS and not spec and conv is None]
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError:
@@ -462,6 +500,15 @@ class CertificateRenderer:
         if self.pages == 0:
             self.pdf.add_page()
         return bytes(self.pdf.output())
+
+    def write(self, path: Path) -> int:
+        """Write the PDF (as :meth:`output`) straight into the file ``path``; its size in bytes.
+        fpdf2 writes its buffer to the file, so the PDF is not also copied into a ``bytes``
+        (about 80 MB less at the peak of a 20,000-page batch)."""
+        if self.pages == 0:
+            self.pdf.add_page()
+        self.pdf.output(str(path))
+        return path.stat().st_size
 
 
 def render(settings: RenderSettings, certificates: Sequence[dict[str, str]]) -> bytes:

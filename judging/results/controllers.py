@@ -13,7 +13,7 @@ from litestar.openapi.spec import Operation
 
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
-from app.web import user_of
+from app.web import download, user_of
 from app.web.auth import organizer_only
 from app.web.openapi import XLSX, body_operation, file_operation, one_of, responses
 from app.web.schemas import ReasonIn, answer
@@ -197,9 +197,7 @@ class ResultsEventApi(Controller):
     async def results_xlsx(self, event_id: int, school_code: str | None = None) -> Response:
         """The results workbook (``?school_code=`` for one school's results)."""
         content = await publication.results_workbook(event_id, school_code)
-        return Response(
-            content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="results-{event_id}.xlsx"'}
-        )
+        return download(content, XLSX, {"Content-Disposition": f'attachment; filename="results-{event_id}.xlsx"'})
 
 
 class JudgingSettingsApi(Controller):

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from app import audit, signals
+from app import audit, jobs, signals
 from app.db import write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.exports.exporters import ListExporter, workbook_of
-from app.i18n import _
+from app.exports.exporters import ListExporter, in_process, workbook_file, workbook_of
+from app.i18n import _, get_locale, set_locale
 from app.principal import Principal
 from app.times import SHANGHAI, UTC, format_time, now
 from competitions.events.services import get_event_row
@@ -566,13 +567,40 @@ class ResultsBySchoolExporter(ListExporter):
             yield [row[index[c]] for c in columns]
 
 
-async def results_workbook(event_id: int, school_code: str | None = None) -> bytes:
+RESULTS_JOB = "judging.results_workbook"  # a big event's results workbook, made in another process
+
+
+def _results_exporters(event_id: int, school_code: str | None) -> list[ListExporter]:
+    results = ResultsExporter(event_id, school_code)
+    return [results] if school_code else [results, ResultsBySchoolExporter(results)]
+
+
+async def results_workbook(event_id: int, school_code: str | None = None) -> bytes | Path:
     """The organizer's results workbook: frozen header, filters, sized columns, no ID numbers,
     every text cell written so no spreadsheet treats it as a formula. The first sheet
     is in results order (category, division, rank, :class:`ResultsExporter`); the second, ``按学校``,
     in school order (:class:`ResultsBySchoolExporter`), for sending each school its results. With
-    ``school_code`` only that school's entries are included (one sheet)."""
-    results = ResultsExporter(event_id, school_code)
+    ``school_code`` only that school's entries are included (one sheet).
+
+    Returns the bytes, or for more than :data:`app.exports.exporters.ROWS_IN_PROCESS` entries the
+    path of a file made in another process (:func:`results_workbook_job`; the caller streams it
+    and deletes it): results of thousands of entries are computed and written there, not here."""
+    await get_event_row(event_id)
+    count = Entry.count().where(Entry.event == event_id)
     if school_code:
-        return await results.workbook()
-    return await workbook_of(results, ResultsBySchoolExporter(results))
+        from app.tables import School
+
+        if not await School.exists().where(School.code == school_code.strip().upper()):
+            raise NotFound(_("学校不存在：{code}", code=school_code))
+        count = count.where(Entry.school.code == school_code.strip().upper())
+    if in_process(await count):
+        kwargs = {"event_id": event_id, "school_code": school_code, "locale": get_locale()}
+        return Path(await jobs.call(RESULTS_JOB, kwargs))
+    return await workbook_of(*_results_exporters(event_id, school_code))
+
+
+async def results_workbook_job(event_id: int, school_code: str | None = None, locale: str = "zh") -> str:
+    """The job :data:`RESULTS_JOB` (run by :func:`app.jobs.call` in another process): the results
+    workbook written to a file under ``<data dir>/exports``; returns its path."""
+    set_locale(locale)
+    return await workbook_file(*_results_exporters(event_id, school_code))

@@ -48,3 +48,25 @@ def test_several_sheets_in_one_workbook():
 
     wb = openpyxl.load_workbook(io.BytesIO(asyncio.run(workbook_of(Scores(), Again()))))
     assert wb.sheetnames == ["得分", Again.sheet_name[:31]]
+
+
+def test_export_files_left_over_are_removed_when_the_next_is_made(tmp_path, monkeypatch):
+    """A file under <data dir>/exports older than an hour (a download dropped before it was sent)
+    is removed when the next export is made; a recent one (being sent now) stays."""
+    import os
+    import time
+    from types import SimpleNamespace
+
+    from app.exports import exporters
+
+    monkeypatch.setattr(exporters, "get_settings", lambda: SimpleNamespace(data_dir=tmp_path))
+    folder = tmp_path / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    old, recent = folder / "old.xlsx", folder / "recent.xlsx"
+    old.write_bytes(b"x")
+    recent.write_bytes(b"y")
+    past = time.time() - exporters.EXPORT_FILE_SECONDS - 5
+    os.utime(old, (past, past))
+    path = exporters.export_path()
+    assert path.parent == folder and path.suffix == ".xlsx" and not path.exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["recent.xlsx"]

@@ -133,3 +133,17 @@ def test_every_workbook_is_written_through_the_safe_writer():
         assert len(_raw_writes(probe)) == 4
     finally:
         probe.unlink()
+
+
+def test_appending_rows_never_scans_the_sheet(monkeypatch):
+    """append_row knows the row it wrote without ``ws.max_row`` (which walks every cell: an
+    8,000-row export took 64 s instead of 3 s, issue 11 item 13); formula-like text still lands
+    in its own row as text."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    ws = openpyxl.Workbook().active
+    assert wbk.append_row(ws, ["a", 1]) == 1
+    monkeypatch.setattr(Worksheet, "max_row", property(lambda self: pytest.fail("max_row scans every cell")))
+    lines = [wbk.append_row(ws, [f"r{i}", "=1+1" if i == 3 else i]) for i in range(2, 6)]
+    assert lines == [2, 3, 4, 5]
+    assert ws["B3"].value == "=1+1" and ws["B3"].data_type == "s" and ws["B4"].value == 4

@@ -834,6 +834,41 @@ def test_entry_withdrawn_after_checking_in_leaves_school_counts_and_workbook_con
     assert sum(1 for r in rows[1:] if r[6] == "已到") == live["arrived_expected"]
 
 
+def test_a_big_attendance_workbook_is_made_in_another_process(world, monkeypatch):
+    """An event of more than ROWS_IN_PROCESS people (lowered to 1 here): the attendance workbook is
+    read and written by another process (issue 11, item 13) -- this process's row reader is broken
+    for the test -- and streamed from disk: the same rows and file name as inline, deleted once sent."""
+    from app.exports import exporters
+    from app.settings import get_settings
+    from competitions.checkin import services as checkin
+
+    stays = factories.entry(world, "HK01", students=["李明", "王芳"], title="雨水花园")
+    sid = session(world)
+    assert scan(world, sid, token_of(world, stays["member_ids"]["李明"]))["result"] == "checked_in"
+    url = f"/api/v1/checkin-sessions/{sid}/attendance.xlsx"
+    inline = world.client.get(url, headers=world.headers("org"))
+    assert inline.status_code == 200
+
+    monkeypatch.setattr(exporters, "ROWS_IN_PROCESS", 1)
+
+    async def not_here(session):
+        raise AssertionError("read in the server process")
+
+    monkeypatch.setattr(checkin, "_attendance_rows", not_here)
+    response = world.client.get(url, headers=world.headers("org"))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"] == inline.headers["content-disposition"]
+
+    def values(content: bytes) -> list[list]:
+        return [list(r) for r in openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)]
+
+    assert values(response.content) == values(inline.content)
+    assert [(r[4], r[6]) for r in values(response.content)[1:]] == [("李明", "已到"), ("王芳", "未到")]
+    assert list((get_settings().data_dir / "exports").iterdir()) == []  # deleted once sent
+    page = world.login_page("org").get(f"/checkin/{sid}/attendance.xlsx")
+    assert page.status_code == 200 and values(page.content) == values(inline.content)
+
+
 def test_two_sessions_of_an_event_cannot_share_a_name(world):
     first = session(world, "报到")
     other = session(world, "开幕式")

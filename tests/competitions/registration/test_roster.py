@@ -1055,6 +1055,51 @@ def test_export_is_organizer_only_with_reason_and_full_ids_as_text(world):
     assert [(log["reason"], log["event_id"]) for log in logs] == [("赛前资格复核", world.event_id)]
 
 
+def test_a_big_export_is_made_in_another_process_and_streamed_from_disk(world, monkeypatch):
+    """More than ROWS_IN_PROCESS people (lowered to 1 here) are exported by another process (issue 11,
+    item 13): this process's exporter is broken for the test and never called; the workbook is the
+    same as the one made inline, the audit row counts the same, and the file is deleted once sent."""
+    from app.exports import exporters
+    from app.settings import get_settings
+    from app.tables import AuditLog
+    from competitions.registration import roster
+
+    rows = [stu("李明", sid_with_x(), title="雨水花园"), adv("张老师", title="雨水花园", phone=13900000001)]
+    assert upload(world, "hk01", workbook(rows)).status_code == 201
+    url = f"/api/v1/events/{world.event_id}/registrations/export"
+    inline = world.client.post(url, json={"reason": "核对一"}, headers=world.headers("org"))
+    assert inline.status_code == 200, inline.text
+
+    monkeypatch.setattr(exporters, "ROWS_IN_PROCESS", 1)
+
+    def not_here(self):
+        raise AssertionError("exported in the server process")
+
+    monkeypatch.setattr(roster.RegistrationsExporter, "_rows", not_here)
+    response = world.client.post(url, json={"reason": "核对二"}, headers=world.headers("org"))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"] == inline.headers["content-disposition"]
+    assert response.headers["content-type"] == inline.headers["content-type"]
+
+    def values(content: bytes) -> list[list]:
+        return [list(r) for r in openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)]
+
+    assert values(response.content) == values(inline.content) and len(values(response.content)) == 3
+    summaries = world.run(
+        AuditLog.select(AuditLog.reason, AuditLog.summary).where(AuditLog.action == "registration.export")
+    )
+    assert sorted((r["reason"], r["summary"]) for r in summaries) == [
+        ("核对一", "导出完整报名信息：1 个作品，2 人"),
+        ("核对二", "导出完整报名信息：1 个作品，2 人"),
+    ]
+    assert list((get_settings().data_dir / "exports").iterdir()) == []  # deleted once sent
+    page = world.login_page("org")
+    form = page.post(
+        f"/events/{world.event_id}/export", data={"reason": "核对三", "_csrf_token": page.cookies.get("xinmiao_csrf")}
+    )
+    assert form.status_code == 200 and values(form.content) == values(inline.content)
+
+
 def test_template_with_names_a_worksheet_cannot_hold(world):
     """Control characters in a category (or event) name are dropped and a name like ``=...``
     stays text: the template is made, never a 500 (found by schemathesis)."""

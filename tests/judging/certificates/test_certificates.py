@@ -226,6 +226,84 @@ def test_school_gets_only_its_own(world, tmp_path):
     assert pdf_pages(org_pdf) == 1 and "李华" in pdf_text(org_pdf)
 
 
+def test_the_event_pdf_is_drawn_in_another_process_and_streamed_from_disk(world, tmp_path, monkeypatch):
+    """GET .../certificates.pdf (issue 11, item 13): the certificates are issued and drawn by another
+    process -- this process's renderer is broken for the test and never called -- written to disk
+    and streamed back (the same pages, names and headers), the file deleted once sent. The checks
+    that need no drawing (who asks, finalized or not) still answer here."""
+    from app.settings import get_settings
+    from judging.certificates import render
+
+    awarded(world)
+
+    def not_here(self, certificates, progress=None):
+        raise AssertionError("drawn in the server process")
+
+    monkeypatch.setattr(render.CertificateRenderer, "add", not_here)
+    response = world.client.get(ev(world, "/certificates.pdf"), headers=world.headers("hk01"))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert (response.headers["x-unprintable"], response.headers["cache-control"]) == ("0", "no-store")
+    assert response.headers["content-disposition"].startswith("attachment;")
+    path = save(tmp_path, response.content)
+    assert pdf_pages(path) == 3 and "阿依古丽·买买提" in pdf_text(path)
+    assert list((get_settings().data_dir / "exports").iterdir()) == []  # deleted once sent
+    everyone = world.client.get(ev(world, "/certificates.pdf"), headers=org(world))
+    assert everyone.headers["x-certificate-pages"] == "4" and everyone.headers["x-unprintable"] == "1"
+    assert pdf_pages(save(tmp_path, everyone.content, "all.pdf")) == 4
+    assert world.client.get(ev(world, "/certificates.pdf"), headers=world.headers("haikou")).status_code == 403
+    page = world.login_page("hk01").get(f"/certificates/{world.event_id}/certificates.pdf")
+    assert page.status_code == 200 and pdf_pages(save(tmp_path, page.content, "page.pdf")) == 3
+
+
+def _edit(number: str, index: int, char: str) -> str:
+    """``number`` with its character ``index`` (0-based, hyphens not counted) replaced by ``char``."""
+    raw = number.replace("-", "")
+    raw = raw[:index] + char + raw[index + 1 :]
+    return f"{raw[:6]}-" + "-".join(raw[i : i + 4] for i in range(6, 22, 4))
+
+
+def test_a_mistyped_certificate_number_says_where_the_typo_is(world):
+    """The numbers carry no check character, so a typo is told only when exactly one valid
+    certificate's number is one edit away: still 404 (CONTRACT), the detail and ``extra``
+    ({problem: mistyped, position, fix}, like a mistyped check-in code) say where, never the
+    number itself; a number one edit from nothing, or only from a revoked certificate, is the
+    plain 404."""
+    awarded(world)
+    listed = ok(world.client.get(ev(world, "/certificates"), headers=org(world)))
+    number = listed[0]["number"]
+    raw = number.replace("-", "")
+    wrong = "Z" if raw[21] != "Z" else "Y"
+    typo = world.client.get(f"/api/v1/certificates/{_edit(number, 21, wrong)}")
+    assert typo.status_code == 404
+    assert typo.json()["extra"] == {"problem": "mistyped", "position": 22, "fix": "replace"}
+    assert (
+        typo.json()["detail"]
+        == "查无此证书编号：第 22 个字符可能输错了（从 XM 的 X 数起，不算短横线），请核对后重新输入。"
+    )
+    assert number not in typo.text
+    short = world.client.get(f"/api/v1/certificates/{raw[:10] + raw[11:]}")  # the 11th character left out
+    assert (short.status_code, short.json()["extra"]) == (404, {"problem": "mistyped", "position": 11, "fix": "insert"})
+    swapped = raw[:14] + raw[15] + raw[14] + raw[16:]
+    if raw[14] != raw[15]:
+        answer = world.client.get(f"/api/v1/certificates/{swapped}").json()
+        assert answer["extra"] == {"problem": "mistyped", "position": 15, "fix": "swap"}
+    far = _edit(_edit(number, 21, wrong), 20, "Z" if raw[20] != "Z" else "Y")  # two edits: no hint
+    assert world.client.get(f"/api/v1/certificates/{far}").json() == {
+        "status_code": 404,
+        "detail": "查无此证书编号，请核对后重新输入。",
+        "extra": None,
+    }
+    page = world.client.get(f"/verify/{_edit(number, 21, wrong)}")
+    assert page.status_code == 404 and "第 22 个字符可能输错了" in page.text
+    english = world.client.get(f"/api/v1/certificates/{_edit(number, 21, wrong)}", headers={"Accept-Language": "en"})
+    assert english.json()["detail"].startswith("No certificate has this number: character 22 may be mistyped")
+    # only valid certificates count: once revoked, its neighbours are plain unknown numbers
+    ok(world.client.post(f"/api/v1/certificates/{listed[0]['id']}/revoke", json={"reason": "遗失"}, headers=org(world)))
+    revoked = world.client.get(f"/api/v1/certificates/{_edit(number, 21, wrong)}").json()
+    assert (revoked["extra"], revoked["detail"]) == (None, "查无此证书编号，请核对后重新输入。")
+
+
 def test_verification_is_rate_limited(world):
     awarded(world)
     ok(world.client.post(ev(world, "/certificates/issue"), headers=org(world)))

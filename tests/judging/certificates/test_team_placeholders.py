@@ -34,3 +34,22 @@ def test_the_placeholders_are_accepted_and_unknown_ones_still_refused():
     assert render.placeholder_errors("{name}与{teammates}，辅导教师{advisers}") == []
     assert render.placeholder_errors("{coach}") == ["{coach}"]
     assert "teammates" in render.FIELD_TYPES and "advisers" in render.FIELD_TYPES
+
+
+def test_a_label_around_an_empty_placeholder_is_not_printed():
+    """A user's report: "同队：{teammates}；" printed "同队：；" on a one-student entry. A free text
+    whose placeholders are all empty prints nothing; a bracketed part prints (without its brackets)
+    only when a placeholder inside it has a value; brackets without a placeholder stay as written."""
+    alone = {"name": "王芳", "teammates": "", "advisers": "", "award": "一等奖"}
+    team = {**alone, "teammates": "李明、赵强"}
+    line = {"type": "text", "text": "同队：{teammates}；"}
+    assert render.field_text(line, alone) == "" and render.field_text(line, team) == "同队：李明、赵强；"
+    mixed = "{name}同学[，同队：{teammates}]获{award}[（辅导教师：{advisers}）]"
+    assert render.fill_placeholders(mixed, alone) == "王芳同学获一等奖"
+    assert render.fill_placeholders(mixed, team) == "王芳同学，同队：李明、赵强获一等奖"
+    assert render.fill_placeholders("[2026]{name}[备注]", alone) == "[2026]王芳[备注]"
+    assert (
+        render.fill_placeholders("同队：{teammates}、{advisers}", {**alone, "advisers": "陈老师"}) == "同队：、陈老师"
+    )
+    assert render.fill_placeholders("第二届{coach}", alone) == "第二届{coach}"  # no known placeholder: as written
+    assert render.placeholder_errors("{name}同学[，同队：{teammates}]") == []

@@ -134,3 +134,46 @@ def test_an_entry_finalized_as_unranked_says_so_in_the_workbook(world):
         (made.entries[0]["code"], "评分完成"),
         (made.entries[1]["code"], "不排名（未获奖）：未到场答辩"),
     ]
+
+
+def test_a_big_results_workbook_is_made_in_another_process(world, monkeypatch):
+    """More than ROWS_IN_PROCESS entries (lowered to 1 here): the results are computed and the
+    workbook written by another process (issue 11, item 13) -- this process's compute_results is
+    broken for the test -- and streamed from disk: same file contents and name as inline, the
+    file deleted once sent; an unknown school is still 404 without starting a process."""
+    from app.exports import exporters
+    from app.settings import get_settings
+    from judging.results import publication
+
+    put_rubric(world, SINGLE)
+    add_judge(world, "jma", ["MA"])
+    first = new_entry(world, "HK01", title="红树林的秘密", students=[("李华", gb11643("46010220110315153"), True)])
+    second = new_entry(world, "SY01", title="珊瑚白化的观察", students=[("王五", gb11643("46010220110315173"), True)])
+    generate(world, 1)
+    score(world, "jma", first, {"s": 80})
+    score(world, "jma", second, {"s": "85.6"})
+    url = f"/api/v1/events/{world.event_id}/results.xlsx"
+    inline = world.client.get(url, headers=world.headers("org"))
+    assert inline.status_code == 200
+
+    monkeypatch.setattr(exporters, "ROWS_IN_PROCESS", 1)
+
+    async def not_here(*args, **kwargs):
+        raise AssertionError("computed in the server process")
+
+    monkeypatch.setattr(publication, "compute_results", not_here)
+    response = world.client.get(url, headers=world.headers("org"))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"] == f'attachment; filename="results-{world.event_id}.xlsx"'
+
+    def sheets(content: bytes) -> dict:
+        wb = openpyxl.load_workbook(io.BytesIO(content))
+        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb}
+
+    made = sheets(response.content)
+    assert made == sheets(inline.content) and list(made) == ["评审结果", "按学校"]
+    assert [row[4] for row in made["评审结果"][1:]] == ["珊瑚白化的观察", "红树林的秘密"]
+    assert list((get_settings().data_dir / "exports").iterdir()) == []  # deleted once sent
+    assert world.client.get(url + "?school_code=NOPE", headers=world.headers("org")).status_code == 404
+    page = world.login_page("org").get(f"/events/{world.event_id}/judging/results.xlsx")
+    assert page.status_code == 200 and sheets(page.content) == made
