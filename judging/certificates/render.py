@@ -85,6 +85,7 @@ PLACEHOLDERS = (
     "number",
     "teammates",  # the other students of the holder's entry (a team's certificate names the whole team)
     "advisers",  # the entry's advisers (辅导教师)
+    "rank",  # the place in the category and division (a number: "第{rank}名"; robotics challenges)
 )
 #: fields whose text may wrap onto a second line when it does not fit on one
 WRAP_TYPES = ("title", "text", "event", "school", "category", "teammates", "advisers")

@@ -88,6 +88,7 @@ FIELD_LABELS = {
     "number": "证书编号",
     "teammates": "同队学生",
     "advisers": "辅导教师",
+    "rank": "名次",
     "qr": "验证二维码",
     "text": "自由文字",
 }
@@ -745,6 +746,7 @@ async def _recipients(
                 "division": r["division"],
                 "title": r["title"],
                 "award": r["award"],
+                "rank": r["rank"],
                 "name": m["name"],
                 "position": m["position"],
             }
@@ -981,6 +983,7 @@ def certificate_values(
         "event": event_name,
         "date": date,
         "number": cert["number"],
+        "rank": str(cert["rank"]) if cert.get("rank") else "",
         "teammates": "、".join(n for n in (team or {}).get("students", []) if n != cert["name"]),
         "advisers": "、".join((team or {}).get("advisers", [])),
     }
@@ -1332,6 +1335,7 @@ SAMPLE = {
     "category_name": "工程学",
     "division": "初中",
     "award": "first",
+    "rank": 1,
     "number": "XM2026-0000-0000-0000-0000",
 }
 
@@ -1484,6 +1488,7 @@ async def reissue(actor: Principal, certificate_id: int, reason: str) -> dict[st
         "category_position",
         "division",
         "position",
+        "rank",
     )
     was_valid = cert["status"] == "valid"
 

@@ -72,6 +72,7 @@ class Certificate(Table, tablename="certificate"):
     school = ForeignKey(references=School, null=True, default=None, on_delete=OnDelete.set_null, index=True)
     category = ForeignKey(references=Category, null=True, default=None, on_delete=OnDelete.set_null)
     award = Varchar(length=16, null=True, default=None)
+    rank = Integer(null=True, default=None)  # the place in the category and division when issued
     name = Varchar(length=64)
     school_name = Varchar(length=200, default="")
     school_code = Varchar(length=32, default="")

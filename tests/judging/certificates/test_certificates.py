@@ -667,19 +667,19 @@ def test_template_free_text_colours_and_empty_templates_are_checked(world):
     for text, detail in (
         (
             "{name.__class__}",
-            "第 2 个字段的文字中有无效的占位符 {name.__class__}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number} {teammates} {advisers}。",
+            "第 2 个字段的文字中有无效的占位符 {name.__class__}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number} {teammates} {advisers} {rank}。",
         ),
         (
             "{name!r}",
-            "第 2 个字段的文字中有无效的占位符 {name!r}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number} {teammates} {advisers}。",
+            "第 2 个字段的文字中有无效的占位符 {name!r}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number} {teammates} {advisers} {rank}。",
         ),
         (
             "{holder}",
-            "第 2 个字段的文字中有无效的占位符 {holder}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number} {teammates} {advisers}。",
+            "第 2 个字段的文字中有无效的占位符 {holder}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number} {teammates} {advisers} {rank}。",
         ),
         (
             "{0}",
-            "第 2 个字段的文字中有无效的占位符 {0}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number} {teammates} {advisers}。",
+            "第 2 个字段的文字中有无效的占位符 {0}。可以使用：{name} {school} {title} {category} {division} {award} {event} {date} {number} {teammates} {advisers} {rank}。",
         ),
         ("特发此证{", "第 2 个字段的文字中花括号不成对：占位符写成 {name}，文字里不要单独使用 { 或 }。"),
         ("}{name}", "第 2 个字段的文字中花括号不成对：占位符写成 {name}，文字里不要单独使用 { 或 }。"),

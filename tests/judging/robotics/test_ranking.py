@@ -220,3 +220,26 @@ def test_run_only_challenges_get_no_judges(rob):
     )
     made = rob.client.post(url, json={"judges_per_entry": 1}, headers=rob.org).json()
     assert made["assignments"] == 1  # R2's one team (创客队)
+
+
+def test_certificates_carry_the_rank(rob):
+    """A robotics certificate can say the challenge and the place: {category} and {rank}."""
+    from judging.certificates.render import fill_placeholders
+    from judging.certificates.services import certificate_values
+
+    cert = {
+        "kind": "award",
+        "name": "王小明",
+        "school_name": "海口市第一中学",
+        "title": "飞龙队",
+        "category_name": "机器人综合技能",
+        "division": "初中",
+        "award": "first",
+        "rank": 2,
+        "number": "XM2026-AAAA",
+    }
+    values = certificate_values(cert, "2026年海南省青少年机器人竞赛", "2026年7月")
+    assert (
+        fill_placeholders("在{category}中获得第{rank}名（{award}）", values) == "在机器人综合技能中获得第2名（一等奖）"
+    )
+    assert certificate_values({**cert, "rank": None}, "x", "y")["rank"] == ""
