@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from jinja2 import Environment, FileSystemLoader
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
-from jinja2 import Environment, FileSystemLoader
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
@@ -32,7 +32,6 @@ from app.web.errors import http_error_handler, internal_error_handler, service_e
 from app.web.headers import add_security_headers
 from app.web.inputs import refuse_unstorable_text
 from app.web.sessions import IssuedSessionConfig
-
 
 _loaded_templates: Environment | None = None  # this process's templates, compiled once
 
