@@ -12,7 +12,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping
 
 import openpyxl
@@ -230,6 +230,9 @@ class Sheet:
     header_row: int
     columns: dict[str, int]
     rows: Iterator[tuple[int, tuple[Any, ...]]]
+    # canonical header -> the header text as the file has it (an alias such as 身份证号码 for 身份证号):
+    # errors cite what the user sees in the file
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def find_table(
@@ -255,8 +258,10 @@ def find_table(
                 break
             columns: dict[str, int] = {}
             by_alias: dict[str, int] = {}
+            texts: dict[int, str] = {}
             for col, value in enumerate(values or ()):
                 key = normalize_header(value)
+                texts[col] = str(value).strip() if value is not None else ""
                 if key not in wanted:
                     continue
                 found_in = columns if key in exact else by_alias
@@ -266,7 +271,8 @@ def find_table(
                 columns.setdefault(name, col)
             missing = [h for h in required if h not in columns]
             if not missing:
-                return Sheet(ws.title, index, columns, _data_rows(iterator, index))
+                headers = {name: texts.get(col) or name for name, col in columns.items()}
+                return Sheet(ws.title, index, columns, _data_rows(iterator, index), headers)
             found = len(required) - len(missing)
             if found and (best is None or found > best[0]):
                 best = (found, ws.title, missing)
