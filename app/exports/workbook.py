@@ -261,7 +261,7 @@ def find_table(
             texts: dict[int, str] = {}
             for col, value in enumerate(values or ()):
                 key = normalize_header(value)
-                texts[col] = str(value).strip() if value is not None else ""
+                texts[col] = str(value).replace("\ufeff", "").strip() if value is not None else ""
                 if key not in wanted:
                     continue
                 found_in = columns if key in exact else by_alias
@@ -271,7 +271,12 @@ def find_table(
                 columns.setdefault(name, col)
             missing = [h for h in required if h not in columns]
             if not missing:
-                headers = {name: texts.get(col) or name for name, col in columns.items()}
+                headers = {  # an alias as written; the template's own name (spaces, BOM, full width aside) as is
+                    name: texts[col]
+                    if texts.get(col) and normalize_header(texts[col]) != normalize_header(name)
+                    else name
+                    for name, col in columns.items()
+                }
                 return Sheet(ws.title, index, columns, _data_rows(iterator, index), headers)
             found = len(required) - len(missing)
             if found and (best is None or found > best[0]):
