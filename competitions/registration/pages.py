@@ -556,8 +556,19 @@ class EntryPages(Controller):
         except ServiceError as exc:
             flash(request, exc.message, "error")
             return redirect(f"/entries/{entry_id}")
-        flash(request, _("审查结果已保存，当前状态：{status}。", status=entry["status_label"]))
-        if form_bool(form, "next"):  # "save and review the next one"
+        if form_bool(form, "next"):  # "save and review the next one": the message names the entry reviewed
+            flash(
+                request,
+                _(
+                    "《{title}》（{code}）的审查结果已保存，当前状态：{status}。",
+                    title=entry["title"],
+                    code=entry["code"],
+                    status=entry["status_label"],
+                ),
+            )
+        else:
+            flash(request, _("审查结果已保存，当前状态：{status}。", status=entry["status_label"]))
+        if form_bool(form, "next"):
             following = await registration.next_for_review(user_of(request), entry["event_id"], entry["code"])
             if following is None:
                 flash(request, _("没有其他待审查的作品了。"))
