@@ -18,7 +18,7 @@ from app import db, jobs
 from app.accounts import controllers as accounts_api
 from app.accounts import pages as accounts_pages
 from app.errors import ServiceError
-from app.i18n import colon, comma, get_locale, list_separator, pgettext
+from app.i18n import colon, comma, get_locale, list_separator, paren, pgettext
 from app.live import channels_plugin
 from app.plugins import ProgrammePlugin, registry
 from app.regions import controllers as regions_api
@@ -55,6 +55,7 @@ def _new_environment(*, reload: bool) -> Environment:
         colon=colon,
         list_sep=list_separator,
         comma=comma,
+        paren=paren,
     )
     env.policies["ext.i18n.trimmed"] = True
     return env

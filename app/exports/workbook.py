@@ -23,7 +23,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import WorkSheetParser
 
 from app.errors import TooLarge, ValidationFailed
-from app.i18n import _
+from app.i18n import DEFAULT_LOCALE, _, get_locale, list_separator
 from app.settings import get_settings
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - guarded by the dependency list
@@ -235,6 +235,14 @@ class Sheet:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def column_list(columns: Iterable[str]) -> str:
+    """Workbook headers named in a message: ``学校代码、学校名称`` in Chinese; in English each
+    quoted (they are the file's Chinese headers): ``“学校代码”, “学校名称”``."""
+    if get_locale() == DEFAULT_LOCALE:
+        return "、".join(columns)
+    return list_separator().join(f"“{c}”" for c in columns)
+
+
 def find_table(
     wb: openpyxl.Workbook,
     required: Iterable[str],
@@ -286,14 +294,14 @@ def find_table(
             _(
                 "工作表“{sheet}”缺少列：{columns}。请使用最新的报名模板，不要修改表头文字。",
                 sheet=best[1],
-                columns="、".join(best[2]),
+                columns=column_list(best[2]),
             ),
             errors=[{"row": None, "column": c, "message": _("缺少“{column}”列。", column=c)} for c in best[2]],
         )
     raise ValidationFailed(
         _(
             "没有找到表头行（需要包含：{columns}）。请使用报名模板，表头放在前 {n} 行内。",
-            columns="、".join(required),
+            columns=column_list(required),
             n=HEADER_SCAN_ROWS,
         )
     )

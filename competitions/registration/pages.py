@@ -15,7 +15,7 @@ from litestar.response import File
 
 from app.audit import entry_history
 from app.errors import ServiceError, ValidationFailed
-from app.i18n import _
+from app.i18n import _, colon, comma, get_locale
 from app.schools import services as schools
 from app.settings import get_settings
 from app.times import local_now, show_time
@@ -140,16 +140,25 @@ def _value_text(key: str, value: Any, categories: dict[int, str]) -> str:
             parts = [
                 _(ROLE_LABELS.get(value.get("role"), value.get("role") or "")),
                 value.get("name"),
-                value.get("gender"),
-                value.get("grade"),
+                _(value["gender"]) if value.get("gender") else None,
+                _(value["grade"]) if value.get("grade") else None,
                 value.get("id_masked"),
                 value.get("phone_masked"),
             ]
-            return "，".join(str(p) for p in parts if p)
-        return "；".join(f"{_(CHANGE_LABELS.get(k, k))}：{_value_text(k, v, categories)}" for k, v in value.items())
+            return comma().join(str(p) for p in parts if p)
+        return _clauses(
+            f"{_(CHANGE_LABELS.get(k, k))}{colon()}{_value_text(k, v, categories)}" for k, v in value.items()
+        )
     if isinstance(value, list):
-        return "；".join(_value_text(key, v, categories) for v in value) or "—"
+        return _clauses(_value_text(key, v, categories) for v in value) or "—"
+    if key in ("gender", "grade", "division", "id_type") and isinstance(value, str):
+        return _(value)  # 男, 初二, 初中 ... as the reader's language writes them
     return str(value)
+
+
+def _clauses(parts: Any) -> str:
+    """Items of a change, one after another: ``；`` in Chinese, ``; `` in English."""
+    return ("；" if get_locale() == "zh" else "; ").join(parts)
 
 
 def history_view(rows: list[dict[str, Any]], categories: dict[int, str]) -> list[dict[str, Any]]:

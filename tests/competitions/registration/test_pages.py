@@ -791,3 +791,63 @@ def test_once_registration_closes_pages_say_so_and_offer_no_save_or_fix(world):
     world.login_page("hk01")
     dash = text_of(client.get("/"))
     assert "本赛事已开始评审，报名、修改和重新提交都已关闭。 您仍可查看本校作品，并为审查通过的作品打印参赛证。" in dash
+
+
+# --------------------------------------------------------------------------- English leftovers
+
+CJK_OR_FULL_WIDTH = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def test_english_pages_hold_no_chinese_or_full_width_punctuation_besides_the_data(world):
+    """A fresh user's finding: in English the entry history showed Chinese commas and untranslated
+    gender and grade values, full-width brackets （） and a full-width ＋ appeared, and the certificate
+    verify page said "Events" for one event. Every page of a school's season, rendered in English,
+    holds Chinese only where it is the data (names, titles, categories) or the language switch."""
+    from app.i18n import pgettext, set_locale, translate_for
+    from tests.competitions.registration.test_entries_api import _member_for_edit, new_entry
+    from tests.competitions.registration.test_entries_api import adviser as api_adviser
+    from tests.competitions.registration.test_entries_api import student as api_student
+
+    entry = new_entry(world, "hk01", "红树林调查", [api_student("李明"), api_adviser("陈老师")])
+    student_id = entry["members"][0]["id"]
+    edit = world.run(_member_for_edit(world, student_id))
+    changed = {**edit, "grade": "初三"}
+    response = world.client.put(f"/api/v1/members/{student_id}", json=changed, headers=world.headers("hk01"))
+    assert response.status_code == 200, response.text
+    client = world.login_page("hk01")
+    client.cookies.set("lang", "en")
+    assert post(client, f"/members/{entry['members'][1]['id']}/remove").status_code == 303  # the history lists it
+    categories = [c["name"] for c in world.run(events.list_categories(world.event_id))]
+    data = ["李明", "陈老师", "红树林调查", "海口市第一中学", "2026年海南省青少年科技创新大赛", "海口市", *categories]
+    pages = {
+        url: text_of(client.get(url))
+        for url in (
+            "/",
+            "/events/",
+            f"/events/{world.event_id}/entries",
+            f"/events/{world.event_id}/entries/new",
+            f"/events/{world.event_id}/import",
+            f"/entries/{entry['id']}",
+            f"/entries/{entry['id']}/edit",
+            f"/entries/{entry['id']}/members/new",
+            f"/members/{student_id}/edit",
+        )
+    }
+    for url, text in pages.items():
+        for value in sorted(data, key=len, reverse=True):
+            text = text.replace(value, "")
+        text = text.replace("中文", "")  # the language switch
+        left = sorted(set(re.findall(r".{0,25}" + CJK_OR_FULL_WIDTH.pattern + r"+.{0,15}", text)))
+        assert not left, (url, left)
+    history = pages[f"/entries/{entry['id']}"]
+    assert "Grade: Grade 8 → Grade 9" in history and "Adviser, 陈老师, 139" in history
+    assert "海口市第一中学 (HK01)" in pages[f"/entries/{entry['id']}"]
+    # one event is an "Event"; the menu and the list of events are "Events"
+    assert translate_for("en", "赛事") == "Event"
+    token = set_locale("en")
+    try:
+        assert pgettext("heading", "赛事") == "Events"
+    finally:
+        set_locale("zh")
+        del token
+    assert "Events" in pages["/events/"]
