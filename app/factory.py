@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jinja2 import Environment, FileSystemLoader
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
@@ -17,7 +18,7 @@ from app import db, jobs
 from app.accounts import controllers as accounts_api
 from app.accounts import pages as accounts_pages
 from app.errors import ServiceError
-from app.i18n import colon, comma, get_locale, list_separator, pgettext
+from app.i18n import colon, comma, get_locale, list_separator, paren, pgettext
 from app.live import channels_plugin
 from app.plugins import ProgrammePlugin, registry
 from app.regions import controllers as regions_api
@@ -32,12 +33,19 @@ from app.web.headers import add_security_headers
 from app.web.inputs import refuse_unstorable_text
 from app.web.sessions import IssuedSessionConfig
 
+_loaded_templates: Environment | None = None  # this process's templates, compiled once
 
-def _template_engine(engine: JinjaTemplateEngine) -> None:
+
+def _new_environment(*, reload: bool) -> Environment:
     from app.i18n import gettext
     from app.times import format_time
 
-    env = engine.engine
+    env = Environment(
+        loader=FileSystemLoader(searchpath=TEMPLATES_DIR),
+        autoescape=True,
+        auto_reload=reload,
+        cache_size=-1,  # keep every compiled template (the default keeps 400 and would read the rest again)
+    )
     env.globals.update(
         _=gettext,
         pgettext=pgettext,
@@ -47,8 +55,30 @@ def _template_engine(engine: JinjaTemplateEngine) -> None:
         colon=colon,
         list_sep=list_separator,
         comma=comma,
+        paren=paren,
     )
     env.policies["ext.i18n.trimmed"] = True
+    return env
+
+
+def template_environment(*, reload: bool = False) -> Environment:
+    """The Jinja2 environment the pages render with.
+
+    By default every template under ``templates/`` is compiled once, the first time a process
+    builds an app, and never read from disk again (``auto_reload`` off): code and templates
+    deployed together stay together until the server restarts, so new templates never meet
+    old Python code (nor the reverse). A template with a syntax error stops the start-up,
+    not a page. With ``reload`` (``XINMIAO_RELOAD_TEMPLATES=1``, for template work) templates
+    are read from disk and recompiled when they change."""
+    global _loaded_templates
+    if reload:
+        return _new_environment(reload=True)
+    if _loaded_templates is None:
+        env = _new_environment(reload=False)
+        for name in env.list_templates(extensions=["html"]):
+            env.get_template(name)  # compile now, into the environment's cache
+        _loaded_templates = env
+    return _loaded_templates
 
 
 def platform_routes() -> list[Any]:
@@ -117,7 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         csrf_config=csrf,
         stores={"sessions": sessions()},
         template_config=TemplateConfig(
-            directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=_template_engine
+            instance=JinjaTemplateEngine.from_environment(template_environment(reload=settings.reload_templates))
         ),
         exception_handlers={
             ServiceError: service_error_handler,

@@ -117,3 +117,9 @@ def list_separator() -> str:
 def comma() -> str:
     """Between two clauses: ``，`` in Chinese, ``", "`` in English."""
     return "，" if get_locale() == DEFAULT_LOCALE else ", "
+
+
+def paren(text: object) -> str:
+    """``text`` in brackets after a name: ``（HK01）`` in Chinese, `` (HK01)`` in English
+    (templates write ``{{ school.name }}{{ paren(school.code) }}``)."""
+    return f"（{text}）" if get_locale() == DEFAULT_LOCALE else f" ({text})"

@@ -36,6 +36,9 @@ class Settings:
     # days after an event's results became final until its personal data is due to be purged
     personal_data_retention_days: int = 180
     debug: bool = False
+    # read templates from disk again when they change (template work only); otherwise every template
+    # is compiled once at start-up and a deploy takes effect at the restart, with the code
+    reload_templates: bool = False
     database_pool: bool = True  # PostgreSQL connection pool (tests turn it off: several event loops)
     # seconds a write waits for a busy SQLite database (another writer holds the lock) before the
     # request answers 503 "busy, try again" with Retry-After; well under a proxy's 30-60 s timeout
@@ -125,6 +128,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         session_lifetime_seconds=_hours(env, "XINMIAO_SESSION_HOURS", 12),
         session_idle_seconds=_hours(env, "XINMIAO_SESSION_IDLE_HOURS", 4),
         debug=env.get("XINMIAO_DEBUG", "") in {"1", "true", "yes"},
+        reload_templates=env.get("XINMIAO_RELOAD_TEMPLATES", "") in {"1", "true", "yes"},
         database_busy_seconds=_busy_seconds(env),
     )
 

@@ -12,7 +12,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping
 
 import openpyxl
@@ -23,7 +23,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import WorkSheetParser
 
 from app.errors import TooLarge, ValidationFailed
-from app.i18n import _
+from app.i18n import DEFAULT_LOCALE, _, get_locale, list_separator
 from app.settings import get_settings
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - guarded by the dependency list
@@ -230,6 +230,17 @@ class Sheet:
     header_row: int
     columns: dict[str, int]
     rows: Iterator[tuple[int, tuple[Any, ...]]]
+    # canonical header -> the header text as the file has it (an alias such as 身份证号码 for 身份证号):
+    # errors cite what the user sees in the file
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def column_list(columns: Iterable[str]) -> str:
+    """Workbook headers named in a message: ``学校代码、学校名称`` in Chinese; in English each
+    quoted (they are the file's Chinese headers): ``“学校代码”, “学校名称”``."""
+    if get_locale() == DEFAULT_LOCALE:
+        return "、".join(columns)
+    return list_separator().join(f"“{c}”" for c in columns)
 
 
 def find_table(
@@ -255,8 +266,10 @@ def find_table(
                 break
             columns: dict[str, int] = {}
             by_alias: dict[str, int] = {}
+            texts: dict[int, str] = {}
             for col, value in enumerate(values or ()):
                 key = normalize_header(value)
+                texts[col] = str(value).replace("\ufeff", "").strip() if value is not None else ""
                 if key not in wanted:
                     continue
                 found_in = columns if key in exact else by_alias
@@ -266,7 +279,13 @@ def find_table(
                 columns.setdefault(name, col)
             missing = [h for h in required if h not in columns]
             if not missing:
-                return Sheet(ws.title, index, columns, _data_rows(iterator, index))
+                headers = {  # an alias as written; the template's own name (spaces, BOM, full width aside) as is
+                    name: texts[col]
+                    if texts.get(col) and normalize_header(texts[col]) != normalize_header(name)
+                    else name
+                    for name, col in columns.items()
+                }
+                return Sheet(ws.title, index, columns, _data_rows(iterator, index), headers)
             found = len(required) - len(missing)
             if found and (best is None or found > best[0]):
                 best = (found, ws.title, missing)
@@ -275,14 +294,14 @@ def find_table(
             _(
                 "工作表“{sheet}”缺少列：{columns}。请使用最新的报名模板，不要修改表头文字。",
                 sheet=best[1],
-                columns="、".join(best[2]),
+                columns=column_list(best[2]),
             ),
             errors=[{"row": None, "column": c, "message": _("缺少“{column}”列。", column=c)} for c in best[2]],
         )
     raise ValidationFailed(
         _(
             "没有找到表头行（需要包含：{columns}）。请使用报名模板，表头放在前 {n} 行内。",
-            columns="、".join(required),
+            columns=column_list(required),
             n=HEADER_SCAN_ROWS,
         )
     )

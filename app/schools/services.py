@@ -211,7 +211,7 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
                         {
                             "row": number,
                             "column": header,
-                            "message": _("第 {row} 行“{column}”为空，请填写。", row=number, column=header),
+                            "message": _("“{column}”为空，请填写。", column=table.headers.get(header, header)),
                         }
                     )
             if name and (problem := name_problem(name, _("学校名称"))):
@@ -225,8 +225,7 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
                         "row": number,
                         "column": "联系电话",
                         "message": _(
-                            "第 {row} 行联系电话“{phone}”不是有效的手机号（11 位）或带区号的座机号。",
-                            row=number,
+                            "联系电话“{phone}”不是有效的手机号（11 位）或带区号的座机号。",
                             phone=phone,
                         ),
                     }
@@ -250,6 +249,8 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
     finally:
         wb.close()
     errors.sort(key=lambda e: e["row"] or 0)
+    # the row is in "row" (never repeated in the message); "column" is the header as the file writes it
+    errors = [{**e, "column": table.headers.get(e["column"], e["column"])} for e in errors]
     if errors:
         raise ValidationFailed(
             _("学校名单有 {n} 处错误，未导入任何学校。请按提示修改后重新上传。", n=len(errors)), errors=errors

@@ -96,7 +96,7 @@ def register_judging_stage(reader: JudgingStageReader) -> None:
         _judging_readers.append(reader)
 
 
-def _time(value: Any) -> dt.datetime | None:
+def as_time(value: Any) -> dt.datetime | None:
     if isinstance(value, str):
         return dt.datetime.fromisoformat(value)
     return value if isinstance(value, dt.datetime) else None
@@ -111,7 +111,7 @@ def window_stage(event: dict[str, Any], at: dt.datetime | None = None) -> Stage:
     if status == EventStatus.CLOSED:
         return Stage.CLOSED
     at = at or now()
-    opens, closes = _time(event.get("registration_opens_at")), _time(event.get("registration_closes_at"))
+    opens, closes = as_time(event.get("registration_opens_at")), as_time(event.get("registration_closes_at"))
     if opens is not None and at < opens:
         return Stage.UPCOMING
     if closes is not None and at >= closes:
@@ -217,3 +217,16 @@ def registration_closed_message(stage: Stage, closes_at: str | None) -> str:
     if stage is Stage.PUBLISHED:
         return _("本赛事结果正在公示，报名、修改和重新提交都已关闭。")
     return _("本赛事已开始评审，报名、修改和重新提交都已关闭。")
+
+
+def school_can_still(stage: Stage) -> str:
+    """What a school can still do at ``stage`` once it can no longer change entries (translated)."""
+    if stage is Stage.UPCOMING:
+        return _("报名开始后即可登记作品；现在可以先下载报名表模板。")
+    if stage is Stage.CLOSED:
+        return _("您仍可查看本校作品和审查结果；形式审查仍在进行，作品如被退回也不能再修改。")
+    if stage is Stage.JUDGING:
+        return _("您仍可查看本校作品，并为审查通过的作品打印参赛证。")
+    if stage is Stage.PUBLISHED:
+        return _("您可以查看公示结果；对结果有异议，请在公示期内联系组委会。")
+    return _("您可以查看结果，并下载本校的获奖证书。")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.i18n import _
-from app.times import local_input, show_time
+from app.times import local_input, now, show_time
 from competitions.events import lifecycle
 from competitions.events.kinds import kind_labels
 
@@ -14,6 +14,9 @@ def event_view(event: dict[str, Any]) -> dict[str, Any]:
     """An event with its times ready for display and for datetime-local inputs, and its
     lifecycle stage (``stage`` as the services give it, else from status and dates alone)."""
     stage = lifecycle.Stage(event["stage"]) if event.get("stage") else lifecycle.window_stage(event)
+    unlocked = stage in (lifecycle.Stage.OPEN, lifecycle.Stage.DRAFT)  # open, or not shown to schools at all
+    closes = lifecycle.as_time(event.get("registration_closes_at"))
+    passed = closes is not None and closes <= now()  # the deadline is named only when it is what closed registration
     return {
         **event,
         "kind_label": _(kind_labels().get(event["kind"], event["kind"])),
@@ -25,4 +28,9 @@ def event_view(event: dict[str, Any]) -> dict[str, Any]:
         "stage_label": _(stage.label),
         "is_open": stage is lifecycle.Stage.OPEN,
         "judging_begun": stage.judging_begun,
+        # why schools cannot change entries now, and what they still can (None while open / draft)
+        "closed_reason": None
+        if unlocked
+        else lifecycle.registration_closed_message(stage, show_time(closes) if passed else None),
+        "closed_can": None if unlocked else lifecycle.school_can_still(stage),
     }

@@ -37,7 +37,7 @@ from app.principal import Principal
 from app.settings import get_settings
 from competitions.events.tables import DOCUMENT_KIND_LABELS
 from competitions.registration.services import _editable_entry_row, visible_entry_row
-from competitions.registration.tables import DOCUMENT_KINDS, EntryDocument
+from competitions.registration.tables import DOCUMENT_KINDS, Entry, EntryDocument
 
 MAX_PER_KIND = {"photo": 10}
 DEFAULT_MAX_PER_KIND = 3
@@ -232,6 +232,7 @@ async def upload_document(actor: Principal, entry_id: int, kind: str, filename: 
             )
         ).returning(EntryDocument.id)
         document_id = result[0]["id"]
+        await Entry.update({Entry.updated_at: stamp}).where(Entry.id == entry_id)  # the entry's 最后修改
         await audit.record(
             actor,
             "document.upload",
@@ -325,6 +326,7 @@ async def delete_document(actor: Principal, document_id: int) -> None:
 
     async def work() -> None:
         await EntryDocument.delete().where(EntryDocument.id == document_id)
+        await Entry.update({Entry.updated_at: times.now()}).where(Entry.id == entry["id"])  # the entry's 最后修改
         await audit.record(
             actor,
             "document.delete",

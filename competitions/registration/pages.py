@@ -15,7 +15,7 @@ from litestar.response import File
 
 from app.audit import entry_history
 from app.errors import ServiceError, ValidationFailed
-from app.i18n import _
+from app.i18n import _, colon, comma, get_locale
 from app.schools import services as schools
 from app.settings import get_settings
 from app.times import local_now, show_time
@@ -140,16 +140,25 @@ def _value_text(key: str, value: Any, categories: dict[int, str]) -> str:
             parts = [
                 _(ROLE_LABELS.get(value.get("role"), value.get("role") or "")),
                 value.get("name"),
-                value.get("gender"),
-                value.get("grade"),
+                _(value["gender"]) if value.get("gender") else None,
+                _(value["grade"]) if value.get("grade") else None,
                 value.get("id_masked"),
                 value.get("phone_masked"),
             ]
-            return "，".join(str(p) for p in parts if p)
-        return "；".join(f"{_(CHANGE_LABELS.get(k, k))}：{_value_text(k, v, categories)}" for k, v in value.items())
+            return comma().join(str(p) for p in parts if p)
+        return _clauses(
+            f"{_(CHANGE_LABELS.get(k, k))}{colon()}{_value_text(k, v, categories)}" for k, v in value.items()
+        )
     if isinstance(value, list):
-        return "；".join(_value_text(key, v, categories) for v in value) or "—"
+        return _clauses(_value_text(key, v, categories) for v in value) or "—"
+    if key in ("gender", "grade", "division", "id_type") and isinstance(value, str):
+        return _(value)  # 男, 初二, 初中 ... as the reader's language writes them
     return str(value)
+
+
+def _clauses(parts: Any) -> str:
+    """Items of a change, one after another: ``；`` in Chinese, ``; `` in English."""
+    return ("；" if get_locale() == "zh" else "; ").join(parts)
 
 
 def history_view(rows: list[dict[str, Any]], categories: dict[int, str]) -> list[dict[str, Any]]:
@@ -556,8 +565,19 @@ class EntryPages(Controller):
         except ServiceError as exc:
             flash(request, exc.message, "error")
             return redirect(f"/entries/{entry_id}")
-        flash(request, _("审查结果已保存，当前状态：{status}。", status=entry["status_label"]))
-        if form_bool(form, "next"):  # "save and review the next one"
+        if form_bool(form, "next"):  # "save and review the next one": the message names the entry reviewed
+            flash(
+                request,
+                _(
+                    "《{title}》（{code}）的审查结果已保存，当前状态：{status}。",
+                    title=entry["title"],
+                    code=entry["code"],
+                    status=entry["status_label"],
+                ),
+            )
+        else:
+            flash(request, _("审查结果已保存，当前状态：{status}。", status=entry["status_label"]))
+        if form_bool(form, "next"):
             following = await registration.next_for_review(user_of(request), entry["event_id"], entry["code"])
             if following is None:
                 flash(request, _("没有其他待审查的作品了。"))
@@ -578,6 +598,7 @@ class EntryPages(Controller):
             "competitions/registration/member_form.html",
             status_code=status_code,
             entry=entry,
+            event=event_view(await events.get_event(entry["event_id"], user_of(request))),
             role=role,
             id_types=ID_TYPES,
             grades=GRADES,
@@ -664,6 +685,7 @@ class MemberPages(Controller):
             "competitions/registration/member_form.html",
             status_code=status_code,
             entry=entry,
+            event=event_view(await events.get_event(entry["event_id"], user_of(request))),
             role=member["role"],
             member=member,
             id_types=ID_TYPES,

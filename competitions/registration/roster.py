@@ -379,6 +379,7 @@ class _Parsed:
     rows: int
     title_column: str
     columns: list[str]
+    headers: dict[str, str] = field(default_factory=dict)  # canonical -> as the file writes it
 
 
 class _Lookup:
@@ -856,7 +857,14 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
                     )
                 else:
                     advisers_seen[key2] = person.row
-    return _Parsed(groups=groups, errors=errors, rows=count, title_column=title_column, columns=list(table.columns))
+    return _Parsed(
+        groups=groups,
+        errors=errors,
+        rows=count,
+        title_column=title_column,
+        columns=list(table.columns),
+        headers=table.headers,
+    )
 
 
 # --------------------------------------------------------------------------- import: database checks
@@ -1010,6 +1018,18 @@ def _member_rows(parsed: _Parsed) -> dict[tuple[int, str], list[dict[str, Any]]]
     return {key: [p.member.columns() for p in group.people] for key, group in parsed.groups.items()}
 
 
+def _as_in_file(error: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+    """``error`` citing its column by the header text of the user's file (CONTRACT: ``column`` is
+    the header text), also where the message quotes the column, when the file used a variant
+    header such as 身份证号码 for the template's 身份证号."""
+    canonical = error.get("column")
+    written = headers.get(canonical) if isinstance(canonical, str) else None
+    if not written or written == canonical:
+        return error
+    message = str(error.get("message", "")).replace(f"“{canonical}”", f"“{written}”")
+    return {**error, "column": written, "message": message}
+
+
 async def import_registrations(actor: Principal, event_id: int, data: bytes) -> dict[str, int]:
     """Import a filled-in registration workbook (CONTRACT.md, "Registration workbook columns").
 
@@ -1068,6 +1088,7 @@ async def import_registrations(actor: Principal, event_id: int, data: bytes) -> 
     if errors:
         order = {c: i for i, c in enumerate(template_columns(event["kind"]))}
         errors.sort(key=lambda e: (e["row"] or 0, order.get(e["column"], 99)))
+        errors = [_as_in_file(e, parsed.headers) for e in errors]
         if members_job is not None:
             members_job.cancel()
         raise ValidationFailed(

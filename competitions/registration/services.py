@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from app import audit
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.i18n import _
+from app.i18n import _, list_separator
 from app.principal import Principal
 from app.region_codes import region_code_of
 from app.tables import School
@@ -213,6 +213,17 @@ def requirement_problems(
     return problems
 
 
+def member_problems(event: dict[str, Any], members: list[dict[str, Any]]) -> list[str]:
+    """What an entry's members lack before submission (translated): the team size the event
+    asks for (no student yet, too many) and each student's guardian consent to take part."""
+    roles = [m["role"] for m in members]
+    problems = team_problems(roles.count("student"), roles.count("adviser"), event)
+    unconsented = _unconsented(members)
+    if unconsented:
+        problems.append(_consent_message(unconsented))
+    return problems
+
+
 async def _missing_by_entry(
     event: dict[str, Any], rows: list[dict[str, Any]], members: dict[int, list[dict[str, Any]]]
 ) -> dict[int, list[str]]:
@@ -233,7 +244,7 @@ async def _missing_by_entry(
     for r in rows:
         required = own.get(r["category"])
         advisers = sum(1 for m in members.get(r["id"], []) if m["role"] == "adviser")
-        result[r["id"]] = requirement_problems(
+        result[r["id"]] = member_problems(event, members.get(r["id"], [])) + requirement_problems(
             event, event_list if required is None else required, advisers, present.get(r["id"], set())
         )
     return result
@@ -676,10 +687,14 @@ async def submit_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
     if row["status"] not in ("draft", "returned") and not (actor.is_organizer and row["status"] == "submitted"):
         raise Conflict(_("作品状态为“{status}”，不需要再提交。", status=_(STATUS_LABELS[row["status"]])))
     members = (await _members_by_entry([entry_id]))[entry_id]
-    _check_team_limits(event, members, final=True)
-    _require_consent(members)
-    missing = (await _missing_by_entry(event, [row], {entry_id: members}))[entry_id]
-    if missing and not actor.is_organizer:  # the organizer may accept an entry as it is; a reviewer sees the list
+    # every problem at once (the school fixes them in one go); the organizer may accept an entry
+    # without its advisers or documents (a reviewer sees the list), never without students or consent
+    missing = (
+        member_problems(event, members)
+        if actor.is_organizer
+        else (await _missing_by_entry(event, [row], {entry_id: members}))[entry_id]
+    )
+    if missing:
         raise ValidationFailed(
             _("作品还不能提交：{problems} 请补齐后再提交。", problems=" ".join(missing)),
             errors=[{"field": "requirements", "message": m} for m in missing],
@@ -909,16 +924,22 @@ async def _check_city_quota(row: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- members
 
 
+def _unconsented(members: list[dict[str, Any]]) -> list[str]:
+    return [m["name"] for m in members if m["role"] == "student" and not m["consent_participation"]]
+
+
+def _consent_message(names: list[str]) -> str:
+    return _(
+        "以下学生尚未确认监护人同意参赛：{names}。请在学生信息中勾选“监护人已同意参加本次活动”。",
+        names=list_separator().join(names),
+    )
+
+
 def _require_consent(members: list[dict[str, Any]]) -> None:
     """Every student's guardian consent to take part must be recorded (submission and approval)."""
-    missing = [m["name"] for m in members if m["role"] == "student" and not m["consent_participation"]]
+    missing = _unconsented(members)
     if missing:
-        raise ValidationFailed(
-            _(
-                "以下学生尚未确认监护人同意参赛：{names}。请在学生信息中勾选“监护人已同意参加本次活动”。",
-                names="、".join(missing),
-            )
-        )
+        raise ValidationFailed(_consent_message(missing))
 
 
 def _consent_for_submitted(row: dict[str, Any], member: CleanMember) -> None:

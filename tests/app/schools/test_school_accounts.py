@@ -75,7 +75,7 @@ def test_a_bad_phone_or_a_taken_user_name_stores_nothing(world):
     bad = upload(world, "org", _workbook([("WC01", "文昌中学", "文昌市", "陈老师", "12345")]))
     assert bad.status_code == 422
     assert bad.json()["errors"] == [
-        {"row": 2, "column": "联系电话", "message": "第 2 行联系电话“12345”不是有效的手机号（11 位）或带区号的座机号。"}
+        {"row": 2, "column": "联系电话", "message": "联系电话“12345”不是有效的手机号（11 位）或带区号的座机号。"}
     ]
     world.client.post(
         "/api/v1/users",

@@ -196,7 +196,7 @@ def test_import_schools_is_all_or_nothing_with_row_and_column(world):
     assert body["detail"] == "学校名单有 3 处错误，未导入任何学校。请按提示修改后重新上传。"
     assert [(e["row"], e["column"]) for e in body["errors"]] == [(4, "学校名称"), (5, "学校代码"), (6, "所属市县")]
     assert body["errors"][1]["message"] == "学校代码“WC01”与第 3 行重复。"
-    assert body["errors"][0]["message"] == "第 4 行“学校名称”为空，请填写。"
+    assert body["errors"][0]["message"] == "“学校名称”为空，请填写。"
     assert school_count(world) == 3  # nothing stored
 
 
@@ -299,3 +299,39 @@ def test_schools_are_listed_in_administrative_order_with_unmatched_ones_last(wor
     world.run(School.update({School.region: None, School.city: "海南某地"}).where(School.code == "HK02"))
     listed = [s["code"] for s in world.client.get("/api/v1/schools", headers=world.headers("org")).json()]
     assert listed == ["HK01", "SY01", "DZ01", "WC01", "HK02"]
+
+
+def test_school_import_page_shows_the_errors_at_the_top_one_row_each_without_repeating_the_row(world):
+    """A fresh user's finding: with ~60 schools listed, the import errors appeared at the bottom of a
+    long page, and each message repeated the row already shown. Now the result comes first, as a table
+    of row, column and message, and the message does not say the row again."""
+    import html
+    import re
+
+    for i in range(30):  # a long list above the import form
+        world.client.post(
+            "/api/v1/schools",
+            json={"code": f"L{i:02d}", "name": f"长列表学校{i}", "city": "海口市"},
+            headers=world.headers("org"),
+        )
+    client = world.login_page("org")
+    data = school_workbook([("WN01", "", "万宁市"), ("QH01", "琼海市嘉积中学", None)])
+    page = client.post(
+        "/schools/import",
+        files={"file": ("schools.xlsx", data, "application/octet-stream")},
+        data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
+    )
+    assert page.status_code == 422
+    body = page.text
+    result, listing = body.index('id="import-result"'), body.index("长列表学校0")
+    assert result < listing  # before the list of schools, not below it
+    table = body[result : body.index("</table>", result)]
+    cells = [
+        [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r)]
+        for r in re.findall(r"<tr>(.*?)</tr>", table)
+    ]
+    assert [c for c in cells if c] == [
+        ["3", "学校名称", "“学校名称”为空，请填写。"],  # row 1 a title, row 2 the header
+        ["4", "所属市县", "“所属市县”为空，请填写。"],
+    ]
+    assert "第 3 行" not in body and "第 4 行" not in body

@@ -100,7 +100,51 @@ def test_login_page_shows_the_message(world):
     )
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("text/html")
-    assert NUL_DETAIL.replace("“", "&#8220;") in response.text or NUL_DETAIL in response.text
+    assert PAGE_DETAIL.format(label="用户名", what="空字符 U+0000") in _text(response)
+
+
+PAGE_DETAIL = (
+    "“{label}”含有无法保存的字符（{what}，通常来自复制粘贴），本次没有保存任何内容。"
+    "请点“返回上一页”，删除该字符后重新提交；您在表单中填写的其他内容仍在原页面。"
+)
+
+
+def _text(response) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text)))
+
+
+def test_a_page_form_names_the_field_by_its_label_and_offers_back(world):
+    """A fresh user's finding: a NUL typed (pasted) into the member form gave an error page naming the
+    internal field ``name``. Now the page names the field as the form labels it, says nothing was
+    saved and offers "back" (the browser keeps the rest of the form); nothing is stored."""
+    from tests.competitions.registration.test_entries_api import new_entry
+    from tests.competitions.registration.test_pages import post
+
+    entry = new_entry(world, "hk01", "红树林", [])
+    client = world.login_page("hk01")
+    form = {"role": "student", "name": "李\u0000明", "gender": "男", "grade": "初二", "phone": "13800138000"}
+    response = post(client, f"/entries/{entry['id']}/members/new", form)
+    assert response.status_code == 422 and response.headers["content-type"].startswith("text/html")
+    page = _text(response)
+    assert PAGE_DETAIL.format(label="姓名", what="空字符 U+0000") in page
+    assert "“name”" not in page and "字段“" not in page
+    assert "data-back" in response.text and "返回上一页" in page
+    assert world.client.get(f"/api/v1/entries/{entry['id']}", headers=world.headers("hk01")).json()["members"] == []
+    # the entry form's title, in English
+    client.cookies.set("lang", "en")
+    response = post(client, f"/events/{world.event_id}/entries/new", {"title": "A\u0000", "category": "PH"})
+    assert response.status_code == 422
+    assert (
+        "“Title” holds a character that cannot be stored (the NUL character U+0000, usually from copy and paste); "
+        "nothing was saved. Press “Go back”, remove the character and send the form again: the rest of what you "
+        "typed is still on the page."
+    ) in _text(response)
+    # a field without a label of its own is never named by its internal name
+    response = post(client, f"/entries/{entry['id']}/members/new", {"xyz_internal": "\u0000"})
+    assert "“A field of the form”" in _text(response) and "xyz_internal" not in _text(response)
 
 
 def test_nothing_with_nul_is_stored(world, run):

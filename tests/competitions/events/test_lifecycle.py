@@ -203,3 +203,14 @@ def test_a_status_that_does_not_exist_is_invalid_input_not_a_conflict(world):
     # a move that exists as a word but not from here is still a conflict: closed -> draft
     _status(world, world.event_id, "closed")
     assert _status(world, world.event_id, "draft", expect=409)["detail"] == "赛事不能从“报名截止”改为“草稿”。"
+
+
+def test_a_draft_without_a_deadline_does_not_say_registration_is_unlimited(world):
+    """A fresh user's finding: a draft event read "报名时间不限" while opening it needs a deadline."""
+    draft = _new_event(world)
+    assert draft["status"] == "draft" and draft["registration_closes_at"] is None
+    client = world.login_page("org")
+    page = client.get("/")
+    block = page.text[page.text.index(draft["name"]) :]
+    assert "未设报名截止时间，开放报名前需设置" in block.split("</section>")[0]
+    assert "报名时间不限" not in page.text

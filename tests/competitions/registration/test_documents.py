@@ -519,3 +519,28 @@ def test_english_messages(world, entry):
         world.client.cookies.delete("lang")
     chinese = world.client.get(f"/api/v1/entries/{entry['id']}", headers=world.headers("sy01"))
     assert chinese.json()["detail"] == "作品不存在或您无权查看。"
+
+
+def test_uploading_or_deleting_a_document_changes_the_entrys_last_modified(world):
+    """A fresh user's finding: "最后修改" on the entry stayed put when documents were uploaded."""
+    import time
+
+    from tests.competitions.registration.test_entries_api import new_entry, student
+
+    entry = new_entry(world, "hk01", "材料时间", [student("周一")])
+    before = entry["updated_at"]
+    time.sleep(0.01)
+    uploaded = upload(world, "hk01", entry["id"], "research_report", pdf())
+    assert uploaded.status_code == 201
+    after_upload = world.client.get(f"/api/v1/entries/{entry['id']}", headers=hdr(world, "hk01")).json()["updated_at"]
+    assert after_upload > before
+    time.sleep(0.01)
+    client = world.login_page("hk01")
+    deleted = client.post(
+        f"/documents/{uploaded.json()['id']}/delete?entry={entry['id']}",
+        data={"_csrf_token": client.cookies.get("xinmiao_csrf")},
+        follow_redirects=False,
+    )
+    assert deleted.status_code == 303
+    after_delete = world.client.get(f"/api/v1/entries/{entry['id']}", headers=hdr(world, "hk01")).json()["updated_at"]
+    assert after_delete > after_upload

@@ -460,7 +460,9 @@ def test_team_size_and_advisers(world):
     # a draft may start empty, but it cannot be submitted without a student
     empty = new_entry(world, "hk01", "空作品", [adviser("丁老师")])
     submit = world.client.post(f"/api/v1/entries/{empty['id']}/submit", headers=world.headers("hk01"))
-    assert submit.status_code == 422 and submit.json()["detail"] == "每个作品至少需要 1 名学生，现在有 0 名。"
+    assert submit.status_code == 422
+    assert submit.json()["detail"] == "作品还不能提交：每个作品至少需要 1 名学生，现在有 0 名。 请补齐后再提交。"
+    assert submit.json()["errors"] == [{"field": "requirements", "message": "每个作品至少需要 1 名学生，现在有 0 名。"}]
     assert world.client.get(f"/api/v1/entries/{empty['id']}", headers=world.headers("hk01")).json()["status"] == "draft"
 
 
@@ -507,10 +509,12 @@ def test_submit_requires_guardian_consent_for_every_student(world):
     )
     response = world.client.post(f"/api/v1/entries/{entry['id']}/submit", headers=world.headers("hk01"))
     assert response.status_code == 422
-    assert (
-        response.json()["detail"]
-        == "以下学生尚未确认监护人同意参赛：乙同学、丙同学。请在学生信息中勾选“监护人已同意参加本次活动”。"
-    )
+    assert response.json()["errors"] == [
+        {
+            "field": "requirements",
+            "message": "以下学生尚未确认监护人同意参赛：乙同学、丙同学。请在学生信息中勾选“监护人已同意参加本次活动”。",
+        }
+    ]
     for member in entry["members"][1:]:
         edit = world.run(_member_for_edit(world, member["id"]))
         body = {**edit, "consent_participation": True}

@@ -517,12 +517,12 @@ def test_school_cannot_add_entries_after_closing(world):
     )
     client = world.login_page("hk01")
     form = client.get(f"/events/{world.event_id}/entries/new")
-    assert "现在不在报名期内" in form.text
+    assert "报名已于 2025-02-01 00:00 截止，学校不能再修改报名；如需更改请联系组委会。" in text_of(form)
     response = post(
         client, f"/events/{world.event_id}/entries/new", {"title": "迟到的作品", "category": "PH", "division": "初中"}
     )
     assert response.status_code == 409 and "报名已于 2025-02-01 00:00 截止" in response.text
-    assert "登记新作品" not in text_of(client.get("/")).replace("现在不在报名期内", "")
+    assert "登记新作品" not in text_of(client.get("/"))
 
 
 # --------------------------------------------------------------------------- workbooks and documents
@@ -730,3 +730,124 @@ def test_every_page_string_has_an_english_translation():
         if label not in catalog:
             missing.add(f"pages.py label: {label}")
     assert not missing, sorted(missing)
+
+
+# --------------------------------------------------------------------------- after registration closes
+
+
+def test_once_registration_closes_pages_say_so_and_offer_no_save_or_fix(world):
+    """A fresh user's finding: after closing, the school's dashboard still said "被退回，请修改后重新提交
+    … 去修改" and the forms still had save buttons (the API refused with 409). Now the pages say
+    plainly what stage the event is in and what the school can still do, without the buttons."""
+    from tests.competitions.api import call
+    from tests.competitions.registration.test_entries_api import new_entry
+    from tests.competitions.registration.test_entries_api import student as api_student
+
+    entry = new_entry(world, "hk01", "红树林调查", [api_student("李明")], submit=True)
+    returned = call(
+        world,
+        "POST",
+        f"/api/v1/entries/{entry['id']}/review",
+        "org",
+        json={"decision": "return", "reason": "缺研究报告"},
+    )
+    assert returned.json()["status"] == "returned"
+    member_id = entry["members"][0]["id"]
+    client = world.login_page("hk01")
+    dash = text_of(client.get("/"))  # while open: the returned entry asks to be fixed
+    assert "被退回，请修改后重新提交" in dash and "去修改" in dash
+    closed = call(world, "PATCH", f"/api/v1/events/{world.event_id}", "org", json={"status": "closed"})
+    assert closed.json()["stage"] == "closed"
+
+    said = "报名已截止，学校不能再修改报名；如需更改请联系组委会。"
+    can = "您仍可查看本校作品和审查结果；形式审查仍在进行，作品如被退回也不能再修改。"
+    dash = text_of(client.get("/"))
+    assert "被退回，请修改后重新提交" not in dash and "去修改" not in dash
+    assert "被退回；现在学校不能再修改，如需更改请联系组委会。" in dash and "缺研究报告" in dash
+    assert said in dash and can in dash
+    for url in (
+        f"/entries/{entry['id']}/edit",
+        f"/events/{world.event_id}/entries/new",
+        f"/entries/{entry['id']}/members/new",
+        f"/members/{member_id}/edit",
+    ):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert said in text_of(page) and can in text_of(page), url
+        assert "<button" not in page.text.split("</header>", 1)[-1].split("<footer", 1)[0], url
+        assert '<fieldset class="plain" disabled>' in page.text, url
+    entry_page = text_of(client.get(f"/entries/{entry['id']}"))
+    assert said in entry_page and "重新提交审查" not in entry_page and "修改作品信息" not in entry_page
+    # the organizer still edits while registration is closed (until judging starts)
+    world.login_page("org")
+    page = client.get(f"/entries/{entry['id']}/edit")
+    assert "<button>保存</button>" in page.text and "disabled>" not in page.text
+    # judging started: every page says so, for schools and the organizer alike
+    assert call(world, "POST", f"/api/v1/events/{world.event_id}/start-judging", "org").status_code == 200
+    page = client.get(f"/entries/{entry['id']}/edit")
+    assert (
+        "本赛事已开始评审，报名、修改和重新提交都已关闭。" in text_of(page) and "<button>保存</button>" not in page.text
+    )
+    world.login_page("hk01")
+    dash = text_of(client.get("/"))
+    assert "本赛事已开始评审，报名、修改和重新提交都已关闭。 您仍可查看本校作品，并为审查通过的作品打印参赛证。" in dash
+
+
+# --------------------------------------------------------------------------- English leftovers
+
+CJK_OR_FULL_WIDTH = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def test_english_pages_hold_no_chinese_or_full_width_punctuation_besides_the_data(world):
+    """A fresh user's finding: in English the entry history showed Chinese commas and untranslated
+    gender and grade values, full-width brackets （） and a full-width ＋ appeared, and the certificate
+    verify page said "Events" for one event. Every page of a school's season, rendered in English,
+    holds Chinese only where it is the data (names, titles, categories) or the language switch."""
+    from app.i18n import pgettext, set_locale, translate_for
+    from tests.competitions.registration.test_entries_api import _member_for_edit, new_entry
+    from tests.competitions.registration.test_entries_api import adviser as api_adviser
+    from tests.competitions.registration.test_entries_api import student as api_student
+
+    entry = new_entry(world, "hk01", "红树林调查", [api_student("李明"), api_adviser("陈老师")])
+    student_id = entry["members"][0]["id"]
+    edit = world.run(_member_for_edit(world, student_id))
+    changed = {**edit, "grade": "初三"}
+    response = world.client.put(f"/api/v1/members/{student_id}", json=changed, headers=world.headers("hk01"))
+    assert response.status_code == 200, response.text
+    client = world.login_page("hk01")
+    client.cookies.set("lang", "en")
+    assert post(client, f"/members/{entry['members'][1]['id']}/remove").status_code == 303  # the history lists it
+    categories = [c["name"] for c in world.run(events.list_categories(world.event_id))]
+    data = ["李明", "陈老师", "红树林调查", "海口市第一中学", "2026年海南省青少年科技创新大赛", "海口市", *categories]
+    pages = {
+        url: text_of(client.get(url))
+        for url in (
+            "/",
+            "/events/",
+            f"/events/{world.event_id}/entries",
+            f"/events/{world.event_id}/entries/new",
+            f"/events/{world.event_id}/import",
+            f"/entries/{entry['id']}",
+            f"/entries/{entry['id']}/edit",
+            f"/entries/{entry['id']}/members/new",
+            f"/members/{student_id}/edit",
+        )
+    }
+    for url, text in pages.items():
+        for value in sorted(data, key=len, reverse=True):
+            text = text.replace(value, "")
+        text = text.replace("中文", "")  # the language switch
+        left = sorted(set(re.findall(r".{0,25}" + CJK_OR_FULL_WIDTH.pattern + r"+.{0,15}", text)))
+        assert not left, (url, left)
+    history = pages[f"/entries/{entry['id']}"]
+    assert "Grade: Grade 8 → Grade 9" in history and "Adviser, 陈老师, 139" in history
+    assert "海口市第一中学 (HK01)" in pages[f"/entries/{entry['id']}"]
+    # one event is an "Event"; the menu and the list of events are "Events"
+    assert translate_for("en", "赛事") == "Event"
+    token = set_locale("en")
+    try:
+        assert pgettext("heading", "赛事") == "Events"
+    finally:
+        set_locale("zh")
+        del token
+    assert "Events" in pages["/events/"]

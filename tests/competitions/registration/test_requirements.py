@@ -94,3 +94,32 @@ def _id(n: int) -> str:
     from tests.competitions.registration.test_roster import sid
 
     return sid(n)
+
+
+def test_submit_reports_every_problem_at_once_and_the_checklist_names_the_missing_student(world):
+    """A fresh user's finding: the checklist did not say "no student yet", and submitting reported one
+    problem at a time (first the students, then consent, then the rest). Now all of them, at once."""
+    from tests.competitions.registration.test_pages import post, text_of
+
+    patch_event(world, {"min_advisers": 1, "required_documents": ["research_report"]})
+    problems = ["每个作品至少需要 1 名学生，现在有 0 名。", "至少需要 1 名辅导教师，现在有 0 名。", "缺少研究报告。"]
+    empty = new_entry(world, "hk01", "空的作品", [])
+    assert empty["missing"] == problems
+    refused = call(world, "POST", f"/api/v1/entries/{empty['id']}/submit", "hk01")
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [{"field": "requirements", "message": m} for m in problems]
+    unconsented = new_entry(world, "hk01", "未同意", [student("钱一", consent=False)])
+    consent = "以下学生尚未确认监护人同意参赛：钱一。请在学生信息中勾选“监护人已同意参加本次活动”。"
+    assert unconsented["missing"] == [consent, *problems[1:]]
+    refused = call(world, "POST", f"/api/v1/entries/{unconsented['id']}/submit", "hk01")
+    assert [e["message"] for e in refused.json()["errors"]] == [consent, *problems[1:]]
+    # the page: the flash after submitting and the checklist both list every problem
+    client = world.login_page("hk01")
+    assert post(client, f"/entries/{empty['id']}/submit").status_code == 303
+    page = text_of(client.get(f"/entries/{empty['id']}"))
+    assert "作品还不能提交：" + " ".join(problems) + " 请补齐后再提交。" in page
+    checklist = page.split("提交前还缺：")[1]
+    assert all(p in checklist for p in problems)
+    # the organizer may accept an entry without advisers or documents, never without a student
+    as_org = call(world, "POST", f"/api/v1/entries/{empty['id']}/submit", "org")
+    assert as_org.status_code == 422 and as_org.json()["errors"] == [{"field": "requirements", "message": problems[0]}]

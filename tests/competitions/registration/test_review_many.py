@@ -109,6 +109,10 @@ def test_save_and_review_the_next_one(world):
         follow_redirects=False,
     )
     assert answer.status_code in (302, 303) and answer.headers["location"] == f"/entries/{second['id']}#review"
+    # the message on the next entry's page names the entry just reviewed
+    landed = client.get(answer.headers["location"])
+    said = f"《{first['title']}》（{first['code']}）的审查结果已保存，当前状态：已通过。"
+    assert said.replace("“", "&#8220;") in landed.text or said in landed.text
     last = client.post(
         f"/entries/{second['id']}/review",
         data={"decision": "approve", "next": "on", "_csrf_token": csrf},

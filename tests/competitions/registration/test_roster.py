@@ -1228,3 +1228,19 @@ def test_private_use_characters_in_names_and_titles_are_reported_by_row_and_colu
     )
     assert "U+F0001" in messages[1]
     assert messages[2].startswith("作品名称含有私用区字符（U+10FFFD）")
+
+
+def test_errors_cite_the_header_as_the_file_writes_it(world):
+    """A fresh user's finding: a file headed 身份证号码 (a variant the import accepts) got errors in
+    column 身份证号, which is not in the file. CONTRACT: ``column`` is the header text."""
+    header = [{"身份证号": "身份证号码", "联系电话": "手机号"}.get(h, h) for h in HEADER]
+    rows = [stu("李明", "123"), stu("王芳", sid(2, False), gender="女", phone="12")]
+    response = upload(world, "hk01", workbook(rows, header=header, keys=HEADER))
+    assert response.status_code == 422
+    assert [(e["row"], e["column"]) for e in response.json()["errors"]] == [(2, "身份证号码"), (3, "手机号")]
+    lost = upload(world, "hk01", workbook([stu("李明", 4.60102201203151e17)], header=header, keys=HEADER))
+    (error,) = lost.json()["errors"]
+    assert error["column"] == "身份证号码" and "请把“身份证号码”列设置为“文本”格式" in error["message"]
+    # the template's own header is cited as it is
+    plain = upload(world, "hk01", workbook([stu("李明", "123")]))
+    assert [e["column"] for e in plain.json()["errors"]] == ["身份证号"]
