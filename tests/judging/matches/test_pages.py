@@ -86,7 +86,7 @@ def test_schedule_form_table_and_quality(arena):
     assert re.search(r'id="q-colour">(\d+)<', body).group(1) == str(quality["colour_imbalance"])
     printed = arena.client.get(page_url(arena, "print"))
     assert printed.status_code == 200
-    assert "时间为北京时间。" in printed.text and printed.text.count("<tr><td class=\"num\">") == 8
+    assert "时间为北京时间。" in printed.text and printed.text.count('<tr><td class="num">') == 8
 
 
 def test_schedule_refusal_is_shown_beside_the_field_with_the_input_kept(arena):
@@ -125,7 +125,7 @@ def test_surrogates_are_marked(arena):
     surrogates = sum(len(m["surrogates"]) for m in api)
     assert surrogates == len(api) * 6 - 16 > 0
     body = arena.client.get(page_url(arena)).text
-    assert body.count(" surrogate\">") == surrogates
+    assert body.count(' surrogate">') == surrogates
 
 
 def test_changes_on_the_day(arena):
@@ -138,24 +138,42 @@ def test_changes_on_the_day(arena):
     assert 'name="from_match" value="3"' in page  # the first match not played yet
     # a delay from a match that does not exist is refused beside the field
     bad = post(arena.client, page_url(arena, "adjust"), {"kind": "delay", "from_match": "99", "seconds": "600"})
-    assert bad.status_code == 422 and field_error(bad.text, "from_match", "adjust") == "从第几场起必须是 1 到 8 之间的整数。"
+    assert (
+        bad.status_code == 422
+        and field_error(bad.text, "from_match", "adjust") == "从第几场起必须是 1 到 8 之间的整数。"
+    )
     assert 'name="from_match" value="99"' in bad.text
     # a 10-minute delay from match 3: 3-4 move from 09:05 to 09:15, 7-8 from 09:15 to 09:25
     ok = post(arena.client, page_url(arena, "adjust"), {"kind": "delay", "from_match": "3", "seconds": "600"})
     assert ok.status_code == 303
     table = rows(arena.client.get(page_url(arena)).text)
-    assert [table[n].split()[2] for n in range(1, 9)] == ["09:00", "09:00", "09:15", "09:15", "09:20", "09:20", "09:25", "09:25"]
+    assert [table[n].split()[2] for n in range(1, 9)] == [
+        "09:00",
+        "09:00",
+        "09:15",
+        "09:15",
+        "09:20",
+        "09:20",
+        "09:25",
+        "09:25",
+    ]
     page = text_of(arena.client.get(page_url(arena)))
     assert "第 3 场起推迟 600 秒" in page
     # a no-show after match 2: with one field left a gap of 1 cannot hold (7 teams, 4 a match)
     gone = first["red"][0]
-    tight = post(arena.client, page_url(arena, "regenerate"), {"drop": [str(gone)], "fields": "1", "min_gap": "1", "seed": "7"})
+    tight = post(
+        arena.client, page_url(arena, "regenerate"), {"drop": [str(gone)], "fields": "1", "min_gap": "1", "seed": "7"}
+    )
     assert tight.status_code == 422
-    assert "7 支队伍、每场 4 支时，每轮只有 1 场，间隔最多只能是 0 场。" in field_error(tight.text, "min_gap", "regenerate")
+    assert "7 支队伍、每场 4 支时，每轮只有 1 场，间隔最多只能是 0 场。" in field_error(
+        tight.text, "min_gap", "regenerate"
+    )
     assert f'name="drop" value="{gone}" checked' in tight.text
     two = post(arena.client, page_url(arena, "regenerate"), {"drop": [str(gone)], "fields": "2", "min_gap": "0"})
     assert two.status_code == 422 and "最多只能同时进行 1 场" in field_error(two.text, "fields", "regenerate")
-    done = post(arena.client, page_url(arena, "regenerate"), {"drop": [str(gone)], "fields": "1", "min_gap": "0", "seed": "7"})
+    done = post(
+        arena.client, page_url(arena, "regenerate"), {"drop": [str(gone)], "fields": "1", "min_gap": "0", "seed": "7"}
+    )
     assert done.status_code == 303
     api = arena.matches(arena.org)
     assert all(gone not in m["red"] + m["blue"] for m in api[2:])
@@ -181,7 +199,14 @@ def test_ranking_rule_form(arena):
     bad = post(
         arena.client,
         page_url(arena, "ranking"),
-        {"rule": "ranking_points", "win": "two", "tie": "1", "loss": "0", "drop_lowest": "0", "tiebreaks": "average_score"},
+        {
+            "rule": "ranking_points",
+            "win": "two",
+            "tie": "1",
+            "loss": "0",
+            "drop_lowest": "0",
+            "tiebreaks": "average_score",
+        },
     )
     assert bad.status_code == 422 and field_error(bad.text, "win", "ranking") == "win 的积分必须是 0 到 100 之间的数。"
     assert 'name="win" value="two"' in bad.text
@@ -194,7 +219,14 @@ def test_ranking_rule_form(arena):
     ok = post(
         arena.client,
         page_url(arena, "ranking"),
-        {"rule": "ranking_points", "win": "3", "tie": "1", "loss": "0", "drop_lowest": "0", "tiebreaks": "highest_score, average_score"},
+        {
+            "rule": "ranking_points",
+            "win": "3",
+            "tie": "1",
+            "loss": "0",
+            "drop_lowest": "0",
+            "tiebreaks": "highest_score, average_score",
+        },
     )
     assert ok.status_code == 303
     # a win now earns 3 ranking points
@@ -215,19 +247,41 @@ def test_alliance_selection_and_bracket_pages(arena):
     names = {t: f"V队{i}" for i, t in enumerate(arena.teams)}
     page = arena.client.get(page_url(arena, "alliances"))
     assert page.status_code == 200 and "还没有开始联盟选择。" in page.text
-    too_many = post(arena.client, page_url(arena, "alliances/start"), {"alliances": "5", "size": "2", "order": "serpentine"})
+    too_many = post(
+        arena.client, page_url(arena, "alliances/start"), {"alliances": "5", "size": "2", "order": "serpentine"}
+    )
     assert too_many.status_code == 422
-    assert field_error(too_many.text, "alliances", "alliances/start") == "5 个 2 队联盟需要 10 支队伍，现在只有 8 支有排名。"
-    assert post(arena.client, page_url(arena, "alliances/start"), {"alliances": "2", "size": "2", "order": "serpentine"}).status_code == 303
+    assert (
+        field_error(too_many.text, "alliances", "alliances/start")
+        == "5 个 2 队联盟需要 10 支队伍，现在只有 8 支有排名。"
+    )
+    assert (
+        post(
+            arena.client, page_url(arena, "alliances/start"), {"alliances": "2", "size": "2", "order": "serpentine"}
+        ).status_code
+        == 303
+    )
     body = arena.client.get(page_url(arena, "alliances")).text
     assert "轮到 1 号联盟选择队伍" in body
     # alliance 1 (captain: the top team) invites the 3rd: declined, greyed; then the 4th accepts
-    assert post(arena.client, page_url(arena, "alliances/invite"), {"entry_id": str(ranked[2]), "answer": "declined"}).status_code == 303
+    assert (
+        post(
+            arena.client, page_url(arena, "alliances/invite"), {"entry_id": str(ranked[2]), "answer": "declined"}
+        ).status_code
+        == 303
+    )
     body = arena.client.get(page_url(arena, "alliances")).text
     assert f'<tr data-entry="{ranked[2]}" class="declined">' in body
-    assert post(arena.client, page_url(arena, "alliances/invite"), {"entry_id": str(ranked[3]), "answer": "accepted"}).status_code == 303
+    assert (
+        post(
+            arena.client, page_url(arena, "alliances/invite"), {"entry_id": str(ranked[3]), "answer": "accepted"}
+        ).status_code
+        == 303
+    )
     # the declined team cannot be picked: the refusal is shown
-    refused = post(arena.client, page_url(arena, "alliances/invite"), {"entry_id": str(ranked[2]), "answer": "accepted"})
+    refused = post(
+        arena.client, page_url(arena, "alliances/invite"), {"entry_id": str(ranked[2]), "answer": "accepted"}
+    )
     assert refused.status_code == 422 and "拒绝过邀请，不能再被选择" in text_of(refused)
     # a bracket before the selection is over is refused with the reason
     early = post(arena.client, page_url(arena, "bracket"), {"source": "selection", "format": "single", "best_of": "1"})
@@ -252,7 +306,9 @@ def test_bracket_seeded_from_rankings(arena):
         page_url(arena, "bracket"),
         {"source": "rankings", "alliances": "1", "size": "2", "format": "double", "best_of": "1"},
     )
-    assert bad.status_code == 422 and field_error(bad.text, "alliances", "bracket") == "联盟数必须是 2 到 16 之间的整数。"
+    assert (
+        bad.status_code == 422 and field_error(bad.text, "alliances", "bracket") == "联盟数必须是 2 到 16 之间的整数。"
+    )
     made = post(
         arena.client,
         page_url(arena, "bracket"),
