@@ -44,6 +44,17 @@ def test_leaderboard_and_bracket_follow_commits(world, live_server, browser):
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / "match-leaderboard-phone.png"), full_page=True)
 
+    # the leaderboard on a (low) projector: large type, one screenful of the 8 rows at a time
+    board = context.new_page()
+    board.on("pageerror", lambda exc: errors.append(str(exc)))
+    board.set_viewport_size({"width": 1280, "height": 300})
+    board.goto(f"{live_server}/screens/{arena.event_id}/V/leaderboard")
+    size = board.evaluate("() => parseFloat(getComputedStyle(document.querySelector('#screen table')).fontSize)")
+    assert size >= 15  # 3vh, at least .95rem (15.2 px); 21.6 px on a 720 px projector
+    shown = board.evaluate("() => [...document.querySelectorAll('#screen tbody tr')].filter(tr => !tr.hidden).length")
+    assert 0 < shown < 8
+    board.close()
+
     # the bracket on a projector: 3 alliances, seed 1 has a bye; 2 v 3 decides the other finalist
     t = arena.teams
     made = arena.client.post(
