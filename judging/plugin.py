@@ -16,6 +16,8 @@ from judging.certificates import pages as certificates_pages
 from judging.certificates import services as certificates
 from judging.matches import controllers as matches_api
 from judging.matches import live as matches_live
+from judging.matches import pages as matches_pages
+from judging.matches import screens as matches_screens
 from judging.matches import services as matches
 from judging.panels import assignments
 from judging.panels import controllers as panels_api
@@ -58,6 +60,8 @@ class JudgingPlugin(ProgrammePlugin):
             *robotics_public.page_routes(),
             *robotics_sheet_pages.page_routes(),
             *robotics_live.routes(),
+            *matches_pages.page_routes(),
+            *matches_screens.page_routes(),
         ]
 
     def nav_items(self) -> Sequence[NavItem]:

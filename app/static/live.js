@@ -17,6 +17,7 @@
  *                                             // `state` event equal to it (on the keys it has) needs no refresh
  *     onState: function (data) {},            // optional: return true when handled (no refresh)
  *     onChange: function (data) {},           // optional: return true when handled (no refresh)
+ *     events: ["match", "bracket"],           // optional: more event names handled as a change
  *     errorEl: element,                       // optional: shown while refreshing fails
  *     modeEl: element                         // optional: its [data-live-mode=live|polling] children
  *   });                                       //   are shown for the current mode
@@ -145,6 +146,7 @@
       source.addEventListener("state", onState);
       source.addEventListener("change", onChange);
       source.addEventListener("message", onChange);
+      (options.events || []).forEach(function (name) { source.addEventListener(name, onChange); });
       source.onerror = function () {
         errors += 1;
         if (source && (source.readyState === 2 || errors >= MAX_ERRORS)) {   // 2: CLOSED (an HTTP error)

@@ -1133,3 +1133,61 @@ async def match_places(event_id: int, entries: list[dict[str, Any]], decimals: i
                 if team not in place_of:
                     out[team] = Place(None, None, _("还没有确认成绩的比赛。"), 0, 0)
     return out
+
+
+# --- reads for the organizer's pages and the public screens (judging/matches/pages.py, screens.py) ---
+
+
+async def challenge_teams(event_id: int, code: str, viewer: Principal | None = None) -> list[dict[str, Any]]:
+    """The challenge's approved teams ``[{"id", "title", "school_name"}]`` by id (names on pages
+    and screens; no personal data)."""
+    category = await robotics.challenge(event_id, code, viewer)
+    return list(await _teams(category["id"]))
+
+
+async def match_challenges(event_id: int, viewer: Principal | None = None) -> list[dict[str, Any]]:
+    """The event's challenges played as matches (a schedule or a bracket): ``[{"id", "code", "name"}]``."""
+    event = await robotics.robotics_event(event_id, viewer)
+    ids = {r["category"] for r in await MatchPlan.select(MatchPlan.category).where(MatchPlan.event == event_id)}
+    ids |= {r["category"] for r in await Bracket.select(Bracket.category).where(Bracket.event == event_id)}
+    return [{"id": c["id"], "code": c["code"], "name": c["name"]} for c in event["challenges"] if c["id"] in ids]
+
+
+async def seeded_alliances(
+    event_id: int, code: str, count: Any, size: Any, order: str = "serpentine", viewer: Principal | None = None
+) -> list[list[int]]:
+    """Alliances from the current rankings alone (no selection): the top ``count`` teams captain,
+    then each alliance in turn takes the best team left (:func:`alliances.seeded`); 422 naming
+    the field when there are not enough ranked teams."""
+    count = _int({"alliances": count}, "alliances", _("联盟数"), None, 2, 16)
+    size = _int({"size": size}, "size", _("每个联盟的队伍数"), None, 1, 4)
+    ranked = [t["entry_id"] for t in (await rankings(event_id, code, viewer))["teams"] if t["rank"] is not None]
+    try:
+        chosen = selection_rules.seeded(ranked, count, size, order)
+    except selection_rules.SelectionError as error:
+        raise _refused(error) from None
+    return [[int(t) for t in a] for a in chosen.alliances]  # type: ignore[call-overload]
+
+
+async def challenge_version(event_id: int, code: str) -> str:
+    """A short fingerprint of what the challenge's screens show (matches, their times, scores and
+    states, the ranking rule, the bracket): it changes whenever one of them does."""
+    import hashlib
+    import json
+
+    category = await robotics.challenge(event_id, code)
+    rows = (
+        await Match.select(
+            Match.id, Match.number, Match.field, Match.status, Match.version, Match.scheduled_at, Match.red, Match.blue
+        )
+        .where(Match.category == category["id"])
+        .order_by(Match.id)
+    )
+    plan = (
+        await MatchPlan.select(MatchPlan.updated_at, MatchPlan.ranking)
+        .where(MatchPlan.category == category["id"])
+        .first()
+    )
+    bracket = await Bracket.select(Bracket.id, Bracket.created_at).where(Bracket.category == category["id"]).first()
+    text = json.dumps([rows, plan, bracket], default=str, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

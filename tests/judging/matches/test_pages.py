@@ -1,0 +1,331 @@
+"""The organizer's match pages (judging/matches/pages.py): the schedule form and table with its
+quality figures, the printable schedule, changes on the day with the 422 messages beside the
+field, the ranking rule, the alliance selection and the bracket. Values by hand or from the rule."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.judging.matches.test_api import Arena
+from tests.judging.pages import post, text_of
+
+
+@pytest.fixture
+def arena(world):
+    arena = Arena(world)
+    world.login_page("org")
+    return arena
+
+
+def page_url(arena, tail=""):
+    return f"/events/{arena.event_id}/robotics/V/matches/{tail}"
+
+
+def field_error(body: str, name: str, form: str = "") -> str:
+    """The error text printed beside the input ``name`` (inside the same label) of the form
+    posting to ``.../matches/<form>`` (the first form by default)."""
+    if form:
+        body = body[re.search(rf'action="[^"]*/matches/{form}"', body).start() :]
+    m = re.search(rf'name="{name}"[^>]*>((?:<span class="field-error"[^>]*>[^<]*</span>)*)', body)
+    assert m, f"no input {name}"
+    return " ".join(re.findall(r">([^<]*)</span>", m.group(1)))
+
+
+def rows(body: str) -> dict[int, str]:
+    """The schedule table's rows by match number, as text."""
+    found = {}
+    for number, row in re.findall(r'<tr data-match="(\d+)">(.*?)</tr>', body, flags=re.S):
+        found[int(number)] = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+    return found
+
+
+def test_challenge_list_links_to_the_match_page(arena):
+    body = arena.client.get(f"/events/{arena.event_id}/robotics/").text
+    assert f'href="/events/{arena.event_id}/robotics/V/matches/"' in body
+
+
+def test_schedule_form_table_and_quality(arena):
+    page = arena.client.get(page_url(arena))
+    assert page.status_code == 200 and "生成排位赛赛程" in page.text and "已审核通过 8 支队伍" in page.text
+    made = post(
+        arena.client,
+        page_url(arena, "schedule"),
+        {
+            "matches_per_team": "4",
+            "teams_per_alliance": "2",
+            "fields": "2",
+            "min_gap": "1",
+            "seed": "42",
+            "starts_at": "2026-07-01T09:00",
+            "cycle_seconds": "300",
+        },
+    )
+    assert made.status_code == 303
+    body = arena.client.get(page_url(arena)).text
+    assert "赛程已生成：8 场，随机种子 42。" in body
+    api = arena.matches(arena.org)
+    names = {t: f"V队{i}" for i, t in enumerate(arena.teams)}
+    table = rows(body)
+    assert sorted(table) == list(range(1, 9))
+    # 2 fields, 5-minute cycle from 09:00 (Asia/Shanghai): 1-2 at 09:00, 3-4 at 09:05, 7-8 at 09:15
+    for m in api:
+        expected_time = f"09:{5 * ((m['number'] - 1) // 2):02d}"
+        line = table[m["number"]]
+        assert line.startswith(f"{m['number']} {m['field']} {expected_time}")
+        for team in m["red"] + m["blue"]:
+            assert names[team] in line
+    # the quality figures beside it are those of the same inputs and seed through the API
+    quality = arena.schedule(starts_at="2026-07-01T09:00", cycle_seconds=300).json()["quality"]
+    body = arena.client.get(page_url(arena)).text
+    assert re.search(r'id="q-penalty">(\d+)<', body).group(1) == str(quality["penalty"])
+    assert re.search(r'id="q-gap">(\d+)<', body).group(1) == str(quality["min_gap"])
+    assert re.search(r'id="q-partners">(\d+)<', body).group(1) == str(quality["repeated_partners"])
+    assert re.search(r'id="q-opponents">(\d+)<', body).group(1) == str(quality["repeated_opponents"])
+    assert re.search(r'id="q-colour">(\d+)<', body).group(1) == str(quality["colour_imbalance"])
+    printed = arena.client.get(page_url(arena, "print"))
+    assert printed.status_code == 200
+    assert "时间为北京时间。" in printed.text and printed.text.count('<tr><td class="num">') == 8
+
+
+def test_schedule_refusal_is_shown_beside_the_field_with_the_input_kept(arena):
+    refused = post(
+        arena.client,
+        page_url(arena, "schedule"),
+        {"matches_per_team": "4", "teams_per_alliance": "2", "fields": "2", "min_gap": "5", "seed": "42"},
+    )
+    assert refused.status_code == 422
+    # 8 teams, 4 per match: 2 matches a round, so a team's gap can be at most 1
+    assert "8 支队伍、每场 4 支时，每轮只有 2 场，间隔最多只能是 1 场。" in field_error(refused.text, "min_gap")
+    assert 'name="min_gap" value="5"' in refused.text and 'name="seed" value="42"' in refused.text
+    assert field_error(refused.text, "fields") == ""
+    typo = post(arena.client, page_url(arena, "schedule"), {"matches_per_team": "four", "teams_per_alliance": "2"})
+    assert typo.status_code == 422
+    assert field_error(typo.text, "matches_per_team") == "每队场数必须是 1 到 50 之间的整数。"
+    when = post(
+        arena.client,
+        page_url(arena, "schedule"),
+        {"matches_per_team": "4", "teams_per_alliance": "2", "starts_at": "明天九点"},
+    )
+    assert when.status_code == 422 and "开始时间格式不对" in field_error(when.text, "starts_at")
+    assert arena.matches(arena.org) == []  # nothing stored
+
+
+def test_surrogates_are_marked(arena):
+    # 8 teams x 2 matches in 3v3 (6 a match): 16 places do not fill whole matches, so some
+    # appearances are surrogates, marked with * and not counted
+    made = post(
+        arena.client,
+        page_url(arena, "schedule"),
+        {"matches_per_team": "2", "teams_per_alliance": "3", "fields": "1", "min_gap": "0", "seed": "3"},
+    )
+    assert made.status_code == 303
+    api = arena.matches(arena.org)
+    surrogates = sum(len(m["surrogates"]) for m in api)
+    assert surrogates == len(api) * 6 - 16 > 0
+    body = arena.client.get(page_url(arena)).text
+    assert body.count(' surrogate">') == surrogates
+
+
+def test_changes_on_the_day(arena):
+    body = arena.schedule(starts_at="2026-07-01T09:00", cycle_seconds=300).json()
+    first, second = body["matches"][0], body["matches"][1]
+    for m in (first, second):
+        arena.score(m["id"], {"items": {"goals": 1, "fouls": 0}}, {"items": {"goals": 0, "fouls": 0}})
+        arena.commit(m["id"])
+    page = arena.client.get(page_url(arena)).text
+    assert 'name="from_match" value="3"' in page  # the first match not played yet
+    # a delay from a match that does not exist is refused beside the field
+    bad = post(arena.client, page_url(arena, "adjust"), {"kind": "delay", "from_match": "99", "seconds": "600"})
+    assert (
+        bad.status_code == 422
+        and field_error(bad.text, "from_match", "adjust") == "从第几场起必须是 1 到 8 之间的整数。"
+    )
+    assert 'name="from_match" value="99"' in bad.text
+    # a 10-minute delay from match 3: 3-4 move from 09:05 to 09:15, 7-8 from 09:15 to 09:25
+    ok = post(arena.client, page_url(arena, "adjust"), {"kind": "delay", "from_match": "3", "seconds": "600"})
+    assert ok.status_code == 303
+    table = rows(arena.client.get(page_url(arena)).text)
+    assert [table[n].split()[2] for n in range(1, 9)] == [
+        "09:00",
+        "09:00",
+        "09:15",
+        "09:15",
+        "09:20",
+        "09:20",
+        "09:25",
+        "09:25",
+    ]
+    page = text_of(arena.client.get(page_url(arena)))
+    assert "第 3 场起推迟 600 秒" in page
+    # a no-show after match 2: with one field left a gap of 1 cannot hold (7 teams, 4 a match)
+    gone = first["red"][0]
+    tight = post(
+        arena.client, page_url(arena, "regenerate"), {"drop": [str(gone)], "fields": "1", "min_gap": "1", "seed": "7"}
+    )
+    assert tight.status_code == 422
+    assert "7 支队伍、每场 4 支时，每轮只有 1 场，间隔最多只能是 0 场。" in field_error(
+        tight.text, "min_gap", "regenerate"
+    )
+    assert f'name="drop" value="{gone}" checked' in tight.text
+    two = post(arena.client, page_url(arena, "regenerate"), {"drop": [str(gone)], "fields": "2", "min_gap": "0"})
+    assert two.status_code == 422 and "最多只能同时进行 1 场" in field_error(two.text, "fields", "regenerate")
+    done = post(
+        arena.client, page_url(arena, "regenerate"), {"drop": [str(gone)], "fields": "1", "min_gap": "0", "seed": "7"}
+    )
+    assert done.status_code == 303
+    api = arena.matches(arena.org)
+    assert all(gone not in m["red"] + m["blue"] for m in api[2:])
+    assert (api[0]["red_score"], api[0]["blue_score"]) == ("5", "0")  # match 1 kept with its score
+
+
+def test_behind_is_shown(arena):
+    import datetime as dt
+
+    from app import times
+
+    start = (times.local_now() - dt.timedelta(minutes=10)).replace(microsecond=0)
+    match = arena.schedule(starts_at=start.isoformat(), cycle_seconds=300).json()["matches"][0]
+    page = text_of(arena.client.get(page_url(arena)))
+    assert "还没有比赛开始，无法计算进度。" in page
+    # match 1 was due 10 minutes ago and starts (is scored) now: 10 minutes behind
+    arena.score(match["id"], {"items": {"goals": 1, "fouls": 0}}, {"items": {"goals": 0, "fouls": 0}})
+    assert re.search(r"当前进度：\s*落后 10 分钟", text_of(arena.client.get(page_url(arena))))
+
+
+def test_ranking_rule_form(arena):
+    arena.schedule()
+    bad = post(
+        arena.client,
+        page_url(arena, "ranking"),
+        {
+            "rule": "ranking_points",
+            "win": "two",
+            "tie": "1",
+            "loss": "0",
+            "drop_lowest": "0",
+            "tiebreaks": "average_score",
+        },
+    )
+    assert bad.status_code == 422 and field_error(bad.text, "win", "ranking") == "win 的积分必须是 0 到 100 之间的数。"
+    assert 'name="win" value="two"' in bad.text
+    wrong = post(
+        arena.client,
+        page_url(arena, "ranking"),
+        {"rule": "ranking_points", "win": "3", "tie": "1", "loss": "0", "drop_lowest": "0", "tiebreaks": "luck"},
+    )
+    assert wrong.status_code == 422 and "排名依据只能从" in field_error(wrong.text, "tiebreaks", "ranking")
+    ok = post(
+        arena.client,
+        page_url(arena, "ranking"),
+        {
+            "rule": "ranking_points",
+            "win": "3",
+            "tie": "1",
+            "loss": "0",
+            "drop_lowest": "0",
+            "tiebreaks": "highest_score, average_score",
+        },
+    )
+    assert ok.status_code == 303
+    # a win now earns 3 ranking points
+    match = arena.matches(arena.org)[0]
+    arena.score(match["id"], {"items": {"goals": 2, "fouls": 0}}, {"items": {"goals": 1, "fouls": 0}})
+    arena.commit(match["id"])
+    teams = {t["entry_id"]: t for t in arena.client.get(f"{arena.url}/rankings").json()["teams"]}
+    assert {teams[t]["ranking_points"] for t in match["red"]} == {"3"}
+    body = arena.client.get(page_url(arena)).text
+    assert 'name="win" value="3"' in body and 'value="highest_score, average_score"' in body
+
+
+def test_alliance_selection_and_bracket_pages(arena):
+    for m in arena.schedule().json()["matches"]:
+        arena.score(m["id"], {"items": {"goals": 2, "fouls": 0}}, {"items": {"goals": 1, "fouls": 0}})
+        arena.commit(m["id"])
+    ranked = [t["entry_id"] for t in arena.client.get(f"{arena.url}/rankings").json()["teams"]]
+    names = {t: f"V队{i}" for i, t in enumerate(arena.teams)}
+    page = arena.client.get(page_url(arena, "alliances"))
+    assert page.status_code == 200 and "还没有开始联盟选择。" in page.text
+    too_many = post(
+        arena.client, page_url(arena, "alliances/start"), {"alliances": "5", "size": "2", "order": "serpentine"}
+    )
+    assert too_many.status_code == 422
+    assert (
+        field_error(too_many.text, "alliances", "alliances/start")
+        == "5 个 2 队联盟需要 10 支队伍，现在只有 8 支有排名。"
+    )
+    assert (
+        post(
+            arena.client, page_url(arena, "alliances/start"), {"alliances": "2", "size": "2", "order": "serpentine"}
+        ).status_code
+        == 303
+    )
+    body = arena.client.get(page_url(arena, "alliances")).text
+    assert "轮到 1 号联盟选择队伍" in body
+    # alliance 1 (captain: the top team) invites the 3rd: declined, greyed; then the 4th accepts
+    assert (
+        post(
+            arena.client, page_url(arena, "alliances/invite"), {"entry_id": str(ranked[2]), "answer": "declined"}
+        ).status_code
+        == 303
+    )
+    body = arena.client.get(page_url(arena, "alliances")).text
+    assert f'<tr data-entry="{ranked[2]}" class="declined">' in body
+    assert (
+        post(
+            arena.client, page_url(arena, "alliances/invite"), {"entry_id": str(ranked[3]), "answer": "accepted"}
+        ).status_code
+        == 303
+    )
+    # the declined team cannot be picked: the refusal is shown
+    refused = post(
+        arena.client, page_url(arena, "alliances/invite"), {"entry_id": str(ranked[2]), "answer": "accepted"}
+    )
+    assert refused.status_code == 422 and "拒绝过邀请，不能再被选择" in text_of(refused)
+    # a bracket before the selection is over is refused with the reason
+    early = post(arena.client, page_url(arena, "bracket"), {"source": "selection", "format": "single", "best_of": "1"})
+    assert early.status_code == 409 and "联盟选择还没有结束。" in text_of(early)
+    post(arena.client, page_url(arena, "alliances/invite"), {"entry_id": str(ranked[4]), "answer": "accepted"})
+    body = text_of(arena.client.get(page_url(arena, "alliances")))
+    assert "联盟选择已经结束。" in body
+    assert f"{names[ranked[0]]}、{names[ranked[3]]}" in body and f"{names[ranked[1]]}、{names[ranked[4]]}" in body
+    made = post(arena.client, page_url(arena, "bracket"), {"source": "selection", "format": "single", "best_of": "3"})
+    assert made.status_code == 303
+    state = arena.client.get(f"{arena.url}/bracket").json()
+    assert state["alliances"] == [[ranked[0], ranked[3]], [ranked[1], ranked[4]]] and state["best_of"] == 3
+
+
+def test_bracket_seeded_from_rankings(arena):
+    for m in arena.schedule().json()["matches"]:
+        arena.score(m["id"], {"items": {"goals": 2, "fouls": 0}}, {"items": {"goals": 1, "fouls": 0}})
+        arena.commit(m["id"])
+    ranked = [t["entry_id"] for t in arena.client.get(f"{arena.url}/rankings").json()["teams"]]
+    bad = post(
+        arena.client,
+        page_url(arena, "bracket"),
+        {"source": "rankings", "alliances": "1", "size": "2", "format": "double", "best_of": "1"},
+    )
+    assert (
+        bad.status_code == 422 and field_error(bad.text, "alliances", "bracket") == "联盟数必须是 2 到 16 之间的整数。"
+    )
+    made = post(
+        arena.client,
+        page_url(arena, "bracket"),
+        {"source": "rankings", "alliances": "3", "size": "2", "format": "double", "best_of": "1"},
+    )
+    assert made.status_code == 303
+    # captains 1-3 by rank; the first round of picks runs 1, 2, 3 (serpentine turns back only on
+    # the second round): alliance 1 takes the 4th, 2 the 5th, 3 the 6th
+    state = arena.client.get(f"{arena.url}/bracket").json()
+    assert state["alliances"] == [[ranked[0], ranked[3]], [ranked[1], ranked[4]], [ranked[2], ranked[5]]]
+    assert state["format"] == "double"
+
+
+def test_organizer_pages_are_for_organizers(arena, world):
+    other = world.client.__class__(app=world.client.app, base_url=str(world.client.base_url))
+    with other:
+        world.login_page("vref", other)
+        assert other.get(page_url(arena)).status_code in (403, 404)
+        assert post(other, page_url(arena, "schedule"), {"matches_per_team": "2"}).status_code in (403, 404)
+    assert arena.client.get(f"/events/{arena.event_id}/robotics/ZZ/matches/").status_code == 404
