@@ -259,10 +259,13 @@ async def batch_file_response(request: Request, batch_id: int) -> Response:
     ascii_name, display = await certificates.file_names(
         row["event"], row["kind"], row["school"], row["category"], extra=f"batch{batch_id}"
     )
-    # streamed from disk: a 100,000-page PDF never passes through the server's memory
+    # streamed from disk: a 100,000-page batch never passes through the server's memory; a batch
+    # larger than certificates.PART_PAGES pages is a ZIP of PDFs of that many pages each
+    if path.suffix == ".zip":
+        ascii_name, display = ascii_name[: -len(".pdf")] + ".zip", display[: -len(".pdf")] + ".zip"
     return File(
         path=path,
-        media_type=PDF,
+        media_type="application/zip" if path.suffix == ".zip" else PDF,
         headers={"content-disposition": content_disposition(display, fallback=ascii_name), "cache-control": "no-store"},
     )
 

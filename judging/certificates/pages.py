@@ -195,6 +195,7 @@ class CertificatePages(Controller):
             error=error,
             tpl=template,
             batches=await certificates.list_batches(actor, event_id),
+            part_pages=certificates.part_size(),
             issued_before=issued_before,
             url_warning=certificates.base_url_warning(base),
             explicit=kind in certificates.EXPLICIT_KINDS,

@@ -34,9 +34,11 @@ import datetime as dt
 import io
 import ipaddress
 import logging
+import os
 import re
 import secrets
 import time
+import zipfile
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -101,6 +103,10 @@ VERIFY_LIMIT_PER_MINUTE = 60
 RETRY_AFTER_SECONDS = 60
 BATCH_CHUNK = 200  # pages drawn between two progress records (and looks for a cancellation)
 BATCH_JOB = "judging.certificate_batch"
+#: a batch larger than this is drawn as PDFs of this many pages each, packed into one ZIP file:
+#: each part is written to disk and freed before the next is drawn, so the worker's memory stays
+#: flat however large the batch (fpdf2 keeps every page of a document until it is written)
+PART_PAGES = 2000
 PDF_JOB = "judging.certificates_pdf"  # GET .../certificates.pdf: drawn in another process, streamed from disk
 MAX_BACKGROUND_PIXELS = 40_000_000
 MAX_FIELDS = 40
@@ -1769,11 +1775,13 @@ async def run_batch(batch_id: int) -> None:
     server only ever streams the finished file from disk. A cancelled batch leaves no file; a
     failure is recorded on the batch.
 
-    Memory (the worker's, never the server's): fpdf2 keeps every drawn page until the file is
-    written (about 10 KB a page), then writes its buffer straight into the file (measured peaks of
-    the drawing alone, ``bench/batch_memory.py``: 173 MB for 5,000 pages, 334 MB for 20,000, fonts
-    included; parts joined with pikepdf measured worse, see there); the process ends after the batch
-    (:data:`app.jobs.JOBS_PER_PROCESS`), so that memory is returned."""
+    Memory (the worker's, never the server's): fpdf2 keeps every drawn page of a document until it
+    is written (about 10 KB a page). A batch of up to :data:`PART_PAGES` pages is one PDF; a larger
+    one is drawn as PDFs of :data:`PART_PAGES` pages, each written to disk and freed before the next,
+    packed into one ZIP (``certificates-00001-02000.pdf`` ...), so the worker's memory is that of one
+    part however large the batch (joining parts into one PDF with pikepdf held every page again and
+    measured worse, see ``bench/batch_memory.py``). The process ends after the batch
+    (:data:`app.jobs.JOBS_PER_PROCESS`)."""
     row = await CertificateBatch.select().where(CertificateBatch.id == batch_id).first()
     if row is None:
         return
@@ -1801,6 +1809,7 @@ async def run_batch(batch_id: int) -> None:
     key = f"{secrets.token_hex(16)}.pdf"
     target = _stored("batches", key)
     partial = target.with_name(key + ".partial")
+    parts: list[Path] = []  # the part PDFs of a batch drawn in parts (deleted once packed, or on failure)
     try:
         await progressed("running")
         prepared = await _prepare_certificates(
@@ -1811,17 +1820,34 @@ async def run_batch(batch_id: int) -> None:
         await _update_batch(batch_id, total=total, skipped=prepared["unprintable"] + prepared["overflow"])
         timing = {"prepare": time.perf_counter() - started}
         clock = time.perf_counter()
-        for start in range(0, len(printable), BATCH_CHUNK):
-            chunk = printable[start : start + BATCH_CHUNK]
-            await asyncio.to_thread(renderer.add, chunk)
-            done += len(chunk)
-            if not await _still_running(batch_id):
-                raise _Cancelled
-            await _update_batch(batch_id, done=done)
-            await progressed("running")
+        part_pages = part_size()
+        split = len(printable) > part_pages  # parts on disk, then one ZIP: memory stays flat
+        if split:
+            key = key[: -len(".pdf")] + ".zip"
+            target = _stored("batches", key)
+            partial = target.with_name(key + ".partial")
+        groups = [printable[i : i + part_pages] for i in range(0, len(printable), part_pages)] if split else [printable]
+        for group in groups:
+            if split:  # a fresh document per part; the last one's pages are on disk and freed
+                renderer = await asyncio.to_thread(CertificateRenderer, prepared["render_settings"])
+            for start in range(0, len(group), BATCH_CHUNK):
+                chunk = group[start : start + BATCH_CHUNK]
+                await asyncio.to_thread(renderer.add, chunk)
+                done += len(chunk)
+                if not await _still_running(batch_id):
+                    raise _Cancelled
+                await _update_batch(batch_id, done=done)
+                await progressed("running")
+            if split:
+                path = target.with_name(f"{key}.part{len(parts) + 1:03d}")
+                parts.append(path)
+                await asyncio.to_thread(_write_pdf, renderer, path)
         timing["draw"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        size = await asyncio.to_thread(_write_pdf, renderer, partial)
+        if split:
+            size = await asyncio.to_thread(_zip_parts, parts, partial, len(printable), part_pages)
+        else:
+            size = await asyncio.to_thread(_write_pdf, renderer, partial)
         del renderer, prepared
         timing["write"] = time.perf_counter() - clock
         partial.replace(target)  # the finished file appears at once or not at all
@@ -1856,6 +1882,34 @@ async def run_batch(batch_id: int) -> None:
             log.exception("could not record the failure of batch %s", batch_id)
     finally:
         partial.unlink(missing_ok=True)
+        for part in parts:
+            part.unlink(missing_ok=True)
+
+
+def part_name(first: int, last: int, total: int) -> str:
+    """A part's name inside a batch's ZIP: ``certificates-00001-02000.pdf`` (pages, 1-based)."""
+    width = max(5, len(str(total)))
+    return f"certificates-{first:0{width}d}-{last:0{width}d}.pdf"
+
+
+def part_size() -> int:
+    """Pages per part of a large batch: :data:`PART_PAGES`, or ``XINMIAO_BATCH_PART_PAGES`` (tests)."""
+    try:
+        return max(1, int(os.environ.get("XINMIAO_BATCH_PART_PAGES", PART_PAGES)))
+    except ValueError:
+        return PART_PAGES
+
+
+def _zip_parts(parts: list[Path], path: Path, total: int, part_pages: int = PART_PAGES) -> int:
+    """Pack the part PDFs (in order, ``part_pages`` pages each) into the ZIP ``path``, stored
+    without recompression (PDF streams are compressed already), deleting each part once packed;
+    returns the ZIP's size in bytes."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for i, part in enumerate(parts):
+            first = i * part_pages + 1
+            archive.write(part, part_name(first, min(first + part_pages - 1, total), total))
+            part.unlink()
+    return path.stat().st_size
 
 
 def _write_pdf(renderer: CertificateRenderer, path: Path) -> int:

@@ -234,3 +234,29 @@ def test_a_batch_writes_its_pdf_straight_into_the_file(tmp_path, monkeypatch):
     size = certificates._write_pdf(renderer, path)
     assert size == path.stat().st_size > 0 and path.read_bytes()[:5] == b"%PDF-"
     assert pdf_pages(save(tmp_path, path.read_bytes(), "copy.pdf")) == 3
+
+
+def test_a_large_batch_is_drawn_in_parts_and_packed_into_one_zip(world, tmp_path, monkeypatch):
+    """Above the part size a batch is drawn as PDFs of that many pages, each written to disk and
+    freed before the next (the worker's memory stays that of one part), packed into one ZIP."""
+    import io
+    import zipfile
+
+    monkeypatch.setenv("XINMIAO_BATCH_PART_PAGES", "200")  # the worker process inherits it
+    participation_certificates(world, 450)
+    batch = start(world, {"kind": "participation"})
+    done = wait_for(world, batch["id"], lambda s: s["status"] in ("done", "failed"), timeout=180)
+    assert (done["status"], done["done"], done["total"]) == ("done", 450, 450)
+    response = world.client.get(f"/api/v1/certificate-batches/{batch['id']}/file", headers=org(world))
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    assert ".zip" in response.headers["content-disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    # 450 pages in parts of 200: 200 + 200 + 50, named by their pages
+    assert archive.namelist() == [
+        "certificates-00001-00200.pdf",
+        "certificates-00201-00400.pdf",
+        "certificates-00401-00450.pdf",
+    ]
+    pages = [pdf_pages(save(tmp_path, archive.read(name), name)) for name in archive.namelist()]
+    assert pages == [200, 200, 50]
+    assert batch_files(world) == [_key(world, batch["id"])]  # the ZIP alone: every part was packed and deleted
