@@ -15,6 +15,7 @@ from judging.certificates import live as certificates_live
 from judging.certificates import pages as certificates_pages
 from judging.certificates import services as certificates
 from judging.matches import controllers as matches_api
+from judging.matches import demo as matches_demo
 from judging.matches import live as matches_live
 from judging.matches import pages as matches_pages
 from judging.matches import screens as matches_screens
@@ -81,6 +82,7 @@ class JudgingPlugin(ProgrammePlugin):
         return [
             (20, "judging", lambda: demo.build_judging_demo(DEMO_PASSWORD)),
             (40, "robotics", lambda: demo.build_robotics_demo(DEMO_PASSWORD)),
+            (45, "matches", matches_demo.build_matches_demo),
         ]
 
     def demo_logins(self) -> Sequence[tuple[str, str, str]]:

@@ -212,8 +212,8 @@ async def schedule_job(
     }
 
 
-async def _run_schedule_job(kwargs: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = await jobs.call(SCHEDULE_JOB, kwargs)
+async def _run_schedule_job(kwargs: dict[str, Any], in_process: bool = False) -> dict[str, Any]:
+    result: dict[str, Any] = await (schedule_job(**kwargs) if in_process else jobs.call(SCHEDULE_JOB, kwargs))
     if "error" in result:
         error = result["error"]
         raise _refused(schedule_rules.ScheduleError(error["field"], error["message"], **error["params"]))
@@ -245,12 +245,15 @@ def _starts_at(data: dict[str, Any]) -> dt.datetime | None:
         raise ValidationFailed(message, errors=[{"field": "starts_at", "message": message}]) from None
 
 
-async def create_schedule(actor: Principal, event_id: int, code: str, data: dict[str, Any]) -> dict[str, Any]:
+async def create_schedule(
+    actor: Principal, event_id: int, code: str, data: dict[str, Any], *, in_process: bool = False
+) -> dict[str, Any]:
     """Generate the challenge's qualification schedule from ``{"matches_per_team", "teams_per_alliance",
     "fields", "min_gap", "seed"?, "starts_at"?, "cycle_seconds"?}`` for its approved teams, replacing
     a schedule nobody has played yet. 409 once a qualification match is scored (change the rest
     with :func:`regenerate`), 422 naming the input no schedule can satisfy. Answers
-    ``{"seed", "matches", "quality"}`` (CONTRACT)."""
+    ``{"seed", "matches", "quality"}`` (CONTRACT). ``in_process``: search in this process (the
+    demo's builder, where no request waits) instead of another one."""
     category = await robotics.challenge(event_id, code, actor)
     await _sheet(category)
     settings = {
@@ -270,7 +273,8 @@ async def create_schedule(actor: Principal, event_id: int, code: str, data: dict
         {
             "teams": [t["id"] for t in teams],
             **{k: settings[k] for k in ("matches_per_team", "teams_per_alliance", "fields", "min_gap", "seed")},
-        }
+        },
+        in_process,
     )
 
     async def work() -> None:

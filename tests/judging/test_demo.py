@@ -42,3 +42,24 @@ def test_robotics_demo(client, run):
     # both example sheets are valid games
     assert sheets.parse_sheet(demo.SKILLS_SHEET).rounds == 3
     assert [v for v, _n in sheets.parse_sheet(demo.WRO_SHEET).variants] == ["A", "B", "C"]
+
+
+def test_matches_demo(client, run):
+    """The 2v2 challenge: 24 teams x 6 matches / 4 per match = 36 matches, 20 committed, the
+    21st scored and waiting, rankings from the committed ones; no bracket yet."""
+    from judging.matches import demo as matches_demo
+
+    assert run(province.build_demo())
+    assert run(demo.build_robotics_demo(DEMO_PASSWORD))
+    assert run(matches_demo.build_matches_demo())
+    assert not run(matches_demo.build_matches_demo())  # idempotent
+    event = run(Event.select().where(Event.kind == "robotics").first())
+    url = f"/api/v1/events/{event['id']}/categories/V1"
+    listed = client.get(f"{url}/matches").json()["matches"]
+    assert len(listed) == 36
+    assert [m["status"] for m in listed[:22]] == ["committed"] * 20 + ["scored", "scheduled"]
+    assert listed[20]["red_score"] is None  # the public sees committed scores only
+    ranks = client.get(f"{url}/rankings").json()["teams"]
+    played = sum(t["played"] for t in ranks)
+    assert played == 20 * 4  # every committed match counts for its four teams (no surrogates: 144 = 36 x 4)
+    assert client.get(f"{url}/bracket").status_code == 404
