@@ -513,10 +513,8 @@ def timetable(
     together; a wave starts one cycle after the previous one, plus any delay or break placed
     before it; a cycle change applies from its wave on. Timezone-aware as ``starts_at``.
 
-    >>> import datetime as dt
-    >>> t0 = dt.datetime(2026, 7, 1, 9, 0, tzinfo=dt.timezone.utc)
-    >>> [t.strftime("%H:%M") for t in timetable(5, 2, t0, 360, [Adjustment(3, "break", 600)])]
-    ['09:00', '09:00', '09:16', '09:16', '09:22']
+    For example 5 matches on 2 fields from 09:00 with a 6-minute cycle and a 10-minute break
+    before match 3 start at 09:00, 09:00, 09:16, 09:16, 09:22 (tests/judging/matches/test_schedule.py).
     """
     waves = -(-count // fields) if count else 0
     cycle = cycle_seconds  # how long the wave being laid out takes

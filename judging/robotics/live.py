@@ -24,6 +24,7 @@ from litestar.response import ServerSentEvent
 
 from app import live
 from app.errors import NotFound
+from app.web.openapi import responses
 from competitions.events.tables import Category
 from judging.robotics import cache, services
 
@@ -88,7 +89,12 @@ async def event_state(event_id: int) -> dict[str, Any]:
     return state
 
 
-@get("/api/v1/events/{event_id:int}/live", tags=["robotics"], summary="Live updates of a robotics event")
+@get(
+    "/api/v1/events/{event_id:int}/live",
+    tags=["robotics"],
+    summary="Live updates of a robotics event",
+    responses=responses(404),
+)
 async def event_live(event_id: int) -> ServerSentEvent:
     """Public ``text/event-stream``: ``event: state`` with every challenge's standings on connect,
     then ``event: standings`` ``{"event_id", "category_code", "version"}`` per change. 404 for an
