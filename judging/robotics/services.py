@@ -128,7 +128,7 @@ def _parse(source: dict[str, Any]) -> sheets.Sheet:
         problems.append({"field": "counted", "message": _("记分表的“{key}”必须是对象。", key="counted")})
     if problems:
         raise ValidationFailed(problems[0]["message"], errors=problems)
-    return sheets.parse_sheet(source)
+    return sheets.parse_sheet(source, strict=True)
 
 
 def _without_recompute(data: dict[str, Any]) -> dict[str, Any]:
@@ -152,6 +152,8 @@ async def put_sheet(actor: Principal, event_id: int, code: str, data: Any) -> di
         if latest is not None and latest["sheet"] == source:
             return {**source, "version": latest["version"]}
         runs = await Run.select().where(Run.category == category["id"]).order_by(Run.id).output(load_json=True)
+        if runs:
+            await require_sheet_changeable(actor, event_id, category["code"])
         if runs and not recompute:
             raise Conflict(
                 _(
@@ -160,7 +162,8 @@ async def put_sheet(actor: Principal, event_id: int, code: str, data: Any) -> di
                     code=category["code"],
                     v=latest["version"] if latest else 0,
                     n=len(runs),
-                )
+                ),
+                extra={"recompute_needed": True, "runs": len(runs), "version": latest["version"] if latest else 0},
             )
         version = (latest["version"] if latest else 0) + 1
         now = times.now()
@@ -455,6 +458,23 @@ async def require_runs_open(actor: Principal, event_id: int) -> None:
         raise Conflict(_("结果已定稿，比赛成绩已锁定，不能再记录或修改；如确需修改，请组委会先解锁并说明理由。"))
     if state is RoundState.PUBLISHED and not actor.is_organizer:
         raise Conflict(_("结果已公示，裁判不能再记录或修改比赛成绩；如需更正请联系组委会。"))
+
+
+async def require_sheet_changeable(actor: Principal, event_id: int, code: str) -> None:
+    """A new sheet version rescores every recorded run, so it follows the runs' rule
+    (:func:`require_runs_open`): refused once the results are finalized (certificates are numbered
+    from the final scores: unlock first), and during 公示 left to organizers (409 saying why)."""
+    state = RoundState.of(await current_round(event_id))
+    if state is RoundState.FINALIZED:
+        raise Conflict(
+            _(
+                "结果已定稿，赛项“{code}”的成绩已锁定：新版记分表会重新计算已定稿的成绩（证书已按定稿成绩编号），"
+                "因此不能保存。如确需修改，请先解锁定稿结果并写明理由；公示期间只有组委会可以修改记分表并重新计分。",
+                code=code,
+            )
+        )
+    if state is RoundState.PUBLISHED and not actor.is_organizer:
+        raise Conflict(_("结果已公示，公示期间只有组委会可以修改记分表并重新计分。"))
 
 
 async def submit_run(actor: Principal, data: RunInput) -> tuple[dict[str, Any], bool]:
