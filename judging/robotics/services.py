@@ -530,6 +530,7 @@ async def submit_run(actor: Principal, data: RunInput) -> tuple[dict[str, Any], 
     elif drawn is not None and variant != drawn["variant"]:
         raise Conflict(_draw_conflict(data.round, drawn))
     result = _score(sheet, items, variant)
+    items = sheets.normalized(sheet, items, variant)  # "1" from a form and 1 from a tablet are one value
     time_text = _run_time(sheet, result, data.time_seconds)
 
     async def work() -> dict[str, Any]:
@@ -685,11 +686,13 @@ async def change_run(actor: Principal, run_id: int, data: dict[str, Any]) -> dic
     if data.get("variant") is not None:
         variant = str(data["variant"]).strip() or None
     result = _score(sheet, items, variant)
+    items = sheets.normalized(sheet, items, variant)  # "1" from the run page and 1 from a tablet are one value
     if sheet.time_item is not None or time_seconds is not None:
         time_text = _run_time(sheet, result, time_seconds)
     else:
         time_text = run["time_seconds"]  # kept: the sheet has no time item and no new time was given
-    if items == run["items"] and variant == run["variant"] and time_text == run["time_seconds"]:
+    stored = sheets.normalized(sheet, run["items"], run["variant"])  # as stored before values were normalised
+    if items == stored and variant == run["variant"] and time_text == run["time_seconds"]:
         return await _run_detail(run)
 
     async def work() -> dict[str, Any]:

@@ -627,3 +627,32 @@ def score_run(sheet: Sheet, values: Mapping[str, Any], variant: str | None = Non
 def required_items(sheet: Sheet, variant: str | None) -> Sequence[Item]:
     """The items a referee must answer in a round with ``variant`` drawn, in sheet order."""
     return [i for i in sheet.items if i.applies(variant)]
+
+
+def normalized(sheet: Sheet, values: Mapping[str, Any], variant: str | None = None) -> dict[str, Any]:
+    """The referee's ``values`` as stored, the same whatever the entry path (tablet, run page,
+    API): a count as a whole number, a time as a number (``87.4``, ``90``), a yes/no as a boolean,
+    a choice as its option's value. Values :func:`score_run` accepted; anything else (an item not
+    played in this variant, left empty) is kept as given."""
+    out: dict[str, Any] = dict(values)
+    for item in sheet.items:
+        if item.code not in values or not item.applies(variant):
+            continue
+        raw = values[item.code]
+        if item.type == "yesno":
+            if isinstance(raw, bool):
+                out[item.code] = raw
+            continue
+        if item.type == "choice":
+            option = next((o for o in item.options if o.value == str(raw)), None)
+            if option is not None:
+                out[item.code] = option.value
+            continue
+        number = _number(raw)
+        if number is None:
+            continue
+        if number == number.to_integral_value():
+            out[item.code] = int(number)
+        elif item.type == "time":
+            out[item.code] = float(number)  # a JSON number; read back exactly (repr) by _number
+    return out
