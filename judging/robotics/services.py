@@ -1121,7 +1121,7 @@ WHERE c.event = {} AND c.code = {}
 """
 
 _STANDINGS_TEAMS = """
-SELECT e.id AS id, e.title AS title, e.status AS entry_status, s.name AS school_name,
+SELECT e.id AS id, e.title AS title, e.status AS entry_status, e.division AS division, s.name AS school_name,
     r.round AS round, r.score AS score, r.time_seconds AS time_seconds, r.penalties AS penalties,
     r.approved_at AS approved_at, r.confirmation AS confirmation
 FROM entry e
@@ -1160,7 +1160,8 @@ def _when(value: Any) -> dt.datetime:
 
 async def category_standings(event_id: int, code: str) -> dict[str, Any]:
     """Public standings of a challenge: approved teams and any team with an approved run, ranked
-    by :func:`standings.rank` under the current sheet; only approved runs count and show.
+    by :func:`standings.order_by_division` under the current sheet (per division, as results and
+    awards rank: lines by division, then rank); only approved runs count and show.
 
     Two queries (the challenge with its event and current sheet; the teams with their approved
     runs): it runs after every approval, for every live screen (bench/robotics_runs.py)."""
@@ -1197,13 +1198,15 @@ async def category_standings(event_id: int, code: str) -> dict[str, Any]:
             )
     if current is not None and (current["entry_status"] == "approved" or runs):
         teams.append((current, runs))
-    lines = standings.rank(sheet, teams)
+    lines = [standings.line_of(sheet, team, runs) for team, runs in teams]
+    lines = standings.order_by_division(sheet, lines, lambda line: line.team["division"])
     return {
         "teams": [
             {
                 "entry_id": line.team["id"],
                 "team_name": line.team["title"],
                 "school_name": line.team["school_name"],
+                "division": line.team["division"],
                 "rank": line.rank,
                 "counted_score": _text(line.counted_score) if line.counted_score is not None else None,
                 "runs": [

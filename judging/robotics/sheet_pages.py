@@ -307,8 +307,7 @@ def page_message(exc: ServiceError) -> str:
     extra = exc.extra if isinstance(exc.extra, dict) else {}
     if extra.get("recompute_needed"):
         return _(
-            "本赛项已按第 {v} 版记分表记录了 {n} 轮成绩，记分表不能直接修改。如确需修改，"
-            "请勾选保存按钮旁的“我确认：保存后按新版本重新计算全部成绩”，再点保存；所有成绩将按新版本重新计分。",
+            "本赛项已按第 {v} 版记分表记录了 {n} 轮成绩，记分表不能直接修改。如确需修改，请勾选保存按钮旁的“我确认：保存后按新版本重新计算全部成绩”，再点保存；所有成绩将按新版本重新计分。",
             v=extra.get("version"),
             n=extra.get("runs"),
         )
