@@ -361,6 +361,7 @@ async def _events(topic: str, snapshot: Snapshot, snapshot_event: str, keepalive
     plugin = current()
     subscriber = None
     pump: asyncio.Task | None = None
+    waiting: list[asyncio.Future[Any]] = []  # the queue read and the app's closing, while waited on
     inbox: asyncio.Queue[bytes] = asyncio.Queue(maxsize=STREAM_QUEUE)
     channel = plugin.channel(topic) if plugin is not None else ""
     try:
@@ -381,28 +382,28 @@ async def _events(topic: str, snapshot: Snapshot, snapshot_event: str, keepalive
 
         pump = asyncio.ensure_future(forward())
         closing = asyncio.ensure_future(plugin.closing.wait())
+        waiting.append(closing)
         ends = time.monotonic() + max_seconds
-        try:
-            while True:
-                left = ends - time.monotonic()
-                if left <= 0:
+        while True:
+            left = ends - time.monotonic()
+            if left <= 0:
+                return
+            getter = asyncio.ensure_future(inbox.get())
+            waiting.append(getter)  # cancelled and awaited in _cleanup if the client goes away now
+            done, _pending = await asyncio.wait(
+                {getter, closing, pump}, timeout=min(keepalive, left), return_when=asyncio.FIRST_COMPLETED
+            )
+            waiting.remove(getter)
+            if getter not in done:
+                getter.cancel()
+                if closing in done or pump in done:
                     return
-                getter = asyncio.ensure_future(inbox.get())
-                done, _pending = await asyncio.wait(
-                    {getter, closing, pump}, timeout=min(keepalive, left), return_when=asyncio.FIRST_COMPLETED
-                )
-                if getter not in done:
-                    getter.cancel()
-                    if closing in done or pump in done:
-                        return
-                    if left > keepalive:
-                        yield ServerSentEventMessage(comment="keep-alive", data=None)
-                    continue
-                yield _change(getter.result())
-        finally:
-            closing.cancel()
+                if left > keepalive:
+                    yield ServerSentEventMessage(comment="keep-alive", data=None)
+                continue
+            yield _change(getter.result())
     finally:
-        await _cleanup(plugin, subscriber, channel, pump)
+        await _cleanup(plugin, subscriber, channel, [*([pump] if pump is not None else []), *waiting])
 
 
 def _change(raw: bytes) -> ServerSentEventMessage:
@@ -415,14 +416,21 @@ def _change(raw: bytes) -> ServerSentEventMessage:
         return ServerSentEventMessage(event="change", data="{}")
 
 
-async def _cleanup(plugin: LoopChannels | None, subscriber: Any, channel: str, pump: asyncio.Task | None) -> None:
+async def _cleanup(
+    plugin: LoopChannels | None, subscriber: Any, channel: str, tasks: list[asyncio.Future[Any]]
+) -> None:
     """Drop the subscription even while the response is being cancelled (the client went
-    away): shielded, and bounded in time."""
+    away): shielded, and bounded in time. ``tasks`` (the pump, a pending queue read, the wait
+    for the app's closing) are cancelled and awaited, so none is left pending ("Task was
+    destroyed but it is pending!" once per closed page, issue 13)."""
     import anyio
 
     with anyio.CancelScope(shield=True):
-        if pump is not None:
-            pump.cancel()
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            with anyio.move_on_after(UNSUBSCRIBE_TIMEOUT):
+                await asyncio.gather(*tasks, return_exceptions=True)
         if plugin is None or subscriber is None:
             return
         with anyio.move_on_after(UNSUBSCRIBE_TIMEOUT):

@@ -6,8 +6,9 @@
  *   count adds value * points (negative points are penalties); yesno adds points when yes;
  *   choice adds the option's points; time adds nothing and is the run's time (at most the item's
  *   max or the sheet's time_limit_seconds); an item whose `requires` is not met adds nothing
- *   (yes counts 1, a choice 0); a restriction's items may not sum above its max (its message is
- *   shown); a bonus adds its points when its item is at most `at_most`; items listing `variants`
+ *   (yes counts 1, a choice 0); a restriction's items may not sum above its max, or above the
+ *   value of its `max_item` (its message is shown); a bonus adds its points when its item is at
+ *   most `at_most`; with `min_total` the total never goes below it; items listing `variants`
  *   apply only when that variant was drawn for the round. Every applicable item must be answered:
  *   nothing defaults to zero, and the form cannot be finished before.
  *
@@ -91,14 +92,16 @@
     return {
       items: items,
       restrictions: (source.restrictions || []).map(function (r) {
-        return {items: (r.items || []).map(String), max: num(r.max, ZERO), message: String(r.message || "").trim()};
+        return {items: (r.items || []).map(String), max: num(r.max, ZERO), message: String(r.message || "").trim(),
+                maxItem: r.max_item ? String(r.max_item).trim() : null};
       }),
       bonuses: (source.bonuses || []).map(function (b) {
         return {name: String(b.name || b.when.item), points: num(b.points, ZERO), item: String(b.when.item),
                 atMost: num(b.when.at_most === undefined ? 0 : b.when.at_most, ZERO)};
       }),
       variants: (source.variants || []).map(function (v) { return String(v.code).trim(); }),
-      timeLimit: source.time_limit_seconds === undefined || source.time_limit_seconds === null ? null : dec(source.time_limit_seconds)
+      timeLimit: source.time_limit_seconds === undefined || source.time_limit_seconds === null ? null : dec(source.time_limit_seconds),
+      minTotal: source.min_total === undefined || source.min_total === null ? null : dec(source.min_total)
     };
   }
 
@@ -139,7 +142,9 @@
     });
     sheet.restrictions.forEach(function (r) {
       var sum = r.items.reduce(function (acc, code) { return add(acc, result.entered[code] || ZERO); }, ZERO);
-      if (cmp(sum, r.max) > 0) result.restrictions.push(r.message);
+      if (r.maxItem && result.missing.indexOf(r.maxItem) >= 0) return;  // its bound is not answered yet
+      var bound = r.maxItem ? (result.entered[r.maxItem] || ZERO) : r.max;
+      if (cmp(sum, bound) > 0) result.restrictions.push(r.message);
     });
     var total = ZERO;
     playing.forEach(function (item) {
@@ -166,6 +171,7 @@
         total = add(total, b.points);
       }
     });
+    if (sheet.minTotal !== null && cmp(total, sheet.minTotal) < 0) total = sheet.minTotal;  // "a negative total counts as 0"
     result.score = total;
     result.total = text(total);
     result.complete = !result.needDraw && !result.missing.length && !Object.keys(result.errors).length && !result.restrictions.length;

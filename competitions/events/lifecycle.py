@@ -204,6 +204,25 @@ STATUS_NAMES: dict[EventStatus, str] = {
 }
 
 
+def require_registration_over(stage: Stage, finalizing: bool = False) -> None:
+    """Results are published (公示) and finalized only once registration is over: the stage is at
+    least ``closed`` (closed, or judging begun). 409 saying what to do first."""
+    if stage in (Stage.DRAFT, Stage.UPCOMING, Stage.OPEN):
+        if finalizing:
+            raise Conflict(
+                _(
+                    "本赛事现在是“{stage}”，报名还没有截止，不能定稿结果。请先截止报名（并开始评审），再公示和定稿。",
+                    stage=_(stage.label),
+                )
+            )
+        raise Conflict(
+            _(
+                "本赛事现在是“{stage}”，报名还没有截止，不能公示结果。请先截止报名（并开始评审），再公示。",
+                stage=_(stage.label),
+            )
+        )
+
+
 def registration_closed_message(stage: Stage, closes_at: str | None) -> str:
     """Why a school cannot register or change an entry at ``stage`` (translated)."""
     if stage is Stage.UPCOMING:

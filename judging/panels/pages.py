@@ -16,6 +16,7 @@ from app.web import attempt, flash, form_int, form_value, render, size_text, use
 from app.web.auth import organizer_only, requires
 from competitions.events import services as events
 from competitions.events.kinds import kind_of
+from competitions.events.lifecycle import Stage
 from competitions.registration import documents as entry_documents
 from competitions.registration import services as registration
 from judging.panels import assignments
@@ -280,7 +281,7 @@ class JudgePages(Controller):
                     "scored": 0,
                     "locked": RoundState.of(a["round_state"]).scores_locked,
                     "state": a["round_state"],
-                    "state_label": _(RoundState.of(a["round_state"]).label),
+                    "state_label": _(Stage(event["stage"]).label),  # the event's real stage
                 }
             block["entries"].append(
                 {**a, "total_text": a["total"], "status_label": _(SHEET_STATUS_LABELS[a["status"]])}

@@ -16,6 +16,7 @@ from app.exports.exporters import ListExporter, in_process, workbook_file, workb
 from app.i18n import _, get_locale, set_locale
 from app.principal import Principal
 from app.times import SHANGHAI, UTC, format_time, now
+from competitions.events import lifecycle
 from competitions.events.services import get_event_row
 from competitions.registration.tables import Entry, Member
 from judging.results.services import AWARD_LABELS, compute_results
@@ -151,9 +152,10 @@ async def publish(
     a 公示期 already set is kept), ``objection_contact`` is where objections go (stored per event).
     Answers the state with the notice and the entries still incomplete (``incomplete``: they show
     as not ranked until scored or finalized as unranked). Raises :class:`Conflict` once finalized."""
-    await get_event_row(event_id)
+    event = await get_event_row(event_id)
     round_row = await current_round(event_id)
     transition(RoundAction.PUBLISH, RoundState.of(round_row))
+    lifecycle.require_registration_over(await lifecycle.stage_of(event))
     ends = notice_end(notice_ends_at)
     if ends is not None and ends <= now():
         raise ValidationFailed(
@@ -194,6 +196,7 @@ async def finalize(
     event = await get_event_row(event_id)
     round_row = await current_round(event_id)
     transition(RoundAction.FINALIZE, RoundState.of(round_row))
+    lifecycle.require_registration_over(await lifecycle.stage_of(event), finalizing=True)
     override = (override_notice_reason or "").strip()
     reason = (reason or "").strip()
     if incomplete_as_unranked and not reason:

@@ -67,7 +67,7 @@ WHERE c.event = {} AND c.code = {}
 
 _TEAMS = """
 SELECT e.id AS id, e.title AS title, e.status AS entry_status, e.updated_at AS updated_at,
-    s.name AS school_name, r.round AS round, r.score AS score, r.time_seconds AS time_seconds,
+    e.division AS division, s.name AS school_name, r.round AS round, r.score AS score, r.time_seconds AS time_seconds,
     r.penalties AS penalties, r.approved_at AS approved_at, r.version AS version, r.confirmation AS confirmation
 FROM entry e
 JOIN school s ON s.id = e.school
@@ -97,7 +97,7 @@ class _Run(standings.Run):
 
 @dataclass
 class _Team:
-    row: dict[str, Any]  # id, title, entry_status, school_name
+    row: dict[str, Any]  # id, title, entry_status, school_name, updated_at, division
     runs: list[_Run]
     line: standings.Line | None = None
     shown: dict[str, Any] | None = None  # the answer's fixed part: ids, names, runs
@@ -209,7 +209,7 @@ async def _load_all(category_id: int) -> dict[int, _Team]:
     for r in await Entry.raw(_TEAMS, category_id):
         team = teams.get(r["id"])
         if team is None:
-            row = {k: r[k] for k in ("id", "title", "entry_status", "school_name", "updated_at")}
+            row = {k: r[k] for k in ("id", "title", "entry_status", "school_name", "updated_at", "division")}
             team = teams[r["id"]] = _Team(row=row, runs=[])
         if r["score"] is not None:
             team.runs.append(_run(r))
@@ -222,6 +222,7 @@ def _shown(team: _Team) -> dict[str, Any]:
             "entry_id": team.row["id"],
             "team_name": team.row["title"],
             "school_name": team.row["school_name"],
+            "division": team.row["division"],
             "runs": [
                 {
                     "round": run.round,
@@ -252,7 +253,7 @@ def _answer(cached: _Cached) -> dict[str, Any]:
     memo = cached.reasons.setdefault(locale, {})
     if len(memo) > 20_000:
         memo.clear()
-    for line in standings.order(cached.sheet, lines, memo):
+    for line in standings.order_by_division(cached.sheet, lines, lambda line: line.team.row["division"], memo):
         team = line.team
         out = team.out.get(locale)
         if out is None or out["rank"] != line.rank or out["explanation"] != line.explanation:
@@ -341,6 +342,7 @@ async def version(event_id: int, code: str) -> str:
     with what they show)."""
     answer = await category_standings(event_id, code)
     text = json.dumps(
-        [(t["entry_id"], t["rank"], t["counted_score"], t["runs"]) for t in answer["teams"]], separators=(",", ":")
+        [(t["entry_id"], t["division"], t["rank"], t["counted_score"], t["runs"]) for t in answer["teams"]],
+        separators=(",", ":"),
     )
     return hashlib.sha1(text.encode()).hexdigest()[:12]

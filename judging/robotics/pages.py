@@ -321,7 +321,7 @@ class RefereePages(Controller):
             if previous is not None:
                 for code in dict.fromkeys([*previous["items"], *v["items"]]):
                     old, new = previous["items"].get(code), v["items"].get(code)
-                    if old != new:
+                    if _value_text(old) != _value_text(new):  # "1" (stored by older versions) is 1
                         changed.append((names.get(code, code), _value_text(old), _value_text(new)))
             versions.append({**v, "changed": changed, "old_score": previous["score"] if previous else ""})
             previous = v

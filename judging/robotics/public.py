@@ -3,7 +3,8 @@ standings (``/standings/{event_id}/{code}``; ``?display=1`` for a projector: lar
 approved runs only, updated live (:mod:`judging.robotics.live`, ``app/static/standings.js``).
 
 They show what the public JSON API answers (:func:`judging.robotics.cache.category_standings`):
-rank, team, school, counted score, each round's score and time, and the reason line."""
+rank, team, school, counted score, each round's score and time, and the reason line; ranked per
+division (小学, 初中, 高中), with a heading per division."""
 
 from __future__ import annotations
 
@@ -16,14 +17,18 @@ from judging.robotics import cache, services
 
 
 def _rows(answer: dict[str, Any], rounds: int) -> list[dict[str, Any]]:
-    """The answer's teams with their runs laid out by round (``None`` where a round has no approved run)."""
+    """The answer's teams with their runs laid out by round (``None`` where a round has no approved
+    run); ``division_head`` marks the first team of each division (the page shows a heading there:
+    ranks are per division)."""
     rows = []
+    previous: Any = object()
     for team in answer["teams"]:
         by_round: list[dict[str, Any] | None] = [None] * rounds
         for run in team["runs"]:
             if 1 <= run["round"] <= rounds:
                 by_round[run["round"] - 1] = run
-        rows.append({**team, "rounds": by_round})
+        rows.append({**team, "rounds": by_round, "division_head": team["division"] != previous})
+        previous = team["division"]
     return rows
 
 

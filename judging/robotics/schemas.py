@@ -109,12 +109,15 @@ class StandingRunOut(msgspec.Struct):
 
 
 class StandingTeamOut(msgspec.Struct):
-    """A team's line: ``rank`` (shared when equal on every key; null without an approved run),
-    ``counted_score`` (decimal string) and ``explanation`` (why it ranks above the next team)."""
+    """A team's line: ``division`` and ``rank`` within that division (shared when equal on every
+    key; null without an approved run; as results and awards rank), ``counted_score`` (decimal
+    string) and ``explanation`` (why it ranks above the next team of its division). Lines come
+    by division (小学, 初中, 高中), then rank."""
 
     entry_id: int
     team_name: str
     school_name: str | None
+    division: str | None
     rank: int | None
     counted_score: str | None
     runs: list[StandingRunOut]

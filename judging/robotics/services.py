@@ -128,7 +128,7 @@ def _parse(source: dict[str, Any]) -> sheets.Sheet:
         problems.append({"field": "counted", "message": _("记分表的“{key}”必须是对象。", key="counted")})
     if problems:
         raise ValidationFailed(problems[0]["message"], errors=problems)
-    return sheets.parse_sheet(source)
+    return sheets.parse_sheet(source, strict=True)
 
 
 def _without_recompute(data: dict[str, Any]) -> dict[str, Any]:
@@ -152,6 +152,8 @@ async def put_sheet(actor: Principal, event_id: int, code: str, data: Any) -> di
         if latest is not None and latest["sheet"] == source:
             return {**source, "version": latest["version"]}
         runs = await Run.select().where(Run.category == category["id"]).order_by(Run.id).output(load_json=True)
+        if runs:
+            await require_sheet_changeable(actor, event_id, category["code"])
         if runs and not recompute:
             raise Conflict(
                 _(
@@ -160,7 +162,8 @@ async def put_sheet(actor: Principal, event_id: int, code: str, data: Any) -> di
                     code=category["code"],
                     v=latest["version"] if latest else 0,
                     n=len(runs),
-                )
+                ),
+                extra={"recompute_needed": True, "runs": len(runs), "version": latest["version"] if latest else 0},
             )
         version = (latest["version"] if latest else 0) + 1
         now = times.now()
@@ -457,6 +460,23 @@ async def require_runs_open(actor: Principal, event_id: int) -> None:
         raise Conflict(_("结果已公示，裁判不能再记录或修改比赛成绩；如需更正请联系组委会。"))
 
 
+async def require_sheet_changeable(actor: Principal, event_id: int, code: str) -> None:
+    """A new sheet version rescores every recorded run, so it follows the runs' rule
+    (:func:`require_runs_open`): refused once the results are finalized (certificates are numbered
+    from the final scores: unlock first), and during 公示 left to organizers (409 saying why)."""
+    state = RoundState.of(await current_round(event_id))
+    if state is RoundState.FINALIZED:
+        raise Conflict(
+            _(
+                "结果已定稿，赛项“{code}”的成绩已锁定：新版记分表会重新计算已定稿的成绩（证书已按定稿成绩编号），"
+                "因此不能保存。如确需修改，请先解锁定稿结果并写明理由；公示期间只有组委会可以修改记分表并重新计分。",
+                code=code,
+            )
+        )
+    if state is RoundState.PUBLISHED and not actor.is_organizer:
+        raise Conflict(_("结果已公示，公示期间只有组委会可以修改记分表并重新计分。"))
+
+
 async def submit_run(actor: Principal, data: RunInput) -> tuple[dict[str, Any], bool]:
     """Record a run (a referee of the entry's challenge). Returns ``({"id", "score", "status"},
     created)``: a repeated ``client_run_id`` of the same referee answers the stored run, not
@@ -510,6 +530,7 @@ async def submit_run(actor: Principal, data: RunInput) -> tuple[dict[str, Any], 
     elif drawn is not None and variant != drawn["variant"]:
         raise Conflict(_draw_conflict(data.round, drawn))
     result = _score(sheet, items, variant)
+    items = sheets.normalized(sheet, items, variant)  # "1" from a form and 1 from a tablet are one value
     time_text = _run_time(sheet, result, data.time_seconds)
 
     async def work() -> dict[str, Any]:
@@ -665,11 +686,13 @@ async def change_run(actor: Principal, run_id: int, data: dict[str, Any]) -> dic
     if data.get("variant") is not None:
         variant = str(data["variant"]).strip() or None
     result = _score(sheet, items, variant)
+    items = sheets.normalized(sheet, items, variant)  # "1" from the run page and 1 from a tablet are one value
     if sheet.time_item is not None or time_seconds is not None:
         time_text = _run_time(sheet, result, time_seconds)
     else:
         time_text = run["time_seconds"]  # kept: the sheet has no time item and no new time was given
-    if items == run["items"] and variant == run["variant"] and time_text == run["time_seconds"]:
+    stored = sheets.normalized(sheet, run["items"], run["variant"])  # as stored before values were normalised
+    if items == stored and variant == run["variant"] and time_text == run["time_seconds"]:
         return await _run_detail(run)
 
     async def work() -> dict[str, Any]:
@@ -1098,7 +1121,7 @@ WHERE c.event = {} AND c.code = {}
 """
 
 _STANDINGS_TEAMS = """
-SELECT e.id AS id, e.title AS title, e.status AS entry_status, s.name AS school_name,
+SELECT e.id AS id, e.title AS title, e.status AS entry_status, e.division AS division, s.name AS school_name,
     r.round AS round, r.score AS score, r.time_seconds AS time_seconds, r.penalties AS penalties,
     r.approved_at AS approved_at, r.confirmation AS confirmation
 FROM entry e
@@ -1137,7 +1160,8 @@ def _when(value: Any) -> dt.datetime:
 
 async def category_standings(event_id: int, code: str) -> dict[str, Any]:
     """Public standings of a challenge: approved teams and any team with an approved run, ranked
-    by :func:`standings.rank` under the current sheet; only approved runs count and show.
+    by :func:`standings.order_by_division` under the current sheet (per division, as results and
+    awards rank: lines by division, then rank); only approved runs count and show.
 
     Two queries (the challenge with its event and current sheet; the teams with their approved
     runs): it runs after every approval, for every live screen (bench/robotics_runs.py)."""
@@ -1174,13 +1198,15 @@ async def category_standings(event_id: int, code: str) -> dict[str, Any]:
             )
     if current is not None and (current["entry_status"] == "approved" or runs):
         teams.append((current, runs))
-    lines = standings.rank(sheet, teams)
+    lines = [standings.line_of(sheet, team, runs) for team, runs in teams]
+    lines = standings.order_by_division(sheet, lines, lambda line: line.team["division"])
     return {
         "teams": [
             {
                 "entry_id": line.team["id"],
                 "team_name": line.team["title"],
                 "school_name": line.team["school_name"],
+                "division": line.team["division"],
                 "rank": line.rank,
                 "counted_score": _text(line.counted_score) if line.counted_score is not None else None,
                 "runs": [

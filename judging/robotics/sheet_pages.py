@@ -168,7 +168,7 @@ class SheetPages(Controller):
             )
         except ServiceError as exc:  # 409: runs are recorded and the recomputation was not confirmed
             return await self._render(
-                request, event_id, info, text=text, status=exc.status_code, message=exc.message, confirm=True
+                request, event_id, info, text=text, status=exc.status_code, message=page_message(exc), confirm=True
             )
         flash(request, _("记分表已保存为第 {v} 版。", v=stored["version"]))
         return Redirect(f"/events/{event_id}/robotics/{info['challenge']['code']}/sheet")
@@ -221,7 +221,7 @@ class SheetPages(Controller):
             errors = exc.errors or [{"field": "sheet", "message": exc.message}]
             return self._render_form(request, event_id, info, values, errors=errors, message=exc.message, status=422)
         except ServiceError as exc:
-            return self._render_form(request, event_id, info, values, message=exc.message, status=exc.status_code)
+            return self._render_form(request, event_id, info, values, message=page_message(exc), status=exc.status_code)
         flash(request, _("记分表已保存为第 {v} 版。", v=stored["version"]))
         return Redirect(f"/events/{event_id}/robotics/{info['challenge']['code']}/sheet")
 
@@ -299,6 +299,19 @@ class SheetPages(Controller):
 
 def page_routes() -> list[Any]:
     return [SheetPages]
+
+
+def page_message(exc: ServiceError) -> str:
+    """The service's refusal in the editor's words: a sheet in use without the confirmation
+    points to the 我确认 tick box (the API's words name ``"recompute": true``)."""
+    extra = exc.extra if isinstance(exc.extra, dict) else {}
+    if extra.get("recompute_needed"):
+        return _(
+            "本赛项已按第 {v} 版记分表记录了 {n} 轮成绩，记分表不能直接修改。如确需修改，请勾选保存按钮旁的“我确认：保存后按新版本重新计算全部成绩”，再点保存；所有成绩将按新版本重新计分。",
+            v=extra.get("version"),
+            n=extra.get("runs"),
+        )
+    return exc.message
 
 
 # --- the sheet as a form (items added, removed and moved with buttons; no script needed) -----

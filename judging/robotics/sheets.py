@@ -4,9 +4,15 @@ A challenge's game is a JSON document, not code (fll-sw's challenge descriptions
 
 ``{"items": [{"code", "name", "type": "count"|"yesno"|"choice"|"time", "min"?, "max"?, "points"?,
 "options"?: [{"value", "name"?, "points"}], "requires"?: {"item", "at_least"}, "variants"?: [codes]}],
-"restrictions"?: [{"items": [codes], "max", "message"}], "bonuses"?: [{"name", "points",
+"restrictions"?: [{"items": [codes], "max" | "max_item", "message"}], "bonuses"?: [{"name", "points",
 "when": {"item", "at_most"}}], "variants"?: [{"code", "name"}], "rounds", "counted": {"rule":
-"best"|"best_sum"|"mean_drop_lowest", "k"?, "drop"?}, "tiebreaks": [...], "time_limit_seconds"?}``
+"best"|"best_sum"|"mean_drop_lowest", "k"?, "drop"?}, "tiebreaks": [...], "time_limit_seconds"?,
+"min_total"?}``
+
+Only these keys are read. A sheet checked for storing (``parse_sheet(data, strict=True)``, what
+the API and the editor do) refuses any other key with its path and, for a near miss, the key
+meant (``items[3].point: 未知的键，是不是 points？``): a key that is not read must not silently
+change the game. Sheets already stored are read leniently (``strict=False``).
 
 Scoring rules (each with its source):
 
@@ -17,9 +23,25 @@ Scoring rules (each with its source):
   sheet's ``time_limit_seconds`` (CONTRACT).
 - An item whose ``requires`` is not met (the other item's value below ``at_least``; a yes
   counts as 1) adds nothing (CONTRACT; FLL's "only scores if ..." missions).
+- ``time``: the limit is the item's ``max`` or the sheet's ``time_limit_seconds``; a strict
+  check refuses a sheet giving both with different values (which one applies would be a guess).
 - ``restrictions``: the sum of the listed items' values may not exceed ``max``; a run that
-  breaks one is refused with the restriction's own message (fll-sw's restrictions).
-- ``bonuses``: ``points`` when the ``when`` item is at most ``at_most`` (a bonus for no retries).
+  breaks one is refused with the restriction's own message (fll-sw's restrictions). Instead of
+  a number, ``max_item`` names another item whose value is the bound: FLL 2023 M14 "no more
+  destinations with audience than audience members delivered" is ``{"items": ["m14b"],
+  "max_item": "m14a", "message": "..."}`` (the sum of ``items`` at most ``m14a``'s value).
+- ``bonuses``: ``points`` when the ``when`` item is at most ``at_most`` (a bonus for no retries;
+  "at least N" is not a bonus condition: use a ``count`` item with ``requires``).
+- ``min_total`` (optional): the run total never goes below it; ``"min_total": 0`` is the rule
+  books' "a negative total counts as 0" (penalties are still reported as given).
+- ``requires``, ``bonuses``, ``restrictions`` and ``max_item`` read an item's value: a count, or a
+  yesno (yes = 1). A ``choice`` or ``time`` item has no such value, so a strict check refuses
+  them there.
+- Points that depend on something else on the field (FLL's "both tables" bonus, a mission that
+  only scores together with another): a ``yesno`` item the referee answers ("两张场地的场景颜色
+  相同") with its ``points``, and ``requires`` on the item it builds on, e.g. ``{"code": "m02b",
+  "type": "yesno", "points": 20, "requires": {"item": "m01", "at_least": 1}}``: it adds its
+  points only when answered yes and ``m01`` is done.
 - ``variants`` (现场抽签): the task variant drawn for a round; an item listing ``variants``
   applies only in those, and is neither asked for nor scored in the others.
 - Every applicable item must be answered: nothing defaults to zero (issue 13: a referee enters
@@ -31,6 +53,7 @@ read exactly as written. Pure functions, no database.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping, Sequence
@@ -71,9 +94,12 @@ class Item:
 
 @dataclass(frozen=True)
 class Restriction:
+    """The sum of ``items`` at most ``maximum``, or at most the value of item ``max_item``."""
+
     items: tuple[str, ...]
     maximum: Decimal
     message: str
+    max_item: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +124,7 @@ class Sheet:
     bonuses: tuple[Bonus, ...] = ()
     variants: tuple[tuple[str, str], ...] = ()
     time_limit: Decimal | None = None
+    min_total: Decimal | None = None
     source: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def item(self, code: str) -> Item:
@@ -138,14 +165,80 @@ class _Problems:
         self.errors.append({"field": field_name, "message": message})
 
 
-def parse_sheet(data: Any) -> Sheet:
+SHEET_KEYS = (
+    "items",
+    "restrictions",
+    "bonuses",
+    "variants",
+    "rounds",
+    "counted",
+    "tiebreaks",
+    "time_limit_seconds",
+    "min_total",
+)
+ITEM_KEYS = ("code", "name", "type", "min", "max", "points", "options", "requires", "variants")
+OPTION_KEYS = ("value", "name", "points")
+REQUIRES_KEYS = ("item", "at_least")
+RESTRICTION_KEYS = ("items", "max", "max_item", "message")
+BONUS_KEYS = ("name", "points", "when")
+WHEN_KEYS = ("item", "at_most")
+VARIANT_KEYS = ("code", "name")
+COUNTED_KEYS = ("rule", "k", "drop")
+VALUED_TYPES = ("count", "yesno")  # items with a value other rules can read (yes = 1)
+
+# near misses people write, and the key they mean (difflib finds the rest)
+_MEANT = {
+    "point": "points",
+    "score": "points",
+    "minimum": "min",
+    "maximum": "max",
+    "option": "options",
+    "require": "requires",
+    "variant": "variants",
+    "max_of": "max_item",
+    "at_most_item": "max_item",
+    "max_items": "max_item",
+    "tiebreak": "tiebreaks",
+    "time_limit": "time_limit_seconds",
+    "bonus": "bonuses",
+    "restriction": "restrictions",
+    "round": "rounds",
+    "min_score": "min_total",
+}
+
+
+def _unknown_keys(raw: dict[str, Any], allowed: tuple[str, ...], where: str, problems: _Problems) -> None:
+    """Record every key of ``raw`` that is not read (``allowed``), naming its path and, for a
+    near miss, the key meant."""
+    for key in raw:
+        if key in allowed:
+            continue
+        path = f"{where}.{key}" if where else str(key)
+        if where.endswith(".when") and key == "at_least":
+            problems.add(path, _("{path}：未知的键；奖励条件只能用 at_most（不超过某个数量时加分）。", path=path))
+            continue
+        meant = _MEANT.get(str(key)) if _MEANT.get(str(key)) in allowed else None
+        if meant is None:
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.75)
+            meant = close[0] if close else None
+        if meant is not None:
+            problems.add(path, _("{path}：未知的键，是不是 {key}？", path=path, key=meant))
+        else:
+            problems.add(path, _("{path}：未知的键；这里可用的键：{keys}。", path=path, keys=", ".join(allowed)))
+
+
+def parse_sheet(data: Any, *, strict: bool = False) -> Sheet:
     """Validate a score sheet's JSON form and return it as a :class:`Sheet`.
 
     Raises :class:`ValidationFailed` (422) listing every problem as ``{"field": "items[2].max",
-    "message"}`` with a translated message naming the item and saying why."""
+    "message"}`` with a translated message naming the item and saying why. ``strict`` (a sheet
+    about to be stored) also refuses keys that are not read, a time limit given twice with
+    different values, and rules reading the value of an item that has none (a choice, a time)."""
     problems = _Problems()
     if not isinstance(data, dict):
         raise ValidationFailed(_("记分表必须是一个 JSON 对象。"))
+    if strict:
+        _unknown_keys(data, SHEET_KEYS, "", problems)
     raw_items = data.get("items")
     if not isinstance(raw_items, list) or not raw_items:
         raise ValidationFailed(
@@ -156,6 +249,8 @@ def parse_sheet(data: Any) -> Sheet:
     variant_codes = []
     for i, raw in enumerate(data.get("variants") or []):
         code = str(raw.get("code", "")).strip() if isinstance(raw, dict) else ""
+        if strict and isinstance(raw, dict):
+            _unknown_keys(raw, VARIANT_KEYS, f"variants[{i}]", problems)
         if not code:
             problems.add(f"variants[{i}].code", _("第 {n} 个抽签方案缺少代码（code）。", n=i + 1))
         else:
@@ -171,6 +266,8 @@ def parse_sheet(data: Any) -> Sheet:
             continue
         code = str(raw.get("code") or "").strip()
         label = code or str(i + 1)
+        if strict:
+            _unknown_keys(raw, ITEM_KEYS, where, problems)
         if not code:
             problems.add(f"{where}.code", _("第 {n} 个任务项缺少代码（code）。", n=i + 1))
         elif code in seen:
@@ -207,6 +304,8 @@ def parse_sheet(data: Any) -> Sheet:
             else:
                 values: set[str] = set()
                 for j, option in enumerate(raw_options):
+                    if strict and isinstance(option, dict):
+                        _unknown_keys(option, OPTION_KEYS, f"{where}.options[{j}]", problems)
                     value = str(option.get("value", "")).strip() if isinstance(option, dict) else ""
                     option_points = _number(option.get("points")) if isinstance(option, dict) else None
                     if not value or value in values:
@@ -225,6 +324,8 @@ def parse_sheet(data: Any) -> Sheet:
         requires = None
         if raw.get("requires") is not None:
             req = raw["requires"]
+            if strict and isinstance(req, dict):
+                _unknown_keys(req, REQUIRES_KEYS, f"{where}.requires", problems)
             other = str(req.get("item", "")).strip() if isinstance(req, dict) else ""
             at_least = _number(req.get("at_least", 1)) if isinstance(req, dict) else None
             if not other or at_least is None:
@@ -253,11 +354,21 @@ def parse_sheet(data: Any) -> Sheet:
             )
         )
     codes = {i.code for i in items}
+    type_of = {i.code: i.type for i in items}
     for i, item in enumerate(items):
         if item.requires and item.requires[0] not in codes:
             problems.add(
                 f"{where_of[i]}.requires",
                 _("任务项“{code}”的前提用到不存在的任务项“{other}”。", code=item.code, other=item.requires[0]),
+            )
+        elif strict and item.requires and type_of[item.requires[0]] not in VALUED_TYPES:
+            problems.add(
+                f"{where_of[i]}.requires.item",
+                _(
+                    "任务项“{code}”的前提“{other}”是选择题或用时，没有可比较的数量；前提只能是计数或是否题。",
+                    code=item.code,
+                    other=item.requires[0],
+                ),
             )
         if item.requires and item.requires[0] == item.code:
             problems.add(f"{where_of[i]}.requires", _("任务项“{code}”不能以自己为前提。", code=item.code))
@@ -266,8 +377,11 @@ def parse_sheet(data: Any) -> Sheet:
     restrictions: list[Restriction] = []
     for j, raw in enumerate(data.get("restrictions") or []):
         where = f"restrictions[{j}]"
+        if strict and isinstance(raw, dict):
+            _unknown_keys(raw, RESTRICTION_KEYS, where, problems)
         listed = [str(c) for c in raw.get("items") or []] if isinstance(raw, dict) else []
         maximum = _number(raw.get("max")) if isinstance(raw, dict) else None
+        max_item = str(raw.get("max_item") or "").strip() or None if isinstance(raw, dict) else None
         message = str(raw.get("message") or "").strip() if isinstance(raw, dict) else ""
         unknown = [c for c in listed if c not in codes]
         if not listed or unknown:
@@ -275,14 +389,41 @@ def parse_sheet(data: Any) -> Sheet:
                 f"{where}.items",
                 _("第 {n} 条限制用到不存在的任务项：{codes}。", n=j + 1, codes="、".join(unknown) or "—"),
             )
-        if maximum is None:
-            problems.add(f"{where}.max", _("第 {n} 条限制的上限（max）必须是数字。", n=j + 1))
+        if max_item is not None and max_item not in codes:
+            problems.add(f"{where}.max_item", _("第 {n} 条限制的上限项目“{code}”不存在。", n=j + 1, code=max_item))
+        if strict:
+            valueless = [
+                c for c in [*listed, *([max_item] if max_item else [])] if type_of.get(c, "count") not in VALUED_TYPES
+            ]
+            if valueless:
+                problems.add(
+                    f"{where}.items",
+                    _(
+                        "第 {n} 条限制用到选择题或用时“{codes}”，它们没有可相加的数量；限制只能用计数或是否题。",
+                        n=j + 1,
+                        codes="、".join(valueless),
+                    ),
+                )
+        if max_item is not None and raw.get("max") is not None:
+            problems.add(
+                f"{where}.max",
+                _("第 {n} 条限制只能有一个上限：写数字上限 max，或写上限项目 max_item，不能两个都写。", n=j + 1),
+            )
+        elif max_item is None and maximum is None:
+            problems.add(
+                f"{where}.max",
+                _("第 {n} 条限制的上限（max）必须是数字（或用 max_item 写另一个任务项的代码）。", n=j + 1),
+            )
         if not message:
             problems.add(f"{where}.message", _("第 {n} 条限制需要一句给裁判看的说明（message）。", n=j + 1))
-        restrictions.append(Restriction(tuple(listed), maximum or Decimal(0), message))
+        restrictions.append(Restriction(tuple(listed), maximum or Decimal(0), message, max_item))
     bonuses: list[Bonus] = []
     for j, raw in enumerate(data.get("bonuses") or []):
         when = raw.get("when") if isinstance(raw, dict) else None
+        if strict and isinstance(raw, dict):
+            _unknown_keys(raw, BONUS_KEYS, f"bonuses[{j}]", problems)
+            if isinstance(when, dict):
+                _unknown_keys(when, WHEN_KEYS, f"bonuses[{j}].when", problems)
         points = _number(raw.get("points")) if isinstance(raw, dict) else None
         target = str(when.get("item", "")) if isinstance(when, dict) else ""
         at_most = _number(when.get("at_most", 0)) if isinstance(when, dict) else None
@@ -292,12 +433,23 @@ def parse_sheet(data: Any) -> Sheet:
                 _('第 {n} 项奖励要写成 {{"name", "points", "when": {{"item": 代码, "at_most": 数量}}}}。', n=j + 1),
             )
             continue
+        if strict and type_of[target] not in VALUED_TYPES:
+            problems.add(
+                f"bonuses[{j}].when.item",
+                _(
+                    "第 {n} 项奖励的条件“{code}”是选择题或用时，没有可比较的数量；只能是计数或是否题。",
+                    n=j + 1,
+                    code=target,
+                ),
+            )
         bonuses.append(Bonus(str(raw.get("name") or target), points, target, at_most))
     rounds = data.get("rounds", 1)
     if isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= MAX_ROUNDS:
         problems.add("rounds", _("轮次数（rounds）必须是 1 到 {n} 的整数。", n=MAX_ROUNDS))
         rounds = 1
     counted = data.get("counted") or {"rule": "best"}
+    if strict and isinstance(counted, dict):
+        _unknown_keys(counted, COUNTED_KEYS, "counted", problems)
     rule = counted.get("rule") if isinstance(counted, dict) else None
     k = counted.get("k", 1) if isinstance(counted, dict) else 1
     drop = counted.get("drop", 0) if isinstance(counted, dict) else 0
@@ -329,6 +481,22 @@ def parse_sheet(data: Any) -> Sheet:
     if data.get("time_limit_seconds") is not None and (time_limit is None or time_limit <= 0):
         problems.add("time_limit_seconds", _("时间限制（time_limit_seconds）必须是正数。"))
         time_limit = None
+    timed = next((i for i in items if i.type == "time"), None)
+    if strict and timed is not None and timed.maximum is not None and time_limit is not None:
+        if timed.maximum != time_limit:
+            problems.add(
+                f"{where_of[items.index(timed)]}.max",
+                _(
+                    "用时任务项“{code}”的最大值 {max} 秒与记分表的时间限制 time_limit_seconds {limit} 秒不一致，"
+                    "不清楚以哪个为准：请只写其中一个，或把两者写成相同的秒数。",
+                    code=timed.code,
+                    max=timed.maximum,
+                    limit=time_limit,
+                ),
+            )
+    min_total = _number(data["min_total"]) if data.get("min_total") is not None else None
+    if data.get("min_total") is not None and min_total is None:
+        problems.add("min_total", _("每轮总分下限（min_total）必须是数字，例如 0：总分为负时按 0 分计。"))
     if problems.errors:
         raise ValidationFailed(
             _("记分表有 {n} 处问题：{first}", n=len(problems.errors), first=problems.errors[0]["message"]),
@@ -345,6 +513,7 @@ def parse_sheet(data: Any) -> Sheet:
         bonuses=tuple(bonuses),
         variants=tuple(variant_codes),
         time_limit=time_limit,
+        min_total=min_total,
         source=data,
     )
 
@@ -419,7 +588,8 @@ def score_run(sheet: Sheet, values: Mapping[str, Any], variant: str | None = Non
         )
     for restriction in sheet.restrictions:
         total = sum((entered.get(c, Decimal(0)) for c in restriction.items), Decimal(0))
-        if total > restriction.maximum:
+        bound = entered.get(restriction.max_item, Decimal(0)) if restriction.max_item else restriction.maximum
+        if total > bound:
             problems.add("items." + ",".join(restriction.items), restriction.message)
     if problems.errors:
         raise ValidationFailed(problems.errors[0]["message"], errors=problems.errors)
@@ -448,9 +618,41 @@ def score_run(sheet: Sheet, values: Mapping[str, Any], variant: str | None = Non
     time_item = sheet.time_item
     time_value = entered.get(time_item.code) if time_item and time_item.applies(variant) else None
     penalties = -sum((p for p in points.values() if p < 0), Decimal(0))
-    return RunScore(score=sum(points.values(), Decimal(0)), time_seconds=time_value, penalties=penalties, points=points)
+    total = sum(points.values(), Decimal(0))
+    if sheet.min_total is not None and total < sheet.min_total:
+        total = sheet.min_total  # "a negative total counts as 0"
+    return RunScore(score=total, time_seconds=time_value, penalties=penalties, points=points)
 
 
 def required_items(sheet: Sheet, variant: str | None) -> Sequence[Item]:
     """The items a referee must answer in a round with ``variant`` drawn, in sheet order."""
     return [i for i in sheet.items if i.applies(variant)]
+
+
+def normalized(sheet: Sheet, values: Mapping[str, Any], variant: str | None = None) -> dict[str, Any]:
+    """The referee's ``values`` as stored, the same whatever the entry path (tablet, run page,
+    API): a count as a whole number, a time as a number (``87.4``, ``90``), a yes/no as a boolean,
+    a choice as its option's value. Values :func:`score_run` accepted; anything else (an item not
+    played in this variant, left empty) is kept as given."""
+    out: dict[str, Any] = dict(values)
+    for item in sheet.items:
+        if item.code not in values or not item.applies(variant):
+            continue
+        raw = values[item.code]
+        if item.type == "yesno":
+            if isinstance(raw, bool):
+                out[item.code] = raw
+            continue
+        if item.type == "choice":
+            option = next((o for o in item.options if o.value == str(raw)), None)
+            if option is not None:
+                out[item.code] = option.value
+            continue
+        number = _number(raw)
+        if number is None:
+            continue
+        if number == number.to_integral_value():
+            out[item.code] = int(number)
+        elif item.type == "time":
+            out[item.code] = float(number)  # a JSON number; read back exactly (repr) by _number
+    return out

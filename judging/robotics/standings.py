@@ -22,6 +22,10 @@ Tie-break keys, in the sheet's order, after the counted score (CONTRACT):
 
 Teams equal on every key share the rank (1, 1, 3). A team without an approved run has no rank
 and is listed last. Each line's ``explanation`` says, in words, what put it above the next team.
+
+Public standings rank within each division, as results and awards do (:func:`order_by_division`):
+the divisions in their order (小学, 初中, 高中), each ranked from 1, and a reason line compares a
+team with the next team of its own division.
 """
 
 from __future__ import annotations
@@ -29,10 +33,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from app.i18n import _
 from app.times import SHANGHAI, UTC
+from competitions.events.tables import DIVISIONS
 from judging.robotics.sheets import Sheet
 
 SCORE_PLACES = Decimal("0.01")
@@ -186,6 +191,25 @@ def order(sheet: Sheet, lines: Sequence[Line], memo: dict[Any, str] | None = Non
     for line in unranked:
         line.explanation = _("还没有通过审核的成绩。")
     return ranked + unranked
+
+
+def division_key(division: Any) -> tuple[int, str]:
+    """Divisions in their order (小学, 初中, 高中), any other (or none) after them."""
+    return (DIVISIONS.index(division) if division in DIVISIONS else len(DIVISIONS), str(division or ""))
+
+
+def order_by_division(
+    sheet: Sheet, lines: Sequence[Line], division_of: Callable[[Line], Any], memo: dict[Any, str] | None = None
+) -> list[Line]:
+    """:func:`order` within each division (``division_of(line)``): the divisions in their order,
+    each ranked from 1 with its own reason lines (the next team is the next of the division)."""
+    groups: dict[Any, list[Line]] = {}
+    for line in lines:
+        groups.setdefault(division_of(line), []).append(line)
+    out: list[Line] = []
+    for division in sorted(groups, key=division_key):
+        out.extend(order(sheet, groups[division], memo))
+    return out
 
 
 def _signature(line: Line, sheet: Sheet) -> tuple[Any, ...]:

@@ -28,10 +28,10 @@ from app.i18n import _
 from app.web import redirect, render
 from app.web.auth import requires
 from competitions.events import services as events
+from competitions.events.lifecycle import Stage
 from competitions.events.views import event_view
 from competitions.registration import services as registration
 from judging.rounds import services as rounds
-from judging.rounds.states import RoundState
 from judging.scoring.rules import round_half_up
 
 judge_only = requires("judge")
@@ -118,13 +118,19 @@ def json_response(data: Any, status_code: int = 200) -> Response:
 
 
 async def event_context(event_id: int) -> dict[str, Any]:
-    event = event_view(await events.get_event(event_id))
+    """The judging pages' header: the event, its current round and ``state`` (the round's state,
+    which the pages' logic reads), and ``state_label``: the event's real stage (草稿, 报名中, ...,
+    评审中, 公示中, 已定稿; competitions/events/lifecycle.py), not the round's "评审中" for an
+    event still in draft or open for registration."""
+    found = await events.get_event(event_id)
+    event = event_view(found)
     round_row = await rounds.current_round(event_id)
     return {
         "event": event,
         "round": round_row,
         "state": round_row["state"],
-        "state_label": _(RoundState.of(round_row).label),
+        "stage": found["stage"],
+        "state_label": _(Stage(found["stage"]).label),
         "round_label": _(ROUND_KIND_LABELS[round_row["kind"]]) if round_row["kind"] in ("preliminary", "final") else "",
         "tabs": TABS,
         "base": f"/events/{event_id}/judging",

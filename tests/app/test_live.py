@@ -136,3 +136,27 @@ def test_two_workers_sharing_redis_deliver_each_others_changes(world, settings):
         other = dataclasses.replace(shared, database_url=shared.database_url + "-elsewhere")
         assert a.blocking_portal.call(channel) == b.blocking_portal.call(channel)
         assert live.channels_plugin(other).channel("checkin:1") != a.blocking_portal.call(channel)
+
+
+def test_a_client_going_away_leaves_no_pending_task(world, client, caplog):
+    """Issue 13: "Task was destroyed but it is pending!" was logged (ERROR, asyncio) each time a
+    live page was closed: the stream's pending queue read was never cancelled. It is now
+    cancelled and awaited when the client goes away."""
+    import gc
+    import logging
+    import time
+
+    factories.entry(world, "HK01", students=["李明"])
+    sid = session(world)
+    world.login_page("staff", client)
+    caplog.set_level(logging.DEBUG, logger="asyncio")
+    for _ in range(3):
+        with EventStream(client, f"/checkin/{sid}/live/events") as stream:
+            assert stream.next_event()["event"] == "state"
+            time.sleep(0.05)  # the stream now waits for the next change
+        time.sleep(0.05)
+        gc.collect()
+    client.blocking_portal.call(asyncio.sleep, 0.1)  # let the loop run what the disconnect left
+    gc.collect()
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]

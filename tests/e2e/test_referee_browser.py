@@ -14,7 +14,15 @@ from judging.robotics import sheets
 from judging.robotics.tables import Run
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import PHONE
-from tests.judging.robotics.referee_sheet import FULL_SHEET, RUN_35, RUN_160
+from tests.judging.robotics.referee_sheet import (
+    FLL_RUN_45,
+    FLL_RUN_FLOOR,
+    FLL_RUN_REFUSED,
+    FLL_SHEET,
+    FULL_SHEET,
+    RUN_35,
+    RUN_160,
+)
 from tests.judging.robotics.test_api import Robotics
 
 TABLET_LANDSCAPE = {"width": 1024, "height": 768}
@@ -210,4 +218,17 @@ def test_the_pages_live_total_equals_the_servers_score(world, live_server, brows
             continue
         assert js["complete"] is True and js["total"] == expected, (values, variant, js, expected)
         assert Decimal(js["total"]) == sheets.score_run(sheets.parse_sheet(FULL_SHEET), values, variant).score
+    # the rules added for FLL-style games: a restriction bounded by another item (max_item), a
+    # floor for the total (min_total) and a "both" bonus as a yesno with requires
+    fll = sheets.parse_sheet(FLL_SHEET, strict=True)
+    for values, expected in ((FLL_RUN_45, "45"), (FLL_RUN_FLOOR, "0"), (FLL_RUN_REFUSED, None)):
+        js = page.evaluate(
+            "([sheet, values]) => { const r = XinmiaoReferee.score(XinmiaoReferee.readSheet(sheet), values, null, {});"
+            " return {complete: r.complete, total: r.total, restrictions: r.restrictions}; }",
+            [FLL_SHEET, values],
+        )
+        if expected is None:  # m14b 3 > m14a 2: the server refuses with the message the page shows
+            assert js["complete"] is False and js["restrictions"] == ["有观众的目的地数不能多于送达的观众人数。"]
+            continue
+        assert js["complete"] is True and js["total"] == expected == format(sheets.score_run(fll, values).score, "f")
     context.close()

@@ -29,8 +29,13 @@ def test_robotics_demo(client, run):
     standings = client.get(f"/api/v1/events/{event['id']}/categories/R1/standings").json()["teams"]
     ranked = [t for t in standings if t["rank"] is not None]
     assert len(ranked) == 30
-    scores = [Decimal(t["counted_score"]) for t in ranked]
-    assert scores == sorted(scores, reverse=True)
+    # ranked per division (as results and awards): divisions in order, scores descending within each
+    divisions = [t["division"] for t in standings]
+    assert divisions == sorted(divisions, key=["小学", "初中", "高中"].index)
+    for division in set(divisions):
+        scores = [Decimal(t["counted_score"]) for t in ranked if t["division"] == division]
+        assert scores == sorted(scores, reverse=True)
+        assert [t["rank"] for t in ranked if t["division"] == division][0] == 1
     # the best run counts: each team's counted score is the best of its approved runs
     for team in ranked:
         assert Decimal(team["counted_score"]) == max(Decimal(r["score"]) for r in team["runs"])

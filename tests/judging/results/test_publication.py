@@ -209,3 +209,26 @@ def test_finalizing_with_incomplete_entries_needs_an_explicit_decision(world):
     # unlocked and finalized again: the decision stands, nothing more to decide
     world.run(publication.unlock(world.org, world.event_id, "复核"))
     assert world.run(publication.finalize(world.org, world.event_id))["unranked"] == [e1, e2]
+
+
+def test_publishing_and_finalizing_need_registration_over(world):
+    """Issue 13: an event still open for registration (nothing judged yet) went from 报名中 straight
+    to 公示中. Publishing and finalizing need the stage at least 报名已截止 (or judging begun)."""
+    from competitions.events import services as events
+
+    event_id = factories.event(world, "报名中的赛事")["id"]
+    assert world.run(events.stage(event_id)).value == "open"
+    with pytest.raises(Conflict) as refused:
+        world.run(publication.publish(world.org, event_id))
+    assert refused.value.message == (
+        "本赛事现在是“报名中”，报名还没有截止，不能公示结果。请先截止报名（并开始评审），再公示。"
+    )
+    with pytest.raises(Conflict) as refused:
+        world.run(publication.finalize(world.org, event_id))
+    assert refused.value.message == (
+        "本赛事现在是“报名中”，报名还没有截止，不能定稿结果。请先截止报名（并开始评审），再公示和定稿。"
+    )
+    assert world.run(current_round(event_id))["state"] == "open"  # nothing moved
+    world.run(events.set_status(world.org, event_id, "closed"))
+    world.run(events.start_judging(world.org, event_id))
+    assert world.run(publication.publish(world.org, event_id))["state"] == "published"

@@ -45,3 +45,33 @@ FULL_SHEET = {
 RUN_160 = {"m1": 4, "m2": True, "m3": 2, "park": "full", "p1": 1, "retry": 0, "s": True, "t": "87.4"}
 # variant A: 2 x 12.5 + 0 + 0 (m3 needs m2) + 10 + 0 + 0 (a retry: no bonus) + 0 = 35.0
 RUN_35 = {"m1": 2, "m2": False, "m3": 1, "park": "part", "p1": 0, "retry": 1, "s": False, "t": "100"}
+
+# FLL 2023-24 MASTERPIECE-like rules (issue 13 findings): M14 "destinations with audience at most
+# the audience members delivered" as a restriction bounded by another item (max_item), a
+# "both tables" bonus as a yesno with requires, and a floor for the total (min_total 0).
+FLL_SHEET = {
+    "items": [
+        {"code": "m02", "name": "M02 红旗放下", "type": "yesno", "points": 10},
+        {
+            "code": "m02b",
+            "name": "M02 两张场地颜色相同",
+            "type": "yesno",
+            "points": 20,
+            "requires": {"item": "m02", "at_least": 1},
+        },
+        {"code": "m14a", "name": "M14 送达的观众", "type": "count", "min": 0, "max": 7, "points": 5},
+        {"code": "m14b", "name": "M14 有观众的目的地", "type": "count", "min": 0, "max": 7, "points": 5},
+        {"code": "pen", "name": "损坏场地", "type": "count", "min": 0, "max": 6, "points": -10},
+    ],
+    "restrictions": [{"items": ["m14b"], "max_item": "m14a", "message": "有观众的目的地数不能多于送达的观众人数。"}],
+    "rounds": 3,
+    "counted": {"rule": "best"},
+    "tiebreaks": ["next_best"],
+    "min_total": 0,
+}
+# 10 + 20 (m02 done) + 3 x 5 + 2 x 5 - 1 x 10 = 45
+FLL_RUN_45 = {"m02": True, "m02b": True, "m14a": 3, "m14b": 2, "pen": 1}
+# 0 + 0 (m02b needs m02) + 0 + 0 - 4 x 10 = -40 -> the floor: 0
+FLL_RUN_FLOOR = {"m02": False, "m02b": True, "m14a": 0, "m14b": 0, "pen": 4}
+# m14b 3 > m14a 2: refused with the restriction's message
+FLL_RUN_REFUSED = {"m02": True, "m02b": False, "m14a": 2, "m14b": 3, "pen": 0}

@@ -369,8 +369,8 @@ def test_corrections_keep_every_version_and_need_a_reason_once_approved(rob):
     assert [
         (v["version"], v["score"], v["items"]["m1"], v["items"]["t"], v["by"], v["reason"]) for v in history.json()
     ] == [
-        (1, "60", 4, "87.4", "referee", ""),
-        (2, "70", 5, "87.4", "referee", ""),
+        (1, "60", 4, 87.4, "referee", ""),  # "87.4" sent, stored as the number it is
+        (2, "70", 5, 87.4, "referee", ""),
         (3, "70", 5, 80, "王主裁", "计时器读错"),
     ]
     assert rob.client.get(f"{url}/history", headers=rob.world.headers("ref2")).status_code == 404

@@ -8,6 +8,7 @@ counted: best run; tie-breaks: time of the counted run, then the next-best run."
 from __future__ import annotations
 
 import copy
+import html
 
 import pytest
 
@@ -111,3 +112,40 @@ def test_only_the_changed_team_is_reloaded(rob, monkeypatch):
     # 60 in 87.4 s each: equal on every key (no next-best run), the rank is shared
     assert [t[1] for t in lines(rob)[:2]] == [1, 1]
     assert full_loads == []  # the approval named the team: only its runs were read again
+
+
+def test_standings_rank_per_division_as_results_do(rob):
+    """Issue 13: public standings mixed divisions in one list while results and awards rank per
+    division. Lines come by division (小学, 初中, 高中), each ranked from 1; the reason line
+    compares with the next team of the same division; cache and scratch agree."""
+    from tests.factories import competitions as factories
+
+    world = rob.world
+    xiaoxue = factories.entry(
+        world, "HK01", students=2, title="小星队", category="R1", event_id=rob.event_id, division="小学"
+    )
+    gaozhong = factories.entry(
+        world, "HK02", students=2, title="高远队", category="R1", event_id=rob.event_id, division="高中"
+    )
+    rob.teams.update({"小星队": xiaoxue["id"], "高远队": gaozhong["id"]})
+    for team, items in (
+        ("飞龙队", RUN_60),  # 初中 60
+        ("海燕队", RUN_75),  # 初中 75
+        ("小星队", {"m1": 2, "m2": False, "p1": 0, "t": "100"}),  # 小学 2x10 = 20
+        ("高远队", {"m1": 1, "m2": False, "p1": 0, "t": "100"}),  # 高中 1x10 = 10
+    ):
+        assert rob.approve(rob.submit(team, items=items).json()["id"]).status_code == 200
+    teams = rob.standings()
+    assert [(t["division"], t["team_name"], t["rank"], t["counted_score"], t["explanation"]) for t in teams] == [
+        ("小学", "小星队", 1, "20", ""),  # alone in its division: nobody below it
+        ("初中", "海燕队", 1, "75", "75 分，高于下一名的 60 分。"),
+        ("初中", "飞龙队", 2, "60", ""),  # not compared with 小星队's 20 (another division)
+        ("初中", "椰风队", None, None, "还没有通过审核的成绩。"),
+        ("高中", "高远队", 1, "10", ""),
+    ]
+    assert scratch(rob) == {"teams": teams}
+    page = html.unescape(rob.client.get(f"/standings/{rob.event_id}/R1").text)
+    heads = [page.index(f'scope="rowgroup">{d}</th>') for d in ("小学", "初中", "高中")]
+    assert heads == sorted(heads) and heads[0] < page.index("小星队") < heads[1] < page.index("海燕队") < heads[2]
+    big = html.unescape(rob.client.get(f"/standings/{rob.event_id}/R1?display=1").text)
+    assert big.count('class="division-head"') == 3

@@ -199,6 +199,29 @@ def test_head_referee_reviews_approves_several_and_corrects_with_every_version(r
     assert 'class="correct-form"' not in referee.get(f"/referee/runs/{a}").text
 
 
+def test_every_entry_path_stores_the_same_types_and_history_lists_real_changes(rob):
+    """Issue 13: a correction through the run page stored counts as strings ("1"), so the history
+    listed unchanged items ("搬运能量块：4 → 4"). Values are stored by item type whatever the path."""
+    referee = page_client(rob, "referee")
+    sent = {**RUN_160, "m1": "4", "t": 87.4}  # a count typed as text, the time as a number
+    a = post_run(referee, run_body(rob, "飞龙队", sent, confirmation="confirmed")).json()["id"]
+    stored = rob.world.run(Run.select(Run.items).where(Run.id == a).first().output(load_json=True))["items"]
+    assert stored == {"m1": 4, "m2": True, "m3": 2, "park": "full", "p1": 1, "retry": 0, "s": True, "t": 87.4}
+    # the run page posts every value as text; only m3 really changes (2 -> 1): 160.0 - 15 = 145.0
+    fields = {"item_m1": "4", "item_m2": "yes", "item_m3": "1", "item_park": "full", "item_p1": "1"}
+    fields.update({"item_retry": "0", "item_s": "yes", "item_t": "87.40"})
+    assert form(referee, f"/referee/runs/{a}", fields).status_code == 303
+    after = rob.world.run(
+        Run.select(Run.items, Run.version, Run.score).where(Run.id == a).first().output(load_json=True)
+    )
+    assert after["items"] == {**stored, "m3": 1} and (after["version"], after["score"]) == (2, "145.0")
+    page = referee.get(f"/referee/runs/{a}").text
+    assert "升起旗帜：2 → 1" in page and "搬运能量块：" not in page and "用时：" not in page
+    # the same values again through the page: nothing changed, no new version
+    assert form(referee, f"/referee/runs/{a}", fields).status_code == 303
+    assert rob.world.run(Run.select(Run.version).where(Run.id == a).first())["version"] == 2
+
+
 def test_run_form_carries_the_sheet_and_asks_every_item(rob):
     referee = page_client(rob, "referee")
     page = referee.get(f"/referee/{rob.event_id}/R1/run?entry={rob.teams['飞龙队']}&round=1")

@@ -202,6 +202,39 @@ def test_runs_lock_with_the_results(rob):
     assert _results(rob)[feilong]["score"] == "70.00"
 
 
+def test_a_new_sheet_version_cannot_rescore_finalized_results(rob):
+    """Issue 13: after finalization a sheet saved with recompute rescored every run and changed the
+    published final scores (certificates already numbered). It follows the runs' rule: refused
+    once final (409 saying to unlock first); after unlocking (公示) the organizer may."""
+    import copy
+
+    from tests.judging.robotics.test_api import SHEET
+
+    assert rob.put_sheet().status_code == 200
+    feilong = rob.teams["飞龙队"]
+    _approved(rob, feilong, 1, {"m1": 4, "m2": True, "p1": 1, "t": "87.4"})  # 4x10 + 25 - 5 = 60
+    url = f"/api/v1/events/{rob.event_id}"
+    assert rob.client.post(f"{url}/publish", json={}, headers=rob.org).status_code == 200
+    final = rob.client.post(
+        f"{url}/finalize", json={"incomplete_as_unranked": True, "reason": "未参赛"}, headers=rob.org
+    )
+    assert final.status_code == 200, final.text
+    changed = copy.deepcopy(SHEET)
+    changed["items"][0]["points"] = 20  # would make it 4x20 + 25 - 5 = 100
+    refused = rob.put_sheet(changed, recompute=True)
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "结果已定稿，赛项“R1”的成绩已锁定：新版记分表会重新计算已定稿的成绩（证书已按定稿成绩编号），"
+        "因此不能保存。如确需修改，请先解锁定稿结果并写明理由；公示期间只有组委会可以修改记分表并重新计分。"
+    )
+    assert _results(rob)[feilong]["score"] == "60.00" and rob.standings()[0]["counted_score"] == "60"
+    sheet = rob.client.get(f"{url}/categories/R1/score-sheet", headers=rob.org).json()
+    assert sheet["version"] == 1
+    assert rob.client.post(f"{url}/unlock", json={"reason": "规则表分值有误"}, headers=rob.org).status_code == 200
+    assert rob.put_sheet(changed, recompute=True).status_code == 200  # 公示: the organizer may
+    assert rob.standings()[0]["counted_score"] == "100"
+
+
 def test_run_only_challenges_get_no_judges(rob):
     """Teams of a challenge scored by referees alone are no judge's work: they are neither assigned
     nor listed as short of judges; a combined challenge's teams are."""

@@ -91,7 +91,10 @@ def test_upload_and_recompute_when_runs_exist(rob):
     files = {"file": ("r1.json", upload, "application/json")}
     headers = {"x-csrftoken": csrf(rob.client)}
     refused = rob.client.post(url(rob), data={"sheet": "", "action": "save"}, files=files, headers=headers)
-    assert refused.status_code == 409 and "recompute" in html.unescape(refused.text)
+    assert refused.status_code == 409
+    # the page's words point to the tick box, not to the API's "recompute": true
+    assert "请勾选保存按钮旁的“我确认：保存后按新版本重新计算全部成绩”" in html.unescape(refused.text)
+    assert '"recompute": true' not in html.unescape(refused.text)
     files = {"file": ("r1.json", upload, "application/json")}
     saved = rob.client.post(
         url(rob),

@@ -171,3 +171,70 @@ def test_sheet_validation_names_the_item_and_why():
 def test_points_are_read_exactly_as_written():
     sheet = parse_sheet({"items": [{"code": "a", "type": "count", "max": 3, "points": 0.1}], "rounds": 1})
     assert score_run(sheet, {"a": 3}).score == Decimal("0.3")  # not 0.30000000000000004
+
+
+# --- issue 13 findings: unknown keys, time limits, rules comparing items, a floor -------------
+
+
+def refused_fields(data: dict) -> list[dict[str, str]]:
+    with pytest.raises(ValidationFailed) as refused:
+        parse_sheet(data, strict=True)
+    return refused.value.errors
+
+
+def test_unknown_keys_are_refused_with_their_path_and_the_key_meant():
+    typo = {**SKILLS, "items": [*SKILLS["items"][:3], {**SKILLS["items"][3], "point": 20}, *SKILLS["items"][4:]]}
+    assert refused_fields(typo) == [{"field": "items[3].point", "message": "items[3].point：未知的键，是不是 points？"}]
+    at_least = {**SKILLS, "bonuses": [{"name": "三个推子", "points": 10, "when": {"item": "m1", "at_least": 2}}]}
+    assert refused_fields(at_least) == [
+        {
+            "field": "bonuses[0].when.at_least",
+            "message": "bonuses[0].when.at_least：未知的键；奖励条件只能用 at_most（不超过某个数量时加分）。",
+        }
+    ]
+    max_of = {**SKILLS, "restrictions": [{"items": ["m5"], "max_of": "m1", "message": "m5 不多于 m1"}]}
+    assert refused_fields(max_of)[0] == {
+        "field": "restrictions[0].max_of",
+        "message": "restrictions[0].max_of：未知的键，是不是 max_item？",
+    }
+    odd = {**SKILLS, "counted": {"rule": "best", "keep": 2}, "colour": "red"}
+    assert [e["field"] for e in refused_fields(odd)] == ["colour", "counted.keep"]
+    assert refused_fields(odd)[0]["message"].startswith("colour：未知的键；这里可用的键：items, restrictions")
+    # read leniently once stored (a sheet stored before the check still scores as before)
+    assert parse_sheet(typo).item("m4").points == Decimal(15)
+
+
+def test_a_time_limit_given_twice_must_agree():
+    both = {**SKILLS, "time_limit_seconds": 150}  # item t has max 120
+    assert refused_fields(both) == [
+        {
+            "field": "items[7].max",
+            "message": "用时任务项“t”的最大值 120 秒与记分表的时间限制 time_limit_seconds 150 秒不一致，"
+            "不清楚以哪个为准：请只写其中一个，或把两者写成相同的秒数。",
+        }
+    ]
+    assert parse_sheet({**SKILLS, "time_limit_seconds": 120}, strict=True).time_limit == Decimal(120)
+
+
+def test_rules_cannot_read_the_value_of_a_choice():
+    on_choice = {**SKILLS, "bonuses": [{"name": "停泊", "points": 5, "when": {"item": "m3", "at_most": 0}}]}
+    assert [e["field"] for e in refused_fields(on_choice)] == ["bonuses[0].when.item"]
+
+
+def test_a_restriction_bounded_by_another_item_and_a_floor_for_the_total():
+    from tests.judging.robotics.referee_sheet import FLL_RUN_45, FLL_RUN_FLOOR, FLL_RUN_REFUSED, FLL_SHEET
+
+    sheet = parse_sheet(FLL_SHEET, strict=True)
+    # 10 + 20 + 3 x 5 + 2 x 5 - 10 = 45
+    assert score_run(sheet, FLL_RUN_45).score == Decimal(45)
+    # 0 + 0 (m02b needs m02) - 4 x 10 = -40, floored at 0; the penalties are still 40
+    floored = score_run(sheet, FLL_RUN_FLOOR)
+    assert (floored.score, floored.penalties) == (Decimal(0), Decimal(40))
+    without_floor = parse_sheet({k: v for k, v in FLL_SHEET.items() if k != "min_total"})
+    assert score_run(without_floor, FLL_RUN_FLOOR).score == Decimal(-40)
+    with pytest.raises(ValidationFailed) as refused:
+        score_run(sheet, FLL_RUN_REFUSED)  # 3 destinations, 2 audience members
+    assert refused.value.errors == [{"field": "items.m14b", "message": "有观众的目的地数不能多于送达的观众人数。"}]
+    assert score_run(sheet, {**FLL_RUN_REFUSED, "m14a": 3}).score == Decimal(10 + 15 + 15)
+    bad = {**FLL_SHEET, "restrictions": [{"items": ["m14b"], "max_item": "zz", "max": 3, "message": "x"}]}
+    assert [e["field"] for e in refused_fields(bad)] == ["restrictions[0].max_item", "restrictions[0].max"]

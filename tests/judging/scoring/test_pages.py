@@ -29,3 +29,28 @@ def test_the_rubric_page_refuses_weights_that_do_not_add_up_to_100(world):
     assert "评分项的权重之和必须是 100（百分制），现在是 110。" in text_of(response)
     assert response.text.count('value="30"') == 2 and 'value="50"' in response.text
     assert world.run(rubric.stored_scopes(world.event_id)) == set()
+
+
+def test_the_judging_area_shows_the_events_real_stage(world):
+    """Issue 13: the judging area said 评审中 for an event still a draft or open for registration.
+    It shows the event's stage (competitions/events/lifecycle.py)."""
+    import re
+
+    from competitions.events import services as events
+    from tests import factories
+
+    draft = factories.event(world, "草稿赛事", status="draft")["id"]
+    client = world.login_page("org")
+
+    def badge(event_id: int) -> str:
+        page = client.get(f"/events/{event_id}/judging/").text
+        return re.search(r'class="badge state-\w+">([^<]+)<', page).group(1)
+
+    assert badge(world.event_id) == "报名中"  # the world's event is open for registration
+    assert badge(draft) == "草稿"
+    listing = text_of(client.get("/judging/"))
+    assert "评审中" not in listing and "报名中" in listing and "草稿" in listing
+    world.run(events.set_status(world.org, world.event_id, "closed"))
+    assert badge(world.event_id) == "报名已截止"
+    world.run(events.start_judging(world.org, world.event_id))
+    assert badge(world.event_id) == "评审中"
