@@ -325,6 +325,89 @@ async def add_referee(actor: Principal, event_id: int, data: dict[str, Any]) -> 
     }
 
 
+async def _robotics_event_row(event_id: int) -> dict[str, Any]:
+    event = None
+    if 1 <= event_id <= MAX_ID:
+        event = await Event.select(Event.id, Event.kind).where(Event.id == event_id).first()
+    if event is None or event["kind"] != ROBOTICS:
+        raise NotFound(_("赛事不存在（编号 {id}）。", id=event_id))
+    return event
+
+
+async def list_referees(actor: Principal, event_id: int) -> list[dict[str, Any]]:
+    """The event's referees, one line per account, by username: ``[{"user_id",
+    "username", "display_name", "category_codes", "head", "head_category_codes"}]``. ``head`` is true
+    when the account is head referee of at least one of its challenges; ``head_category_codes``
+    names those. Organizers only (the caller's guard); 404 for an unknown or non-robotics event."""
+    await _robotics_event_row(event_id)
+    rows = (
+        await Referee.select(
+            Referee.head,
+            Referee.user.id.as_alias("user_id"),
+            Referee.user.username.as_alias("username"),
+            Referee.user.display_name.as_alias("display_name"),
+            Referee.category.code.as_alias("code"),
+        )
+        .where(Referee.event == event_id)
+        .order_by(Referee.category.code)
+    )
+    people: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        line = people.setdefault(
+            r["user_id"],
+            {
+                "user_id": r["user_id"],
+                "username": r["username"],
+                "display_name": r["display_name"],
+                "category_codes": [],
+                "head": False,
+                "head_category_codes": [],
+            },
+        )
+        line["category_codes"].append(r["code"])
+        if r["head"]:
+            line["head"] = True
+            line["head_category_codes"].append(r["code"])
+    return sorted(people.values(), key=lambda p: p["username"])
+
+
+async def remove_referee(actor: Principal, event_id: int, user_id: int, code: str) -> None:
+    """Take the account off challenge ``code`` of the event (its recorded runs stay, with who
+    recorded them). 404 when it is not a referee of that challenge."""
+    await _robotics_event_row(event_id)
+    code = str(code or "").strip().upper()
+    row = (
+        await Referee.select(Referee.id, Referee.user.username.as_alias("username"))
+        .where((Referee.event == event_id) & (Referee.user == user_id) & (Referee.category.code == code))
+        .first()
+    )
+    if row is None:
+        raise NotFound(_("该账号不是赛项“{code}”的裁判。", code=code))
+
+    async def work() -> None:
+        await Referee.delete().where(Referee.id == row["id"])
+        await audit.record(
+            actor,
+            "robotics.referee.remove",
+            "robotics_referee",
+            user_id,
+            event_id=event_id,
+            summary=row["username"],
+            changes={"category_codes": [[code], None]},
+        )
+
+    await write_transaction(work)
+
+
+async def referee_accounts() -> list[dict[str, Any]]:
+    """Every account of role referee (``{"id", "username", "display_name"}``), for picking one."""
+    return list(
+        await User.select(User.id, User.username, User.display_name)
+        .where(User.role == "referee")
+        .order_by(User.username)
+    )
+
+
 async def _referee_of(user_id: int, category_id: int) -> dict[str, Any] | None:
     return (
         await Referee.select(Referee.id, Referee.head)
