@@ -15,7 +15,6 @@ from app.web.schemas import answer
 from judging.robotics import cache as standings_cache
 from judging.robotics import ranking
 from judging.robotics import services as robotics
-from judging.robotics.sheet_pages import example
 from judging.robotics.schemas import (
     ApprovedOut,
     CombinationIn,
@@ -30,6 +29,7 @@ from judging.robotics.schemas import (
     RunVersionOut,
     StandingsOut,
 )
+from judging.robotics.sheet_pages import example
 
 referees_and_organizers = requires("referee", "organizer")
 
