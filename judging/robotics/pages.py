@@ -264,12 +264,13 @@ class RefereePages(Controller):
     async def review(self, request: Request, event_id: int, code: str, status: str | None = None) -> Any:
         status = status if status in ("submitted", "approved", "all") else "submitted"
         found = await robotics.runs_for_review(user_of(request), event_id, code, None if status == "all" else status)
-        sheet = found["sheet"] or {"items": []}
-        names = {i.get("code"): i.get("name") for i in sheet.get("items", []) if isinstance(i, dict)}
+        items = _items_of(found["sheet"])
         runs = [
             {
                 **r,
-                "item_rows": [(names.get(c, c), _value_text(v)) for c, v in r["items"].items()],
+                "item_rows": [
+                    (items[c].name if c in items else c, _shown_value(items.get(c), v)) for c, v in r["items"].items()
+                ],
                 "confirmation_label": _(CONFIRMATION_LABELS.get(r["confirmation"], CONFIRMATION_LABELS[None])),
                 "status_label": _(STATUS_LABELS[r["status"]]),
             }
@@ -314,6 +315,7 @@ class RefereePages(Controller):
         history = await robotics.run_history(user, run_id)
         sheet = sheets.parse_sheet(run["sheet"])
         names = {i.code: i.name for i in sheet.items}
+        by_code = {i.code: i for i in sheet.items}
         versions = []
         previous: dict[str, Any] | None = None
         for v in history:
@@ -322,7 +324,8 @@ class RefereePages(Controller):
                 for code in dict.fromkeys([*previous["items"], *v["items"]]):
                     old, new = previous["items"].get(code), v["items"].get(code)
                     if old != new:
-                        changed.append((names.get(code, code), _value_text(old), _value_text(new)))
+                        item = by_code.get(code)
+                        changed.append((names.get(code, code), _shown_value(item, old), _shown_value(item, new)))
             versions.append({**v, "changed": changed, "old_score": previous["score"] if previous else ""})
             previous = v
         playing = [i for i in _item_views(sheet) if not i["variants"] or run["variant"] in i["variants"]]
@@ -379,6 +382,36 @@ class RefereePages(Controller):
             )
         flash(request, _("成绩已更正，旧版本已保留。"))
         return redirect(f"/referee/runs/{run_id}")
+
+
+def _shown_value(item: sheets.Item | None, value: Any) -> str:
+    """An item's recorded value as a referee reads it: 是/否 for yes/no items, the option's name
+    for choices, seconds for the time; the raw value for an item the sheet no longer has."""
+    if value is None:
+        return ""
+    if item is not None and item.type == "yesno":
+        if value is True or value == "yes":
+            return _("是")
+        if value is False or value == "no":
+            return _("否")
+    if item is not None and item.type == "choice":
+        option = next((o for o in item.options if o.value == value), None)
+        if option is not None:
+            return option.name or option.value
+    if item is not None and item.type == "time":
+        return _("{s} 秒", s=_value_text(value))
+    return _value_text(value)
+
+
+def _items_of(sheet_source: dict[str, Any] | None) -> dict[str, sheets.Item]:
+    """The sheet's items by code (none when the sheet cannot be read)."""
+    if not sheet_source:
+        return {}
+    try:
+        parsed = sheets.parse_sheet({k: v for k, v in sheet_source.items() if k != "version"})
+    except Exception:  # noqa: BLE001 - an unreadable stored sheet shows raw values
+        return {}
+    return {i.code: i for i in parsed.items}
 
 
 def _value_text(value: Any) -> str:
