@@ -74,6 +74,7 @@ def _item_views(sheet: sheets.Sheet) -> list[dict[str, Any]]:
                 if item.requires
                 else None,
                 "requires_name": sheet.item(item.requires[0]).name if item.requires else "",
+                "requires_type": sheet.item(item.requires[0]).type if item.requires else "",
                 "variants": list(item.variants),
             }
         )
@@ -103,6 +104,14 @@ def _messages() -> dict[str, str]:
         "discardConfirm": _("确定删除本机保存的这一轮成绩？它没有提交到服务器。"),
         "chooseTeam": _("请从队列中选择队伍和轮次。"),
         "alreadyRecorded": _("该队这一轮已有成绩。"),
+        "recordedBy": _("{name} 记录"),
+        "localWaiting": _("该队这一轮的成绩保存在本机，尚未发送，请回到队列查看。"),
+        "seconds": _("{s} 秒"),
+        "refused": _("被服务器拒绝：{detail}"),
+        "refusedCount": _("本机有 {n} 轮成绩被拒绝，请查看原因后删除"),
+        "unsentCount": _("本机有 {n} 轮成绩未发送"),
+        "unsentAndRefused": _("本机有 {n} 轮成绩未发送，{m} 轮被拒绝"),
+        "online": _("网络已恢复。"),
         "localRun": _("本机未发送"),
         "localConflict": _("冲突"),
         "noMatch": _("没有符合条件的队伍。"),
@@ -188,13 +197,32 @@ class RefereePages(Controller):
         source = {k: v for k, v in queue["sheet"].items() if k != "version"}
         sheet = sheets.parse_sheet(source)
         base = _base(event_id, queue["challenge"]["code"])
+        by_code = {i.code: i for i in sheet.items}
+        status_labels = {k: _(v) for k, v in STATUS_LABELS.items()}
+
+        def recorded(run: dict[str, Any]) -> dict[str, Any]:
+            """A recorded run as the form shows it instead of an empty form."""
+            return {
+                "id": run["id"],
+                "status": run["status"],
+                "statusLabel": status_labels.get(run["status"], run["status"]),
+                "by": run["by"],
+                "score": run["score"],
+                "time": _number_text(run["time_seconds"]) if run.get("time_seconds") else "",
+                "confirmation": _(CONFIRMATION_LABELS.get(run["confirmation"], CONFIRMATION_LABELS[None])),
+                "items": [
+                    [by_code[c].name if c in by_code else c, _shown_value(by_code.get(c), v)]
+                    for c, v in (run.get("items") or {}).items()
+                ],
+            }
+
         teams = [
             {
                 "entry_id": t["entry_id"],
                 "code": t["code"],
                 "title": t["title"],
                 "school_name": t["school_name"],
-                "runs": {str(r): {"status": run["status"], "by": run["by"]} for r, run in t["runs"].items()},
+                "runs": {str(r): recorded(run) for r, run in t["runs"].items()},
             }
             for t in queue["teams"]
         ]

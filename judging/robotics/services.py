@@ -503,16 +503,24 @@ async def _duplicate(
     if client_run_id and existing["recorded_by"] == actor_id and existing["client_run_id"] == client_run_id:
         return existing
     at = existing["recorded_at"].astimezone(times.SHANGHAI).strftime("%H:%M:%S")
-    return Conflict(
-        _(
-            "该队第 {round} 轮的成绩已由裁判 {name} 于 {at} 记录（成绩编号 {id}），不能重复记录；如需更正请修改该成绩。",
+    name = await _recorder_name(existing["recorded_by"])
+    if "裁判" in name:  # "裁判 陈明" is not called "裁判 裁判 陈明"
+        message = _(
+            "该队第 {round} 轮的成绩已由 {name} 于 {at} 记录（成绩编号 {id}），不能重复记录；如需更正请修改该成绩。",
             round=round_number,
-            name=await _recorder_name(existing["recorded_by"]),
+            name=name,
             at=at,
             id=existing["id"],
-        ),
-        extra={"run_id": existing["id"]},
-    )
+        )
+    else:
+        message = _(
+            "该队第 {round} 轮的成绩已由裁判 {name} 于 {at} 记录（成绩编号 {id}），不能重复记录；如需更正请修改该成绩。",
+            round=round_number,
+            name=name,
+            at=at,
+            id=existing["id"],
+        )
+    return Conflict(message, extra={"run_id": existing["id"]})
 
 
 async def _by_client_id(user_id: int, client_run_id: str | None) -> dict[str, Any] | None:
@@ -1021,7 +1029,8 @@ async def my_challenges(actor: Principal) -> list[dict[str, Any]]:
 
 async def referee_queue(actor: Principal, event_id: int, code: str) -> dict[str, Any]:
     """A challenge's queue for a referee's tablet: the approved teams (code, name, school; never
-    members), each with its run per round (``{"id", "status", "score", "by", "confirmation"}`` or
+    members), each with its run per round (``{"id", "status", "score", "by", "confirmation", "items",
+    "time_seconds"}`` or
     absent), the rounds with their recorded draws, and the current sheet.
 
     ``{"challenge", "head", "sheet": {"version", ...}, "rounds": [1..n], "draws": {round: {"variant",
@@ -1058,9 +1067,11 @@ async def referee_queue(actor: Principal, event_id: int, code: str) -> dict[str,
         Run.status,
         Run.score,
         Run.confirmation,
+        Run.items,
+        Run.time_seconds,
         Run.recorded_by.display_name.as_alias("by_name"),
         Run.recorded_by.username.as_alias("by_username"),
-    ).where(Run.category == category["id"])
+    ).where(Run.category == category["id"]).output(load_json=True)
     by_team: dict[int, dict[int, dict[str, Any]]] = {}
     for r in runs:
         by_team.setdefault(r["entry"], {})[r["round"]] = {
@@ -1069,6 +1080,8 @@ async def referee_queue(actor: Principal, event_id: int, code: str) -> dict[str,
             "score": r["score"],
             "confirmation": r["confirmation"],
             "by": r["by_name"] or r["by_username"] or "",
+            "items": r["items"],
+            "time_seconds": r["time_seconds"],
         }
     return {
         "challenge": category,

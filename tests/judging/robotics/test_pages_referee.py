@@ -206,7 +206,8 @@ def test_run_form_carries_the_sheet_and_asks_every_item(rob):
     assert page.text.count('class="item item-') == len(FULL_SHEET["items"])
     assert 'aria-pressed="true"' not in page.text  # no answer is preselected
     assert 'value="0"' not in page.text  # nothing defaults to zero
-    assert "限时 120 秒" in page.text and "前提：开启闸门 至少 1" in page.text
+    # a yes/no requirement reads "需先完成…" (not "至少 1")
+    assert "限时 120 秒" in page.text and "需先完成“开启闸门”" in page.text and "至少 1" not in page.text
     assert '<button type="button" id="finish" disabled>' in page.text
     assert 'src="/static/referee.js"' in page.text and "<script>" not in page.text
     worker = referee.get("/referee/sw.js")
@@ -282,3 +283,46 @@ def test_review_shows_names_and_yes_no_compactly_with_the_approve_action_on_top(
     assert form(head, f"/referee/runs/{a}", {**fields, "reason": "复核"}).status_code == 303
     detail = head.get(f"/referee/runs/{a}").text
     assert "开启闸门：是 → 否" in detail and "停靠位置：完全进入 → 部分进入" in detail
+
+
+def test_run_form_of_a_recorded_round_carries_the_recorded_run(rob):
+    import json
+
+    referee = page_client(rob, "referee")
+    run_id = post_run(referee, run_body(rob, "飞龙队", RUN_160, confirmation="confirmed")).json()["id"]
+    page = referee.get(f"/referee/{rob.event_id}/R1/run?entry={rob.teams['飞龙队']}&round=1").text
+    data = json.loads(page.split('<script id="referee-data" type="application/json">')[1].split("</script>")[0])
+    team = next(t for t in data["teams"] if t["entry_id"] == rob.teams["飞龙队"])
+    assert team["runs"]["1"] == {
+        "id": run_id,
+        "status": "submitted",
+        "statusLabel": "待审核",
+        "by": "referee",
+        "score": "160.0",
+        "time": "87.4",
+        "confirmation": "队长已确认",
+        "items": [
+            ["搬运能量块", "4"],
+            ["开启闸门", "是"],
+            ["升起旗帜", "2"],
+            ["停靠位置", "完全进入"],
+            ["触碰场地", "1"],
+            ["重试次数", "0"],
+            ["点亮信号灯", "是"],
+            ["用时", "87.4 秒"],
+        ],
+    }
+    assert 'id="recorded-box" hidden' in page and 'id="recorded-link"' in page
+    assert data["messages"]["seconds"] == "{s} 秒"
+
+
+def test_a_second_tablets_conflict_does_not_say_referee_twice(rob):
+    from tests.factories import app as app_factories
+
+    app_factories.user(rob.world, "chen", "referee", display_name="裁判 陈明")
+    rob.assign("chen", ["R1"])
+    first = post_run(page_client(rob, "chen"), run_body(rob, "飞龙队", RUN_160))
+    assert first.status_code == 201
+    clash = post_run(page_client(rob, "referee"), run_body(rob, "飞龙队", RUN_35))
+    assert clash.status_code == 409
+    assert "已由 裁判 陈明 于" in clash.json()["detail"] and "裁判 裁判" not in clash.json()["detail"]

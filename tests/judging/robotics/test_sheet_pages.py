@@ -7,6 +7,8 @@ from __future__ import annotations
 import copy
 import html
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -266,3 +268,26 @@ def test_referees_page_is_for_organizers(rob, world):
     client.cookies.clear()
     world.login_page("head")
     assert client.get(f"/events/{rob.event_id}/robotics/referees").status_code in (401, 403)
+
+
+def test_form_editor_shows_only_the_fields_of_each_items_type(rob):
+    page = rob.client.get(url(rob, "/form?example=skills")).text
+    types = re.findall(r'class="card sheet-item" id="item-\d+" data-type="(\w+)"', page)
+    assert types == [i["type"] for i in sheet_pages.example("skills")["items"]]
+    # the default (Enter) button is off screen, not a bare hidden button that CSS shows as a square
+    assert '<button name="op" value="preview" hidden' not in page
+    assert 'class="default-submit" tabindex="-1" aria-hidden="true"' in page
+    assert 'href="/static/sheet-editor.css"' in page and 'src="/static/sheet-editor.js"' in page
+    css = (Path(__file__).resolve().parents[3] / "app" / "static" / "sheet-editor.css").read_text(encoding="utf-8")
+    # a yes/no item hides min, max and options; a count hides options; a choice hides min, max, points
+    for rule in (
+        '.sheet-item[data-type="yesno"] .f-min',
+        '.sheet-item[data-type="yesno"] .f-max',
+        '.sheet-item[data-type="yesno"] .f-options',
+        '.sheet-item[data-type="count"] .f-options',
+        '.sheet-item[data-type="choice"] .f-points',
+        '.sheet-item[data-type="time"] .f-requires',
+    ):
+        assert rule in css, rule
+    for field in ("f-min", "f-max", "f-points", "f-options", "f-requires"):
+        assert f'class="{field}"' in page, field
