@@ -1060,18 +1060,22 @@ async def referee_queue(actor: Principal, event_id: int, code: str) -> dict[str,
         .where((Entry.category == category["id"]) & (Entry.status == "approved"))
         .order_by(Entry.code)
     )
-    runs = await Run.select(
-        Run.id,
-        Run.entry,
-        Run.round,
-        Run.status,
-        Run.score,
-        Run.confirmation,
-        Run.items,
-        Run.time_seconds,
-        Run.recorded_by.display_name.as_alias("by_name"),
-        Run.recorded_by.username.as_alias("by_username"),
-    ).where(Run.category == category["id"]).output(load_json=True)
+    runs = (
+        await Run.select(
+            Run.id,
+            Run.entry,
+            Run.round,
+            Run.status,
+            Run.score,
+            Run.confirmation,
+            Run.items,
+            Run.time_seconds,
+            Run.recorded_by.display_name.as_alias("by_name"),
+            Run.recorded_by.username.as_alias("by_username"),
+        )
+        .where(Run.category == category["id"])
+        .output(load_json=True)
+    )
     by_team: dict[int, dict[int, dict[str, Any]]] = {}
     for r in runs:
         by_team.setdefault(r["entry"], {})[r["round"]] = {

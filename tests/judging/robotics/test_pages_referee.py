@@ -257,7 +257,9 @@ def item_values(page_text: str, run_id: int) -> dict[str, str]:
 def test_review_shows_names_and_yes_no_compactly_with_the_approve_action_on_top(rob):
     referee = page_client(rob, "referee")
     a = post_run(referee, run_body(rob, "飞龙队", RUN_160, confirmation="confirmed")).json()["id"]
-    b = post_run(referee, run_body(rob, "海燕队", RUN_35, confirmation="refused", confirmation_note="不服")).json()["id"]
+    b = post_run(referee, run_body(rob, "海燕队", RUN_35, confirmation="refused", confirmation_note="不服")).json()[
+        "id"
+    ]
     head = page_client(rob, "head")
     page = head.get(f"/referee/{rob.event_id}/R1/review").text
     # values as the referee entered them: 是/否, the option's name, seconds; never yes/no/full
