@@ -53,9 +53,7 @@ def test_robotics_demo_teams_come_from_schools_of_their_division_and_pages_are_l
     assert run(demo.build_robotics_demo(DEMO_PASSWORD))
     event = run(Event.select().where(Event.kind == "robotics").first())
     teams = run(
-        Entry.select(Entry.code, Entry.division, Entry.school.name.as_alias("school")).where(
-            Entry.event == event["id"]
-        )
+        Entry.select(Entry.code, Entry.division, Entry.school.name.as_alias("school")).where(Entry.event == event["id"])
     )
     assert len(teams) == 72
     misplaced = [t for t in teams if t["division"] not in demo.school_divisions(t["school"])]
