@@ -37,7 +37,7 @@ _loaded_templates: Environment | None = None  # this process's templates, compil
 
 
 def _new_environment(*, reload: bool) -> Environment:
-    from app.i18n import gettext
+    from app.i18n import gettext, gettext_terms
     from app.times import format_time
 
     env = Environment(
@@ -48,6 +48,7 @@ def _new_environment(*, reload: bool) -> Environment:
     )
     env.globals.update(
         _=gettext,
+        t_=gettext_terms,
         pgettext=pgettext,
         get_locale=get_locale,
         format_time=format_time,

@@ -11,6 +11,7 @@ variable set per request from the ``lang`` cookie or ``Accept-Language``.
 from __future__ import annotations
 
 import contextvars
+import re
 from functools import lru_cache
 
 from babel.messages.pofile import read_po
@@ -77,6 +78,46 @@ def gettext(message: str, **params: object) -> str:
 
 
 _ = gettext
+
+# Words a programme calls by its own name (a robotics event's 作品 is a 队伍, its 辅导教师 a 教练):
+# ``{key: {locale: {word: replacement}}}``, registered by the programme (competitions/events/kinds.py).
+_TERMS: dict[str, dict[str, dict[str, str]]] = {}
+_TERM_PATTERNS: dict[tuple[str, str], re.Pattern[str]] = {}
+
+
+def register_terms(key: str, terms: dict[str, dict[str, str]]) -> None:
+    """Words to replace in messages shown for ``key`` (an event kind), per locale. English words are
+    replaced as whole words; longer words first (``作品名称`` before ``作品``)."""
+    _TERMS[key] = terms
+    for locale in list(_TERM_PATTERNS):
+        if locale[0] == key:
+            del _TERM_PATTERNS[locale]
+
+
+def with_terms(text: str, key: object) -> str:
+    """``text`` (already in the current locale) with ``key``'s words in place of the general ones."""
+    words = _TERMS.get(str(key or ""), {}).get(get_locale())
+    if not words:
+        return text
+    pattern = _TERM_PATTERNS.get((str(key), get_locale()))
+    if pattern is None:
+        alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        pattern = re.compile(rf"\b(?:{alternatives})\b" if get_locale() != DEFAULT_LOCALE else f"(?:{alternatives})")
+        _TERM_PATTERNS[(str(key), get_locale())] = pattern
+    return pattern.sub(lambda m: words[m.group(0)], text)
+
+
+def gettext_terms(message: str, key: object, **params: object) -> str:
+    """:func:`gettext` with ``key``'s own words (:func:`register_terms`) put in before the
+    placeholders are filled (a title that contains 作品 stays as written). Templates write
+    ``t_("报名作品", event.kind)``; an unknown or empty key changes nothing."""
+    text = with_terms(_catalog(get_locale()).get(message, message), key)
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return with_terms(message, key).format(**params)
+    return text
 
 
 def pgettext(context: str, message: str, **params: object) -> str:

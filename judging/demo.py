@@ -215,6 +215,20 @@ def _wro_run(rng: random.Random, skill: float, variant: str) -> dict[str, Any]:
     return items
 
 
+def school_divisions(name: str) -> tuple[str, ...]:
+    """The divisions a school's students can be in, by its name: a 小学 only 小学; a 初级中学 初中;
+    a 高级中学 高中; another 中学 初中 and 高中; anything else (九年一贯制, 学校) every division."""
+    if "小学" in name:
+        return ("小学",)
+    if "初级中学" in name or "初中" in name:
+        return ("初中",)
+    if "高级中学" in name or "高中" in name:
+        return ("高中",)
+    if "中学" in name:
+        return ("初中", "高中")
+    return ("小学", "初中", "高中")
+
+
 async def build_robotics_demo(password: str, seed: int = 2026) -> bool:
     """The 2026 robotics competition: challenges R1 (综合技能 task sheet), R2 (WRO-style with a
     surprise rule drawn per round) and a judged 创意 category C1 (rubric, a judge); about 70 teams;
@@ -253,14 +267,14 @@ async def build_robotics_demo(password: str, seed: int = 2026) -> bool:
         await events.add_category(org, event_id, {"code": code, "name": name})
     schools = await School.select(School.code, School.name, School.region).order_by(School.code)
     teams: dict[str, list[tuple[int, float]]] = {}
+    titles: dict[str, set[str]] = {}
     seq = 0
     for code, _name, divisions in ROBOTICS_CATEGORIES:
         count = 12 if code == "C1" else 30
         for i in range(count):
-            school = schools[(i * 7 + len(code) + seq) % len(schools)]
             division = divisions[i % len(divisions)]
-            if "小学" in school["name"] and division != "小学":
-                division = "小学" if "小学" in divisions else division
+            fitting = [s for s in schools if division in school_divisions(s["name"])]
+            school = fitting[(i * 7 + len(code) + seq) % len(fitting)]
             members = []
             for _k in range(rng.choice((2, 2, 3))):
                 seq += 1
@@ -284,7 +298,14 @@ async def build_robotics_demo(password: str, seed: int = 2026) -> bool:
                     phone=province._phone(rng),
                 )
             )
-            title = f"{school['name'][:2]}{TEAM_WORDS[(i + seq) % len(TEAM_WORDS)]}队"  # 海口飞龙队
+            taken = titles.setdefault(school["code"], set())
+            word = next(
+                TEAM_WORDS[(i + seq + k) % len(TEAM_WORDS)]
+                for k in range(len(TEAM_WORDS))
+                if f"{school['name'][:2]}{TEAM_WORDS[(i + seq + k) % len(TEAM_WORDS)]}队" not in taken
+            )
+            title = f"{school['name'][:2]}{word}队"  # 海口飞龙队 (one of each name per school)
+            taken.add(title)
             made = await create_entry(
                 org,
                 event_id,

@@ -231,6 +231,18 @@
     }, function () { return 0; });
   }
 
+  // ------------------------------------------------------------------ the network comes back
+
+  function backOnline(M) {
+    // the "network is down" notice goes once the network is back (the page copy may be older:
+    // say so instead of keeping the warning until the page is reloaded)
+    var notice = document.getElementById("cached-notice");
+    if (!notice || notice.hidden) return;
+    notice.textContent = M.online;
+    notice.className = "flash success";
+    window.setTimeout(function () { notice.hidden = true; }, 4000);
+  }
+
   // ------------------------------------------------------------------ the queue page
 
   function queuePage(root, data) {
@@ -262,7 +274,7 @@
         var what = item.team + " · " + fmt(M.roundLabel || "R{round}", {round: item.body.round}) + " · " + item.total;
         li.appendChild(document.createTextNode(what + " — "));
         var why = document.createElement("strong");
-        why.textContent = item.rejected ? fmt(item.conflict ? M.conflict : M.rejected, {detail: item.detail || ""}) : M.queued;
+        why.textContent = item.rejected ? fmt(M.refused || M.rejected, {detail: item.detail || ""}) : M.queued;
         li.appendChild(why);
         if (item.rejected) {
           var b = document.createElement("button");
@@ -277,8 +289,11 @@
         markCell(item, item.rejected ? (item.conflict ? M.localConflict : M.rejectedShort) : M.localRun,
                  item.rejected ? "conflict" : "queued");
       });
-      var waiting = items.filter(function (i) { return !i.rejected; }).length;
-      stateEl.textContent = items.length ? fmt(M.unsent, {n: items.length}) : M.allSent;
+      var waiting = items.filter(function (i) { return !i.rejected; }).length, refused = items.length - waiting;
+      stateEl.textContent = !items.length ? M.allSent
+        : !refused ? fmt(M.unsentCount || M.unsent, {n: waiting})
+        : !waiting ? fmt(M.refusedCount, {n: refused})
+        : fmt(M.unsentAndRefused, {n: waiting, m: refused});
       root.setAttribute("data-unsent", String(waiting));
       root.setAttribute("data-local", String(items.length));
     }
@@ -288,7 +303,7 @@
     });
     render();
     box.flush();
-    window.addEventListener("online", function () { box.flush(); });
+    window.addEventListener("online", function () { box.flush(); backOnline(M); });
 
     var search = document.getElementById("queue-search"), none = document.getElementById("no-match");
     search.addEventListener("input", function () {
@@ -317,6 +332,7 @@
     var values = {}, variant = null, last = null;
     var box = outbox(data.userId, null);
     if (root.getAttribute("data-page-copy") === "cached") document.getElementById("cached-notice").hidden = false;
+    window.addEventListener("online", function () { backOnline(M); });
 
     function stop(message) {
       problem.textContent = message;
@@ -334,8 +350,33 @@
     document.getElementById("run-school").textContent = team.school_name || "";
     var recorded = team.runs[String(round)];
     var local = mine(box, data).filter(function (i) { return String(i.body.entry_id) === String(team.entry_id) && i.body.round === round; })[0];
-    if (recorded) { stop(M.alreadyRecorded + " " + recorded.by); return; }
-    if (local) { stop(M.alreadyRecorded + " " + M.localRun); return; }
+    function closeForm() {
+      // a taken round shows no form: no items, no total, no "done" button
+      root.querySelectorAll(".run-items, #run-bar, #variant-box, #restriction-errors").forEach(function (el) { el.hidden = true; });
+      root.setAttribute("data-state", "recorded");
+      finish.disabled = true;
+    }
+    if (recorded) {
+      closeForm();
+      document.getElementById("recorded-score").textContent = recorded.score;
+      document.getElementById("recorded-time").textContent = recorded.time ? fmt(M.seconds, {s: recorded.time}) : "";
+      var badge = document.getElementById("recorded-status");
+      badge.textContent = recorded.statusLabel;
+      badge.className = "badge run-" + recorded.status;
+      document.getElementById("recorded-by").textContent = fmt(M.recordedBy, {name: recorded.by});
+      document.getElementById("recorded-confirmation").textContent = recorded.confirmation;
+      var list = document.getElementById("recorded-items");
+      (recorded.items || []).forEach(function (pair) {
+        var li = document.createElement("li"), name = document.createElement("span"), value = document.createElement("strong");
+        name.textContent = pair[0]; value.textContent = pair[1];
+        li.appendChild(name); li.appendChild(document.createTextNode(" ")); li.appendChild(value);
+        list.appendChild(li);
+      });
+      document.getElementById("recorded-link").href = "/referee/runs/" + recorded.id;
+      document.getElementById("recorded-box").hidden = false;
+      return;
+    }
+    if (local) { stop(M.localWaiting); closeForm(); return; }
 
     // the round's draw: recorded on the server (fixed here), or chosen now (recorded with the run)
     var drawn = data.draws[String(round)];
@@ -410,7 +451,11 @@
         err.textContent = r.errors[code] || "";
         fs.classList.toggle("answered", code in r.entered);
         fs.classList.toggle("invalid", !!r.errors[code]);
-        pts.textContent = p ? (p.notCounted ? M.notCounted : "= " + text(p.value)) : "";
+        if (fs.getAttribute("data-type") === "time") {   // the time adds nothing: show the time itself
+          pts.textContent = code in r.entered && !r.errors[code] ? fmt(M.seconds, {s: values[code]}) : "";
+        } else {
+          pts.textContent = p ? (p.notCounted ? M.notCounted : "= " + text(p.value)) : "";
+        }
       });
       var box = document.getElementById("restriction-errors");
       box.textContent = "";

@@ -28,3 +28,12 @@
     });
   });
 })();
+/* The form editor (sheet_form.html): an item shows the fields of its type; changing the type
+ * switches them at once (the values of hidden fields are kept and sent as they are). */
+(function () {
+  document.querySelectorAll(".sheet-item select.item-type").forEach(function (select) {
+    var item = select.closest(".sheet-item");
+    if (!item) return;
+    select.addEventListener("change", function () { item.setAttribute("data-type", select.value); });
+  });
+})();

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.i18n import register_terms
+
 # CASTIC-style 学科 offered for a new innovation contest
 DEFAULT_INNOVATION_CATEGORIES: tuple[tuple[str, str], ...] = (
     ("MA", "数学"),
@@ -37,6 +39,12 @@ class EventKind:
     - ``default_categories``: ``(code, name)`` created with a new event unless asked otherwise.
     - ``judged``: entries are judged by panels with a rubric (the judging area lists the event).
     - ``certificate_kinds``: the certificates the event can issue.
+    - ``adviser_noun``: what an adviser is called (``辅导教师``; ``教练`` for robotics).
+    - ``terms``: per locale, the words pages use for the kind instead of the general ones
+      (``{"zh": {"作品": "队伍", ...}, "en": {"entry": "team", ...}}``); registered with
+      :func:`app.i18n.register_terms` under the kind's code, used by ``t_("…", event.kind)``.
+    - ``document_kinds``: the kinds of documents an entry of this kind has (offered on the event
+      settings and the entry page; ``None``: all of them). A robotics team has no 申报书 or 查新报告.
     """
 
     code: str
@@ -47,6 +55,9 @@ class EventKind:
     default_categories: tuple[tuple[str, str], ...] = ()
     judged: bool = True
     certificate_kinds: tuple[str, ...] = ("award", "participation", "adviser")
+    adviser_noun: str = "辅导教师"
+    terms: dict[str, dict[str, str]] | None = None
+    document_kinds: tuple[str, ...] | None = None
 
 
 _KINDS: dict[str, EventKind] = {}
@@ -55,6 +66,7 @@ _KINDS: dict[str, EventKind] = {}
 def register_kind(kind: EventKind) -> EventKind:
     """Add (or replace) a kind; returns it."""
     _KINDS[kind.code] = kind
+    register_terms(kind.code, kind.terms or {})
     return kind
 
 
@@ -73,7 +85,32 @@ def kind_labels() -> dict[str, str]:
 
 
 INNOVATION = register_kind(EventKind("innovation", "科技创新大赛", default_categories=DEFAULT_INNOVATION_CATEGORIES))
-ROBOTICS = register_kind(EventKind("robotics", "机器人竞赛", entry_noun="队伍", title_column="队伍名称"))
+ROBOTICS_TERMS = {
+    "zh": {"作品名称": "队伍名称", "作品简介": "队伍简介", "作品": "队伍", "辅导教师": "教练"},
+    "en": {
+        "entry title": "team name",
+        "Entry title": "Team name",
+        "entries": "teams",
+        "Entries": "Teams",
+        "entry": "team",
+        "Entry": "Team",
+        "advisers": "coaches",
+        "Advisers": "Coaches",
+        "adviser": "coach",
+        "Adviser": "Coach",
+    },
+}
+ROBOTICS = register_kind(
+    EventKind(
+        "robotics",
+        "机器人竞赛",
+        entry_noun="队伍",
+        title_column="队伍名称",
+        adviser_noun="教练",
+        terms=ROBOTICS_TERMS,
+        document_kinds=("photo", "other"),
+    )
+)
 CAMP = register_kind(
     EventKind(
         "camp",
@@ -83,3 +120,13 @@ CAMP = register_kind(
         certificate_kinds=("award", "participation", "adviser", "camp"),
     )
 )
+
+
+def offered_document_kinds(kind: str, chosen: list[str] | tuple[str, ...] | None = None) -> list[str]:
+    """The document kinds offered for an event of ``kind`` (in the order of ``DOCUMENT_KINDS``),
+    with any already ``chosen`` kept so a stored choice is never hidden."""
+    from competitions.events.tables import DOCUMENT_KINDS
+
+    offered = kind_of(kind).document_kinds if kind in _KINDS else None
+    keep = set(chosen or [])
+    return [k for k in DOCUMENT_KINDS if offered is None or k in offered or k in keep]

@@ -13,8 +13,8 @@ from app.web import attempt, flash, form_bool, form_value, redirect, render, use
 from app.web.auth import logged_in, organizer_only
 from competitions.events import lifecycle
 from competitions.events import services as events
-from competitions.events.kinds import kind_codes, kind_labels
-from competitions.events.tables import DIVISIONS, DOCUMENT_KIND_LABELS, DOCUMENT_KINDS
+from competitions.events.kinds import kind_codes, kind_labels, offered_document_kinds
+from competitions.events.tables import DIVISIONS, DOCUMENT_KIND_LABELS
 from competitions.events.views import event_view
 
 
@@ -70,7 +70,10 @@ class EventPages(Controller):
             kinds=kind_codes(),
             kind_labels=kind_labels(),
             divisions=DIVISIONS,
-            document_kinds=[(k, _(DOCUMENT_KIND_LABELS[k])) for k in DOCUMENT_KINDS],
+            document_kinds=[
+                (k, _(DOCUMENT_KIND_LABELS[k]))
+                for k in offered_document_kinds(event["kind"], (context.get("form") or event).get("required_documents"))
+            ],
             form=context.pop("form", None) or event,
             **context,
         )

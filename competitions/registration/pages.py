@@ -15,13 +15,14 @@ from litestar.response import File
 
 from app.audit import entry_history
 from app.errors import ServiceError, ValidationFailed
-from app.i18n import _, colon, comma, get_locale
+from app.i18n import _, colon, comma, get_locale, gettext_terms
 from app.schools import services as schools
 from app.settings import get_settings
 from app.times import local_now, show_time
 from app.web import attempt, flash, form_bool, form_value, redirect, render, size_text, user_of, xlsx_response
 from app.web.auth import organizer_only, requires
 from competitions.events import services as events
+from competitions.events.kinds import offered_document_kinds
 from competitions.events.views import event_view
 from competitions.registration import documents as entry_documents
 from competitions.registration import personal_data, roster
@@ -119,7 +120,7 @@ async def _upload(request: Request, field: str = "file") -> tuple[str, bytes]:
     return upload.filename, await upload.read()
 
 
-def _value_text(key: str, value: Any, categories: dict[int, str]) -> str:
+def _value_text(key: str, value: Any, categories: dict[int, str], kind: str = "") -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -129,7 +130,7 @@ def _value_text(key: str, value: Any, categories: dict[int, str]) -> str:
     if key == "category" and isinstance(value, int):
         return categories.get(value, str(value))
     if key == "role":
-        return _(ROLE_LABELS.get(value, value))
+        return gettext_terms(ROLE_LABELS.get(value, value), kind)
     if key == "kind":
         docs = entry_documents
         return _(docs.DOCUMENT_KIND_LABELS.get(value, value)) if docs else str(value)
@@ -138,7 +139,7 @@ def _value_text(key: str, value: Any, categories: dict[int, str]) -> str:
     if isinstance(value, dict):
         if "name" in value:  # a member, shown as one line with masked personal data
             parts = [
-                _(ROLE_LABELS.get(value.get("role"), value.get("role") or "")),
+                gettext_terms(ROLE_LABELS.get(value.get("role"), value.get("role") or ""), kind),
                 value.get("name"),
                 _(value["gender"]) if value.get("gender") else None,
                 _(value["grade"]) if value.get("grade") else None,
@@ -147,10 +148,11 @@ def _value_text(key: str, value: Any, categories: dict[int, str]) -> str:
             ]
             return comma().join(str(p) for p in parts if p)
         return _clauses(
-            f"{_(CHANGE_LABELS.get(k, k))}{colon()}{_value_text(k, v, categories)}" for k, v in value.items()
+            f"{gettext_terms(CHANGE_LABELS.get(k, k), kind)}{colon()}{_value_text(k, v, categories, kind)}"
+            for k, v in value.items()
         )
     if isinstance(value, list):
-        return _clauses(_value_text(key, v, categories) for v in value) or "—"
+        return _clauses(_value_text(key, v, categories, kind) for v in value) or "—"
     if key in ("gender", "grade", "division", "id_type") and isinstance(value, str):
         return _(value)  # 男, 初二, 初中 ... as the reader's language writes them
     return str(value)
@@ -161,8 +163,9 @@ def _clauses(parts: Any) -> str:
     return ("；" if get_locale() == "zh" else "; ").join(parts)
 
 
-def history_view(rows: list[dict[str, Any]], categories: dict[int, str]) -> list[dict[str, Any]]:
-    """Audit rows as the entry page shows them (values were masked when recorded)."""
+def history_view(rows: list[dict[str, Any]], categories: dict[int, str], kind: str = "") -> list[dict[str, Any]]:
+    """Audit rows as the entry page shows them (values were masked when recorded), in the words of
+    the event's ``kind`` (a robotics event's 队伍 and 教练)."""
     result = []
     for row in rows:
         changes = row.get("changes") or {}
@@ -179,20 +182,26 @@ def history_view(rows: list[dict[str, Any]], categories: dict[int, str]) -> list
                 old, new = value
                 lines.append(
                     {
-                        "field": _(CHANGE_LABELS.get(key, key)),
-                        "old": None if old is None else _value_text(key, old, categories),
-                        "new": None if new is None else _value_text(key, new, categories),
+                        "field": gettext_terms(CHANGE_LABELS.get(key, key), kind),
+                        "old": None if old is None else _value_text(key, old, categories, kind),
+                        "new": None if new is None else _value_text(key, new, categories, kind),
                     }
                 )
             else:
                 lines.append(
-                    {"field": _(CHANGE_LABELS.get(key, key)), "old": None, "new": _value_text(key, value, categories)}
+                    {
+                        "field": gettext_terms(CHANGE_LABELS.get(key, key), kind),
+                        "old": None,
+                        "new": _value_text(key, value, categories, kind),
+                    }
                 )
         result.append(
             {
                 "at": show_time(row["at"]),
                 "actor": row.get("actor_name") or "",
-                "action": _(ACTION_LABELS[row["action"]]) if row["action"] in ACTION_LABELS else row["action"],
+                "action": gettext_terms(ACTION_LABELS[row["action"]], kind)
+                if row["action"] in ACTION_LABELS
+                else row["action"],
                 "summary": row.get("summary") or "",
                 "reason": row.get("reason") or "",
                 "changes": lines,
@@ -307,12 +316,13 @@ class EventRegistrationPages(Controller):
             flash(request, exc.message, "error")
         else:
             done = len(outcome["reviewed"])
+            kind = await _event_kind(event_id)
             message = (
-                _("已通过 {n} 个作品。", n=done)
+                gettext_terms("已通过 {n} 个作品。", kind, n=done)
                 if decision == "approve" and user.is_organizer
-                else _("已推荐 {n} 个作品。", n=done)
+                else gettext_terms("已推荐 {n} 个作品。", kind, n=done)
                 if decision == "approve"
-                else _("已退回 {n} 个作品。", n=done)
+                else gettext_terms("已退回 {n} 个作品。", kind, n=done)
             )
             flash(request, message)
             for item in outcome["skipped"]:
@@ -349,15 +359,17 @@ class EventRegistrationPages(Controller):
             return await self._entry_form(
                 request, event_id, status_code=exc.status_code, form=data, errors=field_errors(exc), error=exc.message
             )
+        kind = await _event_kind(event_id)
         flash(
             request,
-            _(
+            gettext_terms(
                 "作品“{title}”已创建（编号 {code}）。请添加学生和辅导教师，然后提交审查。",
+                kind,
                 title=entry["title"],
                 code=entry["code"],
             )
             if entry["status"] == "draft"
-            else _("作品“{title}”已创建（编号 {code}）。", title=entry["title"], code=entry["code"]),
+            else gettext_terms("作品“{title}”已创建（编号 {code}）。", kind, title=entry["title"], code=entry["code"]),
         )
         return redirect(f"/entries/{entry['id']}")
 
@@ -401,10 +413,12 @@ class EventRegistrationPages(Controller):
                 error=exc.message,
                 errors=[e for e in exc.errors if "row" in e or "column" in e],
             )
+        kind = await _event_kind(event_id)
         flash(
             request,
-            _(
+            gettext_terms(
                 "导入完成：新增作品 {new} 个、替换原有作品 {replaced} 个；学生 {students} 名，辅导教师 {advisers} 名。",
+                kind,
                 new=result.get("entries_created", 0) - result.get("entries_replaced", 0),
                 replaced=result.get("entries_replaced", 0),
                 students=result.get("participants_created", 0),
@@ -414,8 +428,9 @@ class EventRegistrationPages(Controller):
         if result.get("entries_incomplete"):
             flash(
                 request,
-                _(
+                gettext_terms(
                     "其中 {n} 个作品还缺少本赛事要求的材料或辅导教师，已保存为草稿：请在作品页面上传材料后提交审查。",
+                    kind,
                     n=result["entries_incomplete"],
                 ),
                 "warning",
@@ -449,6 +464,22 @@ class EventRegistrationPages(Controller):
         )
 
 
+async def _event_kind(event_id: int) -> str:
+    """The event's kind (for the kind's own words in messages: 队伍, 教练); "" if unknown."""
+    try:
+        return str((await events.get_event(event_id))["kind"])
+    except ServiceError:
+        return ""
+
+
+async def _entry_kind(request: Request, entry_id: int) -> str:
+    try:
+        entry = await registration.get_entry(user_of(request), entry_id)
+    except ServiceError:
+        return ""  # the action itself says why
+    return await _event_kind(entry["event_id"])
+
+
 class EntryPages(Controller):
     path = "/entries"
     include_in_schema = False
@@ -462,7 +493,9 @@ class EntryPages(Controller):
         history: list[dict[str, Any]] = []
         if actions["history"]:
             categories = {c["id"]: f"{c['code']} {c['name']}" for c in await events.list_categories(event["id"])}
-            history = history_view(await entry_history(entry_id, organizer=user.is_organizer), categories)
+            history = history_view(
+                await entry_history(entry_id, organizer=user.is_organizer), categories, event.get("kind", "")
+            )
         docs = entry_documents
         documents: list[dict[str, Any]] = []
         kinds: dict[str, str] = {}
@@ -472,7 +505,11 @@ class EntryPages(Controller):
                     {**d, "size_text": size_text(d.get("size")), "uploaded_text": show_time(d.get("uploaded_at"))}
                     for d in await docs.list_documents(user, entry_id)
                 ]
-                kinds = dict(docs.DOCUMENT_KIND_LABELS)
+                kept = [*(d.get("kind") for d in documents), *(event.get("required_documents") or [])]
+                kinds = {
+                    k: docs.DOCUMENT_KIND_LABELS[k]
+                    for k in offered_document_kinds(event["kind"], [k for k in kept if isinstance(k, str)])
+                }
             except NotImplementedError:
                 docs = None
         students = [m for m in entry["members"] if m["role"] == "student"]
@@ -533,7 +570,7 @@ class EntryPages(Controller):
             return await self._edit_page(
                 request, entry_id, status_code=exc.status_code, form=data, errors=field_errors(exc), error=exc.message
             )
-        flash(request, _("作品信息已保存。"))
+        flash(request, gettext_terms("作品信息已保存。", await _entry_kind(request, entry_id)))
         return redirect(f"/entries/{entry_id}")
 
     @post("/{entry_id:int}/submit", guards=[registrars])
@@ -549,10 +586,9 @@ class EntryPages(Controller):
     @post("/{entry_id:int}/withdraw", guards=[registrars])
     async def withdraw(self, request: Request, entry_id: int) -> Any:
         form = await request.form()
+        done = gettext_terms("作品已撤回。其中的学生可以改报其他作品。", await _entry_kind(request, entry_id))
         await attempt(
-            request,
-            registration.withdraw_entry(user_of(request), entry_id, form_value(form, "reason")),
-            _("作品已撤回。其中的学生可以改报其他作品。"),
+            request, registration.withdraw_entry(user_of(request), entry_id, form_value(form, "reason")), done
         )
         return redirect(f"/entries/{entry_id}")
 
@@ -580,7 +616,7 @@ class EntryPages(Controller):
         if form_bool(form, "next"):
             following = await registration.next_for_review(user_of(request), entry["event_id"], entry["code"])
             if following is None:
-                flash(request, _("没有其他待审查的作品了。"))
+                flash(request, gettext_terms("没有其他待审查的作品了。", await _event_kind(entry["event_id"])))
                 return redirect(f"/events/{entry['event_id']}/entries")
             return redirect(f"/entries/{following['id']}#review")
         return redirect(f"/entries/{entry_id}")
@@ -627,7 +663,8 @@ class EntryPages(Controller):
                 errors=field_errors(exc),
                 error=exc.message,
             )
-        flash(request, _("已添加{role}“{name}”。", role=_(ROLE_LABELS[role]), name=added["name"]))
+        role_label = gettext_terms(ROLE_LABELS[role], await _entry_kind(request, entry_id))
+        flash(request, _("已添加{role}“{name}”。", role=role_label, name=added["name"]))
         return redirect(f"/entries/{entry_id}#members")
 
     # ------------------------------------------------------------------ documents

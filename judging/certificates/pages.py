@@ -295,7 +295,8 @@ class CertificatePages(Controller):
                 dims = page_size(data["page_format"].upper() or "A4", data["orientation"].upper() or "L")
             except KeyError:
                 dims = (297.0, 210.0)
-            data["fields"] = certificates.default_fields(kind, *dims)
+            event_kind = str((await events.get_event_row(event_id)).get("kind") or "")
+            data["fields"] = certificates.default_fields(kind, *dims, event_kind=event_kind)
         try:
             await certificates.save_template(user_of(request), event_id, kind, data)
         except ServiceError as exc:

@@ -183,11 +183,15 @@ def _f(type_: str, x: float, y: float, w: float, size: float, align: str = "L", 
     return spec
 
 
-def default_fields(kind: str, width: float = 297.0, height: float = 210.0) -> list[dict[str, Any]]:
+def default_fields(
+    kind: str, width: float = 297.0, height: float = 210.0, event_kind: str = ""
+) -> list[dict[str, Any]]:
     """The default layout of a kind, designed on A4 landscape (297 × 210 mm) and scaled
     to a page of ``width`` × ``height`` mm (positions proportionally, sizes by the
-    smaller factor)."""
-    fields = _default_fields_a4(kind)
+    smaller factor). A robotics event (``event_kind``) gets its own words: a team (队伍) in a
+    challenge, and the place (``{rank}``) when the certificate has one."""
+    fields = _robotics_fields_a4(kind) if event_kind == "robotics" else None
+    fields = fields or _default_fields_a4(kind)
     if (width, height) == (297.0, 210.0):
         return fields
     sx, sy = width / 297.0, height / 210.0
@@ -249,8 +253,44 @@ def _default_fields_a4(kind: str) -> list[dict[str, Any]]:
     return fields
 
 
-def default_template(kind: str) -> dict[str, Any]:
-    """The design used while an event has none stored for ``kind``."""
+def _robotics_fields_a4(kind: str) -> list[dict[str, Any]] | None:
+    """A robotics event's defaults: "李明同学：你所在的队伍“飞龙队”在2026年…机器人竞赛综合技能（初中组）
+    中获得第 2 名，荣获 一等奖" (the place only when the certificate has one). ``None``: as other events."""
+    red = "#B22222"
+    if kind == "award":
+        body = [
+            _f("school", 40, 50, 217, 14),
+            _f("name", 40, 60, 217, 24, suffix="同学："),
+            _f("text", 56, 78, 205, 16, text="你所在的队伍“{title}”"),
+            _f("text", 56, 90, 205, 16, text="在{event}{category}（{division}组）中[获得第{rank}名，]荣获"),
+            _f("award", 20, 110, 257, 34, "C", color=red),
+            _f("text", 56, 140, 205, 16, text="特发此证，以资鼓励。"),
+        ]
+    elif kind == "participation":
+        body = [
+            _f("name", 40, 58, 217, 24, suffix="同学："),
+            _f("text", 56, 76, 205, 16, text="你所在的队伍“{title}”"),
+            _f("text", 56, 88, 205, 16, text="参加{event}{category}（{division}组），"),
+            _f("school", 56, 104, 205, 14, prefix="学校："),
+            _f("text", 56, 120, 205, 16, text="特发此证，以资鼓励。"),
+        ]
+    elif kind == "adviser":
+        body = [
+            _f("name", 40, 58, 217, 24, suffix="老师："),
+            _f("text", 56, 76, 205, 16, text="您指导的队伍“{title}”在{event}{category}（{division}组）中"),
+            _f("text", 56, 88, 205, 16, text="[获得第{rank}名，]成绩优异，您被评为"),
+            _f("award", 20, 106, 257, 30, "C", color=red),
+            _f("text", 56, 130, 205, 16, text="特发此证，以资鼓励。"),
+        ]
+    else:
+        return None
+    heading = {"award": "荣 誉 证 书", "participation": "参 赛 证 书", "adviser": "荣 誉 证 书"}[kind]
+    tail = _default_fields_a4(kind)[-5:]  # organizer, date, QR, hint, number as other events
+    return [_f("text", 20, 26, 257, 40, "C", text=heading, color=red, shrink=False), *body, *tail]
+
+
+def default_template(kind: str, event_kind: str = "") -> dict[str, Any]:
+    """The design used while an event (of ``event_kind``) has none stored for ``kind``."""
     return {
         "kind": kind,
         "page_format": "A4",
@@ -259,7 +299,7 @@ def default_template(kind: str) -> dict[str, Any]:
         "background_type": "",
         "font": "builtin:serif",
         "fallback_font": "",
-        "fields": default_fields(kind),
+        "fields": default_fields(kind, event_kind=event_kind),
         "date_text": "",
         "min_award": "first",
         "verify_base_url": "",
@@ -278,7 +318,7 @@ async def get_template(event_id: int, kind: str = "award", *, event: dict[str, A
     ``stored`` tells which. ``event``: the event row when the caller has loaded it."""
     _check_kind(kind)
     if event is None:
-        await get_event_row(event_id)
+        event = await get_event_row(event_id)
     row = (
         await CertificateTemplate.select()
         .where((CertificateTemplate.event == event_id) & (CertificateTemplate.kind == kind))
@@ -286,7 +326,7 @@ async def get_template(event_id: int, kind: str = "award", *, event: dict[str, A
         .first()
     )
     if row is None:
-        return {**default_template(kind), "event": event_id}
+        return {**default_template(kind, str(event.get("kind") or "")), "event": event_id}
     return {**row, "stored": True}
 
 
@@ -457,6 +497,8 @@ async def save_template(actor: Principal, event_id: int, kind: str, data: dict[s
 async def _store_template(
     actor: Principal, event_id: int, kind: str, values: dict[str, Any], action: str
 ) -> dict[str, Any]:
+    event_kind = str((await get_event_row(event_id)).get("kind") or "")
+
     async def work() -> None:
         existing = (
             await CertificateTemplate.select(CertificateTemplate.id)
@@ -465,7 +507,7 @@ async def _store_template(
         )
         stamp = {"updated_by": actor.id, "updated_at": now()}
         if existing is None:
-            base = {k: v for k, v in default_template(kind).items() if k not in ("kind", "stored")}
+            base = {k: v for k, v in default_template(kind, event_kind).items() if k not in ("kind", "stored")}
             await CertificateTemplate.insert(
                 CertificateTemplate(event=event_id, kind=kind, **{**base, **values, **stamp})
             )

@@ -215,12 +215,19 @@ class ResultsPages(Controller):
             for e in settings_error.errors:
                 if e.get("field"):
                     field_errors.setdefault(e["field"], e["message"])
+        # a robotics event ranks its challenges on runs (score sheets): judges' aggregation methods
+        # and consistency apply to its judged categories (those without a sheet) only
+        judged_codes: list[str] | None = None
+        if event_row["kind"] == "robotics":
+            challenges = (await robotics.robotics_event(event_id, user_of(request)))["challenges"]
+            judged_codes = [c["code"] for c in challenges if not c["has_sheet"]]
         return await judging_page(
             request,
             event_id,
             "results/results.html",
             "results",
             status_code=status_code,
+            judged_codes=judged_codes,
             data=data,
             groups=groups,
             method=data["method"],

@@ -20,6 +20,7 @@ from judging.robotics.schemas import (
     CombinationIn,
     CombinationOut,
     RefereeIn,
+    RefereeLineOut,
     RefereeOut,
     RunChangeIn,
     RunCreatedOut,
@@ -28,15 +29,50 @@ from judging.robotics.schemas import (
     RunVersionOut,
     StandingsOut,
 )
+from judging.robotics.sheet_pages import example
 
 referees_and_organizers = requires("referee", "organizer")
+
+SHEET_FORMAT = """Body: a score sheet (a JSON object; ``"recompute": true`` may be added).
+
+```
+{"items": [{"code", "name", "type": "count"|"yesno"|"choice"|"time",
+            "min"?, "max"?, "points"?,
+            "options"?: [{"value", "name"?, "points"}],      (choice)
+            "requires"?: {"item", "at_least"},
+            "variants"?: [variant codes]}],                   (item applies to those drawn tasks only)
+ "restrictions"?: [{"items": [codes], "max", "message"}],
+ "bonuses"?: [{"name", "points", "when": {"item", "at_most"}}],
+ "variants"?: [{"code", "name"}],                             (现场抽签: one is drawn per round)
+ "rounds": n,
+ "counted": {"rule": "best"|"best_sum"|"mean_drop_lowest", "k"?, "drop"?},
+ "tiebreaks": ["time_of_counted"|"next_best"|"round:N"|"fewer_penalties"|"earliest", ...],
+ "time_limit_seconds"?}
+```
+
+A ``count`` item adds ``value * points`` (negative points are penalties); ``yesno`` adds ``points``
+when true; ``choice`` adds the chosen option's points; an item whose ``requires`` is not met adds
+nothing; ``time`` adds nothing and is the run's time. ``best_sum`` sums the best ``k`` runs;
+``mean_drop_lowest`` drops the ``drop`` lowest.
+
+Complete examples: ``GET /api/v1/robotics/example-sheets/skills`` (综合技能: counts, yes/no, a
+penalty, a requirement, a restriction, a bonus for no retries) and
+``GET /api/v1/robotics/example-sheets/wro`` (WRO style: choices and a surprise rule drawn per round);
+the organizer's editor at ``/events/{event_id}/robotics/{code}/sheet`` starts from them too.
+Answers 200 ``{"version", ...sheet}``; 422 ``errors`` naming the item (``items[2].max``); 409 once
+runs are recorded unless ``"recompute": true``."""
 
 
 class RoboticsEventApi(Controller):
     path = "/api/v1/events/{event_id:int}"
     tags = ["robotics"]
 
-    @put("/categories/{code:str}/score-sheet", guards=[organizer_only], responses=responses(401, 403, 404, 409, 422))
+    @put(
+        "/categories/{code:str}/score-sheet",
+        guards=[organizer_only],
+        responses=responses(401, 403, 404, 409, 422),
+        description=SHEET_FORMAT,
+    )
     async def put_sheet(self, request: Request, event_id: int, code: str, data: dict[str, Any]) -> dict[str, Any]:
         """Store a new version of the challenge's score sheet: 422 naming the item; 409 once runs
         are recorded unless ``"recompute": true`` (every run is rescored under the new version, audited)."""
@@ -59,6 +95,12 @@ class RoboticsEventApi(Controller):
     async def get_combination(self, request: Request, event_id: int, code: str) -> CombinationOut:
         return answer(CombinationOut, await ranking.read_combination(event_id, code, user_of(request)))
 
+    @get("/referees", guards=[organizer_only], responses=responses(401, 403, 404))
+    async def list_referees(self, request: Request, event_id: int) -> list[RefereeLineOut]:
+        """The event's referees, one line per account: its challenges and whether it is head
+        referee (``head_category_codes``: the challenges it is head referee of)."""
+        return answer(list[RefereeLineOut], await robotics.list_referees(user_of(request), event_id))
+
     @post("/referees", guards=[organizer_only], status_code=201, responses=responses(401, 403, 404, 422))
     async def add_referee(self, request: Request, event_id: int, data: RefereeIn) -> RefereeOut:
         return answer(RefereeOut, await robotics.add_referee(user_of(request), event_id, msgspec.structs.asdict(data)))
@@ -67,6 +109,17 @@ class RoboticsEventApi(Controller):
     async def standings(self, event_id: int, code: str) -> StandingsOut:
         """Public: teams in rank order; only approved runs count and show."""
         return answer(StandingsOut, await standings_cache.category_standings(event_id, code))
+
+
+class SheetExampleApi(Controller):
+    path = "/api/v1/robotics/example-sheets"
+    tags = ["robotics"]
+
+    @get("/{name:str}", guards=[logged_in], responses=responses(401, 404))
+    async def example_sheet(self, name: str) -> dict[str, Any]:
+        """A ready-made score sheet (``skills``: 综合技能; ``wro``: WRO style with a drawn surprise
+        rule), a starting point for ``PUT .../score-sheet``."""
+        return example(name)
 
 
 class RunApi(Controller):
@@ -103,4 +156,4 @@ class RunApi(Controller):
 
 
 def api_routes() -> list[Any]:
-    return [RoboticsEventApi, RunApi]
+    return [RoboticsEventApi, SheetExampleApi, RunApi]

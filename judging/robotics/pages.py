@@ -74,6 +74,7 @@ def _item_views(sheet: sheets.Sheet) -> list[dict[str, Any]]:
                 if item.requires
                 else None,
                 "requires_name": sheet.item(item.requires[0]).name if item.requires else "",
+                "requires_type": sheet.item(item.requires[0]).type if item.requires else "",
                 "variants": list(item.variants),
             }
         )
@@ -103,6 +104,14 @@ def _messages() -> dict[str, str]:
         "discardConfirm": _("确定删除本机保存的这一轮成绩？它没有提交到服务器。"),
         "chooseTeam": _("请从队列中选择队伍和轮次。"),
         "alreadyRecorded": _("该队这一轮已有成绩。"),
+        "recordedBy": _("{name} 记录"),
+        "localWaiting": _("该队这一轮的成绩保存在本机，尚未发送，请回到队列查看。"),
+        "seconds": _("{s} 秒"),
+        "refused": _("被服务器拒绝：{detail}"),
+        "refusedCount": _("本机有 {n} 轮成绩被拒绝，请查看原因后删除"),
+        "unsentCount": _("本机有 {n} 轮成绩未发送"),
+        "unsentAndRefused": _("本机有 {n} 轮成绩未发送，{m} 轮被拒绝"),
+        "online": _("网络已恢复。"),
         "localRun": _("本机未发送"),
         "localConflict": _("冲突"),
         "noMatch": _("没有符合条件的队伍。"),
@@ -188,13 +197,32 @@ class RefereePages(Controller):
         source = {k: v for k, v in queue["sheet"].items() if k != "version"}
         sheet = sheets.parse_sheet(source)
         base = _base(event_id, queue["challenge"]["code"])
+        by_code = {i.code: i for i in sheet.items}
+        status_labels = {k: _(v) for k, v in STATUS_LABELS.items()}
+
+        def recorded(run: dict[str, Any]) -> dict[str, Any]:
+            """A recorded run as the form shows it instead of an empty form."""
+            return {
+                "id": run["id"],
+                "status": run["status"],
+                "statusLabel": status_labels.get(run["status"], run["status"]),
+                "by": run["by"],
+                "score": run["score"],
+                "time": _number_text(run["time_seconds"]) if run.get("time_seconds") else "",
+                "confirmation": _(CONFIRMATION_LABELS.get(run["confirmation"], CONFIRMATION_LABELS[None])),
+                "items": [
+                    [by_code[c].name if c in by_code else c, _shown_value(by_code.get(c), v)]
+                    for c, v in (run.get("items") or {}).items()
+                ],
+            }
+
         teams = [
             {
                 "entry_id": t["entry_id"],
                 "code": t["code"],
                 "title": t["title"],
                 "school_name": t["school_name"],
-                "runs": {str(r): {"status": run["status"], "by": run["by"]} for r, run in t["runs"].items()},
+                "runs": {str(r): recorded(run) for r, run in t["runs"].items()},
             }
             for t in queue["teams"]
         ]
@@ -264,12 +292,13 @@ class RefereePages(Controller):
     async def review(self, request: Request, event_id: int, code: str, status: str | None = None) -> Any:
         status = status if status in ("submitted", "approved", "all") else "submitted"
         found = await robotics.runs_for_review(user_of(request), event_id, code, None if status == "all" else status)
-        sheet = found["sheet"] or {"items": []}
-        names = {i.get("code"): i.get("name") for i in sheet.get("items", []) if isinstance(i, dict)}
+        items = _items_of(found["sheet"])
         runs = [
             {
                 **r,
-                "item_rows": [(names.get(c, c), _value_text(v)) for c, v in r["items"].items()],
+                "item_rows": [
+                    (items[c].name if c in items else c, _shown_value(items.get(c), v)) for c, v in r["items"].items()
+                ],
                 "confirmation_label": _(CONFIRMATION_LABELS.get(r["confirmation"], CONFIRMATION_LABELS[None])),
                 "status_label": _(STATUS_LABELS[r["status"]]),
             }
@@ -314,6 +343,7 @@ class RefereePages(Controller):
         history = await robotics.run_history(user, run_id)
         sheet = sheets.parse_sheet(run["sheet"])
         names = {i.code: i.name for i in sheet.items}
+        by_code = {i.code: i for i in sheet.items}
         versions = []
         previous: dict[str, Any] | None = None
         for v in history:
@@ -322,7 +352,8 @@ class RefereePages(Controller):
                 for code in dict.fromkeys([*previous["items"], *v["items"]]):
                     old, new = previous["items"].get(code), v["items"].get(code)
                     if _value_text(old) != _value_text(new):  # "1" (stored by older versions) is 1
-                        changed.append((names.get(code, code), _value_text(old), _value_text(new)))
+                        item = by_code.get(code)
+                        changed.append((names.get(code, code), _shown_value(item, old), _shown_value(item, new)))
             versions.append({**v, "changed": changed, "old_score": previous["score"] if previous else ""})
             previous = v
         playing = [i for i in _item_views(sheet) if not i["variants"] or run["variant"] in i["variants"]]
@@ -379,6 +410,36 @@ class RefereePages(Controller):
             )
         flash(request, _("成绩已更正，旧版本已保留。"))
         return redirect(f"/referee/runs/{run_id}")
+
+
+def _shown_value(item: sheets.Item | None, value: Any) -> str:
+    """An item's recorded value as a referee reads it: 是/否 for yes/no items, the option's name
+    for choices, seconds for the time; the raw value for an item the sheet no longer has."""
+    if value is None:
+        return ""
+    if item is not None and item.type == "yesno":
+        if value is True or value == "yes":
+            return _("是")
+        if value is False or value == "no":
+            return _("否")
+    if item is not None and item.type == "choice":
+        option = next((o for o in item.options if o.value == value), None)
+        if option is not None:
+            return option.name or option.value
+    if item is not None and item.type == "time":
+        return _("{s} 秒", s=_value_text(value))
+    return _value_text(value)
+
+
+def _items_of(sheet_source: dict[str, Any] | None) -> dict[str, sheets.Item]:
+    """The sheet's items by code (none when the sheet cannot be read)."""
+    if not sheet_source:
+        return {}
+    try:
+        parsed = sheets.parse_sheet({k: v for k, v in sheet_source.items() if k != "version"})
+    except Exception:  # noqa: BLE001 - an unreadable stored sheet shows raw values
+        return {}
+    return {i.code: i for i in parsed.items}
 
 
 def _value_text(value: Any) -> str:

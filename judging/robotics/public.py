@@ -14,6 +14,7 @@ from litestar import Controller, Request, get
 
 from app.web import render
 from judging.robotics import cache, services
+from judging.rounds.services import current_round
 
 
 def _rows(answer: dict[str, Any], rounds: int) -> list[dict[str, Any]]:
@@ -57,6 +58,7 @@ class PublicStandingsPages(Controller):
             "rows": _rows(answer, int(sheet.get("rounds") or 1)),
             "version": await cache.version(event_id, code),
             "display": bool(display),
+            "final": (await current_round(event_id))["state"] == "finalized",
         }
         template = "standings_display.html" if display else "standings.html"
         return render(request, f"judging/robotics/{template}", **context)

@@ -31,6 +31,18 @@ class RefereeOut(msgspec.Struct):
     head: bool
 
 
+class RefereeLineOut(msgspec.Struct):
+    """One referee account of an event: its challenges ``category_codes``; ``head`` when it is head
+    referee (主裁判) of at least one of them, ``head_category_codes`` those challenges."""
+
+    user_id: int
+    username: str
+    display_name: str | None
+    category_codes: list[str]
+    head: bool
+    head_category_codes: list[str]
+
+
 class RunIn(msgspec.Struct):
     """A run: ``items`` ``{item code: value}`` (every item that applies, nothing defaults to zero),
     ``variant`` the task drawn for the round when the sheet has variants (现场抽签), ``client_run_id``

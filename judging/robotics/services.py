@@ -328,6 +328,89 @@ async def add_referee(actor: Principal, event_id: int, data: dict[str, Any]) -> 
     }
 
 
+async def _robotics_event_row(event_id: int) -> dict[str, Any]:
+    event = None
+    if 1 <= event_id <= MAX_ID:
+        event = await Event.select(Event.id, Event.kind).where(Event.id == event_id).first()
+    if event is None or event["kind"] != ROBOTICS:
+        raise NotFound(_("赛事不存在（编号 {id}）。", id=event_id))
+    return event
+
+
+async def list_referees(actor: Principal, event_id: int) -> list[dict[str, Any]]:
+    """The event's referees, one line per account, by username: ``[{"user_id",
+    "username", "display_name", "category_codes", "head", "head_category_codes"}]``. ``head`` is true
+    when the account is head referee of at least one of its challenges; ``head_category_codes``
+    names those. Organizers only (the caller's guard); 404 for an unknown or non-robotics event."""
+    await _robotics_event_row(event_id)
+    rows = (
+        await Referee.select(
+            Referee.head,
+            Referee.user.id.as_alias("user_id"),
+            Referee.user.username.as_alias("username"),
+            Referee.user.display_name.as_alias("display_name"),
+            Referee.category.code.as_alias("code"),
+        )
+        .where(Referee.event == event_id)
+        .order_by(Referee.category.code)
+    )
+    people: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        line = people.setdefault(
+            r["user_id"],
+            {
+                "user_id": r["user_id"],
+                "username": r["username"],
+                "display_name": r["display_name"],
+                "category_codes": [],
+                "head": False,
+                "head_category_codes": [],
+            },
+        )
+        line["category_codes"].append(r["code"])
+        if r["head"]:
+            line["head"] = True
+            line["head_category_codes"].append(r["code"])
+    return sorted(people.values(), key=lambda p: p["username"])
+
+
+async def remove_referee(actor: Principal, event_id: int, user_id: int, code: str) -> None:
+    """Take the account off challenge ``code`` of the event (its recorded runs stay, with who
+    recorded them). 404 when it is not a referee of that challenge."""
+    await _robotics_event_row(event_id)
+    code = str(code or "").strip().upper()
+    row = (
+        await Referee.select(Referee.id, Referee.user.username.as_alias("username"))
+        .where((Referee.event == event_id) & (Referee.user == user_id) & (Referee.category.code == code))
+        .first()
+    )
+    if row is None:
+        raise NotFound(_("该账号不是赛项“{code}”的裁判。", code=code))
+
+    async def work() -> None:
+        await Referee.delete().where(Referee.id == row["id"])
+        await audit.record(
+            actor,
+            "robotics.referee.remove",
+            "robotics_referee",
+            user_id,
+            event_id=event_id,
+            summary=row["username"],
+            changes={"category_codes": [[code], None]},
+        )
+
+    await write_transaction(work)
+
+
+async def referee_accounts() -> list[dict[str, Any]]:
+    """Every account of role referee (``{"id", "username", "display_name"}``), for picking one."""
+    return list(
+        await User.select(User.id, User.username, User.display_name)
+        .where(User.role == "referee")
+        .order_by(User.username)
+    )
+
+
 async def _referee_of(user_id: int, category_id: int) -> dict[str, Any] | None:
     return (
         await Referee.select(Referee.id, Referee.head)
@@ -423,16 +506,24 @@ async def _duplicate(
     if client_run_id and existing["recorded_by"] == actor_id and existing["client_run_id"] == client_run_id:
         return existing
     at = existing["recorded_at"].astimezone(times.SHANGHAI).strftime("%H:%M:%S")
-    return Conflict(
-        _(
-            "该队第 {round} 轮的成绩已由裁判 {name} 于 {at} 记录（成绩编号 {id}），不能重复记录；如需更正请修改该成绩。",
+    name = await _recorder_name(existing["recorded_by"])
+    if "裁判" in name:  # "裁判 陈明" is not called "裁判 裁判 陈明"
+        message = _(
+            "该队第 {round} 轮的成绩已由 {name} 于 {at} 记录（成绩编号 {id}），不能重复记录；如需更正请修改该成绩。",
             round=round_number,
-            name=await _recorder_name(existing["recorded_by"]),
+            name=name,
             at=at,
             id=existing["id"],
-        ),
-        extra={"run_id": existing["id"]},
-    )
+        )
+    else:
+        message = _(
+            "该队第 {round} 轮的成绩已由裁判 {name} 于 {at} 记录（成绩编号 {id}），不能重复记录；如需更正请修改该成绩。",
+            round=round_number,
+            name=name,
+            at=at,
+            id=existing["id"],
+        )
+    return Conflict(message, extra={"run_id": existing["id"]})
 
 
 async def _by_client_id(user_id: int, client_run_id: str | None) -> dict[str, Any] | None:
@@ -961,7 +1052,8 @@ async def my_challenges(actor: Principal) -> list[dict[str, Any]]:
 
 async def referee_queue(actor: Principal, event_id: int, code: str) -> dict[str, Any]:
     """A challenge's queue for a referee's tablet: the approved teams (code, name, school; never
-    members), each with its run per round (``{"id", "status", "score", "by", "confirmation"}`` or
+    members), each with its run per round (``{"id", "status", "score", "by", "confirmation", "items",
+    "time_seconds"}`` or
     absent), the rounds with their recorded draws, and the current sheet.
 
     ``{"challenge", "head", "sheet": {"version", ...}, "rounds": [1..n], "draws": {round: {"variant",
@@ -991,16 +1083,22 @@ async def referee_queue(actor: Principal, event_id: int, code: str) -> dict[str,
         .where((Entry.category == category["id"]) & (Entry.status == "approved"))
         .order_by(Entry.code)
     )
-    runs = await Run.select(
-        Run.id,
-        Run.entry,
-        Run.round,
-        Run.status,
-        Run.score,
-        Run.confirmation,
-        Run.recorded_by.display_name.as_alias("by_name"),
-        Run.recorded_by.username.as_alias("by_username"),
-    ).where(Run.category == category["id"])
+    runs = (
+        await Run.select(
+            Run.id,
+            Run.entry,
+            Run.round,
+            Run.status,
+            Run.score,
+            Run.confirmation,
+            Run.items,
+            Run.time_seconds,
+            Run.recorded_by.display_name.as_alias("by_name"),
+            Run.recorded_by.username.as_alias("by_username"),
+        )
+        .where(Run.category == category["id"])
+        .output(load_json=True)
+    )
     by_team: dict[int, dict[int, dict[str, Any]]] = {}
     for r in runs:
         by_team.setdefault(r["entry"], {})[r["round"]] = {
@@ -1009,6 +1107,8 @@ async def referee_queue(actor: Principal, event_id: int, code: str) -> dict[str,
             "score": r["score"],
             "confirmation": r["confirmation"],
             "by": r["by_name"] or r["by_username"] or "",
+            "items": r["items"],
+            "time_seconds": r["time_seconds"],
         }
     return {
         "challenge": category,

@@ -16,6 +16,7 @@ It calls the same service the JSON API does (:func:`judging.robotics.services.pu
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 from litestar.response import Redirect
 
+from app.accounts import services as accounts
 from app.errors import NotFound, ServiceError, ValidationFailed
 from app.i18n import _
 from app.times import show_time
@@ -96,6 +98,115 @@ class SheetPages(Controller):
         """The organizer's list of the event's challenges: sheet editor and public standings."""
         event = await services.robotics_event(event_id, user_of(request))
         return render(request, "judging/robotics/sheet_index.html", event=event)
+
+    async def _referees_page(self, request: Request, event_id: int, status: int = 200, **extra: Any) -> Any:
+        actor = user_of(request)
+        event = await services.robotics_event(event_id, actor)
+        people = await services.list_referees(actor, event_id)
+        by_code: dict[str, list[dict[str, Any]]] = {c["code"]: [] for c in event["challenges"]}
+        for p in people:
+            for c in p["category_codes"]:
+                by_code.setdefault(c, []).append({**p, "is_head": c in p["head_category_codes"]})
+        assigned = {p["user_id"] for p in people}
+        accounts = await services.referee_accounts()
+        return render(
+            request,
+            "judging/robotics/referees.html",
+            status_code=status,
+            event=event,
+            people=people,
+            by_code=by_code,
+            accounts=accounts,
+            unassigned=[a for a in accounts if a["id"] not in assigned],
+            form=extra.pop("form", {"codes": [], "head": False, "username": "", "new_username": "", "new_name": ""}),
+            **extra,
+        )
+
+    @get("/referees")
+    async def referees(self, request: Request, event_id: int) -> Any:
+        """The event's referees per challenge: add (an existing referee account, or a new one whose
+        password is shown once), make or unmake head referee, remove."""
+        return await self._referees_page(request, event_id)
+
+    @post("/referees")
+    async def add_referee(self, request: Request, event_id: int) -> Any:
+        actor = user_of(request)
+        form = await request.form()
+        codes = [c for c in form.getall("category_codes", []) if isinstance(c, str) and c.strip()]
+        values = {
+            "codes": codes,
+            "head": form_bool(form, "head"),
+            "username": form_value(form, "username"),
+            "new_username": form_value(form, "new_username"),
+            "new_name": form_value(form, "new_name"),
+        }
+        created: dict[str, str] | None = None
+        try:
+            await services.robotics_event(event_id, actor)
+            if not codes:
+                message = _("请至少选择一个赛项。")
+                raise ValidationFailed(message, errors=[{"field": "category_codes", "message": message}])
+            username = values["username"]
+            if values["new_username"]:
+                if username:
+                    message = _("请选择已有账号或填写新账号，不要同时填写。")
+                    raise ValidationFailed(message, errors=[{"field": "username", "message": message}])
+                password = secrets.token_urlsafe(9)
+                user = await accounts.create_user(
+                    actor,
+                    username=values["new_username"],
+                    password=password,
+                    role="referee",
+                    display_name=values["new_name"] or None,
+                    must_change_password=True,
+                )
+                username = user["username"]
+                created = {"username": username, "password": password, "display_name": user["display_name"]}
+            elif not username:
+                message = _("请选择已有的裁判账号，或填写新账号的用户名。")
+                raise ValidationFailed(message, errors=[{"field": "username", "message": message}])
+            added = await services.add_referee(
+                actor, event_id, {"username": username, "category_codes": codes, "head": values["head"]}
+            )
+        except ServiceError as exc:
+            return await self._referees_page(request, event_id, status=exc.status_code, error=exc.message, form=values)
+        notice = _(
+            "{name} 已是赛项 {codes} 的{role}。",
+            name=added["display_name"] or added["username"],
+            codes=", ".join(added["category_codes"]),
+            role=_("主裁判") if added["head"] else _("裁判"),
+        )
+        if created:  # the password is shown on this answer only, never stored in the session
+            return await self._referees_page(request, event_id, status=201, created=created, notice=notice)
+        flash(request, notice)
+        return Redirect(f"/events/{event_id}/robotics/referees")
+
+    @post("/referees/{user_id:int}/{code:str}")
+    async def change_referee(self, request: Request, event_id: int, user_id: int, code: str) -> Any:
+        """``op`` ``head`` / ``not_head`` (head referee of this challenge or not) or ``remove``."""
+        actor = user_of(request)
+        form = await request.form()
+        op = form_value(form, "op")
+        people = {p["user_id"]: p for p in await services.list_referees(actor, event_id)}
+        person = people.get(user_id)
+        code = code.upper()
+        if person is None or code not in person["category_codes"]:
+            raise NotFound(_("该账号不是赛项“{code}”的裁判。", code=code))
+        name = person["display_name"] or person["username"]
+        if op == "remove":
+            await services.remove_referee(actor, event_id, user_id, code)
+            flash(request, _("{name} 不再是赛项 {code} 的裁判；已记录的成绩保留。", name=name, code=code))
+        elif op in ("head", "not_head"):
+            await services.add_referee(
+                actor, event_id, {"username": person["username"], "category_codes": [code], "head": op == "head"}
+            )
+            flash(
+                request,
+                _("{name} 现在是赛项 {code} 的主裁判。", name=name, code=code)
+                if op == "head"
+                else _("{name} 现在是赛项 {code} 的裁判（不是主裁判）。", name=name, code=code),
+            )
+        return Redirect(f"/events/{event_id}/robotics/referees")
 
     @get("/{code:str}/sheet")
     async def page(

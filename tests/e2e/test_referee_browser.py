@@ -127,9 +127,11 @@ def test_referee_records_runs_through_a_dropped_connection_and_the_head_referee_
     page.locator("#refuse-submit").tap()
     page.wait_for_selector('#run-page[data-state="queued"]', timeout=10000)
     assert "未发送" in page.inner_text("#result-text")
+    assert page.locator("#cached-notice").is_visible()  # served from the tablet's copy
     page.locator("#result-back").tap()
     page.wait_for_selector("#referee-queue")
     page.wait_for_function("() => document.getElementById('referee-queue').dataset.unsent === '1'")
+    assert page.locator("#cached-notice").is_visible()
     assert "本机有 1 轮成绩未发送" in page.inner_text("#unsent-state")
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/referee-queue-offline.png", full_page=True)
@@ -138,6 +140,8 @@ def test_referee_records_runs_through_a_dropped_connection_and_the_head_referee_
     # back online: sent once
     context.set_offline(False)
     page.wait_for_function("() => document.getElementById('referee-queue').dataset.local === '0'", timeout=20000)
+    # the "network is down" notice of the tablet's copy goes once the network is back (not only on reload)
+    page.wait_for_function("() => !document.getElementById('cached-notice').textContent.includes('网络已断开')")
     runs = world.run(Run.select(Run.entry, Run.score, Run.confirmation, Run.confirmation_note).order_by(Run.id))
     assert runs == [
         {"entry": feilong, "score": "160.0", "confirmation": "confirmed", "confirmation_note": ""},
@@ -152,10 +156,13 @@ def test_referee_records_runs_through_a_dropped_connection_and_the_head_referee_
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     log_in(page, live_server, "head")
     page.goto(f"{live_server}/referee/{rob.event_id}/R1/review")
-    assert page.locator("tr.review-row").count() == 2
+    assert page.locator(".review-row").count() == 2
     assert "队长拒绝确认" in page.inner_text("#referee-review")
-    for box in page.locator('input[name="run_id"]').all():
-        box.check()
+    # the approve action is at the top of the tablet's screen; "select all" ticks both
+    assert page.locator("#approve-selected").bounding_box()["y"] < TABLET_LANDSCAPE["height"]
+    page.locator("#select-all").check()
+    assert page.locator('input[name="run_id"]:checked').count() == 2
+    assert page.inner_text("#selected-count") == "(2)"
     with page.expect_navigation():
         page.locator("#approve-selected").tap()
     page.wait_for_selector("text=已审核 2 轮成绩")
@@ -232,3 +239,54 @@ def test_the_pages_live_total_equals_the_servers_score(world, live_server, brows
             continue
         assert js["complete"] is True and js["total"] == expected == format(sheets.score_run(fll, values).score, "f")
     context.close()
+
+
+def test_run_form_layout_time_item_and_a_recorded_round(world, live_server, browser):
+    """Findings of the issue 13 review on a tablet: the time input shows "148.5" whole and the time
+    item shows the time (not "= 0"); a recorded round shows the recorded run, not an empty form
+    with a disabled "done" button; the sheet form editor shows only the fields of each item's type."""
+    rob = Robotics(world)
+    assert rob.put_sheet(FULL_SHEET).status_code == 200
+    recorded = rob.submit("飞龙队", round=1, items=RUN_160, variant="A")
+    assert recorded.status_code == 201, recorded.text
+    context = browser.new_context(viewport=TABLET_LANDSCAPE, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, live_server, "referee")
+    page.goto(f"{live_server}/referee/{rob.event_id}/R1/run?entry={rob.teams['海燕队']}&round=1")
+    page.wait_for_selector("#run-page")
+    time_input = page.locator('fieldset.item[data-code="t"] input.time-value')
+    time_input.fill("148.5")
+    assert time_input.evaluate("(el) => el.scrollWidth <= el.clientWidth")
+    time_input.fill("98.5")  # 148.5 is over this sheet's 120 s limit
+    assert page.inner_text('fieldset.item[data-code="t"] .item-points') == "98.5 秒"
+    assert page.locator("#recorded-box").is_hidden()
+
+    page.goto(f"{live_server}/referee/{rob.event_id}/R1/run?entry={rob.teams['飞龙队']}&round=1")
+    page.wait_for_selector("#run-page[data-state='recorded']")
+    assert page.locator("#recorded-box").is_visible()
+    assert page.locator("#finish").is_hidden() and page.locator("fieldset.item").first.is_hidden()
+    assert page.inner_text("#recorded-score") == "160.0"
+    assert "停靠位置 完全进入" in page.inner_text("#recorded-items")
+    assert page.get_attribute("#recorded-link", "href") == f"/referee/runs/{recorded.json()['id']}"
+    context.close()
+
+    context = browser.new_context(viewport=TABLET_LANDSCAPE, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, live_server, "org")
+    page.goto(f"{live_server}/events/{rob.event_id}/robotics/R1/sheet/form")
+    page.wait_for_selector("#sheet-form")
+    box = page.locator("button.default-submit").bounding_box()
+    assert box is None or box["x"] + box["width"] <= 0  # not drawn on the page
+    yesno = page.locator("#item-1")  # m2, yes/no
+    assert yesno.get_attribute("data-type") == "yesno"
+    assert yesno.locator(".f-min").is_hidden() and yesno.locator(".f-options").is_hidden()
+    assert yesno.locator(".f-points").is_visible()
+    count = page.locator("#item-0")  # m1, count
+    assert count.locator(".f-min").is_visible() and count.locator(".f-options").is_hidden()
+    yesno.locator("select.item-type").select_option("choice")  # the fields switch with the type
+    assert yesno.locator(".f-options").is_visible() and yesno.locator(".f-points").is_hidden()
+    context.close()
+    assert errors == []

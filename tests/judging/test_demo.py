@@ -68,3 +68,40 @@ def test_matches_demo(client, run):
     played = sum(t["played"] for t in ranks)
     assert played == 20 * 4  # every committed match counts for its four teams (no surrogates: 144 = 36 x 4)
     assert client.get(f"{url}/bracket").status_code == 404
+
+
+def test_robotics_demo_teams_come_from_schools_of_their_division_and_pages_are_linked(client, run):
+    """Issue 13 review: R2-J0033 (初中) came from 定安第二小学. Each team's school now fits its division
+    (a 小学 only 小学, a 中学 初中 or 高中); the organizer finds the robotics pages from the event."""
+    from competitions.registration.tables import Entry
+
+    assert run(province.build_demo())
+    assert run(demo.build_robotics_demo(DEMO_PASSWORD))
+    event = run(Event.select().where(Event.kind == "robotics").first())
+    teams = run(
+        Entry.select(Entry.code, Entry.division, Entry.school.name.as_alias("school")).where(Entry.event == event["id"])
+    )
+    assert len(teams) == 72
+    misplaced = [t for t in teams if t["division"] not in demo.school_divisions(t["school"])]
+    assert misplaced == []
+    assert not [t for t in teams if "小学" in t["school"] and t["division"] != "小学"]
+    assert {t["division"] for t in teams if t["code"].startswith("R1")} == {"小学", "初中"}
+    assert demo.school_divisions("定安第二小学") == ("小学",)
+    assert demo.school_divisions("海口市第一中学") == ("初中", "高中")
+    # the organizer: links from the event to the challenges and referees; referees listed
+    token = client.post("/api/v1/auth/login", json={"username": "org", "password": DEMO_PASSWORD}).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    referees = client.get(f"/api/v1/events/{event['id']}/referees", headers=headers).json()
+    assert {r["username"]: (r["category_codes"], r["head"]) for r in referees} == {
+        "referee1": (["R1"], False),
+        "referee2": (["R2"], False),
+        "headref": (["R1", "R2"], True),
+    }
+    client.get("/login")
+    client.post(
+        "/login",
+        data={"username": "org", "password": DEMO_PASSWORD, "_csrf_token": client.cookies.get("xinmiao_csrf")},
+    )
+    settings = client.get(f"/events/{event['id']}/settings").text
+    for link in ("robotics/", "robotics/referees", "judging/"):
+        assert f'href="/events/{event["id"]}/{link}"' in settings, link

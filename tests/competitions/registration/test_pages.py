@@ -851,3 +851,64 @@ def test_english_pages_hold_no_chinese_or_full_width_punctuation_besides_the_dat
         set_locale("zh")
         del token
     assert "Events" in pages["/events/"]
+
+
+# --------------------------------------------------------------------------- a robotics event's words
+
+
+def block_of(response, name: str) -> str:
+    """The text of a page from the event's name up to the next event (dashboards, the event list)."""
+    text = text_of(response)
+    start = text.index(name)
+    rest = text[start + len(name) :]
+    ends = [rest.find(other) for other in ("科技创新大赛", "赛事") if rest.find(other) > 0]
+    return name + (rest[: min(ends)] if ends else rest)
+
+
+def test_robotics_event_pages_say_team_and_coach_not_entry_and_adviser(world):
+    """A fresh user's finding (issue 13 review): a robotics event's registration pages said 作品名称,
+    作品简介, 每个作品最少学生数, 辅导教师 and offered 申报书/查新报告. They now use the kind's words
+    (competitions/events/kinds.py: 队伍, 队伍名称, 教练) and offer the documents a team has."""
+    event = factories.event(world, "机器人竞赛", kind="robotics")
+    factories.category(world, "R1", "综合技能", event_id=event["id"])
+    team = factories.entry(
+        world, "HK01", students=2, advisers=["王老师"], title="飞龙队", category="R1", event_id=event["id"]
+    )
+    client = world.client
+    world.login_page("hk01")
+    pages = {
+        "new": text_of(client.get(f"/events/{event['id']}/entries/new")),
+        "list": text_of(client.get(f"/events/{event['id']}/entries")),
+        "entry": text_of(client.get(f"/entries/{team['id']}")),
+        "adviser": text_of(client.get(f"/entries/{team['id']}/members/new?role=adviser")),
+        "home": block_of(client.get("/"), event["name"]),
+        "events": block_of(client.get("/events/"), event["name"]),
+    }
+    for name, text in pages.items():
+        assert "作品" not in text and "辅导教师" not in text, (name, re.findall(r".{12}(?:作品|辅导教师).{12}", text))
+    assert "队伍名称" in pages["new"] and "队伍简介（选填）" in pages["new"] and "登记新队伍" in pages["new"]
+    assert "报名队伍" in pages["list"]
+    assert "教练" in pages["entry"] and "添加教练" in pages["adviser"]
+    # the organizer's settings: the kind's words and the documents a team has (photo, other)
+    world.login_page("org")
+    settings = client.get(f"/events/{event['id']}/settings").text
+    settings_text = text_of(client.get(f"/events/{event['id']}/settings"))
+    assert "每个队伍最少学生数" in settings_text and "每个队伍最多教练数" in settings_text
+    assert re.findall(r'name="required_documents" value="(\w+)"', settings) == ["photo", "other"]
+    # an innovation contest keeps its words and every document kind
+    contest = factories.event(world, "科技创新大赛")
+    contest_settings = client.get(f"/events/{contest['id']}/settings").text
+    assert "每个作品最少学生数" in text_of(client.get(f"/events/{contest['id']}/settings"))
+    assert re.findall(r'name="required_documents" value="(\w+)"', contest_settings) == [
+        "application_form",
+        "research_report",
+        "novelty_report",
+        "photo",
+        "other",
+    ]
+    # in English: team and coach
+    client.cookies.set("lang", "en")
+    world.login_page("hk01")
+    english = text_of(client.get(f"/entries/{team['id']}"))
+    assert "Coaches" in english or "coach" in english.lower()
+    assert "Entry" not in text_of(client.get(f"/events/{event['id']}/entries/new")).split("Team name")[0][-200:]

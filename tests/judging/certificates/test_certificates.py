@@ -807,3 +807,43 @@ def test_a_ttc_font_collection_is_accepted(world, tmp_path):
     path = save(tmp_path, world.client.get(ev(world, "/certificates.pdf?school_code=HK02"), headers=org(world)).content)
     assert "李华" in pdf_text(path)
     assert all(row[-5:-2] == ["yes", "yes", "yes"] for row in pdf_fonts(path))
+
+
+def test_a_robotics_event_gets_a_team_certificate_by_default(world):
+    """Issue 13 review: a robotics team's default award certificate read "你的作品《鹿回头创客》".
+    A robotics event's defaults speak of the team in the challenge and give the place when known."""
+    from judging.certificates.render import fill_placeholders
+
+    def texts(kind: str, event_kind: str) -> list[str]:
+        fields = certificates.default_fields(kind, event_kind=event_kind)
+        return [f["text"] for f in fields if f["type"] == "text"]
+
+    values = certificates.certificate_values(
+        {
+            "kind": "award",
+            "name": "王小明",
+            "school_name": "海口市第一中学",
+            "title": "鹿回头创客",
+            "category_name": "机器人综合技能",
+            "division": "初中",
+            "award": "first",
+            "rank": 2,
+            "number": "XM2026-AAAA",
+        },
+        "2026年海南省青少年机器人竞赛",
+        "2026年7月",
+    )
+    filled = [fill_placeholders(t, values) for t in texts("award", "robotics")]
+    assert "你所在的队伍“鹿回头创客”" in filled
+    assert "在2026年海南省青少年机器人竞赛机器人综合技能（初中组）中获得第2名，荣获" in filled
+    assert not any("作品" in t for kind in ("award", "participation", "adviser") for t in texts(kind, "robotics"))
+    without_rank = [fill_placeholders(t, {**values, "rank": ""}) for t in texts("award", "robotics")]
+    assert "在2026年海南省青少年机器人竞赛机器人综合技能（初中组）中荣获" in without_rank
+    # other events keep theirs; a robotics event's stored-less template is the robotics one
+    assert "你的作品《{title}》" in texts("award", "innovation")
+    from tests.factories import competitions as competition_factories
+
+    event = competition_factories.event(world, "机器人竞赛", kind="robotics")
+    template = world.run(certificates.get_template(event["id"], "award"))
+    assert template["stored"] is False
+    assert "你所在的队伍“{title}”" in [f["text"] for f in template["fields"] if f["type"] == "text"]

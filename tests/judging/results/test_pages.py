@@ -379,3 +379,35 @@ def test_the_api_keeps_award_shares_as_decimals(world):
     assert over.status_code == 422
     assert over.json()["detail"] == "一、二、三等奖比例之和不能超过 1，现在是 1.45。"
     assert over.json()["errors"] == [{"field": "award_third", "message": "三项之和不能超过 1。"}]
+
+
+def test_robotics_results_page_hides_judges_methods_where_runs_rank(world):
+    """Issue 13 review: a robotics event's results page offered 平均分 / Z 分数 and 评委一致性. With
+    every challenge on a score sheet they are gone (and the page says why); with a judged category
+    left (no sheet) they stay and the page names the categories they apply to."""
+    from tests.judging.robotics.test_api import SHEET, Robotics
+
+    rob = Robotics(world)
+    assert rob.put_sheet(SHEET).status_code == 200  # R1 runs; R2 judged
+    world.login_page("org")
+    base = f"/events/{rob.event_id}/judging"
+    mixed = world.client.get(f"{base}/results").text
+    assert 'name="method"' in mixed and f'href="{base}/consistency"' in mixed
+    assert "评委一致性只用于评委打分的类别：R2。" in text_of_html(mixed)
+    assert rob.put_sheet(SHEET, code="R2").status_code == 200  # now every challenge runs
+    runs = world.client.get(f"{base}/results").text
+    assert 'name="method"' not in runs and f'href="{base}/consistency"' not in runs
+    assert 'name="trim_min_scores"' not in runs and '<input type="hidden" name="aggregation" value="mean">' in runs
+    assert "评委一致性不适用" in text_of_html(runs)
+    # an innovation contest keeps everything, without the note
+    from tests.factories import competitions as factories
+
+    contest = factories.event(world, "科技创新大赛")
+    page = world.client.get(f"/events/{contest['id']}/judging/results").text
+    assert 'name="method"' in page and 'id="robotics-results-note"' not in page
+
+
+def text_of_html(page: str) -> str:
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "", page))

@@ -172,7 +172,7 @@ def test_head_referee_reviews_approves_several_and_corrects_with_every_version(r
     head = page_client(rob, "head")
     review = head.get(f"/referee/{rob.event_id}/R1/review")
     assert review.status_code == 200
-    for text in ("飞龙队", "160.0", "35.0", "队长已确认", "队长拒绝确认", "不同意触碰判罚", "referee", "搬运能量块：4"):
+    for text in ("飞龙队", "160.0", "35.0", "队长已确认", "队长拒绝确认", "不同意触碰判罚", "referee"):
         assert text in review.text, text
     assert review.text.count('name="run_id"') == 2
 
@@ -229,7 +229,8 @@ def test_run_form_carries_the_sheet_and_asks_every_item(rob):
     assert page.text.count('class="item item-') == len(FULL_SHEET["items"])
     assert 'aria-pressed="true"' not in page.text  # no answer is preselected
     assert 'value="0"' not in page.text  # nothing defaults to zero
-    assert "限时 120 秒" in page.text and "前提：开启闸门 至少 1" in page.text
+    # a yes/no requirement reads "需先完成…" (not "至少 1")
+    assert "限时 120 秒" in page.text and "需先完成“开启闸门”" in page.text and "至少 1" not in page.text
     assert '<button type="button" id="finish" disabled>' in page.text
     assert 'src="/static/referee.js"' in page.text and "<script>" not in page.text
     worker = referee.get("/referee/sw.js")
@@ -267,3 +268,86 @@ def test_every_referee_page_string_has_an_english_translation():
         if label not in catalog:
             missing.add(f"pages.py label: {label}")
     assert not missing, sorted(missing)
+
+
+def item_values(page_text: str, run_id: int) -> dict[str, str]:
+    """The review page's item list of one run: ``{item name: value as shown}``."""
+    card = page_text[page_text.index(f'data-run-id="{run_id}"') :]
+    card = card[: card.index("</article>")]
+    return dict(re.findall(r"<li><span>([^<]*)</span> <strong>([^<]*)</strong></li>", card))
+
+
+def test_review_shows_names_and_yes_no_compactly_with_the_approve_action_on_top(rob):
+    referee = page_client(rob, "referee")
+    a = post_run(referee, run_body(rob, "飞龙队", RUN_160, confirmation="confirmed")).json()["id"]
+    b = post_run(referee, run_body(rob, "海燕队", RUN_35, confirmation="refused", confirmation_note="不服")).json()[
+        "id"
+    ]
+    head = page_client(rob, "head")
+    page = head.get(f"/referee/{rob.event_id}/R1/review").text
+    # values as the referee entered them: 是/否, the option's name, seconds; never yes/no/full
+    assert item_values(page, a) == {
+        "搬运能量块": "4",
+        "开启闸门": "是",
+        "升起旗帜": "2",
+        "停靠位置": "完全进入",
+        "触碰场地": "1",
+        "重试次数": "0",
+        "点亮信号灯": "是",
+        "用时": "87.4 秒",
+    }
+    assert item_values(page, b)["开启闸门"] == "否" and item_values(page, b)["停靠位置"] == "部分进入"
+    # the approve button and "select all" come before the first run; the items are folded
+    assert page.index('id="approve-selected"') < page.index(f'data-run-id="{a}"')
+    assert 'id="select-all"' in page and "全选（2 轮待审核）" in page
+    assert page.count('<details class="review-items">') == 2 and "8 个任务项" in page
+    assert 'src="/static/referee-review.js"' in page
+    # the history of a correction names options and 是/否 too
+    fields = {"item_m1": "4", "item_m2": "no", "item_m3": "2", "item_park": "part", "item_p1": "1", "item_retry": "0"}
+    fields.update({"item_s": "yes", "item_t": "87.4"})
+    assert form(head, f"/referee/runs/{a}", {**fields, "reason": "复核"}).status_code == 303
+    detail = head.get(f"/referee/runs/{a}").text
+    assert "开启闸门：是 → 否" in detail and "停靠位置：完全进入 → 部分进入" in detail
+
+
+def test_run_form_of_a_recorded_round_carries_the_recorded_run(rob):
+    import json
+
+    referee = page_client(rob, "referee")
+    run_id = post_run(referee, run_body(rob, "飞龙队", RUN_160, confirmation="confirmed")).json()["id"]
+    page = referee.get(f"/referee/{rob.event_id}/R1/run?entry={rob.teams['飞龙队']}&round=1").text
+    data = json.loads(page.split('<script id="referee-data" type="application/json">')[1].split("</script>")[0])
+    team = next(t for t in data["teams"] if t["entry_id"] == rob.teams["飞龙队"])
+    assert team["runs"]["1"] == {
+        "id": run_id,
+        "status": "submitted",
+        "statusLabel": "待审核",
+        "by": "referee",
+        "score": "160.0",
+        "time": "87.4",
+        "confirmation": "队长已确认",
+        "items": [
+            ["搬运能量块", "4"],
+            ["开启闸门", "是"],
+            ["升起旗帜", "2"],
+            ["停靠位置", "完全进入"],
+            ["触碰场地", "1"],
+            ["重试次数", "0"],
+            ["点亮信号灯", "是"],
+            ["用时", "87.4 秒"],
+        ],
+    }
+    assert 'id="recorded-box" hidden' in page and 'id="recorded-link"' in page
+    assert data["messages"]["seconds"] == "{s} 秒"
+
+
+def test_a_second_tablets_conflict_does_not_say_referee_twice(rob):
+    from tests.factories import app as app_factories
+
+    app_factories.user(rob.world, "chen", "referee", display_name="裁判 陈明")
+    rob.assign("chen", ["R1"])
+    first = post_run(page_client(rob, "chen"), run_body(rob, "飞龙队", RUN_160))
+    assert first.status_code == 201
+    clash = post_run(page_client(rob, "referee"), run_body(rob, "飞龙队", RUN_35))
+    assert clash.status_code == 409
+    assert "已由 裁判 陈明 于" in clash.json()["detail"] and "裁判 裁判" not in clash.json()["detail"]

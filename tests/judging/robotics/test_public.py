@@ -117,3 +117,19 @@ def test_standings_page_in_english(rob):
     rob.approve(rob.submit("飞龙队").json()["id"])
     page = rob.client.get(f"/standings/{rob.event_id}/R1", headers={"Accept-Language": "en"})
     assert "Counted score" in page.text and "Why this rank" in page.text and "round 1" in page.text
+
+
+def test_standings_say_final_once_results_are_finalized(rob):
+    """Issue 13 review: after finalizing, the standings still said "实时更新"."""
+    rob.approve(rob.submit("飞龙队").json()["id"])
+    before = text(rob.client.get(f"/standings/{rob.event_id}/R1"))
+    assert "实时更新" in before and "最终成绩" not in before
+    final = rob.client.post(
+        f"/api/v1/events/{rob.event_id}/finalize",
+        json={"incomplete_as_unranked": True, "reason": "演示"},
+        headers=rob.org,
+    )
+    assert final.status_code == 200, final.text
+    for url in (f"/standings/{rob.event_id}/R1", f"/standings/{rob.event_id}/R1?display=1"):
+        after = text(rob.client.get(url))
+        assert "最终成绩" in after and "实时更新" not in after, url

@@ -7,6 +7,8 @@ from __future__ import annotations
 import copy
 import html
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -163,3 +165,132 @@ def test_form_editor_adds_moves_removes_and_names_the_item(rob):
     assert saved.status_code in (302, 303), saved.text
     stored = rob.client.get(f"/api/v1/events/{rob.event_id}/categories/R1/score-sheet", headers=rob.org).json()
     assert stored == {**SHEET, "version": 1}
+
+
+# --- finding the robotics pages; referees listed, added, made head and removed (issue 13 review) ---
+
+
+def test_organizer_finds_the_robotics_pages_from_settings_events_and_judging(rob):
+    client = rob.client
+    pages = {
+        "settings": client.get(f"/events/{rob.event_id}/settings").text,
+        "events": client.get("/events/").text,
+        "judging": client.get(f"/events/{rob.event_id}/judging/").text,
+    }
+    for name, text in pages.items():
+        assert f'href="/events/{rob.event_id}/robotics/"' in text, name
+    for name in ("settings", "judging"):
+        assert f'href="/events/{rob.event_id}/robotics/referees"' in pages[name], name
+    assert rob.put_sheet(SHEET).status_code == 200
+    index = client.get(f"/events/{rob.event_id}/robotics/").text
+    assert f'href="/events/{rob.event_id}/robotics/referees"' in index
+    assert f'href="/referee/{rob.event_id}/R1/review"' in index  # R1 has a sheet
+    assert f'href="/referee/{rob.event_id}/R2/' not in index  # R2 has none yet
+    # an innovation event's settings do not offer robotics pages
+    from tests.factories import competitions as factories
+
+    other = factories.event(rob.world, "科技创新大赛", kind="innovation")
+    assert "/robotics/" not in client.get(f"/events/{other['id']}/settings").text
+
+
+def test_referees_are_listed_by_the_api_for_organizers(rob, world):
+    answer = rob.client.get(f"/api/v1/events/{rob.event_id}/referees", headers=rob.org)
+    assert answer.status_code == 200, answer.text
+    lines = {r["username"]: r for r in answer.json()}
+    assert lines["head"] == {
+        "user_id": lines["head"]["user_id"],
+        "username": "head",
+        "display_name": "王主裁",
+        "category_codes": ["R1"],
+        "head": True,
+        "head_category_codes": ["R1"],
+    }
+    assert lines["ref2"]["category_codes"] == ["R2"] and lines["ref2"]["head"] is False
+    assert sorted(lines) == ["head", "ref2", "referee", "referee2"]
+    refused = rob.client.get(f"/api/v1/events/{rob.event_id}/referees", headers=world.headers("referee"))
+    assert refused.status_code == 403
+    assert rob.client.get("/api/v1/events/999999/referees", headers=rob.org).status_code == 404
+
+
+def test_score_sheet_format_is_described_in_the_openapi_document(rob):
+    doc = rob.client.get("/schema/openapi.json").json()
+    put = doc["paths"]["/api/v1/events/{event_id}/categories/{code}/score-sheet"]["put"]
+    assert '"counted": {"rule": "best"|"best_sum"|"mean_drop_lowest"' in put["description"]
+    assert "/api/v1/robotics/example-sheets/skills" in put["description"]
+    assert "get" in doc["paths"]["/api/v1/events/{event_id}/referees"]
+    example = rob.client.get("/api/v1/robotics/example-sheets/skills", headers=rob.org)
+    assert example.status_code == 200 and example.json() == sheet_pages.example("skills")
+    assert rob.client.get("/api/v1/robotics/example-sheets/nope", headers=rob.org).status_code == 404
+
+
+def test_referees_page_adds_creates_changes_head_and_removes(rob, world):
+    from app.tables import User
+
+    client = rob.client
+    base = f"/events/{rob.event_id}/robotics/referees"
+    page = client.get(base)
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    r1 = text[text.index('id="challenge-R1"') : text.index('id="challenge-R2"')]
+    assert "王主裁" in r1 and "主裁判" in r1 and "李裁判" not in r1
+    # a new account, its password shown once on the answer
+    created = post(client, base, {"category_codes": "R2", "new_username": "ref9", "new_name": "赵裁判"})
+    assert created.status_code == 201, created.text
+    password = html.unescape(created.text).split('<strong class="mono">')[1].split("<")[0]
+    assert len(password) >= 12
+    assert world.client.post("/api/v1/auth/login", json={"username": "ref9", "password": password}).status_code == 200
+    assert password not in client.get(base).text  # shown once
+    lines = {r["username"]: r for r in client.get(f"/api/v1/events/{rob.event_id}/referees", headers=rob.org).json()}
+    assert lines["ref9"]["category_codes"] == ["R2"] and lines["ref9"]["display_name"] == "赵裁判"
+    role = User.select(User.role).where(User.username == "ref9").first().run_sync()
+    assert role == {"role": "referee"}
+    # an existing account added as head referee of R2
+    added = post(client, base, {"category_codes": "R2", "username": "referee2", "head": "on"})
+    assert added.status_code in (302, 303)
+    user_id = lines["referee2"]["user_id"]
+    # R1: made head, then not head, then removed
+    assert post(client, f"{base}/{user_id}/R1", {"op": "head"}).status_code in (302, 303)
+    lines = {r["username"]: r for r in client.get(f"/api/v1/events/{rob.event_id}/referees", headers=rob.org).json()}
+    assert lines["referee2"]["head_category_codes"] == ["R1", "R2"]
+    assert post(client, f"{base}/{user_id}/R1", {"op": "not_head"}).status_code in (302, 303)
+    assert post(client, f"{base}/{user_id}/R1", {"op": "remove"}).status_code in (302, 303)
+    lines = {r["username"]: r for r in client.get(f"/api/v1/events/{rob.event_id}/referees", headers=rob.org).json()}
+    assert lines["referee2"]["category_codes"] == ["R2"] and lines["referee2"]["head_category_codes"] == ["R2"]
+    assert post(client, f"{base}/{user_id}/R1", {"op": "remove"}).status_code == 404  # not any more
+    # bad input: no challenge; both an account and a new one
+    missing = post(client, base, {"username": "referee"})
+    assert missing.status_code == 422 and "请至少选择一个赛项" in html.unescape(missing.text)
+    both = post(client, base, {"category_codes": "R1", "username": "referee", "new_username": "x1"})
+    assert both.status_code == 422 and 'value="x1"' in both.text
+    not_referee = post(client, base, {"category_codes": "R1", "username": "hk01"})
+    assert not_referee.status_code == 422 and "不是裁判账号" in html.unescape(not_referee.text)
+
+
+def test_referees_page_is_for_organizers(rob, world):
+    client = world.client
+    client.cookies.clear()
+    world.login_page("head")
+    assert client.get(f"/events/{rob.event_id}/robotics/referees").status_code in (401, 403)
+
+
+def test_form_editor_shows_only_the_fields_of_each_items_type(rob):
+    page = rob.client.get(url(rob, "/form?example=skills")).text
+    types = re.findall(r'class="card sheet-item" id="item-\d+" data-type="(\w+)"', page)
+    assert types == [i["type"] for i in sheet_pages.example("skills")["items"]]
+    # the default (Enter) button is off screen, not a bare hidden button that CSS shows as a square
+    assert '<button name="op" value="preview" hidden' not in page
+    assert 'class="default-submit" tabindex="-1" aria-hidden="true"' in page
+    assert 'href="/static/sheet-editor.css"' in page and 'src="/static/sheet-editor.js"' in page
+    css = (Path(__file__).resolve().parents[3] / "app" / "static" / "sheet-editor.css").read_text(encoding="utf-8")
+    # a yes/no item hides min, max and options; a count hides options; a choice hides min, max, points
+    for rule in (
+        '.sheet-item[data-type="yesno"] .f-min',
+        '.sheet-item[data-type="yesno"] .f-max',
+        '.sheet-item[data-type="yesno"] .f-options',
+        '.sheet-item[data-type="count"] .f-options',
+        '.sheet-item[data-type="choice"] .f-points',
+        '.sheet-item[data-type="time"] .f-requires',
+    ):
+        assert rule in css, rule
+    for field in ("f-min", "f-max", "f-points", "f-options", "f-requires"):
+        assert f'class="{field}"' in page, field
