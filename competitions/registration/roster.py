@@ -891,7 +891,7 @@ async def _existing_entries(event_id: int, school_ids: list[int]) -> list[dict[s
 
 
 async def _check_against_database(
-    event_id: int, parsed: _Parsed, kind: str
+    event_id: int, parsed: _Parsed, kind: str, actor: Principal | None = None
 ) -> tuple[dict[tuple[int, str], list[dict[str, Any]]], list[dict[str, Any]]]:
     """Problems only the database can show: entries already approved, students already
     registered elsewhere, school quotas. Returns (replaced entries by group key, errors)."""
@@ -934,7 +934,9 @@ async def _check_against_database(
     hashes = sorted({p.member.id_hash for p, _g in students})
     found: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(hashes):
-        found.update(await duplicate_students(event_id, chunk, exclude_entry_ids=replaced_ids | locked_ids))
+        found.update(
+            await duplicate_students(event_id, chunk, exclude_entry_ids=replaced_ids | locked_ids, viewer=actor)
+        )
     for person, _group in students:
         other = found.get(person.member.id_hash)
         if other is not None:
@@ -1079,7 +1081,7 @@ async def import_registrations(actor: Principal, event_id: int, data: bytes) -> 
     if not parsed.errors:  # encrypt while the database is asked (wasted only if it finds a problem)
         members_job = asyncio.ensure_future(asyncio.to_thread(_member_rows, parsed))
     try:
-        replaced, db_errors = await _check_against_database(event_id, parsed, event["kind"])
+        replaced, db_errors = await _check_against_database(event_id, parsed, event["kind"], actor)
     except BaseException:
         if members_job is not None:
             members_job.cancel()

@@ -429,10 +429,18 @@ async def lock_event(event_id: int) -> None:
 
 
 async def duplicate_students(
-    event_id: int, hashes: Iterable[str], exclude_entry_ids: Iterable[int] = ()
+    event_id: int,
+    hashes: Iterable[str],
+    exclude_entry_ids: Iterable[int] = (),
+    viewer: Principal | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Students of the event already registered with these keyed hashes:
-    ``{hash: {"entry_code", "entry_title", "school_name"}}`` (withdrawn entries excluded)."""
+    ``{hash: {"entry_code", "entry_title", "school_name", "school_id"}}`` (withdrawn entries excluded).
+
+    A school account (``viewer``) is told only of its own school's entries: answering "this ID
+    number is registered by another school" would let a school test ID numbers it does not know
+    and rebuild other schools' students' full numbers (issue 11 re-test: one 16,635-row upload
+    found a student's number). A student registered by two schools is the organizers' to settle."""
     hashes = [h for h in hashes if h]
     if not hashes:
         return {}
@@ -441,10 +449,23 @@ async def duplicate_students(
         Member.entry,
         Member.entry.code.as_alias("entry_code"),
         Member.entry.title.as_alias("entry_title"),
+        Member.entry.school.as_alias("school_id"),
         Member.entry.school.name.as_alias("school_name"),
     ).where((Member.event == event_id) & Member.student_key.is_in(hashes))
     excluded = set(exclude_entry_ids)
-    return {r["student_key"]: r for r in rows if r["entry"] not in excluded}
+    own_school = viewer.school_id if viewer is not None and viewer.role == "school" else None
+    found = {r["student_key"]: r for r in rows if r["entry"] not in excluded}
+    if own_school is None:
+        return found
+    if any(r["school_id"] != own_school for r in found.values()):
+        raise ValidationFailed(
+            _(ELSEWHERE), errors=[{"field": "id_number", "message": _(ELSEWHERE)}]
+        )  # no row, no entry, no school: nothing to test numbers with
+    return found
+
+
+#: a school is not told which student or entry: see :func:`duplicate_students`
+ELSEWHERE = "有学生已由其他学校报名本赛事，每名学生只能参加一个作品；本次没有保存。请联系组委会核实。"
 
 
 def _duplicate_message(name: str, found: dict[str, Any]) -> str:
@@ -517,7 +538,7 @@ async def create_entry(
             raise _member_errors(errors)
         cleaned.append(result)
     _check_team_limits(event, cleaned, final=False)
-    dupes = await duplicate_students(event_id, [m.id_hash for m in cleaned if m.role == "student"])
+    dupes = await duplicate_students(event_id, [m.id_hash for m in cleaned if m.role == "student"], viewer=actor)
     for m in cleaned:
         if m.role == "student" and m.id_hash in dupes:
             raise ValidationFailed(_duplicate_message(m.name, dupes[m.id_hash]))
@@ -530,7 +551,7 @@ async def create_entry(
         problem = await quota_problem(event_id, school_id, category)
         if problem:
             raise ValidationFailed(problem, errors=[{"field": "category", "message": problem}])
-        dupes = await duplicate_students(event_id, [m.id_hash for m in cleaned if m.role == "student"])
+        dupes = await duplicate_students(event_id, [m.id_hash for m in cleaned if m.role == "student"], viewer=actor)
         for m in cleaned:
             if m.role == "student" and m.id_hash in dupes:
                 raise ValidationFailed(_duplicate_message(m.name, dupes[m.id_hash]))
@@ -963,7 +984,7 @@ async def add_member(actor: Principal, entry_id: int, member: MemberInput) -> di
     existing = (await _members_by_entry([entry_id]))[entry_id]
     _check_team_limits(event, [*existing, {"role": cleaned.role}], final=False)
     if cleaned.role == "student":
-        dupes = await duplicate_students(row["event"], [cleaned.id_hash])
+        dupes = await duplicate_students(row["event"], [cleaned.id_hash], viewer=actor)
         if cleaned.id_hash in dupes:
             raise ValidationFailed(_duplicate_message(cleaned.name, dupes[cleaned.id_hash]))
 
@@ -973,7 +994,7 @@ async def add_member(actor: Principal, entry_id: int, member: MemberInput) -> di
         current = (await _members_by_entry([entry_id]))[entry_id]
         _check_team_limits(event, [*current, {"role": cleaned.role}], final=False)
         if cleaned.role == "student":
-            found = await duplicate_students(row["event"], [cleaned.id_hash])
+            found = await duplicate_students(row["event"], [cleaned.id_hash], viewer=actor)
             if cleaned.id_hash in found:
                 raise ValidationFailed(_duplicate_message(cleaned.name, found[cleaned.id_hash]))
         ids = await _insert_members(actor, row["event"], entry_id, [cleaned], start=len(current))
@@ -1030,7 +1051,7 @@ async def update_member(actor: Principal, member_id: int, member: MemberInput) -
         raise _member_errors(errors)
     _consent_for_submitted(row, cleaned)
     if cleaned.role == "student":
-        dupes = await duplicate_students(row["event"], [cleaned.id_hash], exclude_entry_ids=[row["id"]])
+        dupes = await duplicate_students(row["event"], [cleaned.id_hash], exclude_entry_ids=[row["id"]], viewer=actor)
         if cleaned.id_hash in dupes:
             raise ValidationFailed(_duplicate_message(cleaned.name, dupes[cleaned.id_hash]))
     before = {
@@ -1057,7 +1078,9 @@ async def update_member(actor: Principal, member_id: int, member: MemberInput) -
     async def work() -> None:
         if cleaned.role == "student":  # again under the event lock (concurrent registrations)
             await lock_event(row["event"])
-            found = await duplicate_students(row["event"], [cleaned.id_hash], exclude_entry_ids=[row["id"]])
+            found = await duplicate_students(
+                row["event"], [cleaned.id_hash], exclude_entry_ids=[row["id"]], viewer=actor
+            )
             if cleaned.id_hash in found:
                 raise ValidationFailed(_duplicate_message(cleaned.name, found[cleaned.id_hash]))
         await Member.update({getattr(Member, k): v for k, v in columns.items()}).where(Member.id == member_id)
