@@ -115,7 +115,7 @@ class SheetExampleApi(Controller):
     path = "/api/v1/robotics/example-sheets"
     tags = ["robotics"]
 
-    @get("/{name:str}", guards=[logged_in], responses=responses(401, 404))
+    @get("/{name:str}", guards=[logged_in], responses=responses(401, 403, 404))
     async def example_sheet(self, name: str) -> dict[str, Any]:
         """A ready-made score sheet (``skills``: 综合技能; ``wro``: WRO style with a drawn surprise
         rule), a starting point for ``PUT .../score-sheet``."""
