@@ -305,6 +305,9 @@ class SheetPages(Controller):
         info = await services.sheet_versions(actor, event_id, code)
         form = await request.form()
         values = values_of_form(form)
+        if "min_total" not in values:  # not a field of this form: the current sheet's floor is kept
+            current = info["versions"][0]["sheet"] if info["versions"] else {}
+            values["min_total"] = _plain(current.get("min_total"))
         op = form_value(form, "op")
         items = values["items"]
         kind, _sep, number = op.partition("-")
@@ -470,6 +473,7 @@ def form_of(sheet: dict[str, Any] | None) -> dict[str, Any]:
         "drop": _plain(counted.get("drop")),
         "tiebreaks": ", ".join(str(t) for t in sheet.get("tiebreaks") or []),
         "time_limit_seconds": _plain(sheet.get("time_limit_seconds")),
+        "min_total": _plain(sheet.get("min_total")),
         **{part: pretty(sheet[part]) if sheet.get(part) else "" for part in JSON_PARTS},
     }
 
@@ -531,6 +535,8 @@ def sheet_of(values: dict[str, Any]) -> dict[str, Any]:
     sheet["tiebreaks"] = [t.strip() for t in values["tiebreaks"].replace("，", ",").split(",") if t.strip()]
     if values["time_limit_seconds"]:
         sheet["time_limit_seconds"] = _integer(values["time_limit_seconds"])
+    if values.get("min_total"):
+        sheet["min_total"] = _integer(values["min_total"])
     return sheet
 
 
@@ -549,6 +555,8 @@ def values_of_form(form: Any) -> dict[str, Any]:
     values: dict[str, Any] = {"items": items}
     for key in ("rounds", "counted_rule", "k", "drop", "tiebreaks", "time_limit_seconds", *JSON_PARTS):
         values[key] = form_value(form, key)
+    if "min_total" in form:  # a form page without the field keeps the current sheet's (form_post)
+        values["min_total"] = form_value(form, "min_total")
     return values
 
 

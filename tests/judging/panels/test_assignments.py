@@ -119,6 +119,9 @@ def _username(judges: dict[str, int], user_id: int) -> str:
 def test_nothing_is_reassigned_once_results_are_published(world, panel):
     world.run(assignments.generate(world.org, world.event_id, 1))
     before = pairs(world)
+    from competitions.events import services as events
+
+    world.run(events.set_status(world.org, world.event_id, "closed"))  # results are published once registration is over
     world.run(publication.publish(world.org, world.event_id))
     with pytest.raises(Conflict) as refused:
         world.run(assignments.generate(world.org, world.event_id, 2))

@@ -131,6 +131,10 @@ def test_form_round_trip_is_the_sheet():
     assert sheet_pages.sheet_of(sheet_pages.form_of(SHEET)) == SHEET
     skills = sheet_pages.example("skills")
     assert sheet_pages.sheet_of(sheet_pages.form_of(skills)) == skills
+    # the FLL-style rules: a restriction bounded by another item, a floor for the total
+    from tests.judging.robotics.referee_sheet import FLL_SHEET
+
+    assert sheet_pages.sheet_of(sheet_pages.form_of(FLL_SHEET)) == FLL_SHEET
     assert sheet_pages.field_errors(
         [
             {"field": "items[2].max", "message": "a"},
@@ -294,3 +298,18 @@ def test_form_editor_shows_only_the_fields_of_each_items_type(rob):
         assert rule in css, rule
     for field in ("f-min", "f-max", "f-points", "f-options", "f-requires"):
         assert f'class="{field}"' in page, field
+
+
+def test_the_form_keeps_a_floor_it_does_not_show(rob):
+    """min_total (a floor for a run's total) saved through the API is not lost when the sheet is
+    saved again through a form page without that field."""
+    from tests.judging.robotics.referee_sheet import FLL_SHEET
+
+    assert rob.put_sheet(FLL_SHEET).status_code == 200
+    values = sheet_pages.form_of(FLL_SHEET)
+    values["items"][0]["points"] = "15"  # m02 now 15
+    posted = {k: v for k, v in flat(values).items() if k != "min_total"}
+    saved = post(rob.client, url(rob, "/form"), {**posted, "op": "save"})
+    assert saved.status_code in (302, 303), saved.text
+    stored = rob.client.get(f"/api/v1/events/{rob.event_id}/categories/R1/score-sheet", headers=rob.org).json()
+    assert stored["version"] == 2 and stored["min_total"] == 0 and stored["items"][0]["points"] == 15
