@@ -379,3 +379,19 @@ def test_the_api_keeps_award_shares_as_decimals(world):
     assert over.status_code == 422
     assert over.json()["detail"] == "一、二、三等奖比例之和不能超过 1，现在是 1.45。"
     assert over.json()["errors"] == [{"field": "award_third", "message": "三项之和不能超过 1。"}]
+
+
+def test_score_history_names_the_rubric_criteria_with_language_aware_separators(world):
+    """A fresh user's finding: the history showed "innovation=10，scientific=8" (internal codes)."""
+    panel = build_panel(world)
+    world.run(assignments.generate(world.org, world.event_id, 2))
+    score_all(world, panel)
+    entry_id = panel.entries[0]["id"]
+    client = world.login_page("org")
+    page = client.get(f"/events/{world.event_id}/judging/entries/{entry_id}")
+    history = text_of(page).split("评分修改记录")[1]
+    assert re.search(r"创新性 9(\.0+)?、科学性 8(\.0+)?、实用性 7(\.0+)?", history), history
+    assert "innovation" not in history and "=" not in history
+    client.cookies.set("lang", "en")
+    english = client.get(f"/events/{world.event_id}/judging/entries/{entry_id}")
+    assert re.search(r"创新性 9(\.0+)?, 科学性 8", text_of(english)), text_of(english)
