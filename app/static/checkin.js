@@ -662,7 +662,7 @@
     clearTimeout(autoTimer);
     var value = input.value;
     if (manualMode) {
-      if (submitToken(value, "manual-entry")) { input.value = ""; setManual(false); }
+      if (submitToken(value, "manual-entry")) input.value = "";   // the mode stays as the user chose it
       else { try { input.select(); } catch (e) { /* keep the text to correct it */ } }
       return;
     }

@@ -623,18 +623,28 @@
    * entry pages into that cache, a scoring page refreshes its own copy after a save. Needs a
    * secure context (HTTPS, or localhost). */
   var PAGE_CACHE = "xinmiao-judge-pages";
+  /* Resolves once the worker is active (it then serves the cached pages), or to null without one. */
   function registerWorker() {
-    if (!navigator.serviceWorker || window.isSecureContext === false) return;
-    navigator.serviceWorker.register("/judging/sw.js", {scope: "/judging/"}).catch(function () { /* no offline pages */ });
+    if (!navigator.serviceWorker || window.isSecureContext === false) return Promise.resolve(null);
+    return navigator.serviceWorker.register("/judging/sw.js", {scope: "/judging/"}).then(function () {
+      return navigator.serviceWorker.ready;
+    }).catch(function () { return null; /* no offline pages */ });
   }
-  function cachePages(paths) {
+  /* Put ``paths`` into the page cache; ``progress(done, total)`` after each one (cached or not). */
+  function cachePages(paths, progress) {
     if (!window.caches || navigator.onLine === false) return Promise.resolve(0);
+    var finished = 0;
+    function step(n) {
+      finished += 1;
+      if (progress) progress(finished, paths.length);
+      return n;
+    }
     return caches.open(PAGE_CACHE).then(function (cache) {
       return Promise.all(paths.map(function (path) {
         return fetch(path, {credentials: "same-origin", cache: "no-store", redirect: "manual"}).then(function (r) {
           var html = r.status === 200 && (r.headers.get("content-type") || "").indexOf("text/html") === 0;
           return html ? cache.put(path, r).then(function () { return 1; }) : 0;
-        }, function () { return 0; });
+        }, function () { return 0; }).then(step, function () { return step(0); });
       }));
     }).then(function (done) {
       var n = done.reduce(function (a, b) { return a + b; }, 0);
@@ -651,11 +661,37 @@
   if (dataEl && page) scoringPage(page, JSON.parse(dataEl.textContent));
   var list = document.getElementById("judge-list");
   if (list) listPage(list);
-  if (list || page) registerWorker();
+  var worker = (list || page) ? registerWorker() : null;
   if (list) {
     var paths = [location.pathname];
     list.querySelectorAll("a[data-entry-id]").forEach(function (a) { paths.push(a.getAttribute("href")); });
-    cachePages(paths);
+    offlineStatus(paths, worker);
+  }
+
+  /* The list says how far the offline copies are ("正在准备离线评分 12/80 …" -> "已可离线评分"):
+   * the same prefetch as before, only counted (no extra requests). Hidden where pages cannot be
+   * kept offline (no service worker or cache: an insecure context). */
+  function offlineStatus(paths, workerReady) {
+    var el = document.getElementById("offline-status");
+    var messagesEl = document.getElementById("judge-messages");
+    var M = messagesEl ? JSON.parse(messagesEl.textContent) : {};
+    var usable = el && window.caches && navigator.serviceWorker && window.isSecureContext !== false && navigator.onLine !== false;
+    function show(text, state) {
+      if (!usable) return;
+      el.textContent = text;
+      el.setAttribute("data-state", state);
+      el.hidden = false;
+    }
+    function fill(template, done, total) { return template.replace("{done}", done).replace("{total}", total); }
+    show(fill(M.offlinePreparing || "", 0, paths.length), "preparing");
+    Promise.all([cachePages(paths, function (done, total) {
+      if (done < total) show(fill(M.offlinePreparing || "", done, total), "preparing");
+    }), workerReady]).then(function (results) {
+      var cached = results[0], active = results[1];
+      if (!active) { if (el) el.hidden = true; return; }
+      if (cached >= paths.length) show(M.offlineReady || "", "ready");
+      else show(fill(M.offlinePartial || "", cached, paths.length), "partial");
+    });
   }
 
   window.XinmiaoJudge = {parseDecimal: parseDecimal, term: term, add: add, stored: stored, text2: text2, textN: textN, canonical: canonical,

@@ -41,10 +41,13 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     )
 
 
-def flash(request: Request, message: str, category: str = "success") -> None:
-    """Queue a message shown on the next rendered page."""
+def flash(request: Request, message: str, category: str = "success", link: tuple[str, str] | None = None) -> None:
+    """Queue a message shown on the next rendered page; ``link`` (href, text) follows the message."""
     session = dict(request.scope.get("session") or {})
-    session.setdefault("flash", []).append({"category": category, "message": message})
+    item = {"category": category, "message": message}
+    if link is not None:
+        item["href"], item["link_text"] = link
+    session.setdefault("flash", []).append(item)
     request.set_session(session)
 
 

@@ -75,6 +75,7 @@ FIELD_LABELS: dict[str, str] = {
 PATH_FIELD_LABELS: tuple[tuple[re.Pattern[str], dict[str, str]], ...] = (
     (re.compile(r"^/(entries/\d+/members|members)/"), {"name": "姓名"}),
     (re.compile(r"^/(accounts|users|judging/panels)"), {"name": "姓名"}),
+    (re.compile(r"^/events/(\d+/settings)?$"), {"name": "赛事名称"}),  # new event, event settings
 )
 
 

@@ -97,8 +97,9 @@ def typo_fix(value: str) -> tuple[int, str] | None:
         for i in range(BODY_LENGTH):
             for other in ALPHABET:
                 attempt(body[:i] + other + body[i:], i, "insert")
-    elif len(body) == BODY_LENGTH + 1:  # one character too many (a doubled one corrects the same way twice)
-        for i in range(len(body)):
+    elif len(body) == BODY_LENGTH + 1:  # one character too many (a doubled one corrects the same way twice:
+        # the extra one is the later of the two, the one typed again, so the search runs from the end)
+        for i in reversed(range(len(body))):
             attempt(body[:i] + body[i + 1 :], i, "remove")
     if len(found) == 1:
         i, fix = next(iter(found.values()))

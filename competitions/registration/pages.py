@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "entry.review.return": "退回修改",
     "entry.import": "通过 Excel 导入",
     "entry.import.replace": "重新上传 Excel 替换",
+    "entry.import.held": "导入后因材料不全保存为草稿",
     "member.add": "添加成员",
     "member.update": "修改成员信息",
     "member.remove": "删除成员",
@@ -66,6 +67,12 @@ ACTION_LABELS = {
     "objection.resolve": "异议已处理",
     "award.adjust": "调整奖项",
     "assignment.move": "改派评委",
+    "certificate.reissue": "补发证书",
+    "certificate.revoke": "作废证书",
+    "checkin.undo": "撤销签到",
+    "robotics.run.submit": "提交比赛成绩",
+    "robotics.run.change": "修改比赛成绩",
+    "robotics.run.approve": "裁判长确认成绩",
 }
 
 
@@ -163,6 +170,23 @@ def _clauses(parts: Any) -> str:
     return ("；" if get_locale() == "zh" else "; ").join(parts)
 
 
+def _document_summary(action: str, changes: Any) -> str:
+    """A document's upload or removal as one sentence ("上传了 申报书（文件 申报书.pdf）")."""
+    if action not in ("document.upload", "document.delete") or not isinstance(changes, dict):
+        return ""
+    pair = changes.get("document")
+    if not isinstance(pair, list) or len(pair) != 2:
+        return ""
+    document = pair[1] if action == "document.upload" else pair[0]
+    if not isinstance(document, dict):
+        return ""
+    kind = _value_text("kind", document.get("kind"), {})
+    filename = document.get("filename") or ""
+    if action == "document.upload":
+        return _("上传了 {kind}（文件 {filename}）", kind=kind, filename=filename)
+    return _("删除了 {kind}（文件 {filename}）", kind=kind, filename=filename)
+
+
 def history_view(rows: list[dict[str, Any]], categories: dict[int, str], kind: str = "") -> list[dict[str, Any]]:
     """Audit rows as the entry page shows them (values were masked when recorded), in the words of
     the event's ``kind`` (a robotics event's 队伍 and 教练)."""
@@ -202,7 +226,7 @@ def history_view(rows: list[dict[str, Any]], categories: dict[int, str], kind: s
                 "action": gettext_terms(ACTION_LABELS[row["action"]], kind)
                 if row["action"] in ACTION_LABELS
                 else row["action"],
-                "summary": row.get("summary") or "",
+                "summary": _document_summary(row["action"], changes) or row.get("summary") or "",
                 "reason": row.get("reason") or "",
                 "changes": lines,
             }
@@ -263,6 +287,7 @@ class EventRegistrationPages(Controller):
         school: str | None = None,
         status: str | None = None,
         q: str | None = None,
+        missing: str | None = None,
     ) -> Any:
         user = user_of(request)
         event = event_view(await events.get_event(event_id, user_of(request)))
@@ -273,6 +298,7 @@ class EventRegistrationPages(Controller):
             "school": school or "",
             "status": status or "",
             "q": (q or "").strip(),
+            "missing": "1" if missing else "",
         }
         rows = await registration.list_entries(user, event_id, filters)
         waiting = () if event["judging_begun"] else registration.awaiting_review(user, event)
@@ -425,6 +451,21 @@ class EventRegistrationPages(Controller):
                 advisers=result.get("advisers_created", 0),
             ),
         )
+        if user_of(request).is_organizer:
+            flash(
+                request,
+                _("组织者导入的作品已由组织者直接批准，不经过学校提交和市级审查。"),
+            )
+        if result.get("entries_lacking"):
+            flash(
+                request,
+                _(
+                    "其中 {n} 个作品还缺少本赛事要求的材料（如申报书）或辅导教师：它们已批准，请补齐材料。",
+                    n=result["entries_lacking"],
+                ),
+                "warning",
+                link=(f"/events/{event_id}/entries?missing=1", _("查看这些作品")),
+            )
         if result.get("entries_incomplete"):
             flash(
                 request,

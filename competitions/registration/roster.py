@@ -1100,10 +1100,25 @@ async def import_registrations(actor: Principal, event_id: int, data: bytes) -> 
     assert members_job is not None
     started = now()
     result = await _write(actor, event, parsed, replaced, await members_job)
-    held = 0 if actor.is_organizer else await _hold_incomplete(actor, event, started)
+    if actor.is_organizer:
+        # approved at once (CONTRACT), but the page says how many still lack what the event requires
+        lacking = await _lacking_since(event, started)
+        if lacking:
+            result["entries_lacking"] = len(lacking)
+        return result
+    held = await _hold_incomplete(actor, event, started)
     if held:  # only when some were held back, so the usual answer keeps its four keys
         result["entries_incomplete"] = held
     return result
+
+
+async def _lacking_since(event: dict[str, Any], since: Any) -> list[dict[str, Any]]:
+    """Entries of ``event`` written since ``since`` (one import) that lack what the event requires."""
+    rows = await Entry.select(*_entry_columns()).where((Entry.event == event["id"]) & (Entry.updated_at >= since))
+    if not rows:
+        return []
+    missing = await _missing_by_entry(event, rows, await _members_by_entry([r["id"] for r in rows]))
+    return [r for r in rows if missing[r["id"]]]
 
 
 async def _hold_incomplete(actor: Principal, event: dict[str, Any], since: Any) -> int:

@@ -276,7 +276,8 @@ async def _as_reader_sees(actor: Principal, entries: list[dict[str, Any]]) -> li
 
 async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Entries of an event that ``actor`` may see, filtered by any of ``category`` (code),
-    ``division``, ``city``, ``school`` (code), ``status``, ``q`` (title or code contains).
+    ``division``, ``city``, ``school`` (code), ``status``, ``q`` (title or code contains),
+    ``missing`` (any true value: only entries lacking what the event requires).
     Sorted by category, division, code. Judges get their assigned entries only."""
     await get_event_row(event_id, actor)
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
@@ -320,6 +321,8 @@ async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] 
         missing = await _missing_by_entry(await get_event_row(event_id), rows, members)
         for entry in out:
             entry["missing"] = missing[entry["id"]]
+        if filters.get("missing"):
+            out = [e for e in out if e["missing"]]
     return await _as_reader_sees(actor, out)
 
 

@@ -125,6 +125,38 @@ def fill_placeholders(template: str, values: dict[str, str]) -> str:
     return "".join(out)
 
 
+#: what ends the label of a segment of a free text (同队：{teammates}；指导教师：…)
+SEGMENT_BREAKS = "；;，,。.、\n "
+
+
+def empty_segments(template: str, values: dict[str, str]) -> list[tuple[str, str]]:
+    """The segments of a free text that would print a label around an empty placeholder:
+    ``[(segment as written, as it would print)]``, e.g. ``("同队：{teammates}；", "同队：；")`` for
+    ``同队：{teammates}；指导教师：{advisers}`` on a one-student entry with an adviser. Wholly empty
+    texts (nothing printed) and placeholders inside ``[ ]`` (:data:`OPTIONAL_PART`) never count."""
+    names = _placeholder_names(template)
+    if not names or not any(values.get(name) for name in names):
+        return []
+    optional = [m.span() for m in OPTIONAL_PART.finditer(template) if _placeholder_names(m.group(1))]
+    found = []
+    for match in re.finditer(r"\{(\w+)\}", template):
+        if match.group(1) not in PLACEHOLDERS or values.get(match.group(1)):
+            continue
+        if any(a <= match.start() < b for a, b in optional):
+            continue
+        start = match.start()
+        while start > 0 and template[start - 1] not in SEGMENT_BREAKS + "}]":
+            start -= 1
+        end = match.end()
+        if end < len(template) and template[end] in SEGMENT_BREAKS:
+            end += 1
+        segment = template[start:end]
+        printed = _fill(segment, values)
+        if printed.strip():
+            found.append((segment, printed))
+    return found
+
+
 def _placeholder_names(text: str) -> list[str]:
     """The :data:`PLACEHOLDERS` used in ``text`` (none when its braces do not pair up)."""
     try:

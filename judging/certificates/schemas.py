@@ -60,6 +60,15 @@ class MissingCharacter(msgspec.Struct):
     examples: list[str]
 
 
+class EmptyLabel(msgspec.Struct):
+    """A free text's segment that prints a label around an empty placeholder on ``certificates``."""
+
+    segment: str
+    printed: str
+    certificates: int
+    message: str
+
+
 class CheckOut(msgspec.Struct):
     """The coverage check before printing (CONTRACT.md: ``certificates``, ``unprintable``)."""
 
@@ -72,6 +81,7 @@ class CheckOut(msgspec.Struct):
     pending: Any
     verify_base_url: str | None
     verify_base_url_warning: str | None
+    empty_labels: list[EmptyLabel]
 
 
 class IssuedOut(msgspec.Struct):

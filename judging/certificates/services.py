@@ -66,6 +66,7 @@ from judging.certificates.render import (
     PLACEHOLDERS,
     CertificateRenderer,
     RenderSettings,
+    empty_segments,
     page_size,
     placeholder_errors,
 )
@@ -1104,9 +1105,13 @@ async def _prepare_certificates(
     date = date_text(template, round_row.get("finalized_at"))
     sample_number = f"XM{event['year']:04d}-0000-0000-0000-0000"  # same width as a real number
     printable, unprintable, overflow, left_out = [], [], [], []
+    texts = [f["text"] for f in template["fields"] if f.get("type") == "text" and f.get("text")]
+    empty: dict[tuple[str, str], int] = {}  # (segment, as printed) -> certificates
     teams = await team_names([c.get("entry") for c in certs])
     for c in certs:
         values = certificate_values(c, event["name"], date, teams.get(c.get("entry")))
+        for found in {seg for text in texts for seg in empty_segments(text, values)}:
+            empty[found] = empty.get(found, 0) + 1
         who = {"holder": c["name"], "number": c["number"], "certificate_id": c["id"], "school_name": c["school_name"]}
         problems = renderer.missing(values)
         if problems:
@@ -1133,6 +1138,20 @@ async def _prepare_certificates(
         "total": len(certs),
         "pending": waiting,
         "template": template,
+        "empty_labels": [
+            {
+                "segment": segment,
+                "printed": printed,
+                "certificates": n,
+                "message": _(
+                    "{n} 张证书的“{segment}”为空，会印成“{printed}”——可把这一段放进方括号：[{segment}]",
+                    n=n,
+                    segment=segment,
+                    printed=printed,
+                ),
+            }
+            for (segment, printed), n in sorted(empty.items())
+        ],
     }
 
 
@@ -1262,7 +1281,9 @@ async def check(
     [...], "field", "holder", "number", "certificate_id", "school_name"}],
     "missing_characters": [grouped, see :func:`group_missing`], "overflow": [{"name":
     text, "field", "holder", ...}] (texts that do not fit their box), "left_out",
-    "pending" (due but not issued yet), "verify_base_url", "verify_base_url_warning"}``,
+    "pending" (due but not issued yet), "verify_base_url", "verify_base_url_warning", "empty_labels":
+    [{"segment", "printed", "certificates", "message"}] (a free text's label around an empty
+    placeholder, see :func:`render.empty_segments`)}``,
     where ``name`` is the name or title (as stored) that the configured fonts, with the
     fallback, cannot draw, ``field`` says which (``name``, ``title``, ..., ``template``
     for the design's own text) and ``holder`` is whose certificate it is. 409 before
@@ -1281,6 +1302,7 @@ async def check(
         "pending": prepared["pending"],
         "verify_base_url": base,
         "verify_base_url_warning": base_url_warning(base),
+        "empty_labels": prepared["empty_labels"],
     }
 
 

@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get, post, put
 
 from app.accounts import services as accounts
 from app.errors import Conflict, NotFound, ServiceError
-from app.i18n import _, colon
+from app.i18n import _, colon, list_separator
 from app.schools import services as schools
 from app.times import local_now
 from app.web import attempt, flash, form_int, form_value, render, size_text, user_of, worker_script
@@ -39,6 +39,15 @@ from judging.scoring.views import (
     point_buttons,
     split_list,
 )
+
+
+def _judges_per_category(judges: list[dict[str, Any]]) -> str:
+    """How many judges each category has, in words ("PH 2 位、EN 1 位"), in code order."""
+    counts: dict[str, int] = {}
+    for judge in judges:
+        for code in judge["category_codes"]:
+            counts[code] = counts.get(code, 0) + 1
+    return list_separator().join(_("{code} {n} 位", code=code, n=n) for code, n in sorted(counts.items()))
 
 
 class PanelPages(Controller):
@@ -157,6 +166,10 @@ class PanelPages(Controller):
             k=k,
             selected=selected,
             rows=rows,
+            # before any assignment: how many judges each category has (the page invites to generate)
+            judges_per_category=_judges_per_category(board["judges"]),
+            # the shortfall follows the k in the form: before generating, only once a k is asked for
+            show_shortfall=bool(board["shortfall"]) and bool(board["total"] or k),
             conflict_labels=assignments.CONFLICT_LABELS,
             status_labels=SHEET_STATUS_LABELS,
         )

@@ -173,7 +173,7 @@ class ResultsEventApi(Controller):
             AdvancedOut, await publication.advance_to_final(user_of(request), event_id, data.top_n, data.top_share)
         )
 
-    @post("/objections", status_code=201, responses=responses(401, 403, 404, 422))
+    @post("/objections", status_code=201, responses=responses(401, 403, 404, 409, 422))
     async def objection(self, request: Request, event_id: int, data: ObjectionIn) -> ObjectionOut:
         return answer(
             ObjectionOut,
@@ -213,12 +213,12 @@ class JudgingSettingsApi(Controller):
 
     @patch(
         "/",
-        responses=responses(401, 403, 404, 422),
+        responses=responses(401, 403, 404, 409, 422),
         operation_class=optional_body(JudgingSettingsIn),
     )
     async def change(self, request: Request, event_id: int) -> JudgingSettingsOut:
         """Change any of ``public_results`` (``winners`` | ``all``), ``objection_contact``,
-        ``blind_review``; 422 naming the field."""
+        ``blind_review``; 422 naming the field; 409 for the notice settings once finalized."""
         body = await read_body(request, JudgingSettingsIn)
         data = {k: v for k, v in msgspec.structs.asdict(body).items() if v is not msgspec.UNSET}
         return answer(JudgingSettingsOut, await judging_settings.update_settings(user_of(request), event_id, data))

@@ -631,6 +631,7 @@ class ProgressPages(Controller):
             "results",
             entry=entry,
             criteria=criteria,
+            criterion_names={c["code"]: c["name"] for c in criteria},
             sheets=sheets,
             history=[{**h, "at_text": show_time(h["at"])} for h in history],
             objections=objections,

@@ -294,6 +294,8 @@ async def record_objection(
     if not content:
         raise ValidationFailed(_("请填写异议内容。"))
     await get_event_row(event_id)
+    if RoundState.of(await current_round(event_id)) is RoundState.FINALIZED:
+        raise Conflict(_("结果已定稿，不能再登记异议；如确需处理，请组委会先解锁并说明理由。"))
     if entry_id is not None and not await Entry.exists().where((Entry.id == entry_id) & (Entry.event == event_id)):
         raise NotFound(_("作品不存在。"))
     row = Objection(

@@ -17,6 +17,7 @@ from app.i18n import _
 from app.principal import Principal
 from app.times import now
 from competitions.events.services import get_event_row
+from judging.rounds.services import current_round, require_not_finalized
 from judging.rounds.tables import PUBLIC_RESULTS, JudgingSettings
 
 DEFAULTS: dict[str, Any] = {"public_results": "winners", "objection_contact": "", "blind_review": False}
@@ -100,6 +101,8 @@ async def update_settings(actor: Principal, event_id: int, data: dict[str, Any])
     """Change any of ``public_results``, ``objection_contact``, ``blind_review``; returns the settings."""
     await get_event_row(event_id)
     values = validated(data)
+    if values.keys() & {"public_results", "objection_contact"}:
+        require_not_finalized(await current_round(event_id))  # the notice settings are part of the result
     if values:
         await write_transaction(lambda: store_settings(actor, event_id, values))
     return await get_settings(event_id)

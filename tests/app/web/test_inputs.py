@@ -187,3 +187,13 @@ def test_invalid_utf8_elsewhere_is_never_a_500(world):
         follow_redirects=False,
     )
     assert response.status_code < 500, response.text
+
+
+def test_the_event_settings_form_names_the_event_name_as_labelled(world):
+    """A fresh user's finding: a NUL in the event settings' name named "名称" while the field is "赛事名称"."""
+    from tests.competitions.registration.test_pages import post
+
+    client = world.login_page("org")
+    response = post(client, f"/events/{world.event_id}/settings", {"name": "大赛\u0000"})
+    assert response.status_code == 422
+    assert PAGE_DETAIL.format(label="赛事名称", what="空字符 U+0000") in _text(response)

@@ -49,10 +49,10 @@ def test_one_typed_mistake_is_a_typo_and_its_place_is_named_not_a_forgery(world)
     doubled = text[:10] + text[10] + text[10:]  # the 11th character typed twice
     with pytest.raises(credentials.InvalidCredential) as refused:
         credentials.read_credential(doubled)
-    first = 10  # the first of the run of equal letters the doubled one belongs to
-    while first > 2 and text[first - 1] == text[10]:
-        first -= 1
-    assert (refused.value.problem, refused.value.position) == ("mistyped", first + 1)
+    last = 11  # the last of the run of equal letters the doubled one belongs to: the one typed again
+    while last + 1 < len(doubled) and doubled[last + 1] == text[10]:
+        last += 1
+    assert (refused.value.problem, refused.value.position) == ("mistyped", last + 1)
     i = next(k for k in range(2, 25) if text[k] != text[k + 1])
     swapped = text[:i] + text[i + 1] + text[i] + text[i + 2 :]
     with pytest.raises(credentials.InvalidCredential) as refused:
@@ -116,3 +116,15 @@ def test_ids_out_of_range_have_no_credential():
     for member_id, generation in ((0, 1), (2**32, 1), (1, 0), (1, 2**16)):
         with pytest.raises(ValueError):
             credentials.credential_for(member_id, generation)
+
+
+def test_a_doubled_last_character_is_reported_at_its_own_position():
+    """A fresh user typed the 26th character twice and was told to check the 26th: the extra one is
+    the 27th (1-based, counted from the X of XM as the message says)."""
+    from competitions.checkin.credentials import credential_for, typo_fix
+
+    code = credential_for(5)
+    assert len(code) == 26
+    assert typo_fix(code + code[-1]) == (27, "remove")
+    i = next(k for k in range(2, 25) if code[k] != code[k + 1] and code[k] != code[k - 1])
+    assert typo_fix(code[: i + 1] + code[i] + code[i + 1 :]) == (i + 2, "remove")  # the doubled one is the extra

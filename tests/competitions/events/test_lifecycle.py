@@ -214,3 +214,28 @@ def test_a_draft_without_a_deadline_does_not_say_registration_is_unlimited(world
     block = page.text[page.text.index(draft["name"]) :]
     assert "未设报名截止时间，开放报名前需设置" in block.split("</section>")[0]
     assert "报名时间不限" not in page.text
+
+
+def test_the_draft_settings_page_shows_the_stage_badge_once(world):
+    """A fresh user's finding: the status line ended "…开放报名前需设置 草稿", repeating the heading's badge."""
+    draft = _new_event(world)
+    client = world.login_page("org")
+    page = client.get(f"/events/{draft['id']}/settings").text
+    assert "未设报名截止时间，开放报名前需设置" in page
+    assert page.count('class="badge stage-draft') == 1
+
+
+def test_a_finalized_event_on_the_school_dashboard_links_results_and_certificates(world):
+    """A fresh user's finding: the card said "您可以查看结果，并下载本校的获奖证书" and linked to neither,
+    and still offered the registration template."""
+    made = judging_factories.judged_event(world, entries=3, judges=1)
+    eid = made.event_id
+    assert call(world, "POST", f"/api/v1/events/{eid}/publish", "org").status_code == 200
+    finalized = call(world, "POST", f"/api/v1/events/{eid}/finalize", "org", json={"override_notice_reason": "测试"})
+    assert finalized.status_code == 200, finalized.text
+    client = world.login_page("hk01")
+    page = client.get("/").text
+    block = page[page.index(f'href="/results/{eid}"') - 3000 :]
+    assert "您可以查看结果，并下载本校的获奖证书。" in page
+    assert f'href="/results/{eid}"' in page and 'href="/certificates/"' in page
+    assert f"/events/{eid}/registration-template" not in page and block

@@ -123,3 +123,32 @@ def test_submit_reports_every_problem_at_once_and_the_checklist_names_the_missin
     # the organizer may accept an entry without advisers or documents, never without a student
     as_org = call(world, "POST", f"/api/v1/entries/{empty['id']}/submit", "org")
     assert as_org.status_code == 422 and as_org.json()["errors"] == [{"field": "requirements", "message": problems[0]}]
+
+
+def test_an_organizer_import_says_entries_were_approved_directly_and_links_to_those_lacking_materials(world):
+    """A fresh user's finding: the organizer's import only said "导入完成" although the event requires
+    documents: the entries are approved at once (CONTRACT), and the flash now says so and how many
+    lack required materials, with a link to the list filtered to them."""
+    from tests.competitions.registration.test_pages import _csrf
+    from tests.competitions.registration.test_roster import stu, workbook
+
+    patch_event(world, {"required_documents": ["application_form"]})
+    client = world.login_page("org")
+    response = client.post(
+        f"/events/{world.event_id}/import",
+        data={"_csrf_token": _csrf(client)},
+        files={"file": ("roster.xlsx", workbook([stu("李明", _id(1)), stu("王二", _id(2), title="第二个作品")]), "x")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    listing = client.get(response.headers["location"]).text
+    assert "组织者导入的作品已由组织者直接批准" in listing
+    assert "其中 2 个作品还缺少本赛事要求的材料" in listing
+    assert f'href="/events/{world.event_id}/entries?missing=1"' in listing
+    entries = call(world, "GET", f"/api/v1/events/{world.event_id}/entries", "org").json()
+    assert sorted(e["status"] for e in entries) == ["approved", "approved"]
+    # the filtered list holds exactly the entries lacking materials
+    first = entries[0]
+    assert upload(world, "org", first["id"], "application_form", pdf()).status_code == 201
+    filtered = client.get(f"/events/{world.event_id}/entries?missing=1").text
+    assert 'data-count="entries">共 1 个' in filtered

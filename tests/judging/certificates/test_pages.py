@@ -403,3 +403,25 @@ def test_school_page_counts_and_names_who_is_left_out(world):
             "%E6%B5%B7%E5%8F%A3%E5%B8%82%E7%AC%AC%E4%B8%80%E4%B8%AD%E5%AD%A6.pdf"
             in response.headers["content-disposition"]
         )
+
+
+def test_the_check_warns_about_a_label_around_an_empty_placeholder(world):
+    """A fresh user's finding: "同队：{teammates}；指导教师：{advisers}" printed "同队：；指导教师：李老师"
+    on a one-student entry: only wholly empty free texts are dropped. The pre-print check (page and
+    GET .../certificates/check) now counts the certificates that would print such a label."""
+    awarded(world)  # a team of two and three one-student entries: five award certificates
+    template = world.run(certificates.get_template(world.event_id, "award"))
+    line = certificates._f("text", 20, 150, 257, 14, "C", text="{name}，同队：{teammates}；")
+    world.run(certificates.save_template(world.org, world.event_id, "award", {"fields": [*template["fields"], line]}))
+    warning = "3 张证书的“同队：{teammates}；”为空，会印成“同队：；”——可把这一段放进方括号：[同队：{teammates}；]"
+    client = world.login_page("org")
+    page = text_of(client.get(f"/events/{world.event_id}/judging/certificates/?kind=award"))
+    assert warning in page
+    checked = client.get(f"/api/v1/events/{world.event_id}/certificates/check", headers=world.headers("org")).json()
+    assert [(w["segment"], w["printed"], w["certificates"]) for w in checked["empty_labels"]] == [
+        ("同队：{teammates}；", "同队：；", 3)
+    ]
+    # in brackets the segment is left out where empty: nothing to warn about
+    line = {**line, "text": "{name}[，同队：{teammates}；]"}
+    world.run(certificates.save_template(world.org, world.event_id, "award", {"fields": [*template["fields"], line]}))
+    assert "会印成" not in text_of(client.get(f"/events/{world.event_id}/judging/certificates/?kind=award"))

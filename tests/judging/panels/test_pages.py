@@ -393,3 +393,21 @@ def test_blind_review_hides_school_and_city_from_judges(world):
     # organizers still see everything
     seen = world.client.get(f"/api/v1/entries/{entry_id}", headers=world.headers("org")).json()
     assert seen["school_code"] == "HK01"
+
+
+def test_before_generating_the_page_counts_judges_per_category_and_lists_no_shortfall(world):
+    """A fresh user's finding: before any assignment the page listed "评委不足的作品 … 0 / 1" while the
+    form offered k = 5, and said "请先添加评委" although three judges were added."""
+    from tests import factories
+
+    for name in ("ma1", "ma2"):
+        factories.judge(world, name, ["MA"])
+    factories.judge(world, "ph1", ["PH"])
+    factories.entries(world, 2, schools=("HK01", "SY01"), category="MA")
+    client = world.login_page("org")
+    text = text_of(client.get(f"/events/{world.event_id}/judging/assignments"))
+    assert "评委不足的作品" not in text and "请先添加评委" not in text
+    assert "还没有分配。本赛事有 3 位评委（MA 2 位、PH 1 位）：填好每个作品的评委人数 k，点“生成分配”。" in text
+    # asking for a k shows the shortfall against that k
+    asked = text_of(client.get(f"/events/{world.event_id}/judging/assignments?k=3"))
+    assert "评委不足的作品" in asked and "以下作品不足 3 位评委。" in asked

@@ -162,6 +162,28 @@ def test_publication_objections_finalize_unlock_and_public_page(world):
     response = post(client, f"{base}/finalize", {"confirm": "yes"})
     assert response.status_code == 303
     assert "已定稿" in text_of(client.get(f"{base}/publication"))
+    # once final, the notice settings and new objections are read-only, and a POST is refused with 409
+    final = text_of(client.get(f"{base}/publication"))
+    assert "保存公示设置" not in final and "登记异议" not in final.replace("不能再登记异议", "")
+    assert "结果已定稿，公示设置不能再修改" in final and "结果已定稿，不能再登记异议" in final
+    headers = world.headers("org")
+    refused = world.client.post(
+        f"/api/v1/events/{world.event_id}/objections", json={"content": "迟到"}, headers=headers
+    )
+    assert refused.status_code == 409 and "不能再登记异议" in refused.json()["detail"]
+    refused = world.client.patch(
+        f"/api/v1/events/{world.event_id}/judging-settings", json={"public_results": "all"}, headers=headers
+    )
+    assert refused.status_code == 409 and "结果已定稿" in refused.json()["detail"]
+    response = post(client, f"{base}/objections", {"content": "迟到的异议"})
+    assert "不能再登记异议" in flashes(client, f"{base}/publication")
+    # the public page says "定稿于 <time>" once (English read "Finalized Finalized on ...")
+    with world.client.__class__(app=world.client.app) as visitor:
+        public = text_of(visitor.get(f"/results/{world.event_id}"))
+        assert re.search(r"定稿于 \d{4}-\d{2}-\d{2} \d{2}:\d{2}", public) and "定稿 定稿于" not in public
+        visitor.cookies.set("lang", "en")
+        public = text_of(visitor.get(f"/results/{world.event_id}"))
+        assert re.search(r"Finalized on \d{4}-\d{2}-\d{2} \d{2}:\d{2}", public) and "Finalized Finalized" not in public
     response = post(client, f"{base}/unlock", {"confirm": "yes", "reason": ""})
     assert "理由" in flashes(client, f"{base}/publication")
     assert world.run(publication.is_published(world.event_id)) is True
@@ -411,3 +433,19 @@ def text_of_html(page: str) -> str:
     import html
 
     return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def test_score_history_names_the_rubric_criteria_with_language_aware_separators(world):
+    """A fresh user's finding: the history showed "innovation=10，scientific=8" (internal codes)."""
+    panel = build_panel(world)
+    world.run(assignments.generate(world.org, world.event_id, 2))
+    score_all(world, panel)
+    entry_id = panel.entries[0]["id"]
+    client = world.login_page("org")
+    page = client.get(f"/events/{world.event_id}/judging/entries/{entry_id}")
+    history = text_of(page).split("评分修改记录")[1]
+    assert re.search(r"创新性 9(\.0+)?、科学性 8(\.0+)?、实用性 7(\.0+)?", history), history
+    assert "innovation" not in history and "=" not in history
+    client.cookies.set("lang", "en")
+    english = client.get(f"/events/{world.event_id}/judging/entries/{entry_id}")
+    assert re.search(r"创新性 9(\.0+)?, 科学性 8", text_of(english)), text_of(english)
