@@ -135,6 +135,35 @@ def _check(field: str, value: Any) -> None:
             _refuse(field, character)
 
 
+MAX_JSON_DEPTH = 64  # no API body nests deeper; a decoder would recurse past Python's limit at ~1,000
+
+
+def _too_deep(body: bytes) -> bool:
+    """Whether a JSON body nests arrays/objects deeper than :data:`MAX_JSON_DEPTH` (brackets inside
+    strings ignored). Deeply nested bodies made the decoders raise ``RecursionError`` (a 500)."""
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return False
+    depth = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
 def _walk(value: Any, path: str) -> None:
     """Check every key and string of a decoded JSON value; ``path`` names it
     (``members[0].name``; ``""`` for the whole body, reported as ``body``)."""
@@ -181,9 +210,12 @@ async def refuse_unstorable_text(request: Request) -> None:
                 checker.check(name, value)
         return
     body = await request.body()
+    if body and _too_deep(body):
+        message = _("请求内容嵌套超过 {n} 层，无法处理。", n=MAX_JSON_DEPTH)
+        raise ValidationFailed(message, errors=[{"field": "body", "message": message}])
     if body and _JSON_SUSPECT.search(body):
         try:
             decoded = json.loads(body)  # the standard library keeps lone surrogates, msgspec refuses them
-        except ValueError:
+        except (ValueError, RecursionError):
             return  # not JSON (or malformed): the handler's own parsing answers
         _walk(decoded, "")

@@ -131,6 +131,9 @@ def _validated_settings(data: dict[str, Any], current: dict[str, Any] | None = N
     """Validate settable event fields; returns column-name -> value. Raises ValidationFailed."""
     values: dict[str, Any] = {}
     if "name" in data:
+        if data["name"] is not None and not isinstance(data["name"], str):
+            message = _("赛事名称必须是文字。")
+            raise ValidationFailed(message, errors=[{"field": "name", "message": message}])
         name = (data["name"] or "").strip()
         if not name:
             raise ValidationFailed(_("请填写赛事名称。"))

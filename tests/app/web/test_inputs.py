@@ -197,3 +197,35 @@ def test_the_event_settings_form_names_the_event_name_as_labelled(world):
     response = post(client, f"/events/{world.event_id}/settings", {"name": "大赛\u0000"})
     assert response.status_code == 422
     assert PAGE_DETAIL.format(label="赛事名称", what="空字符 U+0000") in _text(response)
+
+
+def test_deeply_nested_json_is_refused_not_a_server_error(world):
+    """A body nested 1,000 levels deep made the decoders raise RecursionError: a 500 before anyone
+    logged in (issue 11 re-test). Refused at the one input check, 422 naming the body; brackets
+    inside strings do not count."""
+    deep = '{"username": "a", "password": "b", "x": ' + "[" * 1000 + "]" * 1000 + "}"
+    response = world.client.post("/api/v1/auth/login", content=deep, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body"
+    with_nul = deep.replace('"a"', '"a\\u0000"')
+    assert (
+        world.client.post(
+            "/api/v1/auth/login", content=with_nul, headers={"content-type": "application/json"}
+        ).status_code
+        == 422
+    )
+    # the same number of brackets inside a string is only text: a wrong password, not a refusal
+    text = '{"username": "org", "password": "' + "[" * 1000 + '"}'
+    assert (
+        world.client.post("/api/v1/auth/login", content=text, headers={"content-type": "application/json"}).status_code
+        == 401
+    )
+
+
+def test_an_event_name_that_is_not_text_is_422(world):
+    for bad in (123, {"a": 1}, [None, None]):
+        response = world.client.patch(
+            f"/api/v1/events/{world.event_id}", json={"name": bad}, headers=world.headers("org")
+        )
+        assert response.status_code == 422, (bad, response.text)
+        assert response.json()["errors"][0]["field"] == "name"
