@@ -66,15 +66,20 @@ def negotiate_locale(cookie: str | None, accept_language: str | None) -> str:
     return DEFAULT_LOCALE
 
 
+def _filled(text: str, message: str, params: dict[str, object]) -> str:
+    """``text`` (a translation of ``message``) with its placeholders filled; a translation whose
+    placeholders do not match falls back to the message itself."""
+    if not params:
+        return text
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return message.format(**params)
+
+
 def gettext(message: str, **params: object) -> str:
     """Translate ``message`` into the current locale and fill ``{placeholders}``."""
-    text = _catalog(get_locale()).get(message, message)
-    if params:
-        try:
-            return text.format(**params)
-        except (KeyError, IndexError, ValueError):
-            return message.format(**params)
-    return text
+    return _filled(_catalog(get_locale()).get(message, message), message, params)
 
 
 _ = gettext
@@ -111,13 +116,7 @@ def gettext_terms(message: str, key: object, **params: object) -> str:
     """:func:`gettext` with ``key``'s own words (:func:`register_terms`) put in before the
     placeholders are filled (a title that contains 作品 stays as written). Templates write
     ``t_("报名作品", event.kind)``; an unknown or empty key changes nothing."""
-    text = with_terms(_catalog(get_locale()).get(message, message), key)
-    if params:
-        try:
-            return text.format(**params)
-        except (KeyError, IndexError, ValueError):
-            return with_terms(message, key).format(**params)
-    return text
+    return _filled(with_terms(_catalog(get_locale()).get(message, message), key), with_terms(message, key), params)
 
 
 def pgettext(context: str, message: str, **params: object) -> str:
@@ -127,12 +126,7 @@ def pgettext(context: str, message: str, **params: object) -> str:
     text = _catalog(get_locale()).get(f"{context}\x04{message}")
     if text is None:
         return gettext(message, **params)
-    if params:
-        try:
-            return text.format(**params)
-        except (KeyError, IndexError, ValueError):
-            return message.format(**params)
-    return text
+    return _filled(text, message, params)
 
 
 def translate_for(locale: str, message: str, **params: object) -> str:

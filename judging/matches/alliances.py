@@ -20,15 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Hashable, Sequence
 
+from judging.matches.rule_errors import RuleError
+
 ORDERS = ("serpentine", "straight")
 
 
-class SelectionError(ValueError):
-    def __init__(self, field: str, message: str, **params: object) -> None:
-        super().__init__(message.format(**params))
-        self.field = field
-        self.message = message
-        self.params = params
+class SelectionError(RuleError):
+    """An invitation or setting the selection rules do not allow (see :class:`RuleError`)."""
 
 
 @dataclass

@@ -26,17 +26,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from judging.matches.rule_errors import RuleError
+
 FORMATS = ("single", "double")
 BEST_OF = (1, 3, 5)
 MIN_ALLIANCES, MAX_ALLIANCES = 2, 16
 
 
-class BracketError(ValueError):
-    def __init__(self, field: str, message: str, **params: object) -> None:
-        super().__init__(message.format(**params))
-        self.field = field
-        self.message = message
-        self.params = params
+class BracketError(RuleError):
+    """A bracket the rules cannot make (see :class:`RuleError`)."""
 
 
 @dataclass(frozen=True)

@@ -38,19 +38,14 @@ import random
 from dataclasses import dataclass
 from typing import Hashable, Sequence
 
+from judging.matches.rule_errors import RuleError
+
 HARD = 1000
 MAX_ALLIANCE = 3
 
 
-class ScheduleError(ValueError):
-    """Inputs no schedule can satisfy: ``field`` names the input, ``message`` says why (English
-    key text; callers translate with the ``params``)."""
-
-    def __init__(self, field: str, message: str, **params: object) -> None:
-        super().__init__(message.format(**params))
-        self.field = field
-        self.message = message
-        self.params = params
+class ScheduleError(RuleError):
+    """Inputs no schedule can satisfy (see :class:`RuleError`)."""
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from judging.matches import brackets as bracket_rules
 from judging.matches import placing
 from judging.matches import rankings as ranking_rules
 from judging.matches import schedule as schedule_rules
+from judging.matches.rule_errors import RuleError
 from judging.matches.tables import AllianceSelection, Bracket, Match, MatchPlan, MatchVersion
 from judging.robotics import services as robotics
 from judging.robotics import sheets
@@ -71,9 +72,7 @@ _REASONS = {
 }
 
 
-def _refused(
-    error: schedule_rules.ScheduleError | bracket_rules.BracketError | selection_rules.SelectionError,
-) -> ValidationFailed:
+def _refused(error: RuleError) -> ValidationFailed:
     message = _(_REASONS.get(error.message, error.message), **error.params)
     return ValidationFailed(message, errors=[{"field": error.field, "message": message}])
 
@@ -245,6 +244,30 @@ def _starts_at(data: dict[str, Any]) -> dt.datetime | None:
         raise ValidationFailed(message, errors=[{"field": "starts_at", "message": message}]) from None
 
 
+async def _insert_qualification(
+    event_id: int, category_id: int, made: list[dict[str, Any]], starts: list[dt.datetime | None], now: dt.datetime
+) -> None:
+    """Store the schedule job's matches (``{"number", "field", "red", "blue", "surrogates"}``) as
+    qualification matches; ``starts[number - 1]`` is each one's time (inside the caller's transaction)."""
+    rows = [
+        Match(
+            event=event_id,
+            category=category_id,
+            number=m["number"],
+            field=m["field"],
+            stage="qualification",
+            red=m["red"],
+            blue=m["blue"],
+            surrogates=m["surrogates"],
+            scheduled_at=starts[m["number"] - 1],
+            updated_at=now,
+        )
+        for m in made
+    ]
+    for i in range(0, len(rows), 200):
+        await Match.insert(*rows[i : i + 200])
+
+
 async def create_schedule(
     actor: Principal, event_id: int, code: str, data: dict[str, Any], *, in_process: bool = False
 ) -> dict[str, Any]:
@@ -296,23 +319,7 @@ async def create_schedule(
         )
         await MatchPlan.insert(plan)
         starts = _times({**settings, "starts_at": starts_at, "adjustments": []}, len(result["matches"]))
-        rows = [
-            Match(
-                event=event_id,
-                category=category["id"],
-                number=m["number"],
-                field=m["field"],
-                stage="qualification",
-                red=m["red"],
-                blue=m["blue"],
-                surrogates=m["surrogates"],
-                scheduled_at=start,
-                updated_at=now,
-            )
-            for m, start in zip(result["matches"], starts)
-        ]
-        for i in range(0, len(rows), 200):
-            await Match.insert(*rows[i : i + 200])
+        await _insert_qualification(event_id, category["id"], result["matches"], starts, now)
         await audit.record(
             actor,
             "matches.schedule",
@@ -320,7 +327,10 @@ async def create_schedule(
             category["id"],
             event_id=event_id,
             summary=_(
-                "赛项 {code} 排位赛赛程：{n} 场，种子 {seed}", code=category["code"], n=len(rows), seed=settings["seed"]
+                "赛项 {code} 排位赛赛程：{n} 场，种子 {seed}",
+                code=category["code"],
+                n=len(result["matches"]),
+                seed=settings["seed"],
             ),
         )
 
@@ -365,23 +375,7 @@ async def regenerate(actor: Principal, event_id: int, code: str, data: dict[str,
             (Match.category == category["id"]) & (Match.stage == "qualification") & (Match.number > last_played)
         )
         starts = _times(plan, last_played + len(result["matches"]))
-        rows = [
-            Match(
-                event=event_id,
-                category=category["id"],
-                number=m["number"],
-                field=m["field"],
-                stage="qualification",
-                red=m["red"],
-                blue=m["blue"],
-                surrogates=m["surrogates"],
-                scheduled_at=starts[m["number"] - 1],
-                updated_at=now,
-            )
-            for m in result["matches"]
-        ]
-        for i in range(0, len(rows), 200):
-            await Match.insert(*rows[i : i + 200])
+        await _insert_qualification(event_id, category["id"], result["matches"], starts, now)
         await MatchPlan.update(
             {
                 MatchPlan.quality: result["quality"],
