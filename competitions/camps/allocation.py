@@ -107,7 +107,9 @@ class Placement:
     """One applicant's result. ``preference_rank`` is 1-based (``None`` unless admitted);
     ``priority_position`` its 1-based place in the priority order among the applicants allocated;
     ``reasons`` one per listed site above the result (every listed site when not admitted), best first;
-    ``waiting_positions`` site code -> 1-based place on that site's waiting list, for the same sites."""
+    ``waiting_positions`` site code -> 1-based place on that site's waiting list, for the same sites
+    (lists are in priority order; with reserves, a seat freed on a group's reserved seat goes to the
+    group's best waiting member first, see :func:`next_offer`)."""
 
     application_id: int
     status: Status
@@ -484,7 +486,8 @@ def next_offer(
     candidates (without reserves, the highest-priority candidate; with reserves, a member of a group
     whose reserved seat freed comes first). The chosen set of a stable state stays chosen (the choice
     rule is substitutable and path independent), so promoting one by one keeps the matching stable:
-    no applicant prefers a site that would take it. Raises :class:`AllocationError` for bad inputs
+    no applicant prefers a site that would take it. Pass every application still in the process
+    (holders that are not among ``applicants`` are ignored, so their seats count as free). Raises :class:`AllocationError` for bad inputs
     (as :func:`allocate`) or an unknown ``site_code`` (field ``sites``)."""
     m = _market(applicants, sites, priority)
     site = m.sites.get(site_code)

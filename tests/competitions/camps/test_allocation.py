@@ -425,3 +425,33 @@ def test_random_larger_market_is_stable():
             for s in sites
         )
     )
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(markets(reserves=True))
+def test_explanations_add_up_on_random_markets(market):
+    applicants, sites, priority = market
+    allocation = allocate(applicants, sites, priority)
+    capacity = {s.code: s.capacity for s in sites}
+    holders = allocation.holders()
+    for p in allocation.placements.values():
+        a = next(x for x in applicants if x.id == p.application_id)
+        listed = a.preferences if p.site_code is None else a.preferences[: a.preferences.index(p.site_code)]
+        assert [r.site_code for r in p.reasons] == list(listed)
+        assert [r.preference_rank for r in p.reasons] == list(range(1, len(listed) + 1))
+        for r in p.reasons:
+            # full, and every admitted either outranks the applicant or holds another group's reserved seat
+            assert r.admitted == len(holders[r.site_code]) == capacity[r.site_code] == r.capacity
+            assert r.higher_priority + sum(n for _, n in r.reserved_by) == r.admitted
+            assert (r.code == "full") == (r.higher_priority == r.capacity > 0)
+            assert (r.code == "no_seats") == (r.capacity == 0)
+            assert r.group_higher <= r.group_reserved
+            assert allocation.waiting_lists[r.site_code][r.waiting_position - 1] == p.application_id
+            assert p.waiting_positions[r.site_code] == r.waiting_position
+
+
+def test_next_offer_for_an_unknown_site():
+    state = OfferState.from_allocation(allocate(SIX, SITES, PRIORITY))
+    with pytest.raises(AllocationError) as e:
+        next_offer("Z", SIX, SITES, PRIORITY, state)
+    assert e.value.field == "sites"
