@@ -92,9 +92,9 @@ def division_places(
     out: dict[Hashable, int] = {}
     for name in sorted(set(division.values())):
         mine = [(p, [t for t in members if division.get(t) == name]) for p, members in units]
-        mine = [(p, members) for p, members in mine if members]
-        for p, members in mine:
-            local = 1 + sum(1 for q, _ in mine if q < p)
-            for team in members:
+        kept = [(p, teams) for p, teams in mine if teams]
+        for p, teams in kept:
+            local = 1 + sum(1 for q, _ in kept if q < p)
+            for team in teams:
                 out[team] = local
     return out
