@@ -84,7 +84,7 @@
 
   function bindItems(scope, sheet, values, changed) {
     function itemOf(code) { return sheet.items.filter(function (i) { return i.code === code; })[0]; }
-    scope.querySelectorAll("fieldset.item").forEach(function (fs) {
+    scope.querySelectorAll("fieldset.item[data-code]").forEach(function (fs) {
       var code = fs.getAttribute("data-code"), item = itemOf(code), type = fs.getAttribute("data-type");
       if (type === "count") {
         var input = fs.querySelector(".count-value");
@@ -117,7 +117,7 @@
   /* Shows one scored alliance or run on its item fieldsets: each item's points (or "not counted"),
    * its error, answered/invalid marks; the time item shows its seconds. */
   function showPoints(scope, result, values, M) {
-    scope.querySelectorAll("fieldset.item").forEach(function (fs) {
+    scope.querySelectorAll("fieldset.item[data-code]").forEach(function (fs) {
       var code = fs.getAttribute("data-code"), p = result.points[code];
       var err = fs.querySelector(".field-error"), pts = fs.querySelector(".item-points");
       err.hidden = !result.errors[code];

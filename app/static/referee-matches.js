@@ -140,7 +140,8 @@
     }
     if (!match) { stop(M.chooseMatch); return; }
     document.getElementById("match-title").textContent = fmt(M.matchLabel, {n: match.number});
-    document.getElementById("match-where").textContent = data.code + " · " + match.field + (match.scheduled_at ? " · " + match.scheduled_at.slice(11, 16) : "");
+    document.getElementById("match-where").textContent =
+      fmt(M.fieldLabel, {n: match.field}) + (match.scheduled_at ? " · " + match.scheduled_at.slice(11, 16) : "");
     SIDES.forEach(function (side) {
       document.getElementById(side + "-teams").textContent = teamsText(match.sides[side].teams);
     });

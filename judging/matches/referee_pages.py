@@ -64,6 +64,7 @@ def _messages() -> dict[str, str]:
         "sent": _("已提交：红 {red} : 蓝 {blue}，等待主裁判确认"),
         "localWaiting": _("这场比赛的成绩保存在本机，尚未发送，请回到比赛列表查看。"),
         "matchLabel": _("第 {n} 场"),
+        "fieldLabel": _("{n} 号场地"),
         "unsentCount": _("本机有 {n} 场成绩未发送"),
         "refusedCount": _("本机有 {n} 场成绩被拒绝，请查看原因后删除"),
         "unsentAndRefused": _("本机有 {n} 场成绩未发送，{m} 场被拒绝"),
