@@ -278,6 +278,8 @@
       box.put(item);
       setState("sending");
       confirmBox.hidden = true;
+      finish.disabled = true;   // sent once: the form is done (the outbox keeps it)
+      document.getElementById("match-bar").hidden = true;
       var result = document.getElementById("result-box"), out = document.getElementById("result-text");
       result.hidden = false;
       out.textContent = M.sending;
@@ -287,6 +289,11 @@
         else if (kind === "rejected") {
           out.textContent = fmt(r.conflict ? M.conflict : M.rejected, {detail: r.detail || ""});
           setState(r.conflict ? "conflict" : "rejected");
+          if (r.conflict) {
+            var link = document.getElementById("result-match");
+            link.href = "/referee/matches/" + match.id;
+            link.hidden = false;
+          }
         } else if (kind === "auth") { out.textContent = M.auth; setState("queued"); }
         else { out.textContent = M.queued; setState("queued"); }
       });

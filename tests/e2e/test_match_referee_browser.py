@@ -8,6 +8,7 @@ portrait tablet and a phone, in Chinese and English, and the live totals equal t
 from __future__ import annotations
 
 import os
+import re
 
 from judging.matches.tables import Match, MatchVersion
 from judging.robotics import sheets
@@ -186,3 +187,42 @@ def test_match_form_on_a_portrait_tablet_and_a_phone_in_both_languages(world, li
             page.screenshot(path=f"{SHOTS}/match-form-{name}.png", full_page=True)
         context.close()
     assert errors == []
+
+
+def test_a_second_tablet_is_told_who_scored_the_match(world, live_server, browser):
+    """Two tablets open match 1; the first sends its score; the second's is refused (409) and the
+    form says who scored the match and when; the score stays on that tablet until deleted."""
+    arena = Arena(world)
+    match = arena.schedule().json()["matches"][0]
+    tablets = []
+    for username in ("vref", "vhead"):
+        context = browser.new_context(viewport=TABLET_LANDSCAPE, has_touch=True, locale="zh-CN")
+        page = context.new_page()
+        log_in(page, live_server, username)
+        page.goto(f"{live_server}/referee/{arena.event_id}/V/matches/score?match={match['id']}")
+        page.wait_for_selector("#match-page")
+        tablets.append((context, page))
+    for (_context, page), goals in zip(tablets, (3, 4)):
+        fill_side(page, "red", {"goals": goals, "fouls": 0}, "")
+        fill_side(page, "blue", {"goals": 2, "fouls": 1}, "")
+        page.locator("#finish").tap()
+        page.locator('.captain[data-side="red"] button[data-value="confirmed"]').tap()
+        page.locator('.captain[data-side="blue"] button[data-value="confirmed"]').tap()
+        page.locator("#submit-match").tap()
+    first, second = tablets[0][1], tablets[1][1]
+    first.wait_for_selector('#match-page[data-state="sent"]', timeout=10000)
+    second.wait_for_selector('#match-page[data-state="conflict"]', timeout=10000)
+    words = second.inner_text("#result-text")
+    assert "对抗赛裁判" in words and "红 15 : 蓝 7" in words
+    assert re.search(r"于 \d\d:\d\d:\d\d", words)
+    assert second.locator("#finish").is_hidden()  # sent once: nothing to send twice
+    assert second.get_attribute("#result-match", "href") == f"/referee/matches/{match['id']}"
+    if SHOTS:
+        second.screenshot(path=f"{SHOTS}/match-conflict-tablet-zh.png", full_page=True)
+    second.locator("#result-back").tap()
+    second.wait_for_selector("#match-list")
+    assert "本机有 1 场成绩被拒绝" in second.inner_text("#unsent-state")
+    stored = world.run(Match.select(Match.red_score, Match.version).where(Match.id == match["id"]).first())
+    assert stored == {"red_score": "15", "version": 1}
+    for context, _page in tablets:
+        context.close()
