@@ -148,6 +148,18 @@ def test_referee_scores_a_match_offline_head_referee_commits_and_the_leaderboard
         timeout=8000,
     )
     assert board.inner_text(f"{row} td.rp").strip() == "2"
+    # after commit a correction needs a reason and keeps every version
+    head.goto(f"{live_server}/referee/matches/{match['id']}")
+    head.fill('input[name="blue_fouls"]', "0")
+    head.locator("#correct-submit").tap()
+    assert head.inner_text("#correct-error") == "更正已确认的比赛成绩时必须填写原因。"
+    head.fill('input[name="reason"]', "看录像后撤销犯规")
+    head.locator("#correct-submit").tap()
+    head.wait_for_selector('tr.version-row[data-version="2"]')
+    assert "看录像后撤销犯规" in head.inner_text(".history-table")
+    assert head.inner_text('[data-side-score="blue"]') == "10"  # 2 goals, no foul
+    if SHOTS:
+        head.screenshot(path=f"{SHOTS}/match-detail-tablet-zh.png", full_page=True)
     assert errors == []
     for context in (audience, tablet, head_context):
         context.close()
@@ -157,7 +169,7 @@ def test_match_form_on_a_portrait_tablet_and_a_phone_in_both_languages(world, li
     arena = Arena(world)
     match = arena.schedule().json()["matches"][0]
     errors: list[str] = []
-    for viewport, locale, lang, name in (
+    for viewport, locale, lang, name in (  # the language from the browser (Accept-Language)
         (TABLET_PORTRAIT, "en-US", "en", "tablet-portrait-en"),
         (PHONE, "zh-CN", "zh", "phone-zh"),
         (PHONE, "en-US", "en", "phone-en"),
@@ -167,7 +179,7 @@ def test_match_form_on_a_portrait_tablet_and_a_phone_in_both_languages(world, li
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         log_in(page, live_server, "vref")
-        page.goto(f"{live_server}/referee/{arena.event_id}/V/matches/?lang={lang}")
+        page.goto(f"{live_server}/referee/{arena.event_id}/V/matches/")
         page.wait_for_selector("#match-list")
         assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
         if SHOTS:
