@@ -18,6 +18,7 @@ from judging.matches import controllers as matches_api
 from judging.matches import demo as matches_demo
 from judging.matches import live as matches_live
 from judging.matches import pages as matches_pages
+from judging.matches import referee_pages as matches_referee_pages
 from judging.matches import screens as matches_screens
 from judging.matches import services as matches
 from judging.panels import assignments
@@ -62,6 +63,7 @@ class JudgingPlugin(ProgrammePlugin):
             *robotics_sheet_pages.page_routes(),
             *robotics_live.routes(),
             *matches_pages.page_routes(),
+            *matches_referee_pages.page_routes(),
             *matches_screens.page_routes(),
         ]
 
@@ -123,3 +125,5 @@ class JudgingPlugin(ProgrammePlugin):
         # matches on the same live stream: their state on connect, then match and bracket events
         robotics_live.add_state_provider(matches_live.matches_state)
         signals.matches_changed.connect(matches_live.on_matches_changed)
+        # the referee's home page links the match list of challenges played as matches
+        robotics_pages.add_home_provider(matches_referee_pages.home_links)

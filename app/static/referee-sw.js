@@ -6,10 +6,12 @@
  * network; the run form reads the team and round from its query, so one cached copy serves
  * every team and round. Runs recorded offline wait in the outbox (app/static/outbox.js).
  *
- *   - referee pages (/referee/, /referee/<event>/<code>/, /referee/<event>/<code>/run; GET
+ *   - referee pages (/referee/, /referee/<event>/<code>/, /referee/<event>/<code>/run, the match
+ *     list /referee/<event>/<code>/matches/ and form .../matches/score; GET
  *     navigations): network first, the cached copy when the network fails (sw-common.js), a
  *     short offline page for a page never opened online.
- *   - /static/app.css, referee.css, outbox.js, referee.js, page.js: cache first, versioned.
+ *   - /static/app.css, referee.css, outbox.js, sheet-score.js, referee-kit.js, referee.js,
+ *     referee-matches.js, page.js: cache first, versioned.
  *   - everything else (run submissions, review, corrections) is not touched.
  */
 "use strict";
@@ -18,8 +20,9 @@ importScripts("/static/sw-common.js");
 var VERSION = "__ASSETS_VERSION__";
 var ASSET_CACHE = "xinmiao-referee-assets-" + VERSION;
 var PAGE_CACHE = "xinmiao-referee-pages";
-var ASSETS = ["/static/app.css", "/static/referee.css", "/static/outbox.js", "/static/referee.js", "/static/page.js"];
-var REFEREE_PAGE = /^\/referee\/(\d+\/[^/]+\/(run)?)?$/;
+var ASSETS = ["/static/app.css", "/static/referee.css", "/static/outbox.js", "/static/sheet-score.js",
+              "/static/referee-kit.js", "/static/referee.js", "/static/referee-matches.js", "/static/page.js"];
+var REFEREE_PAGE = /^\/referee\/(\d+\/[^/]+\/(run|matches\/(score)?)?)?$/;
 var W = XinmiaoWorker;
 
 var OFFLINE_PAGE =

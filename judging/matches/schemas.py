@@ -81,12 +81,19 @@ class AdjustOut(msgspec.Struct):
 class SideIn(msgspec.Struct):
     items: dict[str, Any]
     card: str | None = None
+    #: the alliance captain's answer on the tablet: "confirmed" or "refused" (with a note)
+    confirmation: str | None = None
+    confirmation_note: str | None = None
 
 
 class ScoreIn(msgspec.Struct):
     red: SideIn
     blue: SideIn
     reason: str | None = None
+    #: the tablet's id of this score: sent again, it is stored once and answered the same
+    client_score_id: str | None = None
+    #: the match's ``version`` the tablet saw (0 unplayed): 409 naming who scored it meanwhile
+    base_version: int | None = None
 
 
 class ScoreOut(msgspec.Struct):

@@ -510,17 +510,99 @@ def _side(sheet: sheets.Sheet, data: Any, side: str) -> tuple[Decimal, dict[str,
     return result.score, dict(data["items"]), card
 
 
+async def _scored_by_words(match: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Who scored (or committed) ``match`` and when, in words for a 409, and the same as data."""
+    committed = match["status"] == "committed"
+    user_id = match["committed_by"] if committed else match["scored_by"]
+    when = match["committed_at"] if committed else match["updated_at"]
+    name = await robotics._recorder_name(user_id)
+    parsed = times.parse_time(when)
+    at = parsed.astimezone(times.SHANGHAI).strftime("%H:%M:%S") if parsed else ""
+    words = {"n": match["number"], "name": name, "at": at, "red": match["red_score"], "blue": match["blue_score"]}
+    if committed:
+        message = _(
+            "第 {n} 场已由 {name} 于 {at} 确认（红 {red} : 蓝 {blue}），不能再记录；如需更正请联系主裁判。", **words
+        )
+    else:
+        message = _(
+            "第 {n} 场已由 {name} 于 {at} 记录（红 {red} : 蓝 {blue}），等待主裁判确认；如需更正请打开该场成绩。",
+            **words,
+        )
+    extra = {
+        "match_id": match["id"],
+        "status": match["status"],
+        "version": match["version"],
+        "by": name,
+        "at": _iso(when),
+    }
+    return message, extra
+
+
+def _base_version(data: dict[str, Any]) -> int | None:
+    value = data.get("base_version")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        message = _("base_version 必须是不小于 0 的整数（平板打开时这场比赛的版本）。")
+        raise ValidationFailed(message, errors=[{"field": "base_version", "message": message}])
+    return value
+
+
+async def _replayed_score(actor: Principal, match_id: int, client_score_id: str) -> dict[str, Any] | None:
+    """The answer already given to this user's ``client_score_id`` (the same score sent twice)."""
+    rows = await (
+        MatchVersion.select(MatchVersion.data)
+        .where((MatchVersion.match == match_id) & (MatchVersion.changed_by == actor.id))
+        .order_by(MatchVersion.version, ascending=False)
+        .output(load_json=True)
+    )
+    for row in rows:
+        data = row["data"] or {}
+        if data.get("client_score_id") == client_score_id:
+            return {"red_score": data["red"]["score"], "blue_score": data["blue"]["score"], "winner": data["winner"]}
+    return None
+
+
+def _confirmation_of(data: Any, side: str) -> dict[str, Any]:
+    """An alliance captain's answer as stored with the version: ``{"confirmation":
+    "confirmed"|"refused"|None, "confirmation_note"}`` (422 naming ``<side>.confirmation``)."""
+    if not isinstance(data, dict):
+        return {"confirmation": None, "confirmation_note": ""}
+    try:
+        value, note = robotics._confirmation(data.get("confirmation"), data.get("confirmation_note"))
+    except ValidationFailed as refused:
+        errors = [{**e, "field": f"{side}.{e.get('field')}"} for e in refused.errors or []]
+        raise ValidationFailed(refused.message, errors=errors) from None
+    return {"confirmation": value, "confirmation_note": note}
+
+
 async def score_match(actor: Principal, match_id: int, data: dict[str, Any]) -> dict[str, Any]:
-    """Score both alliances on the challenge's sheet: ``{"red": {"items", "card"?}, "blue": {...},
-    "reason"?}``. A referee of the challenge scores a match not committed yet; a committed match is
-    corrected by its head referee or an organizer with a ``reason``. Every version is kept.
-    Answers ``{"red_score", "blue_score", "winner"}`` (CONTRACT)."""
+    """Score both alliances on the challenge's sheet: ``{"red": {"items", "card"?, "confirmation"?,
+    "confirmation_note"?}, "blue": {...}, "reason"?, "client_score_id"?, "base_version"?}``. A
+    referee of the challenge scores a match not committed yet; a committed match is corrected by its
+    head referee or an organizer with a ``reason``. Every version is kept, with both captains'
+    answers (``confirmed`` or ``refused`` with a note) when the tablet asked them.
+
+    ``client_score_id`` (the tablet's id of this score) makes a repeated request store nothing new
+    and give the first answer again; ``base_version`` (the match's ``version`` the tablet saw, 0 for
+    an unplayed match) turns a score entered meanwhile by someone else into a 409 naming who and
+    when. Answers ``{"red_score", "blue_score", "winner"}`` (CONTRACT)."""
     match, referee = await _match_for(actor, match_id)
+    client_score_id = str(data.get("client_score_id") or "").strip()[:64] or None
+    if client_score_id:
+        replayed = await _replayed_score(actor, match_id, client_score_id)
+        if replayed is not None:
+            return replayed
+    base_version = _base_version(data)
     await robotics.require_runs_open(actor, match["event"])
     reason = str(data.get("reason") or "").strip()
+    if base_version is not None and base_version != match["version"]:
+        message, extra = await _scored_by_words(match)
+        raise Conflict(message, extra=extra)
     if match["status"] == "committed":
         if referee is not None and not referee["head"]:
-            raise Conflict(_("比赛成绩已确认，只有主裁判或组委会可以更正。"))
+            message, extra = await _scored_by_words(match)
+            raise Conflict(message, extra=extra)
         if not reason:
             message = _("更正已确认的比赛成绩时必须填写原因。")
             raise ValidationFailed(message, errors=[{"field": "reason", "message": message}])
@@ -528,6 +610,7 @@ async def score_match(actor: Principal, match_id: int, data: dict[str, Any]) -> 
     sheet = await _sheet(category)
     red_score, red_items, red_card = _side(sheet, data.get("red"), "red")
     blue_score, blue_items, blue_card = _side(sheet, data.get("blue"), "blue")
+    confirmations = {side: _confirmation_of(data.get(side), side) for side in ("red", "blue")}
     result = ranking_rules.MatchResult(
         tuple(match["red"]), tuple(match["blue"]), red_score, blue_score, red_card, blue_card
     )
@@ -539,7 +622,10 @@ async def score_match(actor: Principal, match_id: int, data: dict[str, Any]) -> 
 
     async def work() -> None:
         now = times.now()
-        current = await Match.select(Match.version, Match.status).where(Match.id == match_id).first()
+        current = await Match.select().where(Match.id == match_id).first()
+        if base_version is not None and current["version"] != base_version:  # scored between two reads
+            message, extra = await _scored_by_words(current)
+            raise Conflict(message, extra=extra)
         version = current["version"] + 1
         values = {
             Match.red_items: red_items,
@@ -557,18 +643,16 @@ async def score_match(actor: Principal, match_id: int, data: dict[str, Any]) -> 
             values[Match.status] = "scored"
             values[Match.started_at] = now
         await Match.update(values).where(Match.id == match_id)
+        stored: dict[str, Any] = {
+            side: {"items": items, "card": card, "score": answer[f"{side}_score"], **confirmations[side]}
+            for side, items, card in (("red", red_items, red_card), ("blue", blue_items, blue_card))
+        }
+        stored["winner"] = answer["winner"]
+        if client_score_id:
+            stored["client_score_id"] = client_score_id
         await MatchVersion.insert(
             MatchVersion(
-                match=match_id,
-                version=version,
-                data={
-                    "red": {"items": red_items, "card": red_card, "score": answer["red_score"]},
-                    "blue": {"items": blue_items, "card": blue_card, "score": answer["blue_score"]},
-                    "winner": answer["winner"],
-                },
-                changed_by=actor.id,
-                changed_at=now,
-                reason=reason,
+                match=match_id, version=version, data=stored, changed_by=actor.id, changed_at=now, reason=reason
             )
         )
         await audit.record(

@@ -20,6 +20,7 @@ Referees see team codes, team names and schools only (never members' personal da
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +41,17 @@ CONFIRMATION_LABELS = {"confirmed": "队长已确认", "refused": "队长拒绝�
 TYPE_LABELS = {"count": "计数", "yesno": "是/否", "choice": "选择", "time": "用时"}
 
 
+#: what other capabilities add to the challenges on the referee's home page (judging.matches: a
+#: link to the match list); each provider gets the user and the challenges and adds keys to them
+HomeProvider = Callable[[Any, list[dict[str, Any]]], Awaitable[None]]
+_home_providers: list[HomeProvider] = []
+
+
+def add_home_provider(provider: HomeProvider) -> None:
+    if provider not in _home_providers:
+        _home_providers.append(provider)
+
+
 def _base(event_id: int, code: str) -> str:
     return f"/referee/{event_id}/{code}"
 
@@ -53,7 +65,7 @@ def _number_text(value: Any) -> str:
     return text
 
 
-def _item_views(sheet: sheets.Sheet) -> list[dict[str, Any]]:
+def item_views(sheet: sheets.Sheet) -> list[dict[str, Any]]:
     """What the run form draws for each item (in sheet order)."""
     views = []
     for item in sheet.items:
@@ -81,7 +93,7 @@ def _item_views(sheet: sheets.Sheet) -> list[dict[str, Any]]:
     return views
 
 
-def _messages() -> dict[str, str]:
+def referee_messages() -> dict[str, str]:
     return {
         "unanswered": _("还有 {n} 项未填写"),
         "answered": _("各项均已填写"),
@@ -133,6 +145,8 @@ class RefereePages(Controller):
     @get("/", guards=[referees_and_organizers])
     async def home(self, request: Request) -> Any:
         challenges = await robotics.my_challenges(user_of(request))
+        for provider in _home_providers:
+            await provider(user_of(request), challenges)
         events: dict[int, dict[str, Any]] = {}
         for c in challenges:
             events.setdefault(c["event_id"], {"id": c["event_id"], "name": c["event_name"], "challenges": []})[
@@ -160,7 +174,7 @@ class RefereePages(Controller):
                 "eventId": event_id,
                 "code": queue["challenge"]["code"],
                 "base": base,
-                "messages": _messages(),
+                "messages": referee_messages(),
             },
             **extra,
         )
@@ -211,7 +225,7 @@ class RefereePages(Controller):
                 "time": _number_text(run["time_seconds"]) if run.get("time_seconds") else "",
                 "confirmation": _(CONFIRMATION_LABELS.get(run["confirmation"], CONFIRMATION_LABELS[None])),
                 "items": [
-                    [by_code[c].name if c in by_code else c, _shown_value(by_code.get(c), v)]
+                    [by_code[c].name if c in by_code else c, shown_value(by_code.get(c), v)]
                     for c, v in (run.get("items") or {}).items()
                 ],
             }
@@ -236,14 +250,14 @@ class RefereePages(Controller):
             "sheetVersion": version,
             "draws": {str(r): d for r, d in queue["draws"].items()},
             "teams": teams,
-            "messages": _messages(),
+            "messages": referee_messages(),
         }
         return render(
             request,
             "judging/robotics/referee_run.html",
             queue=queue,
             base=base,
-            items=_item_views(sheet),
+            items=item_views(sheet),
             variants=[{"code": c, "name": n} for c, n in sheet.variants],
             time_limit=_number_text(sheet.time_limit) if sheet.time_limit is not None else "",
             restrictions=sheet.restrictions,
@@ -292,12 +306,12 @@ class RefereePages(Controller):
     async def review(self, request: Request, event_id: int, code: str, status: str | None = None) -> Any:
         status = status if status in ("submitted", "approved", "all") else "submitted"
         found = await robotics.runs_for_review(user_of(request), event_id, code, None if status == "all" else status)
-        items = _items_of(found["sheet"])
+        items = items_of(found["sheet"])
         runs = [
             {
                 **r,
                 "item_rows": [
-                    (items[c].name if c in items else c, _shown_value(items.get(c), v)) for c, v in r["items"].items()
+                    (items[c].name if c in items else c, shown_value(items.get(c), v)) for c, v in r["items"].items()
                 ],
                 "confirmation_label": _(CONFIRMATION_LABELS.get(r["confirmation"], CONFIRMATION_LABELS[None])),
                 "status_label": _(STATUS_LABELS[r["status"]]),
@@ -351,13 +365,13 @@ class RefereePages(Controller):
             if previous is not None:
                 for code in dict.fromkeys([*previous["items"], *v["items"]]):
                     old, new = previous["items"].get(code), v["items"].get(code)
-                    if _value_text(old) != _value_text(new):  # "1" (stored by older versions) is 1
+                    if value_text(old) != value_text(new):  # "1" (stored by older versions) is 1
                         item = by_code.get(code)
-                        changed.append((names.get(code, code), _shown_value(item, old), _shown_value(item, new)))
+                        changed.append((names.get(code, code), shown_value(item, old), shown_value(item, new)))
             versions.append({**v, "changed": changed, "old_score": previous["score"] if previous else ""})
             previous = v
-        playing = [i for i in _item_views(sheet) if not i["variants"] or run["variant"] in i["variants"]]
-        values = extra.pop("values", None) or {c: _value_text(v) for c, v in run["items"].items()}
+        playing = [i for i in item_views(sheet) if not i["variants"] or run["variant"] in i["variants"]]
+        values = extra.pop("values", None) or {c: value_text(v) for c, v in run["items"].items()}
         can_edit = run["status"] != "approved" or run["head"]
         return render(
             request,
@@ -412,7 +426,7 @@ class RefereePages(Controller):
         return redirect(f"/referee/runs/{run_id}")
 
 
-def _shown_value(item: sheets.Item | None, value: Any) -> str:
+def shown_value(item: sheets.Item | None, value: Any) -> str:
     """An item's recorded value as a referee reads it: 是/否 for yes/no items, the option's name
     for choices, seconds for the time; the raw value for an item the sheet no longer has."""
     if value is None:
@@ -427,11 +441,11 @@ def _shown_value(item: sheets.Item | None, value: Any) -> str:
         if option is not None:
             return option.name or option.value
     if item is not None and item.type == "time":
-        return _("{s} 秒", s=_value_text(value))
-    return _value_text(value)
+        return _("{s} 秒", s=value_text(value))
+    return value_text(value)
 
 
-def _items_of(sheet_source: dict[str, Any] | None) -> dict[str, sheets.Item]:
+def items_of(sheet_source: dict[str, Any] | None) -> dict[str, sheets.Item]:
     """The sheet's items by code (none when the sheet cannot be read)."""
     if not sheet_source:
         return {}
@@ -442,7 +456,7 @@ def _items_of(sheet_source: dict[str, Any] | None) -> dict[str, sheets.Item]:
     return {i.code: i for i in parsed.items}
 
 
-def _value_text(value: Any) -> str:
+def value_text(value: Any) -> str:
     if value is True:
         return "yes"
     if value is False:

@@ -14,6 +14,7 @@ from judging.robotics import sheets
 from judging.robotics.tables import Run
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import PHONE
+from tests.judging.matches.test_api import SHEET as MATCH_SHEET
 from tests.judging.robotics.referee_sheet import (
     FLL_RUN_45,
     FLL_RUN_FLOOR,
@@ -238,6 +239,22 @@ def test_the_pages_live_total_equals_the_servers_score(world, live_server, brows
             assert js["complete"] is False and js["restrictions"] == ["有观众的目的地数不能多于送达的观众人数。"]
             continue
         assert js["complete"] is True and js["total"] == expected == format(sheets.score_run(fll, values).score, "f")
+    # the match form (referee-matches.js) scores each alliance with the same engine (sheet-score.js):
+    # the match sheet of tests/judging/matches (goals 5, fouls -3 each: negative totals stay negative)
+    assert page.evaluate("() => XinmiaoReferee.score === XinmiaoSheet.score")
+    match_sheet = sheets.parse_sheet(MATCH_SHEET, strict=True)
+    for values in (
+        {"goals": 3, "fouls": 0},
+        {"goals": 1, "fouls": 2},
+        {"goals": 20, "fouls": 10},
+        {"goals": 0, "fouls": 0},
+    ):
+        js = page.evaluate(
+            "([sheet, values]) => { const r = XinmiaoSheet.score(XinmiaoSheet.readSheet(sheet), values, null, {});"
+            " return {complete: r.complete, total: r.total}; }",
+            [MATCH_SHEET, values],
+        )
+        assert js == {"complete": True, "total": format(sheets.score_run(match_sheet, values).score, "f")}, values
     context.close()
 
 
