@@ -31,6 +31,7 @@ from judging.results import stage as results_stage
 from judging.robotics import cache as robotics_cache
 from judging.robotics import controllers as robotics_api
 from judging.robotics import live as robotics_live
+from judging.robotics import livecache as robotics_livecache
 from judging.robotics import pages as robotics_pages
 from judging.robotics import public as robotics_public
 from judging.robotics import ranking as robotics_ranking
@@ -122,4 +123,5 @@ class JudgingPlugin(ProgrammePlugin):
         assignments.register_not_judged(robotics_ranking.run_only_codes)
         # matches on the same live stream: their state on connect, then match and bracket events
         robotics_live.add_state_provider(matches_live.matches_state)
+        robotics_livecache.add_fingerprint_columns(*matches_live.FINGERPRINT)
         signals.matches_changed.connect(matches_live.on_matches_changed)
