@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from app import signals
-from app.plugins import DEMO_PASSWORD, NavItem, ProgrammePlugin
+from app.plugins import DEMO_PASSWORD, DashboardBlock, NavItem, ProgrammePlugin
 from competitions.events import extensions, lifecycle
 from competitions.registration import access
 from judging import demo
@@ -15,6 +15,7 @@ from judging.certificates import live as certificates_live
 from judging.certificates import pages as certificates_pages
 from judging.certificates import services as certificates
 from judging.matches import controllers as matches_api
+from judging.matches import dashboard as matches_dashboard
 from judging.matches import demo as matches_demo
 from judging.matches import live as matches_live
 from judging.matches import pages as matches_pages
@@ -74,6 +75,10 @@ class JudgingPlugin(ProgrammePlugin):
             NavItem("裁判", "/referee/", ("referee",), order=20),
             NavItem("裁判台", "/referee/", ("organizer",), order=25),
         ]
+
+    def dashboard_blocks(self) -> Sequence[DashboardBlock]:
+        # a school's teams that play matches, each linked to its public "my matches" view
+        return [DashboardBlock("matches.school", ("school",), matches_dashboard.school_block, order=20)]
 
     def home_redirects(self) -> dict[str, str]:
         # a judge's work is scoring; anonymous visitors come for the published results
