@@ -106,7 +106,7 @@ def team_card(view: dict[str, Any], entry_id: int) -> dict[str, Any]:
     """One team's matches and standing from :func:`challenge_view`: ``{"team": {"entry_id",
     "code", "team_name", "school_name"}, "rank", "ranking_points", "played", "wins", "losses",
     "ties", "average_score", "behind_seconds", "matches": [{"id", "number", "field", "stage",
-    "series", "game", "scheduled_at", "time", "planned_at", "planned_time", "shift_seconds",
+    "series", "game", "scheduled_at", "planned_at", "shift_seconds",
     "colour", "surrogate", "partners": [{"entry_id", "team_name"}], "opponents": [...], "status",
     "score", "opponent_score", "result"}]}`` in play order (``score``, ``opponent_score`` and
     ``result`` — win / loss / tie — once committed). 404 for a team not in the challenge."""
@@ -140,9 +140,7 @@ def team_card(view: dict[str, Any], entry_id: int) -> dict[str, Any]:
                 "series": m["series"],
                 "game": m["game"],
                 "scheduled_at": m["scheduled_at"],
-                "time": clock(m["scheduled_at"]),
                 "planned_at": planned,
-                "planned_time": clock(planned),
                 "shift_seconds": shift,
                 "colour": colour,
                 "surrogate": entry_id in m["surrogates"],

@@ -216,6 +216,7 @@ class MatchScreens(Controller):
             behind=behind_text(view["behind_seconds"]),
             behind_seconds=view["behind_seconds"],
             shift_text=board.shift_text,
+            clock=board.clock,
             url=url,
             qr=qr_svg(url),
         )
