@@ -254,7 +254,14 @@ async def drive(port: int, event_id: int, viewers: int, commits: int, wave: int)
             if v.task:
                 v.task.cancel()
         await asyncio.gather(*(v.task for v in crowd if v.task), return_exceptions=True)
-        return {"fresh": fresh, "late": len(late),"connected": connected, "connects": connects, "failed": failed, "results": results}
+        return {
+            "fresh": fresh,
+            "late": len(late),
+            "connected": connected,
+            "connects": connects,
+            "failed": failed,
+            "results": results,
+        }
 
 
 def main() -> None:
