@@ -102,6 +102,19 @@ def test_team_page_and_api_by_hand(arena):
         late = next(m for m in mine if m["number"] >= 5)
         assert f"Planned {planned(late['number'])}, 10 min later" in team_block(english.text, late["number"])
 
+    # nothing of the page's own is left in Chinese (names are data)
+    words = text_of(english)
+    for data in [
+        *names.values(),
+        "VEX 对抗赛",
+        "2026年海南省青少年机器人竞赛",
+        "海口市第一中学",
+        "海南华侨中学",
+        "三亚市第一中学",
+    ]:
+        words = words.replace(data, "")
+    assert not re.search(r"[\u4e00-\u9fff]", words), words
+
     # an unknown team, a team of another challenge: 404
     assert arena.client.get(f"{arena.url}/teams/999999/matches").status_code == 404
     assert arena.client.get(f"/screens/{arena.event_id}/V/teams/999999").status_code == 404
