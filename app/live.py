@@ -56,7 +56,7 @@ UNSUBSCRIBE_TIMEOUT = 5.0
 SUBSCRIBER_BACKLOG = 200  # events held for one slow stream; older ones are dropped first
 STREAM_QUEUE = 100
 
-Snapshot = Callable[[], Awaitable[dict[str, Any]]]
+Snapshot = Callable[[], Awaitable[dict[str, Any] | str]]  # a dict, or its JSON text made once for many streams
 
 
 class LoopChannels(ChannelsPlugin):
@@ -329,6 +329,12 @@ def _json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+def as_json(data: Any) -> str:
+    """``data`` as a stream sends it: a snapshot function may return this text, made once and sent
+    to every stream connecting while it holds (an event's state, hundreds of viewers)."""
+    return _json(data)
+
+
 def event_stream(
     topic: str,
     snapshot: Snapshot,
@@ -342,7 +348,8 @@ def event_stream(
     unless the publisher named another; ``data:`` JSON), a comment every ``keepalive``
     seconds. The subscription is made before the snapshot is read, so no change falls
     between them, and is dropped when the client goes away, the stream reaches
-    ``max_seconds`` (the browser reconnects) or the app stops. Without a channels plugin (or
+    ``max_seconds`` (the browser reconnects) or the app stops. ``snapshot`` may answer the JSON
+    text itself (:func:`as_json`), sent as it is. Without a channels plugin (or
     when the backend refuses the subscription) the stream sends the snapshot and ends; the
     browser reconnects after :data:`RETRY_MS` and gets a fresh one."""
     return ServerSentEvent(
@@ -370,7 +377,10 @@ async def _events(topic: str, snapshot: Snapshot, snapshot_event: str, keepalive
                 subscriber = await plugin.subscribe(channel)
             except Exception:  # noqa: BLE001
                 log.warning("live updates: could not subscribe to %s", channel, exc_info=True)
-        yield ServerSentEventMessage(event=snapshot_event, data=_json(await snapshot()), retry=RETRY_MS)
+        state = await snapshot()
+        yield ServerSentEventMessage(
+            event=snapshot_event, data=state if isinstance(state, str) else _json(state), retry=RETRY_MS
+        )
         if plugin is None or subscriber is None:
             return
 
@@ -440,4 +450,13 @@ async def _cleanup(
                 log.warning("live updates: could not unsubscribe from %s", channel, exc_info=True)
 
 
-__all__ = ["LiveChannels", "LoopChannels", "channels_plugin", "current", "event_stream", "publish", "subscriber_count"]
+__all__ = [
+    "LiveChannels",
+    "LoopChannels",
+    "as_json",
+    "channels_plugin",
+    "current",
+    "event_stream",
+    "publish",
+    "subscriber_count",
+]

@@ -13,8 +13,11 @@ connect. Then, ``--commits`` times: the head referee scores a match, (after the 
 coalescing window) commits it through the API, and every viewer's arrival of the
 ``event: match`` for that match is timed from the moment the commit request was sent.
 
-Prints per commit the time until the last viewer had the event, and over all deliveries
-p50/p99/max (target: the last viewer under 1 s on one worker, and with two workers on Redis).
+Prints how long until all viewers had the state replayed on connect (in waves of ``--wave``) and
+each viewer's connect time (connection opened -> state received: p50/p99/max; the state is built
+once per change and sent to every viewer, judging/robotics/livecache.py; target: 500 viewers in a
+few seconds), then per commit the time until the last viewer had the event, and over all
+deliveries p50/p99/max (target: the last viewer under 1 s on one worker, and with two workers on Redis).
 """
 
 from __future__ import annotations
@@ -124,12 +127,16 @@ class Viewer:
         self.port = port
         self.path = path
         self.state = asyncio.Event()
+        self.started: float | None = None  # when the connection was opened
+        self.stated: float | None = None  # when the state replayed on connect had arrived
+        self.state_data: dict[str, Any] | None = None
         self.matches: list[tuple[float, int | None]] = []
         self.task: asyncio.Task | None = None
         self.error: str | None = None
 
     async def run(self) -> None:
         try:
+            self.started = time.perf_counter()
             reader, writer = await asyncio.open_connection("127.0.0.1", self.port, limit=2**22)
             writer.write(f"GET {self.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".encode())
             await writer.drain()
@@ -154,6 +161,11 @@ class Viewer:
                 elif text == "" and (event or data):
                     now = time.perf_counter()
                     if event == "state":
+                        self.stated = now
+                        try:
+                            self.state_data = json.loads("".join(data))
+                        except ValueError:
+                            pass
                         self.state.set()
                     elif event == "match":
                         try:
@@ -166,11 +178,20 @@ class Viewer:
             self.state.set()
 
 
+def _committed(state: dict[str, Any] | None, match_id: int) -> bool:
+    """Whether the live state shows match ``match_id`` committed."""
+    for challenge in (state or {}).get("matches", []):
+        for match in challenge.get("matches", []):
+            if match.get("id") == match_id:
+                return bool(match.get("status") == "committed")
+    return False
+
+
 def _is_chunk_size(text: str) -> bool:
     return bool(text) and len(text) <= 8 and all(c in "0123456789abcdefABCDEF" for c in text)
 
 
-async def drive(port: int, event_id: int, viewers: int, commits: int) -> dict[str, Any]:
+async def drive(port: int, event_id: int, viewers: int, commits: int, wave: int) -> dict[str, Any]:
     import httpx
 
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
@@ -190,12 +211,13 @@ async def drive(port: int, event_id: int, viewers: int, commits: int) -> dict[st
         matches = made.json()["matches"]
         crowd = [Viewer(port, f"/api/v1/events/{event_id}/live") for _ in range(viewers)]
         started = time.perf_counter()
-        for i in range(0, viewers, 50):  # connect in waves, as a hall of phones would
-            for v in crowd[i : i + 50]:
+        for i in range(0, viewers, wave):  # connect in waves, as a hall of phones would
+            for v in crowd[i : i + wave]:
                 v.task = asyncio.ensure_future(v.run())
-            await asyncio.gather(*(v.state.wait() for v in crowd[i : i + 50]))
+            await asyncio.gather(*(v.state.wait() for v in crowd[i : i + wave]))
         connected = time.perf_counter() - started
         failed = [v.error for v in crowd if v.error]
+        connects = [v.stated - v.started for v in crowd if v.stated is not None and v.started is not None]
         results = []
         for match in matches[:commits]:
             score = await client.put(
@@ -220,11 +242,26 @@ async def drive(port: int, event_id: int, viewers: int, commits: int) -> dict[st
                 if not v.error
             ]
             results.append({"answered": answered, "delays": delays})
+        # viewers connecting right after the last commit (on any worker) get the committed match
+        late = [Viewer(port, f"/api/v1/events/{event_id}/live") for _ in range(20)]
+        for v in late:
+            v.task = asyncio.ensure_future(v.run())
+        await asyncio.gather(*(v.state.wait() for v in late))
+        last_id = matches[: max(commits, 1)][-1]["id"] if commits else None
+        fresh = sum(1 for v in late if last_id is not None and _committed(v.state_data, last_id))
+        crowd += late
         for v in crowd:
             if v.task:
                 v.task.cancel()
         await asyncio.gather(*(v.task for v in crowd if v.task), return_exceptions=True)
-        return {"connected": connected, "failed": failed, "results": results}
+        return {
+            "fresh": fresh,
+            "late": len(late),
+            "connected": connected,
+            "connects": connects,
+            "failed": failed,
+            "results": results,
+        }
 
 
 def main() -> None:
@@ -233,6 +270,7 @@ def main() -> None:
     parser.add_argument("--commits", type=int, default=5)
     parser.add_argument("--teams", type=int, default=24)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--wave", type=int, default=50, help="viewers opening their stream together")
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
     if args.engine == "postgresql":
@@ -255,7 +293,7 @@ def main() -> None:
         port = free_port()
         server = start(port, args.workers, env)
         try:
-            out = asyncio.run(drive(port, event_id, args.viewers, args.commits))
+            out = asyncio.run(drive(port, event_id, args.viewers, args.commits, args.wave))
         finally:
             server.terminate()
             try:
@@ -265,8 +303,11 @@ def main() -> None:
     label = f"{database.engine_name}, {args.workers} worker{'s' if args.workers > 1 else ''}"
     if args.workers > 1:
         label += " + Redis"
+    connects = out["connects"] or [float("inf")]
     print(
-        f"{label}: {args.viewers} viewers connected (state replayed to each) in {out['connected']:.1f} s"
+        f"{label}: {args.viewers} viewers connected (state replayed to each, waves of {args.wave}) in "
+        f"{out['connected']:.2f} s; connect time p50 {percentile(connects, 50) * 1000:.0f} ms, "
+        f"p99 {percentile(connects, 99) * 1000:.0f} ms, max {max(connects) * 1000:.0f} ms"
         f"; failed connections {len(out['failed'])}" + (f" (first: {out['failed'][0]})" if out["failed"] else "")
     )
     everything: list[float] = []
@@ -289,6 +330,10 @@ def main() -> None:
             f"p99 {percentile(everything, 99) * 1000:.0f} ms, max {max(everything) * 1000:.0f} ms; "
             f"last viewer per commit: worst {worst * 1000:.0f} ms (target < 1000 ms) -> "
             f"{'OK' if worst < 1.0 else 'MISSED'}"
+        )
+        print(
+            f"  {out['late']} viewers connecting after the last commit: {out['fresh']} got a state with it committed"
+            f" (the cached state is rebuilt after a change made through any worker)"
         )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from app import signals
-from app.plugins import DEMO_PASSWORD, NavItem, ProgrammePlugin
+from app.plugins import DEMO_PASSWORD, DashboardBlock, NavItem, ProgrammePlugin
 from competitions.events import extensions, lifecycle
 from competitions.registration import access
 from judging import demo
@@ -15,6 +15,7 @@ from judging.certificates import live as certificates_live
 from judging.certificates import pages as certificates_pages
 from judging.certificates import services as certificates
 from judging.matches import controllers as matches_api
+from judging.matches import dashboard as matches_dashboard
 from judging.matches import demo as matches_demo
 from judging.matches import live as matches_live
 from judging.matches import pages as matches_pages
@@ -32,6 +33,7 @@ from judging.results import stage as results_stage
 from judging.robotics import cache as robotics_cache
 from judging.robotics import controllers as robotics_api
 from judging.robotics import live as robotics_live
+from judging.robotics import livecache as robotics_livecache
 from judging.robotics import pages as robotics_pages
 from judging.robotics import public as robotics_public
 from judging.robotics import ranking as robotics_ranking
@@ -75,6 +77,10 @@ class JudgingPlugin(ProgrammePlugin):
             NavItem("裁判", "/referee/", ("referee",), order=20),
             NavItem("裁判台", "/referee/", ("organizer",), order=25),
         ]
+
+    def dashboard_blocks(self) -> Sequence[DashboardBlock]:
+        # a school's teams that play matches, each linked to its public "my matches" view
+        return [DashboardBlock("matches.school", ("school",), matches_dashboard.school_block, order=20)]
 
     def home_redirects(self) -> dict[str, str]:
         # a judge's work is scoring; anonymous visitors come for the published results
@@ -124,6 +130,7 @@ class JudgingPlugin(ProgrammePlugin):
         assignments.register_not_judged(robotics_ranking.run_only_codes)
         # matches on the same live stream: their state on connect, then match and bracket events
         robotics_live.add_state_provider(matches_live.matches_state)
+        robotics_livecache.add_fingerprint_columns(*matches_live.FINGERPRINT)
         signals.matches_changed.connect(matches_live.on_matches_changed)
         # the referee's home page links the match list of challenges played as matches
         robotics_pages.add_home_provider(matches_referee_pages.home_links)

@@ -89,6 +89,8 @@ ROBOTICS_TERMS = {
     "zh": {"作品名称": "队伍名称", "作品简介": "队伍简介", "作品": "队伍", "辅导教师": "教练"},
     "en": {
         "entry title": "team name",
+        "an entry": "a team",
+        "An entry": "A team",
         "Entry title": "Team name",
         "entries": "teams",
         "Entries": "Teams",

@@ -52,7 +52,7 @@ from app.exports.workbook import (
     workbook_bytes,
     write_text_cell,
 )
-from app.i18n import _, get_locale, set_locale
+from app.i18n import _, get_locale, gettext_terms, set_locale
 from app.principal import Principal
 from app.security import decrypt_pii
 from app.tables import School
@@ -833,8 +833,9 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
                     err(
                         person.row,
                         ID_NUMBER,
-                        _(
+                        gettext_terms(
                             "第 {first} 行和第 {row} 行是同一名学生（{name}，证件号码相同）。每名学生只能参加一个作品，请删除其中一行。",
+                            event["kind"],
                             row=person.row,
                             first=previous[0],
                             name=m.name,
@@ -848,8 +849,9 @@ def _parse_rows(wb: openpyxl.Workbook, event: dict[str, Any], lookup: _Lookup, a
                     err(
                         person.row,
                         NAME,
-                        _(
+                        gettext_terms(
                             "辅导教师“{name}”在同一{label}中出现了两次（第 {other} 行和这一行），请删除重复的一行。",
+                            event["kind"],
                             name=m.name,
                             label=label,
                             other=advisers_seen[key2],
@@ -944,8 +946,9 @@ async def _check_against_database(
                 {
                     "row": person.row,
                     "column": ID_NUMBER,
-                    "message": _(
+                    "message": gettext_terms(
                         "学生“{name}”已报名本赛事的作品“{title}”（{code}，{school}），每名学生只能参加一个作品。请删除这一行；如需更换作品，请先撤回原作品。",
+                        kind,
                         name=person.member.name,
                         title=other["entry_title"],
                         code=other["entry_code"],
@@ -1076,7 +1079,9 @@ async def import_registrations(actor: Principal, event_id: int, data: bytes) -> 
 
     parsed = await asyncio.to_thread(_parse_workbook, data, event, lookup, actor)
     if parsed.rows == 0:
-        raise ValidationFailed(_("报名表中没有数据。请在表头下面每行填写一名学生或辅导教师后再上传。"))
+        raise ValidationFailed(
+            gettext_terms("报名表中没有数据。请在表头下面每行填写一名学生或辅导教师后再上传。", event["kind"])
+        )
     members_job = None
     if not parsed.errors:  # encrypt while the database is asked (wasted only if it finds a problem)
         members_job = asyncio.ensure_future(asyncio.to_thread(_member_rows, parsed))
@@ -1184,7 +1189,7 @@ async def _write(
         for chunk in _chunks(old_ids):
             rows = await Entry.select(Entry.id, Entry.status).where(Entry.id.is_in(list(chunk)))
             if len(rows) != len(chunk) or any(r["status"] not in REPLACEABLE for r in rows):
-                raise Conflict(_("导入期间有作品被审查或修改，请刷新页面后重新上传报名表。"))
+                raise Conflict(gettext_terms("导入期间有作品被审查或修改，请刷新页面后重新上传报名表。", event["kind"]))
             for m in await Member.select(Member.entry, Member.name, Member.role, Member.id_masked).where(
                 Member.entry.is_in(list(chunk))
             ):
@@ -1378,7 +1383,9 @@ async def _write(
         return await write_transaction(work)
     except Exception as exc:
         if type(exc).__name__ in {"IntegrityError", "UniqueViolationError"}:
-            raise Conflict(_("导入期间有学生被登记到其他作品，请刷新页面后重新上传报名表。")) from None
+            raise Conflict(
+                gettext_terms("导入期间有学生被登记到其他作品，请刷新页面后重新上传报名表。", event["kind"])
+            ) from None
         raise
 
 

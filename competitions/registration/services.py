@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from app import audit
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.i18n import _, list_separator
+from app.i18n import _, gettext_terms, list_separator
 from app.principal import Principal
 from app.region_codes import region_code_of
 from app.tables import School
@@ -62,6 +62,12 @@ def _entry_columns() -> list[Any]:
     ]
 
 
+async def _kind_of(event_id: Any) -> str:
+    """The event's kind (its words in messages: a robotics event's 作品 is a 队伍, :func:`gettext_terms`)."""
+    row = await Event.select(Event.kind).where(Event.id == event_id).first()
+    return str(row["kind"]) if row else ""
+
+
 async def _entry_row(entry_id: int) -> dict[str, Any]:
     row = await Entry.select(*_entry_columns()).where(Entry.id == entry_id).first()
     if row is None:
@@ -77,7 +83,7 @@ async def visible_entry_row(actor: Principal, entry_id: int) -> dict[str, Any]:
         return row
     if actor.role == "judge" and await _judge_assigned(actor, entry_id):
         return row
-    raise NotFound(_("作品不存在或您无权查看。"))
+    raise NotFound(gettext_terms("作品不存在或您无权查看。", await _kind_of(row["event"])))
 
 
 async def _judge_assigned(actor: Principal, entry_id: int) -> bool:
@@ -89,19 +95,20 @@ async def _editable_entry_row(actor: Principal, entry_id: int) -> tuple[dict[str
     """Entry and event rows if ``actor`` may change the entry now; raises NotFound/Forbidden/Conflict."""
     row = await visible_entry_row(actor, entry_id)
     if not can_manage_school(actor, row["school"]):
-        raise Forbidden(_("只有本校管理员或组委会可以修改作品。"))
+        raise Forbidden(gettext_terms("只有本校管理员或组委会可以修改作品。", await _kind_of(row["event"])))
     event = await get_event_row(row["event"])
     await require_registration_open(actor, event)
     if not actor.is_organizer:
         if row["status"] not in SCHOOL_EDITABLE:
             raise Conflict(
-                _(
+                gettext_terms(
                     "作品状态为“{status}”，学校不能再修改；如需更改请联系组委会。",
+                    event["kind"],
                     status=_(STATUS_LABELS[row["status"]]),
                 )
             )
     elif row["status"] == "withdrawn":
-        raise Conflict(_("作品已撤回，不能修改。"))
+        raise Conflict(gettext_terms("作品已撤回，不能修改。", event["kind"]))
     return row, event
 
 
@@ -206,7 +213,9 @@ def requirement_problems(
     problems = []
     fewest = event.get("min_advisers") or 0
     if advisers < fewest:
-        problems.append(_("至少需要 {n} 名辅导教师，现在有 {count} 名。", n=fewest, count=advisers))
+        problems.append(
+            gettext_terms("至少需要 {n} 名辅导教师，现在有 {count} 名。", event.get("kind"), n=fewest, count=advisers)
+        )
     for kind in required_documents:
         if kind not in kinds_present:
             problems.append(_("缺少{document}。", document=_(DOCUMENT_KIND_LABELS.get(kind, kind))))
@@ -291,7 +300,7 @@ async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] 
     elif (reader := entry_readers.for_role(actor.role)) is not None:
         where &= Entry.id.is_in(await reader.entry_ids(actor, event_id) or [-1])
     elif not actor.is_organizer:
-        raise Forbidden(_("您的角色不能查看报名作品。"))
+        raise Forbidden(gettext_terms("您的角色不能查看报名作品。", await _kind_of(event_id)))
     if "category" in filters:
         where &= Entry.category.code == str(filters["category"]).upper()
     if "division" in filters:
@@ -378,16 +387,17 @@ def check_division(event: dict[str, Any], division: Any) -> str:
     return text
 
 
-def clean_title(value: Any) -> str:
+def clean_title(value: Any, kind: str | None = None) -> str:
     from app.exports.workbook import clean_text
     from app.text import name_problem
 
     title = clean_text(value)
     if not title:
-        raise ValidationFailed(_("请填写作品名称。"), errors=[{"field": "title", "message": _("请填写作品名称。")}])
+        message = gettext_terms("请填写作品名称。", kind)
+        raise ValidationFailed(message, errors=[{"field": "title", "message": message}])
     if len(title) > MAX_TITLE_LENGTH:
-        raise ValidationFailed(_("作品名称不能超过 {n} 个字符。", n=MAX_TITLE_LENGTH))
-    if problem := name_problem(title, _("作品名称")):
+        raise ValidationFailed(gettext_terms("作品名称不能超过 {n} 个字符。", kind, n=MAX_TITLE_LENGTH))
+    if problem := name_problem(title, gettext_terms("作品名称", kind)):
         raise ValidationFailed(problem, errors=[{"field": "title", "message": problem}])
     return title
 
@@ -461,8 +471,9 @@ async def duplicate_students(
     if own_school is None:
         return found
     if any(r["school_id"] != own_school for r in found.values()):
+        message = gettext_terms(ELSEWHERE, await _kind_of(event_id))
         raise ValidationFailed(
-            _(ELSEWHERE), errors=[{"field": "id_number", "message": _(ELSEWHERE)}]
+            message, errors=[{"field": "id_number", "message": message}]
         )  # no row, no entry, no school: nothing to test numbers with
     return found
 
@@ -471,9 +482,10 @@ async def duplicate_students(
 ELSEWHERE = "有学生已由其他学校报名本赛事，每名学生只能参加一个作品；本次没有保存。请联系组委会核实。"
 
 
-def _duplicate_message(name: str, found: dict[str, Any]) -> str:
-    return _(
+def _duplicate_message(name: str, found: dict[str, Any], kind: str | None = None) -> str:
+    return gettext_terms(
         "学生“{name}”已报名本赛事的作品“{title}”（{code}，{school}），每名学生只能参加一个作品。",
+        kind,
         name=name,
         title=found["entry_title"],
         code=found["entry_code"],
@@ -514,12 +526,13 @@ async def create_entry(
         school = await School.select(School.id).where(School.code == code).first() if code else None
         if school is None:
             raise ValidationFailed(
-                _("请填写作品所属学校的代码。"), errors=[{"field": "school_code", "message": _("学校代码不存在。")}]
+                gettext_terms("请填写作品所属学校的代码。", event["kind"]),
+                errors=[{"field": "school_code", "message": _("学校代码不存在。")}],
             )
         school_id = school["id"]
     else:
-        raise Forbidden(_("只有学校管理员或组委会可以登记作品。"))
-    title = clean_title(data.get("title"))
+        raise Forbidden(gettext_terms("只有学校管理员或组委会可以登记作品。", event["kind"]))
+    title = clean_title(data.get("title"), event["kind"])
     category = await resolve_category(
         event_id, data.get("category") or data.get("category_code") or data.get("category_id")
     )
@@ -528,8 +541,8 @@ async def create_entry(
         (Entry.event == event_id) & (Entry.school == school_id) & (Entry.title == title) & (Entry.status != "withdrawn")
     ):
         raise ValidationFailed(
-            _("本校已有名为“{title}”的作品，请换一个名称，或直接修改原作品。", title=title),
-            errors=[{"field": "title", "message": _("作品名称重复。")}],
+            gettext_terms("本校已有名为“{title}”的作品，请换一个名称，或直接修改原作品。", event["kind"], title=title),
+            errors=[{"field": "title", "message": gettext_terms("作品名称重复。", event["kind"])}],
         )
     problem = await quota_problem(event_id, school_id, category)
     if problem:
@@ -544,7 +557,7 @@ async def create_entry(
     dupes = await duplicate_students(event_id, [m.id_hash for m in cleaned if m.role == "student"], viewer=actor)
     for m in cleaned:
         if m.role == "student" and m.id_hash in dupes:
-            raise ValidationFailed(_duplicate_message(m.name, dupes[m.id_hash]))
+            raise ValidationFailed(_duplicate_message(m.name, dupes[m.id_hash], event["kind"]))
     status = "approved" if actor.is_organizer else "draft"
 
     async def work() -> int:
@@ -557,7 +570,7 @@ async def create_entry(
         dupes = await duplicate_students(event_id, [m.id_hash for m in cleaned if m.role == "student"], viewer=actor)
         for m in cleaned:
             if m.role == "student" and m.id_hash in dupes:
-                raise ValidationFailed(_duplicate_message(m.name, dupes[m.id_hash]))
+                raise ValidationFailed(_duplicate_message(m.name, dupes[m.id_hash], event["kind"]))
         code = (await allocate_codes(event_id, category["code"], [division]))[0]
         entry = Entry(
             event=event_id,
@@ -633,7 +646,7 @@ async def update_entry(actor: Principal, entry_id: int, data: dict[str, Any]) ->
     row, event = await _editable_entry_row(actor, entry_id)
     values: dict[str, Any] = {}
     if "title" in data:
-        title = clean_title(data["title"])
+        title = clean_title(data["title"], event["kind"])
         if title != row["title"]:
             if await Entry.exists().where(
                 (Entry.event == row["event"])
@@ -642,7 +655,9 @@ async def update_entry(actor: Principal, entry_id: int, data: dict[str, Any]) ->
                 & (Entry.status != "withdrawn")
                 & (Entry.id != entry_id)
             ):
-                raise ValidationFailed(_("本校已有名为“{title}”的作品，请换一个名称。", title=title))
+                raise ValidationFailed(
+                    gettext_terms("本校已有名为“{title}”的作品，请换一个名称。", event["kind"], title=title)
+                )
             values["title"] = title
     if data.get("category") not in (None, "") or data.get("category_code") not in (None, ""):
         category = await resolve_category(row["event"], data.get("category") or data.get("category_code"))
@@ -709,7 +724,9 @@ async def submit_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
     becomes ``submitted``; an organizer's goes straight to ``approved``."""
     row, event = await _editable_entry_row(actor, entry_id)
     if row["status"] not in ("draft", "returned") and not (actor.is_organizer and row["status"] == "submitted"):
-        raise Conflict(_("作品状态为“{status}”，不需要再提交。", status=_(STATUS_LABELS[row["status"]])))
+        raise Conflict(
+            gettext_terms("作品状态为“{status}”，不需要再提交。", event["kind"], status=_(STATUS_LABELS[row["status"]]))
+        )
     members = (await _members_by_entry([entry_id]))[entry_id]
     # every problem at once (the school fixes them in one go); the organizer may accept an entry
     # without its advisers or documents (a reviewer sees the list), never without students or consent
@@ -720,7 +737,7 @@ async def submit_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
     )
     if missing:
         raise ValidationFailed(
-            _("作品还不能提交：{problems} 请补齐后再提交。", problems=" ".join(missing)),
+            gettext_terms("作品还不能提交：{problems} 请补齐后再提交。", event["kind"], problems=" ".join(missing)),
             errors=[{"field": "requirements", "message": m} for m in missing],
         )
     new_status = "approved" if actor.is_organizer else "submitted"
@@ -768,7 +785,7 @@ async def withdraw_entry(actor: Principal, entry_id: int, reason: str = "") -> d
     return await get_entry(actor, entry_id)
 
 
-def _checked_decision(decision: str, reason: str | None) -> str:
+def _checked_decision(decision: str, reason: str | None, kind: str | None = None) -> str:
     """A review decision's input checked once for one entry or many: ``approve`` or ``return``,
     a return with the reason the school sees. Returns the stripped reason; raises :class:`ValidationFailed`."""
     if decision not in ("approve", "return"):
@@ -776,7 +793,7 @@ def _checked_decision(decision: str, reason: str | None) -> str:
     reason = (reason or "").strip()
     if decision == "return" and not reason:
         raise ValidationFailed(
-            _("退回作品时必须填写原因，学校会看到这段说明。"),
+            gettext_terms("退回作品时必须填写原因，学校会看到这段说明。", kind),
             errors=[{"field": "reason", "message": _("请填写退回原因。")}],
         )
     return reason
@@ -792,18 +809,27 @@ async def review_entry(actor: Principal, entry_id: int, decision: str, reason: s
     returns (from submitted, recommended or approved). Raises :class:`ValidationFailed`,
     :class:`Conflict` for a status that does not allow the decision, :class:`NotFound`.
     """
+    if decision == "return" and not (reason or "").strip():  # the refusal in the event's words
+        entry = await Entry.select(Entry.event).where(Entry.id == entry_id).first()
+        _checked_decision(decision, reason, await _kind_of(entry["event"]) if entry else None)
     reason = _checked_decision(decision, reason)
     row = await visible_entry_row(actor, entry_id)
     event = await get_event_row(row["event"])
     stage = await lifecycle.stage_of(event)
     if stage.judging_begun:
-        raise Conflict(_("本赛事已开始评审（{stage}），形式审查已结束，作品状态不能再改变。", stage=_(stage.label)))
+        raise Conflict(
+            gettext_terms(
+                "本赛事已开始评审（{stage}），形式审查已结束，作品状态不能再改变。", event["kind"], stage=_(stage.label)
+            )
+        )
     current = row["status"]
     if actor.role == "city":
         if not event["city_review_required"]:
-            raise Forbidden(_("本赛事不需要市县推荐，作品由组委会直接审查。"))
+            raise Forbidden(gettext_terms("本赛事不需要市县推荐，作品由组委会直接审查。", event["kind"]))
         if current not in ("submitted", "recommended"):
-            raise Conflict(_("作品状态为“{status}”，市县不能审查。", status=_(STATUS_LABELS[current])))
+            raise Conflict(
+                gettext_terms("作品状态为“{status}”，市县不能审查。", event["kind"], status=_(STATUS_LABELS[current]))
+            )
         new_status = "recommended" if decision == "approve" else "returned"
         if new_status == "recommended" and current != "recommended":
             await _check_city_quota(row)
@@ -815,15 +841,16 @@ async def review_entry(actor: Principal, entry_id: int, decision: str, reason: s
         )
         if current not in allowed:
             raise Conflict(
-                _(
+                gettext_terms(
                     "作品状态为“{status}”，不能{action}。",
+                    event["kind"],
                     status=_(STATUS_LABELS[current]),
                     action=_("通过") if decision == "approve" else _("退回"),
                 )
             )
         new_status = "approved" if decision == "approve" else "returned"
     else:
-        raise Forbidden(_("只有组委会或市县科协可以审查作品。"))
+        raise Forbidden(gettext_terms("只有组委会或市县科协可以审查作品。", event["kind"]))
     if decision == "approve":
         _require_consent((await _members_by_entry([entry_id]))[entry_id])
     stamp = now()
@@ -888,16 +915,20 @@ async def review_entries(
     skipped ones with the reason in words. An entry of another event, or one ``actor`` may
     not see, is skipped as not found. Raises :class:`ValidationFailed` for a bad decision, a
     return without reason or no entries, before anything is changed."""
-    reason = _checked_decision(decision, reason)
+    kind = await _kind_of(event_id)
+    reason = _checked_decision(decision, reason, kind)
     ids = list(dict.fromkeys(int(i) for i in entry_ids))
     if not ids:
-        raise ValidationFailed(
-            _("请至少选择一个作品。"), errors=[{"field": "entry_ids", "message": _("请至少选择一个作品。")}]
-        )
+        message = gettext_terms("请至少选择一个作品。", kind)
+        raise ValidationFailed(message, errors=[{"field": "entry_ids", "message": message}])
     event = await get_event_row(event_id, actor)
     stage = await lifecycle.stage_of(event)
     if stage.judging_begun:
-        raise Conflict(_("本赛事已开始评审（{stage}），形式审查已结束，作品状态不能再改变。", stage=_(stage.label)))
+        raise Conflict(
+            gettext_terms(
+                "本赛事已开始评审（{stage}），形式审查已结束，作品状态不能再改变。", event["kind"], stage=_(stage.label)
+            )
+        )
     codes = {r["id"]: r["code"] for r in await Entry.select(Entry.id, Entry.code).where(Entry.id.is_in(ids))}
     reviewed: list[int] = []
     skipped: list[dict[str, Any]] = []
@@ -905,11 +936,15 @@ async def review_entries(
         try:
             row = await visible_entry_row(actor, entry_id)
             if row["event"] != event_id:
-                raise NotFound(_("作品不存在或您无权查看。"))
+                raise NotFound(gettext_terms("作品不存在或您无权查看。", event["kind"]))
             if decision == "approve":  # one by one only: a reviewer must see what is missing first
                 lacking = (await _missing_by_entry(event, [row], await _members_by_entry([entry_id])))[entry_id]
                 if lacking:
-                    raise Conflict(_("材料不全（{problems}），请打开作品逐个审查。", problems=" ".join(lacking)))
+                    raise Conflict(
+                        gettext_terms(
+                            "材料不全（{problems}），请打开作品逐个审查。", event["kind"], problems=" ".join(lacking)
+                        )
+                    )
             await review_entry(actor, entry_id, decision, reason)
         except (Conflict, Forbidden, NotFound, ValidationFailed) as exc:
             skipped.append({"entry_id": entry_id, "code": codes.get(entry_id, ""), "detail": exc.message})
@@ -966,12 +1001,14 @@ def _require_consent(members: list[dict[str, Any]]) -> None:
         raise ValidationFailed(_consent_message(missing))
 
 
-def _consent_for_submitted(row: dict[str, Any], member: CleanMember) -> None:
+def _consent_for_submitted(row: dict[str, Any], member: CleanMember, kind: str | None = None) -> None:
     """A student added to or changed in an entry already under review or approved needs
     the guardian's consent at once (submission checked it only for the students then)."""
     if member.role == "student" and row["status"] not in ("draft", "returned") and not member.consent_participation:
         raise ValidationFailed(
-            _("作品已提交审查，新加入或修改的学生必须先确认监护人同意参赛：请勾选“监护人已同意参加本次活动”。"),
+            gettext_terms(
+                "作品已提交审查，新加入或修改的学生必须先确认监护人同意参赛：请勾选“监护人已同意参加本次活动”。", kind
+            ),
             errors=[{"field": "consent_participation", "message": _("请确认监护人已同意参加本次活动。")}],
         )
 
@@ -983,13 +1020,13 @@ async def add_member(actor: Principal, entry_id: int, member: MemberInput) -> di
     cleaned, errors = clean_member(member, row["division"])
     if errors:
         raise _member_errors(errors)
-    _consent_for_submitted(row, cleaned)
+    _consent_for_submitted(row, cleaned, event["kind"])
     existing = (await _members_by_entry([entry_id]))[entry_id]
     _check_team_limits(event, [*existing, {"role": cleaned.role}], final=False)
     if cleaned.role == "student":
         dupes = await duplicate_students(row["event"], [cleaned.id_hash], viewer=actor)
         if cleaned.id_hash in dupes:
-            raise ValidationFailed(_duplicate_message(cleaned.name, dupes[cleaned.id_hash]))
+            raise ValidationFailed(_duplicate_message(cleaned.name, dupes[cleaned.id_hash], event["kind"]))
 
     async def work() -> int:
         # team size and duplicates again under the event lock (concurrent additions)
@@ -999,7 +1036,7 @@ async def add_member(actor: Principal, entry_id: int, member: MemberInput) -> di
         if cleaned.role == "student":
             found = await duplicate_students(row["event"], [cleaned.id_hash], viewer=actor)
             if cleaned.id_hash in found:
-                raise ValidationFailed(_duplicate_message(cleaned.name, found[cleaned.id_hash]))
+                raise ValidationFailed(_duplicate_message(cleaned.name, found[cleaned.id_hash], event["kind"]))
         ids = await _insert_members(actor, row["event"], entry_id, [cleaned], start=len(current))
         await Entry.update({Entry.updated_at: now()}).where(Entry.id == entry_id)
         await audit.record(
@@ -1047,16 +1084,16 @@ async def member_for_edit(actor: Principal, member_id: int) -> dict[str, Any]:
 async def update_member(actor: Principal, member_id: int, member: MemberInput) -> dict[str, Any]:
     """Replace a member's details (same rules as :func:`add_member`); changes are audited with masked values."""
     old = await _member_row(actor, member_id)
-    row, _event = await _editable_entry_row(actor, old["entry"])
+    row, event = await _editable_entry_row(actor, old["entry"])
     member.role = old["role"]
     cleaned, errors = clean_member(member, row["division"])
     if errors:
         raise _member_errors(errors)
-    _consent_for_submitted(row, cleaned)
+    _consent_for_submitted(row, cleaned, event["kind"])
     if cleaned.role == "student":
         dupes = await duplicate_students(row["event"], [cleaned.id_hash], exclude_entry_ids=[row["id"]], viewer=actor)
         if cleaned.id_hash in dupes:
-            raise ValidationFailed(_duplicate_message(cleaned.name, dupes[cleaned.id_hash]))
+            raise ValidationFailed(_duplicate_message(cleaned.name, dupes[cleaned.id_hash], event["kind"]))
     before = {
         k: old[k]
         for k in (
@@ -1085,7 +1122,7 @@ async def update_member(actor: Principal, member_id: int, member: MemberInput) -
                 row["event"], [cleaned.id_hash], exclude_entry_ids=[row["id"]], viewer=actor
             )
             if cleaned.id_hash in found:
-                raise ValidationFailed(_duplicate_message(cleaned.name, found[cleaned.id_hash]))
+                raise ValidationFailed(_duplicate_message(cleaned.name, found[cleaned.id_hash], event["kind"]))
         await Member.update({getattr(Member, k): v for k, v in columns.items()}).where(Member.id == member_id)
         await Entry.update({Entry.updated_at: now()}).where(Entry.id == row["id"])
         await audit.record(
@@ -1107,7 +1144,7 @@ async def update_member(actor: Principal, member_id: int, member: MemberInput) -
 async def remove_member(actor: Principal, member_id: int) -> None:
     """Remove a member from its entry (audited)."""
     old = await _member_row(actor, member_id)
-    row, _event = await _editable_entry_row(actor, old["entry"])
+    row, event = await _editable_entry_row(actor, old["entry"])
 
     async def work() -> None:
         await Member.delete().where(Member.id == member_id)

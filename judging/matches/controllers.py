@@ -12,6 +12,7 @@ from app.web import user_of
 from app.web.auth import organizer_only, requires
 from app.web.openapi import responses
 from app.web.schemas import answer
+from judging.matches import board
 from judging.matches import services as matches
 from judging.matches.schemas import (
     AdjustIn,
@@ -32,6 +33,7 @@ from judging.matches.schemas import (
     ScoreOut,
     SelectionIn,
     SelectionOut,
+    TeamMatchesOut,
 )
 
 referees_and_organizers = requires("referee", "organizer")
@@ -84,6 +86,12 @@ class ChallengeMatchesApi(Controller):
     async def rankings(self, request: Request, event_id: int, code: str) -> RankingsOut:
         """Public: qualification rankings from committed matches."""
         return answer(RankingsOut, await matches.rankings(event_id, code, _viewer(request)))
+
+    @get("/teams/{entry_id:int}/matches", responses=responses(404))
+    async def team_matches(self, event_id: int, code: str, entry_id: int) -> TeamMatchesOut:
+        """Public: one team's matches (field, time, how far the day's changes moved it, alliance
+        colour, partners, opponents, committed scores) with its rank and ranking points."""
+        return answer(TeamMatchesOut, await board.team_matches(event_id, code, entry_id))
 
     @post("/alliance-selection", guards=[organizer_only], status_code=201, responses=responses(401, 403, 404, 422))
     async def start_selection(self, request: Request, event_id: int, code: str, data: SelectionIn) -> SelectionOut:

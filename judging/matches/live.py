@@ -19,6 +19,25 @@ from judging.robotics.live import event_topic
 log = logging.getLogger("xinmiao.matches")
 
 
+#: what the event's live state and the screens are made of, beside robotics' own
+#: (:func:`judging.robotics.livecache.add_fingerprint_columns`): scoring raises a match's version,
+#: committing counts and dates it, a regenerated schedule or a new elimination game adds matches,
+#: the day's changes and the ranking rule touch the plan, a new bracket replaces the bracket.
+FINGERPRINT = (
+    "(SELECT COUNT(*) FROM robotics_match m WHERE m.event = ev.id) AS matches",
+    "(SELECT MAX(m.id) FROM robotics_match m WHERE m.event = ev.id) AS last_match",
+    "(SELECT SUM(m.version) FROM robotics_match m WHERE m.event = ev.id) AS match_versions",
+    "(SELECT MAX(m.updated_at) FROM robotics_match m WHERE m.event = ev.id) AS matches_changed",
+    "(SELECT COUNT(*) FROM robotics_match m WHERE m.event = ev.id AND m.status = 'committed') AS committed",
+    "(SELECT MAX(m.committed_at) FROM robotics_match m WHERE m.event = ev.id) AS last_committed",
+    "(SELECT COUNT(*) FROM match_plan p WHERE p.event = ev.id) AS plans",
+    "(SELECT MAX(p.id) FROM match_plan p WHERE p.event = ev.id) AS last_plan",
+    "(SELECT MAX(p.updated_at) FROM match_plan p WHERE p.event = ev.id) AS plans_changed",
+    "(SELECT COUNT(*) FROM robotics_bracket b WHERE b.event = ev.id) AS brackets",
+    "(SELECT MAX(b.id) FROM robotics_bracket b WHERE b.event = ev.id) AS last_bracket",
+)
+
+
 def challenge_topic(event_id: int, code: str) -> str:
     """The stream of one match challenge's screens (leaderboard, now/next, queue, bracket)."""
     return f"matches:{event_id}:{code}"

@@ -199,3 +199,51 @@ class BracketOut(msgspec.Struct):
     best_of: int = 1
     alliances: list[list[int]] = []
     champion: int | None = None
+
+
+class TeamRefOut(msgspec.Struct):
+    entry_id: int
+    team_name: str
+
+
+class TeamOut(msgspec.Struct):
+    entry_id: int
+    code: str
+    team_name: str
+    school_name: str
+
+
+class TeamMatchOut(msgspec.Struct):
+    id: int
+    number: int
+    field: int
+    stage: str
+    series: str | None
+    game: int | None
+    scheduled_at: str | None
+    planned_at: str | None
+    shift_seconds: int | None
+    colour: str
+    surrogate: bool
+    partners: list[TeamRefOut]
+    opponents: list[TeamRefOut]
+    status: str
+    score: str | None
+    opponent_score: str | None
+    card: str | None
+    result: str | None
+
+
+class TeamMatchesOut(msgspec.Struct):
+    """One team's matches (a coach's "my matches"): its standing and every match it plays."""
+
+    team: TeamOut
+    rank: int | None
+    ranking_points: str
+    played: int
+    wins: int
+    losses: int
+    ties: int
+    average_score: str
+    behind_seconds: int | None
+    matches: list[TeamMatchOut]

@@ -11,23 +11,30 @@ without logging in, SRComp style: the page shows the current state, its stream
 - ``.../{code}/now`` — per field the match on it now and the next one, teams and scheduled
   times, and how far the day runs behind or ahead (:func:`services.timing`);
 - ``.../{code}/queue`` — for the teams: the next matches per field, who must be where when;
-- ``.../{code}/bracket`` — the elimination bracket as SVG (:mod:`.bracket_svg`) with its table.
+- ``.../{code}/bracket`` — the elimination bracket as SVG (:mod:`.bracket_svg`) with its table;
+- ``.../{code}/teams`` — "my matches" for teams and coaches: find a team by name or number, then
+  ``.../{code}/teams/{entry_id}`` — its matches (field, time and how far the day's changes moved
+  it, alliance colour, partners, opponents, scores once committed), rank and ranking points, with
+  its address as a link and a QR code to keep; live like the screens.
+
+Every page, and the stream's state, is made from :func:`judging.matches.board.challenge_view`,
+built once per change of the event (not once per viewer).
 
 What they show is what the public JSON API answers (committed scores only)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 from litestar.response import ServerSentEvent
 
-from app import live, times
-from app.errors import NotFound
+from app import live
 from app.i18n import _
 from app.web import render
-from judging.matches import bracket_svg, services
+from judging.matches import board, bracket_svg, services
 from judging.matches.live import challenge_topic
 from judging.robotics import services as robotics
 
@@ -36,10 +43,7 @@ SCREEN_TITLES = {"leaderboard": "排行榜", "now": "正在比赛 / 下一场", 
 QUEUE_DEFAULT = 4
 
 
-def clock(value: Any) -> str:
-    """``09:05``: a match's scheduled time in Asia/Shanghai; ``""`` without one."""
-    parsed = times.parse_time(value)
-    return parsed.astimezone(times.SHANGHAI).strftime("%H:%M") if parsed else ""
+clock = board.clock
 
 
 def behind_text(seconds: int | None) -> str:
@@ -86,22 +90,24 @@ def upcoming(matches: list[dict[str, Any]], per_field: int) -> list[dict[str, An
     return out
 
 
-async def _challenge(event_id: int, code: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The public event and its match challenge ``code``; 404 for a challenge without a schedule or bracket."""
-    event = await robotics.robotics_event(event_id)
-    code = str(code).strip().upper()
-    found = next((c for c in await services.match_challenges(event_id) if c["code"] == code), None)
-    if found is None:
-        raise NotFound(_("赛项“{code}”还没有对抗赛赛程。", code=code))
-    return event, found
-
-
 async def screen_state(event_id: int, code: str) -> dict[str, Any]:
-    return {"event_id": event_id, "category_code": code, "version": await services.challenge_version(event_id, code)}
+    view = await board.challenge_view(event_id, code)
+    return {"event_id": event_id, "category_code": view["challenge"]["code"], "version": view["version"]}
 
 
-async def _names(event_id: int, code: str) -> dict[int, str]:
-    return {t["id"]: t["title"] for t in await services.challenge_teams(event_id, code)}
+def _named(view: dict[str, Any]) -> list[dict[str, Any]]:
+    return [with_names(m, view["names"]) for m in view["matches"]]
+
+
+@lru_cache(maxsize=512)
+def qr_svg(url: str) -> str:
+    """The QR code of ``url`` as inline SVG (made once per address: the team page is fetched again
+    by every phone after each change)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    return str(image.to_string(encoding="unicode"))
 
 
 class MatchScreens(Controller):
@@ -120,40 +126,35 @@ class MatchScreens(Controller):
             screens=[(k, _(SCREEN_TITLES[k])) for k in SCREENS],
         )
 
-    async def _page(self, request: Request, event_id: int, code: str, kind: str, **context: Any) -> Any:
-        event, challenge = await _challenge(event_id, code)
+    def _page(self, request: Request, view: dict[str, Any], kind: str, title: str = "", **context: Any) -> Any:
         return render(
             request,
             "judging/matches/screen.html",
-            event=event,
-            challenge=challenge,
+            event=view["event"],
+            challenge=view["challenge"],
             kind=kind,
-            title=_(SCREEN_TITLES[kind]),
+            title=title or _(SCREEN_TITLES[kind]),
             screens=[(k, _(SCREEN_TITLES[k])) for k in SCREENS],
-            version=await services.challenge_version(event_id, challenge["code"]),
+            version=view["version"],
             **context,
         )
 
     @get("/{event_id:int}/{code:str}/leaderboard")
     async def leaderboard(self, request: Request, event_id: int, code: str) -> Any:
-        await _challenge(event_id, code)
-        table = await services.rankings(event_id, code)
-        return await self._page(request, event_id, code, "leaderboard", rule=table["rule"], teams=table["teams"])
+        view = await board.challenge_view(event_id, code)
+        return self._page(request, view, "leaderboard", rule=view["rule"], teams=view["rankings"])
 
     @get("/{event_id:int}/{code:str}/now")
     async def now(self, request: Request, event_id: int, code: str) -> Any:
-        await _challenge(event_id, code)
-        names = await _names(event_id, code)
-        matches = [with_names(m, names) for m in (await services.list_matches(event_id, code))["matches"]]
-        timing = await services.timing(event_id, code)
-        return await self._page(
+        view = await board.challenge_view(event_id, code)
+        matches = _named(view)
+        return self._page(
             request,
-            event_id,
-            code,
+            view,
             "now",
             fields=upcoming(matches, 2),
-            behind=behind_text(timing["behind_seconds"]),
-            behind_seconds=timing["behind_seconds"],
+            behind=behind_text(view["behind_seconds"]),
+            behind_seconds=view["behind_seconds"],
             last=next((m for m in reversed(matches) if m["status"] == "committed"), None),
         )
 
@@ -165,27 +166,20 @@ class MatchScreens(Controller):
         code: str,
         count: int = Parameter(query="n", default=QUEUE_DEFAULT, ge=1, le=12),
     ) -> Any:
-        await _challenge(event_id, code)
-        names = await _names(event_id, code)
-        matches = [with_names(m, names) for m in (await services.list_matches(event_id, code))["matches"]]
-        timing = await services.timing(event_id, code)
-        return await self._page(
+        view = await board.challenge_view(event_id, code)
+        return self._page(
             request,
-            event_id,
-            code,
+            view,
             "queue",
-            fields=upcoming(matches, count),
-            behind=behind_text(timing["behind_seconds"]),
+            fields=upcoming(_named(view), count),
+            behind=behind_text(view["behind_seconds"]),
         )
 
     @get("/{event_id:int}/{code:str}/bracket")
     async def bracket(self, request: Request, event_id: int, code: str) -> Any:
-        await _challenge(event_id, code)
-        names = await _names(event_id, code)
-        try:
-            state = await services.bracket_state(event_id, code)
-        except NotFound:
-            state = None
+        view = await board.challenge_view(event_id, code)
+        names = view["names"]
+        state = view["bracket"]
         context: dict[str, Any] = {"state": state}
         if state is not None:
             context["svg"] = bracket_svg.render(state, names)
@@ -197,16 +191,43 @@ class MatchScreens(Controller):
             context["stages"] = {
                 s["id"]: bracket_svg.stage_name(s["stage"], state["format"], upper) for s in state["matches"]
             }
-        return await self._page(request, event_id, code, "bracket", **context)
+        return self._page(request, view, "bracket", **context)
+
+    @get("/{event_id:int}/{code:str}/teams")
+    async def teams(
+        self, request: Request, event_id: int, code: str, text: str = Parameter(query="q", default="", max_length=100)
+    ) -> Any:
+        """ "My matches": pick a team by name or number (a coach's phone, no log-in)."""
+        view = await board.challenge_view(event_id, code)
+        return self._page(request, view, "teams", title=_("我的比赛"), query=text, found=board.find_teams(view, text))
+
+    @get("/{event_id:int}/{code:str}/teams/{entry_id:int}")
+    async def team(self, request: Request, event_id: int, code: str, entry_id: int) -> Any:
+        """One team's matches, rank and ranking points, following the screens' stream."""
+        view = await board.challenge_view(event_id, code)
+        card = board.team_card(view, entry_id)
+        url = f"{str(request.base_url).rstrip('/')}/screens/{event_id}/{view['challenge']['code']}/teams/{entry_id}"
+        return self._page(
+            request,
+            view,
+            "team",
+            title=card["team"]["team_name"],
+            card=card,
+            behind=behind_text(view["behind_seconds"]),
+            behind_seconds=view["behind_seconds"],
+            shift_text=board.shift_text,
+            clock=board.clock,
+            url=url,
+            qr=qr_svg(url),
+        )
 
 
 @get("/screens/{event_id:int}/{code:str}/events", include_in_schema=False)
 async def screen_events(event_id: int, code: str) -> ServerSentEvent:
     """The screens' stream: the challenge's version on connect, then ``match``/``bracket`` per change."""
-    _event, challenge = await _challenge(event_id, code)
-    return live.event_stream(
-        challenge_topic(event_id, challenge["code"]), lambda: screen_state(event_id, challenge["code"])
-    )
+    view = await board.challenge_view(event_id, code)
+    code = view["challenge"]["code"]
+    return live.event_stream(challenge_topic(event_id, code), lambda: screen_state(event_id, code))
 
 
 def page_routes() -> list[Any]:

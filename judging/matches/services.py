@@ -91,9 +91,9 @@ def _int(data: dict[str, Any], key: str, label: str, default: int | None = None,
 
 
 async def _teams(category_id: int) -> list[dict[str, Any]]:
-    """The challenge's approved teams: ``[{"id", "title", "school_name"}]`` by id."""
+    """The challenge's approved teams: ``[{"id", "code", "title", "school_name"}]`` by id."""
     return await (
-        Entry.select(Entry.id, Entry.title, Entry.school.name.as_alias("school_name"))
+        Entry.select(Entry.id, Entry.code, Entry.title, Entry.school.name.as_alias("school_name"))
         .where((Entry.category == category_id) & (Entry.status == "approved"))
         .order_by(Entry.id)
     )
@@ -467,6 +467,24 @@ async def timing(event_id: int, code: str, viewer: Principal | None = None) -> d
     return {"behind_seconds": schedule_rules.behind_seconds(original, times.parse_time(last["started_at"]) or original)}
 
 
+async def planned_times(event_id: int, code: str, viewer: Principal | None = None) -> dict[int, str]:
+    """The qualification timetable as first planned, without the day's changes: ``{match number:
+    ISO time}`` (empty without a schedule or its start time); a match's ``scheduled_at`` against
+    it says how far the day's changes moved that match."""
+    category = await robotics.challenge(event_id, code, viewer)
+    plan = await _plan(category["id"])
+    if plan is None or plan["starts_at"] is None:
+        return {}
+    numbers = [
+        r["number"]
+        for r in await Match.select(Match.number).where(
+            (Match.category == category["id"]) & (Match.stage == "qualification")
+        )
+    ]
+    planned = _times({**plan, "adjustments": []}, max(numbers, default=0))
+    return {n: iso for n in numbers if (iso := _iso(planned[n - 1])) is not None}
+
+
 # --- scoring and committing --------------------------------------------------------------------------
 
 
@@ -799,7 +817,9 @@ async def set_ranking(actor: Principal, event_id: int, code: str, data: dict[str
             # the draw for the last tie-break, made once and recorded (kept when the rule changes)
             rng = secrets.SystemRandom()
             draws = {str(t["id"]): str(rng.randrange(1_000_000)) for t in await _teams(category["id"])}
-        await MatchPlan.update({MatchPlan.ranking: values, MatchPlan.draws: draws}).where(MatchPlan.id == plan["id"])
+        await MatchPlan.update(
+            {MatchPlan.ranking: values, MatchPlan.draws: draws, MatchPlan.updated_at: times.now()}
+        ).where(MatchPlan.id == plan["id"])
         await audit.record(
             actor,
             "matches.ranking",

@@ -16,6 +16,7 @@ from app.web.auth import organizer_only
 from competitions.events import services as events
 from competitions.events.kinds import kind_of
 from competitions.registration import services as registration
+from judging.matches import services as matches
 from judging.panels import assignments
 from judging.panels import services as panels
 from judging.results import publication
@@ -544,6 +545,7 @@ class PublicResultsPages(Controller):
             request,
             "judging/results/public_results.html",
             event=event,
+            robotics_links=await _robotics_links(event),
             groups=groups,
             award_labels=results.AWARD_LABELS,
             state=round_row["state"],
@@ -563,6 +565,21 @@ class PublicResultsPages(Controller):
             categories=categories,
             divisions=divisions,
         )
+
+
+async def _robotics_links(event: dict[str, Any]) -> list[dict[str, Any]]:
+    """A robotics event's challenges with where the public follows them: ``[{"code", "name",
+    "standings": bool (a score sheet: /standings/...), "matches": bool (a schedule or bracket:
+    /screens/.../leaderboard)}]``; empty for other kinds."""
+    if event["kind"] != robotics.ROBOTICS:
+        return []
+    challenges = (await robotics.robotics_event(event["id"]))["challenges"]
+    played = {c["code"] for c in await matches.match_challenges(event["id"])}
+    return [
+        {"code": c["code"], "name": c["name"], "standings": c["has_sheet"], "matches": c["code"] in played}
+        for c in challenges
+        if c["has_sheet"] or c["code"] in played
+    ]
 
 
 class ProgressPages(Controller):

@@ -12,6 +12,10 @@
 
 Events carry ids and versions only (``version`` changes whenever the standings do). The
 signal :data:`app.signals.robotics_runs_changed` drives both (:func:`on_runs_changed`).
+
+The state sent on connect is built once per change of the event and sent, as the same JSON text,
+to every viewer connecting until the next change (:mod:`judging.robotics.livecache`: a connect
+costs one fingerprint query, shared by viewers connecting together).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from app import live
 from app.errors import NotFound
 from app.web.openapi import responses
 from competitions.events.tables import Category
-from judging.robotics import cache, services
+from judging.robotics import cache, livecache
 
 
 def standings_topic(event_id: int, code: str) -> str:
@@ -99,8 +103,17 @@ async def event_live(event_id: int) -> ServerSentEvent:
     """Public ``text/event-stream``: ``event: state`` with every challenge's standings on connect,
     then ``event: standings`` ``{"event_id", "category_code", "version"}`` per change. 404 for an
     unknown, draft or non-robotics event."""
-    await services.robotics_event(event_id)
-    return live.event_stream(event_topic(event_id), lambda: event_state(event_id))
+    await livecache.public_event(event_id)
+    return live.event_stream(event_topic(event_id), lambda: event_state_text(event_id))
+
+
+async def event_state_text(event_id: int) -> str:
+    """:func:`event_state` as the stream sends it, built once per change of the event (and language)."""
+
+    async def build() -> str:
+        return live.as_json(await event_state(event_id))
+
+    return await livecache.cached(event_id, "state", build)
 
 
 def routes() -> list[Any]:

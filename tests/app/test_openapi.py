@@ -164,6 +164,7 @@ def test_unknown_event_is_404_on_every_event_route(app, client, world):
         if method != "get" or not path.startswith("/api/v1/events/{event_id:int}"):
             continue
         url = path.replace("{event_id:int}", "999999").replace("{kind:str}", "award").replace("{code:str}", "XX")
+        url = url.replace("{entry_id:int}", "1")
         assert "{" not in url, f"add a value for the parameters of {path}"
         response = client.get(url, headers=headers)
         seen.append(path)
