@@ -27,7 +27,7 @@ from typing import Any
 from app import audit
 from app.db import executemany, is_sqlite, placeholders, write_transaction
 from app.errors import Forbidden, TooManyRequests
-from app.i18n import _
+from app.i18n import _, get_locale
 from app.principal import Principal
 from app.stores import increment
 from app.tables import School
@@ -319,7 +319,7 @@ async def entry_duplicates(actor: Principal, event_id: int, entry_id: int) -> li
 
 def duplicates_message(found: list[dict[str, Any]]) -> str:
     """The reviewer's warning: "学生“X”也在学校 Y 的作品“Z”（code）中报名。" for each pair."""
-    return "；".join(
+    return ("；" if get_locale() == "zh" else "; ").join(
         _(
             "学生“{name}”（{id}）也在{school}的作品“{title}”（{code}，{status}）中报名",
             name=d["name"],
