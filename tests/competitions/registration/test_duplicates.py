@@ -284,6 +284,7 @@ def test_many_hits_on_other_schools_students_alert_the_organizer_never_the_schoo
         bad = workbook([*probes, stu("坏行", "123")])
         answers.append(upload(world, "hk01", bad, event_id))
     _same(*answers)
+
     def hits(event_id):
         where = (CrossSchoolHit.event == event_id) & (CrossSchoolHit.school == world.schools["HK01"]["id"])
         return [(h["rows"], h["checks"]) for h in world.run(CrossSchoolHit.select().where(where))]
