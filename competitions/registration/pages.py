@@ -451,13 +451,16 @@ class EventRegistrationPages(Controller):
             filename, data = await _upload(request)
             result = await roster.import_registrations(user_of(request), event_id, data)
         except ServiceError as exc:
-            return await self._import_page(
+            page = await self._import_page(
                 request,
                 event_id,
                 status_code=exc.status_code,
                 error=exc.message,
                 errors=[e for e in exc.errors if "row" in e or "column" in e],
             )
+            if getattr(exc, "retry_after", None):  # too many uploads (429)
+                page.headers["Retry-After"] = str(exc.retry_after)
+            return page
         kind = await _event_kind(event_id)
         flash(
             request,

@@ -329,6 +329,15 @@ def test_school_imports_are_rate_limited(world, monkeypatch):
     assert limited.json()["detail"] == "上传过于频繁：每 10 分钟最多上传 2 次报名表。请 10 分钟后再试。"
     english = upload(world, "hk01", data, headers={"Accept-Language": "en"})
     assert english.status_code == 429 and "at most 2" in english.json()["detail"]
+    # the import page says so too
+    page = world.login_page("hk01")
+    form = page.post(
+        f"/events/{world.event_id}/import",
+        files={"file": ("x.xlsx", data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+        data={"_csrf_token": page.cookies.get("xinmiao_csrf")},
+    )
+    assert form.status_code == 429 and form.headers["retry-after"] == "600"
+    assert "上传过于频繁" in form.text
     # per account: another school and the organizer are not held back
     assert upload(world, "hk02", workbook([stu("王芳", sid(2, False), gender="女", school="HK02")])).status_code == 201
     assert all(
