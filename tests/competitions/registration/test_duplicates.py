@@ -311,7 +311,7 @@ def test_many_hits_on_other_schools_students_alert_the_organizer_never_the_schoo
     org.cookies.set("lang", "en")
     english = org.get(f"/events/{claimed}/duplicates").text
     assert "Students registered by two schools" in english and "Possible ID number probing" in english
-    assert "uploaded 6 ID numbers registered by other schools in 1 minutes" in english
+    assert "uploaded 6 ID numbers registered by other schools within 1 min" in english
     data = ["2026年海南省青少年科技创新大赛", "校园雨水花园的设计与监测", "海口市第一中学", "海南华侨中学", "海口市"]
     data += ["李明", "华侨作品", "组委会", "中文"]
     for piece in data:
