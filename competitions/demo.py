@@ -220,6 +220,7 @@ async def build_demo(seed: int = 2026) -> bool:
                         Member(
                             entry=entry_id,
                             event=event_id,
+                            school=by_code[school["code"]]["id"],
                             position=position,
                             consent_recorded_by=org.id,
                             consent_recorded_at=now,
@@ -237,7 +238,13 @@ async def build_demo(seed: int = 2026) -> bool:
                     )
                     assert not errors, errors
                     members_rows.append(
-                        Member(entry=entry_id, event=event_id, position=10 + position, **member.columns())
+                        Member(
+                            entry=entry_id,
+                            event=event_id,
+                            school=by_code[school["code"]]["id"],
+                            position=10 + position,
+                            **member.columns(),
+                        )
                     )
         for start in range(0, len(members_rows), 300):
             await Member.insert(*members_rows[start : start + 300])

@@ -15,13 +15,14 @@ from app.web import download, upload_bytes, user_of
 from app.web.auth import organizer_only, requires
 from app.web.openapi import DOC, DOCX, JPEG, PDF, PNG, XLSX, file_operation, responses
 from app.web.schemas import ReasonIn, answer, given_fields
-from competitions.registration import personal_data, roster
+from competitions.registration import duplicates, personal_data, roster
 from competitions.registration import services as registration
 from competitions.registration.members import MemberInput
 from competitions.registration.schemas import (
     CountsOut,
     DocumentOut,
     DueEventOut,
+    DuplicatesOut,
     EntryIn,
     EntryOut,
     EntryPatch,
@@ -98,6 +99,13 @@ class EventRegistrationApi(Controller):
             entry = await registration.submit_entry(user, entry["id"])
         return answer(EntryOut, entry)
 
+    @get("/{event_id:int}/duplicates", guards=[reviewers], responses=responses(401, 403, 404))
+    async def duplicates(self, request: Request, event_id: int) -> DuplicatesOut:
+        """Students registered by two or more schools of the event (ID numbers masked), and for
+        organizers alerts about schools whose uploads matched many other schools' students.
+        A city sees students with entries of two of its own schools only."""
+        return answer(DuplicatesOut, await duplicates.list_duplicates(user_of(request), event_id))
+
     @get("/{event_id:int}/counts", guards=[requires("organizer", "city", "school")], responses=responses(401, 403, 404))
     async def counts(self, request: Request, event_id: int) -> CountsOut:
         return answer(CountsOut, await registration.counts(user_of(request), event_id))
@@ -122,7 +130,7 @@ class EventRegistrationApi(Controller):
         guards=[registrars],
         status_code=201,
         request_max_body_size=get_settings().max_upload_bytes + 256 * 1024,
-        responses=responses(401, 403, 404, 409, 413, 422),
+        responses=responses(401, 403, 404, 409, 413, 422, 429),
     )
     async def import_(self, request: Request, event_id: int) -> ImportOut:
         """Multipart field ``file`` (.xlsx). All-or-nothing; 422 lists every error with row and column."""
@@ -168,7 +176,12 @@ class EntryApi(Controller):
     @post("/{entry_id:int}/review", guards=[reviewers], status_code=200, responses=responses(401, 403, 404, 409, 422))
     async def review(self, request: Request, entry_id: int, data: ReviewIn) -> EntryOut:
         """形式审查: approve, or return with a reason the school sees."""
-        return answer(EntryOut, await registration.review_entry(user_of(request), entry_id, data.decision, data.reason))
+        return answer(
+            EntryOut,
+            await registration.review_entry(
+                user_of(request), entry_id, data.decision, data.reason, confirm_duplicates=data.confirm_duplicates
+            ),
+        )
 
     @post("/{entry_id:int}/members", guards=[registrars], status_code=201, responses=responses(401, 403, 404, 409, 422))
     async def add_member(self, request: Request, entry_id: int, data: MemberIn) -> MemberSavedOut:

@@ -25,7 +25,7 @@ from competitions.events import services as events
 from competitions.events.kinds import offered_document_kinds
 from competitions.events.views import event_view
 from competitions.registration import documents as entry_documents
-from competitions.registration import personal_data, roster
+from competitions.registration import duplicates, personal_data, roster
 from competitions.registration import services as registration
 from competitions.registration.idnumbers import ID_TYPES
 from competitions.registration.members import MemberInput
@@ -318,6 +318,25 @@ class EventRegistrationPages(Controller):
             filtered=any(filters.values()),
             query=_filters_query(**filters),
             reviewable={e["id"] for e in rows if e["status"] in waiting},
+            duplicate_count=await duplicates.duplicate_count(user, event_id),
+            duplicate_alerts=len(await duplicates.alerts(user, event_id)),
+        )
+
+    @get("/{event_id:int}/duplicates", guards=[requires("organizer", "city")])
+    async def duplicates_page(self, request: Request, event_id: int) -> Any:
+        """Students registered by two or more schools (and, for organizers, schools whose
+        uploads matched many other schools' students)."""
+        user = user_of(request)
+        event = event_view(await events.get_event(event_id, user))
+        found = await duplicates.list_duplicates(user, event_id)
+        for alert in found["alerts"]:
+            alert["last_text"] = show_time(alert["last_at"])
+        return render(
+            request,
+            "competitions/registration/duplicates.html",
+            event=event,
+            duplicates=found["duplicates"],
+            alerts=found["alerts"],
         )
 
     @post("/{event_id:int}/entries/review", guards=[requires("organizer", "city")])
@@ -432,13 +451,16 @@ class EventRegistrationPages(Controller):
             filename, data = await _upload(request)
             result = await roster.import_registrations(user_of(request), event_id, data)
         except ServiceError as exc:
-            return await self._import_page(
+            page = await self._import_page(
                 request,
                 event_id,
                 status_code=exc.status_code,
                 error=exc.message,
                 errors=[e for e in exc.errors if "row" in e or "column" in e],
             )
+            if getattr(exc, "retry_after", None):  # too many uploads (429)
+                page.headers["Retry-After"] = str(exc.retry_after)
+            return page
         kind = await _event_kind(event_id)
         flash(
             request,
@@ -638,7 +660,13 @@ class EntryPages(Controller):
         form = await request.form()
         decision = form_value(form, "decision")
         try:
-            entry = await registration.review_entry(user_of(request), entry_id, decision, form_value(form, "reason"))
+            entry = await registration.review_entry(
+                user_of(request),
+                entry_id,
+                decision,
+                form_value(form, "reason"),
+                confirm_duplicates=form_bool(form, "confirm_duplicates"),
+            )
         except ServiceError as exc:
             flash(request, exc.message, "error")
             return redirect(f"/entries/{entry_id}")

@@ -60,6 +60,7 @@ from app.text import name_problem
 from competitions.events.kinds import kind_of
 from competitions.events.services import get_event_row
 from competitions.events.tables import DIVISIONS, Category
+from competitions.registration.duplicates import check_import_rate, note_checked
 from competitions.registration.idnumbers import ID_TYPES
 from competitions.registration.members import (
     FIELD_LABELS,
@@ -934,6 +935,8 @@ async def _check_against_database(
     # entries that may not be replaced: the error above already covers their rows)
     students = [(p, g) for g in groups.values() for p in g.people if p.member.role == "student"]
     hashes = sorted({p.member.id_hash for p, _g in students})
+    if actor is not None:  # counted silently for organizers' eyes (a school is never told)
+        await note_checked(actor, event_id, hashes)
     found: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(hashes):
         found.update(
@@ -981,6 +984,7 @@ async def _check_against_database(
 MEMBER_COLUMNS = (
     "entry",
     "event",
+    "school",
     "role",
     "name",
     "gender",
@@ -1060,6 +1064,7 @@ async def import_registrations(actor: Principal, event_id: int, data: bytes) -> 
     if actor.role not in ("organizer", "school"):
         raise Forbidden(_("只有学校管理员或组委会可以导入报名表。"))
     event = await get_event_row(event_id, actor)
+    await check_import_rate(actor)
     await require_registration_open(actor, event)
     if kind_of(event["kind"]).applications:
         raise ValidationFailed(_("科学营的报名不能用作品报名表导入，请在科学营报名页面为学生填写志愿。"))
@@ -1294,6 +1299,7 @@ async def _write(
                     (
                         entry_id,
                         event_id,
+                        key[0],
                         c["role"],
                         c["name"],
                         c["gender"],

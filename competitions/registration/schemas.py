@@ -50,10 +50,13 @@ class EntryPatch(msgspec.Struct, omit_defaults=True):
 
 
 class ReviewIn(msgspec.Struct):
-    """``approve``, or ``return`` with the ``reason`` the school sees."""
+    """``approve``, or ``return`` with the ``reason`` the school sees. Approving an entry
+    whose student another school registered too answers 409 naming the other entries
+    unless ``confirm_duplicates`` is true (the reviewer checked them)."""
 
     decision: Annotated[str, one_of("approve", "return")]
     reason: str | None = None
+    confirm_duplicates: bool = False
 
 
 class ReviewManyIn(msgspec.Struct):
@@ -92,6 +95,66 @@ class MemberOut(msgspec.Struct, omit_defaults=True):
     consent_publication: bool | msgspec.UnsetType = msgspec.UNSET
 
 
+class DuplicateEntryOut(msgspec.Struct):
+    """One entry of a student registered by two or more schools (name as that school wrote it)."""
+
+    entry_id: int
+    entry_code: str
+    entry_title: str
+    status: EntryStatus
+    status_label: str
+    school_code: str
+    school_name: str
+    city: str | None
+    member_id: int
+    name: str
+
+
+class DuplicateStudentOut(msgspec.Struct):
+    """A student in entries of two or more schools of the event; the ID number masked as in every list."""
+
+    id_masked: str
+    entries: list[DuplicateEntryOut]
+
+
+class DuplicateAlertOut(msgspec.Struct):
+    """A school whose uploads matched many students of other schools (someone testing ID numbers?)."""
+
+    school_code: str
+    school_name: str
+    rows: int  # students of other schools matched within the window
+    checks: int  # uploads and entry forms checked within the window
+    first_at: str | None
+    last_at: str | None
+    minutes: int
+    message: str
+
+
+class DuplicatesOut(msgspec.Struct):
+    """Students registered by two or more schools (organizers: all; a city: those with entries of
+    two of its own schools) and, for organizers, alerts about schools testing ID numbers."""
+
+    duplicates: list[DuplicateStudentOut]
+    alerts: list[DuplicateAlertOut]
+
+
+class EntryOtherSchoolOut(msgspec.Struct):
+    """Another school's entry in which a student of this entry is registered too."""
+
+    name: str  # the student as this entry names him
+    other_name: str  # ... and as the other school wrote it
+    id_masked: str
+    entry_id: int
+    entry_code: str
+    entry_title: str
+    status: EntryStatus
+    status_label: str
+    school_code: str
+    school_name: str
+    city: str | None
+    member_id: int
+
+
 class EntryOut(msgspec.Struct):
     """An entry with its members (CONTRACT.md), its names, a return reason and when it changed."""
 
@@ -113,6 +176,8 @@ class EntryOut(msgspec.Struct):
     members: list[MemberOut]
     # organizer, city, school: what the entry lacks before submission (min advisers, required documents)
     missing: list[str] | msgspec.UnsetType = msgspec.UNSET
+    # organizer and city only: the same students in other schools' entries (never shown to a school)
+    duplicates: list[EntryOtherSchoolOut] | msgspec.UnsetType = msgspec.UNSET
 
 
 class MemberSavedOut(msgspec.Struct):

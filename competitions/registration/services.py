@@ -24,19 +24,13 @@ from competitions.events.lifecycle import Stage
 from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row, kinds_of
 from competitions.events.tables import DOCUMENT_KIND_LABELS, Category, Event
 from competitions.registration.access import entry_readers
+from competitions.registration.duplicates import duplicates_message, entry_duplicates, note_checked
 from competitions.registration.members import CleanMember, MemberInput, clean_member, team_problems
 from competitions.registration.quotas import ACTIVE_STATUSES as ACTIVE_STATUSES  # statuses that count against quotas
 from competitions.registration.quotas import active_entries, school_quota_excess
-from competitions.registration.tables import Entry, EntryDocument, Member
+from competitions.registration.tables import ENTRY_STATUS_LABELS, Entry, EntryDocument, Member
 
-STATUS_LABELS = {
-    "draft": "草稿",
-    "submitted": "待审查",
-    "recommended": "市县已推荐",
-    "returned": "已退回",
-    "approved": "已通过",
-    "withdrawn": "已撤回",
-}
+STATUS_LABELS = ENTRY_STATUS_LABELS  # the status words (tables.py: duplicates.py uses them too)
 # statuses a school may still edit (approved entries are changed by the organizer only)
 SCHOOL_EDITABLE = ("draft", "submitted", "returned")
 MAX_TITLE_LENGTH = 200
@@ -270,6 +264,8 @@ async def get_entry(actor: Principal, entry_id: int) -> dict[str, Any]:
     if private:
         event = await get_event_row(row["event"])
         out["missing"] = (await _missing_by_entry(event, [row], {entry_id: members}))[entry_id]
+    if actor.role in ("organizer", "city"):  # never for the school: see duplicates.py
+        out["duplicates"] = await entry_duplicates(actor, row["event"], entry_id)
     return (await _as_reader_sees(actor, [out]))[0]
 
 
@@ -450,13 +446,18 @@ async def duplicate_students(
     """Students of the event already registered with these keyed hashes:
     ``{hash: {"entry_code", "entry_title", "school_name", "school_id"}}`` (withdrawn entries excluded).
 
-    A school account (``viewer``) is told only of its own school's entries: answering "this ID
-    number is registered by another school" would let a school test ID numbers it does not know
-    and rebuild other schools' students' full numbers (issue 11 re-test: one 16,635-row upload
-    found a student's number). A student registered by two schools is the organizers' to settle."""
+    A school account (``viewer``) is asked about its own school's entries only, in the query
+    itself: the answer, its wording and its timing are the same whether or not another school
+    registered the student. Answering "another school registered this ID number" let a school
+    test ID numbers it did not know and rebuild other schools' students' numbers (issue 11).
+    A student registered by two schools is the organizers' to settle
+    (:mod:`competitions.registration.duplicates`). Organizers (and a ``None`` viewer) see every school."""
     hashes = [h for h in hashes if h]
     if not hashes:
         return {}
+    where = (Member.event == event_id) & Member.student_key.is_in(hashes)
+    if viewer is not None and viewer.role == "school":
+        where &= Member.school == viewer.school_id
     rows = await Member.select(
         Member.student_key,
         Member.entry,
@@ -464,22 +465,9 @@ async def duplicate_students(
         Member.entry.title.as_alias("entry_title"),
         Member.entry.school.as_alias("school_id"),
         Member.entry.school.name.as_alias("school_name"),
-    ).where((Member.event == event_id) & Member.student_key.is_in(hashes))
+    ).where(where)
     excluded = set(exclude_entry_ids)
-    own_school = viewer.school_id if viewer is not None and viewer.role == "school" else None
-    found = {r["student_key"]: r for r in rows if r["entry"] not in excluded}
-    if own_school is None:
-        return found
-    if any(r["school_id"] != own_school for r in found.values()):
-        message = gettext_terms(ELSEWHERE, await _kind_of(event_id))
-        raise ValidationFailed(
-            message, errors=[{"field": "id_number", "message": message}]
-        )  # no row, no entry, no school: nothing to test numbers with
-    return found
-
-
-#: a school is not told which student or entry: see :func:`duplicate_students`
-ELSEWHERE = "有学生已由其他学校报名本赛事，每名学生只能参加一个作品；本次没有保存。请联系组委会核实。"
+    return {r["student_key"]: r for r in rows if r["entry"] not in excluded}
 
 
 def _duplicate_message(name: str, found: dict[str, Any], kind: str | None = None) -> str:
@@ -554,6 +542,7 @@ async def create_entry(
             raise _member_errors(errors)
         cleaned.append(result)
     _check_team_limits(event, cleaned, final=False)
+    await note_checked(actor, event_id, [m.id_hash for m in cleaned if m.role == "student"])
     dupes = await duplicate_students(event_id, [m.id_hash for m in cleaned if m.role == "student"], viewer=actor)
     for m in cleaned:
         if m.role == "student" and m.id_hash in dupes:
@@ -585,7 +574,7 @@ async def create_entry(
             reviewed_at=now() if status == "approved" else None,
         )
         await entry.save()
-        await _insert_members(actor, event_id, entry.id, cleaned)
+        await _insert_members(actor, event_id, school_id, entry.id, cleaned)
         await audit.record(
             actor,
             "entry.create",
@@ -620,7 +609,7 @@ def _check_team_limits(
 
 
 async def _insert_members(
-    actor: Principal, event_id: int, entry_id: int, members: list[CleanMember], start: int = 0
+    actor: Principal, event_id: int, school_id: int, entry_id: int, members: list[CleanMember], start: int = 0
 ) -> list[int]:
     if not members:
         return []
@@ -629,6 +618,7 @@ async def _insert_members(
         Member(
             entry=entry_id,
             event=event_id,
+            school=school_id,
             position=start + i,
             consent_recorded_by=actor.id if m.role == "student" else None,
             consent_recorded_at=stamp if m.role == "student" else None,
@@ -799,9 +789,21 @@ def _checked_decision(decision: str, reason: str | None, kind: str | None = None
     return reason
 
 
-async def review_entry(actor: Principal, entry_id: int, decision: str, reason: str | None = None) -> dict[str, Any]:
+async def review_entry(
+    actor: Principal,
+    entry_id: int,
+    decision: str,
+    reason: str | None = None,
+    *,
+    confirm_duplicates: bool = False,
+) -> dict[str, Any]:
     """形式审查. ``decision`` is ``approve`` or ``return``; a return needs a ``reason``
     the school will see.
+
+    An entry with a student whom another school registered too (:mod:`.duplicates`) is not
+    approved (or recommended) silently: without ``confirm_duplicates`` it raises
+    :class:`Conflict` naming the other entries (``extra.duplicates``), as the reviewer may see
+    them; with it, the approval's audit row names them.
 
     A city (for its own schools, where the event asks for a city review) moves a
     ``submitted`` entry to ``recommended`` within the category's per-city quota, or
@@ -851,8 +853,18 @@ async def review_entry(actor: Principal, entry_id: int, decision: str, reason: s
         new_status = "approved" if decision == "approve" else "returned"
     else:
         raise Forbidden(gettext_terms("只有组委会或市县科协可以审查作品。", event["kind"]))
+    duplicates: list[dict[str, Any]] = []
     if decision == "approve":
         _require_consent((await _members_by_entry([entry_id]))[entry_id])
+        duplicates = await entry_duplicates(actor, row["event"], entry_id)
+        if duplicates and not confirm_duplicates:
+            raise Conflict(
+                _(
+                    "{problems}。请先与两校核实，确认无误后勾选“已核实重复报名”再通过。",
+                    problems=duplicates_message(duplicates),
+                ),
+                extra={"duplicates": duplicates},
+            )
     stamp = now()
     values = {
         Entry.status: new_status,
@@ -877,7 +889,8 @@ async def review_entry(actor: Principal, entry_id: int, decision: str, reason: s
             event_id=row["event"],
             entry_id=entry_id,
             school_id=row["school"],
-            changes={"status": [current, new_status]},
+            changes={"status": [current, new_status]}
+            | ({"duplicates_confirmed": sorted({d["entry_code"] for d in duplicates})} if duplicates else {}),
             reason=reason,
         )
 
@@ -1024,6 +1037,7 @@ async def add_member(actor: Principal, entry_id: int, member: MemberInput) -> di
     existing = (await _members_by_entry([entry_id]))[entry_id]
     _check_team_limits(event, [*existing, {"role": cleaned.role}], final=False)
     if cleaned.role == "student":
+        await note_checked(actor, row["event"], [cleaned.id_hash])
         dupes = await duplicate_students(row["event"], [cleaned.id_hash], viewer=actor)
         if cleaned.id_hash in dupes:
             raise ValidationFailed(_duplicate_message(cleaned.name, dupes[cleaned.id_hash], event["kind"]))
@@ -1037,7 +1051,7 @@ async def add_member(actor: Principal, entry_id: int, member: MemberInput) -> di
             found = await duplicate_students(row["event"], [cleaned.id_hash], viewer=actor)
             if cleaned.id_hash in found:
                 raise ValidationFailed(_duplicate_message(cleaned.name, found[cleaned.id_hash], event["kind"]))
-        ids = await _insert_members(actor, row["event"], entry_id, [cleaned], start=len(current))
+        ids = await _insert_members(actor, row["event"], row["school"], entry_id, [cleaned], start=len(current))
         await Entry.update({Entry.updated_at: now()}).where(Entry.id == entry_id)
         await audit.record(
             actor,
@@ -1091,6 +1105,7 @@ async def update_member(actor: Principal, member_id: int, member: MemberInput) -
         raise _member_errors(errors)
     _consent_for_submitted(row, cleaned, event["kind"])
     if cleaned.role == "student":
+        await note_checked(actor, row["event"], [cleaned.id_hash])
         dupes = await duplicate_students(row["event"], [cleaned.id_hash], exclude_entry_ids=[row["id"]], viewer=actor)
         if cleaned.id_hash in dupes:
             raise ValidationFailed(_duplicate_message(cleaned.name, dupes[cleaned.id_hash], event["kind"]))

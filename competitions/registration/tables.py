@@ -18,6 +18,14 @@ from competitions.events.tables import DOCUMENT_KINDS as DOCUMENT_KINDS  # the k
 from competitions.events.tables import Category, Event
 
 ENTRY_STATUSES = ("draft", "submitted", "recommended", "returned", "approved", "withdrawn")
+ENTRY_STATUS_LABELS = {
+    "draft": "草稿",
+    "submitted": "待审查",
+    "recommended": "市县已推荐",
+    "returned": "已退回",
+    "approved": "已通过",
+    "withdrawn": "已撤回",
+}
 
 
 MEMBER_ROLES = ("student", "adviser")
@@ -54,12 +62,17 @@ class Member(Table, tablename="member"):
     the birth date as ``YYYY-MM-DD`` text, never stored in clear: next to a masked ID it would
     rebuild the number); ``id_hash``
     is the keyed hash for duplicate checks; ``student_key`` equals ``id_hash`` for
-    students and is NULL for advisers, so a unique index on (event, student_key) keeps
-    a student in at most one entry per event.
+    students and is NULL for advisers (and for withdrawn entries), so a unique index on
+    (event, school, student_key) keeps a student in at most one entry of a school per event.
+    ``school`` is the entry's school, copied so the index can hold it. Two schools may both
+    register one student (he changed school, or both claim him): a school is never told of
+    the other school's registration (that answer rebuilt ID numbers, issue 11); organizers
+    settle the pair from the duplicates list (:mod:`competitions.registration.duplicates`).
     """
 
     entry = ForeignKey(references=Entry, on_delete=OnDelete.cascade, index=True)
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    school = ForeignKey(references=School, null=True, default=None, index=True)
     role = Varchar(length=8)
     name = Varchar(length=64)
     gender = Varchar(length=2, default="")
@@ -92,3 +105,20 @@ class EntryDocument(Table, tablename="entry_document"):
     storage_key = Varchar(length=100)
     uploaded_by = ForeignKey(references=User, null=True, default=None)
     uploaded_at = Timestamptz()
+
+
+class CrossSchoolHit(Table, tablename="cross_school_hit"):
+    """Counted silently, never shown to the school: per event, school and 10-minute ``bucket``,
+    how many uploads and entry forms of the school were checked (``checks``) and how many of
+    their students other schools had already registered in the event (``rows``). Many such
+    rows in a short time look like someone testing ID numbers; organizers see an alert on the
+    duplicates list (:mod:`competitions.registration.duplicates`). Unique (event, school, bucket)."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    school = ForeignKey(references=School, on_delete=OnDelete.cascade, index=True)
+    bucket = Timestamptz()
+    rows = Integer(default=0)
+    checks = Integer(default=0)
+    first_hit_at = Timestamptz(null=True, default=None)
+    last_hit_at = Timestamptz(null=True, default=None)
+    last_actor = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)

@@ -124,6 +124,7 @@ async def _teams(event_id: int, category_id: int, rng: random.Random) -> None:
                     Member(
                         entry=entry_id,
                         event=event_id,
+                        school=school["id"],
                         position=position,
                         consent_recorded_by=org["id"] if org else None,
                         consent_recorded_at=now,
@@ -139,7 +140,7 @@ async def _teams(event_id: int, category_id: int, rng: random.Random) -> None:
                 division,
             )
             assert not errors, errors
-            members.append(Member(entry=entry_id, event=event_id, position=10, **coach.columns()))
+            members.append(Member(entry=entry_id, event=event_id, school=school["id"], position=10, **coach.columns()))
         for start in range(0, len(members), 300):
             await Member.insert(*members[start : start + 300])
 

@@ -404,9 +404,14 @@ def test_one_student_in_at_most_one_entry_per_event(world):
         f"/api/v1/entries/{other['id']}/members", json=student("林涛", id_number=sid), headers=world.headers("hk01")
     )
     assert added.status_code == 422 and first["code"] in added.json()["detail"]
-    # another school cannot register the same student either
-    elsewhere = new_entry(world, "hk02", "华侨作品", [student("林涛", id_number=sid)], expect=422)
-    assert "每名学生只能参加一个作品" in elsewhere["detail"]
+    # the organizer cannot register him for another school; that school itself is not told of
+    # HK01's entry (issue 11: the answer was an oracle): stored, and listed to organizers as a pair
+    refused = new_entry(world, "org", "华侨作品", [student("林涛", id_number=sid)], school_code="HK02", expect=422)
+    assert first["code"] in refused["detail"]
+    elsewhere = new_entry(world, "hk02", "华侨作品", [student("林涛", id_number=sid)])
+    assert "duplicates" not in elsewhere and "海口市第一中学" not in str(elsewhere)
+    pairs = world.client.get(f"/api/v1/events/{world.event_id}/duplicates", headers=world.headers("org")).json()
+    assert [[e["entry_id"] for e in d["entries"]] for d in pairs["duplicates"]] == [[first["id"], elsewhere["id"]]]
     # once the first entry is withdrawn, the student is free
     withdrawn = world.client.post(
         f"/api/v1/entries/{first['id']}/withdraw", json={"reason": "换作品"}, headers=world.headers("hk01")
