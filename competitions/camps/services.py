@@ -99,7 +99,7 @@ def _require_organizer(actor: Principal) -> None:
 
 async def settings_of(event_id: int) -> dict[str, Any]:
     """The camp settings row (defaults when none was stored yet)."""
-    row = await CampSettings.select().where(CampSettings.event == event_id).first()
+    row = await CampSettings.select().output(load_json=True).where(CampSettings.event == event_id).first()
     if row is not None:
         return row
     return {
@@ -288,14 +288,14 @@ def site_out(row: dict[str, Any], counts: dict[str, int] | None = None) -> dict[
 
 
 async def _site_rows(event_id: int) -> list[dict[str, Any]]:
-    return await CampSite.select().where(CampSite.event == event_id).order_by(CampSite.position).order_by(CampSite.id)
+    return await CampSite.select().output(load_json=True).where(CampSite.event == event_id).order_by(CampSite.position).order_by(CampSite.id)
 
 
 async def list_sites(actor: Principal, event_id: int) -> list[dict[str, Any]]:
     await camp_event(event_id, actor)
     rows = await _site_rows(event_id)
     counts: dict[str, dict[str, int]] = {}
-    for a in await CampApplication.select(CampApplication.site_code, CampApplication.status).where(
+    for a in await CampApplication.select(CampApplication.site_code, CampApplication.status).output(load_json=True).where(
         (CampApplication.event == event_id) & CampApplication.status.is_in(list(HOLDING))
     ):
         c = counts.setdefault(a["site_code"], {})
@@ -378,7 +378,7 @@ async def create_site(actor: Principal, event_id: int, data: dict[str, Any]) -> 
         return int(row.id)
 
     site_id = await write_transaction(work)
-    row = await CampSite.select().where(CampSite.id == site_id).first()
+    row = await CampSite.select().output(load_json=True).where(CampSite.id == site_id).first()
     return site_out(row)
 
 
@@ -386,7 +386,7 @@ async def update_site(actor: Principal, event_id: int, site_id: int, data: dict[
     """Organizer: change a site (its code only before any application names it)."""
     _require_organizer(actor)
     await camp_event(event_id, actor)
-    row = await CampSite.select().where((CampSite.id == site_id) & (CampSite.event == event_id)).first()
+    row = await CampSite.select().output(load_json=True).where((CampSite.id == site_id) & (CampSite.event == event_id)).first()
     if row is None:
         raise NotFound(_("分营不存在。"))
     values = _site_values(data, await settings_of(event_id), partial=True)
@@ -415,18 +415,18 @@ async def update_site(actor: Principal, event_id: int, site_id: int, data: dict[
             await _fill(actor, event_id, values.get("code", row["code"]))
 
     await write_transaction(work)
-    return site_out(await CampSite.select().where(CampSite.id == site_id).first())
+    return site_out(await CampSite.select().output(load_json=True).where(CampSite.id == site_id).first())
 
 
 async def _site_named(event_id: int, code: str) -> bool:
-    rows = await CampApplication.select(CampApplication.preferences).where(CampApplication.event == event_id)
+    rows = await CampApplication.select(CampApplication.preferences).output(load_json=True).where(CampApplication.event == event_id)
     return any(code in (r["preferences"] or []) for r in rows)
 
 
 async def delete_site(actor: Principal, event_id: int, site_id: int) -> None:
     _require_organizer(actor)
     await camp_event(event_id, actor)
-    row = await CampSite.select().where((CampSite.id == site_id) & (CampSite.event == event_id)).first()
+    row = await CampSite.select().output(load_json=True).where((CampSite.id == site_id) & (CampSite.event == event_id)).first()
     if row is None:
         raise NotFound(_("分营不存在。"))
 
@@ -519,6 +519,8 @@ def _check_one(
         given = given[:MAX_PREFERENCES]
     for k, text in enumerate(given):
         column = PREFERENCE_COLUMNS[k]
+        if not text and k == 0:
+            continue  # said above
         if not text:
             errors.append(
                 {**_where(a, column, "preferences"), "message": _("志愿须按顺序填写：{column}不能空着。", column=column)}
@@ -574,7 +576,7 @@ async def _year_duplicates(year: int, hashes: list[str]) -> dict[str, dict[str, 
             CampApplication.school,
             CampApplication.event.name.as_alias("event_name"),
             CampApplication.entry.title.as_alias("name"),
-        ).where(
+        ).output(load_json=True).where(
             (CampApplication.year == year)
             & CampApplication.student_hash.is_in(chunk)
             & (CampApplication.status != "withdrawn")
@@ -964,7 +966,7 @@ async def list_applications(
         raise Forbidden(_("您无权查看科学营申请。"))
     await camp_event(event_id, actor)
     await process_expired(event_id)
-    rows = await CampApplication.select(*_application_columns()).where(CampApplication.event == event_id).order_by(
+    rows = await CampApplication.select(*_application_columns()).output(load_json=True).where(CampApplication.event == event_id).order_by(
         CampApplication.id
     )
     positions = _waiting_positions(rows)
@@ -988,7 +990,7 @@ async def list_applications(
 
 
 async def _visible_application(actor: Principal, application_id: int) -> dict[str, Any]:
-    row = await CampApplication.select(*_application_columns()).where(CampApplication.id == application_id).first()
+    row = await CampApplication.select(*_application_columns()).output(load_json=True).where(CampApplication.id == application_id).first()
     if row is None or not _visible(actor, row):
         raise NotFound(_("申请不存在或您无权查看。"))
     return row
@@ -998,7 +1000,7 @@ async def get_application(actor: Principal, application_id: int) -> dict[str, An
     row = await _visible_application(actor, application_id)
     await camp_event(row["event"], actor)
     await process_expired(row["event"])
-    rows = await CampApplication.select(*_application_columns()).where(CampApplication.event == row["event"])
+    rows = await CampApplication.select(*_application_columns()).output(load_json=True).where(CampApplication.event == row["event"])
     row = next(r for r in rows if r["id"] == application_id)
     view = _offer_view(row, _waiting_positions(rows).get(application_id, {}))
     settings = await settings_of(row["event"])
@@ -1055,7 +1057,7 @@ async def withdraw(actor: Principal, application_id: int) -> dict[str, Any]:
 
 
 async def _lottery_ids(event_id: int) -> list[int]:
-    rows = await CampApplication.select(CampApplication.id).where(
+    rows = await CampApplication.select(CampApplication.id).output(load_json=True).where(
         (CampApplication.event == event_id) & (CampApplication.status != "withdrawn")
     )
     return sorted(r["id"] for r in rows)
@@ -1172,7 +1174,7 @@ async def set_ranking(actor: Principal, event_id: int, items: Iterable[Any]) -> 
     await camp_event(event_id, actor)
     rows = await CampApplication.select(
         CampApplication.id, CampApplication.entry.code.as_alias("entry_code")
-    ).where(CampApplication.event == event_id)
+    ).output(load_json=True).where(CampApplication.event == event_id)
     by_key = {str(r["id"]): r["id"] for r in rows} | {r["entry_code"].upper(): r["id"] for r in rows}
     ranking: list[int] = []
     errors: list[dict[str, Any]] = []
@@ -1240,7 +1242,7 @@ async def _market(event_id: int, priority: str) -> tuple[list[engine.Applicant],
         CampApplication.priority_checked,
         CampApplication.status,
         CampApplication.entry.status.as_alias("entry_status"),
-    ).where(CampApplication.event == event_id)
+    ).output(load_json=True).where(CampApplication.event == event_id)
     in_order = set(order)
     sites = await _site_rows(event_id)
     site_codes = {s["code"] for s in sites}
@@ -1413,7 +1415,7 @@ async def run_allocation(actor: Principal, event_id: int, priority: str, apply_r
 async def _promotion_inputs(event_id: int) -> tuple[list[engine.Applicant], list[engine.Site], list[int], engine.OfferState, dict[int, dict[str, Any]]]:
     settings = await settings_of(event_id)
     order = list(settings["priority_order"] or [])
-    rows = await CampApplication.select().where(
+    rows = await CampApplication.select().output(load_json=True).where(
         (CampApplication.event == event_id) & CampApplication.priority_position.is_not_null()
     )
     site_rows = await _site_rows(event_id)
@@ -1507,7 +1509,7 @@ async def _respond(actor: Principal, row: dict[str, Any], new_status: str) -> di
 
     async def work() -> list[int]:
         await lock_event(event_id)
-        current = await CampApplication.select().where(CampApplication.id == row["id"]).first()
+        current = await CampApplication.select().output(load_json=True).where(CampApplication.id == row["id"]).first()
         status = current["status"]
         if new_status == "accepted":
             if status != "offered":
@@ -1578,7 +1580,7 @@ async def process_expired(event_id: int) -> int:
 
     async def work() -> tuple[list[dict[str, Any]], list[int]]:
         await lock_event(event_id)
-        rows = await CampApplication.select().where(
+        rows = await CampApplication.select().output(load_json=True).where(
             (CampApplication.event == event_id)
             & (CampApplication.status == "offered")
             & (CampApplication.offer_expires_at < now())
@@ -1613,7 +1615,7 @@ async def process_expired(event_id: int) -> int:
 
 async def process_all_expired() -> int:
     """Every camp event's expired offers (the server's timer)."""
-    events = await CampApplication.select(CampApplication.event).where(
+    events = await CampApplication.select(CampApplication.event).output(load_json=True).where(
         (CampApplication.status == "offered") & (CampApplication.offer_expires_at < now())
     )
     total = 0
@@ -1658,7 +1660,7 @@ async def offers_by_site(actor: Principal, event_id: int) -> list[dict[str, Any]
     _require_organizer(actor)
     await camp_event(event_id, actor)
     await process_expired(event_id)
-    rows = await CampApplication.select(*_application_columns()).where(CampApplication.event == event_id)
+    rows = await CampApplication.select(*_application_columns()).output(load_json=True).where(CampApplication.event == event_id)
     candidates = _candidates(rows)
     out = []
     for s in await _site_rows(event_id):
@@ -1677,7 +1679,7 @@ async def offers_by_site(actor: Principal, event_id: int) -> list[dict[str, Any]
 
 
 async def counts(event_id: int) -> dict[str, int]:
-    rows = await CampApplication.select(CampApplication.status).where(CampApplication.event == event_id)
+    rows = await CampApplication.select(CampApplication.status).output(load_json=True).where(CampApplication.event == event_id)
     out: dict[str, int] = {}
     for r in rows:
         out[r["status"]] = out.get(r["status"], 0) + 1
