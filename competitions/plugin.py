@@ -83,6 +83,7 @@ class CompetitionsPlugin(ProgrammePlugin):
         signals.results_unlocked.connect(personal_data.on_results_unlocked)
         # a camp's registration workbook holds applications (志愿1–志愿3): camps import it
         roster.application_importers["camp"] = camps_services.import_applications
+        ACTION_LABELS.update(camps_pages.ACTION_LABELS)  # camp actions appear in the entry's history
 
     def on_app_init(self, app_config: Any) -> Any:
         app_config = super().on_app_init(app_config)

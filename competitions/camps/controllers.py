@@ -10,8 +10,8 @@ from litestar import Controller, Request, delete, get, patch, post, put
 
 from app.web import user_of
 from app.web.auth import logged_in, organizer_only, requires
-from app.web.schemas import answer, given_fields, sent_fields
 from app.web.openapi import responses
+from app.web.schemas import answer, given_fields, sent_fields
 from competitions.camps import services as camps
 from competitions.camps.schemas import (
     AllocationIn,
@@ -54,7 +54,9 @@ class CampEventApi(Controller):
             body["priority_groups"] = [{"code": g.code, "label": g.label} for g in data.priority_groups or []]
         return answer(CampSettingsOut, await camps.update_settings(user_of(request), event_id, body))
 
-    @post("/{event_id:int}/sites", guards=[organizer_only], status_code=201, responses=responses(401, 403, 404, 409, 422))
+    @post(
+        "/{event_id:int}/sites", guards=[organizer_only], status_code=201, responses=responses(401, 403, 404, 409, 422)
+    )
     async def create_site(self, request: Request, event_id: int, data: SiteIn) -> SiteOut:
         """A site (分营); ``reserves``: ``{"<priority group code or label>": "<share 0..1>"}``."""
         return answer(SiteOut, await camps.create_site(user_of(request), event_id, given_fields(data)))
@@ -63,20 +65,24 @@ class CampEventApi(Controller):
     async def sites(self, request: Request, event_id: int) -> list[SiteOut]:
         return answer(list[SiteOut], await camps.list_sites(user_of(request), event_id))
 
-    @patch(
-        "/{event_id:int}/sites/{site_id:int}", guards=[organizer_only], responses=responses(401, 403, 404, 409, 422)
-    )
+    @patch("/{event_id:int}/sites/{site_id:int}", guards=[organizer_only], responses=responses(401, 403, 404, 409, 422))
     async def update_site(self, request: Request, event_id: int, site_id: int, data: SitePatch) -> SiteOut:
         return answer(SiteOut, await camps.update_site(user_of(request), event_id, site_id, sent_fields(data)))
 
     @delete(
-        "/{event_id:int}/sites/{site_id:int}", guards=[organizer_only], status_code=204, responses=responses(401, 403, 404, 409)
+        "/{event_id:int}/sites/{site_id:int}",
+        guards=[organizer_only],
+        status_code=204,
+        responses=responses(401, 403, 404, 409),
     )
     async def delete_site(self, request: Request, event_id: int, site_id: int) -> None:
         await camps.delete_site(user_of(request), event_id, site_id)
 
     @post(
-        "/{event_id:int}/applications", guards=[responders], status_code=201, responses=responses(401, 403, 404, 409, 422)
+        "/{event_id:int}/applications",
+        guards=[responders],
+        status_code=201,
+        responses=responses(401, 403, 404, 409, 422),
     )
     async def apply(self, request: Request, event_id: int, data: ApplicationIn) -> ApplicationOut:
         """One application through the web form (a school for its own student; the organizer names ``school_code``)."""
@@ -98,14 +104,20 @@ class CampEventApi(Controller):
         return answer(list[ApplicationOut], await camps.list_applications(user_of(request), event_id, filters))
 
     @post(
-        "/{event_id:int}/lottery/commit", guards=[organizer_only], status_code=201, responses=responses(401, 403, 404, 409, 422)
+        "/{event_id:int}/lottery/commit",
+        guards=[organizer_only],
+        status_code=201,
+        responses=responses(401, 403, 404, 409, 422),
     )
     async def commit(self, request: Request, event_id: int, data: CommitIn) -> CommitOut:
         """While applications are open: the commitment; the list of application ids is frozen with it."""
         return answer(CommitOut, await camps.commit_lottery(user_of(request), event_id, data.public_source))
 
     @post(
-        "/{event_id:int}/lottery/draw", guards=[organizer_only], status_code=200, responses=responses(401, 403, 404, 409, 422)
+        "/{event_id:int}/lottery/draw",
+        guards=[organizer_only],
+        status_code=200,
+        responses=responses(401, 403, 404, 409, 422),
     )
     async def draw(self, request: Request, event_id: int, data: DrawIn) -> DrawOut:
         """After applications closed: the public value; the seed is revealed and the order computed."""
@@ -122,7 +134,10 @@ class CampEventApi(Controller):
         return answer(RankingOut, await camps.set_ranking(user_of(request), event_id, data.applications))
 
     @post(
-        "/{event_id:int}/allocation", guards=[organizer_only], status_code=200, responses=responses(401, 403, 404, 409, 422)
+        "/{event_id:int}/allocation",
+        guards=[organizer_only],
+        status_code=200,
+        responses=responses(401, 403, 404, 409, 422),
     )
     async def allocation(self, request: Request, event_id: int, data: AllocationIn) -> AllocationOut:
         """Deferred acceptance with reserves; a preview unless ``apply`` (then stored, offers made; once)."""
@@ -141,12 +156,16 @@ class ApplicationApi(Controller):
     async def accept(self, request: Request, application_id: int) -> ApplicationOut:
         return answer(ApplicationOut, await camps.respond(user_of(request), application_id, "accept"))
 
-    @post("/{application_id:int}/decline", guards=[responders], status_code=200, responses=responses(401, 403, 404, 409))
+    @post(
+        "/{application_id:int}/decline", guards=[responders], status_code=200, responses=responses(401, 403, 404, 409)
+    )
     async def decline(self, request: Request, application_id: int) -> ApplicationOut:
         """Frees the seat: the next on that site's waiting list is offered it."""
         return answer(ApplicationOut, await camps.respond(user_of(request), application_id, "decline"))
 
-    @post("/{application_id:int}/withdraw", guards=[responders], status_code=200, responses=responses(401, 403, 404, 409))
+    @post(
+        "/{application_id:int}/withdraw", guards=[responders], status_code=200, responses=responses(401, 403, 404, 409)
+    )
     async def withdraw(self, request: Request, application_id: int) -> ApplicationOut:
         return answer(ApplicationOut, await camps.withdraw(user_of(request), application_id))
 

@@ -63,13 +63,17 @@ class CampPages(Controller):
     async def overview(self, request: Request, event_id: int) -> Any:
         ctx = await _context(request, event_id)
         sites = await camps.list_sites(user_of(request), event_id)
-        return render(request, "competitions/camps/overview.html", sites=sites, counts=await camps.counts(event_id), **ctx)
+        return render(
+            request, "competitions/camps/overview.html", sites=sites, counts=await camps.counts(event_id), **ctx
+        )
 
     @post("/{event_id:int}/sites", guards=[organizer_only])
     async def add_site(self, request: Request, event_id: int) -> Any:
         form = await request.form()
         data = _site_form(form)
-        await attempt(request, camps.create_site(user_of(request), event_id, data), _("已新增分营“{name}”。", name=data["name"]))
+        await attempt(
+            request, camps.create_site(user_of(request), event_id, data), _("已新增分营“{name}”。", name=data["name"])
+        )
         return redirect(f"/camps/{event_id}")
 
     @post("/{event_id:int}/sites/{site_id:int}", guards=[organizer_only])
@@ -78,7 +82,9 @@ class CampPages(Controller):
         if form_bool(form, "delete"):
             await attempt(request, camps.delete_site(user_of(request), event_id, site_id), _("已删除分营。"))
         else:
-            await attempt(request, camps.update_site(user_of(request), event_id, site_id, _site_form(form)), _("已保存。"))
+            await attempt(
+                request, camps.update_site(user_of(request), event_id, site_id, _site_form(form)), _("已保存。")
+            )
         return redirect(f"/camps/{event_id}")
 
     @post("/{event_id:int}/settings", guards=[organizer_only])
@@ -125,7 +131,10 @@ class CampPages(Controller):
     @post("/{event_id:int}/apply", guards=[requires("organizer", "school")])
     async def apply(self, request: Request, event_id: int) -> Any:
         form = await request.form()
-        data = {k: form_value(form, k) for k in ("name", "gender", "id_type", "id_number", "grade", "phone", "priority_group", "school_code")}
+        data = {
+            k: form_value(form, k)
+            for k in ("name", "gender", "id_type", "id_number", "grade", "phone", "priority_group", "school_code")
+        }
         data["preferences"] = [form_value(form, f"pref{i}") for i in (1, 2, 3)]
         data["consent_participation"] = form_bool(form, "consent_participation")
         data["consent_publication"] = form_bool(form, "consent_publication")
@@ -206,7 +215,9 @@ class CampPages(Controller):
             return redirect(f"/camps/{event_id}/selection")
         form = await request.form()
         if action == "commit":
-            await attempt(request, camps.commit_lottery(user, event_id, form_value(form, "public_source")), _("已公布抽签承诺。"))
+            await attempt(
+                request, camps.commit_lottery(user, event_id, form_value(form, "public_source")), _("已公布抽签承诺。")
+            )
         elif action == "draw":
             await attempt(request, camps.draw_lottery(user, event_id, form_value(form, "public_value")), _("已开奖。"))
         elif action == "ranking-text":
@@ -214,7 +225,11 @@ class CampPages(Controller):
             await attempt(request, camps.set_ranking(user, event_id, items), _("已保存排序名单。"))
         elif action == "apply":
             priority = form_value(form, "priority")
-            ok = await attempt(request, camps.run_allocation(user, event_id, priority, True), _("分配结果已生效，已向录取学生发出录取。"))
+            ok = await attempt(
+                request,
+                camps.run_allocation(user, event_id, priority, True),
+                _("分配结果已生效，已向录取学生发出录取。"),
+            )
             if ok:
                 return redirect(f"/camps/{event_id}/offers")
         return redirect(f"/camps/{event_id}/selection")
@@ -222,7 +237,12 @@ class CampPages(Controller):
     @get("/{event_id:int}/offers", guards=[organizer_only])
     async def offers(self, request: Request, event_id: int) -> Any:
         ctx = await _context(request, event_id)
-        return render(request, "competitions/camps/offers.html", by_site=await camps.offers_by_site(user_of(request), event_id), **ctx)
+        return render(
+            request,
+            "competitions/camps/offers.html",
+            by_site=await camps.offers_by_site(user_of(request), event_id),
+            **ctx,
+        )
 
     @get("/{event_id:int}/lottery")
     async def public_lottery(self, request: Request, event_id: int) -> Any:
@@ -247,7 +267,10 @@ class CampPages(Controller):
 
 
 def _site_form(form: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {k: form_value(form, k) for k in ("code", "name", "host", "city", "starts_on", "ends_on", "contact_name", "contact_phone", "grades")}
+    data: dict[str, Any] = {
+        k: form_value(form, k)
+        for k in ("code", "name", "host", "city", "starts_on", "ends_on", "contact_name", "contact_phone", "grades")
+    }
     data["capacity"] = form_value(form, "capacity")
     reserves = {}
     for line in form_value(form, "reserves").replace("，", ",").replace(",", "\n").splitlines():

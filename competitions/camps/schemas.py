@@ -200,4 +200,3 @@ class AllocationOut(msgspec.Struct):
     per_site: list[SiteCountOut]
     per_group: list[GroupCountOut]
     applied: bool
-

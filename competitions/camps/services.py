@@ -53,7 +53,7 @@ from competitions.camps.tables import (
 from competitions.events import lifecycle
 from competitions.events.lifecycle import Stage
 from competitions.events.services import get_event_row
-from competitions.events.tables import Category, Event
+from competitions.events.tables import Category
 from competitions.registration import roster
 from competitions.registration.members import CleanMember, MemberInput, clean_member
 from competitions.registration.services import allocate_codes, lock_event
@@ -236,7 +236,7 @@ def _shares(value: Any, settings: dict[str, Any], errors: list[dict[str, str]]) 
     if value in (None, ""):
         return {}
     if not isinstance(value, dict):
-        errors.append({"field": "reserves", "message": _("预留名额应写成 {优先类别: 比例}。")})
+        errors.append({"field": "reserves", "message": _("预留名额的格式不对：应为每个优先类别对应一个比例。")})
         return {}
     codes = _group_codes(settings)
     out: dict[str, str] = {}
@@ -247,7 +247,7 @@ def _shares(value: Any, settings: dict[str, Any], errors: list[dict[str, str]]) 
             errors.append({"field": "reserves", "message": _("优先类别“{group}”不存在。", group=group)})
             continue
         if isinstance(share, float) or isinstance(share, bool):
-            errors.append({"field": "reserves", "message": _("比例请写成文本小数，如 \"0.1\"。")})
+            errors.append({"field": "reserves", "message": _('比例请写成文本小数，如 "0.1"。')})
             continue
         try:
             d = Decimal(str(share).strip())
@@ -288,15 +288,23 @@ def site_out(row: dict[str, Any], counts: dict[str, int] | None = None) -> dict[
 
 
 async def _site_rows(event_id: int) -> list[dict[str, Any]]:
-    return await CampSite.select().output(load_json=True).where(CampSite.event == event_id).order_by(CampSite.position).order_by(CampSite.id)
+    return (
+        await CampSite.select()
+        .output(load_json=True)
+        .where(CampSite.event == event_id)
+        .order_by(CampSite.position)
+        .order_by(CampSite.id)
+    )
 
 
 async def list_sites(actor: Principal, event_id: int) -> list[dict[str, Any]]:
     await camp_event(event_id, actor)
     rows = await _site_rows(event_id)
     counts: dict[str, dict[str, int]] = {}
-    for a in await CampApplication.select(CampApplication.site_code, CampApplication.status).output(load_json=True).where(
-        (CampApplication.event == event_id) & CampApplication.status.is_in(list(HOLDING))
+    for a in (
+        await CampApplication.select(CampApplication.site_code, CampApplication.status)
+        .output(load_json=True)
+        .where((CampApplication.event == event_id) & CampApplication.status.is_in(list(HOLDING)))
     ):
         c = counts.setdefault(a["site_code"], {})
         c[a["status"]] = c.get(a["status"], 0) + 1
@@ -373,7 +381,12 @@ async def create_site(actor: Principal, event_id: int, data: dict[str, Any]) -> 
         row = CampSite(event=event_id, position=position, **values)
         await row.save()
         await audit.record(
-            actor, "camp.site.create", "camp_site", row.id, event_id=event_id, summary=f"{values['code']} {values['name']}"
+            actor,
+            "camp.site.create",
+            "camp_site",
+            row.id,
+            event_id=event_id,
+            summary=f"{values['code']} {values['name']}",
         )
         return int(row.id)
 
@@ -386,7 +399,12 @@ async def update_site(actor: Principal, event_id: int, site_id: int, data: dict[
     """Organizer: change a site (its code only before any application names it)."""
     _require_organizer(actor)
     await camp_event(event_id, actor)
-    row = await CampSite.select().output(load_json=True).where((CampSite.id == site_id) & (CampSite.event == event_id)).first()
+    row = (
+        await CampSite.select()
+        .output(load_json=True)
+        .where((CampSite.id == site_id) & (CampSite.event == event_id))
+        .first()
+    )
     if row is None:
         raise NotFound(_("分营不存在。"))
     values = _site_values(data, await settings_of(event_id), partial=True)
@@ -419,14 +437,23 @@ async def update_site(actor: Principal, event_id: int, site_id: int, data: dict[
 
 
 async def _site_named(event_id: int, code: str) -> bool:
-    rows = await CampApplication.select(CampApplication.preferences).output(load_json=True).where(CampApplication.event == event_id)
+    rows = (
+        await CampApplication.select(CampApplication.preferences)
+        .output(load_json=True)
+        .where(CampApplication.event == event_id)
+    )
     return any(code in (r["preferences"] or []) for r in rows)
 
 
 async def delete_site(actor: Principal, event_id: int, site_id: int) -> None:
     _require_organizer(actor)
     await camp_event(event_id, actor)
-    row = await CampSite.select().output(load_json=True).where((CampSite.id == site_id) & (CampSite.event == event_id)).first()
+    row = (
+        await CampSite.select()
+        .output(load_json=True)
+        .where((CampSite.id == site_id) & (CampSite.event == event_id))
+        .first()
+    )
     if row is None:
         raise NotFound(_("分营不存在。"))
 
@@ -513,7 +540,9 @@ def _check_one(
     while given and not given[-1]:
         given.pop()
     if not given or not given[0]:
-        errors.append({**_where(a, PREFERENCE_COLUMNS[0], "preferences"), "message": _("请填写志愿1（分营代码或名称）。")})
+        errors.append(
+            {**_where(a, PREFERENCE_COLUMNS[0], "preferences"), "message": _("请填写志愿1（分营代码或名称）。")}
+        )
     if len(given) > MAX_PREFERENCES:
         errors.append({**_where(a, PREFERENCE_COLUMNS[0], "preferences"), "message": _("最多填写 3 个志愿。")})
         given = given[:MAX_PREFERENCES]
@@ -523,7 +552,10 @@ def _check_one(
             continue  # said above
         if not text:
             errors.append(
-                {**_where(a, column, "preferences"), "message": _("志愿须按顺序填写：{column}不能空着。", column=column)}
+                {
+                    **_where(a, column, "preferences"),
+                    "message": _("志愿须按顺序填写：{column}不能空着。", column=column),
+                }
             )
             continue
         site = sites.find(text)
@@ -570,16 +602,20 @@ async def _year_duplicates(year: int, hashes: list[str]) -> dict[str, dict[str, 
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(hashes), 500):
         chunk = hashes[start : start + 500]
-        for r in await CampApplication.select(
-            CampApplication.id,
-            CampApplication.student_hash,
-            CampApplication.school,
-            CampApplication.event.name.as_alias("event_name"),
-            CampApplication.entry.title.as_alias("name"),
-        ).output(load_json=True).where(
-            (CampApplication.year == year)
-            & CampApplication.student_hash.is_in(chunk)
-            & (CampApplication.status != "withdrawn")
+        for r in (
+            await CampApplication.select(
+                CampApplication.id,
+                CampApplication.student_hash,
+                CampApplication.school,
+                CampApplication.event.name.as_alias("event_name"),
+                CampApplication.entry.title.as_alias("name"),
+            )
+            .output(load_json=True)
+            .where(
+                (CampApplication.year == year)
+                & CampApplication.student_hash.is_in(chunk)
+                & (CampApplication.status != "withdrawn")
+            )
         ):
             found[r["student_hash"]] = r
     return found
@@ -802,10 +838,20 @@ def _cell(values: tuple[Any, ...], index: int | None) -> Any:
     return values[index] if index is not None and index < len(values) else None
 
 
-def _parse_workbook(data: bytes, schools: list[dict[str, Any]], actor: Principal) -> tuple[list[ApplicantInput], list[dict[str, Any]], int]:
+def _parse_workbook(
+    data: bytes, schools: list[dict[str, Any]], actor: Principal
+) -> tuple[list[ApplicantInput], list[dict[str, Any]], int]:
     wb = open_workbook(data)
     try:
-        required = [roster.NAME, roster.GENDER, roster.ID_NUMBER, roster.GRADE, roster.SCHOOL, roster.PHONE, PREFERENCE_COLUMNS[0]]
+        required = [
+            roster.NAME,
+            roster.GENDER,
+            roster.ID_NUMBER,
+            roster.GRADE,
+            roster.SCHOOL,
+            roster.PHONE,
+            PREFERENCE_COLUMNS[0],
+        ]
         optional = [roster.ID_TYPE, roster.ROLE, *PREFERENCE_COLUMNS[1:], PRIORITY_COLUMN, roster.CONSENT]
         table = find_table(wb, required, optional=optional, aliases=roster.HEADER_ALIASES)
         idx = table.columns
@@ -826,9 +872,7 @@ def _parse_workbook(data: bytes, schools: list[dict[str, Any]], actor: Principal
                 )
                 continue
             if actor.role == "school" and school["id"] != actor.school_id:
-                errors.append(
-                    {"row": number, "column": roster.SCHOOL, "message": _("只能为本校学生申请。")}
-                )
+                errors.append({"row": number, "column": roster.SCHOOL, "message": _("只能为本校学生申请。")})
                 continue
             role_text = clean_text(_cell(values, idx.get(roster.ROLE)))
             try:
@@ -853,7 +897,9 @@ def _parse_workbook(data: bytes, schools: list[dict[str, Any]], actor: Principal
                 id_type=_cell(values, idx.get(roster.ID_TYPE)) or "",
                 id_number=id_number,
                 grade=_cell(values, idx[roster.GRADE]) or "",
-                phone=digits_text(_cell(values, idx[roster.PHONE])) if _cell(values, idx[roster.PHONE]) is not None else "",
+                phone=digits_text(_cell(values, idx[roster.PHONE]))
+                if _cell(values, idx[roster.PHONE]) is not None
+                else "",
                 consent_participation=True,
                 consent_publication=consent_text in {"是", "同意", "Y", "YES", "TRUE", "1", "√"},
             )
@@ -966,8 +1012,11 @@ async def list_applications(
         raise Forbidden(_("您无权查看科学营申请。"))
     await camp_event(event_id, actor)
     await process_expired(event_id)
-    rows = await CampApplication.select(*_application_columns()).output(load_json=True).where(CampApplication.event == event_id).order_by(
-        CampApplication.id
+    rows = (
+        await CampApplication.select(*_application_columns())
+        .output(load_json=True)
+        .where(CampApplication.event == event_id)
+        .order_by(CampApplication.id)
     )
     positions = _waiting_positions(rows)
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
@@ -990,7 +1039,12 @@ async def list_applications(
 
 
 async def _visible_application(actor: Principal, application_id: int) -> dict[str, Any]:
-    row = await CampApplication.select(*_application_columns()).output(load_json=True).where(CampApplication.id == application_id).first()
+    row = (
+        await CampApplication.select(*_application_columns())
+        .output(load_json=True)
+        .where(CampApplication.id == application_id)
+        .first()
+    )
     if row is None or not _visible(actor, row):
         raise NotFound(_("申请不存在或您无权查看。"))
     return row
@@ -1000,7 +1054,11 @@ async def get_application(actor: Principal, application_id: int) -> dict[str, An
     row = await _visible_application(actor, application_id)
     await camp_event(row["event"], actor)
     await process_expired(row["event"])
-    rows = await CampApplication.select(*_application_columns()).output(load_json=True).where(CampApplication.event == row["event"])
+    rows = (
+        await CampApplication.select(*_application_columns())
+        .output(load_json=True)
+        .where(CampApplication.event == row["event"])
+    )
     row = next(r for r in rows if r["id"] == application_id)
     view = _offer_view(row, _waiting_positions(rows).get(application_id, {}))
     settings = await settings_of(row["event"])
@@ -1009,7 +1067,9 @@ async def get_application(actor: Principal, application_id: int) -> dict[str, An
     return view
 
 
-async def check_priority(actor: Principal, application_id: int, checked: bool, group: str | None = None) -> dict[str, Any]:
+async def check_priority(
+    actor: Principal, application_id: int, checked: bool, group: str | None = None
+) -> dict[str, Any]:
     """The city (for its schools) or the organizer confirms (or clears) an application's priority
     flag; only checked flags count for the reserves. ``group`` may correct the group."""
     if actor.role not in ("organizer", "city"):
@@ -1020,7 +1080,10 @@ async def check_priority(actor: Principal, application_id: int, checked: bool, g
     if group is not None:
         code = _group_codes(settings).get(clean_text(group)) if clean_text(group) else None
         if clean_text(group) and code is None:
-            raise ValidationFailed(_("优先类别“{value}”不存在。", value=group), errors=[{"field": "group", "message": _("优先类别不存在。")}])
+            raise ValidationFailed(
+                _("优先类别“{value}”不存在。", value=group),
+                errors=[{"field": "group", "message": _("优先类别不存在。")}],
+            )
         values[CampApplication.priority_group] = code
         if code is None:
             values[CampApplication.priority_checked] = False
@@ -1038,7 +1101,13 @@ async def check_priority(actor: Principal, application_id: int, checked: bool, g
             event_id=row["event"],
             entry_id=row["entry"],
             school_id=row["school"],
-            changes={"priority_checked": [row["priority_checked"], bool(checked)], "priority_group": [row["priority_group"], values.get(CampApplication.priority_group, row["priority_group"])]},
+            changes={
+                "priority_checked": [row["priority_checked"], bool(checked)],
+                "priority_group": [
+                    row["priority_group"],
+                    values.get(CampApplication.priority_group, row["priority_group"]),
+                ],
+            },
         )
 
     await write_transaction(work)
@@ -1057,8 +1126,10 @@ async def withdraw(actor: Principal, application_id: int) -> dict[str, Any]:
 
 
 async def _lottery_ids(event_id: int) -> list[int]:
-    rows = await CampApplication.select(CampApplication.id).output(load_json=True).where(
-        (CampApplication.event == event_id) & (CampApplication.status != "withdrawn")
+    rows = (
+        await CampApplication.select(CampApplication.id)
+        .output(load_json=True)
+        .where((CampApplication.event == event_id) & (CampApplication.status != "withdrawn"))
     )
     return sorted(r["id"] for r in rows)
 
@@ -1115,7 +1186,8 @@ async def draw_lottery(actor: Principal, event_id: int, public_value: str) -> di
     value = lottery.normalise_public_value(str(public_value or ""))
     if not value or len(value) > 500:
         raise ValidationFailed(
-            _("请填写公开数值。"), errors=[{"field": "public_value", "message": _("请填写公开数值（最多 500 个字符）。")}]
+            _("请填写公开数值。"),
+            errors=[{"field": "public_value", "message": _("请填写公开数值（最多 500 个字符）。")}],
         )
     if await lifecycle.stage_of(event) in (Stage.DRAFT, Stage.UPCOMING, Stage.OPEN):
         raise Conflict(_("申请截止后才能开奖：现在申请仍在进行中。"))
@@ -1131,11 +1203,17 @@ async def draw_lottery(actor: Principal, event_id: int, public_value: str) -> di
         order = lottery.draw_order(s["seed"], value, ids)
         await _store_settings(event_id, {"public_value": value, "lottery_order": order, "drawn_at": now()})
         for i in ids:
-            await CampApplication.update({CampApplication.lottery_number: lottery.lottery_number(s["seed"], value, i)}).where(
-                CampApplication.id == i
-            )
+            await CampApplication.update(
+                {CampApplication.lottery_number: lottery.lottery_number(s["seed"], value, i)}
+            ).where(CampApplication.id == i)
         await audit.record(
-            actor, "camp.lottery.draw", "event", event_id, event_id=event_id, summary=value, changes={"order": [None, len(order)]}
+            actor,
+            "camp.lottery.draw",
+            "event",
+            event_id,
+            event_id=event_id,
+            summary=value,
+            changes={"order": [None, len(order)]},
         )
         return {"seed": s["seed"], "public_value": value, "order": order}
 
@@ -1172,9 +1250,11 @@ async def set_ranking(actor: Principal, event_id: int, items: Iterable[Any]) -> 
     """Organizer: the priority order for ``priority=ranking``: application ids or entry codes, best first."""
     _require_organizer(actor)
     await camp_event(event_id, actor)
-    rows = await CampApplication.select(
-        CampApplication.id, CampApplication.entry.code.as_alias("entry_code")
-    ).output(load_json=True).where(CampApplication.event == event_id)
+    rows = (
+        await CampApplication.select(CampApplication.id, CampApplication.entry.code.as_alias("entry_code"))
+        .output(load_json=True)
+        .where(CampApplication.event == event_id)
+    )
     by_key = {str(r["id"]): r["id"] for r in rows} | {r["entry_code"].upper(): r["id"] for r in rows}
     ranking: list[int] = []
     errors: list[dict[str, Any]] = []
@@ -1186,7 +1266,9 @@ async def set_ranking(actor: Principal, event_id: int, items: Iterable[Any]) -> 
             text = text[:-2]
         found = by_key.get(text) or by_key.get(text.upper())
         if found is None:
-            errors.append({"row": k, "column": "application", "message": _("“{value}”不是本次科学营的申请编号。", value=text)})
+            errors.append(
+                {"row": k, "column": "application", "message": _("“{value}”不是本次科学营的申请编号。", value=text)}
+            )
         elif found in ranking:
             errors.append({"row": k, "column": "application", "message": _("“{value}”排了两次。", value=text)})
         else:
@@ -1194,14 +1276,18 @@ async def set_ranking(actor: Principal, event_id: int, items: Iterable[Any]) -> 
     if errors:
         raise ValidationFailed(_("排序名单有 {n} 处错误，没有保存。", n=len(errors)), errors=errors)
     if not ranking:
-        raise ValidationFailed(_("排序名单是空的。"), errors=[{"field": "ranking", "message": _("请至少列出一份申请。")}])
+        raise ValidationFailed(
+            _("排序名单是空的。"), errors=[{"field": "ranking", "message": _("请至少列出一份申请。")}]
+        )
 
     async def work() -> None:
         await lock_event(event_id)
         if (await settings_of(event_id))["allocated_at"] is not None:
             raise Conflict(_("分配结果已经生效，排序不能再改。"))
         await _store_settings(event_id, {"ranking": ranking, "ranking_updated_at": now()})
-        await audit.record(actor, "camp.ranking", "event", event_id, event_id=event_id, changes={"ranking": [None, len(ranking)]})
+        await audit.record(
+            actor, "camp.ranking", "event", event_id, event_id=event_id, changes={"ranking": [None, len(ranking)]}
+        )
 
     await write_transaction(work)
     return {"ranked": len(ranking), "applications": len(rows)}
@@ -1223,7 +1309,9 @@ def ranking_from_workbook(data: bytes) -> list[Any]:
 # --------------------------------------------------------------------------- allocation
 
 
-async def _market(event_id: int, priority: str) -> tuple[list[engine.Applicant], list[engine.Site], list[int], dict[str, Any]]:
+async def _market(
+    event_id: int, priority: str
+) -> tuple[list[engine.Applicant], list[engine.Site], list[int], dict[str, Any]]:
     settings = await settings_of(event_id)
     if priority == "lottery":
         if settings["drawn_at"] is None:
@@ -1234,15 +1322,21 @@ async def _market(event_id: int, priority: str) -> tuple[list[engine.Applicant],
             raise Conflict(_("还没有上传排序名单，不能按排序分配。"))
         order = list(settings["ranking"])
     else:
-        raise ValidationFailed(_("priority 须为 lottery 或 ranking。"), errors=[{"field": "priority", "message": _("无效的优先顺序。")}])
-    rows = await CampApplication.select(
-        CampApplication.id,
-        CampApplication.preferences,
-        CampApplication.priority_group,
-        CampApplication.priority_checked,
-        CampApplication.status,
-        CampApplication.entry.status.as_alias("entry_status"),
-    ).output(load_json=True).where(CampApplication.event == event_id)
+        raise ValidationFailed(
+            _("priority 须为 lottery 或 ranking。"), errors=[{"field": "priority", "message": _("无效的优先顺序。")}]
+        )
+    rows = (
+        await CampApplication.select(
+            CampApplication.id,
+            CampApplication.preferences,
+            CampApplication.priority_group,
+            CampApplication.priority_checked,
+            CampApplication.status,
+            CampApplication.entry.status.as_alias("entry_status"),
+        )
+        .output(load_json=True)
+        .where(CampApplication.event == event_id)
+    )
     in_order = set(order)
     sites = await _site_rows(event_id)
     site_codes = {s["code"] for s in sites}
@@ -1400,7 +1494,11 @@ async def run_allocation(actor: Principal, event_id: int, priority: str, apply_r
             event_id,
             event_id=event_id,
             summary=priority,
-            changes={"admitted": [None, result.admitted], "waiting": [None, result.waiting], "unplaced": [None, result.unplaced]},
+            changes={
+                "admitted": [None, result.admitted],
+                "waiting": [None, result.waiting],
+                "unplaced": [None, result.unplaced],
+            },
         )
 
     await write_transaction(work)
@@ -1412,11 +1510,15 @@ async def run_allocation(actor: Principal, event_id: int, priority: str, apply_r
 # --------------------------------------------------------------------------- offers
 
 
-async def _promotion_inputs(event_id: int) -> tuple[list[engine.Applicant], list[engine.Site], list[int], engine.OfferState, dict[int, dict[str, Any]]]:
+async def _promotion_inputs(
+    event_id: int,
+) -> tuple[list[engine.Applicant], list[engine.Site], list[int], engine.OfferState, dict[int, dict[str, Any]]]:
     settings = await settings_of(event_id)
     order = list(settings["priority_order"] or [])
-    rows = await CampApplication.select().output(load_json=True).where(
-        (CampApplication.event == event_id) & CampApplication.priority_position.is_not_null()
+    rows = (
+        await CampApplication.select()
+        .output(load_json=True)
+        .where((CampApplication.event == event_id) & CampApplication.priority_position.is_not_null())
     )
     site_rows = await _site_rows(event_id)
     codes = {s["code"] for s in site_rows}
@@ -1551,7 +1653,9 @@ async def _respond(actor: Principal, row: dict[str, Any], new_status: str) -> di
         return promoted
 
     promoted = await write_transaction(work)
-    await signals.camp_application_changed.send(event_id=event_id, application_id=row["id"], status=new_status, actor=actor)
+    await signals.camp_application_changed.send(
+        event_id=event_id, application_id=row["id"], status=new_status, actor=actor
+    )
     for i in promoted:
         await signals.camp_application_changed.send(event_id=event_id, application_id=i, status="offered", actor=actor)
     return await get_application(actor, row["id"])
@@ -1580,16 +1684,20 @@ async def process_expired(event_id: int) -> int:
 
     async def work() -> tuple[list[dict[str, Any]], list[int]]:
         await lock_event(event_id)
-        rows = await CampApplication.select().output(load_json=True).where(
-            (CampApplication.event == event_id)
-            & (CampApplication.status == "offered")
-            & (CampApplication.offer_expires_at < now())
+        rows = (
+            await CampApplication.select()
+            .output(load_json=True)
+            .where(
+                (CampApplication.event == event_id)
+                & (CampApplication.status == "offered")
+                & (CampApplication.offer_expires_at < now())
+            )
         )
         promoted: list[int] = []
         for r in rows:
-            await CampApplication.update(
-                {CampApplication.status: "expired", CampApplication.updated_at: now()}
-            ).where((CampApplication.id == r["id"]) & (CampApplication.status == "offered"))
+            await CampApplication.update({CampApplication.status: "expired", CampApplication.updated_at: now()}).where(
+                (CampApplication.id == r["id"]) & (CampApplication.status == "offered")
+            )
             await audit.record(
                 None,
                 "camp.offer.expired",
@@ -1607,7 +1715,9 @@ async def process_expired(event_id: int) -> int:
 
     rows, promoted = await write_transaction(work)
     for r in rows:
-        await signals.camp_application_changed.send(event_id=event_id, application_id=r["id"], status="expired", actor=None)
+        await signals.camp_application_changed.send(
+            event_id=event_id, application_id=r["id"], status="expired", actor=None
+        )
     for i in promoted:
         await signals.camp_application_changed.send(event_id=event_id, application_id=i, status="offered", actor=None)
     return len(rows)
@@ -1615,8 +1725,10 @@ async def process_expired(event_id: int) -> int:
 
 async def process_all_expired() -> int:
     """Every camp event's expired offers (the server's timer)."""
-    events = await CampApplication.select(CampApplication.event).output(load_json=True).where(
-        (CampApplication.status == "offered") & (CampApplication.offer_expires_at < now())
+    events = (
+        await CampApplication.select(CampApplication.event)
+        .output(load_json=True)
+        .where((CampApplication.status == "offered") & (CampApplication.offer_expires_at < now()))
     )
     total = 0
     for event_id in sorted({r["event"] for r in events}):
@@ -1660,7 +1772,11 @@ async def offers_by_site(actor: Principal, event_id: int) -> list[dict[str, Any]
     _require_organizer(actor)
     await camp_event(event_id, actor)
     await process_expired(event_id)
-    rows = await CampApplication.select(*_application_columns()).output(load_json=True).where(CampApplication.event == event_id)
+    rows = (
+        await CampApplication.select(*_application_columns())
+        .output(load_json=True)
+        .where(CampApplication.event == event_id)
+    )
     candidates = _candidates(rows)
     out = []
     for s in await _site_rows(event_id):
@@ -1672,14 +1788,20 @@ async def offers_by_site(actor: Principal, event_id: int) -> list[dict[str, Any]
             {
                 "site": site_out(s),
                 "holders": [_offer_view(r, {}) for r in holders],
-                "waiting": [_offer_view(r, {s["code"]: k}) for k, r in enumerate(candidates.get(s["code"], []), start=1)],
+                "waiting": [
+                    _offer_view(r, {s["code"]: k}) for k, r in enumerate(candidates.get(s["code"], []), start=1)
+                ],
             }
         )
     return out
 
 
 async def counts(event_id: int) -> dict[str, int]:
-    rows = await CampApplication.select(CampApplication.status).output(load_json=True).where(CampApplication.event == event_id)
+    rows = (
+        await CampApplication.select(CampApplication.status)
+        .output(load_json=True)
+        .where(CampApplication.event == event_id)
+    )
     out: dict[str, int] = {}
     for r in rows:
         out[r["status"]] = out.get(r["status"], 0) + 1

@@ -10,7 +10,20 @@ import pytest
 from tests.conftest import gb11643
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-HEADER = ["姓名", "性别", "证件类型", "身份证号", "年级", "学校", "联系电话", "志愿1", "志愿2", "志愿3", "优先类别", "同意公开姓名"]
+HEADER = [
+    "姓名",
+    "性别",
+    "证件类型",
+    "身份证号",
+    "年级",
+    "学校",
+    "联系电话",
+    "志愿1",
+    "志愿2",
+    "志愿3",
+    "优先类别",
+    "同意公开姓名",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -100,8 +113,13 @@ def camp(world):
     event = world.run(
         events.create_event(
             world.org,
-            {"name": "2026年高校科学营", "kind": "camp", "year": 2026, "status": "open",
-             "registration_closes_at": "2099-01-01T00:00:00+08:00"},
+            {
+                "name": "2026年高校科学营",
+                "kind": "camp",
+                "year": 2026,
+                "status": "open",
+                "registration_closes_at": "2099-01-01T00:00:00+08:00",
+            },
         )
     )
     c = Camp(world, event["id"])

@@ -25,7 +25,9 @@ def test_sites_created_by_the_organizer_and_listed_for_everyone_logged_in(camp):
         r = camp.client.get(f"/api/v1/events/{camp.id}/sites", headers=camp.h(user))
         assert r.status_code == 200 and [s["code"] for s in r.json()] == ["A"], (user, r.text)
     assert camp.client.get(f"/api/v1/events/{camp.id}/sites").status_code == 401
-    r = camp.client.post(f"/api/v1/events/{camp.id}/sites", json={"code": "B", "name": "B", "capacity": 1}, headers=camp.h("hk01"))
+    r = camp.client.post(
+        f"/api/v1/events/{camp.id}/sites", json={"code": "B", "name": "B", "capacity": 1}, headers=camp.h("hk01")
+    )
     assert r.status_code == 403
     r = camp.client.post(
         f"/api/v1/events/{camp.id}/sites",
@@ -33,7 +35,9 @@ def test_sites_created_by_the_organizer_and_listed_for_everyone_logged_in(camp):
         headers=camp.h("org"),
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reserves", r.text
-    r = camp.client.post(f"/api/v1/events/{camp.id}/sites", json={"code": "A", "name": "again", "capacity": 1}, headers=camp.h("org"))
+    r = camp.client.post(
+        f"/api/v1/events/{camp.id}/sites", json={"code": "A", "name": "again", "capacity": 1}, headers=camp.h("org")
+    )
     assert r.status_code == 422  # code taken
     # an innovation event has no sites
     assert camp.client.get(f"/api/v1/events/{camp.world.event_id}/sites", headers=camp.h("org")).status_code == 404
@@ -111,10 +115,22 @@ def test_one_application_per_student_per_year_across_camp_events(camp, world):
     assert r.status_code == 422 and r.json()["errors"][0]["row"] == 2, r.text
     # another camp event of the same year
     other = world.run(
-        events.create_event(world.org, {"name": "另一个科学营", "kind": "camp", "year": 2026, "status": "open",
-                                        "registration_closes_at": "2099-01-01T00:00:00+08:00"})
+        events.create_event(
+            world.org,
+            {
+                "name": "另一个科学营",
+                "kind": "camp",
+                "year": 2026,
+                "status": "open",
+                "registration_closes_at": "2099-01-01T00:00:00+08:00",
+            },
+        )
     )
-    world.run(__import__("competitions.camps.services", fromlist=["x"]).create_site(world.org, other["id"], {"code": "X", "name": "X营", "capacity": 3}))
+    world.run(
+        __import__("competitions.camps.services", fromlist=["x"]).create_site(
+            world.org, other["id"], {"code": "X", "name": "X营", "capacity": 3}
+        )
+    )
     from tests.competitions.camps.conftest import XLSX, workbook
 
     r = world.client.post(
@@ -133,10 +149,22 @@ def test_one_application_per_student_per_year_across_camp_events(camp, world):
     assert len(flagged) == 1
     # another year is fine
     next_year = world.run(
-        events.create_event(world.org, {"name": "2027科学营", "kind": "camp", "year": 2027, "status": "open",
-                                        "registration_closes_at": "2099-01-01T00:00:00+08:00"})
+        events.create_event(
+            world.org,
+            {
+                "name": "2027科学营",
+                "kind": "camp",
+                "year": 2027,
+                "status": "open",
+                "registration_closes_at": "2099-01-01T00:00:00+08:00",
+            },
+        )
     )
-    world.run(__import__("competitions.camps.services", fromlist=["x"]).create_site(world.org, next_year["id"], {"code": "X", "name": "X营", "capacity": 3}))
+    world.run(
+        __import__("competitions.camps.services", fromlist=["x"]).create_site(
+            world.org, next_year["id"], {"code": "X", "name": "X营", "capacity": 3}
+        )
+    )
     r = world.client.post(
         f"/api/v1/events/{next_year['id']}/registrations/import",
         files={"file": ("c.xlsx", workbook([row("张三", 1, prefs=("X",))]), XLSX)},
@@ -147,17 +175,32 @@ def test_one_application_per_student_per_year_across_camp_events(camp, world):
 
 def test_web_form_application_checks_like_the_workbook(camp):
     camp.site("A", 2)
-    body = {"name": "张三", "gender": "男", "id_number": sid(1), "grade": "高二", "phone": "13812345678",
-            "preferences": ["A"], "consent_participation": True}
+    body = {
+        "name": "张三",
+        "gender": "男",
+        "id_number": sid(1),
+        "grade": "高二",
+        "phone": "13812345678",
+        "preferences": ["A"],
+        "consent_participation": True,
+    }
     r = camp.client.post(f"/api/v1/events/{camp.id}/applications", json=body, headers=camp.h("hk01"))
     assert r.status_code == 201, r.text
     assert r.json()["school_code"] == "HK01" and r.json()["review_status"] == "submitted"
     bad = {**body, "id_number": sid(2)[:-1] + ("0" if sid(2)[-1] != "0" else "1")}  # wrong check character
     r = camp.client.post(f"/api/v1/events/{camp.id}/applications", json=bad, headers=camp.h("hk01"))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "id_number", r.text
-    r = camp.client.post(f"/api/v1/events/{camp.id}/applications", json={**body, "id_number": sid(3), "grade": "高三"}, headers=camp.h("hk01"))
+    r = camp.client.post(
+        f"/api/v1/events/{camp.id}/applications",
+        json={**body, "id_number": sid(3), "grade": "高三"},
+        headers=camp.h("hk01"),
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "grade"
-    r = camp.client.post(f"/api/v1/events/{camp.id}/applications", json={**body, "id_number": sid(4), "consent_participation": False}, headers=camp.h("hk01"))
+    r = camp.client.post(
+        f"/api/v1/events/{camp.id}/applications",
+        json={**body, "id_number": sid(4), "consent_participation": False},
+        headers=camp.h("hk01"),
+    )
     assert r.status_code == 422
 
 
@@ -167,17 +210,29 @@ def test_city_recommends_within_its_quota(camp, world):
     assert r.status_code == 200, r.text
     assert camp.upload([row("张三", 1), row("李四", 2)], user="hk01").status_code == 201
     categories = camp.client.get(f"/api/v1/events/{camp.id}/categories", headers=camp.h("org")).json()
-    r = camp.client.patch(f"/api/v1/events/{camp.id}/categories/{categories[0]['id']}", json={"city_quota": 1}, headers=camp.h("org"))
+    r = camp.client.patch(
+        f"/api/v1/events/{camp.id}/categories/{categories[0]['id']}", json={"city_quota": 1}, headers=camp.h("org")
+    )
     assert r.status_code == 200, r.text
     apps = camp.by_name("haikou")
-    first = camp.client.post(f"/api/v1/entries/{apps['张三']['entry_id']}/review", json={"decision": "approve"}, headers=camp.h("haikou"))
+    first = camp.client.post(
+        f"/api/v1/entries/{apps['张三']['entry_id']}/review", json={"decision": "approve"}, headers=camp.h("haikou")
+    )
     assert first.status_code == 200 and first.json()["status"] == "recommended", first.text
-    second = camp.client.post(f"/api/v1/entries/{apps['李四']['entry_id']}/review", json={"decision": "approve"}, headers=camp.h("haikou"))
+    second = camp.client.post(
+        f"/api/v1/entries/{apps['李四']['entry_id']}/review", json={"decision": "approve"}, headers=camp.h("haikou")
+    )
     assert second.status_code == 422, second.text
     # the city checks the priority flag of its own schools only
-    r = camp.client.post(f"/api/v1/applications/{apps['张三']['id']}/priority-check", json={"checked": True, "group": "rural"}, headers=camp.h("haikou"))
+    r = camp.client.post(
+        f"/api/v1/applications/{apps['张三']['id']}/priority-check",
+        json={"checked": True, "group": "rural"},
+        headers=camp.h("haikou"),
+    )
     assert r.status_code == 200 and r.json()["priority_checked"] and r.json()["priority_group"] == "rural", r.text
-    r = camp.client.post(f"/api/v1/applications/{apps['张三']['id']}/priority-check", json={"checked": True}, headers=camp.h("sanya"))
+    r = camp.client.post(
+        f"/api/v1/applications/{apps['张三']['id']}/priority-check", json={"checked": True}, headers=camp.h("sanya")
+    )
     assert r.status_code == 404
 
 
@@ -188,22 +243,40 @@ def test_lottery_commit_and_draw_recomputed_by_hand(camp):
     camp.site("A", 1)
     assert camp.upload([row("甲", 1), row("乙", 2), row("丙", 3)]).status_code == 201
     ids = sorted(a["id"] for a in camp.applications())
-    r = camp.client.post(f"/api/v1/events/{camp.id}/lottery/commit", json={"public_source": "福彩双色球 2027080 期"}, headers=camp.h("org"))
+    r = camp.client.post(
+        f"/api/v1/events/{camp.id}/lottery/commit",
+        json={"public_source": "福彩双色球 2027080 期"},
+        headers=camp.h("org"),
+    )
     assert r.status_code == 201, r.text
     committed = r.json()
     assert committed["applications_hash"] == sha(",".join(str(i) for i in ids))
     assert committed["public_source"] == "福彩双色球 2027080 期"
     public = camp.client.get(f"/api/v1/events/{camp.id}/lottery").json()  # no log-in
     assert public["application_ids"] == ids and public["commitment"] == committed["commitment"]
-    assert public["seed"] is None and public["order"] is None and public["public_value"] is None and public["algorithm"] is None
+    assert (
+        public["seed"] is None
+        and public["order"] is None
+        and public["public_value"] is None
+        and public["algorithm"] is None
+    )
     # the list is frozen: later applications are refused
     assert camp.upload([row("丁", 4)]).status_code == 409
-    assert camp.client.post(f"/api/v1/events/{camp.id}/lottery/commit", json={"public_source": "x"}, headers=camp.h("org")).status_code == 409
+    assert (
+        camp.client.post(
+            f"/api/v1/events/{camp.id}/lottery/commit", json={"public_source": "x"}, headers=camp.h("org")
+        ).status_code
+        == 409
+    )
     # the draw waits for applications to close
-    r = camp.client.post(f"/api/v1/events/{camp.id}/lottery/draw", json={"public_value": "03 12 27"}, headers=camp.h("org"))
+    r = camp.client.post(
+        f"/api/v1/events/{camp.id}/lottery/draw", json={"public_value": "03 12 27"}, headers=camp.h("org")
+    )
     assert r.status_code == 409
     camp.close()
-    r = camp.client.post(f"/api/v1/events/{camp.id}/lottery/draw", json={"public_value": "０３ 12  27 "}, headers=camp.h("org"))
+    r = camp.client.post(
+        f"/api/v1/events/{camp.id}/lottery/draw", json={"public_value": "０３ 12  27 "}, headers=camp.h("org")
+    )
     assert r.status_code == 200, r.text
     drawn = r.json()
     assert drawn["public_value"] == "03 12 27"  # normalised once
@@ -215,14 +288,29 @@ def test_lottery_commit_and_draw_recomputed_by_hand(camp):
     assert public["seed"] == seed and public["order"] == expected and public["algorithm"]
     numbers = {a["id"]: a["lottery_number"] for a in camp.applications()}
     assert numbers == {i: sha(f"{seed}|03 12 27|{i}") for i in ids}
-    assert camp.client.post(f"/api/v1/events/{camp.id}/lottery/draw", json={"public_value": "1"}, headers=camp.h("org")).status_code == 409
+    assert (
+        camp.client.post(
+            f"/api/v1/events/{camp.id}/lottery/draw", json={"public_value": "1"}, headers=camp.h("org")
+        ).status_code
+        == 409
+    )
     for user, status in (("hk01", 403), ("haikou", 403)):
-        assert camp.client.post(f"/api/v1/events/{camp.id}/lottery/draw", json={"public_value": "1"}, headers=camp.h(user)).status_code == status
+        assert (
+            camp.client.post(
+                f"/api/v1/events/{camp.id}/lottery/draw", json={"public_value": "1"}, headers=camp.h(user)
+            ).status_code
+            == status
+        )
 
 
 def _drawn(camp, rows, value="7"):
     assert camp.upload(rows).status_code == 201
-    assert camp.client.post(f"/api/v1/events/{camp.id}/lottery/commit", json={"public_source": "s"}, headers=camp.h("org")).status_code == 201
+    assert (
+        camp.client.post(
+            f"/api/v1/events/{camp.id}/lottery/commit", json={"public_source": "s"}, headers=camp.h("org")
+        ).status_code
+        == 201
+    )
     camp.close()
     r = camp.client.post(f"/api/v1/events/{camp.id}/lottery/draw", json={"public_value": value}, headers=camp.h("org"))
     assert r.status_code == 200, r.text
@@ -244,7 +332,9 @@ def test_allocation_preview_then_apply(camp):
     again = camp.client.post(f"/api/v1/events/{camp.id}/allocation", json=body, headers=camp.h("org")).json()
     assert again == preview  # same inputs, same result
     names = {a["id"]: a["name"] for a in camp.applications()}
-    result = {names[a["application_id"]]: (a["status"], a["site_code"], a["preference_rank"]) for a in preview["assignments"]}
+    result = {
+        names[a["application_id"]]: (a["status"], a["site_code"], a["preference_rank"]) for a in preview["assignments"]
+    }
     # by hand: the first in the lottery order takes A; the second of the two A-then-B students gets B
     first = order[0]
     expected = {first: ("admitted", "A", 1)}
@@ -281,7 +371,11 @@ def test_allocation_by_ranking(camp):
     r = camp.client.post(f"/api/v1/events/{camp.id}/allocation", json={"priority": "ranking"}, headers=camp.h("org"))
     assert r.status_code == 409  # no ranking yet
     apps = camp.by_name()
-    r = camp.client.put(f"/api/v1/events/{camp.id}/ranking", json={"applications": [apps["乙"]["id"], apps["甲"]["entry_code"]]}, headers=camp.h("org"))
+    r = camp.client.put(
+        f"/api/v1/events/{camp.id}/ranking",
+        json={"applications": [apps["乙"]["id"], apps["甲"]["entry_code"]]},
+        headers=camp.h("org"),
+    )
     assert r.status_code == 200 and r.json() == {"ranked": 2, "applications": 2}, r.text
     r = camp.client.post(f"/api/v1/events/{camp.id}/allocation", json={"priority": "ranking"}, headers=camp.h("org"))
     got = {a["application_id"]: a["status"] for a in r.json()["assignments"]}
@@ -295,13 +389,28 @@ def _allocated(camp):
     甲, 乙, 丙: 甲 holds A, 乙 B, 丙 waits for both."""
     camp.site("A", 1)
     camp.site("B", 1)
-    assert camp.upload([row("甲", 1, prefs=("A", "B")), row("乙", 2, prefs=("A", "B")), row("丙", 3, prefs=("A", "B"))]).status_code == 201
+    assert (
+        camp.upload(
+            [row("甲", 1, prefs=("A", "B")), row("乙", 2, prefs=("A", "B")), row("丙", 3, prefs=("A", "B"))]
+        ).status_code
+        == 201
+    )
     apps = camp.by_name()
-    camp.client.put(f"/api/v1/events/{camp.id}/ranking", json={"applications": [apps[n]["id"] for n in ("甲", "乙", "丙")]}, headers=camp.h("org"))
-    r = camp.client.post(f"/api/v1/events/{camp.id}/allocation", json={"priority": "ranking", "apply": True}, headers=camp.h("org"))
+    camp.client.put(
+        f"/api/v1/events/{camp.id}/ranking",
+        json={"applications": [apps[n]["id"] for n in ("甲", "乙", "丙")]},
+        headers=camp.h("org"),
+    )
+    r = camp.client.post(
+        f"/api/v1/events/{camp.id}/allocation", json={"priority": "ranking", "apply": True}, headers=camp.h("org")
+    )
     assert r.status_code == 200, r.text
     apps = camp.by_name()
-    assert [(apps[n]["status"], apps[n]["site_code"]) for n in ("甲", "乙", "丙")] == [("offered", "A"), ("offered", "B"), ("waiting", None)]
+    assert [(apps[n]["status"], apps[n]["site_code"]) for n in ("甲", "乙", "丙")] == [
+        ("offered", "A"),
+        ("offered", "B"),
+        ("waiting", None),
+    ]
     assert apps["丙"]["waiting_position"] == 2 and apps["丙"]["waiting_positions"] == {"A": 2, "B": 1}
     assert apps["乙"]["waiting_positions"] == {"A": 1}
     return apps
@@ -316,7 +425,9 @@ def test_decline_promotes_the_next_on_the_waiting_list(camp):
     assert (after["乙"]["status"], after["乙"]["site_code"], after["乙"]["preference_rank"]) == ("offered", "A", 1)
     assert (after["丙"]["status"], after["丙"]["site_code"]) == ("offered", "B")
     assert after["丙"]["offer_expires_at"]
-    assert camp.client.post(f"/api/v1/applications/{apps['甲']['id']}/accept", headers=camp.h("hk01")).status_code == 409
+    assert (
+        camp.client.post(f"/api/v1/applications/{apps['甲']['id']}/accept", headers=camp.h("hk01")).status_code == 409
+    )
     r = camp.client.post(f"/api/v1/applications/{apps['丙']['id']}/accept", headers=camp.h("hk01"))
     assert r.status_code == 200 and r.json()["status"] == "accepted" and r.json()["waiting_positions"] == {}, r.text
 
@@ -326,9 +437,13 @@ def test_an_expired_offer_promotes_the_next(camp, world):
 
     apps = _allocated(camp)
     # 甲 accepts; 乙's offer runs out
-    assert camp.client.post(f"/api/v1/applications/{apps['甲']['id']}/accept", headers=camp.h("hk01")).status_code == 200
+    assert (
+        camp.client.post(f"/api/v1/applications/{apps['甲']['id']}/accept", headers=camp.h("hk01")).status_code == 200
+    )
     past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
-    world.run(CampApplication.update({CampApplication.offer_expires_at: past}).where(CampApplication.id == apps["乙"]["id"]))
+    world.run(
+        CampApplication.update({CampApplication.offer_expires_at: past}).where(CampApplication.id == apps["乙"]["id"])
+    )
     after = camp.by_name()  # any read processes expired offers
     assert after["乙"]["status"] == "expired" and after["乙"]["site_code"] is None
     assert (after["丙"]["status"], after["丙"]["site_code"]) == ("offered", "B")
@@ -337,7 +452,9 @@ def test_an_expired_offer_promotes_the_next(camp, world):
 
     assert world.run(services.process_all_expired()) == 0
     assert sum(a["status"] == "offered" for a in camp.applications()) == 1
-    assert camp.client.post(f"/api/v1/applications/{apps['乙']['id']}/accept", headers=camp.h("hk01")).status_code == 409
+    assert (
+        camp.client.post(f"/api/v1/applications/{apps['乙']['id']}/accept", headers=camp.h("hk01")).status_code == 409
+    )
 
 
 # --------------------------------------------------------------------------- access
@@ -345,7 +462,9 @@ def test_an_expired_offer_promotes_the_next(camp, world):
 
 def test_access_school_own_city_own_foreign_ids_404_wrong_role_403(camp):
     camp.site("A", 2)
-    assert camp.upload([row("张三", 1), row("李四", 2, school="HK02"), row("王五", 3, school="SY01")]).status_code == 201
+    assert (
+        camp.upload([row("张三", 1), row("李四", 2, school="HK02"), row("王五", 3, school="SY01")]).status_code == 201
+    )
     assert {a["name"] for a in camp.applications("hk01")} == {"张三"}
     assert {a["name"] for a in camp.applications("haikou")} == {"张三", "李四"}
     assert {a["name"] for a in camp.applications("sanya")} == {"王五"}
@@ -357,7 +476,12 @@ def test_access_school_own_city_own_foreign_ids_404_wrong_role_403(camp):
     assert camp.client.post(f"/api/v1/applications/{other}/accept", headers=camp.h("hk01")).status_code == 404
     assert camp.client.post(f"/api/v1/applications/{other}/accept", headers=camp.h("sanya")).status_code == 403
     assert camp.client.post("/api/v1/applications/999999/decline", headers=camp.h("org")).status_code == 404
-    assert camp.client.post(f"/api/v1/events/{camp.id}/allocation", json={"priority": "lottery"}, headers=camp.h("hk01")).status_code == 403
+    assert (
+        camp.client.post(
+            f"/api/v1/events/{camp.id}/allocation", json={"priority": "lottery"}, headers=camp.h("hk01")
+        ).status_code
+        == 403
+    )
     assert camp.client.get("/api/v1/events/999999/lottery").status_code == 404
 
 
