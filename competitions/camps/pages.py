@@ -16,6 +16,7 @@ from app.web import attempt, flash, form_bool, form_value, redirect, render, upl
 from app.web.auth import organizer_only, requires
 from competitions.camps import lottery
 from competitions.camps import services as camps
+from competitions.events import services as events
 from competitions.events.lifecycle import stage_of
 from competitions.registration import services as registration
 
@@ -58,6 +59,14 @@ async def _context(request: Request, event_id: int) -> dict[str, Any]:
 class CampPages(Controller):
     path = "/camps"
     include_in_schema = False
+
+    @get("/", guards=[readers])
+    async def index(self, request: Request) -> Any:
+        """The camp events the caller may see."""
+        camps_list = [e for e in await events.list_events(user_of(request)) if e["kind"] == "camp"]
+        for e in camps_list:
+            e["counts"] = await camps.counts(e["id"])
+        return render(request, "competitions/camps/index.html", camps=camps_list, status_labels={k: _(v) for k, v in camps.STATUS_LABELS.items()})
 
     @get("/{event_id:int}", guards=[readers])
     async def overview(self, request: Request, event_id: int) -> Any:
