@@ -5,6 +5,7 @@ site, and the public lottery page (no log-in)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -66,7 +67,12 @@ class CampPages(Controller):
         camps_list = [e for e in await events.list_events(user_of(request)) if e["kind"] == "camp"]
         for e in camps_list:
             e["counts"] = await camps.counts(e["id"])
-        return render(request, "competitions/camps/index.html", camps=camps_list, status_labels={k: _(v) for k, v in camps.STATUS_LABELS.items()})
+        return render(
+            request,
+            "competitions/camps/index.html",
+            camps=camps_list,
+            status_labels={k: _(v) for k, v in camps.STATUS_LABELS.items()},
+        )
 
     @get("/{event_id:int}", guards=[readers])
     async def overview(self, request: Request, event_id: int) -> Any:
@@ -204,6 +210,7 @@ class CampPages(Controller):
             "competitions/camps/selection.html",
             lottery_state=settings,
             preview=preview,
+            share_text=(f"{Decimal(preview['first_choice_share']) * 100:.1f}%" if preview else ""),
             priority=priority,
             error=error,
             applications=apps,
