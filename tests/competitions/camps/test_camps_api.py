@@ -500,3 +500,25 @@ def test_openapi_declares_the_camp_operations(client):
         responses = paths[path][method]["responses"]
         assert {"401", "403", "404"} <= set(responses), (path, sorted(responses))
     assert "401" not in paths["/api/v1/events/{event_id}/lottery"]["get"]["responses"]
+
+
+def test_concurrent_expiry_processing_promotes_once_per_freed_seat(camp, world):
+    import asyncio
+
+    from app.audit import AuditLog
+    from competitions.camps import services
+    from competitions.camps.tables import CampApplication
+
+    apps = _allocated(camp)
+    past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    world.run(CampApplication.update({CampApplication.offer_expires_at: past}).where(CampApplication.id == apps["乙"]["id"]))
+
+    async def together():
+        return await asyncio.gather(*(services.process_expired(camp.id) for _ in range(4)))
+
+    counts = world.run(together())
+    assert sum(counts) == 1  # one caller expired the offer; the others found nothing left
+    promotions = world.run(AuditLog.select().where(AuditLog.action == "camp.offer.promote"))
+    assert [p["object_id"] for p in promotions] == [apps["丙"]["id"]]
+    after = camp.by_name()
+    assert (after["丙"]["status"], after["丙"]["site_code"]) == ("offered", "B")
