@@ -335,17 +335,18 @@ def test_allocation_preview_then_apply(camp):
     result = {
         names[a["application_id"]]: (a["status"], a["site_code"], a["preference_rank"]) for a in preview["assignments"]
     }
-    # by hand: the first in the lottery order takes A; the second of the two A-then-B students gets B
-    first = order[0]
-    expected = {first: ("admitted", "A", 1)}
-    rest = [n for n in order[1:]]
-    for n in rest:
-        if n == "丙":
-            expected[n] = ("waiting", None, None)
-        elif first == "丙" or "B" not in {v[1] for v in expected.values()}:
-            expected[n] = ("admitted", "B", 2)
-        else:
-            expected[n] = ("waiting", None, None)
+    # by hand: with one priority order deferred acceptance is serial dictatorship: in lottery order,
+    # each takes its best preference with a free place
+    free = {"A": 1, "B": 1}
+    prefs = {"甲": ["A", "B"], "乙": ["A", "B"], "丙": ["A"]}
+    expected = {}
+    for n in order:
+        expected[n] = ("waiting", None, None)
+        for k, s in enumerate(prefs[n]):
+            if free[s]:
+                free[s] -= 1
+                expected[n] = ("admitted", s, k + 1)
+                break
     assert result == expected
     assert (preview["admitted"], preview["waiting"], preview["unplaced"]) == (2, 1, 0)
     second = next(a for a in preview["assignments"] if a["preference_rank"] == 2)
@@ -511,7 +512,9 @@ def test_concurrent_expiry_processing_promotes_once_per_freed_seat(camp, world):
 
     apps = _allocated(camp)
     past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
-    world.run(CampApplication.update({CampApplication.offer_expires_at: past}).where(CampApplication.id == apps["乙"]["id"]))
+    world.run(
+        CampApplication.update({CampApplication.offer_expires_at: past}).where(CampApplication.id == apps["乙"]["id"])
+    )
 
     async def together():
         return await asyncio.gather(*(services.process_expired(camp.id) for _ in range(4)))
