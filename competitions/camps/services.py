@@ -64,7 +64,7 @@ log = logging.getLogger(__name__)
 CAMP_CATEGORY = ("CAMP", "科学营营员")
 CAMP_DIVISION = "高中"
 PREFERENCE_COLUMNS = roster.PREFERENCES  # 志愿1–志愿3
-PRIORITY_COLUMN = "优先类别"
+PRIORITY_COLUMN = roster.PRIORITY_GROUP  # 优先类别
 MAX_PREFERENCES = 3
 STATUS_LABELS = {
     "applied": "已申请",
@@ -926,7 +926,7 @@ async def import_applications(actor: Principal, event_id: int, data: bytes) -> d
     cleaned, more = await _check_all(actor, event, inputs)
     errors += more
     if errors:
-        order = {c: i for i, c in enumerate(roster.template_columns("camp") + [PRIORITY_COLUMN])}
+        order = {c: i for i, c in enumerate(roster.template_columns("camp"))}
         errors.sort(key=lambda e: (e.get("row") or 0, order.get(e.get("column"), 99)))
         raise ValidationFailed(
             _("报名表有 {n} 处错误，没有导入任何数据。请按提示修改后重新上传。", n=len(errors)), errors=errors

@@ -106,6 +106,7 @@ HEADER_ALIASES = {
     SUMMARY: ("项目简介", "简介"),
 }
 PREFERENCES = ("志愿1", "志愿2", "志愿3")
+PRIORITY_GROUP = "优先类别"  # camps: optional priority group (建档立卡, 农村, ...), checked by the city
 TEXT_COLUMNS = (ID_NUMBER, PHONE)
 # rows formatted as text in the template (Excel keeps longer columns' format from the column style)
 TEMPLATE_TEXT_ROWS = 2000
@@ -135,7 +136,7 @@ def template_columns(kind: str) -> list[str]:
     camps put 志愿1–志愿3 where the entry columns are."""
     people = [NAME, GENDER, ID_TYPE, ID_NUMBER, GRADE, SCHOOL, PHONE, ROLE]
     if kind_of(kind).applications:
-        return [*people, *PREFERENCES, CONSENT]
+        return [*people, *PREFERENCES, PRIORITY_GROUP, CONSENT]
     return [*people, title_header(kind), CATEGORY, DIVISION, CONSENT]
 
 
@@ -182,7 +183,7 @@ def _build_template(event: dict[str, Any], categories: list[dict[str, Any]], sch
     school = {**school, "code": safe_cell(school["code"]), "name": safe_cell(school["name"])} if school else None
     kind = event["kind"]
     columns = template_columns(kind)
-    optional = {ID_TYPE, CONSENT, *PREFERENCES[1:]}
+    optional = {ID_TYPE, CONSENT, *PREFERENCES[1:], PRIORITY_GROUP}
     wb = new_workbook("报名表")
     wb.properties.title = safe_cell(f"{event['name']} 报名表")
     ws = wb.active
@@ -309,6 +310,11 @@ def _instructions_sheet(
     }
     for pref in PREFERENCES:
         notes[pref] = (_("选填") if pref != PREFERENCES[0] else _("必填"), _("营地代码或名称，按志愿先后填写。"), "")
+    notes[PRIORITY_GROUP] = (
+        _("选填"),
+        _("优先类别的名称或代码（如 建档立卡、农村），由市县科协核实；没有则留空。"),
+        "",
+    )
     for header in columns:
         required, text, example = notes.get(header, ("", "", ""))
         append_row(ws, [header, required, text, example])

@@ -525,3 +525,30 @@ def test_concurrent_expiry_processing_promotes_once_per_freed_seat(camp, world):
     assert [p["object_id"] for p in promotions] == [apps["丙"]["id"]]
     after = camp.by_name()
     assert (after["丙"]["status"], after["丙"]["site_code"]) == ("offered", "B")
+
+
+def test_the_camp_template_filled_in_imports(camp):
+    import io
+
+    import openpyxl
+
+    from tests.competitions.camps.conftest import XLSX
+
+    camp.site("A", 2)
+    r = camp.client.get(f"/api/v1/events/{camp.id}/registration-template", headers=camp.h("hk01"))
+    assert r.status_code == 200, r.text
+    wb = openpyxl.load_workbook(io.BytesIO(r.content))
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[1]]
+    assert header[-5:] == ["志愿1", "志愿2", "志愿3", "优先类别", "同意公开姓名"]
+    values = dict(row("张三", 1, group="农村"), 角色="学生")
+    ws.append([values.get(h) for h in header])
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = camp.client.post(
+        f"/api/v1/events/{camp.id}/registrations/import",
+        files={"file": ("t.xlsx", buf.getvalue(), XLSX)},
+        headers=camp.h("hk01"),
+    )
+    assert r.status_code == 201 and r.json() == {"applications_created": 1}, r.text
+    assert camp.by_name("hk01")["张三"]["priority_group"] == "rural"
