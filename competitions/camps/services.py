@@ -377,6 +377,7 @@ async def create_site(actor: Principal, event_id: int, data: dict[str, Any]) -> 
                 _("分营代码“{code}”已存在。", code=values["code"]),
                 errors=[{"field": "code", "message": _("分营代码重复。")}],
             )
+        await _camp_category(event_id)  # so the organizer can set the city quota before the first application
         position = await CampSite.count().where(CampSite.event == event_id)
         row = CampSite(event=event_id, position=position, **values)
         await row.save()
