@@ -11,7 +11,7 @@ the order. Places are shared ranks (1, 2, 3, 3, 5).
 
 from __future__ import annotations
 
-from typing import Hashable, Sequence
+from typing import Hashable, Mapping, Sequence
 
 from judging.matches.brackets import Bracket, SeriesState
 
@@ -59,4 +59,42 @@ def team_places(
         if team not in placed:
             place += 1
             out.append((team, place))
+    return out
+
+
+def division_places(
+    alliances: Sequence[Sequence[Hashable]],
+    order: Sequence[tuple[int, int]],
+    qualification: Sequence[Hashable],
+    division: Mapping[Hashable, str],
+) -> dict[Hashable, int]:
+    """``{team: place within its division}`` for a challenge whose teams come from several
+    divisions (results and certificates rank per category and division, DESIGN "ranking is within
+    category and division").
+
+    Places count units as :func:`team_places` does (an alliance in the bracket is one unit, every
+    other team its own unit), but only the units with a team of the division: the division's
+    place of a unit is 1 + the number of the division's units placed strictly better. With one
+    division this equals :func:`team_places`; a senior team placed 8th across a mixed challenge
+    whose better units were all junior is the seniors' 1st. ``division`` maps every team to its
+    division; teams missing from ``qualification`` and the alliances get no place."""
+    units: list[tuple[int, tuple[Hashable, ...]]] = []
+    placed: set[Hashable] = set()
+    for seed, place in order:
+        members = tuple(alliances[seed - 1])
+        units.append((place, members))
+        placed.update(members)
+    place = len(order)
+    for team in qualification:
+        if team not in placed:
+            place += 1
+            units.append((place, (team,)))
+    out: dict[Hashable, int] = {}
+    for name in sorted(set(division.values())):
+        mine = [(p, [t for t in members if division.get(t) == name]) for p, members in units]
+        kept = [(p, teams) for p, teams in mine if teams]
+        for p, teams in kept:
+            local = 1 + sum(1 for q, _ in kept if q < p)
+            for team in teams:
+                out[team] = local
     return out

@@ -1105,24 +1105,34 @@ async def match_places(event_id: int, entries: list[dict[str, Any]], decimals: i
             states = bracket_rules.resolve(shape, _games(await _matches(category_id)))
             order = placing.alliance_order(shape, states)
             alliances = bracket["alliances"]
-        places = placing.team_places(alliances, order, qualification)
-        place_of = dict(places)
-        in_bracket = {t for a in alliances for t in a} if order else set()
+        overall = dict(placing.team_places(alliances, order, qualification))
         by_division: dict[str, list[int]] = {}
         for e in mine:
             by_division.setdefault(e["division"], []).append(e["id"])
+        # results rank per category and division: a mixed challenge's teams are placed within their division
+        division_of = {e["id"]: e["division"] for e in mine}
+        place_of = {
+            t: p
+            for t, p in placing.division_places(alliances, order, qualification, division_of).items()
+            if t in overall
+        }
+        in_bracket = {t for a in alliances for t in a} if order else set()
         for ids in by_division.values():
             for team in (i for i in ids if i in place_of):
                 line = lines[team]
                 value = line["ranking_points"] if table["rule"] == "ranking_points" else line["average_score"]
                 why = (
-                    _("淘汰赛第 {place} 名（联盟成绩）；排位赛第 {rank} 名。", place=place_of[team], rank=line["rank"])
+                    _("淘汰赛第 {place} 名（联盟成绩）；排位赛第 {rank} 名。", place=overall[team], rank=line["rank"])
                     if team in in_bracket
                     else _("排位赛第 {rank} 名：{why}", rank=line["rank"], why=line["explanation"] or "-")
                 )
+                if len(by_division) > 1:
+                    why += " " + _(
+                        "（本组别第 {place} 名，全赛项第 {overall} 名）", place=place_of[team], overall=overall[team]
+                    )
                 out[team] = Place(
                     score=round_half_up(Decimal(value), decimals),
-                    rank=place_of[team],  # places count alliances across the challenge (placing.py)
+                    rank=place_of[team],  # within the division; units counted as in placing.py
                     explanation=why,
                     runs=line["played"],
                     rounds=line["played"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from judging.matches.brackets import build, resolve
-from judging.matches.placing import alliance_order, team_places
+from judging.matches.placing import alliance_order, division_places, team_places
 
 
 def test_four_alliances_single_elimination():
@@ -29,3 +29,47 @@ def test_three_alliances_with_a_bye():
     # seed 1 has a bye; U1-2: 2 v 3, red (2) wins; final 1 v 2, red (1) wins
     states = resolve(bracket, {"U1-2": ["red"], "U2-1": ["red"]})
     assert alliance_order(bracket, states) == [(1, 1), (2, 2), (3, 3)]
+
+
+def test_places_within_a_division_count_only_that_divisions_units():
+    bracket = build(4, "single")
+    states = resolve(bracket, {"U1-1": ["red"], "U1-2": ["blue"], "U2-1": ["blue"]})
+    order = alliance_order(bracket, states)  # champion 3, finalist 1, semis 4 and 2
+    alliances = [["a1", "a2"], ["b1", "b2"], ["c1", "c2"], ["d1", "d2"]]
+    # juniors: c1 (champion), a2 (finalist), b1 (semi); seniors: c2, d1, d2, b2, a1; x junior, y senior
+    division = {
+        "c1": "J",
+        "a2": "J",
+        "b1": "J",
+        "x": "J",
+        "c2": "S",
+        "d1": "S",
+        "d2": "S",
+        "b2": "S",
+        "a1": "S",
+        "y": "S",
+    }
+    places = division_places(alliances, order, ["a1", "b1", "x", "c1", "y"], division)
+    # junior units: alliance 3 (1st), alliance 1 (2nd), alliance 2 (3rd), x (qualification) -> 1, 2, 3, 4
+    assert {t: places[t] for t in ("c1", "a2", "b1", "x")} == {"c1": 1, "a2": 2, "b1": 3, "x": 4}
+    # senior units: alliance 3 (1st), alliance 1 (2nd), alliances 4 and 2 share 3rd, then y -> 5
+    assert {t: places[t] for t in ("c2", "a1", "d1", "d2", "b2", "y")} == {
+        "c2": 1, "a1": 2, "d1": 3, "d2": 3, "b2": 3, "y": 5,
+    }  # fmt: skip
+
+
+def test_one_division_gives_the_challenge_places():
+    bracket = build(4, "single")
+    states = resolve(bracket, {"U1-1": ["red"], "U1-2": ["blue"], "U2-1": ["blue"]})
+    order = alliance_order(bracket, states)
+    alliances = [["a1", "a2"], ["b1", "b2"], ["c1", "c2"], ["d1", "d2"]]
+    qualification = ["a1", "b1", "x", "c1", "y"]
+    everyone = {t: "S" for a in alliances for t in a} | {"x": "S", "y": "S"}
+    assert division_places(alliances, order, qualification, everyone) == dict(
+        team_places(alliances, order, qualification)
+    )
+
+
+def test_without_a_bracket_a_division_is_ranked_by_qualification_order():
+    places = division_places([], [], ["s1", "j1", "s2", "j2"], {"s1": "S", "s2": "S", "j1": "J", "j2": "J"})
+    assert places == {"s1": 1, "s2": 2, "j1": 1, "j2": 2}

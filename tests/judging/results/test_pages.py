@@ -449,3 +449,18 @@ def test_score_history_names_the_rubric_criteria_with_language_aware_separators(
     client.cookies.set("lang", "en")
     english = client.get(f"/events/{world.event_id}/judging/entries/{entry_id}")
     assert re.search(r"创新性 9(\.0+)?, 科学性 8", text_of(english)), text_of(english)
+
+
+def test_a_robotics_events_publication_page_speaks_of_teams(world):
+    """Lead's check: the results pages of a robotics event said 作品 (entries) where every other page
+    of the event says 队伍 (teams)."""
+    from tests.judging.robotics.test_api import Robotics
+
+    rob = Robotics(world)
+    client = world.login_page("org")
+    page = text_of_html(client.get(f"/events/{rob.event_id}/judging/publication").text)
+    assert re.search(r"本轮 \d+ 个队伍", page), page
+    assert "作品" not in page
+    client.cookies.set("lang", "en")
+    english = text_of_html(client.get(f"/events/{rob.event_id}/judging/publication").text)
+    assert " teams" in english and " entries" not in english, english

@@ -313,3 +313,20 @@ def test_the_form_keeps_a_floor_it_does_not_show(rob):
     assert saved.status_code in (302, 303), saved.text
     stored = rob.client.get(f"/api/v1/events/{rob.event_id}/categories/R1/score-sheet", headers=rob.org).json()
     assert stored["version"] == 2 and stored["min_total"] == 0 and stored["items"][0]["points"] == 15
+
+
+def test_the_form_shows_and_saves_the_floor(rob):
+    """Lead's leftover: the form editor had no field for min_total (only the JSON editor had)."""
+    from tests.judging.robotics.referee_sheet import FLL_SHEET
+
+    assert rob.put_sheet({k: v for k, v in FLL_SHEET.items() if k != "min_total"}).status_code == 200
+    page = rob.client.get(url(rob, "/form")).text
+    assert 'name="min_total"' in page
+    values = sheet_pages.form_of(
+        rob.client.get(f"/api/v1/events/{rob.event_id}/categories/R1/score-sheet", headers=rob.org).json()
+    )
+    saved = post(rob.client, url(rob, "/form"), {**flat(values), "min_total": "0", "op": "save"})
+    assert saved.status_code in (302, 303), saved.text
+    stored = rob.client.get(f"/api/v1/events/{rob.event_id}/categories/R1/score-sheet", headers=rob.org).json()
+    assert stored["min_total"] == 0
+    assert 'name="min_total" value="0"' in rob.client.get(url(rob, "/form")).text
