@@ -552,3 +552,23 @@ def test_the_camp_template_filled_in_imports(camp):
     )
     assert r.status_code == 201 and r.json() == {"applications_created": 1}, r.text
     assert camp.by_name("hk01")["张三"]["priority_group"] == "rural"
+
+
+def test_the_repository_script_verifies_the_public_record(camp, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from app.settings import PROJECT_ROOT
+
+    camp.site("A", 1)
+    _drawn(camp, [row("甲", 1), row("乙", 2), row("丙", 3)], value="05 09 13")
+    record = camp.client.get(f"/api/v1/events/{camp.id}/lottery").json()
+    path = tmp_path / "lottery.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    script = str(PROJECT_ROOT / "scripts" / "verify_camp_lottery.py")
+    ok = subprocess.run([sys.executable, script, str(path)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    record["order"] = list(reversed(record["order"]))
+    path.write_text(json.dumps(record), encoding="utf-8")
+    assert subprocess.run([sys.executable, script, str(path)], capture_output=True, text=True).returncode == 1
