@@ -90,3 +90,9 @@ robotics_runs_changed = Signal(
     "score sheet changed (every run rescored). kwargs: event_id (int), category_id (int), category_code (str), "
     "entry_id (int, or None when every team may have changed). Sent after the write.",
 )
+camp_application_changed = Signal(
+    "camp_application_changed",
+    "A camp application changed (applied, allocated, offered, accepted, declined, expired, withdrawn). kwargs: "
+    "event_id (int), application_id (int; None for the whole allocation), status (str), actor (Principal or None for "
+    "the expiry timer). Sent after the write.",
+)

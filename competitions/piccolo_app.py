@@ -8,7 +8,12 @@ APP_CONFIG = AppConfig(
     app_name="competitions",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=table_finder(
-        modules=["competitions.events.tables", "competitions.registration.tables", "competitions.checkin.tables"],
+        modules=[
+            "competitions.events.tables",
+            "competitions.registration.tables",
+            "competitions.checkin.tables",
+            "competitions.camps.tables",
+        ],
         exclude_imported=True,
     ),
     migration_dependencies=["app.piccolo_app"],

@@ -8,6 +8,9 @@ from typing import Any
 from app import signals
 from app.plugins import DashboardBlock, NavItem, ProgrammePlugin
 from competitions import demo
+from competitions.camps import controllers as camps_api
+from competitions.camps import pages as camps_pages
+from competitions.camps import services as camps_services
 from competitions.checkin import badges
 from competitions.checkin import controllers as checkin_api
 from competitions.checkin import live as checkin_live
@@ -30,9 +33,11 @@ class CompetitionsPlugin(ProgrammePlugin):
             *events_api.api_routes(),
             *registration_api.api_routes(),
             *checkin_api.api_routes(),
+            *camps_api.api_routes(),
             *events_pages.page_routes(),
             *registration_pages.page_routes(),
             *checkin_pages.page_routes(),
+            *camps_pages.page_routes(),
             checkin_live.live_events,
         ]
 
@@ -62,7 +67,7 @@ class CompetitionsPlugin(ProgrammePlugin):
         return demo.DEMO_USERS
 
     def shutdown_hooks(self) -> Sequence[Any]:
-        return [close_scan_stores]
+        return [close_scan_stores, camps_services.stop_timer]
 
     def jobs(self) -> dict[str, Any]:
         return {
@@ -76,6 +81,14 @@ class CompetitionsPlugin(ProgrammePlugin):
         # an event is finished (its personal data's retention period runs) while its results are final
         signals.results_finalized.connect(personal_data.on_results_finalized)
         signals.results_unlocked.connect(personal_data.on_results_unlocked)
+        # a camp's registration workbook holds applications (志愿1–志愿3): camps import it
+        roster.application_importers["camp"] = camps_services.import_applications
+        ACTION_LABELS.update(camps_pages.ACTION_LABELS)  # camp actions appear in the entry's history
+
+    def on_app_init(self, app_config: Any) -> Any:
+        app_config = super().on_app_init(app_config)
+        app_config.on_startup.append(camps_services.start_timer)  # expired camp offers, after the pool starts
+        return app_config
 
     def action_labels(self) -> dict[str, str]:
-        return dict(ACTION_LABELS)
+        return {**ACTION_LABELS, **camps_pages.ACTION_LABELS}

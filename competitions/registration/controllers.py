@@ -19,6 +19,7 @@ from competitions.registration import duplicates, personal_data, roster
 from competitions.registration import services as registration
 from competitions.registration.members import MemberInput
 from competitions.registration.schemas import (
+    ApplicationsImportOut,
     CountsOut,
     DocumentOut,
     DueEventOut,
@@ -132,11 +133,13 @@ class EventRegistrationApi(Controller):
         request_max_body_size=get_settings().max_upload_bytes + 256 * 1024,
         responses=responses(401, 403, 404, 409, 413, 422, 429),
     )
-    async def import_(self, request: Request, event_id: int) -> ImportOut:
-        """Multipart field ``file`` (.xlsx). All-or-nothing; 422 lists every error with row and column."""
-        return answer(
-            ImportOut, await roster.import_registrations(user_of(request), event_id, await upload_bytes(request))
-        )
+    async def import_(self, request: Request, event_id: int) -> ImportOut | ApplicationsImportOut:
+        """Multipart field ``file`` (.xlsx). All-or-nothing; 422 lists every error with row and column.
+        A camp's workbook (志愿1–志愿3) answers ``{"applications_created"}``."""
+        result = await roster.import_registrations(user_of(request), event_id, await upload_bytes(request))
+        if "applications_created" in result:
+            return answer(ApplicationsImportOut, result)
+        return answer(ImportOut, result)
 
     @post(
         "/{event_id:int}/registrations/export",

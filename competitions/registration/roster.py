@@ -24,7 +24,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Awaitable, Callable, Iterable, Iterator, Sequence
 
 import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -107,6 +107,7 @@ HEADER_ALIASES = {
     SUMMARY: ("项目简介", "简介"),
 }
 PREFERENCES = ("志愿1", "志愿2", "志愿3")
+PRIORITY_GROUP = "优先类别"  # camps: optional priority group (建档立卡, 农村, ...), checked by the city
 TEXT_COLUMNS = (ID_NUMBER, PHONE)
 # rows formatted as text in the template (Excel keeps longer columns' format from the column style)
 TEMPLATE_TEXT_ROWS = 2000
@@ -117,6 +118,11 @@ CHUNK = 500
 
 _YES = {"是", "同意", "Y", "YES", "TRUE", "1", "√", "✓", "✔"}
 _NO = {"否", "不同意", "N", "NO", "FALSE", "0", "×", "✗"}
+
+
+# kinds with applications (camps) import the same workbook with their own rules: the capability that
+# owns the kind connects ``async def importer(actor, event_id, data) -> {"applications_created": n}``
+application_importers: dict[str, Callable[[Principal, int, bytes], Awaitable[dict[str, int]]]] = {}
 
 
 def title_header(kind: str) -> str:
@@ -131,7 +137,7 @@ def template_columns(kind: str) -> list[str]:
     camps put 志愿1–志愿3 where the entry columns are."""
     people = [NAME, GENDER, ID_TYPE, ID_NUMBER, GRADE, SCHOOL, PHONE, ROLE]
     if kind_of(kind).applications:
-        return [*people, *PREFERENCES, CONSENT]
+        return [*people, *PREFERENCES, PRIORITY_GROUP, CONSENT]
     return [*people, title_header(kind), CATEGORY, DIVISION, CONSENT]
 
 
@@ -178,7 +184,7 @@ def _build_template(event: dict[str, Any], categories: list[dict[str, Any]], sch
     school = {**school, "code": safe_cell(school["code"]), "name": safe_cell(school["name"])} if school else None
     kind = event["kind"]
     columns = template_columns(kind)
-    optional = {ID_TYPE, CONSENT, *PREFERENCES[1:]}
+    optional = {ID_TYPE, CONSENT, *PREFERENCES[1:], PRIORITY_GROUP}
     wb = new_workbook("报名表")
     wb.properties.title = safe_cell(f"{event['name']} 报名表")
     ws = wb.active
@@ -305,6 +311,11 @@ def _instructions_sheet(
     }
     for pref in PREFERENCES:
         notes[pref] = (_("选填") if pref != PREFERENCES[0] else _("必填"), _("营地代码或名称，按志愿先后填写。"), "")
+    notes[PRIORITY_GROUP] = (
+        _("选填"),
+        _("优先类别的名称或代码（如 建档立卡、农村），由市县科协核实；没有则留空。"),
+        "",
+    )
     for header in columns:
         required, text, example = notes.get(header, ("", "", ""))
         append_row(ws, [header, required, text, example])
@@ -1067,7 +1078,10 @@ async def import_registrations(actor: Principal, event_id: int, data: bytes) -> 
     await check_import_rate(actor)
     await require_registration_open(actor, event)
     if kind_of(event["kind"]).applications:
-        raise ValidationFailed(_("科学营的报名不能用作品报名表导入，请在科学营报名页面为学生填写志愿。"))
+        importer = application_importers.get(event["kind"])
+        if importer is None:
+            raise ValidationFailed(_("科学营的报名不能用作品报名表导入，请在科学营报名页面为学生填写志愿。"))
+        return dict(await importer(actor, event_id, data))  # {"applications_created": n}
     schools = await School.select(School.id, School.code, School.name)
     categories = (
         await Category.select(

@@ -216,6 +216,12 @@ class ImportOut(msgspec.Struct):
     entries_incomplete: int | msgspec.UnsetType = msgspec.UNSET
 
 
+class ApplicationsImportOut(msgspec.Struct):
+    """What a camp's registration workbook created (one application per student row)."""
+
+    applications_created: int
+
+
 class DocumentOut(msgspec.Struct):
     id: int
     entry_id: int

@@ -938,6 +938,7 @@ def test_template_for_robotics_and_camp(world):
         "志愿1",
         "志愿2",
         "志愿3",
+        "优先类别",
         "同意公开姓名",
     ]
 

@@ -1,0 +1,186 @@
+"""JSON API of camps (CONTRACT.md "Camps"): sites, applications, lottery, allocation, offers.
+The camp's registration workbook goes through ``POST /api/v1/events/{id}/registrations/import``
+(registration calls :func:`competitions.camps.services.import_applications` for camp events)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, delete, get, patch, post, put
+
+from app.web import user_of
+from app.web.auth import logged_in, organizer_only, requires
+from app.web.openapi import responses
+from app.web.schemas import answer, given_fields, sent_fields
+from competitions.camps import services as camps
+from competitions.camps.schemas import (
+    AllocationIn,
+    AllocationOut,
+    ApplicationIn,
+    ApplicationOut,
+    ApplicationStatus,
+    CampSettingsIn,
+    CampSettingsOut,
+    CommitIn,
+    CommitOut,
+    DrawIn,
+    DrawOut,
+    LotteryOut,
+    PriorityCheckIn,
+    RankingIn,
+    RankingOut,
+    SiteIn,
+    SiteOut,
+    SitePatch,
+)
+
+readers = requires("organizer", "city", "school")
+responders = requires("organizer", "school")
+
+
+class CampEventApi(Controller):
+    path = "/api/v1/events"
+    tags = ["camps"]
+
+    @get("/{event_id:int}/camp-settings", guards=[logged_in], responses=responses(401, 403, 404))
+    async def settings(self, request: Request, event_id: int) -> CampSettingsOut:
+        return answer(CampSettingsOut, await camps.get_settings(user_of(request), event_id))
+
+    @put("/{event_id:int}/camp-settings", guards=[organizer_only], responses=responses(401, 403, 404, 422))
+    async def update_settings(self, request: Request, event_id: int, data: CampSettingsIn) -> CampSettingsOut:
+        """Priority groups (codes + labels), eligible grades, hours an offer stays open."""
+        body = {k: v for k, v in given_fields(data).items() if v is not None}
+        if "priority_groups" in body:
+            body["priority_groups"] = [{"code": g.code, "label": g.label} for g in data.priority_groups or []]
+        return answer(CampSettingsOut, await camps.update_settings(user_of(request), event_id, body))
+
+    @post(
+        "/{event_id:int}/sites", guards=[organizer_only], status_code=201, responses=responses(401, 403, 404, 409, 422)
+    )
+    async def create_site(self, request: Request, event_id: int, data: SiteIn) -> SiteOut:
+        """A site (分营); ``reserves``: ``{"<priority group code or label>": "<share 0..1>"}``."""
+        return answer(SiteOut, await camps.create_site(user_of(request), event_id, given_fields(data)))
+
+    @get("/{event_id:int}/sites", guards=[logged_in], responses=responses(401, 403, 404))
+    async def sites(self, request: Request, event_id: int) -> list[SiteOut]:
+        return answer(list[SiteOut], await camps.list_sites(user_of(request), event_id))
+
+    @patch("/{event_id:int}/sites/{site_id:int}", guards=[organizer_only], responses=responses(401, 403, 404, 409, 422))
+    async def update_site(self, request: Request, event_id: int, site_id: int, data: SitePatch) -> SiteOut:
+        return answer(SiteOut, await camps.update_site(user_of(request), event_id, site_id, sent_fields(data)))
+
+    @delete(
+        "/{event_id:int}/sites/{site_id:int}",
+        guards=[organizer_only],
+        status_code=204,
+        responses=responses(401, 403, 404, 409),
+    )
+    async def delete_site(self, request: Request, event_id: int, site_id: int) -> None:
+        await camps.delete_site(user_of(request), event_id, site_id)
+
+    @post(
+        "/{event_id:int}/applications",
+        guards=[responders],
+        status_code=201,
+        responses=responses(401, 403, 404, 409, 422),
+    )
+    async def apply(self, request: Request, event_id: int, data: ApplicationIn) -> ApplicationOut:
+        """One application through the web form (a school for its own student; the organizer names ``school_code``)."""
+        return answer(ApplicationOut, await camps.apply(user_of(request), event_id, given_fields(data)))
+
+    @get("/{event_id:int}/applications", guards=[readers], responses=responses(401, 403, 404))
+    async def applications(
+        self,
+        request: Request,
+        event_id: int,
+        status: ApplicationStatus | None = None,
+        site: str | None = None,
+        school: str | None = None,
+        group: str | None = None,
+        q: str | None = None,
+    ) -> list[ApplicationOut]:
+        """Organizer all; a city its schools'; a school its own."""
+        filters = {"status": status, "site": site, "school": school, "group": group, "q": q}
+        return answer(list[ApplicationOut], await camps.list_applications(user_of(request), event_id, filters))
+
+    @post(
+        "/{event_id:int}/lottery/commit",
+        guards=[organizer_only],
+        status_code=201,
+        responses=responses(401, 403, 404, 409, 422),
+    )
+    async def commit(self, request: Request, event_id: int, data: CommitIn) -> CommitOut:
+        """While applications are open: the commitment; the list of application ids is frozen with it."""
+        return answer(CommitOut, await camps.commit_lottery(user_of(request), event_id, data.public_source))
+
+    @post(
+        "/{event_id:int}/lottery/draw",
+        guards=[organizer_only],
+        status_code=200,
+        responses=responses(401, 403, 404, 409, 422),
+    )
+    async def draw(self, request: Request, event_id: int, data: DrawIn) -> DrawOut:
+        """After applications closed: the public value; the seed is revealed and the order computed."""
+        return answer(DrawOut, await camps.draw_lottery(user_of(request), event_id, data.public_value))
+
+    @get("/{event_id:int}/lottery", responses=responses(404))
+    async def lottery(self, event_id: int) -> LotteryOut:
+        """Public: the commitment, the frozen ids, and after the draw the seed, value, order and algorithm."""
+        return answer(LotteryOut, await camps.public_lottery(event_id))
+
+    @put("/{event_id:int}/ranking", guards=[organizer_only], responses=responses(401, 403, 404, 409, 422))
+    async def ranking(self, request: Request, event_id: int, data: RankingIn) -> RankingOut:
+        """The organizer's priority order (application ids or entry codes, best first) for ``priority: ranking``."""
+        return answer(RankingOut, await camps.set_ranking(user_of(request), event_id, data.applications))
+
+    @post(
+        "/{event_id:int}/allocation",
+        guards=[organizer_only],
+        status_code=200,
+        responses=responses(401, 403, 404, 409, 422),
+    )
+    async def allocation(self, request: Request, event_id: int, data: AllocationIn) -> AllocationOut:
+        """Deferred acceptance with reserves; a preview unless ``apply`` (then stored, offers made; once)."""
+        return answer(AllocationOut, await camps.run_allocation(user_of(request), event_id, data.priority, data.apply))
+
+
+class ApplicationApi(Controller):
+    path = "/api/v1/applications"
+    tags = ["camps"]
+
+    @get("/{application_id:int}", guards=[readers], responses=responses(401, 403, 404))
+    async def detail(self, request: Request, application_id: int) -> ApplicationOut:
+        return answer(ApplicationOut, await camps.get_application(user_of(request), application_id))
+
+    @post("/{application_id:int}/accept", guards=[responders], status_code=200, responses=responses(401, 403, 404, 409))
+    async def accept(self, request: Request, application_id: int) -> ApplicationOut:
+        return answer(ApplicationOut, await camps.respond(user_of(request), application_id, "accept"))
+
+    @post(
+        "/{application_id:int}/decline", guards=[responders], status_code=200, responses=responses(401, 403, 404, 409)
+    )
+    async def decline(self, request: Request, application_id: int) -> ApplicationOut:
+        """Frees the seat: the next on that site's waiting list is offered it."""
+        return answer(ApplicationOut, await camps.respond(user_of(request), application_id, "decline"))
+
+    @post(
+        "/{application_id:int}/withdraw", guards=[responders], status_code=200, responses=responses(401, 403, 404, 409)
+    )
+    async def withdraw(self, request: Request, application_id: int) -> ApplicationOut:
+        return answer(ApplicationOut, await camps.withdraw(user_of(request), application_id))
+
+    @post(
+        "/{application_id:int}/priority-check",
+        guards=[requires("organizer", "city")],
+        status_code=200,
+        responses=responses(401, 403, 404, 409, 422),
+    )
+    async def priority_check(self, request: Request, application_id: int, data: PriorityCheckIn) -> ApplicationOut:
+        """The city (its schools) or organizer confirms the priority flag (only confirmed flags use reserves)."""
+        return answer(
+            ApplicationOut, await camps.check_priority(user_of(request), application_id, data.checked, data.group)
+        )
+
+
+def api_routes() -> list[Any]:
+    return [CampEventApi, ApplicationApi]

@@ -1,0 +1,202 @@
+"""API shapes of camps (CONTRACT.md "Camps"; added fields are extra)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import msgspec
+
+ApplicationStatus = Literal["applied", "offered", "accepted", "declined", "expired", "waiting", "unplaced", "withdrawn"]
+
+
+class PriorityGroup(msgspec.Struct):
+    code: str
+    label: str
+
+
+class CampSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
+    priority_groups: list[PriorityGroup] | None = None
+    eligible_grades: list[str] | None = None
+    offer_hours: int | None = None
+
+
+class CampSettingsOut(msgspec.Struct):
+    priority_groups: list[PriorityGroup]
+    eligible_grades: list[str]
+    offer_hours: int
+    committed: bool
+    drawn: bool
+    allocated: bool
+    ranking_size: int
+
+
+class SiteIn(msgspec.Struct, forbid_unknown_fields=True):
+    code: str
+    name: str
+    host: str = ""
+    capacity: int = 0
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    reserves: dict[str, str] | None = None
+    city: str = ""
+    divisions: list[str] | None = None
+    grades: list[str] | None = None
+    contact_name: str = ""
+    contact_phone: str = ""
+
+
+class SitePatch(msgspec.Struct, forbid_unknown_fields=True):
+    code: str | msgspec.UnsetType = msgspec.UNSET
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    host: str | msgspec.UnsetType = msgspec.UNSET
+    capacity: int | msgspec.UnsetType = msgspec.UNSET
+    starts_on: dt.date | None | msgspec.UnsetType = msgspec.UNSET
+    ends_on: dt.date | None | msgspec.UnsetType = msgspec.UNSET
+    reserves: dict[str, str] | None | msgspec.UnsetType = msgspec.UNSET
+    city: str | msgspec.UnsetType = msgspec.UNSET
+    divisions: list[str] | None | msgspec.UnsetType = msgspec.UNSET
+    grades: list[str] | None | msgspec.UnsetType = msgspec.UNSET
+    contact_name: str | msgspec.UnsetType = msgspec.UNSET
+    contact_phone: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class SiteOut(msgspec.Struct):
+    id: int
+    code: str
+    name: str
+    host: str
+    city: str
+    starts_on: str | None
+    ends_on: str | None
+    capacity: int
+    reserves: dict[str, str]  # group code -> share (decimal text)
+    reserved_seats: dict[str, int]
+    divisions: list[str]
+    grades: list[str]
+    contact_name: str
+    contact_phone: str
+    offered: int
+    accepted: int
+
+
+class ApplicationIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    gender: str
+    id_number: str
+    grade: str
+    phone: str
+    preferences: list[str]
+    consent_participation: bool
+    id_type: str = ""
+    priority_group: str = ""
+    consent_publication: bool = False
+    school_code: str = ""
+
+
+class ApplicationOut(msgspec.Struct):
+    id: int
+    name: str
+    school_code: str
+    preferences: list[str]
+    priority_group: str | None
+    status: ApplicationStatus
+    site_code: str | None
+    waiting_position: int | None
+    offer_expires_at: dt.datetime | None
+    entry_id: int
+    entry_code: str
+    school_name: str
+    priority_checked: bool
+    review_status: str
+    preference_rank: int | None
+    waiting_positions: dict[str, int]
+    lottery_number: str | None
+    explanation: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class PriorityCheckIn(msgspec.Struct, forbid_unknown_fields=True):
+    checked: bool = True
+    group: str | None = None
+
+
+class CommitIn(msgspec.Struct, forbid_unknown_fields=True):
+    public_source: str
+
+
+class CommitOut(msgspec.Struct):
+    commitment: str
+    applications_hash: str
+    public_source: str
+
+
+class DrawIn(msgspec.Struct, forbid_unknown_fields=True):
+    public_value: str
+
+
+class DrawOut(msgspec.Struct):
+    seed: str
+    public_value: str
+    order: list[int]
+
+
+class LotteryOut(msgspec.Struct):
+    commitment: str
+    applications_hash: str
+    application_ids: list[int]
+    public_source: str
+    public_value: str | None
+    seed: str | None
+    order: list[int] | None
+    algorithm: str | None
+    committed_at: dt.datetime | None
+    drawn_at: dt.datetime | None
+
+
+class RankingIn(msgspec.Struct, forbid_unknown_fields=True):
+    applications: list[int | str]
+
+
+class RankingOut(msgspec.Struct):
+    ranked: int
+    applications: int
+
+
+class AllocationIn(msgspec.Struct, forbid_unknown_fields=True):
+    priority: Literal["lottery", "ranking"]
+    apply: bool = False
+
+
+class AssignmentOut(msgspec.Struct):
+    application_id: int
+    site_code: str | None
+    preference_rank: int | None
+    status: Literal["admitted", "waiting", "unplaced"]
+    explanation: str
+    priority_position: int
+
+
+class SiteCountOut(msgspec.Struct):
+    site_code: str
+    capacity: int
+    admitted: int
+    waiting: int
+
+
+class GroupCountOut(msgspec.Struct):
+    group: str | None
+    admitted: int
+    waiting: int
+    unplaced: int
+
+
+class AllocationOut(msgspec.Struct):
+    admitted: int
+    waiting: int
+    unplaced: int
+    assignments: list[AssignmentOut]
+    priority: str
+    first_choice_share: str
+    per_site: list[SiteCountOut]
+    per_group: list[GroupCountOut]
+    applied: bool

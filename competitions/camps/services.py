@@ -1,0 +1,1809 @@
+"""Camps (高校科学营): settings, sites (分营), applications, the public lottery, the allocation and the
+offers with waiting lists. One function per business action; pages and the JSON API call these.
+
+Design (issue 15): an application is an entry of the camp event with exactly one student member plus
+one :class:`~competitions.camps.tables.CampApplication` row. So the student's personal data is
+encrypted and masked as for registration, review goes through the existing review (city, then
+organizer; the city's recommendations count against the camp category's ``city_quota``), and
+consent, QR credentials, check-in and certificates work unchanged. Only approved entries take part
+in the allocation.
+
+Lottery: the commitment freezes the list of application ids; applications made after it are
+refused (409), so every applicant of the allocation is in the published list. The draw needs
+registration to be closed.
+
+Offers: applying the allocation offers each admitted student its seat until ``offer_hours`` later.
+Accepting confirms the seat (and takes the student off the waiting lists of the sites above it);
+declining, or letting the offer expire, frees the seat and the engine's
+:func:`~competitions.camps.allocation.next_offer` picks who is offered it next (one promotion per
+freed seat; a promoted student holding an open offer at a lower site moves up and frees that one).
+Expired offers are processed on every camp read and write and by a timer in the server
+(:func:`process_expired`), under the event lock, so a seat is never offered twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import re
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterable
+
+from app import audit, signals
+from app.db import write_transaction
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.exports.workbook import LostDigits, clean_text, digits_text, find_table, normalize_header, open_workbook
+from app.i18n import _, get_locale
+from app.principal import Principal
+from app.tables import School
+from app.times import now
+from competitions.camps import allocation as engine
+from competitions.camps import lottery
+from competitions.camps.tables import (
+    DEFAULT_ELIGIBLE_GRADES,
+    DEFAULT_OFFER_HOURS,
+    DEFAULT_PRIORITY_GROUPS,
+    CampApplication,
+    CampSettings,
+    CampSite,
+)
+from competitions.events import lifecycle
+from competitions.events.lifecycle import Stage
+from competitions.events.services import get_event_row
+from competitions.events.tables import Category
+from competitions.registration import roster
+from competitions.registration.members import CleanMember, MemberInput, clean_member
+from competitions.registration.services import allocate_codes, lock_event
+from competitions.registration.tables import Entry, Member
+
+log = logging.getLogger(__name__)
+
+CAMP_CATEGORY = ("CAMP", "科学营营员")
+CAMP_DIVISION = "高中"
+PREFERENCE_COLUMNS = roster.PREFERENCES  # 志愿1–志愿3
+PRIORITY_COLUMN = roster.PRIORITY_GROUP  # 优先类别
+MAX_PREFERENCES = 3
+STATUS_LABELS = {
+    "applied": "已申请",
+    "offered": "已录取待确认",
+    "accepted": "已确认参营",
+    "declined": "已放弃",
+    "expired": "逾期未确认",
+    "waiting": "候补",
+    "unplaced": "未录取",
+    "withdrawn": "已撤回",
+}
+HOLDING = ("offered", "accepted")
+OUT = ("declined", "expired", "withdrawn")
+_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+# --------------------------------------------------------------------------- events and settings
+
+
+async def camp_event(event_id: int, actor: Principal | None = None) -> dict[str, Any]:
+    """The event row if it is a camp (404 otherwise, and for drafts ``actor`` may not see)."""
+    event = await get_event_row(event_id, actor)
+    if event["kind"] != "camp":
+        raise NotFound(_("该活动不是科学营（编号 {id}）。", id=event_id))
+    return event
+
+
+def _require_organizer(actor: Principal) -> None:
+    if not actor.is_organizer:
+        raise Forbidden(_("只有组委会可以进行此操作。"))
+
+
+async def settings_of(event_id: int) -> dict[str, Any]:
+    """The camp settings row (defaults when none was stored yet)."""
+    row = await CampSettings.select().output(load_json=True).where(CampSettings.event == event_id).first()
+    if row is not None:
+        return row
+    return {
+        "id": None,
+        "event": event_id,
+        "priority_groups": [dict(g) for g in DEFAULT_PRIORITY_GROUPS],
+        "eligible_grades": list(DEFAULT_ELIGIBLE_GRADES),
+        "offer_hours": DEFAULT_OFFER_HOURS,
+        "seed": None,
+        "commitment": None,
+        "applications_hash": None,
+        "application_ids": None,
+        "public_source": "",
+        "committed_at": None,
+        "public_value": None,
+        "lottery_order": None,
+        "drawn_at": None,
+        "ranking": None,
+        "ranking_updated_at": None,
+        "allocated_at": None,
+        "allocation_priority": None,
+        "priority_order": None,
+    }
+
+
+async def _store_settings(event_id: int, values: dict[str, Any]) -> None:
+    """Upsert camp settings (inside a write transaction holding the event lock)."""
+    exists = await CampSettings.exists().where(CampSettings.event == event_id)
+    if exists:
+        await CampSettings.update({getattr(CampSettings, k): v for k, v in values.items()}).where(
+            CampSettings.event == event_id
+        )
+    else:
+        await CampSettings.insert(CampSettings(event=event_id, **values))
+
+
+def settings_out(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "priority_groups": row["priority_groups"],
+        "eligible_grades": row["eligible_grades"],
+        "offer_hours": row["offer_hours"],
+        "committed": row["commitment"] is not None,
+        "drawn": row["drawn_at"] is not None,
+        "allocated": row["allocated_at"] is not None,
+        "ranking_size": len(row["ranking"] or []),
+    }
+
+
+async def get_settings(actor: Principal, event_id: int) -> dict[str, Any]:
+    await camp_event(event_id, actor)
+    return settings_out(await settings_of(event_id))
+
+
+async def update_settings(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Organizer: ``priority_groups`` ``[{"code", "label"}]``, ``eligible_grades`` ``[...]``,
+    ``offer_hours`` (1..720)."""
+    _require_organizer(actor)
+    await camp_event(event_id, actor)
+    values: dict[str, Any] = {}
+    errors: list[dict[str, str]] = []
+    if data.get("priority_groups") is not None:
+        groups, seen = [], set()
+        for g in data["priority_groups"]:
+            code, label = clean_text(g.get("code")), clean_text(g.get("label"))
+            if not _CODE.match(code or ""):
+                errors.append({"field": "priority_groups", "message": _("优先类别代码只能用字母、数字、- 和 _。")})
+                continue
+            if code in seen:
+                errors.append({"field": "priority_groups", "message": _("优先类别代码“{code}”重复。", code=code)})
+                continue
+            seen.add(code)
+            groups.append({"code": code, "label": (label or code)[:50]})
+        values["priority_groups"] = groups
+    if data.get("eligible_grades") is not None:
+        grades = [clean_text(g) for g in data["eligible_grades"] if clean_text(g)]
+        if not grades:
+            errors.append({"field": "eligible_grades", "message": _("请至少填写一个可以申请的年级。")})
+        values["eligible_grades"] = grades
+    if data.get("offer_hours") is not None:
+        hours = data["offer_hours"]
+        if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 720:
+            errors.append({"field": "offer_hours", "message": _("确认期限须为 1 到 720 小时。")})
+        values["offer_hours"] = hours
+    if errors:
+        raise ValidationFailed(errors[0]["message"], errors=errors)
+
+    async def work() -> None:
+        await lock_event(event_id)
+        await _store_settings(event_id, values)
+        await audit.record(actor, "camp.settings", "event", event_id, event_id=event_id, changes=_jsonable(values))
+
+    await write_transaction(work)
+    return settings_out(await settings_of(event_id))
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: [None, v if isinstance(v, (str, int, list, dict, type(None))) else str(v)] for k, v in values.items()}
+
+
+def _group_codes(settings: dict[str, Any]) -> dict[str, str]:
+    """Priority group code or label -> code."""
+    out: dict[str, str] = {}
+    for g in settings["priority_groups"]:
+        out[g["code"]] = g["code"]
+        out[g["code"].upper()] = g["code"]
+        out.setdefault(g["label"], g["code"])
+    return out
+
+
+def group_label(settings: dict[str, Any], code: str | None) -> str:
+    for g in settings["priority_groups"]:
+        if g["code"] == code:
+            return str(g["label"])
+    return code or ""
+
+
+# --------------------------------------------------------------------------- sites
+
+
+def _date(value: Any, field_name: str, errors: list[dict[str, str]]) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        errors.append({"field": field_name, "message": _("日期格式应为 YYYY-MM-DD。")})
+        return None
+
+
+def _shares(value: Any, settings: dict[str, Any], errors: list[dict[str, str]]) -> dict[str, str]:
+    """Reserves ``{"<group code or label>": "<share>"}`` -> ``{code: share text}``, each 0..1, sum <= 1."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        errors.append({"field": "reserves", "message": _("预留名额的格式不对：应为每个优先类别对应一个比例。")})
+        return {}
+    codes = _group_codes(settings)
+    out: dict[str, str] = {}
+    total = Decimal(0)
+    for group, share in value.items():
+        code = codes.get(clean_text(group)) or codes.get(clean_text(group).upper())
+        if code is None:
+            errors.append({"field": "reserves", "message": _("优先类别“{group}”不存在。", group=group)})
+            continue
+        if isinstance(share, float) or isinstance(share, bool):
+            errors.append({"field": "reserves", "message": _('比例请写成文本小数，如 "0.1"。')})
+            continue
+        try:
+            d = Decimal(str(share).strip())
+        except InvalidOperation:
+            d = Decimal("NaN")
+        if not d.is_finite() or d < 0 or d > 1:
+            errors.append({"field": "reserves", "message": _("“{group}”的预留比例须在 0 到 1 之间。", group=group)})
+            continue
+        if d == 0:
+            continue
+        total += d
+        out[code] = str(d)
+    if total > 1:
+        errors.append({"field": "reserves", "message": _("各类预留比例之和不能超过 1。")})
+    return out
+
+
+def site_out(row: dict[str, Any], counts: dict[str, int] | None = None) -> dict[str, Any]:
+    shares = {g: Decimal(s) for g, s in (row["reserves"] or {}).items()}
+    return {
+        "id": row["id"],
+        "code": row["code"],
+        "name": row["name"],
+        "host": row["host"],
+        "city": row["city"],
+        "starts_on": row["starts_on"].isoformat() if row["starts_on"] else None,
+        "ends_on": row["ends_on"].isoformat() if row["ends_on"] else None,
+        "capacity": row["capacity"],
+        "reserves": dict(row["reserves"] or {}),
+        "reserved_seats": engine.reserved_seats(row["capacity"], shares),
+        "divisions": list(row["divisions"] or []),
+        "grades": list(row["grades"] or []),
+        "contact_name": row["contact_name"],
+        "contact_phone": row["contact_phone"],
+        "offered": (counts or {}).get("offered", 0),
+        "accepted": (counts or {}).get("accepted", 0),
+    }
+
+
+async def _site_rows(event_id: int) -> list[dict[str, Any]]:
+    return (
+        await CampSite.select()
+        .output(load_json=True)
+        .where(CampSite.event == event_id)
+        .order_by(CampSite.position)
+        .order_by(CampSite.id)
+    )
+
+
+async def list_sites(actor: Principal, event_id: int) -> list[dict[str, Any]]:
+    await camp_event(event_id, actor)
+    rows = await _site_rows(event_id)
+    counts: dict[str, dict[str, int]] = {}
+    for a in (
+        await CampApplication.select(CampApplication.site_code, CampApplication.status)
+        .output(load_json=True)
+        .where((CampApplication.event == event_id) & CampApplication.status.is_in(list(HOLDING)))
+    ):
+        c = counts.setdefault(a["site_code"], {})
+        c[a["status"]] = c.get(a["status"], 0) + 1
+    return [site_out(r, counts.get(r["code"])) for r in rows]
+
+
+def _site_values(data: dict[str, Any], settings: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    errors: list[dict[str, str]] = []
+    values: dict[str, Any] = {}
+
+    def given(key: str) -> bool:
+        return not partial or key in data
+
+    if given("code"):
+        code = clean_text(data.get("code"))
+        if not _CODE.match(code):
+            errors.append({"field": "code", "message": _("分营代码只能用字母、数字、- 和 _（最多 32 个字符）。")})
+        values["code"] = code
+    if given("name"):
+        name = clean_text(data.get("name"))
+        if not name or len(name) > 100:
+            errors.append({"field": "name", "message": _("请填写分营名称（最多 100 个字符）。")})
+        values["name"] = name
+    for key, limit in (("host", 100), ("city", 50), ("contact_name", 64), ("contact_phone", 32)):
+        if given(key):
+            text = clean_text(data.get(key))
+            if len(text) > limit:
+                errors.append({"field": key, "message": _("内容过长（最多 {n} 个字符）。", n=limit)})
+            values[key] = text
+    if given("capacity"):
+        cap = data.get("capacity")
+        if isinstance(cap, str) and cap.strip().isdigit():
+            cap = int(cap.strip())
+        if not isinstance(cap, int) or isinstance(cap, bool) or cap < 0 or cap > 100000:
+            errors.append({"field": "capacity", "message": _("名额须为 0 或正整数。")})
+            cap = 0
+        values["capacity"] = cap
+    for key in ("starts_on", "ends_on"):
+        if given(key):
+            values[key] = _date(data.get(key), key, errors)
+    if values.get("starts_on") and values.get("ends_on") and values["ends_on"] < values["starts_on"]:
+        errors.append({"field": "ends_on", "message": _("结束日期不能早于开始日期。")})
+    if given("reserves"):
+        values["reserves"] = _shares(data.get("reserves"), settings, errors)
+    for key in ("divisions", "grades"):
+        if given(key):
+            raw = data.get(key) or []
+            if isinstance(raw, str):
+                raw = re.split(r"[,，、\s]+", raw)
+            values[key] = [clean_text(x) for x in raw if clean_text(x)]
+    if errors:
+        raise ValidationFailed(errors[0]["message"], errors=errors)
+    return values
+
+
+async def create_site(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Organizer: a new site ``{"code", "name", "host", "capacity", "starts_on"?, "ends_on"?,
+    "reserves"?, "city"?, "divisions"?, "grades"?, "contact_name"?, "contact_phone"?}``."""
+    _require_organizer(actor)
+    await camp_event(event_id, actor)
+    settings = await settings_of(event_id)
+    values = _site_values(data, settings, partial=False)
+
+    async def work() -> int:
+        await lock_event(event_id)
+        if (await settings_of(event_id))["allocated_at"] is not None:
+            raise Conflict(_("分配结果已经生效，不能再增加分营。"))
+        if await CampSite.exists().where((CampSite.event == event_id) & (CampSite.code == values["code"])):
+            raise ValidationFailed(
+                _("分营代码“{code}”已存在。", code=values["code"]),
+                errors=[{"field": "code", "message": _("分营代码重复。")}],
+            )
+        await _camp_category(event_id)  # so the organizer can set the city quota before the first application
+        position = await CampSite.count().where(CampSite.event == event_id)
+        row = CampSite(event=event_id, position=position, **values)
+        await row.save()
+        await audit.record(
+            actor,
+            "camp.site.create",
+            "camp_site",
+            row.id,
+            event_id=event_id,
+            summary=f"{values['code']} {values['name']}",
+        )
+        return int(row.id)
+
+    site_id = await write_transaction(work)
+    row = await CampSite.select().output(load_json=True).where(CampSite.id == site_id).first()
+    return site_out(row)
+
+
+async def update_site(actor: Principal, event_id: int, site_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Organizer: change a site (its code only before any application names it)."""
+    _require_organizer(actor)
+    await camp_event(event_id, actor)
+    row = (
+        await CampSite.select()
+        .output(load_json=True)
+        .where((CampSite.id == site_id) & (CampSite.event == event_id))
+        .first()
+    )
+    if row is None:
+        raise NotFound(_("分营不存在。"))
+    values = _site_values(data, await settings_of(event_id), partial=True)
+
+    async def work() -> None:
+        await lock_event(event_id)
+        if "code" in values and values["code"] != row["code"]:
+            if await CampSite.exists().where((CampSite.event == event_id) & (CampSite.code == values["code"])):
+                raise ValidationFailed(_("分营代码“{code}”已存在。", code=values["code"]))
+            if await _site_named(event_id, row["code"]):
+                raise Conflict(_("已有申请填报了这个分营，不能再改代码。"))
+        if (await settings_of(event_id))["allocated_at"] is not None and "capacity" in values:
+            if values["capacity"] < row["capacity"]:
+                raise Conflict(_("分配结果已经生效，分营名额只能增加。"))
+        await CampSite.update({getattr(CampSite, k): v for k, v in values.items()}).where(CampSite.id == site_id)
+        await audit.record(
+            actor,
+            "camp.site.update",
+            "camp_site",
+            site_id,
+            event_id=event_id,
+            summary=row["code"],
+            changes={k: [str(row.get(k)), str(v)] for k, v in values.items() if row.get(k) != v},
+        )
+        if "capacity" in values and values["capacity"] > row["capacity"]:
+            await _fill(actor, event_id, values.get("code", row["code"]))
+
+    await write_transaction(work)
+    return site_out(await CampSite.select().output(load_json=True).where(CampSite.id == site_id).first())
+
+
+async def _site_named(event_id: int, code: str) -> bool:
+    rows = (
+        await CampApplication.select(CampApplication.preferences)
+        .output(load_json=True)
+        .where(CampApplication.event == event_id)
+    )
+    return any(code in (r["preferences"] or []) for r in rows)
+
+
+async def delete_site(actor: Principal, event_id: int, site_id: int) -> None:
+    _require_organizer(actor)
+    await camp_event(event_id, actor)
+    row = (
+        await CampSite.select()
+        .output(load_json=True)
+        .where((CampSite.id == site_id) & (CampSite.event == event_id))
+        .first()
+    )
+    if row is None:
+        raise NotFound(_("分营不存在。"))
+
+    async def work() -> None:
+        await lock_event(event_id)
+        if await _site_named(event_id, row["code"]):
+            raise Conflict(_("已有申请填报了这个分营，不能删除。"))
+        await CampSite.delete().where(CampSite.id == site_id)
+        await audit.record(actor, "camp.site.delete", "camp_site", site_id, event_id=event_id, summary=row["code"])
+
+    await write_transaction(work)
+
+
+# --------------------------------------------------------------------------- applications: checking
+
+
+@dataclass
+class ApplicantInput:
+    """One application as typed in the form or a workbook row."""
+
+    member: MemberInput
+    school_id: int
+    preferences: list[str]
+    priority_group: str = ""
+    row: int | None = None  # workbook row
+
+
+@dataclass
+class _Clean:
+    member: CleanMember
+    school_id: int
+    preferences: list[str]
+    priority_group: str | None
+    row: int | None
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Sites:
+    def __init__(self, sites: list[dict[str, Any]]):
+        self.by_key: dict[str, dict[str, Any]] = {}
+        for s in sites:
+            for key in (s["code"].upper(), s["name"], normalize_header(s["name"])):
+                self.by_key.setdefault(key, s)
+
+    def find(self, text: str) -> dict[str, Any] | None:
+        return self.by_key.get(text.upper()) or self.by_key.get(text) or self.by_key.get(normalize_header(text))
+
+
+def _where(a: ApplicantInput, column: str, field_name: str) -> dict[str, Any]:
+    return {"row": a.row, "column": column} if a.row is not None else {"field": field_name}
+
+
+def _check_one(
+    a: ApplicantInput, settings: dict[str, Any], sites: _Sites
+) -> tuple[_Clean | None, list[dict[str, Any]]]:
+    errors: list[dict[str, Any]] = []
+    member, member_errors = clean_member(a.member, CAMP_DIVISION)
+    columns = {
+        "name": roster.NAME,
+        "gender": roster.GENDER,
+        "id_type": roster.ID_TYPE,
+        "id_number": roster.ID_NUMBER,
+        "grade": roster.GRADE,
+        "phone": roster.PHONE,
+        "role": roster.ROLE,
+    }
+    for f, m in member_errors:
+        errors.append({**_where(a, columns.get(f, roster.NAME), f), "message": m})
+    if member is not None and member.role != "student":
+        errors.append({**_where(a, roster.ROLE, "role"), "message": _("科学营只接受学生的申请。")})
+    if member is not None and member.grade not in settings["eligible_grades"]:
+        errors.append(
+            {
+                **_where(a, roster.GRADE, "grade"),
+                "message": _(
+                    "年级“{grade}”不能申请本次科学营：只招收{grades}学生。",
+                    grade=member.grade,
+                    grades="、".join(settings["eligible_grades"]),
+                ),
+            }
+        )
+    prefs: list[str] = []
+    given = [clean_text(p) for p in a.preferences]
+    while given and not given[-1]:
+        given.pop()
+    if not given or not given[0]:
+        errors.append(
+            {**_where(a, PREFERENCE_COLUMNS[0], "preferences"), "message": _("请填写志愿1（分营代码或名称）。")}
+        )
+    if len(given) > MAX_PREFERENCES:
+        errors.append({**_where(a, PREFERENCE_COLUMNS[0], "preferences"), "message": _("最多填写 3 个志愿。")})
+        given = given[:MAX_PREFERENCES]
+    for k, text in enumerate(given):
+        column = PREFERENCE_COLUMNS[k]
+        if not text and k == 0:
+            continue  # said above
+        if not text:
+            errors.append(
+                {
+                    **_where(a, column, "preferences"),
+                    "message": _("志愿须按顺序填写：{column}不能空着。", column=column),
+                }
+            )
+            continue
+        site = sites.find(text)
+        if site is None:
+            errors.append({**_where(a, column, "preferences"), "message": _("没有名为“{value}”的分营。", value=text)})
+            continue
+        if site["code"] in prefs:
+            errors.append(
+                {**_where(a, column, "preferences"), "message": _("分营“{site}”填了两次。", site=site["name"])}
+            )
+            continue
+        if member is not None and site["grades"] and member.grade not in site["grades"]:
+            errors.append(
+                {
+                    **_where(a, column, "preferences"),
+                    "message": _(
+                        "分营“{site}”只招收{grades}学生。", site=site["name"], grades="、".join(site["grades"])
+                    ),
+                }
+            )
+            continue
+        prefs.append(site["code"])
+    group: str | None = None
+    if clean_text(a.priority_group):
+        group = _group_codes(settings).get(clean_text(a.priority_group))
+        if group is None:
+            errors.append(
+                {
+                    **_where(a, PRIORITY_COLUMN, "priority_group"),
+                    "message": _(
+                        "优先类别“{value}”不存在，可填：{groups}。",
+                        value=clean_text(a.priority_group),
+                        groups="、".join(g["label"] for g in settings["priority_groups"]),
+                    ),
+                }
+            )
+    if errors or member is None:
+        return None, errors
+    return _Clean(member, a.school_id, prefs, group, a.row), []
+
+
+async def _year_duplicates(year: int, hashes: list[str]) -> dict[str, dict[str, Any]]:
+    """Applications of the year's camp events (not withdrawn) with these student hashes."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(hashes), 500):
+        chunk = hashes[start : start + 500]
+        for r in (
+            await CampApplication.select(
+                CampApplication.id,
+                CampApplication.student_hash,
+                CampApplication.school,
+                CampApplication.event.name.as_alias("event_name"),
+                CampApplication.entry.title.as_alias("name"),
+            )
+            .output(load_json=True)
+            .where(
+                (CampApplication.year == year)
+                & CampApplication.student_hash.is_in(chunk)
+                & (CampApplication.status != "withdrawn")
+            )
+        ):
+            found[r["student_hash"]] = r
+    return found
+
+
+ELSEWHERE = "有学生已由其他学校申请了本年度的科学营，每名学生每年只能申请一次；本次没有保存。请联系组委会核实。"
+
+
+async def _check_duplicates(actor: Principal, event: dict[str, Any], cleaned: list[_Clean]) -> list[dict[str, Any]]:
+    """One application per student per year: rows listing the same student twice and students who
+    already applied. A school is told only of its own school's applications; a student applied for by
+    another school refuses the whole batch with a sentence naming nobody, and the organizer is told
+    through the audit log."""
+    errors: list[dict[str, Any]] = []
+    seen: dict[str, int | None] = {}
+    for c in cleaned:
+        h = c.member.id_hash or ""
+        if h in seen:
+            errors.append(
+                {
+                    **({"row": c.row, "column": roster.ID_NUMBER} if c.row else {"field": "id_number"}),
+                    "message": _("第 {first} 行和这一行是同一名学生，请删除其中一行。", first=seen[h]),
+                }
+            )
+        else:
+            seen[h] = c.row
+    found = await _year_duplicates(event["year"], sorted(seen))
+    foreign = [c for c in cleaned if (f := found.get(c.member.id_hash or "")) and f["school"] != c.school_id]
+    own_school = actor.school_id if actor.role == "school" else None
+    if own_school is not None and any(found[c.member.id_hash or ""]["school"] != own_school for c in foreign):
+        await audit.record(
+            actor,
+            "camp.duplicate_elsewhere",
+            "event",
+            event["id"],
+            event_id=event["id"],
+            school_id=own_school,
+            summary=_("学校申请的学生已由其他学校申请本年度科学营"),
+            changes={"applications": [None, sorted(found[c.member.id_hash or ""]["id"] for c in foreign)]},
+        )
+        raise ValidationFailed(_(ELSEWHERE), errors=[{"field": "id_number", "message": _(ELSEWHERE)}])
+    for c in cleaned:
+        f = found.get(c.member.id_hash or "")
+        if f is not None:
+            errors.append(
+                {
+                    **({"row": c.row, "column": roster.ID_NUMBER} if c.row else {"field": "id_number"}),
+                    "message": _(
+                        "学生“{name}”今年已申请过科学营（{event}，申请编号 {id}），每名学生每年只能申请一次。",
+                        name=c.member.name,
+                        event=f["event_name"],
+                        id=f["id"],
+                    ),
+                }
+            )
+    return errors
+
+
+async def _camp_category(event_id: int) -> dict[str, Any]:
+    """The event's one category for camp entries (made on first use; its ``city_quota`` is how many
+    applications each city/county may recommend)."""
+    row = await Category.select().where(Category.event == event_id).order_by(Category.id).first()
+    if row is not None:
+        return row
+    await Category.insert(Category(event=event_id, code=CAMP_CATEGORY[0], name=CAMP_CATEGORY[1]))
+    return await Category.select().where(Category.event == event_id).order_by(Category.id).first()
+
+
+async def _registration_open(actor: Principal, event: dict[str, Any]) -> None:
+    """Schools apply while applications are open; organizers at any time before the commitment."""
+    if actor.is_organizer:
+        return
+    stage = await lifecycle.stage_of(event)
+    if stage is not Stage.OPEN:
+        raise Conflict(_("科学营申请未开放或已截止（{stage}）。", stage=_(stage.label)))
+
+
+async def _write_applications(actor: Principal, event: dict[str, Any], cleaned: list[_Clean]) -> list[int]:
+    """Store clean applications in one transaction (entries, members, camp rows, audit)."""
+    event_id = event["id"]
+    status = "approved" if actor.is_organizer else "submitted"
+    rows = [c.member.columns() for c in cleaned]
+
+    async def work() -> list[int]:
+        await lock_event(event_id)
+        if (await settings_of(event_id))["commitment"] is not None:
+            raise Conflict(_("抽签承诺已经公布，申请名单已冻结，不能再提交新的申请。"))
+        dupes = await _check_duplicates(actor, event, cleaned)  # again under the lock
+        if dupes:
+            raise ValidationFailed(_("有 {n} 处错误，没有保存任何申请。", n=len(dupes)), errors=dupes)
+        category = await _camp_category(event_id)
+        codes = await allocate_codes(event_id, category["code"], [CAMP_DIVISION] * len(cleaned))
+        stamp = now()
+        ids: list[int] = []
+        records = []
+        for c, code, columns in zip(cleaned, codes, rows):
+            entry = Entry(
+                event=event_id,
+                code=code,
+                title=c.member.name,
+                school=c.school_id,
+                category=category["id"],
+                division=CAMP_DIVISION,
+                status=status,
+                created_by=actor.id,
+                created_at=stamp,
+                updated_at=stamp,
+                submitted_at=stamp,
+                reviewed_at=stamp if status == "approved" else None,
+            )
+            await entry.save()
+            await Member.insert(
+                Member(
+                    entry=entry.id,
+                    event=event_id,
+                    position=0,
+                    consent_recorded_by=actor.id,
+                    consent_recorded_at=stamp,
+                    **columns,
+                )
+            )
+            app_row = CampApplication(
+                event=event_id,
+                entry=entry.id,
+                school=c.school_id,
+                year=event["year"],
+                student_hash=c.member.id_hash,
+                preferences=c.preferences,
+                priority_group=c.priority_group,
+                priority_checked=bool(c.priority_group) and actor.is_organizer,
+                status="applied",
+                created_at=stamp,
+                updated_at=stamp,
+            )
+            await app_row.save()
+            ids.append(int(app_row.id))
+            records.append(
+                audit.AuditRecord(
+                    action="camp.apply",
+                    object_type="camp_application",
+                    object_id=int(app_row.id),
+                    event_id=event_id,
+                    entry_id=int(entry.id),
+                    school_id=c.school_id,
+                    summary=f"{code} {c.member.name}",
+                    changes={"preferences": [None, c.preferences], "priority_group": [None, c.priority_group]},
+                )
+            )
+        await audit.record_many(actor, records, at=stamp)
+        return ids
+
+    ids = await write_transaction(work)
+    for i in ids:
+        await signals.camp_application_changed.send(event_id=event_id, application_id=i, status="applied", actor=actor)
+    return ids
+
+
+async def _check_all(
+    actor: Principal, event: dict[str, Any], inputs: list[ApplicantInput]
+) -> tuple[list[_Clean], list[dict[str, Any]]]:
+    settings = await settings_of(event["id"])
+    sites = _Sites(await _site_rows(event["id"]))
+    cleaned: list[_Clean] = []
+    errors: list[dict[str, Any]] = []
+    for a in inputs:
+        c, problems = _check_one(a, settings, sites)
+        errors += problems
+        if c is not None:
+            cleaned.append(c)
+    if settings["commitment"] is not None:
+        raise Conflict(_("抽签承诺已经公布，申请名单已冻结，不能再提交新的申请。"))
+    errors += await _check_duplicates(actor, event, cleaned)
+    return cleaned, errors
+
+
+async def apply(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """A school (for its own student) or the organizer (``school_code``) applies through the web form:
+    ``{"name", "gender", "id_type"?, "id_number", "grade", "phone", "preferences": [...],
+    "priority_group"?, "consent_participation", "consent_publication"?, "school_code"?}``."""
+    event = await camp_event(event_id, actor)
+    if actor.role == "school":
+        school_id = actor.school_id
+    elif actor.is_organizer:
+        school = await School.select(School.id).where(School.code == clean_text(data.get("school_code"))).first()
+        if school is None:
+            raise ValidationFailed(
+                _("请填写学校代码。"), errors=[{"field": "school_code", "message": _("学校代码不存在。")}]
+            )
+        school_id = school["id"]
+    else:
+        raise Forbidden(_("只有学校管理员或组委会可以提交科学营申请。"))
+    await _registration_open(actor, event)
+    if not data.get("consent_participation"):
+        raise ValidationFailed(
+            _("请确认已取得监护人同意参加科学营。"),
+            errors=[{"field": "consent_participation", "message": _("需要监护人同意。")}],
+        )
+    member = MemberInput(
+        role="student",
+        name=data.get("name") or "",
+        gender=data.get("gender") or "",
+        id_type=data.get("id_type") or "",
+        id_number=data.get("id_number") or "",
+        grade=data.get("grade") or "",
+        phone=data.get("phone") or "",
+        consent_participation=True,
+        consent_publication=bool(data.get("consent_publication")),
+    )
+    prefs = list(data.get("preferences") or [])
+    cleaned, errors = await _check_all(
+        actor, event, [ApplicantInput(member, school_id, prefs, str(data.get("priority_group") or ""))]
+    )
+    if errors:
+        raise ValidationFailed("；".join(e["message"] for e in errors), errors=errors)
+    ids = await _write_applications(actor, event, cleaned)
+    return await get_application(actor, ids[0])
+
+
+def _cell(values: tuple[Any, ...], index: int | None) -> Any:
+    return values[index] if index is not None and index < len(values) else None
+
+
+def _parse_workbook(
+    data: bytes, schools: list[dict[str, Any]], actor: Principal
+) -> tuple[list[ApplicantInput], list[dict[str, Any]], int]:
+    wb = open_workbook(data)
+    try:
+        required = [
+            roster.NAME,
+            roster.GENDER,
+            roster.ID_NUMBER,
+            roster.GRADE,
+            roster.SCHOOL,
+            roster.PHONE,
+            PREFERENCE_COLUMNS[0],
+        ]
+        optional = [roster.ID_TYPE, roster.ROLE, *PREFERENCE_COLUMNS[1:], PRIORITY_COLUMN, roster.CONSENT]
+        table = find_table(wb, required, optional=optional, aliases=roster.HEADER_ALIASES)
+        idx = table.columns
+        by_code = {s["code"].upper(): s for s in schools}
+        by_name = {clean_text(s["name"]): s for s in schools}
+        inputs: list[ApplicantInput] = []
+        errors: list[dict[str, Any]] = []
+        count = 0
+        for number, values in table.rows:
+            if not any(clean_text(v) for v in values or ()):
+                continue
+            count += 1
+            school_text = clean_text(_cell(values, idx[roster.SCHOOL]))
+            school = by_code.get(school_text.upper()) or by_name.get(school_text)
+            if school is None:
+                errors.append(
+                    {"row": number, "column": roster.SCHOOL, "message": _("学校“{value}”不存在。", value=school_text)}
+                )
+                continue
+            if actor.role == "school" and school["id"] != actor.school_id:
+                errors.append({"row": number, "column": roster.SCHOOL, "message": _("只能为本校学生申请。")})
+                continue
+            role_text = clean_text(_cell(values, idx.get(roster.ROLE)))
+            try:
+                id_number = digits_text(_cell(values, idx[roster.ID_NUMBER])).strip("'‘’`\"")
+            except LostDigits as exc:
+                errors.append(
+                    {
+                        "row": number,
+                        "column": roster.ID_NUMBER,
+                        "message": _(
+                            "身份证号被 Excel 当成数字保存，后几位已经丢失（现在是 {value}）。请把“身份证号”列设置为“文本”格式后重新输入。",
+                            value=str(exc),
+                        ),
+                    }
+                )
+                continue
+            consent_text = clean_text(_cell(values, idx.get(roster.CONSENT))).upper()
+            member = MemberInput(
+                role=role_text or "student",
+                name=_cell(values, idx[roster.NAME]) or "",
+                gender=_cell(values, idx[roster.GENDER]) or "",
+                id_type=_cell(values, idx.get(roster.ID_TYPE)) or "",
+                id_number=id_number,
+                grade=_cell(values, idx[roster.GRADE]) or "",
+                phone=digits_text(_cell(values, idx[roster.PHONE]))
+                if _cell(values, idx[roster.PHONE]) is not None
+                else "",
+                consent_participation=True,
+                consent_publication=consent_text in {"是", "同意", "Y", "YES", "TRUE", "1", "√"},
+            )
+            prefs = [clean_text(_cell(values, idx.get(c))) for c in PREFERENCE_COLUMNS]
+            group = clean_text(_cell(values, idx.get(PRIORITY_COLUMN)))
+            inputs.append(ApplicantInput(member, school["id"], prefs, group, row=number))
+        return inputs, errors, count
+    finally:
+        wb.close()
+
+
+async def import_applications(actor: Principal, event_id: int, data: bytes) -> dict[str, int]:
+    """The registration workbook of a camp (CONTRACT: student columns + 志愿1–3, optional 优先类别 and
+    同意公开姓名). All or nothing: every problem as ``{"row", "column", "message"}`` (422), else every
+    row stored in one transaction. Returns ``{"applications_created"}``."""
+    if actor.role not in ("organizer", "school"):
+        raise Forbidden(_("只有学校管理员或组委会可以导入报名表。"))
+    event = await camp_event(event_id, actor)
+    await _registration_open(actor, event)
+    schools = await School.select(School.id, School.code, School.name)
+    inputs, errors, count = await asyncio.to_thread(_parse_workbook, data, schools, actor)
+    if count == 0:
+        raise ValidationFailed(_("报名表中没有数据。请在表头下面每行填写一名学生后再上传。"))
+    cleaned, more = await _check_all(actor, event, inputs)
+    errors += more
+    if errors:
+        order = {c: i for i, c in enumerate(roster.template_columns("camp"))}
+        errors.sort(key=lambda e: (e.get("row") or 0, order.get(e.get("column"), 99)))
+        raise ValidationFailed(
+            _("报名表有 {n} 处错误，没有导入任何数据。请按提示修改后重新上传。", n=len(errors)), errors=errors
+        )
+    ids = await _write_applications(actor, event, cleaned)
+    return {"applications_created": len(ids)}
+
+
+# --------------------------------------------------------------------------- applications: reading
+
+
+def _application_columns() -> list[Any]:
+    return [
+        CampApplication.all_columns(),
+        CampApplication.entry.title.as_alias("name"),
+        CampApplication.entry.code.as_alias("entry_code"),
+        CampApplication.entry.status.as_alias("entry_status"),
+        CampApplication.school.code.as_alias("school_code"),
+        CampApplication.school.name.as_alias("school_name"),
+        CampApplication.school.region.as_alias("region_code"),
+        CampApplication.school.city.as_alias("city"),
+    ]
+
+
+def _visible(actor: Principal, row: dict[str, Any]) -> bool:
+    return actor.can_see_school(row["school"], row["region_code"])
+
+
+def _candidates(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Per site, the applications waiting for it now, best priority first (as the engine's
+    next_offer sees them): taking part, not out, listing the site above the seat they hold, not
+    holding an accepted seat below it."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["priority_position"] is None or r["status"] in OUT or r["status"] == "accepted":
+            continue
+        prefs = r["preferences"] or []
+        held = prefs.index(r["site_code"]) if r["site_code"] in prefs and r["status"] == "offered" else len(prefs)
+        for code in prefs[:held]:
+            out.setdefault(code, []).append(r)
+    for lst in out.values():
+        lst.sort(key=lambda r: r["priority_position"])
+    return out
+
+
+def _waiting_positions(rows: list[dict[str, Any]]) -> dict[int, dict[str, int]]:
+    positions: dict[int, dict[str, int]] = {}
+    for code, lst in _candidates(rows).items():
+        for k, r in enumerate(lst, start=1):
+            positions.setdefault(r["id"], {})[code] = k
+    return positions
+
+
+def _offer_view(row: dict[str, Any], positions: dict[str, int]) -> dict[str, Any]:
+    prefs = row["preferences"] or []
+    first_waiting = next((positions[c] for c in prefs if c in positions), None)
+    return {
+        "id": row["id"],
+        "entry_id": row["entry"],
+        "entry_code": row["entry_code"],
+        "name": row["name"],
+        "school_code": row["school_code"],
+        "school_name": row["school_name"],
+        "preferences": list(prefs),
+        "priority_group": row["priority_group"],
+        "priority_checked": row["priority_checked"],
+        "review_status": row["entry_status"],
+        "status": row["status"],
+        "site_code": row["site_code"] if row["status"] in HOLDING else None,
+        "preference_rank": row["preference_rank"] if row["status"] in HOLDING else None,
+        "waiting_position": first_waiting,
+        "waiting_positions": dict(positions),
+        "offer_expires_at": row["offer_expires_at"] if row["status"] == "offered" else None,
+        "lottery_number": row["lottery_number"],
+    }
+
+
+async def list_applications(
+    actor: Principal, event_id: int, filters: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Applications the caller may see (organizer all; a city its schools'; a school its own)."""
+    if actor.role not in ("organizer", "city", "school"):
+        raise Forbidden(_("您无权查看科学营申请。"))
+    await camp_event(event_id, actor)
+    await process_expired(event_id)
+    rows = (
+        await CampApplication.select(*_application_columns())
+        .output(load_json=True)
+        .where(CampApplication.event == event_id)
+        .order_by(CampApplication.id)
+    )
+    positions = _waiting_positions(rows)
+    filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    out = []
+    for r in rows:
+        if not _visible(actor, r):
+            continue
+        if "status" in filters and r["status"] != filters["status"]:
+            continue
+        if "site" in filters and filters["site"] not in (r["preferences"] or []) and r["site_code"] != filters["site"]:
+            continue
+        if "school" in filters and r["school_code"] != filters["school"]:
+            continue
+        if "group" in filters and r["priority_group"] != filters["group"]:
+            continue
+        if "q" in filters and filters["q"] not in r["name"] and filters["q"] not in r["entry_code"]:
+            continue
+        out.append(_offer_view(r, positions.get(r["id"], {})))
+    return out
+
+
+async def _visible_application(actor: Principal, application_id: int) -> dict[str, Any]:
+    row = (
+        await CampApplication.select(*_application_columns())
+        .output(load_json=True)
+        .where(CampApplication.id == application_id)
+        .first()
+    )
+    if row is None or not _visible(actor, row):
+        raise NotFound(_("申请不存在或您无权查看。"))
+    return row
+
+
+async def get_application(actor: Principal, application_id: int) -> dict[str, Any]:
+    row = await _visible_application(actor, application_id)
+    await camp_event(row["event"], actor)
+    await process_expired(row["event"])
+    rows = (
+        await CampApplication.select(*_application_columns())
+        .output(load_json=True)
+        .where(CampApplication.event == row["event"])
+    )
+    row = next(r for r in rows if r["id"] == application_id)
+    view = _offer_view(row, _waiting_positions(rows).get(application_id, {}))
+    settings = await settings_of(row["event"])
+    sites = {s["code"]: s for s in await _site_rows(row["event"])}
+    view["explanation"] = explain(row, sites, settings)
+    return view
+
+
+async def check_priority(
+    actor: Principal, application_id: int, checked: bool, group: str | None = None
+) -> dict[str, Any]:
+    """The city (for its schools) or the organizer confirms (or clears) an application's priority
+    flag; only checked flags count for the reserves. ``group`` may correct the group."""
+    if actor.role not in ("organizer", "city"):
+        raise Forbidden(_("只有市县科协或组委会可以核实优先类别。"))
+    row = await _visible_application(actor, application_id)
+    settings = await settings_of(row["event"])
+    values: dict[Any, Any] = {CampApplication.priority_checked: bool(checked), CampApplication.updated_at: now()}
+    if group is not None:
+        code = _group_codes(settings).get(clean_text(group)) if clean_text(group) else None
+        if clean_text(group) and code is None:
+            raise ValidationFailed(
+                _("优先类别“{value}”不存在。", value=group),
+                errors=[{"field": "group", "message": _("优先类别不存在。")}],
+            )
+        values[CampApplication.priority_group] = code
+        if code is None:
+            values[CampApplication.priority_checked] = False
+
+    async def work() -> None:
+        await lock_event(row["event"])
+        if (await settings_of(row["event"]))["allocated_at"] is not None:
+            raise Conflict(_("分配结果已经生效，优先类别不能再改。"))
+        await CampApplication.update(values).where(CampApplication.id == application_id)
+        await audit.record(
+            actor,
+            "camp.priority",
+            "camp_application",
+            application_id,
+            event_id=row["event"],
+            entry_id=row["entry"],
+            school_id=row["school"],
+            changes={
+                "priority_checked": [row["priority_checked"], bool(checked)],
+                "priority_group": [
+                    row["priority_group"],
+                    values.get(CampApplication.priority_group, row["priority_group"]),
+                ],
+            },
+        )
+
+    await write_transaction(work)
+    return await get_application(actor, application_id)
+
+
+async def withdraw(actor: Principal, application_id: int) -> dict[str, Any]:
+    """The school (or organizer) withdraws an application; a held seat is offered to the next."""
+    row = await _visible_application(actor, application_id)
+    if not (actor.is_organizer or (actor.role == "school" and actor.school_id == row["school"])):
+        raise Forbidden(_("只有本校管理员或组委会可以撤回申请。"))
+    return await _respond(actor, row, "withdrawn")
+
+
+# --------------------------------------------------------------------------- lottery
+
+
+async def _lottery_ids(event_id: int) -> list[int]:
+    rows = (
+        await CampApplication.select(CampApplication.id)
+        .output(load_json=True)
+        .where((CampApplication.event == event_id) & (CampApplication.status != "withdrawn"))
+    )
+    return sorted(r["id"] for r in rows)
+
+
+async def commit_lottery(actor: Principal, event_id: int, public_source: str) -> dict[str, Any]:
+    """Organizer, while applications are open: a new secret seed, its commitment and the frozen list of
+    application ids (applications made later are refused)."""
+    _require_organizer(actor)
+    event = await camp_event(event_id, actor)
+    source = clean_text(public_source)
+    if not source or len(source) > 500:
+        raise ValidationFailed(
+            _("请说明将采用的公开数值（如某期福彩开奖号码）。"),
+            errors=[{"field": "public_source", "message": _("请填写公开数值的来源（最多 500 个字符）。")}],
+        )
+    if await lifecycle.stage_of(event) is not Stage.OPEN:
+        raise Conflict(_("抽签承诺须在申请截止前公布；现在申请不在进行中。"))
+    seed = lottery.new_seed()
+
+    async def work() -> dict[str, Any]:
+        await lock_event(event_id)
+        if (await settings_of(event_id))["commitment"] is not None:
+            raise Conflict(_("抽签承诺已经公布过，不能重新生成。"))
+        ids = await _lottery_ids(event_id)
+        values = {
+            "seed": seed,
+            "commitment": lottery.commitment(seed),
+            "applications_hash": lottery.applications_hash(ids),
+            "application_ids": ids,
+            "public_source": source,
+            "committed_at": now(),
+        }
+        await _store_settings(event_id, values)
+        await audit.record(
+            actor,
+            "camp.lottery.commit",
+            "event",
+            event_id,
+            event_id=event_id,
+            summary=values["commitment"],
+            changes={"applications": [None, len(ids)], "public_source": [None, source]},
+        )
+        return values
+
+    values = await write_transaction(work)
+    return {k: values[k] for k in ("commitment", "applications_hash", "public_source")}
+
+
+async def draw_lottery(actor: Principal, event_id: int, public_value: str) -> dict[str, Any]:
+    """Organizer, after applications closed: the public value (normalised once), the seed revealed,
+    every application's lottery number and the order."""
+    _require_organizer(actor)
+    event = await camp_event(event_id, actor)
+    value = lottery.normalise_public_value(str(public_value or ""))
+    if not value or len(value) > 500:
+        raise ValidationFailed(
+            _("请填写公开数值。"),
+            errors=[{"field": "public_value", "message": _("请填写公开数值（最多 500 个字符）。")}],
+        )
+    if await lifecycle.stage_of(event) in (Stage.DRAFT, Stage.UPCOMING, Stage.OPEN):
+        raise Conflict(_("申请截止后才能开奖：现在申请仍在进行中。"))
+
+    async def work() -> dict[str, Any]:
+        await lock_event(event_id)
+        s = await settings_of(event_id)
+        if s["commitment"] is None:
+            raise Conflict(_("还没有公布抽签承诺，不能开奖。"))
+        if s["drawn_at"] is not None:
+            raise Conflict(_("已经开奖，不能再次开奖。"))
+        ids = list(s["application_ids"] or [])
+        order = lottery.draw_order(s["seed"], value, ids)
+        await _store_settings(event_id, {"public_value": value, "lottery_order": order, "drawn_at": now()})
+        for i in ids:
+            await CampApplication.update(
+                {CampApplication.lottery_number: lottery.lottery_number(s["seed"], value, i)}
+            ).where(CampApplication.id == i)
+        await audit.record(
+            actor,
+            "camp.lottery.draw",
+            "event",
+            event_id,
+            event_id=event_id,
+            summary=value,
+            changes={"order": [None, len(order)]},
+        )
+        return {"seed": s["seed"], "public_value": value, "order": order}
+
+    return await write_transaction(work)
+
+
+async def public_lottery(event_id: int) -> dict[str, Any]:
+    """The public record (CONTRACT ``GET .../lottery``); 404 before a commitment."""
+    event = await camp_event(event_id)
+    if event["status"] == "draft":
+        raise NotFound(_("赛事不存在（编号 {id}）。", id=event_id))
+    s = await settings_of(event_id)
+    if s["commitment"] is None:
+        raise NotFound(_("本次科学营还没有公布抽签承诺。"))
+    drawn = s["drawn_at"] is not None
+    return {
+        "commitment": s["commitment"],
+        "applications_hash": s["applications_hash"],
+        "application_ids": list(s["application_ids"] or []),
+        "public_source": s["public_source"],
+        "public_value": s["public_value"] if drawn else None,
+        "seed": s["seed"] if drawn else None,
+        "order": list(s["lottery_order"] or []) if drawn else None,
+        "algorithm": lottery.ALGORITHM_TEXT["zh" if get_locale() == "zh" else "en"] if drawn else None,
+        "committed_at": s["committed_at"],
+        "drawn_at": s["drawn_at"],
+    }
+
+
+# --------------------------------------------------------------------------- ranking
+
+
+async def set_ranking(actor: Principal, event_id: int, items: Iterable[Any]) -> dict[str, Any]:
+    """Organizer: the priority order for ``priority=ranking``: application ids or entry codes, best first."""
+    _require_organizer(actor)
+    await camp_event(event_id, actor)
+    rows = (
+        await CampApplication.select(CampApplication.id, CampApplication.entry.code.as_alias("entry_code"))
+        .output(load_json=True)
+        .where(CampApplication.event == event_id)
+    )
+    by_key = {str(r["id"]): r["id"] for r in rows} | {r["entry_code"].upper(): r["id"] for r in rows}
+    ranking: list[int] = []
+    errors: list[dict[str, Any]] = []
+    for k, item in enumerate(items, start=1):
+        text = clean_text(item)
+        if not text:
+            continue
+        if text.endswith(".0") and text[:-2].isdigit():
+            text = text[:-2]
+        found = by_key.get(text) or by_key.get(text.upper())
+        if found is None:
+            errors.append(
+                {"row": k, "column": "application", "message": _("“{value}”不是本次科学营的申请编号。", value=text)}
+            )
+        elif found in ranking:
+            errors.append({"row": k, "column": "application", "message": _("“{value}”排了两次。", value=text)})
+        else:
+            ranking.append(found)
+    if errors:
+        raise ValidationFailed(_("排序名单有 {n} 处错误，没有保存。", n=len(errors)), errors=errors)
+    if not ranking:
+        raise ValidationFailed(
+            _("排序名单是空的。"), errors=[{"field": "ranking", "message": _("请至少列出一份申请。")}]
+        )
+
+    async def work() -> None:
+        await lock_event(event_id)
+        if (await settings_of(event_id))["allocated_at"] is not None:
+            raise Conflict(_("分配结果已经生效，排序不能再改。"))
+        await _store_settings(event_id, {"ranking": ranking, "ranking_updated_at": now()})
+        await audit.record(
+            actor, "camp.ranking", "event", event_id, event_id=event_id, changes={"ranking": [None, len(ranking)]}
+        )
+
+    await write_transaction(work)
+    return {"ranked": len(ranking), "applications": len(rows)}
+
+
+def ranking_from_workbook(data: bytes) -> list[Any]:
+    """The first column's values below a header row (application ids or codes, best first)."""
+    wb = open_workbook(data)
+    try:
+        ws = wb.worksheets[0]
+        values = [row[0] if row else None for row in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    if values and values[0] is not None and not str(values[0]).strip().isdigit() and "-" not in str(values[0]):
+        values = values[1:]  # a header
+    return [v for v in values if v is not None]
+
+
+# --------------------------------------------------------------------------- allocation
+
+
+async def _market(
+    event_id: int, priority: str
+) -> tuple[list[engine.Applicant], list[engine.Site], list[int], dict[str, Any]]:
+    settings = await settings_of(event_id)
+    if priority == "lottery":
+        if settings["drawn_at"] is None:
+            raise Conflict(_("还没有开奖，不能按抽签顺序分配。"))
+        order = list(settings["lottery_order"] or [])
+    elif priority == "ranking":
+        if not settings["ranking"]:
+            raise Conflict(_("还没有上传排序名单，不能按排序分配。"))
+        order = list(settings["ranking"])
+    else:
+        raise ValidationFailed(
+            _("priority 须为 lottery 或 ranking。"), errors=[{"field": "priority", "message": _("无效的优先顺序。")}]
+        )
+    rows = (
+        await CampApplication.select(
+            CampApplication.id,
+            CampApplication.preferences,
+            CampApplication.priority_group,
+            CampApplication.priority_checked,
+            CampApplication.status,
+            CampApplication.entry.status.as_alias("entry_status"),
+        )
+        .output(load_json=True)
+        .where(CampApplication.event == event_id)
+    )
+    in_order = set(order)
+    sites = await _site_rows(event_id)
+    site_codes = {s["code"] for s in sites}
+    applicants = [
+        engine.Applicant(
+            r["id"],
+            tuple(c for c in (r["preferences"] or []) if c in site_codes),
+            r["priority_group"] if r["priority_checked"] else None,
+        )
+        for r in rows
+        if r["id"] in in_order and r["entry_status"] == "approved" and r["status"] != "withdrawn"
+    ]
+    engine_sites = [
+        engine.Site(
+            s["code"],
+            s["capacity"],
+            engine.reserved_seats(s["capacity"], {g: Decimal(v) for g, v in (s["reserves"] or {}).items()}),
+        )
+        for s in sites
+    ]
+    taking_part = {a.id for a in applicants}
+    return applicants, engine_sites, [i for i in order if i in taking_part], settings
+
+
+def _reason_words(reason: dict[str, Any], sites: dict[str, dict[str, Any]], settings: dict[str, Any]) -> str:
+    site = sites.get(reason["site_code"], {}).get("name", reason["site_code"])
+    rank = reason["preference_rank"]
+    if reason["code"] == "no_seats":
+        return _("志愿{rank}“{site}”没有名额。", rank=rank, site=site)
+    if reason["code"] == "full":
+        return _(
+            "志愿{rank}“{site}”已满：{n} 个名额都录取了优先顺序更靠前的学生；在该营候补第 {pos} 位。",
+            rank=rank,
+            site=site,
+            n=reason["capacity"],
+            pos=reason["waiting_position"],
+        )
+    groups = "、".join(
+        _("{group} {n} 人", group=group_label(settings, g), n=n) for g, n in reason.get("reserved_by") or []
+    )
+    return _(
+        "志愿{rank}“{site}”已满：{higher} 个名额录取了优先顺序更靠前的学生，其余为优先类别预留名额（{groups}）；在该营候补第 {pos} 位。",
+        rank=rank,
+        site=site,
+        higher=reason["higher_priority"],
+        groups=groups or "—",
+        pos=reason["waiting_position"],
+    )
+
+
+def explain(row: dict[str, Any], sites: dict[str, dict[str, Any]], settings: dict[str, Any]) -> str:
+    """The result of one application in words (current locale), from the engine's structured reasons."""
+    words = [_reason_words(r, sites, settings) for r in row.get("reasons") or []]
+    status = row["status"]
+    site = sites.get(row.get("site_code") or "", {}).get("name", row.get("site_code"))
+    if status in ("admitted", "offered", "accepted"):
+        words.append(_("录取到志愿{rank}“{site}”。", rank=row["preference_rank"], site=site))
+    elif status == "waiting":
+        words.append(_("暂未录取，在所填分营的候补名单上。"))
+    elif status == "unplaced":
+        words.append(_("没有可录取的志愿。"))
+    elif status in STATUS_LABELS:
+        words.append(_(STATUS_LABELS[status]) + _("。"))
+    return " ".join(words)
+
+
+async def run_allocation(actor: Principal, event_id: int, priority: str, apply_result: bool) -> dict[str, Any]:
+    """Organizer: deferred acceptance over the sites with the lottery order or the ranking. A preview
+    unless ``apply_result``: then the result is stored and every admitted student is offered its seat
+    until ``offer_hours`` from now (once: a second apply is 409)."""
+    _require_organizer(actor)
+    await camp_event(event_id, actor)
+    applicants, sites, order, settings = await _market(event_id, priority)
+    try:
+        result = engine.allocate(applicants, sites, order)
+    except engine.AllocationError as exc:
+        raise ValidationFailed(str(exc), errors=[{"field": exc.field, "message": str(exc)}]) from None
+    site_rows = {s["code"]: s for s in await _site_rows(event_id)}
+    assignments = []
+    per_site: dict[str, dict[str, int]] = {}
+    per_group: dict[str, dict[str, int]] = {}
+    groups = {a.id: a.group for a in applicants}
+    for i in sorted(result.placements):
+        p = result.placements[i]
+        view = {
+            "status": p.status,
+            "site_code": p.site_code,
+            "preference_rank": p.preference_rank,
+            "reasons": [asdict(r) for r in p.reasons],
+        }
+        assignments.append(
+            {
+                "application_id": i,
+                "site_code": p.site_code,
+                "preference_rank": p.preference_rank,
+                "status": p.status,
+                "priority_position": p.priority_position,
+                "explanation": explain(view, site_rows, settings),
+            }
+        )
+        if p.site_code:
+            per_site.setdefault(p.site_code, {"admitted": 0})["admitted"] += 1
+        g = groups.get(i) or ""
+        per_group.setdefault(g, {"admitted": 0, "waiting": 0, "unplaced": 0})[p.status] += 1
+    answer = {
+        "priority": priority,
+        "admitted": result.admitted,
+        "waiting": result.waiting,
+        "unplaced": result.unplaced,
+        "first_choice_share": str(result.first_choice_share),
+        "per_site": [
+            {
+                "site_code": code,
+                "capacity": site_rows[code]["capacity"],
+                "admitted": per_site.get(code, {}).get("admitted", 0),
+                "waiting": len(result.waiting_lists.get(code, ())),
+            }
+            for code in site_rows
+        ],
+        "per_group": [{"group": g or None, **c} for g, c in sorted(per_group.items())],
+        "assignments": assignments,
+        "applied": False,
+    }
+    if not apply_result:
+        return answer
+
+    async def work() -> None:
+        await lock_event(event_id)
+        if (await settings_of(event_id))["allocated_at"] is not None:
+            raise Conflict(_("分配结果已经生效，不能重新分配。"))
+        stamp = now()
+        deadline = stamp + dt.timedelta(hours=settings["offer_hours"])
+        for i, p in result.placements.items():
+            status = {"admitted": "offered", "waiting": "waiting", "unplaced": "unplaced"}[p.status]
+            await CampApplication.update(
+                {
+                    CampApplication.status: status,
+                    CampApplication.site_code: p.site_code,
+                    CampApplication.preference_rank: p.preference_rank,
+                    CampApplication.priority_position: p.priority_position,
+                    CampApplication.reasons: [asdict(r) for r in p.reasons],
+                    CampApplication.offer_expires_at: deadline if status == "offered" else None,
+                    CampApplication.offered_at: stamp if status == "offered" else None,
+                    CampApplication.updated_at: stamp,
+                }
+            ).where(CampApplication.id == i)
+        # applications that took no part (not approved, not in the list) stay as they are: "applied"
+        await _store_settings(
+            event_id, {"allocated_at": stamp, "allocation_priority": priority, "priority_order": order}
+        )
+        await audit.record(
+            actor,
+            "camp.allocation.apply",
+            "event",
+            event_id,
+            event_id=event_id,
+            summary=priority,
+            changes={
+                "admitted": [None, result.admitted],
+                "waiting": [None, result.waiting],
+                "unplaced": [None, result.unplaced],
+            },
+        )
+
+    await write_transaction(work)
+    await signals.camp_application_changed.send(event_id=event_id, application_id=None, status="allocated", actor=actor)
+    answer["applied"] = True
+    return answer
+
+
+# --------------------------------------------------------------------------- offers
+
+
+async def _promotion_inputs(
+    event_id: int,
+) -> tuple[list[engine.Applicant], list[engine.Site], list[int], engine.OfferState, dict[int, dict[str, Any]]]:
+    settings = await settings_of(event_id)
+    order = list(settings["priority_order"] or [])
+    rows = (
+        await CampApplication.select()
+        .output(load_json=True)
+        .where((CampApplication.event == event_id) & CampApplication.priority_position.is_not_null())
+    )
+    site_rows = await _site_rows(event_id)
+    codes = {s["code"] for s in site_rows}
+    applicants = [
+        engine.Applicant(
+            r["id"],
+            tuple(c for c in (r["preferences"] or []) if c in codes),
+            r["priority_group"] if r["priority_checked"] else None,
+        )
+        for r in rows
+    ]
+    sites = [
+        engine.Site(
+            s["code"],
+            s["capacity"],
+            engine.reserved_seats(s["capacity"], {g: Decimal(v) for g, v in (s["reserves"] or {}).items()}),
+        )
+        for s in site_rows
+    ]
+    holders: dict[str, set[int]] = {c: set() for c in codes}
+    excluded: set[int] = set()
+    declined: set[tuple[int, str]] = set()
+    for r in rows:
+        if r["status"] in HOLDING and r["site_code"] in holders:
+            holders[r["site_code"]].add(r["id"])
+        if r["status"] in OUT:
+            excluded.add(r["id"])
+        if r["status"] == "accepted":  # confirmed: off the waiting lists above
+            prefs = r["preferences"] or []
+            for c in prefs[: prefs.index(r["site_code"])] if r["site_code"] in prefs else prefs:
+                declined.add((r["id"], c))
+    ids = {r["id"] for r in rows}
+    state = engine.OfferState({c: frozenset(s) for c, s in holders.items()}, frozenset(excluded), frozenset(declined))
+    return applicants, sites, [i for i in order if i in ids], state, {r["id"]: r for r in rows}
+
+
+async def _fill(actor: Principal | None, event_id: int, site_code: str) -> list[int]:
+    """Offer free seats of ``site_code`` to the next on its waiting list, one at a time, following
+    the seats promotions free. Inside a write transaction holding the event lock."""
+    settings = await settings_of(event_id)
+    if settings["allocated_at"] is None:
+        return []
+    promoted: list[int] = []
+    queue = [site_code]
+    guard = 0
+    while queue and guard < 10000:
+        guard += 1
+        code = queue.pop(0)
+        applicants, sites, order, state, rows = await _promotion_inputs(event_id)
+        if code not in {s.code for s in sites}:
+            continue
+        chosen = engine.next_offer(code, applicants, sites, order, state)
+        if chosen is None:
+            continue
+        row = rows[chosen]
+        released = row["site_code"] if row["status"] == "offered" else None
+        stamp = now()
+        prefs = row["preferences"] or []
+        await CampApplication.update(
+            {
+                CampApplication.status: "offered",
+                CampApplication.site_code: code,
+                CampApplication.preference_rank: prefs.index(code) + 1 if code in prefs else None,
+                CampApplication.offer_expires_at: stamp + dt.timedelta(hours=settings["offer_hours"]),
+                CampApplication.offered_at: stamp,
+                CampApplication.updated_at: stamp,
+            }
+        ).where(CampApplication.id == chosen)
+        await audit.record(
+            actor,
+            "camp.offer.promote",
+            "camp_application",
+            chosen,
+            event_id=event_id,
+            entry_id=row["entry"],
+            school_id=row["school"],
+            summary=code,
+            changes={"status": [row["status"], "offered"], "site_code": [row["site_code"], code]},
+        )
+        promoted.append(chosen)
+        queue.append(code)  # more free seats there?
+        if released:
+            queue.append(released)
+    return promoted
+
+
+async def _respond(actor: Principal, row: dict[str, Any], new_status: str) -> dict[str, Any]:
+    event_id = row["event"]
+    await process_expired(event_id)
+
+    async def work() -> list[int]:
+        await lock_event(event_id)
+        current = await CampApplication.select().output(load_json=True).where(CampApplication.id == row["id"]).first()
+        status = current["status"]
+        if new_status == "accepted":
+            if status != "offered":
+                raise Conflict(_("这份申请没有待确认的录取（现在是“{status}”）。", status=_(STATUS_LABELS[status])))
+            if current["offer_expires_at"] and current["offer_expires_at"] <= now():
+                raise Conflict(_("确认期限已过。"))
+        elif new_status == "declined":
+            if status not in HOLDING:
+                raise Conflict(_("这份申请没有可放弃的录取（现在是“{status}”）。", status=_(STATUS_LABELS[status])))
+        elif new_status == "withdrawn" and status == "withdrawn":
+            raise Conflict(_("申请已经撤回。"))
+        stamp = now()
+        await CampApplication.update(
+            {
+                CampApplication.status: new_status,
+                CampApplication.responded_at: stamp,
+                CampApplication.updated_at: stamp,
+                CampApplication.offer_expires_at: current["offer_expires_at"] if new_status == "accepted" else None,
+            }
+        ).where(CampApplication.id == row["id"])
+        if new_status == "withdrawn":
+            await Entry.update({Entry.status: "withdrawn", Entry.updated_at: stamp}).where(Entry.id == current["entry"])
+        await audit.record(
+            actor,
+            f"camp.offer.{new_status}" if new_status != "withdrawn" else "camp.withdraw",
+            "camp_application",
+            row["id"],
+            event_id=event_id,
+            entry_id=current["entry"],
+            school_id=current["school"],
+            summary=current["site_code"] or "",
+            changes={"status": [status, new_status]},
+        )
+        promoted: list[int] = []
+        if status in HOLDING and new_status in OUT and current["site_code"]:
+            promoted = await _fill(actor, event_id, current["site_code"])
+        if new_status == "accepted":  # lower-priority waiting lists may move: nothing frees, nothing to do
+            pass
+        return promoted
+
+    promoted = await write_transaction(work)
+    await signals.camp_application_changed.send(
+        event_id=event_id, application_id=row["id"], status=new_status, actor=actor
+    )
+    for i in promoted:
+        await signals.camp_application_changed.send(event_id=event_id, application_id=i, status="offered", actor=actor)
+    return await get_application(actor, row["id"])
+
+
+async def respond(actor: Principal, application_id: int, decision: str) -> dict[str, Any]:
+    """The application's school or the organizer accepts or declines its offer."""
+    row = await _visible_application(actor, application_id)
+    if not (actor.is_organizer or (actor.role == "school" and actor.school_id == row["school"])):
+        raise Forbidden(_("只有本校管理员或组委会可以确认或放弃录取。"))
+    return await _respond(actor, row, "accepted" if decision == "accept" else "declined")
+
+
+async def process_expired(event_id: int) -> int:
+    """Offers of the event past their deadline become ``expired`` and their seats go to the next on
+    the waiting list. Idempotent; under the event lock, so concurrent callers promote once per seat.
+    Returns how many offers expired."""
+    stamp = now()
+    due = await CampApplication.count().where(
+        (CampApplication.event == event_id)
+        & (CampApplication.status == "offered")
+        & (CampApplication.offer_expires_at < stamp)
+    )
+    if not due:
+        return 0
+
+    async def work() -> tuple[list[dict[str, Any]], list[int]]:
+        await lock_event(event_id)
+        rows = (
+            await CampApplication.select()
+            .output(load_json=True)
+            .where(
+                (CampApplication.event == event_id)
+                & (CampApplication.status == "offered")
+                & (CampApplication.offer_expires_at < now())
+            )
+        )
+        promoted: list[int] = []
+        for r in rows:
+            await CampApplication.update({CampApplication.status: "expired", CampApplication.updated_at: now()}).where(
+                (CampApplication.id == r["id"]) & (CampApplication.status == "offered")
+            )
+            await audit.record(
+                None,
+                "camp.offer.expired",
+                "camp_application",
+                r["id"],
+                event_id=event_id,
+                entry_id=r["entry"],
+                school_id=r["school"],
+                summary=r["site_code"] or "",
+                changes={"status": ["offered", "expired"]},
+            )
+        for code in sorted({r["site_code"] for r in rows if r["site_code"]}):
+            promoted += await _fill(None, event_id, code)
+        return rows, promoted
+
+    rows, promoted = await write_transaction(work)
+    for r in rows:
+        await signals.camp_application_changed.send(
+            event_id=event_id, application_id=r["id"], status="expired", actor=None
+        )
+    for i in promoted:
+        await signals.camp_application_changed.send(event_id=event_id, application_id=i, status="offered", actor=None)
+    return len(rows)
+
+
+async def process_all_expired() -> int:
+    """Every camp event's expired offers (the server's timer)."""
+    events = (
+        await CampApplication.select(CampApplication.event)
+        .output(load_json=True)
+        .where((CampApplication.status == "offered") & (CampApplication.offer_expires_at < now()))
+    )
+    total = 0
+    for event_id in sorted({r["event"] for r in events}):
+        total += await process_expired(event_id)
+    return total
+
+
+_timer: asyncio.Task[None] | None = None
+TIMER_SECONDS = 60
+
+
+async def _tick() -> None:
+    while True:
+        await asyncio.sleep(TIMER_SECONDS)
+        try:
+            await process_all_expired()
+        except Exception:  # noqa: BLE001 - the next read or tick tries again
+            log.exception("processing expired camp offers failed")
+
+
+async def start_timer() -> None:
+    global _timer
+    if _timer is None or _timer.done():
+        _timer = asyncio.get_running_loop().create_task(_tick())
+
+
+async def stop_timer() -> None:
+    global _timer
+    if _timer is not None:
+        _timer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await _timer
+        _timer = None
+
+
+# --------------------------------------------------------------------------- lists per site
+
+
+async def offers_by_site(actor: Principal, event_id: int) -> list[dict[str, Any]]:
+    """Organizer: per site, who holds a seat (offered/accepted, with deadline) and the waiting list."""
+    _require_organizer(actor)
+    await camp_event(event_id, actor)
+    await process_expired(event_id)
+    rows = (
+        await CampApplication.select(*_application_columns())
+        .output(load_json=True)
+        .where(CampApplication.event == event_id)
+    )
+    candidates = _candidates(rows)
+    out = []
+    for s in await _site_rows(event_id):
+        holders = sorted(
+            (r for r in rows if r["status"] in HOLDING and r["site_code"] == s["code"]),
+            key=lambda r: (r["status"] != "accepted", r["priority_position"] or 0),
+        )
+        out.append(
+            {
+                "site": site_out(s),
+                "holders": [_offer_view(r, {}) for r in holders],
+                "waiting": [
+                    _offer_view(r, {s["code"]: k}) for k, r in enumerate(candidates.get(s["code"], []), start=1)
+                ],
+            }
+        )
+    return out
+
+
+async def counts(event_id: int) -> dict[str, int]:
+    rows = (
+        await CampApplication.select(CampApplication.status)
+        .output(load_json=True)
+        .where(CampApplication.event == event_id)
+    )
+    out: dict[str, int] = {}
+    for r in rows:
+        out[r["status"]] = out.get(r["status"], 0) + 1
+    return out

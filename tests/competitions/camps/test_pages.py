@@ -1,0 +1,173 @@
+"""Camp pages for each role, in Chinese and in English (no Chinese words of our own in English),
+and the page actions: a school applies through the form and accepts; the organizer commits, draws,
+previews and applies; the public lottery page needs no log-in."""
+
+from __future__ import annotations
+
+import re
+
+from litestar.testing import TestClient
+
+from tests.competitions.camps.conftest import row, sid
+
+CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff01-\uff0a\uff0c-\uff1f\uff5b-\uff65]+")
+
+
+def _text(html: str) -> str:
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r'<p lang="zh">.*?</p>', " ", html, flags=re.S)  # the algorithm is shown in both languages
+    html = re.sub(r"<[^>]+>", " ", html)
+    return html
+
+
+def _csrf(client) -> str:
+    return client.cookies.get("xinmiao_csrf")
+
+
+def _own_chinese(html: str, data: list[str]) -> list[str]:
+    text = _text(html)
+    for piece in sorted(data, key=len, reverse=True):
+        text = text.replace(piece, " ")
+    return sorted(set(CHINESE.findall(text)))
+
+
+def test_camp_season_through_the_pages(camp, world, app):
+    camp.site("A", 1, reserves={"poverty": "0.5"})
+    camp.site("B", 1)
+    assert (
+        camp.upload([row("甲", 1, prefs=("A", "B")), row("乙", 2, prefs=("A", "B"), school="SY01")]).status_code == 201
+    )
+
+    with TestClient(app=app) as school:
+        world.login_page("hk01", school)
+        page = school.get(f"/camps/{camp.id}/applications")
+        assert page.status_code == 200 and "甲" in page.text and "乙" not in page.text
+        r = school.post(
+            f"/camps/{camp.id}/apply",
+            data={
+                "name": "丙",
+                "gender": "男",
+                "id_number": sid(3),
+                "grade": "高二",
+                "phone": "13812345678",
+                "pref1": "B",
+                "consent_participation": "1",
+                "_csrf_token": _csrf(school),
+            },
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+        bad = school.post(
+            f"/camps/{camp.id}/apply",
+            data={
+                "name": "丁",
+                "gender": "男",
+                "id_number": sid(4),
+                "grade": "初三",
+                "phone": "13812345678",
+                "pref1": "B",
+                "consent_participation": "1",
+                "_csrf_token": _csrf(school),
+            },
+        )
+        assert bad.status_code == 422 and "初三" in bad.text
+    names = camp.by_name()
+    assert names["丙"]["review_status"] == "submitted"
+
+    with TestClient(app=app) as org:
+        world.login_page("org", org)
+        for path in ("", "/applications", "/selection", "/offers", "/lottery"):
+            assert org.get(f"/camps/{camp.id}{path}").status_code == 200, path
+        r = org.post(
+            f"/camps/{camp.id}/applications/{names['丙']['id']}/approve",
+            data={"_csrf_token": _csrf(org)},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        r = org.post(
+            f"/camps/{camp.id}/selection/commit",
+            data={"public_source": "福彩 2027080 期", "_csrf_token": _csrf(org)},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        camp.close()
+        r = org.post(
+            f"/camps/{camp.id}/selection/draw",
+            data={"public_value": "01 02 03", "_csrf_token": _csrf(org)},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        preview = org.get(f"/camps/{camp.id}/selection?priority=lottery")
+        assert preview.status_code == 200 and "录取 2 人" in preview.text or "录取 3 人" in preview.text
+        r = org.post(
+            f"/camps/{camp.id}/selection/apply",
+            data={"priority": "lottery", "_csrf_token": _csrf(org)},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303 and r.headers["location"].endswith("/offers")
+        offers = org.get(f"/camps/{camp.id}/offers")
+        assert "候补名单" in offers.text
+
+    with TestClient(app=app) as public:
+        page = public.get(f"/camps/{camp.id}/lottery")
+        assert page.status_code == 200 and "01 02 03" in page.text and "verify_camp_lottery.py" in page.text
+
+    offered = [a for a in camp.applications("hk01") if a["status"] == "offered"]
+    with TestClient(app=app) as school:
+        world.login_page("hk01", school)
+        for a in offered:
+            r = school.post(
+                f"/camps/{camp.id}/applications/{a['id']}/accept",
+                data={"_csrf_token": _csrf(school)},
+                follow_redirects=False,
+            )
+            assert r.status_code == 303
+    assert all(a["status"] == "accepted" for a in camp.applications("hk01") if a["id"] in {o["id"] for o in offered})
+
+
+def test_pages_in_english_have_no_chinese_of_their_own(camp, world, app):
+    from app.tables import School
+
+    camp.site("A", 1, reserves={"poverty": "0.5"})
+    assert camp.upload([row("甲", 1), row("乙", 2, school="SY01")]).status_code == 201
+    data = [
+        "甲",
+        "乙",
+        "中文",
+        "A营",
+        "A大学",
+        "2026年高校科学营",
+        "科学营营员",
+        "志愿1",
+        "志愿2",
+        "志愿3",
+        "优先类别",
+        "高一",
+        "高二",
+    ]
+    data += [s["name"] for s in world.run(School.select(School.name))]
+    data += ["建档立卡", "农村", "边远地区", "男", "女", "海口市", "三亚市"]
+    pages = {
+        "org": ["", "/applications", "/selection", "/selection?priority=ranking", "/offers", "/lottery"],
+        "haikou": ["", "/applications"],
+        "hk01": ["", "/applications"],
+    }
+    for user, paths in pages.items():
+        with TestClient(app=app) as client:
+            world.login_page(user, client)
+            client.cookies.set("lang", "en")
+            for path in paths:
+                page = client.get(f"/camps/{camp.id}{path}")
+                assert page.status_code == 200, (user, path)
+                body = page.text[page.text.find("<main") :] if "<main" in page.text else page.text
+                assert _own_chinese(body, data) == [], (user, path, _own_chinese(body, data))
+
+
+def test_pages_refuse_roles_and_foreign_events(camp, world, app):
+    with TestClient(app=app) as judge:
+        world.login_page("judge", judge)
+        assert judge.get(f"/camps/{camp.id}/applications").status_code in (403, 404)
+    with TestClient(app=app) as school:
+        world.login_page("hk01", school)
+        assert school.get(f"/camps/{camp.id}/selection").status_code == 403
+        assert school.get(f"/camps/{world.event_id}").status_code == 404  # not a camp
