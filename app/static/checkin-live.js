@@ -20,6 +20,8 @@
   function showTotals(d) {
     text("n-arrived", d.arrived_expected + " / " + d.expected);
     text("n-missing", d.missing);
+    document.getElementById("all-here").hidden = !(d.expected > 0 && d.missing === 0);
+    document.getElementById("missing-hint").hidden = d.missing === 0;
     text("n-other", d.arrived - d.arrived_expected);
     var other = document.getElementById("stat-other");
     if (other) other.hidden = d.arrived === d.arrived_expected;
