@@ -729,7 +729,7 @@ def _short_time(value: dt.datetime) -> str:
 # that lets "changed since" reach back :data:`SINCE_MARGIN` before the version asked for, which
 # covers a check-in stored (by another worker, or committed late) just before the version was read.
 
-SINCE_MARGIN = dt.timedelta(seconds=2)
+SINCE_MARGIN = dt.timedelta(seconds=1)
 RECENT_LIMIT = 12
 
 _EXPECTED_SQL = """
