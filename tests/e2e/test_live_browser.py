@@ -95,12 +95,17 @@ def test_progress_page_follows_saved_sheets_and_polls_without_eventsource(world,
     mine = assigned_to(world, panel.judges["judge"])
     context = browser.new_context(viewport=TABLET, locale="zh-CN")
     page = context.new_page()
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if r.resource_type == "fetch" else None)
     log_in(page, live_server, "org")
     page.goto(f"{live_server}/events/{world.event_id}/judging/progress")
     assert "0 / 10" in page.inner_text("#progress-live")
     page.wait_for_selector('#progress-note [data-live-mode="live"]:not([hidden])')
     world.run(scoring.put_score(judge, mine[0], {"innovation": 8, "scientific": 7, "practical": 6}))
     page.wait_for_function("() => document.getElementById('progress-live').innerText.includes('1 / 10')", timeout=5000)
+    judge_row = f"#progress-live tr[data-judge_id='{panel.judges['judge']}'] td:nth-child(2)"
+    assert page.inner_text(judge_row) == f"1 / {len(mine)}"
+    assert fetched == []  # the delta was applied in place: the page part was not fetched again
 
     # a browser without EventSource: the old 15 s polling
     old = context.new_page()
