@@ -83,7 +83,9 @@ async def populate(people: int, schools: int, extra: int) -> dict[str, Any]:
 
     rng = random.Random(19)
     now = dt.datetime.now(dt.timezone.utc)
-    await _insert(School, [School(code=f"S{i:03d}", name=f"海南省第{i}中学", city="海口市") for i in range(schools + 1)])
+    await _insert(
+        School, [School(code=f"S{i:03d}", name=f"海南省第{i}中学", city="海口市") for i in range(schools + 1)]
+    )
     school_ids = [r["id"] for r in await School.select(School.id).order_by(School.id)]
     await accounts.create_user(None, username="org", password=PASSWORD, role="organizer", display_name="组委会")
     await accounts.create_user(None, username="door", password=PASSWORD, role="staff", display_name="门口")
@@ -121,9 +123,7 @@ async def populate(people: int, schools: int, extra: int) -> dict[str, Any]:
         )
         return [
             r["id"]
-            for r in await Member.select(Member.id)
-            .where(Member.entry.code.like(f"{prefix}%"))
-            .order_by(Member.id)
+            for r in await Member.select(Member.id).where(Member.entry.code.like(f"{prefix}%")).order_by(Member.id)
         ]
 
     rush = await block(people, school_ids[:schools], "R")
@@ -468,8 +468,8 @@ async def rush(args: argparse.Namespace, port: int, token: str, data: dict[str, 
         "results": results,
         "took": took,
         "cpu": cpu,
-        "first_load": watchers[0].first_load if watchers else pollers[0].first_load,
-        "deltas": (watchers or pollers)[0].deltas,
+        "first_load": (watchers or pollers)[0].first_load if watchers or pollers else 0,
+        "deltas": (watchers or pollers)[0].deltas if watchers or pollers else None,
         "watch_stream": sum(o.stream_bytes for o in watchers),
         "watch_fetch": sum(o.fetched_bytes for o in watchers),
         "watch_events": sum(o.events for o in watchers),
@@ -581,7 +581,7 @@ def main() -> None:
             meter = CpuMeter(server)
             r = asyncio.run(rush(args, port, token, data, meter))
             lat = r["latencies"]
-            kind = "deltas" if r["deltas"] else "whole page (before the deltas)"
+            kind = {True: "deltas", False: "whole page (before the deltas)", None: "nobody watching"}[r["deltas"]]
             print(
                 f"{label}, live view by {kind}, code {args.code.resolve()}:\n"
                 f"  rush: {len(lat)} scans by {args.devices} devices in {r['took']:.1f} s "
