@@ -197,9 +197,27 @@ class CheckinPages(Controller):
 
     @get("/{session_id:int}/live", guards=[scanners])
     async def live(self, request: Request, session_id: int) -> Any:
-        """Arrivals per school, who is missing, recent scans; refreshes itself."""
-        view = await checkin.live_view(user_of(request), session_id)
+        """Arrivals per school, the missing count, recent scans (a summary, small whatever the
+        size of the event); who is missing at a school comes on demand; follows the live stream."""
+        view = await checkin.live_summary(user_of(request), session_id)
         return render(request, "competitions/checkin/live.html", view=view, session=view["session"])
+
+    @get("/{session_id:int}/live/changes", guards=[scanners])
+    async def live_changes(
+        self, request: Request, session_id: int, since: int | None = None, recent: bool = False
+    ) -> Any:
+        """JSON for the live page when it polls (or after its stream was down): what changed
+        since the version it shows (:func:`competitions.checkin.services.live_changes`)."""
+        changes = await checkin.live_changes(user_of(request), session_id, since, recent=recent)
+        return Response(changes, headers={"Cache-Control": "no-store"})
+
+    @get("/{session_id:int}/missing", guards=[scanners])
+    async def missing(self, request: Request, session_id: int, school_id: int | None = None) -> Any:
+        """Who has not arrived, everywhere or at one school (the live page opens one school's part)."""
+        user = user_of(request)
+        session = await checkin.get_session(user, session_id)
+        people = await checkin.missing_people(user, session_id, school_id)
+        return render(request, "competitions/checkin/missing.html", session=session, people=people, school_id=school_id)
 
     @get("/{session_id:int}/attendance.xlsx", guards=[organizer_only])
     async def attendance(self, request: Request, session_id: int) -> Response:

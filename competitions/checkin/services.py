@@ -231,6 +231,15 @@ async def get_session(actor: Principal, session_id: int) -> dict[str, Any]:
     return session_out(rows[0])
 
 
+async def session_row(session_id: int) -> dict[str, Any] | None:
+    """One session as :func:`get_session` gives it, without an actor (the live stream's
+    publisher, which runs after a scan's answer); None when it is gone."""
+    rows = await CheckinSession.select(
+        *CheckinSession.all_columns(), CheckinSession.event.name.as_alias("event_name")
+    ).where(CheckinSession.id == session_id)
+    return session_out(rows[0]) if rows else None
+
+
 async def list_sessions(actor: Principal, event_id: int | None = None) -> list[dict[str, Any]]:
     """Sessions of one event, or of every event (newest event first), for organizers and staff."""
     _require_scanner(actor)
@@ -710,6 +719,230 @@ def _short_time(value: dt.datetime) -> str:
     return local.strftime("%m-%d %H:%M")
 
 
+# --------------------------------------------------------------------------- live view by deltas
+#
+# The live page's first load is a summary (counts per school, recent arrivals, the missing
+# count), computed by a handful of aggregate queries; the people missing at a school are fetched
+# when asked. Changes travel as deltas: the counts of the schools that changed since a version
+# (the server's clock, in milliseconds, when the counts were read), with the totals. A school's
+# numbers in a delta are absolute, so a delta seen twice, or two deltas overlapping, do no harm;
+# that lets "changed since" reach back :data:`SINCE_MARGIN` before the version asked for, which
+# covers a check-in stored (by another worker, or committed late) just before the version was read.
+
+SINCE_MARGIN = dt.timedelta(seconds=1)
+RECENT_LIMIT = 12
+
+_EXPECTED_SQL = """
+SELECT e.school AS school_id, COUNT(*) AS n
+FROM member m JOIN entry e ON e.id = m.entry
+WHERE m.event = {} AND e.status = 'approved'
+GROUP BY e.school
+"""
+
+_ARRIVED_SQL = """
+SELECT e.school AS school_id, CASE WHEN e.status = 'approved' THEN 1 ELSE 0 END AS approved, COUNT(*) AS n
+FROM checkin c JOIN member m ON m.id = c.member JOIN entry e ON e.id = m.entry
+WHERE c.checkin_session = {}
+GROUP BY e.school, CASE WHEN e.status = 'approved' THEN 1 ELSE 0 END
+"""
+
+_CHANGED_SQL = """
+SELECT DISTINCT e.school AS school_id
+FROM checkin c JOIN member m ON m.id = c.member JOIN entry e ON e.id = m.entry
+WHERE c.checkin_session = {} AND c.recorded_at > {}
+"""
+
+_REJECTED_SQL = "SELECT result, COUNT(*) AS n FROM rejected_scan WHERE checkin_session = {} GROUP BY result"
+
+
+def version_of(at: dt.datetime) -> int:
+    """A live view's version: the server's time in milliseconds since the epoch."""
+    return int(at.timestamp() * 1000)
+
+
+def _since_time(version: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(version / 1000, tz=UTC) - SINCE_MARGIN
+
+
+def _time_param(value: dt.datetime) -> Any:
+    """A Timestamptz parameter for a raw query: Piccolo keeps them on SQLite as ``str()`` of the UTC time."""
+    from app.db import is_sqlite
+
+    return str(value.astimezone(UTC)) if is_sqlite() else value
+
+
+async def _tally(session: dict[str, Any], since: int | None) -> dict[str, Any]:
+    """The counts of the live view as of now: ``{"version", "expected", "arrived",
+    "arrived_expected", "missing", "rejected" (total), "rejected_by": {result: n}, "schools":
+    {school_id: {"school_id", "expected", "arrived", "other"}}, "changed": [school ids changed
+    since ``since``] (every school when ``since`` is None)}``. Four aggregate queries, whatever
+    the number of people."""
+    version = version_of(_now())
+    expected_rows = await Member.raw(_EXPECTED_SQL, session["event_id"])
+    arrived_rows = await Member.raw(_ARRIVED_SQL, session["id"])
+    rejected_rows = await RejectedScan.raw(_REJECTED_SQL, session["id"])
+    schools: dict[int, dict[str, Any]] = {}
+
+    def school(school_id: int) -> dict[str, Any]:
+        return schools.setdefault(school_id, {"school_id": school_id, "expected": 0, "arrived": 0, "other": 0})
+
+    for r in expected_rows:
+        school(r["school_id"])["expected"] = r["n"]
+    for r in arrived_rows:
+        school(r["school_id"])["arrived" if r["approved"] else "other"] += r["n"]
+    if since is None:
+        changed = list(schools)
+    else:
+        rows = await Member.raw(_CHANGED_SQL, session["id"], _time_param(_since_time(since)))
+        changed = [r["school_id"] for r in rows if r["school_id"] in schools]
+    rejected_by = {r["result"]: r["n"] for r in rejected_rows}
+    expected = sum(s["expected"] for s in schools.values())
+    arrived_expected = sum(s["arrived"] for s in schools.values())
+    return {
+        "version": version,
+        "expected": expected,
+        "arrived": arrived_expected + sum(s["other"] for s in schools.values()),
+        "arrived_expected": arrived_expected,
+        "missing": expected - arrived_expected,
+        "rejected": sum(rejected_by.values()),
+        "rejected_by": rejected_by,
+        "schools": schools,
+        "changed": changed,
+    }
+
+
+async def recent_arrivals(session_id: int, limit: int = RECENT_LIMIT) -> list[dict[str, Any]]:
+    """The last ``limit`` check-ins of a session, latest first: ``[{"member_id", "name",
+    "school_name", "entry_code", "checked_in_at", "time", "device", "method"}]`` (no ID numbers or phones)."""
+    rows = (
+        await Checkin.select(
+            Checkin.member,
+            Checkin.checked_in_at,
+            Checkin.device,
+            Checkin.method,
+            Checkin.member.name.as_alias("name"),
+            Checkin.member.entry.code.as_alias("entry_code"),
+            Checkin.member.entry.school.name.as_alias("school_name"),
+        )
+        .where(Checkin.checkin_session == session_id)
+        .order_by(Checkin.checked_in_at, ascending=False)
+        .order_by(Checkin.id, ascending=False)
+        .limit(limit)
+    )
+    return [
+        {
+            "member_id": r["member"],
+            "name": r["name"],
+            "school_name": r["school_name"],
+            "entry_code": r["entry_code"],
+            "checked_in_at": _iso(r["checked_in_at"]),
+            "time": _short_time(r["checked_in_at"]),
+            "device": r["device"],
+            "method": r["method"],
+        }
+        for r in rows
+    ]
+
+
+def _delta(tally: dict[str, Any], school_ids: list[int]) -> dict[str, Any]:
+    return {
+        "version": tally["version"],
+        **{k: tally[k] for k in ("expected", "arrived", "arrived_expected", "missing", "rejected", "rejected_by")},
+        "schools": [tally["schools"][i] for i in school_ids],
+    }
+
+
+async def live_summary(actor: Principal, session_id: int) -> dict[str, Any]:
+    """The live view's first load (organizers and staff): the totals, every school with its
+    counts (``{"school_id", "code", "name", "expected", "arrived", "other", "missing"}``, fewest
+    arrived share first), the last :data:`RECENT_LIMIT` arrivals and the version the counts were
+    read at. Who is missing comes on demand (:func:`missing_people`). Rules as :func:`live_view`:
+    expected people are the members of approved entries; ``other`` counts people who checked in
+    and whose entry left the list afterwards."""
+    session = await get_session(actor, session_id)
+    tally = await _tally(session, None)
+    names = {}
+    if tally["schools"]:
+        from app.tables import School
+
+        rows = await School.select(School.id, School.code, School.name).where(School.id.is_in(list(tally["schools"])))
+        names = {r["id"]: r for r in rows}
+    schools = [
+        {
+            **s,
+            "code": names.get(s["school_id"], {}).get("code", ""),
+            "name": names.get(s["school_id"], {}).get("name", ""),
+            "missing": s["expected"] - s["arrived"],
+        }
+        for s in tally["schools"].values()
+    ]
+    schools.sort(key=lambda s: (s["arrived"] / s["expected"] if s["expected"] else 1, s["code"]))
+    return {
+        **_delta(tally, []),
+        "session": session,
+        "schools": schools,
+        "recent": await recent_arrivals(session_id),
+    }
+
+
+async def live_changes(actor: Principal, session_id: int, since: int | None, *, recent: bool = False) -> dict[str, Any]:
+    """What changed on the live view since ``version`` (organizers and staff): ``{"version",
+    "expected", "arrived", "arrived_expected", "missing", "rejected", "rejected_by", "schools":
+    [{"school_id", "expected", "arrived", "other"}]}`` with only the schools where someone
+    checked in since then (a little before, see :data:`SINCE_MARGIN`); every school when
+    ``since`` is None. An undone check-in or a changed entry shows in the totals, not in a
+    school: a page whose schools no longer add up to the totals loads the summary again.
+    ``recent`` adds the last arrivals (``"recent"``, with names: the page's own guarded route)."""
+    session = await get_session(actor, session_id)
+    return await session_changes(session, since, recent=recent)
+
+
+async def session_changes(session: dict[str, Any], since: int | None, *, recent: bool = False) -> dict[str, Any]:
+    """:func:`live_changes` for a session already read (the live stream's publisher); counts and ids only
+    unless ``recent``."""
+    tally = await _tally(session, since)
+    answer = _delta(tally, tally["changed"])
+    if recent:
+        answer["recent"] = await recent_arrivals(session["id"])
+    return answer
+
+
+async def live_totals(actor: Principal, session_id: int) -> dict[str, Any]:
+    """The live view's totals and version (the live stream's first event): counts only."""
+    session = await get_session(actor, session_id)
+    tally = await _tally(session, None)
+    totals = _delta(tally, [])
+    del totals["schools"]
+    return {"session_id": session_id, **totals}
+
+
+async def missing_people(actor: Principal, session_id: int, school_id: int | None = None) -> list[dict[str, Any]]:
+    """Who has not arrived (organizers and staff), at one school or everywhere: ``[{"id", "name",
+    "role", "school_id", "school_code", "school_name", "entry_code", "entry_title"}]`` by school
+    code, entry code and position. Two queries."""
+    session = await get_session(actor, session_id)
+    query = Member.select(
+        Member.id,
+        Member.name,
+        Member.role,
+        Member.entry.school.as_alias("school_id"),
+        Member.entry.school.code.as_alias("school_code"),
+        Member.entry.school.name.as_alias("school_name"),
+        Member.entry.code.as_alias("entry_code"),
+        Member.entry.title.as_alias("entry_title"),
+    ).where((Member.event == session["event_id"]) & (Member.entry.status.is_in(list(EXPECTED_STATUSES))))
+    if school_id is not None:
+        query = query.where(Member.entry.school == school_id)
+    members = await query.order_by(Member.entry.school.code).order_by(Member.entry.code).order_by(Member.position)
+    if not members:
+        return []
+    checked: Any = Checkin.select(Checkin.member).where(Checkin.checkin_session == session_id)
+    if school_id is not None:
+        checked = checked.where(Checkin.member.entry.school == school_id)
+    arrived = {r["member"] for r in await checked}
+    return [m for m in members if m["id"] not in arrived]
+
+
 def _arrival_text(arrived: bool, entry_status: str) -> str:
     """The workbook's 签到 cell: 已到 / 未到 for the expected, and for someone whose entry was
     withdrawn or returned after checking in a value of its own, so that counting 已到 in
@@ -815,7 +1048,12 @@ __all__ = [
     "delete_session",
     "get_session",
     "list_sessions",
+    "live_changes",
+    "live_summary",
+    "live_totals",
     "live_view",
+    "missing_people",
+    "recent_arrivals",
     "parse_time",
     "scan",
     "search_members",

@@ -115,16 +115,18 @@ def test_two_workers_sharing_redis_deliver_each_others_changes(world, settings):
                 headers={"Authorization": f"Bearer {token}"},
             )
             assert response.json()["result"] == "checked_in"
-            assert stream.next_event() == {
-                "event": "change",
-                "data": {"session_id": sid, "result": "checked_in", "changes": 1},
-            }
+            change = stream.next_event()
+            assert change["event"] == "change"
+            assert change["data"]["schools"] == [
+                {"school_id": world.schools["HK01"]["id"], "expected": 2, "arrived": 1, "other": 0}
+            ]
+            assert (change["data"]["session_id"], change["data"]["scans"]) == (sid, 1)
             a.post(
                 "/api/v1/checkin/scan",
                 json={"session_id": sid, "token": tokens["王芳"]},
                 headers={"Authorization": f"Bearer {token}"},
             )
-            assert stream.next_event()["data"]["result"] == "checked_in"
+            assert stream.next_event(timeout=6)["data"]["arrived_expected"] == 2
         with EventStream(b, f"/checkin/{sid}/live/events") as stream:
             assert stream.next_event()["data"]["arrived"] == 2
 

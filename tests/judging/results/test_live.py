@@ -38,7 +38,27 @@ def test_progress_stream_counts_scored_sheets(world, app):
         assert state["data"] == {"event_id": world.event_id, "assigned": 10, "scored": 0, "judges": 3, "judges_done": 0}
         # a judge saves a complete sheet through the JSON API
         score(world, "judge", entry_id, {"innovation": 8, "scientific": 7, "practical": 6})
-        assert stream.next_event() == {"event": "change", "data": {"event_id": world.event_id, "changes": 1}}
+        # a delta: the totals, and only the rows of that judge and that entry's category
+        mine = len(assigned_to(world, judge_id))
+        change = stream.next_event()
+        assert change["event"] == "change"
+        delta = change["data"]
+        assert {k: delta[k] for k in ("event_id", "assigned", "scored", "judges", "judges_done", "changes")} == {
+            "event_id": world.event_id,
+            "assigned": 10,
+            "scored": 1,
+            "judges": 3,
+            "judges_done": 0,
+            "changes": 1,
+        }
+        judges = [r for r in delta["rows"] if "judge_id" in r]
+        categories = [r for r in delta["rows"] if "category_code" in r]
+        assert judges == [{"judge_id": judge_id, "scored": 1, "assigned": mine}]
+        assert len(categories) == 1 and categories[0]["scored"] == 1
+        # the same sheet saved again: nothing changed on the page, an empty delta
+        score(world, "judge", entry_id, {"innovation": 9, "scientific": 7, "practical": 6})
+        again = stream.next_event(timeout=4)["data"]
+        assert again["rows"] == [] and again["scored"] == 1
         assert subscribers(world, progress_topic(world.event_id)) == 1
     assert wait_for(lambda: subscribers(world, progress_topic(world.event_id)) == 0)
     with EventStream(world.client, url) as stream:
