@@ -44,7 +44,13 @@ async def prepare(entries: int) -> dict:
     ids = [r["id"] for r in await Entry.select(Entry.id).where(Entry.event == event_id).order_by(Entry.id)]
     students = [
         Member(
-            entry=i, event=event_id, role="student", name=f"学生{n}", grade="初二", consent_participation=True, position=0
+            entry=i,
+            event=event_id,
+            role="student",
+            name=f"学生{n}",
+            grade="初二",
+            consent_participation=True,
+            position=0,
         )
         for n, i in enumerate(ids)
     ]
@@ -80,7 +86,9 @@ async def check(event_id: int, n: int) -> None:
     from competitions.registration.tables import Entry
 
     approved = await Entry.count().where((Entry.event == event_id) & (Entry.status == "approved"))
-    audited = await AuditLog.count().where((AuditLog.event_id == event_id) & (AuditLog.action == "entry.review.approve"))
+    audited = await AuditLog.count().where(
+        (AuditLog.event_id == event_id) & (AuditLog.action == "entry.review.approve")
+    )
     assert approved == n == audited, (approved, n, audited)
 
 

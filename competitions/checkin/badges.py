@@ -22,6 +22,7 @@ from fpdf import FPDF
 
 from app import jobs
 from app.errors import Conflict, Forbidden, NotFound
+from app.files import private_dir, write_private
 from app.i18n import _, get_locale, set_locale
 from app.pdf import default_font_path, missing_characters, register_fonts
 from app.principal import Principal
@@ -312,8 +313,6 @@ async def render_badges_job(rows: list[dict[str, Any]], locale: str = "zh") -> s
     ``rows`` and write the PDF under ``<data dir>/badges``; returns the file's path."""
     set_locale(locale)
     data, _left_out = render_badges(rows)
-    folder = get_settings().data_dir / "badges"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{secrets.token_hex(16)}.pdf"
-    path.write_bytes(data)
+    path = private_dir(get_settings().data_dir / "badges") / f"{secrets.token_hex(16)}.pdf"
+    write_private(path, data)
     return str(path)

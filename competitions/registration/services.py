@@ -931,9 +931,7 @@ async def review_entries(
             for first in range(0, len(group), _IN_CHUNK):
                 part = group[first : first + _IN_CHUNK]
                 changed = await (
-                    Entry.update(values)
-                    .where(Entry.id.is_in(part) & (Entry.status == current))
-                    .returning(Entry.id)
+                    Entry.update(values).where(Entry.id.is_in(part) & (Entry.status == current)).returning(Entry.id)
                 )
                 if len(changed) != len(part):  # changed since it was read: decide nothing
                     raise Conflict(_("有作品的状态刚刚被改变，没有审查任何作品，请刷新后重试。"))

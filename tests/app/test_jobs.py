@@ -159,7 +159,9 @@ def _running(world, settings, n: int) -> tuple[dict, dict]:
     while not registered_workers(world.run, settings).get("workers") and time.monotonic() < deadline:
         time.sleep(0.2)
     batch = start(world, {"kind": "participation"})
-    return batch, wait_for(world, batch["id"], lambda s: s["done"] > 0 or s["status"] not in ("queued", "running"), timeout=120)
+    return batch, wait_for(
+        world, batch["id"], lambda s: s["done"] > 0 or s["status"] not in ("queued", "running"), timeout=120
+    )
 
 
 def test_the_worker_runs_each_job_in_a_child_process(world, settings, worker):
