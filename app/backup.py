@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app import times
+from app.files import create_private
 from app.settings import PROJECT_ROOT
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -208,6 +209,7 @@ def restore(source: Path, database: Path, secret_key: str) -> tuple[BackupInfo, 
                     os.replace(part, f"{aside}{suffix}")
         staging = database.with_name(database.name + ".restoring")
         staging.unlink(missing_ok=True)
+        create_private(staging)  # the restored database: this user only
         src = sqlite3.connect(f"file:{source}?mode=ro&immutable=1", uri=True)
         dest = sqlite3.connect(staging, isolation_level=None)
         try:

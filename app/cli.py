@@ -162,9 +162,12 @@ def cmd_users(args: argparse.Namespace) -> None:
 
 
 def cmd_backup(args: argparse.Namespace) -> None:
+    from app.files import create_private, private_dir
+
     settings = _prepare(migrate=False)
     target = Path(args.path).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent, narrow=False)  # a folder the operator chose keeps its mode
+    create_private(target)  # the whole database: this user only (SQLite and pg_dump write into it)
     url = settings.database_url
     if url.startswith("sqlite:///"):
         source = sqlite3.connect(url[len("sqlite:///") :], timeout=30)

@@ -27,6 +27,7 @@ from app.schools import pages as schools_pages
 from app.security import derive_key
 from app.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings, set_settings
 from app.stores import sessions
+from app.web import explorer
 from app.web.auth import LocaleAndUserMiddleware
 from app.web.errors import http_error_handler, internal_error_handler, service_error_handler
 from app.web.headers import add_security_headers
@@ -155,7 +156,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HTTPException: http_error_handler,
             Exception: internal_error_handler,
         },
-        openapi_config=OpenAPIConfig(title="Xinmiao 新苗 API", version="1.0.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="Xinmiao 新苗 API", version="1.0.0", path="/schema", render_plugins=explorer.render_plugins()
+        ),
         before_request=refuse_unstorable_text,  # no field may hold U+0000 or a lone surrogate (one place)
         before_send=[add_security_headers],  # CSP, frame, sniffing, referrer; HSTS and Secure cookies over HTTPS
         on_startup=[db.start_pool],

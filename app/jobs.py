@@ -6,8 +6,9 @@ runs in a process of its own, in one of two ways:
 
 - **with** ``XINMIAO_REDIS_URL``: :func:`submit` puts the job on a SAQ queue in Redis (the queue
   is namespaced by the database, like the live channels) and a worker started by the operator
-  with ``xinmiao worker`` (:func:`run_worker`) takes it; any number of web workers and job
-  workers share the queue. When no job worker has registered with the queue (the operator has
+  with ``xinmiao worker`` (:func:`run_worker`) takes it and runs it in a child process of its own
+  (:func:`run_in_child`: the worker's memory goes back down after each job); any number of web
+  workers and job workers share the queue. When no job worker has registered with the queue (the operator has
   not started one), the job runs in the local pool below and a warning is logged, so nothing
   waits forever.
 - **without** Redis: in a process pool of the server (``concurrent.futures.ProcessPoolExecutor``,
@@ -33,6 +34,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import signal
 import socket
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -51,8 +53,9 @@ Bootstrap = Callable[[], None]
 LOCAL_PROCESSES = 1  # batches are CPU-bound: one at a time leaves the other core to the server
 JOBS_PER_PROCESS = 1  # a fresh process per job (~1 s to start): what a big batch used goes back to the system
 JOB_TIMEOUT_SECONDS = 4 * 3600  # SAQ's default (10 s) would abort every real batch
-FOLLOW_GRACE_SECONDS = 3.0
-JOB_NICENESS = 10  # job processes yield the CPU to the web server's requests (Unix ``nice``)  # after the job's process is done, how long ``follow`` may still run
+FOLLOW_GRACE_SECONDS = 3.0  # after the job's process is done, how long ``follow`` may still run
+JOB_NICENESS = 10  # job processes yield the CPU to the web server's requests (Unix ``nice``)
+CHILD_STOP_SECONDS = 10.0  # a stopping ``xinmiao worker`` gives a job's child this long to record itself interrupted
 
 _bootstrap: Bootstrap | None = None
 _pool: ProcessPoolExecutor | None = None
@@ -221,12 +224,13 @@ async def shutdown() -> None:
 _prepared_in: int | None = None
 
 
-def _prepare_process(settings: Settings, bootstrap: Bootstrap | None) -> None:
-    """Once per process: settings, database engine, every programme registered."""
+def _prepare_process(settings: Settings, bootstrap: Bootstrap | None, nice: bool = True) -> None:
+    """Once per process: settings, database engine, every programme registered; a process that
+    runs jobs (``nice``) lowers its CPU priority."""
     global _prepared_in
     from app import db
 
-    if _prepared_in != os.getpid() and hasattr(os, "nice"):
+    if nice and _prepared_in != os.getpid() and hasattr(os, "nice"):
         try:
             os.nice(JOB_NICENESS)
         except OSError:  # not allowed here: run at the usual priority
@@ -245,12 +249,17 @@ def _run_in_process(settings: Settings, bootstrap: Bootstrap | None, name: str, 
     return asyncio.run(_run_with_database(name, kwargs))
 
 
-async def _run_with_database(name: str, kwargs: dict[str, Any]) -> Any:
-    from app import db
+async def _run_with_database(name: str, kwargs: dict[str, Any], channels: bool = False) -> Any:
+    """Run one job with the database pool (and, with ``channels``, the live channels: on Redis a
+    job's signals reach every web worker's live pages)."""
+    from app import db, live
 
     await db.start_pool()
     try:
-        return await registry.jobs[name](**kwargs)
+        async with AsyncExitStack() as stack:
+            if channels:
+                await stack.enter_async_context(live.channels_plugin(get_settings())._running())
+            return await registry.jobs[name](**kwargs)
     finally:
         await db.close_pool()
 
@@ -258,45 +267,87 @@ async def _run_with_database(name: str, kwargs: dict[str, Any]) -> Any:
 async def run_worker(concurrency: int = 1, burst: bool = False) -> None:
     """``xinmiao worker``: take jobs from the Redis queue until stopped (SIGINT/SIGTERM).
 
-    Live updates sent by the jobs go out through the Redis channels, so every web worker's live
-    pages follow them. ``burst`` stops once the queue is empty (tests, cron)."""
+    The worker itself only takes jobs: each job runs in a child process of its own
+    (:func:`run_in_child`, spawned like the local pool's, one job each), so what a big batch used
+    goes back to the system when the job ends and the worker stays small however long it runs.
+    Live updates sent by a job go out from its child through the Redis channels, so every web
+    worker's live pages follow them. ``burst`` stops once the queue is empty (tests, cron)."""
     from saq import Queue, Worker
-
-    from app import db, live
 
     settings = get_settings()
     if not settings.redis_url:
         raise RuntimeError("XINMIAO_REDIS_URL is not set: without Redis the server runs jobs itself")
-    _prepare_process(settings, _bootstrap)
-    stack = AsyncExitStack()
+    _prepare_process(settings, _bootstrap, nice=False)  # the jobs' children lower their own priority
 
-    async def startup(_ctx: dict[str, Any]) -> None:
-        await db.start_pool()
-        await stack.enter_async_context(live.channels_plugin(settings)._running())
-
-    async def shutdown(_ctx: dict[str, Any]) -> None:
-        await stack.aclose()
-        await db.close_pool()
-
-    def saq_function(name: str, function: JobFunction) -> tuple[str, Callable[..., Awaitable[Any]]]:
+    def saq_function(name: str) -> tuple[str, Callable[..., Awaitable[Any]]]:
         async def run(_ctx: dict[str, Any], **kwargs: Any) -> Any:
-            return await function(**kwargs)
+            return await run_in_child(name, kwargs)
 
         return name, run
 
     queue = Queue.from_url(settings.redis_url, name=queue_name(settings))
     worker = Worker(
         queue,
-        functions=[saq_function(name, fn) for name, fn in registry.jobs.items()],
+        functions=[saq_function(name) for name in registry.jobs],
         concurrency=concurrency,
-        startup=startup,
-        shutdown=shutdown,
         burst=burst,
         dequeue_timeout=1.0 if burst else 0.0,
         shutdown_grace_period_s=10,
+        cancellation_hard_deadline_s=CHILD_STOP_SECONDS + 1,  # a child records its job as interrupted
     )
     log.info("jobs: worker %s serving queue %s (%s)", worker_name(), queue.name, ", ".join(registry.jobs))
     try:
         await worker.start()
     finally:
         await queue.disconnect()
+
+
+class JobInterrupted(RuntimeError):
+    """The job's child process was told to stop (its worker stopping, SAQ's timeout) and did."""
+
+
+async def run_in_child(name: str, kwargs: dict[str, Any]) -> Any:
+    """Run job ``name`` in a child process of its own (spawned, with the live channels on Redis)
+    and wait for its result. When this wait is cancelled (``xinmiao worker`` stopping, the job's
+    timeout), the child gets SIGINT: ``asyncio.run`` there cancels the job, which records itself
+    as interrupted (a certificate batch: "生成中断"), and the child gets :data:`CHILD_STOP_SECONDS`
+    to end before it is killed. Raises what the job raised, ``BrokenProcessPool`` if the child
+    died."""
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1)
+    done = pool.submit(_run_in_child_process, get_settings(), _bootstrap, name, kwargs)
+    try:
+        return await asyncio.wrap_future(done)
+    except asyncio.CancelledError:
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            if process.is_alive() and process.pid:
+                os.kill(process.pid, signal.SIGINT)
+        try:
+            await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(done)), CHILD_STOP_SECONDS)
+        except BaseException:  # noqa: BLE001 - JobInterrupted, a timeout: it is being stopped either way
+            pass
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+        raise
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _run_in_child_process(settings: Settings, bootstrap: Bootstrap | None, name: str, kwargs: dict[str, Any]) -> Any:
+    """:func:`run_in_child`'s entry point in the child: run one job with the database and live
+    channels. SIGINT or SIGTERM (its worker stopping it; Ctrl-C or systemd stopping the whole
+    group) cancels the job, which ends as :class:`JobInterrupted`."""
+    _prepare_process(settings, bootstrap)
+    try:
+        return asyncio.run(_run_stoppable(name, kwargs))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        raise JobInterrupted(name) from None
+
+
+async def _run_stoppable(name: str, kwargs: dict[str, Any]) -> Any:
+    job = asyncio.ensure_future(_run_with_database(name, kwargs, channels=True))
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, job.cancel)
+    return await job

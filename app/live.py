@@ -293,11 +293,14 @@ class _Publisher:
             log.warning("live updates: dropped an event for %s", channel, exc_info=True)
 
     async def close(self) -> None:
-        self.closed = True
+        """Send what is still pending (the last change of a topic: a job's process ending right
+        after its final progress must not drop it), then refuse new changes."""
         for timer in self.timers.values():
             timer.cancel()
         self.timers.clear()
-        self.pending.clear()
+        for key in list(self.pending):
+            self._flush(key)
+        self.closed = True
         if self.tasks:
             await asyncio.wait(list(self.tasks), timeout=PUBLISH_TIMEOUT)
 

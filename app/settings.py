@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.files import private_dir
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -109,7 +111,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     """
     env = dict(os.environ if env is None else env)
     data_dir = Path(env.get("XINMIAO_DATA_DIR", "./xinmiao-data")).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir, narrow=False)  # a new data dir is this user's only; an existing one keeps its mode
     database_url = env.get("XINMIAO_DATABASE_URL") or f"sqlite:///{data_dir / 'xinmiao.sqlite3'}"
     if database_url.startswith("sqlite:///"):
         key_dir = Path(database_url[len("sqlite:///") :]).resolve().parent

@@ -68,6 +68,7 @@ def background_jpeg() -> bytes:
 
 
 async def setup(args: argparse.Namespace) -> dict:
+    from app.times import now
     from competitions.events.tables import Event
     from competitions.registration.tables import Entry, Member
     from judging.certificates.services import upload_background
@@ -109,9 +110,15 @@ async def setup(args: argparse.Namespace) -> dict:
         await Member.insert(*students[start : start + 500])
     await assignments.generate(world["organizer"], event_id, 3)
     await complete_scores(event_id)
-    await Event.update({Event.award_first: "0.2", Event.award_second: "0.3", Event.award_third: "0.5"}).where(
-        Event.id == event_id
-    )
+    await Event.update(
+        {
+            Event.award_first: "0.2",
+            Event.award_second: "0.3",
+            Event.award_third: "0.5",
+            Event.status: "closed",  # finalizing needs registration closed and judging begun
+            Event.judging_started_at: now(),
+        }
+    ).where(Event.id == event_id)
     await publication.finalize(world["organizer"], event_id)
     await upload_background(world["organizer"], event_id, "award", background_jpeg())
     return world

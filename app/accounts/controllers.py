@@ -47,11 +47,13 @@ class AuthApi(Controller):
             must_change_password=principal.must_change_password,
         )
 
-    @post("/password", guards=[logged_in], status_code=200, responses=responses(401, 403, 404, 422))
+    @post("/password", guards=[logged_in], status_code=200, responses=responses(401, 403, 404, 422, 429))
     async def change_password(self, request: Request, data: PasswordIn) -> AccessTokenOut:
-        """Change the caller's password; returns a fresh token without the forced-change mark."""
+        """Change the caller's password; returns a fresh token without the forced-change mark
+        (422 wrong current password; 429 after repeated wrong ones, counted and delayed like
+        log-in failures, with ``Retry-After``)."""
         user = user_of(request)
-        await accounts.change_password(user, data.current_password, data.new_password)
+        await accounts.change_password(user, data.current_password, data.new_password, client_address(request))
         principal = await accounts.load_principal(user.id)
         return AccessTokenOut(access_token=issue_access_token(principal.to_claims()), token_type="bearer")
 

@@ -76,7 +76,7 @@ class AuthPages(Controller):
         if new != (form.get("confirm_password") or ""):
             return render(request, "app/accounts/password.html", status_code=422, error=_("两次输入的新密码不一致。"))
         try:
-            await accounts.change_password(user, form.get("current_password") or "", new)
+            await accounts.change_password(user, form.get("current_password") or "", new, client_address(request))
         except ServiceError as exc:
             return render(request, "app/accounts/password.html", status_code=exc.status_code, error=exc.message)
         principal = await accounts.load_principal(user.id)

@@ -13,7 +13,7 @@ from app.i18n import _
 from app.principal import Principal
 from app.regions.services import resolve_region
 from app.security import hash_password, verify_password
-from app.stores import clear_attempts, increment, peek, reserve_attempt
+from app.stores import Attempt, clear_attempts, increment, peek, reserve_attempt
 from app.tables import ROLES, LoginCode, School, User
 from app.text import name_problem
 from app.times import UTC, now
@@ -33,6 +33,13 @@ FAILURE_WINDOW_SECONDS = 60 * 60  # failures are forgotten an hour after the las
 ADDRESS_MAX_FAILURES = 200
 ADDRESS_WINDOW_SECONDS = 15 * 60
 NOISY_FREE_FAILURES = 2
+# Many failures for one account from many addresses (a botnet guessing one account's password):
+# once it has more than ACCOUNT_MAX_FAILURES within ACCOUNT_WINDOW_SECONDS, every address gets
+# ACCOUNT_HOT_FREE_FAILURES try for it and then the usual growing delays (1, 2, 4, at most 5
+# minutes): the account itself is never locked, so the right password waits 5 minutes at most.
+ACCOUNT_MAX_FAILURES = 50
+ACCOUNT_WINDOW_SECONDS = 15 * 60
+ACCOUNT_HOT_FREE_FAILURES = 1
 MIN_PASSWORD_LENGTH = 8
 
 ROLE_LABELS = {
@@ -79,6 +86,42 @@ def _attempt_key(username: str, user: User | None, address: str | None) -> str:
     return f"login:{username.lower()}:{version}:{address or '-'}"
 
 
+def _account_key(username: str, user: User | None) -> str:
+    version = user.token_version if user is not None else 0
+    return f"login-account:{username.lower()}:{version}"
+
+
+async def _reserve_password_attempt(username: str, user: User | None, address: str | None) -> tuple[str, Attempt]:
+    """Count an attempt at ``username``'s password from ``address`` before checking it (a log-in
+    or a password change: they share the count): the key of the account and address, and the
+    :class:`~app.stores.Attempt` (``number`` 0 while that address must wait)."""
+    if await peek(_account_key(username, user)) > ACCOUNT_MAX_FAILURES:
+        free = ACCOUNT_HOT_FREE_FAILURES  # guessed from many addresses: every address waits
+    elif await peek(f"login-fail:{address or '-'}") >= ADDRESS_MAX_FAILURES:
+        free = NOISY_FREE_FAILURES
+    else:
+        free = FREE_FAILURES
+    key = _attempt_key(username, user, address)
+    attempt = await reserve_attempt(
+        key, free=free, base_delay=LOCK_SECONDS, max_delay=MAX_LOCK_SECONDS, window=FAILURE_WINDOW_SECONDS
+    )
+    return key, attempt
+
+
+async def _wrong_password(username: str, user: User | None, address: str | None, attempt: Attempt) -> None:
+    """Record a wrong password (or unknown user name) after :func:`_reserve_password_attempt`:
+    the address's count, the account's count across addresses, and ``User.failed_logins`` in
+    one atomic ``UPDATE ... SET failed_logins = failed_logins + 1`` (shown to organizers)."""
+    await increment(f"login-fail:{address or '-'}", ADDRESS_WINDOW_SECONDS)
+    if user is None:
+        return
+    await increment(_account_key(username, user), ACCOUNT_WINDOW_SECONDS)
+    values: dict = {User.failed_logins: User.failed_logins + 1}
+    if attempt.locked_until:
+        values[User.locked_until] = dt.datetime.fromtimestamp(attempt.locked_until, UTC)
+    await User.update(values).where(User.id == user.id)
+
+
 async def authenticate(username: str, password: str, address: str | None) -> Principal:
     """Check a log-in from ``address`` (the client's IP address).
 
@@ -94,16 +137,7 @@ async def authenticate(username: str, password: str, address: str | None) -> Pri
     """
     username = (username or "").strip()
     user = await User.objects().where(User.username == username).first()
-    address_key = f"login-fail:{address or '-'}"
-    noisy = await peek(address_key) >= ADDRESS_MAX_FAILURES
-    key = _attempt_key(username, user, address)
-    attempt = await reserve_attempt(
-        key,
-        free=NOISY_FREE_FAILURES if noisy else FREE_FAILURES,
-        base_delay=LOCK_SECONDS,
-        max_delay=MAX_LOCK_SECONDS,
-        window=FAILURE_WINDOW_SECONDS,
-    )
+    key, attempt = await _reserve_password_attempt(username, user, address)
     if not attempt.number:
         raise TooManyRequests(
             _(
@@ -115,12 +149,7 @@ async def authenticate(username: str, password: str, address: str | None) -> Pri
     # an unknown user name costs the same hash check, so timing does not reveal which names exist
     valid = verify_password(user.password_hash if user is not None else _dummy_hash(), password or "")
     if user is None or not valid:
-        await increment(address_key, ADDRESS_WINDOW_SECONDS)
-        if user is not None:
-            values: dict = {User.failed_logins: User.failed_logins + 1}
-            if attempt.locked_until:
-                values[User.locked_until] = dt.datetime.fromtimestamp(attempt.locked_until, UTC)
-            await User.update(values).where(User.id == user.id)  # one atomic UPDATE: x = x + 1
+        await _wrong_password(username, user, address, attempt)
         raise NotAuthenticated(_("用户名或密码不正确。"))
     await clear_attempts(key)
     if not user.is_active:
@@ -303,18 +332,31 @@ async def list_users() -> list[dict]:
     return rows
 
 
-async def change_password(actor: Principal, current_password: str, new_password: str) -> None:
+async def change_password(
+    actor: Principal, current_password: str, new_password: str, address: str | None = None
+) -> None:
     """The caller changes their own password (also clears a forced change). Every access token
     and page session of the account issued before stops working at once (the token version
     goes up); the caller's page or API answer carries a fresh one.
 
-    Raises :class:`ValidationFailed` for a wrong current password or a weak or unchanged new one,
-    :class:`NotFound` if the account is gone."""
+    A wrong current password from ``address`` counts like a wrong password at log-in (the same
+    count per account and address, the same delays: a stolen session cannot guess the password).
+    Raises :class:`TooManyRequests` (429) while this address must wait, :class:`ValidationFailed`
+    for a wrong current password or a weak or unchanged new one, :class:`NotFound` if the
+    account is gone."""
     user = await User.objects().where(User.id == actor.id).first()
     if user is None:
         raise NotFound(_("账号不存在。"))
+    key, attempt = await _reserve_password_attempt(user.username, user, address)
+    if not attempt.number:
+        raise TooManyRequests(
+            _("当前密码输错次数过多，请 {wait}后再试。", wait=wait_text(attempt.wait)),
+            retry_after=math.ceil(attempt.wait),
+        )
     if not verify_password(user.password_hash, current_password or ""):
+        await _wrong_password(user.username, user, address, attempt)
         raise ValidationFailed(_("当前密码不正确。"))
+    await clear_attempts(key)
     if new_password == current_password:
         raise ValidationFailed(_("新密码不能与当前密码相同。"))
     _check_password_strength(new_password, actor.username)

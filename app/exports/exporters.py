@@ -39,6 +39,7 @@ from typing import Any, ClassVar
 from openpyxl.utils import get_column_letter
 
 from app.exports.workbook import add_sheet, new_workbook, workbook_bytes, write_table
+from app.files import create_private, private_dir
 from app.settings import get_settings
 
 #: exports of more rows than this are made in another process (:func:`in_process`)
@@ -136,8 +137,7 @@ EXPORT_FILE_SECONDS = 3600
 def export_path(suffix: str = ".xlsx") -> Path:
     """A new file name under ``<data dir>/exports`` (the folder is made if needed); left-overs
     older than :data:`EXPORT_FILE_SECONDS` are removed on the way."""
-    folder = get_settings().data_dir / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(get_settings().data_dir / "exports")
     cutoff = time.time() - EXPORT_FILE_SECONDS
     for old in folder.iterdir():
         try:
@@ -157,6 +157,7 @@ async def workbook_file(*exporters: ListExporter) -> str:
 
     def write() -> None:
         try:
+            create_private(partial)
             _workbook(sheets).save(partial)
             partial.replace(path)
         finally:

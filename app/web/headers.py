@@ -7,8 +7,8 @@ response start, the router's own 404/405 included, and adds (unless the handler 
   handlers; pages' scripts live in ``app/static``), plus the exact inline scripts registered
   with :func:`allow_inline_script` by their SHA-256 (the scan page inlines ``outbox.js`` so
   its offline copy carries it); ``frame-ancestors 'none'``; no plugins; forms post only here.
-  Inline *styles* stay allowed (``style=`` attributes). The API explorer at ``/schema`` loads
-  its viewer from the CDN Litestar names, and only that page allows it.
+  Inline *styles* stay allowed (``style=`` attributes). The API explorer at ``/schema`` runs under
+  this same policy: its viewers are vendored under ``/static`` (:mod:`app.web.explorer`).
 - ``X-Frame-Options: DENY``, ``X-Content-Type-Options: nosniff``, ``Referrer-Policy:
   same-origin``, ``Cross-Origin-Opener-Policy: same-origin``, and a ``Permissions-Policy``
   that gives the camera to this origin only (the scan page) and nothing else.
@@ -33,13 +33,6 @@ _BASE_POLICY = (
     "font-src 'self' data:; connect-src 'self'; media-src 'self' blob:; worker-src 'self'; "
     "manifest-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-# the OpenAPI viewer page (Litestar's Scalar plugin) loads its script, styles and fonts from this CDN
-_DOCS_CDN = "https://cdn.jsdelivr.net"
-_DOCS_POLICY = (
-    f"default-src 'self'; script-src 'self' {_DOCS_CDN}; style-src 'self' 'unsafe-inline' {_DOCS_CDN}; "
-    f"img-src 'self' data: blob:; font-src 'self' data: {_DOCS_CDN}; connect-src 'self'; object-src 'none'; "
-    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
 _FIXED = (
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
@@ -59,9 +52,8 @@ def allow_inline_script(source: str) -> str:
 
 
 def content_security_policy(path: str = "/") -> str:
-    """The ``Content-Security-Policy`` value for an answer at ``path``."""
-    if path == "/schema" or (path.startswith("/schema/") and not path.endswith((".json", ".yaml", ".yml"))):
-        return _DOCS_POLICY
+    """The ``Content-Security-Policy`` value for an answer at ``path`` (the same for every path,
+    the API explorer's included)."""
     return _base_policy(frozenset(_inline_hashes))
 
 

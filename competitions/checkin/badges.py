@@ -22,6 +22,7 @@ from fpdf import FPDF
 
 from app import jobs
 from app.errors import Conflict, Forbidden, NotFound
+from app.files import private_dir, write_private
 from app.i18n import _, get_locale, set_locale
 from app.pdf import default_font_path, missing_characters, register_fonts
 from app.principal import Principal
@@ -189,17 +190,47 @@ def _badge(pdf: FPDF, row: dict[str, Any], x: float, y: float, role_names: dict[
         pdf.set_xy(x + 4, cy)
         pdf.cell(left_w, size * 0.45, text)
         cy += size * 0.45 + 0.6
-    # QR code (one pixel per module, scaled) and its text
-    code = qr_code(row["credential"], box_size=6)  # pre-scaled: printers and viewers smooth tiny images
-    image = code.make_image().get_image().convert("L")
+    # QR code (its dark modules as vector rectangles: sharp at any zoom) and its text
     qx, qy = x + BADGE_W - QR_SIZE - 3, y + 13
-    pdf.image(image, qx, qy, QR_SIZE, QR_SIZE)
+    _qr(pdf, qr_code(row["credential"]).modules, qx, qy, QR_SIZE)
     pdf.set_font_size(5.5)
     pdf.set_xy(qx - 2, qy + QR_SIZE + 0.5)
     text = row["credential"]
     pdf.cell(QR_SIZE + 4, 2.5, f"{text[:13]}", align="C")
     pdf.set_xy(qx - 2, qy + QR_SIZE + 3)
     pdf.cell(QR_SIZE + 4, 2.5, f"{text[13:]}", align="C")
+
+
+QR_QUIET = 4  # modules of white around the code (qrcode's ``border``)
+
+
+def _qr(pdf: FPDF, modules: list[list[bool | None]], x: float, y: float, size: float) -> None:
+    """Draw a QR code's dark modules in the ``size`` mm square at (``x``, ``y``), quiet zone
+    included, as one filled path of rectangles (a row's run of dark modules is one rectangle).
+
+    A badge used to embed each code as an image of its own (qrcode drew it with PIL, one
+    rectangle call per module, then fpdf2 encoded it): most of the time of a 3,000-badge PDF
+    (``bench/badges.py``). The path is written straight into the page (``_out``: fpdf2 has no
+    public call for many rectangles in one path) inside ``q``/``Q``, so the colours fpdf2
+    tracks are untouched."""
+    count = len(modules) + 2 * QR_QUIET
+    unit = size / count * pdf.k  # points per module
+    left, top = x * pdf.k, (pdf.h - y) * pdf.k  # PDF space: points from the page's bottom-left
+    parts = []
+    for r, line in enumerate(modules):
+        bottom = top - (r + QR_QUIET + 1) * unit
+        c, width = 0, len(line)
+        while c < width:
+            if line[c]:
+                start = c
+                while c < width and line[c]:
+                    c += 1
+                parts.append(
+                    f"{left + (start + QR_QUIET) * unit:.2f} {bottom:.2f} {(c - start) * unit:.2f} {unit:.2f} re"
+                )
+            else:
+                c += 1
+    pdf._out("q 0 g " + " ".join(parts) + " f Q")
 
 
 def render_badges(rows: list[dict[str, Any]], font_path: str | None = None) -> tuple[bytes, list[dict[str, Any]]]:
@@ -282,8 +313,6 @@ async def render_badges_job(rows: list[dict[str, Any]], locale: str = "zh") -> s
     ``rows`` and write the PDF under ``<data dir>/badges``; returns the file's path."""
     set_locale(locale)
     data, _left_out = render_badges(rows)
-    folder = get_settings().data_dir / "badges"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{secrets.token_hex(16)}.pdf"
-    path.write_bytes(data)
+    path = private_dir(get_settings().data_dir / "badges") / f"{secrets.token_hex(16)}.pdf"
+    write_private(path, data)
     return str(path)

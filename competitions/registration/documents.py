@@ -32,6 +32,7 @@ from typing import Any
 from app import audit, times, web
 from app.db import write_transaction
 from app.errors import NotFound, TooLarge, ValidationFailed
+from app.files import private_dir, write_private
 from app.i18n import _
 from app.principal import Principal
 from app.settings import get_settings
@@ -206,12 +207,9 @@ async def upload_document(actor: Principal, entry_id: int, kind: str, filename: 
 
     storage_key = secrets.token_hex(16)
     path = storage_path(storage_key)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     temporary = path.with_name(path.name + ".part")
-    with open(temporary, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+    write_private(temporary, data, sync=True)
     os.replace(temporary, path)
     stamp = times.now()
 

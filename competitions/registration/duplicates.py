@@ -316,6 +316,13 @@ async def entry_duplicates(actor: Principal, event_id: int, entry_id: int) -> li
     return out
 
 
+async def entries_with_other_schools(actor: Principal, event_id: int, entry_ids: Iterable[int]) -> set[int]:
+    """Which of ``entry_ids`` have a student whom another school registered too, as ``actor`` may
+    see it (:func:`entry_duplicates` for many entries at once: one query, for bulk review)."""
+    wanted = set(entry_ids)
+    return {e["entry_id"] for g in await _groups(actor, event_id) for e in g["entries"] if e["entry_id"] in wanted}
+
+
 def duplicates_message(found: list[dict[str, Any]]) -> str:
     """The reviewer's warning: "学生“X”也在学校 Y 的作品“Z”（code）中报名。" for each pair."""
     return ("；" if get_locale() == "zh" else "; ").join(

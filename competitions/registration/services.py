@@ -24,7 +24,12 @@ from competitions.events.lifecycle import Stage
 from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row, kinds_of
 from competitions.events.tables import DOCUMENT_KIND_LABELS, Category, Event
 from competitions.registration.access import entry_readers
-from competitions.registration.duplicates import duplicates_message, entry_duplicates, note_checked
+from competitions.registration.duplicates import (
+    duplicates_message,
+    entries_with_other_schools,
+    entry_duplicates,
+    note_checked,
+)
 from competitions.registration.members import CleanMember, MemberInput, clean_member, team_problems
 from competitions.registration.quotas import ACTIVE_STATUSES as ACTIVE_STATUSES  # statuses that count against quotas
 from competitions.registration.quotas import active_entries, school_quota_excess
@@ -825,34 +830,9 @@ async def review_entry(
             )
         )
     current = row["status"]
-    if actor.role == "city":
-        if not event["city_review_required"]:
-            raise Forbidden(gettext_terms("本赛事不需要市县推荐，作品由组委会直接审查。", event["kind"]))
-        if current not in ("submitted", "recommended"):
-            raise Conflict(
-                gettext_terms("作品状态为“{status}”，市县不能审查。", event["kind"], status=_(STATUS_LABELS[current]))
-            )
-        new_status = "recommended" if decision == "approve" else "returned"
-        if new_status == "recommended" and current != "recommended":
-            await _check_city_quota(row)
-    elif actor.is_organizer:
-        allowed = (
-            ("submitted", "recommended", "returned", "draft")
-            if decision == "approve"
-            else ("submitted", "recommended", "approved")
-        )
-        if current not in allowed:
-            raise Conflict(
-                gettext_terms(
-                    "作品状态为“{status}”，不能{action}。",
-                    event["kind"],
-                    status=_(STATUS_LABELS[current]),
-                    action=_("通过") if decision == "approve" else _("退回"),
-                )
-            )
-        new_status = "approved" if decision == "approve" else "returned"
-    else:
-        raise Forbidden(gettext_terms("只有组委会或市县科协可以审查作品。", event["kind"]))
+    new_status = _review_move(actor, event, current, decision)
+    if actor.role == "city" and new_status == "recommended" and current != "recommended":
+        await _check_city_quota(row)
     duplicates: list[dict[str, Any]] = []
     if decision == "approve":
         _require_consent((await _members_by_entry([entry_id]))[entry_id])
@@ -923,11 +903,18 @@ async def review_entries(
     actor: Principal, event_id: int, entry_ids: list[int], decision: str, reason: str | None = None
 ) -> dict[str, Any]:
     """形式审查 of many entries with one decision (a reviewer's "select many" or "approve all
-    shown"). Each entry is decided on its own by :func:`review_entry` (its own checks and
-    transaction): ``{"reviewed": [entry ids], "skipped": [{"entry_id", "code", "detail"}]}``,
-    skipped ones with the reason in words. An entry of another event, or one ``actor`` may
-    not see, is skipped as not found. Raises :class:`ValidationFailed` for a bad decision, a
-    return without reason or no entries, before anything is changed."""
+    shown"): ``{"reviewed": [entry ids], "skipped": [{"entry_id", "code", "detail"}]}``, skipped
+    ones with the reason in words — each entry is checked as :func:`review_entry` checks it (its
+    status, consent; an approval also needs everything the school must supply, else it is opened
+    one by one; a city's recommendations stay within the category's quota). An entry of another
+    event, or one ``actor`` may not see, is skipped as not found.
+
+    Set-based, for thousands of entries in well under a second or two (``bench/bulk_review.py``):
+    the entries, members and documents are read at once, and the decided ones change in one write
+    transaction — one conditional UPDATE per current status and the audit rows in one insert —
+    all or nothing: if an entry changed meanwhile, nothing is changed and :class:`Conflict` says
+    so. Raises :class:`ValidationFailed` for a bad decision, a return without reason or no
+    entries, before anything is changed."""
     kind = await _kind_of(event_id)
     reason = _checked_decision(decision, reason, kind)
     ids = list(dict.fromkeys(int(i) for i in entry_ids))
@@ -942,28 +929,167 @@ async def review_entries(
                 "本赛事已开始评审（{stage}），形式审查已结束，作品状态不能再改变。", event["kind"], stage=_(stage.label)
             )
         )
-    codes = {r["id"]: r["code"] for r in await Entry.select(Entry.id, Entry.code).where(Entry.id.is_in(ids))}
-    reviewed: list[int] = []
-    skipped: list[dict[str, Any]] = []
+    rows: dict[int, dict[str, Any]] = {}
+    for first in range(0, len(ids), _IN_CHUNK):
+        for r in await Entry.select(*_entry_columns()).where(Entry.id.is_in(ids[first : first + _IN_CHUNK])):
+            rows[r["id"]] = r
+    skipped: dict[int, str] = {}
+    visible = []
     for entry_id in ids:
+        row = rows.get(entry_id)
+        if row is None or row["event"] != event_id or not actor.can_see_school(row["school"], row["region_code"]):
+            skipped[entry_id] = gettext_terms("作品不存在或您无权查看。", event["kind"])
+        else:
+            visible.append(row)
+    members = await _members_by_entry([r["id"] for r in visible])
+    lacking = await _missing_by_entry(event, visible, members) if decision == "approve" else {}
+    doubled = (
+        await entries_with_other_schools(actor, event_id, [r["id"] for r in visible])
+        if decision == "approve"
+        else set()
+    )
+    decided: list[tuple[dict[str, Any], str]] = []  # (row, new status)
+    for row in visible:
         try:
-            row = await visible_entry_row(actor, entry_id)
-            if row["event"] != event_id:
-                raise NotFound(gettext_terms("作品不存在或您无权查看。", event["kind"]))
+            new_status = _review_move(actor, event, row["status"], decision)
             if decision == "approve":  # one by one only: a reviewer must see what is missing first
-                lacking = (await _missing_by_entry(event, [row], await _members_by_entry([entry_id])))[entry_id]
-                if lacking:
+                if lacking[row["id"]]:
                     raise Conflict(
                         gettext_terms(
-                            "材料不全（{problems}），请打开作品逐个审查。", event["kind"], problems=" ".join(lacking)
+                            "材料不全（{problems}），请打开作品逐个审查。",
+                            event["kind"],
+                            problems=" ".join(lacking[row["id"]]),
                         )
                     )
-            await review_entry(actor, entry_id, decision, reason)
-        except (Conflict, Forbidden, NotFound, ValidationFailed) as exc:
-            skipped.append({"entry_id": entry_id, "code": codes.get(entry_id, ""), "detail": exc.message})
+                _require_consent(members[row["id"]])
+                if row["id"] in doubled:  # a student another school registered too: as review_entry says it
+                    found = await entry_duplicates(actor, event_id, row["id"])
+                    raise Conflict(
+                        _(
+                            "{problems}。请先与两校核实，确认无误后勾选“已核实重复报名”再通过。",
+                            problems=duplicates_message(found),
+                        )
+                    )
+        except (Conflict, Forbidden, ValidationFailed) as exc:
+            skipped[row["id"]] = exc.message
         else:
-            reviewed.append(entry_id)
-    return {"reviewed": reviewed, "skipped": skipped}
+            decided.append((row, new_status))
+    stamp = now()
+
+    async def work() -> list[tuple[dict[str, Any], str]]:
+        chosen = decided
+        if actor.role == "city" and decision == "approve":
+            await lock_event(event_id)
+            chosen = await _within_city_quotas(decided, skipped)  # under the lock: concurrent recommendations
+        by_status: dict[str, list[int]] = {}
+        for row, _new in chosen:
+            by_status.setdefault(row["status"], []).append(row["id"])
+        values = {
+            Entry.status: chosen[0][1] if chosen else "",
+            Entry.updated_at: stamp,
+            Entry.return_reason: reason if decision == "return" else "",
+            Entry.city_reviewed_at if actor.role == "city" else Entry.reviewed_at: stamp,
+        }
+        for current, group in by_status.items():
+            for first in range(0, len(group), _IN_CHUNK):
+                part = group[first : first + _IN_CHUNK]
+                changed = await (
+                    Entry.update(values).where(Entry.id.is_in(part) & (Entry.status == current)).returning(Entry.id)
+                )
+                if len(changed) != len(part):  # changed since it was read: decide nothing
+                    raise Conflict(
+                        gettext_terms("有作品的状态刚刚被改变，没有审查任何作品，请刷新后重试。", event["kind"])
+                    )
+        await audit.record_many(
+            actor,
+            [
+                audit.AuditRecord(
+                    action=f"entry.review.{decision}",
+                    object_type="entry",
+                    object_id=row["id"],
+                    changes={"status": [row["status"], new_status]},
+                    reason=reason,
+                    event_id=event_id,
+                    entry_id=row["id"],
+                    school_id=row["school"],
+                )
+                for row, new_status in chosen
+            ],
+            at=stamp,
+        )
+        return chosen
+
+    chosen = await write_transaction(work) if decided else []
+    reviewed = {row["id"] for row, _new in chosen}
+    codes = {i: r["code"] for i, r in rows.items()}
+    return {
+        "reviewed": [i for i in ids if i in reviewed],
+        "skipped": [{"entry_id": i, "code": codes.get(i, ""), "detail": skipped[i]} for i in ids if i in skipped],
+    }
+
+
+_IN_CHUNK = 500  # ids per ``IN (...)``: well inside SQLite's and PostgreSQL's parameter limits
+
+
+def _review_move(actor: Principal, event: dict[str, Any], current: str, decision: str) -> str:
+    """The status a review ``decision`` by ``actor`` moves an entry from ``current`` to (see
+    :func:`review_entry`); raises :class:`Forbidden` or :class:`Conflict` saying why not."""
+    if actor.role == "city":
+        if not event["city_review_required"]:
+            raise Forbidden(gettext_terms("本赛事不需要市县推荐，作品由组委会直接审查。", event["kind"]))
+        if current not in ("submitted", "recommended"):
+            raise Conflict(
+                gettext_terms("作品状态为“{status}”，市县不能审查。", event["kind"], status=_(STATUS_LABELS[current]))
+            )
+        return "recommended" if decision == "approve" else "returned"
+    if actor.is_organizer:
+        allowed = (
+            ("submitted", "recommended", "returned", "draft")
+            if decision == "approve"
+            else ("submitted", "recommended", "approved")
+        )
+        if current not in allowed:
+            raise Conflict(
+                gettext_terms(
+                    "作品状态为“{status}”，不能{action}。",
+                    event["kind"],
+                    status=_(STATUS_LABELS[current]),
+                    action=_("通过") if decision == "approve" else _("退回"),
+                )
+            )
+        return "approved" if decision == "approve" else "returned"
+    raise Forbidden(gettext_terms("只有组委会或市县科协可以审查作品。", event["kind"]))
+
+
+async def _within_city_quotas(
+    decided: list[tuple[dict[str, Any], str]], skipped: dict[int, str]
+) -> list[tuple[dict[str, Any], str]]:
+    """The city's recommendations of :func:`review_entries` that fit each category's per-city
+    quota (in the order given); the others go to ``skipped`` with :func:`_check_city_quota`'s
+    message. Already recommended entries use no more of it. One count per category and city."""
+    category_ids = list({row["category"] for row, _new in decided})
+    categories = {
+        c["id"]: c
+        for c in await Category.select(Category.id, Category.name, Category.city_quota).where(
+            Category.id.is_in(category_ids)
+        )
+    }
+    used: dict[tuple[int, str], int] = {}
+    kept = []
+    for row, new_status in decided:
+        category = categories[row["category"]]
+        if row["status"] == "recommended" or category["city_quota"] is None:
+            kept.append((row, new_status))
+            continue
+        key = (row["category"], row.get("region_code") or row["city"])
+        if key not in used:
+            used[key] = await _city_quota_used(row)
+        if used[key] >= category["city_quota"]:
+            skipped[row["id"]] = _city_quota_full(category, row, used[key]).message
+            continue
+        used[key] += 1
+        kept.append((row, new_status))
+    return kept
 
 
 async def _check_city_quota(row: dict[str, Any]) -> None:
@@ -972,25 +1098,34 @@ async def _check_city_quota(row: dict[str, Any]) -> None:
     category = await Category.select().where(Category.id == row["category"]).first()
     if category["city_quota"] is None:
         return
+    used = await _city_quota_used(row)
+    if used >= category["city_quota"]:
+        raise _city_quota_full(category, row, used)
+
+
+async def _city_quota_used(row: dict[str, Any]) -> int:
+    """How many entries of ``row``'s event and category its city has recommended (or had approved)."""
     same_city = (
         (Entry.school.region == row["region_code"]) if row.get("region_code") else (Entry.school.city == row["city"])
     )
-    used = await Entry.count().where(
+    return await Entry.count().where(
         (Entry.event == row["event"])
         & (Entry.category == row["category"])
         & same_city
         & Entry.status.is_in(["recommended", "approved"])
     )
-    if used >= category["city_quota"]:
-        raise ValidationFailed(
-            _(
-                "“{category}”类别每个市县最多推荐 {quota} 个作品，{city}已推荐 {used} 个。",
-                category=category["name"],
-                quota=category["city_quota"],
-                city=row["city"],
-                used=used,
-            )
+
+
+def _city_quota_full(category: dict[str, Any], row: dict[str, Any], used: int) -> ValidationFailed:
+    return ValidationFailed(
+        _(
+            "“{category}”类别每个市县最多推荐 {quota} 个作品，{city}已推荐 {used} 个。",
+            category=category["name"],
+            quota=category["city_quota"],
+            city=row["city"],
+            used=used,
         )
+    )
 
 
 # --------------------------------------------------------------------------- members

@@ -48,6 +48,7 @@ from app import audit, jobs
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ServiceError, TooLarge, TooManyRequests, ValidationFailed
 from app.exports.exporters import export_path
+from app.files import create_private, private_dir, write_private
 from app.i18n import _, get_locale, set_locale
 from app.pdf import FontError, default_font_path, font_info
 from app.principal import Principal
@@ -123,9 +124,7 @@ LIST_PAGE_SIZE = 100
 
 def storage_dir(kind: str) -> Path:
     """``<data dir>/certificates/<kind>`` (``backgrounds``, ``fonts`` or ``batches``), created on use."""
-    path = get_settings().data_dir / "certificates" / kind
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(get_settings().data_dir / "certificates" / kind)
 
 
 def _stored(kind: str, key: str) -> Path:
@@ -564,7 +563,7 @@ async def upload_background(actor: Principal, event_id: int, kind: str, data: by
     except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds for damaged files
         raise ValidationFailed(_("背景图片已损坏或无法读取。")) from exc
     key = f"{secrets.token_hex(16)}.{'png' if image_type == 'png' else 'jpg'}"
-    _stored("backgrounds", key).write_bytes(data)
+    write_private(_stored("backgrounds", key), data)
     old = (await get_template(event_id, kind)).get("background_key")
     result = await _store_template(
         actor, event_id, kind, {"background_key": key, "background_type": image_type}, "certificate.background"
@@ -658,7 +657,7 @@ async def upload_font(actor: Principal, event_id: int, filename: str, data: byte
         data = await asyncio.to_thread(_extract_from_collection, data, index)
     token = secrets.token_hex(16)
     probe = _stored("fonts", token)
-    probe.write_bytes(data)
+    write_private(probe, data)
     try:
         info = font_info(probe)
     except (FontError, OSError) as exc:
@@ -1968,6 +1967,7 @@ def _zip_parts(parts: list[Path], path: Path, total: int, part_pages: int = PART
     """Pack the part PDFs (in order, ``part_pages`` pages each) into the ZIP ``path``, stored
     without recompression (PDF streams are compressed already), deleting each part once packed;
     returns the ZIP's size in bytes."""
+    create_private(path)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for i, part in enumerate(parts):
             first = i * part_pages + 1
@@ -1977,7 +1977,8 @@ def _zip_parts(parts: list[Path], path: Path, total: int, part_pages: int = PART
 
 
 def _write_pdf(renderer: CertificateRenderer, path: Path) -> int:
-    """Write the renderer's PDF to ``path``; returns its size in bytes."""
+    """Write the renderer's PDF to ``path`` (a private file: names and schools); returns its size in bytes."""
+    create_private(path)
     return renderer.write(path)
 
 

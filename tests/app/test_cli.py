@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import shutil
 import sqlite3
+import stat
 import threading
 from pathlib import Path
 
@@ -107,6 +108,11 @@ def test_backup_of_a_running_service_restores_the_same_data(run, settings, tmp_p
         traffic.join()
         assert done.returncode == 0, done.stderr
         assert len(during) == 3
+        # the whole database, ID numbers included: the service's user only (issue 11)
+        assert (stat.S_IMODE(backup_file.stat().st_mode), stat.S_IMODE(backup_file.parent.stat().st_mode)) == (
+            0o600,
+            0o700,
+        )
 
         # while the service runs, a restore over its database is refused and changes nothing
         refused = xinmiao("restore", str(backup_file), env=service_a)

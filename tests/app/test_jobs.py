@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -43,7 +44,8 @@ def settings(settings):
 
 @pytest.fixture
 def worker(settings):
-    """``xinmiao worker`` on this test's database and Redis queue, stopped (SIGTERM) afterwards."""
+    """``xinmiao worker`` on this test's database and Redis queue (a process group of its own, as
+    under systemd), stopped (SIGTERM) afterwards."""
     env = {
         **os.environ,
         "XINMIAO_DATABASE_URL": settings.database_url,
@@ -58,6 +60,7 @@ def worker(settings):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     )
     first = process.stdout.readline()
     assert "taking jobs from queue " + jobs.queue_name(settings) in first, first
@@ -101,7 +104,9 @@ def test_a_batch_goes_to_xinmiao_worker_over_redis(world, settings, worker, tmp_
     finally:
         signals.batch_progressed.disconnect(receiver)
     assert (done["status"], done["done"], done["total"]) == ("done", 4, 4)
-    assert done["worker"].partition("@")[0] == str(worker.pid)  # made by `xinmiao worker`, not the server
+    made_by = int(done["worker"].partition("@")[0])
+    assert made_by not in (worker.pid, os.getpid())  # a child of the worker: its memory goes back after the job
+    assert jobs._pool is None  # not the server's local pool either
     assert seen == []  # no follower in the server: the worker publishes to the live channels itself
     response = world.client.get(f"/api/v1/certificate-batches/{batch['id']}/file", headers=org(world))
     assert response.status_code == 200 and len(batch_files(world)) == 1
@@ -135,3 +140,53 @@ def test_without_a_worker_the_server_runs_the_batch_itself(world, settings):
     assert done["status"] == "done"
     assert int(done["worker"].partition("@")[0]) != os.getpid()  # still another process: the local pool
     assert ok(world.client.get(f"/api/v1/certificate-batches/{batch['id']}", headers=org(world)))["percent"] == 100
+
+
+def _parent_of(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("PPid:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _running(world, settings, n: int) -> tuple[dict, dict]:
+    """A batch of ``n`` participation certificates on the queue, once ``xinmiao worker`` has made
+    some of its pages: (the batch as started, its status then)."""
+    from tests.judging.certificates.test_batches import participation_certificates
+
+    participation_certificates(world, n)
+    deadline = time.monotonic() + 20
+    while not registered_workers(world.run, settings).get("workers") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    batch = start(world, {"kind": "participation"})
+    return batch, wait_for(
+        world, batch["id"], lambda s: s["done"] > 0 or s["status"] not in ("queued", "running"), timeout=120
+    )
+
+
+def test_the_worker_runs_each_job_in_a_child_process(world, settings, worker):
+    """A job runs in a child of ``xinmiao worker`` (spawned for it, gone after it): what a big
+    batch used goes back to the system instead of staying in the long-lived worker."""
+    batch, running = _running(world, settings, 1500)
+    assert running["status"] == "running", running
+    child = int(running["worker"].partition("@")[0])
+    assert child != worker.pid and _parent_of(child) == worker.pid
+    done = wait_for(world, batch["id"], lambda s: s["status"] in ("done", "failed"), timeout=180)
+    assert (done["status"], done["done"]) == ("done", 1500)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{child}").exists()  # the child ended with its job
+    assert worker.poll() is None  # the worker goes on taking jobs
+
+
+def test_stopping_the_worker_marks_its_running_batch_interrupted(world, settings, worker):
+    """systemd (or Ctrl-C) stops the worker's whole process group: the job's child records the
+    batch as interrupted, leaves no file, and the worker exits."""
+    batch, running = _running(world, settings, 3000)
+    assert running["status"] == "running" and running["done"] < 3000, running
+    os.killpg(worker.pid, signal.SIGTERM)
+    worker.wait(timeout=30)
+    final = ok(world.client.get(f"/api/v1/certificate-batches/{batch['id']}", headers=org(world)))
+    assert (final["status"], final["error"]) == ("failed", "生成中断（服务重启），请重新生成。")
+    assert batch_files(world) == []

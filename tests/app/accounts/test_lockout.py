@@ -114,3 +114,71 @@ def test_the_login_page_says_how_long_to_wait(world, monkeypatch):
         headers={"Accept-Language": "en"},
     )
     assert "Too many wrong passwords for this account from this network address. Try again in 1 min;" in english.text
+
+
+# --------------------------------------------------------------------------- password change, many addresses
+
+
+def _change(world, current: str) -> object:
+    return world.client.post(
+        "/api/v1/auth/password",
+        json={"current_password": current, "new_password": "a-new-long-password-9"},
+        headers=world.headers("hk01"),
+    )
+
+
+def test_wrong_current_passwords_count_like_log_in_failures(world):
+    """A stolen session cannot guess the account's password through the change form: five wrong
+    current passwords, then this address waits (429, Retry-After) — the right one too."""
+    from app.tables import User
+
+    answers = [_change(world, f"guess-{i}") for i in range(5)]
+    assert [r.status_code for r in answers] == [422] * 5
+    assert answers[0].json()["detail"] == "当前密码不正确。"
+    refused = _change(world, PASSWORD)
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["detail"] == "当前密码输错次数过多，请 1 分钟后再试。"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    # the same count as log-in failures from this address: the log-in waits too
+    assert world.client.post("/api/v1/auth/login", json={"username": "hk01", "password": PASSWORD}).status_code == 429
+    row = world.run(User.select(User.failed_logins).where(User.username == "hk01").first())
+    assert row["failed_logins"] == 5
+
+
+def test_many_addresses_failing_one_account_make_every_address_wait(world, monkeypatch):
+    """Over 50 failures for one account across many addresses within 15 minutes: every address
+    then gets one try and waits (1, 2, 4, at most 5 minutes) — and the right password from an
+    address that has not used its try still logs in, so the owner waits 5 minutes at most."""
+    from app import stores
+    from app.accounts import services as accounts
+    from app.errors import NotAuthenticated, TooManyRequests
+
+    clock = [time.time()]
+    monkeypatch.setattr(stores, "clock", lambda: clock[0])
+
+    def attempt(password: str, address: str) -> str:
+        try:
+            world.run(accounts.authenticate("org", password, address))
+        except NotAuthenticated:
+            return "401"
+        except TooManyRequests as exc:
+            return f"429 {exc.retry_after}"
+        return "ok"
+
+    for i in range(51):  # a botnet: one wrong password from each of 51 addresses
+        assert attempt("wrong", f"10.0.{i}.1") == "401"
+    # a fresh address now waits after its first failure (before: five free tries per address)
+    assert attempt("wrong", "10.9.9.9") == "401"
+    assert attempt("wrong", "10.9.9.9") == "429 60"
+    clock[0] += 61
+    assert attempt("wrong", "10.9.9.9") == "401"
+    assert attempt("wrong", "10.9.9.9") == "429 120"
+    for _ in range(6):  # the delays grow and stop at five minutes
+        clock[0] += 301
+        assert attempt("wrong", "10.9.9.9") == "401"
+    assert attempt("wrong", "10.9.9.9") == "429 300"
+    # the owner, at an address of their own, logs in with the right password at once
+    assert attempt(PASSWORD, "192.168.1.20") == "ok"
+    # 15 minutes after the last failure the account is quiet again: five tries per address
+    clock[0] += 15 * 60 + 1
+    assert [attempt("wrong", "10.8.8.8") for _ in range(5)] == ["401"] * 5

@@ -127,3 +127,66 @@ def test_many_badges_are_drawn_in_another_process_and_streamed_from_disk(world, 
     # the page route answers the same way
     page = world.login_page("org")
     assert pages(page.get(f"/checkin/badges/{world.event_id}").content) == 2
+
+
+def test_the_qr_code_is_drawn_as_vector_modules_that_read_back(settings, tmp_path):
+    """The badge's QR code is the credential's modules drawn as rectangles (no embedded image:
+    a 3,000-badge PDF spent most of its time making and embedding one image per badge), and a
+    raster of the printed page has exactly the code's dark modules where they belong."""
+    import shutil
+    import subprocess
+
+    import qrcode
+
+    from competitions.checkin.credentials import ERROR_CORRECT_H, QR_MASK_PATTERN
+
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    from PIL import Image
+
+    credential = credential_for(4242, 1)
+    row = {
+        "id": 4242,
+        "name": "李明",
+        "role": "student",
+        "credential": credential,
+        "entry_code": "PH-J0001",
+        "entry_title": "红树林湿地鸟类多样性调查",
+        "division": "初中",
+        "category": "物理与天文学",
+        "school_code": "HK01",
+        "school_name": "海口市第一中学",
+        "event_name": "2026年海南省青少年科技创新大赛",
+    }
+    data, left_out = badges.render_badges([row])
+    assert left_out == [] and b"/Subtype /Image" not in data
+    (tmp_path / "b.pdf").write_bytes(data)
+    dpi = 600
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-gray", "-png", str(tmp_path / "b.pdf"), str(tmp_path / "b")], check=True
+    )
+    page = Image.open(next(tmp_path.glob("b*.png"))).convert("L")
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_H, border=0, mask_pattern=QR_MASK_PATTERN)
+    code.add_data(credential, optimize=0)
+    code.make(fit=True)
+    modules = code.modules
+    n = len(modules)
+    px = dpi / 25.4
+    qx, qy = badges.MARGIN_X + badges.BADGE_W - badges.QR_SIZE - 3, badges.MARGIN_Y + 13  # first badge's QR
+    unit = badges.QR_SIZE / (n + 2 * badges.QR_QUIET)
+    read = [
+        [
+            page.getpixel(
+                (
+                    int((qx + (c + badges.QR_QUIET + 0.5) * unit) * px),
+                    int((qy + (r + badges.QR_QUIET + 0.5) * unit) * px),
+                )
+            )
+            < 128
+            for c in range(n)
+        ]
+        for r in range(n)
+    ]
+    assert read == [[bool(m) for m in line] for line in modules]
+    quiet = [page.getpixel((int((qx + 0.5 * unit) * px), int((qy + (r + 0.5) * unit) * px))) for r in range(n)]
+    assert min(quiet) > 200  # the quiet zone stays white

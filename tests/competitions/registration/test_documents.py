@@ -544,3 +544,18 @@ def test_uploading_or_deleting_a_document_changes_the_entrys_last_modified(world
     assert deleted.status_code == 303
     after_delete = world.client.get(f"/api/v1/entries/{entry['id']}", headers=hdr(world, "hk01")).json()["updated_at"]
     assert after_delete > after_upload
+
+
+def test_uploaded_files_are_private(world, entry, settings):
+    """Uploaded documents (guardians' forms, ID copies) are 0600 in 0700 folders (issue 11)."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        assert upload(world, "hk01", entry["id"], "research_report", pdf()).status_code == 201
+    finally:
+        os.umask(old)
+    (stored,) = stored_files(settings)
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert stat.S_IMODE(stored.parent.stat().st_mode) == 0o700

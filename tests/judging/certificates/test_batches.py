@@ -9,9 +9,11 @@ made the PDF, which is never the server's."""
 from __future__ import annotations
 
 import os
+import stat
 import time
 
 from app import signals
+from app.settings import get_settings
 from judging.certificates.services import new_number
 from tests.judging.api import ok
 from tests.judging.certificates.test_certificates import awarded, ev, org, pdf_pages, save
@@ -83,6 +85,8 @@ def test_a_batch_is_made_in_another_process_and_reaches_100_percent(world, tmp_p
     assert int(response.headers["content-length"]) == done["size"]
     assert pdf_pages(save(tmp_path, response.content)) == 4
     assert batch_files(world) == [f"{_key(world, batch['id'])}"]  # the PDF alone: no parts left over
+    made = get_settings().data_dir / "certificates" / "batches" / _key(world, batch["id"])
+    assert (stat.S_IMODE(made.stat().st_mode), stat.S_IMODE(made.parent.stat().st_mode)) == (0o600, 0o700)
 
 
 def _key(world, batch_id: int) -> str:
