@@ -248,3 +248,47 @@ async def bulk_insert(table: Any, columns: Sequence[str], rows: list[tuple[Any, 
         tail = tuple(extra_values)
         rows = [row + tail for row in rows]
     await executemany(insert_sql(table, [*columns, *extra_columns], pg), rows)
+
+
+# --------------------------------------------------------------------------- query counting
+
+
+class QueryCounter:
+    """Counts the statements the current engine runs while it is active (``with count_queries()
+    as counter: ...; counter.count``), from any thread or task of the process (the test client
+    runs the app on its own thread). For tests and benchmarks: it wraps the engine object's
+    ``run_querystring`` while active and costs nothing otherwise. ``statements`` keeps the SQL
+    text of each, for a failing test to show."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+        self._engine: Engine | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+    def __enter__(self) -> "QueryCounter":
+        engine = self._engine = current_engine()
+        original = engine.run_querystring
+        statements = self.statements
+
+        async def counted(querystring: Any, *args: Any, **kwargs: Any) -> Any:
+            statements.append(str(querystring))
+            return await original(querystring, *args, **kwargs)
+
+        engine.run_querystring = counted  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._engine is not None:
+            del self._engine.run_querystring  # back to the class's method
+            self._engine = None
+
+
+def count_queries() -> QueryCounter:
+    """A :class:`QueryCounter` for a ``with`` block."""
+    return QueryCounter()

@@ -21,6 +21,7 @@ from app.settings import get_settings
 from app.times import local_now, show_time
 from app.web import attempt, flash, form_bool, form_value, redirect, render, size_text, user_of, xlsx_response
 from app.web.auth import organizer_only, requires
+from app.web.pagination import Pager
 from competitions.events import services as events
 from competitions.events.kinds import offered_document_kinds
 from competitions.events.views import event_view
@@ -288,6 +289,9 @@ class EventRegistrationPages(Controller):
         status: str | None = None,
         q: str | None = None,
         missing: str | None = None,
+        sort: str | None = None,
+        page: str | None = None,
+        size: str | None = None,
     ) -> Any:
         user = user_of(request)
         event = event_view(await events.get_event(event_id, user_of(request)))
@@ -300,7 +304,17 @@ class EventRegistrationPages(Controller):
             "q": (q or "").strip(),
             "missing": "1" if missing else "",
         }
-        rows = await registration.list_entries(user, event_id, filters)
+        sort = sort if sort and sort.lstrip("-") in registration.ENTRY_SORTS else ""
+        pager = Pager.from_query(f"/events/{event_id}/entries", page, size, {**filters, "sort": sort})
+        listed = await registration.entries_page(
+            user, event_id, filters, sort=sort, limit=pager.size, offset=pager.offset
+        )
+        pager.total = listed["total"]
+        if pager.clamp():  # a page past the end (entries reviewed away): show the last one
+            listed = await registration.entries_page(
+                user, event_id, filters, sort=sort, limit=pager.size, offset=pager.offset
+            )
+        rows = listed["entries"]
         waiting = () if event["judging_begun"] else registration.awaiting_review(user, event)
         school_options = (
             await schools.list_schools(user, city=filters["city"] or None) if user.role in ("organizer", "city") else []
@@ -310,7 +324,11 @@ class EventRegistrationPages(Controller):
             "competitions/registration/entries.html",
             event=event,
             entries=rows,
+            pager=pager,
+            by_status=listed["by_status"],
+            waiting_total=sum(listed["by_status"].get(s, 0) for s in waiting),
             filters=filters,
+            sort=sort,
             categories=await events.list_categories(event_id),
             cities=await schools.cities() if user.is_organizer else [],
             school_options=school_options,
