@@ -256,13 +256,16 @@ async def bulk_insert(table: Any, columns: Sequence[str], rows: list[tuple[Any, 
 class QueryCounter:
     """Counts the statements the current engine runs while it is active (``with count_queries()
     as counter: ...; counter.count``), from any thread or task of the process (the test client
-    runs the app on its own thread). For tests and benchmarks: it wraps the engine object's
-    ``run_querystring`` while active and costs nothing otherwise. ``statements`` keeps the SQL
-    text of each, for a failing test to show."""
+    runs the app on its own thread). For tests and benchmarks: while a counter is active the
+    engine class's ``run_querystring`` is wrapped (Piccolo's engines have slots, so not the
+    object's); otherwise nothing changes and nothing is paid. ``statements`` keeps the SQL text
+    of each, for a failing test to show."""
+
+    _active: list["QueryCounter"] = []
+    _patched: tuple[type, Any] | None = None
 
     def __init__(self) -> None:
         self.statements: list[str] = []
-        self._engine: Engine | None = None
 
     @property
     def count(self) -> int:
@@ -272,21 +275,27 @@ class QueryCounter:
         self.statements.clear()
 
     def __enter__(self) -> "QueryCounter":
-        engine = self._engine = current_engine()
-        original = engine.run_querystring
-        statements = self.statements
+        if QueryCounter._patched is None:
+            engine_class = type(current_engine())
+            original = engine_class.run_querystring
+            active = QueryCounter._active
 
-        async def counted(querystring: Any, *args: Any, **kwargs: Any) -> Any:
-            statements.append(str(querystring))
-            return await original(querystring, *args, **kwargs)
+            async def counted(engine: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
+                for counter in active:
+                    counter.statements.append(str(querystring))
+                return await original(engine, querystring, *args, **kwargs)
 
-        engine.run_querystring = counted  # type: ignore[method-assign]
+            engine_class.run_querystring = counted  # type: ignore[method-assign]
+            QueryCounter._patched = (engine_class, original)
+        QueryCounter._active.append(self)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        if self._engine is not None:
-            del self._engine.run_querystring  # back to the class's method
-            self._engine = None
+        QueryCounter._active.remove(self)
+        if not QueryCounter._active and QueryCounter._patched is not None:
+            engine_class, original = QueryCounter._patched
+            engine_class.run_querystring = original  # type: ignore[method-assign]
+            QueryCounter._patched = None
 
 
 def count_queries() -> QueryCounter:

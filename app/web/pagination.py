@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-PAGE_SIZES = (20, 50, 100, 200)
+PAGE_SIZES = (10, 20, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 MAX_API_LIMIT = 1000
 
@@ -97,7 +97,9 @@ class Pager:
         return result
 
 
-def api_page_headers(base_url: str, params: dict[str, Any], total: int, limit: int | None, offset: int) -> dict[str, str]:
+def api_page_headers(
+    base_url: str, params: dict[str, Any], total: int, limit: int | None, offset: int
+) -> dict[str, str]:
     """``X-Total-Count`` always; with a ``limit``, an RFC 8288 ``Link`` header with ``next`` and
     ``prev`` (where there are such pages), keeping the other query parameters."""
     headers = {"X-Total-Count": str(total)}

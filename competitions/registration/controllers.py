@@ -14,8 +14,8 @@ from app.i18n import _
 from app.settings import get_settings
 from app.web import download, upload_bytes, user_of
 from app.web.auth import organizer_only, requires
-from app.web.pagination import MAX_API_LIMIT, api_page_headers
 from app.web.openapi import DOC, DOCX, JPEG, PDF, PNG, XLSX, file_operation, responses
+from app.web.pagination import MAX_API_LIMIT, api_page_headers
 from app.web.schemas import ReasonIn, answer, given_fields
 from competitions.registration import personal_data, roster
 from competitions.registration import services as registration
@@ -63,10 +63,12 @@ class EventRegistrationApi(Controller):
         guards=[viewers],
         responses=responses(401, 403, 404, 422),
         response_headers=[
-            ResponseHeader(name="X-Total-Count", description="How many entries match the filters", documentation_only=True),
+            ResponseHeader(
+                name="X-Total-Count", description="How many entries match the filters", documentation_only=True
+            ),
             ResponseHeader(
                 name="Link",
-                description='With ``limit``: the ``next`` and ``prev`` pages (RFC 8288), filters kept',
+                description="With ``limit``: the ``next`` and ``prev`` pages (RFC 8288), filters kept",
                 required=False,
                 documentation_only=True,
             ),
@@ -105,7 +107,9 @@ class EventRegistrationApi(Controller):
             user_of(request), event_id, filters, sort=sort or "", limit=limit, offset=offset or 0
         )
         params = {**filters, "sort": sort}
-        headers = api_page_headers(str(request.url.with_replacements(query="")), params, page["total"], limit, offset or 0)
+        headers = api_page_headers(
+            str(request.url.with_replacements(query="")), params, page["total"], limit, offset or 0
+        )
         return Response(answer(list[EntryOut], page["entries"]), headers=headers)
 
     @post(

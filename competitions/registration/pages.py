@@ -310,10 +310,8 @@ class EventRegistrationPages(Controller):
             user, event_id, filters, sort=sort, limit=pager.size, offset=pager.offset
         )
         pager.total = listed["total"]
-        if pager.clamp():  # a page past the end (entries reviewed away): show the last one
-            listed = await registration.entries_page(
-                user, event_id, filters, sort=sort, limit=pager.size, offset=pager.offset
-            )
+        if pager.clamp():  # a page past the end (entries reviewed away, a shorter filter): go to the last one
+            return redirect(pager.url())
         rows = listed["entries"]
         waiting = () if event["judging_begun"] else registration.awaiting_review(user, event)
         school_options = (
