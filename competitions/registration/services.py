@@ -228,15 +228,20 @@ def member_problems(event: dict[str, Any], members: list[dict[str, Any]]) -> lis
 
 
 async def _missing_by_entry(
-    event: dict[str, Any], rows: list[dict[str, Any]], members: dict[int, list[dict[str, Any]]]
+    event: dict[str, Any],
+    rows: list[dict[str, Any]],
+    members: dict[int, list[dict[str, Any]]],
+    categories: list[dict[str, Any]] | None = None,
 ) -> dict[int, list[str]]:
-    """:func:`requirement_problems` of many entries of one event (two queries)."""
+    """:func:`requirement_problems` of many entries of one event (two queries; one when the
+    event's ``categories`` with their ``required_documents`` are given)."""
     if not rows:
         return {}
-    own = {
-        r["id"]: kinds_of(r["required_documents"])
-        for r in await Category.select(Category.id, Category.required_documents).where(Category.event == event["id"])
-    }
+    if categories is None:
+        categories = await Category.select(Category.id, Category.required_documents).where(
+            Category.event == event["id"]
+        )
+    own = {r["id"]: kinds_of(r["required_documents"]) for r in categories}
     present: dict[int, set[str]] = {}
     for d in await EntryDocument.select(EntryDocument.entry, EntryDocument.kind).where(
         EntryDocument.entry.is_in([r["id"] for r in rows])
@@ -366,6 +371,8 @@ async def entries_page(
     sort: str = "",
     limit: int | None = None,
     offset: int = 0,
+    event_row: dict[str, Any] | None = None,
+    categories: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """One page of the entries of an event that ``actor`` may see, filtered by any of
     ``category`` (code), ``division``, ``city``, ``school`` (code), ``status``, ``q`` (title or
@@ -378,8 +385,10 @@ async def entries_page(
     "sort"}``: ``total`` and ``by_status`` count every matching entry, not only the page's. Filters,
     sort, count and page are done in SQL, and members, documents and requirements are read for the
     page's entries with IN queries, so the number of queries does not depend on the page size or
-    on how many entries the event has."""
-    event = await get_event_row(event_id, actor)
+    on how many entries the event has. A page that has read the event's row (checked as visible to
+    ``actor``) and its categories (:func:`competitions.events.services.list_categories`) passes
+    them as ``event_row`` and ``categories`` and saves their queries."""
+    event = event_row if event_row is not None and event_row["id"] == event_id else await get_event_row(event_id, actor)
     filters = _clean_filters(filters)
     sort = sort if sort.lstrip("-") in ENTRY_SORTS else ""
     offset = max(0, int(offset or 0))
@@ -407,7 +416,7 @@ async def entries_page(
     members = await _members_by_entry([r["id"] for r in rows])
     out = [entry_out(r, members[r["id"]], private=private) for r in rows]
     if private:
-        missing = await _missing_by_entry(event, rows, members)
+        missing = await _missing_by_entry(event, rows, members, categories)
         for entry in out:
             entry["missing"] = missing[entry["id"]]
     page["entries"] = await _as_reader_sees(actor, out)
