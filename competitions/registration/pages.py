@@ -333,6 +333,9 @@ class EventRegistrationPages(Controller):
         if pager.clamp():  # a page past the end (entries reviewed away, a shorter filter): go to the last one
             return redirect(pager.url())
         rows = listed["entries"]
+        for entry in rows:  # the students' and advisers' names, split here rather than per row in the template
+            entry["student_names"] = [m["name"] for m in entry["members"] if m["role"] == "student"]
+            entry["adviser_names"] = [m["name"] for m in entry["members"] if m["role"] == "adviser"]
         waiting = () if event["judging_begun"] else registration.awaiting_review(user, event)
         return render(
             request,
