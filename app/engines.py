@@ -206,13 +206,13 @@ class ReadReusingSQLiteEngine(SQLiteEngine):
             identity: Any = (stat.st_dev, stat.st_ino)
         except OSError:
             identity = None
-        slot = getattr(_read_slot, "value", None)
+        slot = getattr(_read_slot, "held", None)
         if slot is None or slot[:3] != (id(self), path, identity):
             if slot is not None:
                 slot[3].close()
             connection = sqlite3.connect(**self.connection_kwargs, check_same_thread=False)
             connection.row_factory = dict_factory
-            slot = _read_slot.value = (id(self), path, identity, connection)
+            slot = _read_slot.held = (id(self), path, identity, connection)
         cursor = slot[3].execute(query, args)
         try:
             return cursor.fetchall()
