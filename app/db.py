@@ -102,7 +102,13 @@ async def migrate() -> int:
         response = await run_forwards(app_name="all", migration_id="all", fake=False)
     if not response.success:
         raise RuntimeError(f"migrations failed: {response.message}\n{output.getvalue()}")
-    return await _applied_migrations() - before
+    applied = await _applied_migrations() - before
+    if isinstance(engine, SQLiteEngine):
+        # fold the write-ahead log into the database file: readers keep connections open
+        # (app.engines.ReadReusingSQLiteEngine), so closing the last writer no longer does it
+        with sqlite3.connect(engine.path, timeout=SQLITE_TIMEOUT_SECONDS) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return applied
 
 
 async def start_pool() -> None:
@@ -248,3 +254,56 @@ async def bulk_insert(table: Any, columns: Sequence[str], rows: list[tuple[Any, 
         tail = tuple(extra_values)
         rows = [row + tail for row in rows]
     await executemany(insert_sql(table, [*columns, *extra_columns], pg), rows)
+
+
+# --------------------------------------------------------------------------- query counting
+
+
+class QueryCounter:
+    """Counts the statements the current engine runs while it is active (``with count_queries()
+    as counter: ...; counter.count``), from any thread or task of the process (the test client
+    runs the app on its own thread). For tests and benchmarks: while a counter is active the
+    engine class's ``run_querystring`` is wrapped (Piccolo's engines have slots, so not the
+    object's); otherwise nothing changes and nothing is paid. ``statements`` keeps the SQL text
+    of each, for a failing test to show."""
+
+    _active: list["QueryCounter"] = []
+    _patched: tuple[type, Any] | None = None
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+    def __enter__(self) -> "QueryCounter":
+        if QueryCounter._patched is None:
+            engine_class = type(current_engine())
+            original = engine_class.run_querystring
+            active = QueryCounter._active
+
+            async def counted(engine: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
+                for counter in active:
+                    counter.statements.append(str(querystring))
+                return await original(engine, querystring, *args, **kwargs)
+
+            engine_class.run_querystring = counted  # type: ignore[method-assign]
+            QueryCounter._patched = (engine_class, original)
+        QueryCounter._active.append(self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        QueryCounter._active.remove(self)
+        if not QueryCounter._active and QueryCounter._patched is not None:
+            engine_class, original = QueryCounter._patched
+            engine_class.run_querystring = original  # type: ignore[method-assign]
+            QueryCounter._patched = None
+
+
+def count_queries() -> QueryCounter:
+    """A :class:`QueryCounter` for a ``with`` block."""
+    return QueryCounter()

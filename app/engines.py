@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any, Optional, Sequence
 from urllib.parse import unquote, urlparse
@@ -164,6 +166,60 @@ class ResilientPostgresEngine(PostgresEngine):
 SQLITE_TIMEOUT_SECONDS = 10  # default wait for a busy SQLite database (Settings.database_busy_seconds)
 
 
+_read_threads: Any = None  # the reader threads of ReadReusingSQLiteEngine, made on first use
+_read_slot = threading.local()  # per reader thread: (engine id, path, file identity, connection)
+READ_THREADS = 4
+
+
+class ReadReusingSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine, except that a read (a ``SELECT``) outside a transaction runs on a
+    connection its reader thread keeps open, instead of on a new connection with its own new thread
+    (Piccolo's way: about 1.7 ms of CPU per query, most of a list page's time). Reads in autocommit
+    mode on a WAL database see every committed write, as before; writes and everything inside
+    transactions are unchanged. A thread keeps one connection, for the last database it read
+    (reopened when the file was replaced, e.g. by ``xinmiao restore``)."""
+
+    __slots__ = ()
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: Optional[list[Any]] = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        if query_type != "generic" or not _is_read(query):
+            return await super()._run_in_new_connection(query, args, query_type, table)
+        global _read_threads
+        if _read_threads is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _read_threads = ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="xinmiao-sqlite-read")
+        return await asyncio.get_running_loop().run_in_executor(_read_threads, self._read, query, args or [])
+
+    def _read(self, query: str, args: list[Any]) -> list[dict[str, Any]]:
+        from piccolo.engine.sqlite import dict_factory
+
+        path = self.connection_kwargs["database"]
+        try:
+            stat = os.stat(path)
+            identity: Any = (stat.st_dev, stat.st_ino)
+        except OSError:
+            identity = None
+        slot = getattr(_read_slot, "held", None)
+        if slot is None or slot[:3] != (id(self), path, identity):
+            if slot is not None:
+                slot[3].close()
+            connection = sqlite3.connect(**self.connection_kwargs, check_same_thread=False)
+            connection.row_factory = dict_factory
+            slot = _read_slot.held = (id(self), path, identity, connection)
+        cursor = slot[3].execute(query, args)
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+
 def engine_from_url(url: str, busy_seconds: float = SQLITE_TIMEOUT_SECONDS) -> Engine:
     """Build a Piccolo engine for ``sqlite:///path`` or ``postgresql://user@host:port/db``.
 
@@ -173,7 +229,7 @@ def engine_from_url(url: str, busy_seconds: float = SQLITE_TIMEOUT_SECONDS) -> E
     if url.startswith("sqlite:///"):
         path = Path(url[len("sqlite:///") :])
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SQLiteEngine(
+        return ReadReusingSQLiteEngine(
             path=str(path),
             timeout=busy_seconds,
             isolation_level=None,

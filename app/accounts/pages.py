@@ -18,6 +18,7 @@ from app.schools import services as schools
 from app.tables import ROLES
 from app.web import attempt, client_address, error_message, flash, form_value, redirect, render, sessions, user_of
 from app.web.auth import SESSION_KEY, check_access, current_user, logged_in, organizer_only
+from app.web.pagination import Pager
 
 
 def _safe_next(target: str | None) -> str:
@@ -119,11 +120,39 @@ class UserPages(Controller):
     guards = [organizer_only]
 
     @get("/")
-    async def index(self, request: Request) -> Any:
+    async def index(
+        self,
+        request: Request,
+        role: str | None = None,
+        q: str | None = None,
+        page: str | None = None,
+        size: str | None = None,
+    ) -> Any:
+        role = role if role in ROLES else ""
+        q = (q or "").strip()
+        rows = await accounts.list_users()  # one query; a page of it is shown
+        if role:
+            rows = [u for u in rows if u["role"] == role]
+        if q:
+            rows = [
+                u
+                for u in rows
+                if any(
+                    q.lower() in str(u.get(k) or "").lower()
+                    for k in ("username", "display_name", "school_name", "city")
+                )
+            ]
+        pager = Pager.from_query("/users/", page, size, {"role": role, "q": q})
+        pager.total = len(rows)
+        if pager.clamp():
+            return redirect(pager.url())
         return render(
             request,
             "app/accounts/users.html",
-            users=await accounts.list_users(),
+            users=rows[pager.offset : pager.offset + pager.size],
+            pager=pager,
+            filter_role=role,
+            q=q,
             roles=ROLES,
             role_labels=accounts.ROLE_LABELS,
             cities=schools.HAINAN_CITIES,

@@ -12,6 +12,7 @@ from app.i18n import _
 from app.schools import services as schools
 from app.web import flash, form_bool, form_value, redirect, render, upload_bytes, user_of
 from app.web.auth import organizer_only, requires
+from app.web.pagination import Pager
 
 
 class SchoolPages(Controller):
@@ -20,11 +21,28 @@ class SchoolPages(Controller):
     guards = [requires("organizer", "city")]
 
     @get("/")
-    async def index(self, request: Request, city: str | None = None, q: str | None = None) -> Any:
+    async def index(
+        self,
+        request: Request,
+        city: str | None = None,
+        q: str | None = None,
+        page: str | None = None,
+        size: str | None = None,
+    ) -> Any:
         user = user_of(request)
-        rows = await schools.list_schools(user, city=city or None, q=q or None)
+        rows = await schools.list_schools(user, city=city or None, q=q or None)  # one query; a page is shown
+        pager = Pager.from_query("/schools/", page, size, {"city": city or "", "q": q or ""})
+        pager.total = len(rows)
+        if pager.clamp():
+            return redirect(pager.url())
         return render(
-            request, "app/schools/list.html", schools=rows, cities=schools.HAINAN_CITIES, city=city or "", q=q or ""
+            request,
+            "app/schools/list.html",
+            schools=rows[pager.offset : pager.offset + pager.size],
+            pager=pager,
+            cities=schools.HAINAN_CITIES,
+            city=city or "",
+            q=q or "",
         )
 
     @post("/", guards=[organizer_only])

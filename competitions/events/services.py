@@ -305,11 +305,15 @@ def hidden_from(row: dict[str, Any], viewer: Principal | None) -> bool:
 async def get_event(event_id: int, viewer: Principal | None = None) -> dict[str, Any]:
     """One event as :func:`event_dict` plus ``stage`` (:class:`lifecycle.Stage` value).
     Raises :class:`NotFound`, also for a draft when ``viewer`` is not an organizer."""
-    row = await get_event_row(event_id, viewer)
+    return await event_of_row(await get_event_row(event_id, viewer))
+
+
+async def event_of_row(row: dict[str, Any]) -> dict[str, Any]:
+    """:func:`get_event` of an event row already read (and checked as visible)."""
     return {
         **event_dict(row),
         "stage": (await lifecycle.stage_of(row)).value,
-        **(await extensions.read_all(event_id)),
+        **(await extensions.read_all(row["id"])),
     }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.datastructures import ResponseHeader
 from litestar.response import File
 
 from app.errors import ValidationFailed
@@ -14,6 +15,7 @@ from app.settings import get_settings
 from app.web import download, upload_bytes, user_of
 from app.web.auth import organizer_only, requires
 from app.web.openapi import DOC, DOCX, JPEG, PDF, PNG, XLSX, file_operation, responses
+from app.web.pagination import MAX_API_LIMIT, api_page_headers
 from app.web.schemas import ReasonIn, answer, given_fields
 from competitions.registration import duplicates, personal_data, roster
 from competitions.registration import services as registration
@@ -58,7 +60,22 @@ class EventRegistrationApi(Controller):
     path = "/api/v1/events"
     tags = ["registration"]
 
-    @get("/{event_id:int}/entries", guards=[viewers], responses=responses(401, 403, 404))
+    @get(
+        "/{event_id:int}/entries",
+        guards=[viewers],
+        responses=responses(401, 403, 404, 422),
+        response_headers=[
+            ResponseHeader(
+                name="X-Total-Count", description="How many entries match the filters", documentation_only=True
+            ),
+            ResponseHeader(
+                name="Link",
+                description="With ``limit``: the ``next`` and ``prev`` pages (RFC 8288), filters kept",
+                required=False,
+                documentation_only=True,
+            ),
+        ],
+    )
     async def entries(
         self,
         request: Request,
@@ -69,10 +86,33 @@ class EventRegistrationApi(Controller):
         school: str | None = None,
         status: EntryStatus | None = None,
         q: str | None = None,
-    ) -> list[EntryOut]:
-        """Entries the caller may see, with optional filters."""
+        sort: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> Response[list[EntryOut]]:
+        """Entries the caller may see, with optional filters: every matching entry (the contract's
+        list), or with ``limit`` (1-1000) and ``offset`` one page of them. ``sort``: ``code``,
+        ``title``, ``school``, ``status`` or ``updated``, ``-`` before it for the reverse (default:
+        category, division, code). ``X-Total-Count`` always gives how many match; a page's ``Link``
+        header names the next and previous pages."""
+        if limit is not None and not 1 <= limit <= MAX_API_LIMIT:
+            message = _("每页条数应在 1 到 {n} 之间。", n=MAX_API_LIMIT)
+            raise ValidationFailed(message, errors=[{"field": "limit", "message": message}])
+        if offset is not None and offset < 0:
+            message = _("起始位置不能为负数。")
+            raise ValidationFailed(message, errors=[{"field": "offset", "message": message}])
+        if sort and sort.lstrip("-") not in registration.ENTRY_SORTS[1:]:
+            message = _("排序方式应为 {choices} 之一。", choices=", ".join(registration.ENTRY_SORTS[1:]))
+            raise ValidationFailed(message, errors=[{"field": "sort", "message": message}])
         filters = {"category": category, "division": division, "city": city, "school": school, "status": status, "q": q}
-        return answer(list[EntryOut], await registration.list_entries(user_of(request), event_id, filters))
+        page = await registration.entries_page(
+            user_of(request), event_id, filters, sort=sort or "", limit=limit, offset=offset or 0
+        )
+        params = {**filters, "sort": sort}
+        headers = api_page_headers(
+            str(request.url.with_replacements(query="")), params, page["total"], limit, offset or 0
+        )
+        return Response(answer(list[EntryOut], page["entries"]), headers=headers)
 
     @post(
         "/{event_id:int}/entries/review",

@@ -14,6 +14,8 @@ from competitions.events.views import event_view
 from competitions.registration import personal_data
 from competitions.registration import services as registration
 
+CITY_WAITING_SHOWN = 20  # the city's home page lists the first waiting entries; the list has all
+
 
 def _city_order(city: str) -> tuple[int, str]:
     order = schools.HAINAN_CITIES
@@ -78,12 +80,15 @@ async def purge_due_block(user: Principal) -> dict[str, Any] | None:
 async def city_block(user: Principal) -> dict[str, Any]:
     blocks = []
     for event in [event_view(e) for e in await events.list_events(user)]:
-        waiting = await registration.list_entries(user, event["id"], {"status": "submitted"})
+        waiting = await registration.entries_page(
+            user, event["id"], {"status": "submitted"}, sort="code", limit=CITY_WAITING_SHOWN
+        )
         counts = await registration.counts(user, event["id"])
         blocks.append(
             {
                 "event": event,
-                "waiting": waiting,
+                "waiting": waiting["entries"],
+                "waiting_total": waiting["total"],
                 "status": counts["status"],
                 "total": sum(n for s, n in counts["status"].items() if s != "withdrawn"),
             }

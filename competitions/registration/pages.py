@@ -5,6 +5,7 @@ Thin controllers: parse the form, call the same services as the JSON API, render
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -21,6 +22,7 @@ from app.settings import get_settings
 from app.times import local_now, show_time
 from app.web import attempt, flash, form_bool, form_value, redirect, render, size_text, user_of, xlsx_response
 from app.web.auth import organizer_only, requires
+from app.web.pagination import Pager
 from competitions.events import services as events
 from competitions.events.kinds import offered_document_kinds
 from competitions.events.views import event_view
@@ -266,6 +268,10 @@ def entry_actions(user: Any, entry: dict[str, Any], event: dict[str, Any]) -> di
     }
 
 
+async def _none() -> list[Any]:
+    return []
+
+
 def _filters_query(**filters: Any) -> str:
     return urlencode({k: v for k, v in filters.items() if v not in (None, "")})
 
@@ -288,9 +294,12 @@ class EventRegistrationPages(Controller):
         status: str | None = None,
         q: str | None = None,
         missing: str | None = None,
+        sort: str | None = None,
+        page: str | None = None,
+        size: str | None = None,
     ) -> Any:
         user = user_of(request)
-        event = event_view(await events.get_event(event_id, user_of(request)))
+        row = await events.get_event_row(event_id, user)
         filters = {
             "category": category or "",
             "division": division or "",
@@ -300,19 +309,46 @@ class EventRegistrationPages(Controller):
             "q": (q or "").strip(),
             "missing": "1" if missing else "",
         }
-        rows = await registration.list_entries(user, event_id, filters)
-        waiting = () if event["judging_begun"] else registration.awaiting_review(user, event)
-        school_options = (
-            await schools.list_schools(user, city=filters["city"] or None) if user.role in ("organizer", "city") else []
+        sort = sort if sort and sort.lstrip("-") in registration.ENTRY_SORTS else ""
+        pager = Pager.from_query(f"/events/{event_id}/entries", page, size, {**filters, "sort": sort})
+        categories = await events.list_categories(event_id)
+        # independent reads side by side: the event's stage and settings, the page, the filter options
+        event_full, listed, school_options, cities = await asyncio.gather(
+            events.event_of_row(row),
+            registration.entries_page(
+                user,
+                event_id,
+                filters,
+                sort=sort,
+                limit=pager.size,
+                offset=pager.offset,
+                event_row=row,
+                categories=categories,
+            ),
+            schools.list_schools(user, city=filters["city"] or None) if user.role in ("organizer", "city") else _none(),
+            schools.cities() if user.is_organizer else _none(),
         )
+        event = event_view(event_full)
+        pager.total = listed["total"]
+        if pager.clamp():  # a page past the end (entries reviewed away, a shorter filter): go to the last one
+            return redirect(pager.url())
+        rows = listed["entries"]
+        for entry in rows:  # the students' and advisers' names, split here rather than per row in the template
+            entry["student_names"] = [m["name"] for m in entry["members"] if m["role"] == "student"]
+            entry["adviser_names"] = [m["name"] for m in entry["members"] if m["role"] == "adviser"]
+        waiting = () if event["judging_begun"] else registration.awaiting_review(user, event)
         return render(
             request,
             "competitions/registration/entries.html",
             event=event,
             entries=rows,
+            pager=pager,
+            by_status=listed["by_status"],
+            waiting_total=sum(listed["by_status"].get(s, 0) for s in waiting),
             filters=filters,
-            categories=await events.list_categories(event_id),
-            cities=await schools.cities() if user.is_organizer else [],
+            sort=sort,
+            categories=categories,
+            cities=cities,
             school_options=school_options,
             statuses=registration.STATUS_LABELS,
             filtered=any(filters.values()),

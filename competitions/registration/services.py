@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from piccolo.query.functions.aggregate import Count
+from piccolo.querystring import QueryString
+
 from app import audit
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -233,15 +236,20 @@ def member_problems(event: dict[str, Any], members: list[dict[str, Any]]) -> lis
 
 
 async def _missing_by_entry(
-    event: dict[str, Any], rows: list[dict[str, Any]], members: dict[int, list[dict[str, Any]]]
+    event: dict[str, Any],
+    rows: list[dict[str, Any]],
+    members: dict[int, list[dict[str, Any]]],
+    categories: list[dict[str, Any]] | None = None,
 ) -> dict[int, list[str]]:
-    """:func:`requirement_problems` of many entries of one event (two queries)."""
+    """:func:`requirement_problems` of many entries of one event (two queries; one when the
+    event's ``categories`` with their ``required_documents`` are given)."""
     if not rows:
         return {}
-    own = {
-        r["id"]: kinds_of(r["required_documents"])
-        for r in await Category.select(Category.id, Category.required_documents).where(Category.event == event["id"])
-    }
+    if categories is None:
+        categories = await Category.select(Category.id, Category.required_documents).where(
+            Category.event == event["id"]
+        )
+    own = {r["id"]: kinds_of(r["required_documents"]) for r in categories}
     present: dict[int, set[str]] = {}
     for d in await EntryDocument.select(EntryDocument.entry, EntryDocument.kind).where(
         EntryDocument.entry.is_in([r["id"] for r in rows])
@@ -284,19 +292,46 @@ async def _as_reader_sees(actor: Principal, entries: list[dict[str, Any]]) -> li
     return await view(actor, entries) if view is not None else entries
 
 
-async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Entries of an event that ``actor`` may see, filtered by any of ``category`` (code),
-    ``division``, ``city``, ``school`` (code), ``status``, ``q`` (title or code contains),
-    ``missing`` (any true value: only entries lacking what the event requires).
-    Sorted by category, division, code. Judges get their assigned entries only."""
-    await get_event_row(event_id, actor)
-    filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+# Sort orders of entry lists (pages and API): the key, and ``-key`` for the reverse. The default is the
+# order results use: category (as the organizer arranged them), division (小学, 初中, 高中), code.
+DIVISION_ORDER = ("小学", "初中", "高中")
+ENTRY_SORTS = ("", "code", "title", "school", "status", "updated")
+_DIVISION_RANK = QueryString(
+    'CASE "entry"."division" ' + " ".join(f"WHEN '{d}' THEN {i}" for i, d in enumerate(DIVISION_ORDER)) + " ELSE 9 END"
+)
+
+
+def _order_by(query: Any, sort: str) -> Any:
+    """``query`` ordered by ``sort`` (one of :data:`ENTRY_SORTS`, optionally with ``-``), ties by
+    code then id so that pages never overlap or skip a row."""
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    asc = not descending
+    if key == "code":
+        query = query.order_by(Entry.code, ascending=asc)
+    elif key == "title":
+        query = query.order_by(Entry.title, ascending=asc)
+    elif key == "school":
+        query = query.order_by(Entry.school.code, ascending=asc)
+    elif key == "status":
+        query = query.order_by(Entry.status, ascending=asc)
+    elif key == "updated":
+        query = query.order_by(Entry.updated_at, ascending=asc)
+    else:
+        query = query.order_by(Entry.category.position, _DIVISION_RANK, ascending=asc)
+    return query.order_by(Entry.code, Entry.id, ascending=asc)
+
+
+async def _visible_where(actor: Principal, event_id: int, filters: dict[str, Any]) -> Any:
+    """The SQL condition for the entries of ``event_id`` that ``actor`` may see and that match
+    ``filters`` (all but ``missing``, which needs members and documents); ``None`` when the
+    actor sees none."""
     where = Entry.event == event_id
     if actor.role == "school":
         where &= Entry.school == actor.school_id
     elif actor.role == "city":
         if not actor.region_code:
-            return []
+            return None
         where &= Entry.school.region == actor.region_code
     elif (reader := entry_readers.for_role(actor.role)) is not None:
         where &= Entry.id.is_in(await reader.entry_ids(actor, event_id) or [-1])
@@ -316,42 +351,127 @@ async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] 
     if "q" in filters:
         text = f"%{str(filters['q']).strip()}%"
         where &= Entry.title.like(text) | Entry.code.like(text)
-    rows = await Entry.select(*_entry_columns(), Entry.category.position.as_alias("category_position")).where(where)
-    rows.sort(
-        key=lambda r: (
-            r["category_position"],
-            ["小学", "初中", "高中"].index(r["division"]) if r["division"] in ("小学", "初中", "高中") else 9,
-            r["code"],
-        )
-    )
-    members = await _members_by_entry([r["id"] for r in rows])
+    return where
+
+
+def _clean_filters(filters: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+
+
+async def _lacking_ids(event: dict[str, Any], where: Any) -> tuple[list[int], dict[str, int]]:
+    """Ids (in no order) and per-status counts of the entries matching ``where`` that lack
+    what the event requires: three queries (entries, their members, their documents) however
+    many entries match."""
+    light = await Entry.select(Entry.id, Entry.category, Entry.status).where(where)
+    members = await _members_by_entry([r["id"] for r in light])
+    missing = await _missing_by_entry(event, light, members)
+    ids, by_status = [], {}
+    for r in light:
+        if missing[r["id"]]:
+            ids.append(r["id"])
+            by_status[r["status"]] = by_status.get(r["status"], 0) + 1
+    return ids, by_status
+
+
+async def entries_page(
+    actor: Principal,
+    event_id: int,
+    filters: dict[str, Any] | None = None,
+    *,
+    sort: str = "",
+    limit: int | None = None,
+    offset: int = 0,
+    event_row: dict[str, Any] | None = None,
+    categories: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """One page of the entries of an event that ``actor`` may see, filtered by any of
+    ``category`` (code), ``division``, ``city``, ``school`` (code), ``status``, ``q`` (title or
+    code contains), ``missing`` (any true value: only entries lacking what the event requires),
+    sorted by ``sort`` (:data:`ENTRY_SORTS`, ``-`` for the reverse; default category, division,
+    code) and cut to ``limit`` rows from ``offset`` (``None``: all). Judges get their assigned
+    entries only.
+
+    Returns ``{"entries": [entry_out ...], "total", "by_status": {status: n}, "limit", "offset",
+    "sort"}``: ``total`` and ``by_status`` count every matching entry, not only the page's. Filters,
+    sort, count and page are done in SQL, and members, documents and requirements are read for the
+    page's entries with IN queries, so the number of queries does not depend on the page size or
+    on how many entries the event has. A page that has read the event's row (checked as visible to
+    ``actor``) and its categories (:func:`competitions.events.services.list_categories`) passes
+    them as ``event_row`` and ``categories`` and saves their queries."""
+    event = event_row if event_row is not None and event_row["id"] == event_id else await get_event_row(event_id, actor)
+    filters = _clean_filters(filters)
+    sort = sort if sort.lstrip("-") in ENTRY_SORTS else ""
+    offset = max(0, int(offset or 0))
+    page = {"entries": [], "total": 0, "by_status": {}, "limit": limit, "offset": offset, "sort": sort}
+    where = await _visible_where(actor, event_id, filters)
+    if where is None:
+        return page
     private = actor.role in ("organizer", "city", "school")
+    if private and filters.get("missing"):
+        lacking, by_status = await _lacking_ids(event, where)
+        where = Entry.id.is_in(lacking or [-1])
+    else:
+        by_status = {
+            r["status"]: r["count"]
+            for r in await Entry.select(Entry.status, Count()).where(where).group_by(Entry.status)
+        }
+    page["by_status"] = by_status
+    page["total"] = sum(by_status.values())
+    query = _order_by(Entry.select(*_entry_columns()).where(where), sort)
+    if limit is not None:
+        query = query.limit(max(1, int(limit))).offset(offset)
+    elif offset:
+        query = query.offset(offset)
+    rows = await query if page["total"] else []
+    members = await _members_by_entry([r["id"] for r in rows])
     out = [entry_out(r, members[r["id"]], private=private) for r in rows]
     if private:
-        missing = await _missing_by_entry(await get_event_row(event_id), rows, members)
+        missing = await _missing_by_entry(event, rows, members, categories)
         for entry in out:
             entry["missing"] = missing[entry["id"]]
-        if filters.get("missing"):
-            out = [e for e in out if e["missing"]]
-    return await _as_reader_sees(actor, out)
+    page["entries"] = await _as_reader_sees(actor, out)
+    return page
+
+
+async def entry_codes(actor: Principal, event_id: int) -> dict[str, int]:
+    """``{entry code: entry id}`` of the entries of an event that ``actor`` may see (one query
+    after the event's; no members or documents read)."""
+    await get_event_row(event_id, actor)
+    where = await _visible_where(actor, event_id, {})
+    if where is None:
+        return {}
+    return {r["code"]: r["id"] for r in await Entry.select(Entry.id, Entry.code).where(where)}
+
+
+async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Every entry of an event that ``actor`` may see, filtered as :func:`entries_page` (one page
+    without a limit). Sorted by category, division, code."""
+    return (await entries_page(actor, event_id, filters))["entries"]
 
 
 async def counts(actor: Principal, event_id: int) -> dict[str, dict[str, int]]:
     """Entry counts for the dashboard: ``{"category": {...}, "division": {...},
     "city": {...}, "status": {...}}`` over the entries ``actor`` may see (withdrawn ones
-    only under status)."""
-    entries = await list_entries(actor, event_id)
+    only under status). One grouped query, whatever the number of entries."""
+    await get_event_row(event_id, actor)
     result: dict[str, dict[str, int]] = {"category": {}, "division": {}, "city": {}, "status": {}}
-    for entry in entries:
-        result["status"][entry["status"]] = result["status"].get(entry["status"], 0) + 1
-        if entry["status"] == "withdrawn":
+    where = await _visible_where(actor, event_id, {})
+    if where is None:
+        return result
+    category_name = Entry.category.name.as_alias("category_name")
+    city = Entry.school.city.as_alias("city")
+    rows = (
+        await Entry.select(Entry.status, category_name, Entry.division, city, Count())
+        .where(where)
+        .group_by(Entry.status, Entry.category.name, Entry.division, Entry.school.city)
+    )
+    for row in rows:
+        n = row["count"]
+        result["status"][row["status"]] = result["status"].get(row["status"], 0) + n
+        if row["status"] == "withdrawn":
             continue
-        for key, value in (
-            ("category", entry["category_name"]),
-            ("division", entry["division"]),
-            ("city", entry["city"]),
-        ):
-            result[key][value] = result[key].get(value, 0) + 1
+        for key, value in (("category", row["category_name"]), ("division", row["division"]), ("city", row["city"])):
+            result[key][value] = result[key].get(value, 0) + n
     return result
 
 
@@ -890,13 +1010,15 @@ def awaiting_review(actor: Principal, event: dict[str, Any]) -> tuple[str, ...]:
 
 async def next_for_review(actor: Principal, event_id: int, after_code: str = "") -> dict[str, Any] | None:
     """The next entry (by code, after ``after_code``, wrapping round) waiting for ``actor``'s
-    review, as :func:`list_entries` gives it, or ``None`` when none is left."""
+    review as ``{"id", "code"}``, or ``None`` when none is left (at most two small queries)."""
     event = await get_event_row(event_id, actor)
     statuses = awaiting_review(actor, event)
-    waiting = [e for e in await list_entries(actor, event_id) if e["status"] in statuses]
-    waiting.sort(key=lambda e: e["code"])
-    later = [e for e in waiting if e["code"] > after_code]
-    return (later or waiting or [None])[0]
+    where = await _visible_where(actor, event_id, {})
+    if where is None or not statuses:
+        return None
+    where &= Entry.status.is_in(list(statuses))
+    query = Entry.select(Entry.id, Entry.code).order_by(Entry.code).order_by(Entry.id)
+    return await query.where(where & (Entry.code > after_code)).first() or await query.where(where).first()
 
 
 async def review_entries(

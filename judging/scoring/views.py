@@ -150,4 +150,4 @@ def back_to(event_id: int, path: str = "") -> Any:
 
 async def entry_ids_by_code(actor: Any, event_id: int) -> dict[str, int]:
     """``{entry code: entry id}`` of the event (as the organizer sees them)."""
-    return {e["code"]: e["id"] for e in await registration.list_entries(actor, event_id)}
+    return await registration.entry_codes(actor, event_id)

@@ -82,7 +82,7 @@ def test_approve_all_shown_takes_the_filtered_waiting_entries_only(world):
     draft = new_entry(world, "hk01", "草稿", [student("草稿生")], category="PH")
     client = world.login_page("org")
     page = client.get(f"/events/{world.event_id}/entries?category=PH")
-    assert "全部通过当前列出的 2 个待审查作品" in page.text
+    assert "全部通过符合筛选条件的 2 个待审查作品" in page.text
     answer = client.post(
         f"/events/{world.event_id}/entries/review",
         data={
