@@ -90,3 +90,10 @@ robotics_runs_changed = Signal(
     "score sheet changed (every run rescored). kwargs: event_id (int), category_id (int), category_code (str), "
     "entry_id (int, or None when every team may have changed). Sent after the write.",
 )
+public_view_changed = Signal(
+    "public_view_changed",
+    "Something an event's public pages show changed through an organizer's action that no other signal announces: "
+    "results published (公示), an award adjusted, an objection's outcome recorded, the notice settings changed, a final "
+    "round opened, certificates issued, revoked or reissued. kwargs: event_id (int), what (str). Sent after the write; "
+    "the public page cache (app.pubcache) drops what it holds for the event, on every worker.",
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app import signals
+from app import pubcache, signals
 from app.plugins import DEMO_PASSWORD, NavItem, ProgrammePlugin
 from competitions.events import extensions, lifecycle
 from competitions.registration import access
@@ -123,3 +123,14 @@ class JudgingPlugin(ProgrammePlugin):
         # matches on the same live stream: their state on connect, then match and bracket events
         robotics_live.add_state_provider(matches_live.matches_state)
         signals.matches_changed.connect(matches_live.on_matches_changed)
+        # public pages served from what was already computed (app.pubcache): every action that changes
+        # what the public sees raises the event's version, on every worker
+        for signal in (
+            signals.public_view_changed,
+            signals.results_finalized,
+            signals.results_unlocked,
+            signals.scores_changed,
+            signals.robotics_runs_changed,
+            signals.matches_changed,
+        ):
+            signal.connect(pubcache.on_event_changed)

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from app import audit, jobs
+from app import audit, jobs, signals
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ServiceError, TooLarge, TooManyRequests, ValidationFailed
 from app.exports.exporters import export_path
@@ -916,7 +916,10 @@ async def ensure_certificates(
             )
         return {"issued": len(new_rows), "revoked": len(stale), "valid": len(wanted)}
 
-    return await write_transaction(work)
+    done = await write_transaction(work)
+    if done["issued"] or done["revoked"]:
+        await signals.public_view_changed.send(event_id=event_id, what="certificate")
+    return done
 
 
 async def issue_certificates(actor: Principal, event_id: int, kind: str) -> dict[str, int]:
@@ -1490,6 +1493,7 @@ async def revoke(actor: Principal, certificate_id: int, reason: str) -> dict[str
         )
 
     await write_transaction(work)
+    await signals.public_view_changed.send(event_id=cert["event"], what="certificate")
     return {**cert, "status": "revoked", "revoked_reason": reason}
 
 
@@ -1600,7 +1604,9 @@ async def reissue(actor: Principal, certificate_id: int, reason: str) -> dict[st
         )
         return await _certificate(row.id)
 
-    return await write_transaction(work)
+    reissued = await write_transaction(work)
+    await signals.public_view_changed.send(event_id=cert["event"], what="certificate")
+    return reissued
 
 
 async def verify(number: str, address: str | None, limited: bool = True) -> dict[str, Any]:
