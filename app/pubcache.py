@@ -118,8 +118,9 @@ async def bump(event_id: int | str) -> str:
         except REDIS_ERRORS as exc:  # other workers notice within REVALIDATE_SECONDS
             redis_failed(exc)
             log.error("public page cache: the change of event %s could not reach Redis", event_id)
-    for key in [k for k, a in _answers.items() if a.event == str(event_id)]:
-        _answers.pop(key, None)  # this process frees the memory at once
+    for store in _stores.values():
+        for key in [k for k, a in store.items() if a.event == str(event_id)]:
+            store.pop(key, None)  # this process frees the memory at once
     return value
 
 
@@ -160,7 +161,7 @@ class Answer:
         return self
 
 
-_answers: OrderedDict[tuple[Any, ...], Answer] = OrderedDict()
+_stores: dict[Any, OrderedDict[tuple[Any, ...], Answer]] = {}  # per kind of answer (key[0]), least recent first
 _building: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[Any, ...], asyncio.Future[Answer]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -171,33 +172,38 @@ stats = {"hits": 0, "made": 0, "revalidated": 0}
 
 def clear() -> None:
     """Forget every cached answer and local version (tests)."""
-    _answers.clear()
+    _stores.clear()
     _local_versions.clear()
     _revalidating.clear()
 
 
-def _store(key: tuple[Any, ...], answer: Answer) -> None:
-    _answers[key] = answer
-    _answers.move_to_end(key)
-    total = sum(len(a.body) + len(a.gzipped or b"") for a in _answers.values())
-    while len(_answers) > MAX_ANSWERS or (total > MAX_BYTES and len(_answers) > 1):
-        _old, dropped = _answers.popitem(last=False)
+def _store(key: tuple[Any, ...], answer: Answer, limit: int) -> None:
+    store = _stores.setdefault(key[2], OrderedDict())  # key: (database, event, kind, ...)
+    store[key] = answer
+    store.move_to_end(key)
+    total = sum(len(a.body) + len(a.gzipped or b"") for a in store.values())
+    while len(store) > limit or (total > MAX_BYTES and len(store) > 1):
+        _old, dropped = store.popitem(last=False)
         total -= len(dropped.body) + len(dropped.gzipped or b"")
 
 
-async def cached(event_id: int | str, key: tuple[Any, ...], make: Callable[[], Awaitable[Answer]]) -> Answer:
+async def cached(
+    event_id: int | str, key: tuple[Any, ...], make: Callable[[], Awaitable[Answer]], *, limit: int = MAX_ANSWERS
+) -> Answer:
     """The answer under ``key`` (which must hold everything the answer depends on besides the
-    event's data: its kind, language, ...), made by ``make`` at most once per version of the event
-    in this process (concurrent requests wait for the one making it)."""
+    event's data: its kind first, then language, ...), made by ``make`` at most once per version of
+    the event in this process (concurrent requests wait for the one making it). At most ``limit``
+    answers of that kind are kept (the least recently used go first)."""
     event = str(event_id)
     current = await version(event)
     if current is None:  # the version cannot be read: answer from scratch, keep nothing
         return (await make()).seal(event, "")
     full_key = (get_settings().database_url, event, *key)
-    held = _answers.get(full_key)
+    store = _stores.get(key[0])
+    held = store.get(full_key) if store is not None else None
     if held is not None and held.version == current:
         stats["hits"] += 1
-        _answers.move_to_end(full_key)
+        store.move_to_end(full_key)  # type: ignore[union-attr]
         if time.monotonic() - held.made_at > REVALIDATE_SECONDS and full_key not in _revalidating:
             _revalidating.add(full_key)
             task = asyncio.get_running_loop().create_task(_revalidate(full_key, held, make))
@@ -220,9 +226,9 @@ async def cached(event_id: int | str, key: tuple[Any, ...], make: Callable[[], A
     else:
         future.set_result(answer)
         stats["made"] += 1
-        latest = _answers.get(full_key)
+        latest = _stores.get(key[0], {}).get(full_key)
         if latest is None or latest.version == current or await version(event) == current:
-            _store(full_key, answer)
+            _store(full_key, answer, limit)
         return answer
     finally:
         building.pop(build_key, None)

@@ -1618,9 +1618,20 @@ async def verify(number: str, address: str | None, limited: bool = True) -> dict
     (first|second|third|null), "award_label", "kind", "kind_label", "title",
     "category", "division", "issued_at" (ISO 8601), "revoked_at", "revoked_reason"}``;
     :class:`NotFound` for an unknown number."""
+    await count_verification(address, limited)
+    return (await verification(number))[1]
+
+
+async def count_verification(address: str | None, limited: bool = True) -> None:
+    """Count one look-up of ``address`` against the rate limit; :class:`TooManyRequests` beyond it."""
     count = await increment(f"certificate-verify:{address or '-'}", 60) if limited else 0
     if count > VERIFY_LIMIT_PER_MINUTE:
         raise TooManyRequests(_("查询过于频繁，请一分钟后再试。"))
+
+
+async def verification(number: str) -> tuple[int, dict[str, Any]]:
+    """``(event id, what :func:`verify` answers)`` for ``number``, without counting the look-up;
+    :class:`NotFound` (saying where a typo is, when it can) for an unknown number."""
     canonical = normalize_number(number)
     row = None
     if canonical:
@@ -1633,7 +1644,7 @@ async def verify(number: str, address: str | None, limited: bool = True) -> dict
         raise await _unknown_number(number)
     valid = row["status"] == "valid"
     award_label = "优秀辅导教师" if row["kind"] == "adviser" else AWARD_LABELS.get(row["award"] or "", "")
-    return {
+    return row["event"], {
         "valid": valid,
         "status": row["status"],
         "number": row["number"],

@@ -7,7 +7,10 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post, put
+from litestar.serialization import encode_json
 
+from app import pubcache
+from app.i18n import get_locale
 from app.web import user_of
 from app.web.auth import logged_in, organizer_only, requires
 from app.web.openapi import responses
@@ -106,9 +109,17 @@ class RoboticsEventApi(Controller):
         return answer(RefereeOut, await robotics.add_referee(user_of(request), event_id, msgspec.structs.asdict(data)))
 
     @get("/categories/{code:str}/standings", responses=responses(404))
-    async def standings(self, event_id: int, code: str) -> StandingsOut:
-        """Public: teams in rank order; only approved runs count and show."""
-        return answer(StandingsOut, await standings_cache.category_standings(event_id, code))
+    async def standings(self, request: Request, event_id: int, code: str) -> StandingsOut:
+        """Public: teams in rank order; only approved runs count and show. Encoded once per change
+        and language, with an ``ETag`` (``If-None-Match`` -> 304)."""
+        code = str(code or "").strip().upper()
+
+        async def make() -> pubcache.Answer:
+            standings = await standings_cache.category_standings(event_id, code)
+            return pubcache.Answer(encode_json(answer(StandingsOut, standings)), media_type="application/json")
+
+        kept = await pubcache.cached(event_id, ("standings-json", code, get_locale()), make)
+        return pubcache.respond(request, kept)  # type: ignore[return-value]  # Litestar sends a Response as it is
 
 
 class SheetExampleApi(Controller):

@@ -12,7 +12,9 @@ from typing import Any
 
 from litestar import Controller, Request, get
 
-from app.web import render
+from app import pubcache
+from app.i18n import get_locale
+from app.web import render, render_bytes
 from judging.robotics import cache, services
 from judging.rounds.services import current_round
 
@@ -45,23 +47,34 @@ class PublicStandingsPages(Controller):
 
     @get("/{event_id:int}/{code:str}")
     async def standings(self, request: Request, event_id: int, code: str, display: int | None = None) -> Any:
-        """A challenge's public standings; ``?display=1``: the big-screen layout."""
+        """A challenge's public standings; ``?display=1``: the big-screen layout. Anonymous visitors
+        get the page rendered once per change and language (:mod:`app.pubcache`, ``ETag``/304)."""
         code = str(code).strip().upper()
-        answer = await cache.category_standings(event_id, code)
-        event = await services.robotics_event(event_id)
-        sheet = await services.get_sheet(event_id, code)
-        challenge = next(c for c in event["challenges"] if c["code"] == code)
-        context = {
-            "event": event,
-            "challenge": challenge,
-            "rounds": int(sheet.get("rounds") or 1),
-            "rows": _rows(answer, int(sheet.get("rounds") or 1)),
-            "version": await cache.version(event_id, code),
-            "display": bool(display),
-            "final": (await current_round(event_id))["state"] == "finalized",
-        }
-        template = "standings_display.html" if display else "standings.html"
-        return render(request, f"judging/robotics/{template}", **context)
+        template = "judging/robotics/" + ("standings_display.html" if display else "standings.html")
+        if pubcache.is_public_visit(request):
+
+            async def make() -> pubcache.Answer:
+                return pubcache.Answer(render_bytes(request, template, **await _context(event_id, code, display)))
+
+            key = ("standings-page", code, bool(display), get_locale())
+            return pubcache.respond(request, await pubcache.cached(event_id, key, make))
+        return render(request, template, **await _context(event_id, code, display))
+
+
+async def _context(event_id: int, code: str, display: int | None) -> dict[str, Any]:
+    answer = await cache.category_standings(event_id, code)
+    event = await services.robotics_event(event_id)
+    sheet = await services.get_sheet(event_id, code)
+    challenge = next(c for c in event["challenges"] if c["code"] == code)
+    return {
+        "event": event,
+        "challenge": challenge,
+        "rounds": int(sheet.get("rounds") or 1),
+        "rows": _rows(answer, int(sheet.get("rounds") or 1)),
+        "version": await cache.version(event_id, code),
+        "display": bool(display),
+        "final": (await current_round(event_id))["state"] == "finalized",
+    }
 
 
 def page_routes() -> list[Any]:
