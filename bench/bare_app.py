@@ -27,9 +27,17 @@ async def scan(data: ScanIn) -> dict:
 PAGE = "<!doctype html><html><head><title>bare</title></head><body>" + "<p>新苗 bare page</p>" * 20 + "</body></html>"
 
 
+_sized: dict[int, bytes] = {}
+
+
 @get("/page", media_type=MediaType.HTML)
-async def page() -> str:
-    return PAGE
+async def page(size: int = 0) -> str | bytes:
+    """A small page, or with ``?size=N`` a page of N bytes (the same text repeated; made once)."""
+    if size <= 0:
+        return PAGE
+    if size not in _sized:
+        _sized[size] = (PAGE.encode() * (size // len(PAGE.encode()) + 1))[:size]
+    return _sized[size]
 
 
 app = Litestar(route_handlers=[scan, page])

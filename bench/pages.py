@@ -355,10 +355,17 @@ def measure(args: argparse.Namespace, label: str, values: dict[str, Any], env: d
             if target:
                 verdict = "OK" if r["rps"] >= target[0] and r["p99"] < target[1] else "MISSED"
                 verdict = f"  target >= {target[0]} req/s, p99 < {target[1]} ms: {verdict}"
+            same = ""
+            if size > 50_000:  # as much to send: the bare app sending a page of that size, the same way
+                wrk(bare_port, f"/page?size={size}", {}, 2, args.connections)
+                b = wrk(bare_port, f"/page?size={size}", {}, args.duration, args.connections)
+                same = (
+                    f"; bare page of the same size {b['rps']:.0f} req/s, p50 {b['p50']:.1f} ms, p99 {b['p99']:.1f} ms"
+                )
             print(
                 f"  {page['name']:44s} {r['rps']:7.0f} req/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  "
                 f"x{r['rps'] / bare['rps']:.2f} of bare  [{status}, {size:,} bytes, queries {first} then {later}, "
-                f"errors {r['errors'] + r['socket']}]{verdict}",
+                f"errors {r['errors'] + r['socket']}]{verdict}{same}",
                 flush=True,
             )
     finally:
