@@ -76,7 +76,9 @@ def test_every_action_raises_the_version(world, run):
 
     before = version()
     objection = ok(
-        world.client.post(ev(world, "/objections"), json={"raised_by": "家长", "content": "分数有误"}, headers=org(world)),
+        world.client.post(
+            ev(world, "/objections"), json={"raised_by": "家长", "content": "分数有误"}, headers=org(world)
+        ),
         201,
     )
     ok(
@@ -145,13 +147,19 @@ def test_a_revoked_certificate_reads_revoked_at_once(world):
     page = world.client.get(f"/verify/{cert['number']}")
     assert page.status_code == 200 and "有效" in page.text
     kept = world.client.get(f"/verify/{cert['number']}")
-    assert kept.headers["etag"] and world.client.get(
-        f"/verify/{cert['number']}", headers={"If-None-Match": kept.headers["etag"]}
-    ).status_code == 304
+    assert (
+        kept.headers["etag"]
+        and world.client.get(f"/verify/{cert['number']}", headers={"If-None-Match": kept.headers["etag"]}).status_code
+        == 304
+    )
     api = world.client.get(f"/api/v1/certificates/{cert['number']}")
     assert api.json()["valid"] is True
     assert world.client.get(f"/api/v1/certificates/{cert['number']}").json()["valid"] is True
-    ok(world.client.post(f"/api/v1/certificates/{cert['id']}/revoke", json={"reason": "获奖信息有误"}, headers=org(world)))
+    ok(
+        world.client.post(
+            f"/api/v1/certificates/{cert['id']}/revoke", json={"reason": "获奖信息有误"}, headers=org(world)
+        )
+    )
     revoked = world.client.get(f"/verify/{cert['number']}", headers={"If-None-Match": kept.headers["etag"]})
     assert revoked.status_code == 200 and "已作废" in revoked.text and "获奖信息有误" in revoked.text
     assert world.client.get(f"/api/v1/certificates/{cert['number']}").json()["valid"] is False
