@@ -18,8 +18,8 @@ answer only when it was made under that same version: a change made through any 
 every worker on its very next request, never later. While Redis does not answer, nothing is
 served from the cache (every request computes its answer, as before this cache existed).
 
-**Changes no signal announces** (a school renamed, a typo in a student's name corrected, the
-公示期 running out): an answer older than :data:`REVALIDATE_SECONDS` is made again in the
+**Changes no signal announces** (a school renamed, the 公示期 running out): an answer older than
+:data:`REVALIDATE_SECONDS` (5 minutes) is made again in the
 background while the held one is still served; when the new one differs, the version is raised,
 so every worker makes it anew on its next request.
 
@@ -50,10 +50,11 @@ from app.stores import REDIS_ERRORS, namespaced, redis_client, redis_failed
 
 log = logging.getLogger("xinmiao.pubcache")
 
-REVALIDATE_SECONDS = 60.0
+REVALIDATE_SECONDS = 300.0
 MAX_ANSWERS = 256  # answers kept per process; the least recently used go first
 MAX_BYTES = 256 * 1024 * 1024
 GZIP_AT_LEAST = 1024  # bodies this large are also kept gzip-compressed (made once per change)
+# (answers whose ``data`` is what the caller uses keep a digest of it as their body, which is not sent)
 VARY = "Accept-Language, Cookie, Accept-Encoding"
 KEEP_VERSION_SECONDS = 30 * 24 * 3600  # a version unused this long expires (a new one never equals an old one)
 
@@ -155,7 +156,7 @@ class Answer:
         self.etag = '"' + hashlib.sha256(self.body).hexdigest()[:24] + '"'
         changed_ms = int(version.rpartition(":")[2] or 0) if version else _ms()
         self.last_modified = email.utils.formatdate(changed_ms / 1000, usegmt=True)
-        if len(self.body) >= GZIP_AT_LEAST:
+        if len(self.body) >= GZIP_AT_LEAST and self.data is None:
             self.gzipped = gzip.compress(self.body, 6)
         self.made_at = time.monotonic()
         return self
@@ -286,6 +287,7 @@ def respond(request: Request, answer: Answer, *, cache_control: str = "no-cache"
     if answer.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
         body = answer.gzipped
         headers["Content-Encoding"] = "gzip"
+        headers["ETag"] = "W/" + answer.etag  # the same page, another coding: a weak validator (as nginx does)
     return Response(body, status_code=answer.status_code, headers=headers, media_type=answer.media_type)
 
 

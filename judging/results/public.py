@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar.serialization import encode_json
 
 from app import pubcache
@@ -65,7 +66,8 @@ async def _compute(event_id: int) -> pubcache.Answer:
             **{k: notice[k] for k in ("notice_starts_at", "notice_ends_at", "objection_contact")},
         },
     }
-    return pubcache.Answer(b"", data=view)
+    # the body is what the view is made of, so that revalidation (app.pubcache) sees a change no signal announced
+    return pubcache.Answer(msgspec.json.encode(view, enc_hook=str), data=view)
 
 
 async def public_view(event_id: int) -> dict[str, Any]:
