@@ -276,18 +276,19 @@ def not_modified(request: Request, answer: Answer) -> bool:
 
 def respond(request: Request, answer: Answer, *, cache_control: str = "no-cache") -> Response[bytes]:
     """``answer`` as a response: 304 when the client holds it, gzip when the client takes it.
-    ``no-cache``: browsers keep the answer but ask each time (a cheap 304), so a change is seen at once."""
+    ``no-cache``: browsers keep the answer but ask each time (a cheap 304), so a change is seen at once.
+    The gzip coding of a page carries the page's ETag as a weak validator (as nginx does)."""
+    packed = answer.gzipped is not None and "gzip" in request.headers.get("accept-encoding", "")
     headers = {**answer.headers, "Cache-Control": cache_control, "Vary": VARY}
     if answer.etag:
-        headers["ETag"] = answer.etag
+        headers["ETag"] = ("W/" if packed else "") + answer.etag
         headers["Last-Modified"] = answer.last_modified
     if not_modified(request, answer):
         return Response(b"", status_code=304, headers=headers, media_type=answer.media_type)
     body = answer.body
-    if answer.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
-        body = answer.gzipped
+    if packed:
+        body = answer.gzipped  # type: ignore[assignment]
         headers["Content-Encoding"] = "gzip"
-        headers["ETag"] = "W/" + answer.etag  # the same page, another coding: a weak validator (as nginx does)
     return Response(body, status_code=answer.status_code, headers=headers, media_type=answer.media_type)
 
 

@@ -518,8 +518,9 @@ class PublicResultsPages(Controller):
         filters by category, division, award and school; groups fold on a phone.
 
         Served from what was already computed (:mod:`judging.results.public`): the rows are kept
-        per version of the event and filtered in memory; the unfiltered page of an anonymous
-        visitor is kept rendered per language, with ``ETag``/``Last-Modified`` (304 when unchanged).
+        per version of the event and filtered in memory; for anonymous visitors the page (and each
+        search asked for, up to 2,000 per event) is kept rendered per language, with
+        ``ETag``/``Last-Modified`` (304 when unchanged). Logged-in users' pages are rendered each time.
         ``app/static/results-filter.js`` filters the rows already on the page while one types."""
         filters = {
             "q": (q or "").strip()[:50],
@@ -528,12 +529,15 @@ class PublicResultsPages(Controller):
             "award": award if award in results.AWARD_LABELS else "",
             "school": (school or "").strip()[:100],
         }
-        if not any(filters.values()) and pubcache.is_public_visit(request):
+        if pubcache.is_public_visit(request):  # the page, and each search asked for, made once per change
 
             async def make() -> pubcache.Answer:
                 page = await public_results_context(event_id, filters)
                 return pubcache.Answer(render_bytes(request, "judging/results/public_results.html", **page))
 
+            if any(filters.values()):
+                key: tuple[Any, ...] = ("results-search", get_locale(), *filters.values())
+                return pubcache.respond(request, await pubcache.cached(event_id, key, make, limit=2000))
             return pubcache.respond(request, await pubcache.cached(event_id, ("results-page", get_locale()), make))
         page = await public_results_context(event_id, filters)
         return render(request, "judging/results/public_results.html", **page)
@@ -545,10 +549,7 @@ async def public_results_context(event_id: int, filters: dict[str, str]) -> dict
     event, round_row, notice = view["event"], view["round"], view["notice"]
     all_rows = view["rows"]
     shown_rows = results.filter_public_rows(all_rows, **filters)
-    categories = list(dict.fromkeys((r["category_code"], r["category_name"]) for r in all_rows))
-    divisions = list(dict.fromkeys(r["division"] for r in all_rows))
-    awards = [a for a in results.AWARD_LABELS if any(r["award"] == a for r in all_rows)]
-    schools = sorted({r["school_name"] for r in all_rows if r["school_name"]})
+    choices = view["choices"]
     groups: list[dict[str, Any]] = []
     for r in shown_rows:
         if not groups or (groups[-1]["category_code"], groups[-1]["division"]) != (r["category_code"], r["division"]):
@@ -579,10 +580,7 @@ async def public_results_context(event_id: int, filters: dict[str, str]) -> dict
         "filtered": any(filters.values()),
         "shown": len(shown_rows),
         "total": len(all_rows),
-        "categories": categories,
-        "divisions": divisions,
-        "awards": awards,
-        "schools": schools,
+        **choices,
     }
 
 

@@ -51,12 +51,20 @@ async def _compute(event_id: int) -> pubcache.Answer:
     for row in public["rows"]:
         row["search"] = search_text(row)
     notice = await publication.notice(event_id, round_row)
+    rows = public["rows"]
+    choices = {  # what the page's filters offer
+        "categories": list(dict.fromkeys((r["category_code"], r["category_name"]) for r in rows)),
+        "divisions": list(dict.fromkeys(r["division"] for r in rows)),
+        "awards": [a for a in results.AWARD_LABELS if any(r["award"] == a for r in rows)],
+        "schools": sorted({r["school_name"] for r in rows if r["school_name"]}),
+    }
     view = {
         "event": event,
         "round": round_row,
         "settings": settings,
         "notice": notice,
-        "rows": public["rows"],
+        "rows": rows,
+        "choices": choices,
         "counts": {k: selection[k] for k in ("ranked", "awarded", "not_ranked")},
         "api": {
             **{k: computed[k] for k in ("event_id", "round", "method", "state")},
