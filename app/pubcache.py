@@ -227,7 +227,7 @@ async def cached(
     else:
         future.set_result(answer)
         stats["made"] += 1
-        latest = _stores.get(key[0], {}).get(full_key)
+        latest = _stores.get(key[0], OrderedDict()).get(full_key)
         if latest is None or latest.version == current or await version(event) == current:
             _store(full_key, answer, limit)
         return answer
@@ -258,7 +258,7 @@ def _matches(header: str, etag: str) -> bool:
     return "*" in candidates or any(c.removeprefix("W/") == etag for c in candidates)
 
 
-def not_modified(request: Request, answer: Answer) -> bool:
+def not_modified(request: Request[Any, Any, Any], answer: Answer) -> bool:
     """Whether ``request``'s conditional headers say the client already holds ``answer``."""
     if answer.status_code != 200 or not answer.etag:
         return False
@@ -274,7 +274,7 @@ def not_modified(request: Request, answer: Answer) -> bool:
     return False
 
 
-def respond(request: Request, answer: Answer, *, cache_control: str = "no-cache") -> Response[bytes]:
+def respond(request: Request[Any, Any, Any], answer: Answer, *, cache_control: str = "no-cache") -> Response[bytes]:
     """``answer`` as a response: 304 when the client holds it, gzip when the client takes it.
     ``no-cache``: browsers keep the answer but ask each time (a cheap 304), so a change is seen at once.
     The gzip coding of a page carries the page's ETag as a weak validator (as nginx does)."""
@@ -292,7 +292,7 @@ def respond(request: Request, answer: Answer, *, cache_control: str = "no-cache"
     return Response(body, status_code=answer.status_code, headers=headers, media_type=answer.media_type)
 
 
-def is_public_visit(request: Request) -> bool:
+def is_public_visit(request: Request[Any, Any, Any]) -> bool:
     """Nobody is logged in and no message waits to be shown: the page is the public one."""
     if request.scope.get("user") is not None:
         return False
