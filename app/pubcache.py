@@ -54,7 +54,6 @@ REVALIDATE_SECONDS = 300.0
 MAX_ANSWERS = 256  # answers kept per process; the least recently used go first
 MAX_BYTES = 256 * 1024 * 1024
 GZIP_AT_LEAST = 1024  # bodies this large are also kept gzip-compressed (made once per change)
-# (answers whose ``data`` is what the caller uses keep a digest of it as their body, which is not sent)
 VARY = "Accept-Language, Cookie, Accept-Encoding"
 KEEP_VERSION_SECONDS = 30 * 24 * 3600  # a version unused this long expires (a new one never equals an old one)
 
@@ -150,13 +149,14 @@ class Answer:
     last_modified: str = ""
     gzipped: bytes | None = None
     made_at: float = 0.0
+    compress: bool = True  # False: the body is never sent (a digest of ``data``)
 
     def seal(self, event: str, version: str) -> Answer:
         self.event, self.version = event, version
         self.etag = '"' + hashlib.sha256(self.body).hexdigest()[:24] + '"'
         changed_ms = int(version.rpartition(":")[2] or 0) if version else _ms()
         self.last_modified = email.utils.formatdate(changed_ms / 1000, usegmt=True)
-        if len(self.body) >= GZIP_AT_LEAST and self.data is None:
+        if len(self.body) >= GZIP_AT_LEAST and self.compress:
             self.gzipped = gzip.compress(self.body, 6)
         self.made_at = time.monotonic()
         return self

@@ -75,7 +75,7 @@ async def _compute(event_id: int) -> pubcache.Answer:
         },
     }
     # the body is what the view is made of, so that revalidation (app.pubcache) sees a change no signal announced
-    return pubcache.Answer(msgspec.json.encode(view, enc_hook=str), data=view)
+    return pubcache.Answer(msgspec.json.encode(view, enc_hook=str), data=view, compress=False)
 
 
 async def public_view(event_id: int) -> dict[str, Any]:

@@ -113,12 +113,15 @@ class RoboticsEventApi(Controller):
         """Public: teams in rank order; only approved runs count and show. Encoded once per change
         and language, with an ``ETag`` (``If-None-Match`` -> 304)."""
         code = str(code or "").strip().upper()
+        # the standings cache reads its fingerprint (one query) and answers the same object while
+        # nothing changed, even a change made behind the services' back: encoded once per such object
+        standings = await standings_cache.category_standings(event_id, code)
 
         async def make() -> pubcache.Answer:
-            standings = await standings_cache.category_standings(event_id, code)
-            return pubcache.Answer(encode_json(answer(StandingsOut, standings)), media_type="application/json")
+            body = encode_json(answer(StandingsOut, standings))
+            return pubcache.Answer(body, media_type="application/json", data=standings)  # data: keeps it alive
 
-        kept = await pubcache.cached(event_id, ("standings-json", code, get_locale()), make)
+        kept = await pubcache.cached(event_id, ("standings-json", code, get_locale(), id(standings)), make)
         return pubcache.respond(request, kept)  # type: ignore[return-value]  # Litestar sends a Response as it is
 
 

@@ -51,18 +51,21 @@ class PublicStandingsPages(Controller):
         get the page rendered once per change and language (:mod:`app.pubcache`, ``ETag``/304)."""
         code = str(code).strip().upper()
         template = "judging/robotics/" + ("standings_display.html" if display else "standings.html")
+        # the standings cache reads its fingerprint (one query) and answers the same object while
+        # nothing changed (even a change made behind the services' back): the page is kept per object
+        answer = await cache.category_standings(event_id, code)
         if pubcache.is_public_visit(request):
 
             async def make() -> pubcache.Answer:
-                return pubcache.Answer(render_bytes(request, template, **await _context(event_id, code, display)))
+                page = render_bytes(request, template, **await _context(event_id, code, display, answer))
+                return pubcache.Answer(page, data=answer)  # data: keeps the object (and its id) alive
 
-            key = ("standings-page", code, bool(display), get_locale())
+            key = ("standings-page", code, bool(display), get_locale(), id(answer))
             return pubcache.respond(request, await pubcache.cached(event_id, key, make))
-        return render(request, template, **await _context(event_id, code, display))
+        return render(request, template, **await _context(event_id, code, display, answer))
 
 
-async def _context(event_id: int, code: str, display: int | None) -> dict[str, Any]:
-    answer = await cache.category_standings(event_id, code)
+async def _context(event_id: int, code: str, display: int | None, answer: dict[str, Any]) -> dict[str, Any]:
     event = await services.robotics_event(event_id)
     sheet = await services.get_sheet(event_id, code)
     challenge = next(c for c in event["challenges"] if c["code"] == code)
