@@ -96,3 +96,10 @@ camp_application_changed = Signal(
     "event_id (int), application_id (int; None for the whole allocation), status (str), actor (Principal or None for "
     "the expiry timer). Sent after the write.",
 )
+public_view_changed = Signal(
+    "public_view_changed",
+    "Something an event's public pages show changed through an organizer's action that no other signal announces: "
+    "results published (公示), an award adjusted, an objection's outcome recorded, the notice settings changed, a final "
+    "round opened, certificates issued, revoked or reissued. kwargs: event_id (int), what (str). Sent after the write; "
+    "the public page cache (app.pubcache) drops what it holds for the event, on every worker.",
+)

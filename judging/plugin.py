@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app import signals
+from app import pubcache, signals
 from app.plugins import DEMO_PASSWORD, DashboardBlock, NavItem, ProgrammePlugin
 from competitions.events import extensions, lifecycle
 from competitions.registration import access
@@ -134,3 +134,14 @@ class JudgingPlugin(ProgrammePlugin):
         signals.matches_changed.connect(matches_live.on_matches_changed)
         # the referee's home page links the match list of challenges played as matches
         robotics_pages.add_home_provider(matches_referee_pages.home_links)
+        # public pages served from what was already computed (app.pubcache): every action that changes
+        # what the public sees raises the event's version, on every worker
+        for signal in (
+            signals.public_view_changed,
+            signals.results_finalized,
+            signals.results_unlocked,
+            signals.scores_changed,
+            signals.robotics_runs_changed,
+            signals.matches_changed,
+        ):
+            signal.connect(pubcache.on_event_changed)

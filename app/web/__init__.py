@@ -41,6 +41,15 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     )
 
 
+def render_bytes(request: Request, template: str, **context: Any) -> bytes:
+    """``template`` rendered as :func:`render` would send it, as UTF-8 bytes (pages kept by
+    :mod:`app.pubcache`: rendered once, sent many times)."""
+    page = render(request, template, **context)
+    engine = request.app.template_engine
+    assert engine is not None, "templates are configured by create_app()"
+    return engine.get_template(template).render(**page.create_template_context(request)).encode("utf-8")
+
+
 def flash(request: Request, message: str, category: str = "success", link: tuple[str, str] | None = None) -> None:
     """Queue a message shown on the next rendered page; ``link`` (href, text) follows the message."""
     session = dict(request.scope.get("session") or {})

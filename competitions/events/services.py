@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app import audit
+from app import audit, signals
 from app.db import write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
@@ -403,6 +403,7 @@ async def update_event(actor: Principal, event_id: int, data: dict[str, Any]) ->
                 await owner.store(actor, event_id, part)
 
         await write_transaction(work)
+        await signals.public_view_changed.send(event_id=event_id, what="event")  # its name, notice settings
     return await get_event(event_id)
 
 

@@ -9,7 +9,9 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.response import File
+from litestar.serialization import encode_json
 
+from app import pubcache
 from app.errors import NotFound, TooManyRequests
 from app.i18n import _
 from app.web import client_address, content_disposition, download, user_of
@@ -17,6 +19,7 @@ from app.web.auth import organizer_only, requires
 from app.web.openapi import PDF, file_operation, one_of, responses
 from app.web.schemas import ErrorOut, ReasonIn, answer
 from competitions.events.services import category_ids, get_event_row
+from judging.certificates import public
 from judging.certificates import services as certificates
 from judging.certificates.schemas import (
     BatchIn,
@@ -184,12 +187,16 @@ class CertificateApi(Controller):
     @get("/certificates/{number:str}", responses=responses(404, 429))
     async def verify(self, request: Request, number: str) -> VerificationOut:
         """Public, rate-limited: ``{"valid", "name", "event", "award", "issued_at", ...}``; 404 unknown,
-        429 (with ``Retry-After``) beyond the look-ups an address may make in a minute."""
+        429 (with ``Retry-After``) beyond the look-ups an address may make in a minute. Kept per
+        certificate until it changes, with an ``ETag`` (``If-None-Match`` -> 304)."""
         try:
-            return answer(
-                VerificationOut,
-                await certificates.verify(number, client_address(request), limited=not is_organizer(request)),
-            )
+            await certificates.count_verification(client_address(request), limited=not is_organizer(request))
+
+            async def make(result: dict[str, Any]) -> pubcache.Answer:
+                return pubcache.Answer(encode_json(answer(VerificationOut, result)), media_type="application/json")
+
+            kept = await public.kept(number, ("json",), make)  # the same for everyone: the public answer
+            return pubcache.respond(request, kept)  # type: ignore[return-value]  # Litestar sends a Response as it is
         except TooManyRequests as exc:
             return Response(
                 ErrorOut(status_code=429, detail=exc.message, extra=None),

@@ -25,13 +25,15 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import HTTPException
 
+from app import pubcache
 from app.errors import ServiceError, TooManyRequests
-from app.i18n import _
+from app.i18n import _, get_locale
 from app.times import show_time
-from app.web import client_address, flash, form_bool, form_int, form_value, redirect, render, user_of
+from app.web import client_address, flash, form_bool, form_int, form_value, redirect, render, render_bytes, user_of
 from app.web.auth import organizer_only, requires
 from app.web.errors import http_error_handler
 from competitions.events import services as events
+from judging.certificates import public
 from judging.certificates import services as certificates
 from judging.certificates.controllers import (
     base_url_of,
@@ -510,8 +512,19 @@ class VerifyPages(Controller):
 
     @get("/{number:str}")
     async def verify(self, request: Request, number: str) -> Any:
+        """Where a certificate's QR code points: valid, revoked or unknown. Anonymous visitors get
+        the page kept per certificate and language until it changes (:mod:`judging.certificates.public`)."""
         try:
-            result = await certificates.verify(number, client_address(request), limited=not is_organizer(request))
+            await certificates.count_verification(client_address(request), limited=not is_organizer(request))
+            if pubcache.is_public_visit(request):
+
+                async def make(result: dict[str, Any]) -> pubcache.Answer:
+                    return pubcache.Answer(
+                        render_bytes(request, "judging/certificates/verify.html", **_verified(result))
+                    )
+
+                return pubcache.respond(request, await public.kept(number, ("page", get_locale()), make))
+            _event_id, result = await certificates.verification(number)
         except TooManyRequests as exc:
             response = render(
                 request,
@@ -534,15 +547,17 @@ class VerifyPages(Controller):
                 message=exc.message,
                 status_code=exc.status_code,
             )
-        return render(
-            request,
-            "judging/certificates/verify.html",
-            result=result,
-            number=result["number"],
-            state=result["status"],
-            issued_text=show_time(result["issued_at"])[:10],
-            revoked_text=show_time(result["revoked_at"]),
-        )
+        return render(request, "judging/certificates/verify.html", **_verified(result))
+
+
+def _verified(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "result": result,
+        "number": result["number"],
+        "state": result["status"],
+        "issued_text": show_time(result["issued_at"])[:10],
+        "revoked_text": show_time(result["revoked_at"]),
+    }
 
 
 def page_routes() -> list[Any]:

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from app import audit, jobs
+from app import audit, jobs, signals
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ServiceError, TooLarge, TooManyRequests, ValidationFailed
 from app.exports.exporters import export_path
@@ -915,7 +915,10 @@ async def ensure_certificates(
             )
         return {"issued": len(new_rows), "revoked": len(stale), "valid": len(wanted)}
 
-    return await write_transaction(work)
+    done = await write_transaction(work)
+    if done["issued"] or done["revoked"]:
+        await signals.public_view_changed.send(event_id=event_id, what="certificate")
+    return done
 
 
 async def issue_certificates(actor: Principal, event_id: int, kind: str) -> dict[str, int]:
@@ -1489,6 +1492,7 @@ async def revoke(actor: Principal, certificate_id: int, reason: str) -> dict[str
         )
 
     await write_transaction(work)
+    await signals.public_view_changed.send(event_id=cert["event"], what="certificate")
     return {**cert, "status": "revoked", "revoked_reason": reason}
 
 
@@ -1599,7 +1603,9 @@ async def reissue(actor: Principal, certificate_id: int, reason: str) -> dict[st
         )
         return await _certificate(row.id)
 
-    return await write_transaction(work)
+    reissued = await write_transaction(work)
+    await signals.public_view_changed.send(event_id=cert["event"], what="certificate")
+    return reissued
 
 
 async def verify(number: str, address: str | None, limited: bool = True) -> dict[str, Any]:
@@ -1611,9 +1617,20 @@ async def verify(number: str, address: str | None, limited: bool = True) -> dict
     (first|second|third|null), "award_label", "kind", "kind_label", "title",
     "category", "division", "issued_at" (ISO 8601), "revoked_at", "revoked_reason"}``;
     :class:`NotFound` for an unknown number."""
+    await count_verification(address, limited)
+    return (await verification(number))[1]
+
+
+async def count_verification(address: str | None, limited: bool = True) -> None:
+    """Count one look-up of ``address`` against the rate limit; :class:`TooManyRequests` beyond it."""
     count = await increment(f"certificate-verify:{address or '-'}", 60) if limited else 0
     if count > VERIFY_LIMIT_PER_MINUTE:
         raise TooManyRequests(_("查询过于频繁，请一分钟后再试。"))
+
+
+async def verification(number: str) -> tuple[int, dict[str, Any]]:
+    """``(event id, what :func:`verify` answers)`` for ``number``, without counting the look-up;
+    :class:`NotFound` (saying where a typo is, when it can) for an unknown number."""
     canonical = normalize_number(number)
     row = None
     if canonical:
@@ -1626,7 +1643,7 @@ async def verify(number: str, address: str | None, limited: bool = True) -> dict
         raise await _unknown_number(number)
     valid = row["status"] == "valid"
     award_label = "优秀辅导教师" if row["kind"] == "adviser" else AWARD_LABELS.get(row["award"] or "", "")
-    return {
+    return row["event"], {
         "valid": valid,
         "status": row["status"],
         "number": row["number"],

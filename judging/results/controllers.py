@@ -11,14 +11,15 @@ import msgspec
 from litestar import Controller, MediaType, Request, Response, get, patch, post, put
 from litestar.openapi.spec import Operation
 
-from app.errors import Conflict, NotFound, ValidationFailed
+from app import pubcache
+from app.errors import Conflict, ValidationFailed
 from app.i18n import _
 from app.web import download, user_of
 from app.web.auth import organizer_only
 from app.web.openapi import XLSX, body_operation, file_operation, one_of, responses
 from app.web.schemas import ReasonIn, answer
 from competitions.events.services import get_event_row
-from judging.results import publication
+from judging.results import public, publication
 from judging.results import services as results
 from judging.results.schemas import (
     AdjustedOut,
@@ -235,25 +236,15 @@ class ResultsApi(Controller):
         event_id: int,
         method: Annotated[str, one_of("mean", "trimmed_mean", "zscore")] | None = None,
     ) -> ResultsOut:
-        """Organizer any time (``?method=`` compares methods); the public once published (404 before)."""
+        """Organizer any time (``?method=`` compares methods); the public once published (404 before).
+        The public answer is made once per change and carries an ``ETag`` (``If-None-Match`` -> 304)."""
         user = request.scope.get("user")
-        if user is None or not user.is_organizer:
-            if not await publication.is_published(event_id):
-                raise NotFound(_("结果尚未公示。"))
-            method = None
+        if user is None or not user.is_organizer:  # the public answer (``method`` is the organizer's)
+            kept = await public.results_json(event_id)
+            return pubcache.respond(request, kept)  # type: ignore[return-value]  # Litestar sends a Response as it is
         if method not in (None, "mean", "trimmed_mean", "zscore"):
             raise ValidationFailed(_("汇总方法必须是 mean、trimmed_mean 或 zscore。"))
-        data = await results.compute_results(event_id, method)
-        if user is None or not user.is_organizer:
-            mode = (await judging_settings.get_settings(event_id))["public_results"]
-            selection = results.public_selection(data["entries"], mode)
-            keep = ("entry_id", "category_code", "division", "status", "rank", "score", "award")
-            data["entries"] = [{k: r[k] for k in keep} for r in selection["entries"]]
-            data["public_results"] = mode
-            data.update({k: selection[k] for k in ("ranked", "awarded", "not_ranked")})
-            notice = await publication.notice(event_id)
-            data.update({k: notice[k] for k in ("notice_starts_at", "notice_ends_at", "objection_contact")})
-        return answer(ResultsOut, data)
+        return answer(ResultsOut, await results.compute_results(event_id, method))
 
 
 class ResultsActionApi(Controller):

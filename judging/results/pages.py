@@ -8,10 +8,11 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
+from app import pubcache
 from app.errors import NotFound, ServiceError, ValidationFailed
-from app.i18n import _, list_separator
+from app.i18n import _, get_locale, list_separator
 from app.times import local_now, show_time
-from app.web import attempt, flash, form_int, form_value, render, user_of, xlsx_response
+from app.web import attempt, flash, form_int, form_value, render, render_bytes, user_of, xlsx_response
 from app.web.auth import organizer_only
 from competitions.events import services as events
 from competitions.events.kinds import kind_of
@@ -19,7 +20,7 @@ from competitions.registration import services as registration
 from judging.matches import services as matches
 from judging.panels import assignments
 from judging.panels import services as panels
-from judging.results import publication
+from judging.results import public, publication
 from judging.results import services as results
 from judging.robotics import services as robotics
 from judging.rounds import services as rounds
@@ -511,60 +512,78 @@ class PublicResultsPages(Controller):
         q: str | None = None,
         category: str | None = None,
         division: str | None = None,
+        award: str | None = None,
+        school: str | None = None,
     ) -> Any:
         """The public results of an event (公示 or final), with a search by name or school and
-        filters by category and division; groups fold on a phone."""
-        event = await events.get_event(event_id)
-        if event["status"] == "draft" or not await publication.is_published(event_id):
-            raise NotFound(_("结果尚未公示。"))
-        settings = await judging_settings.get_settings(event_id)
-        public = await results.public_results(event_id, settings["public_results"])
-        filters = {"q": (q or "").strip()[:50], "category": category or "", "division": division or ""}
-        all_rows = public["rows"]
-        shown_rows = results.filter_public_rows(all_rows, **filters)
-        categories = list(dict.fromkeys((r["category_code"], r["category_name"]) for r in all_rows))
-        divisions = list(dict.fromkeys(r["division"] for r in all_rows))
-        groups: list[dict[str, Any]] = []
-        for r in shown_rows:
-            if not groups or (groups[-1]["category_code"], groups[-1]["division"]) != (
-                r["category_code"],
-                r["division"],
-            ):
-                groups.append(
-                    {
-                        "category_code": r["category_code"],
-                        "category_name": r["category_name"],
-                        "division": r["division"],
-                        "rows": [],
-                    }
-                )
-            groups[-1]["rows"].append(r)
-        round_row = await rounds.current_round(event_id)
-        notice = await publication.notice(event_id, round_row)
-        return render(
-            request,
-            "judging/results/public_results.html",
-            event=event,
-            robotics_links=await _robotics_links(event),
-            groups=groups,
-            award_labels=results.AWARD_LABELS,
-            state=round_row["state"],
-            state_label=_(RoundState.of(round_row).label),
-            published_text=show_time(round_row.get("published_at")),
-            finalized_text=show_time(round_row.get("finalized_at")),
-            objections_open=RoundState.of(round_row) is RoundState.PUBLISHED,
-            notice=notice,
-            notice_start_text=show_time(notice["notice_starts_at"]),
-            notice_end_text=show_time(notice["notice_ends_at"]),
-            listing=settings["public_results"],
-            counts={k: public[k] for k in ("ranked", "awarded", "not_ranked")},
-            filters=filters,
-            filtered=any(filters.values()),
-            shown=len(shown_rows),
-            total=len(all_rows),
-            categories=categories,
-            divisions=divisions,
-        )
+        filters by category, division, award and school; groups fold on a phone.
+
+        Served from what was already computed (:mod:`judging.results.public`): the rows are kept
+        per version of the event and filtered in memory; for anonymous visitors the page (and each
+        search asked for, up to 2,000 per event) is kept rendered per language, with
+        ``ETag``/``Last-Modified`` (304 when unchanged). Logged-in users' pages are rendered each time.
+        ``app/static/results-filter.js`` filters the rows already on the page while one types."""
+        filters = {
+            "q": (q or "").strip()[:50],
+            "category": (category or "").strip()[:50],
+            "division": (division or "").strip()[:10],
+            "award": award if award in results.AWARD_LABELS else "",
+            "school": (school or "").strip()[:100],
+        }
+        if pubcache.is_public_visit(request):  # the page, and each search asked for, made once per change
+
+            async def make() -> pubcache.Answer:
+                page = await public_results_context(event_id, filters)
+                return pubcache.Answer(render_bytes(request, "judging/results/public_results.html", **page))
+
+            if any(filters.values()):
+                key: tuple[Any, ...] = ("results-search", get_locale(), *filters.values())
+                return pubcache.respond(request, await pubcache.cached(event_id, key, make, limit=2000))
+            return pubcache.respond(request, await pubcache.cached(event_id, ("results-page", get_locale()), make))
+        page = await public_results_context(event_id, filters)
+        return render(request, "judging/results/public_results.html", **page)
+
+
+async def public_results_context(event_id: int, filters: dict[str, str]) -> dict[str, Any]:
+    """What the public results page shows, from the kept public view, its rows filtered in memory."""
+    view = await public.public_view(event_id)
+    event, round_row, notice = view["event"], view["round"], view["notice"]
+    all_rows = view["rows"]
+    shown_rows = results.filter_public_rows(all_rows, **filters)
+    choices = view["choices"]
+    groups: list[dict[str, Any]] = []
+    for r in shown_rows:
+        if not groups or (groups[-1]["category_code"], groups[-1]["division"]) != (r["category_code"], r["division"]):
+            groups.append(
+                {
+                    "category_code": r["category_code"],
+                    "category_name": r["category_name"],
+                    "division": r["division"],
+                    "rows": [],
+                }
+            )
+        groups[-1]["rows"].append(r)
+    return {
+        "event": event,
+        "robotics_links": await _robotics_links(event),
+        "groups": groups,
+        "award_labels": results.AWARD_LABELS,
+        "state": round_row["state"],
+        "state_label": _(RoundState.of(round_row).label),
+        "published_text": show_time(round_row.get("published_at")),
+        "finalized_text": show_time(round_row.get("finalized_at")),
+        "objections_open": RoundState.of(round_row) is RoundState.PUBLISHED,
+        "notice": notice,
+        "notice_start_text": show_time(notice["notice_starts_at"]),
+        "notice_end_text": show_time(notice["notice_ends_at"]),
+        "listing": view["settings"]["public_results"],
+        "counts": view["counts"],
+        "filters": filters,
+        "filtered": any(filters.values()),
+        "shown": len(shown_rows),
+        "total": len(all_rows),
+        **choices,
+    }
 
 
 async def _robotics_links(event: dict[str, Any]) -> list[dict[str, Any]]:

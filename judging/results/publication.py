@@ -172,6 +172,7 @@ async def publish(
     round_row = await _set_state(
         actor, event_id, RoundAction.PUBLISH, round_row=round_row, extra_values=extra, also=store_contact
     )
+    await signals.public_view_changed.send(event_id=event_id, what="publish")
     decided = await unranked_decisions(round_row["id"])
     incomplete = [i for i in await incomplete_entries(event_id, round_row=round_row) if i not in decided]
     return {**_state_out(event_id, round_row), **await notice(event_id, round_row), "incomplete": incomplete}
@@ -333,6 +334,7 @@ async def resolve_objection(
         changes={"status": [row["status"], status]},
         reason=handling,
     )
+    await signals.public_view_changed.send(event_id=row["event"], what="objection")
     return {"id": objection_id, "status": status, "handling": handling}
 
 
@@ -403,6 +405,7 @@ async def advance_to_final(
         return final.id
 
     final_id = await write_transaction(work)
+    await signals.public_view_changed.send(event_id=event_id, what="round")
     return {"round_id": final_id, "advanced": len(advancing), "entry_ids": sorted(advancing)}
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from app import audit
+from app import audit, signals
 from app.db import write_transaction
 from app.errors import ValidationFailed
 from app.i18n import _
@@ -275,7 +275,11 @@ async def public_results(event_id: int, mode: str = "winners") -> dict[str, Any]
     "awarded", "not_ranked"}``; a row holds rank, award, entry title, school and students' names,
     each name masked unless the guardian consented to publication."""
     results = await compute_results(event_id)
-    selection = public_selection(results["entries"], mode)
+    return await public_rows(public_selection(results["entries"], mode))
+
+
+async def public_rows(selection: dict[str, Any]) -> dict[str, Any]:
+    """:func:`public_results` of a :func:`public_selection` already made."""
     ids = [r["entry_id"] for r in selection["entries"]]
     names: dict[int, list[str]] = defaultdict(list)
     for start in range(0, len(ids), 900):
@@ -310,21 +314,32 @@ async def public_results(event_id: int, mode: str = "winners") -> dict[str, Any]
 
 
 def filter_public_rows(
-    rows: list[dict[str, Any]], q: str = "", category: str = "", division: str = ""
+    rows: list[dict[str, Any]],
+    q: str = "",
+    category: str = "",
+    division: str = "",
+    award: str = "",
+    school: str = "",
 ) -> list[dict[str, Any]]:
-    """The public page's search and filters: ``category`` (code) and ``division`` exact; ``q``
-    found (case and spaces ignored) in the title, the school or a student's name *as shown*
-    (a name shown masked is only found as shown, so a search never reveals a masked name)."""
+    """The public page's search and filters: ``category`` (code), ``division``, ``award`` (first,
+    second, third) and ``school`` (its name) exact; ``q`` found (case and spaces ignored) in the
+    title, the school or a student's name *as shown* (a name shown masked is only found as shown,
+    so a search never reveals a masked name). Rows may carry their search text as ``search``."""
     needle = "".join((q or "").split()).casefold()
 
     def shown(row: dict[str, Any]) -> str:
-        return "".join([row["title"], row["school_name"] or "", *row["students"]]).replace(" ", "").casefold()
+        text = row.get("search")
+        if text is None:
+            text = "".join([row["title"], row["school_name"] or "", *row["students"]]).replace(" ", "").casefold()
+        return str(text)
 
     return [
         r
         for r in rows
         if (not category or r["category_code"] == category)
         and (not division or r["division"] == division)
+        and (not award or r["award"] == award)
+        and (not school or r["school_name"] == school)
         and (not needle or needle in shown(r))
     ]
 
@@ -474,6 +489,7 @@ async def adjust_award(
         )
 
     await write_transaction(work)
+    await signals.public_view_changed.send(event_id=event_id, what="award")
     return {"entry_id": entry_id, "award": award, "reason": reason}
 
 

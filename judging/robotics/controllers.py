@@ -7,7 +7,10 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post, put
+from litestar.serialization import encode_json
 
+from app import pubcache
+from app.i18n import get_locale
 from app.web import user_of
 from app.web.auth import logged_in, organizer_only, requires
 from app.web.openapi import responses
@@ -106,9 +109,20 @@ class RoboticsEventApi(Controller):
         return answer(RefereeOut, await robotics.add_referee(user_of(request), event_id, msgspec.structs.asdict(data)))
 
     @get("/categories/{code:str}/standings", responses=responses(404))
-    async def standings(self, event_id: int, code: str) -> StandingsOut:
-        """Public: teams in rank order; only approved runs count and show."""
-        return answer(StandingsOut, await standings_cache.category_standings(event_id, code))
+    async def standings(self, request: Request, event_id: int, code: str) -> StandingsOut:
+        """Public: teams in rank order; only approved runs count and show. Encoded once per change
+        and language, with an ``ETag`` (``If-None-Match`` -> 304)."""
+        code = str(code or "").strip().upper()
+        # the standings cache reads its fingerprint (one query) and answers the same object while
+        # nothing changed, even a change made behind the services' back: encoded once per such object
+        standings = await standings_cache.category_standings(event_id, code)
+
+        async def make() -> pubcache.Answer:
+            body = encode_json(answer(StandingsOut, standings))
+            return pubcache.Answer(body, media_type="application/json", data=standings)  # data: keeps it alive
+
+        kept = await pubcache.cached(event_id, ("standings-json", code, get_locale(), id(standings)), make)
+        return pubcache.respond(request, kept)  # type: ignore[return-value]  # Litestar sends a Response as it is
 
 
 class SheetExampleApi(Controller):

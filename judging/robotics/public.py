@@ -12,7 +12,9 @@ from typing import Any
 
 from litestar import Controller, Request, get
 
-from app.web import render
+from app import pubcache
+from app.i18n import get_locale
+from app.web import render, render_bytes
 from judging.robotics import cache, services
 from judging.rounds.services import current_round
 
@@ -45,23 +47,37 @@ class PublicStandingsPages(Controller):
 
     @get("/{event_id:int}/{code:str}")
     async def standings(self, request: Request, event_id: int, code: str, display: int | None = None) -> Any:
-        """A challenge's public standings; ``?display=1``: the big-screen layout."""
+        """A challenge's public standings; ``?display=1``: the big-screen layout. Anonymous visitors
+        get the page rendered once per change and language (:mod:`app.pubcache`, ``ETag``/304)."""
         code = str(code).strip().upper()
+        template = "judging/robotics/" + ("standings_display.html" if display else "standings.html")
+        # the standings cache reads its fingerprint (one query) and answers the same object while
+        # nothing changed (even a change made behind the services' back): the page is kept per object
         answer = await cache.category_standings(event_id, code)
-        event = await services.robotics_event(event_id)
-        sheet = await services.get_sheet(event_id, code)
-        challenge = next(c for c in event["challenges"] if c["code"] == code)
-        context = {
-            "event": event,
-            "challenge": challenge,
-            "rounds": int(sheet.get("rounds") or 1),
-            "rows": _rows(answer, int(sheet.get("rounds") or 1)),
-            "version": await cache.version(event_id, code),
-            "display": bool(display),
-            "final": (await current_round(event_id))["state"] == "finalized",
-        }
-        template = "standings_display.html" if display else "standings.html"
-        return render(request, f"judging/robotics/{template}", **context)
+        if pubcache.is_public_visit(request):
+
+            async def make() -> pubcache.Answer:
+                page = render_bytes(request, template, **await _context(event_id, code, display, answer))
+                return pubcache.Answer(page, data=answer)  # data: keeps the object (and its id) alive
+
+            key = ("standings-page", code, bool(display), get_locale(), id(answer))
+            return pubcache.respond(request, await pubcache.cached(event_id, key, make))
+        return render(request, template, **await _context(event_id, code, display, answer))
+
+
+async def _context(event_id: int, code: str, display: int | None, answer: dict[str, Any]) -> dict[str, Any]:
+    event = await services.robotics_event(event_id)
+    sheet = await services.get_sheet(event_id, code)
+    challenge = next(c for c in event["challenges"] if c["code"] == code)
+    return {
+        "event": event,
+        "challenge": challenge,
+        "rounds": int(sheet.get("rounds") or 1),
+        "rows": _rows(answer, int(sheet.get("rounds") or 1)),
+        "version": await cache.version(event_id, code),
+        "display": bool(display),
+        "final": (await current_round(event_id))["state"] == "finalized",
+    }
 
 
 def page_routes() -> list[Any]:

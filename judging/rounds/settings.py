@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app import audit
+from app import audit, signals
 from app.db import write_transaction
 from app.errors import ValidationFailed
 from app.i18n import _
@@ -105,4 +105,5 @@ async def update_settings(actor: Principal, event_id: int, data: dict[str, Any])
         require_not_finalized(await current_round(event_id))  # the notice settings are part of the result
     if values:
         await write_transaction(lambda: store_settings(actor, event_id, values))
+        await signals.public_view_changed.send(event_id=event_id, what="settings")
     return await get_settings(event_id)

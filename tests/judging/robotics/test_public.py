@@ -133,3 +133,25 @@ def test_standings_say_final_once_results_are_finalized(rob):
     for url in (f"/standings/{rob.event_id}/R1", f"/standings/{rob.event_id}/R1?display=1"):
         after = text(rob.client.get(url))
         assert "最终成绩" in after and "实时更新" not in after, url
+
+
+def test_standings_are_kept_until_an_approval_changes_them(rob):
+    """Issue 19: the public standings (page and API) are made once per change, with ETag/304."""
+    rob.approve(rob.submit("飞龙队").json()["id"])
+    rob.client.cookies.clear()
+    api_url = f"/api/v1/events/{rob.event_id}/categories/R1/standings"
+    for url in (f"/standings/{rob.event_id}/R1", api_url):
+        first = rob.client.get(url)
+        assert first.status_code == 200 and first.headers["etag"]
+        assert rob.client.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    before = rob.client.get(api_url)
+    assert [t["team_name"] for t in before.json()["teams"] if t["counted_score"]] == ["飞龙队"]
+    page_before = rob.client.get(f"/standings/{rob.event_id}/R1")
+    assert rob.approve(rob.submit("海燕队", items=RUN_75).json()["id"]).status_code == 200
+    after = rob.client.get(api_url, headers={"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200
+    assert [t["team_name"] for t in after.json()["teams"] if t["counted_score"]] == ["海燕队", "飞龙队"]
+    page = rob.client.get(f"/standings/{rob.event_id}/R1", headers={"If-None-Match": page_before.headers["etag"]})
+    assert page.status_code == 200 and text(page).index("海燕队") < text(page).index("飞龙队")
+    english = rob.client.get(api_url, headers={"Accept-Language": "en"})
+    assert english.headers["etag"] != after.headers["etag"]  # the reason lines are translated
