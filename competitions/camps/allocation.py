@@ -38,19 +38,13 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from competitions.camps.rule_errors import CampRuleError
+
 Status = Literal["admitted", "waiting", "unplaced"]
 ReasonCode = Literal["no_seats", "full", "reserved"]
 
 
-class AllocationError(ValueError):
-    """An input the allocation cannot use (422-worthy): ``field`` names it, ``message`` says why (an
-    English key with ``{placeholders}``), ``params`` fill the placeholders."""
-
-    def __init__(self, field: str, message: str, **params: object) -> None:
-        super().__init__(message.format(**params))
-        self.field = field
-        self.message = message
-        self.params = params
+AllocationError = CampRuleError  # the one error of the camp rules (rule_errors.py)
 
 
 @dataclass(frozen=True)

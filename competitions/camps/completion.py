@@ -18,15 +18,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from competitions.camps.rule_errors import CampRuleError
 
-class CompletionError(ValueError):
-    """An input the rule cannot use: ``field`` names it, ``message`` (English, ``{placeholders}``)."""
-
-    def __init__(self, field: str, message: str, **params: object) -> None:
-        super().__init__(message.format(**params))
-        self.field = field
-        self.message = message
-        self.params = params
+CompletionError = CampRuleError  # the one error of the camp rules (rule_errors.py)
 
 
 @dataclass(frozen=True)

@@ -24,15 +24,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from competitions.camps.rule_errors import CampRuleError
 
-class LeaderError(ValueError):
-    """An input the rule cannot use: ``field`` names it, ``message`` (English, ``{placeholders}``)."""
-
-    def __init__(self, field: str, message: str, **params: object) -> None:
-        super().__init__(message.format(**params))
-        self.field = field
-        self.message = message
-        self.params = params
+LeaderError = CampRuleError  # the one error of the camp rules (rule_errors.py)
 
 
 @dataclass(frozen=True)
