@@ -6,7 +6,7 @@ the alliances knocked out in later rounds above those knocked out earlier; allia
 in the same round share the place (FRC and VEX award the finalists and semi-finalists alike).
 Every team of an alliance takes its alliance's place. Teams on no alliance follow in their
 qualification order. Without a bracket (or before it has a champion) the qualification ranking is
-the order. Places are shared ranks (1, 2, 3, 3, 5).
+the order. Places are shared ranks counted in teams (1, 1, 3, 3, 5, 5, 5, 5, 9).
 """
 
 from __future__ import annotations
@@ -39,27 +39,47 @@ def alliance_order(bracket: Bracket, states: Sequence[SeriesState]) -> list[tupl
     return out
 
 
+def _units(
+    alliances: Sequence[Sequence[Hashable]],
+    order: Sequence[tuple[int, int]],
+    qualification: Sequence[Hashable],
+) -> list[tuple[tuple[int, int], tuple[Hashable, ...]]]:
+    """``[(key, teams)]`` best first: the bracket's alliances (key ``(0, alliance place)``: alliances
+    out in the same round share a key), then every other team alone in qualification order (key
+    ``(1, n)``)."""
+    units: list[tuple[tuple[int, int], tuple[Hashable, ...]]] = []
+    placed: set[Hashable] = set()
+    for seed, place in order:
+        members = tuple(alliances[seed - 1])
+        units.append(((0, place), members))
+        placed.update(members)
+    for n, team in enumerate(t for t in qualification if t not in placed):
+        units.append(((1, n), (team,)))
+    return units
+
+
+def _ranked(units: Sequence[tuple[tuple[int, int], Sequence[Hashable]]]) -> list[tuple[Hashable, int]]:
+    """Competition ranking over teams (1, 1, 3): a team's place is 1 + the number of teams in units
+    with a better key."""
+    out: list[tuple[Hashable, int]] = []
+    for key, teams in units:
+        better = sum(len(other) for k, other in units if k < key)
+        out.extend((team, better + 1) for team in teams)
+    return out
+
+
 def team_places(
     alliances: Sequence[Sequence[Hashable]],
     order: Sequence[tuple[int, int]],
     qualification: Sequence[Hashable],
 ) -> list[tuple[Hashable, int]]:
     """``[(team, place)]`` best first: the bracket's alliances (``order`` from :func:`alliance_order`,
-    ``alliances`` by seed from 1; every team takes its alliance's place, so places count
-    alliances: champion 1, finalist 2, semi-finalists 3 and 3), then the other teams in
-    ``qualification`` order, each a place of its own after the alliances (5, 6, ... after four)."""
-    out: list[tuple[Hashable, int]] = []
-    placed: set[Hashable] = set()
-    for seed, place in order:
-        for team in alliances[seed - 1]:
-            out.append((team, place))
-            placed.add(team)
-    place = len(order)
-    for team in qualification:
-        if team not in placed:
-            place += 1
-            out.append((team, place))
-    return out
+    ``alliances`` by seed from 1; every team takes its alliance's place), then the other teams in
+    ``qualification`` order. Places are shared ranks counted in teams, as every other ranking of the
+    results (CONTRACT: 1, 1, 3): with 2-team alliances the champions are 1st, the finalists 3rd, the
+    four semi-finalists 5th, the first team without an alliance 9th. (Counting alliances instead,
+    1, 2, 3, 3, then 5 for the 9th team, gave twelve teams twelve awards: a fresh user's finding.)"""
+    return _ranked(_units(alliances, order, qualification))
 
 
 def division_places(
@@ -70,31 +90,13 @@ def division_places(
 ) -> dict[Hashable, int]:
     """``{team: place within its division}`` for a challenge whose teams come from several
     divisions (results and certificates rank per category and division, DESIGN "ranking is within
-    category and division").
-
-    Places count units as :func:`team_places` does (an alliance in the bracket is one unit, every
-    other team its own unit), but only the units with a team of the division: the division's
-    place of a unit is 1 + the number of the division's units placed strictly better. With one
-    division this equals :func:`team_places`; a senior team placed 8th across a mixed challenge
-    whose better units were all junior is the seniors' 1st. ``division`` maps every team to its
-    division; teams missing from ``qualification`` and the alliances get no place."""
-    units: list[tuple[int, tuple[Hashable, ...]]] = []
-    placed: set[Hashable] = set()
-    for seed, place in order:
-        members = tuple(alliances[seed - 1])
-        units.append((place, members))
-        placed.update(members)
-    place = len(order)
-    for team in qualification:
-        if team not in placed:
-            place += 1
-            units.append((place, (team,)))
+    category and division"): :func:`team_places` over the division's teams only (an alliance
+    counts with its members of the division). With one division this equals :func:`team_places`; a
+    senior team placed 8th across a mixed challenge whose better teams were all junior is the
+    seniors' 1st. ``division`` maps every team to its division; teams missing from it get no place."""
+    units = _units(alliances, order, qualification)
     out: dict[Hashable, int] = {}
     for name in sorted(set(division.values())):
-        mine = [(p, [t for t in members if division.get(t) == name]) for p, members in units]
-        kept = [(p, teams) for p, teams in mine if teams]
-        for p, teams in kept:
-            local = 1 + sum(1 for q, _ in kept if q < p)
-            for team in teams:
-                out[team] = local
+        mine = [(key, tuple(t for t in teams if division.get(t) == name)) for key, teams in units]
+        out.update(_ranked([(key, teams) for key, teams in mine if teams]))
     return out

@@ -1221,12 +1221,13 @@ async def match_places(event_id: int, entries: list[dict[str, Any]], decimals: i
             if t in overall
         }
         in_bracket = {t for a in alliances for t in a} if order else set()
+        stage = {t: place for seed, place in order for t in alliances[seed - 1]}  # champion 1, finalist 2, semis 3
         for ids in by_division.values():
             for team in (i for i in ids if i in place_of):
                 line = lines[team]
                 value = line["ranking_points"] if table["rule"] == "ranking_points" else line["average_score"]
                 why = (
-                    _("淘汰赛第 {place} 名（联盟成绩）；排位赛第 {rank} 名。", place=overall[team], rank=line["rank"])
+                    _("淘汰赛第 {place} 名（联盟成绩）；排位赛第 {rank} 名。", place=stage[team], rank=line["rank"])
                     if team in in_bracket
                     else _("排位赛第 {rank} 名：{why}", rank=line["rank"], why=line["explanation"] or "-")
                 )

@@ -21,7 +21,7 @@ from litestar.serialization import encode_json
 
 from app import pubcache
 from app.errors import NotFound
-from app.i18n import _
+from app.i18n import _, get_locale
 from app.web.schemas import answer
 from competitions.events import services as events
 from judging.results import publication
@@ -81,7 +81,8 @@ async def _compute(event_id: int) -> pubcache.Answer:
 async def public_view(event_id: int) -> dict[str, Any]:
     """The public view of the event's results (kept per version); :class:`NotFound` before
     publication, for a draft and for an unknown event."""
-    held = await pubcache.cached(event_id, ("results-view",), lambda: _compute(event_id))
+    # per language: robotics rows carry their reason line in words ("淘汰赛第 1 名（联盟成绩）…")
+    held = await pubcache.cached(event_id, ("results-view", get_locale()), lambda: _compute(event_id))
     if held.data is None:
         raise NotFound(_("结果尚未公示。"))
     view: dict[str, Any] = held.data

@@ -307,6 +307,7 @@ async def public_rows(selection: dict[str, Any]) -> dict[str, Any]:
                 )
             },
             "students": names[r["entry_id"]],
+            "explanation": r.get("explanation"),  # the reason line of robotics places (no personal data)
         }
         for r in selection["entries"]
     ]

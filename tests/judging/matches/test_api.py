@@ -206,11 +206,11 @@ def test_selection_and_bracket_to_a_champion(arena):
     arena.commit(final[0]["id"])
     state = arena.client.get(f"{arena.url}/bracket").json()
     assert state["champion"] == 3
-    # the event's results place the teams by the bracket: champion alliance 3 first, finalist 1
-    # second, the semi-finalists (2 and 4) share third place
+    # the event's results place the teams by the bracket, ranks counted in teams (1, 1, 3): champion
+    # alliance 3's two teams first, finalist 1's third, the four semi-finalists (2 and 4) fifth
     results = arena.client.get(f"/api/v1/events/{arena.event_id}/results", headers=arena.org).json()["entries"]
     rank = {r["entry_id"]: r["rank"] for r in results}
-    assert [rank[x] for x in t] == [2, 2, 3, 3, 1, 1, 3, 3]
+    assert [rank[x] for x in t] == [3, 3, 5, 5, 1, 1, 5, 5]
     # a bracket cannot be made again once played
     again = arena.client.post(f"{arena.url}/bracket", json={"alliances": [t[0:2], t[2:4]]}, headers=arena.org)
     assert again.status_code == 409

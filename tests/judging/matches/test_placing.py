@@ -14,8 +14,9 @@ def test_four_alliances_single_elimination():
     assert alliance_order(bracket, states) == [(3, 1), (1, 2), (4, 3), (2, 3)]
     alliances = [["a1", "a2"], ["b1", "b2"], ["c1", "c2"], ["d1", "d2"]]
     places = team_places(alliances, alliance_order(bracket, states), ["a1", "b1", "x", "c1", "y"])
+    # places counted in teams (1, 1, 3): champions 1, finalists 3, four semi-finalists 5, then 9 and 10
     assert places == [
-        ("c1", 1), ("c2", 1), ("a1", 2), ("a2", 2), ("d1", 3), ("d2", 3), ("b1", 3), ("b2", 3), ("x", 5), ("y", 6),
+        ("c1", 1), ("c2", 1), ("a1", 3), ("a2", 3), ("d1", 5), ("d2", 5), ("b1", 5), ("b2", 5), ("x", 9), ("y", 10),
     ]  # fmt: skip
 
 
@@ -50,11 +51,11 @@ def test_places_within_a_division_count_only_that_divisions_units():
         "y": "S",
     }
     places = division_places(alliances, order, ["a1", "b1", "x", "c1", "y"], division)
-    # junior units: alliance 3 (1st), alliance 1 (2nd), alliance 2 (3rd), x (qualification) -> 1, 2, 3, 4
+    # juniors, one team per unit: c1 (champions), a2 (finalists), b1 (semi), x (qualification) -> 1, 2, 3, 4
     assert {t: places[t] for t in ("c1", "a2", "b1", "x")} == {"c1": 1, "a2": 2, "b1": 3, "x": 4}
-    # senior units: alliance 3 (1st), alliance 1 (2nd), alliances 4 and 2 share 3rd, then y -> 5
+    # seniors: c2 (champions) 1, a1 (finalists) 2, d1 d2 b2 (semis) 3, then y after those five teams -> 6
     assert {t: places[t] for t in ("c2", "a1", "d1", "d2", "b2", "y")} == {
-        "c2": 1, "a1": 2, "d1": 3, "d2": 3, "b2": 3, "y": 5,
+        "c2": 1, "a1": 2, "d1": 3, "d2": 3, "b2": 3, "y": 6,
     }  # fmt: skip
 
 
@@ -68,6 +69,20 @@ def test_one_division_gives_the_challenge_places():
     assert division_places(alliances, order, qualification, everyone) == dict(
         team_places(alliances, order, qualification)
     )
+
+
+def test_twelve_teams_four_alliances_leave_the_last_three_without_an_award_place():
+    """The fresh user's tournament: 12 teams, four 2-team alliances. Counting alliances put the 9th
+    team 5th and, with awards cut at ranks 2 / 5 / 9 (15/25/35 % of 12), every team won a prize."""
+    bracket = build(4, "single")
+    states = resolve(bracket, {"U1-1": ["red"], "U1-2": ["red"], "U2-1": ["red"]})  # seed 1 beats 2 in the final
+    alliances = [["t1", "t2"], ["t3", "t4"], ["t5", "t6"], ["t7", "t8"]]
+    qualification = [f"t{i}" for i in range(1, 13)]
+    places = dict(team_places(alliances, alliance_order(bracket, states), qualification))
+    assert [places[f"t{i}"] for i in range(1, 13)] == [1, 1, 3, 3, 5, 5, 5, 5, 9, 10, 11, 12]
+    # awards as CONTRACT cuts them: first <= round(12*0.15)=2, second <= round(12*0.40)=5, third <= round(12*0.75)=9
+    awarded = [t for t, p in places.items() if p <= 9]
+    assert len(awarded) == 9 and {"t10", "t11", "t12"}.isdisjoint(awarded)
 
 
 def test_without_a_bracket_a_division_is_ranked_by_qualification_order():
