@@ -14,7 +14,8 @@ def test_swagger_ui_renders_the_operations_under_the_csp(browser, live_server, t
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{live_server}/schema/swagger")
-    page.wait_for_selector(".opblock", timeout=30_000)
+    # Swagger UI draws the operations in batches: wait for them all, not the first one (a loaded CI machine)
+    page.wait_for_function("() => document.querySelectorAll('.opblock-summary-path').length > 50", timeout=30_000)
     paths = page.locator(".opblock-summary-path").all_inner_texts()
     assert any("/api/v1/auth/login" in p for p in paths) and len(paths) > 50
     page.screenshot(path=str(tmp_path / "swagger.png"))
