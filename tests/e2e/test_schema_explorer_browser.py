@@ -14,9 +14,21 @@ def test_swagger_ui_renders_the_operations_under_the_csp(browser, live_server, t
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{live_server}/schema/swagger")
-    # Swagger UI draws the operations in batches: wait for them all, not the first one (a loaded CI machine)
-    page.wait_for_function("() => document.querySelectorAll('.opblock-summary-path').length > 50", timeout=30_000)
-    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    page.wait_for_selector(".opblock", timeout=30_000)
+    # Swagger UI keeps only the operations near the viewport in the page: scroll through and collect them
+    seen: set[str] = set()
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    for y in range(0, height + 768, 600):
+        page.evaluate(f"() => window.scrollTo(0, {y})")
+        page.wait_for_timeout(50)
+        seen.update(
+            f"{m} {p}"
+            for m, p in zip(
+                page.locator(".opblock-summary-method").all_inner_texts(),
+                page.locator(".opblock-summary-path").all_inner_texts(),
+            )
+        )
+    paths = sorted(seen)
     assert any("/api/v1/auth/login" in p for p in paths) and len(paths) > 50
     page.screenshot(path=str(tmp_path / "swagger.png"))
     assert all(u.startswith(live_server) or u.startswith("data:") for u in requested), requested
