@@ -135,6 +135,7 @@ class CampPages(Controller):
             sites=sites,
             site_names={s["code"]: s["name"] for s in sites},
             filters=filters,
+            duplicates=await camps.duplicate_pairs(user_of(request), event_id) if user_of(request).is_organizer else [],
             **ctx,
             **extra,
         )

@@ -113,6 +113,7 @@ class ApplicationOut(msgspec.Struct):
     waiting_positions: dict[str, int]
     lottery_number: str | None
     explanation: str | msgspec.UnsetType = msgspec.UNSET
+    duplicate_of: list[int] | msgspec.UnsetType = msgspec.UNSET  # organizers: other applications naming the student
 
 
 class PriorityCheckIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -200,3 +201,5 @@ class AllocationOut(msgspec.Struct):
     per_site: list[SiteCountOut]
     per_group: list[GroupCountOut]
     applied: bool
+    duplicates: list[int] = []  # applications naming a student another application of the year names
+    warnings: list[str] = []
