@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 
-from app.web import user_of
+from app.web import content_disposition, user_of
 from app.web.auth import logged_in, organizer_only, requires
-from app.web.openapi import responses
+from app.web.openapi import PDF, file_operation, responses
 from app.web.schemas import answer, given_fields, sent_fields
+from competitions.camps import notices
 from competitions.camps import services as camps
 from competitions.camps.schemas import (
     AllocationIn,
@@ -142,6 +143,24 @@ class CampEventApi(Controller):
     async def allocation(self, request: Request, event_id: int, data: AllocationIn) -> AllocationOut:
         """Deferred acceptance with reserves; a preview unless ``apply`` (then stored, offers made; once)."""
         return answer(AllocationOut, await camps.run_allocation(user_of(request), event_id, data.priority, data.apply))
+
+    @get(
+        "/{event_id:int}/admission-notices.pdf",
+        guards=[responders],
+        responses=responses(401, 403, 404, 409),
+        operation_class=file_operation(PDF, description="Admission notices, one A4 page per admitted student (PDF)"),
+    )
+    async def admission_notices(
+        self, request: Request, event_id: int, site_code: str | None = None, school_code: str | None = None
+    ) -> Response:
+        """录取通知书 of the students holding a seat (offered or accepted): the organizer all, one site or
+        one school; a school its own students. 409 when there is nobody."""
+        data, name = await notices.admission_notices_pdf(user_of(request), event_id, site_code, school_code)
+        return pdf_response(data, name)
+
+
+def pdf_response(data: bytes, name: str) -> Response:
+    return Response(data, media_type=PDF, headers={"content-disposition": content_disposition(name, inline=True)})
 
 
 class ApplicationApi(Controller):

@@ -15,8 +15,9 @@ from app.i18n import _
 from app.times import format_time
 from app.web import attempt, flash, form_bool, form_value, redirect, render, upload_bytes, user_of
 from app.web.auth import organizer_only, requires
-from competitions.camps import lottery
+from competitions.camps import lottery, notices
 from competitions.camps import services as camps
+from competitions.camps.controllers import pdf_response
 from competitions.events import services as events
 from competitions.events.lifecycle import stage_of
 from competitions.registration import services as registration
@@ -251,6 +252,18 @@ class CampPages(Controller):
                 return redirect(f"/camps/{event_id}/offers")
         return redirect(f"/camps/{event_id}/selection")
 
+    @get("/{event_id:int}/admission-notices.pdf", guards=[requires("organizer", "school")])
+    async def admission_notices(self, request: Request, event_id: int) -> Any:
+        q = request.query_params
+        try:
+            data, name = await notices.admission_notices_pdf(
+                user_of(request), event_id, q.get("site_code") or None, q.get("school_code") or None
+            )
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+            return redirect(f"/camps/{event_id}/applications")
+        return pdf_response(data, name)
+
     @get("/{event_id:int}/offers", guards=[organizer_only])
     async def offers(self, request: Request, event_id: int) -> Any:
         ctx = await _context(request, event_id)
@@ -286,7 +299,19 @@ class CampPages(Controller):
 def _site_form(form: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         k: form_value(form, k)
-        for k in ("code", "name", "host", "city", "starts_on", "ends_on", "contact_name", "contact_phone", "grades")
+        for k in (
+            "code",
+            "name",
+            "host",
+            "city",
+            "starts_on",
+            "ends_on",
+            "contact_name",
+            "contact_phone",
+            "report_time",
+            "report_place",
+            "grades",
+        )
     }
     data["capacity"] = form_value(form, "capacity")
     reserves = {}

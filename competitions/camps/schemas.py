@@ -44,6 +44,8 @@ class SiteIn(msgspec.Struct, forbid_unknown_fields=True):
     grades: list[str] | None = None
     contact_name: str = ""
     contact_phone: str = ""
+    report_time: str = ""
+    report_place: str = ""
 
 
 class SitePatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -59,6 +61,8 @@ class SitePatch(msgspec.Struct, forbid_unknown_fields=True):
     grades: list[str] | None | msgspec.UnsetType = msgspec.UNSET
     contact_name: str | msgspec.UnsetType = msgspec.UNSET
     contact_phone: str | msgspec.UnsetType = msgspec.UNSET
+    report_time: str | msgspec.UnsetType = msgspec.UNSET
+    report_place: str | msgspec.UnsetType = msgspec.UNSET
 
 
 class SiteOut(msgspec.Struct):
@@ -78,6 +82,8 @@ class SiteOut(msgspec.Struct):
     contact_phone: str
     offered: int
     accepted: int
+    report_time: str = ""
+    report_place: str = ""
 
 
 class ApplicationIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -282,6 +282,8 @@ def site_out(row: dict[str, Any], counts: dict[str, int] | None = None) -> dict[
         "grades": list(row["grades"] or []),
         "contact_name": row["contact_name"],
         "contact_phone": row["contact_phone"],
+        "report_time": row.get("report_time") or "",
+        "report_place": row.get("report_place") or "",
         "offered": (counts or {}).get("offered", 0),
         "accepted": (counts or {}).get("accepted", 0),
     }
@@ -328,7 +330,14 @@ def _site_values(data: dict[str, Any], settings: dict[str, Any], *, partial: boo
         if not name or len(name) > 100:
             errors.append({"field": "name", "message": _("请填写分营名称（最多 100 个字符）。")})
         values["name"] = name
-    for key, limit in (("host", 100), ("city", 50), ("contact_name", 64), ("contact_phone", 32)):
+    for key, limit in (
+        ("host", 100),
+        ("city", 50),
+        ("contact_name", 64),
+        ("contact_phone", 32),
+        ("report_time", 100),
+        ("report_place", 200),
+    ):
         if given(key):
             text = clean_text(data.get(key))
             if len(text) > limit:
