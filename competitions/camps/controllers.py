@@ -12,7 +12,7 @@ from app.web import content_disposition, user_of
 from app.web.auth import logged_in, organizer_only, requires
 from app.web.openapi import PDF, file_operation, responses
 from app.web.schemas import answer, given_fields, sent_fields
-from competitions.camps import notices
+from competitions.camps import notices, teachers
 from competitions.camps import services as camps
 from competitions.camps.schemas import (
     AllocationIn,
@@ -26,13 +26,17 @@ from competitions.camps.schemas import (
     CommitOut,
     DrawIn,
     DrawOut,
+    LeadersOut,
     LotteryOut,
+    PlaceIn,
     PriorityCheckIn,
     RankingIn,
     RankingOut,
     SiteIn,
     SiteOut,
     SitePatch,
+    TeacherIn,
+    TeacherOut,
 )
 
 readers = requires("organizer", "city", "school")
@@ -158,6 +162,61 @@ class CampEventApi(Controller):
         data, name = await notices.admission_notices_pdf(user_of(request), event_id, site_code, school_code)
         return pdf_response(data, name)
 
+    @post(
+        "/{event_id:int}/camp-teachers",
+        guards=[responders],
+        status_code=201,
+        responses=responses(401, 403, 404, 422),
+    )
+    async def propose_teacher(self, request: Request, event_id: int, data: TeacherIn) -> TeacherOut:
+        """A school proposes a leading teacher (带队教师); the organizer names ``school_code``."""
+        return answer(TeacherOut, await teachers.propose(user_of(request), event_id, given_fields(data)))
+
+    @get("/{event_id:int}/camp-teachers", guards=[responders], responses=responses(401, 403, 404))
+    async def camp_teachers(self, request: Request, event_id: int) -> list[TeacherOut]:
+        """Proposed teachers (organizer all, a school its own), phones masked, with the site and reason."""
+        return answer(list[TeacherOut], await teachers.list_teachers(user_of(request), event_id))
+
+    @get("/{event_id:int}/leaders", guards=[organizer_only], responses=responses(401, 403, 404))
+    async def leaders(self, request: Request, event_id: int) -> LeadersOut:
+        """Per site: admitted students, teachers needed (1 per ``leader_ratio``), teachers with reasons, shortfall."""
+        return answer(LeadersOut, await teachers.overview(user_of(request), event_id))
+
+    @post(
+        "/{event_id:int}/leaders/assign",
+        guards=[organizer_only],
+        status_code=200,
+        responses=responses(401, 403, 404, 422),
+    )
+    async def assign_leaders(self, request: Request, event_id: int) -> LeadersOut:
+        """Run the rule (largest site first; own school's teachers, then own city's); hand-placed teachers stay."""
+        return answer(LeadersOut, await teachers.assign(user_of(request), event_id))
+
+
+class CampTeacherApi(Controller):
+    path = "/api/v1/camp-teachers"
+    tags = ["camps"]
+
+    @put("/{teacher_id:int}/site", guards=[organizer_only], responses=responses(401, 403, 404, 422))
+    async def place(self, request: Request, teacher_id: int, data: PlaceIn) -> TeacherOut:
+        """Place a teacher on a site by hand (kept by the rule), or ``null`` to release."""
+        return answer(TeacherOut, await teachers.place(user_of(request), teacher_id, data.site_code))
+
+    @delete("/{teacher_id:int}", guards=[responders], status_code=204, responses=responses(401, 403, 404, 409))
+    async def remove(self, request: Request, teacher_id: int) -> None:
+        await teachers.remove(user_of(request), teacher_id)
+
+    @get(
+        "/{teacher_id:int}/notice.pdf",
+        guards=[responders],
+        responses=responses(401, 403, 404, 409),
+        operation_class=file_operation(PDF, description="The leading teacher's notice (PDF)"),
+    )
+    async def notice(self, request: Request, teacher_id: int) -> Response:
+        """The teacher's notice: site, dates, report time and place, the site's students (names, schools)."""
+        data, name = await teachers.teacher_notice_pdf(user_of(request), teacher_id)
+        return pdf_response(data, name)
+
 
 def pdf_response(data: bytes, name: str) -> Response:
     return Response(data, media_type=PDF, headers={"content-disposition": content_disposition(name, inline=True)})
@@ -202,4 +261,4 @@ class ApplicationApi(Controller):
 
 
 def api_routes() -> list[Any]:
-    return [CampEventApi, ApplicationApi]
+    return [CampEventApi, ApplicationApi, CampTeacherApi]

@@ -262,6 +262,63 @@ def render_admission_notices(rows: list[dict[str, Any]]) -> bytes:
     return bytes(pdf.output())
 
 
+def render_teacher_notice(data: dict[str, Any]) -> bytes:
+    """A leading teacher's notice (see :func:`competitions.camps.teachers.teacher_notice_rows`):
+    the site's details and its students' names and schools, as many pages as the list needs."""
+    pdf = _pdf(_("带队通知"))
+    pdf.add_page()
+    site = data["site"]
+    y = _header(pdf, data["event_name"], _("带队通知"))
+    pdf.set_xy(20, y)
+    pdf.set_font_size(15)
+    pdf.cell(170, 9, _("{name} 老师：", name=data["teacher"]["name"]))
+    y += 11
+    body = _(
+        "感谢您担任{event}{site}（{host}承办）的带队教师。营期、报到安排和本分营营员名单如下。",
+        event=data["event_name"],
+        site=site["name"],
+        host=site["host"] or "—",
+    )
+    size, lines = _wrap(pdf, body, 170, 12, lines=3, minimum=9)
+    for line in lines:
+        pdf.set_xy(20, y)
+        pdf.set_font_size(size)
+        pdf.cell(170, 7, line)
+        y += 7
+    y = _details(
+        pdf,
+        y + 3,
+        [
+            (_("分营"), f"{site['name']}（{site['code']}）"),
+            (_("承办高校"), site["host"]),
+            (_("城市"), site["city"]),
+            (_("营期"), site_dates(site)),
+            (_("报到时间"), site.get("report_time") or ""),
+            (_("报到地点"), site.get("report_place") or ""),
+            (_("共同带队"), "；".join(f"{t['name']} {t['phone']}".strip() for t in data["co_leaders"])),
+            (_("分营联系人"), f"{site['contact_name']} {site['contact_phone']}".strip()),
+        ],
+    )
+    y += 4
+    pdf.set_xy(20, y)
+    pdf.set_font_size(13)
+    pdf.cell(170, 8, _("营员名单（{n} 人）", n=len(data["students"])))
+    y += 10
+    for k, s in enumerate(data["students"], start=1):
+        if y > 275:
+            pdf.add_page()
+            y = 20
+        pdf.set_font_size(10.5)
+        pdf.set_xy(20, y)
+        pdf.cell(12, 6, str(k))
+        pdf.set_xy(32, y)
+        pdf.cell(45, 6, s["name"])
+        pdf.set_xy(80, y)
+        pdf.cell(110, 6, s["school_name"])
+        y += 6.5
+    return bytes(pdf.output())
+
+
 async def admission_notices_pdf(
     actor: Principal, event_id: int, site_code: str | None = None, school_code: str | None = None
 ) -> tuple[bytes, str]:

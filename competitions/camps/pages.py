@@ -15,7 +15,7 @@ from app.i18n import _
 from app.times import format_time
 from app.web import attempt, flash, form_bool, form_value, redirect, render, upload_bytes, user_of
 from app.web.auth import organizer_only, requires
-from competitions.camps import lottery, notices
+from competitions.camps import lottery, notices, teachers
 from competitions.camps import services as camps
 from competitions.camps.controllers import pdf_response
 from competitions.events import services as events
@@ -119,6 +119,10 @@ class CampPages(Controller):
             data["offer_hours"] = int(form_value(form, "offer_hours") or 0)
         except ValueError:
             data["offer_hours"] = 0
+        for key in ("leader_ratio", "completion_threshold"):
+            raw = form_value(form, key)
+            if raw:
+                data[key] = int(raw) if raw.strip().isdigit() else -1
         await attempt(request, camps.update_settings(user_of(request), event_id, data), _("已保存。"))
         return redirect(f"/camps/{event_id}")
 
@@ -262,6 +266,47 @@ class CampPages(Controller):
         except ServiceError as exc:
             flash(request, exc.message, "error")
             return redirect(f"/camps/{event_id}/applications")
+        return pdf_response(data, name)
+
+    @get("/{event_id:int}/leaders", guards=[requires("organizer", "school")])
+    async def leaders(self, request: Request, event_id: int) -> Any:
+        user = user_of(request)
+        ctx = await _context(request, event_id)
+        return render(
+            request,
+            "competitions/camps/leaders.html",
+            overview=await teachers.overview(user, event_id) if user.is_organizer else None,
+            teachers=await teachers.list_teachers(user, event_id),
+            sites=await camps.list_sites(user, event_id),
+            **ctx,
+        )
+
+    @post("/{event_id:int}/leaders/{action:str}", guards=[requires("organizer", "school")])
+    async def leaders_act(self, request: Request, event_id: int, action: str) -> Any:
+        user = user_of(request)
+        form = await request.form()
+        if action == "propose":
+            data = {k: form_value(form, k) for k in ("name", "gender", "phone", "school_code")}
+            await attempt(
+                request, teachers.propose(user, event_id, data), _("已推荐带队教师“{name}”。", name=data["name"])
+            )
+        elif action == "assign":
+            await attempt(request, teachers.assign(user, event_id), _("已按规则安排带队教师。"))
+        elif action == "place":
+            tid = int(form_value(form, "teacher_id") or 0)
+            await attempt(request, teachers.place(user, tid, form_value(form, "site_code") or None), _("已保存。"))
+        elif action == "remove":
+            tid = int(form_value(form, "teacher_id") or 0)
+            await attempt(request, teachers.remove(user, tid), _("已删除。"))
+        return redirect(f"/camps/{event_id}/leaders")
+
+    @get("/{event_id:int}/leaders/{teacher_id:int}/notice.pdf", guards=[requires("organizer", "school")])
+    async def leader_notice(self, request: Request, event_id: int, teacher_id: int) -> Any:
+        try:
+            data, name = await teachers.teacher_notice_pdf(user_of(request), teacher_id)
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+            return redirect(f"/camps/{event_id}/leaders")
         return pdf_response(data, name)
 
     @get("/{event_id:int}/offers", guards=[organizer_only])

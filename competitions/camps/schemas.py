@@ -19,6 +19,8 @@ class CampSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
     priority_groups: list[PriorityGroup] | None = None
     eligible_grades: list[str] | None = None
     offer_hours: int | None = None
+    leader_ratio: int | None = None  # students per leading teacher (default 10)
+    completion_threshold: int | None = None  # percent of required activities attended to complete (default 80)
 
 
 class CampSettingsOut(msgspec.Struct):
@@ -29,6 +31,8 @@ class CampSettingsOut(msgspec.Struct):
     drawn: bool
     allocated: bool
     ranking_size: int
+    leader_ratio: int = 10
+    completion_threshold: int = 80
 
 
 class SiteIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -209,3 +213,41 @@ class AllocationOut(msgspec.Struct):
     applied: bool
     duplicates: list[int] = []  # applications naming a student another application of the year names
     warnings: list[str] = []
+
+
+class TeacherIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    phone: str
+    gender: str = ""
+    school_code: str | None = None  # organizers: the school proposing
+
+
+class TeacherOut(msgspec.Struct):
+    id: int
+    name: str
+    gender: str
+    school_code: str
+    school_name: str
+    phone_masked: str
+    site_code: str | None
+    fixed: bool
+    why: str
+
+
+class PlaceIn(msgspec.Struct, forbid_unknown_fields=True):
+    site_code: str | None = None  # null: not leading
+
+
+class SiteLeadersOut(msgspec.Struct):
+    site_code: str
+    site_name: str
+    students: int
+    needed: int
+    teachers: list[TeacherOut]
+    shortfall: int
+
+
+class LeadersOut(msgspec.Struct):
+    ratio: int
+    sites: list[SiteLeadersOut]
+    unused: list[TeacherOut]

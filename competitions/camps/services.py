@@ -43,7 +43,9 @@ from app.times import now
 from competitions.camps import allocation as engine
 from competitions.camps import lottery
 from competitions.camps.tables import (
+    DEFAULT_COMPLETION_THRESHOLD,
     DEFAULT_ELIGIBLE_GRADES,
+    DEFAULT_LEADER_RATIO,
     DEFAULT_OFFER_HOURS,
     DEFAULT_PRIORITY_GROUPS,
     CampApplication,
@@ -122,6 +124,8 @@ async def settings_of(event_id: int) -> dict[str, Any]:
         "allocated_at": None,
         "allocation_priority": None,
         "priority_order": None,
+        "leader_ratio": DEFAULT_LEADER_RATIO,
+        "completion_threshold": DEFAULT_COMPLETION_THRESHOLD,
     }
 
 
@@ -145,6 +149,8 @@ def settings_out(row: dict[str, Any]) -> dict[str, Any]:
         "drawn": row["drawn_at"] is not None,
         "allocated": row["allocated_at"] is not None,
         "ranking_size": len(row["ranking"] or []),
+        "leader_ratio": row.get("leader_ratio") or DEFAULT_LEADER_RATIO,
+        "completion_threshold": row.get("completion_threshold") or DEFAULT_COMPLETION_THRESHOLD,
     }
 
 
@@ -183,6 +189,16 @@ async def update_settings(actor: Principal, event_id: int, data: dict[str, Any])
         if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 720:
             errors.append({"field": "offer_hours", "message": _("确认期限须为 1 到 720 小时。")})
         values["offer_hours"] = hours
+    if data.get("leader_ratio") is not None:
+        ratio = data["leader_ratio"]
+        if not isinstance(ratio, int) or isinstance(ratio, bool) or not 1 <= ratio <= 100:
+            errors.append({"field": "leader_ratio", "message": _("每名带队教师带的学生数须为 1 到 100。")})
+        values["leader_ratio"] = ratio
+    if data.get("completion_threshold") is not None:
+        pct = data["completion_threshold"]
+        if not isinstance(pct, int) or isinstance(pct, bool) or not 0 <= pct <= 100:
+            errors.append({"field": "completion_threshold", "message": _("结营要求须为 0 到 100 的百分数。")})
+        values["completion_threshold"] = pct
     if errors:
         raise ValidationFailed(errors[0]["message"], errors=errors)
 
