@@ -10,9 +10,9 @@ from litestar import Controller, Request, Response, delete, get, patch, post, pu
 
 from app.web import content_disposition, user_of
 from app.web.auth import logged_in, organizer_only, requires
-from app.web.openapi import PDF, file_operation, responses
-from app.web.schemas import answer, given_fields, sent_fields
-from competitions.camps import notices, teachers
+from app.web.openapi import PDF, XLSX, file_operation, responses
+from app.web.schemas import ReasonIn, answer, given_fields, sent_fields
+from competitions.camps import exports, notices, teachers
 from competitions.camps import services as camps
 from competitions.camps.schemas import (
     AllocationIn,
@@ -218,6 +218,38 @@ class CampTeacherApi(Controller):
         return pdf_response(data, name)
 
 
+class CampExportApi(Controller):
+    path = "/api/v1/events"
+    tags = ["camps"]
+
+    @get(
+        "/{event_id:int}/site-roster.xlsx",
+        guards=[organizer_only],
+        responses=responses(401, 403, 404),
+        operation_class=file_operation(XLSX, description="The site's students for the host university (.xlsx)"),
+    )
+    async def site_roster(self, request: Request, event_id: int, site_code: str) -> Response:
+        """姓名, 性别, 学校, 年级, 市县, 带队教师, 状态 of the site's students holding a seat; no ID numbers or phones."""
+        content = await exports.site_workbook(user_of(request), event_id, site_code)
+        return xlsx_response(content, f"camp-site-{event_id}-{site_code}.xlsx")
+
+    @post(
+        "/{event_id:int}/site-roster.xlsx",
+        guards=[organizer_only],
+        status_code=200,
+        responses=responses(401, 403, 404, 422),
+        operation_class=file_operation(XLSX, description="The site's students with ID numbers and phones (.xlsx)"),
+    )
+    async def site_roster_personal(self, request: Request, event_id: int, site_code: str, data: ReasonIn) -> Response:
+        """The same with 证件类型, 证件号码, 联系电话: needs ``reason``, logged."""
+        content = await exports.site_workbook(user_of(request), event_id, site_code, personal=True, reason=data.reason)
+        return xlsx_response(content, f"camp-site-{event_id}-{site_code}-personal.xlsx")
+
+
+def xlsx_response(data: bytes, name: str) -> Response:
+    return Response(data, media_type=XLSX, headers={"content-disposition": content_disposition(name, inline=False)})
+
+
 def pdf_response(data: bytes, name: str) -> Response:
     return Response(data, media_type=PDF, headers={"content-disposition": content_disposition(name, inline=True)})
 
@@ -261,4 +293,4 @@ class ApplicationApi(Controller):
 
 
 def api_routes() -> list[Any]:
-    return [CampEventApi, ApplicationApi, CampTeacherApi]
+    return [CampEventApi, ApplicationApi, CampTeacherApi, CampExportApi]

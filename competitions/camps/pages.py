@@ -15,9 +15,9 @@ from app.i18n import _
 from app.times import format_time
 from app.web import attempt, flash, form_bool, form_value, redirect, render, upload_bytes, user_of
 from app.web.auth import organizer_only, requires
-from competitions.camps import lottery, notices, teachers
+from competitions.camps import exports, lottery, notices, teachers
 from competitions.camps import services as camps
-from competitions.camps.controllers import pdf_response
+from competitions.camps.controllers import pdf_response, xlsx_response
 from competitions.events import services as events
 from competitions.events.lifecycle import stage_of
 from competitions.registration import services as registration
@@ -308,6 +308,23 @@ class CampPages(Controller):
             flash(request, exc.message, "error")
             return redirect(f"/camps/{event_id}/leaders")
         return pdf_response(data, name)
+
+    @get("/{event_id:int}/site-roster.xlsx", guards=[organizer_only])
+    async def site_roster(self, request: Request, event_id: int, site_code: str) -> Any:
+        content = await exports.site_workbook(user_of(request), event_id, site_code)
+        return xlsx_response(content, f"camp-site-{event_id}-{site_code}.xlsx")
+
+    @post("/{event_id:int}/site-roster.xlsx", guards=[organizer_only])
+    async def site_roster_personal(self, request: Request, event_id: int, site_code: str) -> Any:
+        form = await request.form()
+        try:
+            content = await exports.site_workbook(
+                user_of(request), event_id, site_code, personal=True, reason=form_value(form, "reason")
+            )
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+            return redirect(f"/camps/{event_id}/offers")
+        return xlsx_response(content, f"camp-site-{event_id}-{site_code}-personal.xlsx")
 
     @get("/{event_id:int}/offers", guards=[organizer_only])
     async def offers(self, request: Request, event_id: int) -> Any:
