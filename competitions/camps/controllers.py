@@ -12,9 +12,11 @@ from app.web import content_disposition, user_of
 from app.web.auth import logged_in, organizer_only, requires
 from app.web.openapi import PDF, XLSX, file_operation, responses
 from app.web.schemas import ReasonIn, answer, given_fields, sent_fields
-from competitions.camps import exports, notices, teachers
+from competitions.camps import attendance, exports, notices, teachers
 from competitions.camps import services as camps
 from competitions.camps.schemas import (
+    ActivityIn,
+    ActivityOut,
     AllocationIn,
     AllocationOut,
     ApplicationIn,
@@ -24,6 +26,7 @@ from competitions.camps.schemas import (
     CampSettingsOut,
     CommitIn,
     CommitOut,
+    CompletionOut,
     DrawIn,
     DrawOut,
     LeadersOut,
@@ -244,6 +247,30 @@ class CampExportApi(Controller):
         """The same with 证件类型, 证件号码, 联系电话: needs ``reason``, logged."""
         content = await exports.site_workbook(user_of(request), event_id, site_code, personal=True, reason=data.reason)
         return xlsx_response(content, f"camp-site-{event_id}-{site_code}-personal.xlsx")
+
+    @get("/{event_id:int}/camp-activities", guards=[organizer_only], responses=responses(401, 403, 404))
+    async def activities(self, request: Request, event_id: int) -> list[ActivityOut]:
+        """The event's check-in sessions with the site each is an activity of, and whether required."""
+        await camps.camp_event(event_id, user_of(request))
+        return answer(list[ActivityOut], await attendance.activities(event_id))
+
+    @put(
+        "/{event_id:int}/camp-activities/{session_id:int}",
+        guards=[organizer_only],
+        responses=responses(401, 403, 404, 422),
+    )
+    async def link_activity(self, request: Request, event_id: int, session_id: int, data: ActivityIn) -> ActivityOut:
+        """Make a check-in session an activity of a site (``required`` counts for completion); null unlinks."""
+        return answer(
+            ActivityOut,
+            await attendance.link_activity(user_of(request), event_id, session_id, data.site_code, data.required),
+        )
+
+    @get("/{event_id:int}/completion", guards=[organizer_only], responses=responses(401, 403, 404))
+    async def completion(self, request: Request, event_id: int) -> CompletionOut:
+        """Per site: who completed (attended at least ``completion_threshold`` % of the required
+        activities), who falls short and why (missed activities by name)."""
+        return answer(CompletionOut, await attendance.completion_report(user_of(request), event_id))
 
 
 def xlsx_response(data: bytes, name: str) -> Response:

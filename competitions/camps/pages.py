@@ -15,7 +15,7 @@ from app.i18n import _
 from app.times import format_time
 from app.web import attempt, flash, form_bool, form_value, redirect, render, upload_bytes, user_of
 from app.web.auth import organizer_only, requires
-from competitions.camps import exports, lottery, notices, teachers
+from competitions.camps import attendance, exports, lottery, notices, teachers
 from competitions.camps import services as camps
 from competitions.camps.controllers import pdf_response, xlsx_response
 from competitions.events import services as events
@@ -325,6 +325,34 @@ class CampPages(Controller):
             flash(request, exc.message, "error")
             return redirect(f"/camps/{event_id}/offers")
         return xlsx_response(content, f"camp-site-{event_id}-{site_code}-personal.xlsx")
+
+    @get("/{event_id:int}/completion", guards=[organizer_only])
+    async def completion(self, request: Request, event_id: int) -> Any:
+        ctx = await _context(request, event_id)
+        return render(
+            request,
+            "competitions/camps/completion.html",
+            report=await attendance.completion_report(user_of(request), event_id),
+            activities=await attendance.activities(event_id),
+            sites=await camps.list_sites(user_of(request), event_id),
+            **ctx,
+        )
+
+    @post("/{event_id:int}/completion/activity", guards=[organizer_only])
+    async def link_activity(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        await attempt(
+            request,
+            attendance.link_activity(
+                user_of(request),
+                event_id,
+                int(form_value(form, "session_id") or 0),
+                form_value(form, "site_code") or None,
+                form_bool(form, "required"),
+            ),
+            _("已保存。"),
+        )
+        return redirect(f"/camps/{event_id}/completion")
 
     @get("/{event_id:int}/offers", guards=[organizer_only])
     async def offers(self, request: Request, event_id: int) -> Any:

@@ -251,3 +251,54 @@ class LeadersOut(msgspec.Struct):
     ratio: int
     sites: list[SiteLeadersOut]
     unused: list[TeacherOut]
+
+
+class ActivityIn(msgspec.Struct, forbid_unknown_fields=True):
+    site_code: str | None = None  # null or empty: not an activity of any site
+    required: bool = True
+
+
+class ActivityOut(msgspec.Struct):
+    session_id: int
+    name: str
+    site_code: str | None
+    required: bool
+    starts_at: dt.datetime | None = None
+
+
+class ActivityRef(msgspec.Struct):
+    session_id: int
+    name: str
+
+
+class CompletionStudentOut(msgspec.Struct):
+    application_id: int
+    entry_id: int
+    member_id: int | None
+    school: int
+    category: int
+    division: str
+    name: str
+    school_code: str
+    school_name: str
+    status: str  # completed | short | undecided
+    attended: int
+    share: str | None
+    missed: list[str]
+    reason: str
+
+
+class CompletionSiteOut(msgspec.Struct):
+    site_code: str
+    site_name: str
+    required: list[ActivityRef]
+    optional: list[ActivityRef]
+    needed: int | None
+    completed: int
+    short: int
+    students: list[CompletionStudentOut]
+
+
+class CompletionOut(msgspec.Struct):
+    threshold: int
+    sites: list[CompletionSiteOut]

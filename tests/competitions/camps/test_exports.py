@@ -38,7 +38,9 @@ def test_site_roster_without_and_with_personal_data(camp, world):
     ]
     assert sid(1) not in r.content.decode("latin-1")
     # site B: 乙 offered, no teacher yet
-    rows = _sheet(camp.client.get(f"/api/v1/events/{camp.id}/site-roster.xlsx?site_code=B", headers=camp.h("org")).content)
+    rows = _sheet(
+        camp.client.get(f"/api/v1/events/{camp.id}/site-roster.xlsx?site_code=B", headers=camp.h("org")).content
+    )
     assert rows[1:] == [["乙", "男", "海口市第一中学", "高一", "海口市", None, "已录取待确认"]]
     # personal data: reason required (422), then given and logged
     assert camp.client.post(url, json={"reason": " "}, headers=camp.h("org")).status_code == 422
@@ -51,4 +53,7 @@ def test_site_roster_without_and_with_personal_data(camp, world):
     assert len(logged) == 1 and logged[0]["reason"] == "承办高校办理保险"
     # organizers only; unknown site 404
     assert camp.client.get(url, headers=camp.h("hk01")).status_code == 403
-    assert camp.client.get(f"/api/v1/events/{camp.id}/site-roster.xlsx?site_code=Z", headers=camp.h("org")).status_code == 404
+    assert (
+        camp.client.get(f"/api/v1/events/{camp.id}/site-roster.xlsx?site_code=Z", headers=camp.h("org")).status_code
+        == 404
+    )

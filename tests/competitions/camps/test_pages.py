@@ -76,7 +76,7 @@ def test_camp_season_through_the_pages(camp, world, app):
 
     with TestClient(app=app) as org:
         world.login_page("org", org)
-        for path in ("", "/applications", "/selection", "/offers", "/lottery", "/leaders"):
+        for path in ("", "/applications", "/selection", "/offers", "/lottery", "/leaders", "/completion"):
             assert org.get(f"/camps/{camp.id}{path}").status_code == 200, path
         r = org.post(
             f"/camps/{camp.id}/applications/{names['丙']['id']}/approve",
@@ -154,7 +154,7 @@ def test_pages_in_english_have_no_chinese_of_their_own(camp, world, app):
     )
     assert r.status_code == 201, r.text
     pages = {
-        "org": ["", "/applications", "/selection", "/selection?priority=ranking", "/offers", "/lottery", "/leaders"],
+        "org": ["", "/applications", "/selection", "/selection?priority=ranking", "/offers", "/lottery", "/leaders", "/completion"],
         "haikou": ["", "/applications"],
         "hk01": ["", "/applications", "/leaders"],
     }
