@@ -228,10 +228,10 @@ class CampExportApi(Controller):
     @get(
         "/{event_id:int}/site-roster.xlsx",
         guards=[organizer_only],
-        responses=responses(401, 403, 404),
+        responses=responses(401, 403, 404, 422),
         operation_class=file_operation(XLSX, description="The site's students for the host university (.xlsx)"),
     )
-    async def site_roster(self, request: Request, event_id: int, site_code: str) -> Response:
+    async def site_roster(self, request: Request, event_id: int, site_code: str | None = None) -> Response:
         """姓名, 性别, 学校, 年级, 市县, 带队教师, 状态 of the site's students holding a seat; no ID numbers or phones."""
         content = await exports.site_workbook(user_of(request), event_id, site_code)
         return xlsx_response(content, f"camp-site-{event_id}-{site_code}.xlsx")
@@ -243,7 +243,9 @@ class CampExportApi(Controller):
         responses=responses(401, 403, 404, 422),
         operation_class=file_operation(XLSX, description="The site's students with ID numbers and phones (.xlsx)"),
     )
-    async def site_roster_personal(self, request: Request, event_id: int, site_code: str, data: ReasonIn) -> Response:
+    async def site_roster_personal(
+        self, request: Request, event_id: int, data: ReasonIn, site_code: str | None = None
+    ) -> Response:
         """The same with 证件类型, 证件号码, 联系电话: needs ``reason``, logged."""
         content = await exports.site_workbook(user_of(request), event_id, site_code, personal=True, reason=data.reason)
         return xlsx_response(content, f"camp-site-{event_id}-{site_code}-personal.xlsx")

@@ -26,13 +26,15 @@ HOLDING = ("offered", "accepted")
 
 
 async def site_workbook(
-    actor: Principal, event_id: int, site_code: str, personal: bool = False, reason: str = ""
+    actor: Principal, event_id: int, site_code: str | None, personal: bool = False, reason: str = ""
 ) -> bytes:
     """The site's list as .xlsx bytes (organizer only); ``personal`` adds ID numbers and phones and
     needs ``reason`` (audited)."""
     if not actor.is_organizer:
         raise Forbidden(_("只有组委会可以导出分营名单。"))
     await notices._event(event_id)
+    if not site_code:
+        raise ValidationFailed(_("请选择分营。"), errors=[{"field": "site_code", "message": _("请选择分营。")}])
     site = await CampSite.select().where((CampSite.event == event_id) & (CampSite.code == site_code)).first()
     if site is None:
         raise NotFound(_("分营 {code} 不存在。", code=site_code))

@@ -310,12 +310,12 @@ class CampPages(Controller):
         return pdf_response(data, name)
 
     @get("/{event_id:int}/site-roster.xlsx", guards=[organizer_only])
-    async def site_roster(self, request: Request, event_id: int, site_code: str) -> Any:
+    async def site_roster(self, request: Request, event_id: int, site_code: str = "") -> Any:
         content = await exports.site_workbook(user_of(request), event_id, site_code)
         return xlsx_response(content, f"camp-site-{event_id}-{site_code}.xlsx")
 
     @post("/{event_id:int}/site-roster.xlsx", guards=[organizer_only])
-    async def site_roster_personal(self, request: Request, event_id: int, site_code: str) -> Any:
+    async def site_roster_personal(self, request: Request, event_id: int, site_code: str = "") -> Any:
         form = await request.form()
         try:
             content = await exports.site_workbook(
