@@ -79,6 +79,9 @@ def test_completion_by_required_activities_and_certificates_to_completers_only(c
     assert r.json()["issued"] == 1
     certs = camp.client.get(f"{base}/certificates", params={"kind": "camp"}, headers=camp.h("org")).json()
     assert sorted(c["name"] for c in certs) == ["乙", "甲"]
+    # the PDF of the camp certificates (a camp has no results to finalize)
+    pdf = camp.client.get(f"{base}/certificates.pdf", params={"kind": "camp"}, headers=camp.h("org"))
+    assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF", pdf.text[:300]
     # threshold raised to 100: 甲 falls short again
     assert (
         camp.client.put(f"{base}/camp-settings", json={"completion_threshold": 100}, headers=camp.h("org")).status_code
