@@ -1914,7 +1914,13 @@ async def offers_by_site(actor: Principal, event_id: int) -> list[dict[str, Any]
         )
         out.append(
             {
-                "site": site_out(s),
+                "site": site_out(
+                    s,
+                    {
+                        "offered": sum(1 for r in holders if r["status"] == "offered"),
+                        "accepted": sum(1 for r in holders if r["status"] == "accepted"),
+                    },
+                ),
                 "holders": [_offer_view(r, {}) for r in holders],
                 "waiting": [
                     _offer_view(r, {s["code"]: k}) for k, r in enumerate(candidates.get(s["code"], []), start=1)
