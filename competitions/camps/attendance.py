@@ -20,7 +20,7 @@ from typing import Any
 from app import audit
 from app.db import write_transaction
 from app.errors import Forbidden, NotFound, ValidationFailed
-from app.i18n import _
+from app.i18n import _, list_separator
 from app.principal import Principal
 from competitions.camps import completion as rule
 from competitions.camps import services as camps
@@ -165,7 +165,7 @@ async def _report(event_id: int) -> dict[str, Any]:
                         a=r.attended,
                         n=r.required,
                         k=r.needed,
-                        missed="、".join(missed),
+                        missed=list_separator().join(missed),
                     ),
                 )
             students.append(row)
