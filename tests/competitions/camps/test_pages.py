@@ -154,7 +154,16 @@ def test_pages_in_english_have_no_chinese_of_their_own(camp, world, app):
     )
     assert r.status_code == 201, r.text
     pages = {
-        "org": ["", "/applications", "/selection", "/selection?priority=ranking", "/offers", "/lottery", "/leaders", "/completion"],
+        "org": [
+            "",
+            "/applications",
+            "/selection",
+            "/selection?priority=ranking",
+            "/offers",
+            "/lottery",
+            "/leaders",
+            "/completion",
+        ],
         "haikou": ["", "/applications"],
         "hk01": ["", "/applications", "/leaders"],
     }
