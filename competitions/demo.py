@@ -294,3 +294,188 @@ async def build_checkin_demo(seed: int = 2026) -> bool:
             client_scan_id=f"demo-{row['id']}",
         )
     return True
+
+
+CAMP_SITES = (
+    # code, name, host, city, capacity, reserves
+    ("HNU", "海南大学营", "海南大学", "海口", 36, {"poverty": "0.2"}),
+    ("HNNU", "海南师范大学营", "海南师范大学", "海口", 30, {}),
+    ("HTU", "海南热带海洋学院营", "海南热带海洋学院", "三亚", 30, {"remote": "0.1"}),
+    ("QZU", "琼台师范学院营", "琼台师范学院", "海口", 24, {}),
+    ("HMU", "海南医科大学营", "海南医科大学", "海口", 30, {}),
+    ("ZJU", "浙江大学海南研究院营", "浙江大学海南研究院", "三亚", 30, {"rural": "0.2"}),
+)
+CAMP_APPLICANTS = 300
+
+
+async def build_camp_demo(seed: int = 2026) -> bool:
+    """The 2026 university science camp (高校科学营): 6 sites, about 300 applications from high
+    schools; the lottery committed and drawn, the allocation applied with offers, and then some
+    accepted, declined and expired (waiting lists promoted); leading teachers proposed and assigned;
+    three check-in sessions at two sites with attendance. Skipped if a camp event exists. Returns
+    ``True`` if it created it."""
+    import io
+
+    import openpyxl
+
+    from app.tables import User as UserTable
+    from competitions.camps import attendance, teachers
+    from competitions.camps import services as camps
+    from competitions.camps.tables import CampApplication
+    from competitions.checkin import services as checkin
+    from competitions.events.tables import Event
+
+    if await Event.exists().where(Event.kind == "camp"):
+        return False
+    org_row = await UserTable.select(UserTable.id).where(UserTable.username == "org").first()
+    if org_row is None:
+        return False
+    org = await accounts.load_principal(org_row["id"])
+    rng = random.Random(seed)
+    now = times.now().replace(second=0, microsecond=0)
+    event = await events.create_event(
+        org,
+        {
+            "name": "2026年海南省青少年高校科学营",
+            "kind": "camp",
+            "year": 2026,
+            "status": "open",
+            "registration_opens_at": (now - dt.timedelta(days=40)).isoformat(),
+            "registration_closes_at": (now + dt.timedelta(days=1)).isoformat(),
+        },
+    )
+    event_id = event["id"]
+    starts = (now + dt.timedelta(days=30)).date()
+    for k, (code, name, host, city, capacity, reserves) in enumerate(CAMP_SITES):
+        await camps.create_site(
+            org,
+            event_id,
+            {
+                "code": code,
+                "name": name,
+                "host": host,
+                "city": city,
+                "capacity": capacity,
+                "reserves": reserves,
+                "starts_on": (starts + dt.timedelta(days=k % 2)).isoformat(),
+                "ends_on": (starts + dt.timedelta(days=6 + k % 2)).isoformat(),
+                "contact_name": rng.choice(SURNAMES) + "老师",
+                "contact_phone": f"0898-{rng.randint(60000000, 69999999)}",
+                "report_time": f"{(starts + dt.timedelta(days=k % 2)):%m月%d日} 9:00–11:30",
+                "report_place": f"{host}学生活动中心一楼大厅",
+            },
+        )
+    schools = await School.select().where(School.name.like("%中学%")).order_by(School.code)
+    header = [
+        "姓名",
+        "性别",
+        "证件类型",
+        "身份证号",
+        "年级",
+        "学校",
+        "联系电话",
+        "志愿1",
+        "志愿2",
+        "志愿3",
+        "优先类别",
+        "同意公开姓名",
+    ]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(header)
+    codes = [s[0] for s in CAMP_SITES]
+    popular = ["HNU", "HNU", "ZJU", "HMU", "HNNU", "HTU", "QZU"]
+    for seq in range(CAMP_APPLICANTS):
+        school = schools[seq % len(schools)]
+        gender = rng.choice("男女")
+        birth = dt.date(rng.randint(2009, 2010), 1, 1) + dt.timedelta(days=rng.randint(0, 364))
+        first17 = f"{school['region']}{birth:%Y%m%d}{(seq * 2 + (1 if gender == '男' else 0)) % 1000:03d}"
+        first = rng.choice(popular)
+        rest = [c for c in codes if c != first]
+        rng.shuffle(rest)
+        prefs = [first, *rest[: rng.choice((0, 1, 2, 2))]]
+        group = rng.choice(("建档立卡", "农村", "边远地区")) if rng.random() < 0.2 else None
+        ws.append(
+            [
+                rng.choice(SURNAMES) + rng.choice(GIVEN),
+                gender,
+                "居民身份证",
+                first17 + check_character(first17),
+                rng.choice(("高一", "高二")),
+                school["code"],
+                _phone(rng),
+                *(prefs + [None] * (3 - len(prefs))),
+                group,
+                "是" if rng.random() < 0.85 else "否",
+            ]
+        )
+    for cells in ws.iter_rows(min_row=2):
+        for cell in cells:
+            cell.number_format = "@"
+    buf = io.BytesIO()
+    wb.save(buf)
+    await camps.import_applications(org, event_id, buf.getvalue())
+    # priority flags checked by the cities for most of them
+    for a in await CampApplication.select(CampApplication.id).where(
+        (CampApplication.event == event_id) & CampApplication.priority_group.is_not_null()
+    ):
+        if rng.random() < 0.8:
+            await CampApplication.update({CampApplication.priority_checked: True}).where(CampApplication.id == a["id"])
+    await camps.commit_lottery(org, event_id, "中国福利彩票双色球第 2026080 期开奖号码")
+    await events.update_event(org, event_id, {"status": "closed"})
+    await camps.draw_lottery(org, event_id, "03 11 17 22 28 31 + 09")
+    await camps.run_allocation(org, event_id, "lottery", True)
+    offered = await CampApplication.select(CampApplication.id).where(
+        (CampApplication.event == event_id) & (CampApplication.status == "offered")
+    )
+    rng.shuffle(offered)
+    n = len(offered)
+    # 60 % accept: written at once (the service's accept is one transaction each and re-reads the
+    # waiting lists; an acceptance frees nothing, so nobody else moves)
+    stamp = times.now()
+    await CampApplication.update(
+        {CampApplication.status: "accepted", CampApplication.responded_at: stamp, CampApplication.updated_at: stamp}
+    ).where(CampApplication.id.is_in([a["id"] for a in offered[: n * 6 // 10]] or [0]))
+    for a in offered[n * 6 // 10 : n * 7 // 10]:
+        await camps.respond(org, a["id"], "decline")
+    expire = [a["id"] for a in offered[n * 7 // 10 : n * 75 // 100]]
+    await CampApplication.update({CampApplication.offer_expires_at: now - dt.timedelta(hours=1)}).where(
+        CampApplication.id.is_in(expire or [0])
+    )
+    await camps.process_expired(event_id)
+    # leading teachers: one or two per school that sends students
+    holding = await CampApplication.select(CampApplication.school.code.as_alias("code")).where(
+        (CampApplication.event == event_id) & CampApplication.status.is_in(["offered", "accepted"])
+    )
+    sending = sorted({h["code"] for h in holding})
+    for code in sending[: len(sending) * 2 // 3]:
+        for _k in range(rng.choice((1, 1, 2))):
+            await teachers.propose(
+                org,
+                event_id,
+                {"name": rng.choice(SURNAMES) + rng.choice(GIVEN), "phone": _phone(rng), "school_code": code},
+            )
+    await teachers.assign(org, event_id)
+    # three activities at two sites, with attendance of the accepted students
+    for code in ("HNU", "ZJU"):
+        ids = []
+        for k, name in enumerate(("开营仪式", "实验室开放日", "结营汇报")):
+            at = now - dt.timedelta(days=2 - k)
+            session = await checkin.create_session(
+                org, event_id, f"{code} {name}", at, at + dt.timedelta(hours=2), f"{code} 报告厅"
+            )
+            await attendance.link_activity(org, event_id, session["id"], code, True)
+            ids.append(session["id"])
+        accepted = await CampApplication.select(CampApplication.entry).where(
+            (CampApplication.event == event_id)
+            & (CampApplication.site_code == code)
+            & (CampApplication.status == "accepted")
+        )
+        members = await Member.select(Member.id).where(
+            Member.entry.is_in([a["entry"] for a in accepted] or [0]) & (Member.position == 0)
+        )
+        for m in members:
+            for sid in ids:
+                if rng.random() < 0.88:
+                    await checkin.check_in_member(org, sid, m["id"])
+    return True

@@ -61,7 +61,11 @@ class CompetitionsPlugin(ProgrammePlugin):
         return {"staff": "/checkin/"}  # check-in staff scan badges
 
     def demo_builders(self) -> Sequence[tuple[int, str, Any]]:
-        return [(10, "province", demo.build_demo), (30, "checkin", demo.build_checkin_demo)]
+        return [
+            (10, "province", demo.build_demo),
+            (30, "checkin", demo.build_checkin_demo),
+            (40, "camp", demo.build_camp_demo),
+        ]
 
     def demo_logins(self) -> Sequence[tuple[str, str, str]]:
         return demo.DEMO_USERS

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 
-from app.web import user_of
+from app.web import content_disposition, user_of
 from app.web.auth import logged_in, organizer_only, requires
-from app.web.openapi import responses
-from app.web.schemas import answer, given_fields, sent_fields
+from app.web.openapi import PDF, XLSX, file_operation, responses
+from app.web.schemas import ReasonIn, answer, given_fields, sent_fields
+from competitions.camps import attendance, exports, notices, teachers
 from competitions.camps import services as camps
 from competitions.camps.schemas import (
+    ActivityIn,
+    ActivityOut,
     AllocationIn,
     AllocationOut,
     ApplicationIn,
@@ -23,15 +26,20 @@ from competitions.camps.schemas import (
     CampSettingsOut,
     CommitIn,
     CommitOut,
+    CompletionOut,
     DrawIn,
     DrawOut,
+    LeadersOut,
     LotteryOut,
+    PlaceIn,
     PriorityCheckIn,
     RankingIn,
     RankingOut,
     SiteIn,
     SiteOut,
     SitePatch,
+    TeacherIn,
+    TeacherOut,
 )
 
 readers = requires("organizer", "city", "school")
@@ -143,6 +151,137 @@ class CampEventApi(Controller):
         """Deferred acceptance with reserves; a preview unless ``apply`` (then stored, offers made; once)."""
         return answer(AllocationOut, await camps.run_allocation(user_of(request), event_id, data.priority, data.apply))
 
+    @get(
+        "/{event_id:int}/admission-notices.pdf",
+        guards=[responders],
+        responses=responses(401, 403, 404, 409),
+        operation_class=file_operation(PDF, description="Admission notices, one A4 page per admitted student (PDF)"),
+    )
+    async def admission_notices(
+        self, request: Request, event_id: int, site_code: str | None = None, school_code: str | None = None
+    ) -> Response:
+        """录取通知书 of the students holding a seat (offered or accepted): the organizer all, one site or
+        one school; a school its own students. 409 when there is nobody."""
+        data, name = await notices.admission_notices_pdf(user_of(request), event_id, site_code, school_code)
+        return pdf_response(data, name)
+
+    @post(
+        "/{event_id:int}/camp-teachers",
+        guards=[responders],
+        status_code=201,
+        responses=responses(401, 403, 404, 422),
+    )
+    async def propose_teacher(self, request: Request, event_id: int, data: TeacherIn) -> TeacherOut:
+        """A school proposes a leading teacher (带队教师); the organizer names ``school_code``."""
+        return answer(TeacherOut, await teachers.propose(user_of(request), event_id, given_fields(data)))
+
+    @get("/{event_id:int}/camp-teachers", guards=[responders], responses=responses(401, 403, 404))
+    async def camp_teachers(self, request: Request, event_id: int) -> list[TeacherOut]:
+        """Proposed teachers (organizer all, a school its own), phones masked, with the site and reason."""
+        return answer(list[TeacherOut], await teachers.list_teachers(user_of(request), event_id))
+
+    @get("/{event_id:int}/leaders", guards=[organizer_only], responses=responses(401, 403, 404))
+    async def leaders(self, request: Request, event_id: int) -> LeadersOut:
+        """Per site: admitted students, teachers needed (1 per ``leader_ratio``), teachers with reasons, shortfall."""
+        return answer(LeadersOut, await teachers.overview(user_of(request), event_id))
+
+    @post(
+        "/{event_id:int}/leaders/assign",
+        guards=[organizer_only],
+        status_code=200,
+        responses=responses(401, 403, 404, 422),
+    )
+    async def assign_leaders(self, request: Request, event_id: int) -> LeadersOut:
+        """Run the rule (largest site first; own school's teachers, then own city's); hand-placed teachers stay."""
+        return answer(LeadersOut, await teachers.assign(user_of(request), event_id))
+
+
+class CampTeacherApi(Controller):
+    path = "/api/v1/camp-teachers"
+    tags = ["camps"]
+
+    @put("/{teacher_id:int}/site", guards=[organizer_only], responses=responses(401, 403, 404, 422))
+    async def place(self, request: Request, teacher_id: int, data: PlaceIn) -> TeacherOut:
+        """Place a teacher on a site by hand (kept by the rule), or ``null`` to release."""
+        return answer(TeacherOut, await teachers.place(user_of(request), teacher_id, data.site_code))
+
+    @delete("/{teacher_id:int}", guards=[responders], status_code=204, responses=responses(401, 403, 404, 409))
+    async def remove(self, request: Request, teacher_id: int) -> None:
+        await teachers.remove(user_of(request), teacher_id)
+
+    @get(
+        "/{teacher_id:int}/notice.pdf",
+        guards=[responders],
+        responses=responses(401, 403, 404, 409),
+        operation_class=file_operation(PDF, description="The leading teacher's notice (PDF)"),
+    )
+    async def notice(self, request: Request, teacher_id: int) -> Response:
+        """The teacher's notice: site, dates, report time and place, the site's students (names, schools)."""
+        data, name = await teachers.teacher_notice_pdf(user_of(request), teacher_id)
+        return pdf_response(data, name)
+
+
+class CampExportApi(Controller):
+    path = "/api/v1/events"
+    tags = ["camps"]
+
+    @get(
+        "/{event_id:int}/site-roster.xlsx",
+        guards=[organizer_only],
+        responses=responses(401, 403, 404, 422),
+        operation_class=file_operation(XLSX, description="The site's students for the host university (.xlsx)"),
+    )
+    async def site_roster(self, request: Request, event_id: int, site_code: str | None = None) -> Response:
+        """姓名, 性别, 学校, 年级, 市县, 带队教师, 状态 of the site's students holding a seat; no ID numbers or phones."""
+        content = await exports.site_workbook(user_of(request), event_id, site_code)
+        return xlsx_response(content, f"camp-site-{event_id}-{site_code}.xlsx")
+
+    @post(
+        "/{event_id:int}/site-roster.xlsx",
+        guards=[organizer_only],
+        status_code=200,
+        responses=responses(401, 403, 404, 422),
+        operation_class=file_operation(XLSX, description="The site's students with ID numbers and phones (.xlsx)"),
+    )
+    async def site_roster_personal(
+        self, request: Request, event_id: int, data: ReasonIn, site_code: str | None = None
+    ) -> Response:
+        """The same with 证件类型, 证件号码, 联系电话: needs ``reason``, logged."""
+        content = await exports.site_workbook(user_of(request), event_id, site_code, personal=True, reason=data.reason)
+        return xlsx_response(content, f"camp-site-{event_id}-{site_code}-personal.xlsx")
+
+    @get("/{event_id:int}/camp-activities", guards=[organizer_only], responses=responses(401, 403, 404))
+    async def activities(self, request: Request, event_id: int) -> list[ActivityOut]:
+        """The event's check-in sessions with the site each is an activity of, and whether required."""
+        await camps.camp_event(event_id, user_of(request))
+        return answer(list[ActivityOut], await attendance.activities(event_id))
+
+    @put(
+        "/{event_id:int}/camp-activities/{session_id:int}",
+        guards=[organizer_only],
+        responses=responses(401, 403, 404, 422),
+    )
+    async def link_activity(self, request: Request, event_id: int, session_id: int, data: ActivityIn) -> ActivityOut:
+        """Make a check-in session an activity of a site (``required`` counts for completion); null unlinks."""
+        return answer(
+            ActivityOut,
+            await attendance.link_activity(user_of(request), event_id, session_id, data.site_code, data.required),
+        )
+
+    @get("/{event_id:int}/completion", guards=[organizer_only], responses=responses(401, 403, 404))
+    async def completion(self, request: Request, event_id: int) -> CompletionOut:
+        """Per site: who completed (attended at least ``completion_threshold`` % of the required
+        activities), who falls short and why (missed activities by name)."""
+        return answer(CompletionOut, await attendance.completion_report(user_of(request), event_id))
+
+
+def xlsx_response(data: bytes, name: str) -> Response:
+    return Response(data, media_type=XLSX, headers={"content-disposition": content_disposition(name, inline=False)})
+
+
+def pdf_response(data: bytes, name: str) -> Response:
+    return Response(data, media_type=PDF, headers={"content-disposition": content_disposition(name, inline=True)})
+
 
 class ApplicationApi(Controller):
     path = "/api/v1/applications"
@@ -183,4 +322,4 @@ class ApplicationApi(Controller):
 
 
 def api_routes() -> list[Any]:
-    return [CampEventApi, ApplicationApi]
+    return [CampEventApi, ApplicationApi, CampTeacherApi, CampExportApi]

@@ -15,8 +15,9 @@ from app.i18n import _
 from app.times import format_time
 from app.web import attempt, flash, form_bool, form_value, redirect, render, upload_bytes, user_of
 from app.web.auth import organizer_only, requires
-from competitions.camps import lottery
+from competitions.camps import attendance, exports, lottery, notices, teachers
 from competitions.camps import services as camps
+from competitions.camps.controllers import pdf_response, xlsx_response
 from competitions.events import services as events
 from competitions.events.lifecycle import stage_of
 from competitions.registration import services as registration
@@ -118,6 +119,10 @@ class CampPages(Controller):
             data["offer_hours"] = int(form_value(form, "offer_hours") or 0)
         except ValueError:
             data["offer_hours"] = 0
+        for key in ("leader_ratio", "completion_threshold"):
+            raw = form_value(form, key)
+            if raw:
+                data[key] = int(raw) if raw.strip().isdigit() else -1
         await attempt(request, camps.update_settings(user_of(request), event_id, data), _("已保存。"))
         return redirect(f"/camps/{event_id}")
 
@@ -135,6 +140,7 @@ class CampPages(Controller):
             sites=sites,
             site_names={s["code"]: s["name"] for s in sites},
             filters=filters,
+            duplicates=await camps.duplicate_pairs(user_of(request), event_id) if user_of(request).is_organizer else [],
             **ctx,
             **extra,
         )
@@ -250,6 +256,104 @@ class CampPages(Controller):
                 return redirect(f"/camps/{event_id}/offers")
         return redirect(f"/camps/{event_id}/selection")
 
+    @get("/{event_id:int}/admission-notices.pdf", guards=[requires("organizer", "school")])
+    async def admission_notices(self, request: Request, event_id: int) -> Any:
+        q = request.query_params
+        try:
+            data, name = await notices.admission_notices_pdf(
+                user_of(request), event_id, q.get("site_code") or None, q.get("school_code") or None
+            )
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+            return redirect(f"/camps/{event_id}/applications")
+        return pdf_response(data, name)
+
+    @get("/{event_id:int}/leaders", guards=[requires("organizer", "school")])
+    async def leaders(self, request: Request, event_id: int) -> Any:
+        user = user_of(request)
+        ctx = await _context(request, event_id)
+        return render(
+            request,
+            "competitions/camps/leaders.html",
+            overview=await teachers.overview(user, event_id) if user.is_organizer else None,
+            teachers=await teachers.list_teachers(user, event_id),
+            sites=await camps.list_sites(user, event_id),
+            **ctx,
+        )
+
+    @post("/{event_id:int}/leaders/{action:str}", guards=[requires("organizer", "school")])
+    async def leaders_act(self, request: Request, event_id: int, action: str) -> Any:
+        user = user_of(request)
+        form = await request.form()
+        if action == "propose":
+            data = {k: form_value(form, k) for k in ("name", "gender", "phone", "school_code")}
+            await attempt(
+                request, teachers.propose(user, event_id, data), _("已推荐带队教师“{name}”。", name=data["name"])
+            )
+        elif action == "assign":
+            await attempt(request, teachers.assign(user, event_id), _("已按规则安排带队教师。"))
+        elif action == "place":
+            tid = int(form_value(form, "teacher_id") or 0)
+            await attempt(request, teachers.place(user, tid, form_value(form, "site_code") or None), _("已保存。"))
+        elif action == "remove":
+            tid = int(form_value(form, "teacher_id") or 0)
+            await attempt(request, teachers.remove(user, tid), _("已删除。"))
+        return redirect(f"/camps/{event_id}/leaders")
+
+    @get("/{event_id:int}/leaders/{teacher_id:int}/notice.pdf", guards=[requires("organizer", "school")])
+    async def leader_notice(self, request: Request, event_id: int, teacher_id: int) -> Any:
+        try:
+            data, name = await teachers.teacher_notice_pdf(user_of(request), teacher_id)
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+            return redirect(f"/camps/{event_id}/leaders")
+        return pdf_response(data, name)
+
+    @get("/{event_id:int}/site-roster.xlsx", guards=[organizer_only])
+    async def site_roster(self, request: Request, event_id: int, site_code: str = "") -> Any:
+        content = await exports.site_workbook(user_of(request), event_id, site_code)
+        return xlsx_response(content, f"camp-site-{event_id}-{site_code}.xlsx")
+
+    @post("/{event_id:int}/site-roster.xlsx", guards=[organizer_only])
+    async def site_roster_personal(self, request: Request, event_id: int, site_code: str = "") -> Any:
+        form = await request.form()
+        try:
+            content = await exports.site_workbook(
+                user_of(request), event_id, site_code, personal=True, reason=form_value(form, "reason")
+            )
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+            return redirect(f"/camps/{event_id}/offers")
+        return xlsx_response(content, f"camp-site-{event_id}-{site_code}-personal.xlsx")
+
+    @get("/{event_id:int}/completion", guards=[organizer_only])
+    async def completion(self, request: Request, event_id: int) -> Any:
+        ctx = await _context(request, event_id)
+        return render(
+            request,
+            "competitions/camps/completion.html",
+            report=await attendance.completion_report(user_of(request), event_id),
+            activities=await attendance.activities(event_id),
+            sites=await camps.list_sites(user_of(request), event_id),
+            **ctx,
+        )
+
+    @post("/{event_id:int}/completion/activity", guards=[organizer_only])
+    async def link_activity(self, request: Request, event_id: int) -> Any:
+        form = await request.form()
+        await attempt(
+            request,
+            attendance.link_activity(
+                user_of(request),
+                event_id,
+                int(form_value(form, "session_id") or 0),
+                form_value(form, "site_code") or None,
+                form_bool(form, "required"),
+            ),
+            _("已保存。"),
+        )
+        return redirect(f"/camps/{event_id}/completion")
+
     @get("/{event_id:int}/offers", guards=[organizer_only])
     async def offers(self, request: Request, event_id: int) -> Any:
         ctx = await _context(request, event_id)
@@ -285,7 +389,19 @@ class CampPages(Controller):
 def _site_form(form: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         k: form_value(form, k)
-        for k in ("code", "name", "host", "city", "starts_on", "ends_on", "contact_name", "contact_phone", "grades")
+        for k in (
+            "code",
+            "name",
+            "host",
+            "city",
+            "starts_on",
+            "ends_on",
+            "contact_name",
+            "contact_phone",
+            "report_time",
+            "report_place",
+            "grades",
+        )
     }
     data["capacity"] = form_value(form, "capacity")
     reserves = {}

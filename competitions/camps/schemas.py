@@ -19,6 +19,8 @@ class CampSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
     priority_groups: list[PriorityGroup] | None = None
     eligible_grades: list[str] | None = None
     offer_hours: int | None = None
+    leader_ratio: int | None = None  # students per leading teacher (default 10)
+    completion_threshold: int | None = None  # percent of required activities attended to complete (default 80)
 
 
 class CampSettingsOut(msgspec.Struct):
@@ -29,6 +31,8 @@ class CampSettingsOut(msgspec.Struct):
     drawn: bool
     allocated: bool
     ranking_size: int
+    leader_ratio: int = 10
+    completion_threshold: int = 80
 
 
 class SiteIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -44,6 +48,8 @@ class SiteIn(msgspec.Struct, forbid_unknown_fields=True):
     grades: list[str] | None = None
     contact_name: str = ""
     contact_phone: str = ""
+    report_time: str = ""
+    report_place: str = ""
 
 
 class SitePatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -59,6 +65,8 @@ class SitePatch(msgspec.Struct, forbid_unknown_fields=True):
     grades: list[str] | None | msgspec.UnsetType = msgspec.UNSET
     contact_name: str | msgspec.UnsetType = msgspec.UNSET
     contact_phone: str | msgspec.UnsetType = msgspec.UNSET
+    report_time: str | msgspec.UnsetType = msgspec.UNSET
+    report_place: str | msgspec.UnsetType = msgspec.UNSET
 
 
 class SiteOut(msgspec.Struct):
@@ -78,6 +86,8 @@ class SiteOut(msgspec.Struct):
     contact_phone: str
     offered: int
     accepted: int
+    report_time: str = ""
+    report_place: str = ""
 
 
 class ApplicationIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -113,6 +123,7 @@ class ApplicationOut(msgspec.Struct):
     waiting_positions: dict[str, int]
     lottery_number: str | None
     explanation: str | msgspec.UnsetType = msgspec.UNSET
+    duplicate_of: list[int] | msgspec.UnsetType = msgspec.UNSET  # organizers: other applications naming the student
 
 
 class PriorityCheckIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -200,3 +211,94 @@ class AllocationOut(msgspec.Struct):
     per_site: list[SiteCountOut]
     per_group: list[GroupCountOut]
     applied: bool
+    duplicates: list[int] = []  # applications naming a student another application of the year names
+    warnings: list[str] = []
+
+
+class TeacherIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    phone: str
+    gender: str = ""
+    school_code: str | None = None  # organizers: the school proposing
+
+
+class TeacherOut(msgspec.Struct):
+    id: int
+    name: str
+    gender: str
+    school_code: str
+    school_name: str
+    phone_masked: str
+    site_code: str | None
+    fixed: bool
+    why: str
+
+
+class PlaceIn(msgspec.Struct, forbid_unknown_fields=True):
+    site_code: str | None = None  # null: not leading
+
+
+class SiteLeadersOut(msgspec.Struct):
+    site_code: str
+    site_name: str
+    students: int
+    needed: int
+    teachers: list[TeacherOut]
+    shortfall: int
+
+
+class LeadersOut(msgspec.Struct):
+    ratio: int
+    sites: list[SiteLeadersOut]
+    unused: list[TeacherOut]
+
+
+class ActivityIn(msgspec.Struct, forbid_unknown_fields=True):
+    site_code: str | None = None  # null or empty: not an activity of any site
+    required: bool = True
+
+
+class ActivityOut(msgspec.Struct):
+    session_id: int
+    name: str
+    site_code: str | None
+    required: bool
+    starts_at: dt.datetime | None = None
+
+
+class ActivityRef(msgspec.Struct):
+    session_id: int
+    name: str
+
+
+class CompletionStudentOut(msgspec.Struct):
+    application_id: int
+    entry_id: int
+    member_id: int | None
+    school: int
+    category: int
+    division: str
+    name: str
+    school_code: str
+    school_name: str
+    status: str  # completed | short | undecided
+    attended: int
+    share: str | None
+    missed: list[str]
+    reason: str
+
+
+class CompletionSiteOut(msgspec.Struct):
+    site_code: str
+    site_name: str
+    required: list[ActivityRef]
+    optional: list[ActivityRef]
+    needed: int | None
+    completed: int
+    short: int
+    students: list[CompletionStudentOut]
+
+
+class CompletionOut(msgspec.Struct):
+    threshold: int
+    sites: list[CompletionSiteOut]

@@ -43,7 +43,9 @@ from app.times import now
 from competitions.camps import allocation as engine
 from competitions.camps import lottery
 from competitions.camps.tables import (
+    DEFAULT_COMPLETION_THRESHOLD,
     DEFAULT_ELIGIBLE_GRADES,
+    DEFAULT_LEADER_RATIO,
     DEFAULT_OFFER_HOURS,
     DEFAULT_PRIORITY_GROUPS,
     CampApplication,
@@ -122,6 +124,8 @@ async def settings_of(event_id: int) -> dict[str, Any]:
         "allocated_at": None,
         "allocation_priority": None,
         "priority_order": None,
+        "leader_ratio": DEFAULT_LEADER_RATIO,
+        "completion_threshold": DEFAULT_COMPLETION_THRESHOLD,
     }
 
 
@@ -145,6 +149,8 @@ def settings_out(row: dict[str, Any]) -> dict[str, Any]:
         "drawn": row["drawn_at"] is not None,
         "allocated": row["allocated_at"] is not None,
         "ranking_size": len(row["ranking"] or []),
+        "leader_ratio": row.get("leader_ratio") or DEFAULT_LEADER_RATIO,
+        "completion_threshold": row.get("completion_threshold") or DEFAULT_COMPLETION_THRESHOLD,
     }
 
 
@@ -183,6 +189,16 @@ async def update_settings(actor: Principal, event_id: int, data: dict[str, Any])
         if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 720:
             errors.append({"field": "offer_hours", "message": _("确认期限须为 1 到 720 小时。")})
         values["offer_hours"] = hours
+    if data.get("leader_ratio") is not None:
+        ratio = data["leader_ratio"]
+        if not isinstance(ratio, int) or isinstance(ratio, bool) or not 1 <= ratio <= 100:
+            errors.append({"field": "leader_ratio", "message": _("每名带队教师带的学生数须为 1 到 100。")})
+        values["leader_ratio"] = ratio
+    if data.get("completion_threshold") is not None:
+        pct = data["completion_threshold"]
+        if not isinstance(pct, int) or isinstance(pct, bool) or not 0 <= pct <= 100:
+            errors.append({"field": "completion_threshold", "message": _("结营要求须为 0 到 100 的百分数。")})
+        values["completion_threshold"] = pct
     if errors:
         raise ValidationFailed(errors[0]["message"], errors=errors)
 
@@ -282,6 +298,8 @@ def site_out(row: dict[str, Any], counts: dict[str, int] | None = None) -> dict[
         "grades": list(row["grades"] or []),
         "contact_name": row["contact_name"],
         "contact_phone": row["contact_phone"],
+        "report_time": row.get("report_time") or "",
+        "report_place": row.get("report_place") or "",
         "offered": (counts or {}).get("offered", 0),
         "accepted": (counts or {}).get("accepted", 0),
     }
@@ -328,7 +346,14 @@ def _site_values(data: dict[str, Any], settings: dict[str, Any], *, partial: boo
         if not name or len(name) > 100:
             errors.append({"field": "name", "message": _("请填写分营名称（最多 100 个字符）。")})
         values["name"] = name
-    for key, limit in (("host", 100), ("city", 50), ("contact_name", 64), ("contact_phone", 32)):
+    for key, limit in (
+        ("host", 100),
+        ("city", 50),
+        ("contact_name", 64),
+        ("contact_phone", 32),
+        ("report_time", 100),
+        ("report_place", 200),
+    ):
         if given(key):
             text = clean_text(data.get(key))
             if len(text) > limit:
@@ -622,14 +647,15 @@ async def _year_duplicates(year: int, hashes: list[str]) -> dict[str, dict[str, 
     return found
 
 
-ELSEWHERE = "有学生已由其他学校申请了本年度的科学营，每名学生每年只能申请一次；本次没有保存。请联系组委会核实。"
-
-
 async def _check_duplicates(actor: Principal, event: dict[str, Any], cleaned: list[_Clean]) -> list[dict[str, Any]]:
-    """One application per student per year: rows listing the same student twice and students who
-    already applied. A school is told only of its own school's applications; a student applied for by
-    another school refuses the whole batch with a sentence naming nobody, and the organizer is told
-    through the audit log."""
+    """One application per student per year: rows listing the same student twice and students the
+    same school (or, for an organizer, any school) already applied for.
+
+    A school's answer never depends on other schools' applications (issue 15, "ID numbers as an
+    oracle"; as registration does since issue 11): a student another school already applied for is
+    accepted like any other, and the pair is left to the organizer (:func:`duplicate_pairs`, shown
+    on the applications page and in ``GET .../applications`` as ``duplicate_of``); the allocation
+    is refused while such pairs stand. An audit row tells the organizer when it happens."""
     errors: list[dict[str, Any]] = []
     seen: dict[str, int | None] = {}
     for c in cleaned:
@@ -644,35 +670,117 @@ async def _check_duplicates(actor: Principal, event: dict[str, Any], cleaned: li
         else:
             seen[h] = c.row
     found = await _year_duplicates(event["year"], sorted(seen))
-    foreign = [c for c in cleaned if (f := found.get(c.member.id_hash or "")) and f["school"] != c.school_id]
     own_school = actor.school_id if actor.role == "school" else None
-    if own_school is not None and any(found[c.member.id_hash or ""]["school"] != own_school for c in foreign):
+    for c in cleaned:
+        f = found.get(c.member.id_hash or "")
+        if f is None or (own_school is not None and f["school"] != own_school):
+            continue  # nothing, or another school's application: not the school's to know
+        errors.append(
+            {
+                **({"row": c.row, "column": roster.ID_NUMBER} if c.row else {"field": "id_number"}),
+                "message": _(
+                    "学生“{name}”今年已申请过科学营（{event}，申请编号 {id}），每名学生每年只能申请一次。",
+                    name=c.member.name,
+                    event=f["event_name"],
+                    id=f["id"],
+                ),
+            }
+        )
+    return errors
+
+
+async def _note_elsewhere(actor: Principal, event: dict[str, Any], cleaned: list[_Clean]) -> None:
+    """After a school's applications are stored: one audit row for the organizer when some of them
+    name students another school applied for this year (the school is not told)."""
+    if actor.role != "school":
+        return
+    found = await _year_duplicates_all(event["year"], sorted({c.member.id_hash or "" for c in cleaned}))
+    others = sorted(
+        i for c in cleaned for i, school in found.get(c.member.id_hash or "", []) if school != actor.school_id
+    )
+    if others:
         await audit.record(
             actor,
             "camp.duplicate_elsewhere",
             "event",
             event["id"],
             event_id=event["id"],
-            school_id=own_school,
+            school_id=actor.school_id,
             summary=_("学校申请的学生已由其他学校申请本年度科学营"),
-            changes={"applications": [None, sorted(found[c.member.id_hash or ""]["id"] for c in foreign)]},
+            changes={"applications": [None, others]},
         )
-        raise ValidationFailed(_(ELSEWHERE), errors=[{"field": "id_number", "message": _(ELSEWHERE)}])
-    for c in cleaned:
-        f = found.get(c.member.id_hash or "")
-        if f is not None:
-            errors.append(
+
+
+async def _year_duplicates_all(year: int, hashes: list[str]) -> dict[str, list[tuple[int, int]]]:
+    """Every application (id, school) of the year, not withdrawn, with these student hashes."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for start in range(0, len(hashes), 500):
+        chunk = hashes[start : start + 500]
+        for r in await CampApplication.select(
+            CampApplication.id, CampApplication.student_hash, CampApplication.school
+        ).where(
+            (CampApplication.year == year)
+            & CampApplication.student_hash.is_in(chunk)
+            & (CampApplication.status != "withdrawn")
+        ):
+            found.setdefault(r["student_hash"], []).append((r["id"], r["school"]))
+    return found
+
+
+async def duplicate_map(event_id: int) -> dict[int, list[int]]:
+    """For each application of the event (not withdrawn) naming a student another application of the
+    same year also names (any camp event, not withdrawn): the ids of those other applications."""
+    event = await get_event_row(event_id)
+    rows = await CampApplication.select(CampApplication.id, CampApplication.student_hash).where(
+        (CampApplication.event == event_id) & (CampApplication.status != "withdrawn")
+    )
+    found = await _year_duplicates_all(event["year"], sorted({r["student_hash"] for r in rows}))
+    out: dict[int, list[int]] = {}
+    for r in rows:
+        others = sorted(i for i, _school in found.get(r["student_hash"], []) if i != r["id"])
+        if others:
+            out[r["id"]] = others
+    return out
+
+
+async def duplicate_pairs(actor: Principal, event_id: int) -> list[dict[str, Any]]:
+    """Organizer: the unresolved pairs (one application of this event, the other of any camp event
+    of the year) naming the same student; withdrawing one resolves a pair."""
+    _require_organizer(actor)
+    dupes = await duplicate_map(event_id)
+    ids = sorted({i for a, others in dupes.items() for i in (a, *others)})
+    rows = {
+        r["id"]: r
+        for r in await CampApplication.select(
+            *_application_columns(), CampApplication.event.name.as_alias("event_name")
+        )
+        .output(load_json=True)
+        .where(CampApplication.id.is_in(ids or [0]))
+    }
+    pairs = []
+    for a, others in sorted(dupes.items()):
+        for b in others:
+            if b in dupes and b < a:
+                continue  # listed once, from the lower id
+            pairs.append(
                 {
-                    **({"row": c.row, "column": roster.ID_NUMBER} if c.row else {"field": "id_number"}),
-                    "message": _(
-                        "学生“{name}”今年已申请过科学营（{event}，申请编号 {id}），每名学生每年只能申请一次。",
-                        name=c.member.name,
-                        event=f["event_name"],
-                        id=f["id"],
-                    ),
+                    "applications": [_pair_side(rows[a]), _pair_side(rows[b])],
                 }
             )
-    return errors
+    return pairs
+
+
+def _pair_side(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "event_id": row["event"],
+        "event_name": row["event_name"],
+        "entry_code": row["entry_code"],
+        "name": row["name"],
+        "school_code": row["school_code"],
+        "school_name": row["school_name"],
+        "status": row["status"],
+    }
 
 
 async def _camp_category(event_id: int) -> dict[str, Any]:
@@ -769,6 +877,7 @@ async def _write_applications(actor: Principal, event: dict[str, Any], cleaned: 
         return ids
 
     ids = await write_transaction(work)
+    await _note_elsewhere(actor, event, cleaned)
     for i in ids:
         await signals.camp_application_changed.send(event_id=event_id, application_id=i, status="applied", actor=actor)
     return ids
@@ -1020,6 +1129,7 @@ async def list_applications(
         .order_by(CampApplication.id)
     )
     positions = _waiting_positions(rows)
+    dupes = await duplicate_map(event_id) if actor.is_organizer else {}
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
     out = []
     for r in rows:
@@ -1035,7 +1145,10 @@ async def list_applications(
             continue
         if "q" in filters and filters["q"] not in r["name"] and filters["q"] not in r["entry_code"]:
             continue
-        out.append(_offer_view(r, positions.get(r["id"], {})))
+        view = _offer_view(r, positions.get(r["id"], {}))
+        if actor.is_organizer:
+            view["duplicate_of"] = dupes.get(r["id"], [])
+        out.append(view)
     return out
 
 
@@ -1410,6 +1523,9 @@ async def run_allocation(actor: Principal, event_id: int, priority: str, apply_r
     until ``offer_hours`` from now (once: a second apply is 409)."""
     _require_organizer(actor)
     await camp_event(event_id, actor)
+    dupes = await duplicate_map(event_id)
+    if apply_result and dupes:
+        raise Conflict(_duplicates_sentence(dupes), extra={"duplicates": sorted(dupes)})
     applicants, sites, order, settings = await _market(event_id, priority)
     try:
         result = engine.allocate(applicants, sites, order)
@@ -1460,6 +1576,8 @@ async def run_allocation(actor: Principal, event_id: int, priority: str, apply_r
         "per_group": [{"group": g or None, **c} for g, c in sorted(per_group.items())],
         "assignments": assignments,
         "applied": False,
+        "duplicates": sorted(dupes),
+        "warnings": [_duplicates_sentence(dupes)] if dupes else [],
     }
     if not apply_result:
         return answer
@@ -1468,6 +1586,8 @@ async def run_allocation(actor: Principal, event_id: int, priority: str, apply_r
         await lock_event(event_id)
         if (await settings_of(event_id))["allocated_at"] is not None:
             raise Conflict(_("分配结果已经生效，不能重新分配。"))
+        if again := await duplicate_map(event_id):
+            raise Conflict(_duplicates_sentence(again), extra={"duplicates": sorted(again)})
         stamp = now()
         deadline = stamp + dt.timedelta(hours=settings["offer_hours"])
         for i, p in result.placements.items():
@@ -1506,6 +1626,13 @@ async def run_allocation(actor: Principal, event_id: int, priority: str, apply_r
     await signals.camp_application_changed.send(event_id=event_id, application_id=None, status="allocated", actor=actor)
     answer["applied"] = True
     return answer
+
+
+def _duplicates_sentence(dupes: dict[int, list[int]]) -> str:
+    return _(
+        "有学生由两所学校重复申请（申请编号 {ids}），请先撤回其中一份再生效分配。",
+        ids="、".join(str(i) for i in sorted(dupes)),
+    )
 
 
 # --------------------------------------------------------------------------- offers
@@ -1787,7 +1914,13 @@ async def offers_by_site(actor: Principal, event_id: int) -> list[dict[str, Any]
         )
         out.append(
             {
-                "site": site_out(s),
+                "site": site_out(
+                    s,
+                    {
+                        "offered": sum(1 for r in holders if r["status"] == "offered"),
+                        "accepted": sum(1 for r in holders if r["status"] == "accepted"),
+                    },
+                ),
                 "holders": [_offer_view(r, {}) for r in holders],
                 "waiting": [
                     _offer_view(r, {s["code"]: k}) for k, r in enumerate(candidates.get(s["code"], []), start=1)

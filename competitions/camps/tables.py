@@ -14,6 +14,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from app.tables import School
+from competitions.checkin.tables import CheckinSession
 from competitions.events.tables import Event
 from competitions.registration.tables import Entry
 
@@ -24,6 +25,8 @@ DEFAULT_PRIORITY_GROUPS = [
 ]
 DEFAULT_ELIGIBLE_GRADES = ["高一", "高二"]
 DEFAULT_OFFER_HOURS = 72
+DEFAULT_LEADER_RATIO = 10
+DEFAULT_COMPLETION_THRESHOLD = 80
 
 # applied -> (allocation) offered | waiting | unplaced -> accepted | declined | expired; withdrawn any time
 APPLICATION_STATUSES = ("applied", "offered", "accepted", "declined", "expired", "waiting", "unplaced", "withdrawn")
@@ -57,6 +60,8 @@ class CampSettings(Table, tablename="camp_settings"):
     allocated_at = Timestamptz(null=True, default=None)
     allocation_priority = Varchar(length=16, null=True, default=None)
     priority_order = JSON(null=True, default=None)  # the order the applied allocation used (promotions follow it)
+    leader_ratio = Integer(default=DEFAULT_LEADER_RATIO)  # students per leading teacher
+    completion_threshold = Integer(default=DEFAULT_COMPLETION_THRESHOLD)  # percent of required activities
 
 
 class CampSite(Table, tablename="camp_site"):
@@ -80,6 +85,8 @@ class CampSite(Table, tablename="camp_site"):
     contact_name = Varchar(length=64, default="")
     contact_phone = Varchar(length=32, default="")
     position = Integer(default=0)
+    report_time = Varchar(length=100, default="")  # 报到时间, as the notice prints it
+    report_place = Varchar(length=200, default="")  # 报到地点
 
 
 class CampApplication(Table, tablename="camp_application"):
@@ -109,3 +116,32 @@ class CampApplication(Table, tablename="camp_application"):
     reasons = JSON(default=[])
     created_at = Timestamptz()
     updated_at = Timestamptz()
+
+
+class CampTeacher(Table, tablename="camp_teacher"):
+    """A teacher a school proposes to lead students at a camp (带队教师) for one event: a small table of
+    its own, not an adviser member on an application (a teacher leads a site's students of several
+    schools, not one application). ``phone_enc`` encrypted, ``phone_masked`` for lists.
+    ``site_code`` the site assigned (null: not leading); ``fixed`` set by the organizer by hand (the
+    rule keeps it); ``why``: the rule's reason ``[kind, n]``."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    school = ForeignKey(references=School, index=True)
+    name = Varchar(length=64)
+    gender = Varchar(length=4, default="")
+    phone_enc = Text(null=True, default=None)
+    phone_masked = Varchar(length=20, default="")
+    site_code = Varchar(length=32, null=True, default=None)
+    fixed = Boolean(default=False)
+    why = JSON(default=[])
+    created_at = Timestamptz()
+
+
+class CampActivity(Table, tablename="camp_activity"):
+    """A check-in session that is an activity of a camp site; ``required`` ones count for completion
+    (结营)."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    site_code = Varchar(length=32)
+    checkin_session = ForeignKey(references=CheckinSession, on_delete=OnDelete.cascade, unique=True, index=True)
+    required = Boolean(default=True)

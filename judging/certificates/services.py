@@ -57,6 +57,7 @@ from app.signals import batch_progressed
 from app.stores import increment
 from app.tables import School
 from app.times import SHANGHAI, now
+from competitions.camps import attendance as camp_attendance
 from competitions.events.kinds import kind_of
 from competitions.events.services import get_event_row
 from competitions.events.tables import Category
@@ -730,8 +731,10 @@ async def require_finalized(event_id: int, *, round_row: dict[str, Any] | None =
     """The current round (``round_row`` when the caller has loaded it), or :class:`Conflict` (409)
     unless its results are finalized."""
     if round_row is None:
-        await get_event_row(event_id)
+        event = await get_event_row(event_id)
         round_row = await current_round(event_id)
+        if event["kind"] == "camp":
+            return round_row  # a camp has no results: completion (attendance) decides its certificates
     if RoundState.of(round_row) is not RoundState.FINALIZED:
         raise Conflict(_("结果定稿后才能生成证书。"))
     return round_row
@@ -745,7 +748,11 @@ async def _recipients(
     event: dict[str, Any] | None = None,
     round_row: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Who gets a certificate of ``kind`` from the finalized results, with the texts to print."""
+    """Who gets a certificate of ``kind`` from the finalized results, with the texts to print. Camp
+    completion certificates (``camp``) go to the students who completed the camp by attendance
+    (:func:`competitions.camps.attendance.certificate_recipients`), not to every entry."""
+    if kind == "camp":
+        return await camp_attendance.certificate_recipients(event_id)
     results = (await compute_results(event_id, event=event, round_row=round_row))["entries"]
     if kind == "award":
         chosen = {r["entry_id"]: r for r in results if r["status"] == "complete" and r["award"]}

@@ -76,7 +76,7 @@ def test_camp_season_through_the_pages(camp, world, app):
 
     with TestClient(app=app) as org:
         world.login_page("org", org)
-        for path in ("", "/applications", "/selection", "/offers", "/lottery"):
+        for path in ("", "/applications", "/selection", "/offers", "/lottery", "/leaders", "/completion"):
             assert org.get(f"/camps/{camp.id}{path}").status_code == 200, path
         r = org.post(
             f"/camps/{camp.id}/applications/{names['丙']['id']}/approve",
@@ -146,11 +146,26 @@ def test_pages_in_english_have_no_chinese_of_their_own(camp, world, app):
         "高二",
     ]
     data += [s["name"] for s in world.run(School.select(School.name))]
-    data += ["建档立卡", "农村", "边远地区", "男", "女", "海口市", "三亚市"]
+    data += ["建档立卡", "农村", "边远地区", "男", "女", "海口市", "三亚市", "李老师"]
+    r = camp.client.post(
+        f"/api/v1/events/{camp.id}/camp-teachers",
+        json={"name": "李老师", "phone": "13900001111"},
+        headers=camp.h("hk01"),
+    )
+    assert r.status_code == 201, r.text
     pages = {
-        "org": ["", "/applications", "/selection", "/selection?priority=ranking", "/offers", "/lottery"],
+        "org": [
+            "",
+            "/applications",
+            "/selection",
+            "/selection?priority=ranking",
+            "/offers",
+            "/lottery",
+            "/leaders",
+            "/completion",
+        ],
         "haikou": ["", "/applications"],
-        "hk01": ["", "/applications"],
+        "hk01": ["", "/applications", "/leaders"],
     }
     for user, paths in pages.items():
         with TestClient(app=app) as client:
