@@ -286,6 +286,11 @@ class MatchPages(Controller):
         except NotFound:
             bracket = None
         taken = {t for a in (selection or {}).get("alliances", []) for t in a}
+        roles = {
+            t: (n, i == 0) for n, a in enumerate((selection or {}).get("alliances", []), 1) for i, t in enumerate(a)
+        }
+        absent = set(await services.no_shows(challenge["id"]))
+        unfinished = services.unfinished_text(await services.unfinished_qualification(challenge["id"]))
         defaults = {
             "start": {"alliances": "4", "size": "2", "order": "serpentine"},
             "bracket": {
@@ -315,6 +320,9 @@ class MatchPages(Controller):
             rule=table["rule"],
             selection=selection,
             taken=taken,
+            roles=roles,
+            absent=absent,
+            unfinished=unfinished,
             bracket=bracket,
             values=defaults,
             errors=errors,
@@ -331,8 +339,13 @@ class MatchPages(Controller):
     @post("/alliances/start")
     async def start(self, request: Request, event_id: int, code: str) -> Any:
         form = await request.form()
-        values = {k: form_value(form, k) for k in ("alliances", "size", "order")}
-        body = {"alliances": _number(values["alliances"]), "size": _number(values["size"]), "order": values["order"]}
+        values = {k: form_value(form, k) for k in ("alliances", "size", "order", "confirm_unplayed")}
+        body = {
+            "alliances": _number(values["alliances"]),
+            "size": _number(values["size"]),
+            "order": values["order"],
+            "confirm_unplayed": values["confirm_unplayed"] == "1",
+        }
         try:
             await services.start_selection(user_of(request), event_id, code, body)
         except ServiceError as exc:
@@ -359,12 +372,18 @@ class MatchPages(Controller):
         actor = user_of(request)
         form = await request.form()
         keys = ("source", "alliances", "size", "format", "best_of")
-        values = {k: form_value(form, k) for k in keys}
+        values = {k: form_value(form, k) for k in (*keys, "confirm_unplayed")}
         body: dict[str, Any] = {"format": values["format"], "best_of": _number(values["best_of"])}
         try:
             if values["source"] == "rankings":
                 body["alliances"] = await services.seeded_alliances(
-                    event_id, code, _number(values["alliances"]), _number(values["size"]), "serpentine", actor
+                    event_id,
+                    code,
+                    _number(values["alliances"]),
+                    _number(values["size"]),
+                    "serpentine",
+                    actor,
+                    confirm_unplayed=values["confirm_unplayed"] == "1",
                 )
             await services.create_bracket(actor, event_id, code, body)
         except ServiceError as exc:
