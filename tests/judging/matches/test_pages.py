@@ -416,3 +416,22 @@ def test_alliance_roles_and_no_shows(arena):
     assert "缺席" in row[gone]
     assert "1 号联盟队长" in row[free[0]] and "1 号联盟队员" in row[free[2]]
     assert "2 号联盟队长" in row[free[1]] and "已拒绝" not in row[free[1]] and "曾拒绝邀请" in row[free[1]]
+
+
+def test_organizer_pages_in_english_say_match_start_time_and_states(arena):
+    matches = arena.schedule(starts_at="2026-12-08T09:00").json()["matches"]
+    arena.score(matches[0]["id"], {"items": {"goals": 2, "fouls": 0}}, {"items": {"goals": 1, "fouls": 0}})
+    arena.commit(matches[0]["id"])
+    arena.score(matches[1]["id"], {"items": {"goals": 2, "fouls": 0}}, {"items": {"goals": 1, "fouls": 0}})
+    arena.client.cookies.set("lang", "en")
+    body = arena.client.get(page_url(arena)).text
+    assert '<th class="num">Match</th>' in body and "Session" not in body
+    assert "Start time<input" in body and "Started" not in body
+    table = rows(body)
+    assert table[1].endswith("Committed 10 : 5") and table[2].endswith("Scored 10 : 5")
+    assert table[3].endswith("Not started —")
+    assert ">Delay</option>" in body and ">New cycle time</option>" in body
+    printed = arena.client.get(page_url(arena, "print")).text
+    assert '<th class="num">Match</th>' in printed
+    for page in (page_url(arena, "alliances"), f"/screens/{arena.event_id}/V/leaderboard"):
+        assert "<th>Team</th>" in arena.client.get(page).text
