@@ -33,6 +33,10 @@ def field_error(body: str, name: str, form: str = "") -> str:
     return " ".join(re.findall(r">([^<]*)</span>", m.group(1)))
 
 
+def text_of_html(body: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
+
+
 def rows(body: str) -> dict[int, str]:
     """The schedule table's rows by match number, as text."""
     found = {}
@@ -146,7 +150,10 @@ def test_changes_on_the_day(arena):
     # a 10-minute delay from match 3: 3-4 move from 09:05 to 09:15, 7-8 from 09:15 to 09:25
     ok = post(arena.client, page_url(arena, "adjust"), {"kind": "delay", "from_match": "3", "seconds": "600"})
     assert ok.status_code == 303
-    table = rows(arena.client.get(page_url(arena)).text)
+    shown = arena.client.get(page_url(arena)).text
+    # the message says what changed: matches 3-8 (6 not played) have new times
+    assert "赛程已调整（第 3 场起推迟 600 秒）：6 场尚未比赛的场次改了时间。" in text_of_html(shown)
+    table = rows(shown)
     assert [table[n].split()[2] for n in range(1, 9)] == [
         "09:00",
         "09:00",
@@ -177,6 +184,13 @@ def test_changes_on_the_day(arena):
     assert done.status_code == 303
     api = arena.matches(arena.org)
     assert all(gone not in m["red"] + m["blue"] for m in api[2:])
+    gone_name = f"V队{arena.teams.index(gone)}"
+    page = text_of(arena.client.get(page_url(arena)))
+    assert (
+        f"第 3 场起尚未比赛的场次已重新排程：排位赛现在共 {len(api)} 场（原来 8 场），随机种子 7。"
+        f" 缺席、不再安排比赛：{gone_name}。"
+    ) in page
+    assert f"本赛项 8 支队伍已通过审核，其中 1 支缺席（{gone_name}），7 支参赛。" in page
     assert (api[0]["red_score"], api[0]["blue_score"]) == ("5", "0")  # match 1 kept with its score
 
 
