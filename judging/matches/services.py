@@ -55,6 +55,19 @@ _REASONS = {
     "with {teams} teams and {n} per match at most {most} matches can be played at once": (
         "{teams} 支队伍、每场 {n} 支时，最多只能同时进行 {most} 场，请减少场地数。"
     ),
+    "on {fields} fields each wave plays {used} of {teams} teams and rests {rest}, so at least {repeat} "
+    "teams play again in the next wave, at most {most} matches later and only from the first field to "
+    "the last; a gap of {gap} would keep the same teams together: the largest gap found is {suggest}": (
+        "{fields} 块场地同时比赛时，每波有 {used} 支队伍上场，{teams} 支队伍中只有 {rest} 支休息，"
+        "所以每波至少有 {repeat} 支队伍下一波又要上场；它们两场之间最多只隔 {most} 场，而且只有前一波在第 1 块场地、"
+        "后一波在最后一块场地才隔得够。间隔 {gap} 场只能让同样的几支队伍一直在一起比赛。"
+        "能排出的最大间隔是 {suggest} 场：请把间隔减小到 {suggest}，或减少场地。"
+    ),
+    "no schedule found that keeps {gap} matches between a team's matches on {fields} fields; "
+    "the largest gap found is {suggest}": (
+        "没有找到每队两场之间间隔 {gap} 场、{fields} 块场地同时进行的赛程；能排出的最大间隔是 {suggest} 场，"
+        "请把间隔减小到 {suggest}，或减少场地。"
+    ),
     "no schedule found that keeps {gap} matches between a team's matches on {fields} fields; lower the gap or use fewer fields": (
         "没有找到每队两场之间间隔 {gap} 场、{fields} 块场地同时进行的赛程，请减小间隔或减少场地。"
     ),
