@@ -17,6 +17,7 @@ from app.i18n import _
 from judging.matches import brackets as bracket_rules
 
 BOX_W = 232
+MAX_BOX_W = 480
 BOX_H = 60
 COL_GAP = 44
 ROW_GAP = 18
@@ -82,9 +83,17 @@ def alliance_label(seed: int, alliances: list[list[int]], names: dict[int, str])
     return " · ".join(names.get(t, str(t)) for t in teams)
 
 
+def box_width(alliances: list[list[int]], names: dict[int, str]) -> float:
+    """A series box wide enough for the longest alliance's team names (``BOX_W`` at least, at most
+    ``MAX_BOX_W``): the whole names show on a projector; the screen scales the drawing to fit."""
+    longest = max((_width(alliance_label(i + 1, alliances, names)) for i in range(len(alliances))), default=0.0)
+    return max(BOX_W, min(MAX_BOX_W, 70 + (longest + 1) * FONT))
+
+
 def render(state: dict[str, Any], names: dict[int, str]) -> str:
     """The bracket as an ``<svg>`` element (text): ``state`` as :func:`services.bracket_state` answers."""
     shape = bracket_rules.build(len(state["alliances"]), state["format"], state["best_of"])
+    box_w = box_width(state["alliances"], names)
     shown = {s["id"]: s for s in state["matches"]}
     upper = [s for s in shape.series if s.stage.startswith("U")]
     lower = [s for s in shape.series if s.stage.startswith("L")]
@@ -106,7 +115,7 @@ def render(state: dict[str, Any], names: dict[int, str]) -> str:
     upper_top = MARGIN + HEAD
     upper_height = first_count * slot
     for stage, series in upper_stages.items():
-        x = MARGIN + (int(stage[1:]) - 1) * (BOX_W + COL_GAP)
+        x = MARGIN + (int(stage[1:]) - 1) * (box_w + COL_GAP)
         headings.append((x, upper_top - 12, stage_name(stage, state["format"], upper_rounds)))
         for i, s in enumerate(series):
             cy = upper_top + (i + 0.5) * upper_height / len(series)
@@ -118,7 +127,7 @@ def render(state: dict[str, Any], names: dict[int, str]) -> str:
         lower_count = max(len(v) for v in lower_stages.values())
         lower_height = lower_count * slot
         for stage, series in lower_stages.items():
-            x = MARGIN + (int(stage[1:]) - 1) * (BOX_W + COL_GAP)
+            x = MARGIN + (int(stage[1:]) - 1) * (box_w + COL_GAP)
             headings.append((x, lower_top - 12, stage_name(stage, state["format"], upper_rounds)))
             for i, s in enumerate(series):
                 cy = lower_top + (i + 0.5) * lower_height / len(series)
@@ -126,12 +135,12 @@ def render(state: dict[str, Any], names: dict[int, str]) -> str:
         bottom = lower_top + lower_height
     columns = max(upper_rounds, lower_rounds)
     for s in final:
-        x = MARGIN + columns * (BOX_W + COL_GAP)
+        x = MARGIN + columns * (box_w + COL_GAP)
         cy = (upper_top + bottom) / 2
         headings.append((x, cy - BOX_H / 2 - 12, stage_name("F", state["format"], upper_rounds)))
         boxes[s.id] = _Box(x, cy - BOX_H / 2, shown.get(s.id) or {"id": s.id, "void": True})
         columns += 1
-    width = MARGIN * 2 + columns * BOX_W + max(columns - 1, 0) * COL_GAP
+    width = MARGIN * 2 + columns * box_w + max(columns - 1, 0) * COL_GAP
     height = bottom + MARGIN
 
     parts: list[str] = []
@@ -145,7 +154,7 @@ def render(state: dict[str, Any], names: dict[int, str]) -> str:
             origin = boxes[str(source.value)]
             if origin.series.get("void"):
                 continue
-            x1, y1 = origin.x + BOX_W, origin.y + BOX_H / 2
+            x1, y1 = origin.x + box_w, origin.y + BOX_H / 2
             x2 = target.x
             y2 = target.y + BOX_H / 4 + k * BOX_H / 2
             xm = x2 - COL_GAP / 2
@@ -158,7 +167,7 @@ def render(state: dict[str, Any], names: dict[int, str]) -> str:
         )
     for box in boxes.values():
         if not box.series.get("void"):
-            parts.append(_series_box(box, state, names))
+            parts.append(_series_box(box, state, names, box_w))
     title = escape(_("淘汰赛对阵图"))
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="bracket-svg" role="img" aria-label="{title}" '
@@ -169,13 +178,13 @@ def render(state: dict[str, Any], names: dict[int, str]) -> str:
     )
 
 
-def _series_box(box: _Box, state: dict[str, Any], names: dict[int, str]) -> str:
+def _series_box(box: _Box, state: dict[str, Any], names: dict[int, str], box_w: float = BOX_W) -> str:
     s = box.series
     x, y = box.x, box.y
     half = BOX_H / 2
     out = [
         f'<g class="series" data-series="{escape(s["id"])}">',
-        f'<rect x="{x:.0f}" y="{y:.0f}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="#ffffff" stroke="{LINE}"/>',
+        f'<rect x="{x:.0f}" y="{y:.0f}" width="{box_w:.0f}" height="{BOX_H}" rx="6" fill="#ffffff" stroke="{LINE}"/>',
     ]
     played = s["red_wins"] + s["blue_wins"] > 0
     for k, side in enumerate(("red", "blue")):
@@ -185,7 +194,7 @@ def _series_box(box: _Box, state: dict[str, Any], names: dict[int, str]) -> str:
         colour = RED if side == "red" else BLUE
         if won:
             out.append(
-                f'<rect x="{x + 1:.0f}" y="{top + 1:.0f}" width="{BOX_W - 2}" height="{half - 2:.0f}" fill="{WIN_FILL}"/>'
+                f'<rect x="{x + 1:.0f}" y="{top + 1:.0f}" width="{box_w - 2:.0f}" height="{half - 2:.0f}" fill="{WIN_FILL}"/>'
             )
         out.append(f'<rect x="{x:.0f}" y="{top:.0f}" width="5" height="{half:.0f}" fill="{colour}"/>')
         base = top + half / 2 + FONT * 0.36
@@ -199,7 +208,7 @@ def _series_box(box: _Box, state: dict[str, Any], names: dict[int, str]) -> str:
         out.append(
             f'<text x="{x + 12:.0f}" y="{base:.0f}" font-size="{FONT}" font-weight="700" fill="{colour}">{seed}</text>'
         )
-        label = fit(alliance_label(seed, state["alliances"], names), (BOX_W - 70) / FONT)
+        label = fit(alliance_label(seed, state["alliances"], names), (box_w - 70) / FONT)
         out.append(
             f'<text x="{x + 34:.0f}" y="{base:.0f}" font-size="{FONT}" font-weight="{weight}" fill="{TEXT}">{escape(label)}</text>'
         )
@@ -211,9 +220,9 @@ def _series_box(box: _Box, state: dict[str, Any], names: dict[int, str]) -> str:
             wins = ""
         if wins:
             out.append(
-                f'<text x="{x + BOX_W - 10:.0f}" y="{base:.0f}" font-size="{FONT + 2}" font-weight="{weight}" '
+                f'<text x="{x + box_w - 10:.0f}" y="{base:.0f}" font-size="{FONT + 2}" font-weight="{weight}" '
                 f'text-anchor="end" fill="{TEXT}">{wins}</text>'
             )
-    out.append(f'<line x1="{x:.0f}" y1="{y + half:.0f}" x2="{x + BOX_W:.0f}" y2="{y + half:.0f}" stroke="#d5ddd8"/>')
+    out.append(f'<line x1="{x:.0f}" y1="{y + half:.0f}" x2="{x + box_w:.0f}" y2="{y + half:.0f}" stroke="#d5ddd8"/>')
     out.append("</g>")
     return "".join(out)

@@ -93,7 +93,7 @@ class ChallengeMatchesApi(Controller):
         colour, partners, opponents, committed scores) with its rank and ranking points."""
         return answer(TeamMatchesOut, await board.team_matches(event_id, code, entry_id))
 
-    @post("/alliance-selection", guards=[organizer_only], status_code=201, responses=responses(401, 403, 404, 422))
+    @post("/alliance-selection", guards=[organizer_only], status_code=201, responses=responses(401, 403, 404, 409, 422))
     async def start_selection(self, request: Request, event_id: int, code: str, data: SelectionIn) -> SelectionOut:
         return answer(SelectionOut, await matches.start_selection(user_of(request), event_id, code, _plain(data)))
 

@@ -25,7 +25,7 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect
 
 from app.errors import NotFound, ServiceError
-from app.i18n import _
+from app.i18n import _, list_separator
 from app.times import local_input
 from app.web import flash, form_value, render, user_of
 from app.web.auth import organizer_only
@@ -74,6 +74,32 @@ def _number(text: str) -> Any:
     return int(text) if text.isdigit() else text
 
 
+def regenerated_text(
+    old: list[dict[str, Any]], new: list[dict[str, Any]], drop: list[int], names: dict[int, str], seed: int
+) -> str:
+    """What a re-planning changed: from which match on, the qualification matches before and after,
+    the no-shows left out and the teams that joined."""
+    old_q = [m for m in old if m["stage"] == "qualification"]
+    new_q = [m for m in new if m["stage"] == "qualification"]
+    kept = max((m["number"] for m in old_q if m["status"] != "scheduled"), default=0)
+    before = {t for m in old_q for t in m["red"] + m["blue"]}
+    after = {t for m in new_q if m["number"] > kept for t in m["red"] + m["blue"]}
+    text = _(
+        "第 {n} 场起尚未比赛的场次已重新排程：排位赛现在共 {after} 场（原来 {before} 场），随机种子 {seed}。",
+        n=kept + 1,
+        after=len(new_q),
+        before=len(old_q),
+        seed=seed,
+    )
+    gone = [names.get(t, str(t)) for t in drop]
+    joined = [names.get(t, str(t)) for t in sorted(after - before)]
+    if gone:
+        text += " " + _("缺席、不再安排比赛：{teams}。", teams=list_separator().join(gone))
+    if joined:
+        text += " " + _("新加入：{teams}。", teams=list_separator().join(joined))
+    return text
+
+
 class MatchPages(Controller):
     path = "/events/{event_id:int}/robotics/{code:str}/matches"
     include_in_schema = False
@@ -94,6 +120,7 @@ class MatchPages(Controller):
         played = [m for m in qualification if m["status"] != "scheduled"]
         timing = await services.timing(event_id, code, actor)
         ranking = (plan or {}).get("ranking") or {}
+        absent = await services.no_shows(challenge["id"])
         return {
             "event": event,
             "challenge": challenge,
@@ -104,6 +131,7 @@ class MatchPages(Controller):
             "qualification": qualification,
             "played": len(played),
             "scheduled_teams": [t for t in teams if t["id"] in scheduled],
+            "no_show_teams": [t for t in teams if t["id"] in absent],
             "late_teams": [t for t in teams if t["id"] not in scheduled] if plan else [],
             "behind": behind_text(timing["behind_seconds"]),
             "behind_seconds": timing["behind_seconds"],
@@ -203,18 +231,24 @@ class MatchPages(Controller):
             "from_match": _number(values["from_match"]),
             "seconds": _number(values["seconds"]),
         }
+        actor = user_of(request)
+        before = {m["id"]: m["scheduled_at"] for m in (await services.list_matches(event_id, code, actor))["matches"]}
         try:
-            done = await services.adjust(user_of(request), event_id, code, body)
+            done = await services.adjust(actor, event_id, code, body)
         except ServiceError as exc:
             return await self._page(
                 request, event_id, code, form="adjust", values=values, exc=exc, known=("kind", "from_match", "seconds")
             )
+        moved = sum(1 for m in done["matches"] if before.get(m["id"]) != m["scheduled_at"])
+        what = _(
+            "第 {n} 场起{kind} {s} 秒", n=body["from_match"], kind=_(ADJUST_KINDS[values["kind"]]), s=body["seconds"]
+        )
         flash(
             request,
-            _("赛程已调整。")
+            _("赛程已调整（{what}）：{count} 场尚未比赛的场次改了时间。", what=what, count=moved)
             + (" " + behind_text(done["behind_seconds"]) if done["behind_seconds"] is not None else ""),
         )
-        return self._back(event_id, code, "#day")
+        return self._back(event_id, code)
 
     @post("/regenerate")
     async def regenerate(self, request: Request, event_id: int, code: str) -> Any:
@@ -223,14 +257,17 @@ class MatchPages(Controller):
         values: dict[str, Any] = {k: form_value(form, k) for k in ("fields", "min_gap", "seed")}
         values["drop"] = drop
         body: dict[str, Any] = {"drop": drop, **{k: _number(v) for k, v in values.items() if k != "drop" and v != ""}}
+        actor = user_of(request)
+        names = {t["id"]: t["title"] for t in await services.challenge_teams(event_id, code, actor)}
+        old = (await services.list_matches(event_id, code, actor))["matches"]
         try:
-            made = await services.regenerate(user_of(request), event_id, code, body)
+            made = await services.regenerate(actor, event_id, code, body)
         except ServiceError as exc:
             return await self._page(
                 request, event_id, code, form="regenerate", values=values, exc=exc, known=("fields", "min_gap", "seed")
             )
-        flash(request, _("尚未比赛的场次已重新排程（随机种子 {seed}）。", seed=made["seed"]))
-        return self._back(event_id, code, "#day")
+        flash(request, regenerated_text(old, made["matches"], drop, names, made["seed"]))
+        return self._back(event_id, code)
 
     @post("/ranking")
     async def ranking(self, request: Request, event_id: int, code: str) -> Any:
@@ -286,6 +323,11 @@ class MatchPages(Controller):
         except NotFound:
             bracket = None
         taken = {t for a in (selection or {}).get("alliances", []) for t in a}
+        roles = {
+            t: (n, i == 0) for n, a in enumerate((selection or {}).get("alliances", []), 1) for i, t in enumerate(a)
+        }
+        absent = set(await services.no_shows(challenge["id"]))
+        unfinished = services.unfinished_text(await services.unfinished_qualification(challenge["id"]))
         defaults = {
             "start": {"alliances": "4", "size": "2", "order": "serpentine"},
             "bracket": {
@@ -315,6 +357,9 @@ class MatchPages(Controller):
             rule=table["rule"],
             selection=selection,
             taken=taken,
+            roles=roles,
+            absent=absent,
+            unfinished=unfinished,
             bracket=bracket,
             values=defaults,
             errors=errors,
@@ -331,8 +376,13 @@ class MatchPages(Controller):
     @post("/alliances/start")
     async def start(self, request: Request, event_id: int, code: str) -> Any:
         form = await request.form()
-        values = {k: form_value(form, k) for k in ("alliances", "size", "order")}
-        body = {"alliances": _number(values["alliances"]), "size": _number(values["size"]), "order": values["order"]}
+        values = {k: form_value(form, k) for k in ("alliances", "size", "order", "confirm_unplayed")}
+        body = {
+            "alliances": _number(values["alliances"]),
+            "size": _number(values["size"]),
+            "order": values["order"],
+            "confirm_unplayed": values["confirm_unplayed"] == "1",
+        }
         try:
             await services.start_selection(user_of(request), event_id, code, body)
         except ServiceError as exc:
@@ -359,12 +409,18 @@ class MatchPages(Controller):
         actor = user_of(request)
         form = await request.form()
         keys = ("source", "alliances", "size", "format", "best_of")
-        values = {k: form_value(form, k) for k in keys}
+        values = {k: form_value(form, k) for k in (*keys, "confirm_unplayed")}
         body: dict[str, Any] = {"format": values["format"], "best_of": _number(values["best_of"])}
         try:
             if values["source"] == "rankings":
                 body["alliances"] = await services.seeded_alliances(
-                    event_id, code, _number(values["alliances"]), _number(values["size"]), "serpentine", actor
+                    event_id,
+                    code,
+                    _number(values["alliances"]),
+                    _number(values["size"]),
+                    "serpentine",
+                    actor,
+                    confirm_unplayed=values["confirm_unplayed"] == "1",
                 )
             await services.create_bracket(actor, event_id, code, body)
         except ServiceError as exc:

@@ -425,14 +425,62 @@ def _search(
         state.swap_delta(s1, s2, 1, w_soft)  # refused: swap back
     final = _State(n, teams_per_alliance, fields, min_gap, state.slots, prior)  # counts rebuilt from the slots
     if final.hard():
-        raise ScheduleError(
+        raise _gap_error(names, needs, teams_per_alliance, fields, min_gap, seed, prior, played)
+    return Schedule(seed=seed, matches=_matches(final, names), quality=quality_of(final))
+
+
+def _gap_error(
+    names: list[Hashable],
+    needs: list[int],
+    teams_per_alliance: int,
+    fields: int,
+    min_gap: int,
+    seed: int,
+    prior: Sequence[tuple[int, list[int], list[int]]],
+    played: Sequence[Match],
+) -> ScheduleError:
+    """Why no schedule was found, with the arithmetic of the waves when it is the cause, and the
+    largest smaller gap a quick search does find (``suggest``)."""
+    suggest = None
+    for gap in range(min_gap - 1, -1, -1):
+        try:
+            _search(names, needs, teams_per_alliance, fields, gap, seed, None, False, prior, played)
+        except ScheduleError:
+            continue
+        suggest = gap
+        break
+    playing = sum(1 for x in needs if x > 0)
+    used = fields * 2 * teams_per_alliance
+    rest = playing - used
+    params = {"gap": min_gap, "fields": fields}
+    if suggest is None:
+        return ScheduleError(
             "min_gap",
             "no schedule found that keeps {gap} matches between a team's matches on {fields} fields; "
             "lower the gap or use fewer fields",
-            gap=min_gap,
-            fields=fields,
+            **params,
         )
-    return Schedule(seed=seed, matches=_matches(final, names), quality=quality_of(final))
+    if fields > 1 and 0 <= rest < used:
+        return ScheduleError(
+            "min_gap",
+            "on {fields} fields each wave plays {used} of {teams} teams and rests {rest}, so at least {repeat} "
+            "teams play again in the next wave, at most {most} matches later and only from the first field to "
+            "the last; a gap of {gap} would keep the same teams together: the largest gap found is {suggest}",
+            teams=playing,
+            used=used,
+            rest=rest,
+            repeat=used - rest,
+            most=2 * fields - 2,
+            suggest=suggest,
+            **params,
+        )
+    return ScheduleError(
+        "min_gap",
+        "no schedule found that keeps {gap} matches between a team's matches on {fields} fields; "
+        "the largest gap found is {suggest}",
+        suggest=suggest,
+        **params,
+    )
 
 
 _EMPTY = Quality(

@@ -152,9 +152,12 @@ class RankingsOut(msgspec.Struct):
 
 
 class SelectionIn(msgspec.Struct):
+    """``confirm_unplayed``: start although qualification matches are unplayed or uncommitted (409 otherwise)."""
+
     alliances: int
     size: int
     order: str = "serpentine"
+    confirm_unplayed: bool = False
 
 
 class InviteIn(msgspec.Struct):
@@ -170,6 +173,7 @@ class SelectionOut(msgspec.Struct):
     events: list[list[Any]]
     order: str
     size: int
+    no_shows: list[int] = []
 
 
 class BracketIn(msgspec.Struct):

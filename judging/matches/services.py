@@ -55,6 +55,19 @@ _REASONS = {
     "with {teams} teams and {n} per match at most {most} matches can be played at once": (
         "{teams} 支队伍、每场 {n} 支时，最多只能同时进行 {most} 场，请减少场地数。"
     ),
+    "on {fields} fields each wave plays {used} of {teams} teams and rests {rest}, so at least {repeat} "
+    "teams play again in the next wave, at most {most} matches later and only from the first field to "
+    "the last; a gap of {gap} would keep the same teams together: the largest gap found is {suggest}": (
+        "{fields} 块场地同时比赛时，每波有 {used} 支队伍上场，{teams} 支队伍中只有 {rest} 支休息，"
+        "所以每波至少有 {repeat} 支队伍下一波又要上场；它们两场之间最多只隔 {most} 场，而且只有前一波在第 1 块场地、"
+        "后一波在最后一块场地才隔得够。间隔 {gap} 场只能让同样的几支队伍一直在一起比赛。"
+        "能排出的最大间隔是 {suggest} 场：请把间隔减小到 {suggest}，或减少场地。"
+    ),
+    "no schedule found that keeps {gap} matches between a team's matches on {fields} fields; "
+    "the largest gap found is {suggest}": (
+        "没有找到每队两场之间间隔 {gap} 场、{fields} 块场地同时进行的赛程；能排出的最大间隔是 {suggest} 场，"
+        "请把间隔减小到 {suggest}，或减少场地。"
+    ),
     "no schedule found that keeps {gap} matches between a team's matches on {fields} fields; lower the gap or use fewer fields": (
         "没有找到每队两场之间间隔 {gap} 场、{fields} 块场地同时进行的赛程，请减小间隔或减少场地。"
     ),
@@ -891,6 +904,57 @@ async def rankings(event_id: int, code: str, viewer: Principal | None = None) ->
 # --- alliance selection -----------------------------------------------------------------------------
 
 
+async def unfinished_qualification(category_id: int) -> dict[str, int]:
+    """How many qualification matches are not yet final: ``{"unplayed", "uncommitted"}`` (scheduled,
+    and scored but not committed by the head referee)."""
+    rows = await Match.select(Match.status).where(
+        (Match.category == category_id) & (Match.stage == "qualification") & (Match.status != "committed")
+    )
+    uncommitted = sum(1 for r in rows if r["status"] == "scored")
+    return {"unplayed": len(rows) - uncommitted, "uncommitted": uncommitted}
+
+
+async def no_shows(category_id: int) -> list[int]:
+    """Teams dropped from the qualification schedule as no-shows: approved teams scheduled (counted
+    appearances, played or not) for fewer than the plan's matches per team but at least once, or
+    scheduled no more at all while the schedule has moved on (a team approved late and not yet
+    scheduled is not one)."""
+    plan = await _plan(category_id)
+    if plan is None:
+        return []
+    counted: dict[int, int] = {}
+    for m in await _matches(category_id):
+        if m["stage"] != "qualification":
+            continue
+        for team in m["red"] + m["blue"]:
+            if team not in (m["surrogates"] or []):
+                counted[team] = counted.get(team, 0) + 1
+    return [t["id"] for t in await _teams(category_id) if 0 < counted.get(t["id"], 0) < plan["matches_per_team"]]
+
+
+def unfinished_text(counts: dict[str, int]) -> str:
+    """The sentence naming the qualification matches not yet final (empty when all are)."""
+    unplayed, uncommitted = counts["unplayed"], counts["uncommitted"]
+    if unplayed and uncommitted:
+        return _(
+            "排位赛还有 {n} 场尚未比赛、{m} 场已记分但主裁判尚未确认，排名可能还会变化。", n=unplayed, m=uncommitted
+        )
+    if unplayed:
+        return _("排位赛还有 {n} 场尚未比赛，排名可能还会变化。", n=unplayed)
+    if uncommitted:
+        return _("排位赛还有 {m} 场已记分但主裁判尚未确认，排名可能还会变化。", m=uncommitted)
+    return ""
+
+
+async def _check_finished(category_id: int, data: dict[str, Any]) -> None:
+    """409 while qualification matches are unplayed or uncommitted, unless ``confirm_unplayed`` is true."""
+    if data.get("confirm_unplayed") is True:
+        return
+    text = unfinished_text(await unfinished_qualification(category_id))
+    if text:
+        raise Conflict(text + _("确认仍要按当前排名进行时，请勾选“排位赛未结束也继续”（confirm_unplayed）。"))
+
+
 async def start_selection(actor: Principal, event_id: int, code: str, data: dict[str, Any]) -> dict[str, Any]:
     """Start (or restart) the alliance selection from the current rankings: ``{"alliances",
     "size", "order"}``; answers the state (:func:`selection_state`)."""
@@ -903,6 +967,7 @@ async def start_selection(actor: Principal, event_id: int, code: str, data: dict
         selection_rules.replay(ranked, count, size, order)
     except selection_rules.SelectionError as error:
         raise _refused(error) from None
+    await _check_finished(category["id"], data)
 
     async def work() -> None:
         now = times.now()
@@ -951,11 +1016,13 @@ async def selection_state(event_id: int, code: str, viewer: Principal | None = N
     category = await robotics.challenge(event_id, code, viewer)
     row = await _selection(category["id"])
     state = _replayed(row)
+    absent = set(await no_shows(category["id"]))
     return {
         "alliances": state.alliances,
         "turn": None if state.turn is None else state.turn + 1,
-        "pickable": state.pickable,
+        "pickable": [t for t in state.pickable if t not in absent],
         "declined": state.declined,
+        "no_shows": sorted(absent),
         "events": row["events"],
         "order": row["order"],
         "size": row["size"],
@@ -968,6 +1035,10 @@ async def invite(actor: Principal, event_id: int, code: str, data: dict[str, Any
     category = await robotics.challenge(event_id, code, actor)
     entry_id = _int(data, "entry_id", _("队伍"), None, 1, robotics.MAX_ID)
     accepted = data.get("accepted") is True
+    if entry_id in await no_shows(category["id"]):
+        name = next((t["title"] for t in await _teams(category["id"]) if t["id"] == entry_id), entry_id)
+        message = _("队伍 {team} 已作为缺席队伍从排位赛中取消，不能被邀请。", team=name)
+        raise ValidationFailed(message, errors=[{"field": "entry_id", "message": message}])
 
     async def work() -> None:
         row = await _selection(category["id"])
@@ -1267,11 +1338,18 @@ async def match_challenges(event_id: int, viewer: Principal | None = None) -> li
 
 
 async def seeded_alliances(
-    event_id: int, code: str, count: Any, size: Any, order: str = "serpentine", viewer: Principal | None = None
+    event_id: int,
+    code: str,
+    count: Any,
+    size: Any,
+    order: str = "serpentine",
+    viewer: Principal | None = None,
+    confirm_unplayed: bool = False,
 ) -> list[list[int]]:
     """Alliances from the current rankings alone (no selection): the top ``count`` teams captain,
     then each alliance in turn takes the best team left (:func:`alliances.seeded`); 422 naming
-    the field when there are not enough ranked teams."""
+    the field when there are not enough ranked teams; 409 while qualification matches are
+    unplayed or uncommitted unless ``confirm_unplayed``."""
     count = _int({"alliances": count}, "alliances", _("联盟数"), None, 2, 16)
     size = _int({"size": size}, "size", _("每个联盟的队伍数"), None, 1, 4)
     ranked = [t["entry_id"] for t in (await rankings(event_id, code, viewer))["teams"] if t["rank"] is not None]
@@ -1279,6 +1357,8 @@ async def seeded_alliances(
         chosen = selection_rules.seeded(ranked, count, size, order)
     except selection_rules.SelectionError as error:
         raise _refused(error) from None
+    category = await robotics.challenge(event_id, code, viewer)
+    await _check_finished(category["id"], {"confirm_unplayed": confirm_unplayed})
     return [[int(t) for t in a] for a in chosen.alliances]  # type: ignore[call-overload]
 
 

@@ -49,3 +49,20 @@ def test_the_import_page_says_why_it_is_closed_for_schools_and_organizers(world)
         world.run(events.start_judging(world.org, world.event_id))
         page = text_of(organizer.get(f"/events/{world.event_id}/import"))
         assert "上传并导入" not in page and "评审已经开始，不能再导入报名表" in page
+
+
+def test_once_judging_started_the_organizer_is_not_offered_registering_or_importing(world):
+    factories.entry(world, "HK01", title="潮汐灯", category="PH")
+    client = world.login_page("org")
+    home = client.get("/").text
+    assert f'href="/events/{world.event_id}/entries/new"' in home and f'href="/events/{world.event_id}/import"' in home
+    _close(world)
+    world.run(events.start_judging(world.org, world.event_id))
+    home = client.get("/").text
+    assert f'href="/events/{world.event_id}/entries/new"' not in home
+    assert f'href="/events/{world.event_id}/import"' not in home
+    assert "评审已经开始：组委会不能再代学校登记作品或导入报名表。" in text_of(client.get("/"))
+    # the entry form speaks to the organizer, not to a school coordinator
+    form = text_of(client.get(f"/events/{world.event_id}/entries/new"))
+    assert "组委会只能在评审开始前登记、导入或修改作品；您仍可查看全部作品和审查结果。" in form
+    assert "您仍可查看本校作品" not in form

@@ -33,6 +33,10 @@ def field_error(body: str, name: str, form: str = "") -> str:
     return " ".join(re.findall(r">([^<]*)</span>", m.group(1)))
 
 
+def text_of_html(body: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
+
+
 def rows(body: str) -> dict[int, str]:
     """The schedule table's rows by match number, as text."""
     found = {}
@@ -146,7 +150,10 @@ def test_changes_on_the_day(arena):
     # a 10-minute delay from match 3: 3-4 move from 09:05 to 09:15, 7-8 from 09:15 to 09:25
     ok = post(arena.client, page_url(arena, "adjust"), {"kind": "delay", "from_match": "3", "seconds": "600"})
     assert ok.status_code == 303
-    table = rows(arena.client.get(page_url(arena)).text)
+    shown = arena.client.get(page_url(arena)).text
+    # the message says what changed: matches 3-8 (6 not played) have new times
+    assert "赛程已调整（第 3 场起推迟 600 秒）：6 场尚未比赛的场次改了时间。" in text_of_html(shown)
+    table = rows(shown)
     assert [table[n].split()[2] for n in range(1, 9)] == [
         "09:00",
         "09:00",
@@ -177,6 +184,13 @@ def test_changes_on_the_day(arena):
     assert done.status_code == 303
     api = arena.matches(arena.org)
     assert all(gone not in m["red"] + m["blue"] for m in api[2:])
+    gone_name = f"V队{arena.teams.index(gone)}"
+    page = text_of(arena.client.get(page_url(arena)))
+    assert (
+        f"第 3 场起尚未比赛的场次已重新排程：排位赛现在共 {len(api)} 场（原来 8 场），随机种子 7。"
+        f" 缺席、不再安排比赛：{gone_name}。"
+    ) in page
+    assert f"本赛项 8 支队伍已通过审核，其中 1 支缺席（{gone_name}），7 支参赛。" in page
     assert (api[0]["red_score"], api[0]["blue_score"]) == ("5", "0")  # match 1 kept with its score
 
 
@@ -329,3 +343,109 @@ def test_organizer_pages_are_for_organizers(arena, world):
         assert other.get(page_url(arena)).status_code in (403, 404)
         assert post(other, page_url(arena, "schedule"), {"matches_per_team": "2"}).status_code in (403, 404)
     assert arena.client.get(f"/events/{arena.event_id}/robotics/ZZ/matches/").status_code == 404
+
+
+def test_selection_and_seeding_wait_for_the_qualification_unless_confirmed(arena):
+    matches = arena.schedule().json()["matches"]  # 8 teams x 4 / 4 per match = 8 matches
+    for m in matches[:5]:
+        arena.score(m["id"], {"items": {"goals": 2, "fouls": 0}}, {"items": {"goals": 1, "fouls": 0}})
+        arena.commit(m["id"])
+    arena.score(matches[5]["id"], {"items": {"goals": 2, "fouls": 0}}, {"items": {"goals": 1, "fouls": 0}})
+    # 2 scheduled, 1 scored but not committed
+    warning = "排位赛还有 2 场尚未比赛、1 场已记分但主裁判尚未确认，排名可能还会变化。"
+    assert warning in text_of(arena.client.get(page_url(arena, "alliances")))
+    body = {"alliances": 2, "size": 2, "order": "serpentine"}
+    refused = arena.client.post(f"{arena.url}/alliance-selection", json=body, headers=arena.org)
+    assert refused.status_code == 409 and warning in refused.json()["detail"]
+    seeded = post(
+        arena.client,
+        page_url(arena, "bracket"),
+        {"source": "rankings", "alliances": "2", "size": "2", "format": "single", "best_of": "1"},
+    )
+    assert seeded.status_code == 409 and warning in text_of(seeded)
+    assert arena.client.get(f"{arena.url}/bracket").status_code == 404
+    confirmed = post(
+        arena.client,
+        page_url(arena, "bracket"),
+        {
+            "source": "rankings",
+            "alliances": "2",
+            "size": "2",
+            "format": "single",
+            "best_of": "1",
+            "confirm_unplayed": "1",
+        },
+    )
+    assert confirmed.status_code == 303
+    started = arena.client.post(
+        f"{arena.url}/alliance-selection", json={**body, "confirm_unplayed": True}, headers=arena.org
+    )
+    assert started.status_code == 201, started.text
+    for m in matches[5:]:
+        arena.score(m["id"], {"items": {"goals": 2, "fouls": 0}}, {"items": {"goals": 1, "fouls": 0}})
+        arena.commit(m["id"])
+    assert "排位赛还有" not in text_of(arena.client.get(page_url(arena, "alliances")))
+
+
+def test_alliance_roles_and_no_shows(arena):
+    matches = arena.schedule().json()["matches"]
+    for m in matches[:2]:
+        arena.score(m["id"], {"items": {"goals": 2, "fouls": 0}}, {"items": {"goals": 1, "fouls": 0}})
+        arena.commit(m["id"])
+    # a team that played drops out: the rest is scheduled without it
+    gone = matches[0]["blue"][0]
+    again = arena.client.post(
+        f"{arena.url}/schedule/regenerate",
+        json={"drop": [gone], "seed": 7, "fields": 1, "min_gap": 0},
+        headers=arena.org,
+    )
+    assert again.status_code == 200, again.text
+    for m in arena.matches(arena.org):
+        if m["status"] != "committed":
+            arena.score(m["id"], {"items": {"goals": 2, "fouls": 0}}, {"items": {"goals": 1, "fouls": 0}})
+            arena.commit(m["id"])
+    ranked = [t["entry_id"] for t in arena.client.get(f"{arena.url}/rankings").json()["teams"] if t["rank"]]
+    assert gone in ranked
+    started = arena.client.post(f"{arena.url}/alliance-selection", json={"alliances": 2, "size": 2}, headers=arena.org)
+    assert started.status_code == 201 and started.json()["no_shows"] == [gone]
+    assert gone not in started.json()["pickable"]
+    url = f"{arena.url}/alliance-selection/invitations"
+    refused = arena.client.post(url, json={"entry_id": gone, "accepted": True}, headers=arena.org)
+    title = f"V队{arena.teams.index(gone)}"
+    assert refused.status_code == 422 and title in refused.json()["detail"] and "缺席" in refused.json()["detail"]
+    # the top team captains alliance 1 (the no-show lost its matches as blue, so it is not on top);
+    # alliance 1 invites the next team, which declines, then the one after, which accepts: the
+    # team that declined is then the best free team and captains alliance 2
+    free = [t for t in ranked if t != gone]
+    assert free[0] == ranked[0]
+    assert arena.client.post(url, json={"entry_id": free[1], "accepted": False}, headers=arena.org).status_code == 200
+    assert arena.client.post(url, json={"entry_id": free[2], "accepted": True}, headers=arena.org).status_code == 200
+    state = arena.client.get(f"{arena.url}/alliance-selection").json()
+    assert state["alliances"][1] == [free[1]]
+    body = arena.client.get(page_url(arena, "alliances")).text
+    row = {
+        int(e): re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", r)).strip()
+        for e, r in re.findall(r'<tr data-entry="(\d+)"[^>]*>(.*?)</tr>', body, flags=re.S)
+    }
+    assert "缺席" in row[gone]
+    assert "1 号联盟队长" in row[free[0]] and "1 号联盟队员" in row[free[2]]
+    assert "2 号联盟队长" in row[free[1]] and "已拒绝" not in row[free[1]] and "曾拒绝邀请" in row[free[1]]
+
+
+def test_organizer_pages_in_english_say_match_start_time_and_states(arena):
+    matches = arena.schedule(starts_at="2026-12-08T09:00").json()["matches"]
+    arena.score(matches[0]["id"], {"items": {"goals": 2, "fouls": 0}}, {"items": {"goals": 1, "fouls": 0}})
+    arena.commit(matches[0]["id"])
+    arena.score(matches[1]["id"], {"items": {"goals": 2, "fouls": 0}}, {"items": {"goals": 1, "fouls": 0}})
+    arena.client.cookies.set("lang", "en")
+    body = arena.client.get(page_url(arena)).text
+    assert '<th class="num">Match</th>' in body and "Session" not in body
+    assert "Start time<input" in body and "Started" not in body
+    table = rows(body)
+    assert table[1].endswith("Committed 10 : 5") and table[2].endswith("Scored 10 : 5")
+    assert table[3].endswith("Not started —")
+    assert ">Delay</option>" in body and ">New cycle time</option>" in body
+    printed = arena.client.get(page_url(arena, "print")).text
+    assert '<th class="num">Match</th>' in printed
+    for page in (page_url(arena, "alliances"), f"/screens/{arena.event_id}/V/leaderboard"):
+        assert "<th>Team</th>" in arena.client.get(page).text

@@ -186,3 +186,17 @@ def test_timetable_with_a_delay_a_break_and_a_new_cycle():
     assert plan[0].utcoffset() == dt.timedelta(hours=8)
     # match 3 due 9:16 started 9:20: four minutes behind
     assert behind_seconds(plan[2], plan[2] + dt.timedelta(minutes=4)) == 240
+
+
+def test_a_gap_the_waves_cannot_give_explains_the_arithmetic_and_suggests_one():
+    # 12 teams, 2v2 on 2 fields: a wave plays 8 teams and rests 4, so 4 teams of every wave play in
+    # the next one too; two fields apart that is at most 2 * 2 - 2 = 2 matches later (first field,
+    # then last): a gap of 2 would need the same four teams together in every match
+    with pytest.raises(ScheduleError) as refused:
+        generate(list(range(12)), 6, 2, 2, 2, 1)
+    assert refused.value.field == "min_gap"
+    params = refused.value.params
+    assert (params["used"], params["rest"], params["repeat"], params["most"]) == (8, 4, 4, 2)
+    assert params["suggest"] == 1
+    made = generate(list(range(12)), 6, 2, 2, params["suggest"], 1)
+    assert made.quality.min_gap is not None and made.quality.min_gap >= 1

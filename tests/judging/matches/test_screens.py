@@ -220,3 +220,28 @@ def test_every_match_page_string_has_an_english_translation():
     labels += list(services._REASONS.values())
     missing.update(f"label: {v}" for v in labels if v not in catalog)
     assert not missing, sorted(missing)
+
+
+def test_bracket_boxes_widen_for_long_team_names():
+    # "文昌一中航天队 · 临高中学机器人队": 7 + 3 (" · " about 1.7 ems) + 8 CJK characters, about 16.7 ems,
+    # more than the 232 px box holds at 14 px ((232 - 70) / 14 = 11.6 ems): the box widens to show it all
+    names = {1: "文昌一中航天队", 2: "临高中学机器人队", 3: "甲", 4: "乙"}
+    state = {
+        "format": "single",
+        "best_of": 1,
+        "alliances": [[1, 2], [3, 4]],
+        "matches": [
+            {"id": "U1-1", "round": 1, "stage": "U1", "red_alliance": 1, "blue_alliance": 2, "bye": False,
+             "red_wins": 0, "blue_wins": 0, "winner": None},
+        ],
+    }  # fmt: skip
+    svg = bracket_svg.render(state, names)
+    assert ">文昌一中航天队 · 临高中学机器人队<" in svg and "…" not in svg
+    width = bracket_svg.box_width(state["alliances"], names)
+    assert width > bracket_svg.BOX_W and (width - 70) / bracket_svg.FONT >= bracket_svg._width(
+        "文昌一中航天队 · 临高中学机器人队"
+    )
+    # a drawing never grows without bound: very long names are still cut at the widest box
+    long_names = {1: "很" * 60, 2: "长", 3: "甲", 4: "乙"}
+    assert bracket_svg.box_width(state["alliances"], long_names) == bracket_svg.MAX_BOX_W
+    assert "…" in bracket_svg.render(state, long_names)
