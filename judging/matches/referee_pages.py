@@ -174,7 +174,9 @@ class MatchRefereePages(Controller):
                     "statusLabel": view["status_label"],
                     "version": m["version"],
                     "winnerLabel": view["winner_label"],
-                    "by": m["committed_by"] if m["status"] == "committed" else m["scored_by"],
+                    "by": m[
+                        "scored_by"
+                    ],  # who recorded the score (the head referee who committed it is not its recorder)
                     "sides": {
                         side: {
                             "teams": [

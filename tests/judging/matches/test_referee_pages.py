@@ -7,6 +7,7 @@ goals 5 points each, fouls -3 each."""
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 
@@ -159,6 +160,11 @@ def test_head_referee_sees_scored_matches_commits_several_and_rankings_change(ar
     assert {(Decimal(ranks[t]["ranking_points"]), ranks[t]["played"], ranks[t]["rank"]) for t in winners} == {(2, 1, 1)}
     assert {(Decimal(ranks[t]["ranking_points"]), ranks[t]["played"]) for t in losers} == {(0, 1)}
     assert head.get(f"/referee/{arena.event_id}/V/matches/review").text.count("match-scored") == 0
+    # the tablet's form names who recorded a committed match, not the head referee who committed it
+    data = head.get(f"/referee/{arena.event_id}/V/matches/score?match={matches[0]['id']}").text
+    payload = json.loads(data.split('<script id="referee-data" type="application/json">')[1].split("</script>")[0])
+    found = [m for m in payload["matches"] if m["id"] == matches[0]["id"]]
+    assert found and found[0]["by"] == "对抗赛裁判", found
 
 
 def test_correction_after_commit_needs_a_reason_and_keeps_every_version(arena):
