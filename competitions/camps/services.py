@@ -86,6 +86,22 @@ _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 # --------------------------------------------------------------------------- events and settings
 
 
+async def acting_school(actor: Principal, data: dict[str, Any], forbidden: str, missing: str | None = None) -> int:
+    """The school a camp form acts for: a school account's own, or for an organizer the school named by
+    ``data["school_code"]`` (422 on the field, with ``missing`` as the detail, when no such school).
+    Raises :class:`Forbidden` with ``forbidden`` for other roles."""
+    if actor.role == "school":
+        return int(actor.school_id)
+    if not actor.is_organizer:
+        raise Forbidden(forbidden)
+    school = await School.select(School.id).where(School.code == clean_text(data.get("school_code"))).first()
+    if school is None:
+        raise ValidationFailed(
+            missing or _("学校代码不存在。"), errors=[{"field": "school_code", "message": _("学校代码不存在。")}]
+        )
+    return int(school["id"])
+
+
 async def camp_event(event_id: int, actor: Principal | None = None) -> dict[str, Any]:
     """The event row if it is a camp (404 otherwise, and for drafts ``actor`` may not see)."""
     event = await get_event_row(event_id, actor)
@@ -906,17 +922,9 @@ async def apply(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[s
     ``{"name", "gender", "id_type"?, "id_number", "grade", "phone", "preferences": [...],
     "priority_group"?, "consent_participation", "consent_publication"?, "school_code"?}``."""
     event = await camp_event(event_id, actor)
-    if actor.role == "school":
-        school_id = actor.school_id
-    elif actor.is_organizer:
-        school = await School.select(School.id).where(School.code == clean_text(data.get("school_code"))).first()
-        if school is None:
-            raise ValidationFailed(
-                _("请填写学校代码。"), errors=[{"field": "school_code", "message": _("学校代码不存在。")}]
-            )
-        school_id = school["id"]
-    else:
-        raise Forbidden(_("只有学校管理员或组委会可以提交科学营申请。"))
+    school_id = await acting_school(
+        actor, data, _("只有学校管理员或组委会可以提交科学营申请。"), missing=_("请填写学校代码。")
+    )
     await _registration_open(actor, event)
     if not data.get("consent_participation"):
         raise ValidationFailed(

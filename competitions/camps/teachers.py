@@ -24,7 +24,6 @@ from app.exports.workbook import clean_text
 from app.i18n import _
 from app.principal import Principal
 from app.security import encrypt_pii, mask_phone
-from app.tables import School
 from app.times import now
 from competitions.camps import leaders as rule
 from competitions.camps import notices
@@ -84,17 +83,7 @@ async def propose(actor: Principal, event_id: int, data: dict[str, Any]) -> dict
     """A school proposes one of its teachers (the organizer for a school: ``school_code``):
     ``{"name", "gender"?, "phone", "school_code"?}``."""
     await camps.camp_event(event_id, actor)
-    if actor.role == "school":
-        school_id = actor.school_id
-    elif actor.is_organizer:
-        school = await School.select(School.id).where(School.code == clean_text(data.get("school_code"))).first()
-        if school is None:
-            raise ValidationFailed(
-                _("学校代码不存在。"), errors=[{"field": "school_code", "message": _("学校代码不存在。")}]
-            )
-        school_id = school["id"]
-    else:
-        raise Forbidden(_("只有学校管理员或组委会可以推荐带队教师。"))
+    school_id = await camps.acting_school(actor, data, _("只有学校管理员或组委会可以推荐带队教师。"))
     name, phone, gender = clean_text(data.get("name")), clean_text(data.get("phone")), clean_text(data.get("gender"))
     errors = []
     if not name or len(name) > 64:
