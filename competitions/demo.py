@@ -314,10 +314,7 @@ async def build_camp_demo(seed: int = 2026) -> bool:
     accepted, declined and expired (waiting lists promoted); leading teachers proposed and assigned;
     three check-in sessions at two sites with attendance. Skipped if a camp event exists. Returns
     ``True`` if it created it."""
-    import io
-
-    import openpyxl
-
+    from app.exports.workbook import new_workbook, workbook_bytes, write_table
     from app.tables import User as UserTable
     from competitions.camps import attendance, teachers
     from competitions.camps import services as camps
@@ -380,9 +377,7 @@ async def build_camp_demo(seed: int = 2026) -> bool:
         "优先类别",
         "同意公开姓名",
     ]
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(header)
+    rows: list[list] = []
     codes = [s[0] for s in CAMP_SITES]
     popular = ["HNU", "HNU", "ZJU", "HMU", "HNNU", "HTU", "QZU"]
     for seq in range(CAMP_APPLICANTS):
@@ -395,7 +390,7 @@ async def build_camp_demo(seed: int = 2026) -> bool:
         rng.shuffle(rest)
         prefs = [first, *rest[: rng.choice((0, 1, 2, 2))]]
         group = rng.choice(("建档立卡", "农村", "边远地区")) if rng.random() < 0.2 else None
-        ws.append(
+        rows.append(
             [
                 rng.choice(SURNAMES) + rng.choice(GIVEN),
                 gender,
@@ -409,12 +404,9 @@ async def build_camp_demo(seed: int = 2026) -> bool:
                 "是" if rng.random() < 0.85 else "否",
             ]
         )
-    for cells in ws.iter_rows(min_row=2):
-        for cell in cells:
-            cell.number_format = "@"
-    buf = io.BytesIO()
-    wb.save(buf)
-    await camps.import_applications(org, event_id, buf.getvalue())
+    wb = new_workbook()
+    write_table(wb.active, header, rows, text_columns=header)
+    await camps.import_applications(org, event_id, workbook_bytes(wb))
     # priority flags checked by the cities for most of them
     for a in await CampApplication.select(CampApplication.id).where(
         (CampApplication.event == event_id) & CampApplication.priority_group.is_not_null()
