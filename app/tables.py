@@ -16,7 +16,7 @@ from piccolo.table import Table
 
 from app.regions.tables import Region
 
-ROLES = ("organizer", "city", "school", "judge", "referee", "staff")
+ROLES = ("organizer", "city", "school", "judge", "referee", "staff", "mentor", "expert")
 
 
 class School(Table, tablename="school"):

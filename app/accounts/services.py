@@ -49,6 +49,8 @@ ROLE_LABELS = {
     "judge": "评委",
     "referee": "裁判",
     "staff": "签到员",
+    "mentor": "导师",
+    "expert": "专家",
 }
 
 

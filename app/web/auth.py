@@ -30,6 +30,8 @@ ROLE_NAMES = {
     "judge": "评委",
     "referee": "裁判",
     "staff": "签到员",
+    "mentor": "导师",
+    "expert": "专家",
 }
 # pages a user who must change their password may still open
 PASSWORD_CHANGE_PATHS = ("/password", "/logout", "/static", "/lang", "/api/v1/auth")
