@@ -57,7 +57,7 @@ def test_progress_stream_counts_scored_sheets(world, app):
         assert len(categories) == 1 and categories[0]["scored"] == 1
         # the same sheet saved again: nothing changed on the page, an empty delta
         score(world, "judge", entry_id, {"innovation": 9, "scientific": 7, "practical": 6})
-        again = stream.next_event(timeout=4)["data"]
+        again = stream.next_event()["data"]
         assert again["rows"] == [] and again["scored"] == 1
         assert subscribers(world, progress_topic(world.event_id)) == 1
     assert wait_for(lambda: subscribers(world, progress_topic(world.event_id)) == 0)
