@@ -34,7 +34,16 @@ SCHOOL_COLUMNS = ("学校代码", "学校名称", "所属市县")
 CONTACT_COLUMNS = ("联系人", "联系电话")  # optional
 RURAL_COLUMN = "农村学校"  # optional: 是/否 (also 农村/城镇, Y/N, 1/0)
 RURAL_WORDS = {"是": True, "农村": True, "乡村": True, "y": True, "yes": True, "1": True, "true": True}
-URBAN_WORDS = {"否": False, "城镇": False, "城市": False, "城区": False, "n": False, "no": False, "0": False, "false": False}
+URBAN_WORDS = {
+    "否": False,
+    "城镇": False,
+    "城市": False,
+    "城区": False,
+    "n": False,
+    "no": False,
+    "0": False,
+    "false": False,
+}
 # initial passwords printed on the handout: no 0/O, 1/l/I that a teacher could misread
 PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 INITIAL_PASSWORD_LENGTH = 10
