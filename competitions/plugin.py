@@ -18,6 +18,8 @@ from competitions.checkin import pages as checkin_pages
 from competitions.checkin import services as checkin_services
 from competitions.checkin.scanstore import close_scan_stores
 from competitions.events import controllers as events_api
+from competitions.outreach import controllers as outreach_api
+from competitions.outreach import pages as outreach_pages
 from competitions.events import pages as events_pages
 from competitions.registration import controllers as registration_api
 from competitions.registration import dashboard, personal_data, roster
@@ -34,10 +36,12 @@ class CompetitionsPlugin(ProgrammePlugin):
             *registration_api.api_routes(),
             *checkin_api.api_routes(),
             *camps_api.api_routes(),
+            *outreach_api.api_routes(),
             *events_pages.page_routes(),
             *registration_pages.page_routes(),
             *checkin_pages.page_routes(),
             *camps_pages.page_routes(),
+            *outreach_pages.page_routes(),
             checkin_live.live_events,
         ]
 
@@ -47,6 +51,7 @@ class CompetitionsPlugin(ProgrammePlugin):
             NavItem("首页", "/", ("organizer", "city", "school"), order=0),
             NavItem("赛事", "/events/", ("organizer", "city", "school"), order=10),
             NavItem("签到", "/checkin/", ("organizer", "staff"), order=40),
+            NavItem("大手拉小手", "/outreach/", ("organizer", "city", "school", "expert"), order=30),
         ]
 
     def dashboard_blocks(self) -> Sequence[DashboardBlock]:
@@ -58,7 +63,7 @@ class CompetitionsPlugin(ProgrammePlugin):
         ]
 
     def home_redirects(self) -> dict[str, str]:
-        return {"staff": "/checkin/"}  # check-in staff scan badges
+        return {"staff": "/checkin/", "expert": "/outreach/me"}  # staff scan badges; experts give talks
 
     def demo_builders(self) -> Sequence[tuple[int, str, Any]]:
         return [
@@ -95,4 +100,4 @@ class CompetitionsPlugin(ProgrammePlugin):
         return app_config
 
     def action_labels(self) -> dict[str, str]:
-        return {**ACTION_LABELS, **camps_pages.ACTION_LABELS}
+        return {**ACTION_LABELS, **camps_pages.ACTION_LABELS, **outreach_pages.ACTION_LABELS}
