@@ -18,9 +18,9 @@ from competitions.checkin import pages as checkin_pages
 from competitions.checkin import services as checkin_services
 from competitions.checkin.scanstore import close_scan_stores
 from competitions.events import controllers as events_api
+from competitions.events import pages as events_pages
 from competitions.outreach import controllers as outreach_api
 from competitions.outreach import pages as outreach_pages
-from competitions.events import pages as events_pages
 from competitions.registration import controllers as registration_api
 from competitions.registration import dashboard, personal_data, roster
 from competitions.registration import pages as registration_pages

@@ -223,10 +223,7 @@ def expert_out(row: dict[str, Any], windows: list[dict[str, Any]], topics: int =
 
 
 async def _expert_rows(where: Any = None) -> list[dict[str, Any]]:
-    query = (
-        Expert.select(Expert.all_columns(), Expert.user.username.as_alias("username"))
-        .output(load_json=True)
-    )
+    query = Expert.select(Expert.all_columns(), Expert.user.username.as_alias("username")).output(load_json=True)
     if where is not None:
         query = query.where(where)
     rows = await query
@@ -647,17 +644,14 @@ async def list_topics(
     ``expert_id``, ``region`` (experts who travel there)."""
     if actor.role not in ("organizer", "expert", "school", "city"):
         raise Forbidden(_("您的角色不能查看报告主题。"))
-    query = (
-        Topic.select(
-            Topic.all_columns(),
-            Topic.expert.name.as_alias("expert_name"),
-            Topic.expert.affiliation.as_alias("expert_affiliation"),
-            Topic.expert.title.as_alias("expert_title"),
-            Topic.expert.active.as_alias("expert_active"),
-            Topic.expert.regions.as_alias("expert_regions"),
-        )
-        .output(load_json=True)
-    )
+    query = Topic.select(
+        Topic.all_columns(),
+        Topic.expert.name.as_alias("expert_name"),
+        Topic.expert.affiliation.as_alias("expert_affiliation"),
+        Topic.expert.title.as_alias("expert_title"),
+        Topic.expert.active.as_alias("expert_active"),
+        Topic.expert.regions.as_alias("expert_regions"),
+    ).output(load_json=True)
     where = None
     if actor.role == "expert":
         mine = await expert_id_of(actor)
