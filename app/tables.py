@@ -35,7 +35,7 @@ class School(Table, tablename="school"):
     contact_phone_masked = Varchar(length=20, default="")
     # a rural school (农村学校: in a township or village, 乡镇/村), as the office records it: outreach favours
     # rural schools and the coverage report counts their share
-    rural = Boolean(default=False, index=True)
+    rural = Boolean(default=False)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

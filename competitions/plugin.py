@@ -20,6 +20,7 @@ from competitions.checkin.scanstore import close_scan_stores
 from competitions.events import controllers as events_api
 from competitions.events import pages as events_pages
 from competitions.outreach import controllers as outreach_api
+from competitions.outreach import notices as outreach_notices
 from competitions.outreach import pages as outreach_pages
 from competitions.registration import controllers as registration_api
 from competitions.registration import dashboard, personal_data, roster
@@ -93,6 +94,8 @@ class CompetitionsPlugin(ProgrammePlugin):
         # a camp's registration workbook holds applications (志愿1–志愿3): camps import it
         roster.application_importers["camp"] = camps_services.import_applications
         ACTION_LABELS.update(camps_pages.ACTION_LABELS)  # camp actions appear in the entry's history
+        # a confirmed tour, a moved, cancelled or added talk: notices to its schools and experts
+        signals.outreach_talks_changed.connect(outreach_notices.on_talks_changed)
 
     def on_app_init(self, app_config: Any) -> Any:
         app_config = super().on_app_init(app_config)

@@ -5,17 +5,21 @@ expert's hours, cancel or move), numbers per year, and the expert's own phone pa
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.response import File
 
-from app.errors import ServiceError
+from app.errors import ServiceError, ValidationFailed
 from app.i18n import _
-from app.web import attempt, flash, form_bool, form_value, redirect, render, user_of
+from app.web import attempt, content_disposition, flash, form_bool, form_value, redirect, render, user_of, xlsx_response
 from app.web.auth import organizer_only, requires
 from competitions.events.tables import DIVISIONS
+from competitions.outreach import delivery, itinerary, notices, numbers, tours
 from competitions.outreach import services as outreach
 from competitions.outreach.services import PRIORITY_LABELS, REGION_NAME, REQUEST_STATUS_LABELS
+from competitions.outreach.tours import TALK_STATUS_LABELS, TOUR_STATUS_LABELS
 
 readers = requires("organizer", "expert", "school", "city")
 ACTION_LABELS = {
@@ -29,6 +33,16 @@ ACTION_LABELS = {
     "outreach.request.create": "申请科普报告",
     "outreach.request.withdraw": "撤回科普报告申请",
     "outreach.request.priority": "设置申请优先级",
+    "outreach.tour.plan": "规划巡讲",
+    "outreach.tour.confirm": "确认巡讲",
+    "outreach.tour.cancel": "取消巡讲",
+    "outreach.talk.move": "调整报告",
+    "outreach.talk.remove": "从巡讲草案移除报告",
+    "outreach.talk.assign": "人工安排报告",
+    "outreach.talk.cancel": "取消报告",
+    "outreach.talk.confirm": "学校确认报告",
+    "outreach.talk.hours": "专家记录工作时长",
+    "outreach.photo.upload": "上传报告照片",
 }
 
 
@@ -38,6 +52,8 @@ def _labels() -> dict[str, Any]:
         "priority_labels": {k: _(v) for k, v in PRIORITY_LABELS.items()},
         "divisions": DIVISIONS,
         "regions": REGION_NAME,
+        "talk_labels": {k: _(v) for k, v in TALK_STATUS_LABELS.items()},
+        "tour_labels": {k: _(v) for k, v in TOUR_STATUS_LABELS.items()},
     }
 
 
@@ -295,17 +311,259 @@ class OutreachPages(Controller):
 
     @get("/me", guards=[requires("expert")])
     async def me(self, request: Request) -> Any:
+        """The expert's phone page: notices, coming talks (with the itinerary), past talks (record hours),
+        own record, availability and topics."""
         user = user_of(request)
         expert_id = await outreach.expert_id_of(user)
         assert expert_id is not None
         expert = await outreach.get_expert(user, expert_id)
+        talks = await delivery.list_talks(user)
+        today = outreach.today().isoformat()
+        live = [t for t in talks if t["status"] in ("scheduled", "delivered")]
         return render(
             request,
             "competitions/outreach/me.html",
             expert=expert,
             topics=await outreach.list_topics(user),
+            coming=[t for t in live if t["on_date"] >= today],
+            past=sorted((t for t in live if t["on_date"] < today), key=lambda t: t["on_date"], reverse=True),
+            cancelled=[t for t in talks if t["status"] == "cancelled" and t["on_date"] >= today],
+            notices=await notices.list_notices(user, limit=10),
+            tours=sorted({(t["tour_id"], t["tour_name"]) for t in live if t["on_date"] >= today}),
+            today=today,
             **_labels(),
         )
+
+    @post("/notices/read", guards=[requires("school", "expert")])
+    async def read_notices(self, request: Request) -> Any:
+        await notices.mark_read(user_of(request))
+        return redirect("/outreach/me" if user_of(request).role == "expert" else "/outreach/talks")
+
+    # ------------------------------------------------------------------ tours
+
+    @get("/tours", guards=[organizer_only])
+    async def tours_page(self, request: Request) -> Any:
+        user = user_of(request)
+        return render(
+            request,
+            "competitions/outreach/tours.html",
+            tours=await tours.list_tours(user),
+            form={},
+            preview=None,
+            **_labels(),
+        )
+
+    def _plan_form(self, form: Any) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            k: form_value(form, k) for k in ("name", "starts_on", "ends_on", "max_talks_per_day", "note")
+        }
+        data["regions"] = list(form.getall("regions", [])) if hasattr(form, "getall") else []
+        data["weekends"] = form_bool(form, "weekends")
+        return data
+
+    @post("/tours", guards=[organizer_only])
+    async def plan(self, request: Request) -> Any:
+        """``action=preview`` shows the proposal; ``action=create`` stores it as a draft."""
+        form = await request.form()
+        user = user_of(request)
+        data = self._plan_form(form)
+        try:
+            if form_value(form, "action") == "create":
+                tour = await tours.create_tour(user, data)
+                flash(request, _("已生成巡讲草案“{name}”：{n} 场报告。", name=tour["name"], n=len(tour["talks"])))
+                return redirect(f"/outreach/tours/{tour['id']}")
+            preview = await tours.preview_tour(user, data)
+        except ServiceError as exc:
+            return render(
+                request,
+                "competitions/outreach/tours.html",
+                status_code=exc.status_code,
+                tours=await tours.list_tours(user),
+                form=data,
+                preview=None,
+                error=exc.message,
+                **_labels(),
+            )
+        return render(
+            request,
+            "competitions/outreach/tours.html",
+            tours=await tours.list_tours(user),
+            form=data,
+            preview=preview,
+            **_labels(),
+        )
+
+    @get("/tours/{tour_id:int}", guards=[organizer_only])
+    async def tour(self, request: Request, tour_id: int) -> Any:
+        user = user_of(request)
+        tour = await tours.get_tour(user, tour_id)
+        days: dict[str, dict[int, list[dict[str, Any]]]] = {}
+        for t in tour["talks"]:
+            days.setdefault(t["on_date"], {}).setdefault(t["expert_id"], []).append(t)
+        experts = [e for e in await outreach.list_experts(user) if e["active"]]
+        return render(
+            request,
+            "competitions/outreach/tour.html",
+            tour=tour,
+            days=days,
+            experts=experts,
+            tour_days=[
+                d.isoformat()
+                for d in tours.tour_days(
+                    dt.date.fromisoformat(tour["starts_on"]), dt.date.fromisoformat(tour["ends_on"]), True
+                )
+            ],
+            open_requests=await outreach.list_requests(user, {"status": "open"}),
+            **_labels(),
+        )
+
+    @post("/tours/{tour_id:int}/{action:str}", guards=[organizer_only])
+    async def tour_action(self, request: Request, tour_id: int, action: str) -> Any:
+        form = await request.form()
+        user = user_of(request)
+        if action == "confirm":
+            await attempt(request, tours.confirm_tour(user, tour_id), _("巡讲已确认，已通知学校和专家。"))
+        elif action == "cancel":
+            await attempt(request, tours.cancel_tour(user, tour_id, form_value(form, "reason")), _("巡讲已取消。"))
+        elif action == "assign":
+            data = {k: form_value(form, k) for k in ("request_id", "expert_id", "on_date", "topic_id")}
+            await attempt(request, tours.assign_talk(user, tour_id, data), _("已安排。"))
+        return redirect(f"/outreach/tours/{tour_id}")
+
+    @get("/tours/{tour_id:int}/experts/{expert_id:int}/itinerary.pdf", guards=[requires("organizer", "expert")])
+    async def itinerary(self, request: Request, tour_id: int, expert_id: int) -> Response:
+        content, name = await itinerary.itinerary_pdf(user_of(request), tour_id, expert_id)
+        return Response(
+            content,
+            media_type="application/pdf",
+            headers={"Content-Disposition": content_disposition(name, inline=True)},
+        )
+
+    # ------------------------------------------------------------------ talks
+
+    @get("/talks", guards=[readers])
+    async def talks(self, request: Request) -> Any:
+        user = user_of(request)
+        if user.role == "expert":
+            return redirect("/outreach/me")
+        q = request.query_params
+        filters = {"status": q.get("status") or "", "unconfirmed": q.get("unconfirmed") or ""}
+        try:
+            if filters["unconfirmed"] and user.is_organizer:
+                rows = await delivery.unconfirmed_talks(user)
+            else:
+                rows = await delivery.list_talks(user, {"status": filters["status"] or None})
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+            rows = await delivery.list_talks(user)
+        return render(
+            request,
+            "competitions/outreach/talks.html",
+            talks=rows,
+            filters=filters,
+            today=outreach.today().isoformat(),
+            notices=await notices.list_notices(user, limit=10) if user.role == "school" else [],
+            **_labels(),
+        )
+
+    async def _talk_page(self, request: Request, talk_id: int, status_code: int = 200, **extra: Any) -> Any:
+        user = user_of(request)
+        talk = await delivery.get_talk(user, talk_id)
+        experts = [e for e in await outreach.list_experts(user) if e["active"]] if user.is_organizer else []
+        return render(
+            request,
+            "competitions/outreach/talk.html",
+            status_code=status_code,
+            talk=talk,
+            photos=await delivery.list_photos(user, talk_id),
+            experts=experts,
+            today=outreach.today().isoformat(),
+            is_mine=user.role == "school" and user.school_id == talk["school_id"],
+            is_expert=user.role == "expert",
+            **_labels(),
+            **extra,
+        )
+
+    @get("/talks/{talk_id:int}", guards=[readers])
+    async def talk(self, request: Request, talk_id: int) -> Any:
+        return await self._talk_page(request, talk_id)
+
+    @post("/talks/{talk_id:int}/confirm", guards=[requires("school", "organizer")])
+    async def confirm(self, request: Request, talk_id: int) -> Any:
+        form = await request.form()
+        data = {k: form_value(form, k) for k in ("audience", "rating", "comment")}
+        try:
+            await delivery.confirm_talk(user_of(request), talk_id, data)
+        except ServiceError as exc:
+            return await self._talk_page(request, talk_id, exc.status_code, error=exc.message, form=data)
+        flash(request, _("已确认报告情况，谢谢！"))
+        return redirect(f"/outreach/talks/{talk_id}")
+
+    @post("/talks/{talk_id:int}/photos", guards=[requires("school", "organizer")])
+    async def photo(self, request: Request, talk_id: int) -> Any:
+        form = await request.form()
+        upload = form.get("file")
+        try:
+            if upload is None or isinstance(upload, str):
+                raise ValidationFailed(_("请选择照片。"))
+            await delivery.add_photo(user_of(request), talk_id, upload.filename or "", await upload.read())
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+        else:
+            flash(request, _("照片已上传。"))
+        return redirect(f"/outreach/talks/{talk_id}")
+
+    @get("/photos/{photo_id:int}", guards=[readers])
+    async def photo_file(self, request: Request, photo_id: int) -> File:
+        meta, path = await delivery.open_photo(user_of(request), photo_id)
+        return File(
+            path=path,
+            media_type=meta["content_type"],
+            headers={"Content-Disposition": content_disposition(meta["filename"], inline=True)},
+        )
+
+    @post("/talks/{talk_id:int}/hours", guards=[requires("expert", "organizer")])
+    async def hours(self, request: Request, talk_id: int) -> Any:
+        form = await request.form()
+        await attempt(
+            request, delivery.record_hours(user_of(request), talk_id, form_value(form, "hours")), _("已记录工作时长。")
+        )
+        back = form_value(form, "back")
+        return redirect("/outreach/me" if back == "me" else f"/outreach/talks/{talk_id}")
+
+    @post("/talks/{talk_id:int}/cancel", guards=[organizer_only])
+    async def cancel(self, request: Request, talk_id: int) -> Any:
+        form = await request.form()
+        await attempt(
+            request, delivery.cancel_talk(user_of(request), talk_id, form_value(form, "reason")), _("报告已取消。")
+        )
+        return redirect(form_value(form, "back") or f"/outreach/talks/{talk_id}")
+
+    @post("/talks/{talk_id:int}/move", guards=[organizer_only])
+    async def move(self, request: Request, talk_id: int) -> Any:
+        form = await request.form()
+        data = {k: form_value(form, k) for k in ("on_date", "expert_id", "reason")}
+        await attempt(request, tours.move_talk(user_of(request), talk_id, data), _("已调整。"))
+        return redirect(form_value(form, "back") or f"/outreach/talks/{talk_id}")
+
+    @post("/talks/{talk_id:int}/remove", guards=[organizer_only])
+    async def remove(self, request: Request, talk_id: int) -> Any:
+        form = await request.form()
+        await attempt(request, tours.remove_talk(user_of(request), talk_id), _("已从草案中移除，申请重新待安排。"))
+        return redirect(form_value(form, "back") or "/outreach/tours")
+
+    # ------------------------------------------------------------------ numbers
+
+    @get("/numbers", guards=[requires("organizer", "city")])
+    async def numbers_page(self, request: Request, year: int | None = None) -> Any:
+        year = year or outreach.today().year
+        figures = await numbers.year_numbers(user_of(request), year)
+        return render(request, "competitions/outreach/numbers.html", n=figures, year=year, **_labels())
+
+    @get("/numbers/{year:int}.xlsx", guards=[requires("organizer", "city")])
+    async def numbers_workbook(self, request: Request, year: int) -> Response:
+        content = await numbers.numbers_workbook(user_of(request), year)
+        return xlsx_response(content, f"outreach-{year}.xlsx", f"大手拉小手-{year}.xlsx")
 
 
 def page_routes() -> list[Any]:

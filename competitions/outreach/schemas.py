@@ -161,3 +161,242 @@ class RequestOut(msgspec.Struct):
     status: RequestStatus
     priority: Priority
     created_at: str
+
+
+class TravelIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Minutes between two cities/counties (names or codes), for ``max_day_travel_minutes``."""
+
+    from_: str = msgspec.field(name="from")
+    to: str
+    minutes: int
+
+
+class TourIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Plan a tour from the open requests: days ``starts_on``..``ends_on`` (weekdays unless ``weekends``),
+    optionally only ``regions``; ``max_talks_per_day`` per expert (default: the year's setting); with a
+    ``travel_minutes`` table an expert may visit two counties in a day at most ``max_day_travel_minutes``
+    apart (otherwise one county a day). ``name`` is needed to store it (not for a preview)."""
+
+    starts_on: str
+    ends_on: str
+    name: str = ""
+    regions: list[str] = []
+    weekends: bool = False
+    max_talks_per_day: int | None = None
+    travel_minutes: list[TravelIn] = []
+    max_day_travel_minutes: int = 0
+    note: str = ""
+
+
+class WhyOut(msgspec.Struct):
+    """Why this school (its county's and its own earlier talks, rural, the city's priority, the week) and
+    why this expert (the topic, travel, availability, the day's county, the load), in words."""
+
+    school: list[str]
+    expert: list[str]
+
+
+class ProposedTalkOut(msgspec.Struct):
+    request_id: int
+    expert_id: int
+    expert_name: str
+    topic_id: int
+    topic_title: str
+    school_id: int
+    school_name: str
+    region_code: str
+    region_name: str
+    rural: bool
+    division: str
+    audience_size: int
+    on_date: str
+    slot: int
+    why: WhyOut
+
+
+class UnplacedOut(msgspec.Struct):
+    """A request the planner could not place; ``reason``: no_topic | no_day | no_travel | booked |
+    not_available | other_county | full; ``words`` says it."""
+
+    request_id: int
+    school_name: str
+    region_name: str
+    reason: str
+    words: str
+    division: str = ""
+
+
+class CountyOut(msgspec.Struct):
+    code: str
+    name: str
+    earlier_talks: int
+
+
+class PreviewOut(msgspec.Struct):
+    starts_on: str
+    ends_on: str
+    days: list[str]
+    talks: list[ProposedTalkOut]
+    unplaced: list[UnplacedOut]
+    counties: list[CountyOut]
+
+
+class TalkOut(msgspec.Struct):
+    """A talk. ``audience``/``rating``/``comment`` once the school confirmed it; ``hours`` the expert's
+    recorded hours (decimal string); ``why`` the planner's reasons (the office only)."""
+
+    id: int
+    tour_id: int
+    tour_name: str
+    request_id: int | None
+    expert_id: int
+    expert_name: str
+    topic_id: int | None
+    topic_title: str
+    duration_minutes: int | None
+    school_id: int
+    school_code: str
+    school_name: str
+    region_code: str | None
+    region_name: str
+    rural: bool
+    division: str
+    audience_size: int | None
+    hall: str
+    on_date: str
+    slot: int
+    status: TalkStatus
+    audience: int | None
+    rating: int | None
+    comment: str
+    confirmed_at: str | None
+    hours: str | None
+    cancel_reason: str
+    photos: int
+    why: WhyOut
+    days_since: int | None = None
+
+
+class TourOut(msgspec.Struct):
+    id: int
+    name: str
+    year: int
+    starts_on: str
+    ends_on: str
+    status: TourStatus
+    note: str
+    confirmed_at: str | None
+    cancel_reason: str
+    talks: list[TalkOut]
+    unplaced: list[UnplacedOut]
+    counties: list[str]
+    experts: list[int]
+    schools: int
+
+
+class TourSummaryOut(msgspec.Struct):
+    id: int
+    name: str
+    year: int
+    starts_on: str
+    ends_on: str
+    status: TourStatus
+    talks: int
+    delivered: int
+    counties: int
+    experts: int
+
+
+class TalkPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Move a talk: another day, expert and/or topic; ``reason`` needed once the tour is confirmed."""
+
+    on_date: str | None = None
+    expert_id: int | None = None
+    topic_id: int | None = None
+    reason: str = ""
+
+
+class AssignIn(msgspec.Struct, forbid_unknown_fields=True):
+    request_id: int
+    expert_id: int
+    on_date: str
+    topic_id: int | None = None
+
+
+class ConfirmIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The school's confirmation: ``audience`` attended (1..5000), ``rating`` 1–5, an optional ``comment``."""
+
+    audience: int
+    rating: int
+    comment: str = ""
+
+
+class HoursIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Hours the expert spent (decimal string or number, 0 < hours <= 12)."""
+
+    hours: str | float | int
+
+
+class PhotoOut(msgspec.Struct):
+    id: int
+    talk_id: int
+    filename: str
+    content_type: str
+    size: int
+    uploaded_at: str
+
+
+class NoticeOut(msgspec.Struct):
+    id: int
+    kind: str
+    text: str
+    talk_id: int | None
+    tour_id: int | None
+    created_at: str
+    at: str  # the time as shown (Asia/Shanghai)
+    read: bool
+
+
+class MarkedOut(msgspec.Struct):
+    marked: int
+
+
+class CountyNumbersOut(msgspec.Struct):
+    code: str
+    name: str
+    talks: int
+    schools: int
+    audience: int
+    rural_talks: int
+
+
+class ExpertNumbersOut(msgspec.Struct):
+    id: int
+    name: str
+    talks: int
+    hours: str
+    mean_rating: str | None
+
+
+class NumbersOut(msgspec.Struct):
+    """A calendar year's delivered talks (confirmed by their school): ``rural_share`` of talks and
+    ``rural_audience_share`` of the audience (decimal strings, null without talks), ``expert_hours``
+    (decimal string), ``mean_rating`` (2 places, null without ratings)."""
+
+    year: int
+    talks: int
+    schools: int
+    counties: int
+    audience: int
+    rural_talks: int
+    rural_share: str | None
+    rural_audience_share: str | None
+    expert_hours: str
+    experts: int
+    ratings: int
+    mean_rating: str | None
+    rating_counts: dict[str, int]
+    scheduled: int
+    cancelled: int
+    by_county: list[CountyNumbersOut]
+    by_expert: list[ExpertNumbersOut]
