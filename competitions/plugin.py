@@ -20,6 +20,7 @@ from competitions.checkin.scanstore import close_scan_stores
 from competitions.events import controllers as events_api
 from competitions.events import pages as events_pages
 from competitions.outreach import controllers as outreach_api
+from competitions.outreach import demo as outreach_demo
 from competitions.outreach import notices as outreach_notices
 from competitions.outreach import pages as outreach_pages
 from competitions.registration import controllers as registration_api
@@ -71,10 +72,11 @@ class CompetitionsPlugin(ProgrammePlugin):
             (10, "province", demo.build_demo),
             (30, "checkin", demo.build_checkin_demo),
             (40, "camp", demo.build_camp_demo),
+            (45, "outreach", outreach_demo.build_outreach_demo),
         ]
 
     def demo_logins(self) -> Sequence[tuple[str, str, str]]:
-        return demo.DEMO_USERS
+        return [*demo.DEMO_USERS, *outreach_demo.DEMO_USERS]
 
     def shutdown_hooks(self) -> Sequence[Any]:
         return [close_scan_stores, camps_services.stop_timer]

@@ -4,11 +4,11 @@ library only; inputs are the dataclasses below, the service reads them from the 
 The rule, greedy and explainable (each proposed talk says why this school and why this expert):
 
 1. **Counties first that were reached least.** Requests are grouped by county (the school's GB/T 2260
-   region) and the counties taken in ascending order of the talks delivered there in earlier years
-   (``History.county_talks``), then by code. A county's requests are all planned before the next
+   region) and the counties taken in ascending order of the talks delivered there before the tour, in
+   earlier years and earlier this year (``History.county_talks``), then by code. A county's requests are all planned before the next
    county's, so when experts' days run out it is the better-served counties that wait.
 2. **Within a county:** the city's priority first (high, normal, low: the city knows its schools), then
-   schools reached least in earlier years (``History.school_talks``), rural schools before urban ones,
+   schools reached least before (``History.school_talks``), rural schools before urban ones,
    the earliest preferred week, the request id.
 3. **For each request** the candidates are (topic, day) pairs: the topic the school asked for, or else a
    topic whose subject matches the school's subject, or (no subject given) any topic for the division;
@@ -90,7 +90,8 @@ class Expert:
 
 @dataclass(frozen=True)
 class History:
-    """Talks delivered in earlier years, per county (region code) and per school id."""
+    """Talks delivered before the tour (earlier years and earlier this year), per county (region code) and
+    per school id."""
 
     county_talks: Mapping[str, int] = field(default_factory=dict)
     school_talks: Mapping[int, int] = field(default_factory=dict)

@@ -66,7 +66,7 @@ def _why_school(w: dict[str, Any]) -> str:
     code = w.get("code")
     if code == "county_history":
         return _(
-            "{county}往年共有 {talks} 场报告，在本次 {of} 个市县中按覆盖由少到多排第 {rank} 位。",
+            "{county}此前共有 {talks} 场报告，在本次 {of} 个市县中按覆盖由少到多排第 {rank} 位。",
             county=_county(w.get("county")),
             talks=w.get("talks", 0),
             of=w.get("of", 1),
@@ -74,8 +74,8 @@ def _why_school(w: dict[str, Any]) -> str:
         )
     if code == "school_history":
         if not w.get("talks"):
-            return _("该校往年还没有听过大手拉小手报告。")
-        return _("该校往年听过 {talks} 场报告。", talks=w["talks"])
+            return _("该校此前还没有听过大手拉小手报告。")
+        return _("该校此前听过 {talks} 场报告。", talks=w["talks"])
     if code == "rural":
         return _("农村学校优先。")
     if code == "priority":
@@ -302,10 +302,11 @@ async def list_tours(actor: Principal, year: int | None = None) -> list[dict[str
 # --------------------------------------------------------------------------- planning
 
 
-async def history_before(year: int) -> planner.History:
-    """Talks delivered before 1 January of ``year`` per county and per school (this package's data)."""
+async def history_before(day: dt.date) -> planner.History:
+    """Talks delivered before ``day`` (a tour's first day) per county and per school, from this package's
+    data: earlier years and earlier in the year alike (a county visited in spring waits in autumn)."""
     rows = await Talk.select(Talk.school, Talk.school.region.as_alias("region")).where(
-        (Talk.status == "delivered") & (Talk.on_date < dt.date(year, 1, 1))
+        (Talk.status == "delivered") & (Talk.on_date < day)
     )
     county: dict[str, int] = {}
     school: dict[int, int] = {}
@@ -454,7 +455,7 @@ async def _run_plan(clean: dict[str, Any]) -> tuple[planner.Plan, list[dict[str,
     book = planner.DayBook(rules)
     for t in active:  # a school's other talks keep its day
         book.school_days.add((t["school"], t["on_date"]))
-    history = await history_before(clean["starts"].year)
+    history = await history_before(clean["starts"])
     result = planner.plan([_plan_request(r) for r in requests], topics, experts, history, rules, book)
     return result, requests
 
@@ -555,6 +556,15 @@ async def create_tour(actor: Principal, data: dict[str, Any]) -> dict[str, Any]:
     clean = _clean_plan_input(data, settings["max_talks_per_day"])
     if not clean["name"]:
         raise invalid("name", _("请填写巡讲名称。"))
+    tour_id = await store_tour(
+        actor, clean, note=str(data.get("note") or "")[:2000], weekends=bool(data.get("weekends"))
+    )
+    return await get_tour(actor, tour_id)
+
+
+async def store_tour(actor: Principal, clean: dict[str, Any], *, note: str = "", weekends: bool = False) -> int:
+    """Plan (``clean``: ``starts``, ``ends``, ``days``, ``rules``, ``counties``, ``name``) and store the draft;
+    returns its id. The demo calls it for a tour in the past."""
 
     async def work() -> int:
         result, _requests = await _run_plan(clean)
@@ -566,10 +576,10 @@ async def create_tour(actor: Principal, data: dict[str, Any]) -> dict[str, Any]:
                 starts_on=clean["starts"],
                 ends_on=clean["ends"],
                 status="draft",
-                note=str(data.get("note") or "")[:2000],
+                note=note,
                 settings={
                     "max_talks_per_day": clean["rules"].max_talks_per_day,
-                    "weekends": bool(data.get("weekends")),
+                    "weekends": weekends,
                     "regions": clean["counties"],
                     "max_day_travel_minutes": clean["rules"].max_day_travel_minutes,
                     "travel_minutes": [[a, b, m] for (a, b), m in clean["rules"].travel_minutes.items()],
@@ -616,8 +626,7 @@ async def create_tour(actor: Principal, data: dict[str, Any]) -> dict[str, Any]:
         )
         return tour_id
 
-    tour_id = await write_transaction(work)
-    return await get_tour(actor, tour_id)
+    return await write_transaction(work)
 
 
 async def _unplaced_now(tour: dict[str, Any]) -> list[dict[str, Any]]:

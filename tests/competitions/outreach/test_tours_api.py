@@ -50,7 +50,7 @@ def test_plan_edit_confirm_and_notify(outreach):
     assert [(u["request_id"], u["reason"]) for u in p["unplaced"]] == [(hk02["id"], "no_travel")]
     assert p["unplaced"][0]["words"] == "能讲这个主题的专家都不去海口市。"
     assert [c["code"] for c in p["counties"]] == ["460100", "460200"]
-    assert p["talks"][0]["why"]["school"][0] == "海口市往年共有 0 场报告，在本次 2 个市县中按覆盖由少到多排第 1 位。"
+    assert p["talks"][0]["why"]["school"][0] == "海口市此前共有 0 场报告，在本次 2 个市县中按覆盖由少到多排第 1 位。"
     assert "学校点名申请了这个报告。" in p["talks"][0]["why"]["expert"]
     # nothing was stored by the preview
     assert outreach.call("GET", "/requests", user="org", params={"status": "open"}).json().__len__() == 3
