@@ -218,7 +218,7 @@ async def build_outreach_demo(seed: int = 2026) -> bool:
     # each tour takes the open requests of its week (the others ask for later weeks)
     done = await _tour(org, "大手拉小手·中西部市县巡讲", past)
     await tours.confirm_tour(org, done)
-    await _deliver(done, rng)
+    await _deliver(done, rng, hk["id"] if hk else None)
     upcoming = await _tour(org, "大手拉小手·东部市县巡讲", coming)
     await tours.confirm_tour(org, upcoming)
     return True
@@ -246,17 +246,20 @@ async def _tour(org: Any, name: str, start: dt.date) -> int:
     return await tours.store_tour(org, clean, note="")
 
 
-async def _deliver(tour_id: int, rng: random.Random) -> None:
-    """The past tour's talks: all but two confirmed by their schools, hours recorded by most experts."""
+async def _deliver(tour_id: int, rng: random.Random, demo_school: int | None) -> None:
+    """The past tour's talks: all but two confirmed by their schools (the demo school's own is left for
+    ``hk-school`` to confirm), hours recorded by most experts."""
     talks = (
-        await Talk.select(Talk.id, Talk.request, Talk.request.audience_size.as_alias("size"))
+        await Talk.select(Talk.id, Talk.request, Talk.school, Talk.request.audience_size.as_alias("size"))
         .where(Talk.tour == tour_id)
         .order_by(Talk.id)
     )
+    waiting = {t["id"] for t in talks if t["school"] == demo_school}
+    waiting.update(t["id"] for t in talks[3 : 3 + max(0, 2 - len(waiting))])
     stamp = times.now()
     for k, t in enumerate(talks):
         minutes = rng.choice((90, 120, 150, 180)) if k % 4 else None
-        if k in (3, 7):  # two schools have not confirmed yet: the office's overdue list
+        if t["id"] in waiting:  # two schools have not confirmed yet: the office's overdue list
             if minutes:
                 await Talk.update({Talk.minutes: minutes, Talk.minutes_recorded_at: stamp}).where(Talk.id == t["id"])
             continue
