@@ -12,7 +12,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import File
 
 from app.errors import ServiceError, ValidationFailed
-from app.i18n import _
+from app.i18n import _, pgettext
 from app.web import attempt, content_disposition, flash, form_bool, form_value, redirect, render, user_of, xlsx_response
 from app.web.auth import organizer_only, requires
 from competitions.events.tables import DIVISIONS
@@ -52,8 +52,8 @@ def _labels() -> dict[str, Any]:
         "priority_labels": {k: _(v) for k, v in PRIORITY_LABELS.items()},
         "divisions": DIVISIONS,
         "regions": REGION_NAME,
-        "talk_labels": {k: _(v) for k, v in TALK_STATUS_LABELS.items()},
-        "tour_labels": {k: _(v) for k, v in TOUR_STATUS_LABELS.items()},
+        "talk_labels": {k: pgettext("talk", v) for k, v in TALK_STATUS_LABELS.items()},
+        "tour_labels": {k: pgettext("tour", v) for k, v in TOUR_STATUS_LABELS.items()},
     }
 
 
