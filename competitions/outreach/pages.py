@@ -97,6 +97,7 @@ class OutreachPages(Controller):
             experts=len(await outreach.list_experts(user)),
             topics=len(await outreach.list_topics(user)),
             settings=await outreach.settings_for(year),
+            overdue=len(await delivery.unconfirmed_talks(user)),
             **_labels(),
         )
 

@@ -699,6 +699,17 @@ async def _check(
         raise Conflict(_("不能这样安排：{problems}", problems="".join(words)), extra={"problems": found})
 
 
+def _id(value: Any, field: str, message: str) -> int:
+    """A row id from a body or a form (text or number); 422 naming ``field`` for anything else."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise invalid(field, message) from None
+    if not 0 < number < 2**31:
+        raise invalid(field, message)
+    return number
+
+
 def _request_view(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["request"],
@@ -717,7 +728,7 @@ async def move_talk(actor: Principal, talk_id: int, data: dict[str, Any]) -> dic
         raise Conflict(_("报告已{status}，不能再调整。", status=_(TALK_STATUS_LABELS[row["status"]])))
     tour = await _tour_row(row["tour"])
     day = parse_date(data["on_date"], "on_date") if data.get("on_date") else row["on_date"]
-    expert_id = int(data.get("expert_id") or row["expert"])
+    expert_id = _id(data.get("expert_id") or row["expert"], "expert_id", _("专家不存在或已停用。"))
     topic_id = data.get("topic_id")
     if topic_id in (None, "") and expert_id != row["expert"]:
         # the new expert's topic for this division (the one asked for if it is theirs)
@@ -731,7 +742,7 @@ async def move_talk(actor: Principal, talk_id: int, data: dict[str, Any]) -> dic
         if not candidates:
             raise invalid("topic_id", _("所选专家没有适合{division}的报告主题。", division=_(row["division"] or "")))
         topic_id = candidates[0]["id"]
-    topic_id = int(topic_id or row["topic"] or 0)
+    topic_id = _id(topic_id or row["topic"] or 0, "topic_id", _("这个报告主题不属于所选专家，或已停用。"))
     reason = clean_text(data.get("reason"))
     if row["status"] == "scheduled" and not reason:
         raise invalid("reason", _("已安排的报告改期或换人需要填写原因（会通知学校和专家）。"))
@@ -821,11 +832,8 @@ async def assign_talk(actor: Principal, tour_id: int, data: dict[str, Any]) -> d
     tour = await _tour_row(tour_id)
     if tour["status"] == "cancelled":
         raise Conflict(_("巡讲已取消。"))
-    try:
-        request_id = int(data.get("request_id") or 0)
-        expert_id = int(data.get("expert_id") or 0)
-    except (TypeError, ValueError):
-        raise invalid("request_id", _("请选择申请和专家。")) from None
+    request_id = _id(data.get("request_id"), "request_id", _("申请不存在。"))
+    expert_id = _id(data.get("expert_id"), "expert_id", _("专家不存在或已停用。"))
     request = (
         await TalkRequest.select(
             TalkRequest.all_columns(),
@@ -867,7 +875,7 @@ async def assign_talk(actor: Principal, tour_id: int, data: dict[str, Any]) -> d
             if not mine:
                 raise invalid("topic_id", _("所选专家没有适合{division}的报告主题。", division=_(request["division"])))
             topic_id = mine[0]["id"]
-    topic_id = int(topic_id)
+    topic_id = _id(topic_id, "topic_id", _("这个报告主题不属于所选专家，或已停用。"))
     view = {
         "id": request_id,
         "school": request["school"],
