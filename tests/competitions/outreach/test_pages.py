@@ -119,9 +119,6 @@ def test_pages_in_english_have_no_chinese_of_their_own(outreach, world, app):
         "starts_on": monday.isoformat(),
         "ends_on": (monday + dt.timedelta(days=4)).isoformat(),
     }
-    tour = outreach.call("POST", "/tours", json=body).json()
-    assert outreach.call("POST", f"/tours/{tour['id']}/confirm").status_code == 200
-    talk = tour["talks"][0]["id"]
     data = [s["name"] for s in world.run(School.select(School.name))]
     data += [
         "王海洋",
@@ -137,6 +134,23 @@ def test_pages_in_english_have_no_chinese_of_their_own(outreach, world, app):
     ]
     data += ["投影仪、话筒", "投影仪", "报告厅", "一月海口巡讲", "中文", "大手拉小手"]
     data += [r.name for r in __import__("app.region_codes", fromlist=["REGIONS"]).REGIONS]
+    with TestClient(app=app) as client:  # the planner's words in English too
+        world.login_page("org", client)
+        client.cookies.set("lang", "en")
+        preview = client.post(
+            "/outreach/tours",
+            data={
+                "starts_on": monday.isoformat(),
+                "ends_on": (monday + dt.timedelta(days=4)).isoformat(),
+                "action": "preview",
+                "_csrf_token": _csrf(client),
+            },
+        )
+        assert preview.status_code == 200 and "Why this arrangement" in preview.text
+        assert _own_chinese(preview.text, data) == [], _own_chinese(preview.text, data)
+    tour = outreach.call("POST", "/tours", json=body).json()
+    assert outreach.call("POST", f"/tours/{tour['id']}/confirm").status_code == 200
+    talk = tour["talks"][0]["id"]
     pages = {
         "org": [
             "/outreach/",

@@ -181,3 +181,28 @@ def test_who_may_plan(outreach):
     )
     assert long.status_code == 422
     assert outreach.call("GET", "/tours/999999").status_code == 404
+
+
+def test_the_itinerary_lists_the_experts_days_in_order(outreach, tmp_path):
+    """李航天's itinerary: Monday 海口 (HK01), Tuesday 三亚 (SY01), each with its topic, audience and hall."""
+    import shutil
+    import subprocess
+
+    from tests.conftest import skip_or_fail
+
+    if not shutil.which("pdftotext"):
+        skip_or_fail("pdftotext (poppler-utils) is not installed")
+    monday, li, wang, space, ocean, hk01, hk02, sy01 = _setup(outreach)
+    tour = outreach.call("POST", "/tours", json=_body(monday, name="一月巡讲")).json()
+    pdf = outreach.call("GET", f"/tours/{tour['id']}/experts/{li['id']}/itinerary.pdf")
+    assert pdf.status_code == 200
+    path = tmp_path / "it.pdf"
+    path.write_bytes(pdf.content)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    tuesday = (monday + dt.timedelta(days=1)).isoformat()
+    assert text.index(f"{monday.isoformat()} 周一") < text.index("海口市第一中学") < text.index(f"{tuesday} 周二")
+    assert text.index(f"{tuesday} 周二") < text.index("三亚市第一中学")
+    assert "报告：“火箭是怎样飞上天的”，60 分钟" in text and "场地：报告厅" in text and "共 2 场报告" in text
+    # a draft's itinerary is the office's: the expert sees it once the tour is confirmed
+    wang_pdf = outreach.call("GET", f"/tours/{tour['id']}/experts/{wang['id']}/itinerary.pdf", user="expert1")
+    assert wang_pdf.status_code == 409  # 王海洋 has no talk in this tour
