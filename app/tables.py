@@ -33,6 +33,9 @@ class School(Table, tablename="school"):
     contact_name = Varchar(length=50, default="")
     contact_phone_enc = Text(null=True, default=None)
     contact_phone_masked = Varchar(length=20, default="")
+    # a rural school (农村学校: in a township or village, 乡镇/村), as the office records it: outreach favours
+    # rural schools and the coverage report counts their share
+    rural = Boolean(default=False)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

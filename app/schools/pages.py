@@ -50,7 +50,8 @@ class SchoolPages(Controller):
         form = await request.form()
         try:
             school = await schools.create_school(
-                user_of(request), {k: form_value(form, k) for k in ("code", "name", "city")}
+                user_of(request),
+                {**{k: form_value(form, k) for k in ("code", "name", "city")}, "rural": form_bool(form, "rural")},
             )
         except ServiceError as exc:
             flash(request, exc.message, "error")
@@ -66,7 +67,8 @@ class SchoolPages(Controller):
     @post("/{school_id:int}/edit", guards=[organizer_only])
     async def edit(self, request: Request, school_id: int) -> Any:
         form = await request.form()
-        data = {k: form_value(form, k) for k in ("code", "name", "city")}
+        data: dict[str, Any] = {k: form_value(form, k) for k in ("code", "name", "city")}
+        data["rural"] = form_bool(form, "rural")
         try:
             await schools.update_school(user_of(request), school_id, data)
         except ServiceError as exc:

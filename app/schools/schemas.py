@@ -9,14 +9,16 @@ class SchoolIn(msgspec.Struct):
     code: str
     name: str
     city: str
+    rural: bool = False  # a rural school (农村学校: township or village)
 
 
 class SchoolPatch(msgspec.Struct, omit_defaults=True):
-    """Any of code, name, city; what is left out (or null, or empty) stays as it is."""
+    """Any of code, name, city, rural; what is left out (or null, or empty) stays as it is."""
 
     code: str | None | msgspec.UnsetType = msgspec.UNSET
     name: str | None | msgspec.UnsetType = msgspec.UNSET
     city: str | None | msgspec.UnsetType = msgspec.UNSET
+    rural: bool | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class SchoolOut(msgspec.Struct):
@@ -30,6 +32,7 @@ class SchoolOut(msgspec.Struct):
     region_code: str | None
     contact_name: str = ""
     contact_phone_masked: str = ""  # 138****5678: the full number is never listed
+    rural: bool = False  # a rural school (农村学校)
 
 
 class NewAccount(msgspec.Struct):

@@ -32,6 +32,18 @@ from app.text import name_problem
 HAINAN_CITIES = REGION_NAMES
 SCHOOL_COLUMNS = ("学校代码", "学校名称", "所属市县")
 CONTACT_COLUMNS = ("联系人", "联系电话")  # optional
+RURAL_COLUMN = "农村学校"  # optional: 是/否 (also 农村/城镇, Y/N, 1/0)
+RURAL_WORDS = {"是": True, "农村": True, "乡村": True, "y": True, "yes": True, "1": True, "true": True}
+URBAN_WORDS = {
+    "否": False,
+    "城镇": False,
+    "城市": False,
+    "城区": False,
+    "n": False,
+    "no": False,
+    "0": False,
+    "false": False,
+}
 # initial passwords printed on the handout: no 0/O, 1/l/I that a teacher could misread
 PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 INITIAL_PASSWORD_LENGTH = 10
@@ -86,6 +98,7 @@ def school_out(row: dict[str, Any]) -> dict[str, Any]:
         "region_code": row.get("region"),
         "contact_name": row.get("contact_name") or "",
         "contact_phone_masked": row.get("contact_phone_masked") or "",
+        "rural": bool(row.get("rural")),
     }
 
 
@@ -99,10 +112,11 @@ async def create_school(actor: Principal, data: dict[str, Any]) -> dict[str, Any
     city = region["name"]
     if await School.exists().where(School.code == code):
         raise Conflict(_("学校代码“{code}”已存在。", code=code))
-    school = School(code=code, name=name, city=city, region=region["code"])
+    rural = bool(data.get("rural"))
+    school = School(code=code, name=name, city=city, region=region["code"], rural=rural)
     await school.save()
     await audit.record(actor, "school.create", "school", school.id, school_id=school.id, summary=f"{code} {name}")
-    return {"id": school.id, "code": code, "name": name, "city": city, "region_code": region["code"]}
+    return {"id": school.id, "code": code, "name": name, "city": city, "region_code": region["code"], "rural": rural}
 
 
 async def update_school(actor: Principal, school_id: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -117,12 +131,14 @@ async def update_school(actor: Principal, school_id: int, data: dict[str, Any]) 
     city = region["name"]
     if code != row["code"] and await School.exists().where(School.code == code):
         raise Conflict(_("学校代码“{code}”已存在。", code=code))
+    rural = bool(row.get("rural")) if data.get("rural") is None else bool(data["rural"])
     await School.update(
         {
             School.code: code,
             School.name: name,
             School.city: city,
             School.region: region["code"],
+            School.rural: rural,
             School.updated_at: times.now(),
         }
     ).where(School.id == school_id)
@@ -133,10 +149,20 @@ async def update_school(actor: Principal, school_id: int, data: dict[str, Any]) 
         school_id,
         school_id=school_id,
         changes=audit.diff(
-            {"code": row["code"], "name": row["name"], "city": row["city"]}, {"code": code, "name": name, "city": city}
+            {"code": row["code"], "name": row["name"], "city": row["city"], "rural": bool(row.get("rural"))},
+            {"code": code, "name": name, "city": city, "rural": rural},
         ),
     )
-    return {"id": school_id, "code": code, "name": name, "city": city, "region_code": region["code"]}
+    return {
+        "id": school_id,
+        "code": code,
+        "name": name,
+        "city": city,
+        "region_code": region["code"],
+        "contact_name": row.get("contact_name") or "",
+        "contact_phone_masked": row.get("contact_phone_masked") or "",
+        "rural": rural,
+    }
 
 
 async def get_school(actor: Principal, school_id: int) -> dict[str, Any]:
@@ -175,7 +201,7 @@ async def list_schools(actor: Principal, city: str | None = None, q: str | None 
 
 async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool = False) -> dict[str, Any]:
     """Import schools from a workbook with columns 学校代码, 学校名称, 所属市县 and optionally
-    联系人, 联系电话 (header found by name, a title row above allowed). Existing codes are
+    联系人, 联系电话 and 农村学校 (是/否; without the column an existing school keeps its flag) (header found by name, a title row above allowed). Existing codes are
     updated, new ones created. With ``create_accounts`` every imported school that has no
     coordinator account gets one: user name = the school code in lower case, a random initial
     password (:func:`initial_password`) that must be changed at the first log-in.
@@ -188,10 +214,11 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
         raise Forbidden(_("只有组委会可以导入学校。"))
     wb = open_workbook(data)
     try:
-        table = find_table(wb, SCHOOL_COLUMNS, CONTACT_COLUMNS)
+        table = find_table(wb, SCHOOL_COLUMNS, (*CONTACT_COLUMNS, RURAL_COLUMN))
         errors: list[dict[str, Any]] = []
         parsed: dict[str, tuple[int, str, str]] = {}
         contacts: dict[str, tuple[str, str]] = {}
+        rural_of: dict[str, bool] = {}
         regions = await list_regions()
         region_of: dict[str, str] = {}
         for number, values in table.rows:
@@ -230,6 +257,17 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
                         ),
                     }
                 )
+            rural_text = clean_text(cell(RURAL_COLUMN)).lower()
+            if rural_text and rural_text not in RURAL_WORDS and rural_text not in URBAN_WORDS:
+                errors.append(
+                    {
+                        "row": number,
+                        "column": RURAL_COLUMN,
+                        "message": _("“{value}”应填“是”（农村学校）或“否”（城镇学校）。", value=rural_text),
+                    }
+                )
+            if code:
+                rural_of[code] = RURAL_WORDS.get(rural_text, False)
             if code and code in parsed:
                 errors.append(
                     {
@@ -259,6 +297,7 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
         raise ValidationFailed(_("表中没有学校数据。"))
 
     has_contacts = "联系人" in table.columns or "联系电话" in table.columns
+    has_rural = RURAL_COLUMN in table.columns
     usernames = {code: code.lower() for code in parsed}
     accounts: list[dict[str, str]] = []
     hashes: dict[str, str] = {}
@@ -325,7 +364,12 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
         }
         new = [
             School(
-                code=c, name=n, city=ci, region=region_of[c], **{k._meta.name: v for k, v in contact_values(c).items()}
+                code=c,
+                name=n,
+                city=ci,
+                region=region_of[c],
+                rural=rural_of.get(c, False),
+                **{k._meta.name: v for k, v in contact_values(c).items()},
             )
             for c, (_row, n, ci) in parsed.items()
             if c not in existing
@@ -334,8 +378,15 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
             await School.insert(*new)
         for code, school_id in existing.items():
             _row, name, city = parsed[code]
+            rural_value = {School.rural: rural_of.get(code, False)} if has_rural else {}
             await School.update(
-                {School.name: name, School.city: city, School.region: region_of[code], **contact_values(code)}
+                {
+                    School.name: name,
+                    School.city: city,
+                    School.region: region_of[code],
+                    **contact_values(code),
+                    **rural_value,
+                }
             ).where(School.id == school_id)
         if accounts:
             ids = {

@@ -36,6 +36,7 @@ def test_create_school_organizer_only(world):
         "region_code": "469005",
         "contact_name": "",
         "contact_phone_masked": "",
+        "rural": False,
     }
     duplicate = client.post(
         "/api/v1/schools", json={"code": "WC01", "name": "另一所", "city": "文昌市"}, headers=world.headers("org")
@@ -102,6 +103,7 @@ def test_school_detail_access(world):
                 "region_code": "460100",
                 "contact_name": "",
                 "contact_phone_masked": "",
+                "rural": False,
             }
         if status == 404:
             assert "海口市第一中学" not in response.text
@@ -126,6 +128,7 @@ def test_edit_school(world):
         "region_code": "460100",
         "contact_name": "",
         "contact_phone_masked": "",
+        "rural": False,
     }
     taken = client.post(f"/api/v1/schools/{hk02}", json={"code": "HK01"}, headers=world.headers("org"))
     assert taken.status_code == 409 and taken.json()["detail"] == "学校代码“HK01”已存在。"
@@ -335,3 +338,69 @@ def test_school_import_page_shows_the_errors_at_the_top_one_row_each_without_rep
         ["4", "所属市县", "“所属市县”为空，请填写。"],
     ]
     assert "第 3 行" not in body and "第 4 行" not in body
+
+
+def test_rural_flag_by_api_form_and_workbook(world):
+    """A school is rural (农村学校) or not: set on creation, changed by a patch (left alone when the
+    patch leaves it out), by the edit page's checkbox, and by the workbook's optional 农村学校 column
+    (是/否; a file without the column keeps the flag; another word is an error naming row and column)."""
+    client, org = world.client, world.headers("org")
+    made = client.post(
+        "/api/v1/schools",
+        json={"code": "BS01", "name": "白沙县细水乡中心学校", "city": "白沙", "rural": True},
+        headers=org,
+    )
+    assert made.status_code == 201 and made.json()["rural"] is True
+    school_id = made.json()["id"]
+    assert (
+        client.post(f"/api/v1/schools/{school_id}", json={"name": "白沙县细水中心学校"}, headers=org).json()["rural"]
+        is True
+    )
+    assert client.post(f"/api/v1/schools/{school_id}", json={"rural": False}, headers=org).json()["rural"] is False
+    page = world.login_page("org")
+    form = page.get(f"/schools/{school_id}/edit")
+    assert 'name="rural"' in form.text and "checked" not in form.text.split('name="rural"')[1].split(">")[0]
+    saved = page.post(
+        f"/schools/{school_id}/edit",
+        data={
+            "code": "BS01",
+            "name": "白沙县细水中心学校",
+            "city": "白沙县",
+            "rural": "1",
+            "_csrf_token": page.cookies.get("xinmiao_csrf"),
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert client.get(f"/api/v1/schools/{school_id}", headers=org).json()["rural"] is True
+
+    def book(header, rows):
+        wb = openpyxl.Workbook()
+        wb.active.append(header)
+        for r in rows:
+            wb.active.append(list(r))
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        return buffer.getvalue()
+
+    with_column = book(
+        ["学校代码", "学校名称", "所属市县", "农村学校"],
+        [
+            ("BS01", "白沙县细水中心学校", "白沙县", "否"),
+            ("BS02", "白沙县牙叉中学", "白沙县", "是"),
+            ("BS03", "白沙县第一中学", "白沙县", ""),
+        ],
+    )
+    assert upload(world, "org", with_column).status_code == 201
+    listed = {s["code"]: s["rural"] for s in client.get("/api/v1/schools", headers=org).json()}
+    assert (listed["BS01"], listed["BS02"], listed["BS03"]) == (False, True, False)
+    without = book(["学校代码", "学校名称", "所属市县"], [("BS02", "白沙县牙叉中学", "白沙县")])
+    assert upload(world, "org", without).status_code == 201
+    assert {s["code"]: s["rural"] for s in client.get("/api/v1/schools", headers=org).json()}["BS02"] is True
+    bad = upload(
+        world, "org", book(["学校代码", "学校名称", "所属市县", "农村学校"], [("BS04", "白沙县某校", "白沙县", "山区")])
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"] == [
+        {"row": 2, "column": "农村学校", "message": "“山区”应填“是”（农村学校）或“否”（城镇学校）。"}
+    ]
