@@ -17,6 +17,11 @@ from competitions.checkin import live as checkin_live
 from competitions.checkin import pages as checkin_pages
 from competitions.checkin import services as checkin_services
 from competitions.checkin.scanstore import close_scan_stores
+from competitions.coverage import controllers as coverage_api
+from competitions.coverage import pages as coverage_pages
+from competitions.coverage import services as coverage_services
+from competitions.coverage import sources as coverage_sources
+from competitions.coverage.demo import build_coverage_demo
 from competitions.events import controllers as events_api
 from competitions.events import pages as events_pages
 from competitions.registration import controllers as registration_api
@@ -34,10 +39,12 @@ class CompetitionsPlugin(ProgrammePlugin):
             *registration_api.api_routes(),
             *checkin_api.api_routes(),
             *camps_api.api_routes(),
+            *coverage_api.api_routes(),
             *events_pages.page_routes(),
             *registration_pages.page_routes(),
             *checkin_pages.page_routes(),
             *camps_pages.page_routes(),
+            *coverage_pages.page_routes(),
             checkin_live.live_events,
         ]
 
@@ -47,6 +54,7 @@ class CompetitionsPlugin(ProgrammePlugin):
             NavItem("首页", "/", ("organizer", "city", "school"), order=0),
             NavItem("赛事", "/events/", ("organizer", "city", "school"), order=10),
             NavItem("签到", "/checkin/", ("organizer", "staff"), order=40),
+            NavItem("覆盖面", "/coverage/", ("organizer", "city"), order=60),
         ]
 
     def dashboard_blocks(self) -> Sequence[DashboardBlock]:
@@ -65,6 +73,7 @@ class CompetitionsPlugin(ProgrammePlugin):
             (10, "province", demo.build_demo),
             (30, "checkin", demo.build_checkin_demo),
             (40, "camp", demo.build_camp_demo),
+            (90, "coverage", build_coverage_demo),  # after every programme's demo: it counts them all
         ]
 
     def demo_logins(self) -> Sequence[tuple[str, str, str]]:
@@ -78,6 +87,7 @@ class CompetitionsPlugin(ProgrammePlugin):
             badges.BADGE_JOB: badges.render_badges_job,  # big badge PDFs, drawn in another process
             roster.EXPORT_JOB: roster.export_registrations_job,  # big exports, written there too
             checkin_services.ATTENDANCE_JOB: checkin_services.attendance_workbook_job,
+            coverage_services.REFRESH_JOB: coverage_services.refresh_job,  # recomputing the coverage report
         }
 
     def setup(self) -> None:
@@ -88,6 +98,9 @@ class CompetitionsPlugin(ProgrammePlugin):
         # a camp's registration workbook holds applications (志愿1–志愿3): camps import it
         roster.application_importers["camp"] = camps_services.import_applications
         ACTION_LABELS.update(camps_pages.ACTION_LABELS)  # camp actions appear in the entry's history
+        # what the coverage report counts: each programme's participations (talent and outreach add theirs here)
+        for source in coverage_sources.BUILT_IN:
+            coverage_sources.register_participation(source)
 
     def on_app_init(self, app_config: Any) -> Any:
         app_config = super().on_app_init(app_config)
