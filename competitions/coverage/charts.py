@@ -62,6 +62,16 @@ def colour(value: Any, bounds: Sequence[float]) -> str:
     return PALETTE[-1]
 
 
+def region_fill(value: Any, bounds: Sequence[float], seen: bool, single: bool) -> str:
+    """A region's colour: its class; a city's own region (``single``) one strong green; a region the
+    viewer may not see, plain."""
+    if not seen:
+        return OTHER
+    if single:
+        return PALETTE[3] if value is not None else NO_DATA
+    return colour(value, bounds)
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return "—"
@@ -93,6 +103,9 @@ def choropleth(
     x0, y0, width, height = data["view_box"]
     shown = {c: v for c, v in values.items() if visible is None or c in visible}
     bounds = classes(list(shown.values()))
+    single = visible is not None and len(visible) == 1  # a city's own map: one colour, no classes
+    if single:
+        bounds = [float("inf")] * len(PALETTE)
     short = short or {}
     parts = [
         f'<svg class="chart map" viewBox="{x0} {y0} {width} {height + 46}" role="img" aria-label="{escape(title)}" '
@@ -104,7 +117,7 @@ def choropleth(
     for code, region in data["regions"].items():
         seen = visible is None or code in visible
         value = shown.get(code)
-        fill = colour(value, bounds) if seen else OTHER
+        fill = region_fill(value, bounds, seen, single)
         name = names.get(code, region["name"])
         tip = f"{name}{colon()}{_fmt(value)}" if seen else name
         href = escape(link.format(code=code))
@@ -136,6 +149,15 @@ def choropleth(
             )
     # the legend under the map
     ly = height + 14
+    if single:
+        code = next(iter(visible or ()), "")
+        parts.append(
+            f'<rect x="10" y="{ly}" width="18" height="14" fill="{PALETTE[3]}" stroke="#9e9e9e" stroke-width=".5"/>'
+        )
+        label = f"{names.get(code, code)}{colon()}{_fmt(shown.get(code))}"
+        parts.append(f'<text x="32" y="{ly + 11}" font-size="12">{escape(label)}</text>')
+        parts.append("</svg>")
+        return Markup("".join(parts))
     step = (width - 20) / (len(PALETTE) + 1)
     lower = 0.0
     for i, (bound, fill) in enumerate(zip(bounds, PALETTE)):

@@ -283,11 +283,12 @@ def _map(pdf: _Report, r: dict[str, Any], x: float, y: float, width: float) -> f
     scale = width / vw
     values, visible = map_values(r)
     bounds = charts.classes([v for c, v in values.items() if visible is None or c in visible])
+    single = visible is not None and len(visible) == 1
     pdf.set_draw_color(255, 255, 255)
     pdf.set_line_width(0.25)
     for code, region in data["regions"].items():
         seen = visible is None or code in visible
-        fill = charts.colour(values.get(code), bounds) if seen else charts.OTHER
+        fill = charts.region_fill(values.get(code), bounds, seen, single)
         pdf.set_fill_color(*_rgb(fill))
         if code == charts.SANSHA:
             ix, iy, iw, ih = data["inset"]
@@ -300,7 +301,7 @@ def _map(pdf: _Report, r: dict[str, Any], x: float, y: float, width: float) -> f
             if len(points) > 2:
                 pdf.polygon(points, style="DF")
     pdf.set_font_size(6.5)
-    names = {row["code"]: row["name"] for row in r["by_region"]}
+    names = r["region_names"]
     for code, region in data["regions"].items():
         if code == charts.SANSHA:
             ix, iy, iw, ih = data["inset"]
@@ -308,7 +309,7 @@ def _map(pdf: _Report, r: dict[str, Any], x: float, y: float, width: float) -> f
         else:
             lx, ly = region["label"]
         seen = visible is None or code in visible
-        fill = charts.colour(values.get(code), bounds) if seen else charts.OTHER
+        fill = charts.region_fill(values.get(code), bounds, seen, single)
         dark = fill in charts.PALETTE[3:]
         pdf.set_text_color(*((255, 255, 255) if dark else (30, 30, 30)))
         text = short_name(names.get(code) or region["name"])
@@ -321,6 +322,15 @@ def _map(pdf: _Report, r: dict[str, Any], x: float, y: float, width: float) -> f
     # legend
     pdf.set_text_color(40, 40, 40)
     ly = y + vh * scale + 2
+    if single:
+        code = next(iter(visible or ()), "")
+        pdf.set_fill_color(*_rgb(charts.PALETTE[3]))
+        pdf.rect(x, ly, 4, 3, style="DF")
+        pdf.set_xy(x + 5, ly - 0.5)
+        value = values.get(code)
+        shown = "—" if value is None else f"{value:.2f}" if isinstance(value, Decimal) else f"{value:,}"
+        pdf.cell(80, 4, f"{names.get(code, code)}{colon()}{shown}")
+        return vh * scale + 7
     lower = 0.0
     for i, (bound, fill) in enumerate(zip(bounds, charts.PALETTE)):
         lx = x + i * 30

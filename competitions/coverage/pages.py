@@ -32,7 +32,7 @@ def _year(value: str | None) -> int | None:
 def page_context(r: dict[str, Any]) -> dict[str, Any]:
     """Charts and helpers the template draws from the report."""
     values, visible = exports.map_values(r)
-    names = {row["code"]: row["name"] for row in r["by_region"]}
+    names = dict(r["region_names"])
     short = {code: exports.short_name(name) for code, name in names.items()}
     measure = exports.map_measure(r)
     history = [y for y in r["years"] if y["computed"]]

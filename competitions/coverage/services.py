@@ -780,6 +780,7 @@ async def report(actor: Principal, year: int | None = None) -> dict[str, Any]:
         "years": history,
         "change": measures_change,
         "programmes": [{"kind": k, "label": _(v)} for k, v in labels.items()],
+        "region_names": region_names,  # every region's name (the map draws their outlines)
         "reach_sources": [s.kind for s in ordered_reach_sources()],
     }
 
