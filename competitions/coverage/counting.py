@@ -113,27 +113,79 @@ def school_year_of(day: dt.date, start: tuple[int, int] = (9, 1)) -> int:
 # --------------------------------------------------------------------------- counting
 
 
-# the scopes (by their place in ``count``'s keys) whose schools are counted: all, programme, area,
+Key = tuple[Any, ...]
+# a row as the counting sees it: (school id, region, programme, gender, division, area, autonomous)
+Cell = tuple[Any, ...]
+
+
+def _cell(
+    school_id: int | None,
+    region: str | None,
+    kind: str,
+    gender: str,
+    division: str,
+    schools: Mapping[int, SchoolInfo],
+    autonomous: set[str],
+) -> Cell:
+    """A row's cell: the school's region when the row gives none, its area, the values the report knows."""
+    school = schools.get(school_id) if school_id is not None else None
+    region = region or (school.region if school else None) or UNKNOWN
+    area = "rural" if school is not None and school.rural else "urban" if school is not None else UNKNOWN
+    return (
+        school_id,
+        region,
+        kind,
+        gender if gender in GENDERS else UNKNOWN,
+        division if division in DIVISIONS else UNKNOWN,
+        area,
+        "autonomous" if region in autonomous else "other",
+    )
+
+
+def _cell_keys(cell: Cell) -> tuple[Key, ...]:
+    """The scopes a participation of ``cell`` counts in."""
+    school, region, kind, gender, division, area, auto = cell
+    keys: tuple[Key, ...] = (
+        ("all",),
+        ("kind", kind),
+        ("gender", gender),
+        ("division", division),
+        ("area", area),
+        ("auto", auto),
+        ("region", region),
+        ("region_kind", region, kind),
+        ("region_gender", region, gender),
+        ("region_division", region, division),
+        ("region_area", region, area),
+    )
+    if school is not None:
+        keys += (("school", school), ("school_kind", school, kind))
+    return keys
+
+
+# the scopes (by their place in :func:`_cell_keys`) whose schools are counted: all, programme, area,
 # autonomous, region, region and programme, region and area
 _SCHOOL_SCOPES = (0, 1, 4, 5, 6, 7, 10)
 
 
-class _Scopes:
-    """Per scope key: the persons taking part, those applying, participations, schools."""
+class _Counts:
+    """Per scope key: students (unique), participations, applicants (not placed in the scope), returning
+    students, schools; and every key met (for the splits that list only what occurs)."""
 
     def __init__(self) -> None:
-        self.participants: dict[tuple[Any, ...], set[object]] = defaultdict(set)
-        self.applicants: dict[tuple[Any, ...], set[object]] = defaultdict(set)
-        self.participations: dict[tuple[Any, ...], int] = defaultdict(int)
-        self.schools: dict[tuple[Any, ...], set[int]] = defaultdict(set)
+        self.unique: dict[Key, int] = defaultdict(int)
+        self.participations: dict[Key, int] = defaultdict(int)
+        self.applicants: dict[Key, int] = defaultdict(int)
+        self.returning: dict[Key, int] = defaultdict(int)
+        self.schools: dict[Key, set[int]] = defaultdict(set)
+        self.met: set[Key] = set()
 
-    def measures(self, key: tuple[Any, ...], previous: set[str]) -> dict[str, int]:
-        people = self.participants.get(key, set())
+    def measures(self, key: Key) -> dict[str, int]:
         return {
-            "unique_students": len(people),
+            "unique_students": self.unique.get(key, 0),
             "participations": self.participations.get(key, 0),
-            "applicants": len(self.applicants.get(key, set()) - people),
-            "returning": sum(1 for p in people if p in previous),
+            "applicants": self.applicants.get(key, 0),
+            "returning": self.returning.get(key, 0),
         }
 
 
@@ -157,80 +209,117 @@ def count(
     "regions_without_activity": [codes], "schools_without_activity": [ids]}``
 
     where ``{...}`` is ``{"unique_students", "participations", "applicants", "returning", "schools"?}``;
-    totals add ``multi_programme``, ``talks``, ``audience``, ``unhashed``."""
+    totals add ``multi_programme``, ``talks``, ``audience``, ``unhashed``.
+
+    How (fast enough for 40,000 rows a year in plain Python): each row becomes a small *cell* (school,
+    region, programme, gender, division, area); each person the set of cells they took part in (their
+    *profile*). Persons sharing a profile are counted together, so the scopes are walked once per
+    distinct profile (a few thousand), not once per row."""
     region_list = list(regions)
     autonomous = {r.code for r in region_list if r.autonomous}
     previous_set = set(previous)
-    scopes = _Scopes()
-    seen: set[tuple[object, str, int]] = set()
-    kinds_of: dict[object, set[str]] = defaultdict(set)
     kind_order = list(dict.fromkeys(kinds))
+    taking_part: dict[object, set[Cell]] = {}
+    applying: dict[object, set[Cell]] = {}
+    participation_cells: dict[tuple[object, str, int], Cell] = {}
     unhashed = 0
-    for index, row in enumerate(rows):
-        person: object = row.person
+    cells: dict[tuple[Any, ...], Cell] = {}
+    person: object
+    for index, (person, school_id, region, division, gender, kind, event_id, status) in enumerate(rows):
         if not person:
             person = ("~", index)  # no hash: a person of its own
             unhashed += 1
-        school = schools.get(row.school_id) if row.school_id is not None else None
-        region = row.region or (school.region if school else None) or UNKNOWN
-        area = "rural" if school is not None and school.rural else "urban" if school is not None else UNKNOWN
-        gender = row.gender if row.gender in GENDERS else UNKNOWN
-        division = row.division if row.division in DIVISIONS else UNKNOWN
-        kind = row.kind
-        if kind not in kind_order:
-            kind_order.append(kind)
-        auto = "autonomous" if region in autonomous else "other"
-        keys = (
-            ("all",),
-            ("kind", kind),
-            ("gender", gender),
-            ("division", division),
-            ("area", area),
-            ("auto", auto),
-            ("region", region),
-            ("region_kind", region, kind),
-            ("region_gender", region, gender),
-            ("region_division", region, division),
-            ("region_area", region, area),
-        )
-        if row.status == PARTICIPANT:
-            first = (person, kind, row.event_id) not in seen
-            if first:
-                seen.add((person, kind, row.event_id))
-            kinds_of[person].add(kind)
-            for key in keys:
-                scopes.participants[key].add(person)
-                if first:
-                    scopes.participations[key] += 1
-            if row.school_id is not None:
-                for i in _SCHOOL_SCOPES:
-                    scopes.schools[keys[i]].add(row.school_id)
-                scopes.schools[("school", row.school_id)].add(row.school_id)
-                scopes.participants[("school", row.school_id)].add(person)
-                if first:
-                    scopes.participations[("school", row.school_id)] += 1
-                    scopes.participations[("school_kind", row.school_id, kind)] += 1
-        elif row.status == APPLICANT:
-            for key in keys:
-                scopes.applicants[key].add(person)
-            if row.school_id is not None:
-                scopes.applicants[("school", row.school_id)].add(person)
+        raw = (school_id, region, kind, gender, division)
+        cell = cells.get(raw)
+        if cell is None:
+            cell = cells[raw] = _cell(school_id, region, kind, gender, division, schools, autonomous)
+            if kind not in kind_order:
+                kind_order.append(kind)
+        if status == PARTICIPANT:
+            found = taking_part.get(person)
+            if found is None:
+                taking_part[person] = {cell}
+            else:
+                found.add(cell)
+            once = (person, kind, event_id)
+            if once not in participation_cells:
+                participation_cells[once] = cell
+        elif status == APPLICANT:
+            found = applying.get(person)
+            if found is None:
+                applying[person] = {cell}
+            else:
+                found.add(cell)
 
-    talk_count: dict[tuple[Any, ...], int] = defaultdict(int)
-    audience: dict[tuple[Any, ...], int] = defaultdict(int)
+    counts = _Counts()
+    keys_of: dict[Cell, tuple[Key, ...]] = {}
+
+    def cell_keys(cell: Cell) -> tuple[Key, ...]:
+        keys = keys_of.get(cell)
+        if keys is None:
+            keys = keys_of[cell] = _cell_keys(cell)
+        return keys
+
+    def profile_keys(profile: frozenset[Cell]) -> set[Key]:
+        keys: set[Key] = set()
+        for cell in profile:
+            keys.update(cell_keys(cell))
+        return keys
+
+    # students and returning students: persons grouped by profile
+    profiles: dict[frozenset[Cell], list[int]] = {}
+    for person, person_cells in taking_part.items():
+        tally = profiles.setdefault(frozenset(person_cells), [0, 0])
+        tally[0] += 1
+        if person in previous_set:
+            tally[1] += 1
+    multi_programme = 0
+    for profile, (n, back) in profiles.items():
+        profile_scopes = profile_keys(profile)
+        for key in profile_scopes:
+            counts.unique[key] += n
+            if back:
+                counts.returning[key] += back
+        counts.met.update(profile_scopes)
+        if len({cell[2] for cell in profile}) > 1:
+            multi_programme += n
+    # applicants: applied in a scope and took part in nothing of it
+    applicant_profiles: dict[tuple[frozenset[Cell], frozenset[Cell]], int] = defaultdict(int)
+    for person, person_cells in applying.items():
+        applicant_profiles[(frozenset(person_cells), frozenset(taking_part.get(person, ())))] += 1
+    for (applied, took_part), n in applicant_profiles.items():
+        applied_scopes = profile_keys(applied)
+        counts.met.update(applied_scopes)
+        for key in applied_scopes - profile_keys(took_part):
+            counts.applicants[key] += n
+    # participations (one per person and event) and schools
+    per_cell: dict[Cell, int] = defaultdict(int)
+    for cell in participation_cells.values():
+        per_cell[cell] += 1
+    for cell, n in per_cell.items():
+        keys = cell_keys(cell)
+        for key in keys:
+            counts.participations[key] += n
+        if cell[0] is not None:
+            for i in _SCHOOL_SCOPES:
+                counts.schools[keys[i]].add(cell[0])
+
+    talk_count: dict[Key, int] = defaultdict(int)
+    audience: dict[Key, int] = defaultdict(int)
     for talk in talks:
         school = schools.get(talk.school_id) if talk.school_id is not None else None
         region = talk.region or (school.region if school else None) or UNKNOWN
         rural = talk.rural if talk.rural is not None else (school.rural if school else None)
         area = UNKNOWN if rural is None else "rural" if rural else "urban"
-        for key in (("all",), ("region", region), ("area", area), ("region_area", region, area)):
-            talk_count[key] += 1
-            audience[key] += max(0, int(talk.audience))
+        talk_keys: tuple[Key, ...] = (("all",), ("region", region), ("area", area), ("region_area", region, area))
+        for talk_key in talk_keys:
+            talk_count[talk_key] += 1
+            audience[talk_key] += max(0, int(talk.audience))
 
-    def block(key: tuple[Any, ...], with_schools: bool = False, with_talks: bool = False) -> dict[str, int]:
-        out = scopes.measures(key, previous_set)
+    def block(key: Key, with_schools: bool = False, with_talks: bool = False) -> dict[str, int]:
+        out = counts.measures(key)
         if with_schools:
-            out["schools"] = len(scopes.schools.get(key, set()))
+            out["schools"] = len(counts.schools.get(key, set()))
         if with_talks:
             out["talks"] = talk_count.get(key, 0)
             out["audience"] = audience.get(key, 0)
@@ -238,71 +327,66 @@ def count(
 
     def present(prefix: str, values: Iterable[str]) -> list[str]:
         """``values`` plus any other value met (unknown ones last)."""
-        met = {k[1] for k in (*scopes.participants, *scopes.applicants, *talk_count) if k[0] == prefix}
+        met = {k[1] for k in (*counts.met, *talk_count) if k[0] == prefix}
         ordered = [v for v in values if v]
         return ordered + sorted(v for v in met if v not in ordered and v) + ([UNKNOWN] if UNKNOWN in met else [])
 
-    active_schools = scopes.schools.get(("all",), set())
+    def met(key: Key) -> bool:
+        return key in counts.met
+
+    active_schools = counts.schools.get(("all",), set())
     idle_schools = sorted(
         (s for s in schools.values() if s.id not in active_schools), key=lambda s: (s.region or "~", s.code)
     )
+    genders, divisions, areas = present("gender", GENDERS), present("division", DIVISIONS), present("area", AREAS)
     by_region: dict[str, Any] = {}
     region_codes = [r.code for r in region_list]
     for code in present("region", region_codes):
-        kinds_here = [
-            k
-            for k in kind_order
-            if ("region_kind", code, k) in scopes.participants or ("region_kind", code, k) in scopes.applicants
-        ]
         by_region[code] = {
             **block(("region", code), with_schools=True, with_talks=True),
-            "gender": {
-                g: block(("region_gender", code, g))
-                for g in present("gender", GENDERS)
-                if _met(scopes, ("region_gender", code, g))
-            },
+            "gender": {g: block(("region_gender", code, g)) for g in genders if met(("region_gender", code, g))},
             "division": {
-                d: block(("region_division", code, d))
-                for d in present("division", DIVISIONS)
-                if _met(scopes, ("region_division", code, d))
+                d: block(("region_division", code, d)) for d in divisions if met(("region_division", code, d))
             },
             "area": {
-                a: {**block(("region_area", code, a), with_schools=True, with_talks=True)}
-                for a in present("area", AREAS)
-                if _met(scopes, ("region_area", code, a)) or talk_count.get(("region_area", code, a))
+                a: block(("region_area", code, a), with_schools=True, with_talks=True)
+                for a in areas
+                if met(("region_area", code, a)) or talk_count.get(("region_area", code, a))
             },
-            "programme": {k: block(("region_kind", code, k), with_schools=True) for k in kinds_here},
+            "programme": {
+                k: block(("region_kind", code, k), with_schools=True)
+                for k in kind_order
+                if met(("region_kind", code, k))
+            },
             "schools_without_activity": [s.id for s in idle_schools if (s.region or UNKNOWN) == code],
         }
     by_school = {
         str(s): {
-            "unique_students": len(scopes.participants[("school", s)]),
-            "participations": scopes.participations.get(("school", s), 0),
-            "applicants": len(scopes.applicants.get(("school", s), set()) - scopes.participants[("school", s)]),
+            "unique_students": counts.unique.get(("school", s), 0),
+            "participations": counts.participations.get(("school", s), 0),
+            "applicants": counts.applicants.get(("school", s), 0),
             "programme": {
-                k: scopes.participations[("school_kind", s, k)]
+                k: counts.participations[("school_kind", s, k)]
                 for k in kind_order
-                if ("school_kind", s, k) in scopes.participations
+                if counts.participations.get(("school_kind", s, k))
             },
         }
         for s in sorted(active_schools)
     }
     totals = {
         **block(("all",), with_schools=True, with_talks=True),
-        "multi_programme": sum(1 for kinds_met in kinds_of.values() if len(kinds_met) > 1),
+        "multi_programme": multi_programme,
         "unhashed": unhashed,
     }
     return {
         "totals": totals,
         "by_programme": {k: block(("kind", k), with_schools=True) for k in kind_order},
-        "by_gender": {g: block(("gender", g)) for g in present("gender", GENDERS) if _met(scopes, ("gender", g))},
-        "by_division": {
-            d: block(("division", d)) for d in present("division", DIVISIONS) if _met(scopes, ("division", d))
-        },
+        "by_gender": {g: block(("gender", g)) for g in genders if met(("gender", g))},
+        "by_division": {d: block(("division", d)) for d in divisions if met(("division", d))},
         "by_area": {
             a: block(("area", a), with_schools=True, with_talks=True)
-            for a in present("area", AREAS)
-            if _met(scopes, ("area", a)) or talk_count.get(("area", a))
+            for a in areas
+            if met(("area", a)) or talk_count.get(("area", a))
         },
         "by_autonomous": {a: block(("auto", a), with_schools=True) for a in ("autonomous", "other")},
         "by_region": by_region,
@@ -310,14 +394,10 @@ def count(
         "regions_without_activity": [
             code
             for code in region_codes
-            if not scopes.participations.get(("region", code)) and not talk_count.get(("region", code))
+            if not counts.participations.get(("region", code)) and not talk_count.get(("region", code))
         ],
         "schools_without_activity": [s.id for s in idle_schools],
     }
-
-
-def _met(scopes: _Scopes, key: tuple[Any, ...]) -> bool:
-    return key in scopes.participants or key in scopes.applicants
 
 
 # --------------------------------------------------------------------------- penetration and changes

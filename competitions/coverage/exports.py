@@ -12,7 +12,7 @@ from typing import Any
 from fpdf import FPDF
 
 from app.exports.workbook import add_sheet, append_row, new_workbook, workbook_bytes, write_table
-from app.i18n import _, colon
+from app.i18n import _, colon, paren
 from app.pdf import default_font_path, missing_characters, register_fonts
 from app.times import format_time
 from competitions.coverage import charts
@@ -27,13 +27,20 @@ def percent(value: Decimal | None) -> str:
     return "" if value is None else f"{value:+.1f}%"
 
 
-def summary_rows(r: dict[str, Any]) -> list[tuple[str, Any]]:
-    """(label, value) lines of the summary, shared by the workbook, the PDF and the page."""
+def summary_rows(r: dict[str, Any], heading: bool = True) -> list[tuple[str, Any]]:
+    """(label, value) lines of the summary, shared by the workbook and the PDF (whose title line says
+    the scope, the school year and when: ``heading=False`` leaves those out)."""
     t = r["totals"]
-    rows: list[tuple[str, Any]] = [
-        (_("范围"), r["scope"]["name"]),
-        (_("学年"), f"{r['label']}（{r['period']['start']} – {r['period']['end']}）"),
-        (_("计算时间"), format_time(r["computed_at"])),
+    rows: list[tuple[str, Any]] = (
+        [
+            (_("范围"), r["scope"]["name"]),
+            (_("学年"), f"{r['label']}{paren(r['period']['start'] + ' – ' + r['period']['end'])}"),
+            (_("计算时间"), format_time(r["computed_at"])),
+        ]
+        if heading
+        else []
+    )
+    rows += [
         (_("学生人数（去重）"), t["unique_students"]),
         (_("参与人次"), t["participations"]),
         (_("参与学校"), t["schools"]),
@@ -395,23 +402,32 @@ def pdf(r: dict[str, Any]) -> bytes:
     doc.ln(11)
     doc.set_font_size(11)
     doc.set_text_color(60, 60, 60)
-    doc.cell(0, 6, f"{r['scope']['name']} · {r['label']} · {doc.stamp}", align="C")
+    doc.cell(
+        0,
+        6,
+        f"{r['scope']['name']} · {r['label']}{paren(r['period']['start'] + ' – ' + r['period']['end'])} · {doc.stamp}",
+        align="C",
+    )
     doc.ln(9)
 
     _heading(doc, _("总体情况"))
-    rows = summary_rows(r)
+    rows = summary_rows(r, heading=False)
     half = (len(rows) + 1) // 2
     doc.set_font_size(9.5)
     for i in range(half):
         for label, value in (rows[i], rows[i + half] if i + half < len(rows) else ("", "")):
             doc.set_text_color(100, 100, 100)
-            doc.cell(42, 6, f"{label}{colon()}" if label else "")
+            doc.cell(62, 6, f"{label}{colon()}" if label else "")
             doc.set_text_color(20, 20, 20)
-            text = f"{value:,}" if isinstance(value, int) else str(value)
-            doc.cell(48, 6, text if len(text) < 30 else text[:30])
+            doc.cell(28, 6, f"{value:,}" if isinstance(value, int) else str(value))
         doc.ln(6)
 
-    _heading(doc, _("各市县：{measure}", measure=map_measure(r)))
+    _heading(
+        doc,
+        _("各市县：{measure}", measure=map_measure(r))
+        if r["scope"]["kind"] == "province"
+        else f"{r['scope']['name']}{colon()}{map_measure(r)}",
+    )
     height = _map(doc, r, MARGIN + 10, doc.get_y(), PAGE_W - 2 * MARGIN - 20)
     doc.set_y(doc.get_y() + height + 2)
     doc.set_font("cov", size=9)

@@ -202,6 +202,17 @@ async def participation_rows(period: SchoolYear) -> list[Participation]:
     return rows
 
 
+async def participant_persons(period: SchoolYear) -> set[str]:
+    """The hashes of every student who took part in ``period`` (for returning students the next year)."""
+    persons: set[str] = set()
+    for source in ordered_participation_sources():
+        if source.persons is not None:
+            persons.update(p for p in await source.persons(period) if p)
+        else:
+            persons.update(r.person for r in await source.rows(period) if r.person and r.status == counting.PARTICIPANT)
+    return persons
+
+
 async def reach_rows(period: SchoolYear) -> list[Talk]:
     talks: list[Talk] = []
     for source in ordered_reach_sources():
@@ -228,7 +239,10 @@ async def compute(years: Iterable[int], start: tuple[int, int] | None = None) ->
         began = time.perf_counter()
         period = school_year(year, start)
         rows = await rows_of(year)
-        previous = {r.person for r in await rows_of(year - 1) if r.person and r.status == counting.PARTICIPANT}
+        if year - 1 in cache:  # computed just before: its rows are at hand
+            previous = {r.person for r in cache[year - 1] if r.person and r.status == counting.PARTICIPANT}
+        else:
+            previous = await participant_persons(school_year(year - 1, start))
         data = counting.count(
             rows, schools=schools, regions=regions, kinds=kinds, previous=previous, talks=await reach_rows(period)
         )
