@@ -117,7 +117,11 @@ def rings_of(feature: dict) -> list[list[tuple[float, float]]]:
         polygons, offsets = [geometry["coordinates"]], [geometry["encodeOffsets"]]
     else:
         polygons, offsets = geometry["coordinates"], geometry["encodeOffsets"]
-    return [decode_ring(ring, off) for polygon, polygon_offsets in zip(polygons, offsets) for ring, off in zip(polygon, polygon_offsets)]
+    return [
+        decode_ring(ring, off)
+        for polygon, polygon_offsets in zip(polygons, offsets)
+        for ring, off in zip(polygon, polygon_offsets)
+    ]
 
 
 def main(path: Path) -> None:

@@ -3,13 +3,19 @@ talent programme registered as a participation source (the real one lives on ano
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+
+import openpyxl
 import pytest
 
 from competitions.coverage import sources
 from competitions.coverage.counting import APPLICANT, PARTICIPANT, Participation
 from tests.conftest import gb11643
+from tests.factories import competitions as factories
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+YEAR = 2026
 
 
 def sid(n: int, male: bool = True, birth: str = "20100315") -> str:
@@ -79,8 +85,6 @@ class Camp:
 
 @pytest.fixture
 def camp(world):
-    from tests.factories import competitions as factories
-
     event = factories.event(world, "2026年高校科学营", kind="camp", registration_closes_at="2099-01-01T00:00:00+08:00")
     response = world.client.post(
         f"/api/v1/events/{event['id']}/sites",
@@ -89,3 +93,50 @@ def camp(world):
     )
     assert response.status_code == 201, response.text
     return Camp(world, event["id"])
+
+
+def fix_day(world, event_id: int, closes: str) -> None:
+    """Pin the day an event counts on (its registration's close) so the tests do not depend on today."""
+    from competitions.events.tables import Event
+
+    world.run(
+        Event.update({Event.registration_closes_at: dt.datetime.fromisoformat(closes)}).where(Event.id == event_id)
+    )
+
+
+def enrolment_workbook(rows, header=("市县", "小学", "初中", "高中")) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["2026学年在校生数"])
+    ws.append(list(header))
+    for row in rows:
+        ws.append(list(row))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def province(world, camp, talent):
+    """李明 (HK01) in a contest entry, admitted to the camp and placed with a mentor; 王芳 (HK01) in the same
+    entry; their adviser; 张三 (SY01) not placed at the camp; 钱五 (SY01) applied to the talent programme;
+    赵四 withdrew his camp application."""
+    fix_day(world, world.event_id, "2027-03-01T18:00:00+08:00")
+    li, wang, zhang, zhao, qian = sid(1), sid(2, male=False), sid(3), sid(4), sid(5)
+    factories.entry(
+        world,
+        "HK01",
+        students=[
+            factories.student("李明", id_number=li, grade="高一"),
+            factories.student("王芳", gender="女", id_number=wang, grade="高一"),
+        ],
+        advisers=["陈老师"],
+        division="高中",
+    )
+    camp.set_status(camp.apply("李明", li), "offered")
+    camp.set_status(camp.apply("张三", zhang, school="SY01"), "unplaced")
+    camp.set_status(camp.apply("赵四", zhao, school="SY01"), "withdrawn")
+    hk01, sy01 = world.schools["HK01"]["id"], world.schools["SY01"]["id"]
+    talent.placed.append((li, hk01, "男"))
+    talent.applied.append((qian, sy01, "男"))
+    return {"li": li}

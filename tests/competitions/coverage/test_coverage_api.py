@@ -5,25 +5,12 @@ schools without activity; figures stay as computed until a refresh."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import openpyxl
-import pytest
 
-from tests.competitions.coverage.conftest import XLSX, sid
+from tests.competitions.coverage.conftest import XLSX, YEAR, enrolment_workbook, fix_day
 from tests.factories import competitions as factories
-
-YEAR = 2026
-
-
-def fix_day(world, event_id: int, closes: str) -> None:
-    """Pin the day an event counts on (its registration's close) so the tests do not depend on today."""
-    from competitions.events.tables import Event
-
-    world.run(
-        Event.update({Event.registration_closes_at: dt.datetime.fromisoformat(closes)}).where(Event.id == event_id)
-    )
 
 
 def get(world, user="org", year=YEAR, path="/api/v1/coverage"):
@@ -37,32 +24,6 @@ def refresh_now(world):
     from competitions.coverage import services
 
     world.run(services.recompute([YEAR - 1, YEAR]))
-
-
-@pytest.fixture
-def province(world, camp, talent):
-    """李明 (HK01) in a contest entry, admitted to the camp and placed with a mentor; 王芳 (HK01) in the same
-    entry; their adviser; 张三 (SY01) not placed at the camp; 钱五 (SY01) applied to the talent programme;
-    赵四 withdrew his camp application."""
-    fix_day(world, world.event_id, "2027-03-01T18:00:00+08:00")
-    li, wang, zhang, zhao, qian = sid(1), sid(2, male=False), sid(3), sid(4), sid(5)
-    factories.entry(
-        world,
-        "HK01",
-        students=[
-            factories.student("李明", id_number=li, grade="高一"),
-            factories.student("王芳", gender="女", id_number=wang, grade="高一"),
-        ],
-        advisers=["陈老师"],
-        division="高中",
-    )
-    camp.set_status(camp.apply("李明", li), "offered")
-    camp.set_status(camp.apply("张三", zhang, school="SY01"), "unplaced")
-    camp.set_status(camp.apply("赵四", zhao, school="SY01"), "withdrawn")
-    hk01, sy01 = world.schools["HK01"]["id"], world.schools["SY01"]["id"]
-    talent.placed.append((li, hk01, "男"))
-    talent.applied.append((qian, sy01, "男"))
-    return {"li": li}
 
 
 def test_one_student_in_three_programmes_counts_once_and_applicants_apart(world, province):
@@ -101,18 +62,6 @@ def test_urban_rural_split_follows_the_school_flag(world, province):
         "rural": (2, 4),  # 李明 and 王芳 at HK01, now rural
     }
     assert {d["key"]: d["unique_students"] for d in report["by_division"]} == {"初中": 1, "高中": 2}
-
-
-def enrolment_workbook(rows, header=("市县", "小学", "初中", "高中")) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["2026学年在校生数"])
-    ws.append(list(header))
-    for row in rows:
-        ws.append(list(row))
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
 
 
 def import_enrolment(world, data, user="org", year=YEAR):
