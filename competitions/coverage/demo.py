@@ -45,6 +45,8 @@ ENROLMENT_THOUSANDS = {
 }
 DIVISION_SHARE = {"小学": 0.58, "初中": 0.27, "高中": 0.15}
 PAST_YEARS = ((1, 0.7), (2, 0.5))  # years back, share of this year's entries that took part then too
+# schools that joined nothing yet: the report lists them (rural schools of three autonomous counties)
+IDLE_SCHOOLS = (("469025", "白沙思源实验学校"), ("469030", "琼中思源实验学校"), ("469029", "保亭思源实验学校"))
 
 
 async def build_coverage_demo(seed: int = 2026) -> bool:
@@ -136,5 +138,22 @@ async def build_coverage_demo(seed: int = 2026) -> bool:
         await CoverageEnrolment.insert(*rows)
 
     await write_transaction(enrolment)
+    from app.tables import School
+
+    for code, name in IDLE_SCHOOLS:
+        region = next(r for r in REGIONS if r.code == code)
+        school_code = f"{code[2:]}09"
+        if not await School.exists().where(School.code == school_code):
+            await School.insert(
+                School(
+                    code=school_code,
+                    name=name,
+                    city=region.name,
+                    region=code,
+                    rural=True,
+                    created_at=now(),
+                    updated_at=now(),
+                )
+            )
     await coverage.recompute(range(this_year - coverage.WINDOW + 1, this_year + 1), org)
     return True

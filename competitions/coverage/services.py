@@ -278,6 +278,12 @@ async def store(data: dict[int, dict[str, Any]], actor_id: int | None = None) ->
         await write_transaction(work)
 
 
+def _taken(exc: BaseException) -> bool:
+    """A unique index refused the row (SQLite's IntegrityError, PostgreSQL's UniqueViolationError)."""
+    text = f"{type(exc).__name__} {exc}".lower()
+    return "unique" in text or "duplicate key" in text
+
+
 async def recompute(years: Iterable[int], actor: Principal | None = None) -> None:
     """Compute ``years`` now and store their snapshots."""
     await store(await compute(years), actor.id if actor else None)
@@ -592,7 +598,11 @@ async def report(actor: Principal, year: int | None = None) -> dict[str, Any]:
     year = await current_year() if year is None else check_year(year)
     stored = await snapshots([year])
     if year not in stored:
-        await recompute([year], actor)
+        try:
+            await recompute([year], actor)
+        except Exception as exc:  # noqa: BLE001 - another request stored this year's snapshot just now
+            if not _taken(exc):
+                raise
         stored = await snapshots([year])
     snap = stored[year]
     data = snap["data"]
