@@ -82,6 +82,11 @@ def _fmt(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def _text_width(text: str, size: float) -> float:
+    """About how wide ``text`` draws at ``size``: CJK characters a full em, others a little over half."""
+    return sum(size if ord(c) > 0x2E7F else size * 0.56 for c in text)
+
+
 def _bound(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:.2f}"
 
@@ -188,7 +193,16 @@ def bars(
     beside each bar; a legend of ``series`` on top."""
     bar_h, gap = 14, 10
     group_h = bar_h * len(series) + gap
-    top = 26
+    # the legend: items side by side, on a new line when the next would not fit
+    legend: list[tuple[float, float, int, str]] = []
+    x, y = float(label_width), 6.0
+    for i, name in enumerate(series):
+        item = 22 + _text_width(name, 12)
+        if x + item > width and x > label_width:
+            x, y = float(label_width), y + 18
+        legend.append((x, y, i, name))
+        x += item + 14
+    top = int(y) + 22
     height = top + group_h * len(rows) + 4
     largest = max((v for _l, values in rows for v in (_number(x) for x in values) if v is not None), default=0.0)
     room = width - label_width - 44
@@ -197,11 +211,9 @@ def bars(
         'xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
-    x = label_width
-    for i, name in enumerate(series):
-        parts.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{SERIES[i % len(SERIES)]}"/>')
-        parts.append(f'<text x="{x + 16}" y="16" font-size="12">{escape(name)}</text>')
-        x += 24 + 13 * len(name) + (6 * sum(1 for c in name if ord(c) < 128))
+    for lx, ly, i, name in legend:
+        parts.append(f'<rect x="{lx:.0f}" y="{ly:.0f}" width="12" height="12" fill="{SERIES[i % len(SERIES)]}"/>')
+        parts.append(f'<text x="{lx + 16:.0f}" y="{ly + 10:.0f}" font-size="12">{escape(name)}</text>')
     for index, (label, values) in enumerate(rows):
         y = top + index * group_h
         parts.append(

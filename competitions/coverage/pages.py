@@ -37,10 +37,10 @@ def page_context(r: dict[str, Any]) -> dict[str, Any]:
     measure = exports.map_measure(r)
     history = [y for y in r["years"] if y["computed"]]
     year_chart = charts.bars(
-        [(y["label"], [y["unique_students"], y["participations"]]) for y in history],
+        [(y["short_label"], [y["unique_students"], y["participations"]]) for y in history],
         [_("学生人数（去重）"), _("参与人次")],
         title=_("年度对比"),
-        label_width=120,
+        label_width=90,
     )
     regions_chart = charts.bars(
         [

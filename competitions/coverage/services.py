@@ -725,13 +725,14 @@ async def report(actor: Principal, year: int | None = None) -> dict[str, Any]:
     for y in range(year - WINDOW + 1, year + 1):
         snap_y = snap if y == year else earlier.get(y)
         if snap_y is None:
-            history.append({"year": y, "label": year_label(y), "computed": False})
+            history.append({"year": y, "label": year_label(y), "short_label": f"{y}–{y + 1}", "computed": False})
             continue
         block = snap_y["data"]["totals"] if not city else snap_y["data"]["by_region"].get(city) or {}
         history.append(
             {
                 "year": y,
                 "label": year_label(y),
+                "short_label": f"{y}–{y + 1}",
                 "computed": True,
                 "computed_at": snap_y["computed_at"],
                 **{m: block.get(m, 0) for m in MEASURES},
