@@ -255,9 +255,19 @@ async def compute(years: Iterable[int], start: tuple[int, int] | None = None) ->
     return out
 
 
-async def store(data: dict[int, dict[str, Any]], actor_id: int | None = None) -> None:
-    """Replace the snapshots of the years in ``data``."""
+async def store(data: dict[int, dict[str, Any]], actor_id: int | None = None) -> list[int]:
+    """Replace the snapshots of the years in ``data``; returns the years kept as they were instead: a
+    year whose new figures hold more rows without an ID hash than its snapshot did (a finished event's
+    personal data was purged since, so its students can no longer be told apart) keeps its snapshot."""
     at = now()
+    before = await snapshots(data)
+    kept = [
+        year
+        for year, values in data.items()
+        if year in before
+        and (before[year]["data"].get("totals") or {}).get("unhashed", 0) < values["totals"].get("unhashed", 0)
+    ]
+    data = {year: values for year, values in data.items() if year not in kept}
 
     async def work() -> None:
         await CoverageSnapshot.delete().where(CoverageSnapshot.year.is_in(list(data)))
@@ -276,6 +286,9 @@ async def store(data: dict[int, dict[str, Any]], actor_id: int | None = None) ->
 
     if data:
         await write_transaction(work)
+    if kept:
+        log.info("coverage: kept the snapshots of %s (personal data purged since they were computed)", kept)
+    return kept
 
 
 def _taken(exc: BaseException) -> bool:

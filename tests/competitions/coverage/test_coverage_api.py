@@ -260,3 +260,18 @@ def test_workbook_and_pdf(world, province):
         text = subprocess.run(["pdftotext", out.name, "-"], capture_output=True, text=True, check=True).stdout
     assert "青少年科技教育活动覆盖面报告" in text and "海口市" in text and "高校科学营" in text
     assert "李明" not in text and province["li"] not in text  # counts only
+
+
+def test_a_purge_does_not_undo_a_years_figures(world, province):
+    """Once a finished event's personal data is purged its students have no ID hash: recomputing would count
+    each of them as a new student, so a refresh keeps the year's snapshot as it was."""
+    from competitions.coverage import services
+    from competitions.registration.tables import Member
+
+    first = get(world)
+    assert first["unique_students"] == 2
+    world.run(Member.update({Member.id_hash: None, Member.student_key: None}).where(Member.event == world.event_id))
+    assert world.run(services.compute([YEAR]))[YEAR]["totals"]["unhashed"] == 2
+    assert world.run(services.store(world.run(services.compute([YEAR])))) == [YEAR]
+    again = get(world)
+    assert again["unique_students"] == 2 and again["computed_at"] == first["computed_at"]
