@@ -21,7 +21,8 @@ ROLES = ("organizer", "city", "school", "judge", "referee", "staff", "mentor", "
 
 class School(Table, tablename="school"):
     """A school; ``region`` is its city/county (GB/T 2260 code), ``city`` that region's
-    name kept beside it for display (or the old free text where no region matched)."""
+    name kept beside it for display (or the old free text where no region matched);
+    ``rural``: a rural school (农村), else urban (城镇)."""
 
     code = Varchar(length=32, unique=True, index=True)
     name = Varchar(length=200, index=True)
@@ -33,8 +34,7 @@ class School(Table, tablename="school"):
     contact_name = Varchar(length=50, default="")
     contact_phone_enc = Text(null=True, default=None)
     contact_phone_masked = Varchar(length=20, default="")
-    # a rural school (农村学校: in a township or village, 乡镇/村), as the office records it: outreach favours
-    # rural schools and the coverage report counts their share
+    # 农村 (rural) or 城镇 (urban): the coverage report's town/country split
     rural = Boolean(default=False)
     created_at = Timestamptz()
     updated_at = Timestamptz()

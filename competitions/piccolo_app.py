@@ -14,6 +14,7 @@ APP_CONFIG = AppConfig(
             "competitions.checkin.tables",
             "competitions.camps.tables",
             "competitions.outreach.tables",
+            "competitions.coverage.tables",
         ],
         exclude_imported=True,
     ),

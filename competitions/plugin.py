@@ -17,6 +17,11 @@ from competitions.checkin import live as checkin_live
 from competitions.checkin import pages as checkin_pages
 from competitions.checkin import services as checkin_services
 from competitions.checkin.scanstore import close_scan_stores
+from competitions.coverage import controllers as coverage_api
+from competitions.coverage import pages as coverage_pages
+from competitions.coverage import services as coverage_services
+from competitions.coverage import sources as coverage_sources
+from competitions.coverage.demo import build_coverage_demo
 from competitions.events import controllers as events_api
 from competitions.events import pages as events_pages
 from competitions.outreach import controllers as outreach_api
@@ -39,11 +44,13 @@ class CompetitionsPlugin(ProgrammePlugin):
             *checkin_api.api_routes(),
             *camps_api.api_routes(),
             *outreach_api.api_routes(),
+            *coverage_api.api_routes(),
             *events_pages.page_routes(),
             *registration_pages.page_routes(),
             *checkin_pages.page_routes(),
             *camps_pages.page_routes(),
             *outreach_pages.page_routes(),
+            *coverage_pages.page_routes(),
             checkin_live.live_events,
         ]
 
@@ -54,6 +61,7 @@ class CompetitionsPlugin(ProgrammePlugin):
             NavItem("赛事", "/events/", ("organizer", "city", "school"), order=10),
             NavItem("签到", "/checkin/", ("organizer", "staff"), order=40),
             NavItem("大手拉小手", "/outreach/", ("organizer", "city", "school", "expert"), order=30),
+            NavItem("覆盖面", "/coverage/", ("organizer", "city"), order=60),
         ]
 
     def dashboard_blocks(self) -> Sequence[DashboardBlock]:
@@ -73,6 +81,7 @@ class CompetitionsPlugin(ProgrammePlugin):
             (30, "checkin", demo.build_checkin_demo),
             (40, "camp", demo.build_camp_demo),
             (45, "outreach", outreach_demo.build_outreach_demo),
+            (90, "coverage", build_coverage_demo),  # after every programme's demo: it counts them all
         ]
 
     def demo_logins(self) -> Sequence[tuple[str, str, str]]:
@@ -86,6 +95,7 @@ class CompetitionsPlugin(ProgrammePlugin):
             badges.BADGE_JOB: badges.render_badges_job,  # big badge PDFs, drawn in another process
             roster.EXPORT_JOB: roster.export_registrations_job,  # big exports, written there too
             checkin_services.ATTENDANCE_JOB: checkin_services.attendance_workbook_job,
+            coverage_services.REFRESH_JOB: coverage_services.refresh_job,  # recomputing the coverage report
         }
 
     def setup(self) -> None:
@@ -98,6 +108,11 @@ class CompetitionsPlugin(ProgrammePlugin):
         ACTION_LABELS.update(camps_pages.ACTION_LABELS)  # camp actions appear in the entry's history
         # a confirmed tour, a moved, cancelled or added talk: notices to its schools and experts
         signals.outreach_talks_changed.connect(outreach_notices.on_talks_changed)
+        # what the coverage report counts: each programme's participations (talent and outreach add theirs here)
+        for source in coverage_sources.BUILT_IN:
+            coverage_sources.register_participation(source)
+        for reach in coverage_sources.REACH_BUILT_IN:
+            coverage_sources.register_reach(reach)
 
     def on_app_init(self, app_config: Any) -> Any:
         app_config = super().on_app_init(app_config)

@@ -6,10 +6,12 @@ import msgspec
 
 
 class SchoolIn(msgspec.Struct):
+    """``rural``: a rural school (农村); urban (城镇) when left out."""
+
     code: str
     name: str
     city: str
-    rural: bool = False  # a rural school (农村学校: township or village)
+    rural: bool = False
 
 
 class SchoolPatch(msgspec.Struct, omit_defaults=True):
@@ -23,7 +25,7 @@ class SchoolPatch(msgspec.Struct, omit_defaults=True):
 
 class SchoolOut(msgspec.Struct):
     """A school: ``city`` is its city/county's name, ``region_code`` its GB/T 2260 code (null for
-    a school whose free-text city matched no region)."""
+    a school whose free-text city matched no region); ``rural``: a rural school (农村)."""
 
     id: int
     code: str
@@ -32,7 +34,7 @@ class SchoolOut(msgspec.Struct):
     region_code: str | None
     contact_name: str = ""
     contact_phone_masked: str = ""  # 138****5678: the full number is never listed
-    rural: bool = False  # a rural school (农村学校)
+    rural: bool = False  # 农村 (true) or 城镇 (false): the coverage report's town/country split
 
 
 class NewAccount(msgspec.Struct):

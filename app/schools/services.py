@@ -1,4 +1,5 @@
-"""Schools: create, edit, list, and bulk import from a workbook (学校代码, 学校名称, 所属市县)."""
+"""Schools: create, edit, list, and bulk import from a workbook (学校代码, 学校名称, 所属市县; optionally
+联系人, 联系电话, 城乡)."""
 
 from __future__ import annotations
 
@@ -32,17 +33,16 @@ from app.text import name_problem
 HAINAN_CITIES = REGION_NAMES
 SCHOOL_COLUMNS = ("学校代码", "学校名称", "所属市县")
 CONTACT_COLUMNS = ("联系人", "联系电话")  # optional
-RURAL_COLUMN = "农村学校"  # optional: 是/否 (also 农村/城镇, Y/N, 1/0)
-RURAL_WORDS = {"是": True, "农村": True, "乡村": True, "y": True, "yes": True, "1": True, "true": True}
-URBAN_WORDS = {
-    "否": False,
+RURAL_COLUMN = "城乡"  # optional: 城镇 (urban) or 农村 (rural)
+# what people write in the 城乡 column (after NFKC, spaces removed, lower case)
+RURAL_WORDS = {
     "城镇": False,
     "城市": False,
     "城区": False,
-    "n": False,
-    "no": False,
-    "0": False,
-    "false": False,
+    "urban": False,
+    "农村": True,
+    "乡村": True,
+    "rural": True,
 }
 # initial passwords printed on the handout: no 0/O, 1/l/I that a teacher could misread
 PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -82,6 +82,27 @@ async def check_city(city: str) -> dict[str, Any]:
     return await resolve_region(city, field="city")
 
 
+def rural_value(value: Any) -> bool | None:
+    """``城镇`` (urban) -> ``False``, ``农村`` (rural) -> ``True`` (also 城市/城区, 乡村, urban/rural);
+    ``None`` for text that is neither."""
+    if isinstance(value, bool):
+        return value
+    return RURAL_WORDS.get(re.sub(r"\s+", "", clean_text(value)).lower())
+
+
+def _rural_field(data: dict[str, Any]) -> bool | None:
+    """The ``rural`` field of a body or form (a bool, or 城镇/农村 text), ``None`` when not given;
+    raises :class:`ValidationFailed` (field ``rural``) for anything else."""
+    value = data.get("rural")
+    if value is None or value == "":
+        return None
+    found = rural_value(value)
+    if found is None:
+        message = _("城乡请填写“城镇”或“农村”。")
+        raise ValidationFailed(message, errors=[{"field": "rural", "message": message}])
+    return found
+
+
 def city_condition(city: str):
     """A ``School`` filter for a city given as a region's name, short name or code (or,
     for schools left without a region, their old text)."""
@@ -108,11 +129,11 @@ async def create_school(actor: Principal, data: dict[str, Any]) -> dict[str, Any
     if not actor.is_organizer:
         raise Forbidden(_("只有组委会可以添加学校。"))
     code, name, city = _clean(data)
+    rural = bool(_rural_field(data))
     region = await check_city(city)
     city = region["name"]
     if await School.exists().where(School.code == code):
         raise Conflict(_("学校代码“{code}”已存在。", code=code))
-    rural = bool(data.get("rural"))
     school = School(code=code, name=name, city=city, region=region["code"], rural=rural)
     await school.save()
     await audit.record(actor, "school.create", "school", school.id, school_id=school.id, summary=f"{code} {name}")
@@ -126,12 +147,13 @@ async def update_school(actor: Principal, school_id: int, data: dict[str, Any]) 
     row = await School.select().where(School.id == school_id).first()
     if row is None:
         raise NotFound(_("学校不存在。"))
-    code, name, city = _clean({**row, **{k: v for k, v in data.items() if v not in (None, "")}})
+    code, name, city = _clean({**row, **{k: v for k, v in data.items() if v not in (None, "") and k != "rural"}})
+    given_rural = _rural_field(data)
+    rural = bool(row["rural"]) if given_rural is None else given_rural
     region = await check_city(city)  # also for an unchanged city the old free text left without a region
     city = region["name"]
     if code != row["code"] and await School.exists().where(School.code == code):
         raise Conflict(_("学校代码“{code}”已存在。", code=code))
-    rural = bool(row.get("rural")) if data.get("rural") is None else bool(data["rural"])
     await School.update(
         {
             School.code: code,
@@ -149,20 +171,11 @@ async def update_school(actor: Principal, school_id: int, data: dict[str, Any]) 
         school_id,
         school_id=school_id,
         changes=audit.diff(
-            {"code": row["code"], "name": row["name"], "city": row["city"], "rural": bool(row.get("rural"))},
+            {"code": row["code"], "name": row["name"], "city": row["city"], "rural": bool(row["rural"])},
             {"code": code, "name": name, "city": city, "rural": rural},
         ),
     )
-    return {
-        "id": school_id,
-        "code": code,
-        "name": name,
-        "city": city,
-        "region_code": region["code"],
-        "contact_name": row.get("contact_name") or "",
-        "contact_phone_masked": row.get("contact_phone_masked") or "",
-        "rural": rural,
-    }
+    return {"id": school_id, "code": code, "name": name, "city": city, "region_code": region["code"], "rural": rural}
 
 
 async def get_school(actor: Principal, school_id: int) -> dict[str, Any]:
@@ -201,7 +214,8 @@ async def list_schools(actor: Principal, city: str | None = None, q: str | None 
 
 async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool = False) -> dict[str, Any]:
     """Import schools from a workbook with columns 学校代码, 学校名称, 所属市县 and optionally
-    联系人, 联系电话 and 农村学校 (是/否; without the column an existing school keeps its flag) (header found by name, a title row above allowed). Existing codes are
+    联系人, 联系电话 and 城乡 (城镇 or 农村; blank leaves an existing school's flag as it is, a new
+    school urban) (header found by name, a title row above allowed). Existing codes are
     updated, new ones created. With ``create_accounts`` every imported school that has no
     coordinator account gets one: user name = the school code in lower case, a random initial
     password (:func:`initial_password`) that must be changed at the first log-in.
@@ -257,17 +271,16 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
                         ),
                     }
                 )
-            rural_text = clean_text(cell(RURAL_COLUMN)).lower()
-            if rural_text and rural_text not in RURAL_WORDS and rural_text not in URBAN_WORDS:
+            rural_text = clean_text(cell(RURAL_COLUMN))
+            rural = rural_value(rural_text) if rural_text else None
+            if rural_text and rural is None:
                 errors.append(
                     {
                         "row": number,
                         "column": RURAL_COLUMN,
-                        "message": _("“{value}”应填“是”（农村学校）或“否”（城镇学校）。", value=rural_text),
+                        "message": _("“{value}”不是城乡类别，请填写“城镇”或“农村”。", value=rural_text),
                     }
                 )
-            if code:
-                rural_of[code] = RURAL_WORDS.get(rural_text, False)
             if code and code in parsed:
                 errors.append(
                     {
@@ -284,6 +297,8 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
                     parsed[code] = (number, name, region["name"])
                     region_of[code] = region["code"]
                     contacts[code] = (contact, phone)
+                    if rural is not None:
+                        rural_of[code] = rural
     finally:
         wb.close()
     errors.sort(key=lambda e: e["row"] or 0)
@@ -297,7 +312,6 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
         raise ValidationFailed(_("表中没有学校数据。"))
 
     has_contacts = "联系人" in table.columns or "联系电话" in table.columns
-    has_rural = RURAL_COLUMN in table.columns
     usernames = {code: code.lower() for code in parsed}
     accounts: list[dict[str, str]] = []
     hashes: dict[str, str] = {}
@@ -378,14 +392,14 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
             await School.insert(*new)
         for code, school_id in existing.items():
             _row, name, city = parsed[code]
-            rural_value = {School.rural: rural_of.get(code, False)} if has_rural else {}
+            rural_values = {School.rural: rural_of[code]} if code in rural_of else {}
             await School.update(
                 {
                     School.name: name,
                     School.city: city,
                     School.region: region_of[code],
                     **contact_values(code),
-                    **rural_value,
+                    **rural_values,
                 }
             ).where(School.id == school_id)
         if accounts:
