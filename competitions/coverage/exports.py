@@ -142,7 +142,8 @@ def workbook(r: dict[str, Any]) -> bytes:
         ],
         widths={_("项目"): 22},
     )
-    kinds = [p["kind"] for p in r["programmes"]]
+    # students per programme; outreach talks are reach, counted per region, not per school's students
+    kinds = [p["kind"] for p in r["programmes"] if p["kind"] not in r["reach_sources"]]
     labels = {p["kind"]: p["label"] for p in r["programmes"]}
     write_table(
         add_sheet(wb, _("按学校")),
