@@ -179,10 +179,10 @@ def test_correction_after_commit_needs_a_reason_and_keeps_every_version(arena):
             "base_version": "1",
             "red_goals": "4",
             "red_fouls": "0",
-            "red_card": "",
             "blue_goals": "2",
             "blue_fouls": "1",
-            "blue_card": "yellow",
+            **{f"card_{t}": "" for t in match["red"]},
+            **{f"card_{t}": "yellow" for t in match["blue"]},  # a yellow card for each blue team
             "reason": "",
         },
     )
@@ -194,10 +194,10 @@ def test_correction_after_commit_needs_a_reason_and_keeps_every_version(arena):
         "base_version": "2",
         "red_goals": "4",
         "red_fouls": "0",
-        "red_card": "",
         "blue_goals": "2",
         "blue_fouls": "0",
-        "blue_card": "red",
+        **{f"card_{t}": "" for t in match["red"]},
+        **{f"card_{t}": "red" for t in match["blue"]},
     }
     refused = form(head, f"/referee/matches/{match['id']}", {**data, "reason": ""})
     assert refused.status_code == 422 and "原因" in refused.text
