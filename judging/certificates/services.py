@@ -97,7 +97,16 @@ FIELD_LABELS = {
     "qr": "验证二维码",
     "text": "自由文字",
 }
+#: what a robotics event calls the fields: a team's name in a challenge (赛项), its coaches
+ROBOTICS_FIELD_LABELS = {"title": "队伍名称", "category": "赛项", "teammates": "同队队员", "advisers": "教练"}
 ALIGNS = ("L", "C", "R")
+
+
+def field_labels(event_kind: str | None) -> dict[str, str]:
+    """The designer's names of the field types (Chinese message ids) in the words of ``event_kind``."""
+    return {**FIELD_LABELS, **(ROBOTICS_FIELD_LABELS if event_kind == "robotics" else {})}
+
+
 AWARD_ORDER = {"first": 0, "second": 1, "third": 2, None: 3}
 BUILTIN_FONTS = {"builtin:serif": "思源宋体（Noto Serif SC，内置）", "builtin:sans": "思源黑体（Noto Sans SC，内置）"}
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford Base32
@@ -1417,16 +1426,32 @@ SAMPLE = {
     "rank": 1,
     "number": "XM2026-0000-0000-0000-0000",
 }
+#: a robotics event's sample: a team (not a project) in a challenge (赛项), its place and prize,
+#: its teammates and coach; ``category_name`` becomes the event's first challenge when it has one
+ROBOTICS_SAMPLE = {
+    "name": "阿依古丽·买买提",
+    "school_name": "海口市第一中学",
+    "title": "椰城飞鹰队",
+    "category_name": "机器人综合技能",
+    "division": "初中",
+    "award": "first",
+    "rank": 1,
+    "number": "XM2026-0000-0000-0000-0000",
+}
+ROBOTICS_SAMPLE_TEAM = {"students": ["阿依古丽·买买提", "王子涵", "陈雨桐"], "advisers": ["林志强"]}
+SAMPLE_TEAM = {"students": ["阿依古丽·买买提", "王子涵"], "advisers": ["林志强"]}
 
 
-async def preview(event_id: int, kind: str, base_url: str, template: dict[str, Any] | None = None) -> bytes:
-    """A one-page PDF of ``kind`` with real data: the first certificate in print order
-    (once finalized), else the first awarded entry's first student in the current
-    results, else sample data. Characters the fonts cannot draw are shown as ``?`` here
-    (a preview only; printing leaves such certificates out)."""
+async def preview_subject(
+    event_id: int, kind: str, template: dict[str, Any] | None = None, *, event: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, list[str]] | None, bool]:
+    """Whose certificate a preview of ``kind`` shows: ``(certificate, team, sample)``. The first
+    certificate in print order once finalized, else the first awarded entry's first student in the
+    current results, else sample data (``sample`` true) in the event's own terms: a robotics event
+    previews a team in one of its challenges (赛项) with a place and a prize, never a project."""
     _check_kind(kind)
-    event = await get_event_row(event_id)
-    template = template or await get_template(event_id, kind)
+    event = event or await get_event_row(event_id)
+    template = template or await get_template(event_id, kind, event=event)
     round_row = await current_round(event_id)
     cert: dict[str, Any] | None = None
     if RoundState.of(round_row) is RoundState.FINALIZED:
@@ -1440,11 +1465,36 @@ async def preview(event_id: int, kind: str, base_url: str, template: dict[str, A
         people.sort(key=lambda p: (AWARD_ORDER.get(p["award"], 3), p["school_code"], p["position"]))
         if people:
             cert = {**people[0], "number": f"XM{event['year']}-0000-0000-0000-0000"}
-        else:
-            cert = {**SAMPLE, "award": "first" if kind == "award" else None}
-    cert = {**cert, "kind": kind}
+    if cert is not None:
+        team = (await team_names([cert.get("entry")])).get(cert.get("entry"))
+        return {**cert, "kind": kind}, team, False
+    robotics = event.get("kind") == "robotics"
+    sample = dict(ROBOTICS_SAMPLE if robotics else SAMPLE)
+    if robotics:
+        first = (
+            await Category.select(Category.name).where(Category.event == event_id).order_by(Category.position).first()
+        )
+        if first and first["name"]:
+            sample["category_name"] = first["name"]
+    sample.update(number=f"XM{event['year']}-0000-0000-0000-0000", award="first" if kind == "award" else None)
+    if kind == "participation":
+        sample["rank"] = None
+    team = dict(ROBOTICS_SAMPLE_TEAM if robotics else SAMPLE_TEAM)
+    if kind == "adviser":  # the adviser's certificate carries the coach's (adviser's) name
+        sample["name"] = team["advisers"][0]
+    return {**sample, "kind": kind}, team, True
+
+
+async def preview(event_id: int, kind: str, base_url: str, template: dict[str, Any] | None = None) -> bytes:
+    """A one-page PDF of ``kind`` for :func:`preview_subject` (real data, else the event kind's
+    sample). Characters the fonts cannot draw are shown as ``?`` here (a preview only; printing
+    leaves such certificates out)."""
+    _check_kind(kind)
+    event = await get_event_row(event_id)
+    template = template or await get_template(event_id, kind, event=event)
+    round_row = await current_round(event_id)
+    cert, team, _sample = await preview_subject(event_id, kind, template, event=event)
     settings = await _renderer_settings(event_id, kind, template, base_url)
-    team = (await team_names([cert.get("entry")])).get(cert.get("entry"))
     values = certificate_values(cert, event["name"], date_text(template, round_row.get("finalized_at")), team)
 
     def draw() -> bytes:
