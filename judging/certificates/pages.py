@@ -27,7 +27,7 @@ from litestar.exceptions import HTTPException
 
 from app import pubcache
 from app.errors import ServiceError, TooManyRequests
-from app.i18n import _, get_locale
+from app.i18n import _, get_locale, gettext_terms
 from app.times import show_time
 from app.web import client_address, flash, form_bool, form_int, form_value, redirect, render, render_bytes, user_of
 from app.web.auth import organizer_only, requires
@@ -405,6 +405,17 @@ class CertificatePages(Controller):
         try:
             result = await certificates.issue_certificates(user_of(request), event_id, kind)
             flash(request, _("已颁发 {n} 张新证书；共 {valid} 张有效。", n=result["issued"], valid=result["valid"]))
+            if result["without_holders"]:
+                event_kind = str((await events.get_event_row(event_id)).get("kind") or "")
+                flash(
+                    request,
+                    gettext_terms(
+                        "{n} 个作品没有领取证书的人，没有为它们颁发：见“打印前检查”。",
+                        event_kind,
+                        n=len(result["without_holders"]),
+                    ),
+                    "warning",
+                )
         except ServiceError as exc:
             flash(request, exc.message, "error")
         return back_to(event_id, kind)
