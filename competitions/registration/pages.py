@@ -445,8 +445,7 @@ class EventRegistrationPages(Controller):
             flash(  # approved at once (CONTRACT): the organizer is told it has no student yet
                 request,
                 gettext_terms(
-                    "作品“{title}”已创建（编号 {code}）并直接通过审查，但还没有学生：请在下面添加学生。"
-                    "没有学生的作品定稿后不会颁发任何证书，评审开始后也不能再添加。",
+                    "作品“{title}”已创建（编号 {code}）并直接通过审查，但还没有学生：请在下面添加学生。",
                     kind,
                     title=entry["title"],
                     code=entry["code"],
