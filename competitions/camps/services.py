@@ -39,7 +39,7 @@ from app.exports.workbook import LostDigits, clean_text, digits_text, find_table
 from app.i18n import _, get_locale
 from app.principal import Principal
 from app.tables import School
-from app.times import now
+from app.times import format_time, now
 from competitions.camps import allocation as engine
 from competitions.camps import lottery
 from competitions.camps.tables import (
@@ -142,6 +142,7 @@ async def settings_of(event_id: int) -> dict[str, Any]:
         "priority_order": None,
         "leader_ratio": DEFAULT_LEADER_RATIO,
         "completion_threshold": DEFAULT_COMPLETION_THRESHOLD,
+        "allocation_rounds": [],
     }
 
 
@@ -1117,8 +1118,12 @@ def _offer_view(row: dict[str, Any], positions: dict[str, int]) -> dict[str, Any
         "preference_rank": row["preference_rank"] if row["status"] in HOLDING else None,
         "waiting_position": first_waiting,
         "waiting_positions": dict(positions),
-        "offer_expires_at": row["offer_expires_at"] if row["status"] == "offered" else None,
+        "offer_expires_at": row["offer_expires_at"] if row["status"] in ("offered", "expired") else None,
         "lottery_number": row["lottery_number"],
+        "former_site_code": row["site_code"] if row["status"] in ("declined", "expired") else None,
+        "allocation_round": row.get("allocation_round"),
+        "offer_note": row.get("offer_note") or "",
+        "priority_note": row.get("priority_note") or "",
     }
 
 
@@ -1138,6 +1143,8 @@ async def list_applications(
     )
     positions = _waiting_positions(rows)
     dupes = await duplicate_map(event_id) if actor.is_organizer else {}
+    settings = await settings_of(event_id)
+    sites = {s["code"]: s for s in await _site_rows(event_id)}
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
     out = []
     for r in rows:
@@ -1154,6 +1161,7 @@ async def list_applications(
         if "q" in filters and filters["q"] not in r["name"] and filters["q"] not in r["entry_code"]:
             continue
         view = _offer_view(r, positions.get(r["id"], {}))
+        view["explanation"] = explain(r, sites, settings)
         if actor.is_organizer:
             view["duplicate_of"] = dupes.get(r["id"], [])
         out.append(view)
@@ -1486,6 +1494,16 @@ async def _market(
 def _reason_words(reason: dict[str, Any], sites: dict[str, dict[str, Any]], settings: dict[str, Any]) -> str:
     site = sites.get(reason["site_code"], {}).get("name", reason["site_code"])
     rank = reason["preference_rank"]
+    if reason.get("remaining"):  # a 补录 round: the places that were left
+        if reason["code"] == "no_seats":
+            return _("志愿{rank}“{site}”没有剩余名额。", rank=rank, site=site)
+        return _(
+            "志愿{rank}“{site}”剩余的 {n} 个名额补录了优先顺序更靠前的学生；在该营候补第 {pos} 位。",
+            rank=rank,
+            site=site,
+            n=reason["capacity"],
+            pos=reason["waiting_position"],
+        )
     if reason["code"] == "no_seats":
         return _("志愿{rank}“{site}”没有名额。", rank=rank, site=site)
     if reason["code"] == "full":
@@ -1510,25 +1528,123 @@ def _reason_words(reason: dict[str, Any], sites: dict[str, dict[str, Any]], sett
 
 
 def explain(row: dict[str, Any], sites: dict[str, dict[str, Any]], settings: dict[str, Any]) -> str:
-    """The result of one application in words (current locale), from the engine's structured reasons."""
+    """The result of one application in words (current locale), from the engine's structured
+    reasons: why each better preference did not take it, then where it stands now (with the
+    deadline of an open or expired offer, and the reason of a seat offered by hand)."""
     words = [_reason_words(r, sites, settings) for r in row.get("reasons") or []]
+    prefix = ""
+    if (row.get("allocation_round") or 1) > 1 and row.get("status") != "applied":
+        prefix = _("补录（第 {n} 轮）：", n=row["allocation_round"]) + ("" if get_locale() == "zh" else " ")
     status = row["status"]
     site = sites.get(row.get("site_code") or "", {}).get("name", row.get("site_code"))
-    if status in ("admitted", "offered", "accepted"):
-        words.append(_("录取到志愿{rank}“{site}”。", rank=row["preference_rank"], site=site))
+    note = row.get("offer_note") or ""
+    if note and status in ("offered", "accepted"):
+        words = [_("组委会录取到“{site}”（{reason}）。", site=site, reason=note)]
+    elif status in ("admitted", "offered", "accepted"):
+        if row.get("preference_rank"):
+            words.append(_("录取到志愿{rank}“{site}”。", rank=row["preference_rank"], site=site))
+        else:
+            words.append(_("录取到“{site}”。", site=site))
     elif status == "waiting":
         words.append(_("暂未录取，在所填分营的候补名单上。"))
     elif status == "unplaced":
         words.append(_("没有可录取的志愿。"))
+    elif status == "expired":
+        expires = row.get("offer_expires_at")
+        words.append(
+            _("录取到“{site}”，但确认期限 {time} 已过，名额已转给候补。", site=site, time=format_time(expires))
+            if expires
+            else _("录取逾期未确认，名额已转给候补。")
+        )
+    elif status == "declined":
+        words.append(_("录取到“{site}”后已放弃，名额已转给候补。", site=site) if site else _("已放弃。"))
+    elif status == "applied":
+        words = (
+            [_("还没有参加分配（分配时未通过审查或不在排序名单中）；可以参加补录。")]
+            if settings.get("allocated_at")
+            else []
+        )
     elif status in STATUS_LABELS:
         words.append(_(STATUS_LABELS[status]) + _("。"))
-    return " ".join(words)
+    if status == "offered" and row.get("offer_expires_at"):
+        words.append(_("请在 {time} 前确认参营。", time=format_time(row["offer_expires_at"])))
+    if note and status in ("offered", "accepted"):
+        prefix = ""
+    return prefix + " ".join(words)
+
+
+def _round_answer(
+    result: engine.Allocation,
+    applicants: list[engine.Applicant],
+    site_rows: dict[str, dict[str, Any]],
+    capacities: dict[str, int],
+    priority: str,
+    round_number: int,
+) -> dict[str, Any]:
+    """A round's result as stored (no words: the reasons stay structured, rendered when shown)."""
+    assignments = []
+    per_site: dict[str, int] = {}
+    per_group: dict[str, dict[str, int]] = {}
+    groups = {a.id: a.group for a in applicants}
+    for i in sorted(result.placements):
+        p = result.placements[i]
+        reasons = [asdict(r) | ({"remaining": True} if round_number > 1 else {}) for r in p.reasons]
+        assignments.append(
+            {
+                "application_id": i,
+                "site_code": p.site_code,
+                "preference_rank": p.preference_rank,
+                "status": p.status,
+                "priority_position": p.priority_position,
+                "reasons": reasons,
+            }
+        )
+        if p.site_code:
+            per_site[p.site_code] = per_site.get(p.site_code, 0) + 1
+        g = groups.get(i) or ""
+        per_group.setdefault(g, {"admitted": 0, "waiting": 0, "unplaced": 0})[p.status] += 1
+    return {
+        "round": round_number,
+        "priority": priority,
+        "admitted": result.admitted,
+        "waiting": result.waiting,
+        "unplaced": result.unplaced,
+        "first_choice_share": str(result.first_choice_share),
+        "per_site": [
+            {
+                "site_code": code,
+                "capacity": capacities.get(code, site_rows[code]["capacity"]),
+                "admitted": per_site.get(code, 0),
+                "waiting": len(result.waiting_lists.get(code, ())),
+            }
+            for code in site_rows
+        ],
+        "per_group": [{"group": g or None, **c} for g, c in sorted(per_group.items())],
+        "assignments": assignments,
+    }
+
+
+def _round_view(
+    stored: dict[str, Any], site_rows: dict[str, dict[str, Any]], settings: dict[str, Any]
+) -> dict[str, Any]:
+    """A stored (or previewed) round with each assignment explained in the current locale."""
+    out = {k: v for k, v in stored.items() if k != "assignments"}
+    out["assignments"] = [
+        {
+            **{k: v for k, v in a.items() if k != "reasons"},
+            "explanation": explain({**a, "allocation_round": stored.get("round", 1)}, site_rows, settings),
+        }
+        for a in stored["assignments"]
+    ]
+    return out
 
 
 async def run_allocation(actor: Principal, event_id: int, priority: str, apply_result: bool) -> dict[str, Any]:
     """Organizer: deferred acceptance over the sites with the lottery order or the ranking. A preview
     unless ``apply_result``: then the result is stored and every admitted student is offered its seat
-    until ``offer_hours`` from now (once: a second apply is 409)."""
+    until ``offer_hours`` from now (once: a second apply is 409; the places left later are filled by
+    :func:`second_round`). After the allocation was applied a preview is computed from today's data
+    and says so (``warnings``); the applied result is :func:`applied_rounds`."""
     _require_organizer(actor)
     await camp_event(event_id, actor)
     dupes = await duplicate_map(event_id)
@@ -1540,60 +1656,20 @@ async def run_allocation(actor: Principal, event_id: int, priority: str, apply_r
     except engine.AllocationError as exc:
         raise ValidationFailed(str(exc), errors=[{"field": exc.field, "message": str(exc)}]) from None
     site_rows = {s["code"]: s for s in await _site_rows(event_id)}
-    assignments = []
-    per_site: dict[str, dict[str, int]] = {}
-    per_group: dict[str, dict[str, int]] = {}
-    groups = {a.id: a.group for a in applicants}
-    for i in sorted(result.placements):
-        p = result.placements[i]
-        view = {
-            "status": p.status,
-            "site_code": p.site_code,
-            "preference_rank": p.preference_rank,
-            "reasons": [asdict(r) for r in p.reasons],
-        }
-        assignments.append(
-            {
-                "application_id": i,
-                "site_code": p.site_code,
-                "preference_rank": p.preference_rank,
-                "status": p.status,
-                "priority_position": p.priority_position,
-                "explanation": explain(view, site_rows, settings),
-            }
+    stored = _round_answer(result, applicants, site_rows, {}, priority, 1)
+    answer = _round_view(stored, site_rows, settings)
+    answer.update(applied=False, duplicates=sorted(dupes), warnings=[_duplicates_sentence(dupes)] if dupes else [])
+    if settings["allocated_at"] is not None and not apply_result:
+        answer["warnings"].append(
+            _("分配结果已经生效：这是按现在的数据重新计算的预览，不是已生效的结果。已生效的结果和补录见“抽签与分配”。")
         )
-        if p.site_code:
-            per_site.setdefault(p.site_code, {"admitted": 0})["admitted"] += 1
-        g = groups.get(i) or ""
-        per_group.setdefault(g, {"admitted": 0, "waiting": 0, "unplaced": 0})[p.status] += 1
-    answer = {
-        "priority": priority,
-        "admitted": result.admitted,
-        "waiting": result.waiting,
-        "unplaced": result.unplaced,
-        "first_choice_share": str(result.first_choice_share),
-        "per_site": [
-            {
-                "site_code": code,
-                "capacity": site_rows[code]["capacity"],
-                "admitted": per_site.get(code, {}).get("admitted", 0),
-                "waiting": len(result.waiting_lists.get(code, ())),
-            }
-            for code in site_rows
-        ],
-        "per_group": [{"group": g or None, **c} for g, c in sorted(per_group.items())],
-        "assignments": assignments,
-        "applied": False,
-        "duplicates": sorted(dupes),
-        "warnings": [_duplicates_sentence(dupes)] if dupes else [],
-    }
     if not apply_result:
         return answer
 
     async def work() -> None:
         await lock_event(event_id)
         if (await settings_of(event_id))["allocated_at"] is not None:
-            raise Conflict(_("分配结果已经生效，不能重新分配。"))
+            raise Conflict(_("分配结果已经生效，不能重新分配；剩余名额可以补录。"))
         if again := await duplicate_map(event_id):
             raise Conflict(_duplicates_sentence(again), extra={"duplicates": sorted(again)})
         stamp = now()
@@ -1609,12 +1685,20 @@ async def run_allocation(actor: Principal, event_id: int, priority: str, apply_r
                     CampApplication.reasons: [asdict(r) for r in p.reasons],
                     CampApplication.offer_expires_at: deadline if status == "offered" else None,
                     CampApplication.offered_at: stamp if status == "offered" else None,
+                    CampApplication.allocation_round: 1,
                     CampApplication.updated_at: stamp,
                 }
             ).where(CampApplication.id == i)
-        # applications that took no part (not approved, not in the list) stay as they are: "applied"
+        # applications that took no part (not approved, not in the list) stay as they are: "applied";
+        # a 补录 round (second_round) places them later
         await _store_settings(
-            event_id, {"allocated_at": stamp, "allocation_priority": priority, "priority_order": order}
+            event_id,
+            {
+                "allocated_at": stamp,
+                "allocation_priority": priority,
+                "priority_order": order,
+                "allocation_rounds": [{**stored, "applied_at": stamp.isoformat()}],
+            },
         )
         await audit.record(
             actor,
@@ -1634,6 +1718,337 @@ async def run_allocation(actor: Principal, event_id: int, priority: str, apply_r
     await signals.camp_application_changed.send(event_id=event_id, application_id=None, status="allocated", actor=actor)
     answer["applied"] = True
     return answer
+
+
+async def applied_rounds(actor: Principal, event_id: int) -> dict[str, Any]:
+    """Organizer: the allocation as applied, round by round (round 1, then each 补录 round), with each
+    assignment explained as it was decided: ``{"allocated_at", "priority", "rounds": [...]}``."""
+    _require_organizer(actor)
+    await camp_event(event_id, actor)
+    settings = await settings_of(event_id)
+    site_rows = {s["code"]: s for s in await _site_rows(event_id)}
+    return {
+        "allocated_at": settings["allocated_at"],
+        "priority": settings["allocation_priority"],
+        "rounds": [
+            {**_round_view(r, site_rows, settings), "applied": True} for r in settings.get("allocation_rounds") or []
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- 补录: the places left
+
+
+SECOND_ROUND_STATUSES = ("applied", "waiting", "unplaced")
+
+
+def _full_order(settings: dict[str, Any]) -> list[int]:
+    """The priority order the applied allocation used, over every application it lists (the whole
+    lottery order, or the organizer's ranking), not only those that took part then."""
+    if settings["allocation_priority"] == "ranking":
+        return list(settings["ranking"] or [])
+    return list(settings["lottery_order"] or [])
+
+
+async def _second_market(
+    event_id: int, settings: dict[str, Any]
+) -> tuple[list[engine.Applicant], list[engine.Site], list[int], dict[str, int], list[int]]:
+    """The 补录 market: the approved applications not placed (applied, waiting, unplaced) over each
+    site's places left (capacity minus seats held, offered or accepted), with the reserves still
+    unused (a group's reserved seats minus the seats its members hold there), in the applied
+    allocation's priority order. Returns (applicants, sites, order, places left per site, ids left
+    out because the priority order does not list them)."""
+    rows = (
+        await CampApplication.select(
+            CampApplication.id,
+            CampApplication.preferences,
+            CampApplication.priority_group,
+            CampApplication.priority_checked,
+            CampApplication.status,
+            CampApplication.site_code,
+            CampApplication.entry.status.as_alias("entry_status"),
+        )
+        .output(load_json=True)
+        .where(CampApplication.event == event_id)
+    )
+    site_rows = await _site_rows(event_id)
+    codes = {s["code"] for s in site_rows}
+    held: dict[str, int] = {}
+    held_group: dict[tuple[str, str], int] = {}
+    for r in rows:
+        if r["status"] in HOLDING and r["site_code"]:
+            held[r["site_code"]] = held.get(r["site_code"], 0) + 1
+            if r["priority_checked"] and r["priority_group"]:
+                key = (r["site_code"], r["priority_group"])
+                held_group[key] = held_group.get(key, 0) + 1
+    left: dict[str, int] = {}
+    sites = []
+    for s in site_rows:
+        free = max(s["capacity"] - held.get(s["code"], 0), 0)
+        reserved = engine.reserved_seats(s["capacity"], {g: Decimal(v) for g, v in (s["reserves"] or {}).items()})
+        unused = {g: max(n - held_group.get((s["code"], g), 0), 0) for g, n in reserved.items()}
+        while sum(unused.values()) > free:  # fewer places left than reserves unused: the largest gives way
+            g = max(sorted(unused), key=lambda g: unused[g])
+            unused[g] -= 1
+        left[s["code"]] = free
+        sites.append(engine.Site(s["code"], free, {g: n for g, n in unused.items() if n}))
+    order = _full_order(settings)
+    listed = set(order)
+    taking = [r for r in rows if r["entry_status"] == "approved" and r["status"] in SECOND_ROUND_STATUSES]
+    applicants = [
+        engine.Applicant(
+            r["id"],
+            tuple(c for c in (r["preferences"] or []) if c in codes),
+            r["priority_group"] if r["priority_checked"] else None,
+        )
+        for r in taking
+        if r["id"] in listed
+    ]
+    ids = {a.id for a in applicants}
+    return (
+        applicants,
+        sites,
+        [i for i in order if i in ids],
+        left,
+        sorted(r["id"] for r in taking if r["id"] not in listed),
+    )
+
+
+async def _renumber(event_id: int, settings: dict[str, Any], also: Iterable[int] = ()) -> list[int]:
+    """After a 补录 round or an offer by hand: the priority order the waiting lists and promotions
+    follow, over everyone placed so far plus ``also``, in the applied allocation's order (anyone it
+    does not list comes last, by id); stores it and each application's ``priority_position``.
+    Inside a write transaction holding the event lock."""
+    rows = await CampApplication.select(CampApplication.id, CampApplication.priority_position).where(
+        CampApplication.event == event_id
+    )
+    taking = {r["id"] for r in rows if r["priority_position"] is not None} | set(also)
+    order = [i for i in _full_order(settings) if i in taking]
+    order += sorted(taking - set(order))
+    position = {i: k for k, i in enumerate(order, start=1)}
+    for r in rows:
+        if r["id"] in position and r["priority_position"] != position[r["id"]]:
+            await CampApplication.update({CampApplication.priority_position: position[r["id"]]}).where(
+                CampApplication.id == r["id"]
+            )
+    await _store_settings(event_id, {"priority_order": order})
+    return order
+
+
+async def second_round(actor: Principal, event_id: int, apply_result: bool) -> dict[str, Any]:
+    """Organizer, after the allocation was applied: a 补录 round over the places left. Deferred
+    acceptance (the same rule and the same priority order as the applied allocation) over each
+    site's free places for the approved applications not placed yet: those waiting or unplaced and
+    those approved after the allocation (still "applied"). Everyone holding a seat keeps it; declined
+    and expired applications take no part. A preview unless ``apply_result``: then the newly
+    admitted are offered their seats until ``offer_hours`` from now, the others wait (on the waiting
+    lists of the sites they listed) or stay unplaced, and the round is stored. Deterministic: the
+    same data give the same result."""
+    _require_organizer(actor)
+    await camp_event(event_id, actor)
+    await process_expired(event_id)
+    settings = await settings_of(event_id)
+    if settings["allocated_at"] is None:
+        raise Conflict(_("分配结果还没有生效：补录只用于分配生效后剩余的名额。请先预览并使分配结果生效。"))
+
+    async def compute() -> tuple[dict[str, Any], engine.Allocation, list[int]]:
+        s = await settings_of(event_id)
+        applicants, sites, order, left, unlisted = await _second_market(event_id, s)
+        try:
+            result = engine.allocate(applicants, sites, order)
+        except engine.AllocationError as exc:
+            raise ValidationFailed(str(exc), errors=[{"field": exc.field, "message": str(exc)}]) from None
+        site_rows = {x["code"]: x for x in await _site_rows(event_id)}
+        rounds = s.get("allocation_rounds") or []
+        stored = _round_answer(result, applicants, site_rows, left, s["allocation_priority"], len(rounds) + 1)
+        stored["unlisted"] = unlisted
+        return stored, result, order
+
+    stored, _result, _order = await compute()
+    site_rows = {x["code"]: x for x in await _site_rows(event_id)}
+    answer = _round_view(stored, site_rows, settings)
+    answer.update(applied=False, duplicates=[], warnings=[])
+    if stored["unlisted"]:
+        answer["warnings"].append(
+            _(
+                "申请 {ids} 不在排序名单中，不参加补录（可以手动录取）。",
+                ids="、".join(str(i) for i in stored["unlisted"]),
+            )
+        )
+    if not apply_result:
+        return answer
+
+    async def work() -> dict[str, Any]:
+        await lock_event(event_id)
+        again, result, order = await compute()  # under the lock: what is applied is what is computed now
+        s = await settings_of(event_id)
+        stamp = now()
+        deadline = stamp + dt.timedelta(hours=s["offer_hours"])
+        reasons = {a["application_id"]: a["reasons"] for a in again["assignments"]}
+        for i, p in result.placements.items():
+            status = {"admitted": "offered", "waiting": "waiting", "unplaced": "unplaced"}[p.status]
+            await CampApplication.update(
+                {
+                    CampApplication.status: status,
+                    CampApplication.site_code: p.site_code,
+                    CampApplication.preference_rank: p.preference_rank,
+                    CampApplication.reasons: reasons[i],
+                    CampApplication.offer_expires_at: deadline if status == "offered" else None,
+                    CampApplication.offered_at: stamp if status == "offered" else None,
+                    CampApplication.allocation_round: again["round"],
+                    CampApplication.updated_at: stamp,
+                }
+            ).where(CampApplication.id == i)
+        await _renumber(event_id, s, result.placements)
+        rounds = list(s.get("allocation_rounds") or []) + [{**again, "applied_at": stamp.isoformat()}]
+        await _store_settings(event_id, {"allocation_rounds": rounds})
+        await audit.record(
+            actor,
+            "camp.allocation.second_round",
+            "event",
+            event_id,
+            event_id=event_id,
+            summary=_("补录第 {n} 轮", n=again["round"]),
+            changes={
+                "admitted": [None, result.admitted],
+                "waiting": [None, result.waiting],
+                "unplaced": [None, result.unplaced],
+            },
+        )
+        return again
+
+    applied = await write_transaction(work)
+    await signals.camp_application_changed.send(event_id=event_id, application_id=None, status="allocated", actor=actor)
+    answer = _round_view(applied, site_rows, settings)
+    answer.update(applied=True, duplicates=[], warnings=[])
+    return answer
+
+
+def _reason_required(reason: str) -> str:
+    text = clean_text(reason)
+    if not text or len(text) > 200:
+        raise ValidationFailed(
+            _("请写明原因（最多 200 个字符），会记入操作日志。"),
+            errors=[{"field": "reason", "message": _("请写明原因（最多 200 个字符）。")}],
+        )
+    return text
+
+
+async def _seats_held(event_id: int, site_code: str) -> int:
+    return await CampApplication.count().where(
+        (CampApplication.event == event_id)
+        & (CampApplication.site_code == site_code)
+        & CampApplication.status.is_in(list(HOLDING))
+    )
+
+
+async def _offer_by_hand(
+    actor: Principal, row: dict[str, Any], site: dict[str, Any], reason: str, action: str, allowed: tuple[str, ...]
+) -> dict[str, Any]:
+    event_id = row["event"]
+    await process_expired(event_id)
+
+    async def work() -> None:
+        await lock_event(event_id)
+        s = await settings_of(event_id)
+        current = (
+            await CampApplication.select(*_application_columns())
+            .output(load_json=True)
+            .where(CampApplication.id == row["id"])
+            .first()
+        )
+        if current["status"] not in allowed:
+            raise Conflict(_("这份申请现在是“{status}”，不能这样录取。", status=_(STATUS_LABELS[current["status"]])))
+        if current["entry_status"] != "approved":
+            raise Conflict(_("这份申请还没有通过审查，不能录取。"))
+        held = await _seats_held(event_id, site["code"])
+        if held >= site["capacity"]:
+            raise Conflict(
+                _(
+                    "{site}已满（{held}/{capacity}），没有空余名额：可以先增加名额（增加的名额先给候补名单）或选择其他分营。",
+                    site=site["name"],
+                    held=held,
+                    capacity=site["capacity"],
+                )
+            )
+        stamp = now()
+        prefs = current["preferences"] or []
+        await CampApplication.update(
+            {
+                CampApplication.status: "offered",
+                CampApplication.site_code: site["code"],
+                CampApplication.preference_rank: prefs.index(site["code"]) + 1 if site["code"] in prefs else None,
+                CampApplication.offer_expires_at: stamp + dt.timedelta(hours=s["offer_hours"]),
+                CampApplication.offered_at: stamp,
+                CampApplication.responded_at: None,
+                CampApplication.offer_note: reason,
+                CampApplication.updated_at: stamp,
+            }
+        ).where(CampApplication.id == row["id"])
+        if current["priority_position"] is None:
+            await _renumber(event_id, s, [row["id"]])  # holders take part in promotions: in the order
+        await audit.record(
+            actor,
+            action,
+            "camp_application",
+            row["id"],
+            event_id=event_id,
+            entry_id=current["entry"],
+            school_id=current["school"],
+            summary=f"{site['code']} {current['name']}",
+            reason=reason,
+            changes={"status": [current["status"], "offered"], "site_code": [current["site_code"], site["code"]]},
+        )
+
+    await write_transaction(work)
+    await signals.camp_application_changed.send(
+        event_id=event_id, application_id=row["id"], status="offered", actor=actor
+    )
+    return await get_application(actor, row["id"])
+
+
+async def offer_by_hand(actor: Principal, application_id: int, site_code: str, reason: str) -> dict[str, Any]:
+    """Organizer, after the allocation was applied: offer an application not holding a seat
+    (applied, waiting, unplaced, declined or expired) a free place at ``site_code`` (one it listed
+    or not, within the site's grade limits) with a ``reason`` (audited, shown with its result).
+    409 when the site is full or the application is not approved; 422 naming ``site_code`` or
+    ``reason``."""
+    _require_organizer(actor)
+    row = await _visible_application(actor, application_id)
+    await camp_event(row["event"], actor)
+    if (await settings_of(row["event"]))["allocated_at"] is None:
+        raise Conflict(_("分配结果生效后才能手动录取；在此之前请用分配。"))
+    text = _reason_required(reason)
+    site = next((s for s in await _site_rows(row["event"]) if s["code"] == clean_text(site_code)), None)
+    if site is None:
+        raise ValidationFailed(
+            _("分营 {code} 不存在。", code=site_code), errors=[{"field": "site_code", "message": _("分营不存在。")}]
+        )
+    grade = await Member.select(Member.grade).where((Member.entry == row["entry"]) & (Member.position == 0)).first()
+    if site["grades"] and grade and grade["grade"] not in site["grades"]:
+        message = _("分营“{site}”只招收{grades}学生。", site=site["name"], grades="、".join(site["grades"]))
+        raise ValidationFailed(message, errors=[{"field": "site_code", "message": message}])
+    return await _offer_by_hand(
+        actor, row, site, text, "camp.offer.manual", ("applied", "waiting", "unplaced", "declined", "expired")
+    )
+
+
+async def reinstate(actor: Principal, application_id: int, reason: str) -> dict[str, Any]:
+    """Organizer: offer a declined or expired application its former site again, with a new
+    deadline and a ``reason`` (audited), when that site has a free place (409 otherwise: the seat
+    may have gone to the waiting list meanwhile)."""
+    _require_organizer(actor)
+    row = await _visible_application(actor, application_id)
+    await camp_event(row["event"], actor)
+    text = _reason_required(reason)
+    if row["status"] not in ("declined", "expired") or not row["site_code"]:
+        raise Conflict(
+            _("只有已放弃或逾期未确认的录取可以恢复（现在是“{status}”）。", status=_(STATUS_LABELS[row["status"]]))
+        )
+    site = next((s for s in await _site_rows(row["event"]) if s["code"] == row["site_code"]), None)
+    if site is None:
+        raise Conflict(_("原来的分营已经不存在。"))
+    return await _offer_by_hand(actor, row, site, text, "camp.offer.reinstate", ("declined", "expired"))
 
 
 def _duplicates_sentence(dupes: dict[int, list[int]]) -> str:
