@@ -290,6 +290,7 @@ class ActivityOut(msgspec.Struct):
     site_code: str | None
     required: bool
     starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
 
 
 class ActivityRef(msgspec.Struct):
@@ -307,7 +308,7 @@ class CompletionStudentOut(msgspec.Struct):
     name: str
     school_code: str
     school_name: str
-    status: str  # completed | short | undecided
+    status: str  # completed | short | in_progress (the site's last required activity is not over) | undecided
     attended: int
     share: str | None
     missed: list[str]
@@ -323,6 +324,8 @@ class CompletionSiteOut(msgspec.Struct):
     completed: int
     short: int
     students: list[CompletionStudentOut]
+    decided: bool = False  # every required activity is over: completed/short are final
+    in_progress: int = 0
 
 
 class CompletionOut(msgspec.Struct):

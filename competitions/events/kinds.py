@@ -119,7 +119,7 @@ CAMP = register_kind(
         "科学营",
         applications=True,
         judged=False,
-        certificate_kinds=("award", "participation", "adviser", "camp"),
+        certificate_kinds=("camp",),  # no results: completion (attendance) decides its certificates
     )
 )
 
