@@ -88,6 +88,7 @@ class CompetitionsPlugin(ProgrammePlugin):
         signals.results_unlocked.connect(personal_data.on_results_unlocked)
         # a camp's registration workbook holds applications (志愿1–志愿3): camps import it
         roster.application_importers["camp"] = camps_services.import_applications
+        roster.template_details["camp"] = camps_services.template_details  # the camp's grades in the workbook's notes
         # a camp's door and badges follow its offers: accepted students only, each at its own site
         checkin_services.admission_checks["camp"] = camps_admission.checkin_gate
         badges.badge_holders["camp"] = camps_admission.badge_holders

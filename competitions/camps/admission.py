@@ -65,7 +65,7 @@ async def checkin_gate(session_id: int, member_id: int, generation: int | None) 
     """The camp's admission check of one scan (``competitions.checkin.services.admission_checks``):
     ``None`` to let it through, or ``{"reason", "message", "participant", "event_id"}``."""
     session = (
-        await CheckinSession.select(CheckinSession.id, CheckinSession.event)
+        await CheckinSession.select(CheckinSession.id, CheckinSession.event, CheckinSession.event.kind.as_alias("kind"))
         .where(CheckinSession.id == session_id)
         .first()
     )
@@ -87,6 +87,7 @@ async def checkin_gate(session_id: int, member_id: int, generation: int | None) 
     )
     if (
         session is None
+        or session["kind"] != "camp"
         or member is None
         or member["event"] != session["event"]
         or (generation is not None and generation != member["credential_generation"])

@@ -89,8 +89,14 @@ _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 async def acting_school(actor: Principal, data: dict[str, Any], forbidden: str, missing: str | None = None) -> int:
     """The school a camp form acts for: a school account's own, or for an organizer the school named by
     ``data["school_code"]`` (422 on the field, with ``missing`` as the detail, when no such school).
-    Raises :class:`Forbidden` with ``forbidden`` for other roles."""
+    Raises :class:`Forbidden` with ``forbidden`` for other roles, and for a school account naming
+    another school in ``school_code`` (rather than silently acting for its own)."""
     if actor.role == "school":
+        code = clean_text(data.get("school_code"))
+        if code:
+            own = await School.select(School.code).where(School.id == actor.school_id).first()
+            if own is None or code.upper() != own["code"].upper():
+                raise Forbidden(_("学校管理员只能为本校操作：school_code“{code}”不是本校。", code=code))
         return int(actor.school_id)
     if not actor.is_organizer:
         raise Forbidden(forbidden)
@@ -169,6 +175,11 @@ def settings_out(row: dict[str, Any]) -> dict[str, Any]:
         "leader_ratio": row.get("leader_ratio") or DEFAULT_LEADER_RATIO,
         "completion_threshold": row.get("completion_threshold") or DEFAULT_COMPLETION_THRESHOLD,
     }
+
+
+async def template_details(event_id: int) -> dict[str, Any]:
+    """What the registration workbook's instructions say of this camp (its eligible grades)."""
+    return {"eligible_grades": list((await settings_of(event_id))["eligible_grades"])}
 
 
 async def get_settings(actor: Principal, event_id: int) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 from piccolo.columns.combination import WhereRaw
 
 from app import jobs
-from app.db import write_transaction
+from app.db import current_engine, write_transaction
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.exports.exporters import ListExporter, in_process, workbook_file
 from app.i18n import _, get_locale, gettext_terms, set_locale
@@ -49,12 +49,24 @@ NAME_SEPARATORS = "·•・‧.． "  # typed for the middle dot of names such a
 #: event, an old credential or an entry that is not approved, so those keep their own answers.
 AdmissionCheck = Callable[[int, int, int | None], Awaitable[dict[str, Any] | None]]
 admission_checks: dict[str, AdmissionCheck] = {}
-_session_kinds: dict[int, str] = {}  # session id -> its event's kind (an event's kind never changes)
+# session id -> its event's kind (a session's event and an event's kind never change), for the database
+# engine it was read from (another engine, e.g. the next test's database, starts afresh)
+_session_kinds: tuple[Any, dict[int, str]] = (None, {})
+
+
+def _known_kinds() -> dict[int, str]:
+    global _session_kinds
+    engine = current_engine()
+    if _session_kinds[0] is not engine:
+        _session_kinds = (engine, {})
+    return _session_kinds[1]
 
 
 async def session_kind(session_id: int) -> str | None:
-    """The kind of the session's event (kept per process; ``None`` for an unknown session)."""
-    kind = _session_kinds.get(session_id)
+    """The kind of the session's event (kept per process and database; ``None`` for an unknown
+    session), so scans at other events' sessions cost no extra query."""
+    known = _known_kinds()
+    kind = known.get(session_id)
     if kind is None:
         row = (
             await CheckinSession.select(CheckinSession.event.kind.as_alias("kind"))
@@ -63,7 +75,7 @@ async def session_kind(session_id: int) -> str | None:
         )
         if row is None:
             return None
-        kind = _session_kinds[session_id] = row["kind"]
+        kind = known[session_id] = row["kind"]
     return kind
 
 
@@ -242,7 +254,7 @@ async def delete_session(actor: Principal, session_id: int) -> None:
         await CheckinSession.delete().where(CheckinSession.id == session_id)
 
     await write_transaction(work)
-    _session_kinds.pop(session_id, None)  # (SQLite may give the id to a new session)
+    _known_kinds().pop(session_id, None)  # (SQLite may give the id to a new session)
 
 
 async def get_session(actor: Principal, session_id: int) -> dict[str, Any]:
