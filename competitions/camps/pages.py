@@ -183,7 +183,17 @@ class CampPages(Controller):
             return await self._applications(
                 request, event_id, exc.status_code, error=exc.message, import_errors=exc.errors
             )
-        flash(request, _("已导入 {n} 份申请。", n=result["applications_created"]))
+        if result.get("applications_replaced"):
+            flash(
+                request,
+                _(
+                    "已导入 {n} 份新申请，替换了 {m} 份本校之前上传的申请。",
+                    n=result["applications_created"],
+                    m=result["applications_replaced"],
+                ),
+            )
+        else:
+            flash(request, _("已导入 {n} 份申请。", n=result["applications_created"]))
         return redirect(f"/camps/{event_id}/applications")
 
     @get("/{event_id:int}/applications/{application_id:int}/decline/confirm", guards=[requires("organizer", "school")])

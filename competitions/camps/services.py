@@ -57,6 +57,7 @@ from competitions.events.lifecycle import Stage
 from competitions.events.services import get_event_row
 from competitions.events.tables import Category
 from competitions.registration import roster
+from competitions.registration.idnumbers import InvalidIdNumber, normalize_id_type
 from competitions.registration.members import CleanMember, MemberInput, clean_member
 from competitions.registration.services import allocate_codes, lock_event
 from competitions.registration.tables import Entry, Member
@@ -543,6 +544,7 @@ class _Clean:
     priority_group: str | None
     row: int | None
     problems: list[dict[str, Any]] = field(default_factory=list)
+    replaces: int | None = None  # a re-upload: the school's own still-editable application of the student
 
 
 class _Sites:
@@ -564,7 +566,7 @@ def _check_one(
     a: ApplicantInput, settings: dict[str, Any], sites: _Sites
 ) -> tuple[_Clean | None, list[dict[str, Any]]]:
     errors: list[dict[str, Any]] = []
-    member, member_errors = clean_member(a.member, CAMP_DIVISION)
+    member, member_errors = clean_member(a.member, None)  # the camp's own grade rule below, in camp words
     columns = {
         "name": roster.NAME,
         "gender": roster.GENDER,
@@ -661,6 +663,9 @@ async def _year_duplicates(year: int, hashes: list[str]) -> dict[str, dict[str, 
                 CampApplication.id,
                 CampApplication.student_hash,
                 CampApplication.school,
+                CampApplication.event,
+                CampApplication.status,
+                CampApplication.entry.status.as_alias("entry_status"),
                 CampApplication.event.name.as_alias("event_name"),
                 CampApplication.entry.title.as_alias("name"),
             )
@@ -675,9 +680,23 @@ async def _year_duplicates(year: int, hashes: list[str]) -> dict[str, dict[str, 
     return found
 
 
-async def _check_duplicates(actor: Principal, event: dict[str, Any], cleaned: list[_Clean]) -> list[dict[str, Any]]:
-    """One application per student per year: rows listing the same student twice and students the
-    same school (or, for an organizer, any school) already applied for.
+REPLACEABLE_BY_SCHOOL = ("draft", "submitted", "returned")  # not yet recommended or approved
+
+
+def _replaceable(actor: Principal, found: dict[str, Any]) -> bool:
+    """A re-upload may replace this application: still "applied" (not allocated) and, for a school,
+    not yet recommended by its city or approved by the organizer (the organizer may replace any)."""
+    return found["status"] == "applied" and (actor.is_organizer or found["entry_status"] in REPLACEABLE_BY_SCHOOL)
+
+
+async def _check_duplicates(
+    actor: Principal, event: dict[str, Any], cleaned: list[_Clean], *, replace: bool = False
+) -> list[dict[str, Any]]:
+    """One application per student per year: students the same school (or, for an organizer, any
+    school) already applied for. With ``replace`` (a workbook re-upload) a row naming a student the
+    same school applied for in this event, while that application is still editable, replaces it
+    (``c.replaces``) instead of being an error. Rows listing the same student twice are found by
+    :func:`_same_student_rows` over every row, not here.
 
     A school's answer never depends on other schools' applications (issue 15, "ID numbers as an
     oracle"; as registration does since issue 11): a student another school already applied for is
@@ -685,27 +704,32 @@ async def _check_duplicates(actor: Principal, event: dict[str, Any], cleaned: li
     on the applications page and in ``GET .../applications`` as ``duplicate_of``); the allocation
     is refused while such pairs stand. An audit row tells the organizer when it happens."""
     errors: list[dict[str, Any]] = []
-    seen: dict[str, int | None] = {}
-    for c in cleaned:
-        h = c.member.id_hash or ""
-        if h in seen:
-            errors.append(
-                {
-                    **({"row": c.row, "column": roster.ID_NUMBER} if c.row else {"field": "id_number"}),
-                    "message": _("第 {first} 行和这一行是同一名学生，请删除其中一行。", first=seen[h]),
-                }
-            )
-        else:
-            seen[h] = c.row
-    found = await _year_duplicates(event["year"], sorted(seen))
+    found = await _year_duplicates(event["year"], sorted({c.member.id_hash or "" for c in cleaned}))
     own_school = actor.school_id if actor.role == "school" else None
     for c in cleaned:
+        c.replaces = None
         f = found.get(c.member.id_hash or "")
         if f is None or (own_school is not None and f["school"] != own_school):
             continue  # nothing, or another school's application: not the school's to know
+        where = {"row": c.row, "column": roster.ID_NUMBER} if c.row else {"field": "id_number"}
+        if replace and f["event"] == event["id"] and f["school"] == c.school_id:
+            if _replaceable(actor, f):
+                c.replaces = int(f["id"])
+                continue
+            errors.append(
+                {
+                    **where,
+                    "message": _(
+                        "学生“{name}”的申请（编号 {id}）已经由市县推荐或组委会审查通过（或已参加分配），不能再通过上传替换；如需更正请联系组委会。",
+                        name=c.member.name,
+                        id=f["id"],
+                    ),
+                }
+            )
+            continue
         errors.append(
             {
-                **({"row": c.row, "column": roster.ID_NUMBER} if c.row else {"field": "id_number"}),
+                **where,
                 "message": _(
                     "学生“{name}”今年已申请过科学营（{event}，申请编号 {id}），每名学生每年只能申请一次。",
                     name=c.member.name,
@@ -714,6 +738,32 @@ async def _check_duplicates(actor: Principal, event: dict[str, Any], cleaned: li
                 ),
             }
         )
+    return errors
+
+
+def _same_student_rows(inputs: list[ApplicantInput]) -> list[dict[str, Any]]:
+    """Rows naming the same student (the same ID type and number as typed, spaces and case aside),
+    whatever else is wrong with them: reported with every other problem in one pass."""
+    errors: list[dict[str, Any]] = []
+    seen: dict[str, int | None] = {}
+    for a in inputs:
+        number = re.sub(r"\s+", "", clean_text(a.member.id_number)).upper()
+        if not number:
+            continue
+        try:
+            id_type = normalize_id_type(clean_text(a.member.id_type))
+        except InvalidIdNumber:
+            id_type = clean_text(a.member.id_type)
+        key = f"{id_type}:{number}"
+        if key in seen:
+            errors.append(
+                {
+                    **({"row": a.row, "column": roster.ID_NUMBER} if a.row else {"field": "id_number"}),
+                    "message": _("第 {first} 行和这一行是同一名学生，请删除其中一行。", first=seen[key]),
+                }
+            )
+        else:
+            seen[key] = a.row
     return errors
 
 
@@ -830,25 +880,87 @@ async def _registration_open(actor: Principal, event: dict[str, Any]) -> None:
         raise Conflict(_("科学营申请未开放或已截止（{stage}）。", stage=_(stage.label)))
 
 
-async def _write_applications(actor: Principal, event: dict[str, Any], cleaned: list[_Clean]) -> list[int]:
-    """Store clean applications in one transaction (entries, members, camp rows, audit)."""
+async def _replace_application(
+    actor: Principal, c: _Clean, columns: dict[str, Any], status: str, stamp: dt.datetime
+) -> audit.AuditRecord:
+    """A re-upload's row in place of the school's own still-editable application of the student:
+    the student's data, preferences and priority group (a changed group needs checking again)."""
+    old = (
+        await CampApplication.select(*_application_columns())
+        .output(load_json=True)
+        .where(CampApplication.id == c.replaces)
+        .first()
+    )
+    await Member.update({getattr(Member, k): v for k, v in columns.items()}).where(
+        (Member.entry == old["entry"]) & (Member.position == 0)
+    )
+    await Member.update({Member.consent_recorded_by: actor.id, Member.consent_recorded_at: stamp}).where(
+        (Member.entry == old["entry"]) & (Member.position == 0)
+    )
+    await Entry.update(
+        {
+            Entry.title: c.member.name,
+            Entry.status: status,
+            Entry.updated_at: stamp,
+            Entry.submitted_at: stamp,
+            Entry.reviewed_at: stamp if status == "approved" else None,
+        }
+    ).where(Entry.id == old["entry"])
+    same_group = old["priority_group"] == c.priority_group
+    await CampApplication.update(
+        {
+            CampApplication.preferences: c.preferences,
+            CampApplication.priority_group: c.priority_group,
+            CampApplication.priority_checked: bool(c.priority_group)
+            and (actor.is_organizer or (same_group and old["priority_checked"])),
+            CampApplication.priority_note: old["priority_note"] if same_group else "",
+            CampApplication.student_hash: c.member.id_hash,
+            CampApplication.updated_at: stamp,
+        }
+    ).where(CampApplication.id == old["id"])
+    return audit.AuditRecord(
+        action="camp.apply.replace",
+        object_type="camp_application",
+        object_id=int(old["id"]),
+        event_id=old["event"],
+        entry_id=int(old["entry"]),
+        school_id=c.school_id,
+        summary=f"{old['entry_code']} {c.member.name}",
+        changes={
+            "preferences": [old["preferences"], c.preferences],
+            "priority_group": [old["priority_group"], c.priority_group],
+            "name": [old["name"], c.member.name],
+        },
+    )
+
+
+async def _write_applications(
+    actor: Principal, event: dict[str, Any], cleaned: list[_Clean], *, replace: bool = False
+) -> tuple[list[int], int]:
+    """Store clean applications in one transaction (entries, members, camp rows, audit); with
+    ``replace`` (a workbook re-upload) rows of students the school already applied for replace those
+    applications. Returns (ids of the new applications, how many were replaced)."""
     event_id = event["id"]
     status = "approved" if actor.is_organizer else "submitted"
     rows = [c.member.columns() for c in cleaned]
 
-    async def work() -> list[int]:
+    async def work() -> tuple[list[int], int]:
         await lock_event(event_id)
         if (await settings_of(event_id))["commitment"] is not None:
-            raise Conflict(_("抽签承诺已经公布，申请名单已冻结，不能再提交新的申请。"))
-        dupes = await _check_duplicates(actor, event, cleaned)  # again under the lock
+            raise Conflict(_frozen_message(replace))
+        dupes = await _check_duplicates(actor, event, cleaned, replace=replace)  # again under the lock
         if dupes:
             raise ValidationFailed(_("有 {n} 处错误，没有保存任何申请。", n=len(dupes)), errors=dupes)
-        category = await _camp_category(event_id)
-        codes = await allocate_codes(event_id, category["code"], [CAMP_DIVISION] * len(cleaned))
         stamp = now()
-        ids: list[int] = []
         records = []
-        for c, code, columns in zip(cleaned, codes, rows):
+        for c, columns in zip(cleaned, rows):
+            if c.replaces is not None:
+                records.append(await _replace_application(actor, c, columns, status, stamp))
+        fresh = [(c, columns) for c, columns in zip(cleaned, rows) if c.replaces is None]
+        category = await _camp_category(event_id)
+        codes = await allocate_codes(event_id, category["code"], [CAMP_DIVISION] * len(fresh))
+        ids: list[int] = []
+        for (c, columns), code in zip(fresh, codes):
             entry = Entry(
                 event=event_id,
                 code=code,
@@ -902,19 +1014,29 @@ async def _write_applications(actor: Principal, event: dict[str, Any], cleaned: 
                 )
             )
         await audit.record_many(actor, records, at=stamp)
-        return ids
+        return ids, len(cleaned) - len(fresh)
 
-    ids = await write_transaction(work)
+    ids, replaced = await write_transaction(work)
     await _note_elsewhere(actor, event, cleaned)
     for i in ids:
         await signals.camp_application_changed.send(event_id=event_id, application_id=i, status="applied", actor=actor)
-    return ids
+    return ids, replaced
+
+
+def _frozen_message(replace: bool) -> str:
+    if replace:
+        return _("抽签承诺已经公布，申请名单已冻结：不能再上传报名表新增或替换申请。如需更正学生信息，请联系组委会。")
+    return _("抽签承诺已经公布，申请名单已冻结，不能再提交新的申请。")
 
 
 async def _check_all(
-    actor: Principal, event: dict[str, Any], inputs: list[ApplicantInput]
+    actor: Principal, event: dict[str, Any], inputs: list[ApplicantInput], *, replace: bool = False
 ) -> tuple[list[_Clean], list[dict[str, Any]]]:
+    """Every problem of every row in one pass: each row's own, rows naming the same student (even
+    rows with other problems), and students already applied for."""
     settings = await settings_of(event["id"])
+    if settings["commitment"] is not None:
+        raise Conflict(_frozen_message(replace))
     sites = _Sites(await _site_rows(event["id"]))
     cleaned: list[_Clean] = []
     errors: list[dict[str, Any]] = []
@@ -923,9 +1045,8 @@ async def _check_all(
         errors += problems
         if c is not None:
             cleaned.append(c)
-    if settings["commitment"] is not None:
-        raise Conflict(_("抽签承诺已经公布，申请名单已冻结，不能再提交新的申请。"))
-    errors += await _check_duplicates(actor, event, cleaned)
+    errors += _same_student_rows(inputs)
+    errors += await _check_duplicates(actor, event, cleaned, replace=replace)
     return cleaned, errors
 
 
@@ -960,7 +1081,7 @@ async def apply(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[s
     )
     if errors:
         raise ValidationFailed("；".join(e["message"] for e in errors), errors=errors)
-    ids = await _write_applications(actor, event, cleaned)
+    ids, _replaced = await _write_applications(actor, event, cleaned)
     return await get_application(actor, ids[0])
 
 
@@ -1053,7 +1174,7 @@ async def import_applications(actor: Principal, event_id: int, data: bytes) -> d
     inputs, errors, count = await asyncio.to_thread(_parse_workbook, data, schools, actor)
     if count == 0:
         raise ValidationFailed(_("报名表中没有数据。请在表头下面每行填写一名学生后再上传。"))
-    cleaned, more = await _check_all(actor, event, inputs)
+    cleaned, more = await _check_all(actor, event, inputs, replace=True)
     errors += more
     if errors:
         order = {c: i for i, c in enumerate(roster.template_columns("camp"))}
@@ -1061,8 +1182,8 @@ async def import_applications(actor: Principal, event_id: int, data: bytes) -> d
         raise ValidationFailed(
             _("报名表有 {n} 处错误，没有导入任何数据。请按提示修改后重新上传。", n=len(errors)), errors=errors
         )
-    ids = await _write_applications(actor, event, cleaned)
-    return {"applications_created": len(ids)}
+    ids, replaced = await _write_applications(actor, event, cleaned, replace=True)
+    return {"applications_created": len(ids), "applications_replaced": replaced}
 
 
 # --------------------------------------------------------------------------- applications: reading
