@@ -78,21 +78,39 @@ class CampPages(Controller):
             status_labels={k: _(v) for k, v in camps.STATUS_LABELS.items()},
         )
 
-    @get("/{event_id:int}", guards=[readers])
-    async def overview(self, request: Request, event_id: int) -> Any:
+    async def _overview(self, request: Request, event_id: int, status_code: int = 200, **extra: Any) -> Any:
         ctx = await _context(request, event_id)
         sites = await camps.list_sites(user_of(request), event_id)
         return render(
-            request, "competitions/camps/overview.html", sites=sites, counts=await camps.counts(event_id), **ctx
+            request,
+            "competitions/camps/overview.html",
+            status_code=status_code,
+            sites=sites,
+            counts=await camps.counts(event_id),
+            **ctx,
+            **extra,
         )
+
+    @get("/{event_id:int}", guards=[readers])
+    async def overview(self, request: Request, event_id: int) -> Any:
+        return await self._overview(request, event_id)
 
     @post("/{event_id:int}/sites", guards=[organizer_only])
     async def add_site(self, request: Request, event_id: int) -> Any:
         form = await request.form()
         data = _site_form(form)
-        await attempt(
-            request, camps.create_site(user_of(request), event_id, data), _("已新增分营“{name}”。", name=data["name"])
-        )
+        try:
+            await camps.create_site(user_of(request), event_id, data)
+        except ServiceError as exc:  # the form again with what was typed, the problems by field
+            return await self._overview(
+                request,
+                event_id,
+                exc.status_code,
+                site_error=exc.message,
+                site_form={**data, "reserves": form_value(form, "reserves")},
+                site_errors={e.get("field"): e["message"] for e in exc.errors or []},
+            )
+        flash(request, _("已新增分营“{name}”。", name=data["name"]))
         return redirect(f"/camps/{event_id}")
 
     @post("/{event_id:int}/sites/{site_id:int}", guards=[organizer_only])
@@ -100,10 +118,21 @@ class CampPages(Controller):
         form = await request.form()
         if form_bool(form, "delete"):
             await attempt(request, camps.delete_site(user_of(request), event_id, site_id), _("已删除分营。"))
-        else:
-            await attempt(
-                request, camps.update_site(user_of(request), event_id, site_id, _site_form(form)), _("已保存。")
+            return redirect(f"/camps/{event_id}")
+        data = _site_form(form)
+        try:
+            await camps.update_site(user_of(request), event_id, site_id, data)
+        except ServiceError as exc:
+            return await self._overview(
+                request,
+                event_id,
+                exc.status_code,
+                site_error=exc.message,
+                edit_site=site_id,
+                edit_form={**data, "reserves": form_value(form, "reserves")},
+                site_errors={e.get("field"): e["message"] for e in exc.errors or []},
             )
+        flash(request, _("已保存。"))
         return redirect(f"/camps/{event_id}")
 
     @post("/{event_id:int}/settings", guards=[organizer_only])

@@ -409,6 +409,18 @@ def _site_values(data: dict[str, Any], settings: dict[str, Any], *, partial: boo
             if isinstance(raw, str):
                 raw = re.split(r"[,，、\s]+", raw)
             values[key] = [clean_text(x) for x in raw if clean_text(x)]
+    allowed = list(settings["eligible_grades"])
+    if wrong := [g for g in values.get("grades") or [] if g not in allowed]:
+        errors.append(
+            {
+                "field": "grades",
+                "message": _(
+                    "限招年级“{grades}”不是本次科学营可以申请的年级（{allowed}）：分营只能在其中限招。",
+                    grades="、".join(wrong),
+                    allowed="、".join(allowed),
+                ),
+            }
+        )
     if errors:
         raise ValidationFailed(errors[0]["message"], errors=errors)
     return values

@@ -97,3 +97,39 @@ def test_the_city_home_lists_camp_applications_in_camp_words(camp, world, app):
         block = block[: block.index("</section>")]
         assert "作品" not in block and "学生姓名" in block and "1 份申请" in block, block
         assert f'href="/camps/{camp.id}/applications"' in block
+
+
+def test_site_grades_within_the_camps_grades_and_the_form_keeps_what_was_typed(camp, world, app):
+    """Fresh user's finding 9: 限招年级 大一 was saved; a failed new-site form came back empty."""
+    r = camp.client.post(
+        f"/api/v1/events/{camp.id}/sites",
+        json={"code": "SYU", "name": "三亚学院营", "capacity": 24, "grades": ["高二", "大一"]},
+        headers=camp.h("org"),
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "grades", r.text
+    assert "大一" in r.json()["errors"][0]["message"] and "高一、高二" in r.json()["errors"][0]["message"]
+    ok = camp.site("A", 5, grades=["高二"])
+    r = camp.client.patch(
+        f"/api/v1/events/{camp.id}/sites/{ok['id']}", json={"grades": ["初三"]}, headers=camp.h("org")
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "grades"
+    with TestClient(app=app) as org:
+        world.login_page("org", org)
+        r = org.post(
+            f"/camps/{camp.id}/sites",
+            data={
+                "code": "SYU",
+                "name": "三亚学院营",
+                "host": "三亚学院",
+                "capacity": "24",
+                "grades": "大一",
+                "report_place": "三亚学院图书馆",
+                "_csrf_token": org.cookies.get("xinmiao_csrf"),
+            },
+        )
+        assert r.status_code == 422
+        assert 'value="三亚学院营"' in r.text and 'value="三亚学院图书馆"' in r.text and 'value="大一"' in r.text
+        assert "限招年级“大一”不是本次科学营可以申请的年级" in r.text
+    assert [s["code"] for s in camp.client.get(f"/api/v1/events/{camp.id}/sites", headers=camp.h("org")).json()] == [
+        "A"
+    ]
