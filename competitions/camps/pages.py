@@ -5,6 +5,7 @@ site, and the public lottery page (no log-in)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -225,7 +226,7 @@ class CampPages(Controller):
             flash(request, _("已导入 {n} 份申请。", n=result["applications_created"]))
         return redirect(f"/camps/{event_id}/applications")
 
-    @get("/{event_id:int}/applications/{application_id:int}/decline/confirm", guards=[requires("organizer", "school")])
+    @get("/{event_id:int}/applications/{application_id:int}/confirm-decline", guards=[requires("organizer", "school")])
     async def confirm_decline(self, request: Request, event_id: int, application_id: int) -> Any:
         """The confirm step of 放弃 (works without scripts): the site, and that the place goes to the
         next on its waiting list."""
@@ -250,7 +251,7 @@ class CampPages(Controller):
         done = _("已保存。")
         if action == "decline" and not form_bool(form, "confirmed"):
             return redirect(
-                f"/camps/{event_id}/applications/{application_id}/decline/confirm"
+                f"/camps/{event_id}/applications/{application_id}/confirm-decline"
             )  # the confirm step first
         if action in ("accept", "decline"):
             work = camps.respond(user, application_id, action)
@@ -285,6 +286,10 @@ class CampPages(Controller):
         if settings["allocated_at"] is not None:
             # applied: the stored rounds as decided; a preview only of a 补录 round over the places left
             applied = await camps.applied_rounds(user, event_id)
+            for r in applied["rounds"]:
+                r["applied_text"] = (
+                    format_time(dt.datetime.fromisoformat(r["applied_at"])) if r.get("applied_at") else ""
+                )
             if request.query_params.get("second") == "1":
                 try:
                     preview = await camps.second_round(user, event_id, False)

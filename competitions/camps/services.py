@@ -1305,7 +1305,7 @@ async def list_applications(
         if "q" in filters and filters["q"] not in r["name"] and filters["q"] not in r["entry_code"]:
             continue
         view = _offer_view(r, positions.get(r["id"], {}))
-        view["explanation"] = explain(r, sites, settings)
+        view["explanation"] = explain(r, sites, settings, positions.get(r["id"], {}))
         if actor.is_organizer:
             view["duplicate_of"] = dupes.get(r["id"], [])
         out.append(view)
@@ -1334,10 +1334,11 @@ async def get_application(actor: Principal, application_id: int) -> dict[str, An
         .where(CampApplication.event == row["event"])
     )
     row = next(r for r in rows if r["id"] == application_id)
-    view = _offer_view(row, _waiting_positions(rows).get(application_id, {}))
+    live = _waiting_positions(rows).get(application_id, {})
+    view = _offer_view(row, live)
     settings = await settings_of(row["event"])
     sites = {s["code"]: s for s in await _site_rows(row["event"])}
-    view["explanation"] = explain(row, sites, settings)
+    view["explanation"] = explain(row, sites, settings, live)
     return view
 
 
@@ -1671,11 +1672,24 @@ def _reason_words(reason: dict[str, Any], sites: dict[str, dict[str, Any]], sett
     )
 
 
-def explain(row: dict[str, Any], sites: dict[str, dict[str, Any]], settings: dict[str, Any]) -> str:
+def explain(
+    row: dict[str, Any],
+    sites: dict[str, dict[str, Any]],
+    settings: dict[str, Any],
+    positions: dict[str, int] | None = None,
+) -> str:
     """The result of one application in words (current locale), from the engine's structured
     reasons: why each better preference did not take it, then where it stands now (with the
-    deadline of an open or expired offer, and the reason of a seat offered by hand)."""
-    words = [_reason_words(r, sites, settings) for r in row.get("reasons") or []]
+    deadline of an open or expired offer, and the reason of a seat offered by hand). For a seat held
+    now only the preferences above it are explained; ``positions`` (the live waiting lists) replace
+    the waiting positions of the allocation."""
+    reasons = list(row.get("reasons") or [])
+    rank = row.get("preference_rank")
+    if row.get("status") in ("offered", "accepted", "admitted") and rank:
+        reasons = [r for r in reasons if r["preference_rank"] < rank]  # a promotion took it past the others
+    if positions is not None:
+        reasons = [{**r, "waiting_position": positions.get(r["site_code"], r["waiting_position"])} for r in reasons]
+    words = [_reason_words(r, sites, settings) for r in reasons]
     prefix = ""
     if (row.get("allocation_round") or 1) > 1 and row.get("status") != "applied":
         prefix = _("补录（第 {n} 轮）：", n=row["allocation_round"]) + ("" if get_locale() == "zh" else " ")
