@@ -360,9 +360,12 @@ class ApplicationApi(Controller):
         responses=responses(401, 403, 404, 409, 422),
     )
     async def priority_check(self, request: Request, application_id: int, data: PriorityCheckIn) -> ApplicationOut:
-        """The city (its schools) or organizer confirms the priority flag (only confirmed flags use reserves)."""
+        """The city (its schools) or organizer confirms the priority flag (only confirmed flags use
+        reserves), correcting the group with ``group`` if need be, or with ``checked: false`` and a
+        ``reason`` (shown to the school) says it does not hold."""
         return answer(
-            ApplicationOut, await camps.check_priority(user_of(request), application_id, data.checked, data.group)
+            ApplicationOut,
+            await camps.check_priority(user_of(request), application_id, data.checked, data.group, data.reason),
         )
 
 

@@ -259,7 +259,13 @@ class CampPages(Controller):
         elif action == "withdraw":
             work = camps.withdraw(user, application_id)
         elif action == "priority":
-            work = camps.check_priority(user, application_id, form_bool(form, "checked"))
+            work = camps.check_priority(
+                user,
+                application_id,
+                form_bool(form, "checked"),
+                form_value(form, "group") or None,
+                form_value(form, "reason") or None,
+            )
         elif action == "offer":
             work = camps.offer_by_hand(user, application_id, form_value(form, "site_code"), form_value(form, "reason"))
             done = _("已录取，并通知学校在期限内确认。")

@@ -131,8 +131,9 @@ class ApplicationOut(msgspec.Struct):
 
 
 class PriorityCheckIn(msgspec.Struct, forbid_unknown_fields=True):
-    checked: bool = True
-    group: str | None = None
+    checked: bool = True  # false: the flag does not hold (``reason`` required, shown to the school)
+    group: str | None = None  # correct the group (a code or label) before confirming
+    reason: str | None = None
 
 
 class CommitIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -1343,15 +1343,28 @@ async def get_application(actor: Principal, application_id: int) -> dict[str, An
 
 
 async def check_priority(
-    actor: Principal, application_id: int, checked: bool, group: str | None = None
+    actor: Principal, application_id: int, checked: bool, group: str | None = None, reason: str | None = None
 ) -> dict[str, Any]:
-    """The city (for its schools) or the organizer confirms (or clears) an application's priority
-    flag; only checked flags count for the reserves. ``group`` may correct the group."""
+    """The city (for its schools) or the organizer decides an application's priority flag; only
+    confirmed flags count for the reserves. ``checked``: confirm it (``group`` may correct the group
+    first, e.g. 农村 instead of 建档立卡); not ``checked``: it does not hold, with a ``reason`` the
+    school sees (422 naming ``reason`` without one; the group is kept, so the school sees what was
+    refused). Before the allocation is applied (409 after)."""
     if actor.role not in ("organizer", "city"):
         raise Forbidden(_("只有市县科协或组委会可以核实优先类别。"))
     row = await _visible_application(actor, application_id)
     settings = await settings_of(row["event"])
-    values: dict[Any, Any] = {CampApplication.priority_checked: bool(checked), CampApplication.updated_at: now()}
+    note = clean_text(reason)
+    if not checked and (not note or len(note) > 200):
+        raise ValidationFailed(
+            _("不通过核实时请写明原因（最多 200 个字符），学校会看到。"),
+            errors=[{"field": "reason", "message": _("请写明不通过的原因（最多 200 个字符）。")}],
+        )
+    values: dict[Any, Any] = {
+        CampApplication.priority_checked: bool(checked),
+        CampApplication.priority_note: "" if checked else note,
+        CampApplication.updated_at: now(),
+    }
     if group is not None:
         code = _group_codes(settings).get(clean_text(group)) if clean_text(group) else None
         if clean_text(group) and code is None:
@@ -1362,6 +1375,10 @@ async def check_priority(
         values[CampApplication.priority_group] = code
         if code is None:
             values[CampApplication.priority_checked] = False
+    if checked and not values.get(CampApplication.priority_group, row["priority_group"]):
+        raise ValidationFailed(
+            _("这份申请没有填优先类别，没有可核实的。"), errors=[{"field": "group", "message": _("请选择优先类别。")}]
+        )
 
     async def work() -> None:
         await lock_event(row["event"])
@@ -1376,6 +1393,7 @@ async def check_priority(
             event_id=row["event"],
             entry_id=row["entry"],
             school_id=row["school"],
+            reason=note if not checked else "",
             changes={
                 "priority_checked": [row["priority_checked"], bool(checked)],
                 "priority_group": [

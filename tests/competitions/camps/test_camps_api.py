@@ -722,3 +722,35 @@ def test_every_error_of_a_workbook_in_one_pass_with_the_same_student_twice(camp)
     assert (5, "身份证号", "第 4 行和这一行是同一名学生，请删除其中一行。") in got
     assert any(g[0] == 5 and g[1] == "联系电话" for g in got)
     assert len(got) == 3
+
+
+def test_the_city_corrects_or_refuses_a_priority_flag_with_a_reason_the_school_sees(camp, world, app):
+    """Fresh user's finding 14: the city could only confirm a priority flag."""
+    from litestar.testing import TestClient
+
+    camp.site("A", 5, reserves={"poverty": "0.2"})
+    assert camp.upload([row("甲", 1, group="建档立卡"), row("乙", 2, group="农村")], user="hk01").status_code == 201
+    apps = camp.by_name()
+    url = "/api/v1/applications/{}/priority-check"
+    r = camp.client.post(url.format(apps["乙"]["id"]), json={"checked": False}, headers=camp.h("haikou"))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
+    r = camp.client.post(
+        url.format(apps["乙"]["id"]),
+        json={"checked": False, "reason": "户籍在海口市区，不属农村"},
+        headers=camp.h("haikou"),
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["priority_checked"], r.json()["priority_group"], r.json()["priority_note"]) == (
+        False,
+        "rural",
+        "户籍在海口市区，不属农村",
+    )
+    # corrected: 建档立卡 is really 农村, and holds
+    r = camp.client.post(
+        url.format(apps["甲"]["id"]), json={"checked": True, "group": "农村"}, headers=camp.h("haikou")
+    )
+    assert (r.json()["priority_checked"], r.json()["priority_group"], r.json()["priority_note"]) == (True, "rural", "")
+    with TestClient(app=app) as school:
+        world.login_page("hk01", school)
+        page = school.get(f"/camps/{camp.id}/applications").text
+        assert "核实未通过" in page and "户籍在海口市区，不属农村" in page

@@ -38,7 +38,9 @@ def test_the_school_sees_why_and_until_when(camp, world, app):
         ), explanations
         # 丙 (promoted to B): why not A (its place on A's list now), and no stale word about B
         bing = [e for e in explanations if "录取到志愿2“B营”。" in e]
-        assert len(bing) == 1 and bing[0].startswith("志愿1“A营”已满：1 个名额都录取了优先顺序更靠前的学生；在该营候补第 1 位。")
+        assert len(bing) == 1 and bing[0].startswith(
+            "志愿1“A营”已满：1 个名额都录取了优先顺序更靠前的学生；在该营候补第 1 位。"
+        )
         assert "志愿2“B营”已满" not in bing[0], by_start
         assert "确认期限 2026-07-01 12:00 已过" in page
     api = camp.by_name("hk01")
@@ -78,7 +80,9 @@ def test_declining_takes_a_confirm_step_naming_the_site_and_the_waiting_list(cam
 def test_the_applied_allocation_is_shown_as_stored_and_only_a_second_round_is_previewed(camp, world, app):
     apps = _allocated(camp)
     # data changes after the allocation: 甲 declines (乙 moves up to A, 丙 to B)
-    assert camp.client.post(f"/api/v1/applications/{apps['甲']['id']}/decline", headers=camp.h("hk01")).status_code == 200
+    assert (
+        camp.client.post(f"/api/v1/applications/{apps['甲']['id']}/decline", headers=camp.h("hk01")).status_code == 200
+    )
     with TestClient(app=app) as org:
         world.login_page("org", org)
         page = org.get(f"/camps/{camp.id}/selection?priority=ranking").text
