@@ -36,7 +36,7 @@ from app import audit, signals
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.exports.workbook import LostDigits, clean_text, digits_text, find_table, normalize_header, open_workbook
-from app.i18n import _, get_locale
+from app.i18n import _, get_locale, list_separator, semicolon
 from app.principal import Principal
 from app.tables import School
 from app.times import format_time, now
@@ -416,8 +416,8 @@ def _site_values(data: dict[str, Any], settings: dict[str, Any], *, partial: boo
                 "field": "grades",
                 "message": _(
                     "限招年级“{grades}”不是本次科学营可以申请的年级（{allowed}）：分营只能在其中限招。",
-                    grades="、".join(wrong),
-                    allowed="、".join(allowed),
+                    grades=list_separator().join(wrong),
+                    allowed=list_separator().join(allowed),
                 ),
             }
         )
@@ -599,7 +599,7 @@ def _check_one(
                 "message": _(
                     "年级“{grade}”不能申请本次科学营：只招收{grades}学生。",
                     grade=member.grade,
-                    grades="、".join(settings["eligible_grades"]),
+                    grades=list_separator().join(settings["eligible_grades"]),
                 ),
             }
         )
@@ -640,7 +640,9 @@ def _check_one(
                 {
                     **_where(a, column, "preferences"),
                     "message": _(
-                        "分营“{site}”只招收{grades}学生。", site=site["name"], grades="、".join(site["grades"])
+                        "分营“{site}”只招收{grades}学生。",
+                        site=site["name"],
+                        grades=list_separator().join(site["grades"]),
                     ),
                 }
             )
@@ -656,7 +658,7 @@ def _check_one(
                     "message": _(
                         "优先类别“{value}”不存在，可填：{groups}。",
                         value=clean_text(a.priority_group),
-                        groups="、".join(g["label"] for g in settings["priority_groups"]),
+                        groups=list_separator().join(g["label"] for g in settings["priority_groups"]),
                     ),
                 }
             )
@@ -1092,7 +1094,7 @@ async def apply(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[s
         actor, event, [ApplicantInput(member, school_id, prefs, str(data.get("priority_group") or ""))]
     )
     if errors:
-        raise ValidationFailed("；".join(e["message"] for e in errors), errors=errors)
+        raise ValidationFailed(semicolon().join(e["message"] for e in errors), errors=errors)
     ids, _replaced = await _write_applications(actor, event, cleaned)
     return await get_application(actor, ids[0])
 
@@ -1677,7 +1679,7 @@ def _reason_words(reason: dict[str, Any], sites: dict[str, dict[str, Any]], sett
             n=reason["capacity"],
             pos=reason["waiting_position"],
         )
-    groups = "、".join(
+    groups = list_separator().join(
         _("{group} {n} 人", group=group_label(settings, g), n=n) for g, n in reason.get("reserved_by") or []
     )
     return _(
@@ -2048,7 +2050,7 @@ async def second_round(actor: Principal, event_id: int, apply_result: bool) -> d
         answer["warnings"].append(
             _(
                 "申请 {ids} 不在排序名单中，不参加补录（可以手动录取）。",
-                ids="、".join(str(i) for i in stored["unlisted"]),
+                ids=list_separator().join(str(i) for i in stored["unlisted"]),
             )
         )
     if not apply_result:
@@ -2202,7 +2204,7 @@ async def offer_by_hand(actor: Principal, application_id: int, site_code: str, r
         )
     grade = await Member.select(Member.grade).where((Member.entry == row["entry"]) & (Member.position == 0)).first()
     if site["grades"] and grade and grade["grade"] not in site["grades"]:
-        message = _("分营“{site}”只招收{grades}学生。", site=site["name"], grades="、".join(site["grades"]))
+        message = _("分营“{site}”只招收{grades}学生。", site=site["name"], grades=list_separator().join(site["grades"]))
         raise ValidationFailed(message, errors=[{"field": "site_code", "message": message}])
     return await _offer_by_hand(
         actor, row, site, text, "camp.offer.manual", ("applied", "waiting", "unplaced", "declined", "expired")
@@ -2230,7 +2232,7 @@ async def reinstate(actor: Principal, application_id: int, reason: str) -> dict[
 def _duplicates_sentence(dupes: dict[int, list[int]]) -> str:
     return _(
         "有学生由两所学校重复申请（申请编号 {ids}），请先撤回其中一份再生效分配。",
-        ids="、".join(str(i) for i in sorted(dupes)),
+        ids=list_separator().join(str(i) for i in sorted(dupes)),
     )
 
 
