@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "camp.site.update": "修改分营",
     "camp.site.delete": "删除分营",
     "camp.apply": "提交科学营申请",
+    "camp.apply.replace": "重新上传替换科学营申请",
     "camp.duplicate_elsewhere": "申请的学生已由其他学校申请",
     "camp.priority": "核实优先类别",
     "camp.withdraw": "撤回科学营申请",
