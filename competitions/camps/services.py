@@ -1659,6 +1659,34 @@ async def _market(
 def _reason_words(reason: dict[str, Any], sites: dict[str, dict[str, Any]], settings: dict[str, Any]) -> str:
     site = sites.get(reason["site_code"], {}).get("name", reason["site_code"])
     rank = reason["preference_rank"]
+    if reason.get("waiting_position") is None:  # no longer on that site's waiting list: no place to name
+        if reason["code"] == "no_seats":
+            return (
+                _("志愿{rank}“{site}”没有剩余名额。", rank=rank, site=site)
+                if reason.get("remaining")
+                else _("志愿{rank}“{site}”没有名额。", rank=rank, site=site)
+            )
+        if reason.get("remaining"):
+            return _(
+                "志愿{rank}“{site}”剩余的 {n} 个名额补录了优先顺序更靠前的学生。",
+                rank=rank,
+                site=site,
+                n=reason["capacity"],
+            )
+        if reason["code"] == "full":
+            return _(
+                "志愿{rank}“{site}”已满：{n} 个名额都录取了优先顺序更靠前的学生。",
+                rank=rank,
+                site=site,
+                n=reason["capacity"],
+            )
+        return _(
+            "志愿{rank}“{site}”已满：{higher} 个名额录取了优先顺序更靠前的学生，其余为优先类别预留名额（{groups}）。",
+            rank=rank,
+            site=site,
+            higher=reason["higher_priority"],
+            groups=_reserved_groups(reason, settings) or "—",
+        )
     if reason.get("remaining"):  # a 补录 round: the places that were left
         if reason["code"] == "no_seats":
             return _("志愿{rank}“{site}”没有剩余名额。", rank=rank, site=site)
@@ -1679,9 +1707,7 @@ def _reason_words(reason: dict[str, Any], sites: dict[str, dict[str, Any]], sett
             n=reason["capacity"],
             pos=reason["waiting_position"],
         )
-    groups = list_separator().join(
-        _("{group} {n} 人", group=group_label(settings, g), n=n) for g, n in reason.get("reserved_by") or []
-    )
+    groups = _reserved_groups(reason, settings)
     return _(
         "志愿{rank}“{site}”已满：{higher} 个名额录取了优先顺序更靠前的学生，其余为优先类别预留名额（{groups}）；在该营候补第 {pos} 位。",
         rank=rank,
@@ -1689,6 +1715,12 @@ def _reason_words(reason: dict[str, Any], sites: dict[str, dict[str, Any]], sett
         higher=reason["higher_priority"],
         groups=groups or "—",
         pos=reason["waiting_position"],
+    )
+
+
+def _reserved_groups(reason: dict[str, Any], settings: dict[str, Any]) -> str:
+    return list_separator().join(
+        _("{group} {n} 人", group=group_label(settings, g), n=n) for g, n in reason.get("reserved_by") or []
     )
 
 
@@ -1707,8 +1739,9 @@ def explain(
     rank = row.get("preference_rank")
     if row.get("status") in ("offered", "accepted", "admitted") and rank:
         reasons = [r for r in reasons if r["preference_rank"] < rank]  # a promotion took it past the others
-    if positions is not None:
-        reasons = [{**r, "waiting_position": positions.get(r["site_code"], r["waiting_position"])} for r in reasons]
+    if positions is not None and row.get("priority_position") is not None:
+        # today's waiting lists: a site it is no longer waiting for (it accepted a lower one) names no place
+        reasons = [{**r, "waiting_position": positions.get(r["site_code"])} for r in reasons]
     words = [_reason_words(r, sites, settings) for r in reasons]
     prefix = ""
     if (row.get("allocation_round") or 1) > 1 and row.get("status") != "applied":

@@ -33,7 +33,7 @@ def test_the_school_sees_why_and_until_when(camp, world, app):
         by_start = {e.split("。")[0]: e for e in explanations}
         # 乙: why not A, and that B's offer ran out and when
         assert (
-            "志愿1“A营”已满：1 个名额都录取了优先顺序更靠前的学生；在该营候补第 1 位。 "
+            "志愿1“A营”已满：1 个名额都录取了优先顺序更靠前的学生。 "  # out of the process: on no list now
             "录取到“B营”，但确认期限 2026-07-01 12:00 已过，名额已转给候补。" in explanations
         ), explanations
         # 丙 (promoted to B): why not A (its place on A's list now), and no stale word about B
@@ -45,6 +45,11 @@ def test_the_school_sees_why_and_until_when(camp, world, app):
         assert "确认期限 2026-07-01 12:00 已过" in page
     api = camp.by_name("hk01")
     assert api["乙"]["status"] == "expired" and api["乙"]["offer_expires_at"].startswith("2026-07-01T")
+    # once 丙 accepts B it waits for A no more: the explanation names no place on A's list
+    r = camp.client.post(f"/api/v1/applications/{apps['丙']['id']}/accept", headers=camp.h("hk01"))
+    assert r.json()["explanation"] == "志愿1“A营”已满：1 个名额都录取了优先顺序更靠前的学生。 录取到志愿2“B营”。", (
+        r.text
+    )
 
 
 def test_declining_takes_a_confirm_step_naming_the_site_and_the_waiting_list(camp, world, app):
