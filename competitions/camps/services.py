@@ -123,8 +123,10 @@ def _require_organizer(actor: Principal) -> None:
 
 
 async def settings_of(event_id: int) -> dict[str, Any]:
-    """The camp settings row (defaults when none was stored yet)."""
-    row = await CampSettings.select().output(load_json=True).where(CampSettings.event == event_id).first()
+    """The camp settings row (defaults when none was stored yet), without the stored allocation
+    rounds (every assignment of every round: read by :func:`stored_rounds` where they are shown)."""
+    columns = [c for c in CampSettings.all_columns() if c._meta.name != "allocation_rounds"]
+    row = await CampSettings.select(*columns).output(load_json=True).where(CampSettings.event == event_id).first()
     if row is not None:
         return row
     return {
@@ -149,8 +151,18 @@ async def settings_of(event_id: int) -> dict[str, Any]:
         "priority_order": None,
         "leader_ratio": DEFAULT_LEADER_RATIO,
         "completion_threshold": DEFAULT_COMPLETION_THRESHOLD,
-        "allocation_rounds": [],
     }
+
+
+async def stored_rounds(event_id: int) -> list[dict[str, Any]]:
+    """The applied allocation's rounds as stored (round 1, then each 补录 round)."""
+    row = (
+        await CampSettings.select(CampSettings.allocation_rounds)
+        .output(load_json=True)
+        .where(CampSettings.event == event_id)
+        .first()
+    )
+    return list((row or {}).get("allocation_rounds") or [])
 
 
 async def _store_settings(event_id: int, values: dict[str, Any]) -> None:
@@ -1941,9 +1953,7 @@ async def applied_rounds(actor: Principal, event_id: int) -> dict[str, Any]:
     return {
         "allocated_at": settings["allocated_at"],
         "priority": settings["allocation_priority"],
-        "rounds": [
-            {**_round_view(r, site_rows, settings), "applied": True} for r in settings.get("allocation_rounds") or []
-        ],
+        "rounds": [{**_round_view(r, site_rows, settings), "applied": True} for r in await stored_rounds(event_id)],
     }
 
 
@@ -2070,7 +2080,7 @@ async def second_round(actor: Principal, event_id: int, apply_result: bool) -> d
         except engine.AllocationError as exc:
             raise ValidationFailed(str(exc), errors=[{"field": exc.field, "message": str(exc)}]) from None
         site_rows = {x["code"]: x for x in await _site_rows(event_id)}
-        rounds = s.get("allocation_rounds") or []
+        rounds = await stored_rounds(event_id)
         stored = _round_answer(result, applicants, site_rows, left, s["allocation_priority"], len(rounds) + 1)
         stored["unlisted"] = unlisted
         return stored, result, order
@@ -2111,7 +2121,7 @@ async def second_round(actor: Principal, event_id: int, apply_result: bool) -> d
                 }
             ).where(CampApplication.id == i)
         await _renumber(event_id, s, result.placements)
-        rounds = list(s.get("allocation_rounds") or []) + [{**again, "applied_at": stamp.isoformat()}]
+        rounds = await stored_rounds(event_id) + [{**again, "applied_at": stamp.isoformat()}]
         await _store_settings(event_id, {"allocation_rounds": rounds})
         await audit.record(
             actor,
