@@ -52,9 +52,30 @@ PER_WORKER_REFUSAL = (
 )
 
 
-def cmd_serve(args: argparse.Namespace) -> None:
-    from app.settings import get_settings
+def _demo_database() -> Path | None:
+    """Without ``XINMIAO_DATABASE_URL``, the data directory's ``demo.sqlite3`` when it holds no
+    ``xinmiao.sqlite3`` of its own: ``xinmiao serve`` after ``xinmiao demo`` serves the demo again
+    (instead of creating an empty database where the demo log-ins do not exist)."""
+    if os.environ.get("XINMIAO_DATABASE_URL"):
+        return None
+    data_dir = Path(os.environ.get("XINMIAO_DATA_DIR", "./xinmiao-data")).resolve()
+    demo = data_dir / "demo.sqlite3"
+    if (data_dir / "xinmiao.sqlite3").exists() or not demo.exists():
+        return None
+    return demo
 
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    from app.settings import get_settings, load_settings, set_settings
+
+    if (demo := _demo_database()) is not None:
+        os.environ["XINMIAO_DATABASE_URL"] = f"sqlite:///{demo}"  # the workers read it too
+        set_settings(load_settings())
+        print(
+            f"Serving the demo database {demo} (the data directory has no xinmiao.sqlite3; "
+            "set XINMIAO_DATABASE_URL to serve another).",
+            flush=True,
+        )
     if args.workers < 1:
         sys.exit("--workers must be at least 1")
     if args.workers > 1 and not get_settings().redis_url:

@@ -149,6 +149,11 @@ def list_separator() -> str:
     return "、" if get_locale() == DEFAULT_LOCALE else ", "
 
 
+def semicolon() -> str:
+    """Between items that hold commas of their own: ``；`` in Chinese, ``"; "`` in English."""
+    return "；" if get_locale() == DEFAULT_LOCALE else "; "
+
+
 def comma() -> str:
     """Between two clauses: ``，`` in Chinese, ``", "`` in English."""
     return "，" if get_locale() == DEFAULT_LOCALE else ", "

@@ -450,11 +450,12 @@ async def build_camp_demo(seed: int = 2026) -> bool:
                 {"name": rng.choice(SURNAMES) + rng.choice(GIVEN), "phone": _phone(rng), "school_code": code},
             )
     await teachers.assign(org, event_id)
-    # three activities at two sites, with attendance of the accepted students
-    for code in ("HNU", "ZJU"):
+    # three activities at two sites, with attendance of the accepted students: HNU's are over (its
+    # completion is decided), ZJU's last one is tomorrow (its students are 进行中)
+    for code, first in (("HNU", 3), ("ZJU", 1)):
         ids = []
         for k, name in enumerate(("开营仪式", "实验室开放日", "结营汇报")):
-            at = now - dt.timedelta(days=2 - k)
+            at = now - dt.timedelta(days=first - k)
             session = await checkin.create_session(
                 org, event_id, f"{code} {name}", at, at + dt.timedelta(hours=2), f"{code} 报告厅"
             )
@@ -468,8 +469,9 @@ async def build_camp_demo(seed: int = 2026) -> bool:
         members = await Member.select(Member.id).where(
             Member.entry.is_in([a["entry"] for a in accepted] or [0]) & (Member.position == 0)
         )
+        started = ids[: first + 1]  # sessions that have begun by now
         for m in members:
-            for sid in ids:
+            for sid in started:
                 if rng.random() < 0.88:
                     await checkin.check_in_member(org, sid, m["id"])
     return True

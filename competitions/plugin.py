@@ -8,6 +8,7 @@ from typing import Any
 from app import signals
 from app.plugins import DashboardBlock, NavItem, ProgrammePlugin
 from competitions import demo
+from competitions.camps import admission as camps_admission
 from competitions.camps import controllers as camps_api
 from competitions.camps import pages as camps_pages
 from competitions.camps import services as camps_services
@@ -105,6 +106,10 @@ class CompetitionsPlugin(ProgrammePlugin):
         signals.results_unlocked.connect(personal_data.on_results_unlocked)
         # a camp's registration workbook holds applications (志愿1–志愿3): camps import it
         roster.application_importers["camp"] = camps_services.import_applications
+        roster.template_details["camp"] = camps_services.template_details  # the camp's grades in the workbook's notes
+        # a camp's door and badges follow its offers: accepted students only, each at its own site
+        checkin_services.admission_checks["camp"] = camps_admission.checkin_gate
+        badges.badge_holders["camp"] = camps_admission.badge_holders
         ACTION_LABELS.update(camps_pages.ACTION_LABELS)  # camp actions appear in the entry's history
         # a confirmed tour, a moved, cancelled or added talk: notices to its schools and experts
         signals.outreach_talks_changed.connect(outreach_notices.on_talks_changed)

@@ -31,7 +31,7 @@ class AuthApi(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/login", status_code=200, responses=responses(401, 403, 429))
+    @post("/login", status_code=200, responses=responses(401, 403, 422, 429))
     async def login(self, request: Request, data: LoginIn) -> TokenOut:
         """Exchange user name and password for a signed, expiring bearer token (401 wrong name
         or password; 403 deactivated account; 429 while this address must wait after repeated

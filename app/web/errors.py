@@ -88,6 +88,17 @@ def _request_locale(request: Request) -> None:
     set_locale(negotiate_locale(request.cookies.get("lang"), request.headers.get("accept-language")))
 
 
+def _field_problem(message: str, field: str) -> str:
+    """A decoding problem of one field in words (msgspec's messages are English and technical)."""
+    if "missing required field" in message:
+        return _("缺少必填字段 {field}。", field=field)
+    if "unknown field" in message:
+        return _("没有字段 {field}，请对照 API 文档（/schema）。", field=field)
+    if message.startswith("Expected") or "Invalid" in message:
+        return _("字段 {field} 的值类型或格式不对。", field=field)
+    return _("字段 {field} 的值不符合要求。", field=field)
+
+
 def http_error_handler(request: Request, exc: HTTPException) -> Response:
     """Framework errors with translated details; pages get a log-in redirect on 401."""
     _request_locale(request)
@@ -118,25 +129,33 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
                     else route_limit
                 )
                 detail = _("上传的文件超过 {limit} MB 上限。", limit=limit // 1048576)
+    errors: list[dict[str, str]] = []
     if isinstance(exc, ValidationException):
         fields = []
         for item in exc.extra if isinstance(exc.extra, list) else []:
             if not isinstance(item, dict):
                 continue
             # msgspec names the field in its message: "... field `token`" or "... - at `$.device`"
-            found = re.search(r"at `\$\.([^`]+)`|field `([^`]+)`", str(item.get("message", "")))
+            message = str(item.get("message", ""))
+            found = re.search(r"at `\$\.([^`]+)`|field `([^`]+)`", message)
             key = (found.group(1) or found.group(2)) if found else item.get("key")
             if key and str(key) not in fields:
                 fields.append(str(key))
+                errors.append({"field": str(key), "message": _field_problem(message, str(key))})
         detail = (
             _("请求数据格式不正确，请检查这些字段：{fields}", fields="、".join(fields))
             if fields
             else _("请求数据格式不正确，请对照 API 文档（/schema）检查请求内容。")
         )
+        if errors and _is_api(request):
+            # readable, but not what the operation takes (a field missing, of the wrong type, unknown):
+            # invalid input, 422 naming each field as every service's refusal does (malformed JSON stays 400)
+            status = 422
     if _is_api(request):
-        return Response(
-            {"status_code": status, "detail": detail, "extra": exc.extra}, status_code=status, media_type=MediaType.JSON
-        )
+        body: dict[str, Any] = {"status_code": status, "detail": detail, "extra": exc.extra}
+        if status == 422 and errors:
+            body["errors"] = errors
+        return Response(body, status_code=status, media_type=MediaType.JSON)
     if isinstance(exc, NotAuthorizedException):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         from urllib.parse import quote

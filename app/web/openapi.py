@@ -25,13 +25,13 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DOC = "application/msword"
 
 ERROR_DESCRIPTIONS = {
-    400: "The request cannot be read (malformed JSON, a value of the wrong type, a required field missing)",
+    400: "The request cannot be read (malformed JSON, or a form that is not one)",
     401: "Not logged in: no, an expired or an invalid bearer token (or wrong user name or password)",
     403: "The caller's role may not do this, or the resource belongs to someone else's school or city",
     404: "The resource, or the event (or entry) it belongs to, does not exist or is not visible to the caller",
     409: "The request conflicts with the current state (the detail says why: locked results, a taken code, a stale version...)",
     413: "The upload is larger than allowed",
-    422: "Invalid input: `errors` lists each problem with its `field` (or the workbook's `row` and `column`)",
+    422: "Invalid input (a required field missing, a value of the wrong type, a value the service refuses): `errors` lists each problem with its `field` (or the workbook's `row` and `column`)",
     429: "Too many requests from this address: wait the seconds given in `Retry-After`",
 }
 

@@ -22,6 +22,7 @@ from app.db import write_transaction
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.i18n import _, list_separator
 from app.principal import Principal
+from app.times import now
 from competitions.camps import completion as rule
 from competitions.camps import services as camps
 from competitions.camps.tables import CampActivity, CampApplication, CampSite
@@ -73,7 +74,9 @@ async def activities(event_id: int) -> list[dict[str, Any]]:
     """Every check-in session of the event with its site link: ``[{"session_id", "name",
     "starts_at", "site_code", "required"}]`` (site null when not linked), by start time."""
     sessions = (
-        await CheckinSession.select(CheckinSession.id, CheckinSession.name, CheckinSession.starts_at)
+        await CheckinSession.select(
+            CheckinSession.id, CheckinSession.name, CheckinSession.starts_at, CheckinSession.ends_at
+        )
         .where(CheckinSession.event == event_id)
         .order_by(CheckinSession.starts_at)
         .order_by(CheckinSession.id)
@@ -84,6 +87,7 @@ async def activities(event_id: int) -> list[dict[str, Any]]:
             "session_id": s["id"],
             "name": s["name"],
             "starts_at": s["starts_at"],
+            "ends_at": s["ends_at"],
             "site_code": links[s["id"]]["site_code"] if s["id"] in links else None,
             "required": bool(links[s["id"]]["required"]) if s["id"] in links else False,
         }
@@ -126,11 +130,23 @@ async def _report(event_id: int) -> dict[str, Any]:
         ):
             attended.setdefault(c["member"], set()).add(c["checkin_session"])
     names = {a["session_id"]: a["name"] for a in acts}
+    stamp = now()
+    # an activity counts once it has started (Asia/Shanghai times are stored aware, compared as instants);
+    # one without a time counts at once. A site decides once its last required activity is over (its
+    # end, or its start when it has no end): until then its students are "in_progress" (进行中)
+    started = {a["session_id"] for a in acts if a["starts_at"] is None or a["starts_at"] <= stamp}
+    over = {
+        a["session_id"]
+        for a in acts
+        if (a["ends_at"] or a["starts_at"]) is None or (a["ends_at"] or a["starts_at"]) <= stamp
+    }
     out = []
     for s in sites:
         required = [a["session_id"] for a in acts if a["site_code"] == s["code"] and a["required"]]
         optional = [a["session_id"] for a in acts if a["site_code"] == s["code"] and not a["required"]]
         need = rule.fewest_needed(len(required), threshold) if required else None
+        decided = bool(required) and all(i in over for i in required)
+        so_far = [i for i in required if i in started]
         students = []
         for a in sorted(
             (a for a in apps if a["site_code"] == s["code"]), key=lambda a: (a["school_code"], a["name"], a["id"])
@@ -150,6 +166,23 @@ async def _report(event_id: int) -> dict[str, Any]:
             }
             if not required:
                 row.update(status="undecided", attended=0, share=None, missed=[], reason=_("分营还没有指定必修活动。"))
+            elif not decided:
+                missed = [names[i] for i in so_far if i not in went]
+                attended_so_far = sum(1 for i in so_far if i in went)
+                row.update(
+                    status="in_progress",
+                    attended=attended_so_far,
+                    share=None,
+                    missed=missed,
+                    reason=_(
+                        "进行中：已开始的必修活动出席 {a}/{b}（共 {n} 项，至少需要 {k} 次）",
+                        a=attended_so_far,
+                        b=len(so_far),
+                        n=len(required),
+                        k=need,
+                    )
+                    + (_("；已缺席：{missed}", missed=list_separator().join(missed)) if missed else ""),
+                )
             else:
                 r = rule.completion(required, went, threshold)
                 missed = [names[i] for i in r.missed]
@@ -176,8 +209,10 @@ async def _report(event_id: int) -> dict[str, Any]:
                 "required": [{"session_id": i, "name": names[i]} for i in required],
                 "optional": [{"session_id": i, "name": names[i]} for i in optional],
                 "needed": need,
+                "decided": decided,
                 "completed": sum(1 for x in students if x["status"] == "completed"),
                 "short": sum(1 for x in students if x["status"] == "short"),
+                "in_progress": sum(1 for x in students if x["status"] == "in_progress"),
                 "students": students,
             }
         )
@@ -186,7 +221,8 @@ async def _report(event_id: int) -> dict[str, Any]:
 
 async def completion_report(actor: Principal, event_id: int) -> dict[str, Any]:
     """Organizer: per site the required activities and, per accepted student, ``status``
-    (completed | short | undecided), attendance, ``share`` percent and the missed activities by
+    (completed | short | in_progress until the site's last required activity is over | undecided
+    without required activities), attendance (of the activities started so far while in progress), ``share`` percent and the missed activities by
     name with the reason in words."""
     if not actor.is_organizer:
         raise Forbidden(_("只有组委会可以查看结营情况。"))

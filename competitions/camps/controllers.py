@@ -22,6 +22,7 @@ from competitions.camps.schemas import (
     ApplicationIn,
     ApplicationOut,
     ApplicationStatus,
+    AppliedAllocationOut,
     CampSettingsIn,
     CampSettingsOut,
     CommitIn,
@@ -31,10 +32,13 @@ from competitions.camps.schemas import (
     DrawOut,
     LeadersOut,
     LotteryOut,
+    OfferIn,
     PlaceIn,
     PriorityCheckIn,
     RankingIn,
     RankingOut,
+    ReinstateIn,
+    SecondRoundIn,
     SiteIn,
     SiteOut,
     SitePatch,
@@ -150,6 +154,23 @@ class CampEventApi(Controller):
     async def allocation(self, request: Request, event_id: int, data: AllocationIn) -> AllocationOut:
         """Deferred acceptance with reserves; a preview unless ``apply`` (then stored, offers made; once)."""
         return answer(AllocationOut, await camps.run_allocation(user_of(request), event_id, data.priority, data.apply))
+
+    @get("/{event_id:int}/allocation", guards=[organizer_only], responses=responses(401, 403, 404))
+    async def applied_allocation(self, request: Request, event_id: int) -> AppliedAllocationOut:
+        """The allocation as applied, round by round (round 1, then each 补录 round), as stored then."""
+        return answer(AppliedAllocationOut, await camps.applied_rounds(user_of(request), event_id))
+
+    @post(
+        "/{event_id:int}/allocation/second-round",
+        guards=[organizer_only],
+        status_code=200,
+        responses=responses(401, 403, 404, 409, 422),
+    )
+    async def second_round(self, request: Request, event_id: int, data: SecondRoundIn) -> AllocationOut:
+        """补录 after the allocation was applied: deferred acceptance (same rule, same priority order)
+        over each site's places left, for the approved applications not placed yet (waiting,
+        unplaced, and those approved late); seats held stay. A preview unless ``apply``."""
+        return answer(AllocationOut, await camps.second_round(user_of(request), event_id, data.apply))
 
     @get(
         "/{event_id:int}/admission-notices.pdf",
@@ -303,6 +324,30 @@ class ApplicationApi(Controller):
         return answer(ApplicationOut, await camps.respond(user_of(request), application_id, "decline"))
 
     @post(
+        "/{application_id:int}/offer",
+        guards=[organizer_only],
+        status_code=200,
+        responses=responses(401, 403, 404, 409, 422),
+    )
+    async def offer(self, request: Request, application_id: int, data: OfferIn) -> ApplicationOut:
+        """After the allocation: offer an application not holding a seat a free place at a site, with
+        a reason (audited); 409 when the site is full."""
+        return answer(
+            ApplicationOut, await camps.offer_by_hand(user_of(request), application_id, data.site_code, data.reason)
+        )
+
+    @post(
+        "/{application_id:int}/reinstate",
+        guards=[organizer_only],
+        status_code=200,
+        responses=responses(401, 403, 404, 409, 422),
+    )
+    async def reinstate(self, request: Request, application_id: int, data: ReinstateIn) -> ApplicationOut:
+        """Offer a declined or expired application its former site again (new deadline), with a
+        reason (audited); 409 when that site has no free place."""
+        return answer(ApplicationOut, await camps.reinstate(user_of(request), application_id, data.reason))
+
+    @post(
         "/{application_id:int}/withdraw", guards=[responders], status_code=200, responses=responses(401, 403, 404, 409)
     )
     async def withdraw(self, request: Request, application_id: int) -> ApplicationOut:
@@ -315,9 +360,12 @@ class ApplicationApi(Controller):
         responses=responses(401, 403, 404, 409, 422),
     )
     async def priority_check(self, request: Request, application_id: int, data: PriorityCheckIn) -> ApplicationOut:
-        """The city (its schools) or organizer confirms the priority flag (only confirmed flags use reserves)."""
+        """The city (its schools) or organizer confirms the priority flag (only confirmed flags use
+        reserves), correcting the group with ``group`` if need be, or with ``checked: false`` and a
+        ``reason`` (shown to the school) says it does not hold."""
         return answer(
-            ApplicationOut, await camps.check_priority(user_of(request), application_id, data.checked, data.group)
+            ApplicationOut,
+            await camps.check_priority(user_of(request), application_id, data.checked, data.group, data.reason),
         )
 
 

@@ -21,7 +21,7 @@ fixed teacher on an unknown site.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from competitions.camps.rule_errors import CampRuleError
@@ -84,11 +84,14 @@ def assign_leaders(
     teachers: Sequence[Teacher],
     ratio: int = 10,
     fixed: Mapping[int, str] | None = None,
+    unavailable: Mapping[int, Collection[str]] | None = None,
 ) -> Leaders:
     """Leading teachers for every site in ``sites`` by the module's rule. ``fixed`` maps teacher id ->
     site code for teachers the organizer placed by hand (kept; they count towards the need, even above
-    it). Deterministic."""
+    it). ``unavailable`` maps teacher id -> sites the teacher cannot lead (e.g. its dates overlap a
+    camp the same person already leads elsewhere): the rule passes over it there. Deterministic."""
     fixed = dict(fixed or {})
+    unavailable = unavailable or {}
     ids = [t.id for t in teachers]
     if len(set(ids)) != len(ids):
         raise LeaderError("teachers", "A teacher is listed twice.")
@@ -117,7 +120,7 @@ def assign_leaders(
         def rank(t: Teacher, site: str = site) -> tuple[int, int, int]:
             return (-schools[site][t.school], -cities[site][t.city] if t.city else 0, t.id)
 
-        chosen = sorted(free, key=rank)[:want]
+        chosen = sorted((t for t in free if site not in unavailable.get(t.id, ())), key=rank)[:want]
         for t in chosen:
             taken[site].append(t.id)
             if schools[site][t.school]:

@@ -22,7 +22,7 @@ from typing import Any
 from fpdf import FPDF
 
 from app.errors import Conflict, Forbidden, NotFound
-from app.i18n import _
+from app.i18n import _, paren, semicolon
 from app.pdf import default_font_path, register_fonts
 from app.principal import Principal
 from app.security import decrypt_pii
@@ -189,7 +189,7 @@ def _details(pdf: FPDF, y: float, items: list[tuple[str, str]], width: float = 1
 def _leaders_text(leaders: list[dict[str, Any]]) -> str:
     if not leaders:
         return _("待定，确定后另行通知")
-    return "；".join(f"{t['name']} {t['phone']}".strip() for t in leaders)
+    return semicolon().join(f"{t['name']} {t['phone']}".strip() for t in leaders)
 
 
 def render_admission_notices(rows: list[dict[str, Any]]) -> bytes:
@@ -203,12 +203,22 @@ def render_admission_notices(rows: list[dict[str, Any]]) -> bytes:
         pdf.set_font_size(16)
         pdf.cell(120, 9, _("{name} 同学：", name=r["name"]))
         y += 12
-        body = _(
-            "祝贺你被录取参加{event}{site}（{host}承办）。请按下列时间地点报到，报到时出示本通知书上的二维码。",
-            event=r["event_name"],
-            site=site["name"],
-            host=site["host"] or "—",
-        )
+        if r["status"] == "offered" and r["offer_expires_at"] is not None:
+            # not yet a place: the deadline first, where it is read (the congratulations wait for the school's yes)
+            body = _(
+                "你已被{event}{site}（{host}承办）录取，录取待学校确认，确认期限 {deadline}（逾期视为放弃）。确认后请按下列时间地点报到，报到时出示本通知书上的二维码。",
+                event=r["event_name"],
+                site=site["name"],
+                host=site["host"] or "—",
+                deadline=format_time(r["offer_expires_at"]),
+            )
+        else:
+            body = _(
+                "祝贺你被录取参加{event}{site}（{host}承办）。请按下列时间地点报到，报到时出示本通知书上的二维码。",
+                event=r["event_name"],
+                site=site["name"],
+                host=site["host"] or "—",
+            )
         size, lines = _wrap(pdf, body, 120, 12, lines=4, minimum=9)
         for line in lines:
             pdf.set_xy(20, y)
@@ -230,7 +240,7 @@ def render_admission_notices(rows: list[dict[str, Any]]) -> bytes:
             [
                 (_("学生"), r["name"]),
                 (_("学校"), r["school_name"]),
-                (_("分营"), f"{site['name']}（{site['code']}）"),
+                (_("分营"), site["name"] + paren(site["code"])),
                 (_("承办高校"), site["host"]),
                 (_("城市"), site["city"]),
                 (_("营期"), site_dates(site)),
@@ -289,13 +299,13 @@ def render_teacher_notice(data: dict[str, Any]) -> bytes:
         pdf,
         y + 3,
         [
-            (_("分营"), f"{site['name']}（{site['code']}）"),
+            (_("分营"), site["name"] + paren(site["code"])),
             (_("承办高校"), site["host"]),
             (_("城市"), site["city"]),
             (_("营期"), site_dates(site)),
             (_("报到时间"), site.get("report_time") or ""),
             (_("报到地点"), site.get("report_place") or ""),
-            (_("共同带队"), "；".join(f"{t['name']} {t['phone']}".strip() for t in data["co_leaders"])),
+            (_("共同带队"), semicolon().join(f"{t['name']} {t['phone']}".strip() for t in data["co_leaders"])),
             (_("分营联系人"), f"{site['contact_name']} {site['contact_phone']}".strip()),
         ],
     )

@@ -5,6 +5,7 @@ site, and the public lottery page (no log-in)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +30,7 @@ ACTION_LABELS = {
     "camp.site.update": "修改分营",
     "camp.site.delete": "删除分营",
     "camp.apply": "提交科学营申请",
+    "camp.apply.replace": "重新上传替换科学营申请",
     "camp.duplicate_elsewhere": "申请的学生已由其他学校申请",
     "camp.priority": "核实优先类别",
     "camp.withdraw": "撤回科学营申请",
@@ -40,6 +42,9 @@ ACTION_LABELS = {
     "camp.offer.declined": "放弃录取",
     "camp.offer.expired": "录取逾期未确认",
     "camp.offer.promote": "候补递补录取",
+    "camp.offer.manual": "组委会手动录取",
+    "camp.offer.reinstate": "组委会恢复录取",
+    "camp.allocation.second_round": "补录结果生效",
 }
 
 
@@ -75,21 +80,39 @@ class CampPages(Controller):
             status_labels={k: _(v) for k, v in camps.STATUS_LABELS.items()},
         )
 
-    @get("/{event_id:int}", guards=[readers])
-    async def overview(self, request: Request, event_id: int) -> Any:
+    async def _overview(self, request: Request, event_id: int, status_code: int = 200, **extra: Any) -> Any:
         ctx = await _context(request, event_id)
         sites = await camps.list_sites(user_of(request), event_id)
         return render(
-            request, "competitions/camps/overview.html", sites=sites, counts=await camps.counts(event_id), **ctx
+            request,
+            "competitions/camps/overview.html",
+            status_code=status_code,
+            sites=sites,
+            counts=await camps.counts(event_id),
+            **ctx,
+            **extra,
         )
+
+    @get("/{event_id:int}", guards=[readers])
+    async def overview(self, request: Request, event_id: int) -> Any:
+        return await self._overview(request, event_id)
 
     @post("/{event_id:int}/sites", guards=[organizer_only])
     async def add_site(self, request: Request, event_id: int) -> Any:
         form = await request.form()
         data = _site_form(form)
-        await attempt(
-            request, camps.create_site(user_of(request), event_id, data), _("已新增分营“{name}”。", name=data["name"])
-        )
+        try:
+            await camps.create_site(user_of(request), event_id, data)
+        except ServiceError as exc:  # the form again with what was typed, the problems by field
+            return await self._overview(
+                request,
+                event_id,
+                exc.status_code,
+                site_error=exc.message,
+                site_form={**data, "reserves": form_value(form, "reserves")},
+                site_errors={e.get("field"): e["message"] for e in exc.errors or []},
+            )
+        flash(request, _("已新增分营“{name}”。", name=data["name"]))
         return redirect(f"/camps/{event_id}")
 
     @post("/{event_id:int}/sites/{site_id:int}", guards=[organizer_only])
@@ -97,10 +120,21 @@ class CampPages(Controller):
         form = await request.form()
         if form_bool(form, "delete"):
             await attempt(request, camps.delete_site(user_of(request), event_id, site_id), _("已删除分营。"))
-        else:
-            await attempt(
-                request, camps.update_site(user_of(request), event_id, site_id, _site_form(form)), _("已保存。")
+            return redirect(f"/camps/{event_id}")
+        data = _site_form(form)
+        try:
+            await camps.update_site(user_of(request), event_id, site_id, data)
+        except ServiceError as exc:
+            return await self._overview(
+                request,
+                event_id,
+                exc.status_code,
+                site_error=exc.message,
+                edit_site=site_id,
+                edit_form={**data, "reserves": form_value(form, "reserves")},
+                site_errors={e.get("field"): e["message"] for e in exc.errors or []},
             )
+        flash(request, _("已保存。"))
         return redirect(f"/camps/{event_id}")
 
     @post("/{event_id:int}/settings", guards=[organizer_only])
@@ -132,12 +166,18 @@ class CampPages(Controller):
         filters = {k: q.get(k) for k in ("status", "site", "school", "group", "q")}
         apps = await camps.list_applications(user_of(request), event_id, filters)
         sites = await camps.list_sites(user_of(request), event_id)
+        free_sites = [
+            {**s, "free": s["capacity"] - s["offered"] - s["accepted"]}
+            for s in sites
+            if s["capacity"] > s["offered"] + s["accepted"]
+        ]
         return render(
             request,
             "competitions/camps/applications.html",
             status_code=status_code,
             applications=apps,
             sites=sites,
+            free_sites=free_sites,
             site_names={s["code"]: s["name"] for s in sites},
             filters=filters,
             duplicates=await camps.duplicate_pairs(user_of(request), event_id) if user_of(request).is_organizer else [],
@@ -174,21 +214,65 @@ class CampPages(Controller):
             return await self._applications(
                 request, event_id, exc.status_code, error=exc.message, import_errors=exc.errors
             )
-        flash(request, _("已导入 {n} 份申请。", n=result["applications_created"]))
+        if result.get("applications_replaced"):
+            flash(
+                request,
+                _(
+                    "已导入 {n} 份新申请，替换了 {m} 份本校之前上传的申请。",
+                    n=result["applications_created"],
+                    m=result["applications_replaced"],
+                ),
+            )
+        else:
+            flash(request, _("已导入 {n} 份申请。", n=result["applications_created"]))
         return redirect(f"/camps/{event_id}/applications")
+
+    @get("/{event_id:int}/applications/{application_id:int}/confirm-decline", guards=[requires("organizer", "school")])
+    async def confirm_decline(self, request: Request, event_id: int, application_id: int) -> Any:
+        """The confirm step of 放弃 (works without scripts): the site, and that the place goes to the
+        next on its waiting list."""
+        ctx = await _context(request, event_id)
+        app = await camps.get_application(user_of(request), application_id)
+        if app["status"] not in ("offered", "accepted"):
+            flash(request, _("这份申请没有可放弃的录取。"), "error")
+            return redirect(f"/camps/{event_id}/applications")
+        sites = {s["code"]: s for s in await camps.list_sites(user_of(request), event_id)}
+        return render(
+            request,
+            "competitions/camps/decline.html",
+            application=app,
+            site=sites.get(app["site_code"], {"name": app["site_code"], "code": app["site_code"]}),
+            **ctx,
+        )
 
     @post("/{event_id:int}/applications/{application_id:int}/{action:str}", guards=[readers])
     async def act(self, request: Request, event_id: int, application_id: int, action: str) -> Any:
         user = user_of(request)
         form = await request.form()
         done = _("已保存。")
+        if action == "decline" and not form_bool(form, "confirmed"):
+            return redirect(
+                f"/camps/{event_id}/applications/{application_id}/confirm-decline"
+            )  # the confirm step first
         if action in ("accept", "decline"):
             work = camps.respond(user, application_id, action)
             done = _("已确认参营。") if action == "accept" else _("已放弃录取，名额已转给候补。")
         elif action == "withdraw":
             work = camps.withdraw(user, application_id)
         elif action == "priority":
-            work = camps.check_priority(user, application_id, form_bool(form, "checked"))
+            work = camps.check_priority(
+                user,
+                application_id,
+                form_bool(form, "checked"),
+                form_value(form, "group") or None,
+                form_value(form, "reason") or None,
+            )
+        elif action == "offer":
+            work = camps.offer_by_hand(user, application_id, form_value(form, "site_code"), form_value(form, "reason"))
+            done = _("已录取，并通知学校在期限内确认。")
+        elif action == "reinstate":
+            work = camps.reinstate(user, application_id, form_value(form, "reason"))
+            done = _("已恢复录取，并给出新的确认期限。")
         elif action in ("approve", "return"):
             app = await camps.get_application(user, application_id)
             work = registration.review_entry(user, app["entry_id"], action, form_value(form, "reason") or None)
@@ -200,23 +284,38 @@ class CampPages(Controller):
     @get("/{event_id:int}/selection", guards=[organizer_only])
     async def selection(self, request: Request, event_id: int) -> Any:
         ctx = await _context(request, event_id)
+        user = user_of(request)
         settings = await camps.settings_of(event_id)
         preview = None
         priority = request.query_params.get("priority")
         error = None
-        if priority in ("lottery", "ranking"):
+        applied = None
+        if settings["allocated_at"] is not None:
+            # applied: the stored rounds as decided; a preview only of a 补录 round over the places left
+            applied = await camps.applied_rounds(user, event_id)
+            for r in applied["rounds"]:
+                r["applied_text"] = (
+                    format_time(dt.datetime.fromisoformat(r["applied_at"])) if r.get("applied_at") else ""
+                )
+            if request.query_params.get("second") == "1":
+                try:
+                    preview = await camps.second_round(user, event_id, False)
+                except ServiceError as exc:
+                    error = exc.message
+        elif priority in ("lottery", "ranking"):
             try:
-                preview = await camps.run_allocation(user_of(request), event_id, priority, False)
+                preview = await camps.run_allocation(user, event_id, priority, False)
             except ServiceError as exc:
                 error = exc.message
-        sites = await camps.list_sites(user_of(request), event_id)
-        apps = {a["id"]: a for a in await camps.list_applications(user_of(request), event_id)}
+        sites = await camps.list_sites(user, event_id)
+        apps = {a["id"]: a for a in await camps.list_applications(user, event_id)}
         return render(
             request,
             "competitions/camps/selection.html",
             lottery_state=settings,
             preview=preview,
-            share_text=(f"{Decimal(preview['first_choice_share']) * 100:.1f}%" if preview else ""),
+            applied=applied,
+            share_text=_share,
             priority=priority,
             error=error,
             applications=apps,
@@ -245,6 +344,14 @@ class CampPages(Controller):
         elif action == "ranking-text":
             items = form_value(form, "ranking").replace(",", "\n").split()
             await attempt(request, camps.set_ranking(user, event_id, items), _("已保存排序名单。"))
+        elif action == "second-round":
+            ok = await attempt(
+                request,
+                camps.second_round(user, event_id, True),
+                _("补录结果已生效，已向补录的学生发出录取。"),
+            )
+            if ok:
+                return redirect(f"/camps/{event_id}/selection#rounds")
         elif action == "apply":
             priority = form_value(form, "priority")
             ok = await attempt(
@@ -384,6 +491,11 @@ class CampPages(Controller):
             ),
             format_time=format_time,
         )
+
+
+def _share(value: str) -> str:
+    """A first-choice share (``"0.6667"``) as a percentage with one decimal (``"66.7%"``)."""
+    return f"{Decimal(value) * 100:.1f}%"
 
 
 def _site_form(form: Any) -> dict[str, Any]:

@@ -124,11 +124,16 @@ class ApplicationOut(msgspec.Struct):
     lottery_number: str | None
     explanation: str | msgspec.UnsetType = msgspec.UNSET
     duplicate_of: list[int] | msgspec.UnsetType = msgspec.UNSET  # organizers: other applications naming the student
+    allocation_round: int | None = None  # the round that placed it: 1, or a 补录 round
+    former_site_code: str | None = None  # declined or expired: the site it was offered (reinstating offers it again)
+    offer_note: str = ""  # the organizer's reason for an offer made or reinstated by hand
+    priority_note: str = ""  # why the priority flag was not confirmed (city or organizer)
 
 
 class PriorityCheckIn(msgspec.Struct, forbid_unknown_fields=True):
-    checked: bool = True
-    group: str | None = None
+    checked: bool = True  # false: the flag does not hold (``reason`` required, shown to the school)
+    group: str | None = None  # correct the group (a code or label) before confirming
+    reason: str | None = None
 
 
 class CommitIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -213,6 +218,28 @@ class AllocationOut(msgspec.Struct):
     applied: bool
     duplicates: list[int] = []  # applications naming a student another application of the year names
     warnings: list[str] = []
+    round: int = 1  # 1: the allocation; 2, 3, ...: 补录 rounds over the places left
+    unlisted: list[int] = []  # 补录: approved applications the priority order does not list (not placed)
+    applied_at: str | None = None  # stored rounds: when the round was applied (ISO 8601)
+
+
+class AppliedAllocationOut(msgspec.Struct):
+    allocated_at: dt.datetime | None
+    priority: str | None
+    rounds: list[AllocationOut]
+
+
+class SecondRoundIn(msgspec.Struct, forbid_unknown_fields=True):
+    apply: bool = False
+
+
+class OfferIn(msgspec.Struct, forbid_unknown_fields=True):
+    site_code: str
+    reason: str
+
+
+class ReinstateIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str
 
 
 class TeacherIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -264,6 +291,7 @@ class ActivityOut(msgspec.Struct):
     site_code: str | None
     required: bool
     starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
 
 
 class ActivityRef(msgspec.Struct):
@@ -281,7 +309,7 @@ class CompletionStudentOut(msgspec.Struct):
     name: str
     school_code: str
     school_name: str
-    status: str  # completed | short | undecided
+    status: str  # completed | short | in_progress (the site's last required activity is not over) | undecided
     attended: int
     share: str | None
     missed: list[str]
@@ -297,6 +325,8 @@ class CompletionSiteOut(msgspec.Struct):
     completed: int
     short: int
     students: list[CompletionStudentOut]
+    decided: bool = False  # every required activity is over: completed/short are final
+    in_progress: int = 0
 
 
 class CompletionOut(msgspec.Struct):

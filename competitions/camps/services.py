@@ -36,10 +36,10 @@ from app import audit, signals
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.exports.workbook import LostDigits, clean_text, digits_text, find_table, normalize_header, open_workbook
-from app.i18n import _, get_locale
+from app.i18n import _, get_locale, list_separator, semicolon
 from app.principal import Principal
 from app.tables import School
-from app.times import now
+from app.times import format_time, now
 from competitions.camps import allocation as engine
 from competitions.camps import lottery
 from competitions.camps.tables import (
@@ -57,6 +57,7 @@ from competitions.events.lifecycle import Stage
 from competitions.events.services import get_event_row
 from competitions.events.tables import Category
 from competitions.registration import roster
+from competitions.registration.idnumbers import InvalidIdNumber, normalize_id_type
 from competitions.registration.members import CleanMember, MemberInput, clean_member
 from competitions.registration.services import allocate_codes, lock_event
 from competitions.registration.tables import Entry, Member
@@ -89,8 +90,14 @@ _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 async def acting_school(actor: Principal, data: dict[str, Any], forbidden: str, missing: str | None = None) -> int:
     """The school a camp form acts for: a school account's own, or for an organizer the school named by
     ``data["school_code"]`` (422 on the field, with ``missing`` as the detail, when no such school).
-    Raises :class:`Forbidden` with ``forbidden`` for other roles."""
+    Raises :class:`Forbidden` with ``forbidden`` for other roles, and for a school account naming
+    another school in ``school_code`` (rather than silently acting for its own)."""
     if actor.role == "school":
+        code = clean_text(data.get("school_code"))
+        if code:
+            own = await School.select(School.code).where(School.id == actor.school_id).first()
+            if own is None or code.upper() != own["code"].upper():
+                raise Forbidden(_("学校管理员只能为本校操作：school_code“{code}”不是本校。", code=code))
         return int(actor.school_id)
     if not actor.is_organizer:
         raise Forbidden(forbidden)
@@ -116,8 +123,10 @@ def _require_organizer(actor: Principal) -> None:
 
 
 async def settings_of(event_id: int) -> dict[str, Any]:
-    """The camp settings row (defaults when none was stored yet)."""
-    row = await CampSettings.select().output(load_json=True).where(CampSettings.event == event_id).first()
+    """The camp settings row (defaults when none was stored yet), without the stored allocation
+    rounds (every assignment of every round: read by :func:`stored_rounds` where they are shown)."""
+    columns = [c for c in CampSettings.all_columns() if c._meta.name != "allocation_rounds"]
+    row = await CampSettings.select(*columns).output(load_json=True).where(CampSettings.event == event_id).first()
     if row is not None:
         return row
     return {
@@ -145,6 +154,17 @@ async def settings_of(event_id: int) -> dict[str, Any]:
     }
 
 
+async def stored_rounds(event_id: int) -> list[dict[str, Any]]:
+    """The applied allocation's rounds as stored (round 1, then each 补录 round)."""
+    row = (
+        await CampSettings.select(CampSettings.allocation_rounds)
+        .output(load_json=True)
+        .where(CampSettings.event == event_id)
+        .first()
+    )
+    return list((row or {}).get("allocation_rounds") or [])
+
+
 async def _store_settings(event_id: int, values: dict[str, Any]) -> None:
     """Upsert camp settings (inside a write transaction holding the event lock)."""
     exists = await CampSettings.exists().where(CampSettings.event == event_id)
@@ -168,6 +188,11 @@ def settings_out(row: dict[str, Any]) -> dict[str, Any]:
         "leader_ratio": row.get("leader_ratio") or DEFAULT_LEADER_RATIO,
         "completion_threshold": row.get("completion_threshold") or DEFAULT_COMPLETION_THRESHOLD,
     }
+
+
+async def template_details(event_id: int) -> dict[str, Any]:
+    """What the registration workbook's instructions say of this camp (its eligible grades)."""
+    return {"eligible_grades": list((await settings_of(event_id))["eligible_grades"])}
 
 
 async def get_settings(actor: Principal, event_id: int) -> dict[str, Any]:
@@ -396,6 +421,18 @@ def _site_values(data: dict[str, Any], settings: dict[str, Any], *, partial: boo
             if isinstance(raw, str):
                 raw = re.split(r"[,，、\s]+", raw)
             values[key] = [clean_text(x) for x in raw if clean_text(x)]
+    allowed = list(settings["eligible_grades"])
+    if wrong := [g for g in values.get("grades") or [] if g not in allowed]:
+        errors.append(
+            {
+                "field": "grades",
+                "message": _(
+                    "限招年级“{grades}”不是本次科学营可以申请的年级（{allowed}）：分营只能在其中限招。",
+                    grades=list_separator().join(wrong),
+                    allowed=list_separator().join(allowed),
+                ),
+            }
+        )
     if errors:
         raise ValidationFailed(errors[0]["message"], errors=errors)
     return values
@@ -531,6 +568,7 @@ class _Clean:
     priority_group: str | None
     row: int | None
     problems: list[dict[str, Any]] = field(default_factory=list)
+    replaces: int | None = None  # a re-upload: the school's own still-editable application of the student
 
 
 class _Sites:
@@ -552,7 +590,7 @@ def _check_one(
     a: ApplicantInput, settings: dict[str, Any], sites: _Sites
 ) -> tuple[_Clean | None, list[dict[str, Any]]]:
     errors: list[dict[str, Any]] = []
-    member, member_errors = clean_member(a.member, CAMP_DIVISION)
+    member, member_errors = clean_member(a.member, None)  # the camp's own grade rule below, in camp words
     columns = {
         "name": roster.NAME,
         "gender": roster.GENDER,
@@ -573,7 +611,7 @@ def _check_one(
                 "message": _(
                     "年级“{grade}”不能申请本次科学营：只招收{grades}学生。",
                     grade=member.grade,
-                    grades="、".join(settings["eligible_grades"]),
+                    grades=list_separator().join(settings["eligible_grades"]),
                 ),
             }
         )
@@ -614,7 +652,9 @@ def _check_one(
                 {
                     **_where(a, column, "preferences"),
                     "message": _(
-                        "分营“{site}”只招收{grades}学生。", site=site["name"], grades="、".join(site["grades"])
+                        "分营“{site}”只招收{grades}学生。",
+                        site=site["name"],
+                        grades=list_separator().join(site["grades"]),
                     ),
                 }
             )
@@ -630,7 +670,7 @@ def _check_one(
                     "message": _(
                         "优先类别“{value}”不存在，可填：{groups}。",
                         value=clean_text(a.priority_group),
-                        groups="、".join(g["label"] for g in settings["priority_groups"]),
+                        groups=list_separator().join(g["label"] for g in settings["priority_groups"]),
                     ),
                 }
             )
@@ -649,6 +689,9 @@ async def _year_duplicates(year: int, hashes: list[str]) -> dict[str, dict[str, 
                 CampApplication.id,
                 CampApplication.student_hash,
                 CampApplication.school,
+                CampApplication.event,
+                CampApplication.status,
+                CampApplication.entry.status.as_alias("entry_status"),
                 CampApplication.event.name.as_alias("event_name"),
                 CampApplication.entry.title.as_alias("name"),
             )
@@ -663,9 +706,23 @@ async def _year_duplicates(year: int, hashes: list[str]) -> dict[str, dict[str, 
     return found
 
 
-async def _check_duplicates(actor: Principal, event: dict[str, Any], cleaned: list[_Clean]) -> list[dict[str, Any]]:
-    """One application per student per year: rows listing the same student twice and students the
-    same school (or, for an organizer, any school) already applied for.
+REPLACEABLE_BY_SCHOOL = ("draft", "submitted", "returned")  # not yet recommended or approved
+
+
+def _replaceable(actor: Principal, found: dict[str, Any]) -> bool:
+    """A re-upload may replace this application: still "applied" (not allocated) and, for a school,
+    not yet recommended by its city or approved by the organizer (the organizer may replace any)."""
+    return found["status"] == "applied" and (actor.is_organizer or found["entry_status"] in REPLACEABLE_BY_SCHOOL)
+
+
+async def _check_duplicates(
+    actor: Principal, event: dict[str, Any], cleaned: list[_Clean], *, replace: bool = False
+) -> list[dict[str, Any]]:
+    """One application per student per year: students the same school (or, for an organizer, any
+    school) already applied for. With ``replace`` (a workbook re-upload) a row naming a student the
+    same school applied for in this event, while that application is still editable, replaces it
+    (``c.replaces``) instead of being an error. Rows listing the same student twice are found by
+    :func:`_same_student_rows` over every row, not here.
 
     A school's answer never depends on other schools' applications (issue 15, "ID numbers as an
     oracle"; as registration does since issue 11): a student another school already applied for is
@@ -673,27 +730,32 @@ async def _check_duplicates(actor: Principal, event: dict[str, Any], cleaned: li
     on the applications page and in ``GET .../applications`` as ``duplicate_of``); the allocation
     is refused while such pairs stand. An audit row tells the organizer when it happens."""
     errors: list[dict[str, Any]] = []
-    seen: dict[str, int | None] = {}
-    for c in cleaned:
-        h = c.member.id_hash or ""
-        if h in seen:
-            errors.append(
-                {
-                    **({"row": c.row, "column": roster.ID_NUMBER} if c.row else {"field": "id_number"}),
-                    "message": _("第 {first} 行和这一行是同一名学生，请删除其中一行。", first=seen[h]),
-                }
-            )
-        else:
-            seen[h] = c.row
-    found = await _year_duplicates(event["year"], sorted(seen))
+    found = await _year_duplicates(event["year"], sorted({c.member.id_hash or "" for c in cleaned}))
     own_school = actor.school_id if actor.role == "school" else None
     for c in cleaned:
+        c.replaces = None
         f = found.get(c.member.id_hash or "")
         if f is None or (own_school is not None and f["school"] != own_school):
             continue  # nothing, or another school's application: not the school's to know
+        where = {"row": c.row, "column": roster.ID_NUMBER} if c.row else {"field": "id_number"}
+        if replace and f["event"] == event["id"] and f["school"] == c.school_id:
+            if _replaceable(actor, f):
+                c.replaces = int(f["id"])
+                continue
+            errors.append(
+                {
+                    **where,
+                    "message": _(
+                        "学生“{name}”的申请（编号 {id}）已经由市县推荐或组委会审查通过（或已参加分配），不能再通过上传替换；如需更正请联系组委会。",
+                        name=c.member.name,
+                        id=f["id"],
+                    ),
+                }
+            )
+            continue
         errors.append(
             {
-                **({"row": c.row, "column": roster.ID_NUMBER} if c.row else {"field": "id_number"}),
+                **where,
                 "message": _(
                     "学生“{name}”今年已申请过科学营（{event}，申请编号 {id}），每名学生每年只能申请一次。",
                     name=c.member.name,
@@ -702,6 +764,32 @@ async def _check_duplicates(actor: Principal, event: dict[str, Any], cleaned: li
                 ),
             }
         )
+    return errors
+
+
+def _same_student_rows(inputs: list[ApplicantInput]) -> list[dict[str, Any]]:
+    """Rows naming the same student (the same ID type and number as typed, spaces and case aside),
+    whatever else is wrong with them: reported with every other problem in one pass."""
+    errors: list[dict[str, Any]] = []
+    seen: dict[str, int | None] = {}
+    for a in inputs:
+        number = re.sub(r"\s+", "", clean_text(a.member.id_number)).upper()
+        if not number:
+            continue
+        try:
+            id_type = normalize_id_type(clean_text(a.member.id_type))
+        except InvalidIdNumber:
+            id_type = clean_text(a.member.id_type)
+        key = f"{id_type}:{number}"
+        if key in seen:
+            errors.append(
+                {
+                    **({"row": a.row, "column": roster.ID_NUMBER} if a.row else {"field": "id_number"}),
+                    "message": _("第 {first} 行和这一行是同一名学生，请删除其中一行。", first=seen[key]),
+                }
+            )
+        else:
+            seen[key] = a.row
     return errors
 
 
@@ -818,25 +906,87 @@ async def _registration_open(actor: Principal, event: dict[str, Any]) -> None:
         raise Conflict(_("科学营申请未开放或已截止（{stage}）。", stage=_(stage.label)))
 
 
-async def _write_applications(actor: Principal, event: dict[str, Any], cleaned: list[_Clean]) -> list[int]:
-    """Store clean applications in one transaction (entries, members, camp rows, audit)."""
+async def _replace_application(
+    actor: Principal, c: _Clean, columns: dict[str, Any], status: str, stamp: dt.datetime
+) -> audit.AuditRecord:
+    """A re-upload's row in place of the school's own still-editable application of the student:
+    the student's data, preferences and priority group (a changed group needs checking again)."""
+    old = (
+        await CampApplication.select(*_application_columns())
+        .output(load_json=True)
+        .where(CampApplication.id == c.replaces)
+        .first()
+    )
+    await Member.update({getattr(Member, k): v for k, v in columns.items()}).where(
+        (Member.entry == old["entry"]) & (Member.position == 0)
+    )
+    await Member.update({Member.consent_recorded_by: actor.id, Member.consent_recorded_at: stamp}).where(
+        (Member.entry == old["entry"]) & (Member.position == 0)
+    )
+    await Entry.update(
+        {
+            Entry.title: c.member.name,
+            Entry.status: status,
+            Entry.updated_at: stamp,
+            Entry.submitted_at: stamp,
+            Entry.reviewed_at: stamp if status == "approved" else None,
+        }
+    ).where(Entry.id == old["entry"])
+    same_group = old["priority_group"] == c.priority_group
+    await CampApplication.update(
+        {
+            CampApplication.preferences: c.preferences,
+            CampApplication.priority_group: c.priority_group,
+            CampApplication.priority_checked: bool(c.priority_group)
+            and (actor.is_organizer or (same_group and old["priority_checked"])),
+            CampApplication.priority_note: old["priority_note"] if same_group else "",
+            CampApplication.student_hash: c.member.id_hash,
+            CampApplication.updated_at: stamp,
+        }
+    ).where(CampApplication.id == old["id"])
+    return audit.AuditRecord(
+        action="camp.apply.replace",
+        object_type="camp_application",
+        object_id=int(old["id"]),
+        event_id=old["event"],
+        entry_id=int(old["entry"]),
+        school_id=c.school_id,
+        summary=f"{old['entry_code']} {c.member.name}",
+        changes={
+            "preferences": [old["preferences"], c.preferences],
+            "priority_group": [old["priority_group"], c.priority_group],
+            "name": [old["name"], c.member.name],
+        },
+    )
+
+
+async def _write_applications(
+    actor: Principal, event: dict[str, Any], cleaned: list[_Clean], *, replace: bool = False
+) -> tuple[list[int], int]:
+    """Store clean applications in one transaction (entries, members, camp rows, audit); with
+    ``replace`` (a workbook re-upload) rows of students the school already applied for replace those
+    applications. Returns (ids of the new applications, how many were replaced)."""
     event_id = event["id"]
     status = "approved" if actor.is_organizer else "submitted"
     rows = [c.member.columns() for c in cleaned]
 
-    async def work() -> list[int]:
+    async def work() -> tuple[list[int], int]:
         await lock_event(event_id)
         if (await settings_of(event_id))["commitment"] is not None:
-            raise Conflict(_("抽签承诺已经公布，申请名单已冻结，不能再提交新的申请。"))
-        dupes = await _check_duplicates(actor, event, cleaned)  # again under the lock
+            raise Conflict(_frozen_message(replace))
+        dupes = await _check_duplicates(actor, event, cleaned, replace=replace)  # again under the lock
         if dupes:
             raise ValidationFailed(_("有 {n} 处错误，没有保存任何申请。", n=len(dupes)), errors=dupes)
-        category = await _camp_category(event_id)
-        codes = await allocate_codes(event_id, category["code"], [CAMP_DIVISION] * len(cleaned))
         stamp = now()
-        ids: list[int] = []
         records = []
-        for c, code, columns in zip(cleaned, codes, rows):
+        for c, columns in zip(cleaned, rows):
+            if c.replaces is not None:
+                records.append(await _replace_application(actor, c, columns, status, stamp))
+        fresh = [(c, columns) for c, columns in zip(cleaned, rows) if c.replaces is None]
+        category = await _camp_category(event_id)
+        codes = await allocate_codes(event_id, category["code"], [CAMP_DIVISION] * len(fresh))
+        ids: list[int] = []
+        for (c, columns), code in zip(fresh, codes):
             entry = Entry(
                 event=event_id,
                 code=code,
@@ -890,19 +1040,29 @@ async def _write_applications(actor: Principal, event: dict[str, Any], cleaned: 
                 )
             )
         await audit.record_many(actor, records, at=stamp)
-        return ids
+        return ids, len(cleaned) - len(fresh)
 
-    ids = await write_transaction(work)
+    ids, replaced = await write_transaction(work)
     await _note_elsewhere(actor, event, cleaned)
     for i in ids:
         await signals.camp_application_changed.send(event_id=event_id, application_id=i, status="applied", actor=actor)
-    return ids
+    return ids, replaced
+
+
+def _frozen_message(replace: bool) -> str:
+    if replace:
+        return _("抽签承诺已经公布，申请名单已冻结：不能再上传报名表新增或替换申请。如需更正学生信息，请联系组委会。")
+    return _("抽签承诺已经公布，申请名单已冻结，不能再提交新的申请。")
 
 
 async def _check_all(
-    actor: Principal, event: dict[str, Any], inputs: list[ApplicantInput]
+    actor: Principal, event: dict[str, Any], inputs: list[ApplicantInput], *, replace: bool = False
 ) -> tuple[list[_Clean], list[dict[str, Any]]]:
+    """Every problem of every row in one pass: each row's own, rows naming the same student (even
+    rows with other problems), and students already applied for."""
     settings = await settings_of(event["id"])
+    if settings["commitment"] is not None:
+        raise Conflict(_frozen_message(replace))
     sites = _Sites(await _site_rows(event["id"]))
     cleaned: list[_Clean] = []
     errors: list[dict[str, Any]] = []
@@ -911,9 +1071,8 @@ async def _check_all(
         errors += problems
         if c is not None:
             cleaned.append(c)
-    if settings["commitment"] is not None:
-        raise Conflict(_("抽签承诺已经公布，申请名单已冻结，不能再提交新的申请。"))
-    errors += await _check_duplicates(actor, event, cleaned)
+    errors += _same_student_rows(inputs)
+    errors += await _check_duplicates(actor, event, cleaned, replace=replace)
     return cleaned, errors
 
 
@@ -947,8 +1106,8 @@ async def apply(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[s
         actor, event, [ApplicantInput(member, school_id, prefs, str(data.get("priority_group") or ""))]
     )
     if errors:
-        raise ValidationFailed("；".join(e["message"] for e in errors), errors=errors)
-    ids = await _write_applications(actor, event, cleaned)
+        raise ValidationFailed(semicolon().join(e["message"] for e in errors), errors=errors)
+    ids, _replaced = await _write_applications(actor, event, cleaned)
     return await get_application(actor, ids[0])
 
 
@@ -1041,7 +1200,7 @@ async def import_applications(actor: Principal, event_id: int, data: bytes) -> d
     inputs, errors, count = await asyncio.to_thread(_parse_workbook, data, schools, actor)
     if count == 0:
         raise ValidationFailed(_("报名表中没有数据。请在表头下面每行填写一名学生后再上传。"))
-    cleaned, more = await _check_all(actor, event, inputs)
+    cleaned, more = await _check_all(actor, event, inputs, replace=True)
     errors += more
     if errors:
         order = {c: i for i, c in enumerate(roster.template_columns("camp"))}
@@ -1049,8 +1208,8 @@ async def import_applications(actor: Principal, event_id: int, data: bytes) -> d
         raise ValidationFailed(
             _("报名表有 {n} 处错误，没有导入任何数据。请按提示修改后重新上传。", n=len(errors)), errors=errors
         )
-    ids = await _write_applications(actor, event, cleaned)
-    return {"applications_created": len(ids)}
+    ids, replaced = await _write_applications(actor, event, cleaned, replace=True)
+    return {"applications_created": len(ids), "applications_replaced": replaced}
 
 
 # --------------------------------------------------------------------------- applications: reading
@@ -1117,8 +1276,12 @@ def _offer_view(row: dict[str, Any], positions: dict[str, int]) -> dict[str, Any
         "preference_rank": row["preference_rank"] if row["status"] in HOLDING else None,
         "waiting_position": first_waiting,
         "waiting_positions": dict(positions),
-        "offer_expires_at": row["offer_expires_at"] if row["status"] == "offered" else None,
+        "offer_expires_at": row["offer_expires_at"] if row["status"] in ("offered", "expired") else None,
         "lottery_number": row["lottery_number"],
+        "former_site_code": row["site_code"] if row["status"] in ("declined", "expired") else None,
+        "allocation_round": row.get("allocation_round"),
+        "offer_note": row.get("offer_note") or "",
+        "priority_note": row.get("priority_note") or "",
     }
 
 
@@ -1138,6 +1301,8 @@ async def list_applications(
     )
     positions = _waiting_positions(rows)
     dupes = await duplicate_map(event_id) if actor.is_organizer else {}
+    settings = await settings_of(event_id)
+    sites = {s["code"]: s for s in await _site_rows(event_id)}
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
     out = []
     for r in rows:
@@ -1154,6 +1319,7 @@ async def list_applications(
         if "q" in filters and filters["q"] not in r["name"] and filters["q"] not in r["entry_code"]:
             continue
         view = _offer_view(r, positions.get(r["id"], {}))
+        view["explanation"] = explain(r, sites, settings, positions.get(r["id"], {}))
         if actor.is_organizer:
             view["duplicate_of"] = dupes.get(r["id"], [])
         out.append(view)
@@ -1182,23 +1348,37 @@ async def get_application(actor: Principal, application_id: int) -> dict[str, An
         .where(CampApplication.event == row["event"])
     )
     row = next(r for r in rows if r["id"] == application_id)
-    view = _offer_view(row, _waiting_positions(rows).get(application_id, {}))
+    live = _waiting_positions(rows).get(application_id, {})
+    view = _offer_view(row, live)
     settings = await settings_of(row["event"])
     sites = {s["code"]: s for s in await _site_rows(row["event"])}
-    view["explanation"] = explain(row, sites, settings)
+    view["explanation"] = explain(row, sites, settings, live)
     return view
 
 
 async def check_priority(
-    actor: Principal, application_id: int, checked: bool, group: str | None = None
+    actor: Principal, application_id: int, checked: bool, group: str | None = None, reason: str | None = None
 ) -> dict[str, Any]:
-    """The city (for its schools) or the organizer confirms (or clears) an application's priority
-    flag; only checked flags count for the reserves. ``group`` may correct the group."""
+    """The city (for its schools) or the organizer decides an application's priority flag; only
+    confirmed flags count for the reserves. ``checked``: confirm it (``group`` may correct the group
+    first, e.g. 农村 instead of 建档立卡); not ``checked``: it does not hold, with a ``reason`` the
+    school sees (422 naming ``reason`` without one; the group is kept, so the school sees what was
+    refused). Before the allocation is applied (409 after)."""
     if actor.role not in ("organizer", "city"):
         raise Forbidden(_("只有市县科协或组委会可以核实优先类别。"))
     row = await _visible_application(actor, application_id)
     settings = await settings_of(row["event"])
-    values: dict[Any, Any] = {CampApplication.priority_checked: bool(checked), CampApplication.updated_at: now()}
+    note = clean_text(reason)
+    if not checked and (not note or len(note) > 200):
+        raise ValidationFailed(
+            _("不通过核实时请写明原因（最多 200 个字符），学校会看到。"),
+            errors=[{"field": "reason", "message": _("请写明不通过的原因（最多 200 个字符）。")}],
+        )
+    values: dict[Any, Any] = {
+        CampApplication.priority_checked: bool(checked),
+        CampApplication.priority_note: "" if checked else note,
+        CampApplication.updated_at: now(),
+    }
     if group is not None:
         code = _group_codes(settings).get(clean_text(group)) if clean_text(group) else None
         if clean_text(group) and code is None:
@@ -1209,6 +1389,10 @@ async def check_priority(
         values[CampApplication.priority_group] = code
         if code is None:
             values[CampApplication.priority_checked] = False
+    if checked and not values.get(CampApplication.priority_group, row["priority_group"]):
+        raise ValidationFailed(
+            _("这份申请没有填优先类别，没有可核实的。"), errors=[{"field": "group", "message": _("请选择优先类别。")}]
+        )
 
     async def work() -> None:
         await lock_event(row["event"])
@@ -1223,6 +1407,7 @@ async def check_priority(
             event_id=row["event"],
             entry_id=row["entry"],
             school_id=row["school"],
+            reason=note if not checked else "",
             changes={
                 "priority_checked": [row["priority_checked"], bool(checked)],
                 "priority_group": [
@@ -1486,6 +1671,44 @@ async def _market(
 def _reason_words(reason: dict[str, Any], sites: dict[str, dict[str, Any]], settings: dict[str, Any]) -> str:
     site = sites.get(reason["site_code"], {}).get("name", reason["site_code"])
     rank = reason["preference_rank"]
+    if reason.get("waiting_position") is None:  # no longer on that site's waiting list: no place to name
+        if reason["code"] == "no_seats":
+            return (
+                _("志愿{rank}“{site}”没有剩余名额。", rank=rank, site=site)
+                if reason.get("remaining")
+                else _("志愿{rank}“{site}”没有名额。", rank=rank, site=site)
+            )
+        if reason.get("remaining"):
+            return _(
+                "志愿{rank}“{site}”剩余的 {n} 个名额补录了优先顺序更靠前的学生。",
+                rank=rank,
+                site=site,
+                n=reason["capacity"],
+            )
+        if reason["code"] == "full":
+            return _(
+                "志愿{rank}“{site}”已满：{n} 个名额都录取了优先顺序更靠前的学生。",
+                rank=rank,
+                site=site,
+                n=reason["capacity"],
+            )
+        return _(
+            "志愿{rank}“{site}”已满：{higher} 个名额录取了优先顺序更靠前的学生，其余为优先类别预留名额（{groups}）。",
+            rank=rank,
+            site=site,
+            higher=reason["higher_priority"],
+            groups=_reserved_groups(reason, settings) or "—",
+        )
+    if reason.get("remaining"):  # a 补录 round: the places that were left
+        if reason["code"] == "no_seats":
+            return _("志愿{rank}“{site}”没有剩余名额。", rank=rank, site=site)
+        return _(
+            "志愿{rank}“{site}”剩余的 {n} 个名额补录了优先顺序更靠前的学生；在该营候补第 {pos} 位。",
+            rank=rank,
+            site=site,
+            n=reason["capacity"],
+            pos=reason["waiting_position"],
+        )
     if reason["code"] == "no_seats":
         return _("志愿{rank}“{site}”没有名额。", rank=rank, site=site)
     if reason["code"] == "full":
@@ -1496,9 +1719,7 @@ def _reason_words(reason: dict[str, Any], sites: dict[str, dict[str, Any]], sett
             n=reason["capacity"],
             pos=reason["waiting_position"],
         )
-    groups = "、".join(
-        _("{group} {n} 人", group=group_label(settings, g), n=n) for g, n in reason.get("reserved_by") or []
-    )
+    groups = _reserved_groups(reason, settings)
     return _(
         "志愿{rank}“{site}”已满：{higher} 个名额录取了优先顺序更靠前的学生，其余为优先类别预留名额（{groups}）；在该营候补第 {pos} 位。",
         rank=rank,
@@ -1509,26 +1730,144 @@ def _reason_words(reason: dict[str, Any], sites: dict[str, dict[str, Any]], sett
     )
 
 
-def explain(row: dict[str, Any], sites: dict[str, dict[str, Any]], settings: dict[str, Any]) -> str:
-    """The result of one application in words (current locale), from the engine's structured reasons."""
-    words = [_reason_words(r, sites, settings) for r in row.get("reasons") or []]
+def _reserved_groups(reason: dict[str, Any], settings: dict[str, Any]) -> str:
+    return list_separator().join(
+        _("{group} {n} 人", group=group_label(settings, g), n=n) for g, n in reason.get("reserved_by") or []
+    )
+
+
+def explain(
+    row: dict[str, Any],
+    sites: dict[str, dict[str, Any]],
+    settings: dict[str, Any],
+    positions: dict[str, int] | None = None,
+) -> str:
+    """The result of one application in words (current locale), from the engine's structured
+    reasons: why each better preference did not take it, then where it stands now (with the
+    deadline of an open or expired offer, and the reason of a seat offered by hand). For a seat held
+    now only the preferences above it are explained; ``positions`` (the live waiting lists) replace
+    the waiting positions of the allocation."""
+    reasons = list(row.get("reasons") or [])
+    rank = row.get("preference_rank")
+    if row.get("status") in ("offered", "accepted", "admitted") and rank:
+        reasons = [r for r in reasons if r["preference_rank"] < rank]  # a promotion took it past the others
+    if positions is not None and row.get("priority_position") is not None:
+        # today's waiting lists: a site it is no longer waiting for (it accepted a lower one) names no place
+        reasons = [{**r, "waiting_position": positions.get(r["site_code"])} for r in reasons]
+    words = [_reason_words(r, sites, settings) for r in reasons]
+    prefix = ""
+    if (row.get("allocation_round") or 1) > 1 and row.get("status") != "applied":
+        prefix = _("补录（第 {n} 轮）：", n=row["allocation_round"]) + ("" if get_locale() == "zh" else " ")
     status = row["status"]
     site = sites.get(row.get("site_code") or "", {}).get("name", row.get("site_code"))
-    if status in ("admitted", "offered", "accepted"):
-        words.append(_("录取到志愿{rank}“{site}”。", rank=row["preference_rank"], site=site))
+    note = row.get("offer_note") or ""
+    if note and status in ("offered", "accepted"):
+        words = [_("组委会录取到“{site}”（{reason}）。", site=site, reason=note)]
+    elif status in ("admitted", "offered", "accepted"):
+        if row.get("preference_rank"):
+            words.append(_("录取到志愿{rank}“{site}”。", rank=row["preference_rank"], site=site))
+        else:
+            words.append(_("录取到“{site}”。", site=site))
     elif status == "waiting":
         words.append(_("暂未录取，在所填分营的候补名单上。"))
     elif status == "unplaced":
         words.append(_("没有可录取的志愿。"))
+    elif status == "expired":
+        expires = row.get("offer_expires_at")
+        words.append(
+            _("录取到“{site}”，但确认期限 {time} 已过，名额已转给候补。", site=site, time=format_time(expires))
+            if expires
+            else _("录取逾期未确认，名额已转给候补。")
+        )
+    elif status == "declined":
+        words.append(_("录取到“{site}”后已放弃，名额已转给候补。", site=site) if site else _("已放弃。"))
+    elif status == "applied":
+        words = (
+            [_("还没有参加分配（分配时未通过审查或不在排序名单中）；可以参加补录。")]
+            if settings.get("allocated_at")
+            else []
+        )
     elif status in STATUS_LABELS:
         words.append(_(STATUS_LABELS[status]) + _("。"))
-    return " ".join(words)
+    if status == "offered" and row.get("offer_expires_at"):
+        words.append(_("请在 {time} 前确认参营。", time=format_time(row["offer_expires_at"])))
+    if note and status in ("offered", "accepted"):
+        prefix = ""
+    return prefix + " ".join(words)
+
+
+def _round_answer(
+    result: engine.Allocation,
+    applicants: list[engine.Applicant],
+    site_rows: dict[str, dict[str, Any]],
+    capacities: dict[str, int],
+    priority: str,
+    round_number: int,
+) -> dict[str, Any]:
+    """A round's result as stored (no words: the reasons stay structured, rendered when shown)."""
+    assignments = []
+    per_site: dict[str, int] = {}
+    per_group: dict[str, dict[str, int]] = {}
+    groups = {a.id: a.group for a in applicants}
+    for i in sorted(result.placements):
+        p = result.placements[i]
+        reasons = [asdict(r) | ({"remaining": True} if round_number > 1 else {}) for r in p.reasons]
+        assignments.append(
+            {
+                "application_id": i,
+                "site_code": p.site_code,
+                "preference_rank": p.preference_rank,
+                "status": p.status,
+                "priority_position": p.priority_position,
+                "reasons": reasons,
+            }
+        )
+        if p.site_code:
+            per_site[p.site_code] = per_site.get(p.site_code, 0) + 1
+        g = groups.get(i) or ""
+        per_group.setdefault(g, {"admitted": 0, "waiting": 0, "unplaced": 0})[p.status] += 1
+    return {
+        "round": round_number,
+        "priority": priority,
+        "admitted": result.admitted,
+        "waiting": result.waiting,
+        "unplaced": result.unplaced,
+        "first_choice_share": str(result.first_choice_share),
+        "per_site": [
+            {
+                "site_code": code,
+                "capacity": capacities.get(code, site_rows[code]["capacity"]),
+                "admitted": per_site.get(code, 0),
+                "waiting": len(result.waiting_lists.get(code, ())),
+            }
+            for code in site_rows
+        ],
+        "per_group": [{"group": g or None, **c} for g, c in sorted(per_group.items())],
+        "assignments": assignments,
+    }
+
+
+def _round_view(
+    stored: dict[str, Any], site_rows: dict[str, dict[str, Any]], settings: dict[str, Any]
+) -> dict[str, Any]:
+    """A stored (or previewed) round with each assignment explained in the current locale."""
+    out = {k: v for k, v in stored.items() if k != "assignments"}
+    out["assignments"] = [
+        {
+            **{k: v for k, v in a.items() if k != "reasons"},
+            "explanation": explain({**a, "allocation_round": stored.get("round", 1)}, site_rows, settings),
+        }
+        for a in stored["assignments"]
+    ]
+    return out
 
 
 async def run_allocation(actor: Principal, event_id: int, priority: str, apply_result: bool) -> dict[str, Any]:
     """Organizer: deferred acceptance over the sites with the lottery order or the ranking. A preview
     unless ``apply_result``: then the result is stored and every admitted student is offered its seat
-    until ``offer_hours`` from now (once: a second apply is 409)."""
+    until ``offer_hours`` from now (once: a second apply is 409; the places left later are filled by
+    :func:`second_round`). After the allocation was applied a preview is computed from today's data
+    and says so (``warnings``); the applied result is :func:`applied_rounds`."""
     _require_organizer(actor)
     await camp_event(event_id, actor)
     dupes = await duplicate_map(event_id)
@@ -1540,60 +1879,20 @@ async def run_allocation(actor: Principal, event_id: int, priority: str, apply_r
     except engine.AllocationError as exc:
         raise ValidationFailed(str(exc), errors=[{"field": exc.field, "message": str(exc)}]) from None
     site_rows = {s["code"]: s for s in await _site_rows(event_id)}
-    assignments = []
-    per_site: dict[str, dict[str, int]] = {}
-    per_group: dict[str, dict[str, int]] = {}
-    groups = {a.id: a.group for a in applicants}
-    for i in sorted(result.placements):
-        p = result.placements[i]
-        view = {
-            "status": p.status,
-            "site_code": p.site_code,
-            "preference_rank": p.preference_rank,
-            "reasons": [asdict(r) for r in p.reasons],
-        }
-        assignments.append(
-            {
-                "application_id": i,
-                "site_code": p.site_code,
-                "preference_rank": p.preference_rank,
-                "status": p.status,
-                "priority_position": p.priority_position,
-                "explanation": explain(view, site_rows, settings),
-            }
+    stored = _round_answer(result, applicants, site_rows, {}, priority, 1)
+    answer = _round_view(stored, site_rows, settings)
+    answer.update(applied=False, duplicates=sorted(dupes), warnings=[_duplicates_sentence(dupes)] if dupes else [])
+    if settings["allocated_at"] is not None and not apply_result:
+        answer["warnings"].append(
+            _("分配结果已经生效：这是按现在的数据重新计算的预览，不是已生效的结果。已生效的结果和补录见“抽签与分配”。")
         )
-        if p.site_code:
-            per_site.setdefault(p.site_code, {"admitted": 0})["admitted"] += 1
-        g = groups.get(i) or ""
-        per_group.setdefault(g, {"admitted": 0, "waiting": 0, "unplaced": 0})[p.status] += 1
-    answer = {
-        "priority": priority,
-        "admitted": result.admitted,
-        "waiting": result.waiting,
-        "unplaced": result.unplaced,
-        "first_choice_share": str(result.first_choice_share),
-        "per_site": [
-            {
-                "site_code": code,
-                "capacity": site_rows[code]["capacity"],
-                "admitted": per_site.get(code, {}).get("admitted", 0),
-                "waiting": len(result.waiting_lists.get(code, ())),
-            }
-            for code in site_rows
-        ],
-        "per_group": [{"group": g or None, **c} for g, c in sorted(per_group.items())],
-        "assignments": assignments,
-        "applied": False,
-        "duplicates": sorted(dupes),
-        "warnings": [_duplicates_sentence(dupes)] if dupes else [],
-    }
     if not apply_result:
         return answer
 
     async def work() -> None:
         await lock_event(event_id)
         if (await settings_of(event_id))["allocated_at"] is not None:
-            raise Conflict(_("分配结果已经生效，不能重新分配。"))
+            raise Conflict(_("分配结果已经生效，不能重新分配；剩余名额可以补录。"))
         if again := await duplicate_map(event_id):
             raise Conflict(_duplicates_sentence(again), extra={"duplicates": sorted(again)})
         stamp = now()
@@ -1609,12 +1908,20 @@ async def run_allocation(actor: Principal, event_id: int, priority: str, apply_r
                     CampApplication.reasons: [asdict(r) for r in p.reasons],
                     CampApplication.offer_expires_at: deadline if status == "offered" else None,
                     CampApplication.offered_at: stamp if status == "offered" else None,
+                    CampApplication.allocation_round: 1,
                     CampApplication.updated_at: stamp,
                 }
             ).where(CampApplication.id == i)
-        # applications that took no part (not approved, not in the list) stay as they are: "applied"
+        # applications that took no part (not approved, not in the list) stay as they are: "applied";
+        # a 补录 round (second_round) places them later
         await _store_settings(
-            event_id, {"allocated_at": stamp, "allocation_priority": priority, "priority_order": order}
+            event_id,
+            {
+                "allocated_at": stamp,
+                "allocation_priority": priority,
+                "priority_order": order,
+                "allocation_rounds": [{**stored, "applied_at": stamp.isoformat()}],
+            },
         )
         await audit.record(
             actor,
@@ -1636,10 +1943,339 @@ async def run_allocation(actor: Principal, event_id: int, priority: str, apply_r
     return answer
 
 
+async def applied_rounds(actor: Principal, event_id: int) -> dict[str, Any]:
+    """Organizer: the allocation as applied, round by round (round 1, then each 补录 round), with each
+    assignment explained as it was decided: ``{"allocated_at", "priority", "rounds": [...]}``."""
+    _require_organizer(actor)
+    await camp_event(event_id, actor)
+    settings = await settings_of(event_id)
+    site_rows = {s["code"]: s for s in await _site_rows(event_id)}
+    return {
+        "allocated_at": settings["allocated_at"],
+        "priority": settings["allocation_priority"],
+        "rounds": [{**_round_view(r, site_rows, settings), "applied": True} for r in await stored_rounds(event_id)],
+    }
+
+
+# --------------------------------------------------------------------------- 补录: the places left
+
+
+SECOND_ROUND_STATUSES = ("applied", "waiting", "unplaced")
+
+
+def _full_order(settings: dict[str, Any]) -> list[int]:
+    """The priority order the applied allocation used, over every application it lists (the whole
+    lottery order, or the organizer's ranking), not only those that took part then."""
+    if settings["allocation_priority"] == "ranking":
+        return list(settings["ranking"] or [])
+    return list(settings["lottery_order"] or [])
+
+
+async def _second_market(
+    event_id: int, settings: dict[str, Any]
+) -> tuple[list[engine.Applicant], list[engine.Site], list[int], dict[str, int], list[int]]:
+    """The 补录 market: the approved applications not placed (applied, waiting, unplaced) over each
+    site's places left (capacity minus seats held, offered or accepted), with the reserves still
+    unused (a group's reserved seats minus the seats its members hold there), in the applied
+    allocation's priority order. Returns (applicants, sites, order, places left per site, ids left
+    out because the priority order does not list them)."""
+    rows = (
+        await CampApplication.select(
+            CampApplication.id,
+            CampApplication.preferences,
+            CampApplication.priority_group,
+            CampApplication.priority_checked,
+            CampApplication.status,
+            CampApplication.site_code,
+            CampApplication.entry.status.as_alias("entry_status"),
+        )
+        .output(load_json=True)
+        .where(CampApplication.event == event_id)
+    )
+    site_rows = await _site_rows(event_id)
+    codes = {s["code"] for s in site_rows}
+    held: dict[str, int] = {}
+    held_group: dict[tuple[str, str], int] = {}
+    for r in rows:
+        if r["status"] in HOLDING and r["site_code"]:
+            held[r["site_code"]] = held.get(r["site_code"], 0) + 1
+            if r["priority_checked"] and r["priority_group"]:
+                key = (r["site_code"], r["priority_group"])
+                held_group[key] = held_group.get(key, 0) + 1
+    left: dict[str, int] = {}
+    sites = []
+    for s in site_rows:
+        free = max(s["capacity"] - held.get(s["code"], 0), 0)
+        reserved = engine.reserved_seats(s["capacity"], {g: Decimal(v) for g, v in (s["reserves"] or {}).items()})
+        unused = {g: max(n - held_group.get((s["code"], g), 0), 0) for g, n in reserved.items()}
+        while sum(unused.values()) > free:  # fewer places left than reserves unused: the largest gives way
+            g = max(sorted(unused), key=lambda g: unused[g])
+            unused[g] -= 1
+        left[s["code"]] = free
+        sites.append(engine.Site(s["code"], free, {g: n for g, n in unused.items() if n}))
+    order = _full_order(settings)
+    listed = set(order)
+    taking = [r for r in rows if r["entry_status"] == "approved" and r["status"] in SECOND_ROUND_STATUSES]
+    applicants = [
+        engine.Applicant(
+            r["id"],
+            tuple(c for c in (r["preferences"] or []) if c in codes),
+            r["priority_group"] if r["priority_checked"] else None,
+        )
+        for r in taking
+        if r["id"] in listed
+    ]
+    ids = {a.id for a in applicants}
+    return (
+        applicants,
+        sites,
+        [i for i in order if i in ids],
+        left,
+        sorted(r["id"] for r in taking if r["id"] not in listed),
+    )
+
+
+async def _renumber(event_id: int, settings: dict[str, Any], also: Iterable[int] = ()) -> list[int]:
+    """After a 补录 round or an offer by hand: the priority order the waiting lists and promotions
+    follow, over everyone placed so far plus ``also``, in the applied allocation's order (anyone it
+    does not list comes last, by id); stores it and each application's ``priority_position``.
+    Inside a write transaction holding the event lock."""
+    rows = await CampApplication.select(CampApplication.id, CampApplication.priority_position).where(
+        CampApplication.event == event_id
+    )
+    taking = {r["id"] for r in rows if r["priority_position"] is not None} | set(also)
+    order = [i for i in _full_order(settings) if i in taking]
+    order += sorted(taking - set(order))
+    position = {i: k for k, i in enumerate(order, start=1)}
+    for r in rows:
+        if r["id"] in position and r["priority_position"] != position[r["id"]]:
+            await CampApplication.update({CampApplication.priority_position: position[r["id"]]}).where(
+                CampApplication.id == r["id"]
+            )
+    await _store_settings(event_id, {"priority_order": order})
+    return order
+
+
+async def second_round(actor: Principal, event_id: int, apply_result: bool) -> dict[str, Any]:
+    """Organizer, after the allocation was applied: a 补录 round over the places left. Deferred
+    acceptance (the same rule and the same priority order as the applied allocation) over each
+    site's free places for the approved applications not placed yet: those waiting or unplaced and
+    those approved after the allocation (still "applied"). Everyone holding a seat keeps it; declined
+    and expired applications take no part. A preview unless ``apply_result``: then the newly
+    admitted are offered their seats until ``offer_hours`` from now, the others wait (on the waiting
+    lists of the sites they listed) or stay unplaced, and the round is stored. Deterministic: the
+    same data give the same result."""
+    _require_organizer(actor)
+    await camp_event(event_id, actor)
+    await process_expired(event_id)
+    settings = await settings_of(event_id)
+    if settings["allocated_at"] is None:
+        raise Conflict(_("分配结果还没有生效：补录只用于分配生效后剩余的名额。请先预览并使分配结果生效。"))
+
+    async def compute() -> tuple[dict[str, Any], engine.Allocation, list[int]]:
+        s = await settings_of(event_id)
+        applicants, sites, order, left, unlisted = await _second_market(event_id, s)
+        try:
+            result = engine.allocate(applicants, sites, order)
+        except engine.AllocationError as exc:
+            raise ValidationFailed(str(exc), errors=[{"field": exc.field, "message": str(exc)}]) from None
+        site_rows = {x["code"]: x for x in await _site_rows(event_id)}
+        rounds = await stored_rounds(event_id)
+        stored = _round_answer(result, applicants, site_rows, left, s["allocation_priority"], len(rounds) + 1)
+        stored["unlisted"] = unlisted
+        return stored, result, order
+
+    stored, _result, _order = await compute()
+    site_rows = {x["code"]: x for x in await _site_rows(event_id)}
+    answer = _round_view(stored, site_rows, settings)
+    answer.update(applied=False, duplicates=[], warnings=[])
+    if stored["unlisted"]:
+        answer["warnings"].append(
+            _(
+                "申请 {ids} 不在排序名单中，不参加补录（可以手动录取）。",
+                ids=list_separator().join(str(i) for i in stored["unlisted"]),
+            )
+        )
+    if not apply_result:
+        return answer
+
+    async def work() -> dict[str, Any]:
+        await lock_event(event_id)
+        again, result, order = await compute()  # under the lock: what is applied is what is computed now
+        s = await settings_of(event_id)
+        stamp = now()
+        deadline = stamp + dt.timedelta(hours=s["offer_hours"])
+        reasons = {a["application_id"]: a["reasons"] for a in again["assignments"]}
+        for i, p in result.placements.items():
+            status = {"admitted": "offered", "waiting": "waiting", "unplaced": "unplaced"}[p.status]
+            await CampApplication.update(
+                {
+                    CampApplication.status: status,
+                    CampApplication.site_code: p.site_code,
+                    CampApplication.preference_rank: p.preference_rank,
+                    CampApplication.reasons: reasons[i],
+                    CampApplication.offer_expires_at: deadline if status == "offered" else None,
+                    CampApplication.offered_at: stamp if status == "offered" else None,
+                    CampApplication.allocation_round: again["round"],
+                    CampApplication.updated_at: stamp,
+                }
+            ).where(CampApplication.id == i)
+        await _renumber(event_id, s, result.placements)
+        rounds = await stored_rounds(event_id) + [{**again, "applied_at": stamp.isoformat()}]
+        await _store_settings(event_id, {"allocation_rounds": rounds})
+        await audit.record(
+            actor,
+            "camp.allocation.second_round",
+            "event",
+            event_id,
+            event_id=event_id,
+            summary=_("补录第 {n} 轮", n=again["round"]),
+            changes={
+                "admitted": [None, result.admitted],
+                "waiting": [None, result.waiting],
+                "unplaced": [None, result.unplaced],
+            },
+        )
+        return again
+
+    applied = await write_transaction(work)
+    await signals.camp_application_changed.send(event_id=event_id, application_id=None, status="allocated", actor=actor)
+    answer = _round_view(applied, site_rows, settings)
+    answer.update(applied=True, duplicates=[], warnings=[])
+    return answer
+
+
+def _reason_required(reason: str) -> str:
+    text = clean_text(reason)
+    if not text or len(text) > 200:
+        raise ValidationFailed(
+            _("请写明原因（最多 200 个字符），会记入操作日志。"),
+            errors=[{"field": "reason", "message": _("请写明原因（最多 200 个字符）。")}],
+        )
+    return text
+
+
+async def _seats_held(event_id: int, site_code: str) -> int:
+    return await CampApplication.count().where(
+        (CampApplication.event == event_id)
+        & (CampApplication.site_code == site_code)
+        & CampApplication.status.is_in(list(HOLDING))
+    )
+
+
+async def _offer_by_hand(
+    actor: Principal, row: dict[str, Any], site: dict[str, Any], reason: str, action: str, allowed: tuple[str, ...]
+) -> dict[str, Any]:
+    event_id = row["event"]
+    await process_expired(event_id)
+
+    async def work() -> None:
+        await lock_event(event_id)
+        s = await settings_of(event_id)
+        current = (
+            await CampApplication.select(*_application_columns())
+            .output(load_json=True)
+            .where(CampApplication.id == row["id"])
+            .first()
+        )
+        if current["status"] not in allowed:
+            raise Conflict(_("这份申请现在是“{status}”，不能这样录取。", status=_(STATUS_LABELS[current["status"]])))
+        if current["entry_status"] != "approved":
+            raise Conflict(_("这份申请还没有通过审查，不能录取。"))
+        held = await _seats_held(event_id, site["code"])
+        if held >= site["capacity"]:
+            raise Conflict(
+                _(
+                    "{site}已满（{held}/{capacity}），没有空余名额：可以先增加名额（增加的名额先给候补名单）或选择其他分营。",
+                    site=site["name"],
+                    held=held,
+                    capacity=site["capacity"],
+                )
+            )
+        stamp = now()
+        prefs = current["preferences"] or []
+        await CampApplication.update(
+            {
+                CampApplication.status: "offered",
+                CampApplication.site_code: site["code"],
+                CampApplication.preference_rank: prefs.index(site["code"]) + 1 if site["code"] in prefs else None,
+                CampApplication.offer_expires_at: stamp + dt.timedelta(hours=s["offer_hours"]),
+                CampApplication.offered_at: stamp,
+                CampApplication.responded_at: None,
+                CampApplication.offer_note: reason,
+                CampApplication.updated_at: stamp,
+            }
+        ).where(CampApplication.id == row["id"])
+        if current["priority_position"] is None:
+            await _renumber(event_id, s, [row["id"]])  # holders take part in promotions: in the order
+        await audit.record(
+            actor,
+            action,
+            "camp_application",
+            row["id"],
+            event_id=event_id,
+            entry_id=current["entry"],
+            school_id=current["school"],
+            summary=f"{site['code']} {current['name']}",
+            reason=reason,
+            changes={"status": [current["status"], "offered"], "site_code": [current["site_code"], site["code"]]},
+        )
+
+    await write_transaction(work)
+    await signals.camp_application_changed.send(
+        event_id=event_id, application_id=row["id"], status="offered", actor=actor
+    )
+    return await get_application(actor, row["id"])
+
+
+async def offer_by_hand(actor: Principal, application_id: int, site_code: str, reason: str) -> dict[str, Any]:
+    """Organizer, after the allocation was applied: offer an application not holding a seat
+    (applied, waiting, unplaced, declined or expired) a free place at ``site_code`` (one it listed
+    or not, within the site's grade limits) with a ``reason`` (audited, shown with its result).
+    409 when the site is full or the application is not approved; 422 naming ``site_code`` or
+    ``reason``."""
+    _require_organizer(actor)
+    row = await _visible_application(actor, application_id)
+    await camp_event(row["event"], actor)
+    if (await settings_of(row["event"]))["allocated_at"] is None:
+        raise Conflict(_("分配结果生效后才能手动录取；在此之前请用分配。"))
+    text = _reason_required(reason)
+    site = next((s for s in await _site_rows(row["event"]) if s["code"] == clean_text(site_code)), None)
+    if site is None:
+        raise ValidationFailed(
+            _("分营 {code} 不存在。", code=site_code), errors=[{"field": "site_code", "message": _("分营不存在。")}]
+        )
+    grade = await Member.select(Member.grade).where((Member.entry == row["entry"]) & (Member.position == 0)).first()
+    if site["grades"] and grade and grade["grade"] not in site["grades"]:
+        message = _("分营“{site}”只招收{grades}学生。", site=site["name"], grades=list_separator().join(site["grades"]))
+        raise ValidationFailed(message, errors=[{"field": "site_code", "message": message}])
+    return await _offer_by_hand(
+        actor, row, site, text, "camp.offer.manual", ("applied", "waiting", "unplaced", "declined", "expired")
+    )
+
+
+async def reinstate(actor: Principal, application_id: int, reason: str) -> dict[str, Any]:
+    """Organizer: offer a declined or expired application its former site again, with a new
+    deadline and a ``reason`` (audited), when that site has a free place (409 otherwise: the seat
+    may have gone to the waiting list meanwhile)."""
+    _require_organizer(actor)
+    row = await _visible_application(actor, application_id)
+    await camp_event(row["event"], actor)
+    text = _reason_required(reason)
+    if row["status"] not in ("declined", "expired") or not row["site_code"]:
+        raise Conflict(
+            _("只有已放弃或逾期未确认的录取可以恢复（现在是“{status}”）。", status=_(STATUS_LABELS[row["status"]]))
+        )
+    site = next((s for s in await _site_rows(row["event"]) if s["code"] == row["site_code"]), None)
+    if site is None:
+        raise Conflict(_("原来的分营已经不存在。"))
+    return await _offer_by_hand(actor, row, site, text, "camp.offer.reinstate", ("declined", "expired"))
+
+
 def _duplicates_sentence(dupes: dict[int, list[int]]) -> str:
     return _(
         "有学生由两所学校重复申请（申请编号 {ids}），请先撤回其中一份再生效分配。",
-        ids="、".join(str(i) for i in sorted(dupes)),
+        ids=list_separator().join(str(i) for i in sorted(dupes)),
     )
 
 

@@ -62,6 +62,9 @@ class CampSettings(Table, tablename="camp_settings"):
     priority_order = JSON(null=True, default=None)  # the order the applied allocation used (promotions follow it)
     leader_ratio = Integer(default=DEFAULT_LEADER_RATIO)  # students per leading teacher
     completion_threshold = Integer(default=DEFAULT_COMPLETION_THRESHOLD)  # percent of required activities
+    # the applied allocation's rounds as stored when applied (round 1, then each 补录 round): counts,
+    # per site, per group and every assignment with its structured reasons (shown as applied)
+    allocation_rounds = JSON(default=[])
 
 
 class CampSite(Table, tablename="camp_site"):
@@ -116,6 +119,9 @@ class CampApplication(Table, tablename="camp_application"):
     reasons = JSON(default=[])
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    allocation_round = Integer(null=True, default=None)  # the round that placed it (1, or a 补录 round)
+    offer_note = Text(default="")  # why the organizer offered or reinstated this seat by hand (audited too)
+    priority_note = Text(default="")  # why the city or organizer did not confirm the priority flag
 
 
 class CampTeacher(Table, tablename="camp_teacher"):
@@ -131,6 +137,7 @@ class CampTeacher(Table, tablename="camp_teacher"):
     gender = Varchar(length=4, default="")
     phone_enc = Text(null=True, default=None)
     phone_masked = Varchar(length=20, default="")
+    phone_hash = Varchar(length=64, null=True, default=None, index=True)  # keyed hash: one teacher once
     site_code = Varchar(length=32, null=True, default=None)
     fixed = Boolean(default=False)
     why = JSON(default=[])

@@ -23,7 +23,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.exports.workbook import clean_text
 from app.i18n import _
 from app.principal import Principal
-from app.security import encrypt_pii, mask_phone
+from app.security import decrypt_pii, encrypt_pii, keyed_hash, mask_phone
 from app.times import now
 from competitions.camps import leaders as rule
 from competitions.camps import notices
@@ -33,6 +33,54 @@ from competitions.registration.services import lock_event
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
 HOLDING = ("offered", "accepted")
+
+
+def phone_key(phone: str) -> str:
+    """The keyed hash that makes one teacher one teacher (the same phone, however it was typed)."""
+    digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return keyed_hash(f"camp-teacher:{digits}")
+
+
+async def _fill_hashes(where: Any) -> None:
+    """Teachers proposed before phones were hashed get their hash (from the encrypted phone)."""
+    for r in await CampTeacher.select(CampTeacher.id, CampTeacher.phone_enc).where(
+        where & CampTeacher.phone_hash.is_null() & CampTeacher.phone_enc.is_not_null()
+    ):
+        phone = decrypt_pii(r["phone_enc"])
+        if phone:
+            await CampTeacher.update({CampTeacher.phone_hash: phone_key(phone)}).where(CampTeacher.id == r["id"])
+
+
+def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two sites' dates overlap (a site without both dates may overlap anything: it is not known)."""
+    if not (a.get("starts_on") and a.get("ends_on") and b.get("starts_on") and b.get("ends_on")):
+        return True
+    return a["starts_on"] <= b["ends_on"] and b["starts_on"] <= a["ends_on"]
+
+
+async def _elsewhere(event_id: int, hashes: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """Per phone hash, the sites of other camp events the same teacher leads (with their dates)."""
+    if not hashes:
+        return {}
+    rows = await CampTeacher.select(
+        CampTeacher.phone_hash, CampTeacher.event, CampTeacher.site_code, CampTeacher.event.name.as_alias("event_name")
+    ).where(
+        (CampTeacher.event != event_id)
+        & CampTeacher.phone_hash.is_in(sorted(hashes))
+        & CampTeacher.site_code.is_not_null()
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        site = (
+            await CampSite.select(CampSite.code, CampSite.name, CampSite.starts_on, CampSite.ends_on)
+            .where((CampSite.event == r["event"]) & (CampSite.code == r["site_code"]))
+            .first()
+        )
+        if site is not None:
+            out.setdefault(r["phone_hash"], []).append({**site, "event_name": r["event_name"]})
+    return out
 
 
 def why_text(why: list[Any] | None) -> str:
@@ -94,6 +142,7 @@ async def propose(actor: Principal, event_id: int, data: dict[str, Any]) -> dict
         errors.append({"field": "gender", "message": _("性别填“男”或“女”。")})
     if errors:
         raise ValidationFailed(errors[0]["message"], errors=errors)
+    key = phone_key(phone)
     teacher = CampTeacher(
         event=event_id,
         school=school_id,
@@ -101,10 +150,25 @@ async def propose(actor: Principal, event_id: int, data: dict[str, Any]) -> dict
         gender=gender,
         phone_enc=encrypt_pii(phone),
         phone_masked=mask_phone(phone),
+        phone_hash=key,
         created_at=now(),
     )
 
     async def work() -> None:
+        await lock_event(event_id)
+        await _fill_hashes(CampTeacher.event == event_id)
+        same = (
+            await CampTeacher.select(CampTeacher.name, CampTeacher.school.name.as_alias("school_name"))
+            .where((CampTeacher.event == event_id) & (CampTeacher.phone_hash == key))
+            .first()
+        )
+        if same is not None:  # one person, one proposal (the phone says who it is)
+            message = _(
+                "这位教师（联系电话 {phone}）已经被推荐为本次科学营的带队教师，不能重复推荐。", phone=mask_phone(phone)
+            )
+            if actor.is_organizer:
+                message += _("（{name}，{school}）", name=same["name"], school=same["school_name"])
+            raise ValidationFailed(message, errors=[{"field": "phone", "message": message}])
         await teacher.save()
         await audit.record(
             actor,
@@ -178,19 +242,50 @@ async def assign(actor: Principal, event_id: int) -> dict[str, Any]:
             .order_by(CampSite.position)
             .order_by(CampSite.id)
         ]
+        # one person once: a teacher proposed twice (before duplicates were refused) takes part once, and
+        # never at a site whose dates overlap a camp the same person leads in another camp event
+        await _fill_hashes(CampTeacher.event == event_id)
         rows = (
             await CampTeacher.select(*_columns())
             .output(load_json=True)
             .where(CampTeacher.event == event_id)
             .order_by(CampTeacher.id)
         )
+        hashes = {r["id"]: r["phone_hash"] for r in rows}
+        first_of: dict[str, int] = {}
+        for r in rows:
+            if hashes.get(r["id"]):
+                first_of.setdefault(hashes[r["id"]], r["id"])
+        rows = [r for r in rows if not hashes.get(r["id"]) or first_of[hashes[r["id"]]] == r["id"]]
+        site_rows = {
+            s["code"]: s
+            for s in await CampSite.select(CampSite.code, CampSite.starts_on, CampSite.ends_on).where(
+                CampSite.event == event_id
+            )
+        }
+        busy = await _elsewhere(event_id, {h for h in hashes.values() if h})
+        unavailable = {
+            r["id"]: {
+                code
+                for code in sites
+                if any(_overlap(site_rows[code], other) for other in busy.get(hashes.get(r["id"]) or "", []))
+            }
+            for r in rows
+        }
         teachers = [rule.Teacher(r["id"], r["school_code"], r["region_code"] or "") for r in rows]
         fixed = {r["id"]: r["site_code"] for r in rows if r["fixed"] and r["site_code"] in sites}
         try:
-            result = rule.assign_leaders(sites, await _students(event_id), teachers, settings["leader_ratio"], fixed)
+            result = rule.assign_leaders(
+                sites, await _students(event_id), teachers, settings["leader_ratio"], fixed, unavailable
+            )
         except rule.LeaderError as exc:
             raise ValidationFailed(str(exc), errors=[{"field": exc.field, "message": str(exc)}]) from None
         placed = {tid: (s.site, list(s.why[tid])) for s in result.sites for tid in s.teachers}
+        for tid, h in hashes.items():  # a second proposal of the same teacher leads nowhere
+            if h and first_of.get(h) != tid:
+                await CampTeacher.update(
+                    {CampTeacher.site_code: None, CampTeacher.why: [], CampTeacher.fixed: False}
+                ).where(CampTeacher.id == tid)
         for r in rows:
             site, why = placed.get(r["id"], (None, []))
             await CampTeacher.update(
@@ -221,6 +316,27 @@ async def place(actor: Principal, teacher_id: int, site_code: str | None) -> dic
         raise ValidationFailed(
             _("分营 {code} 不存在。", code=code), errors=[{"field": "site_code", "message": _("分营不存在。")}]
         )
+
+    if code is not None:
+        await _fill_hashes(CampTeacher.id == teacher_id)
+        key = (await CampTeacher.select(CampTeacher.phone_hash).where(CampTeacher.id == teacher_id).first())[
+            "phone_hash"
+        ]
+        site = (
+            await CampSite.select(CampSite.code, CampSite.name, CampSite.starts_on, CampSite.ends_on)
+            .where((CampSite.event == row["event"]) & (CampSite.code == code))
+            .first()
+        )
+        for other in (await _elsewhere(row["event"], {key} if key else set())).get(key or "", []):
+            if _overlap(site, other):
+                message = _(
+                    "{name} 已在{event}带队（{site}），日期与{this}重叠，同一位教师不能同时带两个营。",
+                    name=row["name"],
+                    event=other["event_name"],
+                    site=other["name"],
+                    this=site["name"],
+                )
+                raise ValidationFailed(message, errors=[{"field": "site_code", "message": message}])
 
     async def work() -> None:
         await CampTeacher.update(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import io
 import secrets
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,15 +45,43 @@ BADGES_IN_PROCESS = 400  # more badges than this (50 sheets) are drawn in anothe
 BADGE_JOB = "competitions.badges"
 NO_LINE_START = set("）)」』】〕〉》，。、；：？！,.;:?!·")
 
+#: Per event kind, who of an event's approved entries gets a badge, when not all of them: ``holders(event_id)``
+#: answers ``{member id: {"site_code", "site_name", "site_position"}}`` (camps: students who accepted
+#: their seat, printed per site; registered by competitions/plugin.py). Kinds without one: every
+#: member of an approved entry.
+badge_holders: dict[str, Callable[[int], Awaitable[dict[int, dict[str, Any]]]]] = {}
+
+
+async def _holders(event: dict[str, Any]) -> dict[int, dict[str, Any]] | None:
+    holders = badge_holders.get(event["kind"])
+    return await holders(event["id"]) if holders is not None else None
+
+
+async def badge_sites(event_id: int) -> list[dict[str, Any]]:
+    """For an event whose kind prints badges per site (camps): ``[{"code", "name", "badges"}]`` in
+    site order; ``[]`` for other kinds."""
+    event = await Event.select(Event.id, Event.kind).where(Event.id == event_id).first()
+    holders = await _holders(event) if event else None
+    sites: dict[str, dict[str, Any]] = {}
+    for h in sorted((holders or {}).values(), key=lambda h: h["site_position"]):
+        sites.setdefault(h["site_code"], {"code": h["site_code"], "name": h["site_name"], "badges": 0})["badges"] += 1
+    return list(sites.values())
+
 
 async def schools_with_badges(event_id: int) -> list[dict[str, Any]]:
     """Schools that have approved entries in the event, by school code, for choosing one
     school's badges: ``[{"code", "name", "entries"}]``."""
     from competitions.registration.tables import Entry
 
+    where = (Entry.event == event_id) & Entry.status.is_in(list(BADGE_STATUSES))
+    event = await Event.select(Event.id, Event.kind).where(Event.id == event_id).first()
+    holders = await _holders(event) if event else None
+    if holders is not None:
+        entries = [m["entry"] for m in await Member.select(Member.entry).where(Member.id.is_in(list(holders) or [0]))]
+        where &= Entry.id.is_in(entries or [0])
     rows = (
         await Entry.select(Entry.school.code.as_alias("code"), Entry.school.name.as_alias("name"))
-        .where((Entry.event == event_id) & Entry.status.is_in(list(BADGE_STATUSES)))
+        .where(where)
         .order_by(Entry.school.code)
     )
     schools: dict[str, dict[str, Any]] = {}
@@ -62,20 +91,32 @@ async def schools_with_badges(event_id: int) -> list[dict[str, Any]]:
 
 
 async def badge_rows(
-    actor: Principal, event_id: int, school_code: str | None = None, member_id: int | None = None
+    actor: Principal,
+    event_id: int,
+    school_code: str | None = None,
+    member_id: int | None = None,
+    site_code: str | None = None,
 ) -> list[dict[str, Any]]:
     """The people to print badges for: members of the event's approved entries, for the
     whole event (organizers) or one school (organizers with ``school_code``; a school
     coordinator always gets only its own school). Each row: ``{"id", "name", "role",
     "school_code", "school_name", "entry_code", "entry_title", "category", "division",
-    "credential"}``; ``member_id`` narrows it to one person (a reissued badge). Raises 404
-    for an unknown event or school, 403 for other roles."""
+    "credential"}``; ``member_id`` narrows it to one person (a reissued badge). A kind with
+    :data:`badge_holders` (camps) prints only those members, sorted by site first; ``site_code``
+    narrows it to one site (404 for a site with no badges). Raises 404 for an unknown event or
+    school, 403 for other roles."""
     if actor.role not in ("organizer", "school"):
         raise Forbidden(_("只有组委会和学校可以打印参赛证。"))
-    event = await Event.select(Event.id, Event.name).where(Event.id == event_id).first()
+    event = await Event.select(Event.id, Event.name, Event.kind).where(Event.id == event_id).first()
     if event is None:
         raise NotFound(_("找不到这个赛事。"))
+    holders = await _holders(event)
     where = (Member.event == event_id) & Member.entry.status.is_in(list(BADGE_STATUSES))
+    if holders is not None:
+        chosen = [m for m, h in holders.items() if not site_code or h["site_code"] == site_code]
+        if site_code and not chosen:
+            raise NotFound(_("分营 {code} 没有可打印的营员证。", code=site_code))
+        where &= Member.id.is_in(chosen or [0])
     if actor.role == "school":
         where &= Member.entry.school == actor.school_id
     elif school_code:
@@ -107,6 +148,12 @@ async def badge_rows(
     for r in rows:
         r["credential"] = credential_for(r["id"], r["credential_generation"])
         r["event_name"] = event["name"]
+    if holders is not None:  # a camp: 营员证 naming the site, sorted by site, then school
+        for r in rows:
+            site = holders[r["id"]]
+            r.update(badge_label=_("营员证"), detail=f"{site['site_name']}（{site['site_code']}）", entry_title="")
+            r["site_position"] = site["site_position"]
+        rows.sort(key=lambda r: r.pop("site_position"))  # stable: school order kept within a site
     return rows
 
 
@@ -167,7 +214,12 @@ def _badge(pdf: FPDF, row: dict[str, Any], x: float, y: float, role_names: dict[
     pdf.cell(text_w, 4, row["event_name"], align="C")
     pdf.set_xy(x + 4, y + 6.6)
     pdf.set_font_size(7)
-    pdf.cell(text_w, 3.5, _("参赛证") + " · " + role_names.get(row["role"], row["role"]), align="C")
+    pdf.cell(
+        text_w,
+        3.5,
+        (row.get("badge_label") or _("参赛证")) + " · " + role_names.get(row["role"], row["role"]),
+        align="C",
+    )
     pdf.set_text_color(20, 20, 20)
     left_w = BADGE_W - QR_SIZE - 8
     # name
@@ -177,7 +229,7 @@ def _badge(pdf: FPDF, row: dict[str, Any], x: float, y: float, role_names: dict[
     # school, entry, category
     lines = [
         (row["school_name"], 9.5),
-        (f"{row['entry_code']}  {row['category']} · {row['division']}", 8),
+        (row.get("detail") or f"{row['entry_code']}  {row['category']} · {row['division']}", 8),
     ]
     cy = y + 27
     for text, size in lines:
@@ -287,15 +339,21 @@ def render_badges(rows: list[dict[str, Any]], font_path: str | None = None) -> t
 
 
 async def badges_pdf(
-    actor: Principal, event_id: int, school_code: str | None = None, member_id: int | None = None
+    actor: Principal,
+    event_id: int,
+    school_code: str | None = None,
+    member_id: int | None = None,
+    site_code: str | None = None,
 ) -> tuple[bytes | Path, str]:
     """Badges of an event, a school or one member as one PDF (see :func:`badge_rows` for who
     may print what). Returns (pdf, file name): the PDF's bytes, or for more than
     :data:`BADGES_IN_PROCESS` badges the path of a file drawn in another process
     (:func:`render_badges_job`; the caller streams it and deletes it). Raises 409 when there is
     nobody to print."""
-    rows = await badge_rows(actor, event_id, school_code, member_id)
+    rows = await badge_rows(actor, event_id, school_code, member_id, site_code)
     if not rows:
+        if rows == [] and await Event.exists().where((Event.id == event_id) & Event.kind.is_in(list(badge_holders))):
+            raise Conflict(_("没有可打印的营员证：只有已确认参营的学生才有营员证。"))
         raise Conflict(_("没有可打印的参赛证：只有审核通过的作品才有参赛证。"))
     data: bytes | Path
     if len(rows) > BADGES_IN_PROCESS:
@@ -303,6 +361,8 @@ async def badges_pdf(
     else:
         data, _left_out = await asyncio.to_thread(render_badges, rows)
     suffix = f"-{rows[0]['school_code']}" if actor.role == "school" or school_code else ""
+    if site_code:
+        suffix = f"-{site_code}{suffix}"
     if member_id is not None:
         suffix = f"-{rows[0]['entry_code']}-{member_id}"
     return data, f"badges-{event_id}{suffix}.pdf"

@@ -201,11 +201,19 @@ class CredentialApi(Controller):
         operation_class=file_operation(PDF, description="Badges, eight per A4 sheet (PDF)"),
     )
     async def badges(
-        self, request: Request, event_id: int, school_code: str | None = None, member_id: int | None = None
+        self,
+        request: Request,
+        event_id: int,
+        school_code: str | None = None,
+        member_id: int | None = None,
+        site_code: str | None = None,
     ) -> Response:
         """Badges (参赛证), eight per A4 sheet with cut marks, sorted by school; a school gets
-        its own; ``member_id`` prints one person's (after a reissue)."""
-        data, name = await badges.badges_pdf(user_of(request), event_id, school_code=school_code, member_id=member_id)
+        its own; ``member_id`` prints one person's (after a reissue). A camp prints 营员证 for the
+        students who accepted their seat only, sorted by site; ``site_code`` prints one site's."""
+        data, name = await badges.badges_pdf(
+            user_of(request), event_id, school_code=school_code, member_id=member_id, site_code=site_code
+        )
         return badges_response(data, name)
 
 

@@ -78,7 +78,16 @@ class CheckinPages(Controller):
             if user.is_organizer:
                 schools = await badges.schools_with_badges(e["id"])
                 approved = sum(s["entries"] for s in schools)
-            blocks.append({"event": e, "sessions": by_event.get(e["id"], []), "approved": approved, "schools": schools})
+            sites = await badges.badge_sites(e["id"]) if user.is_organizer else []
+            blocks.append(
+                {
+                    "event": e,
+                    "sessions": by_event.get(e["id"], []),
+                    "approved": approved,
+                    "schools": schools,
+                    "sites": sites,
+                }
+            )
         if not user.is_organizer:
             blocks = [b for b in blocks if b["sessions"]]
         return render(request, "competitions/checkin/sessions.html", blocks=blocks)
@@ -227,11 +236,20 @@ class CheckinPages(Controller):
 
     @get("/badges/{event_id:int}", guards=[credential_viewers])
     async def badges(
-        self, request: Request, event_id: int, school_code: str | None = None, member_id: int | None = None
+        self,
+        request: Request,
+        event_id: int,
+        school_code: str | None = None,
+        member_id: int | None = None,
+        site_code: str | None = None,
     ) -> Response:
         """Badges PDF for the page's session-cookie users (the API has the same)."""
         data, name = await badges.badges_pdf(
-            user_of(request), event_id, school_code=school_code or None, member_id=member_id
+            user_of(request),
+            event_id,
+            school_code=school_code or None,
+            member_id=member_id,
+            site_code=site_code or None,
         )
         return badges_response(data, name)
 

@@ -13,17 +13,17 @@ garbled text is 422, a well-signed credential of a member that no longer exists 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
 from app import jobs
-from app.db import write_transaction
+from app.db import current_engine, write_transaction
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.exports.exporters import ListExporter, in_process, workbook_file
-from app.i18n import _, get_locale, set_locale
+from app.i18n import _, get_locale, gettext_terms, set_locale
 from app.principal import Principal
 from app.signals import checkin_recorded
 from app.times import SHANGHAI, UTC, format_time
@@ -40,6 +40,43 @@ MAX_QUEUE_AGE = dt.timedelta(days=2)  # a queued scan older than this has a wron
 CLIENT_SCAN_ID_MAX = 64
 EXPECTED_STATUSES = ("approved",)
 NAME_SEPARATORS = "·•・‧.． "  # typed for the middle dot of names such as 阿依古丽·买买提
+
+#: Per event kind, who of an event's approved entries may check in at a session: a programme whose
+#: events admit only some of them registers a check (camps: only students who accepted their seat,
+#: and at a site's activity only that site's; competitions/plugin.py). ``check(session_id,
+#: member_id, generation)`` answers ``None`` (let the scan through: the usual checks follow) or a
+#: refusal ``{"reason", "message", "participant"}``; it answers ``None`` for a member of another
+#: event, an old credential or an entry that is not approved, so those keep their own answers.
+AdmissionCheck = Callable[[int, int, int | None], Awaitable[dict[str, Any] | None]]
+admission_checks: dict[str, AdmissionCheck] = {}
+# session id -> its event's kind (a session's event and an event's kind never change), for the database
+# engine it was read from (another engine, e.g. the next test's database, starts afresh)
+_session_kinds: tuple[Any, dict[int, str]] = (None, {})
+
+
+def _known_kinds() -> dict[int, str]:
+    global _session_kinds
+    engine = current_engine()
+    if _session_kinds[0] is not engine:
+        _session_kinds = (engine, {})
+    return _session_kinds[1]
+
+
+async def session_kind(session_id: int) -> str | None:
+    """The kind of the session's event (kept per process and database; ``None`` for an unknown
+    session), so scans at other events' sessions cost no extra query."""
+    known = _known_kinds()
+    kind = known.get(session_id)
+    if kind is None:
+        row = (
+            await CheckinSession.select(CheckinSession.event.kind.as_alias("kind"))
+            .where(CheckinSession.id == session_id)
+            .first()
+        )
+        if row is None:
+            return None
+        kind = known[session_id] = row["kind"]
+    return kind
 
 
 def parse_time(value: Any, field: str) -> dt.datetime | None:
@@ -217,6 +254,7 @@ async def delete_session(actor: Principal, session_id: int) -> None:
         await CheckinSession.delete().where(CheckinSession.id == session_id)
 
     await write_transaction(work)
+    _known_kinds().pop(session_id, None)  # (SQLite may give the id to a new session)
 
 
 async def get_session(actor: Principal, session_id: int) -> dict[str, Any]:
@@ -292,6 +330,25 @@ async def _record(
     client_scan_id = (client_scan_id or "").strip() or None
     if client_scan_id and len(client_scan_id) > CLIENT_SCAN_ID_MAX:
         raise ValidationFailed(_("client_scan_id 最长 {n} 个字符。", n=CLIENT_SCAN_ID_MAX))
+    kind = await session_kind(session_id)
+    check = admission_checks.get(kind or "")
+    refusal = await check(session_id, member_id, generation) if check is not None else None
+    if refusal is not None:
+        # approved, but not admitted to this session (a camp student who declined, or of another site)
+        answer = {
+            "participant": refusal["participant"],
+            "session_id": session_id,
+            "client_scan_id": client_scan_id,
+            "reason": refusal["reason"],
+            "result": "revoked",
+            "first_checked_in_at": None,
+            "first_checked_in_time": None,
+            "outside_window": False,
+            "message": refusal["message"],
+        }
+        await _reject(actor, session_id, member_id, "revoked", token_prefix, at, device, client_scan_id)
+        await checkin_recorded.send(event_id=refusal.get("event_id"), session_id=session_id, result="revoked")
+        return answer
     row = await scan_store().record(session_id, member_id, generation, at, device, actor.id, client_scan_id, method)
     if row.session_event is None:
         raise NotFound(_("找不到这个签到场次。"))
@@ -324,23 +381,23 @@ async def _record(
         first.astimezone(SHANGHAI).strftime("%H:%M") if first and result != "wrong_event" else None
     )
     answer["outside_window"] = result == "checked_in" and _outside_window(row, at)
-    answer["message"] = _result_message(result, answer)
+    answer["message"] = _result_message(result, answer, kind)
     if result in ("wrong_event", "revoked"):
         await _reject(actor, session_id, row.member_id, result, token_prefix, at, device, client_scan_id)
     await checkin_recorded.send(event_id=row.session_event, session_id=session_id, result=result)
     return answer
 
 
-def _result_message(result: str, answer: dict[str, Any]) -> str:
+def _result_message(result: str, answer: dict[str, Any], kind: str | None = None) -> str:
     if result == "checked_in":
         return _("签到成功")
     if result == "already_checked_in":
         return _("已签到（{time} 首次签到）", time=answer["first_checked_in_time"] or "")
     if result == "revoked":
         if answer["reason"] == "withdrawn":
-            return _("作品已撤回，不能签到")
+            return gettext_terms("作品已撤回，不能签到", kind)
         if answer["reason"] == "not_approved":
-            return _("作品未通过审查，不能签到：请到服务台")
+            return gettext_terms("作品未通过审查，不能签到：请到服务台", kind)
         if answer["first_checked_in_time"]:
             return _("旧凭证已作废（本人已于 {time} 用新凭证签到）", time=answer["first_checked_in_time"])
         return _("凭证已作废（已补发新凭证）：请使用新参赛证或到服务台")

@@ -45,6 +45,8 @@ class EventKind:
       :func:`app.i18n.register_terms` under the kind's code, used by ``t_("…", event.kind)``.
     - ``document_kinds``: the kinds of documents an entry of this kind has (offered on the event
       settings and the entry page; ``None``: all of them). A robotics team has no 申报书 or 查新报告.
+    - ``apply_path``: for ``applications`` kinds, the page where schools apply (``{id}`` the event's
+      id): the generic entry form sends them there, and home pages link to it.
     """
 
     code: str
@@ -58,6 +60,7 @@ class EventKind:
     adviser_noun: str = "辅导教师"
     terms: dict[str, dict[str, str]] | None = None
     document_kinds: tuple[str, ...] | None = None
+    apply_path: str = ""
 
 
 _KINDS: dict[str, EventKind] = {}
@@ -114,13 +117,45 @@ ROBOTICS = register_kind(
         document_kinds=("photo", "other"),
     )
 )
+# a camp's entry is one student's application (申请); its people are 营员 and 带队教师
+CAMP_TERMS = {
+    "zh": {
+        "作品名称": "学生姓名",
+        "个作品": "份申请",
+        "作品": "申请",
+        "辅导教师": "带队教师",
+        "参赛证": "营员证",
+    },
+    "en": {
+        "entry title": "student name",
+        "an entry": "an application",
+        "An entry": "An application",
+        "Entry title": "Student name",
+        "entries": "applications",
+        "Entries": "Applications",
+        "entry": "application",
+        "Entry": "Application",
+        "advisers": "leading teachers",
+        "Advisers": "Leading teachers",
+        "adviser": "leading teacher",
+        "Adviser": "Leading teacher",
+        "badges": "camper badges",
+        "badge": "camper badge",
+    },
+}
 CAMP = register_kind(
     EventKind(
         "camp",
         "科学营",
+        entry_noun="申请",
         applications=True,
         judged=False,
-        certificate_kinds=("award", "participation", "adviser", "camp"),
+        certificate_kinds=("camp",),  # no results: completion (attendance) decides its certificates
+        adviser_noun="带队教师",
+        terms=CAMP_TERMS,
+        document_kinds=(),
+        default_categories=(("CAMP", "科学营营员"),),  # its city quota: how many each city may recommend
+        apply_path="/camps/{id}/applications",
     )
 )
 

@@ -13,7 +13,7 @@ from app.web import attempt, flash, form_bool, form_value, redirect, render, use
 from app.web.auth import logged_in, organizer_only
 from competitions.events import lifecycle
 from competitions.events import services as events
-from competitions.events.kinds import kind_codes, kind_labels, offered_document_kinds
+from competitions.events.kinds import kind_codes, kind_labels, kind_of, offered_document_kinds
 from competitions.events.tables import DIVISIONS, DOCUMENT_KIND_LABELS
 from competitions.events.views import event_view
 
@@ -236,7 +236,7 @@ def _moves(event: dict[str, Any]) -> list[dict[str, str]]:
         for source, target in sorted(lifecycle.STATUS_MOVES)
         if source == status
     ]
-    if event["stage"] == lifecycle.Stage.CLOSED:
+    if event["stage"] == lifecycle.Stage.CLOSED and kind_of(event["kind"]).judged:  # a camp is not judged
         moves.append(
             {
                 "action": "start-judging",

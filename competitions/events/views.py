@@ -20,6 +20,8 @@ def event_view(event: dict[str, Any]) -> dict[str, Any]:
     return {
         **event,
         "kind_label": _(kind_labels().get(event["kind"], event["kind"])),
+        # where schools apply, for kinds with applications (camps): the generic entry form is not theirs
+        "apply_path": _apply_path(event),
         "opens_text": show_time(event.get("registration_opens_at")),
         "closes_text": show_time(event.get("registration_closes_at")),
         "opens_input": local_input(event.get("registration_opens_at")),
@@ -34,3 +36,13 @@ def event_view(event: dict[str, Any]) -> dict[str, Any]:
         else lifecycle.registration_closed_message(stage, show_time(closes) if passed else None),
         "closed_can": None if unlocked else lifecycle.school_can_still(stage),
     }
+
+
+def _apply_path(event: dict[str, Any]) -> str:
+    from competitions.events.kinds import kind_of
+
+    try:
+        kind = kind_of(event["kind"])
+    except KeyError:
+        return ""
+    return kind.apply_path.format(id=event["id"]) if kind.apply_path else ""

@@ -210,7 +210,9 @@ class EntryApi(Controller):
     async def submit(self, request: Request, entry_id: int) -> EntryOut:
         return answer(EntryOut, await registration.submit_entry(user_of(request), entry_id))
 
-    @post("/{entry_id:int}/withdraw", guards=[registrars], status_code=200, responses=responses(401, 403, 404, 409))
+    @post(
+        "/{entry_id:int}/withdraw", guards=[registrars], status_code=200, responses=responses(401, 403, 404, 409, 422)
+    )
     async def withdraw(self, request: Request, entry_id: int, data: ReasonIn | None = None) -> EntryOut:
         return answer(
             EntryOut, await registration.withdraw_entry(user_of(request), entry_id, data.reason if data else "")

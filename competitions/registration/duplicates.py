@@ -147,12 +147,14 @@ SELECT m.student_key AS student_key, m.id AS member_id, m.name AS name, m.id_mas
        e.id AS entry_id, e.code AS entry_code, e.title AS entry_title, e.status AS status,
        s.id AS school_id, s.code AS school_code, s.name AS school_name, s.city AS city, s.region AS region_code
 FROM member m JOIN entry e ON e.id = m.entry JOIN school s ON s.id = e.school
-WHERE m.event = {} AND m.student_key IS NOT NULL AND m.student_key IN (
+WHERE m.event = {} AND m.student_key IS NOT NULL AND e.status <> 'withdrawn' AND m.student_key IN (
     SELECT m2.student_key FROM member m2 JOIN entry e2 ON e2.id = m2.entry
-    WHERE m2.event = {} AND m2.student_key IS NOT NULL
+    WHERE m2.event = {} AND m2.student_key IS NOT NULL AND e2.status <> 'withdrawn'
     GROUP BY m2.student_key HAVING COUNT(DISTINCT e2.school) > 1
 )
 """
+# withdrawn entries never count, however they were withdrawn (the entry's own withdrawal also clears
+# its members' student_key; a re-upload's retired duplicates and withdrawn camp applications do not)
 
 
 async def _groups(actor: Principal, event_id: int, student_keys: Iterable[str] | None = None) -> list[dict[str, Any]]:

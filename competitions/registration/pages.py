@@ -428,10 +428,14 @@ class EventRegistrationPages(Controller):
 
     @get("/{event_id:int}/entries/new", guards=[registrars])
     async def new_entry_form(self, request: Request, event_id: int, school: str | None = None) -> Any:
+        if apply := await _apply_path(request, event_id):
+            return redirect(apply)  # a camp: its application form (grade rule, 志愿) instead
         return await self._entry_form(request, event_id, form={"school_code": school or ""}, errors={})
 
     @post("/{event_id:int}/entries/new", guards=[registrars])
     async def create_entry(self, request: Request, event_id: int) -> Any:
+        if apply := await _apply_path(request, event_id):
+            return redirect(apply)
         form = await request.form()
         data = {k: form_value(form, k) for k in ENTRY_FIELDS}
         try:
@@ -971,3 +975,8 @@ class PersonalDataPages(Controller):
 
 def page_routes() -> list[Any]:
     return [EventRegistrationPages, EntryPages, MemberPages, DocumentPages, PersonalDataPages]
+
+
+async def _apply_path(request: Request, event_id: int) -> str:
+    """Where schools apply for an event of a kind with applications (camps), else ``""``."""
+    return event_view(await events.get_event(event_id, user_of(request)))["apply_path"]

@@ -123,6 +123,9 @@ _NO = {"否", "不同意", "N", "NO", "FALSE", "0", "×", "✗"}
 # kinds with applications (camps) import the same workbook with their own rules: the capability that
 # owns the kind connects ``async def importer(actor, event_id, data) -> {"applications_created": n}``
 application_importers: dict[str, Callable[[Principal, int, bytes], Awaitable[dict[str, int]]]] = {}
+# kind -> async (event_id) -> values the template's instructions use for that kind's applications (camps:
+# ``{"eligible_grades": [...]}``), registered by the programme's plugin
+template_details: dict[str, Callable[[int], Awaitable[dict[str, Any]]]] = {}
 
 
 def title_header(kind: str) -> str:
@@ -168,6 +171,8 @@ async def registration_template(actor: Principal, event_id: int) -> bytes:
     school = None
     if actor.role == "school":
         school = await School.select(School.code, School.name).where(School.id == actor.school_id).first()
+    if details := template_details.get(event["kind"]):
+        event = {**event, **await details(event_id)}
     return await asyncio.to_thread(_build_template, event, categories, school)
 
 
@@ -316,6 +321,14 @@ def _instructions_sheet(
         _("优先类别的名称或代码（如 建档立卡、农村），由市县科协核实；没有则留空。"),
         "",
     )
+    applications = kind_of(kind).applications
+    if applications:  # a camp: one student (营员) per row, the camp's grades, no entry columns
+        grades = "、".join(event.get("eligible_grades") or ["高一", "高二"])
+        notes[NAME] = (_("必填"), _("学生（营员）姓名；少数民族姓名中的间隔号请用“·”。"), "阿依古丽·买买提")
+        notes[GENDER] = (_("必填"), _("男 或 女，须与身份证号一致。"), "女")
+        notes[ID_NUMBER] = (_("必填"), notes[ID_NUMBER][1], notes[ID_NUMBER][2])
+        notes[GRADE] = (_("必填"), _("只有这些年级可以申请：{grades}。", grades=grades), grades.split("、")[0])
+        notes[ROLE] = (_("选填"), _("填“学生”或留空：科学营只接受学生的申请，带队教师在网页上推荐。"), "学生")
     for header in columns:
         required, text, example = notes.get(header, ("", "", ""))
         append_row(ws, [header, required, text, example])
@@ -323,7 +336,34 @@ def _instructions_sheet(
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(row=ws.max_row, column=4).number_format = "@"
     append_row(ws, [])
-    rules = [
+    rules = (
+        [
+            _("每行填写一名学生（营员），每行就是一份申请；可以申请的年级：{grades}。", grades=grades),
+            _("每名学生每年只能申请一次科学营；志愿1必填，志愿2、志愿3按先后填写营地代码或名称。"),
+            _(
+                "“身份证号”“联系电话”两列已设为文本格式。请不要让 Excel 把号码变成数字（例如 4.60102E+17），否则后几位会丢失，系统会拒绝这一行。"
+            ),
+            _(
+                "上传时会检查全部内容，一次列出所有错误：只要有一处错误，就不会导入任何数据。请按提示的行号和列名修改后重新上传。"
+            ),
+            _(
+                "修改后重新上传：表中已由本校申请过的学生（按身份证号），其申请会被这一行替换；新学生新增；表中没有的申请保持不变（要取消请在网页上撤回）。只有还没有被市县推荐或组委会审查通过的申请可以这样替换；抽签承诺公布后申请名单冻结，不能再上传。"
+            ),
+            _("上传报名表即表示学校已取得每名学生监护人的参营同意。"),
+            _("可以调整列的顺序，表头上方可以保留标题行，但不要修改表头文字。"),
+        ]
+        if applications
+        else _entry_rules(event, kind, title)
+    )
+    append_row(ws, [_("注意事项")])
+    ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
+    for number, rule in enumerate(rules, start=1):
+        append_row(ws, [f"{number}.", "", rule])
+        ws.cell(row=ws.max_row, column=3).alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _entry_rules(event: dict[str, Any], kind: str, title: str) -> list[str]:
+    return [
         _(
             "每行填写一个人（学生或辅导教师）。同一学校“{column}”相同的行组成一个{label}；同一位辅导教师指导两个{label}时，请填写两行。",
             column=title,
@@ -347,11 +387,6 @@ def _instructions_sheet(
         _("上传报名表即表示学校已取得每名学生监护人的参赛同意。"),
         _("可以调整列的顺序，表头上方可以保留标题行，但不要修改表头文字。"),
     ]
-    append_row(ws, [_("注意事项")])
-    ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
-    for number, rule in enumerate(rules, start=1):
-        append_row(ws, [f"{number}.", "", rule])
-        ws.cell(row=ws.max_row, column=3).alignment = Alignment(wrap_text=True, vertical="top")
 
 
 # --------------------------------------------------------------------------- import: parsing

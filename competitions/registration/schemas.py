@@ -216,10 +216,12 @@ class ImportOut(msgspec.Struct):
     entries_incomplete: int | msgspec.UnsetType = msgspec.UNSET
 
 
-class ApplicationsImportOut(msgspec.Struct):
-    """What a camp's registration workbook created (one application per student row)."""
+class ApplicationsImportOut(msgspec.Struct, omit_defaults=True):
+    """What a camp's registration workbook created (one application per student row) and, for a
+    re-upload, how many of the school's own still-editable applications its rows replaced."""
 
     applications_created: int
+    applications_replaced: int = 0
 
 
 class DocumentOut(msgspec.Struct):

@@ -23,6 +23,7 @@ from app.region_codes import region_code_of
 from app.tables import School
 from app.times import format_time, now
 from competitions.events import lifecycle
+from competitions.events.kinds import kind_of
 from competitions.events.lifecycle import Stage
 from competitions.events.services import DIVISION_LETTERS, divisions_of, get_event_row, kinds_of
 from competitions.events.tables import DOCUMENT_KIND_LABELS, Category, Event
@@ -631,6 +632,13 @@ async def create_entry(
     closed), :class:`Forbidden` (role).
     """
     event = await get_event_row(event_id, actor)
+    if kind_of(event["kind"]).applications:  # a camp's entry is an application: its own form checks grade and 志愿
+        raise Conflict(
+            _(
+                "本活动通过申请报名（每份申请一名学生，填写志愿），不能在这里登记：请使用申请表单或上传报名表（{path}）。",
+                path=kind_of(event["kind"]).apply_path.format(id=event_id),
+            )
+        )
     await require_registration_open(actor, event)
     if actor.role == "school":
         school_id = actor.school_id

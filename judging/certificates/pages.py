@@ -68,6 +68,9 @@ def _kind(kind: str | None) -> str:
 async def _ctx(event_id: int, kind: str) -> dict[str, Any]:
     ctx = await event_context(event_id)
     event_row = await events.get_event_row(event_id)
+    camp = event_row["kind"] == "camp"
+    if camp:  # a camp has no judging: its certificates follow completion, not results
+        ctx["tabs"] = [t for t in ctx["tabs"] if t[0] == "certificates"]
     return {
         **ctx,
         "tab": "certificates",
@@ -75,6 +78,7 @@ async def _ctx(event_id: int, kind: str) -> dict[str, Any]:
         "kinds": certificates.kinds_for_event(event_row),
         "event_kind": str(event_row.get("kind") or ""),
         "cbase": f"/events/{event_id}/judging/certificates",
+        "camp": camp,
     }
 
 
@@ -155,10 +159,15 @@ class CertificatePages(Controller):
         status: str = "valid",
         page: int | None = None,
     ) -> Any:
+        asked = kind
         kind = _kind(kind)
         ctx = await _ctx(event_id, kind)
+        if asked is None and kind not in ctx["kinds"] and ctx["kinds"]:
+            kind = next(iter(ctx["kinds"]))  # a camp's only kind: 结营证书
+            ctx["kind"] = kind
         actor = user_of(request)
-        finalized = RoundState.of(ctx["state"]) is RoundState.FINALIZED
+        # a camp has no results to finalize: completion decides its certificates at any time
+        finalized = RoundState.of(ctx["state"]) is RoundState.FINALIZED or ctx["camp"]
         check = None
         rows: list[dict[str, Any]] = []
         error = ""

@@ -230,8 +230,8 @@ def _default_fields_a4(kind: str) -> list[dict[str, Any]]:
     elif kind == "camp":
         fields += [
             _f("name", 40, 58, 217, 24, suffix="同学："),
-            _f("text", 56, 78, 205, 16, text="参加{event}，"),
-            _f("text", 56, 92, 205, 16, text="完成全部营期活动，准予结营。"),
+            _f("text", 56, 78, 205, 16, text="参加{event}{title}，"),
+            _f("text", 56, 92, 205, 16, text="完成营期活动，准予结营。"),
             _f("school", 56, 112, 205, 14, prefix="学校："),
             _f("text", 56, 130, 205, 16, text="特发此证。"),
         ]
@@ -871,7 +871,9 @@ async def check_kind_for_event(event_id: int, kind: str, *, event: dict[str, Any
     if event is None:
         event = await get_event_row(event_id)
     if kind not in kind_of(event["kind"]).certificate_kinds:
-        raise ValidationFailed(_("结营证书只适用于科学营，本赛事不是科学营。"))
+        if kind == "camp":
+            raise ValidationFailed(_("结营证书只适用于科学营，本赛事不是科学营。"))
+        raise ValidationFailed(_("科学营没有评审结果，只颁发结营证书（按出席情况，结营的学生才有）。"))
     return event
 
 
@@ -954,7 +956,9 @@ async def ensure_certificates(
                 {
                     Certificate.status: "revoked",
                     Certificate.revoked_at: stamp,
-                    Certificate.revoked_reason: "定稿结果已变更，此证书作废。",
+                    Certificate.revoked_reason: "结营情况已变更，此证书作废。"
+                    if kind == "camp"
+                    else "定稿结果已变更，此证书作废。",
                 }
             ).where(Certificate.id.is_in(stale))
         rows = [
@@ -2298,6 +2302,12 @@ async def school_events(actor: Principal) -> list[dict[str, Any]]:
     finalized = await Round.select(
         Round.event, Round.event.name.as_alias("name"), Round.event.year.as_alias("year")
     ).where((Round.is_current.eq(True)) & (Round.state == RoundState.FINALIZED.value))
+    # a camp has no results: its school downloads the completion certificates once issued
+    camps = await Certificate.select(
+        Certificate.event, Certificate.event.name.as_alias("name"), Certificate.event.year.as_alias("year")
+    ).where((Certificate.school == actor.school_id) & (Certificate.kind == "camp") & (Certificate.status == "valid"))
+    seen = {r["event"] for r in finalized}
+    finalized = finalized + [r for r in {c["event"]: c for c in camps}.values() if r["event"] not in seen]
     out = []
     for r in sorted(finalized, key=lambda r: -r["event"]):
         n = await Entry.count().where(

@@ -46,3 +46,25 @@ def test_one_worker_needs_no_redis_and_several_run_with_it(served, settings):
     with pytest.raises(SystemExit) as refused:
         cli.main(["serve", "--workers", "0"])
     assert refused.value.code == "--workers must be at least 1"
+
+
+def test_serve_after_demo_serves_the_demo_database(served, monkeypatch, tmp_path, capsys):
+    """Fresh user's finding 18: ``xinmiao serve`` in the demo's data directory opened an empty
+    xinmiao.sqlite3, so the demo log-ins failed. With only demo.sqlite3 there, serve serves it."""
+    from app import cli
+    from app.settings import get_settings
+
+    monkeypatch.setenv("XINMIAO_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("XINMIAO_DATABASE_URL", raising=False)
+    (tmp_path / "demo.sqlite3").write_bytes(b"")
+    cli.main(["serve", "--port", "8125"])
+    assert get_settings().database_url == f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    assert cli.os.environ["XINMIAO_DATABASE_URL"] == f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    assert "Serving the demo database" in capsys.readouterr().out
+    # a database of its own wins, and so does an explicit URL
+    monkeypatch.delenv("XINMIAO_DATABASE_URL")
+    (tmp_path / "xinmiao.sqlite3").write_bytes(b"")
+    assert cli._demo_database() is None
+    (tmp_path / "xinmiao.sqlite3").unlink()
+    monkeypatch.setenv("XINMIAO_DATABASE_URL", "sqlite:////elsewhere.sqlite3")
+    assert cli._demo_database() is None

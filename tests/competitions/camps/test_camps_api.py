@@ -110,9 +110,9 @@ def test_one_application_per_student_per_year_across_camp_events(camp, world):
 
     camp.site("A", 2)
     assert camp.upload([row("张三", 1)], user="hk01").status_code == 201
-    # the same school again: told which application
+    # the same school again in this event: its re-upload replaces its own application (finding 6)
     r = camp.upload([row("张三", 1)], user="hk01")
-    assert r.status_code == 422 and r.json()["errors"][0]["row"] == 2, r.text
+    assert r.status_code == 201 and r.json() == {"applications_created": 0, "applications_replaced": 1}, r.text
     # another camp event of the same year
     other = world.run(
         events.create_event(
@@ -133,6 +133,14 @@ def test_one_application_per_student_per_year_across_camp_events(camp, world):
     )
     from tests.competitions.camps.conftest import XLSX, workbook
 
+    # the same school in another camp event of the year: told which application
+    r = world.client.post(
+        f"/api/v1/events/{other['id']}/registrations/import",
+        files={"file": ("c.xlsx", workbook([row("张三", 1, prefs=("X",))]), XLSX)},
+        headers=world.headers("hk01"),
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["row"] == 2, r.text
+    assert "今年已申请过科学营" in r.json()["errors"][0]["message"]
     r = world.client.post(
         f"/api/v1/events/{other['id']}/registrations/import",
         files={"file": ("c.xlsx", workbook([row("张三", 1, school="HK02", prefs=("X",))]), XLSX)},
@@ -660,3 +668,89 @@ def test_the_organizer_applications_page_lists_duplicate_pairs(camp, world, app)
         world.login_page("hk02", school)
         page = school.get(f"/camps/{camp.id}/applications")
         assert page.status_code == 200 and 'id="duplicates"' not in page.text and "张三" in page.text
+
+
+def test_a_corrected_workbook_replaces_the_schools_own_editable_applications(camp, world):
+    """Fresh user's finding 6: re-uploading gave 422 for every row although the template says a
+    re-upload replaces earlier rows. Now it replaces (all or nothing), until reviewed or frozen."""
+    camp.site("A", 5)
+    camp.site("B", 5)
+    assert camp.upload([row("甲", 1), row("乙", 2)], user="hk01").status_code == 201
+    before = camp.by_name("hk01")
+    # a bad row: nothing changes
+    r = camp.upload([row("甲", 1, prefs=("B",)), row("丙", 3, grade="初三")], user="hk01")
+    assert r.status_code == 422 and [e["row"] for e in r.json()["errors"]] == [3], r.text
+    assert camp.by_name("hk01")["甲"]["preferences"] == ["A"]
+    # the corrected workbook: 甲 changes 志愿 and group, 乙 unchanged, 丙 new
+    r = camp.upload([row("甲", 1, prefs=("B", "A"), group="农村"), row("乙", 2), row("丙", 3)], user="hk01")
+    assert r.status_code == 201 and r.json() == {"applications_created": 1, "applications_replaced": 2}, r.text
+    after = camp.by_name("hk01")
+    assert sorted(after) == ["丙", "乙", "甲"]
+    assert after["甲"]["id"] == before["甲"]["id"] and after["甲"]["entry_id"] == before["甲"]["entry_id"]
+    assert (after["甲"]["preferences"], after["甲"]["priority_group"]) == (["B", "A"], "rural")
+    from app.tables import AuditLog
+
+    assert world.run(AuditLog.count().where(AuditLog.action == "camp.apply.replace")) == 2
+    # once the organizer approved 乙, the school cannot replace it by upload
+    r = camp.client.post(
+        f"/api/v1/entries/{after['乙']['entry_id']}/review", json={"decision": "approve"}, headers=camp.h("org")
+    )
+    assert r.status_code == 200, r.text
+    r = camp.upload([row("乙", 2, prefs=("B",))], user="hk01")
+    assert r.status_code == 422 and "不能再通过上传替换" in r.json()["errors"][0]["message"], r.text
+    # after the commitment: refused, saying why
+    r = camp.client.post(f"/api/v1/events/{camp.id}/lottery/commit", json={"public_source": "s"}, headers=camp.h("org"))
+    assert r.status_code == 201
+    r = camp.upload([row("甲", 1, prefs=("A",))], user="hk01")
+    assert r.status_code == 409 and "不能再上传报名表新增或替换申请" in r.json()["detail"], r.text
+
+
+def test_every_error_of_a_workbook_in_one_pass_with_the_same_student_twice(camp):
+    """Fresh user's finding 10: rows naming the same student were reported only on the next upload
+    when one of them had another error."""
+    camp.site("A", 5)
+    rows = [
+        row("王五", 3),  # row 2: fine
+        row("赵六", 4, grade="初三"),  # row 3: grade
+        row("钱七", 5),  # row 4
+        {**row("钱七", 5), "联系电话": "12"},  # row 5: same student as row 4, and a bad phone
+    ]
+    r = camp.upload(rows, user="hk01")
+    assert r.status_code == 422, r.text
+    got = [(e["row"], e["column"], e["message"]) for e in r.json()["errors"]]
+    assert (3, "年级", "年级“初三”不能申请本次科学营：只招收高一、高二学生。") in got
+    assert (5, "身份证号", "第 4 行和这一行是同一名学生，请删除其中一行。") in got
+    assert any(g[0] == 5 and g[1] == "联系电话" for g in got)
+    assert len(got) == 3
+
+
+def test_the_city_corrects_or_refuses_a_priority_flag_with_a_reason_the_school_sees(camp, world, app):
+    """Fresh user's finding 14: the city could only confirm a priority flag."""
+    from litestar.testing import TestClient
+
+    camp.site("A", 5, reserves={"poverty": "0.2"})
+    assert camp.upload([row("甲", 1, group="建档立卡"), row("乙", 2, group="农村")], user="hk01").status_code == 201
+    apps = camp.by_name()
+    url = "/api/v1/applications/{}/priority-check"
+    r = camp.client.post(url.format(apps["乙"]["id"]), json={"checked": False}, headers=camp.h("haikou"))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
+    r = camp.client.post(
+        url.format(apps["乙"]["id"]),
+        json={"checked": False, "reason": "户籍在海口市区，不属农村"},
+        headers=camp.h("haikou"),
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["priority_checked"], r.json()["priority_group"], r.json()["priority_note"]) == (
+        False,
+        "rural",
+        "户籍在海口市区，不属农村",
+    )
+    # corrected: 建档立卡 is really 农村, and holds
+    r = camp.client.post(
+        url.format(apps["甲"]["id"]), json={"checked": True, "group": "农村"}, headers=camp.h("haikou")
+    )
+    assert (r.json()["priority_checked"], r.json()["priority_group"], r.json()["priority_note"]) == (True, "rural", "")
+    with TestClient(app=app) as school:
+        world.login_page("hk01", school)
+        page = school.get(f"/camps/{camp.id}/applications").text
+        assert "核实未通过" in page and "户籍在海口市区，不属农村" in page

@@ -35,3 +35,5 @@ def test_camp_demo(client, run):
     report = run(attendance._report(event["id"]))
     hnu = next(s for s in report["sites"] if s["site_code"] == "HNU")
     assert len(hnu["required"]) == 3 and hnu["completed"] + hnu["short"] == len(hnu["students"]) > 0
+    zju = next(s for s in report["sites"] if s["site_code"] == "ZJU")  # its last activity is tomorrow
+    assert not zju["decided"] and zju["in_progress"] == len(zju["students"]) > 0

@@ -60,6 +60,9 @@ def test_admission_notices_per_site_school_and_role(camp, world, tmp_path):
     assert sid(1) not in text and sid(1)[-6:] not in text
     # offered (乙) is told by when to confirm; accepted (甲) is not
     assert text.count("前由学校确认参营") == 1
+    # the offered one says so at the top, with its deadline, instead of congratulating (finding 17)
+    flat = text.replace("\n", "")
+    assert text.count("祝贺你被录取") == 1 and "录取待学校确认，确认期限 " in flat
     # one site
     pages, text = _text(tmp_path, camp.client.get(url, params={"site_code": "A"}, headers=camp.h("org")).content)
     assert pages == 1 and "甲" in text and "乙" not in text

@@ -186,3 +186,59 @@ def test_pages_refuse_roles_and_foreign_events(camp, world, app):
         world.login_page("hk01", school)
         assert school.get(f"/camps/{camp.id}/selection").status_code == 403
         assert school.get(f"/camps/{world.event_id}").status_code == 404  # not a camp
+
+
+def test_pages_after_the_allocation_in_english_have_no_chinese_of_their_own(camp, world, app):
+    """The pages the fresh user's findings changed, in English: explanations, the decline step, the
+    stored rounds and a 补录 preview, completion in progress, camp certificates, badges per site,
+    camp settings and home pages."""
+    import datetime as dt
+
+    from app.tables import School
+    from competitions.checkin import services as checkin
+    from tests.competitions.camps.test_camps_api import _allocated
+
+    apps = _allocated(camp)
+    assert (
+        camp.client.post(f"/api/v1/applications/{apps['甲']['id']}/accept", headers=camp.h("hk01")).status_code == 200
+    )
+    later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)).isoformat()
+    session = world.run(checkin.create_session(world.org, camp.id, "A 结营", starts_at=later))["id"]
+    r = camp.client.put(
+        f"/api/v1/events/{camp.id}/camp-activities/{session}", json={"site_code": "A"}, headers=camp.h("org")
+    )
+    assert r.status_code == 200
+    data = ["甲", "乙", "丙", "A营", "B营", "A大学", "B大学", "2026年高校科学营", "科学营营员", "A 结营"]
+    data += ["志愿1", "志愿2", "志愿3", "优先类别", "高一", "高二", "建档立卡", "农村", "边远地区", "男", "女"]
+    data += [s["name"] for s in world.run(School.select(School.name))] + ["海口市", "三亚市", "海口", "三亚"]
+    from competitions.events.tables import Event
+
+    data += [e["name"] for e in world.run(Event.select(Event.name))]
+    pages = {
+        "org": [
+            f"/camps/{camp.id}/applications",
+            f"/camps/{camp.id}/selection",
+            f"/camps/{camp.id}/selection?second=1",
+            f"/camps/{camp.id}/completion",
+            f"/camps/{camp.id}",
+            f"/events/{camp.id}/settings",
+            f"/events/{camp.id}/judging/certificates/",
+            "/checkin/",
+        ],
+        "hk01": [
+            f"/camps/{camp.id}/applications",
+            f"/camps/{camp.id}/applications/{apps['乙']['id']}/confirm-decline",
+            "/",
+        ],
+        "haikou": ["/"],
+    }
+    for user, paths in pages.items():
+        with TestClient(app=app) as client:
+            world.login_page(user, client)
+            client.cookies.set("lang", "en")
+            for path in paths:
+                page = client.get(path)
+                assert page.status_code == 200, (user, path)
+                body = page.text[page.text.find("<main") :] if "<main" in page.text else page.text
+                own = _own_chinese(body, data)
+                assert own == [], (user, path, own)

@@ -724,8 +724,9 @@ def test_session_patch_changes_only_given_fields_and_reports_state(world):
 def test_malformed_scan_requests_get_translated_reasons(world):
     sid = session(world)
     missing = world.client.post("/api/v1/checkin/scan", json={"session_id": sid}, headers=world.headers("staff"))
-    assert missing.status_code == 400
+    assert missing.status_code == 422
     assert missing.json()["detail"] == "请求数据格式不正确，请检查这些字段：token"
+    assert missing.json()["errors"] == [{"field": "token", "message": "缺少必填字段 token。"}]
     huge = world.client.post(
         "/api/v1/checkin/scan", json={"session_id": sid, "token": "A" * 20000}, headers=world.headers("staff")
     )
@@ -733,7 +734,7 @@ def test_malformed_scan_requests_get_translated_reasons(world):
     wrong_type = world.client.post(
         "/api/v1/checkin/scan", json={"session_id": sid, "token": "x", "device": 5}, headers=world.headers("staff")
     )
-    assert wrong_type.status_code == 400 and wrong_type.json()["detail"] == "请求数据格式不正确，请检查这些字段：device"
+    assert wrong_type.status_code == 422 and wrong_type.json()["detail"] == "请求数据格式不正确，请检查这些字段：device"
 
 
 def _plan_nodes(node: dict):

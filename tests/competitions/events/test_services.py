@@ -16,7 +16,7 @@ def update(world, data):
     return world.run(events.update_event(world.org, world.event_id, data))
 
 
-def test_an_innovation_contest_gets_the_castic_categories_in_order_and_a_camp_none(run):
+def test_an_innovation_contest_gets_the_castic_categories_in_order_and_a_camp_its_one(run):
     org = factories.organizer(run)
     contest = run(events.create_event(org, {"name": "创新大赛", "kind": "innovation", "year": 2027}))
     assert [c["code"] for c in run(events.list_categories(contest["id"]))] == [
@@ -31,7 +31,8 @@ def test_an_innovation_contest_gets_the_castic_categories_in_order_and_a_camp_no
         "SB",
     ]
     camp = run(events.create_event(org, {"name": "科学营", "kind": "camp", "year": 2027}))
-    assert run(events.list_categories(camp["id"])) == []
+    # a camp's one category comes with it, so its city quota can be set before any site or application
+    assert [(c["code"], c["name"]) for c in run(events.list_categories(camp["id"]))] == [("CAMP", "科学营营员")]
     bare = run(
         events.create_event(org, {"name": "无类别", "kind": "innovation", "year": 2027}, default_categories=False)
     )

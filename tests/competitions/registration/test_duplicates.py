@@ -343,3 +343,26 @@ def test_school_imports_are_rate_limited(world, monkeypatch):
     assert all(
         upload(world, "org", workbook([stu("赵雷", sid(3), school="SY01")])).status_code in (201, 422) for _ in range(3)
     )
+
+
+def test_a_withdrawn_pair_is_no_duplicate_for_bulk_review_however_it_was_withdrawn(world, events):
+    """Fresh user's finding 16: bulk review skipped an entry as a duplicate although the other entry
+    was already withdrawn (已撤回) by a path that keeps its members' student keys (a re-upload's
+    retired entries, a withdrawn camp application)."""
+    claimed, _control = events
+    assert upload(world, "hk01", workbook([stu("李明", SHARED)]), claimed).status_code == 201
+    entry_ids = {
+        r["school"]: r["id"] for r in world.run(Entry.select(Entry.id, Entry.school).where(Entry.event == claimed))
+    }
+    mine, theirs = entry_ids[world.schools["HK01"]["id"]], entry_ids[world.schools["HK02"]["id"]]
+    world.run(Entry.update({Entry.status: "withdrawn"}).where(Entry.id == theirs))
+    assert world.run(Member.count().where((Member.entry == theirs) & Member.student_key.is_not_null())) == 1
+    assert call(world, "GET", f"/api/v1/events/{claimed}/duplicates", "org").json()["duplicates"] == []
+    bulk = call(
+        world,
+        "POST",
+        f"/api/v1/events/{claimed}/entries/review",
+        "org",
+        json={"entry_ids": [mine], "decision": "approve"},
+    ).json()
+    assert bulk["skipped"] == [] and [r["id"] if isinstance(r, dict) else r for r in bulk["reviewed"]] == [mine], bulk
