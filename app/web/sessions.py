@@ -90,14 +90,17 @@ class IssuedSessionBackend(ServerSideSessionBackend):
         scope: Any = connection.scope
         store = self.config.get_store_from_app(scope["app"])
         headers = MutableScopeHeaders.from_message(message)
-        cookie_params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
         issued = scope.get(_ISSUED)
         if scope_session is Empty or not isinstance(scope_session, dict):
             if issued:
                 await self.delete(issued, store=store)
-            headers.add(
-                "Set-Cookie", Cookie(value="null", key=self.config.key, expires=0, **cookie_params).to_header(header="")
-            )
+            if connection.cookies.get(self.config.key, "null") != "null":  # nothing to clear otherwise
+                cookie_params = self._cookie_params()
+                cookie_params["max_age"] = 0  # Max-Age wins over Expires: without it the cookie stayed
+                headers.add(
+                    "Set-Cookie",
+                    Cookie(value="null", key=self.config.key, expires=0, **cookie_params).to_header(header=""),
+                )
             return
         renew = bool(scope.get(_RENEW)) or not issued
         session_id = self.get_session_id(connection)
@@ -116,7 +119,12 @@ class IssuedSessionBackend(ServerSideSessionBackend):
         if not unchanged:
             data = self.serialize_data({**scope_session, BEGAN_FIELD: began, WRITTEN_FIELD: now}, scope)
             await self.set(session_id=session_id, data=data, store=store)
-        headers.add("Set-Cookie", Cookie(value=session_id, key=self.config.key, **cookie_params).to_header(header=""))
+        headers.add(
+            "Set-Cookie", Cookie(value=session_id, key=self.config.key, **self._cookie_params()).to_header(header="")
+        )
+
+    def _cookie_params(self) -> dict[str, Any]:
+        return dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
 
 
 @dataclass
