@@ -9,6 +9,7 @@ registration is open; anyone else gets 404 (an entry's existence is not revealed
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Iterable
 
 from piccolo.query.functions.aggregate import Count
@@ -51,17 +52,30 @@ def can_manage_school(actor: Principal, school_id: int) -> bool:
     return actor.is_organizer or (actor.role == "school" and actor.school_id == school_id)
 
 
-def _entry_columns() -> list[Any]:
-    """An entry's columns with its school's and category's codes and names."""
-    return [
-        Entry.all_columns(),
-        Entry.school.code.as_alias("school_code"),
-        Entry.school.name.as_alias("school_name"),
-        Entry.school.city.as_alias("city"),
-        Entry.school.region.as_alias("region_code"),
-        Entry.category.code.as_alias("category_code"),
-        Entry.category.name.as_alias("category_name"),
-    ]
+@functools.cache
+def joined(path: str) -> Any:
+    """The column ``Entry.<path>`` across foreign keys (``joined("school.region")``), made once per
+    process: following a foreign key in Piccolo copies every column of the table it points to
+    (about 0.05 ms each time, six of them were 0.3 ms of each entries query), and a query only
+    reads the columns it is given, so one column object serves every query."""
+    column: Any = Entry
+    for name in path.split("."):
+        column = getattr(column, name)
+    return column
+
+
+@functools.cache
+def _entry_columns() -> tuple[Any, ...]:
+    """An entry's columns with its school's and category's codes and names (made once, see :func:`joined`)."""
+    return (
+        *Entry.all_columns(),
+        joined("school.code").as_alias("school_code"),
+        joined("school.name").as_alias("school_name"),
+        joined("school.city").as_alias("city"),
+        joined("school.region").as_alias("region_code"),
+        joined("category.code").as_alias("category_code"),
+        joined("category.name").as_alias("category_name"),
+    )
 
 
 async def _kind_of(event_id: Any) -> str:
@@ -312,13 +326,13 @@ def _order_by(query: Any, sort: str) -> Any:
     elif key == "title":
         query = query.order_by(Entry.title, ascending=asc)
     elif key == "school":
-        query = query.order_by(Entry.school.code, ascending=asc)
+        query = query.order_by(joined("school.code"), ascending=asc)
     elif key == "status":
         query = query.order_by(Entry.status, ascending=asc)
     elif key == "updated":
         query = query.order_by(Entry.updated_at, ascending=asc)
     else:
-        query = query.order_by(Entry.category.position, _DIVISION_RANK, ascending=asc)
+        query = query.order_by(joined("category.position"), _DIVISION_RANK, ascending=asc)
     return query.order_by(Entry.code, Entry.id, ascending=asc)
 
 
@@ -332,20 +346,20 @@ async def _visible_where(actor: Principal, event_id: int, filters: dict[str, Any
     elif actor.role == "city":
         if not actor.region_code:
             return None
-        where &= Entry.school.region == actor.region_code
+        where &= joined("school.region") == actor.region_code
     elif (reader := entry_readers.for_role(actor.role)) is not None:
         where &= Entry.id.is_in(await reader.entry_ids(actor, event_id) or [-1])
     elif not actor.is_organizer:
         raise Forbidden(gettext_terms("您的角色不能查看报名作品。", await _kind_of(event_id)))
     if "category" in filters:
-        where &= Entry.category.code == str(filters["category"]).upper()
+        where &= joined("category.code") == str(filters["category"]).upper()
     if "division" in filters:
         where &= Entry.division == filters["division"]
     if "city" in filters:
         code = region_code_of(filters["city"])  # a region's name, short name or code
-        where &= (Entry.school.region == code) if code else (Entry.school.city == filters["city"])
+        where &= (joined("school.region") == code) if code else (joined("school.city") == filters["city"])
     if "school" in filters:
-        where &= Entry.school.code == filters["school"]
+        where &= joined("school.code") == filters["school"]
     if "status" in filters:
         where &= Entry.status == filters["status"]
     if "q" in filters:
@@ -449,6 +463,16 @@ async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] 
     return (await entries_page(actor, event_id, filters))["entries"]
 
 
+@functools.cache
+def _count_columns() -> tuple[Any, ...]:
+    return (
+        Entry.status,
+        joined("category.name").as_alias("category_name"),
+        Entry.division,
+        joined("school.city").as_alias("city"),
+    )
+
+
 async def counts(actor: Principal, event_id: int) -> dict[str, dict[str, int]]:
     """Entry counts for the dashboard: ``{"category": {...}, "division": {...},
     "city": {...}, "status": {...}}`` over the entries ``actor`` may see (withdrawn ones
@@ -458,12 +482,10 @@ async def counts(actor: Principal, event_id: int) -> dict[str, dict[str, int]]:
     where = await _visible_where(actor, event_id, {})
     if where is None:
         return result
-    category_name = Entry.category.name.as_alias("category_name")
-    city = Entry.school.city.as_alias("city")
     rows = (
-        await Entry.select(Entry.status, category_name, Entry.division, city, Count())
+        await Entry.select(*_count_columns(), Count())
         .where(where)
-        .group_by(Entry.status, Entry.category.name, Entry.division, Entry.school.city)
+        .group_by(Entry.status, joined("category.name"), Entry.division, joined("school.city"))
     )
     for row in rows:
         n = row["count"]
