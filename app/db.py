@@ -111,6 +111,15 @@ async def migrate() -> int:
     return applied
 
 
+async def keep_session(_connection: Any) -> None:
+    """asyncpg pool reset hook that sends nothing. By default a connection given back to the pool
+    is reset with a second statement (``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL``), and Piccolo takes a connection from the pool for every query, so each query
+    cost two round trips. Nothing here changes a connection's session state (no LISTEN, session
+    advisory locks, SET, cursors or temporary tables), and asyncpg still rolls back a transaction
+    left open before the connection is reused."""
+
+
 async def start_pool() -> None:
     """Service start-up: the PostgreSQL pool; on SQLite, the mark that tells ``xinmiao restore``
     a service is running (:func:`app.backup.hold_running_mark`)."""
@@ -118,7 +127,7 @@ async def start_pool() -> None:
 
     engine = current_engine()
     if isinstance(engine, PostgresEngine) and get_settings().database_pool:
-        await engine.start_connection_pool(min_size=1, max_size=10)
+        await engine.start_connection_pool(min_size=1, max_size=10, reset=keep_session)
     if isinstance(engine, SQLiteEngine):
         from pathlib import Path
 

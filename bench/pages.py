@@ -170,13 +170,14 @@ async def seed_open_contest(entries: int, rng: random.Random) -> dict[str, Any]:
     海口 city association and the busiest school's account."""
     import datetime as dt
 
+    from judging_data import DIVISIONS
+
     from app.region_codes import region_code_of
     from app.security import hash_password
     from app.tables import School, User
     from competitions.events.kinds import DEFAULT_INNOVATION_CATEGORIES
     from competitions.events.tables import Category, Event
     from competitions.registration.tables import Entry, Member
-    from judging_data import DIVISIONS
 
     for city in {s["city"] for s in await School.select(School.city)}:
         await School.update({School.region: region_code_of(city)}).where(School.city == city)
@@ -660,7 +661,9 @@ async def measure_in_process(args: argparse.Namespace, values: dict[str, Any]) -
         if message["type"].startswith("lifespan.startup"):
             started.set()
 
-    running = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, lifespan.get, lifespan_send))
+    running = asyncio.create_task(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, lifespan.get, lifespan_send)
+    )
     await lifespan.put({"type": "lifespan.startup"})
     await started.wait()
     print(f"  in process, {args.cpu} requests per page (CPU ms per request from time.process_time)", flush=True)

@@ -113,8 +113,7 @@ class IssuedSessionBackend(ServerSideSessionBackend):
             not renew
             and stored is not None
             and (0 <= now - stored[1] < RENEW_AFTER_SECONDS or not self.config.renew_on_access)
-            and self.serialize_data({**scope_session, BEGAN_FIELD: began, WRITTEN_FIELD: stored[1]}, scope)
-            == stored[0]
+            and self.serialize_data({**scope_session, BEGAN_FIELD: began, WRITTEN_FIELD: stored[1]}, scope) == stored[0]
         )
         if not unchanged:
             data = self.serialize_data({**scope_session, BEGAN_FIELD: began, WRITTEN_FIELD: now}, scope)
