@@ -392,9 +392,15 @@ def handout_workbook(accounts: list[dict[str, str]], login_url: str = "") -> byt
 
 async def cities() -> list[str]:
     """Cities that have schools, in the province's order first."""
-    rows = await School.select(School.city).distinct()
-    known = [c for c in HAINAN_CITIES if any(r["city"] == c for r in rows)]
-    return known + sorted({r["city"] for r in rows} - set(known))
+    return cities_of(await School.select(School.city).distinct())
+
+
+def cities_of(schools: list[dict[str, Any]]) -> list[str]:
+    """The cities of ``schools`` (rows or :func:`school_out`), as :func:`cities` orders them: a page
+    that has read every school takes them from there rather than asking again."""
+    names = {s["city"] for s in schools}
+    known = [c for c in HAINAN_CITIES if c in names]
+    return known + sorted(names - set(known))
 
 
 async def without_region() -> dict[str, list[dict[str, Any]]]:

@@ -317,6 +317,12 @@ async def event_of_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def event_with_stage(row: dict[str, Any]) -> dict[str, Any]:
+    """:func:`event_of_row` without the settings other programmes keep (:mod:`.extensions`), for a
+    page that shows none of them: one query fewer."""
+    return {**event_dict(row), "stage": (await lifecycle.stage_of(row)).value}
+
+
 async def get_event_row(event_id: int, viewer: Principal | None = None) -> dict[str, Any]:
     """The event's table row; raises :class:`NotFound` (also for a draft that ``viewer``,
     when given, may not see)."""
