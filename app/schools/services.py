@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import secrets
 from typing import Any
 
 from app import audit, times
-from app.db import write_transaction
+from app.db import joined, write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.exports.workbook import (
     clean_text,
@@ -146,12 +147,18 @@ async def get_school(actor: Principal, school_id: int) -> dict[str, Any]:
     return school_out(row)
 
 
+@functools.cache
+def _school_columns() -> tuple[Any, ...]:
+    """A school's columns and its region's order (made once: :func:`app.db.joined`)."""
+    return (*School.all_columns(), joined(School, "region.sort_order").as_alias("region_order"))
+
+
 async def list_schools(actor: Principal, city: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
     """Schools the caller may see (organizer: all; city: its own; school: itself),
     optionally filtered by ``city`` (a region's name, short name or code) and a name/code
     search ``q``; sorted in the province's administrative order of regions (``Region.sort_order``,
     as the dashboard lists them), then code; schools without a region last, on both engines."""
-    query = School.select(School.all_columns(), School.region.sort_order.as_alias("region_order"))
+    query = School.select(*_school_columns())
     where = None
     if actor.role == "city":
         if not actor.region_code:
