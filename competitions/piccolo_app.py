@@ -13,6 +13,8 @@ APP_CONFIG = AppConfig(
             "competitions.registration.tables",
             "competitions.checkin.tables",
             "competitions.camps.tables",
+            "competitions.outreach.tables",
+            "competitions.coverage.tables",
         ],
         exclude_imported=True,
     ),
