@@ -468,11 +468,15 @@ def _count_columns() -> tuple[Any, ...]:
     )
 
 
-async def counts(actor: Principal, event_id: int) -> dict[str, dict[str, int]]:
+async def counts(
+    actor: Principal, event_id: int, *, event_row: dict[str, Any] | None = None
+) -> dict[str, dict[str, int]]:
     """Entry counts for the dashboard: ``{"category": {...}, "division": {...},
     "city": {...}, "status": {...}}`` over the entries ``actor`` may see (withdrawn ones
-    only under status). One grouped query, whatever the number of entries."""
-    await get_event_row(event_id, actor)
+    only under status). One grouped query, whatever the number of entries (and one for the event
+    unless its row, checked as visible to ``actor``, is given as ``event_row``)."""
+    if event_row is None or event_row["id"] != event_id:
+        await get_event_row(event_id, actor)
     result: dict[str, dict[str, int]] = {"category": {}, "division": {}, "city": {}, "status": {}}
     where = await _visible_where(actor, event_id, {})
     if where is None:
