@@ -37,6 +37,13 @@ from app.web.sessions import IssuedSessionConfig
 _loaded_templates: Environment | None = None  # this process's templates, compiled once
 
 
+def css_string(value: object) -> str:
+    """``value`` as a CSS string literal (``"..."``), for a template's ``style`` attribute (the
+    page escapes it for HTML as any attribute): ``style="--label:{{ _('名次')|css_string }}"``."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if c >= " " else f"\\{ord(c):x} " for c in text) + '"'
+
+
 def _new_environment(*, reload: bool) -> Environment:
     from app.i18n import gettext, gettext_terms
     from app.times import format_time
@@ -59,6 +66,7 @@ def _new_environment(*, reload: bool) -> Environment:
         comma=comma,
         paren=paren,
     )
+    env.filters["css_string"] = css_string
     env.policies["ext.i18n.trimmed"] = True
     return env
 

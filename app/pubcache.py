@@ -140,7 +140,7 @@ class Answer:
 
     body: bytes
     status_code: int = 200
-    media_type: str = "text/html; charset=utf-8"
+    media_type: str = "text/html"  # the response adds "; charset=utf-8" to text/ types
     data: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     event: str = ""

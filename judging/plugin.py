@@ -108,7 +108,7 @@ class JudgingPlugin(ProgrammePlugin):
         # judges see the entries assigned to them (registration asks; judging answers)
         access.entry_readers.connect(assignments.entry_access_for_judge)
         # the event lifecycle learns how far judging has gone (scores, 公示, final)
-        lifecycle.register_judging_stage(results_stage.event_stage)
+        lifecycle.register_judging_stage(results_stage.event_stages)
         # public_results, objection_contact, blind_review: event settings judging keeps
         extensions.register(
             extensions.EventSettings(
@@ -116,6 +116,7 @@ class JudgingPlugin(ProgrammePlugin):
                 validate=judging_settings.validated,
                 store=judging_settings.store_settings,
                 read=judging_settings.get_settings,
+                read_many=judging_settings.get_settings_many,
             )
         )
         # finalizing results numbers the award certificates

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import secrets
 from typing import Any
 
 from app import audit, times
-from app.db import write_transaction
+from app.db import joined, write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.exports.workbook import (
     clean_text,
@@ -185,12 +186,18 @@ async def get_school(actor: Principal, school_id: int) -> dict[str, Any]:
     return school_out(row)
 
 
+@functools.cache
+def _school_columns() -> tuple[Any, ...]:
+    """A school's columns and its region's order (made once: :func:`app.db.joined`)."""
+    return (*School.all_columns(), joined(School, "region.sort_order").as_alias("region_order"))
+
+
 async def list_schools(actor: Principal, city: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
     """Schools the caller may see (organizer: all; city: its own; school: itself),
     optionally filtered by ``city`` (a region's name, short name or code) and a name/code
     search ``q``; sorted in the province's administrative order of regions (``Region.sort_order``,
     as the dashboard lists them), then code; schools without a region last, on both engines."""
-    query = School.select(School.all_columns(), School.region.sort_order.as_alias("region_order"))
+    query = School.select(*_school_columns())
     where = None
     if actor.role == "city":
         if not actor.region_code:
@@ -457,9 +464,15 @@ def handout_workbook(accounts: list[dict[str, str]], login_url: str = "") -> byt
 
 async def cities() -> list[str]:
     """Cities that have schools, in the province's order first."""
-    rows = await School.select(School.city).distinct()
-    known = [c for c in HAINAN_CITIES if any(r["city"] == c for r in rows)]
-    return known + sorted({r["city"] for r in rows} - set(known))
+    return cities_of(await School.select(School.city).distinct())
+
+
+def cities_of(schools: list[dict[str, Any]]) -> list[str]:
+    """The cities of ``schools`` (rows or :func:`school_out`), as :func:`cities` orders them: a page
+    that has read every school takes them from there rather than asking again."""
+    names = {s["city"] for s in schools}
+    known = [c for c in HAINAN_CITIES if c in names]
+    return known + sorted(names - set(known))
 
 
 async def without_region() -> dict[str, list[dict[str, Any]]]:

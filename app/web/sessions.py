@@ -11,6 +11,13 @@ became the victim's logged-in session. :class:`IssuedSessionBackend` instead:
 - ends a session :attr:`~app.settings.Settings.session_lifetime_seconds` after it began (the
   absolute lifetime, 12 hours by default) however often it is used, besides the idle timeout
   (``max_age``, renewed on use).
+
+Writing a session costs a store round trip (a file written through a thread, or a Redis ``SET``),
+and Litestar's backend wrote it twice on every page view (renewing its expiry when read, then
+storing it again with the answer). Here a session is written only when its data changed, when a
+new id is issued, or when it was last written :data:`RENEW_AFTER_SECONDS` (a minute) ago or more:
+a session in use still idles out ``max_age`` after its last use, give or take that minute, and a
+page view that changes nothing only reads it.
 """
 
 from __future__ import annotations
@@ -30,7 +37,10 @@ _ISSUED = "xinmiao.session_id"  # scope key: the id of a session the server issu
 _BEGAN = "xinmiao.session_began"  # scope key: when that session began (epoch seconds)
 _RENEW = "xinmiao.session_renew"  # scope key: issue a new id for this response (log-in, password change)
 _FRESH = "xinmiao.session_fresh"  # scope key: the new id, once drawn
+_STORED = "xinmiao.session_stored"  # scope key: the session's bytes as read from the store
 BEGAN_FIELD = "_began"  # where the start time is kept inside the stored session
+WRITTEN_FIELD = "_written"  # when the stored session was last written (epoch seconds)
+RENEW_AFTER_SECONDS = 60  # an unchanged session is written again (its idle expiry renewed) this long after
 
 
 def begin(request: Any, data: dict[str, Any]) -> None:
@@ -50,7 +60,7 @@ class IssuedSessionBackend(ServerSideSessionBackend):
         if not session_id or session_id == "null":
             return {}
         store = self.config.get_store_from_app(connection.scope["app"])
-        raw = await self.get(session_id, store=store)
+        raw = await store.get(session_id)  # its expiry is renewed when it is written (store_in_message)
         if raw is None:
             return {}  # not issued by this server (or expired): ignored, never adopted
         data = self.deserialize_data(raw)
@@ -58,9 +68,12 @@ class IssuedSessionBackend(ServerSideSessionBackend):
         if not isinstance(began, (int, float)) or stores.clock() - began >= self.config.absolute_lifetime:
             await self.delete(session_id, store=store)
             return {}
+        written = data.pop(WRITTEN_FIELD, None)
         scope: Any = connection.scope
         scope[_ISSUED] = session_id
         scope[_BEGAN] = began
+        if isinstance(written, (int, float)):
+            scope[_STORED] = (raw, written)
         return data
 
     def get_session_id(self, connection: ASGIConnection) -> str:
@@ -77,23 +90,40 @@ class IssuedSessionBackend(ServerSideSessionBackend):
         scope: Any = connection.scope
         store = self.config.get_store_from_app(scope["app"])
         headers = MutableScopeHeaders.from_message(message)
-        cookie_params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
         issued = scope.get(_ISSUED)
         if scope_session is Empty or not isinstance(scope_session, dict):
             if issued:
                 await self.delete(issued, store=store)
-            headers.add(
-                "Set-Cookie", Cookie(value="null", key=self.config.key, expires=0, **cookie_params).to_header(header="")
-            )
+            if connection.cookies.get(self.config.key, "null") != "null":  # nothing to clear otherwise
+                cookie_params = self._cookie_params()
+                cookie_params["max_age"] = 0  # Max-Age wins over Expires: without it the cookie stayed
+                headers.add(
+                    "Set-Cookie",
+                    Cookie(value="null", key=self.config.key, expires=0, **cookie_params).to_header(header=""),
+                )
             return
         renew = bool(scope.get(_RENEW)) or not issued
         session_id = self.get_session_id(connection)
         if renew and issued:
             await self.delete(issued, store=store)
-        began = stores.clock() if renew else scope.get(_BEGAN)
-        data = self.serialize_data({**scope_session, BEGAN_FIELD: began}, scope)
-        await self.set(session_id=session_id, data=data, store=store)
-        headers.add("Set-Cookie", Cookie(value=session_id, key=self.config.key, **cookie_params).to_header(header=""))
+        now = stores.clock()
+        began = now if renew else scope.get(_BEGAN)
+        stored = scope.get(_STORED)
+        unchanged = (
+            not renew
+            and stored is not None
+            and (0 <= now - stored[1] < RENEW_AFTER_SECONDS or not self.config.renew_on_access)
+            and self.serialize_data({**scope_session, BEGAN_FIELD: began, WRITTEN_FIELD: stored[1]}, scope) == stored[0]
+        )
+        if not unchanged:
+            data = self.serialize_data({**scope_session, BEGAN_FIELD: began, WRITTEN_FIELD: now}, scope)
+            await self.set(session_id=session_id, data=data, store=store)
+        headers.add(
+            "Set-Cookie", Cookie(value=session_id, key=self.config.key, **self._cookie_params()).to_header(header="")
+        )
+
+    def _cookie_params(self) -> dict[str, Any]:
+        return dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
 
 
 @dataclass

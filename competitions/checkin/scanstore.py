@@ -26,7 +26,7 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
-from app.db import busy_seconds, current_engine, is_busy, is_disconnect
+from app.db import busy_seconds, current_engine, is_busy, is_disconnect, keep_session
 from app.errors import DatabaseUnavailable
 from app.times import UTC
 from app.times import now as utc_now
@@ -273,12 +273,6 @@ class SQLiteScanStore:
             self._slow.close()
 
 
-async def _keep_session(_connection: Any) -> None:
-    """Pool reset hook: scan connections never change session state (no LISTEN, locks,
-    temporary tables or SET), so the default reset query, a second round trip per scan, is
-    skipped."""
-
-
 class PostgresScanStore:
     """Scans through an asyncpg pool of our own with asynchronous commit (see the module
     docstring)."""
@@ -302,7 +296,7 @@ class PostgresScanStore:
                 min_size=1,
                 max_size=SCAN_POOL_SIZE,
                 server_settings={"synchronous_commit": "off"},
-                reset=_keep_session,
+                reset=keep_session,
             )
         return self._own_pool
 

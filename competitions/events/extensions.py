@@ -4,8 +4,10 @@ takes them like any other event setting, and the event's JSON shows them).
 Competitions cannot import judging; judging registers an :class:`EventSettings` with
 :func:`register` (its plugin's ``setup``): the keys it owns, ``validate(data) -> values`` (raises
 ``ValidationFailed`` naming the field), ``store(actor, event_id, values)`` (inside the caller's
-write transaction, audited) and ``read(event_id) -> {key: value}``. :func:`split` hands each key
-of a PATCH body to its owner; :func:`read_all` merges what every owner says into the event's JSON.
+write transaction, audited), ``read(event_id) -> {key: value}`` and ``read_many(event_ids) ->
+{event_id: {key: value}}`` (every event given, one query for all: a list of events reads them
+at once). :func:`split` hands each key of a PATCH body to its owner; :func:`read_all` merges what
+every owner says into the event's JSON, :func:`read_all_many` the same for many events.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class EventSettings:
     validate: Callable[[dict[str, Any]], dict[str, Any]]
     store: Callable[[Principal, int, dict[str, Any]], Awaitable[None]]
     read: Callable[[int], Awaitable[dict[str, Any]]]
+    read_many: Callable[[list[int]], Awaitable[dict[int, dict[str, Any]]]]
 
 
 _owners: list[EventSettings] = []
@@ -48,4 +51,15 @@ async def read_all(event_id: int) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for owner in _owners:
         values.update(await owner.read(event_id))
+    return values
+
+
+async def read_all_many(event_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """:func:`read_all` of each of ``event_ids``, one read per owner for all of them."""
+    values: dict[int, dict[str, Any]] = {event_id: {} for event_id in event_ids}
+    if not event_ids:
+        return values
+    for owner in _owners:
+        for event_id, part in (await owner.read_many(event_ids)).items():
+            values[event_id].update(part)
     return values

@@ -85,13 +85,15 @@ STATUS_MOVES: frozenset[tuple[EventStatus, EventStatus]] = frozenset(
     }
 )
 
-JudgingStageReader = Callable[[int], Awaitable["Stage | None"]]
+JudgingStageReader = Callable[[list[int]], Awaitable[dict[int, "Stage"]]]
 _judging_readers: list[JudgingStageReader] = []
 
 
 def register_judging_stage(reader: JudgingStageReader) -> None:
-    """Judging registers ``reader(event_id) -> Stage.JUDGING | PUBLISHED | FINAL | None``
-    (competitions cannot import judging; this is the one way its progress reaches here)."""
+    """Judging registers ``reader(event_ids) -> {event_id: Stage.JUDGING | PUBLISHED | FINAL}``
+    (an event left out: judging has not begun), answering for any number of events with a fixed
+    number of queries (a list of events must not cost queries per event). Competitions cannot
+    import judging; this is the one way its progress reaches here."""
     if reader not in _judging_readers:
         _judging_readers.append(reader)
 
@@ -119,28 +121,48 @@ def window_stage(event: dict[str, Any], at: dt.datetime | None = None) -> Stage:
     return Stage.OPEN
 
 
+async def judging_stages(event_ids: list[int]) -> dict[int, Stage]:
+    """Per event, the furthest stage the registered judging readers report (events where judging
+    has not begun are left out)."""
+    order = (Stage.JUDGING, Stage.PUBLISHED, Stage.FINAL)
+    found: dict[int, Stage] = {}
+    if not event_ids:
+        return found
+    for reader in _judging_readers:
+        for event_id, stage in (await reader(event_ids)).items():
+            held = found.get(event_id)
+            if held is None or order.index(stage) > order.index(held):
+                found[event_id] = stage
+    return found
+
+
 async def judging_stage(event_id: int) -> Stage | None:
     """The furthest stage the registered judging readers report, or ``None``."""
-    order = (Stage.JUDGING, Stage.PUBLISHED, Stage.FINAL)
-    found: Stage | None = None
-    for reader in _judging_readers:
-        stage = await reader(event_id)
-        if stage is not None and (found is None or order.index(stage) > order.index(found)):
-            found = stage
-    return found
+    return (await judging_stages([event_id])).get(event_id)
+
+
+async def stages_of(events: list[dict[str, Any]], at: dt.datetime | None = None) -> dict[int, Stage]:
+    """:func:`stage_of` of each of ``events`` by id, with the same queries for any number of them."""
+    at = at or now()
+    bases = {event["id"]: window_stage(event, at) for event in events}
+    judged = await judging_stages([i for i, base in bases.items() if base is not Stage.DRAFT])
+    stages = {}
+    for event in events:
+        base = bases[event["id"]]
+        if base is Stage.DRAFT:
+            stages[event["id"]] = base
+        elif event["id"] in judged:
+            stages[event["id"]] = judged[event["id"]]
+        elif event.get("judging_started_at"):
+            stages[event["id"]] = Stage.JUDGING
+        else:
+            stages[event["id"]] = base
+    return stages
 
 
 async def stage_of(event: dict[str, Any], at: dt.datetime | None = None) -> Stage:
     """Where ``event`` (a row or :func:`event_dict`) stands now (see the module's table)."""
-    base = window_stage(event, at)
-    if base is Stage.DRAFT:
-        return base
-    judged = await judging_stage(event["id"])
-    if judged is not None:
-        return judged
-    if event.get("judging_started_at"):
-        return Stage.JUDGING
-    return base
+    return (await stages_of([event], at))[event["id"]]
 
 
 def move_effect(source: EventStatus, target: EventStatus) -> str:

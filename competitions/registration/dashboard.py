@@ -24,8 +24,9 @@ def _city_order(city: str) -> tuple[int, str]:
 
 async def organizer_block(user: Principal) -> dict[str, Any]:
     blocks = []
-    for event in [event_view(e) for e in await events.list_events(user)]:
-        counts = await registration.counts(user, event["id"])
+    for listed, row in await events.list_event_rows(user):  # the rows passed on: not read again per event
+        event = event_view(listed)
+        counts = await registration.counts(user, event["id"], event_row=row)
         categories = await events.list_categories(event["id"])
         by_name = {c["name"]: c["code"] for c in categories}
         status_counts = counts["status"]
@@ -79,11 +80,12 @@ async def purge_due_block(user: Principal) -> dict[str, Any] | None:
 
 async def city_block(user: Principal) -> dict[str, Any]:
     blocks = []
-    for event in [event_view(e) for e in await events.list_events(user)]:
+    for listed, row in await events.list_event_rows(user):  # the rows passed on: not read again per event
+        event = event_view(listed)
         waiting = await registration.entries_page(
-            user, event["id"], {"status": "submitted"}, sort="code", limit=CITY_WAITING_SHOWN
+            user, event["id"], {"status": "submitted"}, sort="code", limit=CITY_WAITING_SHOWN, event_row=row
         )
-        counts = await registration.counts(user, event["id"])
+        counts = await registration.counts(user, event["id"], event_row=row)
         blocks.append(
             {
                 "event": event,
@@ -102,8 +104,9 @@ async def city_block(user: Principal) -> dict[str, Any]:
 
 async def school_block(user: Principal) -> dict[str, Any]:
     blocks = []
-    for event in [event_view(e) for e in await events.list_events(user)]:
-        entries = await registration.list_entries(user, event["id"])
+    for listed, row in await events.list_event_rows(user):  # the rows passed on: not read again per event
+        event = event_view(listed)
+        entries = (await registration.entries_page(user, event["id"], event_row=row))["entries"]
         blocks.append(
             {"event": event, "entries": entries, "returned": [e for e in entries if e["status"] == "returned"]}
         )

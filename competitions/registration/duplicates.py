@@ -21,11 +21,12 @@ Imports are also limited per school account (:func:`check_import_rate`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 from app import audit
-from app.db import executemany, is_sqlite, placeholders, write_transaction
+from app.db import executemany, is_sqlite, joined, placeholders, write_transaction
 from app.errors import Forbidden, TooManyRequests
 from app.i18n import _, get_locale
 from app.principal import Principal
@@ -223,21 +224,29 @@ async def list_duplicates(actor: Principal, event_id: int) -> dict[str, Any]:
     return {"duplicates": groups, "alerts": await alerts(actor, event_id) if actor.is_organizer else []}
 
 
+@functools.cache
+def _hit_columns() -> tuple[Any, ...]:
+    """Made once (:func:`app.db.joined`): the organizer's entries page reads them on every view."""
+    return (
+        CrossSchoolHit.school,
+        joined(CrossSchoolHit, "school.code").as_alias("school_code"),
+        joined(CrossSchoolHit, "school.name").as_alias("school_name"),
+        CrossSchoolHit.rows,
+        CrossSchoolHit.checks,
+        CrossSchoolHit.first_hit_at,
+        CrossSchoolHit.last_hit_at,
+    )
+
+
 async def alerts(actor: Principal, event_id: int, at: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Schools whose uploads and entry forms matched more than :data:`ALERT_ROWS` students
     of other schools within :data:`ALERT_WINDOW` before ``at`` (now). Organizers only."""
     if not actor.is_organizer:
         return []
     stamp = at or now()
-    rows = await CrossSchoolHit.select(
-        CrossSchoolHit.school,
-        CrossSchoolHit.school.code.as_alias("school_code"),
-        CrossSchoolHit.school.name.as_alias("school_name"),
-        CrossSchoolHit.rows,
-        CrossSchoolHit.checks,
-        CrossSchoolHit.first_hit_at,
-        CrossSchoolHit.last_hit_at,
-    ).where((CrossSchoolHit.event == event_id) & (CrossSchoolHit.bucket >= _bucket(stamp - ALERT_WINDOW)))
+    rows = await CrossSchoolHit.select(*_hit_columns()).where(
+        (CrossSchoolHit.event == event_id) & (CrossSchoolHit.bucket >= _bucket(stamp - ALERT_WINDOW))
+    )
     by_school: dict[int, dict[str, Any]] = {}
     for row in rows:
         found = by_school.setdefault(

@@ -312,9 +312,10 @@ class EventRegistrationPages(Controller):
         sort = sort if sort and sort.lstrip("-") in registration.ENTRY_SORTS else ""
         pager = Pager.from_query(f"/events/{event_id}/entries", page, size, {**filters, "sort": sort})
         categories = await events.list_categories(event_id)
-        # independent reads side by side: the event's stage and settings, the page, the filter options
+        # independent reads side by side: the event's stage, the page, the filter options
+        every_school = user.is_organizer and not filters["city"]  # the city list is then the schools' cities
         event_full, listed, school_options, cities = await asyncio.gather(
-            events.event_of_row(row),
+            events.event_with_stage(row),
             registration.entries_page(
                 user,
                 event_id,
@@ -326,8 +327,10 @@ class EventRegistrationPages(Controller):
                 categories=categories,
             ),
             schools.list_schools(user, city=filters["city"] or None) if user.role in ("organizer", "city") else _none(),
-            schools.cities() if user.is_organizer else _none(),
+            schools.cities() if user.is_organizer and not every_school else _none(),
         )
+        if every_school:
+            cities = schools.cities_of(school_options)
         event = event_view(event_full)
         pager.total = listed["total"]
         if pager.clamp():  # a page past the end (entries reviewed away, a shorter filter): go to the last one

@@ -9,12 +9,14 @@ registration is open; anyone else gets 404 (an entry's existence is not revealed
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Iterable
 
 from piccolo.query.functions.aggregate import Count
 from piccolo.querystring import QueryString
 
 from app import audit
+from app.db import joined as db_joined
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import _, gettext_terms, list_separator, with_terms
@@ -52,17 +54,24 @@ def can_manage_school(actor: Principal, school_id: int) -> bool:
     return actor.is_organizer or (actor.role == "school" and actor.school_id == school_id)
 
 
-def _entry_columns() -> list[Any]:
-    """An entry's columns with its school's and category's codes and names."""
-    return [
-        Entry.all_columns(),
-        Entry.school.code.as_alias("school_code"),
-        Entry.school.name.as_alias("school_name"),
-        Entry.school.city.as_alias("city"),
-        Entry.school.region.as_alias("region_code"),
-        Entry.category.code.as_alias("category_code"),
-        Entry.category.name.as_alias("category_name"),
-    ]
+def joined(path: str) -> Any:
+    """``Entry.<path>`` across foreign keys, made once (:func:`app.db.joined`)."""
+    return db_joined(Entry, path)
+
+
+@functools.cache
+def _entry_columns() -> tuple[Any, ...]:
+    """An entry's columns with its school's and category's codes and names (made once, see
+    :func:`app.db.joined`)."""
+    return (
+        *Entry.all_columns(),
+        joined("school.code").as_alias("school_code"),
+        joined("school.name").as_alias("school_name"),
+        joined("school.city").as_alias("city"),
+        joined("school.region").as_alias("region_code"),
+        joined("category.code").as_alias("category_code"),
+        joined("category.name").as_alias("category_name"),
+    )
 
 
 async def _kind_of(event_id: Any) -> str:
@@ -313,13 +322,13 @@ def _order_by(query: Any, sort: str) -> Any:
     elif key == "title":
         query = query.order_by(Entry.title, ascending=asc)
     elif key == "school":
-        query = query.order_by(Entry.school.code, ascending=asc)
+        query = query.order_by(joined("school.code"), ascending=asc)
     elif key == "status":
         query = query.order_by(Entry.status, ascending=asc)
     elif key == "updated":
         query = query.order_by(Entry.updated_at, ascending=asc)
     else:
-        query = query.order_by(Entry.category.position, _DIVISION_RANK, ascending=asc)
+        query = query.order_by(joined("category.position"), _DIVISION_RANK, ascending=asc)
     return query.order_by(Entry.code, Entry.id, ascending=asc)
 
 
@@ -333,20 +342,20 @@ async def _visible_where(actor: Principal, event_id: int, filters: dict[str, Any
     elif actor.role == "city":
         if not actor.region_code:
             return None
-        where &= Entry.school.region == actor.region_code
+        where &= joined("school.region") == actor.region_code
     elif (reader := entry_readers.for_role(actor.role)) is not None:
         where &= Entry.id.is_in(await reader.entry_ids(actor, event_id) or [-1])
     elif not actor.is_organizer:
         raise Forbidden(gettext_terms("您的角色不能查看报名作品。", await _kind_of(event_id)))
     if "category" in filters:
-        where &= Entry.category.code == str(filters["category"]).upper()
+        where &= joined("category.code") == str(filters["category"]).upper()
     if "division" in filters:
         where &= Entry.division == filters["division"]
     if "city" in filters:
         code = region_code_of(filters["city"])  # a region's name, short name or code
-        where &= (Entry.school.region == code) if code else (Entry.school.city == filters["city"])
+        where &= (joined("school.region") == code) if code else (joined("school.city") == filters["city"])
     if "school" in filters:
-        where &= Entry.school.code == filters["school"]
+        where &= joined("school.code") == filters["school"]
     if "status" in filters:
         where &= Entry.status == filters["status"]
     if "q" in filters:
@@ -450,21 +459,33 @@ async def list_entries(actor: Principal, event_id: int, filters: dict[str, Any] 
     return (await entries_page(actor, event_id, filters))["entries"]
 
 
-async def counts(actor: Principal, event_id: int) -> dict[str, dict[str, int]]:
+@functools.cache
+def _count_columns() -> tuple[Any, ...]:
+    return (
+        Entry.status,
+        joined("category.name").as_alias("category_name"),
+        Entry.division,
+        joined("school.city").as_alias("city"),
+    )
+
+
+async def counts(
+    actor: Principal, event_id: int, *, event_row: dict[str, Any] | None = None
+) -> dict[str, dict[str, int]]:
     """Entry counts for the dashboard: ``{"category": {...}, "division": {...},
     "city": {...}, "status": {...}}`` over the entries ``actor`` may see (withdrawn ones
-    only under status). One grouped query, whatever the number of entries."""
-    await get_event_row(event_id, actor)
+    only under status). One grouped query, whatever the number of entries (and one for the event
+    unless its row, checked as visible to ``actor``, is given as ``event_row``)."""
+    if event_row is None or event_row["id"] != event_id:
+        await get_event_row(event_id, actor)
     result: dict[str, dict[str, int]] = {"category": {}, "division": {}, "city": {}, "status": {}}
     where = await _visible_where(actor, event_id, {})
     if where is None:
         return result
-    category_name = Entry.category.name.as_alias("category_name")
-    city = Entry.school.city.as_alias("city")
     rows = (
-        await Entry.select(Entry.status, category_name, Entry.division, city, Count())
+        await Entry.select(*_count_columns(), Count())
         .where(where)
-        .group_by(Entry.status, Entry.category.name, Entry.division, Entry.school.city)
+        .group_by(Entry.status, joined("category.name"), Entry.division, joined("school.city"))
     )
     for row in rows:
         n = row["count"]

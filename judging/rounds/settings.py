@@ -32,6 +32,15 @@ async def get_settings(event_id: int) -> dict[str, Any]:
     return {key: row[key] for key in DEFAULTS}
 
 
+async def get_settings_many(event_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """:func:`get_settings` of each of ``event_ids`` (one query)."""
+    found = {event_id: dict(DEFAULTS) for event_id in event_ids}
+    if event_ids:
+        for row in await JudgingSettings.select().where(JudgingSettings.event.is_in(list(event_ids))):
+            found[row["event"]] = {key: row[key] for key in DEFAULTS}
+    return found
+
+
 async def blind_review(event_id: int) -> bool:
     return bool((await get_settings(event_id))["blind_review"])
 

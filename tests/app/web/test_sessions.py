@@ -134,3 +134,40 @@ def test_session_lifetimes_are_settings(tmp_path):
     with pytest.raises(SystemExit) as refused:
         load_settings({**base, "XINMIAO_SESSION_HOURS": "twelve"})
     assert str(refused.value) == "XINMIAO_SESSION_HOURS must be a positive number of hours, not 'twelve'"
+
+
+def test_an_unchanged_session_is_written_again_only_after_a_minute(world, monkeypatch):
+    """A page view that changes nothing only reads the session: it is written when it changes or
+    when its last write is a minute old (renewing its idle expiry), not on every view."""
+    from app import stores
+    from app.web.sessions import RENEW_AFTER_SECONDS
+
+    start = time.time()
+    clock = [start]
+    monkeypatch.setattr(stores, "clock", lambda: clock[0])
+    store = stores.sessions()
+    writes: list[str] = []
+    original = type(store).set
+
+    async def counting(self, key, value, expires_in=None):
+        writes.append(key)
+        return await original(self, key, value, expires_in=expires_in)
+
+    monkeypatch.setattr(type(store), "set", counting)
+    client = world.client
+    page_login(client, "org")
+    session_id = client.cookies.get("xinmiao_session")
+    assert writes == [session_id]  # the log-in stored it once
+    for seconds in (0, 10, 59):
+        clock[0] = start + seconds
+        assert client.get("/users/").status_code == 200
+    assert writes == [session_id]  # three views, nothing changed, under a minute: no write
+    clock[0] = start + RENEW_AFTER_SECONDS
+    assert client.get("/users/").status_code == 200
+    assert writes == [session_id, session_id]  # a minute after the last write: written (expiry renewed)
+    clock[0] = start + RENEW_AFTER_SECONDS + 30
+    assert client.get("/users/").status_code == 200
+    assert len(writes) == 2
+    out = client.post("/logout", data={"_csrf_token": client.cookies.get("xinmiao_csrf")}, follow_redirects=False)
+    assert out.status_code == 303
+    assert world.run(store.get(session_id)) is None  # logging out still deletes it at once
