@@ -30,7 +30,8 @@ def test_rural_flag_through_the_api(world):
     back = client.post(f"/api/v1/schools/{school_id}", json={"rural": False}, headers=org)
     assert back.json()["rural"] is False
     wrong = client.post(f"/api/v1/schools/{school_id}", json={"rural": "maybe"}, headers=org)
-    assert wrong.status_code == 400  # not a boolean: the body cannot be read
+    # not a boolean: 422 naming the field, like every body that cannot be read
+    assert wrong.status_code == 422 and [e.get("field") for e in wrong.json()["errors"]] == ["rural"]
     assert client.get(f"/api/v1/schools/{school_id}", headers=org).json()["rural"] is False
     assert (
         client.post(f"/api/v1/schools/{school_id}", json={"rural": True}, headers=world.headers("haikou")).status_code
