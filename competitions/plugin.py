@@ -18,6 +18,9 @@ from competitions.checkin import pages as checkin_pages
 from competitions.checkin import services as checkin_services
 from competitions.checkin.scanstore import close_scan_stores
 from competitions.events import controllers as events_api
+from competitions.talent import controllers as talent_api
+from competitions.talent import pages as talent_pages
+from competitions.talent import services as talent_services
 from competitions.events import pages as events_pages
 from competitions.registration import controllers as registration_api
 from competitions.registration import dashboard, personal_data, roster
@@ -34,10 +37,12 @@ class CompetitionsPlugin(ProgrammePlugin):
             *registration_api.api_routes(),
             *checkin_api.api_routes(),
             *camps_api.api_routes(),
+            *talent_api.api_routes(),
             *events_pages.page_routes(),
             *registration_pages.page_routes(),
             *checkin_pages.page_routes(),
             *camps_pages.page_routes(),
+            *talent_pages.page_routes(),
             checkin_live.live_events,
         ]
 
@@ -87,6 +92,12 @@ class CompetitionsPlugin(ProgrammePlugin):
         signals.results_unlocked.connect(personal_data.on_results_unlocked)
         # a camp's registration workbook holds applications (志愿1–志愿3): camps import it
         roster.application_importers["camp"] = camps_services.import_applications
+        # the talent programme: its workbook (学科, 导师志愿1–3), and the camps' application and allocation
+        # endpoints answered by its own rules (mentors' rankings and refusals)
+        roster.application_importers["talent"] = talent_services.import_applications
+        camps_services.programmes["talent"] = camps_services.Programme(
+            talent_services.apply, talent_services.list_applications, talent_services.run_allocation
+        )
         ACTION_LABELS.update(camps_pages.ACTION_LABELS)  # camp actions appear in the entry's history
 
     def on_app_init(self, app_config: Any) -> Any:

@@ -7,7 +7,24 @@ from typing import Literal
 
 import msgspec
 
-ApplicationStatus = Literal["applied", "offered", "accepted", "declined", "expired", "waiting", "unplaced", "withdrawn"]
+ApplicationStatus = Literal[
+    "applied",
+    "offered",
+    "accepted",
+    "declined",
+    "expired",
+    "waiting",
+    "unplaced",
+    "withdrawn",
+    # the talent programme's applications answer through the same endpoints (competitions/talent)
+    "invited",
+    "not_invited",
+    "matched",
+    "unmatched",
+    "left",
+    "completed",
+    "failed",
+]
 
 
 class PriorityGroup(msgspec.Struct):
@@ -102,6 +119,8 @@ class ApplicationIn(msgspec.Struct, forbid_unknown_fields=True):
     priority_group: str = ""
     consent_publication: bool = False
     school_code: str = ""
+    subject: str = ""  # talent programme: the subject (学科) code or name; preferences are mentors
+    statement: str = ""  # talent programme: the student's statement (申请陈述)
 
 
 class ApplicationOut(msgspec.Struct):
@@ -124,6 +143,15 @@ class ApplicationOut(msgspec.Struct):
     lottery_number: str | None
     explanation: str | msgspec.UnsetType = msgspec.UNSET
     duplicate_of: list[int] | msgspec.UnsetType = msgspec.UNSET  # organizers: other applications naming the student
+    # talent programme only: the subject, the student's grade and gender, the aptitude test score, the
+    # matched mentor's name (``site_code`` is its code) and the statement
+    subject: str | msgspec.UnsetType = msgspec.UNSET
+    subject_name: str | msgspec.UnsetType = msgspec.UNSET
+    grade: str | msgspec.UnsetType = msgspec.UNSET
+    gender: str | msgspec.UnsetType = msgspec.UNSET
+    test_score: str | None | msgspec.UnsetType = msgspec.UNSET
+    mentor_name: str | None | msgspec.UnsetType = msgspec.UNSET
+    statement: str | msgspec.UnsetType = msgspec.UNSET
 
 
 class PriorityCheckIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -174,7 +202,8 @@ class RankingOut(msgspec.Struct):
 
 
 class AllocationIn(msgspec.Struct, forbid_unknown_fields=True):
-    priority: Literal["lottery", "ranking"]
+    # camps: required; the talent programme matches by each mentor's own ranking ("mentors", or leave out)
+    priority: Literal["lottery", "ranking", "mentors"] | None = None
     apply: bool = False
 
 
@@ -213,6 +242,9 @@ class AllocationOut(msgspec.Struct):
     applied: bool
     duplicates: list[int] = []  # applications naming a student another application of the year names
     warnings: list[str] = []
+    # talent programme: pairs (application id, mentor code) that would block the matching (always empty:
+    # an independent stability check)
+    blocking_pairs: list[tuple[int, str]] | msgspec.UnsetType = msgspec.UNSET
 
 
 class TeacherIn(msgspec.Struct, forbid_unknown_fields=True):

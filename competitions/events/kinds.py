@@ -45,6 +45,8 @@ class EventKind:
       :func:`app.i18n.register_terms` under the kind's code, used by ``t_("…", event.kind)``.
     - ``document_kinds``: the kinds of documents an entry of this kind has (offered on the event
       settings and the entry page; ``None``: all of them). A robotics team has no 申报书 or 查新报告.
+    - ``application_columns``: for kinds with applications, the workbook columns in place of the entry
+      columns (empty: the camp's 志愿1–志愿3 and 优先类别).
     """
 
     code: str
@@ -58,6 +60,7 @@ class EventKind:
     adviser_noun: str = "辅导教师"
     terms: dict[str, dict[str, str]] | None = None
     document_kinds: tuple[str, ...] | None = None
+    application_columns: tuple[str, ...] = ()
 
 
 _KINDS: dict[str, EventKind] = {}
@@ -120,6 +123,28 @@ CAMP = register_kind(
         applications=True,
         judged=False,
         certificate_kinds=("award", "participation", "adviser", "camp"),
+    )
+)
+
+# the talent programme (中学生科技创新后备人才培养计划): subjects are its categories, mentors its places
+DEFAULT_TALENT_SUBJECTS: tuple[tuple[str, str], ...] = (
+    ("MA", "数学"),
+    ("PH", "物理"),
+    ("CH", "化学"),
+    ("BI", "生物"),
+    ("CS", "计算机"),
+)
+TALENT = register_kind(
+    EventKind(
+        "talent",
+        "后备人才培养计划",
+        entry_noun="申请",
+        applications=True,
+        judged=False,
+        default_categories=DEFAULT_TALENT_SUBJECTS,
+        certificate_kinds=("talent",),
+        document_kinds=("research_report", "photo", "other"),
+        application_columns=("学科", "导师志愿1", "导师志愿2", "导师志愿3", "申请陈述"),
     )
 )
 
