@@ -52,6 +52,8 @@ class CompetitionsPlugin(ProgrammePlugin):
             NavItem("首页", "/", ("organizer", "city", "school"), order=0),
             NavItem("赛事", "/events/", ("organizer", "city", "school"), order=10),
             NavItem("签到", "/checkin/", ("organizer", "staff"), order=40),
+            NavItem("人才培养", "/talent/", ("organizer", "city", "school"), order=15),
+            NavItem("我的学生", "/talent/", ("mentor",), order=10),
         ]
 
     def dashboard_blocks(self) -> Sequence[DashboardBlock]:
@@ -63,7 +65,7 @@ class CompetitionsPlugin(ProgrammePlugin):
         ]
 
     def home_redirects(self) -> dict[str, str]:
-        return {"staff": "/checkin/"}  # check-in staff scan badges
+        return {"staff": "/checkin/", "mentor": "/talent/"}  # check-in staff scan badges; mentors mentor
 
     def demo_builders(self) -> Sequence[tuple[int, str, Any]]:
         return [
@@ -99,6 +101,7 @@ class CompetitionsPlugin(ProgrammePlugin):
             talent_services.apply, talent_services.list_applications, talent_services.run_allocation
         )
         ACTION_LABELS.update(camps_pages.ACTION_LABELS)  # camp actions appear in the entry's history
+        ACTION_LABELS.update(talent_pages.ACTION_LABELS)
 
     def on_app_init(self, app_config: Any) -> Any:
         app_config = super().on_app_init(app_config)
@@ -106,4 +109,4 @@ class CompetitionsPlugin(ProgrammePlugin):
         return app_config
 
     def action_labels(self) -> dict[str, str]:
-        return {**ACTION_LABELS, **camps_pages.ACTION_LABELS}
+        return {**ACTION_LABELS, **camps_pages.ACTION_LABELS, **talent_pages.ACTION_LABELS}

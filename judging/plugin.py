@@ -41,6 +41,8 @@ from judging.robotics import sheet_pages as robotics_sheet_pages
 from judging.rounds import settings as judging_settings
 from judging.scoring import controllers as scoring_api
 from judging.scoring import pages as scoring_pages
+from judging.talent import controllers as talent_api
+from judging.talent import pages as talent_pages
 
 
 class JudgingPlugin(ProgrammePlugin):
@@ -54,6 +56,7 @@ class JudgingPlugin(ProgrammePlugin):
             *certificates_api.api_routes(),
             *robotics_api.api_routes(),
             *matches_api.api_routes(),
+            *talent_api.api_routes(),
             *scoring_pages.page_routes(),
             *panels_pages.page_routes(),
             *results_pages.page_routes(),
@@ -67,6 +70,7 @@ class JudgingPlugin(ProgrammePlugin):
             *matches_pages.page_routes(),
             *matches_referee_pages.page_routes(),
             *matches_screens.page_routes(),
+            *talent_pages.page_routes(),
         ]
 
     def nav_items(self) -> Sequence[NavItem]:

@@ -19,7 +19,7 @@ def sid(n: int, male: bool = True) -> str:
     return gb11643(f"46010220100315{(n * 2 + (1 if male else 0)) % 1000:03d}")
 
 
-def row(name, n, school="HK01", grade="高一", subject="PH", prefs=("m1",), male=True, statement="喜欢做实验"):
+def row(name, n, school="HK01", grade="高一", subject="PH", prefs=("zhang",), male=True, statement="喜欢做实验"):
     return {
         "姓名": name,
         "性别": "男" if male else "女",
