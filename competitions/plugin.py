@@ -18,14 +18,14 @@ from competitions.checkin import pages as checkin_pages
 from competitions.checkin import services as checkin_services
 from competitions.checkin.scanstore import close_scan_stores
 from competitions.events import controllers as events_api
-from competitions.talent import controllers as talent_api
-from competitions.talent import pages as talent_pages
-from competitions.talent import services as talent_services
 from competitions.events import pages as events_pages
 from competitions.registration import controllers as registration_api
 from competitions.registration import dashboard, personal_data, roster
 from competitions.registration import pages as registration_pages
 from competitions.registration.pages import ACTION_LABELS
+from competitions.talent import controllers as talent_api
+from competitions.talent import pages as talent_pages
+from competitions.talent import services as talent_services
 
 
 class CompetitionsPlugin(ProgrammePlugin):

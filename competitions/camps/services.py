@@ -1557,9 +1557,7 @@ def explain(row: dict[str, Any], sites: dict[str, dict[str, Any]], settings: dic
     return " ".join(words)
 
 
-async def run_allocation(
-    actor: Principal, event_id: int, priority: str | None, apply_result: bool
-) -> dict[str, Any]:
+async def run_allocation(actor: Principal, event_id: int, priority: str | None, apply_result: bool) -> dict[str, Any]:
     """Organizer: deferred acceptance over the sites with the lottery order or the ranking. A preview
     unless ``apply_result``: then the result is stored and every admitted student is offered its seat
     until ``offer_hours`` from now (once: a second apply is 409). Another programme's event (the talent

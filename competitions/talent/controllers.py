@@ -18,26 +18,45 @@ from app.web.auth import logged_in, organizer_only, requires
 from app.web.openapi import responses
 from app.web.schemas import answer, given_fields, sent_fields
 from competitions.camps.schemas import ApplicationOut
+from competitions.talent import growth
 from competitions.talent import services as talent
 from competitions.talent.schemas import (
     AdjustIn,
+    AttendanceIn,
+    AttendanceOut,
+    CohortOut,
+    CommentIn,
+    CommentOut,
     CutoffPreviewOut,
     CutoffsIn,
+    DestinationIn,
+    DestinationOut,
+    FinalIn,
+    GraduateOut,
     InterviewMoved,
     InterviewOut,
     InterviewPatch,
     InviteIn,
     InviteOut,
+    LogIn,
+    LogOut,
     MentorApplicantOut,
     MentorHomeOut,
     MentorIn,
     MentorOrderOut,
     MentorOut,
     MentorPatch,
+    MidtermIn,
+    PlanIn,
     RankingIn,
     ScoresImportOut,
+    StudentRecordOut,
     TalentSettingsIn,
     TalentSettingsOut,
+    UploadedOut,
+    VisitCreated,
+    VisitIn,
+    VisitOut,
 )
 
 mentors_only = requires("mentor")
@@ -198,5 +217,155 @@ class TalentInterviewApi(Controller):
         return answer(InterviewMoved, await talent.move_interview(user_of(request), interview_id, given_fields(data)))
 
 
+class GrowthEventApi(Controller):
+    path = "/api/v1/events"
+    tags = ["talent"]
+
+    @get("/{event_id:int}/cohort", guards=[requires("organizer", "city", "school")], responses=responses(401, 403, 404))
+    async def cohort(self, request: Request, event_id: int) -> CohortOut:
+        """Students in the year of growth (the office all, a city or school its own) with log hours,
+        reviews and why each is behind; ``behind`` is the reminder list."""
+        return answer(CohortOut, await growth.cohort(user_of(request), event_id))
+
+    @get("/{event_id:int}/destinations", guards=[organizer_only], responses=responses(401, 403, 404))
+    async def destinations(self, request: Request, event_id: int) -> list[GraduateOut]:
+        """Graduates' destinations recorded with consent."""
+        return answer(list[GraduateOut], await growth.destinations(user_of(request), event_id))
+
+    @post(
+        "/{event_id:int}/lab-visits",
+        guards=[office_or_mentor],
+        status_code=201,
+        responses=responses(401, 403, 404, 422),
+    )
+    async def create_visit(self, request: Request, event_id: int, data: VisitIn) -> VisitCreated:
+        """A lab visit (a check-in session of the event) of a mentor's students; the office names ``mentor``."""
+        return answer(VisitCreated, await growth.create_visit(user_of(request), event_id, given_fields(data)))
+
+    @get("/{event_id:int}/lab-visits", guards=[office_or_mentor], responses=responses(401, 403, 404))
+    async def visits(self, request: Request, event_id: int) -> list[VisitOut]:
+        return answer(list[VisitOut], await growth.list_visits(user_of(request), event_id))
+
+
+class GrowthApplicationApi(Controller):
+    path = "/api/v1/talent-applications"
+    tags = ["talent"]
+
+    @get("/{application_id:int}/record", guards=[readers], responses=responses(401, 403, 404, 409))
+    async def record(self, request: Request, application_id: int) -> StudentRecordOut:
+        """The student's year: plan, growth log, lab visits, reviews, destination (not for mentors)."""
+        return answer(StudentRecordOut, await growth.student_record(user_of(request), application_id))
+
+    @put("/{application_id:int}/plan", guards=[office_or_mentor], responses=responses(401, 403, 404, 409))
+    async def plan(self, request: Request, application_id: int, data: PlanIn) -> StudentRecordOut:
+        """The student's mentor (or the office) writes the training plan."""
+        return answer(StudentRecordOut, await growth.set_plan(user_of(request), application_id, data.plan))
+
+    @post(
+        "/{application_id:int}/logs",
+        guards=[requires("organizer", "school")],
+        status_code=201,
+        responses=responses(401, 403, 404, 409, 422),
+    )
+    async def add_log(self, request: Request, application_id: int, data: LogIn) -> LogOut:
+        """The school (or the office) adds a growth-log entry: date, activity, hours (decimal), reflection."""
+        return answer(LogOut, await growth.add_log(user_of(request), application_id, given_fields(data)))
+
+    @post(
+        "/{application_id:int}/midterm",
+        guards=[office_or_mentor],
+        status_code=200,
+        responses=responses(401, 403, 404, 409, 422),
+    )
+    async def midterm(self, request: Request, application_id: int, data: MidtermIn) -> StudentRecordOut:
+        """Mid-term review: ``pass`` or ``leave`` (with a reason: the student leaves the programme)."""
+        return answer(
+            StudentRecordOut, await growth.midterm(user_of(request), application_id, data.result, data.reason)
+        )
+
+    @post(
+        "/{application_id:int}/final",
+        guards=[office_or_mentor],
+        status_code=200,
+        responses=responses(401, 403, 404, 409, 422),
+    )
+    async def final(self, request: Request, application_id: int, data: FinalIn) -> StudentRecordOut:
+        """Year-end review: ``excellent``, ``pass`` or ``fail`` with the mentor's assessment (409 unless the
+        mid-term was passed)."""
+        return answer(
+            StudentRecordOut,
+            await growth.final_review(
+                user_of(request), application_id, data.result, data.comment, data.report_document
+            ),
+        )
+
+    @put("/{application_id:int}/destination", guards=[organizer_only], responses=responses(401, 403, 404, 409, 422))
+    async def destination(self, request: Request, application_id: int, data: DestinationIn) -> DestinationOut:
+        """Where a graduate went next, only with consent (without it nothing is kept)."""
+        return answer(
+            DestinationOut, await growth.record_destination(user_of(request), application_id, given_fields(data))
+        )
+
+
+class GrowthLogApi(Controller):
+    path = "/api/v1/talent-logs"
+    tags = ["talent"]
+
+    @put("/{log_id:int}/comment", guards=[office_or_mentor], responses=responses(401, 403, 404))
+    async def comment(self, request: Request, log_id: int, data: CommentIn) -> CommentOut:
+        """The student's mentor comments on an entry."""
+        return answer(CommentOut, await growth.comment(user_of(request), log_id, data.comment))
+
+    @delete(
+        "/{log_id:int}",
+        guards=[requires("organizer", "school")],
+        status_code=204,
+        responses=responses(401, 403, 404, 409),
+    )
+    async def delete(self, request: Request, log_id: int) -> None:
+        await growth.delete_log(user_of(request), log_id)
+
+    @post(
+        "/{log_id:int}/attachments",
+        guards=[requires("organizer", "school")],
+        status_code=201,
+        request_max_body_size=get_settings().max_document_bytes + 256 * 1024,
+        responses=responses(401, 403, 404, 413, 422),
+    )
+    async def attach(self, request: Request, log_id: int) -> UploadedOut:
+        """Multipart field ``file``: PDF, Word, JPEG or PNG, stored with the student's documents."""
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or not hasattr(upload, "read"):
+            from app.errors import ValidationFailed
+
+            raise ValidationFailed(_("请选择文件。"), errors=[{"field": "file", "message": _("请选择文件。")}])
+        data = await upload.read()
+        return answer(UploadedOut, await growth.attach(user_of(request), log_id, upload.filename or "", data))
+
+
+class LabVisitApi(Controller):
+    path = "/api/v1/lab-visits"
+    tags = ["talent"]
+
+    @post(
+        "/{visit_id:int}/attendance",
+        guards=[office_or_mentor],
+        status_code=200,
+        responses=responses(401, 403, 404, 422),
+    )
+    async def attendance(self, request: Request, visit_id: int, data: AttendanceIn) -> AttendanceOut:
+        """The mentor checks its students in by hand (the same check-ins a badge scan makes)."""
+        return answer(AttendanceOut, await growth.record_attendance(user_of(request), visit_id, data.member_ids))
+
+
 def api_routes() -> list[Any]:
-    return [TalentEventApi, TalentApplicationApi, TalentInterviewApi]
+    return [
+        TalentEventApi,
+        TalentApplicationApi,
+        TalentInterviewApi,
+        GrowthEventApi,
+        GrowthApplicationApi,
+        GrowthLogApi,
+        LabVisitApi,
+    ]

@@ -197,3 +197,211 @@ class AdjustIn(msgspec.Struct, forbid_unknown_fields=True):
 TalentStatus = Literal[
     "applied", "invited", "not_invited", "matched", "unmatched", "left", "completed", "failed", "withdrawn"
 ]
+
+
+# --------------------------------------------------------------------------- the year of growth
+
+
+class PlanIn(msgspec.Struct, forbid_unknown_fields=True):
+    plan: str
+
+
+class LogIn(msgspec.Struct, forbid_unknown_fields=True):
+    on: str
+    activity: str
+    hours: str | int
+    reflection: str = ""
+
+
+class AttachmentOut(msgspec.Struct):
+    id: int
+    filename: str
+    kind: str
+    size: int
+
+
+class LogOut(msgspec.Struct):
+    id: int
+    on: str
+    activity: str
+    hours: str
+    reflection: str
+    attachments: list[AttachmentOut]
+    mentor_comment: str
+    created_at: dt.datetime | None = None
+    comment_at: dt.datetime | None = None
+    application_id: int | msgspec.UnsetType = msgspec.UNSET
+
+
+class CommentIn(msgspec.Struct, forbid_unknown_fields=True):
+    comment: str
+
+
+class CommentOut(msgspec.Struct):
+    id: int
+    mentor_comment: str
+
+
+class UploadedOut(msgspec.Struct):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+class MidtermIn(msgspec.Struct, forbid_unknown_fields=True):
+    result: Literal["pass", "leave"]
+    reason: str = ""
+
+
+class FinalIn(msgspec.Struct, forbid_unknown_fields=True):
+    result: Literal["excellent", "pass", "fail"]
+    comment: str
+    report_document: int | None = None
+
+
+class DestinationIn(msgspec.Struct, forbid_unknown_fields=True):
+    consent: bool
+    university: str = ""
+    major: str = ""
+
+
+class DestinationOut(msgspec.Struct):
+    application_id: int
+    consent: bool
+    university: str
+    major: str
+
+
+class VisitRef(msgspec.Struct):
+    name: str
+    starts_at: dt.datetime | None
+    attended: bool
+
+
+class DestinationView(msgspec.Struct):
+    consent: bool
+    university: str
+    major: str
+    recorded_at: dt.datetime | None
+
+
+class RecordAbilities(msgspec.Struct):
+    plan: bool
+    log: bool
+    comment: bool
+    midterm: bool
+    final: bool
+    destination: bool
+
+
+class StudentRecordOut(msgspec.Struct):
+    """One student's year. ``application`` is the office/school view (camps' application shape) or, for
+    the mentor, its view without personal data; ``destination`` is null for mentors."""
+
+    application: dict[str, object]
+    mentor: MentorOut | None
+    plan: str
+    plan_updated_at: dt.datetime | None
+    logs: list[LogOut]
+    hours: str
+    visits: list[VisitRef]
+    midterm: str | None
+    midterm_reason: str
+    midterm_at: dt.datetime | None
+    final: str | None
+    final_comment: str
+    final_at: dt.datetime | None
+    report: AttachmentOut | None
+    documents: list[AttachmentOut]
+    destination: DestinationView | None
+    can: RecordAbilities
+
+
+class CohortStudentOut(msgspec.Struct):
+    id: int
+    name: str
+    school_name: str
+    subject_name: str
+    mentor_name: str | None
+    mentor_university: str | None
+    status: str
+    logs: int
+    hours: str
+    last_log: dt.date | None
+    plan: bool
+    midterm: str | None
+    final: str | None
+    behind: list[str]
+    destination: str
+
+
+class CohortCounts(msgspec.Struct):
+    training: int
+    left: int
+    completed: int
+    failed: int
+
+
+class CohortOut(msgspec.Struct):
+    today: dt.date
+    students: list[CohortStudentOut]
+    behind: list[CohortStudentOut]
+    counts: CohortCounts
+
+
+class GraduateOut(msgspec.Struct):
+    application_id: int
+    name: str
+    school_name: str
+    subject_name: str
+    final: str | None
+    university: str
+    major: str
+
+
+class VisitIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    starts_at: str | None = None
+    ends_at: str | None = None
+    location: str = ""
+    mentor: str | None = None  # the office: the mentor's code
+
+
+class VisitCreated(msgspec.Struct):
+    session_id: int
+    name: str
+    mentor: str
+
+
+class VisitStudentOut(msgspec.Struct):
+    application_id: int
+    member_id: int | None
+    name: str
+    school_name: str
+    attended: bool
+
+
+class VisitOut(msgspec.Struct):
+    id: int
+    session_id: int
+    name: str
+    starts_at: dt.datetime | None
+    location: str
+    mentor_name: str
+    students: list[VisitStudentOut]
+    attended: int
+
+
+class AttendanceIn(msgspec.Struct, forbid_unknown_fields=True):
+    member_ids: list[int]
+
+
+class AttendanceResult(msgspec.Struct):
+    member_id: int
+    result: str
+
+
+class AttendanceOut(msgspec.Struct):
+    visit_id: int
+    results: list[AttendanceResult]

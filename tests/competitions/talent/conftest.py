@@ -11,7 +11,20 @@ import pytest
 from tests.conftest import PASSWORD, gb11643
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-HEADER = ["姓名", "性别", "证件类型", "身份证号", "年级", "学校", "联系电话", "学科", "导师志愿1", "导师志愿2", "导师志愿3", "申请陈述"]
+HEADER = [
+    "姓名",
+    "性别",
+    "证件类型",
+    "身份证号",
+    "年级",
+    "学校",
+    "联系电话",
+    "学科",
+    "导师志愿1",
+    "导师志愿2",
+    "导师志愿3",
+    "申请陈述",
+]
 
 
 def sid(n: int, male: bool = True) -> str:

@@ -11,7 +11,9 @@ def test_the_workbook_creates_applications_with_subject_and_mentor_preferences(t
     talent.mentor("zhang", "PH", display_name="张伟")
     talent.mentor("wang", "PH", display_name="王芳")
     talent.mentor("liu", "MA", display_name="刘洋")
-    r = talent.upload([row("张三", 1, prefs=("zhang", "王芳")), row("李四", 2, school="SY01", subject="数学", prefs=("LIU",))])
+    r = talent.upload(
+        [row("张三", 1, prefs=("zhang", "王芳")), row("李四", 2, school="SY01", subject="数学", prefs=("LIU",))]
+    )
     assert r.status_code == 201, r.text
     assert r.json() == {"applications_created": 2}
     apps = talent.by_name()
@@ -21,7 +23,9 @@ def test_the_workbook_creates_applications_with_subject_and_mentor_preferences(t
     assert apps["张三"]["statement"] == "喜欢做实验" and apps["张三"]["grade"] == "高一"
     # the application is an entry of the subject with the student as its one member
     entry = talent.client.get(f"/api/v1/entries/{apps['张三']['entry_id']}", headers=talent.h("org")).json()
-    assert entry["category_code"] == "PH" and [(m["name"], m["role"]) for m in entry["members"]] == [("张三", "student")]
+    assert entry["category_code"] == "PH" and [(m["name"], m["role"]) for m in entry["members"]] == [
+        ("张三", "student")
+    ]
     # the registration template of a talent event has the talent columns
     import io
 

@@ -14,7 +14,9 @@ from tests.competitions.talent.test_selection import _invited
 def _ranked(talent):
     apps = _invited(talent)  # PH (zhang 2 seats, wang 1): 甲一 91, 乙二 88.5, 丙三 85, 丁四 85 invited; MA: 子甲, 丑乙
     talent.client.patch(
-        f"/api/v1/events/{talent.id}/mentors/{_mentor_id(talent, 'zhang')}", json={"capacity": 1}, headers=talent.h("org")
+        f"/api/v1/events/{talent.id}/mentors/{_mentor_id(talent, 'zhang')}",
+        json={"capacity": 1},
+        headers=talent.h("org"),
     )
     talent.invite()
     ids = {n: a["id"] for n, a in apps.items()}
@@ -26,7 +28,11 @@ def _ranked(talent):
 
 
 def _mentor_id(talent, code):
-    return next(m["id"] for m in talent.client.get(f"/api/v1/events/{talent.id}/mentors", headers=talent.h("org")).json() if m["code"] == code)
+    return next(
+        m["id"]
+        for m in talent.client.get(f"/api/v1/events/{talent.id}/mentors", headers=talent.h("org")).json()
+        if m["code"] == code
+    )
 
 
 def test_matching_by_hand_with_rankings_refusals_and_capacities(talent):
@@ -47,7 +53,10 @@ def test_matching_by_hand_with_rankings_refusals_and_capacities(talent):
     assert preview["blocking_pairs"] == []
     words = {a["application_id"]: a["explanation"] for a in preview["assignments"]}
     assert words[ids["乙二"]].startswith("导师志愿1 张伟（海南大学）：导师面试后没有接收。")
-    assert "导师志愿2 王芳（海南大学）：1 个名额都给了导师排序在你之前的学生（你在该导师的候补第 1 位）。" in words[ids["乙二"]]
+    assert (
+        "导师志愿2 王芳（海南大学）：1 个名额都给了导师排序在你之前的学生（你在该导师的候补第 1 位）。"
+        in words[ids["乙二"]]
+    )
     assert words[ids["甲一"]].endswith("匹配到导师志愿2 王芳（海南大学）。")
     # nothing stored by a preview
     assert talent.by_name()["甲一"]["status"] == "invited"
@@ -75,7 +84,10 @@ def test_matching_by_hand_with_rankings_refusals_and_capacities(talent):
     )
     assert r.status_code == 409
     # a school cannot run the matching
-    assert talent.client.post(f"/api/v1/events/{talent.id}/allocation", json={}, headers=talent.h("hk01")).status_code == 403
+    assert (
+        talent.client.post(f"/api/v1/events/{talent.id}/allocation", json={}, headers=talent.h("hk01")).status_code
+        == 403
+    )
 
 
 def test_the_office_adjusts_with_a_reason_within_capacity_and_it_is_audited(talent):
@@ -89,7 +101,9 @@ def test_the_office_adjusts_with_a_reason_within_capacity_and_it_is_audited(tale
     assert r.status_code == 422  # liu teaches 数学
     # 甲一 leaves wang (family moved), 乙二 takes the seat
     r = talent.client.post(
-        f"/api/v1/talent-applications/{ids['甲一']}/adjust", json={"mentor": None, "reason": "学生转学"}, headers=talent.h("org")
+        f"/api/v1/talent-applications/{ids['甲一']}/adjust",
+        json={"mentor": None, "reason": "学生转学"},
+        headers=talent.h("org"),
     )
     assert r.status_code == 200 and r.json()["status"] == "unmatched"
     r = talent.client.post(url, json={"mentor": "wang", "reason": "递补王芳老师的空缺"}, headers=talent.h("org"))
@@ -116,7 +130,10 @@ def test_a_random_market_through_the_api_is_stable_and_within_capacity(talent):
     codes = ["m_a", "m_b", "m_c", "m_d"]
     for k, code in enumerate(codes):
         talent.mentor(code, "PH", capacity=1 + k % 2)
-    rows = [row(f"学生{'甲乙丙丁戊己庚辛壬癸子丑寅卯'[k]}", 40 + k, prefs=tuple(rng.sample(codes, rng.randint(1, 3)))) for k in range(14)]
+    rows = [
+        row(f"学生{'甲乙丙丁戊己庚辛壬癸子丑寅卯'[k]}", 40 + k, prefs=tuple(rng.sample(codes, rng.randint(1, 3))))
+        for k in range(14)
+    ]
     assert talent.upload(rows).status_code == 201
     apps = talent.by_name()
     talent.scores([(a["id"], str(rng.randint(60, 100))) for a in apps.values()])
@@ -137,9 +154,13 @@ def test_a_random_market_through_the_api_is_stable_and_within_capacity(talent):
     assert result["blocking_pairs"] == []
     # the independent check, from what the API shows: no student lists a mentor above its result who
     # accepts it (is in its order) and has a free seat or holds someone it orders lower
-    mentors = {m["code"]: m for m in talent.client.get(f"/api/v1/events/{talent.id}/mentors", headers=talent.h("org")).json()}
+    mentors = {
+        m["code"]: m for m in talent.client.get(f"/api/v1/events/{talent.id}/mentors", headers=talent.h("org")).json()
+    }
     orders = {
-        c: talent.client.get(f"/api/v1/events/{talent.id}/mentors/{m['id']}/order", headers=talent.h("org")).json()["order"]
+        c: talent.client.get(f"/api/v1/events/{talent.id}/mentors/{m['id']}/order", headers=talent.h("org")).json()[
+            "order"
+        ]
         for c, m in mentors.items()
     }
     final = {a["id"]: a for a in talent.applications()}
@@ -154,7 +175,9 @@ def test_a_random_market_through_the_api_is_stable_and_within_capacity(talent):
         for c in above:
             if i not in orders[c]:
                 continue
-            if len(holders[c]) < mentors[c]["capacity"] or any(orders[c].index(h) > orders[c].index(i) for h in holders[c]):
+            if len(holders[c]) < mentors[c]["capacity"] or any(
+                orders[c].index(h) > orders[c].index(i) for h in holders[c]
+            ):
                 blocking.append((i, c))
     assert blocking == []
     assert sum(1 for a in final.values() if a["status"] == "matched") == result["admitted"] > 0

@@ -59,9 +59,7 @@ def test_a_mentor_edits_its_own_profile_only_and_not_its_capacity(talent):
     a = talent.mentor("zhang", capacity=2)
     b = talent.mentor("wang")
     url = f"/api/v1/events/{talent.id}/mentors"
-    r = talent.client.patch(
-        f"{url}/{a['id']}", json={"topics": "拓扑材料", "capacity": 9}, headers=talent.h("zhang")
-    )
+    r = talent.client.patch(f"{url}/{a['id']}", json={"topics": "拓扑材料", "capacity": 9}, headers=talent.h("zhang"))
     assert r.status_code == 200 and r.json()["topics"] == "拓扑材料" and r.json()["capacity"] == 2
     assert talent.client.patch(f"{url}/{b['id']}", json={"topics": "x"}, headers=talent.h("zhang")).status_code == 403
     r = talent.client.patch(f"{url}/{a['id']}", json={"capacity": 3}, headers=talent.h("org"))

@@ -59,7 +59,9 @@ def test_scores_by_application_id_or_id_number_and_the_cutoff_preview(talent):
 
 def test_score_workbook_errors_name_row_and_column(talent):
     apps = _applied(talent)
-    r = talent.scores([(apps["甲一"]["id"], "abc"), ("999999", "80"), (apps["甲一"]["id"], "1001"), (apps["乙二"]["id"], "80")])
+    r = talent.scores(
+        [(apps["甲一"]["id"], "abc"), ("999999", "80"), (apps["甲一"]["id"], "1001"), (apps["乙二"]["id"], "80")]
+    )
     assert r.status_code == 422
     assert [(e["row"], e["column"]) for e in r.json()["errors"]] == [(2, "分数"), (3, "申请编号"), (4, "分数")]
     assert talent.by_name()["乙二"]["test_score"] is None  # nothing stored
@@ -77,7 +79,9 @@ def _invited(talent):
 def test_invitations_follow_the_cutoff_with_times_per_mentor(talent):
     apps = _invited(talent)
     r = talent.client.post(
-        f"/api/v1/events/{talent.id}/interviews/invite", json={"starts_at": "2027-03-01T09:00:00+08:00"}, headers=talent.h("org")
+        f"/api/v1/events/{talent.id}/interviews/invite",
+        json={"starts_at": "2027-03-01T09:00:00+08:00"},
+        headers=talent.h("org"),
     )
     assert r.status_code == 200, r.text
     # PH: a1, a2, a3, a4 (>= 85) each with zhang and wang; MA: m1, m2 with liu
@@ -98,12 +102,17 @@ def test_invitations_follow_the_cutoff_with_times_per_mentor(talent):
     ]  # equal scores (丙三, 丁四: 85) by application id
     # once only; the cut-offs are locked
     r = talent.client.post(
-        f"/api/v1/events/{talent.id}/interviews/invite", json={"starts_at": "2027-03-02T09:00:00+08:00"}, headers=talent.h("org")
+        f"/api/v1/events/{talent.id}/interviews/invite",
+        json={"starts_at": "2027-03-02T09:00:00+08:00"},
+        headers=talent.h("org"),
     )
     assert r.status_code == 409
-    assert talent.client.put(
-        f"/api/v1/events/{talent.id}/cutoffs", json={"cutoffs": {"PH": "80"}}, headers=talent.h("org")
-    ).status_code == 409
+    assert (
+        talent.client.put(
+            f"/api/v1/events/{talent.id}/cutoffs", json={"cutoffs": {"PH": "80"}}, headers=talent.h("org")
+        ).status_code
+        == 409
+    )
     assert apps  # used
 
 
@@ -112,7 +121,9 @@ def test_invitations_need_a_cutoff_for_every_subject_applied_for(talent):
     talent.scores([(apps["甲一"]["id"], "90")])
     talent.cutoffs(PH="85")
     r = talent.client.post(
-        f"/api/v1/events/{talent.id}/interviews/invite", json={"starts_at": "2027-03-01T09:00:00+08:00"}, headers=talent.h("org")
+        f"/api/v1/events/{talent.id}/interviews/invite",
+        json={"starts_at": "2027-03-01T09:00:00+08:00"},
+        headers=talent.h("org"),
     )
     assert r.status_code == 409 and "数学" in r.json()["detail"]
 
@@ -129,7 +140,10 @@ def test_mentors_score_interviews_with_the_rubric_and_see_only_their_applicants(
     for secret in (sid(20), "13812345678", "2010-03-15", "460102"):
         assert secret not in text
     # liu has no interview with a1: 404, and cannot read it
-    assert talent.client.get(f"/api/v1/talent-applications/{a1}/interview-score", headers=talent.h("liu")).status_code == 404
+    assert (
+        talent.client.get(f"/api/v1/talent-applications/{a1}/interview-score", headers=talent.h("liu")).status_code
+        == 404
+    )
     assert talent.client.get(f"/api/v1/talent-applications/{a1}", headers=talent.h("liu")).status_code == 404
     # zhang scores a1 with the interview rubric (weights 30/30/20/20, max 10 each)
     sheet = talent.client.get(f"/api/v1/talent-applications/{a1}/interview-score", headers=talent.h("zhang")).json()
@@ -149,7 +163,9 @@ def test_mentors_score_interviews_with_the_rubric_and_see_only_their_applicants(
     # 9/10*30 + 8/10*30 + 7/10*20 + 10/10*20 = 27 + 24 + 14 + 20 = 85
     assert r.status_code == 200 and r.json()["complete"] is True and r.json()["total"] == "85", r.text
     r = talent.client.put(
-        f"/api/v1/talent-applications/{a1}/interview-score", json={"criteria": {"foundation": 11}}, headers=talent.h("zhang")
+        f"/api/v1/talent-applications/{a1}/interview-score",
+        json={"criteria": {"foundation": 11}},
+        headers=talent.h("zhang"),
     )
     assert r.status_code == 422
     rows = talent.client.get(f"/api/v1/events/{talent.id}/interviews", headers=talent.h("org")).json()
@@ -157,7 +173,9 @@ def test_mentors_score_interviews_with_the_rubric_and_see_only_their_applicants(
     # a mentor's view of an application: no personal data; schools cannot use the mentor endpoints
     one = talent.client.get(f"/api/v1/talent-applications/{a1}", headers=talent.h("zhang")).json()
     assert one["name"] == "甲一" and "id_number" not in one and "phone" not in one
-    assert talent.client.get(f"/api/v1/events/{talent.id}/mentor/applicants", headers=talent.h("hk01")).status_code == 403
+    assert (
+        talent.client.get(f"/api/v1/events/{talent.id}/mentor/applicants", headers=talent.h("hk01")).status_code == 403
+    )
 
 
 def test_a_mentor_ranks_and_refuses_and_its_order_follows(talent):
@@ -177,7 +195,9 @@ def test_a_mentor_ranks_and_refuses_and_its_order_follows(talent):
     order = talent.client.get(f"/api/v1/events/{talent.id}/mentors/{mentor_id}/order", headers=talent.h("zhang")).json()
     assert order["order"] == [ids["乙二"], ids["丁四"], ids["丙三"], ids["甲一"]]
     # zhang ranks a3 first and refuses a2; the rest follow by score
-    got = talent.rank("zhang", [{"application_id": ids["丙三"], "rank": 1}, {"application_id": ids["乙二"], "refused": True}])
+    got = talent.rank(
+        "zhang", [{"application_id": ids["丙三"], "rank": 1}, {"application_id": ids["乙二"], "refused": True}]
+    )
     assert got["order"] == [ids["丙三"], ids["丁四"], ids["甲一"]] and got["refused"] == [ids["乙二"]]
     r = talent.client.put(
         f"/api/v1/events/{talent.id}/mentor/ranking",
@@ -192,4 +212,7 @@ def test_a_mentor_ranks_and_refuses_and_its_order_follows(talent):
     )
     assert r.status_code == 422 and "面试" in r.json()["detail"]  # not zhang's interview
     # another mentor cannot read zhang's order
-    assert talent.client.get(f"/api/v1/events/{talent.id}/mentors/{mentor_id}/order", headers=talent.h("liu")).status_code == 404
+    assert (
+        talent.client.get(f"/api/v1/events/{talent.id}/mentors/{mentor_id}/order", headers=talent.h("liu")).status_code
+        == 404
+    )
