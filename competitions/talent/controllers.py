@@ -59,7 +59,6 @@ from competitions.talent.schemas import (
     VisitOut,
 )
 
-mentors_only = requires("mentor")
 office_or_mentor = requires("organizer", "mentor")
 readers = requires("organizer", "city", "school", "mentor")
 
@@ -158,12 +157,12 @@ class TalentEventApi(Controller):
     async def interviews(self, request: Request, event_id: int) -> list[InterviewOut]:
         return answer(list[InterviewOut], await talent.interviews(user_of(request), event_id))
 
-    @get("/{event_id:int}/mentor/applicants", guards=[mentors_only], responses=responses(401, 403, 404))
+    @get("/{event_id:int}/mentor/applicants", guards=[office_or_mentor], responses=responses(401, 403, 404))
     async def my_applicants(self, request: Request, event_id: int) -> MentorHomeOut:
         """The calling mentor's invited applicants (its interviews, scores, ranking) and its students."""
         return answer(MentorHomeOut, await talent.mentor_applicants(user_of(request), event_id))
 
-    @put("/{event_id:int}/mentor/ranking", guards=[mentors_only], responses=responses(401, 403, 404, 409, 422))
+    @put("/{event_id:int}/mentor/ranking", guards=[office_or_mentor], responses=responses(401, 403, 404, 409, 422))
     async def ranking(self, request: Request, event_id: int, data: RankingIn) -> MentorOrderOut:
         """The calling mentor ranks (1, 2, ...) or refuses applicants it interviewed."""
         items = [
@@ -256,7 +255,7 @@ class GrowthApplicationApi(Controller):
         """The student's year: plan, growth log, lab visits, reviews, destination (not for mentors)."""
         return answer(StudentRecordOut, await growth.student_record(user_of(request), application_id))
 
-    @put("/{application_id:int}/plan", guards=[office_or_mentor], responses=responses(401, 403, 404, 409))
+    @put("/{application_id:int}/plan", guards=[office_or_mentor], responses=responses(401, 403, 404, 409, 422))
     async def plan(self, request: Request, application_id: int, data: PlanIn) -> StudentRecordOut:
         """The student's mentor (or the office) writes the training plan."""
         return answer(StudentRecordOut, await growth.set_plan(user_of(request), application_id, data.plan))
@@ -311,7 +310,7 @@ class GrowthLogApi(Controller):
     path = "/api/v1/talent-logs"
     tags = ["talent"]
 
-    @put("/{log_id:int}/comment", guards=[office_or_mentor], responses=responses(401, 403, 404))
+    @put("/{log_id:int}/comment", guards=[office_or_mentor], responses=responses(401, 403, 404, 422))
     async def comment(self, request: Request, log_id: int, data: CommentIn) -> CommentOut:
         """The student's mentor comments on an entry."""
         return answer(CommentOut, await growth.comment(user_of(request), log_id, data.comment))

@@ -36,7 +36,7 @@ from competitions.registration.tables import Entry, EntryDocument
 from competitions.talent import services as talent
 from competitions.talent.tables import FINAL_RESULTS, MIDTERM_RESULTS, GrowthLog, LabVisit, Mentor, TalentApplication
 
-MIDTERM_LABELS = {"pass": "通过", "leave": "退出"}
+MIDTERM_LABELS = {"pass": "中期通过", "leave": "退出培养"}
 FINAL_LABELS = {"excellent": "优秀", "pass": "合格", "fail": "不合格"}
 CERTIFIED = ("excellent", "pass")
 MAX_HOURS_PER_ENTRY = Decimal("24")

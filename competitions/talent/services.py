@@ -35,7 +35,7 @@ from app import audit
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.exports.workbook import LostDigits, clean_text, digits_text, find_table, normalize_header, open_workbook
-from app.i18n import _
+from app.i18n import _, paren
 from app.principal import Principal
 from app.security import keyed_hash
 from app.tables import School, User
@@ -365,7 +365,9 @@ async def mentor_row(event_id: int, mentor_id: int) -> dict[str, Any]:
 
 
 async def own_mentor(actor: Principal, event_id: int) -> dict[str, Any]:
-    """The caller's mentor row in the event (403 for other roles, 404 when not a mentor there)."""
+    """The caller's mentor row in the event (404 for an unknown event, 403 for other roles, 404 when
+    not a mentor there)."""
+    await talent_event(event_id, actor)
     if actor.role != "mentor":
         raise Forbidden(_("只有导师可以进行此操作。"))
     row = await Mentor.select(*_mentor_columns()).where((Mentor.event == event_id) & (Mentor.user == actor.id)).first()
@@ -1856,7 +1858,7 @@ async def _candidates(event_id: int) -> list[dict[str, Any]]:
 
 def _reason_words(reason: dict[str, Any], mentors: dict[str, dict[str, Any]]) -> str:
     m = mentors.get(reason["site_code"], {})
-    name = f"{m.get('name', reason['site_code'])}（{m.get('university', '')}）" if m else reason["site_code"]
+    name = f"{m.get('name', reason['site_code'])}{paren(m.get('university', ''))}" if m else reason["site_code"]
     rank = reason["preference_rank"]
     if reason["code"] == "refused":
         return _("导师志愿{rank} {mentor}：导师面试后没有接收。", rank=rank, mentor=name)

@@ -13,21 +13,21 @@ from app.web.schemas import answer
 from judging.talent import services as interviews
 from judging.talent.schemas import InterviewSavedOut, InterviewScoreIn, InterviewSheetOut
 
-mentors_only = requires("mentor")
+office_or_mentor = requires("organizer", "mentor")  # the office gets a 404 or 403 from the service
 
 
 class InterviewScoreApi(Controller):
     path = "/api/v1/talent-applications"
     tags = ["talent"]
 
-    @get("/{application_id:int}/interview-score", guards=[mentors_only], responses=responses(401, 403, 404))
+    @get("/{application_id:int}/interview-score", guards=[office_or_mentor], responses=responses(401, 403, 404))
     async def sheet(self, request: Request, application_id: int) -> InterviewSheetOut:
         """The calling mentor's sheet for its interview of the applicant (404 when it has none)."""
         return answer(InterviewSheetOut, await interviews.get_sheet(user_of(request), application_id))
 
     @put(
         "/{application_id:int}/interview-score",
-        guards=[mentors_only],
+        guards=[office_or_mentor],
         responses=responses(401, 403, 404, 409, 422),
     )
     async def score(self, request: Request, application_id: int, data: InterviewScoreIn) -> InterviewSavedOut:
