@@ -42,6 +42,7 @@ from judging.rounds import settings as judging_settings
 from judging.scoring import controllers as scoring_api
 from judging.scoring import pages as scoring_pages
 from judging.talent import controllers as talent_api
+from judging.talent import demo as talent_demo
 from judging.talent import pages as talent_pages
 
 
@@ -95,10 +96,11 @@ class JudgingPlugin(ProgrammePlugin):
             (20, "judging", lambda: demo.build_judging_demo(DEMO_PASSWORD)),
             (40, "robotics", lambda: demo.build_robotics_demo(DEMO_PASSWORD)),
             (45, "matches", matches_demo.build_matches_demo),
+            (50, "talent", lambda: talent_demo.build_talent_demo(DEMO_PASSWORD)),
         ]
 
     def demo_logins(self) -> Sequence[tuple[str, str, str]]:
-        return demo.ROBOTICS_LOGINS
+        return (*demo.ROBOTICS_LOGINS, *talent_demo.DEMO_LOGINS)
 
     def jobs(self) -> dict[str, Any]:
         return {
