@@ -698,14 +698,19 @@ def _behind(row: dict[str, Any], logs: list[dict[str, Any]], settings: dict[str,
 
 async def cohort(actor: Principal, event_id: int, today: dt.date | None = None) -> dict[str, Any]:
     """The programme's students in the year of growth (the office all; a city its schools'; a school
-    its own): mentor, log entries and hours, last entry, reviews, and why each is behind; ``behind``
-    lists those who are (the reminder list)."""
-    if actor.role not in ("organizer", "city", "school"):
+    its own; a mentor its own students): mentor, log entries and hours, last entry, reviews, and why
+    each is behind; ``behind`` lists those who are (the reminder list)."""
+    if actor.role not in ("organizer", "city", "school", "mentor"):
         raise Forbidden(_("您无权查看培养名单。"))
     await talent.talent_event(event_id, actor)
     settings = await talent.settings_of(event_id)
     today = today or local_now().date()
-    rows = [r for r in await talent.application_rows(event_id, TalentApplication.status.is_in(list(talent.IN_PROGRAMME))) if talent._visible(actor, r)]  # fmt: skip
+    rows = await talent.application_rows(event_id, TalentApplication.status.is_in(list(talent.IN_PROGRAMME)))
+    if actor.role == "mentor":
+        mentor = await talent.own_mentor(actor, event_id)
+        rows = [r for r in rows if r["mentor"] == mentor["id"]]
+    else:
+        rows = [r for r in rows if talent._visible(actor, r)]
     logs: dict[int, list[dict[str, Any]]] = {}
     ids = [r["id"] for r in rows]
     for start in range(0, len(ids), 900):

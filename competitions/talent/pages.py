@@ -5,6 +5,7 @@ student's page, the mentor's pages (laptop and phone) and the public mentor prof
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -273,7 +274,7 @@ class TalentPages(Controller):
             error = exc.message
             preview = await talent.cutoff_preview(user, event_id, "5")
         matching = None
-        if request.query_params.get("preview") and ctx["programme"]["invited"]:
+        if request.query_params.get("preview") and ctx["programme"]["invited"] and not ctx["programme"]["matched"]:
             try:
                 matching = await talent.run_allocation(user, event_id, False)
             except ServiceError as exc:
@@ -287,6 +288,7 @@ class TalentPages(Controller):
             step=step,
             error=error,
             matching=matching,
+            share_text=f"{Decimal(matching['first_choice_share']) * 100:.1f}%" if matching else "",
             mentors=mentors,
             mentor_map={m["code"]: m for m in mentors},
             applications={a["id"]: a for a in apps},
@@ -337,7 +339,8 @@ class TalentPages(Controller):
     async def mentor_home(self, request: Request, event_id: int) -> Any:
         ctx = await _context(request, event_id)
         home = await talent.mentor_applicants(user_of(request), event_id)
-        return render(request, "competitions/talent/mentor_home.html", home=home, **ctx)
+        progress = {s["id"]: s for s in (await growth.cohort(user_of(request), event_id))["students"]}
+        return render(request, "competitions/talent/mentor_home.html", home=home, progress=progress, **ctx)
 
     @post("/{event_id:int}/mentor/ranking", guards=[requires("mentor")])
     async def mentor_ranking(self, request: Request, event_id: int) -> Any:

@@ -134,12 +134,16 @@ async def build_talent_demo(password: str, seed: int = 2026) -> bool:
     header = ["姓名", "性别", "证件类型", "身份证号", "年级", "学校", "联系电话", "学科", "导师志愿1", "导师志愿2", "导师志愿3", "申请陈述", "同意公开姓名"]  # fmt: skip
     weights = {"PH": 28, "MA": 24, "CH": 20, "BI": 28, "CS": 20}
     subjects = [s for s, w in weights.items() for _k in range(w)]
+    demo_school = await User.select(User.school.code.as_alias("code")).where(User.username == "hk-school").first()
+    home_code = demo_school["code"] if demo_school else None
     rows = []
     for seq in range(TALENT_APPLICANTS):
         school = schools[seq % len(schools)]
         gender = rng.choice("男女")
         subject = subjects[seq % len(subjects)]
         prefs = rng.sample(by_subject[subject], min(len(by_subject[subject]), rng.choice((1, 2, 2, 3))))
+        if school["code"] == home_code and seq < len(schools):
+            subject, prefs = "PH", ["mentor1", "mentor2"]  # the demo school's student: mentor1's
         rows.append(
             [
                 rng.choice(SURNAMES) + rng.choice(GIVEN),
@@ -163,12 +167,11 @@ async def build_talent_demo(password: str, seed: int = 2026) -> bool:
     apps = await talent.application_rows(event_id)
     # the aptitude test: scores as a workbook, then cut-offs inviting about twice the seats
     wb = new_workbook()
-    write_table(
-        wb.active,
-        ["申请编号", "分数"],
-        [[str(a["id"]), str(rng.randint(45, 98))] for a in apps],
-        text_columns=["申请编号"],
-    )
+    # (the demo school's students do well: the school's pages then show a student in training)
+    marks = [
+        [str(a["id"]), str(rng.randint(90, 98) if a["school_code"] == home_code else rng.randint(45, 98))] for a in apps
+    ]
+    write_table(wb.active, ["申请编号", "分数"], marks, text_columns=["申请编号"])
     await talent.import_scores(org, event_id, workbook_bytes(wb))
     seats: dict[str, int] = {}
     for m in mentors.values():
@@ -261,7 +264,7 @@ async def build_talent_demo(password: str, seed: int = 2026) -> bool:
             }
         ).where(TalentApplication.id == s["id"])
     for s in students:
-        n = rng.randint(2, 4) if s["id"] in behind else rng.randint(8, 14)
+        n = rng.randint(2, 4) if s["id"] in behind else rng.randint(12, 16)
         last = (
             today - dt.timedelta(days=rng.randint(40, 70))
             if s["id"] in behind
@@ -276,7 +279,7 @@ async def build_talent_demo(password: str, seed: int = 2026) -> bool:
                     application=s["id"],
                     on=on,
                     activity=rng.choice(ACTIVITIES),
-                    hours=rng.choice(("2", "2.5", "3", "4", "1.5", "6")),
+                    hours=rng.choice(("3", "4", "4.5", "5", "6", "2.5")),
                     reflection=rng.choice(REFLECTIONS),
                     created_by=org.id,
                     created_at=now - dt.timedelta(days=(today - on).days),
