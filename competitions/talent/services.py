@@ -74,7 +74,7 @@ STATUS_LABELS = {
     "applied": "已申请",
     "invited": "已邀请面试",
     "not_invited": "未达分数线",
-    "matched": "已匹配导师",
+    "matched": "培养中",
     "unmatched": "未匹配",
     "left": "中期退出",
     "completed": "已结业",
