@@ -1256,10 +1256,9 @@ async def mentor_applicants(actor: Principal, event_id: int) -> dict[str, Any]:
     mentor = await own_mentor(actor, event_id)
     rows = [r for r in await application_rows(event_id) if mentor_may_see(mentor, r)]
     views = await mentor_view_rows(actor, event_id, rows)
-    far = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
     applicants = sorted(
         (v for v in views if v["interview_id"] is not None or not v["student"]),
-        key=lambda v: (v["interview_at"] or far, v["id"]),
+        key=lambda v: (v["interview_at"] is None, v["interview_at"].timestamp() if v["interview_at"] else 0, v["id"]),
     )
     return {
         "mentor": mentor_out(mentor),

@@ -6,7 +6,7 @@ import datetime as dt
 
 import msgspec
 
-from competitions.talent.schemas import MentorApplicantOut
+from competitions.talent.schemas import AttachmentOut, MentorApplicantOut
 from judging.scoring.schemas import CriterionOut
 
 
@@ -29,6 +29,7 @@ class InterviewSheetOut(msgspec.Struct):
     complete: bool
     rubric: list[CriterionOut]
     locked: bool
+    documents: list[AttachmentOut] = []
 
 
 class InterviewScoreIn(msgspec.Struct, forbid_unknown_fields=True):

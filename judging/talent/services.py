@@ -18,6 +18,7 @@ from app.errors import Conflict
 from app.i18n import _
 from app.principal import Principal
 from app.times import now
+from competitions.registration.tables import EntryDocument
 from competitions.talent import services as talent
 from judging.rounds.services import current_round
 from judging.scoring import services as scoring
@@ -86,14 +87,19 @@ async def _assignment(actor: Principal, application_id: int) -> tuple[dict[str, 
 
 
 async def get_sheet(actor: Principal, application_id: int) -> dict[str, Any]:
-    """The mentor's interview sheet: the applicant (mentor's view), the interview, the rubric and its
-    points so far (``{"applicant", "interview", "rubric", "criteria", "comment", "version", "total",
-    "complete", "locked"}``)."""
+    """The mentor's interview sheet: the applicant (mentor's view) and its documents (申请材料), the
+    interview, the rubric and its points so far (``{"applicant", "documents", "interview", "rubric",
+    "criteria", "comment", "version", "total", "complete", "locked"}``)."""
     row, interview, _mentor = await _assignment(actor, application_id)
     sheet = await scoring.get_my_score(actor, row["entry"])
     settings = await talent.settings_of(row["event"])
     applicant = (await talent.mentor_view_rows(actor, row["event"], [row]))[0]
+    documents = [
+        {"id": d["id"], "filename": d["filename"], "kind": d["kind"], "size": d["size"]}
+        for d in await EntryDocument.select().where(EntryDocument.entry == row["entry"]).order_by(EntryDocument.id)
+    ]
     return {
+        "documents": documents,
         **sheet,
         "applicant": applicant,
         "interview": {"id": interview["id"], "starts_at": interview["starts_at"], "place": interview["place"]},

@@ -239,6 +239,11 @@ def test_reviews_and_the_certificate_only_for_excellent_and_pass(talent):
         f"/api/v1/events/{talent.id}/certificates/issue", params={"kind": "talent"}, headers=talent.h("org")
     )
     assert again.json()["issued"] == 0 and again.json()["valid"] == 2
+    # the office's certificate page lists them (no results to finalize in a talent programme)
+    talent.world.login_page("org")
+    page = talent.client.get(f"/events/{talent.id}/judging/certificates/?kind=talent")
+    assert page.status_code == 200 and "学生甲" in page.text and "结果定稿后才能生成证书" not in page.text
+    talent.client.cookies.clear()
     # award certificates are not for a talent programme
     r = talent.client.post(
         f"/api/v1/events/{talent.id}/certificates/issue", params={"kind": "camp"}, headers=talent.h("org")
