@@ -44,6 +44,7 @@ from judging.scoring import pages as scoring_pages
 from judging.talent import controllers as talent_api
 from judging.talent import demo as talent_demo
 from judging.talent import pages as talent_pages
+from judging.talent import services as talent_services
 
 
 class JudgingPlugin(ProgrammePlugin):
@@ -128,6 +129,8 @@ class JudgingPlugin(ProgrammePlugin):
         signals.results_finalized.connect(certificates.on_results_finalized)
         # live pages: 评分进度 follows score sheets, the certificates page its batches
         signals.scores_changed.connect(results_live.publish_scores)
+        # a talent programme's interview rubric changed: interviews take the recomputed totals
+        signals.rubric_changed.connect(talent_services.on_rubric_changed)
         signals.batch_progressed.connect(certificates_live.publish_batch)
         # robotics standings: the cache learns which team changed, then live screens are told
         signals.robotics_runs_changed.connect(robotics_cache.on_runs_changed)

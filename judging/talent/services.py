@@ -153,3 +153,12 @@ async def resync_interview_scores(event_id: int) -> int:
 
     await write_transaction(work)
     return scored
+
+
+async def on_rubric_changed(event_id: int, **_kwargs: Any) -> None:
+    """A talent event's interview rubric changed: the interviews take their sheets' new totals."""
+    from competitions.events.tables import Event
+
+    row = await Event.select(Event.kind).where(Event.id == event_id).first()
+    if row is not None and row["kind"] == "talent":
+        await resync_interview_scores(event_id)

@@ -216,3 +216,25 @@ def test_a_mentor_ranks_and_refuses_and_its_order_follows(talent):
         talent.client.get(f"/api/v1/events/{talent.id}/mentors/{mentor_id}/order", headers=talent.h("liu")).status_code
         == 404
     )
+
+
+def test_the_office_changes_the_interview_rubric_and_interview_scores_follow(talent):
+    apps = _invited(talent)
+    talent.invite()
+    a1 = apps["甲一"]["id"]
+    points = {"foundation": 10, "potential": 5, "thinking": 5, "commitment": 5}
+    r = talent.client.put(
+        f"/api/v1/talent-applications/{a1}/interview-score", json={"criteria": points}, headers=talent.h("zhang")
+    )
+    assert r.json()["total"] == "65"  # 30 + 15 + 10 + 10
+    rubric = [
+        {"code": "foundation", "name": "学科基础", "weight": "70", "max_points": "10"},
+        {"code": "potential", "name": "科研潜质", "weight": "10", "max_points": "10"},
+        {"code": "thinking", "name": "思维与表达", "weight": "10", "max_points": "10"},
+        {"code": "commitment", "name": "兴趣与毅力", "weight": "10", "max_points": "10"},
+    ]
+    r = talent.client.put(f"/api/v1/events/{talent.id}/rubric", json={"criteria": rubric}, headers=talent.h("org"))
+    assert r.status_code == 200, r.text
+    rows = talent.client.get(f"/api/v1/events/{talent.id}/interviews", headers=talent.h("org")).json()
+    # 70 + 5 + 5 + 5
+    assert {i["mentor_code"]: i["score"] for i in rows if i["name"] == "甲一"} == {"wang": None, "zhang": "85"}
