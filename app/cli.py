@@ -274,7 +274,11 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("users", help="manage accounts")
     p.add_argument("action", choices=["create"])
     p.add_argument("username")
-    p.add_argument("--role", required=True, choices=["organizer", "city", "school", "judge", "referee", "staff", "mentor", "expert"])
+    p.add_argument(
+        "--role",
+        required=True,
+        choices=["organizer", "city", "school", "judge", "referee", "staff", "mentor", "expert"],
+    )
     p.add_argument("--school")
     p.add_argument("--city")
     p.add_argument("--display-name")

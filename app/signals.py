@@ -108,3 +108,10 @@ public_view_changed = Signal(
     "round opened, certificates issued, revoked or reissued. kwargs: event_id (int), what (str). Sent after the write; "
     "the public page cache (app.pubcache) drops what it holds for the event, on every worker.",
 )
+outreach_talks_changed = Signal(
+    "outreach_talks_changed",
+    "大手拉小手 talks changed in a way schools and experts must hear of: a tour confirmed, a scheduled talk moved, "
+    "cancelled or added. kwargs: what (str: confirmed | moved | cancelled | added), tour_id (int), talk_ids (list[int]), "
+    "actor (Principal), reason (str), previous_expert (int | None: the expert a moved talk was taken from). Sent inside "
+    "the action's transaction (the notices are part of it).",
+)

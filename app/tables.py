@@ -21,7 +21,8 @@ ROLES = ("organizer", "city", "school", "judge", "referee", "staff", "mentor", "
 
 class School(Table, tablename="school"):
     """A school; ``region`` is its city/county (GB/T 2260 code), ``city`` that region's
-    name kept beside it for display (or the old free text where no region matched)."""
+    name kept beside it for display (or the old free text where no region matched);
+    ``rural``: a rural school (农村), else urban (城镇)."""
 
     code = Varchar(length=32, unique=True, index=True)
     name = Varchar(length=200, index=True)
@@ -33,6 +34,8 @@ class School(Table, tablename="school"):
     contact_name = Varchar(length=50, default="")
     contact_phone_enc = Text(null=True, default=None)
     contact_phone_masked = Varchar(length=20, default="")
+    # 农村 (rural) or 城镇 (urban): the coverage report's town/country split
+    rural = Boolean(default=False)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

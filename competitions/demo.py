@@ -124,7 +124,9 @@ async def build_demo(seed: int = 2026) -> bool:
         for s_index in range(count):
             name = SCHOOL_PATTERNS[s_index % len(SCHOOL_PATTERNS)].format(short=short if city != "海口市" else "海口市")
             code = f"{REGION_CODES[city][2:]}{s_index + 1:02d}"
-            rows.append(School(code=code, name=name, city=city, region=REGION_CODES[city]))
+            # beyond the county seat's first school, schools of the counties are rural (农村学校)
+            rural = city not in ("海口市", "三亚市") and s_index > 0
+            rows.append(School(code=code, name=name, city=city, region=REGION_CODES[city], rural=rural))
             schools.append({"code": code, "name": name, "city": city})
     await School.insert(*rows)
     by_code = {r["code"]: r for r in await School.select()}

@@ -14,6 +14,8 @@ APP_CONFIG = AppConfig(
             "competitions.checkin.tables",
             "competitions.camps.tables",
             "competitions.talent.tables",
+            "competitions.outreach.tables",
+            "competitions.coverage.tables",
         ],
         exclude_imported=True,
     ),

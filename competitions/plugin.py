@@ -17,8 +17,17 @@ from competitions.checkin import live as checkin_live
 from competitions.checkin import pages as checkin_pages
 from competitions.checkin import services as checkin_services
 from competitions.checkin.scanstore import close_scan_stores
+from competitions.coverage import controllers as coverage_api
+from competitions.coverage import pages as coverage_pages
+from competitions.coverage import services as coverage_services
+from competitions.coverage import sources as coverage_sources
+from competitions.coverage.demo import build_coverage_demo
 from competitions.events import controllers as events_api
 from competitions.events import pages as events_pages
+from competitions.outreach import controllers as outreach_api
+from competitions.outreach import demo as outreach_demo
+from competitions.outreach import notices as outreach_notices
+from competitions.outreach import pages as outreach_pages
 from competitions.registration import controllers as registration_api
 from competitions.registration import dashboard, personal_data, roster
 from competitions.registration import pages as registration_pages
@@ -38,11 +47,15 @@ class CompetitionsPlugin(ProgrammePlugin):
             *checkin_api.api_routes(),
             *camps_api.api_routes(),
             *talent_api.api_routes(),
+            *outreach_api.api_routes(),
+            *coverage_api.api_routes(),
             *events_pages.page_routes(),
             *registration_pages.page_routes(),
             *checkin_pages.page_routes(),
             *camps_pages.page_routes(),
             *talent_pages.page_routes(),
+            *outreach_pages.page_routes(),
+            *coverage_pages.page_routes(),
             checkin_live.live_events,
         ]
 
@@ -54,6 +67,8 @@ class CompetitionsPlugin(ProgrammePlugin):
             NavItem("签到", "/checkin/", ("organizer", "staff"), order=40),
             NavItem("人才培养", "/talent/", ("organizer", "city", "school"), order=15),
             NavItem("我的学生", "/talent/", ("mentor",), order=10),
+            NavItem("大手拉小手", "/outreach/", ("organizer", "city", "school", "expert"), order=30),
+            NavItem("覆盖面", "/coverage/", ("organizer", "city"), order=60),
         ]
 
     def dashboard_blocks(self) -> Sequence[DashboardBlock]:
@@ -65,17 +80,23 @@ class CompetitionsPlugin(ProgrammePlugin):
         ]
 
     def home_redirects(self) -> dict[str, str]:
-        return {"staff": "/checkin/", "mentor": "/talent/"}  # check-in staff scan badges; mentors mentor
+        return {
+            "staff": "/checkin/",
+            "expert": "/outreach/me",
+            "mentor": "/talent/",
+        }  # staff scan badges; experts give talks; mentors teach
 
     def demo_builders(self) -> Sequence[tuple[int, str, Any]]:
         return [
             (10, "province", demo.build_demo),
             (30, "checkin", demo.build_checkin_demo),
             (40, "camp", demo.build_camp_demo),
+            (45, "outreach", outreach_demo.build_outreach_demo),
+            (90, "coverage", build_coverage_demo),  # after every programme's demo: it counts them all
         ]
 
     def demo_logins(self) -> Sequence[tuple[str, str, str]]:
-        return demo.DEMO_USERS
+        return [*demo.DEMO_USERS, *outreach_demo.DEMO_USERS]
 
     def shutdown_hooks(self) -> Sequence[Any]:
         return [close_scan_stores, camps_services.stop_timer]
@@ -85,6 +106,7 @@ class CompetitionsPlugin(ProgrammePlugin):
             badges.BADGE_JOB: badges.render_badges_job,  # big badge PDFs, drawn in another process
             roster.EXPORT_JOB: roster.export_registrations_job,  # big exports, written there too
             checkin_services.ATTENDANCE_JOB: checkin_services.attendance_workbook_job,
+            coverage_services.REFRESH_JOB: coverage_services.refresh_job,  # recomputing the coverage report
         }
 
     def setup(self) -> None:
@@ -102,6 +124,13 @@ class CompetitionsPlugin(ProgrammePlugin):
         )
         ACTION_LABELS.update(camps_pages.ACTION_LABELS)  # camp actions appear in the entry's history
         ACTION_LABELS.update(talent_pages.ACTION_LABELS)
+        # a confirmed tour, a moved, cancelled or added talk: notices to its schools and experts
+        signals.outreach_talks_changed.connect(outreach_notices.on_talks_changed)
+        # what the coverage report counts: each programme's participations (talent and outreach add theirs here)
+        for source in coverage_sources.BUILT_IN:
+            coverage_sources.register_participation(source)
+        for reach in coverage_sources.REACH_BUILT_IN:
+            coverage_sources.register_reach(reach)
 
     def on_app_init(self, app_config: Any) -> Any:
         app_config = super().on_app_init(app_config)
@@ -109,4 +138,9 @@ class CompetitionsPlugin(ProgrammePlugin):
         return app_config
 
     def action_labels(self) -> dict[str, str]:
-        return {**ACTION_LABELS, **camps_pages.ACTION_LABELS, **talent_pages.ACTION_LABELS}
+        return {
+            **ACTION_LABELS,
+            **camps_pages.ACTION_LABELS,
+            **outreach_pages.ACTION_LABELS,
+            **talent_pages.ACTION_LABELS,
+        }

@@ -79,7 +79,7 @@ class EventStream:
     def _next_message(self, timeout: float) -> dict[str, Any]:
         return self._messages.get(timeout=timeout)
 
-    def next_event(self, timeout: float = 5.0, *, comments: bool = False) -> dict[str, Any]:
+    def next_event(self, timeout: float = 20.0, *, comments: bool = False) -> dict[str, Any]:
         """The next event: ``{"event", "data" (parsed JSON), "retry"?}``, or with
         ``comments`` a comment as ``{"comment": text}``. Raises ``TimeoutError``."""
         deadline = time.monotonic() + timeout

@@ -50,7 +50,7 @@ class SchoolPages(Controller):
         form = await request.form()
         try:
             school = await schools.create_school(
-                user_of(request), {k: form_value(form, k) for k in ("code", "name", "city")}
+                user_of(request), {k: form_value(form, k) for k in ("code", "name", "city", "rural")}
             )
         except ServiceError as exc:
             flash(request, exc.message, "error")
@@ -66,7 +66,7 @@ class SchoolPages(Controller):
     @post("/{school_id:int}/edit", guards=[organizer_only])
     async def edit(self, request: Request, school_id: int) -> Any:
         form = await request.form()
-        data = {k: form_value(form, k) for k in ("code", "name", "city")}
+        data = {k: form_value(form, k) for k in ("code", "name", "city", "rural")}
         try:
             await schools.update_school(user_of(request), school_id, data)
         except ServiceError as exc:
@@ -74,7 +74,7 @@ class SchoolPages(Controller):
                 request,
                 "app/schools/edit.html",
                 status_code=exc.status_code,
-                school={"id": school_id, **data},
+                school={"id": school_id, **data, "rural": schools.rural_value(data["rural"]) or False},
                 cities=schools.HAINAN_CITIES,
                 error=exc.message,
             )

@@ -1,4 +1,5 @@
-"""Schools: create, edit, list, and bulk import from a workbook (学校代码, 学校名称, 所属市县)."""
+"""Schools: create, edit, list, and bulk import from a workbook (学校代码, 学校名称, 所属市县; optionally
+联系人, 联系电话, 城乡)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,17 @@ from app.text import name_problem
 HAINAN_CITIES = REGION_NAMES
 SCHOOL_COLUMNS = ("学校代码", "学校名称", "所属市县")
 CONTACT_COLUMNS = ("联系人", "联系电话")  # optional
+RURAL_COLUMN = "城乡"  # optional: 城镇 (urban) or 农村 (rural)
+# what people write in the 城乡 column (after NFKC, spaces removed, lower case)
+RURAL_WORDS = {
+    "城镇": False,
+    "城市": False,
+    "城区": False,
+    "urban": False,
+    "农村": True,
+    "乡村": True,
+    "rural": True,
+}
 # initial passwords printed on the handout: no 0/O, 1/l/I that a teacher could misread
 PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 INITIAL_PASSWORD_LENGTH = 10
@@ -70,6 +82,27 @@ async def check_city(city: str) -> dict[str, Any]:
     return await resolve_region(city, field="city")
 
 
+def rural_value(value: Any) -> bool | None:
+    """``城镇`` (urban) -> ``False``, ``农村`` (rural) -> ``True`` (also 城市/城区, 乡村, urban/rural);
+    ``None`` for text that is neither."""
+    if isinstance(value, bool):
+        return value
+    return RURAL_WORDS.get(re.sub(r"\s+", "", clean_text(value)).lower())
+
+
+def _rural_field(data: dict[str, Any]) -> bool | None:
+    """The ``rural`` field of a body or form (a bool, or 城镇/农村 text), ``None`` when not given;
+    raises :class:`ValidationFailed` (field ``rural``) for anything else."""
+    value = data.get("rural")
+    if value is None or value == "":
+        return None
+    found = rural_value(value)
+    if found is None:
+        message = _("城乡请填写“城镇”或“农村”。")
+        raise ValidationFailed(message, errors=[{"field": "rural", "message": message}])
+    return found
+
+
 def city_condition(city: str):
     """A ``School`` filter for a city given as a region's name, short name or code (or,
     for schools left without a region, their old text)."""
@@ -86,6 +119,7 @@ def school_out(row: dict[str, Any]) -> dict[str, Any]:
         "region_code": row.get("region"),
         "contact_name": row.get("contact_name") or "",
         "contact_phone_masked": row.get("contact_phone_masked") or "",
+        "rural": bool(row.get("rural")),
     }
 
 
@@ -95,14 +129,15 @@ async def create_school(actor: Principal, data: dict[str, Any]) -> dict[str, Any
     if not actor.is_organizer:
         raise Forbidden(_("只有组委会可以添加学校。"))
     code, name, city = _clean(data)
+    rural = bool(_rural_field(data))
     region = await check_city(city)
     city = region["name"]
     if await School.exists().where(School.code == code):
         raise Conflict(_("学校代码“{code}”已存在。", code=code))
-    school = School(code=code, name=name, city=city, region=region["code"])
+    school = School(code=code, name=name, city=city, region=region["code"], rural=rural)
     await school.save()
     await audit.record(actor, "school.create", "school", school.id, school_id=school.id, summary=f"{code} {name}")
-    return {"id": school.id, "code": code, "name": name, "city": city, "region_code": region["code"]}
+    return {"id": school.id, "code": code, "name": name, "city": city, "region_code": region["code"], "rural": rural}
 
 
 async def update_school(actor: Principal, school_id: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -112,7 +147,9 @@ async def update_school(actor: Principal, school_id: int, data: dict[str, Any]) 
     row = await School.select().where(School.id == school_id).first()
     if row is None:
         raise NotFound(_("学校不存在。"))
-    code, name, city = _clean({**row, **{k: v for k, v in data.items() if v not in (None, "")}})
+    code, name, city = _clean({**row, **{k: v for k, v in data.items() if v not in (None, "") and k != "rural"}})
+    given_rural = _rural_field(data)
+    rural = bool(row["rural"]) if given_rural is None else given_rural
     region = await check_city(city)  # also for an unchanged city the old free text left without a region
     city = region["name"]
     if code != row["code"] and await School.exists().where(School.code == code):
@@ -123,6 +160,7 @@ async def update_school(actor: Principal, school_id: int, data: dict[str, Any]) 
             School.name: name,
             School.city: city,
             School.region: region["code"],
+            School.rural: rural,
             School.updated_at: times.now(),
         }
     ).where(School.id == school_id)
@@ -133,10 +171,11 @@ async def update_school(actor: Principal, school_id: int, data: dict[str, Any]) 
         school_id,
         school_id=school_id,
         changes=audit.diff(
-            {"code": row["code"], "name": row["name"], "city": row["city"]}, {"code": code, "name": name, "city": city}
+            {"code": row["code"], "name": row["name"], "city": row["city"], "rural": bool(row["rural"])},
+            {"code": code, "name": name, "city": city, "rural": rural},
         ),
     )
-    return {"id": school_id, "code": code, "name": name, "city": city, "region_code": region["code"]}
+    return {"id": school_id, "code": code, "name": name, "city": city, "region_code": region["code"], "rural": rural}
 
 
 async def get_school(actor: Principal, school_id: int) -> dict[str, Any]:
@@ -175,7 +214,8 @@ async def list_schools(actor: Principal, city: str | None = None, q: str | None 
 
 async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool = False) -> dict[str, Any]:
     """Import schools from a workbook with columns 学校代码, 学校名称, 所属市县 and optionally
-    联系人, 联系电话 (header found by name, a title row above allowed). Existing codes are
+    联系人, 联系电话 and 城乡 (城镇 or 农村; blank leaves an existing school's flag as it is, a new
+    school urban) (header found by name, a title row above allowed). Existing codes are
     updated, new ones created. With ``create_accounts`` every imported school that has no
     coordinator account gets one: user name = the school code in lower case, a random initial
     password (:func:`initial_password`) that must be changed at the first log-in.
@@ -188,10 +228,11 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
         raise Forbidden(_("只有组委会可以导入学校。"))
     wb = open_workbook(data)
     try:
-        table = find_table(wb, SCHOOL_COLUMNS, CONTACT_COLUMNS)
+        table = find_table(wb, SCHOOL_COLUMNS, (*CONTACT_COLUMNS, RURAL_COLUMN))
         errors: list[dict[str, Any]] = []
         parsed: dict[str, tuple[int, str, str]] = {}
         contacts: dict[str, tuple[str, str]] = {}
+        rural_of: dict[str, bool] = {}
         regions = await list_regions()
         region_of: dict[str, str] = {}
         for number, values in table.rows:
@@ -230,6 +271,16 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
                         ),
                     }
                 )
+            rural_text = clean_text(cell(RURAL_COLUMN))
+            rural = rural_value(rural_text) if rural_text else None
+            if rural_text and rural is None:
+                errors.append(
+                    {
+                        "row": number,
+                        "column": RURAL_COLUMN,
+                        "message": _("“{value}”不是城乡类别，请填写“城镇”或“农村”。", value=rural_text),
+                    }
+                )
             if code and code in parsed:
                 errors.append(
                     {
@@ -246,6 +297,8 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
                     parsed[code] = (number, name, region["name"])
                     region_of[code] = region["code"]
                     contacts[code] = (contact, phone)
+                    if rural is not None:
+                        rural_of[code] = rural
     finally:
         wb.close()
     errors.sort(key=lambda e: e["row"] or 0)
@@ -325,7 +378,12 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
         }
         new = [
             School(
-                code=c, name=n, city=ci, region=region_of[c], **{k._meta.name: v for k, v in contact_values(c).items()}
+                code=c,
+                name=n,
+                city=ci,
+                region=region_of[c],
+                rural=rural_of.get(c, False),
+                **{k._meta.name: v for k, v in contact_values(c).items()},
             )
             for c, (_row, n, ci) in parsed.items()
             if c not in existing
@@ -334,8 +392,15 @@ async def import_schools(actor: Principal, data: bytes, *, create_accounts: bool
             await School.insert(*new)
         for code, school_id in existing.items():
             _row, name, city = parsed[code]
+            rural_values = {School.rural: rural_of[code]} if code in rural_of else {}
             await School.update(
-                {School.name: name, School.city: city, School.region: region_of[code], **contact_values(code)}
+                {
+                    School.name: name,
+                    School.city: city,
+                    School.region: region_of[code],
+                    **contact_values(code),
+                    **rural_values,
+                }
             ).where(School.id == school_id)
         if accounts:
             ids = {

@@ -4,8 +4,11 @@
  * The match form scores both alliances on the challenge's sheet side by side: each alliance's live
  * total is XinmiaoSheet.score (app/static/sheet-score.js, the port of sheets.score_run), the
  * items are the run form's widgets (XinmiaoRefereeKit.bindItems: nothing answered until touched),
- * each alliance gets a card (none / yellow / red, chosen actively) and the winner preview follows
- * ranking's rule (an alliance with a red card loses to one without; otherwise the higher score).
+ * every team gets a card (none / yellow / red, chosen actively: VEX gives cards to teams, not
+ * alliances) and the winner preview follows ranking's rule (judging/matches/rankings.py: an alliance
+ * is disqualified, and loses to one that is not, when every team of it has a red card or, in an
+ * elimination match, when any team has one; otherwise the higher score wins; a red-carded team
+ * earns nothing from the match, its partner keeps its points).
  * Both captains then confirm (or the referee records a refusal with a note), and the score goes
  * into the shared outbox under "xinmiao:match:<user>:<client_score_id>" BEFORE it is sent with
  * POST /referee/matches/<id>/score with the match version the tablet saw (base_version): sent
@@ -29,9 +32,17 @@
     return teams.map(function (t) { return t.code + " " + t.title + (t.surrogate ? " *" : ""); }).join(" / ");
   }
 
+  /* ranking's rule (judging/matches/rankings.py MatchResult.disqualified): `cards` lists the
+   * alliance's teams' cards ("", "yellow" or "red") */
+  function disqualified(cards, elimination) {
+    var reds = cards.filter(function (c) { return c === "red"; }).length;
+    return elimination ? reds > 0 : cards.length > 0 && reds === cards.length;
+  }
+
   /* ranking's rule (judging/matches/rankings.py MatchResult.winner) */
-  function winnerOf(red, blue, redCard, blueCard) {
-    if ((redCard === "red") !== (blueCard === "red")) return redCard === "red" ? "blue" : "red";
+  function winnerOf(red, blue, redCards, blueCards, elimination) {
+    var redOut = disqualified(redCards, elimination), blueOut = disqualified(blueCards, elimination);
+    if (redOut !== blueOut) return redOut ? "blue" : "red";
     var c = S.cmp(red, blue);
     return c > 0 ? "red" : c < 0 ? "blue" : "tie";
   }
@@ -162,21 +173,45 @@
     var local = K.mine(box, data).filter(function (i) { return String(i.matchId) === String(match.id); })[0];
     if (local) { stop(M.localWaiting); return; }
 
+    var elimination = match.stage === "elimination";
     SIDES.forEach(function (side) {
       var section = root.querySelector('section.alliance[data-side="' + side + '"]');
-      var state = {section: section, values: {}, card: undefined, result: null};
+      var state = {section: section, values: {}, cards: {}, teams: match.sides[side].teams, result: null};
       sides[side] = state;
       K.bindItems(section, sheet, state.values, update);
-      var cardButtons = section.querySelectorAll("button.card-answer");
-      cardButtons.forEach(function (b) {
-        b.addEventListener("click", function () {
-          state.card = b.getAttribute("data-value");
-          cardButtons.forEach(function (o) { o.setAttribute("aria-pressed", String(o === b)); });
-          section.querySelector("fieldset.card-item").classList.add("answered");
-          update();
+      // one card question per team of the alliance, nothing chosen until tapped
+      var holder = section.querySelector(".team-cards"), pattern = holder.querySelector("template.team-card-pattern");
+      state.teams.forEach(function (t) {
+        var fs = pattern.content.firstElementChild.cloneNode(true), name = teamsText([t]);
+        fs.setAttribute("data-team", String(t.id));
+        fs.querySelector(".team-card-name").textContent = name;
+        fs.querySelector(".choice-buttons").setAttribute("aria-label", fmt(M.cardFor, {team: name}));
+        var buttons = fs.querySelectorAll("button.card-answer");
+        buttons.forEach(function (b) {
+          b.addEventListener("click", function () {
+            state.cards[t.id] = b.getAttribute("data-value");
+            buttons.forEach(function (o) { o.setAttribute("aria-pressed", String(o === b)); });
+            fs.classList.add("answered");
+            update();
+          });
         });
+        holder.appendChild(fs);
       });
     });
+
+    function cardsOf(state) {
+      return state.teams.map(function (t) { return state.cards[t.id] || ""; });
+    }
+    function unansweredCards(state) {
+      return state.teams.filter(function (t) { return state.cards[t.id] === undefined; }).length;
+    }
+    function redCarded() {
+      var names = [];
+      SIDES.forEach(function (side) {
+        sides[side].teams.forEach(function (t) { if (sides[side].cards[t.id] === "red") names.push(t.code || t.title); });
+      });
+      return names;
+    }
 
     function sideValues(state) {
       var out = {};
@@ -202,16 +237,19 @@
         });
         document.getElementById(side + "-total").textContent = r.total;
         document.getElementById("bar-" + side).textContent = r.total;
-        var open = r.missing.length + Object.keys(r.errors).length + (state.card === undefined ? 1 : 0);
+        var open = r.missing.length + Object.keys(r.errors).length + unansweredCards(state);
         document.getElementById(side + "-answered").textContent = open ? fmt(M.unanswered, {n: open}) : M.answered;
         root.setAttribute("data-" + side + "-total", r.total);
-        if (!r.complete || state.card === undefined) complete = false;
+        if (!r.complete || unansweredCards(state)) complete = false;
       });
       var preview = document.getElementById("winner-preview");
       if (complete) {
-        var w = winnerOf(sides.red.result.score, sides.blue.result.score, sides.red.card, sides.blue.card);
-        var redCardDecides = (sides.red.card === "red") !== (sides.blue.card === "red");
-        last = {winner: w, label: M["winner_" + w] + (redCardDecides ? M.redCardLoses : "")};
+        var redCards = cardsOf(sides.red), blueCards = cardsOf(sides.blue);
+        var w = winnerOf(sides.red.result.score, sides.blue.result.score, redCards, blueCards, elimination);
+        var redCardDecides = disqualified(redCards, elimination) !== disqualified(blueCards, elimination);
+        var out = redCarded();
+        last = {winner: w, label: M["winner_" + w] + (redCardDecides ? M.redCardLoses : "") +
+                (out.length && !redCardDecides ? fmt(M.redCardTeams, {teams: out.join(M.listSep)}) : "")};
         preview.textContent = last.label;
         preview.className = "winner-preview winner-" + w;
         root.setAttribute("data-winner", w);
@@ -263,8 +301,16 @@
         if (i.code in played) items[i.code] = i.type === "count" ? Number(played[i.code]) : played[i.code];
       });
       var note = root.querySelector('.captain[data-side="' + side + '"] textarea').value;
-      return {items: items, card: state.card || null, confirmation: answers[side],
+      return {items: items, confirmation: answers[side],
               confirmation_note: answers[side] === "refused" ? note : ""};
+    }
+
+    function cardsBody() {
+      var out = {};
+      SIDES.forEach(function (side) {
+        sides[side].teams.forEach(function (t) { out[String(t.id)] = sides[side].cards[t.id] || null; });
+      });
+      return out;
     }
 
     submitButton.addEventListener("click", function () {
@@ -273,7 +319,8 @@
       var item = {
         id: id, eventId: data.eventId, code: data.code, matchId: match.id, number: match.number,
         total: M.red + " " + sides.red.result.total + " : " + M.blue + " " + sides.blue.result.total,
-        body: {red: sideBody("red"), blue: sideBody("blue"), client_score_id: id, base_version: match.version}
+        body: {red: sideBody("red"), blue: sideBody("blue"), cards: cardsBody(), client_score_id: id,
+               base_version: match.version}
       };
       box.put(item);
       setState("sending");
@@ -308,5 +355,5 @@
   if (dataEl && listRoot) listPage(listRoot, JSON.parse(dataEl.textContent));
   if (dataEl && formRoot) matchPage(formRoot, JSON.parse(dataEl.textContent));
 
-  window.XinmiaoMatchReferee = {winnerOf: winnerOf};
+  window.XinmiaoMatchReferee = {winnerOf: winnerOf, disqualified: disqualified};
 })();

@@ -91,6 +91,7 @@ INNOVATION = register_kind(EventKind("innovation", "科技创新大赛", default
 ROBOTICS_TERMS = {
     "zh": {"作品名称": "队伍名称", "作品简介": "队伍简介", "作品": "队伍", "辅导教师": "教练"},
     "en": {
+        "entry titles": "team names",
         "entry title": "team name",
         "an entry": "a team",
         "An entry": "A team",

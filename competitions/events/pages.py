@@ -56,12 +56,20 @@ class EventPages(Controller):
     async def _settings_page(self, request: Request, event_id: int, status_code: int = 200, **context: Any) -> Any:
         event = event_view(await events.get_event(event_id))
         categories = await events.list_categories(event_id)
+        moves = _moves(event)
+        # the last moment to add students: name the approved entries that have none
+        no_students = (
+            await events.approved_without_students(event_id)
+            if any(m["action"] == "start-judging" for m in moves)
+            else []
+        )
         return render(
             request,
             "competitions/events/settings.html",
             status_code=status_code,
             event=event,
-            moves=_moves(event),
+            moves=moves,
+            no_students=no_students,
             stages=[(stage.value, _(stage.label)) for stage in TRACK],
             stage_index=TRACK.index(lifecycle.Stage(event["stage"]))
             if event["stage"] != lifecycle.Stage.UPCOMING

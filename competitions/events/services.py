@@ -332,6 +332,20 @@ async def _entry_count(event_id: int) -> int:
     return int(rows[0]["n"])
 
 
+async def approved_without_students(event_id: int) -> list[dict[str, Any]]:
+    """Approved entries of the event that have no student, ``[{"id", "code", "title"}]`` by code
+    (registration sits above events, so its tables are read by name): judged and ranked, they would
+    get no certificate, and once judging starts nobody can add their students."""
+    rows = await Event.raw(
+        "SELECT e.id AS id, e.code AS code, e.title AS title FROM entry e "
+        "WHERE e.event = {} AND e.status = 'approved' "
+        "AND NOT EXISTS (SELECT 1 FROM member m WHERE m.entry = e.id AND m.role = 'student') "
+        "ORDER BY e.code, e.id",
+        event_id,
+    )
+    return [{"id": r["id"], "code": r["code"], "title": r["title"]} for r in rows]
+
+
 async def stage(event_id: int) -> Stage:
     """Where the event stands now (:func:`lifecycle.stage_of`)."""
     return await lifecycle.stage_of(await get_event_row(event_id))

@@ -441,6 +441,18 @@ class EventRegistrationPages(Controller):
                 request, event_id, status_code=exc.status_code, form=data, errors=field_errors(exc), error=exc.message
             )
         kind = await _event_kind(event_id)
+        if entry["status"] == "approved" and not any(m["role"] == "student" for m in entry["members"]):
+            flash(  # approved at once (CONTRACT): the organizer is told it has no student yet
+                request,
+                gettext_terms(
+                    "作品“{title}”已创建（编号 {code}）并直接通过审查，但还没有学生：请在下面添加学生。",
+                    kind,
+                    title=entry["title"],
+                    code=entry["code"],
+                ),
+                "warning",
+            )
+            return redirect(f"/entries/{entry['id']}")
         flash(
             request,
             gettext_terms(

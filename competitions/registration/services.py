@@ -17,7 +17,7 @@ from piccolo.querystring import QueryString
 from app import audit
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.i18n import _, gettext_terms, list_separator
+from app.i18n import _, gettext_terms, list_separator, with_terms
 from app.principal import Principal
 from app.region_codes import region_code_of
 from app.tables import School
@@ -925,7 +925,9 @@ async def review_entry(
     """形式审查. ``decision`` is ``approve`` or ``return``; a return needs a ``reason``
     the school will see.
 
-    An entry with a student whom another school registered too (:mod:`.duplicates`) is not
+    An approval needs every student's consent and the team size the event asks for, at least one
+    student (:func:`_require_team`: an entry without students gets no certificate). An entry with
+    a student whom another school registered too (:mod:`.duplicates`) is not
     approved (or recommended) silently: without ``confirm_duplicates`` it raises
     :class:`Conflict` naming the other entries (``extra.duplicates``), as the reviewer may see
     them; with it, the approval's audit row names them.
@@ -955,7 +957,9 @@ async def review_entry(
         await _check_city_quota(row)
     duplicates: list[dict[str, Any]] = []
     if decision == "approve":
-        _require_consent((await _members_by_entry([entry_id]))[entry_id])
+        members = (await _members_by_entry([entry_id]))[entry_id]
+        _require_consent(members)
+        _require_team(event, row, members)
         duplicates = await entry_duplicates(actor, row["event"], entry_id)
         if duplicates and not confirm_duplicates:
             raise Conflict(
@@ -1269,6 +1273,25 @@ def _require_consent(members: list[dict[str, Any]]) -> None:
     missing = _unconsented(members)
     if missing:
         raise ValidationFailed(_consent_message(missing))
+
+
+def _require_team(event: dict[str, Any], row: dict[str, Any], members: list[dict[str, Any]]) -> None:
+    """An entry is approved (or recommended) only with the students the event asks for: an entry
+    without a student would be judged and ranked, and then get no certificate at all (certificates
+    go to students). 422 naming the entry and what it lacks."""
+    roles = [m["role"] for m in members]
+    problems = [
+        with_terms(p, event["kind"]) for p in team_problems(roles.count("student"), roles.count("adviser"), event)
+    ]
+    if problems:
+        message = gettext_terms(
+            "作品“{title}”（{code}）还不能通过审查：{problems}",
+            event["kind"],
+            title=row["title"],
+            code=row["code"],
+            problems=" ".join(problems),
+        )
+        raise ValidationFailed(message, errors=[{"field": "requirements", "message": p} for p in problems])
 
 
 def _consent_for_submitted(row: dict[str, Any], member: CleanMember, kind: str | None = None) -> None:

@@ -27,7 +27,7 @@ from litestar.exceptions import HTTPException
 
 from app import pubcache
 from app.errors import ServiceError, TooManyRequests
-from app.i18n import _, get_locale
+from app.i18n import _, get_locale, gettext_terms
 from app.times import show_time
 from app.web import client_address, flash, form_bool, form_int, form_value, redirect, render, render_bytes, user_of
 from app.web.auth import organizer_only, requires
@@ -73,8 +73,8 @@ async def _ctx(event_id: int, kind: str) -> dict[str, Any]:
         "tab": "certificates",
         "kind": kind,
         "kinds": certificates.kinds_for_event(event_row),
+        "event_kind": str(event_row.get("kind") or ""),
         "cbase": f"/events/{event_id}/judging/certificates",
-        "event_kind": event_row["kind"],
     }
 
 
@@ -113,15 +113,17 @@ def _fields_from_form(form: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _sketch(template: dict[str, Any]) -> dict[str, Any]:
-    """Positions in percent of the page for the layout sketch on the designer page."""
+def _sketch(template: dict[str, Any], labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """Positions in percent of the page for the layout sketch on the designer page (``labels``:
+    the field types' names, :func:`certificates.field_labels`)."""
+    labels = labels or certificates.FIELD_LABELS
     width, height = page_size(template["page_format"], template["orientation"])
     boxes = []
     for i, f in enumerate(template["fields"]):
         size_mm = float(f.get("size") or 0) * 25.4 / 72
         w = float(f.get("w") or 0) or (width - float(f["x"]))
         h = w if f["type"] == "qr" else (float(f.get("h") or 0) or size_mm * 1.4)
-        label = certificates.FIELD_LABELS[f["type"]] if f["type"] != "text" else (f.get("text") or "")
+        label = labels[f["type"]] if f["type"] != "text" else (f.get("text") or "")
         boxes.append(
             {
                 "n": i + 1,
@@ -182,7 +184,7 @@ class CertificatePages(Controller):
         template = await certificates.get_template(event_id, kind)
         for u in (check or {}).get("unprintable", []):
             u["codes"] = [f"{ord(ch):04X}" for ch in u["characters"]]
-        field_labels = {**certificates.FIELD_LABELS, "template": "模板文字"}
+        field_labels = {**certificates.field_labels(ctx["event_kind"]), "template": "模板文字"}
         pages = max(1, -(-len(rows) // certificates.LIST_PAGE_SIZE))
         page = min(page, pages)
         shown = rows[(page - 1) * certificates.LIST_PAGE_SIZE : page * certificates.LIST_PAGE_SIZE]
@@ -244,6 +246,8 @@ class CertificatePages(Controller):
         errors: list[dict[str, Any]] | None = None,
     ) -> Any:
         ctx = await _ctx(event_id, kind)
+        labels = certificates.field_labels(ctx["event_kind"])
+        _subject, _team, preview_sample = await certificates.preview_subject(event_id, kind, template)
         fields = list(template["fields"]) + [
             {
                 "type": "",
@@ -270,12 +274,13 @@ class CertificatePages(Controller):
             tpl=template,
             fields=fields,
             fonts=await certificates.list_fonts(event_id),
-            field_labels=certificates.FIELD_LABELS,
+            field_labels=labels,
             field_types=FIELD_TYPES,
             page_sizes=PAGE_SIZES,
             aligns=ALIGN_LABELS,
             orientations=ORIENTATION_LABELS,
-            sketch=_sketch(template),
+            sketch=_sketch(template, labels),
+            preview_sample=preview_sample,
             errors=errors or [],
             png_preview=bool(shutil.which("pdftoppm")),
             today=today_text(),
@@ -405,6 +410,17 @@ class CertificatePages(Controller):
         try:
             result = await certificates.issue_certificates(user_of(request), event_id, kind)
             flash(request, _("已颁发 {n} 张新证书；共 {valid} 张有效。", n=result["issued"], valid=result["valid"]))
+            if result["without_holders"]:
+                event_kind = str((await events.get_event_row(event_id)).get("kind") or "")
+                flash(
+                    request,
+                    gettext_terms(
+                        "{n} 个作品没有领取证书的人，没有为它们颁发：见“打印前检查”。",
+                        event_kind,
+                        n=len(result["without_holders"]),
+                    ),
+                    "warning",
+                )
         except ServiceError as exc:
             flash(request, exc.message, "error")
         return back_to(event_id, kind)

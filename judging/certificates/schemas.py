@@ -69,6 +69,22 @@ class EmptyLabel(msgspec.Struct):
     message: str
 
 
+class WithoutHolder(msgspec.Struct):
+    """An entry the results call for a certificate that nobody can hold: ``reason`` ``no_students``
+    (award and participation certificates go to students) or ``no_advisers``, said in ``message``."""
+
+    entry_id: int
+    code: str
+    title: str
+    school_name: str | None
+    category_code: str | None
+    division: str | None
+    rank: int | None
+    award: Award | None
+    reason: Annotated[str, one_of("no_students", "no_advisers")]
+    message: str
+
+
 class CheckOut(msgspec.Struct):
     """The coverage check before printing (CONTRACT.md: ``certificates``, ``unprintable``)."""
 
@@ -82,14 +98,18 @@ class CheckOut(msgspec.Struct):
     verify_base_url: str | None
     verify_base_url_warning: str | None
     empty_labels: list[EmptyLabel]
+    #: entries due a certificate of this kind that nobody can hold (no student / no adviser), and why
+    without_holders: list[WithoutHolder] = []
 
 
 class IssuedOut(msgspec.Struct):
-    """Certificates issued and revoked by this request, and how many the results call for."""
+    """Certificates issued and revoked by this request, how many the results call for, and the
+    entries that get none because nobody can hold one (no student / no adviser)."""
 
     issued: int
     revoked: int
     valid: int
+    without_holders: list[WithoutHolder] = []
 
 
 class TemplateOut(msgspec.Struct):

@@ -49,7 +49,7 @@ from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ServiceError, TooLarge, TooManyRequests, ValidationFailed
 from app.exports.exporters import export_path
 from app.files import create_private, private_dir, write_private
-from app.i18n import _, get_locale, set_locale
+from app.i18n import _, get_locale, gettext_terms, set_locale
 from app.pdf import FontError, default_font_path, font_info
 from app.principal import Principal
 from app.settings import get_settings
@@ -106,7 +106,16 @@ FIELD_LABELS = {
     "qr": "验证二维码",
     "text": "自由文字",
 }
+#: what a robotics event calls the fields: a team's name in a challenge (赛项), its coaches
+ROBOTICS_FIELD_LABELS = {"title": "队伍名称", "category": "赛项", "teammates": "同队队员", "advisers": "教练"}
 ALIGNS = ("L", "C", "R")
+
+
+def field_labels(event_kind: str | None) -> dict[str, str]:
+    """The designer's names of the field types (Chinese message ids) in the words of ``event_kind``."""
+    return {**FIELD_LABELS, **(ROBOTICS_FIELD_LABELS if event_kind == "robotics" else {})}
+
+
 AWARD_ORDER = {"first": 0, "second": 1, "third": 2, None: 3}
 BUILTIN_FONTS = {"builtin:serif": "思源宋体（Noto Serif SC，内置）", "builtin:sans": "思源黑体（Noto Sans SC，内置）"}
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford Base32
@@ -780,6 +789,15 @@ async def _recipients(
     if kind == "talent":  # 培养证书: 优秀 and 合格 of the year-end review only
         return await talent_growth.certificate_recipients(event_id)
     results = (await compute_results(event_id, event=event, round_row=round_row))["entries"]
+    chosen, role = _chosen(results, kind, template)
+    return await _holders(chosen, role)
+
+
+def _chosen(
+    results: list[dict[str, Any]], kind: str, template: dict[str, Any]
+) -> tuple[dict[int, dict[str, Any]], str]:
+    """The results rows that call for a certificate of ``kind`` (by entry id) and who holds one
+    (``student`` or ``adviser``)."""
     if kind == "award":
         chosen = {r["entry_id"]: r for r in results if r["status"] == "complete" and r["award"]}
         role = "student"
@@ -795,6 +813,11 @@ async def _recipients(
     else:
         chosen = {r["entry_id"]: r for r in results}
         role = "student"
+    return chosen, role
+
+
+async def _holders(chosen: dict[int, dict[str, Any]], role: str) -> list[dict[str, Any]]:
+    """One certificate per member of ``role`` of each chosen entry, with the texts to print."""
     ids = list(chosen)
     entries: dict[int, dict[str, Any]] = {}
     members: list[dict[str, Any]] = []
@@ -833,6 +856,38 @@ async def _recipients(
             }
         )
     return out
+
+
+async def entries_without_holders(event_id: int, kind: str) -> list[dict[str, Any]]:
+    """Entries the finalized results call for a certificate of ``kind`` that nobody can hold, and
+    why: no student (award and participation certificates go to students) or no adviser (the
+    adviser certificate). ``[{"entry_id", "code", "title", "school_name", "category_code",
+    "division", "rank", "award", "reason": "no_students"|"no_advisers", "message"}]``; camp
+    certificates follow attendance and have none. Read-only."""
+    if kind == "camp":
+        return []
+    event = await get_event_row(event_id)
+    round_row = await require_finalized(event_id)
+    template = await get_template(event_id, kind, event=event)
+    results = (await compute_results(event_id, event=event, round_row=round_row))["entries"]
+    chosen, role = _chosen(results, kind, template)
+    ids = list(chosen)
+    held: set[int] = set()
+    for start in range(0, len(ids), 900):
+        rows = await Member.select(Member.entry).where(
+            Member.entry.is_in(ids[start : start + 900]) & (Member.role == role)
+        )
+        held |= {r["entry"] for r in rows}
+    reason = "no_students" if role == "student" else "no_advisers"
+    message = gettext_terms(
+        "没有登记学生，不能颁发证书。" if role == "student" else "没有登记辅导教师，不能颁发证书。", event["kind"]
+    )
+    keys = ("entry_id", "code", "title", "school_name", "category_code", "division", "rank", "award")
+    return [
+        {**{k: r.get(k) for k in keys}, "reason": reason, "message": message}
+        for r in results
+        if r["entry_id"] in chosen and r["entry_id"] not in held
+    ]
 
 
 async def check_kind_for_event(event_id: int, kind: str, *, event: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -956,12 +1011,14 @@ async def ensure_certificates(
     return done
 
 
-async def issue_certificates(actor: Principal, event_id: int, kind: str) -> dict[str, int]:
+async def issue_certificates(actor: Principal, event_id: int, kind: str) -> dict[str, Any]:
     """An organizer's explicit request to issue (or bring up to date) the certificates of
-    ``kind``: the only way participation, adviser and camp certificates come to exist."""
+    ``kind``: the only way participation, adviser and camp certificates come to exist. The answer
+    also names the entries that get none (``without_holders``, :func:`entries_without_holders`)."""
     if actor.role != "organizer":
         raise Forbidden(_("只有组委会可以颁发证书。"))
-    return await ensure_certificates(event_id, kind, actor)
+    done = await ensure_certificates(event_id, kind, actor)
+    return {**done, "without_holders": await entries_without_holders(event_id, kind)}
 
 
 async def pending(event_id: int, kind: str) -> tuple[list[dict[str, Any]], set[int]]:
@@ -1342,7 +1399,24 @@ async def check(
         "verify_base_url": base,
         "verify_base_url_warning": base_url_warning(base),
         "empty_labels": prepared["empty_labels"],
+        "without_holders": await _without_holders_in(event_id, kind, school_id, category_id),
     }
+
+
+async def _without_holders_in(
+    event_id: int, kind: str, school_id: int | None, category_id: int | None
+) -> list[dict[str, Any]]:
+    """:func:`entries_without_holders` within a school and/or category (``None``: all)."""
+    found = await entries_without_holders(event_id, kind)
+    if found and (school_id is not None or category_id is not None):
+        where = Entry.id.is_in([f["entry_id"] for f in found])
+        if school_id is not None:
+            where &= Entry.school == school_id
+        if category_id is not None:
+            where &= Entry.category == category_id
+        inside = {r["id"] for r in await Entry.select(Entry.id).where(where)}
+        found = [f for f in found if f["entry_id"] in inside]
+    return found
 
 
 async def certificates_pdf(
@@ -1447,16 +1521,32 @@ SAMPLE = {
     "rank": 1,
     "number": "XM2026-0000-0000-0000-0000",
 }
+#: a robotics event's sample: a team (not a project) in a challenge (赛项), its place and prize,
+#: its teammates and coach; ``category_name`` becomes the event's first challenge when it has one
+ROBOTICS_SAMPLE = {
+    "name": "阿依古丽·买买提",
+    "school_name": "海口市第一中学",
+    "title": "椰城飞鹰队",
+    "category_name": "机器人综合技能",
+    "division": "初中",
+    "award": "first",
+    "rank": 1,
+    "number": "XM2026-0000-0000-0000-0000",
+}
+ROBOTICS_SAMPLE_TEAM = {"students": ["阿依古丽·买买提", "王子涵", "陈雨桐"], "advisers": ["林志强"]}
+SAMPLE_TEAM = {"students": ["阿依古丽·买买提", "王子涵"], "advisers": ["林志强"]}
 
 
-async def preview(event_id: int, kind: str, base_url: str, template: dict[str, Any] | None = None) -> bytes:
-    """A one-page PDF of ``kind`` with real data: the first certificate in print order
-    (once finalized), else the first awarded entry's first student in the current
-    results, else sample data. Characters the fonts cannot draw are shown as ``?`` here
-    (a preview only; printing leaves such certificates out)."""
+async def preview_subject(
+    event_id: int, kind: str, template: dict[str, Any] | None = None, *, event: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, list[str]] | None, bool]:
+    """Whose certificate a preview of ``kind`` shows: ``(certificate, team, sample)``. The first
+    certificate in print order once finalized, else the first awarded entry's first student in the
+    current results, else sample data (``sample`` true) in the event's own terms: a robotics event
+    previews a team in one of its challenges (赛项) with a place and a prize, never a project."""
     _check_kind(kind)
-    event = await get_event_row(event_id)
-    template = template or await get_template(event_id, kind)
+    event = event or await get_event_row(event_id)
+    template = template or await get_template(event_id, kind, event=event)
     round_row = await current_round(event_id)
     cert: dict[str, Any] | None = None
     if RoundState.of(round_row) is RoundState.FINALIZED:
@@ -1470,11 +1560,36 @@ async def preview(event_id: int, kind: str, base_url: str, template: dict[str, A
         people.sort(key=lambda p: (AWARD_ORDER.get(p["award"], 3), p["school_code"], p["position"]))
         if people:
             cert = {**people[0], "number": f"XM{event['year']}-0000-0000-0000-0000"}
-        else:
-            cert = {**SAMPLE, "award": "first" if kind == "award" else None}
-    cert = {**cert, "kind": kind}
+    if cert is not None:
+        team = (await team_names([cert.get("entry")])).get(cert.get("entry"))
+        return {**cert, "kind": kind}, team, False
+    robotics = event.get("kind") == "robotics"
+    sample = dict(ROBOTICS_SAMPLE if robotics else SAMPLE)
+    if robotics:
+        first = (
+            await Category.select(Category.name).where(Category.event == event_id).order_by(Category.position).first()
+        )
+        if first and first["name"]:
+            sample["category_name"] = first["name"]
+    sample.update(number=f"XM{event['year']}-0000-0000-0000-0000", award="first" if kind == "award" else None)
+    if kind == "participation":
+        sample["rank"] = None
+    team = dict(ROBOTICS_SAMPLE_TEAM if robotics else SAMPLE_TEAM)
+    if kind == "adviser":  # the adviser's certificate carries the coach's (adviser's) name
+        sample["name"] = team["advisers"][0]
+    return {**sample, "kind": kind}, team, True
+
+
+async def preview(event_id: int, kind: str, base_url: str, template: dict[str, Any] | None = None) -> bytes:
+    """A one-page PDF of ``kind`` for :func:`preview_subject` (real data, else the event kind's
+    sample). Characters the fonts cannot draw are shown as ``?`` here (a preview only; printing
+    leaves such certificates out)."""
+    _check_kind(kind)
+    event = await get_event_row(event_id)
+    template = template or await get_template(event_id, kind, event=event)
+    round_row = await current_round(event_id)
+    cert, team, _sample = await preview_subject(event_id, kind, template, event=event)
     settings = await _renderer_settings(event_id, kind, template, base_url)
-    team = (await team_names([cert.get("entry")])).get(cert.get("entry"))
     values = certificate_values(cert, event["name"], date_text(template, round_row.get("finalized_at")), team)
 
     def draw() -> bytes:

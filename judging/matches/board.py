@@ -17,6 +17,7 @@ from typing import Any
 from app import times
 from app.errors import NotFound
 from app.i18n import _
+from judging.matches import rankings as ranking_rules
 from judging.matches import services
 from judging.robotics import livecache
 from judging.robotics import services as robotics
@@ -108,8 +109,9 @@ def team_card(view: dict[str, Any], entry_id: int) -> dict[str, Any]:
     "ties", "average_score", "behind_seconds", "matches": [{"id", "number", "field", "stage",
     "series", "game", "scheduled_at", "planned_at", "shift_seconds",
     "colour", "surrogate", "partners": [{"entry_id", "team_name"}], "opponents": [...], "status",
-    "score", "opponent_score", "result"}]}`` in play order (``score``, ``opponent_score`` and
-    ``result`` — win / loss / tie — once committed). 404 for a team not in the challenge."""
+    "score", "opponent_score", "card", "result"}]}`` in play order (``score``, ``opponent_score``,
+    the team's own ``card`` and ``result`` — win / loss / tie, a loss for a red-carded team — once
+    committed). 404 for a team not in the challenge."""
     team = next((t for t in view["teams"] if t["id"] == entry_id), None)
     if team is None:
         raise NotFound(_("本赛项没有这支队伍（编号 {id}）。", id=entry_id))
@@ -131,6 +133,7 @@ def team_card(view: dict[str, Any], entry_id: int) -> dict[str, Any]:
         shift = int((scheduled - planned_at).total_seconds()) if scheduled and planned_at else None
         committed = m["status"] == "committed"
         winner = m["winner"] if committed else None
+        card = (m.get("cards") or {}).get(str(entry_id)) if committed else None
         matches.append(
             {
                 "id": m["id"],
@@ -149,10 +152,8 @@ def team_card(view: dict[str, Any], entry_id: int) -> dict[str, Any]:
                 "status": m["status"],
                 "score": m[f"{colour}_score"] if committed else None,
                 "opponent_score": m[f"{other}_score"] if committed else None,
-                "card": m[f"{colour}_card"] if committed else None,
-                "result": None
-                if winner is None
-                else ("tie" if winner == "tie" else "win" if winner == colour else "loss"),
+                "card": card,
+                "result": None if winner is None else ranking_rules.team_outcome(winner, colour, card),
             }
         )
     return {

@@ -4,11 +4,19 @@ Pure functions on Decimals, no database.
 Two rules, chosen per challenge as a setting (not code):
 
 - ``ranking_points`` (VEX V5 / FTC style): a win earns ``win`` ranking points (default 2), a tie
-  ``tie`` (1), a loss ``loss`` (0); an alliance with a red card is disqualified from the match:
-  it loses (to an alliance without one) and its teams earn 0 (a yellow card is recorded only). Ranked by total ranking points, then the tie-break chain.
+  ``tie`` (1), a loss ``loss`` (0). Ranked by total ranking points, then the tie-break chain.
 - ``average_score`` (VEX IQ teamwork style): both teams of an alliance share its score; a team's
   score is the mean of its alliance scores after dropping its ``drop_lowest`` lowest (never below
-  one match). Ranked by that mean, then the tie-break chain. A red card scores the alliance 0.
+  one match). Ranked by that mean, then the tie-break chain.
+
+Cards are given to a team, not to its alliance (VEX: a yellow card is a warning, a red card a
+disqualification). A team with a red card is disqualified from that match: it earns 0 ranking
+points (0 as its score under ``average_score``) and the match counts as a loss for it, while its
+partner keeps what the alliance earned. An alliance is disqualified as a whole, and loses to an
+alliance that is not, when every team of it has a red card (the card an older client gives "to the
+alliance" means exactly that) or, in an elimination match, when any team of it has one (VEX: a
+team disqualified in an elimination match disqualifies its alliance for that match). Two
+disqualified alliances are decided by score. A yellow card is recorded only.
 
 Only counted appearances count (a surrogate appearance is played, not counted). Tie-break keys, in
 the setting's order (each higher first):
@@ -48,10 +56,36 @@ class Settings:
     tiebreaks: tuple[str, ...] = ("average_score", "highest_score", "opponents_strength")
 
 
+CARDS = ("yellow", "red")
+_SEVERITY = {None: 0, "yellow": 1, "red": 2}
+
+
+def worse(a: str | None, b: str | None) -> str | None:
+    """The more severe of two cards (red over yellow over none)."""
+    return a if _SEVERITY.get(a, 0) >= _SEVERITY.get(b, 0) else b
+
+
+def alliance_card(teams: Sequence[Hashable], cards: Mapping[Hashable, str | None]) -> str | None:
+    """The card every team of an alliance has (what an older client calls the alliance's card),
+    else ``None``: one team's card is not the alliance's."""
+    given = {cards.get(t) for t in teams}
+    return next(iter(given)) if len(given) == 1 and teams else None
+
+
+def team_outcome(winner: str, colour: str, card: str | None) -> str:
+    """``win``/``loss``/``tie`` for a team of alliance ``colour`` in a match ``winner`` won: a
+    team with a red card is disqualified from it (a loss), whatever its partner did."""
+    if card == "red":
+        return "loss"
+    return "tie" if winner == "tie" else "win" if winner == colour else "loss"
+
+
 @dataclass(frozen=True)
 class MatchResult:
-    """A committed match: alliances, their scores, cards per alliance (``None``, ``"yellow"`` or
-    ``"red"``) and the surrogate appearances."""
+    """A committed match: alliances, their scores, the surrogate appearances and the cards:
+    ``cards`` per team (``{team: "yellow"|"red"}``) and ``red_card``/``blue_card`` for every team
+    of that alliance (the older per-alliance form; a team's card is the more severe of the two).
+    ``elimination``: an elimination match (one red card disqualifies the alliance)."""
 
     red: tuple[Hashable, ...]
     blue: tuple[Hashable, ...]
@@ -60,13 +94,34 @@ class MatchResult:
     red_card: str | None = None
     blue_card: str | None = None
     surrogates: tuple[Hashable, ...] = ()
+    cards: Mapping[Hashable, str] = field(default_factory=dict)
+    elimination: bool = False
+
+    def card_of(self, team: Hashable) -> str | None:
+        """The card of ``team`` in this match (``None``, ``"yellow"`` or ``"red"``)."""
+        own = self.cards.get(team)
+        if team in self.red:
+            return worse(own, self.red_card)
+        if team in self.blue:
+            return worse(own, self.blue_card)
+        return own
+
+    def disqualified(self, side: str) -> bool:
+        """Alliance ``side`` is disqualified: every team of it has a red card, or (elimination)
+        any team has one."""
+        teams = self.red if side == "red" else self.blue
+        reds = [t for t in teams if self.card_of(t) == "red"]
+        if self.elimination:
+            return bool(reds)
+        return bool(teams) and len(reds) == len(teams)
 
     @property
     def winner(self) -> str:
-        """``red``, ``blue`` or ``tie``: an alliance with a red card (disqualified) loses to one
-        without; otherwise the higher score wins."""
-        if (self.red_card == "red") != (self.blue_card == "red"):
-            return "blue" if self.red_card == "red" else "red"
+        """``red``, ``blue`` or ``tie``: a disqualified alliance loses to one that is not;
+        otherwise the higher score wins."""
+        red_out, blue_out = self.disqualified("red"), self.disqualified("blue")
+        if red_out != blue_out:
+            return "blue" if red_out else "red"
         if self.red_score > self.blue_score:
             return "red"
         if self.blue_score > self.red_score:
@@ -122,18 +177,16 @@ def rank_teams(
     }
     lines = {t: TeamLine(team=t) for t in teams}
     for match in matches:
-        for side, own, other, card in (
-            ("red", match.red_score, match.blue_score, match.red_card),
-            ("blue", match.blue_score, match.red_score, match.blue_card),
-        ):
+        winner = match.winner
+        for side, own in (("red", match.red_score), ("blue", match.blue_score)):
             members = match.red if side == "red" else match.blue
             rivals = match.blue if side == "red" else match.red
-            winner = match.winner
-            outcome = "tie" if winner == "tie" else "win" if winner == side else "loss"
             for team in members:
                 line = lines.get(team)
                 if line is None or team in match.surrogates:
                     continue
+                card = match.card_of(team)
+                outcome = team_outcome(winner, side, card)
                 line.played += 1
                 if outcome == "win":
                     line.wins += 1

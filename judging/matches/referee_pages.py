@@ -7,7 +7,7 @@
 - ``/referee/{event}/{code}/matches/score?match=``: the match form: both alliances side by side
   (red left, blue right, each named in words), every item of the sheet per alliance answered
   actively, the live totals (``app/static/sheet-score.js``, the port of ``score_run``), a card per
-  alliance, the winner preview, both captains' confirmation; sent through the offline outbox to
+  team (VEX gives cards to teams), the winner preview, both captains' confirmation; sent through the offline outbox to
   ``POST /referee/matches/{id}/score`` (the service of ``PUT /api/v1/matches/{id}/score``) with a
   ``client_score_id`` and the ``base_version`` the tablet saw (409 naming who scored it meanwhile).
 - ``/referee/{event}/{code}/matches/review``: the head referee's page: scored matches with both
@@ -17,12 +17,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
 from app.errors import ServiceError
-from app.i18n import _
+from app.i18n import _, list_separator
 from app.web import flash, form_value, redirect, render, user_of
 from app.web.auth import requires
 from judging.matches import refereeing, services
@@ -60,6 +61,9 @@ def _messages() -> dict[str, str]:
         "winner_tie": _("平局"),
         "winnerPending": _("两方都填完后显示胜负"),
         "redCardLoses": _("（红牌判负）"),
+        "redCardTeams": _("（{teams} 红牌：本场不得积分）"),
+        "cardFor": _("{team} 的判罚"),
+        "listSep": list_separator(),
         "chooseMatch": _("请从比赛列表中选择一场比赛。"),
         "sent": _("已提交：红 {red} : 蓝 {blue}，等待主裁判确认"),
         "localWaiting": _("这场比赛的成绩保存在本机，尚未发送，请回到比赛列表查看。"),
@@ -104,6 +108,33 @@ def _recorded_items(sheet_items: dict[str, sheets.Item], items: dict[str, Any]) 
     ]
 
 
+def _card_teams(
+    teams: dict[int, dict[str, Any]], ids: list[int], surrogates: list[int], cards: dict[Any, str]
+) -> list[dict[str, Any]]:
+    """An alliance's teams with their own card (``cards``: entry id, or id as text, -> card)."""
+    out = []
+    for t in _team_names(teams, ids):
+        card = cards.get(t["id"]) or cards.get(str(t["id"]))
+        out.append(
+            {**t, "surrogate": t["id"] in surrogates, "card": card, "card_label": _(CARD_LABELS[card]) if card else ""}
+        )
+    return out
+
+
+def winner_label(winner: str | None, red_score: Any, blue_score: Any) -> str:
+    """``红方胜`` / ``蓝方胜`` / ``平局``, with ``（红牌判负）`` when a disqualification decided it
+    (the winner is not the side with the higher score)."""
+    if not winner:
+        return ""
+    label = _(WINNER_LABELS.get(winner, winner))
+    try:
+        red, blue = Decimal(str(red_score)), Decimal(str(blue_score))
+    except ArithmeticError:
+        return label
+    by_score = "red" if red > blue else "blue" if blue > red else "tie"
+    return label + (_("（红牌判负）") if by_score != winner else "")
+
+
 def _review_view(
     m: dict[str, Any], teams: dict[int, dict[str, Any]], sheet_items: dict[str, sheets.Item]
 ) -> dict[str, Any]:
@@ -111,11 +142,11 @@ def _review_view(
     return {
         **m,
         "status_label": _(STATUS_LABELS[m["status"]]),
-        "winner_label": _(WINNER_LABELS[m["winner"]]) if m["winner"] else "",
+        "winner_label": winner_label(m["winner"], m["red"]["score"], m["blue"]["score"]),
         "sides": {
             side: {
                 **m[side],
-                "teams": [{**t, "surrogate": t["id"] in m["surrogates"]} for t in _team_names(teams, m[side]["teams"])],
+                "teams": _card_teams(teams, m[side]["teams"], m["surrogates"], m[side].get("cards") or {}),
                 "card_label": _(CARD_LABELS.get(m[side]["card"], CARD_LABELS[None])),
                 "item_rows": _recorded_items(sheet_items, m[side]["items"]),
                 "confirmation_label": _(confirmation_labels.get(m[side]["confirmation"], confirmation_labels[None])),
@@ -171,6 +202,7 @@ class MatchRefereePages(Controller):
                     "field": m["field"],
                     "scheduled_at": m["scheduled_at"],
                     "status": m["status"],
+                    "stage": m["stage"],
                     "statusLabel": view["status_label"],
                     "version": m["version"],
                     "winnerLabel": view["winner_label"],
@@ -180,7 +212,7 @@ class MatchRefereePages(Controller):
                     "sides": {
                         side: {
                             "teams": [
-                                {"code": t["code"], "title": t["title"], "surrogate": t["surrogate"]}
+                                {"id": t["id"], "code": t["code"], "title": t["title"], "surrogate": t["surrogate"]}
                                 for t in view["sides"][side]["teams"]
                             ],
                             "score": m[side]["score"],
@@ -282,11 +314,16 @@ class MatchRefereePages(Controller):
             versions.append(
                 {
                     **v,
-                    "winner_label": _(WINNER_LABELS.get(v["winner"], v["winner"])),
+                    "winner_label": winner_label(v["winner"], v["red"].get("score"), v["blue"].get("score")),
                     "sides": {
                         side: {
                             "score": v[side].get("score", ""),
-                            "card_label": _(CARD_LABELS.get(v[side].get("card"), CARD_LABELS[None])),
+                            "teams": _card_teams(
+                                match["teams"],
+                                match[side]["teams"],
+                                match["surrogates"],
+                                _version_cards(v, match, side),
+                            ),
                             "item_rows": _recorded_items(sheet_items, v[side].get("items") or {}),
                         }
                         for side in SIDES
@@ -296,7 +333,9 @@ class MatchRefereePages(Controller):
         values = extra.pop("values", None) or {
             side: {c: run_pages.value_text(v) for c, v in (match[side]["items"] or {}).items()} for side in SIDES
         }
-        cards = extra.pop("cards", None) or {side: match[side]["card"] or "" for side in SIDES}
+        cards = extra.pop("cards", None) or {
+            str(t): (match[side]["cards"].get(t) or "") for side in SIDES for t in match[side]["teams"]
+        }
         can_edit = match["status"] != "committed" or match["head"]
         return render(
             request,
@@ -324,7 +363,7 @@ class MatchRefereePages(Controller):
         form = await request.form()
         values: dict[str, dict[str, str]] = {side: {} for side in SIDES}
         body: dict[str, Any] = {}
-        cards = {side: form_value(form, f"{side}_card") for side in SIDES}
+        cards = {str(t): form_value(form, f"card_{t}") for side in SIDES for t in match[side]["teams"]}
         for side in SIDES:
             items: dict[str, Any] = {}
             for item in sheet.items:
@@ -336,10 +375,10 @@ class MatchRefereePages(Controller):
             stored = match[side]
             body[side] = {
                 "items": items,
-                "card": cards[side] or None,
                 "confirmation": stored["confirmation"],
                 "confirmation_note": stored["confirmation_note"],
             }
+        body["cards"] = {team: card or None for team, card in cards.items()}
         reason = form_value(form, "reason")
         version_text = form_value(form, "base_version")
         body["reason"] = reason
@@ -359,6 +398,16 @@ class MatchRefereePages(Controller):
             )
         flash(request, _("比赛成绩已更正，旧版本已保留。"))
         return redirect(f"/referee/matches/{match_id}")
+
+
+def _version_cards(version: dict[str, Any], match: dict[str, Any], side: str) -> dict[Any, str]:
+    """The cards one stored version gave the teams of ``side``: its per-team ``cards``, or (a
+    version stored before per-team cards) its alliance ``card`` for every team."""
+    stored = version[side]
+    if "cards" in stored:
+        return dict(stored["cards"] or {})
+    card = stored.get("card")
+    return {t: card for t in match[side]["teams"]} if card else {}
 
 
 def page_routes() -> list[Any]:

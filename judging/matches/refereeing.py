@@ -79,10 +79,12 @@ async def _latest_versions(match_ids: list[int]) -> dict[int, dict[str, Any]]:
 
 def _side(row: dict[str, Any], side: str, version: dict[str, Any] | None) -> dict[str, Any]:
     stored = (version or {}).get("data", {}).get(side, {}) if version else {}
+    carded = services.team_cards(row)
     return {
         "teams": list(row[side]),
         "score": row[f"{side}_score"],
         "card": row[f"{side}_card"],
+        "cards": {t: carded[t] for t in row[side] if t in carded},
         "items": row[f"{side}_items"] or {},
         "confirmation": stored.get("confirmation"),
         "confirmation_note": stored.get("confirmation_note", ""),
@@ -133,8 +135,8 @@ async def referee_matches(actor: Principal, event_id: int, code: str) -> dict[st
     """A challenge's matches for a referee's tablet, in play order, and what the form needs:
     ``{"challenge", "head", "sheet": {"version", ...}, "teams": {entry id: {"code", "title",
     "school_name"}}, "fields": [numbers], "matches": [{"id", "number", "field", "scheduled_at",
-    "status", "version", "winner", "red": {"teams", "score", "card", "items", "confirmation",
-    "confirmation_note"}, "blue": {...}, "surrogates", "scored_by", "scored_at", "committed_by",
+    "status", "version", "winner", "red": {"teams", "score", "card" (every team's), "cards"
+    ({entry id: card} per team), "items", "confirmation", "confirmation_note"}, "blue": {...}, "surrogates", "scored_by", "scored_at", "committed_by",
     "committed_at"}]}``. 404 when the challenge has no matches or the referee is not its referee."""
     category, head = await _rights(actor, event_id, code)
     latest = await robotics._latest_sheet_row(category["id"])

@@ -18,7 +18,9 @@ class ScheduleIn(msgspec.Struct):
 
 
 class MatchOut(msgspec.Struct):
-    """A match: ``red``/``blue``/``surrogates`` are entry ids; scores only once committed (public)."""
+    """A match: ``red``/``blue``/``surrogates`` are entry ids; scores only once committed (public).
+    ``cards``: the carded teams (entry id as text -> ``yellow``/``red``); ``red_card``/``blue_card``:
+    the card every team of that alliance has, else null."""
 
     id: int
     number: int
@@ -36,6 +38,7 @@ class MatchOut(msgspec.Struct):
     game: int | None = None
     red_card: str | None = None
     blue_card: str | None = None
+    cards: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class QualityOut(msgspec.Struct):
@@ -80,6 +83,7 @@ class AdjustOut(msgspec.Struct):
 
 class SideIn(msgspec.Struct):
     items: dict[str, Any]
+    #: a card for every team of this alliance (the older form; ``cards`` of the body gives one per team)
     card: str | None = None
     #: the alliance captain's answer on the tablet: "confirmed" or "refused" (with a note)
     confirmation: str | None = None
@@ -87,8 +91,12 @@ class SideIn(msgspec.Struct):
 
 
 class ScoreIn(msgspec.Struct):
+    """Both alliances' items; cards per team in ``cards`` (``{"<entry id>": "yellow"|"red"|null}``),
+    or a side's ``card`` for every team of that alliance (a team's own entry in ``cards`` wins)."""
+
     red: SideIn
     blue: SideIn
+    cards: dict[str, str | None] | None = None
     reason: str | None = None
     #: the tablet's id of this score: sent again, it is stored once and answered the same
     client_score_id: str | None = None

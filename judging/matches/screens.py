@@ -64,11 +64,16 @@ def stage_label(match: dict[str, Any]) -> str:
 
 
 def with_names(match: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
-    """A match as screens show it: team names per side, surrogates marked, the time as ``HH:MM``."""
+    """A match as screens show it: team names per side, surrogates marked, each team's card
+    (``None``, ``yellow`` or ``red``, once the match's score is shown), the time as ``HH:MM``."""
     surrogates = set(match["surrogates"])
+    cards = match.get("cards") or {}
 
     def side(ids: list[int]) -> list[dict[str, Any]]:
-        return [{"id": t, "name": names.get(t, str(t)), "surrogate": t in surrogates} for t in ids]
+        return [
+            {"id": t, "name": names.get(t, str(t)), "surrogate": t in surrogates, "card": cards.get(str(t))}
+            for t in ids
+        ]
 
     return {
         **match,

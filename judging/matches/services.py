@@ -143,8 +143,23 @@ def _match_answer(row: dict[str, Any], public: bool) -> dict[str, Any]:
         "blue_score": row["blue_score"] if shown else None,
         "red_card": row["red_card"] if shown else None,
         "blue_card": row["blue_card"] if shown else None,
+        "cards": {str(t): c for t, c in team_cards(row).items()} if shown else {},
         "winner": row["winner"] if shown else None,
     }
+
+
+def team_cards(row: dict[str, Any]) -> dict[int, str]:
+    """The match's carded teams, ``{entry id: "yellow"|"red"}``: the per-team cards with an
+    alliance's card (``red_card``/``blue_card``, all a match scored before per-team cards has)
+    given to every team of it (the more severe card when both are set)."""
+    own = {int(k): v for k, v in (row.get("cards") or {}).items() if v in CARDS}
+    out: dict[int, str] = {}
+    for side in ("red", "blue"):
+        for team in row[side]:
+            card = ranking_rules.worse(own.get(team), row.get(f"{side}_card"))
+            if card:
+                out[team] = card
+    return out
 
 
 async def _matches(category_id: int) -> list[dict[str, Any]]:
@@ -541,6 +556,35 @@ def _side(sheet: sheets.Sheet, data: Any, side: str) -> tuple[Decimal, dict[str,
     return result.score, dict(data["items"]), card
 
 
+def _cards(match: dict[str, Any], data: dict[str, Any], side_cards: dict[str, str | None]) -> dict[int, str]:
+    """The cards of the match's teams from a score: an alliance's ``card`` goes to every team of
+    it (the older per-alliance form), then ``cards`` (``{"<entry id>": "yellow"|"red"|null}``)
+    sets each team's own (``null`` or ``""``: none). 422 naming ``cards.<id>`` for a team not in
+    the match or an unknown card."""
+    sides = {team: side for side in ("red", "blue") for team in match[side]}
+    cards = {team: side_cards[side] for team, side in sides.items() if side_cards[side]}
+    raw = data.get("cards")
+    if raw is None:
+        return {t: c for t, c in cards.items() if c}
+    if not isinstance(raw, dict):
+        message = _('cards 应为“队伍编号: yellow 或 red”的对象，例如 {"12": "red"}。')
+        raise ValidationFailed(message, errors=[{"field": "cards", "message": message}])
+    for key, value in raw.items():
+        text = str(key).strip()
+        team = int(text) if text.isdigit() and len(text) <= 12 else None
+        if team is None or team not in sides:
+            message = _("队伍 {team} 不在第 {n} 场比赛中，不能给它判罚。", team=text, n=match["number"])
+            raise ValidationFailed(message, errors=[{"field": f"cards.{text}", "message": message}])
+        if value in ("", None):
+            cards.pop(team, None)
+        elif value not in CARDS:
+            message = _("队伍 {team} 的判罚只能是 yellow（黄牌）或 red（红牌）。", team=text)
+            raise ValidationFailed(message, errors=[{"field": f"cards.{text}", "message": message}])
+        else:
+            cards[team] = value
+    return {t: c for t, c in cards.items() if c}
+
+
 async def _scored_by_words(match: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Who scored (or committed) ``match`` and when, in words for a 409, and the same as data."""
     committed = match["status"] == "committed"
@@ -609,7 +653,11 @@ def _confirmation_of(data: Any, side: str) -> dict[str, Any]:
 
 async def score_match(actor: Principal, match_id: int, data: dict[str, Any]) -> dict[str, Any]:
     """Score both alliances on the challenge's sheet: ``{"red": {"items", "card"?, "confirmation"?,
-    "confirmation_note"?}, "blue": {...}, "reason"?, "client_score_id"?, "base_version"?}``. A
+    "confirmation_note"?}, "blue": {...}, "cards"?: {"<entry id>": "yellow"|"red"|null}, "reason"?,
+    "client_score_id"?, "base_version"?}``. Cards are per team (:func:`_cards`; an alliance's
+    ``card`` gives it to every team of the alliance); the winner follows :mod:`.rankings` (a team's
+    red card disqualifies its alliance in an elimination match, in qualification only when every
+    team of the alliance has one). A
     referee of the challenge scores a match not committed yet; a committed match is corrected by its
     head referee or an organizer with a ``reason``. Every version is kept, with both captains'
     answers (``confirmed`` or ``refused`` with a note) when the tablet asked them.
@@ -639,11 +687,19 @@ async def score_match(actor: Principal, match_id: int, data: dict[str, Any]) -> 
             raise ValidationFailed(message, errors=[{"field": "reason", "message": message}])
     category = {"id": match["category"], "code": await _code(match["category"])}
     sheet = await _sheet(category)
-    red_score, red_items, red_card = _side(sheet, data.get("red"), "red")
-    blue_score, blue_items, blue_card = _side(sheet, data.get("blue"), "blue")
+    red_score, red_items, red_side_card = _side(sheet, data.get("red"), "red")
+    blue_score, blue_items, blue_side_card = _side(sheet, data.get("blue"), "blue")
+    cards = _cards(match, data, {"red": red_side_card, "blue": blue_side_card})
+    red_card = ranking_rules.alliance_card(match["red"], cards)
+    blue_card = ranking_rules.alliance_card(match["blue"], cards)
     confirmations = {side: _confirmation_of(data.get(side), side) for side in ("red", "blue")}
     result = ranking_rules.MatchResult(
-        tuple(match["red"]), tuple(match["blue"]), red_score, blue_score, red_card, blue_card
+        tuple(match["red"]),
+        tuple(match["blue"]),
+        red_score,
+        blue_score,
+        cards=cards,
+        elimination=match["stage"] == "elimination",
     )
     answer = {
         "red_score": robotics._text(red_score),
@@ -663,6 +719,7 @@ async def score_match(actor: Principal, match_id: int, data: dict[str, Any]) -> 
             Match.blue_items: blue_items,
             Match.red_card: red_card,
             Match.blue_card: blue_card,
+            Match.cards: {str(t): c for t, c in cards.items()},
             Match.red_score: answer["red_score"],
             Match.blue_score: answer["blue_score"],
             Match.winner: answer["winner"],
@@ -675,7 +732,13 @@ async def score_match(actor: Principal, match_id: int, data: dict[str, Any]) -> 
             values[Match.started_at] = now
         await Match.update(values).where(Match.id == match_id)
         stored: dict[str, Any] = {
-            side: {"items": items, "card": card, "score": answer[f"{side}_score"], **confirmations[side]}
+            side: {
+                "items": items,
+                "card": card,
+                "cards": {str(t): cards[t] for t in match[side] if t in cards},
+                "score": answer[f"{side}_score"],
+                **confirmations[side],
+            }
             for side, items, card in (("red", red_items, red_card), ("blue", blue_items, blue_card))
         }
         stored["winner"] = answer["winner"]
@@ -865,6 +928,7 @@ async def rankings(event_id: int, code: str, viewer: Principal | None = None) ->
             r["red_card"],
             r["blue_card"],
             tuple(r["surrogates"]),
+            cards=team_cards(r),
         )
         for r in rows
     ]

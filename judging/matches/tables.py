@@ -45,7 +45,10 @@ class Match(Table, tablename="robotics_match"):
     or ``elimination``; an elimination game belongs to bracket ``series`` as game ``game``), the
     alliances (``red``/``blue``: entry ids) and ``surrogates`` (appearances not counted).
     ``status``: scheduled -> scored (a referee entered both alliances) -> committed (a head referee
-    or organizer: it counts). Scores as decimal text; ``red_card``/``blue_card``: yellow or red."""
+    or organizer: it counts). Scores as decimal text. Cards are given to teams: ``cards`` maps a
+    team's entry id (as text) to ``yellow`` or ``red``; ``red_card``/``blue_card`` is the card every
+    team of that alliance has (``None`` when they differ), what older clients read as the alliance's
+    card (matches scored before per-team cards have only these: then they apply to every team)."""
 
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     category = ForeignKey(references=Category, on_delete=OnDelete.cascade, index=True)
@@ -64,6 +67,7 @@ class Match(Table, tablename="robotics_match"):
     blue_items = JSON(null=True, default=None)
     red_card = Varchar(length=8, null=True, default=None)
     blue_card = Varchar(length=8, null=True, default=None)
+    cards = JSON(default={})
     red_score = Varchar(length=32, null=True, default=None)
     blue_score = Varchar(length=32, null=True, default=None)
     winner = Varchar(length=8, null=True, default=None)

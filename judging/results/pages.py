@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 
 from app import pubcache
 from app.errors import NotFound, ServiceError, ValidationFailed
-from app.i18n import _, get_locale, list_separator
+from app.i18n import _, get_locale, gettext_terms, list_separator
 from app.times import local_now, show_time
 from app.web import attempt, flash, form_int, form_value, render, render_bytes, user_of, xlsx_response
 from app.web.auth import organizer_only
@@ -358,6 +358,8 @@ class ResultsPages(Controller):
             notice_default=(local_now() + dt.timedelta(days=7)).date().isoformat(),
             settings=settings,
             entries=[{"entry_id": r["entry_id"], "code": r["code"], "title": r["title"]} for r in data["entries"]],
+            without_students=await results.entries_without_students(data["entries"]),
+            award_labels=results.AWARD_LABELS,
         )
 
     async def _state_action(self, request: Request, event_id: int, action: str) -> Any:
@@ -382,7 +384,7 @@ class ResultsPages(Controller):
                         "warning",
                     )
             elif action == "finalize":
-                await publication.finalize(
+                done = await publication.finalize(
                     actor,
                     event_id,
                     override_notice_reason=form_value(form, "override_notice_reason") or None,
@@ -390,6 +392,21 @@ class ResultsPages(Controller):
                     reason=form_value(form, "reason") or None,
                 )
                 flash(request, _("结果已定稿，所有评分和奖项都已锁定。"))
+                if done["without_students"]:
+                    kind = (await events.get_event_row(event_id))["kind"]
+                    flash(
+                        request,
+                        gettext_terms(
+                            "{n} 个作品没有学生，不会为它们颁发证书：{entries}。",
+                            kind,
+                            n=len(done["without_students"]),
+                            entries=list_separator().join(
+                                f"{e['code']} {e['title']}" for e in done["without_students"][:20]
+                            )
+                            + (" …" if len(done["without_students"]) > 20 else ""),
+                        ),
+                        "warning",
+                    )
             else:
                 await publication.unlock(actor, event_id, form_value(form, "reason"))
                 flash(request, _("已解锁定稿结果（回到公示状态），解锁理由已记入审计记录。"), "warning")

@@ -19,7 +19,7 @@ from app.times import SHANGHAI, UTC, format_time, now
 from competitions.events import lifecycle
 from competitions.events.services import get_event_row
 from competitions.registration.tables import Entry, Member
-from judging.results.services import AWARD_LABELS, compute_results
+from judging.results.services import AWARD_LABELS, compute_results, entries_without_students
 from judging.results.tables import Objection, Recommendation, UnrankedEntry
 from judging.rounds.services import current_round, require_not_finalized
 from judging.rounds.settings import get_settings, store_settings, validated
@@ -191,7 +191,8 @@ async def finalize(
     Refused (409) while objections are open; while the 公示期 runs, unless
     ``override_notice_reason`` says why (audited); and while entries of the round lack scores
     (``extra`` ``{"incomplete": [entry ids]}``), unless ``incomplete_as_unranked`` with a
-    ``reason``: those entries then end as 未获奖 (no rank, no award), the decision audited.
+    ``reason``: those entries then end as 未获奖 (no rank, no award), the decision audited. The
+    answer's ``without_students`` names the entries that have no student: they get no certificate.
     The event and its current round are read once here and handed on (to the state change and to
     the receivers of :data:`app.signals.results_finalized`)."""
     event = await get_event_row(event_id)
@@ -217,7 +218,8 @@ async def finalize(
             extra={"notice_ends_at": _iso(round_row["notice_ends_at"]), "field": "override_notice_reason"},
         )
     decided = await unranked_decisions(round_row["id"])
-    incomplete = [i for i in await incomplete_entries(event_id, event=event, round_row=round_row) if i not in decided]
+    computed = (await compute_results(event_id, event=event, round_row=round_row))["entries"]
+    incomplete = sorted(r["entry_id"] for r in computed if r["status"] != "complete" and r["entry_id"] not in decided)
     if incomplete and not incomplete_as_unranked:
         raise Conflict(
             _(
@@ -265,7 +267,9 @@ async def finalize(
     await signals.results_finalized.send(
         event_id=event_id, actor=actor, round_id=round_row["id"], event=event, round=round_row
     )
-    return {**_state_out(event_id, round_row), "unranked": sorted([*decided, *incomplete])}
+    # entries without a student get no certificate: the answer names them (the organizer must hear it)
+    without = await entries_without_students(computed)
+    return {**_state_out(event_id, round_row), "unranked": sorted([*decided, *incomplete]), "without_students": without}
 
 
 async def unlock(actor: Principal, event_id: int, reason: str) -> dict[str, Any]:

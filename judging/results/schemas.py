@@ -131,13 +131,28 @@ class PublishedOut(msgspec.Struct):
     incomplete: list[int]
 
 
+class WithoutStudentsOut(msgspec.Struct):
+    """An entry of the results without a student: certificates go to students, so it gets none."""
+
+    entry_id: int
+    code: str
+    title: str
+    school_name: str | None
+    category_code: str | None
+    division: str | None
+    rank: int | None
+    award: str | None
+
+
 class FinalizedOut(msgspec.Struct):
-    """The round finalized; ``unranked``: entries finalized without complete scores (未获奖)."""
+    """The round finalized; ``unranked``: entries finalized without complete scores (未获奖);
+    ``without_students``: entries that have no student and so get no certificate."""
 
     event_id: int
     round_id: int
     state: RoundState
     unranked: list[int]
+    without_students: list[WithoutStudentsOut] = []
 
 
 class JudgingSettingsIn(msgspec.Struct, omit_defaults=True):

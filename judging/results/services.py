@@ -255,6 +255,21 @@ async def compute_results(
     }
 
 
+async def entries_without_students(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of ``entries`` (results rows of :func:`compute_results`) whose entry has no student:
+    certificates go to students, so such an entry gets none, whatever its award. ``[{"entry_id",
+    "code", "title", "school_name", "category_code", "division", "rank", "award"}]`` in the rows' order."""
+    ids = [r["entry_id"] for r in entries]
+    with_students: set[int] = set()
+    for start in range(0, len(ids), 900):
+        rows = await Member.select(Member.entry).where(
+            Member.entry.is_in(ids[start : start + 900]) & (Member.role == "student")
+        )
+        with_students |= {r["entry"] for r in rows}
+    keys = ("entry_id", "code", "title", "school_name", "category_code", "division", "rank", "award")
+    return [{k: r.get(k) for k in keys} for r in entries if r["entry_id"] not in with_students]
+
+
 def public_selection(entries: list[dict[str, Any]], mode: str) -> dict[str, Any]:
     """What the public sees of results rows (:func:`compute_results`'s ``entries``): with ``mode``
     ``winners`` (the default) the award winners only, with ``all`` every ranked (complete) entry;

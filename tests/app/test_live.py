@@ -126,7 +126,7 @@ def test_two_workers_sharing_redis_deliver_each_others_changes(world, settings):
                 json={"session_id": sid, "token": tokens["王芳"]},
                 headers={"Authorization": f"Bearer {token}"},
             )
-            assert stream.next_event(timeout=6)["data"]["arrived_expected"] == 2
+            assert stream.next_event()["data"]["arrived_expected"] == 2
         with EventStream(b, f"/checkin/{sid}/live/events") as stream:
             assert stream.next_event()["data"]["arrived"] == 2
 

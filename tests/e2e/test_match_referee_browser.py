@@ -7,9 +7,11 @@ portrait tablet and a phone, in Chinese and English, and the live totals equal t
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
+from competitions.registration.tables import Entry
 from judging.matches.tables import Match, MatchVersion
 from judging.robotics import sheets
 from tests.e2e.conftest import PHONE
@@ -22,14 +24,23 @@ SHOTS = os.environ.get("XINMIAO_SCREENSHOTS")
 
 
 def fill_side(page, side: str, values: dict, card: str) -> None:
-    """One alliance as a referee taps it: steppers from empty, then the card."""
+    """One alliance as a referee taps it: steppers from empty, then a card for each of its teams."""
     section = page.locator(f'section.alliance[data-side="{side}"]')
     for code, value in values.items():
         item = section.locator(f'fieldset.item[data-code="{code}"]')
         item.locator("button.minus").tap()  # from empty: the minimum (0)
         for _ in range(int(value)):
             item.locator("button.plus").tap()
-    section.locator(f'button.card-answer[data-value="{card}"]').tap()
+    teams = section.locator("fieldset.card-item[data-team]")
+    assert teams.count() >= 1
+    for i in range(teams.count()):
+        team_card(page, side, teams.nth(i).get_attribute("data-team"), card)
+
+
+def team_card(page, side: str, team, card: str) -> None:
+    """The referee gives one team a card ("" for none)."""
+    fieldset = page.locator(f'section.alliance[data-side="{side}"] fieldset.card-item[data-team="{team}"]')
+    fieldset.locator(f'button.card-answer[data-value="{card}"]').tap()
 
 
 def server_total(values: dict) -> str:
@@ -93,10 +104,15 @@ def test_referee_scores_a_match_offline_head_referee_commits_and_the_leaderboard
     fill_side(page, "blue", blue, "yellow")
     assert page.inner_text("#blue-total") == server_total(blue) == "7"
     assert page.inner_text("#winner-preview") == "红方胜"
-    page.locator('section.alliance[data-side="red"] button.card-answer[data-value="red"]').tap()
-    assert page.inner_text("#winner-preview") == "蓝方胜（红牌判负）"  # a red card loses to none
-    page.locator('section.alliance[data-side="red"] button.card-answer[data-value=""]').tap()
-    assert page.inner_text("#winner-preview") == "红方胜"
+    # cards go to teams: red's second team red-carded, red still wins (that team gets nothing)
+    red_a, red_b = match["red"]
+    code_b = world.run(Entry.select(Entry.code).where(Entry.id == red_b).first())["code"]
+    team_card(page, "red", red_b, "red")
+    assert page.inner_text("#winner-preview") == f"红方胜（{code_b} 红牌：本场不得积分）"
+    team_card(page, "red", red_a, "red")  # every red team red-carded: the alliance is disqualified
+    assert page.inner_text("#winner-preview") == "蓝方胜（红牌判负）"
+    team_card(page, "red", red_a, "")
+    assert page.inner_text("#winner-preview") == f"红方胜（{code_b} 红牌：本场不得积分）"
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/match-form-tablet-zh.png", full_page=True)
     page.locator("#finish").tap()
@@ -124,6 +140,9 @@ def test_referee_scores_a_match_offline_head_referee_commits_and_the_leaderboard
         "7",
         "yellow",
     )
+    cards = json.loads(stored["cards"]) if isinstance(stored["cards"], str) else stored["cards"]
+    assert stored["red_card"] is None
+    assert cards == {str(red_b): "red", **{str(t): "yellow" for t in match["blue"]}}
     versions = world.run(MatchVersion.select().where(MatchVersion.match == match["id"]).output(load_json=True))
     assert len(versions) == 1 and versions[0]["data"]["blue"]["confirmation_note"] == "对犯规判罚有异议"
     assert board.inner_text(f"{row} td.rank").strip() == "—"  # scored is not committed
@@ -148,6 +167,9 @@ def test_referee_scores_a_match_offline_head_referee_commits_and_the_leaderboard
         timeout=8000,
     )
     assert board.inner_text(f"{row} td.rp").strip() == "2"
+    # the red-carded partner earned nothing from the match it won
+    assert board.inner_text(f'#screen tr[data-entry="{red_b}"] td.rp').strip() == "0"
+    assert board.inner_text(f'#screen tr[data-entry="{red_b}"] td.wlt').strip() == "0-1-0"
     # after commit a correction needs a reason and keeps every version
     head.goto(f"{live_server}/referee/matches/{match['id']}")
     head.fill('input[name="blue_fouls"]', "0")

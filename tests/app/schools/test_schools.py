@@ -36,6 +36,7 @@ def test_create_school_organizer_only(world):
         "region_code": "469005",
         "contact_name": "",
         "contact_phone_masked": "",
+        "rural": False,
     }
     duplicate = client.post(
         "/api/v1/schools", json={"code": "WC01", "name": "另一所", "city": "文昌市"}, headers=world.headers("org")
@@ -102,6 +103,7 @@ def test_school_detail_access(world):
                 "region_code": "460100",
                 "contact_name": "",
                 "contact_phone_masked": "",
+                "rural": False,
             }
         if status == 404:
             assert "海口市第一中学" not in response.text
@@ -126,6 +128,7 @@ def test_edit_school(world):
         "region_code": "460100",
         "contact_name": "",
         "contact_phone_masked": "",
+        "rural": False,
     }
     taken = client.post(f"/api/v1/schools/{hk02}", json={"code": "HK01"}, headers=world.headers("org"))
     assert taken.status_code == 409 and taken.json()["detail"] == "学校代码“HK01”已存在。"

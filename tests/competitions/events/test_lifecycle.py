@@ -239,3 +239,31 @@ def test_a_finalized_event_on_the_school_dashboard_links_results_and_certificate
     assert "您可以查看结果，并下载本校的获奖证书。" in page
     assert f'href="/results/{eid}"' in page and 'href="/certificates/"' in page
     assert f"/events/{eid}/registration-template" not in page and block
+
+
+def test_starting_judging_names_the_approved_entries_without_students(world):
+    """The last moment students can be added: the settings page names approved entries that have
+    none (they would be judged and then get no certificate); a robotics event says 队伍."""
+    from tests.factories import competitions as factories
+
+    eid = world.event_id
+    empty = factories.entry(world, "HK01", title="没人的作品")  # the organizer's: approved at once
+    factories.entry(world, "HK02", title="有人的作品", students=1)
+    call(world, "PATCH", f"/api/v1/events/{eid}", "org", json={"status": "closed"})
+    client = world.login_page("org")
+    page = client.get(f"/events/{eid}/settings")
+    box = page.text.split('id="no-students"')[1].split("</div>")[0]
+    assert "1 个已通过审查的作品还没有学生：" in box and f'href="/entries/{empty["id"]}"' in box
+    assert "没人的作品" in box and "有人的作品" not in box
+    english = client.get(f"/events/{eid}/settings", headers={"Accept-Language": "en"})
+    assert "Approved entries with no student yet (1):" in english.text
+    robotics = factories.event(world, "机器人竞赛", kind="robotics")
+    factories.category(world, "R1", "机器人综合技能", event_id=robotics["id"])
+    factories.entry(world, "HK01", title="空队", category="R1", event_id=robotics["id"])
+    call(world, "PATCH", f"/api/v1/events/{robotics['id']}", "org", json={"status": "closed"})
+    assert "1 个已通过审查的队伍还没有学生：" in client.get(f"/events/{robotics['id']}/settings").text
+    # once judging has started the move is gone, and so is the box
+    client.post(
+        f"/events/{eid}/start-judging", data={"confirm": "on", "_csrf_token": client.cookies.get("xinmiao_csrf")}
+    )
+    assert 'id="no-students"' not in client.get(f"/events/{eid}/settings").text

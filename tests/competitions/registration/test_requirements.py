@@ -3,7 +3,7 @@ entry must carry before a school can submit it; reviewers see what is missing.""
 
 from __future__ import annotations
 
-from tests.competitions.api import call, category_id, patch_event
+from tests.competitions.api import call, category_id, hdr, patch_event
 from tests.competitions.registration.test_documents import pdf, upload
 from tests.competitions.registration.test_entries_api import adviser, new_entry, student
 
@@ -152,3 +152,59 @@ def test_an_organizer_import_says_entries_were_approved_directly_and_links_to_th
     assert upload(world, "org", first["id"], "application_form", pdf()).status_code == 201
     filtered = client.get(f"/events/{world.event_id}/entries?missing=1").text
     assert 'data-count="entries">共 1 个' in filtered
+
+
+def test_an_entry_without_students_is_not_approved_and_the_organizer_is_told_which(world):
+    """A fresh tester's finding: an organizer-registered team with 0 students was approved, the event
+    finalized, and 0 certificates came out for it without a word. Approving an entry without a
+    student is refused naming it (one by one and in bulk); an entry the organizer creates is approved
+    at once (CONTRACT), so the page says at once that it has no student and the entry page and the
+    list keep saying so until one is added."""
+    from tests.competitions.registration.test_pages import post, text_of
+
+    empty = new_entry(world, "hk01", "空的作品", [])
+    no_student = "每个作品至少需要 1 名学生，现在有 0 名。"
+    refused = call(world, "POST", f"/api/v1/entries/{empty['id']}/review", "org", json={"decision": "approve"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == f"作品“空的作品”（{empty['code']}）还不能通过审查：{no_student}"
+    assert refused.json()["errors"] == [{"field": "requirements", "message": no_student}]
+    english = world.client.post(
+        f"/api/v1/entries/{empty['id']}/review",
+        json={"decision": "approve"},
+        headers={**hdr(world, "org"), "Accept-Language": "en"},
+    )
+    assert english.json()["detail"].startswith(f"Entry “空的作品” ({empty['code']}) cannot be approved yet: ")
+    assert call(world, "GET", f"/api/v1/entries/{empty['id']}", "org").json()["status"] == "draft"
+    bulk = call(
+        world,
+        "POST",
+        f"/api/v1/events/{world.event_id}/entries/review",
+        "org",
+        json={"entry_ids": [empty["id"]], "decision": "approve"},
+    ).json()
+    assert bulk["reviewed"] == [] and no_student in bulk["skipped"][0]["detail"]
+    # the organizer registers a team on the page: approved at once, and told it has no student
+    client = world.login_page("org")
+    made = post(
+        client,
+        f"/events/{world.event_id}/entries/new",
+        {"title": "组委会代报", "category": "PH", "division": "初中", "school_code": "HK01"},
+    )
+    assert made.status_code in (302, 303), made.text
+    page = client.get(made.headers["location"])
+    (created,) = [
+        e
+        for e in call(world, "GET", f"/api/v1/events/{world.event_id}/entries", "org").json()
+        if e["title"] == "组委会代报"
+    ]
+    assert created["status"] == "approved" and created["members"] == []
+    text = text_of(page)
+    assert f"作品“组委会代报”已创建（编号 {created['code']}）并直接通过审查，但还没有学生" in text
+    assert 'id="no-students"' in page.text and "本作品已通过审查，但还没有学生。" in text
+    listing = client.get(f"/events/{world.event_id}/entries")
+    assert listing.text.count('class="badge returned no-students"') == 1
+    # a student added: the warnings go
+    added = call(world, "POST", f"/api/v1/entries/{created['id']}/members", "org", json=student("孙一"))
+    assert added.status_code == 201, added.text
+    assert 'id="no-students"' not in client.get(f"/entries/{created['id']}").text
+    assert "no-students" not in client.get(f"/events/{world.event_id}/entries").text

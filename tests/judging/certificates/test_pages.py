@@ -425,3 +425,53 @@ def test_the_check_warns_about_a_label_around_an_empty_placeholder(world):
     line = {**line, "text": "{name}[，同队：{teammates}；]"}
     world.run(certificates.save_template(world.org, world.event_id, "award", {"fields": [*template["fields"], line]}))
     assert "会印成" not in text_of(client.get(f"/events/{world.event_id}/judging/certificates/?kind=award"))
+
+
+def test_a_robotics_event_previews_a_team_in_a_challenge_before_it_has_results(world, tmp_path):
+    """Fresh tester (12-team tournament): the designer of a robotics event previewed a contest
+    project ("基于物联网的校园垃圾分类智能回收装置", 工程学). With no results yet a robotics event
+    previews a sample team in one of its own challenges (赛项) with a place and a prize, its coach
+    on the adviser certificate; the designer names the fields as a robotics event does, zh and en."""
+    from tests.factories import competitions as competition_factories
+
+    event = competition_factories.event(world, "2026年海南省青少年机器人竞赛", kind="robotics")
+    competition_factories.category(world, "ZH", "机器人综合技能", event_id=event["id"])
+    client = world.login_page("org")
+    base = f"/events/{event['id']}/judging/certificates"
+
+    def preview(kind: str) -> str:
+        response = client.get(f"{base}/preview.pdf?kind={kind}")
+        assert response.status_code == 200, response.text
+        return "".join(pdf_text(save(tmp_path, response.content, f"{kind}.pdf")).split())
+
+    award = preview("award")
+    assert "你所在的队伍“椰城飞鹰队”" in award
+    assert "在2026年海南省青少年机器人竞赛机器人综合技能（初中组）中获得第1名，荣获" in award and "一等奖" in award
+    participation = preview("participation")
+    assert (
+        "你所在的队伍“椰城飞鹰队”" in participation
+        and "参加2026年海南省青少年机器人竞赛机器人综合技能" in participation
+    )
+    adviser = preview("adviser")
+    assert "林志强老师：" in adviser and "您指导的队伍“椰城飞鹰队”" in adviser
+    for text in (award, participation, adviser):
+        assert "工程学" not in text and "基于物联网" not in text and "作品" not in text
+    page = client.get(f"{base}/design?kind=award")
+    assert "示例数据：还没有可以颁发这类证书的结果，用一个示例队伍预览" in text_of(page)
+    assert (
+        '<option value="title" >队伍名称</option>' in page.text
+        and '<option value="category" >赛项</option>' in page.text
+    )
+    english = client.get(f"{base}/design?kind=award", headers={"Accept-Language": "en"})
+    assert "a sample team is shown" in text_of(english)
+    assert '<option value="title" >Team name</option>' in english.text
+    assert '<option value="category" >Challenge</option>' in english.text
+    # an innovation contest keeps its project sample and its words
+    contest = client.get(f"/events/{world.event_id}/judging/certificates/design?kind=award")
+    assert '<option value="title" >作品名称</option>' in contest.text
+    sample = "".join(
+        pdf_text(
+            save(tmp_path, client.get(f"/events/{world.event_id}/judging/certificates/preview.pdf?kind=award").content)
+        ).split()
+    )
+    assert "基于物联网的校园垃圾分类智能回收装置" in sample

@@ -284,3 +284,73 @@ def test_live_stream_replays_the_state_then_each_commit(arena):
         assert committed["event"] == "match" and committed["data"]["what"] == "match"
     ranks = arena.client.get(f"{arena.url}/rankings").json()["teams"]
     assert {t["entry_id"] for t in ranks if t["ranking_points"] == "2"} == set(match["red"])
+
+
+def test_cards_are_given_to_teams(arena):
+    """VEX: a yellow or red card goes to a team. In qualification a red card gives that team 0
+    ranking points and a loss while its partner keeps the alliance's win; the older per-alliance
+    ``card`` still gives it to every team of the alliance; in an elimination match one team's red
+    card disqualifies its alliance for that match."""
+    first, second = arena.schedule().json()["matches"][:2]
+    red_a, red_b = first["red"]
+    # red 3 goals = 15 beats blue 2 goals = 10; red_a is red-carded, blue's first team gets a yellow
+    scored = arena.score(
+        first["id"],
+        {"items": {"goals": 3, "fouls": 0}},
+        {"items": {"goals": 2, "fouls": 0}},
+        cards={str(red_a): "red", str(first["blue"][0]): "yellow", str(red_b): None},
+    )
+    assert scored.status_code == 200, scored.text
+    assert scored.json() == {"red_score": "15", "blue_score": "10", "winner": "red"}  # red_b still plays on
+    assert arena.commit(first["id"]).status_code == 200
+    public = arena.matches()[0]
+    assert public["cards"] == {str(red_a): "red", str(first["blue"][0]): "yellow"}
+    assert (public["red_card"], public["blue_card"]) == (None, None)  # no card is every team's
+    # match 2 in the older form: blue's card goes to both blue teams, so blue is disqualified
+    arena.score(second["id"], {"items": {"goals": 1, "fouls": 0}}, {"items": {"goals": 4, "fouls": 0}, "card": "red"})
+    assert arena.commit(second["id"]).json()["winner"] == "red"
+    public = arena.matches()[1]
+    assert public["blue_card"] == "red" and public["cards"] == {str(t): "red" for t in second["blue"]}
+    ranks = {t["entry_id"]: t for t in arena.client.get(f"{arena.url}/rankings").json()["teams"]}
+    got = {t: (ranks[t]["ranking_points"], ranks[t]["wins"], ranks[t]["losses"]) for t in first["red"] + first["blue"]}
+    assert got == {
+        red_a: ("0", 0, 1),  # disqualified from the match it won
+        red_b: ("2", 1, 0),  # its partner keeps the win
+        first["blue"][0]: ("0", 0, 1),  # a yellow card is a warning only
+        first["blue"][1]: ("0", 0, 1),
+    }
+    for team in second["blue"]:
+        assert (ranks[team]["ranking_points"], ranks[team]["losses"]) == ("0", 1)
+    # the team's own view: its card and, red-carded, a loss
+    view = arena.client.get(f"{arena.url}/teams/{red_a}/matches").json()["matches"][0]
+    assert (view["card"], view["result"], view["score"]) == ("red", "loss", "15")
+    partner = arena.client.get(f"{arena.url}/teams/{red_b}/matches").json()["matches"][0]
+    assert (partner["card"], partner["result"]) == (None, "win")
+    # a card for a team that does not play the match, or an unknown card: 422 naming it
+    third = arena.matches(arena.org)[2]
+    outsider = next(t for t in arena.teams if t not in third["red"] + third["blue"])
+    for cards, field in (
+        ({str(outsider): "red"}, f"cards.{outsider}"),
+        ({str(third["red"][0]): "green"}, f"cards.{third['red'][0]}"),
+    ):
+        refused = arena.score(
+            third["id"], {"items": {"goals": 1, "fouls": 0}}, {"items": {"goals": 1, "fouls": 0}}, cards=cards
+        )
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field, refused.text
+    assert arena.matches(arena.org)[2]["status"] == "scheduled"  # nothing stored
+
+
+def test_one_red_card_disqualifies_the_alliance_in_eliminations(arena):
+    t = arena.teams
+    made = arena.client.post(
+        f"{arena.url}/bracket", json={"alliances": [t[0:2], t[2:4]], "best_of": 1}, headers=arena.org
+    )
+    assert made.status_code == 201, made.text
+    (final,) = [m for m in arena.matches(arena.org) if m["stage"] == "elimination"]
+    # alliance 1 (red) scores 25 to 5 but its second team is red-carded: alliance 2 wins
+    scored = arena.score(
+        final["id"], {"items": {"goals": 5, "fouls": 0}}, {"items": {"goals": 1, "fouls": 0}}, cards={str(t[1]): "red"}
+    )
+    assert scored.json() == {"red_score": "25", "blue_score": "5", "winner": "blue"}
+    arena.commit(final["id"])
+    assert arena.client.get(f"{arena.url}/bracket").json()["champion"] == 2

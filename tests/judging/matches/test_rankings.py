@@ -87,3 +87,46 @@ def test_surrogate_appearances_do_not_count():
     assert (team["C"].played, team["C"].ranking_points) == (1, D(2))
     # C's opponent strength: A's 2 ranking points
     assert team["C"].keys["opponents_strength"] == D("2.00")
+
+
+def test_a_red_card_is_given_to_a_team_and_its_partner_keeps_its_points():
+    # VEX: a red card disqualifies the team that gets it, not its partner
+    matches = [
+        # A and B outscore C and D 50 to 30, but A is red-carded: the alliance still wins,
+        # B earns the win's 2 points, A earns 0 and the match counts as a loss for A
+        MatchResult(("A", "B"), ("C", "D"), D(50), D(30), cards={"A": "red"}),
+        # C's yellow card is recorded only: C and D win 40 to 20 and earn 2 each
+        MatchResult(("A", "B"), ("C", "D"), D(20), D(40), cards={"C": "yellow"}),
+    ]
+    assert [m.winner for m in matches] == ["red", "blue"]
+    team = _by_team(rank_teams(["A", "B", "C", "D"], matches))
+    got = {t: (line.ranking_points, line.wins, line.losses, line.played) for t, line in team.items()}
+    assert got == {
+        "A": (D(0), 0, 2, 2),
+        "B": (D(2), 1, 1, 2),
+        "C": (D(2), 1, 1, 2),
+        "D": (D(2), 1, 1, 2),
+    }
+    # ranking points B 2 = C 2 = D 2: average alliance score B (50 + 20) / 2 = 35 = C = D (30 + 40) / 2
+    assert team["A"].rank == 4 and team["A"].average_score == D("35.00")
+    # VEX IQ teamwork: the red-carded team scores 0 for that match, its partner keeps the 50
+    teamwork = _by_team(rank_teams(["A", "B", "C", "D"], matches, Settings(rule="average_score")))
+    assert (teamwork["A"].average_score, teamwork["B"].average_score) == (D("10.00"), D("35.00"))
+
+
+def test_a_whole_alliance_red_carded_is_disqualified_and_so_is_one_team_in_eliminations():
+    every = MatchResult(("A", "B"), ("C", "D"), D(50), D(30), cards={"A": "red", "B": "red"})
+    old_form = MatchResult(("A", "B"), ("C", "D"), D(50), D(30), red_card="red")  # the alliance's card
+    assert every.winner == old_form.winner == "blue"
+    assert [old_form.card_of(t) for t in "ABCD"] == ["red", "red", None, None]
+    team = _by_team(rank_teams(["A", "B", "C", "D"], [old_form]))
+    assert {t: line.ranking_points for t, line in team.items()} == {"A": D(0), "B": D(0), "C": D(2), "D": D(2)}
+    # an elimination match: one team's red card disqualifies its alliance for that match
+    final = MatchResult(("A", "B"), ("C", "D"), D(50), D(30), cards={"B": "red"}, elimination=True)
+    assert final.winner == "blue"
+    # both alliances disqualified: the score decides
+    both = MatchResult(("A",), ("C",), D(10), D(30), cards={"A": "red", "C": "red"})
+    assert both.winner == "blue"
+    # a per-team card overrides nothing less severe: red beats the alliance's yellow
+    mixed = MatchResult(("A", "B"), ("C", "D"), D(50), D(30), red_card="yellow", cards={"A": "red"})
+    assert (mixed.card_of("A"), mixed.card_of("B"), mixed.winner) == ("red", "yellow", "red")

@@ -67,12 +67,14 @@ def test_home_links_the_match_list_which_shows_both_alliances_next_match_first(a
     assert all(f"V队{arena.teams.index(t)}" in blue_cell for t in matches[1]["blue"])
     assert 'id="field-filter"' in page.text and 'id="match-search"' in page.text
     assert "<script>" not in page.text and 'src="/static/referee-matches.js"' in page.text
-    # the form: both alliances, every item per alliance, a card per alliance, steppers empty
+    # the form: both alliances, every item per alliance, steppers empty; a card question per team
+    # made by the page script from one pattern per alliance (three answers each)
     form_page = referee.get(f"/referee/{arena.event_id}/V/matches/score")
     assert form_page.status_code == 200
     assert form_page.text.count('data-code="goals"') == 2 and form_page.text.count('data-code="fouls"') == 2
     assert 'data-side="red"' in form_page.text and 'data-side="blue"' in form_page.text
     assert form_page.text.count('class="card-answer') == 6 and 'aria-pressed="true"' not in form_page.text
+    assert form_page.text.count('<template class="team-card-pattern">') == 2
     assert form_page.text.count('class="count-value"') == 4
     assert not re.search(r'class="count-value"[^>]*\svalue="', form_page.text)  # steppers start empty
 
@@ -179,10 +181,10 @@ def test_correction_after_commit_needs_a_reason_and_keeps_every_version(arena):
             "base_version": "1",
             "red_goals": "4",
             "red_fouls": "0",
-            "red_card": "",
             "blue_goals": "2",
             "blue_fouls": "1",
-            "blue_card": "yellow",
+            **{f"card_{t}": "" for t in match["red"]},
+            **{f"card_{t}": "yellow" for t in match["blue"]},  # a yellow card for each blue team
             "reason": "",
         },
     )
@@ -194,10 +196,10 @@ def test_correction_after_commit_needs_a_reason_and_keeps_every_version(arena):
         "base_version": "2",
         "red_goals": "4",
         "red_fouls": "0",
-        "red_card": "",
         "blue_goals": "2",
         "blue_fouls": "0",
-        "blue_card": "red",
+        **{f"card_{t}": "" for t in match["red"]},
+        **{f"card_{t}": "red" for t in match["blue"]},
     }
     refused = form(head, f"/referee/matches/{match['id']}", {**data, "reason": ""})
     assert refused.status_code == 422 and "原因" in refused.text
@@ -213,6 +215,39 @@ def test_correction_after_commit_needs_a_reason_and_keeps_every_version(arena):
         ("20", "10", "red"),
     ]
     assert history[2]["blue"]["confirmation"] == "refused"  # the captains' answers stay with the match
+
+
+def test_cards_per_team_on_the_tablet_the_review_and_the_history(arena):
+    match = arena.schedule().json()["matches"][0]
+    red_a, red_b = match["red"]
+    referee = page_client(arena, "vref")
+    # the form's data names every team by id (the page script asks a card for each) and the stage
+    page = referee.get(f"/referee/{arena.event_id}/V/matches/score?match={match['id']}").text
+    payload = json.loads(page.split('<script id="referee-data" type="application/json">')[1].split("</script>")[0])
+    mine = next(m for m in payload["matches"] if m["id"] == match["id"])
+    assert [t["id"] for t in mine["sides"]["red"]["teams"]] == [red_a, red_b] and mine["stage"] == "qualification"
+    # red 15 : blue 7 with red_a red-carded: red still wins, red_a is out of it
+    body = {"red": {**RED, "card": None}, "blue": {**BLUE, "card": None}, "base_version": 0}
+    body["cards"] = {str(red_a): "red", str(red_b): None, **{str(t): None for t in match["blue"]}}
+    sent = send(referee, match["id"], body)
+    assert sent.status_code == 200 and sent.json()["winner"] == "red", sent.text
+    head = page_client(arena, "vhead")
+    review = head.get(f"/referee/{arena.event_id}/V/matches/review").text
+    badges = re.findall(r'data-team="(\d+)"><span class="mono">[^<]*</span>[^<]*<span class="badge card-(\w+)', review)
+    assert badges == [(str(red_a), "red")]  # the card beside the team that got it, no other
+    # a correction moves the red card to red_b and gives a blue team a yellow one: per team selects
+    data = {"base_version": "1", "red_goals": "3", "red_fouls": "0", "blue_goals": "2", "blue_fouls": "1"}
+    data |= {f"card_{red_a}": "", f"card_{red_b}": "red", f"card_{match['blue'][0]}": "yellow"}
+    assert form(head, f"/referee/matches/{match['id']}", {**data, "reason": "看录像"}).status_code in (302, 303)
+    detail = head.get(f"/referee/matches/{match['id']}").text
+    assert f'<select name="card_{red_b}">' in detail and f'<select name="card_{match["blue"][1]}">' in detail
+    cards = re.findall(r'<span class="version-card" data-team="(\d+)" data-card="(\w+)">', detail)
+    assert cards == [(str(red_a), "red"), (str(red_b), "red"), (str(match["blue"][0]), "yellow")]  # v1, then v2
+    history = arena.client.get(f"/api/v1/matches/{match['id']}/history", headers=arena.world.headers("vhead")).json()
+    assert [(v["red"]["cards"], v["blue"]["cards"]) for v in history] == [
+        ({str(red_a): "red"}, {}),
+        ({str(red_b): "red"}, {str(match["blue"][0]): "yellow"}),
+    ]
 
 
 def test_every_referee_match_string_has_an_english_translation():

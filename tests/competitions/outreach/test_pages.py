@@ -1,0 +1,194 @@
+"""Outreach pages for each role, in Chinese and in English (no Chinese words of our own in English), and
+the page actions end to end: the office plans a tour (preview, draft, confirm), the school confirms a
+delivered talk on its phone page, the expert records hours on theirs and opens the itinerary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from litestar.testing import TestClient
+
+from tests.competitions.outreach.conftest import monday_in
+
+CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff01-\uff0a\uff0c-\uff1f\uff5b-\uff65]+")
+
+
+def _own_chinese(html: str, data: list[str]) -> list[str]:
+    html = html[html.find("<main") :] if "<main" in html else html
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", html)
+    for piece in sorted(data, key=len, reverse=True):
+        text = text.replace(piece, " ")
+    return sorted(set(CHINESE.findall(text)))
+
+
+def _csrf(client) -> str:
+    return client.cookies.get("xinmiao_csrf")
+
+
+def _season(outreach):
+    """An expert with an account (王海洋), one office-kept (李航天), topics, three requests."""
+    wang = outreach.expert("王海洋", username="expert1", generally_available=True, affiliation="海南大学")
+    li = outreach.expert("李航天", regions=["三亚"], generally_available=True)
+    ocean = outreach.topic(wang["id"], "珊瑚礁的秘密", divisions=["小学", "初中"], subject="海洋", equipment="投影仪")
+    outreach.topic(li["id"], "火箭是怎样飞上天的", divisions=["高中"], subject="航天")
+    outreach.request("hk01", weeks=(4,), topic_id=ocean["id"], hall="报告厅", equipment="投影仪、话筒")
+    outreach.request("hk02", weeks=(4,), subject="海洋")
+    outreach.request("sy01", weeks=(4,), division="高中", subject="化学")  # no topic: stays unplaced
+    return wang, li
+
+
+def test_a_tour_through_the_pages(outreach, world, app):
+    wang, _li = _season(outreach)
+    monday = monday_in(4)
+    with TestClient(app=app) as org:
+        world.login_page("org", org)
+        form = {
+            "name": "一月海口巡讲",
+            "starts_on": monday.isoformat(),
+            "ends_on": (monday + dt.timedelta(days=4)).isoformat(),
+            "_csrf_token": _csrf(org),
+        }
+        preview = org.post("/outreach/tours", data={**form, "action": "preview"})
+        assert preview.status_code == 200
+        assert (
+            "方案预览" in preview.text
+            and "海口市第一中学" in preview.text
+            and "没有适合该组别、符合所需主题的报告。" in preview.text
+        )
+        made = org.post("/outreach/tours", data={**form, "action": "create"}, follow_redirects=False)
+        assert made.status_code == 303, made.text
+        tour_url = made.headers["location"]
+        page = org.get(tour_url)
+        assert page.status_code == 200 and "为什么这样安排" in page.text and "海南华侨中学" in page.text
+        tour_id = int(tour_url.rsplit("/", 1)[1])
+        confirmed = org.post(
+            f"/outreach/tours/{tour_id}/confirm", data={"_csrf_token": _csrf(org)}, follow_redirects=False
+        )
+        assert confirmed.status_code == 303
+        assert "巡讲已确认，已通知学校和专家。" in org.get(tour_url).text
+        pdf = org.get(f"/outreach/tours/{tour_id}/experts/{wang['id']}/itinerary.pdf")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    talks = {t["school_code"]: t for t in outreach.call("GET", "/talks").json()}
+    from app.times import local_now
+    from competitions.outreach.tables import Talk
+
+    world.run(
+        Talk.update({Talk.on_date: local_now().date() - dt.timedelta(days=1)}).where(Talk.id == talks["HK01"]["id"])
+    )
+    with TestClient(app=app) as school:
+        world.login_page("hk01", school)
+        listing = school.get("/outreach/talks")
+        assert "确认报告情况" in listing.text and "通知" in listing.text
+        talk_url = f"/outreach/talks/{talks['HK01']['id']}"
+        bad = school.post(f"{talk_url}/confirm", data={"audience": "0", "rating": "5", "_csrf_token": _csrf(school)})
+        assert bad.status_code == 422 and "听众人数应为 1–5000 之间的整数。" in bad.text
+        ok = school.post(
+            f"{talk_url}/confirm",
+            data={"audience": "230", "rating": "4", "comment": "很精彩", "_csrf_token": _csrf(school)},
+            follow_redirects=False,
+        )
+        assert ok.status_code == 303
+        shown = school.get(talk_url).text
+        assert "230" in shown and "很精彩" in shown and "确认报告已举行" not in shown
+    with TestClient(app=app) as expert:
+        world.login_page("expert1", expert)
+        home = expert.get("/", follow_redirects=False)
+        assert home.status_code in (302, 303) and home.headers["location"] == "/outreach/me"
+        me = expert.get("/outreach/me")
+        assert me.status_code == 200 and "已举行的报告" in me.text and "海口市第一中学" in me.text
+        saved = expert.post(
+            f"/outreach/talks/{talks['HK01']['id']}/hours",
+            data={"hours": "2.5", "back": "me", "_csrf_token": _csrf(expert)},
+            follow_redirects=False,
+        )
+        assert saved.status_code == 303 and saved.headers["location"] == "/outreach/me"
+        assert outreach.call("GET", f"/talks/{talks['HK01']['id']}").json()["hours"] == "2.5"
+        assert expert.get("/outreach/experts").status_code == 403
+        assert expert.get("/outreach/tours").status_code == 403
+
+
+def test_pages_in_english_have_no_chinese_of_their_own(outreach, world, app):
+    from app.tables import School
+
+    wang, li = _season(outreach)
+    monday = monday_in(4)
+    body = {
+        "name": "一月海口巡讲",
+        "starts_on": monday.isoformat(),
+        "ends_on": (monday + dt.timedelta(days=4)).isoformat(),
+    }
+    data = [s["name"] for s in world.run(School.select(School.name))]
+    data += [
+        "王海洋",
+        "李航天",
+        "海南大学",
+        "中国空间技术研究院",
+        "研究员",
+        "珊瑚礁的秘密",
+        "火箭是怎样飞上天的",
+        "海洋",
+        "航天",
+        "化学",
+    ]
+    data += ["投影仪、话筒", "投影仪", "报告厅", "一月海口巡讲", "中文", "大手拉小手"]
+    data += [r.name for r in __import__("app.region_codes", fromlist=["REGIONS"]).REGIONS]
+    with TestClient(app=app) as client:  # the planner's words in English too
+        world.login_page("org", client)
+        client.cookies.set("lang", "en")
+        preview = client.post(
+            "/outreach/tours",
+            data={
+                "starts_on": monday.isoformat(),
+                "ends_on": (monday + dt.timedelta(days=4)).isoformat(),
+                "action": "preview",
+                "_csrf_token": _csrf(client),
+            },
+        )
+        assert preview.status_code == 200 and "Why this arrangement" in preview.text
+        assert _own_chinese(preview.text, data) == [], _own_chinese(preview.text, data)
+    tour = outreach.call("POST", "/tours", json=body).json()
+    assert outreach.call("POST", f"/tours/{tour['id']}/confirm").status_code == 200
+    talk = tour["talks"][0]["id"]
+    pages = {
+        "org": [
+            "/outreach/",
+            "/outreach/experts",
+            f"/outreach/experts/{wang['id']}",
+            "/outreach/topics",
+            "/outreach/requests",
+            "/outreach/tours",
+            f"/outreach/tours/{tour['id']}",
+            "/outreach/talks",
+            "/outreach/talks?unconfirmed=1",
+            f"/outreach/talks/{talk}",
+            "/outreach/numbers",
+        ],
+        "haikou": ["/outreach/requests", "/outreach/topics", "/outreach/talks", "/outreach/numbers"],
+        "hk01": ["/outreach/topics", "/outreach/requests", "/outreach/talks", f"/outreach/talks/{talk}"],
+        "expert1": ["/outreach/me"],
+    }
+    for user, paths in pages.items():
+        for lang in ("zh", "en"):
+            with TestClient(app=app) as client:
+                world.login_page(user, client)
+                client.cookies.set("lang", lang)
+                for path in paths:
+                    page = client.get(path)
+                    if user == "hk01" and path.startswith("/outreach/talks/") and page.status_code == 404:
+                        continue  # the first talk may be another school's
+                    assert page.status_code == 200, (user, path, page.status_code)
+                    if lang == "en":
+                        assert _own_chinese(page.text, data) == [], (user, path, _own_chinese(page.text, data))
+
+
+def test_pages_refuse_other_roles(outreach, world, app):
+    with TestClient(app=app) as judge:
+        world.login_page("judge", judge)
+        for path in ("/outreach/", "/outreach/topics", "/outreach/me", "/outreach/tours"):
+            assert judge.get(path).status_code == 403, path
+    with TestClient(app=app) as school:
+        world.login_page("hk01", school)
+        for path in ("/outreach/experts", "/outreach/tours", "/outreach/me"):
+            assert school.get(path).status_code == 403, path
