@@ -74,6 +74,11 @@ scores_changed = Signal(
     "scores_changed",
     "A judge's or organizer's score sheet was saved. kwargs: event_id (int), entry_id (int). Sent after the write.",
 )
+rubric_changed = Signal(
+    "rubric_changed",
+    "An event's rubric (or a category's) was replaced and the current round's sheets recomputed. kwargs: event_id (int). "
+    "Sent after the write.",
+)
 batch_progressed = Signal(
     "batch_progressed",
     "A certificate batch advanced. kwargs: batch_id (int), event_id (int), state (str), done (int), total (int).",

@@ -13,6 +13,7 @@ APP_CONFIG = AppConfig(
             "competitions.registration.tables",
             "competitions.checkin.tables",
             "competitions.camps.tables",
+            "competitions.talent.tables",
             "competitions.outreach.tables",
             "competitions.coverage.tables",
         ],

@@ -33,6 +33,9 @@ from competitions.registration import controllers as registration_api
 from competitions.registration import dashboard, personal_data, roster
 from competitions.registration import pages as registration_pages
 from competitions.registration.pages import ACTION_LABELS
+from competitions.talent import controllers as talent_api
+from competitions.talent import pages as talent_pages
+from competitions.talent import services as talent_services
 
 
 class CompetitionsPlugin(ProgrammePlugin):
@@ -44,12 +47,14 @@ class CompetitionsPlugin(ProgrammePlugin):
             *registration_api.api_routes(),
             *checkin_api.api_routes(),
             *camps_api.api_routes(),
+            *talent_api.api_routes(),
             *outreach_api.api_routes(),
             *coverage_api.api_routes(),
             *events_pages.page_routes(),
             *registration_pages.page_routes(),
             *checkin_pages.page_routes(),
             *camps_pages.page_routes(),
+            *talent_pages.page_routes(),
             *outreach_pages.page_routes(),
             *coverage_pages.page_routes(),
             checkin_live.live_events,
@@ -61,6 +66,8 @@ class CompetitionsPlugin(ProgrammePlugin):
             NavItem("首页", "/", ("organizer", "city", "school"), order=0),
             NavItem("赛事", "/events/", ("organizer", "city", "school"), order=10),
             NavItem("签到", "/checkin/", ("organizer", "staff"), order=40),
+            NavItem("人才培养", "/talent/", ("organizer", "city", "school"), order=15),
+            NavItem("我的学生", "/talent/", ("mentor",), order=10),
             NavItem("大手拉小手", "/outreach/", ("organizer", "city", "school", "expert"), order=30),
             NavItem("覆盖面", "/coverage/", ("organizer", "city"), order=60),
         ]
@@ -74,7 +81,11 @@ class CompetitionsPlugin(ProgrammePlugin):
         ]
 
     def home_redirects(self) -> dict[str, str]:
-        return {"staff": "/checkin/", "expert": "/outreach/me"}  # staff scan badges; experts give talks
+        return {
+            "staff": "/checkin/",
+            "expert": "/outreach/me",
+            "mentor": "/talent/",
+        }  # staff scan badges; experts give talks; mentors teach
 
     def demo_builders(self) -> Sequence[tuple[int, str, Any]]:
         return [
@@ -110,7 +121,14 @@ class CompetitionsPlugin(ProgrammePlugin):
         # a camp's door and badges follow its offers: accepted students only, each at its own site
         checkin_services.admission_checks["camp"] = camps_admission.checkin_gate
         badges.badge_holders["camp"] = camps_admission.badge_holders
+        # the talent programme: its workbook (学科, 导师志愿1–3), and the camps' application and allocation
+        # endpoints answered by its own rules (mentors' rankings and refusals)
+        roster.application_importers["talent"] = talent_services.import_applications
+        camps_services.programmes["talent"] = camps_services.Programme(
+            talent_services.apply, talent_services.list_applications, talent_services.run_allocation
+        )
         ACTION_LABELS.update(camps_pages.ACTION_LABELS)  # camp actions appear in the entry's history
+        ACTION_LABELS.update(talent_pages.ACTION_LABELS)
         # a confirmed tour, a moved, cancelled or added talk: notices to its schools and experts
         signals.outreach_talks_changed.connect(outreach_notices.on_talks_changed)
         # what the coverage report counts: each programme's participations (talent and outreach add theirs here)
@@ -125,4 +143,9 @@ class CompetitionsPlugin(ProgrammePlugin):
         return app_config
 
     def action_labels(self) -> dict[str, str]:
-        return {**ACTION_LABELS, **camps_pages.ACTION_LABELS, **outreach_pages.ACTION_LABELS}
+        return {
+            **ACTION_LABELS,
+            **camps_pages.ACTION_LABELS,
+            **outreach_pages.ACTION_LABELS,
+            **talent_pages.ACTION_LABELS,
+        }

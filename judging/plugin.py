@@ -41,6 +41,10 @@ from judging.robotics import sheet_pages as robotics_sheet_pages
 from judging.rounds import settings as judging_settings
 from judging.scoring import controllers as scoring_api
 from judging.scoring import pages as scoring_pages
+from judging.talent import controllers as talent_api
+from judging.talent import demo as talent_demo
+from judging.talent import pages as talent_pages
+from judging.talent import services as talent_services
 
 
 class JudgingPlugin(ProgrammePlugin):
@@ -54,6 +58,7 @@ class JudgingPlugin(ProgrammePlugin):
             *certificates_api.api_routes(),
             *robotics_api.api_routes(),
             *matches_api.api_routes(),
+            *talent_api.api_routes(),
             *scoring_pages.page_routes(),
             *panels_pages.page_routes(),
             *results_pages.page_routes(),
@@ -67,6 +72,7 @@ class JudgingPlugin(ProgrammePlugin):
             *matches_pages.page_routes(),
             *matches_referee_pages.page_routes(),
             *matches_screens.page_routes(),
+            *talent_pages.page_routes(),
         ]
 
     def nav_items(self) -> Sequence[NavItem]:
@@ -91,10 +97,11 @@ class JudgingPlugin(ProgrammePlugin):
             (20, "judging", lambda: demo.build_judging_demo(DEMO_PASSWORD)),
             (40, "robotics", lambda: demo.build_robotics_demo(DEMO_PASSWORD)),
             (45, "matches", matches_demo.build_matches_demo),
+            (50, "talent", lambda: talent_demo.build_talent_demo(DEMO_PASSWORD)),
         ]
 
     def demo_logins(self) -> Sequence[tuple[str, str, str]]:
-        return demo.ROBOTICS_LOGINS
+        return (*demo.ROBOTICS_LOGINS, *talent_demo.DEMO_LOGINS)
 
     def jobs(self) -> dict[str, Any]:
         return {
@@ -123,6 +130,8 @@ class JudgingPlugin(ProgrammePlugin):
         signals.results_finalized.connect(certificates.on_results_finalized)
         # live pages: 评分进度 follows score sheets, the certificates page its batches
         signals.scores_changed.connect(results_live.publish_scores)
+        # a talent programme's interview rubric changed: interviews take the recomputed totals
+        signals.rubric_changed.connect(talent_services.on_rubric_changed)
         signals.batch_progressed.connect(certificates_live.publish_batch)
         # robotics standings: the cache learns which team changed, then live screens are told
         signals.robotics_runs_changed.connect(robotics_cache.on_runs_changed)

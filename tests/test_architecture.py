@@ -122,10 +122,11 @@ def test_each_role_sees_only_menu_items_it_can_use():
     def menu(role):
         return [item.label for item in registry.nav_for(role)]
 
-    assert menu("organizer") == ["首页", "赛事", "评审", "裁判台", "大手拉小手", "签到", "覆盖面"]
+    assert menu("organizer") == ["首页", "赛事", "人才培养", "评审", "裁判台", "大手拉小手", "签到", "覆盖面"]
     assert menu("judge") == ["我的评审"]
     assert menu("referee") == ["裁判"]
     assert menu("staff") == ["签到"]
-    assert menu("school") == ["首页", "赛事", "证书", "大手拉小手"]
-    assert menu("city") == ["首页", "赛事", "大手拉小手", "覆盖面"]
+    assert menu("school") == ["首页", "赛事", "人才培养", "证书", "大手拉小手"]
+    assert menu("city") == ["首页", "赛事", "人才培养", "大手拉小手", "覆盖面"]
     assert menu("expert") == ["大手拉小手"]
+    assert menu("mentor") == ["我的学生"]

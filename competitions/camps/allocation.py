@@ -24,6 +24,14 @@ every site it listed; ``unplaced`` = listed no site (empty preferences, e.g. no 
 An applicant admitted to a lower preference stays on the waiting lists of the sites it listed above
 (:func:`next_offer` promotes it when a seat there frees; that keeps the matching stable).
 
+Own priorities and refusals (the talent programme, issue 16): a site may be given its OWN priority
+order (``site_priorities[code]``: application ids best first, e.g. a mentor's interview ranking), which
+replaces the common order at that site; an applicant missing from a site's own order is refused there
+(never admitted, on no waiting list of it; its reason says ``refused``). Deferred acceptance with
+site-specific strict priorities and unacceptable applicants is still stable (no applicant prefers a site
+that finds it acceptable and has a free seat or holds someone it ranks lower) and student-optimal
+(Roth & Sotomayor 1990, "Two-sided matching", ch. 5). Without ``site_priorities`` nothing changes.
+
 Errors: :class:`AllocationError` with ``field`` (the input: ``capacity``, ``reserves``, ``sites``,
 ``applicants``, ``preferences``, ``priority``), ``message`` (an English key with ``{placeholders}``
 for the service to translate) and ``params``. Deterministic: the same inputs give the same result.
@@ -41,7 +49,7 @@ from typing import Literal
 from competitions.camps.rule_errors import CampRuleError
 
 Status = Literal["admitted", "waiting", "unplaced"]
-ReasonCode = Literal["no_seats", "full", "reserved"]
+ReasonCode = Literal["no_seats", "full", "reserved", "refused"]
 
 
 AllocationError = CampRuleError  # the one error of the camp rules (rule_errors.py)
@@ -76,7 +84,11 @@ class Reason:
     - ``full``: every admitted applicant there (``admitted`` = ``capacity``) has higher priority;
     - ``reserved``: the site is full; ``higher_priority`` of the admitted have higher priority and
       the other seats are reserved seats held by members of other groups (``reserved_by``:
-      ``((group, seats held by members with LOWER priority than this applicant), ...)``).
+      ``((group, seats held by members with LOWER priority than this applicant), ...)``);
+    - ``refused``: the site has an own priority order that leaves the applicant out (``waiting_position``
+      is 0: it is on no waiting list there).
+
+    At a site with its own priority order, "priority" and positions are that order's.
 
     ``cutoff_position``: the 1-based priority position of the lowest-priority applicant admitted on
     an unreserved seat there (``None`` if none); ``group_reserved``/``group_higher``: seats reserved
@@ -181,9 +193,39 @@ class _Market:
     sites: dict[str, Site]
     rank: dict[int, int]  # application id -> 0-based priority position among the applicants
     order: list[int]  # application ids best priority first
+    site_rank: dict[str, dict[int, int]] = field(default_factory=dict)  # sites with their own order
+
+    def rank_at(self, code: str) -> dict[int, int]:
+        """Application id -> 0-based priority position at site ``code`` (its own order, if it has one:
+        applicants missing from it are refused there)."""
+        return self.site_rank.get(code, self.rank)
 
 
-def _market(applicants: Sequence[Applicant], sites: Sequence[Site], priority: Sequence[int]) -> _Market:
+def _own_orders(
+    site_priorities: Mapping[str, Sequence[int]] | None, sites: Mapping[str, Site], applicants: Mapping[int, Applicant]
+) -> dict[str, dict[int, int]]:
+    out: dict[str, dict[int, int]] = {}
+    for code, ids in (site_priorities or {}).items():
+        if code not in sites:
+            raise AllocationError("sites", "unknown site {site}", site=code)
+        rank: dict[int, int] = {}
+        for i in ids:
+            if i in rank:
+                raise AllocationError(
+                    "priority", "application {id} appears twice in the priority order of site {site}", id=i, site=code
+                )
+            if i in applicants:
+                rank[i] = len(rank)
+        out[code] = rank
+    return out
+
+
+def _market(
+    applicants: Sequence[Applicant],
+    sites: Sequence[Site],
+    priority: Sequence[int],
+    site_priorities: Mapping[str, Sequence[int]] | None = None,
+) -> _Market:
     site_map: dict[str, Site] = {}
     for s in sites:
         if not isinstance(s.code, str) or not s.code:
@@ -226,7 +268,13 @@ def _market(applicants: Sequence[Applicant], sites: Sequence[Site], priority: Se
     missing = sorted(set(applicant_map) - seen)
     if missing:
         raise AllocationError("priority", "application {id} is missing from the priority order", id=missing[0])
-    return _Market(applicant_map, site_map, {i: k for k, i in enumerate(order)}, order)
+    return _Market(
+        applicant_map,
+        site_map,
+        {i: k for k, i in enumerate(order)},
+        order,
+        _own_orders(site_priorities, site_map, applicant_map),
+    )
 
 
 def _choose(site: Site, candidates: list[int], m: _Market) -> tuple[list[int], list[int]]:
@@ -267,18 +315,27 @@ def _deferred_acceptance(m: _Market) -> dict[str, list[int]]:
                 next_choice[i] += 1
         free = []
         for code in sorted(proposals):
-            candidates = sorted(held[code] + proposals[code], key=m.rank.__getitem__)
+            rank = m.rank_at(code)
+            free.extend(i for i in proposals[code] if i not in rank)  # refused there: on to the next
+            candidates = sorted(held[code] + [i for i in proposals[code] if i in rank], key=rank.__getitem__)
             held[code], rejected = _choose(m.sites[code], candidates, m)
             free.extend(rejected)
         free.sort(key=m.rank.__getitem__)
     return held
 
 
-def allocate(applicants: Sequence[Applicant], sites: Sequence[Site], priority: Sequence[int]) -> Allocation:
+def allocate(
+    applicants: Sequence[Applicant],
+    sites: Sequence[Site],
+    priority: Sequence[int],
+    site_priorities: Mapping[str, Sequence[int]] | None = None,
+) -> Allocation:
     """Deferred acceptance with reserves (module docstring). ``priority``: application ids best first
     (ids of other applications, e.g. withdrawn ones in a lottery order, are ignored; every applicant
-    must appear exactly once). Raises :class:`AllocationError` (module docstring)."""
-    m = _market(applicants, sites, priority)
+    must appear exactly once). ``site_priorities``: site code -> the site's own order (application ids
+    best first; applicants left out are refused there; unknown ids ignored). Raises
+    :class:`AllocationError` (module docstring)."""
+    m = _market(applicants, sites, priority, site_priorities)
     held = _deferred_acceptance(m)
     site_of = {a: code for code, ids in held.items() for a in ids}
 
@@ -289,7 +346,10 @@ def allocate(applicants: Sequence[Applicant], sites: Sequence[Site], priority: S
         code = site_of.get(i)
         above[i] = prefs[: prefs.index(code)] if code is not None else prefs
         for c in above[i]:
-            waiting[c].append(i)
+            if i in m.rank_at(c):  # a site never lists those it refused
+                waiting[c].append(i)
+    for code, own in m.site_rank.items():
+        waiting[code].sort(key=own.__getitem__)
     position = {code: {a: k + 1 for k, a in enumerate(ids)} for code, ids in waiting.items()}
 
     profiles = {code: _profile(m.sites[code], ids, m) for code, ids in held.items()}
@@ -304,9 +364,11 @@ def allocate(applicants: Sequence[Applicant], sites: Sequence[Site], priority: S
         rank = a.preferences.index(code) + 1 if code is not None else None
         first += rank == 1
         reasons = tuple(
-            _reason(profiles[c], m.sites[c], a, k + 1, m.rank[i], position[c][i]) for k, c in enumerate(above[i])
+            _reason(profiles[c], m.sites[c], a, k + 1, m.rank_at(c).get(i), position[c].get(i, 0))
+            for k, c in enumerate(above[i])
         )
-        placements[i] = Placement(i, status, code, rank, m.rank[i] + 1, reasons, {c: position[c][i] for c in above[i]})
+        waits = {c: position[c][i] for c in above[i] if i in position[c]}
+        placements[i] = Placement(i, status, code, rank, m.rank[i] + 1, reasons, waits)
     share = (
         (Decimal(first) / Decimal(len(m.applicants))).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
         if m.applicants
@@ -333,18 +395,36 @@ class _Profile:
 
 
 def _profile(site: Site, admitted: list[int], m: _Market) -> _Profile:
+    rank = m.rank_at(site.code)
     reserved: dict[str, list[int]] = {}
     open_ranks: list[int] = []
     for a in admitted:  # priority order: a group's best members take its reserved seats
         g = m.applicants[a].group
         if g is not None and len(reserved.get(g, [])) < site.reserves.get(g, 0):
-            reserved.setdefault(g, []).append(m.rank[a])
+            reserved.setdefault(g, []).append(rank[a])
         else:
-            open_ranks.append(m.rank[a])
-    return _Profile([m.rank[a] for a in admitted], reserved, open_ranks[-1] if open_ranks else None)
+            open_ranks.append(rank[a])
+    return _Profile([rank[a] for a in admitted], reserved, open_ranks[-1] if open_ranks else None)
 
 
-def _reason(p: _Profile, site: Site, a: Applicant, preference_rank: int, rank: int, waiting_position: int) -> Reason:
+def _reason(
+    p: _Profile, site: Site, a: Applicant, preference_rank: int, rank: int | None, waiting_position: int
+) -> Reason:
+    """``rank``: the applicant's 0-based position in the site's order, ``None`` when the site refused it."""
+    if rank is None:
+        return Reason(
+            preference_rank=preference_rank,
+            site_code=site.code,
+            code="refused",
+            capacity=site.capacity,
+            admitted=len(p.ranks),
+            higher_priority=len(p.ranks),
+            cutoff_position=p.cutoff + 1 if p.cutoff is not None else None,
+            group_reserved=0,
+            group_higher=0,
+            reserved_by=(),
+            waiting_position=0,
+        )
     higher = bisect.bisect_left(p.ranks, rank)
     if site.capacity == 0:
         code: ReasonCode = "no_seats"
@@ -381,17 +461,27 @@ def blocking_pairs(
     sites: Sequence[Site],
     priority: Sequence[int],
     placements: Mapping[int, Placement] | Mapping[int, str | None],
+    site_priorities: Mapping[str, Sequence[int]] | None = None,
 ) -> list[tuple[int, str]]:
     """Pairs ``(application id, site code)``, sorted, where the applicant lists the site above its
     result (or is not admitted) and the site's choice rule applied to its admitted set plus the
     applicant would take the applicant: a free seat, a reserved seat of the applicant's group held by
     fewer of its members with higher priority than it reserves, or an unreserved seat held by
     someone with lower priority. ``placements``: application id -> :class:`Placement` or site code
-    (``None``/missing = not admitted). Written apart from :func:`allocate` (counts and bisection per
-    pair, no deferred acceptance), so it checks it independently; empty = stable."""
-    rank: dict[int, int] = {}
+    (``None``/missing = not admitted). ``site_priorities`` as for :func:`allocate`: at such a site
+    "priority" is its own order, and a pair with an applicant it refused never blocks (a member it
+    refused, placed there by hand, counts as its lowest priority). Written apart from :func:`allocate`
+    (counts and bisection per pair, no deferred acceptance), so it checks it independently; empty =
+    stable."""
+    common: dict[int, int] = {}
     for i in priority:
-        rank.setdefault(i, len(rank))
+        common.setdefault(i, len(common))
+    own: dict[str, dict[int, int]] = {}
+    for site_code, ids in (site_priorities or {}).items():
+        own[site_code] = {}
+        for i in ids:
+            own[site_code].setdefault(i, len(own[site_code]))
+    lowest = len(common) + sum(len(r) for r in own.values())
     group = {a.id: a.group for a in applicants}
     members: dict[str, list[int]] = {s.code: [] for s in sites}
     result: dict[int, str | None] = {}
@@ -405,9 +495,10 @@ def blocking_pairs(
         def __init__(self, site: Site) -> None:
             self.capacity = site.capacity
             self.full = len(members[site.code]) >= site.capacity
+            self.rank = own.get(site.code, common)
             by_group: dict[str | None, list[int]] = {}
             for i in members[site.code]:
-                by_group.setdefault(group.get(i), []).append(rank[i])
+                by_group.setdefault(group.get(i), []).append(self.rank.get(i, lowest))
             self.group_ranks = {g: sorted(r) for g, r in by_group.items()}
             self.reserves = dict(site.reserves)
             unreserved: list[int] = []
@@ -435,7 +526,9 @@ def blocking_pairs(
             a.preferences if code is None or code not in a.preferences else a.preferences[: a.preferences.index(code)]
         )
         for s in listed:
-            if s in seats and seats[s].takes(a.group, rank[a.id]):
+            if s not in seats or a.id not in seats[s].rank:
+                continue  # unknown site, or one that refused the applicant
+            if seats[s].takes(a.group, seats[s].rank[a.id]):
                 out.append((a.id, s))
     return sorted(out)
 

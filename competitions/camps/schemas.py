@@ -7,7 +7,24 @@ from typing import Literal
 
 import msgspec
 
-ApplicationStatus = Literal["applied", "offered", "accepted", "declined", "expired", "waiting", "unplaced", "withdrawn"]
+ApplicationStatus = Literal[
+    "applied",
+    "offered",
+    "accepted",
+    "declined",
+    "expired",
+    "waiting",
+    "unplaced",
+    "withdrawn",
+    # the talent programme's applications answer through the same endpoints (competitions/talent)
+    "invited",
+    "not_invited",
+    "matched",
+    "unmatched",
+    "left",
+    "completed",
+    "failed",
+]
 
 
 class PriorityGroup(msgspec.Struct):
@@ -102,6 +119,8 @@ class ApplicationIn(msgspec.Struct, forbid_unknown_fields=True):
     priority_group: str = ""
     consent_publication: bool = False
     school_code: str = ""
+    subject: str = ""  # talent programme: the subject (学科) code or name; preferences are mentors
+    statement: str = ""  # talent programme: the student's statement (申请陈述)
 
 
 class ApplicationOut(msgspec.Struct):
@@ -128,6 +147,15 @@ class ApplicationOut(msgspec.Struct):
     former_site_code: str | None = None  # declined or expired: the site it was offered (reinstating offers it again)
     offer_note: str = ""  # the organizer's reason for an offer made or reinstated by hand
     priority_note: str = ""  # why the priority flag was not confirmed (city or organizer)
+    # talent programme only: the subject, the student's grade and gender, the aptitude test score, the
+    # matched mentor's name (``site_code`` is its code) and the statement
+    subject: str | msgspec.UnsetType = msgspec.UNSET
+    subject_name: str | msgspec.UnsetType = msgspec.UNSET
+    grade: str | msgspec.UnsetType = msgspec.UNSET
+    gender: str | msgspec.UnsetType = msgspec.UNSET
+    test_score: str | None | msgspec.UnsetType = msgspec.UNSET
+    mentor_name: str | None | msgspec.UnsetType = msgspec.UNSET
+    statement: str | msgspec.UnsetType = msgspec.UNSET
 
 
 class PriorityCheckIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -179,7 +207,8 @@ class RankingOut(msgspec.Struct):
 
 
 class AllocationIn(msgspec.Struct, forbid_unknown_fields=True):
-    priority: Literal["lottery", "ranking"]
+    # camps: required; the talent programme matches by each mentor's own ranking ("mentors", or leave out)
+    priority: Literal["lottery", "ranking", "mentors"] | None = None
     apply: bool = False
 
 
@@ -221,6 +250,9 @@ class AllocationOut(msgspec.Struct):
     round: int = 1  # 1: the allocation; 2, 3, ...: 补录 rounds over the places left
     unlisted: list[int] = []  # 补录: approved applications the priority order does not list (not placed)
     applied_at: str | None = None  # stored rounds: when the round was applied (ISO 8601)
+    # talent programme: pairs (application id, mentor code) that would block the matching (always empty:
+    # an independent stability check)
+    blocking_pairs: list[tuple[int, str]] | msgspec.UnsetType = msgspec.UNSET
 
 
 class AppliedAllocationOut(msgspec.Struct):

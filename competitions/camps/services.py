@@ -30,7 +30,7 @@ import logging
 import re
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any, Awaitable, Callable, Iterable
 
 from app import audit, signals
 from app.db import write_transaction
@@ -82,6 +82,34 @@ STATUS_LABELS = {
 HOLDING = ("offered", "accepted")
 OUT = ("declined", "expired", "withdrawn")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+# --------------------------------------------------------------------------- other programmes
+
+
+@dataclass(frozen=True)
+class Programme:
+    """Another kind of event with applications that answers the camps' shared endpoints (CONTRACT: the
+    talent programme's applications and allocation use the same paths): ``apply(actor, event_id,
+    data)``, ``list_applications(actor, event_id, filters)`` and ``run_allocation(actor, event_id,
+    apply_result)``. The capability owning the kind registers it in :data:`programmes`."""
+
+    apply: Callable[[Principal, int, dict[str, Any]], Awaitable[dict[str, Any]]]
+    list_applications: Callable[[Principal, int, dict[str, Any] | None], Awaitable[list[dict[str, Any]]]]
+    run_allocation: Callable[[Principal, int, bool], Awaitable[dict[str, Any]]]
+
+
+programmes: dict[str, Programme] = {}
+
+
+async def programme_of(event_id: int) -> Programme | None:
+    """The registered programme answering for the event's kind, or ``None`` (a camp, or no such event)."""
+    if not programmes:
+        return None
+    from competitions.events.tables import Event
+
+    row = await Event.select(Event.kind).where(Event.id == event_id).first()
+    return programmes.get(row["kind"]) if row is not None else None
 
 
 # --------------------------------------------------------------------------- events and settings
@@ -1080,6 +1108,8 @@ async def apply(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[s
     """A school (for its own student) or the organizer (``school_code``) applies through the web form:
     ``{"name", "gender", "id_type"?, "id_number", "grade", "phone", "preferences": [...],
     "priority_group"?, "consent_participation", "consent_publication"?, "school_code"?}``."""
+    if (other := await programme_of(event_id)) is not None:
+        return await other.apply(actor, event_id, data)
     event = await camp_event(event_id, actor)
     school_id = await acting_school(
         actor, data, _("只有学校管理员或组委会可以提交科学营申请。"), missing=_("请填写学校代码。")
@@ -1289,6 +1319,8 @@ async def list_applications(
     actor: Principal, event_id: int, filters: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     """Applications the caller may see (organizer all; a city its schools'; a school its own)."""
+    if (other := await programme_of(event_id)) is not None:
+        return await other.list_applications(actor, event_id, filters)
     if actor.role not in ("organizer", "city", "school"):
         raise Forbidden(_("您无权查看科学营申请。"))
     await camp_event(event_id, actor)
@@ -1617,7 +1649,7 @@ def ranking_from_workbook(data: bytes) -> list[Any]:
 
 
 async def _market(
-    event_id: int, priority: str
+    event_id: int, priority: str | None
 ) -> tuple[list[engine.Applicant], list[engine.Site], list[int], dict[str, Any]]:
     settings = await settings_of(event_id)
     if priority == "lottery":
@@ -1862,13 +1894,16 @@ def _round_view(
     return out
 
 
-async def run_allocation(actor: Principal, event_id: int, priority: str, apply_result: bool) -> dict[str, Any]:
+async def run_allocation(actor: Principal, event_id: int, priority: str | None, apply_result: bool) -> dict[str, Any]:
     """Organizer: deferred acceptance over the sites with the lottery order or the ranking. A preview
     unless ``apply_result``: then the result is stored and every admitted student is offered its seat
     until ``offer_hours`` from now (once: a second apply is 409; the places left later are filled by
     :func:`second_round`). After the allocation was applied a preview is computed from today's data
-    and says so (``warnings``); the applied result is :func:`applied_rounds`."""
+    and says so (``warnings``); the applied result is :func:`applied_rounds`. Another programme's event
+    (the talent programme) is answered by its own rule (``priority`` is not used there)."""
     _require_organizer(actor)
+    if (other := await programme_of(event_id)) is not None:
+        return await other.run_allocation(actor, event_id, apply_result)
     await camp_event(event_id, actor)
     dupes = await duplicate_map(event_id)
     if apply_result and dupes:

@@ -235,6 +235,38 @@ async def camp_rows(period: SchoolYear) -> list[Participation]:
     return out
 
 
+# --------------------------------------------------------------------------- the talent programme
+
+# matched with a mentor (in training, left at the mid-term, or reviewed at the year end): taking part;
+# applied, invited, below the cut-off or not matched: an applicant; withdrawn applications are left out
+TALENT_PLACED = ("matched", "left", "completed", "failed")
+TALENT_APPLIED = ("applied", "invited", "not_invited", "unmatched")
+
+
+async def talent_rows(period: SchoolYear) -> list[Participation]:
+    """Students placed with a mentor (participants) and applicants not placed, of the talent programmes
+    in ``period`` (a programme counts in the school year of its application deadline)."""
+    event_ids = await events_in(period, ("talent",))
+    if not event_ids:
+        return []
+    rows = await fetch_tuples(
+        "SELECT a.student_hash AS person, a.school AS school_id, s.region AS region, e.division AS division, "
+        "m.gender AS gender, a.event AS event_id, a.status AS status FROM talent_application a "
+        "JOIN entry e ON e.id = a.entry LEFT JOIN school s ON s.id = a.school "
+        "LEFT JOIN member m ON m.entry = a.entry AND m.role = 'student' "
+        f"WHERE a.event IN ({_in_list(event_ids)})",
+        *event_ids,
+    )
+    out = []
+    for person, school_id, region, division, gender, event_id, status in rows:
+        kind = PARTICIPANT if status in TALENT_PLACED else APPLICANT if status in TALENT_APPLIED else None
+        if kind is not None:
+            out.append(
+                Participation(person or "", school_id, region, division or "", gender or "", "talent", event_id, kind)
+            )
+    return out
+
+
 INNOVATION_SOURCE = ParticipationSource(
     "innovation",
     "科技创新大赛",
@@ -246,7 +278,8 @@ ROBOTICS_SOURCE = ParticipationSource(
     "robotics", "机器人竞赛", partial(entry_rows, "robotics"), order=20, persons=partial(entry_persons, "robotics")
 )
 CAMP_SOURCE = ParticipationSource("camp", "高校科学营", camp_rows, order=30)
-BUILT_IN = (INNOVATION_SOURCE, ROBOTICS_SOURCE, CAMP_SOURCE)
+TALENT_SOURCE = ParticipationSource("talent", "后备人才培养计划", talent_rows, order=40)
+BUILT_IN = (INNOVATION_SOURCE, ROBOTICS_SOURCE, CAMP_SOURCE, TALENT_SOURCE)
 
 
 async def outreach_talks(period: SchoolYear) -> list[Talk]:

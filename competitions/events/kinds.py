@@ -47,6 +47,8 @@ class EventKind:
       settings and the entry page; ``None``: all of them). A robotics team has no 申报书 or 查新报告.
     - ``apply_path``: for ``applications`` kinds, the page where schools apply (``{id}`` the event's
       id): the generic entry form sends them there, and home pages link to it.
+    - ``application_columns``: for kinds with applications, the workbook columns in place of the entry
+      columns (empty: the camp's 志愿1–志愿3 and 优先类别).
     """
 
     code: str
@@ -61,6 +63,7 @@ class EventKind:
     terms: dict[str, dict[str, str]] | None = None
     document_kinds: tuple[str, ...] | None = None
     apply_path: str = ""
+    application_columns: tuple[str, ...] = ()
 
 
 _KINDS: dict[str, EventKind] = {}
@@ -156,6 +159,29 @@ CAMP = register_kind(
         document_kinds=(),
         default_categories=(("CAMP", "科学营营员"),),  # its city quota: how many each city may recommend
         apply_path="/camps/{id}/applications",
+    )
+)
+
+# the talent programme (中学生科技创新后备人才培养计划): subjects are its categories, mentors its places
+DEFAULT_TALENT_SUBJECTS: tuple[tuple[str, str], ...] = (
+    ("MA", "数学"),
+    ("PH", "物理"),
+    ("CH", "化学"),
+    ("BI", "生物"),
+    ("CS", "计算机"),
+)
+TALENT = register_kind(
+    EventKind(
+        "talent",
+        "后备人才培养计划",
+        entry_noun="申请",
+        applications=True,
+        judged=False,
+        default_categories=DEFAULT_TALENT_SUBJECTS,
+        certificate_kinds=("talent",),
+        document_kinds=("research_report", "photo", "other"),
+        application_columns=("学科", "导师志愿1", "导师志愿2", "导师志愿3", "申请陈述"),
+        apply_path="/talent/{id}/applications",
     )
 )
 

@@ -140,7 +140,7 @@ def template_columns(kind: str) -> list[str]:
     camps put 志愿1–志愿3 where the entry columns are."""
     people = [NAME, GENDER, ID_TYPE, ID_NUMBER, GRADE, SCHOOL, PHONE, ROLE]
     if kind_of(kind).applications:
-        return [*people, *PREFERENCES, PRIORITY_GROUP, CONSENT]
+        return [*people, *(kind_of(kind).application_columns or (*PREFERENCES, PRIORITY_GROUP)), CONSENT]
     return [*people, title_header(kind), CATEGORY, DIVISION, CONSENT]
 
 

@@ -166,15 +166,19 @@ class CertificatePages(Controller):
             kind = next(iter(ctx["kinds"]))  # a camp's only kind: 结营证书
             ctx["kind"] = kind
         actor = user_of(request)
-        # a camp has no results to finalize: completion decides its certificates at any time
-        finalized = RoundState.of(ctx["state"]) is RoundState.FINALIZED or ctx["camp"]
+        # a camp or talent programme has no results to finalize: attendance or the year-end review decide
+        finalized = RoundState.of(ctx["state"]) is RoundState.FINALIZED or ctx["event_kind"] in ("camp", "talent")
         check = None
         rows: list[dict[str, Any]] = []
         error = ""
         page = max(1, page or 1)
         issued_before = 0
         if kind not in ctx["kinds"]:
-            error = _("结营证书只适用于科学营，本赛事不是科学营。")
+            error = (
+                _("培养证书只适用于后备人才培养计划，其他证书不适用于它。")
+                if "talent" in (kind, ctx["event_kind"])
+                else _("结营证书只适用于科学营，本赛事不是科学营。")
+            )
         elif finalized:
             try:
                 check = await certificates.check(actor, event_id, kind, base_url=base_url_of(request))

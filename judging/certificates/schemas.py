@@ -9,7 +9,7 @@ import msgspec
 
 from app.web.openapi import one_of
 
-CertificateKind = Annotated[str, one_of("award", "participation", "adviser", "camp")]
+CertificateKind = Annotated[str, one_of("award", "participation", "adviser", "camp", "talent")]
 Award = Annotated[str, one_of("first", "second", "third")]
 
 

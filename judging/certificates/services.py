@@ -62,6 +62,7 @@ from competitions.events.kinds import kind_of
 from competitions.events.services import get_event_row
 from competitions.events.tables import Category
 from competitions.registration.tables import Entry, Member
+from competitions.talent import growth as talent_growth
 from judging.certificates.render import (
     FIELD_TYPES,
     PAGE_SIZES,
@@ -79,8 +80,16 @@ from judging.rounds.states import RoundState
 
 log = logging.getLogger(__name__)
 
-KINDS = ("award", "participation", "adviser", "camp")
-KIND_LABELS = {"award": "获奖证书", "participation": "参赛证书", "adviser": "优秀辅导教师证书", "camp": "结营证书"}
+KINDS = ("award", "participation", "adviser", "camp", "talent")
+KIND_LABELS = {
+    "award": "获奖证书",
+    "participation": "参赛证书",
+    "adviser": "优秀辅导教师证书",
+    "camp": "结营证书",
+    "talent": "培养证书",
+}
+#: the talent programme's year-end results printed as the award (培养证书: 优秀 or 合格)
+TALENT_AWARD_LABELS = {"excellent": "优秀", "pass": "合格"}
 FIELD_LABELS = {
     "name": "姓名",
     "school": "学校",
@@ -125,7 +134,7 @@ MAX_FIELDS = 40
 STALE_BATCH_SECONDS = 600
 ALLOWED_PLACEHOLDERS = " ".join("{" + p + "}" for p in PLACEHOLDERS)
 #: kinds issued only when an organizer asks (award certificates follow finalization)
-EXPLICIT_KINDS = ("participation", "adviser", "camp")
+EXPLICIT_KINDS = ("participation", "adviser", "camp", "talent")
 LIST_PAGE_SIZE = 100
 
 
@@ -215,9 +224,13 @@ def default_fields(
 
 def _default_fields_a4(kind: str) -> list[dict[str, Any]]:
     red = "#B22222"
-    heading = {"award": "荣 誉 证 书", "participation": "参 赛 证 书", "adviser": "荣 誉 证 书", "camp": "结 营 证 书"}[
-        kind
-    ]
+    heading = {
+        "award": "荣 誉 证 书",
+        "participation": "参 赛 证 书",
+        "adviser": "荣 誉 证 书",
+        "camp": "结 营 证 书",
+        "talent": "培 养 证 书",
+    }[kind]
     fields = [_f("text", 20, 26, 257, 40, "C", text=heading, color=red, shrink=False)]
     if kind == "adviser":
         fields += [
@@ -226,6 +239,15 @@ def _default_fields_a4(kind: str) -> list[dict[str, Any]]:
             _f("text", 56, 88, 205, 16, text="在{event}中获得优异成绩，您被评为"),
             _f("award", 20, 106, 257, 30, "C", color=red),
             _f("text", 56, 130, 205, 16, text="特发此证，以资鼓励。"),
+        ]
+    elif kind == "talent":
+        fields += [
+            _f("name", 40, 56, 217, 24, suffix="同学："),
+            _f("text", 56, 74, 205, 15, text="参加{event}，"),
+            _f("text", 56, 86, 205, 15, text="在{title}导师指导下完成{category}学科一年的培养，考核等级为"),
+            _f("award", 20, 100, 257, 28, "C", color=red),
+            _f("school", 56, 124, 205, 14, prefix="学校："),
+            _f("text", 56, 138, 205, 15, text="特发此证。"),
         ]
     elif kind == "camp":
         fields += [
@@ -319,7 +341,7 @@ def default_template(kind: str, event_kind: str = "") -> dict[str, Any]:
 
 def _check_kind(kind: str) -> str:
     if kind not in KINDS:
-        raise ValidationFailed(_("证书类型必须是 award、participation、adviser 或 camp。"))
+        raise ValidationFailed(_("证书类型必须是 award、participation、adviser、camp 或 talent。"))
     return kind
 
 
@@ -742,8 +764,10 @@ async def require_finalized(event_id: int, *, round_row: dict[str, Any] | None =
     if round_row is None:
         event = await get_event_row(event_id)
         round_row = await current_round(event_id)
-        if event["kind"] == "camp":
-            return round_row  # a camp has no results: completion (attendance) decides its certificates
+        if event["kind"] in ("camp", "talent"):
+            # a camp or talent programme has no results: completion (attendance) or the year-end
+            # review decides its certificates
+            return round_row
     if RoundState.of(round_row) is not RoundState.FINALIZED:
         raise Conflict(_("结果定稿后才能生成证书。"))
     return round_row
@@ -762,6 +786,8 @@ async def _recipients(
     (:func:`competitions.camps.attendance.certificate_recipients`), not to every entry."""
     if kind == "camp":
         return await camp_attendance.certificate_recipients(event_id)
+    if kind == "talent":  # 培养证书: 优秀 and 合格 of the year-end review only
+        return await talent_growth.certificate_recipients(event_id)
     results = (await compute_results(event_id, event=event, round_row=round_row))["entries"]
     chosen, role = _chosen(results, kind, template)
     return await _holders(chosen, role)
@@ -871,6 +897,8 @@ async def check_kind_for_event(event_id: int, kind: str, *, event: dict[str, Any
     if event is None:
         event = await get_event_row(event_id)
     if kind not in kind_of(event["kind"]).certificate_kinds:
+        if kind == "talent" or event["kind"] == "talent":
+            raise ValidationFailed(_("培养证书只适用于后备人才培养计划，其他证书不适用于它。"))
         if kind == "camp":
             raise ValidationFailed(_("结营证书只适用于科学营，本赛事不是科学营。"))
         raise ValidationFailed(_("科学营没有评审结果，只颁发结营证书（按出席情况，结营的学生才有）。"))
@@ -1090,6 +1118,8 @@ def certificate_values(
     ``advisers``."""
     if cert["kind"] == "adviser":
         award = "优秀辅导教师"
+    elif cert["kind"] == "talent":
+        award = TALENT_AWARD_LABELS.get(cert.get("award") or "", "")
     else:
         award = AWARD_LABELS.get(cert.get("award") or "", "")
     return {

@@ -10,7 +10,7 @@ from app.tables import School, User
 from competitions.events.tables import Category, Event
 from competitions.registration.tables import Entry, Member
 
-CERTIFICATE_KINDS = ("award", "participation", "adviser", "camp")
+CERTIFICATE_KINDS = ("award", "participation", "adviser", "camp", "talent")
 
 
 CERTIFICATE_STATUSES = ("valid", "revoked")

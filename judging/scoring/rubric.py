@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app import audit
+from app import audit, signals
 from app.db import write_transaction
 from app.errors import Conflict, ValidationFailed
 from app.i18n import _
@@ -209,6 +209,7 @@ async def set_rubric(
         await refresh_sheets(event_id, round_row["id"])
 
     await write_transaction(work)
+    await signals.rubric_changed.send(event_id=event_id)
     return await get_rubric(event_id, category_id)
 
 

@@ -80,10 +80,10 @@ def _body_schema(doc: dict, path: str, method: str) -> dict:
 
 def test_enums_are_listed(openapi):
     event_in = _body_schema(openapi, "/api/v1/events", "post")
-    assert event_in["properties"]["kind"]["enum"] == ["innovation", "robotics", "camp"]
+    assert event_in["properties"]["kind"]["enum"] == ["innovation", "robotics", "camp", "talent"]
     patch = _body_schema(openapi, "/api/v1/events/{event_id}", "patch")
     assert patch["properties"]["aggregation"]["enum"] == ["mean", "trimmed_mean", "zscore"]
-    assert patch["properties"]["kind"]["enum"] == ["innovation", "robotics", "camp"]
+    assert patch["properties"]["kind"]["enum"] == ["innovation", "robotics", "camp", "talent"]
     assert set(patch["properties"]["award_quotas"]["properties"]) == {"first", "second", "third"}
     review = _body_schema(openapi, "/api/v1/entries/{entry_id}/review", "post")
     assert review["properties"]["decision"]["enum"] == ["approve", "return"]
@@ -162,7 +162,7 @@ def test_unknown_event_is_404_on_every_event_route(app, client, world):
         if method != "get" or not path.startswith("/api/v1/events/{event_id:int}"):
             continue
         url = path.replace("{event_id:int}", "999999").replace("{kind:str}", "award").replace("{code:str}", "XX")
-        url = url.replace("{entry_id:int}", "1")
+        url = url.replace("{entry_id:int}", "1").replace("{mentor_id:int}", "1")
         assert "{" not in url, f"add a value for the parameters of {path}"
         response = client.get(url, headers=headers)
         seen.append(path)
