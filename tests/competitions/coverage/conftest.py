@@ -47,9 +47,13 @@ class FakeTalent:
 @pytest.fixture
 def talent(world):
     fake = FakeTalent(world)
+    real = sources.participation_sources.get("talent")
     sources.register_participation(sources.ParticipationSource("talent", "后备人才培养计划", fake.rows, order=40))
     yield fake
-    sources.participation_sources.pop("talent", None)
+    if real is None:  # the registry is the process's: leave it as this test found it
+        sources.participation_sources.pop("talent", None)
+    else:
+        sources.register_participation(real)
 
 
 class Camp:
