@@ -129,6 +129,7 @@ BATCH_JOB = "judging.certificate_batch"
 #: flat however large the batch (fpdf2 keeps every page of a document until it is written)
 PART_PAGES = 2000
 PDF_JOB = "judging.certificates_pdf"  # GET .../certificates.pdf: drawn in another process, streamed from disk
+PAGES_IN_PROCESS = 40  # up to this many pages certificates.pdf is drawn in a thread (a process takes 1-3 s to start)
 MAX_BACKGROUND_PIXELS = 40_000_000
 MAX_FIELDS = 40
 STALE_BATCH_SECONDS = 600
@@ -1437,7 +1438,9 @@ async def certificates_pdf(
     Returns ``(path of the PDF, {"pages", "unprintable", "overflow", "left_out"})``: the PDF is
     drawn in another process (:func:`certificates_pdf_job` through :func:`app.jobs.call`) and
     written to a file under ``<data dir>/exports`` that the caller streams and then deletes, so
-    neither the server's event loop, its threads nor its memory carry the drawing."""
+    neither the server's event loop, its threads nor its memory carry the drawing; up to
+    :data:`PAGES_IN_PROCESS` pages (a school's or a category's few) the same job runs here, its
+    drawing in a thread, since starting a process would take longer than drawing them."""
     _check_kind(kind)
     school_id = await _school_scope(actor, school_code)
     await require_finalized(event_id)  # the usual 409, before a process is started
@@ -1449,8 +1452,23 @@ async def certificates_pdf(
         "category_id": category_id,
         "locale": get_locale(),
     }
-    made = await jobs.call(PDF_JOB, kwargs)
+    if kind == "award":
+        await ensure_certificates(event_id, kind)  # what is due is issued before counting (the job's first step too)
+    if await Certificate.count().where(_printed_where(event_id, kind, school_id, category_id)) <= PAGES_IN_PROCESS:
+        made = await certificates_pdf_job(**kwargs)  # a few pages: drawn in a thread, no process to start
+    else:
+        made = await jobs.call(PDF_JOB, kwargs)
     return Path(made.pop("path")), made
+
+
+def _printed_where(event_id: int, kind: str, school_id: int | None, category_id: int | None) -> Any:
+    """The valid certificates :func:`certificates_pdf` prints (their number decides where it is drawn)."""
+    where = (Certificate.event == event_id) & (Certificate.kind == kind) & (Certificate.status == "valid")
+    if school_id is not None:
+        where &= Certificate.school == school_id
+    if category_id is not None:
+        where &= Certificate.category == category_id
+    return where
 
 
 async def certificates_pdf_job(
