@@ -638,7 +638,9 @@ def test_a_school_cannot_tell_whether_another_school_applied_for_a_student(camp)
     camp.client.put(f"/api/v1/events/{camp.id}/ranking", json={"applications": sorted(dup)}, headers=camp.h("org"))
     r = camp.client.post(f"/api/v1/events/{camp.id}/allocation", json={"priority": "ranking"}, headers=camp.h("org"))
     assert r.status_code == 200, r.text
-    assert r.json()["duplicates"] == sorted([zs1, zs2, ww1, ww2]) and len(r.json()["warnings"]) == 1
+    assert r.json()["duplicates"] == sorted([zs1, zs2, ww1, ww2]) and len(r.json()["warnings"]) == 2
+    # the duplicates first; then the schools' five applications still waiting for review
+    assert r.json()["warnings"][1].startswith("5 份申请还没有通过审查（待审查 5）")
     body = {"priority": "ranking", "apply": True}
     r = camp.client.post(f"/api/v1/events/{camp.id}/allocation", json=body, headers=camp.h("org"))
     assert r.status_code == 409 and r.json()["extra"] == {"duplicates": sorted([zs1, zs2, ww1, ww2])}, r.text
