@@ -95,6 +95,22 @@ def _busy_seconds(env: dict[str, str]) -> float:
     return seconds
 
 
+OWN_DATABASE = "xinmiao.sqlite3"
+DEMO_DATABASE = "demo.sqlite3"
+
+
+def default_database(data_dir: Path) -> Path:
+    """The SQLite file every command uses without ``XINMIAO_DATABASE_URL``: the data directory's
+    ``xinmiao.sqlite3``, or its ``demo.sqlite3`` (what ``xinmiao demo`` made) while it holds no
+    ``xinmiao.sqlite3`` of its own (a missing or empty file). So ``xinmiao serve``, ``users create``,
+    ``db upgrade`` and ``backup`` after ``xinmiao demo`` all act on the demo, and none of them leaves an
+    empty ``xinmiao.sqlite3`` behind that the next ``serve`` would show instead of the demo."""
+    own, demo = data_dir / OWN_DATABASE, data_dir / DEMO_DATABASE
+    if demo.exists() and (not own.exists() or own.stat().st_size == 0):
+        return demo
+    return own
+
+
 def key_file(data_dir: Path, database_url: str) -> Path:
     """Where :func:`load_settings` keeps the key file: beside the SQLite file, or in the data
     directory (``xinmiao restore`` looks for it without creating one)."""
@@ -112,7 +128,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     data_dir = Path(env.get("XINMIAO_DATA_DIR", "./xinmiao-data")).resolve()
     private_dir(data_dir, narrow=False)  # a new data dir is this user's only; an existing one keeps its mode
-    database_url = env.get("XINMIAO_DATABASE_URL") or f"sqlite:///{data_dir / 'xinmiao.sqlite3'}"
+    database_url = env.get("XINMIAO_DATABASE_URL") or f"sqlite:///{default_database(data_dir)}"
     if database_url.startswith("sqlite:///"):
         key_dir = Path(database_url[len("sqlite:///") :]).resolve().parent
     else:

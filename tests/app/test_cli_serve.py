@@ -63,7 +63,7 @@ def test_serve_after_demo_serves_the_demo_database(served, monkeypatch, tmp_path
     assert "Serving the demo database" in capsys.readouterr().out
     # a database of its own wins, and so does an explicit URL
     monkeypatch.delenv("XINMIAO_DATABASE_URL")
-    (tmp_path / "xinmiao.sqlite3").write_bytes(b"")
+    (tmp_path / "xinmiao.sqlite3").write_bytes(b"SQLite format 3")
     assert cli._demo_database() is None
     (tmp_path / "xinmiao.sqlite3").unlink()
     monkeypatch.setenv("XINMIAO_DATABASE_URL", "sqlite:////elsewhere.sqlite3")
