@@ -381,6 +381,16 @@ class PhotoApi(Controller):
             headers={"Content-Disposition": content_disposition(meta["filename"], inline=True)},
         )
 
+    @delete(
+        "/{photo_id:int}",
+        guards=[requires("school", "organizer")],
+        status_code=204,
+        responses=responses(401, 403, 404),
+    )
+    async def delete_photo(self, request: Request, photo_id: int) -> None:
+        """The talk's school or the office: the photo and its file removed (audited)."""
+        await delivery.delete_photo(user_of(request), photo_id)
+
 
 class NumbersApi(Controller):
     path = "/api/v1/outreach/numbers"

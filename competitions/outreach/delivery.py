@@ -296,6 +296,36 @@ async def open_photo(actor: Principal, photo_id: int) -> tuple[dict[str, Any], P
     return _photo_out(row), path
 
 
+async def delete_photo(actor: Principal, photo_id: int) -> None:
+    """The talk's school (or the office): a photo taken off the talk, its file removed from disk. Audited.
+    Anyone else who may see the photo: 403; anyone who may not: 404."""
+    row = await TalkPhoto.select().where(TalkPhoto.id == photo_id).first()
+    if row is None:
+        raise NotFound(_("照片不存在或您无权查看。"))
+    try:
+        talk = await visible_talk(actor, row["talk"])
+    except NotFound:
+        raise NotFound(_("照片不存在或您无权查看。")) from None
+    if not (actor.is_organizer or (actor.role == "school" and actor.school_id == talk["school"])):
+        raise Forbidden(_("只有听报告的学校和组委会可以删除照片。"))
+
+    async def work() -> None:
+        gone = await TalkPhoto.delete().where(TalkPhoto.id == photo_id).returning(TalkPhoto.id)
+        if not gone:
+            raise NotFound(_("照片不存在或您无权查看。"))
+        await audit.record(
+            actor,
+            "outreach.photo.delete",
+            "outreach_talk",
+            row["talk"],
+            school_id=talk["school"],
+            summary=row["filename"],
+        )
+
+    await write_transaction(work)
+    storage_path(row["storage_key"]).unlink(missing_ok=True)
+
+
 # --------------------------------------------------------------------------- the expert's hours
 
 

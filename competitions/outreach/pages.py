@@ -43,6 +43,7 @@ ACTION_LABELS = {
     "outreach.talk.confirm": "学校确认报告",
     "outreach.talk.hours": "专家记录工作时长",
     "outreach.photo.upload": "上传报告照片",
+    "outreach.photo.delete": "删除报告照片",
 }
 
 
@@ -71,6 +72,13 @@ def _topic_form(form: Any) -> dict[str, Any]:
     data["duration_minutes"] = form_value(form, "duration_minutes") or None
     data["divisions"] = list(form.getall("divisions", [])) if hasattr(form, "getall") else []
     return data
+
+
+def _back(form: Any, default: str) -> str:
+    """Where a form sends the user back to: one of this programme's pages, else ``default`` (a page's
+    ``back`` field never leads off the site)."""
+    back = form_value(form, "back")
+    return back if back.startswith("/outreach/") and "//" not in back and "\\" not in back else default
 
 
 class OutreachPages(Controller):
@@ -523,14 +531,20 @@ class OutreachPages(Controller):
             headers={"Content-Disposition": content_disposition(meta["filename"], inline=True)},
         )
 
+    @post("/photos/{photo_id:int}/delete", guards=[requires("school", "organizer")])
+    async def delete_photo(self, request: Request, photo_id: int) -> Any:
+        form = await request.form()
+        await attempt(request, delivery.delete_photo(user_of(request), photo_id), _("照片已删除。"))
+        return redirect(_back(form, "/outreach/talks"))
+
     @post("/talks/{talk_id:int}/hours", guards=[requires("expert", "organizer")])
     async def hours(self, request: Request, talk_id: int) -> Any:
         form = await request.form()
         await attempt(
             request, delivery.record_hours(user_of(request), talk_id, form_value(form, "hours")), _("已记录工作时长。")
         )
-        back = form_value(form, "back")
-        return redirect("/outreach/me" if back == "me" else f"/outreach/talks/{talk_id}")
+        back = {"me": "/outreach/me", "home": "/"}.get(form_value(form, "back"))
+        return redirect(back or f"/outreach/talks/{talk_id}")
 
     @post("/talks/{talk_id:int}/cancel", guards=[organizer_only])
     async def cancel(self, request: Request, talk_id: int) -> Any:
@@ -538,20 +552,20 @@ class OutreachPages(Controller):
         await attempt(
             request, delivery.cancel_talk(user_of(request), talk_id, form_value(form, "reason")), _("报告已取消。")
         )
-        return redirect(form_value(form, "back") or f"/outreach/talks/{talk_id}")
+        return redirect(_back(form, f"/outreach/talks/{talk_id}"))
 
     @post("/talks/{talk_id:int}/move", guards=[organizer_only])
     async def move(self, request: Request, talk_id: int) -> Any:
         form = await request.form()
         data = {k: form_value(form, k) for k in ("on_date", "expert_id", "reason")}
         await attempt(request, tours.move_talk(user_of(request), talk_id, data), _("已调整。"))
-        return redirect(form_value(form, "back") or f"/outreach/talks/{talk_id}")
+        return redirect(_back(form, f"/outreach/talks/{talk_id}"))
 
     @post("/talks/{talk_id:int}/remove", guards=[organizer_only])
     async def remove(self, request: Request, talk_id: int) -> Any:
         form = await request.form()
         await attempt(request, tours.remove_talk(user_of(request), talk_id), _("已从草案中移除，申请重新待安排。"))
-        return redirect(form_value(form, "back") or "/outreach/tours")
+        return redirect(_back(form, "/outreach/tours"))
 
     # ------------------------------------------------------------------ numbers
 

@@ -94,8 +94,8 @@ def test_a_tour_through_the_pages(outreach, world, app):
         assert "230" in shown and "很精彩" in shown and "确认报告已举行" not in shown
     with TestClient(app=app) as expert:
         world.login_page("expert1", expert)
-        home = expert.get("/", follow_redirects=False)
-        assert home.status_code in (302, 303) and home.headers["location"] == "/outreach/me"
+        home = expert.get("/", follow_redirects=False)  # the expert's home: talks to record, coming talks
+        assert home.status_code == 200 and "请记录工作时长" in home.text and "海口市第一中学" in home.text
         me = expert.get("/outreach/me")
         assert me.status_code == 200 and "已举行的报告" in me.text and "海口市第一中学" in me.text
         saved = expert.post(
@@ -119,7 +119,10 @@ def test_pages_in_english_have_no_chinese_of_their_own(outreach, world, app):
         "starts_on": monday.isoformat(),
         "ends_on": (monday + dt.timedelta(days=4)).isoformat(),
     }
+    from competitions.events.tables import Event
+
     data = [s["name"] for s in world.run(School.select(School.name))]
+    data += [e["name"] for e in world.run(Event.select(Event.name))]  # the registration block of a school's home
     data += [
         "王海洋",
         "李航天",
@@ -166,8 +169,8 @@ def test_pages_in_english_have_no_chinese_of_their_own(outreach, world, app):
             "/outreach/numbers",
         ],
         "haikou": ["/outreach/requests", "/outreach/topics", "/outreach/talks", "/outreach/numbers"],
-        "hk01": ["/outreach/topics", "/outreach/requests", "/outreach/talks", f"/outreach/talks/{talk}"],
-        "expert1": ["/outreach/me"],
+        "hk01": ["/", "/outreach/topics", "/outreach/requests", "/outreach/talks", f"/outreach/talks/{talk}"],
+        "expert1": ["/", "/outreach/me"],
     }
     for user, paths in pages.items():
         for lang in ("zh", "en"):
