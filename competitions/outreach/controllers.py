@@ -15,7 +15,7 @@ from app.web import content_disposition, user_of, xlsx_response
 from app.web.auth import organizer_only, requires
 from app.web.openapi import JPEG, PDF, PNG, XLSX, file_operation, responses
 from app.web.schemas import ReasonIn, answer, given_fields
-from competitions.outreach import delivery, itinerary, notices, numbers, tours
+from competitions.outreach import delivery, itinerary, notices, numbers, tours, travel
 from competitions.outreach import services as outreach
 from competitions.outreach.schemas import (
     AssignIn,
@@ -44,6 +44,8 @@ from competitions.outreach.schemas import (
     TourIn,
     TourOut,
     TourSummaryOut,
+    TravelTableIn,
+    TravelTableOut,
     WindowIn,
     WindowOut,
 )
@@ -207,9 +209,27 @@ class RequestApi(Controller):
         return answer(RequestOut, await outreach.set_priority(user_of(request), request_id, data.priority))
 
 
+class TravelApi(Controller):
+    path = "/api/v1/outreach/travel"
+    tags = ["outreach"]
+
+    @get("/", guards=[organizer_only], responses=responses(401, 403))
+    async def table(self, request: Request) -> TravelTableOut:
+        """The office's travel table: minutes by road between two cities/counties (each pair once)."""
+        return answer(TravelTableOut, {"pairs": await travel.list_travel(user_of(request))})
+
+    @put("/", guards=[organizer_only], responses=responses(401, 403, 422))
+    async def replace(self, request: Request, data: TravelTableIn) -> TravelTableOut:
+        """Replace the whole table (422 naming ``pairs[i].from|to|minutes``, nothing stored). Tours planned
+        later with ``max_day_travel_minutes`` use it; stored tours keep the table they were planned with."""
+        pairs = [{"from": t.from_, "to": t.to, "minutes": t.minutes} for t in data.pairs]
+        return answer(TravelTableOut, {"pairs": await travel.replace_table(user_of(request), pairs)})
+
+
 def _tour_body(data: TourIn) -> dict[str, Any]:
     body = msgspec.structs.asdict(data)
-    body["travel_minutes"] = [{"from": t.from_, "to": t.to, "minutes": t.minutes} for t in data.travel_minutes]
+    if data.travel_minutes is not None:
+        body["travel_minutes"] = [{"from": t.from_, "to": t.to, "minutes": t.minutes} for t in data.travel_minutes]
     return body
 
 
@@ -434,6 +454,7 @@ def api_routes() -> list[Any]:
         TopicApi,
         RequestApi,
         TourApi,
+        TravelApi,
         TalkApi,
         PhotoApi,
         NumbersApi,

@@ -16,7 +16,7 @@ from app.i18n import _, pgettext
 from app.web import attempt, content_disposition, flash, form_bool, form_value, redirect, render, user_of, xlsx_response
 from app.web.auth import organizer_only, requires
 from competitions.events.tables import DIVISIONS
-from competitions.outreach import delivery, itinerary, notices, numbers, tours
+from competitions.outreach import delivery, itinerary, notices, numbers, tours, travel
 from competitions.outreach import services as outreach
 from competitions.outreach.services import PRIORITY_LABELS, REGION_NAME, REQUEST_STATUS_LABELS
 from competitions.outreach.tours import TALK_STATUS_LABELS, TOUR_STATUS_LABELS
@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "outreach.talk.hours": "专家记录工作时长",
     "outreach.photo.upload": "上传报告照片",
     "outreach.photo.delete": "删除报告照片",
+    "outreach.travel": "修改路程表",
 }
 
 
@@ -364,7 +365,8 @@ class OutreachPages(Controller):
 
     def _plan_form(self, form: Any) -> dict[str, Any]:
         data: dict[str, Any] = {
-            k: form_value(form, k) for k in ("name", "starts_on", "ends_on", "max_talks_per_day", "note")
+            k: form_value(form, k)
+            for k in ("name", "starts_on", "ends_on", "max_talks_per_day", "max_day_travel_minutes", "note")
         }
         data["regions"] = list(form.getall("regions", [])) if hasattr(form, "getall") else []
         data["weekends"] = form_bool(form, "weekends")
@@ -401,6 +403,48 @@ class OutreachPages(Controller):
             preview=preview,
             **_labels(),
         )
+
+    # ------------------------------------------------------------------ the travel table
+
+    async def _travel_page(self, request: Request, status_code: int = 200, **extra: Any) -> Any:
+        return render(
+            request,
+            "competitions/outreach/travel.html",
+            status_code=status_code,
+            pairs=await travel.list_travel(user_of(request)),
+            **_labels(),
+            **extra,
+        )
+
+    @get("/travel", guards=[organizer_only])
+    async def travel_page(self, request: Request) -> Any:
+        return await self._travel_page(request)
+
+    @post("/travel", guards=[organizer_only])
+    async def travel_save(self, request: Request) -> Any:
+        """``action=pair``: one pair added or changed; ``action=delete``: one removed; ``action=lines``:
+        pasted lines (市县 市县 分钟) added or changed."""
+        form = await request.form()
+        user = user_of(request)
+        action = form_value(form, "action")
+        data = {k: form_value(form, k) for k in ("from", "to", "minutes", "lines")}
+        try:
+            if action == "lines":
+                n = await travel.import_lines(user, str(form.get("lines") or ""))
+                flash(request, _("已保存 {n} 项路程。", n=n))
+            elif action == "delete":
+                await travel.set_pair(user, {"from": data["from"], "to": data["to"], "minutes": ""})
+                flash(request, _("已删除这两地的路程。"))
+            else:
+                if not data["minutes"]:
+                    raise ValidationFailed(
+                        _("请填写路程（分钟）。"), errors=[{"field": "minutes", "message": _("请填写路程（分钟）。")}]
+                    )
+                await travel.set_pair(user, data)
+                flash(request, _("已保存。"))
+        except ServiceError as exc:
+            return await self._travel_page(request, exc.status_code, error=exc.message, form=data, errors=exc)
+        return redirect("/outreach/travel")
 
     @get("/tours/{tour_id:int}", guards=[organizer_only])
     async def tour(self, request: Request, tour_id: int) -> Any:
