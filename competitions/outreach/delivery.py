@@ -23,7 +23,7 @@ from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, TooLarge
 from app.exports.workbook import clean_text
 from app.files import private_dir, write_private
-from app.i18n import _
+from app.i18n import _, pgettext
 from app.principal import Principal
 from app.settings import get_settings
 from competitions.outreach import tours
@@ -154,7 +154,9 @@ async def confirm_talk(actor: Principal, talk_id: int, data: dict[str, Any]) -> 
     if row["status"] == "delivered":
         raise Conflict(_("这场报告已经确认过了。"))
     if row["status"] != "scheduled":
-        raise Conflict(_("报告已{status}，不能确认。", status=_(tours.TALK_STATUS_LABELS[row["status"]])))
+        raise Conflict(
+            _("报告当前为“{status}”，不能确认。", status=pgettext("talk", tours.TALK_STATUS_LABELS[row["status"]]))
+        )
     if row["on_date"] > today():
         raise Conflict(_("报告日期（{date}）还没到，报告结束后再确认。", date=row["on_date"].isoformat()))
     audience = _whole(data, "audience", _("听众人数"), 1, MAX_AUDIENCE)
@@ -348,7 +350,12 @@ async def record_hours(actor: Principal, talk_id: int, hours: Any) -> dict[str, 
     if not (actor.is_organizer or (mine is not None and mine == row["expert"])):
         raise Forbidden(_("只有主讲专家和组委会可以记录工作时长。"))
     if row["status"] not in ("scheduled", "delivered"):
-        raise Conflict(_("报告已{status}，不能记录工作时长。", status=_(tours.TALK_STATUS_LABELS[row["status"]])))
+        raise Conflict(
+            _(
+                "报告当前为“{status}”，不能记录工作时长。",
+                status=pgettext("talk", tours.TALK_STATUS_LABELS[row["status"]]),
+            )
+        )
     if row["on_date"] > today():
         raise Conflict(_("报告日期（{date}）还没到，报告结束后再记录工作时长。", date=row["on_date"].isoformat()))
     minutes = parse_hours(hours)
@@ -380,7 +387,9 @@ async def cancel_talk(actor: Principal, talk_id: int, reason: str) -> dict[str, 
     if not reason:
         raise invalid("reason", _("取消报告需要填写原因（会通知学校和专家）。"))
     if row["status"] not in tours.ACTIVE:
-        raise Conflict(_("报告已{status}，不能取消。", status=_(tours.TALK_STATUS_LABELS[row["status"]])))
+        raise Conflict(
+            _("报告当前为“{status}”，不能取消。", status=pgettext("talk", tours.TALK_STATUS_LABELS[row["status"]]))
+        )
 
     async def work() -> None:
         stamp = times.now()

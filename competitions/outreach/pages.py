@@ -50,7 +50,7 @@ ACTION_LABELS = {
 
 def _labels() -> dict[str, Any]:
     return {
-        "request_labels": {k: _(v) for k, v in REQUEST_STATUS_LABELS.items()},
+        "request_labels": {k: pgettext("request", v) for k, v in REQUEST_STATUS_LABELS.items()},
         "priority_labels": {k: _(v) for k, v in PRIORITY_LABELS.items()},
         "divisions": DIVISIONS,
         "regions": REGION_NAME,
@@ -619,7 +619,7 @@ class OutreachPages(Controller):
         figures = await numbers.year_numbers(user_of(request), year)
         return render(request, "competitions/outreach/numbers.html", n=figures, year=year, **_labels())
 
-    @get("/numbers/{year:int}.xlsx", guards=[requires("organizer", "city")])
+    @get("/numbers/{year:int}/workbook.xlsx", guards=[requires("organizer", "city")])
     async def numbers_workbook(self, request: Request, year: int) -> Response:
         content = await numbers.numbers_workbook(user_of(request), year)
         return xlsx_response(content, f"outreach-{year}.xlsx", f"大手拉小手-{year}.xlsx")

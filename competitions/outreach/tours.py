@@ -18,7 +18,7 @@ from app import audit, signals, times
 from app.db import write_transaction
 from app.errors import Conflict, NotFound
 from app.exports.workbook import clean_text
-from app.i18n import _
+from app.i18n import _, pgettext
 from app.principal import Principal
 from app.security import decrypt_pii
 from competitions.outreach import planner
@@ -121,13 +121,18 @@ def _why_expert(w: dict[str, Any]) -> str:
     return ""
 
 
-def problem_words(problem: str, request: dict[str, Any], max_per_day: int, max_travel: int = 0) -> str:
+def problem_words(
+    problem: str, request: dict[str, Any], max_per_day: int, max_travel: int = 0, elsewhere: str = ""
+) -> str:
+    """A planner problem in words; ``elsewhere``: the counties where the expert already is that day."""
     county = _county(request.get("region_code"))
     if problem == "other_county" and max_travel > 0:
         return _(
             "专家当天已在其他市县，路程表中两地相距超过 {n} 分钟（或没有填写这两地的路程）。",
             n=max_travel,
         )
+    if problem == "other_county" and elsewhere:
+        return _("专家当天已在{county}（每位专家每天只去一个市县）。", county=elsewhere)
     return {
         "no_topic": _("没有适合该组别、符合所需主题的报告。"),
         "division": _("这个报告不适合{division}。", division=_(str(request.get("division", "")))),
@@ -396,6 +401,10 @@ async def _experts_and_topics(
     )
 
 
+def _plan_topic(t: dict[str, Any]) -> planner.Topic:
+    return planner.Topic(t["id"], t["expert"], frozenset(t["divisions"] or []), t["subject"] or "", t["title"] or "")
+
+
 def _book(rules: planner.Rules, talks: list[dict[str, Any]]) -> planner.DayBook:
     book = planner.DayBook(rules)
     for t in sorted(talks, key=lambda t: t["id"]):
@@ -447,6 +456,8 @@ def _clean_plan_input(
             "max_day_travel_minutes",
             _("{label}应为 {low}–{high} 之间的整数。", label=_("同一天两地间最长路程（分钟）"), low=0, high=600),
         )
+    if max_travel == 0:
+        travel = {}  # one county a day: the table plays no part (and is not copied into the tour)
     days = tour_days(starts, ends, bool(data.get("weekends")))
     if not days:
         raise invalid("starts_on", _("这段日期里没有上课日；要排在周末请勾选“含周末”。"))
@@ -718,8 +729,18 @@ async def _check(
     )
     found = [p for p in planner.problems(plan_request, topic, expert, day, book) if p != "booked"]
     if found:
-        words = [problem_words(p, request, max_per_day, max_travel) for p in found]
-        raise Conflict(_("不能这样安排：{problems}", problems="".join(words)), extra={"problems": found})
+        elsewhere = "、".join(_county(c) for c in book.counties.get((expert_id, day), []))
+        words = [problem_words(p, request, max_per_day, max_travel, elsewhere) for p in found]
+        name = await Expert.select(Expert.name).where(Expert.id == expert_id).first()
+        raise Conflict(
+            _(
+                "不能这样安排（{expert}，{date}）：{problems}",
+                expert=name["name"] if name else "",
+                date=day.isoformat(),
+                problems="".join(words),
+            ),
+            extra={"problems": found},
+        )
 
 
 def _id(value: Any, field: str, message: str) -> int:
@@ -748,7 +769,9 @@ async def move_talk(actor: Principal, talk_id: int, data: dict[str, Any]) -> dic
     require_organizer(actor)
     row = await _talk_row(talk_id)
     if row["status"] not in ACTIVE:
-        raise Conflict(_("报告已{status}，不能再调整。", status=_(TALK_STATUS_LABELS[row["status"]])))
+        raise Conflict(
+            _("报告当前为“{status}”，不能再调整。", status=pgettext("talk", TALK_STATUS_LABELS[row["status"]]))
+        )
     tour = await _tour_row(row["tour"])
     day = parse_date(data["on_date"], "on_date") if data.get("on_date") else row["on_date"]
     expert_id = _id(data.get("expert_id") or row["expert"], "expert_id", _("专家不存在或已停用。"))
@@ -885,19 +908,22 @@ async def assign_talk(actor: Principal, tour_id: int, data: dict[str, Any]) -> d
         raise invalid("on_date", _("不能安排在已经过去的日期。"))
     topic_id = data.get("topic_id")
     if topic_id in (None, "", 0):
-        if request["topic"]:
-            topic_id = request["topic"]
-        else:
-            mine = [
-                t
-                for t in await Topic.select()
-                .output(load_json=True)
-                .where((Topic.expert == expert_id) & (Topic.active == True))  # noqa: E712
-                if request["division"] in (t["divisions"] or [])
-            ]
-            if not mine:
-                raise invalid("topic_id", _("所选专家没有适合{division}的报告主题。", division=_(request["division"])))
-            topic_id = mine[0]["id"]
+        mine = [
+            t
+            for t in await Topic.select()
+            .output(load_json=True)
+            .where((Topic.expert == expert_id) & (Topic.active == True))  # noqa: E712
+            .order_by(Topic.id)
+            if request["division"] in (t["divisions"] or [])
+        ]
+        # the topic the school asked for when it is this expert's; else this expert's topic on the
+        # school's subject, else any of theirs for the division
+        asked = [t for t in mine if t["id"] == request["topic"]]
+        on_subject = [t for t in mine if planner.subject_matches(request["subject"] or "", _plan_topic(t))]
+        chosen = (asked or on_subject or mine)[:1]
+        if not chosen:
+            raise invalid("topic_id", _("所选专家没有适合{division}的报告主题。", division=_(request["division"])))
+        topic_id = chosen[0]["id"]
     topic_id = _id(topic_id, "topic_id", _("这个报告主题不属于所选专家，或已停用。"))
     view = {
         "id": request_id,
@@ -959,7 +985,9 @@ async def confirm_tour(actor: Principal, tour_id: int) -> dict[str, Any]:
     require_organizer(actor)
     tour = await _tour_row(tour_id)
     if tour["status"] != "draft":
-        raise Conflict(_("巡讲已{status}，不能再确认。", status=_(TOUR_STATUS_LABELS[tour["status"]])))
+        raise Conflict(
+            _("巡讲当前为“{status}”，不能再确认。", status=pgettext("tour", TOUR_STATUS_LABELS[tour["status"]]))
+        )
 
     async def work() -> None:
         talks = await Talk.select(Talk.id, Talk.request).where((Talk.tour == tour_id) & (Talk.status == "planned"))

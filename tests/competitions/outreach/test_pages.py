@@ -195,3 +195,39 @@ def test_pages_refuse_other_roles(outreach, world, app):
         world.login_page("hk01", school)
         for path in ("/outreach/experts", "/outreach/tours", "/outreach/me"):
             assert school.get(path).status_code == 403, path
+
+
+def test_the_numbers_page_links_a_workbook_that_downloads(outreach, world, app):
+    """The 下载工作簿 link of the numbers page answers the workbook (it answered 404)."""
+    year = monday_in(0).year
+    with TestClient(app=app) as org:
+        world.login_page("org", org)
+        page = org.get(f"/outreach/numbers?year={year}")
+        link = re.search(r'href="([^"]+)">下载工作簿', page.text).group(1)
+        book = org.get(link)
+        assert book.status_code == 200, (link, book.status_code)
+        assert book.headers["content-type"].startswith("application/vnd.openxmlformats")
+    with TestClient(app=app) as school:
+        world.login_page("hk01", school)
+        assert school.get(link).status_code == 403
+
+
+def test_the_request_form_in_english_asks_for_the_hall(outreach, world, app):
+    """场地 of a talk request is the school's hall (the robotics 场地 is a field)."""
+    with TestClient(app=app) as school:
+        world.login_page("hk01", school)
+        school.cookies.set("lang", "en")
+        page = school.get("/outreach/requests")
+        assert "Hall<input" in page.text and "Field<input" not in page.text
+        bad = school.post(
+            "/outreach/requests",
+            data={
+                "subject": "海洋",
+                "division": "初中",
+                "audience_size": "100",
+                "preferred_weeks": monday_in(4).isoformat(),
+                "hall": "x" * 201,
+                "_csrf_token": _csrf(school),
+            },
+        )
+        assert bad.status_code == 422 and "Hall" in bad.text

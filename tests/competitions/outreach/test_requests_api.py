@@ -127,3 +127,14 @@ def test_each_school_and_city_sees_its_own_and_the_city_sets_priority(outreach):
         == 409
     )
     assert outreach.call("POST", f"/requests/{hk02['id']}/withdraw", user="haikou").status_code == 403
+
+
+def test_a_week_more_than_a_year_ahead_is_refused_naming_the_field(outreach):
+    """A week far ahead (two years; the year 2150, where no settings can exist) is bad input (422 naming
+    preferred_weeks), not a missing page (it answered 404)."""
+    for weeks in ([monday_in(104).isoformat()], ["2150-03-02"]):
+        body = {"division": "初中", "audience_size": 50, "subject": "航天", "preferred_weeks": weeks}
+        r = outreach.call("POST", "/requests", user="hk01", json=body)
+        assert r.status_code == 422, (weeks, r.text)
+        assert r.json()["errors"][0]["field"] == "preferred_weeks"
+    assert outreach.request("hk01", subject="航天", weeks=(50,))["status"] == "open"  # within a year
