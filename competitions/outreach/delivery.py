@@ -217,6 +217,42 @@ def _photo_out(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def check_photo(data: bytes, field: str = "file", name: str = "") -> str:
+    """The photo's content type (JPEG or PNG, by its bytes); 413 above the document size limit, 422 naming
+    ``field`` (and the file's ``name``) for anything else."""
+    limit = get_settings().max_document_bytes
+    if len(data) > limit:
+        raise TooLarge(
+            _("文件大小 {size} MB 超过上限 {limit} MB。", size=f"{len(data) / 1048576:.1f}", limit=limit // 1048576)
+        )
+    content_type = sniff_content_type(data) if data else None
+    if content_type not in PHOTO_TYPES:
+        if name:
+            raise invalid(
+                field, _("“{name}”不是 JPEG 或 PNG 照片。请在手机或电脑上另存为 JPG 或 PNG 后再上传。", name=name)
+            )
+        raise invalid(field, _("照片只接受 JPEG 或 PNG 格式。请在手机或电脑上另存为 JPG 或 PNG 后再上传。"))
+    return str(content_type)
+
+
+async def confirm_with_photos(
+    actor: Principal, talk_id: int, data: dict[str, Any], photos: list[tuple[str, bytes]]
+) -> dict[str, Any]:
+    """The school's confirmation with the photos chosen on the same form: every photo is checked first
+    (nothing is stored when one is refused), then the talk confirmed, then the photos added."""
+    photos = [(name, content) for name, content in photos if content]
+    if len(photos) > MAX_PHOTOS:
+        raise invalid("photos", _("每场报告最多上传 {n} 张照片。", n=MAX_PHOTOS))
+    for name, content in photos:
+        check_photo(content, "photos", name)
+    talk = await confirm_talk(actor, talk_id, data)
+    for name, content in photos:
+        await add_photo(actor, talk_id, name, content)
+    if photos:
+        talk["photos"] = talk.get("photos", 0) + len(photos)
+    return talk
+
+
 async def add_photo(actor: Principal, talk_id: int, filename: str, data: bytes) -> dict[str, Any]:
     """The talk's school (or the office): a JPEG or PNG photo of the talk, once its day has come; at most
     :data:`MAX_PHOTOS` per talk, each within the document size limit."""
@@ -225,14 +261,7 @@ async def add_photo(actor: Principal, talk_id: int, filename: str, data: bytes) 
         raise Forbidden(_("只有听报告的学校可以上传照片。"))
     if row["status"] not in ("scheduled", "delivered") or row["on_date"] > today():
         raise Conflict(_("报告举行后才能上传照片。"))
-    limit = get_settings().max_document_bytes
-    if len(data) > limit:
-        raise TooLarge(
-            _("文件大小 {size} MB 超过上限 {limit} MB。", size=f"{len(data) / 1048576:.1f}", limit=limit // 1048576)
-        )
-    content_type = sniff_content_type(data) if data else None
-    if content_type not in PHOTO_TYPES:
-        raise invalid("file", _("照片只接受 JPEG 或 PNG 格式。请在手机或电脑上另存为 JPG 或 PNG 后再上传。"))
+    content_type = check_photo(data)
     if await TalkPhoto.count().where(TalkPhoto.talk == talk_id) >= MAX_PHOTOS:
         raise invalid("file", _("每场报告最多上传 {n} 张照片。", n=MAX_PHOTOS))
     name = sanitize_filename(filename, content_type)

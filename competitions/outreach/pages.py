@@ -87,25 +87,33 @@ class OutreachPages(Controller):
     include_in_schema = False
 
     @get("/", guards=[readers])
-    async def index(self, request: Request) -> Any:
+    async def index(self, request: Request, year: int | None = None) -> Any:
+        """The office's overview of a programme year (this one unless ``year``): its requests by status, the
+        requests waiting in any year (in December the office plans January's tour), its settings."""
         user = user_of(request)
         if user.role == "expert":
             return redirect("/outreach/me")
         if user.role in ("school", "city"):
             return redirect("/outreach/requests")
-        year = outreach.today().year
-        requests = await outreach.list_requests(user, {"year": year})
+        this_year = outreach.today().year
+        year = year or this_year
+        settings = await outreach.settings_for(year)  # 404 outside 2000–2100
         counts: dict[str, int] = {}
-        for r in requests:
+        for r in await outreach.list_requests(user, {"year": year}):
             counts[r["status"]] = counts.get(r["status"], 0) + 1
+        waiting: dict[int, int] = {}
+        for r in await outreach.list_requests(user, {"status": "open"}):
+            waiting[r["year"]] = waiting.get(r["year"], 0) + 1
         return render(
             request,
             "competitions/outreach/index.html",
             year=year,
+            this_year=this_year,
+            waiting=sorted(waiting.items()),
             counts=counts,
             experts=len(await outreach.list_experts(user)),
             topics=len(await outreach.list_topics(user)),
-            settings=await outreach.settings_for(year),
+            settings=settings,
             overdue=len(await delivery.unconfirmed_talks(user)),
             **_labels(),
         )
@@ -119,7 +127,7 @@ class OutreachPages(Controller):
             year = outreach.today().year
         data = {k: form_value(form, k) for k in ("min_days_ahead", "confirm_within_days", "max_talks_per_day")}
         await attempt(request, outreach.update_settings(user_of(request), year, data), _("已保存。"))
-        return redirect("/outreach/")
+        return redirect(f"/outreach/?year={year}" if 2000 <= year <= 2100 else "/outreach/")
 
     # ------------------------------------------------------------------ experts
 
@@ -346,7 +354,10 @@ class OutreachPages(Controller):
 
     @post("/notices/read", guards=[requires("school", "expert")])
     async def read_notices(self, request: Request) -> Any:
+        form = await request.form()
         await notices.mark_read(user_of(request))
+        if form_value(form, "back") == "home":
+            return redirect("/")
         return redirect("/outreach/me" if user_of(request).role == "expert" else "/outreach/talks")
 
     # ------------------------------------------------------------------ tours
@@ -545,8 +556,10 @@ class OutreachPages(Controller):
     async def confirm(self, request: Request, talk_id: int) -> Any:
         form = await request.form()
         data = {k: form_value(form, k) for k in ("audience", "rating", "comment")}
+        uploads = [u for u in (form.getall("photos", []) if hasattr(form, "getall") else []) if not isinstance(u, str)]
         try:
-            await delivery.confirm_talk(user_of(request), talk_id, data)
+            photos = [(u.filename or "", await u.read()) for u in uploads]
+            await delivery.confirm_with_photos(user_of(request), talk_id, data, photos)
         except ServiceError as exc:
             return await self._talk_page(request, talk_id, exc.status_code, error=exc.message, form=data)
         flash(request, _("已确认报告情况，谢谢！"))

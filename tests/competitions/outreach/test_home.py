@@ -93,6 +93,14 @@ def test_the_expert_home_lists_hours_to_record_and_coming_talks(outreach, world,
         page = client.get("/", follow_redirects=False)
         assert page.status_code == 200
         home = _block(page.text)
+        # the tour's notice until it is marked read there
+        assert "巡讲“巡讲”已确认" in home and 'action="/outreach/notices/read"' in home
+        read = client.post(
+            "/outreach/notices/read", data={"back": "home", "_csrf_token": _csrf(client)}, follow_redirects=False
+        )
+        assert read.status_code == 303 and read.headers["location"] == "/"
+        home = _block(client.get("/").text)
+        assert "巡讲“巡讲”已确认" not in home and 'action="/outreach/notices/read"' not in home
         assert "请记录工作时长" not in home
         assert "海口市第一中学" in home and "海南华侨中学" in home
         assert f"/outreach/tours/{tour['id']}/experts/{expert['id']}/itinerary.pdf" in home

@@ -231,3 +231,71 @@ def test_the_request_form_in_english_asks_for_the_hall(outreach, world, app):
             },
         )
         assert bad.status_code == 422 and "Hall" in bad.text
+
+
+def test_the_overview_shows_next_years_waiting_requests_and_settings(outreach, world, app):
+    """In December the office plans January: the overview lists the requests waiting in every year, and
+    the settings of next year (which a January request is checked with) are set from its page (only this
+    year's were shown before)."""
+    from competitions.outreach.tables import TalkRequest
+
+    first = outreach.request("hk01", subject="海洋", weeks=(4,))
+    this_year = monday_in(0).year
+    made = outreach.request("hk02", subject="航天", weeks=(5,))
+    later = made["year"] + 1  # a request of a later year (its weeks were moved there)
+    world.run(TalkRequest.update({TalkRequest.year: later}).where(TalkRequest.id == made["id"]))
+    with TestClient(app=app) as org:
+        world.login_page("org", org)
+        page = org.get("/outreach/")
+        assert f"{first['year']} 年度 1 个" in page.text and f"{later} 年度 1 个" in page.text
+        assert f'href="/outreach/?year={this_year + 1}"' in page.text
+        nxt = org.get(f"/outreach/?year={this_year + 1}")
+        assert nxt.status_code == 200 and f"{this_year + 1} 年度设置" in nxt.text
+        saved = org.post(
+            "/outreach/settings",
+            data={"year": str(this_year + 1), "min_days_ahead": "21", "_csrf_token": _csrf(org)},
+            follow_redirects=False,
+        )
+        assert saved.status_code == 303 and saved.headers["location"] == f"/outreach/?year={this_year + 1}"
+        assert outreach.call("GET", f"/settings/{this_year + 1}").json()["min_days_ahead"] == 21
+        assert outreach.call("GET", f"/settings/{this_year}").json()["min_days_ahead"] == 14
+        assert org.get("/outreach/?year=1999").status_code == 404
+        assert org.get("/outreach/?year=abc").status_code == 400
+
+
+def test_the_school_confirms_with_photos_in_one_form(outreach, world, app):
+    """On the phone the school confirms the talk and adds its photos in one step; a photo that is not a JPEG
+    or PNG is refused naming it, and nothing is stored (neither the confirmation nor the good photo)."""
+    import tests.competitions.outreach.test_delivery_api as delivery_tests
+
+    talks, _expert = delivery_tests._tour(outreach, "HK01")
+    talk = talks["HK01"]["id"]
+    delivery_tests._days_ago(outreach, talk, 1)
+    with TestClient(app=app) as school:
+        world.login_page("hk01", school)
+        form = {"audience": "150", "rating": "5", "comment": "很好", "_csrf_token": _csrf(school)}
+        bad = school.post(
+            f"/outreach/talks/{talk}/confirm",
+            data=form,
+            files=[
+                ("photos", ("现场.jpg", delivery_tests.JPEG, "image/jpeg")),
+                ("photos", ("会场.heic", b"\x00\x00\x00\x18ftypheic" + b"\x00" * 50, "image/heic")),
+            ],
+        )
+        assert bad.status_code == 422 and "“会场.heic”不是 JPEG 或 PNG 照片" in bad.text
+        got = outreach.call("GET", f"/talks/{talk}", user="hk01").json()
+        assert (got["status"], got["photos"]) == ("scheduled", 0)
+        ok = school.post(
+            f"/outreach/talks/{talk}/confirm",
+            data=form,
+            files=[
+                ("photos", ("现场.jpg", delivery_tests.JPEG, "image/jpeg")),
+                ("photos", ("合影.png", delivery_tests.PNG, "image/png")),
+            ],
+            follow_redirects=False,
+        )
+        assert ok.status_code == 303, ok.text
+    got = outreach.call("GET", f"/talks/{talk}", user="hk01").json()
+    assert (got["status"], got["audience"], got["rating"], got["photos"]) == ("delivered", 150, 5, 2)
+    names = [p["filename"] for p in outreach.call("GET", f"/talks/{talk}/photos", user="hk01").json()]
+    assert names == ["现场.jpg", "合影.png"]
