@@ -165,11 +165,12 @@ class RequestApi(Controller):
         "/",
         guards=[requires("organizer", "school")],
         status_code=201,
-        responses=responses(401, 403, 422),
+        responses=responses(401, 403, 409, 422),
     )
     async def create(self, request: Request, data: RequestIn) -> RequestOut:
         """A school's request (the office names ``school_code``); 422 when a week starts sooner than the
-        year's ``min_days_ahead``."""
+        year's ``min_days_ahead`` or more than a year ahead; 409 when the school already has the same request
+        (topic or subject, division, a week in common) being arranged."""
         return answer(RequestOut, await outreach.create_request(user_of(request), msgspec.structs.asdict(data)))
 
     @get("/", guards=[requires("organizer", "city", "school")], responses=responses(401, 403, 422))

@@ -820,6 +820,25 @@ async def create_request(actor: Principal, data: dict[str, Any]) -> dict[str, An
         raise invalid("note", _("{label}不能超过 {n} 个字符。", label=_("备注"), n=1000))
 
     async def work() -> int:
+        # the same request again (a double tap): same school, topic (or subject), division, a week in common
+        for other in (
+            await TalkRequest.select(TalkRequest.topic, TalkRequest.subject, TalkRequest.preferred_weeks)
+            .output(load_json=True)
+            .where(
+                (TalkRequest.school == school["id"])
+                & (TalkRequest.division == division)
+                & TalkRequest.status.is_in(["open", "planned", "scheduled"])
+            )
+        ):
+            same = other["topic"] == topic["id"] if topic else (not other["topic"] and other["subject"] == subject)
+            if same and set(other["preferred_weeks"] or []) & {w.isoformat() for w in weeks}:
+                raise Conflict(
+                    _(
+                        "本校已经申请过这个报告（{what}，{division}），还在安排中；如需更改请先撤回原申请。",
+                        what=topic["title"] if topic else subject,
+                        division=_(division),
+                    )
+                )
         stamp = times.now()
         result = await TalkRequest.insert(
             TalkRequest(
