@@ -299,3 +299,26 @@ def test_the_school_confirms_with_photos_in_one_form(outreach, world, app):
     assert (got["status"], got["audience"], got["rating"], got["photos"]) == ("delivered", 150, 5, 2)
     names = [p["filename"] for p in outreach.call("GET", f"/talks/{talk}/photos", user="hk01").json()]
     assert names == ["现场.jpg", "合影.png"]
+
+
+def test_english_words_of_the_programme_not_another_ones(outreach, world, app):
+    """Words shared with other programmes read as this one means them: a talk's 时长 is its length (the
+    talent programme's are hours), the by-hand form's 申请 is a request, the workbook's 项目 a figure."""
+    import io
+
+    import openpyxl
+
+    import tests.competitions.outreach.test_delivery_api as delivery_tests
+
+    talks, _expert = delivery_tests._tour(outreach, "HK01")
+    talk = talks["HK01"]
+    with TestClient(app=app) as org:
+        world.login_page("org", org)
+        org.cookies.set("lang", "en")
+        page = org.get(f"/outreach/talks/{talk['id']}").text
+        assert "<dt>Length</dt>" in page and "<dt>Hours</dt>" not in page
+        tour = org.get(f"/outreach/tours/{talk['tour_id']}").text
+        assert 'Request<select name="request_id"' in tour
+        book = org.get(f"/outreach/numbers/{monday_in(4).year}/workbook.xlsx")
+        sheet = openpyxl.load_workbook(io.BytesIO(book.content)).worksheets[0]
+        assert sheet.cell(1, 1).value == "Figure"

@@ -159,7 +159,12 @@ def test_the_same_request_twice_is_refused(outreach):
     later = {**body, "preferred_weeks": [monday_in(7).isoformat()]}
     assert outreach.call("POST", "/requests", user="hk01", json=later).status_code == 201
     assert outreach.call("POST", "/requests", user="hk02", json=body).status_code == 201  # another school
-    by_subject = {"division": "小学", "audience_size": 80, "subject": "海洋", "preferred_weeks": body["preferred_weeks"]}
+    by_subject = {
+        "division": "小学",
+        "audience_size": 80,
+        "subject": "海洋",
+        "preferred_weeks": body["preferred_weeks"],
+    }
     assert outreach.call("POST", "/requests", user="hk01", json=by_subject).status_code == 201
     assert outreach.call("POST", "/requests", user="hk01", json=by_subject).status_code == 409
     assert outreach.call("POST", f"/requests/{first['id']}/withdraw", user="hk01").status_code == 200
