@@ -102,14 +102,19 @@ class OutreachPages(Controller):
         for r in await outreach.list_requests(user, {"year": year}):
             counts[r["status"]] = counts.get(r["status"], 0) + 1
         waiting: dict[int, int] = {}
+        lapsed = 0
         for r in await outreach.list_requests(user, {"status": "open"}):
-            waiting[r["year"]] = waiting.get(r["year"], 0) + 1
+            if r["lapsed"]:
+                lapsed += 1
+            else:
+                waiting[r["year"]] = waiting.get(r["year"], 0) + 1
         return render(
             request,
             "competitions/outreach/index.html",
             year=year,
             this_year=this_year,
             waiting=sorted(waiting.items()),
+            lapsed=lapsed,
             counts=counts,
             experts=len(await outreach.list_experts(user)),
             topics=len(await outreach.list_topics(user)),

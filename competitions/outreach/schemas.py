@@ -161,6 +161,7 @@ class RequestOut(msgspec.Struct):
     status: RequestStatus
     priority: Priority
     created_at: str
+    lapsed: bool = False  # still open, but every preferred week is over: no tour can take it any more
 
 
 class TravelIn(msgspec.Struct, forbid_unknown_fields=True):

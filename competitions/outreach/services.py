@@ -727,6 +727,9 @@ def request_out(row: dict[str, Any]) -> dict[str, Any]:
         "note": row["note"],
         "status": row["status"],
         "priority": row["priority"],
+        "lapsed": row["status"] == "open"
+        and bool(weeks)
+        and dt.date.fromisoformat(max(weeks)) + dt.timedelta(days=6) < today(),
         "created_at": row["created_at"].isoformat()
         if isinstance(row["created_at"], dt.datetime)
         else row["created_at"],

@@ -117,3 +117,27 @@ def test_the_expert_home_lists_hours_to_record_and_coming_talks(outreach, world,
         home = _block(client.get("/").text)
         assert "请记录工作时长" not in home
         assert client.get("/outreach/").headers.get("location", "") in ("", "/outreach/me")
+
+
+def test_a_request_whose_weeks_are_over_is_shown_as_not_arranged(outreach, world, app):
+    """A request no tour took before its weeks ended stayed 待安排 for ever, the school waiting and the
+    office counting it; now it reads 'weeks over, not arranged' to both (``lapsed`` in the API)."""
+    from app.times import local_now
+    from competitions.outreach.tables import TalkRequest
+
+    made = outreach.request("hk01", subject="海洋", weeks=(4,))
+    assert made["lapsed"] is False
+    monday = local_now().date() - dt.timedelta(days=local_now().date().weekday(), weeks=2)  # two weeks ago
+    world.run(
+        TalkRequest.update({TalkRequest.preferred_weeks: [monday.isoformat()]}).where(TalkRequest.id == made["id"])
+    )
+    got = outreach.call("GET", f"/requests/{made['id']}", user="hk01").json()
+    assert (got["status"], got["lapsed"]) == ("open", True)
+    with TestClient(app=app) as school:
+        world.login_page("hk01", school)
+        assert "希望的周次已过，未能安排" in _block(school.get("/").text)
+        assert "希望的周次已过，未能安排" in school.get("/outreach/requests").text
+    with TestClient(app=app) as org:
+        world.login_page("org", org)
+        page = org.get("/outreach/").text
+        assert "1 个申请希望的周次都已过去" in page and "年度 1 个" not in page
