@@ -30,3 +30,11 @@ def test_outreach_demo(client, run):
     assert all(t["audience"] > 0 and 1 <= t["rating"] <= 5 for t in past if t["status"] == "delivered")
     assert {t["status"] for t in talks if t["tour"] == coming["id"]} == {"scheduled"}
     assert run(TalkRequest.count().where(TalkRequest.status == "open")) >= 20  # left for a fresh user to plan
+    # every school that asked for a talk has a contact teacher the expert's itinerary prints
+    from app.tables import School
+
+    asked = {r["school"] for r in run(TalkRequest.select(TalkRequest.school))}
+    schools = run(
+        School.select(School.id, School.contact_name, School.contact_phone_enc).where(School.id.is_in(list(asked)))
+    )
+    assert schools and all(s["contact_name"] and s["contact_phone_enc"] for s in schools)
