@@ -1539,7 +1539,9 @@ async def invite(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[
     """Office: with the cut-offs set for every subject, invite the approved applicants scoring at least
     their subject's cut-off to interviews with each mentor they listed: ``{"starts_at", "place"?}``;
     each mentor's interviews follow one another from ``starts_at`` every ``interview_minutes``
-    (applicants by test score, best first). The others become ``not_invited``. Once (409 after)."""
+    (applicants by test score, best first), and no applicant has two interviews at the same time (an
+    interview waits until both the mentor and the applicant are free). The others become
+    ``not_invited``. Once (409 after)."""
     require_organizer(actor)
     await talent_event(event_id, actor)
     starts_at = _time(data.get("starts_at"), "starts_at")
@@ -1570,12 +1572,17 @@ async def invite(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[
         next_at: dict[str, dt.datetime] = {}
         interviews = []
         for r in invited:
-            for code in r["preferences"] or []:
-                m = mentors.get(code)
-                if m is None:
-                    continue
-                at = next_at.get(code, starts_at)
+            # a student is in one room at a time: each interview starts when both the mentor and the
+            # student are free (the mentor with the earliest free slot first, then preference order)
+            free_at = starts_at
+            todo = [c for c in r["preferences"] or [] if c in mentors]
+            while todo:
+                code = min(todo, key=lambda c: (next_at.get(c, starts_at), todo.index(c)))
+                todo.remove(code)
+                m = mentors[code]
+                at = max(next_at.get(code, starts_at), free_at)
                 next_at[code] = at + slot
+                free_at = at + slot
                 interviews.append(
                     Interview(
                         event=event_id,
