@@ -48,7 +48,7 @@ from competitions.events.services import get_event_row
 from competitions.events.tables import Category
 from competitions.registration import roster
 from competitions.registration.idnumbers import ID_TYPES
-from competitions.registration.members import CleanMember, MemberInput, clean_member
+from competitions.registration.members import CleanMember, MemberInput, clean_member, normalize_role
 from competitions.registration.services import allocate_codes, lock_event
 from competitions.registration.tables import Entry, Member
 from competitions.talent import cutoffs as cutoff_rules
@@ -615,18 +615,22 @@ def _check_one(
     a: ApplicantInput, settings: dict[str, Any], finder: dict[str, dict[str, Any]], mentors: _Mentors
 ) -> tuple[_Clean | None, list[dict[str, Any]]]:
     errors: list[dict[str, Any]] = []
-    member, member_errors = clean_member(a.member, DIVISION)
+    # the grade is checked against the programme's eligible grades below, with the programme's words
+    # (not the contest's "作品报的是高中组"), and only for students: an adviser's row is refused by role
+    member, member_errors = clean_member(a.member, None)
+    role = a.member.role if a.member.role in ("student", "adviser") else normalize_role(a.member.role)
     for f, m in member_errors:
         errors.append({**_where(a, MEMBER_COLUMNS.get(f, roster.NAME), f), "message": m})
-    if member is not None and member.role != "student":
+    if role == "adviser":
         errors.append({**_where(a, roster.ROLE, "role"), "message": _("后备人才培养计划只接受学生的申请。")})
-    if member is not None and member.grade not in settings["eligible_grades"]:
+    grade = clean_text(a.member.grade)
+    if role == "student" and grade and grade not in settings["eligible_grades"]:
         errors.append(
             {
                 **_where(a, roster.GRADE, "grade"),
                 "message": _(
                     "年级“{grade}”不能申请：本计划只招收{grades}学生。",
-                    grade=member.grade,
+                    grade=grade,
                     grades="、".join(settings["eligible_grades"]),
                 ),
             }
