@@ -1531,7 +1531,10 @@ async def set_cutoffs(actor: Principal, event_id: int, values: dict[str, Any]) -
 def _time(value: Any, field_name: str) -> dt.datetime:
     from competitions.checkin.services import parse_time
 
-    parsed = parse_time(value, field_name)
+    try:
+        parsed = parse_time(value, field_name)
+    except ValidationFailed as exc:  # the API's errors list names the field (CONTRACT)
+        raise ValidationFailed(exc.message, errors=[{"field": field_name, "message": exc.message}]) from None
     if parsed is None:
         raise ValidationFailed(
             _("请填写面试开始时间。"), errors=[{"field": field_name, "message": _("请填写面试开始时间。")}]

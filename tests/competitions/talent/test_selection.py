@@ -78,6 +78,11 @@ def _invited(talent):
 
 def test_invitations_follow_the_cutoff_with_times_per_mentor(talent):
     apps = _invited(talent)
+    for bad in ("next Monday", "2027-13-01T09:00"):  # 422 naming the field, nothing invited
+        r = talent.client.post(
+            f"/api/v1/events/{talent.id}/interviews/invite", json={"starts_at": bad}, headers=talent.h("org")
+        )
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "starts_at", r.text
     r = talent.client.post(
         f"/api/v1/events/{talent.id}/interviews/invite",
         json={"starts_at": "2027-03-01T09:00:00+08:00"},
