@@ -494,7 +494,7 @@ async def create_mentor(actor: Principal, event_id: int, data: dict[str, Any]) -
 async def update_mentor(actor: Principal, event_id: int, mentor_id: int, data: dict[str, Any]) -> dict[str, Any]:
     """Organizer: any of the create fields but ``username``; the mentor itself (role ``mentor``, its
     own row): ``title``, ``lab``, ``topics``, ``profile``, ``public``. The subject cannot change once
-    an application names the mentor (409)."""
+    an application names the mentor, nor the capacity drop below the students matched with it (409)."""
     row = await mentor_row(event_id, mentor_id)
     await talent_event(event_id, actor)
     if actor.role == "mentor" and row["user"] == actor.id:
@@ -507,6 +507,15 @@ async def update_mentor(actor: Principal, event_id: int, mentor_id: int, data: d
         await lock_event(event_id)
         if "subject" in values and values["subject"] != row["subject"] and await _mentor_named(event_id, row["code"]):
             raise Conflict(_("已有申请填报了这位导师，不能再改学科。"))
+        if "capacity" in values:
+            taken = await TalentApplication.count().where(
+                (TalentApplication.mentor == mentor_id) & TalentApplication.status.is_in(list(IN_PROGRAMME))
+            )
+            if values["capacity"] < taken:
+                raise Conflict(
+                    _("导师“{name}”已有 {n} 名学生，名额不能少于 {n}。", name=row["name"], n=taken),
+                    extra={"field": "capacity", "students": taken},
+                )
         if values:
             await Mentor.update({getattr(Mentor, k): v for k, v in values.items()}).where(Mentor.id == mentor_id)
         await audit.record(
