@@ -267,7 +267,14 @@ async def attach(actor: Principal, log_id: int, filename: str, data: bytes) -> d
         raise ValidationFailed(
             _("每条日志最多 {n} 个附件。", n=MAX_ATTACHMENTS), errors=[{"field": "file", "message": _("附件太多。")}]
         )
-    kind = "photo" if documents.sniff_content_type(data) in documents.PHOTO_TYPES else "other"
+    sniffed = documents.sniff_content_type(data)
+    if data and sniffed not in (*documents.PHOTO_TYPES, *documents.DOCUMENT_TYPES):
+        message = _(
+            "成长日志的附件只接受 PDF、Word（.doc、.docx）文件或 JPEG、PNG 照片，这个文件是{what}。",
+            what=documents._describe(data) if sniffed is None else documents.TYPE_NAMES[sniffed],
+        )
+        raise ValidationFailed(message, errors=[{"field": "file", "message": message}])
+    kind = "photo" if sniffed in documents.PHOTO_TYPES else "other"
     content_type = documents._check_file(kind, data)
     display = documents.sanitize_filename(filename, content_type)
     key = secrets.token_hex(16)

@@ -79,6 +79,14 @@ def test_plan_log_comment_and_attachments_each_by_its_role(talent):
     )
     assert r.status_code == 201, r.text
     doc_id = r.json()["id"]
+    # a program is refused in the growth log's own words (not "其他只接受 PDF 或 Word")
+    r = talent.client.post(
+        f"/api/v1/talent-logs/{log_id}/attachments",
+        files={"file": ("setup.exe", b"MZ\x90\x00\x03binary", "application/octet-stream")},
+        headers=talent.h("hk01"),
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "file", r.text
+    assert r.json()["detail"].startswith("成长日志的附件只接受 PDF、Word（.doc、.docx）文件或 JPEG、PNG 照片"), r.text
     talent.world.login_page("zhang")
     assert talent.client.get(f"/talent/documents/{doc_id}").content == PDF
     talent.client.cookies.clear()
