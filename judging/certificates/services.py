@@ -1816,7 +1816,12 @@ async def verification(number: str) -> tuple[int, dict[str, Any]]:
     if row is None:
         raise await _unknown_number(number)
     valid = row["status"] == "valid"
-    award_label = "优秀辅导教师" if row["kind"] == "adviser" else AWARD_LABELS.get(row["award"] or "", "")
+    if row["kind"] == "adviser":
+        award_label = "优秀辅导教师"
+    elif row["kind"] == "talent":  # 培养证书: the year-end review's 优秀 or 合格
+        award_label = TALENT_AWARD_LABELS.get(row["award"] or "", "")
+    else:
+        award_label = AWARD_LABELS.get(row["award"] or "", "")
     return row["event"], {
         "valid": valid,
         "status": row["status"],
@@ -2340,29 +2345,41 @@ async def school_overview(actor: Principal) -> list[dict[str, Any]]:
 
 
 async def school_events(actor: Principal) -> list[dict[str, Any]]:
-    """Events whose results are finalized and in which ``actor``'s school has entries:
-    ``[{"event_id", "name", "year", "entries"}]``, newest first (the school's
-    certificate downloads)."""
+    """Events whose results are finalized (camps and talent programmes: with certificates issued to
+    the school) and in which ``actor``'s school has approved entries (applications):
+    ``[{"event_id", "name", "year", "kind", "entries"}]``, newest first (the school's certificate
+    downloads)."""
     from judging.rounds.tables import Round
 
     if actor.school_id is None:
         return []
     finalized = await Round.select(
-        Round.event, Round.event.name.as_alias("name"), Round.event.year.as_alias("year")
+        Round.event,
+        Round.event.name.as_alias("name"),
+        Round.event.year.as_alias("year"),
+        Round.event.kind.as_alias("kind"),
     ).where((Round.is_current.eq(True)) & (Round.state == RoundState.FINALIZED.value))
-    # a camp has no results: its school downloads the completion certificates once issued
-    camps = await Certificate.select(
-        Certificate.event, Certificate.event.name.as_alias("name"), Certificate.event.year.as_alias("year")
-    ).where((Certificate.school == actor.school_id) & (Certificate.kind == "camp") & (Certificate.status == "valid"))
+    # a camp or a talent programme has no results: its school downloads the completion (营员) or
+    # training (培养) certificates once the office has issued them
+    issued = await Certificate.select(
+        Certificate.event,
+        Certificate.event.name.as_alias("name"),
+        Certificate.event.year.as_alias("year"),
+        Certificate.event.kind.as_alias("kind"),
+    ).where(
+        (Certificate.school == actor.school_id)
+        & Certificate.kind.is_in(["camp", "talent"])
+        & (Certificate.status == "valid")
+    )
     seen = {r["event"] for r in finalized}
-    finalized = finalized + [r for r in {c["event"]: c for c in camps}.values() if r["event"] not in seen]
+    finalized = finalized + [r for r in {c["event"]: c for c in issued}.values() if r["event"] not in seen]
     out = []
     for r in sorted(finalized, key=lambda r: -r["event"]):
         n = await Entry.count().where(
             (Entry.event == r["event"]) & (Entry.school == actor.school_id) & (Entry.status == "approved")
         )
         if n:
-            out.append({"event_id": r["event"], "name": r["name"], "year": r["year"], "entries": n})
+            out.append({"event_id": r["event"], "name": r["name"], "year": r["year"], "kind": r["kind"], "entries": n})
     return out
 
 
