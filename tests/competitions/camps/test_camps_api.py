@@ -767,14 +767,22 @@ def test_a_school_re_uploading_its_students_is_answered_alike_whether_or_not_ano
     assert camp.upload(first, user="hk02").status_code == 201
     assert camp.upload([row("张三", 1, school="HK01")], user="hk01").status_code == 201  # after HK02's
     again = camp.upload(first, user="hk02")  # the same workbook again: both rows replace HK02's own
-    assert (again.status_code, again.json()) == (201, {"applications_created": 0, "applications_replaced": 2}), again.text
+    assert (again.status_code, again.json()) == (201, {"applications_created": 0, "applications_replaced": 2}), (
+        again.text
+    )
     assert sorted((a["name"], a["school_code"]) for a in camp.applications()) == [
         ("张三", "HK01"),
         ("张三", "HK02"),
         ("李四", "HK02"),
     ]
     # the web form (no replacing): both students are HK02's already, so both answers are the same refusal
-    form = {"gender": "男", "grade": "高一", "phone": "13812345678", "preferences": ["A"], "consent_participation": True}
+    form = {
+        "gender": "男",
+        "grade": "高一",
+        "phone": "13812345678",
+        "preferences": ["A"],
+        "consent_participation": True,
+    }
     answers = [
         camp.client.post(
             f"/api/v1/events/{camp.id}/applications",
@@ -784,6 +792,7 @@ def test_a_school_re_uploading_its_students_is_answered_alike_whether_or_not_ano
         for name, n in (("张三", 1), ("李四", 2))
     ]
     assert [a.status_code for a in answers] == [422, 422], [a.text for a in answers]
-    assert answers[0].json()["errors"][0]["message"].replace("张三", "李四").split("申请编号")[0] == (
-        answers[1].json()["errors"][0]["message"].split("申请编号")[0]
+    assert (
+        answers[0].json()["errors"][0]["message"].replace("张三", "李四").split("申请编号")[0]
+        == (answers[1].json()["errors"][0]["message"].split("申请编号")[0])
     )
