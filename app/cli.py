@@ -25,7 +25,14 @@ def _prepare(migrate: bool = True):
 def _serve(host: str, port: int, workers: int = 1, certfile: str | None = None, keyfile: str | None = None) -> None:
     import uvicorn
 
-    kwargs = {}
+    from app.settings import get_settings
+
+    # the peer address is the client's unless the operator names the reverse proxies in front
+    # (XINMIAO_TRUSTED_PROXIES): only their X-Forwarded-For / X-Forwarded-Proto are believed
+    proxies = get_settings().trusted_proxies
+    kwargs: dict[str, object] = {"proxy_headers": bool(proxies)}
+    if proxies:
+        kwargs["forwarded_allow_ips"] = ",".join(proxies)
     if certfile or keyfile:
         if not (certfile and keyfile):
             sys.exit("--certfile and --keyfile go together")
@@ -37,7 +44,6 @@ def _serve(host: str, port: int, workers: int = 1, certfile: str | None = None, 
         port=port,
         workers=workers,
         log_level="info",
-        proxy_headers=False,
         timeout_graceful_shutdown=5,
         **kwargs,
     )

@@ -45,6 +45,10 @@ class Settings:
     # seconds a write waits for a busy SQLite database (another writer holds the lock) before the
     # request answers 503 "busy, try again" with Retry-After; well under a proxy's 30-60 s timeout
     database_busy_seconds: float = 10.0
+    # addresses (or networks) of reverse proxies in front of the service whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; none by default: the peer address is the client's (log-in
+    # delays and look-up limits are per client address, and any client could write those headers)
+    trusted_proxies: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -119,6 +123,24 @@ def key_file(data_dir: Path, database_url: str) -> Path:
     return data_dir / "secret.key"
 
 
+def _trusted_proxies(env: dict[str, str]) -> tuple[str, ...]:
+    """``XINMIAO_TRUSTED_PROXIES``: comma-separated addresses or networks of the reverse proxies in
+    front of the service. Trusting every sender (``*``) is refused: any client could then choose the
+    address its log-in failures and look-ups are counted under."""
+    import ipaddress
+
+    values = tuple(v.strip() for v in env.get("XINMIAO_TRUSTED_PROXIES", "").split(",") if v.strip())
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise SystemExit(
+                f"XINMIAO_TRUSTED_PROXIES lists addresses or networks of your reverse proxies "
+                f"(e.g. 127.0.0.1 or 10.0.0.0/24), not {value!r}"
+            ) from None
+    return values
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build :class:`Settings` from ``XINMIAO_*`` environment variables.
 
@@ -148,6 +170,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         debug=env.get("XINMIAO_DEBUG", "") in {"1", "true", "yes"},
         reload_templates=env.get("XINMIAO_RELOAD_TEMPLATES", "") in {"1", "true", "yes"},
         database_busy_seconds=_busy_seconds(env),
+        trusted_proxies=_trusted_proxies(env),
     )
 
 

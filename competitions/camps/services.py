@@ -707,9 +707,10 @@ def _check_one(
     return _Clean(member, a.school_id, prefs, group, a.row), []
 
 
-async def _year_duplicates(year: int, hashes: list[str]) -> dict[str, dict[str, Any]]:
-    """Applications of the year's camp events (not withdrawn) with these student hashes."""
-    found: dict[str, dict[str, Any]] = {}
+async def _year_duplicates(year: int, hashes: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Applications of the year's camp events (not withdrawn) with these student hashes, every one of
+    them per hash (a student two schools applied for has two)."""
+    found: dict[str, list[dict[str, Any]]] = {}
     for start in range(0, len(hashes), 500):
         chunk = hashes[start : start + 500]
         for r in (
@@ -730,7 +731,7 @@ async def _year_duplicates(year: int, hashes: list[str]) -> dict[str, dict[str, 
                 & (CampApplication.status != "withdrawn")
             )
         ):
-            found[r["student_hash"]] = r
+            found.setdefault(r["student_hash"], []).append(r)
     return found
 
 
@@ -762,9 +763,15 @@ async def _check_duplicates(
     own_school = actor.school_id if actor.role == "school" else None
     for c in cleaned:
         c.replaces = None
-        f = found.get(c.member.id_hash or "")
-        if f is None or (own_school is not None and f["school"] != own_school):
-            continue  # nothing, or another school's application: not the school's to know
+        # another school's application is not the school's to know: its own only (every one of
+        # them, whatever other schools applied since: looking at one row per student missed the
+        # school's own when another school's came last, and that answer told)
+        candidates = [
+            f for f in found.get(c.member.id_hash or "", []) if own_school is None or f["school"] == own_school
+        ]
+        if not candidates:
+            continue
+        f = next((f for f in candidates if f["event"] == event["id"] and f["school"] == c.school_id), candidates[0])
         where = {"row": c.row, "column": roster.ID_NUMBER} if c.row else {"field": "id_number"}
         if replace and f["event"] == event["id"] and f["school"] == c.school_id:
             if _replaceable(actor, f):

@@ -797,3 +797,45 @@ def test_an_allocation_of_applications_still_under_review_is_refused_not_stored(
         assert r.status_code == 200, r.text
     r = camp.client.post(url, json={"priority": "ranking", "apply": True}, headers=camp.h("org"))
     assert r.status_code == 200 and r.json()["admitted"] == 2 and r.json()["warnings"] == [], r.text
+
+
+def test_a_school_re_uploading_its_students_is_answered_alike_whether_or_not_another_school_applied_later(camp):
+    """A school's re-upload replaces its own applications, and a second application for its own
+    student is refused, whether or not another school applied for the student after it (issue 11
+    re-test: only one application per student was looked at, so when the other school's came last
+    the school's own was missed: the re-upload failed, and the answer told the school that someone
+    else had applied for the student since)."""
+    camp.site("A", 2)
+    first = [row("张三", 1, school="HK02"), row("李四", 2, school="HK02")]
+    assert camp.upload(first, user="hk02").status_code == 201
+    assert camp.upload([row("张三", 1, school="HK01")], user="hk01").status_code == 201  # after HK02's
+    again = camp.upload(first, user="hk02")  # the same workbook again: both rows replace HK02's own
+    assert (again.status_code, again.json()) == (201, {"applications_created": 0, "applications_replaced": 2}), (
+        again.text
+    )
+    assert sorted((a["name"], a["school_code"]) for a in camp.applications()) == [
+        ("张三", "HK01"),
+        ("张三", "HK02"),
+        ("李四", "HK02"),
+    ]
+    # the web form (no replacing): both students are HK02's already, so both answers are the same refusal
+    form = {
+        "gender": "男",
+        "grade": "高一",
+        "phone": "13812345678",
+        "preferences": ["A"],
+        "consent_participation": True,
+    }
+    answers = [
+        camp.client.post(
+            f"/api/v1/events/{camp.id}/applications",
+            json={**form, "name": name, "id_number": row("x", n)["身份证号"]},
+            headers=camp.h("hk02"),
+        )
+        for name, n in (("张三", 1), ("李四", 2))
+    ]
+    assert [a.status_code for a in answers] == [422, 422], [a.text for a in answers]
+    assert (
+        answers[0].json()["errors"][0]["message"].replace("张三", "李四").split("申请编号")[0]
+        == (answers[1].json()["errors"][0]["message"].split("申请编号")[0])
+    )
