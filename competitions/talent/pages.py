@@ -11,8 +11,8 @@ from typing import Any
 from litestar import Controller, Request, get, post
 
 from app.errors import ServiceError, ValidationFailed
-from app.settings import get_settings
 from app.i18n import _
+from app.settings import get_settings
 from app.times import format_time
 from app.web import (
     attempt,

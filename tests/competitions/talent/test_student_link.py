@@ -11,8 +11,8 @@ import re
 from litestar.testing import TestClient
 
 from app.security import keyed_hash
-from app.times import local_now
 from app.tables import AuditLog
+from app.times import local_now
 from competitions.talent.tables import GrowthLog, StudentLink
 from tests.competitions.talent.conftest import row, sid
 from tests.competitions.talent.test_growth import PDF
