@@ -181,3 +181,15 @@ def test_the_student_page_in_english(talent, app):
         assert page.status_code == 200
         assert "Growth log" in page.text or "growth log" in page.text
         assert "This link is yours alone" in page.text
+
+
+def test_token_look_ups_are_rate_limited_per_address(talent, app, monkeypatch):
+    from competitions.talent import links
+
+    ids = _matched(talent)
+    path = _link(talent, ids["学生甲"])
+    monkeypatch.setattr(links, "LOOKUP_LIMIT_PER_MINUTE", 2)
+    with TestClient(app=app) as phone:
+        assert phone.get(path).status_code == 200
+        assert phone.get("/talent/my/" + "y" * 43).status_code == 404  # unknown tokens count too
+        assert phone.get(path).status_code == 429
