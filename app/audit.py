@@ -101,7 +101,7 @@ async def record(
     await AuditLog.insert(
         AuditLog(
             at=times.now(),
-            actor=actor.id if actor else None,
+            actor=actor.id if actor and actor.id else None,  # id 0: no account (a student's link)
             actor_name=_actor_name(actor),
             action=action,
             object_type=object_type,
@@ -147,7 +147,7 @@ async def record_many(actor: Principal | None, records: Iterable[AuditRecord], *
     if not records:
         return 0
     stamp = at or times.now()
-    actor_id, actor_name = (actor.id if actor else None), _actor_name(actor)
+    actor_id, actor_name = (actor.id if actor and actor.id else None), _actor_name(actor)
     rows = [
         (
             stamp,

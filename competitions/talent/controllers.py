@@ -18,7 +18,7 @@ from app.web.auth import logged_in, organizer_only, requires
 from app.web.openapi import XLSX, file_operation, responses
 from app.web.schemas import answer, given_fields, sent_fields
 from competitions.camps.schemas import ApplicationOut
-from competitions.talent import exports, growth
+from competitions.talent import exports, growth, links
 from competitions.talent import services as talent
 from competitions.talent.schemas import (
     AdjustIn,
@@ -50,6 +50,7 @@ from competitions.talent.schemas import (
     PlanIn,
     RankingIn,
     ScoresImportOut,
+    StudentLinkOut,
     StudentRecordOut,
     TalentSettingsIn,
     TalentSettingsOut,
@@ -283,6 +284,36 @@ class GrowthApplicationApi(Controller):
     async def add_log(self, request: Request, application_id: int, data: LogIn) -> LogOut:
         """The school (or the office) adds a growth-log entry: date, activity, hours (decimal), reflection."""
         return answer(LogOut, await growth.add_log(user_of(request), application_id, given_fields(data)))
+
+    @get(
+        "/{application_id:int}/student-link",
+        guards=[requires("organizer", "school")],
+        responses=responses(401, 403, 404, 409),
+    )
+    async def student_link(self, request: Request, application_id: int) -> StudentLinkOut:
+        """Whether the student has a live link of its own (the token is never shown again)."""
+        return answer(StudentLinkOut, await links.link_state(user_of(request), application_id))
+
+    @post(
+        "/{application_id:int}/student-link",
+        guards=[requires("organizer", "school")],
+        status_code=201,
+        responses=responses(401, 403, 404, 409),
+    )
+    async def new_student_link(self, request: Request, application_id: int) -> StudentLinkOut:
+        """The school (or the office) makes the student's own link ``/talent/my/<token>`` (its page and
+        growth log, no log-in), revoking the previous one; the token is in this answer only."""
+        return answer(StudentLinkOut, await links.create_link(user_of(request), application_id))
+
+    @delete(
+        "/{application_id:int}/student-link",
+        guards=[requires("organizer", "school")],
+        status_code=204,
+        responses=responses(401, 403, 404, 409),
+    )
+    async def revoke_student_link(self, request: Request, application_id: int) -> None:
+        """Revoke the student's link (its page answers 404 from now on)."""
+        await links.revoke_link(user_of(request), application_id)
 
     @post(
         "/{application_id:int}/midterm",

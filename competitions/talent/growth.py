@@ -5,7 +5,9 @@ with a reason), the year-end review (优秀/合格/不合格 with the report and
 gets the training certificate (培养证书: 优秀 and 合格 only, never a student who left at mid-term), the
 reminder list of who is behind, and graduates' destinations (recorded only with consent).
 
-Who does what: the school (or the office) writes its student's growth log; the student's mentor
+Who does what: the school (or the office) writes its student's growth log, and so does the student
+through its own link (:mod:`competitions.talent.links`: a :func:`student_actor`, entries marked
+``by_student``); the student's mentor
 writes the plan, comments, lab visits and both reviews (the office may too); the office records
 destinations. A mentor reaches only its own students (:func:`_student`), never ID numbers, phones or
 birth dates (views come from :func:`competitions.talent.services.mentor_view_rows`).
@@ -34,7 +36,15 @@ from competitions.registration import documents
 from competitions.registration.services import lock_event
 from competitions.registration.tables import Entry, EntryDocument
 from competitions.talent import services as talent
-from competitions.talent.tables import FINAL_RESULTS, MIDTERM_RESULTS, GrowthLog, LabVisit, Mentor, TalentApplication
+from competitions.talent.tables import (
+    FINAL_RESULTS,
+    MIDTERM_RESULTS,
+    GrowthLog,
+    LabVisit,
+    Mentor,
+    StudentLink,
+    TalentApplication,
+)
 
 MIDTERM_LABELS = {"pass": "中期通过", "leave": "退出培养"}
 FINAL_LABELS = {"excellent": "优秀", "pass": "合格", "fail": "不合格"}
@@ -45,6 +55,36 @@ PLAN_DAYS = 30  # a student whose mentor has no plan this long after the start i
 
 
 # --------------------------------------------------------------------------- who may do what
+
+STUDENT_ROLE = "student"
+_LINK_PREFIX = "student-link:"
+
+
+def student_actor(link_id: int) -> Principal:
+    """The actor of a student using its link (no account: ``id`` 0, recorded in the audit as the link)."""
+    return Principal(id=0, username=f"{_LINK_PREFIX}{link_id}", role=STUDENT_ROLE, display_name="学生本人（学生链接）")
+
+
+def link_of(actor: Principal) -> int | None:
+    """The student link behind ``actor`` (:func:`student_actor`), ``None`` for an account."""
+    if actor.role != STUDENT_ROLE or not actor.username.startswith(_LINK_PREFIX):
+        return None
+    return int(actor.username.removeprefix(_LINK_PREFIX))
+
+
+async def _linked_student(actor: Principal, application_id: int) -> dict[str, Any]:
+    """The application row of the student whose live link ``actor`` holds; 404 for any other."""
+    link_id = link_of(actor)
+    row = await talent.application_row(application_id) if link_id is not None else None
+    if (
+        row is None
+        or row["status"] not in talent.IN_PROGRAMME
+        or not await StudentLink.exists().where(
+            (StudentLink.id == link_id) & (StudentLink.application == application_id) & StudentLink.revoked_at.is_null()
+        )
+    ):
+        raise NotFound(_("页面不存在。"))
+    return row
 
 
 async def _student(actor: Principal, application_id: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -124,14 +164,20 @@ def _log_out(r: dict[str, Any], docs: dict[int, dict[str, Any]]) -> dict[str, An
         "created_at": r["created_at"],
         "mentor_comment": r["mentor_comment"],
         "comment_at": r["comment_at"],
+        "by_student": bool(r["by_student"]),
     }
 
 
 async def add_log(actor: Principal, application_id: int, data: dict[str, Any]) -> dict[str, Any]:
-    """The school (or the office) adds a growth-log entry: ``{"on": date, "activity", "hours",
+    """The school (or the office), or the student through its link (:func:`student_actor`: the entry is
+    marked ``by_student``), adds a growth-log entry: ``{"on": date, "activity", "hours",
     "reflection"?}``; hours a decimal above 0 and at most 24; the date not in the future."""
-    row, _mentor = await _student(actor, application_id)
-    _require_school_or_office(actor, row)
+    link_id = link_of(actor)
+    if link_id is not None:
+        row = await _linked_student(actor, application_id)
+    else:
+        row, _mentor = await _student(actor, application_id)
+        _require_school_or_office(actor, row)
     _require_training(row)
     errors: list[dict[str, Any]] = []
     on = None
@@ -171,8 +217,10 @@ async def add_log(actor: Principal, application_id: int, data: dict[str, Any]) -
                 activity=activity,
                 hours=talent.plain(hours),
                 reflection=reflection,
-                created_by=actor.id,
+                created_by=actor.id or None,
                 created_at=stamp,
+                by_student=link_id is not None,
+                student_link=link_id,
             )
         ).returning(GrowthLog.id)
         log_id = int(result[0]["id"])
@@ -190,13 +238,18 @@ async def add_log(actor: Principal, application_id: int, data: dict[str, Any]) -
 
     log_id = await write_transaction(work)
     return {"id": log_id, "application_id": application_id, "on": on.isoformat(), "activity": activity,
-            "hours": talent.plain(hours), "reflection": reflection, "attachments": [], "mentor_comment": ""}  # fmt: skip
+            "hours": talent.plain(hours), "reflection": reflection, "attachments": [], "mentor_comment": "",
+            "by_student": link_id is not None}  # fmt: skip
 
 
 async def _log_row(actor: Principal, log_id: int) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     log = await GrowthLog.select().output(load_json=True).where(GrowthLog.id == log_id).first()
     if log is None:
         raise NotFound(_("成长日志不存在。"))
+    if link_of(actor) is not None:  # a student reaches only the entries it wrote itself
+        if log["student_link"] is None:
+            raise NotFound(_("成长日志不存在。"))
+        return log, await _linked_student(actor, log["application"]), None
     try:
         row, mentor = await _student(actor, log["application"])
     except Conflict:
@@ -257,16 +310,9 @@ async def comment(actor: Principal, log_id: int, text: str) -> dict[str, Any]:
     return {"id": log_id, "mentor_comment": body}
 
 
-async def attach(actor: Principal, log_id: int, filename: str, data: bytes) -> dict[str, Any]:
-    """The school (or the office) attaches a file to a growth-log entry: stored as a document of the
-    student's entry (the registration's document rules: PDF/Word, or JPEG/PNG as a photo; size
-    limit), at most :data:`MAX_ATTACHMENTS` per entry."""
-    log, row, _mentor = await _log_row(actor, log_id)
-    _require_school_or_office(actor, row)
-    if len(log["attachments"] or []) >= MAX_ATTACHMENTS:
-        raise ValidationFailed(
-            _("每条日志最多 {n} 个附件。", n=MAX_ATTACHMENTS), errors=[{"field": "file", "message": _("附件太多。")}]
-        )
+def check_attachment(data: bytes) -> tuple[str, str]:
+    """``(document kind, content type)`` of a growth-log attachment, or :class:`ValidationFailed`
+    naming ``file`` (PDF/Word, or JPEG/PNG as a photo; the registration's size limit)."""
     sniffed = documents.sniff_content_type(data)
     if data and sniffed not in (*documents.PHOTO_TYPES, *documents.DOCUMENT_TYPES):
         message = _(
@@ -275,7 +321,21 @@ async def attach(actor: Principal, log_id: int, filename: str, data: bytes) -> d
         )
         raise ValidationFailed(message, errors=[{"field": "file", "message": message}])
     kind = "photo" if sniffed in documents.PHOTO_TYPES else "other"
-    content_type = documents._check_file(kind, data)
+    return kind, documents._check_file(kind, data)
+
+
+async def attach(actor: Principal, log_id: int, filename: str, data: bytes) -> dict[str, Any]:
+    """The school (or the office) attaches a file to a growth-log entry: stored as a document of the
+    student's entry (the registration's document rules: PDF/Word, or JPEG/PNG as a photo; size
+    limit), at most :data:`MAX_ATTACHMENTS` per entry."""
+    log, row, _mentor = await _log_row(actor, log_id)
+    if link_of(actor) is None:
+        _require_school_or_office(actor, row)
+    if len(log["attachments"] or []) >= MAX_ATTACHMENTS:
+        raise ValidationFailed(
+            _("每条日志最多 {n} 个附件。", n=MAX_ATTACHMENTS), errors=[{"field": "file", "message": _("附件太多。")}]
+        )
+    kind, content_type = check_attachment(data)
     display = documents.sanitize_filename(filename, content_type)
     key = secrets.token_hex(16)
     path = documents.storage_path(key)
@@ -294,7 +354,7 @@ async def attach(actor: Principal, log_id: int, filename: str, data: bytes) -> d
                 content_type=content_type,
                 size=len(data),
                 storage_key=key,
-                uploaded_by=actor.id,
+                uploaded_by=actor.id or None,
                 uploaded_at=stamp,
             )
         ).returning(EntryDocument.id)
@@ -586,6 +646,23 @@ async def final_review(
 # --------------------------------------------------------------------------- a student's record
 
 
+async def growth_log(application_id: int, entry_id: int) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
+    """``(the entry's documents by id, the growth log newest first)`` of one student."""
+    docs = {
+        d["id"]: {"id": d["id"], "filename": d["filename"], "kind": d["kind"], "size": d["size"]}
+        for d in await EntryDocument.select().where(EntryDocument.entry == entry_id).order_by(EntryDocument.id)
+    }
+    logs = [
+        _log_out(r, docs)
+        for r in await GrowthLog.select()
+        .output(load_json=True)
+        .where(GrowthLog.application == application_id)
+        .order_by(GrowthLog.on, ascending=False)
+        .order_by(GrowthLog.id, ascending=False)
+    ]
+    return docs, logs
+
+
 async def student_record(actor: Principal, application_id: int) -> dict[str, Any]:
     """Everything of one student's year the caller may see: the application (a mentor's view has no
     personal data), the mentor, plan, growth log with comments and attachments, lab visits, reviews,
@@ -597,18 +674,7 @@ async def student_record(actor: Principal, application_id: int) -> dict[str, Any
         view = talent.application_view(row, (await talent._students([row["entry"]])).get(row["entry"]))
     view["event_id"] = row["event"]
     mentor_row = await talent.mentor_row(row["event"], row["mentor"]) if row["mentor"] else None
-    docs = {
-        d["id"]: {"id": d["id"], "filename": d["filename"], "kind": d["kind"], "size": d["size"]}
-        for d in await EntryDocument.select().where(EntryDocument.entry == row["entry"]).order_by(EntryDocument.id)
-    }
-    logs = [
-        _log_out(r, docs)
-        for r in await GrowthLog.select()
-        .output(load_json=True)
-        .where(GrowthLog.application == application_id)
-        .order_by(GrowthLog.on, ascending=False)
-        .order_by(GrowthLog.id, ascending=False)
-    ]
+    docs, logs = await growth_log(application_id, row["entry"])
     hours = sum((Decimal(r["hours"]) for r in logs), Decimal(0))
     visits = []
     if mentor_row is not None:

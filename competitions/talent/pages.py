@@ -10,15 +10,27 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 
-from app.errors import ServiceError
+from app.errors import ServiceError, ValidationFailed
 from app.i18n import _
+from app.settings import get_settings
 from app.times import format_time
-from app.web import attempt, flash, form_bool, form_value, redirect, render, upload_bytes, user_of, xlsx_response
+from app.web import (
+    attempt,
+    client_address,
+    flash,
+    form_bool,
+    form_value,
+    redirect,
+    render,
+    upload_bytes,
+    user_of,
+    xlsx_response,
+)
 from app.web.auth import organizer_only, requires
 from competitions.events import services as events
 from competitions.events.lifecycle import stage_of
 from competitions.registration import services as registration
-from competitions.talent import exports, growth
+from competitions.talent import exports, growth, links
 from competitions.talent import services as talent
 
 readers = requires("organizer", "city", "school")
@@ -45,6 +57,8 @@ ACTION_LABELS = {
     "talent.midterm": "中期考核",
     "talent.final": "结业考核",
     "talent.destination": "记录毕业去向",
+    "talent.link.create": "生成学生链接",
+    "talent.link.revoke": "撤销学生链接",
 }
 
 
@@ -382,7 +396,8 @@ class TalentPages(Controller):
             from app.errors import NotFound
 
             raise NotFound(_("申请不存在或您无权查看。"))
-        return render(request, "competitions/talent/student.html", record=record, **ctx)
+        link = await links.link_state(user, application_id) if record["can"]["log"] else None
+        return render(request, "competitions/talent/student.html", record=record, student_link=link, **ctx)
 
     @post("/{event_id:int}/students/{application_id:int}/{action:str}", guards=[everyone])
     async def student_act(self, request: Request, event_id: int, application_id: int, action: str) -> Any:
@@ -401,6 +416,16 @@ class TalentPages(Controller):
             )
             return redirect(back + "#log")
         form = await request.form()
+        if action == "student-link":
+            try:
+                made = await links.create_link(user, application_id)
+            except ServiceError as exc:
+                flash(request, exc.message, "error")
+                return redirect(back)
+            return _show_link(request, event_id, made, await _context(request, event_id))
+        if action == "revoke-student-link":
+            await attempt(request, links.revoke_link(user, application_id), _("已撤销学生链接。"))
+            return redirect(back + "#student-link")
         if action == "plan":
             await attempt(
                 request, growth.set_plan(user, application_id, form_value(form, "plan")), _("已保存培养方案。")
@@ -486,6 +511,64 @@ class TalentPages(Controller):
         return redirect(f"/talent/{event_id}/visits")
 
 
+def _show_link(request: Request, event_id: int, made: dict[str, Any], ctx: dict[str, Any]) -> Any:
+    """The new link, shown once, with a QR code of its URL alone (no personal data in the code)."""
+    import qrcode
+    import qrcode.image.svg
+
+    url = f"{str(request.base_url).rstrip('/')}{made['path']}"
+    svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2).to_string(
+        encoding="unicode"
+    )
+    page = render(request, "competitions/talent/student_link.html", made=made, url=url, svg=svg, **ctx)
+    page.headers["cache-control"] = "no-store"
+    return page
+
+
+class StudentLinkPages(Controller):
+    """The student's own page (``/talent/my/<token>``, no log-in, made for a phone)."""
+
+    path = "/talent/my"
+    include_in_schema = False
+
+    async def _page(self, request: Request, token: str, status_code: int = 200, **extra: Any) -> Any:
+        actor, row = await links.resolve(token, client_address(request))
+        page = render(
+            request,
+            "competitions/talent/my.html",
+            status_code=status_code,
+            me=await links.student_page(actor, row),
+            token=token,
+            **extra,
+        )
+        page.headers["cache-control"] = "no-store"
+        return page
+
+    @get("/{token:str}")
+    async def show(self, request: Request, token: str) -> Any:
+        return await self._page(request, token, added=request.query_params.get("added") == "1")
+
+    @post("/{token:str}", request_max_body_size=get_settings().max_document_bytes + 256 * 1024)
+    async def add_log(self, request: Request, token: str) -> Any:
+        """A growth-log entry by the student (the school's service and rules), with an optional file."""
+        actor, row = await links.resolve(token, client_address(request))
+        form = await request.form()
+        data = {k: form_value(form, k) for k in ("on", "activity", "hours", "reflection")}
+        upload = form.get("file")
+        content = await upload.read() if upload is not None and hasattr(upload, "read") else b""
+        try:
+            if content:
+                growth.check_attachment(content)
+            made = await growth.add_log(actor, row["id"], data)
+            if content:
+                await growth.attach(actor, made["id"], getattr(upload, "filename", "") or "", content)
+        except ValidationFailed as exc:
+            return await self._page(request, token, status_code=422, errors=exc.errors or [], values=data)
+        except ServiceError as exc:  # no session here (no log-in): the message goes on the page itself
+            return await self._page(request, token, status_code=exc.status_code, problem=exc.message)
+        return redirect(links.link_path(token) + "?added=1#log")
+
+
 def _mentor_form(form: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         k: form_value(form, k) for k in ("subject", "university", "lab", "title", "topics", "profile")
@@ -495,4 +578,4 @@ def _mentor_form(form: Any) -> dict[str, Any]:
 
 
 def page_routes() -> list[Any]:
-    return [TalentPages]
+    return [TalentPages, StudentLinkPages]

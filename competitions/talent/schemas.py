@@ -231,6 +231,18 @@ class LogOut(msgspec.Struct):
     created_at: dt.datetime | None = None
     comment_at: dt.datetime | None = None
     application_id: int | msgspec.UnsetType = msgspec.UNSET
+    by_student: bool = False  # written by the student through its own link
+
+
+class StudentLinkOut(msgspec.Struct):
+    """A student's own link: whether one is live; ``token`` and ``path`` (``/talent/my/<token>``)
+    only in the answer that made it (only a hash is kept: it cannot be shown again)."""
+
+    application_id: int
+    active: bool
+    created_at: dt.datetime | None = None
+    token: str | msgspec.UnsetType = msgspec.UNSET
+    path: str | msgspec.UnsetType = msgspec.UNSET
 
 
 class CommentIn(msgspec.Struct, forbid_unknown_fields=True):

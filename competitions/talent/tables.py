@@ -161,7 +161,8 @@ class MentorChoice(Table, tablename="talent_mentor_choice"):
 class GrowthLog(Table, tablename="talent_growth_log"):
     """One entry of a student's growth log (成长日志): the date, activity, hours (decimal text),
     reflection and attachments (ids of the entry's documents), written by the school (or the office);
-    the mentor's comment below it."""
+    the mentor's comment below it. ``by_student``: written by the student through its link
+    (:class:`StudentLink`, kept in ``student_link``), shown as such to the mentor and the school."""
 
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     application = ForeignKey(references=TalentApplication, on_delete=OnDelete.cascade, index=True)
@@ -175,6 +176,22 @@ class GrowthLog(Table, tablename="talent_growth_log"):
     mentor_comment = Text(default="")
     comment_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
     comment_at = Timestamptz(null=True, default=None)
+    by_student = Boolean(default=False)
+    student_link = Integer(null=True, default=None)
+
+
+class StudentLink(Table, tablename="talent_student_link"):
+    """A student's own link to its programme page (``/talent/my/<token>``, no log-in: minors get no
+    accounts), made by its school or the office: only the keyed hash of the token is stored; a new
+    link revokes the previous one (``revoked_at``)."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    application = ForeignKey(references=TalentApplication, on_delete=OnDelete.cascade, index=True)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    created_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+    revoked_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
 
 
 class LabVisit(Table, tablename="talent_lab_visit"):

@@ -1,0 +1,195 @@
+"""Talent programme, step 5: the student's own link (``/talent/my/<token>``, no account). Made by the
+student's school (or the office), shown once, only its hash kept; a new link revokes the old one; the
+page shows the student's own name, mentor, plan, comments and log and nothing personal; an entry the
+student adds goes through the school's service and rules and is marked as the student's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from litestar.testing import TestClient
+
+from app.security import keyed_hash
+from app.tables import AuditLog
+from app.times import local_now
+from competitions.talent.tables import GrowthLog, StudentLink
+from tests.competitions.talent.conftest import row, sid
+from tests.competitions.talent.test_growth import PDF
+
+BASE = "/api/v1/talent-applications"
+PHONE = "13812345678"  # every student's phone in the fixture's rows
+
+
+def _matched(talent):
+    """学生甲 (HK01) and 学生乙 (HK01) matched with 张伟; 学生丙 (SY01) with 王芳."""
+    talent.mentor("zhang", "PH", 2, display_name="张伟")
+    talent.mentor("wang", "PH", 1, display_name="王芳")
+    rows = [
+        row("学生甲", 1, prefs=("zhang",)),
+        row("学生乙", 2, prefs=("zhang",)),
+        row("学生丙", 3, school="SY01", prefs=("wang",)),
+    ]
+    assert talent.upload(rows).status_code == 201
+    apps = talent.by_name()
+    assert talent.scores([(a["id"], "90") for a in apps.values()]).status_code == 201
+    talent.cutoffs(PH="60")
+    talent.invite()
+    talent.allocate(apply=True)
+    return {n: a["id"] for n, a in talent.by_name().items()}
+
+
+def _link(talent, application_id, user="hk01"):
+    r = talent.client.post(f"{BASE}/{application_id}/student-link", headers=talent.h(user))
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["path"] == f"/talent/my/{body['token']}" and len(body["token"]) >= 40
+    return body["path"]
+
+
+def _post(client, url, data, files=None):
+    client.get(url)  # the CSRF cookie
+    return client.post(
+        url,
+        data={**data, "_csrf_token": client.cookies.get("xinmiao_csrf")},
+        files=files,
+        follow_redirects=False,
+    )
+
+
+def test_the_link_shows_its_own_student_only_and_no_personal_data(talent, app):
+    ids = _matched(talent)
+    a = ids["学生甲"]
+    talent.client.put(f"{BASE}/{a}/plan", json={"plan": "每周一次实验室：单摆"}, headers=talent.h("zhang"))
+    path = _link(talent, a)
+    token = path.rsplit("/", 1)[1]
+    # only the keyed hash is stored, never the token
+    stored = talent.world.run(StudentLink.select().where(StudentLink.application == a))
+    assert [s["token_hash"] for s in stored] == [keyed_hash("talent-student-link:" + token)]
+    # the school of another student, a mentor, and the school of another school may not make one
+    assert talent.client.post(f"{BASE}/{a}/student-link", headers=talent.h("sy01")).status_code == 404
+    assert talent.client.post(f"{BASE}/{a}/student-link", headers=talent.h("zhang")).status_code == 403
+    with TestClient(app=app) as phone:
+        page = phone.get(path)
+        assert page.status_code == 200, page.text
+        text = page.text
+        assert "学生甲" in text and "张伟" in text and "每周一次实验室：单摆" in text
+        assert "学生乙" not in text and "学生丙" not in text
+        assert sid(1) not in text and PHONE not in text and "2010-03-15" not in text and "20100315" not in text
+        assert "no-store" in page.headers["cache-control"]
+        # the link is for its own student only: it cannot add to another student's log
+        entry = {"on": local_now().date().isoformat(), "activity": "读文献", "hours": "1"}
+        r = _post(phone, path, entry)
+        assert r.status_code == 303, r.text
+    logs = talent.world.run(GrowthLog.select(GrowthLog.application, GrowthLog.by_student))
+    assert logs == [{"application": a, "by_student": True}]
+    # an unknown token, and a wrong one of the right length, are plain 404 pages
+    with TestClient(app=app) as phone:
+        assert phone.get("/talent/my/nope").status_code == 404
+        assert phone.get("/talent/my/" + "x" * len(token)).status_code == 404
+        assert _post(phone, "/talent/my/" + "x" * len(token), entry).status_code == 404
+
+
+def test_a_new_link_revokes_the_old_and_revoked_is_404_and_audited(talent, app):
+    ids = _matched(talent)
+    a = ids["学生甲"]
+    first = _link(talent, a)
+    second = _link(talent, a, user="org")
+    with TestClient(app=app) as phone:
+        assert phone.get(first).status_code == 404
+        assert phone.get(second).status_code == 200
+    state = talent.client.get(f"{BASE}/{a}/student-link", headers=talent.h("hk01")).json()
+    assert state["active"] is True and "token" not in state
+    assert talent.client.delete(f"{BASE}/{a}/student-link", headers=talent.h("hk01")).status_code == 204
+    with TestClient(app=app) as phone:
+        assert phone.get(second).status_code == 404
+    assert talent.client.get(f"{BASE}/{a}/student-link", headers=talent.h("hk01")).json()["active"] is False
+    actions = [
+        r["action"]
+        for r in talent.world.run(
+            AuditLog.select(AuditLog.action).where(AuditLog.action.like("talent.link.%")).order_by(AuditLog.id)
+        )
+    ]
+    # create, create (revoking the first), revoke
+    assert actions == ["talent.link.create", "talent.link.create", "talent.link.revoke"]
+
+
+def test_an_entry_by_the_link_is_marked_as_the_students_for_school_and_mentor(talent, world, app):
+    ids = _matched(talent)
+    a = ids["学生甲"]
+    path = _link(talent, a)
+    on = (local_now().date() - dt.timedelta(days=1)).isoformat()
+    with TestClient(app=app) as phone:
+        r = _post(
+            phone,
+            path,
+            {"on": on, "activity": "学习示波器", "hours": "2.5", "reflection": "学会了触发"},
+            files={"file": ("示波器.pdf", PDF, "application/pdf")},
+        )
+        assert r.status_code == 303, r.text
+        page = phone.get(path).text
+        assert "学习示波器" in page and "示波器.pdf" in page
+    # the school also writes one; the record marks which is which
+    talent.client.post(
+        f"{BASE}/{a}/logs", json={"on": on, "activity": "读文献", "hours": "1"}, headers=talent.h("hk01")
+    )
+    for user in ("hk01", "zhang"):
+        record = talent.client.get(f"{BASE}/{a}/record", headers=talent.h(user)).json()
+        marks = {x["activity"]: x["by_student"] for x in record["logs"]}
+        assert marks == {"学习示波器": True, "读文献": False}, user
+        assert record["hours"] == "3.5"  # 2.5 + 1
+        assert [d["filename"] for x in record["logs"] for d in x["attachments"]] == ["示波器.pdf"]
+    for user in ("hk01", "zhang"):
+        with TestClient(app=app) as browser:
+            world.login_page(user, browser)
+            html = browser.get(f"/talent/{talent.id}/students/{a}").text
+            entry = re.search(r'<div class="log-entry">\s*<div>.*?学习示波器.*?</div>', html, re.S)
+            assert entry and "学生本人填写" in entry.group(0), user
+            other = re.search(r'<div class="log-entry">\s*<div>.*?读文献.*?</div>', html, re.S)
+            assert other and "学生本人填写" not in other.group(0), user
+    # the audit names the student's link as the actor
+    audit = world.run(AuditLog.select().where(AuditLog.action == "talent.log.add").order_by(AuditLog.id).first())
+    assert audit["actor"] is None and audit["actor_name"] == "学生本人（学生链接）"
+
+
+def test_bad_input_by_the_link_is_422_naming_the_field_and_stores_nothing(talent, app):
+    ids = _matched(talent)
+    path = _link(talent, ids["学生甲"])
+    today = local_now().date()
+    good = {"on": today.isoformat(), "activity": "读文献", "hours": "1"}
+    with TestClient(app=app) as phone:
+        for bad, field, label in (
+            ({**good, "hours": "两小时"}, "hours", "时长（小时）"),
+            ({**good, "on": (today + dt.timedelta(days=1)).isoformat()}, "on", "日期"),
+            ({**good, "activity": " "}, "activity", "活动"),
+        ):
+            r = _post(phone, path, bad)
+            assert r.status_code == 422, (bad, r.status_code)
+            assert f'name="{field}"' in r.text and 'aria-invalid="true"' in r.text
+            assert re.search(rf"<li>{re.escape(label)}：", r.text), (field, r.text[:300])
+        # a program as the attachment: 422 on the file and no entry half-stored
+        r = _post(phone, path, good, files={"file": ("a.exe", b"MZ\x90\x00binary", "application/octet-stream")})
+        assert r.status_code == 422 and "<li>附件：" in r.text
+    assert talent.world.run(GrowthLog.count()) == 0
+
+
+def test_the_student_page_in_english(talent, app):
+    ids = _matched(talent)
+    path = _link(talent, ids["学生甲"])
+    with TestClient(app=app) as phone:
+        page = phone.get(path, headers={"accept-language": "en"})
+        assert page.status_code == 200
+        assert "Growth log" in page.text or "growth log" in page.text
+        assert "This link is yours alone" in page.text
+
+
+def test_token_look_ups_are_rate_limited_per_address(talent, app, monkeypatch):
+    from competitions.talent import links
+
+    ids = _matched(talent)
+    path = _link(talent, ids["学生甲"])
+    monkeypatch.setattr(links, "LOOKUP_LIMIT_PER_MINUTE", 2)
+    with TestClient(app=app) as phone:
+        assert phone.get(path).status_code == 200
+        assert phone.get("/talent/my/" + "y" * 43).status_code == 404  # unknown tokens count too
+        assert phone.get(path).status_code == 429
