@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from app.times import local_now
 from tests.competitions.talent.conftest import row, sid
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -46,7 +47,7 @@ def test_plan_log_comment_and_attachments_each_by_its_role(talent):
     assert talent.client.put(f"{base}/{a}/plan", json={"plan": "x"}, headers=talent.h("wang")).status_code == 404
     assert talent.client.put(f"{base}/{a}/plan", json={"plan": "x"}, headers=talent.h("hk01")).status_code == 403
     # the school writes the log; hours are decimals
-    today = dt.date.today()
+    today = local_now().date()
     log = {
         "on": (today - dt.timedelta(days=3)).isoformat(),
         "activity": "学习示波器",

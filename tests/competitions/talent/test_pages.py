@@ -12,6 +12,7 @@ from pathlib import Path
 
 from litestar.testing import TestClient
 
+from app.times import local_now
 from tests.competitions.talent.conftest import XLSX, row, sid, workbook
 
 CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff01-\uff0a\uff0c-\uff1f\uff5b-\uff65]+")
@@ -187,7 +188,7 @@ def test_a_season_through_the_pages_in_both_languages(talent, world, app):
     with TestClient(app=app) as school:
         world.login_page("hk01", school)
         a = apps["学生甲"]["id"]
-        yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+        yesterday = (local_now().date() - dt.timedelta(days=1)).isoformat()
         _post(
             school,
             f"/talent/{talent.id}/students/{a}/log",
