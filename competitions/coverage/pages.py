@@ -126,8 +126,13 @@ class CoveragePages(Controller):
     @post("/refresh", guards=[organizer_only])
     async def refresh(self, request: Request) -> Any:
         form = await request.form()
-        await attempt(request, coverage.start_refresh(user_of(request)), _("已开始重新计算，完成后本页显示新的数字。"))
         year = form_value(form, "year")
+        shown = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None
+        await attempt(
+            request,
+            coverage.start_refresh(user_of(request), also=shown),
+            _("已开始重新计算，完成后本页显示新的数字。"),
+        )
         return redirect(f"/coverage/?year={year}" if year.isdigit() else "/coverage/")
 
     @post("/settings", guards=[organizer_only])
