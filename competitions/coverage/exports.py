@@ -52,12 +52,30 @@ def summary_rows(r: dict[str, Any], heading: bool = True) -> list[tuple[str, Any
     rows += [(_("科普报告场次"), t["talks"]), (_("报告听众人次"), t["audience"])]
     if t.get("enrolled"):
         rows.append((_("在校生数"), t["enrolled"]))
-        rows.append((_("每千名在校生中的参与学生"), rate(t["per_1000_enrolled"])))
+        rows.append((_("每千名在校生中的参与学生"), t["per_1000_enrolled"]))
     if r["scope"]["kind"] == "region" and r["province_per_1000"] is not None:
-        rows.append((_("全省每千名在校生中的参与学生"), rate(r["province_per_1000"])))
+        rows.append((_("全省每千名在校生中的参与学生"), r["province_per_1000"]))
     if heading and r.get("stale"):
         rows.append((_("数据状态"), _("计算之后数据有变化，这些数字还不是最新的。")))
     return rows
+
+
+def _fraction(percent_value: Decimal | None) -> Decimal | None:
+    """A change in per cent as the fraction a spreadsheet shows with a % format (12.5 -> 0.125)."""
+    return None if percent_value is None else percent_value / 100
+
+
+def _number_formats(ws: Any, headers: list[str], formats: dict[str, str]) -> None:
+    """Excel number formats for the columns named in ``formats`` (rates with two decimals, changes in %)."""
+    for header, number_format in formats.items():
+        if header in headers:
+            column = headers.index(header) + 1
+            for (cell,) in ws.iter_rows(min_row=2, min_col=column, max_col=column):
+                cell.number_format = number_format
+
+
+RATE_FORMAT = "0.00"
+CHANGE_FORMAT = "+0.0%;-0.0%;0.0%"
 
 
 def region_headers() -> list[str]:
@@ -101,9 +119,9 @@ def region_values(row: dict[str, Any]) -> list[Any]:
         row["talks"],
         row["audience"],
         row["enrolled"],
-        rate(row["per_1000_enrolled"]),
+        row["per_1000_enrolled"],  # numbers in the workbook (formatted below), text in the PDF
         row["previous_unique_students"],
-        percent(row["change_unique_students"]["percent"]),
+        _fraction(row["change_unique_students"]["percent"]),
         _split(row, "gender", "男"),
         _split(row, "gender", "女"),
         _split(row, "area", "urban"),
@@ -132,9 +150,12 @@ def workbook(r: dict[str, Any]) -> bytes:
     for values in split_rows:
         append_row(ws, values)
 
-    write_table(
-        add_sheet(wb, _("按市县")), region_headers(), [region_values(x) for x in r["by_region"]], widths={_("市县"): 20}
-    )
+    for (cell,) in ws.iter_rows(min_row=2, max_col=2, min_col=2):
+        if isinstance(cell.value, Decimal):
+            cell.number_format = RATE_FORMAT
+    county = add_sheet(wb, _("按市县"))
+    write_table(county, region_headers(), [region_values(x) for x in r["by_region"]], widths={_("市县"): 20})
+    _number_formats(county, region_headers(), {_("每千名在校生"): RATE_FORMAT, _("变化"): CHANGE_FORMAT})
     write_table(
         add_sheet(wb, _("按项目")),
         [_("项目"), _("参与人次"), _("学生人数（去重）"), _("申请未录取"), _("参与学校")],
@@ -274,6 +295,15 @@ def _fitted(pdf: _Report, text: str, width: float, size: float) -> str:
     while len(text) > 1 and pdf.get_string_width(text) > room:
         text = text[:-2] + "…"
     return text
+
+
+def _county_name(pdf: _Report, row: dict[str, Any], width: float, size: float) -> str:
+    """A county's name as it fits a PDF cell: the full name, else the short one (marked when the county is
+    an ethnic autonomous one), so that English names stay readable instead of shrinking."""
+    pdf.set_font_size(size)
+    if pdf.get_string_width(row["name"]) <= width - 2 * pdf.c_margin:
+        return str(row["name"])
+    return f"{short_name(row['name'])} ({_('自治')})" if row["autonomous"] else short_name(row["name"])
 
 
 def _table(pdf: _Report, headers: list[str], rows: list[list[Any]], widths: list[float], size: float = 8.5) -> None:
@@ -491,7 +521,7 @@ def pdf(r: dict[str, Any]) -> bytes:
         ],
         [
             [
-                row["name"],
+                _county_name(doc, row, 34, 8.5),
                 row["unique_students"],
                 row["participations"],
                 row["schools"],
@@ -544,7 +574,7 @@ def pdf(r: dict[str, Any]) -> bytes:
             split_rows.append(
                 [f"{title_text} · {item['label']}", item["unique_students"], item["participations"], item["applicants"]]
             )
-    _table(doc, [_("分组"), _("学生人数（去重）"), _("参与人次"), _("申请未录取")], split_rows, [60, 40, 40, 40])
+    _table(doc, [_("分组"), _("学生人数（去重）"), _("参与人次"), _("申请未录取")], split_rows, [84, 32, 32, 32])
     _heading(doc, _("年度对比"))
     _table(
         doc,

@@ -61,7 +61,10 @@ def page_context(r: dict[str, Any]) -> dict[str, Any]:
         label_width=120,
     )
     return {
-        "map_svg": charts.choropleth(values, names, title=measure, no_data=_("无数据"), short=short, visible=visible),
+        "map_svg": charts.choropleth(
+            values, names, title=measure, no_data=_("无数据"), short=short, visible=visible, with_legend=False
+        ),
+        "map_legend": charts.legend_html(charts.legend(values, names, no_data=_("无数据"), visible=visible)),
         "map_measure": measure,
         "map_values": values,
         "year_chart": year_chart,

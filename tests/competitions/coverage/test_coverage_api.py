@@ -307,3 +307,21 @@ def test_a_refresh_of_no_school_year_is_refused(world):
     from competitions.coverage.tables import CoverageRefresh
 
     assert world.run(CoverageRefresh.count()) == 0
+
+
+def test_rates_and_changes_in_the_workbook_are_numbers(world, province):
+    """An office sums and charts the workbook: rates per 1,000 and changes are numbers, not text."""
+    from decimal import Decimal
+
+    assert import_enrolment(world, enrolment_workbook([("海口市", 1000, 500, 500)])).status_code == 201
+    book = world.client.get("/api/v1/coverage.xlsx", params={"year": YEAR}, headers=world.headers("org"))
+    wb = openpyxl.load_workbook(io.BytesIO(book.content))
+    headers = [c.value for c in wb["按市县"][1]]
+    haikou = wb["按市县"][2]
+    rate = haikou[headers.index("每千名在校生")]
+    assert rate.value == 1 and rate.data_type == "n" and rate.number_format == "0.00"  # 2 / 2000 * 1000
+    summary = {row[0].value: row[1] for row in wb["汇总"].iter_rows(min_row=2) if row[0].value}
+    assert (
+        summary["每千名在校生中的参与学生"].value == 1 and summary["每千名在校生中的参与学生"].number_format == "0.00"
+    )
+    assert Decimal(str(summary["每千名在校生中的参与学生"].value)) == Decimal("1.00")
