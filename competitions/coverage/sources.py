@@ -183,12 +183,25 @@ def _aggregates(row_id: str, person: str, school: str, status: str) -> str:
     gender and division (each weighted by the row's id), and their persons' hashes (how many, how many
     distinct, the smallest and largest). Portable between SQLite and PostgreSQL (products in 64 bits)."""
     row_id = f"CAST({row_id} AS BIGINT)"
-    return (
-        f"count(*), coalesce(sum({row_id}), 0), coalesce(sum({row_id} * ({status})), 0), "
-        f"coalesce(sum({row_id} * coalesce({school}, 0)), 0), coalesce(sum({row_id} * ({_GENDER_CODE})), 0), "
-        f"coalesce(sum({row_id} * ({_DIVISION_CODE})), 0), count({person}), count(DISTINCT {person}), "
-        f"min({person}), max({person})"
+    return _named(
+        "count(*)",
+        f"coalesce(sum({row_id}), 0)",
+        f"coalesce(sum({row_id} * ({status})), 0)",
+        f"coalesce(sum({row_id} * coalesce({school}, 0)), 0)",
+        f"coalesce(sum({row_id} * ({_GENDER_CODE})), 0)",
+        f"coalesce(sum({row_id} * ({_DIVISION_CODE})), 0)",
+        f"count({person})",
+        f"count(DISTINCT {person})",
+        f"min({person})",
+        f"max({person})",
     )
+
+
+def _named(*expressions: str) -> str:
+    """A select list whose columns have names of their own (``f0``, ``f1``, ...): rows read through
+    Piccolo on PostgreSQL are dicts, where unnamed aggregates (``count``, ``coalesce``) overwrite
+    each other."""
+    return ", ".join(f"{e} AS f{i}" for i, e in enumerate(expressions))
 
 
 def _plain(values: Iterable[Any]) -> list[Any]:
@@ -198,10 +211,13 @@ def _plain(values: Iterable[Any]) -> list[Any]:
 
 async def schools_fingerprint() -> list[Any]:
     """Changes whenever a school is added or removed, or its region or town/country flag changes."""
-    rows = await fetch_tuples(
-        "SELECT count(*), coalesce(sum(id), 0), coalesce(sum(CASE WHEN rural THEN id ELSE 0 END), 0), "
-        "coalesce(sum(id * CAST(coalesce(region, '0') AS BIGINT)), 0) FROM school"
+    columns = _named(
+        "count(*)",
+        "coalesce(sum(id), 0)",
+        "coalesce(sum(CASE WHEN rural THEN id ELSE 0 END), 0)",
+        "coalesce(sum(CAST(id AS BIGINT) * CAST(coalesce(region, '0') AS BIGINT)), 0)",
     )
+    rows = await fetch_tuples(f"SELECT {columns} FROM school")
     return _plain(rows[0])
 
 
