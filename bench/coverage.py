@@ -246,16 +246,24 @@ async def measure(years: int) -> None:
     start, cpu = time.perf_counter(), time.process_time()
     report = await coverage.report(org, latest)
     first, first_cpu = time.perf_counter() - start, time.process_time() - cpu
-    start = time.perf_counter()
-    await coverage.report(org, latest)
-    again = time.perf_counter() - start
+    views = []
+    for _ in range(5):  # the best of five: a busy machine's stalls aside
+        start = time.perf_counter()
+        await coverage.report(org, latest)
+        views.append(time.perf_counter() - start)
+    again = min(views)
     print(f"report of {latest}, no snapshot yet (compute + store + shape): {first:.2f} s, CPU {first_cpu:.2f} s")
-    print(f"report of {latest} from its snapshot: {again * 1000:.0f} ms ({len(report['by_school'])} schools listed)")
-    start = time.perf_counter()
-    await coverage.fingerprint(latest)
+    print(
+        f"report of {latest} from its snapshot (best of 5): {again * 1000:.0f} ms ({len(report['by_school'])} schools listed)"
+    )
+    checks = []
+    for _ in range(5):
+        start = time.perf_counter()
+        await coverage.fingerprint(latest)
+        checks.append(time.perf_counter() - start)
     print(
         f"  of which the check whether its data changed since (fingerprint of {latest} and {latest - 1}): "
-        f"{(time.perf_counter() - start) * 1000:.0f} ms"
+        f"{min(checks) * 1000:.0f} ms"
     )
 
     tracemalloc.start()

@@ -244,20 +244,27 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-async def fingerprint(year: int, start: tuple[int, int] | None = None) -> str:
+async def fingerprint(
+    year: int, start: tuple[int, int] | None = None, memo: dict[tuple[str, int], Any] | None = None
+) -> str:
     """What school year ``year``'s figures were computed from, in short: a digest of every source's
     fingerprint of this year and the year before (returning students), the talks of the year and the
     schools (regions, town/country). Cheap (aggregate queries, no rows read where a source can say it
-    so); when it differs from a snapshot's, data changed after the snapshot was computed."""
+    so); when it differs from a snapshot's, data changed after the snapshot was computed. ``memo`` keeps
+    each source's part per school year across calls (several years computed together)."""
     start = start or await year_start()
     period, before = school_year(year, start), school_year(year - 1, start)
+    memo = {} if memo is None else memo
     parts: dict[str, Any] = {"schools": await schools_fingerprint()}
     for source in ordered_participation_sources():
         for label, p in (("this", period), ("before", before)):
-            if source.fingerprint is not None:
-                parts[f"{source.kind}:{label}"] = await source.fingerprint(p)
-            else:
-                parts[f"{source.kind}:{label}"] = _digest(sorted((list(r) for r in await source.rows(p)), key=repr))
+            key = (source.kind, p.year)
+            if key not in memo:
+                if source.fingerprint is not None:
+                    memo[key] = await source.fingerprint(p)
+                else:
+                    memo[key] = _digest(sorted((list(r) for r in await source.rows(p)), key=repr))
+            parts[f"{source.kind}:{label}"] = memo[key]
     for reach in ordered_reach_sources():
         if reach.fingerprint is not None:
             parts[reach.kind] = await reach.fingerprint(period)
@@ -274,6 +281,7 @@ async def compute(years: Iterable[int], start: tuple[int, int] | None = None) ->
     regions = await load_regions()
     kinds = [s.kind for s in ordered_participation_sources()]
     cache: dict[int, list[Participation]] = {}
+    seen_parts: dict[tuple[str, int], Any] = {}  # each source's fingerprint per year, read once
 
     async def rows_of(year: int) -> list[Participation]:
         if year not in cache:
@@ -284,7 +292,7 @@ async def compute(years: Iterable[int], start: tuple[int, int] | None = None) ->
     for year in sorted(set(years)):
         began = time.perf_counter()
         period = school_year(year, start)
-        seen = await fingerprint(year, start)  # before reading: a change meanwhile shows as one afterwards
+        seen = await fingerprint(year, start, seen_parts)  # before reading: a change meanwhile shows afterwards
         rows = await rows_of(year)
         if year - 1 in cache:  # computed just before: its rows are at hand
             previous = {r.person for r in cache[year - 1] if r.person and r.status == counting.PARTICIPANT}
