@@ -131,7 +131,10 @@ def running_mark(database: Path) -> Path:
 
 
 def _open_mark(database: Path, timeout: float) -> sqlite3.Connection:
-    conn = sqlite3.connect(running_mark(database), isolation_level=None, check_same_thread=False, timeout=timeout)
+    mark = running_mark(database)
+    if not mark.exists():
+        create_private(mark)
+    conn = sqlite3.connect(mark, isolation_level=None, check_same_thread=False, timeout=timeout)
     # a rollback journal (not WAL): readers hold real shared file locks that an exclusive lock must wait for
     conn.execute("PRAGMA journal_mode=DELETE")
     conn.execute("CREATE TABLE IF NOT EXISTS running (note TEXT)")

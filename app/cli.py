@@ -25,7 +25,14 @@ def _prepare(migrate: bool = True):
 def _serve(host: str, port: int, workers: int = 1, certfile: str | None = None, keyfile: str | None = None) -> None:
     import uvicorn
 
-    kwargs = {}
+    from app.settings import get_settings
+
+    # the peer address is the client's unless the operator names the reverse proxies in front
+    # (XINMIAO_TRUSTED_PROXIES): only their X-Forwarded-For / X-Forwarded-Proto are believed
+    proxies = get_settings().trusted_proxies
+    kwargs: dict[str, object] = {"proxy_headers": bool(proxies)}
+    if proxies:
+        kwargs["forwarded_allow_ips"] = ",".join(proxies)
     if certfile or keyfile:
         if not (certfile and keyfile):
             sys.exit("--certfile and --keyfile go together")
@@ -37,7 +44,6 @@ def _serve(host: str, port: int, workers: int = 1, certfile: str | None = None, 
         port=port,
         workers=workers,
         log_level="info",
-        proxy_headers=False,
         timeout_graceful_shutdown=5,
         **kwargs,
     )
@@ -54,15 +60,33 @@ PER_WORKER_REFUSAL = (
 
 def _demo_database() -> Path | None:
     """Without ``XINMIAO_DATABASE_URL``, the data directory's ``demo.sqlite3`` when it holds no
-    ``xinmiao.sqlite3`` of its own: ``xinmiao serve`` after ``xinmiao demo`` serves the demo again
-    (instead of creating an empty database where the demo log-ins do not exist)."""
+    ``xinmiao.sqlite3`` of its own (:func:`app.settings.default_database`: every command picks the
+    same); ``None`` otherwise."""
+    from app.settings import DEMO_DATABASE, default_database
+
+    if os.environ.get("XINMIAO_DATABASE_URL"):
+        return None
+    database = default_database(Path(os.environ.get("XINMIAO_DATA_DIR", "./xinmiao-data")).resolve())
+    return database if database.name == DEMO_DATABASE else None
+
+
+def _stray_beside_demo() -> Path | None:
+    """An ``xinmiao.sqlite3`` with no accounts beside the demo's database (left by an older
+    ``xinmiao serve``): it is served, so say how to serve the demo instead."""
+    from app.settings import DEMO_DATABASE, OWN_DATABASE
+
     if os.environ.get("XINMIAO_DATABASE_URL"):
         return None
     data_dir = Path(os.environ.get("XINMIAO_DATA_DIR", "./xinmiao-data")).resolve()
-    demo = data_dir / "demo.sqlite3"
-    if (data_dir / "xinmiao.sqlite3").exists() or not demo.exists():
+    own = data_dir / OWN_DATABASE
+    if not (data_dir / DEMO_DATABASE).exists() or not own.exists():
         return None
-    return demo
+    try:
+        with sqlite3.connect(f"file:{own}?mode=ro", uri=True) as conn:
+            (users,) = conn.execute("SELECT count(*) FROM app_user").fetchone()
+    except sqlite3.Error:
+        return None
+    return own if users == 0 else None
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -74,6 +98,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
         print(
             f"Serving the demo database {demo} (the data directory has no xinmiao.sqlite3; "
             "set XINMIAO_DATABASE_URL to serve another).",
+            flush=True,
+        )
+    elif (stray := _stray_beside_demo()) is not None:
+        print(
+            f"Serving {stray}, which has no accounts yet. The demo is in {stray.with_name('demo.sqlite3')}: "
+            f"to serve it, stop this, delete {stray} and run xinmiao serve again "
+            f"(or set XINMIAO_DATABASE_URL=sqlite:///{stray.with_name('demo.sqlite3')}).",
             flush=True,
         )
     if args.workers < 1:
@@ -226,10 +257,10 @@ def cmd_worker(args: argparse.Namespace) -> None:
 def cmd_restore(args: argparse.Namespace) -> None:
     """Put a backup in place of the stopped service's SQLite database (app/backup.py)."""
     from app import backup
-    from app.settings import key_file
+    from app.settings import default_database, key_file
 
     data_dir = Path(os.environ.get("XINMIAO_DATA_DIR", "./xinmiao-data")).resolve()
-    url = os.environ.get("XINMIAO_DATABASE_URL") or f"sqlite:///{data_dir / 'xinmiao.sqlite3'}"
+    url = os.environ.get("XINMIAO_DATABASE_URL") or f"sqlite:///{default_database(data_dir)}"
     if not url.startswith("sqlite:///"):
         sys.exit(
             "xinmiao restore puts back SQLite backups; a PostgreSQL database is restored with pg_restore:\n"

@@ -21,6 +21,7 @@ import os
 import sqlite3
 import time
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable, Sequence, TypeVar
 
 from piccolo.engine.base import Engine
@@ -35,6 +36,7 @@ from app.engines import (  # noqa: F401  (re-exported)
     is_disconnect,
 )
 from app.errors import DatabaseUnavailable
+from app.files import create_private
 
 T = TypeVar("T")
 log = logging.getLogger("xinmiao.db")
@@ -73,6 +75,15 @@ def all_tables() -> list[type]:
     return [*Finder().get_table_classes(), Migration]
 
 
+def private_database_file(path: Path) -> None:
+    """A new SQLite file is made 0600 before SQLite opens it (SQLite itself makes it 0644, and its
+    ``-wal``/``-shm`` files take the database file's mode): the database holds every name, school and
+    encrypted ID number. An existing file keeps the mode its operator gave it."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(path)  # an empty file is an empty database to SQLite
+
+
 def configure_database(url: str) -> Engine:
     """Point ``piccolo_conf.DB`` and every table at a new engine for ``url``.
 
@@ -85,6 +96,7 @@ def configure_database(url: str) -> Engine:
     for table in all_tables():
         table._meta.db = engine
     if isinstance(engine, SQLiteEngine):
+        private_database_file(Path(engine.path))
         with sqlite3.connect(engine.path, timeout=SQLITE_TIMEOUT_SECONDS) as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -144,8 +156,6 @@ async def start_pool() -> None:
     if isinstance(engine, PostgresEngine) and get_settings().database_pool:
         await engine.start_connection_pool(min_size=1, max_size=10, reset=keep_session)
     if isinstance(engine, SQLiteEngine):
-        from pathlib import Path
-
         from app.backup import hold_running_mark
 
         await asyncio.to_thread(hold_running_mark, Path(engine.path))

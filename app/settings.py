@@ -45,6 +45,10 @@ class Settings:
     # seconds a write waits for a busy SQLite database (another writer holds the lock) before the
     # request answers 503 "busy, try again" with Retry-After; well under a proxy's 30-60 s timeout
     database_busy_seconds: float = 10.0
+    # addresses (or networks) of reverse proxies in front of the service whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; none by default: the peer address is the client's (log-in
+    # delays and look-up limits are per client address, and any client could write those headers)
+    trusted_proxies: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -95,12 +99,46 @@ def _busy_seconds(env: dict[str, str]) -> float:
     return seconds
 
 
+OWN_DATABASE = "xinmiao.sqlite3"
+DEMO_DATABASE = "demo.sqlite3"
+
+
+def default_database(data_dir: Path) -> Path:
+    """The SQLite file every command uses without ``XINMIAO_DATABASE_URL``: the data directory's
+    ``xinmiao.sqlite3``, or its ``demo.sqlite3`` (what ``xinmiao demo`` made) while it holds no
+    ``xinmiao.sqlite3`` of its own (a missing or empty file). So ``xinmiao serve``, ``users create``,
+    ``db upgrade`` and ``backup`` after ``xinmiao demo`` all act on the demo, and none of them leaves an
+    empty ``xinmiao.sqlite3`` behind that the next ``serve`` would show instead of the demo."""
+    own, demo = data_dir / OWN_DATABASE, data_dir / DEMO_DATABASE
+    if demo.exists() and (not own.exists() or own.stat().st_size == 0):
+        return demo
+    return own
+
+
 def key_file(data_dir: Path, database_url: str) -> Path:
     """Where :func:`load_settings` keeps the key file: beside the SQLite file, or in the data
     directory (``xinmiao restore`` looks for it without creating one)."""
     if database_url.startswith("sqlite:///"):
         return Path(database_url[len("sqlite:///") :]).resolve().parent / "secret.key"
     return data_dir / "secret.key"
+
+
+def _trusted_proxies(env: dict[str, str]) -> tuple[str, ...]:
+    """``XINMIAO_TRUSTED_PROXIES``: comma-separated addresses or networks of the reverse proxies in
+    front of the service. Trusting every sender (``*``) is refused: any client could then choose the
+    address its log-in failures and look-ups are counted under."""
+    import ipaddress
+
+    values = tuple(v.strip() for v in env.get("XINMIAO_TRUSTED_PROXIES", "").split(",") if v.strip())
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise SystemExit(
+                f"XINMIAO_TRUSTED_PROXIES lists addresses or networks of your reverse proxies "
+                f"(e.g. 127.0.0.1 or 10.0.0.0/24), not {value!r}"
+            ) from None
+    return values
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -112,7 +150,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     data_dir = Path(env.get("XINMIAO_DATA_DIR", "./xinmiao-data")).resolve()
     private_dir(data_dir, narrow=False)  # a new data dir is this user's only; an existing one keeps its mode
-    database_url = env.get("XINMIAO_DATABASE_URL") or f"sqlite:///{data_dir / 'xinmiao.sqlite3'}"
+    database_url = env.get("XINMIAO_DATABASE_URL") or f"sqlite:///{default_database(data_dir)}"
     if database_url.startswith("sqlite:///"):
         key_dir = Path(database_url[len("sqlite:///") :]).resolve().parent
     else:
@@ -132,6 +170,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         debug=env.get("XINMIAO_DEBUG", "") in {"1", "true", "yes"},
         reload_templates=env.get("XINMIAO_RELOAD_TEMPLATES", "") in {"1", "true", "yes"},
         database_busy_seconds=_busy_seconds(env),
+        trusted_proxies=_trusted_proxies(env),
     )
 
 

@@ -28,6 +28,7 @@ from litestar.stores.base import Store
 from litestar.stores.file import FileStore
 from redis.exceptions import RedisError
 
+from app.files import private_dir
 from app.settings import get_settings
 
 log = logging.getLogger("xinmiao.stores")
@@ -47,7 +48,12 @@ def _redis(namespace: str) -> Store | None:
 @lru_cache(maxsize=None)
 def session_store(data_dir: str) -> Store:
     """Where server-side sessions live."""
-    return _redis("sessions") or FileStore(path=get_settings().data_dir / "sessions", create_directories=True)
+    store = _redis("sessions")
+    if store is not None:
+        return store
+    # made 0700 here: the store would make it with the umask's mode (0777 under umask 0), and a
+    # session file planted there by another account would be a log-in (issue 11 re-test)
+    return FileStore(path=private_dir(get_settings().data_dir / "sessions"), create_directories=True)
 
 
 def sessions() -> Store:

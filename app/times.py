@@ -4,6 +4,7 @@
 - :func:`local_now` — the current Asia/Shanghai wall time, aware.
 - :func:`parse_time` — a datetime or an ISO 8601 string to an aware datetime (naive means UTC), or ``None``.
 - :func:`format_time` / :func:`show_time` — ``2026-03-31 18:00`` in Asia/Shanghai.
+- :func:`local_time` — an aware datetime as Asia/Shanghai wall time (to format it in words).
 - :func:`local_input` — the value of an ``<input type=datetime-local>`` (``2026-03-31T18:00``).
 - :func:`from_local_input` — such a value (a Shanghai wall time) back to an aware datetime.
 """
@@ -47,6 +48,11 @@ def format_time(value: dt.datetime | None) -> str:
     if value is None:
         return ""
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def local_time(value: dt.datetime) -> dt.datetime:
+    """``value`` as Asia/Shanghai wall time (aware), for texts that spell a date out in words."""
+    return value.astimezone(SHANGHAI)
 
 
 def show_time(value: Any) -> str:

@@ -27,6 +27,7 @@ from competitions.events import controllers as events_api
 from competitions.events import pages as events_pages
 from competitions.outreach import controllers as outreach_api
 from competitions.outreach import demo as outreach_demo
+from competitions.outreach import home as outreach_home
 from competitions.outreach import notices as outreach_notices
 from competitions.outreach import pages as outreach_pages
 from competitions.registration import controllers as registration_api
@@ -63,7 +64,7 @@ class CompetitionsPlugin(ProgrammePlugin):
     def nav_items(self) -> Sequence[NavItem]:
         return [
             # only what a role can use: a judge's home is 我的评审, a referee's 裁判, check-in staff's 签到
-            NavItem("首页", "/", ("organizer", "city", "school"), order=0),
+            NavItem("首页", "/", ("organizer", "city", "school", "expert"), order=0),
             NavItem("赛事", "/events/", ("organizer", "city", "school"), order=10),
             NavItem("签到", "/checkin/", ("organizer", "staff"), order=40),
             NavItem("人才培养", "/talent/", ("organizer", "city", "school"), order=15),
@@ -78,14 +79,18 @@ class CompetitionsPlugin(ProgrammePlugin):
             DashboardBlock("registration.organizer", ("organizer",), dashboard.organizer_block, order=10),
             DashboardBlock("registration.city", ("city",), dashboard.city_block, order=10),
             DashboardBlock("registration.school", ("school",), dashboard.school_block, order=10),
+            # what a school and an expert must do next in 大手拉小手 (requests, coming talks, talks to confirm
+            # or record); a talk the school must confirm is shown above its registration work too
+            DashboardBlock("outreach.school.confirm", ("school",), outreach_home.school_alert_block, order=4),
+            DashboardBlock("outreach.school", ("school",), outreach_home.school_block, order=20),
+            DashboardBlock("outreach.expert", ("expert",), outreach_home.expert_block, order=10),
         ]
 
     def home_redirects(self) -> dict[str, str]:
         return {
             "staff": "/checkin/",
-            "expert": "/outreach/me",
             "mentor": "/talent/",
-        }  # staff scan badges; experts give talks; mentors teach
+        }  # staff scan badges; mentors teach (an expert's home lists the talks to give and record)
 
     def demo_builders(self) -> Sequence[tuple[int, str, Any]]:
         return [

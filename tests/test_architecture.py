@@ -128,5 +128,5 @@ def test_each_role_sees_only_menu_items_it_can_use():
     assert menu("staff") == ["签到"]
     assert menu("school") == ["首页", "赛事", "人才培养", "证书", "大手拉小手"]
     assert menu("city") == ["首页", "赛事", "人才培养", "大手拉小手", "覆盖面"]
-    assert menu("expert") == ["大手拉小手"]
+    assert menu("expert") == ["首页", "大手拉小手"]  # the home lists what to do next; 大手拉小手 their own page
     assert menu("mentor") == ["我的学生"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
@@ -143,8 +144,25 @@ async def upload_bytes(request: Request, field: str = "file") -> bytes:
 
 
 def client_address(request: Request) -> str:
-    """The peer address of ``request`` (``"-"`` when unknown): the key of per-address rate limits."""
-    return request.client.host if request.client else "-"
+    """The peer address of ``request`` (``"-"`` when unknown): the key of per-address rate limits
+    (log-in delays, password changes, certificate look-ups). An IPv6 client is keyed by its /64
+    network: one home or phone gets a whole /64 and can send each request from another address of it
+    (per-address limits would not hold); an IPv4 address written as IPv6 (``::ffff:a.b.c.d``) is the
+    IPv4 address."""
+    return address_key(request.client.host if request.client else "-")
+
+
+def address_key(host: str) -> str:
+    """``host`` as the key of per-address limits (see :func:`client_address`)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 async def attempt(request: Request, action: Awaitable[Any], success: str) -> bool:

@@ -66,7 +66,7 @@ def _field_types(target: type[msgspec.Struct]) -> dict[str, Any]:
     """``{field name: type}`` of a Struct, worked out once per type: msgspec resolves the
     annotations (string forward references under ``from __future__ import annotations``) on
     every call, which cost ~40 % of a check-in scan's server time before it was cached."""
-    return {f.name: f.type for f in msgspec.structs.fields(target)}
+    return {f.encode_name: f.type for f in msgspec.structs.fields(target)}  # the JSON names (``from`` for ``from_``)
 
 
 def _dropped(value: Any, target: Any) -> list[str]:

@@ -17,6 +17,7 @@ schools of the site's admitted students (no ID numbers, no phones).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 from fpdf import FPDF
@@ -27,7 +28,7 @@ from app.pdf import default_font_path, register_fonts
 from app.principal import Principal
 from app.security import decrypt_pii
 from app.tables import School
-from app.times import format_time
+from app.times import local_time
 from competitions.camps.tables import CampApplication, CampSite, CampTeacher
 from competitions.checkin.badges import _qr, _wrap
 from competitions.checkin.credentials import credential_for, qr_code
@@ -167,23 +168,33 @@ def _header(pdf: FPDF, event_name: str, title: str) -> float:
 
 
 def _details(pdf: FPDF, y: float, items: list[tuple[str, str]], width: float = 170.0) -> float:
-    """Label/value lines from ``y``; returns the y below them."""
+    """Label/value lines from ``y``; returns the y below them. The values start after the widest
+    label (English labels such as "Leading teachers" are wider than the Chinese ones)."""
+    pdf.set_font_size(11)
+    column = max([32.0] + [pdf.get_string_width(label) + 4 for label, value in items if value])
     for label, value in items:
         if not value:
             continue
         pdf.set_xy(20, y)
         pdf.set_font_size(11)
         pdf.set_text_color(90, 90, 90)
-        pdf.cell(32, 7, label)
+        pdf.cell(column, 7, label)
         pdf.set_text_color(20, 20, 20)
-        size, lines = _wrap(pdf, value, width - 32, 12, lines=3, minimum=8)
+        size, lines = _wrap(pdf, value, width - column, 12, lines=3, minimum=8, keep_all=True)
         for line in lines:
-            pdf.set_xy(52, y)
+            pdf.set_xy(20 + column, y)
             pdf.set_font_size(size)
-            pdf.cell(width - 32, 7, line)
+            pdf.cell(width - column, 7, line)
             y += 7
         y += 1
     return y
+
+
+def deadline_text(value: dt.datetime) -> str:
+    """The time to confirm by as the notice says it: a date in the language's words and the time of
+    day, Beijing time said (a notice travels: the reader may be anywhere)."""
+    t = local_time(value)
+    return _("{y}年{m}月{d}日 {hm}（北京时间）", y=t.year, m=t.month, d=t.day, hm=f"{t:%H:%M}", iso=f"{t:%Y-%m-%d}")
 
 
 def _leaders_text(leaders: list[dict[str, Any]]) -> str:
@@ -206,11 +217,11 @@ def render_admission_notices(rows: list[dict[str, Any]]) -> bytes:
         if r["status"] == "offered" and r["offer_expires_at"] is not None:
             # not yet a place: the deadline first, where it is read (the congratulations wait for the school's yes)
             body = _(
-                "你已被{event}{site}（{host}承办）录取，录取待学校确认，确认期限 {deadline}（逾期视为放弃）。确认后请按下列时间地点报到，报到时出示本通知书上的二维码。",
+                "你已被{event}{site}（{host}承办）录取，录取待学校确认，确认期限 {deadline}，逾期视为放弃。确认后请按下列时间地点报到，报到时出示本通知书上的二维码。",
                 event=r["event_name"],
                 site=site["name"],
                 host=site["host"] or "—",
-                deadline=format_time(r["offer_expires_at"]),
+                deadline=deadline_text(r["offer_expires_at"]),
             )
         else:
             body = _(
@@ -219,7 +230,7 @@ def render_admission_notices(rows: list[dict[str, Any]]) -> bytes:
                 site=site["name"],
                 host=site["host"] or "—",
             )
-        size, lines = _wrap(pdf, body, 120, 12, lines=4, minimum=9)
+        size, lines = _wrap(pdf, body, 120, 12, lines=5, minimum=9, keep_all=True)
         for line in lines:
             pdf.set_xy(20, y)
             pdf.set_font_size(size)
@@ -253,10 +264,10 @@ def render_admission_notices(rows: list[dict[str, Any]]) -> bytes:
         if r["status"] == "offered" and r["offer_expires_at"] is not None:
             y += 4
             text = _(
-                "请于 {deadline} 前由学校确认参营；逾期未确认视为放弃，名额转给候补学生。",
-                deadline=format_time(r["offer_expires_at"]),
+                "请于 {deadline}前由学校确认参营；逾期未确认视为放弃，名额转给候补学生。",
+                deadline=deadline_text(r["offer_expires_at"]),
             )
-            size, lines = _wrap(pdf, text, 170, 11, lines=3, minimum=8)
+            size, lines = _wrap(pdf, text, 170, 11, lines=3, minimum=8, keep_all=True)
             pdf.set_text_color(160, 40, 40)
             for line in lines:
                 pdf.set_xy(20, y)

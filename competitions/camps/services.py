@@ -60,7 +60,7 @@ from competitions.registration import roster
 from competitions.registration.idnumbers import InvalidIdNumber, normalize_id_type
 from competitions.registration.members import CleanMember, MemberInput, clean_member
 from competitions.registration.services import allocate_codes, lock_event
-from competitions.registration.tables import Entry, Member
+from competitions.registration.tables import ENTRY_STATUS_LABELS, Entry, Member
 
 log = logging.getLogger(__name__)
 
@@ -707,9 +707,10 @@ def _check_one(
     return _Clean(member, a.school_id, prefs, group, a.row), []
 
 
-async def _year_duplicates(year: int, hashes: list[str]) -> dict[str, dict[str, Any]]:
-    """Applications of the year's camp events (not withdrawn) with these student hashes."""
-    found: dict[str, dict[str, Any]] = {}
+async def _year_duplicates(year: int, hashes: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Applications of the year's camp events (not withdrawn) with these student hashes, every one of
+    them per hash (a student two schools applied for has two)."""
+    found: dict[str, list[dict[str, Any]]] = {}
     for start in range(0, len(hashes), 500):
         chunk = hashes[start : start + 500]
         for r in (
@@ -730,7 +731,7 @@ async def _year_duplicates(year: int, hashes: list[str]) -> dict[str, dict[str, 
                 & (CampApplication.status != "withdrawn")
             )
         ):
-            found[r["student_hash"]] = r
+            found.setdefault(r["student_hash"], []).append(r)
     return found
 
 
@@ -762,9 +763,15 @@ async def _check_duplicates(
     own_school = actor.school_id if actor.role == "school" else None
     for c in cleaned:
         c.replaces = None
-        f = found.get(c.member.id_hash or "")
-        if f is None or (own_school is not None and f["school"] != own_school):
-            continue  # nothing, or another school's application: not the school's to know
+        # another school's application is not the school's to know: its own only (every one of
+        # them, whatever other schools applied since: looking at one row per student missed the
+        # school's own when another school's came last, and that answer told)
+        candidates = [
+            f for f in found.get(c.member.id_hash or "", []) if own_school is None or f["school"] == own_school
+        ]
+        if not candidates:
+            continue
+        f = next((f for f in candidates if f["event"] == event["id"] and f["school"] == c.school_id), candidates[0])
         where = {"row": c.row, "column": roster.ID_NUMBER} if c.row else {"field": "id_number"}
         if replace and f["event"] == event["id"] and f["school"] == c.school_id:
             if _replaceable(actor, f):
@@ -1894,6 +1901,30 @@ def _round_view(
     return out
 
 
+async def _awaiting_review(event_id: int) -> dict[str, int]:
+    """Applications (not withdrawn) that take no part in an allocation because their review is not
+    done: ``{entry status: count}`` (待审查, 市县已推荐, 已退回, 草稿)."""
+    rows = await CampApplication.select(CampApplication.entry.status.as_alias("entry_status")).where(
+        (CampApplication.event == event_id) & (CampApplication.status != "withdrawn")
+    )
+    counts: dict[str, int] = {}
+    for r in rows:
+        if r["entry_status"] not in ("approved", "withdrawn"):
+            counts[r["entry_status"]] = counts.get(r["entry_status"], 0) + 1
+    return counts
+
+
+def _awaiting_sentence(counts: dict[str, int]) -> str:
+    parts = list_separator().join(
+        _("{label} {n}", label=_(ENTRY_STATUS_LABELS.get(status, status)), n=n) for status, n in sorted(counts.items())
+    )
+    return _(
+        "{n} 份申请还没有通过审查（{parts}），不参加这次分配；请先在申请页审查通过，或在分配生效后通过补录安排。",
+        n=sum(counts.values()),
+        parts=parts,
+    )
+
+
 async def run_allocation(actor: Principal, event_id: int, priority: str | None, apply_result: bool) -> dict[str, Any]:
     """Organizer: deferred acceptance over the sites with the lottery order or the ranking. A preview
     unless ``apply_result``: then the result is stored and every admitted student is offered its seat
@@ -1917,6 +1948,16 @@ async def run_allocation(actor: Principal, event_id: int, priority: str | None, 
     stored = _round_answer(result, applicants, site_rows, {}, priority, 1)
     answer = _round_view(stored, site_rows, settings)
     answer.update(applied=False, duplicates=sorted(dupes), warnings=[_duplicates_sentence(dupes)] if dupes else [])
+    awaiting = await _awaiting_review(event_id) if settings["allocated_at"] is None else {}
+    if awaiting:
+        answer["warnings"].append(_awaiting_sentence(awaiting))
+    if apply_result and not applicants:
+        # an allocation of nobody would be stored for good (a second apply is refused): say why instead
+        raise Conflict(
+            _("没有可分配的申请：只有审查通过的申请参加分配。")
+            + (" " + _awaiting_sentence(awaiting) if awaiting else ""),
+            extra={"awaiting_review": sum(awaiting.values())},
+        )
     if settings["allocated_at"] is not None and not apply_result:
         answer["warnings"].append(
             _("分配结果已经生效：这是按现在的数据重新计算的预览，不是已生效的结果。已生效的结果和补录见“抽签与分配”。")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -166,24 +167,33 @@ def _fit(pdf: FPDF, text: str, width: float, size: float, minimum: float = 6.0) 
     return size
 
 
+# a run of Latin letters, digits and their punctuation (with the spaces after it) is one unit of a line;
+# any other character (Chinese has no spaces) is a unit of its own
+_UNIT = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+\s*|\s+|.")
+
+
 def _wrap(
-    pdf: FPDF, text: str, width: float, size: float, lines: int = 2, minimum: float = 5.5
+    pdf: FPDF, text: str, width: float, size: float, lines: int = 2, minimum: float = 5.5, keep_all: bool = False
 ) -> tuple[float, list[str]]:
     """Break ``text`` into at most ``lines`` lines of ``width`` mm at the largest font size
-    <= ``size`` (pt) that allows it (character by character: Chinese has no spaces)."""
+    <= ``size`` (pt) that allows it: Chinese character by character, other scripts at spaces (a
+    word longer than a line is broken where it must). At ``minimum`` what does not fit is cut off,
+    unless ``keep_all`` (then every line is returned)."""
     while True:
         pdf.set_font_size(size)
         out, current = [], ""
-        for ch in text:
-            # closing punctuation never starts a line (it hangs past the margin instead)
-            if current and ch not in NO_LINE_START and pdf.get_string_width(current + ch) > width:
-                out.append(current)
-                current = ch
-            else:
-                current += ch
-        out.append(current)
+        for unit in _UNIT.findall(text):
+            # a word wider than a line is broken where it must, character by character
+            for piece in unit if len(unit) > 1 and pdf.get_string_width(unit.rstrip()) > width else (unit,):
+                # closing punctuation never starts a line (it hangs past the margin instead)
+                if current and piece not in NO_LINE_START and pdf.get_string_width(current + piece.rstrip()) > width:
+                    out.append(current.rstrip())
+                    current = piece.lstrip()
+                else:
+                    current += piece
+        out.append(current.rstrip())
         if len(out) <= lines or size <= minimum:
-            return size, out[:lines]
+            return size, out if keep_all else out[:lines]
         size -= 0.5
 
 

@@ -15,7 +15,7 @@ from app.web import content_disposition, user_of, xlsx_response
 from app.web.auth import organizer_only, requires
 from app.web.openapi import JPEG, PDF, PNG, XLSX, file_operation, responses
 from app.web.schemas import ReasonIn, answer, given_fields
-from competitions.outreach import delivery, itinerary, notices, numbers, tours
+from competitions.outreach import delivery, itinerary, notices, numbers, tours, travel
 from competitions.outreach import services as outreach
 from competitions.outreach.schemas import (
     AssignIn,
@@ -44,6 +44,8 @@ from competitions.outreach.schemas import (
     TourIn,
     TourOut,
     TourSummaryOut,
+    TravelTableIn,
+    TravelTableOut,
     WindowIn,
     WindowOut,
 )
@@ -163,11 +165,12 @@ class RequestApi(Controller):
         "/",
         guards=[requires("organizer", "school")],
         status_code=201,
-        responses=responses(401, 403, 422),
+        responses=responses(401, 403, 409, 422),
     )
     async def create(self, request: Request, data: RequestIn) -> RequestOut:
         """A school's request (the office names ``school_code``); 422 when a week starts sooner than the
-        year's ``min_days_ahead``."""
+        year's ``min_days_ahead`` or more than a year ahead; 409 when the school already has the same request
+        (topic or subject, division, a week in common) being arranged."""
         return answer(RequestOut, await outreach.create_request(user_of(request), msgspec.structs.asdict(data)))
 
     @get("/", guards=[requires("organizer", "city", "school")], responses=responses(401, 403, 422))
@@ -207,9 +210,27 @@ class RequestApi(Controller):
         return answer(RequestOut, await outreach.set_priority(user_of(request), request_id, data.priority))
 
 
+class TravelApi(Controller):
+    path = "/api/v1/outreach/travel"
+    tags = ["outreach"]
+
+    @get("/", guards=[organizer_only], responses=responses(401, 403))
+    async def table(self, request: Request) -> TravelTableOut:
+        """The office's travel table: minutes by road between two cities/counties (each pair once)."""
+        return answer(TravelTableOut, {"pairs": await travel.list_travel(user_of(request))})
+
+    @put("/", guards=[organizer_only], responses=responses(401, 403, 422))
+    async def replace(self, request: Request, data: TravelTableIn) -> TravelTableOut:
+        """Replace the whole table (422 naming ``pairs[i].from|to|minutes``, nothing stored). Tours planned
+        later with ``max_day_travel_minutes`` use it; stored tours keep the table they were planned with."""
+        pairs = [{"from": t.from_, "to": t.to, "minutes": t.minutes} for t in data.pairs]
+        return answer(TravelTableOut, {"pairs": await travel.replace_table(user_of(request), pairs)})
+
+
 def _tour_body(data: TourIn) -> dict[str, Any]:
     body = msgspec.structs.asdict(data)
-    body["travel_minutes"] = [{"from": t.from_, "to": t.to, "minutes": t.minutes} for t in data.travel_minutes]
+    if data.travel_minutes is not None:
+        body["travel_minutes"] = [{"from": t.from_, "to": t.to, "minutes": t.minutes} for t in data.travel_minutes]
     return body
 
 
@@ -381,6 +402,16 @@ class PhotoApi(Controller):
             headers={"Content-Disposition": content_disposition(meta["filename"], inline=True)},
         )
 
+    @delete(
+        "/{photo_id:int}",
+        guards=[requires("school", "organizer")],
+        status_code=204,
+        responses=responses(401, 403, 404),
+    )
+    async def delete_photo(self, request: Request, photo_id: int) -> None:
+        """The talk's school or the office: the photo and its file removed (audited)."""
+        await delivery.delete_photo(user_of(request), photo_id)
+
 
 class NumbersApi(Controller):
     path = "/api/v1/outreach/numbers"
@@ -424,6 +455,7 @@ def api_routes() -> list[Any]:
         TopicApi,
         RequestApi,
         TourApi,
+        TravelApi,
         TalkApi,
         PhotoApi,
         NumbersApi,

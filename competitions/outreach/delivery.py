@@ -23,7 +23,7 @@ from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, TooLarge
 from app.exports.workbook import clean_text
 from app.files import private_dir, write_private
-from app.i18n import _
+from app.i18n import _, pgettext
 from app.principal import Principal
 from app.settings import get_settings
 from competitions.outreach import tours
@@ -154,7 +154,9 @@ async def confirm_talk(actor: Principal, talk_id: int, data: dict[str, Any]) -> 
     if row["status"] == "delivered":
         raise Conflict(_("这场报告已经确认过了。"))
     if row["status"] != "scheduled":
-        raise Conflict(_("报告已{status}，不能确认。", status=_(tours.TALK_STATUS_LABELS[row["status"]])))
+        raise Conflict(
+            _("报告当前为“{status}”，不能确认。", status=pgettext("talk", tours.TALK_STATUS_LABELS[row["status"]]))
+        )
     if row["on_date"] > today():
         raise Conflict(_("报告日期（{date}）还没到，报告结束后再确认。", date=row["on_date"].isoformat()))
     audience = _whole(data, "audience", _("听众人数"), 1, MAX_AUDIENCE)
@@ -215,6 +217,42 @@ def _photo_out(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def check_photo(data: bytes, field: str = "file", name: str = "") -> str:
+    """The photo's content type (JPEG or PNG, by its bytes); 413 above the document size limit, 422 naming
+    ``field`` (and the file's ``name``) for anything else."""
+    limit = get_settings().max_document_bytes
+    if len(data) > limit:
+        raise TooLarge(
+            _("文件大小 {size} MB 超过上限 {limit} MB。", size=f"{len(data) / 1048576:.1f}", limit=limit // 1048576)
+        )
+    content_type = sniff_content_type(data) if data else None
+    if content_type not in PHOTO_TYPES:
+        if name:
+            raise invalid(
+                field, _("“{name}”不是 JPEG 或 PNG 照片。请在手机或电脑上另存为 JPG 或 PNG 后再上传。", name=name)
+            )
+        raise invalid(field, _("照片只接受 JPEG 或 PNG 格式。请在手机或电脑上另存为 JPG 或 PNG 后再上传。"))
+    return str(content_type)
+
+
+async def confirm_with_photos(
+    actor: Principal, talk_id: int, data: dict[str, Any], photos: list[tuple[str, bytes]]
+) -> dict[str, Any]:
+    """The school's confirmation with the photos chosen on the same form: every photo is checked first
+    (nothing is stored when one is refused), then the talk confirmed, then the photos added."""
+    photos = [(name, content) for name, content in photos if content]
+    if len(photos) > MAX_PHOTOS:
+        raise invalid("photos", _("每场报告最多上传 {n} 张照片。", n=MAX_PHOTOS))
+    for name, content in photos:
+        check_photo(content, "photos", name)
+    talk = await confirm_talk(actor, talk_id, data)
+    for name, content in photos:
+        await add_photo(actor, talk_id, name, content)
+    if photos:
+        talk["photos"] = talk.get("photos", 0) + len(photos)
+    return talk
+
+
 async def add_photo(actor: Principal, talk_id: int, filename: str, data: bytes) -> dict[str, Any]:
     """The talk's school (or the office): a JPEG or PNG photo of the talk, once its day has come; at most
     :data:`MAX_PHOTOS` per talk, each within the document size limit."""
@@ -223,14 +261,7 @@ async def add_photo(actor: Principal, talk_id: int, filename: str, data: bytes) 
         raise Forbidden(_("只有听报告的学校可以上传照片。"))
     if row["status"] not in ("scheduled", "delivered") or row["on_date"] > today():
         raise Conflict(_("报告举行后才能上传照片。"))
-    limit = get_settings().max_document_bytes
-    if len(data) > limit:
-        raise TooLarge(
-            _("文件大小 {size} MB 超过上限 {limit} MB。", size=f"{len(data) / 1048576:.1f}", limit=limit // 1048576)
-        )
-    content_type = sniff_content_type(data) if data else None
-    if content_type not in PHOTO_TYPES:
-        raise invalid("file", _("照片只接受 JPEG 或 PNG 格式。请在手机或电脑上另存为 JPG 或 PNG 后再上传。"))
+    content_type = check_photo(data)
     if await TalkPhoto.count().where(TalkPhoto.talk == talk_id) >= MAX_PHOTOS:
         raise invalid("file", _("每场报告最多上传 {n} 张照片。", n=MAX_PHOTOS))
     name = sanitize_filename(filename, content_type)
@@ -296,6 +327,36 @@ async def open_photo(actor: Principal, photo_id: int) -> tuple[dict[str, Any], P
     return _photo_out(row), path
 
 
+async def delete_photo(actor: Principal, photo_id: int) -> None:
+    """The talk's school (or the office): a photo taken off the talk, its file removed from disk. Audited.
+    Anyone else who may see the photo: 403; anyone who may not: 404."""
+    row = await TalkPhoto.select().where(TalkPhoto.id == photo_id).first()
+    if row is None:
+        raise NotFound(_("照片不存在或您无权查看。"))
+    try:
+        talk = await visible_talk(actor, row["talk"])
+    except NotFound:
+        raise NotFound(_("照片不存在或您无权查看。")) from None
+    if not (actor.is_organizer or (actor.role == "school" and actor.school_id == talk["school"])):
+        raise Forbidden(_("只有听报告的学校和组委会可以删除照片。"))
+
+    async def work() -> None:
+        gone = await TalkPhoto.delete().where(TalkPhoto.id == photo_id).returning(TalkPhoto.id)
+        if not gone:
+            raise NotFound(_("照片不存在或您无权查看。"))
+        await audit.record(
+            actor,
+            "outreach.photo.delete",
+            "outreach_talk",
+            row["talk"],
+            school_id=talk["school"],
+            summary=row["filename"],
+        )
+
+    await write_transaction(work)
+    storage_path(row["storage_key"]).unlink(missing_ok=True)
+
+
 # --------------------------------------------------------------------------- the expert's hours
 
 
@@ -318,7 +379,12 @@ async def record_hours(actor: Principal, talk_id: int, hours: Any) -> dict[str, 
     if not (actor.is_organizer or (mine is not None and mine == row["expert"])):
         raise Forbidden(_("只有主讲专家和组委会可以记录工作时长。"))
     if row["status"] not in ("scheduled", "delivered"):
-        raise Conflict(_("报告已{status}，不能记录工作时长。", status=_(tours.TALK_STATUS_LABELS[row["status"]])))
+        raise Conflict(
+            _(
+                "报告当前为“{status}”，不能记录工作时长。",
+                status=pgettext("talk", tours.TALK_STATUS_LABELS[row["status"]]),
+            )
+        )
     if row["on_date"] > today():
         raise Conflict(_("报告日期（{date}）还没到，报告结束后再记录工作时长。", date=row["on_date"].isoformat()))
     minutes = parse_hours(hours)
@@ -350,7 +416,9 @@ async def cancel_talk(actor: Principal, talk_id: int, reason: str) -> dict[str, 
     if not reason:
         raise invalid("reason", _("取消报告需要填写原因（会通知学校和专家）。"))
     if row["status"] not in tours.ACTIVE:
-        raise Conflict(_("报告已{status}，不能取消。", status=_(tours.TALK_STATUS_LABELS[row["status"]])))
+        raise Conflict(
+            _("报告当前为“{status}”，不能取消。", status=pgettext("talk", tours.TALK_STATUS_LABELS[row["status"]]))
+        )
 
     async def work() -> None:
         stamp = times.now()

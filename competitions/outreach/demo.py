@@ -14,6 +14,7 @@ from typing import Any
 from app import times
 from app.accounts import services as accounts
 from app.plugins import DEMO_PASSWORD
+from app.security import encrypt_pii, mask_phone
 from app.tables import School, User
 from competitions.outreach import planner, tours
 from competitions.outreach.services import create_expert, create_topic, monday
@@ -215,6 +216,7 @@ async def build_outreach_demo(seed: int = 2026) -> bool:
                 )
             )
     await TalkRequest.insert(*rows)
+    await _contacts({r.school for r in rows}, random.Random(seed + 1))  # its own draws: the rest stays as it was
     # each tour takes the open requests of its week (the others ask for later weeks)
     done = await _tour(org, "大手拉小手·中西部市县巡讲", past)
     await tours.confirm_tour(org, done)
@@ -222,6 +224,25 @@ async def build_outreach_demo(seed: int = 2026) -> bool:
     upcoming = await _tour(org, "大手拉小手·东部市县巡讲", coming)
     await tours.confirm_tour(org, upcoming)
     return True
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林符吉"
+
+
+async def _contacts(school_ids: set[Any], rng: random.Random) -> None:
+    """A contact teacher (an adult: name and phone) for each requesting school that has none, as the school
+    workbook's 联系人/联系电话 would give: the experts' itineraries print them."""
+    for row in await School.select(School.id, School.contact_name).where(School.id.is_in(sorted(school_ids))):
+        if row["contact_name"]:
+            continue
+        phone = f"138{rng.randint(0, 99999999):08d}"
+        await School.update(
+            {
+                School.contact_name: f"{rng.choice(SURNAMES)}老师",
+                School.contact_phone_enc: encrypt_pii(phone),
+                School.contact_phone_masked: mask_phone(phone),
+            }
+        ).where(School.id == row["id"])
 
 
 async def _topics() -> list[dict[str, Any]]:

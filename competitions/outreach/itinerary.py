@@ -72,7 +72,7 @@ def render_itinerary(data: dict[str, Any]) -> bytes:
     """The itinerary as PDF bytes."""
     tour, expert, talks = data["tour"], data["expert"], data["talks"]
     font = str(default_font_path("sans"))
-    texts = [tour["name"], expert["name"], expert["affiliation"]] + [
+    texts = [tour["name"], expert["name"], expert["affiliation"], _("未登记，请向组委会询问")] + [
         f"{t['school_name']}{t['topic_title']}{t['hall']}{t['contact']}{t['equipment']}{t['topic_equipment']}"
         for t in talks
     ]
@@ -167,8 +167,8 @@ def render_itinerary(data: dict[str, Any]) -> bytes:
                     10,
                     2,
                 )
-            if t["contact"]:
-                y = _line(pdf, 26, y + 0.5, 166, _("学校联系人：{contact}", contact=t["contact"]), 10, 1)
+            contact = t["contact"] or _("未登记，请向组委会询问")
+            y = _line(pdf, 26, y + 0.5, 166, _("学校联系人：{contact}", contact=contact), 10, 1)
             y += 3
         y += 2
     pdf.set_xy(18, 285)

@@ -16,7 +16,7 @@ from typing import Any
 
 from app.errors import Forbidden, NotFound
 from app.exports.workbook import add_sheet, new_workbook, workbook_bytes, write_table
-from app.i18n import _
+from app.i18n import _, pgettext
 from app.principal import Principal
 from app.region_codes import REGIONS
 from competitions.outreach.services import REGION_NAME
@@ -174,7 +174,7 @@ async def numbers_workbook(actor: Principal, year: int) -> bytes:
     wb = new_workbook(_("概况"))
     write_table(
         wb.active,
-        [_("项目"), _("数值")],
+        [pgettext("figure", "项目"), _("数值")],
         [
             [_("年度"), year],
             [_("报告场次"), figures["talks"]],
@@ -191,7 +191,7 @@ async def numbers_workbook(actor: Principal, year: int) -> bytes:
             [_("已安排未确认"), figures["scheduled"]],
             [_("已取消"), figures["cancelled"]],
         ],
-        widths={_("项目"): 24, _("数值"): 14},
+        widths={pgettext("figure", "项目"): 24, _("数值"): 14},
     )
     write_table(
         add_sheet(wb, _("按市县")),

@@ -16,7 +16,7 @@ from app.i18n import _, pgettext
 from app.web import attempt, content_disposition, flash, form_bool, form_value, redirect, render, user_of, xlsx_response
 from app.web.auth import organizer_only, requires
 from competitions.events.tables import DIVISIONS
-from competitions.outreach import delivery, itinerary, notices, numbers, tours
+from competitions.outreach import delivery, itinerary, notices, numbers, tours, travel
 from competitions.outreach import services as outreach
 from competitions.outreach.services import PRIORITY_LABELS, REGION_NAME, REQUEST_STATUS_LABELS
 from competitions.outreach.tours import TALK_STATUS_LABELS, TOUR_STATUS_LABELS
@@ -43,12 +43,14 @@ ACTION_LABELS = {
     "outreach.talk.confirm": "学校确认报告",
     "outreach.talk.hours": "专家记录工作时长",
     "outreach.photo.upload": "上传报告照片",
+    "outreach.photo.delete": "删除报告照片",
+    "outreach.travel": "修改路程表",
 }
 
 
 def _labels() -> dict[str, Any]:
     return {
-        "request_labels": {k: _(v) for k, v in REQUEST_STATUS_LABELS.items()},
+        "request_labels": {k: pgettext("request", v) for k, v in REQUEST_STATUS_LABELS.items()},
         "priority_labels": {k: _(v) for k, v in PRIORITY_LABELS.items()},
         "divisions": DIVISIONS,
         "regions": REGION_NAME,
@@ -73,30 +75,50 @@ def _topic_form(form: Any) -> dict[str, Any]:
     return data
 
 
+def _back(form: Any, default: str) -> str:
+    """Where a form sends the user back to: one of this programme's pages, else ``default`` (a page's
+    ``back`` field never leads off the site)."""
+    back = form_value(form, "back")
+    return back if back.startswith("/outreach/") and "//" not in back and "\\" not in back else default
+
+
 class OutreachPages(Controller):
     path = "/outreach"
     include_in_schema = False
 
     @get("/", guards=[readers])
-    async def index(self, request: Request) -> Any:
+    async def index(self, request: Request, year: int | None = None) -> Any:
+        """The office's overview of a programme year (this one unless ``year``): its requests by status, the
+        requests waiting in any year (in December the office plans January's tour), its settings."""
         user = user_of(request)
         if user.role == "expert":
             return redirect("/outreach/me")
         if user.role in ("school", "city"):
             return redirect("/outreach/requests")
-        year = outreach.today().year
-        requests = await outreach.list_requests(user, {"year": year})
+        this_year = outreach.today().year
+        year = year or this_year
+        settings = await outreach.settings_for(year)  # 404 outside 2000–2100
         counts: dict[str, int] = {}
-        for r in requests:
+        for r in await outreach.list_requests(user, {"year": year}):
             counts[r["status"]] = counts.get(r["status"], 0) + 1
+        waiting: dict[int, int] = {}
+        lapsed = 0
+        for r in await outreach.list_requests(user, {"status": "open"}):
+            if r["lapsed"]:
+                lapsed += 1
+            else:
+                waiting[r["year"]] = waiting.get(r["year"], 0) + 1
         return render(
             request,
             "competitions/outreach/index.html",
             year=year,
+            this_year=this_year,
+            waiting=sorted(waiting.items()),
+            lapsed=lapsed,
             counts=counts,
             experts=len(await outreach.list_experts(user)),
             topics=len(await outreach.list_topics(user)),
-            settings=await outreach.settings_for(year),
+            settings=settings,
             overdue=len(await delivery.unconfirmed_talks(user)),
             **_labels(),
         )
@@ -110,7 +132,7 @@ class OutreachPages(Controller):
             year = outreach.today().year
         data = {k: form_value(form, k) for k in ("min_days_ahead", "confirm_within_days", "max_talks_per_day")}
         await attempt(request, outreach.update_settings(user_of(request), year, data), _("已保存。"))
-        return redirect("/outreach/")
+        return redirect(f"/outreach/?year={year}" if 2000 <= year <= 2100 else "/outreach/")
 
     # ------------------------------------------------------------------ experts
 
@@ -337,7 +359,10 @@ class OutreachPages(Controller):
 
     @post("/notices/read", guards=[requires("school", "expert")])
     async def read_notices(self, request: Request) -> Any:
+        form = await request.form()
         await notices.mark_read(user_of(request))
+        if form_value(form, "back") == "home":
+            return redirect("/")
         return redirect("/outreach/me" if user_of(request).role == "expert" else "/outreach/talks")
 
     # ------------------------------------------------------------------ tours
@@ -356,7 +381,8 @@ class OutreachPages(Controller):
 
     def _plan_form(self, form: Any) -> dict[str, Any]:
         data: dict[str, Any] = {
-            k: form_value(form, k) for k in ("name", "starts_on", "ends_on", "max_talks_per_day", "note")
+            k: form_value(form, k)
+            for k in ("name", "starts_on", "ends_on", "max_talks_per_day", "max_day_travel_minutes", "note")
         }
         data["regions"] = list(form.getall("regions", [])) if hasattr(form, "getall") else []
         data["weekends"] = form_bool(form, "weekends")
@@ -393,6 +419,48 @@ class OutreachPages(Controller):
             preview=preview,
             **_labels(),
         )
+
+    # ------------------------------------------------------------------ the travel table
+
+    async def _travel_page(self, request: Request, status_code: int = 200, **extra: Any) -> Any:
+        return render(
+            request,
+            "competitions/outreach/travel.html",
+            status_code=status_code,
+            pairs=await travel.list_travel(user_of(request)),
+            **_labels(),
+            **extra,
+        )
+
+    @get("/travel", guards=[organizer_only])
+    async def travel_page(self, request: Request) -> Any:
+        return await self._travel_page(request)
+
+    @post("/travel", guards=[organizer_only])
+    async def travel_save(self, request: Request) -> Any:
+        """``action=pair``: one pair added or changed; ``action=delete``: one removed; ``action=lines``:
+        pasted lines (市县 市县 分钟) added or changed."""
+        form = await request.form()
+        user = user_of(request)
+        action = form_value(form, "action")
+        data = {k: form_value(form, k) for k in ("from", "to", "minutes", "lines")}
+        try:
+            if action == "lines":
+                n = await travel.import_lines(user, str(form.get("lines") or ""))
+                flash(request, _("已保存 {n} 项路程。", n=n))
+            elif action == "delete":
+                await travel.set_pair(user, {"from": data["from"], "to": data["to"], "minutes": ""})
+                flash(request, _("已删除这两地的路程。"))
+            else:
+                if not data["minutes"]:
+                    raise ValidationFailed(
+                        _("请填写路程（分钟）。"), errors=[{"field": "minutes", "message": _("请填写路程（分钟）。")}]
+                    )
+                await travel.set_pair(user, data)
+                flash(request, _("已保存。"))
+        except ServiceError as exc:
+            return await self._travel_page(request, exc.status_code, error=exc.message, form=data, errors=exc)
+        return redirect("/outreach/travel")
 
     @get("/tours/{tour_id:int}", guards=[organizer_only])
     async def tour(self, request: Request, tour_id: int) -> Any:
@@ -493,8 +561,10 @@ class OutreachPages(Controller):
     async def confirm(self, request: Request, talk_id: int) -> Any:
         form = await request.form()
         data = {k: form_value(form, k) for k in ("audience", "rating", "comment")}
+        uploads = [u for u in (form.getall("photos", []) if hasattr(form, "getall") else []) if not isinstance(u, str)]
         try:
-            await delivery.confirm_talk(user_of(request), talk_id, data)
+            photos = [(u.filename or "", await u.read()) for u in uploads]
+            await delivery.confirm_with_photos(user_of(request), talk_id, data, photos)
         except ServiceError as exc:
             return await self._talk_page(request, talk_id, exc.status_code, error=exc.message, form=data)
         flash(request, _("已确认报告情况，谢谢！"))
@@ -523,14 +593,20 @@ class OutreachPages(Controller):
             headers={"Content-Disposition": content_disposition(meta["filename"], inline=True)},
         )
 
+    @post("/photos/{photo_id:int}/delete", guards=[requires("school", "organizer")])
+    async def delete_photo(self, request: Request, photo_id: int) -> Any:
+        form = await request.form()
+        await attempt(request, delivery.delete_photo(user_of(request), photo_id), _("照片已删除。"))
+        return redirect(_back(form, "/outreach/talks"))
+
     @post("/talks/{talk_id:int}/hours", guards=[requires("expert", "organizer")])
     async def hours(self, request: Request, talk_id: int) -> Any:
         form = await request.form()
         await attempt(
             request, delivery.record_hours(user_of(request), talk_id, form_value(form, "hours")), _("已记录工作时长。")
         )
-        back = form_value(form, "back")
-        return redirect("/outreach/me" if back == "me" else f"/outreach/talks/{talk_id}")
+        back = {"me": "/outreach/me", "home": "/"}.get(form_value(form, "back"))
+        return redirect(back or f"/outreach/talks/{talk_id}")
 
     @post("/talks/{talk_id:int}/cancel", guards=[organizer_only])
     async def cancel(self, request: Request, talk_id: int) -> Any:
@@ -538,20 +614,20 @@ class OutreachPages(Controller):
         await attempt(
             request, delivery.cancel_talk(user_of(request), talk_id, form_value(form, "reason")), _("报告已取消。")
         )
-        return redirect(form_value(form, "back") or f"/outreach/talks/{talk_id}")
+        return redirect(_back(form, f"/outreach/talks/{talk_id}"))
 
     @post("/talks/{talk_id:int}/move", guards=[organizer_only])
     async def move(self, request: Request, talk_id: int) -> Any:
         form = await request.form()
         data = {k: form_value(form, k) for k in ("on_date", "expert_id", "reason")}
         await attempt(request, tours.move_talk(user_of(request), talk_id, data), _("已调整。"))
-        return redirect(form_value(form, "back") or f"/outreach/talks/{talk_id}")
+        return redirect(_back(form, f"/outreach/talks/{talk_id}"))
 
     @post("/talks/{talk_id:int}/remove", guards=[organizer_only])
     async def remove(self, request: Request, talk_id: int) -> Any:
         form = await request.form()
         await attempt(request, tours.remove_talk(user_of(request), talk_id), _("已从草案中移除，申请重新待安排。"))
-        return redirect(form_value(form, "back") or "/outreach/tours")
+        return redirect(_back(form, "/outreach/tours"))
 
     # ------------------------------------------------------------------ numbers
 
@@ -561,7 +637,7 @@ class OutreachPages(Controller):
         figures = await numbers.year_numbers(user_of(request), year)
         return render(request, "competitions/outreach/numbers.html", n=figures, year=year, **_labels())
 
-    @get("/numbers/{year:int}.xlsx", guards=[requires("organizer", "city")])
+    @get("/numbers/{year:int}/workbook.xlsx", guards=[requires("organizer", "city")])
     async def numbers_workbook(self, request: Request, year: int) -> Response:
         content = await numbers.numbers_workbook(user_of(request), year)
         return xlsx_response(content, f"outreach-{year}.xlsx", f"大手拉小手-{year}.xlsx")

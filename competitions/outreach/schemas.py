@@ -161,6 +161,7 @@ class RequestOut(msgspec.Struct):
     status: RequestStatus
     priority: Priority
     created_at: str
+    lapsed: bool = False  # still open, but every preferred week is over: no tour can take it any more
 
 
 class TravelIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -171,11 +172,31 @@ class TravelIn(msgspec.Struct, forbid_unknown_fields=True):
     minutes: int
 
 
+class TravelTableIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The whole travel table (it replaces the stored one): minutes 0..1440 by road between two
+    cities/counties, each pair once (either order)."""
+
+    pairs: list[TravelIn]
+
+
+class TravelPairOut(msgspec.Struct):
+    from_: str = msgspec.field(name="from")
+    from_name: str
+    to: str
+    to_name: str
+    minutes: int
+
+
+class TravelTableOut(msgspec.Struct):
+    pairs: list[TravelPairOut]
+
+
 class TourIn(msgspec.Struct, forbid_unknown_fields=True):
     """Plan a tour from the open requests: days ``starts_on``..``ends_on`` (weekdays unless ``weekends``),
-    optionally only ``regions``; ``max_talks_per_day`` per expert (default: the year's setting); with a
-    ``travel_minutes`` table an expert may visit two counties in a day at most ``max_day_travel_minutes``
-    apart (otherwise one county a day). ``name`` is needed to store it (not for a preview)."""
+    optionally only ``regions``; ``max_talks_per_day`` per expert (default: the year's setting); with
+    ``max_day_travel_minutes`` above 0 an expert may visit two counties in a day that the travel table
+    gives at most that many minutes apart (otherwise one county a day): ``travel_minutes`` when given, else
+    the office's table (``/api/v1/outreach/travel``). ``name`` is needed to store it (not for a preview)."""
 
     starts_on: str
     ends_on: str
@@ -183,7 +204,7 @@ class TourIn(msgspec.Struct, forbid_unknown_fields=True):
     regions: list[str] = []
     weekends: bool = False
     max_talks_per_day: int | None = None
-    travel_minutes: list[TravelIn] = []
+    travel_minutes: list[TravelIn] | None = None
     max_day_travel_minutes: int = 0
     note: str = ""
 
@@ -292,6 +313,8 @@ class TourOut(msgspec.Struct):
     counties: list[str]
     experts: list[int]
     schools: int
+    max_day_travel_minutes: int = 0
+    travel_minutes: list[TravelPairOut] = []
 
 
 class TourSummaryOut(msgspec.Struct):

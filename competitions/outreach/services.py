@@ -22,7 +22,7 @@ from app.accounts.services import create_user
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.exports.workbook import clean_text
-from app.i18n import _
+from app.i18n import _, pgettext
 from app.principal import Principal
 from app.region_codes import REGIONS, find_region
 from app.security import encrypt_pii, mask_phone
@@ -52,6 +52,7 @@ REQUEST_STATUS_LABELS = {
 }
 PRIORITY_LABELS = {"high": "优先", "normal": "一般", "low": "暂缓"}
 MAX_WEEKS = 8
+MAX_DAYS_AHEAD = 366  # a request's weeks lie within a year: tours are planned for the coming months
 MAX_AUDIENCE = 5000
 _PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 
@@ -726,6 +727,9 @@ def request_out(row: dict[str, Any]) -> dict[str, Any]:
         "note": row["note"],
         "status": row["status"],
         "priority": row["priority"],
+        "lapsed": row["status"] == "open"
+        and bool(weeks)
+        and dt.date.fromisoformat(max(weeks)) + dt.timedelta(days=6) < today(),
         "created_at": row["created_at"].isoformat()
         if isinstance(row["created_at"], dt.datetime)
         else row["created_at"],
@@ -791,6 +795,12 @@ async def create_request(actor: Principal, data: dict[str, Any]) -> dict[str, An
         raise invalid("preferred_weeks", _("请至少选择一个希望的周次。"))
     if len(weeks) > MAX_WEEKS:
         raise invalid("preferred_weeks", _("最多选择 {n} 个希望的周次。", n=MAX_WEEKS))
+    latest = today() + dt.timedelta(days=MAX_DAYS_AHEAD)
+    if weeks[-1] > latest:
+        raise invalid(
+            "preferred_weeks",
+            _("只能申请一年之内的周次（最晚 {last} 起的一周）。", last=monday(latest).isoformat()),
+        )
     year = weeks[0].year
     settings = await settings_for(year)
     earliest = today() + dt.timedelta(days=settings["min_days_ahead"])
@@ -806,13 +816,32 @@ async def create_request(actor: Principal, data: dict[str, Any]) -> dict[str, An
             ),
         )
     audience = _int(data, "audience_size", _("听众人数"), 1, MAX_AUDIENCE)
-    hall = _text(data, "hall", 200, _("场地"))
+    hall = _text(data, "hall", 200, pgettext("hall", "场地"))
     equipment = _text(data, "equipment", 300, _("学校已有设备"))
     note = str(data.get("note") or "").strip()
     if len(note) > 1000:
         raise invalid("note", _("{label}不能超过 {n} 个字符。", label=_("备注"), n=1000))
 
     async def work() -> int:
+        # the same request again (a double tap): same school, topic (or subject), division, a week in common
+        for other in (
+            await TalkRequest.select(TalkRequest.topic, TalkRequest.subject, TalkRequest.preferred_weeks)
+            .output(load_json=True)
+            .where(
+                (TalkRequest.school == school["id"])
+                & (TalkRequest.division == division)
+                & TalkRequest.status.is_in(["open", "planned", "scheduled"])
+            )
+        ):
+            same = other["topic"] == topic["id"] if topic else (not other["topic"] and other["subject"] == subject)
+            if same and set(other["preferred_weeks"] or []) & {w.isoformat() for w in weeks}:
+                raise Conflict(
+                    _(
+                        "本校已经申请过这个报告（{what}，{division}），还在安排中；如需更改请先撤回原申请。",
+                        what=topic["title"] if topic else subject,
+                        division=_(division),
+                    )
+                )
         stamp = times.now()
         result = await TalkRequest.insert(
             TalkRequest(
@@ -904,8 +933,8 @@ async def withdraw_request(actor: Principal, request_id: int) -> dict[str, Any]:
     if row["status"] != "open":
         raise Conflict(
             _(
-                "申请已{status}，不能撤回；如需取消请联系组委会。",
-                status=_(REQUEST_STATUS_LABELS.get(row["status"], row["status"])),
+                "申请当前为“{status}”，不能撤回；如需取消请联系组委会。",
+                status=pgettext("request", REQUEST_STATUS_LABELS.get(row["status"], row["status"])),
             )
         )
 
@@ -929,7 +958,10 @@ async def set_priority(actor: Principal, request_id: int, priority: str) -> dict
         raise invalid("priority", _("优先级应为 high（优先）、normal（一般）或 low（暂缓）。"))
     if row["status"] not in ("open", "planned"):
         raise Conflict(
-            _("申请已{status}，不能再调整优先级。", status=_(REQUEST_STATUS_LABELS.get(row["status"], row["status"])))
+            _(
+                "申请当前为“{status}”，不能再调整优先级。",
+                status=pgettext("request", REQUEST_STATUS_LABELS.get(row["status"], row["status"])),
+            )
         )
 
     async def work() -> None:

@@ -171,3 +171,17 @@ class OutreachNotice(Table, tablename="outreach_notice"):
     params = JSON(default={})
     created_at = Timestamptz(index=True)
     read_at = Timestamptz(null=True, default=None)
+
+
+class OutreachTravel(Table, tablename="outreach_travel"):
+    """The office's travel table: minutes by road between two cities/counties (GB/T 2260 codes, ``from_code``
+    before ``to_code`` in the regions' order; ``pair`` is ``"<from>-<to>"``, one row a pair). A tour
+    planned with a longest same-day trip lets an expert give talks in two counties on one day when the
+    table gives at most that many minutes between them; each tour keeps the table it was planned with."""
+
+    pair = Varchar(length=16, unique=True)
+    from_code = Varchar(length=6)
+    to_code = Varchar(length=6)
+    minutes = Integer()
+    updated_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
+    updated_at = Timestamptz()

@@ -18,7 +18,7 @@ from app import audit, signals, times
 from app.db import write_transaction
 from app.errors import Conflict, NotFound
 from app.exports.workbook import clean_text
-from app.i18n import _
+from app.i18n import _, pgettext
 from app.principal import Principal
 from app.security import decrypt_pii
 from competitions.outreach import planner
@@ -40,6 +40,7 @@ from competitions.outreach.tables import (
     Topic,
     Tour,
 )
+from competitions.outreach.travel import travel_table
 
 TOUR_STATUS_LABELS = {"draft": "草案", "confirmed": "已确认", "cancelled": "已取消"}
 TALK_STATUS_LABELS = {"planned": "草案", "scheduled": "已安排", "delivered": "已完成", "cancelled": "已取消"}
@@ -120,8 +121,18 @@ def _why_expert(w: dict[str, Any]) -> str:
     return ""
 
 
-def problem_words(problem: str, request: dict[str, Any], max_per_day: int) -> str:
+def problem_words(
+    problem: str, request: dict[str, Any], max_per_day: int, max_travel: int = 0, elsewhere: str = ""
+) -> str:
+    """A planner problem in words; ``elsewhere``: the counties where the expert already is that day."""
     county = _county(request.get("region_code"))
+    if problem == "other_county" and max_travel > 0:
+        return _(
+            "专家当天已在其他市县，路程表中两地相距超过 {n} 分钟（或没有填写这两地的路程）。",
+            n=max_travel,
+        )
+    if problem == "other_county" and elsewhere:
+        return _("专家当天已在{county}（每位专家每天只去一个市县）。", county=elsewhere)
     return {
         "no_topic": _("没有适合该组别、符合所需主题的报告。"),
         "division": _("这个报告不适合{division}。", division=_(str(request.get("division", "")))),
@@ -246,6 +257,11 @@ def tour_out(row: dict[str, Any], talks: list[dict[str, Any]]) -> dict[str, Any]
         "cancel_reason": row["cancel_reason"],
         "talks": talks,
         "unplaced": (row.get("settings") or {}).get("unplaced_words", []),
+        "max_day_travel_minutes": (row.get("settings") or {}).get("max_day_travel_minutes") or 0,
+        "travel_minutes": [
+            {"from": a, "from_name": _county(a), "to": b, "to_name": _county(b), "minutes": m}
+            for a, b, m in (row.get("settings") or {}).get("travel_minutes") or []
+        ],
         "counties": sorted({t["region_code"] for t in live if t["region_code"]}),
         "experts": sorted({t["expert_id"] for t in live}),
         "schools": len({t["school_id"] for t in live}),
@@ -385,6 +401,10 @@ async def _experts_and_topics(
     )
 
 
+def _plan_topic(t: dict[str, Any]) -> planner.Topic:
+    return planner.Topic(t["id"], t["expert"], frozenset(t["divisions"] or []), t["subject"] or "", t["title"] or "")
+
+
 def _book(rules: planner.Rules, talks: list[dict[str, Any]]) -> planner.DayBook:
     book = planner.DayBook(rules)
     for t in sorted(talks, key=lambda t: t["id"]):
@@ -392,7 +412,11 @@ def _book(rules: planner.Rules, talks: list[dict[str, Any]]) -> planner.DayBook:
     return book
 
 
-def _clean_plan_input(data: dict[str, Any], max_default: int) -> dict[str, Any]:
+def _clean_plan_input(
+    data: dict[str, Any], max_default: int, stored_travel: dict[tuple[str, str], int] | None = None
+) -> dict[str, Any]:
+    """The planning form or body checked (422 naming the field); ``travel_minutes`` when given, else
+    ``stored_travel`` (the office's table)."""
     starts = parse_date(data.get("starts_on"), "starts_on")
     ends = parse_date(data.get("ends_on"), "ends_on")
     if ends < starts:
@@ -412,6 +436,8 @@ def _clean_plan_input(data: dict[str, Any], max_default: int) -> dict[str, Any]:
             _("{label}应为 {low}–{high} 之间的整数。", label=_("每位专家每天最多场次"), low=1, high=6),
         )
     travel: dict[tuple[str, str], int] = {}
+    if data.get("travel_minutes") is None:
+        travel.update(stored_travel or {})
     for item in data.get("travel_minutes") or []:
         a, b = region_codes([item.get("from")], "travel_minutes"), region_codes([item.get("to")], "travel_minutes")
         try:
@@ -430,6 +456,8 @@ def _clean_plan_input(data: dict[str, Any], max_default: int) -> dict[str, Any]:
             "max_day_travel_minutes",
             _("{label}应为 {low}–{high} 之间的整数。", label=_("同一天两地间最长路程（分钟）"), low=0, high=600),
         )
+    if max_travel == 0:
+        travel = {}  # one county a day: the table plays no part (and is not copied into the tour)
     days = tour_days(starts, ends, bool(data.get("weekends")))
     if not days:
         raise invalid("starts_on", _("这段日期里没有上课日；要排在周末请勾选“含周末”。"))
@@ -441,6 +469,12 @@ def _clean_plan_input(data: dict[str, Any], max_default: int) -> dict[str, Any]:
         "counties": region_codes(data.get("regions"), "regions"),
         "name": clean_text(data.get("name"))[:200],
     }
+
+
+async def _plan_input(data: dict[str, Any]) -> dict[str, Any]:
+    settings = await settings_for(parse_date(data.get("starts_on"), "starts_on").year)
+    stored = await travel_table() if data.get("travel_minutes") is None else {}
+    return _clean_plan_input(data, settings["max_talks_per_day"], stored)
 
 
 async def _run_plan(clean: dict[str, Any]) -> tuple[planner.Plan, list[dict[str, Any]]]:
@@ -487,7 +521,7 @@ async def _names(result: planner.Plan, requests: list[dict[str, Any]]) -> dict[s
 
 
 def _unplaced_words(
-    result: planner.Plan, requests: list[dict[str, Any]], schools: dict[int, Any], max_per_day: int
+    result: planner.Plan, requests: list[dict[str, Any]], schools: dict[int, Any], rules: planner.Rules
 ) -> list[dict[str, Any]]:
     by_id = {r["id"]: r for r in requests}
     out = []
@@ -499,7 +533,7 @@ def _unplaced_words(
                 "school_name": schools.get(r["school"], {}).get("name", ""),
                 "region_name": _county(r["region_code"]),
                 "reason": u.reason,
-                "words": problem_words(u.reason, r, max_per_day),
+                "words": problem_words(u.reason, r, rules.max_talks_per_day, rules.max_day_travel_minutes),
             }
         )
     return out
@@ -509,8 +543,7 @@ async def preview_tour(actor: Principal, data: dict[str, Any]) -> dict[str, Any]
     """The planner's proposal for ``starts_on``..``ends_on`` (weekdays unless ``weekends``), optionally only
     for ``regions``, without storing anything: ``{"talks": [...], "unplaced": [...], "counties": [...]}``."""
     require_organizer(actor)
-    settings = await settings_for(parse_date(data.get("starts_on"), "starts_on").year)
-    clean = _clean_plan_input(data, settings["max_talks_per_day"])
+    clean = await _plan_input(data)
     result, requests = await _run_plan(clean)
     names = await _names(result, requests)
     by_id = {r["id"]: r for r in requests}
@@ -543,7 +576,7 @@ async def preview_tour(actor: Principal, data: dict[str, Any]) -> dict[str, Any]
         "ends_on": clean["ends"].isoformat(),
         "days": [d.isoformat() for d in clean["days"]],
         "talks": talks,
-        "unplaced": _unplaced_words(result, requests, names["schools"], clean["rules"].max_talks_per_day),
+        "unplaced": _unplaced_words(result, requests, names["schools"], clean["rules"]),
         "counties": [{"code": c, "name": _county(c), "earlier_talks": n} for c, n in result.county_order],
     }
 
@@ -552,8 +585,7 @@ async def create_tour(actor: Principal, data: dict[str, Any]) -> dict[str, Any]:
     """Plan and store a draft tour: its talks ``planned``, their requests ``planned``. Planned inside the
     write transaction, so two offices planning at once never give one request or one expert-day twice."""
     require_organizer(actor)
-    settings = await settings_for(parse_date(data.get("starts_on"), "starts_on").year)
-    clean = _clean_plan_input(data, settings["max_talks_per_day"])
+    clean = await _plan_input(data)
     if not clean["name"]:
         raise invalid("name", _("请填写巡讲名称。"))
     tour_id = await store_tour(
@@ -645,6 +677,7 @@ async def _unplaced_now(tour: dict[str, Any]) -> list[dict[str, Any]]:
         .where(TalkRequest.id.is_in(list(reasons)) & (TalkRequest.status == "open"))
     )
     max_per_day = (tour.get("settings") or {}).get("max_talks_per_day", 3)
+    max_travel = (tour.get("settings") or {}).get("max_day_travel_minutes") or 0
     return [
         {
             "request_id": r["id"],
@@ -652,7 +685,7 @@ async def _unplaced_now(tour: dict[str, Any]) -> list[dict[str, Any]]:
             "region_name": _county(r["region_code"]),
             "division": r["division"],
             "reason": reasons[r["id"]],
-            "words": problem_words(reasons[r["id"]], r, max_per_day),
+            "words": problem_words(reasons[r["id"]], r, max_per_day, max_travel),
         }
         for r in sorted(rows, key=lambda r: r["id"])
     ]
@@ -688,15 +721,26 @@ async def _check(
         "max_talks_per_day"
     ]
     travel = {(a, b): m for a, b, m in (tour.get("settings") or {}).get("travel_minutes") or []}
-    rules = planner.Rules((day,), max_per_day, travel, (tour.get("settings") or {}).get("max_day_travel_minutes") or 0)
+    max_travel = (tour.get("settings") or {}).get("max_day_travel_minutes") or 0
+    rules = planner.Rules((day,), max_per_day, travel, max_travel)
     book = _book(rules, active)
     plan_request = planner.Request(
         request["id"] or 0, request["school"], request["region_code"] or "", request["division"], (), None, "", False
     )
     found = [p for p in planner.problems(plan_request, topic, expert, day, book) if p != "booked"]
     if found:
-        words = [problem_words(p, request, max_per_day) for p in found]
-        raise Conflict(_("不能这样安排：{problems}", problems="".join(words)), extra={"problems": found})
+        elsewhere = "、".join(_county(c) for c in book.counties.get((expert_id, day), []))
+        words = [problem_words(p, request, max_per_day, max_travel, elsewhere) for p in found]
+        name = await Expert.select(Expert.name).where(Expert.id == expert_id).first()
+        raise Conflict(
+            _(
+                "不能这样安排（{expert}，{date}）：{problems}",
+                expert=name["name"] if name else "",
+                date=day.isoformat(),
+                problems="".join(words),
+            ),
+            extra={"problems": found},
+        )
 
 
 def _id(value: Any, field: str, message: str) -> int:
@@ -725,7 +769,9 @@ async def move_talk(actor: Principal, talk_id: int, data: dict[str, Any]) -> dic
     require_organizer(actor)
     row = await _talk_row(talk_id)
     if row["status"] not in ACTIVE:
-        raise Conflict(_("报告已{status}，不能再调整。", status=_(TALK_STATUS_LABELS[row["status"]])))
+        raise Conflict(
+            _("报告当前为“{status}”，不能再调整。", status=pgettext("talk", TALK_STATUS_LABELS[row["status"]]))
+        )
     tour = await _tour_row(row["tour"])
     day = parse_date(data["on_date"], "on_date") if data.get("on_date") else row["on_date"]
     expert_id = _id(data.get("expert_id") or row["expert"], "expert_id", _("专家不存在或已停用。"))
@@ -862,19 +908,22 @@ async def assign_talk(actor: Principal, tour_id: int, data: dict[str, Any]) -> d
         raise invalid("on_date", _("不能安排在已经过去的日期。"))
     topic_id = data.get("topic_id")
     if topic_id in (None, "", 0):
-        if request["topic"]:
-            topic_id = request["topic"]
-        else:
-            mine = [
-                t
-                for t in await Topic.select()
-                .output(load_json=True)
-                .where((Topic.expert == expert_id) & (Topic.active == True))  # noqa: E712
-                if request["division"] in (t["divisions"] or [])
-            ]
-            if not mine:
-                raise invalid("topic_id", _("所选专家没有适合{division}的报告主题。", division=_(request["division"])))
-            topic_id = mine[0]["id"]
+        mine = [
+            t
+            for t in await Topic.select()
+            .output(load_json=True)
+            .where((Topic.expert == expert_id) & (Topic.active == True))  # noqa: E712
+            .order_by(Topic.id)
+            if request["division"] in (t["divisions"] or [])
+        ]
+        # the topic the school asked for when it is this expert's; else this expert's topic on the
+        # school's subject, else any of theirs for the division
+        asked = [t for t in mine if t["id"] == request["topic"]]
+        on_subject = [t for t in mine if planner.subject_matches(request["subject"] or "", _plan_topic(t))]
+        chosen = (asked or on_subject or mine)[:1]
+        if not chosen:
+            raise invalid("topic_id", _("所选专家没有适合{division}的报告主题。", division=_(request["division"])))
+        topic_id = chosen[0]["id"]
     topic_id = _id(topic_id, "topic_id", _("这个报告主题不属于所选专家，或已停用。"))
     view = {
         "id": request_id,
@@ -936,7 +985,9 @@ async def confirm_tour(actor: Principal, tour_id: int) -> dict[str, Any]:
     require_organizer(actor)
     tour = await _tour_row(tour_id)
     if tour["status"] != "draft":
-        raise Conflict(_("巡讲已{status}，不能再确认。", status=_(TOUR_STATUS_LABELS[tour["status"]])))
+        raise Conflict(
+            _("巡讲当前为“{status}”，不能再确认。", status=pgettext("tour", TOUR_STATUS_LABELS[tour["status"]]))
+        )
 
     async def work() -> None:
         talks = await Talk.select(Talk.id, Talk.request).where((Talk.tour == tour_id) & (Talk.status == "planned"))

@@ -1013,6 +1013,10 @@ async def review_entry(
         if actor.role == "city" and new_status == "recommended" and current != "recommended":
             await lock_event(row["event"])
             await _check_city_quota(row)  # again under the lock: concurrent recommendations
+        # only the entry as it was read and checked: a school's edit or withdrawal meanwhile must
+        # not be approved on the strength of the old checks
+        if not await _unchanged_since_read([row]):
+            raise Conflict(gettext_terms("作品刚刚被修改，没有审查，请刷新后重试。", event["kind"]))
         await Entry.update(values).where(Entry.id == entry_id)
         await audit.record(
             actor,
@@ -1145,16 +1149,14 @@ async def review_entries(
             Entry.return_reason: reason if decision == "return" else "",
             Entry.city_reviewed_at if actor.role == "city" else Entry.reviewed_at: stamp,
         }
+        # changed since it was read (another status, or its students edited): decide nothing
+        if not await _unchanged_since_read([row for row, _new in chosen]):
+            raise Conflict(gettext_terms("有作品刚刚被修改，没有审查任何作品，请刷新后重试。", event["kind"]))
         for current, group in by_status.items():
             for first in range(0, len(group), _IN_CHUNK):
-                part = group[first : first + _IN_CHUNK]
-                changed = await (
-                    Entry.update(values).where(Entry.id.is_in(part) & (Entry.status == current)).returning(Entry.id)
+                await Entry.update(values).where(
+                    Entry.id.is_in(group[first : first + _IN_CHUNK]) & (Entry.status == current)
                 )
-                if len(changed) != len(part):  # changed since it was read: decide nothing
-                    raise Conflict(
-                        gettext_terms("有作品的状态刚刚被改变，没有审查任何作品，请刷新后重试。", event["kind"])
-                    )
         await audit.record_many(
             actor,
             [
@@ -1184,6 +1186,29 @@ async def review_entries(
 
 
 _IN_CHUNK = 500  # ids per ``IN (...)``: well inside SQLite's and PostgreSQL's parameter limits
+
+
+async def _unchanged_since_read(rows: list[dict[str, Any]]) -> bool:
+    """Inside a write transaction: whether the entries ``rows`` (as read before it, with their
+    checks) still have the status and ``updated_at`` they were read with. Every change of an entry
+    or of its members moves ``updated_at``. On PostgreSQL the rows stay locked until the transaction
+    ends (``FOR UPDATE``); SQLite's write transaction already keeps every other writer out."""
+    from app.db import is_sqlite
+
+    read = {r["id"]: (r["status"], r["updated_at"]) for r in rows}
+    ids = list(read)
+    for first in range(0, len(ids), _IN_CHUNK):
+        query = Entry.select(Entry.id, Entry.status, Entry.updated_at).where(
+            Entry.id.is_in(ids[first : first + _IN_CHUNK])
+        )
+        if not is_sqlite():
+            query = query.lock_rows()
+        now_rows = await query
+        if len(now_rows) != len(ids[first : first + _IN_CHUNK]):
+            return False
+        if any(read[r["id"]] != (r["status"], r["updated_at"]) for r in now_rows):
+            return False
+    return True
 
 
 def _review_move(actor: Principal, event: dict[str, Any], current: str, decision: str) -> str:

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 
 from app.errors import NotFound
 from app.i18n import _
 from app.settings import get_settings
-from app.web import upload_bytes, user_of
+from app.web import upload_bytes, user_of, xlsx_response
 from app.web.auth import logged_in, organizer_only, requires
-from app.web.openapi import responses
+from app.web.openapi import XLSX, file_operation, responses
 from app.web.schemas import answer, given_fields, sent_fields
 from competitions.camps.schemas import ApplicationOut
-from competitions.talent import growth
+from competitions.talent import exports, growth
 from competitions.talent import services as talent
 from competitions.talent.schemas import (
     AdjustIn,
@@ -225,6 +225,20 @@ class GrowthEventApi(Controller):
         """Students in the year of growth (the office all, a city or school its own) with log hours,
         reviews and why each is behind; ``behind`` is the reminder list."""
         return answer(CohortOut, await growth.cohort(user_of(request), event_id))
+
+    @get(
+        "/{event_id:int}/cohort.xlsx",
+        guards=[requires("organizer", "city", "school", "mentor")],
+        responses=responses(401, 403, 404),
+        operation_class=file_operation(XLSX, description="The cohort workbook (.xlsx)"),
+    )
+    async def cohort_workbook(self, request: Request, event_id: int) -> Response:
+        """The cohort workbook (培养名单): per student the mentor, plan, growth-log entries and hours, lab
+        visits attended, mid-term and year-end reviews, why behind (and, for the office, the destination
+        recorded with consent); a second sheet holds every growth-log entry. The same students as
+        ``cohort`` (a mentor: its own). No ID numbers, phones or birth dates."""
+        content = await exports.cohort_workbook(user_of(request), event_id)
+        return xlsx_response(content, f"talent-cohort-{event_id}.xlsx", _("培养名单-{id}.xlsx", id=event_id))
 
     @get("/{event_id:int}/destinations", guards=[organizer_only], responses=responses(401, 403, 404))
     async def destinations(self, request: Request, event_id: int) -> list[GraduateOut]:

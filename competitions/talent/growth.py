@@ -267,7 +267,14 @@ async def attach(actor: Principal, log_id: int, filename: str, data: bytes) -> d
         raise ValidationFailed(
             _("每条日志最多 {n} 个附件。", n=MAX_ATTACHMENTS), errors=[{"field": "file", "message": _("附件太多。")}]
         )
-    kind = "photo" if documents.sniff_content_type(data) in documents.PHOTO_TYPES else "other"
+    sniffed = documents.sniff_content_type(data)
+    if data and sniffed not in (*documents.PHOTO_TYPES, *documents.DOCUMENT_TYPES):
+        message = _(
+            "成长日志的附件只接受 PDF、Word（.doc、.docx）文件或 JPEG、PNG 照片，这个文件是{what}。",
+            what=documents._describe(data) if sniffed is None else documents.TYPE_NAMES[sniffed],
+        )
+        raise ValidationFailed(message, errors=[{"field": "file", "message": message}])
+    kind = "photo" if sniffed in documents.PHOTO_TYPES else "other"
     content_type = documents._check_file(kind, data)
     display = documents.sanitize_filename(filename, content_type)
     key = secrets.token_hex(16)
@@ -663,7 +670,8 @@ async def student_record(actor: Principal, application_id: int) -> dict[str, Any
 def _behind(row: dict[str, Any], logs: list[dict[str, Any]], settings: dict[str, Any], today: dt.date) -> list[str]:
     """Why a student in training is behind (untranslated message ids with their values), empty when not:
     no growth-log entry for ``log_interval_days`` (counted from the start when there is none), fewer
-    hours than the yearly target pro rata, no plan ``PLAN_DAYS`` after the start, a review overdue."""
+    hours than the yearly target pro rata up to ``log_interval_days`` ago (the running interval's hours
+    are not due yet), no plan ``PLAN_DAYS`` after the start, a review overdue."""
     if row["status"] != "matched":
         return []
     reasons: list[str] = []
@@ -675,8 +683,11 @@ def _behind(row: dict[str, Any], logs: list[dict[str, Any]], settings: dict[str,
         days = (today - since).days
         reasons.append(_("已 {n} 天没有成长日志", n=days) if last else _("开始 {n} 天还没有成长日志", n=days))
     final_on = settings["final_on"]
-    if start is not None and final_on is not None and final_on > start and today > start:
-        elapsed = min(today, final_on) - start
+    # hours: the yearly target pro rata up to one log interval ago (the hours of the interval still
+    # running may be logged until it ends: a student logging on time is never behind on hours)
+    due_by = min(today, final_on) - interval if final_on is not None else None
+    if start is not None and final_on is not None and due_by is not None and final_on > start and due_by > start:
+        elapsed = due_by - start
         expected = Decimal(settings["hours_target"]) * Decimal(elapsed.days) / Decimal((final_on - start).days)
         hours = sum((Decimal(r["hours"]) for r in logs), Decimal(0))
         if hours < expected.quantize(Decimal("0.1")):

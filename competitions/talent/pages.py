@@ -13,12 +13,12 @@ from litestar import Controller, Request, get, post
 from app.errors import ServiceError
 from app.i18n import _
 from app.times import format_time
-from app.web import attempt, flash, form_bool, form_value, redirect, render, upload_bytes, user_of
+from app.web import attempt, flash, form_bool, form_value, redirect, render, upload_bytes, user_of, xlsx_response
 from app.web.auth import organizer_only, requires
 from competitions.events import services as events
 from competitions.events.lifecycle import stage_of
 from competitions.registration import services as registration
-from competitions.talent import growth
+from competitions.talent import exports, growth
 from competitions.talent import services as talent
 
 readers = requires("organizer", "city", "school")
@@ -367,6 +367,11 @@ class TalentPages(Controller):
         ctx = await _context(request, event_id)
         data = await growth.cohort(user_of(request), event_id)
         return render(request, "competitions/talent/cohort.html", cohort=data, **ctx)
+
+    @get("/{event_id:int}/cohort.xlsx", guards=[everyone])
+    async def cohort_workbook(self, request: Request, event_id: int) -> Any:
+        content = await exports.cohort_workbook(user_of(request), event_id)
+        return xlsx_response(content, f"talent-cohort-{event_id}.xlsx", _("培养名单-{id}.xlsx", id=event_id))
 
     @get("/{event_id:int}/students/{application_id:int}", guards=[everyone])
     async def student(self, request: Request, event_id: int, application_id: int) -> Any:

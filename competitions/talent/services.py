@@ -48,7 +48,7 @@ from competitions.events.services import get_event_row
 from competitions.events.tables import Category
 from competitions.registration import roster
 from competitions.registration.idnumbers import ID_TYPES
-from competitions.registration.members import CleanMember, MemberInput, clean_member
+from competitions.registration.members import CleanMember, MemberInput, clean_member, normalize_role
 from competitions.registration.services import allocate_codes, lock_event
 from competitions.registration.tables import Entry, Member
 from competitions.talent import cutoffs as cutoff_rules
@@ -494,7 +494,7 @@ async def create_mentor(actor: Principal, event_id: int, data: dict[str, Any]) -
 async def update_mentor(actor: Principal, event_id: int, mentor_id: int, data: dict[str, Any]) -> dict[str, Any]:
     """Organizer: any of the create fields but ``username``; the mentor itself (role ``mentor``, its
     own row): ``title``, ``lab``, ``topics``, ``profile``, ``public``. The subject cannot change once
-    an application names the mentor (409)."""
+    an application names the mentor, nor the capacity drop below the students matched with it (409)."""
     row = await mentor_row(event_id, mentor_id)
     await talent_event(event_id, actor)
     if actor.role == "mentor" and row["user"] == actor.id:
@@ -507,6 +507,15 @@ async def update_mentor(actor: Principal, event_id: int, mentor_id: int, data: d
         await lock_event(event_id)
         if "subject" in values and values["subject"] != row["subject"] and await _mentor_named(event_id, row["code"]):
             raise Conflict(_("已有申请填报了这位导师，不能再改学科。"))
+        if "capacity" in values:
+            taken = await TalentApplication.count().where(
+                (TalentApplication.mentor == mentor_id) & TalentApplication.status.is_in(list(IN_PROGRAMME))
+            )
+            if values["capacity"] < taken:
+                raise Conflict(
+                    _("导师“{name}”已有 {n} 名学生，名额不能少于 {n}。", name=row["name"], n=taken),
+                    extra={"field": "capacity", "students": taken},
+                )
         if values:
             await Mentor.update({getattr(Mentor, k): v for k, v in values.items()}).where(Mentor.id == mentor_id)
         await audit.record(
@@ -615,18 +624,22 @@ def _check_one(
     a: ApplicantInput, settings: dict[str, Any], finder: dict[str, dict[str, Any]], mentors: _Mentors
 ) -> tuple[_Clean | None, list[dict[str, Any]]]:
     errors: list[dict[str, Any]] = []
-    member, member_errors = clean_member(a.member, DIVISION)
+    # the grade is checked against the programme's eligible grades below, with the programme's words
+    # (not the contest's "作品报的是高中组"), and only for students: an adviser's row is refused by role
+    member, member_errors = clean_member(a.member, None)
+    role = a.member.role if a.member.role in ("student", "adviser") else normalize_role(a.member.role)
     for f, m in member_errors:
         errors.append({**_where(a, MEMBER_COLUMNS.get(f, roster.NAME), f), "message": m})
-    if member is not None and member.role != "student":
+    if role == "adviser":
         errors.append({**_where(a, roster.ROLE, "role"), "message": _("后备人才培养计划只接受学生的申请。")})
-    if member is not None and member.grade not in settings["eligible_grades"]:
+    grade = clean_text(a.member.grade)
+    if role == "student" and grade and grade not in settings["eligible_grades"]:
         errors.append(
             {
                 **_where(a, roster.GRADE, "grade"),
                 "message": _(
                     "年级“{grade}”不能申请：本计划只招收{grades}学生。",
-                    grade=member.grade,
+                    grade=grade,
                     grades="、".join(settings["eligible_grades"]),
                 ),
             }
@@ -1527,7 +1540,10 @@ async def set_cutoffs(actor: Principal, event_id: int, values: dict[str, Any]) -
 def _time(value: Any, field_name: str) -> dt.datetime:
     from competitions.checkin.services import parse_time
 
-    parsed = parse_time(value, field_name)
+    try:
+        parsed = parse_time(value, field_name)
+    except ValidationFailed as exc:  # the API's errors list names the field (CONTRACT)
+        raise ValidationFailed(exc.message, errors=[{"field": field_name, "message": exc.message}]) from None
     if parsed is None:
         raise ValidationFailed(
             _("请填写面试开始时间。"), errors=[{"field": field_name, "message": _("请填写面试开始时间。")}]
@@ -1539,7 +1555,9 @@ async def invite(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[
     """Office: with the cut-offs set for every subject, invite the approved applicants scoring at least
     their subject's cut-off to interviews with each mentor they listed: ``{"starts_at", "place"?}``;
     each mentor's interviews follow one another from ``starts_at`` every ``interview_minutes``
-    (applicants by test score, best first). The others become ``not_invited``. Once (409 after)."""
+    (applicants by test score, best first), and no applicant has two interviews at the same time (an
+    interview waits until both the mentor and the applicant are free). The others become
+    ``not_invited``. Once (409 after)."""
     require_organizer(actor)
     await talent_event(event_id, actor)
     starts_at = _time(data.get("starts_at"), "starts_at")
@@ -1570,12 +1588,17 @@ async def invite(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[
         next_at: dict[str, dt.datetime] = {}
         interviews = []
         for r in invited:
-            for code in r["preferences"] or []:
-                m = mentors.get(code)
-                if m is None:
-                    continue
-                at = next_at.get(code, starts_at)
+            # a student is in one room at a time: each interview starts when both the mentor and the
+            # student are free (the mentor with the earliest free slot first, then preference order)
+            free_at = starts_at
+            todo = [c for c in r["preferences"] or [] if c in mentors]
+            while todo:
+                code = min(todo, key=lambda c: (next_at.get(c, starts_at), todo.index(c)))
+                todo.remove(code)
+                m = mentors[code]
+                at = max(next_at.get(code, starts_at), free_at)
                 next_at[code] = at + slot
+                free_at = at + slot
                 interviews.append(
                     Interview(
                         event=event_id,

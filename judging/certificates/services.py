@@ -129,6 +129,7 @@ BATCH_JOB = "judging.certificate_batch"
 #: flat however large the batch (fpdf2 keeps every page of a document until it is written)
 PART_PAGES = 2000
 PDF_JOB = "judging.certificates_pdf"  # GET .../certificates.pdf: drawn in another process, streamed from disk
+PAGES_IN_PROCESS = 40  # up to this many pages certificates.pdf is drawn in a thread (a process takes 1-3 s to start)
 MAX_BACKGROUND_PIXELS = 40_000_000
 MAX_FIELDS = 40
 STALE_BATCH_SECONDS = 600
@@ -1437,7 +1438,9 @@ async def certificates_pdf(
     Returns ``(path of the PDF, {"pages", "unprintable", "overflow", "left_out"})``: the PDF is
     drawn in another process (:func:`certificates_pdf_job` through :func:`app.jobs.call`) and
     written to a file under ``<data dir>/exports`` that the caller streams and then deletes, so
-    neither the server's event loop, its threads nor its memory carry the drawing."""
+    neither the server's event loop, its threads nor its memory carry the drawing; up to
+    :data:`PAGES_IN_PROCESS` pages (a school's or a category's few) the same job runs here, its
+    drawing in a thread, since starting a process would take longer than drawing them."""
     _check_kind(kind)
     school_id = await _school_scope(actor, school_code)
     await require_finalized(event_id)  # the usual 409, before a process is started
@@ -1449,8 +1452,23 @@ async def certificates_pdf(
         "category_id": category_id,
         "locale": get_locale(),
     }
-    made = await jobs.call(PDF_JOB, kwargs)
+    if kind == "award":
+        await ensure_certificates(event_id, kind)  # what is due is issued before counting (the job's first step too)
+    if await Certificate.count().where(_printed_where(event_id, kind, school_id, category_id)) <= PAGES_IN_PROCESS:
+        made = await certificates_pdf_job(**kwargs)  # a few pages: drawn in a thread, no process to start
+    else:
+        made = await jobs.call(PDF_JOB, kwargs)
     return Path(made.pop("path")), made
+
+
+def _printed_where(event_id: int, kind: str, school_id: int | None, category_id: int | None) -> Any:
+    """The valid certificates :func:`certificates_pdf` prints (their number decides where it is drawn)."""
+    where = (Certificate.event == event_id) & (Certificate.kind == kind) & (Certificate.status == "valid")
+    if school_id is not None:
+        where &= Certificate.school == school_id
+    if category_id is not None:
+        where &= Certificate.category == category_id
+    return where
 
 
 async def certificates_pdf_job(
@@ -1798,7 +1816,12 @@ async def verification(number: str) -> tuple[int, dict[str, Any]]:
     if row is None:
         raise await _unknown_number(number)
     valid = row["status"] == "valid"
-    award_label = "优秀辅导教师" if row["kind"] == "adviser" else AWARD_LABELS.get(row["award"] or "", "")
+    if row["kind"] == "adviser":
+        award_label = "优秀辅导教师"
+    elif row["kind"] == "talent":  # 培养证书: the year-end review's 优秀 or 合格
+        award_label = TALENT_AWARD_LABELS.get(row["award"] or "", "")
+    else:
+        award_label = AWARD_LABELS.get(row["award"] or "", "")
     return row["event"], {
         "valid": valid,
         "status": row["status"],
@@ -2322,29 +2345,41 @@ async def school_overview(actor: Principal) -> list[dict[str, Any]]:
 
 
 async def school_events(actor: Principal) -> list[dict[str, Any]]:
-    """Events whose results are finalized and in which ``actor``'s school has entries:
-    ``[{"event_id", "name", "year", "entries"}]``, newest first (the school's
-    certificate downloads)."""
+    """Events whose results are finalized (camps and talent programmes: with certificates issued to
+    the school) and in which ``actor``'s school has approved entries (applications):
+    ``[{"event_id", "name", "year", "kind", "entries"}]``, newest first (the school's certificate
+    downloads)."""
     from judging.rounds.tables import Round
 
     if actor.school_id is None:
         return []
     finalized = await Round.select(
-        Round.event, Round.event.name.as_alias("name"), Round.event.year.as_alias("year")
+        Round.event,
+        Round.event.name.as_alias("name"),
+        Round.event.year.as_alias("year"),
+        Round.event.kind.as_alias("kind"),
     ).where((Round.is_current.eq(True)) & (Round.state == RoundState.FINALIZED.value))
-    # a camp has no results: its school downloads the completion certificates once issued
-    camps = await Certificate.select(
-        Certificate.event, Certificate.event.name.as_alias("name"), Certificate.event.year.as_alias("year")
-    ).where((Certificate.school == actor.school_id) & (Certificate.kind == "camp") & (Certificate.status == "valid"))
+    # a camp or a talent programme has no results: its school downloads the completion (营员) or
+    # training (培养) certificates once the office has issued them
+    issued = await Certificate.select(
+        Certificate.event,
+        Certificate.event.name.as_alias("name"),
+        Certificate.event.year.as_alias("year"),
+        Certificate.event.kind.as_alias("kind"),
+    ).where(
+        (Certificate.school == actor.school_id)
+        & Certificate.kind.is_in(["camp", "talent"])
+        & (Certificate.status == "valid")
+    )
     seen = {r["event"] for r in finalized}
-    finalized = finalized + [r for r in {c["event"]: c for c in camps}.values() if r["event"] not in seen]
+    finalized = finalized + [r for r in {c["event"]: c for c in issued}.values() if r["event"] not in seen]
     out = []
     for r in sorted(finalized, key=lambda r: -r["event"]):
         n = await Entry.count().where(
             (Entry.event == r["event"]) & (Entry.school == actor.school_id) & (Entry.status == "approved")
         )
         if n:
-            out.append({"event_id": r["event"], "name": r["name"], "year": r["year"], "entries": n})
+            out.append({"event_id": r["event"], "name": r["name"], "year": r["year"], "kind": r["kind"], "entries": n})
     return out
 
 

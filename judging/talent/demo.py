@@ -184,7 +184,8 @@ async def build_talent_demo(password: str, seed: int = 2026) -> bool:
         cut = next((r.cutoff for r in rows_ if r.passing >= 2 * n), rows_[-1].cutoff)
         cuts[code] = str(cut)
     await talent.set_cutoffs(org, event_id, cuts)
-    await talent.invite(org, event_id, {"starts_at": (now - dt.timedelta(days=185)).isoformat(), "place": ""})
+    interview_day = dt.datetime.combine(today - dt.timedelta(days=185), dt.time(9, 0), tzinfo=times.SHANGHAI)
+    await talent.invite(org, event_id, {"starts_at": interview_day.isoformat(), "place": ""})
     # mentors' interview sheets (judging assignments and scores, written at once as the judging demo
     # does: one transaction each would take seconds); two of mentor1's are left for the demo user
     rubric = await interviews.interview_rubric(event_id)
@@ -273,13 +274,15 @@ async def build_talent_demo(password: str, seed: int = 2026) -> bool:
         for k in range(n):
             on = start + (last - start) * (k + 1) / n if n else last
             commented = rng.random() < 0.6
+            # on track: a lab afternoon or two every fortnight, about the 120-hour year; behind: a few short ones
+            hours = rng.choice(("2", "2.5", "3") if s["id"] in behind else ("4", "4.5", "5", "5.5", "6"))
             logs.append(
                 GrowthLog(
                     event=event_id,
                     application=s["id"],
                     on=on,
                     activity=rng.choice(ACTIVITIES),
-                    hours=rng.choice(("3", "4", "4.5", "5", "6", "2.5")),
+                    hours=hours,
                     reflection=rng.choice(REFLECTIONS),
                     created_by=org.id,
                     created_at=now - dt.timedelta(days=(today - on).days),

@@ -63,8 +63,42 @@ def test_serve_after_demo_serves_the_demo_database(served, monkeypatch, tmp_path
     assert "Serving the demo database" in capsys.readouterr().out
     # a database of its own wins, and so does an explicit URL
     monkeypatch.delenv("XINMIAO_DATABASE_URL")
-    (tmp_path / "xinmiao.sqlite3").write_bytes(b"")
+    (tmp_path / "xinmiao.sqlite3").write_bytes(b"SQLite format 3")
     assert cli._demo_database() is None
     (tmp_path / "xinmiao.sqlite3").unlink()
     monkeypatch.setenv("XINMIAO_DATABASE_URL", "sqlite:////elsewhere.sqlite3")
     assert cli._demo_database() is None
+
+
+def test_forwarded_headers_are_believed_only_from_the_named_proxies(monkeypatch, settings):
+    """Issue 11 re-test: the client address (the key of log-in delays and look-up limits) is the
+    peer's, and X-Forwarded-For is never believed from a client. Behind a reverse proxy every client
+    then had the proxy's address (five wrong passwords for the organizer from anyone delayed every
+    organizer log-in), and X-Forwarded-Proto, which the README promised for HTTPS behind a proxy, was
+    ignored. XINMIAO_TRUSTED_PROXIES names the proxies whose headers are believed; ``*`` is refused."""
+    import uvicorn
+
+    from app import cli
+    from app.settings import load_settings, set_settings
+
+    runs: list[dict] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: runs.append(kwargs))
+    try:
+        set_settings(dataclasses.replace(settings, trusted_proxies=()))
+        cli._serve("127.0.0.1", 8126)
+        set_settings(dataclasses.replace(settings, trusted_proxies=("127.0.0.1", "10.0.0.0/24")))
+        cli._serve("127.0.0.1", 8127)
+    finally:
+        set_settings(settings)
+    assert runs[0]["proxy_headers"] is False and "forwarded_allow_ips" not in runs[0]
+    assert runs[1]["proxy_headers"] is True and runs[1]["forwarded_allow_ips"] == "127.0.0.1,10.0.0.0/24"
+    env = {"XINMIAO_DATA_DIR": str(settings.data_dir), "XINMIAO_SECRET_KEY": "k" * 40}
+    assert load_settings(env).trusted_proxies == ()
+    assert load_settings({**env, "XINMIAO_TRUSTED_PROXIES": " 127.0.0.1, ::1 ,"}).trusted_proxies == (
+        "127.0.0.1",
+        "::1",
+    )
+    for wrong in ("*", "proxy.local"):
+        with pytest.raises(SystemExit) as refused:
+            load_settings({**env, "XINMIAO_TRUSTED_PROXIES": wrong})
+        assert "XINMIAO_TRUSTED_PROXIES" in str(refused.value.code)

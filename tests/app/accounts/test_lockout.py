@@ -182,3 +182,32 @@ def test_many_addresses_failing_one_account_make_every_address_wait(world, monke
     # 15 minutes after the last failure the account is quiet again: five tries per address
     clock[0] += 15 * 60 + 1
     assert [attempt("wrong", "10.8.8.8") for _ in range(5)] == ["401"] * 5
+
+
+def test_addresses_of_one_ipv6_network_share_their_delays(world):
+    """Issue 11 re-test: an IPv6 client owns a whole /64 and can send every guess from another address
+    of it; each address had its own five tries (endless guessing from one phone). The address is
+    keyed by its /64 network, and an IPv4 address written as IPv6 is the IPv4 address."""
+    from types import SimpleNamespace
+
+    from app.accounts import services as accounts
+    from app.errors import NotAuthenticated, TooManyRequests
+    from app.web import client_address
+
+    def attempt(host: str) -> str:
+        request = SimpleNamespace(client=SimpleNamespace(host=host))
+        try:
+            world.run(accounts.authenticate("org", "wrong", client_address(request)))  # type: ignore[arg-type]
+        except NotAuthenticated:
+            return "401"
+        except TooManyRequests:
+            return "429"
+        return "ok"
+
+    assert [attempt(f"2001:db8:1:2::{i:x}") for i in range(1, 7)] == ["401"] * 5 + ["429"]
+    assert attempt("2001:db8:1:2:ffff:ffff:ffff:ffff") == "429"  # the same /64
+    assert attempt("2001:db8:1:3::1") == "401"  # the next /64 is another client
+    assert [attempt("::ffff:203.0.113.7") for _ in range(5)] == ["401"] * 5
+    assert attempt("203.0.113.7") == "429"  # one IPv4 client however it is written
+    request = SimpleNamespace(client=None)
+    assert client_address(request) == "-"  # type: ignore[arg-type]

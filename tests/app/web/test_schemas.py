@@ -32,6 +32,18 @@ def test_a_key_the_struct_lacks_fails_under_tests():
         answer(Outer, {"id": 1, "inner": {"score": "1", "extra": 2}, "items": []})
 
 
+class Renamed(msgspec.Struct):
+    from_: str = msgspec.field(name="from")
+    to: str
+
+
+def test_a_renamed_field_is_read_by_its_name_in_json():
+    """A field named ``from`` in JSON (``from_`` in Python) holds the service's ``"from"`` key."""
+    assert answer(list[Renamed], [{"from": "460100", "to": "460200"}]) == [Renamed(from_="460100", to="460200")]
+    with pytest.raises(msgspec.ValidationError, match=r"has no field for from_"):
+        answer(Renamed, {"from_": "460100", "to": "460200"})
+
+
 def test_in_production_one_answer_in_check_every_is_checked_and_the_value_kept(monkeypatch, caplog):
     """Outside tests the key walk runs on the 1st, 65th, ... answer of a type: a dropped key is
     logged there and the service's own value answered, so no key is lost to the client."""

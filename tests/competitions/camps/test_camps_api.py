@@ -638,7 +638,9 @@ def test_a_school_cannot_tell_whether_another_school_applied_for_a_student(camp)
     camp.client.put(f"/api/v1/events/{camp.id}/ranking", json={"applications": sorted(dup)}, headers=camp.h("org"))
     r = camp.client.post(f"/api/v1/events/{camp.id}/allocation", json={"priority": "ranking"}, headers=camp.h("org"))
     assert r.status_code == 200, r.text
-    assert r.json()["duplicates"] == sorted([zs1, zs2, ww1, ww2]) and len(r.json()["warnings"]) == 1
+    assert r.json()["duplicates"] == sorted([zs1, zs2, ww1, ww2]) and len(r.json()["warnings"]) == 2
+    # the duplicates first; then the schools' five applications still waiting for review
+    assert r.json()["warnings"][1].startswith("5 份申请还没有通过审查（待审查 5）")
     body = {"priority": "ranking", "apply": True}
     r = camp.client.post(f"/api/v1/events/{camp.id}/allocation", json=body, headers=camp.h("org"))
     assert r.status_code == 409 and r.json()["extra"] == {"duplicates": sorted([zs1, zs2, ww1, ww2])}, r.text
@@ -754,3 +756,86 @@ def test_the_city_corrects_or_refuses_a_priority_flag_with_a_reason_the_school_s
         world.login_page("hk01", school)
         page = school.get(f"/camps/{camp.id}/applications").text
         assert "核实未通过" in page and "户籍在海口市区，不属农村" in page
+
+
+def test_an_allocation_of_applications_still_under_review_is_refused_not_stored(camp):
+    """A school's applications wait for review; an organizer who forgot to approve them got an empty
+    allocation stored for good (a second apply is refused). The preview says how many wait, applying
+    nobody is 409, and after the review the allocation runs."""
+    camp.site("A", 2)
+    assert camp.upload([row("甲", 1), row("乙", 2)], user="hk01").status_code == 201
+    assert camp.upload([row("丙", 3)]).status_code == 201  # the organizer's own: approved at once
+    apps = camp.by_name()
+    url = f"/api/v1/events/{camp.id}/allocation"
+    camp.client.put(
+        f"/api/v1/events/{camp.id}/ranking", json={"applications": [apps["丙"]["id"]]}, headers=camp.h("org")
+    )
+    order = [apps[n]["id"] for n in ("甲", "乙", "丙")]
+    r = camp.client.put(f"/api/v1/events/{camp.id}/ranking", json={"applications": order}, headers=camp.h("org"))
+    assert r.status_code == 200, r.text
+    preview = camp.client.post(url, json={"priority": "ranking", "apply": False}, headers=camp.h("org")).json()
+    assert preview["admitted"] == 1
+    assert "2 份申请还没有通过审查（待审查 2），不参加这次分配" in preview["warnings"][0]
+    english = camp.client.post(
+        url, json={"priority": "ranking", "apply": False}, headers={**camp.h("org"), "Accept-Language": "en"}
+    ).json()
+    assert english["warnings"][0].startswith("2 applications have not passed review (")
+    # nobody approved: refused, nothing stored
+    camp.client.post(
+        f"/api/v1/applications/{apps['丙']['id']}/withdraw", json={"reason": "转学"}, headers=camp.h("org")
+    )
+    r = camp.client.post(url, json={"priority": "ranking", "apply": True}, headers=camp.h("org"))
+    assert r.status_code == 409, r.text
+    assert r.json()["detail"].startswith("没有可分配的申请") and "2 份申请还没有通过审查" in r.json()["detail"]
+    assert r.json()["extra"] == {"awaiting_review": 2}
+    assert camp.client.get(url, headers=camp.h("org")).json()["allocated_at"] is None
+    assert {a["status"] for a in camp.applications()} >= {"applied"}
+    for name in ("甲", "乙"):
+        r = camp.client.post(
+            f"/api/v1/entries/{apps[name]['entry_id']}/review", json={"decision": "approve"}, headers=camp.h("org")
+        )
+        assert r.status_code == 200, r.text
+    r = camp.client.post(url, json={"priority": "ranking", "apply": True}, headers=camp.h("org"))
+    assert r.status_code == 200 and r.json()["admitted"] == 2 and r.json()["warnings"] == [], r.text
+
+
+def test_a_school_re_uploading_its_students_is_answered_alike_whether_or_not_another_school_applied_later(camp):
+    """A school's re-upload replaces its own applications, and a second application for its own
+    student is refused, whether or not another school applied for the student after it (issue 11
+    re-test: only one application per student was looked at, so when the other school's came last
+    the school's own was missed: the re-upload failed, and the answer told the school that someone
+    else had applied for the student since)."""
+    camp.site("A", 2)
+    first = [row("张三", 1, school="HK02"), row("李四", 2, school="HK02")]
+    assert camp.upload(first, user="hk02").status_code == 201
+    assert camp.upload([row("张三", 1, school="HK01")], user="hk01").status_code == 201  # after HK02's
+    again = camp.upload(first, user="hk02")  # the same workbook again: both rows replace HK02's own
+    assert (again.status_code, again.json()) == (201, {"applications_created": 0, "applications_replaced": 2}), (
+        again.text
+    )
+    assert sorted((a["name"], a["school_code"]) for a in camp.applications()) == [
+        ("张三", "HK01"),
+        ("张三", "HK02"),
+        ("李四", "HK02"),
+    ]
+    # the web form (no replacing): both students are HK02's already, so both answers are the same refusal
+    form = {
+        "gender": "男",
+        "grade": "高一",
+        "phone": "13812345678",
+        "preferences": ["A"],
+        "consent_participation": True,
+    }
+    answers = [
+        camp.client.post(
+            f"/api/v1/events/{camp.id}/applications",
+            json={**form, "name": name, "id_number": row("x", n)["身份证号"]},
+            headers=camp.h("hk02"),
+        )
+        for name, n in (("张三", 1), ("李四", 2))
+    ]
+    assert [a.status_code for a in answers] == [422, 422], [a.text for a in answers]
+    assert (
+        answers[0].json()["errors"][0]["message"].replace("张三", "李四").split("申请编号")[0]
+        == (answers[1].json()["errors"][0]["message"].split("申请编号")[0])
+    )

@@ -3,9 +3,11 @@ with pdftotext; who may download which; no ID numbers on them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 
+from competitions.camps.tables import CampApplication
 from competitions.checkin.credentials import credential_for
 from competitions.registration.tables import Member
 from tests.competitions.camps.conftest import sid
@@ -75,10 +77,53 @@ def test_admission_notices_per_site_school_and_role(camp, world, tmp_path):
     assert camp.client.get(url).status_code == 401
 
 
-def test_admission_notices_in_english(camp, tmp_path):
-    _allocated(camp)
+def _deadline_at(world, application_id: int, when: dt.datetime) -> None:
+    world.run(
+        CampApplication.update({CampApplication.offer_expires_at: when}).where(CampApplication.id == application_id)
+    )
+
+
+def test_admission_notices_in_english(camp, world, tmp_path):
+    apps = _allocated(camp)
+    # 乙's offer ends at 10:00 UTC, which is 18:00 in Beijing (UTC+8)
+    _deadline_at(world, apps["乙"]["id"], dt.datetime(2027, 7, 10, 10, 0, tzinfo=dt.timezone.utc))
     r = camp.client.get(
         f"/api/v1/events/{camp.id}/admission-notices.pdf", headers={**camp.h("org"), "Accept-Language": "en"}
     )
     _pages, text = _text(tmp_path, r.content)
     assert "Admission notice" in text and "Leading teachers" in text
+    # English lines break between words (joined with spaces the sentences read whole): the deadline
+    # as a date and a Beijing time, in the greeting and in the closing line
+    spaced = " ".join(line.strip() for line in text.splitlines() if line.strip())
+    assert "Your school must confirm it by 2027-07-10 at 18:00 Beijing time (UTC+8), or the place lapses." in spaced
+    assert (
+        "Your school must confirm your place by 2027-07-10 at 18:00 Beijing time (UTC+8); "
+        "an unconfirmed place passes to the waiting list." in spaced
+    )
+    assert "10:00" not in text  # never the UTC time
+    # the values start after the widest label: "Leading teachers" stands clear of the teachers' names
+    path = tmp_path / "bbox.html"
+    subprocess.run(
+        [poppler("pdftotext"), "-bbox", "-f", "1", "-l", "1", str(tmp_path / "n.pdf"), str(path)], check=True
+    )
+    words = re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', path.read_text()
+    )
+    labels = {w: (float(x0), float(y0), float(x1)) for x0, y0, x1, w in words if w in ("teachers", "Student")}
+    _x0, y0, label_end = labels["teachers"]
+    values = [float(x0) for x0, y, _x1, w in words if abs(float(y) - y0) < 2 and float(x0) > label_end - 1]
+    student_value = [
+        float(x0) for x0, y, _x1, w in words if abs(float(y) - labels["Student"][1]) < 2 and w != "Student"
+    ]
+    assert values and min(values) >= label_end + 5 and student_value == [min(values)]  # one column for all values
+
+
+def test_admission_notice_deadline_in_chinese(camp, world, tmp_path):
+    apps = _allocated(camp)
+    # 16:30 UTC on 9 July is 00:30 on 10 July in Beijing: the date is Beijing's too
+    _deadline_at(world, apps["乙"]["id"], dt.datetime(2027, 7, 9, 16, 30, tzinfo=dt.timezone.utc))
+    r = camp.client.get(f"/api/v1/events/{camp.id}/admission-notices.pdf", headers=camp.h("org"))
+    _pages, text = _text(tmp_path, r.content)
+    flat = text.replace("\n", "")
+    assert "录取待学校确认，确认期限 2027年7月10日 00:30（北京时间），逾期视为放弃。" in flat
+    assert "请于 2027年7月10日 00:30（北京时间）前由学校确认参营" in flat

@@ -242,3 +242,24 @@ def test_pages_after_the_allocation_in_english_have_no_chinese_of_their_own(camp
                 body = page.text[page.text.find("<main") :] if "<main" in page.text else page.text
                 own = _own_chinese(body, data)
                 assert own == [], (user, path, own)
+
+
+def test_selection_preview_names_applications_waiting_for_review(camp, world, app):
+    camp.site("A", 2)
+    assert camp.upload([row("甲", 1)], user="hk01").status_code == 201  # a school's: waits for review
+    assert camp.upload([row("乙", 2)]).status_code == 201
+    r = camp.client.post(
+        f"/api/v1/events/{camp.id}/lottery/commit", json={"public_source": "福彩"}, headers=camp.h("org")
+    )
+    assert r.status_code == 201, r.text
+    camp.close()
+    r = camp.client.post(
+        f"/api/v1/events/{camp.id}/lottery/draw", json={"public_value": "1 2 3"}, headers=camp.h("org")
+    )
+    assert r.status_code == 200, r.text
+    with TestClient(app=app) as org:
+        world.login_page("org", org)
+        page = org.get(f"/camps/{camp.id}/selection?priority=lottery")
+        assert page.status_code == 200
+        assert "1 份申请还没有通过审查（待审查 1），不参加这次分配" in page.text
+        assert f'<a href="/camps/{camp.id}/applications">查看申请</a>' in page.text and "查看重复申请" not in page.text

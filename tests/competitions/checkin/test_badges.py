@@ -190,3 +190,43 @@ def test_the_qr_code_is_drawn_as_vector_modules_that_read_back(settings, tmp_pat
     assert read == [[bool(m) for m in line] for line in modules]
     quiet = [page.getpixel((int((qx + 0.5 * unit) * px), int((qy + (r + 0.5) * unit) * px))) for r in range(n)]
     assert min(quiet) > 200  # the quiet zone stays white
+
+
+def _pdf_for_wrapping():
+    from fpdf import FPDF
+
+    from app.pdf import default_font_path, register_fonts
+
+    pdf = FPDF(unit="mm", format="A4")
+    register_fonts(pdf, [str(default_font_path("sans"))], "wrap")
+    pdf.set_font("wrap", size=12)
+    return pdf
+
+
+def test_wrapping_breaks_english_between_words_and_chinese_anywhere():
+    pdf = _pdf_for_wrapping()
+    english = "The place awaits your school's confirmation by 2027-07-10 at 18:00 Beijing time (UTC+8)."
+    size, lines = badges._wrap(pdf, english, 60, 12, lines=10)
+    assert size == 12 and len(lines) > 1
+    assert " ".join(lines) == english  # no word cut in two, no space lost or doubled
+    assert all(pdf.get_string_width(line) <= 60 for line in lines)
+    chinese = "你已被海南大学营录取，录取待学校确认，确认期限 2027年7月10日 18:00（北京时间），逾期视为放弃。"
+    size, lines = badges._wrap(pdf, chinese, 40, 12, lines=10)
+    assert "".join(lines).replace(" ", "") == chinese.replace(" ", "")
+    assert all(line[0] not in badges.NO_LINE_START for line in lines)
+    # Chinese lines are filled to the width: each but the last would overflow with the next character
+    assert all(
+        pdf.get_string_width(line + chinese[len("".join(lines[: k + 1]))]) > 40 for k, line in enumerate(lines[:-2])
+    )
+    # a word wider than the line is broken where it must
+    size, lines = badges._wrap(pdf, "X" * 60, 30, 12, lines=10)
+    assert "".join(lines) == "X" * 60 and all(pdf.get_string_width(line) <= 30 for line in lines)
+
+
+def test_wrapping_cuts_at_the_minimum_size_unless_everything_is_kept():
+    pdf = _pdf_for_wrapping()
+    text = "word " * 80
+    size, lines = badges._wrap(pdf, text, 50, 12, lines=2, minimum=9)
+    assert size == 9 and len(lines) == 2  # badges: a fixed box, the rest cut
+    size, kept = badges._wrap(pdf, text, 50, 12, lines=2, minimum=9, keep_all=True)
+    assert size == 9 and len(kept) > 2 and " ".join(kept) == text.strip()

@@ -99,6 +99,37 @@ def test_photos_of_a_talk(outreach):
     assert outreach.call("GET", f"/talks/{talk}", user="org").json()["photos"] == 2
 
 
+def test_a_photo_is_deleted_by_the_talks_school_or_the_office(outreach):
+    """Deleting: the talk's school and the office (204, the file gone, audited); anyone else who sees the
+    photo (the expert, the city) 403; a school that does not see it 404; a second delete 404."""
+    from app.tables import AuditLog
+    from competitions.outreach.tables import TalkPhoto
+    from competitions.registration.documents import storage_path
+
+    talks, _expert = _tour(outreach, "HK01")
+    talk = talks["HK01"]["id"]
+    _days_ago(outreach, talk, 1)
+    files = {"file": ("现场.jpg", JPEG, "image/jpeg")}
+    first = outreach.call("POST", f"/talks/{talk}/photos", user="hk01", files=files).json()["id"]
+    second = outreach.call("POST", f"/talks/{talk}/photos", user="hk01", files=files).json()["id"]
+    key = outreach.world.run(TalkPhoto.select(TalkPhoto.storage_key).where(TalkPhoto.id == first).first())
+    path = storage_path(key["storage_key"])
+    assert path.is_file()
+    assert outreach.call("DELETE", f"/photos/{first}", user="hk02").status_code == 404
+    assert outreach.call("DELETE", f"/photos/{first}", user="expert1").status_code == 403
+    assert outreach.call("DELETE", f"/photos/{first}", user="haikou").status_code == 403
+    assert outreach.call("DELETE", f"/photos/{first}", user="hk01").status_code == 204
+    assert not path.exists()
+    assert outreach.call("GET", f"/photos/{first}", user="hk01").status_code == 404
+    assert outreach.call("DELETE", f"/photos/{first}", user="hk01").status_code == 404
+    assert outreach.call("DELETE", f"/photos/{second}", user="org").status_code == 204
+    assert outreach.call("GET", f"/talks/{talk}/photos", user="hk01").json() == []
+    rows = outreach.world.run(
+        AuditLog.select(AuditLog.summary).where(AuditLog.action == "outreach.photo.delete").order_by(AuditLog.id)
+    )
+    assert [r["summary"] for r in rows] == ["现场.jpg", "现场.jpg"]
+
+
 def test_the_expert_records_hours_after_the_talk(outreach):
     talks, expert = _tour(outreach, "HK01")
     talk = talks["HK01"]["id"]

@@ -127,3 +127,45 @@ def test_each_school_and_city_sees_its_own_and_the_city_sets_priority(outreach):
         == 409
     )
     assert outreach.call("POST", f"/requests/{hk02['id']}/withdraw", user="haikou").status_code == 403
+
+
+def test_a_week_more_than_a_year_ahead_is_refused_naming_the_field(outreach):
+    """A week far ahead (two years; the year 2150, where no settings can exist) is bad input (422 naming
+    preferred_weeks), not a missing page (it answered 404)."""
+    for weeks in ([monday_in(104).isoformat()], ["2150-03-02"]):
+        body = {"division": "初中", "audience_size": 50, "subject": "航天", "preferred_weeks": weeks}
+        r = outreach.call("POST", "/requests", user="hk01", json=body)
+        assert r.status_code == 422, (weeks, r.text)
+        assert r.json()["errors"][0]["field"] == "preferred_weeks"
+    assert outreach.request("hk01", subject="航天", weeks=(50,))["status"] == "open"  # within a year
+
+
+def test_the_same_request_twice_is_refused(outreach):
+    """A school that submits the same request twice (a double tap on a phone) gets 409 the second time,
+    not a second request the planner would turn into a second identical talk. Another division, another
+    topic or weeks that do not overlap are other requests; a withdrawn one does not count."""
+    topic = _topic(outreach)
+    first = outreach.request("hk01", topic_id=topic["id"], weeks=(4, 5))
+    body = {
+        "division": "初中",
+        "audience_size": 80,
+        "topic_id": topic["id"],
+        "preferred_weeks": [monday_in(5).isoformat()],
+    }
+    again = outreach.call("POST", "/requests", user="hk01", json=body)
+    assert again.status_code == 409, again.text
+    assert "已经申请" in again.json()["detail"]
+    assert outreach.call("POST", "/requests", user="hk01", json={**body, "division": "高中"}).status_code == 201
+    later = {**body, "preferred_weeks": [monday_in(7).isoformat()]}
+    assert outreach.call("POST", "/requests", user="hk01", json=later).status_code == 201
+    assert outreach.call("POST", "/requests", user="hk02", json=body).status_code == 201  # another school
+    by_subject = {
+        "division": "小学",
+        "audience_size": 80,
+        "subject": "海洋",
+        "preferred_weeks": body["preferred_weeks"],
+    }
+    assert outreach.call("POST", "/requests", user="hk01", json=by_subject).status_code == 201
+    assert outreach.call("POST", "/requests", user="hk01", json=by_subject).status_code == 409
+    assert outreach.call("POST", f"/requests/{first['id']}/withdraw", user="hk01").status_code == 200
+    assert outreach.call("POST", "/requests", user="hk01", json=body).status_code == 201

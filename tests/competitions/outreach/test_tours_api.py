@@ -206,3 +206,86 @@ def test_the_itinerary_lists_the_experts_days_in_order(outreach, tmp_path):
     # a draft's itinerary is the office's: the expert sees it once the tour is confirmed
     wang_pdf = outreach.call("GET", f"/tours/{tour['id']}/experts/{wang['id']}/itinerary.pdf", user="expert1")
     assert wang_pdf.status_code == 409  # 王海洋 has no talk in this tour
+
+
+def test_state_conflicts_name_the_state_once(outreach):
+    """A 409 names the state the tour or talk is in, in words that read (it said 巡讲已已确认)."""
+    monday, li, wang, space, ocean, hk01, hk02, sy01 = _setup(outreach)
+    tour = outreach.call("POST", "/tours", json=_body(monday, name="巡讲")).json()
+    assert outreach.call("POST", f"/tours/{tour['id']}/confirm").status_code == 200
+    again = outreach.call("POST", f"/tours/{tour['id']}/confirm")
+    assert again.status_code == 409 and again.json()["detail"] == "巡讲当前为“已确认”，不能再确认。"
+    talk = tour["talks"][0]["id"]
+    assert outreach.call("POST", f"/talks/{talk}/cancel", json={"reason": "台风"}).status_code == 200
+    moved = outreach.call("PATCH", f"/talks/{talk}", json={"on_date": monday.isoformat(), "reason": "改期"})
+    assert moved.status_code == 409 and moved.json()["detail"] == "报告当前为“已取消”，不能再调整。"
+    english = outreach.client.post(
+        f"/api/v1/outreach/tours/{tour['id']}/confirm", headers={**outreach.h("org"), "Accept-Language": "en"}
+    )
+    assert english.json()["detail"] == "The tour is “Confirmed”; it cannot be confirmed."
+
+
+def test_a_request_is_assigned_by_hand_to_another_expert_than_its_topics(outreach):
+    """HK01 asked for 李航天's topic; the office gives the request to 王海洋 instead: the talk takes his
+    topic for the division (it was refused as 'the topic is not this expert's', with no topic field on the
+    page). SY01 (高中) cannot go to 王海洋, who has no topic for 高中: 422 naming topic_id."""
+    monday, li, wang, space, ocean, hk01, hk02, sy01 = _setup(outreach)
+    assert outreach.call("PATCH", f"/experts/{wang['id']}", json={"regions": ["三亚", "海口"]}).status_code == 200
+    tour = outreach.call("POST", "/tours", json=_body(monday, name="巡讲")).json()
+    by_school = {t["school_code"]: t for t in tour["talks"]}
+    assert outreach.call("DELETE", f"/talks/{by_school['HK01']['id']}").status_code == 204
+    assert outreach.call("DELETE", f"/talks/{by_school['SY01']['id']}").status_code == 204
+    body = {"request_id": hk01["id"], "expert_id": wang["id"], "on_date": monday.isoformat()}
+    added = outreach.call("POST", f"/tours/{tour['id']}/talks", json=body)
+    assert added.status_code == 201, added.text
+    assert (added.json()["expert_name"], added.json()["topic_title"]) == ("王海洋", "珊瑚礁的秘密")
+    body = {"request_id": sy01["id"], "expert_id": wang["id"], "on_date": monday.isoformat()}
+    refused = outreach.call("POST", f"/tours/{tour['id']}/talks", json=body)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "topic_id"
+    assert refused.json()["detail"] == "所选专家没有适合高中的报告主题。"
+    # the expert of the topic asked for keeps that topic
+    body = {"request_id": sy01["id"], "expert_id": li["id"], "on_date": (monday + dt.timedelta(days=1)).isoformat()}
+    kept = outreach.call("POST", f"/tours/{tour['id']}/talks", json=body)
+    assert kept.status_code == 201 and kept.json()["topic_title"] == "火箭是怎样飞上天的"
+
+
+def test_a_refused_edit_names_the_expert_the_day_and_where_they_are(outreach):
+    """李航天 gives HK01's talk in 海口 on Monday: moving SY01's talk (三亚) to Monday is refused with his name,
+    the day and the county he is in (it said only 'the expert is in another county that day')."""
+    monday, li, wang, space, ocean, hk01, hk02, sy01 = _setup(outreach)
+    tour = outreach.call("POST", "/tours", json=_body(monday, name="巡讲")).json()
+    sy_talk = next(t for t in tour["talks"] if t["school_code"] == "SY01")
+    moved = outreach.call("PATCH", f"/talks/{sy_talk['id']}", json={"on_date": monday.isoformat()})
+    assert moved.status_code == 409
+    assert moved.json()["detail"] == (
+        f"不能这样安排（李航天，{monday.isoformat()}）：专家当天已在海口市（每位专家每天只去一个市县）。"
+    )
+
+
+def test_the_itinerary_gives_each_schools_contact_or_says_there_is_none(outreach):
+    """HK01 has a contact teacher (name and phone, an adult's: printed for the expert); SY01 has none: the
+    itinerary says so and where to ask, instead of leaving the expert without a way to reach the school."""
+    import shutil
+    import subprocess
+
+    from tests.conftest import skip_or_fail
+
+    if not shutil.which("pdftotext"):
+        skip_or_fail("pdftotext (poppler-utils) is not installed")
+    monday, li, wang, space, ocean, hk01, hk02, sy01 = _setup(outreach)
+    from app.security import encrypt_pii
+    from app.tables import School
+
+    hk = outreach.world.schools["HK01"]["id"]  # contacts come with the school workbook (联系人, 联系电话)
+    outreach.world.run(
+        School.update({School.contact_name: "王老师", School.contact_phone_enc: encrypt_pii("13800138000")}).where(
+            School.id == hk
+        )
+    )
+    tour = outreach.call("POST", "/tours", json=_body(monday, name="巡讲")).json()
+    pdf = outreach.call("GET", f"/tours/{tour['id']}/experts/{li['id']}/itinerary.pdf")
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True).stdout
+    text = text.decode("utf-8")
+    hk_part, sy_part = text.split("三亚市第一中学")
+    assert "学校联系人：王老师 13800138000" in hk_part
+    assert "学校联系人：未登记，请向组委会询问" in sy_part

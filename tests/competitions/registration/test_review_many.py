@@ -247,7 +247,7 @@ def test_an_entry_changed_meanwhile_stops_the_whole_bulk_review(world, monkeypat
         json={"entry_ids": [a["id"], b["id"], c["id"]], "decision": "return", "reason": "缺申报书"},
     )
     assert answer.status_code == 409, answer.text
-    assert answer.json()["detail"] == "有作品的状态刚刚被改变，没有审查任何作品，请刷新后重试。"
+    assert answer.json()["detail"] == "有作品刚刚被修改，没有审查任何作品，请刷新后重试。"
     statuses = {
         e["id"]: e["status"] for e in call(world, "GET", f"/api/v1/events/{world.event_id}/entries", "org").json()
     }
@@ -275,3 +275,65 @@ def test_a_city_recommends_many_within_its_quota(world):
         },
         {"entry_id": other["id"], "code": other["code"], "detail": "作品不存在或您无权查看。"},
     ]
+
+
+def test_an_entry_whose_members_changed_meanwhile_stops_the_whole_bulk_review(world, monkeypatch):
+    """Issue 11 re-test: only a changed status stopped the bulk review. A school that edits a waiting
+    entry's students between the reviewer's read and write (here the guardian's consent is taken back,
+    as the member form does it: members changed, the entry's ``updated_at`` moves, its status stays) got
+    the entry approved on the strength of checks made on the old students."""
+    from app.times import now
+    from competitions.registration import services as registration
+    from competitions.registration.tables import Entry, Member
+
+    a, b, c = _submitted(world, 3)
+    reading = registration._members_by_entry
+    done = []
+
+    async def meanwhile(ids):
+        rows = await reading(ids)
+        if not done:
+            done.append(True)
+            await Member.update({Member.consent_participation: False}).where(Member.entry == b["id"])
+            await Entry.update({Entry.updated_at: now()}).where(Entry.id == b["id"])
+        return rows
+
+    monkeypatch.setattr(registration, "_members_by_entry", meanwhile)
+    answer = call(
+        world,
+        "POST",
+        f"/api/v1/events/{world.event_id}/entries/review",
+        "org",
+        json={"entry_ids": [a["id"], b["id"], c["id"]], "decision": "approve"},
+    )
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["detail"] == "有作品刚刚被修改，没有审查任何作品，请刷新后重试。"
+    statuses = {
+        e["id"]: e["status"] for e in call(world, "GET", f"/api/v1/events/{world.event_id}/entries", "org").json()
+    }
+    assert [statuses[x["id"]] for x in (a, b, c)] == ["submitted"] * 3
+
+
+def test_one_entry_withdrawn_while_it_is_reviewed_is_not_approved(world, monkeypatch):
+    """Issue 11 re-test: the single review wrote its decision over whatever the entry had become since
+    it was read (an entry the school withdrew meanwhile came back approved)."""
+    from competitions.registration import services as registration
+
+    (a,) = _submitted(world, 1)
+    checking = registration.entry_duplicates
+    done = []
+
+    async def meanwhile(actor, event_id, entry_id):
+        if not done:
+            done.append(True)
+            await registration.withdraw_entry(actor, entry_id, "学校撤回")
+        return await checking(actor, event_id, entry_id)
+
+    monkeypatch.setattr(registration, "entry_duplicates", meanwhile)
+    answer = call(world, "POST", f"/api/v1/entries/{a['id']}/review", "org", json={"decision": "approve"})
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["detail"] == "作品刚刚被修改，没有审查，请刷新后重试。", answer.text
+    statuses = {
+        e["id"]: e["status"] for e in call(world, "GET", f"/api/v1/events/{world.event_id}/entries", "org").json()
+    }
+    assert statuses[a["id"]] == "withdrawn"

@@ -4,7 +4,7 @@ review (a school's applications wait; the city recommends; the office approves),
 
 from __future__ import annotations
 
-from tests.competitions.talent.conftest import row, sid
+from tests.competitions.talent.conftest import HEADER, XLSX, row, sid, workbook
 
 
 def test_the_workbook_creates_applications_with_subject_and_mentor_preferences(talent):
@@ -111,3 +111,24 @@ async def _city_review(event_id):
     from competitions.events.tables import Event
 
     await Event.update({Event.city_review_required: True}).where(Event.id == event_id)
+
+
+def test_grade_and_role_errors_speak_of_the_programme(talent):
+    """A junior-school grade is refused with the programme's eligible grades (not the contest's "作品报的
+    是高中组"); an adviser's row is refused by its role alone, without a confusing grade error; a
+    student whose ID number is wrong hears about the grade as well, in one upload."""
+    talent.mentor("zhang", "PH", display_name="张伟")
+    adviser = {**row("李老师", 9), "角色": "辅导教师"}
+    bad_id = {**row("郑一", 10, grade="高三"), "身份证号": sid(10)[:-1] + ("0" if sid(10)[-1] != "0" else "1")}
+    header = ["角色", *HEADER]
+    r = talent.client.post(
+        f"/api/v1/events/{talent.id}/registrations/import",
+        files={"file": ("t.xlsx", workbook([row("赵六", 4, grade="初三"), adviser, bad_id], header), XLSX)},
+        headers=talent.h("org"),
+    )
+    assert r.status_code == 422, r.text
+    errors = [(e["row"], e["column"], e["message"]) for e in r.json()["errors"]]
+    assert errors[0] == (2, "年级", "年级“初三”不能申请：本计划只招收高一、高二学生。")
+    assert [(e[0], e[1]) for e in errors if e[0] == 3] == [(3, "角色")]
+    assert {(e[0], e[1]) for e in errors if e[0] == 4} == {(4, "身份证号"), (4, "年级")}
+    assert not any("作品" in e[2] for e in errors)

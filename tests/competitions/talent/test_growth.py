@@ -79,6 +79,14 @@ def test_plan_log_comment_and_attachments_each_by_its_role(talent):
     )
     assert r.status_code == 201, r.text
     doc_id = r.json()["id"]
+    # a program is refused in the growth log's own words (not "其他只接受 PDF 或 Word")
+    r = talent.client.post(
+        f"/api/v1/talent-logs/{log_id}/attachments",
+        files={"file": ("setup.exe", b"MZ\x90\x00\x03binary", "application/octet-stream")},
+        headers=talent.h("hk01"),
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "file", r.text
+    assert r.json()["detail"].startswith("成长日志的附件只接受 PDF、Word（.doc、.docx）文件或 JPEG、PNG 照片"), r.text
     talent.world.login_page("zhang")
     assert talent.client.get(f"/talent/documents/{doc_id}").content == PDF
     talent.client.cookies.clear()
@@ -288,12 +296,13 @@ def test_the_reminder_list_names_who_is_behind_and_why(talent, run):
 
     run(logs())
     org = talent.world.principal("org")
-    # on 2027-03-01 (59 days in; the year is 364 days): hours due 120 * 59 / 364 = 19.45 -> 19.5
+    # on 2027-03-01 (59 days in; the year is 364 days), hours are due up to one log interval (30 days)
+    # ago: 120 * 29 / 364 = 9.56 -> 9.6
     report = run(growth.cohort(org, talent.id, today=dt.date(2027, 3, 1)))
     behind = {s["name"]: s["behind"] for s in report["behind"]}
     assert behind["学生乙"] == [
         "已 49 天没有成长日志",
-        "累计 2 小时，少于进度要求的 19.5 小时",
+        "累计 2 小时，少于进度要求的 9.6 小时",
         "导师还没有填写培养方案",
     ]
     assert behind["学生丙"][0] == "开始 59 天还没有成长日志"
@@ -305,6 +314,48 @@ def test_the_reminder_list_names_who_is_behind_and_why(talent, run):
     # a school sees its own students only
     school = talent.client.get(f"/api/v1/events/{talent.id}/cohort", headers=talent.h("sy01")).json()
     assert [s["name"] for s in school["students"]] == ["学生丙"]
+
+
+def test_a_student_logging_on_time_is_not_behind_on_hours(talent, run):
+    """5 hours every two weeks (a 130-hour year against a 120-hour target): 13 days after the last entry
+    the next is not due yet, so the student is not behind. Counting the hours pro rata up to today
+    (120 * 55 / 364 = 18.1 > 15) flagged such students: half of the demo cohort."""
+    ids = _cohort(talent)
+    from competitions.talent import growth
+    from competitions.talent.tables import GrowthLog
+
+    start = dt.date(2027, 1, 1)
+    r = talent.client.put(
+        f"/api/v1/events/{talent.id}/talent-settings",
+        json={"starts_on": "2027-01-01", "final_on": "2027-12-31", "hours_target": "120", "log_interval_days": 30},
+        headers=talent.h("org"),
+    )
+    assert r.status_code == 200, r.text
+
+    async def logs():
+        for days in (14, 28, 42):
+            await GrowthLog.insert(
+                GrowthLog(
+                    event=talent.id,
+                    application=ids["学生甲"],
+                    on=start + dt.timedelta(days=days),
+                    activity="实验",
+                    hours="5",
+                    created_at=dt.datetime.now(dt.timezone.utc),
+                )
+            )
+
+    run(logs())
+    org = talent.world.principal("org")
+    report = run(growth.cohort(org, talent.id, today=start + dt.timedelta(days=55)))
+    first = next(s for s in report["students"] if s["name"] == "学生甲")
+    assert first["hours"] == "15"
+    assert not [b for b in first["behind"] if "小时" in b], first["behind"]
+    # two months without an entry: behind on the log, and on hours (due through day 60: 120 * 60 / 364
+    # = 19.78 -> 19.8)
+    later = run(growth.cohort(org, talent.id, today=start + dt.timedelta(days=90)))
+    first = next(s for s in later["students"] if s["name"] == "学生甲")
+    assert first["behind"][:2] == ["已 48 天没有成长日志", "累计 15 小时，少于进度要求的 19.8 小时"]
 
 
 def test_destinations_only_with_consent(talent):

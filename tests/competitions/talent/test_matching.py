@@ -125,6 +125,24 @@ def test_the_office_adjusts_with_a_reason_within_capacity_and_it_is_audited(tale
     assert talent.client.post(url, json={"mentor": None, "reason": "x"}, headers=talent.h("hk01")).status_code == 403
 
 
+def test_a_mentors_capacity_cannot_drop_below_its_students(talent):
+    """After the matching, wang holds 1 student: its capacity may grow, or stay, but not drop to 0
+    (409, nothing changed); before any student, it may."""
+    _ranked(talent)
+    talent.allocate(apply=True)
+    wang = _mentor_id(talent, "wang")
+    url = f"/api/v1/events/{talent.id}/mentors/{wang}"
+    r = talent.client.patch(url, json={"capacity": 0}, headers=talent.h("org"))
+    assert r.status_code == 409 and "已有 1 名学生" in r.json()["detail"], r.text
+    mentors = talent.client.get(f"/api/v1/events/{talent.id}/mentors", headers=talent.h("org")).json()
+    assert next((m["capacity"], m["students"]) for m in mentors if m["code"] == "wang") == (1, 1)
+    r = talent.client.patch(url, json={"capacity": 2}, headers=talent.h("org"))
+    assert r.status_code == 200 and r.json()["capacity"] == 2
+    liu = _mentor_id(talent, "liu")  # liu's one seat went to 子甲 (MA)
+    r = talent.client.patch(f"/api/v1/events/{talent.id}/mentors/{liu}", json={"capacity": 0}, headers=talent.h("org"))
+    assert r.status_code == 409
+
+
 def test_a_random_market_through_the_api_is_stable_and_within_capacity(talent):
     rng = random.Random(16)
     codes = ["m_a", "m_b", "m_c", "m_d"]

@@ -306,3 +306,16 @@ def test_every_string_of_the_talent_code_has_an_english_translation():
     ]
     missing |= {f"label: {m}" for m in labels if m not in catalog}
     assert not missing, sorted(missing)
+
+
+def test_a_mentor_reads_grades_and_genders_in_english(talent, world):
+    """The mentor's home and a student's page in English say "Grade 10" and "Male", not 高一 and 男."""
+    from tests.competitions.talent.test_growth import _cohort
+
+    ids = _cohort(talent)
+    page = world.login_page("zhang")
+    page.cookies.set("lang", "en")
+    home = page.get(f"/talent/{talent.id}/mentor").text
+    assert "Grade 10" in home and "高一" not in home
+    student = page.get(f"/talent/{talent.id}/students/{ids['学生甲']}").text
+    assert "Grade 10" in student and "高一" not in student

@@ -78,6 +78,11 @@ def _invited(talent):
 
 def test_invitations_follow_the_cutoff_with_times_per_mentor(talent):
     apps = _invited(talent)
+    for bad in ("next Monday", "2027-13-01T09:00"):  # 422 naming the field, nothing invited
+        r = talent.client.post(
+            f"/api/v1/events/{talent.id}/interviews/invite", json={"starts_at": bad}, headers=talent.h("org")
+        )
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "starts_at", r.text
     r = talent.client.post(
         f"/api/v1/events/{talent.id}/interviews/invite",
         json={"starts_at": "2027-03-01T09:00:00+08:00"},
@@ -100,6 +105,19 @@ def test_invitations_follow_the_cutoff_with_times_per_mentor(talent):
         ("丙三", "2027-03-01T01:40:00Z"),
         ("丁四", "2027-03-01T02:00:00Z"),
     ]  # equal scores (丙三, 丁四: 85) by application id
+    # a student is never in two interviews at once: wang (everyone's second choice) takes each one
+    # when zhang lets them go, 20 minutes later
+    wang = [(i["name"], i["starts_at"]) for i in rows if i["mentor_code"] == "wang"]
+    assert wang == [
+        ("甲一", "2027-03-01T01:20:00Z"),
+        ("乙二", "2027-03-01T01:40:00Z"),
+        ("丙三", "2027-03-01T02:00:00Z"),
+        ("丁四", "2027-03-01T02:20:00Z"),
+    ]
+    per_student: dict[int, list[str]] = {}
+    for i in rows:
+        per_student.setdefault(i["application_id"], []).append(i["starts_at"])
+    assert all(len(times) == len(set(times)) for times in per_student.values())
     # once only; the cut-offs are locked
     r = talent.client.post(
         f"/api/v1/events/{talent.id}/interviews/invite",

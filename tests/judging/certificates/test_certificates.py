@@ -230,11 +230,13 @@ def test_the_event_pdf_is_drawn_in_another_process_and_streamed_from_disk(world,
     """GET .../certificates.pdf (issue 11, item 13): the certificates are issued and drawn by another
     process -- this process's renderer is broken for the test and never called -- written to disk
     and streamed back (the same pages, names and headers), the file deleted once sent. The checks
-    that need no drawing (who asks, finalized or not) still answer here."""
+    that need no drawing (who asks, finalized or not) still answer here. (Up to
+    ``PAGES_IN_PROCESS`` pages are drawn here instead: none for this test.)"""
     from app.settings import get_settings
     from judging.certificates import render
 
     awarded(world)
+    monkeypatch.setattr(certificates, "PAGES_IN_PROCESS", 0)
 
     def not_here(self, certificates, progress=None):
         raise AssertionError("drawn in the server process")
@@ -254,6 +256,29 @@ def test_the_event_pdf_is_drawn_in_another_process_and_streamed_from_disk(world,
     assert world.client.get(ev(world, "/certificates.pdf"), headers=world.headers("haikou")).status_code == 403
     page = world.login_page("hk01").get(f"/certificates/{world.event_id}/certificates.pdf")
     assert page.status_code == 200 and pdf_pages(save(tmp_path, page.content, "page.pdf")) == 3
+
+
+def test_a_few_pages_are_drawn_here_without_starting_a_process(world, tmp_path, monkeypatch):
+    """Up to ``PAGES_IN_PROCESS`` (40) certificates the PDF is drawn in a thread of the server: no
+    job process is started (it takes 1-3 s to start, longer than drawing a school's few pages); one
+    more page than the limit goes to the job process."""
+    from app import jobs
+
+    awarded(world)
+    called: list[str] = []
+
+    async def in_a_process(name, kwargs):  # recorded, then run here (the test needs no real process)
+        called.append(name)
+        return await certificates.certificates_pdf_job(**kwargs)
+
+    monkeypatch.setattr(jobs, "call", in_a_process)
+    response = world.client.get(ev(world, "/certificates.pdf"), headers=org(world))
+    assert response.status_code == 200 and response.headers["x-certificate-pages"] == "4"
+    assert pdf_pages(save(tmp_path, response.content)) == 4 and called == []
+    monkeypatch.setattr(certificates, "PAGES_IN_PROCESS", 4)  # 5 valid certificates: one over the limit
+    response = world.client.get(ev(world, "/certificates.pdf"), headers=org(world))
+    assert response.status_code == 200 and response.headers["x-certificate-pages"] == "4"
+    assert called == [certificates.PDF_JOB]
 
 
 def _edit(number: str, index: int, char: str) -> str:

@@ -40,6 +40,19 @@ def test_talent_demo(client, run):
     org = run(accounts.load_principal(run(User.select(User.id).where(User.username == "org").first())["id"]))
     cohort = run(growth.cohort(org, event["id"]))
     assert cohort["counts"]["left"] == 1 and cohort["behind"]
+    # a realistic reminder list: a few students (behind on logs, plan or the mid-term), not half the
+    # cohort; nobody logging on time is listed for hours alone
+    training = [s for s in cohort["students"] if s["status"] == "matched"]
+    assert len(cohort["behind"]) <= len(training) // 3, [(s["name"], s["behind"]) for s in cohort["behind"]]
+    for s in cohort["behind"]:
+        if any("小时" in b for b in s["behind"]):
+            assert any("成长日志" in b for b in s["behind"]), s
+    # interviews: nobody is in two rooms at once, and they start on the hour or every 20 minutes
+    times: dict[int, list[object]] = {}
+    for i in run(Interview.select().where(Interview.event == event["id"])):
+        times.setdefault(i["application"], []).append(i["starts_at"])
+        assert i["starts_at"].second == 0 and i["starts_at"].minute % 20 == 0
+    assert all(len(t) == len(set(t)) for t in times.values())
     # the applied matching is stable by the independent check (the preview recomputes it from the
     # rankings and scores as they stand)
     preview = run(talent.run_allocation(org, event["id"], False))

@@ -1,0 +1,108 @@
+"""培养证书 at a school: once the office has issued the talent programme's training certificates (优秀
+and 合格 of the year-end review), the school finds them under its 证书 menu and downloads a PDF with
+its own students only; the public verification page says 培养证书 (优秀) and names the mentor."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from tests.competitions.talent.conftest import Talent, row
+from tests.judging.pages import text_of
+
+
+@pytest.fixture
+def talent(world):
+    r = world.client.post(
+        "/api/v1/events",
+        json={
+            "name": "2026年海南省中学生科技创新后备人才培养计划",
+            "kind": "talent",
+            "year": 2026,
+            "status": "open",
+            "registration_closes_at": "2099-01-01T00:00:00+08:00",
+        },
+        headers=world.headers("org"),
+    )
+    assert r.status_code == 201, r.text
+    return Talent(world, r.json()["id"])
+
+
+def _graduates(talent):
+    """甲 (HK01) 优秀 and 乙 (HK01) 不合格 with zhang; 丙 (SY01) 合格 with wang; certificates issued."""
+    talent.mentor("zhang", "PH", 2, display_name="张伟")
+    talent.mentor("wang", "PH", 1, display_name="王芳", university="海南师范大学")
+    rows = [
+        row("学生甲", 1, prefs=("zhang",)),
+        row("学生乙", 2, prefs=("zhang",)),
+        row("学生丙", 3, school="SY01", prefs=("wang",)),
+    ]
+    assert talent.upload(rows).status_code == 201
+    apps = talent.by_name()
+    assert talent.scores([(a["id"], "90") for a in apps.values()]).status_code == 201
+    talent.cutoffs(PH="60")
+    talent.invite()
+    talent.allocate(apply=True)
+    base = "/api/v1/talent-applications"
+    for name, mentor, result in (
+        ("学生甲", "zhang", "excellent"),
+        ("学生乙", "zhang", "fail"),
+        ("学生丙", "wang", "pass"),
+    ):
+        a = apps[name]["id"]
+        assert (
+            talent.client.post(f"{base}/{a}/midterm", json={"result": "pass"}, headers=talent.h(mentor)).status_code
+            == 200
+        )
+        r = talent.client.post(
+            f"{base}/{a}/final", json={"result": result, "comment": "完成"}, headers=talent.h(mentor)
+        )
+        assert r.status_code == 200, r.text
+    r = talent.client.post(
+        f"/api/v1/events/{talent.id}/certificates/issue", params={"kind": "talent"}, headers=talent.h("org")
+    )
+    assert r.status_code == 200 and r.json()["issued"] == 2, r.text
+
+
+def test_a_school_downloads_its_training_certificates_under_its_certificates_menu(talent, world):
+    _graduates(talent)
+    client = world.login_page("org")
+    fresh = lambda: type(client)(app=client.app, raise_server_exceptions=False)  # noqa: E731
+    school = world.login_page("hk01", client=fresh())
+    with school:
+        text = text_of(school.get("/certificates/"))
+        assert "2026年海南省中学生科技创新后备人才培养计划" in text, text
+        assert "培养证书" in text and "本校应得 1 张，可下载 1 张。" in text  # 甲 only: 乙 failed
+        assert "本校申请 2 份" in text and "本校作品" not in text
+        response = school.get(f"/certificates/{talent.id}/certificates.pdf?kind=talent")
+        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+        if shutil.which("pdftotext"):
+            words = subprocess.run(
+                ["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True
+            ).stdout.decode()
+            assert "学生甲" in words and "优秀" in words and "张伟" in words
+            assert "学生丙" not in words and "学生乙" not in words
+    school = world.login_page("sy01", client=fresh())
+    with school:
+        text = text_of(school.get("/certificates/"))
+        assert "本校应得 1 张，可下载 1 张。" in text
+    school = world.login_page("hk02", client=fresh())
+    with school:
+        assert "2026年海南省中学生科技创新后备人才培养计划" not in text_of(school.get("/certificates/"))
+
+
+def test_the_verification_says_training_certificate_with_the_grade_and_the_mentor(talent, world):
+    _graduates(talent)
+    certs = talent.client.get(
+        f"/api/v1/events/{talent.id}/certificates", params={"kind": "talent"}, headers=talent.h("org")
+    ).json()
+    number = next(c["number"] for c in certs if c["name"] == "学生甲")
+    answer = talent.client.get(f"/api/v1/certificates/{number}").json()
+    assert (answer["kind_label"], answer["award_label"], answer["title"]) == ("培养证书", "优秀", "张伟（海南大学）")
+    text = text_of(talent.client.get(f"/verify/{number}"))
+    assert "培养证书（优秀）" in text and "导师 张伟（海南大学）" in text.replace("\n", " "), text
+    talent.client.cookies.set("lang", "en")
+    text = text_of(talent.client.get(f"/verify/{number}"))
+    assert "Training certificate (Excellent)" in text and "Mentor" in text, text
