@@ -100,6 +100,31 @@ def file_operation(*media_types: str, description: str = "The file") -> type[Ope
     return FileOperation
 
 
+def upload_operation(description: str, field: str = "file") -> type[Operation]:
+    """``operation_class=`` for a handler that reads an uploaded file itself (``upload_bytes``):
+    documents its request body as ``multipart/form-data`` with the file in ``field``."""
+
+    @dataclasses.dataclass
+    class UploadOperation(Operation):
+        def __post_init__(self) -> None:
+            self.request_body = RequestBody(
+                content={
+                    "multipart/form-data": OpenAPIMediaType(
+                        schema=Schema(
+                            type=OpenAPIType.OBJECT,
+                            properties={field: Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)},
+                            required=[field],
+                        )
+                    )
+                },
+                description=description,
+                required=True,
+            )
+
+    UploadOperation.__name__ = f"UploadOperation[{field}]"
+    return UploadOperation
+
+
 def _inline(schema: Any, components: dict[str, Any]) -> Any:
     if isinstance(schema, dict):
         ref = schema.get("$ref")

@@ -91,6 +91,33 @@ def _bound(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:.2f}"
 
 
+def legend(
+    values: dict[str, Any], names: dict[str, str], *, no_data: str, visible: set[str] | None = None
+) -> list[tuple[str, str]]:
+    """The map's legend as ``(colour, text)``: one per class and one for "no figure"; a city's own map
+    (one visible region) has one entry, its name and value."""
+    if visible is not None and len(visible) == 1:
+        code = next(iter(visible))
+        return [(PALETTE[3], f"{names.get(code, code)}{colon()}{_fmt(values.get(code))}")]
+    bounds = classes([v for c, v in values.items() if visible is None or c in visible])
+    items, lower = [], 0.0
+    for bound, fill in zip(bounds, PALETTE):
+        items.append((fill, f"{_bound(lower)}–{_bound(bound)}"))
+        lower = bound
+    return [*items, (NO_DATA, no_data)]
+
+
+def legend_html(items: list[tuple[str, str]]) -> Markup:
+    """The legend as HTML under the map: it keeps its size on a phone, where the map is drawn small."""
+    return Markup(
+        '<ul class="map-legend">'
+        + "".join(
+            f'<li><span class="swatch" style="background:{fill}"></span>{escape(text)}</li>' for fill, text in items
+        )
+        + "</ul>"
+    )
+
+
 def choropleth(
     values: dict[str, Any],
     names: dict[str, str],
@@ -100,10 +127,13 @@ def choropleth(
     short: dict[str, str] | None = None,
     visible: set[str] | None = None,
     link: str = "#region-{code}",
+    with_legend: bool = True,
 ) -> Markup:
     """The county map coloured by ``values`` (``{code: number or None}``); ``names`` the regions' names,
     ``short`` the names written on the map; ``visible`` the regions whose values may be shown (a city
-    account: its own; the others are drawn as plain outlines); each region links to ``link``."""
+    account: its own; the others are drawn as plain outlines); each region links to ``link``. The
+    legend is drawn under the map unless ``with_legend`` is false (a page puts :func:`legend_html` there).
+    Names and values carry the classes ``map-name`` / ``map-value`` (a phone's style draws them larger)."""
     data = hainan_map()
     x0, y0, width, height = data["view_box"]
     shown = {c: v for c, v in values.items() if visible is None or c in visible}
@@ -113,7 +143,7 @@ def choropleth(
         bounds = [float("inf")] * len(PALETTE)
     short = short or {}
     parts = [
-        f'<svg class="chart map" viewBox="{x0} {y0} {width} {height + 46}" role="img" aria-label="{escape(title)}" '
+        f'<svg class="chart map" viewBox="{x0} {y0} {width} {height + (46 if with_legend else 0)}" role="img" aria-label="{escape(title)}" '
         'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
         f"<title>{escape(title)}</title>",
         f'<rect x="{x0}" y="{y0}" width="{width}" height="{height}" fill="#eef6fb" rx="8"/>',
@@ -142,16 +172,22 @@ def choropleth(
         labels.append((lx, ly, short.get(code, name), value if seen else None, fill))
     for lx, ly, text, value, fill in labels:
         dark = fill in PALETTE[3:]
+        # a halo in the region's own colour: a name reaching over a neighbour of another shade stays legible
         ink = "#ffffff" if dark else "#1b1b1b"
+        halo = f'stroke="{fill}" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
+
         parts.append(
-            f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="middle" font-size="14" fill="{ink}" '
-            f'pointer-events="none">{escape(text)}</text>'
+            f'<text class="map-name" x="{lx:.1f}" y="{ly:.1f}" text-anchor="middle" font-size="14" fill="{ink}" '
+            f'{halo} pointer-events="none">{escape(text)}</text>'
         )
         if value is not None:
             parts.append(
-                f'<text x="{lx:.1f}" y="{ly + 15:.1f}" text-anchor="middle" font-size="12.5" font-weight="bold" '
-                f'fill="{ink}" pointer-events="none">{escape(_fmt(value))}</text>'
+                f'<text class="map-value" x="{lx:.1f}" y="{ly:.1f}" dy="1.2em" text-anchor="middle" font-size="12.5" '
+                f'font-weight="bold" fill="{ink}" {halo} pointer-events="none">{escape(_fmt(value))}</text>'
             )
+    if not with_legend:
+        parts.append("</svg>")
+        return Markup("".join(parts))
     # the legend under the map
     ly = height + 14
     if single:
@@ -193,6 +229,9 @@ def bars(
     beside each bar; a legend of ``series`` on top."""
     bar_h, gap = 14, 10
     group_h = bar_h * len(series) + gap
+    # room for the longest label (English names are longer than the Chinese ones), at most 45 % of the width
+    longest = max((_text_width(label, 12) for label, _values in rows), default=0.0)
+    label_width = int(max(label_width, min(width * 0.45, longest + 12)))
     # the legend: items side by side, on a new line when the next would not fit
     legend: list[tuple[float, float, int, str]] = []
     x, y = float(label_width), 6.0

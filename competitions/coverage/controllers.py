@@ -12,7 +12,7 @@ from app.i18n import _
 from app.settings import get_settings
 from app.web import content_disposition, upload_bytes, user_of
 from app.web.auth import organizer_only, requires
-from app.web.openapi import PDF, XLSX, file_operation, responses
+from app.web.openapi import PDF, XLSX, file_operation, responses, upload_operation
 from app.web.schemas import answer
 from competitions.coverage import exports
 from competitions.coverage import services as coverage
@@ -82,6 +82,8 @@ def api_answer(r: dict[str, Any]) -> dict[str, Any]:
         "by_autonomous": split(r["by_autonomous"]),
         "regions_without_activity": [x["code"] for x in r["regions_without_activity"]],
         "schools_without_activity": [s["code"] for s in r["schools_without_activity"]],
+        "schools_talks_only": [s["code"] for s in r["schools_talks_only"]],
+        "data_changed": r["stale"],
         "years": [
             {
                 k: y.get(k)
@@ -160,11 +162,14 @@ class CoverageApi(Controller):
         status_code=201,
         request_max_body_size=get_settings().max_upload_bytes + 256 * 1024,
         responses=responses(401, 403, 413, 422),
+        operation_class=upload_operation("The enrolment workbook (.xlsx): 市县 and 小学 / 初中 / 高中"),
     )
-    async def import_enrolment(self, request: Request, year: int) -> EnrolmentImportOut:
+    async def import_enrolment(self, request: Request, year: int | None = None) -> EnrolmentImportOut:
         """Multipart field ``file``: a workbook with 市县 and 小学 / 初中 / 高中 (students enrolled) for
-        school year ``year``; replaces that year's figures. All or nothing; 422 lists every error with
-        its row and column."""
+        school year ``year`` (required); replaces that year's figures. All or nothing; 422 lists every
+        error with its row and column (a missing or wrong ``year`` names the field)."""
+        coverage.organizer_only(user_of(request))
+        coverage.check_year(year)
         data = await upload_bytes(request)
         return answer(EnrolmentImportOut, await coverage.import_enrolment(user_of(request), year, data))
 

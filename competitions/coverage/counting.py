@@ -205,8 +205,13 @@ def count(
     "by_area": {"urban"|"rural": {...}}, "by_autonomous": {"autonomous"|"other": {...}},
     "by_region": {code: {..., "schools", "talks", "audience", "gender": {g: {...}}, "division": {d: {...}},
     "area": {a: {...}}, "programme": {kind: {...}}, "schools_without_activity": [school ids]}},
-    "by_school": {id: {"unique_students", "participations", "programme": {kind: participations}}},
-    "regions_without_activity": [codes], "schools_without_activity": [ids]}``
+    "by_school": {id: {"unique_students", "participations", "applicants", "programme": {kind: participations},
+    "talks", "audience"}}, "regions_without_activity": [codes], "schools_without_activity": [ids],
+    "schools_talks_only": [ids]}``
+
+    A region or school **without activity** had neither a student taking part nor an outreach talk
+    (applicants who were not placed are no activity); schools whose only activity was a talk are
+    ``schools_talks_only`` (reached, no student took part) and are in ``by_school`` with their talks.
 
     where ``{...}`` is ``{"unique_students", "participations", "applicants", "returning", "schools"?}``;
     totals add ``multi_programme``, ``talks``, ``audience``, ``unhashed``.
@@ -306,8 +311,13 @@ def count(
 
     talk_count: dict[Key, int] = defaultdict(int)
     audience: dict[Key, int] = defaultdict(int)
+    school_talks: dict[int, list[int]] = {}  # school id: [talks, audience]
     for talk in talks:
         school = schools.get(talk.school_id) if talk.school_id is not None else None
+        if talk.school_id is not None:
+            tally = school_talks.setdefault(talk.school_id, [0, 0])
+            tally[0] += 1
+            tally[1] += max(0, int(talk.audience))
         region = talk.region or (school.region if school else None) or UNKNOWN
         rural = talk.rural if talk.rural is not None else (school.rural if school else None)
         area = UNKNOWN if rural is None else "rural" if rural else "urban"
@@ -335,8 +345,15 @@ def count(
         return key in counts.met
 
     active_schools = counts.schools.get(("all",), set())
+    # a school is without activity when no student of it took part and it had no outreach talk; a school
+    # whose only activity was a talk is listed apart (reached, but no student took part)
     idle_schools = sorted(
-        (s for s in schools.values() if s.id not in active_schools), key=lambda s: (s.region or "~", s.code)
+        (s for s in schools.values() if s.id not in active_schools and s.id not in school_talks),
+        key=lambda s: (s.region or "~", s.code),
+    )
+    talk_only = sorted(
+        (s for s in schools.values() if s.id not in active_schools and s.id in school_talks),
+        key=lambda s: (s.region or "~", s.code),
     )
     genders, divisions, areas = present("gender", GENDERS), present("division", DIVISIONS), present("area", AREAS)
     by_region: dict[str, Any] = {}
@@ -359,6 +376,7 @@ def count(
                 if met(("region_kind", code, k))
             },
             "schools_without_activity": [s.id for s in idle_schools if (s.region or UNKNOWN) == code],
+            "schools_talks_only": [s.id for s in talk_only if (s.region or UNKNOWN) == code],
         }
     by_school = {
         str(s): {
@@ -370,8 +388,10 @@ def count(
                 for k in kind_order
                 if counts.participations.get(("school_kind", s, k))
             },
+            "talks": school_talks.get(s, [0, 0])[0],
+            "audience": school_talks.get(s, [0, 0])[1],
         }
-        for s in sorted(active_schools)
+        for s in sorted(active_schools | {t for t in school_talks if t in schools})
     }
     totals = {
         **block(("all",), with_schools=True, with_talks=True),
@@ -397,6 +417,7 @@ def count(
             if not counts.participations.get(("region", code)) and not talk_count.get(("region", code))
         ],
         "schools_without_activity": [s.id for s in idle_schools],
+        "schools_talks_only": [s.id for s in talk_only],
     }
 
 

@@ -52,10 +52,30 @@ def summary_rows(r: dict[str, Any], heading: bool = True) -> list[tuple[str, Any
     rows += [(_("科普报告场次"), t["talks"]), (_("报告听众人次"), t["audience"])]
     if t.get("enrolled"):
         rows.append((_("在校生数"), t["enrolled"]))
-        rows.append((_("每千名在校生中的参与学生"), rate(t["per_1000_enrolled"])))
+        rows.append((_("每千名在校生中的参与学生"), t["per_1000_enrolled"]))
     if r["scope"]["kind"] == "region" and r["province_per_1000"] is not None:
-        rows.append((_("全省每千名在校生中的参与学生"), rate(r["province_per_1000"])))
+        rows.append((_("全省每千名在校生中的参与学生"), r["province_per_1000"]))
+    if heading and r.get("stale"):
+        rows.append((_("数据状态"), _("计算之后数据有变化，这些数字还不是最新的。")))
     return rows
+
+
+def _fraction(percent_value: Decimal | None) -> Decimal | None:
+    """A change in per cent as the fraction a spreadsheet shows with a % format (12.5 -> 0.125)."""
+    return None if percent_value is None else percent_value / 100
+
+
+def _number_formats(ws: Any, headers: list[str], formats: dict[str, str]) -> None:
+    """Excel number formats for the columns named in ``formats`` (rates with two decimals, changes in %)."""
+    for header, number_format in formats.items():
+        if header in headers:
+            column = headers.index(header) + 1
+            for (cell,) in ws.iter_rows(min_row=2, min_col=column, max_col=column):
+                cell.number_format = number_format
+
+
+RATE_FORMAT = "0.00"
+CHANGE_FORMAT = "+0.0%;-0.0%;0.0%"
 
 
 def region_headers() -> list[str]:
@@ -99,9 +119,9 @@ def region_values(row: dict[str, Any]) -> list[Any]:
         row["talks"],
         row["audience"],
         row["enrolled"],
-        rate(row["per_1000_enrolled"]),
+        row["per_1000_enrolled"],  # numbers in the workbook (formatted below), text in the PDF
         row["previous_unique_students"],
-        percent(row["change_unique_students"]["percent"]),
+        _fraction(row["change_unique_students"]["percent"]),
         _split(row, "gender", "男"),
         _split(row, "gender", "女"),
         _split(row, "area", "urban"),
@@ -130,9 +150,12 @@ def workbook(r: dict[str, Any]) -> bytes:
     for values in split_rows:
         append_row(ws, values)
 
-    write_table(
-        add_sheet(wb, _("按市县")), region_headers(), [region_values(x) for x in r["by_region"]], widths={_("市县"): 20}
-    )
+    for (cell,) in ws.iter_rows(min_row=2, max_col=2, min_col=2):
+        if isinstance(cell.value, Decimal):
+            cell.number_format = RATE_FORMAT
+    county = add_sheet(wb, _("按市县"))
+    write_table(county, region_headers(), [region_values(x) for x in r["by_region"]], widths={_("市县"): 20})
+    _number_formats(county, region_headers(), {_("每千名在校生"): RATE_FORMAT, _("变化"): CHANGE_FORMAT})
     write_table(
         add_sheet(wb, _("按项目")),
         [_("项目"), _("参与人次"), _("学生人数（去重）"), _("申请未录取"), _("参与学校")],
@@ -156,6 +179,8 @@ def workbook(r: dict[str, Any]) -> bytes:
             _("参与人次"),
             _("申请未录取"),
             *[labels[k] for k in kinds],
+            _("科普报告场次"),
+            _("报告听众人次"),
         ],
         [
             [
@@ -167,6 +192,8 @@ def workbook(r: dict[str, Any]) -> bytes:
                 s["participations"],
                 s["applicants"],
                 *[next((p["participations"] for p in s["programme"] if p["kind"] == k), 0) for k in kinds],
+                s["talks"],
+                s["audience"],
             ]
             for s in r["by_school"]
         ],
@@ -174,11 +201,21 @@ def workbook(r: dict[str, Any]) -> bytes:
         widths={_("学校名称"): 30},
     )
     write_table(
-        add_sheet(wb, _("无参与的学校")),
+        add_sheet(wb, _("无活动的学校")),
         [_("学校代码"), _("学校名称"), _("市县"), _("城乡")],
         [
             [s["code"], s["name"], s["region_name"], _("农村") if s["rural"] else _("城镇")]
             for s in r["schools_without_activity"]
+        ],
+        text_columns=[_("学校代码")],
+        widths={_("学校名称"): 30},
+    )
+    write_table(
+        add_sheet(wb, _("只有科普报告的学校")),
+        [_("学校代码"), _("学校名称"), _("市县"), _("城乡"), _("科普报告场次"), _("报告听众人次")],
+        [
+            [s["code"], s["name"], s["region_name"], _("农村") if s["rural"] else _("城镇"), s["talks"], s["audience"]]
+            for s in r["schools_talks_only"]
         ],
         text_columns=[_("学校代码")],
         widths={_("学校名称"): 30},
@@ -241,15 +278,43 @@ class _Report(FPDF):
         self.cell(0, 5, f"{self.title_text} · {self.stamp} · {self.page_no()}", align="C")
 
 
+MIN_SIZE = 5.5  # smallest type a table cell shrinks to before its text is cut with "…"
+
+
+def _fitted(pdf: _Report, text: str, width: float, size: float) -> str:
+    """Set the font size at which ``text`` fits in a cell ``width`` mm wide (``size`` or smaller, down to
+    :data:`MIN_SIZE`); returns the text, cut with "…" if it does not fit even then. English names of
+    counties and headers are longer than the Chinese ones the widths were chosen for."""
+    room = width - 2 * pdf.c_margin
+    pdf.set_font_size(size)
+    if pdf.get_string_width(text) <= room:
+        return text
+    pdf.set_font_size(max(MIN_SIZE, size * room / pdf.get_string_width(text)))
+    while pdf.get_string_width(text) > room and pdf.font_size_pt > MIN_SIZE:
+        pdf.set_font_size(max(MIN_SIZE, pdf.font_size_pt - 0.25))
+    while len(text) > 1 and pdf.get_string_width(text) > room:
+        text = text[:-2] + "…"
+    return text
+
+
+def _county_name(pdf: _Report, row: dict[str, Any], width: float, size: float) -> str:
+    """A county's name as it fits a PDF cell: the full name, else the short one (marked when the county is
+    an ethnic autonomous one), so that English names stay readable instead of shrinking."""
+    pdf.set_font_size(size)
+    if pdf.get_string_width(row["name"]) <= width - 2 * pdf.c_margin:
+        return str(row["name"])
+    return f"{short_name(row['name'])} ({_('自治')})" if row["autonomous"] else short_name(row["name"])
+
+
 def _table(pdf: _Report, headers: list[str], rows: list[list[Any]], widths: list[float], size: float = 8.5) -> None:
     line = 5.6
 
     def head() -> None:
-        pdf.set_font_size(size)
         pdf.set_fill_color(221, 235, 247)
         pdf.set_text_color(20, 20, 20)
         for text, width in zip(headers, widths):
-            pdf.cell(width, line + 1, str(text), border=1, align="C", fill=True)
+            pdf.cell(width, line + 1, _fitted(pdf, str(text), width, size), border=1, align="C", fill=True)
+        pdf.set_font_size(size)
         pdf.ln(line + 1)
 
     head()
@@ -265,7 +330,9 @@ def _table(pdf: _Report, headers: list[str], rows: list[list[Any]], widths: list
                 if value is None
                 else (f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value))
             )
-            pdf.cell(width, line, text, border=1, align="L" if i == 0 or not _numeric(text) else "R", fill=fill)
+            align = "L" if i == 0 or not _numeric(text) else "R"
+            pdf.cell(width, line, _fitted(pdf, text, width, size), border=1, align=align, fill=fill)
+        pdf.set_font_size(size)
         pdf.ln(line)
 
 
@@ -410,6 +477,11 @@ def pdf(r: dict[str, Any]) -> bytes:
         align="C",
     )
     doc.ln(9)
+    if r.get("stale"):
+        doc.set_font_size(9.5)
+        doc.set_text_color(138, 90, 0)
+        doc.cell(0, 5, _("计算之后数据有变化，这些数字还不是最新的。"), align="C")
+        doc.ln(6)
 
     _heading(doc, _("总体情况"))
     rows = summary_rows(r, heading=False)
@@ -449,7 +521,7 @@ def pdf(r: dict[str, Any]) -> bytes:
         ],
         [
             [
-                row["name"],
+                _county_name(doc, row, 34, 8.5),
                 row["unique_students"],
                 row["participations"],
                 row["schools"],
@@ -502,7 +574,7 @@ def pdf(r: dict[str, Any]) -> bytes:
             split_rows.append(
                 [f"{title_text} · {item['label']}", item["unique_students"], item["participations"], item["applicants"]]
             )
-    _table(doc, [_("分组"), _("学生人数（去重）"), _("参与人次"), _("申请未录取")], split_rows, [60, 40, 40, 40])
+    _table(doc, [_("分组"), _("学生人数（去重）"), _("参与人次"), _("申请未录取")], split_rows, [84, 32, 32, 32])
     _heading(doc, _("年度对比"))
     _table(
         doc,
@@ -520,7 +592,7 @@ def pdf(r: dict[str, Any]) -> bytes:
         [40, 30, 30, 25, 30, 25],
     )
     if r["schools_without_activity"]:
-        _heading(doc, _("本学年无参与的学校（{n} 所）", n=len(r["schools_without_activity"])))
+        _heading(doc, _("本学年没有活动的学校（{n} 所）", n=len(r["schools_without_activity"])))
         _table(
             doc,
             [_("学校代码"), _("学校名称"), _("市县"), _("城乡")],
@@ -530,7 +602,18 @@ def pdf(r: dict[str, Any]) -> bytes:
             ],
             [25, 90, 45, 20],
         )
-    texts = [f"{s['name']}{s['region_name']}" for s in (*r["by_school"], *r["schools_without_activity"])]
+    if r["schools_talks_only"]:
+        _heading(doc, _("只有科普报告、没有学生参与的学校（{n} 所）", n=len(r["schools_talks_only"])))
+        _table(
+            doc,
+            [_("学校代码"), _("学校名称"), _("市县"), _("科普报告场次"), _("报告听众人次")],
+            [[s["code"], s["name"], s["region_name"], s["talks"], s["audience"]] for s in r["schools_talks_only"]],
+            [25, 75, 40, 20, 20],
+        )
+    texts = [
+        f"{s['name']}{s['region_name']}"
+        for s in (*r["by_school"], *r["schools_without_activity"], *r["schools_talks_only"])
+    ]
     missing = missing_characters("".join(texts) + title, [font])
     if missing:  # the bundled font covers the names seen so far; a character it lacks would vanish silently
         doc.set_text_color(180, 0, 0)

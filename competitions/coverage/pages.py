@@ -61,7 +61,10 @@ def page_context(r: dict[str, Any]) -> dict[str, Any]:
         label_width=120,
     )
     return {
-        "map_svg": charts.choropleth(values, names, title=measure, no_data=_("无数据"), short=short, visible=visible),
+        "map_svg": charts.choropleth(
+            values, names, title=measure, no_data=_("无数据"), short=short, visible=visible, with_legend=False
+        ),
+        "map_legend": charts.legend_html(charts.legend(values, names, no_data=_("无数据"), visible=visible)),
         "map_measure": measure,
         "map_values": values,
         "year_chart": year_chart,
@@ -126,8 +129,13 @@ class CoveragePages(Controller):
     @post("/refresh", guards=[organizer_only])
     async def refresh(self, request: Request) -> Any:
         form = await request.form()
-        await attempt(request, coverage.start_refresh(user_of(request)), _("已开始重新计算，完成后本页显示新的数字。"))
         year = form_value(form, "year")
+        shown = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None
+        await attempt(
+            request,
+            coverage.start_refresh(user_of(request), also=shown),
+            _("已开始重新计算，完成后本页显示新的数字。"),
+        )
         return redirect(f"/coverage/?year={year}" if year.isdigit() else "/coverage/")
 
     @post("/settings", guards=[organizer_only])

@@ -70,7 +70,10 @@ class CoverageOut(msgspec.Struct):
     the caller's city (``scope``); ``computed_at``: when its figures were computed (refresh to
     recompute). A student is one person across programmes (keyed ID hash); a participation is one
     student in one event; ``applicants`` applied and were placed nowhere; ``talks``/``audience`` are
-    outreach reach, not students."""
+    outreach reach, not students. ``data_changed``: the data the figures count changed after
+    ``computed_at`` (a refresh brings them up to date). ``regions_without_activity`` and
+    ``schools_without_activity`` had neither a student taking part nor an outreach talk (applicants
+    alone are no activity); ``schools_talks_only`` (codes) had talks but no student taking part."""
 
     year: int
     label: str
@@ -97,6 +100,8 @@ class CoverageOut(msgspec.Struct):
     regions_without_activity: list[str]
     schools_without_activity: list[str]
     years: list[YearOut]
+    data_changed: bool = False
+    schools_talks_only: list[str] = []
 
 
 class CoverageSettingsIn(msgspec.Struct):
@@ -112,7 +117,7 @@ class CoverageSettingsOut(msgspec.Struct):
 
 
 class RefreshIn(msgspec.Struct):
-    """School years to recompute (default: the five most recent)."""
+    """School years to recompute (default: the five most recent; an empty list is refused)."""
 
     years: list[int] | None = None
 

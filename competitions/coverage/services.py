@@ -10,6 +10,8 @@ The arithmetic is in :mod:`competitions.coverage.counting` (pure); the sources i
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Iterable
@@ -17,10 +19,21 @@ from concurrent.futures.process import BrokenProcessPool
 from decimal import Decimal
 from typing import Any
 
+from openpyxl.utils import get_column_letter
+
 from app import audit, jobs
 from app.db import write_transaction
 from app.errors import Forbidden, ValidationFailed
-from app.exports.workbook import clean_text, find_table, new_workbook, open_workbook, workbook_bytes, write_table
+from app.exports.workbook import (
+    clean_text,
+    find_table,
+    new_workbook,
+    normalize_header,
+    open_workbook,
+    sheet_rows,
+    workbook_bytes,
+    write_table,
+)
 from app.i18n import _
 from app.principal import Principal
 from app.regions.services import list_regions, match_region, region_error
@@ -39,7 +52,12 @@ from competitions.coverage.counting import (
     school_year,
     school_year_of,
 )
-from competitions.coverage.sources import ordered_participation_sources, ordered_reach_sources, programme_labels
+from competitions.coverage.sources import (
+    ordered_participation_sources,
+    ordered_reach_sources,
+    programme_labels,
+    schools_fingerprint,
+)
 from competitions.coverage.tables import (
     DEFAULT_YEAR_START,
     CoverageEnrolment,
@@ -69,6 +87,7 @@ AREA_LABELS = {"urban": "城镇", "rural": "农村", "": "未知"}
 AUTONOMOUS_LABELS = {"autonomous": "民族自治县", "other": "其他市县"}
 UNKNOWN_REGION = "未知市县"
 ENROLMENT_REGION_COLUMN = "市县"
+ENROLMENT_REGION_ALIASES = ("所属市县", "市县名称")
 ENROLMENT_COLUMNS = DIVISIONS  # 小学, 初中, 高中: students enrolled
 MAX_ENROLLED = 5_000_000
 
@@ -220,6 +239,40 @@ async def reach_rows(period: SchoolYear) -> list[Talk]:
     return talks
 
 
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+async def fingerprint(
+    year: int, start: tuple[int, int] | None = None, memo: dict[tuple[str, int], Any] | None = None
+) -> str:
+    """What school year ``year``'s figures were computed from, in short: a digest of every source's
+    fingerprint of this year and the year before (returning students), the talks of the year and the
+    schools (regions, town/country). Cheap (aggregate queries, no rows read where a source can say it
+    so); when it differs from a snapshot's, data changed after the snapshot was computed. ``memo`` keeps
+    each source's part per school year across calls (several years computed together)."""
+    start = start or await year_start()
+    period, before = school_year(year, start), school_year(year - 1, start)
+    memo = {} if memo is None else memo
+    parts: dict[str, Any] = {"schools": await schools_fingerprint()}
+    for source in ordered_participation_sources():
+        for label, p in (("this", period), ("before", before)):
+            key = (source.kind, p.year)
+            if key not in memo:
+                if source.fingerprint is not None:
+                    memo[key] = await source.fingerprint(p)
+                else:
+                    memo[key] = _digest(sorted((list(r) for r in await source.rows(p)), key=repr))
+            parts[f"{source.kind}:{label}"] = memo[key]
+    for reach in ordered_reach_sources():
+        if reach.fingerprint is not None:
+            parts[reach.kind] = await reach.fingerprint(period)
+        else:
+            parts[reach.kind] = _digest(sorted((list(t) for t in await reach.talks(period)), key=repr))
+    return _digest(parts)
+
+
 async def compute(years: Iterable[int], start: tuple[int, int] | None = None) -> dict[int, dict[str, Any]]:
     """The report data of each of ``years`` (not stored): each year's rows are read once, also where they
     serve as the year before another (returning students)."""
@@ -228,6 +281,7 @@ async def compute(years: Iterable[int], start: tuple[int, int] | None = None) ->
     regions = await load_regions()
     kinds = [s.kind for s in ordered_participation_sources()]
     cache: dict[int, list[Participation]] = {}
+    seen_parts: dict[tuple[str, int], Any] = {}  # each source's fingerprint per year, read once
 
     async def rows_of(year: int) -> list[Participation]:
         if year not in cache:
@@ -238,6 +292,7 @@ async def compute(years: Iterable[int], start: tuple[int, int] | None = None) ->
     for year in sorted(set(years)):
         began = time.perf_counter()
         period = school_year(year, start)
+        seen = await fingerprint(year, start, seen_parts)  # before reading: a change meanwhile shows afterwards
         rows = await rows_of(year)
         if year - 1 in cache:  # computed just before: its rows are at hand
             previous = {r.person for r in cache[year - 1] if r.person and r.status == counting.PARTICIPANT}
@@ -249,6 +304,7 @@ async def compute(years: Iterable[int], start: tuple[int, int] | None = None) ->
         data["year"] = year
         data["period"] = {"start": period.start.isoformat(), "end": period.end.isoformat()}
         data["year_start"] = list(start)
+        data["fingerprint"] = seen
         data["duration_ms"] = int((time.perf_counter() - began) * 1000)
         out[year] = data
         cache.pop(year - 1, None)  # not needed again: years go up
@@ -267,10 +323,16 @@ async def store(data: dict[int, dict[str, Any]], actor_id: int | None = None) ->
         if year in before
         and (before[year]["data"].get("totals") or {}).get("unhashed", 0) < values["totals"].get("unhashed", 0)
     ]
-    data = {year: values for year, values in data.items() if year not in kept}
+    fresh = {year: values for year, values in data.items() if year not in kept}
 
     async def work() -> None:
-        await CoverageSnapshot.delete().where(CoverageSnapshot.year.is_in(list(data)))
+        # a kept snapshot takes the new fingerprint: the change (a purge) is known, its figures stay
+        for year in kept:
+            values = {**before[year]["data"], "fingerprint": data[year].get("fingerprint")}
+            await CoverageSnapshot.update({CoverageSnapshot.data: values}).where(CoverageSnapshot.year == year)
+        await CoverageSnapshot.delete().where(CoverageSnapshot.year.is_in(list(fresh) or [0]))
+        if not fresh:
+            return
         await CoverageSnapshot.insert(
             *[
                 CoverageSnapshot(
@@ -280,7 +342,7 @@ async def store(data: dict[int, dict[str, Any]], actor_id: int | None = None) ->
                     duration_ms=values.get("duration_ms", 0),
                     computed_by=actor_id,
                 )
-                for year, values in data.items()
+                for year, values in fresh.items()
             ]
         )
 
@@ -337,13 +399,17 @@ async def latest_refresh() -> dict[str, Any] | None:
     return refresh_out(row)
 
 
-async def start_refresh(actor: Principal, years: list[int] | None = None) -> dict[str, Any]:
-    """Recompute ``years`` (default: the five most recent school years) in another process; the page
-    follows :func:`latest_refresh`. A refresh already queued or running is answered instead of a second."""
+async def start_refresh(actor: Principal, years: list[int] | None = None, also: int | None = None) -> dict[str, Any]:
+    """Recompute ``years`` (default: the five most recent school years, and ``also``, the year a page
+    shows) in another process; the page follows :func:`latest_refresh`. A refresh already queued or
+    running is answered instead of a second."""
     organizer_only(actor)
     if years is None:
         current = await current_year()
-        years = list(range(current - WINDOW + 1, current + 1))
+        years = list(range(current - WINDOW + 1, current + 1)) + ([also] if also is not None else [])
+    elif not years:
+        message = _("请至少选择一个学年。")
+        raise ValidationFailed(message, errors=[{"field": "years", "message": message}])
     years = sorted({check_year(y, "years") for y in years})
 
     async def work() -> tuple[int, bool]:
@@ -479,6 +545,36 @@ def enrolment_template(year: int, regions: list[RegionInfo], figures: dict[str, 
     return workbook_bytes(wb)
 
 
+def _repeated_columns(wb: Any, table: Any) -> list[dict[str, Any]]:
+    """A column of the enrolment workbook that appears twice in the header row (two 小学 columns, or
+    市县 and 所属市县): which one holds the figures is anybody's guess, so it is an error naming both."""
+    names = {normalize_header(h): h for h in (ENROLMENT_REGION_COLUMN, *ENROLMENT_COLUMNS, *ENROLMENT_REGION_ALIASES)}
+    header = next((values for number, values in sheet_rows(wb[table.title]) if number == table.header_row), ())
+    first: dict[str, int] = {}
+    errors = []
+    for col, value in enumerate(header):
+        name = names.get(normalize_header(value))
+        if name is None:
+            continue
+        canonical = ENROLMENT_REGION_COLUMN if name in ENROLMENT_REGION_ALIASES else name
+        if canonical in first:
+            errors.append(
+                {
+                    "row": table.header_row,
+                    "column": clean_text(value),
+                    "message": _(
+                        "“{column}”列重复：第 {a} 列和第 {b} 列，请只保留一列。",
+                        column=clean_text(value),
+                        a=get_column_letter(first[canonical] + 1),
+                        b=get_column_letter(col + 1),
+                    ),
+                }
+            )
+        else:
+            first[canonical] = col
+    return errors
+
+
 def _enrolled_value(value: Any) -> int | None | str:
     """A cell of students enrolled: an integer (``None`` when blank), or ``"bad"``."""
     if value is None or (isinstance(value, str) and not clean_text(value)):
@@ -493,7 +589,7 @@ def _enrolled_value(value: Any) -> int | None | str:
     return int(text) if text.isdigit() else "bad"
 
 
-async def import_enrolment(actor: Principal, year: int, data: bytes) -> dict[str, Any]:
+async def import_enrolment(actor: Principal, year: int | None, data: bytes) -> dict[str, Any]:
     """Import students enrolled per county and division for school year ``year`` from a workbook with
     the columns 市县 and 小学 / 初中 / 高中 (any of them; a blank cell: no figure). Replaces the year's
     figures. All or nothing: every problem is reported with its row and column."""
@@ -505,10 +601,14 @@ async def import_enrolment(actor: Principal, year: int, data: bytes) -> dict[str
             wb,
             (ENROLMENT_REGION_COLUMN,),
             ENROLMENT_COLUMNS,
-            aliases={ENROLMENT_REGION_COLUMN: ["所属市县", "市县名称"]},
+            aliases={ENROLMENT_REGION_COLUMN: list(ENROLMENT_REGION_ALIASES)},
         )
         present = [d for d in ENROLMENT_COLUMNS if d in table.columns]
-        errors: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = _repeated_columns(wb, table)
+        if errors:
+            raise ValidationFailed(
+                _("在校生数表有 {n} 处错误，未导入任何数据。请按提示修改后重新上传。", n=len(errors)), errors=errors
+            )
         if not present:
             message = _("工作表缺少在校生数列：请至少有“小学”“初中”“高中”中的一列。")
             raise ValidationFailed(message, errors=[{"row": table.header_row, "column": "小学", "message": message}])
@@ -619,6 +719,8 @@ async def report(actor: Principal, year: int | None = None) -> dict[str, Any]:
         stored = await snapshots([year])
     snap = stored[year]
     data = snap["data"]
+    # data changed after the snapshot was computed (a snapshot from before fingerprints: unknown, so say so)
+    stale = data.get("fingerprint") != await fingerprint(year, start)
     regions = await load_regions()
     region_names = {r.code: _(r.name) for r in regions}  # English: pinyin (app/locale/en/regions.po)
     autonomous = {r.code for r in regions if r.autonomous}
@@ -714,6 +816,8 @@ async def report(actor: Principal, year: int | None = None) -> dict[str, Any]:
                 "region_name": region_names.get(school.region or "", _(UNKNOWN_REGION)),
                 "rural": school.rural,
                 **values,
+                "talks": values.get("talks", 0),
+                "audience": values.get("audience", 0),
                 "programme": [
                     {"kind": k, "label": _(labels.get(k, k)), "participations": n}
                     for k, n in values["programme"].items()
@@ -721,18 +825,25 @@ async def report(actor: Principal, year: int | None = None) -> dict[str, Any]:
             }
         )
     school_rows.sort(key=lambda s: (-s["unique_students"], s["code"]))
-    idle = [
-        {
-            "id": s.id,
-            "code": s.code,
-            "name": s.name,
-            "region": s.region,
-            "region_name": region_names.get(s.region or "", _(UNKNOWN_REGION)),
-            "rural": s.rural,
-        }
-        for sid in data["schools_without_activity"]
-        if (s := schools.get(sid)) is not None and (not city or s.region == city)
-    ]
+
+    def school_list(ids: list[int]) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": s.id,
+                "code": s.code,
+                "name": s.name,
+                "region": s.region,
+                "region_name": region_names.get(s.region or "", _(UNKNOWN_REGION)),
+                "rural": s.rural,
+                "talks": (data["by_school"].get(str(sid)) or {}).get("talks", 0),
+                "audience": (data["by_school"].get(str(sid)) or {}).get("audience", 0),
+            }
+            for sid in ids
+            if (s := schools.get(sid)) is not None and (not city or s.region == city)
+        ]
+
+    idle = school_list(data["schools_without_activity"])
+    talks_only = school_list(data.get("schools_talks_only", []))
 
     history = []
     for y in range(year - WINDOW + 1, year + 1):
@@ -797,6 +908,7 @@ async def report(actor: Principal, year: int | None = None) -> dict[str, Any]:
         "year_start": list(start),
         "computed_at": snap["computed_at"],
         "duration_ms": snap["duration_ms"],
+        "stale": stale,
         "scope": scope,
         "totals": totals,
         "province_per_1000": province_rate,
@@ -814,6 +926,7 @@ async def report(actor: Principal, year: int | None = None) -> dict[str, Any]:
         },
         "by_school": school_rows,
         "schools_without_activity": idle,
+        "schools_talks_only": talks_only,
         "regions_without_activity": [{"code": c, "name": region_names.get(c, c)} for c in idle_regions],
         "years": history,
         "change": measures_change,

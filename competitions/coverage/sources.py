@@ -36,6 +36,7 @@ from competitions.outreach import numbers as outreach_numbers
 RowsFunction = Callable[[SchoolYear], Awaitable[Iterable[Participation]]]
 TalksFunction = Callable[[SchoolYear], Awaitable[Iterable[Talk]]]
 PersonsFunction = Callable[[SchoolYear], Awaitable[Iterable[str]]]
+FingerprintFunction = Callable[[SchoolYear], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,17 @@ class ParticipationSource:
     school year ``period`` (:class:`~competitions.coverage.counting.SchoolYear`), ``order`` where it is
     listed (smaller first). ``persons(period)``, optional, gives only the hashes of the students who
     took part (status participant): the year before the one computed needs no more (returning
-    students), and a source that can answer it cheaply saves reading its rows; without it ``rows`` is used."""
+    students), and a source that can answer it cheaply saves reading its rows; without it ``rows`` is used.
+    ``fingerprint(period)``, optional, gives a small JSON-able value that changes whenever ``rows(period)``
+    would (one aggregate query, no rows read): a stored snapshot whose fingerprint differs from today's
+    says its figures are out of date. Without it the rows themselves are digested (exact, slower)."""
 
     kind: str
     label: str
     rows: RowsFunction
     order: int = 100
     persons: PersonsFunction | None = None
+    fingerprint: FingerprintFunction | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class ReachSource:
     label: str
     talks: TalksFunction
     order: int = 100
+    fingerprint: FingerprintFunction | None = None
 
 
 participation_sources: dict[str, ParticipationSource] = {}
@@ -164,6 +170,56 @@ async def fetch_tuples(sql: str, *args: Any) -> list[tuple[Any, ...]]:
     return [tuple(row.values()) for row in await Event.raw(sql, *args)]
 
 
+# --------------------------------------------------------------------------- fingerprints: has anything changed?
+
+# a row's gender and division as small numbers, weighted by the row's id in the sums below, so that one
+# student's gender or one entry's division changing changes the sum
+_GENDER_CODE = "CASE m.gender WHEN '男' THEN 1 WHEN '女' THEN 2 ELSE 3 END"
+_DIVISION_CODE = "CASE e.division WHEN '小学' THEN 1 WHEN '初中' THEN 2 WHEN '高中' THEN 3 ELSE 4 END"
+
+
+def _aggregates(row_id: str, person: str, school: str, status: str) -> str:
+    """The select list of a fingerprint: how many rows, which (sum of ids), their status class, school,
+    gender and division (each weighted by the row's id), and their persons' hashes (how many, the
+    smallest and largest; a distinct count doubled the cost of the check). Portable between SQLite and PostgreSQL (products in 64 bits)."""
+    row_id = f"CAST({row_id} AS BIGINT)"
+    return _named(
+        "count(*)",
+        f"coalesce(sum({row_id}), 0)",
+        f"coalesce(sum({row_id} * ({status})), 0)",
+        f"coalesce(sum({row_id} * coalesce({school}, 0)), 0)",
+        f"coalesce(sum({row_id} * ({_GENDER_CODE})), 0)",
+        f"coalesce(sum({row_id} * ({_DIVISION_CODE})), 0)",
+        f"count({person})",
+        f"min({person})",
+        f"max({person})",
+    )
+
+
+def _named(*expressions: str) -> str:
+    """A select list whose columns have names of their own (``f0``, ``f1``, ...): rows read through
+    Piccolo on PostgreSQL are dicts, where unnamed aggregates (``count``, ``coalesce``) overwrite
+    each other."""
+    return ", ".join(f"{e} AS f{i}" for i, e in enumerate(expressions))
+
+
+def _plain(values: Iterable[Any]) -> list[Any]:
+    """Aggregates as JSON-ready values (PostgreSQL answers sums as Decimals)."""
+    return [v if v is None or isinstance(v, (int, str)) else str(v) for v in values]
+
+
+async def schools_fingerprint() -> list[Any]:
+    """Changes whenever a school is added or removed, or its region or town/country flag changes."""
+    columns = _named(
+        "count(*)",
+        "coalesce(sum(id), 0)",
+        "coalesce(sum(CASE WHEN rural THEN id ELSE 0 END), 0)",
+        "coalesce(sum(CAST(id AS BIGINT) * CAST(coalesce(region, '0') AS BIGINT)), 0)",
+    )
+    rows = await fetch_tuples(f"SELECT {columns} FROM school")
+    return _plain(rows[0])
+
+
 # --------------------------------------------------------------------------- innovation and robotics entries
 
 # entries that are registered: sent for review or approved (drafts, returned and withdrawn ones are not)
@@ -202,6 +258,45 @@ async def entry_persons(kind: str, period: SchoolYear) -> list[str]:
         *event_ids,
     )
     return [r[0] for r in rows]
+
+
+async def entry_fingerprint(kind: str, period: SchoolYear) -> list[Any]:
+    """The fingerprint of :func:`entry_rows` (which events, and an aggregate of their rows)."""
+    event_ids = await events_in(period, (kind,))
+    if not event_ids:
+        return []
+    statuses = ", ".join(f"'{s}'" for s in REGISTERED_STATUSES)
+    rows = await fetch_tuples(
+        f"SELECT {_aggregates('m.id', 'm.id_hash', 'e.school', '1')} FROM member m JOIN entry e ON e.id = m.entry "
+        f"WHERE m.role = 'student' AND e.status IN ({statuses}) AND m.event IN ({_in_list(event_ids)})",
+        *event_ids,
+    )
+    return [sorted(event_ids), _plain(rows[0])]
+
+
+def _status_class(placed: tuple[str, ...], applied: tuple[str, ...]) -> str:
+    """1 for a placed application, 2 for an applicant, 0 for one left out."""
+    return (
+        f"CASE WHEN a.status IN ({', '.join(repr(s) for s in placed)}) THEN 1 "
+        f"WHEN a.status IN ({', '.join(repr(s) for s in applied)}) THEN 2 ELSE 0 END"
+    )
+
+
+async def application_fingerprint(
+    table: str, kind: str, placed: tuple[str, ...], applied: tuple[str, ...], period: SchoolYear
+) -> list[Any]:
+    """The fingerprint of the applications (camps, the talent programme) of ``kind``'s events in ``period``."""
+    event_ids = await events_in(period, (kind,))
+    if not event_ids:
+        return []
+    rows = await fetch_tuples(
+        f"SELECT {_aggregates('a.id', 'a.student_hash', 'a.school', _status_class(placed, applied))} "
+        f"FROM {table} a JOIN entry e ON e.id = a.entry "
+        "LEFT JOIN member m ON m.entry = a.entry AND m.role = 'student' "
+        f"WHERE a.event IN ({_in_list(event_ids)})",
+        *event_ids,
+    )
+    return [sorted(event_ids), _plain(rows[0])]
 
 
 # --------------------------------------------------------------------------- camps
@@ -273,12 +368,30 @@ INNOVATION_SOURCE = ParticipationSource(
     partial(entry_rows, "innovation"),
     order=10,
     persons=partial(entry_persons, "innovation"),
+    fingerprint=partial(entry_fingerprint, "innovation"),
 )
 ROBOTICS_SOURCE = ParticipationSource(
-    "robotics", "机器人竞赛", partial(entry_rows, "robotics"), order=20, persons=partial(entry_persons, "robotics")
+    "robotics",
+    "机器人竞赛",
+    partial(entry_rows, "robotics"),
+    order=20,
+    persons=partial(entry_persons, "robotics"),
+    fingerprint=partial(entry_fingerprint, "robotics"),
 )
-CAMP_SOURCE = ParticipationSource("camp", "高校科学营", camp_rows, order=30)
-TALENT_SOURCE = ParticipationSource("talent", "后备人才培养计划", talent_rows, order=40)
+CAMP_SOURCE = ParticipationSource(
+    "camp",
+    "高校科学营",
+    camp_rows,
+    order=30,
+    fingerprint=partial(application_fingerprint, "camp_application", "camp", CAMP_PLACED, CAMP_APPLIED),
+)
+TALENT_SOURCE = ParticipationSource(
+    "talent",
+    "后备人才培养计划",
+    talent_rows,
+    order=40,
+    fingerprint=partial(application_fingerprint, "talent_application", "talent", TALENT_PLACED, TALENT_APPLIED),
+)
 BUILT_IN = (INNOVATION_SOURCE, ROBOTICS_SOURCE, CAMP_SOURCE, TALENT_SOURCE)
 
 

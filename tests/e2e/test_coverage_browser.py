@@ -32,6 +32,14 @@ def test_coverage_page_on_a_laptop_and_a_phone(world, province, live_server, bro
         assert overflow <= 0, f"{viewport}: the page is {overflow}px wider than the screen"
         width = page.locator("svg.chart.map").bounding_box()["width"]
         assert width >= (600 if viewport is LAPTOP else 300)
+        # the map reads on a phone: its legend is text of the page's size, names on the map at least 9 px high
+        legend = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.map-legend li')).fontSize)")
+        assert legend >= 12
+        smallest = page.evaluate(
+            "() => Math.min(...[...document.querySelectorAll('svg.chart.map .map-name')]"
+            ".map(t => t.getBoundingClientRect().height))"
+        )
+        assert smallest >= 9, f"{viewport}: names on the map are {smallest:.1f}px high"
         page.locator('svg.chart.map [data-code="460100"]').click()
         page.wait_for_function("() => location.hash === '#region-460100'")
         context.close()

@@ -1,5 +1,7 @@
 """The coverage tests' province: the test world's innovation contest, a camp with one site, and a fake
-talent programme registered as a participation source (the real one lives on another branch)."""
+talent programme registered as a participation source in place of the real one (whose own rows are
+tested in tests/competitions/talent/test_coverage.py and, with the contest and a camp, in
+test_sources.py here)."""
 
 from __future__ import annotations
 
@@ -46,6 +48,7 @@ class FakeTalent:
 
 @pytest.fixture
 def talent(world):
+    """A fake talent programme in place of the real one (put back afterwards: the sources are global)."""
     fake = FakeTalent(world)
     real = sources.participation_sources.get("talent")
     sources.register_participation(sources.ParticipationSource("talent", "后备人才培养计划", fake.rows, order=40))

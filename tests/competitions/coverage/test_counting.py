@@ -65,6 +65,8 @@ def test_one_person_in_three_programmes_counts_once():
         "participations": 3,
         "applicants": 0,
         "programme": {"innovation": 1, "camp": 1, "talent": 1},
+        "talks": 0,
+        "audience": 0,
     }
 
 
@@ -140,6 +142,20 @@ def test_returning_students_rows_without_hash_and_talks():
     # 白沙 has a talk only: it had activity; 琼中 had none
     assert data["regions_without_activity"] == ["469030"]
     assert data["by_region"]["469025"]["unique_students"] == 0
+    # so it goes for schools: 白沙中学 (3) heard a talk and no student of it took part: listed apart, not
+    # "without activity", and not a school taking part; 海口九中 (4) had nothing
+    assert data["schools_without_activity"] == [4]
+    assert data["schools_talks_only"] == [3] and data["by_region"]["469025"]["schools_talks_only"] == [3]
+    assert data["by_region"]["460100"]["schools_without_activity"] == [4]
+    assert data["by_school"]["3"] == {
+        "unique_students": 0,
+        "participations": 0,
+        "applicants": 0,
+        "programme": {},
+        "talks": 1,
+        "audience": 120,
+    }
+    assert totals["schools"] == 2 and data["by_region"]["469025"]["schools"] == 0
 
 
 def test_a_student_from_two_counties_counts_in_each_and_once_in_the_province():

@@ -236,7 +236,7 @@ def test_workbook_and_pdf(world, province):
     response = world.client.get("/api/v1/coverage.xlsx", params={"year": YEAR}, headers=world.headers("org"))
     assert response.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert wb.sheetnames == ["汇总", "按市县", "按项目", "按学校", "无参与的学校", "年度对比"]
+    assert wb.sheetnames == ["汇总", "按市县", "按项目", "按学校", "无活动的学校", "只有科普报告的学校", "年度对比"]
     summary = {row[0]: row[1] for row in wb["汇总"].iter_rows(min_row=2, values_only=True) if row[0]}
     assert summary["学生人数（去重）"] == 2 and summary["参与人次"] == 4 and summary["申请未录取"] == 2
     county = [row for row in wb["按市县"].iter_rows(min_row=2, values_only=True)]
@@ -245,7 +245,7 @@ def test_workbook_and_pdf(world, province):
     programmes = {row[0]: row[1:] for row in wb["按项目"].iter_rows(min_row=2, values_only=True)}
     assert programmes["高校科学营"] == (1, 1, 1, 1) and programmes["后备人才培养计划"] == (1, 1, 1, 1)
     schools = list(wb["按学校"].iter_rows(min_row=2, values_only=True))
-    assert schools == [("HK01", "海口市第一中学", "海口市", "城镇", 2, 4, 0, 2, 0, 1, 1)]
+    assert schools == [("HK01", "海口市第一中学", "海口市", "城镇", 2, 4, 0, 2, 0, 1, 1, 0, 0)]
     pdf = world.client.get("/api/v1/coverage.pdf", params={"year": YEAR}, headers=world.headers("org"))
     assert (
         pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and pdf.headers["content-type"] == "application/pdf"
@@ -275,3 +275,53 @@ def test_a_purge_does_not_undo_a_years_figures(world, province):
     assert world.run(services.store(world.run(services.compute([YEAR])))) == [YEAR]
     again = get(world)
     assert again["unique_students"] == 2 and again["computed_at"] == first["computed_at"]
+
+
+def test_enrolment_columns_twice_and_a_missing_year_are_named(world):
+    twice = import_enrolment(
+        world, enrolment_workbook([("海口市", 1000, 2000, 500)], header=("市县", "小学", "小学", "高中"))
+    )
+    assert twice.status_code == 422
+    assert [(e["row"], e["column"]) for e in twice.json()["errors"]] == [(2, "小学")]  # the title row is row 1
+    assert "B" in twice.json()["errors"][0]["message"] and "C" in twice.json()["errors"][0]["message"]
+    alias = import_enrolment(
+        world, enrolment_workbook([("海口市", "海口市", 1, 1, 1)], header=("市县", "所属市县", "小学", "初中", "高中"))
+    )
+    assert alias.status_code == 422 and alias.json()["errors"][0]["column"] == "所属市县"
+    from competitions.coverage.tables import CoverageEnrolment
+
+    assert world.run(CoverageEnrolment.count()) == 0
+    no_year = world.client.post(
+        "/api/v1/coverage/enrolment",
+        files={"file": ("enrolment.xlsx", enrolment_workbook([("海口市", 1, 1, 1)]), XLSX)},
+        headers=world.headers("org"),
+    )
+    assert no_year.status_code == 422 and no_year.json()["errors"][0]["field"] == "year"
+    city = world.client.post("/api/v1/coverage/enrolment", headers=world.headers("haikou"))
+    assert city.status_code == 403  # the role is checked before the year or the file
+
+
+def test_a_refresh_of_no_school_year_is_refused(world):
+    refused = world.client.post("/api/v1/coverage/refresh", json={"years": []}, headers=world.headers("org"))
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "years"
+    from competitions.coverage.tables import CoverageRefresh
+
+    assert world.run(CoverageRefresh.count()) == 0
+
+
+def test_rates_and_changes_in_the_workbook_are_numbers(world, province):
+    """An office sums and charts the workbook: rates per 1,000 and changes are numbers, not text."""
+    from decimal import Decimal
+
+    assert import_enrolment(world, enrolment_workbook([("海口市", 1000, 500, 500)])).status_code == 201
+    book = world.client.get("/api/v1/coverage.xlsx", params={"year": YEAR}, headers=world.headers("org"))
+    wb = openpyxl.load_workbook(io.BytesIO(book.content))
+    headers = [c.value for c in wb["按市县"][1]]
+    haikou = wb["按市县"][2]
+    rate = haikou[headers.index("每千名在校生")]
+    assert rate.value == 1 and rate.data_type == "n" and rate.number_format == "0.00"  # 2 / 2000 * 1000
+    summary = {row[0].value: row[1] for row in wb["汇总"].iter_rows(min_row=2) if row[0].value}
+    assert (
+        summary["每千名在校生中的参与学生"].value == 1 and summary["每千名在校生中的参与学生"].number_format == "0.00"
+    )
+    assert Decimal(str(summary["每千名在校生中的参与学生"].value)) == Decimal("1.00")

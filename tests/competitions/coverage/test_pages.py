@@ -147,3 +147,39 @@ def test_organizer_actions_on_the_page(world, province, app, monkeypatch):
         )
         assert wrong.status_code == 200 and "这一天不是每年都有，请另选一天。" in wrong.text  # flashed, not saved
         assert world.run(services.settings_out()) == {"year_start_month": 8, "year_start_day": 15}
+
+
+def test_the_page_says_when_the_data_changed_and_lists_schools_with_talks_only(world, province, app):
+    import datetime as dt
+
+    from competitions.outreach.tables import Talk
+    from tests.factories import competitions as factories
+
+    with TestClient(app=app) as org, TestClient(app=app) as city:
+        world.login_page("org", org)
+        world.login_page("haikou", city)
+        first = org.get(f"/coverage/?year={YEAR}").text
+        assert "计算之后数据有变化" not in first
+        assert "本学年没有活动的学校（2 所）" in first and "只有科普报告、没有学生参与的学校（0 所）" in first
+        factories.entry(world, "HK01", students=["周八"], division="高中")
+        world.run(
+            Talk(
+                school=world.schools["HK02"]["id"], on_date=dt.date(2026, 10, 9), status="delivered", audience=90
+            ).save()
+        )
+        changed = org.get(f"/coverage/?year={YEAR}").text
+        assert "计算之后数据有变化，这些数字还不是最新的。" in changed and "点“重新计算”更新。" in changed
+        assert "本学年没有活动的学校（2 所）" in changed  # the figures stay as computed until a refresh
+        assert "组委会重新计算后更新。" in city.get(f"/coverage/?year={YEAR}").text
+        from competitions.coverage import services
+
+        world.run(services.recompute([YEAR]))
+        fresh = org.get(f"/coverage/?year={YEAR}").text
+        assert "计算之后数据有变化" not in fresh
+        assert "本学年没有活动的学校（1 所）" in fresh and "只有科普报告、没有学生参与的学校（1 所）" in fresh
+        section = fresh[fresh.index("只有科普报告、没有学生参与的学校") :]
+        assert "海南华侨中学（HK02）" in section[:2000] and '<td class="num">90</td>' in section[:2000]
+        org.cookies.set("lang", "en")
+        english = org.get(f"/coverage/?year={YEAR}").text
+        assert "Schools with outreach talks only, no student taking part (1)" in english
+        assert _own_chinese(english, DATA + ["海南大学营"]) == []
