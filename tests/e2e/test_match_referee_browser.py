@@ -117,6 +117,10 @@ def test_referee_scores_a_match_offline_head_referee_commits_and_the_leaderboard
         page.screenshot(path=f"{SHOTS}/match-form-tablet-zh.png", full_page=True)
     page.locator("#finish").tap()
     assert page.locator("#submit-match").is_disabled()
+    # a button that cannot be pressed yet looks it (it looked like any green button before)
+    faded = "() => Number(getComputedStyle(document.getElementById('submit-match')).opacity)"
+    assert page.evaluate(faded) < 1
+    assert page.locator("#card-rule").count() == 1  # the card rule said once, under both alliances
     page.locator('.captain[data-side="red"] button[data-value="confirmed"]').tap()
     page.locator('.captain[data-side="blue"] button[data-value="refused"]').tap()
     page.fill('.captain[data-side="blue"] textarea', "对犯规判罚有异议")
