@@ -433,7 +433,8 @@ async def regenerate(actor: Principal, event_id: int, code: str, data: dict[str,
 async def adjust(actor: Principal, event_id: int, code: str, data: dict[str, Any]) -> dict[str, Any]:
     """Shift the rest of the day: ``{"kind": "delay"|"break"|"cycle", "from_match", "seconds"}``.
     Matches not yet played get their new times; answers ``{"matches", "behind_seconds"}``
-    (how far the last started match ran behind its original time, negative when ahead)."""
+    (:func:`timing`: how far the last started match ran behind the time it was then due, negative
+    when ahead)."""
     category = await robotics.challenge(event_id, code, actor)
     plan = await _plan(category["id"])
     if plan is None:
@@ -482,17 +483,25 @@ async def adjust(actor: Principal, event_id: int, code: str, data: dict[str, Any
 
 
 async def timing(event_id: int, code: str, viewer: Principal | None = None) -> dict[str, Any]:
-    """``{"behind_seconds"}``: the last started match's start against the time it was first due
-    (without the day's changes); ``None`` before any match started."""
+    """``{"behind_seconds"}``: how far the field runs behind (negative: ahead) of the timetable in
+    force: the last started qualification match's start against the time it was due when it
+    started (its ``scheduled_at``, the day's changes included: after the organizer announces a
+    delay, a field that keeps to the new times is on time). ``None`` before any match started.
+    Elimination matches have no time on the timetable and do not count."""
     category = await robotics.challenge(event_id, code, viewer)
     plan = await _plan(category["id"])
-    rows = [r for r in await _matches(category["id"]) if r["started_at"] is not None]
+    rows = [
+        r
+        for r in await _matches(category["id"])
+        if r["started_at"] is not None and r["scheduled_at"] is not None and r["stage"] == "qualification"
+    ]
     if plan is None or plan["starts_at"] is None or not rows:
         return {"behind_seconds": None}
     last = max(rows, key=lambda r: r["number"])
-    original = _times({**plan, "adjustments": []}, last["number"])[last["number"] - 1]
-    assert original is not None
-    return {"behind_seconds": schedule_rules.behind_seconds(original, times.parse_time(last["started_at"]) or original)}
+    due = times.parse_time(last["scheduled_at"])
+    started = times.parse_time(last["started_at"])
+    assert due is not None and started is not None
+    return {"behind_seconds": schedule_rules.behind_seconds(due, started)}
 
 
 async def planned_times(event_id: int, code: str, viewer: Principal | None = None) -> dict[int, str]:
