@@ -225,3 +225,11 @@ def test_one_english_word_for_each_robotics_message():
                         if package == "judging" and path.name in ours:
                             mine.add(str(message.id))
     assert {m: sorted(texts[m]) for m in mine if len(texts[m]) > 1} == {}
+    # nor one text in two capitalisations, with or without a context ("已确认": "committed" as a
+    # status badge, "Committed" in the schedule's column)
+    entry = re.compile(r'^(?:msgctxt "(.*)"\n)?msgid "(.+)"\nmsgstr "(.+)"', re.M)
+    cased: dict[str, set[str]] = {}
+    for name in sorted(ours):
+        for _context, message, text in entry.findall((root / "judging" / "locale" / "en" / name).read_text("utf-8")):
+            cased.setdefault(message, set()).add(text)
+    assert {m: sorted(v) for m, v in cased.items() if len({t.lower() for t in v}) < len(v)} == {}
