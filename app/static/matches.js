@@ -5,13 +5,15 @@
  * part, so what is shown always comes from the page's own route.
  *
  * On a projector (a window at least 900 px wide) a leaderboard longer than the window is shown
- * one screenful of rows at a time, the next every PAGE_MS; a refresh keeps the page showing.
+ * one screenful of rows at a time, the next every PAGE_MS, saying which page of how many it is
+ * (#screen-page); a refresh keeps the page showing.
  * A phone scrolls instead. */
 "use strict";
 (function () {
   var tag = document.currentScript;
   var PAGE_MS = 10000;
   var page = 0;
+  var pageLabel = tag.getAttribute("data-page-label") || "{page} / {pages}";
 
   function paged() {
     return document.body.classList.contains("screen-leaderboard") && window.innerWidth >= 900;
@@ -21,6 +23,8 @@
     var all = Array.prototype.slice.call(document.querySelectorAll("#screen table.leaderboard tbody tr"));
     all.forEach(function (tr) { tr.hidden = false; });
     var table = document.querySelector("#screen table.leaderboard");
+    var label = document.getElementById("screen-page");
+    if (label) label.textContent = "";
     if (!paged() || !table || !all.length) return;
     var room = window.innerHeight - table.getBoundingClientRect().top - (table.tHead ? table.tHead.offsetHeight : 0) - 8;
     var groups = [], current = [], used = 0;
@@ -33,6 +37,9 @@
     if (current.length) groups.push(current);
     if (page >= groups.length) page = 0;
     groups.forEach(function (group, i) { group.forEach(function (tr) { tr.hidden = i !== page; }); });
+    if (label && groups.length > 1) {
+      label.textContent = pageLabel.replace("{page}", page + 1).replace("{pages}", groups.length);
+    }
   }
 
   show();

@@ -140,7 +140,7 @@
     window.addEventListener("online", function () { K.backOnline(M); });
     function setState(state) { root.setAttribute("data-state", state); }
     function closeForm() {
-      root.querySelectorAll("#alliances, #match-bar").forEach(function (el) { el.hidden = true; });
+      root.querySelectorAll("#alliances, #card-rule, #match-bar").forEach(function (el) { el.hidden = true; });
       finish.disabled = true;
     }
     function stop(message) {

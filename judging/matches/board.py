@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
 from typing import Any
 
 from app import times
@@ -103,15 +104,37 @@ def shift_text(seconds: int | None) -> str:
     return _("推迟 {m} 分钟", m=minutes) if seconds > 0 else _("提前 {m} 分钟", m=minutes)
 
 
+def _decided_by_card(m: dict[str, Any], colour: str, card: str | None, winner: str | None) -> str | None:
+    """Why a committed match went against its scores: ``"alliance"`` when the team's alliance
+    lost (or failed to win) with at least the other side's score because a team of it was
+    disqualified by a red card (in an elimination match one red card is enough; the team's own
+    red card is said apart), ``"opponents"`` when it won without the higher score because the
+    other alliance was; else ``None``."""
+    if winner is None or winner == "tie" or card == "red":
+        return None
+    try:
+        own, theirs = (
+            Decimal(str(m[f"{colour}_score"])),
+            Decimal(str(m["blue_score" if colour == "red" else "red_score"])),
+        )
+    except ArithmeticError:
+        return None
+    if winner != colour and own >= theirs:
+        return "alliance"
+    if winner == colour and own <= theirs:
+        return "opponents"
+    return None
+
+
 def team_card(view: dict[str, Any], entry_id: int) -> dict[str, Any]:
     """One team's matches and standing from :func:`challenge_view`: ``{"team": {"entry_id",
     "code", "team_name", "school_name"}, "rank", "ranking_points", "played", "wins", "losses",
     "ties", "average_score", "behind_seconds", "matches": [{"id", "number", "field", "stage",
     "series", "game", "scheduled_at", "planned_at", "shift_seconds",
     "colour", "surrogate", "partners": [{"entry_id", "team_name"}], "opponents": [...], "status",
-    "score", "opponent_score", "card", "result"}]}`` in play order (``score``, ``opponent_score``,
+    "score", "opponent_score", "card", "result", "decided_by_card"}]}`` in play order (``score``, ``opponent_score``,
     the team's own ``card`` and ``result`` — win / loss / tie, a loss for a red-carded team — once
-    committed). 404 for a team not in the challenge."""
+    committed; ``decided_by_card``: :func:`_decided_by_card`). 404 for a team not in the challenge."""
     team = next((t for t in view["teams"] if t["id"] == entry_id), None)
     if team is None:
         raise NotFound(_("本赛项没有这支队伍（编号 {id}）。", id=entry_id))
@@ -134,6 +157,7 @@ def team_card(view: dict[str, Any], entry_id: int) -> dict[str, Any]:
         committed = m["status"] == "committed"
         winner = m["winner"] if committed else None
         card = (m.get("cards") or {}).get(str(entry_id)) if committed else None
+        result = None if winner is None else ranking_rules.team_outcome(winner, colour, card)
         matches.append(
             {
                 "id": m["id"],
@@ -153,7 +177,8 @@ def team_card(view: dict[str, Any], entry_id: int) -> dict[str, Any]:
                 "score": m[f"{colour}_score"] if committed else None,
                 "opponent_score": m[f"{other}_score"] if committed else None,
                 "card": card,
-                "result": None if winner is None else ranking_rules.team_outcome(winner, colour, card),
+                "result": result,
+                "decided_by_card": _decided_by_card(m, colour, card, winner),
             }
         )
     return {

@@ -1,7 +1,8 @@
 """Matches part of ``xinmiao demo`` (issue 14 item 7): the demo robotics competition gets a 2v2
 alliance challenge (V1 VEX 风格对抗赛) with 24 teams, a generated qualification schedule starting
-this morning, the first matches played and committed, one scored and waiting for the head referee,
-and the alliance selection and bracket still to come. Referees: ``referee2``, head referee ``headref``
+this morning, the first matches played and committed (cards given to teams, as referees give them:
+a yellow card in match 4, a red card in match 9), one scored and waiting for the head referee, and
+the alliance selection and bracket still to come. Referees: ``referee2``, head referee ``headref``
 (both made by the robotics demo). Deterministic (seeded) and idempotent."""
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ CODE = "V1"
 NAME = "VEX 风格对抗赛（2v2）"
 TEAMS = 24
 PLAYED = 20  # matches committed; the next one is scored and waits for the head referee
+YELLOW_CARD_MATCH = 4  # a blue team's yellow card (a warning)
+RED_CARD_MATCH = 9  # a red team's red card: that team gets nothing from the match, its partner plays on
 
 #: a 2v2 alliance game: both alliances play the same sheet; fouls subtract
 MATCH_SHEET: dict[str, Any] = {
@@ -61,8 +64,20 @@ def _side(rng: random.Random, strength: float) -> dict[str, Any]:
             "park": rng.choices(("none", "one", "both"), (1 - strength, 0.5, strength))[0],
             "fouls": max(0, min(10, round(rng.gauss(1 - strength, 0.8)))),
         },
-        "card": "yellow" if rng.random() < 0.03 else None,
     }
+
+
+def _cards(rng: random.Random, match: dict[str, Any]) -> dict[str, str | None]:
+    """Cards go to teams, not alliances (VEX): now and then a team's yellow card, and in
+    :data:`RED_CARD_MATCH` one team's red card (its partner keeps the alliance's result). Every
+    team of the match is answered (``None``: no card), as a referee's tablet sends them."""
+    teams = match["red"] + match["blue"]
+    cards: dict[str, str | None] = {str(t): ("yellow" if rng.random() < 0.03 else None) for t in teams}
+    if match["number"] == YELLOW_CARD_MATCH:
+        cards[str(match["blue"][1])] = "yellow"
+    if match["number"] == RED_CARD_MATCH:
+        cards[str(match["red"][0])] = "red"
+    return cards
 
 
 async def _teams(event_id: int, category_id: int, rng: random.Random) -> None:
@@ -189,7 +204,8 @@ async def build_matches_demo(seed: int = 2026) -> bool:
     for match in made["matches"][: PLAYED + 1]:
         red = _side(rng, sum(strength[t] for t in match["red"]) / 2)
         blue = _side(rng, sum(strength[t] for t in match["blue"]) / 2)
-        await matches.score_match(referee, match["id"], {"red": red, "blue": blue})
+        cards = _cards(rng, match)
+        await matches.score_match(referee, match["id"], {"red": red, "blue": blue, "cards": cards})
         if match["number"] <= PLAYED:
             await matches.commit_match(head, match["id"])
     return True

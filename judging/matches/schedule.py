@@ -22,7 +22,8 @@ Quality (soft), scored with the published penalties of Idle Loop's MatchRater (t
 for each pair of teams, a repeated partner costs 5, doubling with each further repeat (partners
 twice: 5, three times: 5 + 10, ...); a repeated opponent costs 1 per repeat; a repeated meeting
 (partners or opponents) costs 1 per repeat. Red/blue balance (a team's red and blue appearances
-differ by at most one) is a further soft goal, not part of the MatchRater figure.
+differ by at most one) is a further soft goal, not part of the MatchRater figure; after the search,
+whole matches swap red and blue while that evens colours out (free under every other rule).
 
 Search: a seeded random start (one shuffled permutation of the teams per round), then simulated
 annealing over swaps of two appearances within a round, with hard violations weighed 1,000 and
@@ -424,9 +425,76 @@ def _search(
             continue
         state.swap_delta(s1, s2, 1, w_soft)  # refused: swap back
     final = _State(n, teams_per_alliance, fields, min_gap, state.slots, prior)  # counts rebuilt from the slots
+    if _balance_colours(final, rng, blocks):
+        final = _State(n, teams_per_alliance, fields, min_gap, final.slots, prior)
     if final.hard():
         raise _gap_error(names, needs, teams_per_alliance, fields, min_gap, seed, prior, played)
     return Schedule(seed=seed, matches=_matches(final, names), quality=quality_of(final))
+
+
+def _balance_colours(state: _State, rng: random.Random, blocks: Sequence[tuple[int, int]]) -> bool:
+    """Swap red and blue of whole matches to even out teams' colours. A swap keeps every partner,
+    opponent, gap and wave, so it costs nothing under MatchRater or the hard rules, while the
+    search's swaps of single appearances often leave a team on red four times in six. A short
+    seeded walk over swaps that do not make colours worse (evening two teams out may need a chain of
+    them) keeps the best it meets, then every swap that still helps is made. Deterministic for a
+    seed. Only matches wholly inside one round's block of appearances swap (a match straddling two
+    rounds keeps its order, so every round still has every team once). Returns whether anything
+    changed."""
+    a, pm = state.a, state.per_match
+    if not state.matches:
+        return False
+
+    def flip(m: int) -> int:
+        """Swap the colours of match ``m``; the change of the teams' imbalance."""
+        base = m * pm
+        red = [state.slots[base + i][0] for i in range(a)]
+        blue = [state.slots[base + a + i][0] for i in range(a)]
+        touched = set(red) | set(blue)
+        before = sum(state.team_balance(t) for t in touched)
+        for t in red:
+            state.red[t] -= 1
+        for t in blue:
+            state.red[t] += 1
+        state.slots[base : base + pm] = state.slots[base + a : base + pm] + state.slots[base : base + a]
+        return sum(state.team_balance(t) for t in touched) - before
+
+    inside = {m for start, end in blocks for m in range(-(-start // pm), end // pm) if (m + 1) * pm <= end}
+    valid = [
+        m
+        for m in range(state.matches)
+        if m in inside
+        and not {state.slots[m * pm + i][0] for i in range(a)} & {state.slots[m * pm + a + i][0] for i in range(a)}
+    ]
+    if not valid:
+        return False
+    start = list(state.slots)
+    total = best = state.balance()
+    kept = list(state.slots)
+    for _step in range(40 * len(valid)):
+        if best == 0:
+            break
+        m = valid[rng.randrange(len(valid))]
+        delta = flip(m)
+        if delta > 0:
+            flip(m)  # worse: undone
+            continue
+        total += delta
+        if total < best:
+            best, kept = total, list(state.slots)
+    if kept != state.slots:
+        for m in valid:  # back to the best colours met
+            if state.slots[m * pm : m * pm + pm] != kept[m * pm : m * pm + pm]:
+                flip(m)
+    improved = True
+    while improved:
+        improved = False
+        for m in valid:
+            if flip(m) < 0:
+                improved = True
+            else:
+                flip(m)
+    return state.slots != start
 
 
 def _gap_error(

@@ -244,6 +244,9 @@ class TeamMatchOut(msgspec.Struct):
     opponent_score: str | None
     card: str | None
     result: str | None
+    #: ``alliance``: the team's alliance was disqualified by a red card (it lost though it scored at
+    #: least as much); ``opponents``: the other alliance was (a win without the higher score)
+    decided_by_card: str | None = None
 
 
 class TeamMatchesOut(msgspec.Struct):

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from app import audit, jobs, signals, times
-from app.db import write_transaction
+from app.db import is_sqlite, write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import _
 from app.principal import Principal
@@ -433,7 +433,8 @@ async def regenerate(actor: Principal, event_id: int, code: str, data: dict[str,
 async def adjust(actor: Principal, event_id: int, code: str, data: dict[str, Any]) -> dict[str, Any]:
     """Shift the rest of the day: ``{"kind": "delay"|"break"|"cycle", "from_match", "seconds"}``.
     Matches not yet played get their new times; answers ``{"matches", "behind_seconds"}``
-    (how far the last started match ran behind its original time, negative when ahead)."""
+    (:func:`timing`: how far the last started match ran behind the time it was then due, negative
+    when ahead)."""
     category = await robotics.challenge(event_id, code, actor)
     plan = await _plan(category["id"])
     if plan is None:
@@ -482,17 +483,25 @@ async def adjust(actor: Principal, event_id: int, code: str, data: dict[str, Any
 
 
 async def timing(event_id: int, code: str, viewer: Principal | None = None) -> dict[str, Any]:
-    """``{"behind_seconds"}``: the last started match's start against the time it was first due
-    (without the day's changes); ``None`` before any match started."""
+    """``{"behind_seconds"}``: how far the field runs behind (negative: ahead) of the timetable in
+    force: the last started qualification match's start against the time it was due when it
+    started (its ``scheduled_at``, the day's changes included: after the organizer announces a
+    delay, a field that keeps to the new times is on time). ``None`` before any match started.
+    Elimination matches have no time on the timetable and do not count."""
     category = await robotics.challenge(event_id, code, viewer)
     plan = await _plan(category["id"])
-    rows = [r for r in await _matches(category["id"]) if r["started_at"] is not None]
+    rows = [
+        r
+        for r in await _matches(category["id"])
+        if r["started_at"] is not None and r["scheduled_at"] is not None and r["stage"] == "qualification"
+    ]
     if plan is None or plan["starts_at"] is None or not rows:
         return {"behind_seconds": None}
     last = max(rows, key=lambda r: r["number"])
-    original = _times({**plan, "adjustments": []}, last["number"])[last["number"] - 1]
-    assert original is not None
-    return {"behind_seconds": schedule_rules.behind_seconds(original, times.parse_time(last["started_at"]) or original)}
+    due = times.parse_time(last["scheduled_at"])
+    started = times.parse_time(last["started_at"])
+    assert due is not None and started is not None
+    return {"behind_seconds": schedule_rules.behind_seconds(due, started)}
 
 
 async def planned_times(event_id: int, code: str, viewer: Principal | None = None) -> dict[int, str]:
@@ -651,6 +660,38 @@ def _confirmation_of(data: Any, side: str) -> dict[str, Any]:
     return {"confirmation": value, "confirmation_note": note}
 
 
+async def _check_may_score(
+    actor: Principal,
+    referee: dict[str, Any] | None,
+    match: dict[str, Any],
+    base_version: int | None,
+    reason: str,
+) -> None:
+    """409 naming who and when: the tablet saw another version (``base_version``); a referee (not
+    the head referee) scores a match someone else already scored without having seen that score
+    (no ``base_version``: two tablets on one match must not overwrite each other silently), or a
+    committed match. 422 for a committed match corrected without a ``reason``."""
+    if base_version is not None and base_version != match["version"]:
+        message, extra = await _scored_by_words(match)
+        raise Conflict(message, extra=extra)
+    plain_referee = referee is not None and not referee["head"]
+    if (
+        plain_referee
+        and base_version is None
+        and match["status"] == "scored"
+        and match["scored_by"] not in (None, actor.id)
+    ):
+        message, extra = await _scored_by_words(match)
+        raise Conflict(message, extra=extra)
+    if match["status"] == "committed":
+        if plain_referee:
+            message, extra = await _scored_by_words(match)
+            raise Conflict(message, extra=extra)
+        if not reason:
+            message = _("更正已确认的比赛成绩时必须填写原因。")
+            raise ValidationFailed(message, errors=[{"field": "reason", "message": message}])
+
+
 async def score_match(actor: Principal, match_id: int, data: dict[str, Any]) -> dict[str, Any]:
     """Score both alliances on the challenge's sheet: ``{"red": {"items", "card"?, "confirmation"?,
     "confirmation_note"?}, "blue": {...}, "cards"?: {"<entry id>": "yellow"|"red"|null}, "reason"?,
@@ -665,7 +706,8 @@ async def score_match(actor: Principal, match_id: int, data: dict[str, Any]) -> 
     ``client_score_id`` (the tablet's id of this score) makes a repeated request store nothing new
     and give the first answer again; ``base_version`` (the match's ``version`` the tablet saw, 0 for
     an unplayed match) turns a score entered meanwhile by someone else into a 409 naming who and
-    when. Answers ``{"red_score", "blue_score", "winner"}`` (CONTRACT)."""
+    when; without it, a referee's score of a match another user already scored is a 409 too (the
+    head referee and organizers correct it; a referee who saw it sends ``base_version``). Answers ``{"red_score", "blue_score", "winner"}`` (CONTRACT)."""
     match, referee = await _match_for(actor, match_id)
     client_score_id = str(data.get("client_score_id") or "").strip()[:64] or None
     if client_score_id:
@@ -675,16 +717,7 @@ async def score_match(actor: Principal, match_id: int, data: dict[str, Any]) -> 
     base_version = _base_version(data)
     await robotics.require_runs_open(actor, match["event"])
     reason = str(data.get("reason") or "").strip()
-    if base_version is not None and base_version != match["version"]:
-        message, extra = await _scored_by_words(match)
-        raise Conflict(message, extra=extra)
-    if match["status"] == "committed":
-        if referee is not None and not referee["head"]:
-            message, extra = await _scored_by_words(match)
-            raise Conflict(message, extra=extra)
-        if not reason:
-            message = _("更正已确认的比赛成绩时必须填写原因。")
-            raise ValidationFailed(message, errors=[{"field": "reason", "message": message}])
+    await _check_may_score(actor, referee, match, base_version, reason)
     category = {"id": match["category"], "code": await _code(match["category"])}
     sheet = await _sheet(category)
     red_score, red_items, red_side_card = _side(sheet, data.get("red"), "red")
@@ -709,10 +742,9 @@ async def score_match(actor: Principal, match_id: int, data: dict[str, Any]) -> 
 
     async def work() -> None:
         now = times.now()
-        current = await Match.select().where(Match.id == match_id).first()
-        if base_version is not None and current["version"] != base_version:  # scored between two reads
-            message, extra = await _scored_by_words(current)
-            raise Conflict(message, extra=extra)
+        query = Match.select().where(Match.id == match_id)
+        current = await (query if is_sqlite() else query.lock_rows()).first()  # PostgreSQL: one scorer at a time
+        await _check_may_score(actor, referee, current, base_version, reason)  # scored between two reads
         version = current["version"] + 1
         values = {
             Match.red_items: red_items,

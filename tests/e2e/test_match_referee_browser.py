@@ -117,6 +117,10 @@ def test_referee_scores_a_match_offline_head_referee_commits_and_the_leaderboard
         page.screenshot(path=f"{SHOTS}/match-form-tablet-zh.png", full_page=True)
     page.locator("#finish").tap()
     assert page.locator("#submit-match").is_disabled()
+    # a button that cannot be pressed yet looks it (it looked like any green button before)
+    faded = "() => Number(getComputedStyle(document.getElementById('submit-match')).opacity)"
+    assert page.evaluate(faded) < 1
+    assert page.locator("#card-rule").count() == 1  # the card rule said once, under both alliances
     page.locator('.captain[data-side="red"] button[data-value="confirmed"]').tap()
     page.locator('.captain[data-side="blue"] button[data-value="refused"]').tap()
     page.fill('.captain[data-side="blue"] textarea', "对犯规判罚有异议")
@@ -253,6 +257,11 @@ def test_a_second_tablet_is_told_who_scored_the_match(world, live_server, browse
     assert second.get_attribute("#result-match", "href") == f"/referee/matches/{match['id']}"
     if SHOTS:
         second.screenshot(path=f"{SHOTS}/match-conflict-tablet-zh.png", full_page=True)
+    # opened again, the form shows the recorded score and nothing of the form (nor the card rule)
+    first.goto(f"{live_server}/referee/{arena.event_id}/V/matches/score?match={match['id']}")
+    first.wait_for_selector('#match-page[data-state="recorded"]')
+    assert first.locator("#recorded-box").is_visible()
+    assert first.locator("#alliances").is_hidden() and first.locator("#card-rule").is_hidden()
     second.locator("#result-back").tap()
     second.wait_for_selector("#match-list")
     assert "本机有 1 场成绩被拒绝" in second.inner_text("#unsent-state")

@@ -53,6 +53,9 @@ def test_leaderboard_and_bracket_follow_commits(world, live_server, browser):
     assert size >= 15  # 3vh, at least .95rem (15.2 px); 21.6 px on a 720 px projector
     shown = board.evaluate("() => [...document.querySelectorAll('#screen tbody tr')].filter(tr => !tr.hidden).length")
     assert 0 < shown < 8
+    # the audience knows more rows follow: "page 1 of N" (it was not said at all)
+    pages = -(-8 // shown)
+    assert board.inner_text("#screen-page") == f"第 1 / {pages} 页"
     board.close()
 
     # the bracket on a projector: 3 alliances, seed 1 has a bye; 2 v 3 decides the other finalist

@@ -70,38 +70,42 @@ def test_matches_demo(client, run):
     assert client.get(f"{url}/bracket").status_code == 404
 
 
-def test_robotics_demo_teams_come_from_schools_of_their_division_and_pages_are_linked(client, run):
-    """Issue 13 review: R2-J0033 (初中) came from 定安第二小学. Each team's school now fits its division
-    (a 小学 only 小学, a 中学 初中 or 高中); the organizer finds the robotics pages from the event."""
-    from competitions.registration.tables import Entry
+def test_matches_demo_gives_cards_to_teams(client, run, monkeypatch):
+    """Cards go to teams, as the referees' tablets give them (VEX): the demo scores with per-team
+    ``cards``, never an alliance's ``card``; match 9's red card is one team's, its partner has
+    none and still earns the alliance's result; match 4's yellow card is one blue team's."""
+    from judging.matches import demo as matches_demo
+    from judging.matches import services as match_services
 
+    sent: list[dict] = []
+    score_match = match_services.score_match
+
+    async def recording(actor, match_id, data):
+        sent.append(data)
+        return await score_match(actor, match_id, data)
+
+    monkeypatch.setattr(match_services, "score_match", recording)
     assert run(province.build_demo())
     assert run(demo.build_robotics_demo(DEMO_PASSWORD))
+    assert run(matches_demo.build_matches_demo())
+    assert len(sent) == matches_demo.PLAYED + 1
+    assert all("card" not in body[side] for body in sent for side in ("red", "blue"))
+    assert all(set(body["cards"]) for body in sent)  # every team of every match answered
     event = run(Event.select().where(Event.kind == "robotics").first())
-    teams = run(
-        Entry.select(Entry.code, Entry.division, Entry.school.name.as_alias("school")).where(Entry.event == event["id"])
-    )
-    assert len(teams) == 72
-    misplaced = [t for t in teams if t["division"] not in demo.school_divisions(t["school"])]
-    assert misplaced == []
-    assert not [t for t in teams if "小学" in t["school"] and t["division"] != "小学"]
-    assert {t["division"] for t in teams if t["code"].startswith("R1")} == {"小学", "初中"}
-    assert demo.school_divisions("定安第二小学") == ("小学",)
-    assert demo.school_divisions("海口市第一中学") == ("初中", "高中")
-    # the organizer: links from the event to the challenges and referees; referees listed
-    token = client.post("/api/v1/auth/login", json={"username": "org", "password": DEMO_PASSWORD}).json()
-    headers = {"Authorization": f"Bearer {token['access_token']}"}
-    referees = client.get(f"/api/v1/events/{event['id']}/referees", headers=headers).json()
-    assert {r["username"]: (r["category_codes"], r["head"]) for r in referees} == {
-        "referee1": (["R1"], False),
-        "referee2": (["R2"], False),
-        "headref": (["R1", "R2"], True),
-    }
-    client.get("/login")
-    client.post(
-        "/login",
-        data={"username": "org", "password": DEMO_PASSWORD, "_csrf_token": client.cookies.get("xinmiao_csrf")},
-    )
-    settings = client.get(f"/events/{event['id']}/settings").text
-    for link in ("robotics/", "robotics/referees", "judging/"):
-        assert f'href="/events/{event["id"]}/{link}"' in settings, link
+    url = f"/api/v1/events/{event['id']}/categories/V1"
+    listed = {m["number"]: m for m in client.get(f"{url}/matches").json()["matches"]}
+    ninth = listed[matches_demo.RED_CARD_MATCH]
+    carded, partner = ninth["red"]
+    assert ninth["cards"][str(carded)] == "red" and str(partner) not in ninth["cards"]
+    assert ninth["red_card"] is None  # one team's card is not the alliance's
+    fourth = listed[matches_demo.YELLOW_CARD_MATCH]
+    assert fourth["cards"].get(str(fourth["blue"][1])) == "yellow" and fourth["blue_card"] is None
+
+    # the red-carded team lost match 9 whatever the score; its partner has the alliance's result
+    def result(team):
+        rows = client.get(f"{url}/teams/{team}/matches").json()["matches"]
+        return next(m for m in rows if m["number"] == matches_demo.RED_CARD_MATCH)
+
+    assert (result(carded)["card"], result(carded)["result"]) == ("red", "loss")
+    alliance = "win" if ninth["winner"] == "red" else "tie" if ninth["winner"] == "tie" else "loss"
+    assert (result(partner)["card"], result(partner)["result"]) == (None, alliance)

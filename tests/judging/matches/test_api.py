@@ -147,6 +147,42 @@ def test_corrections_need_the_head_referee_and_a_reason(arena):
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"].startswith("red.")
 
 
+def test_a_second_referee_does_not_overwrite_a_score_unseen(arena):
+    """A fresh user's finding: two referees scored match 1 through the API at the same moment; both
+    got 200 and the second score silently replaced the first. Now a referee's score of a match
+    another user already scored is a 409 naming who and when, unless the referee saw that score
+    (``base_version``); the same referee may correct their own, the head referee anybody's."""
+    app_factories.user(arena.world, "vref2", "referee", display_name="二号裁判")
+    added = arena.client.post(
+        f"/api/v1/events/{arena.event_id}/referees",
+        json={"username": "vref2", "category_codes": ["V"], "head": False},
+        headers=arena.org,
+    )
+    assert added.status_code == 201, added.text
+    match = arena.schedule().json()["matches"][0]
+    three, two = {"items": {"goals": 3, "fouls": 0}}, {"items": {"goals": 2, "fouls": 0}}
+    assert arena.score(match["id"], three, two).json() == {"red_score": "15", "blue_score": "10", "winner": "red"}
+    second = arena.score(match["id"], two, three, by="vref2")
+    assert second.status_code == 409, second.text
+    assert "对抗赛裁判" in second.json()["detail"] and "红 15 : 蓝 10" in second.json()["detail"]
+    assert second.json()["extra"]["by"] == "对抗赛裁判" and second.json()["extra"]["version"] == 1
+    stored = arena.matches(arena.org)[0]
+    assert stored["status"] == "scored"
+    # the first referee corrects their own score; the second, having seen version 2, may too
+    assert arena.score(match["id"], three, three).json()["winner"] == "tie"
+    seen = arena.score(match["id"], two, three, by="vref2", base_version=2)
+    assert seen.status_code == 200 and seen.json()["winner"] == "blue"
+    # the head referee corrects whoever scored it
+    assert arena.score(match["id"], three, two, by="vhead").status_code == 200
+    history = arena.client.get(f"/api/v1/matches/{match['id']}/history", headers=arena.org).json()
+    assert [(h["version"], h["by"]) for h in history] == [
+        (1, "对抗赛裁判"),
+        (2, "对抗赛裁判"),
+        (3, "二号裁判"),
+        (4, "对抗赛主裁判"),
+    ]
+
+
 def test_a_delay_and_a_no_show(arena):
     body = arena.schedule(starts_at="2026-07-01T09:00", cycle_seconds=300).json()
     first, second = body["matches"][0], body["matches"][1]

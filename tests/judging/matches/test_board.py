@@ -163,3 +163,73 @@ def test_school_dashboard_links_its_teams_views(arena, world):
     linked = sorted(int(i) for i in re.findall(rf'href="/screens/{arena.event_id}/V/teams/(\d+)"', home))
     assert linked == sorted(hk01)
     assert "本校队伍的比赛" in home
+
+
+def test_team_page_says_why_a_card_decided_a_match_in_both_languages(arena):
+    """A fresh user's finding: in an elimination match blue outscored red 10 to 5 but lost, one
+    blue team having a red card; its partner's page said only "负 10 : 5". Now the partner's page
+    says its alliance was disqualified, the red-carded team's says it was, and the winners' page
+    says why they won with fewer points; in English "Red card" is written alike everywhere and
+    the reason reads as a sentence."""
+    t = arena.teams
+    made = arena.client.post(
+        f"{arena.url}/bracket", json={"alliances": [t[0:2], t[2:4]], "best_of": 1}, headers=arena.org
+    )
+    assert made.status_code == 201, made.text
+    game = next(m for m in arena.matches(arena.org) if m["stage"] == "elimination")
+    red, blue = game["red"], game["blue"]
+    carded, partner = blue
+    body = {"cards": {str(carded): "red"}}
+    assert (
+        arena.score(
+            game["id"], {"items": {"goals": 1, "fouls": 0}}, {"items": {"goals": 2, "fouls": 0}}, **body
+        ).json()["winner"]
+        == "red"
+    )
+    assert arena.commit(game["id"]).status_code == 200
+
+    def one(team, lang="zh"):
+        page = arena.client.get(f"/screens/{arena.event_id}/V/teams/{team}", headers={"Accept-Language": lang})
+        return team_block(page.text, game["number"])
+
+    api = arena.client.get(f"{arena.url}/teams/{partner}/matches").json()["matches"][0]
+    assert (api["result"], api["card"], api["decided_by_card"]) == ("loss", None, "alliance")
+    assert one(partner).endswith("负 10 : 5 （本联盟有队伍被红牌取消资格，本场判负）")
+    assert one(carded).endswith("负 10 : 5 · 红牌 本队本场取消资格，不得积分")
+    assert one(red[0]).endswith("胜 5 : 10 （对方联盟被红牌取消资格，本场判胜）")
+    assert one(partner, "en").endswith("Lost 10 : 5 (a red card disqualified this alliance: the match is lost)")
+    assert one(carded, "en").endswith(
+        "Lost 10 : 5 · Red card (this team was disqualified from the match: no ranking points)"
+    )
+    assert one(red[0], "en").endswith("Won 5 : 10 (a red card disqualified the other alliance: the match is won)")
+
+
+def test_one_english_word_for_each_robotics_message():
+    """The robotics and match catalogs give each Chinese message one English text, across every
+    catalog (they are merged into one): "红牌" was "Red card" in one and "red card" in another, so
+    which one a page showed depended on the files' order."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[3]
+    ours = {"livecache.po", "matches.po", "matchref.po", "referee.po", "robotics.po", "robpages.po", "standings.po"}
+    texts: dict[str, set[str]] = {}
+    mine: set[str] = set()
+    for package in ("app", "competitions", "judging"):
+        for path in sorted((root / package).rglob("locale/en/*.po")):
+            with path.open("rb") as fh:
+                for message in read_po(fh, locale="en"):
+                    if message.id and message.string and not message.context:
+                        texts.setdefault(str(message.id), set()).add(str(message.string))
+                        if package == "judging" and path.name in ours:
+                            mine.add(str(message.id))
+    assert {m: sorted(texts[m]) for m in mine if len(texts[m]) > 1} == {}
+    # nor one text in two capitalisations, with or without a context ("已确认": "committed" as a
+    # status badge, "Committed" in the schedule's column)
+    entry = re.compile(r'^(?:msgctxt "(.*)"\n)?msgid "(.+)"\nmsgstr "(.+)"', re.M)
+    cased: dict[str, set[str]] = {}
+    for name in sorted(ours):
+        for _context, message, text in entry.findall((root / "judging" / "locale" / "en" / name).read_text("utf-8")):
+            cased.setdefault(message, set()).add(text)
+    assert {m: sorted(v) for m, v in cased.items() if len({t.lower() for t in v}) < len(v)} == {}

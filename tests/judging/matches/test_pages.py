@@ -208,6 +208,44 @@ def test_behind_is_shown(arena):
     assert re.search(r"当前进度：\s*落后 10 分钟", text_of(arena.client.get(page_url(arena))))
 
 
+def test_behind_is_measured_against_the_times_in_force(arena):
+    """A fresh user's finding: the organizer announced a 10-minute delay and the field kept to the
+    new times, yet every screen still said "落后 10 分钟" (against the first timetable), and once
+    an elimination match (no time of its own) was scored the screens said "提前 26 分钟". Ahead
+    and behind now compare the last started qualification match with the time it was due then."""
+    import datetime as dt
+
+    from app import times
+
+    start = (times.local_now() - dt.timedelta(minutes=10)).replace(microsecond=0)
+    matches = arena.schedule(starts_at=start.isoformat(), cycle_seconds=300).json()["matches"]
+    delayed = arena.client.post(
+        f"{arena.url}/schedule/adjust", json={"kind": "delay", "from_match": 1, "seconds": 600}, headers=arena.org
+    )
+    assert delayed.status_code == 200, delayed.text
+    # match 1 is now due now and starts (is scored) now: on time
+    arena.score(matches[0]["id"], {"items": {"goals": 1, "fouls": 0}}, {"items": {"goals": 0, "fouls": 0}})
+    assert arena.commit(matches[0]["id"]).status_code == 200
+    assert re.search(r"当前进度：\s*准时", text_of(arena.client.get(page_url(arena))))
+    team = matches[0]["red"][0]
+    behind = arena.client.get(f"{arena.url}/teams/{team}/matches").json()["behind_seconds"]
+    assert abs(behind) < 30  # seconds between the delay and the score
+    # an elimination match played now does not move the figure
+    t = arena.teams
+    made = arena.client.post(
+        f"{arena.url}/bracket", json={"alliances": [t[0:2], t[2:4]], "confirm_unplayed": True}, headers=arena.org
+    )
+    assert made.status_code == 201, made.text
+    game = next(m for m in arena.matches(arena.org) if m["stage"] == "elimination")
+    assert (
+        arena.score(game["id"], {"items": {"goals": 1, "fouls": 0}}, {"items": {"goals": 0, "fouls": 0}}).status_code
+        == 200
+    )
+    assert re.search(r"当前进度：\s*准时", text_of(arena.client.get(page_url(arena))))
+    now = text_of(arena.client.get(f"/screens/{arena.event_id}/V/now"))
+    assert "准时" in now and "提前" not in now
+
+
 def test_ranking_rule_form(arena):
     arena.schedule()
     bad = post(

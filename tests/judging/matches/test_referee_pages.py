@@ -250,6 +250,19 @@ def test_cards_per_team_on_the_tablet_the_review_and_the_history(arena):
     ]
 
 
+def test_the_card_rule_is_said_once_on_the_match_form(arena):
+    """Both alliances have their teams' card questions, but the rule (a yellow card warns, a red
+    card disqualifies the team) is one paragraph under both, not repeated in each alliance."""
+    match = arena.schedule().json()["matches"][0]
+    referee = page_client(arena, "vref")
+    for lang, rule in (("zh", "黄牌只作警告。"), ("en", "A yellow card is a warning.")):
+        page = referee.get(
+            f"/referee/{arena.event_id}/V/matches/score?match={match['id']}", headers={"Accept-Language": lang}
+        ).text
+        assert page.count(rule) == 1, lang
+        assert page.count('class="cards-title"') == 2  # each alliance still asks its teams' cards
+
+
 def test_every_referee_match_string_has_an_english_translation():
     from pathlib import Path
 
