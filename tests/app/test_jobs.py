@@ -187,6 +187,7 @@ def test_stopping_the_worker_marks_its_running_batch_interrupted(world, settings
     assert running["status"] == "running" and running["done"] < 3000, running
     os.killpg(worker.pid, signal.SIGTERM)
     worker.wait(timeout=30)
-    final = ok(world.client.get(f"/api/v1/certificate-batches/{batch['id']}", headers=org(world)))
+    # the child (niced) may still be writing its record when the worker has gone: a deadline, not one look
+    final = wait_for(world, batch["id"], lambda s: s["status"] != "running", timeout=30)
     assert (final["status"], final["error"]) == ("failed", "生成中断（服务重启），请重新生成。")
     assert batch_files(world) == []
