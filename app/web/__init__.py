@@ -53,7 +53,9 @@ def render_bytes(request: Request, template: str, **context: Any) -> bytes:
 
 def flash(request: Request, message: str, category: str = "success", link: tuple[str, str] | None = None) -> None:
     """Queue a message shown on the next rendered page; ``link`` (href, text) follows the message."""
-    session = dict(request.scope.get("session") or {})
+    current = request.scope.get("session")
+    # an anonymous visit has no session (``Empty``, see app.web.auth); the message starts one
+    session = dict(current) if isinstance(current, dict) else {}
     item = {"category": category, "message": message}
     if link is not None:
         item["href"], item["link_text"] = link
