@@ -129,6 +129,15 @@ def pgettext(context: str, message: str, **params: object) -> str:
     return _filled(text, message, params)
 
 
+def pgettext_terms(context: str, message: str, key: object, **params: object) -> str:
+    """:func:`gettext_terms` of ``message`` in ``context``, falling back to the message without one
+    (the entry history's ``pgettext_terms("history", "调整奖项", kind)`` -> "Award adjusted", where the
+    results page's button ``_("调整奖项")`` is "Adjust award")."""
+    catalog = _catalog(get_locale())
+    text = catalog.get(f"{context}\x04{message}", catalog.get(message, message))
+    return _filled(with_terms(text, key), with_terms(message, key), params)
+
+
 def translate_for(locale: str, message: str, **params: object) -> str:
     """Translate for an explicit locale (tests, CLI)."""
     token = set_locale(locale)

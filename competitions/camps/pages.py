@@ -56,7 +56,7 @@ async def _context(request: Request, event_id: int) -> dict[str, Any]:
         "event": event,
         "stage": (await stage_of(event)).value,
         "camp": camps.settings_out(settings),
-        "groups": {g["code"]: g["label"] for g in settings["priority_groups"]},
+        "groups": {g["code"]: camps.shown_label(g) for g in settings["priority_groups"]},
         "status_labels": {k: _(v) for k, v in camps.STATUS_LABELS.items()},
         "review_labels": {k: _(v) for k, v in registration.STATUS_LABELS.items()},
         "format_time": format_time,

@@ -294,10 +294,21 @@ def _group_codes(settings: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+#: code -> label of the default groups (their labels are in the English catalogue, camps.po)
+DEFAULT_GROUP_LABELS = {g["code"]: g["label"] for g in DEFAULT_PRIORITY_GROUPS}
+
+
+def shown_label(group: dict[str, Any]) -> str:
+    """A priority group's label as a page shows it: a default group whose label the organizer
+    kept (:data:`DEFAULT_PRIORITY_GROUPS`) in the reader's language, an organizer's own label as written."""
+    label = str(group["label"])
+    return _(label) if DEFAULT_GROUP_LABELS.get(group["code"]) == label else label
+
+
 def group_label(settings: dict[str, Any], code: str | None) -> str:
     for g in settings["priority_groups"]:
         if g["code"] == code:
-            return str(g["label"])
+            return shown_label(g)
     return code or ""
 
 

@@ -160,7 +160,7 @@ async def confirm_talk(actor: Principal, talk_id: int, data: dict[str, Any]) -> 
     if row["on_date"] > today():
         raise Conflict(_("报告日期（{date}）还没到，报告结束后再确认。", date=row["on_date"].isoformat()))
     audience = _whole(data, "audience", _("听众人数"), 1, MAX_AUDIENCE)
-    rating = _whole(data, "rating", _("评分"), 1, 5)
+    rating = _whole(data, "rating", pgettext("feedback", "评分"), 1, 5)
     comment = str(data.get("comment") or "").strip()
     if len(comment) > 500:
         raise invalid("comment", _("{label}不能超过 {n} 个字符。", label=_("意见和建议"), n=500))

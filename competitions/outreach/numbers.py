@@ -218,7 +218,7 @@ async def numbers_workbook(actor: Principal, year: int) -> bytes:
             _("专家"),
             _("报告"),
             _("听众人数"),
-            _("评分"),
+            pgettext("feedback", "评分"),
             _("工作时长（小时）"),
             _("意见和建议"),
         ],

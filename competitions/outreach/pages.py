@@ -317,7 +317,9 @@ class OutreachPages(Controller):
 
     @post("/requests/{request_id:int}/withdraw", guards=[requires("organizer", "school")])
     async def withdraw(self, request: Request, request_id: int) -> Any:
-        await attempt(request, outreach.withdraw_request(user_of(request), request_id), _("已撤回申请。"))
+        await attempt(
+            request, outreach.withdraw_request(user_of(request), request_id), pgettext("request", "已撤回申请。")
+        )
         return redirect("/outreach/requests")
 
     @post("/requests/{request_id:int}/priority", guards=[requires("organizer", "city")])

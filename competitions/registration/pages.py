@@ -16,7 +16,7 @@ from litestar.response import File
 
 from app.audit import entry_history
 from app.errors import ServiceError, ValidationFailed
-from app.i18n import _, colon, comma, get_locale, gettext_terms
+from app.i18n import _, colon, comma, get_locale, gettext_terms, pgettext_terms
 from app.schools import services as schools
 from app.settings import get_settings
 from app.times import local_now, show_time
@@ -110,6 +110,13 @@ CHANGE_LABELS = {
 ROLE_LABELS = {"student": "学生", "adviser": "辅导教师"}
 
 
+def history_action(action: str, kind: object) -> str:
+    """An audited action as the entry's history names it, in the reader's language and the event
+    kind's words (context ``history``: what happened, where a page's button says what to do)."""
+    label = ACTION_LABELS.get(action)
+    return pgettext_terms("history", label, kind) if label else action
+
+
 def field_errors(exc: ServiceError) -> dict[str, list[str]]:
     """``{field: [message, ...]}`` from a service error's ``errors``."""
     result: dict[str, list[str]] = {}
@@ -157,7 +164,7 @@ def _value_text(key: str, value: Any, categories: dict[int, str], kind: str = ""
             ]
             return comma().join(str(p) for p in parts if p)
         return _clauses(
-            f"{gettext_terms(CHANGE_LABELS.get(k, k), kind)}{colon()}{_value_text(k, v, categories, kind)}"
+            f"{pgettext_terms('history', CHANGE_LABELS.get(k, k), kind)}{colon()}{_value_text(k, v, categories, kind)}"
             for k, v in value.items()
         )
     if isinstance(value, list):
@@ -208,7 +215,7 @@ def history_view(rows: list[dict[str, Any]], categories: dict[int, str], kind: s
                 old, new = value
                 lines.append(
                     {
-                        "field": gettext_terms(CHANGE_LABELS.get(key, key), kind),
+                        "field": pgettext_terms("history", CHANGE_LABELS.get(key, key), kind),
                         "old": None if old is None else _value_text(key, old, categories, kind),
                         "new": None if new is None else _value_text(key, new, categories, kind),
                     }
@@ -216,7 +223,7 @@ def history_view(rows: list[dict[str, Any]], categories: dict[int, str], kind: s
             else:
                 lines.append(
                     {
-                        "field": gettext_terms(CHANGE_LABELS.get(key, key), kind),
+                        "field": pgettext_terms("history", CHANGE_LABELS.get(key, key), kind),
                         "old": None,
                         "new": _value_text(key, value, categories, kind),
                     }
@@ -225,9 +232,7 @@ def history_view(rows: list[dict[str, Any]], categories: dict[int, str], kind: s
             {
                 "at": show_time(row["at"]),
                 "actor": row.get("actor_name") or "",
-                "action": gettext_terms(ACTION_LABELS[row["action"]], kind)
-                if row["action"] in ACTION_LABELS
-                else row["action"],
+                "action": history_action(row["action"], kind),
                 "summary": _document_summary(row["action"], changes) or row.get("summary") or "",
                 "reason": row.get("reason") or "",
                 "changes": lines,
