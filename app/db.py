@@ -290,6 +290,21 @@ async def bulk_insert(table: Any, columns: Sequence[str], rows: list[tuple[Any, 
     await executemany(insert_sql(table, [*columns, *extra_columns], pg), rows)
 
 
+async def bulk_update(
+    table: Any, columns: Sequence[str], keys: Sequence[str], rows: list[tuple[Any, ...]], pg: bool | None = None
+) -> None:
+    """``UPDATE table SET columns WHERE keys`` once per row of ``rows`` (the values of ``columns``, then
+    those of ``keys``) inside the current write transaction, as one ``executemany``. JSON values in
+    ``rows`` must already be text."""
+    if pg is None:
+        pg = not is_sqlite()
+    marks = placeholders(len(columns) + len(keys), pg)
+    names = [f'"{getattr(table, c)._meta.db_column_name}"' for c in (*columns, *keys)]
+    sets = ", ".join(f"{n} = {m}" for n, m in zip(names[: len(columns)], marks))
+    where = " AND ".join(f"{n} = {m}" for n, m in zip(names[len(columns) :], marks[len(columns) :]))
+    await executemany(f'UPDATE "{table._meta.tablename}" SET {sets} WHERE {where}', rows)
+
+
 # --------------------------------------------------------------------------- query counting
 
 

@@ -28,7 +28,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from piccolo.table import Table
 from piccolo.utils.sql_values import convert_to_sql_value
 
-from app.db import bulk_insert, is_sqlite
+from app.db import bulk_insert, bulk_update, is_sqlite
 from app.errors import ValidationFailed
 from app.exports.workbook import LostDigits, clean_text, digits_text, find_table, open_workbook
 from app.i18n import _
@@ -259,6 +259,22 @@ async def create_entries(
     ]
     await bulk_insert(Member, MEMBER_COLUMNS, [tuple(v[c] for c in MEMBER_COLUMNS) for v in member_values], pg)
     return [CreatedEntry(ids[code], code) for code in codes]
+
+
+async def update_rows(table: type[Table], keys: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
+    """Inside the caller's write transaction: ``rows`` (column -> new value; the ``keys`` columns name the
+    row to change; every row names the same columns) written with one bulk update."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name not in keys]
+    order = [*names, *keys]
+    columns = [table._meta.get_column_by_name(name) for name in order]
+    await bulk_update(
+        table,
+        names,
+        keys,
+        [tuple(convert_to_sql_value(row[name], column) for name, column in zip(order, columns)) for row in rows],
+    )
 
 
 async def insert_per_entry(table: type[Table], rows: Sequence[dict[str, Any]]) -> list[int]:

@@ -941,58 +941,86 @@ async def _registration_open(actor: Principal, event: dict[str, Any]) -> None:
         raise Conflict(_("科学营申请未开放或已截止（{stage}）。", stage=_(stage.label)))
 
 
-async def _replace_application(
-    actor: Principal, c: _Clean, columns: dict[str, Any], status: str, stamp: dt.datetime
-) -> audit.AuditRecord:
-    """A re-upload's row in place of the school's own still-editable application of the student:
-    the student's data, preferences and priority group (a changed group needs checking again)."""
-    old = (
-        await CampApplication.select(*_application_columns())
-        .output(load_json=True)
-        .where(CampApplication.id == c.replaces)
-        .first()
+async def _replace_applications(
+    actor: Principal, replacing: list[tuple[_Clean, dict[str, Any]]], status: str, stamp: dt.datetime
+) -> list[audit.AuditRecord]:
+    """A re-upload's rows in place of the school's own still-editable applications of the students:
+    the students' data, preferences and priority groups (a changed group needs checking again), with
+    a fixed number of statements whatever the number of rows."""
+    if not replacing:
+        return []
+    wanted = [int(c.replaces or 0) for c, _columns in replacing]
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(wanted), entries.CHUNK):
+        for r in (
+            await CampApplication.select(*_application_columns())
+            .output(load_json=True)
+            .where(CampApplication.id.is_in(wanted[start : start + entries.CHUNK]))
+        ):
+            found[r["id"]] = r
+    olds = [found[i] for i in wanted]
+    await entries.update_rows(
+        Member,
+        ("entry", "position"),
+        [
+            {
+                **columns,
+                "consent_recorded_by": actor.id,
+                "consent_recorded_at": stamp,
+                "entry": old["entry"],
+                "position": 0,
+            }
+            for (_c, columns), old in zip(replacing, olds)
+        ],
     )
-    await Member.update({getattr(Member, k): v for k, v in columns.items()}).where(
-        (Member.entry == old["entry"]) & (Member.position == 0)
+    await entries.update_rows(
+        Entry,
+        ("id",),
+        [
+            {
+                "title": c.member.name,
+                "status": status,
+                "updated_at": stamp,
+                "submitted_at": stamp,
+                "reviewed_at": stamp if status == "approved" else None,
+                "id": old["entry"],
+            }
+            for (c, _columns), old in zip(replacing, olds)
+        ],
     )
-    await Member.update({Member.consent_recorded_by: actor.id, Member.consent_recorded_at: stamp}).where(
-        (Member.entry == old["entry"]) & (Member.position == 0)
-    )
-    await Entry.update(
-        {
-            Entry.title: c.member.name,
-            Entry.status: status,
-            Entry.updated_at: stamp,
-            Entry.submitted_at: stamp,
-            Entry.reviewed_at: stamp if status == "approved" else None,
-        }
-    ).where(Entry.id == old["entry"])
-    same_group = old["priority_group"] == c.priority_group
-    await CampApplication.update(
-        {
-            CampApplication.preferences: c.preferences,
-            CampApplication.priority_group: c.priority_group,
-            CampApplication.priority_checked: bool(c.priority_group)
-            and (actor.is_organizer or (same_group and old["priority_checked"])),
-            CampApplication.priority_note: old["priority_note"] if same_group else "",
-            CampApplication.student_hash: c.member.id_hash,
-            CampApplication.updated_at: stamp,
-        }
-    ).where(CampApplication.id == old["id"])
-    return audit.AuditRecord(
-        action="camp.apply.replace",
-        object_type="camp_application",
-        object_id=int(old["id"]),
-        event_id=old["event"],
-        entry_id=int(old["entry"]),
-        school_id=c.school_id,
-        summary=f"{old['entry_code']} {c.member.name}",
-        changes={
-            "preferences": [old["preferences"], c.preferences],
-            "priority_group": [old["priority_group"], c.priority_group],
-            "name": [old["name"], c.member.name],
-        },
-    )
+    application_rows = []
+    for (c, _columns), old in zip(replacing, olds):
+        same_group = old["priority_group"] == c.priority_group
+        application_rows.append(
+            {
+                "preferences": c.preferences,
+                "priority_group": c.priority_group,
+                "priority_checked": bool(c.priority_group)
+                and (actor.is_organizer or (same_group and old["priority_checked"])),
+                "priority_note": old["priority_note"] if same_group else "",
+                "student_hash": c.member.id_hash,
+                "updated_at": stamp,
+                "id": old["id"],
+            }
+        )
+    await entries.update_rows(CampApplication, ("id",), application_rows)
+    return [
+        audit.AuditRecord(
+            action="camp.apply.replace",
+            object_type="camp_application",
+            object_id=int(old["id"]),
+            event_id=old["event"],
+            entry_id=int(old["entry"]),
+            school_id=c.school_id,
+            summary=f"{old['entry_code']} {c.member.name}",
+            changes={
+                "preferences": [old["preferences"], c.preferences],
+                "priority_group": [old["priority_group"], c.priority_group],
+                "name": [old["name"], c.member.name],
+            },
+        )
+        for (c, _columns), old in zip(replacing, olds)
+    ]
 
 
 async def _write_applications(
@@ -1013,10 +1041,9 @@ async def _write_applications(
         if dupes:
             raise ValidationFailed(_("有 {n} 处错误，没有保存任何申请。", n=len(dupes)), errors=dupes)
         stamp = now()
-        records = []
-        for c, columns in zip(cleaned, rows):
-            if c.replaces is not None:
-                records.append(await _replace_application(actor, c, columns, status, stamp))
+        records = await _replace_applications(
+            actor, [(c, columns) for c, columns in zip(cleaned, rows) if c.replaces is not None], status, stamp
+        )
         fresh = [(c, columns) for c, columns in zip(cleaned, rows) if c.replaces is None]
         category = await _camp_category(event_id)
         made = await entries.create_entries(
