@@ -16,8 +16,8 @@ def name(k: int) -> str:
     return f"学生{'甲乙丙丁戊己庚辛壬癸'[k % 10]}{'子丑寅卯辰巳午未申酉戌亥'[k // 10]}"
 
 
-def upload(camp, numbers, user, school):
-    rows = [row(name(k), k, school=school, prefs=("A", "B")) for k in numbers]
+def upload(camp, numbers, user, school, prefs=("A", "B")):
+    rows = [row(name(k), k, school=school, prefs=prefs) for k in numbers]
     with count_queries() as counter:
         r = camp.upload(rows, user=user)
     assert r.status_code == 201, r.text
@@ -39,13 +39,13 @@ def test_a_camp_import_and_a_re_upload_cost_the_same_statements_for_n_and_2n_stu
         large, answer = upload(camp, range(first + N, first + 3 * N), user, school)
         assert answer == {"applications_created": 2 * N}
         same_cost(small, large)
-        # the same workbooks again: every row replaces the account's own still-editable application
-        small, answer = upload(camp, range(first, first + N), user, school)
+        # the same students again with other 志愿: every row replaces the account's own editable application
+        small, answer = upload(camp, range(first, first + N), user, school, prefs=("B",))
         assert answer == {"applications_created": 0, "applications_replaced": N}
-        large, answer = upload(camp, range(first + N, first + 3 * N), user, school)
+        large, answer = upload(camp, range(first + N, first + 3 * N), user, school, prefs=("B",))
         assert answer == {"applications_created": 0, "applications_replaced": 2 * N}
         same_cost(small, large)
     listed = camp.by_name()
     assert len(listed) == 2 * (3 * N + 1)
     assert listed[name(1)]["school_code"] == "HK01" and listed[name(41)]["school_code"] == "SY01"
-    assert listed[name(1)]["preferences"] == ["A", "B"]
+    assert [listed[name(k)]["preferences"] for k in (1, 27, 41)] == [["B"], ["A", "B"], ["B"]]
