@@ -261,6 +261,8 @@ async def executemany(sql: str, rows: list[tuple[Any, ...]]) -> None:
     if transaction is None:  # pragma: no cover - programming error
         raise RuntimeError("bulk writes must run inside write_transaction")
     for start in range(0, len(rows), 2000):
+        for counter in QueryCounter._active:  # one statement sent per call, as the counters see it
+            counter.statements.append(sql)
         await transaction.connection.executemany(sql, rows[start : start + 2000])
 
 
@@ -313,7 +315,8 @@ class QueryCounter:
     as counter: ...; counter.count``), from any thread or task of the process (the test client
     runs the app on its own thread). For tests and benchmarks: while a counter is active the
     engine class's ``run_querystring`` is wrapped (Piccolo's engines have slots, so not the
-    object's); otherwise nothing changes and nothing is paid. ``statements`` keeps the SQL text
+    object's); otherwise nothing changes and nothing is paid. A bulk write (:func:`executemany`)
+    counts once per call. ``statements`` keeps the SQL text
     of each, for a failing test to show."""
 
     _active: list["QueryCounter"] = []

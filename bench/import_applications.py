@@ -3,7 +3,7 @@
     python bench/import_applications.py [--rows 500] [--runs 3]
 
 Sets up a temporary SQLite database (migrated, 60 schools, an organizer, a 2026 camp with five sites
-and a 2026 talent programme with twelve mentors), builds one workbook per programme of ``--rows``
+and a 2026 talent programme with ten mentors (two per subject)), builds one workbook per programme of ``--rows``
 students (valid GB 11643 ID numbers, every student distinct), then imports each into a fresh copy of
 the database and prints the wall time (best and all runs) and the number of statements the database
 ran (``app.db.count_queries``: bulk ``executemany`` calls count once per call, not per row).
