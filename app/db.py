@@ -261,6 +261,8 @@ async def executemany(sql: str, rows: list[tuple[Any, ...]]) -> None:
     if transaction is None:  # pragma: no cover - programming error
         raise RuntimeError("bulk writes must run inside write_transaction")
     for start in range(0, len(rows), 2000):
+        for counter in QueryCounter._active:  # one statement sent per call, as the counters see it
+            counter.statements.append(sql)
         await transaction.connection.executemany(sql, rows[start : start + 2000])
 
 
@@ -290,6 +292,21 @@ async def bulk_insert(table: Any, columns: Sequence[str], rows: list[tuple[Any, 
     await executemany(insert_sql(table, [*columns, *extra_columns], pg), rows)
 
 
+async def bulk_update(
+    table: Any, columns: Sequence[str], keys: Sequence[str], rows: list[tuple[Any, ...]], pg: bool | None = None
+) -> None:
+    """``UPDATE table SET columns WHERE keys`` once per row of ``rows`` (the values of ``columns``, then
+    those of ``keys``) inside the current write transaction, as one ``executemany``. JSON values in
+    ``rows`` must already be text."""
+    if pg is None:
+        pg = not is_sqlite()
+    marks = placeholders(len(columns) + len(keys), pg)
+    names = [f'"{getattr(table, c)._meta.db_column_name}"' for c in (*columns, *keys)]
+    sets = ", ".join(f"{n} = {m}" for n, m in zip(names[: len(columns)], marks))
+    where = " AND ".join(f"{n} = {m}" for n, m in zip(names[len(columns) :], marks[len(columns) :]))
+    await executemany(f'UPDATE "{table._meta.tablename}" SET {sets} WHERE {where}', rows)
+
+
 # --------------------------------------------------------------------------- query counting
 
 
@@ -298,7 +315,8 @@ class QueryCounter:
     as counter: ...; counter.count``), from any thread or task of the process (the test client
     runs the app on its own thread). For tests and benchmarks: while a counter is active the
     engine class's ``run_querystring`` is wrapped (Piccolo's engines have slots, so not the
-    object's); otherwise nothing changes and nothing is paid. ``statements`` keeps the SQL text
+    object's); otherwise nothing changes and nothing is paid. A bulk write (:func:`executemany`)
+    counts once per call. ``statements`` keeps the SQL text
     of each, for a failing test to show."""
 
     _active: list["QueryCounter"] = []

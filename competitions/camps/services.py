@@ -35,13 +35,13 @@ from typing import Any, Awaitable, Callable, Iterable
 from app import audit, signals
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.exports.workbook import LostDigits, clean_text, digits_text, find_table, normalize_header, open_workbook
+from app.exports.workbook import clean_text, normalize_header, open_workbook
 from app.i18n import _, get_locale, list_separator, semicolon
 from app.principal import Principal
 from app.tables import School
 from app.times import format_time, now
 from competitions.camps import allocation as engine
-from competitions.camps import lottery
+from competitions.camps import entries, lottery
 from competitions.camps.tables import (
     DEFAULT_COMPLETION_THRESHOLD,
     DEFAULT_ELIGIBLE_GRADES,
@@ -59,7 +59,7 @@ from competitions.events.tables import Category
 from competitions.registration import roster
 from competitions.registration.idnumbers import InvalidIdNumber, normalize_id_type
 from competitions.registration.members import CleanMember, MemberInput, clean_member
-from competitions.registration.services import allocate_codes, lock_event
+from competitions.registration.services import lock_event
 from competitions.registration.tables import ENTRY_STATUS_LABELS, Entry, Member
 
 log = logging.getLogger(__name__)
@@ -952,58 +952,86 @@ async def _registration_open(actor: Principal, event: dict[str, Any]) -> None:
         raise Conflict(_("科学营申请未开放或已截止（{stage}）。", stage=_(stage.label)))
 
 
-async def _replace_application(
-    actor: Principal, c: _Clean, columns: dict[str, Any], status: str, stamp: dt.datetime
-) -> audit.AuditRecord:
-    """A re-upload's row in place of the school's own still-editable application of the student:
-    the student's data, preferences and priority group (a changed group needs checking again)."""
-    old = (
-        await CampApplication.select(*_application_columns())
-        .output(load_json=True)
-        .where(CampApplication.id == c.replaces)
-        .first()
+async def _replace_applications(
+    actor: Principal, replacing: list[tuple[_Clean, dict[str, Any]]], status: str, stamp: dt.datetime
+) -> list[audit.AuditRecord]:
+    """A re-upload's rows in place of the school's own still-editable applications of the students:
+    the students' data, preferences and priority groups (a changed group needs checking again), with
+    a fixed number of statements whatever the number of rows."""
+    if not replacing:
+        return []
+    wanted = [int(c.replaces or 0) for c, _columns in replacing]
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(wanted), entries.CHUNK):
+        for r in (
+            await CampApplication.select(*_application_columns())
+            .output(load_json=True)
+            .where(CampApplication.id.is_in(wanted[start : start + entries.CHUNK]))
+        ):
+            found[r["id"]] = r
+    olds = [found[i] for i in wanted]
+    await entries.update_rows(
+        Member,
+        ("entry", "position"),
+        [
+            {
+                **columns,
+                "consent_recorded_by": actor.id,
+                "consent_recorded_at": stamp,
+                "entry": old["entry"],
+                "position": 0,
+            }
+            for (_c, columns), old in zip(replacing, olds)
+        ],
     )
-    await Member.update({getattr(Member, k): v for k, v in columns.items()}).where(
-        (Member.entry == old["entry"]) & (Member.position == 0)
+    await entries.update_rows(
+        Entry,
+        ("id",),
+        [
+            {
+                "title": c.member.name,
+                "status": status,
+                "updated_at": stamp,
+                "submitted_at": stamp,
+                "reviewed_at": stamp if status == "approved" else None,
+                "id": old["entry"],
+            }
+            for (c, _columns), old in zip(replacing, olds)
+        ],
     )
-    await Member.update({Member.consent_recorded_by: actor.id, Member.consent_recorded_at: stamp}).where(
-        (Member.entry == old["entry"]) & (Member.position == 0)
-    )
-    await Entry.update(
-        {
-            Entry.title: c.member.name,
-            Entry.status: status,
-            Entry.updated_at: stamp,
-            Entry.submitted_at: stamp,
-            Entry.reviewed_at: stamp if status == "approved" else None,
-        }
-    ).where(Entry.id == old["entry"])
-    same_group = old["priority_group"] == c.priority_group
-    await CampApplication.update(
-        {
-            CampApplication.preferences: c.preferences,
-            CampApplication.priority_group: c.priority_group,
-            CampApplication.priority_checked: bool(c.priority_group)
-            and (actor.is_organizer or (same_group and old["priority_checked"])),
-            CampApplication.priority_note: old["priority_note"] if same_group else "",
-            CampApplication.student_hash: c.member.id_hash,
-            CampApplication.updated_at: stamp,
-        }
-    ).where(CampApplication.id == old["id"])
-    return audit.AuditRecord(
-        action="camp.apply.replace",
-        object_type="camp_application",
-        object_id=int(old["id"]),
-        event_id=old["event"],
-        entry_id=int(old["entry"]),
-        school_id=c.school_id,
-        summary=f"{old['entry_code']} {c.member.name}",
-        changes={
-            "preferences": [old["preferences"], c.preferences],
-            "priority_group": [old["priority_group"], c.priority_group],
-            "name": [old["name"], c.member.name],
-        },
-    )
+    application_rows = []
+    for (c, _columns), old in zip(replacing, olds):
+        same_group = old["priority_group"] == c.priority_group
+        application_rows.append(
+            {
+                "preferences": c.preferences,
+                "priority_group": c.priority_group,
+                "priority_checked": bool(c.priority_group)
+                and (actor.is_organizer or (same_group and old["priority_checked"])),
+                "priority_note": old["priority_note"] if same_group else "",
+                "student_hash": c.member.id_hash,
+                "updated_at": stamp,
+                "id": old["id"],
+            }
+        )
+    await entries.update_rows(CampApplication, ("id",), application_rows)
+    return [
+        audit.AuditRecord(
+            action="camp.apply.replace",
+            object_type="camp_application",
+            object_id=int(old["id"]),
+            event_id=old["event"],
+            entry_id=int(old["entry"]),
+            school_id=c.school_id,
+            summary=f"{old['entry_code']} {c.member.name}",
+            changes={
+                "preferences": [old["preferences"], c.preferences],
+                "priority_group": [old["priority_group"], c.priority_group],
+                "name": [old["name"], c.member.name],
+            },
+        )
+        for (c, _columns), old in zip(replacing, olds)
+    ]
 
 
 async def _write_applications(
@@ -1013,8 +1041,8 @@ async def _write_applications(
     ``replace`` (a workbook re-upload) rows of students the school already applied for replace those
     applications. Returns (ids of the new applications, how many were replaced)."""
     event_id = event["id"]
-    status = "approved" if actor.is_organizer else "submitted"
-    rows = [c.member.columns() for c in cleaned]
+    status = entries.entry_status(actor)
+    rows = await entries.personal_columns([c.member for c in cleaned])
 
     async def work() -> tuple[list[int], int]:
         await lock_event(event_id)
@@ -1024,67 +1052,51 @@ async def _write_applications(
         if dupes:
             raise ValidationFailed(_("有 {n} 处错误，没有保存任何申请。", n=len(dupes)), errors=dupes)
         stamp = now()
-        records = []
-        for c, columns in zip(cleaned, rows):
-            if c.replaces is not None:
-                records.append(await _replace_application(actor, c, columns, status, stamp))
+        records = await _replace_applications(
+            actor, [(c, columns) for c, columns in zip(cleaned, rows) if c.replaces is not None], status, stamp
+        )
         fresh = [(c, columns) for c, columns in zip(cleaned, rows) if c.replaces is None]
         category = await _camp_category(event_id)
-        codes = await allocate_codes(event_id, category["code"], [CAMP_DIVISION] * len(fresh))
-        ids: list[int] = []
-        for (c, columns), code in zip(fresh, codes):
-            entry = Entry(
-                event=event_id,
-                code=code,
-                title=c.member.name,
-                school=c.school_id,
-                category=category["id"],
-                division=CAMP_DIVISION,
-                status=status,
-                created_by=actor.id,
-                created_at=stamp,
-                updated_at=stamp,
-                submitted_at=stamp,
-                reviewed_at=stamp if status == "approved" else None,
+        made = await entries.create_entries(
+            actor,
+            event_id,
+            [entries.NewEntry(c.member, columns, c.school_id, category) for c, columns in fresh],
+            division=CAMP_DIVISION,
+            status=status,
+            stamp=stamp,
+        )
+        ids = await entries.insert_per_entry(
+            CampApplication,
+            [
+                {
+                    "event": event_id,
+                    "entry": entry.id,
+                    "school": c.school_id,
+                    "year": event["year"],
+                    "student_hash": c.member.id_hash,
+                    "preferences": c.preferences,
+                    "priority_group": c.priority_group,
+                    "priority_checked": bool(c.priority_group) and actor.is_organizer,
+                    "status": "applied",
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                }
+                for (c, _columns), entry in zip(fresh, made)
+            ],
+        )
+        records += [
+            audit.AuditRecord(
+                action="camp.apply",
+                object_type="camp_application",
+                object_id=application_id,
+                event_id=event_id,
+                entry_id=entry.id,
+                school_id=c.school_id,
+                summary=f"{entry.code} {c.member.name}",
+                changes={"preferences": [None, c.preferences], "priority_group": [None, c.priority_group]},
             )
-            await entry.save()
-            await Member.insert(
-                Member(
-                    entry=entry.id,
-                    event=event_id,
-                    position=0,
-                    consent_recorded_by=actor.id,
-                    consent_recorded_at=stamp,
-                    **columns,
-                )
-            )
-            app_row = CampApplication(
-                event=event_id,
-                entry=entry.id,
-                school=c.school_id,
-                year=event["year"],
-                student_hash=c.member.id_hash,
-                preferences=c.preferences,
-                priority_group=c.priority_group,
-                priority_checked=bool(c.priority_group) and actor.is_organizer,
-                status="applied",
-                created_at=stamp,
-                updated_at=stamp,
-            )
-            await app_row.save()
-            ids.append(int(app_row.id))
-            records.append(
-                audit.AuditRecord(
-                    action="camp.apply",
-                    object_type="camp_application",
-                    object_id=int(app_row.id),
-                    event_id=event_id,
-                    entry_id=int(entry.id),
-                    school_id=c.school_id,
-                    summary=f"{code} {c.member.name}",
-                    changes={"preferences": [None, c.preferences], "priority_group": [None, c.priority_group]},
-                )
-            )
+            for (c, _columns), entry, application_id in zip(fresh, made, ids)
+        ]
         await audit.record_many(actor, records, at=stamp)
         return ids, len(cleaned) - len(fresh)
 
@@ -1138,17 +1150,7 @@ async def apply(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[s
             _("请确认已取得监护人同意参加科学营。"),
             errors=[{"field": "consent_participation", "message": _("需要监护人同意。")}],
         )
-    member = MemberInput(
-        role="student",
-        name=data.get("name") or "",
-        gender=data.get("gender") or "",
-        id_type=data.get("id_type") or "",
-        id_number=data.get("id_number") or "",
-        grade=data.get("grade") or "",
-        phone=data.get("phone") or "",
-        consent_participation=True,
-        consent_publication=bool(data.get("consent_publication")),
-    )
+    member = entries.form_student(data)
     prefs = list(data.get("preferences") or [])
     cleaned, errors = await _check_all(
         actor, event, [ApplicantInput(member, school_id, prefs, str(data.get("priority_group") or ""))]
@@ -1159,81 +1161,31 @@ async def apply(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[s
     return await get_application(actor, ids[0])
 
 
-def _cell(values: tuple[Any, ...], index: int | None) -> Any:
-    return values[index] if index is not None and index < len(values) else None
-
-
 def _parse_workbook(
     data: bytes, schools: list[dict[str, Any]], actor: Principal
 ) -> tuple[list[ApplicantInput], list[dict[str, Any]], int]:
-    wb = open_workbook(data)
-    try:
-        required = [
-            roster.NAME,
-            roster.GENDER,
-            roster.ID_NUMBER,
-            roster.GRADE,
-            roster.SCHOOL,
-            roster.PHONE,
-            PREFERENCE_COLUMNS[0],
-        ]
-        optional = [roster.ID_TYPE, roster.ROLE, *PREFERENCE_COLUMNS[1:], PRIORITY_COLUMN, roster.CONSENT]
-        table = find_table(wb, required, optional=optional, aliases=roster.HEADER_ALIASES)
-        idx = table.columns
-        by_code = {s["code"].upper(): s for s in schools}
-        by_name = {clean_text(s["name"]): s for s in schools}
-        inputs: list[ApplicantInput] = []
-        errors: list[dict[str, Any]] = []
-        count = 0
-        for number, values in table.rows:
-            if not any(clean_text(v) for v in values or ()):
-                continue
-            count += 1
-            school_text = clean_text(_cell(values, idx[roster.SCHOOL]))
-            school = by_code.get(school_text.upper()) or by_name.get(school_text)
-            if school is None:
-                errors.append(
-                    {"row": number, "column": roster.SCHOOL, "message": _("学校“{value}”不存在。", value=school_text)}
-                )
-                continue
-            if actor.role == "school" and school["id"] != actor.school_id:
-                errors.append({"row": number, "column": roster.SCHOOL, "message": _("只能为本校学生申请。")})
-                continue
-            role_text = clean_text(_cell(values, idx.get(roster.ROLE)))
-            try:
-                id_number = digits_text(_cell(values, idx[roster.ID_NUMBER])).strip("'‘’`\"")
-            except LostDigits as exc:
-                errors.append(
-                    {
-                        "row": number,
-                        "column": roster.ID_NUMBER,
-                        "message": _(
-                            "身份证号被 Excel 当成数字保存，后几位已经丢失（现在是 {value}）。请把“身份证号”列设置为“文本”格式后重新输入。",
-                            value=str(exc),
-                        ),
-                    }
-                )
-                continue
-            consent_text = clean_text(_cell(values, idx.get(roster.CONSENT))).upper()
-            member = MemberInput(
-                role=role_text or "student",
-                name=_cell(values, idx[roster.NAME]) or "",
-                gender=_cell(values, idx[roster.GENDER]) or "",
-                id_type=_cell(values, idx.get(roster.ID_TYPE)) or "",
-                id_number=id_number,
-                grade=_cell(values, idx[roster.GRADE]) or "",
-                phone=digits_text(_cell(values, idx[roster.PHONE]))
-                if _cell(values, idx[roster.PHONE]) is not None
-                else "",
-                consent_participation=True,
-                consent_publication=consent_text in {"是", "同意", "Y", "YES", "TRUE", "1", "√"},
-            )
-            prefs = [clean_text(_cell(values, idx.get(c))) for c in PREFERENCE_COLUMNS]
-            group = clean_text(_cell(values, idx.get(PRIORITY_COLUMN)))
-            inputs.append(ApplicantInput(member, school["id"], prefs, group, row=number))
-        return inputs, errors, count
-    finally:
-        wb.close()
+    required = [
+        roster.NAME,
+        roster.GENDER,
+        roster.ID_NUMBER,
+        roster.GRADE,
+        roster.SCHOOL,
+        roster.PHONE,
+        PREFERENCE_COLUMNS[0],
+    ]
+    optional = [roster.ID_TYPE, roster.ROLE, *PREFERENCE_COLUMNS[1:], PRIORITY_COLUMN, roster.CONSENT]
+    students, errors, count = entries.read_students(data, schools, actor, required, optional)
+    inputs = [
+        ApplicantInput(
+            s.member,
+            s.school_id,
+            [clean_text(s.cell(c)) for c in PREFERENCE_COLUMNS],
+            clean_text(s.cell(PRIORITY_COLUMN)),
+            row=s.row,
+        )
+        for s in students
+    ]
+    return inputs, errors, count
 
 
 async def import_applications(actor: Principal, event_id: int, data: bytes) -> dict[str, int]:
@@ -1247,15 +1199,11 @@ async def import_applications(actor: Principal, event_id: int, data: bytes) -> d
     schools = await School.select(School.id, School.code, School.name)
     inputs, errors, count = await asyncio.to_thread(_parse_workbook, data, schools, actor)
     if count == 0:
-        raise ValidationFailed(_("报名表中没有数据。请在表头下面每行填写一名学生后再上传。"))
+        raise entries.no_rows()
     cleaned, more = await _check_all(actor, event, inputs, replace=True)
     errors += more
     if errors:
-        order = {c: i for i, c in enumerate(roster.template_columns("camp"))}
-        errors.sort(key=lambda e: (e.get("row") or 0, order.get(e.get("column"), 99)))
-        raise ValidationFailed(
-            _("报名表有 {n} 处错误，没有导入任何数据。请按提示修改后重新上传。", n=len(errors)), errors=errors
-        )
+        raise entries.row_errors("camp", errors)
     ids, replaced = await _write_applications(actor, event, cleaned, replace=True)
     return {"applications_created": len(ids), "applications_replaced": replaced}
 

@@ -41,6 +41,7 @@ from app.security import keyed_hash
 from app.tables import School, User
 from app.times import now
 from competitions.camps import allocation as engine
+from competitions.camps import entries
 from competitions.camps import services as camps
 from competitions.events import lifecycle
 from competitions.events.lifecycle import Stage
@@ -49,7 +50,7 @@ from competitions.events.tables import Category
 from competitions.registration import roster
 from competitions.registration.idnumbers import ID_TYPES
 from competitions.registration.members import CleanMember, MemberInput, clean_member, normalize_role
-from competitions.registration.services import allocate_codes, lock_event
+from competitions.registration.services import lock_event
 from competitions.registration.tables import Entry, Member
 from competitions.talent import cutoffs as cutoff_rules
 from competitions.talent.tables import (
@@ -820,8 +821,8 @@ async def _check_all(
 async def _write_applications(actor: Principal, event: dict[str, Any], cleaned: list[_Clean]) -> list[int]:
     """Store clean applications in one transaction (entries, members, talent rows, audit)."""
     event_id = event["id"]
-    status = "approved" if actor.is_organizer else "submitted"
-    rows = [c.member.columns() for c in cleaned]
+    status = entries.entry_status(actor)
+    rows = await entries.personal_columns([c.member for c in cleaned])
 
     async def work() -> list[int]:
         await lock_event(event_id)
@@ -831,69 +832,49 @@ async def _write_applications(actor: Principal, event: dict[str, Any], cleaned: 
         if dupes:
             raise ValidationFailed(_("有 {n} 处错误，没有保存任何申请。", n=len(dupes)), errors=dupes)
         stamp = now()
-        ids: list[int] = []
-        records = []
-        by_subject: dict[str, list[int]] = {}
-        for k, c in enumerate(cleaned):
-            by_subject.setdefault(c.subject["code"], []).append(k)
-        codes: dict[int, str] = {}
-        for code, ks in by_subject.items():
-            for k, value in zip(ks, await allocate_codes(event_id, code, [DIVISION] * len(ks))):
-                codes[k] = value
-        for k, (c, columns) in enumerate(zip(cleaned, rows)):
-            entry = Entry(
-                event=event_id,
-                code=codes[k],
-                title=c.member.name,
-                summary=c.statement[:2000],
-                school=c.school_id,
-                category=c.subject["id"],
-                division=DIVISION,
-                status=status,
-                created_by=actor.id,
-                created_at=stamp,
-                updated_at=stamp,
-                submitted_at=stamp,
-                reviewed_at=stamp if status == "approved" else None,
+        made = await entries.create_entries(
+            actor,
+            event_id,
+            [
+                entries.NewEntry(c.member, columns, c.school_id, c.subject, summary=c.statement[:2000])
+                for c, columns in zip(cleaned, rows)
+            ],
+            division=DIVISION,
+            status=status,
+            stamp=stamp,
+        )
+        ids = await entries.insert_per_entry(
+            TalentApplication,
+            [
+                {
+                    "event": event_id,
+                    "entry": entry.id,
+                    "school": c.school_id,
+                    "year": event["year"],
+                    "student_hash": c.member.id_hash,
+                    "subject": c.subject["id"],
+                    "preferences": c.preferences,
+                    "statement": c.statement,
+                    "status": "applied",
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                }
+                for c, entry in zip(cleaned, made)
+            ],
+        )
+        records = [
+            audit.AuditRecord(
+                action="talent.apply",
+                object_type="talent_application",
+                object_id=application_id,
+                event_id=event_id,
+                entry_id=entry.id,
+                school_id=c.school_id,
+                summary=f"{entry.code} {c.member.name}",
+                changes={"subject": [None, c.subject["code"]], "preferences": [None, c.preferences]},
             )
-            await entry.save()
-            await Member.insert(
-                Member(
-                    entry=entry.id,
-                    event=event_id,
-                    position=0,
-                    consent_recorded_by=actor.id,
-                    consent_recorded_at=stamp,
-                    **columns,
-                )
-            )
-            app_row = TalentApplication(
-                event=event_id,
-                entry=entry.id,
-                school=c.school_id,
-                year=event["year"],
-                student_hash=c.member.id_hash,
-                subject=c.subject["id"],
-                preferences=c.preferences,
-                statement=c.statement,
-                status="applied",
-                created_at=stamp,
-                updated_at=stamp,
-            )
-            await app_row.save()
-            ids.append(int(app_row.id))
-            records.append(
-                audit.AuditRecord(
-                    action="talent.apply",
-                    object_type="talent_application",
-                    object_id=int(app_row.id),
-                    event_id=event_id,
-                    entry_id=int(entry.id),
-                    school_id=c.school_id,
-                    summary=f"{codes[k]} {c.member.name}",
-                    changes={"subject": [None, c.subject["code"]], "preferences": [None, c.preferences]},
-                )
-            )
+            for c, entry, application_id in zip(cleaned, made, ids)
+        ]
         await audit.record_many(actor, records, at=stamp)
         return ids
 
@@ -914,20 +895,9 @@ async def apply(actor: Principal, event_id: int, data: dict[str, Any]) -> dict[s
             _("请确认已取得监护人同意参加培养计划。"),
             errors=[{"field": "consent_participation", "message": _("需要监护人同意。")}],
         )
-    member = MemberInput(
-        role="student",
-        name=data.get("name") or "",
-        gender=data.get("gender") or "",
-        id_type=data.get("id_type") or "",
-        id_number=data.get("id_number") or "",
-        grade=data.get("grade") or "",
-        phone=data.get("phone") or "",
-        consent_participation=True,
-        consent_publication=bool(data.get("consent_publication")),
-    )
     inputs = [
         ApplicantInput(
-            member,
+            entries.form_student(data),
             school_id,
             str(data.get("subject") or ""),
             list(data.get("preferences") or []),
@@ -948,81 +918,31 @@ def _cell(values: tuple[Any, ...], index: int | None) -> Any:
 def _parse_workbook(
     data: bytes, schools: list[dict[str, Any]], actor: Principal
 ) -> tuple[list[ApplicantInput], list[dict[str, Any]], int]:
-    wb = open_workbook(data)
-    try:
-        required = [
-            roster.NAME,
-            roster.GENDER,
-            roster.ID_NUMBER,
-            roster.GRADE,
-            roster.SCHOOL,
-            roster.PHONE,
-            SUBJECT_COLUMN,
-            PREFERENCE_COLUMNS[0],
-        ]
-        optional = [roster.ID_TYPE, roster.ROLE, *PREFERENCE_COLUMNS[1:], STATEMENT_COLUMN, roster.CONSENT]
-        aliases = {**roster.HEADER_ALIASES, SUBJECT_COLUMN: ("学科类别", "申请学科", "类别")}
-        table = find_table(wb, required, optional=optional, aliases=aliases)
-        idx = table.columns
-        by_code = {s["code"].upper(): s for s in schools}
-        by_name = {clean_text(s["name"]): s for s in schools}
-        inputs: list[ApplicantInput] = []
-        errors: list[dict[str, Any]] = []
-        count = 0
-        for number, values in table.rows:
-            if not any(clean_text(v) for v in values or ()):
-                continue
-            count += 1
-            school_text = clean_text(_cell(values, idx[roster.SCHOOL]))
-            school = by_code.get(school_text.upper()) or by_name.get(school_text)
-            if school is None:
-                errors.append(
-                    {"row": number, "column": roster.SCHOOL, "message": _("学校“{value}”不存在。", value=school_text)}
-                )
-                continue
-            if actor.role == "school" and school["id"] != actor.school_id:
-                errors.append({"row": number, "column": roster.SCHOOL, "message": _("只能为本校学生申请。")})
-                continue
-            try:
-                id_number = digits_text(_cell(values, idx[roster.ID_NUMBER])).strip("'‘’`\"")
-            except LostDigits as exc:
-                errors.append(
-                    {
-                        "row": number,
-                        "column": roster.ID_NUMBER,
-                        "message": _(
-                            "身份证号被 Excel 当成数字保存，后几位已经丢失（现在是 {value}）。请把“身份证号”列设置为“文本”格式后重新输入。",
-                            value=str(exc),
-                        ),
-                    }
-                )
-                continue
-            consent_text = clean_text(_cell(values, idx.get(roster.CONSENT))).upper()
-            phone = _cell(values, idx[roster.PHONE])
-            member = MemberInput(
-                role=clean_text(_cell(values, idx.get(roster.ROLE))) or "student",
-                name=_cell(values, idx[roster.NAME]) or "",
-                gender=_cell(values, idx[roster.GENDER]) or "",
-                id_type=_cell(values, idx.get(roster.ID_TYPE)) or "",
-                id_number=id_number,
-                grade=_cell(values, idx[roster.GRADE]) or "",
-                phone=digits_text(phone) if phone is not None else "",
-                consent_participation=True,
-                consent_publication=consent_text in {"是", "同意", "Y", "YES", "TRUE", "1", "√"},
-            )
-            inputs.append(
-                ApplicantInput(
-                    member,
-                    school["id"],
-                    clean_text(_cell(values, idx[SUBJECT_COLUMN])),
-                    [clean_text(_cell(values, idx.get(c))) for c in PREFERENCE_COLUMNS],
-                    str(_cell(values, idx.get(STATEMENT_COLUMN)) or ""),
-                    row=number,
-                )
-            )
-        return inputs, errors, count
-    finally:
-        wb.close()
+    required = [
+        roster.NAME,
+        roster.GENDER,
+        roster.ID_NUMBER,
+        roster.GRADE,
+        roster.SCHOOL,
+        roster.PHONE,
+        SUBJECT_COLUMN,
+        PREFERENCE_COLUMNS[0],
+    ]
+    optional = [roster.ID_TYPE, roster.ROLE, *PREFERENCE_COLUMNS[1:], STATEMENT_COLUMN, roster.CONSENT]
+    aliases = {**roster.HEADER_ALIASES, SUBJECT_COLUMN: ("学科类别", "申请学科", "类别")}
+    students, errors, count = entries.read_students(data, schools, actor, required, optional, aliases)
+    inputs = [
+        ApplicantInput(
+            s.member,
+            s.school_id,
+            clean_text(s.cell(SUBJECT_COLUMN)),
+            [clean_text(s.cell(c)) for c in PREFERENCE_COLUMNS],
+            str(s.cell(STATEMENT_COLUMN) or ""),
+            row=s.row,
+        )
+        for s in students
+    ]
+    return inputs, errors, count
 
 
 async def import_applications(actor: Principal, event_id: int, data: bytes) -> dict[str, int]:
@@ -1036,15 +956,11 @@ async def import_applications(actor: Principal, event_id: int, data: bytes) -> d
     schools = await School.select(School.id, School.code, School.name)
     inputs, errors, count = await asyncio.to_thread(_parse_workbook, data, schools, actor)
     if count == 0:
-        raise ValidationFailed(_("报名表中没有数据。请在表头下面每行填写一名学生后再上传。"))
+        raise entries.no_rows()
     cleaned, more = await _check_all(actor, event, inputs)
     errors += more
     if errors:
-        order = {c: i for i, c in enumerate(roster.template_columns("talent"))}
-        errors.sort(key=lambda e: (e.get("row") or 0, order.get(e.get("column"), 99)))
-        raise ValidationFailed(
-            _("报名表有 {n} 处错误，没有导入任何数据。请按提示修改后重新上传。", n=len(errors)), errors=errors
-        )
+        raise entries.row_errors("talent", errors)
     ids = await _write_applications(actor, event, cleaned)
     return {"applications_created": len(ids)}
 
