@@ -350,15 +350,17 @@ def filter_public_rows(
             text = "".join([row["title"], row["school_name"] or "", *row["students"]]).replace(" ", "").casefold()
         return str(text)
 
-    return [
+    selected = [
         r
         for r in rows
         if (not category or r["category_code"] == category)
         and (not division or r["division"] == division)
         and (not award or r["award"] == award)
         and (not school or r["school_name"] == school)
-        and all(needle in shown(r) for needle in needles)
     ]
+    for needle in needles:  # one word after the other, each on what the previous ones left
+        selected = [r for r in selected if needle in shown(r)]
+    return selected
 
 
 def _share(value: Any, tier: str) -> Decimal:
