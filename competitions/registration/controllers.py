@@ -91,7 +91,8 @@ class EventRegistrationApi(Controller):
         offset: int | None = None,
     ) -> Response[list[EntryOut]]:
         """Entries the caller may see, with optional filters: every matching entry (the contract's
-        list), or with ``limit`` (1-1000) and ``offset`` one page of them. ``sort``: ``code``,
+        list), or with ``limit`` (1-1000) and ``offset`` one page of them. ``q``: the title, the code
+        or a student's or adviser's name contains it (case ignored). ``sort``: ``code``,
         ``title``, ``school``, ``status`` or ``updated``, ``-`` before it for the reverse (default:
         category, division, code). ``X-Total-Count`` always gives how many match; a page's ``Link``
         header names the next and previous pages."""

@@ -281,6 +281,34 @@ def _filters_query(**filters: Any) -> str:
     return urlencode({k: v for k, v in filters.items() if v not in (None, "")})
 
 
+def _asked(
+    filters: dict[str, str], kind: str, categories: list[dict[str, Any]], school_options: list[dict[str, Any]]
+) -> list[str]:
+    """What an entry list was filtered by, in words (``["状态“已退回”", "搜索“林”"]``): an empty list
+    says which filters left nothing."""
+    parts: list[str] = []
+
+    def part(label: str, value: str) -> None:
+        parts.append(_("{label}“{value}”", label=label, value=value))
+
+    if filters["category"]:
+        names = {c["code"]: c["name"] for c in categories}
+        part(_("类别"), names.get(filters["category"].upper(), filters["category"]))
+    if filters["division"]:
+        part(_("组别"), _(filters["division"]))
+    if filters["city"]:
+        part(_("市县"), filters["city"])
+    if filters["school"]:
+        part(_("学校"), next((s["name"] for s in school_options if s["code"] == filters["school"]), filters["school"]))
+    if filters["status"]:
+        part(_("状态"), _(registration.STATUS_LABELS.get(filters["status"], filters["status"])))
+    if filters["q"]:
+        part(_("搜索"), filters["q"])
+    if filters["missing"]:
+        parts.append(gettext_terms("只看缺少材料的作品", kind))
+    return parts
+
+
 class EventRegistrationPages(Controller):
     """An event's entries, the entry form, the registration workbook (template, import, export)."""
 
@@ -360,6 +388,7 @@ class EventRegistrationPages(Controller):
             school_options=school_options,
             statuses=registration.STATUS_LABELS,
             filtered=any(filters.values()),
+            asked=_asked(filters, event["kind"], categories, school_options) if not rows else [],
             query=_filters_query(**filters),
             reviewable={e["id"] for e in rows if e["status"] in waiting},
             duplicate_count=await duplicates.duplicate_count(user, event_id),

@@ -16,8 +16,8 @@ from piccolo.query.functions.aggregate import Count
 from piccolo.querystring import QueryString
 
 from app import audit
+from app.db import is_sqlite, write_transaction
 from app.db import joined as db_joined
-from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import _, gettext_terms, list_separator, with_terms
 from app.principal import Principal
@@ -358,9 +358,14 @@ async def _visible_where(actor: Principal, event_id: int, filters: dict[str, Any
         where &= joined("school.code") == filters["school"]
     if "status" in filters:
         where &= Entry.status == filters["status"]
-    if "q" in filters:
+    if "q" in filters:  # the title, the code or a member's name (a student's, an adviser's), case ignored
         text = f"%{str(filters['q']).strip()}%"
-        where &= Entry.title.like(text) | Entry.code.like(text)
+
+        def contains(column: Any) -> Any:  # SQLite's LIKE already ignores (ASCII) case; PostgreSQL's does not
+            return column.like(text) if is_sqlite() else column.ilike(text)
+
+        named = Member.select(Member.entry).where((Member.event == event_id) & contains(Member.name))
+        where &= contains(Entry.title) | contains(Entry.code) | Entry.id.is_in(named)
     return where
 
 
@@ -395,8 +400,8 @@ async def entries_page(
     categories: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """One page of the entries of an event that ``actor`` may see, filtered by any of
-    ``category`` (code), ``division``, ``city``, ``school`` (code), ``status``, ``q`` (title or
-    code contains), ``missing`` (any true value: only entries lacking what the event requires),
+    ``category`` (code), ``division``, ``city``, ``school`` (code), ``status``, ``q`` (title, code
+    or a student's or adviser's name contains, case ignored), ``missing`` (any true value: only entries lacking what the event requires),
     sorted by ``sort`` (:data:`ENTRY_SORTS`, ``-`` for the reverse; default category, division,
     code) and cut to ``limit`` rows from ``offset`` (``None``: all). Judges get their assigned
     entries only.

@@ -338,10 +338,11 @@ def filter_public_rows(
     school: str = "",
 ) -> list[dict[str, Any]]:
     """The public page's search and filters: ``category`` (code), ``division``, ``award`` (first,
-    second, third) and ``school`` (its name) exact; ``q`` found (case and spaces ignored) in the
-    title, the school or a student's name *as shown* (a name shown masked is only found as shown,
-    so a search never reveals a masked name). Rows may carry their search text as ``search``."""
-    needle = "".join((q or "").split()).casefold()
+    second, third) and ``school`` (its name) exact; each word of ``q`` (split at spaces, case
+    ignored) found, in any order, in the title, the school or a student's name *as shown* (a name
+    shown masked is only found as shown, so a search never reveals a masked name): "海口一中 李明"
+    and "李明 海口一中" find the same rows. Rows may carry their search text as ``search``."""
+    needles = [word.casefold() for word in (q or "").split()]
 
     def shown(row: dict[str, Any]) -> str:
         text = row.get("search")
@@ -349,15 +350,17 @@ def filter_public_rows(
             text = "".join([row["title"], row["school_name"] or "", *row["students"]]).replace(" ", "").casefold()
         return str(text)
 
-    return [
+    selected = [
         r
         for r in rows
         if (not category or r["category_code"] == category)
         and (not division or r["division"] == division)
         and (not award or r["award"] == award)
         and (not school or r["school_name"] == school)
-        and (not needle or needle in shown(r))
     ]
+    for needle in needles:  # one word after the other, each on what the previous ones left
+        selected = [r for r in selected if needle in shown(r)]
+    return selected
 
 
 def _share(value: Any, tier: str) -> Decimal:

@@ -912,3 +912,48 @@ def test_robotics_event_pages_say_team_and_coach_not_entry_and_adviser(world):
     english = text_of(client.get(f"/entries/{team['id']}"))
     assert "Coaches" in english or "coach" in english.lower()
     assert "Entry" not in text_of(client.get(f"/events/{event['id']}/entries/new")).split("Team name")[0][-200:]
+
+
+def test_the_list_search_finds_a_student_or_adviser_by_name_and_a_code_in_any_case(world):
+    # a parent rings the school (or the office) about their child: the coordinator types the
+    # child's name; a teacher's name finds the teacher's entries; a code typed in lower case
+    # finds it on every engine (PostgreSQL's LIKE minds case, SQLite's does not)
+    rain = factories.entry(world, "HK01", title="雨水花园", students=["林小雨"], advisers=["周老师"])
+    factories.entry(world, "HK01", title="红树林", students=["王大海"], advisers=["吴老师"])
+    factories.entry(world, "SY01", title="珊瑚", students=["林小雨"])  # the same name at another school
+    client = world.login_page("hk01")
+    url = f"/events/{world.event_id}/entries"
+    by_student = text_of(client.get(url, params={"q": "林小雨"}))
+    assert "雨水花园" in by_student and "红树林" not in by_student and "珊瑚" not in by_student
+    assert "共 1 个" in by_student
+    by_adviser = text_of(client.get(url, params={"q": "周老师"}))
+    assert "雨水花园" in by_adviser and "红树林" not in by_adviser
+    by_code = text_of(client.get(url, params={"q": rain["code"].lower()}))
+    assert "雨水花园" in by_code and "红树林" not in by_code
+    organizer = text_of(world.login_page("org").get(url, params={"q": "林小雨"}))
+    assert "雨水花园" in organizer and "珊瑚" in organizer and "共 2 个" in organizer
+    # the API's q reads the same
+    found = world.client.get(
+        f"/api/v1/events/{world.event_id}/entries", params={"q": "林小雨"}, headers=world.headers("org")
+    )
+    assert sorted(e["title"] for e in found.json()) == ["珊瑚", "雨水花园"]
+
+
+def test_an_empty_list_says_which_filters_left_nothing(world):
+    factories.entry(world, "HK01", title="雨水花园", students=["林小雨"])
+    client = world.login_page("hk01")
+    url = f"/events/{world.event_id}/entries"
+    page = client.get(url, params={"q": "不存在", "status": "returned"})
+    body = page.text
+    empty = body[body.index('list-empty"') :]
+    empty = empty[: empty.index("</td>")]
+    # what was asked for, and the way back to the whole list
+    assert "不存在" in empty and "已退回" in empty
+    assert f'href="/events/{world.event_id}/entries"' in empty
+    assert "每页" not in text_of(page)  # no page sizes for an empty list
+    # English
+    client.cookies.set("lang", "en")
+    english = client.get(url, params={"q": "不存在"}).text
+    empty = english[english.index('list-empty"') :]
+    empty = empty[: empty.index("</td>")]
+    assert "不存在" in empty and "Search" in empty and "Show all" in empty

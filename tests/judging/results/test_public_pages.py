@@ -69,3 +69,38 @@ def test_a_masked_name_is_found_only_as_shown():
     assert [r["title"] for r in results.filter_public_rows(rows, q="王*")] == ["红树林调查"]
     assert [r["title"] for r in results.filter_public_rows(rows, category="LS", division="初中")] == ["红树林调查"]
     assert results.filter_public_rows(rows, category="LS", division="高中") == []
+
+
+def test_words_are_found_in_any_order():
+    # a parent types the school and the child's name, in whichever order comes to mind: every
+    # word must be found (in the title, the school or a name as shown), not the words run together
+    rows = [
+        {
+            "title": "雨水花园",
+            "school_name": "海口一中",
+            "students": ["李明"],
+            "category_code": "EN",
+            "division": "高中",
+        },
+        {
+            "title": "红树林调查",
+            "school_name": "海口一中",
+            "students": ["王*"],
+            "category_code": "LS",
+            "division": "初中",
+        },
+        {
+            "title": "珊瑚观察",
+            "school_name": "三亚一中",
+            "students": ["李明"],
+            "category_code": "LS",
+            "division": "初中",
+        },
+    ]
+    found = results.filter_public_rows
+    assert [r["title"] for r in found(rows, q="海口一中 李明")] == ["雨水花园"]
+    assert [r["title"] for r in found(rows, q="李明 海口一中")] == ["雨水花园"]
+    assert [r["title"] for r in found(rows, q="李明　海口")] == ["雨水花园"]  # a full-width space separates too
+    assert [r["title"] for r in found(rows, q="  李明 ")] == ["雨水花园", "珊瑚观察"]
+    assert found(rows, q="李明 文昌") == []  # each word must be found
+    assert found(rows, q="王小明 海口一中") == []  # a masked name still only as shown
