@@ -6,9 +6,11 @@ student's page, the mentor's pages (laptop and phone) and the public mentor prof
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.response import File
 
 from app.errors import ServiceError, ValidationFailed
 from app.i18n import _
@@ -30,6 +32,7 @@ from app.web.auth import organizer_only, requires
 from competitions.events import services as events
 from competitions.events.lifecycle import stage_of
 from competitions.registration import services as registration
+from competitions.registration.documents import content_disposition
 from competitions.talent import exports, growth, links
 from competitions.talent import services as talent
 
@@ -479,12 +482,8 @@ class TalentPages(Controller):
 
     @get("/documents/{document_id:int}", guards=[everyone])
     async def document(self, request: Request, document_id: int) -> Any:
-        from app.web import download
-
         doc, path = await growth.open_attachment(user_of(request), document_id)
-        from competitions.registration.documents import content_disposition
-
-        return download(path, doc["content_type"], {"content-disposition": content_disposition(doc["filename"])})
+        return attachment_response(doc, path)
 
     @get("/{event_id:int}/visits", guards=[requires("organizer", "mentor")])
     async def visits(self, request: Request, event_id: int) -> Any:
@@ -509,6 +508,22 @@ class TalentPages(Controller):
         ids = [int(x) for x in (form.getall("member_id") if hasattr(form, "getall") else []) if str(x).isdigit()]
         await attempt(request, growth.record_attendance(user_of(request), visit_id, ids), _("已记录签到。"))
         return redirect(f"/talent/{event_id}/visits")
+
+
+def attachment_response(doc: dict[str, Any], path: Path) -> File:
+    """A stored growth-log attachment as a download, the same for the school, the mentor and the
+    student's link: streamed from its place (never deleted after sending: it is the student's file),
+    not kept by caches, never sniffed into something else, sandboxed if a browser shows it."""
+    return File(
+        path=path,
+        media_type=doc["content_type"],
+        headers={
+            "content-disposition": content_disposition(doc["filename"]),
+            "x-content-type-options": "nosniff",
+            "content-security-policy": "sandbox",
+            "cache-control": "private, no-store",
+        },
+    )
 
 
 def _show_link(request: Request, event_id: int, made: dict[str, Any], ctx: dict[str, Any]) -> Any:
@@ -547,6 +562,13 @@ class StudentLinkPages(Controller):
     @get("/{token:str}")
     async def show(self, request: Request, token: str) -> Any:
         return await self._page(request, token, added=request.query_params.get("added") == "1")
+
+    @get("/{token:str}/files/{document_id:int}")
+    async def attachment(self, request: Request, token: str, document_id: int) -> Any:
+        """An attachment of the student's own growth log (404 for any other document)."""
+        actor, row = await links.resolve(token, client_address(request))
+        doc, path = await links.open_attachment(actor, row, document_id)
+        return attachment_response(doc, path)
 
     @post("/{token:str}", request_max_body_size=get_settings().max_document_bytes + 256 * 1024)
     async def add_log(self, request: Request, token: str) -> Any:

@@ -13,7 +13,8 @@ from litestar.testing import TestClient
 from app.security import keyed_hash
 from app.tables import AuditLog
 from app.times import local_now
-from competitions.talent.tables import GrowthLog, StudentLink
+from competitions.registration.tables import EntryDocument
+from competitions.talent.tables import GrowthLog, StudentLink, TalentApplication
 from tests.competitions.talent.conftest import row, sid
 from tests.competitions.talent.test_growth import PDF
 
@@ -193,3 +194,95 @@ def test_token_look_ups_are_rate_limited_per_address(talent, app, monkeypatch):
         assert phone.get(path).status_code == 200
         assert phone.get("/talent/my/" + "y" * 43).status_code == 404  # unknown tokens count too
         assert phone.get(path).status_code == 429
+
+
+def _school_log_with_file(talent, application_id, filename, content=PDF):
+    on = (local_now().date() - dt.timedelta(days=2)).isoformat()
+    r = talent.client.post(
+        f"{BASE}/{application_id}/logs",
+        json={"on": on, "activity": "学校记录", "hours": "1"},
+        headers=talent.h("hk01"),
+    )
+    assert r.status_code == 201, r.text
+    r = talent.client.post(
+        f"/api/v1/talent-logs/{r.json()['id']}/attachments",
+        files={"file": (filename, content, "application/pdf")},
+        headers=talent.h("org"),
+    )
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def test_the_student_downloads_the_attachments_of_its_own_log_only(talent, app):
+    ids = _matched(talent)
+    a, b = ids["学生甲"], ids["学生乙"]
+    path = _link(talent, a)
+    on = (local_now().date() - dt.timedelta(days=1)).isoformat()
+    photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
+    with TestClient(app=app) as phone:
+        r = _post(
+            phone,
+            path,
+            {"on": on, "activity": "测单摆", "hours": "1.5"},
+            files={"file": ("单摆.jpg", photo, "image/jpeg")},
+        )
+        assert r.status_code == 303, r.text
+    mine = talent.world.run(
+        GrowthLog.select(GrowthLog.attachments).output(load_json=True).where(GrowthLog.application == a).first()
+    )
+    own = mine["attachments"][0]
+    school_file = _school_log_with_file(talent, a, "学校记录.pdf")  # on the student's own log, by the school
+    other = _school_log_with_file(talent, b, "别人的.pdf")  # another student's
+    # the application's own documents (statement, report) are not log attachments: 404 too
+    statement = talent.world.run(
+        EntryDocument.insert(
+            EntryDocument(
+                entry=talent.world.run(
+                    TalentApplication.select(TalentApplication.entry).where(TalentApplication.id == a).first()
+                )["entry"],
+                kind="other",
+                filename="申请材料.pdf",
+                content_type="application/pdf",
+                size=len(PDF),
+                storage_key="0" * 32,
+                uploaded_at=local_now(),
+            )
+        ).returning(EntryDocument.id)
+    )[0]["id"]
+    with TestClient(app=app) as phone:
+        page = phone.get(path).text
+        assert f'href="{path}/files/{own}"' in page and f'href="{path}/files/{school_file}"' in page
+        got = phone.get(f"{path}/files/{own}")
+        assert got.status_code == 200 and got.content == photo
+        assert got.headers["content-type"] == "image/jpeg"
+        assert got.headers["cache-control"] == "private, no-store"
+        assert got.headers["x-content-type-options"] == "nosniff"
+        assert got.headers["content-security-policy"] == "sandbox"
+        assert got.headers["content-disposition"].startswith("attachment;")
+        assert "%E5%8D%95%E6%91%86.jpg" in got.headers["content-disposition"]  # 单摆.jpg
+        assert phone.get(f"{path}/files/{own}").content == photo  # still there for the next look
+        assert phone.get(f"{path}/files/{school_file}").content == PDF
+        for doc in (other, statement, 999999):
+            assert phone.get(f"{path}/files/{doc}").status_code == 404, doc
+        # a wrong or revoked token reaches nothing
+        assert phone.get(f"/talent/my/{'x' * 43}/files/{own}").status_code == 404
+    other_path = _link(talent, b)
+    with TestClient(app=app) as phone:
+        assert phone.get(f"{other_path}/files/{own}").status_code == 404
+        assert phone.get(f"{other_path}/files/{other}").status_code == 200
+    _link(talent, a)  # a new link: the old one no longer opens the file
+    with TestClient(app=app) as phone:
+        assert phone.get(f"{path}/files/{own}").status_code == 404
+
+
+def test_downloads_count_against_the_same_per_address_limit_as_the_page(talent, app, monkeypatch):
+    from competitions.talent import links
+
+    ids = _matched(talent)
+    doc = _school_log_with_file(talent, ids["学生甲"], "记录.pdf")
+    path = _link(talent, ids["学生甲"])
+    monkeypatch.setattr(links, "LOOKUP_LIMIT_PER_MINUTE", 2)
+    with TestClient(app=app) as phone:
+        assert phone.get(f"{path}/files/{doc}").status_code == 200
+        assert phone.get(path).status_code == 200
+        assert phone.get(f"{path}/files/{doc}").status_code == 429
