@@ -286,3 +286,123 @@ def test_downloads_count_against_the_same_per_address_limit_as_the_page(talent, 
         assert phone.get(f"{path}/files/{doc}").status_code == 200
         assert phone.get(path).status_code == 200
         assert phone.get(f"{path}/files/{doc}").status_code == 429
+
+
+def _page_post(client, url, data=None):
+    return client.post(
+        url, data={**(data or {}), "_csrf_token": client.cookies.get("xinmiao_csrf")}, follow_redirects=False
+    )
+
+
+def test_the_page_shows_a_new_link_once_after_a_redirect_and_a_reload_makes_no_other(talent, world, app):
+    """POST-redirect-GET: making the link answers with a redirect (no token in it); the GET shows the
+    token once; reloading it shows no token, makes no new link and revokes nothing, and offers to make
+    a new one."""
+    ids = _matched(talent)
+    a = ids["学生甲"]
+    page = f"/talent/{talent.id}/students/{a}/student-link"
+    with TestClient(app=app) as school:
+        world.login_page("hk01", school)
+        made = _page_post(school, page)
+        assert made.status_code == 303 and made.headers["location"] == page, made.text[:300]
+        shown = school.get(page)
+        assert shown.status_code == 200 and "no-store" in shown.headers["cache-control"]
+        token = re.search(r"/talent/my/([A-Za-z0-9_-]{40,})", shown.text).group(1)
+        assert "<svg" in shown.text  # the QR code of the URL
+        stored = talent.world.run(StudentLink.select().where(StudentLink.application == a))
+        assert [s["token_hash"] for s in stored] == [keyed_hash("talent-student-link:" + token)]
+        # the reload: said shown already, no token, nothing made or revoked, a way to make a new one
+        again = school.get(page)
+        assert again.status_code == 200 and token not in again.text and "/talent/my/" not in again.text
+        assert "已经显示过" in again.text
+        assert f'action="{page}"' in again.text and "重新生成链接" in again.text
+        assert talent.world.run(StudentLink.count().where(StudentLink.application == a)) == 1
+        assert talent.world.run(StudentLink.count().where(StudentLink.revoked_at.is_not_null())) == 0
+        # another user (the office) opening the page sees no token either
+        with TestClient(app=app) as office:
+            world.login_page("org", office)
+            seen = office.get(page)
+            assert seen.status_code == 200 and token not in seen.text and "/talent/my/" not in seen.text
+        # the link made works
+        with TestClient(app=app) as phone:
+            assert phone.get(f"/talent/my/{token}").status_code == 200
+        # making another really makes another (and the first stops working)
+        assert _page_post(school, page).status_code == 303
+        second = re.search(r"/talent/my/([A-Za-z0-9_-]{40,})", school.get(page).text).group(1)
+        assert second != token
+        with TestClient(app=app) as phone:
+            assert phone.get(f"/talent/my/{token}").status_code == 404
+            assert phone.get(f"/talent/my/{second}").status_code == 200
+    # a school of another city cannot open the page of this student
+    with TestClient(app=app) as other:
+        world.login_page("sy01", other)
+        assert other.get(page).status_code == 404
+
+
+def test_before_any_link_the_page_offers_to_make_one(talent, world, app):
+    ids = _matched(talent)
+    a = ids["学生甲"]
+    page = f"/talent/{talent.id}/students/{a}/student-link"
+    with TestClient(app=app) as school:
+        world.login_page("hk01", school)
+        text = school.get(page).text
+        assert "还没有有效的学生链接。" in text and "生成学生链接" in text and "/talent/my/" not in text
+    assert talent.world.run(StudentLink.count()) == 0
+
+
+def test_the_student_sees_its_entry_added_message_once_on_the_next_page(talent, app):
+    """The student's page (no log-in, no session before) answers an added entry with a redirect and a
+    flashed message: the next page shows it beside the log, a reload does not (and adds nothing)."""
+    ids = _matched(talent)
+    path = _link(talent, ids["学生甲"])
+    entry = {"on": local_now().date().isoformat(), "activity": "读文献", "hours": "1"}
+    with TestClient(app=app) as phone:
+        assert phone.get(path).status_code == 200
+        assert phone.cookies.get("xinmiao_session") is None  # an anonymous visit: no session
+        r = _post(phone, path, entry)
+        assert r.status_code == 303 and r.headers["location"] == path + "#log", r.headers.get("location")
+        page = phone.get(path).text
+        log = page[page.index('id="log"') :]
+        assert '<div class="flash success" role="status">已添加成长日志。</div>' in log
+        assert "已添加成长日志。" not in phone.get(path).text
+    assert talent.world.run(GrowthLog.count()) == 1
+
+
+def test_a_mistake_keeps_what_the_student_typed_and_says_the_file_must_be_chosen_again(talent, app, settings):
+    """After a mistake in another field the browser cannot keep the chosen file: the page says so at the
+    file field. A file over the size limit (but inside the request limit) is the file field's error,
+    with what was typed kept, not a bare message above an empty form."""
+    ids = _matched(talent)
+    path = _link(talent, ids["学生甲"])
+    today = local_now().date()
+    typed = {"on": today.isoformat(), "activity": "测单摆周期", "hours": "abc", "reflection": "误差变大"}
+    with TestClient(app=app) as phone:
+        r = _post(phone, path, typed, files={"file": ("单摆.pdf", PDF, "application/pdf")})
+        assert r.status_code == 422
+        assert re.search(r'name="hours"[^>]*value="abc"', r.text) and "误差变大</textarea>" in r.text
+        assert re.search(r'name="file"[^>]*aria-invalid="true"', r.text), r.text[-3000:]
+        assert "请重新选择附件" in r.text
+        assert "附件（可选：PDF、Word 或照片，不超过 20 MB）" in r.text  # the limit, said before choosing
+        # without a file sent, nothing is said about one
+        r = _post(phone, path, typed)
+        assert r.status_code == 422 and "请重新选择附件" not in r.text
+        big = b"%PDF-1.4\n" + b"0" * settings.max_document_bytes
+        r = _post(phone, path, {**typed, "hours": "2"}, files={"file": ("大.pdf", big, "application/pdf")})
+        assert r.status_code == 413, r.status_code
+        assert "<li>附件：文件大小 20.0 MB 超过上限 20 MB。" in r.text
+        assert re.search(r'name="activity"[^>]*value="测单摆周期"', r.text) and "误差变大</textarea>" in r.text
+        assert re.search(r'name="file"[^>]*aria-invalid="true"', r.text)
+    assert talent.world.run(GrowthLog.count()) == 0
+
+
+def test_the_date_pickers_offer_no_day_after_today(talent, world, app):
+    ids = _matched(talent)
+    a = ids["学生甲"]
+    path = _link(talent, a)
+    today = local_now().date().isoformat()
+    with TestClient(app=app) as phone:
+        assert re.search(rf'<input type="date" name="on"[^>]*max="{today}"', phone.get(path).text)
+    with TestClient(app=app) as school:
+        world.login_page("hk01", school)
+        page = school.get(f"/talent/{talent.id}/students/{a}").text
+        assert re.search(rf'<input type="date" name="on"[^>]*max="{today}"', page)
