@@ -1802,12 +1802,20 @@ def _reason_words(reason: dict[str, Any], mentors: dict[str, dict[str, Any]]) ->
         return _("导师志愿{rank} {mentor}：导师面试后没有接收。", rank=rank, mentor=name)
     if reason["code"] == "no_seats":
         return _("导师志愿{rank} {mentor}：导师没有名额。", rank=rank, mentor=name)
+    # the programme has no waiting list: where the student stood in the mentor's own order says it all
+    if not reason.get("position"):  # matched before the order was kept with the reason
+        return _(
+            "导师志愿{rank} {mentor}：{n} 个名额都给了导师排在你前面的学生。",
+            rank=rank,
+            mentor=name,
+            n=reason["capacity"],
+        )
     return _(
-        "导师志愿{rank} {mentor}：{n} 个名额都给了导师排序在你之前的学生（你在该导师的候补第 {pos} 位）。",
+        "导师志愿{rank} {mentor}：{n} 个名额都给了导师排在你前面的学生（你在该导师的排序中是第 {pos} 位）。",
         rank=rank,
         mentor=name,
         n=reason["capacity"],
-        pos=reason["waiting_position"],
+        pos=reason["position"],
     )
 
 
