@@ -553,14 +553,16 @@ class TalentPages(Controller):
 
 
 def attachment_response(doc: dict[str, Any], path: Path) -> File:
-    """A stored growth-log attachment as a download, the same for the school, the mentor and the
-    student's link: streamed from its place (never deleted after sending: it is the student's file),
-    not kept by caches, never sniffed into something else, sandboxed if a browser shows it."""
+    """A stored growth-log attachment, the same for the school, the mentor and the student's link:
+    streamed from its place (never deleted after sending: it is the student's file), not kept by
+    caches, never sniffed into something else, sandboxed where a browser shows it. A photo opens in the
+    browser (a mentor's tablet, the student's phone); PDF and Word files are downloaded."""
+    inline = str(doc["content_type"]).startswith("image/")
     return File(
         path=path,
         media_type=doc["content_type"],
         headers={
-            "content-disposition": content_disposition(doc["filename"]),
+            "content-disposition": content_disposition(doc["filename"], inline=inline),
             "x-content-type-options": "nosniff",
             "content-security-policy": "sandbox",
             "cache-control": "private, no-store",

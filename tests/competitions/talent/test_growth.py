@@ -423,5 +423,5 @@ def test_opening_an_attachment_keeps_it_for_the_next_reader(talent):
         assert got.headers["cache-control"] == "private, no-store"
         assert got.headers["x-content-type-options"] == "nosniff"
         assert got.headers["content-security-policy"] == "sandbox"
-        assert got.headers["content-disposition"].startswith("attachment;")
+        assert got.headers["content-disposition"].startswith("attachment;")  # a PDF: downloaded
     talent.client.cookies.clear()
