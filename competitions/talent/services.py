@@ -1056,6 +1056,7 @@ async def list_applications(
     out = []
     students = await _students([r["entry"] for r in rows])
     dupes = await duplicate_map(event_id) if actor.is_organizer else {}
+    mentors = {m["code"]: m for m in await mentor_rows(event_id)}
     for r in rows:
         if "status" in filters and r["status"] != filters["status"]:
             continue
@@ -1072,6 +1073,7 @@ async def list_applications(
         if "q" in filters and filters["q"] not in r["name"] and filters["q"] not in r["entry_code"]:
             continue
         view = application_view(r, students.get(r["entry"]))
+        view["explanation"] = explain(r, mentors)  # the matching in words, as one application's answer has it
         if actor.is_organizer:
             view["duplicate_of"] = dupes.get(r["id"], [])
         out.append(view)

@@ -6,6 +6,7 @@ student; applying once; the office's adjustments with a reason (audited)."""
 from __future__ import annotations
 
 import random
+import re
 
 from tests.competitions.talent.conftest import row
 from tests.competitions.talent.test_selection import _invited
@@ -214,3 +215,17 @@ def test_a_random_market_through_the_api_is_stable_and_within_capacity(talent):
                 blocking.append((i, c))
     assert blocking == []
     assert sum(1 for a in final.values() if a["status"] == "matched") == result["admitted"] > 0
+
+
+def test_the_school_reads_why_its_student_was_not_matched_on_its_page(talent):
+    """The matching is explained per student: the school's applications page says it, not only the API."""
+    ids = _ranked(talent)
+    talent.allocate(apply=True)
+    client = talent.world.login_page("hk01")
+    html = client.get(f"/talent/{talent.id}/applications").text
+    row = re.search(r"<tr>(?:(?!</tr>).)*乙二(?:(?!</tr>).)*</tr>", html, re.S)
+    assert row, html[-2000:]
+    assert "导师面试后没有接收" in row.group(0) and "你在该导师的排序中是第 2 位" in row.group(0), row.group(0)
+    matched = re.search(r"<tr>(?:(?!</tr>).)*甲一(?:(?!</tr>).)*</tr>", html, re.S).group(0)
+    assert "匹配到导师志愿2 王芳（海南大学）。" in matched
+    assert ids
