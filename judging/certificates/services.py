@@ -111,9 +111,14 @@ ROBOTICS_FIELD_LABELS = {"title": "队伍名称", "category": "赛项", "teammat
 ALIGNS = ("L", "C", "R")
 
 
+#: what a talent programme calls them: the 培养证书's title is its mentor (name（university）)
+TALENT_FIELD_LABELS = {"title": "导师（姓名和高校）", "category": "学科", "award": "考核等级"}
+
+
 def field_labels(event_kind: str | None) -> dict[str, str]:
     """The designer's names of the field types (Chinese message ids) in the words of ``event_kind``."""
-    return {**FIELD_LABELS, **(ROBOTICS_FIELD_LABELS if event_kind == "robotics" else {})}
+    own = {"robotics": ROBOTICS_FIELD_LABELS, "talent": TALENT_FIELD_LABELS}.get(event_kind or "", {})
+    return {**FIELD_LABELS, **own}
 
 
 AWARD_ORDER = {"first": 0, "second": 1, "third": 2, None: 3}

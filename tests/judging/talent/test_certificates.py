@@ -171,3 +171,17 @@ def test_the_office_list_of_training_certificates_names_mentor_and_grade(talent,
     text = " ".join(text_of(client.get(url, params={"kind": "talent"})).split())
     assert "Name School Mentor Award Status" in text, text
     assert "学生甲 海口市第一中学 张伟 (海南大学) 物理 · Senior secondary Excellent Valid" in text, text
+
+
+def test_the_designer_names_the_fields_of_a_training_certificate(talent, world):
+    """In a talent programme the title field is the mentor, the category the subject, the award the grade."""
+    client = world.login_page("org")
+    page = client.get(f"/events/{talent.id}/judging/certificates/design", params={"kind": "talent"})
+    assert page.status_code == 200
+    assert '<option value="title" >导师（姓名和高校）</option>' in page.text, page.text[:500]
+    assert '<option value="category" >学科</option>' in page.text
+    assert '<option value="award" >考核等级</option>' in page.text
+    english = client.get(
+        f"/events/{talent.id}/judging/certificates/design", params={"kind": "talent"}, headers={"Accept-Language": "en"}
+    )
+    assert '<option value="title" >Mentor (name and university)</option>' in english.text
