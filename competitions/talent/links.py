@@ -7,8 +7,9 @@ making and revoking are audited.
 Opening the link (no log-in; look-ups rate-limited per address like certificate verification) shows
 only the student's own name, its mentor's name, the training plan, the growth log with the mentor's
 comments, and lets the student add an entry through :func:`competitions.talent.growth.add_log` (the
-same validation as the school's; the entry is marked ``by_student``). Never an ID number, phone or
-birth date, never another student. An unknown or revoked token is a plain 404.
+same validation as the school's; the entry is marked ``by_student``), delete its own entries the mentor
+has not commented on, and open the attachments of its own log (:func:`open_attachment`). Never an ID
+number, phone or birth date, never another student. An unknown or revoked token is a plain 404.
 """
 
 from __future__ import annotations
@@ -213,6 +214,9 @@ async def student_page(actor: Principal, row: dict[str, Any]) -> dict[str, Any]:
         "plan_updated_at": row["plan_updated_at"],
         "logs": [
             {
+                "id": r["id"],
+                # its own entry (written through a link) the mentor has not commented on: it may delete it
+                "can_delete": r["by_student"] and not r["mentor_comment"] and row["status"] == "matched",
                 "on": r["on"],
                 "activity": r["activity"],
                 "hours": r["hours"],

@@ -12,7 +12,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.response import File
 
-from app.errors import ServiceError, TooLarge, ValidationFailed
+from app.errors import NotFound, ServiceError, TooLarge, ValidationFailed
 from app.i18n import _
 from app.settings import get_settings
 from app.times import format_time, local_now, now
@@ -196,8 +196,6 @@ class TalentPages(Controller):
         event, mentors = await talent.public_mentors(event_id)
         mentor = next((m for m in mentors if m["id"] == mentor_id), None)
         if mentor is None:
-            from app.errors import NotFound
-
             raise NotFound(_("导师不存在。"))
         return render(request, "competitions/talent/mentor_public.html", event=event, mentor=mentor)
 
@@ -397,8 +395,6 @@ class TalentPages(Controller):
         ctx = await _context(request, event_id)
         record = await growth.student_record(user, application_id)
         if record["application"]["event_id"] != event_id:
-            from app.errors import NotFound
-
             raise NotFound(_("申请不存在或您无权查看。"))
         link = await links.link_state(user, application_id) if record["can"]["log"] else None
         return render(request, "competitions/talent/student.html", record=record, student_link=link, **ctx)
@@ -412,8 +408,6 @@ class TalentPages(Controller):
         ctx = await _context(request, event_id)
         record = await growth.student_record(user, application_id)
         if record["application"]["event_id"] != event_id:
-            from app.errors import NotFound
-
             raise NotFound(_("申请不存在或您无权查看。"))
         made = _take_new_link(request, application_id)
         url = svg = None
@@ -640,6 +634,19 @@ class StudentLinkPages(Controller):
         actor, row = await links.resolve(token, client_address(request))
         doc, path = await links.open_attachment(actor, row, document_id)
         return attachment_response(doc, path)
+
+    @post("/{token:str}/logs/{log_id:int}/delete")
+    async def delete_log(self, request: Request, token: str, log_id: int) -> Any:
+        """The student deletes its own entry (a wrong date or hours) while the mentor has not commented."""
+        actor, _row = await links.resolve(token, client_address(request))
+        try:
+            await growth.delete_log(actor, log_id)
+        except ServiceError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            return await self._page(request, token, status_code=exc.status_code, problem=exc.message)
+        flash(request, _("已删除。"))
+        return redirect(links.link_path(token) + "#log")
 
     @post("/{token:str}", request_max_body_size=get_settings().max_document_bytes + 256 * 1024)
     async def add_log(self, request: Request, token: str) -> Any:

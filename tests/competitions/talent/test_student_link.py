@@ -408,3 +408,43 @@ def test_the_date_pickers_offer_no_day_after_today(talent, world, app):
         world.login_page("hk01", school)
         page = school.get(f"/talent/{talent.id}/students/{a}").text
         assert re.search(rf'<input type="date" name="on"[^>]*max="{today}"', page)
+
+
+def test_the_student_deletes_its_own_entry_until_the_mentor_comments(talent, world, app):
+    """A wrong date or hours typed on a phone: the student deletes its own entry (as its school could)
+    while the mentor has not commented on it; never the school's entries or another student's."""
+    ids = _matched(talent)
+    a, b = ids["学生甲"], ids["学生乙"]
+    path = _link(talent, a)
+    today = local_now().date().isoformat()
+    with TestClient(app=app) as phone:
+        for activity in ("写错了的", "导师点评过的"):
+            assert _post(phone, path, {"on": today, "activity": activity, "hours": "1"}).status_code == 303
+    by_activity = {r["activity"]: r["id"] for r in talent.world.run(GrowthLog.select(GrowthLog.id, GrowthLog.activity))}
+    wrong, commented = by_activity["写错了的"], by_activity["导师点评过的"]
+    r = talent.client.put(f"/api/v1/talent-logs/{commented}/comment", json={"comment": "好"}, headers=talent.h("zhang"))
+    assert r.status_code == 200
+    school = talent.client.post(
+        f"{BASE}/{a}/logs", json={"on": today, "activity": "学校写的", "hours": "1"}, headers=talent.h("hk01")
+    ).json()["id"]
+    other = talent.client.post(
+        f"{BASE}/{b}/logs", json={"on": today, "activity": "别人的", "hours": "1"}, headers=talent.h("hk01")
+    ).json()["id"]
+    with TestClient(app=app) as phone:
+        page = phone.get(path).text
+        # a delete button on its own uncommented entry only
+        assert f'action="{path}/logs/{wrong}/delete"' in page
+        assert f"/logs/{commented}/delete" not in page and f"/logs/{school}/delete" not in page
+        for log_id in (school, other, 999999):
+            assert _post(phone, f"{path}/logs/{log_id}/delete", {}).status_code == 404, log_id
+        r = _post(phone, f"{path}/logs/{commented}/delete", {})
+        assert r.status_code == 409 and "导师已点评这条日志，不能删除。" in r.text
+        r = _post(phone, f"{path}/logs/{wrong}/delete", {})
+        assert r.status_code == 303 and r.headers["location"] == path + "#log"
+        page = phone.get(path).text
+        assert "已删除。" in page and "写错了的" not in page and "导师点评过的" in page
+    left = sorted(r["activity"] for r in talent.world.run(GrowthLog.select(GrowthLog.activity)))
+    assert left == ["别人的", "学校写的", "导师点评过的"]
+    audit = world.run(AuditLog.select().where(AuditLog.action == "talent.log.delete").first())
+    assert audit["object_id"] == str(wrong) or audit["object_id"] == wrong
+    assert audit["actor"] is None and audit["actor_name"] == "学生本人（学生链接）"
