@@ -93,7 +93,9 @@ class Reason:
     ``cutoff_position``: the 1-based priority position of the lowest-priority applicant admitted on
     an unreserved seat there (``None`` if none); ``group_reserved``/``group_higher``: seats reserved
     there for the applicant's own group and how many of its members (all with higher priority) hold
-    them; ``waiting_position``: the applicant's 1-based place on that site's waiting list."""
+    them; ``waiting_position``: the applicant's 1-based place on that site's waiting list; ``position``:
+    its 1-based place in the site's priority order (the site's own order where it has one; 0 when the
+    site refused it), for programmes without waiting lists (the talent programme's mentors)."""
 
     preference_rank: int
     site_code: str
@@ -106,6 +108,7 @@ class Reason:
     group_higher: int
     reserved_by: tuple[tuple[str, int], ...]
     waiting_position: int
+    position: int = 0
 
 
 @dataclass(frozen=True)
@@ -424,6 +427,7 @@ def _reason(
             group_higher=0,
             reserved_by=(),
             waiting_position=0,
+            position=0,
         )
     higher = bisect.bisect_left(p.ranks, rank)
     if site.capacity == 0:
@@ -450,6 +454,7 @@ def _reason(
         group_higher=bisect.bisect_left(own, rank),
         reserved_by=reserved_by,
         waiting_position=waiting_position,
+        position=rank + 1,
     )
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import os
 import re
 import secrets
@@ -165,7 +166,7 @@ def _check_file(kind: str, data: bytes) -> str:
         raise TooLarge(
             _(
                 "文件大小 {size} MB 超过上限 {limit} MB。请压缩图片或拆分文件后再上传。",
-                size=f"{len(data) / 1048576:.1f}",
+                size=f"{math.ceil(len(data) * 10 / 1048576) / 10:.1f}",  # rounded up: never "20.0 over 20"
                 limit=limit // 1048576,
             )
         )

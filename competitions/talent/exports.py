@@ -1,7 +1,8 @@
 """The cohort workbook of the talent programme (培养名单): every student in the year of growth with the
 mentor, plan, growth-log entries and hours, lab visits attended, the mid-term and year-end reviews, the
 reminder reasons and (for the office, with consent) the destination; a second sheet lists the growth
-log entry by entry with the mentor's comments. Written through :mod:`app.exports.workbook`.
+log entry by entry with the mentor's comments and who wrote it (学生本人填写 for the student's link, as
+the pages mark it; else 学校 or 组委会). Written through :mod:`app.exports.workbook`.
 
 Who gets what: the same students :func:`competitions.talent.growth.cohort` shows the caller (the office
 all, a city its schools', a school its own, a mentor its own students). No ID numbers, phones or birth
@@ -118,7 +119,18 @@ async def cohort_workbook(actor: Principal, event_id: int, today: dt.date | None
         text_columns=[_("申请编号")],
         widths={_("学校"): 22, _("导师评语"): 40, _("需要提醒"): 40, _("中期考核说明"): 30},
     )
-    log_header = [_("申请编号"), _("姓名"), _("日期"), _("活动内容"), _("时长（小时）"), _("心得"), _("导师点评")]
+    log_header = [
+        _("申请编号"),
+        _("姓名"),
+        _("日期"),
+        _("活动内容"),
+        _("时长（小时）"),
+        _("心得"),
+        _("导师点评"),
+        _("填写人"),
+    ]
+    # who wrote an entry, as the pages mark it: the student through its link, else its school or the office
+    writers = {"school": _("学校"), "organizer": _("组委会")}
     log_rows = []  # students in the order of the first sheet (application id), entries by date
     by_id = {s["id"]: s for s in students}
     for start in range(0, len(ids), 900):
@@ -130,6 +142,8 @@ async def cohort_workbook(actor: Principal, event_id: int, today: dt.date | None
                 GrowthLog.hours,
                 GrowthLog.reflection,
                 GrowthLog.mentor_comment,
+                GrowthLog.by_student,
+                GrowthLog.created_by.role.as_alias("writer_role"),
             )
             .where(GrowthLog.application.is_in(ids[start : start + 900]))
             .order_by(GrowthLog.application)
@@ -146,6 +160,7 @@ async def cohort_workbook(actor: Principal, event_id: int, today: dt.date | None
                     _hours(g["hours"]),
                     g["reflection"],
                     g["mentor_comment"],
+                    _("学生本人填写") if g["by_student"] else writers.get(g["writer_role"] or "", ""),
                 ]
             )
     write_table(

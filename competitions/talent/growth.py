@@ -258,9 +258,11 @@ async def _log_row(actor: Principal, log_id: int) -> tuple[dict[str, Any], dict[
 
 
 async def delete_log(actor: Principal, log_id: int) -> None:
-    """The school (or the office) deletes an entry the mentor has not commented on yet."""
+    """The school (or the office) deletes an entry the mentor has not commented on yet; so does the
+    student through its link (:func:`student_actor`), its own entries only (:func:`_log_row`)."""
     log, row, _mentor = await _log_row(actor, log_id)
-    _require_school_or_office(actor, row)
+    if link_of(actor) is None:
+        _require_school_or_office(actor, row)
     _require_training(row)
     if log["mentor_comment"] and not actor.is_organizer:
         raise Conflict(_("导师已点评这条日志，不能删除。"))

@@ -7,14 +7,16 @@ making and revoking are audited.
 Opening the link (no log-in; look-ups rate-limited per address like certificate verification) shows
 only the student's own name, its mentor's name, the training plan, the growth log with the mentor's
 comments, and lets the student add an entry through :func:`competitions.talent.growth.add_log` (the
-same validation as the school's; the entry is marked ``by_student``). Never an ID number, phone or
-birth date, never another student. An unknown or revoked token is a plain 404.
+same validation as the school's; the entry is marked ``by_student``), delete its own entries the mentor
+has not commented on, and open the attachments of its own log (:func:`open_attachment`). Never an ID
+number, phone or birth date, never another student. An unknown or revoked token is a plain 404.
 """
 
 from __future__ import annotations
 
 import secrets
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from app import audit
@@ -26,9 +28,11 @@ from app.security import keyed_hash
 from app.stores import increment
 from app.times import now
 from competitions.events.tables import Event
+from competitions.registration import documents
+from competitions.registration.tables import EntryDocument
 from competitions.talent import growth
 from competitions.talent import services as talent
-from competitions.talent.tables import StudentLink
+from competitions.talent.tables import GrowthLog, StudentLink
 
 TOKEN_BYTES = 32  # 256 random bits, 43 URL-safe characters
 LOOKUP_LIMIT_PER_MINUTE = 60  # per address, as certificate verification
@@ -163,6 +167,33 @@ async def resolve(token: str, address: str | None) -> tuple[Principal, dict[str,
     return actor, row
 
 
+async def open_attachment(actor: Principal, row: dict[str, Any], document_id: int) -> tuple[dict[str, Any], Path]:
+    """``(document row, stored file)`` of an attachment of the student's own growth log (entries by
+    the student or its school alike: they are the log it sees); 404 for any other document, the
+    application's own materials and the report included."""
+    await growth._linked_student(actor, row["id"])  # the link is still live
+    attached = {
+        int(d)
+        for r in await GrowthLog.select(GrowthLog.attachments)
+        .output(load_json=True)
+        .where(GrowthLog.application == row["id"])
+        for d in r["attachments"] or []
+    }
+    doc = (
+        await EntryDocument.select()
+        .where((EntryDocument.id == document_id) & (EntryDocument.entry == row["entry"]))
+        .first()
+        if document_id in attached
+        else None
+    )
+    if doc is None:
+        raise NotFound(_("文件不存在。"))
+    path = documents.storage_path(doc["storage_key"])
+    if not path.is_file():
+        raise NotFound(_("文件“{filename}”已丢失，请学校重新上传。", filename=doc["filename"]))
+    return doc, path
+
+
 async def student_page(actor: Principal, row: dict[str, Any]) -> dict[str, Any]:
     """What the student sees of itself: its name, subject, mentor (name, university, lab), the plan,
     the growth log with the mentor's comments (attachments by file name). Nothing else."""
@@ -183,11 +214,14 @@ async def student_page(actor: Principal, row: dict[str, Any]) -> dict[str, Any]:
         "plan_updated_at": row["plan_updated_at"],
         "logs": [
             {
+                "id": r["id"],
+                # its own entry (written through a link) the mentor has not commented on: it may delete it
+                "can_delete": r["by_student"] and not r["mentor_comment"] and row["status"] == "matched",
                 "on": r["on"],
                 "activity": r["activity"],
                 "hours": r["hours"],
                 "reflection": r["reflection"],
-                "attachments": [d["filename"] for d in r["attachments"]],
+                "attachments": [{"id": d["id"], "filename": d["filename"]} for d in r["attachments"]],
                 "mentor_comment": r["mentor_comment"],
                 "by_student": r["by_student"],
             }

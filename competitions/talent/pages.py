@@ -6,14 +6,16 @@ student's page, the mentor's pages (laptop and phone) and the public mentor prof
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.response import File
 
-from app.errors import ServiceError, ValidationFailed
+from app.errors import NotFound, ServiceError, TooLarge, ValidationFailed
 from app.i18n import _
 from app.settings import get_settings
-from app.times import format_time
+from app.times import format_time, local_now, now
 from app.web import (
     attempt,
     client_address,
@@ -30,6 +32,7 @@ from app.web.auth import organizer_only, requires
 from competitions.events import services as events
 from competitions.events.lifecycle import stage_of
 from competitions.registration import services as registration
+from competitions.registration.documents import content_disposition
 from competitions.talent import exports, growth, links
 from competitions.talent import services as talent
 
@@ -80,6 +83,7 @@ async def _context(request: Request, event_id: int) -> dict[str, Any]:
         "subjects": await talent.subjects(event_id),
         "midterm_labels": {k: _(v) for k, v in growth.MIDTERM_LABELS.items()},
         "final_labels": {k: _(v) for k, v in growth.FINAL_LABELS.items()},
+        "today": local_now().date().isoformat(),  # the latest day a growth-log entry may have
     }
 
 
@@ -192,8 +196,6 @@ class TalentPages(Controller):
         event, mentors = await talent.public_mentors(event_id)
         mentor = next((m for m in mentors if m["id"] == mentor_id), None)
         if mentor is None:
-            from app.errors import NotFound
-
             raise NotFound(_("导师不存在。"))
         return render(request, "competitions/talent/mentor_public.html", event=event, mentor=mentor)
 
@@ -393,11 +395,55 @@ class TalentPages(Controller):
         ctx = await _context(request, event_id)
         record = await growth.student_record(user, application_id)
         if record["application"]["event_id"] != event_id:
-            from app.errors import NotFound
-
             raise NotFound(_("申请不存在或您无权查看。"))
         link = await links.link_state(user, application_id) if record["can"]["log"] else None
         return render(request, "competitions/talent/student.html", record=record, student_link=link, **ctx)
+
+    @get("/{event_id:int}/students/{application_id:int}/student-link", guards=[everyone])
+    async def student_link(self, request: Request, event_id: int, application_id: int) -> Any:
+        """The link just made, shown this once (kept in the maker's session until this page takes it);
+        afterwards (a reload, another user) the page says it was shown and offers to make a new one."""
+        user = user_of(request)
+        state = await links.link_state(user, application_id)
+        ctx = await _context(request, event_id)
+        record = await growth.student_record(user, application_id)
+        if record["application"]["event_id"] != event_id:
+            raise NotFound(_("申请不存在或您无权查看。"))
+        made = _take_new_link(request, application_id)
+        url = svg = None
+        if made is not None:
+            import qrcode
+            import qrcode.image.svg
+
+            url = f"{str(request.base_url).rstrip('/')}{made['path']}"
+            svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2).to_string(
+                encoding="unicode"
+            )
+        page = render(
+            request,
+            "competitions/talent/student_link.html",
+            made=made,
+            url=url,
+            svg=svg,
+            state=state,
+            student=record["application"],
+            **ctx,
+        )
+        page.headers["cache-control"] = "no-store"
+        return page
+
+    @post("/{event_id:int}/students/{application_id:int}/student-link", guards=[everyone])
+    async def make_student_link(self, request: Request, event_id: int, application_id: int) -> Any:
+        """Make a new link (revoking the old) and redirect to the page that shows it once
+        (POST-redirect-GET: reloading that page makes no other link)."""
+        back = f"/talent/{event_id}/students/{application_id}"
+        try:
+            made = await links.create_link(user_of(request), application_id)
+        except ServiceError as exc:
+            flash(request, exc.message, "error")
+            return redirect(back)
+        _keep_new_link(request, made)
+        return redirect(back + "/student-link")
 
     @post("/{event_id:int}/students/{application_id:int}/{action:str}", guards=[everyone])
     async def student_act(self, request: Request, event_id: int, application_id: int, action: str) -> Any:
@@ -416,13 +462,6 @@ class TalentPages(Controller):
             )
             return redirect(back + "#log")
         form = await request.form()
-        if action == "student-link":
-            try:
-                made = await links.create_link(user, application_id)
-            except ServiceError as exc:
-                flash(request, exc.message, "error")
-                return redirect(back)
-            return _show_link(request, event_id, made, await _context(request, event_id))
         if action == "revoke-student-link":
             await attempt(request, links.revoke_link(user, application_id), _("已撤销学生链接。"))
             return redirect(back + "#student-link")
@@ -479,12 +518,8 @@ class TalentPages(Controller):
 
     @get("/documents/{document_id:int}", guards=[everyone])
     async def document(self, request: Request, document_id: int) -> Any:
-        from app.web import download
-
         doc, path = await growth.open_attachment(user_of(request), document_id)
-        from competitions.registration.documents import content_disposition
-
-        return download(path, doc["content_type"], {"content-disposition": content_disposition(doc["filename"])})
+        return attachment_response(doc, path)
 
     @get("/{event_id:int}/visits", guards=[requires("organizer", "mentor")])
     async def visits(self, request: Request, event_id: int) -> Any:
@@ -511,18 +546,61 @@ class TalentPages(Controller):
         return redirect(f"/talent/{event_id}/visits")
 
 
-def _show_link(request: Request, event_id: int, made: dict[str, Any], ctx: dict[str, Any]) -> Any:
-    """The new link, shown once, with a QR code of its URL alone (no personal data in the code)."""
-    import qrcode
-    import qrcode.image.svg
-
-    url = f"{str(request.base_url).rstrip('/')}{made['path']}"
-    svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2).to_string(
-        encoding="unicode"
+def attachment_response(doc: dict[str, Any], path: Path) -> File:
+    """A stored growth-log attachment, the same for the school, the mentor and the student's link:
+    streamed from its place (never deleted after sending: it is the student's file), not kept by
+    caches, never sniffed into something else, sandboxed where a browser shows it. A photo opens in the
+    browser (a mentor's tablet, the student's phone); PDF and Word files are downloaded."""
+    inline = str(doc["content_type"]).startswith("image/")
+    return File(
+        path=path,
+        media_type=doc["content_type"],
+        headers={
+            "content-disposition": content_disposition(doc["filename"], inline=inline),
+            "x-content-type-options": "nosniff",
+            "content-security-policy": "sandbox",
+            "cache-control": "private, no-store",
+        },
     )
-    page = render(request, "competitions/talent/student_link.html", made=made, url=url, svg=svg, **ctx)
-    page.headers["cache-control"] = "no-store"
-    return page
+
+
+NEW_LINK_KEY = "talent_new_link"
+NEW_LINK_SECONDS = 600  # a link made and not looked at within this is not shown any more
+
+
+def _keep_new_link(request: Request, made: dict[str, Any]) -> None:
+    """Keep the link just made in the maker's own session for the page that shows it once."""
+    current = request.scope.get("session")
+    session = dict(current) if isinstance(current, dict) else {}
+    session[NEW_LINK_KEY] = {
+        "application_id": made["application_id"],
+        "path": made["path"],
+        "created_at": made["created_at"].isoformat(),
+    }
+    request.set_session(session)
+
+
+def _take_new_link(request: Request, application_id: int) -> dict[str, Any] | None:
+    """The link kept by :func:`_keep_new_link` for this student, taken out of the session (so it is
+    shown once); ``None`` when there is none, it is another student's, or it is too old."""
+    import datetime as dt
+
+    current = request.scope.get("session")
+    if not isinstance(current, dict) or NEW_LINK_KEY not in current:
+        return None
+    session = dict(current)
+    kept = session.get(NEW_LINK_KEY) or {}
+    if kept.get("application_id") != application_id:
+        return None  # another student's link stays for its own page
+    session.pop(NEW_LINK_KEY)
+    request.set_session(session)
+    try:
+        made_at = dt.datetime.fromisoformat(str(kept.get("created_at")))
+    except ValueError:
+        return None
+    if (now() - made_at).total_seconds() > NEW_LINK_SECONDS:
+        return None
+    return {"application_id": application_id, "path": kept["path"], "created_at": made_at}
 
 
 class StudentLinkPages(Controller):
@@ -539,6 +617,8 @@ class StudentLinkPages(Controller):
             status_code=status_code,
             me=await links.student_page(actor, row),
             token=token,
+            today=local_now().date().isoformat(),
+            max_file_mb=get_settings().max_document_bytes // 1048576,
             **extra,
         )
         page.headers["cache-control"] = "no-store"
@@ -546,7 +626,27 @@ class StudentLinkPages(Controller):
 
     @get("/{token:str}")
     async def show(self, request: Request, token: str) -> Any:
-        return await self._page(request, token, added=request.query_params.get("added") == "1")
+        return await self._page(request, token)
+
+    @get("/{token:str}/files/{document_id:int}")
+    async def attachment(self, request: Request, token: str, document_id: int) -> Any:
+        """An attachment of the student's own growth log (404 for any other document)."""
+        actor, row = await links.resolve(token, client_address(request))
+        doc, path = await links.open_attachment(actor, row, document_id)
+        return attachment_response(doc, path)
+
+    @post("/{token:str}/logs/{log_id:int}/delete")
+    async def delete_log(self, request: Request, token: str, log_id: int) -> Any:
+        """The student deletes its own entry (a wrong date or hours) while the mentor has not commented."""
+        actor, _row = await links.resolve(token, client_address(request))
+        try:
+            await growth.delete_log(actor, log_id)
+        except ServiceError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            return await self._page(request, token, status_code=exc.status_code, problem=exc.message)
+        flash(request, _("已删除。"))
+        return redirect(links.link_path(token) + "#log")
 
     @post("/{token:str}", request_max_body_size=get_settings().max_document_bytes + 256 * 1024)
     async def add_log(self, request: Request, token: str) -> Any:
@@ -562,11 +662,18 @@ class StudentLinkPages(Controller):
             made = await growth.add_log(actor, row["id"], data)
             if content:
                 await growth.attach(actor, made["id"], getattr(upload, "filename", "") or "", content)
-        except ValidationFailed as exc:
-            return await self._page(request, token, status_code=422, errors=exc.errors or [], values=data)
-        except ServiceError as exc:  # no session here (no log-in): the message goes on the page itself
-            return await self._page(request, token, status_code=exc.status_code, problem=exc.message)
-        return redirect(links.link_path(token) + "?added=1#log")
+        except ServiceError as exc:
+            errors = list(exc.errors or [])
+            if not isinstance(exc, ValidationFailed):
+                if not isinstance(exc, TooLarge):  # said on the page itself
+                    return await self._page(request, token, status_code=exc.status_code, problem=exc.message)
+                errors = [{"field": "file", "message": exc.message}]  # too large: the file field's error
+            if content and not any(e.get("field") == "file" for e in errors):
+                # a browser never fills a file field in again: say so where the student looks
+                errors.append({"field": "file", "message": _("请重新选择附件：页面出错后，已选的文件不会保留。")})
+            return await self._page(request, token, status_code=exc.status_code, errors=errors, values=data)
+        flash(request, _("已添加成长日志。"))  # starts a session for the student (no log-in) to carry it
+        return redirect(links.link_path(token) + "#log")
 
 
 def _mentor_form(form: Any) -> dict[str, Any]:

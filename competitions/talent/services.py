@@ -1056,6 +1056,7 @@ async def list_applications(
     out = []
     students = await _students([r["entry"] for r in rows])
     dupes = await duplicate_map(event_id) if actor.is_organizer else {}
+    mentors = {m["code"]: m for m in await mentor_rows(event_id)}
     for r in rows:
         if "status" in filters and r["status"] != filters["status"]:
             continue
@@ -1072,6 +1073,7 @@ async def list_applications(
         if "q" in filters and filters["q"] not in r["name"] and filters["q"] not in r["entry_code"]:
             continue
         view = application_view(r, students.get(r["entry"]))
+        view["explanation"] = explain(r, mentors)  # the matching in words, as one application's answer has it
         if actor.is_organizer:
             view["duplicate_of"] = dupes.get(r["id"], [])
         out.append(view)
@@ -1802,12 +1804,20 @@ def _reason_words(reason: dict[str, Any], mentors: dict[str, dict[str, Any]]) ->
         return _("导师志愿{rank} {mentor}：导师面试后没有接收。", rank=rank, mentor=name)
     if reason["code"] == "no_seats":
         return _("导师志愿{rank} {mentor}：导师没有名额。", rank=rank, mentor=name)
+    # the programme has no waiting list: where the student stood in the mentor's own order says it all
+    if not reason.get("position"):  # matched before the order was kept with the reason
+        return _(
+            "导师志愿{rank} {mentor}：{n} 个名额都给了导师排在你前面的学生。",
+            rank=rank,
+            mentor=name,
+            n=reason["capacity"],
+        )
     return _(
-        "导师志愿{rank} {mentor}：{n} 个名额都给了导师排序在你之前的学生（你在该导师的候补第 {pos} 位）。",
+        "导师志愿{rank} {mentor}：{n} 个名额都给了导师排在你前面的学生（你在该导师的排序中是第 {pos} 位）。",
         rank=rank,
         mentor=name,
         n=reason["capacity"],
-        pos=reason["waiting_position"],
+        pos=reason["position"],
     )
 
 

@@ -219,7 +219,8 @@ class CertificatePages(Controller):
             explicit=kind in certificates.EXPLICIT_KINDS,
             schools=await _schools(event_id),
             categories=await events.list_categories(event_id),
-            award_labels=AWARD_LABELS,
+            award_labels={**AWARD_LABELS, **certificates.TALENT_AWARD_LABELS},  # 培养证书: 优秀, 合格
+            mentor_parts=certificates.mentor_parts,
             batch_labels=BATCH_STATUS_LABELS,
             show_time=show_time,
         )
@@ -587,6 +588,7 @@ def _verified(result: dict[str, Any]) -> dict[str, Any]:
         "state": result["status"],
         "issued_text": show_time(result["issued_at"])[:10],
         "revoked_text": show_time(result["revoked_at"]),
+        "mentor": certificates.mentor_parts(result["title"]) if result["kind"] == "talent" else None,
     }
 
 

@@ -111,9 +111,14 @@ ROBOTICS_FIELD_LABELS = {"title": "队伍名称", "category": "赛项", "teammat
 ALIGNS = ("L", "C", "R")
 
 
+#: what a talent programme calls them: the 培养证书's title is its mentor (name（university）)
+TALENT_FIELD_LABELS = {"title": "导师（姓名和高校）", "category": "学科", "award": "考核等级"}
+
+
 def field_labels(event_kind: str | None) -> dict[str, str]:
     """The designer's names of the field types (Chinese message ids) in the words of ``event_kind``."""
-    return {**FIELD_LABELS, **(ROBOTICS_FIELD_LABELS if event_kind == "robotics" else {})}
+    own = {"robotics": ROBOTICS_FIELD_LABELS, "talent": TALENT_FIELD_LABELS}.get(event_kind or "", {})
+    return {**FIELD_LABELS, **own}
 
 
 AWARD_ORDER = {"first": 0, "second": 1, "third": 2, None: 3}
@@ -245,10 +250,12 @@ def _default_fields_a4(kind: str) -> list[dict[str, Any]]:
         fields += [
             _f("name", 40, 56, 217, 24, suffix="同学："),
             _f("text", 56, 74, 205, 15, text="参加{event}，"),
-            _f("text", 56, 86, 205, 15, text="在{title}导师指导下完成{category}学科一年的培养，考核等级为"),
+            _f("text", 56, 86, 205, 15, text="完成{category}学科一年的培养，考核等级为"),
             _f("award", 20, 100, 257, 28, "C", color=red),
-            _f("school", 56, 124, 205, 14, prefix="学校："),
-            _f("text", 56, 138, 205, 15, text="特发此证。"),
+            # the mentor on a line of its own: "导师：陈思远（海南大学）" (the title is name（university）)
+            _f("title", 56, 122, 205, 14, prefix="导师："),
+            _f("school", 56, 133, 205, 14, prefix="学校："),
+            _f("text", 56, 145, 205, 15, text="特发此证。"),
         ]
     elif kind == "camp":
         fields += [
@@ -1111,6 +1118,15 @@ async def team_names(entry_ids: list[int]) -> dict[int, dict[str, list[str]]]:
     return found
 
 
+def mentor_parts(title: str | None) -> tuple[str, str]:
+    """``(mentor's name, university)`` of a 培养证书's title, stored as "陈思远（海南大学）"
+    (:func:`competitions.talent.growth.certificate_recipients`), for pages that put the brackets of
+    their own language around the university; ``(title, "")`` for a title of another shape."""
+    text = (title or "").strip()
+    name, bracket, university = text[:-1].rpartition("（") if text.endswith("）") else ("", "", "")
+    return (name.strip(), university.strip()) if bracket and name.strip() else (text, "")
+
+
 def certificate_values(
     cert: dict[str, Any], event_name: str, date: str, team: dict[str, list[str]] | None = None
 ) -> dict[str, str]:
@@ -1555,6 +1571,18 @@ ROBOTICS_SAMPLE = {
     "rank": 1,
     "number": "XM2026-0000-0000-0000-0000",
 }
+#: a talent programme's sample 培养证书: a student, the subject, the mentor (name（university）) and the grade;
+#: ``category_name`` becomes the programme's first subject when it has one
+TALENT_SAMPLE = {
+    "name": "阿依古丽·买买提",
+    "school_name": "海口市第一中学",
+    "title": "陈思远（海南大学）",
+    "category_name": "物理",
+    "division": "高中",
+    "award": "excellent",
+    "rank": None,
+    "number": "XM2026-0000-0000-0000-0000",
+}
 ROBOTICS_SAMPLE_TEAM = {"students": ["阿依古丽·买买提", "王子涵", "陈雨桐"], "advisers": ["林志强"]}
 SAMPLE_TEAM = {"students": ["阿依古丽·买买提", "王子涵"], "advisers": ["林志强"]}
 
@@ -1586,6 +1614,14 @@ async def preview_subject(
         team = (await team_names([cert.get("entry")])).get(cert.get("entry"))
         return {**cert, "kind": kind}, team, False
     robotics = event.get("kind") == "robotics"
+    if kind == "talent":  # a year of training under a mentor, graded 优秀/合格: no project, no prize
+        sample = {**TALENT_SAMPLE, "number": f"XM{event['year']}-0000-0000-0000-0000"}
+        first = (
+            await Category.select(Category.name).where(Category.event == event_id).order_by(Category.position).first()
+        )
+        if first and first["name"]:
+            sample["category_name"] = first["name"]
+        return {**sample, "kind": kind}, None, True
     sample = dict(ROBOTICS_SAMPLE if robotics else SAMPLE)
     if robotics:
         first = (

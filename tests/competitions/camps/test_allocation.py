@@ -258,19 +258,20 @@ def test_six_applicants_results_and_explanations():
     assert allocation.first_choice_share == Decimal("0.4286")  # 11, 14, 15 of 7
     assert allocation.waiting_lists == {"A": (12, 13, 16), "B": (), "C": (16,)}
     assert (p[12].preference_rank, p[12].priority_position) == (2, 2)
+    # the last number: the applicant's place in the (common) priority order: 12 is 2nd, 13 3rd, 16 6th
     # 12 at A: full; 1 admitted with higher priority (11, the open seat's cut-off at position 1), the
     # other seat reserved for r and held by 15 (lower priority)
     assert p[12].reasons == (
-        Reason(1, "A", "reserved", 2, 2, 1, 1, 0, 0, (("r", 1),), 1),
+        Reason(1, "A", "reserved", 2, 2, 1, 1, 0, 0, (("r", 1),), 1, 2),
     )  # fmt: skip
     assert p[12].waiting_positions == {"A": 1}
-    assert p[13].reasons == (Reason(1, "A", "reserved", 2, 2, 1, 1, 0, 0, (("r", 1),), 2),)
+    assert p[13].reasons == (Reason(1, "A", "reserved", 2, 2, 1, 1, 0, 0, (("r", 1),), 2, 3),)
     assert p[14].reasons == () and p[14].waiting_positions == {}
     # 16 (group r): C full with 1 of higher priority (12, position 2); A full with 2 of higher
     # priority, r's one reserved seat held by a better r member (15)
     assert p[16].reasons == (
-        Reason(1, "C", "full", 1, 1, 1, 2, 0, 0, (), 1),
-        Reason(2, "A", "full", 2, 2, 2, 1, 1, 1, (), 3),
+        Reason(1, "C", "full", 1, 1, 1, 2, 0, 0, (), 1, 6),
+        Reason(2, "A", "full", 2, 2, 2, 1, 1, 1, (), 3, 6),
     )  # fmt: skip
     assert p[16].waiting_positions == {"C": 1, "A": 3}
     assert p[17].reasons == () and p[17].site_code is None and p[17].preference_rank is None

@@ -139,3 +139,38 @@ def test_the_cohort_page_links_the_workbook_in_both_languages(talent, world):
     assert list(sheets) == ["Cohort", "Growth log"]
     first = next(p for p in sheets["Cohort"] if p["Name"] == "学生甲")
     assert "Written" in first.values() and "Excellent" in first.values(), first
+
+
+def test_the_log_sheet_marks_entries_the_student_wrote_through_its_link(talent, app):
+    """As the pages do (学生本人填写): the growth-log sheet says who wrote each entry."""
+    from litestar.testing import TestClient
+
+    from tests.competitions.talent.test_student_link import _link, _post
+
+    ids = _cohort(talent)
+    a = ids["学生甲"]
+    base = "/api/v1/talent-applications"
+    for user, on, activity in (("hk01", "2026-11-10", "学校写的"), ("org", "2026-11-12", "组委会写的")):
+        r = talent.client.post(
+            f"{base}/{a}/logs", json={"on": on, "activity": activity, "hours": "1"}, headers=talent.h(user)
+        )
+        assert r.status_code == 201, r.text
+    path = _link(talent, a)
+    with TestClient(app=app) as phone:
+        assert _post(phone, path, {"on": "2026-11-11", "activity": "学生写的", "hours": "2"}).status_code == 303
+    for user in ("org", "hk01", "zhang"):
+        r = talent.client.get(f"/api/v1/events/{talent.id}/cohort.xlsx", headers=talent.h(user))
+        assert r.status_code == 200, r.text
+        log = _sheets(r.content)["成长日志"]
+        assert [(e["活动内容"], e["填写人"]) for e in log] == [
+            ("学校写的", "学校"),
+            ("学生写的", "学生本人填写"),
+            ("组委会写的", "组委会"),
+        ], user
+    # in English too
+    r = talent.client.get(
+        f"/api/v1/events/{talent.id}/cohort.xlsx", headers={**talent.h("org"), "accept-language": "en"}
+    )
+    sheets = _sheets(r.content)
+    log = next(iter(sheets.values())) if len(sheets) == 1 else list(sheets.values())[1]
+    assert [e["Written by"] for e in log] == ["School", "By the student", "Organizing committee"]

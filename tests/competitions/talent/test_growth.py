@@ -394,3 +394,34 @@ def test_destinations_only_with_consent(talent):
         ).status_code
         == 403
     )
+
+
+def test_opening_an_attachment_keeps_it_for_the_next_reader(talent):
+    """The school's (and mentor's) download streams the stored file; it must not delete it after
+    sending (the first reader used to take the student's photo away from everyone after)."""
+    ids = _cohort(talent)
+    a = ids["学生甲"]
+    on = (local_now().date() - dt.timedelta(days=1)).isoformat()
+    r = talent.client.post(
+        f"/api/v1/talent-applications/{a}/logs",
+        json={"on": on, "activity": "学习示波器", "hours": "2"},
+        headers=talent.h("hk01"),
+    )
+    log_id = r.json()["id"]
+    r = talent.client.post(
+        f"/api/v1/talent-logs/{log_id}/attachments",
+        files={"file": ("示波器.pdf", PDF, "application/pdf")},
+        headers=talent.h("hk01"),
+    )
+    doc_id = r.json()["id"]
+    for user in ("hk01", "zhang", "zhang", "hk01"):
+        talent.client.cookies.clear()
+        talent.world.login_page(user)
+        got = talent.client.get(f"/talent/documents/{doc_id}")
+        assert got.status_code == 200 and got.content == PDF, (user, got.status_code)
+        # a minor's file: not kept by caches, never sniffed into HTML, no script if opened
+        assert got.headers["cache-control"] == "private, no-store"
+        assert got.headers["x-content-type-options"] == "nosniff"
+        assert got.headers["content-security-policy"] == "sandbox"
+        assert got.headers["content-disposition"].startswith("attachment;")  # a PDF: downloaded
+    talent.client.cookies.clear()

@@ -6,6 +6,7 @@ student; applying once; the office's adjustments with a reason (audited)."""
 from __future__ import annotations
 
 import random
+import re
 
 from tests.competitions.talent.conftest import row
 from tests.competitions.talent.test_selection import _invited
@@ -53,10 +54,16 @@ def test_matching_by_hand_with_rankings_refusals_and_capacities(talent):
     assert preview["blocking_pairs"] == []
     words = {a["application_id"]: a["explanation"] for a in preview["assignments"]}
     assert words[ids["乙二"]].startswith("导师志愿1 张伟（海南大学）：导师面试后没有接收。")
+    # the programme has no waiting list: the words say where the student stood in the mentor's own order
+    # (wang: 甲一 91, 乙二 88.5; zhang: 丙三 ranked 1, then 甲一 91, 丁四 85; 乙二 refused)
     assert (
-        "导师志愿2 王芳（海南大学）：1 个名额都给了导师排序在你之前的学生（你在该导师的候补第 1 位）。"
+        "导师志愿2 王芳（海南大学）：1 个名额都给了导师排在你前面的学生（你在该导师的排序中是第 2 位）。"
         in words[ids["乙二"]]
     )
+    assert words[ids["丁四"]].startswith(
+        "导师志愿1 张伟（海南大学）：1 个名额都给了导师排在你前面的学生（你在该导师的排序中是第 3 位）。"
+    )
+    assert not any("候补" in w for w in words.values())
     assert words[ids["甲一"]].endswith("匹配到导师志愿2 王芳（海南大学）。")
     # nothing stored by a preview
     assert talent.by_name()["甲一"]["status"] == "invited"
@@ -76,6 +83,15 @@ def test_matching_by_hand_with_rankings_refusals_and_capacities(talent):
     assert r.status_code == 409
     one = talent.client.get(f"/api/v1/talent-applications/{ids['乙二']}", headers=talent.h("hk01")).json()
     assert "导师面试后没有接收" in one["explanation"]
+    assert "你在该导师的排序中是第 2 位" in one["explanation"]  # from what was stored
+    english = talent.client.get(
+        f"/api/v1/talent-applications/{ids['丁四']}", headers={**talent.h("hk01"), "accept-language": "en"}
+    ).json()["explanation"]
+    assert (
+        "Mentor choice 1, 张伟 (海南大学): the mentor's places (1) all went to students the mentor ranked ahead "
+        "of you (you were number 3 in the mentor's order)." in english
+    ), english
+    assert "waiting" not in english
     # mentors can no longer change their ranking
     r = talent.client.put(
         f"/api/v1/events/{talent.id}/mentor/ranking",
@@ -199,3 +215,17 @@ def test_a_random_market_through_the_api_is_stable_and_within_capacity(talent):
                 blocking.append((i, c))
     assert blocking == []
     assert sum(1 for a in final.values() if a["status"] == "matched") == result["admitted"] > 0
+
+
+def test_the_school_reads_why_its_student_was_not_matched_on_its_page(talent):
+    """The matching is explained per student: the school's applications page says it, not only the API."""
+    ids = _ranked(talent)
+    talent.allocate(apply=True)
+    client = talent.world.login_page("hk01")
+    html = client.get(f"/talent/{talent.id}/applications").text
+    row = re.search(r"<tr>(?:(?!</tr>).)*乙二(?:(?!</tr>).)*</tr>", html, re.S)
+    assert row, html[-2000:]
+    assert "导师面试后没有接收" in row.group(0) and "你在该导师的排序中是第 2 位" in row.group(0), row.group(0)
+    matched = re.search(r"<tr>(?:(?!</tr>).)*甲一(?:(?!</tr>).)*</tr>", html, re.S).group(0)
+    assert "匹配到导师志愿2 王芳（海南大学）。" in matched
+    assert ids

@@ -168,6 +168,9 @@ def test_a_season_through_the_pages_in_both_languages(talent, world, app):
         world.login_page("org", office)
         preview = office.get(f"/talent/{talent.id}/selection?preview=1")
         assert preview.status_code == 200 and "导师面试后没有接收" in preview.text
+        # no waiting lists in this programme: the per-mentor count is of those who listed the mentor and
+        # were not placed with it
+        assert "候补" not in preview.text and "<th>未获名额</th>" in preview.text
         pages["office matching preview"] = preview.text
         _post(office, f"/talent/{talent.id}/selection/apply")
         apps = talent.by_name()

@@ -4,6 +4,7 @@ its own students only; the public verification page says 培养证书 (优秀) a
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -106,3 +107,81 @@ def test_the_verification_says_training_certificate_with_the_grade_and_the_mento
     talent.client.cookies.set("lang", "en")
     text = text_of(talent.client.get(f"/verify/{number}"))
     assert "Training certificate (Excellent)" in text and "Mentor" in text, text
+
+
+def test_the_certificate_names_the_mentor_on_a_line_of_its_own(talent, world, tmp_path):
+    """培养证书: "导师：张伟（海南大学）", not "在张伟（海南大学）导师指导下" (a name and a university in
+    brackets before 导师 reads badly); the English verification page: "Mentor 张伟 (海南大学)"."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is needed to read the PDF")
+    _graduates(talent)
+    response = talent.client.get(
+        f"/api/v1/events/{talent.id}/certificates.pdf", params={"kind": "talent"}, headers=talent.h("org")
+    )
+    assert response.status_code == 200, response.text
+    (tmp_path / "talent.pdf").write_bytes(response.content)
+    words = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "talent.pdf"), "-"], capture_output=True, check=True
+    ).stdout.decode()
+    lines = [" ".join(line.split()) for line in words.splitlines() if line.strip()]
+    assert "导师：张伟（海南大学）" in lines, lines
+    assert "导师：王芳（海南师范大学）" in lines, lines
+    assert not any("）导师" in line for line in lines), lines
+    assert any(line.startswith("完成物理学科一年的培养，考核等级为") for line in lines), lines
+    certs = talent.client.get(
+        f"/api/v1/events/{talent.id}/certificates", params={"kind": "talent"}, headers=talent.h("org")
+    ).json()
+    number = next(c["number"] for c in certs if c["name"] == "学生甲")
+    talent.client.cookies.set("lang", "en")
+    text = " ".join(text_of(talent.client.get(f"/verify/{number}")).split())
+    assert "Mentor 张伟 (海南大学)" in text and "（" not in text, text
+
+
+def test_before_anyone_graduates_the_design_preview_shows_a_training_certificate(talent, world, tmp_path):
+    """Mid-year nobody has a 培养证书 yet: the design preview shows a sample of this kind (a mentor and
+    a grade), not a contest project's title after 导师."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is needed to read the PDF")
+    client = world.login_page("org")
+    response = client.get(f"/events/{talent.id}/judging/certificates/preview.pdf", params={"kind": "talent"})
+    assert response.status_code == 200 and response.content.startswith(b"%PDF"), response.text[:300]
+    (tmp_path / "preview.pdf").write_bytes(response.content)
+    words = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "preview.pdf"), "-"], capture_output=True, check=True
+    ).stdout.decode()
+    lines = [" ".join(line.split()) for line in words.splitlines() if line.strip()]
+    assert "导师：陈思远（海南大学）" in lines and "优秀" in lines, lines
+    # the programme's first subject (数学, as the event's subjects are ordered) in the sample
+    assert any(line.startswith("完成数学学科一年的培养，考核等级为") for line in lines), lines
+    assert "智能回收装置" not in words
+
+
+def test_the_office_list_of_training_certificates_names_mentor_and_grade(talent, world):
+    """The office's list of 培养证书: the column is the mentor (not 作品) and the grade shows (优秀, 合格)."""
+    _graduates(talent)
+    client = world.login_page("org")
+    url = f"/events/{talent.id}/judging/certificates"
+    html = client.get(url, params={"kind": "talent"}).text
+    head = re.search(r"<th>证书编号</th>.*?</tr>", html, re.S).group(0)
+    assert "<th>导师</th>" in head and "<th>作品</th>" not in head, head
+    text = " ".join(text_of(client.get(url, params={"kind": "talent"})).split())
+    assert "学生甲 海口市第一中学 张伟（海南大学） 物理 · 高中 优秀 有效" in text, text
+    assert "学生丙 三亚市第一中学 王芳（海南师范大学） 物理 · 高中 合格 有效" in text, text
+    client.cookies.set("lang", "en")
+    text = " ".join(text_of(client.get(url, params={"kind": "talent"})).split())
+    assert "Name School Mentor Award Status" in text, text
+    assert "学生甲 海口市第一中学 张伟 (海南大学) 物理 · Senior secondary Excellent Valid" in text, text
+
+
+def test_the_designer_names_the_fields_of_a_training_certificate(talent, world):
+    """In a talent programme the title field is the mentor, the category the subject, the award the grade."""
+    client = world.login_page("org")
+    page = client.get(f"/events/{talent.id}/judging/certificates/design", params={"kind": "talent"})
+    assert page.status_code == 200
+    assert '<option value="title" >导师（姓名和高校）</option>' in page.text, page.text[:500]
+    assert '<option value="category" >学科</option>' in page.text
+    assert '<option value="award" >考核等级</option>' in page.text
+    english = client.get(
+        f"/events/{talent.id}/judging/certificates/design", params={"kind": "talent"}, headers={"Accept-Language": "en"}
+    )
+    assert '<option value="title" >Mentor (name and university)</option>' in english.text
