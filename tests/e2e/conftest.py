@@ -70,6 +70,31 @@ def browser(tmp_path_factory):
         browser.close()
 
 
+def _refuse(route) -> None:
+    route.abort("internetdisconnected")
+
+
+def _offline_for_sure(context) -> None:
+    """Make ``context.set_offline(True)`` hold for every document the context opens.
+
+    Chromium applies the offline emulation to each new document a moment after it starts, so a
+    page that loads while "offline" (the judge's list opened from the service worker's cache)
+    could see ``navigator.onLine`` true and send a queued sheet to the server before the emulation
+    caught up: a CI run saw a sheet stored that the test had queued offline. While offline, every
+    request that reaches the network (the service worker's cached answers never do) is refused as
+    a dropped connection would be."""
+    emulate = context.set_offline
+
+    def set_offline(offline: bool) -> None:
+        if offline:
+            context.route("**/*", _refuse)
+        else:
+            context.unroute("**/*", _refuse)
+        emulate(offline)
+
+    context.set_offline = set_offline
+
+
 class _WatchedBrowser:
     """The browser, with every context and page it opens watched for Content-Security-Policy
     violations (Chromium reports them as console errors): :func:`no_csp_violations` fails the
@@ -89,6 +114,7 @@ class _WatchedBrowser:
     def new_context(self, *args, **kwargs):
         context = self._browser.new_context(*args, **kwargs)
         context.on("console", self._on_console)
+        _offline_for_sure(context)
         return context
 
     def new_page(self, *args, **kwargs):

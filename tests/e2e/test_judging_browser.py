@@ -454,7 +454,7 @@ def test_a_sheet_completed_offline_counts_as_scored_and_unsent(world, live_serve
     page.goto(f"{live_server}/judging/")
     page.wait_for_function(
         f"() => document.querySelector('.judge-event .scored-count').textContent === '已评 1 / {len(mine)}'",
-        timeout=30000,  # the outbox sends once the page is back online: slow on a loaded machine
+        timeout=60000,  # the outbox sends once the page is back online (or on its 10 s retry): slow on a loaded machine
     )
     # 8/10*40 + 7/10*30 + 6/10*30 = 71.00
     assert page.inner_text(f'a[data-entry-id="{first}"] .total') == "71.00"
