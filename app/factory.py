@@ -30,7 +30,7 @@ from app.schools import pages as schools_pages
 from app.security import derive_key
 from app.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings, set_settings
 from app.stores import sessions
-from app.web import explorer
+from app.web import explorer, head
 from app.web.auth import LocaleAndUserMiddleware
 from app.web.errors import http_error_handler, internal_error_handler, service_error_handler
 from app.web.headers import add_security_headers
@@ -162,7 +162,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exclude=["/api/"],
         cookie_samesite="lax",
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=route_handlers,
         plugins=[channels_plugin(settings), *programme_plugins()],  # live updates (SSE) first, then the programmes
         middleware=[session_config.middleware, LocaleAndUserMiddleware()],
@@ -186,3 +186,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=settings.max_document_bytes + 1024 * 1024,
         debug=settings.debug,
     )
+    head.install(app)  # HEAD answered by the GET handlers, without the body
+    return app

@@ -169,3 +169,25 @@ def test_a_revoked_certificate_reads_revoked_at_once(world):
     )
     assert world.client.get(f"/api/v1/certificates/{reissued['number']}").json()["valid"] is True
     assert world.client.get(f"/api/v1/certificates/{cert['number']}").json()["valid"] is False
+
+
+def test_head_answers_like_get_without_the_body(world):
+    """HEAD /results/<id> answered 405 (a link checker or a chat app's preview asking HEAD first was
+    told the page does not exist): now the GET answer's status and headers, no body; a 304 for a
+    known ETag; 404 and 405 where GET would give them."""
+    _published(world)
+    url = f"/results/{world.event_id}"
+    got = world.client.get(url)
+    head = world.client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    for name in ("etag", "last-modified", "content-type", "content-length", "content-security-policy"):
+        assert head.headers[name] == got.headers[name], name
+    assert int(head.headers["content-length"]) > 1000  # the (gzip) size GET sends
+    assert world.client.head(url, headers={"If-None-Match": got.headers["etag"]}).status_code == 304
+    api = world.client.head(ev(world, "/results"))
+    assert api.status_code == 200 and api.content == b"" and api.headers["content-type"].startswith("application/json")
+    missing = world.client.head("/results/999999")
+    assert missing.status_code == 404 and missing.content == b""
+    assert world.client.head("/api/v1/auth/login").status_code == 405  # POST only
+    css = world.client.head("/static/app.css")
+    assert css.status_code == 200 and css.content == b"" and int(css.headers["content-length"]) > 10_000
