@@ -86,6 +86,16 @@ def form_bool(form: Any, key: str) -> bool:
     return form_value(form, key).lower() in {"on", "1", "true", "yes", "是"}
 
 
+def field_errors(exc: Any) -> dict[str, list[str]]:
+    """``{field: [message, ...]}`` from a :class:`~app.errors.ServiceError`'s ``errors`` (those
+    naming a ``field``), for messages shown beside their form fields."""
+    result: dict[str, list[str]] = {}
+    for error in getattr(exc, "errors", None) or []:
+        if error.get("field"):
+            result.setdefault(error["field"], []).append(error.get("message", ""))
+    return result
+
+
 def form_int(form: Any, key: str) -> int | None:
     text = form_value(form, key)
     try:

@@ -14,7 +14,7 @@ from litestar import Controller, Request, get, post
 from app.errors import ServiceError
 from app.i18n import _
 from app.times import format_time
-from app.web import attempt, flash, form_bool, form_value, redirect, render, upload_bytes, user_of
+from app.web import attempt, field_errors, flash, form_bool, form_value, redirect, render, upload_bytes, user_of
 from app.web.auth import organizer_only, requires
 from competitions.camps import attendance, exports, lottery, notices, teachers
 from competitions.camps import services as camps
@@ -202,7 +202,9 @@ class CampPages(Controller):
         try:
             await camps.apply(user_of(request), event_id, data)
         except ServiceError as exc:
-            return await self._applications(request, event_id, exc.status_code, error=exc.message, form=data)
+            return await self._applications(
+                request, event_id, exc.status_code, error=exc.message, form=data, field_errors=field_errors(exc)
+            )
         flash(request, _("已提交“{name}”的申请。", name=data["name"]))
         return redirect(f"/camps/{event_id}/applications")
 

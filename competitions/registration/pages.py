@@ -20,7 +20,18 @@ from app.i18n import _, colon, comma, get_locale, gettext_terms, pgettext_terms
 from app.schools import services as schools
 from app.settings import get_settings
 from app.times import local_now, show_time
-from app.web import attempt, flash, form_bool, form_value, redirect, render, size_text, user_of, xlsx_response
+from app.web import (
+    attempt,
+    field_errors,
+    flash,
+    form_bool,
+    form_value,
+    redirect,
+    render,
+    size_text,
+    user_of,
+    xlsx_response,
+)
 from app.web.auth import organizer_only, requires
 from app.web.pagination import Pager
 from competitions.events import services as events
@@ -115,15 +126,6 @@ def history_action(action: str, kind: object) -> str:
     kind's words (context ``history``: what happened, where a page's button says what to do)."""
     label = ACTION_LABELS.get(action)
     return pgettext_terms("history", label, kind) if label else action
-
-
-def field_errors(exc: ServiceError) -> dict[str, list[str]]:
-    """``{field: [message, ...]}`` from a service error's ``errors``."""
-    result: dict[str, list[str]] = {}
-    for error in exc.errors or []:
-        if error.get("field"):
-            result.setdefault(error["field"], []).append(error.get("message", ""))
-    return result
 
 
 async def _upload(request: Request, field: str = "file") -> tuple[str, bytes]:

@@ -19,6 +19,7 @@ from app.times import format_time, local_now, now
 from app.web import (
     attempt,
     client_address,
+    field_errors,
     flash,
     form_bool,
     form_value,
@@ -238,7 +239,13 @@ class TalentPages(Controller):
             await talent.apply(user_of(request), event_id, data)
         except ServiceError as exc:
             return await self._applications(
-                request, event_id, exc.status_code, error=exc.message, import_errors=exc.errors, form=data
+                request,
+                event_id,
+                exc.status_code,
+                error=exc.message,
+                import_errors=exc.errors,
+                form=data,
+                field_errors=field_errors(exc),
             )
         flash(request, _("已提交“{name}”的申请。", name=data["name"]))
         return redirect(f"/talent/{event_id}/applications")

@@ -266,3 +266,46 @@ def test_selection_preview_names_applications_waiting_for_review(camp, world, ap
         assert page.status_code == 200
         assert "1 份申请还没有通过审查（待审查 1），不参加这次分配" in page.text
         assert f'<a href="/camps/{camp.id}/applications">查看申请</a>' in page.text and "查看重复申请" not in page.text
+
+
+def test_the_web_form_says_each_problem_beside_its_field_and_keeps_what_was_chosen(camp, world, app):
+    """A teacher's form with a wrong ID number, an unknown phone and 志愿2 without 志愿1: each message
+    beside its own field (they were only in one box above the form), the priority group and the
+    publication consent still chosen, nothing stored."""
+    camp.site("A", 2)
+    before = len(camp.by_name())
+    with TestClient(app=app) as school:
+        world.login_page("hk01", school)
+        bad = school.post(
+            f"/camps/{camp.id}/apply",
+            data={
+                "name": "戊",
+                "gender": "女",
+                "id_number": "460100201001011234",  # check digit wrong
+                "grade": "高一",
+                "phone": "12345",
+                "pref1": "",
+                "pref2": "A",
+                "priority_group": "rural",
+                "consent_participation": "1",
+                "consent_publication": "1",
+                "_csrf_token": _csrf(school),
+            },
+        )
+    assert bad.status_code == 422
+    start = bad.text.index(f'action="/camps/{camp.id}/apply"')
+    form = bad.text[start : bad.text.index("</form>", start)]
+
+    def after(name: str) -> str:
+        """The form's text from field ``name`` to the next label."""
+        start = form.index(f'name="{name}"')
+        return form[start : form.index("<label", start)]
+
+    id_error = re.search(r'<span class="field-error" role="alert">([^<]+)</span>', after("id_number"))
+    assert id_error and "校验位" in id_error.group(1)
+    assert "field-error" in after("phone") and "手机" in after("phone")
+    assert "志愿1" in after("pref3") and "field-error" in after("pref3")
+    assert "field-error" not in after("name") and "field-error" not in after("grade")
+    assert re.search(r'<option value="rural" selected>', form)
+    assert re.search(r'name="consent_publication" value="1" checked', form)
+    assert len(camp.by_name()) == before

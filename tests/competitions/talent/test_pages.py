@@ -119,6 +119,17 @@ def test_a_season_through_the_pages_in_both_languages(talent, world, app):
             expect=(422,),
         )
         assert "身份证号" in bad.text  # the form again (422) with the errors
+        # each message beside its own field, the consent still ticked
+        start = bad.text.index(f'action="/talent/{talent.id}/apply"')
+        form = bad.text[start : bad.text.index("</form>", start)]
+
+        def after(name: str) -> str:
+            at = form.index(f'name="{name}"')
+            return form[at : form.index("<label", at)]
+
+        assert "field-error" in after("id_number") and "field-error" in after("phone")
+        assert "field-error" not in after("name") and "field-error" not in after("subject")
+        assert 'name="consent_participation" value="1" required checked' in form
         pages["school applications"] = school.get(f"/talent/{talent.id}/applications").text
         pages["school overview"] = school.get(f"/talent/{talent.id}").text
 
