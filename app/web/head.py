@@ -22,7 +22,9 @@ def head_as_get(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http" or scope.get("method") != "HEAD":
             await app(scope, receive, send)
             return
-        scope["method"] = "GET"  # type: ignore[typeddict-unknown-key]
+        # a copy: the server keeps its own scope saying HEAD (uvicorn then expects no body; told GET
+        # it would wait for Content-Length bytes and fail the response)
+        scope = {**scope, "method": "GET"}  # type: ignore[assignment]
 
         async def send_headers_only(message: Message) -> None:
             if message["type"] == "http.response.body":
