@@ -42,6 +42,20 @@ SUBJECTS = ("MA", "PH", "CH", "BI", "CS")  # a talent event's default subjects (
 GRADES = ("高一", "高二")
 
 
+def student_cells(rng: random.Random, used: set[str]) -> list[str]:
+    """A 高中 student's cells in the workbook's order: 姓名, 性别, 证件类型, 身份证号, 年级, 学校, 联系电话."""
+    gender = rng.choice("男女")
+    return [
+        person_name(rng),
+        gender,
+        "居民身份证",
+        make_id(rng, used, (2009, 2010), gender),
+        rng.choice(GRADES),
+        f"S{rng.randrange(60) + 1:03d}",
+        f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
+    ]
+
+
 def camp_workbook(rows: int) -> bytes:
     rng = random.Random(2026)
     used: set[str] = set()
@@ -51,17 +65,10 @@ def camp_workbook(rows: int) -> bytes:
         ["姓名", "性别", "证件类型", "身份证号", "年级", "学校", "联系电话", "志愿1", "志愿2", "志愿3", "同意公开姓名"]
     )
     for _ in range(rows):
-        gender = rng.choice("男女")
         prefs = rng.sample(SITES, 3)
         ws.append(
             [
-                person_name(rng),
-                gender,
-                "居民身份证",
-                make_id(rng, used, (2009, 2010), gender),
-                rng.choice(GRADES),
-                f"S{rng.randrange(60) + 1:03d}",
-                f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
+                *student_cells(rng, used),
                 *prefs,
                 rng.choice(("是", "否")),
             ]
@@ -92,18 +99,11 @@ def talent_workbook(rows: int, mentors: dict[str, list[str]]) -> bytes:
         ]
     )
     for _ in range(rows):
-        gender = rng.choice("男女")
         subject = rng.choice(SUBJECTS)
         prefs = rng.sample(mentors[subject], 2)
         ws.append(
             [
-                person_name(rng),
-                gender,
-                "居民身份证",
-                make_id(rng, used, (2009, 2010), gender),
-                rng.choice(GRADES),
-                f"S{rng.randrange(60) + 1:03d}",
-                f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
+                *student_cells(rng, used),
                 subject,
                 *prefs,
                 "我喜欢做实验，想在导师的实验室里学习科学研究的方法。",
