@@ -49,6 +49,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from judging_data import SECRET, Database  # noqa: E402
 
+from app.cli import EVENT_LOOP  # noqa: E402  (the loop ``xinmiao serve`` runs)
+
 PASSWORD = "bench-organizer-2026"
 TARGET_P99_MS = 100.0
 
@@ -97,7 +99,7 @@ async def prepare(entries: int, students: int) -> int:
 
 def start_server(port: int, env: dict) -> subprocess.Popen:
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--workers", "1", "--log-level", "warning", "--no-access-log"]
+    command += ["--workers", "1", "--log-level", "warning", "--no-access-log", "--loop", EVENT_LOOP]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 60
     while time.time() < deadline:

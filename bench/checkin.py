@@ -40,6 +40,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from judging_data import SECRET, Database, _insert, build, name  # noqa: E402
 
+from app.cli import EVENT_LOOP  # noqa: E402  (the loop ``xinmiao serve`` runs)
+
 STAFF_PASSWORD = "bench-staff-password-2026"
 LUA = r"""
 local tokens = {}
@@ -126,6 +128,8 @@ def start_server(target: str, port: int, env: dict) -> subprocess.Popen:
         "--log-level",
         "warning",
         "--no-access-log",
+        "--loop",
+        EVENT_LOOP,
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 30

@@ -68,6 +68,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from judging_data import SECRET, Database, _insert, build, complete_scores, name  # noqa: E402
 
+from app.cli import EVENT_LOOP  # noqa: E402  (the loop ``xinmiao serve`` runs)
+
 PASSWORD = "bench-pages-password-2026"
 ACCOUNTS = ("org", "haikou", "school")  # the organizer, the 海口 city association, the busiest school
 
@@ -368,7 +370,7 @@ def start(target: str, port: int, env: dict[str, str], workers: int = 1, serve: 
         command += ["--workers", str(workers)]
     else:
         command = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port)]
-        command += ["--workers", str(workers), "--log-level", "info", "--no-proxy-headers"]
+        command += ["--workers", str(workers), "--log-level", "info", "--no-proxy-headers", "--loop", EVENT_LOOP]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline:

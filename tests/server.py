@@ -27,12 +27,21 @@ from typing import Any, Iterator
 import httpx
 import uvicorn
 
+from app.cli import EVENT_LOOP
+
 
 class LiveServer:
     """``with LiveServer(app) as server: server.url`` serves ``app`` until the block ends."""
 
     def __init__(self, app: Any) -> None:
-        self.config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+        self.config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            lifespan="on",
+            loop=EVENT_LOOP,  # as xinmiao serve
+        )
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = ""

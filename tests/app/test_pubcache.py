@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from app import pubcache
+from app.cli import EVENT_LOOP
 from tests.conftest import PASSWORD, TEST_SECRET, skip_or_fail
 from tests.judging.api import ev, ok, org
 from tests.judging.certificates.test_certificates import awarded
@@ -125,6 +126,7 @@ def _serve(port: int, settings) -> subprocess.Popen:
         "PYTHONPATH": str(ROOT),
     }
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--loop", EVENT_LOOP]  # as ``xinmiao serve``
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 30
     while time.time() < deadline:

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from app.cli import EVENT_LOOP
 from tests.conftest import skip_or_fail
 
 CHROMIUM = os.environ.get("XINMIAO_CHROMIUM", "/usr/bin/chromium")
@@ -41,7 +42,13 @@ def live_server(app):
     # a page left open with a live event stream (a failed test) must not hold the server up
     server = uvicorn.Server(
         uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=2
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=2,
+            loop=EVENT_LOOP,  # as xinmiao serve
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)
