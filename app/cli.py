@@ -22,14 +22,9 @@ def _prepare(migrate: bool = True):
     return settings
 
 
-# The event loop every worker runs. uvloop's libuv accepts ONE new connection per loop iteration
-# (libuv 1.45, "unix: don't accept() connections in a loop"); on a busy worker an iteration serves
-# every ready connection first (15-20 ms at 64 connections), so newcomers were let in one per
-# iteration: the last of 32 visitors arriving together waited 480 ms for its first answer, and the
-# public results page's p99 on one worker was 200-340 ms (bench/pages.py) though no request took
-# over 2 ms inside the app. asyncio's loop accepts every waiting connection at once: p99 22-31 ms,
-# for 2-6 % fewer requests per second. Benchmarks and test servers serve with the same loop.
-EVENT_LOOP = "asyncio"
+# The event loop every worker runs: asyncio's, letting in a bounded batch of new connections per
+# turn (app/serving.py says why neither uvloop nor plain asyncio). Benchmarks and test servers use it too.
+EVENT_LOOP = "app.serving:ServingLoop"
 
 
 def _serve(host: str, port: int, workers: int = 1, certfile: str | None = None, keyfile: str | None = None) -> None:

@@ -104,23 +104,18 @@ def test_forwarded_headers_are_believed_only_from_the_named_proxies(monkeypatch,
         assert "XINMIAO_TRUSTED_PROXIES" in str(refused.value.code)
 
 
-def test_every_worker_runs_the_loop_that_lets_newcomers_in_at_once(monkeypatch, settings):
-    """Issue 19: under uvloop a busy worker let new connections in one per loop iteration (libuv
-    accepts one at a time), so visitors arriving together waited up to half a second for their first
-    answer while kept-alive ones were served (bench/pages.py: p99 200-340 ms on one worker, nothing
-    over 2 ms inside the app). ``xinmiao serve`` runs asyncio's loop, which accepts every waiting
-    connection at once; the benchmarks and test servers use the same :data:`app.cli.EVENT_LOOP`."""
-    import asyncio
-
+def test_every_worker_runs_the_loop_that_lets_newcomers_in_in_batches(monkeypatch, settings):
+    """Issue 19: ``xinmiao serve`` (one worker or several) runs :class:`app.serving.ServingLoop`
+    (tests/app/test_serving.py shows what it changes); the benchmarks and test servers use the same
+    :data:`app.cli.EVENT_LOOP`."""
     import uvicorn
 
     from app import cli
+    from app.serving import ServingLoop
 
     runs: list[dict] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: runs.append(kwargs))
     cli._serve("127.0.0.1", 8128)
     cli._serve("127.0.0.1", 8129, workers=2)
-    assert cli.EVENT_LOOP == "asyncio"
-    assert [run["loop"] for run in runs] == ["asyncio", "asyncio"]
-    factory = uvicorn.Config("app.main:app", loop=cli.EVENT_LOOP).get_loop_factory()
-    assert issubclass(factory, asyncio.SelectorEventLoop) and factory.__module__.startswith("asyncio.")
+    assert [run["loop"] for run in runs] == ["app.serving:ServingLoop", "app.serving:ServingLoop"]
+    assert uvicorn.Config("app.main:app", loop=cli.EVENT_LOOP).get_loop_factory() is ServingLoop
