@@ -7,11 +7,13 @@ counted: best run; tie-breaks: time of the counted run, then the next-best run."
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import html
 
 import pytest
 
+from app.errors import NotFound
 from judging.robotics import cache
 from judging.robotics import services as robotics
 from judging.robotics.tables import Run
@@ -149,3 +151,42 @@ def test_standings_rank_per_division_as_results_do(rob):
     assert heads == sorted(heads) and heads[0] < page.index("小星队") < heads[1] < page.index("海燕队") < heads[2]
     big = html.unescape(rob.client.get(f"/standings/{rob.event_id}/R1?display=1").text)
     assert big.count('class="division-head"') == 3
+
+
+def test_readers_at_the_same_moment_share_one_fingerprint_read(rob, monkeypatch):
+    """Issue 19: 64 visitors at once each read the fingerprint and queued for the pooled
+    PostgreSQL connections (p99 300 ms at a p50 of 10 ms). Readers arriving while a read of the same
+    challenge is under way take its answer; the next read after a change sees the change; a failed
+    read is not shared (each reader gets its own answer)."""
+    rob.approve(rob.submit("飞龙队").json()["id"])
+    run_id = rob.submit("海燕队", items=RUN_75).json()["id"]
+    rob.approve(run_id)
+    rob.standings()
+    reads: list[str] = []
+    original = cache._head
+
+    async def slow_read(event_id, code):
+        reads.append(code)
+        await asyncio.sleep(0.05)  # the query takes a moment: the others arrive meanwhile
+        return await original(event_id, code)
+
+    monkeypatch.setattr(cache, "_head", slow_read)
+
+    async def twenty(code="R1"):
+        return await asyncio.gather(
+            *[cache.category_standings(rob.event_id, code) for _ in range(20)], return_exceptions=True
+        )
+
+    answers = rob.world.run(twenty())
+    assert reads == ["R1"]
+    assert [a["teams"][0]["counted_score"] for a in answers] == ["75"] * 20
+    # behind the services' back: the next reads (again one for all) see 80
+    rob.world.run(Run.update({Run.score: "80", Run.version: Run.version + 1}).where(Run.id == run_id))
+    answers = rob.world.run(twenty())
+    assert reads == ["R1", "R1"]
+    assert {a["teams"][0]["counted_score"] for a in answers} == {"80"}
+    # an unknown challenge: the first read fails, and every reader reads for itself
+    reads.clear()
+    answers = rob.world.run(twenty("R9"))
+    assert reads == ["R9"] * 20
+    assert all(isinstance(a, NotFound) for a in answers)
