@@ -15,7 +15,7 @@ connections in two groups of 32, public results page of a 3,000-entry event):
   instead of 4,486).
 
 Sixteen per turn: newcomers wait at most a few turns, and two workers woken together share a burst
-(32/32 or 29/35 in every run). One worker: p99 18-33 ms at the same requests/s as uvloop.
+(32/32 in seven of twelve runs, 16/48 at worst). One worker: p99 18-33 ms at the same requests/s as uvloop.
 """
 
 from __future__ import annotations
